@@ -1,0 +1,1 @@
+"""dato-xdsl: a compiler for the Dato programming model of dataflow accelerators."""

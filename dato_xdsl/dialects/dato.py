@@ -1,0 +1,736 @@
+"""The `dato` dialect: task graphs connected by typed streams.
+
+A `dato.region` is the kernel: a symbol whose block arguments are the external
+memrefs. Inside it, `dato.stream` declares streams (one, or an array of them) and
+`dato.task` declares a grid of task instances. Each task binds some region
+arguments with a layout (`#dato.layout<[S0, R]>`: dimension 0 sharded over mesh
+axis 0, dimension 1 replicated); its body's block arguments are the local view
+one instance sees. `dato.pid` gives the instance coordinates, `dato.put` and
+`dato.get` move one element over a stream.
+
+Streams and tasks are symbols, so task bodies are isolated from above and a
+mapping pass can clone or specialise a body without rewiring SSA values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from xdsl.dialects.builtin import (
+    AnyFloat,
+    ArrayAttr,
+    FlatSymbolRefAttr,
+    IndexType,
+    IntAttr,
+    IntegerType,
+    MemRefType,
+    StringAttr,
+    SymbolRefAttr,
+)
+from xdsl.ir import (
+    Attribute,
+    Block,
+    Dialect,
+    Operation,
+    ParametrizedAttribute,
+    Region,
+    SSAValue,
+    TypeAttribute,
+)
+from xdsl.irdl import (
+    IRDLOperation,
+    irdl_attr_definition,
+    irdl_op_definition,
+    operand_def,
+    prop_def,
+    region_def,
+    result_def,
+    traits_def,
+    var_operand_def,
+    var_result_def,
+)
+from xdsl.parser import AttrParser, Parser
+from xdsl.printer import Printer
+from xdsl.traits import (
+    HasAncestor,
+    HasParent,
+    IsolatedFromAbove,
+    NoTerminator,
+    SymbolOpInterface,
+    SymbolTable,
+)
+from xdsl.utils.exceptions import VerifyException
+
+REPLICATE = -1
+"""Layout entry of a replicated dimension; entries >= 0 name a mesh axis."""
+
+
+def _is_scalar(t: Attribute) -> bool:
+    return isinstance(t, IntegerType | IndexType | AnyFloat)
+
+
+def _has_static_shape(t: MemRefType) -> bool:
+    return all(d >= 0 for d in t.get_shape())
+
+
+# --------------------------------------------------------------------------- types
+
+
+@irdl_attr_definition
+class StreamType(ParametrizedAttribute, TypeAttribute):
+    """`!dato.stream<T, depth[, packing]>`: a FIFO of `depth` elements of `T`.
+
+    `T` is a scalar or a statically shaped memref block. `packing` > 1 bundles
+    that many scalars per transfer (a transport hint; puts and gets stay per
+    element)."""
+
+    name = "dato.stream"
+
+    element_type: Attribute
+    depth: IntAttr
+    packing: IntAttr
+
+    def __init__(self, element_type: Attribute, depth: int, packing: int = 1) -> None:
+        super().__init__(element_type, IntAttr(depth), IntAttr(packing))
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
+        start = parser.pos
+        parser.parse_punctuation("<")
+        element_type = parser.parse_type()
+        parser.parse_punctuation(",")
+        depth = parser.parse_integer(allow_boolean=False, allow_negative=True)
+        packing = 1
+        if parser.parse_optional_punctuation(","):
+            packing = parser.parse_integer(allow_boolean=False, allow_negative=True)
+        parser.parse_punctuation(">")
+        try:  # report a bad type where it is written, not as a bare exception
+            StreamType(element_type, depth, packing)
+        except VerifyException as err:
+            parser.raise_error(str(err), start, parser.pos)
+        return (element_type, IntAttr(depth), IntAttr(packing))
+
+    def print_parameters(self, printer: Printer) -> None:
+        with printer.in_angle_brackets():
+            printer.print_attribute(self.element_type)
+            printer.print_string(f", {self.depth.data}")
+            if self.packing.data != 1:
+                printer.print_string(f", {self.packing.data}")
+
+    def verify(self) -> None:
+        t = self.element_type
+        if isinstance(t, MemRefType):
+            if not _has_static_shape(t) or not _is_scalar(t.element_type):
+                raise VerifyException(
+                    f"stream block type {t} must be a statically shaped memref of scalars"
+                )
+            if self.packing.data != 1:
+                raise VerifyException(
+                    "a packing factor applies to scalar streams, not to memref blocks"
+                )
+        elif not _is_scalar(t):
+            raise VerifyException(
+                f"stream element type {t} must be an integer, float, index or memref"
+            )
+        if self.depth.data < 1:
+            raise VerifyException(f"stream depth must be at least 1, got {self.depth.data}")
+        if self.packing.data < 1:
+            raise VerifyException(
+                f"stream packing factor must be at least 1, got {self.packing.data}"
+            )
+
+
+@irdl_attr_definition
+class LayoutAttr(ParametrizedAttribute):
+    """`#dato.layout<[S0, R]>`: per tensor dimension, `S<axis>` shards it over
+    that mesh axis of the task grid, `R` replicates it.
+
+    It means what an upstream `shard.sharding` with split axes `[[0], []]` means,
+    restricted to one mesh axis per dimension (all Dato layouts need)."""
+
+    name = "dato.layout"
+
+    dims: ArrayAttr[IntAttr]
+
+    def __init__(self, dims: Sequence[int]) -> None:
+        super().__init__(ArrayAttr(IntAttr(d) for d in dims))
+
+    @staticmethod
+    def replicated(rank: int) -> LayoutAttr:
+        return LayoutAttr([REPLICATE] * rank)
+
+    @property
+    def entries(self) -> tuple[int, ...]:
+        return tuple(d.data for d in self.dims.data)
+
+    def split_axes(self) -> list[list[int]]:
+        """The equivalent `shard.sharding` split axes."""
+        return [[] if d == REPLICATE else [d] for d in self.entries]
+
+    @staticmethod
+    def parse_entries(parser: AttrParser) -> list[int]:
+        def entry() -> int:
+            pos = parser.pos
+            word = parser.parse_identifier("layout entry (S<axis> or R)")
+            if word == "R":
+                return REPLICATE
+            if len(word) > 1 and word[0] == "S" and word[1:].isdigit():
+                return int(word[1:])
+            parser.raise_error(
+                f"expected a layout entry S<axis> or R, got '{word}'", pos, parser.pos
+            )
+
+        return parser.parse_comma_separated_list(parser.Delimiter.SQUARE, entry)
+
+    def print_entries(self, printer: Printer) -> None:
+        with printer.in_square_brackets():
+            printer.print_list(
+                self.entries, lambda d: printer.print_string("R" if d < 0 else f"S{d}")
+            )
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
+        parser.parse_punctuation("<")
+        entries = cls.parse_entries(parser)
+        parser.parse_punctuation(">")
+        return (ArrayAttr(IntAttr(d) for d in entries),)
+
+    def print_parameters(self, printer: Printer) -> None:
+        with printer.in_angle_brackets():
+            self.print_entries(printer)
+
+    def verify(self) -> None:
+        for d in self.entries:
+            if d < REPLICATE:
+                raise VerifyException(f"layout mesh axis must be >= 0, got {d}")
+
+    def local_shape(self, shape: Sequence[int], grid: Sequence[int]) -> list[int]:
+        """The block of `shape` one instance of a `grid` task sees."""
+        return [
+            s if d == REPLICATE else s // grid[d] for s, d in zip(shape, self.entries, strict=True)
+        ]
+
+    def __str__(self) -> str:
+        return "[" + ", ".join("R" if d < 0 else f"S{d}" for d in self.entries) + "]"
+
+
+# ----------------------------------------------------------------------- helpers
+
+
+def _parse_int_list(parser: Parser) -> list[int]:
+    return parser.parse_comma_separated_list(
+        parser.Delimiter.SQUARE, lambda: parser.parse_integer(allow_boolean=False)
+    )
+
+
+def _print_int_list(printer: Printer, values: Sequence[int]) -> None:
+    printer.print_string("[" + ", ".join(str(v) for v in values) + "]")
+
+
+def _int_array(values: Sequence[int]) -> ArrayAttr[IntAttr]:
+    return ArrayAttr(IntAttr(v) for v in values)
+
+
+def _parse_indices(parser: Parser) -> list[SSAValue]:
+    """Parse an optional `[%i, %j]` list of index operands."""
+    if parser.parse_optional_punctuation("[") is None:
+        return []
+    if parser.parse_optional_punctuation("]") is not None:
+        return []
+    indices = [parser.parse_operand()]
+    while parser.parse_optional_punctuation(","):
+        indices.append(parser.parse_operand())
+    parser.parse_punctuation("]")
+    return indices
+
+
+def _print_indices(printer: Printer, indices: Sequence[SSAValue]) -> None:
+    if indices:
+        with printer.in_square_brackets():
+            printer.print_list(indices, printer.print_operand)
+
+
+# ----------------------------------------------------------------------- region
+
+
+@irdl_op_definition
+class RegionOp(IRDLOperation):
+    """`dato.region @name(%A : memref<...>, ...) { streams and tasks }`."""
+
+    name = "dato.region"
+
+    sym_name = prop_def(StringAttr)
+    body = region_def("single_block")
+
+    traits = traits_def(SymbolOpInterface(), SymbolTable(), IsolatedFromAbove(), NoTerminator())
+
+    def __init__(self, name: str, arg_types: Sequence[Attribute], body: Block | None = None):
+        block = body if body is not None else Block(arg_types=arg_types)
+        super().__init__(properties={"sym_name": StringAttr(name)}, regions=[Region(block)])
+
+    @property
+    def args(self) -> tuple[SSAValue, ...]:
+        return tuple(self.body.block.args)
+
+    def streams(self) -> list[StreamOp]:
+        return [op for op in self.body.block.ops if isinstance(op, StreamOp)]
+
+    def tasks(self) -> list[TaskOp]:
+        return [op for op in self.body.block.ops if isinstance(op, TaskOp)]
+
+    @classmethod
+    def parse(cls, parser: Parser) -> RegionOp:
+        name = parser.parse_symbol_name().data
+        args = parser.parse_comma_separated_list(
+            parser.Delimiter.PAREN, lambda: parser.parse_argument(expect_type=True)
+        )
+        attrs = parser.parse_optional_attr_dict_with_keyword()
+        region = parser.parse_region(args)
+        op = RegionOp(name, [], region.detach_block(0))
+        if attrs is not None:
+            op.attributes |= attrs.data
+        return op
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(" ")
+        printer.print_symbol_name(self.sym_name.data)
+        with printer.in_parens():
+            printer.print_list(self.body.block.args, printer.print_block_argument)
+        printer.print_op_attributes(self.attributes, print_keyword=True)
+        printer.print_string(" ")
+        printer.print_region(self.body, print_entry_block_args=False, print_empty_block=False)
+
+    def verify_(self) -> None:
+        for i, arg in enumerate(self.body.block.args):
+            t = arg.type
+            if not isinstance(t, MemRefType) or not _has_static_shape(t):
+                raise VerifyException(
+                    f"argument {i} of region @{self.sym_name.data} has type {t}; "
+                    "region arguments are statically shaped memrefs"
+                )
+        for op in self.body.block.ops:
+            if not isinstance(op, StreamOp | TaskOp):
+                raise VerifyException(
+                    f"region @{self.sym_name.data} may hold only dato.stream and "
+                    f"dato.task ops, found {op.name}"
+                )
+
+
+# ----------------------------------------------------------------------- stream
+
+
+@irdl_op_definition
+class StreamOp(IRDLOperation):
+    """`dato.stream @name [P0, P1] : !dato.stream<T, depth>`; no shape for a
+    single stream."""
+
+    name = "dato.stream"
+
+    sym_name = prop_def(StringAttr)
+    shape = prop_def(ArrayAttr[IntAttr])
+    stream_type = prop_def(StreamType)
+
+    traits = traits_def(SymbolOpInterface(), HasParent(RegionOp))
+
+    def __init__(self, name: str, stream_type: StreamType, shape: Sequence[int] = ()):
+        super().__init__(
+            properties={
+                "sym_name": StringAttr(name),
+                "shape": _int_array(shape),
+                "stream_type": stream_type,
+            }
+        )
+
+    @property
+    def shape_values(self) -> tuple[int, ...]:
+        return tuple(d.data for d in self.shape.data)
+
+    @classmethod
+    def parse(cls, parser: Parser) -> StreamOp:
+        name = parser.parse_symbol_name().data
+        shape: list[int] = []
+        if parser._current_token.text == "[":  # pyright: ignore[reportPrivateUsage]
+            shape = _parse_int_list(parser)
+        parser.parse_punctuation(":")
+        pos = parser.pos
+        t = parser.parse_type()
+        if not isinstance(t, StreamType):
+            parser.raise_error(f"expected a !dato.stream type, got {t}", pos, parser.pos)
+        op = StreamOp(name, t, shape)
+        if attrs := parser.parse_optional_attr_dict():
+            op.attributes |= attrs
+        return op
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(" ")
+        printer.print_symbol_name(self.sym_name.data)
+        if self.shape.data:
+            printer.print_string(" ")
+            _print_int_list(printer, self.shape_values)
+        printer.print_string(" : ")
+        printer.print_attribute(self.stream_type)
+        printer.print_op_attributes(self.attributes)
+
+    def verify_(self) -> None:
+        for d in self.shape_values:
+            if d < 1:
+                raise VerifyException(
+                    f"stream array @{self.sym_name.data} has extent {d}; extents must be at least 1"
+                )
+
+
+# ------------------------------------------------------------------------- task
+
+
+@irdl_op_definition
+class TaskOp(IRDLOperation):
+    """`dato.task @name grid [P0, P1] (%A : memref<..> [S0, R], ...) { body }`.
+
+    Each of the P0*P1 instances runs the body once; block argument k is the
+    instance's local view of bound argument k under its layout."""
+
+    name = "dato.task"
+
+    args = var_operand_def(MemRefType)
+    sym_name = prop_def(StringAttr)
+    grid = prop_def(ArrayAttr[IntAttr])
+    layouts = prop_def(ArrayAttr[LayoutAttr])
+    body = region_def("single_block")
+
+    traits = traits_def(
+        SymbolOpInterface(), IsolatedFromAbove(), NoTerminator(), HasParent(RegionOp)
+    )
+
+    def __init__(
+        self,
+        name: str,
+        grid: Sequence[int],
+        args: Sequence[SSAValue],
+        layouts: Sequence[LayoutAttr],
+        body: Block,
+    ) -> None:
+        super().__init__(
+            operands=[args],
+            properties={
+                "sym_name": StringAttr(name),
+                "grid": _int_array(grid),
+                "layouts": ArrayAttr(layouts),
+            },
+            regions=[Region(body)],
+        )
+
+    @property
+    def grid_shape(self) -> tuple[int, ...]:
+        return tuple(d.data for d in self.grid.data)
+
+    @classmethod
+    def parse(cls, parser: Parser) -> TaskOp:
+        name = parser.parse_symbol_name().data
+        parser.parse_keyword("grid")
+        grid = _parse_int_list(parser)
+
+        def bound() -> tuple[SSAValue, LayoutAttr]:
+            operand = parser.parse_unresolved_operand()
+            parser.parse_punctuation(":")
+            t = parser.parse_type()
+            value = parser.resolve_operand(operand, t)
+            if parser._current_token.text == "[":  # pyright: ignore[reportPrivateUsage]
+                layout = LayoutAttr(LayoutAttr.parse_entries(parser))
+            else:
+                rank = len(t.get_shape()) if isinstance(t, MemRefType) else 0
+                layout = LayoutAttr.replicated(rank)
+            return value, layout
+
+        bound_args = parser.parse_comma_separated_list(parser.Delimiter.PAREN, bound)
+        attrs = parser.parse_optional_attr_dict_with_keyword()
+        region = parser.parse_region()
+        if not region.blocks:
+            region.add_block(Block())
+        op = TaskOp(
+            name,
+            grid,
+            [v for v, _ in bound_args],
+            [lay for _, lay in bound_args],
+            region.detach_block(0),
+        )
+        if attrs is not None:
+            op.attributes |= attrs.data
+        return op
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(" ")
+        printer.print_symbol_name(self.sym_name.data)
+        printer.print_string(" grid ")
+        _print_int_list(printer, self.grid_shape)
+        printer.print_string(" ")
+
+        def bound(item: tuple[SSAValue, LayoutAttr]) -> None:
+            value, layout = item
+            printer.print_operand(value)
+            printer.print_string(" : ")
+            printer.print_attribute(value.type)
+            printer.print_string(" ")
+            layout.print_entries(printer)
+
+        with printer.in_parens():
+            printer.print_list(zip(self.args, self.layouts.data, strict=True), bound)
+        printer.print_op_attributes(self.attributes, print_keyword=True)
+        printer.print_string(" ")
+        printer.print_region(self.body, print_empty_block=False)
+
+    def verify_(self) -> None:
+        name = f"task @{self.sym_name.data}"
+        grid = self.grid_shape
+        for extent in grid:
+            if extent < 1:
+                raise VerifyException(f"{name} has grid {list(grid)}; extents must be >= 1")
+        body_args = self.body.block.args
+        if len(self.args) != len(body_args):
+            raise VerifyException(
+                f"{name} binds {len(self.args)} region argument(s) but its body takes "
+                f"{len(body_args)}"
+            )
+        if len(self.layouts.data) != len(self.args):
+            raise VerifyException(
+                f"{name} has {len(self.layouts.data)} layout(s) for {len(self.args)} "
+                "bound argument(s)"
+            )
+        for k, (arg, layout, local) in enumerate(
+            zip(self.args, self.layouts.data, body_args, strict=True)
+        ):
+            self._verify_binding(name, k, arg.type, layout, local.type, grid)
+
+    @staticmethod
+    def _verify_binding(
+        name: str,
+        k: int,
+        global_type: Attribute,
+        layout: LayoutAttr,
+        local_type: Attribute,
+        grid: tuple[int, ...],
+    ) -> None:
+        assert isinstance(global_type, MemRefType)
+        shape = global_type.get_shape()
+        entries = layout.entries
+        if len(entries) != len(shape):
+            raise VerifyException(
+                f"{name}: layout {layout} of argument {k} has {len(entries)} entries "
+                f"for a rank-{len(shape)} array {global_type}"
+            )
+        for dim, axis in enumerate(entries):
+            if axis == REPLICATE:
+                continue
+            if axis >= len(grid):
+                raise VerifyException(
+                    f"{name}: layout {layout} of argument {k} shards dimension {dim} "
+                    f"over mesh axis {axis}, but the task grid {list(grid)} has only "
+                    f"{len(grid)} axis/axes"
+                )
+            if shape[dim] % grid[axis] != 0:
+                raise VerifyException(
+                    f"{name}: dimension {dim} of argument {k} has size {shape[dim]}, "
+                    f"not divisible by grid extent {grid[axis]} of mesh axis {axis}"
+                )
+        if not isinstance(local_type, MemRefType):
+            raise VerifyException(
+                f"{name}: body argument {k} has type {local_type}, expected a memref"
+            )
+        if local_type.element_type != global_type.element_type:
+            raise VerifyException(
+                f"{name}: body argument {k} has element type {local_type.element_type} "
+                f"but bound argument {k} has {global_type.element_type}"
+            )
+        expected = layout.local_shape(shape, grid)
+        if list(local_type.get_shape()) != expected:
+            raise VerifyException(
+                f"{name}: body argument {k} has shape {list(local_type.get_shape())}, "
+                f"but layout {layout} of {global_type} on grid {list(grid)} gives a "
+                f"local view of shape {expected}"
+            )
+
+
+def enclosing_task(op: Operation) -> TaskOp | None:
+    parent = op.parent_op()
+    while parent is not None and not isinstance(parent, TaskOp):
+        parent = parent.parent_op()
+    return parent
+
+
+# -------------------------------------------------------------------------- pid
+
+
+@irdl_op_definition
+class PidOp(IRDLOperation):
+    """`%i, %j = dato.pid : index, index`: the instance's grid coordinates."""
+
+    name = "dato.pid"
+
+    coords = var_result_def(IndexType)
+
+    traits = traits_def(HasAncestor(TaskOp))
+
+    assembly_format = "attr-dict `:` type($coords)"
+
+    def __init__(self, rank: int) -> None:
+        super().__init__(result_types=[[IndexType()] * rank])
+
+    def verify_(self) -> None:
+        task = enclosing_task(self)
+        if task is not None and len(self.coords) != len(task.grid_shape):
+            raise VerifyException(
+                f"dato.pid yields {len(self.coords)} coordinate(s) but task "
+                f"@{task.sym_name.data} has a rank-{len(task.grid_shape)} grid"
+            )
+
+
+# --------------------------------------------------------------------- put/get
+
+
+class StreamAccess(IRDLOperation):
+    """Common part of put and get: a stream symbol and indices into its array."""
+
+    # `stream` and `indices` are declared by each subclass: IRDL orders operands
+    # by declaration, and the put's value must follow its indices.
+
+    def stream_decl(self) -> StreamOp | None:
+        found = SymbolTable.lookup_symbol(self, self.stream)
+        return found if isinstance(found, StreamOp) else None
+
+    def element_type(self) -> Attribute:
+        raise NotImplementedError
+
+    def verify_(self) -> None:
+        name = self.stream.root_reference.data
+        try:
+            decl = self.stream_decl()
+        except ValueError:
+            return  # detached op: nothing to resolve against yet
+        if decl is None:
+            raise VerifyException(f"{self.name} refers to @{name}, which is not a dato.stream")
+        shape = decl.shape_values
+        if len(self.indices) != len(shape):
+            raise VerifyException(
+                f"{self.name} on @{name} has {len(self.indices)} index(es), but the "
+                f"stream array has shape {list(shape)} ({len(shape)} index(es))"
+            )
+        expected = decl.stream_type.element_type
+        if self.element_type() != expected:
+            raise VerifyException(
+                f"{self.name} on @{name} moves {self.element_type()}, but the stream "
+                f"carries {expected}"
+            )
+
+
+@irdl_op_definition
+class PutOp(StreamAccess):
+    """`dato.put @s[%i, %j], %value : T`: blocks while the stream is full."""
+
+    name = "dato.put"
+
+    stream = prop_def(FlatSymbolRefAttr)
+    indices = var_operand_def(IndexType)
+    value = operand_def()
+
+    traits = traits_def(HasAncestor(TaskOp))
+
+    def __init__(self, stream: str, indices: Sequence[SSAValue], value: SSAValue) -> None:
+        super().__init__(
+            operands=[indices, value],
+            properties={"stream": SymbolRefAttr(stream)},
+        )
+
+    def element_type(self) -> Attribute:
+        return self.value.type
+
+    @classmethod
+    def parse(cls, parser: Parser) -> PutOp:
+        stream = parser.parse_symbol_name().data
+        indices = _parse_indices(parser)
+        parser.parse_punctuation(",")
+        value = parser.parse_unresolved_operand()
+        parser.parse_punctuation(":")
+        t = parser.parse_type()
+        op = PutOp(stream, indices, parser.resolve_operand(value, t))
+        if attrs := parser.parse_optional_attr_dict():
+            op.attributes |= attrs
+        return op
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(" ")
+        printer.print_symbol_name(self.stream.root_reference.data)
+        _print_indices(printer, self.indices)
+        printer.print_string(", ")
+        printer.print_operand(self.value)
+        printer.print_string(" : ")
+        printer.print_attribute(self.value.type)
+        printer.print_op_attributes(self.attributes)
+
+
+@irdl_op_definition
+class GetOp(StreamAccess):
+    """`%v = dato.get @s[%i, %j] : T`: blocks while the stream is empty."""
+
+    name = "dato.get"
+
+    stream = prop_def(FlatSymbolRefAttr)
+    indices = var_operand_def(IndexType)
+    result = result_def()
+
+    traits = traits_def(HasAncestor(TaskOp))
+
+    def __init__(self, stream: str, indices: Sequence[SSAValue], result_type: Attribute) -> None:
+        super().__init__(
+            operands=[indices],
+            properties={"stream": SymbolRefAttr(stream)},
+            result_types=[result_type],
+        )
+
+    def element_type(self) -> Attribute:
+        return self.result.type
+
+    @classmethod
+    def parse(cls, parser: Parser) -> GetOp:
+        stream = parser.parse_symbol_name().data
+        indices = _parse_indices(parser)
+        parser.parse_punctuation(":")
+        t = parser.parse_type()
+        op = GetOp(stream, indices, t)
+        if attrs := parser.parse_optional_attr_dict():
+            op.attributes |= attrs
+        return op
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(" ")
+        printer.print_symbol_name(self.stream.root_reference.data)
+        _print_indices(printer, self.indices)
+        printer.print_string(" : ")
+        printer.print_attribute(self.result.type)
+        printer.print_op_attributes(self.attributes)
+
+
+META = "dato.meta"
+"""Unit attribute on `scf.if`/`scf.for` written as `meta_if`/`meta_for`: their
+conditions and bounds are compile-time (pids and constants), so virtual mapping
+folds them away."""
+
+
+Dato = Dialect(
+    "dato",
+    [RegionOp, StreamOp, TaskOp, PidOp, PutOp, GetOp],
+    [StreamType, LayoutAttr],
+)
+
+__all__ = [
+    "META",
+    "REPLICATE",
+    "Dato",
+    "GetOp",
+    "LayoutAttr",
+    "PidOp",
+    "PutOp",
+    "RegionOp",
+    "StreamOp",
+    "StreamType",
+    "TaskOp",
+    "enclosing_task",
+]

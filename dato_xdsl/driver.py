@@ -1,0 +1,178 @@
+"""`dato-opt`: xDSL's opt driver with the project's dialects, passes and targets,
+source locations on every parsed op, and diagnostics instead of tracebacks."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Sequence
+from typing import IO
+
+from xdsl.dialects.builtin import FileLineColLoc, IntAttr, ModuleOp, StringAttr, UnknownLoc
+from xdsl.ir import Operation
+from xdsl.parser import Parser
+from xdsl.passes import PassPipeline
+from xdsl.utils.exceptions import DiagnosticException, ParseError
+from xdsl.utils.lexer import Span
+from xdsl.xdsl_opt_main import xDSLOptMain
+
+from dato_xdsl import universe
+from dato_xdsl.diagnostics import verify_located
+
+
+class LocatingParser(Parser):
+    """Records the start of every op as its location unless one is written."""
+
+    def parse_operation(self) -> Operation:
+        span = self._current_token.span
+        try:
+            op = super().parse_operation()
+        except ParseError as err:
+            raise self._at_op_name(err, span.start) from None
+        if isinstance(op.location, UnknownLoc):
+            where = span.get_location()
+            op.location = FileLineColLoc(
+                StringAttr(where.file), IntAttr(where.line), IntAttr(where.col)
+            )
+        return op
+
+    def _at_op_name(self, err: ParseError, start: int) -> ParseError:
+        """xDSL reports an unregistered op at the token after its name; point at
+        the name itself."""
+        match = re.search(r"Operation (\S+) is not registered", err.msg)
+        if match is None or not isinstance(err.span.input.content, str):
+            return err
+        text = err.span.input.content
+        at = text.find(match.group(1), start)
+        if at < 0 or at > err.span.start:
+            return err
+        name_span = Span(at, at + len(match.group(1)), err.span.input)
+        return ParseError(name_span, f"Operation {match.group(1)} is not registered")
+
+
+class DatoOptMain(xDSLOptMain):
+    def __init__(self, args: Sequence[str] | None = None) -> None:
+        super().__init__(description="dato-opt: the dato-xdsl modular optimizer", args=args)
+
+    def register_all_dialects(self) -> None:
+        super().register_all_dialects()
+        known = set(self.ctx.registered_dialect_names)
+        for name, factory in universe.DIALECTS.items():
+            if name not in known:
+                self.ctx.register_dialect(name, factory)
+
+    def register_all_passes(self) -> None:
+        super().register_all_passes()
+        for name, factory in universe.PASSES.items():
+            self.available_passes.setdefault(name, factory)
+
+    def register_all_targets(self) -> None:
+        super().register_all_targets()
+        for name, factory in universe.TARGETS.items():
+            self.available_targets.setdefault(name, factory)
+
+    def register_all_frontends(self) -> None:
+        super().register_all_frontends()
+
+        def parse_mlir(io: IO[bytes]) -> ModuleOp:
+            text = io.read().decode("utf-8", "replace")
+            parser = LocatingParser(self.ctx, text, self.get_input_name())
+            return parser.parse_module(not self.args.no_implicit_module)
+
+        self.available_frontends["mlir"] = parse_mlir
+
+    def setup_pipeline(self) -> None:
+        # Verification happens with locations in `run_chunk`, before and after
+        # each pass; the callback only handles --print-between-passes.
+        def callback(previous: object, module: ModuleOp, following: object) -> None:
+            if not self.args.disable_verify and previous is not None:
+                verify_located(module)
+            if previous is not None and following is not None and self.args.print_between_passes:
+                print(f"IR after {getattr(previous, 'name', previous)}:")
+                print(module, "\n\n")
+
+        self.pipeline = PassPipeline.parse_spec(self.available_passes, self.args.passes, callback)
+
+    def run(self) -> None:
+        """Process each chunk; report errors as diagnostics. Exit status 1 when
+        any chunk failed (unless --verify-diagnostics, which prints and goes on)."""
+        chunks, extension = self.prepare_input()
+        output = self.prepare_output()
+        failed = False
+        try:
+            for index, (chunk, offset) in enumerate(chunks):
+                if index > 0:
+                    output.write("// -----\n")
+                try:
+                    module = self._parse(chunk, extension, offset)
+                    if not self.args.disable_verify:
+                        verify_located(module)
+                    self.apply_passes(module)
+                    output.write(self.output_resulting_program(module))
+                except (ParseError, DiagnosticException) as err:
+                    text = _first_line_message(err)
+                    if self.args.verify_diagnostics or self.args.parsing_diagnostics:
+                        print(text)
+                    else:
+                        print(text, file=sys.stderr)
+                        failed = True
+                finally:
+                    chunk.close()
+                output.flush()
+        finally:
+            if output is not sys.stdout:
+                output.close()
+        if failed:
+            sys.exit(1)
+
+    def _parse(self, chunk: IO[bytes], extension: str, offset: int) -> ModuleOp:
+        try:
+            module = self.parse_chunk(chunk, extension, offset)
+        except ParseError as err:
+            import dataclasses
+
+            err.span = dataclasses.replace(err.span, line_offset=offset)
+            raise
+        assert module is not None
+        if offset:
+            _shift_lines(module, offset)
+        return module
+
+
+def _shift_lines(module: ModuleOp, offset: int) -> None:
+    """Chunks of --split-input-file are parsed alone; report their lines in the file."""
+    for op in module.walk():
+        loc = op.location
+        if isinstance(loc, FileLineColLoc):
+            op.location = FileLineColLoc(loc.filename, IntAttr(loc.line.data + offset), loc.column)
+
+
+def _first_line_message(err: Exception) -> str:
+    """A diagnostic without xDSL's dump of the whole module in the notes."""
+    return str(err).rstrip()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    try:
+        DatoOptMain(args=argv).run()
+    except (ParseError, DiagnosticException) as err:
+        print(_first_line_message(err), file=sys.stderr)
+        sys.exit(1)
+    except (ValueError, OSError) as err:
+        # unknown pass, unreadable file, bad pass option: a usage error
+        print(f"dato-opt: error: {err}", file=sys.stderr)
+        sys.exit(1)
+    except Exception as err:  # an internal bug must still not dump a traceback
+        if os.environ.get("DATO_TRACEBACK"):
+            raise
+        print(
+            f"dato-opt: internal error: {type(err).__name__}: {err} "
+            "(set DATO_TRACEBACK=1 for the traceback)",
+            file=sys.stderr,
+        )
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+dato.region @r( {

@@ -1,0 +1,3 @@
+dato.region @r() {
+  dato.frobnicate
+}

@@ -1,0 +1,1 @@
+%0 = "test.op"() : () -> !dato.nostream<i32>
