@@ -12,7 +12,7 @@ from xdsl.ir import Operation
 from xdsl.utils.exceptions import DiagnosticException, VerifyException
 
 
-class DatoError(DiagnosticException):
+class LocatedDiagnostic(DiagnosticException):
     """A diagnostic for the user: the message is complete, with its location."""
 
 
@@ -27,12 +27,12 @@ def op_location(op: Operation) -> str:
     return "<unknown>"
 
 
-def op_error(op: Operation, message: str) -> DatoError:
-    return DatoError(f"{op_location(op)}: error: '{op.name}' op {message}")
+def op_error(op: Operation, message: str) -> LocatedDiagnostic:
+    return LocatedDiagnostic(f"{op_location(op)}: error: '{op.name}' op {message}")
 
 
 def verify_located(module: ModuleOp) -> None:
-    """Verify every op, innermost first; raise a DatoError naming the first
+    """Verify every op, innermost first; raise a LocatedDiagnostic naming the first
     failing op and its source position."""
     for op in module.walk(region_first=True):
         try:

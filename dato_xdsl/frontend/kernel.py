@@ -1,0 +1,1233 @@
+"""Compiles one kernel body (Python AST) into the body of a `dato.task`.
+
+It follows docs/design-notes.md, "Task-body conventions": scalar variables live
+in 0-d allocas, arrays are memrefs, loops are `scf.for`, array builtins are
+linalg ops. Every op carries the Python file, line and column it came from."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from xdsl.dialects import memref, scf
+from xdsl.dialects.builtin import (
+    FileLineColLoc,
+    IndexType,
+    IntAttr,
+    MemRefType,
+    StridedLayoutAttr,
+    StringAttr,
+    UnitAttr,
+)
+from xdsl.dialects.linalg import ops as linalg
+from xdsl.ir import Block, Operation, Region, SSAValue
+
+from dato_xdsl.dialects import dato
+from dato_xdsl.frontend import markers
+from dato_xdsl.frontend.arith import ScalarArith, fold
+from dato_xdsl.frontend.errors import DatoCompileError
+from dato_xdsl.frontend.types import ArrayType, DType, bool_, float32, int32
+from dato_xdsl.frontend.values import (
+    Array,
+    Scalar,
+    Slot,
+    StreamDecl,
+    StreamList,
+    StreamRef,
+    dominates,
+)
+
+Const = int | float | bool
+Value = Scalar | Array | Const | StreamRef | StreamList | Any
+
+
+class KernelCompiler:
+    """Compiles the statements of one kernel into `block`.
+
+    `lookup_static` resolves names that are not kernel variables (constants,
+    dtypes, the dato module) in the program's Python namespace."""
+
+    def __init__(
+        self,
+        *,
+        filename: str,
+        line_offset: int,
+        block: Block,
+        task_name: str,
+        grid: Sequence[int],
+        params: dict[str, Array],
+        streams: dict[str, StreamDecl],
+        lookup_static: Callable[[str], Any],
+        eval_static: Callable[[ast.expr], Any],
+        unsigned_args: set[str],
+    ) -> None:
+        self.filename = filename
+        self.line_offset = line_offset
+        self.entry = block
+        self.block = block
+        self.task_name = task_name
+        self.grid = tuple(grid)
+        self.streams = streams
+        self.lookup_static = lookup_static
+        self.eval_static_expr = eval_static
+        self.env: dict[str, Value] = dict(params)
+        self.bound_line: dict[str, int] = {}
+        self.reassigned: set[str] = set()
+        self.node: ast.AST | None = None
+        self.last_hoisted: Operation | None = None
+        self.arith = ScalarArith(self.emit, self.fail, lambda: self.block)
+        self.pids: list[Scalar] | None = None
+        del unsigned_args
+
+    # ------------------------------------------------------------- plumbing
+    def line_of(self, node: ast.AST | None) -> int:
+        return getattr(node, "lineno", 1) + self.line_offset
+
+    def fail(self, message: str, node: ast.AST | None = None) -> DatoCompileError:
+        return DatoCompileError(message, self.filename, self.line_of(node or self.node))
+
+    def location(self) -> FileLineColLoc:
+        node = self.node
+        return FileLineColLoc(
+            StringAttr(self.filename),
+            IntAttr(self.line_of(node)),
+            IntAttr(getattr(node, "col_offset", 0) + 1),
+        )
+
+    def emit(self, op: Operation) -> Operation:
+        op.location = self.location()
+        self.block.add_op(op)
+        return op
+
+    def hoist(self, op: Operation) -> Operation:
+        """Insert at the top of the task body: scalar variables are visible
+        throughout the kernel, as Python's function scope makes them."""
+        op.location = self.location()
+        if self.last_hoisted is not None:
+            self.entry.insert_op_after(op, self.last_hoisted)
+        elif self.entry.first_op is not None:
+            self.entry.insert_op_before(op, self.entry.first_op)
+        else:
+            self.entry.add_op(op)
+        self.last_hoisted = op
+        return op
+
+    @contextmanager
+    def at(self, node: ast.AST) -> Iterator[None]:
+        saved = self.node
+        self.node = node
+        try:
+            yield
+        finally:
+            self.node = saved
+
+    @contextmanager
+    def inside(self, block: Block) -> Iterator[None]:
+        saved = self.block
+        self.block = block
+        try:
+            yield
+        finally:
+            self.block = saved
+
+    # ------------------------------------------------------------ the body
+    def compile(self, body: list[ast.stmt]) -> None:
+        self.reassigned = _assigned_more_than_once(body)
+        self._last_stmt_hint = body[-1] if body else None
+        self.statements(body)
+
+    def statements(self, stmts: list[ast.stmt]) -> None:
+        i = 0
+        while i < len(stmts):
+            stmt = stmts[i]
+            if isinstance(stmt, ast.With) and self._with_marker(stmt) == "meta_if":
+                chain = [stmt]
+                while i + 1 < len(stmts) and isinstance(stmts[i + 1], ast.With):
+                    kind = self._with_marker(stmts[i + 1])  # type: ignore[arg-type]
+                    if kind not in ("meta_elif", "meta_else"):
+                        break
+                    chain.append(stmts[i + 1])  # type: ignore[arg-type]
+                    i += 1
+                    if kind == "meta_else":
+                        break
+                with self.at(stmt):
+                    self.meta_if_chain(chain)
+            else:
+                with self.at(stmt):
+                    self.statement(stmt)
+            i += 1
+
+    def statement(self, stmt: ast.stmt) -> None:
+        match stmt:
+            case ast.Expr(value=ast.Constant(value=str())):
+                return  # docstring
+            case ast.Expr(value=value):
+                self.expr(value, allow_none=True)
+            case ast.Pass():
+                return
+            case ast.Assign(targets=targets, value=value):
+                result = self.expr(value)
+                for target in targets:
+                    self.assign(target, result, value)
+            case ast.AnnAssign(target=target, annotation=annotation, value=value):
+                self.declare(target, annotation, value)
+            case ast.AugAssign(target=target, op=op, value=value):
+                current = self.expr(_as_load(target))
+                rhs = self.expr(value)
+                self.assign(target, self.binary(op, current, rhs), value)
+            case ast.For():
+                self.for_loop(stmt)
+            case ast.If():
+                self.if_stmt(stmt)
+            case ast.With():
+                self.with_stmt(stmt)
+            case ast.Return(value=None):
+                if stmt is not self._last_stmt_hint:
+                    raise self.fail("'return' is only allowed as the last statement of a kernel")
+            case ast.Return():
+                raise self.fail("a kernel returns nothing: write results into its arguments")
+            case ast.While():
+                raise self.fail(
+                    "'while' loops are not supported in kernels; use 'for ... in range'"
+                )
+            case ast.Break() | ast.Continue():
+                raise self.fail(f"'{type(stmt).__name__.lower()}' is not supported in kernels")
+            case _:
+                raise self.fail(f"{type(stmt).__name__} statements are not supported in kernels")
+
+    _last_stmt_hint: ast.stmt | None = None
+
+    # ---------------------------------------------------------- assignment
+    def declare(self, target: ast.expr, annotation: ast.expr, value: ast.expr | None) -> None:
+        if not isinstance(target, ast.Name):
+            raise self.fail("only a plain name can be declared with a type")
+        name = target.id
+        try:
+            t = self.eval_static_expr(annotation)
+        except DatoCompileError:
+            raise
+        if isinstance(t, ArrayType):
+            if t.layout is not None:
+                raise self.fail("a local array takes no layout")
+            ref = self.emit(memref.AllocOp.get(t.dtype.ir, shape=t.shape)).results[0]
+            ref.name_hint = name
+            array = Array(ref, t.dtype)
+            if value is not None:
+                self.store_array(array, self.expr(value), value)
+            self.bind(name, array)
+            return
+        if isinstance(t, DType):
+            if name in self.env and not isinstance(self.env[name], Slot):
+                raise self.fail(f"'{name}' is already defined as {self.describe(self.env[name])}")
+            slot = self.env.get(name)
+            if isinstance(slot, Slot) and slot.dtype != t:
+                raise self.fail(f"'{name}' is already declared as {slot.dtype}")
+            if slot is None:
+                slot = self.new_slot(name, t)
+            if value is not None:
+                self.store_slot(slot, self.expr(value))
+            return
+        raise self.fail(f"unsupported variable type annotation {ast.unparse(annotation)}")
+
+    def new_slot(self, name: str, dtype: DType | None) -> Slot:
+        t = IndexType() if dtype is None else dtype.ir
+        op = self.hoist(memref.AllocaOp.get(t, shape=[]))
+        op.results[0].name_hint = name
+        slot = Slot(op.results[0], dtype)
+        self.env[name] = slot
+        self.bound_line[name] = self.line_of(self.node)
+        return slot
+
+    def bind(self, name: str, value: Value) -> None:
+        if name in self.env and isinstance(self.env[name], Scalar) and self.env[name].static:
+            raise self.fail(f"'{name}' is a loop variable or pid and cannot be reassigned")
+        self.env[name] = value
+        self.bound_line[name] = self.line_of(self.node)
+
+    def assign(self, target: ast.expr, value: Value, value_node: ast.expr) -> None:
+        match target:
+            case ast.Name(id=name):
+                self.assign_name(name, value)
+            case ast.Tuple(elts=elts) | ast.List(elts=elts):
+                if not isinstance(value, tuple | list) or len(value) != len(elts):
+                    raise self.fail(f"cannot unpack {self.describe(value)} into {len(elts)} names")
+                for t, v in zip(elts, value, strict=True):
+                    self.assign(t, v, value_node)
+            case ast.Subscript():
+                self.assign_subscript(target, value, value_node)
+            case _:
+                raise self.fail(f"cannot assign to {ast.unparse(target)}")
+
+    def assign_name(self, name: str, value: Value) -> None:
+        current = self.env.get(name)
+        if isinstance(current, Slot):
+            self.store_slot(current, value)
+            return
+        if isinstance(current, Scalar):
+            raise self.fail(f"'{name}' is a loop variable or pid and cannot be reassigned")
+        if isinstance(value, Array | StreamRef | StreamList | tuple):
+            self.bind(name, value)
+            return
+        if isinstance(value, Scalar) and name not in self.reassigned:
+            self.bind(name, value)  # assigned once: an SSA value (keeps `static`)
+            return
+        if isinstance(value, Scalar) or name in self.reassigned:
+            # a variable: give it a slot typed by its first value
+            dtype = self._value_dtype(value)
+            slot = self.new_slot(name, dtype)
+            self.store_slot(slot, value)
+            return
+        if isinstance(value, bool | int | float):
+            self.bind(name, value)  # a compile-time constant
+            return
+        raise self.fail(f"cannot assign {self.describe(value)} to '{name}'")
+
+    def _value_dtype(self, value: Value) -> DType | None:
+        if isinstance(value, Scalar):
+            return value.dtype
+        if isinstance(value, bool):
+            return bool_
+        if isinstance(value, int):
+            return int32
+        if isinstance(value, float):
+            return float32
+        raise self.fail(f"cannot make a variable of {self.describe(value)}")
+
+    def store_slot(self, slot: Slot, value: Value) -> None:
+        s = self.scalar(value, slot.dtype)
+        s = self.arith.cast(s, slot.dtype)
+        self.emit(memref.StoreOp.get(s.value, slot.ref, []))
+
+    def assign_subscript(self, target: ast.Subscript, value: Value, value_node: ast.expr) -> None:
+        base = self.expr(target.value)
+        if isinstance(base, StreamRef | StreamList):
+            raise self.fail("a stream cannot be assigned to; use .put()")
+        if not isinstance(base, Array):
+            raise self.fail(f"cannot index {self.describe(base)}")
+        view = self.subscript(base, target.slice)
+        if isinstance(view, Array):
+            self.store_array(view, value, value_node)
+        else:
+            indices = view
+            s = self.arith.cast(self.scalar(value, base.dtype), base.dtype)
+            self.emit(memref.StoreOp.get(s.value, base.value, indices))
+
+    def store_array(self, dest: Array, value: Value, node: ast.expr) -> None:
+        """`dest[...] = value`: fill with a scalar, or copy an array of the same shape."""
+        if isinstance(value, Array):
+            if value.shape != dest.shape:
+                raise self.fail(
+                    f"cannot assign an array of shape {list(value.shape)} to a slice of "
+                    f"shape {list(dest.shape)}",
+                    node,
+                )
+            src = (
+                value if value.dtype.ir == dest.dtype.ir else self.convert_array(value, dest.dtype)
+            )
+            self.emit(memref.CopyOp(src.value, dest.value))
+            return
+        s = self.arith.cast(self.scalar(value, dest.dtype), dest.dtype)
+        self.emit(linalg.FillOp([s.value], [dest.value], res=[]))
+
+    def convert_array(self, src: Array, dtype: DType) -> Array:
+        """Elementwise type conversion into a fresh buffer (a loop nest)."""
+        out = self.alloc(src.shape, dtype)
+
+        def body(idx: list[SSAValue]) -> None:
+            v = self.emit(memref.LoadOp.get(src.value, idx)).results[0]
+            c = self.arith.cast(Scalar(v, src.dtype), dtype)
+            self.emit(memref.StoreOp.get(c.value, out.value, idx))
+
+        self.loop_nest(list(src.shape), body)
+        return out
+
+    def alloc(self, shape: Sequence[int], dtype: DType) -> Array:
+        ref = self.emit(memref.AllocOp.get(dtype.ir, shape=list(shape))).results[0]
+        return Array(ref, dtype)
+
+    def loop_nest(self, shape: list[int], body: Callable[[list[SSAValue]], None]) -> None:
+        def level(k: int, idx: list[SSAValue]) -> None:
+            if k == len(shape):
+                body(idx)
+                return
+            lb = self.arith.const(0, None).value
+            ub = self.arith.const(shape[k], None).value
+            step = self.arith.const(1, None).value
+            inner = Block(arg_types=[IndexType()])
+            self.emit(scf.ForOp(lb, ub, step, [], Region(inner)))
+            with self.inside(inner):
+                level(k + 1, [*idx, inner.args[0]])
+                self.emit(scf.YieldOp())
+
+        level(0, [])
+
+    # -------------------------------------------------------------- loops
+    def for_loop(self, stmt: ast.For) -> None:
+        if stmt.orelse:
+            raise self.fail("'for ... else' is not supported in kernels")
+        it = stmt.iter
+        if not isinstance(it, ast.Call):
+            raise self.fail("a kernel loop iterates over range(...) or dato.grid(...)")
+        callee = self.static_callee(it.func)
+        if callee is range:
+            bounds = [self._range_args(it)]
+            targets = [stmt.target]
+        elif markers.marker_name(callee) == "grid":
+            extents = [self.expr(a) for a in it.args]
+            bounds = [(0, e, 1) for e in extents]
+            if isinstance(stmt.target, ast.Tuple):
+                targets = list(stmt.target.elts)
+            else:
+                targets = [stmt.target]
+            if len(targets) != len(bounds):
+                raise self.fail(
+                    f"dato.grid has {len(bounds)} dimension(s) but the loop unpacks "
+                    f"{len(targets)} variable(s)"
+                )
+        else:
+            raise self.fail("a kernel loop iterates over range(...) or dato.grid(...)")
+        for t in targets:
+            if not isinstance(t, ast.Name):
+                raise self.fail("a loop variable must be a plain name")
+        self._emit_loops(bounds, [t.id for t in targets], stmt.body, meta=False)  # type: ignore[attr-defined]
+
+    def _range_args(self, call: ast.Call) -> tuple[Value, Value, Value]:
+        args = [self.expr(a) for a in call.args]
+        if not 1 <= len(args) <= 3 or call.keywords:
+            raise self.fail("range takes 1 to 3 positional arguments")
+        if len(args) == 1:
+            return (0, args[0], 1)
+        if len(args) == 2:
+            return (args[0], args[1], 1)
+        return (args[0], args[1], args[2])
+
+    def _emit_loops(
+        self,
+        bounds: list[tuple[Value, Value, Value]],
+        names: list[str],
+        body: list[ast.stmt],
+        *,
+        meta: bool,
+    ) -> None:
+        if not bounds:
+            self.statements(body)
+            return
+        lb, ub, step = (self.index(v) for v in bounds[0])
+        if isinstance(bounds[0][2], int) and bounds[0][2] <= 0:
+            raise self.fail("a loop step must be a positive constant")
+        inner = Block(arg_types=[IndexType()])
+        iv = inner.args[0]
+        iv.name_hint = names[0]
+        loop = self.emit(scf.ForOp(lb.value, ub.value, step.value, [], Region(inner)))
+        if meta:
+            loop.attributes[dato.META] = UnitAttr()
+            static = lb.static and ub.static and step.static
+            if not static:
+                raise self.fail("meta_for bounds must be compile-time (pids and constants)")
+        saved = self.env.get(names[0])
+        if isinstance(saved, Slot | Array):
+            raise self.fail(f"loop variable '{names[0]}' shadows a variable of the kernel")
+        self.env[names[0]] = Scalar(iv, None, static=meta)
+        with self.inside(inner):
+            self._emit_loops(bounds[1:], names[1:], body, meta=meta)
+            self.emit(scf.YieldOp())
+        # Python keeps the loop variable after the loop; we do not (its SSA
+        # value lives only inside the loop body).
+        if saved is None:
+            del self.env[names[0]]
+        else:
+            self.env[names[0]] = saved
+
+    # ------------------------------------------------------------ branches
+    def if_stmt(self, stmt: ast.If) -> None:
+        cond = self.expr(stmt.test)
+        if isinstance(cond, bool | int | float):
+            self.statements(stmt.body if cond else stmt.orelse)
+            return
+        c = self.arith.cast(self.scalar(cond, bool_), bool_)
+        self._emit_if(
+            c,
+            lambda: self.statements(stmt.body),
+            (lambda: self.statements(stmt.orelse)) if stmt.orelse else None,
+            meta=False,
+        )
+
+    def _emit_if(
+        self,
+        cond: Scalar,
+        then: Callable[[], None],
+        otherwise: Callable[[], None] | None,
+        *,
+        meta: bool,
+    ) -> None:
+        then_block = Block()
+        else_block = Block() if otherwise is not None else None
+        op = self.emit(
+            scf.IfOp(
+                cond.value,
+                [],
+                Region(then_block),
+                Region(else_block) if else_block is not None else None,
+            )
+        )
+        if meta:
+            op.attributes[dato.META] = UnitAttr()
+        with self.inside(then_block):
+            then()
+            self.emit(scf.YieldOp())
+        if else_block is not None and otherwise is not None:
+            with self.inside(else_block):
+                otherwise()
+                self.emit(scf.YieldOp())
+
+    def _with_marker(self, stmt: ast.With) -> str | None:
+        if len(stmt.items) != 1 or not isinstance(stmt.items[0].context_expr, ast.Call):
+            return None
+        try:
+            callee = self.static_callee(stmt.items[0].context_expr.func)
+        except DatoCompileError:
+            return None
+        return markers.marker_name(callee)
+
+    def with_stmt(self, stmt: ast.With) -> None:
+        kind = self._with_marker(stmt)
+        if kind == "meta_for":
+            call = stmt.items[0].context_expr
+            assert isinstance(call, ast.Call)
+            var = stmt.items[0].optional_vars
+            if not isinstance(var, ast.Name):
+                raise self.fail("write 'with dato.meta_for(lb, ub) as i:'")
+            self._emit_loops([self._range_args(call)], [var.id], stmt.body, meta=True)
+            return
+        if kind in ("meta_elif", "meta_else"):
+            raise self.fail(f"dato.{kind} must follow a dato.meta_if block")
+        raise self.fail("only 'with dato.meta_if/meta_elif/meta_else/meta_for' are supported")
+
+    def meta_if_chain(self, chain: list[ast.With]) -> None:
+        def emit_from(k: int) -> None:
+            if k == len(chain):
+                return
+            stmt = chain[k]
+            with self.at(stmt):
+                kind = self._with_marker(stmt)
+                call = stmt.items[0].context_expr
+                assert isinstance(call, ast.Call)
+                if kind == "meta_else":
+                    if call.args:
+                        raise self.fail("dato.meta_else() takes no condition")
+                    self.statements(stmt.body)
+                    return
+                if len(call.args) != 1:
+                    raise self.fail(f"dato.{kind} takes one condition")
+                cond = self.expr(call.args[0])
+                if isinstance(cond, bool | int | float):
+                    if cond:
+                        self.statements(stmt.body)
+                    else:
+                        emit_from(k + 1)
+                    return
+                c = self.arith.cast(self.scalar(cond), bool_)
+                if not c.static:
+                    raise self.fail(
+                        f"dato.{kind} needs a compile-time condition (pids and constants); "
+                        "use a plain 'if' for runtime values"
+                    )
+                rest = (lambda: emit_from(k + 1)) if k + 1 < len(chain) else None
+                self._emit_if(c, lambda: self.statements(stmt.body), rest, meta=True)
+
+        emit_from(0)
+
+    # ---------------------------------------------------------- expressions
+    def expr(self, node: ast.expr, allow_none: bool = False) -> Value:
+        with self.at(node):
+            result = self._expr(node)
+        if result is None and not allow_none:
+            raise self.fail(f"{ast.unparse(node)} has no value", node)
+        return result
+
+    def _expr(self, node: ast.expr) -> Value:
+        match node:
+            case _Evaluated(value=value):
+                return value
+            case ast.Constant(value=value):
+                if isinstance(value, bool | int | float):
+                    return value
+                raise self.fail(f"constant {value!r} is not supported in kernels")
+            case ast.Name(id=name):
+                return self.name(name)
+            case ast.BinOp(left=left, op=op, right=right):
+                return self.binary(op, self.expr(left), self.expr(right))
+            case ast.UnaryOp(op=op, operand=operand):
+                return self.unary(op, self.expr(operand))
+            case ast.Compare(left=left, ops=ops, comparators=comparators):
+                return self.comparison(left, ops, comparators)
+            case ast.BoolOp(op=op, values=values):
+                vals = [self.expr(v) for v in values]
+                if all(isinstance(v, bool | int | float) for v in vals):
+                    return all(vals) if isinstance(op, ast.And) else any(vals)
+                return self.arith.logical(
+                    isinstance(op, ast.And), [self.scalar(v, bool_) for v in vals]
+                )
+            case ast.IfExp(test=test, body=body, orelse=orelse):
+                cond = self.expr(test)
+                if isinstance(cond, bool | int | float):
+                    return self.expr(body if cond else orelse)
+                a, b = self.expr(body), self.expr(orelse)
+                return self.arith.select(
+                    self.scalar(cond, bool_), self.scalar_or_const(a), self.scalar_or_const(b)
+                )
+            case ast.Call():
+                return self.call(node)
+            case ast.Subscript(value=value, slice=index):
+                base = self.expr(value)
+                if isinstance(base, StreamRef):
+                    return self.stream_index(base, index)
+                if isinstance(base, Array):
+                    result = self.subscript(base, index)
+                    if isinstance(result, Array):
+                        return result
+                    v = self.emit(memref.LoadOp.get(base.value, result)).results[0]
+                    return Scalar(v, base.dtype)
+                if isinstance(base, tuple | list):
+                    i = self.expr(index)
+                    if not isinstance(i, int):
+                        raise self.fail("a tuple index must be a constant")
+                    return base[i]
+                raise self.fail(f"cannot index {self.describe(base)}")
+            case ast.Attribute(value=value, attr=attr):
+                if _is_static_chain(value) and not self._is_program_name(value):
+                    return self.static_value(node)
+                base = self.expr(value)
+                if isinstance(base, Array):
+                    if attr == "shape":
+                        return tuple(base.shape)
+                    if attr == "dtype":
+                        return base.dtype
+                    raise self.fail(f"arrays have no attribute '{attr}' in kernels")
+                raise self.fail(f"{self.describe(base)} has no attribute '{attr}'")
+            case ast.Tuple(elts=elts) | ast.List(elts=elts):
+                return [self.expr(e) for e in elts]
+            case _:
+                raise self.fail(f"{type(node).__name__} expressions are not supported in kernels")
+
+    def _is_env_name(self, node: ast.expr) -> bool:
+        return isinstance(node, ast.Name) and node.id in self.env
+
+    def _is_program_name(self, node: ast.expr) -> bool:
+        """A kernel variable or a stream: not resolved in the Python namespace."""
+        return isinstance(node, ast.Name) and (node.id in self.env or node.id in self.streams)
+
+    def name(self, name: str) -> Value:
+        if name in self.env:
+            value = self.env[name]
+            if isinstance(value, Slot):
+                v = self.emit(memref.LoadOp.get(value.ref, [])).results[0]
+                return Scalar(v, value.dtype)
+            if isinstance(value, Scalar | Array) and not dominates(value.value, self.block):
+                raise self.fail(
+                    f"'{name}' is defined inside a loop or branch (line "
+                    f"{self.bound_line.get(name, '?')}) and is not visible here; define it "
+                    "before the loop or branch"
+                )
+            return value
+        if name in self.streams:
+            return StreamRef(self.streams[name])
+        return self.static_name(name)
+
+    def static_name(self, name: str) -> Any:
+        try:
+            return self.lookup_static(name)
+        except KeyError:
+            raise self.fail(f"name '{name}' is not defined") from None
+
+    def static_value(self, node: ast.expr) -> Any:
+        return self.eval_static_expr(node)
+
+    def static_callee(self, func: ast.expr) -> Any:
+        if isinstance(func, ast.Name) and func.id in self.env:
+            return self.env[func.id]
+        if _is_static_chain(func):
+            return self.eval_static_expr(func)
+        return None
+
+    def scalar(self, value: Value, dtype: DType | None = None) -> Scalar:
+        """`value` as an SSA scalar; a constant takes `dtype` (int32/float32 if none)."""
+        if isinstance(value, Scalar):
+            return value
+        if isinstance(value, bool | int | float):
+            t = dtype if dtype is not None else self.arith.literal_type(value)
+            return self.arith.const(value, t)
+        raise self.fail(f"expected a scalar, got {self.describe(value)}")
+
+    def scalar_or_const(self, value: Value) -> Scalar | int | float:
+        if isinstance(value, Scalar | int | float | bool):
+            return value
+        raise self.fail(f"expected a scalar, got {self.describe(value)}")
+
+    def index(self, value: Value) -> Scalar:
+        if isinstance(value, bool):
+            raise self.fail("a boolean is not an index")
+        if isinstance(value, int):
+            return self.arith.const(value, None)
+        return self.arith.cast(self.scalar(value), None)
+
+    def binary(self, op: ast.operator, a: Value, b: Value) -> Value:
+        if isinstance(a, bool | int | float) and isinstance(b, bool | int | float):
+            try:
+                return fold(op, a, b)
+            except (ZeroDivisionError, OverflowError, TypeError) as err:
+                raise self.fail(f"cannot evaluate constant expression: {err}") from None
+        if isinstance(a, Array) or isinstance(b, Array):
+            names = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.MatMult: "matmul"}
+            for cls, fn in names.items():
+                if isinstance(op, cls):
+                    return self.array_builtin(fn, [a, b])
+            raise self.fail(f"operator {type(op).__name__} is not defined on arrays")
+        if isinstance(op, ast.MatMult):
+            raise self.fail("'@' needs two arrays")
+        return self.arith.binop(op, self.scalar_or_const(a), self.scalar_or_const(b))
+
+    def unary(self, op: ast.unaryop, a: Value) -> Value:
+        if isinstance(a, bool | int | float):
+            if isinstance(op, ast.USub):
+                return -a
+            if isinstance(op, ast.UAdd):
+                return a
+            if isinstance(op, ast.Not):
+                return not a
+            if isinstance(op, ast.Invert) and isinstance(a, int):
+                return ~a
+        s = self.scalar(a)
+        if isinstance(op, ast.USub):
+            return self.arith.negate(s)
+        if isinstance(op, ast.UAdd):
+            return s
+        if isinstance(op, ast.Not):
+            return self.arith.logical_not(s)
+        return self.arith.invert(s)
+
+    def comparison(
+        self, left: ast.expr, ops: list[ast.cmpop], comparators: list[ast.expr]
+    ) -> Value:
+        lhs = self.expr(left)
+        results: list[Value] = []
+        for op, right in zip(ops, comparators, strict=True):
+            if isinstance(op, ast.In | ast.NotIn):
+                results.append(self.membership(lhs, op, right))
+                continue
+            rhs = self.expr(right)
+            if isinstance(lhs, bool | int | float) and isinstance(rhs, bool | int | float):
+                results.append(_fold_compare(op, lhs, rhs))
+            else:
+                results.append(
+                    self.arith.compare(op, self.scalar_or_const(lhs), self.scalar_or_const(rhs))
+                )
+            lhs = rhs
+        if len(results) == 1:
+            return results[0]
+        if all(isinstance(r, bool) for r in results):
+            return all(results)
+        return self.arith.logical(True, [self.scalar(r, bool_) for r in results])
+
+    def membership(self, lhs: Value, op: ast.cmpop, right: ast.expr) -> Value:
+        """`x in {a, b}`: a disjunction of equalities (compile-time collections only)."""
+        if not isinstance(right, ast.Set | ast.Tuple | ast.List):
+            raise self.fail("'in' needs a literal collection such as {0, N - 1}")
+        tests = [self.comparison(_as_value(lhs, right), [ast.Eq()], [e]) for e in right.elts]
+        if all(isinstance(t, bool) for t in tests):
+            found = any(tests)
+        else:
+            found = self.arith.logical(False, [self.scalar(t, bool_) for t in tests])
+        if isinstance(op, ast.NotIn):
+            return (not found) if isinstance(found, bool) else self.arith.logical_not(found)
+        return found
+
+    # ---------------------------------------------------------------- calls
+    def call(self, node: ast.Call) -> Value:
+        func = node.func
+        if isinstance(func, ast.Attribute) and (
+            not _is_static_chain(func.value) or self._is_program_name(func.value)
+        ):
+            target = self.expr(func.value)
+            if isinstance(target, StreamRef):
+                return self.stream_method(target, func.attr, node)
+            raise self.fail(f"{self.describe(target)} has no method '{func.attr}'")
+        if isinstance(func, ast.Name) and func.id in self.streams:
+            raise self.fail(f"stream '{func.id}' is not callable")
+        callee = self.static_callee(func)
+        if node.keywords and markers.marker_name(callee) is None:
+            raise self.fail("keyword arguments are not supported in kernel calls")
+        name = markers.marker_name(callee)
+        if name == "get_pid":
+            return self.get_pid(node)
+        if name in ("matmul", "add", "sub", "mul", "exp", "log", "sqrt", "maximum", "minimum"):
+            return self.array_builtin(name, [self.expr(a) for a in node.args])
+        if name == "gather":
+            return self.gather(node)
+        if name == "scatter":
+            self.scatter(node)
+            return None
+        if name is not None:
+            raise self.fail(f"dato.{name} cannot be used here")
+        if callee in (min, max):
+            args = [self.expr(a) for a in node.args]
+            if len(args) < 2:
+                raise self.fail(f"{callee.__name__} needs at least two arguments")
+            if all(isinstance(a, bool | int | float) for a in args):
+                return callee(args)  # type: ignore[arg-type]
+            return self.arith.minmax(callee is max, [self.scalar_or_const(a) for a in args])
+        if callee is abs:
+            (arg,) = self._args(node, 1)
+            if isinstance(arg, int | float):
+                return abs(arg)
+            return self.arith.math_fn("abs", self.scalar(arg))
+        if isinstance(callee, DType):
+            (arg,) = self._args(node, 1)
+            if isinstance(arg, Array):
+                return self.convert_array(arg, callee)
+            return self.arith.cast(self.scalar(arg, callee), callee)
+        if callee in (int, float):
+            (arg,) = self._args(node, 1)
+            if isinstance(arg, int | float):
+                return callee(arg)
+            target = int32 if callee is int else float32
+            return self.arith.cast(self.scalar(arg), target)
+        if callee is range:
+            raise self.fail("range(...) is only allowed as the iterable of a for loop")
+        fname = ast.unparse(func)
+        raise self.fail(f"call of '{fname}' is not supported in kernels")
+
+    def _args(self, node: ast.Call, n: int) -> list[Value]:
+        if len(node.args) != n or node.keywords:
+            raise self.fail(f"{ast.unparse(node.func)} takes {n} argument(s)")
+        return [self.expr(a) for a in node.args]
+
+    def get_pid(self, node: ast.Call) -> Value:
+        if node.args:
+            raise self.fail("dato.get_pid() takes no arguments")
+        if self.pids is None:
+            op = self.hoist(dato.PidOp(len(self.grid)))
+            for r, nm in zip(op.results, "ijklmn", strict=False):
+                r.name_hint = f"p{nm}"
+            self.pids = [Scalar(r, None, static=True) for r in op.results]
+        if len(self.pids) == 1:
+            return self.pids[0]
+        return list(self.pids)
+
+    # -------------------------------------------------------------- streams
+    def stream_index(self, ref: StreamRef, index: ast.expr) -> StreamRef:
+        decl = ref.decl
+        if ref.indices or not decl.spec.shape:
+            raise self.fail(f"stream '{decl.name}' is not an array of streams")
+        items = index.elts if isinstance(index, ast.Tuple) else [index]
+        shape = decl.spec.shape
+        if len(items) != len(shape):
+            raise self.fail(
+                f"stream array '{decl.name}' has shape {list(shape)}: it takes {len(shape)} "
+                f"index(es), got {len(items)}"
+            )
+        indices: list[Scalar] = []
+        for k, item in enumerate(items):
+            v = self.expr(item)
+            if isinstance(v, int) and not isinstance(v, bool):
+                if not 0 <= v < shape[k]:
+                    raise self.fail(
+                        f"index {v} is out of range for dimension {k} of stream array "
+                        f"'{decl.name}' (extent {shape[k]})"
+                    )
+                indices.append(self.arith.const(v, None))
+                continue
+            if not isinstance(v, Scalar) or not v.static:
+                raise self.fail(
+                    f"index {ast.unparse(item)} of stream array '{decl.name}' must be a "
+                    "compile-time expression in pids, constants and meta_for variables"
+                )
+            indices.append(self.arith.cast(v, None))
+        return StreamRef(decl, indices)
+
+    def _check_stream_ref(self, ref: StreamRef) -> None:
+        if ref.decl.spec.shape and not ref.indices:
+            raise self.fail(
+                f"'{ref.decl.name}' is an array of streams of shape {list(ref.decl.spec.shape)}: "
+                "index it to pick one stream"
+            )
+
+    def stream_method(self, ref: StreamRef, method: str, node: ast.Call) -> Value:
+        self._check_stream_ref(ref)
+        if method == "put":
+            (value,) = self._args(node, 1)
+            self.put(ref, value)
+            return None
+        if method == "get":
+            self._args(node, 0)
+            return self.get(ref)
+        raise self.fail(f"a stream has methods put and get, not '{method}'")
+
+    def put(self, ref: StreamRef, value: Value) -> None:
+        spec = ref.decl.spec
+        if isinstance(spec.element, ArrayType):
+            if not isinstance(value, Array):
+                raise self.fail(
+                    f"stream '{ref.decl.name}' carries {spec.element} blocks, got "
+                    f"{self.describe(value)}"
+                )
+            if value.shape != spec.element.shape:
+                raise self.fail(
+                    f"stream '{ref.decl.name}' carries {spec.element} blocks, got an array of "
+                    f"shape {list(value.shape)}"
+                )
+            if value.dtype.ir != spec.element.dtype.ir:
+                value = self.convert_array(value, spec.element.dtype)
+            elif not value.is_contiguous:
+                packed = self.alloc(value.shape, value.dtype)
+                self.emit(memref.CopyOp(value.value, packed.value))
+                value = packed
+            self.emit(dato.PutOp(ref.decl.name, [i.value for i in ref.indices], value.value))
+            return
+        if isinstance(value, Array):
+            raise self.fail(
+                f"stream '{ref.decl.name}' carries {spec.element} scalars, got an array"
+            )
+        s = self.arith.cast(self.scalar(value, spec.element), spec.element)
+        self.emit(dato.PutOp(ref.decl.name, [i.value for i in ref.indices], s.value))
+
+    def get(self, ref: StreamRef) -> Value:
+        spec = ref.decl.spec
+        op = self.emit(dato.GetOp(ref.decl.name, [i.value for i in ref.indices], spec.element_ir))
+        if isinstance(spec.element, ArrayType):
+            return Array(op.results[0], spec.element.dtype)
+        return Scalar(op.results[0], spec.element)
+
+    def stream_list(self, node: ast.expr) -> list[StreamRef]:
+        value = self.expr(node)
+        if isinstance(value, list | tuple):
+            refs = list(value)
+        elif isinstance(value, StreamRef) and value.decl.spec.shape and not value.indices:
+            refs = []
+            shape = value.decl.spec.shape
+            for flat in range(_prod(shape)):
+                idx = _unflatten(flat, shape)
+                refs.append(StreamRef(value.decl, [self.arith.const(i, None) for i in idx]))
+        else:
+            raise self.fail("gather/scatter take a list of streams or a stream array")
+        for r in refs:
+            if not isinstance(r, StreamRef):
+                raise self.fail(f"gather/scatter take streams, got {self.describe(r)}")
+            self._check_stream_ref(r)
+        return refs
+
+    def gather(self, node: ast.Call) -> Array:
+        (pipes_node,) = node.args if len(node.args) == 1 else (None,)
+        if pipes_node is None:
+            raise self.fail("dato.gather(pipes) takes one argument")
+        refs = self.stream_list(pipes_node)
+        first = refs[0].decl.spec
+        elem = first.element
+        dtype = elem.dtype if isinstance(elem, ArrayType) else elem
+        block = elem.shape if isinstance(elem, ArrayType) else ()
+        out = self.alloc((len(refs), *block), dtype)
+        for k, r in enumerate(refs):
+            if r.decl.spec.element != elem:
+                raise self.fail("dato.gather needs streams of one element type")
+            got = self.get(r)
+            if isinstance(got, Array):
+                view = self.subscript_static(out, [k])
+                self.emit(memref.CopyOp(got.value, view.value))
+            else:
+                assert isinstance(got, Scalar)
+                self.emit(
+                    memref.StoreOp.get(got.value, out.value, [self.arith.const(k, None).value])
+                )
+        return out
+
+    def scatter(self, node: ast.Call) -> None:
+        if len(node.args) != 2:
+            raise self.fail("dato.scatter(buf, pipes) takes two arguments")
+        buf = self.expr(node.args[0])
+        if not isinstance(buf, Array):
+            raise self.fail("dato.scatter needs an array as its first argument")
+        refs = self.stream_list(node.args[1])
+        if buf.shape[0] != len(refs):
+            raise self.fail(
+                f"dato.scatter: the array's first dimension is {buf.shape[0]} but there are "
+                f"{len(refs)} streams"
+            )
+        for k, r in enumerate(refs):
+            if len(buf.shape) == 1:
+                v = self.emit(memref.LoadOp.get(buf.value, [self.arith.const(k, None).value]))
+                self.put(r, Scalar(v.results[0], buf.dtype))
+            else:
+                self.put(r, self.subscript_static(buf, [k]))
+
+    # ------------------------------------------------------------ subscripts
+    def subscript(self, base: Array, index: ast.expr) -> Array | list[SSAValue]:
+        """`base[index]`: the load/store indices, or a subview for slices."""
+        items = list(index.elts) if isinstance(index, ast.Tuple) else [index]
+        shape = base.shape
+        if len(items) > len(shape):
+            raise self.fail(f"too many indices ({len(items)}) for an array of shape {list(shape)}")
+        if not any(isinstance(i, ast.Slice) for i in items) and len(items) == len(shape):
+            return [self.element_index(item, shape[k], k) for k, item in enumerate(items)]
+        items += [ast.Slice()] * (len(shape) - len(items))
+        if all(_is_full_slice(i) for i in items):
+            return base  # `a[:, :]` is `a` itself
+        offsets: list[SSAValue | int] = []
+        sizes: list[int] = []
+        strides: list[int] = []
+        dropped: list[bool] = []
+        for k, item in enumerate(items):
+            if isinstance(item, ast.Slice):
+                off, size, step = self.slice_bounds(item, shape[k], k)
+                offsets.append(off)
+                sizes.append(size)
+                strides.append(step)
+                dropped.append(False)
+            else:
+                offsets.append(self.element_index(item, shape[k], k))
+                sizes.append(1)
+                strides.append(1)
+                dropped.append(True)
+        return self.subview(base, offsets, sizes, strides, dropped)
+
+    def subscript_static(self, base: Array, leading: list[int]) -> Array:
+        n = len(base.shape)
+        offsets: list[SSAValue | int] = [*leading, *([0] * (n - len(leading)))]
+        sizes = [*([1] * len(leading)), *base.shape[len(leading) :]]
+        dropped = [True] * len(leading) + [False] * (n - len(leading))
+        return self.subview(base, offsets, sizes, [1] * n, dropped)
+
+    def subview(
+        self,
+        base: Array,
+        offsets: list[SSAValue | int],
+        sizes: list[int],
+        strides: list[int],
+        dropped: list[bool],
+    ) -> Array:
+        full = memref.SubviewOp.infer_result_type(base.memref, offsets, sizes, strides)
+        layout = full.layout
+        assert isinstance(layout, StridedLayoutAttr)
+        kept_strides = [s for s, d in zip(layout.strides.data, dropped, strict=True) if not d]
+        kept_sizes = [s for s, d in zip(sizes, dropped, strict=True) if not d]
+        result_type = MemRefType(
+            base.memref.element_type,
+            kept_sizes,
+            StridedLayoutAttr(
+                [s.data if isinstance(s, IntAttr) else None for s in kept_strides],
+                layout.offset.data if isinstance(layout.offset, IntAttr) else None,
+            ),
+        )
+        op = self.emit(memref.SubviewOp.get(base.value, offsets, sizes, strides, result_type))
+        return Array(op.results[0], base.dtype)
+
+    def element_index(self, item: ast.expr, extent: int, dim: int) -> SSAValue:
+        v = self.expr(item)
+        if isinstance(v, int) and not isinstance(v, bool):
+            if v < 0:
+                v += extent  # numpy's negative indices, resolved at compile time
+            if not 0 <= v < extent:
+                raise self.fail(f"index {v} is out of bounds for dimension {dim} (extent {extent})")
+            return self.arith.const(v, None).value
+        return self.index(v).value
+
+    def slice_bounds(
+        self, item: ast.Slice, extent: int, dim: int
+    ) -> tuple[SSAValue | int, int, int]:
+        step = 1 if item.step is None else self.expr(item.step)
+        if not isinstance(step, int) or step < 1:
+            raise self.fail("a slice step must be a positive constant")
+        lower = 0 if item.lower is None else self.expr(item.lower)
+        if item.upper is None:
+            upper: Value = extent
+        else:
+            upper = self.expr(item.upper)
+        if isinstance(lower, int) and isinstance(upper, int):
+            lo, hi = (
+                (lower + extent if lower < 0 else lower),
+                (upper + extent if upper < 0 else upper),
+            )
+            lo, hi = max(0, min(lo, extent)), max(0, min(hi, extent))
+            size = max(0, -(-(hi - lo) // step))
+            if size == 0:
+                raise self.fail(f"empty slice in dimension {dim}")
+            return lo, size, step
+        # dynamic start: the size must still be a constant, written as lo:lo+n
+        size = self._constant_span(item)
+        if size is None:
+            raise self.fail(
+                f"slice {ast.unparse(item)} needs a compile-time size; write it as "
+                "start:start+SIZE with a constant SIZE"
+            )
+        return self.index(lower).value, -(-size // step), step
+
+    def _constant_span(self, item: ast.Slice) -> int | None:
+        upper = item.upper
+        if (
+            item.lower is not None
+            and isinstance(upper, ast.BinOp)
+            and isinstance(upper.op, ast.Add)
+            and ast.dump(upper.left) == ast.dump(item.lower)
+        ):
+            n = self.expr(upper.right)
+            if isinstance(n, int) and n > 0:
+                return n
+        return None
+
+    # ------------------------------------------------------- array builtins
+    def array_builtin(self, name: str, args: list[Value]) -> Array:
+        unary = name in ("exp", "log", "sqrt")
+        if len(args) != (1 if unary else 2):
+            raise self.fail(f"dato.{name} takes {1 if unary else 2} array argument(s)")
+        arrays = []
+        for a in args:
+            if not isinstance(a, Array):
+                raise self.fail(f"dato.{name} takes arrays, got {self.describe(a)}")
+            arrays.append(a)
+        if name == "matmul":
+            a, b = arrays
+            if len(a.shape) != 2 or len(b.shape) != 2 or a.shape[1] != b.shape[0]:
+                raise self.fail(
+                    f"dato.matmul needs [M, K] x [K, N] arrays, got {list(a.shape)} x "
+                    f"{list(b.shape)}"
+                )
+            if a.dtype.ir != b.dtype.ir:
+                raise self.fail(f"dato.matmul of {a.dtype} and {b.dtype}: cast one operand first")
+            out = self.alloc((a.shape[0], b.shape[1]), a.dtype)
+            zero = self.arith.const(0, a.dtype)
+            self.emit(linalg.FillOp([zero.value], [out.value], res=[]))
+            self.emit(linalg.MatmulOp([a.value, b.value], [out.value], res=[]))
+            return out
+        first = arrays[0]
+        for other in arrays[1:]:
+            if other.shape != first.shape:
+                raise self.fail(
+                    f"dato.{name} needs arrays of one shape, got {list(first.shape)} and "
+                    f"{list(other.shape)} (no broadcasting)"
+                )
+            if other.dtype.ir != first.dtype.ir:
+                raise self.fail(f"dato.{name} of {first.dtype} and {other.dtype}: cast one first")
+        if unary and not first.dtype.is_float:
+            raise self.fail(f"dato.{name} needs a float array, got {first.dtype}")
+        out = self.alloc(first.shape, first.dtype)
+        ops: dict[str, type[Operation]] = {
+            "add": linalg.AddOp,
+            "sub": linalg.SubOp,
+            "mul": linalg.MulOp,
+            "maximum": linalg.MaxOp,
+            "minimum": linalg.MinOp,
+            "exp": linalg.ExpOp,
+            "log": linalg.LogOp,
+            "sqrt": linalg.SqrtOp,
+        }
+        self.emit(ops[name]([a.value for a in arrays], [out.value], res=[]))  # type: ignore[call-arg]
+        return out
+
+    # ---------------------------------------------------------------- misc
+    def describe(self, value: object) -> str:
+        if isinstance(value, Scalar):
+            return "an index" if value.dtype is None else f"a {value.dtype} scalar"
+        if isinstance(value, Array):
+            return f"a {value.dtype}{list(value.shape)} array"
+        if isinstance(value, Slot):
+            return f"a {value.dtype} variable"
+        if isinstance(value, StreamRef):
+            return f"stream '{value.decl.name}'"
+        if value is None:
+            return "nothing"
+        return repr(value)
+
+
+class _Evaluated(ast.expr):
+    """An AST leaf standing for a value the compiler already has."""
+
+    _fields = ()
+
+    def __init__(self, value: object, where: ast.AST) -> None:
+        super().__init__()
+        self.value = value
+        ast.copy_location(self, where)
+
+
+def _as_value(value: object, where: ast.AST) -> ast.expr:
+    return _Evaluated(value, where)
+
+
+def _as_load(target: ast.expr) -> ast.expr:
+    node = ast.fix_missing_locations(ast.copy_location(_load_copy(target), target))
+    return node
+
+
+def _load_copy(target: ast.expr) -> ast.expr:
+    if isinstance(target, ast.Name):
+        return ast.Name(id=target.id, ctx=ast.Load())
+    if isinstance(target, ast.Subscript):
+        return ast.Subscript(value=target.value, slice=target.slice, ctx=ast.Load())
+    return target
+
+
+def _is_full_slice(node: ast.expr) -> bool:
+    return (
+        isinstance(node, ast.Slice)
+        and node.lower is None
+        and node.upper is None
+        and (node.step is None or (isinstance(node.step, ast.Constant) and node.step.value == 1))
+    )
+
+
+def _is_static_chain(node: ast.expr) -> bool:
+    """`a.b.c` made of names only: resolved in the Python namespace."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name)
+
+
+def _assigned_more_than_once(body: list[ast.stmt]) -> set[str]:
+    """Names assigned in more than one place (or augmented): these are
+    variables even when their first value is a constant."""
+    counts: dict[str, int] = {}
+    for node in ast.walk(ast.Module(body=body, type_ignores=[])):
+        names: list[str] = []
+        if isinstance(node, ast.Assign):
+            for t in node.targets:
+                names += [
+                    n.id
+                    for n in ast.walk(t)
+                    if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+                ]
+        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            names.append(node.target.id)
+            counts[node.target.id] = counts.get(node.target.id, 0) + 1
+        for n in names:
+            counts[n] = counts.get(n, 0) + 1
+    return {n for n, c in counts.items() if c > 1}
+
+
+def _fold_compare(op: ast.cmpop, a: Const, b: Const) -> bool:
+    name = type(op).__name__
+    if name not in ("Lt", "LtE", "Gt", "GtE", "Eq", "NotEq"):
+        return a is b if name == "Is" else a is not b if name == "IsNot" else False
+    return {
+        "Lt": a < b,
+        "LtE": a <= b,
+        "Gt": a > b,
+        "GtE": a >= b,
+        "Eq": a == b,
+        "NotEq": a != b,
+    }[name]
+
+
+def _prod(shape: Sequence[int]) -> int:
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+def _unflatten(flat: int, shape: Sequence[int]) -> list[int]:
+    idx = []
+    for s in reversed(shape):
+        idx.append(flat % s)
+        flat //= s
+    return list(reversed(idx))

@@ -1,0 +1,230 @@
+"""The Python-side types of a Dato program: element types, array types with
+layouts, and stream types. They are values the frontend evaluates from the
+program's annotations; none of them runs on its own."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import ml_dtypes
+import numpy as np
+from xdsl.dialects.builtin import BFloat16Type, Float32Type, IntegerType, MemRefType
+from xdsl.ir import Attribute
+
+from dato_xdsl.dialects.dato import REPLICATE, LayoutAttr, StreamType
+
+
+@dataclass(frozen=True)
+class DType:
+    """An element type: `int32`, `uint8`, `bfloat16`, ... `int32[M, N]` makes
+    an array type of it."""
+
+    name: str
+    kind: str  # "int", "uint", "float" or "bool"
+    width: int
+
+    @property
+    def is_float(self) -> bool:
+        return self.kind == "float"
+
+    @property
+    def is_int(self) -> bool:
+        return self.kind in ("int", "uint", "bool")
+
+    @property
+    def is_unsigned(self) -> bool:
+        return self.kind in ("uint", "bool")
+
+    @property
+    def numpy(self) -> np.dtype:
+        if self.name == "bfloat16":
+            return np.dtype(ml_dtypes.bfloat16)
+        return np.dtype(self.name)
+
+    @property
+    def ir(self) -> Attribute:
+        if self.name == "bfloat16":
+            return BFloat16Type()
+        if self.name == "float32":
+            return Float32Type()
+        return IntegerType(self.width)
+
+    def __getitem__(self, shape: object) -> ArrayType:
+        dims = shape if isinstance(shape, tuple) else (shape,)
+        for d in dims:
+            if not isinstance(d, int | np.integer) or isinstance(d, bool) or d < 1:
+                raise TypeError(f"array extents must be positive integers, got {shape!r}")
+        return ArrayType(self, tuple(int(d) for d in dims))
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+int8 = DType("int8", "int", 8)
+int16 = DType("int16", "int", 16)
+int32 = DType("int32", "int", 32)
+int64 = DType("int64", "int", 64)
+uint8 = DType("uint8", "uint", 8)
+uint16 = DType("uint16", "uint", 16)
+uint32 = DType("uint32", "uint", 32)
+float32 = DType("float32", "float", 32)
+bfloat16 = DType("bfloat16", "float", 16)
+bool_ = DType("bool", "bool", 1)
+
+ALL_DTYPES = (int8, int16, int32, int64, uint8, uint16, uint32, float32, bfloat16)
+
+
+def promote(a: DType, b: DType) -> DType:
+    """numpy's promotion of the declared types, kept within our type set: a
+    result numpy would widen to float64 stays float32, bf16 with any integer
+    gives float32 like numpy does for (bf16, int16+)."""
+    if a == b:
+        return a
+    if a == bool_:
+        return b
+    if b == bool_:
+        return a
+    if a.is_float or b.is_float:
+        if a.is_float and b.is_float:
+            return float32 if float32 in (a, b) else bfloat16
+        f, i = (a, b) if a.is_float else (b, a)
+        if f == bfloat16 and i.width <= 8:
+            return bfloat16
+        return float32
+    result = np.promote_types(a.numpy, b.numpy)
+    for d in ALL_DTYPES:
+        if d.numpy == result:
+            return d
+    return int64  # uint64 and wider do not exist in our set
+
+
+@dataclass(frozen=True)
+class Shard:
+    """`S(i)`: shard this dimension over mapping axis `i`."""
+
+    axis: int
+
+    def __repr__(self) -> str:
+        return f"S({self.axis})"
+
+
+class _Replicate:
+    """`R`: every instance sees the whole dimension."""
+
+    def __repr__(self) -> str:
+        return "R"
+
+
+class Layout:
+    """`Layout.Shard(i)` and `Layout.Replicate`, as in Allo's `allo.memory.Layout`."""
+
+    Shard = Shard
+    Replicate = _Replicate()
+
+
+@dataclass(frozen=True)
+class ArrayType:
+    """`int32[M, N]`, optionally `@ [S(0), R]`."""
+
+    dtype: DType
+    shape: tuple[int, ...]
+    layout: tuple[Shard | _Replicate, ...] | None = None
+
+    def __matmul__(self, layout: object) -> ArrayType:
+        entries = layout if isinstance(layout, list | tuple) else [layout]
+        for e in entries:
+            if not isinstance(e, Shard | _Replicate):
+                raise TypeError(f"a layout entry is S(i) or R, got {e!r}")
+        if len(entries) != len(self.shape):
+            raise TypeError(
+                f"layout {list(entries)} has {len(entries)} entries for a rank-"
+                f"{len(self.shape)} array"
+            )
+        return ArrayType(self.dtype, self.shape, tuple(entries))
+
+    @property
+    def memref(self) -> MemRefType:
+        return MemRefType(self.dtype.ir, self.shape)
+
+    def layout_attr(self) -> LayoutAttr:
+        if self.layout is None:
+            return LayoutAttr.replicated(len(self.shape))
+        return LayoutAttr([e.axis if isinstance(e, Shard) else REPLICATE for e in self.layout])
+
+    def __repr__(self) -> str:
+        text = f"{self.dtype.name}[{', '.join(map(str, self.shape))}]"
+        return text if self.layout is None else f"{text} @ {list(self.layout)}"
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    """`Stream[T, depth]` or `Stream[T, depth, packing]`; `[P0, P1]` after it
+    makes an array of such streams."""
+
+    element: DType | ArrayType
+    depth: int
+    packing: int = 1
+    shape: tuple[int, ...] = ()
+
+    def __getitem__(self, shape: object) -> StreamSpec:
+        dims = shape if isinstance(shape, tuple) else (shape,)
+        if self.shape:
+            raise TypeError("a stream array already has a shape")
+        for d in dims:
+            if not isinstance(d, int) or d < 1:
+                raise TypeError(f"stream array extents must be positive integers, got {shape!r}")
+        return StreamSpec(self.element, self.depth, self.packing, tuple(dims))
+
+    @property
+    def element_ir(self) -> Attribute:
+        if isinstance(self.element, ArrayType):
+            return self.element.memref
+        return self.element.ir
+
+    def stream_type(self) -> StreamType:
+        return StreamType(self.element_ir, self.depth, self.packing)
+
+
+class Stream:
+    """`dato.Stream[int32, 4]`, `dato.Stream[int16[4, 4], 2]`,
+    `dato.Stream[int32, 4, 2]` (packing 2), `dato.Stream[int32, 4][P0, P1]`."""
+
+    def __class_getitem__(cls, params: object) -> StreamSpec:
+        items = params if isinstance(params, tuple) else (params,)
+        if not 1 <= len(items) <= 3:
+            raise TypeError("Stream takes [T, depth] or [T, depth, packing]")
+        element = items[0]
+        if not isinstance(element, DType | ArrayType):
+            raise TypeError(f"a stream carries a scalar type or an array type, got {element!r}")
+        if isinstance(element, ArrayType) and element.layout is not None:
+            raise TypeError("a stream's block type takes no layout")
+        depth = items[1] if len(items) > 1 else 2
+        packing = items[2] if len(items) > 2 else 1
+        for what, v in (("depth", depth), ("packing", packing)):
+            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                raise TypeError(f"stream {what} must be a positive integer, got {v!r}")
+        if packing != 1 and isinstance(element, ArrayType):
+            raise TypeError("a packing factor applies to scalar streams, not to array blocks")
+        return StreamSpec(element, depth, packing)
+
+
+def dtype_of_ir(t: Attribute, unsigned: bool = False) -> DType:
+    """The DType an IR element type stands for (signless ints read as signed
+    unless the program declared them unsigned)."""
+    if isinstance(t, BFloat16Type):
+        return bfloat16
+    if isinstance(t, Float32Type):
+        return float32
+    if isinstance(t, IntegerType):
+        w = t.width.data
+        if w == 1:
+            return bool_
+        for d in ALL_DTYPES:
+            if d.is_int and d.width == w and d.is_unsigned == unsigned:
+                return d
+    raise TypeError(f"no Dato element type for {t}")
+
+
+def shapes_of(dims: Sequence[int]) -> str:
+    return "[" + ", ".join(str(d) for d in dims) + "]"

@@ -1,0 +1,77 @@
+"""Bad programs get an error naming the Python file and line, never a traceback
+from inside the compiler."""
+
+import os
+import re
+import traceback
+
+import pytest
+
+import dato_xdsl as dato
+from test.unit.programs import bad_programs
+
+SOURCE = bad_programs.__file__
+
+
+def marked_line(name: str) -> int:
+    with open(SOURCE) as f:
+        for number, line in enumerate(f, start=1):
+            if re.search(rf"# ERR {name}\b", line):
+                return number
+    raise AssertionError(f"no marker for {name}")
+
+
+CASES = [
+    ("wrong_arg_count", "has 2 parameter(s) but args= binds 1"),
+    ("non_constant_stream_index", "must be a compile-time expression in pids"),
+    ("layout_not_dividing", "dimension 0 (size 10) over mapping axis 0 of extent 4"),
+    ("unsupported_while", "'while' loops are not supported"),
+    ("undefined_name", "name 'bogus' is not defined"),
+    ("put_array_on_scalar_stream", "carries int32 scalars, got an array"),
+    ("wrong_stream_index_count", "has shape [2, 2]: it takes 2 index(es), got 1"),
+    ("matmul_shape_mismatch", "needs [M, K] x [K, N] arrays, got [4, 8] x [4, 8]"),
+    ("runtime_meta_if", "needs a compile-time condition"),
+    (
+        "kernel_type_mismatch",
+        "declared float32[8] but is bound to region argument 'A' of type int32[8]",
+    ),
+    ("statement_in_region", "a region body declares streams"),
+    ("layout_axis_beyond_mapping", "over mapping axis 1, but the kernel's mapping [2] has 1"),
+    (
+        "stream_index_out_of_range",
+        "index 2 is out of range for dimension 0 of stream array 'pipes'",
+    ),
+    ("constant_index_out_of_bounds", "index 4 is out of bounds for dimension 0 (extent 4)"),
+    ("float_index", "a float32 value cannot be used as an index"),
+    ("unknown_kernel_option", "unknown kernel option 'speed'"),
+    ("return_value", "a kernel returns nothing"),
+    ("not_a_region_param", "args= names 'Z', which is not a region parameter"),
+    ("used_outside_loop", "'t' is defined inside a loop or branch"),
+    ("dynamic_slice_size", "needs a compile-time size"),
+]
+
+
+@pytest.mark.parametrize(("name", "words"), CASES, ids=[c[0] for c in CASES])
+def test_error_names_file_line_and_cause(name: str, words: str) -> None:
+    with pytest.raises(dato.DatoError) as info:
+        dato.build(getattr(bad_programs, name))
+    message = str(info.value)
+    assert f"{SOURCE}:{marked_line(name)}: error:" in message
+    assert words in message
+    # the traceback stops at dato.build: nothing from inside the compiler
+    frames = traceback.extract_tb(info.value.__traceback__)
+    inside = [f for f in frames if os.sep + "frontend" + os.sep in f.filename]
+    assert [os.path.basename(f.filename) for f in inside] == ["build.py"]
+
+
+def test_build_rejects_a_plain_function() -> None:
+    def plain() -> None:
+        pass
+
+    with pytest.raises(dato.DatoError, match="decorated with @dato.region"):
+        dato.build(plain)  # type: ignore[arg-type]
+
+
+def test_unknown_target() -> None:
+    with pytest.raises(dato.DatoError, match="unknown target 'gpu'"):
+        dato.build(bad_programs.wrong_arg_count, target="gpu")
