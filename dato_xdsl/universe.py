@@ -22,9 +22,51 @@ def _dato() -> Dialect:
     return Dato
 
 
-DIALECTS: dict[str, Callable[[], Dialect]] = {"dato": _dato}
+def _aie() -> Dialect:
+    from dato_xdsl.dialects.aie import AIE
 
-PASSES: dict[str, Callable[[], type[ModulePass]]] = {}
+    return AIE
+
+
+def _aiex() -> Dialect:
+    from dato_xdsl.dialects.aiex import AIEX
+
+    return AIEX
+
+
+DIALECTS: dict[str, Callable[[], Dialect]] = {"dato": _dato, "aie": _aie, "aiex": _aiex}
+
+
+def _virtual_map() -> type[ModulePass]:
+    from dato_xdsl.transforms.virtual_mapping import VirtualMapPass
+
+    return VirtualMapPass
+
+
+def _stream_legality() -> type[ModulePass]:
+    from dato_xdsl.transforms.stream_legality import StreamLegalityPass
+
+    return StreamLegalityPass
+
+
+def _deadlock_check() -> type[ModulePass]:
+    from dato_xdsl.transforms.deadlock_analysis import DeadlockCheckPass
+
+    return DeadlockCheckPass
+
+
+def _mapping_primitives() -> type[ModulePass]:
+    from dato_xdsl.transforms.mapping_primitives import MappingPrimitivesPass
+
+    return MappingPrimitivesPass
+
+
+PASSES: dict[str, Callable[[], type[ModulePass]]] = {
+    "dato-virtual-map": _virtual_map,
+    "dato-stream-legality": _stream_legality,
+    "dato-deadlock-check": _deadlock_check,
+    "dato-mapping-primitives": _mapping_primitives,
+}
 
 TARGETS: dict[str, Callable[[], type[Target]]] = {}
 

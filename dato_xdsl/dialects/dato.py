@@ -15,10 +15,13 @@ mapping pass can clone or specialise a body without rewiring SSA values.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import cast
 
 from xdsl.dialects.builtin import (
     AnyFloat,
     ArrayAttr,
+    DenseArrayBase,
     FlatSymbolRefAttr,
     IndexType,
     IntAttr,
@@ -26,6 +29,7 @@ from xdsl.dialects.builtin import (
     MemRefType,
     StringAttr,
     SymbolRefAttr,
+    i64,
 )
 from xdsl.ir import (
     Attribute,
@@ -56,6 +60,7 @@ from xdsl.traits import (
     HasParent,
     IsolatedFromAbove,
     NoTerminator,
+    Pure,
     SymbolOpInterface,
     SymbolTable,
 )
@@ -237,9 +242,9 @@ def _parse_indices(parser: Parser) -> list[SSAValue]:
         return []
     if parser.parse_optional_punctuation("]") is not None:
         return []
-    indices = [parser.parse_operand()]
+    indices = [parser.parse_operand(IndexType())]
     while parser.parse_optional_punctuation(","):
-        indices.append(parser.parse_operand())
+        indices.append(parser.parse_operand(IndexType()))
     parser.parse_punctuation("]")
     return indices
 
@@ -278,6 +283,9 @@ class RegionOp(IRDLOperation):
     def tasks(self) -> list[TaskOp]:
         return [op for op in self.body.block.ops if isinstance(op, TaskOp)]
 
+    def groups(self) -> list[GroupOp]:
+        return [op for op in self.body.block.ops if isinstance(op, GroupOp)]
+
     @classmethod
     def parse(cls, parser: Parser) -> RegionOp:
         name = parser.parse_symbol_name().data
@@ -309,10 +317,10 @@ class RegionOp(IRDLOperation):
                     "region arguments are statically shaped memrefs"
                 )
         for op in self.body.block.ops:
-            if not isinstance(op, StreamOp | TaskOp):
+            if not isinstance(op, StreamOp | TaskOp | GroupOp | BundleOp | ChainOp):
                 raise VerifyException(
-                    f"region @{self.sym_name.data} may hold only dato.stream and "
-                    f"dato.task ops, found {op.name}"
+                    f"region @{self.sym_name.data} may hold only dato.stream, dato.task, "
+                    f"dato.group, dato.bundle and dato.chain ops, found {op.name}"
                 )
 
 
@@ -549,11 +557,329 @@ class TaskOp(IRDLOperation):
             )
 
 
-def enclosing_task(op: Operation) -> TaskOp | None:
+def enclosing_task(op: Operation) -> TaskOp | GroupOp | None:
     parent = op.parent_op()
-    while parent is not None and not isinstance(parent, TaskOp):
+    while parent is not None and not isinstance(parent, TaskOp | GroupOp):
         parent = parent.parent_op()
     return parent
+
+
+# ------------------------------------------------------------------------ group
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One row of a group's instance table."""
+
+    name: str
+    pid: tuple[int, ...]
+    offsets: tuple[tuple[int, ...], ...]
+    """per bound argument, the offset of its slice in the global array"""
+    bindings: tuple[str, ...]
+    """per port, the stream it is bound to"""
+
+
+@irdl_op_definition
+class GroupOp(IRDLOperation):
+    """Virtually mapped task instances that share one body.
+
+    `dato.group @name of @task grid [..] (%A : memref<..>, ...) ports [@p, ...]
+    instances [@task_0_1 pid [0, 1] offsets [[0, 0], ...] streams [@s_0_1, ...], ...]`
+
+    Each row is one instance (named `task_i_j` as Dato users know them): its pid,
+    the offsets of its slice of every bound argument (the slice's sizes are the
+    body argument shapes, its strides are 1) and the stream each port is bound
+    to. Inside the body, `dato.put`/`dato.get` name either a port (a stream that
+    differs from instance to instance) or a region stream, without indices;
+    `dato.pid` reads the instance's row."""
+
+    name = "dato.group"
+
+    args = var_operand_def(MemRefType)
+    sym_name = prop_def(StringAttr)
+    task = prop_def(StringAttr)
+    grid = prop_def(ArrayAttr[IntAttr])
+    ports = prop_def(ArrayAttr[StringAttr])
+    pids = prop_def(DenseArrayBase)
+    offsets = prop_def(DenseArrayBase)
+    bindings = prop_def(ArrayAttr[StringAttr])
+    body = region_def("single_block")
+
+    traits = traits_def(
+        SymbolOpInterface(), IsolatedFromAbove(), NoTerminator(), HasParent(RegionOp)
+    )
+
+    def __init__(
+        self,
+        name: str,
+        task: str,
+        grid: Sequence[int],
+        args: Sequence[SSAValue],
+        ports: Sequence[str],
+        instances: Sequence[tuple[Sequence[int], Sequence[Sequence[int]], Sequence[str]]],
+        body: Block,
+    ) -> None:
+        pids = [v for pid, _, _ in instances for v in pid]
+        offsets = [v for _, offs, _ in instances for o in offs for v in o]
+        bindings = [StringAttr(b) for _, _, binds in instances for b in binds]
+        super().__init__(
+            operands=[args],
+            properties={
+                "sym_name": StringAttr(name),
+                "task": StringAttr(task),
+                "grid": _int_array(grid),
+                "ports": ArrayAttr(StringAttr(p) for p in ports),
+                "pids": DenseArrayBase.from_list(i64, pids),
+                "offsets": DenseArrayBase.from_list(i64, offsets),
+                "bindings": ArrayAttr(bindings),
+            },
+            regions=[Region(body)],
+        )
+
+    @property
+    def grid_shape(self) -> tuple[int, ...]:
+        return tuple(d.data for d in self.grid.data)
+
+    @property
+    def port_names(self) -> tuple[str, ...]:
+        return tuple(p.data for p in self.ports.data)
+
+    def arg_ranks(self) -> list[int]:
+        return [len(cast(MemRefType, a.type).get_shape()) for a in self.args]
+
+    def num_instances(self) -> int:
+        rank = len(self.grid.data)
+        n_pids = len(self.pids.get_values())
+        return n_pids // rank if rank else len(self.bindings.data) // max(1, len(self.ports.data))
+
+    def instances(self) -> list[Instance]:
+        rank = len(self.grid.data)
+        pids = self.pids.get_values()
+        offsets = self.offsets.get_values()
+        binds = [b.data for b in self.bindings.data]
+        ranks = self.arg_ranks()
+        width = sum(ranks)
+        nports = len(self.ports.data)
+        task = self.task.data
+        rows: list[Instance] = []
+        for k in range(self.num_instances()):
+            pid = tuple(int(v) for v in pids[k * rank : (k + 1) * rank])
+            flat = offsets[k * width : (k + 1) * width]
+            offs: list[tuple[int, ...]] = []
+            at = 0
+            for r in ranks:
+                offs.append(tuple(int(v) for v in flat[at : at + r]))
+                at += r
+            name = "_".join([task, *(str(p) for p in pid)])
+            rows.append(
+                Instance(name, pid, tuple(offs), tuple(binds[k * nports : (k + 1) * nports]))
+            )
+        return rows
+
+    @classmethod
+    def parse(cls, parser: Parser) -> GroupOp:
+        name = parser.parse_symbol_name().data
+        parser.parse_keyword("of")
+        task = parser.parse_symbol_name().data
+        parser.parse_keyword("grid")
+        grid = _parse_int_list(parser)
+
+        def bound() -> SSAValue:
+            operand = parser.parse_unresolved_operand()
+            parser.parse_punctuation(":")
+            return parser.resolve_operand(operand, parser.parse_type())
+
+        args = parser.parse_comma_separated_list(parser.Delimiter.PAREN, bound)
+        parser.parse_keyword("ports")
+        ports = parser.parse_comma_separated_list(
+            parser.Delimiter.SQUARE, lambda: parser.parse_symbol_name().data
+        )
+        parser.parse_keyword("instances")
+
+        def row() -> tuple[list[int], list[list[int]], list[str]]:
+            parser.parse_symbol_name()  # the instance name is derived from task and pid
+            parser.parse_keyword("pid")
+            pid = _parse_int_list(parser)
+            parser.parse_keyword("offsets")
+            offs = parser.parse_comma_separated_list(
+                parser.Delimiter.SQUARE, lambda: _parse_int_list(parser)
+            )
+            parser.parse_keyword("streams")
+            binds = parser.parse_comma_separated_list(
+                parser.Delimiter.SQUARE, lambda: parser.parse_symbol_name().data
+            )
+            return pid, offs, binds
+
+        rows = parser.parse_comma_separated_list(parser.Delimiter.SQUARE, row)
+        attrs = parser.parse_optional_attr_dict_with_keyword()
+        region = parser.parse_region()
+        if not region.blocks:
+            region.add_block(Block())
+        op = GroupOp(name, task, grid, args, ports, rows, region.detach_block(0))
+        if attrs is not None:
+            op.attributes |= attrs.data
+        return op
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(" ")
+        printer.print_symbol_name(self.sym_name.data)
+        printer.print_string(" of ")
+        printer.print_symbol_name(self.task.data)
+        printer.print_string(" grid ")
+        _print_int_list(printer, self.grid_shape)
+        printer.print_string(" ")
+
+        def bound(value: SSAValue) -> None:
+            printer.print_operand(value)
+            printer.print_string(" : ")
+            printer.print_attribute(value.type)
+
+        with printer.in_parens():
+            printer.print_list(self.args, bound)
+        printer.print_string(" ports [")
+        printer.print_list(self.port_names, printer.print_symbol_name)
+        printer.print_string("] instances [")
+        with printer.indented():
+            for k, inst in enumerate(self.instances()):
+                printer._print_new_line()  # pyright: ignore[reportPrivateUsage]
+                printer.print_symbol_name(inst.name)
+                printer.print_string(" pid ")
+                _print_int_list(printer, inst.pid)
+                printer.print_string(" offsets [")
+                printer.print_list(inst.offsets, lambda o: _print_int_list(printer, o))
+                printer.print_string("] streams [")
+                printer.print_list(inst.bindings, printer.print_symbol_name)
+                printer.print_string("]" + ("," if k + 1 < self.num_instances() else ""))
+        printer._print_new_line()  # pyright: ignore[reportPrivateUsage]
+        printer.print_string("]")
+        printer.print_op_attributes(self.attributes, print_keyword=True)
+        printer.print_string(" ")
+        printer.print_region(self.body, print_empty_block=False)
+
+    def verify_(self) -> None:
+        name = f"group @{self.sym_name.data}"
+        rank = len(self.grid.data)
+        n = self.num_instances()
+        if len(self.pids.get_values()) != n * rank:
+            raise VerifyException(f"{name}: pid table does not have {rank} entries per instance")
+        body_args = self.body.block.args
+        if len(body_args) != len(self.args):
+            raise VerifyException(
+                f"{name} binds {len(self.args)} region argument(s) but its body takes "
+                f"{len(body_args)}"
+            )
+        if len(self.bindings.data) != n * len(self.ports.data):
+            raise VerifyException(f"{name}: every instance must bind each of its ports")
+        region = self.parent_op()
+        streams: dict[str, StreamOp] = {}
+        if isinstance(region, RegionOp):
+            streams = {s.sym_name.data: s for s in region.streams()}
+        port_types: list[Attribute | None] = [None] * len(self.ports.data)
+        for inst in self.instances():
+            for p, (port, target) in enumerate(zip(self.port_names, inst.bindings, strict=True)):
+                decl = streams.get(target)
+                if region is not None and (decl is None or decl.shape_values):
+                    raise VerifyException(
+                        f"{name}: instance {inst.name} binds port @{port} to @{target}, "
+                        "which is not a single dato.stream"
+                    )
+                if decl is not None:
+                    t = decl.stream_type
+                    if port_types[p] is None:
+                        port_types[p] = t
+                    elif port_types[p] != t:
+                        raise VerifyException(
+                            f"{name}: port @{port} is bound to streams of different types "
+                            f"({port_types[p]} and {t})"
+                        )
+            for k, (arg, local, off) in enumerate(
+                zip(self.args, body_args, inst.offsets, strict=True)
+            ):
+                shape = cast(MemRefType, arg.type).get_shape()
+                local_t = local.type
+                if not isinstance(local_t, MemRefType):
+                    raise VerifyException(f"{name}: body argument {k} is not a memref")
+                sizes = local_t.get_shape()
+                if len(off) != len(shape) or any(
+                    o < 0 or o + sz > d for o, sz, d in zip(off, sizes, shape, strict=True)
+                ):
+                    raise VerifyException(
+                        f"{name}: instance {inst.name} has slice offsets {list(off)} with sizes "
+                        f"{list(sizes)}, outside argument {k} of shape {list(shape)}"
+                    )
+
+    def port_type(self, port: str) -> StreamType | None:
+        """The stream type behind a port (from its first binding)."""
+        if port not in self.port_names or self.num_instances() == 0:
+            return None
+        index = self.port_names.index(port)
+        target = self.bindings.data[index].data
+        region = self.parent_op()
+        if not isinstance(region, RegionOp):
+            return None
+        found = SymbolTable.lookup_symbol(region, target)
+        return found.stream_type if isinstance(found, StreamOp) else None
+
+
+# ------------------------------------------------------------ mapping primitives
+
+
+class _InstanceListOp(IRDLOperation):
+    """`dato.bundle [@a_0, @a_1]` / `dato.chain [@p_0, @c_0]`: a mapping
+    primitive over named task instances, recorded for physical mapping."""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(s.data for s in self.instances.data)  # type: ignore[attr-defined]
+
+    @classmethod
+    def parse(cls, parser: Parser) -> _InstanceListOp:
+        names = parser.parse_comma_separated_list(
+            parser.Delimiter.SQUARE, lambda: parser.parse_symbol_name().data
+        )
+        op = cls(names)  # type: ignore[call-arg]
+        if attrs := parser.parse_optional_attr_dict():
+            op.attributes |= attrs
+        return op
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(" [")
+        printer.print_list(self.names, printer.print_symbol_name)
+        printer.print_string("]")
+        printer.print_op_attributes(self.attributes)
+
+    def verify_(self) -> None:
+        if len(self.names) < 2:
+            raise VerifyException(f"{self.name} needs at least two instances")
+        if len(set(self.names)) != len(self.names):
+            raise VerifyException(f"{self.name} names an instance twice")
+
+
+@irdl_op_definition
+class BundleOp(_InstanceListOp):
+    """Time-multiplex isomorphic instances on one processing element."""
+
+    name = "dato.bundle"
+
+    instances = prop_def(ArrayAttr[StringAttr])
+    traits = traits_def(HasParent(RegionOp))
+
+    def __init__(self, names: Sequence[str]) -> None:
+        super().__init__(properties={"instances": ArrayAttr(StringAttr(n) for n in names)})
+
+
+@irdl_op_definition
+class ChainOp(_InstanceListOp):
+    """Fuse a producer and its consumer(s) onto one processing element; the
+    streams between them become local data."""
+
+    name = "dato.chain"
+
+    instances = prop_def(ArrayAttr[StringAttr])
+    traits = traits_def(HasParent(RegionOp))
+
+    def __init__(self, names: Sequence[str]) -> None:
+        super().__init__(properties={"instances": ArrayAttr(StringAttr(n) for n in names)})
 
 
 # -------------------------------------------------------------------------- pid
@@ -567,7 +893,8 @@ class PidOp(IRDLOperation):
 
     coords = var_result_def(IndexType)
 
-    traits = traits_def(HasAncestor(TaskOp))
+    # pure: an unused pid (e.g. after virtual mapping folds every use) is dead code
+    traits = traits_def(HasAncestor(TaskOp, GroupOp), Pure())
 
     assembly_format = "attr-dict `:` type($coords)"
 
@@ -599,8 +926,27 @@ class StreamAccess(IRDLOperation):
     def element_type(self) -> Attribute:
         raise NotImplementedError
 
+    def port_group(self) -> GroupOp | None:
+        """The group whose port this access names, if it names one."""
+        group = enclosing_task(self)
+        name = self.stream.root_reference.data
+        if isinstance(group, GroupOp) and name in group.port_names:
+            return group
+        return None
+
     def verify_(self) -> None:
         name = self.stream.root_reference.data
+        group = self.port_group()
+        if group is not None:
+            if self.indices:
+                raise VerifyException(f"{self.name} on port @{name} takes no indices")
+            t = group.port_type(name)
+            if t is not None and self.element_type() != t.element_type:
+                raise VerifyException(
+                    f"{self.name} on port @{name} moves {self.element_type()}, but the "
+                    f"stream carries {t.element_type}"
+                )
+            return
         try:
             decl = self.stream_decl()
         except ValueError:
@@ -631,7 +977,7 @@ class PutOp(StreamAccess):
     indices = var_operand_def(IndexType)
     value = operand_def()
 
-    traits = traits_def(HasAncestor(TaskOp))
+    traits = traits_def(HasAncestor(TaskOp, GroupOp))
 
     def __init__(self, stream: str, indices: Sequence[SSAValue], value: SSAValue) -> None:
         super().__init__(
@@ -676,7 +1022,7 @@ class GetOp(StreamAccess):
     indices = var_operand_def(IndexType)
     result = result_def()
 
-    traits = traits_def(HasAncestor(TaskOp))
+    traits = traits_def(HasAncestor(TaskOp, GroupOp))
 
     def __init__(self, stream: str, indices: Sequence[SSAValue], result_type: Attribute) -> None:
         super().__init__(
@@ -716,15 +1062,19 @@ folds them away."""
 
 Dato = Dialect(
     "dato",
-    [RegionOp, StreamOp, TaskOp, PidOp, PutOp, GetOp],
+    [RegionOp, StreamOp, TaskOp, GroupOp, PidOp, PutOp, GetOp, BundleOp, ChainOp],
     [StreamType, LayoutAttr],
 )
 
 __all__ = [
+    "BundleOp",
+    "ChainOp",
     "META",
     "REPLICATE",
     "Dato",
     "GetOp",
+    "GroupOp",
+    "Instance",
     "LayoutAttr",
     "PidOp",
     "PutOp",

@@ -1,7 +1,13 @@
 """The Python API of dato-xdsl (re-exported as `import dato_xdsl as dato`)."""
 
 from dato_xdsl.frontend.build import DatoModule, build
-from dato_xdsl.frontend.errors import DatoArgumentError, DatoCompileError, DatoError, DatoIRError
+from dato_xdsl.frontend.errors import (
+    DatoArgumentError,
+    DatoCompileError,
+    DatoError,
+    DatoIRError,
+    DatoRuntimeError,
+)
 from dato_xdsl.frontend.markers import (
     add,
     exp,
@@ -44,6 +50,7 @@ __all__ = [
     "DatoError",
     "DatoIRError",
     "DatoModule",
+    "DatoRuntimeError",
     "Layout",
     "Stream",
     "add",

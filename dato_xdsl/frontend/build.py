@@ -7,22 +7,52 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
+from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import DiagnosticException
 
-from dato_xdsl.diagnostics import LocatedDiagnostic, verify_located
-from dato_xdsl.frontend.errors import DatoArgumentError, DatoError, DatoIRError
+from dato_xdsl.diagnostics import verify_located
+from dato_xdsl.frontend.errors import DatoArgumentError, DatoError, DatoIRError, DatoRuntimeError
 from dato_xdsl.frontend.markers import RegionDef
 from dato_xdsl.frontend.program import Parameter, compile_region
 
 TARGETS = ("simulator",)
 
 
-class DatoModule:
-    """A compiled Dato program. `module` is its IR (print it for dato-opt);
-    calling it runs the program on numpy arrays and writes outputs in place."""
+def pipeline(mapping_primitives: Sequence[tuple[str, Sequence[Any]]] | None) -> list[ModulePass]:
+    """The dato passes every target starts with (`dato-opt -p` spells them the same)."""
+    from dato_xdsl.transforms.mapping_primitives import MappingPrimitivesPass
+    from dato_xdsl.transforms.stream_legality import StreamLegalityPass
+    from dato_xdsl.transforms.virtual_mapping import VirtualMapPass
 
-    def __init__(self, module: ModuleOp, params: list[Parameter], target: str) -> None:
+    passes: list[ModulePass] = [VirtualMapPass(), StreamLegalityPass()]
+    if mapping_primitives:
+        bundles: list[str] = []
+        chains: list[str] = []
+        for entry in mapping_primitives:
+            if not isinstance(entry, tuple | list) or len(entry) != 2:
+                raise DatoError(
+                    f'a mapping primitive is ("bundle" | "chain", [instances]), got {entry!r}'
+                )
+            kind, names = entry
+            if kind not in ("bundle", "chain"):
+                raise DatoError(f"unknown mapping primitive {kind!r}; use 'bundle' or 'chain'")
+            (bundles if kind == "bundle" else chains).append(",".join(str(n) for n in names))
+        passes.append(MappingPrimitivesPass(bundle=";".join(bundles), chain=";".join(chains)))
+    return passes
+
+
+class DatoModule:
+    """A compiled Dato program. `module` is its IR as the frontend wrote it
+    (print it for dato-opt); `mapped` is the IR after the dato passes, which is
+    what runs. Calling it runs the program on numpy arrays, in place."""
+
+    def __init__(
+        self, module: ModuleOp, mapped: ModuleOp, params: list[Parameter], target: str
+    ) -> None:
         self.module = module
+        self.mapped = mapped
         self.params = params
         self.target = target
 
@@ -64,9 +94,19 @@ class DatoModule:
 
     def __call__(self, *arrays: Any) -> None:
         checked = self.check_arguments(arrays)
-        from dato_xdsl.targets.simulator import simulate
+        from dato_xdsl.targets.simulator import SimulationError, Simulator
 
-        simulate(self.module, checked)
+        if self._simulator is None:
+            try:
+                self._simulator = Simulator(self.mapped)
+            except SimulationError as err:
+                raise DatoRuntimeError(str(err)) from None
+        try:
+            self._simulator.run(*checked)
+        except SimulationError as err:
+            raise DatoRuntimeError(str(err)) from None
+
+    _simulator: Any = None
 
 
 def build(
@@ -81,15 +121,18 @@ def build(
         raise DatoError(f"dato.build takes a function decorated with @dato.region(), got {top!r}")
     if target not in TARGETS:
         raise DatoError(f"unknown target '{target}'; available: {', '.join(TARGETS)}")
-    if mapping_primitives:
-        raise DatoError("mapping primitives (bundle, chain) are not implemented yet")
     del project
     try:
         module, params = compile_region(top)
         verify_located(module)
+        mapped = module.clone()
+        ctx = Context()
+        for p in pipeline(mapping_primitives):
+            p.apply(ctx, mapped)
+            verify_located(mapped)
     except DatoError as err:
         # the user's traceback ends here, not deep inside the compiler
         raise err.with_traceback(None) from None
-    except LocatedDiagnostic as err:
+    except DiagnosticException as err:
         raise DatoIRError(str(err)) from None
-    return DatoModule(module, params, target)
+    return DatoModule(module, mapped, params, target)

@@ -24,3 +24,8 @@ class DatoArgumentError(DatoError):
 class DatoIRError(DatoError):
     """The compiled IR breaks a rule of its dialect; the message names the op
     and the Python line it came from."""
+
+
+class DatoRuntimeError(DatoError):
+    """Running the program failed (deadlock, out-of-bounds access, streams left
+    non-empty); the message names the task instance, the stream or the op."""

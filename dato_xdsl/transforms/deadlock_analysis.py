@@ -1,0 +1,247 @@
+"""`dato-deadlock-check`: replay every instance's stream operations against
+FIFOs of the declared depths, at compile time.
+
+For mapped regions whose put/get sequences are static (stream ops only under
+loops with compile-time trip counts), each instance is a sequence of tokens
+(put or get on a stream). The replay advances instances round-robin; when no
+instance can move and some have not finished, that is a deadlock, reported with
+every blocked instance and the state of the stream it waits on.
+
+Options: `min-depths` annotates every stream with `dato.min_depth`, the smallest
+depth (others at theirs) that keeps the replay deadlock-free, found by raising
+the depths of the streams full at each deadlock from 1 and then lowering each
+as far as it stays free; `set-depths` also rewrites the declared depths to it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from xdsl.context import Context
+from xdsl.dialects import scf
+from xdsl.dialects.builtin import IntegerAttr, ModuleOp, i64
+from xdsl.ir import Block, Operation
+from xdsl.passes import ModulePass
+
+from dato_xdsl.diagnostics import LocatedDiagnostic, op_error, op_location
+from dato_xdsl.dialects import dato
+from dato_xdsl.transforms.instance_trace import Env, StaticValues
+
+Token = tuple[str, bool, Operation]  # (stream, is_put, op)
+
+
+@dataclass
+class _Loop:
+    lb: Callable[[Env], int]
+    ub: Callable[[Env], int]
+    step: Callable[[Env], int]
+    body: list[_Item]
+
+
+@dataclass
+class _Access:
+    symbol: str
+    is_put: bool
+    op: dato.PutOp | dato.GetOp
+
+
+_Item = _Loop | _Access
+
+
+class NotStatic(Exception):
+    """The put/get sequence depends on runtime values: no replay is possible."""
+
+    def __init__(self, op: Operation, why: str) -> None:
+        super().__init__(f"{op_location(op)}: {why}")
+
+
+def _template(group: dato.GroupOp) -> list[_Item]:
+    pids = [r for op in group.body.walk() if isinstance(op, dato.PidOp) for r in op.results]
+    values = StaticValues(set(pids))
+
+    def has_access(op: Operation) -> bool:
+        return any(isinstance(o, dato.PutOp | dato.GetOp) for o in op.walk())
+
+    def block(b: Block) -> list[_Item]:
+        items: list[_Item] = []
+        for op in b.ops:
+            if isinstance(op, dato.PutOp | dato.GetOp):
+                items.append(_Access(op.stream.root_reference.data, isinstance(op, dato.PutOp), op))
+            elif isinstance(op, scf.ForOp) and has_access(op):
+                try:
+                    fns = [values.compile(v, op) for v in (op.lb, op.ub, op.step)]
+                except LocatedDiagnostic:
+                    raise NotStatic(
+                        op, "a loop with stream operations has runtime bounds"
+                    ) from None
+                items.append(_Loop(fns[0], fns[1], fns[2], block(op.body.block)))
+            elif op.regions and has_access(op):
+                raise NotStatic(op, f"stream operations under a runtime {op.name}")
+        return items
+
+    return block(group.body.block)
+
+
+def _tokens(items: list[_Item], env: Env, bind: dict[str, str]) -> Iterator[Token]:
+    for item in items:
+        if isinstance(item, _Access):
+            yield (bind.get(item.symbol, item.symbol), item.is_put, item.op)
+        else:
+            for _ in range(item.lb(env), item.ub(env), max(1, item.step(env))):
+                yield from _tokens(item.body, env, bind)
+
+
+@dataclass
+class _Proc:
+    name: str
+    tokens: Iterator[Token]
+    pending: Token | None = None
+    done: bool = False
+
+    def next(self) -> None:
+        self.pending = next(self.tokens, None)
+        self.done = self.pending is None
+
+
+@dataclass
+class Blocked:
+    instance: str
+    stream: str
+    is_put: bool
+    op: Operation
+
+
+@dataclass
+class Replay:
+    """The outcome of one replay: empty `blocked` means it ran to the end."""
+
+    blocked: list[Blocked] = field(default_factory=list)
+    fill: dict[str, int] = field(default_factory=dict)
+
+
+class Design:
+    """The static token programs of every instance of a mapped region."""
+
+    def __init__(self, region: dato.RegionOp) -> None:
+        self.region = region
+        self.depths = {s.sym_name.data: s.stream_type.depth.data for s in region.streams()}
+        self.programs: list[tuple[str, Callable[[], Iterator[Token]]]] = []
+        for group in region.groups():
+            template = _template(group)
+            pids = [r for op in group.body.walk() if isinstance(op, dato.PidOp) for r in op.results]
+            copies = len(pids) // max(1, len(group.grid_shape))
+            for inst in group.instances():
+                env: Env = dict(zip(pids, inst.pid * copies, strict=True))
+                bind = dict(zip(group.port_names, inst.bindings, strict=True))
+                self.programs.append(
+                    (inst.name, lambda t=template, e=env, b=bind: _tokens(t, e, b))
+                )
+
+    def replay(self, depths: dict[str, int]) -> Replay:
+        procs = [_Proc(name, make()) for name, make in self.programs]
+        for p in procs:
+            p.next()
+        fill = dict.fromkeys(depths, 0)
+        live = [p for p in procs if not p.done]
+        while live:
+            progress = False
+            for p in live:
+                while p.pending is not None:
+                    stream, is_put, _ = p.pending
+                    if is_put:
+                        if fill[stream] >= depths[stream]:
+                            break
+                        fill[stream] += 1
+                    else:
+                        if fill[stream] == 0:
+                            break
+                        fill[stream] -= 1
+                    progress = True
+                    p.next()
+            live = [p for p in live if not p.done]
+            if not progress and live:
+                blocked = [
+                    Blocked(p.name, p.pending[0], p.pending[1], p.pending[2])
+                    for p in live
+                    if p.pending
+                ]
+                return Replay(blocked, fill)
+        return Replay([], fill)
+
+    def report(self, outcome: Replay, depths: dict[str, int]) -> str:
+        lines = []
+        for b in outcome.blocked:
+            if b.is_put:
+                state = f"full, {outcome.fill[b.stream]} of depth {depths[b.stream]}"
+                lines.append(
+                    f"  {b.instance} waits to put on @{b.stream} ({state}) at {op_location(b.op)}"
+                )
+            else:
+                lines.append(
+                    f"  {b.instance} waits to get from @{b.stream} (empty) at {op_location(b.op)}"
+                )
+        return "deadlock: every live instance is blocked\n" + "\n".join(lines)
+
+    def minimal_depths(self) -> dict[str, int] | None:
+        """Smallest depths that keep the replay free, or None if no depth helps
+        (some instance waits on an empty stream nobody will fill)."""
+        depths = dict.fromkeys(self.depths, 1)
+        while True:
+            outcome = self.replay(depths)
+            if not outcome.blocked:
+                break
+            full = {b.stream for b in outcome.blocked if b.is_put}
+            if not full:
+                return None
+            for s in full:
+                depths[s] += 1
+        for s in depths:  # lower each as far as the design stays free
+            while depths[s] > 1:
+                depths[s] -= 1
+                if self.replay(depths).blocked:
+                    depths[s] += 1
+                    break
+        return depths
+
+
+@dataclass(frozen=True)
+class DeadlockCheckPass(ModulePass):
+    """Report deadlocks of static stream programs; optionally compute and set
+    the minimal stream depths."""
+
+    name = "dato-deadlock-check"
+
+    min_depths: bool = False
+    set_depths: bool = False
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for region in [o for o in op.walk() if isinstance(o, dato.RegionOp)]:
+            self.check(region)
+
+    def check(self, region: dato.RegionOp) -> None:
+        if region.tasks():
+            raise op_error(region.tasks()[0], "run dato-virtual-map before dato-deadlock-check")
+        try:
+            design = Design(region)
+        except NotStatic as why:
+            raise op_error(region, f"cannot replay its streams statically: {why}") from None
+        outcome = design.replay(design.depths)
+        if outcome.blocked and not (self.min_depths or self.set_depths):
+            raise op_error(region, design.report(outcome, design.depths))
+        if not (self.min_depths or self.set_depths):
+            return
+        best = design.minimal_depths()
+        if best is None:
+            raise op_error(
+                region,
+                design.report(outcome, design.depths)
+                + "\nno stream depth avoids it: an instance waits on a stream that is never filled",
+            )
+        for decl in region.streams():
+            name = decl.sym_name.data
+            decl.attributes["dato.min_depth"] = IntegerAttr(best[name], i64)
+            if self.set_depths:
+                t = decl.stream_type
+                decl.properties["stream_type"] = dato.StreamType(
+                    t.element_type, best[name], t.packing.data
+                )

@@ -1,0 +1,132 @@
+"""`dato-mapping-primitives`: record and check `bundle` and `chain`.
+
+`bundle="a_0,a_1;b_0,b_1"` and `chain="p_0,c_0"` add `dato.bundle` /
+`dato.chain` ops to the mapped region (what `dato.build(...,
+mapping_primitives=[("bundle", [...]), ("chain", [...])])` asks for), then every
+such op is checked:
+- a bundle time-multiplexes instances on one element, so they must be
+  isomorphic (one `dato.group`) and no stream may connect two of them (run one
+  after the other, a producer would wait for a consumer that cannot start);
+- a chain fuses a producer with its consumer, so consecutive instances must be
+  connected by a stream, and no other path may lead from one to the next
+  (fusing them would close a cycle through the tasks on that path).
+The schedule stays in the IR; physical mapping reads it. Execution semantics
+do not change."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.passes import ModulePass
+
+from dato_xdsl.diagnostics import op_error
+from dato_xdsl.dialects import dato
+from dato_xdsl.transforms.stream_access import stream_uses
+
+
+def parse_lists(spec: str) -> list[list[str]]:
+    """`"a,b;c,d"` -> `[["a", "b"], ["c", "d"]]`."""
+    return [
+        [name.strip() for name in part.split(",") if name.strip()]
+        for part in spec.split(";")
+        if part.strip()
+    ]
+
+
+class Graph:
+    """Instances of a mapped region and the streams between them."""
+
+    def __init__(self, region: dato.RegionOp) -> None:
+        self.group_of: dict[str, str] = {}
+        for group in region.groups():
+            for inst in group.instances():
+                self.group_of[inst.name] = group.sym_name.data
+        self.edges: dict[str, set[str]] = defaultdict(set)
+        self.streams: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for name, uses in stream_uses(region).items():
+            for p in {u.instance for u in uses.puts}:
+                for c in {u.instance for u in uses.gets}:
+                    self.edges[p].add(c)
+                    self.streams[(p, c)].append(name)
+
+    def reaches(self, start: str, goal: str, skip_edge: tuple[str, str]) -> bool:
+        """Whether `goal` is reachable from `start` without the direct edge `skip_edge`."""
+        seen = {start}
+        todo = [start]
+        while todo:
+            node = todo.pop()
+            for nxt in self.edges.get(node, ()):
+                if (node, nxt) == skip_edge or nxt in seen:
+                    continue
+                if nxt == goal:
+                    return True
+                seen.add(nxt)
+                todo.append(nxt)
+        return False
+
+
+def check(region: dato.RegionOp) -> None:
+    prims = [op for op in region.body.block.ops if isinstance(op, dato.BundleOp | dato.ChainOp)]
+    if not prims:
+        return
+    graph = Graph(region)
+    placed: dict[str, str] = {}
+    for op in prims:
+        kind = "bundle" if isinstance(op, dato.BundleOp) else "chain"
+        for name in op.names:
+            if name not in graph.group_of:
+                raise op_error(op, f"{kind} names {name}, which is not a task instance")
+            if name in placed and placed[name] == kind:
+                raise op_error(op, f"instance {name} is already in another {kind}")
+            placed[name] = kind
+        if isinstance(op, dato.BundleOp):
+            groups = {graph.group_of[n] for n in op.names}
+            if len(groups) > 1:
+                detail = ", ".join(f"{n} in @{graph.group_of[n]}" for n in op.names)
+                raise op_error(
+                    op,
+                    f"bundle of non-isomorphic instances ({detail}): only instances with "
+                    "one body can share an element",
+                )
+            for a in op.names:
+                for b in op.names:
+                    if (a, b) in graph.streams:
+                        raise op_error(
+                            op,
+                            f"bundle of {a} and {b}, connected by @{graph.streams[(a, b)][0]}: "
+                            "run in turn on one element they would wait for each other",
+                        )
+        else:
+            for p, c in zip(op.names, op.names[1:], strict=False):
+                if (p, c) not in graph.streams:
+                    raise op_error(op, f"chain of {p} and {c}, but no stream goes from {p} to {c}")
+                if graph.reaches(p, c, (p, c)):
+                    raise op_error(
+                        op,
+                        f"chain of {p} and {c} across a cycle: another path leads from {p} to "
+                        f"{c}, so fusing them would make the task graph cyclic",
+                    )
+
+
+@dataclass(frozen=True)
+class MappingPrimitivesPass(ModulePass):
+    """Add the requested bundle/chain primitives to mapped regions and check them."""
+
+    name = "dato-mapping-primitives"
+
+    bundle: str = ""
+    chain: str = ""
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for region in [o for o in op.walk() if isinstance(o, dato.RegionOp)]:
+            block = region.body.block
+            for names in parse_lists(self.bundle):
+                block.add_op(bundle := dato.BundleOp(names))
+                bundle.location = region.location
+            for names in parse_lists(self.chain):
+                block.add_op(chain := dato.ChainOp(names))
+                chain.location = region.location
+            check(region)

@@ -1,0 +1,195 @@
+"""Memref, linalg and scf forms a task body may use, each against numpy."""
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects import arith, builtin, linalg, math, memref, scf
+from xdsl.dialects.builtin import ModuleOp
+
+from dato_xdsl.dialects.dato import Dato
+from dato_xdsl.driver import LocatingParser
+from dato_xdsl.targets.simulator import Simulator, simulate
+
+
+def parse(text: str) -> ModuleOp:
+    ctx = Context()
+    for d in (builtin.Builtin, arith.Arith, math.Math, memref.MemRef, scf.Scf, linalg.Linalg, Dato):
+        ctx.load_dialect(d)
+    module = LocatingParser(ctx, text, "ops.mlir").parse_module()
+    module.verify()
+    return module
+
+
+def one_task(args: list[tuple[str, str]], body: str) -> str:
+    """A region with one single-instance task binding every argument whole."""
+    params = ", ".join(f"%{n.upper()} : {t}" for n, t in args)
+    binds = ", ".join(f"%{n.upper()} : {t} [{', '.join(['R'] * t.count('x'))}]" for n, t in args)
+    block = ", ".join(f"%{n} : {t}" for n, t in args)
+    return f"""
+dato.region @k({params}) {{
+  dato.task @t grid [1] ({binds}) {{
+  ^bb0({block}):
+{body}
+  }}
+}}
+"""
+
+
+F44 = "memref<4x4xf32>"
+
+
+def test_linalg_elementwise_ops() -> None:
+    ops = ["add", "sub", "mul", "max", "min"]
+    unary = ["exp", "log", "sqrt"]
+    args = [("a", F44), ("b", F44)] + [(f"o{k}", F44) for k in range(len(ops) + len(unary))]
+    lines = []
+    for k, op in enumerate(ops):
+        lines.append(f"    linalg.{op} ins(%a, %b : {F44}, {F44}) outs(%o{k} : {F44})")
+    for k, op in enumerate(unary, len(ops)):
+        lines.append(f"    linalg.{op} ins(%a : {F44}) outs(%o{k} : {F44})")
+    rng = np.random.default_rng(0)
+    a = rng.uniform(0.5, 2.0, (4, 4)).astype(np.float32)
+    b = rng.uniform(0.5, 2.0, (4, 4)).astype(np.float32)
+    outs = [np.zeros((4, 4), np.float32) for _ in range(len(ops) + len(unary))]
+    simulate(parse(one_task(args, "\n".join(lines))), [a, b, *outs])
+    a64, b64 = a.astype(np.float64), b.astype(np.float64)
+    expected = [
+        a64 + b64,
+        a64 - b64,
+        a64 * b64,
+        np.maximum(a64, b64),
+        np.minimum(a64, b64),
+        np.exp(a64),
+        np.log(a64),
+        np.sqrt(a64),
+    ]
+    for got, want in zip(outs, expected, strict=True):
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
+def test_transpose_fill_copy_and_dynamic_subview() -> None:
+    body = f"""
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c2 = arith.constant 2 : index
+    %t = memref.alloc() : {F44}
+    linalg.transpose ins(%a : {F44}) outs(%t : {F44}) permutation = [1, 0]
+    %row = memref.subview %t[%c1, %c0] [2, 4] [%c2, 1]
+        : {F44} to memref<2x4xf32, strided<[?, 1], offset: ?>>
+    %dst = memref.subview %o[0, 0] [2, 4] [1, 1] : {F44} to memref<2x4xf32, strided<[4, 1]>>
+    "memref.copy"(%row, %dst)
+        : (memref<2x4xf32, strided<[?, 1], offset: ?>>, memref<2x4xf32, strided<[4, 1]>>) -> ()
+    %tail = memref.subview %o[2, 0] [2, 4] [1, 1]
+        : {F44} to memref<2x4xf32, strided<[4, 1], offset: 8>>
+    %v = arith.constant 5.5 : f32
+    linalg.fill ins(%v : f32) outs(%tail : memref<2x4xf32, strided<[4, 1], offset: 8>>)
+    %col = memref.subview %a[0, %c2] [4, 1] [1, 1] : {F44} to memref<4xf32, strided<[4], offset: ?>>
+    %x = memref.load %col[%c1] : memref<4xf32, strided<[4], offset: ?>>
+    memref.store %x, %o[%c2, %c0] : {F44}
+"""
+    a = np.arange(16, dtype=np.float32).reshape(4, 4)
+    o = np.zeros((4, 4), np.float32)
+    simulate(parse(one_task([("a", F44), ("o", F44)], body)), [a, o])
+    expected = np.empty((4, 4), np.float32)
+    expected[0:2] = a.T[1:4:2]
+    expected[2:4] = 5.5
+    expected[2, 0] = a[1, 2]
+    np.testing.assert_array_equal(o, expected)
+
+
+def test_generic_row_sum_and_broadcast() -> None:
+    body = """
+    linalg.generic {
+        indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>],
+        iterator_types = ["parallel", "reduction"]}
+        ins(%a : memref<3x5xi32>) outs(%r : memref<3xi32>) {
+    ^bb0(%in : i32, %acc : i32):
+      %s = arith.addi %in, %acc : i32
+      linalg.yield %s : i32
+    }
+    linalg.broadcast ins(%r : memref<3xi32>) outs(%b : memref<3x2xi32>) dimensions = [1]
+"""
+    args = [("a", "memref<3x5xi32>"), ("r", "memref<3xi32>"), ("b", "memref<3x2xi32>")]
+    a = np.arange(15, dtype=np.int32).reshape(3, 5)
+    r = np.full(3, 100, np.int32)
+    b = np.zeros((3, 2), np.int32)
+    simulate(parse(one_task(args, body)), [a, r, b])
+    np.testing.assert_array_equal(r, 100 + a.sum(axis=1))
+    np.testing.assert_array_equal(b, np.repeat((100 + a.sum(axis=1))[:, None], 2, axis=1))
+
+
+def test_scf_while_and_scalar_locals() -> None:
+    """Collatz steps of n with a while loop; a 0-d alloca as a counter."""
+    body = """
+    %c0 = arith.constant 0 : index
+    %one = arith.constant 1 : i32
+    %two = arith.constant 2 : i32
+    %three = arith.constant 3 : i32
+    %zero = arith.constant 0 : i32
+    %steps = memref.alloca() : memref<i32>
+    memref.store %zero, %steps[] : memref<i32>
+    %n0 = memref.load %n[%c0] : memref<1xi32>
+    %last = scf.while (%v = %n0) : (i32) -> i32 {
+      %go = arith.cmpi sgt, %v, %one : i32
+      scf.condition(%go) %v : i32
+    } do {
+    ^bb0(%v : i32):
+      %r = arith.remsi %v, %two : i32
+      %even = arith.cmpi eq, %r, %zero : i32
+      %next = scf.if %even -> (i32) {
+        %h = arith.divsi %v, %two : i32
+        scf.yield %h : i32
+      } else {
+        %t = arith.muli %v, %three : i32
+        %u = arith.addi %t, %one : i32
+        scf.yield %u : i32
+      }
+      %s = memref.load %steps[] : memref<i32>
+      %s1 = arith.addi %s, %one : i32
+      memref.store %s1, %steps[] : memref<i32>
+      scf.yield %next : i32
+    }
+    %s = memref.load %steps[] : memref<i32>
+    memref.store %s, %out[%c0] : memref<2xi32>
+    %c1 = arith.constant 1 : index
+    memref.store %last, %out[%c1] : memref<2xi32>
+"""
+    sim = Simulator(parse(one_task([("n", "memref<1xi32>"), ("out", "memref<2xi32>")], body)))
+    assert "_np.zeros" not in sim.sources()["t"]  # the counter became a Python local
+    for start in (1, 6, 27):
+        out = np.zeros(2, np.int32)
+        sim.run(np.array([start], np.int32), out)
+        steps, v = 0, start
+        while v > 1:
+            v = v // 2 if v % 2 == 0 else 3 * v + 1
+            steps += 1
+        np.testing.assert_array_equal(out, [steps, max(start, 1) if start <= 1 else 1])
+
+
+def test_dynamic_alloc_dim_and_index_cast() -> None:
+    body = """
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %k = memref.load %n[%c0] : memref<1xi32>
+    %ki = arith.index_cast %k : i32 to index
+    %buf = memref.alloc(%ki) : memref<?xi32>
+    %d = memref.dim %buf, %c0 : memref<?xi32>
+    scf.for %i = %c0 to %d step %c1 {
+      %v = arith.index_cast %i : index to i32
+      %sq = arith.muli %v, %v : i32
+      memref.store %sq, %buf[%i] : memref<?xi32>
+    }
+    %total = scf.for %i = %c0 to %d step %c1 iter_args(%acc = %c0) -> (index) {
+      %x = memref.load %buf[%i] : memref<?xi32>
+      %xi = arith.index_cast %x : i32 to index
+      %a2 = arith.addi %acc, %xi : index
+      scf.yield %a2 : index
+    }
+    %t = arith.index_cast %total : index to i32
+    memref.store %t, %out[%c0] : memref<1xi32>
+"""
+    sim = Simulator(parse(one_task([("n", "memref<1xi32>"), ("out", "memref<1xi32>")], body)))
+    for k in (0, 5, 9):
+        out = np.zeros(1, np.int32)
+        sim.run(np.array([k], np.int32), out)
+        assert out[0] == sum(i * i for i in range(k))
