@@ -177,18 +177,29 @@ class VirtualMapper:
         self, task: dato.TaskOp, group_name: str, decisions: list[object], rows: list[_Row]
     ) -> dato.GroupOp:
         n_access = len(rows[0].streams)
+        access_ops = _access_order(task.body.block, decisions)
         ports: list[str] = []
         symbols: list[str] = []
         port_columns: list[int] = []
+        port_of_column: dict[tuple[str, ...], str] = {}
         for k in range(n_access):
-            column = {row.streams[k] for row in rows}
-            if len(column) == 1:
-                symbols.append(rows[0].streams[k])
-            else:
-                port = f"port{len(ports)}"
+            column = tuple(row.streams[k] for row in rows)
+            if len(set(column)) == 1:
+                symbols.append(column[0])
+                continue
+            if column not in port_of_column:
+                op = access_ops[k]
+                direction = "out" if isinstance(op, dato.PutOp) else "in"
+                base = f"{op.stream.root_reference.data}_{direction}"
+                port = base
+                n = 1
+                while port in ports or port in self.streams:
+                    port = f"{base}{n}"
+                    n += 1
+                port_of_column[column] = port
                 ports.append(port)
                 port_columns.append(k)
-                symbols.append(port)
+            symbols.append(port_of_column[column])
         single = rows[0].pid if len(rows) == 1 else None
         src = task.body.block
         body = Block(arg_types=[a.type for a in src.args])
@@ -244,6 +255,33 @@ class VirtualMapper:
                 single.location = decl.location
                 block.insert_op_before(single, decl)
             block.erase_op(decl)
+
+
+def _access_order(body: Block, decisions: Sequence[object]) -> list[dato.PutOp | dato.GetOp]:
+    """The put/get ops in the order a trace visits them (meta loops repeat theirs)."""
+    found: list[dato.PutOp | dato.GetOp] = []
+    it = iter(decisions)
+
+    def walk(block: Block) -> None:
+        for op in block.ops:
+            if isinstance(op, scf.IfOp) and is_meta(op):
+                taken = next(it)
+                region = op.true_region if taken == 0 else op.false_region
+                if region.blocks:
+                    walk(region.block)
+            elif isinstance(op, scf.ForOp) and is_meta(op):
+                lb, ub, step = next(it)  # type: ignore[misc]
+                for _ in range(lb, ub, step):
+                    walk(op.body.block)
+            elif isinstance(op, dato.PutOp | dato.GetOp):
+                found.append(op)
+            else:
+                for region in op.regions:
+                    for b in region.blocks:
+                        walk(b)
+
+    walk(body)
+    return found
 
 
 def _drop_write_only_allocas(block: Block) -> None:

@@ -1,0 +1,233 @@
+"""Models of the AMD NPU devices: the one place in the code that holds hardware facts.
+
+Plain data, importing nothing of ours, so dialect verifiers and passes can all
+read it. One `NpuDevice` per name mlir-aie accepts in `aie.device(...)`: the full
+arrays `npu1` (Phoenix/Hawk Point, AIE-ML) and `npu2` (Strix, AIE2P) and their
+partial-column variants `npu1_1col`..`npu1_3col`, `npu2_1col`..`npu2_7col`.
+
+Sources, cited per figure below:
+  [TM]  mlir-aie `include/aie/Dialect/AIE/IR/AIETargetModel.h` (AIE2TargetModel,
+        BaseNPU1TargetModel, BaseNPU2TargetModel) and `AIETargetModel.cpp`.
+  [ENUM] mlir-aie `include/aie/Dialect/AIE/IR/AIEAttrs.td`, the AIEDevice enum.
+  [OPS] mlir-aie `include/aie/Dialect/AIE/IR/AIEOps.td`, the DMABDOp description.
+  [DIA] mlir-aie `lib/Dialect/AIE/IR/AIEDialect.cpp`, DMABDOp::verify.
+  [X]   mlir-aie `lib/Dialect/AIEX/IR/AIEXDialect.cpp`, `verifyStridesWraps` (BD
+        field widths of the shim NOC DMA used by `aiex.npu.dma_memcpy_nd`).
+  [AM020] AMD AM020, AIE-ML architecture manual (summary table: operations per
+        tile per cycle, where one MAC counts as two operations).
+  [XDNA] amd/xdna-driver `src/driver/amdxdna/npu1_regs.c`, `npu4_regs.c` (DPM
+        clock tables: {mp-npu clock, H-clock} in MHz per level).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class TileKind(Enum):
+    SHIM = "shim"
+    MEMTILE = "memtile"
+    COMPUTE = "compute"
+
+
+@dataclass(frozen=True)
+class TileFacts:
+    """What one tile of a kind offers."""
+
+    data_memory_bytes: int
+    program_memory_bytes: int
+    dma_s2mm_channels: int
+    dma_mm2s_channels: int
+    buffer_descriptors: int
+    locks: int
+    dma_dimensions: int
+    """Dimensions one buffer descriptor addresses (the shim's repeat/iteration
+    dimension comes on top, see `MemcpyNdLimits`)."""
+
+
+@dataclass(frozen=True)
+class MemcpyNdLimits:
+    """Limits of `aiex.npu.dma_memcpy_nd` (a shim NOC tile buffer descriptor).
+
+    Sizes and strides are counted in units of `word_bits`-bit words once the
+    element type is accounted for, as the hardware fields are."""
+
+    entries: int
+    word_bits: int
+    max_size_d0: int
+    max_size_d1: int
+    max_repeat: int
+    max_stride: int
+
+
+@dataclass(frozen=True)
+class NpuDevice:
+    name: str
+    mlir_code: int
+    """Value of the device in mlir-aie's AIEDevice enum: the generic form of
+    `aie.device` stores this integer."""
+    arch: str
+    columns: int
+    rows: int
+    shim_row: int
+    memtile_rows: tuple[int, ...]
+    compute_rows: tuple[int, ...]
+    compute: TileFacts
+    memtile: TileFacts
+    shim: TileFacts
+    memcpy_nd: MemcpyNdLimits
+    macs_per_cycle: dict[str, int] = field(hash=False)
+    """Peak multiply-accumulates per cycle per compute core, by operand type.
+    A type absent here has no figure in our sources."""
+    clock_hz: int = 0
+
+    def is_valid_tile(self, col: int, row: int) -> bool:
+        return 0 <= col < self.columns and 0 <= row < self.rows
+
+    def tile_kind(self, col: int, row: int) -> TileKind:
+        if row == self.shim_row:
+            return TileKind.SHIM
+        if row in self.memtile_rows:
+            return TileKind.MEMTILE
+        return TileKind.COMPUTE
+
+    def facts(self, kind: TileKind) -> TileFacts:
+        return {TileKind.SHIM: self.shim, TileKind.MEMTILE: self.memtile}.get(kind, self.compute)
+
+    def tile_facts(self, col: int, row: int) -> TileFacts:
+        return self.facts(self.tile_kind(col, row))
+
+    @property
+    def compute_cores(self) -> int:
+        return self.columns * len(self.compute_rows)
+
+    def describe(self) -> str:
+        """`npu1 (4 columns x 6 rows)`, for diagnostics."""
+        return f"{self.name} ({self.columns} columns x {self.rows} rows)"
+
+    def peak_ops_per_second(self, dtype: str) -> float:
+        """Peak operations per second of all compute cores (a MAC is 2 ops)."""
+        if dtype not in self.macs_per_cycle:
+            raise KeyError(
+                f"no peak MAC figure for {dtype} on {self.name}; known: "
+                + ", ".join(sorted(self.macs_per_cycle))
+            )
+        return self.macs_per_cycle[dtype] * 2 * self.clock_hz * self.compute_cores
+
+
+# Tile facts shared by AIE-ML (npu1) and AIE2P (npu2): mlir-aie models both with
+# AIE2TargetModel, and DESIGN.md's table gives the same figures for both.
+_COMPUTE = TileFacts(
+    data_memory_bytes=64 * 1024,  # [TM] getLocalMemorySize() = 0x10000; [AM020] 64 KB
+    program_memory_bytes=16 * 1024,  # [AM020] program memory/tile 16 KB
+    # [OPS] DMABDOp docs: a core memory module's BDs are shared by 4 DMA channels
+    dma_s2mm_channels=2,
+    dma_mm2s_channels=2,
+    buffer_descriptors=16,  # [TM] getNumBDs(): 16 off memtiles
+    locks=16,  # [TM] getNumLocks(): 16 off memtiles
+    dma_dimensions=3,  # [DIA] DMABDOp::verify: at most 3 dims outside memtiles
+)
+_MEMTILE = TileFacts(
+    data_memory_bytes=512 * 1024,  # [TM] getMemTileSize() = 0x80000; [AM020] 512 KB
+    program_memory_bytes=0,  # memtiles have no core
+    # [OPS] DMABDOp docs: a memtile's 48 BDs are shared by 12 channels, 6 each way
+    dma_s2mm_channels=6,
+    dma_mm2s_channels=6,
+    buffer_descriptors=48,  # [TM] getNumBDs(): 48 on memtiles
+    locks=64,  # [TM] getNumLocks(): 64 on memtiles
+    dma_dimensions=4,  # [DIA] DMABDOp::verify: 4 dims on memtiles
+)
+_SHIM = TileFacts(
+    data_memory_bytes=0,  # shim tiles move host memory; they hold none
+    program_memory_bytes=0,
+    dma_s2mm_channels=2,  # DESIGN.md hardware table: shim 2/2
+    dma_mm2s_channels=2,
+    buffer_descriptors=16,  # [TM] getNumBDs(): 16 off memtiles
+    locks=16,  # [TM] getNumLocks(): 16 off memtiles
+    dma_dimensions=3,  # [X] NpuWriteBdOp::verify: "ShimTile only supports 3 dimensions"
+)
+_MEMCPY_ND = MemcpyNdLimits(
+    entries=4,  # [X] static_offsets/sizes/strides: DenseArrayCount<4>
+    word_bits=32,  # [TM] getAddressGenGranularity() = 32
+    max_size_d0=(1 << 10) - 1,  # [X] shim wrap_bits = 10 -> [0:1023]
+    max_size_d1=(1 << 10) - 1,  # [X] same field width for d1
+    max_repeat=1 << 6,  # [X] iter_bits = 6 -> "Size 3 exceeds the [1:64] range"
+    max_stride=1 << 20,  # [X] shim step_bits = 20 -> [1:1048576]
+)
+
+# [AM020] AIE-ML ops/tile/cycle: INT4 1024, INT8 512, INT16 128, INT32 32,
+# bfloat16 256; halved to MACs. Matches DESIGN.md: int8 256, int16 64, bf16 128.
+_AIE_ML_MACS = {"i4": 512, "i8": 256, "i16": 64, "i32": 16, "bf16": 128}
+# AIE2P: DESIGN.md gives int8 512 MACs; other types are not in our sources yet
+# (AM027 to check), so they are left out rather than guessed.
+_AIE2P_MACS = {"i8": 512}
+
+# [XDNA] npu1_regs.c: NPU1_HCLK_FREQ_MAX 1600, top DPM level {847, 1600} MHz.
+_NPU1_CLOCK_HZ = 1_600_000_000
+# [XDNA] npu4_regs.c (Strix): top DPM level {1267, 1800} MHz.
+_NPU2_CLOCK_HZ = 1_800_000_000
+
+
+def _npu(name: str, code: int, arch: str, columns: int) -> NpuDevice:
+    is_npu2 = arch == "AIE2P"
+    return NpuDevice(
+        name=name,
+        mlir_code=code,
+        arch=arch,
+        columns=columns,
+        rows=6,  # [TM] Base NPU1/NPU2 rows(): 1 shim, 1 memtile, 4 core rows
+        shim_row=0,  # [TM] isShimNOCTile: row == 0
+        memtile_rows=(1,),  # [TM] isMemTile: row == 1
+        compute_rows=(2, 3, 4, 5),  # [TM] isCoreTile: row > 1
+        compute=_COMPUTE,
+        memtile=_MEMTILE,
+        shim=_SHIM,
+        memcpy_nd=_MEMCPY_ND,
+        macs_per_cycle=dict(_AIE2P_MACS if is_npu2 else _AIE_ML_MACS),
+        clock_hz=_NPU2_CLOCK_HZ if is_npu2 else _NPU1_CLOCK_HZ,
+    )
+
+
+# Names, enum codes [ENUM] and column counts [TM]: npu1 is the 4-column Phoenix
+# array (NPU1 virtualized models), npu2 the 8-column Strix array (NPU2TargetModel
+# columns() = 8); `_<n>col` variants expose the first n columns.
+DEVICES: dict[str, NpuDevice] = {
+    d.name: d
+    for d in (
+        _npu("npu1", 4, "AIE2", 4),
+        _npu("npu1_1col", 5, "AIE2", 1),
+        _npu("npu1_2col", 6, "AIE2", 2),
+        _npu("npu1_3col", 7, "AIE2", 3),
+        _npu("npu2", 8, "AIE2P", 8),
+        *(_npu(f"npu2_{n}col", 8 + n, "AIE2P", n) for n in range(1, 8)),
+    )
+}
+
+ALIASES: dict[str, str] = {"npu1_4col": "npu1"}
+"""Older spellings accepted on input; `npu1_4col` was renamed `npu1`."""
+
+
+def lookup(name: str) -> NpuDevice | None:
+    """The device of a name as written in `aie.device(...)`, older spellings included."""
+    return DEVICES.get(ALIASES.get(name, name))
+
+
+def by_code(code: int) -> NpuDevice | None:
+    """The device of an mlir-aie AIEDevice enum value."""
+    for device in DEVICES.values():
+        if device.mlir_code == code:
+            return device
+    return None
+
+
+__all__ = [
+    "ALIASES",
+    "DEVICES",
+    "MemcpyNdLimits",
+    "NpuDevice",
+    "TileFacts",
+    "TileKind",
+    "by_code",
+    "lookup",
+]

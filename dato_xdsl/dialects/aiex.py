@@ -1,0 +1,698 @@
+"""The `aiex` dialect: our definition of MLIR-AIE's runtime-sequence ops, textually
+compatible with mlir-aie.
+
+Inside an `aie.runtime_sequence` the host programs the shim DMAs:
+`aiex.npu.dma_memcpy_nd` moves a strided block of a host buffer to or from the
+array (through the shim channel an objectfifo or `aie.shim_dma_allocation`
+names), `aiex.npu.dma_wait`/`aiex.npu.sync` wait for completion, and the task
+forms (`aiex.dma_configure_task_for`, `dma_start_task`, `dma_await_task`,
+`dma_free_task`) describe the same with explicit buffer descriptors.
+
+This file imports no other dialect of ours: the `aie` ops it relates to are
+recognised by name, and the device model is read from the enclosing
+`aie.device`'s `device` property (mlir-aie's enum value) through
+`dato_xdsl.devices`. The older spelling `aiex.runtime_sequence` is accepted and
+printed as today's `aie.runtime_sequence` when that dialect is loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from xdsl.dialects.builtin import (
+    DenseArrayBase,
+    FlatSymbolRefAttr,
+    IndexType,
+    IntegerAttr,
+    IntegerType,
+    MemRefType,
+    Signedness,
+    StringAttr,
+    SymbolRefAttr,
+    i1,
+)
+from xdsl.ir import Attribute, Block, Dialect, Operation, Region, SSAValue
+from xdsl.irdl import (
+    AttrSizedOperandSegments,
+    IRDLOperation,
+    irdl_op_definition,
+    operand_def,
+    opt_prop_def,
+    prop_def,
+    region_def,
+    result_def,
+    traits_def,
+    var_operand_def,
+)
+from xdsl.parser import Parser, UnresolvedOperand
+from xdsl.printer import Printer
+from xdsl.traits import NoTerminator, OptionalSymbolOpInterface
+from xdsl.utils.exceptions import VerifyException
+
+from dato_xdsl import devices
+from dato_xdsl.devices import NpuDevice
+
+I32 = IntegerType(32)
+I64 = IntegerType(64)
+UI32 = IntegerType(32, Signedness.UNSIGNED)
+DYNAMIC = -(2**63)
+"""MLIR's marker for an entry given by an SSA operand in a static index list."""
+
+RUNTIME_SEQUENCES = ("aie.runtime_sequence", "aiex.runtime_sequence")
+DMA_DIRECTIONS = {"S2MM": 0, "MM2S": 1}  # mlir-aie's DMAChannelDir values
+
+
+def _int(attr: Attribute | None, default: int = 0) -> int:
+    return attr.value.data if isinstance(attr, IntegerAttr) else default
+
+
+def _device_op(op: Operation) -> Operation | None:
+    current = op.parent_op()
+    while current is not None and current.name != "aie.device":
+        current = current.parent_op()
+    return current
+
+
+def _device_model(op: Operation) -> NpuDevice | None:
+    dev = _device_op(op)
+    return None if dev is None else devices.by_code(_int(dev.properties.get("device"), -1))
+
+
+def _device_symbols(op: Operation) -> dict[str, Operation]:
+    """What `@name` can mean inside the device: objectfifos and their symbols,
+    shim DMA allocations (named by a symbol reference), buffers."""
+    dev = _device_op(op)
+    found: dict[str, Operation] = {}
+    if dev is None:
+        return found
+    for candidate in dev.regions[0].block.ops:
+        sym = candidate.properties.get("sym_name") or candidate.attributes.get("sym_name")
+        if isinstance(sym, StringAttr):
+            found.setdefault(sym.data, candidate)
+        elif isinstance(sym, SymbolRefAttr):
+            found.setdefault(sym.root_reference.data, candidate)
+    return found
+
+
+def _in_runtime_sequence(op: Operation) -> None:
+    parent = op.parent_op()
+    while parent is not None and parent.name not in RUNTIME_SEQUENCES:
+        parent = parent.parent_op()
+    if parent is None and op.parent_op() is not None:
+        raise VerifyException(f"{op.name} must be inside an aie.runtime_sequence")
+
+
+def _parse_attrs_into(parser: Parser, op: IRDLOperation) -> None:
+    props = set(type(op).get_irdl_definition().properties)
+    for key, value in parser.parse_optional_attr_dict().items():
+        (op.properties if key in props else op.attributes)[key] = value
+
+
+def _print_attrs(printer: Printer, op: Operation, elide: Sequence[str] = ()) -> None:
+    merged = {k: v for k, v in op.properties.items() if k not in elide}
+    printer.print_op_attributes(merged | op.attributes)
+
+
+class _AttrDictOp(IRDLOperation):
+    """Ops whose custom form is only their attribute dictionary, as in mlir-aie
+    (`aiex.npu.sync {column = 0 : i32, ...}`)."""
+
+    @classmethod
+    def parse(cls, parser: Parser) -> _AttrDictOp:
+        op = cls.create()
+        _parse_attrs_into(parser, op)
+        return op
+
+    def print(self, printer: Printer) -> None:
+        _print_attrs(printer, self)
+
+
+# ------------------------------------------------------------- dma_memcpy_nd
+
+
+def _parse_index_list(parser: Parser) -> tuple[list[UnresolvedOperand], list[int]]:
+    """`[%a, 0, 16]`: SSA entries become operands, the static list marks them DYNAMIC."""
+    operands: list[UnresolvedOperand] = []
+
+    def entry() -> int:
+        if (value := parser.parse_optional_unresolved_operand()) is not None:
+            operands.append(value)
+            return DYNAMIC
+        return parser.parse_integer(allow_boolean=False, allow_negative=True)
+
+    static = parser.parse_comma_separated_list(parser.Delimiter.SQUARE, entry)
+    return operands, static
+
+
+def _index_list_text(printer: Printer, values: Sequence[SSAValue], static: Sequence[int]) -> None:
+    printer.print_string("[")
+    dynamic = iter(values)
+    for i, s in enumerate(static):
+        if i:
+            printer.print_string(", ")
+        if s == DYNAMIC:
+            printer.print_operand(next(dynamic))
+        else:
+            printer.print_string(str(s))
+    printer.print_string("]")
+
+
+@irdl_op_definition
+class NpuDmaMemcpyNdOp(IRDLOperation):
+    """`aiex.npu.dma_memcpy_nd(%buf[o3, o2, o1, o0][s3, s2, s1, s0][t3, t2, t1, t0])
+    {id = 0 : i64, metadata = @of, issue_token = true} : memref<...>`.
+
+    Lists run outermost first; the outermost size is the repeat count. Entries
+    are integers or i64 SSA values."""
+
+    name = "aiex.npu.dma_memcpy_nd"
+
+    memref = operand_def(MemRefType)
+    offsets = var_operand_def(I64)
+    sizes = var_operand_def(I64)
+    strides = var_operand_def(I64)
+    static_offsets = prop_def(DenseArrayBase)
+    static_sizes = prop_def(DenseArrayBase)
+    static_strides = prop_def(DenseArrayBase)
+    metadata = prop_def(FlatSymbolRefAttr)
+    id = prop_def(IntegerAttr)
+    issue_token = opt_prop_def(IntegerAttr)
+    burst_length = opt_prop_def(IntegerAttr)
+
+    irdl_options = (AttrSizedOperandSegments(as_property=True),)
+
+    LISTS: ClassVar[tuple[str, str, str]] = ("static_offsets", "static_sizes", "static_strides")
+
+    def __init__(
+        self,
+        buffer: SSAValue,
+        offsets: Sequence[int],
+        sizes: Sequence[int],
+        strides: Sequence[int],
+        metadata: str,
+        bd_id: int,
+        issue_token: bool | None = None,
+    ) -> None:
+        props: dict[str, Attribute] = {
+            "static_offsets": DenseArrayBase.from_list(I64, offsets),
+            "static_sizes": DenseArrayBase.from_list(I64, sizes),
+            "static_strides": DenseArrayBase.from_list(I64, strides),
+            "metadata": SymbolRefAttr(metadata),
+            "id": IntegerAttr(bd_id, I64),
+        }
+        if issue_token is not None:
+            props["issue_token"] = IntegerAttr(int(issue_token), i1)
+        super().__init__(operands=[buffer, [], [], []], properties=props)
+
+    def static_list(self, name: str) -> list[int]:
+        values = self.properties[name]
+        assert isinstance(values, DenseArrayBase)
+        return [int(v) for v in values.get_values()]
+
+    @classmethod
+    def parse(cls, parser: Parser) -> NpuDmaMemcpyNdOp:
+        parser.parse_punctuation("(")
+        buffer = parser.parse_unresolved_operand()
+        lists = [_parse_index_list(parser) for _ in range(3)]
+        parser.parse_punctuation(")")
+        attrs = parser.parse_optional_attr_dict()
+        parser.parse_punctuation(":")
+        t = parser.parse_type()
+        operands = [[parser.resolve_operand(v, I64) for v in dynamic] for dynamic, _ in lists]
+        op = cls.create(
+            operands=[parser.resolve_operand(buffer, t), *[v for group in operands for v in group]],
+            properties={
+                name: DenseArrayBase.from_list(I64, static)
+                for name, (_, static) in zip(cls.LISTS, lists, strict=True)
+            },
+        )
+        op.properties["operandSegmentSizes"] = DenseArrayBase.from_list(
+            I32, [1, *(len(g) for g in operands)]
+        )
+        props = set(cls.get_irdl_definition().properties)
+        for key, value in attrs.items():
+            (op.properties if key in props else op.attributes)[key] = value
+        return op
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string("(")
+        printer.print_operand(self.memref)
+        for values, name in zip((self.offsets, self.sizes, self.strides), self.LISTS, strict=True):
+            _index_list_text(printer, values, self.static_list(name))
+        printer.print_string(")")
+        _print_attrs(printer, self, (*self.LISTS, "operandSegmentSizes"))
+        printer.print_string(" : ")
+        printer.print_attribute(self.memref.type)
+
+    def verify_(self) -> None:
+        _in_runtime_sequence(self)
+        lists = {name: self.static_list(name) for name in self.LISTS}
+        model = _device_model(self)
+        entries = model.memcpy_nd.entries if model is not None else 4
+        for name, values in lists.items():
+            if len(values) != entries:
+                what = name.removeprefix("static_")
+                raise VerifyException(
+                    f"{what} has {len(values)} entries {values}; dma_memcpy_nd takes "
+                    f"exactly {entries} offsets, sizes and strides (outermost first)"
+                )
+        for group, name in zip((self.offsets, self.sizes, self.strides), self.LISTS, strict=True):
+            if len(group) != lists[name].count(DYNAMIC):
+                raise VerifyException(
+                    f"{name.removeprefix('static_')} lists {lists[name].count(DYNAMIC)} SSA "
+                    f"entries but has {len(group)} operands"
+                )
+        self._verify_metadata()
+        if model is not None:
+            self._verify_limits(model, lists["static_sizes"], lists["static_strides"])
+
+    def _verify_metadata(self) -> None:
+        name = self.metadata.root_reference.data
+        if _device_op(self) is None:
+            return
+        target = _device_symbols(self).get(name)
+        if target is None or target.name not in ("aie.objectfifo", "aie.shim_dma_allocation"):
+            raise VerifyException(
+                f"metadata @{name} does not name an aie.objectfifo or "
+                "aie.shim_dma_allocation of this device"
+            )
+
+    def _verify_limits(self, model: NpuDevice, sizes: list[int], strides: list[int]) -> None:
+        """The shim DMA's buffer descriptor fields (see devices.MemcpyNdLimits)."""
+        limits = model.memcpy_nd
+        t = self.memref.type
+        assert isinstance(t, MemRefType)
+        bits = getattr(t.element_type, "bitwidth", limits.word_bits)
+        if bits > limits.word_bits:
+            raise VerifyException(
+                f"element type {t.element_type} is wider than the DMA's "
+                f"{limits.word_bits}-bit words"
+            )
+        if DYNAMIC in sizes or DYNAMIC in strides:
+            return  # only static entries can be checked here
+        repeat, d2, d1, d0 = sizes
+        t3, t2, t1, t0 = strides
+        for i, size in enumerate(reversed(sizes)):
+            if size < 1:
+                raise VerifyException(f"size {size} of dimension {i} must be at least 1")
+        if d0 * bits % limits.word_bits:
+            raise VerifyException(
+                f"innermost size {d0} x {bits} bits is not a whole number of "
+                f"{limits.word_bits}-bit words"
+            )
+        words = d0 * bits // limits.word_bits
+        linear = d1 == 1 and d2 == 1 and t0 == 1 and t1 == 0 and t2 == 0
+        if words > limits.max_size_d0 and not linear:
+            raise VerifyException(
+                f"innermost size {d0} ({words} words) exceeds the shim DMA limit of "
+                f"{limits.max_size_d0} words"
+            )
+        if d1 > limits.max_size_d1:
+            raise VerifyException(
+                f"size {d1} of dimension 1 exceeds the shim DMA limit of {limits.max_size_d1}"
+            )
+        if repeat > limits.max_repeat:
+            raise VerifyException(
+                f"repeat count (outermost size) {repeat} exceeds the shim DMA limit of "
+                f"{limits.max_repeat}"
+            )
+        for i, (size, stride) in enumerate(
+            zip((d0, d1, d2, repeat), (t0, t1, t2, t3), strict=True)
+        ):
+            if size > 1 and stride < (1 if i < 3 else 0):
+                raise VerifyException(f"stride {stride} of dimension {i} must be positive")
+            stride_bits = stride * bits
+            if i and stride_bits % limits.word_bits:
+                raise VerifyException(
+                    f"stride {stride} of dimension {i} ({stride_bits} bits) is not a whole "
+                    f"number of {limits.word_bits}-bit words"
+                )
+            if stride_bits // limits.word_bits > limits.max_stride and size > 1:
+                raise VerifyException(
+                    f"stride {stride} of dimension {i} exceeds the shim DMA limit of "
+                    f"{limits.max_stride} words"
+                )
+
+
+# ----------------------------------------------------------- waits and writes
+
+
+@irdl_op_definition
+class NpuDmaWaitOp(_AttrDictOp):
+    """`aiex.npu.dma_wait {symbol = @of}`: wait until the DMA of @of completes."""
+
+    name = "aiex.npu.dma_wait"
+
+    symbol = prop_def(FlatSymbolRefAttr)
+
+    def __init__(self, symbol: str) -> None:
+        super().__init__(properties={"symbol": SymbolRefAttr(symbol)})
+
+    def verify_(self) -> None:
+        _in_runtime_sequence(self)
+        name = self.symbol.root_reference.data
+        if _device_op(self) is not None and name not in _device_symbols(self):
+            raise VerifyException(f"dma_wait on @{name}, which is not a symbol of this device")
+
+
+@irdl_op_definition
+class NpuSyncOp(_AttrDictOp):
+    """`aiex.npu.sync {column = 0 : i32, row = 0 : i32, direction = 0 : i32,
+    channel = 0 : i32, column_num = 1 : i32, row_num = 1 : i32}`."""
+
+    name = "aiex.npu.sync"
+
+    column = prop_def(IntegerAttr)
+    row = prop_def(IntegerAttr)
+    direction = prop_def(IntegerAttr)
+    channel = prop_def(IntegerAttr)
+    column_num = prop_def(IntegerAttr)
+    row_num = prop_def(IntegerAttr)
+
+    def __init__(self, column: int, row: int, direction: str, channel: int) -> None:
+        values = {
+            "column": column,
+            "row": row,
+            "direction": DMA_DIRECTIONS[direction],
+            "channel": channel,
+            "column_num": 1,
+            "row_num": 1,
+        }
+        super().__init__(properties={k: IntegerAttr(v, I32) for k, v in values.items()})
+
+    def verify_(self) -> None:
+        _in_runtime_sequence(self)
+        if _int(self.direction) not in DMA_DIRECTIONS.values():
+            raise VerifyException(f"direction {_int(self.direction)} is not 0 (S2MM) or 1 (MM2S)")
+        model = _device_model(self)
+        col, row = _int(self.column), _int(self.row)
+        if model is not None and not model.is_valid_tile(col, row):
+            raise VerifyException(f"sync on tile ({col}, {row}), outside device {model.describe()}")
+
+
+@irdl_op_definition
+class NpuWrite32Op(_AttrDictOp):
+    """`aiex.npu.write32 {address = 119300 : ui32, value = 1 : ui32[, column = 0 : i32,
+    row = 0 : i32]}`: a register write."""
+
+    name = "aiex.npu.write32"
+
+    address = prop_def(IntegerAttr)
+    value = prop_def(IntegerAttr)
+    buffer = opt_prop_def(FlatSymbolRefAttr)
+    column = opt_prop_def(IntegerAttr)
+    row = opt_prop_def(IntegerAttr)
+
+    def __init__(self, address: int, value: int) -> None:
+        super().__init__(
+            properties={"address": IntegerAttr(address, UI32), "value": IntegerAttr(value, UI32)}
+        )
+
+    def verify_(self) -> None:
+        _in_runtime_sequence(self)
+        model = _device_model(self)
+        if model is None or self.column is None or self.row is None:
+            return
+        col, row = _int(self.column), _int(self.row)
+        if not model.is_valid_tile(col, row):
+            raise VerifyException(
+                f"write32 to tile ({col}, {row}), outside device {model.describe()}"
+            )
+
+
+# ------------------------------------------------------------------ DMA tasks
+
+
+class _TaskRegionOp(IRDLOperation):
+    """Shared printing of a task's BD region: `{ aie.dma_bd(...) aie.end }`."""
+
+    def _print_body(self, printer: Printer) -> None:
+        printer.print_string(" ")
+        printer.print_region(self.regions[0])
+        _print_attrs(printer, self, self.POSITIONAL)
+
+    POSITIONAL: ClassVar[tuple[str, ...]] = ()
+
+    def verify_(self) -> None:
+        _in_runtime_sequence(self)
+        for block in self.regions[0].blocks:
+            for op in block.ops:
+                if op.name not in ("aie.dma_bd", "aie.use_lock", "aie.next_bd", "aie.end"):
+                    raise VerifyException(
+                        f"{self.name} holds buffer descriptors (aie.dma_bd, aie.use_lock, "
+                        f"aie.next_bd, aie.end), found {op.name}"
+                    )
+
+
+@irdl_op_definition
+class DMAConfigureTaskForOp(_TaskRegionOp):
+    """`%t = aiex.dma_configure_task_for @alloc { aie.dma_bd(...) aie.end }
+    {issue_token = true, repeat_count = 0 : i32}`: a BD chain on the shim channel
+    that objectfifo/allocation @alloc uses."""
+
+    name = "aiex.dma_configure_task_for"
+
+    alloc = prop_def(FlatSymbolRefAttr)
+    issue_token = opt_prop_def(IntegerAttr)
+    repeat_count = opt_prop_def(IntegerAttr)
+    body = region_def()
+    result = result_def(IndexType)
+
+    POSITIONAL: ClassVar[tuple[str, ...]] = ("alloc",)
+
+    def __init__(self, alloc: str, body: Region, issue_token: bool | None = None) -> None:
+        props: dict[str, Attribute] = {"alloc": SymbolRefAttr(alloc)}
+        if issue_token is not None:
+            props["issue_token"] = IntegerAttr(int(issue_token), i1)
+        super().__init__(properties=props, regions=[body], result_types=[IndexType()])
+
+    @classmethod
+    def parse(cls, parser: Parser) -> DMAConfigureTaskForOp:
+        alloc = parser.parse_symbol_name().data
+        region = parser.parse_region()
+        op = DMAConfigureTaskForOp(alloc, region)
+        _parse_attrs_into(parser, op)
+        return op
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(" ")
+        printer.print_symbol_name(self.alloc.root_reference.data)
+        self._print_body(printer)
+
+    def verify_(self) -> None:
+        super().verify_()
+        name = self.alloc.root_reference.data
+        if _device_op(self) is None:
+            return
+        target = _device_symbols(self).get(name)
+        if target is None or target.name not in ("aie.objectfifo", "aie.shim_dma_allocation"):
+            raise VerifyException(
+                f"@{name} does not name an aie.objectfifo or aie.shim_dma_allocation of this device"
+            )
+
+
+@irdl_op_definition
+class DMAConfigureTaskOp(_TaskRegionOp):
+    """`%t = aiex.dma_configure_task(%tile, MM2S, 0) { ... }`: a BD chain on an
+    explicit tile, direction and channel."""
+
+    name = "aiex.dma_configure_task"
+
+    tile = operand_def(IndexType)
+    direction = prop_def(IntegerAttr)
+    channel = prop_def(IntegerAttr)
+    issue_token = opt_prop_def(IntegerAttr)
+    repeat_count = opt_prop_def(IntegerAttr)
+    body = region_def()
+    result = result_def(IndexType)
+
+    POSITIONAL: ClassVar[tuple[str, ...]] = ("direction", "channel")
+
+    @classmethod
+    def parse(cls, parser: Parser) -> DMAConfigureTaskOp:
+        parser.parse_punctuation("(")
+        tile = parser.parse_operand(IndexType())
+        parser.parse_punctuation(",")
+        start = parser.pos
+        word = parser.parse_optional_identifier() or parser.parse_optional_str_literal()
+        if word not in DMA_DIRECTIONS:
+            parser.raise_error("expected a DMA channel direction (S2MM, MM2S)", start, parser.pos)
+        parser.parse_punctuation(",")
+        channel = parser.parse_integer(allow_boolean=False)
+        parser.parse_punctuation(")")
+        region = parser.parse_region()
+        op = cls.create(
+            operands=[tile],
+            properties={
+                "direction": IntegerAttr(DMA_DIRECTIONS[word], I32),
+                "channel": IntegerAttr(channel, I32),
+            },
+            regions=[region],
+            result_types=[IndexType()],
+        )
+        _parse_attrs_into(parser, op)
+        return op
+
+    def print(self, printer: Printer) -> None:
+        names = {v: k for k, v in DMA_DIRECTIONS.items()}
+        printer.print_string("(")
+        printer.print_operand(self.tile)
+        printer.print_string(
+            f", {names.get(_int(self.direction), _int(self.direction))}, {_int(self.channel)})"
+        )
+        self._print_body(printer)
+
+    def verify_(self) -> None:
+        super().verify_()
+        if _int(self.direction) not in DMA_DIRECTIONS.values():
+            raise VerifyException(f"direction {_int(self.direction)} is not 0 (S2MM) or 1 (MM2S)")
+
+
+class _TaskUseOp(IRDLOperation):
+    """`aiex.dma_start_task(%t)` and friends: one task operand."""
+
+    @classmethod
+    def parse(cls, parser: Parser) -> _TaskUseOp:
+        parser.parse_punctuation("(")
+        task = parser.parse_operand(IndexType())
+        parser.parse_punctuation(")")
+        op = cls.create(operands=[task])
+        _parse_attrs_into(parser, op)
+        return op
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string("(")
+        printer.print_operand(self.operands[0])
+        printer.print_string(")")
+        _print_attrs(printer, self)
+
+    def verify_(self) -> None:
+        _in_runtime_sequence(self)
+        owner = self.operands[0].owner
+        if isinstance(owner, Block) or owner.name not in (
+            DMAConfigureTaskForOp.name,
+            DMAConfigureTaskOp.name,
+        ):
+            raise VerifyException(
+                f"{self.name} takes a task made by aiex.dma_configure_task_for or "
+                "aiex.dma_configure_task"
+            )
+
+
+@irdl_op_definition
+class DMAStartTaskOp(_TaskUseOp):
+    """`aiex.dma_start_task(%t)`: submit a configured task."""
+
+    name = "aiex.dma_start_task"
+
+    task = operand_def(IndexType)
+
+
+@irdl_op_definition
+class DMAAwaitTaskOp(_TaskUseOp):
+    """`aiex.dma_await_task(%t)`: wait for a task that issues a token."""
+
+    name = "aiex.dma_await_task"
+
+    task = operand_def(IndexType)
+
+    def verify_(self) -> None:
+        super().verify_()
+        owner = self.task.owner
+        if isinstance(owner, Operation) and _int(owner.properties.get("issue_token")) == 0:
+            raise VerifyException(
+                "dma_await_task waits for a task without issue_token = true, which never "
+                "signals completion"
+            )
+
+
+@irdl_op_definition
+class DMAFreeTaskOp(_TaskUseOp):
+    """`aiex.dma_free_task(%t)`: its buffer descriptor ids may be reused."""
+
+    name = "aiex.dma_free_task"
+
+    task = operand_def(IndexType)
+
+
+# --------------------------------------------------------- older spellings
+
+
+@irdl_op_definition
+class LegacyRuntimeSequenceOp(IRDLOperation):
+    """`aiex.runtime_sequence`, the older spelling of `aie.runtime_sequence`.
+
+    The custom form is read as an `aie.runtime_sequence` (so it prints in
+    today's spelling) when the `aie` dialect is loaded; the generic form keeps
+    this op."""
+
+    name = "aiex.runtime_sequence"
+
+    sym_name = opt_prop_def(StringAttr)
+    body = region_def("single_block")
+
+    traits = traits_def(OptionalSymbolOpInterface(), NoTerminator())
+
+    @classmethod
+    def parse(cls, parser: Parser) -> Operation:
+        modern = parser.ctx.get_optional_op("aie.runtime_sequence")
+        if modern is not None:
+            return modern.parse(parser)
+        sym = parser.parse_optional_symbol_name()
+        args = parser.parse_comma_separated_list(
+            parser.Delimiter.PAREN, lambda: parser.parse_argument(expect_type=True)
+        )
+        region = parser.parse_region(args)
+        if not region.blocks:
+            region.add_block(Block())
+        op = cls.create(regions=[region])
+        if sym is not None:
+            op.properties["sym_name"] = sym
+        return op
+
+    def print(self, printer: Printer) -> None:
+        if self.sym_name is not None:
+            printer.print_string(" ")
+            printer.print_symbol_name(self.sym_name.data)
+        printer.print_string("(")
+        printer.print_list(self.body.block.args, printer.print_block_argument)
+        printer.print_string(") ")
+        printer.print_region(self.body, print_entry_block_args=False, print_empty_block=False)
+
+    def verify_(self) -> None:
+        parent = self.parent_op()
+        if parent is not None and parent.name != "aie.device":
+            raise VerifyException("aiex.runtime_sequence must be directly inside an aie.device")
+
+
+AIEX = Dialect(
+    "aiex",
+    [
+        NpuDmaMemcpyNdOp,
+        NpuDmaWaitOp,
+        NpuSyncOp,
+        NpuWrite32Op,
+        DMAConfigureTaskForOp,
+        DMAConfigureTaskOp,
+        DMAStartTaskOp,
+        DMAAwaitTaskOp,
+        DMAFreeTaskOp,
+        LegacyRuntimeSequenceOp,
+    ],
+    [],
+)
+
+__all__ = [
+    "AIEX",
+    "DMAAwaitTaskOp",
+    "DMAConfigureTaskForOp",
+    "DMAConfigureTaskOp",
+    "DMAFreeTaskOp",
+    "DMAStartTaskOp",
+    "LegacyRuntimeSequenceOp",
+    "NpuDmaMemcpyNdOp",
+    "NpuDmaWaitOp",
+    "NpuSyncOp",
+    "NpuWrite32Op",
+]
