@@ -34,7 +34,18 @@ def _aiex() -> Dialect:
     return AIEX
 
 
-DIALECTS: dict[str, Callable[[], Dialect]] = {"dato": _dato, "aie": _aie, "aiex": _aiex}
+def _vhls() -> Dialect:
+    from dato_xdsl.dialects.vhls import VHLS
+
+    return VHLS
+
+
+DIALECTS: dict[str, Callable[[], Dialect]] = {
+    "dato": _dato,
+    "aie": _aie,
+    "aiex": _aiex,
+    "vhls": _vhls,
+}
 
 
 def _virtual_map() -> type[ModulePass]:
@@ -61,13 +72,56 @@ def _mapping_primitives() -> type[ModulePass]:
     return MappingPrimitivesPass
 
 
+def _physical_map() -> type[ModulePass]:
+    from dato_xdsl.transforms.physical_mapping import PhysicalMapPass
+
+    return PhysicalMapPass
+
+
+def _convert_dato_to_vhls() -> type[ModulePass]:
+    from dato_xdsl.transforms.dato_to_vhls import ConvertDatoToVhlsPass
+
+    return ConvertDatoToVhlsPass
+
+
+def _vhls_dataflow_lint() -> type[ModulePass]:
+    from dato_xdsl.transforms.vhls_dataflow_lint import VhlsDataflowLintPass
+
+    return VhlsDataflowLintPass
+
+
+def _lower_to_aie() -> type[ModulePass]:
+    from dato_xdsl.transforms.lower_to_aie import LowerToAiePass
+
+    return LowerToAiePass
+
+
 PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "dato-virtual-map": _virtual_map,
     "dato-stream-legality": _stream_legality,
     "dato-deadlock-check": _deadlock_check,
     "dato-mapping-primitives": _mapping_primitives,
+    "convert-dato-to-vhls": _convert_dato_to_vhls,
+    "vhls-dataflow-lint": _vhls_dataflow_lint,
+    "dato-physical-map": _physical_map,
+    "dato-lower-to-aie": _lower_to_aie,
 }
 
-TARGETS: dict[str, Callable[[], type[Target]]] = {}
+def _npu_report() -> type[Target]:
+    from dato_xdsl.targets.aie.report import NpuReportTarget
+
+    return NpuReportTarget
+
+
+def _aie_kernels() -> type[Target]:
+    from dato_xdsl.targets.aie.project import AieKernelsTarget
+
+    return AieKernelsTarget
+
+
+TARGETS: dict[str, Callable[[], type[Target]]] = {
+    "npu-report": _npu_report,
+    "aie-kernels": _aie_kernels,
+}
 
 DATO_UNIVERSE = Universe(all_dialects=DIALECTS, all_passes=PASSES, all_targets=TARGETS)

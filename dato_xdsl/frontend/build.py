@@ -17,7 +17,7 @@ from dato_xdsl.frontend.errors import DatoArgumentError, DatoError, DatoIRError,
 from dato_xdsl.frontend.markers import RegionDef
 from dato_xdsl.frontend.program import Parameter, compile_region
 
-TARGETS = ("simulator",)
+TARGETS = ("simulator", "aie")
 
 
 def pipeline(mapping_primitives: Sequence[tuple[str, Sequence[Any]]] | None) -> list[ModulePass]:
@@ -115,13 +115,13 @@ def build(
     *,
     project: str | os.PathLike[str] | None = None,
     mapping_primitives: Sequence[tuple[str, Sequence[Any]]] | None = None,
+    device: str = "npu1",
 ) -> DatoModule:
     """Compile the `@dato.region()` function `top` for `target`."""
     if not isinstance(top, RegionDef):
         raise DatoError(f"dato.build takes a function decorated with @dato.region(), got {top!r}")
     if target not in TARGETS:
         raise DatoError(f"unknown target '{target}'; available: {', '.join(TARGETS)}")
-    del project
     try:
         module, params = compile_region(top)
         verify_located(module)
@@ -135,4 +135,8 @@ def build(
         raise err.with_traceback(None) from None
     except DiagnosticException as err:
         raise DatoIRError(str(err)) from None
+    if target == "aie":
+        from dato_xdsl.frontend.npu_build import build_npu
+
+        return build_npu(module, mapped, params, device, project)
     return DatoModule(module, mapped, params, target)

@@ -1,0 +1,1 @@
+"""The NPU target: kernel library, project writer, resource report."""

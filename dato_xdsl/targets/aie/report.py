@@ -1,0 +1,139 @@
+"""Resource report of a lowered `aie.device`: per tile, its buffers and bytes,
+DMA channels and buffer descriptors against the device model's limits.
+
+Counted from the design itself: an objectfifo holds `depth` buffers on its
+producer tile and on each consumer tile, and uses one MM2S channel at the
+producer and one S2MM channel per consumer; a link's memtile side counts the
+same way; `aie.buffer`s count on their tile. BDs are estimated as one per fifo
+buffer, the way objectfifo lowering allocates them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import IO
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import IntegerAttr, MemRefType, ModuleOp
+from xdsl.utils.target import Target
+
+from dato_xdsl import devices
+from dato_xdsl.dialects import aie
+
+
+@dataclass
+class TileUse:
+    col: int
+    row: int
+    buffers: int = 0
+    bytes: int = 0
+    s2mm: int = 0
+    mm2s: int = 0
+    bds: int = 0
+    what: list[str] = field(default_factory=list)
+
+
+def _bytes(t: MemRefType) -> int:
+    n = 1
+    for d in t.get_shape():
+        n *= d
+    width = getattr(t.element_type, "width", None)
+    return n * (width.data // 8 if width is not None else 4)
+
+
+def tile_usage(device_op: aie.DeviceOp) -> dict[tuple[int, int], TileUse]:
+    tiles: dict[object, tuple[int, int]] = {}
+    use: dict[tuple[int, int], TileUse] = {}
+    for op in device_op.body.block.ops:
+        if isinstance(op, aie.TileOp):
+            key = (op.col.value.data, op.row.value.data)
+            tiles[op.result] = key
+            use[key] = TileUse(*key)
+    # the memtile end of the fifos a link splits or joins shares the link's
+    # buffers: count those once, on the single side
+    shared: set[str] = set()
+    for op in device_op.body.block.ops:
+        if isinstance(op, aie.ObjectFifoLinkOp):
+            ins = [a.root_reference.data for a in op.fifoIns.data]  # type: ignore[attr-defined]
+            outs = [a.root_reference.data for a in op.fifoOuts.data]  # type: ignore[attr-defined]
+            shared.update(outs if len(ins) == 1 else ins)
+    for op in device_op.body.block.ops:
+        if isinstance(op, aie.ObjectFifoCreateOp):
+            t = op.elemType.element_type
+            depth_attr = op.elemNumber
+            depth = (
+                depth_attr.value.data
+                if isinstance(depth_attr, IntegerAttr)
+                else max(
+                    d.value.data
+                    for d in depth_attr.data  # type: ignore[attr-defined]
+                )
+            )
+            size = _bytes(t)
+            name = op.sym_name.data
+            ends = [(op.producerTile, True)] + [(c, False) for c in op.consumerTiles]
+            for value, is_producer in ends:
+                u = use[tiles[value]]
+                kind_row = u.row
+                holds = kind_row != 0 and not (kind_row == 1 and name in shared)
+                if holds:  # shims hold no memory; linked memtile ends share
+                    u.buffers += depth
+                    u.bytes += depth * size
+                u.bds += depth
+                if is_producer:
+                    u.mm2s += 1
+                else:
+                    u.s2mm += 1
+                u.what.append(f"@{name} x{depth}")
+        elif isinstance(op, aie.BufferOp):
+            u = use[tiles[op.tile]]
+            t = op.buffer.type
+            assert isinstance(t, MemRefType)
+            u.buffers += 1
+            u.bytes += _bytes(t)
+            u.what.append(f"buffer {t}")
+    return use
+
+
+def report(module: ModuleOp) -> str:
+    lines: list[str] = []
+    for device_op in [op for op in module.walk() if isinstance(op, aie.DeviceOp)]:
+        device = devices.by_code(device_op.device.value.data)
+        name = device.name if device is not None else "?"
+        lines.append(f"resource report for aie.device({name})")
+        lines.append(
+            f"{'tile':>8} {'kind':>8} {'buffers':>7} {'bytes':>16} "
+            f"{'S2MM':>6} {'MM2S':>6} {'BDs':>7}"
+        )
+        for (col, row), u in sorted(tile_usage(device_op).items()):
+            if device is None:
+                continue
+            kind = device.tile_kind(col, row)
+            facts = device.facts(kind)
+            mem = (
+                f"{u.bytes}/{facts.data_memory_bytes}"
+                if facts.data_memory_bytes
+                else f"{u.bytes}/-"
+            )
+            over = (
+                (facts.data_memory_bytes and u.bytes > facts.data_memory_bytes)
+                or u.s2mm > facts.dma_s2mm_channels
+                or u.mm2s > facts.dma_mm2s_channels
+                or u.bds > facts.buffer_descriptors
+            )
+            lines.append(
+                f"({col}, {row}) {kind.value:>8} {u.buffers:>7} {mem:>16} "
+                f"{u.s2mm:>3}/{facts.dma_s2mm_channels:<2} "
+                f"{u.mm2s:>3}/{facts.dma_mm2s_channels:<2} "
+                f"{u.bds:>3}/{facts.buffer_descriptors:<3}{'  OVER LIMIT' if over else ''}"
+            )
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class NpuReportTarget(Target):
+    """`dato-opt -t npu-report`: the resource report of a lowered design."""
+
+    name = "npu-report"
+
+    def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
+        output.write(report(module))

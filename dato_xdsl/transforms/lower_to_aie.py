@@ -1,0 +1,600 @@
+"""`dato-lower-to-aie`: a placed dato region becomes an `aie.device` design.
+
+- Global arrays move shim -> (memtile ->) compute tiles through objectfifos, as
+  planned by npu_transfers.py: several blocks of one array leave one shim
+  transfer through a memtile `objectfifo.link` distribute (reads) or join
+  (writes), a block several instances share is a broadcast, and the gather or
+  scatter of the blocks inside the host array is the runtime sequence's
+  `dma_memcpy_nd` access pattern, not copies in a core. A streamed GEMM gets
+  its A and B as K tiles, double-buffered.
+- Each dato stream becomes an objectfifo of its declared depth between the
+  producer's and the consumer's tiles (a scalar stream carries memref<1xT>).
+- Each instance body becomes (part of) an `aie.core`: gets and puts acquire,
+  access and release their fifo; array operations call the kernel library
+  (`func.func private @dato_<op>_<type>_<shape>`, linked from kernels.o);
+  buffers the body allocates become `aie.buffer`s of its tile.
+- The runtime sequence moves every input and output with `dma_memcpy_nd`
+  (BD ids counted per shim column, at most the shim's BDs) and waits for the
+  outputs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import arith, builtin, func, memref, scf
+from xdsl.dialects.builtin import (
+    BFloat16Type,
+    Float32Type,
+    IndexType,
+    IntegerAttr,
+    IntegerType,
+    MemRefType,
+    ModuleOp,
+    StringAttr,
+)
+from xdsl.dialects.linalg import ops as linalg
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.parser import Parser
+from xdsl.passes import ModulePass
+
+from dato_xdsl import devices
+from dato_xdsl.diagnostics import op_error
+from dato_xdsl.dialects import aie, aiex, dato
+from dato_xdsl.transforms.npu_plan import plan_group
+from dato_xdsl.transforms.npu_transfers import Transfer, group_tiles, k_tile_of, plan_transfers
+
+KERNEL_OBJECT = "kernels.o"
+
+
+def type_suffix(t: Attribute) -> str:
+    if isinstance(t, BFloat16Type):
+        return "bf16"
+    if isinstance(t, Float32Type):
+        return "f32"
+    if isinstance(t, IntegerType):
+        return f"i{t.width.data}"
+    raise ValueError(f"no kernel type for {t}")
+
+
+def _count(shape: Sequence[int]) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+def _is_identity(t: Attribute) -> bool:
+    return isinstance(t, MemRefType) and t == MemRefType(t.element_type, t.get_shape())
+
+
+def _strides(shape: Sequence[int]) -> list[int]:
+    out = [1] * len(shape)
+    for k in range(len(shape) - 2, -1, -1):
+        out[k] = out[k + 1] * shape[k + 1]
+    return out
+
+
+@dataclass
+class FifoNames:
+    """The fifo each (instance, argument) reads from / writes to."""
+
+    reads: dict[tuple[str, int], str]
+    writes: dict[tuple[str, int], str]
+
+
+class AieLowering:
+    def __init__(self, region: dato.RegionOp, device: devices.NpuDevice, ctx: Context) -> None:
+        self.region = region
+        self.device = device
+        self.ctx = ctx
+        self.kernels: dict[str, list[Attribute]] = {}
+
+    # ----------------------------------------------------------- the skeleton
+    def skeleton(self, transfers: list[Transfer]) -> tuple[str, FifoNames]:
+        """Tiles, objectfifos, links and the runtime sequence as mlir-aie text."""
+        region = self.region
+        lines: list[str] = []
+        columns = sorted({t.column for t in transfers})
+        core_tiles = sorted({tile for g in region.groups() for tile in group_tiles(g)})
+        uses_memtile = {t.column for t in transfers if t.via_memtile}
+        for c in columns:
+            lines.append(f"%shim_c{c} = aie.tile({c}, 0)")
+        for c in sorted(uses_memtile):
+            lines.append(f"%mem_c{c} = aie.tile({c}, 1)")
+        for c, r in core_tiles:
+            lines.append(f"%core_c{c}_r{r} = aie.tile({c}, {r})")
+        names = FifoNames({}, {})
+        elem_of = {k: a.type.element_type for k, a in enumerate(region.args)}  # type: ignore[attr-defined]
+        counters: dict[tuple[str, bool], int] = {}
+        for t in transfers:
+            n = counters.get((t.name, t.is_read), 0)
+            counters[(t.name, t.is_read)] = n + 1
+            base = f"{t.name}_{'in' if t.is_read else 'out'}{n}"
+            tile_t = MemRefType(elem_of[t.arg], t.tile_shape())
+            shim = f"%shim_c{t.column}"
+            block_fifos = []
+            for b, block in enumerate(t.blocks):
+                fifo = f"{base}_{b}" if t.via_memtile else base
+                block_fifos.append(fifo)
+                tiles = ", ".join(f"%core_c{c}_r{r}" for c, r in dict.fromkeys(block.tiles))
+                src = f"%mem_c{t.column}" if t.via_memtile else shim
+                if t.is_read:
+                    lines.append(
+                        f"aie.objectfifo @{fifo}({src}, {{{tiles}}}, {t.depth} : i32) : "
+                        f"!aie.objectfifo<{tile_t}>"
+                    )
+                else:
+                    lines.append(
+                        f"aie.objectfifo @{fifo}({tiles}, {{{src}}}, {t.depth} : i32) : "
+                        f"!aie.objectfifo<{tile_t}>"
+                    )
+                for user in block.users:
+                    (names.reads if t.is_read else names.writes)[(user, t.arg)] = fifo
+            if t.via_memtile:
+                obj = MemRefType(elem_of[t.arg], [_count(t.tile_shape()) * len(t.blocks)])
+                offsets = ", ".join(str(b * _count(t.tile_shape())) for b in range(len(t.blocks)))
+                fifos = ", ".join(f"@{f}" for f in block_fifos)
+                if t.is_read:
+                    lines.append(
+                        f"aie.objectfifo @{base}({shim}, {{%mem_c{t.column}}}, {t.depth} : i32) "
+                        f": !aie.objectfifo<{obj}>"
+                    )
+                    lines.append(f"aie.objectfifo.link [@{base}] -> [{fifos}]([] [{offsets}])")
+                else:
+                    lines.append(
+                        f"aie.objectfifo @{base}(%mem_c{t.column}, {{{shim}}}, {t.depth} : i32) "
+                        f": !aie.objectfifo<{obj}>"
+                    )
+                    lines.append(f"aie.objectfifo.link [{fifos}] -> [@{base}]([{offsets}] [])")
+            t.name = base  # the shim-side fifo the runtime sequence names
+        lines += self.stream_fifos()
+        lines.append(self.runtime_sequence(transfers))
+        body = "\n  ".join(lines)
+        return f"aie.device({self.device.name}) {{\n  {body}\n}}", names
+
+    def instance_tiles(self) -> dict[str, tuple[int, int]]:
+        out = {}
+        for g in self.region.groups():
+            for inst, tile in zip(g.instances(), group_tiles(g), strict=True):
+                out[inst.name] = tile
+        return out
+
+    def stream_fifos(self) -> list[str]:
+        tiles = self.instance_tiles()
+        producer: dict[str, str] = {}
+        consumer: dict[str, str] = {}
+        for g in self.region.groups():
+            plan = plan_group(g)
+            for inst in g.instances():
+                bind = dict(zip(g.port_names, inst.bindings, strict=True))
+                for s in plan.puts:
+                    producer[bind.get(s, s)] = inst.name
+                for s in plan.gets:
+                    consumer[bind.get(s, s)] = inst.name
+        lines = []
+        for decl in self.region.streams():
+            name = decl.sym_name.data
+            if name not in producer or name not in consumer:
+                continue
+            p, c = tiles[producer[name]], tiles[consumer[name]]
+            if p == c:
+                raise op_error(
+                    decl,
+                    f"stream @{name} joins {producer[name]} and {consumer[name]} on one tile "
+                    f"{p}; streams inside one core are not lowered yet",
+                )
+            st = decl.stream_type
+            elem = st.element_type
+            t = elem if isinstance(elem, MemRefType) else MemRefType(elem, [1])
+            lines.append(
+                f"aie.objectfifo @{name}(%core_c{p[0]}_r{p[1]}, {{%core_c{c[0]}_r{c[1]}}}, "
+                f"{st.depth.data} : i32) : !aie.objectfifo<{t}>"
+            )
+        return lines
+
+    def runtime_sequence(self, transfers: list[Transfer]) -> str:
+        args = ", ".join(
+            f"%{a.name_hint or f'arg{k}'}: {a.type}" for k, a in enumerate(self.region.args)
+        )
+        names = [a.name_hint or f"arg{k}" for k, a in enumerate(self.region.args)]
+        bd = [0] * self.device.columns
+        lines = []
+        waits = []
+        limit = self.device.shim.buffer_descriptors
+        for t in sorted(transfers, key=lambda t: not t.is_read):
+            arr = self.region.args[t.arg].type
+            assert isinstance(arr, MemRefType)
+            for offset, sizes, strides in self.patterns(t, list(arr.get_shape())):
+                if bd[t.column] >= limit:
+                    raise op_error(
+                        self.region,
+                        f"the runtime sequence needs more than {limit} buffer descriptors on "
+                        f"shim column {t.column}",
+                    )
+                token = "" if t.is_read else ", issue_token = true"
+                lines.append(
+                    f"aiex.npu.dma_memcpy_nd(%{names[t.arg]}[0, 0, 0, {offset}]"
+                    f"[{', '.join(map(str, sizes))}][{', '.join(map(str, strides))}]) "
+                    f"{{id = {bd[t.column]} : i64{token}, metadata = @{t.name}}} : {arr}"
+                )
+                bd[t.column] += 1
+            if not t.is_read:
+                waits.append(f"aiex.npu.dma_wait {{symbol = @{t.name}}}")
+        body = "\n    ".join(lines + waits)
+        return f"aie.runtime_sequence({args}) {{\n    {body}\n  }}"
+
+    def patterns(self, t: Transfer, shape: list[int]) -> list[tuple[int, list[int], list[int]]]:
+        """(linear offset, sizes, strides) of the dma_memcpy_nd calls that gather
+        or scatter the transfer's blocks in the host array."""
+        strides = _strides(shape)
+
+        def linear(offsets: Sequence[int]) -> int:
+            return sum(o * s for o, s in zip(offsets, strides, strict=True))
+
+        starts = [linear(b.offsets) for b in t.blocks]
+        deltas = {b - a for a, b in zip(starts, starts[1:], strict=False)}
+        block = t.blocks[0].shape
+        if len(shape) > 2:
+            raise op_error(
+                self.region,
+                f"argument {t.name} has rank {len(shape)}; the NPU lowering handles rank 1 and 2",
+            )
+        if len(shape) == 1:
+            inner_sizes, inner_strides = [1, block[0]], [0, 1]
+        else:
+            inner_sizes, inner_strides = list(block), [shape[1], 1]
+        steps = t.steps()
+        if t.k_axis is not None:
+            kt = t.k_tile
+            inner_sizes[t.k_axis] = kt
+            step_stride = kt if t.k_axis == 1 else kt * shape[1]
+        else:
+            step_stride = 0
+        if len(deltas) <= 1:
+            delta = deltas.pop() if deltas else 0
+            sizes = [steps, len(t.blocks), *inner_sizes]
+            return [
+                (
+                    starts[0],
+                    sizes,
+                    [
+                        step_stride if steps > 1 else 0,
+                        delta if len(t.blocks) > 1 else 0,
+                        *inner_strides,
+                    ],
+                )
+            ]
+        if steps > 1:
+            raise op_error(
+                self.region, f"argument {t.name}: K-streamed blocks must be evenly spaced"
+            )
+        return [(s, [1, 1, *inner_sizes], [0, 0, *inner_strides]) for s in starts]
+
+    # ------------------------------------------------------------------ cores
+    def run(self) -> aie.DeviceOp:
+        transfers = plan_transfers(self.region, self.device)
+        text, names = self.skeleton(transfers)
+        parser = Parser(self.ctx, text, "<dato-lower-to-aie>")
+        device_op = parser.parse_op()
+        assert isinstance(device_op, aie.DeviceOp)
+        body = device_op.body.block
+        tiles = {
+            (op.col.value.data, op.row.value.data): op.result
+            for op in body.ops
+            if isinstance(op, aie.TileOp)
+        }
+        sequence = next(op for op in body.ops if isinstance(op, aie.RuntimeSequenceOp))
+        per_tile: dict[tuple[int, int], list[tuple[dato.GroupOp, dato.Instance]]] = {}
+        for g in self.region.groups():
+            for inst, tile in zip(g.instances(), group_tiles(g), strict=True):
+                per_tile.setdefault(tile, []).append((g, inst))
+        for tile, members in sorted(per_tile.items()):
+            core_body = Block()
+            builder = CoreBuilder(self, tiles[tile], core_body, body, sequence, names)
+            for group, inst in members:
+                builder.instance(group, inst)
+            core_body.add_op(aie.EndOp())
+            core = aie.CoreOp(
+                tiles[tile], Region(core_body), KERNEL_OBJECT if builder.calls else None
+            )
+            core.location = members[0][0].location
+            body.insert_op_before(core, sequence)
+        first = body.first_op
+        assert first is not None
+        for name, types in self.kernels.items():
+            decl = func.FuncOp.external(name, types, [])
+            body.insert_op_before(decl, first)
+        return device_op
+
+
+class CoreBuilder:
+    """Fills one core's body with the instances placed on its tile."""
+
+    def __init__(
+        self,
+        lowering: AieLowering,
+        tile: SSAValue,
+        block: Block,
+        device_body: Block,
+        anchor: Operation,
+        names: FifoNames,
+    ) -> None:
+        self.lowering = lowering
+        self.tile = tile
+        self.block = block
+        self.device_body = device_body
+        self.anchor = anchor
+        self.names = names
+        self.calls = False
+
+    def emit(self, op: Operation) -> Operation:
+        self.block.add_op(op)
+        return op
+
+    def const(self, value: int, t: Attribute | None = None) -> SSAValue:
+        return self.emit(arith.ConstantOp(IntegerAttr(value, t or IndexType()))).results[0]
+
+    def buffer(self, t: MemRefType) -> SSAValue:
+        op = aie.BufferOp(self.tile, t)
+        self.device_body.insert_op_before(op, self.anchor)
+        return op.results[0]
+
+    def acquire(self, fifo: str, port: str, t: MemRefType) -> SSAValue:
+        sub = self.emit(aie.ObjectFifoAcquireOp(fifo, port, 1, t))
+        return self.emit(aie.ObjectFifoSubviewAccessOp(sub.results[0], 0)).results[0]
+
+    def release(self, fifo: str, port: str) -> None:
+        self.emit(aie.ObjectFifoReleaseOp(fifo, port, 1))
+
+    def call(
+        self, kind: str, operands: list[SSAValue], shape: Sequence[int], elem: Attribute
+    ) -> None:
+        name = f"dato_{kind}_{type_suffix(elem)}_{'x'.join(map(str, shape))}"
+        types = [v.type for v in operands]
+        known = self.lowering.kernels.setdefault(name, types)
+        if known != types:
+            raise ValueError(f"kernel {name} called with two signatures")
+        self.emit(func.CallOp(name, operands, []))
+        self.calls = True
+
+    # ------------------------------------------------------------ instances
+    def instance(self, group: dato.GroupOp, inst: dato.Instance) -> None:
+        plan = plan_group(group)
+        src = group.body.block
+        mapper: dict[SSAValue, SSAValue] = {}
+        releases: list[tuple[str, str]] = []
+        kt = k_tile_of(group)
+        mm = plan.matmul if kt is not None else None
+        for k, arg in enumerate(src.args):
+            if mm is not None and k in (mm.a, mm.b, mm.c):
+                continue
+            t = arg.type
+            assert isinstance(t, MemRefType)
+            read_fifo = self.names.reads.get((inst.name, k_arg(group, k)))
+            write_fifo = self.names.writes.get((inst.name, k_arg(group, k)))
+            view = None
+            if write_fifo is not None:
+                view = self.acquire(write_fifo, "Produce", t)
+                releases.append((write_fifo, "Produce"))
+            if read_fifo is not None:
+                incoming = self.acquire(read_fifo, "Consume", t)
+                releases.append((read_fifo, "Consume"))
+                if view is None:
+                    view = incoming
+                else:
+                    self.copy(incoming, view)
+            if view is None:
+                view = self.buffer(t)  # an argument the body neither reads nor writes
+            mapper[arg] = view
+        if mm is not None:
+            self.streamed_matmul(group, inst, mm, kt)  # type: ignore[arg-type]
+        else:
+            bind = dict(zip(group.port_names, inst.bindings, strict=True))
+            self.copy_block(src, mapper, bind, inst)
+        for fifo, port in reversed(releases):
+            self.release(fifo, port)
+
+    def streamed_matmul(self, group: dato.GroupOp, inst: dato.Instance, mm, kt: int) -> None:  # noqa: ANN001
+        args = group.body.block.args
+        a_t, c_t = args[mm.a].type, args[mm.c].type
+        assert isinstance(a_t, MemRefType) and isinstance(c_t, MemRefType)
+        elem = c_t.element_type
+        a_tile = MemRefType(elem, [mm.m, kt])
+        b_tile = MemRefType(elem, [kt, mm.n])
+        c_fifo = self.names.writes[(inst.name, k_arg(group, mm.c))]
+        a_fifo = self.names.reads[(inst.name, k_arg(group, mm.a))]
+        b_fifo = self.names.reads[(inst.name, k_arg(group, mm.b))]
+        c = self.acquire(c_fifo, "Produce", c_t)
+        zero = self.emit(arith.ConstantOp(_zero(elem))).results[0]
+        self.call("fill", [c, zero], [mm.m * mm.n], elem)
+        lb, ub, step = self.const(0), self.const(mm.k // kt), self.const(1)
+        loop_body = Block(arg_types=[IndexType()])
+        self.emit(scf.ForOp(lb, ub, step, [], Region(loop_body)))
+        saved = self.block
+        self.block = loop_body
+        a = self.acquire(a_fifo, "Consume", a_tile)
+        b = self.acquire(b_fifo, "Consume", b_tile)
+        self.call("matmul", [a, b, c], [mm.m, kt, mm.n], elem)
+        self.release(a_fifo, "Consume")
+        self.release(b_fifo, "Consume")
+        self.emit(scf.YieldOp())
+        self.block = saved
+        self.release(c_fifo, "Produce")
+
+    # ------------------------------------------------------------- op by op
+    def copy_block(
+        self,
+        src: Block,
+        mapper: dict[SSAValue, SSAValue],
+        bind: dict[str, str],
+        inst: dato.Instance,
+    ) -> None:
+        for op in src.ops:
+            self.lower_op(op, mapper, bind, inst)
+
+    def lower_op(
+        self,
+        op: Operation,
+        mapper: dict[SSAValue, SSAValue],
+        bind: dict[str, str],
+        inst: dato.Instance,
+    ) -> None:
+        def m(v: SSAValue) -> SSAValue:
+            return mapper.get(v, v)
+
+        if isinstance(op, dato.PidOp):
+            for r, value in zip(op.results, inst.pid, strict=True):
+                mapper[r] = self.const(value)
+        elif isinstance(op, memref.AllocOp):
+            t = op.results[0].type
+            assert isinstance(t, MemRefType)
+            mapper[op.results[0]] = self.buffer(t)
+        elif isinstance(op, dato.GetOp):
+            fifo = bind.get(op.stream.root_reference.data, op.stream.root_reference.data)
+            t = op.result.type
+            if isinstance(t, MemRefType):
+                view = self.acquire(fifo, "Consume", t)
+                local = self.buffer(t)
+                self.copy(view, local)
+                mapper[op.result] = local
+            else:
+                view = self.acquire(fifo, "Consume", MemRefType(t, [1]))
+                mapper[op.result] = self.emit(memref.LoadOp.get(view, [self.const(0)])).results[0]
+            self.release(fifo, "Consume")
+        elif isinstance(op, dato.PutOp):
+            fifo = bind.get(op.stream.root_reference.data, op.stream.root_reference.data)
+            t = op.value.type
+            if isinstance(t, MemRefType):
+                view = self.acquire(fifo, "Produce", MemRefType(t.element_type, t.get_shape()))
+                self.copy(m(op.value), view)
+            else:
+                view = self.acquire(fifo, "Produce", MemRefType(t, [1]))
+                self.emit(memref.StoreOp.get(m(op.value), view, [self.const(0)]))
+            self.release(fifo, "Produce")
+        elif isinstance(op, memref.CopyOp):
+            self.copy(m(op.source), m(op.destination))
+        elif isinstance(op, linalg.FillOp):
+            self.fill(m(op.outputs[0]), m(op.inputs[0]))
+        elif isinstance(op, linalg.MatmulOp):
+            a, b = (m(v) for v in op.inputs)
+            c = m(op.outputs[0])
+            self.require_contiguous(op, [a, b, c])
+            ta, tb = a.type, b.type
+            assert isinstance(ta, MemRefType) and isinstance(tb, MemRefType)
+            (mm, kk), nn = ta.get_shape(), tb.get_shape()[1]
+            self.call("matmul", [a, b, c], [mm, kk, nn], ta.element_type)
+        elif type(op) in _ELEMENTWISE:
+            operands = [m(v) for v in (*op.inputs, *op.outputs)]  # type: ignore[attr-defined]
+            self.require_contiguous(op, operands)
+            t = operands[-1].type
+            assert isinstance(t, MemRefType)
+            self.call(_ELEMENTWISE[type(op)], operands, [_count(t.get_shape())], t.element_type)
+        elif type(op).__module__.startswith("xdsl.dialects.linalg"):
+            raise op_error(op, "has no NPU kernel in the kernel library yet")
+        else:
+            new = op.clone_without_regions(mapper)
+            self.emit(new)
+            for src_region, dst_region in zip(op.regions, new.regions, strict=True):
+                for src_block in src_region.blocks:
+                    nb = Block(arg_types=[a.type for a in src_block.args])
+                    for a, b in zip(src_block.args, nb.args, strict=True):
+                        mapper[a] = b
+                    dst_region.add_block(nb)
+                    saved = self.block
+                    self.block = nb
+                    for inner in src_block.ops:
+                        self.lower_op(inner, mapper, bind, inst)
+                    self.block = saved
+
+    def require_contiguous(self, op: Operation, values: list[SSAValue]) -> None:
+        for v in values:
+            if not _is_identity(v.type):
+                raise op_error(op, f"needs contiguous arrays on the NPU, got {v.type}")
+
+    def copy(self, src: SSAValue, dst: SSAValue) -> None:
+        t = dst.type
+        assert isinstance(t, MemRefType)
+        if _is_identity(src.type) and _is_identity(t):
+            self.call("copy", [src, dst], [_count(t.get_shape())], t.element_type)
+            return
+        self.loops(
+            list(t.get_shape()),
+            lambda idx: self.emit(
+                memref.StoreOp.get(self.emit(memref.LoadOp.get(src, idx)).results[0], dst, idx)
+            ),
+        )
+
+    def fill(self, dst: SSAValue, value: SSAValue) -> None:
+        t = dst.type
+        assert isinstance(t, MemRefType)
+        if _is_identity(t):
+            self.call("fill", [dst, value], [_count(t.get_shape())], t.element_type)
+            return
+        self.loops(list(t.get_shape()), lambda idx: self.emit(memref.StoreOp.get(value, dst, idx)))
+
+    def loops(self, shape: list[int], body: Callable[[list[SSAValue]], object]) -> None:
+        def level(k: int, idx: list[SSAValue]) -> None:
+            if k == len(shape):
+                body(idx)
+                return
+            lb, ub, step = self.const(0), self.const(shape[k]), self.const(1)
+            inner = Block(arg_types=[IndexType()])
+            self.emit(scf.ForOp(lb, ub, step, [], Region(inner)))
+            saved = self.block
+            self.block = inner
+            level(k + 1, [*idx, inner.args[0]])
+            self.emit(scf.YieldOp())
+            self.block = saved
+
+        level(0, [])
+
+
+def k_arg(group: dato.GroupOp, k: int) -> int:
+    """The region-argument index of a group's k-th bound argument."""
+    region = group.parent_op()
+    assert isinstance(region, dato.RegionOp)
+    return region.args.index(group.args[k])
+
+
+def _zero(t: Attribute) -> Attribute:
+    if isinstance(t, IntegerType):
+        return IntegerAttr(0, t)
+    return builtin.FloatAttr(0.0, t)  # type: ignore[arg-type]
+
+
+_ELEMENTWISE: dict[type[Operation], str] = {
+    linalg.AddOp: "add",
+    linalg.SubOp: "sub",
+    linalg.MulOp: "mul",
+    linalg.MaxOp: "max",
+    linalg.MinOp: "min",
+    linalg.ExpOp: "exp",
+    linalg.LogOp: "log",
+    linalg.SqrtOp: "sqrt",
+}
+
+
+@dataclass(frozen=True)
+class LowerToAiePass(ModulePass):
+    """Replace each placed dato region by an `aie.device` design."""
+
+    name = "dato-lower-to-aie"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        ctx = ctx.clone() if hasattr(ctx, "clone") else ctx
+        for d in (aie.AIE, aiex.AIEX, func.Func, arith.Arith, memref.MemRef, scf.Scf):
+            if d.name not in ctx.registered_dialect_names:
+                ctx.load_dialect(d)
+        for region in [o for o in op.walk() if isinstance(o, dato.RegionOp)]:
+            name = region.attributes.get("dato.device")
+            device = devices.lookup(name.data) if isinstance(name, StringAttr) else None
+            if device is None:
+                raise op_error(region, "region is not placed; run dato-physical-map first")
+            device_op = AieLowering(region, device, ctx).run()
+            device_op.location = region.location
+            parent = region.parent_block()
+            assert parent is not None
+            parent.insert_op_before(device_op, region)
+            parent.erase_op(region)

@@ -1,0 +1,238 @@
+"""How each global array moves between the host and the compute tiles.
+
+From a placed region (`dato-physical-map`): for every region argument, the
+distinct blocks instances read or write, and the route of each: a single
+consumer (or broadcast) block goes straight from the shim; several blocks go
+through a memtile, split from one shim transfer by a distribute link (reads) or
+joined into one (writes, one join per column of producers). Shim and memtile
+channels and memtile memory are checked against the device model; physical
+mapping calls this to refuse what does not fit, the aie lowering to emit it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, MemRefType
+
+from dato_xdsl import devices
+from dato_xdsl.diagnostics import op_error
+from dato_xdsl.dialects import dato
+from dato_xdsl.transforms.npu_plan import GroupPlan, memref_bytes, plan_group
+
+
+@dataclass
+class Block:
+    """One distinct slice of a global array and the tiles that use it."""
+
+    offsets: tuple[int, ...]
+    shape: tuple[int, ...]
+    tiles: list[tuple[int, int]] = field(default_factory=list)
+    users: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Transfer:
+    """One shim transfer of an argument: its blocks, column, and how far each
+    block is streamed in K tiles (`k_axis`, `k_tile`; None when whole)."""
+
+    arg: int
+    name: str
+    is_read: bool
+    column: int
+    blocks: list[Block]
+    k_axis: int | None = None
+    k_tile: int = 0
+    depth: int = 1
+
+    @property
+    def via_memtile(self) -> bool:
+        return len(self.blocks) > 1
+
+    def tile_shape(self) -> tuple[int, ...]:
+        """The object one block's fifo carries (a K tile when streaming)."""
+        shape = list(self.blocks[0].shape)
+        if self.k_axis is not None:
+            shape[self.k_axis] = self.k_tile
+        return tuple(shape)
+
+    def steps(self) -> int:
+        if self.k_axis is None:
+            return 1
+        return self.blocks[0].shape[self.k_axis] // self.k_tile
+
+
+def group_tiles(group: dato.GroupOp) -> list[tuple[int, int]]:
+    attr = group.attributes.get("dato.tiles")
+    if not isinstance(attr, DenseArrayBase):
+        raise op_error(group, "group is not placed; run dato-physical-map first")
+    flat = attr.get_values()
+    return [(int(flat[k]), int(flat[k + 1])) for k in range(0, len(flat), 2)]
+
+
+def k_tile_of(group: dato.GroupOp) -> int | None:
+    attr = group.attributes.get("dato.k_tile")
+    return attr.value.data if isinstance(attr, IntegerAttr) else None
+
+
+class TransferPlanner:
+    def __init__(self, region: dato.RegionOp, device: devices.NpuDevice) -> None:
+        self.region = region
+        self.device = device
+        self.plans: dict[str, GroupPlan] = {g.sym_name.data: plan_group(g) for g in region.groups()}
+        cols = device.columns
+        self.shim_in = [0] * cols
+        self.shim_out = [0] * cols
+        self.mem_in = [0] * cols
+        self.mem_out = [0] * cols
+        self.mem_bytes = [0] * cols
+
+    def plan(self) -> list[Transfer]:
+        reads: dict[int, dict[tuple[int, ...], Block]] = {}
+        writes: dict[int, dict[tuple[int, ...], Block]] = {}
+        streamed: dict[int, tuple[int, int]] = {}  # arg -> (k axis, k tile)
+        names = [a.name_hint or f"arg{k}" for k, a in enumerate(self.region.args)]
+        for group in self.region.groups():
+            plan = self.plans[group.sym_name.data]
+            tiles = group_tiles(group)
+            kt = k_tile_of(group)
+            body_args = group.body.block.args
+            for inst, tile in zip(group.instances(), tiles, strict=True):
+                for k, operand in enumerate(group.args):
+                    index = self.region.args.index(operand)
+                    t = body_args[k].type
+                    assert isinstance(t, MemRefType)
+                    shape = tuple(t.get_shape())
+                    for is_read, table in ((True, reads), (False, writes)):
+                        if not (plan.reads[k] if is_read else plan.writes[k]):
+                            continue
+                        blocks = table.setdefault(index, {})
+                        block = blocks.setdefault(inst.offsets[k], Block(inst.offsets[k], shape))
+                        if block.shape != shape:
+                            raise op_error(
+                                group,
+                                f"argument {names[index]} is used in blocks of shapes "
+                                f"{list(block.shape)} and {list(shape)}; the NPU lowering needs "
+                                "one block shape per array",
+                            )
+                        if not is_read and block.users:
+                            raise op_error(
+                                group,
+                                f"instances {block.users[0]} and {inst.name} both write block "
+                                f"{list(inst.offsets[k])} of {names[index]}; NPU outputs need one "
+                                "writer per block",
+                            )
+                        block.tiles.append(tile)
+                        block.users.append(inst.name)
+                    mm = plan.matmul
+                    if mm is not None and kt is not None and k in (mm.a, mm.b):
+                        streamed[index] = (1 if k == mm.a else 0, kt)
+        transfers: list[Transfer] = []
+        for index in range(len(self.region.args)):
+            if index in reads:
+                transfers += self.route_reads(
+                    index, names[index], list(reads[index].values()), streamed.get(index)
+                )
+            if index in writes:
+                transfers += self.route_writes(index, names[index], list(writes[index].values()))
+        return transfers
+
+    def _take(
+        self, col: int, shim_in: int, shim_out: int, mem_in: int, mem_out: int, mem_bytes: int
+    ) -> bool:
+        d = self.device
+        ok = (
+            self.shim_in[col] + shim_in <= d.shim.dma_mm2s_channels
+            and self.shim_out[col] + shim_out <= d.shim.dma_s2mm_channels
+            and self.mem_in[col] + mem_in <= d.memtile.dma_s2mm_channels
+            and self.mem_out[col] + mem_out <= d.memtile.dma_mm2s_channels
+            and self.mem_bytes[col] + mem_bytes <= d.memtile.data_memory_bytes
+        )
+        if ok:
+            self.shim_in[col] += shim_in
+            self.shim_out[col] += shim_out
+            self.mem_in[col] += mem_in
+            self.mem_out[col] += mem_out
+            self.mem_bytes[col] += mem_bytes
+        return ok
+
+    def _fail(self, what: str, need: str) -> None:
+        d = self.device
+        raise op_error(
+            self.region,
+            f"{what} needs {need}; no column of {d.describe()} has that left (per column: shim "
+            f"{d.shim.dma_mm2s_channels} in / {d.shim.dma_s2mm_channels} out channels, memtile "
+            f"{d.memtile.dma_s2mm_channels}/{d.memtile.dma_mm2s_channels} channels and "
+            f"{d.memtile.data_memory_bytes // 1024} KiB; in use: shim in {self.shim_in}, shim out "
+            f"{self.shim_out}, memtile in {self.mem_in}, out {self.mem_out}, KiB "
+            f"{[b // 1024 for b in self.mem_bytes]})",
+        )
+
+    def route_reads(
+        self, index: int, name: str, blocks: list[Block], streamed: tuple[int, int] | None
+    ) -> list[Transfer]:
+        blocks.sort(key=lambda b: b.offsets)
+        elem = memref_bytes(self._arg_type(index)) // _count(self._arg_type(index).get_shape())
+        k_axis, k_tile = streamed if streamed is not None else (None, 0)
+        depth = 2 if streamed is not None else 1
+        out: list[Transfer] = []
+        limit = self.device.memtile.dma_mm2s_channels
+        chunks = [blocks[i : i + limit] for i in range(0, len(blocks), limit)]
+        for chunk in chunks:
+            t = Transfer(index, name, True, 0, chunk, k_axis, k_tile, depth)
+            obj = _count(t.tile_shape()) * elem * len(chunk)
+            preferred = sorted({c for b in chunk for c, _ in b.tiles})
+            order = preferred + [c for c in range(self.device.columns) if c not in preferred]
+            for col in order:
+                if t.via_memtile:
+                    if self._take(col, 1, 0, 1, len(chunk), obj * depth):
+                        break
+                elif self._take(col, 1, 0, 0, 0, 0):
+                    break
+            else:
+                self._fail(f"reading {name} ({len(chunk)} block(s))", "a free shim input channel")
+            t.column = col
+            out.append(t)
+        return out
+
+    def route_writes(self, index: int, name: str, blocks: list[Block]) -> list[Transfer]:
+        by_column: dict[int, list[Block]] = {}
+        for b in sorted(blocks, key=lambda b: b.offsets):
+            by_column.setdefault(b.tiles[0][0], []).append(b)
+        elem = memref_bytes(self._arg_type(index)) // _count(self._arg_type(index).get_shape())
+        out: list[Transfer] = []
+        for col0, col_blocks in sorted(by_column.items()):
+            limit = self.device.memtile.dma_s2mm_channels
+            for i in range(0, len(col_blocks), limit):
+                chunk = col_blocks[i : i + limit]
+                t = Transfer(index, name, False, col0, chunk)
+                obj = _count(t.tile_shape()) * elem * len(chunk)
+                order = [col0] + [c for c in range(self.device.columns) if c != col0]
+                for col in order:
+                    if t.via_memtile:
+                        if self._take(col, 0, 1, len(chunk), 1, obj):
+                            break
+                    elif self._take(col, 0, 1, 0, 0, 0):
+                        break
+                else:
+                    self._fail(
+                        f"writing {name} ({len(chunk)} block(s))", "a free shim output channel"
+                    )
+                t.column = col
+                out.append(t)
+        return out
+
+    def _arg_type(self, index: int) -> MemRefType:
+        t = self.region.args[index].type
+        assert isinstance(t, MemRefType)
+        return t
+
+
+def _count(shape: tuple[int, ...] | list[int]) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+def plan_transfers(region: dato.RegionOp, device: devices.NpuDevice) -> list[Transfer]:
+    return TransferPlanner(region, device).plan()

@@ -1,0 +1,333 @@
+"""`dato-physical-map{device=npu1}`: place processing elements on AIE tiles.
+
+A processing element is an instance, or the instances a `dato.bundle` or
+`dato.chain` put together. Each gets a compute tile; every global argument gets
+the column whose shim and memtile move it. Every limit comes from the device
+model (dato_xdsl/devices.py), and a design that breaks one is refused with the
+instance, the tile and the numbers:
+- processing elements <= compute cores;
+- per compute tile <= S2MM/MM2S DMA channels (a stream between vertical
+  neighbours shares memory and needs none);
+- per compute tile, local buffers + objectfifo buffers x depth <= data memory;
+  a `c[:, :] = matmul(a, b)` body too large for that streams K in tiles;
+- per column, shim and memtile channels and memtile memory.
+2-D task grids that fit are placed as the array itself (pid (i, j) on column j,
+row i of the compute rows), so row and column broadcasts follow the hardware.
+The placement is recorded in the IR: `dato.tiles` on each group (col, row per
+instance), `dato.k_tile` on groups whose GEMM streams K, and `dato.device` and
+`dato.arg_columns` on the region."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import (
+    DenseArrayBase,
+    IntegerAttr,
+    MemRefType,
+    ModuleOp,
+    StringAttr,
+    i64,
+)
+from xdsl.passes import ModulePass
+
+from dato_xdsl import devices
+from dato_xdsl.diagnostics import op_error
+from dato_xdsl.dialects import dato
+from dato_xdsl.transforms.npu_plan import GroupPlan, memref_bytes, plan_group
+from dato_xdsl.transforms.npu_transfers import plan_transfers
+
+CORE_STACK_BYTES = 1024
+"""Kept free on every compute tile for the core's stack (aiecc's default
+`stack_size` is 0x400)."""
+
+
+def kib(n: int) -> str:
+    return f"{n / 1024:g} KiB"
+
+
+@dataclass
+class PE:
+    names: list[str]
+    members: list[tuple[GroupPlan, dato.Instance]] = field(default_factory=list)
+    tile: tuple[int, int] | None = None
+
+
+class _Union:
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, x: str) -> str:
+        while self.parent.get(x, x) != x:
+            x = self.parent[x]
+        return x
+
+    def join(self, a: str, b: str) -> None:
+        self.parent[self.find(a)] = self.find(b)
+
+
+def stream_depths(region: dato.RegionOp) -> dict[str, tuple[int, MemRefType | None, int]]:
+    """Per stream: (depth, block type or None, element bytes)."""
+    out = {}
+    for s in region.streams():
+        t = s.stream_type
+        elem = t.element_type
+        size = (
+            memref_bytes(elem)
+            if isinstance(elem, MemRefType)
+            else max(1, getattr(getattr(elem, "width", None), "data", 32) // 8)
+        )
+        out[s.sym_name.data] = (t.depth.data, elem if isinstance(elem, MemRefType) else None, size)
+    return out
+
+
+def choose_k_tile(plan: GroupPlan, budget: int, elem: int) -> int | None:
+    """Largest K tile (a divisor of K) whose double-buffered A and B tiles plus
+    the output block fit in `budget` bytes."""
+    mm = plan.matmul
+    assert mm is not None
+    for kt in sorted((d for d in range(1, mm.k + 1) if mm.k % d == 0), reverse=True):
+        need = 2 * (mm.m * kt + kt * mm.n) * elem + mm.m * mm.n * elem
+        if need <= budget:
+            return kt
+    return None
+
+
+class Placer:
+    def __init__(self, region: dato.RegionOp, device: devices.NpuDevice) -> None:
+        self.region = region
+        self.device = device
+        self.plans = {g.sym_name.data: plan_group(g) for g in region.groups()}
+        self.streams = stream_depths(region)
+        self.producer: dict[str, str] = {}
+        self.consumer: dict[str, str] = {}
+
+    def processing_elements(self) -> list[PE]:
+        union = _Union()
+        order: list[tuple[GroupPlan, dato.Instance]] = []
+        for group in self.region.groups():
+            plan = self.plans[group.sym_name.data]
+            for inst in group.instances():
+                order.append((plan, inst))
+                binding = dict(zip(group.port_names, inst.bindings, strict=True))
+                for s in plan.puts:
+                    self.producer[binding.get(s, s)] = inst.name
+                for s in plan.gets:
+                    self.consumer[binding.get(s, s)] = inst.name
+        for op in self.region.body.block.ops:
+            if isinstance(op, dato.BundleOp | dato.ChainOp):
+                for other in op.names[1:]:
+                    union.join(other, op.names[0])
+        pes: dict[str, PE] = {}
+        for plan, inst in order:
+            root = union.find(inst.name)
+            pe = pes.setdefault(root, PE([]))
+            pe.names.append(inst.name)
+            pe.members.append((plan, inst))
+        return list(pes.values())
+
+    def place(self, pes: list[PE]) -> None:
+        d = self.device
+        if len(pes) > d.compute_cores:
+            raise op_error(
+                self.region,
+                f"the design needs {len(pes)} processing elements, {d.describe()} has "
+                f"{d.compute_cores} compute cores; bundle isomorphic instances to share cores",
+            )
+        free = [(c, r) for c in range(d.columns) for r in d.compute_rows]
+        taken: set[tuple[int, int]] = set()
+        rows = list(d.compute_rows)
+        # 2-D grids of single instances go on the array as they are
+        by_group: dict[str, list[PE]] = defaultdict(list)
+        for pe in pes:
+            if len(pe.members) == 1:
+                by_group[pe.members[0][0].group.task.data].append(pe)
+        for task_pes in by_group.values():
+            grid = task_pes[0].members[0][0].group.grid_shape
+            if len(grid) != 2 or grid[0] > len(rows) or grid[1] > d.columns:
+                continue
+            spots = {}
+            for pe in task_pes:
+                i, j = pe.members[0][1].pid
+                spots[id(pe)] = (j, rows[i])
+            if any(s in taken for s in spots.values()):
+                continue
+            for pe in task_pes:
+                pe.tile = spots[id(pe)]
+                taken.add(pe.tile)
+        # the rest column by column, so consecutive elements are vertical neighbours
+        rest = iter(t for t in free if t not in taken)
+        for pe in pes:
+            if pe.tile is None:
+                pe.tile = next(rest)
+
+    def adjacent(self, a: str, b: str, tiles: dict[str, tuple[int, int]]) -> bool:
+        (ca, ra), (cb, rb) = tiles[a], tiles[b]
+        return ca == cb and abs(ra - rb) == 1
+
+    def check_tiles(self, pes: list[PE]) -> dict[str, int]:
+        """Memory and DMA channels per compute tile; returns the K tile chosen
+        for each streamed-GEMM group."""
+        d = self.device
+        tiles = {name: pe.tile for pe in pes for name in pe.names}  # type: ignore[misc]
+        k_tiles: dict[str, int] = {}
+        for pe in pes:
+            assert pe.tile is not None
+            col, row = pe.tile
+            where = f"tile ({col}, {row}) ({', '.join(pe.names)})"
+            inputs = outputs = 0
+            fixed = 0
+            parts: list[str] = []
+            streamed: list[tuple[GroupPlan, dato.Instance]] = []
+            for plan, inst in pe.members:
+                binding = dict(zip(plan.group.port_names, inst.bindings, strict=True))
+                fixed += plan.local_bytes
+                if plan.local_bytes:
+                    parts.append(f"{kib(plan.local_bytes)} local buffers")
+                for k, arg in enumerate(plan.group.body.block.args):
+                    t = arg.type
+                    assert isinstance(t, MemRefType)
+                    if plan.matmul is not None and k in (
+                        plan.matmul.a,
+                        plan.matmul.b,
+                        plan.matmul.c,
+                    ):
+                        continue
+                    inputs += plan.reads[k]
+                    outputs += plan.writes[k]
+                    n = (plan.reads[k] + plan.writes[k]) * memref_bytes(t)
+                    if n:
+                        fixed += n
+                        parts.append(f"{kib(n)} for argument {k}")
+                for s in plan.puts:
+                    name = binding.get(s, s)
+                    depth, _, size = self.streams[name]
+                    fixed += depth * size
+                    parts.append(f"{kib(depth * size)} for stream @{name}")
+                    peer = self.consumer.get(name)
+                    if peer is None or not self.adjacent(inst.name, peer, tiles):
+                        outputs += 1
+                for s in plan.gets:
+                    name = binding.get(s, s)
+                    depth, _, size = self.streams[name]
+                    fixed += depth * size
+                    parts.append(f"{kib(depth * size)} for stream @{name}")
+                    peer = self.producer.get(name)
+                    if peer is None or not self.adjacent(inst.name, peer, tiles):
+                        inputs += 1
+                if plan.matmul is not None:
+                    streamed.append((plan, inst))
+                    inputs += 2
+                    outputs += 1
+            budget = d.compute.data_memory_bytes - CORE_STACK_BYTES
+            for plan, _ in streamed:
+                elem = memref_bytes(plan.group.body.block.args[plan.matmul.a].type) // (  # type: ignore[union-attr, arg-type]
+                    plan.matmul.m * plan.matmul.k  # type: ignore[union-attr]
+                )
+                kt = choose_k_tile(plan, budget - fixed, elem)
+                mm = plan.matmul
+                assert mm is not None
+                if kt is None:
+                    need = fixed + (2 * (mm.m + mm.n) + mm.m * mm.n) * elem
+                    raise op_error(
+                        plan.group,
+                        f"{where} needs at least {kib(need)} of buffers (a {mm.m}x{mm.n} output "
+                        f"block and double-buffered A/B tiles of K=1), it has "
+                        f"{kib(budget)}",
+                    )
+                k_tiles[plan.group.sym_name.data] = kt
+                fixed += (2 * (mm.m * kt + kt * mm.n) + mm.m * mm.n) * elem
+            if fixed > budget:
+                raise op_error(
+                    pe.members[0][0].group,
+                    f"{where} needs {kib(fixed)} of buffers ({'; '.join(parts)}), it has "
+                    f"{kib(budget)} (of {kib(d.compute.data_memory_bytes)}, {CORE_STACK_BYTES} "
+                    "bytes kept for the stack)",
+                )
+            if inputs > d.compute.dma_s2mm_channels:
+                raise op_error(
+                    pe.members[0][0].group,
+                    f"{where} needs {inputs} input DMA channels, a compute tile has "
+                    f"{d.compute.dma_s2mm_channels}",
+                )
+            if outputs > d.compute.dma_mm2s_channels:
+                raise op_error(
+                    pe.members[0][0].group,
+                    f"{where} needs {outputs} output DMA channels, a compute tile has "
+                    f"{d.compute.dma_mm2s_channels}",
+                )
+        return k_tiles
+
+    def assign_columns(self) -> list[int]:
+        """A shim/memtile column per region argument, within the channel limits."""
+        d = self.device
+        reads = [False] * len(self.region.args)
+        writes = [False] * len(self.region.args)
+        for group in self.region.groups():
+            plan = self.plans[group.sym_name.data]
+            for k, operand in enumerate(group.args):
+                index = self.region.args.index(operand)
+                reads[index] = reads[index] or plan.reads[k]
+                writes[index] = writes[index] or plan.writes[k]
+        mm2s = [0] * d.columns  # shim -> array
+        s2mm = [0] * d.columns
+        columns: list[int] = []
+        for index in range(len(self.region.args)):
+            for col in range(d.columns):
+                if (
+                    mm2s[col] + reads[index] <= d.shim.dma_mm2s_channels
+                    and s2mm[col] + writes[index] <= d.shim.dma_s2mm_channels
+                ):
+                    mm2s[col] += reads[index]
+                    s2mm[col] += writes[index]
+                    columns.append(col)
+                    break
+            else:
+                need_in, need_out = sum(reads), sum(writes)
+                raise op_error(
+                    self.region,
+                    f"the design moves {need_in} input and {need_out} output arrays through "
+                    f"the shim; {d.describe()} has {d.columns} shim columns with "
+                    f"{d.shim.dma_mm2s_channels} input and {d.shim.dma_s2mm_channels} output "
+                    "channels each",
+                )
+        return columns
+
+
+@dataclass(frozen=True)
+class PhysicalMapPass(ModulePass):
+    """Place every processing element of a mapped region on an NPU tile."""
+
+    name = "dato-physical-map"
+
+    device: str = "npu1"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        device = devices.lookup(self.device)
+        for region in [o for o in op.walk() if isinstance(o, dato.RegionOp)]:
+            if device is None:
+                raise op_error(
+                    region,
+                    f"unknown device '{self.device}'; known: {', '.join(devices.DEVICES)}",
+                )
+            if region.tasks():
+                raise op_error(region.tasks()[0], "run dato-virtual-map before dato-physical-map")
+            placer = Placer(region, device)
+            pes = placer.processing_elements()
+            placer.place(pes)
+            k_tiles = placer.check_tiles(pes)
+            columns = placer.assign_columns()
+            tile_of = {name: pe.tile for pe in pes for name in pe.names}
+            for group in region.groups():
+                flat: list[int] = []
+                for inst in group.instances():
+                    flat += list(tile_of[inst.name])  # type: ignore[arg-type]
+                group.attributes["dato.tiles"] = DenseArrayBase.from_list(i64, flat)
+                if group.sym_name.data in k_tiles:
+                    group.attributes["dato.k_tile"] = IntegerAttr(k_tiles[group.sym_name.data], i64)
+            region.attributes["dato.device"] = StringAttr(device.name)
+            region.attributes["dato.arg_columns"] = DenseArrayBase.from_list(i64, columns)
+            # shim/memtile channels and memtile memory of the data movement
+            plan_transfers(region, device)
