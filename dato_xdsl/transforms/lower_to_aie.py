@@ -242,7 +242,9 @@ class AieLowering:
                 f"argument {t.name} has rank {len(shape)}; the NPU lowering handles rank 1 and 2",
             )
         if len(shape) == 1:
-            inner_sizes, inner_strides = [1, block[0]], [0, 1]
+            # a long 1-D block is walked as rows of at most the DMA's innermost size
+            width = self.row_length(block[0], t.arg)
+            inner_sizes, inner_strides = [block[0] // width, width], [width, 1]
         else:
             inner_sizes, inner_strides = list(block), [shape[1], 1]
         steps = t.steps()
@@ -271,6 +273,14 @@ class AieLowering:
                 self.region, f"argument {t.name}: K-streamed blocks must be evenly spaced"
             )
         return [(s, [1, 1, *inner_sizes], [0, 0, *inner_strides]) for s in starts]
+
+    def row_length(self, length: int, arg: int) -> int:
+        """The largest divisor of `length` that fits the shim DMA's innermost size."""
+        t = self.region.args[arg].type
+        assert isinstance(t, MemRefType)
+        bits = getattr(getattr(t.element_type, "width", None), "data", 32)
+        limit = self.device.memcpy_nd.max_size_d0 * self.device.memcpy_nd.word_bits // bits
+        return max(d for d in range(1, min(length, limit) + 1) if length % d == 0)
 
     # ------------------------------------------------------------------ cores
     def run(self) -> aie.DeviceOp:

@@ -176,7 +176,10 @@ class TransferPlanner:
         depth = 2 if streamed is not None else 1
         out: list[Transfer] = []
         limit = self.device.memtile.dma_mm2s_channels
-        chunks = [blocks[i : i + limit] for i in range(0, len(blocks), limit)]
+        # balanced chunks leave room on each memtile for the joins of its column
+        n_chunks = -(-len(blocks) // limit)
+        size = -(-len(blocks) // n_chunks)
+        chunks = [blocks[i : i + size] for i in range(0, len(blocks), size)]
         for chunk in chunks:
             t = Transfer(index, name, True, 0, chunk, k_axis, k_tile, depth)
             obj = _count(t.tile_shape()) * elem * len(chunk)

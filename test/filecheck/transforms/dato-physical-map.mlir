@@ -1,0 +1,77 @@
+// RUN: dato-opt %s --split-input-file --verify-diagnostics -p "dato-virtual-map,dato-physical-map{device=npu1_2col}" | filecheck %s
+
+// A 2x2 grid sits on the array as it is: pid (i, j) on column j, row 2 + i;
+// the GEMM's K fits whole (one K tile of 64).
+dato.region @gemm(%A: memref<32x64xi16>, %B: memref<64x32xi16>, %C: memref<32x32xi16>) {
+  dato.task @tile grid [2, 2] (%A : memref<32x64xi16> [S0, R], %B : memref<64x32xi16> [R, S1], %C : memref<32x32xi16> [S0, S1]) {
+  ^bb0(%a: memref<16x64xi16>, %b: memref<64x16xi16>, %c: memref<16x16xi16>):
+    %acc = memref.alloc() : memref<16x16xi16>
+    %zero = arith.constant 0 : i16
+    linalg.fill ins(%zero : i16) outs(%acc : memref<16x16xi16>)
+    linalg.matmul ins(%a, %b : memref<16x64xi16>, memref<64x16xi16>) outs(%acc : memref<16x16xi16>)
+    "memref.copy"(%acc, %c) : (memref<16x16xi16>, memref<16x16xi16>) -> ()
+  }
+}
+// CHECK: dato.region @gemm({{.*}}) attributes {dato.device = "npu1_2col", dato.arg_columns = array<i64: 0, 0, 0>}
+// CHECK: ] attributes {dato.tiles = array<i64: 0, 2, 1, 2, 0, 3, 1, 3>, dato.k_tile = 64 : i64}
+
+// -----
+
+// 9 instances on a 2-column device (8 cores).
+dato.region @many() {
+  dato.task @t grid [9] () {
+    %x = arith.constant 1 : i32
+  }
+}
+// CHECK: error: 'dato.region' op the design needs 9 processing elements, npu1_2col (2 columns x 6 rows) has 8 compute cores; bundle isomorphic instances to share cores
+
+// -----
+
+// A 72 KiB local buffer does not fit a compute tile.
+dato.region @big() {
+  dato.task @t grid [1] () {
+    %buf = memref.alloc() : memref<18432xi32>
+  }
+}
+// CHECK: error: 'dato.group' op tile (0, 2) (t_0) needs 72 KiB of buffers (72 KiB local buffers), it has 63 KiB (of 64 KiB, 1024 bytes kept for the stack)
+
+// -----
+
+// Three input arrays into one core: a compute tile has 2 input DMA channels.
+dato.region @fanin(%A: memref<8xi32>, %B: memref<8xi32>, %C: memref<8xi32>, %D: memref<8xi32>) {
+  dato.task @t grid [1] (%A : memref<8xi32> [R], %B : memref<8xi32> [R], %C : memref<8xi32> [R], %D : memref<8xi32> [R]) {
+  ^bb0(%a: memref<8xi32>, %b: memref<8xi32>, %c: memref<8xi32>, %d: memref<8xi32>):
+    %i = arith.constant 0 : index
+    %x = memref.load %a[%i] : memref<8xi32>
+    %y = memref.load %b[%i] : memref<8xi32>
+    %z = memref.load %c[%i] : memref<8xi32>
+    %xy = arith.addi %x, %y : i32
+    %s = arith.addi %xy, %z : i32
+    memref.store %s, %d[%i] : memref<8xi32>
+  }
+}
+// CHECK: error: 'dato.group' op tile (0, 2) (t_0) needs 3 input DMA channels, a compute tile has 2
+
+// -----
+
+// Five arrays read from the host: a 2-column device has 2 x 2 shim input channels.
+dato.region @shim(%A: memref<8xi32>, %B: memref<8xi32>, %C: memref<8xi32>, %D: memref<8xi32>, %E: memref<8xi32>, %O: memref<8xi32>) {
+  dato.task @t grid [1] (%A : memref<8xi32> [R], %B : memref<8xi32> [R], %O : memref<8xi32> [R]) {
+  ^bb0(%a: memref<8xi32>, %b: memref<8xi32>, %o: memref<8xi32>):
+    "memref.copy"(%a, %o) : (memref<8xi32>, memref<8xi32>) -> ()
+    "memref.copy"(%b, %o) : (memref<8xi32>, memref<8xi32>) -> ()
+  }
+  dato.task @u grid [1] (%C : memref<8xi32> [R], %D : memref<8xi32> [R]) {
+  ^bb0(%c: memref<8xi32>, %d: memref<8xi32>):
+    "memref.copy"(%c, %d) : (memref<8xi32>, memref<8xi32>) -> ()
+  }
+  dato.task @v grid [1] (%E : memref<8xi32> [R], %C : memref<8xi32> [R]) {
+  ^bb0(%e: memref<8xi32>, %c: memref<8xi32>):
+    "memref.copy"(%e, %c) : (memref<8xi32>, memref<8xi32>) -> ()
+  }
+  dato.task @w grid [1] (%D : memref<8xi32> [R], %E : memref<8xi32> [R]) {
+  ^bb0(%d: memref<8xi32>, %e: memref<8xi32>):
+    "memref.copy"(%d, %e) : (memref<8xi32>, memref<8xi32>) -> ()
+  }
+}
+// CHECK: error: 'dato.region' op the design moves 5 input and 4 output arrays through the shim; npu1_2col (2 columns x 6 rows) has 2 shim columns with 2 input and 2 output channels each
