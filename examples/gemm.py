@@ -76,7 +76,7 @@ def main() -> None:
         f"{'matches numpy' if ok else 'DIFFERS from numpy'}"
     )
 
-    As, Bs = A[:P, :], B[:, :P]
+    As, Bs = np.ascontiguousarray(A[:P, :]), np.ascontiguousarray(B[:, :P])
     Cs = np.zeros((P, P), dtype=np.int32)
     dato.build(systolic)(As, Bs, Cs)
     ok_s = np.array_equal(Cs, As @ Bs)

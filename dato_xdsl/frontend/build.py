@@ -17,7 +17,7 @@ from dato_xdsl.frontend.errors import DatoArgumentError, DatoError, DatoIRError,
 from dato_xdsl.frontend.markers import RegionDef
 from dato_xdsl.frontend.program import Parameter, compile_region
 
-TARGETS = ("simulator", "aie")
+TARGETS = ("simulator", "aie", "hls")
 
 
 def pipeline(mapping_primitives: Sequence[tuple[str, Sequence[Any]]] | None) -> list[ModulePass]:
@@ -94,6 +94,14 @@ class DatoModule:
 
     def __call__(self, *arrays: Any) -> None:
         checked = self.check_arguments(arrays)
+        if self.target == "hls":
+            from dato_xdsl.targets.hls import CsimError
+
+            try:
+                self.hls.run(checked, mode=self.csim_mode)
+            except CsimError as err:
+                raise DatoRuntimeError(str(err)) from None
+            return
         from dato_xdsl.targets.simulator import SimulationError, Simulator
 
         if self._simulator is None:
@@ -107,6 +115,16 @@ class DatoModule:
             raise DatoRuntimeError(str(err)) from None
 
     _simulator: Any = None
+    hls: Any = None
+    """target "hls": the HlsProject (kernel.cpp, testbench, scripts) that runs"""
+    csim_mode: str = "concurrent"
+    """target "hls": the C simulation mode ("concurrent" or "sequential")"""
+
+    def report(self) -> Any:
+        """target "hls": the static performance estimate (print it for the table)."""
+        if self.hls is None:
+            raise DatoError("report() is available for target 'hls'")
+        return self.hls.report()
 
 
 def build(
@@ -139,4 +157,12 @@ def build(
         from dato_xdsl.frontend.npu_build import build_npu
 
         return build_npu(module, mapped, params, device, project)
-    return DatoModule(module, mapped, params, target)
+    result = DatoModule(module, mapped, params, target)
+    if target == "hls":
+        from dato_xdsl.targets.hls import HlsProject
+
+        try:
+            result.hls = HlsProject(mapped, project)
+        except DiagnosticException as err:
+            raise DatoIRError(str(err)) from None
+    return result

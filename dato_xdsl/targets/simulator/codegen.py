@@ -185,11 +185,21 @@ Range = tuple[int, int]
 
 
 class BodyCodegen:
-    """Translates one task body. Use `compile_task_body`."""
+    """Translates one task body. Use `compile_task_body`.
+
+    Other executors reuse the op semantics by subclassing: they call
+    `_init_state` and override the hooks (entry block, parameters, prologue,
+    names) and add `op_<dialect>_<op>` handlers for their own ops."""
 
     def __init__(self, task: TaskOp | GroupOp, streams: dict[str, StreamOp]) -> None:
         self.task = task
         self.streams = streams
+        self._init_state(task)
+
+    def _init_state(self, unit: Operation) -> None:
+        """State shared by every kind of body (subclasses that translate other
+        units, such as the virtual NPU's cores, call this instead of __init__)."""
+        self.unit = unit
         self.lines: list[str] = []
         self.line_ops: list[int] = []
         self.ops: list[OpInfo] = []
@@ -236,26 +246,46 @@ class BodyCodegen:
             return sem.wrap_expr(expr, t.width.data)
         return expr
 
+    # ------------------------------------------------- hooks for other units
+
+    def entry_block(self) -> Block:
+        return self.task.body.block
+
+    def parameters(self) -> str:
+        """Parameters of the generated function; `_args` holds the entry block's
+        arguments."""
+        return "_pid, _args, _streams, _wake"
+
+    def prologue(self) -> list[str]:
+        """Lines run before the body (at indent 1)."""
+        # Stream lookups are hoisted to the top: locals are faster than dict reads.
+        return [f"    {var} = _streams[{sym!r}]" for sym, var in self.stream_vars.items()]
+
+    def unit_name(self) -> str:
+        return self.task.sym_name.data
+
+    def filename(self) -> str:
+        return f"<dato-simulator task @{self.unit_name()}>"
+
     # ----------------------------------------------------------------- driver
 
     def generate(self) -> CompiledBody:
-        block = self.task.body.block
+        block = self.entry_block()
         arg_names = [self.fresh("a") for _ in block.args]
         for arg, name in zip(block.args, arg_names, strict=True):
             self.names[arg] = name
-        header = ["def _body(_pid, _args, _streams, _wake):"]
+        header = [f"def _body({self.parameters()}):"]
         if arg_names:
             self.emit(f"{', '.join(arg_names)}{',' if len(arg_names) == 1 else ''} = _args")
         self.block(block)
         self.emit("return")
         self.emit("yield  # a generator even when it never blocks")
-        # Stream lookups are hoisted to the top: locals are faster than dict reads.
-        prologue = [f"    {var} = _streams[{sym!r}]" for sym, var in self.stream_vars.items()]
+        prologue = self.prologue()
         lines = header + prologue + self.lines
         line_ops = [-1] * (1 + len(prologue)) + self.line_ops
         source = "\n".join(lines) + "\n"
-        task_name = self.task.sym_name.data
-        filename = f"<dato-simulator task @{task_name}>"
+        task_name = self.unit_name()
+        filename = self.filename()
         code = compile(source, filename, "exec")
         namespace = dict(self.namespace)
         exec(code, namespace)
@@ -777,7 +807,7 @@ class BodyCodegen:
         if not targets:
             return
         if last is None or last.name != "scf.yield":
-            raise unsupported(block.parent_op() or self.task, "a region without scf.yield")
+            raise unsupported(block.parent_op() or self.unit, "a region without scf.yield")
         values = [self.e(v) for v in last.operands]
         self.emit(f"{', '.join(targets)}, = {', '.join(values)},")
 
@@ -1000,4 +1030,4 @@ def compile_task_body(task: TaskOp | GroupOp, streams: dict[str, StreamOp]) -> C
     return BodyCodegen(task, streams).generate()
 
 
-__all__ = ["CompiledBody", "OpInfo", "compile_task_body"]
+__all__ = ["BodyCodegen", "CompiledBody", "OpInfo", "compile_task_body", "unsupported"]
