@@ -187,7 +187,8 @@ class AieLowering:
                 )
             st = decl.stream_type
             elem = st.element_type
-            t = elem if isinstance(elem, MemRefType) else MemRefType(elem, [1])
+            # a scalar stream moves `packing` elements per object
+            t = elem if isinstance(elem, MemRefType) else MemRefType(elem, [st.packing.data])
             lines.append(
                 f"aie.objectfifo @{name}(%core_c{p[0]}_r{p[1]}, {{%core_c{c[0]}_r{c[1]}}}, "
                 f"{st.depth.data} : i32) : !aie.objectfifo<{t}>"
@@ -338,6 +339,9 @@ class CoreBuilder:
         self.anchor = anchor
         self.names = names
         self.calls = False
+        self.core_block = block
+        self.packed: dict[str, tuple[SSAValue, SSAValue, int]] = {}
+        self.streams = {d.sym_name.data: d for d in lowering.region.streams()}
 
     def emit(self, op: Operation) -> Operation:
         self.block.add_op(op)
@@ -461,6 +465,10 @@ class CoreBuilder:
             t = op.results[0].type
             assert isinstance(t, MemRefType)
             mapper[op.results[0]] = self.buffer(t)
+        elif isinstance(op, dato.GetOp | dato.PutOp) and self.packing(
+            bind.get(op.stream.root_reference.data, op.stream.root_reference.data)
+        ) > 1:
+            self.packed_access(op, bind, m, mapper)
         elif isinstance(op, dato.GetOp):
             fifo = bind.get(op.stream.root_reference.data, op.stream.root_reference.data)
             t = op.result.type
@@ -517,6 +525,76 @@ class CoreBuilder:
                     for inner in src_block.ops:
                         self.lower_op(inner, mapper, bind, inst)
                     self.block = saved
+
+    def packing(self, stream: str) -> int:
+        decl = self.streams.get(stream)
+        return decl.stream_type.packing.data if decl is not None else 1
+
+    def staging(self, stream: str, elem: Attribute) -> tuple[SSAValue, SSAValue, int]:
+        """A local buffer of `packing` elements and its fill counter, created
+        once per core at its start: puts fill it and send it when full, gets
+        refill it when empty, so one acquire/release moves `packing` elements."""
+        if stream not in self.packed:
+            p = self.packing(stream)
+            buf = self.buffer(MemRefType(elem, [p]))
+            count = memref.AllocaOp.get(IndexType(), shape=[])
+            zero = arith.ConstantOp(IntegerAttr(0, IndexType()))
+            init = memref.StoreOp.get(zero.result, count.results[0], [])
+            first = self.core_block.first_op
+            for new in (count, zero, init):
+                if first is None:
+                    self.core_block.add_op(new)
+                else:
+                    self.core_block.insert_op_before(new, first)
+            self.packed[stream] = (buf, count.results[0], p)
+        return self.packed[stream]
+
+    def packed_access(
+        self,
+        op: dato.GetOp | dato.PutOp,
+        bind: dict[str, str],
+        m: Callable[[SSAValue], SSAValue],
+        mapper: dict[SSAValue, SSAValue],
+    ) -> None:
+        fifo = bind.get(op.stream.root_reference.data, op.stream.root_reference.data)
+        elem = op.value.type if isinstance(op, dato.PutOp) else op.result.type
+        buf, count, p = self.staging(fifo, elem)
+        obj = MemRefType(elem, [p])
+        n = self.emit(memref.LoadOp.get(count, [])).results[0]
+        one, size = self.const(1), self.const(p)
+        if isinstance(op, dato.GetOp):
+            empty = self.emit(arith.CmpiOp(n, self.const(0), "eq")).results[0]
+            self.branch(empty, lambda: self.refill(fifo, obj, buf))
+            mapper[op.result] = self.emit(memref.LoadOp.get(buf, [n])).results[0]
+            nxt = self.emit(arith.AddiOp(n, one)).results[0]
+            wrapped = self.emit(arith.RemUIOp(nxt, size)).results[0]
+            self.emit(memref.StoreOp.get(wrapped, count, []))
+            return
+        self.emit(memref.StoreOp.get(m(op.value), buf, [n]))
+        nxt = self.emit(arith.AddiOp(n, one)).results[0]
+        full = self.emit(arith.CmpiOp(nxt, size, "eq")).results[0]
+        self.branch(full, lambda: self.flush(fifo, obj, buf))
+        wrapped = self.emit(arith.RemUIOp(nxt, size)).results[0]
+        self.emit(memref.StoreOp.get(wrapped, count, []))
+
+    def refill(self, fifo: str, obj: MemRefType, buf: SSAValue) -> None:
+        view = self.acquire(fifo, "Consume", obj)
+        self.copy(view, buf)
+        self.release(fifo, "Consume")
+
+    def flush(self, fifo: str, obj: MemRefType, buf: SSAValue) -> None:
+        view = self.acquire(fifo, "Produce", obj)
+        self.copy(buf, view)
+        self.release(fifo, "Produce")
+
+    def branch(self, cond: SSAValue, then: Callable[[], None]) -> None:
+        inner = Block()
+        self.emit(scf.IfOp(cond, [], Region(inner)))
+        saved = self.block
+        self.block = inner
+        then()
+        self.emit(scf.YieldOp())
+        self.block = saved
 
     def require_contiguous(self, op: Operation, values: list[SSAValue]) -> None:
         for v in values:

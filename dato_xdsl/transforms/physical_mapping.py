@@ -38,6 +38,7 @@ from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import dato
 from dato_xdsl.transforms.npu_plan import GroupPlan, memref_bytes, plan_group
 from dato_xdsl.transforms.npu_transfers import plan_transfers
+from dato_xdsl.transforms.stream_access import stream_uses
 
 CORE_STACK_BYTES = 1024
 """Kept free on every compute tile for the core's stack (aiecc's default
@@ -68,18 +69,17 @@ class _Union:
         self.parent[self.find(a)] = self.find(b)
 
 
-def stream_depths(region: dato.RegionOp) -> dict[str, tuple[int, MemRefType | None, int]]:
-    """Per stream: (depth, block type or None, element bytes)."""
+def stream_depths(region: dato.RegionOp) -> dict[str, tuple[int, bool, int]]:
+    """Per stream: (depth, packed, object bytes)."""
     out = {}
     for s in region.streams():
         t = s.stream_type
         elem = t.element_type
-        size = (
-            memref_bytes(elem)
-            if isinstance(elem, MemRefType)
-            else max(1, getattr(getattr(elem, "width", None), "data", 32) // 8)
-        )
-        out[s.sym_name.data] = (t.depth.data, elem if isinstance(elem, MemRefType) else None, size)
+        # a packed scalar stream moves `packing` elements per object
+        scalar = max(1, getattr(getattr(elem, "width", None), "data", 32) // 8)
+        size = memref_bytes(elem) if isinstance(elem, MemRefType) else scalar * t.packing.data
+        packed = not isinstance(elem, MemRefType) and t.packing.data > 1
+        out[s.sym_name.data] = (t.depth.data, packed, size)
     return out
 
 
@@ -203,16 +203,18 @@ class Placer:
                         parts.append(f"{kib(n)} for argument {k}")
                 for s in plan.puts:
                     name = binding.get(s, s)
-                    depth, _, size = self.streams[name]
-                    fixed += depth * size
+                    depth, packed, size = self.streams[name]
+                    # the fifo's objects, plus the staging buffer of a packed stream
+                    fixed += depth * size + (size if packed else 0)
                     parts.append(f"{kib(depth * size)} for stream @{name}")
                     peer = self.consumer.get(name)
                     if peer is None or not self.adjacent(inst.name, peer, tiles):
                         outputs += 1
                 for s in plan.gets:
                     name = binding.get(s, s)
-                    depth, _, size = self.streams[name]
-                    fixed += depth * size
+                    depth, packed, size = self.streams[name]
+                    # the fifo's objects, plus the staging buffer of a packed stream
+                    fixed += depth * size + (size if packed else 0)
                     parts.append(f"{kib(depth * size)} for stream @{name}")
                     peer = self.producer.get(name)
                     if peer is None or not self.adjacent(inst.name, peer, tiles):
@@ -296,6 +298,30 @@ class Placer:
         return columns
 
 
+def check_packing(region: dato.RegionOp) -> None:
+    """A packed stream sends whole objects: its element count must be static
+    and a multiple of the packing factor, or the last elements never leave."""
+    for name, uses in stream_uses(region).items():
+        p = uses.decl.stream_type.packing.data
+        if p == 1 or not uses.puts:
+            continue
+        counts = [u.count for u in uses.puts]
+        where = uses.puts[0].site.op
+        if any(c is None for c in counts):
+            raise op_error(
+                where,
+                f"stream @{name} packs {p} elements per transfer, but how many are put is not "
+                "known at compile time",
+            )
+        total = sum(c for c in counts if c is not None)
+        if total % p:
+            raise op_error(
+                where,
+                f"stream @{name} packs {p} elements per transfer, but {total} are put (not a "
+                f"multiple of {p})",
+            )
+
+
 @dataclass(frozen=True)
 class PhysicalMapPass(ModulePass):
     """Place every processing element of a mapped region on an NPU tile."""
@@ -331,3 +357,4 @@ class PhysicalMapPass(ModulePass):
             region.attributes["dato.arg_columns"] = DenseArrayBase.from_list(i64, columns)
             # shim/memtile channels and memtile memory of the data movement
             plan_transfers(region, device)
+            check_packing(region)

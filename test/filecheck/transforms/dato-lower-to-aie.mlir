@@ -97,3 +97,45 @@ dato.region @pc(%A: memref<16xi32>, %B: memref<16xi32>) {
 // CHECK:          aie.objectfifo.acquire @pipe(Consume, 1)
 // CHECK:          memref.load
 // CHECK-NEXT:     aie.objectfifo.release @pipe(Consume, 1)
+
+// -----
+
+// A scalar stream with packing 4: objects of 4 elements; the producer fills a
+// staging buffer and sends it when full, the consumer refills when empty.
+dato.region @pc(%A: memref<16xi32>, %B: memref<16xi32>) {
+  dato.stream @pipe : !dato.stream<i32, 2, 4>
+  dato.task @producer grid [1] (%A : memref<16xi32> [R]) {
+  ^bb0(%a: memref<16xi32>):
+    %c0 = arith.constant 0 : index
+    %c16 = arith.constant 16 : index
+    %c1 = arith.constant 1 : index
+    scf.for %i = %c0 to %c16 step %c1 {
+      %v = memref.load %a[%i] : memref<16xi32>
+      dato.put @pipe, %v : i32
+    }
+  }
+  dato.task @consumer grid [1] (%B : memref<16xi32> [R]) {
+  ^bb0(%b: memref<16xi32>):
+    %c0 = arith.constant 0 : index
+    %c16 = arith.constant 16 : index
+    %c1 = arith.constant 1 : index
+    scf.for %i = %c0 to %c16 step %c1 {
+      %v = dato.get @pipe : i32
+      memref.store %v, %b[%i] : memref<16xi32>
+    }
+  }
+}
+
+// CHECK:      aie.objectfifo @pipe(%core_c0_r2, {%core_c0_r3}, 2 : i32) : !aie.objectfifo<memref<4xi32>>
+// CHECK:      aie.core(%core_c0_r2) {
+// CHECK:        scf.for
+// CHECK:          memref.store %{{.*}}, %[[STAGE:.*]][%{{.*}}] : memref<4xi32>
+// CHECK:          %[[FULL:.*]] = arith.cmpi eq
+// CHECK-NEXT:     scf.if %[[FULL]] {
+// CHECK-NEXT:       aie.objectfifo.acquire @pipe(Produce, 1) : !aie.objectfifosubview<memref<4xi32>>
+// CHECK-NEXT:       %[[OBJ:.*]] = aie.objectfifo.subview.access
+// CHECK-NEXT:       func.call @dato_copy_i32_4(%[[STAGE]], %[[OBJ]])
+// CHECK-NEXT:       aie.objectfifo.release @pipe(Produce, 1)
+// CHECK:      aie.core(%core_c0_r3) {
+// CHECK:          scf.if
+// CHECK-NEXT:       aie.objectfifo.acquire @pipe(Consume, 1)

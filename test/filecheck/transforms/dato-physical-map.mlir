@@ -75,3 +75,31 @@ dato.region @shim(%A: memref<8xi32>, %B: memref<8xi32>, %C: memref<8xi32>, %D: m
   }
 }
 // CHECK: error: 'dato.region' op the design moves 5 input and 4 output arrays through the shim; npu1_2col (2 columns x 6 rows) has 2 shim columns with 2 input and 2 output channels each
+
+// -----
+
+// Packing 3 over 16 elements: the last transfer would never fill.
+dato.region @pc(%A: memref<16xi32>, %B: memref<16xi32>) {
+  dato.stream @pipe : !dato.stream<i32, 2, 3>
+  dato.task @producer grid [1] (%A : memref<16xi32> [R]) {
+  ^bb0(%a: memref<16xi32>):
+    %c0 = arith.constant 0 : index
+    %c16 = arith.constant 16 : index
+    %c1 = arith.constant 1 : index
+    scf.for %i = %c0 to %c16 step %c1 {
+      %v = memref.load %a[%i] : memref<16xi32>
+      dato.put @pipe, %v : i32
+    }
+  }
+  dato.task @consumer grid [1] (%B : memref<16xi32> [R]) {
+  ^bb0(%b: memref<16xi32>):
+    %c0 = arith.constant 0 : index
+    %c16 = arith.constant 16 : index
+    %c1 = arith.constant 1 : index
+    scf.for %i = %c0 to %c16 step %c1 {
+      %v = dato.get @pipe : i32
+      memref.store %v, %b[%i] : memref<16xi32>
+    }
+  }
+}
+// CHECK: error: 'dato.put' op stream @pipe packs 3 elements per transfer, but 16 are put (not a multiple of 3)
