@@ -41,6 +41,7 @@ from xdsl.ir import (
     Attribute,
     Block,
     Dialect,
+    OpaqueSyntaxAttribute,
     Operation,
     ParametrizedAttribute,
     Region,
@@ -421,7 +422,7 @@ def dims_text(dims: Sequence[BDDimLayoutAttr]) -> str:
 
 
 @irdl_attr_definition
-class BDDimLayoutArrayAttr(ParametrizedAttribute):
+class BDDimLayoutArrayAttr(ParametrizedAttribute, OpaqueSyntaxAttribute):
     """`#aie.bd_dim_layout_array[<size = 16, stride = 1>, ...]`, outermost first."""
 
     name = "aie.bd_dim_layout_array"
@@ -443,7 +444,7 @@ class BDDimLayoutArrayAttr(ParametrizedAttribute):
 
 
 @irdl_attr_definition
-class BDDimLayoutArrayArrayAttr(ParametrizedAttribute):
+class BDDimLayoutArrayArrayAttr(ParametrizedAttribute, OpaqueSyntaxAttribute):
     """`#aie.bd_dim_layout_array_array[[...], []]`: one access pattern per consumer."""
 
     name = "aie.bd_dim_layout_array_array"
@@ -466,7 +467,7 @@ class BDDimLayoutArrayArrayAttr(ParametrizedAttribute):
 
 
 @irdl_attr_definition
-class BDPadLayoutArrayAttr(ParametrizedAttribute):
+class BDPadLayoutArrayAttr(ParametrizedAttribute, OpaqueSyntaxAttribute):
     """`#aie.bd_pad_layout_array[<const_pad_before = 0, const_pad_after = 1>, ...]`."""
 
     name = "aie.bd_pad_layout_array"

@@ -113,7 +113,7 @@ module {
 // GENERIC:      "aie.device"() <{device = 6 : i32}> ({
 // GENERIC:        "aie.tile"() <{col = 0 : i32, row = 1 : i32}> : () -> index
 // GENERIC:        "aie.objectfifo"(%memtile, %tile_a) <{sym_name = "in0", elemNumber = 2 : i32, elemType = !aie.objectfifo<memref<32xi32>>
-// GENERIC-SAME:     dimensionsToStream = #aie.bd_dim_layout_array[<size = 4, stride = 8>, <size = 8, stride = 1>]
+// GENERIC-SAME:     dimensionsToStream = #aie<bd_dim_layout_array[<size = 4, stride = 8>, <size = 8, stride = 1>]>
 // GENERIC:        "aie.objectfifo.acquire"() <{port = 1 : i32, objFifo_name = @in0, size = 1 : i32}>
 // GENERIC:        "aie.objectfifo.release"() <{port = 0 : i32, objFifo_name = @out0, size = 1 : i32}>
 // GENERIC:        "aiex.npu.dma_memcpy_nd"(%a) <{static_offsets = array<i64: 0, 0, 0, 0>, static_sizes = array<i64: 1, 1, 8, 64>, static_strides = array<i64: 0, 0, 64, 1>
