@@ -40,9 +40,25 @@ def _bytes(t: MemRefType) -> int:
     return n * (width.data // 8 if width is not None else 4)
 
 
+def _shares_memory(
+    op: aie.ObjectFifoCreateOp,
+    tiles: dict[object, tuple[int, int]],
+    device: devices.NpuDevice | None,
+) -> bool:
+    """One consumer on the compute tile just above or below the producer (what
+    physical mapping assumes; mlir-aie then uses the shared memory module)."""
+    if device is None or len(op.consumerTiles) != 1 or op.via_DMA is not None:
+        return False
+    (pc, pr), (cc, cr) = tiles[op.producerTile], tiles[op.consumerTiles[0]]
+    compute = devices.TileKind.COMPUTE
+    both = device.tile_kind(pc, pr) == compute and device.tile_kind(cc, cr) == compute
+    return both and pc == cc and abs(pr - cr) == 1
+
+
 def tile_usage(device_op: aie.DeviceOp) -> dict[tuple[int, int], TileUse]:
     tiles: dict[object, tuple[int, int]] = {}
     use: dict[tuple[int, int], TileUse] = {}
+    device = devices.by_code(device_op.device.value.data)
     for op in device_op.body.block.ops:
         if isinstance(op, aie.TileOp):
             key = (op.col.value.data, op.row.value.data)
@@ -71,6 +87,13 @@ def tile_usage(device_op: aie.DeviceOp) -> dict[tuple[int, int], TileUse]:
             size = _bytes(t)
             name = op.sym_name.data
             ends = [(op.producerTile, True)] + [(c, False) for c in op.consumerTiles]
+            if _shares_memory(op, tiles, device):
+                # neighbours share the buffers and need no DMA: count them once
+                u = use[tiles[op.producerTile]]
+                u.buffers += depth
+                u.bytes += depth * size
+                u.what.append(f"@{name} x{depth} (shared memory)")
+                continue
             for value, is_producer in ends:
                 u = use[tiles[value]]
                 kind_row = u.row

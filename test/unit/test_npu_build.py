@@ -1,0 +1,92 @@
+"""The frontend's programs compiled for npu1: those that fit become projects
+(an aie.mlir that our tools verify, kernels that g++ compiles); those that need
+what the device cannot give fail with the precise constraint."""
+
+import shutil
+import subprocess
+
+import pytest
+
+import dato_xdsl as dato
+from test.unit.programs import dato_programs as progs
+
+FITS = {
+    "producer_consumer": lambda: progs.producer_consumer(dato.int32, 64),
+    "tiled_gemm_int16": lambda: progs.tiled_gemm(dato.int16, 64, 64, 128),
+    "tiled_gemm_512_4x4": lambda: progs.tiled_gemm(dato.int16, 512, 512, 512, 4, 4),
+    "split_k_gemm": lambda: progs.split_k_gemm(dato.int32, 8, 8, 32, 4),
+    "mlp3_f32": lambda: progs.mlp3(dato.float32, 4, 8, 16, 8, 4),
+    "mlp3_bf16": lambda: progs.mlp3(dato.bfloat16, 4, 8, 16, 8, 4),
+}
+
+REFUSED = {
+    # 6x6 = 36 instances
+    "systolic_2d": (lambda: progs.systolic_2d(dato.int32, 4, 4, 4), "needs 36 processing elements"),
+    # every PE writes single elements of the whole (replicated) C
+    "systolic_1d": (lambda: progs.systolic_1d(dato.int16, 3, 4, 5), "both write block"),
+    # node p gets A, B and the ring stream: 3 inputs
+    "ring": (lambda: progs.ring_gemm(dato.int16, 8, 16, 8, 4), "needs 3 input DMA channels"),
+    # the distributor feeds 4 workers; the one below it shares memory
+    "scatter_gather": (
+        lambda: progs.scatter_gather(dato.int32, 4, 8),
+        "needs 3 output DMA channels",  # 4 workers, one a vertical neighbour
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(FITS))
+def test_fitting_programs_become_projects(name, tmp_path):
+    mod = dato.build(FITS[name](), target="aie", device="npu1", project=tmp_path)
+    for f in ("aie.mlir", "kernels.cc", "dato_kernels.cc", "build.sh", "run.py"):
+        assert (tmp_path / f).exists()
+    text = (tmp_path / "aie.mlir").read_text()
+    assert "aie.device(npu1)" in text
+    assert "aie.runtime_sequence" in text
+    report = mod.report()
+    assert "OVER LIMIT" not in report
+    if shutil.which("g++"):
+        result = subprocess.run(
+            ["g++", "-std=c++17", "-Wall", "-Werror", "-c", "kernels.cc", "-o", "kernels.o"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("name", list(REFUSED))
+def test_programs_beyond_the_device_name_the_constraint(name, tmp_path):
+    make, words = REFUSED[name]
+    with pytest.raises(dato.DatoError) as info:
+        dato.build(make(), target="aie", device="npu1", project=tmp_path)
+    assert words in str(info.value)
+    assert "dato_programs.py:" in str(info.value)  # located in the Python program
+
+
+def test_report_counts_the_gemm_against_the_tile_limits(tmp_path):
+    """The 4x4 GEMM: each compute tile receives A and B (2 S2MM of 2) and
+    sends C (1 MM2S); the memtile of column 0 distributes A to 4 fifos and
+    joins 4 C blocks (5 channels each way of 6)."""
+    mod = dato.build(FITS["tiled_gemm_512_4x4"](), target="aie", project=tmp_path)
+    lines = {
+        line.split(")")[0] + ")": line for line in mod.report().splitlines() if line.startswith("(")
+    }
+    compute = lines["(0, 2)"].split()
+    assert compute[2] == "compute"
+    assert "2/2" in compute and "1/2" in compute
+    memtile = lines["(0, 1)"].split()
+    assert memtile[2] == "memtile"
+    assert memtile.count("5/6") == 2
+
+
+def test_mapping_primitives_reach_the_ir():
+    mod = dato.build(
+        progs.tiled_gemm(dato.int32, 8, 8, 8),
+        mapping_primitives=[("bundle", ["gemm_0_0", "gemm_1_0"])],
+    )
+    assert "dato.bundle [@gemm_0_0, @gemm_1_0]" in str(mod.mapped)
+    with pytest.raises(dato.DatoIRError, match="bundle of non-isomorphic instances"):
+        dato.build(
+            progs.mlp3(dato.float32, 2, 4, 4, 4, 2),
+            mapping_primitives=[("bundle", ["layer1_0", "layer2_0"])],
+        )
