@@ -75,6 +75,13 @@ def test_stock_xdsl_opt_knows_the_dato_dialect() -> None:
     result = subprocess.run(["xdsl-opt", example], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "dato.task @tile grid [2, 2]" in result.stdout
+    # and runs our passes: the 2x2 grid becomes one group of 4 instances
+    mapped = subprocess.run(
+        ["xdsl-opt", example, "-p", "dato-virtual-map"], capture_output=True, text=True, timeout=120
+    )
+    assert mapped.returncode == 0, mapped.stderr
+    assert "dato.group @tile of @tile grid [2, 2]" in mapped.stdout
+    assert mapped.stdout.count("@tile_") == 4
 
 
 def test_ci_runs_exactly_the_readme_test_command() -> None:
