@@ -5,6 +5,7 @@ what the device cannot give fail with the precise constraint."""
 import shutil
 import subprocess
 
+import numpy as np
 import pytest
 
 import dato_xdsl as dato
@@ -90,3 +91,85 @@ def test_mapping_primitives_reach_the_ir():
             progs.mlp3(dato.float32, 2, 4, 4, 4, 2),
             mapping_primitives=[("bundle", ["layer1_0", "layer2_0"])],
         )
+
+
+RNG = np.random.default_rng(11)
+TYPES = [dato.int8, dato.int16, dato.int32, dato.float32, dato.bfloat16]
+
+
+def small(T, shape, lo=-4, hi=4):
+    return RNG.integers(lo, hi, size=shape).astype(T.numpy)
+
+
+def wide(a, b):
+    """numpy's product in a type wide enough to be exact."""
+    return a.astype(np.float64) @ b.astype(np.float64)
+
+
+# (program factory, argument factory, numpy reference over the inputs)
+RUNS = {
+    "vector_add": (
+        lambda T: progs.vector_add(T, 256, 4),
+        lambda T: [small(T, 256), small(T, 256), np.zeros(256, T.numpy)],
+        lambda a: a[0].astype(np.float64) + a[1].astype(np.float64),
+    ),
+    "producer_consumer": (
+        lambda T: progs.producer_consumer(T, 32),
+        lambda T: [small(T, 32), np.zeros(32, T.numpy)],
+        lambda a: (a[0].astype(np.float64) + 1) * 2,
+    ),
+    "tiled_gemm": (
+        lambda T: progs.tiled_gemm(T, 16, 16, 32),
+        lambda T: [small(T, (16, 32)), small(T, (32, 16)), np.zeros((16, 16), T.numpy)],
+        lambda a: wide(a[0], a[1]),
+    ),
+    "split_k_gemm": (
+        lambda T: progs.split_k_gemm(T, 8, 8, 32, 4),
+        lambda T: [small(T, (8, 32)), small(T, (32, 8)), np.zeros((8, 8), T.numpy)],
+        lambda a: wide(a[0], a[1]),
+    ),
+    "mlp3": (
+        lambda T: progs.mlp3(T, 4, 8, 16, 8, 4),
+        lambda T: (
+            [small(T, s, -2, 3) for s in ((4, 8), (8, 16), (16, 8), (8, 4))]
+            + [np.zeros((4, 4), T.numpy)]
+        ),
+        lambda a: (
+            np.maximum(np.maximum(wide(a[0], a[1]), 0) @ a[2].astype(np.float64), 0)
+            @ a[3].astype(np.float64)
+        ),
+    ),
+}
+FLOAT_ONLY = {"mlp3"}
+
+
+CASES = [(n, T) for n in RUNS for T in TYPES if T.is_float or n not in FLOAT_ONLY]
+
+
+@pytest.mark.parametrize(("name", "T"), CASES, ids=[f"{n}-{T}" for n, T in CASES])
+def test_programs_run_on_the_virtual_npu(name, T, tmp_path):
+    """Lowered to aie and executed by the virtual NPU (kernels compiled from the
+    project's C++ with g++): numpy's answer, in the declared type. (The MLP, a
+    float program, runs in float32 and bfloat16.)"""
+    make, args, reference = RUNS[name]
+    mod = dato.build(make(T), target="aie", device="npu1", project=tmp_path)
+    arrays = args(T)
+    inputs = [a.copy() for a in arrays]
+    mod(*arrays)
+    want = reference(inputs)
+    got = arrays[-1]
+    if T.is_float:
+        tol = 2e-2 if T == dato.bfloat16 else 1e-5
+        np.testing.assert_allclose(got.astype(np.float64), want, rtol=tol, atol=tol)
+    else:
+        np.testing.assert_array_equal(got, want.astype(np.int64).astype(T.numpy))
+
+
+def test_whole_array_gemm_512_runs_on_the_virtual_npu(tmp_path):
+    mod = dato.build(
+        progs.tiled_gemm(dato.int16, 512, 512, 512, 4, 4), target="aie", project=tmp_path
+    )
+    A, B = small(dato.int16, (512, 512), -3, 3), small(dato.int16, (512, 512), -3, 3)
+    C = np.zeros((512, 512), np.int16)
+    mod(A, B, C)
+    np.testing.assert_array_equal(C, (A.astype(np.int64) @ B.astype(np.int64)).astype(np.int16))

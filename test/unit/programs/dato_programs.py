@@ -282,3 +282,15 @@ def mixed_types():
             of[3] = -f[3] if f[3] > 0.5 else f[3]
 
     return top
+
+
+def vector_add(T, N: int, lanes: int):
+    """C = A + B over `lanes` tasks, each on its shard of the vectors."""
+
+    @dato.region()
+    def top(A: T[N], B: T[N], C: T[N]):
+        @dato.kernel(mapping=[lanes], args=[A, B, C])
+        def add(a: T[N] @ [S(0)], b: T[N] @ [S(0)], c: T[N] @ [S(0)]):
+            c[:] = dato.add(a, b)
+
+    return top

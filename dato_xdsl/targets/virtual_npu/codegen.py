@@ -1,0 +1,267 @@
+"""Cores and the runtime sequence -> Python generators, with the simulator's
+op semantics.
+
+`UnitCodegen` subclasses the simulator's `BodyCodegen`: arith, math, scf,
+memref and linalg ops translate exactly as in the dato simulator. What a core
+or the runtime sequence adds is handled here: values defined outside the unit
+(buffers, locks, tiles) and the runtime objects it talks to (fifo ends,
+kernels, shim channels) come from an `_env` list the machine fills for each
+run; objectfifo acquires, lock acquires and DMA waits are yield points.
+
+Generated signature: `_body(_args, _env)`; a blocked unit yields
+`(waitable, op_id)`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from xdsl.dialects.builtin import MemRefType
+from xdsl.ir import Block, Operation, SSAValue
+
+from dato_xdsl.dialects import aie, aiex
+from dato_xdsl.targets.simulator.codegen import BodyCodegen, CompiledBody, unsupported
+from dato_xdsl.targets.virtual_npu import kernels
+from dato_xdsl.targets.virtual_npu.kernels import scalar_kind
+
+EnvKey = SSAValue | tuple[Any, ...]
+"""An outside value, or a request such as ("port", fifo, "Consume"),
+("kernel", symbol), ("channel", symbol)."""
+
+
+@dataclass(frozen=True)
+class CompiledUnit:
+    """A core or the runtime sequence, compiled once and run per machine run."""
+
+    label: str
+    body: CompiledBody
+    env: tuple[EnvKey, ...]
+    waits: dict[int, str]
+    """What each blocking op waits for, by op id (for deadlock reports)."""
+    op: Operation
+
+
+class UnitCodegen(BodyCodegen):
+    """Translate one `aie.core` body or `aie.runtime_sequence` body."""
+
+    def __init__(self, unit: Operation, label: str, block: Block) -> None:
+        self._init_state(unit)
+        self.streams = {}
+        self.label = label
+        self.entry = block
+        self.env: list[EnvKey] = []
+        self.env_vars: dict[Any, str] = {}
+        self.waits: dict[int, str] = {}
+        self.namespace.update({"_ptr": kernels.pointer, "_bf16": kernels.bf16_bits})
+
+    # ------------------------------------------------------------------ hooks
+
+    def entry_block(self) -> Block:
+        return self.entry
+
+    def parameters(self) -> str:
+        return "_args, _env"
+
+    def prologue(self) -> list[str]:
+        return [f"    {var} = _env[{k}]" for k, var in enumerate(self.env_vars.values())]
+
+    def unit_name(self) -> str:
+        return self.label
+
+    def filename(self) -> str:
+        return f"<virtual-npu {self.label}>"
+
+    def env_ref(self, key: EnvKey) -> str:
+        var = self.env_vars.get(key)
+        if var is None:
+            var = f"_e{len(self.env)}"
+            self.env.append(key)
+            self.env_vars[key] = var
+        return var
+
+    def e(self, value: SSAValue) -> str:
+        name = self.names.get(value)
+        if name is None:  # SSA dominance: an unnamed value is defined outside the unit
+            name = self.env_ref(value)
+            self.names[value] = name
+        return name
+
+    def compile(self) -> CompiledUnit:
+        body = self.generate()
+        return CompiledUnit(self.label, body, tuple(self.env), dict(self.waits), self.unit)
+
+    def wait(self, waitable: str, condition: str, what: str) -> None:
+        """`while not condition: yield waitable` at the current op."""
+        self.waits[self.current] = what
+        self.emit(f"while not {condition}:")
+        self.emit(f"    yield {waitable}, {self.current}")
+
+    # -------------------------------------------------------------------- aie
+
+    def op_aie_end(self, op: Operation) -> None:
+        self.emit("return")
+
+    def _port(self, op: aie.ObjectFifoAcquireOp | aie.ObjectFifoReleaseOp) -> tuple[str, str]:
+        name = op.objFifo_name.root_reference.data
+        role = aie.OBJECTFIFO_PORT.name(op.port)
+        return self.env_ref(("port", name, role)), f"@{name} ({role}"
+
+    def op_aie_objectfifo_acquire(self, op: Operation) -> None:
+        assert isinstance(op, aie.ObjectFifoAcquireOp)
+        port, what = self._port(op)
+        k = op.size.value.data
+        self.wait(f"{port}.pool", f"{port}.acquire({k})", f"acquire {what}, {k})")
+        self.define(op.subview, f"{port}.views({k})")
+
+    def op_aie_objectfifo_subview_access(self, op: Operation) -> None:
+        assert isinstance(op, aie.ObjectFifoSubviewAccessOp)
+        self.define(op.output, f"{self.e(op.subview)}[{op.index.value.data}]")
+
+    def op_aie_objectfifo_release(self, op: Operation) -> None:
+        assert isinstance(op, aie.ObjectFifoReleaseOp)
+        port, _ = self._port(op)
+        self.emit(f"{port}.release({op.size.value.data})")
+
+    def op_aie_use_lock(self, op: Operation) -> None:
+        assert isinstance(op, aie.UseLockOp)
+        lock = self.e(op.lock)
+        action = aie.LOCK_ACTION.name(op.action)
+        value = 1 if op.value is None else op.value.value.data
+        if action == "Release":
+            self.emit(f"{lock}.release({value})")
+            return
+        method = "acquire_ge" if action == "AcquireGreaterEqual" else "acquire_eq"
+        self.wait(lock, f"{lock}.{method}({value})", f"use_lock({action}, {value})")
+
+    # -------------------------------------------------------------- kernels
+
+    def op_func_call(self, op: Operation) -> None:
+        callee = op.properties["callee"]
+        symbol = callee.root_reference.data  # type: ignore[attr-defined]
+        fn = self.env_ref(("kernel", symbol))
+        args: list[str] = []
+        for k, value in enumerate(op.operands):
+            t = value.type
+            if isinstance(t, MemRefType):
+                args.append(f"_ptr({self.e(value)}, '{k} of @{symbol}')")
+                continue
+            kind = scalar_kind(t)
+            if kind is None:
+                raise unsupported(op, f"passes a {t} argument to a kernel")
+            if kind == "bf16":
+                args.append(f"_bf16({self.e(value)})")
+            elif kind == "f32":
+                args.append(f"float({self.e(value)})")
+            else:
+                args.append(self.e(value))
+        call = f"{fn}({', '.join(args)})"
+        if not op.results:
+            self.emit(call)
+            return
+        if len(op.results) > 1:
+            raise unsupported(op, "with more than one result")
+        kind = scalar_kind(op.results[0].type)
+        if kind in ("f32", "bf16"):
+            raise unsupported(op, "returning a float (kernels return through buffers)")
+        self.define(op.results[0], call)
+
+    # ------------------------------------------------------- runtime sequence
+
+    def _lists(self, op: aiex.NpuDmaMemcpyNdOp) -> list[str]:
+        out: list[str] = []
+        for values, name in zip((op.offsets, op.sizes, op.strides), op.LISTS, strict=True):
+            dynamic = iter(self.e(v) for v in values)
+            items = [next(dynamic) if s == aiex.DYNAMIC else str(s) for s in op.static_list(name)]
+            out.append("(" + ", ".join(items) + ",)")
+        return out
+
+    def op_aiex_npu_dma_memcpy_nd(self, op: Operation) -> None:
+        assert isinstance(op, aiex.NpuDmaMemcpyNdOp)
+        symbol = op.metadata.root_reference.data
+        channel = self.env_ref(("channel", symbol))
+        offsets, sizes, strides = self._lists(op)
+        issue = op.issue_token is not None and op.issue_token.value.data != 0
+        self.emit(
+            f"{channel}.memcpy({self.e(op.memref)}, {offsets}, {sizes}, {strides}, "
+            f"{op.id.value.data}, {issue})"
+        )
+
+    def op_aiex_npu_dma_wait(self, op: Operation) -> None:
+        assert isinstance(op, aiex.NpuDmaWaitOp)
+        symbol = op.symbol.root_reference.data
+        channel = self.env_ref(("channel", symbol))
+        self.wait(channel, f"{channel}.idle()", f"dma_wait @{symbol}")
+
+    def op_aiex_npu_sync(self, op: Operation) -> None:
+        assert isinstance(op, aiex.NpuSyncOp)
+        col, row = op.column.value.data, op.row.value.data
+        direction = "S2MM" if op.direction.value.data == 0 else "MM2S"
+        channel = self.env_ref(("sync", col, row, direction, op.channel.value.data))
+        self.wait(channel, f"{channel}.idle()", f"sync on ({col}, {row}) {direction}")
+
+    def op_aiex_npu_write32(self, op: Operation) -> None:
+        # register writes configure hardware we do not model (e.g. trace)
+        self.emit("pass")
+
+    def _task_bds(self, op: Operation) -> str:
+        bds: list[str] = []
+        for block in op.regions[0].blocks:
+            for inner in block.ops:
+                if isinstance(inner, aie.DMABDOp):
+                    t = inner.buffer.type
+                    assert isinstance(t, MemRefType)
+                    offset = 0 if inner.offset is None else inner.offset.value.data
+                    size = aie.memref_elements(t)
+                    length = size - offset if inner.len is None else inner.len.value.data
+                    dims = (
+                        ()
+                        if inner.dimensions is None
+                        else tuple((d.size.data, d.stride.data) for d in inner.dimensions.dims.data)
+                    )
+                    bd = -1 if inner.bd_id is None else inner.bd_id.value.data
+                    bds.append(f"({self.e(inner.buffer)}, {offset}, {length}, {dims!r}, {bd})")
+                elif inner.name not in ("aie.end", "aie.next_bd"):
+                    raise unsupported(inner, "inside a runtime DMA task (only BDs are modelled)")
+        return "[" + ", ".join(bds) + "]"
+
+    def _configure(self, op: Operation, channel: str) -> None:
+        issue = op.properties.get("issue_token")
+        repeat = op.properties.get("repeat_count")
+        issue_v = bool(issue.value.data) if issue is not None else False  # type: ignore[attr-defined]
+        repeat_v = repeat.value.data if repeat is not None else 0  # type: ignore[attr-defined]
+        self.define(
+            op.results[0], f"{channel}.configure({self._task_bds(op)}, {issue_v}, {repeat_v})"
+        )
+
+    def op_aiex_dma_configure_task_for(self, op: Operation) -> None:
+        assert isinstance(op, aiex.DMAConfigureTaskForOp)
+        self._configure(op, self.env_ref(("channel", op.alloc.root_reference.data)))
+
+    def op_aiex_dma_configure_task(self, op: Operation) -> None:
+        assert isinstance(op, aiex.DMAConfigureTaskOp)
+        tile = aie.tile_of(op.tile)
+        if tile is None:
+            raise unsupported(op, "on a tile that is not an aie.tile")
+        direction = "S2MM" if op.direction.value.data == 0 else "MM2S"
+        key = ("sync", tile.col_value, tile.row_value, direction, op.channel.value.data)
+        self._configure(op, self.env_ref(key))
+
+    def op_aiex_dma_start_task(self, op: Operation) -> None:
+        task = self.e(op.operands[0])
+        self.emit(f"{task}.channel.start({task})")
+
+    def op_aiex_dma_await_task(self, op: Operation) -> None:
+        task = self.e(op.operands[0])
+        self.wait(f"{task}.channel", f"{task}.done", "dma_await_task")
+
+    def op_aiex_dma_free_task(self, op: Operation) -> None:
+        task = self.e(op.operands[0])
+        self.emit(f"{task}.channel.free({task})")
+
+
+def compile_unit(unit: Operation, label: str, block: Block) -> CompiledUnit:
+    """Raises a located UnsupportedOpError for an op that cannot run."""
+    return UnitCodegen(unit, label, block).compile()
+
+
+__all__ = ["CompiledUnit", "EnvKey", "UnitCodegen", "compile_unit"]

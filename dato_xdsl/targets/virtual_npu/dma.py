@@ -1,0 +1,300 @@
+"""DMA channels as actors (Python generators yielding what they wait on).
+
+- `fifo_mm2s` / `fifo_s2mm`: the DMA side of an objectfifo end: take a full
+  buffer and stream it out through its access pattern, or take a free buffer
+  and fill it from the stream.
+- `bd_chain`: an `aie.dma_start` chain of `aie.mem`/`aie.memtile_dma`: per BD,
+  its lock acquires, the transfer, its lock releases, then `next_bd`.
+- `ShimChannel` + `shim_channel`: a shim DMA channel fed by the runtime
+  sequence (`dma_memcpy_nd`, DMA tasks) with host arrays.
+
+An actor yields `(waitable, description)`; the description says what it waits
+for in deadlock reports."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from dato_xdsl.targets.simulator.semantics import OpFailure
+from dato_xdsl.targets.virtual_npu import patterns
+from dato_xdsl.targets.virtual_npu.errors import (
+    BdReuseError,
+    TransferError,
+    UnwrittenDataError,
+)
+from dato_xdsl.targets.virtual_npu.state import Lock, PoolPort, RecvJob, SendJob, Stream, Waitable
+
+ActorGen = Generator[tuple[Waitable, Any], None, None]
+HostBd = tuple[np.ndarray, np.ndarray, np.ndarray | None]
+"""A host BD: the flat host array, the element indices it walks, and the
+array's written-mask (outputs only)."""
+
+
+def _unwritten(mask: np.ndarray, index: np.ndarray, what: str) -> OpFailure | None:
+    seen = mask[index]
+    if seen.all():
+        return None
+    missing = int((~seen).sum())
+    first = int(index[np.argmin(seen)])
+    return OpFailure(
+        f"reads {missing} of the {index.size} element(s) it sends from {what} that no DMA or "
+        f"core wrote (the first is element {first})",
+        UnwrittenDataError,
+    )
+
+
+# ----------------------------------------------------------- objectfifo DMAs
+
+
+def fifo_mm2s(port: PoolPort, stream: Stream, index: np.ndarray, label: str) -> ActorGen:
+    pool = port.pool
+    waiting_full = f"{label} waits for a full buffer of {pool.label}"
+    sending = f"{label} is sending an object on {stream.label}"
+    while True:
+        while not port.acquire(1):
+            yield pool, waiting_full
+        b = port.held[0]
+        failure = _unwritten(pool.mask[b], index, f"an object of {pool.label}")
+        if failure is not None:
+            raise failure
+        job = SendJob(pool.flat[b][index])
+        stream.post_send(job)
+        while not job.done:
+            yield stream, sending
+        port.release(1)
+
+
+def fifo_s2mm(port: PoolPort, stream: Stream, k: int, index: np.ndarray, label: str) -> ActorGen:
+    pool = port.pool
+    waiting_free = f"{label} waits for a free buffer of {pool.label}"
+    receiving = f"{label} is receiving an object from {stream.label}"
+    while True:
+        while not port.acquire(1):
+            yield pool, waiting_free
+        b = port.held[0]
+        job = RecvJob(pool.flat[b], index, pool.mask[b])
+        stream.post_recv(k, job)
+        while not job.done:
+            yield stream, receiving
+        port.release(1)
+
+
+# ------------------------------------------------------------ BD chains
+
+
+@dataclass(frozen=True)
+class LockStep:
+    lock: Lock
+    action: str
+    value: int
+
+
+@dataclass(frozen=True)
+class BdStep:
+    flat: np.ndarray
+    mask: np.ndarray
+    index: np.ndarray
+    what: str
+
+
+@dataclass
+class BdBlock:
+    steps: list[LockStep | BdStep]
+    next: BdBlock | None = None
+
+
+def bd_chain(
+    first: BdBlock, mm2s: bool, stream: Stream, k: int, repeat: int, label: str
+) -> ActorGen:
+    transfer = f"{label} is {'sending on' if mm2s else 'receiving from'} {stream.label}"
+    rounds = 0
+    block: BdBlock | None = first
+    while block is not None:
+        for step in block.steps:
+            if isinstance(step, LockStep):
+                lock, v = step.lock, step.value
+                if step.action == "Release":
+                    lock.release(v)
+                    continue
+                ge = step.action == "AcquireGreaterEqual"
+                while not (lock.acquire_ge(v) if ge else lock.acquire_eq(v)):
+                    yield (
+                        lock,
+                        f"{label} waits on {lock.label} ({step.action} {v}, value {lock.value})",
+                    )
+                continue
+            if mm2s:
+                failure = _unwritten(step.mask, step.index, step.what)
+                if failure is not None:
+                    raise failure
+                job: SendJob | RecvJob = SendJob(step.flat[step.index])
+                stream.post_send(job)  # type: ignore[arg-type]
+            else:
+                job = RecvJob(step.flat, step.index, step.mask)
+                stream.post_recv(k, job)
+            while not job.done:
+                yield stream, transfer
+        block = block.next
+        if block is None and rounds < repeat:
+            rounds += 1
+            block = first
+
+
+# ---------------------------------------------------------------- shim DMAs
+
+
+class HostTask:
+    """A runtime-sequence transfer on a shim channel: one or more BDs over host arrays."""
+
+    __slots__ = ("bd_ids", "bds", "channel", "done", "issue_token", "moved", "repeat", "total")
+
+    def __init__(
+        self,
+        channel: ShimChannel,
+        bds: list[HostBd],
+        bd_ids: list[int],
+        issue_token: bool,
+        repeat: int,
+    ) -> None:
+        self.channel = channel
+        self.bds = bds
+        self.bd_ids = bd_ids
+        self.issue_token = issue_token
+        self.repeat = repeat
+        self.done = False
+        self.total = sum(index.size for _, index, _ in bds) * (repeat + 1)
+        self.moved = 0
+
+
+class ShimChannel(Waitable):
+    """One shim DMA channel. `bd_table` (shared by the channels of a shim tile)
+    maps each BD id to the task that last programmed it."""
+
+    __slots__ = ("bd_table", "host_masks", "k", "mm2s", "queue", "stream", "tasks")
+
+    def __init__(
+        self,
+        label: str,
+        mm2s: bool,
+        stream: Stream,
+        k: int,
+        bd_table: dict[int, HostTask],
+        host_masks: dict[int, np.ndarray],
+        ready: deque[Any],
+    ) -> None:
+        super().__init__(label, ready)
+        self.mm2s = mm2s
+        self.stream = stream
+        self.k = k
+        self.bd_table = bd_table
+        self.host_masks = host_masks
+        self.queue: deque[HostTask] = deque()
+        self.tasks: list[HostTask] = []
+
+    def idle(self) -> bool:
+        return not self.queue
+
+    def _bd(self, array: np.ndarray, index: np.ndarray) -> HostBd:
+        if not array.flags.c_contiguous:
+            raise OpFailure(f"transfer on {self.label} from a strided host view", TransferError)
+        flat = array.reshape(-1)
+        bad = patterns.outside(index, flat.size)
+        if bad is not None:
+            raise OpFailure(
+                f"transfer on {self.label} reaches element {bad} of a host buffer of "
+                f"{flat.size} elements",
+                TransferError,
+            )
+        mask = self.host_masks.get(id(array))
+        return flat, index, None if mask is None else mask.reshape(-1)
+
+    def _claim(self, task: HostTask) -> None:
+        for bd in task.bd_ids:
+            if bd < 0:
+                continue
+            previous = self.bd_table.get(bd)
+            if previous is not None and not previous.done and previous is not task:
+                raise OpFailure(
+                    f"reprograms BD {bd} of the shim tile while its transfer on "
+                    f"{previous.channel.label} is still running ({previous.moved} of "
+                    f"{previous.total} elements moved); wait for it first (dma_wait / "
+                    "dma_await_task)",
+                    BdReuseError,
+                )
+            self.bd_table[bd] = task
+
+    def memcpy(
+        self,
+        array: np.ndarray,
+        offsets: Sequence[int],
+        sizes: Sequence[int],
+        strides: Sequence[int],
+        bd_id: int,
+        issue_token: bool,
+    ) -> None:
+        index = patterns.memcpy_nd(offsets, sizes, strides)
+        task = HostTask(self, [self._bd(array, index)], [bd_id], issue_token, 0)
+        self._claim(task)
+        self.start(task)
+
+    def configure(
+        self,
+        bds: list[tuple[np.ndarray, int, int, tuple[tuple[int, int], ...], int]],
+        issue_token: bool,
+        repeat: int,
+    ) -> HostTask:
+        pairs = [self._bd(a, patterns.walk(dims, off, n)) for a, off, n, dims, _ in bds]
+        task = HostTask(self, pairs, [bd for *_, bd in bds], issue_token, repeat)
+        self._claim(task)
+        return task
+
+    def start(self, task: HostTask) -> None:
+        self.queue.append(task)
+        self.tasks.append(task)
+        self.notify()
+
+    def free(self, task: HostTask) -> None:
+        for bd in task.bd_ids:
+            if self.bd_table.get(bd) is task and task.done:
+                del self.bd_table[bd]
+
+
+def shim_channel(channel: ShimChannel, label: str) -> ActorGen:
+    stream = channel.stream
+    transfer = f"{label} is {'sending on' if channel.mm2s else 'receiving from'} {stream.label}"
+    while True:
+        while not channel.queue:
+            yield channel, f"{label} is idle"
+        task = channel.queue[0]
+        for _ in range(task.repeat + 1):
+            for flat, index, mask in task.bds:
+                if channel.mm2s:
+                    job: SendJob | RecvJob = SendJob(flat[index])
+                    stream.post_send(job)  # type: ignore[arg-type]
+                else:
+                    job = RecvJob(flat, index, mask)
+                    stream.post_recv(channel.k, job)
+                while not job.done:
+                    yield stream, transfer
+                task.moved += index.size
+        task.done = True
+        channel.queue.popleft()
+        channel.notify()
+
+
+__all__ = [
+    "BdBlock",
+    "BdStep",
+    "HostTask",
+    "LockStep",
+    "ShimChannel",
+    "bd_chain",
+    "fifo_mm2s",
+    "fifo_s2mm",
+    "shim_channel",
+]

@@ -1,0 +1,464 @@
+"""One run's hardware state, built from an `aie.device`: buffers, locks,
+objectfifo pools, streams, DMA actors and shim channels.
+
+Objectfifos are laid out as mlir-aie lays them out when their ends are on
+different tiles: `depth` buffers on the producer tile (read by its MM2S DMA)
+and on each consumer tile (filled by its S2MM DMA), one stream from the
+producer to all consumers (a broadcast when there are several), the shim's DMA
+where an end is a shim tile. A link tile holds one pool shared by the linked
+fifos: the input's objects for a one-to-one link or a distribute (each output's
+MM2S reads its slice), the output's objects for a join (each input's S2MM
+writes its slice)."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from xdsl.dialects.builtin import MemRefType
+from xdsl.ir import Block, Operation, SSAValue
+
+from dato_xdsl.devices import NpuDevice, TileKind
+from dato_xdsl.diagnostics import op_location
+from dato_xdsl.dialects import aie
+from dato_xdsl.targets.simulator import semantics as sem
+from dato_xdsl.targets.virtual_npu import dma, patterns
+from dato_xdsl.targets.virtual_npu.errors import DesignError
+from dato_xdsl.targets.virtual_npu.state import Lock, Pool, PoolPort, Stream
+
+Coords = tuple[int, int]
+ActorFactory = Callable[[], dma.ActorGen]
+
+DEFAULT_STACK_BYTES = 1024
+"""mlir-aie's default `stack_size` of a core (0x400 bytes), taken from the
+compute tile's data memory."""
+
+
+def tile_coords(value: SSAValue) -> Coords:
+    tile = aie.tile_of(value)
+    if tile is None:
+        raise DesignError(f"error: a tile operand is not defined by aie.tile ({value})")
+    return tile.col_value, tile.row_value
+
+
+def dims_of(attr: aie.BDDimLayoutArrayAttr | None) -> list[tuple[int, int]]:
+    if attr is None:
+        return []
+    return [(d.size.data, d.stride.data) for d in attr.dims.data]
+
+
+def memref_info(t: MemRefType, where: Operation) -> tuple[tuple[int, ...], Any]:
+    dtype = sem.dtype_of(t.element_type)
+    if dtype is None:
+        raise DesignError(
+            f"{op_location(where)}: error: buffers of {t.element_type} are not modelled"
+        )
+    return tuple(t.get_shape()), dtype
+
+
+@dataclass
+class DmaActor:
+    label: str
+    start: ActorFactory
+    where: str = "<unknown>"
+    """Source location of the op that configures this channel."""
+
+
+@dataclass
+class Fabric:
+    """Everything one run needs besides the compiled cores and sequence."""
+
+    model: NpuDevice
+    ready: deque[Any]
+    tile_memory: dict[Coords, list[tuple[str, int]]] = field(default_factory=dict)
+    buffers: dict[Operation, np.ndarray] = field(default_factory=dict)
+    buffer_masks: dict[Operation, np.ndarray] = field(default_factory=dict)
+    locks: dict[Operation, Lock] = field(default_factory=dict)
+    pools: list[tuple[Pool, list[np.ndarray] | None]] = field(default_factory=list)
+    producer_pools: dict[str, Pool] = field(default_factory=dict)
+    consumer_pools: dict[tuple[str, Coords], Pool] = field(default_factory=dict)
+    channels: dict[str, dma.ShimChannel] = field(default_factory=dict)
+    sync_channels: dict[tuple[int, int, str, int], dma.ShimChannel] = field(default_factory=dict)
+    actors: list[DmaActor] = field(default_factory=list)
+    bd_tables: dict[int, dict[int, dma.HostTask]] = field(default_factory=dict)
+    host_masks: dict[int, np.ndarray] = field(default_factory=dict)
+    src_streams: dict[tuple[Coords, int], Stream] = field(default_factory=dict)
+    dst_streams: dict[tuple[Coords, int], tuple[Stream, int]] = field(default_factory=dict)
+    shim_counts: dict[tuple[int, str], int] = field(default_factory=dict)
+
+    def tile_label(self, c: Coords) -> str:
+        kind = self.model.tile_kind(*c)
+        name = {TileKind.SHIM: "shim tile", TileKind.MEMTILE: "memtile"}.get(kind, "compute tile")
+        return f"{name} ({c[0]}, {c[1]})"
+
+    def use_memory(self, c: Coords, what: str, nbytes: int) -> None:
+        self.tile_memory.setdefault(c, []).append((what, nbytes))
+
+    def is_shim(self, c: Coords) -> bool:
+        return self.model.tile_kind(*c) is TileKind.SHIM
+
+    # ------------------------------------------------------------- building
+
+    def build(self, device: aie.DeviceOp, cores: list[aie.CoreOp]) -> None:
+        ops = list(device.body.block.ops)
+        core_values = {v for core in cores for op in core.walk() for v in op.operands}
+        for op in ops:
+            if isinstance(op, aie.BufferOp):
+                self._buffer(op, op.buffer in core_values)
+            elif isinstance(op, aie.LockOp):
+                c = tile_coords(op.tile)
+                name = op.sym_name.data if op.sym_name is not None else None
+                lock_id = None if op.lockID is None else op.lockID.value.data
+                what = f"@{name}" if name else f"#{lock_id}" if lock_id is not None else ""
+                init = 0 if op.init is None else op.init.value.data
+                self.locks[op] = Lock(
+                    f"lock {what} of {self.tile_label(c)}".replace("  ", " "), init, self.ready
+                )
+        for core in cores:
+            stack = DEFAULT_STACK_BYTES if core.stack_size is None else core.stack_size.value.data
+            self.use_memory(tile_coords(core.tile), "core stack", stack)
+        for op in ops:
+            if isinstance(op, aie.FlowOp):
+                self._flow(op)
+        for op in ops:
+            if isinstance(op, aie.ShimDMAAllocationOp):
+                self._shim_allocation(op)
+            elif isinstance(op, aie.MemOp | aie.MemTileDMAOp):
+                self._dma_program(op)
+        self._objectfifos(ops)
+
+    def _buffer(self, op: aie.BufferOp, used_by_core: bool) -> None:
+        t = op.buffer.type
+        assert isinstance(t, MemRefType)
+        shape, dtype = memref_info(t, op)
+        array = np.zeros(shape, dtype)
+        mask = np.zeros(array.size, np.bool_)
+        if op.initial_value is not None:
+            values = op.initial_value.get_values()  # type: ignore[attr-defined]
+            array.reshape(-1)[...] = np.asarray(values, dtype=dtype).reshape(-1)
+            mask[:] = True
+        if used_by_core:
+            mask[:] = True  # a core's stores are not tracked element-wise
+        self.buffers[op] = array
+        self.buffer_masks[op] = mask
+        name = op.sym_name.data if op.sym_name is not None else "aie.buffer"
+        self.use_memory(tile_coords(op.tile), f"buffer @{name}", array.nbytes)
+
+    # ---------------------------------------------------------- explicit DMA
+
+    def _flow(self, op: aie.FlowOp) -> None:
+        src, dst = tile_coords(op.source), tile_coords(op.dest)
+        for bundle in (op.source_bundle, op.dest_bundle):
+            if aie.WIRE_BUNDLE.name(bundle) != "DMA":
+                raise DesignError(
+                    f"{op_location(op)}: error: aie.flow with a "
+                    f"{aie.WIRE_BUNDLE.name(bundle)} end is not modelled (DMA to DMA only)"
+                )
+        sc, dc = op.source_channel.value.data, op.dest_channel.value.data
+        stream = self._source_stream(src, sc)
+        if (dst, dc) in self.dst_streams:
+            raise DesignError(
+                f"{op_location(op)}: error: two flows end at S2MM channel {dc} of "
+                f"{self.tile_label(dst)}"
+            )
+        self.dst_streams[(dst, dc)] = (stream, stream.add_receiver())
+
+    def _source_stream(self, c: Coords, channel: int) -> Stream:
+        key = (c, channel)
+        if key not in self.src_streams:
+            label = f"the flow from MM2S {channel} of {self.tile_label(c)}"
+            self.src_streams[key] = Stream(label, 0, self.ready)
+        return self.src_streams[key]
+
+    def _dest_stream(self, c: Coords, channel: int) -> tuple[Stream, int]:
+        found = self.dst_streams.get((c, channel))
+        if found is None:  # no route: the channel waits forever (a deadlock report says so)
+            stream = Stream(f"no flow into S2MM {channel} of {self.tile_label(c)}", 0, self.ready)
+            found = (stream, stream.add_receiver())
+            self.dst_streams[(c, channel)] = found
+        return found
+
+    def _shim_channel(
+        self, symbol: str, col: int, mm2s: bool, channel: int, stream: Stream, k: int, where: str
+    ) -> dma.ShimChannel:
+        direction = "MM2S" if mm2s else "S2MM"
+        label = f"shim tile ({col}, 0) {direction} {channel} (@{symbol})"
+        table = self.bd_tables.setdefault(col, {})
+        chan = dma.ShimChannel(label, mm2s, stream, k, table, self.host_masks, self.ready)
+        self.channels[symbol] = chan
+        self.sync_channels.setdefault((col, 0, direction, channel), chan)
+        self.actors.append(DmaActor(label, lambda: dma.shim_channel(chan, label), where))
+        return chan
+
+    def _shim_allocation(self, op: aie.ShimDMAAllocationOp) -> None:
+        col = op.column
+        assert col is not None
+        mm2s = aie.DMA_CHANNEL_DIR.name(op.channel_dir) == "MM2S"
+        channel = op.channel_index.value.data
+        if mm2s:
+            stream, k = self._source_stream((col, 0), channel), -1
+        else:
+            stream, k = self._dest_stream((col, 0), channel)
+        self._shim_channel(
+            op.sym_name.root_reference.data, col, mm2s, channel, stream, k, op_location(op)
+        )
+
+    def _dma_program(self, op: aie.MemOp | aie.MemTileDMAOp) -> None:
+        c = tile_coords(op.tile)
+        region = op.body
+        built: dict[Block, dma.BdBlock] = {}
+        block: Block | None = region.blocks[0] if region.blocks else None
+        while block is not None:
+            last = block.last_op
+            if isinstance(last, aie.EndOp) or last is None:
+                break
+            if not isinstance(last, aie.DMAStartOp):
+                raise DesignError(
+                    f"{op_location(last)}: error: expected aie.dma_start or aie.end ending "
+                    f"this block of {op.name}, found {last.name}"
+                )
+            mm2s = aie.DMA_CHANNEL_DIR.name(last.channel_dir) == "MM2S"
+            channel = last.channel_index.value.data
+            first = self._bd_block(last.dest, built, c)
+            repeat = 0 if last.repeat_count is None else last.repeat_count.value.data
+            if mm2s:
+                stream, k = self._source_stream(c, channel), -1
+            else:
+                stream, k = self._dest_stream(c, channel)
+            label = f"{self.tile_label(c)} DMA {'MM2S' if mm2s else 'S2MM'} {channel}"
+            self.actors.append(
+                DmaActor(
+                    label,
+                    lambda first=first, mm2s=mm2s, stream=stream, k=k, repeat=repeat, label=label: (
+                        dma.bd_chain(first, mm2s, stream, k, repeat, label)
+                    ),
+                    op_location(last),
+                )
+            )
+            block = last.chain
+
+    def _bd_block(self, block: Block, built: dict[Block, dma.BdBlock], c: Coords) -> dma.BdBlock:
+        if block in built:
+            return built[block]
+        result = dma.BdBlock([])
+        built[block] = result
+        for op in block.ops:
+            if isinstance(op, aie.UseLockOp):
+                lock = self.locks.get(op.lock.owner)  # type: ignore[arg-type]
+                if lock is None:
+                    raise DesignError(
+                        f"{op_location(op)}: error: use_lock of a value that is not an aie.lock"
+                    )
+                value = 1 if op.value is None else op.value.value.data
+                result.steps.append(dma.LockStep(lock, aie.LOCK_ACTION.name(op.action), value))
+            elif isinstance(op, aie.DMABDOp):
+                result.steps.append(self._bd_step(op))
+            elif isinstance(op, aie.NextBDOp):
+                result.next = self._bd_block(op.dest, built, c)
+            elif not isinstance(op, aie.EndOp):
+                raise DesignError(
+                    f"{op_location(op)}: error: '{op.name}' in a BD block is not modelled"
+                )
+        return result
+
+    def _bd_step(self, op: aie.DMABDOp) -> dma.BdStep:
+        owner = op.buffer.owner
+        if not isinstance(owner, aie.BufferOp):
+            raise DesignError(
+                f"{op_location(op)}: error: dma_bd on a value that is not an aie.buffer"
+            )
+        array = self.buffers[owner]
+        offset = 0 if op.offset is None else op.offset.value.data
+        length = array.size - offset if op.len is None else op.len.value.data
+        index = patterns.walk(dims_of(op.dimensions), offset, length)
+        bad = patterns.outside(index, array.size)
+        if bad is not None:
+            raise DesignError(
+                f"{op_location(op)}: error: this BD's access pattern reaches element {bad} of a "
+                f"buffer of {array.size} elements"
+            )
+        name = owner.sym_name.data if owner.sym_name is not None else "aie.buffer"
+        return dma.BdStep(array.reshape(-1), self.buffer_masks[owner], index, f"buffer @{name}")
+
+    # ------------------------------------------------------------ objectfifos
+
+    def _objectfifos(self, ops: list[Operation]) -> None:
+        fifos = {op.fifo_name: op for op in ops if isinstance(op, aie.ObjectFifoCreateOp)}
+        links = [op for op in ops if isinstance(op, aie.ObjectFifoLinkOp)]
+        # "in:<fifo>"/"out:<fifo>" -> (the link tile's pool, offset of the slice, link tile)
+        link_pools: dict[str, tuple[Pool, int, Coords]] = {}
+        for link in links:
+            ins = [fifos[n] for n in link._names(link.fifoIns)]
+            outs = [fifos[n] for n in link._names(link.fifoOuts)]
+            c = tile_coords(outs[0].producerTile)
+            join = len(ins) > 1
+            owner = outs[0] if join else ins[0]
+            if join:
+                depth = owner.depths[0]
+            else:
+                depth = _consumer_depth(owner, c)
+            shape, dtype = memref_info(owner.element_type, owner)
+            names = "/".join(f"@{f.fifo_name}" for f in (*ins, *outs))
+            pool = Pool(names, self.tile_label(c), depth, shape, dtype, self.ready)
+            self.pools.append((pool, None))
+            self.use_memory(c, f"{names} link buffers", pool.nbytes)
+            src = [o.value.data for o in link.src_offsets.data]
+            dst = [o.value.data for o in link.dst_offsets.data]
+            for k, fifo in enumerate(ins):
+                link_pools[f"in:{fifo.fifo_name}"] = (pool, src[k] if join else 0, c)
+            for k, fifo in enumerate(outs):
+                link_pools[f"out:{fifo.fifo_name}"] = (pool, dst[k] if len(outs) > 1 else 0, c)
+        for fifo in fifos.values():
+            self._objectfifo(fifo, link_pools)
+
+    def _objectfifo(
+        self, fifo: aie.ObjectFifoCreateOp, link_pools: dict[str, tuple[Pool, int, Coords]]
+    ) -> None:
+        name = fifo.fifo_name
+        shape, dtype = memref_info(fifo.element_type, fifo)
+        size = int(np.prod(shape, dtype=np.int64))
+        stream = Stream(f"the stream of @{name}", 0, self.ready)
+        prod = tile_coords(fifo.producerTile)
+        where = op_location(fifo)
+        if self.is_shim(prod):
+            self._fifo_shim(name, prod[0], True, stream, -1, where)
+        else:
+            if f"out:{name}" in link_pools:
+                pool, base, _ = link_pools[f"out:{name}"]
+            else:
+                pool, base = self._pool(fifo, prod, fifo.depths[0], shape, dtype), 0
+                self.producer_pools[name] = pool
+                init = None
+                if fifo.initValues is not None:
+                    init = [
+                        np.asarray(v.get_values(), dtype=dtype).reshape(shape)  # type: ignore[attr-defined]
+                        for v in fifo.initValues.data
+                    ]
+                self.pools[-1] = (pool, init)
+            index = self._index(fifo, dims_of(fifo.dimensionsToStream), base, size, pool, where)
+            label = f"{self.tile_label(prod)} DMA MM2S of @{name}"
+            port = pool.port(False, label, False)
+            self.actors.append(
+                DmaActor(
+                    label,
+                    lambda port=port, index=index, label=label: dma.fifo_mm2s(
+                        port, stream, index, label
+                    ),
+                    where,
+                )
+            )
+        per_consumer = fifo.dimensionsFromStreamPerConsumer.per_consumer.data
+        for i, value in enumerate(fifo.consumerTiles):
+            c = tile_coords(value)
+            k = stream.add_receiver()
+            if self.is_shim(c):
+                self._fifo_shim(name, c[0], False, stream, k, where)
+                continue
+            linked = link_pools.get(f"in:{name}")
+            if linked is not None and linked[2] == c:
+                pool, base, _ = linked
+            else:
+                depth = fifo.depths[i + 1] if len(fifo.depths) > 1 else fifo.depths[0]
+                pool, base = self._pool(fifo, c, depth, shape, dtype), 0
+                self.consumer_pools[(name, c)] = pool
+            dims = dims_of(per_consumer[i]) if i < len(per_consumer) else []
+            index = self._index(fifo, dims, base, size, pool, where)
+            label = f"{self.tile_label(c)} DMA S2MM of @{name}"
+            port = pool.port(True, label, False)
+            self.actors.append(
+                DmaActor(
+                    label,
+                    lambda port=port, k=k, index=index, label=label: dma.fifo_s2mm(
+                        port, stream, k, index, label
+                    ),
+                    where,
+                )
+            )
+
+    def _pool(
+        self,
+        fifo: aie.ObjectFifoCreateOp,
+        c: Coords,
+        depth: int,
+        shape: tuple[int, ...],
+        dtype: Any,
+    ) -> Pool:
+        pool = Pool(fifo.fifo_name, self.tile_label(c), depth, shape, dtype, self.ready)
+        self.pools.append((pool, None))
+        self.use_memory(
+            c, f"@{fifo.fifo_name} buffers ({depth} x {pool.buffers[0].nbytes} B)", pool.nbytes
+        )
+        return pool
+
+    def _index(
+        self,
+        fifo: aie.ObjectFifoCreateOp,
+        dims: list[tuple[int, int]],
+        base: int,
+        size: int,
+        pool: Pool,
+        where: str,
+    ) -> np.ndarray:
+        index = patterns.walk(dims, base, size)
+        limit = pool.flat[0].size
+        bad = patterns.outside(index, limit)
+        if bad is not None:
+            raise DesignError(
+                f"{where}: error: the access pattern of @{fifo.fifo_name} {dims} reaches element "
+                f"{bad} of an object of {limit} elements"
+            )
+        return index
+
+    def _fifo_shim(
+        self, name: str, col: int, mm2s: bool, stream: Stream, k: int, where: str
+    ) -> None:
+        direction = "MM2S" if mm2s else "S2MM"
+        channel = self.shim_counts.get((col, direction), 0)
+        self.shim_counts[(col, direction)] = channel + 1
+        self._shim_channel(name, col, mm2s, channel, stream, k, where)
+
+    # --------------------------------------------------------------- checks
+
+    def core_port(self, fifo: str, role: str, c: Coords, where: str) -> PoolPort:
+        pool = (
+            self.producer_pools.get(fifo)
+            if role == "Produce"
+            else self.consumer_pools.get((fifo, c))
+        )
+        if pool is None:
+            raise DesignError(
+                f"{where}: error: the core of {self.tile_label(c)} uses @{fifo} ({role}), but "
+                f"this tile holds no {role.lower()}r end of it"
+            )
+        return pool.port(role == "Produce", f"core of {self.tile_label(c)}", True)
+
+    def start(self) -> None:
+        for pool, init in self.pools:
+            pool.start(init)
+
+    def check_memory(self, where: str) -> None:
+        for c, uses in sorted(self.tile_memory.items()):
+            capacity = self.model.tile_facts(*c).data_memory_bytes
+            total = sum(n for _, n in uses)
+            if total > capacity:
+                parts = ", ".join(f"{what} {n} B" for what, n in uses)
+                raise DesignError(
+                    f"{where}: error: {self.tile_label(c)} needs {total} bytes of data memory "
+                    f"but has {capacity} ({self.model.name}): {parts}"
+                )
+
+
+def _consumer_depth(fifo: aie.ObjectFifoCreateOp, c: Coords) -> int:
+    depths = fifo.depths
+    if len(depths) == 1:
+        return depths[0]
+    for i, value in enumerate(fifo.consumerTiles):
+        if tile_coords(value) == c:
+            return depths[i + 1]
+    return depths[0]
+
+
+__all__ = ["DEFAULT_STACK_BYTES", "DmaActor", "Fabric", "tile_coords"]

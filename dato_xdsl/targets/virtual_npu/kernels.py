@@ -1,0 +1,170 @@
+"""External kernels: the C/C++ source a core links with, compiled by the host
+compiler into a cached shared library and called through ctypes.
+
+`link_with = "mm.o"` on a core (or on the `func.func private` declaration) names
+the object the AIE toolchain would link; here `mm.cc`, `mm.cpp` or `mm.c` is
+looked up in the kernel directories and built with `g++ -O2 -shared -fPIC`.
+Libraries are cached under `$DATO_CACHE_DIR` (default
+`~/.cache/dato-xdsl/kernels`) by a hash of the compiler command, the source
+and the headers next to it, so the kernel source itself is what runs."""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import ml_dtypes
+import numpy as np
+from xdsl.dialects.builtin import BFloat16Type, Float32Type, IndexType, IntegerType, MemRefType
+from xdsl.ir import Attribute
+
+from dato_xdsl.targets.simulator.semantics import OpFailure
+from dato_xdsl.targets.virtual_npu.errors import KernelError
+
+PACKAGE_KERNELS = Path(__file__).resolve().parent.parent / "aie" / "kernels"
+"""The project's kernel library (dato_kernels.cc)."""
+
+SOURCE_SUFFIXES = (".cc", ".cpp", ".cxx", ".c")
+HEADER_SUFFIXES = (".h", ".hh", ".hpp")
+CXX_FLAGS = ("-O2", "-shared", "-fPIC", "-std=c++17")
+C_FLAGS = ("-O2", "-shared", "-fPIC", "-x", "c", "-std=c11")
+
+_LOADED: dict[Path, ctypes.CDLL] = {}
+
+
+def cache_dir() -> Path:
+    root = os.environ.get("DATO_CACHE_DIR")
+    if root:
+        return Path(root) / "kernels"
+    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(xdg) / "dato-xdsl" / "kernels"
+
+
+def find_source(object_name: str, dirs: Sequence[Path]) -> Path | None:
+    """`mm.o` -> the first `mm.cc/.cpp/.cxx/.c` in `dirs`."""
+    stem = Path(object_name).name
+    for suffix in (".o", ".a", ".so"):
+        stem = stem.removesuffix(suffix)
+    for directory in dirs:
+        for suffix in SOURCE_SUFFIXES:
+            candidate = Path(directory) / (stem + suffix)
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def _compiler() -> str:
+    for name in (os.environ.get("CXX"), "g++", "c++", "clang++"):
+        if name and shutil.which(name):
+            return name
+    raise KernelError("error: no host C++ compiler found (tried $CXX, g++, c++, clang++)")
+
+
+def build_library(source: Path) -> Path:
+    """Compile `source` into a shared library (cached); return its path."""
+    compiler = _compiler()
+    flags = C_FLAGS if source.suffix == ".c" else CXX_FLAGS
+    digest = hashlib.sha256()
+    digest.update(" ".join((compiler, *flags)).encode())
+    digest.update(source.read_bytes())
+    for header in sorted(source.parent.iterdir()):
+        if header.suffix in HEADER_SUFFIXES and header.is_file():
+            digest.update(header.name.encode() + header.read_bytes())
+    out_dir = cache_dir()
+    target = out_dir / f"{source.stem}-{digest.hexdigest()[:20]}.so"
+    if target.is_file():
+        return target
+    out_dir.mkdir(parents=True, exist_ok=True)
+    # build next to the target and rename: concurrent runs never see half a file
+    with tempfile.TemporaryDirectory(dir=out_dir) as tmp:
+        temp = Path(tmp) / target.name
+        command = [compiler, *flags, f"-I{source.parent}", str(source), "-o", str(temp)]
+        result = subprocess.run(command, capture_output=True, text=True)
+        if result.returncode != 0:
+            log = result.stderr.strip().splitlines()
+            shown = "\n".join(log[:20])
+            raise KernelError(f"{source}: error: the kernel does not compile:\n{shown}")
+        os.replace(temp, target)
+    return target
+
+
+def load_library(source: Path) -> ctypes.CDLL:
+    path = build_library(source)
+    if path not in _LOADED:
+        _LOADED[path] = ctypes.CDLL(str(path))
+    return _LOADED[path]
+
+
+_SCALARS: dict[str, Any] = {
+    "i8": ctypes.c_int8,
+    "i16": ctypes.c_int16,
+    "i32": ctypes.c_int32,
+    "i64": ctypes.c_int64,
+    "index": ctypes.c_int64,
+    "f32": ctypes.c_float,
+    "bf16": ctypes.c_uint16,  # bfloat16 travels as its 16 bits
+}
+
+
+def scalar_kind(t: Attribute) -> str | None:
+    """How a scalar argument type is passed, or None if it cannot be."""
+    if isinstance(t, IntegerType) and t.width.data in (8, 16, 32, 64):
+        return f"i{t.width.data}"
+    if isinstance(t, IndexType):
+        return "index"
+    if isinstance(t, Float32Type):
+        return "f32"
+    if isinstance(t, BFloat16Type):
+        return "bf16"
+    return None
+
+
+def ctype_of(t: Attribute) -> Any:
+    if isinstance(t, MemRefType):
+        return ctypes.c_void_p
+    kind = scalar_kind(t)
+    return None if kind is None else _SCALARS[kind]
+
+
+def bind_function(
+    library: ctypes.CDLL, symbol: str, inputs: Sequence[Attribute], results: Sequence[Attribute]
+) -> Any:
+    fn = getattr(library, symbol)  # AttributeError: the caller reports it
+    fn.argtypes = [ctype_of(t) for t in inputs]
+    fn.restype = ctype_of(results[0]) if results else None
+    return fn
+
+
+def pointer(array: np.ndarray, what: str) -> int:
+    """The address a kernel receives for a memref argument: the buffer must be
+    contiguous, as the bare pointer a kernel gets on hardware assumes."""
+    if not array.flags.c_contiguous:
+        raise OpFailure(
+            f"passes a strided view {list(array.shape)} as argument {what}; a kernel "
+            "receives a bare pointer and would read the wrong elements"
+        )
+    return array.ctypes.data
+
+
+def bf16_bits(value: Any) -> int:
+    return int(np.asarray(value, dtype=ml_dtypes.bfloat16).view(np.uint16))
+
+
+__all__ = [
+    "PACKAGE_KERNELS",
+    "bf16_bits",
+    "bind_function",
+    "build_library",
+    "cache_dir",
+    "find_source",
+    "load_library",
+    "pointer",
+    "scalar_kind",
+]
