@@ -21,7 +21,7 @@ Verifiers consult `dato_xdsl.devices` for the hardware limits.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from xdsl.dialects.builtin import (
     ArrayAttr,
@@ -336,8 +336,27 @@ def _pair_text(keys: tuple[str, str], a: int, b: int) -> str:
     return f"<{keys[0]} = {a}, {keys[1]} = {b}>"
 
 
+class _KeyPairAttr(ParametrizedAttribute):
+    """`<key0 = a, key1 = b>` attributes; subclasses name the keys in KEYS and
+    declare the two IntAttr parameters in that order."""
+
+    KEYS: ClassVar[tuple[str, str]]
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
+        a, b = _parse_pair_body(parser, cls.KEYS)
+        return (IntAttr(a), IntAttr(b))
+
+    def stripped(self) -> str:
+        a, b = (cast(IntAttr, p).data for p in self.parameters)
+        return _pair_text(self.KEYS, a, b)
+
+    def print_parameters(self, printer: Printer) -> None:
+        printer.print_string(self.stripped())
+
+
 @irdl_attr_definition
-class BDDimLayoutAttr(ParametrizedAttribute):
+class BDDimLayoutAttr(_KeyPairAttr):
     """`#aie.bd_dim_layout<size = 16, stride = 1>`: one dimension of a DMA access
     pattern (a loop of `size` steps of `stride` elements)."""
 
@@ -350,20 +369,9 @@ class BDDimLayoutAttr(ParametrizedAttribute):
     def __init__(self, size: int, stride: int) -> None:
         super().__init__(IntAttr(size), IntAttr(stride))
 
-    @classmethod
-    def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
-        a, b = _parse_pair_body(parser, cls.KEYS)
-        return (IntAttr(a), IntAttr(b))
-
-    def stripped(self) -> str:
-        return _pair_text(self.KEYS, self.size.data, self.stride.data)
-
-    def print_parameters(self, printer: Printer) -> None:
-        printer.print_string(self.stripped())
-
 
 @irdl_attr_definition
-class BDPadLayoutAttr(ParametrizedAttribute):
+class BDPadLayoutAttr(_KeyPairAttr):
     """`#aie.bd_pad_layout<const_pad_before = 2, const_pad_after = 1>`."""
 
     name = "aie.bd_pad_layout"
@@ -375,20 +383,9 @@ class BDPadLayoutAttr(ParametrizedAttribute):
     def __init__(self, before: int, after: int) -> None:
         super().__init__(IntAttr(before), IntAttr(after))
 
-    @classmethod
-    def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
-        a, b = _parse_pair_body(parser, cls.KEYS)
-        return (IntAttr(a), IntAttr(b))
-
-    def stripped(self) -> str:
-        return _pair_text(self.KEYS, self.const_pad_before.data, self.const_pad_after.data)
-
-    def print_parameters(self, printer: Printer) -> None:
-        printer.print_string(self.stripped())
-
 
 @irdl_attr_definition
-class PacketInfoAttr(ParametrizedAttribute):
+class PacketInfoAttr(_KeyPairAttr):
     """`#aie.packet_info<pkt_type = 0, pkt_id = 27>` (e.g. a tile's controller_id)."""
 
     name = "aie.packet_info"
@@ -399,14 +396,6 @@ class PacketInfoAttr(ParametrizedAttribute):
 
     def __init__(self, pkt_type: int, pkt_id: int) -> None:
         super().__init__(IntAttr(pkt_type), IntAttr(pkt_id))
-
-    @classmethod
-    def parse_parameters(cls, parser: AttrParser) -> Sequence[Attribute]:
-        a, b = _parse_pair_body(parser, cls.KEYS)
-        return (IntAttr(a), IntAttr(b))
-
-    def print_parameters(self, printer: Printer) -> None:
-        printer.print_string(_pair_text(self.KEYS, self.pkt_type.data, self.pkt_id.data))
 
 
 def parse_dims(parser: AttrParser) -> list[BDDimLayoutAttr]:

@@ -828,6 +828,9 @@ class _InstanceListOp(IRDLOperation):
     """`dato.bundle [@a_0, @a_1]` / `dato.chain [@p_0, @c_0]`: a mapping
     primitive over named task instances, recorded for physical mapping."""
 
+    def __init__(self, names: Sequence[str]) -> None:
+        super().__init__(properties={"instances": ArrayAttr(StringAttr(n) for n in names)})
+
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(s.data for s in self.instances.data)  # type: ignore[attr-defined]
@@ -864,9 +867,6 @@ class BundleOp(_InstanceListOp):
     instances = prop_def(ArrayAttr[StringAttr])
     traits = traits_def(HasParent(RegionOp))
 
-    def __init__(self, names: Sequence[str]) -> None:
-        super().__init__(properties={"instances": ArrayAttr(StringAttr(n) for n in names)})
-
 
 @irdl_op_definition
 class ChainOp(_InstanceListOp):
@@ -877,9 +877,6 @@ class ChainOp(_InstanceListOp):
 
     instances = prop_def(ArrayAttr[StringAttr])
     traits = traits_def(HasParent(RegionOp))
-
-    def __init__(self, names: Sequence[str]) -> None:
-        super().__init__(properties={"instances": ArrayAttr(StringAttr(n) for n in names)})
 
 
 # -------------------------------------------------------------------------- pid

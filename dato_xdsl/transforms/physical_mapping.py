@@ -201,24 +201,20 @@ class Placer:
                     if n:
                         fixed += n
                         parts.append(f"{kib(n)} for argument {k}")
-                for s in plan.puts:
-                    name = binding.get(s, s)
-                    depth, packed, size = self.streams[name]
-                    # the fifo's objects, plus the staging buffer of a packed stream
-                    fixed += depth * size + (size if packed else 0)
-                    parts.append(f"{kib(depth * size)} for stream @{name}")
-                    peer = self.consumer.get(name)
-                    if peer is None or not self.adjacent(inst.name, peer, tiles):
-                        outputs += 1
-                for s in plan.gets:
-                    name = binding.get(s, s)
-                    depth, packed, size = self.streams[name]
-                    # the fifo's objects, plus the staging buffer of a packed stream
-                    fixed += depth * size + (size if packed else 0)
-                    parts.append(f"{kib(depth * size)} for stream @{name}")
-                    peer = self.producer.get(name)
-                    if peer is None or not self.adjacent(inst.name, peer, tiles):
-                        inputs += 1
+                for streams, peers, is_put in (
+                    (plan.puts, self.consumer, True),
+                    (plan.gets, self.producer, False),
+                ):
+                    for s in streams:
+                        name = binding.get(s, s)
+                        depth, packed, size = self.streams[name]
+                        # the fifo's objects, plus the staging buffer of a packed stream
+                        fixed += depth * size + (size if packed else 0)
+                        parts.append(f"{kib(depth * size)} for stream @{name}")
+                        peer = peers.get(name)
+                        if peer is None or not self.adjacent(inst.name, peer, tiles):
+                            outputs += is_put
+                            inputs += not is_put
                 if plan.matmul is not None:
                     streamed.append((plan, inst))
                     inputs += 2
