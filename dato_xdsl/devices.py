@@ -221,8 +221,22 @@ def by_code(code: int) -> NpuDevice | None:
     return None
 
 
+# FPGA parts for the HLS path's performance estimate. DSP counts: DESIGN.md's
+# hardware table (Alveo U280 9,024; U250 12,288). DSPs per MAC: DESIGN.md (fp32
+# about 5, int16 1, int8 0.5 with packing); int32 3 is our assumption (a 32x32
+# multiply spans three 27x18 DSP48E2 slices) and bf16 is computed in float here,
+# so it is counted like fp32. Clock: 300 MHz, the kernel clock Vitis targets by
+# default on these platforms (a target, not a timing-closure result).
+FPGA_PARTS: dict[str, dict[str, float]] = {
+    "u280": {"dsps": 9024, "clock_mhz": 300.0, "i8": 0.5, "i16": 1.0, "i32": 3.0, "f32": 5.0,
+             "bf16": 5.0},
+    "u250": {"dsps": 12288, "clock_mhz": 300.0, "i8": 0.5, "i16": 1.0, "i32": 3.0, "f32": 5.0,
+             "bf16": 5.0},
+}  # fmt: skip
+
 __all__ = [
     "ALIASES",
+    "FPGA_PARTS",
     "DEVICES",
     "MemcpyNdLimits",
     "NpuDevice",

@@ -107,6 +107,7 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "dato-lower-to-aie": _lower_to_aie,
 }
 
+
 def _npu_report() -> type[Target]:
     from dato_xdsl.targets.aie.report import NpuReportTarget
 
@@ -119,9 +120,16 @@ def _aie_kernels() -> type[Target]:
     return AieKernelsTarget
 
 
+def _vhls_cpp() -> type[Target]:
+    from dato_xdsl.targets.hls.emit_cpp import VhlsCppTarget
+
+    return VhlsCppTarget
+
+
 TARGETS: dict[str, Callable[[], type[Target]]] = {
     "npu-report": _npu_report,
     "aie-kernels": _aie_kernels,
+    "vhls-cpp": _vhls_cpp,
 }
 
 DATO_UNIVERSE = Universe(all_dialects=DIALECTS, all_passes=PASSES, all_targets=TARGETS)

@@ -465,9 +465,11 @@ class CoreBuilder:
             t = op.results[0].type
             assert isinstance(t, MemRefType)
             mapper[op.results[0]] = self.buffer(t)
-        elif isinstance(op, dato.GetOp | dato.PutOp) and self.packing(
-            bind.get(op.stream.root_reference.data, op.stream.root_reference.data)
-        ) > 1:
+        elif (
+            isinstance(op, dato.GetOp | dato.PutOp)
+            and self.packing(bind.get(op.stream.root_reference.data, op.stream.root_reference.data))
+            > 1
+        ):
             self.packed_access(op, bind, m, mapper)
         elif isinstance(op, dato.GetOp):
             fifo = bind.get(op.stream.root_reference.data, op.stream.root_reference.data)

@@ -1,0 +1,337 @@
+"""A static performance estimate of a vhls design (`mod.report()`).
+
+A model, not a synthesis report: the latency of a pipelined loop is
+(trip count - 1) x II + depth, its depth the longest chain of op latencies in
+one iteration (table below, an assumption for a ~300 MHz part); a loop that is
+not pipelined costs trip count x (body + 1). A process's latency is the sum of
+its parts; a dataflow region's interval is set by its slowest process
+instance. Named linalg ops and copies count as the pipelined nests the emitter
+writes for them.
+
+For the achieved fraction of peak: every process instance that multiplies is
+a processing element with one multiplier (peak 1 MAC/cycle); the device peak is
+its DSP count over the DSPs one MAC of the type needs (FPGA_PARTS)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from xdsl.dialects import arith, memref, scf
+from xdsl.dialects.builtin import (
+    BFloat16Type,
+    Float32Type,
+    IndexType,
+    IntegerAttr,
+    IntegerType,
+    MemRefType,
+    ModuleOp,
+)
+from xdsl.ir import Attribute, Block, Operation, SSAValue
+
+from dato_xdsl.devices import FPGA_PARTS
+from dato_xdsl.dialects import vhls
+
+LATENCY: dict[str, int] = {
+    "vhls.read": 1,
+    "vhls.write": 1,
+    "memref.load": 2,
+    "memref.store": 1,
+    "arith.muli": 3,
+    "arith.addf": 4,
+    "arith.subf": 4,
+    "arith.mulf": 3,
+    "arith.divf": 12,
+    "arith.divsi": 8,
+    "arith.divui": 8,
+    "arith.remsi": 8,
+    "arith.remui": 8,
+}
+"""Cycles per op (others: 1; constants, casts and scalar registers: 0)."""
+
+_FREE = ("arith.constant", "arith.index_cast", "arith.extsi", "arith.extui", "arith.trunci")
+_MULS = ("arith.muli", "arith.mulf")
+
+
+@dataclass
+class LoopFigure:
+    label: str
+    trip: int
+    ii: int | None
+    depth: int
+    latency: int
+
+
+@dataclass
+class ProcessFigure:
+    instance: str
+    process: str
+    kind: str
+    latency: int
+    macs: int
+    loops: list[LoopFigure] = field(default_factory=list)
+
+
+@dataclass
+class Estimate:
+    processes: list[ProcessFigure]
+    interval: int
+    """cycles between region starts: the slowest process instance"""
+    macs: int
+    pes: int
+    element: str
+    part: str = "u280"
+
+    @property
+    def slowest(self) -> ProcessFigure:
+        return max(self.processes, key=lambda p: p.latency)
+
+    @property
+    def array_fraction(self) -> float:
+        """MACs done / (PEs x 1 MAC per cycle x interval)."""
+        if not self.pes or not self.interval:
+            return 0.0
+        return self.macs / (self.pes * self.interval)
+
+    @property
+    def device_peak_macs_per_cycle(self) -> float:
+        facts = FPGA_PARTS[self.part]
+        return facts["dsps"] / facts.get(self.element, facts["f32"])
+
+    @property
+    def device_fraction(self) -> float:
+        if not self.interval:
+            return 0.0
+        return self.macs / (self.device_peak_macs_per_cycle * self.interval)
+
+    @property
+    def gops(self) -> float:
+        clock = FPGA_PARTS[self.part]["clock_mhz"] * 1e6
+        return 2 * self.macs / (self.interval / clock) / 1e9 if self.interval else 0.0
+
+    def __str__(self) -> str:
+        facts = FPGA_PARTS[self.part]
+        lines = [
+            "dato-xdsl HLS estimate (a static model, not a synthesis or hardware result)",
+            f"{'instance':<28} {'process':<22} {'kind':<6} {'latency':>10} {'MACs':>10}",
+        ]
+        for p in self.processes:
+            lines.append(
+                f"{p.instance:<28} {p.process:<22} {p.kind:<6} {p.latency:>10} {p.macs:>10}"
+            )
+        slow = self.slowest
+        lines.append(
+            f"region interval: {self.interval} cycles, set by {slow.instance} ({slow.process})"
+        )
+        for loop in slow.loops:
+            ii = f"II={loop.ii}" if loop.ii is not None else "not pipelined"
+            lines.append(
+                f"  loop {loop.label}: trip {loop.trip}, {ii}, depth {loop.depth}, "
+                f"latency {loop.latency}"
+            )
+        if self.macs:
+            lines.append(
+                f"MACs: {self.macs} on {self.pes} PE(s): {100 * self.array_fraction:.1f}% of the "
+                f"PE array's peak ({self.pes} MAC/cycle)"
+            )
+            lines.append(
+                f"device {self.part.upper()}: {int(facts['dsps'])} DSPs, "
+                f"{facts.get(self.element, facts['f32'])} DSP/MAC for {self.element}: "
+                f"{100 * self.device_fraction:.2f}% of its DSP peak "
+                f"({self.device_peak_macs_per_cycle:.0f} MAC/cycle); "
+                f"{self.gops:.1f} GOP/s at {facts['clock_mhz']:.0f} MHz"
+            )
+        return "\n".join(lines)
+
+
+class _Model:
+    def __init__(self, proc: vhls.ProcessOp, literals: tuple[int, ...]) -> None:
+        self.proc = proc
+        self.env: dict[SSAValue, int] = dict(
+            zip(proc.body.block.args[: proc.num_literals.data], literals, strict=True)
+        )
+        self.loops: list[LoopFigure] = []
+        self.macs = 0
+        self.element: Attribute | None = None
+
+    def value(self, v: SSAValue) -> int | None:
+        if v in self.env:
+            return self.env[v]
+        owner = v.owner
+        if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
+            return owner.value.value.data
+        if isinstance(owner, Operation) and owner.name in (
+            "arith.addi",
+            "arith.subi",
+            "arith.muli",
+        ):
+            a, b = (self.value(x) for x in owner.operands)
+            if a is None or b is None:
+                return None
+            return {"arith.addi": a + b, "arith.subi": a - b, "arith.muli": a * b}[owner.name]
+        return None
+
+    def trip(self, op: Operation) -> int:
+        lb, ub, step = (self.value(v) for v in op.operands[:3])
+        if lb is None or ub is None or step is None or step < 1:
+            return 1
+        return max(0, (ub - lb + step - 1) // step)
+
+    def depth(self, block: Block) -> int:
+        """Longest latency chain through one execution of a straight-line block."""
+        ready: dict[SSAValue, int] = {}
+        longest = 0
+        for op in block.walk():
+            start = max((ready.get(v, 0) for v in op.operands), default=0)
+            if op.name in _FREE or _is_register_access(op):
+                cost = 0
+            else:
+                cost = LATENCY.get(op.name, 1)
+            end = start + cost
+            for r in op.results:
+                ready[r] = end
+            longest = max(longest, end)
+        return max(1, longest)
+
+    def block_latency(self, block: Block, scale: int) -> int:
+        total = 0
+        straight = 0
+        for op in block.ops:
+            if isinstance(op, vhls.ForOp | scf.ForOp):
+                total += self.loop(op, scale)
+            elif op.name.startswith("linalg.") or isinstance(op, memref.CopyOp):
+                total += self.expanded(op, scale)
+            elif isinstance(op, vhls.ReadOp | vhls.WriteOp) and isinstance(
+                _value_type(op), MemRefType
+            ):
+                total += _numel(_value_type(op)) + 1
+            elif isinstance(op, scf.IfOp):
+                total += max(
+                    (self.block_latency(r.block, scale) for r in op.regions if r.blocks), default=0
+                )
+            else:
+                if op.name in _MULS and not isinstance(op.results[0].type, IndexType):
+                    self.macs += scale
+                    self.element = op.results[0].type
+                if op.name not in _FREE and not _is_register_access(op):
+                    straight += LATENCY.get(op.name, 1)
+        return total + straight
+
+    def loop(self, op: Operation, scale: int) -> int:
+        trip = self.trip(op)
+        body = op.regions[0].block
+        ii = op.pipeline.data if isinstance(op, vhls.ForOp) and op.pipeline is not None else None
+        label = op.label.data if isinstance(op, vhls.ForOp) else "loop"
+        if ii is not None:
+            for inner in body.walk():
+                if inner.name in _MULS and not isinstance(inner.results[0].type, IndexType):
+                    self.macs += scale * trip
+                    self.element = inner.results[0].type
+            depth = self.depth(body)
+            latency = (trip - 1) * ii + depth if trip else 0
+            self.loops.append(LoopFigure(label, trip, ii, depth, latency))
+            return latency
+        nested = [o for o in body.ops if not isinstance(o, arith.ConstantOp)]
+        if isinstance(op, vhls.ForOp) and op.flatten is not None and len(nested) == 1:
+            inner = nested[0]
+            if isinstance(inner, vhls.ForOp) and (inner.pipeline or inner.flatten):
+                # a flattened perfect nest is one pipeline over all its iterations
+                innermost = self.loop(inner, scale * trip)
+                figure = self.loops[-1]
+                ii = figure.ii or 1
+                latency = innermost + (trip - 1) * (figure.trip * ii)
+                self.loops.append(LoopFigure(label, trip * figure.trip, ii, figure.depth, latency))
+                return latency
+        inner_latency = self.block_latency(body, scale * trip)
+        latency = trip * (inner_latency + 1)
+        self.loops.append(LoopFigure(label, trip, None, inner_latency, latency))
+        return latency
+
+    def expanded(self, op: Operation, scale: int) -> int:
+        """The emitter's pipelined nests for a named op: outer trips x (inner + depth)."""
+        if op.name == "linalg.matmul":
+            m, k = _shape(op.operands[0].type)
+            n = _shape(op.operands[1].type)[1]
+            self.macs += scale * m * n * k
+            self.element = _elem(op.operands[2].type)
+            return m * (n + 2) + m * k * (n - 1 + 8) + m * (n + 2)
+        target = op.operands[-1].type
+        shape = _shape(target)
+        if not shape:
+            return 1
+        outer = _numel_shape(shape[:-1])
+        return outer * (shape[-1] - 1 + 4)
+
+
+def _value_type(op: Operation) -> Attribute:
+    if isinstance(op, vhls.ReadOp):
+        return op.result.type
+    assert isinstance(op, vhls.WriteOp)
+    return op.value.type
+
+
+def _shape(t: Attribute) -> tuple[int, ...]:
+    assert isinstance(t, MemRefType)
+    return tuple(t.get_shape())
+
+
+def _elem(t: Attribute) -> Attribute:
+    assert isinstance(t, MemRefType)
+    return t.element_type
+
+
+def _numel_shape(shape: tuple[int, ...]) -> int:
+    n = 1
+    for d in shape:
+        n *= d
+    return n
+
+
+def _numel(t: Attribute) -> int:
+    return _numel_shape(_shape(t))
+
+
+def _is_register_access(op: Operation) -> bool:
+    """Loads and stores of 0-d buffers are registers: no memory latency."""
+    if isinstance(op, memref.LoadOp | memref.StoreOp):
+        t = op.memref.type
+        return isinstance(t, MemRefType) and not t.get_shape()
+    return False
+
+
+def _type_name(t: Attribute | None) -> str:
+    if isinstance(t, IntegerType):
+        return f"i{t.width.data}"
+    if isinstance(t, BFloat16Type):
+        return "bf16"
+    if isinstance(t, Float32Type):
+        return "f32"
+    return "f32"
+
+
+def estimate(module: ModuleOp, part: str = "u280") -> Estimate:
+    processes = {op.sym_name.data: op for op in module.walk() if isinstance(op, vhls.ProcessOp)}
+    figures: list[ProcessFigure] = []
+    element: Attribute | None = None
+    for call in [op for op in module.walk() if isinstance(op, vhls.CallOp)]:
+        proc = processes[call.callee.root_reference.data]
+        model = _Model(proc, call.literal_values)
+        latency = model.block_latency(proc.body.block, 1)
+        if model.element is not None:
+            element = model.element
+        figures.append(
+            ProcessFigure(
+                call.instance.data,
+                proc.sym_name.data,
+                proc.kind.data,
+                latency,
+                model.macs,
+                model.loops,
+            )
+        )
+    interval = max((f.latency for f in figures), default=0)
+    macs = sum(f.macs for f in figures)
+    pes = sum(1 for f in figures if f.macs)
+    return Estimate(figures, interval, macs, pes, _type_name(element), part)
+
+
+__all__ = ["FPGA_PARTS", "LATENCY", "Estimate", "LoopFigure", "ProcessFigure", "estimate"]

@@ -1,0 +1,157 @@
+// dato-xdsl's C simulation runtime: runs a dataflow region's processes either
+// one after another (DATO_CSIM_MODE=sequential, as Vitis csim does) or one
+// thread each (DATO_CSIM_MODE=concurrent, the default), and in the concurrent
+// mode reports a deadlock (every live process blocked on a stream, with no
+// progress over several checks) or a run longer than DATO_CSIM_TIMEOUT seconds,
+// naming the blocked processes and streams. Exit status: 3 deadlock, 4 time
+// limit, 5 a sequential run read an empty stream.
+#pragma once
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace dato_csim {
+
+struct State {
+  std::mutex mutex;
+  int live = 0;
+  int blocked = 0;
+  unsigned long epoch = 0;  // changes whenever a process blocks, wakes or ends
+  std::map<std::string, std::string> waits;  // process -> what it waits for
+  bool concurrent = true;
+  double timeout = 60.0;
+  State() {
+    const char* mode = std::getenv("DATO_CSIM_MODE");
+    concurrent = !(mode != nullptr && std::string(mode) == "sequential");
+    const char* limit = std::getenv("DATO_CSIM_TIMEOUT");
+    if (limit != nullptr) timeout = std::atof(limit);
+  }
+};
+
+inline State& state() {
+  static State s;
+  return s;
+}
+
+inline bool concurrent() { return state().concurrent; }
+
+inline std::string& current_process() {
+  thread_local std::string name = "top";
+  return name;
+}
+
+inline void leftover(const std::string& stream, std::size_t n) {
+  std::fprintf(stderr, "warning: stream '%s' holds %zu element(s) nobody read\n", stream.c_str(),
+               n);
+}
+
+[[noreturn]] inline void read_while_empty(const std::string& stream) {
+  std::fprintf(stderr,
+               "error: sequential C simulation: process '%s' reads stream '%s', which is empty. "
+               "The sequential mode runs the dataflow processes one after another, as Vitis "
+               "csim does, so a process cannot read what a later process (or itself, around a "
+               "cycle) has not written yet; run the concurrent mode to simulate the processes "
+               "running together\n",
+               current_process().c_str(), stream.c_str());
+  std::fflush(stderr);
+  std::_Exit(5);
+}
+
+// Marks the current process blocked on a stream while it is in scope.
+class Blocked {
+ public:
+  Blocked(const std::string& stream, const char* doing, const char* why) {
+    State& s = state();
+    std::lock_guard<std::mutex> lock(s.mutex);
+    s.blocked++;
+    s.epoch++;
+    s.waits[current_process()] = std::string(doing) + " '" + stream + "' (" + why + ")";
+  }
+  ~Blocked() {
+    State& s = state();
+    std::lock_guard<std::mutex> lock(s.mutex);
+    s.blocked--;
+    s.epoch++;
+    s.waits.erase(current_process());
+  }
+  Blocked(const Blocked&) = delete;
+  Blocked& operator=(const Blocked&) = delete;
+};
+
+[[noreturn]] inline void report(const char* what, const std::string& region, int status) {
+  State& s = state();
+  std::fprintf(stderr, "error: %s in dataflow region '%s': %d of %d live process(es) blocked\n",
+               what, region.c_str(), s.blocked, s.live);
+  for (const auto& [process, wait] : s.waits)
+    std::fprintf(stderr, "  process '%s' is blocked %s\n", process.c_str(), wait.c_str());
+  std::fflush(stderr);
+  std::_Exit(status);
+}
+
+// One dataflow region: runs its processes and waits for them.
+class Region {
+ public:
+  explicit Region(const char* name) : name_(name) {}
+  Region(const Region&) = delete;
+  Region& operator=(const Region&) = delete;
+
+  void process(const char* name, std::function<void()> body) {
+    if (!concurrent()) {
+      current_process() = name;
+      body();
+      current_process() = "top";
+      return;
+    }
+    State& s = state();
+    {
+      std::lock_guard<std::mutex> lock(s.mutex);
+      s.live++;
+      s.epoch++;
+    }
+    std::string process_name = name;
+    threads_.emplace_back([body = std::move(body), process_name]() {
+      current_process() = process_name;
+      body();
+      State& st = state();
+      std::lock_guard<std::mutex> lock(st.mutex);
+      st.live--;
+      st.epoch++;
+    });
+  }
+
+  void join() {
+    if (!concurrent()) return;
+    State& s = state();
+    auto start = std::chrono::steady_clock::now();
+    unsigned long last = ~0ul;
+    int stable = 0;
+    for (;;) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      std::lock_guard<std::mutex> lock(s.mutex);
+      if (s.live == 0) break;
+      // a deadlock: every live process blocked, and nothing moved since the last checks
+      if (s.blocked == s.live && s.epoch == last) {
+        if (++stable >= 3) report("deadlock", name_, 3);
+      } else {
+        stable = 0;
+      }
+      last = s.epoch;
+      double elapsed =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (elapsed > s.timeout) report("time limit exceeded", name_, 4);
+    }
+    for (auto& t : threads_) t.join();
+  }
+
+ private:
+  std::string name_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace dato_csim

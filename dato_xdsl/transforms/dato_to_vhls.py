@@ -1,0 +1,914 @@
+"""`convert-dato-to-vhls`: a virtually mapped dato region becomes a Vitis HLS
+dataflow design (the `vhls` dialect).
+
+Input: a `dato.region` holding single `dato.stream`s and `dato.group`s (run
+`dato-virtual-map` first). Output:
+
+- one `vhls.process` per group (split where instances need different slice
+  buffers), called once per instance with its pid as literal arguments;
+- one `vhls.stream` per dato stream, of the declared element type and depth;
+- per global argument, a `load_<arg>` process reading the slices the instances
+  read from its m_axi port and a `store_<arg>` process writing back what they
+  wrote, each instance's slice travelling over its own stream;
+- a `vhls.kernel` whose dataflow region declares the streams and calls the
+  processes: loads first, then tasks in producer-before-consumer order (the
+  order a sequential C simulation needs), then stores.
+
+Slices. An instance works on a local copy of the part of its view it touches:
+the whole view, or, when every access is a `memref.load`/`memref.store` whose
+indices have known ranges (constants, pids, loop counters), the bounding box
+of those accesses; the box's origin is a literal argument of the call. A
+written slice carries a mask of the elements written, so instances whose
+views overlap (a replicated output written element by element) only store
+their own elements.
+
+Directives. Loops become `vhls.for`; a loop with no loop (and no op the
+emitter expands into loops) inside is pipelined at II=1, or at the latency of
+a floating-point recurrence through a scalar when it carries one. A local
+array read or written more than twice per iteration of a pipelined loop is
+partitioned (a BRAM has two ports)."""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from xdsl.context import Context
+from xdsl.dialects import arith, memref, scf
+from xdsl.dialects.builtin import (
+    AnyFloat,
+    IndexType,
+    IntegerAttr,
+    MemRefType,
+    ModuleOp,
+    i1,
+)
+from xdsl.ir import Attribute, Block, Operation, SSAValue
+from xdsl.passes import ModulePass
+
+from dato_xdsl.diagnostics import op_error
+from dato_xdsl.dialects import dato, vhls
+
+Interval = tuple[int, int]
+
+SLICE_DEPTH = 2
+"""Depth of the streams feeding slices to tasks and back: they are read and
+written by pipelined loops at one element per cycle."""
+
+FLOAT_RECURRENCE_II = 4
+"""II of a pipelined loop carrying a floating-point accumulation (the f32
+adder's latency assumed by the estimate, see targets/hls/estimate.py)."""
+
+_EXPANDED = ("linalg.", "memref.copy")
+"""Ops the C++ emitter expands into loop nests: a loop holding one is not innermost."""
+
+
+# ------------------------------------------------------------------ intervals
+
+
+class _Ranges:
+    """Value ranges of index arithmetic in one task body, for one instance."""
+
+    def __init__(self, pid: dict[SSAValue, int]) -> None:
+        self.known: dict[SSAValue, Interval | None] = {v: (p, p) for v, p in pid.items()}
+
+    def of(self, value: SSAValue) -> Interval | None:
+        if value in self.known:
+            return self.known[value]
+        self.known[value] = None  # cycles (loop-carried values) stay unknown
+        result = self._compute(value)
+        self.known[value] = result
+        return result
+
+    def _compute(self, value: SSAValue) -> Interval | None:
+        owner = value.owner
+        if isinstance(owner, Block):
+            parent = owner.parent_op()
+            if isinstance(parent, scf.ForOp) and value is owner.args[0]:
+                lb, ub, step = (self.of(v) for v in parent.operands[:3])
+                if lb is None or ub is None or step is None or step[0] < 1:
+                    return None
+                return (lb[0], ub[1] - 1) if ub[1] - 1 >= lb[0] else None
+            return None
+        op = owner
+        if isinstance(op, arith.ConstantOp):
+            v = op.value
+            if isinstance(v, IntegerAttr):
+                return (v.value.data, v.value.data)
+            return None
+        operands = [self.of(v) for v in op.operands]
+        if any(o is None for o in operands):
+            return None
+        ivs: list[Interval] = operands  # type: ignore[assignment]
+        name = op.name
+        if name == "arith.addi":
+            return (ivs[0][0] + ivs[1][0], ivs[0][1] + ivs[1][1])
+        if name == "arith.subi":
+            return (ivs[0][0] - ivs[1][1], ivs[0][1] - ivs[1][0])
+        if name == "arith.muli":
+            products = [a * b for a in ivs[0] for b in ivs[1]]
+            return (min(products), max(products))
+        if name in ("arith.index_cast", "arith.index_castui", "arith.extsi"):
+            return ivs[0]
+        if name in ("arith.maxsi", "arith.minsi"):
+            f = max if name == "arith.maxsi" else min
+            return (f(ivs[0][0], ivs[1][0]), f(ivs[0][1], ivs[1][1]))
+        if name == "arith.select":
+            return (min(ivs[1][0], ivs[2][0]), max(ivs[1][1], ivs[2][1]))
+        divisor = ivs[1] if len(ivs) == 2 else None
+        if divisor is not None and divisor[0] == divisor[1] and divisor[0] > 0:
+            d = divisor[0]
+            lo, hi = ivs[0]
+            if name in ("arith.remsi", "arith.remui"):
+                return (0, min(d - 1, hi)) if lo >= 0 else (-(d - 1), d - 1)
+            if name in ("arith.divsi", "arith.floordivsi", "arith.divui"):
+                ends = [lo // d, hi // d, int(lo / d), int(hi / d)]
+                return (min(ends), max(ends))
+        return None
+
+
+# ------------------------------------------------------------- access facts
+
+
+@dataclass
+class _ArgUse:
+    read: bool = False
+    written: bool = False
+    whole: bool = False
+    """some use is not a load/store: the instance needs its whole view"""
+    accesses: list[memref.LoadOp | memref.StoreOp] = field(default_factory=list)
+
+
+def _classify(value: SSAValue, use: _ArgUse, direct: bool) -> None:
+    for u in value.uses:
+        op = u.operation
+        if direct and isinstance(op, memref.LoadOp):
+            use.read = True
+            use.accesses.append(op)
+        elif direct and isinstance(op, memref.StoreOp) and u.index == 1:
+            use.written = True
+            use.accesses.append(op)
+        else:
+            use.whole = True
+            if isinstance(op, memref.LoadOp):
+                use.read = True
+            elif isinstance(op, memref.StoreOp):
+                use.written = True
+            elif isinstance(op, memref.SubviewOp | memref.CastOp):
+                _classify(op.results[0], use, direct=False)
+            elif isinstance(op, memref.CopyOp):
+                if u.index == 0:
+                    use.read = True
+                else:
+                    use.written = True
+            elif op.name.startswith("linalg."):
+                n_in = len(op.inputs)  # type: ignore[attr-defined]
+                if u.index < n_in:
+                    use.read = True
+                else:
+                    use.written = True
+                    # these read their output buffer too
+                    if op.name in ("linalg.matmul", "linalg.generic"):
+                        use.read = True
+            elif isinstance(op, dato.PutOp):
+                use.read = True
+            else:
+                use.read = use.written = True
+
+
+def _box(
+    use: _ArgUse, shape: Sequence[int], ranges: _Ranges
+) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(origin, sizes) of the part of a view an instance touches."""
+    if use.whole or not use.accesses:
+        return tuple(0 for _ in shape), tuple(shape)
+    lo = [d for d in shape]
+    hi = [-1 for _ in shape]
+    for access in use.accesses:
+        for d, index in enumerate(access.indices):
+            r = ranges.of(index)
+            a, b = (0, shape[d] - 1) if r is None else (max(0, r[0]), min(shape[d] - 1, r[1]))
+            lo[d], hi[d] = min(lo[d], a), max(hi[d], b)
+    if any(h < lo_ for lo_, h in zip(lo, hi, strict=True)):
+        return tuple(0 for _ in shape), tuple(shape)
+    return tuple(lo), tuple(h - lo_ + 1 for lo_, h in zip(lo, hi, strict=True))
+
+
+# --------------------------------------------------------------- IR helpers
+
+
+def _const(block: Block, value: int) -> SSAValue:
+    op = arith.ConstantOp(IntegerAttr(value, IndexType()))
+    block.add_op(op)
+    return op.result
+
+
+def _loop_nest(
+    block: Block,
+    shape: Sequence[int],
+    labels: Sequence[str],
+    body: Callable[[Block, list[SSAValue]], None],
+) -> None:
+    """Perfect nest over `shape`, innermost loop pipelined at II=1."""
+    if not shape:
+        body(block, [])
+        return
+    zero, one = _const(block, 0), _const(block, 1)
+    extents = [_const(block, e) for e in shape]
+    ivs: list[SSAValue] = []
+    current = block
+    for d in range(len(shape)):
+        inner = Block(arg_types=[IndexType()])
+        inner.args[0].name_hint = labels[d]
+        innermost = d == len(shape) - 1
+        # a perfect nest: flattening makes it one pipeline over every element
+        loop = vhls.ForOp(
+            labels[d],
+            zero,
+            extents[d],
+            one,
+            inner,
+            pipeline=1 if innermost else None,
+            flatten=not innermost,
+        )
+        current.add_op(loop)
+        ivs.append(inner.args[0])
+        current = inner
+    body(current, ivs)
+
+
+def _add(block: Block, a: SSAValue, b: SSAValue | int) -> SSAValue:
+    if isinstance(b, int):
+        if b == 0:
+            return a
+        b = _const(block, b)
+    op = arith.AddiOp(a, b)
+    block.add_op(op)
+    return op.result
+
+
+def _element(t: Attribute) -> Attribute:
+    return t.element_type if isinstance(t, MemRefType) else t
+
+
+# ------------------------------------------------------------------ lowering
+
+
+@dataclass
+class _Instance:
+    group: dato.GroupOp
+    row: dato.Instance
+    boxes: list[tuple[tuple[int, ...], tuple[int, ...]]]
+    process: str = ""
+    literals: list[int] = field(default_factory=list)
+    streams: list[str] = field(default_factory=list)
+    """dato streams the process takes, in parameter order"""
+    puts: set[str] = field(default_factory=set)
+    gets: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _Slot:
+    """One slice stream between a load/store process and an instance."""
+
+    arg: int
+    instance: _Instance
+    name: str
+    mask: str | None = None
+
+
+class _Lowering:
+    def __init__(self, region: dato.RegionOp, module: ModuleOp) -> None:
+        self.region = region
+        self.module = module
+        self.arg_names = _arg_names(region)
+        self.streams = {s.sym_name.data: s for s in region.streams()}
+        self.instances: list[_Instance] = []
+        self.loads: list[_Slot] = []
+        self.stores: list[_Slot] = []
+        self.processes: list[vhls.ProcessOp] = []
+        self.uses: dict[dato.GroupOp, list[_ArgUse]] = {}
+
+    # ------------------------------------------------------------- analysis
+
+    def analyse(self) -> None:
+        for op in self.region.body.block.ops:
+            if isinstance(op, dato.TaskOp):
+                raise op_error(
+                    op, "is not virtually mapped; run dato-virtual-map before convert-dato-to-vhls"
+                )
+            if isinstance(op, dato.StreamOp) and op.shape_values:
+                raise op_error(op, "is a stream array; run dato-virtual-map first")
+        for group in self.region.groups():
+            block = group.body.block
+            uses = []
+            for arg in block.args:
+                use = _ArgUse()
+                _classify(arg, use, direct=True)
+                uses.append(use)
+            self.uses[group] = uses
+            pid_values = [
+                r for op in block.walk() if isinstance(op, dato.PidOp) for r in op.results
+            ]
+            for row in group.instances():
+                pid = {v: row.pid[k % len(row.pid)] for k, v in enumerate(pid_values)}
+                ranges = _Ranges(pid)
+                boxes = [
+                    _box(use, cast_memref(a.type).get_shape(), ranges)
+                    for use, a in zip(uses, block.args, strict=True)
+                ]
+                inst = _Instance(group, row, boxes)
+                for op in block.walk():
+                    if isinstance(op, dato.PutOp | dato.GetOp):
+                        target = self._bound(group, row, op.stream.root_reference.data)
+                        (inst.puts if isinstance(op, dato.PutOp) else inst.gets).add(target)
+                self.instances.append(inst)
+
+    @staticmethod
+    def _bound(group: dato.GroupOp, row: dato.Instance, symbol: str) -> str:
+        ports = group.port_names
+        return row.bindings[ports.index(symbol)] if symbol in ports else symbol
+
+    # ------------------------------------------------------------ processes
+
+    def build_tasks(self) -> None:
+        by_shape: dict[tuple[dato.GroupOp, tuple[tuple[int, ...], ...]], list[_Instance]] = {}
+        for inst in self.instances:
+            key = (inst.group, tuple(size for _, size in inst.boxes))
+            by_shape.setdefault(key, []).append(inst)
+        per_group: dict[dato.GroupOp, int] = {}
+        for group, _ in by_shape:
+            per_group[group] = per_group.get(group, 0) + 1
+        seen: dict[dato.GroupOp, int] = {}
+        for (group, sizes), members in by_shape.items():
+            k = seen.get(group, 0)
+            seen[group] = k + 1
+            name = group.sym_name.data if per_group[group] == 1 else f"{group.sym_name.data}_b{k}"
+            self.build_task(group, name, sizes, members)
+
+    def build_task(
+        self,
+        group: dato.GroupOp,
+        name: str,
+        sizes: tuple[tuple[int, ...], ...],
+        members: list[_Instance],
+    ) -> None:
+        src = group.body.block
+        uses = self.uses[group]
+        rank = len(group.grid_shape)
+        has_pid = any(isinstance(op, dato.PidOp) for op in src.walk())
+        # origins that differ from the view's are literal arguments
+        partial = [
+            any(inst.boxes[k][1] != tuple(cast_memref(a.type).get_shape()) for inst in members)
+            for k, a in enumerate(src.args)
+        ]
+        lit_types: list[Attribute] = []
+        lit_names: list[str] = []
+        if has_pid:
+            lit_types += [IndexType()] * rank
+            lit_names += [f"p{d}" for d in range(rank)]
+        for k, a in enumerate(src.args):
+            if partial[k]:
+                shape = cast_memref(a.type).get_shape()
+                lit_types += [IndexType()] * len(shape)
+                lit_names += [f"{_hint(a, k)}_o{d}" for d in range(len(shape))]
+        symbols: list[str] = []
+        for op in src.walk():
+            if isinstance(op, dato.PutOp | dato.GetOp):
+                sym = op.stream.root_reference.data
+                if sym not in symbols:
+                    symbols.append(sym)
+        stream_types: list[Attribute] = []
+        for sym in symbols:
+            t = group.port_type(sym) if sym in group.port_names else None
+            if t is None:
+                decl = self.streams.get(sym)
+                if decl is None:
+                    raise op_error(group, f"names @{sym}, which is not a stream of the region")
+                t = decl.stream_type
+            stream_types.append(vhls.StreamType(t.element_type, t.depth.data))
+        slot_types: list[Attribute] = []
+        slot_names: list[str] = []
+        for k, a in enumerate(src.args):
+            elem = cast_memref(a.type).element_type
+            if uses[k].read:
+                slot_types.append(vhls.StreamType(elem, SLICE_DEPTH))
+                slot_names.append(f"{_hint(a, k)}_in")
+            if uses[k].written:
+                slot_types += [vhls.StreamType(elem, SLICE_DEPTH), vhls.StreamType(i1, SLICE_DEPTH)]
+                slot_names += [f"{_hint(a, k)}_out", f"{_hint(a, k)}_written"]
+        body = Block(arg_types=[*lit_types, *stream_types, *slot_types])
+        for arg, hint in zip(
+            body.args, [*lit_names, *[_c_name(s) for s in symbols], *slot_names], strict=True
+        ):
+            arg.name_hint = hint
+        lits = list(body.args[: len(lit_types)])
+        stream_args = dict(zip(symbols, body.args[len(lit_types) :], strict=False))
+        slots = iter(body.args[len(lit_types) + len(symbols) :])
+
+        lit_iter = iter(lits)
+        pid_args = [next(lit_iter) for _ in range(rank)] if has_pid else []
+        origins: list[list[SSAValue] | None] = []
+        for k, a in enumerate(src.args):
+            rank_k = len(cast_memref(a.type).get_shape())
+            origins.append([next(lit_iter) for _ in range(rank_k)] if partial[k] else None)
+
+        mapper: dict[SSAValue, SSAValue] = {}
+        masks: dict[SSAValue, SSAValue] = {}
+        outs: list[tuple[int, SSAValue, SSAValue, SSAValue, SSAValue]] = []
+        for k, a in enumerate(src.args):
+            if not a.uses:
+                continue  # an argument the body never touches needs no buffer
+            t = cast_memref(a.type)
+            shape = sizes[k]
+            buf = memref.AllocaOp.get(t.element_type, shape=shape)
+            buf.memref.name_hint = _hint(a, k)
+            buf.location = group.location
+            body.add_op(buf)
+            mapper[a] = buf.memref
+            if uses[k].read:
+                in_stream = next(slots)
+                _loop_nest(
+                    body,
+                    shape,
+                    [f"{_hint(a, k)}_r{d}" for d in range(len(shape))],
+                    lambda blk, ivs, s=in_stream, b=buf.memref: _read_into(blk, s, b, ivs),
+                )
+            if uses[k].written:
+                out_stream, mask_stream = next(slots), next(slots)
+                mask = memref.AllocaOp.get(i1, shape=shape)
+                mask.memref.name_hint = f"{_hint(a, k)}_written"
+                body.add_op(mask)
+                masks[buf.memref] = mask.memref
+                outs.append((k, buf.memref, mask.memref, out_stream, mask_stream))
+        copier = _BodyCopier(mapper, masks, stream_args, pid_args, origins, src.args)
+        copier.copy_block(src, body)
+        for k, buf, mask, out_stream, mask_stream in outs:
+            a = src.args[k]
+            _loop_nest(
+                body,
+                sizes[k],
+                [f"{_hint(a, k)}_w{d}" for d in range(len(sizes[k]))],
+                lambda blk, ivs, b=buf, m=mask, s=out_stream, ms=mask_stream: _write_from(
+                    blk, b, m, s, ms, ivs
+                ),
+            )
+        proc = vhls.ProcessOp(name, "task", len(lit_types), body)
+        proc.location = group.location
+        _assign_directives(proc)
+        self.processes.append(proc)
+        for inst in members:
+            inst.process = name
+            inst.literals = list(inst.row.pid) if has_pid else []
+            for k in range(len(src.args)):
+                if partial[k]:
+                    inst.literals += list(inst.boxes[k][0])
+            inst.streams = [self._bound(group, inst.row, s) for s in symbols]
+            for k in range(len(src.args)):
+                arg_name = self.arg_names[_global_index(self.region, group.args[k])]
+                if uses[k].read:
+                    self.loads.append(_Slot(k, inst, f"{arg_name}_to_{inst.row.name}"))
+                if uses[k].written:
+                    base = f"{inst.row.name}_to_{arg_name}"
+                    self.stores.append(_Slot(k, inst, base, f"{base}_written"))
+
+    def build_transfers(self, kind: str) -> list[tuple[int, vhls.ProcessOp, list[_Slot]]]:
+        """load_<arg> / store_<arg> processes: one per global argument."""
+        slots = self.loads if kind == "load" else self.stores
+        result = []
+        for g, arg in enumerate(self.region.args):
+            mine = [
+                s for s in slots if _global_index(self.region, s.instance.group.args[s.arg]) == g
+            ]
+            if not mine:
+                continue
+            gtype = cast_memref(arg.type)
+            elem = gtype.element_type
+            stream_types: list[Attribute] = []
+            for _ in mine:
+                stream_types.append(vhls.StreamType(elem, SLICE_DEPTH))
+                if kind == "store":
+                    stream_types.append(vhls.StreamType(i1, SLICE_DEPTH))
+            body = Block(arg_types=[gtype, *stream_types])
+            name = self.arg_names[g]
+            body.args[0].name_hint = name
+            it = iter(body.args[1:])
+            for slot in mine:
+                data = next(it)
+                data.name_hint = slot.name
+                mask = next(it) if kind == "store" else None
+                if mask is not None:
+                    mask.name_hint = slot.mask
+                inst = slot.instance
+                origin, size = inst.boxes[slot.arg]
+                offsets = inst.row.offsets[slot.arg]
+                base = [o + b for o, b in zip(offsets, origin, strict=True)]
+                labels = [f"{inst.row.name}_{d}" for d in range(len(size))]
+
+                def move(
+                    blk: Block,
+                    ivs: list[SSAValue],
+                    base: list[int] = base,
+                    data: SSAValue = data,
+                    mask: SSAValue | None = mask,
+                    target: SSAValue = body.args[0],
+                ) -> None:
+                    index = [_add(blk, iv, b) for iv, b in zip(ivs, base, strict=True)]
+                    if mask is None:
+                        load = memref.LoadOp.get(target, index)
+                        blk.add_op(load)
+                        blk.add_op(vhls.WriteOp(data, load.res))
+                        return
+                    value = vhls.ReadOp(data)
+                    flag = vhls.ReadOp(mask)
+                    blk.add_ops([value, flag])
+                    then = Block()
+                    then.add_ops([memref.StoreOp.get(value.result, target, index), scf.YieldOp()])
+                    blk.add_op(scf.IfOp(flag.result, [], [then]))
+
+                _loop_nest(body, size, labels, move)
+            proc = vhls.ProcessOp(f"{kind}_{name}", kind, 0, body)
+            self.processes.append(proc)
+            result.append((g, proc, mine))
+        return result
+
+    # ---------------------------------------------------------------- kernel
+
+    def build_kernel(
+        self,
+        loads: list[tuple[int, vhls.ProcessOp, list[_Slot]]],
+        stores: list[tuple[int, vhls.ProcessOp, list[_Slot]]],
+    ) -> vhls.KernelOp:
+        region = self.region
+        top = Block(arg_types=[a.type for a in region.args])
+        for a, name in zip(top.args, self.arg_names, strict=True):
+            a.name_hint = name
+        flow = Block()
+        declared: dict[str, SSAValue] = {}
+
+        def declare(name: str, t: vhls.StreamType, loc: Operation | None) -> SSAValue:
+            op = vhls.StreamOp(name, t)
+            if loc is not None:
+                op.location = loc.location
+            flow.add_op(op)
+            declared[name] = op.result
+            return op.result
+
+        for name, decl in self.streams.items():
+            t = decl.stream_type
+            declare(name, vhls.StreamType(t.element_type, t.depth.data), decl)
+        for slot in [*self.loads, *self.stores]:
+            elem = cast_memref(slot.instance.group.body.block.args[slot.arg].type).element_type
+            declare(slot.name, vhls.StreamType(elem, SLICE_DEPTH), None)
+            if slot.mask is not None:
+                declare(slot.mask, vhls.StreamType(i1, SLICE_DEPTH), None)
+
+        def call_transfer(g: int, proc: vhls.ProcessOp, mine: list[_Slot]) -> None:
+            operands: list[SSAValue] = [top.args[g]]
+            for slot in mine:
+                operands.append(declared[slot.name])
+                if slot.mask is not None:
+                    operands.append(declared[slot.mask])
+            flow.add_op(vhls.CallOp(proc.sym_name.data, [], operands, proc.sym_name.data))
+
+        for g, proc, mine in loads:
+            call_transfer(g, proc, mine)
+        for inst in _topological(self.instances):
+            operands = [declared[s] for s in inst.streams]
+            by_arg: dict[int, list[SSAValue]] = {}
+            for slot in self.loads:
+                if slot.instance is inst:
+                    by_arg.setdefault(slot.arg, []).append(declared[slot.name])
+            for slot in self.stores:
+                if slot.instance is inst:
+                    assert slot.mask is not None
+                    by_arg.setdefault(slot.arg, []).extend(
+                        [declared[slot.name], declared[slot.mask]]
+                    )
+            for k in sorted(by_arg):
+                operands += by_arg[k]
+            call = vhls.CallOp(inst.process, inst.literals, operands, inst.row.name)
+            call.location = inst.group.location
+            flow.add_op(call)
+        for g, proc, mine in stores:
+            call_transfer(g, proc, mine)
+        top.add_op(vhls.DataflowOp(flow))
+        interfaces = [
+            vhls.InterfaceAttr("m_axi", f"gmem_{name}", "slave") for name in self.arg_names
+        ]
+        kernel = vhls.KernelOp(region.sym_name.data, interfaces, top)
+        kernel.location = region.location
+        return kernel
+
+    def run(self) -> list[Operation]:
+        self.analyse()
+        self.build_tasks()
+        loads = self.build_transfers("load")
+        stores = self.build_transfers("store")
+        kernel = self.build_kernel(loads, stores)
+        return [*self.processes, kernel]
+
+
+class _BodyCopier:
+    """Copies a group body into a process: pids become literal arguments, puts
+    and gets become stream writes and reads, views become local buffers (indices
+    shifted by the slice origin), writes also mark the mask, scf.for becomes
+    vhls.for."""
+
+    def __init__(
+        self,
+        mapper: dict[SSAValue, SSAValue],
+        masks: dict[SSAValue, SSAValue],
+        streams: dict[str, SSAValue],
+        pid: list[SSAValue],
+        origins: list[list[SSAValue] | None],
+        views: Sequence[SSAValue],
+    ) -> None:
+        self.mapper = mapper
+        self.masks = masks
+        self.streams = streams
+        self.pid = pid
+        self.origin = {v: o for v, o in zip(views, origins, strict=True) if o is not None}
+
+    def copy_block(self, src: Block, dst: Block) -> None:
+        for op in src.ops:
+            self.copy_op(op, dst)
+
+    def value(self, v: SSAValue) -> SSAValue:
+        return self.mapper.get(v, v)
+
+    def shifted(self, dst: Block, view: SSAValue, indices: Sequence[SSAValue]) -> list[SSAValue]:
+        origin = self.origin.get(view)
+        new = [self.value(i) for i in indices]
+        if origin is None:
+            return new
+        out = []
+        for index, o in zip(new, origin, strict=True):
+            sub = arith.SubiOp(index, o)
+            dst.add_op(sub)
+            out.append(sub.result)
+        return out
+
+    def mark(self, dst: Block, target: SSAValue, indices: Sequence[SSAValue] | None) -> None:
+        mask = self.masks.get(target)
+        if mask is None:
+            return
+        true = arith.ConstantOp(IntegerAttr(1, i1))
+        dst.add_op(true)
+        if indices is None:
+            from xdsl.dialects.linalg.ops import FillOp
+
+            dst.add_op(FillOp((true.result,), (mask,), ()))
+        else:
+            dst.add_op(memref.StoreOp.get(true.result, mask, indices))
+
+    def copy_op(self, op: Operation, dst: Block) -> None:
+        if isinstance(op, dato.PidOp):
+            for result, value in zip(op.results, self.pid, strict=True):
+                self.mapper[result] = value
+            return
+        if isinstance(op, dato.PutOp):
+            new: Operation = vhls.WriteOp(
+                self.streams[op.stream.root_reference.data], self.value(op.value)
+            )
+        elif isinstance(op, dato.GetOp):
+            new = vhls.ReadOp(self.streams[op.stream.root_reference.data])
+            self.mapper[op.result] = new.results[0]
+            new.results[0].name_hint = op.result.name_hint
+        elif isinstance(op, memref.LoadOp):
+            indices = self.shifted(dst, op.memref, op.indices)
+            new = memref.LoadOp.get(self.value(op.memref), indices)
+            self.mapper[op.res] = new.results[0]
+            new.results[0].name_hint = op.res.name_hint
+        elif isinstance(op, memref.StoreOp):
+            indices = self.shifted(dst, op.memref, op.indices)
+            target = self.value(op.memref)
+            new = memref.StoreOp.get(self.value(op.value), target, indices)
+            new.location = op.location
+            dst.add_op(new)
+            self.mark(dst, target, indices)
+            return
+        elif isinstance(op, scf.ForOp) and not op.results and len(op.body.block.args) == 1:
+            body = Block(arg_types=[IndexType()])
+            iv = op.body.block.args[0]
+            body.args[0].name_hint = iv.name_hint
+            self.mapper[iv] = body.args[0]
+            for inner in op.body.block.ops:
+                if not isinstance(inner, scf.YieldOp):
+                    self.copy_op(inner, body)
+            lb, ub, step = (self.value(v) for v in op.operands[:3])
+            new = vhls.ForOp(iv.name_hint or "loop", lb, ub, step, body)
+        else:
+            new = op.clone_without_regions(self.mapper)
+            for src_region, dst_region in zip(op.regions, new.regions, strict=True):
+                for src_block in src_region.blocks:
+                    block = Block(arg_types=[a.type for a in src_block.args])
+                    for a, b in zip(src_block.args, block.args, strict=True):
+                        self.mapper[a] = b
+                        b.name_hint = a.name_hint
+                    dst_region.add_block(block)
+                    self.copy_block(src_block, block)
+            for old, fresh in zip(op.results, new.results, strict=True):
+                fresh.name_hint = old.name_hint
+        new.location = op.location
+        dst.add_op(new)
+        # keep the mask in step with writes through views
+        if isinstance(new, memref.SubviewOp) and new.source in self.masks:
+            t = cast_memref(new.result.type)
+            mask_t = MemRefType(i1, t.get_shape(), t.layout, t.memory_space)
+            sub = memref.SubviewOp(
+                self.masks[new.source],
+                new.offsets,
+                new.sizes,
+                new.strides,
+                new.static_offsets,
+                new.static_sizes,
+                new.static_strides,
+                mask_t,
+            )
+            dst.add_op(sub)
+            self.masks[new.result] = sub.result
+        elif isinstance(new, memref.CopyOp):
+            self.mark(dst, new.destination, None)
+        elif new.name.startswith("linalg.") and hasattr(new, "outputs"):
+            for out in new.outputs:  # type: ignore[attr-defined]
+                self.mark(dst, out, None)
+
+
+def _read_into(block: Block, stream: SSAValue, buf: SSAValue, ivs: list[SSAValue]) -> None:
+    read = vhls.ReadOp(stream)
+    block.add_ops([read, memref.StoreOp.get(read.result, buf, ivs)])
+
+
+def _write_from(
+    block: Block,
+    buf: SSAValue,
+    mask: SSAValue,
+    stream: SSAValue,
+    mask_stream: SSAValue,
+    ivs: list[SSAValue],
+) -> None:
+    value = memref.LoadOp.get(buf, ivs)
+    flag = memref.LoadOp.get(mask, ivs)
+    block.add_ops(
+        [value, flag, vhls.WriteOp(stream, value.res), vhls.WriteOp(mask_stream, flag.res)]
+    )
+
+
+# ---------------------------------------------------------------- directives
+
+
+def _is_innermost(loop: vhls.ForOp) -> bool:
+    for op in loop.body.block.walk():
+        if op is loop:
+            continue
+        if isinstance(op, vhls.ForOp | scf.ForOp | scf.WhileOp):
+            return False
+        if op.name.startswith(_EXPANDED):
+            return False
+    return True
+
+
+def _float_recurrence(loop: vhls.ForOp) -> bool:
+    """A scalar (0-d buffer) loaded and stored in the loop through float math:
+    the next iteration waits for the adder."""
+    for op in loop.body.block.walk():
+        if not isinstance(op, memref.StoreOp) or cast_memref(op.memref.type).get_shape():
+            continue
+        if not isinstance(op.value.type, AnyFloat):
+            continue
+        stack = [op.value]
+        seen: set[SSAValue] = set()
+        while stack:
+            v = stack.pop()
+            if v in seen:
+                continue
+            seen.add(v)
+            owner = v.owner
+            if not isinstance(owner, Operation) or not loop.is_ancestor(owner):
+                continue
+            if isinstance(owner, memref.LoadOp) and owner.memref is op.memref:
+                return True
+            stack.extend(owner.operands)
+    return False
+
+
+def _assign_directives(proc: vhls.ProcessOp) -> None:
+    for loop in [op for op in proc.body.block.walk() if isinstance(op, vhls.ForOp)]:
+        if loop.pipeline is not None or not _is_innermost(loop):
+            continue
+        ii = FLOAT_RECURRENCE_II if _float_recurrence(loop) else 1
+        loop.pipeline = vhls.IntAttr(ii)
+    partition: dict[SSAValue, int] = {}
+    for loop in [op for op in proc.body.block.walk() if isinstance(op, vhls.ForOp)]:
+        if loop.pipeline is None:
+            continue
+        counts: dict[SSAValue, int] = {}
+        for op in loop.body.block.walk():
+            if isinstance(op, memref.LoadOp | memref.StoreOp):
+                buf = op.memref
+                if cast_memref(buf.type).get_shape() and isinstance(
+                    buf.owner, memref.AllocaOp | memref.AllocOp
+                ):
+                    counts[buf] = counts.get(buf, 0) + 1
+        for buf, n in counts.items():
+            if n > 2:
+                partition[buf] = max(partition.get(buf, 0), (n + 1) // 2)
+    for buf, factor in partition.items():
+        owner = buf.owner
+        assert isinstance(owner, Operation)
+        shape = cast_memref(buf.type).get_shape()
+        numel = 1
+        for d in shape:
+            numel *= d
+        if numel <= 64:
+            directive = vhls.ArrayPartitionOp(buf, "complete", 0, 0)
+        else:
+            directive = vhls.ArrayPartitionOp(buf, "cyclic", max(2, factor), len(shape))
+        block = owner.parent_block()
+        assert block is not None
+        block.insert_op_after(directive, owner)
+
+
+# ------------------------------------------------------------------- helpers
+
+
+def cast_memref(t: Attribute) -> MemRefType:
+    assert isinstance(t, MemRefType)
+    return t
+
+
+def _hint(value: SSAValue, k: int) -> str:
+    return _c_name(value.name_hint) if value.name_hint else f"arg{k}"
+
+
+def _c_name(name: str) -> str:
+    clean = "".join(c if c.isalnum() or c == "_" else "_" for c in name)
+    return clean if clean and not clean[0].isdigit() else f"v_{clean}"
+
+
+def _arg_names(region: dato.RegionOp) -> list[str]:
+    names: list[str] = []
+    for k, a in enumerate(region.args):
+        name = _hint(a, k)
+        while name in names:
+            name += "_"
+        names.append(name)
+    return names
+
+
+def _global_index(region: dato.RegionOp, value: SSAValue) -> int:
+    return list(region.args).index(value)
+
+
+def _topological(instances: list[_Instance]) -> list[_Instance]:
+    """Producers before consumers, otherwise program order; a cycle keeps
+    program order from its first member on (a sequential run then fails there)."""
+    producers: dict[str, list[int]] = {}
+    for k, inst in enumerate(instances):
+        for s in inst.puts:
+            producers.setdefault(s, []).append(k)
+    succs: list[set[int]] = [set() for _ in instances]
+    pending = [0] * len(instances)
+    for k, inst in enumerate(instances):
+        preds = {p for s in inst.gets for p in producers.get(s, []) if p != k}
+        pending[k] = len(preds)
+        for p in preds:
+            succs[p].add(k)
+    ready = [k for k in range(len(instances)) if pending[k] == 0]
+    heapq.heapify(ready)
+    done: set[int] = set()
+    order: list[int] = []
+    while len(order) < len(instances):
+        if not ready:
+            ready = [next(k for k in range(len(instances)) if k not in done)]
+        k = heapq.heappop(ready)
+        if k in done:
+            continue
+        done.add(k)
+        order.append(k)
+        for n in succs[k]:
+            pending[n] -= 1
+            if pending[n] == 0 and n not in done:
+                heapq.heappush(ready, n)
+    return [instances[k] for k in order]
+
+
+@dataclass(frozen=True)
+class ConvertDatoToVhlsPass(ModulePass):
+    """Lower virtually mapped dato regions to a Vitis HLS dataflow design."""
+
+    name = "convert-dato-to-vhls"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for region in [o for o in op.walk() if isinstance(o, dato.RegionOp)]:
+            new_ops = _Lowering(region, op).run()
+            block = region.parent_block()
+            assert block is not None
+            for new in new_ops:
+                block.insert_op_before(new, region)
+            block.erase_op(region)
+
+
+__all__ = ["ConvertDatoToVhlsPass"]

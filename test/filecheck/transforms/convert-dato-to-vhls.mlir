@@ -1,0 +1,92 @@
+// RUN: dato-opt %s -p convert-dato-to-vhls | filecheck %s
+
+// A producer deals A over two streams; each instance of @sum adds its pair and
+// writes one element of the replicated C: its slice box is 1 element at a
+// literal origin, written back with a mask.
+
+dato.region @top(%A: memref<4xi32>, %C: memref<2xi32>) {
+  dato.stream @pipe_0 : !dato.stream<i32, 2>
+  dato.stream @pipe_1 : !dato.stream<i32, 2>
+  dato.group @prod of @prod grid [1] (%A : memref<4xi32>) ports [] instances [
+    @prod_0 pid [0] offsets [[0]] streams []
+  ] {
+  ^bb0(%a: memref<4xi32>):
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c2 = arith.constant 2 : index
+    %c3 = arith.constant 3 : index
+    %x0 = memref.load %a[%c0] : memref<4xi32>
+    dato.put @pipe_0, %x0 : i32
+    %x1 = memref.load %a[%c1] : memref<4xi32>
+    dato.put @pipe_0, %x1 : i32
+    %x2 = memref.load %a[%c2] : memref<4xi32>
+    dato.put @pipe_1, %x2 : i32
+    %x3 = memref.load %a[%c3] : memref<4xi32>
+    dato.put @pipe_1, %x3 : i32
+  }
+  dato.group @sum of @sum grid [2] (%C : memref<2xi32>) ports [@in] instances [
+    @sum_0 pid [0] offsets [[0]] streams [@pipe_0],
+    @sum_1 pid [1] offsets [[0]] streams [@pipe_1]
+  ] {
+  ^bb0(%c: memref<2xi32>):
+    %p = dato.pid : index
+    %acc = memref.alloca() : memref<i32>
+    %zero = arith.constant 0 : i32
+    memref.store %zero, %acc[] : memref<i32>
+    %lb = arith.constant 0 : index
+    %ub = arith.constant 2 : index
+    %st = arith.constant 1 : index
+    scf.for %k = %lb to %ub step %st {
+      %v = dato.get @in : i32
+      %old = memref.load %acc[] : memref<i32>
+      %new = arith.addi %old, %v : i32
+      memref.store %new, %acc[] : memref<i32>
+    }
+    %r = memref.load %acc[] : memref<i32>
+    memref.store %r, %c[%p] : memref<2xi32>
+  }
+}
+
+// CHECK:      vhls.process @prod task literals 0 (%pipe: !vhls.stream<i32, 2>, %pipe_1: !vhls.stream<i32, 2>, %a_in: !vhls.stream<i32, 2>) {
+// CHECK-NEXT:   %a = memref.alloca() : memref<4xi32>
+// CHECK:        vhls.for "a_r0" %a_r0 = %0 to %2 step %1 pipeline 1 {
+// CHECK-NEXT:     %3 = vhls.read %a_in : !vhls.stream<i32, 2> -> i32
+// CHECK-NEXT:     memref.store %3, %a[%a_r0] : memref<4xi32>
+// CHECK:        %x0 = memref.load %a[%c0] : memref<4xi32>
+// CHECK-NEXT:   vhls.write %pipe, %x0 : !vhls.stream<i32, 2>
+
+// CHECK:      vhls.process @sum task literals 2 (%p0: index, %c_o0: index, %in: !vhls.stream<i32, 2>, %c_out: !vhls.stream<i32, 2>, %c_written: !vhls.stream<i1, 2>) {
+// CHECK-NEXT:   %c = memref.alloca() : memref<1xi32>
+// CHECK-NEXT:   %c_written_1 = memref.alloca() : memref<1xi1>
+// CHECK:        vhls.for "k" %k = %lb to %ub step %st pipeline 1 {
+// CHECK-NEXT:     %v = vhls.read %in : !vhls.stream<i32, 2> -> i32
+// CHECK:        %0 = arith.subi %p0, %c_o0 : index
+// CHECK-NEXT:   memref.store %r, %c[%0] : memref<1xi32>
+// CHECK-NEXT:   %1 = arith.constant true
+// CHECK-NEXT:   memref.store %1, %c_written_1[%0] : memref<1xi1>
+// CHECK:        vhls.for "c_w0" %c_w0 = %2 to %4 step %3 pipeline 1 {
+// CHECK:          vhls.write %c_out, %5 : !vhls.stream<i32, 2>
+// CHECK-NEXT:     vhls.write %c_written, %6 : !vhls.stream<i1, 2>
+
+// CHECK:      vhls.process @load_A load literals 0 (%A: memref<4xi32>, %A_to_prod: !vhls.stream<i32, 2>) {
+// CHECK:        vhls.for "prod_0_0" %prod_0 = %0 to %2 step %1 pipeline 1 {
+// CHECK-NEXT:     %3 = memref.load %A[%prod_0] : memref<4xi32>
+// CHECK-NEXT:     vhls.write %A_to_prod, %3 : !vhls.stream<i32, 2>
+
+// CHECK:      vhls.process @store_C store literals 0 (%C: memref<2xi32>, %sum_0_to_C: !vhls.stream<i32, 2>, %sum_0_to_C_written: !vhls.stream<i1, 2>, %sum_1_to_C: !vhls.stream<i32, 2>, %sum_1_to_C_written: !vhls.stream<i1, 2>) {
+// CHECK:          scf.if %4 {
+// CHECK-NEXT:       memref.store %3, %C[%sum_0] : memref<2xi32>
+// CHECK:          %9 = arith.addi %sum_1, %8 : index
+// CHECK:          scf.if %11 {
+// CHECK-NEXT:       memref.store %10, %C[%9] : memref<2xi32>
+
+// CHECK:      vhls.kernel @top(%A: memref<4xi32>, %C: memref<2xi32>) interfaces [#vhls.interface<m_axi bundle "gmem_A" offset slave>, #vhls.interface<m_axi bundle "gmem_C" offset slave>] {
+// CHECK-NEXT:   vhls.dataflow {
+// CHECK-NEXT:     %0 = vhls.stream "pipe_0" : !vhls.stream<i32, 2>
+// CHECK-NEXT:     %1 = vhls.stream "pipe_1" : !vhls.stream<i32, 2>
+// CHECK-NEXT:     %2 = vhls.stream "A_to_prod_0" : !vhls.stream<i32, 2>
+// CHECK:          vhls.call @load_A [] (%A, %2) instance "load_A"
+// CHECK-NEXT:     vhls.call @prod [] (%0, %1, %2) instance "prod_0"
+// CHECK-NEXT:     vhls.call @sum [0, 0] (%0, %3, %4) instance "sum_0"
+// CHECK-NEXT:     vhls.call @sum [1, 1] (%1, %5, %6) instance "sum_1"
+// CHECK-NEXT:     vhls.call @store_C [] (%C, %3, %4, %5, %6) instance "store_C"

@@ -1,0 +1,278 @@
+"""The FPGA path: every frontend test program through convert-dato-to-vhls, the
+C++ emitter and a g++ C simulation, checked against numpy; the sequential
+mode's divergence on a cycle; deadlock reports; lint errors; golden text of
+key emitted constructs; the estimate's arithmetic."""
+
+import shutil
+import subprocess
+import time
+
+import numpy as np
+import pytest
+
+import dato_xdsl as dato
+from dato_xdsl.targets.hls.estimate import estimate
+from test.unit.programs import dato_programs as progs
+from test.unit.test_programs import ALL_TYPES, check_close, rand, ref_matmul
+
+pytestmark = pytest.mark.skipif(shutil.which("g++") is None, reason="the C simulation needs g++")
+
+
+def hls(program, tmp_path, name="p"):
+    return dato.build(program, target="hls", project=tmp_path / name)
+
+
+@pytest.mark.parametrize("T", ALL_TYPES, ids=str)
+def test_producer_consumer(T, tmp_path):
+    N = 16
+    mod = hls(progs.producer_consumer(T, N), tmp_path)
+    a = rand(T, N)
+    b = np.zeros(N, dtype=T.numpy)
+    mod(a, b)
+    check_close(b, ((a.astype(np.float64) + 1) * 2).astype(T.numpy), T)
+
+
+@pytest.mark.parametrize("T", ALL_TYPES, ids=str)
+def test_tiled_gemm(T, tmp_path):
+    M, N, K = 16, 16, 32
+    mod = hls(progs.tiled_gemm(T, M, N, K), tmp_path)
+    A, B = rand(T, (M, K)), rand(T, (K, N))
+    C = np.zeros((M, N), dtype=T.numpy)
+    mod(A, B, C)
+    check_close(C, ref_matmul(A, B, T), T)
+
+
+def test_int8_gemm_wraps_like_numpy(tmp_path):
+    M = N = K = 8
+    mod = hls(progs.tiled_gemm(dato.int8, M, N, K), tmp_path)
+    rng = np.random.default_rng(7)
+    A = rng.integers(-100, 100, size=(M, K)).astype(np.int8)
+    B = rng.integers(-100, 100, size=(K, N)).astype(np.int8)
+    C = np.zeros((M, N), dtype=np.int8)
+    mod(A, B, C)
+    np.testing.assert_array_equal(C, (A.astype(np.int64) @ B.astype(np.int64)).astype(np.int8))
+
+
+@pytest.mark.parametrize("T", ALL_TYPES, ids=str)
+def test_systolic_2d(T, tmp_path):
+    M, N, K = 4, 4, 6
+    mod = hls(progs.systolic_2d(T, M, N, K), tmp_path)
+    A, B = rand(T, (M, K)), rand(T, (K, N))
+    C = np.zeros((M, N), dtype=T.numpy)
+    mod(A, B, C)
+    check_close(C, ref_matmul(A, B, T), T)
+
+
+@pytest.mark.parametrize("T", [dato.int16, dato.float32], ids=str)
+def test_systolic_1d(T, tmp_path):
+    M, N, K = 3, 4, 5
+    mod = hls(progs.systolic_1d(T, M, N, K), tmp_path)
+    A, B = rand(T, (M, K)), rand(T, (K, N))
+    C = np.zeros((M, N), dtype=T.numpy)
+    mod(A, B, C)
+    check_close(C, ref_matmul(A, B, T), T)
+
+
+@pytest.mark.parametrize("T", [dato.int32, dato.float32, dato.bfloat16], ids=str)
+def test_split_k_gemm(T, tmp_path):
+    M, N, K, KS = 8, 8, 32, 4
+    mod = hls(progs.split_k_gemm(T, M, N, K, KS), tmp_path)
+    A, B = rand(T, (M, K)), rand(T, (K, N))
+    C = np.zeros((M, N), dtype=T.numpy)
+    mod(A, B, C)
+    check_close(C, ref_matmul(A, B, T), T)
+
+
+@pytest.mark.parametrize("T", [dato.int16, dato.float32], ids=str)
+def test_ring_gemm_concurrent(T, tmp_path):
+    M, N, K, P = 8, 16, 8, 4
+    mod = hls(progs.ring_gemm(T, M, N, K, P), tmp_path)
+    A, B = rand(T, (M, K)), rand(T, (K, N))
+    C = np.zeros((M, N), dtype=T.numpy)
+    mod(A, B, C)
+    check_close(C, ref_matmul(A, B, T), T)
+
+
+def test_ring_gemm_sequential_mode_diverges(tmp_path):
+    """Vitis csim runs dataflow processes one after another: around the ring's
+    cycle the first node reads a stream nobody has written yet."""
+    mod = hls(progs.ring_gemm(dato.int16, 8, 16, 8, 4), tmp_path)
+    mod.csim_mode = "sequential"
+    A, B = rand(dato.int16, (8, 8)), rand(dato.int16, (8, 16))
+    C = np.zeros((8, 16), dtype=np.int16)
+    with pytest.raises(dato.DatoRuntimeError) as info:
+        mod(A, B, C)
+    message = str(info.value)
+    assert "sequential" in message
+    assert "node_0" in message and "ring_0" in message and "empty" in message
+
+
+@pytest.mark.parametrize("T", [dato.int32, dato.float32], ids=str)
+def test_scatter_gather(T, tmp_path):
+    P, L = 4, 8
+    mod = hls(progs.scatter_gather(T, P, L), tmp_path)
+    A = rand(T, (P, L))
+    B = np.zeros((P, L), dtype=T.numpy)
+    mod(A, B)
+    check_close(B, (A * A + 1).astype(T.numpy), T)
+
+
+@pytest.mark.parametrize("T", [dato.float32, dato.bfloat16], ids=str)
+def test_mlp3(T, tmp_path):
+    Bt, D0, D1, D2, D3 = 4, 8, 16, 8, 4
+    mod = hls(progs.mlp3(T, Bt, D0, D1, D2, D3), tmp_path)
+    X = rand(T, (Bt, D0), -2, 3)
+    W1, W2, W3 = rand(T, (D0, D1), -2, 3), rand(T, (D1, D2), -2, 3), rand(T, (D2, D3), -2, 3)
+    Y = np.zeros((Bt, D3), dtype=T.numpy)
+    mod(X, W1, W2, W3, Y)
+    f = np.float32
+    h1 = np.maximum(X.astype(f) @ W1.astype(f), 0).astype(T.numpy).astype(f)
+    h2 = np.maximum(h1 @ W2.astype(f), 0).astype(T.numpy).astype(f)
+    check_close(Y, (h2 @ W3.astype(f)).astype(T.numpy), T)
+
+
+@pytest.mark.parametrize("T", ALL_TYPES, ids=str)
+def test_elementwise_meta_for(T, tmp_path):
+    P, L = 4, 8
+    mod = hls(progs.elementwise_meta_for(T, P, L), tmp_path)
+    A, B = rand(T, (P, L)), rand(T, (P, L))
+    C = np.zeros((P, L), dtype=T.numpy)
+    mod(A, B, C)
+    check_close(C, (A.astype(np.float64) + B.astype(np.float64)).astype(T.numpy), T)
+
+
+@pytest.mark.parametrize(
+    "program",
+    [
+        lambda: progs.producer_consumer(dato.int32, 8),
+        lambda: progs.systolic_2d(dato.int32, 3, 3, 4),
+        lambda: progs.split_k_gemm(dato.int32, 4, 4, 8, 2),
+        lambda: progs.scatter_gather(dato.int32, 2, 4),
+    ],
+    ids=["producer_consumer", "systolic_2d", "split_k", "scatter_gather"],
+)
+def test_sequential_mode_runs_acyclic_programs(program, tmp_path):
+    """Processes are called producers first, so Vitis-style sequential csim works."""
+    mod = hls(program(), tmp_path)
+    mod.csim_mode = "sequential"
+    arrays = [rand(p.type.dtype, p.type.shape) for p in mod.params]
+    reference = [a.copy() for a in arrays]
+    dato.build(program())(*reference)  # the simulator, an independent executor
+    mod(*arrays)
+    for got, want in zip(arrays, reference, strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_deadlock_is_reported_with_processes_and_streams(tmp_path):
+    mod = hls(progs.deadlock(4), tmp_path)
+    start = time.monotonic()
+    with pytest.raises(dato.DatoRuntimeError) as info:
+        mod(np.arange(4, dtype=np.int32), np.zeros(4, dtype=np.int32))
+    assert time.monotonic() - start < 20
+    message = str(info.value)
+    for words in ("deadlock", "left_0", "right_0", "'pong' (empty)", "'ping' (empty)"):
+        assert words in message
+
+
+def test_mixed_type_rules(tmp_path):
+    mod = hls(progs.mixed_types(), tmp_path)
+    a = np.array([100, 100, -3, 5], dtype=np.int8)
+    b = np.array([1000, -7, -7, 300], dtype=np.int16)
+    u = np.array([200, 100, 0, 0], dtype=np.uint8)
+    f = np.array([1.5, 2.25, 1.0, 0.75], dtype=np.float32)
+    oi = np.zeros(8, dtype=np.int16)
+    of = np.zeros(4, dtype=np.float32)
+    mod(a, b, u, f, oi, of)
+    np.testing.assert_array_equal(oi, [-56, -3000, -2, -1, 3, 200, 300, 1])
+    assert of[0] == np.float32(1.5) * np.float32(2.25) + np.float32(100)
+    assert of[1] == np.float32(1.0) / np.float32(3)
+    assert of[2] == 1000.0 * 1000.0
+    assert of[3] == -0.75
+
+
+# ------------------------------------------------------------ emitted text
+
+
+def test_project_files_and_golden_constructs(tmp_path):
+    mod = hls(progs.systolic_2d(dato.int16, 2, 2, 3), tmp_path)
+    d = mod.hls.directory
+    for name in ("kernel.cpp", "tb.cpp", "dato_hls.h", "run_hls.tcl", "build_xclbin.sh"):
+        assert (d / name).exists(), name
+    for name in ("hls_stream.h", "hls_vector.h", "dato_csim.h"):
+        assert (d / "csim" / "include" / name).exists(), name
+    cpp = (d / "kernel.cpp").read_text()
+    assert 'extern "C" void top(int16_t* A, int16_t* B, int16_t* C) {' in cpp
+    assert "#pragma HLS interface mode=m_axi port=A bundle=gmem_A offset=slave depth=6" in cpp
+    assert "#pragma HLS interface mode=s_axilite port=return bundle=control" in cpp
+    assert "#pragma HLS dataflow" in cpp
+    assert '  hls::stream<int16_t, 4> fifo_A_1_1("fifo_A_1_1");' in cpp
+    assert "#pragma HLS stream variable=fifo_A_1_1 depth=4" in cpp
+    assert "#pragma HLS pipeline II=1" in cpp
+    assert "#pragma HLS inline off" in cpp
+    # each PE instance is a call with its pid as literal arguments
+    assert 'DATO_PROCESS("gemm_1_1", gemm_g3(1, 1, ' in cpp
+    tcl = (d / "run_hls.tcl").read_text()
+    assert "set_top top" in tcl and "csim_design" in tcl and "csynth_design" in tcl
+    assert "v++ -c -t hw" in (d / "build_xclbin.sh").read_text()
+
+
+def test_block_streams_carry_hls_vectors(tmp_path):
+    mod = hls(progs.split_k_gemm(dato.float32, 4, 4, 8, 2), tmp_path)
+    cpp = (mod.hls.directory / "kernel.cpp").read_text()
+    assert 'hls::stream<hls::vector<float, 16>, 2> partial_1("partial_1");' in cpp
+
+
+def test_kernel_compiles_with_plain_wall_werror(tmp_path):
+    """The kernel alone, with the stand-in headers and no csim define."""
+    mod = hls(progs.systolic_1d(dato.bfloat16, 2, 3, 4), tmp_path)
+    d = mod.hls.directory
+    cmd = ["g++", "-std=c++17", "-Wall", "-Werror", "-Wno-unknown-pragmas", "-fsyntax-only"]
+    done = subprocess.run(
+        [*cmd, "-Icsim/include", "-I.", "kernel.cpp"], cwd=d, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+
+
+# --------------------------------------------------------------------- lint
+
+
+def test_data_dependent_loop_bound_is_a_lint_error():
+    from dato_xdsl import int32
+
+    @dato.region()
+    def top(A: int32[4], B: int32[4]):
+        @dato.kernel(mapping=[1], args=[A, B])
+        def k(a: int32[4], b: int32[4]):
+            for i in range(a[0]):
+                b[i] = 1
+
+    dato.build(top)  # the simulator runs it
+    with pytest.raises(dato.DatoIRError) as info:
+        dato.build(top, target="hls")
+    message = str(info.value)
+    assert "an upper bound that is not static" in message
+    assert "test_hls.py" in message  # located at the Python line of the loop
+
+
+# ----------------------------------------------------------------- estimate
+
+
+def test_estimate_of_a_pipelined_loop(tmp_path):
+    """producer: one loop of 16 trips at II=1: (16 - 1) x 1 + depth."""
+    mod = hls(progs.producer_consumer(dato.int32, 16), tmp_path)
+    est = mod.report()
+    producer = next(p for p in est.processes if p.instance == "producer_0")
+    loop = next(lp for lp in producer.loops if lp.trip == 16 and lp.ii == 1 and lp.label == "i")
+    assert loop.latency == 15 * 1 + loop.depth
+    assert est.interval == max(p.latency for p in est.processes)
+
+
+def test_estimate_counts_systolic_macs(tmp_path):
+    M, N, K = 4, 4, 6
+    mod = hls(progs.systolic_2d(dato.int16, M, N, K), tmp_path)
+    est = estimate(mod.hls.module)
+    assert est.macs == M * N * K
+    assert est.pes == M * N
+    assert 0 < est.array_fraction <= 1
+    assert est.device_peak_macs_per_cycle == 9024  # U280, 1 DSP per int16 MAC
+    assert "not a synthesis or hardware result" in str(est)
