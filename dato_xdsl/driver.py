@@ -13,7 +13,7 @@ from xdsl.dialects.builtin import FileLineColLoc, IntAttr, ModuleOp, StringAttr,
 from xdsl.ir import Operation
 from xdsl.parser import Parser
 from xdsl.passes import PassPipeline
-from xdsl.utils.exceptions import DiagnosticException, ParseError
+from xdsl.utils.exceptions import ArgSpecParseError, DiagnosticException, ParseError
 from xdsl.utils.lexer import Span
 from xdsl.xdsl_opt_main import xDSLOptMain
 
@@ -159,8 +159,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     except (ParseError, DiagnosticException) as err:
         print(_first_line_message(err), file=sys.stderr)
         sys.exit(1)
-    except (ValueError, OSError) as err:
-        # unknown pass, unreadable file, bad pass option: a usage error
+    except (ValueError, OSError, ArgSpecParseError) as err:
+        # unknown pass, unreadable file, malformed pipeline or option: a usage
+        # error (xDSL's ArgSpecParseError is a BaseException, so name it)
         print(f"dato-opt: error: {err}", file=sys.stderr)
         sys.exit(1)
     except Exception as err:  # an internal bug must still not dump a traceback

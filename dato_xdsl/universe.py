@@ -126,9 +126,16 @@ def _vhls_cpp() -> type[Target]:
     return VhlsCppTarget
 
 
+def _aie_project() -> type[Target]:
+    from dato_xdsl.targets.aie.project import AieProjectTarget
+
+    return AieProjectTarget
+
+
 TARGETS: dict[str, Callable[[], type[Target]]] = {
     "npu-report": _npu_report,
     "aie-kernels": _aie_kernels,
+    "aie-project": _aie_project,
     "vhls-cpp": _vhls_cpp,
 }
 

@@ -44,6 +44,14 @@ def test_unknown_pass_is_a_usage_error() -> None:
     assert "no-such-pass" in result.stderr
 
 
+def test_malformed_pipeline_is_a_usage_error() -> None:
+    example = os.path.join(ROOT, "examples", "gemm_tiles.mlir")
+    result = run(example, "-p", "dato-physical-map{device=/bad}")
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "pass-pipeline" in result.stderr
+
+
 def test_missing_file_is_a_usage_error() -> None:
     result = run(os.path.join(BROKEN, "does_not_exist.mlir"))
     assert result.returncode != 0

@@ -206,3 +206,18 @@ class AieKernelsTarget(Target):
 
     def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
         output.write(kernel_source(module))
+
+
+@dataclass(frozen=True)
+class AieProjectTarget(Target):
+    """`dato-opt -t "aie-project{dir=out}"`: write the whole NPU project of a
+    lowered design (aie.mlir, kernels, build and run scripts) into `dir`."""
+
+    name = "aie-project"
+
+    dir: str = "aie_project"
+
+    def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
+        names = [f"arg{k}" for k in range(len(memref_args(module)))]
+        project = write_project(module, self.dir, names)
+        output.write(f"wrote NPU project for {project.device} to {project.directory}\n")
