@@ -123,7 +123,7 @@ class DatoModule:
     def report(self) -> Any:
         """target "hls": the static performance estimate (print it for the table)."""
         if self.hls is None:
-            raise DatoError("report() is available for target 'hls'")
+            raise DatoError("report() is available for targets 'aie' and 'hls'")
         return self.hls.report()
 
 
@@ -140,6 +140,10 @@ def build(
         raise DatoError(f"dato.build takes a function decorated with @dato.region(), got {top!r}")
     if target not in TARGETS:
         raise DatoError(f"unknown target '{target}'; available: {', '.join(TARGETS)}")
+    if project is not None and not isinstance(project, str | os.PathLike):
+        raise DatoError(f"project= takes a directory path, got {project!r}")
+    if project is not None and os.path.exists(project) and not os.path.isdir(project):
+        raise DatoError(f"project= must be a directory; {os.fspath(project)} is a file")
     try:
         module, params = compile_region(top)
         verify_located(module)
@@ -156,7 +160,10 @@ def build(
     if target == "aie":
         from dato_xdsl.frontend.npu_build import build_npu
 
-        return build_npu(module, mapped, params, device, project)
+        try:
+            return build_npu(module, mapped, params, device, project)
+        except OSError as err:
+            raise DatoError(f"cannot write the NPU project: {err}") from None
     result = DatoModule(module, mapped, params, target)
     if target == "hls":
         from dato_xdsl.targets.hls import HlsProject
@@ -165,4 +172,6 @@ def build(
             result.hls = HlsProject(mapped, project)
         except DiagnosticException as err:
             raise DatoIRError(str(err)) from None
+        except OSError as err:
+            raise DatoError(f"cannot write the HLS project: {err}") from None
     return result

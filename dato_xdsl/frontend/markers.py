@@ -57,7 +57,9 @@ class RegionDef:
         self.__doc__ = fn.__doc__
 
     def __call__(self, *args: object) -> None:
-        raise RuntimeError(
+        from dato_xdsl.frontend.errors import DatoError
+
+        raise DatoError(
             f"{self.fn.__name__} is a Dato region: compile it with dato.build({self.fn.__name__})"
         )
 

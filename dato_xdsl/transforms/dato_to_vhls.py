@@ -49,6 +49,7 @@ from xdsl.passes import ModulePass
 
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import dato, vhls
+from dato_xdsl.transforms.array_flows import check_no_array_flows
 
 Interval = tuple[int, int]
 
@@ -278,17 +279,46 @@ class _Slot:
     mask: str | None = None
 
 
+RESERVED_C_NAMES = frozenset({
+    # C++ keywords and names of our generated code
+    "int", "float", "double", "char", "short", "long", "bool", "for", "if", "else", "while",
+    "do", "return", "void", "const", "static", "auto", "case", "switch", "default", "break",
+    "continue", "struct", "class", "new", "delete", "this", "true", "false", "and", "or", "not",
+    "xor", "signed", "unsigned", "register", "template", "typename", "namespace", "using",
+    "operator", "main", "dato", "hls", "std", "goto", "union", "enum", "extern", "volatile",
+    # C library functions a process or the extern "C" top would clash with
+    "div", "ldiv", "abs", "labs", "exp", "log", "sqrt", "pow", "fabs", "floor", "ceil", "fmod",
+    "fdiv", "printf", "puts", "malloc", "free", "memcpy", "memset", "exit", "abort", "rand",
+    "time", "clock", "sin", "cos", "tan", "round", "trunc", "max", "min", "signal", "select",
+})  # fmt: skip
+"""Names generated C++ must not define: process and stream names and the top
+get a suffix instead (the C++ emitter renames locals with the same set)."""
+
+
 class _Lowering:
     def __init__(self, region: dato.RegionOp, module: ModuleOp) -> None:
         self.region = region
         self.module = module
         self.arg_names = _arg_names(region)
         self.streams = {s.sym_name.data: s for s in region.streams()}
+        # the program's own names first, so generated ones avoid them
+        self.taken: set[str] = set(self.streams) | set(self.arg_names)
+        for group in region.groups():
+            self.taken.update(inst.name for inst in group.instances())
         self.instances: list[_Instance] = []
         self.loads: list[_Slot] = []
         self.stores: list[_Slot] = []
         self.processes: list[vhls.ProcessOp] = []
         self.uses: dict[dato.GroupOp, list[_ArgUse]] = {}
+
+    def fresh(self, name: str) -> str:
+        """`name`, or `name_1`, ...: not taken yet and not reserved in C++."""
+        candidate, n = name, 1
+        while candidate in self.taken or candidate in RESERVED_C_NAMES:
+            candidate = f"{name}_{n}"
+            n += 1
+        self.taken.add(candidate)
+        return candidate
 
     # ------------------------------------------------------------- analysis
 
@@ -344,7 +374,9 @@ class _Lowering:
         for (group, sizes), members in by_shape.items():
             k = seen.get(group, 0)
             seen[group] = k + 1
-            name = group.sym_name.data if per_group[group] == 1 else f"{group.sym_name.data}_b{k}"
+            name = self.fresh(
+                group.sym_name.data if per_group[group] == 1 else f"{group.sym_name.data}_b{k}"
+            )
             self.build_task(group, name, sizes, members)
 
     def build_task(
@@ -468,10 +500,10 @@ class _Lowering:
             for k in range(len(src.args)):
                 arg_name = self.arg_names[_global_index(self.region, group.args[k])]
                 if uses[k].read:
-                    self.loads.append(_Slot(k, inst, f"{arg_name}_to_{inst.row.name}"))
+                    self.loads.append(_Slot(k, inst, self.fresh(f"{arg_name}_to_{inst.row.name}")))
                 if uses[k].written:
-                    base = f"{inst.row.name}_to_{arg_name}"
-                    self.stores.append(_Slot(k, inst, base, f"{base}_written"))
+                    base = self.fresh(f"{inst.row.name}_to_{arg_name}")
+                    self.stores.append(_Slot(k, inst, base, self.fresh(f"{base}_written")))
 
     def build_transfers(self, kind: str) -> list[tuple[int, vhls.ProcessOp, list[_Slot]]]:
         """load_<arg> / store_<arg> processes: one per global argument."""
@@ -528,7 +560,7 @@ class _Lowering:
                     blk.add_op(scf.IfOp(flag.result, [], [then]))
 
                 _loop_nest(body, size, labels, move)
-            proc = vhls.ProcessOp(f"{kind}_{name}", kind, 0, body)
+            proc = vhls.ProcessOp(self.fresh(f"{kind}_{name}"), kind, 0, body)
             self.processes.append(proc)
             result.append((g, proc, mine))
         return result
@@ -597,7 +629,7 @@ class _Lowering:
         interfaces = [
             vhls.InterfaceAttr("m_axi", f"gmem_{name}", "slave") for name in self.arg_names
         ]
-        kernel = vhls.KernelOp(region.sym_name.data, interfaces, top)
+        kernel = vhls.KernelOp(self.fresh(region.sym_name.data), interfaces, top)
         kernel.location = region.location
         return kernel
 
@@ -903,6 +935,7 @@ class ConvertDatoToVhlsPass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         for region in [o for o in op.walk() if isinstance(o, dato.RegionOp)]:
+            check_no_array_flows(region, "the FPGA")
             new_ops = _Lowering(region, op).run()
             block = region.parent_block()
             assert block is not None

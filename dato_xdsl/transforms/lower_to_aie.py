@@ -90,6 +90,16 @@ class AieLowering:
         self.device = device
         self.ctx = ctx
         self.kernels: dict[str, list[Attribute]] = {}
+        # fifo names we make must not take a name the program's streams use
+        self.taken = {s.sym_name.data for s in region.streams()}
+
+    def fresh(self, name: str) -> str:
+        candidate, n = name, 1
+        while candidate in self.taken:
+            candidate = f"{name}_{n}"
+            n += 1
+        self.taken.add(candidate)
+        return candidate
 
     # ----------------------------------------------------------- the skeleton
     def skeleton(self, transfers: list[Transfer]) -> tuple[str, FifoNames]:
@@ -111,12 +121,12 @@ class AieLowering:
         for t in transfers:
             n = counters.get((t.name, t.is_read), 0)
             counters[(t.name, t.is_read)] = n + 1
-            base = f"{t.name}_{'in' if t.is_read else 'out'}{n}"
+            base = self.fresh(f"{t.name}_{'in' if t.is_read else 'out'}{n}")
             tile_t = MemRefType(elem_of[t.arg], t.tile_shape())
             shim = f"%shim_c{t.column}"
             block_fifos = []
             for b, block in enumerate(t.blocks):
-                fifo = f"{base}_{b}" if t.via_memtile else base
+                fifo = self.fresh(f"{base}_{b}") if t.via_memtile else base
                 block_fifos.append(fifo)
                 tiles = ", ".join(f"%core_c{c}_r{r}" for c, r in dict.fromkeys(block.tiles))
                 src = f"%mem_c{t.column}" if t.via_memtile else shim

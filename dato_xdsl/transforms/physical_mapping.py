@@ -36,6 +36,7 @@ from xdsl.passes import ModulePass
 from dato_xdsl import devices
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import dato
+from dato_xdsl.transforms.array_flows import check_no_array_flows
 from dato_xdsl.transforms.npu_plan import GroupPlan, memref_bytes, plan_group
 from dato_xdsl.transforms.npu_transfers import plan_transfers
 from dato_xdsl.transforms.stream_access import stream_uses
@@ -336,6 +337,7 @@ class PhysicalMapPass(ModulePass):
                 )
             if region.tasks():
                 raise op_error(region.tasks()[0], "run dato-virtual-map before dato-physical-map")
+            check_no_array_flows(region, f"an NPU ({device.name})")
             placer = Placer(region, device)
             pes = placer.processing_elements()
             placer.place(pes)

@@ -3,7 +3,7 @@ C++ emitter and a g++ C simulation, checked against numpy; the sequential
 mode's divergence on a cycle; deadlock reports; lint errors; golden text of
 key emitted constructs; the estimate's arithmetic."""
 
-import shutil
+import re
 import subprocess
 import time
 
@@ -14,8 +14,6 @@ import dato_xdsl as dato
 from dato_xdsl.targets.hls.estimate import estimate
 from test.unit.programs import dato_programs as progs
 from test.unit.test_programs import ALL_TYPES, check_close, rand, ref_matmul
-
-pytestmark = pytest.mark.skipif(shutil.which("g++") is None, reason="the C simulation needs g++")
 
 
 def hls(program, tmp_path, name="p"):
@@ -210,7 +208,7 @@ def test_project_files_and_golden_constructs(tmp_path):
     assert "#pragma HLS pipeline II=1" in cpp
     assert "#pragma HLS inline off" in cpp
     # each PE instance is a call with its pid as literal arguments
-    assert 'DATO_PROCESS("gemm_1_1", gemm_g3(1, 1, ' in cpp
+    assert re.search(r'DATO_PROCESS\("gemm_1_1", gemm_g\d+\(1, 1, ', cpp)
     tcl = (d / "run_hls.tcl").read_text()
     assert "set_top top" in tcl and "csim_design" in tcl and "csynth_design" in tcl
     assert "v++ -c -t hw" in (d / "build_xclbin.sh").read_text()

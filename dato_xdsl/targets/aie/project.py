@@ -24,6 +24,7 @@ from xdsl.dialects.builtin import MemRefType, ModuleOp
 from xdsl.utils.target import Target
 
 from dato_xdsl import devices
+from dato_xdsl.diagnostics import LocatedDiagnostic
 from dato_xdsl.dialects import aie
 
 LIBRARY = Path(__file__).parent / "kernels" / "dato_kernels.cc"
@@ -191,6 +192,17 @@ def toolchain_status() -> dict[str, bool]:
     }
 
 
+def require_device(module: ModuleOp) -> aie.DeviceOp:
+    """The one aie.device of a lowered module, or a diagnostic saying what to run."""
+    found = [op for op in module.walk() if isinstance(op, aie.DeviceOp)]
+    if len(found) != 1:
+        raise LocatedDiagnostic(
+            f"error: expected one aie.device, found {len(found)}; lower the program first "
+            "(-p dato-virtual-map,dato-physical-map,dato-lower-to-aie)"
+        )
+    return found[0]
+
+
 def memref_args(module: ModuleOp) -> list[MemRefType]:
     for op in module.walk():
         if isinstance(op, aie.RuntimeSequenceOp):
@@ -218,6 +230,7 @@ class AieProjectTarget(Target):
     dir: str = "aie_project"
 
     def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
+        require_device(module)
         names = [f"arg{k}" for k in range(len(memref_args(module)))]
         project = write_project(module, self.dir, names)
         output.write(f"wrote NPU project for {project.device} to {project.directory}\n")

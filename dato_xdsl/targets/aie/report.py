@@ -159,4 +159,7 @@ class NpuReportTarget(Target):
     name = "npu-report"
 
     def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
+        from dato_xdsl.targets.aie.project import require_device
+
+        require_device(module)
         output.write(report(module))

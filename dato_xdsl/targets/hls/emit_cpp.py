@@ -41,8 +41,9 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.utils.target import Target
 
-from dato_xdsl.diagnostics import LocatedDiagnostic, op_error
+from dato_xdsl.diagnostics import LocatedDiagnostic, op_error, op_location
 from dato_xdsl.dialects import vhls
+from dato_xdsl.transforms.dato_to_vhls import RESERVED_C_NAMES
 
 # ---------------------------------------------------------------- C++ types
 
@@ -240,9 +241,16 @@ _CMPF = {
 }
 _WRAPPING = {"arith.addi": "+", "arith.subi": "-", "arith.muli": "*"}
 _BITWISE = {"arith.andi": "&", "arith.ori": "|", "arith.xori": "^"}
-_HELPER2 = {
+# integer divisions: wrapped as dato defines them, a zero divisor reported
+_CHECKED_DIV = {
+    "arith.divsi": "sdiv",
+    "arith.remsi": "srem",
+    "arith.divui": "udiv",
+    "arith.remui": "urem",
     "arith.floordivsi": "floordiv",
     "arith.ceildivsi": "ceildiv",
+}
+_HELPER2 = {
     "arith.shli": "shl",
     "arith.shrsi": "shrs",
     "arith.shrui": "shru",
@@ -401,6 +409,15 @@ class _Function:
             a, b = (self.e(v) for v in op.operands)
             t = op.results[0].type
             return self.define(op.results[0], f"({c_type(t)})({a} {_BITWISE[name]} {b})")
+        if name in _CHECKED_DIV:
+            a, b = (self.e(v) for v in op.operands)
+            where = op_location(op).replace("\\", "/").replace('"', "'")
+            t = op.results[0].type
+            if name in ("arith.divui", "arith.remui"):
+                u = _unsigned(t)
+                a, b = f"({u}){a}", f"({u}){b}"
+            call = f'dato::{_CHECKED_DIV[name]}({a}, {b}, "{where}")'
+            return self.define(op.results[0], f"({c_type(t)}){call}")
         if name in _HELPER2:
             a, b = (self.e(v) for v in op.operands)
             return self.define(op.results[0], f"dato::{_HELPER2[name]}({a}, {b})")
@@ -434,26 +451,6 @@ class _Function:
         else:  # narrower than int: the promoted arithmetic cannot overflow
             expr = f"({c_type(t)})({a} {sym} {b})"
         self.define(op.results[0], expr)
-
-    def _int_div(self, op: Operation, sym: str, unsigned: bool) -> None:
-        a, b = (self.e(v) for v in op.operands)
-        t = op.results[0].type
-        if unsigned:
-            u = _unsigned(t)
-            a, b = f"({u}){a}", f"({u}){b}"
-        self.define(op.results[0], f"({c_type(t)})({a} {sym} {b})")
-
-    def op_arith_divsi(self, op: Operation) -> None:
-        self._int_div(op, "/", False)
-
-    def op_arith_remsi(self, op: Operation) -> None:
-        self._int_div(op, "%", False)
-
-    def op_arith_divui(self, op: Operation) -> None:
-        self._int_div(op, "/", True)
-
-    def op_arith_remui(self, op: Operation) -> None:
-        self._int_div(op, "%", True)
 
     def _minmax(self, op: Operation, cmp: str, unsigned: bool) -> None:
         a, b = (self.e(v) for v in op.operands)
@@ -820,13 +817,7 @@ class _Function:
         )
 
 
-_RESERVED = {
-    "int", "float", "double", "char", "short", "long", "bool", "for", "if", "else", "while",
-    "do", "return", "void", "const", "static", "auto", "case", "switch", "default", "break",
-    "continue", "struct", "class", "new", "delete", "this", "true", "false", "and", "or", "not",
-    "xor", "signed", "unsigned", "register", "template", "typename", "namespace", "using",
-    "operator", "main", "dato", "hls", "std", "goto", "union", "enum", "extern", "volatile",
-}  # fmt: skip
+_RESERVED = RESERVED_C_NAMES
 
 
 def _sanitize(name: str) -> str:

@@ -241,7 +241,7 @@ class HlsProject:
             ) from None
         seconds = time.monotonic() - start
         if done.returncode != 0:
-            message = done.stderr.strip() or f"exit status {done.returncode}"
+            message = done.stderr.strip() or _exit_status(done.returncode)
             raise CsimError(f"C simulation ({mode}) of {self.top} failed:\n{message}")
         for (name, _), a in zip(self.args, arrays, strict=True):
             out = np.fromfile(data / f"{name}.out", dtype=a.dtype)
@@ -251,6 +251,18 @@ class HlsProject:
 
     def report(self) -> Estimate:
         return estimate(self.module)
+
+
+def _exit_status(code: int) -> str:
+    """`killed by SIGFPE` rather than a bare negative exit status."""
+    if code < 0:
+        import signal
+
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            pass
+    return f"exit status {code}"
 
 
 __all__ = ["CsimError", "CsimRun", "HlsProject", "MODES", "lower"]

@@ -118,7 +118,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     out_dir = Path(args.out_dir)
     print(
         f"dato-run: {Path(args.design).name}: {stats.cores} core(s), {stats.dma_channels} DMA "
-        f"channel(s), {stats.host_transfers} host transfer(s) in {stats.seconds:.3f} s"
+        f"channel(s), {stats.host_transfers} host transfer(s) in {stats.seconds:.3f} s "
+        "of CPU wall time (a functional model, not NPU time)"
     )
     for name, array, old, written in zip(names, arrays, before, stats.outputs_written, strict=True):
         if not written:

@@ -49,9 +49,9 @@ dato.region @top(%A: memref<4xi32>, %C: memref<2xi32>) {
 
 // CHECK:      vhls.process @prod task literals 0 (%pipe: !vhls.stream<i32, 2>, %pipe_1: !vhls.stream<i32, 2>, %a_in: !vhls.stream<i32, 2>) {
 // CHECK-NEXT:   %a = memref.alloca() : memref<4xi32>
-// CHECK:        vhls.for "a_r0" %a_r0 = %0 to %2 step %1 pipeline 1 {
-// CHECK-NEXT:     %3 = vhls.read %a_in : !vhls.stream<i32, 2> -> i32
-// CHECK-NEXT:     memref.store %3, %a[%a_r0] : memref<4xi32>
+// CHECK:        vhls.for "a_r0" %a_r0 = %{{[0-9a-z_]+}} to %{{[0-9a-z_]+}} step %{{[0-9a-z_]+}} pipeline 1 {
+// CHECK-NEXT:     %[[V3:[0-9a-z_]+]] = vhls.read %a_in : !vhls.stream<i32, 2> -> i32
+// CHECK-NEXT:     memref.store %[[V3]], %a[%a_r0] : memref<4xi32>
 // CHECK:        %x0 = memref.load %a[%c0] : memref<4xi32>
 // CHECK-NEXT:   vhls.write %pipe, %x0 : !vhls.stream<i32, 2>
 
@@ -60,33 +60,33 @@ dato.region @top(%A: memref<4xi32>, %C: memref<2xi32>) {
 // CHECK-NEXT:   %c_written_1 = memref.alloca() : memref<1xi1>
 // CHECK:        vhls.for "k" %k = %lb to %ub step %st pipeline 1 {
 // CHECK-NEXT:     %v = vhls.read %in : !vhls.stream<i32, 2> -> i32
-// CHECK:        %0 = arith.subi %p0, %c_o0 : index
-// CHECK-NEXT:   memref.store %r, %c[%0] : memref<1xi32>
-// CHECK-NEXT:   %1 = arith.constant true
-// CHECK-NEXT:   memref.store %1, %c_written_1[%0] : memref<1xi1>
-// CHECK:        vhls.for "c_w0" %c_w0 = %2 to %4 step %3 pipeline 1 {
-// CHECK:          vhls.write %c_out, %5 : !vhls.stream<i32, 2>
-// CHECK-NEXT:     vhls.write %c_written, %6 : !vhls.stream<i1, 2>
+// CHECK:        %[[V0:[0-9a-z_]+]] = arith.subi %p0, %c_o0 : index
+// CHECK-NEXT:   memref.store %r, %c[%[[V0]]] : memref<1xi32>
+// CHECK-NEXT:   %[[V1:[0-9a-z_]+]] = arith.constant true
+// CHECK-NEXT:   memref.store %[[V1]], %c_written_1[%[[V0]]] : memref<1xi1>
+// CHECK:        vhls.for "c_w0" %c_w0 = %{{[0-9a-z_]+}} to %{{[0-9a-z_]+}} step %[[V3]] pipeline 1 {
+// CHECK:          vhls.write %c_out, %{{[0-9a-z_]+}} : !vhls.stream<i32, 2>
+// CHECK-NEXT:     vhls.write %c_written, %{{[0-9a-z_]+}} : !vhls.stream<i1, 2>
 
 // CHECK:      vhls.process @load_A load literals 0 (%A: memref<4xi32>, %A_to_prod: !vhls.stream<i32, 2>) {
-// CHECK:        vhls.for "prod_0_0" %prod_0 = %0 to %2 step %1 pipeline 1 {
-// CHECK-NEXT:     %3 = memref.load %A[%prod_0] : memref<4xi32>
-// CHECK-NEXT:     vhls.write %A_to_prod, %3 : !vhls.stream<i32, 2>
+// CHECK:        vhls.for "prod_0_0" %prod_0 = %[[V0]] to %{{[0-9a-z_]+}} step %[[V1]] pipeline 1 {
+// CHECK-NEXT:     %[[V3:[0-9a-z_]+]] = memref.load %A[%prod_0] : memref<4xi32>
+// CHECK-NEXT:     vhls.write %A_to_prod, %[[V3]] : !vhls.stream<i32, 2>
 
 // CHECK:      vhls.process @store_C store literals 0 (%C: memref<2xi32>, %sum_0_to_C: !vhls.stream<i32, 2>, %sum_0_to_C_written: !vhls.stream<i1, 2>, %sum_1_to_C: !vhls.stream<i32, 2>, %sum_1_to_C_written: !vhls.stream<i1, 2>) {
-// CHECK:          scf.if %4 {
-// CHECK-NEXT:       memref.store %3, %C[%sum_0] : memref<2xi32>
-// CHECK:          %9 = arith.addi %sum_1, %8 : index
-// CHECK:          scf.if %11 {
-// CHECK-NEXT:       memref.store %10, %C[%9] : memref<2xi32>
+// CHECK:          scf.if %{{[0-9a-z_]+}} {
+// CHECK-NEXT:       memref.store %[[V3]], %C[%sum_0] : memref<2xi32>
+// CHECK:          %[[V9:[0-9a-z_]+]] = arith.addi %sum_1, %{{[0-9a-z_]+}} : index
+// CHECK:          scf.if %{{[0-9a-z_]+}} {
+// CHECK-NEXT:       memref.store %{{[0-9a-z_]+}}, %C[%[[V9]]] : memref<2xi32>
 
 // CHECK:      vhls.kernel @top(%A: memref<4xi32>, %C: memref<2xi32>) interfaces [#vhls.interface<m_axi bundle "gmem_A" offset slave>, #vhls.interface<m_axi bundle "gmem_C" offset slave>] {
 // CHECK-NEXT:   vhls.dataflow {
-// CHECK-NEXT:     %0 = vhls.stream "pipe_0" : !vhls.stream<i32, 2>
-// CHECK-NEXT:     %1 = vhls.stream "pipe_1" : !vhls.stream<i32, 2>
-// CHECK-NEXT:     %2 = vhls.stream "A_to_prod_0" : !vhls.stream<i32, 2>
-// CHECK:          vhls.call @load_A [] (%A, %2) instance "load_A"
-// CHECK-NEXT:     vhls.call @prod [] (%0, %1, %2) instance "prod_0"
-// CHECK-NEXT:     vhls.call @sum [0, 0] (%0, %3, %4) instance "sum_0"
-// CHECK-NEXT:     vhls.call @sum [1, 1] (%1, %5, %6) instance "sum_1"
-// CHECK-NEXT:     vhls.call @store_C [] (%C, %3, %4, %5, %6) instance "store_C"
+// CHECK-NEXT:     %[[V0:[0-9a-z_]+]] = vhls.stream "pipe_0" : !vhls.stream<i32, 2>
+// CHECK-NEXT:     %[[V1:[0-9a-z_]+]] = vhls.stream "pipe_1" : !vhls.stream<i32, 2>
+// CHECK-NEXT:     %[[V2:[0-9a-z_]+]] = vhls.stream "A_to_prod_0" : !vhls.stream<i32, 2>
+// CHECK:          vhls.call @load_A [] (%A, %[[V2]]) instance "load_A"
+// CHECK-NEXT:     vhls.call @prod [] (%[[V0]], %[[V1]], %[[V2]]) instance "prod_0"
+// CHECK-NEXT:     vhls.call @sum [0, 0] (%[[V0]], %[[V3]], %{{[0-9a-z_]+}}) instance "sum_0"
+// CHECK-NEXT:     vhls.call @sum [1, 1] (%[[V1]], %{{[0-9a-z_]+}}, %{{[0-9a-z_]+}}) instance "sum_1"
+// CHECK-NEXT:     vhls.call @store_C [] (%C, %[[V3]], %{{[0-9a-z_]+}}, %{{[0-9a-z_]+}}, %{{[0-9a-z_]+}}) instance "store_C"

@@ -5,6 +5,8 @@
 // `//` floors (dato::floordiv), bf16 rounds to nearest even after each op.
 #pragma once
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
@@ -66,16 +68,59 @@ inline bf16 operator-(bf16 a) { return bf16{uint16_t(a.bits ^ 0x8000u)}; }
 
 // ---- integers: helpers where C++ differs from dato or is undefined
 
+// A division by zero is an error the C simulation reports at the dato source
+// line (`where`), as the dato simulator does; hardware computes garbage there.
+inline void check_divisor(bool zero, const char* where) {
+#ifndef __SYNTHESIS__
+  if (zero) {
+    std::fprintf(stderr, "%s: error: division by zero\n", where);
+    std::exit(3);
+  }
+#else
+  (void)zero;
+  (void)where;
+#endif
+}
+
+// Signed division and remainder that wrap like dato's integers: MIN / -1 is
+// MIN and MIN % -1 is 0, where C++ leaves both undefined.
 template <typename T>
-T floordiv(T a, T b) {
-  T q = T(a / b);
-  return ((a % b != 0) && ((a < 0) != (b < 0))) ? T(q - 1) : q;
+T sdiv(T a, T b, const char* where) {
+  check_divisor(b == 0, where);
+  using U = typename std::make_unsigned<T>::type;
+  return b == T(-1) ? T(U(0) - U(a)) : T(a / b);
 }
 
 template <typename T>
-T ceildiv(T a, T b) {
-  T q = T(a / b);
-  return ((a % b != 0) && ((a < 0) == (b < 0))) ? T(q + 1) : q;
+T srem(T a, T b, const char* where) {
+  check_divisor(b == 0, where);
+  return b == T(-1) ? T(0) : T(a % b);
+}
+
+template <typename T>
+T udiv(T a, T b, const char* where) {
+  check_divisor(b == 0, where);
+  return T(a / b);
+}
+
+template <typename T>
+T urem(T a, T b, const char* where) {
+  check_divisor(b == 0, where);
+  return T(a % b);
+}
+
+template <typename T>
+T floordiv(T a, T b, const char* where) {
+  T q = sdiv(a, b, where);
+  T r = srem(a, b, where);
+  return ((r != 0) && ((a < 0) != (b < 0))) ? T(q - 1) : q;
+}
+
+template <typename T>
+T ceildiv(T a, T b, const char* where) {
+  T q = sdiv(a, b, where);
+  T r = srem(a, b, where);
+  return ((r != 0) && ((a < 0) == (b < 0))) ? T(q + 1) : q;
 }
 
 template <typename T>

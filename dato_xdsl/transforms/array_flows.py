@@ -1,0 +1,75 @@
+"""Data passed between tasks through a global array instead of a stream.
+
+On the simulator, tasks share the global arrays, so a task can read what
+another one wrote. On the NPU and the FPGA, each task receives the host's copy
+of its slice and sends its written blocks back at the end: such a flow would
+silently read stale data there. `check_no_array_flows` refuses it for those
+targets, naming the array, both instances and where the write is."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from xdsl.dialects.builtin import MemRefType
+
+from dato_xdsl.diagnostics import op_error
+from dato_xdsl.dialects import dato
+from dato_xdsl.transforms.npu_plan import plan_group
+
+Box = tuple[tuple[int, ...], tuple[int, ...]]
+
+
+def _overlap(a: Box, b: Box) -> bool:
+    return all(
+        oa < ob + sb and ob < oa + sa for oa, sa, ob, sb in zip(a[0], a[1], b[0], b[1], strict=True)
+    )
+
+
+def array_flows(region: dato.RegionOp) -> list[tuple[str, str, str, dato.GroupOp]]:
+    """(array, writer instance, reader instance, writer's group) for every block
+    one instance writes and another reads."""
+    names = [a.name_hint or f"arg{k}" for k, a in enumerate(region.args)]
+    writes: dict[int, dict[Box, tuple[str, dato.GroupOp]]] = {}
+    reads: dict[int, dict[Box, list[str]]] = {}
+    for group in region.groups():
+        plan = plan_group(group)
+        shapes: list[tuple[int, ...]] = []
+        for a in group.body.block.args:
+            t = a.type
+            assert isinstance(t, MemRefType)
+            shapes.append(tuple(t.get_shape()))
+        for inst in group.instances():
+            for k, operand in enumerate(group.args):
+                index = region.args.index(operand)
+                box = (inst.offsets[k], shapes[k])
+                if plan.writes[k]:
+                    writes.setdefault(index, {}).setdefault(box, (inst.name, group))
+                if plan.reads[k]:
+                    reads.setdefault(index, {}).setdefault(box, []).append(inst.name)
+    flows = []
+    for index, written in writes.items():
+        for wbox, (writer, group) in written.items():
+            for rbox, readers in reads.get(index, {}).items():
+                if not _overlap(wbox, rbox):
+                    continue
+                others = [r for r in readers if r != writer]
+                if others:
+                    flows.append((names[index], writer, others[0], group))
+    return flows
+
+
+def check_no_array_flows(region: dato.RegionOp, target: str, streams_hint: bool = True) -> None:
+    flows = array_flows(region)
+    if not flows:
+        return
+    array, writer, reader, group = flows[0]
+    hint = "; pass the data through a stream instead" if streams_hint else ""
+    raise op_error(
+        group,
+        f"{writer} writes {array} and {reader} reads it: on {target} each task reads the "
+        f"host's copy of its slice, so {reader} would not see {writer}'s writes (the simulator "
+        f"would){hint}",
+    )
+
+
+__all__: Sequence[str] = ["array_flows", "check_no_array_flows"]
