@@ -295,6 +295,67 @@ class Placer:
         return columns
 
 
+def _bits(t: object) -> int:
+    return getattr(getattr(t, "width", None), "data", 32)
+
+
+def check_dma_words(
+    placer: Placer, tiles: dict[str, tuple[int, int]], k_tiles: dict[str, int]
+) -> None:
+    """DMAs move whole 32-bit words: array elements wider than a word, array
+    rows and stream objects that are not a whole number of words cannot move."""
+    word = placer.device.memcpy_nd.word_bits
+    region = placer.region
+    for group in region.groups():
+        plan = placer.plans[group.sym_name.data]
+        first = group.instances()[0].name if group.num_instances() else group.sym_name.data
+        for k, arg in enumerate(group.body.block.args):
+            if not (plan.reads[k] or plan.writes[k]):
+                continue
+            t = arg.type
+            assert isinstance(t, MemRefType)
+            name = group.args[k].name_hint or f"argument {k}"
+            bits = _bits(t.element_type)
+            if bits > word:
+                raise op_error(
+                    group,
+                    f"{first} moves {name} of {t.element_type} elements; the NPU's DMAs move "
+                    f"{word}-bit words",
+                )
+            inner = t.get_shape()[-1]
+            mm = plan.matmul
+            if mm is not None and k == mm.a and group.sym_name.data in k_tiles:
+                inner = k_tiles[group.sym_name.data]
+            if inner * bits % word:
+                raise op_error(
+                    group,
+                    f"{first} moves rows of {inner} {t.element_type} elements of {name} "
+                    f"({inner * bits} bits), not a whole number of {word}-bit DMA words",
+                )
+    for decl in region.streams():
+        name = decl.sym_name.data
+        p, c = placer.producer.get(name), placer.consumer.get(name)
+        if p is None or c is None or placer.adjacent(p, c, tiles):
+            continue  # unused, or neighbours sharing memory: no DMA
+        st = decl.stream_type
+        elem = st.element_type
+        if isinstance(elem, MemRefType):
+            bits = _bits(elem.element_type) * elem.get_shape()[-1]
+            what = f"rows of {elem}"
+        else:
+            bits = _bits(elem) * st.packing.data
+            what = f"objects of {st.packing.data} {elem}"
+        if bits % word:
+            hint = ""
+            if not isinstance(elem, MemRefType) and word % _bits(elem) == 0:
+                hint = f"; pack it: Stream[T, depth, {word // _bits(elem)}]"
+            raise op_error(
+                decl,
+                f"stream @{name} from {p} to {c} moves {what} ({bits} bits), not a whole number "
+                f"of {word}-bit DMA words{hint}",
+            )
+
+
 def check_packing(region: dato.RegionOp) -> None:
     """A packed stream sends whole objects: its element count must be static
     and a multiple of the packing factor, or the last elements never leave."""
@@ -355,4 +416,5 @@ class PhysicalMapPass(ModulePass):
             region.attributes["dato.arg_columns"] = DenseArrayBase.from_list(i64, columns)
             # shim/memtile channels and memtile memory of the data movement
             plan_transfers(region, device)
+            check_dma_words(placer, tile_of, k_tiles)  # type: ignore[arg-type]
             check_packing(region)

@@ -24,7 +24,12 @@ REFUSED = {
     # 6x6 = 36 instances
     "systolic_2d": (lambda: progs.systolic_2d(dato.int32, 4, 4, 4), "needs 36 processing elements"),
     # every PE writes single elements of the whole (replicated) C
-    "systolic_1d": (lambda: progs.systolic_1d(dato.int16, 3, 4, 5), "both write block"),
+    "systolic_1d": (lambda: progs.systolic_1d(dato.int16, 3, 4, 6), "both write block"),
+    # rows of 6 int8 = 48 bits: DMAs move whole 32-bit words
+    "odd_rows": (
+        lambda: progs.tiled_gemm(dato.int8, 16, 16, 6),
+        "moves rows of 6 i8 elements of A (48 bits), not a whole number of 32-bit DMA words",
+    ),
     # node p gets A, B and the ring stream: 3 inputs
     "ring": (lambda: progs.ring_gemm(dato.int16, 8, 16, 8, 4), "needs 3 input DMA channels"),
     # the distributor feeds 4 workers; the one below it shares memory

@@ -98,3 +98,22 @@ dato.region @pc(%A: memref<16xi32>, %B: memref<16xi32>) {
   }
 }
 // CHECK: error: 'dato.put' op stream @pipe packs 3 elements per transfer, but 16 are put (not a multiple of 3)
+
+// -----
+
+// An unpacked i8 stream between tiles that are not neighbours: a DMA moves
+// whole 32-bit words, so one byte per object cannot travel.
+dato.region @bytes() {
+  dato.stream @s : !dato.stream<i8, 2>
+  dato.task @p grid [1] () {
+    %v = arith.constant 7 : i8
+    dato.put @s, %v : i8
+  }
+  dato.task @x grid [1] () {
+    %v = arith.constant 1 : i32
+  }
+  dato.task @c grid [1] () {
+    %w = dato.get @s : i8
+  }
+}
+// CHECK: error: 'dato.stream' op stream @s from p_0 to c_0 moves objects of 1 i8 (8 bits), not a whole number of 32-bit DMA words; pack it: Stream[T, depth, 4]
