@@ -12,7 +12,9 @@ instance, the tile and the numbers:
   a `c[:, :] = matmul(a, b)` body too large for that streams K in tiles;
 - per column, shim and memtile channels and memtile memory.
 2-D task grids that fit are placed as the array itself (pid (i, j) on column j,
-row i of the compute rows), so row and column broadcasts follow the hardware.
+row i of the compute rows), so row and column broadcasts follow the hardware;
+the others go column by column in stream order, so a producer's consumer is
+its vertical neighbour and their stream needs no DMA.
 The placement is recorded in the IR: `dato.tiles` on each group (col, row per
 instance), `dato.k_tile` on groups whose GEMM streams K, and `dato.device` and
 `dato.arg_columns` on the region."""
@@ -158,11 +160,39 @@ class Placer:
             for pe in task_pes:
                 pe.tile = spots[id(pe)]
                 taken.add(pe.tile)
-        # the rest column by column, so consecutive elements are vertical neighbours
+        # the rest column by column in stream order (each element after the one
+        # that feeds it), so producers and consumers land on vertical neighbours
+        # and share memory instead of using a DMA
         rest = iter(t for t in free if t not in taken)
-        for pe in pes:
-            if pe.tile is None:
-                pe.tile = next(rest)
+        for pe in self.stream_order([pe for pe in pes if pe.tile is None]):
+            pe.tile = next(rest)
+
+    def stream_order(self, pes: list[PE]) -> list[PE]:
+        """Depth-first along the streams from the elements nothing feeds, in
+        program order otherwise."""
+        owner = {name: pe for pe in pes for name in pe.names}
+        feeds: dict[int, list[PE]] = {id(pe): [] for pe in pes}
+        fed: set[int] = set()
+        for stream, producer in self.producer.items():
+            consumer = self.consumer.get(stream)
+            a, b = owner.get(producer), owner.get(consumer or "")
+            if a is not None and b is not None and a is not b:
+                feeds[id(a)].append(b)
+                fed.add(id(b))
+        order: list[PE] = []
+        seen: set[int] = set()
+
+        def visit(pe: PE) -> None:
+            if id(pe) in seen:
+                return
+            seen.add(id(pe))
+            order.append(pe)
+            for nxt in feeds[id(pe)]:
+                visit(nxt)
+
+        for pe in [p for p in pes if id(p) not in fed] + pes:
+            visit(pe)
+        return order
 
     def adjacent(self, a: str, b: str, tiles: dict[str, tuple[int, int]]) -> bool:
         (ca, ra), (cb, rb) = tiles[a], tiles[b]

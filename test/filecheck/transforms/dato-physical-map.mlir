@@ -101,19 +101,45 @@ dato.region @pc(%A: memref<16xi32>, %B: memref<16xi32>) {
 
 // -----
 
-// An unpacked i8 stream between tiles that are not neighbours: a DMA moves
-// whole 32-bit words, so one byte per object cannot travel.
-dato.region @bytes() {
-  dato.stream @s : !dato.stream<i8, 2>
-  dato.task @p grid [1] () {
-    %v = arith.constant 7 : i8
-    dato.put @s, %v : i8
+// Placement follows the streams: the consumer, written first, still lands on
+// the tile just above its producer (they share memory, no DMA); x goes first.
+dato.region @order() {
+  dato.stream @s : !dato.stream<i32, 2>
+  dato.task @c grid [1] () {
+    %w = dato.get @s : i32
   }
   dato.task @x grid [1] () {
     %v = arith.constant 1 : i32
   }
+  dato.task @p grid [1] () {
+    %v = arith.constant 7 : i32
+    dato.put @s, %v : i32
+  }
+}
+// CHECK:      dato.group @c of @c
+// CHECK:      ] attributes {dato.tiles = array<i64: 0, 4>}
+// CHECK:      dato.group @x of @x
+// CHECK:      ] attributes {dato.tiles = array<i64: 0, 2>}
+// CHECK:      dato.group @p of @p
+// CHECK:      ] attributes {dato.tiles = array<i64: 0, 3>}
+
+// -----
+
+// p feeds c and d with unpacked i8 streams: only one consumer can sit next to
+// p, and a DMA moves whole 32-bit words, so one byte per object cannot travel.
+dato.region @bytes() {
+  dato.stream @s : !dato.stream<i8, 2>
+  dato.stream @t : !dato.stream<i8, 2>
+  dato.task @p grid [1] () {
+    %v = arith.constant 7 : i8
+    dato.put @s, %v : i8
+    dato.put @t, %v : i8
+  }
   dato.task @c grid [1] () {
     %w = dato.get @s : i8
   }
+  dato.task @d grid [1] () {
+    %w = dato.get @t : i8
+  }
 }
-// CHECK: error: 'dato.stream' op stream @s from p_0 to c_0 moves objects of 1 i8 (8 bits), not a whole number of 32-bit DMA words; pack it: Stream[T, depth, 4]
+// CHECK: error: 'dato.stream' op stream @t from p_0 to d_0 moves objects of 1 i8 (8 bits), not a whole number of 32-bit DMA words; pack it: Stream[T, depth, 4]
