@@ -44,6 +44,7 @@ from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import aie, aiex, dato
 from dato_xdsl.transforms.npu_plan import plan_group
 from dato_xdsl.transforms.npu_transfers import Transfer, group_tiles, k_tile_of, plan_transfers
+from dato_xdsl.transforms.stream_access import stream_uses
 
 KERNEL_OBJECT = "kernels.o"
 
@@ -92,6 +93,12 @@ class AieLowering:
         self.kernels: dict[str, list[Attribute]] = {}
         # fifo names we make must not take a name the program's streams use
         self.taken = {s.sym_name.data for s in region.streams()}
+        self.local_streams: dict[str, int] = {}
+        self.counts: dict[str, int] = {}
+        for name, uses in stream_uses(region).items():
+            counts = [u.count for u in uses.puts]
+            if counts and all(c is not None for c in counts):
+                self.counts[name] = sum(c for c in counts if c is not None)
 
     def fresh(self, name: str) -> str:
         candidate, n = name, 1
@@ -190,11 +197,17 @@ class AieLowering:
                 continue
             p, c = tiles[producer[name]], tiles[consumer[name]]
             if p == c:
-                raise op_error(
-                    decl,
-                    f"stream @{name} joins {producer[name]} and {consumer[name]} on one tile "
-                    f"{p}; streams inside one core are not lowered yet",
-                )
+                # a chain: the producer runs before the consumer in one core, and
+                # the stream becomes a local buffer holding every element
+                count = self.counts.get(name)
+                if count is None:
+                    raise op_error(
+                        decl,
+                        f"stream @{name} joins {producer[name]} and {consumer[name]} on one "
+                        "tile, which needs a static element count to become a local buffer",
+                    )
+                self.local_streams[name] = count
+                continue
             st = decl.stream_type
             elem = st.element_type
             # a scalar stream moves `packing` elements per object
@@ -311,7 +324,15 @@ class AieLowering:
         for g in self.region.groups():
             for inst, tile in zip(g.instances(), group_tiles(g), strict=True):
                 per_tile.setdefault(tile, []).append((g, inst))
+        rank: dict[str, int] = {}
+        for op in self.region.body.block.ops:
+            if isinstance(op, dato.ChainOp):
+                for name in op.names:
+                    rank.setdefault(name, len(rank))
         for tile, members in sorted(per_tile.items()):
+            # a chain runs its members in order: producers before consumers
+            order = {id(m): k for k, m in enumerate(members)}
+            members = sorted(members, key=lambda m: (rank.get(m[1].name, -1), order[id(m)]))
             core_body = Block()
             builder = CoreBuilder(self, tiles[tile], core_body, body, sequence, names)
             for group, inst in members:
@@ -351,6 +372,7 @@ class CoreBuilder:
         self.calls = False
         self.core_block = block
         self.packed: dict[str, tuple[SSAValue, SSAValue, int]] = {}
+        self.locals: dict[str, tuple[SSAValue, SSAValue, SSAValue]] = {}
         self.streams = {d.sym_name.data: d for d in lowering.region.streams()}
 
     def emit(self, op: Operation) -> Operation:
@@ -477,6 +499,12 @@ class CoreBuilder:
             mapper[op.results[0]] = self.buffer(t)
         elif (
             isinstance(op, dato.GetOp | dato.PutOp)
+            and bind.get(op.stream.root_reference.data, op.stream.root_reference.data)
+            in self.lowering.local_streams
+        ):
+            self.local_access(op, bind, m, mapper)
+        elif (
+            isinstance(op, dato.GetOp | dato.PutOp)
             and self.packing(bind.get(op.stream.root_reference.data, op.stream.root_reference.data))
             > 1
         ):
@@ -588,6 +616,66 @@ class CoreBuilder:
         self.branch(full, lambda: self.flush(fifo, obj, buf))
         wrapped = self.emit(arith.RemUIOp(nxt, size)).results[0]
         self.emit(memref.StoreOp.get(wrapped, count, []))
+
+    def local_buffer(self, stream: str, elem: Attribute) -> tuple[SSAValue, SSAValue, SSAValue]:
+        """The buffer a chained stream becomes, with its write and read counters
+        (created once, at the core's start)."""
+        if stream not in self.locals:
+            count = self.lowering.local_streams[stream]
+            if isinstance(elem, MemRefType):
+                t = MemRefType(elem.element_type, [count, *elem.get_shape()])
+            else:
+                t = MemRefType(elem, [count])
+            buf = self.buffer(t)
+            first = self.core_block.first_op
+            counters = []
+            for _ in range(2):
+                counter = memref.AllocaOp.get(IndexType(), shape=[])
+                zero = arith.ConstantOp(IntegerAttr(0, IndexType()))
+                init = memref.StoreOp.get(zero.result, counter.results[0], [])
+                for new in (counter, zero, init):
+                    if first is None:
+                        self.core_block.add_op(new)
+                    else:
+                        self.core_block.insert_op_before(new, first)
+                counters.append(counter.results[0])
+            self.locals[stream] = (buf, counters[0], counters[1])
+        return self.locals[stream]
+
+    def local_access(
+        self,
+        op: dato.GetOp | dato.PutOp,
+        bind: dict[str, str],
+        m: Callable[[SSAValue], SSAValue],
+        mapper: dict[SSAValue, SSAValue],
+    ) -> None:
+        stream = bind.get(op.stream.root_reference.data, op.stream.root_reference.data)
+        is_put = isinstance(op, dato.PutOp)
+        elem = op.value.type if isinstance(op, dato.PutOp) else op.result.type
+        buf, written, read = self.local_buffer(stream, elem)
+        counter = written if is_put else read
+        n = self.emit(memref.LoadOp.get(counter, [])).results[0]
+        if isinstance(elem, MemRefType):
+            local = m(op.value) if isinstance(op, dato.PutOp) else self.buffer(elem)
+
+            def move(idx: list[SSAValue]) -> None:
+                slot = [n, *idx]
+                if is_put:
+                    v = self.emit(memref.LoadOp.get(local, idx)).results[0]
+                    self.emit(memref.StoreOp.get(v, buf, slot))
+                else:
+                    v = self.emit(memref.LoadOp.get(buf, slot)).results[0]
+                    self.emit(memref.StoreOp.get(v, local, idx))
+
+            self.loops(list(elem.get_shape()), move)
+            if isinstance(op, dato.GetOp):
+                mapper[op.result] = local
+        elif isinstance(op, dato.PutOp):
+            self.emit(memref.StoreOp.get(m(op.value), buf, [n]))
+        else:
+            mapper[op.result] = self.emit(memref.LoadOp.get(buf, [n])).results[0]
+        nxt = self.emit(arith.AddiOp(n, self.const(1))).results[0]
+        self.emit(memref.StoreOp.get(nxt, counter, []))
 
     def refill(self, fifo: str, obj: MemRefType, buf: SSAValue) -> None:
         view = self.acquire(fifo, "Consume", obj)

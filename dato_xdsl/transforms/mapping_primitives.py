@@ -103,6 +103,12 @@ def check(region: dato.RegionOp) -> None:
             for p, c in zip(op.names, op.names[1:], strict=False):
                 if (p, c) not in graph.streams:
                     raise op_error(op, f"chain of {p} and {c}, but no stream goes from {p} to {c}")
+                if (c, p) in graph.streams:
+                    raise op_error(
+                        op,
+                        f"chain of {p} and {c}, but {c} also feeds {p} (@"
+                        f"{graph.streams[(c, p)][0]}): run in turn they would wait for each other",
+                    )
                 if graph.reaches(p, c, (p, c)):
                     raise op_error(
                         op,

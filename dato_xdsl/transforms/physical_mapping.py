@@ -106,6 +106,11 @@ class Placer:
         self.streams = stream_depths(region)
         self.producer: dict[str, str] = {}
         self.consumer: dict[str, str] = {}
+        self.counts: dict[str, int] = {}
+        for name, uses in stream_uses(region).items():
+            counts = [u.count for u in uses.puts]
+            if counts and all(c is not None for c in counts):
+                self.counts[name] = sum(c for c in counts if c is not None)
 
     def processing_elements(self) -> list[PE]:
         union = _Union()
@@ -239,10 +244,17 @@ class Placer:
                     for s in streams:
                         name = binding.get(s, s)
                         depth, packed, size = self.streams[name]
+                        peer = peers.get(name)
+                        if peer in pe.names:
+                            # chained: a local buffer of every element, counted once
+                            if is_put:
+                                n = self.counts.get(name, depth) * size
+                                fixed += n
+                                parts.append(f"{kib(n)} for chained stream @{name}")
+                            continue
                         # the fifo's objects, plus the staging buffer of a packed stream
                         fixed += depth * size + (size if packed else 0)
                         parts.append(f"{kib(depth * size)} for stream @{name}")
-                        peer = peers.get(name)
                         if peer is None or not self.adjacent(inst.name, peer, tiles):
                             outputs += is_put
                             inputs += not is_put
@@ -365,8 +377,8 @@ def check_dma_words(
     for decl in region.streams():
         name = decl.sym_name.data
         p, c = placer.producer.get(name), placer.consumer.get(name)
-        if p is None or c is None or placer.adjacent(p, c, tiles):
-            continue  # unused, or neighbours sharing memory: no DMA
+        if p is None or c is None or tiles[p] == tiles[c] or placer.adjacent(p, c, tiles):
+            continue  # unused, chained on one tile, or neighbours sharing memory: no DMA
         st = decl.stream_type
         elem = st.element_type
         if isinstance(elem, MemRefType):

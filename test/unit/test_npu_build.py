@@ -96,6 +96,9 @@ def test_mapping_primitives_reach_the_ir():
             progs.mlp3(dato.float32, 2, 4, 4, 4, 2),
             mapping_primitives=[("bundle", ["layer1_0", "layer2_0"])],
         )
+    # left and right feed each other: one after the other they would wait forever
+    with pytest.raises(dato.DatoIRError, match="right_0 also feeds left_0"):
+        dato.build(progs.deadlock(4), mapping_primitives=[("chain", ["left_0", "right_0"])])
 
 
 RNG = np.random.default_rng(11)
@@ -178,3 +181,35 @@ def test_whole_array_gemm_512_runs_on_the_virtual_npu(tmp_path):
     C = np.zeros((512, 512), np.int16)
     mod(A, B, C)
     np.testing.assert_array_equal(C, (A.astype(np.int64) @ B.astype(np.int64)).astype(np.int16))
+
+
+@pytest.mark.parametrize("T", [dato.int8, dato.int32, dato.bfloat16], ids=str)
+def test_chain_runs_both_tasks_in_one_core(T, tmp_path):
+    """chain: one core runs the producer, then the consumer; their stream is a
+    local buffer (no objectfifo, no DMA)."""
+    mod = dato.build(
+        progs.producer_consumer(T, 32),
+        target="aie",
+        project=tmp_path,
+        mapping_primitives=[("chain", ["producer_0", "consumer_0"])],
+    )
+    text = (tmp_path / "aie.mlir").read_text()
+    assert text.count("aie.core(") == 1
+    assert "@pipe" not in text
+    a = small(T, 32)
+    b = np.zeros(32, T.numpy)
+    mod(a, b)
+    np.testing.assert_array_equal(b, ((a.astype(np.float64) + 1) * 2).astype(T.numpy))
+
+
+def test_chain_of_a_block_stream(tmp_path):
+    mod = dato.build(
+        progs.block_handoff(dato.int16, 8),
+        target="aie",
+        project=tmp_path,
+        mapping_primitives=[("chain", ["p_0", "c_0"])],
+    )
+    a = small(dato.int16, (8, 8))
+    b = np.zeros((8, 8), np.int16)
+    mod(a, b)
+    np.testing.assert_array_equal(b, a * 2)

@@ -294,3 +294,21 @@ def vector_add(T, N: int, lanes: int):
             c[:] = dato.add(a, b)
 
     return top
+
+
+def block_handoff(T, N: int):
+    """p doubles A and hands the block to c over a block stream; c stores it."""
+
+    @dato.region()
+    def top(A: T[N, N], B: T[N, N]):
+        blk: Stream[T[N, N], 1]
+
+        @dato.kernel(mapping=[1], args=[A])
+        def p(a: T[N, N]):
+            blk.put(dato.add(a, a))
+
+        @dato.kernel(mapping=[1], args=[B])
+        def c(b: T[N, N]):
+            b[:, :] = blk.get()
+
+    return top
