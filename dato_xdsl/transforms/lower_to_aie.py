@@ -566,6 +566,20 @@ class CoreBuilder:
                         self.lower_op(inner, mapper, bind, inst)
                     self.block = saved
 
+    def counter(self) -> SSAValue:
+        """An index variable set to 0 at the very start of the core (before any
+        loop), so it counts across the whole core."""
+        count = memref.AllocaOp.get(IndexType(), shape=[])
+        zero = arith.ConstantOp(IntegerAttr(0, IndexType()))
+        init = memref.StoreOp.get(zero.result, count.results[0], [])
+        first = self.core_block.first_op
+        for new in (count, zero, init):
+            if first is None:
+                self.core_block.add_op(new)
+            else:
+                self.core_block.insert_op_before(new, first)
+        return count.results[0]
+
     def packing(self, stream: str) -> int:
         decl = self.streams.get(stream)
         return decl.stream_type.packing.data if decl is not None else 1
@@ -577,16 +591,7 @@ class CoreBuilder:
         if stream not in self.packed:
             p = self.packing(stream)
             buf = self.buffer(MemRefType(elem, [p]))
-            count = memref.AllocaOp.get(IndexType(), shape=[])
-            zero = arith.ConstantOp(IntegerAttr(0, IndexType()))
-            init = memref.StoreOp.get(zero.result, count.results[0], [])
-            first = self.core_block.first_op
-            for new in (count, zero, init):
-                if first is None:
-                    self.core_block.add_op(new)
-                else:
-                    self.core_block.insert_op_before(new, first)
-            self.packed[stream] = (buf, count.results[0], p)
+            self.packed[stream] = (buf, self.counter(), p)
         return self.packed[stream]
 
     def packed_access(
@@ -627,19 +632,7 @@ class CoreBuilder:
             else:
                 t = MemRefType(elem, [count])
             buf = self.buffer(t)
-            first = self.core_block.first_op
-            counters = []
-            for _ in range(2):
-                counter = memref.AllocaOp.get(IndexType(), shape=[])
-                zero = arith.ConstantOp(IntegerAttr(0, IndexType()))
-                init = memref.StoreOp.get(zero.result, counter.results[0], [])
-                for new in (counter, zero, init):
-                    if first is None:
-                        self.core_block.add_op(new)
-                    else:
-                        self.core_block.insert_op_before(new, first)
-                counters.append(counter.results[0])
-            self.locals[stream] = (buf, counters[0], counters[1])
+            self.locals[stream] = (buf, self.counter(), self.counter())
         return self.locals[stream]
 
     def local_access(
