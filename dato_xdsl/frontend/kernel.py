@@ -61,7 +61,6 @@ class KernelCompiler:
         streams: dict[str, StreamDecl],
         lookup_static: Callable[[str], Any],
         eval_static: Callable[[ast.expr], Any],
-        unsigned_args: set[str],
     ) -> None:
         self.filename = filename
         self.line_offset = line_offset
@@ -79,7 +78,7 @@ class KernelCompiler:
         self.last_hoisted: Operation | None = None
         self.arith = ScalarArith(self.emit, self.fail, lambda: self.block)
         self.pids: list[Scalar] | None = None
-        del unsigned_args
+        self.last_stmt: ast.stmt | None = None
 
     # ------------------------------------------------------------- plumbing
     def line_of(self, node: ast.AST | None) -> int:
@@ -135,7 +134,7 @@ class KernelCompiler:
     # ------------------------------------------------------------ the body
     def compile(self, body: list[ast.stmt]) -> None:
         self.reassigned = _assigned_more_than_once(body)
-        self._last_stmt_hint = body[-1] if body else None
+        self.last_stmt = body[-1] if body else None
         self.statements(body)
 
     def statements(self, stmts: list[ast.stmt]) -> None:
@@ -184,7 +183,7 @@ class KernelCompiler:
             case ast.With():
                 self.with_stmt(stmt)
             case ast.Return(value=None):
-                if stmt is not self._last_stmt_hint:
+                if stmt is not self.last_stmt:
                     raise self.fail("'return' is only allowed as the last statement of a kernel")
             case ast.Return():
                 raise self.fail("a kernel returns nothing: write results into its arguments")
@@ -196,8 +195,6 @@ class KernelCompiler:
                 raise self.fail(f"'{type(stmt).__name__.lower()}' is not supported in kernels")
             case _:
                 raise self.fail(f"{type(stmt).__name__} statements are not supported in kernels")
-
-    _last_stmt_hint: ast.stmt | None = None
 
     # ---------------------------------------------------------- assignment
     def declare(self, target: ast.expr, annotation: ast.expr, value: ast.expr | None) -> None:

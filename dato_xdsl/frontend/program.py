@@ -253,7 +253,6 @@ class ProgramCompiler:
             streams=streams,
             lookup_static=self.lookup,
             eval_static=self.eval_static,
-            unsigned_args=set(),
         )
         compiler.node = fdef
         compiler.compile(fdef.body)
