@@ -100,6 +100,7 @@ def main() -> None:
     pe = max((p for p in est.processes if p.macs), key=lambda p: p.latency)
     print(f"  estimate: interval {est.interval} cycles, set by {slow.instance} ({slow.kind})")
     print(f"  slowest PE {pe.instance}: {pe.latency} cycles for {pe.macs} MACs")
+    print(f"  latency of one invocation: {est.latency} cycles (model)")
     print(
         f"  MACs {est.macs} on {est.pes} PEs: {100 * est.array_fraction:.1f}% of the PE array peak"
     )

@@ -4,12 +4,13 @@ One `vhls.kernel` is the `extern "C"` top function: its arguments are global
 arrays, each with an interface (`m_axi` with a bundle and offset mode, or
 `s_axilite`). Its body is one `vhls.dataflow` region, which holds only stream
 declarations (`vhls.stream`, the FIFO depth is part of the type) and process
-calls (`vhls.call`). A `vhls.process` is one dataflow process function; its
-first `literals` arguments are compile-time integers (a task instance's pid,
-its slice offsets) supplied as literals by each call. Process bodies use the
-upstream dialects (arith, math, memref, scf, linalg) plus `vhls.read`,
-`vhls.write` on stream arguments, `vhls.for` (a loop whose directives are
-properties) and `vhls.array_partition`.
+calls (`vhls.call`), plus `vhls.pipo` buffers: an array one process fills and
+one later process reads (Vitis's ping-pong buffer). A `vhls.process` is one
+dataflow process function; its first `literals` arguments are compile-time
+integers (a task instance's pid, its slice offsets) supplied as literals by
+each call. Process bodies use the upstream dialects (arith, math, memref,
+scf, linalg) plus `vhls.read`, `vhls.write` on stream arguments, `vhls.for`
+(a loop whose directives are properties) and `vhls.array_partition`.
 
 Named `vhls`, not `hls`: xDSL ships an experimental dialect called `hls`, and
 xDSL's universe refuses two dialects with one name (see docs/design-notes.md).
@@ -290,6 +291,101 @@ class StreamOp(IRDLOperation):
         super().__init__(properties={"stream_name": StringAttr(name)}, result_types=[stream_type])
 
 
+def buffer_directions(proc: ProcessOp) -> dict[int, tuple[bool, bool]]:
+    """Per array argument index of a process: (reads it, writes it). A store
+    into it, a copy or a linalg op into it writes; any other use reads."""
+    block = proc.body.block
+    out: dict[int, tuple[bool, bool]] = {}
+
+    def visit(value: SSAValue, k: int) -> None:
+        for use in value.uses:
+            op = use.operation
+            r, w = out.get(k, (False, False))
+            if op.name in ("memref.subview", "memref.cast"):
+                visit(op.results[0], k)
+                continue
+            if op.name == "memref.store":
+                writes = use.index == 1
+            elif op.name == "memref.copy":
+                writes = use.index == 1
+            elif op.name.startswith("linalg."):
+                writes = use.index >= len(op.inputs)  # type: ignore[attr-defined]
+            else:
+                writes = False
+            out[k] = (r or not writes, w or writes)
+
+    for k, arg in enumerate(block.args):
+        if isinstance(arg.type, MemRefType):
+            visit(arg, k)
+    return out
+
+
+@irdl_op_definition
+class PipoOp(IRDLOperation):
+    """`%b = vhls.pipo "north_0_b" : memref<8x4xi16>`: an array of the dataflow
+    region that exactly one process instance writes and one other reads (Vitis
+    makes it a ping-pong buffer, so the writer fills the next invocation's
+    copy while the reader works on this one)."""
+
+    name = "vhls.pipo"
+
+    buffer_name = prop_def(StringAttr)
+    result = result_def(MemRefType)
+
+    traits = traits_def(HasParent(DataflowOp))
+
+    assembly_format = "$buffer_name attr-dict `:` type($result)"
+
+    def __init__(self, name: str, buffer_type: MemRefType) -> None:
+        super().__init__(properties={"buffer_name": StringAttr(name)}, result_types=[buffer_type])
+
+    def verify_(self) -> None:
+        name = self.buffer_name.data
+        t = self.result.type
+        assert isinstance(t, MemRefType)
+        if any(d < 0 for d in t.get_shape()) or not _is_scalar(t.element_type):
+            raise VerifyException(f"pipo '{name}' must be a static memref of scalars, got {t}")
+        calls: list[CallOp] = []
+        for use in self.result.uses:
+            if not isinstance(use.operation, CallOp):
+                raise VerifyException(
+                    f"pipo '{name}' is used by {use.operation.name}; only process calls may take it"
+                )
+            calls.append(use.operation)
+        if len(calls) != 2 or calls[0] is calls[1]:
+            raise VerifyException(
+                f"pipo '{name}' is passed to {len(calls)} process argument(s); a pipo connects "
+                "exactly one writer process and one reader process"
+            )
+        writers: list[str] = []
+        readers: list[str] = []
+        for call in calls:
+            try:
+                proc = call.process()
+            except ValueError:
+                return  # detached: the processes are not known yet
+            if proc is None:
+                return  # CallOp's verifier reports the missing process
+            directions = buffer_directions(proc)
+            n_lit = proc.num_literals.data
+            for k, value in enumerate(call.args):
+                if value is self.result:
+                    reads, writes = directions.get(k + n_lit, (False, False))
+                    if writes:
+                        writers.append(call.instance.data)
+                    if reads:
+                        readers.append(call.instance.data)
+        for role, found in (("writer", writers), ("reader", readers)):
+            if len(found) != 1:
+                who = f" ({', '.join(sorted(found))})" if found else ""
+                raise VerifyException(
+                    f"pipo '{name}' has {len(found)} {role}s{who}; a pipo needs exactly one "
+                    f"{role} process, and no process may both write and read it"
+                )
+        if writers == readers:
+            raise VerifyException(f"pipo '{name}' is written and read by one process")
+
+
 @irdl_op_definition
 class CallOp(IRDLOperation):
     """`vhls.call @proc [1, 2] (%A, %s) {instance = "gemm_1_2"}
@@ -390,14 +486,15 @@ class CallOp(IRDLOperation):
             )
 
 
-PROCESS_KINDS = ("load", "task", "store")
+PROCESS_KINDS = ("load", "fill", "task", "store")
 
 
 @irdl_op_definition
 class ProcessOp(IRDLOperation):
     """`vhls.process @gemm_g3 task literals 2 (%pi : index, %pj : index,
     %in : !vhls.stream<i16, 4>, ...) { body }`: a dataflow process function.
-    `kind` says whether it is a load, a task or a store process."""
+    `kind` says whether it is a load, a fill (copies a task's slice from a
+    stream into a pipo), a task or a store process."""
 
     name = "vhls.process"
 
@@ -710,6 +807,7 @@ VHLS = Dialect(
         KernelOp,
         DataflowOp,
         StreamOp,
+        PipoOp,
         CallOp,
         ProcessOp,
         ReadOp,
@@ -728,9 +826,11 @@ __all__ = [
     "ForOp",
     "InterfaceAttr",
     "KernelOp",
+    "PipoOp",
     "ProcessOp",
     "ReadOp",
     "StreamOp",
     "StreamType",
     "WriteOp",
+    "buffer_directions",
 ]

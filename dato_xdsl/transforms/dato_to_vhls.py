@@ -10,9 +10,14 @@ Input: a `dato.region` holding single `dato.stream`s and `dato.group`s (run
 - per global argument, a `load_<arg>` process reading the slices the instances
   read from its m_axi port and a `store_<arg>` process writing back what they
   wrote, each instance's slice travelling over its own stream;
-- a `vhls.kernel` whose dataflow region declares the streams and calls the
-  processes: loads first, then tasks in producer-before-consumer order (the
-  order a sequential C simulation needs), then stores.
+- per task instance and slice it only reads, a `fill` process copying the
+  slice from its stream into a `vhls.pipo` the task reads: the copy-in and the
+  compute are separate processes, so Vitis overlaps one invocation's copy-in
+  with the previous invocation's compute (ping-pong buffer);
+- a `vhls.kernel` whose dataflow region declares the streams and pipos and
+  calls the processes: loads first, then tasks (each after its fills) in
+  producer-before-consumer order (the order a sequential C simulation needs),
+  then stores.
 
 Slices. An instance works on a local copy of the part of its view it touches:
 the whole view, or, when every access is a `memref.load`/`memref.store` whose
@@ -277,6 +282,10 @@ class _Slot:
     instance: _Instance
     name: str
     mask: str | None = None
+    pipo: str | None = None
+    """a read-only slice: the pipo its fill process writes and the task reads"""
+    fill: str = ""
+    fill_instance: str = ""
 
 
 RESERVED_C_NAMES = frozenset({
@@ -422,9 +431,16 @@ class _Lowering:
             stream_types.append(vhls.StreamType(t.element_type, t.depth.data))
         slot_types: list[Attribute] = []
         slot_names: list[str] = []
+        # a slice only read comes in a pipo filled by its own process
+        pipo = [
+            bool(a.uses) and uses[k].read and not uses[k].written for k, a in enumerate(src.args)
+        ]
         for k, a in enumerate(src.args):
             elem = cast_memref(a.type).element_type
-            if uses[k].read:
+            if pipo[k]:
+                slot_types.append(MemRefType(elem, sizes[k]))
+                slot_names.append(_hint(a, k))
+            elif uses[k].read:
                 slot_types.append(vhls.StreamType(elem, SLICE_DEPTH))
                 slot_names.append(f"{_hint(a, k)}_in")
             if uses[k].written:
@@ -452,6 +468,9 @@ class _Lowering:
         for k, a in enumerate(src.args):
             if not a.uses:
                 continue  # an argument the body never touches needs no buffer
+            if pipo[k]:
+                mapper[a] = next(slots)
+                continue
             t = cast_memref(a.type)
             shape = sizes[k]
             buf = memref.AllocaOp.get(t.element_type, shape=shape)
@@ -490,6 +509,11 @@ class _Lowering:
         proc.location = group.location
         _assign_directives(proc)
         self.processes.append(proc)
+        fills = {
+            k: self.build_fill(proc, name, src.args[k], k, sizes[k])
+            for k in range(len(src.args))
+            if pipo[k]
+        }
         for inst in members:
             inst.process = name
             inst.literals = list(inst.row.pid) if has_pid else []
@@ -499,11 +523,55 @@ class _Lowering:
             inst.streams = [self._bound(group, inst.row, s) for s in symbols]
             for k in range(len(src.args)):
                 arg_name = self.arg_names[_global_index(self.region, group.args[k])]
-                if uses[k].read:
+                if pipo[k]:
+                    hint = _hint(src.args[k], k)
+                    self.loads.append(
+                        _Slot(
+                            k,
+                            inst,
+                            self.fresh(f"{arg_name}_to_{inst.row.name}"),
+                            pipo=self.fresh(f"{inst.row.name}_{hint}"),
+                            fill=fills[k],
+                            fill_instance=self.fresh(f"{inst.row.name}_{hint}_fill"),
+                        )
+                    )
+                elif uses[k].read:
                     self.loads.append(_Slot(k, inst, self.fresh(f"{arg_name}_to_{inst.row.name}")))
                 if uses[k].written:
                     base = self.fresh(f"{inst.row.name}_to_{arg_name}")
                     self.stores.append(_Slot(k, inst, base, self.fresh(f"{base}_written")))
+
+    def build_fill(
+        self, task: vhls.ProcessOp, name: str, arg: SSAValue, k: int, shape: tuple[int, ...]
+    ) -> str:
+        """The fill process of a task's read-only slice: stream in, pipo out."""
+        elem = cast_memref(arg.type).element_type
+        hint = _hint(arg, k)
+        body = Block(arg_types=[vhls.StreamType(elem, SLICE_DEPTH), MemRefType(elem, shape)])
+        body.args[0].name_hint = f"{hint}_in"
+        body.args[1].name_hint = hint
+        _loop_nest(
+            body,
+            shape,
+            [f"{hint}_r{d}" for d in range(len(shape))],
+            lambda blk, ivs: _read_into(blk, body.args[0], body.args[1], ivs),
+        )
+        # Vitis wants one partitioning of a pipo in both of its processes
+        task_arg = next(
+            a
+            for a in task.body.block.args
+            if a.name_hint == hint and isinstance(a.type, MemRefType)
+        )
+        for op in task.body.block.ops:
+            if isinstance(op, vhls.ArrayPartitionOp) and op.array is task_arg:
+                body.insert_op_before(
+                    vhls.ArrayPartitionOp(body.args[1], op.kind.data, op.factor.data, op.dim.data),
+                    body.first_op,  # type: ignore[arg-type]
+                )
+        proc = vhls.ProcessOp(self.fresh(f"{name}_{hint}_fill"), "fill", 0, body)
+        proc.location = task.location
+        self.processes.append(proc)
+        return proc.sym_name.data
 
     def build_transfers(self, kind: str) -> list[tuple[int, vhls.ProcessOp, list[_Slot]]]:
         """load_<arg> / store_<arg> processes: one per global argument."""
@@ -595,6 +663,13 @@ class _Lowering:
             declare(slot.name, vhls.StreamType(elem, SLICE_DEPTH), None)
             if slot.mask is not None:
                 declare(slot.mask, vhls.StreamType(i1, SLICE_DEPTH), None)
+        for slot in self.loads:
+            if slot.pipo is not None:
+                size = slot.instance.boxes[slot.arg][1]
+                buf = vhls.PipoOp(slot.pipo, MemRefType(elem_of(slot), size))
+                buf.location = slot.instance.group.location
+                flow.add_op(buf)
+                declared[slot.pipo] = buf.result
 
         def call_transfer(g: int, proc: vhls.ProcessOp, mine: list[_Slot]) -> None:
             operands: list[SSAValue] = [top.args[g]]
@@ -610,8 +685,21 @@ class _Lowering:
             operands = [declared[s] for s in inst.streams]
             by_arg: dict[int, list[SSAValue]] = {}
             for slot in self.loads:
-                if slot.instance is inst:
+                if slot.instance is not inst:
+                    continue
+                if slot.pipo is None:
                     by_arg.setdefault(slot.arg, []).append(declared[slot.name])
+                    continue
+                # the fill runs first: a sequential simulation needs the pipo full
+                fill = vhls.CallOp(
+                    slot.fill,
+                    [],
+                    [declared[slot.name], declared[slot.pipo]],
+                    slot.fill_instance,
+                )
+                fill.location = inst.group.location
+                flow.add_op(fill)
+                by_arg.setdefault(slot.arg, []).append(declared[slot.pipo])
             for slot in self.stores:
                 if slot.instance is inst:
                     assert slot.mask is not None
@@ -766,6 +854,10 @@ class _BodyCopier:
         elif new.name.startswith("linalg.") and hasattr(new, "outputs"):
             for out in new.outputs:  # type: ignore[attr-defined]
                 self.mark(dst, out, None)
+
+
+def elem_of(slot: _Slot) -> Attribute:
+    return cast_memref(slot.instance.group.body.block.args[slot.arg].type).element_type
 
 
 def _read_into(block: Block, stream: SSAValue, buf: SSAValue, ivs: list[SSAValue]) -> None:

@@ -2,8 +2,10 @@
 checked before emission (Vitis would reject the design, or synthesise it
 serialised, much later and far less clearly):
 
-- a `vhls.dataflow` region holds only stream declarations and process calls;
-- every stream has exactly one producer and one consumer process instance;
+- a `vhls.dataflow` region holds only stream and pipo declarations and
+  process calls;
+- every stream has exactly one producer and one consumer process instance,
+  and every pipo exactly one writer and one (other) reader;
 - every loop of a process has static bounds: computed from constants and the
   process's literal arguments only (no `scf.while`, no bound read from data).
 
@@ -89,21 +91,21 @@ def _lint_process(proc: vhls.ProcessOp) -> None:
 def _lint_dataflow(flow: vhls.DataflowOp, processes: dict[str, vhls.ProcessOp]) -> None:
     producers: dict[SSAValue, list[str]] = {}
     consumers: dict[SSAValue, list[str]] = {}
-    streams: list[vhls.StreamOp] = []
+    channels: list[vhls.StreamOp | vhls.PipoOp] = []
     for op in flow.body.block.ops:
-        if isinstance(op, vhls.StreamOp):
-            streams.append(op)
+        if isinstance(op, vhls.StreamOp | vhls.PipoOp):
+            channels.append(op)
             continue
         if not isinstance(op, vhls.CallOp):
             raise op_error(
                 op,
-                "is in a dataflow region, which may hold only stream declarations "
-                "(vhls.stream) and process calls (vhls.call)",
+                "is in a dataflow region, which may hold only stream and pipo declarations "
+                "(vhls.stream, vhls.pipo) and process calls (vhls.call)",
             )
         proc = processes.get(op.callee.root_reference.data)
         if proc is None:
             raise op_error(op, f"calls @{op.callee.root_reference.data}, which is not a process")
-        directions = stream_directions(proc)
+        directions = stream_directions(proc) | vhls.buffer_directions(proc)
         n_lit = proc.num_literals.data
         for k, value in enumerate(op.args):
             reads, writes = directions.get(k + n_lit, (False, False))
@@ -111,17 +113,26 @@ def _lint_dataflow(flow: vhls.DataflowOp, processes: dict[str, vhls.ProcessOp]) 
                 producers.setdefault(value, []).append(op.instance.data)
             if reads:
                 consumers.setdefault(value, []).append(op.instance.data)
-    for s in streams:
-        name = s.stream_name.data
+    for s in channels:
+        if isinstance(s, vhls.StreamOp):
+            what, name = "stream", s.stream_name.data
+        else:
+            what, name = "pipo", s.buffer_name.data
         for role, table in (("producer", producers), ("consumer", consumers)):
             found = table.get(s.result, [])
             if len(found) != 1:
                 who = f" ({', '.join(found)})" if found else ""
                 raise op_error(
                     s,
-                    f"stream '{name}' has {len(found)} {role}s{who}; a dataflow stream needs "
+                    f"{what} '{name}' has {len(found)} {role}s{who}; a dataflow {what} needs "
                     f"exactly one {role}",
                 )
+        if isinstance(s, vhls.PipoOp) and producers[s.result] == consumers[s.result]:
+            raise op_error(
+                s,
+                f"pipo '{name}' is written and read by one process ({producers[s.result][0]}); "
+                "a pipo connects two processes",
+            )
 
 
 @dataclass(frozen=True)

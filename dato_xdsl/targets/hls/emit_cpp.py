@@ -295,8 +295,10 @@ _LINALG_UNARY = {"linalg.exp": "exp", "linalg.log": "log", "linalg.sqrt": "sqrt"
 class _Function:
     """Emits one process body."""
 
-    def __init__(self, proc: vhls.ProcessOp) -> None:
+    def __init__(self, proc: vhls.ProcessOp, pipo_args: frozenset[int] = frozenset()) -> None:
         self.proc = proc
+        self.pipo_args = pipo_args
+        """argument indices bound to pipos: shaped arrays, not m_axi pointers"""
         self.lines: list[str] = []
         self.indent = 1
         self.names: dict[SSAValue, str] = {}
@@ -384,6 +386,10 @@ class _Function:
                 params.append(f"const int {name}")
             elif isinstance(t, vhls.StreamType):
                 params.append(f"hls::stream<{c_type(t.element_type)}>& {name}")
+            elif isinstance(t, MemRefType) and k in self.pipo_args:
+                dims = "".join(f"[{d}]" for d in t.get_shape())
+                params.append(f"{c_type(t.element_type)} {name}{dims}")
+                self.views[arg] = View.of(name, t.get_shape())
             elif isinstance(t, MemRefType):
                 params.append(f"{c_type(t.element_type)}* {name}")
                 self.views[arg] = View.of(name, t.get_shape(), flat=True)
@@ -898,12 +904,41 @@ def emit_top(kernel: vhls.KernelOp) -> list[str]:
             depth = t.depth.data
             lines.append(f'  hls::stream<{c_type(t.element_type)}, {depth}> {name}("{name}");')
             lines.append(f"#pragma HLS stream variable={name} depth={depth}")
+        elif isinstance(op, vhls.PipoOp):
+            t = cast_memref(op.result.type)
+            name = _sanitize(op.buffer_name.data)
+            # the C simulation adds a `<name>_sync` handshake object
+            while {name, f"{name}_sync"} & used or name in _RESERVED:
+                name += "_"
+            used.update((name, f"{name}_sync"))
+            names[op.result] = name
+            dims = "".join(f"[{d}]" for d in t.get_shape())
+            # a plain array passed from one process to the next: Vitis makes it a PIPO
+            lines.append(f"  {c_type(t.element_type)} {name}{dims};")
+            lines.append(f"  DATO_PIPO({name})")
     lines.append(f'  DATO_DATAFLOW_BEGIN("{top}");')
+    pipos = {op.result for op in flow.body.block.ops if isinstance(op, vhls.PipoOp)}
+    processes = _processes_by_name(kernel)
     for op in flow.body.block.ops:
         if isinstance(op, vhls.CallOp):
             args_text = [str(v) for v in op.literal_values] + [names[a] for a in op.args]
             call = f"{op.callee.root_reference.data}({', '.join(args_text)})"
-            lines.append(f'  DATO_PROCESS("{op.instance.data}", {call});')
+            if not any(a in pipos for a in op.args):
+                lines.append(f'  DATO_PROCESS("{op.instance.data}", {call});')
+                continue
+            proc = processes[op.callee.root_reference.data]
+            directions = vhls.buffer_directions(proc)
+            n_lit = proc.num_literals.data
+            waits: list[str] = []
+            posts: list[str] = []
+            for k, a in enumerate(op.args):
+                if a in pipos:
+                    _, writes = directions.get(k + n_lit, (False, False))
+                    (posts if writes else waits).append(f"{names[a]}_sync")
+            lines.append(
+                f'  DATO_PROCESS_PIPO("{op.instance.data}", ({", ".join(waits)}), '
+                f"({', '.join(posts)}), {call});"
+            )
     lines.append("  DATO_DATAFLOW_END();")
     lines.append("}")
     return lines
@@ -918,12 +953,44 @@ def emit_kernel_cpp(module: ModuleOp) -> str:
         '#include "dato_hls.h"',
         "",
     ]
+    pipo_args = _pipo_arguments(kernel)
     for op in module.walk():
         if isinstance(op, vhls.ProcessOp):
-            out.extend(_Function(op).generate())
+            out.extend(_Function(op, pipo_args.get(op.sym_name.data, frozenset())).generate())
             out.append("")
     out.extend(emit_top(kernel))
     return "\n".join(out) + "\n"
+
+
+def _processes_by_name(kernel: vhls.KernelOp) -> dict[str, vhls.ProcessOp]:
+    module = kernel.parent_op()
+    assert module is not None
+    return {op.sym_name.data: op for op in module.walk() if isinstance(op, vhls.ProcessOp)}
+
+
+def _pipo_arguments(kernel: vhls.KernelOp) -> dict[str, frozenset[int]]:
+    """Per process, the argument indices its calls bind to pipos; every call of
+    a process must agree (one C++ signature serves them all)."""
+    flow = kernel.dataflow()
+    assert flow is not None
+    processes = _processes_by_name(kernel)
+    found: dict[str, frozenset[int]] = {}
+    for op in flow.body.block.ops:
+        if not isinstance(op, vhls.CallOp):
+            continue
+        name = op.callee.root_reference.data
+        proc = processes.get(name)
+        n_lit = proc.num_literals.data if proc is not None else 0
+        mine = frozenset(
+            k + n_lit for k, a in enumerate(op.args) if isinstance(a.owner, vhls.PipoOp)
+        )
+        if found.setdefault(name, mine) != mine:
+            raise op_error(
+                op,
+                f"passes pipos to other arguments of @{name} than another call does; "
+                "a process takes either pipos or m_axi arrays at each argument",
+            )
+    return found
 
 
 def _iter_processes(module: ModuleOp) -> Iterator[vhls.ProcessOp]:

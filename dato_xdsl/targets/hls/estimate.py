@@ -4,9 +4,14 @@ A model, not a synthesis report: the latency of a pipelined loop is
 (trip count - 1) x II + depth, its depth the longest chain of op latencies in
 one iteration (table below, an assumption for a ~300 MHz part); a loop that is
 not pipelined costs trip count x (body + 1). A process's latency is the sum of
-its parts; a dataflow region's interval is set by its slowest process
-instance. Named linalg ops and copies count as the pipelined nests the emitter
-writes for them.
+its parts. A dataflow region's interval (cycles between the starts of
+consecutive invocations) is set by its slowest process instance: processes
+connected by streams run together, and a pipo (ping-pong buffer) lets its
+writer fill the next invocation's copy while its reader works on this one, so
+every process overlaps the others across invocations. The latency of one
+invocation is reported apart: a pipo's reader starts when its writer ends, a
+stream's consumer starts with its producer and ends no earlier. Named linalg
+ops and copies count as the pipelined nests the emitter writes for them.
 
 For the achieved fraction of peak: every process instance that multiplies is
 a processing element with one multiplier (peak 1 MAC/cycle); the device peak is
@@ -30,6 +35,7 @@ from xdsl.ir import Attribute, Block, Operation, SSAValue
 
 from dato_xdsl.devices import FPGA_PARTS
 from dato_xdsl.dialects import vhls
+from dato_xdsl.transforms.vhls_dataflow_lint import stream_directions
 
 LATENCY: dict[str, int] = {
     "vhls.read": 1,
@@ -80,6 +86,8 @@ class Estimate:
     pes: int
     element: str
     part: str = "u280"
+    latency: int = 0
+    """cycles of one invocation, from the first process's start to the last's end"""
 
     @property
     def slowest(self) -> ProcessFigure:
@@ -120,7 +128,13 @@ class Estimate:
             )
         slow = self.slowest
         lines.append(
-            f"region interval: {self.interval} cycles, set by {slow.instance} ({slow.process})"
+            f"region interval: {self.interval} cycles between invocations, set by "
+            f"{slow.instance} ({slow.process}); model: every process, pipo-connected ones too, "
+            "overlaps the others across invocations"
+        )
+        lines.append(
+            f"latency of one invocation: {self.latency} cycles; model: a pipo's reader starts "
+            "when its writer ends, stream-connected processes run together"
         )
         for loop in slow.loops:
             ii = f"II={loop.ii}" if loop.ii is not None else "not pipelined"
@@ -312,7 +326,8 @@ def estimate(module: ModuleOp, part: str = "u280") -> Estimate:
     processes = {op.sym_name.data: op for op in module.walk() if isinstance(op, vhls.ProcessOp)}
     figures: list[ProcessFigure] = []
     element: Attribute | None = None
-    for call in [op for op in module.walk() if isinstance(op, vhls.CallOp)]:
+    calls = [op for op in module.walk() if isinstance(op, vhls.CallOp)]
+    for call in calls:
         proc = processes[call.callee.root_reference.data]
         model = _Model(proc, call.literal_values)
         latency = model.block_latency(proc.body.block, 1)
@@ -331,7 +346,48 @@ def estimate(module: ModuleOp, part: str = "u280") -> Estimate:
     interval = max((f.latency for f in figures), default=0)
     macs = sum(f.macs for f in figures)
     pes = sum(1 for f in figures if f.macs)
-    return Estimate(figures, interval, macs, pes, _type_name(element), part)
+    latency = _invocation_latency(calls, processes, [f.latency for f in figures])
+    return Estimate(figures, interval, macs, pes, _type_name(element), part, latency)
+
+
+def _invocation_latency(
+    calls: list[vhls.CallOp], processes: dict[str, vhls.ProcessOp], latencies: list[int]
+) -> int:
+    """One invocation's latency: a pipo's reader starts after its writer
+    finishes; a stream's consumer starts no earlier than its producer and
+    finishes no earlier than it (a fixpoint, so stream cycles are fine)."""
+    writers: dict[SSAValue, list[int]] = {}
+    readers: dict[SSAValue, list[int]] = {}
+    for c, call in enumerate(calls):
+        proc = processes[call.callee.root_reference.data]
+        directions = stream_directions(proc) | vhls.buffer_directions(proc)
+        n_lit = proc.num_literals.data
+        for k, value in enumerate(call.args):
+            if isinstance(value.owner, vhls.StreamOp | vhls.PipoOp):
+                reads, writes = directions.get(k + n_lit, (False, False))
+                if writes:
+                    writers.setdefault(value, []).append(c)
+                if reads:
+                    readers.setdefault(value, []).append(c)
+    after: list[list[int]] = [[] for _ in calls]  # pipo writers to wait for
+    beside: list[list[int]] = [[] for _ in calls]  # stream producers to keep pace with
+    for value, consumers in readers.items():
+        table = after if isinstance(value.owner, vhls.PipoOp) else beside
+        for c in consumers:
+            table[c].extend(p for p in writers.get(value, []) if p != c)
+    start = [0] * len(calls)
+    finish = list(latencies)
+    for _ in range(len(calls) + 1):
+        changed = False
+        for c in range(len(calls)):
+            s = max([start[c], *(finish[p] for p in after[c]), *(start[p] for p in beside[c])])
+            f = max([s + latencies[c], finish[c], *(finish[p] for p in beside[c])])
+            if (s, f) != (start[c], finish[c]):
+                start[c], finish[c] = s, f
+                changed = True
+        if not changed:
+            break
+    return max(finish, default=0)
 
 
 __all__ = ["FPGA_PARTS", "LATENCY", "Estimate", "LoopFigure", "ProcessFigure", "estimate"]

@@ -47,13 +47,16 @@ dato.region @top(%A: memref<4xi32>, %C: memref<2xi32>) {
   }
 }
 
-// CHECK:      vhls.process @prod task literals 0 (%pipe: !vhls.stream<i32, 2>, %pipe_1: !vhls.stream<i32, 2>, %a_in: !vhls.stream<i32, 2>) {
-// CHECK-NEXT:   %a = memref.alloca() : memref<4xi32>
-// CHECK:        vhls.for "a_r0" %a_r0 = %{{[0-9a-z_]+}} to %{{[0-9a-z_]+}} step %{{[0-9a-z_]+}} pipeline 1 {
-// CHECK-NEXT:     %[[V3:[0-9a-z_]+]] = vhls.read %a_in : !vhls.stream<i32, 2> -> i32
-// CHECK-NEXT:     memref.store %[[V3]], %a[%a_r0] : memref<4xi32>
+// @prod only reads its slice of A: it takes it as a pipo, which its own fill
+// process copies in from the slice stream.
+// CHECK:      vhls.process @prod task literals 0 (%pipe: !vhls.stream<i32, 2>, %pipe_1: !vhls.stream<i32, 2>, %a: memref<4xi32>) {
+// CHECK-NOT:    memref.alloca
 // CHECK:        %x0 = memref.load %a[%c0] : memref<4xi32>
 // CHECK-NEXT:   vhls.write %pipe, %x0 : !vhls.stream<i32, 2>
+// CHECK:      vhls.process @prod_a_fill fill literals 0 (%a_in: !vhls.stream<i32, 2>, %a: memref<4xi32>) {
+// CHECK:        vhls.for "a_r0" %a_r0 = %{{[0-9a-z_]+}} to %{{[0-9a-z_]+}} step %[[V3:[0-9a-z_]+]] pipeline 1 {
+// CHECK-NEXT:     %[[V4:[0-9a-z_]+]] = vhls.read %a_in : !vhls.stream<i32, 2> -> i32
+// CHECK-NEXT:     memref.store %[[V4]], %a[%a_r0] : memref<4xi32>
 
 // CHECK:      vhls.process @sum task literals 2 (%p0: index, %c_o0: index, %in: !vhls.stream<i32, 2>, %c_out: !vhls.stream<i32, 2>, %c_written: !vhls.stream<i1, 2>) {
 // CHECK-NEXT:   %c = memref.alloca() : memref<1xi32>
@@ -64,7 +67,7 @@ dato.region @top(%A: memref<4xi32>, %C: memref<2xi32>) {
 // CHECK-NEXT:   memref.store %r, %c[%[[V0]]] : memref<1xi32>
 // CHECK-NEXT:   %[[V1:[0-9a-z_]+]] = arith.constant true
 // CHECK-NEXT:   memref.store %[[V1]], %c_written_1[%[[V0]]] : memref<1xi1>
-// CHECK:        vhls.for "c_w0" %c_w0 = %{{[0-9a-z_]+}} to %{{[0-9a-z_]+}} step %[[V3]] pipeline 1 {
+// CHECK:        vhls.for "c_w0" %c_w0 = %{{[0-9a-z_]+}} to %{{[0-9a-z_]+}} step %{{[0-9a-z_]+}} pipeline 1 {
 // CHECK:          vhls.write %c_out, %{{[0-9a-z_]+}} : !vhls.stream<i32, 2>
 // CHECK-NEXT:     vhls.write %c_written, %{{[0-9a-z_]+}} : !vhls.stream<i1, 2>
 
@@ -85,8 +88,11 @@ dato.region @top(%A: memref<4xi32>, %C: memref<2xi32>) {
 // CHECK-NEXT:     %[[V0:[0-9a-z_]+]] = vhls.stream "pipe_0" : !vhls.stream<i32, 2>
 // CHECK-NEXT:     %[[V1:[0-9a-z_]+]] = vhls.stream "pipe_1" : !vhls.stream<i32, 2>
 // CHECK-NEXT:     %[[V2:[0-9a-z_]+]] = vhls.stream "A_to_prod_0" : !vhls.stream<i32, 2>
-// CHECK:          vhls.call @load_A [] (%A, %[[V2]]) instance "load_A"
-// CHECK-NEXT:     vhls.call @prod [] (%[[V0]], %[[V1]], %[[V2]]) instance "prod_0"
+// CHECK:          %[[PIPO:[0-9a-z_]+]] = vhls.pipo "prod_0_a" : memref<4xi32>
+// CHECK-NEXT:     vhls.call @load_A [] (%A, %[[V2]]) instance "load_A"
+// CHECK-NEXT:     vhls.call @prod_a_fill [] (%[[V2]], %[[PIPO]]) instance "prod_0_a_fill" : (!vhls.stream<i32, 2>, memref<4xi32>)
+// CHECK-NEXT:     vhls.call @prod [] (%[[V0]], %[[V1]], %[[PIPO]]) instance "prod_0"
 // CHECK-NEXT:     vhls.call @sum [0, 0] (%[[V0]], %[[V3]], %{{[0-9a-z_]+}}) instance "sum_0"
 // CHECK-NEXT:     vhls.call @sum [1, 1] (%[[V1]], %{{[0-9a-z_]+}}, %{{[0-9a-z_]+}}) instance "sum_1"
 // CHECK-NEXT:     vhls.call @store_C [] (%C, %[[V3]], %{{[0-9a-z_]+}}, %{{[0-9a-z_]+}}, %{{[0-9a-z_]+}}) instance "store_C"
+

@@ -64,7 +64,7 @@ vhls.kernel @top(%A: memref<4xi32>) interfaces [#vhls.interface<m_axi bundle "gm
     vhls.call @p [] () instance "p_0" : ()
   }
 }
-// CHECK: vhls-dataflow-lint.mlir:63:5: error: 'arith.constant' op is in a dataflow region, which may hold only stream declarations (vhls.stream) and process calls (vhls.call)
+// CHECK: vhls-dataflow-lint.mlir:63:5: error: 'arith.constant' op is in a dataflow region, which may hold only stream and pipo declarations (vhls.stream, vhls.pipo) and process calls (vhls.call)
 
 // -----
 
@@ -90,3 +90,26 @@ vhls.process @p task literals 0 () {
   }
 }
 // CHECK: vhls-dataflow-lint.mlir:84:3: error: 'scf.while' op in process @p is a loop with a data-dependent trip count; a dataflow process needs static loop bounds
+
+// -----
+
+// A pipo with one writer and one reader process passes the lint unchanged.
+vhls.process @w fill literals 0 (%b: memref<4xi16>) {
+  %c0 = arith.constant 0 : index
+  %v = arith.constant 1 : i16
+  memref.store %v, %b[%c0] : memref<4xi16>
+}
+vhls.process @r task literals 0 (%b: memref<4xi16>) {
+  %c0 = arith.constant 0 : index
+  %v = memref.load %b[%c0] : memref<4xi16>
+}
+vhls.kernel @top() interfaces [] {
+  vhls.dataflow {
+    %b = vhls.pipo "buf" : memref<4xi16>
+    vhls.call @w [] (%b) instance "w_0" : (memref<4xi16>)
+    vhls.call @r [] (%b) instance "r_0" : (memref<4xi16>)
+  }
+}
+// CHECK:      %[[BUF:[0-9a-z_]+]] = vhls.pipo "buf" : memref<4xi16>
+// CHECK-NEXT: vhls.call @w [] (%[[BUF]]) instance "w_0" : (memref<4xi16>)
+// CHECK-NEXT: vhls.call @r [] (%[[BUF]]) instance "r_0" : (memref<4xi16>)

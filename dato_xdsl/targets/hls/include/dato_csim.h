@@ -7,6 +7,7 @@
 // limit, 5 a sequential run read an empty stream.
 #pragma once
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -63,6 +64,16 @@ inline void leftover(const std::string& stream, std::size_t n) {
   std::_Exit(5);
 }
 
+[[noreturn]] inline void read_before_written(const std::string& buffer) {
+  std::fprintf(stderr,
+               "error: sequential C simulation: process '%s' reads buffer '%s' before the "
+               "process writing it has run. The sequential mode runs the dataflow processes "
+               "one after another, as Vitis csim does\n",
+               current_process().c_str(), buffer.c_str());
+  std::fflush(stderr);
+  std::_Exit(5);
+}
+
 // Marks the current process blocked on a stream while it is in scope.
 class Blocked {
  public:
@@ -92,6 +103,48 @@ class Blocked {
     std::fprintf(stderr, "  process '%s' is blocked %s\n", process.c_str(), wait.c_str());
   std::fflush(stderr);
   std::_Exit(status);
+}
+
+// The handshake of a pipo (a ping-pong buffer between two processes): the
+// writer posts when it has finished, the reader waits for that before it
+// starts. Synthesis sees only the plain array (dato_hls.h).
+class Pipo {
+ public:
+  explicit Pipo(const char* name) : name_(name) {}
+  Pipo(const Pipo&) = delete;
+  Pipo& operator=(const Pipo&) = delete;
+
+  void post() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      written_ = true;
+    }
+    done_.notify_all();
+  }
+
+  void wait() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (written_) return;
+    if (!concurrent()) read_before_written(name_);
+    Blocked blocked(name_, "waiting for buffer", "not written yet");
+    done_.wait(lock, [this] { return written_; });
+  }
+
+ private:
+  std::string name_;
+  bool written_ = false;
+  std::mutex mutex_;
+  std::condition_variable done_;
+};
+
+template <typename... P>
+void wait_all(P&... pipos) {
+  (pipos.wait(), ...);
+}
+
+template <typename... P>
+void post_all(P&... pipos) {
+  (pipos.post(), ...);
 }
 
 // One dataflow region: runs its processes and waits for them.

@@ -26,10 +26,21 @@
 #define DATO_DATAFLOW_BEGIN(name) dato_csim::Region dato_region_(name)
 #define DATO_PROCESS(instance, ...) dato_region_.process(instance, [&]() { __VA_ARGS__; })
 #define DATO_DATAFLOW_END() dato_region_.join()
+// a pipo (an array passed between two processes) gets a handshake: its reader
+// starts once its writer has finished, as Vitis's ping-pong buffer guarantees
+#define DATO_PIPO(name) dato_csim::Pipo name##_sync(#name);
+#define DATO_PROCESS_PIPO(instance, waits, posts, ...) \
+  dato_region_.process(instance, [&]() {              \
+    dato_csim::wait_all waits;                        \
+    __VA_ARGS__;                                      \
+    dato_csim::post_all posts;                        \
+  })
 #else
-// synthesis (and Vitis csim): plain calls in a dataflow region
+// synthesis (and Vitis csim): plain calls and arrays in a dataflow region
 #define DATO_DATAFLOW_BEGIN(name)
 #define DATO_PROCESS(instance, ...) __VA_ARGS__
+#define DATO_PIPO(name)
+#define DATO_PROCESS_PIPO(instance, waits, posts, ...) __VA_ARGS__
 #define DATO_DATAFLOW_END()
 #endif
 

@@ -2,7 +2,7 @@
 
 vhls.process @p bogus literals 0 () {
 }
-// CHECK: verify.mlir:3:1: error: 'vhls.process' op process @p has kind 'bogus'; expected one of load, task, store
+// CHECK: verify.mlir:3:1: error: 'vhls.process' op process @p has kind 'bogus'; expected one of load, fill, task, store
 
 // -----
 
@@ -69,3 +69,56 @@ vhls.kernel @top(%A: memref<4xi16>) interfaces [#vhls.interface<m_axi bundle "gm
   }
 }
 // CHECK: verify.mlir:68:5: error: 'vhls.call' op vhls.call of @p passes (!vhls.stream<i32, 2>); the process takes (!vhls.stream<i16, 2>)
+
+// -----
+
+// A pipo connects exactly one writer process and one reader process.
+vhls.process @w fill literals 0 (%b: memref<4xi16>) {
+  %c0 = arith.constant 0 : index
+  %v = arith.constant 1 : i16
+  memref.store %v, %b[%c0] : memref<4xi16>
+}
+vhls.kernel @top() interfaces [] {
+  vhls.dataflow {
+    %b = vhls.pipo "buf" : memref<4xi16>
+    vhls.call @w [] (%b) instance "w_0" : (memref<4xi16>)
+    vhls.call @w [] (%b) instance "w_1" : (memref<4xi16>)
+  }
+}
+// CHECK: error: 'vhls.pipo' op pipo 'buf' has 2 writers (w_0, w_1); a pipo needs exactly one writer process, and no process may both write and read it
+
+// -----
+
+vhls.process @w fill literals 0 (%b: memref<4xi16>) {
+}
+vhls.kernel @top() interfaces [] {
+  vhls.dataflow {
+    %b = vhls.pipo "buf" : memref<4xi16>
+    vhls.call @w [] (%b) instance "w_0" : (memref<4xi16>)
+  }
+}
+// CHECK: error: 'vhls.pipo' op pipo 'buf' is passed to 1 process argument(s); a pipo connects exactly one writer process and one reader process
+
+// -----
+
+vhls.kernel @top() interfaces [] {
+  vhls.dataflow {
+    %b = vhls.pipo "buf" : memref<?xi16>
+  }
+}
+// CHECK: error: 'vhls.pipo' op pipo 'buf' must be a static memref of scalars, got memref<?xi16>
+
+// -----
+
+vhls.process @rw task literals 0 (%b: memref<4xi16>, %o: memref<4xi16>) {
+  %c0 = arith.constant 0 : index
+  %v = memref.load %b[%c0] : memref<4xi16>
+  memref.store %v, %o[%c0] : memref<4xi16>
+}
+vhls.kernel @top() interfaces [] {
+  vhls.dataflow {
+    %b = vhls.pipo "buf" : memref<4xi16>
+    vhls.call @rw [] (%b, %b) instance "rw_0" : (memref<4xi16>, memref<4xi16>)
+  }
+}
+// CHECK: error: 'vhls.pipo' op pipo 'buf' is passed to 2 process argument(s); a pipo connects exactly one writer process and one reader process
