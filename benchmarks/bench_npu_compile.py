@@ -1,7 +1,11 @@
 """Compile time, Python program to written NPU project (frontend, dato passes,
 physical mapping, aie lowering, project files), median of several runs:
 vector add on 4 cores; the 4x4 whole-array GEMM 512^3 int16 on npu1; an 8x4
-GEMM (4 rows x 8 columns of cores) 512x1024x512 int16 on npu2.
+GEMM (4 rows x 8 columns of cores) 512x1024x512 int16 on npu2; the 2048^3 int8
+GEMM as a 32x32 grid of 64x64 output tasks (32x32x32 = 32,768 products of
+64^3 tiles of work; each task streams K in the K tile physical mapping picks,
+128 here) bundled onto 16 cores, 64 tasks per core (task rows 8r..8r+7 x
+columns 8c..8c+7 on core (r, c)).
 
     python benchmarks/bench_npu_compile.py [--reps N]
 """
@@ -12,7 +16,7 @@ import tempfile
 import time
 
 import dato_xdsl as dato
-from dato_xdsl import Layout, int16, int32
+from dato_xdsl import Layout, int8, int16, int32
 
 S = Layout.Shard
 R = Layout.Replicate
@@ -28,34 +32,58 @@ def vector_add(n: int, lanes: int):
     return top
 
 
-def gemm(M: int, N: int, K: int, P0: int, P1: int):
+def gemm(M: int, N: int, K: int, P0: int, P1: int, T=int16):
     @dato.region()
-    def top(A: int16[M, K], B: int16[K, N], C: int16[M, N]):
+    def top(A: T[M, K], B: T[K, N], C: T[M, N]):
         @dato.kernel(mapping=[P0, P1], args=[A, B, C])
-        def tile(
-            a: int16[M, K] @ [S(0), R], b: int16[K, N] @ [R, S(1)], c: int16[M, N] @ [S(0), S(1)]
-        ):
+        def tile(a: T[M, K] @ [S(0), R], b: T[K, N] @ [R, S(1)], c: T[M, N] @ [S(0), S(1)]):
             c[:, :] = dato.matmul(a, b)
 
     return top
+
+
+def bundles(P: int, cores: int) -> list[tuple[str, list[str]]]:
+    """A P x P task grid onto cores x cores: core (r, c) runs task rows
+    r*p..r*p+p-1 x columns c*p..c*p+p-1 (p = P / cores), i outer, j inner."""
+    p = P // cores
+    return [
+        (
+            "bundle",
+            [f"tile_{i}_{j}" for i in range(r * p, r * p + p) for j in range(c * p, c * p + p)],
+        )
+        for r in range(cores)
+        for c in range(cores)
+    ]
 
 
 CASES = [
     ("vector add 4096 int32, 4 cores, npu1", lambda: vector_add(4096, 4), "npu1"),
     ("GEMM 512^3 int16, 4x4 cores, npu1", lambda: gemm(512, 512, 512, 4, 4), "npu1"),
     ("GEMM 512x1024x512 int16, 4x8 cores, npu2", lambda: gemm(512, 1024, 512, 4, 8), "npu2"),
+    (
+        "GEMM 2048^3 int8, 1024 tasks on 16 cores, npu1",
+        lambda: gemm(2048, 2048, 2048, 32, 32, int8),
+        "npu1",
+        bundles(32, 4),
+    ),
 ]
 
 
 def main() -> None:
     reps = int(sys.argv[sys.argv.index("--reps") + 1]) if "--reps" in sys.argv else 5
     print(f"Python program -> written NPU project (median of {reps} runs)")
-    for label, make, device in CASES:
+    for label, make, device, *prims in CASES:
         times = []
         for _ in range(reps):
             with tempfile.TemporaryDirectory() as out:
                 start = time.perf_counter()
-                dato.build(make(), target="aie", device=device, project=out)
+                dato.build(
+                    make(),
+                    target="aie",
+                    device=device,
+                    project=out,
+                    mapping_primitives=prims[0] if prims else None,
+                )
                 times.append(time.perf_counter() - start)
         print(f"  {label:<45} {statistics.median(times):7.3f} s")
 

@@ -17,7 +17,7 @@ from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, MemRefType
 from dato_xdsl import devices
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import dato
-from dato_xdsl.transforms.npu_plan import GroupPlan, memref_bytes, plan_group
+from dato_xdsl.transforms.npu_plan import GroupPlan, StreamedMatmul, memref_bytes, plan_group
 
 
 @dataclass
@@ -238,4 +238,132 @@ def _count(shape: tuple[int, ...] | list[int]) -> int:
 
 
 def plan_transfers(region: dato.RegionOp, device: devices.NpuDevice) -> list[Transfer]:
+    if plan_bundled_gemm(region, device) is not None:
+        return []  # planned by plan_bundled_gemm
     return TransferPlanner(region, device).plan()
+
+
+@dataclass
+class BundledGemm:
+    """A streamed GEMM whose instances are bundled onto an R x C grid of cores
+    in the product arrangement (checked by physical mapping): core (r, c) runs
+    the tasks {(i, j): i in rows[r], j in cols[c]}, i outer, j inner. A row r
+    fifo is broadcast to compute row r, a B column fifo to compute column c,
+    each core sends its C blocks on its own fifo (joined per column through the
+    memtile when the shim lacks channels). Members differ only in the data
+    order of the fifos, which the runtime sequence's patterns produce."""
+
+    group: dato.GroupOp
+    a: int
+    b: int
+    c: int
+    m: int
+    k: int
+    n: int
+    k_tile: int
+    rows: list[list[int]]
+    cols: list[list[int]]
+    tiles: dict[tuple[int, int], tuple[int, int]]
+    a_columns: list[int]
+    b_columns: list[int]
+    c_joined: bool
+
+    @property
+    def steps(self) -> int:
+        return self.k // self.k_tile
+
+
+def plan_bundled_gemm(region: dato.RegionOp, device: devices.NpuDevice) -> BundledGemm | None:
+    """The bundled-GEMM plan of a placed region, or None if it has none (a
+    streamed-GEMM group with several instances on one tile)."""
+    for group in region.groups():
+        kt = k_tile_of(group)
+        tiles = group_tiles(group)
+        if kt is None or len(set(tiles)) == len(tiles):
+            continue
+        mm = plan_group(group).matmul
+        assert mm is not None
+        by_tile: dict[tuple[int, int], list[tuple[int, ...]]] = {}
+        for inst, tile in zip(group.instances(), tiles, strict=True):
+            by_tile.setdefault(tile, []).append(tuple(inst.pid))
+        col_ids = sorted({c for c, _ in by_tile})
+        row_ids = sorted({r for _, r in by_tile})
+        grid: dict[tuple[int, int], tuple[int, int]] = {}
+        rows: list[list[int]] = [[] for _ in row_ids]
+        cols: list[list[int]] = [[] for _ in col_ids]
+        for (col, row), pids in by_tile.items():
+            r, c = row_ids.index(row), col_ids.index(col)
+            grid[(r, c)] = (col, row)
+            rows[r] = sorted({i for i, _ in pids})
+            cols[c] = sorted({j for _, j in pids})
+        return _route_bundled(region, device, group, mm, kt, rows, cols, grid)
+    return None
+
+
+def _route_bundled(
+    region: dato.RegionOp,
+    device: devices.NpuDevice,
+    group: dato.GroupOp,
+    mm: StreamedMatmul,
+    kt: int,
+    rows: list[list[int]],
+    cols: list[list[int]],
+    grid: dict[tuple[int, int], tuple[int, int]],
+) -> BundledGemm:
+    d = device
+    n_rows, n_cols = len(rows), len(cols)
+    task = group.task.data
+    where = f"bundled GEMM @{task} on a {n_rows} x {n_cols} grid of cores"
+    shim_in = [0] * d.columns
+    b_columns = list(range(n_cols))  # B column c from the shim below it
+    for c in b_columns:
+        shim_in[c] += 1
+    a_columns: list[int] = []
+    for r in range(n_rows):
+        order = [r] + [c for c in range(d.columns) if c != r] if r < d.columns else range(d.columns)
+        col = next((c for c in order if shim_in[c] < d.shim.dma_mm2s_channels), None)
+        if col is None:
+            raise op_error(
+                group,
+                f"{where} needs {n_rows + n_cols} shim input channels (one per A row fifo and "
+                f"B column fifo); {d.describe()} has {d.columns} shim columns with "
+                f"{d.shim.dma_mm2s_channels} each",
+            )
+        shim_in[col] += 1
+        a_columns.append(col)
+    # each column's C fifos go straight to its shim if it has the channels,
+    # otherwise one memtile join per column needs one
+    c_joined = n_rows > d.shim.dma_s2mm_channels
+    if c_joined:
+        elem = memref_bytes(_body_arg_type(group, mm.c)) // (mm.m * mm.n)
+        need = n_rows * mm.m * mm.n * elem
+        if n_rows > d.memtile.dma_s2mm_channels or need > d.memtile.data_memory_bytes:
+            raise op_error(
+                group,
+                f"{where}: joining the {n_rows} C fifos of a column needs {n_rows} memtile input "
+                f"channels and {need // 1024} KiB; a memtile has {d.memtile.dma_s2mm_channels} "
+                f"and {d.memtile.data_memory_bytes // 1024} KiB",
+            )
+    region_args = list(region.args)
+    return BundledGemm(
+        group,
+        region_args.index(group.args[mm.a]),
+        region_args.index(group.args[mm.b]),
+        region_args.index(group.args[mm.c]),
+        mm.m,
+        mm.k,
+        mm.n,
+        kt,
+        rows,
+        cols,
+        grid,
+        a_columns,
+        b_columns,
+        c_joined,
+    )
+
+
+def _body_arg_type(group: dato.GroupOp, k: int) -> MemRefType:
+    t = group.body.block.args[k].type
+    assert isinstance(t, MemRefType)
+    return t

@@ -199,13 +199,114 @@ class Placer:
             visit(pe)
         return order
 
+    def place_bundled_gemm(self, pes: list[PE]) -> set[int]:
+        """Bundles of a streamed GEMM's instances share one set of fifos on
+        their core (see npu_transfers.BundledGemm), which needs the product
+        arrangement: the bundles form an R x C grid, core (r, c) holding the
+        tasks {(i, j): i in I_r, j in J_c}, i outer and j inner, so all cores
+        of compute row r read one A row-block sequence and all cores of
+        column c one B column-block sequence. Core (r, c) goes to column c,
+        compute row r. Returns the ids of those elements (empty if none)."""
+        bundled = [pe for pe in pes if len(pe.members) > 1 and pe.members[0][0].matmul is not None]
+        if not bundled:
+            return set()
+        group = bundled[0].members[0][0].group
+        task = group.task.data
+        others = [g.task.data for g in self.region.groups() if g is not group]
+        if others or self.region.streams():
+            what = ", ".join(f"@{o}" for o in others) or "streams"
+            raise op_error(
+                group,
+                f"bundles of the GEMM task @{task} share fifos per core row and column; the "
+                f"NPU lowering needs it to be the region's only task (found also {what})",
+            )
+        grid = group.grid_shape
+        if len(grid) != 2:
+            raise op_error(group, f"bundled GEMM @{task} needs a 2-D task grid, it has {grid}")
+        mine = [pe for pe in pes if pe.members[0][0].group is group]
+        row_sets: list[tuple[int, ...]] = []
+        col_sets: list[tuple[int, ...]] = []
+        cells: dict[tuple[int, int], PE] = {}
+        # the order the user listed is the order the core runs its members in
+        listed = {
+            op.names[0]: list(op.names)
+            for op in self.region.body.block.ops
+            if isinstance(op, dato.BundleOp)
+        }
+        pid_of = {inst.name: tuple(inst.pid) for pe in mine for _, inst in pe.members}
+        for pe in mine:
+            order = next((listed[n] for n in pe.names if n in listed), pe.names)
+            pe.names = order
+            pids = [pid_of[n] for n in order]
+            rows = tuple(dict.fromkeys(i for i, _ in pids))
+            cols = tuple(dict.fromkeys(j for _, j in pids))
+            want = [(i, j) for i in rows for j in cols]
+            if pids != want:
+                bad = next(
+                    (k for k, (a, b) in enumerate(zip(pids, want, strict=False)) if a != b),
+                    min(len(pids), len(want)),
+                )
+                got = pe.names[bad] if bad < len(pids) else "nothing"
+                exp = f"{task}_{want[bad][0]}_{want[bad][1]}" if bad < len(want) else "nothing"
+                raise op_error(
+                    group,
+                    f"bundle {pe.names[0]}..{pe.names[-1]} ({len(pids)} tasks) is not a product "
+                    f"of task rows {list(rows)} and columns {list(cols)} in the order i outer, j "
+                    f"inner: member {bad} is {got}, expected {exp}",
+                )
+            for sets, key in ((row_sets, rows), (col_sets, cols)):
+                if key not in sets:
+                    sets.append(key)
+            cells[(row_sets.index(rows), col_sets.index(cols))] = pe
+        for sets, axis, what in ((row_sets, 0, "rows"), (col_sets, 1, "columns")):
+            operand = "A" if axis == 0 else "B"
+            seen: dict[int, tuple[int, ...]] = {}
+            for s in sets:
+                for x in s:
+                    if x in seen:
+                        raise op_error(
+                            group,
+                            f"bundled GEMM @{task}: task {what[:-1]} {x} is split between "
+                            f"bundles with task {what} {list(seen[x])} and {list(s)}; every core "
+                            f"of a compute {what[:-1]} must read the same {operand} blocks",
+                        )
+                    seen[x] = s
+            if len(seen) != grid[axis] or len({len(s) for s in sets}) != 1:
+                raise op_error(
+                    group,
+                    f"bundled GEMM @{task}: the bundles' task {what} {[list(s) for s in sets]} "
+                    f"must cover all {grid[axis]} {what} in sets of one size",
+                )
+        n_rows, n_cols = len(row_sets), len(col_sets)
+        if len(cells) != len(mine) or len(mine) != n_rows * n_cols:
+            raise op_error(
+                group,
+                f"bundled GEMM @{task}: {len(mine)} bundles do not form a grid of {n_rows} "
+                f"row sets x {n_cols} column sets (each pair exactly once)",
+            )
+        d = self.device
+        if n_rows > len(d.compute_rows) or n_cols > d.columns:
+            raise op_error(
+                group,
+                f"bundled GEMM @{task} forms a {n_rows} x {n_cols} grid of cores; "
+                f"{d.describe()} has {len(d.compute_rows)} compute rows and {d.columns} columns",
+            )
+        # the grid in task order: row sets by their first task row, columns likewise
+        r_order = sorted(range(n_rows), key=lambda r: row_sets[r][0])
+        c_order = sorted(range(n_cols), key=lambda c: col_sets[c][0])
+        for (r, c), pe in cells.items():
+            pe.tile = (c_order.index(c), d.compute_rows[r_order.index(r)])
+        return {id(pe) for pe in mine}
+
     def adjacent(self, a: str, b: str, tiles: dict[str, tuple[int, int]]) -> bool:
         (ca, ra), (cb, rb) = tiles[a], tiles[b]
         return ca == cb and abs(ra - rb) == 1
 
-    def check_tiles(self, pes: list[PE]) -> dict[str, int]:
+    def check_tiles(self, pes: list[PE], shared: set[int] | None = None) -> dict[str, int]:
         """Memory and DMA channels per compute tile; returns the K tile chosen
-        for each streamed-GEMM group."""
+        for each streamed-GEMM group. The members of an element in `shared`
+        run one after the other through one set of fifos and buffers, so the
+        first member's needs are the element's."""
         d = self.device
         tiles = {name: pe.tile for pe in pes for name in pe.names}  # type: ignore[misc]
         k_tiles: dict[str, int] = {}
@@ -217,7 +318,8 @@ class Placer:
             fixed = 0
             parts: list[str] = []
             streamed: list[tuple[GroupPlan, dato.Instance]] = []
-            for plan, inst in pe.members:
+            members = pe.members[:1] if shared and id(pe) in shared else pe.members
+            for plan, inst in members:
                 binding = dict(zip(plan.group.port_names, inst.bindings, strict=True))
                 fixed += plan.local_bytes
                 if plan.local_bytes:
@@ -443,8 +545,9 @@ class PhysicalMapPass(ModulePass):
             check_no_array_flows(region, f"an NPU ({device.name})")
             placer = Placer(region, device)
             pes = placer.processing_elements()
+            shared = placer.place_bundled_gemm(pes)
             placer.place(pes)
-            k_tiles = placer.check_tiles(pes)
+            k_tiles = placer.check_tiles(pes, shared)
             columns = placer.assign_columns()
             tile_of = {name: pe.tile for pe in pes for name in pe.names}
             for group in region.groups():

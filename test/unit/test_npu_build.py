@@ -213,3 +213,87 @@ def test_chain_of_a_block_stream(tmp_path):
     b = np.zeros((8, 8), np.int16)
     mod(a, b)
     np.testing.assert_array_equal(b, a * 2)
+
+
+def bundles(P: int, rows: int, cols: int, cyclic: bool = False) -> list[tuple[str, list[str]]]:
+    """Bundles of a P x P GEMM task grid onto rows x cols cores: core (r, c)
+    runs task rows I_r and columns J_c (blocks of consecutive ones, or every
+    rows-th / cols-th one), i outer, j inner."""
+    p, q = P // rows, P // cols
+
+    def pick(k: int, n: int, size: int) -> list[int]:
+        return (
+            [k + n * t for t in range(size)] if cyclic else list(range(k * size, k * size + size))
+        )
+
+    return [
+        ("bundle", [f"gemm_{i}_{j}" for i in pick(r, rows, p) for j in pick(c, cols, q)])
+        for r in range(rows)
+        for c in range(cols)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rows", "cols", "cyclic"),
+    [(2, 2, False), (4, 4, False), (4, 4, True)],
+    ids=["2x2-cores", "4x4-cores", "4x4-cores-cyclic"],
+)
+def test_bundled_gemm_runs_on_the_virtual_npu(rows, cols, cyclic, tmp_path):
+    """int16 128x128x256 as an 8x8 task grid bundled onto a grid of cores (16
+    or 4 tasks per core): one A fifo per compute row, one B fifo per column,
+    each core looping over its members; C straight to the shim (2 rows) or
+    joined by the memtiles (4 rows)."""
+    mod = dato.build(
+        progs.tiled_gemm(dato.int16, 128, 128, 256, 8, 8),
+        target="aie",
+        project=tmp_path,
+        mapping_primitives=bundles(8, rows, cols, cyclic),
+    )
+    text = (tmp_path / "aie.mlir").read_text()
+    assert text.count("aie.core(") == rows * cols
+    assert text.count("scf.for") == 2 * rows * cols  # member loop + K loop, not unrolled
+    assert ("aie.objectfifo.link" in text) == (rows == 4)
+    assert "OVER LIMIT" not in mod.report()
+    A, B = small(dato.int16, (128, 256), -3, 3), small(dato.int16, (256, 128), -3, 3)
+    C = np.zeros((128, 128), np.int16)
+    mod(A, B, C)
+    np.testing.assert_array_equal(C, (A.astype(np.int64) @ B.astype(np.int64)).astype(np.int16))
+
+
+def test_bundled_gemm_needs_the_product_arrangement(tmp_path):
+    def build(prims, device="npu1"):
+        with pytest.raises(dato.DatoError) as info:
+            dato.build(
+                progs.tiled_gemm(dato.int16, 64, 64, 64, 4, 4),
+                target="aie",
+                device=device,
+                project=tmp_path,
+                mapping_primitives=prims,
+            )
+        assert "dato_programs.py:" in str(info.value)
+        return str(info.value)
+
+    good = bundles(4, 2, 2)
+    # members listed j outer instead of i outer
+    swapped = [*good]
+    swapped[1] = ("bundle", ["gemm_0_2", "gemm_1_2", "gemm_0_3", "gemm_1_3"])
+    assert (
+        "bundle gemm_0_2..gemm_1_3 (4 tasks) is not a product of task rows [0, 1] and columns "
+        "[2, 3] in the order i outer, j inner: member 1 is gemm_1_2, expected gemm_0_3"
+    ) in build(swapped)
+    # cores of one compute row that would need different A blocks
+    mixed = [
+        ("bundle", ["gemm_0_0", "gemm_0_1", "gemm_1_0", "gemm_1_1"]),
+        ("bundle", ["gemm_0_2", "gemm_0_3", "gemm_2_2", "gemm_2_3"]),
+        ("bundle", ["gemm_2_0", "gemm_2_1", "gemm_3_0", "gemm_3_1"]),
+        ("bundle", ["gemm_1_2", "gemm_1_3", "gemm_3_2", "gemm_3_3"]),
+    ]
+    assert (
+        "task row 0 is split between bundles with task rows [0, 1] and [0, 2]; every core of a "
+        "compute row must read the same A blocks"
+    ) in build(mixed)
+    # 4 A row fifos + 2 B column fifos, 2 shim columns of 2 input channels
+    assert (
+        "bundled GEMM @gemm on a 4 x 2 grid of cores needs 6 shim input channels (one per A row "
+        "fifo and B column fifo); npu1_2col (2 columns x 6 rows) has 2 shim columns with 2 each"
+    ) in build(bundles(4, 4, 2), "npu1_2col")
