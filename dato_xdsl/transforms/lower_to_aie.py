@@ -412,24 +412,25 @@ class AieLowering:
         c_t = MemRefType(elem, [bg.m, bg.n])
         fifos: dict = {"A": [], "B": [], "C": {}, "Cjoin": {}}
         shim_fifos: list[tuple[str, int, int, bool]] = []  # fifo, arg, shim column, is_read
+
+        def broadcast(
+            kind: str, arg: int, name: str, column: int, cores: list[str], t: object
+        ) -> None:
+            """A double-buffered fifo from the shim to a row or column of cores."""
+            f = self.fresh(name)
+            lines.append(
+                f"aie.objectfifo @{f}(%shim_c{column}, {{{', '.join(cores)}}}, 2 : i32) : "
+                f"!aie.objectfifo<{t}>"
+            )
+            fifos[kind].append(f)
+            shim_fifos.append((f, arg, column, True))
+
         for r in range(n_rows):
-            f = self.fresh(f"{names[bg.a]}_row{r}")
-            consumers = ", ".join(core(r, c) for c in range(n_cols))
-            lines.append(
-                f"aie.objectfifo @{f}(%shim_c{bg.a_columns[r]}, {{{consumers}}}, 2 : i32) : "
-                f"!aie.objectfifo<{a_t}>"
-            )
-            fifos["A"].append(f)
-            shim_fifos.append((f, bg.a, bg.a_columns[r], True))
+            row_cores = [core(r, c) for c in range(n_cols)]
+            broadcast("A", bg.a, f"{names[bg.a]}_row{r}", bg.a_columns[r], row_cores, a_t)
         for c in range(n_cols):
-            f = self.fresh(f"{names[bg.b]}_col{c}")
-            consumers = ", ".join(core(r, c) for r in range(n_rows))
-            lines.append(
-                f"aie.objectfifo @{f}(%shim_c{bg.b_columns[c]}, {{{consumers}}}, 2 : i32) : "
-                f"!aie.objectfifo<{b_t}>"
-            )
-            fifos["B"].append(f)
-            shim_fifos.append((f, bg.b, bg.b_columns[c], True))
+            col_cores = [core(r, c) for r in range(n_rows)]
+            broadcast("B", bg.b, f"{names[bg.b]}_col{c}", bg.b_columns[c], col_cores, b_t)
         for c in range(n_cols):
             dst = f"%mem_c{c}" if bg.c_joined else f"%shim_c{c}"
             parts = []
