@@ -567,6 +567,11 @@ def enclosing_task(op: Operation) -> TaskOp | GroupOp | None:
 # ------------------------------------------------------------------------ group
 
 
+def instance_name(task: str, pid: Sequence[int]) -> str:
+    """`gemm_1_0`: a task instance as Dato users name it."""
+    return "_".join([task, *(str(p) for p in pid)])
+
+
 @dataclass(frozen=True)
 class Instance:
     """One row of a group's instance table."""
@@ -670,7 +675,7 @@ class GroupOp(IRDLOperation):
             for r in ranks:
                 offs.append(tuple(int(v) for v in flat[at : at + r]))
                 at += r
-            name = "_".join([task, *(str(p) for p in pid)])
+            name = instance_name(task, pid)
             rows.append(
                 Instance(name, pid, tuple(offs), tuple(binds[k * nports : (k + 1) * nports]))
             )
@@ -807,6 +812,19 @@ class GroupOp(IRDLOperation):
                         f"{name}: instance {inst.name} has slice offsets {list(off)} with sizes "
                         f"{list(sizes)}, outside argument {k} of shape {list(shape)}"
                     )
+
+    def pid_values(self) -> list[SSAValue]:
+        """The results of every `dato.pid` in the body, in walk order."""
+        return [r for op in self.body.walk() if isinstance(op, PidOp) for r in op.results]
+
+    def pid_env(
+        self, inst: Instance, values: Sequence[SSAValue] | None = None
+    ) -> dict[SSAValue, int]:
+        """Each pid result of the body bound to the instance's coordinate
+        (`values`: `pid_values()`, when the caller loops over instances)."""
+        values = self.pid_values() if values is None else values
+        rank = len(self.grid.data)
+        return {v: inst.pid[k % rank] for k, v in enumerate(values)}
 
     def port_type(self, port: str) -> StreamType | None:
         """The stream type behind a port (from its first binding)."""

@@ -347,11 +347,9 @@ class _Lowering:
                 _classify(arg, use, direct=True)
                 uses.append(use)
             self.uses[group] = uses
-            pid_values = [
-                r for op in block.walk() if isinstance(op, dato.PidOp) for r in op.results
-            ]
+            pid_values = group.pid_values()
             for row in group.instances():
-                pid = {v: row.pid[k % len(row.pid)] for k, v in enumerate(pid_values)}
+                pid = group.pid_env(row, pid_values)
                 ranges = _Ranges(pid)
                 boxes = [
                     _box(use, cast_memref(a.type).get_shape(), ranges)

@@ -56,8 +56,7 @@ class NotStatic(Exception):
 
 
 def _template(group: dato.GroupOp) -> list[_Item]:
-    pids = [r for op in group.body.walk() if isinstance(op, dato.PidOp) for r in op.results]
-    values = StaticValues(set(pids))
+    values = StaticValues(set(group.pid_values()))
 
     def has_access(op: Operation) -> bool:
         return any(isinstance(o, dato.PutOp | dato.GetOp) for o in op.walk())
@@ -128,10 +127,9 @@ class Design:
         self.programs: list[tuple[str, Callable[[], Iterator[Token]]]] = []
         for group in region.groups():
             template = _template(group)
-            pids = [r for op in group.body.walk() if isinstance(op, dato.PidOp) for r in op.results]
-            copies = len(pids) // max(1, len(group.grid_shape))
+            pids = group.pid_values()
             for inst in group.instances():
-                env: Env = dict(zip(pids, inst.pid * copies, strict=True))
+                env: Env = group.pid_env(inst, pids)
                 bind = dict(zip(group.port_names, inst.bindings, strict=True))
                 self.programs.append(
                     (inst.name, lambda t=template, e=env, b=bind: _tokens(t, e, b))

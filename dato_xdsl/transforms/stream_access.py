@@ -56,8 +56,7 @@ def _trip(lb: Callable[[Env], int], ub: Callable[[Env], int], step: Callable[[En
 
 def access_sites(group: dato.GroupOp) -> list[AccessSite]:
     """Every put/get of a group body with a closure giving its element count."""
-    pids = [r for op in group.body.walk() if isinstance(op, dato.PidOp) for r in op.results]
-    values = StaticValues(set(pids))
+    values = StaticValues(set(group.pid_values()))
     sites: list[AccessSite] = []
 
     def static(v: object, user: Operation) -> Callable[[Env], int] | None:
@@ -117,12 +116,9 @@ def stream_uses(region: dato.RegionOp) -> dict[str, StreamUses]:
     for group in region.groups():
         sites = access_sites(group)
         ports = group.port_names
-        pid_values = [
-            r for op in group.body.walk() if isinstance(op, dato.PidOp) for r in op.results
-        ]
-        n_pid_ops = len(pid_values) // max(1, len(group.grid_shape))
+        pid_values = group.pid_values()
         for inst in group.instances():
-            env: Env = dict(zip(pid_values, inst.pid * n_pid_ops, strict=True))
+            env: Env = group.pid_env(inst, pid_values)
             bound = dict(zip(ports, inst.bindings, strict=True))
             for site in sites:
                 stream = bound.get(site.symbol, site.symbol)

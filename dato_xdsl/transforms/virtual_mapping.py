@@ -26,16 +26,13 @@ from xdsl.transforms.dead_code_elimination import region_dce
 
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import dato
+from dato_xdsl.dialects.dato import instance_name
 from dato_xdsl.transforms.instance_trace import Skeleton, is_meta
 
 
 def stream_symbol(name: str, indices: Sequence[int]) -> str:
     """The single stream an array access reaches: `fifo[1, 0]` -> `fifo_1_0`."""
     return "_".join([name, *(str(i) for i in indices)]) if indices else name
-
-
-def instance_name(task: str, pid: Sequence[int]) -> str:
-    return "_".join([task, *(str(p) for p in pid)])
 
 
 @dataclass

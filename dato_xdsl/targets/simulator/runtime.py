@@ -26,7 +26,7 @@ from xdsl.dialects.builtin import MemRefType, ModuleOp
 from xdsl.ir import BlockArgument, SSAValue
 
 from dato_xdsl.diagnostics import op_location
-from dato_xdsl.dialects.dato import REPLICATE, GroupOp, RegionOp, StreamOp, TaskOp
+from dato_xdsl.dialects.dato import REPLICATE, GroupOp, RegionOp, StreamOp, TaskOp, instance_name
 from dato_xdsl.targets.simulator import semantics as sem
 from dato_xdsl.targets.simulator.codegen import CompiledBody, compile_task_body
 from dato_xdsl.targets.simulator.errors import (
@@ -156,7 +156,7 @@ def enumerate_instances(task: TaskOp | GroupOp, body: CompiledBody) -> list[Inst
     name = task.sym_name.data
     specs: list[InstanceSpec] = []
     for pid in itertools.product(*(range(n) for n in task.grid_shape)):
-        label = "_".join([name, *(str(p) for p in pid)])
+        label = instance_name(name, pid)
         specs.append(InstanceSpec(label, pid, _grid_bindings(task, pid), body))
     return specs
 
