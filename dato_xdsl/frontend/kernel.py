@@ -7,6 +7,7 @@ linalg ops. Every op carries the Python file, line and column it came from."""
 from __future__ import annotations
 
 import ast
+import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -904,7 +905,7 @@ class KernelCompiler:
         elif isinstance(value, StreamRef) and value.decl.spec.shape and not value.indices:
             refs = []
             shape = value.decl.spec.shape
-            for flat in range(_prod(shape)):
+            for flat in range(math.prod(shape)):
                 idx = _unflatten(flat, shape)
                 refs.append(StreamRef(value.decl, [self.arith.const(i, None) for i in idx]))
         else:
@@ -1213,13 +1214,6 @@ def _fold_compare(op: ast.cmpop, a: Const, b: Const) -> bool:
         "Eq": a == b,
         "NotEq": a != b,
     }[name]
-
-
-def _prod(shape: Sequence[int]) -> int:
-    n = 1
-    for s in shape:
-        n *= s
-    return n
 
 
 def _unflatten(flat: int, shape: Sequence[int]) -> list[int]:

@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -64,13 +65,6 @@ def type_suffix(t: Attribute) -> str:
     if isinstance(t, IntegerType):
         return f"i{t.width.data}"
     raise ValueError(f"no kernel type for {t}")
-
-
-def _count(shape: Sequence[int]) -> int:
-    n = 1
-    for d in shape:
-        n *= d
-    return n
 
 
 def _is_identity(t: Attribute) -> bool:
@@ -157,8 +151,10 @@ class AieLowering:
                 for user in block.users:
                     (names.reads if t.is_read else names.writes)[(user, t.arg)] = fifo
             if t.via_memtile:
-                obj = MemRefType(elem_of[t.arg], [_count(t.tile_shape()) * len(t.blocks)])
-                offsets = ", ".join(str(b * _count(t.tile_shape())) for b in range(len(t.blocks)))
+                obj = MemRefType(elem_of[t.arg], [math.prod(t.tile_shape()) * len(t.blocks)])
+                offsets = ", ".join(
+                    str(b * math.prod(t.tile_shape())) for b in range(len(t.blocks))
+                )
                 fifos = ", ".join(f"@{f}" for f in block_fifos)
                 if t.is_read:
                     lines.append(
@@ -808,7 +804,7 @@ class CoreBuilder:
             self.require_contiguous(op, operands)
             t = operands[-1].type
             assert isinstance(t, MemRefType)
-            self.call(_ELEMENTWISE[type(op)], operands, [_count(t.get_shape())], t.element_type)
+            self.call(_ELEMENTWISE[type(op)], operands, [math.prod(t.get_shape())], t.element_type)
         elif type(op).__module__.startswith("xdsl.dialects.linalg"):
             raise op_error(op, "has no NPU kernel in the kernel library yet")
         else:
@@ -958,7 +954,7 @@ class CoreBuilder:
         t = dst.type
         assert isinstance(t, MemRefType)
         if _is_identity(src.type) and _is_identity(t):
-            self.call("copy", [src, dst], [_count(t.get_shape())], t.element_type)
+            self.call("copy", [src, dst], [math.prod(t.get_shape())], t.element_type)
             return
         self.loops(
             list(t.get_shape()),
@@ -971,7 +967,7 @@ class CoreBuilder:
         t = dst.type
         assert isinstance(t, MemRefType)
         if _is_identity(t):
-            self.call("fill", [dst, value], [_count(t.get_shape())], t.element_type)
+            self.call("fill", [dst, value], [math.prod(t.get_shape())], t.element_type)
             return
         self.loops(list(t.get_shape()), lambda idx: self.emit(memref.StoreOp.get(value, dst, idx)))
 

@@ -16,15 +16,7 @@ from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Block, BlockArgument, Operation, SSAValue
 
 from dato_xdsl.dialects import dato
-
-
-def memref_bytes(t: MemRefType) -> int:
-    n = 1
-    for d in t.get_shape():
-        n *= d
-    width = getattr(t.element_type, "width", None)
-    bits = width.data if width is not None else t.element_type.bitwidth  # type: ignore[union-attr]
-    return n * max(1, bits // 8)
+from dato_xdsl.dialects.aie import memref_bytes
 
 
 def _views(arg: SSAValue) -> list[SSAValue]:

@@ -10,6 +10,7 @@ mapping calls this to refuse what does not fit, the aie lowering to emit it."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, MemRefType
@@ -17,7 +18,8 @@ from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, MemRefType
 from dato_xdsl import devices
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import dato
-from dato_xdsl.transforms.npu_plan import GroupPlan, StreamedMatmul, memref_bytes, plan_group
+from dato_xdsl.dialects.aie import element_bytes
+from dato_xdsl.transforms.npu_plan import GroupPlan, StreamedMatmul, plan_group
 
 
 @dataclass
@@ -171,7 +173,7 @@ class TransferPlanner:
         self, index: int, name: str, blocks: list[Block], streamed: tuple[int, int] | None
     ) -> list[Transfer]:
         blocks.sort(key=lambda b: b.offsets)
-        elem = memref_bytes(self._arg_type(index)) // _count(self._arg_type(index).get_shape())
+        elem = element_bytes(self._arg_type(index))
         k_axis, k_tile = streamed if streamed is not None else (None, 0)
         depth = 2 if streamed is not None else 1
         out: list[Transfer] = []
@@ -182,7 +184,7 @@ class TransferPlanner:
         chunks = [blocks[i : i + size] for i in range(0, len(blocks), size)]
         for chunk in chunks:
             t = Transfer(index, name, True, 0, chunk, k_axis, k_tile, depth)
-            obj = _count(t.tile_shape()) * elem * len(chunk)
+            obj = math.prod(t.tile_shape()) * elem * len(chunk)
             preferred = sorted({c for b in chunk for c, _ in b.tiles})
             order = preferred + [c for c in range(self.device.columns) if c not in preferred]
             for col in order:
@@ -201,14 +203,14 @@ class TransferPlanner:
         by_column: dict[int, list[Block]] = {}
         for b in sorted(blocks, key=lambda b: b.offsets):
             by_column.setdefault(b.tiles[0][0], []).append(b)
-        elem = memref_bytes(self._arg_type(index)) // _count(self._arg_type(index).get_shape())
+        elem = element_bytes(self._arg_type(index))
         out: list[Transfer] = []
         for col0, col_blocks in sorted(by_column.items()):
             limit = self.device.memtile.dma_s2mm_channels
             for i in range(0, len(col_blocks), limit):
                 chunk = col_blocks[i : i + limit]
                 t = Transfer(index, name, False, col0, chunk)
-                obj = _count(t.tile_shape()) * elem * len(chunk)
+                obj = math.prod(t.tile_shape()) * elem * len(chunk)
                 order = [col0] + [c for c in range(self.device.columns) if c != col0]
                 for col in order:
                     if t.via_memtile:
@@ -228,13 +230,6 @@ class TransferPlanner:
         t = self.region.args[index].type
         assert isinstance(t, MemRefType)
         return t
-
-
-def _count(shape: tuple[int, ...] | list[int]) -> int:
-    n = 1
-    for d in shape:
-        n *= d
-    return n
 
 
 def plan_transfers(region: dato.RegionOp, device: devices.NpuDevice) -> list[Transfer]:
@@ -335,7 +330,7 @@ def _route_bundled(
     # otherwise one memtile join per column needs one
     c_joined = n_rows > d.shim.dma_s2mm_channels
     if c_joined:
-        elem = memref_bytes(_body_arg_type(group, mm.c)) // (mm.m * mm.n)
+        elem = element_bytes(_body_arg_type(group, mm.c))
         need = n_rows * mm.m * mm.n * elem
         if n_rows > d.memtile.dma_s2mm_channels or need > d.memtile.data_memory_bytes:
             raise op_error(

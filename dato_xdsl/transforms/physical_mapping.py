@@ -38,8 +38,9 @@ from xdsl.passes import ModulePass
 from dato_xdsl import devices
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import dato
+from dato_xdsl.dialects.aie import element_bytes, memref_bytes
 from dato_xdsl.transforms.array_flows import check_no_array_flows
-from dato_xdsl.transforms.npu_plan import GroupPlan, memref_bytes, plan_group
+from dato_xdsl.transforms.npu_plan import GroupPlan, plan_group
 from dato_xdsl.transforms.npu_transfers import plan_transfers
 from dato_xdsl.transforms.stream_access import stream_uses
 
@@ -366,9 +367,8 @@ class Placer:
                     outputs += 1
             budget = d.compute.data_memory_bytes - CORE_STACK_BYTES
             for plan, _ in streamed:
-                elem = memref_bytes(plan.group.body.block.args[plan.matmul.a].type) // (  # type: ignore[union-attr, arg-type]
-                    plan.matmul.m * plan.matmul.k  # type: ignore[union-attr]
-                )
+                a_t = plan.group.body.block.args[plan.matmul.a].type  # type: ignore[union-attr]
+                elem = element_bytes(a_t)  # type: ignore[arg-type]
                 kt = choose_k_tile(plan, budget - fixed, elem)
                 mm = plan.matmul
                 assert mm is not None

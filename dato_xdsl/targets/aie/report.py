@@ -32,14 +32,6 @@ class TileUse:
     what: list[str] = field(default_factory=list)
 
 
-def _bytes(t: MemRefType) -> int:
-    n = 1
-    for d in t.get_shape():
-        n *= d
-    width = getattr(t.element_type, "width", None)
-    return n * (width.data // 8 if width is not None else 4)
-
-
 def _shares_memory(
     op: aie.ObjectFifoCreateOp,
     tiles: dict[object, tuple[int, int]],
@@ -84,7 +76,7 @@ def tile_usage(device_op: aie.DeviceOp) -> dict[tuple[int, int], TileUse]:
                     for d in depth_attr.data  # type: ignore[attr-defined]
                 )
             )
-            size = _bytes(t)
+            size = aie.memref_bytes(t)
             name = op.sym_name.data
             ends = [(op.producerTile, True)] + [(c, False) for c in op.consumerTiles]
             if _shares_memory(op, tiles, device):
@@ -112,7 +104,7 @@ def tile_usage(device_op: aie.DeviceOp) -> dict[tuple[int, int], TileUse]:
             t = op.buffer.type
             assert isinstance(t, MemRefType)
             u.buffers += 1
-            u.bytes += _bytes(t)
+            u.bytes += aie.memref_bytes(t)
             u.what.append(f"buffer {t}")
     return use
 
