@@ -95,11 +95,8 @@ class AieLowering:
         # fifo names we make must not take a name the program's streams use
         self.taken = {s.sym_name.data for s in region.streams()}
         self.local_streams: dict[str, int] = {}
-        self.counts: dict[str, int] = {}
-        for name, uses in stream_uses(region).items():
-            counts = [u.count for u in uses.puts]
-            if counts and all(c is not None for c in counts):
-                self.counts[name] = sum(c for c in counts if c is not None)
+        self.uses = stream_uses(region)
+        self.counts = {n: t for n, u in self.uses.items() if (t := u.total()) is not None}
 
     def fresh(self, name: str) -> str:
         candidate, n = name, 1
@@ -183,16 +180,8 @@ class AieLowering:
 
     def stream_fifos(self) -> list[str]:
         tiles = self.instance_tiles()
-        producer: dict[str, str] = {}
-        consumer: dict[str, str] = {}
-        for g in self.region.groups():
-            plan = plan_group(g)
-            for inst in g.instances():
-                bind = dict(zip(g.port_names, inst.bindings, strict=True))
-                for s in plan.puts:
-                    producer[bind.get(s, s)] = inst.name
-                for s in plan.gets:
-                    consumer[bind.get(s, s)] = inst.name
+        producer = {n: u.producer for n, u in self.uses.items() if u.producer}
+        consumer = {n: u.consumer for n, u in self.uses.items() if u.consumer}
         lines = []
         for decl in self.region.streams():
             name = decl.sym_name.data

@@ -42,7 +42,7 @@ from dato_xdsl.dialects.aie import element_bytes, memref_bytes
 from dato_xdsl.transforms.array_flows import check_no_array_flows
 from dato_xdsl.transforms.npu_plan import GroupPlan, plan_group
 from dato_xdsl.transforms.npu_transfers import plan_transfers
-from dato_xdsl.transforms.stream_access import stream_uses
+from dato_xdsl.transforms.stream_access import StreamUses, stream_uses
 
 CORE_STACK_BYTES = 1024
 """Kept free on every compute tile for the core's stack (aiecc's default
@@ -105,13 +105,10 @@ class Placer:
         self.device = device
         self.plans = {g.sym_name.data: plan_group(g) for g in region.groups()}
         self.streams = stream_depths(region)
-        self.producer: dict[str, str] = {}
-        self.consumer: dict[str, str] = {}
-        self.counts: dict[str, int] = {}
-        for name, uses in stream_uses(region).items():
-            counts = [u.count for u in uses.puts]
-            if counts and all(c is not None for c in counts):
-                self.counts[name] = sum(c for c in counts if c is not None)
+        self.uses = stream_uses(region)
+        self.producer = {n: u.producer for n, u in self.uses.items() if u.producer}
+        self.consumer = {n: u.consumer for n, u in self.uses.items() if u.consumer}
+        self.counts = {n: t for n, u in self.uses.items() if (t := u.total()) is not None}
 
     def processing_elements(self) -> list[PE]:
         union = _Union()
@@ -120,11 +117,6 @@ class Placer:
             plan = self.plans[group.sym_name.data]
             for inst in group.instances():
                 order.append((plan, inst))
-                binding = dict(zip(group.port_names, inst.bindings, strict=True))
-                for s in plan.puts:
-                    self.producer[binding.get(s, s)] = inst.name
-                for s in plan.gets:
-                    self.consumer[binding.get(s, s)] = inst.name
         for op in self.region.body.block.ops:
             if isinstance(op, dato.BundleOp | dato.ChainOp):
                 for other in op.names[1:]:
@@ -500,22 +492,21 @@ def check_dma_words(
             )
 
 
-def check_packing(region: dato.RegionOp) -> None:
+def check_packing(uses: dict[str, StreamUses]) -> None:
     """A packed stream sends whole objects: its element count must be static
     and a multiple of the packing factor, or the last elements never leave."""
-    for name, uses in stream_uses(region).items():
-        p = uses.decl.stream_type.packing.data
-        if p == 1 or not uses.puts:
+    for name, use in uses.items():
+        p = use.decl.stream_type.packing.data
+        if p == 1 or not use.puts:
             continue
-        counts = [u.count for u in uses.puts]
-        where = uses.puts[0].site.op
-        if any(c is None for c in counts):
+        where = use.puts[0].site.op
+        total = use.total()
+        if total is None:
             raise op_error(
                 where,
                 f"stream @{name} packs {p} elements per transfer, but how many are put is not "
                 "known at compile time",
             )
-        total = sum(c for c in counts if c is not None)
         if total % p:
             raise op_error(
                 where,
@@ -562,4 +553,4 @@ class PhysicalMapPass(ModulePass):
             # shim/memtile channels and memtile memory of the data movement
             plan_transfers(region, device)
             check_dma_words(placer, tile_of, k_tiles)  # type: ignore[arg-type]
-            check_packing(region)
+            check_packing(placer.uses)

@@ -43,6 +43,22 @@ class StreamUses:
     puts: list[Use] = field(default_factory=list)
     gets: list[Use] = field(default_factory=list)
 
+    @property
+    def producer(self) -> str | None:
+        """The instance that puts (legality makes it the only one)."""
+        return self.puts[0].instance if self.puts else None
+
+    @property
+    def consumer(self) -> str | None:
+        return self.gets[0].instance if self.gets else None
+
+    def total(self) -> int | None:
+        """Elements put in all, when every put's count is static."""
+        counts = [u.count for u in self.puts]
+        if not counts or any(c is None for c in counts):
+            return None
+        return sum(c for c in counts if c is not None)
+
 
 def _trip(lb: Callable[[Env], int], ub: Callable[[Env], int], step: Callable[[Env], int]) -> Count:
     def count(env: Env) -> int | None:
