@@ -43,7 +43,7 @@ from xdsl.passes import ModulePass
 from dato_xdsl import devices
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import aie, aiex, dato
-from dato_xdsl.transforms.npu_plan import plan_group
+from dato_xdsl.transforms.npu_plan import GroupPlan, plan_group
 from dato_xdsl.transforms.npu_transfers import (
     BundledGemm,
     Transfer,
@@ -96,7 +96,14 @@ class AieLowering:
         self.taken = {s.sym_name.data for s in region.streams()}
         self.local_streams: dict[str, int] = {}
         self.uses = stream_uses(region)
+        self.plans: dict[dato.GroupOp, GroupPlan] = {}
         self.counts = {n: t for n, u in self.uses.items() if (t := u.total()) is not None}
+
+    def plan(self, group: dato.GroupOp) -> GroupPlan:
+        """A group's plan, computed once (every instance of the group asks)."""
+        if group not in self.plans:
+            self.plans[group] = plan_group(group)
+        return self.plans[group]
 
     def fresh(self, name: str) -> str:
         candidate, n = name, 1
@@ -359,7 +366,7 @@ class AieLowering:
             if isinstance(op, aie.TileOp)
         }
         sequence = next(op for op in body.ops if isinstance(op, aie.RuntimeSequenceOp))
-        c_t = bg.group.body.block.args[plan_group(bg.group).matmul.c].type  # type: ignore[union-attr]
+        c_t = bg.group.body.block.args[self.plan(bg.group).matmul.c].type  # type: ignore[union-attr]
         assert isinstance(c_t, MemRefType)
         members = len(bg.rows[0]) * len(bg.cols[0])
         for (r, c), tile in sorted(bg.tiles.items(), key=lambda kv: kv[1]):
@@ -618,7 +625,7 @@ class CoreBuilder:
 
     # ------------------------------------------------------------ instances
     def instance(self, group: dato.GroupOp, inst: dato.Instance) -> None:
-        plan = plan_group(group)
+        plan = self.lowering.plan(group)
         src = group.body.block
         mapper: dict[SSAValue, SSAValue] = {}
         releases: list[tuple[str, str]] = []
@@ -742,40 +749,15 @@ class CoreBuilder:
             t = op.results[0].type
             assert isinstance(t, MemRefType)
             mapper[op.results[0]] = self.buffer(t)
-        elif (
-            isinstance(op, dato.GetOp | dato.PutOp)
-            and bind.get(op.stream.root_reference.data, op.stream.root_reference.data)
-            in self.lowering.local_streams
-        ):
-            self.local_access(op, bind, m, mapper)
-        elif (
-            isinstance(op, dato.GetOp | dato.PutOp)
-            and self.packing(bind.get(op.stream.root_reference.data, op.stream.root_reference.data))
-            > 1
-        ):
-            self.packed_access(op, bind, m, mapper)
-        elif isinstance(op, dato.GetOp):
-            fifo = bind.get(op.stream.root_reference.data, op.stream.root_reference.data)
-            t = op.result.type
-            if isinstance(t, MemRefType):
-                view = self.acquire(fifo, "Consume", t)
-                local = self.buffer(t)
-                self.copy(view, local)
-                mapper[op.result] = local
+        elif isinstance(op, dato.GetOp | dato.PutOp):
+            # the concrete stream: a port's binding for this instance, or the region's
+            stream = bind.get(op.stream.root_reference.data, op.stream.root_reference.data)
+            if stream in self.lowering.local_streams:
+                self.local_access(op, stream, m, mapper)
+            elif self.packing(stream) > 1:
+                self.packed_access(op, stream, m, mapper)
             else:
-                view = self.acquire(fifo, "Consume", MemRefType(t, [1]))
-                mapper[op.result] = self.emit(memref.LoadOp.get(view, [self.const(0)])).results[0]
-            self.release(fifo, "Consume")
-        elif isinstance(op, dato.PutOp):
-            fifo = bind.get(op.stream.root_reference.data, op.stream.root_reference.data)
-            t = op.value.type
-            if isinstance(t, MemRefType):
-                view = self.acquire(fifo, "Produce", MemRefType(t.element_type, t.get_shape()))
-                self.copy(m(op.value), view)
-            else:
-                view = self.acquire(fifo, "Produce", MemRefType(t, [1]))
-                self.emit(memref.StoreOp.get(m(op.value), view, [self.const(0)]))
-            self.release(fifo, "Produce")
+                self.fifo_access(op, stream, m, mapper)
         elif isinstance(op, memref.CopyOp):
             self.copy(m(op.source), m(op.destination))
         elif isinstance(op, linalg.FillOp):
@@ -839,33 +821,63 @@ class CoreBuilder:
             self.packed[stream] = (buf, self.counter(), p)
         return self.packed[stream]
 
-    def packed_access(
+    def fifo_access(
         self,
         op: dato.GetOp | dato.PutOp,
-        bind: dict[str, str],
+        fifo: str,
         m: Callable[[SSAValue], SSAValue],
         mapper: dict[SSAValue, SSAValue],
     ) -> None:
-        fifo = bind.get(op.stream.root_reference.data, op.stream.root_reference.data)
-        elem = op.value.type if isinstance(op, dato.PutOp) else op.result.type
+        """One object per put/get: a block is copied (value semantics), a scalar
+        travels as a one-element object."""
+        t = op.element_type()
+        port = "Produce" if isinstance(op, dato.PutOp) else "Consume"
+        obj = MemRefType(t.element_type, t.get_shape()) if isinstance(t, MemRefType) else None
+        view = self.acquire(fifo, port, obj or MemRefType(t, [1]))
+        if isinstance(op, dato.PutOp):
+            if obj is not None:
+                self.copy(m(op.value), view)
+            else:
+                self.emit(memref.StoreOp.get(m(op.value), view, [self.const(0)]))
+        elif obj is not None:
+            local = self.buffer(obj)
+            self.copy(view, local)
+            mapper[op.result] = local
+        else:
+            mapper[op.result] = self.emit(memref.LoadOp.get(view, [self.const(0)])).results[0]
+        self.release(fifo, port)
+
+    def advance(self, counter: SSAValue, n: SSAValue, modulo: int | None = None) -> SSAValue:
+        """Store `n + 1` (wrapped at `modulo`) into `counter`; returns `n + 1`."""
+        nxt = self.emit(arith.AddiOp(n, self.const(1))).results[0]
+        stored = nxt
+        if modulo is not None:
+            stored = self.emit(arith.RemUIOp(nxt, self.const(modulo))).results[0]
+        self.emit(memref.StoreOp.get(stored, counter, []))
+        return nxt
+
+    def packed_access(
+        self,
+        op: dato.GetOp | dato.PutOp,
+        fifo: str,
+        m: Callable[[SSAValue], SSAValue],
+        mapper: dict[SSAValue, SSAValue],
+    ) -> None:
+        elem = op.element_type()
         buf, count, p = self.staging(fifo, elem)
         obj = MemRefType(elem, [p])
         n = self.emit(memref.LoadOp.get(count, [])).results[0]
-        one, size = self.const(1), self.const(p)
         if isinstance(op, dato.GetOp):
             empty = self.emit(arith.CmpiOp(n, self.const(0), "eq")).results[0]
             self.branch(empty, lambda: self.refill(fifo, obj, buf))
             mapper[op.result] = self.emit(memref.LoadOp.get(buf, [n])).results[0]
-            nxt = self.emit(arith.AddiOp(n, one)).results[0]
-            wrapped = self.emit(arith.RemUIOp(nxt, size)).results[0]
-            self.emit(memref.StoreOp.get(wrapped, count, []))
+            self.advance(count, n, p)
             return
         self.emit(memref.StoreOp.get(m(op.value), buf, [n]))
-        nxt = self.emit(arith.AddiOp(n, one)).results[0]
-        full = self.emit(arith.CmpiOp(nxt, size, "eq")).results[0]
+        full_at = self.const(p)
+        nxt = self.advance(count, n, p)
+        full = self.emit(arith.CmpiOp(nxt, full_at, "eq")).results[0]
         self.branch(full, lambda: self.flush(fifo, obj, buf))
-        wrapped = self.emit(arith.RemUIOp(nxt, size)).results[0]
-        self.emit(memref.StoreOp.get(wrapped, count, []))
 
     def local_buffer(self, stream: str, elem: Attribute) -> tuple[SSAValue, SSAValue, SSAValue]:
         """The buffer a chained stream becomes, with its write and read counters
@@ -883,13 +895,12 @@ class CoreBuilder:
     def local_access(
         self,
         op: dato.GetOp | dato.PutOp,
-        bind: dict[str, str],
+        stream: str,
         m: Callable[[SSAValue], SSAValue],
         mapper: dict[SSAValue, SSAValue],
     ) -> None:
-        stream = bind.get(op.stream.root_reference.data, op.stream.root_reference.data)
         is_put = isinstance(op, dato.PutOp)
-        elem = op.value.type if isinstance(op, dato.PutOp) else op.result.type
+        elem = op.element_type()
         buf, written, read = self.local_buffer(stream, elem)
         counter = written if is_put else read
         n = self.emit(memref.LoadOp.get(counter, [])).results[0]
@@ -912,8 +923,7 @@ class CoreBuilder:
             self.emit(memref.StoreOp.get(m(op.value), buf, [n]))
         else:
             mapper[op.result] = self.emit(memref.LoadOp.get(buf, [n])).results[0]
-        nxt = self.emit(arith.AddiOp(n, self.const(1))).results[0]
-        self.emit(memref.StoreOp.get(nxt, counter, []))
+        self.advance(counter, n)
 
     def refill(self, fifo: str, obj: MemRefType, buf: SSAValue) -> None:
         view = self.acquire(fifo, "Consume", obj)
