@@ -35,7 +35,6 @@ from xdsl.dialects.builtin import (
     StringAttr,
     SymbolRefAttr,
     TensorType,
-    i1,
 )
 from xdsl.ir import (
     Attribute,
@@ -91,10 +90,6 @@ def _i32(value: int) -> IntegerAttr:
 
 def _i64(value: int) -> IntegerAttr:
     return IntegerAttr(value, I64)
-
-
-def _bool(value: bool) -> IntegerAttr:
-    return IntegerAttr(int(value), i1)
 
 
 def _int(attr: Attribute | None, default: int = 0) -> int:

@@ -25,10 +25,6 @@ def _signed(value: int, width: int) -> int:
     return value - (1 << width) if value >= 1 << (width - 1) else value
 
 
-def ir_type(dtype: DType | None):  # noqa: ANN201 (an xDSL type)
-    return IndexType() if dtype is None else dtype.ir
-
-
 class ScalarArith:
     """Emits scalar ops through `emit`; `fail` builds a located error."""
 

@@ -610,9 +610,6 @@ class KernelCompiler:
             case _:
                 raise self.fail(f"{type(node).__name__} expressions are not supported in kernels")
 
-    def _is_env_name(self, node: ast.expr) -> bool:
-        return isinstance(node, ast.Name) and node.id in self.env
-
     def _is_program_name(self, node: ast.expr) -> bool:
         """A kernel variable or a stream: not resolved in the Python namespace."""
         return isinstance(node, ast.Name) and (node.id in self.env or node.id in self.streams)

@@ -4,7 +4,6 @@ program's annotations; none of them runs on its own."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import ml_dtypes
@@ -207,24 +206,3 @@ class Stream:
         if packing != 1 and isinstance(element, ArrayType):
             raise TypeError("a packing factor applies to scalar streams, not to array blocks")
         return StreamSpec(element, depth, packing)
-
-
-def dtype_of_ir(t: Attribute, unsigned: bool = False) -> DType:
-    """The DType an IR element type stands for (signless ints read as signed
-    unless the program declared them unsigned)."""
-    if isinstance(t, BFloat16Type):
-        return bfloat16
-    if isinstance(t, Float32Type):
-        return float32
-    if isinstance(t, IntegerType):
-        w = t.width.data
-        if w == 1:
-            return bool_
-        for d in ALL_DTYPES:
-            if d.is_int and d.width == w and d.is_unsigned == unsigned:
-                return d
-    raise TypeError(f"no Dato element type for {t}")
-
-
-def shapes_of(dims: Sequence[int]) -> str:
-    return "[" + ", ".join(str(d) for d in dims) + "]"

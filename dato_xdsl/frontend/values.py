@@ -20,10 +20,6 @@ class Scalar:
     dtype: DType | None
     static: bool = False
 
-    @property
-    def is_index(self) -> bool:
-        return self.dtype is None
-
 
 @dataclass
 class Array:

@@ -254,10 +254,6 @@ def _add(block: Block, a: SSAValue, b: SSAValue | int) -> SSAValue:
     return op.result
 
 
-def _element(t: Attribute) -> Attribute:
-    return t.element_type if isinstance(t, MemRefType) else t
-
-
 # ------------------------------------------------------------------ lowering
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from xdsl.dialects import arith, scf
 from xdsl.dialects.builtin import IntegerAttr
-from xdsl.ir import Block, BlockArgument, Operation, SSAValue
+from xdsl.ir import Block, Operation, SSAValue
 
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import dato
@@ -226,7 +226,3 @@ class Skeleton:
             else:
                 for region in node.regions:
                     self._walk(region, env, out)
-
-
-def meta_iv(op: scf.ForOp) -> BlockArgument:
-    return op.body.block.args[0]

@@ -19,7 +19,7 @@ from `dato_hls.h`, bf16 is `dato::bf16` (rounds to nearest even after every op).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import IO
 
@@ -991,12 +991,6 @@ def _pipo_arguments(kernel: vhls.KernelOp) -> dict[str, frozenset[int]]:
                 "a process takes either pipos or m_axi arrays at each argument",
             )
     return found
-
-
-def _iter_processes(module: ModuleOp) -> Iterator[vhls.ProcessOp]:
-    for op in module.walk():
-        if isinstance(op, vhls.ProcessOp):
-            yield op
 
 
 __all__ = ["View", "VhlsCppTarget", "c_type", "emit_kernel_cpp", "kernel_arguments"]

@@ -310,13 +310,6 @@ def select(cond: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> N
     out[...] = np.where(cond, a, b)
 
 
-def trunc_div_array(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    if np.any(b == 0):
-        raise OpFailure("division by zero")
-    q = np.abs(a.astype(np.int64)) // np.abs(b.astype(np.int64))
-    return np.where((a < 0) == (b < 0), q, -q).astype(a.dtype)
-
-
 def matmul(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> None:
     """C += A @ B. Floats narrower than f32 accumulate in f32 and round once;
     integers accumulate modulo 2^64, which wraps to the same result as
