@@ -152,10 +152,11 @@ Node = MetaIf | MetaFor | Access | Nested
 class Trace:
     """One instance's compile-time path: decisions in walk order (a branch
     index per meta_if, an (lb, ub, step) per meta_for) and the concrete stream
-    (name, indices) of every access in walk order."""
+    (name, indices) of every access in walk order, with the op making it."""
 
     decisions: list[object] = field(default_factory=list)
     streams: list[tuple[str, tuple[int, ...]]] = field(default_factory=list)
+    ops: list[dato.PutOp | dato.GetOp] = field(default_factory=list)
 
 
 class Skeleton:
@@ -209,6 +210,7 @@ class Skeleton:
             if isinstance(node, Access):
                 name = node.op.stream.root_reference.data
                 out.streams.append((name, tuple(f(env) for f in node.indices)))
+                out.ops.append(node.op)
             elif isinstance(node, MetaIf):
                 taken = 0 if node.cond(env) else 1
                 out.decisions.append(taken)

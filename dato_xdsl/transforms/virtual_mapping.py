@@ -27,7 +27,7 @@ from xdsl.transforms.dead_code_elimination import region_dce
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.dato import instance_name
-from dato_xdsl.transforms.instance_trace import Skeleton, is_meta
+from dato_xdsl.transforms.instance_trace import Skeleton, Trace, is_meta
 
 
 def stream_symbol(name: str, indices: Sequence[int]) -> str:
@@ -130,21 +130,21 @@ class VirtualMapper:
         skeleton = Skeleton(body, pid_values)
         grid = task.grid_shape
         groups: dict[tuple[object, ...], list[_Row]] = {}
-        decisions_of: dict[tuple[object, ...], list[object]] = {}
+        first_trace: dict[tuple[object, ...], Trace] = {}
         name = task.sym_name.data
-        accesses = [op for op in body.walk() if isinstance(op, dato.PutOp | dato.GetOp)]
         for pid in itertools.product(*(range(g) for g in grid)):
             trace = skeleton.trace(pid * len(pid_ops))
             key = tuple(trace.decisions)
             streams = [
-                self.resolve(stream, idx, name, pid, accesses) for stream, idx in trace.streams
+                self.resolve(stream, idx, name, pid, op)
+                for (stream, idx), op in zip(trace.streams, trace.ops, strict=True)
             ]
             groups.setdefault(key, []).append(_Row(pid, streams))
-            decisions_of.setdefault(key, trace.decisions)
+            first_trace.setdefault(key, trace)
         out: list[dato.GroupOp] = []
         for k, (key, rows) in enumerate(groups.items()):
             group_name = name if len(groups) == 1 else f"{name}_g{k}"
-            out.append(self.build_group(task, group_name, decisions_of[key], rows))
+            out.append(self.build_group(task, group_name, first_trace[key], rows))
         return out
 
     def resolve(
@@ -153,15 +153,14 @@ class VirtualMapper:
         indices: tuple[int, ...],
         task: str,
         pid: tuple[int, ...],
-        accesses: list[dato.PutOp | dato.GetOp],
+        op: dato.PutOp | dato.GetOp,
     ) -> str:
         decl = self.streams[stream]
         shape = decl.shape_values
         for axis, (i, extent) in enumerate(zip(indices, shape, strict=True)):
             if not 0 <= i < extent:
-                culprit = next(a for a in accesses if a.stream.root_reference.data == stream)
                 raise op_error(
-                    culprit,
+                    op,
                     f"instance {instance_name(task, pid)} accesses @{stream}"
                     f"{list(indices)}: index {i} of axis {axis} is outside the stream array's "
                     f"shape {list(shape)}",
@@ -171,10 +170,10 @@ class VirtualMapper:
         return symbol
 
     def build_group(
-        self, task: dato.TaskOp, group_name: str, decisions: list[object], rows: list[_Row]
+        self, task: dato.TaskOp, group_name: str, trace: Trace, rows: list[_Row]
     ) -> dato.GroupOp:
         n_access = len(rows[0].streams)
-        access_ops = _access_order(task.body.block, decisions)
+        decisions, access_ops = trace.decisions, trace.ops
         ports: list[str] = []
         symbols: list[str] = []
         port_columns: list[int] = []
@@ -252,33 +251,6 @@ class VirtualMapper:
                 single.location = decl.location
                 block.insert_op_before(single, decl)
             block.erase_op(decl)
-
-
-def _access_order(body: Block, decisions: Sequence[object]) -> list[dato.PutOp | dato.GetOp]:
-    """The put/get ops in the order a trace visits them (meta loops repeat theirs)."""
-    found: list[dato.PutOp | dato.GetOp] = []
-    it = iter(decisions)
-
-    def walk(block: Block) -> None:
-        for op in block.ops:
-            if isinstance(op, scf.IfOp) and is_meta(op):
-                taken = next(it)
-                region = op.true_region if taken == 0 else op.false_region
-                if region.blocks:
-                    walk(region.block)
-            elif isinstance(op, scf.ForOp) and is_meta(op):
-                lb, ub, step = next(it)  # type: ignore[misc]
-                for _ in range(lb, ub, step):
-                    walk(op.body.block)
-            elif isinstance(op, dato.PutOp | dato.GetOp):
-                found.append(op)
-            else:
-                for region in op.regions:
-                    for b in region.blocks:
-                        walk(b)
-
-    walk(body)
-    return found
 
 
 def _drop_write_only_allocas(block: Block) -> None:
