@@ -236,6 +236,14 @@ def _int_array(values: Sequence[int]) -> ArrayAttr[IntAttr]:
     return ArrayAttr(IntAttr(v) for v in values)
 
 
+def _check_arity(name: str, bound: Sequence[SSAValue], body_args: Sequence[SSAValue]) -> None:
+    """A task or group body takes one block argument per bound region argument."""
+    if len(bound) != len(body_args):
+        raise VerifyException(
+            f"{name} binds {len(bound)} region argument(s) but its body takes {len(body_args)}"
+        )
+
+
 def _parse_indices(parser: Parser) -> list[SSAValue]:
     """Parse an optional `[%i, %j]` list of index operands."""
     if parser.parse_optional_punctuation("[") is None:
@@ -493,11 +501,7 @@ class TaskOp(IRDLOperation):
             if extent < 1:
                 raise VerifyException(f"{name} has grid {list(grid)}; extents must be >= 1")
         body_args = self.body.block.args
-        if len(self.args) != len(body_args):
-            raise VerifyException(
-                f"{name} binds {len(self.args)} region argument(s) but its body takes "
-                f"{len(body_args)}"
-            )
+        _check_arity(name, self.args, body_args)
         if len(self.layouts.data) != len(self.args):
             raise VerifyException(
                 f"{name} has {len(self.layouts.data)} layout(s) for {len(self.args)} "
@@ -768,11 +772,7 @@ class GroupOp(IRDLOperation):
         if len(self.pids.get_values()) != n * rank:
             raise VerifyException(f"{name}: pid table does not have {rank} entries per instance")
         body_args = self.body.block.args
-        if len(body_args) != len(self.args):
-            raise VerifyException(
-                f"{name} binds {len(self.args)} region argument(s) but its body takes "
-                f"{len(body_args)}"
-            )
+        _check_arity(name, self.args, body_args)
         if len(self.bindings.data) != n * len(self.ports.data):
             raise VerifyException(f"{name}: every instance must bind each of its ports")
         region = self.parent_op()
