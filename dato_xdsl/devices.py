@@ -95,6 +95,19 @@ class NpuDevice:
     def facts(self, kind: TileKind) -> TileFacts:
         return {TileKind.SHIM: self.shim, TileKind.MEMTILE: self.memtile}.get(kind, self.compute)
 
+    def shares_memory(self, a: tuple[int, int], b: tuple[int, int]) -> bool:
+        """Compute tiles one above the other: a core reaches the memory module
+        north and south of it [TM] (isMemNorth/isMemSouth), so a stream between
+        them needs no DMA. (AIE-ML also reaches west; we do not rely on it.)"""
+        (ca, ra), (cb, rb) = a, b
+        compute = TileKind.COMPUTE
+        return (
+            ca == cb
+            and abs(ra - rb) == 1
+            and self.tile_kind(ca, ra) == compute
+            and self.tile_kind(cb, rb) == compute
+        )
+
     def tile_facts(self, col: int, row: int) -> TileFacts:
         return self.facts(self.tile_kind(col, row))
 
@@ -233,9 +246,13 @@ FPGA_PARTS: dict[str, dict[str, float]] = {
     "u250": {"dsps": 12288, "clock_mhz": 300.0, "i8": 0.5, "i16": 1.0, "i32": 3.0, "f32": 5.0,
              "bf16": 5.0},
 }  # fmt: skip
+DEFAULT_CORE_STACK_BYTES = 1024
+"""Stack a core gets when `aie.core` names no `stack_size`: aiecc's default
+(0x400); it comes out of the tile's data memory."""
 
 __all__ = [
     "ALIASES",
+    "DEFAULT_CORE_STACK_BYTES",
     "FPGA_PARTS",
     "DEVICES",
     "MemcpyNdLimits",

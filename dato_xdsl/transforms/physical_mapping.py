@@ -44,9 +44,8 @@ from dato_xdsl.transforms.npu_plan import GroupPlan, plan_group
 from dato_xdsl.transforms.npu_transfers import plan_transfers
 from dato_xdsl.transforms.stream_access import StreamUses, stream_uses
 
-CORE_STACK_BYTES = 1024
-"""Kept free on every compute tile for the core's stack (aiecc's default
-`stack_size` is 0x400)."""
+CORE_STACK_BYTES = devices.DEFAULT_CORE_STACK_BYTES
+"""Kept free on every compute tile for the core's stack."""
 
 
 def kib(n: int) -> str:
@@ -292,8 +291,7 @@ class Placer:
         return {id(pe) for pe in mine}
 
     def adjacent(self, a: str, b: str, tiles: dict[str, tuple[int, int]]) -> bool:
-        (ca, ra), (cb, rb) = tiles[a], tiles[b]
-        return ca == cb and abs(ra - rb) == 1
+        return self.device.shares_memory(tiles[a], tiles[b])
 
     def check_tiles(self, pes: list[PE], shared: set[int] | None = None) -> dict[str, int]:
         """Memory and DMA channels per compute tile; returns the K tile chosen

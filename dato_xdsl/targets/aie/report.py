@@ -41,10 +41,7 @@ def _shares_memory(
     physical mapping assumes; mlir-aie then uses the shared memory module)."""
     if device is None or len(op.consumerTiles) != 1 or op.via_DMA is not None:
         return False
-    (pc, pr), (cc, cr) = tiles[op.producerTile], tiles[op.consumerTiles[0]]
-    compute = devices.TileKind.COMPUTE
-    both = device.tile_kind(pc, pr) == compute and device.tile_kind(cc, cr) == compute
-    return both and pc == cc and abs(pr - cr) == 1
+    return device.shares_memory(tiles[op.producerTile], tiles[op.consumerTiles[0]])
 
 
 def tile_usage(device_op: aie.DeviceOp) -> dict[tuple[int, int], TileUse]:

@@ -21,7 +21,7 @@ import numpy as np
 from xdsl.dialects.builtin import MemRefType
 from xdsl.ir import Block, Operation, SSAValue
 
-from dato_xdsl.devices import NpuDevice, TileKind
+from dato_xdsl.devices import DEFAULT_CORE_STACK_BYTES, NpuDevice, TileKind
 from dato_xdsl.diagnostics import op_location
 from dato_xdsl.dialects import aie
 from dato_xdsl.targets.simulator import semantics as sem
@@ -32,7 +32,7 @@ from dato_xdsl.targets.virtual_npu.state import Lock, Pool, PoolPort, Stream
 Coords = tuple[int, int]
 ActorFactory = Callable[[], dma.ActorGen]
 
-DEFAULT_STACK_BYTES = 1024
+DEFAULT_STACK_BYTES = DEFAULT_CORE_STACK_BYTES
 """mlir-aie's default `stack_size` of a core (0x400 bytes), taken from the
 compute tile's data memory."""
 
