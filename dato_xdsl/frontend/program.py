@@ -98,13 +98,15 @@ class ProgramCompiler:
             arg.name_hint = p.name
         region = dato.RegionOp(fdef.name, [], block)
         region.location = self.location(fdef)
-        streams: dict[str, StreamDecl] = {}
-        args = {p.name: (block.args[k], p.type) for k, p in enumerate(params)}
-        kernel_names: set[str] = set()
+        # what the region's statements build up, statement by statement
+        self.block = block
+        self.args = {p.name: (block.args[k], p.type) for k, p in enumerate(params)}
+        self.streams: dict[str, StreamDecl] = {}
+        self.kernel_names: set[str] = set()
         for stmt in fdef.body:
             self.node = stmt
-            self.region_statement(stmt, block, args, streams, kernel_names)
-        if not kernel_names:
+            self.region_statement(stmt)
+        if not self.kernel_names:
             raise self.fail(f"region {fdef.name} defines no kernel", fdef)
         return ModuleOp([region]), params
 
@@ -128,14 +130,8 @@ class ProgramCompiler:
             raise self.fail("a region takes plain positional array parameters", fdef)
         return params
 
-    def region_statement(
-        self,
-        stmt: ast.stmt,
-        block: Block,
-        args: dict[str, tuple[Any, ArrayType]],
-        streams: dict[str, StreamDecl],
-        kernel_names: set[str],
-    ) -> None:
+    def region_statement(self, stmt: ast.stmt) -> None:
+        block, args, streams = self.block, self.args, self.streams
         match stmt:
             case ast.Expr(value=ast.Constant(value=str())) | ast.Pass():
                 return
@@ -155,21 +151,20 @@ class ProgramCompiler:
             case ast.Assign(targets=[ast.Name(id=name)], value=value):
                 self.locals[name] = self.eval_static(value)
             case ast.FunctionDef():
-                self.kernel(stmt, block, args, streams, kernel_names)
+                self.kernel(stmt)
             case _:
                 raise self.fail(
                     "a region body declares streams (name: dato.Stream[...]) and kernels "
                     f"(@dato.kernel functions) only; found {type(stmt).__name__}"
                 )
 
-    def kernel(
-        self,
-        fdef: ast.FunctionDef,
-        block: Block,
-        args: dict[str, tuple[Any, ArrayType]],
-        streams: dict[str, StreamDecl],
-        kernel_names: set[str],
-    ) -> None:
+    def kernel(self, fdef: ast.FunctionDef) -> None:
+        block, args, streams, kernel_names = (
+            self.block,
+            self.args,
+            self.streams,
+            self.kernel_names,
+        )
         mapping, bound_names, decorator = self.kernel_decorator(fdef)
         if fdef.name in kernel_names or fdef.name in streams:
             raise self.fail(f"'{fdef.name}' is already defined", fdef)
