@@ -4,7 +4,6 @@ verifies the upstream ops in it (func, arith, scf, memref) and treats aie/aiex
 as unregistered."""
 
 import os
-import shutil
 import subprocess
 import sys
 
@@ -12,13 +11,10 @@ import pytest
 from xdsl.printer import Printer
 
 import dato_xdsl as dato
+from test.unit.external_tools import require_tool
 from test.unit.programs import dato_programs as progs
 
-IREE_OPT = shutil.which("iree-opt")
 TOOL = os.path.join(os.path.dirname(__file__), "..", "..", "tools", "dato-opt")
-pytestmark = pytest.mark.skipif(
-    IREE_OPT is None, reason="iree-opt missing: pip install -e '.[test]' provides it on x86_64"
-)
 
 
 def generic_text(module) -> str:
@@ -48,11 +44,12 @@ def generic_text(module) -> str:
     ids=["gemm_4x4", "producer_consumer", "mlp3", "split_k"],
 )
 def test_generic_form_parses_and_verifies_upstream(program, tmp_path):
+    iree_opt = require_tool("iree-opt")
     mod = dato.build(program(), target="aie", project=tmp_path / "proj")
     path = tmp_path / "generic.mlir"
     path.write_text(generic_text(mod.aie))
     result = subprocess.run(
-        [IREE_OPT, "--allow-unregistered-dialect", str(path)],
+        [iree_opt, "--allow-unregistered-dialect", str(path)],
         capture_output=True,
         text=True,
         timeout=120,

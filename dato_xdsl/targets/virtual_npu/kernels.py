@@ -5,12 +5,15 @@ compiler into a cached shared library and called through ctypes.
 the object the AIE toolchain would link; here `mm.cc`, `mm.cpp` or `mm.c` is
 looked up in the kernel directories and built with `g++ -O2 -shared -fPIC`.
 Libraries are cached under `$DATO_CACHE_DIR` (default
-`~/.cache/dato-xdsl/kernels`) by a hash of the compiler command, the source
-and the headers next to it, so the kernel source itself is what runs."""
+`~/.cache/dato-xdsl/kernels`) by a hash of everything that goes into them: the
+compiler command and version, the source, and every source or header file in
+its directory (the include path: a project's kernels.cc includes
+dato_kernels.cc), so the kernel source itself is what runs."""
 
 from __future__ import annotations
 
 import ctypes
+import functools
 import hashlib
 import os
 import shutil
@@ -67,18 +70,35 @@ def _compiler() -> str:
     raise KernelError("error: no host C++ compiler found (tried $CXX, g++, c++, clang++)")
 
 
+@functools.cache
+def _compiler_identity(compiler: str) -> bytes:
+    """The resolved compiler and its `--version` banner: an upgraded g++ builds anew."""
+    done = subprocess.run([compiler, "--version"], capture_output=True)
+    return (shutil.which(compiler) or compiler).encode() + b"\0" + done.stdout + done.stderr
+
+
+def cache_key(compiler: str, flags: Sequence[str], source: Path) -> str:
+    """Hash of what the compile reads: compiler, flags, the source and every
+    file it may include from its directory (the one `-I` the command passes)."""
+    digest = hashlib.sha256()
+    digest.update(_compiler_identity(compiler))
+    digest.update("\0".join((compiler, *flags)).encode())
+    digest.update(b"\0source\0" + source.name.encode() + b"\0" + source.read_bytes())
+    for path in sorted(source.parent.iterdir()):
+        if path.suffix in (*HEADER_SUFFIXES, *SOURCE_SUFFIXES) and path.is_file():
+            content = path.read_bytes()
+            digest.update(b"\0file\0%s\0%d\0" % (path.name.encode(), len(content)))
+            digest.update(content)
+    return digest.hexdigest()[:20]
+
+
 def build_library(source: Path) -> Path:
     """Compile `source` into a shared library (cached); return its path."""
     compiler = _compiler()
     flags = C_FLAGS if source.suffix == ".c" else CXX_FLAGS
-    digest = hashlib.sha256()
-    digest.update(" ".join((compiler, *flags)).encode())
-    digest.update(source.read_bytes())
-    for header in sorted(source.parent.iterdir()):
-        if header.suffix in HEADER_SUFFIXES and header.is_file():
-            digest.update(header.name.encode() + header.read_bytes())
+    key = cache_key(compiler, flags, source)
     out_dir = cache_dir()
-    target = out_dir / f"{source.stem}-{digest.hexdigest()[:20]}.so"
+    target = out_dir / f"{source.stem}-{key}.so"
     if target.is_file():
         return target
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -163,6 +183,7 @@ __all__ = [
     "bind_function",
     "build_library",
     "cache_dir",
+    "cache_key",
     "find_source",
     "load_library",
     "pointer",
