@@ -344,6 +344,10 @@ class AieLowering:
                 tiles[tile], Region(core_body), KERNEL_OBJECT if builder.calls else None
             )
             core.location = members[0][0].location
+            # the program's task names, so the design reads back against it
+            core.attributes["dato.tasks"] = builtin.ArrayAttr(
+                StringAttr(inst.name) for _, inst in members
+            )
             body.insert_op_before(core, sequence)
         first = body.first_op
         assert first is not None
@@ -377,6 +381,11 @@ class AieLowering:
             core_body.add_op(aie.EndOp())
             core = aie.CoreOp(tiles[tile], Region(core_body), KERNEL_OBJECT)
             core.location = bg.group.location
+            core.attributes["dato.tasks"] = builtin.ArrayAttr(
+                StringAttr(inst.name)
+                for inst in bg.group.instances()
+                if inst.pid[0] in bg.rows[r] and inst.pid[1] in bg.cols[c]
+            )
             body.insert_op_before(core, sequence)
         first = body.first_op
         assert first is not None

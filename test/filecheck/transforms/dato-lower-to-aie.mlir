@@ -46,7 +46,7 @@ dato.region @gemm(%A: memref<512x512xi16>, %B: memref<512x512xi16>, %C: memref<5
 // CHECK-NEXT:       aie.objectfifo.release @B_in0_0(Consume, 1)
 // CHECK:          aie.objectfifo.release @C_out0_0(Produce, 1)
 // CHECK-NEXT:     aie.end
-// CHECK-NEXT:   } {link_with = "kernels.o"}
+// CHECK-NEXT:   } {link_with = "kernels.o", dato.tasks = ["tile_0_0"]}
 // The DMA gathers the tiles: A as [K steps, 4 row blocks, 128 rows, 16 columns].
 // CHECK:        aie.runtime_sequence(%A: memref<512x512xi16>, %B: memref<512x512xi16>, %C: memref<512x512xi16>) {
 // CHECK-NEXT:     aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 0][32, 4, 128, 16][16, 65536, 512, 1]) {id = 0 : i64, metadata = @A_in0}
