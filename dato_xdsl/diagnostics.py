@@ -2,13 +2,25 @@
 
 The MLIR parser in xDSL only keeps locations written as `loc(...)`; dato-opt's
 parser records where each op starts, and `verify_located` reports a failing op
-by that position instead of by a dump of the whole module.
+by that position instead of by a dump of the whole module. It also checks what
+xDSL 0.74 does not: that every value is defined before it is used (dominance),
+and that float constants have a type xDSL can print.
 """
 
 from __future__ import annotations
 
-from xdsl.dialects.builtin import FileLineColLoc, ModuleOp
-from xdsl.ir import Operation
+from collections.abc import Iterator
+
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    DictionaryAttr,
+    FileLineColLoc,
+    Float80Type,
+    Float128Type,
+    FloatAttr,
+    ModuleOp,
+)
+from xdsl.ir import Attribute, Block, BlockArgument, Operation, OpResult, Region, SSAValue
 from xdsl.utils.exceptions import DiagnosticException, VerifyException
 
 
@@ -34,9 +46,117 @@ def op_error(op: Operation, message: str) -> LocatedDiagnostic:
 def verify_located(module: ModuleOp) -> None:
     """Verify every op, innermost first; raise a LocatedDiagnostic naming the first
     failing op and its source position."""
+    dominance = _Dominance()
     for op in module.walk(region_first=True):
         try:
             op.verify(verify_nested_ops=False)
         except VerifyException as err:
             message = str(err).removeprefix("Operation does not verify: ")
             raise op_error(op, message) from None
+        except (ValueError, TypeError, IndexError, KeyError) as err:
+            # a verifier of xDSL or of a dialect that fails on malformed operands
+            # with a Python error instead of a diagnostic
+            raise op_error(op, f"is malformed ({type(err).__name__}: {err})") from None
+        _check_printable(op)
+        for index, operand in enumerate(op.operands):
+            if not dominance.dominates(operand, op):
+                name = f"%{operand.name_hint}" if operand.name_hint else f"operand {index}"
+                raise op_error(op, f"uses {name} before its definition")
+
+
+# xDSL 0.74 packs float constants with `struct`, which has no 80- or 128-bit format
+_UNPRINTABLE_FLOATS = (Float80Type, Float128Type)
+
+
+def _check_printable(op: Operation) -> None:
+    for attr in [*op.attributes.values(), *op.properties.values()]:
+        for inner in _nested(attr):
+            if isinstance(inner, FloatAttr) and isinstance(inner.type, _UNPRINTABLE_FLOATS):
+                raise op_error(
+                    op,
+                    f"has a float constant of type {inner.type.name}, which dato-opt "
+                    "cannot print (supported: f16, bf16, f32, f64)",
+                )
+
+
+def _nested(attr: Attribute) -> Iterator[Attribute]:
+    yield attr
+    if isinstance(attr, ArrayAttr):
+        for item in attr.data:
+            yield from _nested(item)
+    elif isinstance(attr, DictionaryAttr):
+        for item in attr.data.values():
+            yield from _nested(item)
+
+
+class _Dominance:
+    """MLIR's dominance rule: a value defined by an op is visible after that op in
+    its block, in the blocks that block dominates, and in the regions of both; a
+    block argument in its block and the blocks it dominates."""
+
+    def __init__(self) -> None:
+        self._order: dict[Block, dict[Operation, int]] = {}
+        self._dominators: dict[Region, dict[Block, set[Block]]] = {}
+
+    def dominates(self, value: SSAValue, user: Operation) -> bool:
+        if isinstance(value, BlockArgument):
+            block, after = value.block, None
+        elif isinstance(value, OpResult):
+            block, after = value.op.parent_block(), value.op
+        else:
+            return True
+        if block is None:
+            return True
+        region = block.parent
+        current: Operation | None = user
+        while current is not None:
+            parent = current.parent_block()
+            if parent is block:
+                if after is None:
+                    return True
+                order = self._positions(block)
+                return order[after] < order[current]
+            if parent is not None and parent.parent is region and region is not None:
+                return block in self._dominators_of(region).get(parent, set())
+            current = current.parent_op()
+        return False
+
+    def _positions(self, block: Block) -> dict[Operation, int]:
+        if block not in self._order:
+            self._order[block] = {op: index for index, op in enumerate(block.ops)}
+        return self._order[block]
+
+    def _dominators_of(self, region: Region) -> dict[Block, set[Block]]:
+        if region not in self._dominators:
+            self._dominators[region] = _block_dominators(region)
+        return self._dominators[region]
+
+
+def _block_dominators(region: Region) -> dict[Block, set[Block]]:
+    """Dominator sets of a region's blocks by the iterative data-flow rule
+    (regions here have a handful of blocks)."""
+    blocks = list(region.blocks)
+    if not blocks:
+        return {}
+    preds: dict[Block, list[Block]] = {block: [] for block in blocks}
+    for block in blocks:
+        last = block.last_op
+        for succ in last.successors if last is not None else ():
+            if succ in preds:
+                preds[succ].append(block)
+    entry = blocks[0]
+    everything = set(blocks)
+    dom = {block: set(everything) for block in blocks}
+    dom[entry] = {entry}
+    changed = True
+    while changed:
+        changed = False
+        for block in blocks[1:]:
+            incoming = [dom[p] for p in preds[block]]
+            # MLIR treats a block nothing branches to as dominated by everything
+            new = set.intersection(*incoming) if incoming else set(everything)
+            new = new | {block}
+            if new != dom[block]:
+                dom[block] = new
+                changed = True
+    return dom
