@@ -1,6 +1,8 @@
 """The Python API of dato-xdsl (re-exported as `import dato_xdsl as dato`)."""
 
+from dato_xdsl.frontend import builtins as _builtins
 from dato_xdsl.frontend.build import DatoModule, build
+from dato_xdsl.frontend.builtins import *  # noqa: F403 (dato.sum, dato.tanh, ...)
 from dato_xdsl.frontend.errors import (
     DatoArgumentError,
     DatoCompileError,
@@ -84,3 +86,4 @@ __all__ = [
     "uint16",
     "uint32",
 ]
+__all__ += _builtins.__all__

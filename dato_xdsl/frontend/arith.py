@@ -10,7 +10,7 @@ from xdsl.dialects import arith, math
 from xdsl.dialects.builtin import FloatAttr, IndexType, IntegerAttr, IntegerType
 from xdsl.ir import Block, Operation, SSAValue
 
-from dato_xdsl.frontend.types import DType, bool_, float32, int32, int64, promote
+from dato_xdsl.frontend.types import DType, bool_, float32, int32, promote
 from dato_xdsl.frontend.values import Scalar
 
 Emit = Callable[[Operation], Operation]
@@ -23,6 +23,15 @@ def _signed(value: int, width: int) -> int:
         return value & 1
     value &= (1 << width) - 1
     return value - (1 << width) if value >= 1 << (width - 1) else value
+
+
+def _range(dtype: DType) -> tuple[int, int]:
+    """The values a constant of an integer type may take."""
+    if dtype.width == 1:
+        return (0, 1)
+    if dtype.is_unsigned:
+        return (0, (1 << dtype.width) - 1)
+    return (-(1 << (dtype.width - 1)), (1 << (dtype.width - 1)) - 1)
 
 
 class ScalarArith:
@@ -56,6 +65,11 @@ class ScalarArith:
         else:
             if isinstance(value, float):
                 value = int(value)
+            lo, hi = _range(dtype)
+            if not lo <= int(value) <= hi:
+                raise self.fail(
+                    f"constant {value} does not fit {dtype.name} (range {lo} to {hi})"
+                )
             attr = IntegerAttr(_signed(int(value), dtype.width), IntegerType(dtype.width))
         key = (repr(value), str(attr.type))
         cached = self._cached(key)
@@ -165,6 +179,9 @@ class ScalarArith:
             if name == "FloorDiv":
                 q = self._op(arith.DivfOp(x, y))
                 return Scalar(self._op(math.FloorOp(q)), t, static)
+            if name == "Mod":  # Python's sign rule: x - floor(x / y) * y
+                q = self._op(math.FloorOp(self._op(arith.DivfOp(x, y))))
+                return Scalar(self._op(arith.SubfOp(x, self._op(arith.MulfOp(q, y)))), t, static)
             raise self.fail(f"operator {_SYMBOL[name]} is not defined on {t.name} values")
         unsigned = t is not None and t.is_unsigned
         int_table: dict[str, type[Operation]] = {
@@ -250,7 +267,8 @@ class ScalarArith:
     def invert(self, s: Scalar) -> Scalar:
         if s.dtype is not None and s.dtype.is_float:
             raise self.fail("'~' is not defined on float values")
-        return self.binop(ast.BitXor(), s, -1)
+        ones = (1 << s.dtype.width) - 1 if s.dtype is not None and s.dtype.is_unsigned else -1
+        return self.binop(ast.BitXor(), s, ones)
 
     def logical_not(self, s: Scalar) -> Scalar:
         b = self.cast(s, bool_)
@@ -280,17 +298,35 @@ class ScalarArith:
         return Scalar(v, t, c.static and sa.static and sb.static)
 
     def math_fn(self, name: str, s: Scalar) -> Scalar:
+        """A math function of one scalar; integers compute in float32 (numpy
+        computes them in a float type), except `abs`, which stays integer and
+        wraps the most negative value onto itself as numpy does."""
+        if s.dtype is not None and not s.dtype.is_float and name == "abs":
+            return Scalar(self._op(math.AbsIOp(s.value)), s.dtype, s.static)
         if s.dtype is None or not s.dtype.is_float:
-            if name == "abs" and s.dtype is not None:
-                return Scalar(self._op(math.AbsIOp(s.value)), s.dtype, s.static)
-            s = self.cast(s, float32 if s.dtype != int64 else float32)
+            s = self.cast(s, float32)
+        if name == "sigmoid":  # 1 / (1 + exp(-x))
+            e = Scalar(self._op(math.ExpOp(self.negate(s).value)), s.dtype, s.static)
+            return self.binop(ast.Div(), 1.0, self.binop(ast.Add(), 1.0, e))
+        if name == "relu":
+            return self.minmax(True, [s, 0.0])
         ops: dict[str, type[Operation]] = {
             "exp": math.ExpOp,
             "log": math.LogOp,
+            "log2": math.Log2Op,
+            "log10": math.Log10Op,
             "sqrt": math.SqrtOp,
+            "rsqrt": math.RsqrtOp,
             "abs": math.AbsFOp,
             "tanh": math.TanhOp,
+            "erf": math.ErfOp,
+            "floor": math.FloorOp,
+            "ceil": math.CeilOp,
+            "sin": math.SinOp,
+            "cos": math.CosOp,
         }
+        if name not in ops:
+            raise self.fail(f"math function '{name}' is not supported in kernels")
         return Scalar(self._op(ops[name](s.value)), s.dtype, s.static)
 
 

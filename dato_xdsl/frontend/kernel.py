@@ -28,6 +28,7 @@ from xdsl.ir import Block, Operation, Region, SSAValue
 from dato_xdsl.dialects import dato
 from dato_xdsl.frontend import markers
 from dato_xdsl.frontend.arith import ScalarArith, fold
+from dato_xdsl.frontend.array_ops import ArrayOps
 from dato_xdsl.frontend.errors import DatoCompileError
 from dato_xdsl.frontend.types import ArrayType, DType, bool_, float32, int32
 from dato_xdsl.frontend.values import (
@@ -80,6 +81,10 @@ class KernelCompiler:
         self.arith = ScalarArith(self.emit, self.fail, lambda: self.block)
         self.pids: list[Scalar] | None = None
         self.last_stmt: ast.stmt | None = None
+        self.arrays = ArrayOps(self)
+        # the declared type of the assignment being compiled: array results
+        # take it (docs/kernel-language.md, "Mixed precision")
+        self.dest: DType | None = None
 
     # ------------------------------------------------------------- plumbing
     def line_of(self, node: ast.AST | None) -> int:
@@ -168,15 +173,18 @@ class KernelCompiler:
             case ast.Pass():
                 return
             case ast.Assign(targets=targets, value=value):
-                result = self.expr(value)
+                with self.destination(self.destination_type(targets)):
+                    result = self.expr(value)
                 for target in targets:
                     self.assign(target, result, value)
             case ast.AnnAssign(target=target, annotation=annotation, value=value):
                 self.declare(target, annotation, value)
             case ast.AugAssign(target=target, op=op, value=value):
-                current = self.expr(_as_load(target))
-                rhs = self.expr(value)
-                self.assign(target, self.binary(op, current, rhs), value)
+                with self.destination(self.destination_type([target])):
+                    current = self.expr(_as_load(target))
+                    rhs = self.expr(value)
+                    combined = self.binary(op, current, rhs)
+                self.assign(target, combined, value)
             case ast.For():
                 self.for_loop(stmt)
             case ast.If():
@@ -198,6 +206,32 @@ class KernelCompiler:
                 raise self.fail(f"{type(stmt).__name__} statements are not supported in kernels")
 
     # ---------------------------------------------------------- assignment
+    @contextmanager
+    def destination(self, dtype: DType | None) -> Iterator[None]:
+        saved = self.dest
+        self.dest = dtype
+        try:
+            yield
+        finally:
+            self.dest = saved
+
+    def destination_type(self, targets: list[ast.expr]) -> DType | None:
+        """The element type of an array (or declared scalar) assigned to: the
+        one type all targets share, else None."""
+        types: set[DType] = set()
+        for t in targets:
+            base = t.value if isinstance(t, ast.Subscript) else t
+            if not isinstance(base, ast.Name):
+                return None
+            bound = self.env.get(base.id)
+            if isinstance(bound, Array):
+                types.add(bound.dtype)
+            elif isinstance(bound, Slot) and bound.dtype is not None:
+                types.add(bound.dtype)
+            else:
+                return None
+        return types.pop() if len(types) == 1 else None
+
     def declare(self, target: ast.expr, annotation: ast.expr, value: ast.expr | None) -> None:
         if not isinstance(target, ast.Name):
             raise self.fail("only a plain name can be declared with a type")
@@ -213,7 +247,9 @@ class KernelCompiler:
             ref.name_hint = name
             array = Array(ref, t.dtype)
             if value is not None:
-                self.store_array(array, self.expr(value), value)
+                with self.destination(t.dtype):
+                    result = self.expr(value)
+                self.store_array(array, result, value)
             self.bind(name, array)
             return
         if isinstance(t, DType):
@@ -225,7 +261,9 @@ class KernelCompiler:
             if slot is None:
                 slot = self.new_slot(name, t)
             if value is not None:
-                self.store_slot(slot, self.expr(value))
+                with self.destination(t):
+                    result = self.expr(value)
+                self.store_slot(slot, result)
             return
         raise self.fail(f"unsupported variable type annotation {ast.unparse(annotation)}")
 
@@ -316,10 +354,21 @@ class KernelCompiler:
         """`dest[...] = value`: fill with a scalar, or copy an array of the same shape."""
         if isinstance(value, Array):
             if value.shape != dest.shape:
-                raise self.fail(
-                    f"cannot assign an array of shape {list(value.shape)} to a slice of "
-                    f"shape {list(dest.shape)}",
-                    node,
+                from dato_xdsl.frontend.array_ops import broadcast_shape
+
+                if broadcast_shape([value.shape, dest.shape]) != dest.shape:
+                    raise self.fail(
+                        f"cannot assign an array of shape {list(value.shape)} to a slice of "
+                        f"shape {list(dest.shape)}",
+                        node,
+                    )
+                value = self.arrays.elementwise(
+                    "assignment",
+                    [value],
+                    lambda xs: xs[0],
+                    compute=value.dtype,
+                    result=dest.dtype,
+                    shape=dest.shape,
                 )
             src = (
                 value if value.dtype.ir == dest.dtype.ir else self.convert_array(value, dest.dtype)
@@ -504,6 +553,20 @@ class KernelCompiler:
         raise self.fail("only 'with dato.meta_if/meta_elif/meta_else/meta_for' are supported")
 
     def meta_if_chain(self, chain: list[ast.With]) -> None:
+        # check every link first: a static condition skips the links after it
+        for stmt in chain:
+            call = stmt.items[0].context_expr
+            assert isinstance(call, ast.Call)
+            kind = self._with_marker(stmt)
+            wanted = 0 if kind == "meta_else" else 1
+            if len(call.args) != wanted or call.keywords:
+                with self.at(stmt):
+                    raise self.fail(
+                        "dato.meta_else() takes no condition"
+                        if wanted == 0
+                        else f"dato.{kind} takes one condition"
+                    )
+
         def emit_from(k: int) -> None:
             if k == len(chain):
                 return
@@ -603,6 +666,8 @@ class KernelCompiler:
                         return tuple(base.shape)
                     if attr == "dtype":
                         return base.dtype
+                    if attr == "T":
+                        return self.arrays.transpose(base, None)
                     raise self.fail(f"arrays have no attribute '{attr}' in kernels")
                 raise self.fail(f"{self.describe(base)} has no attribute '{attr}'")
             case ast.Tuple(elts=elts) | ast.List(elts=elts):
@@ -611,7 +676,10 @@ class KernelCompiler:
                 raise self.fail(f"{type(node).__name__} expressions are not supported in kernels")
 
     def _is_program_name(self, node: ast.expr) -> bool:
-        """A kernel variable or a stream: not resolved in the Python namespace."""
+        """A kernel variable or a stream (or an attribute chain on one, `x.T.T`):
+        not resolved in the Python namespace."""
+        while isinstance(node, ast.Attribute):
+            node = node.value
         return isinstance(node, ast.Name) and (node.id in self.env or node.id in self.streams)
 
     def name(self, name: str) -> Value:
@@ -675,11 +743,11 @@ class KernelCompiler:
             except (ZeroDivisionError, OverflowError, TypeError) as err:
                 raise self.fail(f"cannot evaluate constant expression: {err}") from None
         if isinstance(a, Array) or isinstance(b, Array):
-            names = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.MatMult: "matmul"}
-            for cls, fn in names.items():
-                if isinstance(op, cls):
-                    return self.array_builtin(fn, [a, b])
-            raise self.fail(f"operator {type(op).__name__} is not defined on arrays")
+            if isinstance(op, ast.MatMult):
+                if not (isinstance(a, Array) and isinstance(b, Array)):
+                    raise self.fail("'@' needs two arrays")
+                return self.arrays.matmul(a, b, None, self.dest)
+            return self.arrays.binary(op, self.operand(a), self.operand(b), self.dest)
         if isinstance(op, ast.MatMult):
             raise self.fail("'@' needs two arrays")
         return self.arith.binop(op, self.scalar_or_const(a), self.scalar_or_const(b))
@@ -694,6 +762,15 @@ class KernelCompiler:
                 return not a
             if isinstance(op, ast.Invert) and isinstance(a, int):
                 return ~a
+        if isinstance(a, Array):
+            fns = {
+                ast.USub: ("'-'", self.arith.negate),
+                ast.UAdd: ("'+'", lambda x: x),
+                ast.Not: ("'not'", self.arith.logical_not),
+                ast.Invert: ("'~'", self.arith.invert),
+            }
+            what, fn = fns[type(op)]
+            return self.arrays.unary(what, a, fn, self.dest)
         s = self.scalar(a)
         if isinstance(op, ast.USub):
             return self.arith.negate(s)
@@ -715,6 +792,10 @@ class KernelCompiler:
             rhs = self.expr(right)
             if isinstance(lhs, bool | int | float) and isinstance(rhs, bool | int | float):
                 results.append(_fold_compare(op, lhs, rhs))
+            elif isinstance(lhs, Array) or isinstance(rhs, Array):
+                if len(ops) > 1:
+                    raise self.fail("chained comparisons of arrays are not supported")
+                results.append(self.arrays.compare(op, self.operand(lhs), self.operand(rhs)))
             else:
                 results.append(
                     self.arith.compare(op, self.scalar_or_const(lhs), self.scalar_or_const(rhs))
@@ -752,13 +833,22 @@ class KernelCompiler:
         if isinstance(func, ast.Name) and func.id in self.streams:
             raise self.fail(f"stream '{func.id}' is not callable")
         callee = self.static_callee(func)
-        if node.keywords and markers.marker_name(callee) is None:
-            raise self.fail("keyword arguments are not supported in kernel calls")
         name = markers.marker_name(callee)
+        if node.keywords and name not in _BUILTIN_KEYWORDS:
+            what = f"dato.{name}" if name is not None else ast.unparse(func)
+            raise self.fail(f"{what}() got an unexpected keyword argument '{node.keywords[0].arg}'")
         if name == "get_pid":
             return self.get_pid(node)
-        if name in ("matmul", "add", "sub", "mul", "exp", "log", "sqrt", "maximum", "minimum"):
-            return self.array_builtin(name, [self.expr(a) for a in node.args])
+        if name in _BUILTIN_KEYWORDS:
+            return self.builtin(name, node)
+        if callee in _PY_MATH:
+            return self.python_math(_PY_MATH[callee], node)
+        if callee is sum:
+            (arg,) = self._args(node, 1)
+            return self.python_reduction("sum", arg)
+        if callee in (min, max) and len(node.args) == 1:
+            (arg,) = self._args(node, 1)
+            return self.python_reduction(callee.__name__, arg)
         if name == "gather":
             return self.gather(node)
         if name == "scatter":
@@ -772,11 +862,15 @@ class KernelCompiler:
                 raise self.fail(f"{callee.__name__} needs at least two arguments")
             if all(isinstance(a, bool | int | float) for a in args):
                 return callee(args)  # type: ignore[arg-type]
+            if any(isinstance(a, Array) for a in args):
+                return self.arrays.minmax(callee is max, [self.operand(a) for a in args], self.dest)
             return self.arith.minmax(callee is max, [self.scalar_or_const(a) for a in args])
         if callee is abs:
             (arg,) = self._args(node, 1)
             if isinstance(arg, int | float):
                 return abs(arg)
+            if isinstance(arg, Array):
+                return self.arrays.math("abs", arg, self.dest)
             return self.arith.math_fn("abs", self.scalar(arg))
         if isinstance(callee, DType):
             (arg,) = self._args(node, 1)
@@ -1071,53 +1165,128 @@ class KernelCompiler:
         return None
 
     # ------------------------------------------------------- array builtins
-    def array_builtin(self, name: str, args: list[Value]) -> Array:
-        unary = name in ("exp", "log", "sqrt")
-        if len(args) != (1 if unary else 2):
-            raise self.fail(f"dato.{name} takes {1 if unary else 2} array argument(s)")
-        arrays = []
-        for a in args:
-            if not isinstance(a, Array):
-                raise self.fail(f"dato.{name} takes arrays, got {self.describe(a)}")
-            arrays.append(a)
+    def operand(self, value: Value) -> Array | Scalar | int | float | bool:
+        if isinstance(value, Array | Scalar | int | float | bool):
+            return value
+        raise self.fail(f"expected an array or a scalar, got {self.describe(value)}")
+
+    def builtin(self, name: str, node: ast.Call) -> Value:
+        """`dato.<name>(...)`: positional operands, then the keywords the
+        builtin takes (anything else is an error naming it)."""
+        allowed = _BUILTIN_KEYWORDS[name]
+        keywords: dict[str, Value] = {}
+        for kw in node.keywords:
+            if kw.arg is None or kw.arg not in allowed:
+                shown = "**" if kw.arg is None else f"'{kw.arg}'"
+                raise self.fail(f"dato.{name}() got an unexpected keyword argument {shown}")
+            keywords[kw.arg] = self.expr(kw.value)
+        keywords.pop("name", None)  # Allo's op name: no meaning here
+        arity = _BUILTIN_ARITY[name]
+        if not arity[0] <= len(node.args) <= arity[1]:
+            n = str(arity[0]) if arity[0] == arity[1] else f"{arity[0]} to {arity[1]}"
+            raise self.fail(f"dato.{name} takes {n} positional argument(s), got {len(node.args)}")
+        args = [self.operand(self.expr(a)) for a in node.args]
+        dest = self.dest
         if name == "matmul":
-            a, b = arrays
-            if len(a.shape) != 2 or len(b.shape) != 2 or a.shape[1] != b.shape[0]:
+            a, b = args
+            if not (isinstance(a, Array) and isinstance(b, Array)):
                 raise self.fail(
-                    f"dato.matmul needs [M, K] x [K, N] arrays, got {list(a.shape)} x "
-                    f"{list(b.shape)}"
+                    f"dato.matmul takes two arrays, got {self.describe(a)} and {self.describe(b)}"
                 )
-            if a.dtype.ir != b.dtype.ir:
-                raise self.fail(f"dato.matmul of {a.dtype} and {b.dtype}: cast one operand first")
-            out = self.alloc((a.shape[0], b.shape[1]), a.dtype)
-            zero = self.arith.const(0, a.dtype)
-            self.emit(linalg.FillOp([zero.value], [out.value], res=[]))
-            self.emit(linalg.MatmulOp([a.value, b.value], [out.value], res=[]))
-            return out
-        first = arrays[0]
-        for other in arrays[1:]:
-            if other.shape != first.shape:
-                raise self.fail(
-                    f"dato.{name} needs arrays of one shape, got {list(first.shape)} and "
-                    f"{list(other.shape)} (no broadcasting)"
-                )
-            if other.dtype.ir != first.dtype.ir:
-                raise self.fail(f"dato.{name} of {first.dtype} and {other.dtype}: cast one first")
-        if unary and not first.dtype.is_float:
-            raise self.fail(f"dato.{name} needs a float array, got {first.dtype}")
-        out = self.alloc(first.shape, first.dtype)
-        ops: dict[str, type[Operation]] = {
-            "add": linalg.AddOp,
-            "sub": linalg.SubOp,
-            "mul": linalg.MulOp,
-            "maximum": linalg.MaxOp,
-            "minimum": linalg.MinOp,
-            "exp": linalg.ExpOp,
-            "log": linalg.LogOp,
-            "sqrt": linalg.SqrtOp,
-        }
-        self.emit(ops[name]([a.value for a in arrays], [out.value], res=[]))  # type: ignore[call-arg]
-        return out
+            dtype = keywords.get("dtype")
+            if dtype is not None and not isinstance(dtype, DType):
+                raise self.fail(f"dato.matmul: dtype must be an element type, got {dtype!r}")
+            return self.arrays.matmul(a, b, dtype, dest)
+        if name in ("sum", "max", "min", "mean"):
+            x = args[0]
+            if not isinstance(x, Array):
+                if name in ("max", "min") and len(args) == 2:
+                    return self.builtin_pair("maximum" if name == "max" else "minimum", args)
+                raise self.fail(f"dato.{name} takes an array, got {self.describe(x)}")
+            if len(args) > 1:
+                raise self.fail(f"dato.{name} takes one array (and axis=, keepdims=)")
+            axis = keywords.get("axis")
+            if isinstance(axis, list):
+                axis = tuple(axis)
+            keepdims = keywords.get("keepdims", False)
+            if not isinstance(keepdims, bool):
+                raise self.fail(f"dato.{name}: keepdims must be True or False")
+            dtype = keywords.get("dtype")
+            if dtype is not None and not isinstance(dtype, DType):
+                raise self.fail(f"dato.{name}: dtype must be an element type, got {dtype!r}")
+            return self.arrays.reduce(name, x, axis, keepdims, dtype or dest)  # type: ignore[arg-type]
+        if name == "transpose":
+            x = args[0]
+            if not isinstance(x, Array):
+                raise self.fail(f"dato.transpose takes an array, got {self.describe(x)}")
+            axes = args[1] if len(args) > 1 else keywords.get("axes")
+            if axes is not None and not (
+                isinstance(axes, list | tuple) and all(isinstance(a, int) for a in axes)
+            ):
+                raise self.fail("dato.transpose: axes must be a list of integer constants")
+            return self.arrays.transpose(x, axes)  # type: ignore[arg-type]
+        if name == "copy":
+            x = args[0]
+            if not isinstance(x, Array):
+                raise self.fail(f"dato.copy takes an array, got {self.describe(x)}")
+            return self.arrays.unary("dato.copy", x, lambda v: v, None)
+        if name in ("add", "sub", "mul", "div", "power", "pow", "maximum", "minimum"):
+            return self.builtin_pair(name, args)
+        # one-operand math
+        (x,) = args
+        if isinstance(x, Array):
+            return self.arrays.math(name, x, dest)
+        if isinstance(x, int | float):
+            x = self.arith.const(float(x), float32) if name != "abs" else x
+        return self.arith.math_fn(name, self.scalar(x))
+
+    def builtin_pair(self, name: str, args: list[Array | Scalar | int | float | bool]) -> Value:
+        a, b = args
+        if name in ("maximum", "minimum"):
+            if isinstance(a, Array) or isinstance(b, Array):
+                return self.arrays.minmax(name == "maximum", [a, b], self.dest)
+            if isinstance(a, int | float) and isinstance(b, int | float):
+                return max(a, b) if name == "maximum" else min(a, b)
+            return self.arith.minmax(name == "maximum", [a, b])
+        op = {
+            "add": ast.Add(),
+            "sub": ast.Sub(),
+            "mul": ast.Mult(),
+            "div": ast.Div(),
+            "power": ast.Pow(),
+            "pow": ast.Pow(),
+        }[name]
+        return self.binary(op, a, b)
+
+    def python_math(self, name: str, node: ast.Call) -> Value:
+        """`math.exp(s)` and friends: Python numbers fold, scalars compile."""
+        arity = 2 if name == "pow" else 1
+        args = self._args(node, arity)
+        if all(isinstance(a, int | float) and not isinstance(a, bool) for a in args):
+            fn = _PY_MATH_FOLD[name]
+            try:
+                return fn(*args)
+            except (ValueError, OverflowError) as err:
+                raise self.fail(f"cannot evaluate math.{name}{tuple(args)}: {err}") from None
+        if any(isinstance(a, Array) for a in args):
+            raise self.fail(
+                f"math.{name} takes scalars; use dato.{name if name != 'fabs' else 'abs'} on arrays"
+            )
+        if name == "pow":
+            return self.binary(ast.Pow(), args[0], args[1])
+        x = args[0]
+        if isinstance(x, int | float):
+            x = self.arith.const(float(x), float32)
+        return self.arith.math_fn("abs" if name == "fabs" else name, self.scalar(x))
+
+    def python_reduction(self, name: str, arg: Value) -> Value:
+        """Python's `sum(x)` / `max(x)` / `min(x)` over a 1-D array."""
+        if not isinstance(arg, Array) or len(arg.shape) != 1:
+            raise self.fail(
+                f"{name}(x) in a kernel takes a 1-D array, got {self.describe(arg)}; "
+                f"use dato.{name}(x, axis=...) for more dimensions"
+            )
+        return self.arrays.reduce(name, arg, None, False, self.dest)
 
     # ---------------------------------------------------------------- misc
     def describe(self, value: object) -> str:
@@ -1211,6 +1380,62 @@ def _fold_compare(op: ast.cmpop, a: Const, b: Const) -> bool:
         "Eq": a == b,
         "NotEq": a != b,
     }[name]
+
+
+_ALLO = ("name",)
+_BUILTIN_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "matmul": ("dtype", *_ALLO),
+    **{n: _ALLO for n in ("add", "sub", "mul", "div", "power", "pow", "maximum", "minimum")},
+    **{
+        n: _ALLO
+        for n in (
+            "exp",
+            "log",
+            "log2",
+            "log10",
+            "sqrt",
+            "rsqrt",
+            "tanh",
+            "erf",
+            "abs",
+            "floor",
+            "ceil",
+            "sigmoid",
+            "relu",
+            "sin",
+            "cos",
+            "copy",
+        )
+    },
+    **{n: ("axis", "keepdims", "dtype", *_ALLO) for n in ("sum", "mean")},
+    **{n: ("axis", "keepdims", *_ALLO) for n in ("max", "min")},
+    "transpose": ("axes", *_ALLO),
+}
+_BUILTIN_ARITY: dict[str, tuple[int, int]] = {
+    **{n: (1, 1) for n in _BUILTIN_KEYWORDS},
+    **{n: (2, 2) for n in ("matmul", "add", "sub", "mul", "div", "power", "pow")},
+    "maximum": (2, 2),
+    "minimum": (2, 2),
+    "max": (1, 2),
+    "min": (1, 2),
+    "transpose": (1, 2),
+}
+_PY_MATH: dict[object, str] = {
+    math.exp: "exp",
+    math.log: "log",
+    math.log2: "log2",
+    math.log10: "log10",
+    math.sqrt: "sqrt",
+    math.tanh: "tanh",
+    math.erf: "erf",
+    math.fabs: "fabs",
+    math.floor: "floor",
+    math.ceil: "ceil",
+    math.sin: "sin",
+    math.cos: "cos",
+    math.pow: "pow",
+}
+_PY_MATH_FOLD: dict[str, Callable[..., Any]] = {v: k for k, v in _PY_MATH.items()}  # type: ignore[misc]
 
 
 def _unflatten(flat: int, shape: Sequence[int]) -> list[int]:

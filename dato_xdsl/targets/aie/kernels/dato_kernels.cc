@@ -134,6 +134,49 @@ extern "C" void dato_matmul_i32(const int32_t* a, const int32_t* b, int32_t* c, 
                                 int32_t k, int32_t n) {
   matmul_int<int32_t, uint32_t>(a, b, c, m, k, n);
 }
+// Mixed precision (operands narrower than the result, as the AIE's MAC
+// units take them: int8 and int16 operands into 32-bit accumulators, bf16
+// into float): each product is formed in the result type, so nothing wraps
+// at the operand width.
+template <typename T, typename O, typename UO>
+void matmul_widening(const T* a, const T* b, O* c, int32_t m, int32_t k, int32_t n) {
+  for (int32_t i = 0; i < m; ++i) {
+    for (int32_t j = 0; j < n; ++j) {
+      UO acc = static_cast<UO>(c[i * n + j]);
+      for (int32_t p = 0; p < k; ++p) {
+        acc += static_cast<UO>(static_cast<O>(a[i * k + p])) *
+               static_cast<UO>(static_cast<O>(b[p * n + j]));
+      }
+      c[i * n + j] = static_cast<O>(acc);
+    }
+  }
+}
+
+extern "C" void dato_matmul_i8_i16(const int8_t* a, const int8_t* b, int16_t* c, int32_t m,
+                                   int32_t k, int32_t n) {
+  matmul_widening<int8_t, int16_t, uint32_t>(a, b, c, m, k, n);
+}
+extern "C" void dato_matmul_i8_i32(const int8_t* a, const int8_t* b, int32_t* c, int32_t m,
+                                   int32_t k, int32_t n) {
+  matmul_widening<int8_t, int32_t, uint32_t>(a, b, c, m, k, n);
+}
+extern "C" void dato_matmul_i16_i32(const int16_t* a, const int16_t* b, int32_t* c, int32_t m,
+                                    int32_t k, int32_t n) {
+  matmul_widening<int16_t, int32_t, uint32_t>(a, b, c, m, k, n);
+}
+extern "C" void dato_matmul_bf16_f32(const uint16_t* a, const uint16_t* b, float* c, int32_t m,
+                                     int32_t k, int32_t n) {
+  for (int32_t i = 0; i < m; ++i) {
+    for (int32_t j = 0; j < n; ++j) {
+      float acc = c[i * n + j];
+      for (int32_t p = 0; p < k; ++p) {
+        acc += bf16_to_float(a[i * k + p]) * bf16_to_float(b[p * n + j]);
+      }
+      c[i * n + j] = acc;  // float result: never rounded to bf16
+    }
+  }
+}
+
 extern "C" void dato_matmul_f32(const float* a, const float* b, float* c, int32_t m, int32_t k,
                                 int32_t n) {
   for (int32_t i = 0; i < m; ++i) {
