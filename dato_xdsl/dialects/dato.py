@@ -69,6 +69,32 @@ from xdsl.utils.exceptions import VerifyException
 REPLICATE = -1
 """Layout entry of a replicated dimension; entries >= 0 name a mesh axis."""
 
+# Limits on sizes (docs/design-notes.md, "Limits"): every instance of a grid and
+# every stream of an array is materialised by virtual mapping, so their counts
+# bound compile time and memory; a depth beyond any FIFO a device can hold is a
+# typo, not a design.
+MAX_GRID_INSTANCES = 65536
+"""At most this many instances in one task grid (the product of its extents)."""
+MAX_STREAMS = 65536
+"""At most this many streams in one stream array."""
+MAX_STREAM_DEPTH = 1 << 20
+"""At most this many elements buffered by one stream."""
+MAX_PACKING = 64
+"""At most this many scalars packed into one stream word."""
+
+
+def check_extents(what: str, extents: Sequence[int], limit: int, unit: str) -> None:
+    """Raise unless every extent is >= 1 and their product is at most `limit`."""
+    shown = list(extents)
+    for extent in extents:
+        if extent < 1:
+            raise VerifyException(f"{what} has {shown}; extents must be at least 1")
+    total = 1
+    for extent in extents:
+        total *= extent
+    if total > limit:
+        raise VerifyException(f"{what} has {shown}: {total} {unit}, more than the limit of {limit}")
+
 
 def _is_scalar(t: Attribute) -> bool:
     return isinstance(t, IntegerType | IndexType | AnyFloat)
@@ -137,11 +163,14 @@ class StreamType(ParametrizedAttribute, TypeAttribute):
             raise VerifyException(
                 f"stream element type {t} must be an integer, float, index or memref"
             )
-        if self.depth.data < 1:
-            raise VerifyException(f"stream depth must be at least 1, got {self.depth.data}")
-        if self.packing.data < 1:
+        if not 1 <= self.depth.data <= MAX_STREAM_DEPTH:
             raise VerifyException(
-                f"stream packing factor must be at least 1, got {self.packing.data}"
+                f"stream depth must be between 1 and {MAX_STREAM_DEPTH}, got {self.depth.data}"
+            )
+        if not 1 <= self.packing.data <= MAX_PACKING:
+            raise VerifyException(
+                f"stream packing factor must be between 1 and {MAX_PACKING}, "
+                f"got {self.packing.data}"
             )
 
 
@@ -208,6 +237,13 @@ class LayoutAttr(ParametrizedAttribute):
         for d in self.entries:
             if d < REPLICATE:
                 raise VerifyException(f"layout mesh axis must be >= 0, got {d}")
+        sharded = [d for d in self.entries if d != REPLICATE]
+        for d in sharded:
+            if sharded.count(d) > 1:
+                raise VerifyException(
+                    f"layout {self} shards two dimensions over mesh axis {d}; "
+                    "a mesh axis shards at most one dimension"
+                )
 
     def local_shape(self, shape: Sequence[int], grid: Sequence[int]) -> list[int]:
         """The block of `shape` one instance of a `grid` task sees."""
@@ -388,11 +424,9 @@ class StreamOp(IRDLOperation):
         printer.print_op_attributes(self.attributes)
 
     def verify_(self) -> None:
-        for d in self.shape_values:
-            if d < 1:
-                raise VerifyException(
-                    f"stream array @{self.sym_name.data} has extent {d}; extents must be at least 1"
-                )
+        check_extents(
+            f"stream array @{self.sym_name.data}", self.shape_values, MAX_STREAMS, "streams"
+        )
 
 
 # ------------------------------------------------------------------------- task
@@ -497,9 +531,7 @@ class TaskOp(IRDLOperation):
     def verify_(self) -> None:
         name = f"task @{self.sym_name.data}"
         grid = self.grid_shape
-        for extent in grid:
-            if extent < 1:
-                raise VerifyException(f"{name} has grid {list(grid)}; extents must be >= 1")
+        check_extents(f"{name} grid", grid, MAX_GRID_INSTANCES, "instances")
         body_args = self.body.block.args
         _check_arity(name, self.args, body_args)
         if len(self.layouts.data) != len(self.args):
@@ -768,6 +800,7 @@ class GroupOp(IRDLOperation):
     def verify_(self) -> None:
         name = f"group @{self.sym_name.data}"
         rank = len(self.grid.data)
+        check_extents(f"{name} grid", self.grid_shape, MAX_GRID_INSTANCES, "instances")
         n = self.num_instances()
         if len(self.pids.get_values()) != n * rank:
             raise VerifyException(f"{name}: pid table does not have {rank} entries per instance")

@@ -12,12 +12,13 @@ from typing import Any
 
 from xdsl.dialects.builtin import FileLineColLoc, IntAttr, ModuleOp, StringAttr
 from xdsl.ir import Block
+from xdsl.utils.exceptions import VerifyException
 
 from dato_xdsl.dialects import dato
 from dato_xdsl.frontend import markers
 from dato_xdsl.frontend.errors import DatoCompileError
 from dato_xdsl.frontend.kernel import KernelCompiler
-from dato_xdsl.frontend.types import ArrayType, StreamSpec
+from dato_xdsl.frontend.types import ArrayType, DatoTypeError, StreamSpec
 from dato_xdsl.frontend.values import Array, StreamDecl
 
 
@@ -79,6 +80,8 @@ class ProgramCompiler:
         try:
             code = compile(ast.Expression(body=node), self.filename, "eval")
             return eval(code, self.globals, dict(self.locals))
+        except DatoTypeError as err:  # located at eval's frame: relocate to the node
+            raise self.fail(err.message, node) from None
         except NameError as err:
             raise self.fail(
                 f"{err} (compile-time expressions may use only constants)", node
@@ -276,6 +279,12 @@ class ProgramCompiler:
                             f"mapping must be a list of positive integers, got {value!r}", kw.value
                         )
                     mapping = [int(v) for v in value]
+                    try:
+                        dato.check_extents(
+                            "mapping", mapping, dato.MAX_GRID_INSTANCES, "task instances"
+                        )
+                    except VerifyException as err:
+                        raise self.fail(str(err), kw.value) from None
                 elif kw.arg == "args":
                     if not isinstance(kw.value, ast.List | ast.Tuple):
                         raise self.fail("args= takes a list of region parameters", kw.value)

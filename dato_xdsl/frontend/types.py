@@ -4,6 +4,8 @@ program's annotations; none of them runs on its own."""
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass
 
 import ml_dtypes
@@ -11,7 +13,33 @@ import numpy as np
 from xdsl.dialects.builtin import BFloat16Type, Float32Type, IntegerType, MemRefType
 from xdsl.ir import Attribute
 
-from dato_xdsl.dialects.dato import REPLICATE, LayoutAttr, StreamType
+from dato_xdsl.dialects.dato import (
+    MAX_PACKING,
+    MAX_STREAM_DEPTH,
+    MAX_STREAMS,
+    REPLICATE,
+    LayoutAttr,
+    StreamType,
+)
+from dato_xdsl.frontend.errors import DatoCompileError
+
+
+class DatoTypeError(DatoCompileError, TypeError):
+    """A malformed type written in a program (`int8[2.5]`, `S('x')`), located at
+    the line that wrote it: Python evaluates a region's parameter annotations
+    where the region is defined, before any compiler runs. The frontend, which
+    evaluates the other annotations itself, relocates it to the annotation."""
+
+    def __init__(self, message: str) -> None:
+        frame = sys._getframe(1)
+        here = os.path.dirname(os.path.abspath(__file__))
+        while frame.f_back is not None and os.path.dirname(frame.f_code.co_filename) == here:
+            frame = frame.f_back
+        super().__init__(message, frame.f_code.co_filename, frame.f_lineno)
+
+
+def _is_int(v: object) -> bool:
+    return isinstance(v, int | np.integer) and not isinstance(v, bool)
 
 
 @dataclass(frozen=True)
@@ -52,8 +80,8 @@ class DType:
     def __getitem__(self, shape: object) -> ArrayType:
         dims = shape if isinstance(shape, tuple) else (shape,)
         for d in dims:
-            if not isinstance(d, int | np.integer) or isinstance(d, bool) or d < 1:
-                raise TypeError(f"array extents must be positive integers, got {shape!r}")
+            if not _is_int(d) or d < 1:
+                raise DatoTypeError(f"array extents must be positive integers, got {shape!r}")
         return ArrayType(self, tuple(int(d) for d in dims))
 
     def __repr__(self) -> str:
@@ -104,6 +132,10 @@ class Shard:
 
     axis: int
 
+    def __post_init__(self) -> None:
+        if not _is_int(self.axis) or self.axis < 0:
+            raise DatoTypeError(f"S(axis) takes a mapping axis >= 0, got {self.axis!r}")
+
     def __repr__(self) -> str:
         return f"S({self.axis})"
 
@@ -132,11 +164,19 @@ class ArrayType:
 
     def __matmul__(self, layout: object) -> ArrayType:
         entries = layout if isinstance(layout, list | tuple) else [layout]
+        axes: list[int] = []
         for e in entries:
             if not isinstance(e, Shard | _Replicate):
-                raise TypeError(f"a layout entry is S(i) or R, got {e!r}")
+                raise DatoTypeError(f"a layout entry is S(i) or R, got {e!r}")
+            if isinstance(e, Shard):
+                if e.axis in axes:
+                    raise DatoTypeError(
+                        f"layout {list(entries)} shards two dimensions over mapping axis "
+                        f"{e.axis}; a mapping axis shards at most one dimension"
+                    )
+                axes.append(e.axis)
         if len(entries) != len(self.shape):
-            raise TypeError(
+            raise DatoTypeError(
                 f"layout {list(entries)} has {len(entries)} entries for a rank-"
                 f"{len(self.shape)} array"
             )
@@ -169,11 +209,20 @@ class StreamSpec:
     def __getitem__(self, shape: object) -> StreamSpec:
         dims = shape if isinstance(shape, tuple) else (shape,)
         if self.shape:
-            raise TypeError("a stream array already has a shape")
+            raise DatoTypeError("a stream array already has a shape")
+        total = 1
         for d in dims:
-            if not isinstance(d, int) or d < 1:
-                raise TypeError(f"stream array extents must be positive integers, got {shape!r}")
-        return StreamSpec(self.element, self.depth, self.packing, tuple(dims))
+            if not _is_int(d) or d < 1:
+                raise DatoTypeError(
+                    f"stream array extents must be positive integers, got {shape!r}"
+                )
+            total *= int(d)
+        if total > MAX_STREAMS:
+            raise DatoTypeError(
+                f"stream array {list(dims)} has {total} streams, more than the limit of "
+                f"{MAX_STREAMS}"
+            )
+        return StreamSpec(self.element, self.depth, self.packing, tuple(int(d) for d in dims))
 
     @property
     def element_ir(self) -> Attribute:
@@ -192,17 +241,22 @@ class Stream:
     def __class_getitem__(cls, params: object) -> StreamSpec:
         items = params if isinstance(params, tuple) else (params,)
         if not 1 <= len(items) <= 3:
-            raise TypeError("Stream takes [T, depth] or [T, depth, packing]")
+            raise DatoTypeError("Stream takes [T, depth] or [T, depth, packing]")
         element = items[0]
         if not isinstance(element, DType | ArrayType):
-            raise TypeError(f"a stream carries a scalar type or an array type, got {element!r}")
+            raise DatoTypeError(f"a stream carries a scalar type or an array type, got {element!r}")
         if isinstance(element, ArrayType) and element.layout is not None:
-            raise TypeError("a stream's block type takes no layout")
+            raise DatoTypeError("a stream's block type takes no layout")
         depth = items[1] if len(items) > 1 else 2
         packing = items[2] if len(items) > 2 else 1
-        for what, v in (("depth", depth), ("packing", packing)):
-            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-                raise TypeError(f"stream {what} must be a positive integer, got {v!r}")
+        for what, v, limit in (
+            ("depth", depth, MAX_STREAM_DEPTH),
+            ("packing", packing, MAX_PACKING),
+        ):
+            if not _is_int(v) or not 1 <= v <= limit:
+                raise DatoTypeError(
+                    f"stream {what} must be an integer from 1 to {limit}, got {v!r}"
+                )
         if packing != 1 and isinstance(element, ArrayType):
-            raise TypeError("a packing factor applies to scalar streams, not to array blocks")
-        return StreamSpec(element, depth, packing)
+            raise DatoTypeError("a packing factor applies to scalar streams, not to array blocks")
+        return StreamSpec(element, int(depth), int(packing))

@@ -48,6 +48,15 @@ CASES = [
     ("not_a_region_param", "args= names 'Z', which is not a region parameter"),
     ("used_outside_loop", "'t' is defined inside a loop or branch"),
     ("dynamic_slice_size", "needs a compile-time size"),
+    ("shard_axis_not_an_int", "S(axis) takes a mapping axis >= 0, got 'x'"),
+    ("shard_axis_negative", "S(axis) takes a mapping axis >= 0, got -1"),
+    ("fractional_extent", "array extents must be positive integers, got 2.5"),
+    ("zero_extent", "array extents must be positive integers, got (8, 0)"),
+    ("one_axis_two_dims", "shards two dimensions over mapping axis 0"),
+    ("meta_else_with_condition", "dato.meta_else() takes no condition"),
+    ("huge_stream_depth", "stream depth must be an integer from 1 to 1048576, got 1099511627776"),
+    ("huge_stream_array", "[300, 300] has 90000 streams, more than the limit of 65536"),
+    ("huge_mapping", "mapping has [100000]: 100000 task instances, more than the limit of 65536"),
 ]
 
 
@@ -75,3 +84,21 @@ def test_build_rejects_a_plain_function() -> None:
 def test_unknown_target() -> None:
     with pytest.raises(dato.DatoError, match="unknown target 'gpu'"):
         dato.build(bad_programs.wrong_arg_count, target="gpu")
+
+
+
+def test_bad_region_parameter_type_is_located_where_python_evaluates_it() -> None:
+    # Python evaluates a region's parameter annotations when it defines the
+    # function, before dato.build: the error names that line.
+    with pytest.raises(dato.DatoError) as info:
+
+        @dato.region()
+        def r(A: dato.int8[2.5]):  # ERR region_parameter
+            pass
+
+    with open(__file__) as f:
+        line = next(n for n, text in enumerate(f, 1) if "# ERR region_parameter" in text)
+    assert str(info.value) == (
+        f"{__file__}:{line}: error: array extents must be positive integers, got 2.5"
+    )
+    assert isinstance(info.value, TypeError)  # still what Python expects of a bad index

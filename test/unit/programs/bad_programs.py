@@ -1,7 +1,7 @@
 """Programs with one mistake each; `# ERR <name>` marks the line the error must name."""
 
 import dato_xdsl as dato
-from dato_xdsl import Layout, Stream, float32, int32
+from dato_xdsl import Layout, Stream, float32, int8, int32
 
 S = Layout.Shard
 R = Layout.Replicate
@@ -163,3 +163,75 @@ def dynamic_slice_size(A: int32[8]):
     def k(a: int32[8]):
         for i in range(4):
             a[i : 2 * i] = 0  # ERR dynamic_slice_size
+
+
+@dato.region()
+def shard_axis_not_an_int(A: int32[4]):
+    @dato.kernel(mapping=[2], args=[A])
+    def k(a: int32[4] @ [S("x")]):  # ERR shard_axis_not_an_int
+        pass
+
+
+@dato.region()
+def shard_axis_negative(A: int32[4]):
+    @dato.kernel(mapping=[2], args=[A])
+    def k(a: int32[4] @ [S(-1)]):  # ERR shard_axis_negative
+        pass
+
+
+@dato.region()
+def fractional_extent(A: int8[2]):
+    @dato.kernel(mapping=[1], args=[A])
+    def k(a: int8[2.5]):  # ERR fractional_extent
+        pass
+
+
+@dato.region()
+def zero_extent(A: float32[8, 1]):
+    @dato.kernel(mapping=[1], args=[A])
+    def k(a: float32[8, 0]):  # ERR zero_extent
+        pass
+
+
+@dato.region()
+def one_axis_two_dims(C: int32[4, 4]):
+    @dato.kernel(mapping=[2], args=[C])
+    def k(c: int32[4, 4] @ [S(0), S(0)]):  # ERR one_axis_two_dims
+        c[0, 0] = 1
+
+
+@dato.region()
+def meta_else_with_condition(A: int32[4]):
+    @dato.kernel(mapping=[1], args=[A])
+    def k(a: int32[4]):
+        with dato.meta_if(1 > 0):
+            a[0] = 1
+        with dato.meta_else(1):  # ERR meta_else_with_condition
+            a[0] = 2
+
+
+@dato.region()
+def huge_stream_depth(A: int32[4]):
+    pipe: Stream[int32, 2**40]  # ERR huge_stream_depth
+
+    @dato.kernel(mapping=[1], args=[A])
+    def k(a: int32[4]):
+        pipe.put(a[0])
+        a[0] = pipe.get()
+
+
+@dato.region()
+def huge_stream_array(A: int32[4]):
+    pipes: Stream[int32, 2][300, 300]  # ERR huge_stream_array
+
+    @dato.kernel(mapping=[1], args=[A])
+    def k(a: int32[4]):
+        pipes[0, 0].put(a[0])
+        a[0] = pipes[0, 0].get()
+
+
+@dato.region()
+def huge_mapping(A: int32[4]):
+    @dato.kernel(mapping=[100000], args=[A])  # ERR huge_mapping
+    def k(a: int32[4]):
+        pass

@@ -98,7 +98,7 @@ dato.region @r() {
   dato.stream @s : !dato.stream<i32, 0>
 }
 // CHECK: verify.mlir:98:32
-// CHECK: stream depth must be at least 1, got 0
+// CHECK: stream depth must be between 1 and 1048576, got 0
 
 // -----
 
@@ -113,7 +113,7 @@ dato.region @r() {
 dato.region @r() {
   dato.stream @s [0] : !dato.stream<i8, 2>
 }
-// CHECK: error: 'dato.stream' op stream array @s has extent 0; extents must be at least 1
+// CHECK: error: 'dato.stream' op stream array @s has [0]; extents must be at least 1
 
 // -----
 
@@ -136,3 +136,60 @@ dato.region @r(%A : memref<8xi32>) {
   }
 }
 // CHECK: expected a layout entry S<axis> or R, got 'Q'
+
+// -----
+
+// Limits (docs/design-notes.md): 2^16 instances per grid, 2^16 streams per
+// array, depth 2^20, packing 64.
+dato.region @r() {
+  dato.task @t grid [2147483648] () {
+  }
+}
+// CHECK: error: 'dato.task' op task @t grid has [2147483648]: 2147483648 instances, more than the limit of 65536
+
+// -----
+
+dato.region @r() {
+  dato.task @t grid [256, 257] () {
+  }
+}
+// CHECK: error: 'dato.task' op task @t grid has [256, 257]: 65792 instances, more than the limit of 65536
+
+// -----
+
+dato.region @r() {
+  dato.task @t grid [9223372036854775808] () {
+  }
+}
+// CHECK: error: 'dato.task' op task @t grid has [9223372036854775808]: 9223372036854775808 instances
+
+// -----
+
+dato.region @r() {
+  dato.stream @s [300, 300] : !dato.stream<i8, 2>
+}
+// CHECK: error: 'dato.stream' op stream array @s has [300, 300]: 90000 streams, more than the limit of 65536
+
+// -----
+
+dato.region @r() {
+  dato.stream @s : !dato.stream<i8, 1099511627776>
+}
+// CHECK: stream depth must be between 1 and 1048576, got 1099511627776
+
+// -----
+
+dato.region @r() {
+  dato.stream @s : !dato.stream<i8, 2, 65>
+}
+// CHECK: stream packing factor must be between 1 and 64, got 65
+
+// -----
+
+dato.region @r(%C : memref<4x4xi32>) {
+  dato.task @t grid [2] (%C : memref<4x4xi32> [S0, S0]) {
+  ^bb0(%c : memref<2x2xi32>):
+  }
+}
+// CHECK: verify.mlir:[[# @LINE - 4]]:{{[0-9]+}}
+// CHECK: layout [S0, S0] shards two dimensions over mesh axis 0; a mesh axis shards at most one dimension
