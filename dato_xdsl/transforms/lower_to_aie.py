@@ -408,8 +408,10 @@ class AieLowering:
             col, row = bg.tiles[(r, c)]
             return f"%core_c{col}_r{row}"
 
-        a_t = MemRefType(elem, [bg.m, bg.k_tile])
-        b_t = MemRefType(elem, [bg.k_tile, bg.n])
+        elem_of = [a.type.element_type for a in region.args]  # type: ignore[attr-defined]
+        a_t = MemRefType(elem_of[bg.a], [bg.m, bg.k_tile])
+        b_t = MemRefType(elem_of[bg.b], [bg.k_tile, bg.n])
+        elem = elem_of[bg.c]  # C's fifos carry the (possibly wider) result type
         c_t = MemRefType(elem, [bg.m, bg.n])
         fifos: dict = {"A": [], "B": [], "C": {}, "Cjoin": {}}
         shim_fifos: list[tuple[str, int, int, bool]] = []  # fifo, arg, shim column, is_read
@@ -624,7 +626,11 @@ class CoreBuilder:
     def call(
         self, kind: str, operands: list[SSAValue], shape: Sequence[int], elem: Attribute
     ) -> None:
-        name = f"dato_{kind}_{type_suffix(elem)}_{'x'.join(map(str, shape))}"
+        suffix = type_suffix(elem)
+        out_t = operands[-1].type
+        if kind == "matmul" and isinstance(out_t, MemRefType) and out_t.element_type != elem:
+            suffix += "_" + type_suffix(out_t.element_type)  # mixed: operand_accumulator
+        name = f"dato_{kind}_{suffix}_{'x'.join(map(str, shape))}"
         types = [v.type for v in operands]
         known = self.lowering.kernels.setdefault(name, types)
         if known != types:
@@ -674,8 +680,8 @@ class CoreBuilder:
         a_t, c_t = args[mm.a].type, args[mm.c].type
         assert isinstance(a_t, MemRefType) and isinstance(c_t, MemRefType)
         elem = c_t.element_type
-        a_tile = MemRefType(elem, [mm.m, kt])
-        b_tile = MemRefType(elem, [kt, mm.n])
+        a_tile = MemRefType(a_t.element_type, [mm.m, kt])
+        b_tile = MemRefType(args[mm.b].type.element_type, [kt, mm.n])  # type: ignore[attr-defined]
         c_fifo = self.names.writes[(inst.name, k_arg(group, mm.c))]
         a_fifo = self.names.reads[(inst.name, k_arg(group, mm.a))]
         b_fifo = self.names.reads[(inst.name, k_arg(group, mm.b))]
@@ -689,7 +695,7 @@ class CoreBuilder:
         self.block = loop_body
         a = self.acquire(a_fifo, "Consume", a_tile)
         b = self.acquire(b_fifo, "Consume", b_tile)
-        self.call("matmul", [a, b, c], [mm.m, kt, mm.n], elem)
+        self.call("matmul", [a, b, c], [mm.m, kt, mm.n], a_t.element_type)
         self.release(a_fifo, "Consume")
         self.release(b_fifo, "Consume")
         self.emit(scf.YieldOp())
@@ -708,6 +714,7 @@ class CoreBuilder:
         """One loop over the core's members (not unrolled: they differ only in
         the data the fifos bring), each a K-streamed product into a C block."""
         elem = c_t.element_type
+        in_elem = self.lowering.region.args[bg.a].type.element_type  # type: ignore[attr-defined]
         kt = bg.k_tile
         loop = Block(arg_types=[IndexType()])
         self.emit(scf.ForOp(self.const(0), self.const(members), self.const(1), [], Region(loop)))
@@ -719,9 +726,9 @@ class CoreBuilder:
         k_loop = Block(arg_types=[IndexType()])
         self.emit(scf.ForOp(self.const(0), self.const(bg.steps), self.const(1), [], Region(k_loop)))
         self.block = k_loop
-        a = self.acquire(a_fifo, "Consume", MemRefType(elem, [bg.m, kt]))
-        b = self.acquire(b_fifo, "Consume", MemRefType(elem, [kt, bg.n]))
-        self.call("matmul", [a, b, c], [bg.m, kt, bg.n], elem)
+        a = self.acquire(a_fifo, "Consume", MemRefType(in_elem, [bg.m, kt]))
+        b = self.acquire(b_fifo, "Consume", MemRefType(in_elem, [kt, bg.n]))
+        self.call("matmul", [a, b, c], [bg.m, kt, bg.n], in_elem)
         self.release(a_fifo, "Consume")
         self.release(b_fifo, "Consume")
         self.emit(scf.YieldOp())

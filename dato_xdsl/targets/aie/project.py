@@ -30,7 +30,10 @@ from dato_xdsl.dialects import aie
 LIBRARY = Path(__file__).parent / "kernels" / "dato_kernels.cc"
 
 _CTYPES = {"i8": "int8_t", "i16": "int16_t", "i32": "int32_t", "f32": "float", "bf16": "uint16_t"}
-_NAME = re.compile(r"^dato_(?P<kind>[a-z]+)_(?P<t>i8|i16|i32|f32|bf16)_(?P<dims>[0-9x]+)$")
+_NAME = re.compile(
+    r"^dato_(?P<kind>[a-z]+)_(?P<t>i8|i16|i32|f32|bf16)(?:_(?P<acc>i8|i16|i32|f32|bf16))?"
+    r"_(?P<dims>[0-9x]+)$"
+)
 
 
 def kernel_source(module: ModuleOp) -> str:
@@ -52,9 +55,11 @@ def kernel_source(module: ModuleOp) -> str:
         name = op.sym_name.data
         if kind == "matmul":
             m, k, n = dims
+            acc = match["acc"]  # a mixed-precision product: operands t, output acc
+            out, lib = (_CTYPES[acc], f"{t}_{acc}") if acc else (c, t)
             lines.append(
-                f'extern "C" void {name}(const {c}* a, const {c}* b, {c}* c) '
-                f"{{ dato_matmul_{t}(a, b, c, {m}, {k}, {n}); }}"
+                f'extern "C" void {name}(const {c}* a, const {c}* b, {out}* c) '
+                f"{{ dato_matmul_{lib}(a, b, c, {m}, {k}, {n}); }}"
             )
         elif kind == "fill":
             lines.append(
