@@ -40,12 +40,22 @@ def _vhls() -> Dialect:
     return VHLS
 
 
+def _memref() -> Dialect:
+    from dato_xdsl.dialects.memref import MemRef
+
+    return MemRef
+
+
 DIALECTS: dict[str, Callable[[], Dialect]] = {
     "dato": _dato,
     "aie": _aie,
     "aiex": _aiex,
     "vhls": _vhls,
 }
+
+REPLACED_DIALECTS: dict[str, Callable[[], Dialect]] = {"memref": _memref}
+"""xDSL dialects our tools load in our version instead (a name clash in the
+entry-point universe would be an error, so these are not in DIALECTS)."""
 
 
 def _virtual_map() -> type[ModulePass]:
@@ -132,8 +142,22 @@ def _aie_project() -> type[Target]:
     return AieProjectTarget
 
 
+def _npu_plot() -> type[Target]:
+    from dato_xdsl.targets.aie.plot import NpuPlotTarget
+
+    return NpuPlotTarget
+
+
+def _hls_plot() -> type[Target]:
+    from dato_xdsl.targets.hls.plot import HlsPlotTarget
+
+    return HlsPlotTarget
+
+
 TARGETS: dict[str, Callable[[], type[Target]]] = {
     "npu-report": _npu_report,
+    "npu-plot": _npu_plot,
+    "hls-plot": _hls_plot,
     "aie-kernels": _aie_kernels,
     "aie-project": _aie_project,
     "vhls-cpp": _vhls_cpp,

@@ -1,5 +1,6 @@
 """Resource report of a lowered `aie.device`: per tile, its buffers and bytes,
-DMA channels and buffer descriptors against the device model's limits.
+DMA channels and buffer descriptors against the device model's limits, and the
+program's tasks its core runs.
 
 Counted from the design itself: an objectfifo holds `depth` buffers on its
 producer tile and on each consumer tile, and uses one MM2S channel at the
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from xdsl.context import Context
-from xdsl.dialects.builtin import IntegerAttr, MemRefType, ModuleOp
+from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, MemRefType, ModuleOp
 from xdsl.utils.target import Target
 
 from dato_xdsl import devices
@@ -30,6 +31,8 @@ class TileUse:
     mm2s: int = 0
     bds: int = 0
     what: list[str] = field(default_factory=list)
+    tasks: list[str] = field(default_factory=list)
+    """the program's task instances its core runs (`dato.tasks` on aie.core)"""
 
 
 def _shares_memory(
@@ -96,6 +99,10 @@ def tile_usage(device_op: aie.DeviceOp) -> dict[tuple[int, int], TileUse]:
                 else:
                     u.s2mm += 1
                 u.what.append(f"@{name} x{depth}")
+        elif isinstance(op, aie.CoreOp):
+            names = op.attributes.get("dato.tasks")
+            if isinstance(names, ArrayAttr):
+                use[tiles[op.tile]].tasks += [n.data for n in names.data]  # type: ignore[attr-defined]
         elif isinstance(op, aie.BufferOp):
             u = use[tiles[op.tile]]
             t = op.buffer.type
@@ -114,7 +121,7 @@ def report(module: ModuleOp) -> str:
         lines.append(f"resource report for aie.device({name})")
         lines.append(
             f"{'tile':>8} {'kind':>8} {'buffers':>7} {'bytes':>16} "
-            f"{'S2MM':>6} {'MM2S':>6} {'BDs':>7}"
+            f"{'S2MM':>6} {'MM2S':>6} {'BDs':>7}  tasks"
         )
         for (col, row), u in sorted(tile_usage(device_op).items()):
             if device is None:
@@ -137,6 +144,7 @@ def report(module: ModuleOp) -> str:
                 f"{u.s2mm:>3}/{facts.dma_s2mm_channels:<2} "
                 f"{u.mm2s:>3}/{facts.dma_mm2s_channels:<2} "
                 f"{u.bds:>3}/{facts.buffer_descriptors:<3}{'  OVER LIMIT' if over else ''}"
+                f"{'  ' + ', '.join(u.tasks) if u.tasks else ''}"
             )
     return "\n".join(lines) + "\n"
 
