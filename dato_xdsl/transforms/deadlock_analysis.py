@@ -210,7 +210,9 @@ class DeadlockCheckPass(ModulePass):
     name = "dato-deadlock-check"
 
     min_depths: bool = False
+    """annotate every stream with `dato.min_depth`, the least deadlock-free depth"""
     set_depths: bool = False
+    """also rewrite each stream's declared depth to that minimum"""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         for region in [o for o in op.walk() if isinstance(o, dato.RegionOp)]:

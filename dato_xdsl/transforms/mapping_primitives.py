@@ -124,7 +124,9 @@ class MappingPrimitivesPass(ModulePass):
     name = "dato-mapping-primitives"
 
     bundle: str = ""
+    """instances to time-multiplex on one core: `a_0,a_1;b_0,b_1` (`;` between bundles)"""
     chain: str = ""
+    """producer and consumer instances to fuse on one core: `p_0,c_0` (`;` between chains)"""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         for region in [o for o in op.walk() if isinstance(o, dato.RegionOp)]:

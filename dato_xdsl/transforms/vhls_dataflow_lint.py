@@ -137,7 +137,9 @@ def _lint_dataflow(flow: vhls.DataflowOp, processes: dict[str, vhls.ProcessOp]) 
 
 @dataclass(frozen=True)
 class VhlsDataflowLintPass(ModulePass):
-    """Check the dataflow rules of a vhls design (see the module docstring)."""
+    """Check the dataflow rules of a vhls design: only streams, pipos and calls
+    in a dataflow region, one producer and one consumer per stream (one writer
+    and one reader per pipo), static loop bounds in every process."""
 
     name = "vhls-dataflow-lint"
 

@@ -368,7 +368,7 @@ def plot(module: ModuleOp, path: str | os.PathLike[str]) -> Path:
 
 @dataclass(frozen=True)
 class NpuPlotTarget(Target):
-    """`dato-opt -t "npu-plot{file=placement.svg}"`: the picture of a placed or
+    """`dato-opt -t 'npu-plot{file="placement.svg"}'`: the picture of a placed or
     lowered design (tiles, tasks, objectfifos, DMA channels)."""
 
     name = "npu-plot"

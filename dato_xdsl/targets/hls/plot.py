@@ -288,7 +288,7 @@ def plot(module: ModuleOp, path: str | os.PathLike[str]) -> Path:
 
 @dataclass(frozen=True)
 class HlsPlotTarget(Target):
-    """`dato-opt -t "hls-plot{file=dataflow.svg}"`: the dataflow graph of a
+    """`dato-opt -t 'hls-plot{file="dataflow.svg"}'`: the dataflow graph of a
     design lowered to vhls (processes, streams with depths, ping-pong buffers)."""
 
     name = "hls-plot"
