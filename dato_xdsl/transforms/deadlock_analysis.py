@@ -25,9 +25,14 @@ from xdsl.passes import ModulePass
 
 from dato_xdsl.diagnostics import LocatedDiagnostic, op_error, op_location
 from dato_xdsl.dialects import dato
-from dato_xdsl.transforms.instance_trace import Env, StaticValues
+from dato_xdsl.transforms.instance_trace import Env, StaticValues, trip_count
 
 Token = tuple[str, bool, Operation]  # (stream, is_put, op)
+
+MAX_REPLAY_OPERATIONS = 1 << 21
+"""The replay moves one token at a time; designs whose instances make more
+stream operations than this in all are refused before replaying (counted from
+the loop structure, so the refusal itself is immediate)."""
 
 
 @dataclass
@@ -81,6 +86,19 @@ def _template(group: dato.GroupOp) -> list[_Item]:
     return block(group.body.block)
 
 
+def _count(items: list[_Item], env: Env) -> int:
+    """Stream operations one instance makes, from the trip counts."""
+    total = 0
+    for item in items:
+        if isinstance(item, _Access):
+            total += 1
+        else:
+            trips = trip_count(item.lb(env), item.ub(env), max(1, item.step(env)))
+            if trips:
+                total += trips * _count(item.body, env)
+    return total
+
+
 def _tokens(items: list[_Item], env: Env, bind: dict[str, str]) -> Iterator[Token]:
     for item in items:
         if isinstance(item, _Access):
@@ -125,11 +143,13 @@ class Design:
         self.region = region
         self.depths = {s.sym_name.data: s.stream_type.depth.data for s in region.streams()}
         self.programs: list[tuple[str, Callable[[], Iterator[Token]]]] = []
+        self.operations = 0
         for group in region.groups():
             template = _template(group)
             pids = group.pid_values()
             for inst in group.instances():
                 env: Env = group.pid_env(inst, pids)
+                self.operations += _count(template, env)
                 bind = dict(zip(group.port_names, inst.bindings, strict=True))
                 self.programs.append(
                     (inst.name, lambda t=template, e=env, b=bind: _tokens(t, e, b))
@@ -225,6 +245,12 @@ class DeadlockCheckPass(ModulePass):
             design = Design(region)
         except NotStatic as why:
             raise op_error(region, f"cannot replay its streams statically: {why}") from None
+        if design.operations > MAX_REPLAY_OPERATIONS:
+            raise op_error(
+                region,
+                f"cannot replay its streams: its instances make {design.operations} stream "
+                f"operations, more than the replay limit of {MAX_REPLAY_OPERATIONS}",
+            )
         outcome = design.replay(design.depths)
         if outcome.blocked and not (self.min_depths or self.set_depths):
             raise op_error(region, design.report(outcome, design.depths))

@@ -23,6 +23,17 @@ from dato_xdsl.dialects import dato
 Env = dict[SSAValue, int]
 Fn = Callable[[Env], int]
 
+MAX_UNROLLED_ITERATIONS = 1 << 16
+"""A meta_for is unrolled at compile time; one instance unrolls at most this many
+iterations in all (docs/design-notes.md, "Limits"). Long loops are plain
+`range` loops, which stay loops whatever their trip count."""
+
+
+def trip_count(lb: int, ub: int, step: int) -> int:
+    """Iterations of `for i in range(lb, ub, step)` with step > 0, for any integers
+    (`len(range(...))` overflows beyond sys.maxsize)."""
+    return max(0, -(-(ub - lb) // step))
+
 
 def is_meta(op: Operation) -> bool:
     return dato.META in op.attributes
@@ -157,6 +168,7 @@ class Trace:
     decisions: list[object] = field(default_factory=list)
     streams: list[tuple[str, tuple[int, ...]]] = field(default_factory=list)
     ops: list[dato.PutOp | dato.GetOp] = field(default_factory=list)
+    unrolled: int = 0
 
 
 class Skeleton:
@@ -220,6 +232,14 @@ class Skeleton:
                 if step <= 0:
                     raise op_error(node.op, f"meta_for step must be positive, got {step}")
                 out.decisions.append((lb, ub, step))
+                out.unrolled += trip_count(lb, ub, step)
+                if out.unrolled > MAX_UNROLLED_ITERATIONS:
+                    raise op_error(
+                        node.op,
+                        f"meta_for from {lb} to {ub} step {step} takes an instance past "
+                        f"{MAX_UNROLLED_ITERATIONS} unrolled iterations, the limit: a meta_for "
+                        "is unrolled at compile time, a plain range loop is not",
+                    )
                 iv = node.op.body.block.args[0]
                 for value in range(lb, ub, step):
                     env[iv] = value

@@ -70,3 +70,36 @@ dato.region @dynamic(%A : memref<4xi32>) {
   }
 }
 // CHECK: error: 'dato.region' op cannot replay its streams statically: {{.*}}dato-deadlock-check.mlir:63:5: stream operations under a runtime scf.if
+
+// -----
+
+// The number of stream operations comes from the loop structure: 2^63-1
+// iterations on each side are refused at once, not replayed.
+dato.region @long(%A : memref<4xi32>) {
+  dato.stream @s : !dato.stream<i32, 2>
+  dato.group @p of @p grid [1] (%A : memref<4xi32>) ports [] instances [
+    @p_0 pid [0] offsets [[0]] streams []
+  ] {
+  ^bb0(%a : memref<4xi32>):
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %n = arith.constant 9223372036854775807 : index
+    scf.for %i = %c0 to %n step %c1 {
+      %v = memref.load %a[%c0] : memref<4xi32>
+      dato.put @s, %v : i32
+    }
+  }
+  dato.group @q of @q grid [1] (%A : memref<4xi32>) ports [] instances [
+    @q_0 pid [0] offsets [[0]] streams []
+  ] {
+  ^bb0(%a : memref<4xi32>):
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %n = arith.constant 9223372036854775807 : index
+    scf.for %i = %c0 to %n step %c1 {
+      %v = dato.get @s : i32
+      memref.store %v, %a[%c0] : memref<4xi32>
+    }
+  }
+}
+// CHECK: error: 'dato.region' op cannot replay its streams: its instances make 18446744073709551614 stream operations, more than the replay limit of 2097152

@@ -104,3 +104,21 @@ dato.region @bad() {
 }
 
 // CHECK: dato-virtual-map.mlir:{{[0-9]+}}:5: error: 'dato.put' op instance t_1 accesses @s[2]: index 2 of axis 0 is outside the stream array's shape [2]
+
+// -----
+
+// A meta_for unrolls at compile time: 2^63-1 iterations is refused at once
+// (the limit is 65536 per instance), not walked.
+dato.region @huge_meta(%A : memref<4xi32>) {
+  dato.task @t grid [1] (%A : memref<4xi32> [R]) {
+  ^bb0(%a : memref<4xi32>):
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %n = arith.constant 9223372036854775807 : index
+    scf.for %i = %c0 to %n step %c1 {
+      %v = arith.index_cast %i : index to i32
+      memref.store %v, %a[%c0] : memref<4xi32>
+    } {dato.meta}
+  }
+}
+// CHECK: dato-virtual-map.mlir:[[# @LINE - 6]]:5: error: 'scf.for' op meta_for from 0 to 9223372036854775807 step 1 takes an instance past 65536 unrolled iterations, the limit
