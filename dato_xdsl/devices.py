@@ -96,14 +96,18 @@ class NpuDevice:
         return {TileKind.SHIM: self.shim, TileKind.MEMTILE: self.memtile}.get(kind, self.compute)
 
     def shares_memory(self, a: tuple[int, int], b: tuple[int, int]) -> bool:
-        """Compute tiles one above the other: a core reaches the memory module
-        north and south of it [TM] (isMemNorth/isMemSouth), so a stream between
-        them needs no DMA. (AIE-ML also reaches west; we do not rely on it.)"""
+        """Two compute tiles one of whose cores reaches the other's memory
+        module, so a stream between them needs no DMA. An AIE-ML (and AIE2P)
+        core reaches its own memory and the modules north, south and west of
+        it, with no row-parity checkerboard [TM] (isLegalMemAffinity: isNorth,
+        isSouth, isWest, isInternal); a pair of horizontal neighbours shares
+        the east tile's west module."""
         (ca, ra), (cb, rb) = a, b
         compute = TileKind.COMPUTE
+        vertical = ca == cb and abs(ra - rb) == 1
+        horizontal = ra == rb and abs(ca - cb) == 1
         return (
-            ca == cb
-            and abs(ra - rb) == 1
+            (vertical or horizontal)
             and self.tile_kind(ca, ra) == compute
             and self.tile_kind(cb, rb) == compute
         )

@@ -44,6 +44,7 @@ from dato_xdsl import devices
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import aie, aiex, dato
 from dato_xdsl.transforms.npu_plan import GroupPlan, plan_group
+from dato_xdsl.transforms.npu_stream_routes import StreamRoute, read_routes
 from dato_xdsl.transforms.npu_transfers import (
     BundledGemm,
     Transfer,
@@ -98,6 +99,10 @@ class AieLowering:
         self.uses = stream_uses(region)
         self.plans: dict[dato.GroupOp, GroupPlan] = {}
         self.counts = {n: t for n, u in self.uses.items() if (t := u.total()) is not None}
+        # streams joined or distributed through a memtile: stream -> (route, part)
+        self.routes = read_routes(region)
+        self.route_of = {s: (r, k) for r in self.routes for k, s in enumerate(r.streams)}
+        self.route_fifo = {r.ident: self.fresh(r.ident) for r in self.routes}
 
     def plan(self, group: dato.GroupOp) -> GroupPlan:
         """A group's plan, computed once (every instance of the group asks)."""
@@ -121,6 +126,7 @@ class AieLowering:
         columns = sorted({t.column for t in transfers})
         core_tiles = sorted({tile for g in region.groups() for tile in group_tiles(g)})
         uses_memtile = {t.column for t in transfers if t.via_memtile}
+        uses_memtile |= {r.column for r in self.routes}
         for c in columns:
             lines.append(f"%shim_c{c} = aie.tile({c}, 0)")
         for c in sorted(uses_memtile):
@@ -211,11 +217,48 @@ class AieLowering:
             elem = st.element_type
             # a scalar stream moves `packing` elements per object
             t = elem if isinstance(elem, MemRefType) else MemRefType(elem, [st.packing.data])
+            src, dst = f"%core_c{p[0]}_r{p[1]}", f"%core_c{c[0]}_r{c[1]}"
+            routed = self.route_of.get(name)
+            if routed is not None:
+                # one part of a memtile join (its producer -> memtile) or
+                # distribute (memtile -> its consumer)
+                mem = f"%mem_c{routed[0].column}"
+                src, dst = (src, mem) if routed[0].kind == "join" else (mem, dst)
             lines.append(
-                f"aie.objectfifo @{name}(%core_c{p[0]}_r{p[1]}, {{%core_c{c[0]}_r{c[1]}}}, "
-                f"{st.depth.data} : i32) : !aie.objectfifo<{t}>"
+                f"aie.objectfifo @{name}({src}, {{{dst}}}, {st.depth.data} : i32) : "
+                f"!aie.objectfifo<{t}>"
             )
+        for route in self.routes:
+            lines += self.route_link(route, tiles, producer, consumer)
         return lines
+
+    def route_link(
+        self,
+        route: StreamRoute,
+        tiles: dict[str, tuple[int, int]],
+        producer: dict[str, str],
+        consumer: dict[str, str],
+    ) -> list[str]:
+        """The combined fifo between the memtile and the joining (or
+        distributing) core, and the link that splits it into the parts."""
+        fifo = self.route_fifo[route.ident]
+        mem = f"%mem_c{route.column}"
+        size = math.prod(route.part.get_shape())
+        offsets = ", ".join(str(k * size) for k in range(len(route.streams)))
+        parts = ", ".join(f"@{s}" for s in route.streams)
+        t = f"!aie.objectfifo<{route.combined}>"
+        if route.kind == "join":
+            c = tiles[consumer[route.streams[0]]]
+            return [
+                f"aie.objectfifo @{fifo}({mem}, {{%core_c{c[0]}_r{c[1]}}}, {route.depth} : i32) "
+                f": {t}",
+                f"aie.objectfifo.link [{parts}] -> [@{fifo}]([{offsets}] [])",
+            ]
+        p = tiles[producer[route.streams[0]]]
+        return [
+            f"aie.objectfifo @{fifo}(%core_c{p[0]}_r{p[1]}, {{{mem}}}, {route.depth} : i32) : {t}",
+            f"aie.objectfifo.link [@{fifo}] -> [{parts}]([] [{offsets}])",
+        ]
 
     def runtime_sequence(self, transfers: list[Transfer]) -> str:
         args = ", ".join(
@@ -602,6 +645,7 @@ class CoreBuilder:
         self.core_block = block
         self.packed: dict[str, tuple[SSAValue, SSAValue, int]] = {}
         self.locals: dict[str, tuple[SSAValue, SSAValue, SSAValue]] = {}
+        self.routed: dict[str, SSAValue] = {}
         self.streams = {d.sym_name.data: d for d in lowering.region.streams()}
 
     def emit(self, op: Operation) -> Operation:
@@ -768,7 +812,10 @@ class CoreBuilder:
         elif isinstance(op, dato.GetOp | dato.PutOp):
             # the concrete stream: a port's binding for this instance, or the region's
             stream = bind.get(op.stream.root_reference.data, op.stream.root_reference.data)
-            if stream in self.lowering.local_streams:
+            routed = self.lowering.route_of.get(stream)
+            if routed is not None and (routed[0].kind == "join") == isinstance(op, dato.GetOp):
+                self.routed_access(op, routed[0], routed[1], m, mapper)
+            elif stream in self.lowering.local_streams:
                 self.local_access(op, stream, m, mapper)
             elif self.packing(stream) > 1:
                 self.packed_access(op, stream, m, mapper)
@@ -862,6 +909,47 @@ class CoreBuilder:
         else:
             mapper[op.result] = self.emit(memref.LoadOp.get(view, [self.const(0)])).results[0]
         self.release(fifo, port)
+
+    def routed_access(
+        self,
+        op: dato.GetOp | dato.PutOp,
+        route: StreamRoute,
+        part: int,
+        m: Callable[[SSAValue], SSAValue],
+        mapper: dict[SSAValue, SSAValue],
+    ) -> None:
+        """Part `part` of a joined (gets) or distributed (puts) combined object:
+        acquired at the group's first stream, released after its last (the
+        accesses are consecutive in one block, see npu_stream_routes)."""
+        fifo = self.lowering.route_fifo[route.ident]
+        port = "Produce" if isinstance(op, dato.PutOp) else "Consume"
+        if part == 0:
+            self.routed[route.ident] = self.acquire(fifo, port, route.combined)
+        view = self.routed[route.ident]
+        elem = op.element_type()
+        if isinstance(elem, MemRefType):
+            local = m(op.value) if isinstance(op, dato.PutOp) else self.buffer(elem)
+
+            def move(idx: list[SSAValue]) -> None:
+                slot = [self.const(part), *idx]
+                if isinstance(op, dato.PutOp):
+                    v = self.emit(memref.LoadOp.get(local, idx)).results[0]
+                    self.emit(memref.StoreOp.get(v, view, slot))
+                else:
+                    v = self.emit(memref.LoadOp.get(view, slot)).results[0]
+                    self.emit(memref.StoreOp.get(v, local, idx))
+
+            self.loops(list(elem.get_shape()), move)
+            if isinstance(op, dato.GetOp):
+                mapper[op.result] = local
+        elif isinstance(op, dato.PutOp):
+            self.emit(memref.StoreOp.get(m(op.value), view, [self.const(part), self.const(0)]))
+        else:
+            slot = [self.const(part), self.const(0)]
+            mapper[op.result] = self.emit(memref.LoadOp.get(view, slot)).results[0]
+        if part == len(route.streams) - 1:
+            self.release(fifo, port)
+            del self.routed[route.ident]
 
     def advance(self, counter: SSAValue, n: SSAValue, modulo: int | None = None) -> SSAValue:
         """Store `n + 1` (wrapped at `modulo`) into `counter`; returns `n + 1`."""

@@ -20,6 +20,7 @@ from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import element_bytes
 from dato_xdsl.transforms.npu_plan import GroupPlan, StreamedMatmul, plan_group
+from dato_xdsl.transforms.npu_stream_routes import read_routes
 
 
 @dataclass
@@ -87,6 +88,16 @@ class TransferPlanner:
         self.mem_in = [0] * cols
         self.mem_out = [0] * cols
         self.mem_bytes = [0] * cols
+        # streams joined or distributed through a memtile (physical mapping's choice)
+        for route in read_routes(region):
+            n = len(route.streams)
+            s2mm, mm2s = (n, 1) if route.kind == "join" else (1, n)
+            if not self._take(route.column, 0, 0, s2mm, mm2s, route.memtile_bytes()):
+                self._fail(
+                    f"the {route.kind} of streams {', '.join('@' + s for s in route.streams)}",
+                    f"{s2mm} input and {mm2s} output channels and {route.memtile_bytes()} bytes "
+                    f"on the memtile of column {route.column}",
+                )
 
     def plan(self) -> list[Transfer]:
         reads: dict[int, dict[tuple[int, ...], Block]] = {}

@@ -41,6 +41,13 @@ from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import element_bytes, memref_bytes
 from dato_xdsl.transforms.array_flows import check_no_array_flows
 from dato_xdsl.transforms.npu_plan import GroupPlan, plan_group
+from dato_xdsl.transforms.npu_stream_routes import (
+    StreamRoute,
+    access_runs,
+    object_type,
+    record_route,
+    routable,
+)
 from dato_xdsl.transforms.npu_transfers import plan_transfers
 from dato_xdsl.transforms.stream_access import StreamUses, stream_uses
 
@@ -108,6 +115,7 @@ class Placer:
         self.producer = {n: u.producer for n, u in self.uses.items() if u.producer}
         self.consumer = {n: u.consumer for n, u in self.uses.items() if u.consumer}
         self.counts = {n: t for n, u in self.uses.items() if (t := u.total()) is not None}
+        self.routed: set[str] = set()
 
     def processing_elements(self) -> list[PE]:
         union = _Union()
@@ -136,7 +144,13 @@ class Placer:
                 f"the design needs {len(pes)} processing elements, {d.describe()} has "
                 f"{d.compute_cores} compute cores; bundle isomorphic instances to share cores",
             )
-        free = [(c, r) for c in range(d.columns) for r in d.compute_rows]
+        # column by column, up one column and down the next: the last tile of a
+        # column and the first of the next are horizontal neighbours sharing memory
+        free = [
+            (c, r)
+            for c in range(d.columns)
+            for r in (d.compute_rows if c % 2 == 0 else reversed(d.compute_rows))
+        ]
         taken: set[tuple[int, int]] = set()
         rows = list(d.compute_rows)
         # 2-D grids of single instances go on the array as they are
@@ -309,6 +323,8 @@ class Placer:
             fixed = 0
             parts: list[str] = []
             streamed: list[tuple[GroupPlan, dato.Instance]] = []
+            dma_in: set[str] = set()
+            dma_out: set[str] = set()
             members = pe.members[:1] if shared and id(pe) in shared else pe.members
             for plan, inst in members:
                 binding = dict(zip(plan.group.port_names, inst.bindings, strict=True))
@@ -349,8 +365,7 @@ class Placer:
                         fixed += depth * size + (size if packed else 0)
                         parts.append(f"{kib(depth * size)} for stream @{name}")
                         if peer is None or not self.adjacent(inst.name, peer, tiles):
-                            outputs += is_put
-                            inputs += not is_put
+                            (dma_out if is_put else dma_in).add(name)
                 if plan.matmul is not None:
                     streamed.append((plan, inst))
                     inputs += 2
@@ -379,6 +394,13 @@ class Placer:
                     f"{kib(budget)} (of {kib(d.compute.data_memory_bytes)}, {CORE_STACK_BYTES} "
                     "bytes kept for the stack)",
                 )
+            # more DMA streams than channels: join or distribute some through a memtile
+            over_in = inputs + len(dma_in) - d.compute.dma_s2mm_channels
+            over_out = outputs + len(dma_out) - d.compute.dma_mm2s_channels
+            inputs += len(dma_in) - self.route_streams(pe, members, dma_in, "join", over_in)
+            outputs += len(dma_out) - self.route_streams(
+                pe, members, dma_out, "distribute", over_out
+            )
             if inputs > d.compute.dma_s2mm_channels:
                 raise op_error(
                     pe.members[0][0].group,
@@ -392,6 +414,76 @@ class Placer:
                     f"{d.compute.dma_mm2s_channels}",
                 )
         return k_tiles
+
+    def route_streams(
+        self,
+        pe: PE,
+        members: list[tuple[GroupPlan, dato.Instance]],
+        dma: set[str],
+        kind: str,
+        excess: int,
+    ) -> int:
+        """Route groups of the element's DMA streams through a memtile (see
+        npu_stream_routes) until `excess` channels are saved, longest groups
+        first; returns the channels saved. Each group is recorded in the IR."""
+        if excess <= 0:
+            return 0
+        assert pe.tile is not None
+        want = dato.GetOp if kind == "join" else dato.PutOp
+        limit = (
+            self.device.memtile.dma_s2mm_channels
+            if kind == "join"
+            else self.device.memtile.dma_mm2s_channels
+        )
+        decls = {s.sym_name.data: s for s in self.region.streams()}
+
+        def same_object(a: str, b: str) -> bool:
+            return object_type(decls[a]) == object_type(decls[b])
+
+        candidates: list[list[str]] = []
+        for plan, inst in members:
+            binding = dict(zip(plan.group.port_names, inst.bindings, strict=True))
+            for run in access_runs(plan.group):
+                if not isinstance(run[0], want):
+                    continue
+                names = [
+                    binding.get(op.stream.root_reference.data, op.stream.root_reference.data)
+                    for op in run
+                ]
+                # split where a stream cannot join (no DMA, another object type, ...)
+                part: list[str] = []
+                for name in [*names, None]:
+                    ok = (
+                        name is not None
+                        and name in dma
+                        and name not in self.routed
+                        and routable(decls[name])
+                    )
+                    if ok and (not part or same_object(name, part[0])):  # type: ignore[arg-type]
+                        part.append(name)  # type: ignore[arg-type]
+                        continue
+                    for i in range(0, len(part), limit):
+                        if len(part[i : i + limit]) >= 2:
+                            candidates.append(part[i : i + limit])
+                    part = [name] if ok else []  # type: ignore[list-item]
+        saved = 0
+        for group in sorted(candidates, key=len, reverse=True):
+            if saved >= excess:
+                break
+            # join only as many as needed: every part joined costs memtile channels
+            take = group[: max(2, min(len(group), excess - saved + 1))]
+            route = StreamRoute(
+                f"{take[0]}_{kind}",
+                kind,
+                take,
+                pe.tile[0],
+                max(decls[n].stream_type.depth.data for n in take),
+                object_type(decls[take[0]]),
+            )
+            record_route(self.region, route)
+            self.routed.update(take)
+            saved += len(take) - 1
+        return saved
 
     def assign_columns(self) -> list[int]:
         """A shim/memtile column per region argument, within the channel limits."""

@@ -1,0 +1,118 @@
+"""Programs whose tasks have more streams than a compute tile has DMA
+channels (fan-in, fan-out, chains longer than a column)."""
+
+import dato_xdsl as dato
+from dato_xdsl import Layout, Stream, int32
+
+S = Layout.Shard
+R = Layout.Replicate
+
+
+def gather_sum(T, P: int, L: int):
+    """P sources send their row of A; one reducer adds the P rows into B."""
+
+    @dato.region()
+    def top(A: T[P, L], B: T[L]):
+        rows: Stream[T[L], 2][P]
+
+        @dato.kernel(mapping=[P], args=[A])
+        def src(a: T[P, L] @ [S(0), R]):
+            p = dato.get_pid()
+            rows[p].put(a[0, :])
+
+        @dato.kernel(mapping=[1], args=[B])
+        def red(b: T[L]):
+            acc: T[L] = 0
+            with dato.meta_for(0, P) as p:
+                acc[:] = dato.add(acc, rows[p].get())
+            b[:] = acc
+
+    return top
+
+
+def reduction_tree(T, L: int):
+    """8 leaves send their row of A up a binary tree of adders; the root writes B."""
+
+    @dato.region()
+    def top(A: T[8, L], B: T[L]):
+        t0: Stream[T[L], 2][8]
+        t1: Stream[T[L], 2][4]
+        t2: Stream[T[L], 2][2]
+
+        @dato.kernel(mapping=[8], args=[A])
+        def leaf(a: T[8, L] @ [S(0), R]):
+            p = dato.get_pid()
+            t0[p].put(a[0, :])
+
+        @dato.kernel(mapping=[4])
+        def n1():
+            p = dato.get_pid()
+            t1[p].put(dato.add(t0[2 * p].get(), t0[2 * p + 1].get()))
+
+        @dato.kernel(mapping=[2])
+        def n2():
+            p = dato.get_pid()
+            t2[p].put(dato.add(t1[2 * p].get(), t1[2 * p + 1].get()))
+
+        @dato.kernel(mapping=[1], args=[B])
+        def root(b: T[L]):
+            b[:] = dato.add(t2[0].get(), t2[1].get())
+
+    return top
+
+
+def fir(T, TAPS: int, N: int):
+    """Y[n] = sum_j H[j] X[n - j] as a chain of taps: tap j gets x[n - j] and the
+    partial sum from tap j - 1, adds H[j] x and passes both on (x one sample
+    later)."""
+
+    @dato.region()
+    def top(X: T[N], H: T[TAPS], Y: T[N]):
+        xs: Stream[T, 2][TAPS]
+        ys: Stream[T, 2][TAPS]
+
+        @dato.kernel(mapping=[TAPS], args=[X, H, Y])
+        def tap(x: T[N], h: T[TAPS] @ [S(0)], y: T[N]):
+            j = dato.get_pid()
+            prev: T = 0
+            for n in range(N):
+                with dato.meta_if(j == 0):
+                    xn: T = x[n]
+                    acc: T = h[0] * xn
+                with dato.meta_else():
+                    xn: T = xs[j].get()
+                    acc: T = ys[j].get() + h[0] * xn
+                with dato.meta_if(j < TAPS - 1):
+                    xs[j + 1].put(prev)
+                    ys[j + 1].put(acc)
+                with dato.meta_else():
+                    y[n] = acc
+                prev = xn
+
+    return top
+
+
+def uneven_gather(P: int):
+    """The reducer gets stream 0 first and last, streams 1..P-1 in a row between."""
+
+    @dato.region()
+    def top(A: int32[P, 8], B: int32[8]):
+        rows: Stream[int32[8], 2][P]
+
+        @dato.kernel(mapping=[P], args=[A])
+        def src(a: int32[P, 8] @ [S(0), R]):
+            p = dato.get_pid()
+            rows[p].put(a[0, :])
+            with dato.meta_if(p == 0):
+                rows[p].put(a[0, :])
+
+        @dato.kernel(mapping=[1], args=[B])
+        def red(b: int32[8]):
+            acc: int32[8] = 0
+            acc[:] = dato.add(acc, rows[0].get())
+            with dato.meta_for(1, P) as p:
+                acc[:] = dato.add(acc, rows[p].get())
+            acc[:] = dato.add(acc, rows[0].get())
+            b[:] = acc
+
+    return top
