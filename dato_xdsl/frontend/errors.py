@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-
-class DatoError(Exception):
-    """Base of every error the compiler reports to users."""
+from dato_xdsl.errors import DatoArgumentError, DatoError, DatoIRError, DatoRuntimeError
 
 
 class DatoCompileError(DatoError):
@@ -17,15 +15,10 @@ class DatoCompileError(DatoError):
         self.line = line
 
 
-class DatoArgumentError(DatoError):
-    """A call of a built module with arrays that do not match its signature."""
-
-
-class DatoIRError(DatoError):
-    """The compiled IR breaks a rule of its dialect; the message names the op
-    and the Python line it came from."""
-
-
-class DatoRuntimeError(DatoError):
-    """Running the program failed (deadlock, out-of-bounds access, streams left
-    non-empty); the message names the task instance, the stream or the op."""
+__all__ = [
+    "DatoArgumentError",
+    "DatoCompileError",
+    "DatoError",
+    "DatoIRError",
+    "DatoRuntimeError",
+]

@@ -58,6 +58,9 @@ def test_generic_form_parses_and_verifies_upstream(program, tmp_path):
     assert "aie.objectfifo" in result.stdout
     # and our own tools parse and verify the custom form, calls included
     check = subprocess.run(
-        [sys.executable, TOOL, str(mod.project.mlir)], capture_output=True, text=True, timeout=120
+        [sys.executable, TOOL, str(mod.project / "aie.mlir")],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert check.returncode == 0, check.stderr[:2000]

@@ -1,0 +1,93 @@
+"""The "aie" target: place and lower to an `aie` design, write its NPU project,
+and run it on an NPU when this machine has one (pyxrt, a device, a built
+xclbin), otherwise on the virtual NPU, which executes the very design that
+would go to aiecc.py."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.utils.exceptions import DiagnosticException
+
+from dato_xdsl.errors import DatoError, DatoRuntimeError
+from dato_xdsl.targets.aie.project import toolchain_status, write_project
+from dato_xdsl.targets.aie.report import report
+from dato_xdsl.targets.base import BuildOptions, Program, Step, Target, TargetModule
+
+
+class AieModule(TargetModule):
+    """A program built for an NPU. `ir` (also `aie`) is the lowered design, the
+    text of `project / "aie.mlir"`; `report()` is the per-tile resource report."""
+
+    target = "aie"
+
+    def __init__(self, program: Program, ir: ModuleOp, directory: Path) -> None:
+        super().__init__(program, ir)
+        self._directory = directory
+
+    @property
+    def aie(self) -> ModuleOp:
+        return self.ir
+
+    @property
+    def project(self) -> Path:
+        return self._directory
+
+    def report(self) -> str:
+        return report(self.ir)
+
+    def run(self, arrays: list[np.ndarray]) -> None:
+        status = toolchain_status()
+        built = (self._directory / "final.xclbin").exists()
+        if status["pyxrt"] and status["npu"] and built:
+            self._run_on_npu(arrays)
+            return
+        try:
+            from dato_xdsl.targets.virtual_npu import run_design
+        except ImportError:
+            raise DatoRuntimeError(
+                "no NPU here (pyxrt: {pyxrt}, device: {npu}, built xclbin: {built}) and the "
+                "virtual NPU is not available".format(built=built, **status)
+            ) from None
+        try:
+            run_design(self.ir, arrays, kernel_dirs=[str(self._directory)])
+        except DiagnosticException as err:
+            raise DatoRuntimeError(str(err)) from None
+
+    def _run_on_npu(self, arrays: list[np.ndarray]) -> None:
+        paths = []
+        for k, a in enumerate(arrays):
+            path = self._directory / f"arg{k}.npy"
+            np.save(path, a)
+            paths.append(str(path))
+        result = subprocess.run(
+            [sys.executable, "run.py", *paths],
+            cwd=self._directory,
+            capture_output=True,
+            text=True,
+        )
+        if result.returncode != 0:
+            raise DatoRuntimeError(f"NPU run failed: {result.stderr.strip()}")
+        for a, path in zip(arrays, paths, strict=True):
+            a[...] = np.load(path)
+
+
+class AieTarget(Target):
+    name = "aie"
+    summary = "an MLIR-AIE design and NPU project; runs on an NPU or the virtual NPU"
+    steps = (Step("dato-physical-map", ("device",)), Step("dato-lower-to-aie"))
+    emitter = "aie-project"
+
+    def build(self, program: Program, ir: ModuleOp, options: BuildOptions) -> AieModule:
+        directory = options.project or Path(tempfile.mkdtemp(prefix="dato-npu-"))
+        names = [a.name for a in program.arguments]
+        try:
+            written = write_project(ir, directory, names)
+        except OSError as err:
+            raise DatoError(f"cannot write the NPU project: {err}") from None
+        return AieModule(program, ir, written.directory)

@@ -1,0 +1,170 @@
+"""The target interface: what every target declares, and what `dato.build` returns.
+
+A target is one `Target` subclass in its own package, registered by name in
+registry.py. It declares its pass pipeline as data (`steps`: `dato-opt` pass
+names and the build options each takes), so `dato.build` runs exactly the passes
+`dato-opt --pipeline <target>` prints; and it turns the IR those passes produced
+into a `TargetModule`, whose surface is the same for every target: call it on
+numpy arrays (written in place), `report()`, `project` (a directory or None),
+`ir` (the target's lowest IR)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+from xdsl.dialects.builtin import ModuleOp
+
+from dato_xdsl.errors import DatoArgumentError, DatoError
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What `dato.build` passes on besides the program. A pass option with the
+    same name as one of these fields takes its value (see `Step`)."""
+
+    device: str = "npu1"
+    project: Path | None = None
+    mode: str | None = None
+    bundle: str = ""
+    """`dato-mapping-primitives` bundles: `"a_0,a_1;b_0,b_1"`"""
+    chain: str = ""
+    """`dato-mapping-primitives` chains, spelled like `bundle`"""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One pass of a pipeline: its `dato-opt` name and the `BuildOptions` fields
+    it takes as pass options of the same name. An `optional` step runs only when
+    one of its options is set (the mapping primitives, when the program asks)."""
+
+    name: str
+    options: tuple[str, ...] = ()
+    optional: bool = False
+
+    def arguments(self, options: BuildOptions) -> dict[str, Any] | None:
+        """The pass options for `options`, or None when the step does not run."""
+        values = {name: getattr(options, name) for name in self.options}
+        if self.optional and not any(values.values()):
+            return None
+        return values
+
+
+DATO_STEPS: tuple[Step, ...] = (
+    Step("dato-virtual-map"),
+    Step("dato-stream-legality"),
+    Step("dato-mapping-primitives", ("bundle", "chain"), optional=True),
+)
+"""The dato passes every target starts with; their result is a module's `mapped`."""
+
+
+@dataclass(frozen=True)
+class Argument:
+    """One array a built module takes: what its caller must pass."""
+
+    name: str
+    shape: tuple[int, ...]
+    dtype: Any
+    """the numpy dtype (or ml_dtypes scalar type) the array must have"""
+    dtype_name: str
+    """the element type as the program spells it (`int16`, `bfloat16`)"""
+
+
+@dataclass
+class Program:
+    """A program on its way through `dato.build`: its IR as the frontend wrote it,
+    after the dato passes, and its arguments."""
+
+    module: ModuleOp
+    mapped: ModuleOp
+    arguments: tuple[Argument, ...]
+    params: Sequence[Any] = field(default_factory=list)
+    """the frontend's description of the arguments, kept for users"""
+
+
+class TargetModule(ABC):
+    """A Dato program built for one target. `module` is its IR as the frontend
+    wrote it (print it for dato-opt), `mapped` the IR after the dato passes, `ir`
+    the target's lowest IR. Calling it runs the program on numpy arrays, in place."""
+
+    target: ClassVar[str]
+
+    def __init__(self, program: Program, ir: ModuleOp) -> None:
+        self.module = program.module
+        self.mapped = program.mapped
+        self.params = list(program.params)
+        self.arguments = program.arguments
+        self.ir = ir
+
+    @property
+    def project(self) -> Path | None:
+        """The directory the target wrote its project to, if it writes one."""
+        return None
+
+    @property
+    def mlir(self) -> str:
+        return str(self.module)
+
+    def __str__(self) -> str:
+        return str(self.module)
+
+    def __call__(self, *arrays: Any) -> None:
+        self.run(self.check_arguments(arrays))
+
+    @abstractmethod
+    def run(self, arrays: list[np.ndarray]) -> None:
+        """Run on checked arrays; failures are DatoRuntimeErrors."""
+
+    def report(self) -> Any:
+        raise DatoError(f"target '{self.target}' has no report(); targets 'aie' and 'hls' do")
+
+    def check_arguments(self, arrays: Sequence[Any]) -> list[np.ndarray]:
+        expected = self.arguments
+        if len(arrays) != len(expected):
+            names = ", ".join(a.name for a in expected)
+            raise DatoArgumentError(
+                f"the program takes {len(expected)} array(s) ({names}), got {len(arrays)}"
+            )
+        checked = []
+        for a, p in zip(arrays, expected, strict=True):
+            if not isinstance(a, np.ndarray):
+                raise DatoArgumentError(
+                    f"argument '{p.name}' must be a numpy array, got {type(a).__name__}"
+                )
+            if a.shape != p.shape:
+                raise DatoArgumentError(
+                    f"argument '{p.name}' has shape {list(a.shape)}, the program declares "
+                    f"{list(p.shape)}"
+                )
+            if a.dtype != p.dtype:
+                raise DatoArgumentError(
+                    f"argument '{p.name}' has dtype {a.dtype}, the program declares {p.dtype_name}"
+                )
+            if not a.flags.c_contiguous or not a.flags.writeable:
+                raise DatoArgumentError(
+                    f"argument '{p.name}' must be a writeable C-contiguous array"
+                )
+            checked.append(a)
+        return checked
+
+
+class Target(ABC):
+    """A target: its name, its pipeline after the dato passes, the modes it runs
+    in, and how it turns the lowered IR into a module."""
+
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    steps: ClassVar[tuple[Step, ...]] = ()
+    modes: ClassVar[tuple[str, ...]] = ()
+    """run modes `dato.build(..., mode=)` accepts; the first is the default"""
+    emitter: ClassVar[str | None] = None
+    """the `dato-opt -t` target that writes what `build` writes, if any"""
+
+    @abstractmethod
+    def build(self, program: Program, ir: ModuleOp, options: BuildOptions) -> TargetModule:
+        """The module for `ir`, the result of `steps` on `program.mapped`.
+        Errors are DatoErrors (or located diagnostics, which name the op)."""
