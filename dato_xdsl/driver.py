@@ -3,6 +3,7 @@ source locations on every parsed op, and diagnostics instead of tracebacks."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import sys
@@ -15,6 +16,7 @@ from xdsl.ir import Block, Operation
 from xdsl.parser import Parser
 from xdsl.parser.generic_parser import ParserState
 from xdsl.passes import PassPipeline
+from xdsl.universe import Universe
 from xdsl.utils.exceptions import (
     ArgSpecParseError,
     DiagnosticException,
@@ -97,11 +99,14 @@ class DatoOptMain(xDSLOptMain):
         super().__init__(description="dato-opt: the dato-xdsl modular optimizer", args=args)
 
     def register_all_dialects(self) -> None:
-        super().register_all_dialects()
-        known = set(self.ctx.registered_dialect_names)
+        # xDSL's dialects (and the entry-point universe), ours where missing, and
+        # our versions of the xDSL dialects we replace (memref: MLIR's global syntax)
+        dialects = dict(Universe.get_multiverse().all_dialects)
         for name, factory in universe.DIALECTS.items():
-            if name not in known:
-                self.ctx.register_dialect(name, factory)
+            dialects.setdefault(name, factory)
+        dialects |= universe.REPLACED_DIALECTS
+        for name, factory in dialects.items():
+            self.ctx.register_dialect(name, factory)
 
     def register_all_passes(self) -> None:
         super().register_all_passes()
@@ -113,13 +118,27 @@ class DatoOptMain(xDSLOptMain):
         for name, factory in universe.TARGETS.items():
             self.available_targets.setdefault(name, factory)
 
+    def register_all_arguments(self, arg_parser: argparse.ArgumentParser) -> None:
+        super().register_all_arguments(arg_parser)
+        # --help ends with what each dato pass and target does, and its options
+        from dato_xdsl.driver_help import describe
+
+        arg_parser.formatter_class = argparse.RawDescriptionHelpFormatter
+        arg_parser.epilog = describe()
+
     def register_all_frontends(self) -> None:
         super().register_all_frontends()
 
         def parse_mlir(io: IO[bytes]) -> ModuleOp:
             text = io.read().decode("utf-8", "replace")
-            parser = LocatingParser(self.ctx, text, self.get_input_name())
-            return parser.parse_module(not self.args.no_implicit_module)
+            name = self.get_input_name()
+            module = LocatingParser(self.ctx, text, name).parse_module(
+                not self.args.no_implicit_module
+            )
+            if isinstance(module.location, UnknownLoc):
+                # an implicit module: errors about the whole input name its start
+                module.location = FileLineColLoc(StringAttr(name), IntAttr(1), IntAttr(1))
+            return module
 
         self.available_frontends["mlir"] = parse_mlir
 

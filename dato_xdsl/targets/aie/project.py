@@ -24,7 +24,7 @@ from xdsl.dialects.builtin import MemRefType, ModuleOp
 from xdsl.utils.target import Target
 
 from dato_xdsl import devices
-from dato_xdsl.diagnostics import LocatedDiagnostic
+from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import aie
 
 LIBRARY = Path(__file__).parent / "kernels" / "dato_kernels.cc"
@@ -201,9 +201,10 @@ def require_device(module: ModuleOp) -> aie.DeviceOp:
     """The one aie.device of a lowered module, or a diagnostic saying what to run."""
     found = [op for op in module.walk() if isinstance(op, aie.DeviceOp)]
     if len(found) != 1:
-        raise LocatedDiagnostic(
-            f"error: expected one aie.device, found {len(found)}; lower the program first "
-            "(-p dato-virtual-map,dato-physical-map,dato-lower-to-aie)"
+        raise op_error(
+            found[1] if found else module,
+            f"expected one aie.device, found {len(found)}; lower the program first "
+            "(-p dato-virtual-map,dato-physical-map,dato-lower-to-aie)",
         )
     return found[0]
 
