@@ -154,6 +154,15 @@ class ArrayOps:
         if name == "Div" and not compute.is_float:
             compute = float32  # numpy's true division; a destination casts the quotient
         result = dest or compute
+        if name == "Pow" and isinstance(b, int) and not isinstance(b, bool) and b >= 0:
+            # a constant exponent stays a constant: repeated products, exact as numpy
+            return self.elementwise(
+                "'**'",
+                [a],
+                lambda xs: kc.arith.binop(op, xs[0], b),
+                compute=compute,
+                result=result,
+            )
         return self.elementwise(
             f"'{symbol}'",
             [a, b],
@@ -163,14 +172,16 @@ class ArrayOps:
             linalg_op=_LINALG_BINARY.get(name),
         )
 
-    def compare(self, op: ast.cmpop, a: Operand, b: Operand) -> Array:
+    def compare(self, op: ast.cmpop, a: Operand, b: Operand, dest: DType | None) -> Array:
+        """Compares in the operands' promoted type (never the destination's);
+        the 0/1 result is stored straight in the destination type if any."""
         kc = self.kc
         return self.elementwise(
             "comparison",
             [a, b],
             lambda xs: kc.arith.compare(op, xs[0], xs[1]),
             compute=self.operand_type([a, b]),
-            result=bool_,
+            result=dest or bool_,
         )
 
     def minmax(self, is_max: bool, operands: Sequence[Operand], dest: DType | None) -> Array:

@@ -795,7 +795,9 @@ class KernelCompiler:
             elif isinstance(lhs, Array) or isinstance(rhs, Array):
                 if len(ops) > 1:
                     raise self.fail("chained comparisons of arrays are not supported")
-                results.append(self.arrays.compare(op, self.operand(lhs), self.operand(rhs)))
+                results.append(
+                    self.arrays.compare(op, self.operand(lhs), self.operand(rhs), self.dest)
+                )
             else:
                 results.append(
                     self.arith.compare(op, self.scalar_or_const(lhs), self.scalar_or_const(rhs))
@@ -1185,7 +1187,10 @@ class KernelCompiler:
         if not arity[0] <= len(node.args) <= arity[1]:
             n = str(arity[0]) if arity[0] == arity[1] else f"{arity[0]} to {arity[1]}"
             raise self.fail(f"dato.{name} takes {n} positional argument(s), got {len(node.args)}")
-        args = [self.operand(self.expr(a)) for a in node.args]
+        raw = [self.expr(a) for a in node.args]
+        if name == "transpose" and len(raw) == 2:
+            keywords["axes"] = raw.pop()
+        args = [self.operand(a) for a in raw]
         dest = self.dest
         if name == "matmul":
             a, b = args
@@ -1219,7 +1224,7 @@ class KernelCompiler:
             x = args[0]
             if not isinstance(x, Array):
                 raise self.fail(f"dato.transpose takes an array, got {self.describe(x)}")
-            axes = args[1] if len(args) > 1 else keywords.get("axes")
+            axes = keywords.get("axes")
             if axes is not None and not (
                 isinstance(axes, list | tuple) and all(isinstance(a, int) for a in axes)
             ):

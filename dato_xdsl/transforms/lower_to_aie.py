@@ -677,6 +677,13 @@ class CoreBuilder:
         name = f"dato_{kind}_{suffix}_{'x'.join(map(str, shape))}"
         types = [v.type for v in operands]
         known = self.lowering.kernels.setdefault(name, types)
+        if known != types and kind != "matmul":
+            # same element count, another shape ([4] and [1, 4]): named by the
+            # full shape (the wrapper counts the product of the dims)
+            full = operands[-1].type if kind != "fill" else operands[0].type
+            dims = full.get_shape()  # type: ignore[attr-defined]
+            name = f"dato_{kind}_{suffix}_{'x'.join(map(str, dims))}"
+            known = self.lowering.kernels.setdefault(name, types)
         if known != types:
             raise ValueError(f"kernel {name} called with two signatures")
         self.emit(func.CallOp(name, operands, []))

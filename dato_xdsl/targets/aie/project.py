@@ -12,6 +12,7 @@ Nothing here is run unless the toolchain is present (see `toolchain_status`)."""
 
 from __future__ import annotations
 
+import math
 import re
 import shutil
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ def kernel_source(module: ModuleOp) -> str:
         if match is None:
             continue
         kind, t, dims = match["kind"], match["t"], [int(d) for d in match["dims"].split("x")]
+        count = math.prod(dims)  # element count of a fill/copy/elementwise kernel
         c = _CTYPES[t]
         name = op.sym_name.data
         if kind == "matmul":
@@ -63,17 +65,17 @@ def kernel_source(module: ModuleOp) -> str:
             )
         elif kind == "fill":
             lines.append(
-                f'extern "C" void {name}({c}* c, {c} v) {{ dato_fill_{t}(c, v, {dims[0]}); }}'
+                f'extern "C" void {name}({c}* c, {c} v) {{ dato_fill_{t}(c, v, {count}); }}'
             )
         elif kind in ("copy", "exp", "log", "sqrt"):
             lines.append(
                 f'extern "C" void {name}(const {c}* a, {c}* c) '
-                f"{{ dato_{kind}_{t}(a, c, {dims[0]}); }}"
+                f"{{ dato_{kind}_{t}(a, c, {count}); }}"
             )
         else:
             lines.append(
                 f'extern "C" void {name}(const {c}* a, const {c}* b, {c}* c) '
-                f"{{ dato_{kind}_{t}(a, b, c, {dims[0]}); }}"
+                f"{{ dato_{kind}_{t}(a, b, c, {count}); }}"
             )
     return "\n".join(lines) + "\n"
 

@@ -123,14 +123,11 @@ def _literal(value: Attribute, t: Attribute) -> str:
             text = {"inf": "INFINITY", "-inf": "-INFINITY", "nan": "NAN"}[text]
         elif "e" not in text and "." not in text:
             text += ".0"
+        numeric = text.lstrip("-")[:1].isdigit()  # INFINITY and NAN take no suffix
         if isinstance(t, Float32Type):
-            return f"{text}f" if text[0].isdigit() or text[0] == "-" else text
+            return f"{text}f" if numeric else text
         if isinstance(t, BFloat16Type):
-            return (
-                f"dato::to_bf16({text}f)"
-                if text[0].isdigit() or text[0] == "-"
-                else (f"dato::to_bf16({text})")
-            )
+            return f"dato::to_bf16({text}f)" if numeric else f"dato::to_bf16({text})"
         return text
     raise ValueError(f"constant {value}")
 
@@ -563,6 +560,13 @@ class _Function:
 
     def op_arith_negf(self, op: Operation) -> None:
         self.define(op.results[0], f"-{self.e(op.operands[0])}")
+
+    def op_math_absi(self, op: Operation) -> None:
+        # negated through the unsigned type: abs(MIN) wraps to MIN as numpy's does
+        x = self.e(op.operands[0])
+        t = op.results[0].type
+        u = _unsigned(t)
+        self.define(op.results[0], f"({c_type(t)})({x} < 0 ? ({u})(0u - ({u}){x}) : ({u}){x})")
 
     # ------------------------------------------------------------- memref
 
