@@ -87,6 +87,11 @@ class DataflowGraph:
             for m in succ[n]:
                 if rank[m] > rank[n]:  # forward edge
                     column[m] = max(column[m], column[n] + 1)
+        # then as late as its consumers allow: a copy-in sits next to its reader
+        for n in order:
+            later = [column[m] for m in succ[n] if rank[m] > rank[n]]
+            if later:
+                column[n] = max(column[n], min(later) - 1)
         return column
 
 
