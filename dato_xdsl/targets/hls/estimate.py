@@ -35,6 +35,7 @@ from xdsl.ir import Attribute, Block, Operation, SSAValue
 
 from dato_xdsl.devices import FPGA_PARTS
 from dato_xdsl.dialects import vhls
+from dato_xdsl.targets.hls.resources import Resources, count
 from dato_xdsl.transforms.vhls_dataflow_lint import stream_directions
 
 LATENCY: dict[str, int] = {
@@ -88,6 +89,10 @@ class Estimate:
     part: str = "u280"
     latency: int = 0
     """cycles of one invocation, from the first process's start to the last's end"""
+    resources: Resources | None = None
+    """on-chip memory and logic against the part (resources.py)"""
+    cycle: list[str] | None = None
+    """process instances and streams around a stream cycle, if the design has one"""
 
     @property
     def slowest(self) -> ProcessFigure:
@@ -153,6 +158,16 @@ class Estimate:
                 f"{100 * self.device_fraction:.2f}% of its DSP peak "
                 f"({self.device_peak_macs_per_cycle:.0f} MAC/cycle); "
                 f"{self.gops:.1f} GOP/s at {facts['clock_mhz']:.0f} MHz"
+            )
+        if self.resources is not None:
+            lines.extend(self.resources.table())
+        if self.cycle:
+            lines.append(
+                f"C simulation: the streams form a cycle ({' -> '.join(self.cycle)}); Vitis csim "
+                "runs dataflow processes one after another and cannot run this design (its "
+                "first process reads a stream nothing has written yet). Only C/RTL cosim "
+                "(DATO_HLS_STEPS=cosim) or hardware can; dato's own concurrent C simulation "
+                "(the default mode) runs it."
             )
         return "\n".join(lines)
 
@@ -347,7 +362,71 @@ def estimate(module: ModuleOp, part: str = "u280") -> Estimate:
     macs = sum(f.macs for f in figures)
     pes = sum(1 for f in figures if f.macs)
     latency = _invocation_latency(calls, processes, [f.latency for f in figures])
-    return Estimate(figures, interval, macs, pes, _type_name(element), part, latency)
+    return Estimate(
+        figures,
+        interval,
+        macs,
+        pes,
+        _type_name(element),
+        part,
+        latency,
+        count(module, part),
+        stream_cycle(module),
+    )
+
+
+def stream_cycle(module: ModuleOp) -> list[str] | None:
+    """A cycle of the stream graph between process instances, as
+    [instance, stream, instance, ..., first instance], or None. Vitis csim
+    runs the processes one after another, so it cannot run such a design."""
+    processes = {op.sym_name.data: op for op in module.walk() if isinstance(op, vhls.ProcessOp)}
+    calls = [op for op in module.walk() if isinstance(op, vhls.CallOp)]
+    writers: dict[SSAValue, list[int]] = {}
+    readers: dict[SSAValue, list[int]] = {}
+    for c, call in enumerate(calls):
+        proc = processes[call.callee.root_reference.data]
+        directions = stream_directions(proc)
+        n_lit = proc.num_literals.data
+        for k, value in enumerate(call.args):
+            if isinstance(value.owner, vhls.StreamOp):
+                reads, writes = directions.get(k + n_lit, (False, False))
+                if writes:
+                    writers.setdefault(value, []).append(c)
+                if reads:
+                    readers.setdefault(value, []).append(c)
+    edges: list[list[tuple[int, SSAValue]]] = [[] for _ in calls]
+    for value, producers in writers.items():
+        for p in producers:
+            edges[p].extend((r, value) for r in readers.get(value, []) if r != p)
+    state = [0] * len(calls)  # 0 unseen, 1 on the current path, 2 done
+    path: list[tuple[int, SSAValue | None]] = []
+
+    def visit(c: int) -> list[str] | None:
+        state[c] = 1
+        for nxt, value in edges[c]:
+            path.append((c, value))
+            if state[nxt] == 1:
+                start = next(i for i, (n, _) in enumerate(path) if n == nxt)
+                names: list[str] = []
+                for n, v in path[start:]:
+                    names.append(calls[n].instance.data)
+                    assert v is not None and isinstance(v.owner, vhls.StreamOp)
+                    names.append(v.owner.stream_name.data)
+                return [*names, calls[nxt].instance.data]
+            if state[nxt] == 0:
+                found = visit(nxt)
+                if found:
+                    return found
+            path.pop()
+        state[c] = 2
+        return None
+
+    for c in range(len(calls)):
+        if state[c] == 0:
+            found = visit(c)
+            if found:
+                return found
+    return None
 
 
 def _invocation_latency(
@@ -390,4 +469,12 @@ def _invocation_latency(
     return max(finish, default=0)
 
 
-__all__ = ["FPGA_PARTS", "LATENCY", "Estimate", "LoopFigure", "ProcessFigure", "estimate"]
+__all__ = [
+    "FPGA_PARTS",
+    "LATENCY",
+    "Estimate",
+    "LoopFigure",
+    "ProcessFigure",
+    "estimate",
+    "stream_cycle",
+]

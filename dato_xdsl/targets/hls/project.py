@@ -5,16 +5,24 @@ lowered by convert-dato-to-vhls and vhls-dataflow-lint, writes
 
     kernel.cpp        the design (emit_cpp.py)
     dato_hls.h        its types and helpers (Vitis and csim)
-    tb.cpp            a host testbench: reads data/<arg>.bin, calls the top,
-                      writes data/<arg>.out
-    run_hls.tcl       Vitis HLS: csim_design and csynth_design
-    build_xclbin.sh   the v++ compile and link lines for an Alveo U280
-    csim/include/     stand-in hls_stream.h, hls_vector.h and dato_csim.h
+    tb.cpp            a self-checking testbench (scripts.py): exits non-zero when
+                      an argument differs from data/<arg>.expected
+    run_hls.tcl       Vitis HLS: csim, csynth, cosim steps
+    build_xclbin.sh   v++ for sw_emu, hw_emu or hw on an Alveo U280
+    csim/include/     stand-in hls_stream.h, hls_streamofblocks.h, hls_vector.h,
+                      dato_csim.h
+    data/             test data (`write_test_data`) and C simulation files
 
-and `run(arrays)` compiles the C simulation once (g++ -std=c++17 -Wall
--Werror), runs it in the sequential or concurrent mode and copies every
-argument back into the caller's arrays. Failures are `CsimError`s whose
-message is what the simulation reported (deadlock, empty stream, time limit).
+Paths inside the project are relative to it, so it can be copied to the
+machine that has Vitis. Before writing, big buffers are bound to URAM when
+BRAM would not fit (resources.py); a design that still does not fit the part,
+or whose streams form a cycle (Vitis csim runs processes one after another),
+gets an `HlsWarning` and a line in `report()`.
+
+`run(arrays)` compiles the C simulation once (g++ -std=c++14 -Wall -Werror),
+runs it in the sequential or concurrent mode and copies every argument back
+into the caller's arrays. Failures are `CsimError`s whose message is what the
+simulation reported (deadlock, empty stream, time limit).
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,17 +41,24 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 
 from dato_xdsl.dialects import vhls
-from dato_xdsl.targets.hls.emit_cpp import c_type, emit_kernel_cpp, kernel_arguments
-from dato_xdsl.targets.hls.estimate import Estimate, estimate
+from dato_xdsl.targets.hls import scripts
+from dato_xdsl.targets.hls.emit_cpp import emit_kernel_cpp, kernel_arguments
+from dato_xdsl.targets.hls.estimate import Estimate, estimate, stream_cycle
+from dato_xdsl.targets.hls.resources import Resources, bind_storage
 from dato_xdsl.transforms.dato_to_vhls import ConvertDatoToVhlsPass
 from dato_xdsl.transforms.vhls_dataflow_lint import VhlsDataflowLintPass
 
 _HEADERS = Path(__file__).parent / "include"
 MODES = ("concurrent", "sequential")
 
-PART = "xcu280-fsvh2892-2L-e"
-PLATFORM = "xilinx_u280_gen3x16_xdma_1_202211_1"
-CLOCK_NS = 3.33
+PART = scripts.PART
+PLATFORM = scripts.PLATFORM
+CLOCK_NS = scripts.CLOCK_NS
+_CSIM_HEADERS = ("hls_stream.h", "hls_streamofblocks.h", "hls_vector.h", "dato_csim.h")
+
+
+class HlsWarning(UserWarning):
+    """A design the C simulation runs but Vitis or the part cannot (as it stands)."""
 
 
 class CsimError(Exception):
@@ -76,7 +92,29 @@ class HlsProject:
         self.directory = Path(directory) if directory is not None else Path(tempfile.mkdtemp())
         self.binary: Path | None = None
         self.last_run: CsimRun | None = None
+        self.resources: Resources = bind_storage(self.module)
+        self.cycle: list[str] | None = stream_cycle(self.module)
+        self._warn()
         self.write()
+
+    def _warn(self) -> None:
+        if self.cycle:
+            warnings.warn(
+                f"HLS design {self.top}: its streams form a cycle ({' -> '.join(self.cycle)}); "
+                "Vitis csim runs dataflow processes one after another and cannot run it, only "
+                "cosim or hardware can (run_hls.tcl skips csim; dato's concurrent C simulation "
+                "runs it)",
+                HlsWarning,
+                stacklevel=3,
+            )
+        over = self.resources.over()
+        if over:
+            warnings.warn(
+                f"HLS design {self.top} does not fit the {self.resources.part.upper()}: "
+                f"{'; '.join(over)} (after binding big buffers to URAM); see report()",
+                HlsWarning,
+                stacklevel=3,
+            )
 
     # ------------------------------------------------------------------ files
 
@@ -86,94 +124,32 @@ class HlsProject:
         (d / "data").mkdir(exist_ok=True)
         (d / "kernel.cpp").write_text(emit_kernel_cpp(self.module))
         shutil.copy(_HEADERS / "dato_hls.h", d / "dato_hls.h")
-        for name in ("hls_stream.h", "hls_vector.h", "dato_csim.h"):
+        for name in _CSIM_HEADERS:
             shutil.copy(_HEADERS / name, d / "csim" / "include" / name)
-        (d / "tb.cpp").write_text(self.testbench())
-        (d / "run_hls.tcl").write_text(self.tcl())
-        (d / "build_xclbin.sh").write_text(self.vpp())
+        (d / "tb.cpp").write_text(scripts.testbench(self.top, self.args))
+        (d / "run_hls.tcl").write_text(scripts.tcl(self.top, self.cycle))
+        (d / "build_xclbin.sh").write_text(scripts.vpp(self.top))
+        (d / "build_xclbin.sh").chmod(0o755)
         (d / "kernel.mlir").write_text(str(self.module) + "\n")
 
-    def testbench(self) -> str:
-        decl = ", ".join(f"{c_type(t.element_type)}* {n}" for n, t in self.args)
-        lines = [
-            f"// Host testbench of {self.top}: data/<arg>.bin in, data/<arg>.out back.",
-            "#include <cstdio>",
-            "#include <string>",
-            "#include <vector>",
-            "",
-            '#include "dato_hls.h"',
-            "",
-            f'extern "C" void {self.top}({decl});',
-            "",
-            "template <typename T>",
-            "static bool load(const std::string& path, std::vector<T>& data) {",
-            '  FILE* f = std::fopen(path.c_str(), "rb");',
-            "  if (f == nullptr) return false;",
-            "  size_t n = std::fread(data.data(), sizeof(T), data.size(), f);",
-            "  std::fclose(f);",
-            "  return n == data.size();",
-            "}",
-            "",
-            "template <typename T>",
-            "static bool save(const std::string& path, const std::vector<T>& data) {",
-            '  FILE* f = std::fopen(path.c_str(), "wb");',
-            "  if (f == nullptr) return false;",
-            "  size_t n = std::fwrite(data.data(), sizeof(T), data.size(), f);",
-            "  std::fclose(f);",
-            "  return n == data.size();",
-            "}",
-            "",
-            "int main(int argc, char** argv) {",
-            '  const std::string dir = argc > 1 ? argv[1] : "data";',
-        ]
-        for name, t in self.args:
-            n = int(np.prod(t.get_shape()))
-            lines.append(f"  std::vector<{c_type(t.element_type)}> {name}({n});")
-            lines.append(f'  if (!load(dir + "/{name}.bin", {name})) {{')
-            lines.append(
-                f'    std::fprintf(stderr, "error: cannot read %s/{name}.bin\\n", dir.c_str());'
-            )
-            lines.append("    return 2;")
-            lines.append("  }")
-        call = ", ".join(f"{n}.data()" for n, _ in self.args)
-        lines.append(f"  {self.top}({call});")
-        for name, _ in self.args:
-            lines.append(f'  if (!save(dir + "/{name}.out", {name})) return 2;')
-        lines += ["  return 0;", "}", ""]
-        return "\n".join(lines)
-
-    def tcl(self) -> str:
-        return "\n".join(
-            [
-                f"# Vitis HLS: C simulation and synthesis of {self.top}",
-                "# (vitis_hls -f run_hls.tcl).",
-                "# csim needs data/<arg>.bin (dato's C simulation writes them).",
-                f"open_project -reset {self.top}_hls",
-                f"set_top {self.top}",
-                'add_files kernel.cpp -cflags "-std=c++17 -I."',
-                'add_files -tb tb.cpp -cflags "-std=c++17 -I."',
-                "open_solution -reset solution1 -flow_target vitis",
-                f"set_part {{{PART}}}",
-                f"create_clock -period {CLOCK_NS} -name default",
-                f'csim_design -argv "{self.directory.resolve() / "data"}"',
-                "csynth_design",
-                "exit",
-                "",
-            ]
-        )
-
-    def vpp(self) -> str:
-        return "\n".join(
-            [
-                "#!/bin/sh",
-                f"# Alveo U280 build of {self.top} with Vitis (needs a Vitis install and the",
-                "# platform); not run by dato-xdsl.",
-                "set -e",
-                f"v++ -c -t hw --platform {PLATFORM} -k {self.top} -I. kernel.cpp -o {self.top}.xo",
-                f"v++ -l -t hw --platform {PLATFORM} {self.top}.xo -o {self.top}.xclbin",
-                "",
-            ]
-        )
+    def write_test_data(self, inputs: list[np.ndarray], expected: list[np.ndarray]) -> None:
+        """data/<arg>.bin (the arguments before the call) and data/<arg>.expected
+        (after it, from an independent reference such as numpy or the dato
+        simulator), one pair per argument, for tb.cpp under Vitis csim/cosim."""
+        if len(inputs) != len(self.args) or len(expected) != len(self.args):
+            names = ", ".join(n for n, _ in self.args)
+            raise CsimError(f"test data needs one array per argument ({names})")
+        data = self.directory / "data"
+        for (name, t), a, e in zip(self.args, inputs, expected, strict=True):
+            shape = tuple(t.get_shape())
+            for what, x in (("input", a), ("expected", e)):
+                if tuple(x.shape) != shape:
+                    raise CsimError(
+                        f"{what} data of '{name}' has shape {list(x.shape)}, the kernel takes "
+                        f"{list(shape)}"
+                    )
+            np.ascontiguousarray(a).tofile(data / f"{name}.bin")
+            np.ascontiguousarray(e).astype(a.dtype).tofile(data / f"{name}.expected")
 
     # ------------------------------------------------------------------ csim
 
@@ -188,7 +164,8 @@ class HlsProject:
         out = d / "csim" / "csim"
         cmd = [
             compiler,
-            "-std=c++17",
+            # C++14: what UG1399 documents for Vitis HLS
+            "-std=c++14",
             # -O1: -O2 takes minutes on designs with hundreds of processes, and
             # a concurrent run is bound by stream hand-offs, not by codegen
             "-O1",
@@ -230,7 +207,8 @@ class HlsProject:
         assert self.binary is not None
         try:
             done = subprocess.run(
-                [str(self.binary), str(data)],
+                # dato compares the arrays itself; tb.cpp's own check is for Vitis
+                [str(self.binary), str(data), "--no-check"],
                 capture_output=True,
                 text=True,
                 env=env,

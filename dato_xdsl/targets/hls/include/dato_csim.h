@@ -28,8 +28,14 @@ struct State {
   bool concurrent = true;
   double timeout = 60.0;
   State() {
+#ifdef DATO_CSIM
     const char* mode = std::getenv("DATO_CSIM_MODE");
     concurrent = !(mode != nullptr && std::string(mode) == "sequential");
+#else
+    // compiled as Vitis csim compiles it (no DATO_CSIM): processes are plain
+    // calls, one after another, so streams must be unbounded
+    concurrent = false;
+#endif
     const char* limit = std::getenv("DATO_CSIM_TIMEOUT");
     if (limit != nullptr) timeout = std::atof(limit);
   }
@@ -99,8 +105,9 @@ class Blocked {
   State& s = state();
   std::fprintf(stderr, "error: %s in dataflow region '%s': %d of %d live process(es) blocked\n",
                what, region.c_str(), s.blocked, s.live);
-  for (const auto& [process, wait] : s.waits)
-    std::fprintf(stderr, "  process '%s' is blocked %s\n", process.c_str(), wait.c_str());
+  for (const auto& entry : s.waits)
+    std::fprintf(stderr, "  process '%s' is blocked %s\n", entry.first.c_str(),
+                 entry.second.c_str());
   std::fflush(stderr);
   std::_Exit(status);
 }
@@ -137,14 +144,18 @@ class Pipo {
   std::condition_variable done_;
 };
 
+// C++14 (what UG1399 documents): a pack expansion in an array initialiser
+// instead of a C++17 fold expression
 template <typename... P>
 void wait_all(P&... pipos) {
-  (pipos.wait(), ...);
+  int order[] = {0, (pipos.wait(), 0)...};
+  (void)order;
 }
 
 template <typename... P>
 void post_all(P&... pipos) {
-  (pipos.post(), ...);
+  int order[] = {0, (pipos.post(), 0)...};
+  (void)order;
 }
 
 // One dataflow region: runs its processes and waits for them.

@@ -12,6 +12,7 @@
 #include <type_traits>
 
 #include "hls_stream.h"
+#include "hls_streamofblocks.h"
 #include "hls_vector.h"
 
 #if defined(__GNUC__) && !defined(__SYNTHESIS__)
@@ -35,8 +36,10 @@
     __VA_ARGS__;                                      \
     dato_csim::post_all posts;                        \
   })
+#define DATO_NAMED(name) (name)
 #else
 // synthesis (and Vitis csim): plain calls and arrays in a dataflow region
+#define DATO_NAMED(name)
 #define DATO_DATAFLOW_BEGIN(name)
 #define DATO_PROCESS(instance, ...) __VA_ARGS__
 #define DATO_PIPO(name)
