@@ -37,6 +37,7 @@ from xdsl.dialects.builtin import (
     IntegerType,
     MemRefType,
     ModuleOp,
+    StringAttr,
 )
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.utils.target import Target
@@ -68,6 +69,46 @@ def c_type(t: Attribute) -> str:
     if isinstance(t, Float16Type):
         raise ValueError("f16 has no C++ representation here")
     raise ValueError(f"type {t} has no C++ representation")
+
+
+BLOCK_STREAM_MAX_BITS = 1024
+"""Blocks wider than this travel as `hls::stream_of_blocks` (UG1399: a stream
+of array blocks between dataflow processes, each block a memory) rather than
+as one `hls::vector` FIFO word with muxes as wide as the block."""
+
+
+def is_block_stream(t: Attribute) -> bool:
+    """A stream whose elements are blocks above BLOCK_STREAM_MAX_BITS."""
+    if not isinstance(t, vhls.StreamType) or not isinstance(t.element_type, MemRefType):
+        return False
+    block = t.element_type
+    return _numel(block.get_shape()) * _bits(block.element_type) > BLOCK_STREAM_MAX_BITS
+
+
+def _bits(t: Attribute) -> int:
+    if isinstance(t, IntegerType):
+        return t.width.data
+    if isinstance(t, BFloat16Type | Float16Type):
+        return 16
+    if isinstance(t, Float64Type):
+        return 64
+    return 32
+
+
+def _block_c_type(block: MemRefType) -> str:
+    """`T[d0][d1]`, the array type a stream of blocks carries."""
+    return c_type(block.element_type) + "".join(f"[{d}]" for d in block.get_shape())
+
+
+def stream_c_type(t: vhls.StreamType, with_depth: bool) -> str:
+    """The C++ type of a stream: hls::stream, or hls::stream_of_blocks for big blocks."""
+    if is_block_stream(t):
+        assert isinstance(t.element_type, MemRefType)
+        # the depth is part of a stream of blocks' type: declaration and parameter agree
+        return f"hls::stream_of_blocks<{_block_c_type(t.element_type)}, {t.depth.data}>"
+    if with_depth:
+        return f"hls::stream<{c_type(t.element_type)}, {t.depth.data}>"
+    return f"hls::stream<{c_type(t.element_type)}>"
 
 
 def _unsigned(t: Attribute) -> str:
@@ -382,7 +423,7 @@ class _Function:
             if k < n_lit:
                 params.append(f"const int {name}")
             elif isinstance(t, vhls.StreamType):
-                params.append(f"hls::stream<{c_type(t.element_type)}>& {name}")
+                params.append(f"{stream_c_type(t, with_depth=False)}& {name}")
             elif isinstance(t, MemRefType) and k in self.pipo_args:
                 dims = "".join(f"[{d}]" for d in t.get_shape())
                 params.append(f"{c_type(t.element_type)} {name}{dims}")
@@ -457,6 +498,9 @@ class _Function:
 
     def _minmax(self, op: Operation, cmp: str, unsigned: bool) -> None:
         a, b = (self.e(v) for v in op.operands)
+        if op.operands[0] is op.operands[1]:  # max(v, v): no self-comparison for -Wall
+            self.define(op.results[0], a)
+            return
         ua, ub = a, b
         if unsigned:
             u = _unsigned(op.results[0].type)
@@ -480,6 +524,9 @@ class _Function:
         assert isinstance(pred, IntegerAttr)
         p = pred.value.data
         a, b = (self.e(v) for v in op.operands)
+        if op.operands[0] is op.operands[1]:  # v == v: a constant, no self-comparison
+            self.define(op.results[0], "true" if p in (0, 3, 5, 7, 9) else "false")
+            return
         if p >= 6:
             u = _unsigned(op.operands[0].type)
             a, b = f"({u}){a}", f"({u}){b}"
@@ -581,6 +628,8 @@ class _Function:
         dims = "".join(f"[{d}]" for d in shape)
         # zero-initialised like the simulator's buffers, so runs are deterministic
         self.emit(f"{c_type(t.element_type)} {name}{dims} = {{}};")
+        if _bound_to_uram(op):
+            self.pragma(f"bind_storage variable={name} type=ram_2p impl=uram")
         self.names[result] = name
         self.views[result] = View.of(name, shape)
 
@@ -632,10 +681,17 @@ class _Function:
             self.define(op.result, f"{s}.read()")
             return
         if not op.result.uses:  # a block nobody reads: take it off the stream only
-            self.emit(f"(void){s}.read();")
+            if is_block_stream(op.stream.type):
+                lock = self.fresh(f"{s}_rd")
+                self.emit(f"{{ hls::read_lock<{_block_c_type(t)}> {lock}({s}); (void){lock}; }}")
+            else:
+                self.emit(f"(void){s}.read();")
             return
-        # a block: unpack the vector into a fresh local array
+        # a block: unpack it into a fresh local array
         self._alloc(op)
+        if is_block_stream(op.stream.type):
+            self._read_block(s, op.result, t)
+            return
         packed = self.fresh(f"{self.e(op.result)}_blk")
         self.emit(f"const {c_type(t)} {packed} = {s}.read();")
         view = self.view(op.result)
@@ -651,6 +707,9 @@ class _Function:
         if not isinstance(t, MemRefType):
             self.emit(f"{s}.write({self.e(op.value)});")
             return
+        if is_block_stream(op.stream.type):
+            self._write_block(s, op.value, t)
+            return
         packed = self.fresh(f"{s}_blk")
         self.emit(f"{c_type(t)} {packed};")
         view = self.view(op.value)
@@ -659,6 +718,38 @@ class _Function:
             shape, "k", lambda ivs: self.emit(f"{packed}[{_flat(ivs, shape)}] = {view.at(ivs)};")
         )
         self.emit(f"{s}.write({packed});")
+
+    def _read_block(self, s: str, result: SSAValue, t: MemRefType) -> None:
+        """Copy a block out of a stream of blocks; the read lock is held only
+        for the copy (its scope), so the block goes back to the writer at once."""
+        lock = self.fresh(f"{s}_rd")
+        view = self.view(result)
+        self.emit("{")
+        self.indent += 1
+        self.emit(f"hls::read_lock<{_block_c_type(t)}> {lock}({s});")
+        self.loops(
+            t.get_shape(),
+            "u",
+            lambda ivs: self.emit(f"{view.at(ivs)} = {lock}{''.join(f'[{i}]' for i in ivs)};"),
+        )
+        self.indent -= 1
+        self.emit("}")
+
+    def _write_block(self, s: str, value: SSAValue, t: MemRefType) -> None:
+        """Fill a block of a stream of blocks; it is released to the reader
+        when the write lock goes out of scope."""
+        lock = self.fresh(f"{s}_wr")
+        view = self.view(value)
+        self.emit("{")
+        self.indent += 1
+        self.emit(f"hls::write_lock<{_block_c_type(t)}> {lock}({s});")
+        self.loops(
+            t.get_shape(),
+            "k",
+            lambda ivs: self.emit(f"{lock}{''.join(f'[{i}]' for i in ivs)} = {view.at(ivs)};"),
+        )
+        self.indent -= 1
+        self.emit("}")
 
     def op_vhls_for(self, op: Operation) -> None:
         assert isinstance(op, vhls.ForOp)
@@ -848,6 +939,12 @@ def _flat(ivs: Sequence[str], shape: Sequence[int]) -> str:
     return " + ".join(parts) if parts else "0"
 
 
+def _bound_to_uram(op: Operation) -> bool:
+    """The storage binding resources.py decided (`vhls.storage = "uram"`)."""
+    attr = op.attributes.get("vhls.storage")
+    return isinstance(attr, StringAttr) and attr.data == "uram"
+
+
 def cast_memref(t: Attribute) -> MemRefType:
     assert isinstance(t, MemRefType)
     return t
@@ -909,8 +1006,15 @@ def emit_top(kernel: vhls.KernelOp) -> list[str]:
             used.add(name)
             names[op.result] = name
             depth = t.depth.data
-            lines.append(f'  hls::stream<{c_type(t.element_type)}, {depth}> {name}("{name}");')
-            lines.append(f"#pragma HLS stream variable={name} depth={depth}")
+            if is_block_stream(t):
+                # named for dato's C simulation reports only: UG1399 documents no
+                # name argument for a stream of blocks
+                lines.append(f'  {stream_c_type(t, with_depth=True)} {name} DATO_NAMED("{name}");')
+            else:
+                lines.append(f'  {stream_c_type(t, with_depth=True)} {name}("{name}");')
+            if not is_block_stream(t):
+                # a stream of blocks takes its depth from its type
+                lines.append(f"#pragma HLS stream variable={name} depth={depth}")
         elif isinstance(op, vhls.PipoOp):
             t = cast_memref(op.result.type)
             name = _sanitize(op.buffer_name.data)
@@ -922,6 +1026,8 @@ def emit_top(kernel: vhls.KernelOp) -> list[str]:
             dims = "".join(f"[{d}]" for d in t.get_shape())
             # a plain array passed from one process to the next: Vitis makes it a PIPO
             lines.append(f"  {c_type(t.element_type)} {name}{dims};")
+            if _bound_to_uram(op):
+                lines.append(f"#pragma HLS bind_storage variable={name} type=ram_2p impl=uram")
             lines.append(f"  DATO_PIPO({name})")
     lines.append(f'  DATO_DATAFLOW_BEGIN("{top}");')
     pipos = {op.result for op in flow.body.block.ops if isinstance(op, vhls.PipoOp)}
