@@ -5,7 +5,11 @@ GEMM (4 rows x 8 columns of cores) 512x1024x512 int16 on npu2; the 2048^3 int8
 GEMM as a 32x32 grid of 64x64 output tasks (32x32x32 = 32,768 products of
 64^3 tiles of work; each task streams K in the K tile physical mapping picks,
 128 here) bundled onto 16 cores, 64 tasks per core (task rows 8r..8r+7 x
-columns 8c..8c+7 on core (r, c)).
+columns 8c..8c+7 on core (r, c)); fan-in/fan-out designs: an 8-leaf
+reduction tree, a 16-tap FIR chain (int32, 1024 samples), a split-K GEMM on a
+2x2x4 grid with its drains (20 elements, the compiler chains the 4 drains),
+the 4x5 output-stationary systolic GEMM with loaders and drains (refused: the
+message says what was tried).
 
     python benchmarks/bench_npu_compile.py [--reps N]
 """
@@ -17,6 +21,7 @@ import time
 
 import dato_xdsl as dato
 from dato_xdsl import Layout, int8, int16, int32
+from test.unit.programs import dato_programs, npu_fanout_programs
 
 S = Layout.Shard
 R = Layout.Replicate
@@ -56,7 +61,7 @@ def bundles(P: int, cores: int) -> list[tuple[str, list[str]]]:
     ]
 
 
-CASES = [
+CASES: list = [
     ("vector add 4096 int32, 4 cores, npu1", lambda: vector_add(4096, 4), "npu1"),
     ("GEMM 512^3 int16, 4x4 cores, npu1", lambda: gemm(512, 512, 512, 4, 4), "npu1"),
     ("GEMM 512x1024x512 int16, 4x8 cores, npu2", lambda: gemm(512, 1024, 512, 4, 8), "npu2"),
@@ -66,26 +71,40 @@ CASES = [
         "npu1",
         bundles(32, 4),
     ),
+    ("reduction tree, 8 leaves, int32", lambda: npu_fanout_programs.reduction_tree(int32, 256)),
+    ("FIR, 16 taps, 1024 samples, int32", lambda: npu_fanout_programs.fir(int32, 16, 1024)),
+    (
+        "split-K GEMM 2x2x4 + drains, 64x64x256 int32",
+        lambda: npu_fanout_programs.split_k_gemm_3d(int32, 64, 64, 256, 2, 2, 4),
+    ),
+    (
+        "systolic GEMM 4x5 + loaders/drains, int32",
+        lambda: dato_programs.systolic_2d(int32, 4, 5, 16),
+    ),
 ]
 
 
 def main() -> None:
     reps = int(sys.argv[sys.argv.index("--reps") + 1]) if "--reps" in sys.argv else 5
     print(f"Python program -> written NPU project (median of {reps} runs)")
-    for label, make, device, *prims in CASES:
+    for label, make, *rest in CASES:
+        device = rest[0] if rest else "npu1"
+        prims = rest[1] if len(rest) > 1 else None
         times = []
+        refused = ""
         for _ in range(reps):
             with tempfile.TemporaryDirectory() as out:
                 start = time.perf_counter()
-                dato.build(
-                    make(),
-                    target="aie",
-                    device=device,
-                    project=out,
-                    mapping_primitives=prims[0] if prims else None,
-                )
+                try:
+                    dato.build(
+                        make(), target="aie", device=device, project=out, mapping_primitives=prims
+                    )
+                except dato.DatoError as err:
+                    refused = str(err).split("error: ", 1)[-1]
                 times.append(time.perf_counter() - start)
         print(f"  {label:<45} {statistics.median(times):7.3f} s")
+        if refused:
+            print(f"    refused: {refused}")
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import element_bytes, memref_bytes
 from dato_xdsl.transforms.array_flows import check_no_array_flows
+from dato_xdsl.transforms.npu_folding import Fold, choose_folds, record_folds
 from dato_xdsl.transforms.npu_plan import GroupPlan, plan_group
 from dato_xdsl.transforms.npu_stream_routes import (
     StreamRoute,
@@ -116,6 +117,7 @@ class Placer:
         self.consumer = {n: u.consumer for n, u in self.uses.items() if u.consumer}
         self.counts = {n: t for n, u in self.uses.items() if (t := u.total()) is not None}
         self.routed: set[str] = set()
+        self.folds: list[Fold] = []
 
     def processing_elements(self) -> list[PE]:
         union = _Union()
@@ -139,9 +141,16 @@ class Placer:
     def place(self, pes: list[PE]) -> None:
         d = self.device
         if len(pes) > d.compute_cores:
+            tried = ""
+            if self.folds:
+                pairs = ", ".join(f"{f.producer}-{f.consumer}" for f in self.folds)
+                tried = (
+                    f" (after chaining {len(self.folds)} loader/drain pairs: {pairs}; no other "
+                    "instance has a single stream to chain it by)"
+                )
             raise op_error(
                 self.region,
-                f"the design needs {len(pes)} processing elements, {d.describe()} has "
+                f"the design needs {len(pes)} processing elements{tried}, {d.describe()} has "
                 f"{d.compute_cores} compute cores; bundle isomorphic instances to share cores",
             )
         # column by column, up one column and down the next: the last tile of a
@@ -626,6 +635,17 @@ class PhysicalMapPass(ModulePass):
             check_no_array_flows(region, f"an NPU ({device.name})")
             placer = Placer(region, device)
             pes = placer.processing_elements()
+            # too many elements: the compiler's own chains (after the user's primitives)
+            arrays = {
+                inst.name: sum(r or w for r, w in zip(plan.reads, plan.writes, strict=True))
+                for group in region.groups()
+                for plan in [placer.plans[group.sym_name.data]]
+                for inst in group.instances()
+            }
+            placer.folds = choose_folds(region, placer.uses, arrays, len(pes), device.compute_cores)
+            if placer.folds:
+                record_folds(region, placer.folds)
+                pes = placer.processing_elements()
             shared = placer.place_bundled_gemm(pes)
             placer.place(pes)
             k_tiles = placer.check_tiles(pes, shared)

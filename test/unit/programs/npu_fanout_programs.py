@@ -116,3 +116,29 @@ def uneven_gather(P: int):
             b[:] = acc
 
     return top
+
+
+def split_k_gemm_3d(T, M: int, N: int, K: int, P0: int, P1: int, KS: int):
+    """C = A @ B on a P0 x P1 x KS grid: task (i, j, k) multiplies its K slice
+    and adds the partial sum of task (i, j, k - 1); a drain per output block
+    stores the last sum."""
+
+    @dato.region()
+    def top(A: T[M, K], B: T[K, N], C: T[M, N]):
+        partial: Stream[T[M // P0, N // P1], 2][P0, P1, KS + 1]
+
+        @dato.kernel(mapping=[P0, P1, KS], args=[A, B])
+        def part(a: T[M, K] @ [S(0), S(2)], b: T[K, N] @ [S(2), S(1)]):
+            i, j, k = dato.get_pid()
+            mine = dato.matmul(a, b)
+            with dato.meta_if(k == 0):
+                partial[i, j, k + 1].put(mine)
+            with dato.meta_else():
+                partial[i, j, k + 1].put(dato.add(partial[i, j, k].get(), mine))
+
+        @dato.kernel(mapping=[P0, P1], args=[C])
+        def drain(c: T[M, N] @ [S(0), S(1)]):
+            i, j = dato.get_pid()
+            c[:, :] = partial[i, j, KS].get()
+
+    return top

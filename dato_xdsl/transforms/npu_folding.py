@@ -1,0 +1,99 @@
+"""The compiler's own foldings when a design has more processing elements than
+the device has compute cores.
+
+The search is deterministic and, for now, folds one kind of pair: an instance
+whose only stream connects it to one other instance (a loader feeding its
+consumer, a drain after its producer) is chained with that partner. Such a
+stream is a bridge of the task graph, so running the two in turn on one core
+can neither close a cycle nor starve a third task: no other path joins them.
+Cost of a fold, compared in this order: the DMA channels the folded instance
+brings to its partner's tile (one per global array it moves), the bytes of the
+local buffer the stream becomes (count x object bytes), and the pair's lost
+overlap (equal for all). Cheapest folds first, ties by instance name; a partner takes at most
+one fold, so a core runs a producer before its consumer.
+
+Each fold is a `dato.chain` marked `dato.compiler_chosen` with its cost in
+bytes, placed after the user's primitives (which are applied first)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.dialects.builtin import IntegerAttr, UnitAttr, i64
+
+from dato_xdsl.dialects import dato
+from dato_xdsl.dialects.aie import memref_bytes
+from dato_xdsl.transforms.npu_stream_routes import object_type
+from dato_xdsl.transforms.stream_access import StreamUses
+
+COMPILER_CHOSEN = "dato.compiler_chosen"
+
+
+@dataclass
+class Fold:
+    producer: str
+    consumer: str
+    stream: str
+    cost_bytes: int
+    channels: int
+
+
+def choose_folds(
+    region: dato.RegionOp,
+    uses: dict[str, StreamUses],
+    arrays: dict[str, int],
+    n_elements: int,
+    cores: int,
+) -> list[Fold]:
+    """Up to `n_elements - cores` bridge chains, cheapest first. `arrays`: per
+    instance, the global arrays it moves (DMA channels it brings to the
+    partner's tile)."""
+    excess = n_elements - cores
+    if excess <= 0:
+        return []
+    taken: set[str] = set()
+    for op in region.body.block.ops:
+        if isinstance(op, dato.BundleOp | dato.ChainOp):
+            taken.update(op.names)
+    touching: dict[str, list[str]] = {}
+    for name, use in uses.items():
+        for inst in {u.instance for u in (*use.puts, *use.gets)}:
+            touching.setdefault(inst, []).append(name)
+    candidates: list[Fold] = []
+    for inst, streams in touching.items():
+        if len(streams) != 1 or inst in taken:
+            continue
+        use = uses[streams[0]]
+        p, c, total = use.producer, use.consumer, use.total()
+        if p is None or c is None or p == c or total is None:
+            continue
+        partner = c if inst == p else p
+        if partner in taken:
+            continue
+        size = total * _object_bytes(use.decl)
+        candidates.append(Fold(p, c, streams[0], size, arrays.get(inst, 0)))
+    candidates.sort(key=lambda f: (f.channels, f.cost_bytes, f.producer, f.consumer))
+    chosen: list[Fold] = []
+    used: set[str] = set()
+    for fold in candidates:
+        if len(chosen) == excess:
+            break
+        if fold.producer in used or fold.consumer in used:
+            continue
+        used.update((fold.producer, fold.consumer))
+        chosen.append(fold)
+    return chosen
+
+
+def _object_bytes(decl: dato.StreamOp) -> int:
+    return memref_bytes(object_type(decl))
+
+
+def record_folds(region: dato.RegionOp, folds: list[Fold]) -> None:
+    block = region.body.block
+    for fold in folds:
+        chain = dato.ChainOp([fold.producer, fold.consumer])
+        chain.attributes[COMPILER_CHOSEN] = UnitAttr()
+        chain.attributes["dato.cost_bytes"] = IntegerAttr(fold.cost_bytes, i64)
+        chain.location = region.location
+        block.add_op(chain)
