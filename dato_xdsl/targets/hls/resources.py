@@ -284,6 +284,9 @@ def _multipliers(proc: vhls.ProcessOp, part: str) -> float:
     facts = FPGA_PARTS[part]
     dsps = 0.0
     for op in proc.body.block.walk():
+        parent = op.parent_op()
+        if parent is not None and parent.name.startswith("linalg."):
+            continue  # the body of a named op: counted with the op
         if op.name in ("arith.muli", "arith.mulf", "linalg.matmul"):
             t = op.results[0].type if op.results else op.operands[2].type
             if isinstance(t, IndexType):
