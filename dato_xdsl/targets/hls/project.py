@@ -40,6 +40,7 @@ import numpy as np
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 
+from dato_xdsl import progress
 from dato_xdsl.dialects import vhls
 from dato_xdsl.targets.hls import scripts
 from dato_xdsl.targets.hls.emit_cpp import emit_kernel_cpp, kernel_arguments
@@ -105,7 +106,7 @@ class HlsProject:
                 "cosim or hardware can (run_hls.tcl skips csim; dato's concurrent C simulation "
                 "runs it)",
                 HlsWarning,
-                stacklevel=3,
+                stacklevel=_caller_level(),
             )
         over = self.resources.over()
         if over:
@@ -113,7 +114,7 @@ class HlsProject:
                 f"HLS design {self.top} does not fit the {self.resources.part.upper()}: "
                 f"{'; '.join(over)} (after binding big buffers to URAM); see report()",
                 HlsWarning,
-                stacklevel=3,
+                stacklevel=_caller_level(),
             )
 
     # ------------------------------------------------------------------ files
@@ -184,7 +185,8 @@ class HlsProject:
             str(out.relative_to(d)),
         ]
         start = time.monotonic()
-        done = subprocess.run(cmd, cwd=d, capture_output=True, text=True)
+        with progress.step(f"g++: compiling the C simulation of {self.top}"):
+            done = subprocess.run(cmd, cwd=d, capture_output=True, text=True)
         seconds = time.monotonic() - start
         if done.returncode != 0:
             lines = done.stderr.strip().splitlines()
@@ -206,14 +208,15 @@ class HlsProject:
         start = time.monotonic()
         assert self.binary is not None
         try:
-            done = subprocess.run(
-                # dato compares the arrays itself; tb.cpp's own check is for Vitis
-                [str(self.binary), str(data), "--no-check"],
-                capture_output=True,
-                text=True,
-                env=env,
-                timeout=timeout + 30,
-            )
+            with progress.step(f"C simulation ({mode}) of {self.top}"):
+                done = subprocess.run(
+                    # dato compares the arrays itself; tb.cpp's own check is for Vitis
+                    [str(self.binary), str(data), "--no-check"],
+                    capture_output=True,
+                    text=True,
+                    env=env,
+                    timeout=timeout + 30,
+                )
         except subprocess.TimeoutExpired:
             raise CsimError(
                 f"the C simulation did not finish within {timeout + 30:.0f} s"
@@ -230,6 +233,22 @@ class HlsProject:
 
     def report(self) -> Estimate:
         return estimate(self.module)
+
+
+def _caller_level() -> int:
+    """The stack level of the first frame outside dato_xdsl (the user's
+    `dato.build` line), so a warning names the user's file and line."""
+    import inspect
+
+    package = str(Path(__file__).resolve().parents[2])
+    frame = inspect.currentframe()
+    level = 0
+    while frame is not None:
+        if not str(Path(frame.f_code.co_filename).resolve()).startswith(package):
+            return max(level, 1)
+        frame = frame.f_back
+        level += 1
+    return 1
 
 
 def _exit_status(code: int) -> str:
