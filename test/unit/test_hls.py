@@ -13,7 +13,14 @@ import pytest
 import dato_xdsl as dato
 from dato_xdsl.targets.hls.estimate import estimate
 from test.unit.programs import dato_programs as progs
-from test.unit.test_programs import ALL_TYPES, check_close, rand, ref_matmul
+from test.unit.test_programs import (
+    ALL_TYPES,
+    check_close,
+    full_range,
+    rand,
+    ref_elementwise,
+    ref_matmul,
+)
 
 
 def hls(program, tmp_path, name="p"):
@@ -24,17 +31,17 @@ def hls(program, tmp_path, name="p"):
 def test_producer_consumer(T, tmp_path):
     N = 16
     mod = hls(progs.producer_consumer(T, N), tmp_path)
-    a = rand(T, N)
+    a = full_range(T, N)
     b = np.zeros(N, dtype=T.numpy)
     mod(a, b)
-    check_close(b, ((a.astype(np.float64) + 1) * 2).astype(T.numpy), T)
+    check_close(b, ref_elementwise(lambda x: (x + 1) * 2, T, a), T)
 
 
 @pytest.mark.parametrize("T", ALL_TYPES, ids=str)
 def test_tiled_gemm(T, tmp_path):
-    M, N, K = 16, 16, 32
+    M, N, K = 16, 8, 24  # non-square: swapped dimensions or strides show
     mod = hls(progs.tiled_gemm(T, M, N, K), tmp_path)
-    A, B = rand(T, (M, K)), rand(T, (K, N))
+    A, B = full_range(T, (M, K)), full_range(T, (K, N))
     C = np.zeros((M, N), dtype=T.numpy)
     mod(A, B, C)
     check_close(C, ref_matmul(A, B, T), T)
@@ -53,9 +60,9 @@ def test_int8_gemm_wraps_like_numpy(tmp_path):
 
 @pytest.mark.parametrize("T", ALL_TYPES, ids=str)
 def test_systolic_2d(T, tmp_path):
-    M, N, K = 4, 4, 6
+    M, N, K = 4, 3, 6
     mod = hls(progs.systolic_2d(T, M, N, K), tmp_path)
-    A, B = rand(T, (M, K)), rand(T, (K, N))
+    A, B = full_range(T, (M, K)), full_range(T, (K, N))
     C = np.zeros((M, N), dtype=T.numpy)
     mod(A, B, C)
     check_close(C, ref_matmul(A, B, T), T)
@@ -65,7 +72,7 @@ def test_systolic_2d(T, tmp_path):
 def test_systolic_1d(T, tmp_path):
     M, N, K = 3, 4, 5
     mod = hls(progs.systolic_1d(T, M, N, K), tmp_path)
-    A, B = rand(T, (M, K)), rand(T, (K, N))
+    A, B = full_range(T, (M, K)), full_range(T, (K, N))
     C = np.zeros((M, N), dtype=T.numpy)
     mod(A, B, C)
     check_close(C, ref_matmul(A, B, T), T)
@@ -73,9 +80,9 @@ def test_systolic_1d(T, tmp_path):
 
 @pytest.mark.parametrize("T", [dato.int32, dato.float32, dato.bfloat16], ids=str)
 def test_split_k_gemm(T, tmp_path):
-    M, N, K, KS = 8, 8, 32, 4
+    M, N, K, KS = 8, 4, 32, 4
     mod = hls(progs.split_k_gemm(T, M, N, K, KS), tmp_path)
-    A, B = rand(T, (M, K)), rand(T, (K, N))
+    A, B = full_range(T, (M, K)), full_range(T, (K, N))
     C = np.zeros((M, N), dtype=T.numpy)
     mod(A, B, C)
     check_close(C, ref_matmul(A, B, T), T)
@@ -85,7 +92,7 @@ def test_split_k_gemm(T, tmp_path):
 def test_ring_gemm_concurrent(T, tmp_path):
     M, N, K, P = 8, 16, 8, 4
     mod = hls(progs.ring_gemm(T, M, N, K, P), tmp_path)
-    A, B = rand(T, (M, K)), rand(T, (K, N))
+    A, B = full_range(T, (M, K)), full_range(T, (K, N))
     C = np.zeros((M, N), dtype=T.numpy)
     mod(A, B, C)
     check_close(C, ref_matmul(A, B, T), T)
@@ -109,10 +116,10 @@ def test_ring_gemm_sequential_mode_diverges(tmp_path):
 def test_scatter_gather(T, tmp_path):
     P, L = 4, 8
     mod = hls(progs.scatter_gather(T, P, L), tmp_path)
-    A = rand(T, (P, L))
+    A = full_range(T, (P, L))
     B = np.zeros((P, L), dtype=T.numpy)
     mod(A, B)
-    check_close(B, (A * A + 1).astype(T.numpy), T)
+    check_close(B, ref_elementwise(lambda x: x * x + 1, T, A), T)
 
 
 @pytest.mark.parametrize("T", [dato.float32, dato.bfloat16], ids=str)
@@ -133,32 +140,54 @@ def test_mlp3(T, tmp_path):
 def test_elementwise_meta_for(T, tmp_path):
     P, L = 4, 8
     mod = hls(progs.elementwise_meta_for(T, P, L), tmp_path)
-    A, B = rand(T, (P, L)), rand(T, (P, L))
+    A, B = full_range(T, (P, L)), full_range(T, (P, L))
     C = np.zeros((P, L), dtype=T.numpy)
     mod(A, B, C)
-    check_close(C, (A.astype(np.float64) + B.astype(np.float64)).astype(T.numpy), T)
+    check_close(C, ref_elementwise(np.add, T, A, B), T)
 
 
-@pytest.mark.parametrize(
-    "program",
-    [
+SEQUENTIAL_CASES = {
+    # name: (program, arrays and numpy's answer for the last array)
+    "producer_consumer": (
         lambda: progs.producer_consumer(dato.int32, 8),
-        lambda: progs.systolic_2d(dato.int32, 3, 3, 4),
-        lambda: progs.split_k_gemm(dato.int32, 4, 4, 8, 2),
+        lambda: (lambda a: ([a, np.zeros(8, np.int32)], (a + 1) * 2))(
+            rand(dato.int32, 8, -(2**20), 2**20)
+        ),
+    ),
+    "systolic_2d": (
+        lambda: progs.systolic_2d(dato.int32, 3, 2, 4),
+        lambda: (lambda A, B: ([A, B, np.zeros((3, 2), np.int32)], ref_matmul(A, B, dato.int32)))(
+            rand(dato.int32, (3, 4), -1000, 1000), rand(dato.int32, (4, 2), -1000, 1000)
+        ),
+    ),
+    "split_k": (
+        lambda: progs.split_k_gemm(dato.int32, 4, 2, 8, 2),
+        lambda: (lambda A, B: ([A, B, np.zeros((4, 2), np.int32)], ref_matmul(A, B, dato.int32)))(
+            rand(dato.int32, (4, 8), -1000, 1000), rand(dato.int32, (8, 2), -1000, 1000)
+        ),
+    ),
+    "scatter_gather": (
         lambda: progs.scatter_gather(dato.int32, 2, 4),
-    ],
-    ids=["producer_consumer", "systolic_2d", "split_k", "scatter_gather"],
-)
-def test_sequential_mode_runs_acyclic_programs(program, tmp_path):
-    """Processes are called producers first, so Vitis-style sequential csim works."""
+        lambda: (lambda A: ([A, np.zeros((2, 4), np.int32)], A * A + 1))(
+            rand(dato.int32, (2, 4), -1000, 1000)
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", SEQUENTIAL_CASES)
+def test_sequential_mode_runs_acyclic_programs(name, tmp_path):
+    """Processes are called producers first, so Vitis-style sequential csim
+    works; the answer is numpy's (not another executor's)."""
+    program, data = SEQUENTIAL_CASES[name]
     mod = hls(program(), tmp_path)
     mod.csim_mode = "sequential"
-    arrays = [rand(p.type.dtype, p.type.shape) for p in mod.params]
-    reference = [a.copy() for a in arrays]
-    dato.build(program())(*reference)  # the simulator, an independent executor
+    arrays, want = data()
+    inputs = [a.copy() for a in arrays[:-1]]
     mod(*arrays)
-    for got, want in zip(arrays, reference, strict=True):
-        np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(arrays[-1], want)
+    for got, before in zip(arrays[:-1], inputs, strict=True):
+        np.testing.assert_array_equal(got, before)  # inputs are left as they were
 
 
 def test_deadlock_is_reported_with_processes_and_streams(tmp_path):
