@@ -13,6 +13,8 @@ from collections.abc import Iterator
 
 from xdsl.dialects.builtin import (
     ArrayAttr,
+    DenseArrayBase,
+    DenseIntOrFPElementsAttr,
     DictionaryAttr,
     FileLineColLoc,
     Float80Type,
@@ -71,10 +73,18 @@ _UNPRINTABLE_FLOATS = (Float80Type, Float128Type)
 def _check_printable(op: Operation) -> None:
     for attr in [*op.attributes.values(), *op.properties.values()]:
         for inner in _nested(attr):
-            if isinstance(inner, FloatAttr) and isinstance(inner.type, _UNPRINTABLE_FLOATS):
+            if isinstance(inner, FloatAttr):
+                element = inner.type
+            elif isinstance(inner, DenseIntOrFPElementsAttr):
+                element = inner.get_element_type()
+            elif isinstance(inner, DenseArrayBase):
+                element = inner.elt_type
+            else:
+                continue
+            if isinstance(element, _UNPRINTABLE_FLOATS):
                 raise op_error(
                     op,
-                    f"has a float constant of type {inner.type.name}, which dato-opt "
+                    f"has a float constant of type {element.name}, which dato-opt "
                     "cannot print (supported: f16, bf16, f32, f64)",
                 )
 

@@ -71,7 +71,7 @@ class LocatingParser(Parser):
             raise self._at_op_name(err, span.start) from None
         except VerifyException as err:
             raise ParseError(span, str(err)) from None
-        except (KeyError, IndexError, ValueError, TypeError) as err:
+        except (KeyError, IndexError, ValueError, TypeError, NotImplementedError) as err:
             raise ParseError(span, _parse_failure(span, err)) from None
         if isinstance(op.location, UnknownLoc):
             where = span.get_location()
@@ -203,10 +203,13 @@ class DatoOptMain(xDSLOptMain):
 def _parse_failure(span: Span, err: Exception) -> str:
     """A message for an xDSL parser path that fails with a Python error instead of
     a diagnostic (a `linalg.matmul` with too few operands raises IndexError)."""
-    name = span.text
+    name = span.text.strip("\"")
     if isinstance(err, IndexError) and name.startswith("linalg."):
         return f"'{name}' has the wrong number of ins/outs operands"
-    return f"'{name}' is malformed: {err}"
+    if isinstance(err, NotImplementedError):
+        # xDSL 0.74 packs float data with `struct`, which has no f80 or f128
+        return f"'{name}' holds data of a type xDSL cannot store (f80 and f128 constants)"
+    return f"'{name}' is malformed ({type(err).__name__}: {err})"
 
 
 def _shift_lines(module: ModuleOp, offset: int) -> None:
