@@ -2,6 +2,9 @@
 transforms -> dialects -> devices. The graph is read from the source: every
 import statement, also those inside functions (which only hide a cycle until
 the function runs), except under `if TYPE_CHECKING:` (annotations, never run).
+Importing `a.b.c` runs `a/b/__init__.py` first, so it counts as importing `a.b`
+too, unless the importer is inside `a.b` (then that has started already), and
+never the top package (always initialised before anything in it).
 Every module is also imported for real."""
 
 from __future__ import annotations
@@ -29,8 +32,8 @@ def module_files(root: Path, package: str) -> dict[str, Path]:
 
 
 def imported_modules(name: str, path: Path, known: set[str]) -> set[str]:
-    """The package modules `name` imports anywhere in its file. `from p import x`
-    counts as importing p.x when that is a module, else p."""
+    """The package modules `name` imports anywhere in its file, with the packages
+    that hold them. `from p import x` imports p.x when that is a module, else p."""
     is_package = path.name == "__init__.py"
     result: set[str] = set()
     tree = ast.parse(path.read_text(), str(path))
@@ -52,7 +55,11 @@ def imported_modules(name: str, path: Path, known: set[str]) -> set[str]:
                     result.add(full)
                 elif base in known:
                     result.add(base)
-    result.discard(name)
+    inside = {".".join(name.split(".")[:k]) for k in range(1, name.count(".") + 2)}
+    for module in list(result):
+        parts = module.split(".")
+        result.update(".".join(parts[:k]) for k in range(2, len(parts)))
+    result -= inside
     return result
 
 
@@ -110,6 +117,10 @@ def test_the_check_finds_a_cycle_through_a_lazy_import(tmp_path: Path) -> None:
             "a.py": "from pkg.b import f\n",
             "b.py": "def f():\n    from . import c\n",
             "c.py": "import pkg.a\n",
+            "sub/__init__.py": "from pkg.sub.y import z\n",
+            "sub/x.py": "",
+            "sub/y.py": "import pkg.g\n",
+            "g.py": "from pkg.sub import x\n",
             "d.py": "from pkg import a\n",
             "e.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import pkg.f\n",
             "f.py": "import pkg.e\n",
@@ -119,7 +130,11 @@ def test_the_check_finds_a_cycle_through_a_lazy_import(tmp_path: Path) -> None:
     assert graph["pkg.b"] == {"pkg.c"}
     assert graph["pkg.d"] == {"pkg.a"}
     assert graph["pkg.e"] == set()  # an annotation-only import never runs
+    assert graph["pkg.g"] == {"pkg.sub", "pkg.sub.x"}
     assert find_cycle(graph) == ["pkg.a", "pkg.b", "pkg.c", "pkg.a"]
+    del graph["pkg.c"]
+    # g -> sub/__init__ -> sub.y -> g: g is half-initialised when sub.y needs it
+    assert find_cycle(graph) == ["pkg.g", "pkg.sub", "pkg.sub.y", "pkg.g"]
 
 
 def test_the_check_accepts_a_chain(tmp_path: Path) -> None:
@@ -134,7 +149,7 @@ def test_the_check_accepts_a_chain(tmp_path: Path) -> None:
     )
     graph = import_graph(root, "pkg")
     assert graph == {
-        "pkg": {"pkg.sub.x"},
+        "pkg": {"pkg.sub", "pkg.sub.x"},
         "pkg.sub": {"pkg.sub.x"},
         "pkg.sub.x": {"pkg.z"},
         "pkg.z": set(),

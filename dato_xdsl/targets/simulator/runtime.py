@@ -1,24 +1,24 @@
 """Runs a compiled `dato.region`: streams, task instances and the scheduler.
 
-Every task instance is a Python generator (see codegen). The scheduler is a
-deterministic round-robin over ready instances: an instance runs until it
-finishes or a put/get finds its stream full/empty; it then waits on that stream
-and becomes ready again when another instance changes the stream. Streams are
-bounded FIFOs of exactly their declared depth, so a program that deadlocks on
-hardware deadlocks here too: when no instance is ready and some are still alive,
-every one of them is blocked, and the error names them, their streams, and
-whether each stream was full or empty. Since instances only block on one stream
-at a time and run deterministically, results do not depend on the schedule.
+Every task instance is a Python generator (see codegen), an actor of the
+scheduler the virtual NPU shares (targets/scheduler.py): a deterministic
+round-robin over ready instances; an instance runs until it finishes or a
+put/get finds its stream full/empty; it then waits on that stream and becomes
+ready again when another instance changes the stream. Streams are bounded FIFOs
+of exactly their declared depth, so a program that deadlocks on hardware
+deadlocks here too: when no instance is ready and some are still alive, every
+one of them is blocked, and the error names them, their streams, and whether
+each stream was full or empty. Since instances only block on one stream at a
+time and run deterministically, results do not depend on the schedule.
 """
 
 from __future__ import annotations
 
 import itertools
-import time
 import traceback
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, cast
 
 import numpy as np
@@ -27,6 +27,7 @@ from xdsl.ir import BlockArgument, SSAValue
 
 from dato_xdsl.diagnostics import op_location
 from dato_xdsl.dialects.dato import REPLICATE, GroupOp, RegionOp, StreamOp, TaskOp, instance_name
+from dato_xdsl.targets import scheduler
 from dato_xdsl.targets.simulator import semantics as sem
 from dato_xdsl.targets.simulator.codegen import CompiledBody, compile_task_body
 from dato_xdsl.targets.simulator.errors import (
@@ -89,12 +90,14 @@ class _PortTable:
         return self.base[self.ports.get(name, name)]
 
 
-@dataclass
-class Instance:
-    spec: InstanceSpec
-    generator: Any
-    blocked_op: int = -1
-    blocked_on: Stream | None = field(default=None, repr=False)
+class Instance(scheduler.Actor):
+    """A running task instance; its `tag` is the id of the put/get it waits at."""
+
+    __slots__ = ("spec",)
+
+    def __init__(self, spec: InstanceSpec, generator: Any) -> None:
+        super().__init__(spec.label, generator)
+        self.spec = spec
 
 
 def _region_arg_index(task: TaskOp | GroupOp, operand: SSAValue) -> int:
@@ -289,32 +292,20 @@ class Simulator:
             for spec in self.instances
         ]
         ready.extend(instances)
-        live = len(instances)
-        switches = 0
-        deadline = None if timeout is None else time.monotonic() + timeout
-        with np.errstate(all="ignore"):  # IEEE results (inf, nan) are the semantics
-            while ready:
-                inst = ready.popleft()
-                try:
-                    stream, op_id = next(inst.generator)
-                except StopIteration:
-                    live -= 1
-                    inst.blocked_on = None
-                    continue
-                except SimulationError:
-                    raise
-                except Exception as err:
-                    raise _located(err, inst) from None
-                inst.blocked_on, inst.blocked_op = stream, op_id
-                stream.waiting.append(inst)
-                switches += 1
-                if deadline is not None and switches % 1024 == 0 and time.monotonic() > deadline:
-                    raise SimulationTimeout(
-                        f"{self._where()}: error: region @{self.region.sym_name.data} ran "
-                        f"longer than {timeout} s; {live} task instance(s) still running"
-                    )
-        if live:
-            raise DeadlockError(self._deadlock_message(instances))
+
+        def timed_out(why: str) -> SimulationError:
+            live = len(scheduler.unfinished(instances))
+            return SimulationTimeout(
+                f"{self._where()}: error: region @{self.region.sym_name.data} ran "
+                f"longer than {timeout} s ({why}); {live} task instance(s) still running"
+            )
+
+        switches = scheduler.run(
+            ready, SimulationError, _located, timeout=timeout, timed_out=timed_out
+        )
+        stuck = scheduler.unfinished(instances)
+        if stuck:
+            raise DeadlockError(self._deadlock_message(stuck))
         leftover = [s for s in streams if s]
         if check_drained and leftover:
             lines = [f"  {s.label}: {len(s)} element(s)" for s in leftover]
@@ -327,21 +318,21 @@ class Simulator:
     def _where(self) -> str:
         return op_location(self.region)
 
-    def _deadlock_message(self, instances: Sequence[Instance]) -> str:
-        lines: list[str] = []
-        for inst in instances:
+    def _deadlock_message(self, stuck: Sequence[Instance]) -> str:
+        waiting: list[tuple[str, str]] = []
+        for inst in stuck:
             stream = inst.blocked_on
-            if stream is None:
-                continue
-            info = inst.spec.body.ops[inst.blocked_op]
+            info = inst.spec.body.ops[inst.tag]
             if info.is_put:
                 what = f"put to {stream.label}, which is full ({len(stream)}/{stream.depth})"
             else:
                 what = f"get from {stream.label}, which is empty"
-            lines.append(f"  {inst.spec.label} waits on {what} ({info.location})")
-        return (
-            f"{self._where()}: error: deadlock in region @{self.region.sym_name.data}: all "
-            f"{len(lines)} live task instance(s) are blocked:\n" + "\n".join(lines)
+            waiting.append((inst.label, f"waits on {what} ({info.location})"))
+        return scheduler.deadlock_message(
+            self._where(),
+            f"region @{self.region.sym_name.data}",
+            f"{len(stuck)} task instance(s)",
+            waiting,
         )
 
 

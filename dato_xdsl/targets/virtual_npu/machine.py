@@ -4,21 +4,20 @@
 codegen.py), builds the external kernels, and checks what can be checked
 before running (tile memory); `run(arrays)` builds fresh hardware state
 (fabric.py) and schedules every actor, cores, DMA channels and the runtime
-sequence, round-robin: an actor runs until it must wait for a fifo object, a
-lock, a stream or a DMA, and is readied when that changes. The schedule is
-deterministic.
+sequence, round-robin with the simulator's scheduler (targets/scheduler.py):
+an actor runs until it must wait for a fifo object, a lock, a stream or a DMA,
+and is readied when that changes. The schedule is deterministic.
 
 The run ends when nothing can move. If the runtime sequence has finished,
 that is the normal end: cores written as endless loops are left waiting for
-input. Otherwise it is a deadlock, reported with every waiting core, DMA and
-the runtime sequence's wait. A host transfer that never completed is an
-error too (the host would read a partial result)."""
+input (only the runtime sequence must finish). Otherwise it is a deadlock,
+reported with every waiting core, DMA and the runtime sequence's wait. A host
+transfer that never completed is an error too (the host would read a partial
+result)."""
 
 from __future__ import annotations
 
 import os
-import signal
-import threading
 import time
 import traceback
 from collections import deque
@@ -34,6 +33,7 @@ from xdsl.ir import Operation, SSAValue
 
 from dato_xdsl.diagnostics import op_location
 from dato_xdsl.dialects import aie
+from dato_xdsl.targets import scheduler
 from dato_xdsl.targets.simulator import semantics as sem
 from dato_xdsl.targets.simulator.errors import ExecutionError, SimulationError
 from dato_xdsl.targets.virtual_npu import kernels
@@ -47,7 +47,7 @@ from dato_xdsl.targets.virtual_npu.errors import (
     TransferError,
 )
 from dato_xdsl.targets.virtual_npu.fabric import Fabric, tile_coords
-from dato_xdsl.targets.virtual_npu.state import READING, Lock, Pool, Stream, Waitable
+from dato_xdsl.targets.virtual_npu.state import READING, Lock, Pool, Stream
 
 RUNTIME_SEQUENCES = ("aie.runtime_sequence", "aiex.runtime_sequence")
 
@@ -70,15 +70,24 @@ class NpuStats:
     seconds: float
 
 
-@dataclass
-class _Actor:
-    label: str
-    gen: Any
-    where: str
-    unit: CompiledUnit | None = None
-    blocked_on: Waitable | None = None
-    tag: Any = None
-    finished: bool = False
+class _Actor(scheduler.Actor):
+    """A core, a DMA channel (no `unit`) or the runtime sequence (the one actor
+    that must finish)."""
+
+    __slots__ = ("unit", "where")
+
+    def __init__(
+        self,
+        label: str,
+        generator: Any,
+        where: str,
+        unit: CompiledUnit | None = None,
+        *,
+        must_finish: bool = False,
+    ) -> None:
+        super().__init__(label, generator, must_finish=must_finish)
+        self.where = where
+        self.unit = unit
 
 
 def find_device(module: ModuleOp | aie.DeviceOp) -> aie.DeviceOp:
@@ -304,13 +313,25 @@ class VirtualNpu:
             where = op_location(self.seq_unit.op)
             env = [self._resolve(k, fabric, None, where) for k in self.seq_unit.env]
             runtime = _Actor(
-                self.seq_unit.label, self.seq_unit.body.function(views, env), where, self.seq_unit
+                self.seq_unit.label,
+                self.seq_unit.body.function(views, env),
+                where,
+                self.seq_unit,
+                must_finish=True,
             )
             actors.append(runtime)
         fabric.start()
         ready.extend(actors)
-        switches = self._schedule(ready, timeout)
-        if runtime is not None and not runtime.finished:
+
+        def timed_out(why: str) -> NpuTimeout:
+            return NpuTimeout(
+                f"{op_location(self.device)}: error: the design ran longer than {timeout} s ({why})"
+            )
+
+        switches = scheduler.run(
+            ready, SimulationError, _located, timeout=timeout, timed_out=timed_out
+        )
+        if runtime is not None and scheduler.unfinished(actors):
             raise NpuDeadlockError(self._deadlock(actors, runtime))
         tasks = [t for ch in fabric.channels.values() for t in ch.tasks]
         pending = [t for t in tasks if not t.done]
@@ -338,51 +359,6 @@ class VirtualNpu:
             seconds=time.perf_counter() - start_time,
         )
 
-    def _schedule(self, ready: deque[_Actor], timeout: float | None) -> int:
-        if timeout is None or not _can_alarm():
-            return self._loop(ready, timeout)
-
-        # A core that loops without ever waiting never returns to the scheduler;
-        # a timer interrupts it (between Python bytecodes) so the limit holds.
-        def expire(signum: int, frame: object) -> None:
-            raise self._timeout(timeout, "a core or kernel kept running without waiting")
-
-        previous = signal.signal(signal.SIGALRM, expire)
-        signal.setitimer(signal.ITIMER_REAL, timeout + 1.0)
-        try:
-            return self._loop(ready, timeout)
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
-
-    def _timeout(self, timeout: float, why: str) -> NpuTimeout:
-        return NpuTimeout(
-            f"{op_location(self.device)}: error: the design ran longer than {timeout} s ({why})"
-        )
-
-    def _loop(self, ready: deque[_Actor], timeout: float | None) -> int:
-        switches = 0
-        deadline = None if timeout is None else time.monotonic() + timeout
-        with np.errstate(all="ignore"):  # IEEE results (inf, nan) are the semantics
-            while ready:
-                actor = ready.popleft()
-                try:
-                    waitable, tag = next(actor.gen)
-                except StopIteration:
-                    actor.finished = True
-                    actor.blocked_on = None
-                    continue
-                except SimulationError:
-                    raise
-                except Exception as err:
-                    raise _located(err, actor) from None
-                actor.blocked_on, actor.tag = waitable, tag
-                waitable.waiting.append(actor)
-                switches += 1
-                if deadline is not None and not switches & 1023 and time.monotonic() > deadline:
-                    raise self._timeout(timeout or 0.0, f"{switches} waits so far")
-        return switches
-
     # -------------------------------------------------------------- reports
 
     def _waiting(self, actor: _Actor) -> str:
@@ -407,7 +383,7 @@ class VirtualNpu:
         return text
 
     def _deadlock(self, actors: list[_Actor], runtime: _Actor) -> str:
-        lines: list[str] = []
+        waiting: list[tuple[str, str]] = []
         quiet = 0
         for actor in actors:
             if actor.finished or actor.blocked_on is None:
@@ -419,20 +395,20 @@ class VirtualNpu:
                 quiet += 1  # a DMA with nothing to move: counted, not listed
                 continue
             if actor.unit is None:
-                lines.append(f"  {self._waiting(actor)} ({actor.where})")
+                # a DMA's tag is a sentence about it: "<label> is sending ..."
+                state = self._waiting(actor).removeprefix(f"{actor.label} ")
+                waiting.append((actor.label, f"{state} ({actor.where})"))
             else:
-                lines.append(f"  {actor.label} waits at {self._waiting(actor)}")
-        if quiet:
-            lines.append(f"  ({quiet} DMA channel(s) idle, waiting for data or buffers)")
+                waiting.append((actor.label, f"waits at {self._waiting(actor)}"))
+        notes = [f"{quiet} DMA channel(s) idle, waiting for data or buffers"] if quiet else []
         assert runtime.unit is not None
-        return (
-            f"{op_location(runtime.unit.op)}: error: deadlock: the {runtime.label} cannot finish "
-            "and nothing can move (on hardware the run would hang):\n" + "\n".join(lines)
+        return scheduler.deadlock_message(
+            op_location(runtime.unit.op),
+            f"device {self.model.name}",
+            f"the {runtime.label}",
+            waiting,
+            notes,
         )
-
-
-def _can_alarm() -> bool:
-    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
 
 
 def _located(err: Exception, actor: _Actor) -> SimulationError:
