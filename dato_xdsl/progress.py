@@ -8,6 +8,7 @@ callback for steps that know their size (a search over n candidates)."""
 
 from __future__ import annotations
 
+import shutil
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -40,7 +41,9 @@ def step(
         leave=False,
         unit="" if total is None else "it",
         bar_format="{desc}: {elapsed}" if total is None else None,
-        dynamic_ncols=True,
+        # a terminal that reports a 0 x 0 size (a bare pty) would show nothing
+        ncols=shutil.get_terminal_size().columns,
+        nrows=shutil.get_terminal_size().lines,
     )
     done = threading.Event()
 

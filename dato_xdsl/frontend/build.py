@@ -16,6 +16,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import DiagnosticException
 
+from dato_xdsl import progress
 from dato_xdsl.diagnostics import verify_located
 from dato_xdsl.frontend.errors import DatoError, DatoIRError
 from dato_xdsl.frontend.markers import RegionDef
@@ -46,7 +47,8 @@ def mapping_options(
 def _apply(passes: Sequence[ModulePass], module: ModuleOp) -> None:
     ctx = Context()
     for p in passes:
-        p.apply(ctx, module)
+        with progress.step(p.name):  # the mapping search can take a while
+            p.apply(ctx, module)
         verify_located(module)
 
 

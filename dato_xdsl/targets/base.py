@@ -122,6 +122,11 @@ class TargetModule(ABC):
     def report(self) -> Any:
         raise DatoError(f"target '{self.target}' has no report(); targets 'aie' and 'hls' do")
 
+    def plot(self, path: str | Path | None = None) -> Path:
+        """Draw the design into `path` (SVG, PNG or PDF by its suffix; by default
+        a picture in the project directory) and return the file written."""
+        raise DatoError(f"target '{self.target}' has no plot(); targets 'aie' and 'hls' do")
+
     def check_arguments(self, arrays: Sequence[Any]) -> list[np.ndarray]:
         expected = self.arguments
         if len(arrays) != len(expected):

@@ -14,6 +14,7 @@ import numpy as np
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.utils.exceptions import DiagnosticException
 
+from dato_xdsl import progress
 from dato_xdsl.errors import DatoError, DatoRuntimeError
 from dato_xdsl.targets.aie.project import toolchain_status, write_project
 from dato_xdsl.targets.aie.report import report
@@ -41,6 +42,16 @@ class AieModule(TargetModule):
     def report(self) -> str:
         return report(self.ir)
 
+    def plot(self, path: str | Path | None = None) -> Path:
+        """The AIE array: tiles, the tasks on each, objectfifos with their depths,
+        memory-sharing neighbours, DMA channels (default: project/placement.svg)."""
+        from dato_xdsl.targets.aie.plot import PICTURE_NAME, plot
+
+        try:
+            return plot(self.ir, path if path is not None else self.project / PICTURE_NAME)
+        except (ValueError, OSError) as err:
+            raise DatoError(f"cannot draw the NPU design: {err}") from None
+
     def run(self, arrays: list[np.ndarray]) -> None:
         status = toolchain_status()
         built = (self._directory / "final.xclbin").exists()
@@ -55,7 +66,8 @@ class AieModule(TargetModule):
                 "virtual NPU is not available".format(built=built, **status)
             ) from None
         try:
-            run_design(self.ir, arrays, kernel_dirs=[str(self._directory)])
+            with progress.step("virtual NPU: compiling kernels and running the design"):
+                run_design(self.ir, arrays, kernel_dirs=[str(self._directory)])
         except DiagnosticException as err:
             raise DatoRuntimeError(str(err)) from None
 
@@ -90,4 +102,7 @@ class AieTarget(Target):
             written = write_project(ir, directory, names)
         except OSError as err:
             raise DatoError(f"cannot write the NPU project: {err}") from None
-        return AieModule(program, ir, written.directory)
+        module = AieModule(program, ir, written.directory)
+        if options.project is not None:  # a project the user asked for gets its picture
+            module.plot()
+        return module

@@ -34,6 +34,16 @@ class HlsModule(TargetModule):
     def report(self) -> Estimate:
         return self.hls.report()
 
+    def plot(self, path: str | Path | None = None) -> Path:
+        """The dataflow graph: processes, streams with depths, ping-pong buffers
+        (default: project/dataflow.svg)."""
+        from dato_xdsl.targets.hls.plot import PICTURE_NAME, plot
+
+        try:
+            return plot(self.ir, path if path is not None else self.project / PICTURE_NAME)
+        except (ValueError, OSError) as err:
+            raise DatoError(f"cannot draw the HLS design: {err}") from None
+
     def run(self, arrays: list[np.ndarray]) -> None:
         try:
             self.hls.run(arrays, mode=self.csim_mode)
@@ -53,4 +63,7 @@ class HlsTarget(Target):
             project = HlsProject(ir, options.project)
         except OSError as err:
             raise DatoError(f"cannot write the HLS project: {err}") from None
-        return HlsModule(program, ir, project, options.mode or self.modes[0])
+        module = HlsModule(program, ir, project, options.mode or self.modes[0])
+        if options.project is not None:  # a project the user asked for gets its picture
+            module.plot()
+        return module
