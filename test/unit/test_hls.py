@@ -354,3 +354,36 @@ def test_systolic_fill_pipo_reaches_98_percent_of_array_peak(tmp_path):
         C = np.zeros((n, n), dtype=np.int16)
         mod(A, B, C)
         np.testing.assert_array_equal(C, want)
+
+
+# ------------------------------------------------------------- write mask
+
+
+def scattered_writes():
+    """Two instances each write one element of the replicated C (instance p
+    writes C[3p + 1]); no instance writes the others."""
+    from dato_xdsl import int32
+
+    @dato.region()
+    def top(A: int32[2], C: int32[8]):
+        @dato.kernel(mapping=[2], args=[A, C])
+        def k(a: int32[2], c: int32[8]):
+            p = dato.get_pid()
+            c[3 * p + 1] = a[p] * 5
+
+    return top
+
+
+@pytest.mark.parametrize("mode", ["concurrent", "sequential"])
+def test_write_mask_keeps_elements_no_instance_writes(mode, tmp_path):
+    """The copy of C each instance works on travels back with a written mask:
+    the store process writes the two written elements and leaves the host's
+    other six as they were (as the simulator, which writes in place, does)."""
+    mod = hls(scattered_writes(), tmp_path)
+    mod.csim_mode = mode
+    A = np.array([-7, 2**30], np.int32)
+    C = np.arange(100, 108, dtype=np.int32)
+    mod(A, C)
+    want = np.arange(100, 108, dtype=np.int32)
+    want[1], want[4] = -35, 2**30  # 5 * 2^30 wraps to 2^30 (mod 2^32)
+    np.testing.assert_array_equal(C, want)
