@@ -125,6 +125,12 @@ class DatoOptMain(xDSLOptMain):
 
         arg_parser.formatter_class = argparse.RawDescriptionHelpFormatter
         arg_parser.epilog = describe()
+        arg_parser.add_argument(
+            "--pipeline",
+            metavar="TARGET",
+            help="print the passes dato.build runs for TARGET (simulator, aie, hls; options "
+            'as in aie{device=npu2 bundle="a_0,a_1"}) as a -p argument, and exit',
+        )
 
     def register_all_frontends(self) -> None:
         super().register_all_frontends()
@@ -157,6 +163,11 @@ class DatoOptMain(xDSLOptMain):
     def run(self) -> None:
         """Process each chunk; report errors as diagnostics. Exit status 1 when
         any chunk failed (unless --verify-diagnostics, which prints and goes on)."""
+        if self.args.pipeline is not None:
+            from dato_xdsl.targets.registry import pipeline_text
+
+            print(pipeline_text(self.args.pipeline))
+            return
         chunks, extension = self.prepare_input()
         output = self.prepare_output()
         failed = False
