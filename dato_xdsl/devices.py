@@ -3,7 +3,9 @@
 Plain data, importing nothing of ours, so dialect verifiers and passes can all
 read it. One `NpuDevice` per name mlir-aie accepts in `aie.device(...)`: the full
 arrays `npu1` (Phoenix/Hawk Point, AIE-ML) and `npu2` (Strix, AIE2P) and their
-partial-column variants `npu1_1col`..`npu1_3col`, `npu2_1col`..`npu2_7col`.
+partial-column variants `npu1_1col`..`npu1_3col`, `npu2_1col`..`npu2_7col`; the
+Versal parts `xcve2302` and `xcve2802` (AIE-ML arrays of other sizes, one or two
+memtile rows) and `xcvc1902` (AIE1: no memtiles, 32 KB tile memory, binary locks).
 
 Sources, cited per figure below:
   [TM]  mlir-aie `include/aie/Dialect/AIE/IR/AIETargetModel.h` (AIE2TargetModel,
@@ -81,6 +83,10 @@ class NpuDevice:
     """Peak multiply-accumulates per cycle per compute core, by operand type.
     A type absent here has no figure in our sources."""
     clock_hz: int = 0
+    cascade_bits: int = 512
+    """Width of one cascade word [TM] (getAccumulatorCascadeSize: AIE1 384, AIE-ML 512)."""
+    max_lock_value: int = 0x3F
+    """Largest lock value [TM] (getMaxLockValue: AIE1 1, binary locks; AIE-ML 0x3F)."""
 
     def is_valid_tile(self, col: int, row: int) -> bool:
         return 0 <= col < self.columns and 0 <= row < self.rows
@@ -185,6 +191,46 @@ _NPU1_CLOCK_HZ = 1_600_000_000
 # [XDNA] npu4_regs.c (Strix): top DPM level {1267, 1800} MHz.
 _NPU2_CLOCK_HZ = 1_800_000_000
 
+# AIE1 (xcvc1902) tiles [TM] AIE1TargetModel: 32 KB local memory, 16 locks and 16
+# BDs per tile. mlir-aie's DMABDOp::verify allows 3 BD dimensions off memtiles on
+# every architecture; we follow it so its files verify here too.
+_AIE1_COMPUTE = TileFacts(
+    data_memory_bytes=32 * 1024,  # [TM] getLocalMemorySize() = 0x8000
+    program_memory_bytes=16 * 1024,
+    dma_s2mm_channels=2,
+    dma_mm2s_channels=2,
+    buffer_descriptors=16,  # [TM] getNumBDs() = 16
+    locks=16,  # [TM] getNumLocks() = 16
+    dma_dimensions=3,  # [DIA] DMABDOp::verify: 3 outside memtiles
+)
+
+
+def _versal(
+    name: str, code: int, arch: str, columns: int, memtile_rows: int, cores: int
+) -> NpuDevice:
+    """A Versal AI Engine part [TM] (VC1902/VE2302/VE2802TargetModel): shim row 0,
+    then the memtile rows, then the core rows. Its shim row mixes NOC and PL
+    tiles; we model every shim tile as a NOC one. No clock or MAC figures are in
+    our sources for these parts, so peak figures are not available (clock 0)."""
+    aie1 = arch == "AIE1"
+    return NpuDevice(
+        name=name,
+        mlir_code=code,
+        arch=arch,
+        columns=columns,
+        rows=1 + memtile_rows + cores,
+        shim_row=0,
+        memtile_rows=tuple(range(1, 1 + memtile_rows)),
+        compute_rows=tuple(range(1 + memtile_rows, 1 + memtile_rows + cores)),
+        compute=_AIE1_COMPUTE if aie1 else _COMPUTE,
+        memtile=_MEMTILE,
+        shim=_SHIM,
+        memcpy_nd=_MEMCPY_ND,
+        macs_per_cycle={} if aie1 else dict(_AIE_ML_MACS),
+        cascade_bits=384 if aie1 else 512,
+        max_lock_value=1 if aie1 else 0x3F,
+    )
+
 
 def _npu(name: str, code: int, arch: str, columns: int) -> NpuDevice:
     is_npu2 = arch == "AIE2P"
@@ -218,11 +264,17 @@ DEVICES: dict[str, NpuDevice] = {
         _npu("npu1_3col", 7, "AIE2", 3),
         _npu("npu2", 8, "AIE2P", 8),
         *(_npu(f"npu2_{n}col", 8 + n, "AIE2P", n) for n in range(1, 8)),
+        # [TM] VC1902: 50 columns, 1 shim + 8 core rows; VE2302: 17 columns,
+        # 1 memtile + 2 core rows; VE2802: 38 columns, 2 memtile + 8 core rows
+        _versal("xcvc1902", 1, "AIE1", 50, 0, 8),
+        _versal("xcve2302", 2, "AIE2", 17, 1, 2),
+        _versal("xcve2802", 3, "AIE2", 38, 2, 8),
     )
 }
 
-ALIASES: dict[str, str] = {"npu1_4col": "npu1"}
-"""Older spellings accepted on input; `npu1_4col` was renamed `npu1`."""
+ALIASES: dict[str, str] = {"npu1_4col": "npu1", "npu": "npu1"}
+"""Older spellings accepted on input: `npu1_4col` was renamed `npu1`, and the
+first Phoenix designs say `npu`."""
 
 
 def lookup(name: str) -> NpuDevice | None:

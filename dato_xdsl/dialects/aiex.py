@@ -8,9 +8,9 @@ names), `aiex.npu.dma_wait`/`aiex.npu.sync` wait for completion, and the task
 forms (`aiex.dma_configure_task_for`, `dma_start_task`, `dma_await_task`,
 `dma_free_task`) describe the same with explicit buffer descriptors.
 
-This file imports no other dialect of ours: the `aie` ops it relates to are
-recognised by name, and the device model is read from the enclosing
-`aie.device`'s `device` property (mlir-aie's enum value) through
+This file imports no `aie` op (only the `#aie.packet_info` attribute): the `aie`
+ops it relates to are recognised by name, and the device model is read from the
+enclosing `aie.device`'s `device` property (mlir-aie's enum value) through
 `dato_xdsl.devices`. The older spelling `aiex.runtime_sequence` is accepted and
 printed as today's `aie.runtime_sequence` when that dialect is loaded.
 """
@@ -52,6 +52,7 @@ from xdsl.utils.exceptions import VerifyException
 
 from dato_xdsl import devices
 from dato_xdsl.devices import NpuDevice
+from dato_xdsl.dialects.aie.attributes import PacketInfoAttr, _pair_text, _parse_pair_body
 
 I32 = IntegerType(32)
 I64 = IntegerType(64)
@@ -89,9 +90,17 @@ def _device_symbols(op: Operation) -> dict[str, Operation]:
     for candidate in dev.regions[0].block.ops:
         sym = candidate.properties.get("sym_name") or candidate.attributes.get("sym_name")
         if isinstance(sym, StringAttr):
-            found.setdefault(sym.data, candidate)
+            name = sym.data
         elif isinstance(sym, SymbolRefAttr):
-            found.setdefault(sym.root_reference.data, candidate)
+            name = sym.root_reference.data
+        else:
+            continue
+        # mlir-aie designs declare `memref.global @of` beside `aie.shim_dma_allocation
+        # @of` (the host buffer and its channel): the aie op is what `@of` names here
+        if name not in found or (
+            found[name].name.startswith("memref.") and candidate.name.startswith("aie.")
+        ):
+            found[name] = candidate
     return found
 
 
@@ -179,6 +188,7 @@ class NpuDmaMemcpyNdOp(IRDLOperation):
     id = prop_def(IntegerAttr)
     issue_token = opt_prop_def(IntegerAttr)
     burst_length = opt_prop_def(IntegerAttr)
+    packet = opt_prop_def(PacketInfoAttr)
 
     irdl_options = (AttrSizedOperandSegments(as_property=True),)
 
@@ -213,8 +223,19 @@ class NpuDmaMemcpyNdOp(IRDLOperation):
     @classmethod
     def parse(cls, parser: Parser) -> NpuDmaMemcpyNdOp:
         parser.parse_punctuation("(")
+        if parser.parse_optional_integer(allow_boolean=False) is not None:
+            # older spelling `(x, y, %buf[...])`: the tile coordinates were unused
+            # (the metadata's channel decides) and are dropped
+            parser.parse_punctuation(",")
+            parser.parse_integer(allow_boolean=False)
+            parser.parse_punctuation(",")
         buffer = parser.parse_unresolved_operand()
         lists = [_parse_index_list(parser) for _ in range(3)]
+        packet = None
+        if parser.parse_optional_punctuation(",") is not None:
+            parser.parse_keyword("packet")
+            parser.parse_punctuation("=")
+            packet = PacketInfoAttr(*_parse_pair_body(parser, PacketInfoAttr.KEYS))
         parser.parse_punctuation(")")
         attrs = parser.parse_optional_attr_dict()
         parser.parse_punctuation(":")
@@ -230,6 +251,8 @@ class NpuDmaMemcpyNdOp(IRDLOperation):
         op.properties["operandSegmentSizes"] = DenseArrayBase.from_list(
             I32, [1, *(len(g) for g in operands)]
         )
+        if packet is not None:
+            op.properties["packet"] = packet
         props = set(cls.get_irdl_definition().properties)
         for key, value in attrs.items():
             (op.properties if key in props else op.attributes)[key] = value
@@ -240,8 +263,11 @@ class NpuDmaMemcpyNdOp(IRDLOperation):
         printer.print_operand(self.memref)
         for values, name in zip((self.offsets, self.sizes, self.strides), self.LISTS, strict=True):
             _index_list_text(printer, values, self.static_list(name))
+        if self.packet is not None:
+            kind, ident = self.packet.pkt_type.data, self.packet.pkt_id.data
+            printer.print_string(", packet = " + _pair_text(PacketInfoAttr.KEYS, kind, ident))
         printer.print_string(")")
-        _print_attrs(printer, self, (*self.LISTS, "operandSegmentSizes"))
+        _print_attrs(printer, self, (*self.LISTS, "operandSegmentSizes", "packet"))
         printer.print_string(" : ")
         printer.print_attribute(self.memref.type)
 
@@ -419,6 +445,227 @@ class NpuWrite32Op(_AttrDictOp):
             raise VerifyException(
                 f"write32 to tile ({col}, {row}), outside device {model.describe()}"
             )
+
+
+def _verify_tile_attrs(op: Operation, what: str) -> None:
+    """Optional `column`/`row` attributes name a tile of the device."""
+    model = _device_model(op)
+    col, row = op.properties.get("column"), op.properties.get("row")
+    if model is None or col is None or row is None:
+        return
+    if not model.is_valid_tile(_int(col), _int(row)):
+        raise VerifyException(
+            f"{what} to tile ({_int(col)}, {_int(row)}), outside device {model.describe()}"
+        )
+
+
+@irdl_op_definition
+class NpuMaskWrite32Op(_AttrDictOp):
+    """`aiex.npu.maskwrite32 {address = .. : ui32, value = .. : ui32, mask = .. : ui32
+    [, column, row | buffer = @b]}`: write the bits of `value` that `mask` selects."""
+
+    name = "aiex.npu.maskwrite32"
+
+    address = prop_def(IntegerAttr)
+    value = prop_def(IntegerAttr)
+    mask = prop_def(IntegerAttr)
+    buffer = opt_prop_def(FlatSymbolRefAttr)
+    column = opt_prop_def(IntegerAttr)
+    row = opt_prop_def(IntegerAttr)
+
+    def verify_(self) -> None:
+        _in_runtime_sequence(self)
+        _verify_tile_attrs(self, "maskwrite32")
+
+
+@irdl_op_definition
+class NpuAddressPatchOp(_AttrDictOp):
+    """`aiex.npu.address_patch {addr = .. : ui32, arg_idx = 0 : i32, arg_plus = 0 : i32}`:
+    the host patches the address of runtime argument `arg_idx` (plus `arg_plus`
+    bytes) into the register at `addr`."""
+
+    name = "aiex.npu.address_patch"
+
+    addr = prop_def(IntegerAttr)
+    arg_idx = prop_def(IntegerAttr)
+    arg_plus = prop_def(IntegerAttr)
+
+    def verify_(self) -> None:
+        _in_runtime_sequence(self)
+        seq = self.parent_op()
+        while seq is not None and seq.name not in RUNTIME_SEQUENCES:
+            seq = seq.parent_op()
+        index = _int(self.arg_idx)
+        if seq is not None and not 0 <= index < len(seq.regions[0].block.args):
+            raise VerifyException(
+                f"address_patch of argument {index}; the runtime sequence has "
+                f"{len(seq.regions[0].block.args)}"
+            )
+
+
+@irdl_op_definition
+class NpuBlockWriteOp(IRDLOperation):
+    """`aiex.npu.blockwrite(%data) {address = .. : ui32[, column, row | buffer = @b]}
+    : memref<8xi32>`: write the words of `%data` (usually a `memref.get_global`)
+    from `address` on."""
+
+    name = "aiex.npu.blockwrite"
+
+    data = operand_def(MemRefType)
+    address = prop_def(IntegerAttr)
+    buffer = opt_prop_def(FlatSymbolRefAttr)
+    column = opt_prop_def(IntegerAttr)
+    row = opt_prop_def(IntegerAttr)
+
+    @classmethod
+    def parse(cls, parser: Parser) -> NpuBlockWriteOp:
+        parser.parse_punctuation("(")
+        data = parser.parse_unresolved_operand()
+        parser.parse_punctuation(")")
+        attrs = parser.parse_optional_attr_dict()
+        parser.parse_punctuation(":")
+        t = parser.parse_type()
+        op = cls.create(operands=[parser.resolve_operand(data, t)])
+        props = set(cls.get_irdl_definition().properties)
+        for key, value in attrs.items():
+            (op.properties if key in props else op.attributes)[key] = value
+        return op
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string("(")
+        printer.print_operand(self.data)
+        printer.print_string(")")
+        _print_attrs(printer, self)
+        printer.print_string(" : ")
+        printer.print_attribute(self.data.type)
+
+    def verify_(self) -> None:
+        _in_runtime_sequence(self)
+        _verify_tile_attrs(self, "blockwrite")
+
+
+@irdl_op_definition
+class NpuWriteBdOp(_AttrDictOp):
+    """`aiex.npu.writebd {bd_id = .., buffer_length = .., column = .., row = .., d0_size
+    = .., ...}`: a buffer descriptor written field by field (mlir-aie's lowered form)."""
+
+    name = "aiex.npu.writebd"
+
+    column = prop_def(IntegerAttr)
+    row = prop_def(IntegerAttr)
+    bd_id = prop_def(IntegerAttr)
+    buffer_length = prop_def(IntegerAttr)
+    buffer_offset = prop_def(IntegerAttr)
+
+    def verify_(self) -> None:
+        _in_runtime_sequence(self)
+        _verify_tile_attrs(self, "writebd")
+        model = _device_model(self)
+        if model is None or not model.is_valid_tile(_int(self.column), _int(self.row)):
+            return
+        count = model.tile_facts(_int(self.column), _int(self.row)).buffer_descriptors
+        if not 0 <= _int(self.bd_id) < count:
+            raise VerifyException(
+                f"writebd bd_id {_int(self.bd_id)} on tile ({_int(self.column)}, "
+                f"{_int(self.row)}), which has {count} buffer descriptors"
+            )
+
+
+@irdl_op_definition
+class NpuRtpWriteOp(IRDLOperation):
+    """`aiex.npu.rtp_write(@rtp, 0, 50)`: write a runtime parameter: element `index`
+    of buffer @rtp (an `aie.buffer` of the device) becomes `value`."""
+
+    name = "aiex.npu.rtp_write"
+
+    buffer = prop_def(FlatSymbolRefAttr)
+    index = prop_def(IntegerAttr)
+    value = prop_def(IntegerAttr)
+
+    @classmethod
+    def parse(cls, parser: Parser) -> NpuRtpWriteOp:
+        parser.parse_punctuation("(")
+        name = parser.parse_symbol_name().data
+        parser.parse_punctuation(",")
+        index = parser.parse_integer(allow_boolean=False)
+        parser.parse_punctuation(",")
+        value = parser.parse_integer(allow_boolean=False, allow_negative=True)
+        parser.parse_punctuation(")")
+        op = cls.create(
+            properties={
+                "buffer": SymbolRefAttr(name),
+                "index": IntegerAttr(index, UI32),
+                "value": IntegerAttr(value, I32),
+            }
+        )
+        _parse_attrs_into(parser, op)
+        return op
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string("(")
+        printer.print_symbol_name(self.buffer.root_reference.data)
+        printer.print_string(f", {_int(self.index)}, {_int(self.value)})")
+        _print_attrs(printer, self, ("buffer", "index", "value"))
+
+    def verify_(self) -> None:
+        _in_runtime_sequence(self)
+        name = self.buffer.root_reference.data
+        if _device_op(self) is None:
+            return
+        target = _device_symbols(self).get(name)
+        if target is None or target.name != "aie.buffer":
+            raise VerifyException(f"rtp_write to @{name}, which is not an aie.buffer of the device")
+        t = target.results[0].type
+        size = 1
+        for d in t.get_shape() if isinstance(t, MemRefType) else ():
+            size *= d
+        if not 0 <= _int(self.index) < size:
+            raise VerifyException(
+                f"rtp_write to element {_int(self.index)} of @{name}, which has {size}"
+            )
+
+
+@irdl_op_definition
+class NpuLoadPdiOp(_AttrDictOp):
+    """`aiex.npu.load_pdi {device_ref = @dev}` (older: `{id = 1 : i32, size = 0 : i32,
+    address = 0 : ui64}`): reconfigure the array with another device's image."""
+
+    name = "aiex.npu.load_pdi"
+
+    device_ref = opt_prop_def(FlatSymbolRefAttr)
+    id = opt_prop_def(IntegerAttr)
+
+    def verify_(self) -> None:
+        _in_runtime_sequence(self)
+        if self.device_ref is None and self.id is None:
+            raise VerifyException("load_pdi names the image by device_ref or id")
+
+
+@irdl_op_definition
+class ControlPacketOp(_AttrDictOp):
+    """`aiex.control_packet {address = .. : ui32, opcode = 0 : i32, stream_id = 0 : i32,
+    data = array<i32: ...>, length = .. : i32}`: a control-packet register access."""
+
+    name = "aiex.control_packet"
+
+    address = prop_def(IntegerAttr)
+    opcode = prop_def(IntegerAttr)
+    stream_id = prop_def(IntegerAttr)
+    length = opt_prop_def(IntegerAttr)
+    data = opt_prop_def(DenseArrayBase)
+
+    def verify_(self) -> None:
+        if not 0 <= _int(self.opcode) <= 3:
+            raise VerifyException(
+                f"control_packet opcode {_int(self.opcode)}: 0 write, 1 read, "
+                "2 write with return, 3 reserved"
+            )
+        if self.data is not None and self.length is not None:
+            words = len(self.data.get_values())
+            if words != _int(self.length):
+                raise VerifyException(
+                    f"control_packet carries {words} data words but says length {_int(self.length)}"
+                )
 
 
 # ------------------------------------------------------------------ DMA tasks
@@ -673,6 +920,13 @@ AIEX = Dialect(
         NpuDmaWaitOp,
         NpuSyncOp,
         NpuWrite32Op,
+        NpuMaskWrite32Op,
+        NpuAddressPatchOp,
+        NpuBlockWriteOp,
+        NpuWriteBdOp,
+        NpuRtpWriteOp,
+        NpuLoadPdiOp,
+        ControlPacketOp,
         DMAConfigureTaskForOp,
         DMAConfigureTaskOp,
         DMAStartTaskOp,
@@ -685,6 +939,13 @@ AIEX = Dialect(
 
 __all__ = [
     "AIEX",
+    "ControlPacketOp",
+    "NpuAddressPatchOp",
+    "NpuBlockWriteOp",
+    "NpuLoadPdiOp",
+    "NpuMaskWrite32Op",
+    "NpuRtpWriteOp",
+    "NpuWriteBdOp",
     "DMAAwaitTaskOp",
     "DMAConfigureTaskForOp",
     "DMAConfigureTaskOp",

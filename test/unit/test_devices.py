@@ -11,20 +11,24 @@ from dato_xdsl.devices import TileKind
 
 KIB = 1024
 
-# mlir-aie AIEAttrs.td, AIEDevice enum: name -> (value, columns)
+# mlir-aie AIEAttrs.td, AIEDevice enum: name -> (value, columns, rows); array sizes
+# from AIETargetModel.h (VC1902: 50 x 9, VE2302: 17 x 4, VE2802: 38 x 11, NPUs x 6)
 EXPECTED = {
-    "npu1": (4, 4),
-    "npu1_1col": (5, 1),
-    "npu1_2col": (6, 2),
-    "npu1_3col": (7, 3),
-    "npu2": (8, 8),
-    "npu2_1col": (9, 1),
-    "npu2_2col": (10, 2),
-    "npu2_3col": (11, 3),
-    "npu2_4col": (12, 4),
-    "npu2_5col": (13, 5),
-    "npu2_6col": (14, 6),
-    "npu2_7col": (15, 7),
+    "xcvc1902": (1, 50, 9),
+    "xcve2302": (2, 17, 4),
+    "xcve2802": (3, 38, 11),
+    "npu1": (4, 4, 6),
+    "npu1_1col": (5, 1, 6),
+    "npu1_2col": (6, 2, 6),
+    "npu1_3col": (7, 3, 6),
+    "npu2": (8, 8, 6),
+    "npu2_1col": (9, 1, 6),
+    "npu2_2col": (10, 2, 6),
+    "npu2_3col": (11, 3, 6),
+    "npu2_4col": (12, 4, 6),
+    "npu2_5col": (13, 5, 6),
+    "npu2_6col": (14, 6, 6),
+    "npu2_7col": (15, 7, 6),
 }
 
 
@@ -34,12 +38,12 @@ def test_every_device_name_is_modelled_and_nothing_else():
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_columns_rows_and_enum_value(name):
-    code, columns = EXPECTED[name]
+    code, columns, rows = EXPECTED[name]
     d = devices.lookup(name)
     assert d is not None and d.name == name
     assert d.mlir_code == code
     assert devices.by_code(code) is d
-    assert (d.columns, d.rows) == (columns, 6)
+    assert (d.columns, d.rows) == (columns, rows)
 
 
 def test_npu1_is_a_4x6_array_with_16_compute_cores():
@@ -52,7 +56,33 @@ def test_npu1_is_a_4x6_array_with_16_compute_cores():
 def test_older_spelling_npu1_4col_is_npu1():
     assert devices.lookup("npu1_4col") is devices.DEVICES["npu1"]
     assert devices.lookup("npu3") is None
-    assert devices.by_code(1) is None  # xcvc1902: not an NPU we model
+    assert devices.lookup("npu") is devices.DEVICES["npu1"]  # the first Phoenix name
+    assert devices.by_code(0) is None
+
+
+# AIETargetModel.h: VE2302 memtile row 1, cores rows 2-3; VE2802 memtiles rows 1-2,
+# cores rows 3-10; VC1902 (AIE1) no memtiles, cores rows 1-8; shim row 0 everywhere
+@pytest.mark.parametrize(
+    ("name", "memtiles", "cores"),
+    [("xcve2302", [1], [2, 3]), ("xcve2802", [1, 2], list(range(3, 11))),
+     ("xcvc1902", [], list(range(1, 9)))],
+)  # fmt: skip
+def test_versal_row_roles(name, memtiles, cores):
+    d = devices.DEVICES[name]
+    for row in range(d.rows):
+        want = (
+            TileKind.SHIM if row == 0 else TileKind.MEMTILE if row in memtiles else TileKind.COMPUTE
+        )
+        assert d.tile_kind(d.columns - 1, row) == want
+    assert d.compute_cores == d.columns * len(cores)
+
+
+def test_aie1_tiles_differ_from_aie_ml():
+    # AIETargetModel.h: AIE1 32 KB local memory, 384-bit cascade, binary locks;
+    # AIE-ML 64 KB, 512-bit cascade, lock values up to 0x3F
+    vc, ve = devices.DEVICES["xcvc1902"], devices.DEVICES["xcve2802"]
+    assert (vc.compute.data_memory_bytes, vc.cascade_bits, vc.max_lock_value) == (32 * KIB, 384, 1)
+    assert (ve.compute.data_memory_bytes, ve.cascade_bits, ve.max_lock_value) == (64 * KIB, 512, 63)
 
 
 @pytest.mark.parametrize("name", ["npu1", "npu2_3col"])

@@ -45,24 +45,35 @@ from dato_xdsl.dialects.aie.common import (
     memref_bytes,
     memref_elements,
 )
-from dato_xdsl.dialects.aie.cores import CascadeFlowOp, CoreOp, FlowOp
+from dato_xdsl.dialects.aie.cores import (
+    CascadeFlowOp,
+    CoreOp,
+    FlowOp,
+    GetCascadeOp,
+    PutCascadeOp,
+)
 from dato_xdsl.dialects.aie.dma import (
     DMABDOp,
+    DMABDPacketOp,
+    DMAOp,
     DMAStartOp,
     MemOp,
     MemTileDMAOp,
     NextBDOp,
     ShimDMAAllocationOp,
+    ShimDMAOp,
 )
-from dato_xdsl.dialects.aie.memory import BufferOp, LockOp, UseLockOp
+from dato_xdsl.dialects.aie.memory import BufferOp, ExternalBufferOp, LockOp, UseLockOp
 from dato_xdsl.dialects.aie.objectfifo import (
     ObjectFifoAcquireOp,
     ObjectFifoCreateOp,
     ObjectFifoLinkOp,
+    ObjectFifoRegisterExternalBuffersOp,
     ObjectFifoReleaseOp,
     ObjectFifoSubviewAccessOp,
     find_objectfifo,
 )
+from dato_xdsl.dialects.aie.packets import PacketDestOp, PacketFlowOp, PacketSourceOp
 from dato_xdsl.dialects.aie.runtime import (
     RuntimeSequenceOp,
     parse_runtime_sequence,
@@ -81,11 +92,20 @@ AIE = Dialect(
         UseLockOp,
         FlowOp,
         CascadeFlowOp,
+        PutCascadeOp,
+        GetCascadeOp,
+        PacketFlowOp,
+        PacketSourceOp,
+        PacketDestOp,
+        ExternalBufferOp,
         CoreOp,
         MemOp,
         MemTileDMAOp,
+        ShimDMAOp,
         DMAStartOp,
+        DMAOp,
         DMABDOp,
+        DMABDPacketOp,
         NextBDOp,
         ShimDMAAllocationOp,
         ObjectFifoCreateOp,
@@ -93,6 +113,7 @@ AIE = Dialect(
         ObjectFifoAcquireOp,
         ObjectFifoReleaseOp,
         ObjectFifoSubviewAccessOp,
+        ObjectFifoRegisterExternalBuffersOp,
         RuntimeSequenceOp,
     ],
     [
@@ -108,6 +129,16 @@ AIE = Dialect(
 )
 
 __all__ = [
+    "ShimDMAOp",
+    "PutCascadeOp",
+    "PacketSourceOp",
+    "PacketFlowOp",
+    "PacketDestOp",
+    "ObjectFifoRegisterExternalBuffersOp",
+    "GetCascadeOp",
+    "ExternalBufferOp",
+    "DMAOp",
+    "DMABDPacketOp",
     "AIE",
     "DMA_CHANNEL_DIR",
     "LOCK_ACTION",

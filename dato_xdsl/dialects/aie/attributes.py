@@ -79,17 +79,24 @@ class ObjectFifoSubviewType(ParametrizedAttribute, TypeAttribute):
 
 
 def _parse_pair_body(parser: AttrParser, keys: tuple[str, str]) -> tuple[int, int]:
-    """`<k0 = a, k1 = b>`; the keys may be left out (`<a, b>`, older files)."""
+    """`<k0 = a, k1 = b>`, the keys in either order (MLIR's struct-like attributes
+    accept both); or `<a, b>` without keys (older files)."""
     parser.parse_punctuation("<")
-    values: list[int] = []
-    for i, key in enumerate(keys):
+    found: dict[str, int] = {}
+    for i in range(len(keys)):
         if i:
             parser.parse_punctuation(",")
-        if parser.parse_optional_keyword(key) is not None:
+        start = parser.pos
+        key = next((k for k in keys if parser.parse_optional_keyword(k) is not None), None)
+        if key is not None:
+            if key in found:
+                parser.raise_error(f"'{key}' is given twice", start, parser.pos)
             parser.parse_punctuation("=")
-        values.append(_parse_int(parser))
+        else:
+            key = keys[i]
+        found[key] = _parse_int(parser)
     parser.parse_punctuation(">")
-    return values[0], values[1]
+    return found[keys[0]], found[keys[1]]
 
 
 def _pair_text(keys: tuple[str, str], a: int, b: int) -> str:

@@ -1,4 +1,5 @@
-"""Cores and stream routes: `aie.core`, `aie.flow`, `aie.cascade_flow`."""
+"""Cores and stream routes: `aie.core`, `aie.flow`, `aie.cascade_flow`,
+`aie.put_cascade`, `aie.get_cascade`."""
 
 from __future__ import annotations
 
@@ -7,10 +8,13 @@ from typing import ClassVar
 from xdsl.dialects.builtin import (
     IndexType,
     IntegerAttr,
+    MemRefType,
     StringAttr,
+    VectorType,
 )
 from xdsl.ir import (
     Attribute,
+    Operation,
     Region,
     SSAValue,
 )
@@ -37,7 +41,13 @@ from dato_xdsl.dialects.aie.common import (
     _print_attrs,
     _prop_names,
 )
-from dato_xdsl.dialects.aie.tiles import _require_kind, _TileRegionOp, _where, tile_of
+from dato_xdsl.dialects.aie.tiles import (
+    _require_kind,
+    _TileRegionOp,
+    _where,
+    device_of,
+    tile_of,
+)
 
 # ------------------------------------------------------------------------ flows
 
@@ -161,3 +171,65 @@ class CoreOp(_TileRegionOp):
         super().verify_()
         if self.stack_size is not None and _int(self.stack_size) < 0:
             raise VerifyException(f"stack_size {_int(self.stack_size)} is negative")
+
+
+def _cascade_bits(op: Operation, t: Attribute) -> None:
+    """A cascade word is one accumulator register: 384 bits on AIE1, 512 on AIE-ML
+    (mlir-aie's getAccumulatorCascadeSize); values are sent whole."""
+    model = device_of(op)
+    if model is None:
+        return
+    width = model.cascade_bits
+    bits = 0
+    if isinstance(t, VectorType | MemRefType):
+        n = 1
+        for d in t.get_shape():
+            n *= d
+        bits = n * getattr(t.get_element_type(), "bitwidth", 0)
+    elif hasattr(t, "bitwidth"):
+        bits = t.bitwidth
+    if bits != width:
+        raise VerifyException(
+            f"{op.name} moves {t} ({bits} bits); the cascade of {model.name} carries "
+            f"{width}-bit words"
+        )
+
+
+def _in_core(op: Operation) -> None:
+    parent = op.parent_op()
+    while parent is not None and not isinstance(parent, CoreOp):
+        parent = parent.parent_op()
+    if parent is None and op.parent_op() is not None:
+        raise VerifyException(f"{op.name} must be inside an aie.core")
+
+
+@irdl_op_definition
+class PutCascadeOp(IRDLOperation):
+    """`aie.put_cascade(%v : vector<16xi32>)`: send a word to the core the
+    cascade_flow of this core leads to; blocks until that core reads it."""
+
+    name = "aie.put_cascade"
+
+    cascade_value = operand_def(Attribute)
+
+    assembly_format = "`(` $cascade_value `:` type($cascade_value) `)` attr-dict"
+
+    def verify_(self) -> None:
+        _in_core(self)
+        _cascade_bits(self, self.cascade_value.type)
+
+
+@irdl_op_definition
+class GetCascadeOp(IRDLOperation):
+    """`%v = aie.get_cascade() : vector<16xi32>`: read the next cascade word; blocks
+    until the neighbour writes it."""
+
+    name = "aie.get_cascade"
+
+    cascade_value = result_def(Attribute)
+
+    assembly_format = "`(` `)` attr-dict `:` type($cascade_value)"
+
+    def verify_(self) -> None:
+        _in_core(self)
+        _cascade_bits(self, self.cascade_value.type)

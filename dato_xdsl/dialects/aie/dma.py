@@ -1,5 +1,6 @@
-"""DMAs and buffer descriptors: `aie.mem`, `aie.memtile_dma`, `aie.dma_start`,
-`aie.dma_bd`, `aie.next_bd`, `aie.shim_dma_allocation`."""
+"""DMAs and buffer descriptors: `aie.mem`, `aie.memtile_dma`, `aie.shim_dma`,
+`aie.dma_start`, `aie.dma`, `aie.dma_bd`, `aie.dma_bd_packet`, `aie.next_bd`,
+`aie.shim_dma_allocation`."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from xdsl.dialects.builtin import (
     IntegerAttr,
     IntegerType,
     MemRefType,
+    StringAttr,
     SymbolRefAttr,
 )
 from xdsl.ir import (
@@ -31,12 +33,14 @@ from xdsl.irdl import (
     result_def,
     successor_def,
     traits_def,
+    var_region_def,
 )
 from xdsl.parser import Parser
 from xdsl.printer import Printer
 from xdsl.traits import (
     HasParent,
     IsTerminator,
+    NoTerminator,
 )
 from xdsl.utils.exceptions import VerifyException
 
@@ -60,6 +64,7 @@ from dato_xdsl.dialects.aie.common import (
     _parse_attrs_into,
     _parse_int,
     _print_attrs,
+    _prop_names,
     memref_elements,
 )
 from dato_xdsl.dialects.aie.tiles import (
@@ -124,10 +129,11 @@ class MemTileDMAOp(_DmaRegionOp):
 
 
 def _dma_tile(op: Operation) -> TileOp | None:
+    """The tile whose DMA region (aie.mem, aie.memtile_dma, aie.shim_dma) holds op."""
     parent = op.parent_op()
-    if isinstance(parent, MemOp | MemTileDMAOp):
-        return tile_of(parent.tile)
-    return None
+    while parent is not None and not isinstance(parent, _DmaRegionOp):
+        parent = parent.parent_op()
+    return None if parent is None else tile_of(parent.operands[0])
 
 
 @irdl_op_definition
@@ -455,3 +461,121 @@ class ShimDMAAllocationOp(IRDLOperation):
                 f"{direction} channel {_int(self.channel_index)} on the shim of column {col}: "
                 f"shim tiles have {count} {direction} channels (0-{count - 1})"
             )
+
+
+@irdl_op_definition
+class ShimDMAOp(_DmaRegionOp):
+    """`%dma = aie.shim_dma(%shim) { ... }`: BD chains of a shim tile's DMA, written
+    out by hand (AIE1 designs with external buffers)."""
+
+    name = "aie.shim_dma"
+
+    tile = operand_def(IndexType)
+    body = region_def()
+    result = result_def(IndexType)
+
+    ALLOWED: ClassVar[set[TileKind]] = {TileKind.SHIM}
+    WHAT: ClassVar[str] = "aie.shim_dma configures the DMA of"
+
+
+@irdl_op_definition
+class DMAOp(IRDLOperation):
+    """`%0 = aie.dma(S2MM, 0) [{ BD }, { BD }]` ({loop = false, repeat_count = n}): a
+    channel's BD chain as a list of one-BD regions (the newer form of
+    dma_start + next_bd blocks); it loops over the list unless `loop = false`."""
+
+    name = "aie.dma"
+
+    channel_dir = prop_def(IntegerAttr)
+    channel_index = prop_def(IntegerAttr)
+    loop = opt_prop_def(IntegerAttr)
+    repeat_count = opt_prop_def(IntegerAttr)
+    sym_name = opt_prop_def(StringAttr)
+    bds = var_region_def("single_block")
+    valid = result_def(IntegerType(1))
+
+    traits = traits_def(NoTerminator())
+
+    @property
+    def loops(self) -> bool:
+        return self.loop is None or _int(self.loop) != 0
+
+    @classmethod
+    def parse(cls, parser: Parser) -> DMAOp:
+        parser.parse_punctuation("(")
+        direction = DMA_CHANNEL_DIR.parse(parser)
+        parser.parse_punctuation(",")
+        channel = _parse_int(parser)
+        parser.parse_punctuation(")")
+        attrs = parser.parse_optional_attr_dict()
+        regions = parser.parse_comma_separated_list(
+            parser.Delimiter.SQUARE, lambda: parser.parse_region()
+        )
+        op = cls.create(
+            properties={"channel_dir": direction, "channel_index": _i32(channel)},
+            regions=regions,
+            result_types=[IntegerType(1)],
+        )
+        for key, value in attrs.items():
+            (op.properties if key in _prop_names(cls) else op.attributes)[key] = value
+        return op
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(
+            f"({DMA_CHANNEL_DIR.name(self.channel_dir)}, {_int(self.channel_index)})"
+        )
+        _print_attrs(printer, self, ("channel_dir", "channel_index"))
+        printer.print_string(" [")
+        printer.print_list(self.bds, printer.print_region)
+        printer.print_string("]")
+
+    def verify_(self) -> None:
+        DMA_CHANNEL_DIR.verify(self.channel_dir, "channel direction")
+        parent = self.parent_op()
+        if parent is not None and not isinstance(parent, _DmaRegionOp):
+            raise VerifyException(
+                f"aie.dma is inside {parent.name}; it belongs in aie.mem, aie.memtile_dma "
+                "or aie.shim_dma"
+            )
+        for region in self.bds:
+            if sum(isinstance(op, DMABDOp) for op in region.walk()) != 1:
+                raise VerifyException("each region of aie.dma holds exactly one aie.dma_bd")
+        tile = _dma_tile(self)
+        found = None if tile is None else _tile_kind(tile)
+        if found is None or tile is None:
+            return
+        model, kind = found
+        facts = model.facts(kind)
+        direction = DMA_CHANNEL_DIR.name(self.channel_dir)
+        count = facts.dma_s2mm_channels if direction == "S2MM" else facts.dma_mm2s_channels
+        if not 0 <= _int(self.channel_index) < count:
+            raise VerifyException(
+                f"{direction} channel {_int(self.channel_index)} on {_tile(kind)} "
+                f"{_where(tile)}: {_tiles(kind)} have {count} {direction} channels"
+            )
+
+
+@irdl_op_definition
+class DMABDPacketOp(IRDLOperation):
+    """`aie.dma_bd_packet(0, 2)`: the packet header (type, id) of the BD it precedes
+    (older spelling of the BD's `packet` attribute)."""
+
+    name = "aie.dma_bd_packet"
+
+    packet_type = prop_def(IntegerAttr)
+    packet_id = prop_def(IntegerAttr)
+
+    @classmethod
+    def parse(cls, parser: Parser) -> DMABDPacketOp:
+        parser.parse_punctuation("(")
+        kind = _parse_int(parser)
+        parser.parse_punctuation(",")
+        ident = _parse_int(parser)
+        parser.parse_punctuation(")")
+        op = cls.create(properties={"packet_type": _i32(kind), "packet_id": _i32(ident)})
+        _parse_attrs_into(parser, op)
+        return op
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(f"({_int(self.packet_type)}, {_int(self.packet_id)})")
+        _print_attrs(printer, self, ("packet_type", "packet_id"))

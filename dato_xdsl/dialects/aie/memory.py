@@ -1,4 +1,5 @@
-"""Tile memory: `aie.buffer`, `aie.lock`, `aie.use_lock`."""
+"""Memory: `aie.buffer`, `aie.lock`, `aie.use_lock` on tiles, and `aie.external_buffer`
+(memory outside the array)."""
 
 from __future__ import annotations
 
@@ -222,3 +223,33 @@ class UseLockOp(IRDLOperation):
             raise VerifyException(
                 f"aie.use_lock operand is defined by {self.lock.owner.name}, not by aie.lock"
             )
+
+
+@irdl_op_definition
+class ExternalBufferOp(IRDLOperation):
+    """`%ext = aie.external_buffer {sym_name = "a"} : memref<64xi32>`: a buffer in
+    memory outside the array (DDR), reached through shim DMAs."""
+
+    name = "aie.external_buffer"
+
+    sym_name = opt_prop_def(StringAttr)
+    address = opt_prop_def(IntegerAttr)
+    buffer = result_def(MemRefType)
+
+    @classmethod
+    def parse(cls, parser: Parser) -> ExternalBufferOp:
+        attrs = parser.parse_optional_attr_dict()
+        parser.parse_punctuation(":")
+        start = parser.pos
+        t = parser.parse_type()
+        if not isinstance(t, MemRefType):
+            parser.raise_error(f"aie.external_buffer has a memref type, got {t}", start, parser.pos)
+        op = cls.create(result_types=[t])
+        for key, value in attrs.items():
+            (op.properties if key in _prop_names(cls) else op.attributes)[key] = value
+        return op
+
+    def print(self, printer: Printer) -> None:
+        _print_attrs(printer, self)
+        printer.print_string(" : ")
+        printer.print_attribute(self.buffer.type)

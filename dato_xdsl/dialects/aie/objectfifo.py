@@ -30,6 +30,7 @@ from xdsl.irdl import (
     result_def,
     traits_def,
     var_operand_def,
+    var_result_def,
 )
 from xdsl.parser import Parser
 from xdsl.printer import Printer
@@ -39,6 +40,7 @@ from xdsl.traits import (
 )
 from xdsl.utils.exceptions import VerifyException
 
+from dato_xdsl.devices import TileKind
 from dato_xdsl.dialects.aie.attributes import (
     BDDimLayoutArrayArrayAttr,
     BDDimLayoutArrayAttr,
@@ -62,7 +64,15 @@ from dato_xdsl.dialects.aie.common import (
     memref_elements,
 )
 from dato_xdsl.dialects.aie.cores import CoreOp
-from dato_xdsl.dialects.aie.tiles import DeviceOp, _tile, _tile_kind, _where, device_op_of, tile_of
+from dato_xdsl.dialects.aie.tiles import (
+    DeviceOp,
+    _require_kind,
+    _tile,
+    _tile_kind,
+    _where,
+    device_op_of,
+    tile_of,
+)
 
 # ------------------------------------------------------------------ objectfifos
 
@@ -513,6 +523,9 @@ class _FifoAccess(IRDLOperation):
 
 def _parse_port_count(parser: Parser) -> tuple[str, IntegerAttr, int]:
     name = parser.parse_symbol_name().data
+    if parser.parse_optional_punctuation("<") is not None:  # older: `@of <Consume>(...)`
+        OBJECTFIFO_PORT.parse(parser)
+        parser.parse_punctuation(">")
     parser.parse_punctuation("(")
     port = OBJECTFIFO_PORT.parse(parser)
     parser.parse_punctuation(",")
@@ -523,14 +536,16 @@ def _parse_port_count(parser: Parser) -> tuple[str, IntegerAttr, int]:
 
 @irdl_op_definition
 class ObjectFifoAcquireOp(_FifoAccess):
-    """`%sv = aie.objectfifo.acquire @of(Consume, 1) : !aie.objectfifosubview<memref<...>>`."""
+    """`%sv = aie.objectfifo.acquire @of(Consume, 1) : !aie.objectfifosubview<memref<...>>`,
+    or (newer) one memref per acquired object: `%a, %b = aie.objectfifo.acquire
+    @of(Consume, 2) : memref<16xi32>, memref<16xi32>`."""
 
     name = "aie.objectfifo.acquire"
 
     port = prop_def(IntegerAttr)
     objFifo_name = prop_def(FlatSymbolRefAttr)
     size = prop_def(IntegerAttr)
-    subview = result_def(ObjectFifoSubviewType)
+    objects = var_result_def(ObjectFifoSubviewType | MemRefType)
 
     def __init__(self, fifo: str, port: str, size: int, element_type: MemRefType) -> None:
         super().__init__(
@@ -539,8 +554,17 @@ class ObjectFifoAcquireOp(_FifoAccess):
                 "objFifo_name": SymbolRefAttr(fifo),
                 "size": _i32(size),
             },
-            result_types=[ObjectFifoSubviewType(element_type)],
+            result_types=[[ObjectFifoSubviewType(element_type)]],
         )
+
+    @property
+    def subview(self) -> SSAValue:
+        """The subview result (or, in the newer form, the first object)."""
+        return self.results[0]
+
+    @property
+    def yields_memrefs(self) -> bool:
+        return bool(self.results) and isinstance(self.results[0].type, MemRefType)
 
     @classmethod
     def parse(cls, parser: Parser) -> ObjectFifoAcquireOp:
@@ -548,12 +572,19 @@ class ObjectFifoAcquireOp(_FifoAccess):
         name, port, size = _parse_port_count(parser)
         parser.parse_punctuation(":")
         start = parser.pos
-        t = parser.parse_type()
-        if not isinstance(t, ObjectFifoSubviewType):
+        types = parser.parse_comma_separated_list(parser.Delimiter.NONE, parser.parse_type)
+        op = ObjectFifoAcquireOp(name, OBJECTFIFO_PORT.name(port), size, MemRefType(I32, [1]))
+        if len(types) == 1 and isinstance(types[0], ObjectFifoSubviewType):
+            op = ObjectFifoAcquireOp(name, OBJECTFIFO_PORT.name(port), size, types[0].element_type)
+        elif all(isinstance(t, MemRefType) for t in types):
+            op = cls.create(properties=dict(op.properties), result_types=types)
+        else:
             parser.raise_error(
-                f"expected an !aie.objectfifosubview<memref<...>> type, got {t}", start, parser.pos
+                "expected an !aie.objectfifosubview<memref<...>> type or one memref type per "
+                f"acquired object, got {', '.join(map(str, types))}",
+                start,
+                parser.pos,
             )
-        op = ObjectFifoAcquireOp(name, OBJECTFIFO_PORT.name(port), size, t.element_type)
         op.attributes |= attrs
         return op
 
@@ -563,19 +594,28 @@ class ObjectFifoAcquireOp(_FifoAccess):
         printer.print_string(" ")
         printer.print_symbol_name(self.objFifo_name.root_reference.data)
         printer.print_string(f"({OBJECTFIFO_PORT.name(self.port)}, {_int(self.size)}) : ")
-        printer.print_attribute(self.subview.type)
+        printer.print_list([r.type for r in self.results], printer.print_attribute)
 
     def verify_(self) -> None:
+        types = [r.type for r in self.results]
+        if self.yields_memrefs:
+            if len(types) != _int(self.size) or not all(isinstance(t, MemRefType) for t in types):
+                raise VerifyException(
+                    f"acquire of {_int(self.size)} object(s) yields {len(types)} value(s); "
+                    "give one memref per object or a single !aie.objectfifosubview"
+                )
+        elif len(types) != 1:
+            raise VerifyException("acquire yields one !aie.objectfifosubview")
         fifo = self._check()
         if fifo is None:
             return
-        t = self.subview.type
-        assert isinstance(t, ObjectFifoSubviewType)
-        if t.element_type != fifo.element_type:
-            raise VerifyException(
-                f"acquire from @{fifo.fifo_name} yields {t}, but the fifo carries "
-                f"{fifo.element_type}"
-            )
+        for t in types:
+            carried = t.element_type if isinstance(t, ObjectFifoSubviewType) else t
+            if carried != fifo.element_type:
+                raise VerifyException(
+                    f"acquire from @{fifo.fifo_name} yields {t}, but the fifo carries "
+                    f"{fifo.element_type}"
+                )
         depth = max(fifo.depths)
         if _int(self.size) > depth:
             raise VerifyException(
@@ -682,3 +722,73 @@ class ObjectFifoSubviewAccessOp(IRDLOperation):
             raise VerifyException(
                 f"access to object {index} of a subview of {_int(acquire.size)} acquired object(s)"
             )
+
+
+@irdl_op_definition
+class ObjectFifoRegisterExternalBuffersOp(IRDLOperation):
+    """`aie.objectfifo.register_external_buffers @of (%shim, {%ext0, %ext1}) :
+    (memref<64xi32>, memref<64xi32>)`: the shim end of @of moves these external
+    buffers."""
+
+    name = "aie.objectfifo.register_external_buffers"
+
+    objFifo_name = prop_def(FlatSymbolRefAttr)
+    tile = operand_def(IndexType)
+    externalBuffers = var_operand_def(MemRefType)
+
+    traits = traits_def(HasParent(DeviceOp))
+
+    @classmethod
+    def parse(cls, parser: Parser) -> ObjectFifoRegisterExternalBuffersOp:
+        attrs = parser.parse_optional_attr_dict()
+        name = parser.parse_symbol_name().data
+        parser.parse_punctuation("(")
+        tile = parser.parse_operand(IndexType())
+        parser.parse_punctuation(",")
+        buffers = parser.parse_comma_separated_list(
+            parser.Delimiter.BRACES, parser.parse_unresolved_operand
+        )
+        parser.parse_punctuation(")")
+        parser.parse_punctuation(":")
+        types = parser.parse_comma_separated_list(parser.Delimiter.PAREN, parser.parse_type)
+        if len(types) != len(buffers):
+            parser.raise_error(f"{len(buffers)} buffers but {len(types)} types")
+        op = cls.create(
+            operands=[
+                tile,
+                *(parser.resolve_operand(b, t) for b, t in zip(buffers, types, strict=True)),
+            ],
+            properties={"objFifo_name": SymbolRefAttr(name)},
+        )
+        op.attributes |= attrs
+        return op
+
+    def print(self, printer: Printer) -> None:
+        if self.attributes:
+            printer.print_op_attributes(self.attributes)
+        printer.print_string(" ")
+        printer.print_symbol_name(self.objFifo_name.root_reference.data)
+        printer.print_string(" (")
+        printer.print_operand(self.tile)
+        printer.print_string(", {")
+        printer.print_list(self.externalBuffers, printer.print_operand)
+        printer.print_string("}) : (")
+        printer.print_list([b.type for b in self.externalBuffers], printer.print_attribute)
+        printer.print_string(")")
+
+    def verify_(self) -> None:
+        _require_kind(self, self.tile, {TileKind.SHIM}, "external buffers are moved by")
+        name = self.objFifo_name.root_reference.data
+        if device_op_of(self) is None:
+            return
+        fifo = find_objectfifo(self, name)
+        if fifo is None:
+            raise VerifyException(
+                f"register_external_buffers names @{name}, which is not an aie.objectfifo"
+            )
+        for value in self.externalBuffers:
+            if value.type != fifo.element_type:
+                raise VerifyException(
+                    f"external buffer of {value.type} registered with @{name}, whose objects "
+                    f"are {fifo.element_type}"
+                )

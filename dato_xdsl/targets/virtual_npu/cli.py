@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 from xdsl.context import Context
-from xdsl.dialects import arith, builtin, cf, func, linalg, math, memref, scf
+from xdsl.dialects import arith, builtin, cf, func, linalg, math, scf
 from xdsl.dialects.builtin import (
     FileLineColLoc,
     IntAttr,
@@ -35,6 +35,7 @@ from xdsl.utils.exceptions import DiagnosticException, ParseError
 from dato_xdsl.diagnostics import verify_located
 from dato_xdsl.dialects.aie import AIE
 from dato_xdsl.dialects.aiex import AIEX
+from dato_xdsl.dialects.memref import MemRef
 from dato_xdsl.targets.simulator import semantics as sem
 from dato_xdsl.targets.virtual_npu.machine import VirtualNpu
 
@@ -59,7 +60,7 @@ def context() -> Context:
         builtin.Builtin,
         arith.Arith,
         math.Math,
-        memref.MemRef,
+        MemRef,
         scf.Scf,
         func.Func,
         linalg.Linalg,

@@ -628,3 +628,66 @@ aie.device(npu1) {
   aie.objectfifo @of(%a, {%b}, 2 : i32) : memref<16xi32>
 }
 // CHECK: expected an !aie.objectfifo<memref<...>> type, got memref<16xi32>
+
+// -----
+
+// Packet headers carry a 5-bit stream id.
+aie.device(npu1) {
+  %a = aie.tile(0, 0)
+  %b = aie.tile(0, 2)
+  aie.packet_flow(32) {
+    aie.packet_source<%a, DMA : 0>
+    aie.packet_dest<%b, DMA : 0>
+  }
+}
+// CHECK: error: 'aie.packet_flow' op packet_flow id 32: packet ids are 0-31 (5 header bits)
+
+// -----
+
+aie.device(npu1) {
+  %b = aie.tile(0, 2)
+  aie.packet_flow(1) {
+    aie.packet_dest<%b, DMA : 0>
+  }
+}
+// CHECK: error: 'aie.packet_flow' op packet_flow(1) has 0 packet_source(s) and 1 packet_dest(s); it takes one source and at least one destination
+
+// -----
+
+// An AIE-ML cascade word is 512 bits (AIE1: 384).
+aie.device(npu1) {
+  %t = aie.tile(0, 2)
+  %c = aie.core(%t) {
+    %v = aie.get_cascade() : vector<8xi32>
+    aie.end
+  }
+}
+// CHECK: error: 'aie.get_cascade' op aie.get_cascade moves vector<8xi32> (256 bits); the cascade of npu1 carries 512-bit words
+
+// -----
+
+aie.device(npu1) {
+  %s = aie.tile(0, 0)
+  %t = aie.tile(0, 2)
+  aie.objectfifo @of(%s, {%t}, 2 : i32) : !aie.objectfifo<memref<8xi32>>
+  %c = aie.core(%t) {
+    %a = aie.objectfifo.acquire @of(Consume, 2) : memref<8xi32>
+    aie.end
+  }
+}
+// CHECK: error: 'aie.objectfifo.acquire' op acquire of 2 object(s) yields 1 value(s); give one memref per object or a single !aie.objectfifosubview
+
+// -----
+
+// aie.dma lives in a DMA region, one BD per region.
+aie.device(npu1) {
+  %t = aie.tile(0, 2)
+  %buf = aie.buffer(%t) : memref<8xi32>
+  %m = aie.mem(%t) {
+    %0 = aie.dma(MM2S, 2) [{
+      aie.dma_bd(%buf : memref<8xi32>)
+    }]
+    aie.end
+  }
+}
+// CHECK: error: 'aie.dma' op MM2S channel 2 on compute tile (0, 2): compute tiles have 2 MM2S channels

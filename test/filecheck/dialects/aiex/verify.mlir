@@ -279,3 +279,43 @@ aie.device(npu1) {
   "aie.end"() : () -> ()
 }) : () -> ()
 // CHECK: error: 'aiex.runtime_sequence' op aiex.runtime_sequence must be directly inside an aie.device
+
+// -----
+
+aie.device(npu1) {
+  %t = aie.tile(0, 2)
+  %lock = aie.lock(%t, 0)
+  aie.runtime_sequence(%a: memref<8xi32>) {
+    aiex.npu.rtp_write(@nothing, 0, 1)
+  }
+}
+// CHECK: error: 'aiex.npu.rtp_write' op rtp_write to @nothing, which is not an aie.buffer of the device
+
+// -----
+
+aie.device(npu1) {
+  %t = aie.tile(0, 2)
+  %rtp = aie.buffer(%t) {sym_name = "rtp"} : memref<2xi32>
+  aie.runtime_sequence(%a: memref<8xi32>) {
+    aiex.npu.rtp_write(@rtp, 2, 1)
+  }
+}
+// CHECK: error: 'aiex.npu.rtp_write' op rtp_write to element 2 of @rtp, which has 2
+
+// -----
+
+aie.device(npu1) {
+  aie.runtime_sequence(%a: memref<8xi32>) {
+    aiex.npu.address_patch {addr = 118788 : ui32, arg_idx = 1 : i32, arg_plus = 0 : i32}
+  }
+}
+// CHECK: error: 'aiex.npu.address_patch' op address_patch of argument 1; the runtime sequence has 1
+
+// -----
+
+aie.device(npu1) {
+  aie.runtime_sequence(%a: memref<8xi32>) {
+    aiex.npu.maskwrite32 {address = 0 : ui32, column = 4 : i32, mask = 1 : ui32, row = 0 : i32, value = 1 : ui32}
+  }
+}
+// CHECK: error: 'aiex.npu.maskwrite32' op maskwrite32 to tile (4, 0), outside device npu1 (4 columns x 6 rows)
