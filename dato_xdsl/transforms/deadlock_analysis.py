@@ -14,7 +14,7 @@ as far as it stays free; `set-depths` also rewrites the declared depths to it.""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from xdsl.context import Context
@@ -29,10 +29,19 @@ from dato_xdsl.transforms.instance_trace import Env, StaticValues, trip_count
 
 Token = tuple[str, bool, Operation]  # (stream, is_put, op)
 
-MAX_REPLAY_OPERATIONS = 1 << 21
-"""The replay moves one token at a time; designs whose instances make more
-stream operations than this in all are refused before replaying (counted from
-the loop structure, so the refusal itself is immediate)."""
+MAX_REPLAY_ROUNDS = 1 << 16
+"""The replay advances every instance as far as it can per round and skips
+rounds that repeat a state up to loop counters (a producer and a consumer
+streaming 2^63 elements cost a few rounds); a design that still needs more
+rounds than this is refused with a located error."""
+
+
+_MOVES_PER_TURN = 4096
+
+
+class ReplayTooLong(Exception):
+    def __init__(self, rounds: int) -> None:
+        super().__init__(f"the replay needs more than {rounds - 1} rounds")
 
 
 @dataclass
@@ -86,38 +95,97 @@ def _template(group: dato.GroupOp) -> list[_Item]:
     return block(group.body.block)
 
 
-def _count(items: list[_Item], env: Env) -> int:
-    """Stream operations one instance makes, from the trip counts."""
-    total = 0
-    for item in items:
-        if isinstance(item, _Access):
-            total += 1
-        else:
-            trips = trip_count(item.lb(env), item.ub(env), max(1, item.step(env)))
-            if trips:
-                total += trips * _count(item.body, env)
-    return total
+class _Frame:
+    """One loop level of a cursor: the items of its body, the index of the next
+    item, the iteration and the trip count (1 for the top level)."""
+
+    __slots__ = ("items", "index", "iteration", "trips")
+
+    def __init__(self, items: list[_Item], trips: int) -> None:
+        self.items = items
+        self.index = 0
+        self.iteration = 0
+        self.trips = trips
 
 
-def _tokens(items: list[_Item], env: Env, bind: dict[str, str]) -> Iterator[Token]:
-    for item in items:
-        if isinstance(item, _Access):
-            yield (bind.get(item.symbol, item.symbol), item.is_put, item.op)
-        else:
-            for _ in range(item.lb(env), item.ub(env), max(1, item.step(env))):
-                yield from _tokens(item.body, env, bind)
+class _Cursor:
+    """Where one instance is in its token program: a stack of loop frames. The
+    tokens depend only on positions (loop bounds are fixed per instance), so a
+    state that repeats up to iteration counters repeats its future too."""
+
+    def __init__(self, items: list[_Item], env: Env, bind: dict[str, str]) -> None:
+        self.env = env
+        self.bind = bind
+        self.frames = [_Frame(items, 1)]
+
+    def next(self) -> Token | None:
+        while self.frames:
+            frame = self.frames[-1]
+            if frame.index == len(frame.items):
+                frame.iteration += 1
+                if frame.iteration < frame.trips:
+                    frame.index = 0
+                else:
+                    self.frames.pop()
+                continue
+            item = frame.items[frame.index]
+            frame.index += 1
+            if isinstance(item, _Access):
+                return (self.bind.get(item.symbol, item.symbol), item.is_put, item.op)
+            trips = trip_count(item.lb(self.env), item.ub(self.env), max(1, item.step(self.env)))
+            if trips and item.body:
+                self.frames.append(_Frame(item.body, trips))
+        return None
+
+    def shape(self) -> tuple[object, ...]:
+        return tuple((id(f.items), f.index) for f in self.frames)
+
+    def counters(self) -> list[tuple[_Frame, int]]:
+        return [(f, f.iteration) for f in self.frames]
 
 
 @dataclass
 class _Proc:
     name: str
-    tokens: Iterator[Token]
+    cursor: _Cursor
     pending: Token | None = None
     done: bool = False
 
     def next(self) -> None:
-        self.pending = next(self.tokens, None)
+        self.pending = self.cursor.next()
         self.done = self.pending is None
+
+
+def _fast_forward(
+    then: list[list[tuple[_Frame, int]]], procs: list[_Proc], fills_equal: bool
+) -> bool:
+    """After a round that ended in the same state as an earlier round up to
+    the iteration counters of some loops, repeat the rounds between them as
+    often as no such loop would reach its end (each repetition moves the same
+    tokens, so the fills are unchanged). Returns whether it skipped anything."""
+    if not fills_equal:
+        return False
+    moving: list[tuple[_Frame, int]] = []  # (frame, advance per repetition)
+    for before, proc in zip(then, procs, strict=True):
+        now = proc.cursor.counters()
+        if len(before) != len(now):
+            return False
+        for (old_frame, old_it), (frame, it) in zip(before, now, strict=True):
+            if old_frame is not frame:  # a loop restarted: it must be where it was
+                if old_it != it:
+                    return False
+            elif it < old_it:
+                return False
+            elif it > old_it:
+                moving.append((frame, it - old_it))
+    if not moving:
+        return False
+    repeats = min((frame.trips - 1 - frame.iteration) // step for frame, step in moving)
+    if repeats <= 0:
+        return False
+    for frame, step in moving:
+        frame.iteration += repeats * step
+    return True
 
 
 @dataclass
@@ -142,17 +210,15 @@ class Design:
     def __init__(self, region: dato.RegionOp) -> None:
         self.region = region
         self.depths = {s.sym_name.data: s.stream_type.depth.data for s in region.streams()}
-        self.programs: list[tuple[str, Callable[[], Iterator[Token]]]] = []
-        self.operations = 0
+        self.programs: list[tuple[str, Callable[[], _Cursor]]] = []
         for group in region.groups():
             template = _template(group)
             pids = group.pid_values()
             for inst in group.instances():
                 env: Env = group.pid_env(inst, pids)
-                self.operations += _count(template, env)
                 bind = dict(zip(group.port_names, inst.bindings, strict=True))
                 self.programs.append(
-                    (inst.name, lambda t=template, e=env, b=bind: _tokens(t, e, b))
+                    (inst.name, lambda t=template, e=env, b=bind: _Cursor(t, e, b))
                 )
 
     def replay(self, depths: dict[str, int]) -> Replay:
@@ -161,10 +227,30 @@ class Design:
             p.next()
         fill = dict.fromkeys(depths, 0)
         live = [p for p in procs if not p.done]
+        # round-end states up to loop counters, to skip repeating rounds
+        seen: dict[tuple[object, ...], tuple[dict[str, int], list[list[tuple[_Frame, int]]]]] = {}
+        rounds = 0
         while live:
+            rounds += 1
+            if rounds > MAX_REPLAY_ROUNDS:
+                raise ReplayTooLong(rounds)
+            key = (
+                tuple(sorted(fill.items())),
+                tuple((p.done, p.pending and p.pending[:2], p.cursor.shape())
+                      for p in procs),
+            )  # fmt: skip
+            if key in seen:
+                old_fill, counters = seen[key]
+                if _fast_forward(counters, procs, old_fill == fill):
+                    seen.clear()
+            seen[key] = (dict(fill), [p.cursor.counters() for p in procs])
             progress = False
             for p in live:
-                while p.pending is not None:
+                moves = 0
+                # a turn ends when the instance blocks or after a bounded number of
+                # moves (an instance feeding itself would otherwise never yield)
+                while p.pending is not None and moves < _MOVES_PER_TURN:
+                    moves += 1
                     stream, is_put, _ = p.pending
                     if is_put:
                         if fill[stream] >= depths[stream]:
@@ -245,13 +331,13 @@ class DeadlockCheckPass(ModulePass):
             design = Design(region)
         except NotStatic as why:
             raise op_error(region, f"cannot replay its streams statically: {why}") from None
-        if design.operations > MAX_REPLAY_OPERATIONS:
+        try:
+            outcome = design.replay(design.depths)
+        except ReplayTooLong as why:
             raise op_error(
                 region,
-                f"cannot replay its streams: its instances make {design.operations} stream "
-                f"operations, more than the replay limit of {MAX_REPLAY_OPERATIONS}",
-            )
-        outcome = design.replay(design.depths)
+                f"cannot replay its streams: {why} (the limit), even skipping repeated rounds",
+            ) from None
         if outcome.blocked and not (self.min_depths or self.set_depths):
             raise op_error(region, design.report(outcome, design.depths))
         if not (self.min_depths or self.set_depths):

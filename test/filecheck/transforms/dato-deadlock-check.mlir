@@ -73,8 +73,9 @@ dato.region @dynamic(%A : memref<4xi32>) {
 
 // -----
 
-// The number of stream operations comes from the loop structure: 2^63-1
-// iterations on each side are refused at once, not replayed.
+// Compile time follows the structure, not the trip counts: 2^63-1 elements
+// through a stream of depth 2 replay in a few rounds (repeated rounds are
+// skipped), and depth 1 is enough.
 dato.region @long(%A : memref<4xi32>) {
   dato.stream @s : !dato.stream<i32, 2>
   dato.group @p of @p grid [1] (%A : memref<4xi32>) ports [] instances [
@@ -102,4 +103,42 @@ dato.region @long(%A : memref<4xi32>) {
     }
   }
 }
-// CHECK: error: 'dato.region' op cannot replay its streams: its instances make 18446744073709551614 stream operations, more than the replay limit of 2097152
+// CHECK:      dato.region @long
+// CHECK-NEXT:   dato.stream @s : !dato.stream<i32, 1> {dato.min_depth = 1 : i64}
+
+// -----
+
+// One instance feeding itself 2^62 times (put, get) and a consumer that takes
+// one element more than is ever put: the replay reaches the deadlock.
+dato.region @starved(%A : memref<4xi32>) {
+  dato.stream @self : !dato.stream<i32, 1>
+  dato.stream @t : !dato.stream<i32, 1>
+  dato.group @p of @p grid [1] (%A : memref<4xi32>) ports [] instances [
+    @p_0 pid [0] offsets [[0]] streams []
+  ] {
+  ^bb0(%a : memref<4xi32>):
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %n = arith.constant 4611686018427387904 : index
+    scf.for %i = %c0 to %n step %c1 {
+      %v = memref.load %a[%c0] : memref<4xi32>
+      dato.put @self, %v : i32
+      %w = dato.get @self : i32
+      dato.put @t, %w : i32
+    }
+  }
+  dato.group @q of @q grid [1] (%A : memref<4xi32>) ports [] instances [
+    @q_0 pid [0] offsets [[0]] streams []
+  ] {
+  ^bb0(%a : memref<4xi32>):
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %n = arith.constant 4611686018427387905 : index
+    scf.for %i = %c0 to %n step %c1 {
+      %v = dato.get @t : i32
+      memref.store %v, %a[%c0] : memref<4xi32>
+    }
+  }
+}
+// CHECK: error: 'dato.region' op deadlock: every live instance is blocked
+// CHECK-NEXT: q_0 waits to get from @t (empty) at {{.*}}dato-deadlock-check.mlir:[[# @LINE - 6]]:
