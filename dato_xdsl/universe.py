@@ -100,6 +100,12 @@ def _vhls_dataflow_lint() -> type[ModulePass]:
     return VhlsDataflowLintPass
 
 
+def _vhls_burst_transfers() -> type[ModulePass]:
+    from dato_xdsl.transforms.vhls_burst_transfers import VhlsBurstTransfersPass
+
+    return VhlsBurstTransfersPass
+
+
 def _lower_to_aie() -> type[ModulePass]:
     from dato_xdsl.transforms.lower_to_aie import LowerToAiePass
 
@@ -112,6 +118,7 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "dato-deadlock-check": _deadlock_check,
     "dato-mapping-primitives": _mapping_primitives,
     "convert-dato-to-vhls": _convert_dato_to_vhls,
+    "vhls-burst-transfers": _vhls_burst_transfers,
     "vhls-dataflow-lint": _vhls_dataflow_lint,
     "dato-physical-map": _physical_map,
     "dato-lower-to-aie": _lower_to_aie,

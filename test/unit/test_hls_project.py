@@ -313,3 +313,61 @@ def test_every_program_compiles_as_cxx14(name, tmp_path):
         text=True,
     )
     assert done.returncode == 0, done.stderr
+
+
+# ------------------------------------------------------ bursts and broadcasts
+
+
+@pytest.mark.parametrize("mode", ["concurrent", "sequential"])
+def test_whole_slice_outputs_burst_and_replicated_operands_are_read_once(mode, tmp_path):
+    M, N, K = 8, 8, 4
+    mod = hls(progs.tiled_gemm(dato.int32, M, N, K), tmp_path)
+    cpp = (mod.hls.directory / "kernel.cpp").read_text()
+    # every instance writes its whole slice of C: no written flags, no condition
+    assert "_written" not in cpp
+    store = cpp[cpp.index("static void store_C") :]
+    store = store[: store.index("\n}\n")]
+    assert "if (" not in store and store.count("C[") == 4
+    # A's row slices go to two instances each, B's column slices too: each
+    # element is read once and written to both fill streams
+    for arg in ("A", "B"):
+        load = cpp[cpp.index(f"static void load_{arg}") :]
+        load = load[: load.index("\n}\n")]
+        assert load.count(f"{arg}[") == 2 and load.count(".write(") == 4
+    mod.csim_mode = mode
+    A, B = rand(dato.int32, (M, K)), rand(dato.int32, (K, N))
+    C = rand(dato.int32, (M, N))
+    reference = [A.copy(), B.copy(), C.copy()]
+    dato.build(progs.tiled_gemm(dato.int32, M, N, K))(*reference)  # the simulator
+    mod(A, B, C)
+    np.testing.assert_array_equal(C, reference[2])
+    np.testing.assert_array_equal(C, ref_matmul(A, B, dato.int32))
+
+
+def every_other():
+    from dato_xdsl import int32
+
+    @dato.region()
+    def top(A: int32[8], C: int32[8]):
+        @dato.kernel(mapping=[1], args=[A, C])
+        def k(a: int32[8], c: int32[8]):
+            for i in range(4):
+                c[2 * i] = a[2 * i] + 1
+
+    return top
+
+
+def test_partially_written_outputs_keep_their_mask(tmp_path):
+    """The task writes C[0], C[2], C[4], C[6] of its 7-element box: the mask
+    stays, and the store leaves the odd elements as the host had them."""
+    mod = hls(every_other(), tmp_path)
+    cpp = (mod.hls.directory / "kernel.cpp").read_text()
+    store = cpp[cpp.index("static void store_C") :]
+    assert "_written" in store and "if (" in store[: store.index("\n}\n")]
+    A = np.arange(8, dtype=np.int32)
+    C = np.arange(100, 108, dtype=np.int32)
+    reference = [A.copy(), C.copy()]
+    dato.build(every_other())(*reference)  # the simulator
+    mod(A, C)
+    np.testing.assert_array_equal(C, [1, 101, 3, 103, 5, 105, 7, 107])
+    np.testing.assert_array_equal(C, reference[1])

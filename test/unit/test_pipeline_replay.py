@@ -28,7 +28,8 @@ def test_pipeline_names_the_passes_of_each_target(capsys: pytest.CaptureFixture[
         'dato-virtual-map,dato-stream-legality,dato-physical-map{device="npu2"},dato-lower-to-aie\n'
     )
     assert dato_opt(capsys, "--pipeline", "hls") == (
-        "dato-virtual-map,dato-stream-legality,convert-dato-to-vhls,vhls-dataflow-lint\n"
+        "dato-virtual-map,dato-stream-legality,convert-dato-to-vhls,vhls-burst-transfers,"
+        "vhls-dataflow-lint\n"
     )
 
 

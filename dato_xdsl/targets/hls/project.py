@@ -47,6 +47,7 @@ from dato_xdsl.targets.hls.emit_cpp import emit_kernel_cpp, kernel_arguments
 from dato_xdsl.targets.hls.estimate import Estimate, estimate, stream_cycle
 from dato_xdsl.targets.hls.resources import Resources, bind_storage
 from dato_xdsl.transforms.dato_to_vhls import ConvertDatoToVhlsPass
+from dato_xdsl.transforms.vhls_burst_transfers import VhlsBurstTransfersPass
 from dato_xdsl.transforms.vhls_dataflow_lint import VhlsDataflowLintPass
 
 _HEADERS = Path(__file__).parent / "include"
@@ -78,6 +79,7 @@ def lower(mapped: ModuleOp) -> ModuleOp:
     module = mapped.clone()
     ctx = Context()
     ConvertDatoToVhlsPass().apply(ctx, module)
+    VhlsBurstTransfersPass().apply(ctx, module)
     VhlsDataflowLintPass().apply(ctx, module)
     return module
 

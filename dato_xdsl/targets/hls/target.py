@@ -54,7 +54,11 @@ class HlsModule(TargetModule):
 class HlsTarget(Target):
     name = "hls"
     summary = "a Vitis HLS C++ project; runs its C simulation with g++"
-    steps = (Step("convert-dato-to-vhls"), Step("vhls-dataflow-lint"))
+    steps = (
+        Step("convert-dato-to-vhls"),
+        Step("vhls-burst-transfers"),
+        Step("vhls-dataflow-lint"),
+    )
     modes = MODES
     emitter = "vhls-cpp"
 
