@@ -40,6 +40,7 @@ from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import element_bytes, memref_bytes
 from dato_xdsl.transforms.array_flows import check_no_array_flows
+from dato_xdsl.transforms.bundle_hint import bundle_hint
 from dato_xdsl.transforms.npu_folding import Fold, choose_folds, record_folds
 from dato_xdsl.transforms.npu_plan import GroupPlan, plan_group
 from dato_xdsl.transforms.npu_stream_routes import (
@@ -151,7 +152,10 @@ class Placer:
             raise op_error(
                 self.region,
                 f"the design needs {len(pes)} processing elements{tried}, {d.describe()} has "
-                f"{d.compute_cores} compute cores; bundle isomorphic instances to share cores",
+                f"{d.compute_cores} compute cores; bundle isomorphic instances to share cores"
+                + bundle_hint(
+                    self.region, len(pes), d, lambda m: PhysicalMapPass(d.name).apply(Context(), m)
+                ),
             )
         # column by column, up one column and down the next: the last tile of a
         # column and the first of the next are horizontal neighbours sharing memory

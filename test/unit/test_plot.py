@@ -1,8 +1,9 @@
-"""Pictures of compiled designs: the NPU array (tiles, the tasks on each,
+"""Pictures and reports of compiled designs: the NPU array (tiles, the tasks on each,
 objectfifos with depths, memory-sharing neighbours, DMA channels) and the HLS
 dataflow graph (processes, streams with depths, ping-pong buffers). The SVGs are
 read back as XML and compared with the program, the design text (aie.mlir) and
-the hardware rules of the design notes."""
+the hardware rules of the design notes. A refusal for too many processing
+elements gives Python that makes the design fit, and only then."""
 
 import re
 import subprocess
@@ -203,3 +204,50 @@ def test_dato_opt_refuses_to_draw_an_unplaced_program(tmp_path):
         assert "Traceback" not in done.stderr
         assert "first" in done.stderr  # says which passes to run first
     assert not list(tmp_path.iterdir())
+
+
+# ------------------------------------------------------------ refusals say how
+
+
+def hinted_primitives(message: str):
+    found = re.search(r"build with mapping_primitives=(\[.*\])$", message)
+    return eval(found.group(1)) if found else None  # the hint is Python to paste
+
+
+def test_refusal_gives_the_python_that_makes_the_gemm_fit(tmp_path):
+    """64 GEMM tasks for 16 cores: the refusal's mapping_primitives bundle them
+    in 2x2 blocks, and the design then places, runs and matches numpy."""
+    make = lambda: progs.tiled_gemm(dato.int16, 64, 64, 32, 8, 8)  # noqa: E731
+    with pytest.raises(dato.DatoError) as info:
+        dato.build(make(), target="aie")
+    message = str(info.value)
+    assert "needs 64 processing elements" in message and "16 compute cores" in message
+    primitives = hinted_primitives(message)
+    assert primitives is not None, message
+    assert len(primitives) == 16
+    assert all(kind == "bundle" and len(names) == 4 for kind, names in primitives)
+    assert sorted(n for _, names in primitives for n in names) == sorted(
+        f"gemm_{i}_{j}" for i in range(8) for j in range(8)
+    )
+    mod = dato.build(make(), target="aie", project=tmp_path, mapping_primitives=primitives)
+    assert len(set(core_tasks((tmp_path / "aie.mlir").read_text()).values())) == 16
+    rng = np.random.default_rng(4)
+    A = rng.integers(-4, 4, (64, 32)).astype(np.int16)
+    B = rng.integers(-4, 4, (32, 64)).astype(np.int16)
+    C = np.zeros((64, 64), np.int16)
+    mod(A, B, C)
+    np.testing.assert_array_equal(C, A @ B)
+
+
+def test_refusal_gives_no_python_that_would_not_place():
+    """32 vector-add lanes for 16 cores: two lanes on one core would need 4
+    input DMA channels (a compute tile has 2), so no bundle is suggested; nor
+    for the systolic array, whose instances talk over streams."""
+    for make in (
+        lambda: progs.vector_add(dato.int32, 256, 32),
+        lambda: progs.systolic_2d(dato.int32, 4, 4, 4),
+    ):
+        with pytest.raises(dato.DatoError) as info:
+            dato.build(make(), target="aie")
+        assert "compute cores" in str(info.value)
+        assert hinted_primitives(str(info.value)) is None
