@@ -217,8 +217,10 @@ def test_design_that_cannot_fit_warns_with_numbers(tmp_path):
         mod = dato.build(big, target="hls", project=tmp_path)
     report = str(mod.report())
     assert "DOES NOT FIT" in report and "Largest memories" in report
-    # the 1M-element accumulator alone: 1,048,576 x 32 bit in 1K x 36 BRAM36 = 1,024 blocks
-    assert "tile.acc: 1 x 1 x 1048576 x 32 bit (bram: 1024 blocks)" in report
+    # a pipo: 2 copies of 1,048,576 int16 in 2K x 18 BRAM36 = 2 x 512 blocks; the
+    # accumulator moved to URAM: 1,048,576 words of 4K x 72 URAM = 256 blocks
+    assert "top.tile_0_0_a: 1 x 2 x 1048576 x 16 bit (bram: 1024 blocks)" in report
+    assert "tile.acc: 1 x 1 x 1048576 x 32 bit (uram: 256 blocks)" in report
 
 
 # ------------------------------------------------------------ stream of blocks
@@ -304,10 +306,11 @@ PROGRAMS = {
 def test_every_program_compiles_as_cxx14(name, tmp_path):
     mod = hls(PROGRAMS[name](), tmp_path)
     d = mod.hls.directory
-    # as Vitis compiles it (no DATO_CSIM); the C simulation's own build, with
-    # DATO_CSIM, uses the same flags (project.py) and runs in test_hls.py
+    # as Vitis compiles it (no DATO_CSIM); the C simulation's own build of
+    # kernel and testbench, with DATO_CSIM, uses the same flags (project.py)
+    # and runs in test_hls.py; the testbench alone here in the tests above
     done = subprocess.run(
-        [*CXX14, "-fsyntax-only", "-Icsim/include", "-I.", "kernel.cpp", "tb.cpp"],
+        [*CXX14, "-fsyntax-only", "-Icsim/include", "-I.", "kernel.cpp"],
         cwd=d,
         capture_output=True,
         text=True,

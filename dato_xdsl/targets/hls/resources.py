@@ -45,7 +45,8 @@ from dato_xdsl.dialects import vhls
 from dato_xdsl.targets.hls.emit_cpp import is_block_stream
 
 STORAGE_ATTR = "vhls.storage"
-"""Discardable attribute on a memref.alloca or vhls.pipo: "uram" binds it to URAM."""
+"""Discardable attribute on a memref.alloca or vhls.pipo ("uram" binds it to
+URAM), or on a linalg.matmul (binds the accumulator the emitter writes for it)."""
 
 LUTRAM_MAX_BITS = 1024
 """Arrays this small become LUTRAM or registers (an assumption: Vitis decides
@@ -79,7 +80,8 @@ class Memory:
     partitions: int = 1
     registers: bool = False
     op: Operation | None = None
-    """the op carrying the binding (alloca or pipo); None for emitter-made arrays"""
+    """the op carrying the binding (alloca, pipo, or the matmul of an accumulator);
+    None for arrays that cannot be bound (blocks read from streams)"""
 
     @property
     def bits(self) -> int:
@@ -276,7 +278,8 @@ def _process_memories(proc: vhls.ProcessOp, instances: int) -> list[Memory]:
             c = op.operands[2].type
             assert isinstance(c, MemRefType)
             width = 64 if _width(c.element_type) > 32 else 32
-            out.append(Memory(name, "acc", _numel(c), width, 1, instances))
+            # the binding of the accumulator is the matmul op's `vhls.storage`
+            out.append(Memory(name, "acc", _numel(c), width, 1, instances, op=op))
     return out
 
 
