@@ -101,6 +101,21 @@ def test_float_testbench_compares_with_tolerance(tmp_path):
     assert bad.returncode == 1 and "mismatch: C[" in bad.stderr
 
 
+def test_int64_testbench_compares_every_bit(tmp_path):
+    """2^61 + 2 and 2^61 + 3 are the same double: the check must not go through one."""
+    N = 4
+    mod = hls(progs.producer_consumer(dato.int64, N), tmp_path / "p")
+    A = np.full(N, 2**60, dtype=np.int64)
+    want = (A + 1) * 2  # 2^61 + 2
+    mod.hls.write_test_data([A, np.zeros(N, np.int64)], [A, want])
+    tb = compile_like_vitis_csim(mod.hls.directory)
+    ok = subprocess.run([str(tb)], cwd=mod.hls.directory, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    (want + 1).tofile(mod.hls.directory / "data" / "B.expected")
+    bad = subprocess.run([str(tb)], cwd=mod.hls.directory, capture_output=True, text=True)
+    assert bad.returncode == 1 and "FAIL: 4 element(s) differ" in bad.stderr
+
+
 def test_scripts_are_relative_name_steps_and_versions(tmp_path):
     mod = hls(progs.tiled_gemm(dato.int16, 4, 4, 4), tmp_path / "p")
     d = mod.hls.directory
