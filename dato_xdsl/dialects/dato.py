@@ -703,7 +703,8 @@ class GroupOp(IRDLOperation):
         nports = len(self.ports.data)
         task = self.task.data
         rows: list[Instance] = []
-        for k in range(self.num_instances()):
+        n = len(pids) // rank if rank else len(binds) // max(1, nports)
+        for k in range(n):
             pid = tuple(int(v) for v in pids[k * rank : (k + 1) * rank])
             flat = offsets[k * width : (k + 1) * width]
             offs: list[tuple[int, ...]] = []
@@ -780,8 +781,9 @@ class GroupOp(IRDLOperation):
         printer.print_string(" ports [")
         printer.print_list(self.port_names, printer.print_symbol_name)
         printer.print_string("] instances [")
+        instances = self.instances()
         with printer.indented():
-            for k, inst in enumerate(self.instances()):
+            for k, inst in enumerate(instances):
                 printer._print_new_line()  # pyright: ignore[reportPrivateUsage]
                 printer.print_symbol_name(inst.name)
                 printer.print_string(" pid ")
@@ -790,7 +792,7 @@ class GroupOp(IRDLOperation):
                 printer.print_list(inst.offsets, lambda o: _print_int_list(printer, o))
                 printer.print_string("] streams [")
                 printer.print_list(inst.bindings, printer.print_symbol_name)
-                printer.print_string("]" + ("," if k + 1 < self.num_instances() else ""))
+                printer.print_string("]" + ("," if k + 1 < len(instances) else ""))
         printer._print_new_line()  # pyright: ignore[reportPrivateUsage]
         printer.print_string("]")
         printer.print_op_attributes(self.attributes, print_keyword=True)
