@@ -134,6 +134,62 @@ def test_scripts_are_relative_name_steps_and_versions(tmp_path):
     assert bogus.returncode == 2 and b"usage" in bogus.stderr
 
 
+VITIS_COMMANDS = ("open_project", "set_top", "add_files", "open_solution", "set_part",
+                  "create_clock", "csim_design", "csynth_design", "cosim_design")  # fmt: skip
+
+
+def run_tcl(script, steps):
+    """Source run_hls.tcl in a Tcl interpreter (Python's own) whose Vitis
+    commands only record their calls; returns (calls, exit status)."""
+    import tkinter
+
+    tcl = tkinter.Tcl()
+    calls = []
+    tcl.createcommand("record", lambda *a: calls.append(" ".join(a)))
+    for command in (*VITIS_COMMANDS, "puts"):
+        tcl.eval(f"proc {command} {{args}} {{ record {command} {{*}}$args }}")
+    tcl.eval('proc exit {{code 0}} { error "exit $code" }')  # never end the interpreter
+    if steps is None:
+        tcl.eval("array unset ::env DATO_HLS_STEPS")
+    else:
+        tcl.eval(f"set ::env(DATO_HLS_STEPS) {{{steps}}}")
+    try:
+        tcl.eval(f"source {{{script}}}")
+        status = "no exit"
+    except tkinter.TclError as err:
+        status = str(err)
+    finally:
+        tcl.eval("array unset ::env DATO_HLS_STEPS")
+    return calls, status
+
+
+def test_tcl_steps_run_from_a_moved_project(tmp_path):
+    mod = hls(progs.tiled_gemm(dato.int16, 4, 4, 4), tmp_path / "p")
+    moved = tmp_path / "moved"
+    shutil.copytree(mod.hls.directory, moved)
+    script = moved / "run_hls.tcl"
+    calls, status = run_tcl(script, None)
+    assert status == "exit 0"
+    assert f"add_files {moved}/kernel.cpp -cflags -std=c++14 -I{moved}" in calls
+    assert f"csim_design -argv {moved}/data" in calls and "csynth_design" in calls
+    assert not any(c.startswith("cosim_design") for c in calls)
+    calls, _ = run_tcl(script, "cosim")
+    assert "csynth_design" in calls and f"cosim_design -argv {moved}/data" in calls
+    assert not any(c.startswith("csim_design") for c in calls)
+    calls, status = run_tcl(script, "csim bogus")
+    assert status == "exit 2" and not any(c.startswith("open_project") for c in calls)
+
+
+def test_tcl_of_a_ring_refuses_csim(tmp_path):
+    mod = hls(progs.ring_gemm(dato.int16, 8, 16, 8, 4), tmp_path / "ring")
+    script = mod.hls.directory / "run_hls.tcl"
+    calls, status = run_tcl(script, None)
+    assert status == "exit 0" and "csynth_design" in calls
+    assert not any(c.startswith("csim_design") for c in calls)
+    calls, status = run_tcl(script, "csim")
+    assert status == "exit 1" and any("needs them concurrent" in c for c in calls)
+
+
 def test_write_test_data_refuses_wrong_shapes(tmp_path):
     from dato_xdsl.targets.hls import CsimError
 
