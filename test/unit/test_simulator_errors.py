@@ -278,3 +278,33 @@ def test_timeout_stops_a_program_that_never_ends() -> None:
     err = run_bounded(lambda: simulate(module, [], timeout=0.5), 10.0)
     assert isinstance(err, SimulationTimeout)
     assert "ran longer than 0.5 s" in str(err)
+
+
+@pytest.mark.parametrize(
+    ("subview", "ok"),
+    [
+        ("%x[%c1] [3] [1] : memref<4xi32> to memref<3xi32, strided<[1], offset: ?>>", True),
+        ("%x[%c0] [2] [3] : memref<4xi32> to memref<2xi32, strided<[3], offset: ?>>", True),
+        ("%x[%c4] [0] [1] : memref<4xi32> to memref<0xi32, strided<[1], offset: ?>>", True),
+        ("%x[%c0] [2] [4] : memref<4xi32> to memref<2xi32, strided<[4], offset: ?>>", False),
+        ("%x[%c1] [2] [3] : memref<4xi32> to memref<2xi32, strided<[3], offset: ?>>", False),
+    ],
+)
+def test_subview_extent_is_checked_to_the_last_element(subview: str, ok: bool) -> None:
+    """A subview may end at the last element (offset + (size - 1) * stride
+    == 3 for a 4-element source) and be empty at the end; one element further
+    is out of bounds, where numpy would silently clamp the slice."""
+    body = (
+        f"    %s = memref.subview {subview}\n"
+        "    %z = arith.constant 9 : i32\n"
+        "    linalg.fill ins(%z : i32) outs(%s : "
+        + subview.split(" to ")[1]
+        + ")"
+    )
+    x = np.arange(4, dtype=np.int32)
+    if ok:
+        simulate(parse(body_program(body), "sub.mlir"), [x])
+        assert (x == 9).sum() == int(subview.split("] [")[1].split("]")[0])
+    else:
+        with pytest.raises(OutOfBoundsError, match="exceed the source shape"):
+            simulate(parse(body_program(body), "sub.mlir"), [x])

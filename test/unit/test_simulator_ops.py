@@ -193,3 +193,54 @@ def test_dynamic_alloc_dim_and_index_cast() -> None:
         out = np.zeros(1, np.int32)
         sim.run(np.array([k], np.int32), out)
         assert out[0] == sum(i * i for i in range(k))
+
+
+def test_transpose_of_a_non_square_3d_array() -> None:
+    """A permutation that is not its own inverse on distinct extents."""
+    t_in, t_out = "memref<2x3x4xi32>", "memref<4x2x3xi32>"
+    body = f"    linalg.transpose ins(%a : {t_in}) outs(%o : {t_out}) permutation = [2, 0, 1]"
+    a = np.arange(24, dtype=np.int32).reshape(2, 3, 4) - 11
+    o = np.zeros((4, 2, 3), np.int32)
+    simulate(parse(one_task([("a", t_in), ("o", t_out)], body)), [a, o])
+    for i, j, k in np.ndindex(2, 3, 4):
+        assert o[k, i, j] == a[i, j, k]
+
+
+def test_matmul_of_int32_and_float64_accumulates_into_c() -> None:
+    """C += A @ B: int32 products beyond 2^53 wrap exactly; float64 exact here."""
+    ti = ("memref<2x3xi32>", "memref<3x2xi32>", "memref<2x2xi32>")
+    tf = ("memref<2x3xf64>", "memref<3x2xf64>", "memref<2x2xf64>")
+    body = (
+        f"    linalg.matmul ins(%a, %b : {ti[0]}, {ti[1]}) outs(%c : {ti[2]})\n"
+        f"    linalg.matmul ins(%x, %y : {tf[0]}, {tf[1]}) outs(%z : {tf[2]})"
+    )
+    names = [("a", ti[0]), ("b", ti[1]), ("c", ti[2]), ("x", tf[0]), ("y", tf[1]), ("z", tf[2])]
+    a = np.array([[2**31 - 1, -(2**31), 3], [-5, 2**30, 7]], np.int32)
+    b = np.array([[2**31 - 1, 2], [-(2**31), -3], [11, 2**29]], np.int32)
+    c = np.array([[1, -1], [2**31 - 1, 5]], np.int32)
+    x = np.array([[0.5, 2.0**40, -3.0], [1.0, 2.0, 3.0]])
+    y = np.array([[2.0**-40, 1.0], [1.0, -2.0**-40], [4.0, 0.25]])
+    z = np.array([[1.0, 2.0], [3.0, 4.0]])
+    want_c = [
+        [
+            (int(c[i, j]) + sum(int(a[i, k]) * int(b[k, j]) for k in range(3)) + 2**31) % 2**32
+            - 2**31
+            for j in range(2)
+        ]
+        for i in range(2)
+    ]
+    want_z = z + x @ y
+    simulate(parse(one_task(names, body)), [a, b, c, x, y, z])
+    np.testing.assert_array_equal(c, want_c)
+    np.testing.assert_array_equal(z, want_z)
+
+
+def test_linalg_add_converts_inputs_to_the_output_type() -> None:
+    """linalg's casting rule: i8 inputs added into an i32 output do not wrap at 8 bits."""
+    t8, t32 = "memref<4xi8>", "memref<4xi32>"
+    body = f"    linalg.add ins(%a, %b : {t8}, {t8}) outs(%o : {t32})"
+    a = np.array([100, -128, 127, -1], np.int8)
+    b = np.array([100, -128, 1, -1], np.int8)
+    o = np.zeros(4, np.int32)
+    simulate(parse(one_task([("a", t8), ("b", t8), ("o", t32)], body)), [a, b, o])
+    np.testing.assert_array_equal(o, [200, -256, 128, -2])

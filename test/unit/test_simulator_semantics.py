@@ -257,3 +257,95 @@ def test_fptosi_truncates_towards_zero() -> None:
     x = np.array([2.7, -2.7, 100.5, -0.5], np.float32)
     got = run_elementwise("%res = arith.fptosi %a : f32 to i32", "f32", "i32", x, x.copy())
     np.testing.assert_array_equal(got, np.trunc(x.astype(np.float64)).astype(np.int32))
+
+
+# ---------------------------------------------- ops the cases above leave out
+
+I32X = np.array([-(2**31), 2**31 - 1, -1, 0, 1, 12, -7, 0x00F0F000, 3, -3], np.int32)
+I32Y = np.array([3, -2, 7, 5, 9, 5, 2, 4, 0, 31], np.int32)
+U32X = I32X.view(np.uint32).astype(np.int64)
+U32Y = I32Y.view(np.uint32).astype(np.int64)
+
+
+def wrap32(values) -> np.ndarray:
+    return np.array([(int(v) + 2**31) % 2**32 - 2**31 for v in values], np.int32)
+
+
+def bits(v: int) -> str:
+    return format(int(v) & 0xFFFFFFFF, "032b")
+
+
+INT32_CASES = [
+    # unsigned ceiling division: ceil(x / y) on the unsigned readings (y != 0 here)
+    (
+        "%res = arith.ceildivui %a, %b : i32",
+        lambda: wrap32(-(-U32X[I32Y != 0] // U32Y[I32Y != 0])),
+        I32Y != 0,
+    ),
+    ("%res = math.ctlz %a : i32", lambda: [len(bits(v)) - len(bits(v).lstrip("0")) for v in I32X]),
+    (
+        "%res = math.cttz %a : i32",
+        lambda: [len(bits(v)) - len(bits(v).rstrip("0")) for v in I32X],
+    ),
+    ("%res = math.ctpop %a : i32", lambda: [bits(v).count("1") for v in I32X]),
+    # ipowi by a non-negative exponent wraps: Python's exact power mod 2^32
+    (
+        "%res = math.ipowi %a, %b : i32",
+        lambda: wrap32([int(a) ** int(b) for a, b in zip(I32X, I32Y, strict=True) if b >= 0]),
+        I32Y >= 0,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", INT32_CASES, ids=lambda c: c[0][7:30])
+def test_int32_bit_and_power_ops(case) -> None:
+    snippet, reference = case[0], case[1]
+    keep = case[2] if len(case) > 2 else np.ones(len(I32X), bool)
+    x, y = I32X[keep].copy(), I32Y[keep].copy()
+    got = run_elementwise(snippet, "i32", "i32", x, y)
+    np.testing.assert_array_equal(got, np.asarray(reference(), np.int32))
+
+
+def test_ipowi_with_negative_exponents_follows_mlir() -> None:
+    """MLIR's rule for b < 0: 1 ** b == 1, (-1) ** b == +-1 by parity, else 0."""
+    x = np.array([1, -1, -1, 2, -5, 7], np.int32)
+    y = np.array([-3, -3, -4, -1, -2, -30], np.int32)
+    got = run_elementwise("%res = math.ipowi %a, %b : i32", "i32", "i32", x, y)
+    np.testing.assert_array_equal(got, [1, -1, 1, 0, 0, 0])
+
+
+def test_fpowi_and_erf_float32() -> None:
+    x = np.array([1.5, -2.0, 0.5, 3.0], np.float32)
+    n = np.array([3, 5, -2, 0], np.int32)
+    text_x = x.copy()
+    got = run_elementwise(
+        "%n = arith.bitcast %b : f32 to i32\n      %res = math.fpowi %a, %n : f32, i32",
+        "f32",
+        "f32",
+        text_x,
+        n.view(np.float32).copy(),
+    )
+    np.testing.assert_allclose(got, x.astype(np.float64) ** n, rtol=1e-7)
+    got = run_elementwise("%res = math.erf %a : f32", "f32", "f32", x, x.copy())
+    import math as pymath
+
+    np.testing.assert_allclose(got, [pymath.erf(float(v)) for v in x], rtol=1e-6)
+
+
+def test_fptosi_nan_is_zero_and_out_of_range_saturates() -> None:
+    """The hardware's saturating rule (documented in semantics.fptoint)."""
+    x = np.array([np.nan, 3e9, -3e9, 2**31, -(2**31), np.inf, -np.inf, 2.5e9], np.float32)
+    got = run_elementwise("%res = arith.fptosi %a : f32 to i32", "f32", "i32", x, x.copy())
+    lo, hi = -(2**31), 2**31 - 1
+    np.testing.assert_array_equal(got, [0, hi, lo, hi, lo, hi, lo, hi])
+    got8 = run_elementwise("%res = arith.fptosi %a : f32 to i8", "f32", "i8", x, x.copy())
+    np.testing.assert_array_equal(got8, [0, 127, -128, 127, -128, 127, -128, 127])
+    y = np.array([np.nan, 300.0, -5.0, 255.0, 254.9, 1e10, 0.0, 128.0], np.float32)
+    gotu = run_elementwise("%res = arith.fptoui %a : f32 to i8", "f32", "i8", y, y.copy())
+    np.testing.assert_array_equal(gotu.view(np.uint8), [0, 255, 0, 255, 254, 255, 0, 128])
+
+
+def test_bitcast_integer_to_float_reinterprets_bits() -> None:
+    x = np.array([0x3F800000, -0x40800000, 0x7F800000, 1], np.int32)  # 1.0, -1.0, inf, 2^-149
+    got = run_elementwise("%res = arith.bitcast %a : i32 to f32", "i32", "f32", x, x.copy())
+    assert got.tobytes() == x.view(np.float32).tobytes()
