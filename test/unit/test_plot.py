@@ -128,6 +128,8 @@ def test_bundled_tasks_share_a_tile_in_the_picture(tmp_path):
     )
     placed = core_tasks((tmp_path / "aie.mlir").read_text())
     ids = group_ids(tmp_path / "placement.svg")
+    assert texts(tmp_path / "placement.svg").count("[bundle]") == 4
+    assert mod.report().count("[bundle]") == 4  # the user's bundles, not the compiler's
     for _, members in bundles:
         tiles = {placed[name] for name in members}
         assert len(tiles) == 1
@@ -140,6 +142,26 @@ def test_bundled_tasks_share_a_tile_in_the_picture(tmp_path):
     C = np.zeros((32, 32), np.int16)
     mod(A, B, C)
     np.testing.assert_array_equal(C, A @ B)
+
+
+def test_compiler_chosen_chains_are_marked_in_report_and_picture(tmp_path):
+    """A split-K GEMM of 2 x 2 x 4 partial products and 4 drains: 20 elements
+    for 16 cores, with no primitives asked for. Each drain's only stream comes
+    from the last partial product of its (i, j), so the compiler chains the
+    two; the report and the picture say the chain is the compiler's."""
+    from test.unit.programs import npu_fanout_programs as fanout
+
+    mod = dato.build(
+        fanout.split_k_gemm_3d(dato.int32, 16, 16, 64, 2, 2, 4), target="aie", project=tmp_path
+    )
+    placed = core_tasks((tmp_path / "aie.mlir").read_text())
+    marked = [x for x in mod.report().splitlines() if x.endswith("[chain (compiler-chosen)]")]
+    assert len(marked) == 4
+    for i in range(2):
+        for j in range(2):
+            assert placed[f"drain_{i}_{j}"] == placed[f"part_{i}_{j}_3"]
+            assert any(f"part_{i}_{j}_3, drain_{i}_{j} [" in x for x in marked)
+    assert texts(tmp_path / "placement.svg").count("[chain (compiler-chosen)]") == 4
 
 
 def test_hls_project_holds_its_dataflow_graph(tmp_path):

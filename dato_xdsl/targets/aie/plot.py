@@ -179,6 +179,8 @@ def _tile_lines(tile: Tile, device: devices.NpuDevice) -> list[str]:
     if len(shown) < len(tasks):
         lines.append(f"+{len(tasks) - len(shown)} more tasks")
     u = tile.use
+    if u is not None and u.folding:
+        lines.append(f"[{u.folding}]")
     if u is not None and (u.s2mm or u.mm2s or u.bytes):
         facts = device.facts(tile.kind)
         lines.append(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from xdsl.context import Context
-from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, MemRefType, ModuleOp
+from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, MemRefType, ModuleOp, StringAttr
 from xdsl.utils.target import Target
 
 from dato_xdsl import devices
@@ -33,6 +33,8 @@ class TileUse:
     what: list[str] = field(default_factory=list)
     tasks: list[str] = field(default_factory=list)
     """the program's task instances its core runs (`dato.tasks` on aie.core)"""
+    folding: str = ""
+    """how they share the core (`dato.folding`: bundle, chain, compiler-chosen)"""
 
 
 def _shares_memory(
@@ -103,6 +105,9 @@ def tile_usage(device_op: aie.DeviceOp) -> dict[tuple[int, int], TileUse]:
             names = op.attributes.get("dato.tasks")
             if isinstance(names, ArrayAttr):
                 use[tiles[op.tile]].tasks += [n.data for n in names.data]  # type: ignore[attr-defined]
+            folding = op.attributes.get("dato.folding")
+            if isinstance(folding, StringAttr):
+                use[tiles[op.tile]].folding = folding.data
         elif isinstance(op, aie.BufferOp):
             u = use[tiles[op.tile]]
             t = op.buffer.type
@@ -145,6 +150,7 @@ def report(module: ModuleOp) -> str:
                 f"{u.mm2s:>3}/{facts.dma_mm2s_channels:<2} "
                 f"{u.bds:>3}/{facts.buffer_descriptors:<3}{'  OVER LIMIT' if over else ''}"
                 f"{'  ' + ', '.join(u.tasks) if u.tasks else ''}"
+                f"{f' [{u.folding}]' if u.folding else ''}"
             )
     return "\n".join(lines) + "\n"
 

@@ -1,0 +1,25 @@
+"""The program's names on a lowered core, so an `aie` design reads back against
+the Dato program: `dato.tasks` lists the task instances a core runs (in its
+order), `dato.folding` says how they came to share it: `bundle` or `chain` from
+`mapping_primitives=`, `... (compiler-chosen)` from the compiler's folding.
+The resource report and the NPU picture show both."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from xdsl.dialects.builtin import ArrayAttr, StringAttr
+
+from dato_xdsl.dialects import aie, dato
+from dato_xdsl.transforms.npu_folding import COMPILER_CHOSEN
+
+
+def label_core(core: aie.CoreOp, region: dato.RegionOp, tasks: Sequence[str]) -> None:
+    core.attributes["dato.tasks"] = ArrayAttr(StringAttr(n) for n in tasks)
+    folds: list[str] = []
+    for op in region.body.block.ops:
+        if isinstance(op, dato.BundleOp | dato.ChainOp) and set(op.names) & set(tasks):
+            kind = "bundle" if isinstance(op, dato.BundleOp) else "chain"
+            folds.append(kind + (" (compiler-chosen)" if COMPILER_CHOSEN in op.attributes else ""))
+    if folds:
+        core.attributes["dato.folding"] = StringAttr(", ".join(sorted(set(folds))))
