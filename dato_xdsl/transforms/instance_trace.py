@@ -240,6 +240,8 @@ class Skeleton:
                         f"{MAX_UNROLLED_ITERATIONS} unrolled iterations, the limit: a meta_for "
                         "is unrolled at compile time, a plain range loop is not",
                     )
+                if not node.body:  # nothing compile-time inside: no need to walk it
+                    continue
                 iv = node.op.body.block.args[0]
                 for value in range(lb, ub, step):
                     env[iv] = value

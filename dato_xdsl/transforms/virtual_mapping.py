@@ -29,6 +29,10 @@ from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.dato import instance_name
 from dato_xdsl.transforms.instance_trace import Skeleton, Trace, is_meta
 
+MAX_TRACED_STEPS = 1 << 22
+"""Compile-time steps (meta_if decisions, meta_for iterations, stream accesses)
+summed over all instances of one task (docs/design-notes.md, "Limits")."""
+
 
 def stream_symbol(name: str, indices: Sequence[int]) -> str:
     """The single stream an array access reaches: `fifo[1, 0]` -> `fifo_1_0`."""
@@ -132,8 +136,17 @@ class VirtualMapper:
         groups: dict[tuple[object, ...], list[_Row]] = {}
         first_trace: dict[tuple[object, ...], Trace] = {}
         name = task.sym_name.data
+        walked = 0
         for pid in itertools.product(*(range(g) for g in grid)):
             trace = skeleton.trace(pid * len(pid_ops))
+            walked += len(trace.decisions) + len(trace.streams) + trace.unrolled
+            if walked > MAX_TRACED_STEPS:
+                raise op_error(
+                    task,
+                    f"task @{name}: its instances' compile-time paths (meta_if decisions, "
+                    f"meta_for iterations, stream accesses) pass {MAX_TRACED_STEPS} steps in all, "
+                    "the limit; fewer instances or fewer meta_for iterations",
+                )
             key = tuple(trace.decisions)
             streams = [
                 self.resolve(stream, idx, name, pid, op)

@@ -122,3 +122,21 @@ dato.region @huge_meta(%A : memref<4xi32>) {
   }
 }
 // CHECK: dato-virtual-map.mlir:[[# @LINE - 6]]:5: error: 'scf.for' op meta_for from 0 to 9223372036854775807 step 1 takes an instance past 65536 unrolled iterations, the limit
+
+// -----
+
+// Within both per-instance limits, but 4096 instances x 2048 iterations pass
+// the 2^22 steps a task may take in all.
+dato.region @many_meta(%A : memref<4096xi32>) {
+  dato.task @t grid [4096] (%A : memref<4096xi32> [S0]) {
+  ^bb0(%a : memref<1xi32>):
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %n = arith.constant 2048 : index
+    scf.for %i = %c0 to %n step %c1 {
+      %v = arith.index_cast %i : index to i32
+      memref.store %v, %a[%c0] : memref<1xi32>
+    } {dato.meta}
+  }
+}
+// CHECK: dato-virtual-map.mlir:[[# @LINE - 11]]:3: error: 'dato.task' op task @t: its instances' compile-time paths (meta_if decisions, meta_for iterations, stream accesses) pass 4194304 steps in all, the limit
