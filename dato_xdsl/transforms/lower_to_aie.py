@@ -12,7 +12,8 @@
 - Each instance body becomes (part of) an `aie.core`: gets and puts acquire,
   access and release their fifo; array operations call the kernel library
   (`func.func private @dato_<op>_<type>_<shape>`, linked from kernels.o);
-  buffers the body allocates become `aie.buffer`s of its tile.
+  buffers the body allocates (scalar locals too) become `aie.buffer`s of its
+  tile: a core body holds no `memref.alloca`.
 - The runtime sequence moves every input and output with `dma_memcpy_nd`
   (BD ids counted per shim column, at most the shim's BDs) and waits for the
   outputs."""
@@ -34,6 +35,7 @@ from xdsl.dialects.builtin import (
     MemRefType,
     ModuleOp,
     StringAttr,
+    i32,
 )
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
@@ -811,7 +813,8 @@ class CoreBuilder:
         if isinstance(op, dato.PidOp):
             for r, value in zip(op.results, inst.pid, strict=True):
                 mapper[r] = self.const(value)
-        elif isinstance(op, memref.AllocOp):
+        elif isinstance(op, memref.AllocOp | memref.AllocaOp):
+            # scalar locals too: an aie.core is no allocation scope for allocas
             t = op.results[0].type
             assert isinstance(t, MemRefType)
             mapper[op.results[0]] = self.buffer(t)
@@ -863,18 +866,29 @@ class CoreBuilder:
                     self.block = saved
 
     def counter(self) -> SSAValue:
-        """An index variable set to 0 at the very start of the core (before any
-        loop), so it counts across the whole core."""
-        count = memref.AllocaOp.get(IndexType(), shape=[])
-        zero = arith.ConstantOp(IntegerAttr(0, IndexType()))
-        init = memref.StoreOp.get(zero.result, count.results[0], [])
+        """A one-word counter buffer of the tile set to 0 at the very start of
+        the core (before any loop), so it counts across the whole core. An
+        `aie.buffer`, not a `memref.alloca`: an `aie.core` is no automatic
+        allocation scope, and mlir-aie rejects allocas in it."""
+        count = self.buffer(MemRefType(i32, [1]))
+        zero = arith.ConstantOp(IntegerAttr(0, i32))
+        index = arith.ConstantOp(IntegerAttr(0, IndexType()))
+        init = memref.StoreOp.get(zero.result, count, [index.result])
         first = self.core_block.first_op
-        for new in (count, zero, init):
+        for new in (zero, index, init):
             if first is None:
                 self.core_block.add_op(new)
             else:
                 self.core_block.insert_op_before(new, first)
-        return count.results[0]
+        return count
+
+    def load_counter(self, counter: SSAValue) -> SSAValue:
+        word = self.emit(memref.LoadOp.get(counter, [self.const(0)])).results[0]
+        return self.emit(arith.IndexCastOp(word, IndexType())).results[0]
+
+    def store_counter(self, value: SSAValue, counter: SSAValue) -> None:
+        word = self.emit(arith.IndexCastOp(value, i32)).results[0]
+        self.emit(memref.StoreOp.get(word, counter, [self.const(0)]))
 
     def packing(self, stream: str) -> int:
         decl = self.streams.get(stream)
@@ -963,7 +977,7 @@ class CoreBuilder:
         stored = nxt
         if modulo is not None:
             stored = self.emit(arith.RemUIOp(nxt, self.const(modulo))).results[0]
-        self.emit(memref.StoreOp.get(stored, counter, []))
+        self.store_counter(stored, counter)
         return nxt
 
     def packed_access(
@@ -976,7 +990,7 @@ class CoreBuilder:
         elem = op.element_type()
         buf, count, p = self.staging(fifo, elem)
         obj = MemRefType(elem, [p])
-        n = self.emit(memref.LoadOp.get(count, [])).results[0]
+        n = self.load_counter(count)
         if isinstance(op, dato.GetOp):
             empty = self.emit(arith.CmpiOp(n, self.const(0), "eq")).results[0]
             self.branch(empty, lambda: self.refill(fifo, obj, buf))
@@ -1013,7 +1027,7 @@ class CoreBuilder:
         elem = op.element_type()
         buf, written, read = self.local_buffer(stream, elem)
         counter = written if is_put else read
-        n = self.emit(memref.LoadOp.get(counter, [])).results[0]
+        n = self.load_counter(counter)
         if isinstance(elem, MemRefType):
             local = m(op.value) if isinstance(op, dato.PutOp) else self.buffer(elem)
 
