@@ -21,8 +21,11 @@ from typing import cast
 from xdsl.dialects.builtin import (
     AnyFloat,
     ArrayAttr,
+    BFloat16Type,
     DenseArrayBase,
+    FileLineColLoc,
     FlatSymbolRefAttr,
+    Float32Type,
     IndexType,
     IntAttr,
     IntegerType,
@@ -98,6 +101,29 @@ def check_extents(what: str, extents: Sequence[int], limit: int, unit: str) -> N
 
 def _is_scalar(t: Attribute) -> bool:
     return isinstance(t, IntegerType | IndexType | AnyFloat)
+
+
+def _check_element_type(t: Attribute, what: str) -> None:
+    """The scalar types every executor and target implements (design notes,
+    task-body conventions): signless i1/i8/i16/i32/i64, index, f32, bf16."""
+    element = t.element_type if isinstance(t, MemRefType) else t
+    if isinstance(element, IntegerType):
+        ok = element.width.data in (1, 8, 16, 32, 64) and element.signedness.data.name == "SIGNLESS"
+    elif isinstance(element, AnyFloat):
+        ok = isinstance(element, Float32Type | BFloat16Type)
+    else:
+        return
+    if not ok:
+        raise VerifyException(
+            f"{what} has type {t}; dato programs use i1, i8, i16, i32, i64, index, f32 and bf16"
+        )
+
+
+def _where(op: Operation) -> str:
+    loc = op.location
+    if isinstance(loc, FileLineColLoc):
+        return f" at {loc.filename.data}:{loc.line.data}:{loc.column.data}"
+    return ""
 
 
 def _has_static_shape(t: MemRefType) -> bool:
@@ -366,6 +392,13 @@ class RegionOp(IRDLOperation):
                     f"region @{self.sym_name.data} may hold only dato.stream, dato.task, "
                     f"dato.group, dato.bundle and dato.chain ops, found {op.name}"
                 )
+        for arg in self.body.block.args:
+            _check_element_type(arg.type, f"argument %{arg.name_hint or arg.index}")
+        for op in self.body.walk():
+            if isinstance(op, StreamOp):
+                _check_element_type(op.stream_type.element_type, f"stream @{op.sym_name.data}")
+            for value in [*op.results, *(a for r in op.regions for b in r.blocks for a in b.args)]:
+                _check_element_type(value.type, f"a value of {op.name}{_where(op)}")
 
 
 # ----------------------------------------------------------------------- stream

@@ -193,3 +193,22 @@ dato.region @r(%C : memref<4x4xi32>) {
 }
 // CHECK: verify.mlir:[[# @LINE - 4]]:{{[0-9]+}}
 // CHECK: layout [S0, S0] shards two dimensions over mesh axis 0; a mesh axis shards at most one dimension
+
+// -----
+
+// Only the scalar types every executor and target implements.
+dato.region @r(%A : memref<4xf32>) {
+  dato.task @t grid [1] (%A : memref<4xf32> [R]) {
+  ^bb0(%a : memref<4xf32>):
+    %c0 = arith.constant 0 : index
+    %v = memref.load %a[%c0] : memref<4xf32>
+    %w = arith.truncf %v : f32 to f16
+  }
+}
+// CHECK: error: 'dato.region' op a value of arith.truncf at {{.*}}verify.mlir:[[# @LINE - 3]]:5 has type f16; dato programs use i1, i8, i16, i32, i64, index, f32 and bf16
+
+// -----
+
+dato.region @r(%A : memref<4xf64>) {
+}
+// CHECK: error: 'dato.region' op argument %A has type memref<4xf64>; dato programs use i1, i8, i16, i32, i64, index, f32 and bf16
