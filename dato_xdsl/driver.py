@@ -179,8 +179,12 @@ class DatoOptMain(xDSLOptMain):
                     module = self._parse(chunk, extension, offset)
                     if not self.args.disable_verify:
                         verify_located(module)
-                    self.apply_passes(module)
-                    output.write(self.output_resulting_program(module))
+                    try:
+                        self.apply_passes(module)
+                        output.write(self.output_resulting_program(module))
+                    except (ValueError, OSError) as err:
+                        # past argument handling these are bugs, not usage errors
+                        raise InternalError(err) from err
                 except (ParseError, DiagnosticException) as err:
                     text = _first_line_message(err)
                     if self.args.verify_diagnostics or self.args.parsing_diagnostics:
@@ -211,10 +215,18 @@ class DatoOptMain(xDSLOptMain):
         return module
 
 
+class InternalError(Exception):
+    """A Python error raised while running passes or printing: a bug of ours
+    (or of xDSL), reported as one rather than as a usage error."""
+
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(f"{type(cause).__name__}: {cause}")
+
+
 def _parse_failure(span: Span, err: Exception) -> str:
     """A message for an xDSL parser path that fails with a Python error instead of
     a diagnostic (a `linalg.matmul` with too few operands raises IndexError)."""
-    name = span.text.strip("\"")
+    name = span.text.strip('"')
     if isinstance(err, IndexError) and name.startswith("linalg."):
         return f"'{name}' has the wrong number of ins/outs operands"
     if isinstance(err, NotImplementedError):
@@ -250,9 +262,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     except Exception as err:  # an internal bug must still not dump a traceback
         if os.environ.get("DATO_TRACEBACK"):
             raise
+        what = str(err) if isinstance(err, InternalError) else f"{type(err).__name__}: {err}"
         print(
-            f"dato-opt: internal error: {type(err).__name__}: {err} "
-            "(set DATO_TRACEBACK=1 for the traceback)",
+            f"dato-opt: internal error: {what} (set DATO_TRACEBACK=1 for the traceback)",
             file=sys.stderr,
         )
         sys.exit(2)
