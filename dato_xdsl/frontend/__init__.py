@@ -33,20 +33,28 @@ from dato_xdsl.frontend.markers import (
     task,
 )
 from dato_xdsl.frontend.types import (
+    Int,
     Layout,
     Stream,
+    UInt,
     bfloat16,
     float32,
+    int4,
     int8,
     int16,
     int32,
     int64,
+    uint4,
     uint8,
     uint16,
     uint32,
 )
 
 __all__ = [
+    "Int",
+    "UInt",
+    "int4",
+    "uint4",
     "DatoArgumentError",
     "DatoCompileError",
     "DatoError",

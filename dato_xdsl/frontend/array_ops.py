@@ -15,7 +15,7 @@ import ast
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from xdsl.dialects import arith, memref
+from xdsl.dialects import arith
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Block, Operation, SSAValue
 
@@ -114,6 +114,7 @@ class ArrayOps:
             and len(arrays) == len(operands)
             and all(a.shape == shape and a.dtype == ctype for a in arrays)
             and rtype == ctype
+            and ctype.is_standard
         ):
             out = kc.alloc(shape, rtype)
             kc.emit(linalg_op([a.value for a in arrays], [out.value], res=[]))  # type: ignore[call-arg]
@@ -130,7 +131,7 @@ class ArrayOps:
         def body(idx: list[SSAValue]) -> None:
             args = [self._load(o, idx, shape, ctype) if isinstance(o, Array) else o for o in fixed]
             r = kc.arith.cast(fn(args), rtype)
-            kc.emit(memref.StoreOp.get(r.value, out.value, idx))
+            kc.store(r, out, idx)
 
         kc.loop_nest(list(shape), body)
         return out
@@ -143,8 +144,7 @@ class ArrayOps:
             kc.arith.const(0, None).value if extent == 1 and shape[lead + k] != 1 else idx[lead + k]
             for k, extent in enumerate(a.shape)
         ]
-        v = kc.emit(memref.LoadOp.get(a.value, indices)).results[0]
-        return kc.arith.cast(Scalar(v, a.dtype), ctype)
+        return kc.arith.cast(kc.load(a, indices), ctype)
 
     def binary(self, op: ast.operator, a: Operand, b: Operand, dest: DType | None) -> Array:
         kc = self.kc
@@ -258,11 +258,10 @@ class ArrayOps:
         acc_shape = out_shape if out_shape else (1,)
         acc = kc.alloc(acc_shape, acc_t)
         init = self._identity(kind, acc_t)
-        kc.emit(linalg.FillOp([init.value], [acc.value], res=[]))
+        kc.fill(acc, init)
 
         def body(idx: list[SSAValue]) -> None:
-            v = kc.emit(memref.LoadOp.get(x.value, idx)).results[0]
-            s = kc.arith.cast(Scalar(v, x.dtype), acc_t)
+            s = kc.arith.cast(kc.load(x, idx), acc_t)
             if out_shape:
                 where = [
                     kc.arith.const(0, None).value if d in axes else idx[d]
@@ -271,12 +270,12 @@ class ArrayOps:
                 ]
             else:
                 where = [kc.arith.const(0, None).value]
-            cur = Scalar(kc.emit(memref.LoadOp.get(acc.value, where)).results[0], acc_t)
+            cur = kc.load(acc, where)
             if kind in ("sum", "mean"):
                 new = kc.arith.binop(ast.Add(), cur, s)
             else:
                 new = kc.arith.minmax(kind == "max", [cur, s])
-            kc.emit(memref.StoreOp.get(new.value, acc.value, where))
+            kc.store(new, acc, where)
 
         kc.loop_nest(list(x.shape), body)
         if kind == "mean":
@@ -292,7 +291,7 @@ class ArrayOps:
         if out_shape:
             return acc
         zero = kc.arith.const(0, None).value
-        return Scalar(kc.emit(memref.LoadOp.get(acc.value, [zero])).results[0], acc_t)
+        return kc.load(acc, [zero])
 
     @staticmethod
     def _accumulator(kind: str, t: DType, dest: DType | None) -> DType:
@@ -333,8 +332,7 @@ class ArrayOps:
             src_idx: list[SSAValue] = list(idx)
             for k, p in enumerate(perm):
                 src_idx[p] = idx[k]
-            v = kc.emit(memref.LoadOp.get(x.value, src_idx)).results[0]
-            kc.emit(memref.StoreOp.get(v, out.value, idx))
+            kc.store(kc.load(x, src_idx), out, idx)
 
         kc.loop_nest(list(out_shape), body)
         return out
@@ -355,11 +353,16 @@ class ArrayOps:
         if b.dtype.ir != operand_t.ir:
             b = kc.convert_array(b, operand_t)
         out_t = dtype or dest or operand_t
-        out = kc.alloc((a.shape[0], b.shape[1]), out_t)
-        zero = kc.arith.const(0, out_t)
-        kc.emit(linalg.FillOp([zero.value], [out.value], res=[]))
-        kc.emit(matmul_op(a, b, out))
-        return out
+        # `Int(n)` operands multiply in their storage type (their values are
+        # extended there); an `Int(n)` result wraps to n bits afterwards, which
+        # equals wrapping every step (wrapping is a ring homomorphism)
+        a_s, b_s = Array(a.value, a.dtype.storage), Array(b.value, b.dtype.storage)
+        out = kc.alloc((a.shape[0], b.shape[1]), out_t.storage)
+        kc.fill(out, kc.arith.const(0, out_t.storage))
+        kc.emit(matmul_op(a_s, b_s, out))
+        if out_t.storage != out_t:
+            return kc.convert_array(out, out_t)
+        return Array(out.value, out_t)
 
 
 def matmul_op(a: Array, b: Array, out: Array) -> linalg.MatmulOp:

@@ -30,7 +30,7 @@ from dato_xdsl.frontend import markers
 from dato_xdsl.frontend.arith import ScalarArith, fold
 from dato_xdsl.frontend.array_ops import ArrayOps
 from dato_xdsl.frontend.errors import DatoCompileError
-from dato_xdsl.frontend.types import ArrayType, DType, bool_, float32, int32
+from dato_xdsl.frontend.types import ArrayType, DType, UInt, bool_, float32, int32
 from dato_xdsl.frontend.values import (
     Array,
     Scalar,
@@ -268,7 +268,7 @@ class KernelCompiler:
         raise self.fail(f"unsupported variable type annotation {ast.unparse(annotation)}")
 
     def new_slot(self, name: str, dtype: DType | None) -> Slot:
-        t = IndexType() if dtype is None else dtype.ir
+        t = IndexType() if dtype is None else dtype.storage.ir
         op = self.hoist(memref.AllocaOp.get(t, shape=[]))
         op.results[0].name_hint = name
         slot = Slot(op.results[0], dtype)
@@ -333,7 +333,7 @@ class KernelCompiler:
 
     def store_slot(self, slot: Slot, value: Value) -> None:
         s = self.scalar(value, slot.dtype)
-        s = self.arith.cast(s, slot.dtype)
+        s = self.arith.cast(self.arith.cast(s, slot.dtype), _storage(slot.dtype))
         self.emit(memref.StoreOp.get(s.value, slot.ref, []))
 
     def assign_subscript(self, target: ast.Subscript, value: Value, value_node: ast.expr) -> None:
@@ -348,7 +348,47 @@ class KernelCompiler:
         else:
             indices = view
             s = self.arith.cast(self.scalar(value, base.dtype), base.dtype)
-            self.emit(memref.StoreOp.get(s.value, base.value, indices))
+            self.store(s, base, indices)
+
+    def bit_slice(self, x: Scalar, index: ast.expr) -> Scalar:
+        """`x[lo:hi]`: bits lo .. hi-1 of an integer as a `UInt(hi - lo)`
+        (Allo's bit slice); `x[i]`: bit i as a `UInt(1)`."""
+        assert x.dtype is not None
+        width = x.dtype.width
+        if isinstance(index, ast.Slice):
+            if index.step is not None:
+                raise self.fail("a bit slice takes no step")
+            lo = 0 if index.lower is None else self.expr(index.lower)
+            hi = width if index.upper is None else self.expr(index.upper)
+        else:
+            lo = self.expr(index)
+            hi = lo + 1 if isinstance(lo, int) else None
+        if not (isinstance(lo, int) and isinstance(hi, int) and 0 <= lo < hi <= width):
+            raise self.fail(
+                f"a bit slice of a {x.dtype} takes constant bounds 0 <= lo < hi <= {width}, "
+                f"got {ast.unparse(index)}"
+            )
+        shifted = self.arith.binop(ast.RShift(), Scalar(x.value, UInt(width), x.static), lo)
+        return self.arith.cast(shifted, UInt(hi - lo))
+
+    # ------------------------------------------------ elements of arrays
+    def load(self, array: Array, indices: Sequence[SSAValue]) -> Scalar:
+        """An element as a value of the array's type (an `Int(n)` element is
+        read from its storage type and truncated to n bits)."""
+        v = self.emit(memref.LoadOp.get(array.value, list(indices))).results[0]
+        storage = array.dtype.storage
+        if storage == array.dtype:
+            return Scalar(v, array.dtype)
+        return self.arith.cast(Scalar(v, storage), array.dtype)
+
+    def store(self, value: Scalar, array: Array, indices: Sequence[SSAValue]) -> None:
+        """Stores a value of the array's type (extended to its storage type)."""
+        stored = self.arith.cast(value, array.dtype.storage)
+        self.emit(memref.StoreOp.get(stored.value, array.value, list(indices)))
+
+    def fill(self, array: Array, value: Scalar) -> None:
+        stored = self.arith.cast(value, array.dtype.storage)
+        self.emit(linalg.FillOp([stored.value], [array.value], res=[]))
 
     def store_array(self, dest: Array, value: Value, node: ast.expr) -> None:
         """`dest[...] = value`: fill with a scalar, or copy an array of the same shape."""
@@ -370,28 +410,25 @@ class KernelCompiler:
                     result=dest.dtype,
                     shape=dest.shape,
                 )
-            src = (
-                value if value.dtype.ir == dest.dtype.ir else self.convert_array(value, dest.dtype)
-            )
+            same = value.dtype.ir == dest.dtype.ir and value.dtype.storage == dest.dtype.storage
+            src = value if same else self.convert_array(value, dest.dtype)
             self.emit(memref.CopyOp(src.value, dest.value))
             return
         s = self.arith.cast(self.scalar(value, dest.dtype), dest.dtype)
-        self.emit(linalg.FillOp([s.value], [dest.value], res=[]))
+        self.fill(dest, s)
 
     def convert_array(self, src: Array, dtype: DType) -> Array:
         """Elementwise type conversion into a fresh buffer (a loop nest)."""
         out = self.alloc(src.shape, dtype)
 
         def body(idx: list[SSAValue]) -> None:
-            v = self.emit(memref.LoadOp.get(src.value, idx)).results[0]
-            c = self.arith.cast(Scalar(v, src.dtype), dtype)
-            self.emit(memref.StoreOp.get(c.value, out.value, idx))
+            self.store(self.arith.cast(self.load(src, idx), dtype), out, idx)
 
         self.loop_nest(list(src.shape), body)
         return out
 
     def alloc(self, shape: Sequence[int], dtype: DType) -> Array:
-        ref = self.emit(memref.AllocOp.get(dtype.ir, shape=list(shape))).results[0]
+        ref = self.emit(memref.AllocOp.get(dtype.storage.ir, shape=list(shape))).results[0]
         return Array(ref, dtype)
 
     def loop_nest(self, shape: list[int], body: Callable[[list[SSAValue]], None]) -> None:
@@ -649,8 +686,9 @@ class KernelCompiler:
                     result = self.subscript(base, index)
                     if isinstance(result, Array):
                         return result
-                    v = self.emit(memref.LoadOp.get(base.value, result)).results[0]
-                    return Scalar(v, base.dtype)
+                    return self.load(base, result)
+                if isinstance(base, Scalar) and base.dtype is not None and base.dtype.is_int:
+                    return self.bit_slice(base, index)
                 if isinstance(base, tuple | list):
                     i = self.expr(index)
                     if not isinstance(i, int):
@@ -687,7 +725,7 @@ class KernelCompiler:
             value = self.env[name]
             if isinstance(value, Slot):
                 v = self.emit(memref.LoadOp.get(value.ref, [])).results[0]
-                return Scalar(v, value.dtype)
+                return self.arith.cast(Scalar(v, _storage(value.dtype)), value.dtype)
             if isinstance(value, Scalar | Array) and not dominates(value.value, self.block):
                 raise self.fail(
                     f"'{name}' is defined inside a loop or branch (line "
@@ -1028,9 +1066,7 @@ class KernelCompiler:
                 self.emit(memref.CopyOp(got.value, view.value))
             else:
                 assert isinstance(got, Scalar)
-                self.emit(
-                    memref.StoreOp.get(got.value, out.value, [self.arith.const(k, None).value])
-                )
+                self.store(got, out, [self.arith.const(k, None).value])
         return out
 
     def scatter(self, node: ast.Call) -> None:
@@ -1047,8 +1083,7 @@ class KernelCompiler:
             )
         for k, r in enumerate(refs):
             if len(buf.shape) == 1:
-                v = self.emit(memref.LoadOp.get(buf.value, [self.arith.const(k, None).value]))
-                self.put(r, Scalar(v.results[0], buf.dtype))
+                self.put(r, self.load(buf, [self.arith.const(k, None).value]))
             else:
                 self.put(r, self.subscript_static(buf, [k]))
 
@@ -1441,6 +1476,11 @@ _PY_MATH: dict[object, str] = {
     math.pow: "pow",
 }
 _PY_MATH_FOLD: dict[str, Callable[..., Any]] = {v: k for k, v in _PY_MATH.items()}  # type: ignore[misc]
+
+
+def _storage(dtype: DType | None) -> DType | None:
+    """The type a variable of `dtype` is stored in (None, an index, stays None)."""
+    return None if dtype is None else dtype.storage
 
 
 def _unflatten(flat: int, shape: Sequence[int]) -> list[int]:

@@ -64,9 +64,31 @@ class DType:
         return self.kind in ("uint", "bool")
 
     @property
+    def is_standard(self) -> bool:
+        """A width memory holds as is (floats, bool, 8/16/32/64-bit integers)."""
+        return self.is_float or self.width in (1, 8, 16, 32, 64)
+
+    @property
+    def storage(self) -> DType:
+        """The type an array of this type is stored in: itself, or for `Int(n)`
+        / `UInt(n)` up to 64 bits the narrowest standard integer holding it
+        (sign- or zero-extended, so numpy reads the values as written); wider
+        ones are stored as themselves (Python integers on the simulator)."""
+        if self.is_standard or self.width > 64:
+            return self
+        for w in (8, 16, 32, 64):
+            if self.width < w:
+                break
+        if self.is_unsigned and w < 64:
+            return DType(f"uint{w}", "uint", w)
+        return DType(f"int{w}", "int", w)
+
+    @property
     def numpy(self) -> np.dtype:
         if self.name == "bfloat16":
             return np.dtype(ml_dtypes.bfloat16)
+        if not self.is_standard:
+            return np.dtype(object) if self.width > 64 else self.storage.numpy
         return np.dtype(self.name)
 
     @property
@@ -100,6 +122,36 @@ bfloat16 = DType("bfloat16", "float", 16)
 bool_ = DType("bool", "bool", 1)
 
 ALL_DTYPES = (int8, int16, int32, int64, uint8, uint16, uint32, float32, bfloat16)
+MAX_INT_WIDTH = 128
+
+
+def Int(width: int) -> DType:
+    """A signed integer of `width` bits (Allo's `Int(n)`), 1 < width <= 128."""
+    return _integer("int", width)
+
+
+def UInt(width: int) -> DType:
+    """An unsigned integer of `width` bits (Allo's `UInt(n)`), 1 <= width <= 128."""
+    return _integer("uint", width)
+
+
+def _integer(kind: str, width: object) -> DType:
+    if not _is_int(width) or not 1 <= int(width) <= MAX_INT_WIDTH:  # type: ignore[call-overload]
+        raise DatoTypeError(
+            f"{'Int' if kind == 'int' else 'UInt'}(n) takes a width from 1 to "
+            f"{MAX_INT_WIDTH}, got {width!r}"
+        )
+    w = int(width)  # type: ignore[call-overload]
+    for d in ALL_DTYPES:
+        if d.kind == kind and d.width == w:
+            return d
+    if kind == "int" and w == 1:
+        raise DatoTypeError("Int(1) has no values but 0 and -1; use bool or UInt(1)")
+    return DType(f"{kind}{w}", kind, w)
+
+
+int4 = Int(4)
+uint4 = UInt(4)
 
 
 def promote(a: DType, b: DType) -> DType:
@@ -119,6 +171,14 @@ def promote(a: DType, b: DType) -> DType:
         if f == bfloat16 and i.width <= 8:
             return bfloat16
         return float32
+    if not (a.is_standard and b.is_standard):
+        # numpy's rule for any widths: the wider signedness wins; a signed type
+        # holds an unsigned one only with a bit more
+        s_w = max((t.width for t in (a, b) if not t.is_unsigned), default=0)
+        u_w = max((t.width for t in (a, b) if t.is_unsigned), default=0)
+        if s_w == 0:
+            return UInt(u_w)
+        return Int(min(MAX_INT_WIDTH, max(s_w, u_w + 1 if u_w else 0)))
     result = np.promote_types(a.numpy, b.numpy)
     for d in ALL_DTYPES:
         if d.numpy == result:
@@ -184,7 +244,7 @@ class ArrayType:
 
     @property
     def memref(self) -> MemRefType:
-        return MemRefType(self.dtype.ir, self.shape)
+        return MemRefType(self.dtype.storage.ir, self.shape)
 
     def layout_attr(self) -> LayoutAttr:
         if self.layout is None:

@@ -56,6 +56,8 @@ def c_type(t: Attribute) -> str:
             return "bool"
         if width in (8, 16, 32, 64):
             return f"int{width}_t"
+        if width < 64:  # Int(n): held sign-extended in the next standard width
+            return f"int{_container(width)}_t"
     if isinstance(t, IndexType):
         return "int"
     if isinstance(t, Float32Type):
@@ -113,8 +115,39 @@ def stream_c_type(t: vhls.StreamType, with_depth: bool) -> str:
 
 def _unsigned(t: Attribute) -> str:
     if isinstance(t, IntegerType) and t.width.data > 1:
-        return f"uint{t.width.data}_t"
+        return f"uint{_container(t.width.data)}_t"
     return "unsigned"
+
+
+def _container(width: int) -> int:
+    """The standard width an `Int(n)` value lives in in C++."""
+    return next(w for w in (8, 16, 32, 64) if width <= w)
+
+
+def _odd_width(t: Attribute) -> int | None:
+    """The width of an integer type C++ has no type for (i4, i12, i40), else None."""
+    if isinstance(t, IntegerType) and t.width.data not in (1, 8, 16, 32, 64):
+        return t.width.data
+    return None
+
+
+def _uread(expr: str, t: Attribute) -> str:
+    """`expr` (of integer type t) read as unsigned: an odd width keeps its n bits."""
+    u = _unsigned(t)
+    width = _odd_width(t)
+    if width is None:
+        return f"({u}){expr}"
+    return f"(({u})({expr}) & ({u}){(1 << width) - 1}ULL)"
+
+
+def _sext(expr: str, t: Attribute) -> str:
+    """`expr` wrapped to the odd width of t and sign-extended in its container:
+    what every op on an `Int(n)` value ends with (n-bit two's complement)."""
+    width = _odd_width(t)
+    assert width is not None
+    u = _unsigned(t)
+    sign = f"({u}){1 << (width - 1)}ULL"
+    return f"({c_type(t)})(((({u})({expr}) & ({u}){(1 << width) - 1}ULL) ^ {sign}) - {sign})"
 
 
 def _width(t: Attribute) -> int:
@@ -383,6 +416,8 @@ class _Function:
             self.emit(f"{expr};" if expr.endswith(".read()") else f"(void)({expr});")
             self.names[v] = "0"
             return
+        if _odd_width(v.type) is not None:
+            expr = _sext(expr, v.type)
         name = self.fresh(v.name_hint)
         self.emit(f"const {c_type(v.type)} {name} = {expr};")
         self.names[v] = name
@@ -458,12 +493,14 @@ class _Function:
             where = op_location(op).replace("\\", "/").replace('"', "'")
             t = op.results[0].type
             if name in ("arith.divui", "arith.remui"):
-                u = _unsigned(t)
-                a, b = f"({u}){a}", f"({u}){b}"
+                a, b = _uread(a, t), _uread(b, t)
             call = f'dato::{_CHECKED_DIV[name]}({a}, {b}, "{where}")'
             return self.define(op.results[0], f"({c_type(t)}){call}")
         if name in _HELPER2:
             a, b = (self.e(v) for v in op.operands)
+            t = op.results[0].type
+            if name == "arith.shrui" and _odd_width(t) is not None:
+                a = f"({c_type(t)}){_uread(a, t)}"  # shift in the n bits, not the container's
             return self.define(op.results[0], f"dato::{_HELPER2[name]}({a}, {b})")
         if name in _FLOAT_BINARY:
             a, b = (self.e(v) for v in op.operands)
@@ -503,8 +540,8 @@ class _Function:
             return
         ua, ub = a, b
         if unsigned:
-            u = _unsigned(op.results[0].type)
-            ua, ub = f"({u}){a}", f"({u}){b}"
+            t = op.results[0].type
+            ua, ub = _uread(a, t), _uread(b, t)
         self.define(op.results[0], f"({ua} {cmp} {ub} ? {a} : {b})")
 
     def op_arith_maxsi(self, op: Operation) -> None:
@@ -528,8 +565,8 @@ class _Function:
             self.define(op.results[0], "true" if p in (0, 3, 5, 7, 9) else "false")
             return
         if p >= 6:
-            u = _unsigned(op.operands[0].type)
-            a, b = f"({u}){a}", f"({u}){b}"
+            t = op.operands[0].type
+            a, b = _uread(a, t), _uread(b, t)
         self.define(op.results[0], f"{a} {_CMPI[p]} {b}")
 
     def op_arith_cmpf(self, op: Operation) -> None:
@@ -553,7 +590,7 @@ class _Function:
 
     def op_arith_extui(self, op: Operation) -> None:
         src, dst = op.operands[0].type, op.results[0].type
-        self.define(op.results[0], f"({c_type(dst)})({_unsigned(src)}){self.e(op.operands[0])}")
+        self.define(op.results[0], f"({c_type(dst)}){_uread(self.e(op.operands[0]), src)}")
 
     def op_arith_trunci(self, op: Operation) -> None:
         dst = op.results[0].type
@@ -575,7 +612,7 @@ class _Function:
         src, dst = op.operands[0].type, op.results[0].type
         x = self.e(op.operands[0])
         if unsigned:
-            x = f"({_unsigned(src)}){x}"
+            x = _uread(x, src)
         if isinstance(src, IntegerType) and src.width.data == 1:
             x = f"({x} ? {'1' if unsigned else '-1'} : 0)"
         self.define(op.results[0], _from_float(f"(float){x}", dst))
@@ -1059,8 +1096,23 @@ def emit_top(kernel: vhls.KernelOp) -> list[str]:
     return lines
 
 
+def _refuse_wide_integers(module: ModuleOp) -> None:
+    """Integers wider than 64 bits (`Int(128)`) have no C++ type here (Vitis
+    would need ap_int, and the testbench's binary I/O has no such element)."""
+    for op in module.walk():
+        for v in (*op.operands, *op.results):
+            t = v.type.element_type if isinstance(v.type, MemRefType) else v.type
+            if isinstance(t, IntegerType) and t.width.data > 64:
+                raise op_error(
+                    op,
+                    f"uses {t} values: integers wider than 64 bits have no HLS C++ "
+                    "translation (they run on the simulator)",
+                )
+
+
 def emit_kernel_cpp(module: ModuleOp) -> str:
     """The whole kernel.cpp of a module holding one vhls.kernel and its processes."""
+    _refuse_wide_integers(module)
     kernel = _kernel(module)
     out = [
         f"// {kernel.sym_name.data}: Vitis HLS dataflow kernel generated by dato-xdsl.",

@@ -894,6 +894,11 @@ class BodyCodegen:
         if maps != default or "cast" in op.properties:
             raise unsupported(op, "with non-default indexing maps or a cast attribute")
         ins, outs = self._linalg_operands(op)
+        out_t = op.outputs[0].type  # type: ignore[attr-defined]
+        width = sem.int_width(out_t.element_type) if isinstance(out_t, MemRefType) else None
+        if width is not None and width > 64:
+            self.emit(f"_sem.matmul_wide({ins[0]}, {ins[1]}, {outs[0]}, {width})")
+            return
         self.emit(f"_sem.matmul({ins[0]}, {ins[1]}, {outs[0]})")
 
     def op_linalg_transpose(self, op: Operation) -> None:

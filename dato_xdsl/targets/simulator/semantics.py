@@ -76,7 +76,11 @@ def dtype_of(t: Attribute) -> Any:
     """The numpy dtype holding elements of type `t` in an array, or None."""
     if isinstance(t, IntegerType):
         width = t.width.data
-        return np.bool_ if width == 1 else _INT_DTYPES.get(width)
+        if width == 1:
+            return np.bool_
+        if width > 64:
+            return np.object_  # canonical Python ints: numpy has no wider integer
+        return _INT_DTYPES.get(width)
     if isinstance(t, IndexType):
         return np.int64
     return _FLOAT_DTYPES.get(type(t))
@@ -340,6 +344,19 @@ def matmul(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> None:
     else:
         acc = c.astype(np.float32) + a.astype(np.float32) @ b.astype(np.float32)
         c[...] = acc.astype(c.dtype)
+
+
+def matmul_wide(a: np.ndarray, b: np.ndarray, c: np.ndarray, width: int) -> None:
+    """C += A @ B for integers wider than 64 bits (object arrays of canonical
+    Python ints): exact products and sums, wrapped once to `width` bits."""
+    if a.ndim != 2 or b.ndim != 2 or c.shape != (a.shape[0], b.shape[1]) or (
+        a.shape[1] != b.shape[0]
+    ):
+        raise OpFailure(f"cannot multiply {list(a.shape)} by {list(b.shape)} into {list(c.shape)}")
+    for i in range(c.shape[0]):
+        for j in range(c.shape[1]):
+            total = int(c[i, j]) + sum(int(a[i, k]) * int(b[k, j]) for k in range(a.shape[1]))
+            c[i, j] = wrap(total, width)
 
 
 def transpose(a: np.ndarray, permutation: Sequence[int], out: np.ndarray) -> None:

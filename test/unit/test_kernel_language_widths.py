@@ -1,0 +1,162 @@
+"""Integer widths beyond the standard ones: `int4`/`uint4`, Allo's `Int(n)` and
+`UInt(n)`, bit slicing. Each against a numpy model of n-bit two's complement
+arithmetic on the simulator, the virtual NPU (aie) and the g++ C simulation
+(hls); `Int(128)` runs on the simulator and is refused, located, elsewhere."""
+
+import numpy as np
+import pytest
+
+import dato_xdsl as dato
+from dato_xdsl import Int, UInt, int4, int16, int32, uint4
+
+TARGETS = ["simulator", "aie", "hls"]
+
+
+def wrap(x, n: int, signed: bool = True):
+    """n-bit two's complement (or unsigned) reading of integers."""
+    x = np.asarray(x).astype(np.int64) & ((1 << n) - 1)
+    return np.where(x >= (1 << (n - 1)), x - (1 << n), x) if signed else x
+
+
+def run(top, target, tmp_path, *arrays):
+    options = {} if target == "simulator" else {"project": tmp_path / target}
+    dato.build(top, target=target, **options)(*arrays)
+
+
+def int4_ops():
+    @dato.region()
+    def top(A: int4[8], B: int4[8], OUT: int4[4, 8]):
+        @dato.kernel(mapping=[1], args=[A, B, OUT])
+        def k(a: int4[8], b: int4[8], o: int4[4, 8]):
+            o[0, :] = a * b + 1
+            o[1, :] = a - b
+            o[2, :] = dato.maximum(a, b) // 2
+            for i in range(8):
+                x: int4 = a[i] * 3
+                o[3, i] = x + (a[i] >> 1)
+
+    return top
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_int4_arithmetic_wraps_at_four_bits(target, tmp_path):
+    A = np.array([7, -8, -1, 3, 5, -3, 0, 6], np.int8)  # int4 values, one per byte
+    B = np.array([7, -8, 2, -4, 3, 3, -8, 1], np.int8)
+    OUT = np.zeros((4, 8), np.int8)
+    run(int4_ops(), target, tmp_path, A, B, OUT)
+    a, b = A.astype(np.int64), B.astype(np.int64)
+    np.testing.assert_array_equal(OUT[0], wrap(a * b + 1, 4))
+    np.testing.assert_array_equal(OUT[1], wrap(a - b, 4))
+    np.testing.assert_array_equal(OUT[2], wrap(np.maximum(a, b) // 2, 4))
+    np.testing.assert_array_equal(OUT[3], wrap(wrap(a * 3, 4) + (a >> 1), 4))
+
+
+def uint_ops():
+    @dato.region()
+    def top(A: uint4[8], B: UInt(12)[8], OUT: UInt(12)[3, 8]):
+        @dato.kernel(mapping=[1], args=[A, B, OUT])
+        def k(a: uint4[8], b: UInt(12)[8], o: UInt(12)[3, 8]):
+            o[0, :] = b - a * 300
+            o[1, :] = (b >> 3) + b // 7
+            o[2, :] = (a > 7) * 100 + dato.minimum(b, 4000)
+
+    return top
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_unsigned_widths_read_and_compare_unsigned(target, tmp_path):
+    A = np.array([0, 1, 7, 8, 9, 15, 14, 3], np.uint8)
+    B = np.array([0, 4095, 2048, 100, 4000, 17, 1, 4094], np.uint16)
+    OUT = np.zeros((3, 8), np.uint16)
+    run(uint_ops(), target, tmp_path, A, B, OUT)
+    a, b = A.astype(np.int64), B.astype(np.int64)
+    np.testing.assert_array_equal(OUT[0], wrap(b - a * 300, 12, signed=False))
+    np.testing.assert_array_equal(OUT[1], wrap((b >> 3) + b // 7, 12, signed=False))
+    np.testing.assert_array_equal(OUT[2], wrap((a > 7) * 100 + np.minimum(b, 4000), 12, False))
+
+
+def int4_gemm():
+    @dato.region()
+    def top(A: int4[4, 8], B: int4[8, 4], C: int32[4, 4], D: int4[4, 4]):
+        @dato.kernel(mapping=[1], args=[A, B, C, D])
+        def k(a: int4[4, 8], b: int4[8, 4], c: int32[4, 4], d: int4[4, 4]):
+            c[:, :] = dato.matmul(a, b)
+            d[:, :] = dato.matmul(a, b)
+
+    return top
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_int4_gemm_into_int32_and_into_int4(target, tmp_path):
+    rng = np.random.default_rng(21)
+    A = rng.integers(-8, 8, (4, 8)).astype(np.int8)
+    B = rng.integers(-8, 8, (8, 4)).astype(np.int8)
+    C = np.zeros((4, 4), np.int32)
+    D = np.zeros((4, 4), np.int8)
+    run(int4_gemm(), target, tmp_path, A, B, C, D)
+    exact = A.astype(np.int64) @ B.astype(np.int64)
+    np.testing.assert_array_equal(C, exact)
+    np.testing.assert_array_equal(D, wrap(exact, 4))
+
+
+def bit_slices():
+    @dato.region()
+    def top(A: int16[8], B: int32[3, 8]):
+        @dato.kernel(mapping=[1], args=[A, B])
+        def k(a: int16[8], b: int32[3, 8]):
+            for i in range(8):
+                x = a[i]
+                b[0, i] = x[0:4]
+                b[1, i] = int32(x[12:16]) + x[15]
+                b[2, i] = x[4:12]
+
+    return top
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_bit_slices_of_integers(target, tmp_path):
+    A = np.array([-1, 0x1234, -32768, 7, 0x7FFF, -2, 0x0FF0, 300], np.int16)
+    B = np.zeros((3, 8), np.int32)
+    run(bit_slices(), target, tmp_path, A, B)
+    u = A.astype(np.int64) & 0xFFFF
+    np.testing.assert_array_equal(B[0], u & 15)
+    np.testing.assert_array_equal(B[1], ((u >> 12) & 15) + (u >> 15))
+    np.testing.assert_array_equal(B[2], (u >> 4) & 255)
+
+
+def int128():
+    @dato.region()
+    def top(A: Int(128)[2, 2], B: Int(128)[2, 2]):
+        @dato.kernel(mapping=[1], args=[A, B])
+        def k(a: Int(128)[2, 2], b: Int(128)[2, 2]):
+            b[:, :] = dato.matmul(a, a) + a * 3
+
+    return top
+
+
+def test_int128_on_the_simulator():
+    A = np.array([[2**100, 3], [-5, 2**126 - 1]], dtype=object)
+    B = np.zeros((2, 2), dtype=object)
+    dato.build(int128())(A, B)
+    for i in range(2):
+        for j in range(2):
+            exact = sum(A[i, k] * A[k, j] for k in range(2)) + A[i, j] * 3
+            assert B[i, j] == ((exact + 2**127) % 2**128) - 2**127
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [("hls", "integers wider than 64 bits"), ("aie", "i128 elements")],
+)
+def test_int128_is_refused_where_it_has_no_translation(target, expected, tmp_path):
+    with pytest.raises(dato.DatoIRError) as info:
+        dato.build(int128(), target=target, project=tmp_path / target)
+    assert "test_kernel_language_widths.py:" in str(info.value)
+    assert expected in str(info.value)
+
+
+def test_widths_out_of_range_are_refused():
+    with pytest.raises(dato.DatoCompileError, match="width from 1 to 128, got 129"):
+        Int(129)
+    assert Int(8) is dato.int8 and UInt(16) is dato.uint16
+    assert uint4.storage == dato.uint8 and int4.storage == dato.int8
