@@ -388,3 +388,33 @@ def test_unsigned_arrays_compare_and_shift_unsigned(target, tmp_path):
     np.testing.assert_array_equal(OUT[0], A // 3 + (A >> 1))
     np.testing.assert_array_equal(OUT[1], ~A)
     np.testing.assert_array_equal(OUT[2], np.maximum(A, 128) - 1)
+
+
+def gemm_two_operand_types():
+    """Allo's test_gemm_2D: int16 x int32 operands into int32, on a 2x2 grid."""
+
+    S, R = dato.Layout.Shard, dato.Layout.Replicate
+
+    @dato.region()
+    def top(A: int16[8, 8], B: int32[8, 8], C: int32[8, 8]):
+        @dato.kernel(mapping=[2, 2], args=[A, B, C])
+        def k(
+            a: int16[8, 8] @ [S(0), R],
+            b: int32[8, 8] @ [R, S(1)],
+            c: int32[8, 8] @ [S(0), S(1)],
+        ):
+            acc: int32[4, 4] = dato.matmul(a, b) + 1
+            c[:, :] = acc
+
+    return top
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_gemm_of_two_operand_types_into_a_declared_local(target, tmp_path):
+    rng = np.random.default_rng(8)
+    A = rng.integers(-32768, 32768, (8, 8)).astype(np.int16)
+    B = rng.integers(-(2**20), 2**20, (8, 8)).astype(np.int32)
+    C = np.zeros((8, 8), np.int32)
+    run(gemm_two_operand_types(), target, tmp_path, A, B, C)
+    exact = A.astype(np.int64) @ B.astype(np.int64) + 1
+    np.testing.assert_array_equal(C, exact.astype(np.int32))
