@@ -422,6 +422,16 @@ class ObjectFifoLinkOp(IRDLOperation):
                 raise VerifyException(f"{what}: @{name} is not an aie.objectfifo of this device")
             fifos[name] = fifo
         self._verify_shared_tile(what, [fifos[n] for n in ins], [fifos[n] for n in outs])
+        # older files leave a join's or distribute's offsets out (`([] [])`): the
+        # slices then follow each other in order
+        def consecutive(names: list[str]) -> list[int]:
+            sizes = [memref_elements(fifos[n].element_type) for n in names]
+            return [sum(sizes[:k]) for k in range(len(sizes))]
+
+        if len(ins) > 1 and not src and not dst:
+            src = consecutive(ins)
+        if len(outs) > 1 and not src and not dst:
+            dst = consecutive(outs)
         if len(ins) > 1:  # join: each input lands at its src offset of the output
             self._verify_offsets(what, "src", src, [fifos[n] for n in ins], fifos[outs[0]])
             if dst:

@@ -1,10 +1,15 @@
 """`dato-run`: run an aie.mlir design on the virtual NPU with .npy inputs.
 
-    dato-run design.mlir [INPUT ...] [-o DIR] [--kernel-dir DIR] [--timeout S]
+    dato-run design.mlir [INPUT ...] [-o DIR] [--kernel-dir DIR]
+             [--kernel NAME=FILE.cc[:FLAGS]] [--timeout S]
 
 INPUT k is the k-th runtime-sequence argument: a .npy file, or `zeros` for a
 zero array of the argument's type (missing trailing inputs are zeros too).
-Every argument the run wrote is saved as DIR/<name>.npy (default DIR:
+`--kernel NAME=FILE.cc[:FLAGS]` says where the source of a kernel is (NAME: its
+function or the object link_with names, e.g. `mv_32x32.o`) and with which
+compiler flags (`-DDIM_M=32 -DDIM_K=32`); for kernels written with the AIE API,
+FILE can be a plain C++ stand-in with the same extern "C" function, and the
+output says so. Every argument the run wrote is saved as DIR/<name>.npy (default DIR:
 dato-run-out) and listed with the number of elements written and changed.
 Errors are printed as diagnostics; the exit status is 1 (2 for internal errors).
 """
@@ -13,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -109,10 +115,24 @@ def run(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--kernel-dir", action="append", default=[], help="also look here for link_with sources"
     )
+    parser.add_argument(
+        "--kernel",
+        action="append",
+        default=[],
+        metavar="NAME=FILE.cc[:FLAGS]",
+        help="source (and compiler flags) of a kernel, by function or object name",
+    )
     parser.add_argument("--timeout", type=float, default=60.0, help="wall-clock limit (s)")
     args = parser.parse_args(argv)
+    sources: dict[str, tuple[str, list[str]]] = {}
+    for spec in args.kernel:
+        name, eq, rest = spec.partition("=")
+        path, _, flags = rest.partition(":")
+        if not eq or not name or not path:
+            raise ValueError(f"--kernel {spec}: expected NAME=FILE.cc[:FLAGS]")
+        sources[name] = (path, shlex.split(flags))
     module = load_design(args.design)
-    npu = VirtualNpu(module, kernel_dirs=args.kernel_dir)
+    npu = VirtualNpu(module, kernel_dirs=args.kernel_dir, kernel_sources=sources)
     arrays, names = _inputs(npu, args.inputs)
     before = [a.copy() for a in arrays]
     stats = npu.run(*arrays, timeout=args.timeout)
@@ -130,6 +150,8 @@ def run(argv: Sequence[str] | None = None) -> int:
         target = out_dir / f"{name}.npy"
         np.save(target, array)
         print(f"  %{name}: {written} element(s) written by the NPU, {changed} changed -> {target}")
+    for line in npu.kernel_notes:
+        print(f"  note: {line}")
     for line in stats.waiting_at_end:
         print(f"  note: {line}")
     return 0

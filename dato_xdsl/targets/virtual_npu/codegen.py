@@ -13,9 +13,11 @@ Generated signature: `_body(_args, _env)`; a blocked unit yields
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from xdsl.dialects import cf
 from xdsl.dialects.builtin import MemRefType
 from xdsl.ir import Block, Operation, SSAValue
 
@@ -111,6 +113,12 @@ class UnitCodegen(BodyCodegen):
         port, what = self._port(op)
         k = op.size.value.data
         self.wait(f"{port}.pool", f"{port}.acquire({k})", f"acquire {what}, {k})")
+        if op.yields_memrefs:  # newer form: one memref per object
+            views = self.fresh("views")
+            self.emit(f"{views} = {port}.views({k})")
+            for i, result in enumerate(op.results):
+                self.define(result, f"{views}[{i}]")
+            return
         self.define(op.subview, f"{port}.views({k})")
 
     def op_aie_objectfifo_subview_access(self, op: Operation) -> None:
@@ -132,6 +140,60 @@ class UnitCodegen(BodyCodegen):
             return
         method = "acquire_ge" if action == "AcquireGreaterEqual" else "acquire_eq"
         self.wait(lock, f"{lock}.{method}({value})", f"use_lock({action}, {value})")
+
+    def op_aie_put_cascade(self, op: Operation) -> None:
+        cascade = self.env_ref(("cascade", "out"))
+        value = self.e(op.operands[0])
+        self.wait(cascade, f"{cascade}.put({value})", "put_cascade (the neighbour has not read)")
+
+    def op_aie_get_cascade(self, op: Operation) -> None:
+        cascade = self.env_ref(("cascade", "in"))
+        self.wait(cascade, f"{cascade}.full", "get_cascade (the neighbour has not written)")
+        self.define(op.results[0], f"{cascade}.take()")
+
+    # ------------------------------------------------- unstructured control flow
+
+    def block(self, block: Block, skip_terminator: bool = False) -> None:
+        """A core body of several blocks (`cf.br` loops, as mlir-aie writes
+        endless cores) runs as a loop over a block number; branches assign the
+        target's block arguments and jump."""
+        region = block.parent
+        if block is not self.entry or region is None or len(region.blocks) == 1:
+            super().block(block, skip_terminator)
+            return
+        blocks = list(region.blocks)
+        self.block_ids = {b: i for i, b in enumerate(blocks)}
+        for b in blocks[1:]:
+            for arg in b.args:
+                self.names[arg] = self.fresh("a")
+        self.emit("_blk = 0")
+        self.emit("while True:")
+        self.indent += 1
+        for i, b in enumerate(blocks):
+            self.emit(f"{'if' if i == 0 else 'elif'} _blk == {i}:")
+            self.indent += 1
+            super().block(b)
+            self.indent -= 1
+        self.indent -= 1
+
+    def _jump(self, dest: Block, values: Sequence[SSAValue]) -> None:
+        if dest.args:
+            targets = ", ".join(self.names[a] for a in dest.args)
+            sources = ", ".join(self.e(v) for v in values)
+            self.emit(f"{targets}, = ({sources},)")
+        self.emit(f"_blk = {self.block_ids[dest]}")
+        self.emit("continue")
+
+    def op_cf_br(self, op: Operation) -> None:
+        self._jump(op.successors[0], op.operands)
+
+    def op_cf_cond_br(self, op: Operation) -> None:
+        assert isinstance(op, cf.ConditionalBranchOp)
+        self.emit(f"if {self.e(op.cond)}:")
+        self.indent += 1
+        self._jump(op.then_block, op.then_arguments)
+        self.indent -= 1
+        self._jump(op.else_block, op.else_arguments)
 
     # -------------------------------------------------------------- kernels
 
@@ -198,6 +260,11 @@ class UnitCodegen(BodyCodegen):
         direction = "S2MM" if op.direction.value.data == 0 else "MM2S"
         channel = self.env_ref(("sync", col, row, direction, op.channel.value.data))
         self.wait(channel, f"{channel}.idle()", f"sync on ({col}, {row}) {direction}")
+
+    def op_aiex_npu_rtp_write(self, op: Operation) -> None:
+        assert isinstance(op, aiex.NpuRtpWriteOp)
+        buffer = self.env_ref(("rtp", op.buffer.root_reference.data))
+        self.emit(f"{buffer}.reshape(-1)[{op.index.value.data}] = {op.value.value.data}")
 
     def op_aiex_npu_write32(self, op: Operation) -> None:
         # register writes configure hardware we do not model (e.g. trace)

@@ -99,7 +99,18 @@ class BdStep:
     flat: np.ndarray
     mask: np.ndarray
     index: np.ndarray
+    """Element indices the BD walks; -1 marks a padding element (MM2S only)."""
     what: str
+    pad_value: int = 0
+
+    def gather(self) -> np.ndarray:
+        """The elements an MM2S BD sends, padding included."""
+        if self.index.size and self.index.min() < 0:
+            data = np.full(self.index.size, self.pad_value, dtype=self.flat.dtype)
+            real = self.index >= 0
+            data[real] = self.flat[self.index[real]]
+            return data
+        return self.flat[self.index]
 
 
 @dataclass
@@ -129,12 +140,17 @@ def bd_chain(
                     )
                 continue
             if mm2s:
-                failure = _unwritten(step.mask, step.index, step.what)
+                failure = _unwritten(step.mask, step.index[step.index >= 0], step.what)
                 if failure is not None:
                     raise failure
-                job: SendJob | RecvJob = SendJob(step.flat[step.index])
+                job: SendJob | RecvJob = SendJob(step.gather())
                 stream.post_send(job)  # type: ignore[arg-type]
             else:
+                if step.index.size and step.index.min() < 0:
+                    raise OpFailure(
+                        f"{label}: padding on a receiving (S2MM) BD is not modelled",
+                        TransferError,
+                    )
                 job = RecvJob(step.flat, step.index, step.mask)
                 stream.post_recv(k, job)
             while not job.done:

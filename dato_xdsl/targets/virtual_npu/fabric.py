@@ -13,13 +13,13 @@ writes its slice)."""
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from xdsl.dialects.builtin import MemRefType
-from xdsl.ir import Block, Operation, SSAValue
+from xdsl.ir import Attribute, Block, Operation, SSAValue
 
 from dato_xdsl.devices import DEFAULT_CORE_STACK_BYTES, NpuDevice, TileKind
 from dato_xdsl.diagnostics import op_location
@@ -27,7 +27,7 @@ from dato_xdsl.dialects import aie
 from dato_xdsl.targets.simulator import semantics as sem
 from dato_xdsl.targets.virtual_npu import dma, patterns
 from dato_xdsl.targets.virtual_npu.errors import DesignError
-from dato_xdsl.targets.virtual_npu.state import Lock, Pool, PoolPort, Stream
+from dato_xdsl.targets.virtual_npu.state import Cascade, Lock, Pool, PoolPort, Stream
 
 Coords = tuple[int, int]
 ActorFactory = Callable[[], dma.ActorGen]
@@ -88,6 +88,8 @@ class Fabric:
     src_streams: dict[tuple[Coords, int], Stream] = field(default_factory=dict)
     dst_streams: dict[tuple[Coords, int], tuple[Stream, int]] = field(default_factory=dict)
     shim_counts: dict[tuple[int, str], int] = field(default_factory=dict)
+    cascades: dict[tuple[Coords, str], Cascade] = field(default_factory=dict)
+    """(tile, "out" or "in") -> the cascade it writes or reads."""
 
     def tile_label(self, c: Coords) -> str:
         kind = self.model.tile_kind(*c)
@@ -105,7 +107,13 @@ class Fabric:
     def build(self, device: aie.DeviceOp, cores: list[aie.CoreOp]) -> None:
         ops = list(device.body.block.ops)
         core_values = {v for core in cores for op in core.walk() for v in op.operands}
-        for op in ops:
+        # mlir-aie also declares buffers and locks inside aie.mem/aie.memtile_dma
+        declared = [
+            inner
+            for op in ops
+            for inner in ([op] if not isinstance(op, aie.MemOp | aie.MemTileDMAOp) else op.walk())
+        ]
+        for op in declared:
             if isinstance(op, aie.BufferOp):
                 self._buffer(op, op.buffer in core_values)
             elif isinstance(op, aie.LockOp):
@@ -123,6 +131,11 @@ class Fabric:
         for op in ops:
             if isinstance(op, aie.FlowOp):
                 self._flow(op)
+            elif isinstance(op, aie.CascadeFlowOp):
+                src, dst = tile_coords(op.source_tile), tile_coords(op.dest_tile)
+                cascade = Cascade(f"the cascade from core {src} to core {dst}", self.ready)
+                self.cascades[(src, "out")] = cascade
+                self.cascades[(dst, "in")] = cascade
         for op in ops:
             if isinstance(op, aie.ShimDMAAllocationOp):
                 self._shim_allocation(op)
@@ -210,10 +223,14 @@ class Fabric:
         c = tile_coords(op.tile)
         region = op.body
         built: dict[Block, dma.BdBlock] = {}
+        if region.blocks:
+            for inner in region.blocks[0].ops:
+                if isinstance(inner, aie.DMAOp):
+                    self._dma_list(inner, c, built)
         block: Block | None = region.blocks[0] if region.blocks else None
         while block is not None:
             last = block.last_op
-            if isinstance(last, aie.EndOp) or last is None:
+            if isinstance(last, aie.EndOp) or last is None or isinstance(last, aie.DMAOp):
                 break
             if not isinstance(last, aie.DMAStartOp):
                 raise DesignError(
@@ -240,6 +257,38 @@ class Fabric:
             )
             block = last.chain
 
+    def _channel_actor(
+        self, c: Coords, mm2s: bool, channel: int, first: dma.BdBlock, repeat: int, where: str
+    ) -> None:
+        if mm2s:
+            stream, k = self._source_stream(c, channel), -1
+        else:
+            stream, k = self._dest_stream(c, channel)
+        label = f"{self.tile_label(c)} DMA {'MM2S' if mm2s else 'S2MM'} {channel}"
+        self.actors.append(
+            DmaActor(
+                label,
+                lambda: dma.bd_chain(first, mm2s, stream, k, repeat, label),
+                where,
+            )
+        )
+
+    def _dma_list(self, op: aie.DMAOp, c: Coords, built: dict[Block, dma.BdBlock]) -> None:
+        """`aie.dma(dir, ch) [{BD}, {BD}]`: the BDs run in order and, unless
+        `loop = false`, start over (mlir-aie chains the last to the first)."""
+        blocks = [self._bd_block(region.block, built, c) for region in op.bds]
+        if not blocks:
+            return
+        for a, b in zip(blocks, blocks[1:], strict=False):
+            a.next = b
+        repeat = 0 if op.repeat_count is None else op.repeat_count.value.data
+        if op.loops:
+            blocks[-1].next = blocks[0]
+        mm2s = aie.DMA_CHANNEL_DIR.name(op.channel_dir) == "MM2S"
+        self._channel_actor(
+            c, mm2s, op.channel_index.value.data, blocks[0], repeat, op_location(op)
+        )
+
     def _bd_block(self, block: Block, built: dict[Block, dma.BdBlock], c: Coords) -> dma.BdBlock:
         if block in built:
             return built[block]
@@ -258,6 +307,8 @@ class Fabric:
                 result.steps.append(self._bd_step(op))
             elif isinstance(op, aie.NextBDOp):
                 result.next = self._bd_block(op.dest, built, c)
+            elif isinstance(op, aie.BufferOp | aie.LockOp | aie.DMABDPacketOp):
+                pass  # declared in the region (built with the device's); headers: no routing
             elif not isinstance(op, aie.EndOp):
                 raise DesignError(
                     f"{op_location(op)}: error: '{op.name}' in a BD block is not modelled"
@@ -273,29 +324,46 @@ class Fabric:
         array = self.buffers[owner]
         offset = 0 if op.offset is None else op.offset.value.data
         length = array.size - offset if op.len is None else op.len.value.data
-        index = patterns.walk(dims_of(op.dimensions), offset, length)
-        bad = patterns.outside(index, array.size)
+        dims = dims_of(op.dimensions)
+        if op.pad_dimensions is not None:
+            pads = [
+                (p.const_pad_before.data, p.const_pad_after.data)
+                for p in op.pad_dimensions.pads.data
+            ]
+            index = patterns.walk_padded(dims, pads, offset)
+        else:
+            index = patterns.walk(dims, offset, length)
+        bad = patterns.outside(index[index >= 0], array.size)
         if bad is not None:
             raise DesignError(
                 f"{op_location(op)}: error: this BD's access pattern reaches element {bad} of a "
                 f"buffer of {array.size} elements"
             )
         name = owner.sym_name.data if owner.sym_name is not None else "aie.buffer"
-        return dma.BdStep(array.reshape(-1), self.buffer_masks[owner], index, f"buffer @{name}")
+        pad = 0 if op.pad_value is None else op.pad_value.value.data
+        return dma.BdStep(
+            array.reshape(-1), self.buffer_masks[owner], index, f"buffer @{name}", pad
+        )
 
     # ------------------------------------------------------------ objectfifos
 
     def _objectfifos(self, ops: list[Operation]) -> None:
         fifos = {op.fifo_name: op for op in ops if isinstance(op, aie.ObjectFifoCreateOp)}
         links = [op for op in ops if isinstance(op, aie.ObjectFifoLinkOp)]
-        # "in:<fifo>"/"out:<fifo>" -> (the link tile's pool, offset of the slice, link tile)
-        link_pools: dict[str, tuple[Pool, int, Coords]] = {}
+        # "in:<fifo>"/"out:<fifo>" -> (the link tile's pool, offset of the slice, link
+        # tile, elements one transfer of that fifo's link-side DMA moves)
+        link_pools: dict[str, tuple[Pool, int, Coords, int | None]] = {}
         for link in links:
             ins = [fifos[n] for n in link._names(link.fifoIns)]
             outs = [fifos[n] for n in link._names(link.fifoOuts)]
             c = tile_coords(outs[0].producerTile)
             join = len(ins) > 1
             owner = outs[0] if join else ins[0]
+            one_to_one = len(ins) == 1 and len(outs) == 1
+            if one_to_one and _elements(outs[0]) > _elements(ins[0]):
+                # mlir-aie sizes a one-to-one link's buffers by the larger object;
+                # the smaller side's objects fill (or drain) it piece by piece
+                owner = outs[0]
             if join:
                 depth = owner.depths[0]
             else:
@@ -305,17 +373,21 @@ class Fabric:
             pool = Pool(names, self.tile_label(c), depth, shape, dtype, self.ready)
             self.pools.append((pool, None))
             self.use_memory(c, f"{names} link buffers", pool.nbytes)
-            src = [o.value.data for o in link.src_offsets.data]
-            dst = [o.value.data for o in link.dst_offsets.data]
+            src = _offsets(link.src_offsets.data, ins)
+            dst = _offsets(link.dst_offsets.data, outs)
+            whole = _elements(owner) if one_to_one else None
             for k, fifo in enumerate(ins):
-                link_pools[f"in:{fifo.fifo_name}"] = (pool, src[k] if join else 0, c)
+                link_pools[f"in:{fifo.fifo_name}"] = (pool, src[k] if join else 0, c, whole)
             for k, fifo in enumerate(outs):
-                link_pools[f"out:{fifo.fifo_name}"] = (pool, dst[k] if len(outs) > 1 else 0, c)
+                base = dst[k] if len(outs) > 1 else 0
+                link_pools[f"out:{fifo.fifo_name}"] = (pool, base, c, whole)
         for fifo in fifos.values():
             self._objectfifo(fifo, link_pools)
 
     def _objectfifo(
-        self, fifo: aie.ObjectFifoCreateOp, link_pools: dict[str, tuple[Pool, int, Coords]]
+        self,
+        fifo: aie.ObjectFifoCreateOp,
+        link_pools: dict[str, tuple[Pool, int, Coords, int | None]],
     ) -> None:
         name = fifo.fifo_name
         shape, dtype = memref_info(fifo.element_type, fifo)
@@ -326,8 +398,10 @@ class Fabric:
         if self.is_shim(prod):
             self._fifo_shim(name, prod[0], True, stream, -1, where)
         else:
+            moved = size
             if f"out:{name}" in link_pools:
-                pool, base, _ = link_pools[f"out:{name}"]
+                pool, base, _, whole = link_pools[f"out:{name}"]
+                moved = whole or size
             else:
                 pool, base = self._pool(fifo, prod, fifo.depths[0], shape, dtype), 0
                 self.producer_pools[name] = pool
@@ -338,7 +412,7 @@ class Fabric:
                         for v in fifo.initValues.data
                     ]
                 self.pools[-1] = (pool, init)
-            index = self._index(fifo, dims_of(fifo.dimensionsToStream), base, size, pool, where)
+            index = self._index(fifo, dims_of(fifo.dimensionsToStream), base, moved, pool, where)
             label = f"{self.tile_label(prod)} DMA MM2S of @{name}"
             port = pool.port(False, label, False)
             self.actors.append(
@@ -358,14 +432,16 @@ class Fabric:
                 self._fifo_shim(name, c[0], False, stream, k, where)
                 continue
             linked = link_pools.get(f"in:{name}")
+            moved = size
             if linked is not None and linked[2] == c:
-                pool, base, _ = linked
+                pool, base, _, whole = linked
+                moved = whole or size
             else:
                 depth = fifo.depths[i + 1] if len(fifo.depths) > 1 else fifo.depths[0]
                 pool, base = self._pool(fifo, c, depth, shape, dtype), 0
                 self.consumer_pools[(name, c)] = pool
             dims = dims_of(per_consumer[i]) if i < len(per_consumer) else []
-            index = self._index(fifo, dims, base, size, pool, where)
+            index = self._index(fifo, dims, base, moved, pool, where)
             label = f"{self.tile_label(c)} DMA S2MM of @{name}"
             port = pool.port(True, label, False)
             self.actors.append(
@@ -402,7 +478,7 @@ class Fabric:
         pool: Pool,
         where: str,
     ) -> np.ndarray:
-        index = patterns.walk(dims, base, size)
+        index = patterns.walk_to_length(dims, base, size)
         limit = pool.flat[0].size
         bad = patterns.outside(index, limit)
         if bad is not None:
@@ -435,6 +511,23 @@ class Fabric:
             )
         return pool.port(role == "Produce", f"core of {self.tile_label(c)}", True)
 
+    def named_buffer(self, name: str) -> np.ndarray | None:
+        for op, array in self.buffers.items():
+            if isinstance(op, aie.BufferOp) and op.sym_name is not None:
+                if op.sym_name.data == name:
+                    return array
+        return None
+
+    def cascade(self, c: Coords, side: str, where: str) -> Cascade:
+        found = self.cascades.get((c, side))
+        if found is None:
+            what = "puts to" if side == "out" else "gets from"
+            raise DesignError(
+                f"{where}: error: the core of {self.tile_label(c)} {what} the cascade, but no "
+                f"aie.cascade_flow {'leaves' if side == 'out' else 'reaches'} this tile"
+            )
+        return found
+
     def start(self) -> None:
         for pool, init in self.pools:
             pool.start(init)
@@ -449,6 +542,22 @@ class Fabric:
                     f"{where}: error: {self.tile_label(c)} needs {total} bytes of data memory "
                     f"but has {capacity} ({self.model.name}): {parts}"
                 )
+
+
+def _elements(fifo: aie.ObjectFifoCreateOp) -> int:
+    return aie.memref_elements(fifo.element_type)
+
+
+def _offsets(given: Sequence[Attribute], fifos: list[aie.ObjectFifoCreateOp]) -> list[int]:
+    """A join's or distribute's offsets; older files leave them out (`([] [])`),
+    meaning the slices follow each other in order."""
+    if given:
+        return [o.value.data for o in given]  # type: ignore[attr-defined]
+    out, at = [], 0
+    for fifo in fifos:
+        out.append(at)
+        at += _elements(fifo)
+    return out
 
 
 def _consumer_depth(fifo: aie.ObjectFifoCreateOp, c: Coords) -> int:

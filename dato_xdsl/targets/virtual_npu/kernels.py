@@ -92,10 +92,11 @@ def cache_key(compiler: str, flags: Sequence[str], source: Path) -> str:
     return digest.hexdigest()[:20]
 
 
-def build_library(source: Path) -> Path:
-    """Compile `source` into a shared library (cached); return its path."""
+def build_library(source: Path, extra: Sequence[str] = ()) -> Path:
+    """Compile `source` (with the user's `extra` flags, e.g. -D sizes) into a
+    shared library (cached); return its path."""
     compiler = _compiler()
-    flags = C_FLAGS if source.suffix == ".c" else CXX_FLAGS
+    flags = (*(C_FLAGS if source.suffix == ".c" else CXX_FLAGS), *extra)
     key = cache_key(compiler, flags, source)
     out_dir = cache_dir()
     target = out_dir / f"{source.stem}-{key}.so"
@@ -110,13 +111,17 @@ def build_library(source: Path) -> Path:
         if result.returncode != 0:
             log = result.stderr.strip().splitlines()
             shown = "\n".join(log[:20])
-            raise KernelError(f"{source}: error: the kernel does not compile:\n{shown}")
+            raise KernelError(
+                f"{source}: error: the kernel does not compile with the host compiler (AIE "
+                "API or intrinsics kernels need a plain C++ stand-in: dato-run --kernel "
+                f"NAME=file.cc[:flags]):\n{shown}"
+            )
         os.replace(temp, target)
     return target
 
 
-def load_library(source: Path) -> ctypes.CDLL:
-    path = build_library(source)
+def load_library(source: Path, extra: Sequence[str] = ()) -> ctypes.CDLL:
+    path = build_library(source, extra)
     if path not in _LOADED:
         _LOADED[path] = ctypes.CDLL(str(path))
     return _LOADED[path]

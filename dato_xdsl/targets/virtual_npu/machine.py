@@ -128,8 +128,15 @@ class VirtualNpu:
         module: ModuleOp | aie.DeviceOp,
         *,
         kernel_dirs: Sequence[str | os.PathLike[str]] = (),
+        kernel_sources: dict[str, tuple[str | os.PathLike[str], Sequence[str]]] | None = None,
     ) -> None:
+        """`kernel_sources` maps a kernel (its function symbol, or the object named
+        by link_with, with or without `.o`) to a source file and compiler flags;
+        it wins over the kernel directories (`dato-run --kernel NAME=file.cc:flags`)."""
         self.device = find_device(module)
+        given = kernel_sources or {}
+        self.kernel_sources = {name: (Path(path), tuple(f)) for name, (path, f) in given.items()}
+        self.kernel_notes: list[str] = []
         model = self.device.model
         if model is None:
             raise DesignError(f"{op_location(self.device)}: error: unknown device")
@@ -149,13 +156,8 @@ class VirtualNpu:
             c = tile_coords(core.tile)
             if not core.body.blocks:
                 continue
-            if len(core.body.blocks) > 1:
-                raise DesignError(
-                    f"{op_location(core)}: error: a core body with {len(core.body.blocks)} "
-                    "blocks (unstructured control flow) is not modelled; use scf"
-                )
             label = f"core ({c[0]}, {c[1]})"
-            self.units.append((core, compile_unit(core, label, core.body.block)))
+            self.units.append((core, compile_unit(core, label, core.body.blocks[0])))
         self.seq_unit: CompiledUnit | None = None
         if self.sequence is not None:
             name = self.sequence.properties.get("sym_name")
@@ -195,14 +197,32 @@ class VirtualNpu:
                 'declaration has link_with = "<object>.o"'
             )
         obj = link.data  # type: ignore[attr-defined]
-        source = kernels.find_source(obj, self.kernel_dirs)
-        if source is None:
-            dirs = ", ".join(str(d) for d in self.kernel_dirs)
-            raise KernelError(
-                f"{where}: error: kernel object {obj} for @{symbol}: no source "
-                f"({Path(obj).stem}.cc/.cpp/.c) in {dirs}"
+        given = (
+            self.kernel_sources.get(symbol)
+            or self.kernel_sources.get(obj)
+            or self.kernel_sources.get(Path(obj).stem)
+        )
+        flags: tuple[str, ...] = ()
+        if given is not None:
+            source, flags = given
+            if not source.is_file():
+                raise KernelError(f"{where}: error: kernel source {source} for @{symbol} not found")
+            shown = f" {' '.join(flags)}" if flags else ""
+            self.kernel_notes.append(
+                f"kernel @{symbol} ({obj}): built from {source}{shown} as given, a host C++ "
+                "stand-in for the AIE object"
             )
-        library = kernels.load_library(source)
+        else:
+            found = kernels.find_source(obj, self.kernel_dirs)
+            if found is None:
+                dirs = ", ".join(str(d) for d in self.kernel_dirs)
+                raise KernelError(
+                    f"{where}: error: kernel object {obj} for @{symbol}: no source "
+                    f"({Path(obj).stem}.cc/.cpp/.c) in {dirs}; name one with "
+                    f"--kernel {symbol}=FILE.cc[:FLAGS]"
+                )
+            source = found
+        library = kernels.load_library(source, flags)
         ftype = decl.function_type
         assert isinstance(ftype, FunctionType)
         for t in (*ftype.inputs.data, *ftype.outputs.data):
@@ -265,6 +285,10 @@ class VirtualNpu:
                 return fabric.locks[owner]
             if isinstance(owner, aie.TileOp):
                 return 0
+            if isinstance(owner, aie.ExternalBufferOp):
+                raise DesignError(
+                    f"{where}: error: aie.external_buffer (AIE1 host memory) is not modelled"
+                )
             name = getattr(owner, "name", "a block argument")
             raise DesignError(f"{where}: error: uses a value defined outside it by {name}")
         kind = key[0]
@@ -273,6 +297,14 @@ class VirtualNpu:
             return fabric.core_port(key[1], key[2], tile_coords(core.tile), where)
         if kind == "kernel":
             return self.kernels[key[1]]
+        if kind == "rtp":
+            found = fabric.named_buffer(key[1])
+            if found is None:
+                raise DesignError(f"{where}: error: rtp_write to @{key[1]}, not an aie.buffer")
+            return found
+        if kind == "cascade":
+            assert core is not None
+            return fabric.cascade(tile_coords(core.tile), key[1], where)
         if kind == "channel":
             channel = fabric.channels.get(key[1])
             if channel is None:

@@ -27,6 +27,41 @@ def walk(dims: Dims, base: int, length: int) -> np.ndarray:
     return index
 
 
+def walk_to_length(dims: Dims, base: int, length: int) -> np.ndarray:
+    """An objectfifo transfer of `length` elements through `dims`: the hardware's
+    outermost dimension has no wrap, so a pattern covering fewer elements than
+    the object keeps stepping that dimension until the object is moved. A
+    pattern covering the object or more is walked as written."""
+    if not dims:
+        return walk(dims, base, length)
+    inner = 1
+    for size, _ in dims[1:]:
+        inner *= size
+    covered = dims[0][0] * inner
+    if covered >= length or inner == 0:
+        return walk(dims, base, 0)
+    outer = -(-length // inner)
+    return walk([(outer, dims[0][1]), *dims[1:]], base, 0)[:length]
+
+
+def walk_padded(dims: Dims, pads: Sequence[tuple[int, int]], base: int) -> np.ndarray:
+    """A BD walk with constant padding (memtile MM2S): dimension i runs
+    `before_i + size_i + after_i` steps, and a step in a padding range of any
+    dimension sends the pad value instead of an element (index -1). Pads pair
+    with the dimensions, outermost first, as `dims` does."""
+    if len(pads) != len(dims):
+        raise ValueError(f"{len(pads)} padding entries for {len(dims)} dimensions")
+    index = np.array([base], dtype=np.int64)
+    padded = np.array([False])
+    for (size, stride), (before, after) in zip(dims, pads, strict=True):
+        steps = np.arange(-before, size + after, dtype=np.int64)
+        inside = (steps >= 0) & (steps < size)
+        index = (index[:, None] + np.where(inside, steps, 0)[None, :] * stride).reshape(-1)
+        padded = (padded[:, None] | ~inside[None, :]).reshape(-1)
+    index[padded] = -1
+    return index
+
+
 def memcpy_nd(offsets: Sequence[int], sizes: Sequence[int], strides: Sequence[int]) -> np.ndarray:
     """Indices of an `aiex.npu.dma_memcpy_nd` (lists outermost first; the
     outermost size is the repeat count, its stride may be 0 to resend)."""
@@ -51,4 +86,4 @@ def outside(index: np.ndarray, size: int) -> int | None:
     return None
 
 
-__all__ = ["Dims", "memcpy_nd", "outside", "walk"]
+__all__ = ["Dims", "memcpy_nd", "outside", "walk", "walk_padded", "walk_to_length"]

@@ -321,8 +321,34 @@ class Stream(Waitable):
         )
 
 
+class Cascade(Waitable):
+    """The cascade between two neighbouring cores (`aie.cascade_flow`): one word
+    in flight; `put` blocks while it is full, a reader blocks while it is empty."""
+
+    __slots__ = ("full", "word")
+
+    def __init__(self, label: str, ready: deque[Any]) -> None:
+        super().__init__(label, ready)
+        self.full = False
+        self.word: Any = None
+
+    def put(self, word: Any) -> bool:
+        if self.full:
+            return False
+        self.word = np.copy(word) if isinstance(word, np.ndarray) else word
+        self.full = True
+        self.notify()
+        return True
+
+    def take(self) -> Any:
+        word, self.word, self.full = self.word, None, False
+        self.notify()
+        return word
+
+
 __all__ = [
     "LOCK_MAX",
+    "Cascade",
     "Lock",
     "Pool",
     "PoolPort",
