@@ -148,6 +148,11 @@ class AieLowering:
             block_fifos = []
             for b, block in enumerate(t.blocks):
                 fifo = self.fresh(f"{base}_{b}") if t.via_memtile else base
+                if t.sequential and b > 0:
+                    # the blocks follow one another through the first block's fifo
+                    for user in block.users:
+                        (names.reads if t.is_read else names.writes)[(user, t.arg)] = fifo
+                    continue
                 block_fifos.append(fifo)
                 tiles = ", ".join(f"%core_c{c}_r{r}" for c, r in dict.fromkeys(block.tiles))
                 src = f"%mem_c{t.column}" if t.via_memtile else shim
@@ -344,12 +349,15 @@ class AieLowering:
         return [(s, [1, 1, *inner_sizes], [0, 0, *inner_strides]) for s in starts]
 
     def row_length(self, length: int, arg: int) -> int:
-        """The largest divisor of `length` that fits the shim DMA's innermost size."""
+        """The largest divisor of `length` that fits the shim DMA's innermost size
+        and is a whole number of DMA words (4100 int8 elements: rows of 820)."""
         t = self.region.args[arg].type
         assert isinstance(t, MemRefType)
         bits = getattr(getattr(t.element_type, "width", None), "data", 32)
-        limit = self.device.memcpy_nd.max_size_d0 * self.device.memcpy_nd.word_bits // bits
-        return max(d for d in range(1, min(length, limit) + 1) if length % d == 0)
+        word = self.device.memcpy_nd.word_bits
+        limit = self.device.memcpy_nd.max_size_d0 * word // bits
+        fits = [d for d in range(1, min(length, limit) + 1) if length % d == 0]
+        return max((d for d in fits if d * bits % word == 0), default=max(fits))
 
     # ------------------------------------------------------------------ cores
     def run(self) -> aie.DeviceOp:

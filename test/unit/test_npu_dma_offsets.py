@@ -66,3 +66,26 @@ def test_offsets_in_every_dimension_move_the_window(tmp_path):
     # and lands at 1*2048 + 2*256 + 1*16 + 4
     assert b[2580] == a[1333]
     assert b[2579] == -7
+
+
+def test_long_int8_vectors_move_in_rows_of_whole_words(tmp_path):
+    """A 1-D array longer than one shim row (1023 words) is sent as rows; each
+    row must be whole 32-bit words: 4,100 int8 elements (1,025 words) go as
+    rows of 820 elements (205 words), not 2 x 2,050 (512.5 words)."""
+    import dato_xdsl as dato
+    from dato_xdsl import int8
+
+    N = 4100
+
+    @dato.region()
+    def top(A: int8[N], B: int8[N]):
+        @dato.kernel(mapping=[1], args=[A, B])
+        def k(a: int8[N], b: int8[N]):
+            for i in range(N):
+                b[i] = a[i] + 1
+
+    mod = dato.build(top, target="aie", project=tmp_path)
+    a = np.random.default_rng(5).integers(-128, 128, N).astype(np.int8)
+    b = np.zeros(N, np.int8)
+    mod(a, b)
+    np.testing.assert_array_equal(b, (a.astype(np.int64) + 1).astype(np.int8))
