@@ -40,6 +40,12 @@ def mapping_options(
         kind, names = entry
         if kind not in lists:
             raise DatoError(f"unknown mapping primitive {kind!r}; use 'bundle' or 'chain'")
+        if kind == "bundle" and names and all(isinstance(n, tuple | list) for n in names):
+            # Allo's bundle of tuples: [(a0, b0), (a1, b1)] bundles a0 with a1 and b0 with b1
+            if len({len(n) for n in names}) != 1:
+                raise DatoError(f"a bundle of tuples needs tuples of one length, got {names!r}")
+            lists[kind] += [",".join(str(t[k]) for t in names) for k in range(len(names[0]))]
+            continue
         lists[kind].append(",".join(str(n) for n in names))
     return {kind: ";".join(found) for kind, found in lists.items()}
 

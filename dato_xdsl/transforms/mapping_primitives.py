@@ -73,6 +73,13 @@ def check(region: dato.RegionOp) -> None:
     if not prims:
         return
     graph = Graph(region)
+    chain_of = {
+        n: k for k, op in enumerate(prims) if isinstance(op, dato.ChainOp) for n in op.names
+    }
+
+    def chained(a: str, b: str) -> bool:
+        return a in chain_of and chain_of.get(a) == chain_of.get(b)
+
     placed: dict[str, str] = {}
     for op in prims:
         kind = "bundle" if isinstance(op, dato.BundleOp) else "chain"
@@ -93,7 +100,7 @@ def check(region: dato.RegionOp) -> None:
                 )
             for a in op.names:
                 for b in op.names:
-                    if (a, b) in graph.streams:
+                    if (a, b) in graph.streams and not chained(a, b):
                         raise op_error(
                             op,
                             f"bundle of {a} and {b}, connected by @{graph.streams[(a, b)][0]}: "
@@ -131,10 +138,48 @@ class MappingPrimitivesPass(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         for region in [o for o in op.walk() if isinstance(o, dato.RegionOp)]:
             block = region.body.block
-            for names in parse_lists(self.bundle):
+            known = {inst.name for g in region.groups() for inst in g.instances()}
+            bundles, chains = resolve_names(
+                parse_lists(self.bundle), parse_lists(self.chain), known
+            )
+            for names in bundles:
                 block.add_op(bundle := dato.BundleOp(names))
                 bundle.location = region.location
-            for names in parse_lists(self.chain):
+            for names in chains:
                 block.add_op(chain := dato.ChainOp(names))
                 chain.location = region.location
             check(region)
+
+
+def resolve_names(
+    bundles: list[list[str]], chains: list[list[str]], known: set[str]
+) -> tuple[list[list[str]], list[list[str]]]:
+    """Allo's names for the results of earlier primitives, expanded to
+    instances: a chain of `a` and `b` is `a-b`, a bundle of n elements is its
+    first member's name followed by `xn` (`core_0x2`). A primitive naming an
+    earlier result of its own kind extends it (the chain `a-b, c` becomes
+    `a, b, c`; a bundle of bundles one bundle); a bundle of chains keeps the
+    chains. Primitives are resolved as soon as every name they use is known,
+    whatever their order; names never resolved are left for `check` to report."""
+    results: dict[str, tuple[str, list[str]]] = {}
+    pending = [("bundle", n) for n in bundles] + [("chain", n) for n in chains]
+    out: dict[str, list[list[str]]] = {"bundle": [], "chain": []}
+    while pending:
+        ready = [
+            item for item in pending if all(n in known or n in results for n in item[1])
+        ] or list(pending)  # nothing resolves: pass the rest through unchanged
+        for kind, names in ready:
+            pending.remove((kind, names))
+            flat: list[str] = []
+            for n in names:
+                if n in results:
+                    earlier_kind, members = results[n]
+                    if earlier_kind == kind and members in out[kind]:
+                        out[kind].remove(members)  # extended by this primitive
+                    flat += members
+                else:
+                    flat.append(n)
+            out[kind].append(flat)
+            result = "-".join(names) if kind == "chain" else f"{names[0]}x{len(names)}"
+            results[result] = (kind, flat)
+    return out["bundle"], out["chain"]

@@ -46,10 +46,13 @@ class Transfer:
     k_axis: int | None = None
     k_tile: int = 0
     depth: int = 1
+    sequential: bool = False
+    """The blocks go one after another through one fifo to one tile (the
+    members a bundle or chain runs there, in their order)."""
 
     @property
     def via_memtile(self) -> bool:
-        return len(self.blocks) > 1
+        return len(self.blocks) > 1 and not self.sequential
 
     def tile_shape(self) -> tuple[int, ...]:
         """The object one block's fifo carries (a K tile when streaming)."""
@@ -88,6 +91,7 @@ class TransferPlanner:
         self.mem_in = [0] * cols
         self.mem_out = [0] * cols
         self.mem_bytes = [0] * cols
+        self.run_order = run_order(region)
         # streams joined or distributed through a memtile (physical mapping's choice)
         for route in read_routes(region):
             n = len(route.streams)
@@ -188,6 +192,13 @@ class TransferPlanner:
         k_axis, k_tile = streamed if streamed is not None else (None, 0)
         depth = 2 if streamed is not None else 1
         out: list[Transfer] = []
+        for tile, seq in self.sequential_blocks(blocks):
+            t = Transfer(index, name, True, 0, seq, k_axis, k_tile, depth, sequential=True)
+            self._route_direct(t, True, tile[0], f"reading {name} ({len(seq)} block(s))")
+            out.append(t)
+            blocks = [b for b in blocks if b not in seq]
+        if not blocks:
+            return out
         limit = self.device.memtile.dma_mm2s_channels
         # balanced chunks leave room on each memtile for the joins of its column
         n_chunks = -(-len(blocks) // limit)
@@ -211,11 +222,16 @@ class TransferPlanner:
         return out
 
     def route_writes(self, index: int, name: str, blocks: list[Block]) -> list[Transfer]:
+        out: list[Transfer] = []
+        for tile, seq in self.sequential_blocks(blocks):
+            t = Transfer(index, name, False, 0, seq, sequential=True)
+            self._route_direct(t, False, tile[0], f"writing {name} ({len(seq)} block(s))")
+            out.append(t)
+            blocks = [b for b in blocks if b not in seq]
         by_column: dict[int, list[Block]] = {}
         for b in sorted(blocks, key=lambda b: b.offsets):
             by_column.setdefault(b.tiles[0][0], []).append(b)
         elem = element_bytes(self._arg_type(index))
-        out: list[Transfer] = []
         for col0, col_blocks in sorted(by_column.items()):
             limit = self.device.memtile.dma_s2mm_channels
             for i in range(0, len(col_blocks), limit):
@@ -237,10 +253,49 @@ class TransferPlanner:
                 out.append(t)
         return out
 
+    def sequential_blocks(self, blocks: list[Block]) -> list[tuple[tuple[int, int], list[Block]]]:
+        """Per tile that alone uses two or more blocks (the members of a bundle
+        or chain), those blocks in the order the tile runs its members: one
+        fifo carries them one after another, so the tile spends one DMA
+        channel on the array however many members it runs."""
+        per_tile: dict[tuple[int, int], list[Block]] = {}
+        for b in blocks:
+            if len(set(b.tiles)) == 1:
+                per_tile.setdefault(b.tiles[0], []).append(b)
+        out = []
+        for tile, found in sorted(per_tile.items()):
+            if len(found) > 1:
+                found.sort(key=lambda b: min(self.run_order.get(u, 0) for u in b.users))
+                out.append((tile, found))
+        return out
+
+    def _route_direct(self, t: Transfer, is_read: bool, preferred: int, what: str) -> None:
+        order = [preferred] + [c for c in range(self.device.columns) if c != preferred]
+        for col in order:
+            if self._take(col, int(is_read), int(not is_read), 0, 0, 0):
+                t.column = col
+                return
+        self._fail(what, f"a free shim {'input' if is_read else 'output'} channel")
+
     def _arg_type(self, index: int) -> MemRefType:
         t = self.region.args[index].type
         assert isinstance(t, MemRefType)
         return t
+
+
+def run_order(region: dato.RegionOp) -> dict[str, int]:
+    """The position of each instance in the order its core runs it: chained
+    instances in chain order (producers first), the others in program order."""
+    rank: dict[str, int] = {}
+    for op in region.body.block.ops:
+        if isinstance(op, dato.ChainOp):
+            for name in op.names:
+                rank.setdefault(name, len(rank))
+    program = {
+        inst.name: k for k, inst in enumerate(i for g in region.groups() for i in g.instances())
+    }
+    ordered = sorted(program, key=lambda n: (rank.get(n, -1), program[n]))
+    return {name: k for k, name in enumerate(ordered)}
 
 
 def plan_transfers(region: dato.RegionOp, device: devices.NpuDevice) -> list[Transfer]:

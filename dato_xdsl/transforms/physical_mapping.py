@@ -338,6 +338,8 @@ class Placer:
             streamed: list[tuple[GroupPlan, dato.Instance]] = []
             dma_in: set[str] = set()
             dma_out: set[str] = set()
+            in_args: set[int] = set()
+            out_args: set[int] = set()
             members = pe.members[:1] if shared and id(pe) in shared else pe.members
             for plan, inst in members:
                 binding = dict(zip(plan.group.port_names, inst.bindings, strict=True))
@@ -353,8 +355,12 @@ class Placer:
                         plan.matmul.c,
                     ):
                         continue
-                    inputs += plan.reads[k]
-                    outputs += plan.writes[k]
+                    # members on one tile take an array's blocks in turn through one fifo
+                    index = self.region.args.index(plan.group.args[k])
+                    if plan.reads[k]:
+                        in_args.add(index)
+                    if plan.writes[k]:
+                        out_args.add(index)
                     n = (plan.reads[k] + plan.writes[k]) * memref_bytes(t)
                     if n:
                         fixed += n
@@ -407,6 +413,8 @@ class Placer:
                     f"{kib(budget)} (of {kib(d.compute.data_memory_bytes)}, {CORE_STACK_BYTES} "
                     "bytes kept for the stack)",
                 )
+            inputs += len(in_args)
+            outputs += len(out_args)
             # more DMA streams than channels: join or distribute some through a memtile
             over_in = inputs + len(dma_in) - d.compute.dma_s2mm_channels
             over_out = outputs + len(dma_out) - d.compute.dma_mm2s_channels

@@ -405,3 +405,72 @@ def test_too_many_elements_names_the_folds_tried(tmp_path):
         dato.build(progs.systolic_2d(dato.int32, 4, 4, 4), target="aie", project=tmp_path)
     msg = str(info.value)
     assert "after chaining" in msg and "npu1 (4 columns x 6 rows) has 16 compute cores" in msg
+
+
+# ------------------------------------------------------- Allo's vocabulary
+def test_allo_chain_names_of_earlier_chains(tmp_path):
+    """Allo's 1x1x4 ping-pong GEMM mapping: each chain names the previous
+    chain's result `a-b`; the four K stages run in order on one core."""
+    prims = [
+        ("chain", ["gemm_0_0_0", "gemm_1_0_0"]),
+        ("chain", ["gemm_0_0_0-gemm_1_0_0", "gemm_2_0_0"]),
+        ("chain", ["gemm_0_0_0-gemm_1_0_0-gemm_2_0_0", "gemm_3_0_0"]),
+    ]
+    mod = dato.build(
+        fanout.pingpong_gemm(dato.int16, 16, 16, 64, 4, 1, 1),
+        target="aie",
+        project=tmp_path,
+        mapping_primitives=prims,
+    )
+    text = (tmp_path / "aie.mlir").read_text()
+    assert text.count("aie.core(") == 1
+    assert 'dato.tasks = ["gemm_0_0_0", "gemm_1_0_0", "gemm_2_0_0", "gemm_3_0_0"]' in text
+    a = small(dato.int16, (16, 64), -3, 3)
+    b = small(dato.int16, (64, 16), -3, 3)
+    c = np.zeros((16, 16), np.int16)
+    mod(a, b, c)
+    np.testing.assert_array_equal(c, (a.astype(np.int64) @ b).astype(np.int16))
+
+
+def test_allo_bundle_names_and_bundles_of_tuples():
+    """Allo's names: a bundle of n elements is its first member's name + `xn`,
+    so a bundle of `inc_0x2`-style results merges earlier bundles; a bundle
+    of tuples bundles position by position (several bundles at once)."""
+    prog = fanout.two_lanes(dato.int32, 8)
+    mod = dato.build(
+        prog,
+        mapping_primitives=[
+            ("bundle", ["inc_0", "inc_1"]),
+            ("bundle", ["dbl_0", "dbl_1"]),
+        ],
+    )
+    text = str(mod.mapped)
+    assert "dato.bundle [@inc_0, @inc_1]" in text and "dato.bundle [@dbl_0, @dbl_1]" in text
+    tuples = dato.build(
+        prog, mapping_primitives=[("bundle", [("inc_0", "dbl_0"), ("inc_1", "dbl_1")])]
+    )
+    assert str(tuples.mapped).count("dato.bundle") == 2
+    assert "dato.bundle [@inc_0, @inc_1]" in str(tuples.mapped)
+    assert "dato.bundle [@dbl_0, @dbl_1]" in str(tuples.mapped)
+    # a bundle of two earlier bundles (by Allo's result names) is one bundle
+    merged = dato.build(
+        fanout.gather_sum(dato.int32, 4, 8),
+        mapping_primitives=[
+            ("bundle", ["src_0", "src_1"]),
+            ("bundle", ["src_2", "src_3"]),
+            ("bundle", ["src_0x2", "src_2x2"]),
+        ],
+    )
+    mapped = str(merged.mapped)
+    assert mapped.count("dato.bundle") == 1
+    assert "dato.bundle [@src_0, @src_1, @src_2, @src_3]" in mapped
+    a = small(dato.int32, (4, 8), -9, 9)
+    b = np.zeros(8, np.int32)
+    merged(a, b)
+    np.testing.assert_array_equal(b, a.sum(0))
+    # a name that is neither an instance nor an earlier result is still an error
+    with pytest.raises(dato.DatoIRError, match="bundle names src_9x2, which is not a task"):
+        dato.build(
+            fanout.gather_sum(dato.int32, 4, 8),
+            mapping_primitives=[("bundle", ["src_0", "src_9x2"])],
+        )

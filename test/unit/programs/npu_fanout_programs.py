@@ -142,3 +142,44 @@ def split_k_gemm_3d(T, M: int, N: int, K: int, P0: int, P1: int, KS: int):
             c[:, :] = partial[i, j, KS].get()
 
     return top
+
+
+def pingpong_gemm(T, M: int, N: int, K: int, Pk: int, Pm: int, Pn: int):
+    """Allo's ping-pong GEMM: task (pk, pm, pn) multiplies its K slice and adds
+    the partial sum of task (pk - 1, pm, pn); the last one writes C."""
+    Mt, Nt = M // Pm, N // Pn
+
+    @dato.region()
+    def top(A: T[M, K], B: T[K, N], C: T[M, N]):
+        pipe: Stream[T[Mt, Nt], 2][Pk - 1, Pm, Pn]
+
+        @dato.kernel(mapping=[Pk, Pm, Pn], args=[A, B, C])
+        def gemm(a: T[M, K] @ [S(1), S(0)], b: T[K, N] @ [S(0), S(2)], c: T[M, N] @ [S(1), S(2)]):
+            pk, pm, pn = dato.get_pid()
+            mine = dato.matmul(a, b)
+            with dato.meta_if(pk == 0):
+                pipe[0, pm, pn].put(mine)
+            with dato.meta_elif(pk < Pk - 1):
+                pipe[pk, pm, pn].put(dato.add(pipe[pk - 1, pm, pn].get(), mine))
+            with dato.meta_else():
+                c[:, :] = dato.add(pipe[pk - 1, pm, pn].get(), mine)
+
+    return top
+
+
+def two_lanes(T, L: int):
+    """Two independent 2-instance kernels: B = A + 1 and D = 2 C."""
+
+    @dato.region()
+    def top(A: T[2, L], B: T[2, L], C: T[2, L], D: T[2, L]):
+        @dato.kernel(mapping=[2], args=[A, B])
+        def inc(a: T[2, L] @ [S(0), R], b: T[2, L] @ [S(0), R]):
+            for i in range(L):
+                b[0, i] = a[0, i] + 1
+
+        @dato.kernel(mapping=[2], args=[C, D])
+        def dbl(c: T[2, L] @ [S(0), R], d: T[2, L] @ [S(0), R]):
+            for i in range(L):
+                d[0, i] = c[0, i] * 2
+
+    return top
