@@ -21,7 +21,6 @@ dato.region @pipeline() {
     %z = arith.constant 1 : i32
   }
 }
-// CHECK-NOT:  dato.{{bundle|chain}}
 // CHECK:      dato.bundle [@q_0, @q_1, @q_2, @q_3]
 // CHECK-NEXT: dato.chain [@p_0, @m_0, @c_0]
 // CHECK-NOT:  dato.{{bundle|chain}}
