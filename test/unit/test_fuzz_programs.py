@@ -60,18 +60,18 @@ def test_random_program_matches_its_numpy_model(seed: int, target: str, tmp_path
 
 
 def test_generator_model_is_independent_of_the_executors() -> None:
-    # the model of seed 3, checked by hand against the source (max(v, 5),
-    # v * v on instance 0; max(v, -5), v + 3 then * 65537 on instance 1, whose
-    # sum of four wraps modulo 2^32)
-    program = generate(3)
-    assert "v * 65537" in program.source
-    A = program.inputs["A"].astype(np.int64)
-    first = np.minimum(np.maximum(np.maximum(A[:4], 5) ** 2, 1), 4)
-    second = (np.maximum(A[4:], -5) + 3) * 65537
-    expected = np.zeros(8, np.int64)
-    expected[0] = first.sum()
-    expected[4] = second.sum()
-    np.testing.assert_array_equal(program.expected["OUT"], expected.astype(np.int32))
+    # two models checked by hand against their sources. Seed 3 (int32): instance
+    # 0 ends with `v * 0`, instance 1 sums a * -2 - 1 over A[4:] = [-26, 41, 10, 19]:
+    # 51 - 83 - 21 - 39 = -92. Seed 9 (int8): sums of (a & -2) + 1 per half:
+    # 13 + 9 + 19 - 15 + 1 + 15 + 19 - 17 = 44 and 5 - 9 + 9 + 7 - 9 - 9 - 5 - 17 = -28.
+    three, nine = generate(3), generate(9)
+    assert "v = v * 0" in three.source and "acc += s2[p].get()" in three.source
+    assert three.inputs["A"].tolist() == [10, -17, 20, -21, -26, 41, 10, 19]
+    assert three.expected["OUT"].tolist() == [0, 0, 0, 0, -92, 0, 0, 0]
+    assert "v = v & -2" in nine.source and "v = v - -1" in nine.source
+    a = [12, 9, 18, -15, 1, 15, 19, -18, 4, -10, 8, 7, -10, -10, -5, -17]
+    assert nine.inputs["A"].tolist() == a
+    assert nine.expected["OUT"].tolist() == [44] + [0] * 7 + [-28] + [0] * 7
 
 
 # ------------------------------------------------------------ mutated programs

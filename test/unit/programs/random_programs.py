@@ -75,19 +75,24 @@ class _Gen:
     def __init__(self, seed: int) -> None:
         self.rng = random.Random(seed)
         self.seed = seed
-        self.dtype = self.rng.choice(["int32", "int32", "float32"])
-        self.np = np.int32 if self.dtype == "int32" else np.float32
+        self.dtype = self.rng.choice(["int32", "int32", "int16", "int8", "float32"])
+        self.np = {"int32": np.int32, "int16": np.int16, "int8": np.int8}.get(
+            self.dtype, np.float32
+        )
+        self.is_int = self.dtype != "float32"
         self.lines: list[str] = []
 
     def const(self) -> int:
         return self.rng.randint(-5, 5)
 
     def step(self, v: np.ndarray) -> tuple[str, np.ndarray]:
-        steps = _STEPS + (_INT_STEPS if self.dtype == "int32" else [])
+        steps = _STEPS + (_INT_STEPS if self.is_int else [])
+        if self.dtype != "int32":  # literals must fit the narrower type
+            steps = [s for s in steps if "65537" not in s[0]]
         text, fn = self.rng.choice(steps)
         c = self.const()
-        m = self.rng.choice([0xFF, 0x7FFF0000, -2])
-        wide = v.astype(np.int64) if self.dtype == "int32" else v
+        m = self.rng.choice([0x0F, -2] + ([0xFF, 0x7FFF0000] if self.dtype == "int32" else []))
+        wide = v.astype(np.int64) if self.is_int else v
         out = fn(wide, m if "{m}" in text else c)
         return text.format(c=c, m=m), self.wrap(out)
 
@@ -107,16 +112,20 @@ class _Gen:
         rng = self.rng
         T = self.dtype
         P = rng.choice([1, 2, 2, 4])
-        L = rng.choice([2, 4])
+        # the NPU moves 32-bit words: a slice row holds a whole number of them
+        L = rng.choice({"int8": [4, 8], "int16": [2, 4]}.get(T, [2, 4]))
         N = P * L
         stages = rng.randint(0, 2)  # middle stages between the load and the store
         depths = [rng.choice([1, 2, 4]) for _ in range(stages + 1)]
         block_side = rng.random() < 0.4
         reduce = rng.random() < 0.3
-        if T == "int32":
-            A = np.array([rng.randint(-50, 50) for _ in range(N)], np.int32)
-        else:
-            A = np.array([rng.randint(-20, 20) for _ in range(N)], np.float32)
+        span = 50 if T == "int32" else 20
+        A = np.array([rng.randint(-span, span) for _ in range(N)], self.np)
+        # a scalar taken from a stream and never used (32-bit types: a lone
+        # narrow element is no whole DMA word)
+        token = T in ("int32", "float32") and rng.random() < 0.3
+        # narrow scalars travel packed into 32-bit words between NPU tiles
+        packing = {"int8": ", 4", "int16": ", 2"}.get(T, "")
         v = A.copy()
         src = [
             "import dato_xdsl as dato",
@@ -129,9 +138,11 @@ class _Gen:
             f"def top(A: {T}[{N}], OUT: {T}[{N}]):",
         ]
         for k, d in enumerate(depths):
-            src.append(f"    s{k}: Stream[{T}, {d}][{P}]")
+            src.append(f"    s{k}: Stream[{T}, {d}{packing}][{P}]")
         if block_side:
             src.append(f"    side: Stream[{T}[4], 2]")
+        if token:
+            src.append(f"    tok: Stream[{T}, 1]")
         # the loader
         body, v = self.pid_step(v, P, L)
         src += [
@@ -147,6 +158,8 @@ class _Gen:
                 "            buf[1] = a[0]",
                 "            side.put(buf)",
             ]
+        if token:
+            src += ["        with dato.meta_if(p == 0):", "            tok.put(a[0])"]
         src += [f"        for i in range({L}):", "            v = a[i]"]
         src += [f"            {line}" for line in body]
         src.append("            s0[p].put(v)")
@@ -173,6 +186,8 @@ class _Gen:
         ]
         if block_side:
             src += ["        with dato.meta_if(p == 0):", "            unused = side.get()"]
+        if token:
+            src += ["        with dato.meta_if(p == 0):", "            t = tok.get()"]
         if reduce:
             src += [
                 f"        acc: {T} = 0",
@@ -183,7 +198,7 @@ class _Gen:
             out = np.zeros(N, self.np)
             for p in range(P):
                 part = v[p * L : (p + 1) * L]
-                if T == "int32":  # wraps: the sum modulo 2^32
+                if self.is_int:  # wraps: the sum modulo 2^width
                     out[p * L] = self.wrap(np.array(part.astype(np.int64).sum()))
                 else:  # float32 rounds after every addition, in order
                     total = np.float32(0)
@@ -200,7 +215,7 @@ class _Gen:
                 "            else:",
                 f"                o[i] = v - {threshold}",
             ]
-            wide = v.astype(np.int64) if T == "int32" else v
+            wide = v.astype(np.int64) if self.is_int else v
             out = self.wrap(np.where(wide > threshold, wide, wide - threshold))
         source = "\n".join(src) + "\n"
         return Program(self.seed, source, T, {"A": A}, {"OUT": out}, ["OUT"])
