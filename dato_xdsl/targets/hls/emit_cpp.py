@@ -42,7 +42,7 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.utils.target import Target
 
-from dato_xdsl.diagnostics import LocatedDiagnostic, op_error, op_location
+from dato_xdsl.diagnostics import op_error, op_location
 from dato_xdsl.dialects import vhls
 from dato_xdsl.transforms.dato_to_vhls import RESERVED_C_NAMES
 
@@ -995,8 +995,9 @@ def cast_memref(t: Attribute) -> MemRefType:
 def _kernel(module: ModuleOp) -> vhls.KernelOp:
     kernels = [op for op in module.walk() if isinstance(op, vhls.KernelOp)]
     if len(kernels) != 1:
-        raise LocatedDiagnostic(
-            f"error: the module must hold exactly one vhls.kernel, found {len(kernels)}"
+        raise op_error(
+            kernels[1] if kernels else module,
+            f"the module must hold exactly one vhls.kernel, found {len(kernels)}",
         )
     return kernels[0]
 
