@@ -746,8 +746,14 @@ class CoreBuilder:
         a_fifo = self.names.reads[(inst.name, k_arg(group, mm.a))]
         b_fifo = self.names.reads[(inst.name, k_arg(group, mm.b))]
         c = self.acquire(c_fifo, "Produce", c_t)
-        zero = self.emit(arith.ConstantOp(_zero(elem))).results[0]
-        self.call("fill", [c, zero], [mm.m * mm.n], elem)
+        # bf16 streamed over K accumulates in f32 and rounds once at the end,
+        # as the simulator and HLS do (rounding per K step changes results)
+        acc = c
+        if isinstance(elem, BFloat16Type) and mm.k // kt > 1:
+            acc = self.buffer(MemRefType(Float32Type(), [mm.m, mm.n]))
+        acc_t = acc.type.element_type  # type: ignore[attr-defined]
+        zero = self.emit(arith.ConstantOp(_zero(acc_t))).results[0]
+        self.call("fill", [acc, zero], [mm.m * mm.n], acc_t)
         lb, ub, step = self.const(0), self.const(mm.k // kt), self.const(1)
         loop_body = Block(arg_types=[IndexType()])
         self.emit(scf.ForOp(lb, ub, step, [], Region(loop_body)))
@@ -755,12 +761,26 @@ class CoreBuilder:
         self.block = loop_body
         a = self.acquire(a_fifo, "Consume", a_tile)
         b = self.acquire(b_fifo, "Consume", b_tile)
-        self.call("matmul", [a, b, c], [mm.m, kt, mm.n], a_t.element_type)
+        self.call("matmul", [a, b, acc], [mm.m, kt, mm.n], a_t.element_type)
         self.release(a_fifo, "Consume")
         self.release(b_fifo, "Consume")
         self.emit(scf.YieldOp())
         self.block = saved
+        if acc is not c:
+            self.round_into(acc, c)
         self.release(c_fifo, "Produce")
+
+    def round_into(self, acc: SSAValue, out: SSAValue) -> None:
+        """out[i, j] = the f32 accumulator rounded to out's type, once."""
+        t = out.type
+        assert isinstance(t, MemRefType)
+
+        def one(idx: list[SSAValue]) -> None:
+            v = self.emit(memref.LoadOp.get(acc, idx)).results[0]
+            r = self.emit(arith.TruncFOp(v, t.element_type)).results[0]
+            self.emit(memref.StoreOp.get(r, out, idx))
+
+        self.loops(list(t.get_shape()), one)
 
     def bundled_matmul(
         self,

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import (
+    BFloat16Type,
     DenseArrayBase,
     IntegerAttr,
     MemRefType,
@@ -95,13 +96,15 @@ def stream_depths(region: dato.RegionOp) -> dict[str, tuple[int, bool, int]]:
     return out
 
 
-def choose_k_tile(plan: GroupPlan, budget: int, elem: int) -> int | None:
+def choose_k_tile(plan: GroupPlan, budget: int, elem: int, f32_acc: bool = False) -> int | None:
     """Largest K tile (a divisor of K) whose double-buffered A and B tiles plus
-    the output block fit in `budget` bytes."""
+    the output block fit in `budget` bytes; with `f32_acc` (bf16), a K split in
+    several steps also needs the f32 accumulator the steps add into."""
     mm = plan.matmul
     assert mm is not None
     for kt in sorted((d for d in range(1, mm.k + 1) if mm.k % d == 0), reverse=True):
         need = 2 * (mm.m * kt + kt * mm.n) * elem + mm.m * mm.n * elem
+        need += 4 * mm.m * mm.n if f32_acc and kt < mm.k else 0
         if need <= budget:
             return kt
     return None
@@ -393,7 +396,9 @@ class Placer:
             for plan, _ in streamed:
                 a_t = plan.group.body.block.args[plan.matmul.a].type  # type: ignore[union-attr]
                 elem = element_bytes(a_t)  # type: ignore[arg-type]
-                kt = choose_k_tile(plan, budget - fixed, elem)
+                c_t = plan.group.body.block.args[plan.matmul.c].type  # type: ignore[union-attr]
+                f32_acc = isinstance(c_t.element_type, BFloat16Type)  # type: ignore[attr-defined]
+                kt = choose_k_tile(plan, budget - fixed, elem, f32_acc)
                 mm = plan.matmul
                 assert mm is not None
                 if kt is None:
@@ -406,6 +411,7 @@ class Placer:
                     )
                 k_tiles[plan.group.sym_name.data] = kt
                 fixed += (2 * (mm.m * kt + kt * mm.n) + mm.m * mm.n) * elem
+                fixed += 4 * mm.m * mm.n if f32_acc and kt < mm.k else 0
             if fixed > budget:
                 raise op_error(
                     pe.members[0][0].group,

@@ -474,3 +474,23 @@ def test_allo_bundle_names_and_bundles_of_tuples():
             fanout.gather_sum(dato.int32, 4, 8),
             mapping_primitives=[("bundle", ["src_0", "src_9x2"])],
         )
+
+
+def test_bf16_gemm_streamed_over_k_rounds_once(tmp_path):
+    """A bf16 GEMM whose K is streamed in several tiles accumulates in f32 (a
+    bf16 x bf16 -> f32 kernel into an f32 buffer) and rounds to bf16 once at
+    the end: bit for bit the simulator's answer."""
+    prog = progs.tiled_gemm(dato.bfloat16, 64, 64, 256)
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((64, 256)).astype(dato.bfloat16.numpy)
+    b = rng.standard_normal((256, 64)).astype(dato.bfloat16.numpy)
+    want = np.zeros((64, 64), dato.bfloat16.numpy)
+    dato.build(prog)(a, b, want)
+    mod = dato.build(prog, target="aie", project=tmp_path)
+    text = (tmp_path / "aie.mlir").read_text()
+    assert "dato_matmul_bf16_f32_" in text and "arith.truncf" in text
+    got = np.zeros((64, 64), dato.bfloat16.numpy)
+    mod(a, b, got)
+    np.testing.assert_array_equal(got.view(np.uint16), want.view(np.uint16))
+    ref = a.astype(np.float64) @ b.astype(np.float64)
+    np.testing.assert_allclose(got.astype(np.float64), ref, rtol=1e-2, atol=1e-1)
