@@ -120,11 +120,18 @@ class DatoOptMain(xDSLOptMain):
 
     def register_all_arguments(self, arg_parser: argparse.ArgumentParser) -> None:
         super().register_all_arguments(arg_parser)
-        # --help ends with what each dato pass and target does, and its options
-        from dato_xdsl.driver_help import describe
+        # --help ends with what each dato pass and target does, and its options;
+        # written only when asked for (reading every pass's source takes a second)
+        show_help = arg_parser.format_help
 
-        arg_parser.formatter_class = argparse.RawDescriptionHelpFormatter
-        arg_parser.epilog = describe()
+        def format_help() -> str:
+            from dato_xdsl.driver_help import describe
+
+            arg_parser.formatter_class = argparse.RawDescriptionHelpFormatter
+            arg_parser.epilog = describe()
+            return show_help()
+
+        arg_parser.format_help = format_help  # type: ignore[method-assign]
         arg_parser.add_argument(
             "--pipeline",
             metavar="TARGET",
