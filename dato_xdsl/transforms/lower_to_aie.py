@@ -796,23 +796,31 @@ class CoreBuilder:
         elem = c_t.element_type
         in_elem = self.lowering.region.args[bg.a].type.element_type  # type: ignore[attr-defined]
         kt = bg.k_tile
+        # bf16 over several K steps: one f32 accumulator per core, rounded once per block
+        acc_buffer = None
+        if isinstance(elem, BFloat16Type) and bg.steps > 1:
+            acc_buffer = self.buffer(MemRefType(Float32Type(), [bg.m, bg.n]))
         loop = Block(arg_types=[IndexType()])
         self.emit(scf.ForOp(self.const(0), self.const(members), self.const(1), [], Region(loop)))
         saved = self.block
         self.block = loop
         c = self.acquire(c_fifo, "Produce", c_t)
-        zero = self.emit(arith.ConstantOp(_zero(elem))).results[0]
-        self.call("fill", [c, zero], [bg.m * bg.n], elem)
+        acc = acc_buffer or c
+        acc_t = acc.type.element_type  # type: ignore[attr-defined]
+        zero = self.emit(arith.ConstantOp(_zero(acc_t))).results[0]
+        self.call("fill", [acc, zero], [bg.m * bg.n], acc_t)
         k_loop = Block(arg_types=[IndexType()])
         self.emit(scf.ForOp(self.const(0), self.const(bg.steps), self.const(1), [], Region(k_loop)))
         self.block = k_loop
         a = self.acquire(a_fifo, "Consume", MemRefType(in_elem, [bg.m, kt]))
         b = self.acquire(b_fifo, "Consume", MemRefType(in_elem, [kt, bg.n]))
-        self.call("matmul", [a, b, c], [bg.m, kt, bg.n], in_elem)
+        self.call("matmul", [a, b, acc], [bg.m, kt, bg.n], in_elem)
         self.release(a_fifo, "Consume")
         self.release(b_fifo, "Consume")
         self.emit(scf.YieldOp())
         self.block = loop
+        if acc_buffer is not None:
+            self.round_into(acc_buffer, c)
         self.release(c_fifo, "Produce")
         self.emit(scf.YieldOp())
         self.block = saved

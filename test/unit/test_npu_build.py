@@ -494,3 +494,19 @@ def test_bf16_gemm_streamed_over_k_rounds_once(tmp_path):
     np.testing.assert_array_equal(got.view(np.uint16), want.view(np.uint16))
     ref = a.astype(np.float64) @ b.astype(np.float64)
     np.testing.assert_allclose(got.astype(np.float64), ref, rtol=1e-2, atol=1e-1)
+
+
+def test_bundled_bf16_gemm_rounds_once(tmp_path):
+    """The bundled (whole-array) GEMM route too: bf16 members streamed over K
+    accumulate in one f32 buffer per core; the simulator's bits."""
+    prog = progs.tiled_gemm(dato.bfloat16, 128, 128, 512, 4, 4)
+    rng = np.random.default_rng(5)
+    a = rng.standard_normal((128, 512)).astype(dato.bfloat16.numpy)
+    b = rng.standard_normal((512, 128)).astype(dato.bfloat16.numpy)
+    want = np.zeros((128, 128), dato.bfloat16.numpy)
+    dato.build(prog)(a, b, want)
+    mod = dato.build(prog, target="aie", project=tmp_path, mapping_primitives=bundles(4, 2, 2))
+    assert "dato_matmul_bf16_f32_" in (tmp_path / "aie.mlir").read_text()
+    got = np.zeros((128, 128), dato.bfloat16.numpy)
+    mod(a, b, got)
+    np.testing.assert_array_equal(got.view(np.uint16), want.view(np.uint16))
