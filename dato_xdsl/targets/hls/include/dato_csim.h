@@ -6,6 +6,7 @@
 // naming the blocked processes and streams. Exit status: 3 deadlock, 4 time
 // limit, 5 a sequential run read an empty stream.
 #pragma once
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -25,6 +26,8 @@ struct State {
   int blocked = 0;
   unsigned long epoch = 0;  // changes whenever a process blocks, wakes or ends
   std::map<std::string, std::string> waits;  // process -> what it waits for
+  // process -> whether its wait is still unsatisfied (lock-free: reads atomics)
+  std::map<std::string, std::function<bool()>> stuck;
   bool concurrent = true;
   double timeout = 60.0;
   State() {
@@ -80,15 +83,20 @@ inline void leftover(const std::string& stream, std::size_t n) {
   std::_Exit(5);
 }
 
-// Marks the current process blocked on a stream while it is in scope.
+// Marks the current process blocked on a stream while it is in scope. `stuck`
+// tells whether its wait is still unsatisfied: a process another one has
+// already woken but the OS has not yet run (a loaded machine) is not
+// deadlocked, though it is still in scope here.
 class Blocked {
  public:
-  Blocked(const std::string& stream, const char* doing, const char* why) {
+  Blocked(const std::string& stream, const char* doing, const char* why,
+          std::function<bool()> stuck) {
     State& s = state();
     std::lock_guard<std::mutex> lock(s.mutex);
     s.blocked++;
     s.epoch++;
     s.waits[current_process()] = std::string(doing) + " '" + stream + "' (" + why + ")";
+    s.stuck[current_process()] = std::move(stuck);
   }
   ~Blocked() {
     State& s = state();
@@ -96,6 +104,7 @@ class Blocked {
     s.blocked--;
     s.epoch++;
     s.waits.erase(current_process());
+    s.stuck.erase(current_process());
   }
   Blocked(const Blocked&) = delete;
   Blocked& operator=(const Blocked&) = delete;
@@ -133,13 +142,14 @@ class Pipo {
     std::unique_lock<std::mutex> lock(mutex_);
     if (written_) return;
     if (!concurrent()) read_before_written(name_);
-    Blocked blocked(name_, "waiting for buffer", "not written yet");
-    done_.wait(lock, [this] { return written_; });
+    Blocked blocked(name_, "waiting for buffer", "not written yet",
+                    [this] { return !written_.load(); });
+    done_.wait(lock, [this] { return written_.load(); });
   }
 
  private:
   std::string name_;
-  bool written_ = false;
+  std::atomic<bool> written_{false};
   std::mutex mutex_;
   std::condition_variable done_;
 };
@@ -199,8 +209,11 @@ class Region {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       std::lock_guard<std::mutex> lock(s.mutex);
       if (s.live == 0) break;
-      // a deadlock: every live process blocked, and nothing moved since the last checks
-      if (s.blocked == s.live && s.epoch == last) {
+      // a deadlock: every live process blocked on a wait still unsatisfied, and
+      // nothing moved since the last checks
+      bool all_stuck = true;
+      for (const auto& entry : s.stuck) all_stuck = all_stuck && entry.second();
+      if (s.blocked == s.live && s.epoch == last && all_stuck) {
         if (++stable >= 3) report("deadlock", name_, 3);
       } else {
         stable = 0;

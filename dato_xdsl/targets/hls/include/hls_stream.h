@@ -6,6 +6,7 @@
 // it holds at most DEPTH elements; read blocks while empty, write while full,
 // and dato_csim.h reports a deadlock when every process is blocked.
 #pragma once
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -33,11 +34,12 @@ class stream<T, 0> {
     std::unique_lock<std::mutex> lock(mutex_);
     if (queue_.empty()) {
       if (!dato_csim::concurrent()) dato_csim::read_while_empty(name_);
-      dato_csim::Blocked blocked(name_, "reading", "empty");
+      dato_csim::Blocked blocked(name_, "reading", "empty", [this] { return size_.load() == 0; });
       not_empty_.wait(lock, [this] { return !queue_.empty(); });
     }
     T value = queue_.front();
     queue_.pop_front();
+    size_.store(queue_.size());
     lock.unlock();
     not_full_.notify_one();
     return value;
@@ -48,10 +50,12 @@ class stream<T, 0> {
   void write(const T& value) {
     std::unique_lock<std::mutex> lock(mutex_);
     if (dato_csim::concurrent() && capacity_ > 0 && queue_.size() >= capacity_) {
-      dato_csim::Blocked blocked(name_, "writing", "full");
+      dato_csim::Blocked blocked(name_, "writing", "full",
+                                 [this] { return size_.load() >= capacity_; });
       not_full_.wait(lock, [this] { return queue_.size() < capacity_; });
     }
     queue_.push_back(value);
+    size_.store(queue_.size());
     lock.unlock();
     not_empty_.notify_one();
   }
@@ -87,6 +91,7 @@ class stream<T, 0> {
 
  private:
   std::deque<T> queue_;
+  std::atomic<std::size_t> size_{0};  // queue_.size(), for the deadlock watchdog
   std::mutex mutex_;
   std::condition_variable not_empty_;
   std::condition_variable not_full_;

@@ -13,6 +13,7 @@
 // processes one after another) the stream is unbounded and a read_lock on an
 // empty stream is an error, as for hls::stream.
 #pragma once
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -65,7 +66,8 @@ class stream_of_blocks {
   Block* acquire_free() {
     std::unique_lock<std::mutex> lock(mutex_);
     if (dato_csim::concurrent() && taken_ >= DEPTH) {
-      dato_csim::Blocked blocked(name_, "acquiring a block of", "all blocks taken");
+      dato_csim::Blocked blocked(name_, "acquiring a block of", "all blocks taken",
+                                 [this] { return taken_.load() >= DEPTH; });
       changed_.wait(lock, [this] { return taken_ < DEPTH; });
     }
     taken_++;
@@ -76,6 +78,7 @@ class stream_of_blocks {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       written_.emplace_back(block);
+      ready_.store(written_.size());
     }
     changed_.notify_all();
   }
@@ -85,11 +88,13 @@ class stream_of_blocks {
     std::unique_lock<std::mutex> lock(mutex_);
     if (written_.empty()) {
       if (!dato_csim::concurrent()) dato_csim::read_while_empty(name_);
-      dato_csim::Blocked blocked(name_, "reading a block of", "empty");
+      dato_csim::Blocked blocked(name_, "reading a block of", "empty",
+                                 [this] { return ready_.load() == 0; });
       changed_.wait(lock, [this] { return !written_.empty(); });
     }
     Block* block = written_.front().release();
     written_.pop_front();
+    ready_.store(written_.size());
     return block;
   }
 
@@ -104,7 +109,10 @@ class stream_of_blocks {
 
   std::string name_;
   std::deque<std::unique_ptr<Block>> written_;
-  int taken_ = 0;  // blocks held by the writer, written, or held by the reader
+  // blocks held by the writer, written, or held by the reader; and written
+  // ones (atomics: the deadlock watchdog reads them without the lock)
+  std::atomic<int> taken_{0};
+  std::atomic<std::size_t> ready_{0};
   std::mutex mutex_;
   std::condition_variable changed_;
 };
