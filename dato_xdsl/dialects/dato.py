@@ -105,17 +105,26 @@ def _is_scalar(t: Attribute) -> bool:
 
 def _check_element_type(t: Attribute, what: str) -> None:
     """The scalar types every executor and target implements (design notes,
-    task-body conventions): signless i1/i8/i16/i32/i64, index, f32, bf16."""
+    task-body conventions): signless i1/i8/i16/i32/i64, index, f32, bf16; and
+    the frontend's `Int(n)` values of any width up to 128 bits, whose arrays
+    of odd widths up to 64 bits live in the next standard width
+    (docs/kernel-language.md; wider ones the hardware targets refuse, located)."""
     element = t.element_type if isinstance(t, MemRefType) else t
     if isinstance(element, IntegerType):
-        ok = element.width.data in (1, 8, 16, 32, 64) and element.signedness.data.name == "SIGNLESS"
+        width = element.width.data
+        if isinstance(t, MemRefType):
+            widths_ok = width in (1, 8, 16, 32, 64) or 64 < width <= 128
+        else:
+            widths_ok = width <= 128
+        ok = widths_ok and element.signedness.data.name == "SIGNLESS"
     elif isinstance(element, AnyFloat):
         ok = isinstance(element, Float32Type | BFloat16Type)
     else:
         return
     if not ok:
         raise VerifyException(
-            f"{what} has type {t}; dato programs use i1, i8, i16, i32, i64, index, f32 and bf16"
+            f"{what} has type {t}; dato programs use i1, i8, i16, i32, i64, index, f32 and "
+            "bf16 (values of other integer widths up to i128; arrays of them above i64)"
         )
 
 

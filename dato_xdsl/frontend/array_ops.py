@@ -19,7 +19,7 @@ from xdsl.dialects import arith
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Block, Operation, SSAValue
 
-from dato_xdsl.frontend.types import DType, bool_, float32, int64, promote
+from dato_xdsl.frontend.types import DType, bool_, float32, int64, promote, widen
 from dato_xdsl.frontend.values import Array, Scalar
 
 if TYPE_CHECKING:
@@ -150,10 +150,10 @@ class ArrayOps:
         kc = self.kc
         name = type(op).__name__
         symbol = _SYMBOL.get(name, name)
-        compute = dest or self.operand_type([a, b])
+        compute = widen(self.operand_type([a, b]), dest)
         if name == "Div" and not compute.is_float:
             compute = float32  # numpy's true division; a destination casts the quotient
-        result = dest or compute
+        result = compute
         if name == "Pow" and isinstance(b, int) and not isinstance(b, bool) and b >= 0:
             # a constant exponent stays a constant: repeated products, exact as numpy
             return self.elementwise(
@@ -191,30 +191,28 @@ class ArrayOps:
             f"dato.{name}",
             operands,
             lambda xs: kc.arith.minmax(is_max, list(xs)),
-            compute=dest or self.operand_type(operands),
+            compute=widen(self.operand_type(operands), dest),
             linalg_op=_LINALG_BINARY[name] if len(operands) == 2 else None,
         )
 
     def unary(
         self, what: str, x: Array, fn: Callable[[Scalar], Scalar], dest: DType | None
     ) -> Array:
-        return self.elementwise(what, [x], lambda xs: fn(xs[0]), compute=dest or x.dtype)
+        return self.elementwise(what, [x], lambda xs: fn(xs[0]), compute=widen(x.dtype, dest))
 
     def math(self, name: str, x: Array, dest: DType | None) -> Array:
         """A math function elementwise; integer arrays compute in float32 as
         numpy computes them in a float type."""
         kc = self.kc
-        compute = dest if dest is not None and dest.is_float else None
-        if compute is None:
-            compute = x.dtype if x.dtype.is_float else float32
+        compute = widen(x.dtype if x.dtype.is_float else float32, dest)
         if name == "abs" and not x.dtype.is_float:
-            compute = dest or x.dtype
+            compute = widen(x.dtype, dest)
         return self.elementwise(
             f"dato.{name}",
             [x],
             lambda xs: kc.arith.math_fn(name, xs[0]),
             compute=compute,
-            result=dest or compute,
+            result=compute,
             linalg_op=_LINALG_UNARY.get(name),
         )
 
@@ -295,13 +293,16 @@ class ArrayOps:
 
     @staticmethod
     def _accumulator(kind: str, t: DType, dest: DType | None) -> DType:
-        if dest is not None and (kind != "mean" or dest.is_float):
-            return dest
         if kind in ("max", "min"):
-            return t
+            return t  # exact in the element type; the store converts
         if kind == "mean" or t.is_float:
-            return float32  # bf16 sums and means accumulate in float32, never rounded to bf16
-        return int64  # numpy sums integers in the platform integer
+            # bf16 sums and means accumulate in float32, never rounded to bf16
+            return widen(float32, dest)
+        if dest is not None and not dest.is_float and dest != bool_:
+            # an integer sum wraps to the destination either way (wrapping is a
+            # ring homomorphism): accumulating there is exact and stays 32-bit
+            return dest
+        return widen(int64, dest)  # numpy sums integers in the platform integer
 
     def _identity(self, kind: str, t: DType) -> Scalar:
         kc = self.kc
@@ -352,7 +353,7 @@ class ArrayOps:
             a = kc.convert_array(a, operand_t)
         if b.dtype.ir != operand_t.ir:
             b = kc.convert_array(b, operand_t)
-        out_t = dtype or dest or operand_t
+        out_t = dtype or widen(operand_t, dest)
         # `Int(n)` operands multiply in their storage type (their values are
         # extended there); an `Int(n)` result wraps to n bits afterwards, which
         # equals wrapping every step (wrapping is a ring homomorphism)

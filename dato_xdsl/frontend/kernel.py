@@ -30,7 +30,7 @@ from dato_xdsl.frontend import markers
 from dato_xdsl.frontend.arith import ScalarArith, fold
 from dato_xdsl.frontend.array_ops import ArrayOps
 from dato_xdsl.frontend.errors import DatoCompileError
-from dato_xdsl.frontend.types import ArrayType, DType, UInt, bool_, float32, int32
+from dato_xdsl.frontend.types import ArrayType, DType, UInt, bool_, float32, int32, widen
 from dato_xdsl.frontend.values import (
     Array,
     Scalar,
@@ -788,7 +788,16 @@ class KernelCompiler:
             return self.arrays.binary(op, self.operand(a), self.operand(b), self.dest)
         if isinstance(op, ast.MatMult):
             raise self.fail("'@' needs two arrays")
-        return self.arith.binop(op, self.scalar_or_const(a), self.scalar_or_const(b))
+        sa, sb = self.scalar_or_const(a), self.scalar_or_const(b)
+        if self.dest is not None and isinstance(op, ast.Add | ast.Sub | ast.Mult | ast.Pow):
+            # an assignment's declared type widens what could overflow or round
+            # (int16 * int16 into int32): docs/kernel-language.md
+            t = self.arith.common_type(sa, sb)
+            if isinstance(t, DType) and widen(t, self.dest) != t:
+                w = widen(t, self.dest)
+                sa = self.arith.cast(sa, w) if isinstance(sa, Scalar) else sa
+                sb = self.arith.cast(sb, w) if isinstance(sb, Scalar) else sb
+        return self.arith.binop(op, sa, sb)
 
     def unary(self, op: ast.unaryop, a: Value) -> Value:
         if isinstance(a, bool | int | float):

@@ -186,6 +186,22 @@ def promote(a: DType, b: DType) -> DType:
     return int64  # uint64 and wider do not exist in our set
 
 
+def widen(computed: DType, dest: DType | None) -> DType:
+    """The type a result assigned to `dest` is computed in: the destination's
+    type when it holds more than the operands' promoted type (int16 products
+    into int32, ints into float32, bf16 into float32), never a narrower one
+    (the store narrows, after computing)."""
+    if dest is None or dest == bool_ or computed == dest:
+        return computed
+    if dest.is_float and not computed.is_float:
+        return dest
+    if dest.is_float and computed.is_float:
+        return dest if dest.width > computed.width else computed
+    if computed.is_float:
+        return computed
+    return dest if dest.width > computed.width else computed
+
+
 @dataclass(frozen=True)
 class Shard:
     """`S(i)`: shard this dimension over mapping axis `i`."""
