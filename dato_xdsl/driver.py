@@ -24,7 +24,7 @@ from xdsl.utils.exceptions import (
     VerifyException,
 )
 from xdsl.utils.lexer import Input, Span
-from xdsl.utils.mlir_lexer import MLIRLexer, MLIRTokenKind
+from xdsl.utils.mlir_lexer import MLIRLexer, MLIRToken, MLIRTokenKind
 from xdsl.xdsl_opt_main import xDSLOptMain
 
 from dato_xdsl import universe
@@ -39,6 +39,12 @@ class LinearLexer(MLIRLexer):
     linear time."""
 
     _unescaped_characters_regex = re.compile(r'"(?:[^"\\\n\v\f]|\\(?:["nt\\]|[0-9A-Fa-f]{2}))*"')
+
+    def _lex_string_literal(self, start_pos: int) -> MLIRToken:
+        try:
+            return super()._lex_string_literal(start_pos)
+        except ParseError as err:  # xDSL says "End of file" for any open string
+            raise ParseError(err.span, "string literal is not closed on its line") from None
 
 
 class LocatingParser(Parser):
