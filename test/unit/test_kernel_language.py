@@ -418,3 +418,34 @@ def test_gemm_of_two_operand_types_into_a_declared_local(target, tmp_path):
     run(gemm_two_operand_types(), target, tmp_path, A, B, C)
     exact = A.astype(np.int64) @ B.astype(np.int64) + 1
     np.testing.assert_array_equal(C, exact.astype(np.int32))
+
+
+def widening_not_narrowing():
+    @dato.region()
+    def top(A: int16[4, 4], W: int32[4, 4], C: int32[4, 4], D: int8[2, 4]):
+        @dato.kernel(mapping=[1], args=[A, W, C, D])
+        def k(a: int16[4, 4], w: int32[4, 4], c: int32[4, 4], d: int8[2, 4]):
+            for i in range(4):
+                for j in range(4):
+                    acc: int32 = 0
+                    for kk in range(4):
+                        acc += a[i, kk] * a[kk, j]  # int16 products, int32 sums
+                    c[i, j] = acc
+            d[0, :] = dato.max(w, axis=1) // 1000  # compared and divided in int32
+            d[1, :] = w[0, :] // 3
+
+    return top
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_destination_widens_scalar_products_and_never_narrows(target, tmp_path):
+    A = np.full((4, 4), 30000, np.int16)
+    A[1] = -32768
+    W = np.array([[70000, 5, -9, 1], [-128000, -3, 2, 0], [1, 2, 3, 4], [384, 900, 5, 6]], np.int32)
+    C = np.zeros((4, 4), np.int32)
+    D = np.zeros((2, 4), np.int8)
+    run(widening_not_narrowing(), target, tmp_path, A, W, C, D)
+    exact = A.astype(np.int64) @ A.astype(np.int64)
+    np.testing.assert_array_equal(C, exact.astype(np.int32))
+    np.testing.assert_array_equal(D[0], (W.max(axis=1) // 1000).astype(np.int8))
+    np.testing.assert_array_equal(D[1], (W[0] // 3).astype(np.int8))
