@@ -122,3 +122,11 @@ vhls.kernel @top() interfaces [] {
   }
 }
 // CHECK: error: 'vhls.pipo' op pipo 'buf' is passed to 2 process argument(s); a pipo connects exactly one writer process and one reader process
+
+// -----
+
+// A type's verifier fails while the op is parsed: the error names the op.
+vhls.process @p task literals 0 (%s: !vhls.stream<i16, 0>) {
+}
+// CHECK: verify.mlir:[[# @LINE - 2]]:{{[0-9]+}}
+// CHECK: stream depth must be at least 1, got 0
