@@ -273,7 +273,7 @@ class ProgramCompiler:
                     if (
                         not isinstance(value, list | tuple)
                         or not value
-                        or not all(isinstance(v, int) and v >= 1 for v in value)
+                        or not all(type(v) is int and v >= 1 for v in value)
                     ):
                         raise self.fail(
                             f"mapping must be a list of positive integers, got {value!r}", kw.value
