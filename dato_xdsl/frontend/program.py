@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import builtins
 import inspect
+import numbers
 import textwrap
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,11 @@ from dato_xdsl.frontend.errors import DatoCompileError
 from dato_xdsl.frontend.kernel import KernelCompiler
 from dato_xdsl.frontend.types import ArrayType, DatoTypeError, StreamSpec
 from dato_xdsl.frontend.values import Array, StreamDecl
+
+
+def _is_count(v: object) -> bool:
+    """A positive integer (Python's or numpy's), not a bool."""
+    return isinstance(v, numbers.Integral) and not isinstance(v, bool) and int(v) >= 1
 
 
 @dataclass(frozen=True)
@@ -273,7 +279,7 @@ class ProgramCompiler:
                     if (
                         not isinstance(value, list | tuple)
                         or not value
-                        or not all(type(v) is int and v >= 1 for v in value)
+                        or not all(_is_count(v) for v in value)
                     ):
                         raise self.fail(
                             f"mapping must be a list of positive integers, got {value!r}", kw.value
