@@ -10,6 +10,7 @@ import pytest
 
 import dato_xdsl as dato
 from dato_xdsl.driver import main
+from dato_xdsl.targets import registry
 from test.unit.programs import dato_programs as progs
 
 
@@ -69,7 +70,9 @@ def test_replayed_aie_project_is_the_built_one(
     source = tmp_path / "program.mlir"
     source.write_text(str(mod.module))
     spec = dato_opt(capsys, "--pipeline", "aie").strip()
-    dato_opt(capsys, str(source), "-p", spec, "-t", f'aie-project{{dir="{tmp_path / "b"}"}}')
+    emitter = registry.lookup("aie").emitter  # type: ignore[union-attr]
+    assert emitter == "aie-project"
+    dato_opt(capsys, str(source), "-p", spec, "-t", f'{emitter}{{dir="{tmp_path / "b"}"}}')
     assert mod.project == tmp_path / "a"
     for name in ("aie.mlir", "kernels.cc"):
         assert (tmp_path / "b" / name).read_text() == (mod.project / name).read_text()
@@ -82,7 +85,9 @@ def test_replayed_hls_kernel_is_the_built_one(
     source = tmp_path / "program.mlir"
     source.write_text(str(mod.module))
     spec = dato_opt(capsys, "--pipeline", "hls").strip()
-    cpp = dato_opt(capsys, str(source), "-p", spec, "-t", "vhls-cpp")
+    emitter = registry.lookup("hls").emitter  # type: ignore[union-attr]
+    assert emitter == "vhls-cpp"
+    cpp = dato_opt(capsys, str(source), "-p", spec, "-t", emitter)
     assert cpp.strip() == (tmp_path / "kernel.cpp").read_text().strip()
 
 
