@@ -77,7 +77,14 @@ class LocatingParser(Parser):
             raise self._at_op_name(err, span.start) from None
         except VerifyException as err:
             raise ParseError(span, str(err)) from None
-        except (KeyError, IndexError, ValueError, TypeError, NotImplementedError) as err:
+        except (
+            KeyError,
+            IndexError,
+            ValueError,
+            TypeError,
+            NotImplementedError,
+            OverflowError,
+        ) as err:
             raise ParseError(span, _parse_failure(span, err)) from None
         if isinstance(op.location, UnknownLoc):
             where = span.get_location()
@@ -242,6 +249,8 @@ def _parse_failure(span: Span, err: Exception) -> str:
     name = span.text.strip('"')
     if isinstance(err, IndexError) and name.startswith("linalg."):
         return f"'{name}' has the wrong number of ins/outs operands"
+    if isinstance(err, OverflowError):
+        return f"'{name}' holds an integer type or value too large to handle ({err})"
     if isinstance(err, NotImplementedError):
         # xDSL 0.74 packs float data with `struct`, which has no f80 or f128
         return f"'{name}' holds data of a type xDSL cannot store (f80 and f128 constants)"

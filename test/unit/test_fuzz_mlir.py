@@ -182,6 +182,9 @@ KNOWN = [
 ]
 
 
+KNOWN.append(('"test.op"() {v = 4 : i99999999999999999999} : () -> ()\n', [], "fuzz.mlir:1:1"))
+
+
 def test_known_cases_are_located_at_their_line() -> None:
     for text, args, where in KNOWN:
         outcome = run_dato_opt(text, args, seconds=5)
