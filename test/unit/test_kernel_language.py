@@ -449,3 +449,23 @@ def test_a_destination_widens_scalar_products_and_never_narrows(target, tmp_path
     np.testing.assert_array_equal(C, exact.astype(np.int32))
     np.testing.assert_array_equal(D[0], (W.max(axis=1) // 1000).astype(np.int8))
     np.testing.assert_array_equal(D[1], (W[0] // 3).astype(np.int8))
+
+
+def int_sum_without_destination():
+    @dato.region()
+    def top(A: int32[8], B: int32[8]):
+        @dato.kernel(mapping=[1], args=[A, B])
+        def k(a: int32[8], b: int32[8]):
+            n = dato.sum(a)  # numpy's platform integer: int64, no wrap at 2**31
+            b[:] = a // 1024 + n // 1000
+
+    return top
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_integer_sum_without_destination_accumulates_like_numpy(target, tmp_path):
+    A = np.full(8, 2**30, np.int32)
+    A[3] = -7
+    B = np.zeros(8, np.int32)
+    run(int_sum_without_destination(), target, tmp_path, A, B)
+    np.testing.assert_array_equal(B, A // 1024 + A.sum(dtype=np.int64) // 1000)

@@ -30,9 +30,16 @@ from dato_xdsl.dialects import aie
 
 LIBRARY = Path(__file__).parent / "kernels" / "dato_kernels.cc"
 
-_CTYPES = {"i8": "int8_t", "i16": "int16_t", "i32": "int32_t", "f32": "float", "bf16": "uint16_t"}
+_CTYPES = {
+    "i8": "int8_t",
+    "i16": "int16_t",
+    "i32": "int32_t",
+    "i64": "int64_t",
+    "f32": "float",
+    "bf16": "uint16_t",
+}
 _NAME = re.compile(
-    r"^dato_(?P<kind>[a-z]+)_(?P<t>i8|i16|i32|f32|bf16)(?:_(?P<acc>i8|i16|i32|f32|bf16))?"
+    r"^dato_(?P<kind>[a-z]+)_(?P<t>i8|i16|i32|i64|f32|bf16)(?:_(?P<acc>i8|i16|i32|f32|bf16))?"
     r"_(?P<dims>[0-9x]+)$"
 )
 

@@ -76,6 +76,7 @@ struct BF16Ops {
 using I8Ops = IntOps<int8_t, uint8_t>;
 using I16Ops = IntOps<int16_t, uint16_t>;
 using I32Ops = IntOps<int32_t, uint32_t>;
+using I64Ops = IntOps<int64_t, uint64_t>;  // scalar code only: sums numpy keeps in int64
 
 template <typename T, typename U>
 void matmul_int(const T* a, const T* b, T* c, int32_t m, int32_t k, int32_t n) {
@@ -119,6 +120,7 @@ void matmul_int(const T* a, const T* b, T* c, int32_t m, int32_t k, int32_t n) {
 DATO_ELEMENTWISE(i8, int8_t, I8Ops)
 DATO_ELEMENTWISE(i16, int16_t, I16Ops)
 DATO_ELEMENTWISE(i32, int32_t, I32Ops)
+DATO_ELEMENTWISE(i64, int64_t, I64Ops)
 DATO_ELEMENTWISE(f32, float, F32Ops)
 DATO_ELEMENTWISE(bf16, uint16_t, BF16Ops)
 
