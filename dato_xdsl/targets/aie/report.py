@@ -19,6 +19,7 @@ from xdsl.utils.target import Target
 
 from dato_xdsl import devices
 from dato_xdsl.dialects import aie
+from dato_xdsl.targets.aie.perf_model import report as model_report
 
 
 @dataclass
@@ -152,7 +153,11 @@ def report(module: ModuleOp) -> str:
                 f"{'  ' + ', '.join(u.tasks) if u.tasks else ''}"
                 f"{f' [{u.folding}]' if u.folding else ''}"
             )
-    return "\n".join(lines) + "\n"
+    text = "\n".join(lines) + "\n"
+    try:
+        return text + model_report(module)
+    except ValueError as err:
+        return text + f"performance model: not available ({err})\n"
 
 
 @dataclass(frozen=True)

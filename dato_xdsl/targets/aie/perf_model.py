@@ -1,0 +1,391 @@
+"""A cycle-approximate performance model of a lowered NPU design: a MODEL, not a
+measurement, and the report it prints says so.
+
+What it reads from the `aie.device` (nothing from Python-side state):
+- each `aie.core`: the kernels it calls (`func.call`, the work from the operand
+  shapes and element types), how often (the constant trip counts of the
+  enclosing `scf.for` loops) and its objectfifo acquires/releases;
+- each `aie.objectfifo`: its object size, depth, producer and consumer tiles;
+- the runtime sequence: the bytes each `aiex.npu.dma_memcpy_nd` moves through
+  its shim fifo.
+
+What it computes, in AIE clock cycles:
+- per core, kernel cycles = work / rate, where the rate is the peak MACs per
+  cycle of the operand type (devices.py) times an efficiency per kernel kind
+  (`KERNEL_RATES` below), plus a lock cost per acquire and release;
+- per DMA channel (one per fifo end, as the resource report counts them),
+  bytes / bytes-per-cycle of that tile kind (devices.py) plus a BD cost per
+  object;
+- overlap: a fifo of depth >= 2 overlaps its transfers with the core's work
+  (double buffering); a fifo of depth 1 makes the core wait for each object's
+  transfer, so those transfer cycles add to the core's path;
+- a core's path also pays the pipeline fill (the first object of each input
+  through its memtile hop) and drain (the last output object to the shim).
+Modeled time is the longest of all core paths and channel busy times; that
+resource is the bottleneck. Utilization is useful MACs over (modeled cycles x
+peak MACs per cycle x every compute core of the device).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from xdsl.dialects import arith, func, scf
+from xdsl.dialects.builtin import (
+    BFloat16Type,
+    Float32Type,
+    IntegerAttr,
+    IntegerType,
+    MemRefType,
+    ModuleOp,
+)
+from xdsl.ir import Attribute, Operation, SSAValue
+
+from dato_xdsl import devices
+from dato_xdsl.dialects import aie, aiex
+
+
+@dataclass(frozen=True)
+class Rate:
+    """How fast one kernel kind runs on one core: `per_cycle` units of work per
+    cycle, or, when `fraction_of_peak` is set, that fraction of the device's
+    peak MACs per cycle for the operand type. `source` says where it comes from."""
+
+    unit: str
+    per_cycle: float
+    fraction_of_peak: float | None
+    source: str
+
+
+# The kernels today's lowering calls are dato_kernels.cc: plain scalar C++ loops.
+KERNEL_RATES: dict[str, Rate] = {
+    "dato_matmul": Rate(
+        "MAC", 1.0, None,
+        "assumption: a scalar loop does about one multiply-accumulate per cycle "
+        "(issue 17's estimate for dato_kernels.cc; not measured)",
+    ),
+    "dato_elementwise": Rate(
+        "element", 1.0, None,
+        "assumption: a scalar loop produces about one element per cycle (not measured)",
+    ),
+    # mlir-aie aie_kernels mm.cc (matmul_<in>_<out>): AIE-API vector kernels.
+    "vector_matmul": Rate(
+        "MAC", 0.0, 0.43,
+        "published measurement: hand-written micro-kernel at 43% of one Phoenix core's "
+        "bf16 peak on 512^3, end to end (iree-amd-aie issue 1198); a lower bound for the "
+        "kernel alone",
+    ),
+}
+
+LOCK_CYCLES = 8
+LOCK_SOURCE = (
+    "assumption: a lock acquire or release costs about 8 core cycles (a few "
+    "instructions and a memory-mapped lock access; AM020 gives no figure)"
+)
+BD_CYCLES = 16
+BD_SOURCE = (
+    "assumption: a DMA channel spends about 16 cycles between buffer descriptors "
+    "(BD fetch and lock handshake; AM020 gives no figure)"
+)
+
+
+@dataclass
+class CoreModel:
+    tile: tuple[int, int]
+    kernel_cycles: float = 0.0
+    lock_cycles: float = 0.0
+    waits: float = 0.0
+    """transfer cycles of depth-1 fifos the core waits for"""
+    fill: float = 0.0
+    drain: float = 0.0
+    macs: int = 0
+    calls: list[str] = field(default_factory=list)
+
+    @property
+    def path(self) -> float:
+        return self.fill + self.kernel_cycles + self.lock_cycles + self.waits + self.drain
+
+
+@dataclass
+class ChannelModel:
+    name: str
+    tile: tuple[int, int]
+    kind: str
+    bytes: int
+    objects: int
+    cycles: float
+
+
+@dataclass
+class DesignModel:
+    device: devices.NpuDevice
+    cores: list[CoreModel]
+    channels: list[ChannelModel]
+    notes: list[str]
+
+    @property
+    def cycles(self) -> float:
+        return max([c.path for c in self.cores] + [c.cycles for c in self.channels] + [0.0])
+
+    @property
+    def macs(self) -> int:
+        return sum(c.macs for c in self.cores)
+
+    @property
+    def bottleneck(self) -> str:
+        best, name = -1.0, "nothing"
+        for c in self.cores:
+            if c.path > best:
+                best, name = c.path, f"core {c.tile}"
+        for ch in self.channels:
+            if ch.cycles > best:
+                best, name = ch.cycles, f"{ch.kind} DMA channel {ch.name} at {ch.tile}"
+        return name
+
+    def seconds(self) -> float:
+        return self.cycles / self.device.clock_hz if self.device.clock_hz else math.nan
+
+    def peak_macs(self, dtype: str) -> int | None:
+        return self.device.macs_per_cycle.get(dtype)
+
+    def utilization(self, dtype: str, cores: int | None = None) -> float | None:
+        """Useful MACs over modeled cycles x peak of `cores` cores (default: all)."""
+        peak = self.peak_macs(dtype)
+        if peak is None or self.cycles == 0:
+            return None
+        n = self.device.compute_cores if cores is None else cores
+        return self.macs / (self.cycles * peak * n)
+
+
+def type_name(t: Attribute) -> str:
+    if isinstance(t, IntegerType):
+        return f"i{t.width.data}"
+    if isinstance(t, BFloat16Type):
+        return "bf16"
+    if isinstance(t, Float32Type):
+        return "f32"
+    return str(t)
+
+
+def _const(v: SSAValue) -> int | None:
+    owner = v.owner
+    if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
+        return owner.value.value.data
+    return None
+
+
+def _trip_count(loop: scf.ForOp) -> int | None:
+    lb, ub, step = (_const(v) for v in (loop.lb, loop.ub, loop.step))
+    if lb is None or ub is None or step is None or step <= 0:
+        return None
+    return max(0, -(-(ub - lb) // step))
+
+
+def _walk_weighted(
+    ops: Iterable[Operation], mult: int, notes: list[str]
+) -> Iterator[tuple[Operation, int]]:
+    for op in ops:
+        yield op, mult
+        inner = mult
+        if isinstance(op, scf.ForOp):
+            trips = _trip_count(op)
+            if trips is None:
+                notes.append("a loop with a non-constant trip count is counted once")
+                trips = 1
+            inner = mult * trips
+        for region in op.regions:
+            for block in region.blocks:
+                yield from _walk_weighted(block.ops, inner, notes)
+
+
+def kernel_work(
+    callee: str, operands: list[MemRefType], device: devices.NpuDevice
+) -> tuple[str, float, int, Rate | None]:
+    """(operand type, cycles, MACs, rate) of one call."""
+    shapes = [t.get_shape() for t in operands]
+    dtype = type_name(operands[0].element_type) if operands else "?"
+    is_matmul = len(shapes) == 3 and len(shapes[0]) == 2 and len(shapes[1]) == 2
+    if callee.startswith("dato_matmul") or (callee.startswith("matmul") and is_matmul):
+        m, k = shapes[0]
+        n = shapes[1][1]
+        macs = m * k * n
+        rate = KERNEL_RATES["dato_matmul" if callee.startswith("dato_") else "vector_matmul"]
+        per_cycle = rate.per_cycle
+        if rate.fraction_of_peak is not None:
+            peak = device.macs_per_cycle.get(dtype)
+            if peak is None:
+                return dtype, 0.0, macs, None
+            per_cycle = peak * rate.fraction_of_peak
+        return dtype, macs / per_cycle, macs, rate
+    if callee.startswith("dato_"):
+        rate = KERNEL_RATES["dato_elementwise"]
+        elements = math.prod(shapes[-1]) if shapes else 0
+        return dtype, elements / rate.per_cycle, 0, rate
+    return dtype, 0.0, 0, None
+
+
+def _fifo_depth(op: aie.ObjectFifoCreateOp) -> int:
+    d = op.elemNumber
+    if isinstance(d, IntegerAttr):
+        return d.value.data
+    return max(x.value.data for x in d.data)  # type: ignore[attr-defined]
+
+
+def model(device_op: aie.DeviceOp) -> DesignModel:
+    device = devices.by_code(device_op.device.value.data)
+    if device is None:
+        raise ValueError("the performance model needs a known aie.device")
+    notes: list[str] = []
+    tiles: dict[SSAValue, tuple[int, int]] = {}
+    fifos: dict[str, aie.ObjectFifoCreateOp] = {}
+    links_in: dict[str, str] = {}  # memtile-side fifo -> the shim-side fifo it is linked to
+    for op in device_op.body.block.ops:
+        if isinstance(op, aie.TileOp):
+            tiles[op.result] = (op.col.value.data, op.row.value.data)
+        elif isinstance(op, aie.ObjectFifoCreateOp):
+            fifos[op.sym_name.data] = op
+        elif isinstance(op, aie.ObjectFifoLinkOp):
+            ins = [a.root_reference.data for a in op.fifoIns.data]  # type: ignore[attr-defined]
+            outs = [a.root_reference.data for a in op.fifoOuts.data]  # type: ignore[attr-defined]
+            for a in ins:
+                for b in outs:
+                    links_in[a] = b
+                    links_in[b] = a
+
+    def bw(tile: tuple[int, int]) -> int:
+        table = devices.NPU_DMA_BYTES_PER_CYCLE.get(device.arch)
+        if table is None:
+            raise ValueError(f"no DMA bandwidth for {device.arch} ({device.name}) in devices.py")
+        return table[device.tile_kind(*tile).value]
+
+    def obj_bytes(name: str) -> int:
+        return aie.memref_bytes(fifos[name].elemType.element_type)  # type: ignore[attr-defined]
+
+    def obj_cycles(name: str, tile: tuple[int, int]) -> float:
+        return obj_bytes(name) / bw(tile)
+
+    # objects each fifo carries: counted from the runtime sequence (shim ends)
+    # and from the cores' releases (core ends)
+    shim_bytes: dict[str, int] = {}
+    for op in device_op.walk():
+        if isinstance(op, aiex.NpuDmaMemcpyNdOp):
+            t = op.memref.type
+            assert isinstance(t, MemRefType)
+            sizes = op.static_sizes.get_values()  # type: ignore[attr-defined]
+            name = op.metadata.root_reference.data
+            shim_bytes[name] = shim_bytes.get(name, 0) + math.prod(sizes) * aie.element_bytes(t)
+    released: dict[tuple[str, tuple[int, int]], int] = {}
+    cores: list[CoreModel] = []
+    for op in device_op.body.block.ops:
+        if not isinstance(op, aie.CoreOp):
+            continue
+        tile = tiles[op.tile]
+        core = CoreModel(tile)
+        for inner, mult in _walk_weighted(op.body.block.ops, 1, notes):
+            if isinstance(inner, func.CallOp):
+                types = [v.type for v in inner.arguments if isinstance(v.type, MemRefType)]
+                callee = inner.callee.root_reference.data
+                _, cycles, macs, rate = kernel_work(callee, types, device)
+                if rate is None:
+                    notes.append(f"no rate for kernel {callee}: counted as 0 cycles")
+                core.kernel_cycles += cycles * mult
+                core.macs += macs * mult
+                core.calls.append(f"{callee} x{mult}")
+            elif isinstance(inner, aie.ObjectFifoAcquireOp | aie.ObjectFifoReleaseOp):
+                core.lock_cycles += LOCK_CYCLES * mult
+                if isinstance(inner, aie.ObjectFifoReleaseOp):
+                    key = (inner.objFifo_name.root_reference.data, tile)
+                    released[key] = released.get(key, 0) + inner.size.value.data * mult
+        cores.append(core)
+
+    channels: list[ChannelModel] = []
+    for name, fifo in fifos.items():
+        producer = tiles[fifo.producerTile]
+        consumers = [tiles[c] for c in fifo.consumerTiles]
+        if len(consumers) == 1 and fifo.via_DMA is None and device.shares_memory(
+            producer, consumers[0]
+        ):
+            continue  # neighbours share the buffers: no DMA
+        size = obj_bytes(name)
+        ends = [(producer, "MM2S")] + [(c, "S2MM") for c in consumers]
+        per_end = [released.get((name, t), 0) for t, _ in ends]
+        objects = max(per_end)
+        if objects == 0 and name in shim_bytes:
+            objects = -(-shim_bytes[name] // size)
+        for tile, direction in ends:
+            cycles = objects * size / bw(tile) + objects * BD_CYCLES
+            kind = device.tile_kind(*tile).value
+            channels.append(
+                ChannelModel(f"{direction} @{name}", tile, kind, objects * size, objects, cycles)
+            )
+        # overlap: a core end of a depth-1 fifo waits for every object's transfer
+        depth = _fifo_depth(fifo)
+        for core in cores:
+            consumes = core.tile in consumers
+            if core.tile != producer and not consumes:
+                continue
+            first = obj_cycles(name, core.tile)
+            hop = name in links_in and links_in[name] in shim_bytes
+            far = producer if consumes else consumers[0]  # the memtile end
+            outer = obj_cycles(links_in[name], far) if hop else 0.0
+            if consumes:
+                core.fill = max(core.fill, first + outer)
+            else:
+                core.drain = max(core.drain, (first if depth >= 2 else 0.0) + outer)
+            if depth < 2:
+                mine = released.get((name, core.tile), 0)
+                core.waits += mine * first
+    return DesignModel(device, cores, channels, sorted(set(notes)))
+
+
+def models(module: ModuleOp) -> list[DesignModel]:
+    return [model(op) for op in module.walk() if isinstance(op, aie.DeviceOp)]
+
+
+def _dominant_type(device_op: aie.DeviceOp) -> str | None:
+    for op in device_op.walk():
+        if isinstance(op, func.CallOp) and "matmul" in op.callee.root_reference.data:
+            t = op.arguments[0].type
+            if isinstance(t, MemRefType):
+                return type_name(t.element_type)
+    return None
+
+
+def report(module: ModuleOp) -> str:
+    """The model's section of `npu.report()` / `dato-opt -t npu-report`."""
+    lines: list[str] = []
+    for device_op in [op for op in module.walk() if isinstance(op, aie.DeviceOp)]:
+        m = model(device_op)
+        lines.append(f"performance MODEL for aie.device({m.device.name}) (modeled, not measured)")
+        for c in m.cores:
+            lines.append(
+                f"  core {c.tile}: {c.path:,.0f} cycles = fill {c.fill:,.0f} + kernels "
+                f"{c.kernel_cycles:,.0f} + locks {c.lock_cycles:,.0f} + waits on depth-1 "
+                f"fifos {c.waits:,.0f} + drain {c.drain:,.0f}; {c.macs:,} MACs"
+            )
+        busiest = sorted(m.channels, key=lambda ch: -ch.cycles)[:4]
+        for ch in busiest:
+            lines.append(
+                f"  {ch.kind} {ch.tile} {ch.name}: {ch.bytes:,} bytes, {ch.objects} objects, "
+                f"{ch.cycles:,.0f} cycles"
+            )
+        secs = m.seconds()
+        at = f" = {secs * 1e6:,.2f} us at {m.device.clock_hz / 1e9:g} GHz" if secs == secs else ""
+        lines.append(f"  modeled time: {m.cycles:,.0f} cycles{at}")
+        dtype = _dominant_type(device_op)
+        if dtype is not None:
+            u = m.utilization(dtype)
+            lines.append(
+                f"  modeled utilization of the array's {dtype} peak: "
+                + (f"{100 * u:.3f}%" if u is not None else f"n/a (no {dtype} peak for this device)")
+            )
+        lines.append(f"  bottleneck: {m.bottleneck}")
+        for n in m.notes:
+            lines.append(f"  note: {n}")
+        lines.append(
+            "  constants: kernel rates, lock and BD costs are listed with their sources in "
+            "dato_xdsl/targets/aie/perf_model.py; DMA bandwidths in devices.py"
+        )
+    return "\n".join(lines) + ("\n" if lines else "")
