@@ -191,6 +191,18 @@ _NPU1_CLOCK_HZ = 1_600_000_000
 # [XDNA] npu4_regs.c (Strix): top DPM level {1267, 1800} MHz.
 _NPU2_CLOCK_HZ = 1_800_000_000
 
+# Bytes one DMA channel moves per AIE cycle, by architecture and tile kind (the
+# performance model's bandwidths). AIE-ML (npu1): [AM020] "Array Interface DMA":
+# each shim channel sustains 4 bytes per cycle; tile and memtile DMA channels
+# drive 32-bit stream ports [AM020], also 4 bytes per cycle. AIE2P (npu2): we
+# take AM027 (AIE-ML v2) as its closest manual: memtile DMA channels and the
+# stream switch are 64-bit, 8 bytes per cycle, for tile and memtile channels;
+# the shim keeps AM020's 4 bytes per cycle (AM027's shim figure not checked).
+NPU_DMA_BYTES_PER_CYCLE: dict[str, dict[str, int]] = {
+    "AIE2": {"shim": 4, "memtile": 4, "compute": 4},
+    "AIE2P": {"shim": 4, "memtile": 8, "compute": 8},
+}
+
 # AIE1 (xcvc1902) tiles [TM] AIE1TargetModel: 32 KB local memory, 16 locks and 16
 # BDs per tile. mlir-aie's DMABDOp::verify allows 3 BD dimensions off memtiles on
 # every architecture; we follow it so its files verify here too.
