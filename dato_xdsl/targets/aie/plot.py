@@ -116,9 +116,16 @@ def _from_device(device_op: aie.DeviceOp) -> ArrayPicture:
                 next((f.src for f in picture.fifos if f.name in outs), None),
             )
             if holder is not None:
-                text = f"{', '.join('@' + n for n in ins)} -> {', '.join('@' + n for n in outs)}"
+                text = f"{_fifo_list(ins)} -> {_fifo_list(outs)}"
                 picture.links.setdefault(holder, []).append(text)
     return picture
+
+
+def _fifo_list(names: list[str]) -> str:
+    """`@a, @b`, or `@a_0 .. @a_3 (4)` when a link splits or joins many."""
+    if len(names) <= 2:
+        return ", ".join("@" + n for n in names)
+    return f"@{names[0]} .. @{names[-1]} ({len(names)})"
 
 
 def _from_placed_region(region: dato.RegionOp) -> ArrayPicture | None:
@@ -187,7 +194,7 @@ def _tile_lines(tile: Tile, device: devices.NpuDevice) -> list[str]:
             f"DMA S2MM {u.s2mm}/{facts.dma_s2mm_channels} MM2S {u.mm2s}/{facts.dma_mm2s_channels}"
         )
         if facts.data_memory_bytes:
-            lines.append(f"{u.bytes / 1024:g}/{facts.data_memory_bytes // 1024} KiB")
+            lines.append(f"{u.bytes / 1024:.1f}/{facts.data_memory_bytes // 1024} KiB")
     return lines
 
 
