@@ -201,9 +201,13 @@ def _walk_weighted(
 
 
 def kernel_work(
-    callee: str, operands: list[MemRefType], device: devices.NpuDevice
+    callee: str,
+    operands: list[MemRefType],
+    device: devices.NpuDevice,
+    matmul_rate: Rate | None = None,
 ) -> tuple[str, float, int, Rate | None]:
-    """(operand type, cycles, MACs, rate) of one call."""
+    """(operand type, cycles, MACs, rate) of one call. `matmul_rate` replaces the
+    rate of every matmul call (what-if studies: the same design with a vector kernel)."""
     shapes = [t.get_shape() for t in operands]
     dtype = type_name(operands[0].element_type) if operands else "?"
     is_matmul = len(shapes) == 3 and len(shapes[0]) == 2 and len(shapes[1]) == 2
@@ -212,6 +216,7 @@ def kernel_work(
         n = shapes[1][1]
         macs = m * k * n
         rate = KERNEL_RATES["dato_matmul" if callee.startswith("dato_") else "vector_matmul"]
+        rate = matmul_rate or rate
         per_cycle = rate.per_cycle
         if rate.fraction_of_peak is not None:
             peak = device.macs_per_cycle.get(dtype)
@@ -233,7 +238,7 @@ def _fifo_depth(op: aie.ObjectFifoCreateOp) -> int:
     return max(x.value.data for x in d.data)  # type: ignore[attr-defined]
 
 
-def model(device_op: aie.DeviceOp) -> DesignModel:
+def model(device_op: aie.DeviceOp, matmul_rate: Rate | None = None) -> DesignModel:
     device = devices.by_code(device_op.device.value.data)
     if device is None:
         raise ValueError("the performance model needs a known aie.device")
@@ -287,7 +292,7 @@ def model(device_op: aie.DeviceOp) -> DesignModel:
             if isinstance(inner, func.CallOp):
                 types = [v.type for v in inner.arguments if isinstance(v.type, MemRefType)]
                 callee = inner.callee.root_reference.data
-                _, cycles, macs, rate = kernel_work(callee, types, device)
+                _, cycles, macs, rate = kernel_work(callee, types, device, matmul_rate)
                 if rate is None:
                     notes.append(f"no rate for kernel {callee}: counted as 0 cycles")
                 core.kernel_cycles += cycles * mult
@@ -340,8 +345,8 @@ def model(device_op: aie.DeviceOp) -> DesignModel:
     return DesignModel(device, cores, channels, sorted(set(notes)))
 
 
-def models(module: ModuleOp) -> list[DesignModel]:
-    return [model(op) for op in module.walk() if isinstance(op, aie.DeviceOp)]
+def models(module: ModuleOp, matmul_rate: Rate | None = None) -> list[DesignModel]:
+    return [model(op, matmul_rate) for op in module.walk() if isinstance(op, aie.DeviceOp)]
 
 
 def _dominant_type(device_op: aie.DeviceOp) -> str | None:

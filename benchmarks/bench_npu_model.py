@@ -1,0 +1,161 @@
+"""MODELED NPU performance of GEMM designs (dato_xdsl.targets.aie.perf_model):
+not a measurement. For each size, type and device: compile time, and the
+model's time, utilization of the array's peak and bottleneck for
+
+- the design as emitted (its cores call the scalar kernel library), and
+- the same design with every matmul call at the type's full peak MACs/cycle
+  (a what-if: the data movement's ceiling once a vector kernel is plugged in).
+
+A single-core 64x64x64-per-call design at 512^3 is set beside the published
+reference points of issue 17 (IREE AIE on one Phoenix core, bf16 512^3).
+
+    python benchmarks/bench_npu_model.py             # 512 and 1024
+    python benchmarks/bench_npu_model.py 512 1024 2048 4096
+
+Each build runs in its own process with a time limit (TIME_LIMIT seconds); a
+build over the limit is reported as such.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TIME_LIMIT = 300
+BLOCK = 64  # per-task C block: a 64x64 int32/f32 accumulator is 16 KiB of a core's 64
+TYPES = {  # operand type -> (accumulator type, peak key in devices.py)
+    "int8": ("int32", "i8"),
+    "int16": ("int32", "i16"),
+    "bfloat16": ("float32", "bf16"),
+}
+CORES = {"npu1": (4, 4), "npu2": (4, 8)}  # compute rows x columns
+
+ONE = r'''
+import json, sys, time
+import dato_xdsl as dato
+from dato_xdsl import Layout, {t}, {acc}
+from dato_xdsl.errors import DatoError
+from dato_xdsl.targets.aie import perf_model
+S, R = Layout.Shard, Layout.Replicate
+M = N = K = {n}
+G = {g}
+
+@dato.region()
+def gemm(A: {t}[M, K], B: {t}[K, N], C: {acc}[M, N]) -> None:
+    @dato.kernel(mapping=[G, G], args=[A, B, C])
+    def tile(a: {t}[M, K] @ [S(0), R], b: {t}[K, N] @ [R, S(1)],
+             c: {acc}[M, N] @ [S(0), S(1)]) -> None:
+        c[:, :] = dato.matmul(a, b)
+
+prims = {prims}
+start = time.perf_counter()
+try:
+    m = dato.build(gemm, target="aie", device="{dev}", mapping_primitives=prims or None)
+except DatoError as err:
+    print(json.dumps({{"refused": str(err).splitlines()[0][:300]}}))
+    sys.exit()
+compile_s = time.perf_counter() - start
+out = {{"compile_s": compile_s}}
+(d,) = perf_model.models(m.ir)
+peak = d.peak_macs("{key}")
+vec = None if peak is None else perf_model.Rate(
+    "MAC", float(peak), None, "what-if: the type's full peak")
+for label, rate in (("emitted", None), ("peak_kernel", vec)):
+    if label == "peak_kernel" and rate is None:
+        out[label] = None
+        continue
+    (x,) = perf_model.models(m.ir, rate)
+    u = x.utilization("{key}")
+    u1 = x.utilization("{key}", cores=len(x.cores))
+    out[label] = {{"cycles": x.cycles, "us": x.seconds() * 1e6, "util": u,
+                   "util_used_cores": u1, "cores": len(x.cores), "bottleneck": x.bottleneck}}
+print(json.dumps(out))
+'''
+
+
+def primitives(g: int, rows: int, cols: int) -> list[tuple[str, list[str]]]:
+    """Bundle a g x g grid of tasks into rows x cols groups (a core each)."""
+    if g <= rows and g <= cols:
+        return []
+    a, b = max(1, g // rows), max(1, g // cols)
+    groups: list[tuple[str, list[str]]] = []
+    for r in range(g // a):
+        for c in range(g // b):
+            rows_, cols_ = range(r * a, (r + 1) * a), range(c * b, (c + 1) * b)
+            groups.append(("bundle", [f"tile_{i}_{j}" for i in rows_ for j in cols_]))
+    return groups
+
+
+def run(n: int, t: str, dev: str, g: int, prims: list[tuple[str, list[str]]]) -> dict:
+    acc, key = TYPES[t]
+    code = ONE.format(t=t, acc=acc, n=n, g=g, dev=dev, key=key, prims=repr(prims))
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:  # the frontend reads the program's source
+        script = Path(tmp) / f"gemm_{t}_{n}_{dev}.py"
+        script.write_text(code)
+        try:
+            done = subprocess.run(
+                [sys.executable, str(script)], capture_output=True, text=True, timeout=TIME_LIMIT
+            )
+        except subprocess.TimeoutExpired:
+            return {"refused": f"build not finished within {TIME_LIMIT} s"}
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        tail = (done.stderr.strip().splitlines() or ["?"])[-1]
+        return {"refused": f"failed: {tail[:300]}"}
+    result = json.loads(lines[-1])
+    result.setdefault("wall_s", time.perf_counter() - start)
+    return result
+
+
+def pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{100 * x:.2f}%"
+
+
+def main(sizes: list[int]) -> None:
+    print("ALL FIGURES ARE MODELED (dato_xdsl/targets/aie/perf_model.py), not measured.")
+    print(
+        f"{'size':>5} {'type':>8} {'dev':>4} {'compile':>8} | {'emitted: time':>14} "
+        f"{'util':>7}  bottleneck | {'peak kernel: time':>17} {'util':>7}  bottleneck"
+    )
+    for dev, (rows, cols) in CORES.items():
+        for t in TYPES:
+            for n in sizes:
+                g = max(n // BLOCK, 1)
+                r = run(n, t, dev, g, primitives(g, rows, cols))
+                if "refused" in r:
+                    print(f"{n:>5} {t:>8} {dev:>4}  REFUSED: {r['refused']}")
+                    continue
+                e, p = r["emitted"], r["peak_kernel"]
+                ptxt = (
+                    f"{p['us']:>14,.1f} us {pct(p['util']):>7}  {p['bottleneck']}"
+                    if p
+                    else "n/a (no peak figure for this type in devices.py)"
+                )
+                print(
+                    f"{n:>5} {t:>8} {dev:>4} {r['compile_s']:>7.1f}s | {e['us']:>11,.1f} us "
+                    f"{pct(e['util']):>7}  {e['bottleneck']} | {ptxt}"
+                )
+    print()
+    print("Single core, bf16 512^3 on npu1 (modeled), beside issue 17's published points:")
+    single = primitives(512 // BLOCK, 1, 1)
+    r = run(512, "bfloat16", "npu1", 512 // BLOCK, single)
+    if "refused" in r:
+        print(f"  REFUSED: {r['refused']}")
+    else:
+        for label in ("emitted", "peak_kernel"):
+            x = r[label]
+            print(
+                f"  {label:>12}: {x['us']:,.1f} us, {pct(x['util_used_cores'])} of one core's "
+                f"bf16 peak, bottleneck {x['bottleneck']}"
+            )
+    print("  published (iree-amd-aie issue 1198, one Phoenix core, bf16 512^3, measured):")
+    print("    direct codegen 29%, with unroll-and-jam 39%, hand-written micro-kernel 43%")
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or [512, 1024])
