@@ -171,6 +171,20 @@ class CoreOp(_TileRegionOp):
         super().verify_()
         if self.stack_size is not None and _int(self.stack_size) < 0:
             raise VerifyException(f"stack_size {_int(self.stack_size)} is negative")
+        # MLIR's memref.alloca needs an ancestor with the AutomaticAllocationScope
+        # trait (func.func has it); aie.core, aie.device and builtin.module do not
+        # (mlir-aie AIEOps.td), so aie-opt rejects an alloca directly in a core
+        for op in self.walk():
+            if op.name != "memref.alloca":
+                continue
+            scope = op.parent_op()
+            while scope is not None and scope is not self and scope.name != "func.func":
+                scope = scope.parent_op()
+            if scope is self:
+                raise VerifyException(
+                    "memref.alloca in an aie.core: the core is no automatic allocation scope "
+                    "(mlir-aie rejects it); use an aie.buffer of the tile or an SSA value"
+                )
 
 
 def _cascade_bits(op: Operation, t: Attribute) -> None:

@@ -65,8 +65,10 @@ from dato_xdsl.dialects.aie.common import (
     _parse_int,
     _print_attrs,
     _prop_names,
+    element_bytes,
     memref_elements,
 )
+from dato_xdsl.dialects.aie.memory import BufferOp
 from dato_xdsl.dialects.aie.tiles import (
     DeviceOp,
     TileOp,
@@ -299,21 +301,46 @@ class DMABDOp(IRDLOperation):
         printer.print_string(")")
         _print_attrs(printer, self, self.POSITIONAL)
 
+    def _verify_layout(self, t: MemRefType, length: int) -> None:
+        _dma_bd_layout_rules(self, t, length)
+
     def verify_(self) -> None:
         t = self.buffer.type
         assert isinstance(t, MemRefType)
         offset, size = _int(self.offset), memref_elements(t)
         length = _int(self.len, size - offset)
-        if offset < 0 or length < 0 or offset + length > size:
+        # with padding, len counts the padded stream (mlir-aie: data and pads must
+        # fit in len), not elements of the buffer
+        padded = self.pad_dimensions is not None
+        if offset < 0 or length < 0 or (offset + length > size and not padded):
             raise VerifyException(
                 f"dma_bd moves elements [{offset}, {offset + length}) of {t}, which has {size}"
             )
         tile = _dma_tile(self)
         found = None if tile is None else _tile_kind(tile)
         if found is None or tile is None:
-            return
+            return  # mlir-aie checks BDs in DMA regions only (runtime BDs may differ)
         model, kind = found
+        if self.pad_dimensions is not None and kind is not TileKind.MEMTILE:
+            raise VerifyException(
+                f"dma_bd on {_tile(kind)} {_where(tile)} pads; only memtile BDs pad"
+            )
+        self._verify_layout(t, length)
         facts = model.facts(kind)
+        owner = self.buffer.owner
+        region_op = self.parent_op()
+        while region_op is not None and not isinstance(region_op, _DmaRegionOp):
+            region_op = region_op.parent_op()
+        if isinstance(region_op, MemOp):
+            home = tile_of(owner.tile) if isinstance(owner, BufferOp) else None
+            if home is not None and (home.col_value, home.row_value) != (
+                tile.col_value,
+                tile.row_value,
+            ):
+                raise VerifyException(
+                    f"dma_bd in aie.mem of tile {_where(tile)} moves a buffer of tile "
+                    f"{_where(home)}: a core tile's DMA reaches only its own buffers"
+                )
         if self.dimensions is not None and len(self.dimensions) > facts.dma_dimensions:
             raise VerifyException(
                 f"dma_bd has {len(self.dimensions)} dimensions; the DMA of "
@@ -324,6 +351,58 @@ class DMABDOp(IRDLOperation):
                 f"bd_id {_int(self.bd_id)} on {_tile(kind)} {_where(tile)}: "
                 f"{_tiles(kind)} have {facts.buffer_descriptors} buffer descriptors"
             )
+
+
+def _dma_bd_layout_rules(op: DMABDOp, t: MemRefType, length: int) -> None:
+    """The access-pattern rules of mlir-aie's DMABDOp::verify (AIEDialect.cpp)."""
+    size = memref_elements(t)
+    dims = (
+        []
+        if op.dimensions is None
+        else [(d.size.data, d.stride.data) for d in op.dimensions.dims.data]
+    )
+    last = 0
+    for count, stride in dims:
+        if stride == 0:
+            raise VerifyException("dma_bd stride 0: steps must be positive")
+        if stride > size:
+            raise VerifyException(f"dma_bd stride {stride} exceeds the {size} elements of {t}")
+        if count > 1023:
+            raise VerifyException(f"dma_bd size {count} exceeds the BD field limit 1023")
+        last += stride * (count - 1)
+    if dims and last >= size:
+        raise VerifyException(
+            f"dma_bd sizes and strides reach element {last} of {t}, which has {size}"
+        )
+    if dims and element_bytes(t) < 4 and dims[-1][1] != 1:
+        raise VerifyException(
+            "dma_bd innermost stride must be 1 for elements narrower than 32 bits "
+            "(the DMA moves 32-bit words)"
+        )
+    if op.pad_dimensions is not None:
+        pads = [
+            (p.const_pad_before.data, p.const_pad_after.data) for p in op.pad_dimensions.pads.data
+        ]
+        if not dims:
+            raise VerifyException("dma_bd padding needs sizes and strides (dimensions)")
+        if len(pads) != len(dims):
+            raise VerifyException(
+                f"dma_bd has {len(pads)} padding entries for {len(dims)} dimensions"
+            )
+        total = 1
+        for (count, _), (before, after) in zip(dims, pads, strict=True):
+            total *= before + count + after
+        if total > length:
+            raise VerifyException(
+                f"dma_bd moves {total} elements with padding, more than its len {length}"
+            )
+        if any(p * element_bytes(t) % 4 for p in pads[-1]):
+            raise VerifyException("dma_bd innermost padding must be whole 32-bit words")
+    if op.packet is not None:
+        if op.packet.pkt_type.data > 7:
+            raise VerifyException("dma_bd packet type is 3 bits (0-7)")
+        if op.packet.pkt_id.data > 31:
+            raise VerifyException("dma_bd packet id is 5 bits (0-31)")
 
 
 @irdl_op_definition

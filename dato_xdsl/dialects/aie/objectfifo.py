@@ -422,6 +422,7 @@ class ObjectFifoLinkOp(IRDLOperation):
                 raise VerifyException(f"{what}: @{name} is not an aie.objectfifo of this device")
             fifos[name] = fifo
         self._verify_shared_tile(what, [fifos[n] for n in ins], [fifos[n] for n in outs])
+
         # older files leave a join's or distribute's offsets out (`([] [])`): the
         # slices then follow each other in order
         def consecutive(names: list[str]) -> list[int]:

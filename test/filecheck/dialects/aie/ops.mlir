@@ -75,7 +75,7 @@ aie.device(npu2) {
   %mdma = aie.memtile_dma(%memtile) {
     %0 = aie.dma_start(MM2S, 5, ^bd0, ^end)
   ^bd0:
-    aie.dma_bd(%mbuf : memref<256xi32>, 0, 192, [<size = 2, stride = 128>, <size = 4, stride = 32>, <size = 4, stride = 8>, <size = 6, stride = 1>], [<const_pad_before = 0, const_pad_after = 0>, <const_pad_before = 0, const_pad_after = 0>, <const_pad_before = 0, const_pad_after = 0>, <const_pad_before = 1, const_pad_after = 1>], pad_value = 7)
+    aie.dma_bd(%mbuf : memref<256xi32>, 0, 256, [<size = 2, stride = 128>, <size = 4, stride = 32>, <size = 4, stride = 8>, <size = 6, stride = 1>], [<const_pad_before = 0, const_pad_after = 0>, <const_pad_before = 0, const_pad_after = 0>, <const_pad_before = 0, const_pad_after = 0>, <const_pad_before = 1, const_pad_after = 1>], pad_value = 7)
     aie.next_bd ^bd0
   ^end:
     aie.end
@@ -101,7 +101,7 @@ aie.device(npu2) {
 // CHECK-NEXT:   %mdma = aie.memtile_dma(%memtile) {
 // CHECK-NEXT:     %{{.*}} = aie.dma_start(MM2S, 5, ^[[MBD:.*]], ^[[MEND:.*]])
 // CHECK-NEXT:   ^[[MBD]]:
-// CHECK-NEXT:     aie.dma_bd(%mbuf : memref<256xi32>, 0, 192, [<size = 2, stride = 128>, <size = 4, stride = 32>, <size = 4, stride = 8>, <size = 6, stride = 1>], [<const_pad_before = 0, const_pad_after = 0>, <const_pad_before = 0, const_pad_after = 0>, <const_pad_before = 0, const_pad_after = 0>, <const_pad_before = 1, const_pad_after = 1>], pad_value = 7)
+// CHECK-NEXT:     aie.dma_bd(%mbuf : memref<256xi32>, 0, 256, [<size = 2, stride = 128>, <size = 4, stride = 32>, <size = 4, stride = 8>, <size = 6, stride = 1>], [<const_pad_before = 0, const_pad_after = 0>, <const_pad_before = 0, const_pad_after = 0>, <const_pad_before = 0, const_pad_after = 0>, <const_pad_before = 1, const_pad_after = 1>], pad_value = 7)
 // CHECK-NEXT:     aie.next_bd ^[[MBD]]
 // CHECK-NEXT:   ^[[MEND]]:
 // CHECK-NEXT:     aie.end

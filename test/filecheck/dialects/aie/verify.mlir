@@ -691,3 +691,73 @@ aie.device(npu1) {
   }
 }
 // CHECK: error: 'aie.dma' op MM2S channel 2 on compute tile (0, 2): compute tiles have 2 MM2S channels
+
+// -----
+
+// mlir-aie's memref.alloca needs an AutomaticAllocationScope ancestor; aie.core is none.
+aie.device(npu1) {
+  %t = aie.tile(0, 2)
+  %c = aie.core(%t) {
+    %a = memref.alloca() : memref<1xi32>
+    aie.end
+  }
+}
+// CHECK: error: 'aie.core' op memref.alloca in an aie.core: the core is no automatic allocation scope (mlir-aie rejects it); use an aie.buffer of the tile or an SSA value
+
+// -----
+
+// DMABDOp rules: padding only on memtiles, and the padded stream fits in len.
+aie.device(npu1) {
+  %t = aie.tile(0, 2)
+  %b = aie.buffer(%t) : memref<16xi32>
+  %m = aie.mem(%t) {
+    %0 = aie.dma(MM2S, 0) [{
+      aie.dma_bd(%b : memref<16xi32>, 0, 16, [<size = 4, stride = 4>, <size = 4, stride = 1>], [<const_pad_before = 0, const_pad_after = 0>, <const_pad_before = 1, const_pad_after = 0>])
+    }]
+    aie.end
+  }
+}
+// CHECK: error: 'aie.dma_bd' op dma_bd on compute tile (0, 2) pads; only memtile BDs pad
+
+// -----
+
+aie.device(npu1) {
+  %t = aie.tile(0, 1)
+  %b = aie.buffer(%t) : memref<16xi32>
+  %m = aie.memtile_dma(%t) {
+    %0 = aie.dma(MM2S, 0) [{
+      aie.dma_bd(%b : memref<16xi32>, 0, 16, [<size = 4, stride = 4>, <size = 4, stride = 1>], [<const_pad_before = 0, const_pad_after = 0>, <const_pad_before = 1, const_pad_after = 0>])
+    }]
+    aie.end
+  }
+}
+// CHECK: error: 'aie.dma_bd' op dma_bd moves 20 elements with padding, more than its len 16
+
+// -----
+
+aie.device(npu1) {
+  %t = aie.tile(0, 2)
+  %b = aie.buffer(%t) : memref<16xi32>
+  %m = aie.mem(%t) {
+    %0 = aie.dma(MM2S, 0) [{
+      aie.dma_bd(%b : memref<16xi32>, 0, 16, [<size = 4, stride = 5>, <size = 4, stride = 1>])
+    }]
+    aie.end
+  }
+}
+// CHECK: error: 'aie.dma_bd' op dma_bd sizes and strides reach element 18 of memref<16xi32>, which has 16
+
+// -----
+
+aie.device(npu1) {
+  %t = aie.tile(0, 2)
+  %u = aie.tile(0, 3)
+  %b = aie.buffer(%u) : memref<16xi32>
+  %m = aie.mem(%t) {
+    %0 = aie.dma(MM2S, 0) [{
+      aie.dma_bd(%b : memref<16xi32>)
+    }]
+    aie.end
+  }
+}
+// CHECK: error: 'aie.dma_bd' op dma_bd in aie.mem of tile (0, 2) moves a buffer of tile (0, 3): a core tile's DMA reaches only its own buffers
