@@ -83,6 +83,7 @@ module {
       %st = arith.constant 1 : index
       scf.for %i = %lb to %ub step %st {
         %s = aie.objectfifo.acquire @in(Consume, 1) : !aie.objectfifosubview<memref<1024xi32>>
+        %x = arith.addi %lb, %st : index
         aie.objectfifo.release @in(Consume, 1)
       }
       aie.end
@@ -103,8 +104,11 @@ def test_dma_bound_design_names_the_channel(tmp_path: Path) -> None:
     bw = devices.NPU_DMA_BYTES_PER_CYCLE["AIE2"]
     # 10 objects of 4 KiB through the shim channel, one BD each
     shim = 10 * 4096 / bw["shim"] + 10 * perf_model.BD_CYCLES
-    core = 4096 / bw["compute"] + 20 * perf_model.LOCK_CYCLES  # first object, then locks only
+    # the first object, then per iteration an acquire, a release and one scalar add
+    scalar = 10 / perf_model.KERNEL_RATES["scalar_arith"].per_cycle
+    core = 4096 / bw["compute"] + 20 * perf_model.LOCK_CYCLES + scalar
     (c,) = m.cores
     assert c.path == pytest.approx(core)
+    assert c.scalar_ops == 10
     assert m.cycles == pytest.approx(shim)
     assert m.bottleneck == "shim DMA channel MM2S @in at (0, 0)"

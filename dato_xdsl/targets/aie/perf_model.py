@@ -68,7 +68,14 @@ KERNEL_RATES: dict[str, Rate] = {
     ),
     "dato_elementwise": Rate(
         "element", 1.0, None,
-        "assumption: a scalar loop produces about one element per cycle (not measured)",
+        "assumption: a scalar loop produces about one element per cycle, exp and other "
+        "library calls included (not measured; float is emulated on AIE-ML's scalar unit, "
+        "UG1603 'Floating-Point Operations', so float figures are optimistic)",
+    ),
+    "scalar_arith": Rate(
+        "op", 1.0, None,
+        "assumption: one arith op written in the core body (not a kernel call) per cycle "
+        "on the scalar unit (not measured; optimistic for emulated float, UG1603)",
     ),
     # mlir-aie aie_kernels mm.cc (matmul_<in>_<out>): AIE-API vector kernels.
     "vector_matmul": Rate(
@@ -101,6 +108,8 @@ class CoreModel:
     fill: float = 0.0
     drain: float = 0.0
     macs: int = 0
+    scalar_ops: int = 0
+    """arith ops the core body runs itself (outside kernel calls)"""
     calls: list[str] = field(default_factory=list)
 
     @property
@@ -183,6 +192,10 @@ def _trip_count(loop: scf.ForOp) -> int | None:
     return max(0, -(-(ub - lb) // step))
 
 
+_FREE_ARITH = (arith.ConstantOp, arith.IndexCastOp)
+"""arith ops that cost no cycle of their own (folded into addressing or immediates)"""
+
+
 def _walk_weighted(
     ops: Iterable[Operation], mult: int, notes: list[str]
 ) -> Iterator[tuple[Operation, int]]:
@@ -226,7 +239,7 @@ def kernel_work(
         return dtype, macs / per_cycle, macs, rate
     if callee.startswith("dato_"):
         rate = KERNEL_RATES["dato_elementwise"]
-        elements = math.prod(shapes[-1]) if shapes else 0
+        elements = max((math.prod(sh) for sh in shapes), default=0)
         return dtype, elements / rate.per_cycle, 0, rate
     return dtype, 0.0, 0, None
 
@@ -298,6 +311,9 @@ def model(device_op: aie.DeviceOp, matmul_rate: Rate | None = None) -> DesignMod
                 core.kernel_cycles += cycles * mult
                 core.macs += macs * mult
                 core.calls.append(f"{callee} x{mult}")
+            elif inner.dialect_name() == "arith" and not isinstance(inner, _FREE_ARITH):
+                core.kernel_cycles += mult / KERNEL_RATES["scalar_arith"].per_cycle
+                core.scalar_ops += mult
             elif isinstance(inner, aie.ObjectFifoAcquireOp | aie.ObjectFifoReleaseOp):
                 core.lock_cycles += LOCK_CYCLES * mult
                 if isinstance(inner, aie.ObjectFifoReleaseOp):
