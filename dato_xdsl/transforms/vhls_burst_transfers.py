@@ -392,6 +392,9 @@ def broadcast_loads(module: ModuleOp) -> int:
 
 
 class VhlsBurstTransfersPass(ModulePass):
+    """Make global-memory transfers burstable: drop the write masks of slices a
+    task writes whole, and read a replicated operand once for all its fills."""
+
     name = "vhls-burst-transfers"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
