@@ -112,3 +112,55 @@ def test_dma_bound_design_names_the_channel(tmp_path: Path) -> None:
     assert c.scalar_ops == 10
     assert m.cycles == pytest.approx(shim)
     assert m.bottleneck == "shim DMA channel MM2S @in at (0, 0)"
+
+
+PIPELINE = """
+module {
+  aie.device(npu1) {
+    %a = aie.tile(0, 2)
+    %b = aie.tile(0, 3)
+    aie.objectfifo @p(%a, {%b}, 2 : i32) : !aie.objectfifo<memref<16xi32>>
+    %0 = aie.core(%a) {
+      %lb = arith.constant 0 : index
+      %ub = arith.constant 4 : index
+      %st = arith.constant 1 : index
+      scf.for %i = %lb to %ub step %st {
+        %s = aie.objectfifo.acquire @p(Produce, 1) : !aie.objectfifosubview<memref<16xi32>>
+        %x = arith.addi %lb, %st : index
+        %y = arith.muli %x, %st : index
+        aie.objectfifo.release @p(Produce, 1)
+      }
+      aie.end
+    }
+    %1 = aie.core(%b) {
+      %lb = arith.constant 0 : index
+      %ub = arith.constant 4 : index
+      %st = arith.constant 1 : index
+      scf.for %i = %lb to %ub step %st {
+        %s = aie.objectfifo.acquire @p(Consume, 1) : !aie.objectfifosubview<memref<16xi32>>
+        %x = arith.addi %lb, %st : index
+        aie.objectfifo.release @p(Consume, 1)
+      }
+      aie.end
+    }
+  }
+}
+"""
+
+
+def test_core_fed_by_a_core_starts_after_its_first_object(tmp_path: Path) -> None:
+    path = tmp_path / "pipeline.mlir"
+    path.write_text(PIPELINE)
+    (m,) = perf_model.models(load_design(path))
+    op = 1 / perf_model.KERNEL_RATES["scalar_arith"].per_cycle
+    lock = perf_model.LOCK_CYCLES
+    a_path = 4 * (2 * op + 2 * lock)  # neighbours share memory: no DMA, no fill
+    b_path = 4 * (1 * op + 2 * lock)
+    a, b = sorted(m.cores, key=lambda c: c.tile)
+    assert (a.start, a.finish) == (0, pytest.approx(a_path))
+    # b starts once a hands over its first of 4 objects, and ends no earlier
+    # than a's end plus a quarter of its own work
+    assert b.start == pytest.approx(a_path / 4)
+    assert b.finish == pytest.approx(max(a_path / 4 + b_path, a_path + b_path / 4))
+    assert m.channels == []
+    assert m.cycles == pytest.approx(b.finish)

@@ -21,9 +21,12 @@ What it computes, in AIE clock cycles:
   transfer, so those transfer cycles add to the core's path;
 - a core's path also pays the pipeline fill (the first object of each input
   through its memtile hop) and drain (the last output object to the shim).
-Modeled time is the longest of all core paths and channel busy times; that
-resource is the bottleneck. Utilization is useful MACs over (modeled cycles x
-peak MACs per cycle x every compute core of the device).
+A core fed by another core starts when the producer hands over its first
+object (its path / objects it releases) and ends no earlier than the producer's
+end plus one object's share of its own path. Modeled time is the latest core
+end or the longest channel busy time; that resource is the bottleneck.
+Utilization is useful MACs over (modeled cycles x peak MACs per cycle x every
+compute core of the device).
 """
 
 from __future__ import annotations
@@ -74,7 +77,7 @@ KERNEL_RATES: dict[str, Rate] = {
     ),
     "scalar_arith": Rate(
         "op", 1.0, None,
-        "assumption: one arith op written in the core body (not a kernel call) per cycle "
+        "assumption: one arith or math op written in the core body (not a kernel call) per cycle "
         "on the scalar unit (not measured; optimistic for emulated float, UG1603)",
     ),
     # mlir-aie aie_kernels mm.cc (matmul_<in>_<out>): AIE-API vector kernels.
@@ -112,6 +115,10 @@ class CoreModel:
     """arith ops the core body runs itself (outside kernel calls)"""
     calls: list[str] = field(default_factory=list)
 
+    start: float = 0.0
+    """when its first input from another core is there (0: fed by shim/memtile only)"""
+    finish: float = 0.0
+
     @property
     def path(self) -> float:
         return self.fill + self.kernel_cycles + self.lock_cycles + self.waits + self.drain
@@ -136,7 +143,7 @@ class DesignModel:
 
     @property
     def cycles(self) -> float:
-        return max([c.path for c in self.cores] + [c.cycles for c in self.channels] + [0.0])
+        return max([c.finish for c in self.cores] + [c.cycles for c in self.channels] + [0.0])
 
     @property
     def macs(self) -> int:
@@ -146,8 +153,9 @@ class DesignModel:
     def bottleneck(self) -> str:
         best, name = -1.0, "nothing"
         for c in self.cores:
-            if c.path > best:
-                best, name = c.path, f"core {c.tile}"
+            if c.finish > best:
+                waits = f" (after its producers, from cycle {c.start:,.0f})" if c.start else ""
+                best, name = c.finish, f"core {c.tile}{waits}"
         for ch in self.channels:
             if ch.cycles > best:
                 best, name = ch.cycles, f"{ch.kind} DMA channel {ch.name} at {ch.tile}"
@@ -311,7 +319,7 @@ def model(device_op: aie.DeviceOp, matmul_rate: Rate | None = None) -> DesignMod
                 core.kernel_cycles += cycles * mult
                 core.macs += macs * mult
                 core.calls.append(f"{callee} x{mult}")
-            elif inner.dialect_name() == "arith" and not isinstance(inner, _FREE_ARITH):
+            elif inner.dialect_name() in ("arith", "math") and not isinstance(inner, _FREE_ARITH):
                 core.kernel_cycles += mult / KERNEL_RATES["scalar_arith"].per_cycle
                 core.scalar_ops += mult
             elif isinstance(inner, aie.ObjectFifoAcquireOp | aie.ObjectFifoReleaseOp):
@@ -358,7 +366,53 @@ def model(device_op: aie.DeviceOp, matmul_rate: Rate | None = None) -> DesignMod
             if depth < 2:
                 mine = released.get((name, core.tile), 0)
                 core.waits += mine * first
+    _schedule(cores, fifos, tiles, links_in, released, notes)
     return DesignModel(device, cores, channels, sorted(set(notes)))
+
+
+def _schedule(
+    cores: list[CoreModel],
+    fifos: dict[str, aie.ObjectFifoCreateOp],
+    tiles: dict[SSAValue, tuple[int, int]],
+    links_in: dict[str, str],
+    released: dict[tuple[str, tuple[int, int]], int],
+    notes: list[str],
+) -> None:
+    """Cores fed by other cores start when the first object arrives and finish
+    no earlier than their producer plus one object's share of their own work:
+    a producer releasing n objects hands over its first after path/n cycles."""
+    by_tile = {c.tile: c for c in cores}
+    edges: list[tuple[CoreModel, CoreModel, str, str]] = []
+    for name, fifo in fifos.items():
+        src = tiles[fifo.producerTile]
+        sinks = [tiles[t] for t in fifo.consumerTiles]
+        if src not in by_tile:
+            continue
+        for sink in sinks:
+            if sink in by_tile:
+                edges.append((by_tile[src], by_tile[sink], name, name))
+            elif name in links_in:  # through a memtile link to the next fifo's cores
+                nxt = fifos.get(links_in[name])
+                if nxt is None:
+                    continue
+                for far in nxt.consumerTiles:
+                    if tiles[far] in by_tile:
+                        edges.append((by_tile[src], by_tile[tiles[far]], name, links_in[name]))
+    for c in cores:
+        c.start, c.finish = 0.0, c.path
+    for _ in range(len(cores) + 1):
+        changed = False
+        for p, q, out_name, in_name in edges:
+            n_out = max(1, released.get((out_name, p.tile), 1))
+            n_in = max(1, released.get((in_name, q.tile), 1))
+            start = p.start + p.path / n_out
+            finish = max(start + q.path, p.finish + q.path / n_in)
+            if start > q.start + 1e-9 or finish > q.finish + 1e-9:
+                q.start, q.finish = max(q.start, start), max(q.finish, finish)
+                changed = True
+        if not changed:
+            return
+    notes.append("cores feed each other in a cycle: start times after one pass per core")
 
 
 def models(module: ModuleOp, matmul_rate: Rate | None = None) -> list[DesignModel]:
@@ -382,7 +436,8 @@ def report(module: ModuleOp) -> str:
         lines.append(f"performance MODEL for aie.device({m.device.name}) (modeled, not measured)")
         for c in m.cores:
             lines.append(
-                f"  core {c.tile}: {c.path:,.0f} cycles = fill {c.fill:,.0f} + kernels "
+                f"  core {c.tile}: from cycle {c.start:,.0f} to {c.finish:,.0f}; "
+                f"its own {c.path:,.0f} cycles = fill {c.fill:,.0f} + kernels "
                 f"{c.kernel_cycles:,.0f} + locks {c.lock_cycles:,.0f} + waits on depth-1 "
                 f"fifos {c.waits:,.0f} + drain {c.drain:,.0f}; {c.macs:,} MACs"
             )
