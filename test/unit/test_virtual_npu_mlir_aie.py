@@ -82,3 +82,10 @@ def test_kernel_flags_change_the_build(tmp_path):
         results.append(b.copy())
     np.testing.assert_array_equal(results[0], np.arange(16) * 2 + 100)
     np.testing.assert_array_equal(results[1], np.arange(16) * 7 + 100)
+
+
+def test_dma_tasks_on_a_compute_tile():
+    a = np.arange(32, dtype=np.int32) * 3 + 1
+    b = np.zeros(32, np.int32)
+    run_design(load_design(INPUTS / "compute_tile_tasks.mlir"), [a, b])
+    np.testing.assert_array_equal(b, np.concatenate([a[16:], a[:16]]))

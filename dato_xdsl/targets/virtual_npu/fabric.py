@@ -84,6 +84,7 @@ class Fabric:
     sync_channels: dict[tuple[int, int, str, int], dma.ShimChannel] = field(default_factory=dict)
     actors: list[DmaActor] = field(default_factory=list)
     bd_tables: dict[int, dict[int, dma.HostTask]] = field(default_factory=dict)
+    tile_bd_tables: dict[Coords, dict[int, dma.HostTask]] = field(default_factory=dict)
     host_masks: dict[int, np.ndarray] = field(default_factory=dict)
     src_streams: dict[tuple[Coords, int], Stream] = field(default_factory=dict)
     dst_streams: dict[tuple[Coords, int], tuple[Stream, int]] = field(default_factory=dict)
@@ -141,6 +142,9 @@ class Fabric:
                 self._shim_allocation(op)
             elif isinstance(op, aie.MemOp | aie.MemTileDMAOp):
                 self._dma_program(op)
+        for op in device.walk():
+            if op.name == "aiex.dma_configure_task":
+                self._tile_task_channel(op)
         self._objectfifos(ops)
 
     def _buffer(self, op: aie.BufferOp, used_by_core: bool) -> None:
@@ -205,6 +209,35 @@ class Fabric:
         self.sync_channels.setdefault((col, 0, direction, channel), chan)
         self.actors.append(DmaActor(label, lambda: dma.shim_channel(chan, label), where))
         return chan
+
+    def _tile_task_channel(self, op: Operation) -> None:
+        """`aiex.dma_configure_task(%tile, dir, ch)`: the runtime sequence drives
+        that tile's DMA channel directly, over host arrays on a shim tile, over
+        the tile's buffers on a memtile or compute tile (unless an objectfifo or
+        allocation already made the channel)."""
+        tile = aie.tile_of(op.operands[0])
+        if tile is None:
+            return
+        c = (tile.col_value, tile.row_value)
+        direction = "S2MM" if op.properties["direction"].value.data == 0 else "MM2S"  # type: ignore[attr-defined]
+        channel = op.properties["channel"].value.data  # type: ignore[attr-defined]
+        key = (c[0], c[1], direction, channel)
+        if key in self.sync_channels:
+            return
+        mm2s = direction == "MM2S"
+        if mm2s:
+            stream, k = self._source_stream(c, channel), -1
+        else:
+            stream, k = self._dest_stream(c, channel)
+        label = f"{self.tile_label(c)} {direction} {channel} (DMA tasks)"
+        table = (
+            self.bd_tables.setdefault(c[0], {})
+            if self.is_shim(c)
+            else (self.tile_bd_tables.setdefault(c, {}))
+        )
+        chan = dma.ShimChannel(label, mm2s, stream, k, table, self.host_masks, self.ready)
+        self.sync_channels[key] = chan
+        self.actors.append(DmaActor(label, lambda: dma.shim_channel(chan, label), op_location(op)))
 
     def _shim_allocation(self, op: aie.ShimDMAAllocationOp) -> None:
         col = op.column
