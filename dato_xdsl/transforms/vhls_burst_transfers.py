@@ -111,9 +111,7 @@ class _Mask:
 
     alloca: memref.AllocaOp
     send: vhls.WriteOp
-    """the write-back's `vhls.write` of the mask stream"""
-    arg: int
-    """the mask stream's block-argument index"""
+    """the write-back's `vhls.write` of the mask stream (a block argument)"""
 
 
 def _full_masks(proc: vhls.ProcessOp) -> list[_Mask]:
@@ -149,7 +147,7 @@ def _full_masks(proc: vhls.ProcessOp) -> list[_Mask]:
             and _covers(op.operands[1], alloca.memref)
         ]
         if fills:
-            found.append(_Mask(alloca, send, list(block.args).index(send.stream)))  # type: ignore[arg-type]
+            found.append(_Mask(alloca, send))
     return found
 
 
@@ -208,7 +206,9 @@ def drop_full_masks(module: ModuleOp) -> int:
                 c for c in _calls(module) if c.callee.root_reference.data == proc.sym_name.data
             ]
             n_lit = proc.num_literals.data
-            position = mask.arg - n_lit
+            # by value: an earlier mask of this process may have shifted the indices
+            args = list(proc.body.block.args)
+            position = args.index(mask.send.stream) - n_lit  # type: ignore[arg-type]
             # every instance's mask stream must end in a store process called
             # once, whose only use of it guards one store
             plans: list[_Plan] = []
@@ -247,6 +247,7 @@ def _apply(
 ) -> None:
     # the task: no mask, no mask stream
     flag = mask.send.value
+    stream_arg = mask.send.stream
     mask.send.detach()
     mask.send.erase()
     for op in _users_closure(mask.alloca.memref):
@@ -255,8 +256,8 @@ def _apply(
     assert not flag.uses
     mask.alloca.detach()
     mask.alloca.erase()
-    block = proc.body.block
-    block.erase_arg(block.args[mask.arg])
+    assert isinstance(stream_arg, BlockArgument)
+    proc.body.block.erase_arg(stream_arg)
     for plan in plans:
         call = plan.call
         stream = call.args[position]

@@ -418,6 +418,34 @@ def test_whole_slice_outputs_burst_and_replicated_operands_are_read_once(mode, t
     np.testing.assert_array_equal(C, ref_matmul(A, B, dato.int32))
 
 
+def two_outputs():
+    from dato_xdsl import int32
+
+    @dato.region()
+    def top(A: int32[4, 4], B: int32[4, 4], C: int32[4, 4], D: int32[4, 4]):
+        @dato.kernel(mapping=[2], args=[A, B, C, D])
+        def k(
+            a: int32[4, 4] @ [S(0), R],
+            b: int32[4, 4],
+            c: int32[4, 4] @ [S(0), R],
+            d: int32[4, 4] @ [S(0), R],
+        ):
+            c[:, :] = dato.matmul(a, b)
+            d[:, :] = dato.add(a, a)
+
+    return top
+
+
+def test_a_task_with_two_whole_outputs_loses_both_masks(tmp_path):
+    mod = hls(two_outputs(), tmp_path)
+    assert "_written" not in (mod.hls.directory / "kernel.cpp").read_text()
+    A, B = rand(dato.int32, (4, 4)), rand(dato.int32, (4, 4))
+    C, D = np.zeros((4, 4), np.int32), np.zeros((4, 4), np.int32)
+    mod(A, B, C, D)
+    np.testing.assert_array_equal(C, ref_matmul(A, B, dato.int32))
+    np.testing.assert_array_equal(D, A + A)
+
+
 def every_other():
     from dato_xdsl import int32
 
