@@ -30,6 +30,10 @@ from xdsl.xdsl_opt_main import xDSLOptMain
 from dato_xdsl import universe
 from dato_xdsl.diagnostics import verify_located
 
+MAX_INTEGER_WIDTH = (1 << 24) - 1
+"""MLIR's limit on the width of an integer type (IntegerType::kMaxWidth)."""
+_INTEGER_TYPE = re.compile(r"[su]?i(\d+)")
+
 
 class LinearLexer(MLIRLexer):
     """xDSL 0.74's string-literal regex nests `+` inside `*`
@@ -39,6 +43,19 @@ class LinearLexer(MLIRLexer):
     linear time."""
 
     _unescaped_characters_regex = re.compile(r'"(?:[^"\\\n\v\f]|\\(?:["nt\\]|[0-9A-Fa-f]{2}))*"')
+
+    def lex(self) -> MLIRToken:
+        token = super().lex()
+        if token.kind == MLIRTokenKind.BARE_IDENT:
+            match = _INTEGER_TYPE.fullmatch(token.text)
+            # xDSL computes 2**width for ranges: a width of 2^35 takes forever
+            if match and int(match.group(1)) > MAX_INTEGER_WIDTH:
+                raise ParseError(
+                    token.span,
+                    f"integer type width {match.group(1)} exceeds MLIR's maximum of "
+                    f"{MAX_INTEGER_WIDTH}",
+                )
+        return token
 
     def _lex_string_literal(self, start_pos: int) -> MLIRToken:
         try:

@@ -182,7 +182,8 @@ KNOWN = [
 ]
 
 
-KNOWN.append(('"test.op"() {v = 4 : i99999999999999999999} : () -> ()\n', [], "fuzz.mlir:1:1"))
+KNOWN.append(('"test.op"() {v = 4 : i99999999999999999999} : () -> ()\n', [], "fuzz.mlir:1:"))
+KNOWN.append(('"test.op"() {v = 0 : i32147483648} : () -> ()\n', [], "fuzz.mlir:1:22"))
 
 
 def test_known_cases_are_located_at_their_line() -> None:
