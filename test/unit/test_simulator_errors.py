@@ -288,6 +288,7 @@ def test_timeout_stops_a_program_that_never_ends() -> None:
         ("%x[%c4] [0] [1] : memref<4xi32> to memref<0xi32, strided<[1], offset: ?>>", True),
         ("%x[%c0] [2] [4] : memref<4xi32> to memref<2xi32, strided<[4], offset: ?>>", False),
         ("%x[%c1] [2] [3] : memref<4xi32> to memref<2xi32, strided<[3], offset: ?>>", False),
+        ("%x[%c4] [1] [1] : memref<4xi32> to memref<1xi32, strided<[1], offset: ?>>", False),
     ],
 )
 def test_subview_extent_is_checked_to_the_last_element(subview: str, ok: bool) -> None:

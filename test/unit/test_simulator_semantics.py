@@ -349,3 +349,24 @@ def test_bitcast_integer_to_float_reinterprets_bits() -> None:
     x = np.array([0x3F800000, -0x40800000, 0x7F800000, 1], np.int32)  # 1.0, -1.0, inf, 2^-149
     got = run_elementwise("%res = arith.bitcast %a : i32 to f32", "i32", "f32", x, x.copy())
     assert got.tobytes() == x.view(np.float32).tobytes()
+
+
+def test_i1_signed_compare_reads_true_as_minus_one() -> None:
+    """As a signed 1-bit integer, true is -1: `slt true, false` holds, `ult` does not."""
+    x = np.array([1, 0, 1, 0], np.int8)
+    y = np.array([0, 1, 1, 0], np.int8)
+    snippet = (
+        "%z = arith.constant 0 : i8\n"
+        "      %p = arith.cmpi ne, %a, %z : i8\n"
+        "      %q = arith.cmpi ne, %b, %z : i8\n"
+        "      %s = arith.cmpi slt, %p, %q : i1\n"
+        "      %u = arith.cmpi ult, %p, %q : i1\n"
+        "      %s8 = arith.extui %s : i1 to i8\n"
+        "      %u8 = arith.extui %u : i1 to i8\n"
+        "      %two = arith.constant 2 : i8\n"
+        "      %s2 = arith.muli %s8, %two : i8\n"
+        "      %res = arith.addi %s2, %u8 : i8"
+    )
+    got = run_elementwise(snippet, "i8", "i8", x, y)
+    # (true < false signed) -> 2, (false < true unsigned) -> 1
+    np.testing.assert_array_equal(got, [2, 1, 0, 0])
