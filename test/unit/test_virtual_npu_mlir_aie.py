@@ -89,3 +89,11 @@ def test_dma_tasks_on_a_compute_tile():
     b = np.zeros(32, np.int32)
     run_design(load_design(INPUTS / "compute_tile_tasks.mlir"), [a, b])
     np.testing.assert_array_equal(b, np.concatenate([a[16:], a[:16]]))
+
+
+def test_streams_carry_words_between_ends_of_other_element_types():
+    a = np.random.default_rng(9).integers(-(2**31), 2**31 - 1, 8).astype(np.int32)
+    b = np.zeros(8, np.int32)
+    run_design(load_design(INPUTS / "bytes_over_words.mlir"), [a, b])
+    expected = (a.view(np.int8) + np.int8(1)).view(np.int32)  # bytes wrap
+    np.testing.assert_array_equal(b, expected)

@@ -239,11 +239,18 @@ class SendJob:
         self.cur = 0
         self.done = data.size == 0
 
+    def to_bytes(self) -> None:
+        """Count in bytes from now on (ends of a stream with different element types)."""
+        k = self.data.itemsize
+        if k > 1:
+            self.data = np.ascontiguousarray(self.data).view(np.uint8)
+            self.cur *= k
+
 
 class RecvJob:
     """Where an S2MM channel scatters the elements it receives."""
 
-    __slots__ = ("cur", "done", "index", "mask", "target")
+    __slots__ = ("cur", "done", "index", "mask", "target", "unit")
 
     def __init__(self, target: np.ndarray, index: np.ndarray, mask: np.ndarray | None) -> None:
         self.target = target
@@ -251,6 +258,17 @@ class RecvJob:
         self.mask = mask
         self.cur = 0
         self.done = index.size == 0
+        self.unit = 1
+        """Bytes per mask element once the job counts in bytes."""
+
+    def to_bytes(self) -> None:
+        k = self.target.itemsize
+        if k > 1:
+            steps = np.arange(k, dtype=np.int64)
+            self.index = (self.index[:, None] * k + steps[None, :]).reshape(-1)
+            self.target = self.target.view(np.uint8)
+            self.cur *= k
+            self.unit = k
 
 
 class Stream(Waitable):
@@ -288,6 +306,14 @@ class Stream(Waitable):
         moved = False
         receivers = self.receivers
         while (send := self.send) is not None and receivers and None not in receivers:
+            sizes = {send.data.itemsize, *(r.target.itemsize for r in receivers if r is not None)}
+            if len(sizes) > 1:
+                # the hardware stream carries 32-bit words whatever the buffers'
+                # element types: ends that disagree exchange bytes
+                send.to_bytes()
+                for r in receivers:
+                    assert r is not None
+                    r.to_bytes()
             n = send.data.size - send.cur
             for r in receivers:
                 assert r is not None
@@ -298,7 +324,7 @@ class Stream(Waitable):
                 where = r.index[r.cur : r.cur + n]
                 r.target[where] = chunk
                 if r.mask is not None:
-                    r.mask[where] = True
+                    r.mask[where // r.unit if r.unit > 1 else where] = True
                 r.cur += n
                 if r.cur == r.index.size:
                     r.done = True
