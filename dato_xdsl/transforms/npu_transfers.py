@@ -20,7 +20,7 @@ from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import element_bytes
 from dato_xdsl.transforms.npu_plan import GroupPlan, StreamedMatmul, plan_group
-from dato_xdsl.transforms.npu_stream_routes import read_routes
+from dato_xdsl.transforms.npu_stream_routes import read_routes, record_route
 
 
 @dataclass
@@ -93,15 +93,23 @@ class TransferPlanner:
         self.mem_bytes = [0] * cols
         self.run_order = run_order(region)
         # streams joined or distributed through a memtile (physical mapping's choice)
+        # (its own column first, else the nearest with room; the choice is recorded)
         for route in read_routes(region):
             n = len(route.streams)
             s2mm, mm2s = (n, 1) if route.kind == "join" else (1, n)
-            if not self._take(route.column, 0, 0, s2mm, mm2s, route.memtile_bytes()):
+            order = sorted(range(cols), key=lambda c: (abs(c - route.column), c))
+            col = next(
+                (c for c in order if self._take(c, 0, 0, s2mm, mm2s, route.memtile_bytes())), None
+            )
+            if col is None:
                 self._fail(
                     f"the {route.kind} of streams {', '.join('@' + s for s in route.streams)}",
                     f"{s2mm} input and {mm2s} output channels and {route.memtile_bytes()} bytes "
-                    f"on the memtile of column {route.column}",
+                    "on one memtile",
                 )
+            elif col != route.column:
+                route.column = col
+                record_route(region, route)
 
     def plan(self) -> list[Transfer]:
         reads: dict[int, dict[tuple[int, ...], Block]] = {}

@@ -32,6 +32,7 @@ from xdsl.dialects.builtin import (
     MemRefType,
     ModuleOp,
     StringAttr,
+    UnitAttr,
     i64,
 )
 from xdsl.passes import ModulePass
@@ -190,9 +191,31 @@ class Placer:
         # the rest column by column in stream order (each element after the one
         # that feeds it), so producers and consumers land on vertical neighbours
         # and share memory instead of using a DMA
-        rest = iter(t for t in free if t not in taken)
+        # each element takes the free tile sharing memory with the most of its
+        # already placed stream partners (ties: the snake order), so a task
+        # fed by many gets them as neighbours instead of DMA channels
+        rest = [t for t in free if t not in taken]
+        partners = self.partners(pes)
+        placed: dict[int, tuple[int, int]] = {id(pe): pe.tile for pe in pes if pe.tile}  # type: ignore[misc]
         for pe in self.stream_order([pe for pe in pes if pe.tile is None]):
-            pe.tile = next(rest)
+            near = [placed[q] for q in partners.get(id(pe), ()) if q in placed]
+            best = max(
+                range(len(rest)),
+                key=lambda k: (sum(d.shares_memory(rest[k], t) for t in near), -k),
+            )
+            pe.tile = rest.pop(best)
+            placed[id(pe)] = pe.tile
+
+    def partners(self, pes: list[PE]) -> dict[int, set[int]]:
+        """Per element (by id), the elements it shares a stream with."""
+        owner = {name: pe for pe in pes for name in pe.names}
+        out: dict[int, set[int]] = {}
+        for stream, producer in self.producer.items():
+            a, b = owner.get(producer), owner.get(self.consumer.get(stream, ""))
+            if a is not None and b is not None and a is not b:
+                out.setdefault(id(a), set()).add(id(b))
+                out.setdefault(id(b), set()).add(id(a))
+        return out
 
     def stream_order(self, pes: list[PE]) -> list[PE]:
         """Depth-first along the streams from the elements nothing feeds, in
@@ -609,6 +632,68 @@ def check_dma_words(
             )
 
 
+def pack_narrow_streams(placer: Placer, tiles: dict[str, tuple[int, int]]) -> None:
+    """A scalar stream of 8- or 16-bit elements that needs a DMA moves whole
+    32-bit words: the compiler packs 32 / bits elements per object (as
+    `Stream[T, depth, 32 / bits]` would) when the count it carries is static
+    and a multiple of that, and the stream is on no cycle of the task graph
+    (the consumer then waits for a full word, which a cycle could never fill).
+    Recorded in the IR: the declaration's type gets the packing, with
+    `dato.packed_by_compiler`."""
+    word = placer.device.memcpy_nd.word_bits
+    edges: dict[str, set[str]] = {}
+    for name, p in placer.producer.items():
+        c = placer.consumer.get(name)
+        if c is not None:
+            edges.setdefault(p, set()).add(c)
+
+    def reaches(start: str, goal: str) -> bool:
+        seen, todo = {start}, [start]
+        while todo:
+            for nxt in edges.get(todo.pop(), ()):
+                if nxt == goal:
+                    return True
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return False
+
+    # streams bound to one port of a group keep one type: they pack together
+    same = _Union()
+    for group in placer.region.groups():
+        for k in range(len(group.port_names)):
+            bound = [inst.bindings[k] for inst in group.instances()]
+            for other in bound[1:]:
+                same.join(other, bound[0])
+    decls = {d.sym_name.data: d for d in placer.region.streams()}
+    classes: dict[str, list[str]] = {}
+    for name in decls:
+        classes.setdefault(same.find(name), []).append(name)
+
+    def needs_dma(name: str) -> bool:
+        p, c = placer.producer.get(name), placer.consumer.get(name)
+        return not (p is None or c is None or tiles[p] == tiles[c] or placer.adjacent(p, c, tiles))
+
+    def packable(name: str, factor: int) -> bool:
+        p, c = placer.producer.get(name), placer.consumer.get(name)
+        total = placer.counts.get(name)
+        ok = p is not None and c is not None and total is not None and total % factor == 0
+        return ok and not reaches(c, p)  # type: ignore[arg-type]
+
+    for names in classes.values():
+        st = decls[names[0]].stream_type
+        elem = st.element_type
+        bits = _bits(elem)
+        if isinstance(elem, MemRefType) or st.packing.data != 1 or bits >= word or word % bits:
+            continue
+        factor = word // bits
+        if not any(needs_dma(n) for n in names) or not all(packable(n, factor) for n in names):
+            continue  # nothing to do, or check_dma_words names the stream and the fix
+        for n in names:
+            decls[n].stream_type = dato.StreamType(elem, st.depth.data, factor)
+            decls[n].attributes["dato.packed_by_compiler"] = UnitAttr()
+
+
 def check_packing(uses: dict[str, StreamUses]) -> None:
     """A packed stream sends whole objects: its element count must be static
     and a multiple of the packing factor, or the last elements never leave."""
@@ -680,5 +765,6 @@ class PhysicalMapPass(ModulePass):
             region.attributes["dato.arg_columns"] = DenseArrayBase.from_list(i64, columns)
             # shim/memtile channels and memtile memory of the data movement
             plan_transfers(region, device)
+            pack_narrow_streams(placer, tile_of)  # type: ignore[arg-type]
             check_dma_words(placer, tile_of, k_tiles)  # type: ignore[arg-type]
             check_packing(placer.uses)

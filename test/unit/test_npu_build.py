@@ -306,29 +306,32 @@ def test_bundled_gemm_needs_the_product_arrangement(tmp_path):
 
 # ------------------------------------------------ fan-in and fan-out (memtile)
 def test_scatter_gather_distributes_through_a_memtile(tmp_path):
-    """The distributor puts 4 rows to 4 workers in turn: more streams than its 2
-    MM2S channels (one worker shares its memory). Two of them leave as one
-    object that the memtile distributes."""
-    mod = dato.build(progs.scatter_gather(dato.int32, 4, 8), target="aie", project=tmp_path)
+    """The distributor puts 8 rows to 8 workers in turn: at most 3 of them can
+    be its neighbours sharing memory, the others need more MM2S channels than
+    its 2, so consecutive ones leave as one object that the memtile
+    distributes; the collector joins likewise."""
+    mod = dato.build(progs.scatter_gather(dato.int32, 8, 8), target="aie", project=tmp_path)
     text = (tmp_path / "aie.mlir").read_text()
     assert re.search(r"aie\.objectfifo\.link \[@to_worker_\d_distribute\] -> \[@to_worker", text)
+    assert re.search(r"aie\.objectfifo\.link \[@from_worker_\d, [^\]]*\] -> \[@\w+_join\]", text)
     assert "OVER LIMIT" not in mod.report()
-    a = small(dato.int32, (4, 8), -50, 50)
-    b = np.zeros((4, 8), np.int32)
+    a = small(dato.int32, (8, 8), -50, 50)
+    b = np.zeros((8, 8), np.int32)
     mod(a, b)
     np.testing.assert_array_equal(b, a * a + 1)
 
 
 @pytest.mark.parametrize("T", [dato.int32, dato.int16, dato.float32], ids=str)
 def test_gather_of_eight_joins_through_memtiles(T, tmp_path):
-    """8 sources to one reducer: 3 of them are its neighbours sharing memory,
-    the other 5 need a DMA each and it has 2 S2MM channels, so they arrive as
-    2 memtile joins (joined runs stop at a neighbour's stream)."""
+    """8 sources to one reducer: 3 of them are its neighbours sharing memory
+    (placed there first), the other 5 need a DMA each and it has 2 S2MM
+    channels: 4 consecutive ones arrive as one memtile join, which saves the
+    3 channels needed (a join takes no more streams than needed)."""
     mod = dato.build(fanout.gather_sum(T, 8, 16), target="aie", project=tmp_path)
     text = (tmp_path / "aie.mlir").read_text()
     joins = re.findall(r"aie\.objectfifo\.link \[([^\]]*)\] -> \[@rows_\d_join\]", text)
-    assert len(joins) == 2
-    assert sum(len(j.split(",")) for j in joins) == 5
+    assert joins == ["@rows_3, @rows_4, @rows_5, @rows_6"]
+    assert re.search(r"aie\.objectfifo @rows_7\(%core_c\d_r\d, \{%core_c0_r3\}", text)
     assert "OVER LIMIT" not in mod.report()
     a = small(T, (8, 16), -20, 20)
     b = np.zeros(16, T.numpy)
@@ -510,3 +513,20 @@ def test_bundled_bf16_gemm_rounds_once(tmp_path):
     got = np.zeros((128, 128), dato.bfloat16.numpy)
     mod(a, b, got)
     np.testing.assert_array_equal(got.view(np.uint16), want.view(np.uint16))
+
+
+# ------------------------------------------------------------- narrow types
+@pytest.mark.parametrize("T", [dato.int8, dato.int16], ids=str)
+def test_narrow_scalar_streams_are_packed_to_words(T, tmp_path):
+    """5 sources send scalars of 8 or 16 bits to one reducer; the reducer has
+    3 neighbours sharing memory, the other 2 streams need a DMA, which moves
+    32-bit words: the compiler packs 4 (int8) or 2 (int16) elements per
+    object, for the streams of the whole port (one type per port)."""
+    mod = dato.build(fanout.scalar_gather(T, 5, 32), target="aie", project=tmp_path)
+    text = (tmp_path / "aie.mlir").read_text()
+    factor = 32 // T.width
+    assert f"!aie.objectfifo<memref<{factor}xi{T.width}>>" in text
+    a = small(T, (5, 32), -25, 25)
+    b = np.zeros(32, T.numpy)
+    mod(a, b)
+    np.testing.assert_array_equal(b, a.astype(np.int64).sum(0).astype(T.numpy))

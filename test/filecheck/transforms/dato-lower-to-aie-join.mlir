@@ -33,23 +33,23 @@ dato.region @gather(%A: memref<6x8xi32>, %B: memref<8xi32>) {
   }
 }
 // CHECK:      %mem_c0 = aie.tile(0, 1)
-// CHECK:      aie.objectfifo @rows_2(%core_c0_r5, {%mem_c0}, 2 : i32) : !aie.objectfifo<memref<8xi32>>
-// CHECK-NEXT: aie.objectfifo @rows_3(%core_c1_r5, {%mem_c0}, 2 : i32) : !aie.objectfifo<memref<8xi32>>
-// CHECK-NEXT: aie.objectfifo @rows_4(%core_c1_r4, {%core_c0_r3}, 2 : i32)
-// CHECK:      aie.objectfifo @rows_2_join(%mem_c0, {%core_c0_r3}, 2 : i32) : !aie.objectfifo<memref<2x8xi32>>
-// CHECK-NEXT: aie.objectfifo.link [@rows_2, @rows_3] -> [@rows_2_join]([0, 8] [])
-// the reducer: rows_1, then both parts of one joined object, then rows_4
-// CHECK:      aie.objectfifo.release @rows_1(Consume, 1)
-// CHECK:      %[[J:.*]] = aie.objectfifo.acquire @rows_2_join(Consume, 1) : !aie.objectfifosubview<memref<2x8xi32>>
+// CHECK:      aie.objectfifo @rows_3(%core_c0_r5, {%mem_c0}, 2 : i32) : !aie.objectfifo<memref<8xi32>>
+// CHECK-NEXT: aie.objectfifo @rows_4(%core_c1_r5, {%mem_c0}, 2 : i32) : !aie.objectfifo<memref<8xi32>>
+// CHECK-NEXT: aie.objectfifo @rows_5(%core_c1_r4, {%core_c0_r3}, 2 : i32)
+// CHECK:      aie.objectfifo @rows_3_join(%mem_c0, {%core_c0_r3}, 2 : i32) : !aie.objectfifo<memref<2x8xi32>>
+// CHECK-NEXT: aie.objectfifo.link [@rows_3, @rows_4] -> [@rows_3_join]([0, 8] [])
+// the reducer: rows_2, then both parts of one joined object, then rows_5
+// CHECK:      aie.objectfifo.release @rows_2(Consume, 1)
+// CHECK:      %[[J:.*]] = aie.objectfifo.acquire @rows_3_join(Consume, 1) : !aie.objectfifosubview<memref<2x8xi32>>
 // CHECK-NEXT: %[[V:.*]] = aie.objectfifo.subview.access %[[J]][0]
 // CHECK-NOT:  aie.objectfifo.acquire
 // CHECK:      memref.load %[[V]]
 // CHECK-NOT:  aie.objectfifo.release
 // CHECK:      memref.load %[[V]]
 // CHECK-NOT:  aie.objectfifo.acquire
-// CHECK:      aie.objectfifo.release @rows_2_join(Consume, 1)
-// CHECK:      aie.objectfifo.acquire @rows_4(Consume, 1)
+// CHECK:      aie.objectfifo.release @rows_3_join(Consume, 1)
+// CHECK:      aie.objectfifo.acquire @rows_5(Consume, 1)
 // CHECK:      } {link_with = "kernels.o", dato.tasks = ["red_0"]}
 // the producers of parts use their own fifo as usual
-// CHECK:      aie.objectfifo.acquire @rows_2(Produce, 1)
-// CHECK:      } {link_with = "kernels.o", dato.tasks = ["src_2"]}
+// CHECK:      aie.objectfifo.acquire @rows_3(Produce, 1)
+// CHECK:      } {link_with = "kernels.o", dato.tasks = ["src_3"]}

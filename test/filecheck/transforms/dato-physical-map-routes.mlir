@@ -2,7 +2,7 @@
 
 // Six sources send one row each to a reducer that gets them in turn (a
 // meta_for: consecutive gets in one block). Three sources are its neighbours
-// sharing memory (rows_0 below, rows_1 above, rows_5 west of it); the other three
+// sharing memory (rows_0 below, rows_1 above, rows_2 east of it); the other three
 // need DMA, one more than its 2 S2MM channels: two of them are joined by the
 // memtile of its column, recorded on their stream declarations.
 dato.region @gather(%A: memref<6x8xi32>, %B: memref<8xi32>) {
@@ -35,9 +35,10 @@ dato.region @gather(%A: memref<6x8xi32>, %B: memref<8xi32>) {
 }
 // CHECK:      dato.stream @rows_0 : !dato.stream<memref<8xi32>, 2>{{$}}
 // CHECK-NEXT: dato.stream @rows_1 : !dato.stream<memref<8xi32>, 2>{{$}}
-// CHECK-NEXT: dato.stream @rows_2 : !dato.stream<memref<8xi32>, 2> {dato.route = "rows_2_join", dato.route_kind = "join", dato.route_part = 0 : i64, dato.memtile = 0 : i64}
-// CHECK-NEXT: dato.stream @rows_3 : !dato.stream<memref<8xi32>, 2> {dato.route = "rows_2_join", dato.route_kind = "join", dato.route_part = 1 : i64, dato.memtile = 0 : i64}
-// CHECK-NEXT: dato.stream @rows_4 : !dato.stream<memref<8xi32>, 2>{{$}}
+// CHECK-NEXT: dato.stream @rows_2 : !dato.stream<memref<8xi32>, 2>{{$}}
+// CHECK-NEXT: dato.stream @rows_3 : !dato.stream<memref<8xi32>, 2> {dato.route = "rows_3_join", dato.route_kind = "join", dato.route_part = 0 : i64, dato.memtile = 0 : i64}
+// CHECK-NEXT: dato.stream @rows_4 : !dato.stream<memref<8xi32>, 2> {dato.route = "rows_3_join", dato.route_kind = "join", dato.route_part = 1 : i64, dato.memtile = 0 : i64}
 // CHECK-NEXT: dato.stream @rows_5 : !dato.stream<memref<8xi32>, 2>{{$}}
-// CHECK:      dato.tiles = array<i64: 0, 2, 0, 4, 0, 5, 1, 5, 1, 4, 1, 3>
+// the sources go next to the reducer first (tiles sharing memory with it)
+// CHECK:      dato.tiles = array<i64: 0, 2, 0, 4, 1, 3, 0, 5, 1, 5, 1, 4>
 // CHECK:      dato.tiles = array<i64: 0, 3>

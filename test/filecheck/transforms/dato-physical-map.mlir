@@ -125,15 +125,18 @@ dato.region @order() {
 
 // -----
 
-// p feeds c and d with unpacked i8 streams: only one consumer can sit next to
-// p, and a DMA moves whole 32-bit words, so one byte per object cannot travel.
+// p feeds c, d and e with one i8 each: p's tile (0, 2) has two compute
+// neighbours sharing memory, so one stream needs a DMA, which moves whole
+// 32-bit words; one element cannot be packed into 4-element words.
 dato.region @bytes() {
   dato.stream @s : !dato.stream<i8, 2>
   dato.stream @t : !dato.stream<i8, 2>
+  dato.stream @u : !dato.stream<i8, 2>
   dato.task @p grid [1] () {
     %v = arith.constant 7 : i8
     dato.put @s, %v : i8
     dato.put @t, %v : i8
+    dato.put @u, %v : i8
   }
   dato.task @c grid [1] () {
     %w = dato.get @s : i8
@@ -141,5 +144,56 @@ dato.region @bytes() {
   dato.task @d grid [1] () {
     %w = dato.get @t : i8
   }
+  dato.task @e grid [1] () {
+    %w = dato.get @u : i8
+  }
 }
-// CHECK: error: 'dato.stream' op stream @t from p_0 to d_0 moves objects of 1 i8 (8 bits), not a whole number of 32-bit DMA words; pack it: Stream[T, depth, 4]
+// CHECK: error: 'dato.stream' op stream @u from p_0 to e_0 moves objects of 1 i8 (8 bits), not a whole number of 32-bit DMA words; pack it: Stream[T, depth, 4]
+
+// -----
+
+// The same with 8 elements per stream: the compiler packs the stream that
+// needs a DMA, 4 i8 per 32-bit object, and records it.
+dato.region @words() {
+  dato.stream @s : !dato.stream<i8, 2>
+  dato.stream @t : !dato.stream<i8, 2>
+  dato.stream @u : !dato.stream<i8, 2>
+  dato.task @p grid [1] () {
+    %lb = arith.constant 0 : index
+    %ub = arith.constant 8 : index
+    %st = arith.constant 1 : index
+    %v = arith.constant 7 : i8
+    scf.for %i = %lb to %ub step %st {
+      dato.put @s, %v : i8
+      dato.put @t, %v : i8
+      dato.put @u, %v : i8
+    }
+  }
+  dato.task @c grid [1] () {
+    %lb = arith.constant 0 : index
+    %ub = arith.constant 8 : index
+    %st = arith.constant 1 : index
+    scf.for %i = %lb to %ub step %st {
+      %w = dato.get @s : i8
+    }
+  }
+  dato.task @d grid [1] () {
+    %lb = arith.constant 0 : index
+    %ub = arith.constant 8 : index
+    %st = arith.constant 1 : index
+    scf.for %i = %lb to %ub step %st {
+      %w = dato.get @t : i8
+    }
+  }
+  dato.task @e grid [1] () {
+    %lb = arith.constant 0 : index
+    %ub = arith.constant 8 : index
+    %st = arith.constant 1 : index
+    scf.for %i = %lb to %ub step %st {
+      %w = dato.get @u : i8
+    }
+  }
+}
+// CHECK:      dato.stream @s : !dato.stream<i8, 2>{{$}}
+// CHECK-NEXT: dato.stream @t : !dato.stream<i8, 2>{{$}}
+// CHECK-NEXT: dato.stream @u : !dato.stream<i8, 2, 4> {dato.packed_by_compiler}

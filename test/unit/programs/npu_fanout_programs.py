@@ -183,3 +183,56 @@ def two_lanes(T, L: int):
                 d[0, i] = c[0, i] * 2
 
     return top
+
+
+def narrow_pipeline(T, N: int, HOPS: int):
+    """A scalar pipeline of HOPS + 2 stages over the whole array: a loader, HOPS
+    stages adding their index, a storer; scalars of T (8 or 16 bits) move
+    between tiles that are not neighbours when the design spreads out."""
+
+    @dato.region()
+    def top(A: T[N], B: T[N]):
+        s: Stream[T, 2][HOPS + 1]
+
+        @dato.kernel(mapping=[1], args=[A])
+        def load(a: T[N]):
+            for i in range(N):
+                s[0].put(a[i])
+
+        @dato.kernel(mapping=[HOPS])
+        def hop():
+            h = dato.get_pid()
+            for i in range(N):
+                s[h + 1].put(s[h].get() + h)
+
+        @dato.kernel(mapping=[1], args=[B])
+        def store(b: T[N]):
+            for i in range(N):
+                b[i] = s[HOPS].get()
+
+    return top
+
+
+def scalar_gather(T, P: int, L: int):
+    """P sources send their row of A element by element; the reducer adds the
+    P elements of each column (scalar streams of T)."""
+
+    @dato.region()
+    def top(A: T[P, L], B: T[L]):
+        s: Stream[T, 2][P]
+
+        @dato.kernel(mapping=[P], args=[A])
+        def src(a: T[P, L] @ [S(0), R]):
+            p = dato.get_pid()
+            for i in range(L):
+                s[p].put(a[0, i])
+
+        @dato.kernel(mapping=[1], args=[B])
+        def red(b: T[L]):
+            for i in range(L):
+                acc: T = 0
+                with dato.meta_for(0, P) as p:
+                    acc += s[p].get()
+                b[i] = acc
+
+    return top
