@@ -447,6 +447,18 @@ def report(module: ModuleOp) -> str:
                 f"  {ch.kind} {ch.tile} {ch.name}: {ch.bytes:,} bytes, {ch.objects} objects, "
                 f"{ch.cycles:,.0f} cycles"
             )
+        columns: dict[int, list[ChannelModel]] = {}
+        for ch in m.channels:
+            if ch.kind == "shim":
+                columns.setdefault(ch.tile[0], []).append(ch)
+        for col, chs in sorted(columns.items()):
+            reads = [ch for ch in chs if ch.name.startswith("MM2S")]
+            writes = [ch for ch in chs if ch.name.startswith("S2MM")]
+            lines.append(
+                f"  shim column {col}: reads {sum(c.bytes for c in reads):,} bytes on "
+                f"{len(reads)} MM2S, writes {sum(c.bytes for c in writes):,} bytes on "
+                f"{len(writes)} S2MM; busiest channel {max(c.cycles for c in chs):,.0f} cycles"
+            )
         secs = m.seconds()
         at = f" = {secs * 1e6:,.2f} us at {m.device.clock_hz / 1e9:g} GHz" if secs == secs else ""
         lines.append(f"  modeled time: {m.cycles:,.0f} cycles{at}")

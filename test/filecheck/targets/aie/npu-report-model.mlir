@@ -13,6 +13,7 @@
 // CHECK: performance MODEL for aie.device(npu1) (modeled, not measured)
 // CHECK: core (0, 2): from cycle 0 to 1,194; its own 1,194 cycles = fill 1,024 + kernels 10 + locks 160
 // CHECK: shim (0, 0) MM2S @in: 40,960 bytes, 10 objects, 10,400 cycles
+// CHECK: shim column 0: reads 40,960 bytes on 1 MM2S, writes 0 bytes on 0 S2MM; busiest channel 10,400 cycles
 // CHECK: modeled time: 10,400 cycles = 6.50 us at 1.6 GHz
 // CHECK: bottleneck: shim DMA channel MM2S @in at (0, 0)
 
