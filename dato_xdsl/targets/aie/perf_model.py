@@ -232,7 +232,7 @@ def kernel_work(
     shapes = [t.get_shape() for t in operands]
     dtype = type_name(operands[0].element_type) if operands else "?"
     is_matmul = len(shapes) == 3 and len(shapes[0]) == 2 and len(shapes[1]) == 2
-    if callee.startswith("dato_matmul") or (callee.startswith("matmul") and is_matmul):
+    if is_matmul and (callee.startswith("dato_matmul") or callee.startswith("matmul")):
         m, k = shapes[0]
         n = shapes[1][1]
         macs = m * k * n
@@ -268,6 +268,8 @@ def model(device_op: aie.DeviceOp, matmul_rate: Rate | None = None) -> DesignMod
     fifos: dict[str, aie.ObjectFifoCreateOp] = {}
     links_in: dict[str, str] = {}  # memtile-side fifo -> the shim-side fifo it is linked to
     for op in device_op.body.block.ops:
+        if isinstance(op, aie.MemOp | aie.FlowOp) or op.name in ("aie.memtile_dma", "aie.shim_dma"):
+            notes.append(f"{op.name} (explicit DMAs and flows) is not modeled: objectfifos only")
         if isinstance(op, aie.TileOp):
             tiles[op.result] = (op.col.value.data, op.row.value.data)
         elif isinstance(op, aie.ObjectFifoCreateOp):
@@ -309,7 +311,11 @@ def model(device_op: aie.DeviceOp, matmul_rate: Rate | None = None) -> DesignMod
             continue
         tile = tiles[op.tile]
         core = CoreModel(tile)
-        for inner, mult in _walk_weighted(op.body.block.ops, 1, notes):
+        blocks = list(op.body.blocks)
+        if len(blocks) > 1:
+            notes.append(f"core {tile} has a branching body (cf): each block counted once")
+        body = [o for block in blocks for o in block.ops]
+        for inner, mult in _walk_weighted(body, 1, notes):
             if isinstance(inner, func.CallOp):
                 types = [v.type for v in inner.arguments if isinstance(v.type, MemRefType)]
                 callee = inner.callee.root_reference.data
