@@ -434,6 +434,29 @@ def _dominant_type(device_op: aie.DeviceOp) -> str | None:
     return None
 
 
+def _constants_lines(m: DesignModel, dtype: str | None) -> list[str]:
+    """The constants this model used, each with where it comes from."""
+    bw = devices.NPU_DMA_BYTES_PER_CYCLE.get(m.device.arch, {})
+    dma_src = "AM020" if m.device.arch == "AIE2" else "AM027 tile/memtile, AM020 shim"
+    lines = ["  constants (value: source; full citations in perf_model.py and devices.py):"]
+    for key in ("dato_matmul", "dato_elementwise", "scalar_arith"):
+        r = KERNEL_RATES[key]
+        lines.append(f"    {key} {r.per_cycle:g} {r.unit}/cycle: {r.source.split(' (')[0]}")
+    lines.append(f"    lock {LOCK_CYCLES} cycles, BD {BD_CYCLES} cycles: assumptions, not measured")
+    lines.append(
+        "    DMA bytes/cycle/channel " + ", ".join(f"{k} {v}" for k, v in bw.items())
+        + f": {dma_src}"
+    )
+    if dtype is not None and dtype in m.device.macs_per_cycle:
+        src = "AM020 ops/tile/cycle" if m.device.arch == "AIE2" else "DESIGN.md table"
+        peak = m.device.macs_per_cycle[dtype]
+        lines.append(f"    peak {dtype} {peak} MACs/cycle/core: {src}")
+    if m.device.clock_hz:
+        ghz = m.device.clock_hz / 1e9
+        lines.append(f"    clock {ghz:g} GHz: xdna-driver DPM table (devices.py)")
+    return lines
+
+
 def report(module: ModuleOp) -> str:
     """The model's section of `npu.report()` / `dato-opt -t npu-report`."""
     lines: list[str] = []
@@ -478,8 +501,5 @@ def report(module: ModuleOp) -> str:
         lines.append(f"  bottleneck: {m.bottleneck}")
         for n in m.notes:
             lines.append(f"  note: {n}")
-        lines.append(
-            "  constants: kernel rates, lock and BD costs are listed with their sources in "
-            "dato_xdsl/targets/aie/perf_model.py; DMA bandwidths in devices.py"
-        )
+        lines += _constants_lines(m, dtype)
     return "\n".join(lines) + ("\n" if lines else "")
