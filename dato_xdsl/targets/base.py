@@ -20,6 +20,7 @@ import numpy as np
 from xdsl.dialects.builtin import ModuleOp
 
 from dato_xdsl.errors import DatoArgumentError, DatoError
+from dato_xdsl.targets.host_arrays import stage, written_arguments
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ class TargetModule(ABC):
         self.params = list(program.params)
         self.arguments = program.arguments
         self.ir = ir
+        self._written: set[int] | None = None
 
     @property
     def project(self) -> Path | None:
@@ -113,7 +115,17 @@ class TargetModule(ABC):
         return str(self.module)
 
     def __call__(self, *arrays: Any) -> None:
-        self.run(self.check_arguments(arrays))
+        checked = self.check_arguments(arrays)
+        staged = stage(checked, self.written_arguments)
+        self.run(staged.arrays)
+        staged.finish()
+
+    @property
+    def written_arguments(self) -> set[int]:
+        """Indices of the arguments the program writes (outputs)."""
+        if self._written is None:
+            self._written = written_arguments(self.mapped)
+        return self._written
 
     @abstractmethod
     def run(self, arrays: list[np.ndarray]) -> None:
@@ -145,13 +157,15 @@ class TargetModule(ABC):
                     f"argument '{p.name}' has shape {list(a.shape)}, the program declares "
                     f"{list(p.shape)}"
                 )
-            if a.dtype != p.dtype:
+            # a byte-swapped array of the declared type is converted when staged
+            if a.dtype != p.dtype and a.dtype.newbyteorder("=") != p.dtype:
                 raise DatoArgumentError(
                     f"argument '{p.name}' has dtype {a.dtype}, the program declares {p.dtype_name}"
                 )
-            if not a.flags.c_contiguous or not a.flags.writeable:
+            if not a.flags.writeable and len(checked) in self.written_arguments:
                 raise DatoArgumentError(
-                    f"argument '{p.name}' must be a writeable C-contiguous array"
+                    f"argument '{p.name}' is a read-only array, but the program writes it; "
+                    "pass a writeable array (e.g. a.copy())"
                 )
             checked.append(a)
         return checked
