@@ -25,6 +25,16 @@ from dato_xdsl.targets import registry
 from dato_xdsl.targets.base import DATO_STEPS, Argument, BuildOptions, Program, Target
 from dato_xdsl.targets.base import TargetModule as DatoModule
 
+BUILD_OPTIONS: tuple[str, ...] = (
+    "target",
+    "project",
+    "mapping_primitives",
+    "device",
+    "mode",
+    "profile",
+)
+"""the keywords `build` takes besides the region"""
+
 
 def mapping_options(
     mapping_primitives: Sequence[tuple[str, Sequence[Any]]] | None,
@@ -94,12 +104,23 @@ def build(
     mapping_primitives: Sequence[tuple[str, Sequence[Any]]] | None = None,
     device: str = "npu1",
     mode: str | None = None,
+    profile: bool = False,
+    **unknown: Any,
 ) -> DatoModule:
     """Compile the `@dato.region()` function `top` for `target` ("simulator",
     "aie", "hls"). `project`: where the aie and hls targets write their project
     (a new temporary directory by default); `mapping_primitives`: bundles and
     chains; `device`: the NPU; `mode`: how the target runs (hls: "concurrent" or
-    "sequential" C simulation)."""
+    "sequential" C simulation); `profile`: print per-task times after each call
+    (simulator: measured; aie: the NPU performance model; hls: the estimate).
+    Any other keyword (Allo's `trace=`, `warmup=`, ...) is an error naming it."""
+    if unknown:
+        name = sorted(unknown)[0]
+        raise DatoError(
+            f"dato.build has no option '{name}'; it accepts: {', '.join(BUILD_OPTIONS)}"
+        )
+    if not isinstance(profile, bool):
+        raise DatoError(f"profile= takes True or False, got {profile!r}")
     if not isinstance(top, RegionDef):
         raise DatoError(f"dato.build takes a function decorated with @dato.region(), got {top!r}")
     found = registry.lookup(target) if isinstance(target, str) else None
@@ -116,7 +137,9 @@ def build(
             lowered = mapped.clone()
             _apply(registry.passes(found.steps, options), lowered)
         program = Program(module, mapped, _arguments(params), params)
-        return found.build(program, lowered, options)
+        built = found.build(program, lowered, options)
+        built.profile = profile
+        return built
     except DatoError as err:
         # the user's traceback ends here, not deep inside the compiler
         raise err.with_traceback(None) from None

@@ -119,6 +119,15 @@ class TargetModule(ABC):
         staged = stage(checked, self.written_arguments)
         self.run(staged.arrays)
         staged.finish()
+        if self.profile:
+            print(self.profile_report())
+
+    profile: bool = False
+    """set by `dato.build(..., profile=True)`: print `profile_report()` after each call"""
+
+    def profile_report(self) -> str:
+        """Per-task times of the last call, each labelled measured or modeled."""
+        return f"target '{self.target}' has no per-task times to profile"
 
     @property
     def written_arguments(self) -> set[int]:

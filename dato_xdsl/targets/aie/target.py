@@ -11,14 +11,17 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr
+from xdsl.ir import SSAValue
 from xdsl.utils.exceptions import DiagnosticException
 
 from dato_xdsl import progress
+from dato_xdsl.dialects import aie
 from dato_xdsl.errors import DatoError, DatoRuntimeError
 from dato_xdsl.targets.aie.project import toolchain_status, write_project
 from dato_xdsl.targets.aie.report import report
 from dato_xdsl.targets.base import BuildOptions, Program, Step, Target, TargetModule
+from dato_xdsl.targets.profiling import table
 
 
 class AieModule(TargetModule):
@@ -51,6 +54,34 @@ class AieModule(TargetModule):
             return plot(self.ir, path if path is not None else self.project / PICTURE_NAME)
         except (ValueError, OSError) as err:
             raise DatoError(f"cannot draw the NPU design: {err}") from None
+
+    def profile_report(self) -> str:
+        """The NPU performance model's per-core cycles (a model, run or not)."""
+        from dato_xdsl.targets.aie.perf_model import models
+
+        try:
+            designs = models(self.ir)
+        except ValueError as err:
+            return f"aie profile: the NPU performance model cannot model this design: {err}"
+        tasks = core_tasks(self.ir)
+        rows = []
+        for design in designs:
+            clock = design.device.clock_hz
+            for core in design.cores:
+                names = ", ".join(tasks.get(core.tile, [])) or "?"
+                at = f" = {core.finish / clock * 1e6:.3f} us" if clock else ""
+                rows.append(
+                    (
+                        f"core {core.tile} ({names})",
+                        f"busy {core.path:,.0f} cycles, done at cycle {core.finish:,.0f}{at}",
+                    )
+                )
+            rows.append(("whole design", f"{design.cycles:,.0f} cycles"))
+        return table(
+            "aie profile (modeled: the NPU performance model, cycle-approximate; "
+            "not measured on an NPU)",
+            rows,
+        )
 
     def run(self, arrays: list[np.ndarray]) -> None:
         status = toolchain_status()
@@ -87,6 +118,22 @@ class AieModule(TargetModule):
             raise DatoRuntimeError(f"NPU run failed: {result.stderr.strip()}")
         for a, path in zip(arrays, paths, strict=True):
             a[...] = np.load(path)
+
+
+def core_tasks(ir: ModuleOp) -> dict[tuple[int, int], list[str]]:
+    """The task instances each core runs (`dato.tasks` on aie.core), by tile."""
+    tiles: dict[SSAValue, tuple[int, int]] = {}
+    out: dict[tuple[int, int], list[str]] = {}
+    for op in ir.walk():
+        if isinstance(op, aie.TileOp):
+            tiles[op.result] = (op.col.value.data, op.row.value.data)
+        elif isinstance(op, aie.CoreOp) and op.tile in tiles:
+            names = op.attributes.get("dato.tasks")
+            if isinstance(names, ArrayAttr):
+                out.setdefault(tiles[op.tile], []).extend(
+                    n.data for n in names.data if isinstance(n, StringAttr)
+                )
+    return out
 
 
 class AieTarget(Target):

@@ -12,6 +12,7 @@ from dato_xdsl.errors import DatoError, DatoRuntimeError
 from dato_xdsl.targets.base import BuildOptions, Program, Step, Target, TargetModule
 from dato_xdsl.targets.hls.estimate import Estimate
 from dato_xdsl.targets.hls.project import MODES, CsimError, HlsProject
+from dato_xdsl.targets.profiling import table
 
 
 class HlsModule(TargetModule):
@@ -43,6 +44,18 @@ class HlsModule(TargetModule):
             return plot(self.ir, path if path is not None else self.project / PICTURE_NAME)
         except (ValueError, OSError) as err:
             raise DatoError(f"cannot draw the HLS design: {err}") from None
+
+    def profile_report(self) -> str:
+        """The static estimate's per-process-instance latencies (a model)."""
+        figures = self.report()
+        rows = [(f"{p.instance} ({p.process})", f"{p.latency:,} cycles") for p in figures.processes]
+        rows.append(("one invocation", f"{figures.latency:,} cycles"))
+        rows.append(("interval", f"{figures.interval:,} cycles between invocations"))
+        return table(
+            f"hls profile (modeled: the static HLS estimate for {figures.part}; "
+            "not a synthesis report or a hardware measurement)",
+            rows,
+        )
 
     def run(self, arrays: list[np.ndarray]) -> None:
         try:

@@ -27,7 +27,7 @@ from xdsl.ir import BlockArgument, SSAValue
 
 from dato_xdsl.diagnostics import op_location
 from dato_xdsl.dialects.dato import REPLICATE, GroupOp, RegionOp, StreamOp, TaskOp, instance_name
-from dato_xdsl.targets import scheduler
+from dato_xdsl.targets import profiling, scheduler
 from dato_xdsl.targets.simulator import semantics as sem
 from dato_xdsl.targets.simulator.codegen import CompiledBody, compile_task_body
 from dato_xdsl.targets.simulator.errors import (
@@ -271,12 +271,14 @@ class Simulator:
         *args: np.ndarray,
         timeout: float | None = None,
         check_drained: bool = True,
+        times: dict[str, float] | None = None,
     ) -> RunStats:
         """Run every task instance to completion on `args` (written in place).
 
         `timeout`: wall-clock limit in seconds, checked every 1024 blocking
         switches (a deadlock needs none: it is detected as soon as it happens).
-        `check_drained`: report streams left non-empty at the end."""
+        `check_drained`: report streams left non-empty at the end.
+        `times`: filled with the wall time each task instance ran (profiling)."""
         arrays = _check_arguments(self.region, args)
         tables, streams = _stream_tables(self.region)
         ready: deque[Instance] = deque()
@@ -291,6 +293,9 @@ class Simulator:
             )
             for spec in self.instances
         ]
+        if times is not None:
+            for inst in instances:
+                inst.generator = profiling.timed(inst.generator, times, inst.label)
         ready.extend(instances)
 
         def timed_out(why: str) -> SimulationError:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 from xdsl.dialects.builtin import ModuleOp
 
 from dato_xdsl.errors import DatoRuntimeError
 from dato_xdsl.targets.base import BuildOptions, Program, Target, TargetModule
+from dato_xdsl.targets.profiling import milliseconds, table
 from dato_xdsl.targets.simulator.errors import SimulationError
 from dato_xdsl.targets.simulator.runtime import Simulator
 
@@ -19,15 +22,31 @@ class SimulatorModule(TargetModule):
     def __init__(self, program: Program, ir: ModuleOp) -> None:
         super().__init__(program, ir)
         self._simulator: Simulator | None = None
+        self._last_run: tuple[float, dict[str, float]] | None = None
 
     def run(self, arrays: list[np.ndarray]) -> None:
         try:
             # compiled on the first call, reused after
             if self._simulator is None:
                 self._simulator = Simulator(self.ir)
-            self._simulator.run(*arrays)
+            times: dict[str, float] | None = {} if self.profile else None
+            start = time.perf_counter()
+            self._simulator.run(*arrays, times=times)
+            self._last_run = (time.perf_counter() - start, times or {})
         except SimulationError as err:
             raise DatoRuntimeError(str(err)) from None
+
+    def profile_report(self) -> str:
+        if self._last_run is None:
+            return "simulator profile: no run yet"
+        total, times = self._last_run
+        rows = [(label, milliseconds(t)) for label, t in times.items()]
+        rows.append(("whole run", milliseconds(total)))
+        return table(
+            "simulator profile (measured: wall time of the Python simulation on this CPU, "
+            "per task instance while it ran; not hardware time)",
+            rows,
+        )
 
 
 class SimulatorTarget(Target):

@@ -1,0 +1,86 @@
+"""Build options Allo users pass to `df.build`: `profile=True` prints per-task
+times labelled measured (simulator) or modeled (aie, hls); any other keyword
+Allo knows (`trace=`, `warmup=`, `num_iters=`, `wrap_io=`) is refused by name."""
+
+import re
+
+import numpy as np
+import pytest
+
+import dato_xdsl as dato
+from dato_xdsl import Stream, int32
+
+
+def producer_consumer():
+    """p puts A + 1 through a stream; c writes (x * 3) into B."""
+
+    @dato.region()
+    def top(A: int32[8], B: int32[8]):
+        s: Stream[int32, 2]
+
+        @dato.kernel(mapping=[1], args=[A])
+        def p(a: int32[8]):
+            for i in range(8):
+                s.put(a[i] + 1)  # noqa: F821
+
+        @dato.kernel(mapping=[1], args=[B])
+        def c(b: int32[8]):
+            for i in range(8):
+                b[i] = s.get() * 3  # noqa: F821
+
+    return top
+
+
+def run(target, tmp_path, capsys):
+    mod = dato.build(producer_consumer(), target=target, project=tmp_path, profile=True)
+    A = np.arange(8, dtype=np.int32)
+    B = np.zeros(8, np.int32)
+    mod(A, B)
+    np.testing.assert_array_equal(B, (A + 1) * 3)
+    return capsys.readouterr().out
+
+
+def test_simulator_profile_is_measured_per_task_instance(tmp_path, capsys):
+    out = run("simulator", tmp_path, capsys)
+    assert "simulator profile (measured" in out
+    times = {m[0]: float(m[1]) for m in re.findall(r"^\s+(\S+(?: run)?)\s+([\d.]+) ms$", out, re.M)}
+    assert set(times) == {"p_0", "c_0", "whole run"}
+    assert all(t > 0 for t in times.values())
+    assert times["p_0"] + times["c_0"] <= times["whole run"]
+
+
+def test_aie_profile_is_the_modeled_per_core_figure(tmp_path, capsys):
+    out = run("aie", tmp_path, capsys)
+    assert "aie profile (modeled" in out and "measured on" not in out.replace("not measured", "")
+    cores = re.findall(r"^\s+core \((\d+), (\d+)\) \(([^)]*)\)\s+busy ([\d,]+) cycles", out, re.M)
+    assert sorted(name for *_, name, _ in cores) == ["c_0", "p_0"]
+    assert all(int(busy.replace(",", "")) > 0 for *_, busy in cores)
+
+
+def test_hls_profile_is_the_estimate(tmp_path, capsys):
+    out = run("hls", tmp_path, capsys)
+    assert "hls profile (modeled" in out
+    # each task's loop runs 8 times at II=1 at least: no estimate below 8 cycles
+    lat = dict(re.findall(r"^\s+(\w+) \(\w+\)\s+([\d,]+) cycles$", out, re.M))
+    assert {"p_0", "c_0"} <= set(lat)
+    assert all(int(lat[k].replace(",", "")) >= 8 for k in ("p_0", "c_0"))
+
+
+def test_no_profile_prints_nothing(tmp_path, capsys):
+    mod = dato.build(producer_consumer())
+    mod(np.arange(8, dtype=np.int32), np.zeros(8, np.int32))
+    assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize("option", ["trace", "warmup", "num_iters", "wrap_io", "configs"])
+def test_unknown_allo_options_are_named(option):
+    with pytest.raises(dato.DatoError) as info:
+        dato.build(producer_consumer(), **{option: 1})
+    message = str(info.value)
+    assert f"no option '{option}'" in message
+    assert "profile" in message and "mapping_primitives" in message
+
+
+def test_profile_must_be_a_bool():
+    with pytest.raises(dato.DatoError, match="profile= takes True or False"):
+        dato.build(producer_consumer(), profile="yes")
