@@ -9,6 +9,7 @@ the stream, the instances and the source lines."""
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 from xdsl.context import Context
@@ -76,12 +77,40 @@ def _messages(name: str, entry: StreamUses) -> list[str]:
         )
     if len(producers) == 1 and len(consumers) == 1:
         put, got = _total(entry.puts), _total(entry.gets)
-        if put is not None and got is not None and put != got:
+        # more put than got is only a warning (leftovers), as Allo runs it
+        if put is not None and got is not None and put < got:
             problems.append(
                 f"stream @{name}: {producers[0]} puts {put} element(s) ({_where(entry.puts)}) "
                 f"but {consumers[0]} gets {got} ({_where(entry.gets)})"
             )
     return problems
+
+
+class StreamLeftoverWarning(UserWarning):
+    """A stream still holds elements when the region ends."""
+
+
+def leftovers(region: dato.RegionOp) -> list[tuple[str, str]]:
+    """(location, message) for each point-to-point stream whose producer
+    statically puts more elements than its consumer gets. Allo accepts such
+    programs (its Cannon GEMM leaves one block in each pipe), so this is a
+    warning; the leftover elements are dropped when the region ends."""
+    found: list[tuple[str, str]] = []
+    for name, entry in stream_uses(region).items():
+        producers, consumers = _instances(entry.puts), _instances(entry.gets)
+        put, got = _total(entry.puts), _total(entry.gets)
+        if len(producers) != 1 or len(consumers) != 1 or put is None or got is None:
+            continue
+        if put > got:
+            found.append(
+                (
+                    op_location(entry.puts[0].site.op),
+                    f"stream @{name} ends holding {put - got} element(s): {producers[0]} puts "
+                    f"{put} ({_where(entry.puts)}) but {consumers[0]} gets {got} "
+                    f"({_where(entry.gets)}); the leftovers are dropped",
+                )
+            )
+    return found
 
 
 def check_region(region: dato.RegionOp) -> list[tuple[str, str]]:
@@ -103,3 +132,13 @@ class StreamLegalityPass(ModulePass):
             problems += check_region(region)
         if problems:
             raise LocatedDiagnostic("\n".join(f"{w}: error: {m}" for w, m in problems))
+        for region in [o for o in op.walk() if isinstance(o, dato.RegionOp)]:
+            for where, message in leftovers(region):
+                file, _, rest = where.rpartition(":")  # file:line:col of the first put
+                file, _, line = file.rpartition(":")
+                warnings.warn_explicit(
+                    f"{where}: warning: {message}",
+                    StreamLeftoverWarning,
+                    file or where,
+                    int(line) if line.isdigit() else 0,
+                )

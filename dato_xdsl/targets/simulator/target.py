@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 
 import numpy as np
 from xdsl.dialects.builtin import ModuleOp
@@ -10,8 +11,9 @@ from xdsl.dialects.builtin import ModuleOp
 from dato_xdsl.errors import DatoRuntimeError
 from dato_xdsl.targets.base import BuildOptions, Program, Target, TargetModule
 from dato_xdsl.targets.profiling import milliseconds, table
-from dato_xdsl.targets.simulator.errors import SimulationError
+from dato_xdsl.targets.simulator.errors import SimulationError, StreamsNotEmptyError
 from dato_xdsl.targets.simulator.runtime import Simulator
+from dato_xdsl.transforms.stream_legality import StreamLeftoverWarning
 
 
 class SimulatorModule(TargetModule):
@@ -33,6 +35,13 @@ class SimulatorModule(TargetModule):
             start = time.perf_counter()
             self._simulator.run(*arrays, times=times)
             self._last_run = (time.perf_counter() - start, times or {})
+        except StreamsNotEmptyError as err:
+            # the run is complete and its outputs written; Allo accepts streams
+            # ending non-empty, so this is a warning (the build warned already
+            # where the counts are static)
+            warnings.warn(
+                str(err).replace(": error: ", ": warning: ", 1), StreamLeftoverWarning, stacklevel=3
+            )
         except SimulationError as err:
             raise DatoRuntimeError(str(err)) from None
 
