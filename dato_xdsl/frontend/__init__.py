@@ -49,6 +49,7 @@ from dato_xdsl.frontend.types import (
     uint16,
     uint32,
 )
+from dato_xdsl.transforms.stream_legality import StreamLeftoverWarning
 
 __all__ = [
     "Int",
@@ -62,6 +63,7 @@ __all__ = [
     "DatoModule",
     "DatoRuntimeError",
     "Layout",
+    "StreamLeftoverWarning",
     "Stream",
     "add",
     "bfloat16",

@@ -2,8 +2,9 @@
 
 On a virtually mapped region: every stream has exactly one producer instance
 and one consumer instance; a stream put but never got (or got but never put) is
-an error; where the element counts are static, the producer puts as many
-elements as the consumer gets. (That put/get element types match the stream is
+an error; where the element counts are static, the producer puts at least as
+many elements as the consumer gets (more is a StreamLeftoverWarning: Allo runs
+such programs). (That put/get element types match the stream is
 the dialect verifier's job.) All violations are reported together, each naming
 the stream, the instances and the source lines."""
 

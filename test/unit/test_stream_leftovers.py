@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 
 import dato_xdsl as dato
-from dato_xdsl import Stream, int32
-from dato_xdsl.transforms.stream_legality import StreamLeftoverWarning
+from dato_xdsl import Stream, StreamLeftoverWarning, int32
 
 TARGETS = ["simulator", "aie", "hls"]
 S = dato.Layout.Shard
