@@ -182,7 +182,7 @@ class ScalarArith:
             if name == "Mod":  # Python's sign rule: x - floor(x / y) * y
                 q = self._op(math.FloorOp(self._op(arith.DivfOp(x, y))))
                 return Scalar(self._op(arith.SubfOp(x, self._op(arith.MulfOp(q, y)))), t, static)
-            raise self.fail(f"operator {_SYMBOL[name]} is not defined on {t.name} values")
+            raise self.fail(f"operator {SYMBOL[name]} is not defined on {t.name} values")
         unsigned = t is not None and t.is_unsigned
         int_table: dict[str, type[Operation]] = {
             "Add": arith.AddiOp,
@@ -203,7 +203,7 @@ class ScalarArith:
                 return Scalar(self._op(arith.RemUIOp(x, y)), t, static)
             positive = isinstance(b, int) and not isinstance(b, bool) and b > 0
             return Scalar(self._python_mod(x, y, t, positive), t, static)
-        raise self.fail(f"operator {_SYMBOL.get(name, name)} is not supported in kernels")
+        raise self.fail(f"operator {SYMBOL.get(name, name)} is not supported in kernels")
 
     def _python_mod(
         self, x: SSAValue, y: SSAValue, t: DType | None, positive_divisor: bool
@@ -330,7 +330,8 @@ class ScalarArith:
         return Scalar(self._op(ops[name](s.value)), s.dtype, s.static)
 
 
-_SYMBOL = {
+# operator names as the user wrote them, for messages
+SYMBOL = {
     "Add": "+",
     "Sub": "-",
     "Mult": "*",

@@ -19,6 +19,7 @@ from xdsl.dialects import arith
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Block, Operation, SSAValue
 
+from dato_xdsl.frontend.arith import SYMBOL
 from dato_xdsl.frontend.types import DType, bool_, float32, int64, promote, widen
 from dato_xdsl.frontend.values import Array, Scalar
 
@@ -149,7 +150,7 @@ class ArrayOps:
     def binary(self, op: ast.operator, a: Operand, b: Operand, dest: DType | None) -> Array:
         kc = self.kc
         name = type(op).__name__
-        symbol = _SYMBOL.get(name, name)
+        symbol = SYMBOL.get(name, name)
         compute = widen(self.operand_type([a, b]), dest)
         if name == "Div" and not compute.is_float:
             compute = float32  # numpy's true division; a destination casts the quotient
@@ -393,18 +394,3 @@ def matmul_op(a: Array, b: Array, out: Array) -> linalg.MatmulOp:
     op.body.add_block(body)
     return op
 
-
-_SYMBOL = {
-    "Add": "+",
-    "Sub": "-",
-    "Mult": "*",
-    "Div": "/",
-    "FloorDiv": "//",
-    "Mod": "%",
-    "Pow": "**",
-    "LShift": "<<",
-    "RShift": ">>",
-    "BitAnd": "&",
-    "BitOr": "|",
-    "BitXor": "^",
-}
