@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import numpy as np
 from xdsl.dialects import memref, scf
 from xdsl.dialects.builtin import (
     FileLineColLoc,
@@ -29,6 +30,12 @@ from dato_xdsl.dialects import dato
 from dato_xdsl.frontend import markers
 from dato_xdsl.frontend.arith import ScalarArith, fold
 from dato_xdsl.frontend.array_ops import ArrayOps
+from dato_xdsl.frontend.constants import (
+    MAX_CONSTANT_ELEMENTS,
+    constant_dtype,
+    materialise,
+    python_number,
+)
 from dato_xdsl.frontend.errors import DatoCompileError
 from dato_xdsl.frontend.types import ArrayType, DType, UInt, bool_, float32, int32, widen
 from dato_xdsl.frontend.values import (
@@ -85,6 +92,8 @@ class KernelCompiler:
         # the declared type of the assignment being compiled: array results
         # take it (docs/kernel-language.md, "Mixed precision")
         self.dest: DType | None = None
+        # module-level numpy arrays already embedded, by identity
+        self.tables: dict[int, tuple[np.ndarray, Array]] = {}
 
     # ------------------------------------------------------------- plumbing
     def line_of(self, node: ast.AST | None) -> int:
@@ -342,6 +351,9 @@ class KernelCompiler:
             raise self.fail("a stream cannot be assigned to; use .put()")
         if not isinstance(base, Array):
             raise self.fail(f"cannot index {self.describe(base)}")
+        if any(t is base for _, t in self.tables.values()):
+            what = ast.unparse(target.value)
+            raise self.fail(f"{what} is a constant array and cannot be written")
         view = self.subscript(base, target.slice)
         if isinstance(view, Array):
             self.store_array(view, value, value_node)
@@ -739,12 +751,39 @@ class KernelCompiler:
 
     def static_name(self, name: str) -> Any:
         try:
-            return self.lookup_static(name)
+            return self.program_value(self.lookup_static(name))
         except KeyError:
             raise self.fail(f"name '{name}' is not defined") from None
 
     def static_value(self, node: ast.expr) -> Any:
-        return self.eval_static_expr(node)
+        return self.program_value(self.eval_static_expr(node))
+
+    def program_value(self, value: Any) -> Any:
+        """A value of the program's namespace as the kernel sees it: a numpy
+        scalar is a Python number, a numpy array a constant table."""
+        if isinstance(value, np.ndarray):
+            return self.constant_table(value)
+        return python_number(value)
+
+    def constant_table(self, array: np.ndarray) -> Array:
+        cached = self.tables.get(id(array))
+        if cached is not None and cached[0] is array:
+            return cached[1]
+        if array.ndim == 0:
+            raise self.fail("a 0-d numpy array is not supported in kernels; use a number")
+        if array.size > MAX_CONSTANT_ELEMENTS:
+            raise self.fail(
+                f"a constant array of {array.size} elements (shape {list(array.shape)}) is "
+                f"larger than the {MAX_CONSTANT_ELEMENTS} a kernel embeds; pass it as a "
+                "region argument"
+            )
+        dtype = constant_dtype(array)
+        if isinstance(dtype, str):
+            raise self.fail(f"cannot use this constant array in a kernel: {dtype}")
+        alloc = materialise(array, dtype, self.hoist)
+        table = Array(alloc.results[0], dtype)
+        self.tables[id(array)] = (array, table)
+        return table
 
     def static_callee(self, func: ast.expr) -> Any:
         if isinstance(func, ast.Name) and func.id in self.env:

@@ -1,0 +1,108 @@
+"""Module-level numpy arrays and numbers used in kernels (Allo's tables and
+weights): each checked against numpy on the simulator, the virtual NPU (aie)
+and the g++ C simulation (hls)."""
+
+import numpy as np
+import pytest
+
+import dato_xdsl as dato
+from dato_xdsl import float32, int32
+
+TARGETS = ["simulator", "aie", "hls"]
+S, R = dato.Layout.Shard, dato.Layout.Replicate
+
+TABLE = np.array([[0, 1, 2, 3], [4, 5, 6, 7]])  # numpy's default int64
+np_W = np.arange(12, dtype=np.float32).reshape(3, 4) / 4
+SCALE = np.int32(3)
+OFFSETS = np.array([-5, 9], dtype=np.int16)
+
+
+def run(top, target, tmp_path, *arrays):
+    options = {} if target == "simulator" else {"project": tmp_path / target}
+    dato.build(top, target=target, **options)(*arrays)
+
+
+def table_by_pid():
+    @dato.region()
+    def top(A: int32[2, 4]):
+        @dato.kernel(mapping=[2], args=[A])
+        def k(a: int32[2, 4] @ [S(0), R]):
+            pi = dato.get_pid()
+            c: int32[4] = TABLE[pi]
+            a[0, :] = c * SCALE + TABLE[1 - pi, 2] + OFFSETS[pi]
+
+    return top
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_global_table_indexed_by_pid(target, tmp_path):
+    A = np.zeros((2, 4), np.int32)
+    run(table_by_pid(), target, tmp_path, A)
+    expected = TABLE * 3 + TABLE[::-1, 2:3] + OFFSETS[:, None]
+    np.testing.assert_array_equal(A, expected)
+
+
+def weights():
+    @dato.region()
+    def top(X: float32[2, 3], B: float32[2, 4]):
+        @dato.kernel(mapping=[1], args=[X, B])
+        def m(x: float32[2, 3], b: float32[2, 4]):
+            W: float32[3, 4] = np_W
+            b[:, :] = dato.matmul(x, W)
+
+    return top
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_global_weights_copied_into_a_local_array(target, tmp_path):
+    X = np.arange(6, dtype=np.float32).reshape(2, 3) - 2
+    B = np.zeros((2, 4), np.float32)
+    run(weights(), target, tmp_path, X, B)
+    np.testing.assert_allclose(B, X @ np_W, rtol=1e-6)
+
+
+def table_in_meta_for():
+    @dato.region()
+    def top(A: int32[4]):
+        @dato.kernel(mapping=[1], args=[A])
+        def k(a: int32[4]):
+            with dato.meta_for(4) as i:
+                a[i] = TABLE[1, i] * 10 + TABLE[0, 3 - i]
+
+    return top
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_global_table_indexed_by_a_meta_for_variable(target, tmp_path):
+    A = np.zeros(4, np.int32)
+    run(table_in_meta_for(), target, tmp_path, A)
+    np.testing.assert_array_equal(A, TABLE[1] * 10 + TABLE[0, ::-1])
+
+
+def test_a_constant_array_cannot_be_written():
+    @dato.region()
+    def top(A: int32[4]):
+        @dato.kernel(mapping=[1], args=[A])
+        def k(a: int32[4]):
+            TABLE[0, 0] = 1
+            a[0] = 1
+
+    with pytest.raises(dato.DatoCompileError) as err:
+        dato.build(top)
+    assert "TABLE is a constant array and cannot be written" in str(err.value)
+    assert f"{__file__}:" in str(err.value)
+
+
+BIG = np.zeros(5000, np.int32)
+
+
+def test_a_too_large_table_is_refused_by_name():
+    @dato.region()
+    def top(A: int32[4]):
+        @dato.kernel(mapping=[1], args=[A])
+        def k(a: int32[4]):
+            a[0] = BIG[3]
+
+    with pytest.raises(dato.DatoCompileError) as err:
+        dato.build(top)
+    assert "5000 elements" in str(err.value) and "region argument" in str(err.value)
