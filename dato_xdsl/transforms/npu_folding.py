@@ -23,6 +23,7 @@ from xdsl.dialects.builtin import IntegerAttr, UnitAttr, i64
 
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import memref_bytes
+from dato_xdsl.transforms.npu_chain_search import ChainPlan
 from dato_xdsl.transforms.npu_stream_routes import object_type
 from dato_xdsl.transforms.stream_access import StreamUses
 
@@ -97,3 +98,23 @@ def record_folds(region: dato.RegionOp, folds: list[Fold]) -> None:
         chain.attributes["dato.cost_bytes"] = IntegerAttr(fold.cost_bytes, i64)
         chain.location = region.location
         block.add_op(chain)
+
+
+def record_chain_plan(region: dato.RegionOp, plan: ChainPlan) -> None:
+    """The searched chains (one per core, in run order) and the deeper streams
+    between cores that running them in order needs (`dato.depth_by_compiler`:
+    the declared depth it replaces)."""
+    block = region.body.block
+    for k, names in enumerate(plan.groups):
+        chain = dato.ChainOp(names)
+        chain.attributes[COMPILER_CHOSEN] = UnitAttr()
+        chain.attributes["dato.cost_bytes"] = IntegerAttr(plan.cost_bytes[k], i64)
+        chain.location = region.location
+        block.add_op(chain)
+    for decl in region.streams():
+        depth = plan.depths.get(decl.sym_name.data)
+        if depth is None:
+            continue
+        t = decl.stream_type
+        decl.attributes["dato.depth_by_compiler"] = IntegerAttr(t.depth.data, i64)
+        decl.properties["stream_type"] = dato.StreamType(t.element_type, depth, t.packing.data)

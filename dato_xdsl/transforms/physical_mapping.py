@@ -38,12 +38,13 @@ from xdsl.dialects.builtin import (
 from xdsl.passes import ModulePass
 
 from dato_xdsl import devices
-from dato_xdsl.diagnostics import op_error
+from dato_xdsl.diagnostics import LocatedDiagnostic, op_error
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import element_bytes, memref_bytes
 from dato_xdsl.transforms.array_flows import check_no_array_flows
 from dato_xdsl.transforms.bundle_hint import bundle_hint
-from dato_xdsl.transforms.npu_folding import Fold, choose_folds, record_folds
+from dato_xdsl.transforms.npu_chain_search import ChainPlan, search_chains
+from dato_xdsl.transforms.npu_folding import Fold, choose_folds, record_chain_plan, record_folds
 from dato_xdsl.transforms.npu_plan import GroupPlan, plan_group
 from dato_xdsl.transforms.npu_stream_routes import (
     StreamRoute,
@@ -123,6 +124,8 @@ class Placer:
         self.counts = {n: t for n, u in self.uses.items() if (t := u.total()) is not None}
         self.routed: set[str] = set()
         self.folds: list[Fold] = []
+        self.chain_failure = ""
+        self.chain_note = ""
 
     def processing_elements(self) -> list[PE]:
         union = _Union()
@@ -152,6 +155,12 @@ class Placer:
                 tried = (
                     f" (after chaining {len(self.folds)} loader/drain pairs: {pairs}; no other "
                     "instance has a single stream to chain it by)"
+                )
+            if self.chain_failure:
+                pairs = ", ".join(f.producer + "-" + f.consumer for f in self.folds)
+                tried = (
+                    f" (after chaining {len(self.folds)} loader/drain pairs: {pairs}; "
+                    f"chaining processing elements found no folding: {self.chain_failure})"
                 )
             raise op_error(
                 self.region,
@@ -746,12 +755,42 @@ class PhysicalMapPass(ModulePass):
                 for inst in group.instances()
             }
             placer.folds = choose_folds(region, placer.uses, arrays, len(pes), device.compute_cores)
+            excess = len(pes) - device.compute_cores
+            if excess > len(placer.folds):
+                # loader/drain chains are not enough: chain processing elements
+                moved = {
+                    inst.name: (sum(map(bool, plan.reads)), sum(map(bool, plan.writes)))
+                    for group in region.groups()
+                    for plan in [placer.plans[group.sym_name.data]]
+                    for inst in group.instances()
+                }
+                chained = search_chains(
+                    region, placer.uses, device.compute_cores, len(pes), moved, 2
+                )
+                if isinstance(chained, ChainPlan):
+                    placer.folds = []
+                    record_chain_plan(region, chained)
+                    placer.chain_note = (
+                        f"{len(pes)} processing elements for {device.compute_cores} compute "
+                        f"cores: the compiler chained "
+                        + "; ".join("-".join(g) for g in chained.groups)
+                        + ", merging the fewest extra DMA channels first; no other folding "
+                        "is searched"
+                    )
+                    pes = placer.processing_elements()
+                else:
+                    placer.chain_failure = chained.reason
             if placer.folds:
                 record_folds(region, placer.folds)
                 pes = placer.processing_elements()
             shared = placer.place_bundled_gemm(pes)
             placer.place(pes)
-            k_tiles = placer.check_tiles(pes, shared)
+            try:
+                k_tiles = placer.check_tiles(pes, shared)
+            except LocatedDiagnostic as err:
+                if placer.chain_note:
+                    raise LocatedDiagnostic(f"{err} ({placer.chain_note})") from None
+                raise
             columns = placer.assign_columns()
             tile_of = {name: pe.tile for pe in pes for name in pe.names}
             for group in region.groups():

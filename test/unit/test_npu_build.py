@@ -23,11 +23,11 @@ FITS = {
 }
 
 REFUSED = {
-    # 6x6 = 36 instances; 16 loaders/drains, but the 12 inner edge PEs take one
-    # chain each (a core runs a producer before its one consumer): 36 - 12 = 24
+    # 6x6 = 36 instances: the compiler chains them onto 16 cores, but every PE
+    # writes single elements of the whole (replicated) C
     "systolic_2d": (
         lambda: progs.systolic_2d(dato.int32, 4, 4, 4),
-        "needs 24 processing elements (after chaining 12 loader/drain pairs",
+        "instances gemm_1_1 and gemm_1_2 both write block [0, 0] of C",
     ),
     # every PE writes single elements of the whole (replicated) C
     "systolic_1d": (lambda: progs.systolic_1d(dato.int16, 3, 4, 6), "both write block"),
@@ -402,12 +402,41 @@ def test_split_k_gemm_folds_its_drains_by_itself(tmp_path):
 
 
 def test_too_many_elements_names_the_folds_tried(tmp_path):
-    """The 6 x 6 systolic grid: after the compiler chains what it can, still
-    more elements than cores; the message lists the chains it tried."""
+    """The 4 x 5 systolic grid with loaders and drains (42 instances): the
+    compiler chains processing elements down to 16 cores, but a core then
+    sends 3 streams off its tile; the message names the tile, its tasks, the
+    channel numbers and every chain tried."""
     with pytest.raises(dato.DatoError) as info:
-        dato.build(progs.systolic_2d(dato.int32, 4, 4, 4), target="aie", project=tmp_path)
+        dato.build(progs.systolic_2d(dato.int32, 4, 5, 8), target="aie", project=tmp_path)
     msg = str(info.value)
-    assert "after chaining" in msg and "npu1 (4 columns x 6 rows) has 16 compute cores" in msg
+    assert "DMA channels, a compute tile has 2" in msg
+    assert "42 processing elements for 16 compute cores: the compiler chained" in msg
+    chains = msg.split("the compiler chained ")[1].split(", merging")[0].split("; ")
+    chained = [n for c in chains for n in c.split("-")]
+    # every instance in at most one chain; 16 cores = 42 - (chained - chains)
+    assert len(chained) == len(set(chained))
+    assert 42 - (len(chained) - len(chains)) == 16
+
+
+@pytest.mark.parametrize("taps", [17, 20])
+def test_fir_longer_than_the_cores_chains_taps(taps, tmp_path):
+    """More taps than cores and no loader or drain to chain: the compiler
+    chains neighbouring taps (a core runs tap j, then tap j + 1, their
+    streams local buffers), verified free of deadlock by the replay."""
+    mod = dato.build(fanout.fir(dato.int32, taps, 32), target="aie", project=tmp_path)
+    text = (tmp_path / "aie.mlir").read_text()
+    assert text.count("aie.core(") == 16
+    tasks = [t.split(", ") for t in re.findall(r"dato.tasks = \[([^\]]*)\]", text)]
+    names = sorted(n.strip('"') for t in tasks for n in t)
+    assert names == sorted(f"tap_{j}" for j in range(taps))
+    for t in tasks:  # a core runs consecutive taps, producer first
+        js = [int(n.strip('"').split("_")[1]) for n in t]
+        assert js == list(range(js[0], js[0] + len(js)))
+    x = small(dato.int32, 32, -9, 9)
+    h = small(dato.int32, taps, -9, 9)
+    y = np.zeros(32, np.int32)
+    mod(x, h, y)
+    np.testing.assert_array_equal(y, np.convolve(x, h)[:32])
 
 
 # ------------------------------------------------------- Allo's vocabulary

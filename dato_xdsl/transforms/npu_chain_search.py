@@ -1,0 +1,277 @@
+"""The compiler's chains of processing elements when chaining loaders and
+drains alone leaves more elements than cores (a systolic grid with its
+loaders and drains).
+
+Deterministic greedy search over the task graph of the instances the user's
+primitives left alone: instances without streams join the smallest group; then
+groups joined by a stream merge, cheapest first by (size of the merged group,
+bytes the streams between them hold, names), as long as the graph of groups
+stays acyclic (merging two groups with another path between them would close
+a cycle). A core runs its group in topological order; a stream inside a group
+becomes a local buffer holding every element.
+
+Each candidate folding is replayed with the deadlock analysis, every core
+running its members one after the other: a stream between cores that fills
+while its consumer waits for something else is made deeper, step by step,
+until the replay finishes (the depths a core-sequential schedule needs). A
+folding the replay cannot free is not emitted."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from dato_xdsl.dialects import dato
+from dato_xdsl.transforms.deadlock_analysis import (
+    Design,
+    NotStatic,
+    ReplayTooLong,
+    Token,
+    _Cursor,  # pyright: ignore[reportPrivateUsage]
+)
+from dato_xdsl.transforms.stream_access import StreamUses
+
+
+@dataclass
+class ChainPlan:
+    groups: list[list[str]]
+    """each compiler-chained group in the order its core runs it"""
+    depths: dict[str, int] = field(default_factory=dict)
+    """streams between cores made deeper: new depth"""
+    cost_bytes: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass
+class SearchFailure:
+    reason: str
+
+
+class _Sequence:
+    """A core's cursor: its members' token programs one after the other."""
+
+    def __init__(self, cursors: list[_Cursor]) -> None:
+        self.cursors = cursors
+        self.at = 0
+
+    def next(self) -> Token | None:
+        while self.at < len(self.cursors):
+            tok = self.cursors[self.at].next()
+            if tok is not None:
+                return tok
+            self.at += 1
+        return None
+
+    def shape(self) -> tuple[object, ...]:
+        if self.at == len(self.cursors):
+            return (self.at,)
+        return (self.at, self.cursors[self.at].shape())
+
+    def counters(self) -> list[tuple[object, int]]:
+        if self.at == len(self.cursors):
+            return []
+        return self.cursors[self.at].counters()  # type: ignore[return-value]
+
+
+def search_chains(
+    region: dato.RegionOp,
+    uses: dict[str, StreamUses],
+    cores: int,
+    n_elements: int,
+    arrays: dict[str, tuple[int, int]],
+    channels: int,
+) -> ChainPlan | SearchFailure:
+    """`arrays`: per instance, the global arrays it reads and writes (a DMA
+    channel each); `channels`: a compute tile's input (and output) channels."""
+    names = [i.name for g in region.groups() for i in g.instances()]
+    fixed: set[str] = set()
+    for op in region.body.block.ops:
+        if isinstance(op, dato.BundleOp | dato.ChainOp):
+            fixed.update(op.names)
+    free = [n for n in names if n not in fixed]
+    elements = n_elements
+    edges: dict[tuple[str, str], int] = {}
+    succ: dict[str, set[str]] = {n: set() for n in names}
+    for use in uses.values():
+        p, c, total = use.producer, use.consumer, use.total()
+        if p is None or c is None or p == c:
+            continue
+        obj = _bytes(use.decl)
+        edges[(p, c)] = edges.get((p, c), 0) + (total or 1 << 30) * obj
+        succ[p].add(c)
+    group_of = {n: n for n in free}
+    members = {n: [n] for n in free}
+    touched = {n for pc in edges for n in pc}
+    # instances without streams: the smallest group takes them (they move nothing)
+    for n in free:
+        if elements <= cores:
+            break
+        if n in touched:
+            continue
+        host = min(
+            (g for g in members if g != n and group_of[g] == g and members[g][0] in touched),
+            key=lambda g: (len(members[g]), g),
+            default=None,
+        )
+        if host is None:
+            continue
+        members[host].append(n)
+        del members[n]
+        group_of[n] = host
+        elements -= 1
+    while elements > cores:
+        best: tuple[tuple[int, int, int, str, str], str, str] | None = None
+        gsucc = _group_succ(succ, group_of)
+        for p, c in edges:
+            a, b = group_of.get(p), group_of.get(c)
+            if a is None or b is None or a == b:
+                continue
+            if _reaches_other(gsucc, a, b):
+                continue
+            between = sum(
+                v for (x, y), v in edges.items() if group_of.get(x) == a and group_of.get(y) == b
+            )
+            merged = members[a] + members[b]
+            need = _channels(merged, uses, arrays)
+            na, nb = _channels(members[a], uses, arrays), _channels(members[b], uses, arrays)
+            # channels beyond a tile's and its parts' (memory-sharing neighbours
+            # served those) are counted first: placement decides whether they fit
+            growth = max(n - max(channels, x, y) for n, x, y in zip(need, na, nb, strict=True))
+            key = (max(0, growth), len(merged), between, a, b)
+            if best is None or key < best[0]:
+                best = (key, a, b)
+        if best is None:
+            return SearchFailure(
+                f"after {n_elements - elements} merges {elements} elements are left and no two "
+                "groups joined by a stream merge without closing a cycle"
+            )
+        _, a, b = best
+        members[a] += members.pop(b)
+        for n in members[a]:
+            group_of[n] = a
+        elements -= 1
+    groups = [_topological(ms, succ) for ms in members.values() if len(ms) > 1]
+    plan = ChainPlan(groups)
+    for k, g in enumerate(groups):
+        inside = set(g)
+        plan.cost_bytes[k] = sum(v for (p, c), v in edges.items() if p in inside and c in inside)
+    why = _free_depths(region, uses, groups, plan)
+    return why if why is not None else plan
+
+
+def _channels(
+    ms: list[str], uses: dict[str, StreamUses], arrays: dict[str, tuple[int, int]]
+) -> tuple[int, int]:
+    """DMA channels in and out a core running `ms` needs (streams crossing its
+    boundary, global arrays moved; memory-sharing neighbours not counted)."""
+    inside = set(ms)
+    ins = sum(arrays.get(n, (0, 0))[0] for n in ms)
+    outs = sum(arrays.get(n, (0, 0))[1] for n in ms)
+    for use in uses.values():
+        p, c = use.producer, use.consumer
+        if (p in inside) != (c in inside):
+            if c in inside:
+                ins += 1
+            elif p in inside:
+                outs += 1
+    return ins, outs
+
+
+def _bytes(decl: dato.StreamOp) -> int:
+    from dato_xdsl.dialects.aie import memref_bytes
+    from dato_xdsl.transforms.npu_stream_routes import object_type
+
+    return memref_bytes(object_type(decl))
+
+
+def _group_succ(succ: dict[str, set[str]], group_of: dict[str, str]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for p, cs in succ.items():
+        gp = group_of.get(p, p)
+        for c in cs:
+            gc = group_of.get(c, c)
+            if gc != gp:
+                out.setdefault(gp, set()).add(gc)
+    return out
+
+
+def _reaches_other(gsucc: dict[str, set[str]], a: str, b: str) -> bool:
+    """Whether a path leads between `a` and `b` (either way) through a third group."""
+    for start, goal in ((a, b), (b, a)):
+        todo = [n for n in gsucc.get(start, ()) if n != goal]
+        seen = set(todo)
+        while todo:
+            n = todo.pop()
+            for m in gsucc.get(n, ()):
+                if m == goal:
+                    return True
+                if m not in seen and m != start:
+                    seen.add(m)
+                    todo.append(m)
+    return False
+
+
+def _topological(ms: list[str], succ: dict[str, set[str]]) -> list[str]:
+    inside = set(ms)
+    indeg = {n: 0 for n in ms}
+    for n in ms:
+        for m in succ[n] & inside:
+            indeg[m] += 1
+    order: list[str] = []
+    ready = [n for n in ms if indeg[n] == 0]
+    while ready:
+        n = ready.pop(0)
+        order.append(n)
+        for m in sorted(succ[n] & inside, key=ms.index):
+            indeg[m] -= 1
+            if indeg[m] == 0:
+                ready.append(m)
+    return order if len(order) == len(ms) else ms
+
+
+def _free_depths(
+    region: dato.RegionOp, uses: dict[str, StreamUses], groups: list[list[str]], plan: ChainPlan
+) -> SearchFailure | None:
+    try:
+        design = Design(region)
+    except NotStatic as why:
+        return SearchFailure(f"the streams cannot be replayed statically ({why})")
+    makers = dict(design.programs)
+    core_of = {n: k for k, g in enumerate(groups) for n in g}
+    programs: list[tuple[str, Callable[[], object]]] = []
+    for g in groups:
+        programs.append(
+            ("-".join(g), lambda g=g: _Sequence([makers[n]() for n in g]))  # type: ignore[misc]
+        )
+    for name, make in design.programs:
+        if name not in core_of:
+            programs.append((name, make))
+    design.programs = programs  # type: ignore[assignment]
+    depths = dict(design.depths)
+    limit: dict[str, int] = {}
+    for name, use in uses.items():
+        total = use.total() or 1
+        limit[name] = max(total, depths[name])
+        p, c = use.producer, use.consumer
+        if p in core_of and c in core_of and core_of[p] == core_of[c]:
+            depths[name] = limit[name]  # a local buffer holds every element
+    raised: set[str] = set()
+    while True:
+        try:
+            outcome = design.replay(depths)
+        except ReplayTooLong as why:
+            return SearchFailure(f"the replay of the chained cores is too long ({why})")
+        if not outcome.blocked:
+            break
+        full = {
+            b.stream for b in outcome.blocked if b.is_put and depths[b.stream] < limit[b.stream]
+        }
+        if not full:
+            return SearchFailure(
+                "the cores deadlock running their chains in order: "
+                + design.report(outcome, depths).splitlines()[1].strip()
+            )
+        for s in full:
+            depths[s] = min(limit[s], depths[s] * 2)
+            raised.add(s)
+    plan.depths = {s: depths[s] for s in sorted(raised)}
+    return None
