@@ -294,8 +294,10 @@ class AieLowering:
                     f"{{id = {bd[t.column]} : i64{token}, metadata = @{t.name}}} : {arr}"
                 )
                 bd[t.column] += 1
-            if not t.is_read:
-                waits.append(f"aiex.npu.dma_wait {{symbol = @{t.name}}}")
+                # each S2MM transfer raises one task-completion token and each
+                # dma_wait consumes one (mlir-aie lowers it to one npu.sync)
+                if not t.is_read:
+                    waits.append(f"aiex.npu.dma_wait {{symbol = @{t.name}}}")
         body = "\n    ".join(lines + waits)
         return f"aie.runtime_sequence({args}) {{\n    {body}\n  }}"
 
@@ -561,7 +563,16 @@ class AieLowering:
 
         lines: list[str] = []
         used = [0] * self.device.columns
-        pending: list[str] = []
+        # tokens raised and not yet awaited, per output fifo: as in mlir-aie's GEMM
+        # examples only the C (S2MM) transfers raise one, each dma_wait consumes
+        # one, and the A/B BDs are free once the C blocks they feed have landed
+        pending: dict[str, int] = {}
+        outputs = {f for f, _, _, is_read in shim_fifos if not is_read}
+
+        def waits() -> list[str]:
+            wait = "aiex.npu.dma_wait {{symbol = @{}}}"
+            return [wait.format(f) for f, k in pending.items() for _ in range(k)]
+
         for a in range(len(bg.rows[0])):
             round_calls = [(f, arg, col, calls(f, a)) for f, arg, col, _ in shim_fifos]
             need = [0] * self.device.columns
@@ -575,21 +586,22 @@ class AieLowering:
                         f"needs {k} buffer descriptors on shim column {col}, a shim has {limit}",
                     )
             if any(used[c] + need[c] > limit for c in range(len(used))):
-                lines += [f"aiex.npu.dma_wait {{symbol = @{f}}}" for f in pending]
-                pending = []
+                lines += waits()
+                pending = {}
                 used = [0] * self.device.columns
             for f, arg, col, cs in round_calls:
                 arr = region.args[arg].type
+                token = ", issue_token = true" if f in outputs else ""
                 for offset, sizes, strides in cs:
                     lines.append(
                         f"aiex.npu.dma_memcpy_nd(%{names[arg]}[0, 0, 0, {offset}]"
                         f"[{', '.join(map(str, sizes))}][{', '.join(map(str, strides))}]) "
-                        f"{{id = {used[col]} : i64, issue_token = true, metadata = @{f}}} : {arr}"
+                        f"{{id = {used[col]} : i64{token}, metadata = @{f}}} : {arr}"
                     )
                     used[col] += 1
-                if f not in pending:
-                    pending.append(f)
-        lines += [f"aiex.npu.dma_wait {{symbol = @{f}}}" for f in pending]
+                if f in outputs:
+                    pending[f] = pending.get(f, 0) + len(cs)
+        lines += waits()
         body = "\n    ".join(lines)
         return f"aie.runtime_sequence({args}) {{\n    {body}\n  }}"
 

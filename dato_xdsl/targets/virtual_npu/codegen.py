@@ -252,14 +252,20 @@ class UnitCodegen(BodyCodegen):
         assert isinstance(op, aiex.NpuDmaWaitOp)
         symbol = op.symbol.root_reference.data
         channel = self.env_ref(("channel", symbol))
-        self.wait(channel, f"{channel}.idle()", f"dma_wait @{symbol}")
+        self._take_token(channel, f"dma_wait @{symbol}")
+
+    def _take_token(self, channel: str, what: str) -> None:
+        """Each wait consumes one task-completion token of its channel."""
+        self.emit(f"{channel}.expect_token({what!r})")
+        self.wait(channel, f"{channel}.has_token()", what)
+        self.emit(f"{channel}.take_token()")
 
     def op_aiex_npu_sync(self, op: Operation) -> None:
         assert isinstance(op, aiex.NpuSyncOp)
         col, row = op.column.value.data, op.row.value.data
         direction = "S2MM" if op.direction.value.data == 0 else "MM2S"
         channel = self.env_ref(("sync", col, row, direction, op.channel.value.data))
-        self.wait(channel, f"{channel}.idle()", f"sync on ({col}, {row}) {direction}")
+        self._take_token(channel, f"sync on ({col}, {row}) {direction}")
 
     def op_aiex_npu_rtp_write(self, op: Operation) -> None:
         assert isinstance(op, aiex.NpuRtpWriteOp)
@@ -319,7 +325,7 @@ class UnitCodegen(BodyCodegen):
 
     def op_aiex_dma_await_task(self, op: Operation) -> None:
         task = self.e(op.operands[0])
-        self.wait(f"{task}.channel", f"{task}.done", "dma_await_task")
+        self._take_token(f"{task}.channel", "dma_await_task")
 
     def op_aiex_dma_free_task(self, op: Operation) -> None:
         task = self.e(op.operands[0])

@@ -24,6 +24,7 @@ from dato_xdsl.targets.simulator.semantics import OpFailure
 from dato_xdsl.targets.virtual_npu import patterns
 from dato_xdsl.targets.virtual_npu.errors import (
     BdReuseError,
+    TokenError,
     TransferError,
     UnwrittenDataError,
 )
@@ -167,7 +168,17 @@ def bd_chain(
 class HostTask:
     """A runtime-sequence transfer on a shim channel: one or more BDs over host arrays."""
 
-    __slots__ = ("bd_ids", "bds", "channel", "done", "issue_token", "moved", "repeat", "total")
+    __slots__ = (
+        "awaited",
+        "bd_ids",
+        "bds",
+        "channel",
+        "done",
+        "issue_token",
+        "moved",
+        "repeat",
+        "total",
+    )
 
     def __init__(
         self,
@@ -183,6 +194,8 @@ class HostTask:
         self.issue_token = issue_token
         self.repeat = repeat
         self.done = False
+        # its task-completion token was consumed by a dma_wait / npu.sync / dma_await_task
+        self.awaited = False
         self.total = sum(index.size for _, index, _ in bds) * (repeat + 1)
         self.moved = 0
 
@@ -191,7 +204,7 @@ class ShimChannel(Waitable):
     """One shim DMA channel. `bd_table` (shared by the channels of a shim tile)
     maps each BD id to the task that last programmed it."""
 
-    __slots__ = ("bd_table", "host_masks", "k", "mm2s", "queue", "stream", "tasks")
+    __slots__ = ("bd_table", "host_masks", "k", "mm2s", "queue", "stream", "tasks", "tokens")
 
     def __init__(
         self,
@@ -211,6 +224,28 @@ class ShimChannel(Waitable):
         self.host_masks = host_masks
         self.queue: deque[HostTask] = deque()
         self.tasks: list[HostTask] = []
+        # completed tasks whose task-completion token no wait has consumed yet, oldest first
+        self.tokens: deque[HostTask] = deque()
+
+    def expect_token(self, what: str) -> None:
+        """A wait consumes one task-completion token of this channel (mlir-aie
+        lowers dma_wait and dma_await_task to one npu.sync): if none is raised
+        or coming, the wait would hang on hardware."""
+        coming = sum(t.issue_token for t in self.queue)
+        if not self.tokens and not coming:
+            raised = sum(t.issue_token for t in self.tasks)
+            raise OpFailure(
+                f"{what} waits for a task-completion token of {self.label}, but no transfer "
+                f"on it raises one that is not already awaited ({raised} raised so far, all "
+                "consumed); on hardware the wait would hang",
+                TokenError,
+            )
+
+    def has_token(self) -> bool:
+        return bool(self.tokens)
+
+    def take_token(self) -> None:
+        self.tokens.popleft().awaited = True
 
     def idle(self) -> bool:
         return not self.queue
@@ -242,6 +277,13 @@ class ShimChannel(Waitable):
                     "dma_await_task)",
                     BdReuseError,
                 )
+            if previous is not None and previous.issue_token and not previous.awaited:
+                raise OpFailure(
+                    f"reprograms BD {bd} of the shim tile before the task-completion token "
+                    f"of its transfer on {previous.channel.label} was awaited (each dma_wait "
+                    "consumes one token; wait once per token-raising transfer)",
+                    TokenError,
+                )
             self.bd_table[bd] = task
 
     def memcpy(
@@ -254,7 +296,9 @@ class ShimChannel(Waitable):
         issue_token: bool,
     ) -> None:
         index = patterns.memcpy_nd(offsets, sizes, strides)
-        task = HostTask(self, [self._bd(array, index)], [bd_id], issue_token, 0)
+        # mlir-aie's DMA-to-NPU lowering makes every S2MM dma_memcpy_nd raise a token
+        token = issue_token or not self.mm2s
+        task = HostTask(self, [self._bd(array, index)], [bd_id], token, 0)
         self._claim(task)
         self.start(task)
 
@@ -299,6 +343,8 @@ def shim_channel(channel: ShimChannel, label: str) -> ActorGen:
                     yield stream, transfer
                 task.moved += index.size
         task.done = True
+        if task.issue_token:
+            channel.tokens.append(task)
         channel.queue.popleft()
         channel.notify()
 

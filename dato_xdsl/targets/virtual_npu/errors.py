@@ -37,6 +37,13 @@ class BdReuseError(NpuError):
     running: on hardware the transfer would be corrupted."""
 
 
+class TokenError(NpuError):
+    """Task-completion tokens do not match the waits: each dma_wait (an npu.sync
+    on hardware) consumes one token of its channel, so a wait with no token
+    coming hangs, a BD reprogrammed before its token was awaited may still be in
+    use, and tokens left at the end satisfy the next run's waits too early."""
+
+
 class UnwrittenDataError(NpuError):
     """A core or DMA reads buffer elements that no DMA (or core) wrote."""
 
@@ -57,6 +64,7 @@ __all__ = [
     "NpuDeadlockError",
     "NpuError",
     "NpuTimeout",
+    "TokenError",
     "TransferError",
     "UnwrittenDataError",
 ]

@@ -44,6 +44,7 @@ from dato_xdsl.targets.virtual_npu.errors import (
     KernelError,
     NpuDeadlockError,
     NpuTimeout,
+    TokenError,
     TransferError,
 )
 from dato_xdsl.targets.virtual_npu.fabric import Fabric, tile_coords
@@ -374,6 +375,16 @@ class VirtualNpu:
                 f"{where}: error: the runtime sequence finished but {len(pending)} host "
                 "transfer(s) never completed (nothing waits for them and no core or DMA can "
                 "move):\n" + "\n".join(lines)
+            )
+        channels = {id(c): c for c in [*fabric.channels.values(), *fabric.sync_channels.values()]}
+        left = [(c.label, len(c.tokens)) for c in channels.values() if c.tokens]
+        if left:
+            where = op_location(self.seq_unit.op) if self.seq_unit else op_location(self.device)
+            raise TokenError(
+                f"{where}: error: the runtime sequence finished with task-completion tokens "
+                "no wait consumed (each dma_wait consumes one; on hardware they satisfy the next "
+                "run's waits before its data lands): "
+                + ", ".join(f"{label}: {n}" for label, n in left)
             )
         waiting = tuple(
             f"{a.label}: {self._waiting(a)}"

@@ -57,12 +57,21 @@ dato.region @gemm(%A: memref<128x1024xi16>, %B: memref<1024x128xi16>, %C: memref
 // members of column c, in 4 K steps; B column blocks 2c, 2c+1 in K steps; C
 // blocks of the 4 cores of a column collected as [members, core rows, 16, 16].
 // CHECK:        aie.runtime_sequence(%A: memref<128x1024xi16>, %B: memref<1024x128xi16>, %C: memref<128x128xi16>) {
-// CHECK-NEXT:     aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 0][2, 4, 16, 256][0, 256, 1024, 1]) {id = 0 : i64, issue_token = true, metadata = @A_row0}
-// CHECK-NEXT:     aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 32768][2, 4, 16, 256][0, 256, 1024, 1]) {id = 0 : i64, issue_token = true, metadata = @A_row1}
-// CHECK:          aiex.npu.dma_memcpy_nd(%B[0, 0, 0, 0][2, 4, 256, 16][16, 32768, 128, 1]) {id = 1 : i64, issue_token = true, metadata = @B_col0}
+// CHECK-NEXT:     aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 0][2, 4, 16, 256][0, 256, 1024, 1]) {id = 0 : i64, metadata = @A_row0}
+// CHECK-NEXT:     aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 32768][2, 4, 16, 256][0, 256, 1024, 1]) {id = 0 : i64, metadata = @A_row1}
+// CHECK:          aiex.npu.dma_memcpy_nd(%B[0, 0, 0, 0][2, 4, 256, 16][16, 32768, 128, 1]) {id = 1 : i64, metadata = @B_col0}
 // CHECK:          aiex.npu.dma_memcpy_nd(%C[0, 0, 0, 0][2, 4, 16, 16][16, 4096, 128, 1]) {id = 2 : i64, issue_token = true, metadata = @C_col0}
 // Round 1: the second task row of each row set, on fresh BD ids.
-// CHECK:          aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 16384][2, 4, 16, 256][0, 256, 1024, 1]) {id = 3 : i64, issue_token = true, metadata = @A_row0}
+// CHECK:          aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 16384][2, 4, 16, 256][0, 256, 1024, 1]) {id = 3 : i64, metadata = @A_row0}
 // CHECK:          aiex.npu.dma_memcpy_nd(%C[0, 0, 0, 2048][2, 4, 16, 16][16, 4096, 128, 1]) {id = 5 : i64, issue_token = true, metadata = @C_col0}
-// CHECK:          aiex.npu.dma_wait {symbol = @C_col3}
+// Only the C transfers raise task-completion tokens (as in mlir-aie's GEMM
+// examples); each dma_wait consumes one, so one wait per C transfer.
+// CHECK:          aiex.npu.dma_wait {symbol = @C_col0}
+// CHECK-NEXT:     aiex.npu.dma_wait {symbol = @C_col0}
+// CHECK-NEXT:     aiex.npu.dma_wait {symbol = @C_col1}
+// CHECK-NEXT:     aiex.npu.dma_wait {symbol = @C_col1}
+// CHECK-NEXT:     aiex.npu.dma_wait {symbol = @C_col2}
+// CHECK-NEXT:     aiex.npu.dma_wait {symbol = @C_col2}
+// CHECK-NEXT:     aiex.npu.dma_wait {symbol = @C_col3}
+// CHECK-NEXT:     aiex.npu.dma_wait {symbol = @C_col3}
 // CHECK-NEXT:   }
