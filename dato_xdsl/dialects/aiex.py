@@ -552,7 +552,8 @@ class NpuWriteBdOp(_AttrDictOp):
     name = "aiex.npu.writebd"
 
     column = prop_def(IntegerAttr)
-    row = prop_def(IntegerAttr)
+    row = opt_prop_def(IntegerAttr)
+    """Older files leave the row out: the shim row."""
     bd_id = prop_def(IntegerAttr)
     buffer_length = prop_def(IntegerAttr)
     buffer_offset = prop_def(IntegerAttr)

@@ -56,6 +56,7 @@ module {
       aiex.npu.rtp_write(@rtp, 1, 50)
       aiex.npu.load_pdi {device_ref = @other}
       aiex.control_packet {address = 126976 : ui32, data = array<i32: 2>, length = 1 : i32, opcode = 0 : i32, stream_id = 0 : i32}
+      aiex.npu.writebd {bd_id = 2 : i32, buffer_length = 64 : i32, buffer_offset = 0 : i32, column = 0 : i32}
     }
   }
 }
@@ -86,6 +87,7 @@ module {
 // CHECK-NEXT: aiex.npu.rtp_write(@rtp, 1, 50)
 // CHECK-NEXT: aiex.npu.load_pdi {device_ref = @other}
 // CHECK-NEXT: aiex.control_packet {address = 126976 : ui32, data = array<i32: 2>, length = 1 : i32, opcode = 0 : i32, stream_id = 0 : i32}
+// CHECK-NEXT: aiex.npu.writebd {bd_id = 2 : i32, buffer_length = 64 : i32, buffer_offset = 0 : i32, column = 0 : i32}
 
 // -----
 
