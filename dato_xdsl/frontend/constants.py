@@ -39,9 +39,7 @@ def constant_dtype(array: np.ndarray) -> DType | str:
         return bool_
     if array.dtype == np.float64:
         return float32
-    if array.dtype == np.int64 and array.size and (
-        array.min() >= -(2**31) and array.max() < 2**31
-    ):
+    if array.dtype == np.int64 and array.size and (array.min() >= -(2**31) and array.max() < 2**31):
         return int32
     for d in ALL_DTYPES:
         if d.numpy == array.dtype:

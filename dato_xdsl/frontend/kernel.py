@@ -37,6 +37,7 @@ from dato_xdsl.frontend.constants import (
     python_number,
 )
 from dato_xdsl.frontend.errors import DatoCompileError
+from dato_xdsl.frontend.helpers import inline, is_helper
 from dato_xdsl.frontend.types import ArrayType, DType, UInt, bool_, float32, int32, widen
 from dato_xdsl.frontend.values import (
     Array,
@@ -94,6 +95,8 @@ class KernelCompiler:
         self.dest: DType | None = None
         # module-level numpy arrays already embedded, by identity
         self.tables: dict[int, tuple[np.ndarray, Array]] = {}
+        # the helper functions being inlined, outermost first
+        self.inlining: list[Callable[..., Any]] = []
 
     # ------------------------------------------------------------- plumbing
     def line_of(self, node: ast.AST | None) -> int:
@@ -147,6 +150,10 @@ class KernelCompiler:
             self.block = saved
 
     # ------------------------------------------------------------ the body
+    @staticmethod
+    def reassigned_in(body: list[ast.stmt]) -> set[str]:
+        return _assigned_more_than_once(body)
+
     def compile(self, body: list[ast.stmt]) -> None:
         self.reassigned = _assigned_more_than_once(body)
         self.last_stmt = body[-1] if body else None
@@ -922,6 +929,8 @@ class KernelCompiler:
             raise self.fail(f"stream '{func.id}' is not callable")
         callee = self.static_callee(func)
         name = markers.marker_name(callee)
+        if name is None and is_helper(callee):
+            return inline(self, callee, node)
         if node.keywords and name not in _BUILTIN_KEYWORDS:
             what = f"dato.{name}" if name is not None else ast.unparse(func)
             raise self.fail(f"{what}() got an unexpected keyword argument '{node.keywords[0].arg}'")
