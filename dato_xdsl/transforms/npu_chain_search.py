@@ -273,5 +273,16 @@ def _free_depths(
         for s in full:
             depths[s] = min(limit[s], depths[s] * 2)
             raised.add(s)
+    # a group's port has one stream type: every stream bound to a port with a
+    # deepened stream takes the deepest (more room never blocks a put sooner)
+    for group in region.groups():
+        bound = [dict(zip(group.port_names, i.bindings, strict=True)) for i in group.instances()]
+        for port in group.port_names:
+            streams = {b[port] for b in bound if port in b} & set(depths)
+            if streams & raised:
+                deepest = max(depths[s] for s in streams)
+                for s in streams:
+                    depths[s] = deepest
+                raised |= streams
     plan.depths = {s: depths[s] for s in sorted(raised)}
     return None

@@ -559,3 +559,24 @@ def test_narrow_scalar_streams_are_packed_to_words(T, tmp_path):
     b = np.zeros(32, T.numpy)
     mod(a, b)
     np.testing.assert_array_equal(b, a.astype(np.int64).sum(0).astype(T.numpy))
+
+
+def test_chained_cores_get_the_stream_depths_their_order_needs(tmp_path):
+    """6 lanes of src -> mid -> sink plus src -> sink: 18 elements, 16 cores,
+    no loader or drain with a single stream. The compiler chains mid_k before
+    sink_k on two lanes; sink then starts only after mid got all 16 samples,
+    and src puts a and b interleaved, so b_k must hold 15 samples (by hand:
+    a_15 comes after b_0..b_14) where 2 were declared. The replay finds it, the
+    objectfifos get it (on every lane: one port, one type), and the design
+    runs on the virtual NPU."""
+    mod = dato.build(fanout.skip_lanes(6, 16), target="aie", project=tmp_path)
+    text = (tmp_path / "aie.mlir").read_text()
+    assert text.count("aie.core(") == 16
+    assert 'dato.tasks = ["mid_0", "sink_0"]' in text
+    assert 'dato.tasks = ["mid_1", "sink_1"]' in text
+    depths = [int(d) for d in re.findall(r"objectfifo @b_\d+\([^)]*\}, (\d+) : i32\)", text)]
+    assert len(depths) == 6 and min(depths) >= 15
+    x = small(dato.int32, (6, 16), -50, 50)
+    y = np.zeros((6, 16), np.int32)
+    mod(x, y)
+    np.testing.assert_array_equal(y, 3 * x)

@@ -236,3 +236,37 @@ def scalar_gather(T, P: int, L: int):
                 b[i] = acc
 
     return top
+
+
+def skip_lanes(P: int, N: int):
+    """P lanes of three tasks: src sends each sample to mid (which doubles it)
+    and, interleaved, straight to sink, which adds the two: B = 3 A. Chaining
+    mid before sink on one core makes sink start only after mid has every
+    sample, so src's direct stream to sink must hold N - 1 of them."""
+
+    @dato.region()
+    def top(A: int32[P, N], B: int32[P, N]):
+        a: Stream[int32, 2][P]
+        b: Stream[int32, 2][P]
+        c: Stream[int32, 2][P]
+
+        @dato.kernel(mapping=[P], args=[A])
+        def src(x: int32[P, N] @ [S(0), R]):
+            k = dato.get_pid()
+            for n in range(N):
+                a[k].put(x[0, n])
+                b[k].put(x[0, n])
+
+        @dato.kernel(mapping=[P])
+        def mid():
+            k = dato.get_pid()
+            for n in range(N):
+                c[k].put(a[k].get() * 2)
+
+        @dato.kernel(mapping=[P], args=[B])
+        def sink(y: int32[P, N] @ [S(0), R]):
+            k = dato.get_pid()
+            for n in range(N):
+                y[0, n] = b[k].get() + c[k].get()
+
+    return top
