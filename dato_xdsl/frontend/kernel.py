@@ -1246,17 +1246,60 @@ class KernelCompiler:
         return self.index(lower).value, -(-size // step), step
 
     def _constant_span(self, item: ast.Slice) -> int | None:
-        upper = item.upper
-        if (
-            item.lower is not None
-            and isinstance(upper, ast.BinOp)
-            and isinstance(upper.op, ast.Add)
-            and ast.dump(upper.left) == ast.dump(item.lower)
-        ):
-            n = self.expr(upper.right)
-            if isinstance(n, int) and n > 0:
-                return n
-        return None
+        """upper - lower when it is the same for every value of the names in
+        the bounds (`i * Ma:(i + 1) * Ma`, `k:k + 4`): both bounds are taken
+        as linear forms over those names, the difference must be constant."""
+        if item.lower is None or item.upper is None:
+            return None
+        lo, hi = self._linear(item.lower), self._linear(item.upper)
+        if lo is None or hi is None:
+            return None
+        diff = {k: hi.get(k, 0) - lo.get(k, 0) for k in {*lo, *hi}}
+        span = diff.pop("", 0)
+        if any(diff.values()) or span <= 0:
+            return None
+        return span
+
+    def _linear(self, node: ast.expr) -> dict[str, int] | None:
+        """A linear form {term: coefficient, "": constant} of an index
+        expression; a subexpression that is not linear is one opaque term."""
+        match node:
+            case ast.Constant(value=int() as v) if not isinstance(v, bool):
+                return {"": v}
+            case ast.BinOp(left=left, op=ast.Add() | ast.Sub() as op, right=right):
+                a, b = self._linear(left), self._linear(right)
+                if a is None or b is None:
+                    return None
+                sign = 1 if isinstance(op, ast.Add) else -1
+                return {k: a.get(k, 0) + sign * b.get(k, 0) for k in {*a, *b}}
+            case ast.BinOp(left=left, op=ast.Mult(), right=right):
+                a, b = self._linear(left), self._linear(right)
+                if a is None or b is None:
+                    return None
+                if set(a) <= {""}:
+                    a, b = b, a
+                if not set(b) <= {""}:
+                    return {ast.dump(node): 1}
+                c = b.get("", 0)
+                return {k: c * v for k, v in a.items()}
+            case ast.UnaryOp(op=ast.USub(), operand=operand):
+                a = self._linear(operand)
+                return None if a is None else {k: -v for k, v in a.items()}
+            case ast.Name(id=name) if name not in self.env:
+                try:
+                    value = python_number(self.lookup_static(name))
+                except KeyError:
+                    return None
+                if isinstance(value, int) and not isinstance(value, bool):
+                    return {"": value}
+                return None
+            case ast.Name(id=name):
+                value = self.env[name]
+                if isinstance(value, int) and not isinstance(value, bool):
+                    return {"": value}
+                return {ast.dump(node): 1}
+            case _:
+                return {ast.dump(node): 1}
 
     # ------------------------------------------------------- array builtins
     def operand(self, value: Value) -> Array | Scalar | int | float | bool:
