@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+import shlex
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,15 +97,16 @@ def _device_name(module: ModuleOp) -> str:
     return "npu1"
 
 
-def build_script(device: str) -> str:
+def build_script(device: str, problem: str | None = None) -> str:
     target = "aie2p" if device.startswith("npu2") else "aie2"
+    refuse = "" if problem is None else f"echo {shlex.quote('error: ' + problem)} >&2\nexit 1\n"
     return f"""#!/bin/sh
 # Build the NPU design: the kernels with Peano (llvm-aie), then aiecc.py.
 # Needs mlir-aie's aiecc.py on PATH and PEANO_INSTALL_DIR set (both from
 # the mlir-aie installation).
 set -e
 cd "$(dirname "$0")"
-"${{PEANO_INSTALL_DIR:?set PEANO_INSTALL_DIR}}/bin/clang++" -O2 -std=c++20 \\
+{refuse}"${{PEANO_INSTALL_DIR:?set PEANO_INSTALL_DIR}}/bin/clang++" -O2 -std=c++20 \\
     --target={target}-none-unknown-elf -c kernels.cc -o kernels.o
 aiecc.py --aie-generate-xclbin --aie-generate-npu-insts --no-compile-host \\
     --no-xchesscc --no-xbridge --peano "$PEANO_INSTALL_DIR" \\
@@ -112,8 +114,36 @@ aiecc.py --aie-generate-xclbin --aie-generate-npu-insts --no-compile-host \\
 """
 
 
+# The kernel aiecc.py puts in the xclbin (mlir-aie's emit_design_kernel_json):
+# opcode, instr, ninstr, then five host buffers bo0..bo4, i.e. XRT argument
+# (group_id) 3..7 hold the runtime sequence's arrays in order.
+KERNEL_SIGNATURE = ("opcode", "instr", "ninstr", "bo0", "bo1", "bo2", "bo3", "bo4")
+FIRST_DATA_ARG = KERNEL_SIGNATURE.index("bo0")
+DATA_BUFFERS = len(KERNEL_SIGNATURE) - FIRST_DATA_ARG
+
+
+def buffer_count_problem(count: int) -> str | None:
+    """Why the xclbin cannot take `count` arrays, or None if it can."""
+    if count <= DATA_BUFFERS:
+        return None
+    return (
+        f"the runtime sequence takes {count} arrays, but the xclbin aiecc.py builds has "
+        f"{DATA_BUFFERS} host-buffer arguments (bo0..bo{DATA_BUFFERS - 1}, XRT arguments "
+        f"{FIRST_DATA_ARG}..{len(KERNEL_SIGNATURE) - 1}); pass at most {DATA_BUFFERS} arrays "
+        "(concatenate the others) to run it on an NPU"
+    )
+
+
 def runner_script(arg_names: list[str]) -> str:
     names = ", ".join(repr(n) for n in arg_names)
+    problem = buffer_count_problem(len(arg_names))
+    if problem is not None:
+        return f'''"""This design cannot run on an NPU: {problem}."""
+
+import sys
+
+sys.exit({problem!r})
+'''
     return f'''"""Run the built design on a Ryzen AI NPU with pyxrt (AMD XRT).
 
     python run.py in0.npy in1.npy ...   # one .npy per argument, in order; outputs
@@ -146,15 +176,18 @@ def main() -> None:
     bo_instr.write(instructions.tobytes(), 0)
     bo_instr.sync(pyxrt.xclBOSyncDirection.XCL_BO_SYNC_BO_TO_DEVICE)
     bos = []
-    for k, array in enumerate(arrays):
-        bo = pyxrt.bo(device, array.nbytes, pyxrt.bo.host_only, kernel.group_id(3 + k))
+    for k, array in enumerate(arrays):  # XRT arguments {FIRST_DATA_ARG}.. are bo0.. of the kernel
+        group = kernel.group_id({FIRST_DATA_ARG} + k)
+        bo = pyxrt.bo(device, array.nbytes, pyxrt.bo.host_only, group)
         bo.write(array.tobytes(), 0)
         bo.sync(pyxrt.xclBOSyncDirection.XCL_BO_SYNC_BO_TO_DEVICE)
         bos.append(bo)
     start = time.perf_counter()
-    run = kernel(3, bo_instr, len(instructions), *bos)
-    run.wait()
+    run = kernel(3, bo_instr, len(instructions), *bos)  # opcode 3: run the instruction stream
+    state = run.wait()
     elapsed = time.perf_counter() - start
+    if state != pyxrt.ert_cmd_state.ERT_CMD_STATE_COMPLETED:
+        sys.exit(f"NPU run failed: the kernel ended in state {{state}}; outputs not written")
     for path, array, bo in zip(sys.argv[1:], arrays, bos):
         bo.sync(pyxrt.xclBOSyncDirection.XCL_BO_SYNC_BO_FROM_DEVICE)
         out = np.frombuffer(bo.read(array.nbytes, 0), dtype=array.dtype).reshape(array.shape)
@@ -185,7 +218,7 @@ def write_project(module: ModuleOp, directory: str | Path, arg_names: list[str])
     (out / "kernels.cc").write_text(kernel_source(module))
     shutil.copyfile(LIBRARY, out / "dato_kernels.cc")
     script = out / "build.sh"
-    script.write_text(build_script(device))
+    script.write_text(build_script(device, buffer_count_problem(len(arg_names))))
     script.chmod(0o755)
     (out / "run.py").write_text(runner_script(arg_names))
     return Project(out, device)
@@ -245,7 +278,11 @@ class AieProjectTarget(Target):
     dir: str = "aie_project"
 
     def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
-        require_device(module)
+        device = require_device(module)
         names = [f"arg{k}" for k in range(len(memref_args(module)))]
+        problem = buffer_count_problem(len(names))
+        if problem is not None:  # this target writes the hardware project only
+            sequence = next(op for op in device.walk() if isinstance(op, aie.RuntimeSequenceOp))
+            raise op_error(sequence, problem)
         project = write_project(module, self.dir, names)
         output.write(f"wrote NPU project for {project.device} to {project.directory}\n")

@@ -1,0 +1,169 @@
+"""The generated run.py against the kernel aiecc.py puts in the xclbin, with
+XRT replaced by a recorder.
+
+mlir-aie's aiecc (emit_design_kernel_json) declares the kernel MLIR_AIE with
+the arguments opcode, instr, ninstr, bo0, bo1, bo2, bo3, bo4: host code binds
+the instruction buffer to group_id(1) and the runtime sequence's arrays, in
+order, to group_id(3..7), and calls kernel(3, instr, ninstr, bo0, ...). A
+design with more arrays than five cannot be bound and must be refused."""
+
+from __future__ import annotations
+
+import runpy
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import dato_xdsl as dato
+from test.unit.programs import dato_programs as progs
+from test.unit.programs.dato_programs import S, int32
+
+# written from mlir-aie's python/compiler/aiecc/main.py, not from our code
+SIGNATURE = ["opcode", "instr", "ninstr", "bo0", "bo1", "bo2", "bo3", "bo4"]
+COMPLETED, ERROR = "ERT_CMD_STATE_COMPLETED", "ERT_CMD_STATE_ERROR"
+
+
+class FakeXrt:
+    """Records what run.py asks of pyxrt; group_id() fails past the signature
+    as XRT does, and the kernel call checks each buffer's argument index."""
+
+    def __init__(self, state: str) -> None:
+        self.state = state
+        self.calls: list[tuple] = []
+        self.module = self._module()
+
+    def _module(self) -> types.ModuleType:
+        rec = self
+        m = types.ModuleType("pyxrt")
+
+        class Bo:
+            cacheable, host_only = "cacheable", "host_only"
+
+            def __init__(self, device, nbytes, flags, group):
+                self.nbytes, self.flags, self.group, self.data = nbytes, flags, group, b""
+                rec.calls.append(("bo", nbytes, flags, group))
+
+            def write(self, data, offset):
+                self.data = bytes(data)
+
+            def read(self, nbytes, offset):
+                return self.data[:nbytes]
+
+            def sync(self, direction):
+                pass
+
+        class Kernel:
+            def __init__(self, context, name):
+                assert name == "MLIR_AIE"
+
+            def group_id(self, k):
+                if not 0 <= k < len(SIGNATURE):
+                    raise IndexError(f"kernel MLIR_AIE has no argument {k}")
+                return k
+
+            def __call__(self, *args):
+                rec.calls.append(("run", args))
+                assert len(args) <= len(SIGNATURE)
+                assert args[0] == 3  # opcode: run the instruction stream
+                for k, arg in enumerate(args):
+                    if isinstance(arg, Bo):  # a buffer at the argument index it was made for
+                        assert arg.group == k, (SIGNATURE[k], arg.group)
+                return types.SimpleNamespace(wait=lambda: rec.state)
+
+        m.bo = Bo
+        m.kernel = Kernel
+        m.device = lambda k: types.SimpleNamespace(register_xclbin=lambda x: None)
+        m.xclbin = lambda path: types.SimpleNamespace(get_uuid=lambda: "uuid")
+        m.hw_context = lambda device, uuid: "context"
+        m.xclBOSyncDirection = types.SimpleNamespace(
+            XCL_BO_SYNC_BO_TO_DEVICE="to", XCL_BO_SYNC_BO_FROM_DEVICE="from"
+        )
+        m.ert_cmd_state = types.SimpleNamespace(
+            ERT_CMD_STATE_COMPLETED=COMPLETED, ERT_CMD_STATE_ERROR=ERROR
+        )
+        return m
+
+
+def run_runner(project: Path, arrays: list[np.ndarray], xrt: FakeXrt, monkeypatch) -> None:
+    (project / "insts.bin").write_bytes(np.arange(8, dtype=np.uint32).tobytes())
+    paths = []
+    for k, a in enumerate(arrays):
+        np.save(project / f"a{k}.npy", a)
+        paths.append(str(project / f"a{k}.npy"))
+    monkeypatch.chdir(project)
+    monkeypatch.setitem(sys.modules, "pyxrt", xrt.module)
+    monkeypatch.setattr(sys, "argv", ["run.py", *paths])
+    runpy.run_path(str(project / "run.py"), run_name="__main__")
+
+
+def mlp_project(tmp_path: Path) -> tuple[Path, list[np.ndarray]]:
+    dato.build(progs.mlp3(dato.int32, 4, 8, 8, 8, 8), target="aie", project=tmp_path)
+    shapes = [(4, 8), (8, 8), (8, 8), (8, 8), (4, 8)]
+    return tmp_path, [np.full(s, k + 1, np.int32) for k, s in enumerate(shapes)]
+
+
+def test_five_arrays_bind_to_bo0_to_bo4(tmp_path, monkeypatch):
+    project, arrays = mlp_project(tmp_path)
+    xrt = FakeXrt(COMPLETED)
+    run_runner(project, arrays, xrt, monkeypatch)
+    groups = [c[3] for c in xrt.calls if c[0] == "bo"]
+    assert groups == [1, 3, 4, 5, 6, 7]  # instructions, then bo0..bo4
+    (run,) = [c for c in xrt.calls if c[0] == "run"]
+    assert len(run[1]) == len(SIGNATURE)
+    assert run[1][2] == 8  # ninstr: the instruction words
+    # outputs are read back from the (unchanged) buffers
+    np.testing.assert_array_equal(np.load(project / "a4.npy"), arrays[4])
+
+
+def test_a_failed_run_is_reported_and_no_output_written(tmp_path, monkeypatch, capsys):
+    project, arrays = mlp_project(tmp_path)
+    with pytest.raises(SystemExit, match=f"NPU run failed: .*state {ERROR}"):
+        run_runner(project, arrays, FakeXrt(ERROR), monkeypatch)
+    assert "NPU run:" not in capsys.readouterr().out
+
+
+def six_arrays():
+    @dato.region()
+    def top(A: int32[16], B: int32[16], C: int32[16], D: int32[16], E: int32[16], F: int32[16]):
+        @dato.kernel(mapping=[1], args=[A, B, C])
+        def add(a: int32[16] @ [S(0)], b: int32[16] @ [S(0)], c: int32[16] @ [S(0)]):
+            c[:] = dato.add(a, b)
+
+        @dato.kernel(mapping=[1], args=[D, E, F])
+        def sub(d: int32[16] @ [S(0)], e: int32[16] @ [S(0)], f: int32[16] @ [S(0)]):
+            f[:] = dato.sub(d, e)
+
+    return top
+
+
+def test_six_arrays_are_refused_with_the_number(tmp_path, monkeypatch):
+    dato.build(six_arrays(), target="aie", project=tmp_path)
+    want = "takes 6 arrays, but the xclbin aiecc.py builds has 5 host-buffer arguments"
+    build = subprocess.run(["sh", str(tmp_path / "build.sh")], capture_output=True, text=True)
+    assert build.returncode == 1 and want in build.stderr
+    xrt = FakeXrt(COMPLETED)
+    arrays = [np.zeros(16, np.int32) for _ in range(6)]
+    with pytest.raises(SystemExit, match=want):
+        run_runner(tmp_path, arrays, xrt, monkeypatch)
+    assert xrt.calls == []  # XRT never reached
+    # dato-opt -t aie-project (the hardware project only) refuses at compile time
+    lowered = tmp_path / "lowered.mlir"
+    lowered.write_text((tmp_path / "aie.mlir").read_text())
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dato_xdsl.driver",
+            str(lowered),
+            "-t",
+            'aie-project{dir="p"}',
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode != 0 and want in out.stderr and "Traceback" not in out.stderr
