@@ -158,9 +158,10 @@ class Placer:
                 )
             if self.chain_failure:
                 pairs = ", ".join(f.producer + "-" + f.consumer for f in self.folds)
+                done = f"after chaining {len(self.folds)} loader/drain pairs: {pairs}; "
                 tried = (
-                    f" (after chaining {len(self.folds)} loader/drain pairs: {pairs}; "
-                    f"chaining processing elements found no folding: {self.chain_failure})"
+                    f" ({done if self.folds else ''}chaining processing elements found no "
+                    f"folding: {self.chain_failure})"
                 )
             raise op_error(
                 self.region,
