@@ -471,8 +471,14 @@ class KernelCompiler:
         if stmt.orelse:
             raise self.fail("'for ... else' is not supported in kernels")
         it = stmt.iter
+        streams = self.stream_iterable(it)
+        if streams is not None:
+            self.unrolled_stream_loop(stmt, streams)
+            return
         if not isinstance(it, ast.Call):
-            raise self.fail("a kernel loop iterates over range(...) or dato.grid(...)")
+            raise self.fail(
+                "a kernel loop iterates over range(...), dato.grid(...) or a stream array"
+            )
         callee = self.static_callee(it.func)
         if callee is range:
             bounds = [self._range_args(it)]
@@ -495,6 +501,48 @@ class KernelCompiler:
             if not isinstance(t, ast.Name):
                 raise self.fail("a loop variable must be a plain name")
         self._emit_loops(bounds, [t.id for t in targets], stmt.body, meta=False)  # type: ignore[attr-defined]
+
+    def stream_iterable(self, it: ast.expr) -> list[StreamRef] | None:
+        """The streams of `for s in pipe`, `for s in pipe[1:]`, `for k, s in
+        enumerate(pipe)`, or None when the loop is not over streams."""
+        inner = it
+        if isinstance(it, ast.Call) and self.static_callee(it.func) is enumerate:
+            if len(it.args) != 1 or it.keywords:
+                return None
+            inner = it.args[0]
+        base = inner.value if isinstance(inner, ast.Subscript) else inner
+        if not (isinstance(base, ast.Name) and base.id in self.streams):
+            return None
+        return self.stream_list(inner)
+
+    def unrolled_stream_loop(self, stmt: ast.For, refs: list[StreamRef]) -> None:
+        """One copy of the body per stream (a stream is chosen at compile time,
+        as in a meta_for)."""
+        enumerated = isinstance(stmt.iter, ast.Call)
+        target = stmt.target
+        if enumerated:
+            if not (
+                isinstance(target, ast.Tuple)
+                and len(target.elts) == 2
+                and all(isinstance(e, ast.Name) for e in target.elts)
+            ):
+                raise self.fail("write 'for k, s in enumerate(streams)'")
+            names = [e.id for e in target.elts]  # type: ignore[attr-defined]
+        elif isinstance(target, ast.Name):
+            names = [target.id]
+        else:
+            raise self.fail("a loop over streams binds one name per stream")
+        saved = {n: self.env[n] for n in names if n in self.env}
+        for k, ref in enumerate(refs):
+            if enumerated:
+                self.env[names[0]] = k
+            self.env[names[-1]] = ref
+            self.statements(stmt.body)
+        for n in names:
+            if n in saved:
+                self.env[n] = saved[n]
+            else:
+                self.env.pop(n, None)
 
     def _range_args(self, call: ast.Call) -> tuple[Value, Value, Value]:
         args = [self.expr(a) for a in call.args]
@@ -1003,12 +1051,14 @@ class KernelCompiler:
         return list(self.pids)
 
     # -------------------------------------------------------------- streams
-    def stream_index(self, ref: StreamRef, index: ast.expr) -> StreamRef:
+    def stream_index(self, ref: StreamRef, index: ast.expr) -> StreamRef | list[StreamRef]:
         decl = ref.decl
         if ref.indices or not decl.spec.shape:
             raise self.fail(f"stream '{decl.name}' is not an array of streams")
-        items = index.elts if isinstance(index, ast.Tuple) else [index]
+        items = list(index.elts) if isinstance(index, ast.Tuple) else [index]
         shape = decl.spec.shape
+        if any(isinstance(i, ast.Slice) for i in items):
+            return self.stream_slice(ref, items)
         if len(items) != len(shape):
             raise self.fail(
                 f"stream array '{decl.name}' has shape {list(shape)}: it takes {len(shape)} "
@@ -1032,6 +1082,59 @@ class KernelCompiler:
                 )
             indices.append(self.arith.cast(v, None))
         return StreamRef(decl, indices)
+
+    def stream_slice(self, ref: StreamRef, items: list[ast.expr]) -> list[StreamRef]:
+        """`pipe[:]`, `pipe[1:3]`, `pipe[i, :]`: the streams picked, in row-major
+        order (slice bounds are compile-time constants)."""
+        decl = ref.decl
+        shape = decl.spec.shape
+        if len(items) > len(shape):
+            raise self.fail(
+                f"stream array '{decl.name}' has shape {list(shape)}: too many indices "
+                f"({len(items)})"
+            )
+        items = items + [ast.Slice()] * (len(shape) - len(items))
+        choices: list[list[Scalar]] = []
+        for k, item in enumerate(items):
+            if not isinstance(item, ast.Slice):
+                choices.append(self.stream_index_one(decl, item, k))
+                continue
+            bounds = []
+            for b in (item.lower, item.upper, item.step):
+                v = None if b is None else self.expr(b)
+                if v is not None and (not isinstance(v, int) or isinstance(v, bool)):
+                    raise self.fail(
+                        f"slice {ast.unparse(item)} of stream array '{decl.name}' needs "
+                        "constant bounds"
+                    )
+                bounds.append(v)
+            picked = range(shape[k])[slice(*bounds)]
+            if not picked:
+                raise self.fail(f"slice {ast.unparse(item)} of stream array '{decl.name}' is empty")
+            choices.append([self.arith.const(i, None) for i in picked])
+        refs: list[StreamRef] = [StreamRef(decl, [])]
+        for options in choices:
+            refs = [StreamRef(decl, [*r.indices, o]) for r in refs for o in options]
+        return refs
+
+    def stream_index_one(self, decl: StreamDecl, item: ast.expr, k: int) -> list[Scalar]:
+        shape = decl.spec.shape
+        v = self.expr(item)
+        if isinstance(v, int) and not isinstance(v, bool):
+            if v < 0:
+                v += shape[k]
+            if not 0 <= v < shape[k]:
+                raise self.fail(
+                    f"index {v} is out of range for dimension {k} of stream array "
+                    f"'{decl.name}' (extent {shape[k]})"
+                )
+            return [self.arith.const(v, None)]
+        if not isinstance(v, Scalar) or not v.static:
+            raise self.fail(
+                f"index {ast.unparse(item)} of stream array '{decl.name}' must be a "
+                "compile-time expression in pids, constants and meta_for variables"
+            )
+        return [self.arith.cast(v, None)]
 
     def _check_stream_ref(self, ref: StreamRef) -> None:
         if ref.decl.spec.shape and not ref.indices:
