@@ -97,16 +97,51 @@ def _device_name(module: ModuleOp) -> str:
     return "npu1"
 
 
+# The mlir-aie the build script is written for: the Python aiecc.py driver
+# (python/compiler/aiecc/cl_arguments.py), deprecated for the C++ aiecc in
+# mlir-aie PR #2925 (2026-03) and removed in PR #3369 (2026-07); that C++
+# driver's later releases (1.4) name these outputs --get-xclbin/--get-npu-insts.
+MLIR_AIE_RELEASE = "mlir-aie with the Python aiecc.py (before PR #2925, March 2026)"
+AIECC_OPTIONS = (
+    "--aie-generate-xclbin",
+    "--aie-generate-npu-insts",
+    "--no-compile-host",
+    "--no-xchesscc",
+    "--no-xbridge",
+    "--peano",
+    "--xclbin-name",
+    "--npu-insts-name",
+)
+
+
 def build_script(device: str, problem: str | None = None) -> str:
     target = "aie2p" if device.startswith("npu2") else "aie2"
     refuse = "" if problem is None else f"echo {shlex.quote('error: ' + problem)} >&2\nexit 1\n"
+    options = " ".join(AIECC_OPTIONS)
     return f"""#!/bin/sh
 # Build the NPU design: the kernels with Peano (llvm-aie), then aiecc.py.
-# Needs mlir-aie's aiecc.py on PATH and PEANO_INSTALL_DIR set (both from
-# the mlir-aie installation).
+# Written for {MLIR_AIE_RELEASE}:
+# needs its aiecc.py on PATH and PEANO_INSTALL_DIR set (both from the
+# mlir-aie installation); the options used are checked against its --help.
 set -e
 cd "$(dirname "$0")"
-{refuse}"${{PEANO_INSTALL_DIR:?set PEANO_INSTALL_DIR}}/bin/clang++" -O2 -std=c++20 \\
+{refuse}if ! command -v aiecc.py >/dev/null 2>&1; then
+    echo "error: aiecc.py is not on PATH; this project is written for \\
+{MLIR_AIE_RELEASE} (newer releases have only the C++ aiecc)" >&2
+    exit 1
+fi
+help=$(aiecc.py --help 2>&1 || true)
+missing=""
+for option in {options}; do
+    case "$help" in *"$option"*) ;; *) missing="$missing $option" ;; esac
+done
+if [ -n "$missing" ]; then
+    version=$(aiecc.py --version 2>&1 | head -n 1 || true)
+    echo "error: the installed aiecc.py ($version) lacks$missing; this project is written \\
+for {MLIR_AIE_RELEASE}" >&2
+    exit 1
+fi
+"${{PEANO_INSTALL_DIR:?set PEANO_INSTALL_DIR}}/bin/clang++" -O2 -std=c++20 \\
     --target={target}-none-unknown-elf -c kernels.cc -o kernels.o
 aiecc.py --aie-generate-xclbin --aie-generate-npu-insts --no-compile-host \\
     --no-xchesscc --no-xbridge --peano "$PEANO_INSTALL_DIR" \\
