@@ -53,8 +53,28 @@ class RegionDef:
 
     def __init__(self, fn: Callable[..., Any]) -> None:
         self.fn = fn
+        self.bound = {}
         self.__name__ = fn.__name__
         self.__doc__ = fn.__doc__
+
+    # values of the region's type parameters (`def inner[P0, P1](...)`, Python >= 3.12)
+    bound: dict[str, object]
+
+    def __getitem__(self, values: object) -> RegionDef:
+        """`inner[2, 2]`: the region with its type parameters bound, as Allo
+        instantiates a parametrised region."""
+        from dato_xdsl.frontend.errors import DatoError
+
+        names = [p.__name__ for p in getattr(self.fn, "__type_params__", ())]
+        given = list(values) if isinstance(values, tuple) else [values]
+        if len(given) != len(names):
+            raise DatoError(
+                f"region {self.__name__} has {len(names)} type parameter(s) "
+                f"{names}, got {len(given)}"
+            )
+        instance = RegionDef(self.fn)
+        instance.bound = dict(zip(names, given, strict=True))
+        return instance
 
     def __call__(self, *args: object) -> None:
         from dato_xdsl.frontend.errors import DatoError

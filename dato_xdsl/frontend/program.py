@@ -19,6 +19,7 @@ from dato_xdsl.dialects import dato
 from dato_xdsl.frontend import markers
 from dato_xdsl.frontend.errors import DatoCompileError
 from dato_xdsl.frontend.kernel import KernelCompiler
+from dato_xdsl.frontend.regions import flatten_region_calls
 from dato_xdsl.frontend.types import ArrayType, DatoTypeError, StreamSpec
 from dato_xdsl.frontend.values import Array, StreamDecl
 
@@ -37,9 +38,18 @@ class Parameter:
 
 
 class ProgramCompiler:
-    def __init__(self, region_def: markers.RegionDef) -> None:
+    def __init__(
+        self,
+        region_def: markers.RegionDef,
+        prefix: str = "",
+        active: tuple[object, ...] = (),
+    ) -> None:
         fn = region_def.fn
         self.fn = fn
+        # a region called from a kernel is flattened into its caller's graph:
+        # its tasks and streams are named by the path to it (docs/kernel-language.md)
+        self.prefix = prefix
+        self.active = (*active, fn)
         try:
             source_lines, first_line = inspect.getsourcelines(fn)
             self.filename = inspect.getsourcefile(fn) or "<unknown>"
@@ -57,6 +67,7 @@ class ProgramCompiler:
                     self.locals[name] = cell.cell_contents
                 except ValueError:
                     pass  # a cell not yet filled: the name stays unknown
+        self.locals.update(region_def.bound)
         self.node: ast.AST | None = None
 
     # ------------------------------------------------------------- helpers
@@ -153,10 +164,10 @@ class ProgramCompiler:
                     )
                 if name in streams or name in args:
                     raise self.fail(f"'{name}' is already defined")
-                op = dato.StreamOp(name, spec.stream_type(), spec.shape)
+                op = dato.StreamOp(self.prefix + name, spec.stream_type(), spec.shape)
                 op.location = self.location(stmt)
                 block.add_op(op)
-                streams[name] = StreamDecl(name, spec, stmt.lineno + self.line_offset)
+                streams[name] = StreamDecl(self.prefix + name, spec, stmt.lineno + self.line_offset)
             case ast.Assign(targets=[ast.Name(id=name)], value=value):
                 self.locals[name] = self.eval_static(value)
             case ast.FunctionDef():
@@ -196,6 +207,10 @@ class ProgramCompiler:
                 f"{len(bound_names)}",
                 decorator,
             )
+        if self.calls_a_region(fdef):
+            bindings = dict(zip([p.arg for p in kparams], bound_names, strict=True))
+            flatten_region_calls(self, fdef, mapping, bindings)
+            return
         operands = []
         layouts = []
         local_types = []
@@ -244,14 +259,14 @@ class ProgramCompiler:
         for arg, (name, local) in zip(body.args, local_arrays, strict=True):
             arg.name_hint = name
             params[name] = Array(arg, local.dtype)
-        task = dato.TaskOp(fdef.name, mapping, operands, layouts, body)
+        task = dato.TaskOp(self.prefix + fdef.name, mapping, operands, layouts, body)
         task.location = self.location(fdef)
         block.add_op(task)
         compiler = KernelCompiler(
             filename=self.filename,
             line_offset=self.line_offset,
             block=body,
-            task_name=fdef.name,
+            task_name=self.prefix + fdef.name,
             grid=mapping,
             params=params,
             streams=streams,
@@ -308,6 +323,20 @@ class ProgramCompiler:
             f"function {fdef.name} in a region must be decorated with @dato.kernel(mapping=[...])",
             fdef,
         )
+
+    def calls_a_region(self, fdef: ast.FunctionDef) -> bool:
+        for node in ast.walk(fdef):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func.value if isinstance(node.func, ast.Subscript) else node.func
+            if isinstance(func, ast.Name):
+                try:
+                    found = self.lookup(func.id)
+                except KeyError:
+                    continue
+                if isinstance(found, markers.RegionDef):
+                    return True
+        return False
 
     def check_bound(self, bound: list[str], args: dict[str, Any], node: ast.AST) -> None:
         for name in bound:
