@@ -33,6 +33,7 @@ from dato_xdsl.frontend.markers import (
     task,
 )
 from dato_xdsl.frontend.types import (
+    ConstExpr,
     Int,
     Layout,
     Stream,
@@ -52,6 +53,7 @@ from dato_xdsl.frontend.types import (
 from dato_xdsl.transforms.stream_legality import StreamLeftoverWarning
 
 __all__ = [
+    "ConstExpr",
     "Int",
     "UInt",
     "int4",

@@ -38,7 +38,7 @@ from dato_xdsl.frontend.constants import (
 )
 from dato_xdsl.frontend.errors import DatoCompileError
 from dato_xdsl.frontend.helpers import inline, is_helper
-from dato_xdsl.frontend.types import ArrayType, DType, UInt, bool_, float32, int32, widen
+from dato_xdsl.frontend.types import ArrayType, ConstExpr, DType, UInt, bool_, float32, int32, widen
 from dato_xdsl.frontend.values import (
     Array,
     Scalar,
@@ -267,6 +267,17 @@ class KernelCompiler:
                     result = self.expr(value)
                 self.store_array(array, result, value)
             self.bind(name, array)
+            return
+        if isinstance(t, ConstExpr):
+            result = None if value is None else self.expr(value)
+            if not isinstance(result, bool | int | float):
+                raise self.fail(
+                    f"'{name}: {ast.unparse(annotation)}' needs a value known at compile time, "
+                    f"got {self.describe(result)}"
+                )
+            if isinstance(t.dtype, DType) and t.dtype.is_int and isinstance(result, float):
+                result = int(result)
+            self.bind(name, result)
             return
         if isinstance(t, DType):
             if name in self.env and not isinstance(self.env[name], Slot):

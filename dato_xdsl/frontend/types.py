@@ -336,3 +336,17 @@ class Stream:
         if packing != 1 and isinstance(element, ArrayType):
             raise DatoTypeError("a packing factor applies to scalar streams, not to array blocks")
         return StreamSpec(element, int(depth), int(packing))
+
+
+class ConstExpr:
+    """Allo's `n: ConstExpr[int32] = M // P0`: a kernel name whose value is
+    computed at compile time (from constants, type parameters, the mapping)."""
+
+    def __init__(self, dtype: object) -> None:
+        self.dtype = dtype
+
+    def __class_getitem__(cls, dtype: object) -> ConstExpr:
+        return cls(dtype)
+
+    def __repr__(self) -> str:
+        return f"ConstExpr[{self.dtype!r}]"

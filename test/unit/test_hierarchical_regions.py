@@ -74,8 +74,8 @@ def parametrised():
         @dato.kernel(mapping=[P0, P1], args=[A, B, C])
         def gemm(local_A: float32[M, K], local_B: float32[K, N], local_C: float32[M, N]):
             pi, pj = dato.get_pid()
-            Mt: int32 = M // P0
-            Nt: int32 = N // P1
+            Mt: dato.ConstExpr[int32] = M // P0
+            Nt: dato.ConstExpr[int32] = N // P1
             for i in range(pi * Mt, (pi + 1) * Mt):
                 for j in range(pj * Nt, (pj + 1) * Nt):
                     for k in range(K):
@@ -161,4 +161,18 @@ def test_other_statements_beside_region_calls_are_refused_at_their_line():
     with pytest.raises(dato.DatoCompileError) as err:
         dato.build(top)
     assert "may hold only region calls" in str(err.value)
+    assert f"{__file__}:" in str(err.value)
+
+
+def test_a_const_expr_needs_a_compile_time_value():
+    @dato.region()
+    def top(A: int32[N]):
+        @dato.kernel(mapping=[1], args=[A])
+        def k(a: int32[N]):
+            n: dato.ConstExpr[int32] = a[0] + 1
+            a[1] = n
+
+    with pytest.raises(dato.DatoCompileError) as err:
+        dato.build(top)
+    assert "'n: dato.ConstExpr[int32]' needs a value known at compile time" in str(err.value)
     assert f"{__file__}:" in str(err.value)
