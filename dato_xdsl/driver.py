@@ -4,6 +4,7 @@ source locations on every parsed op, and diagnostics instead of tracebacks."""
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import re
 import sys
@@ -29,6 +30,7 @@ from xdsl.xdsl_opt_main import xDSLOptMain
 
 from dato_xdsl import universe
 from dato_xdsl.diagnostics import verify_located
+from dato_xdsl.printing import UniqueNamePrinter
 
 MAX_INTEGER_WIDTH = (1 << 24) - 1
 """MLIR's limit on the width of an integer type (IntegerType::kMaxWidth)."""
@@ -196,6 +198,23 @@ class DatoOptMain(xDSLOptMain):
                 print(module, "\n\n")
 
         self.pipeline = PassPipeline.parse_spec(self.available_passes, self.args.passes, callback)
+
+    def output_resulting_program(self, prog: ModuleOp) -> str:
+        # MLIR text goes through a printer whose SSA names cannot collide
+        # (xDSL 0.74 can print `%lock_0_1` twice: see dato_xdsl/printing.py)
+        if self.args.target != "mlir" or self.args.syntax_highlight:
+            return super().output_resulting_program(prog)
+        output = io.StringIO()
+        printer = UniqueNamePrinter(
+            stream=output,
+            print_generic_format=self.args.print_op_generic,
+            print_properties_as_attributes=self.args.print_no_properties,
+            print_debuginfo=self.args.print_debuginfo,
+        )
+        printer.print_op(prog)
+        printer.print_metadata(self.ctx.loaded_dialects)
+        output.write("\n\n")
+        return output.getvalue()
 
     def run(self) -> None:
         """Process each chunk; report errors as diagnostics. Exit status 1 when
