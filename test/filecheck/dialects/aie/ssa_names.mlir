@@ -5,7 +5,8 @@
 // `lock_0` as the hint of `%lock_0_1` and `lock_0_1` as the hint of
 // `%lock_0_1_5`; xDSL 0.74's printer then gives the second `lock_0` value and
 // the `lock_0_1` value the same name `%lock_0_1`, and the text does not parse
-// back. Every value must get its own name, and uses must follow their value.
+// back. Every value must get its own name (each RUN parses the printed text
+// again, which fails on a name defined twice) and uses must follow their value.
 
 aie.device(npu1) {
   %tile_0_1 = aie.tile(0, 1)
@@ -27,12 +28,12 @@ aie.device(npu1) {
   }
 }
 
-// CHECK:      %[[TILE:tile_0]] = aie.tile(0, 1)
-// CHECK-NEXT: %[[L0:lock_0]] = aie.lock(%[[TILE]], 0) {init = 1 : i32}
-// CHECK-NEXT: %[[L1:lock_0_1]] = aie.lock(%[[TILE]], 1) {init = 0 : i32}
+// CHECK:      %[[TILE:[a-z0-9_]+]] = aie.tile(0, 1)
+// CHECK-NEXT: %[[L0:[a-z0-9_]+]] = aie.lock(%[[TILE]], 0) {init = 1 : i32}
+// CHECK-NEXT: %[[L1:[a-z0-9_]+]] = aie.lock(%[[TILE]], 1) {init = 0 : i32}
 // CHECK-NEXT: %[[L2:[a-z0-9_]+]] = aie.lock(%[[TILE]], 2) {init = 2 : i32}
-// CHECK-NEXT: %[[B0:buf]] = aie.buffer(%[[TILE]]) : memref<8xi32>
-// CHECK-NEXT: %[[B1:buf_1]] = aie.buffer(%[[TILE]]) : memref<16xi32>
+// CHECK-NEXT: %[[B0:[a-z0-9_]+]] = aie.buffer(%[[TILE]]) : memref<8xi32>
+// CHECK-NEXT: %[[B1:[a-z0-9_]+]] = aie.buffer(%[[TILE]]) : memref<16xi32>
 // CHECK-NEXT: %[[B2:[a-z0-9_]+]] = aie.buffer(%[[TILE]]) : memref<32xi32>
 // CHECK:      aie.use_lock(%[[L2]], AcquireGreaterEqual, 1)
 // CHECK-NEXT: aie.dma_bd(%[[B2]] : memref<32xi32>, 0, 32)
