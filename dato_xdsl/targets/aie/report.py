@@ -5,7 +5,8 @@ program's tasks its core runs.
 Counted from the design itself: an objectfifo holds `depth` buffers on its
 producer tile and on each consumer tile, and uses one MM2S channel at the
 producer and one S2MM channel per consumer; a link's memtile side counts the
-same way; `aie.buffer`s count on their tile. BDs are estimated as one per fifo
+same way; `aie.buffer`s count on their tile, and so does each core's stack
+(its `stack_size`, or aiecc's default). BDs are estimated as one per fifo
 buffer, the way objectfifo lowering allocates them."""
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class TileUse:
     row: int
     buffers: int = 0
     bytes: int = 0
+    """data memory in use: buffers plus the core's stack"""
     s2mm: int = 0
     mm2s: int = 0
     bds: int = 0
@@ -103,6 +105,16 @@ def tile_usage(device_op: aie.DeviceOp) -> dict[tuple[int, int], TileUse]:
                     u.s2mm += 1
                 u.what.append(f"@{name} x{depth}")
         elif isinstance(op, aie.CoreOp):
+            # the core's stack comes out of the tile's data memory, as physical
+            # mapping counts it; leaving it out would make OVER LIMIT read weak
+            u = use[tiles[op.tile]]
+            stack = (
+                devices.DEFAULT_CORE_STACK_BYTES
+                if op.stack_size is None
+                else op.stack_size.value.data
+            )
+            u.bytes += stack
+            u.what.append(f"stack {stack} bytes")
             names = op.attributes.get("dato.tasks")
             if isinstance(names, ArrayAttr):
                 use[tiles[op.tile]].tasks += [n.data for n in names.data]  # type: ignore[attr-defined]
