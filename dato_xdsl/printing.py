@@ -5,7 +5,8 @@ checking that the result is free: a value hinted `lock_0` printed twice becomes
 `%lock_0` and `%lock_0_1`, and a value already hinted `lock_0_1` (mlir-aie names
 tiles and locks by coordinates) then prints as `%lock_0_1` a second time, so the
 text does not parse back. This printer tries the next suffix until the name is
-free in the whole output (unique names across scopes are still valid MLIR)."""
+free in the current scope (names of an enclosing scope included, as MLIR
+requires; sibling scopes that are isolated from above may reuse names)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,15 @@ from xdsl.printer import Printer
 class UniqueNamePrinter(Printer):
     """`Printer` with collision-free SSA names (see the module docstring)."""
 
-    _taken: set[str] = field(default_factory=set[str], init=False)
+    _taken: list[set[str]] = field(default_factory=lambda: [set[str]()], init=False)
+
+    def enter_scope(self) -> None:
+        super().enter_scope()
+        self._taken.append(set(self._taken[-1]))
+
+    def exit_scope(self) -> None:
+        super().exit_scope()
+        self._taken.pop()
 
     def print_ssa_value(self, value: SSAValue) -> str:
         name = self._ssa_values.get(value)
@@ -32,14 +41,14 @@ class UniqueNamePrinter(Printer):
     def _free_name(self, hint: str | None) -> str:
         if not hint:
             name = self._get_new_valid_name_id()
-            while name in self._taken:
+            while name in self._taken[-1]:
                 name = self._get_new_valid_name_id()
         else:
             count = self.ssa_names.get(hint, 0)
             name = f"{hint}_{count}" if count else hint
-            while name in self._taken:
+            while name in self._taken[-1]:
                 count += 1
                 name = f"{hint}_{count}"
             self.ssa_names[hint] = count + 1
-        self._taken.add(name)
+        self._taken[-1].add(name)
         return name
