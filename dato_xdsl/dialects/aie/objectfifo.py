@@ -162,14 +162,19 @@ class ObjectFifoCreateOp(IRDLOperation):
         parser.parse_punctuation("(")
         producer = parser.parse_operand(IndexType())
         to_stream: list[BDDimLayoutAttr] = []
-        if parser.parse_optional_keyword("dimensionsToStream") is not None:
+        # `toStream` / `fromStream`: mlir-aie's spelling before 2024
+        if parser.parse_optional_keyword("dimensionsToStream") is not None or (
+            parser.parse_optional_keyword("toStream") is not None
+        ):
             to_stream = parse_dims(parser)
         parser.parse_punctuation(",")
 
         def consumer() -> tuple[SSAValue, list[BDDimLayoutAttr]]:
             value = parser.parse_operand(IndexType())
             dims: list[BDDimLayoutAttr] = []
-            if parser.parse_optional_keyword("dimensionsFromStream") is not None:
+            if parser.parse_optional_keyword("dimensionsFromStream") is not None or (
+                parser.parse_optional_keyword("fromStream") is not None
+            ):
                 dims = parse_dims(parser)
             return value, dims
 

@@ -90,3 +90,26 @@ class RuntimeSequenceOp(IRDLOperation):
 
     def print(self, printer: Printer) -> None:
         print_runtime_sequence(printer, self)
+
+
+def adopt_func_sequence(device_body: Block) -> None:
+    """Designs written before `aie.runtime_sequence` (2023-24) give the host
+    program as `func.func @sequence(...) { ...; return }` in the device; it
+    becomes today's `aie.runtime_sequence @sequence(...)` with the same body."""
+    for op in list(device_body.ops):
+        if op.name != "func.func" or not op.regions or not op.regions[0].blocks:
+            continue
+        name = op.properties.get("sym_name")
+        if not isinstance(name, StringAttr) or name.data != "sequence":
+            continue
+        region = op.regions[0]
+        if len(region.blocks) != 1:
+            continue  # branches have no runtime-sequence form: left to the verifier
+        last = region.block.last_op
+        if last is not None and last.name == "func.return" and not last.operands:
+            region.block.erase_op(last)
+        sequence = RuntimeSequenceOp.create(
+            properties={"sym_name": StringAttr("sequence")}, regions=[op.detach_region(region)]
+        )
+        device_body.insert_op_before(sequence, op)
+        device_body.erase_op(op)

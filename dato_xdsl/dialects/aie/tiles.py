@@ -164,6 +164,10 @@ class DeviceOp(IRDLOperation):
         sym = parser.parse_optional_symbol_name()
         region = parser.parse_region()
         block = region.detach_block(0) if region.blocks else Block()
+        # runtime.py builds on this module: imported here, where it is needed
+        from dato_xdsl.dialects.aie.runtime import adopt_func_sequence
+
+        adopt_func_sequence(block)
         op = DeviceOp(model.name, block, None if sym is None else sym.data)
         _parse_attrs_into(parser, op)
         return op
