@@ -98,6 +98,8 @@ def search_chains(
         obj = _bytes(use.decl)
         edges[(p, c)] = edges.get((p, c), 0) + (total or 1 << 30) * obj
         succ[p].add(c)
+    if not edges:
+        return SearchFailure("")  # no stream joins any two instances: nothing to chain
     group_of = {n: n for n in free}
     members = {n: [n] for n in free}
     touched = {n for pc in edges for n in pc}
