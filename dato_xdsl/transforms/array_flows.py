@@ -14,7 +14,7 @@ from xdsl.dialects.builtin import MemRefType
 
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import dato
-from dato_xdsl.transforms.npu_plan import plan_group
+from dato_xdsl.transforms.npu_plan import arg_access, plan_group
 
 Box = tuple[tuple[int, ...], tuple[int, ...]]
 
@@ -44,7 +44,8 @@ def array_flows(region: dato.RegionOp) -> list[tuple[str, str, str, dato.GroupOp
                 box = (inst.offsets[k], shapes[k])
                 if plan.writes[k]:
                     writes.setdefault(index, {}).setdefault(box, (inst.name, group))
-                if plan.reads[k]:
+                # a real read: the host copy a partial writer brings in is not one
+                if arg_access(group.body.block.args[k], host_copy=False)[0]:
                     reads.setdefault(index, {}).setdefault(box, []).append(inst.name)
     flows = []
     for index, written in writes.items():

@@ -8,10 +8,11 @@ and the streams it puts and gets."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
-from xdsl.dialects import arith, memref
-from xdsl.dialects.builtin import MemRefType
+from xdsl.dialects import arith, memref, scf
+from xdsl.dialects.builtin import IntegerAttr, MemRefType
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Block, BlockArgument, Operation, SSAValue
 
@@ -28,8 +29,10 @@ def _views(arg: SSAValue) -> list[SSAValue]:
     return out
 
 
-def arg_access(arg: BlockArgument) -> tuple[bool, bool]:
-    """(read, written) for a task body argument."""
+def arg_access(arg: BlockArgument, host_copy: bool = True) -> tuple[bool, bool]:
+    """(read, written) for a task body argument. With `host_copy`, an argument
+    the body writes but does not provably overwrite whole counts as read: its
+    host copy must come in first. Without, read means the body reads it."""
     read = written = False
     for view in _views(arg):
         for use in view.uses:
@@ -58,7 +61,118 @@ def arg_access(arg: BlockArgument) -> tuple[bool, bool]:
                     written = True
             elif not isinstance(op, memref.SubviewOp):
                 read = written = True  # unknown use: assume both
+    # Each task starts from the host's copy of its slice: an output the task
+    # does not provably overwrite whole before reading it must be brought in,
+    # or the elements it leaves alone would come back as the buffer's zeros.
+    if host_copy and written and not read and not _overwritten_first(arg):
+        read = True
     return read, written
+
+
+def _covers(view: SSAValue, arg: SSAValue) -> bool:
+    """The view (the argument or a subview of it) spans every element of it."""
+    vt, at = view.type, arg.type
+    if not (isinstance(vt, MemRefType) and isinstance(at, MemRefType)):
+        return False
+    vs, as_ = vt.get_shape(), at.get_shape()
+    # an in-bounds subview with as many elements as its source is all of it
+    return all(d >= 0 for d in (*vs, *as_)) and math.prod(vs) == math.prod(as_)
+
+
+# named linalg ops that compute each output element from inputs only (no
+# accumulation into the output, unlike matmul, conv, pooling and reduce)
+_ELEMENTWISE = (
+    linalg.AddOp,
+    linalg.SubOp,
+    linalg.MulOp,
+    linalg.MaxOp,
+    linalg.MinOp,
+    linalg.ExpOp,
+    linalg.LogOp,
+    linalg.SqrtOp,
+    linalg.SelectOp,
+    linalg.CopyOp,
+    linalg.TransposeOp,
+    linalg.BroadcastOp,
+)
+
+
+def _overwrites(op: Operation, view: SSAValue) -> bool:
+    """`op` writes every element of `view` without reading it first."""
+    if isinstance(op, linalg.FillOp):
+        return op.outputs[0] is view
+    if isinstance(op, memref.CopyOp):
+        return op.destination is view and op.source is not view
+    if isinstance(op, _ELEMENTWISE):
+        return view in op.outputs and view not in op.inputs
+    if isinstance(op, linalg.GenericOp):
+        if view in op.inputs or view not in op.outputs:
+            return False
+        # the payload must not read the output's old value (a reduction does)
+        k = len(op.inputs) + list(op.outputs).index(view)
+        return not op.body.block.args[k].uses
+    return False
+
+
+def _overwritten_first(arg: BlockArgument) -> bool:
+    """The first top-level op of the body that touches `arg` (through any
+    view) writes all of it. Writes inside a loop or a conditional are no
+    proof: element stores may leave holes."""
+    body = arg.block
+    order = {op: i for i, op in enumerate(body.ops)}
+    touches: list[tuple[int, Operation, SSAValue]] = []
+    for view in _views(arg):
+        for use in view.uses:
+            op = use.operation
+            if isinstance(op, memref.SubviewOp):
+                continue
+            top = body.find_ancestor_op_in_block(op)
+            if top is None:
+                return False
+            touches.append((order[top], op, view))
+    if not touches:
+        return False
+    start = min(i for i, _, _ in touches)
+    first = [(op, view) for i, op, view in touches if i == start]
+    if len(first) != 1:
+        return False  # several uses in the first op: not a plain overwrite
+    op, view = first[0]
+    if not _covers(view, arg):
+        return False
+    if op.parent_block() is body:
+        return _overwrites(op, view)
+    return _stores_every_element(op, view, body)
+
+
+def _const(value: SSAValue) -> int | None:
+    owner = value.owner
+    if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
+        return owner.value.value.data
+    return None
+
+
+def _stores_every_element(op: Operation, view: SSAValue, body: Block) -> bool:
+    """`op` is a store to `view` directly in a nest of loops (no conditional)
+    at the top level of the body, indexed by one loop variable per dimension,
+    each loop running 0, 1, ..., size - 1: `for i in range(N): c[i] = ...`."""
+    if not isinstance(op, memref.StoreOp) or op.memref is not view:
+        return False
+    shape = view.type.get_shape() if isinstance(view.type, MemRefType) else []
+    if len(op.indices) != len(shape) or len(set(op.indices)) != len(shape):
+        return False
+    loops: dict[SSAValue, int] = {}  # induction variable -> trip count from 0
+    parent = op.parent_op()
+    while isinstance(parent, scf.ForOp):
+        lb, ub, step = _const(parent.lb), _const(parent.ub), _const(parent.step)
+        if lb != 0 or step != 1 or ub is None:
+            return False
+        loops[parent.body.block.args[0]] = ub
+        if parent.parent_block() is body:
+            break
+        parent = parent.parent_op()
+    else:
+        return False  # inside a conditional or another region
+    return all(loops.get(i) == n for i, n in zip(op.indices, shape, strict=True))
 
 
 @dataclass

@@ -37,7 +37,8 @@ dato.region @big() {
 
 // -----
 
-// Three input arrays into one core: a compute tile has 2 input DMA channels.
+// Three input arrays into one core, and D, which it writes only at [0] so its
+// host copy comes in too: a compute tile has 2 input DMA channels.
 dato.region @fanin(%A: memref<8xi32>, %B: memref<8xi32>, %C: memref<8xi32>, %D: memref<8xi32>) {
   dato.task @t grid [1] (%A : memref<8xi32> [R], %B : memref<8xi32> [R], %C : memref<8xi32> [R], %D : memref<8xi32> [R]) {
   ^bb0(%a: memref<8xi32>, %b: memref<8xi32>, %c: memref<8xi32>, %d: memref<8xi32>):
@@ -50,7 +51,7 @@ dato.region @fanin(%A: memref<8xi32>, %B: memref<8xi32>, %C: memref<8xi32>, %D: 
     memref.store %s, %d[%i] : memref<8xi32>
   }
 }
-// CHECK: error: 'dato.group' op tile (0, 2) (t_0) needs 3 input DMA channels, a compute tile has 2
+// CHECK: error: 'dato.group' op tile (0, 2) (t_0) needs 4 input DMA channels, a compute tile has 2
 
 // -----
 
