@@ -308,11 +308,19 @@ def by_code(code: int) -> NpuDevice | None:
 # multiply spans three 27x18 DSP48E2 slices) and bf16 is computed in float here,
 # so it is counted like fp32. Clock: 300 MHz, the kernel clock Vitis targets by
 # default on these platforms (a target, not a timing-closure result).
+#
+# On-chip memory and logic (the HLS resource estimate): BRAM36 blocks (36 Kbit
+# each), URAM blocks (288 Kbit, 72 bits x 4,096 each; UG974's URAM288), LUTs
+# and flip-flops of the whole device, from the Alveo data sheets (U280: DS963,
+# 2,016 BRAM36, 960 URAM, 1,304K LUTs, 2,607K registers, "41 MB" internal SRAM;
+# U200/U250: DS962, U250 2,688 BRAM36, 1,280 URAM, 1,728K LUTs, 3,456K
+# registers, "54 MB"). The platform's shell takes part of each; `platforminfo`
+# reports what a given platform leaves to kernels.
 FPGA_PARTS: dict[str, dict[str, float]] = {
     "u280": {"dsps": 9024, "clock_mhz": 300.0, "i8": 0.5, "i16": 1.0, "i32": 3.0, "f32": 5.0,
-             "bf16": 5.0, "bram36": 2688, "uram": 1280, "luts": 1_728_000, "ffs": 3_456_000},
-    "u250": {"dsps": 12288, "clock_mhz": 300.0, "i8": 0.5, "i16": 1.0, "i32": 3.0, "f32": 5.0,
              "bf16": 5.0, "bram36": 2016, "uram": 960, "luts": 1_304_000, "ffs": 2_607_000},
+    "u250": {"dsps": 12288, "clock_mhz": 300.0, "i8": 0.5, "i16": 1.0, "i32": 3.0, "f32": 5.0,
+             "bf16": 5.0, "bram36": 2688, "uram": 1280, "luts": 1_728_000, "ffs": 3_456_000},
 }  # fmt: skip
 DEFAULT_CORE_STACK_BYTES = 1024
 """Stack a core gets when `aie.core` names no `stack_size`: aiecc's default
@@ -330,11 +338,3 @@ __all__ = [
     "by_code",
     "lookup",
 ]
-#
-# On-chip memory and logic (the HLS resource estimate): BRAM36 blocks (36 Kbit
-# each), URAM blocks (288 Kbit, 72 bits x 4,096 each; UG974's URAM288), LUTs
-# and flip-flops of the whole device, from the Alveo data sheets (U280: DS963,
-# 2,016 BRAM36, 960 URAM, 1,304K LUTs, 2,607K registers, "41 MB" internal SRAM;
-# U200/U250: DS962, U250 2,688 BRAM36, 1,280 URAM, 1,728K LUTs, 3,456K
-# registers, "54 MB"). The platform's shell takes part of each; `platforminfo`
-# reports what a given platform leaves to kernels.
