@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
 from xdsl.dialects import arith, memref, scf
 from xdsl.dialects.builtin import IntegerAttr, MemRefType
 from xdsl.dialects.linalg import ops as linalg
@@ -130,18 +131,54 @@ def _overwritten_first(arg: BlockArgument) -> bool:
             if top is None:
                 return False
             touches.append((order[top], op, view))
-    if not touches:
+    if not isinstance(arg.type, MemRefType) or any(d < 0 for d in arg.type.get_shape()):
         return False
-    start = min(i for i, _, _ in touches)
-    first = [(op, view) for i, op, view in touches if i == start]
-    if len(first) != 1:
-        return False  # several uses in the first op: not a plain overwrite
-    op, view = first[0]
-    if not _covers(view, arg):
-        return False
-    if op.parent_block() is body:
-        return _overwrites(op, view)
-    return _stores_every_element(op, view, body)
+    # pieces written whole, in body order, until all of `arg` is covered: a
+    # read (or anything else) before that means the host copy is needed
+    covered = np.zeros(arg.type.get_shape(), dtype=bool)
+    for start in sorted({i for i, _, _ in touches}):
+        here = [(op, view) for i, op, view in touches if i == start]
+        if len(here) != 1:
+            return False  # several uses in one op: not a plain overwrite
+        op, view = here[0]
+        piece = _piece(view, arg)
+        if piece is None:
+            return False
+        if op.parent_block() is body:
+            if not _overwrites(op, view):
+                return False
+        else:
+            rows = _stores_every_element(op, view, body)
+            if rows is None or view is not arg:
+                return False
+            piece = rows
+        covered[piece] = True
+        if covered.all():
+            return True
+    return False
+
+
+def _piece(view: SSAValue, arg: SSAValue) -> tuple[slice | int, ...] | None:
+    """The elements of `arg` that `view` spans (the argument itself or a
+    subview of it with static offsets, sizes and strides), or None."""
+    at = arg.type
+    assert isinstance(at, MemRefType)
+    if view is arg:
+        return tuple(slice(None) for _ in at.get_shape())
+    sv = view.owner
+    if not isinstance(sv, memref.SubviewOp) or sv.source is not arg:
+        return None
+    if sv.sizes or sv.strides:
+        return None  # dynamic operands
+    dynamic = iter(_const(v) for v in sv.offsets)  # constants passed as operands
+    offs = [next(dynamic, None) if o < 0 else o for o in sv.static_offsets.get_values()]
+    if any(o is None for o in offs):
+        return None
+    sizes = sv.static_sizes.get_values()
+    strides = sv.static_strides.get_values()
+    if any(v is None or v < 0 for v in (*offs, *sizes, *strides)):
+        return None
+    return tuple(slice(o, o + n * st, st) for o, n, st in zip(offs, sizes, strides, strict=True))
 
 
 def _const(value: SSAValue) -> int | None:
@@ -151,28 +188,42 @@ def _const(value: SSAValue) -> int | None:
     return None
 
 
-def _stores_every_element(op: Operation, view: SSAValue, body: Block) -> bool:
-    """`op` is a store to `view` directly in a nest of loops (no conditional)
-    at the top level of the body, indexed by one loop variable per dimension,
-    each loop running 0, 1, ..., size - 1: `for i in range(N): c[i] = ...`."""
+def _stores_every_element(
+    op: Operation, view: SSAValue, body: Block
+) -> tuple[slice | int, ...] | None:
+    """The elements a store to `view` directly in a nest of loops (no
+    conditional) at the top level of the body writes, when each index is a
+    constant or one loop variable running 0, 1, ..., size - 1 over its whole
+    dimension: `for i in range(N): c[3, i] = ...` writes row 3."""
     if not isinstance(op, memref.StoreOp) or op.memref is not view:
-        return False
+        return None
     shape = view.type.get_shape() if isinstance(view.type, MemRefType) else []
-    if len(op.indices) != len(shape) or len(set(op.indices)) != len(shape):
-        return False
+    if len(op.indices) != len(shape):
+        return None
     loops: dict[SSAValue, int] = {}  # induction variable -> trip count from 0
     parent = op.parent_op()
     while isinstance(parent, scf.ForOp):
         lb, ub, step = _const(parent.lb), _const(parent.ub), _const(parent.step)
         if lb != 0 or step != 1 or ub is None:
-            return False
+            return None
         loops[parent.body.block.args[0]] = ub
         if parent.parent_block() is body:
             break
         parent = parent.parent_op()
     else:
-        return False  # inside a conditional or another region
-    return all(loops.get(i) == n for i, n in zip(op.indices, shape, strict=True))
+        return None  # inside a conditional or another region
+    piece: list[slice | int] = []
+    used: set[SSAValue] = set()
+    for index, n in zip(op.indices, shape, strict=True):
+        c = _const(index)
+        if c is not None and 0 <= c < n:
+            piece.append(c)
+        elif loops.get(index) == n and index not in used:
+            used.add(index)
+            piece.append(slice(None))
+        else:
+            return None
+    return tuple(piece)
 
 
 @dataclass
