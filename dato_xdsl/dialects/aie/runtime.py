@@ -113,3 +113,6 @@ def adopt_func_sequence(device_body: Block) -> None:
         )
         device_body.insert_op_before(sequence, op)
         device_body.erase_op(op)
+
+
+DeviceOp.LEGACY_ADOPTERS.append(adopt_func_sequence)

@@ -4,6 +4,7 @@ syntax of ops that own a region on one tile."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 from xdsl.dialects.builtin import (
@@ -128,6 +129,10 @@ class DeviceOp(IRDLOperation):
     sym_name = opt_prop_def(StringAttr)
     body = region_def("single_block")
 
+    LEGACY_ADOPTERS: ClassVar[list[Callable[[Block], None]]] = []
+    """Rewrites of older spellings in a parsed device body, registered by the
+    modules that define today's ops (they import this one, not the reverse)."""
+
     traits = traits_def(
         OptionalSymbolOpInterface(),
         SymbolTable(),
@@ -164,10 +169,8 @@ class DeviceOp(IRDLOperation):
         sym = parser.parse_optional_symbol_name()
         region = parser.parse_region()
         block = region.detach_block(0) if region.blocks else Block()
-        # runtime.py builds on this module: imported here, where it is needed
-        from dato_xdsl.dialects.aie.runtime import adopt_func_sequence
-
-        adopt_func_sequence(block)
+        for adopt in cls.LEGACY_ADOPTERS:
+            adopt(block)
         op = DeviceOp(model.name, block, None if sym is None else sym.data)
         _parse_attrs_into(parser, op)
         return op
