@@ -44,7 +44,7 @@ from xdsl.traits import (
 )
 from xdsl.utils.exceptions import VerifyException
 
-from dato_xdsl.devices import TileKind
+from dato_xdsl.devices import TileFacts, TileKind
 from dato_xdsl.dialects.aie.attributes import (
     BDDimLayoutArrayAttr,
     BDDimLayoutAttr,
@@ -130,6 +130,20 @@ class MemTileDMAOp(_DmaRegionOp):
     WHAT: ClassVar[str] = "aie.memtile_dma configures the DMA of"
 
 
+def _check_channel(
+    direction_attr: Attribute, index: Attribute, facts: TileFacts, where: str, kinds: str
+) -> None:
+    """A DMA channel number within what tiles of this kind have, each way."""
+    direction = DMA_CHANNEL_DIR.name(direction_attr)
+    count = facts.dma_s2mm_channels if direction == "S2MM" else facts.dma_mm2s_channels
+    channel = _int(index)
+    if not 0 <= channel < count:
+        raise VerifyException(
+            f"{direction} channel {channel} on {where}: "
+            f"{kinds} have {count} {direction} channels (0-{count - 1})"
+        )
+
+
 def _dma_tile(op: Operation) -> TileOp | None:
     """The tile whose DMA region (aie.mem, aie.memtile_dma, aie.shim_dma) holds op."""
     parent = op.parent_op()
@@ -201,15 +215,13 @@ class DMAStartOp(IRDLOperation):
         if found is None or tile is None:
             return
         model, kind = found
-        facts = model.facts(kind)
-        direction = DMA_CHANNEL_DIR.name(self.channel_dir)
-        count = facts.dma_s2mm_channels if direction == "S2MM" else facts.dma_mm2s_channels
-        channel = _int(self.channel_index)
-        if not 0 <= channel < count:
-            raise VerifyException(
-                f"{direction} channel {channel} on {_tile(kind)} {_where(tile)}: "
-                f"{_tiles(kind)} have {count} {direction} channels (0-{count - 1})"
-            )
+        _check_channel(
+            self.channel_dir,
+            self.channel_index,
+            model.facts(kind),
+            f"{_tile(kind)} {_where(tile)}",
+            _tiles(kind),
+        )
 
 
 @irdl_op_definition
@@ -531,15 +543,13 @@ class ShimDMAAllocationOp(IRDLOperation):
                 f"shim DMA column {col} is outside device {model.describe()}: columns "
                 f"0-{model.columns - 1}"
             )
-        direction = DMA_CHANNEL_DIR.name(self.channel_dir)
-        count = (
-            model.shim.dma_s2mm_channels if direction == "S2MM" else model.shim.dma_mm2s_channels
+        _check_channel(
+            self.channel_dir,
+            self.channel_index,
+            model.shim,
+            f"the shim of column {col}",
+            "shim tiles",
         )
-        if not 0 <= _int(self.channel_index) < count:
-            raise VerifyException(
-                f"{direction} channel {_int(self.channel_index)} on the shim of column {col}: "
-                f"shim tiles have {count} {direction} channels (0-{count - 1})"
-            )
 
 
 @irdl_op_definition
