@@ -11,7 +11,6 @@ label is a `<text>` element, so the file can be searched and tested."""
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from dato_xdsl import devices
 from dato_xdsl.diagnostics import LocatedDiagnostic
 from dato_xdsl.dialects import aie, dato
 from dato_xdsl.targets.aie.report import TileUse, tile_usage
+from dato_xdsl.targets.plot_labels import label_edge
 
 PICTURE_NAME = "placement.svg"
 """What `dato.build(..., target="aie", project=dir)` writes into `dir`."""
@@ -293,26 +293,11 @@ def draw(picture: ArrayPicture, path: str | os.PathLike[str]) -> Path:
                     gid=f"fifo-{fifo.name}",
                 )
             )
-            angle = math.degrees(math.atan2(y1 - y0, x1 - x0))
-            if angle > 90 or angle <= -90:  # keep the text upright
-                angle -= 180 if angle > 0 else -180
             note = " shared mem" if fifo.shared_memory else ""
             # a fifo crossing rows is labelled in the gap before its consumer
             gap = (_PY - _H) / 2
             t = 0.5 if abs(y1 - y0) <= 2 * gap else 1 - gap / abs(y1 - y0)
-            ax.text(
-                x0 + t * (x1 - x0),
-                y0 + t * (y1 - y0),
-                f"@{fifo.name} x{fifo.depth}{note}",
-                fontsize=4.5,
-                ha="center",
-                va="center",
-                rotation=angle,
-                rotation_mode="anchor",
-                zorder=4,
-                parse_math=False,
-                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85},
-            )
+            label_edge(ax, (x0, y0), (x1, y1), t, f"@{fifo.name} x{fifo.depth}{note}")
         legend = (
             "arrows: objectfifos (@name x depth); dashed: shared memory, no DMA; "
             "grey bars: memory-sharing neighbours; DMA: channels used/available"

@@ -10,7 +10,6 @@ SVG every label is a `<text>` element."""
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from xdsl.utils.target import Target
 
 from dato_xdsl.diagnostics import LocatedDiagnostic
 from dato_xdsl.dialects import vhls
+from dato_xdsl.targets.plot_labels import label_edge
 from dato_xdsl.transforms.vhls_dataflow_lint import stream_directions
 
 PICTURE_NAME = "dataflow.svg"
@@ -254,23 +254,7 @@ def draw(graph: DataflowGraph, path: str | os.PathLike[str]) -> Path:
             )
             if edge.kind == "argument":
                 continue  # the box says which argument; "read"/"write" is the arrow's way
-            angle = math.degrees(math.atan2(y1 - y0, x1 - x0))
-            if angle > 90 or angle <= -90:
-                angle -= 180 if angle > 0 else -180
-            t = 0.5 if backward else 0.55
-            ax.text(
-                x0 + t * (x1 - x0),
-                y0 + t * (y1 - y0),
-                edge.label,
-                fontsize=4.5,
-                ha="center",
-                va="center",
-                rotation=angle,
-                rotation_mode="anchor",
-                zorder=4,
-                parse_math=False,
-                bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85},
-            )
+            label_edge(ax, (x0, y0), (x1, y1), 0.5 if backward else 0.55, edge.label)
         ax.text(
             0,
             -0.6,
