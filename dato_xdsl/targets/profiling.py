@@ -18,12 +18,9 @@ def timed(generator: Iterator[Any], times: dict[str, float], label: str) -> Iter
         try:
             item = next(generator)
         except StopIteration:
-            times[label] += time.perf_counter() - start
             return
-        except BaseException:
+        finally:
             times[label] += time.perf_counter() - start
-            raise
-        times[label] += time.perf_counter() - start
         yield item
 
 
