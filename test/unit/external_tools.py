@@ -1,7 +1,8 @@
 """Command-line tools the tests run (iree-opt, xdsl-opt, dato-opt), found next
 to the interpreter running the tests (the venv's bin/, activated or not), then
-on PATH. A missing tool fails the test in CI (CI=true), where the test extra is
-installed; elsewhere it skips with the install command."""
+on PATH. The test extra installs them all, so a missing tool fails the test;
+the one exception is iree-opt off Linux, where iree-base-compiler has no wheel
+(pyproject.toml installs it on Linux only)."""
 
 import os
 import shutil
@@ -25,7 +26,7 @@ def require_tool(name: str) -> str:
             f"{name} is neither next to {sys.executable} nor on PATH "
             "(pip install -e '.[test]' installs it)"
         )
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        if name == "iree-opt" and not sys.platform.startswith("linux"):
+            pytest.skip(f"{message}; iree-base-compiler has no wheel for {sys.platform}")
+        pytest.fail(message)
     return path
