@@ -32,11 +32,6 @@ from dato_xdsl.targets.virtual_npu.state import Cascade, Lock, Pool, PoolPort, S
 Coords = tuple[int, int]
 ActorFactory = Callable[[], dma.ActorGen]
 
-DEFAULT_STACK_BYTES = DEFAULT_CORE_STACK_BYTES
-"""mlir-aie's default `stack_size` of a core (0x400 bytes), taken from the
-compute tile's data memory."""
-
-
 def tile_coords(value: SSAValue) -> Coords:
     tile = aie.tile_of(value)
     if tile is None:
@@ -127,7 +122,11 @@ class Fabric:
                     f"lock {what} of {self.tile_label(c)}".replace("  ", " "), init, self.ready
                 )
         for core in cores:
-            stack = DEFAULT_STACK_BYTES if core.stack_size is None else core.stack_size.value.data
+            stack = (
+                DEFAULT_CORE_STACK_BYTES
+                if core.stack_size is None
+                else core.stack_size.value.data
+            )
             self.use_memory(tile_coords(core.tile), "core stack", stack)
         for op in ops:
             if isinstance(op, aie.FlowOp):
@@ -603,4 +602,4 @@ def _consumer_depth(fifo: aie.ObjectFifoCreateOp, c: Coords) -> int:
     return depths[0]
 
 
-__all__ = ["DEFAULT_STACK_BYTES", "DmaActor", "Fabric", "tile_coords"]
+__all__ = ["DmaActor", "Fabric", "tile_coords"]
