@@ -15,7 +15,7 @@ from xdsl.ir import Block, Operation
 
 from dato_xdsl.diagnostics import LocatedDiagnostic, op_error
 from dato_xdsl.dialects import dato
-from dato_xdsl.transforms.instance_trace import Env, StaticValues
+from dato_xdsl.transforms.instance_trace import Env, StaticValues, trip_count
 
 Count = Callable[[Env], int | None]
 
@@ -63,9 +63,7 @@ class StreamUses:
 def _trip(lb: Callable[[Env], int], ub: Callable[[Env], int], step: Callable[[Env], int]) -> Count:
     def count(env: Env) -> int | None:
         s = step(env)
-        if s <= 0:
-            return None
-        return max(0, -(-(ub(env) - lb(env)) // s))
+        return trip_count(lb(env), ub(env), s) if s > 0 else None
 
     return count
 
