@@ -23,3 +23,11 @@ def label_core(core: aie.CoreOp, region: dato.RegionOp, tasks: Sequence[str]) ->
             folds.append(kind + (" (compiler-chosen)" if COMPILER_CHOSEN in op.attributes else ""))
     if folds:
         core.attributes["dato.folding"] = StringAttr(", ".join(sorted(set(folds))))
+
+
+def task_names(core: aie.CoreOp) -> list[str]:
+    """The task instances `label_core` recorded on `core` (none if unlabelled)."""
+    names = core.attributes.get("dato.tasks")
+    if not isinstance(names, ArrayAttr):
+        return []
+    return [n.data for n in names.data if isinstance(n, StringAttr)]

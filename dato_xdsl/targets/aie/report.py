@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from xdsl.context import Context
-from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, MemRefType, ModuleOp, StringAttr
+from xdsl.dialects.builtin import IntegerAttr, MemRefType, ModuleOp, StringAttr
 from xdsl.utils.target import Target
 
 from dato_xdsl import devices
 from dato_xdsl.dialects import aie
 from dato_xdsl.targets.aie.perf_model import report as model_report
+from dato_xdsl.transforms.core_tasks import task_names
 
 
 @dataclass
@@ -115,9 +116,7 @@ def tile_usage(device_op: aie.DeviceOp) -> dict[tuple[int, int], TileUse]:
             )
             u.bytes += stack
             u.what.append(f"stack {stack} bytes")
-            names = op.attributes.get("dato.tasks")
-            if isinstance(names, ArrayAttr):
-                use[tiles[op.tile]].tasks += [n.data for n in names.data]  # type: ignore[attr-defined]
+            use[tiles[op.tile]].tasks += task_names(op)
             folding = op.attributes.get("dato.folding")
             if isinstance(folding, StringAttr):
                 use[tiles[op.tile]].folding = folding.data

@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr
+from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import SSAValue
 from xdsl.utils.exceptions import DiagnosticException
 
@@ -22,6 +22,7 @@ from dato_xdsl.targets.aie.project import toolchain_status, write_project
 from dato_xdsl.targets.aie.report import report
 from dato_xdsl.targets.base import BuildOptions, Program, Step, Target, TargetModule
 from dato_xdsl.targets.profiling import table
+from dato_xdsl.transforms.core_tasks import task_names
 
 
 class AieModule(TargetModule):
@@ -128,11 +129,9 @@ def core_tasks(ir: ModuleOp) -> dict[tuple[int, int], list[str]]:
         if isinstance(op, aie.TileOp):
             tiles[op.result] = (op.col.value.data, op.row.value.data)
         elif isinstance(op, aie.CoreOp) and op.tile in tiles:
-            names = op.attributes.get("dato.tasks")
-            if isinstance(names, ArrayAttr):
-                out.setdefault(tiles[op.tile], []).extend(
-                    n.data for n in names.data if isinstance(n, StringAttr)
-                )
+            names = task_names(op)
+            if names:
+                out.setdefault(tiles[op.tile], []).extend(names)
     return out
 
 
