@@ -76,15 +76,25 @@ def _messages(name: str, entry: StreamUses) -> list[str]:
             f"stream @{name} has {len(consumers)} consumers ({', '.join(consumers)}; "
             f"{_where(entry.gets)}); a stream connects one producer to one consumer"
         )
-    if len(producers) == 1 and len(consumers) == 1:
-        put, got = _total(entry.puts), _total(entry.gets)
-        # more put than got is only a warning (leftovers), as Allo runs it
-        if put is not None and got is not None and put < got:
-            problems.append(
-                f"stream @{name}: {producers[0]} puts {put} element(s) ({_where(entry.puts)}) "
-                f"but {consumers[0]} gets {got} ({_where(entry.gets)})"
-            )
+    counts = _static_counts(entry)
+    # more put than got is only a warning (leftovers), as Allo runs it
+    if counts is not None and counts[2] < counts[3]:
+        producer, consumer, put, got = counts
+        problems.append(
+            f"stream @{name}: {producer} puts {put} element(s) ({_where(entry.puts)}) "
+            f"but {consumer} gets {got} ({_where(entry.gets)})"
+        )
     return problems
+
+
+def _static_counts(entry: StreamUses) -> tuple[str, str, int, int] | None:
+    """(producer, consumer, elements put, elements got) of a point-to-point
+    stream whose counts are static; None otherwise."""
+    producers, consumers = _instances(entry.puts), _instances(entry.gets)
+    put, got = _total(entry.puts), _total(entry.gets)
+    if len(producers) != 1 or len(consumers) != 1 or put is None or got is None:
+        return None
+    return producers[0], consumers[0], put, got
 
 
 class StreamLeftoverWarning(UserWarning):
@@ -98,16 +108,16 @@ def leftovers(region: dato.RegionOp) -> list[tuple[str, str]]:
     warning; the leftover elements are dropped when the region ends."""
     found: list[tuple[str, str]] = []
     for name, entry in stream_uses(region).items():
-        producers, consumers = _instances(entry.puts), _instances(entry.gets)
-        put, got = _total(entry.puts), _total(entry.gets)
-        if len(producers) != 1 or len(consumers) != 1 or put is None or got is None:
+        counts = _static_counts(entry)
+        if counts is None:
             continue
+        producer, consumer, put, got = counts
         if put > got:
             found.append(
                 (
                     op_location(entry.puts[0].site.op),
-                    f"stream @{name} ends holding {put - got} element(s): {producers[0]} puts "
-                    f"{put} ({_where(entry.puts)}) but {consumers[0]} gets {got} "
+                    f"stream @{name} ends holding {put - got} element(s): {producer} puts "
+                    f"{put} ({_where(entry.puts)}) but {consumer} gets {got} "
                     f"({_where(entry.gets)}); the leftovers are dropped",
                 )
             )
