@@ -84,7 +84,11 @@ from dato_xdsl.dialects.aie.tiles import (
 
 
 class _DmaRegionOp(_TileRegionOp):
-    """`aie.mem`/`aie.memtile_dma`: a chain of dma_start blocks and their BDs."""
+    """`aie.mem`/`aie.memtile_dma`/`aie.shim_dma`: a chain of dma_start blocks and their BDs."""
+
+    tile = operand_def(IndexType)
+    body = region_def()
+    result = result_def(IndexType)
 
     def verify_(self) -> None:
         super().verify_()
@@ -108,10 +112,6 @@ class MemOp(_DmaRegionOp):
 
     name = "aie.mem"
 
-    tile = operand_def(IndexType)
-    body = region_def()
-    result = result_def(IndexType)
-
     ALLOWED: ClassVar[set[TileKind]] = {TileKind.COMPUTE}
     WHAT: ClassVar[str] = "aie.mem configures the DMA of"
 
@@ -121,10 +121,6 @@ class MemTileDMAOp(_DmaRegionOp):
     """`%dma = aie.memtile_dma(%memtile) { ... }`."""
 
     name = "aie.memtile_dma"
-
-    tile = operand_def(IndexType)
-    body = region_def()
-    result = result_def(IndexType)
 
     ALLOWED: ClassVar[set[TileKind]] = {TileKind.MEMTILE}
     WHAT: ClassVar[str] = "aie.memtile_dma configures the DMA of"
@@ -558,10 +554,6 @@ class ShimDMAOp(_DmaRegionOp):
     out by hand (AIE1 designs with external buffers)."""
 
     name = "aie.shim_dma"
-
-    tile = operand_def(IndexType)
-    body = region_def()
-    result = result_def(IndexType)
 
     ALLOWED: ClassVar[set[TileKind]] = {TileKind.SHIM}
     WHAT: ClassVar[str] = "aie.shim_dma configures the DMA of"
