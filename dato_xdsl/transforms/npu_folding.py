@@ -17,6 +17,7 @@ bytes, placed after the user's primitives (which are applied first)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from xdsl.dialects.builtin import IntegerAttr, UnitAttr, i64
@@ -90,27 +91,26 @@ def _object_bytes(decl: dato.StreamOp) -> int:
     return memref_bytes(object_type(decl))
 
 
+def _add_chain(region: dato.RegionOp, names: Sequence[str], cost_bytes: int) -> None:
+    """Append a compiler-chosen `dato.chain` of `names` with its cost."""
+    chain = dato.ChainOp(names)
+    chain.attributes[COMPILER_CHOSEN] = UnitAttr()
+    chain.attributes["dato.cost_bytes"] = IntegerAttr(cost_bytes, i64)
+    chain.location = region.location
+    region.body.block.add_op(chain)
+
+
 def record_folds(region: dato.RegionOp, folds: list[Fold]) -> None:
-    block = region.body.block
     for fold in folds:
-        chain = dato.ChainOp([fold.producer, fold.consumer])
-        chain.attributes[COMPILER_CHOSEN] = UnitAttr()
-        chain.attributes["dato.cost_bytes"] = IntegerAttr(fold.cost_bytes, i64)
-        chain.location = region.location
-        block.add_op(chain)
+        _add_chain(region, [fold.producer, fold.consumer], fold.cost_bytes)
 
 
 def record_chain_plan(region: dato.RegionOp, plan: ChainPlan) -> None:
     """The searched chains (one per core, in run order) and the deeper streams
     between cores that running them in order needs (`dato.depth_by_compiler`:
     the declared depth it replaces)."""
-    block = region.body.block
     for k, names in enumerate(plan.groups):
-        chain = dato.ChainOp(names)
-        chain.attributes[COMPILER_CHOSEN] = UnitAttr()
-        chain.attributes["dato.cost_bytes"] = IntegerAttr(plan.cost_bytes[k], i64)
-        chain.location = region.location
-        block.add_op(chain)
+        _add_chain(region, names, plan.cost_bytes[k])
     for decl in region.streams():
         depth = plan.depths.get(decl.sym_name.data)
         if depth is None:
