@@ -505,6 +505,10 @@ class ObjectFifoLinkOp(IRDLOperation):
 class _FifoAccess(IRDLOperation):
     """Common part of acquire and release: port, fifo name, count."""
 
+    port = prop_def(IntegerAttr)
+    objFifo_name = prop_def(FlatSymbolRefAttr)
+    size = prop_def(IntegerAttr)
+
     def fifo(self) -> ObjectFifoCreateOp | None:
         return find_objectfifo(self, self.objFifo_name.root_reference.data)
 
@@ -558,9 +562,6 @@ class ObjectFifoAcquireOp(_FifoAccess):
 
     name = "aie.objectfifo.acquire"
 
-    port = prop_def(IntegerAttr)
-    objFifo_name = prop_def(FlatSymbolRefAttr)
-    size = prop_def(IntegerAttr)
     objects = var_result_def(ObjectFifoSubviewType | MemRefType)
 
     def __init__(self, fifo: str, port: str, size: int, element_type: MemRefType) -> None:
@@ -645,10 +646,6 @@ class ObjectFifoReleaseOp(_FifoAccess):
     """`aie.objectfifo.release @of(Consume, 1)`."""
 
     name = "aie.objectfifo.release"
-
-    port = prop_def(IntegerAttr)
-    objFifo_name = prop_def(FlatSymbolRefAttr)
-    size = prop_def(IntegerAttr)
 
     def __init__(self, fifo: str, port: str, size: int) -> None:
         super().__init__(
