@@ -668,6 +668,8 @@ class CoreBuilder:
         self.locals: dict[str, tuple[SSAValue, SSAValue, SSAValue]] = {}
         self.routed: dict[str, SSAValue] = {}
         self.streams = {d.sym_name.data: d for d in lowering.region.streams()}
+        # matmuls whose operands stream K: (A fifo, B fifo, K tile)
+        self.k_streamed: dict[Operation, tuple[str, str, int]] = {}
 
     def emit(self, op: Operation) -> Operation:
         self.block.add_op(op)
@@ -718,9 +720,12 @@ class CoreBuilder:
         releases: list[tuple[str, str]] = []
         kt = k_tile_of(group)
         mm = plan.matmul if kt is not None else None
+        lm = plan.local_matmul if kt is not None and mm is None else None
         for k, arg in enumerate(src.args):
             if mm is not None and k in (mm.a, mm.b, mm.c):
                 continue
+            if lm is not None and k in (lm.a, lm.b):
+                continue  # they arrive in K tiles at the matmul
             t = arg.type
             assert isinstance(t, MemRefType)
             read_fifo = self.names.reads.get((inst.name, k_arg(group, k)))
@@ -742,8 +747,14 @@ class CoreBuilder:
         if mm is not None:
             self.streamed_matmul(group, inst, mm, kt)  # type: ignore[arg-type]
         else:
+            if lm is not None:
+                a_fifo = self.names.reads[(inst.name, k_arg(group, lm.a))]
+                b_fifo = self.names.reads[(inst.name, k_arg(group, lm.b))]
+                self.k_streamed[lm.op] = (a_fifo, b_fifo, kt)  # type: ignore[assignment]
             bind = dict(zip(group.port_names, inst.bindings, strict=True))
             self.copy_block(src, mapper, bind, inst)
+            if lm is not None:
+                del self.k_streamed[lm.op]
         for fifo, port in reversed(releases):
             self.release(fifo, port)
 
@@ -781,6 +792,42 @@ class CoreBuilder:
         if acc is not c:
             self.round_into(acc, c)
         self.release(c_fifo, "Produce")
+
+    def k_streamed_local(self, op: linalg.MatmulOp, acc: SSAValue) -> None:
+        """`acc += a @ b` with a and b arriving in K tiles through their fifos
+        (physical mapping streams them when they do not fit). bf16 over
+        several steps adds into an f32 copy of acc, rounded back once."""
+        a_fifo, b_fifo, kt = self.k_streamed[op]
+        a_t, b_t = (v.type for v in op.inputs)
+        assert isinstance(a_t, MemRefType) and isinstance(b_t, MemRefType)
+        (m, k), n = a_t.get_shape(), b_t.get_shape()[1]
+        acc_t = acc.type
+        assert isinstance(acc_t, MemRefType)
+        target = acc
+        if isinstance(acc_t.element_type, BFloat16Type) and k // kt > 1:
+            target = self.buffer(MemRefType(Float32Type(), [m, n]))
+
+            def widen(idx: list[SSAValue]) -> None:
+                v = self.emit(memref.LoadOp.get(acc, idx)).results[0]
+                w = self.emit(arith.ExtFOp(v, Float32Type())).results[0]
+                self.emit(memref.StoreOp.get(w, target, idx))
+
+            self.loops([m, n], widen)
+        loop_body = Block(arg_types=[IndexType()])
+        self.emit(
+            scf.ForOp(self.const(0), self.const(k // kt), self.const(1), [], Region(loop_body))
+        )
+        saved = self.block
+        self.block = loop_body
+        a = self.acquire(a_fifo, "Consume", MemRefType(a_t.element_type, [m, kt]))
+        b = self.acquire(b_fifo, "Consume", MemRefType(b_t.element_type, [kt, n]))
+        self.call("matmul", [a, b, target], [m, kt, n], a_t.element_type)
+        self.release(a_fifo, "Consume")
+        self.release(b_fifo, "Consume")
+        self.emit(scf.YieldOp())
+        self.block = saved
+        if target is not acc:
+            self.round_into(target, acc)
 
     def round_into(self, acc: SSAValue, out: SSAValue) -> None:
         """out[i, j] = the f32 accumulator rounded to out's type, once."""
@@ -882,6 +929,8 @@ class CoreBuilder:
             self.copy(m(op.source), m(op.destination))
         elif isinstance(op, linalg.FillOp):
             self.fill(m(op.outputs[0]), m(op.inputs[0]))
+        elif isinstance(op, linalg.MatmulOp) and op in self.k_streamed:
+            self.k_streamed_local(op, m(op.outputs[0]))
         elif isinstance(op, linalg.MatmulOp):
             a, b = (m(v) for v in op.inputs)
             c = m(op.outputs[0])

@@ -271,6 +271,46 @@ def streamed_matmul(body: Block) -> StreamedMatmul | None:
     return StreamedMatmul(args.index(a), args.index(b), args.index(copy.destination), m, k, n)
 
 
+@dataclass
+class LocalMatmul:
+    """`acc = matmul(a, b)` whose result stays in the task (a local the body
+    then puts on a stream, feeds an epilogue or copies out): a and b are
+    argument indices read by this matmul only, so when they do not fit in a
+    tile their K dimension can stream through the DMA in tiles while the core
+    accumulates into the local (`op`, the matmul at the top of the body)."""
+
+    a: int
+    b: int
+    m: int
+    k: int
+    n: int
+    op: linalg.MatmulOp
+    acc: MemRefType
+
+
+def local_matmul(body: Block) -> LocalMatmul | None:
+    """The body's only matmul, at its top level, reading two whole arguments
+    that nothing else uses, into a buffer the body allocates."""
+    mms = [op for op in body.walk() if isinstance(op, linalg.MatmulOp)]
+    if len(mms) != 1 or mms[0].parent_block() is not body:
+        return None
+    mm = mms[0]
+    a, b = mm.inputs
+    acc = mm.outputs[0]
+    args = list(body.args)
+    if a not in args or b not in args or a is b or acc in args:
+        return None
+    if not isinstance(acc.owner, memref.AllocOp | memref.AllocaOp):
+        return None
+    if any(use.operation is not mm for v in (a, b) for use in v.uses):
+        return None
+    at, bt, ct = a.type, b.type, acc.type
+    assert isinstance(at, MemRefType) and isinstance(bt, MemRefType)
+    assert isinstance(ct, MemRefType)
+    m, k = at.get_shape()
+    return LocalMatmul(args.index(a), args.index(b), m, k, bt.get_shape()[1], mm, ct)
+
+
 def local_buffers(body: Block, skip: set[Operation] | None = None) -> int:
     """Bytes of the buffers a body allocates (one copy each: a loop reuses it)."""
     total = 0
@@ -297,6 +337,8 @@ class GroupPlan:
     local_bytes: int
     puts: dict[str, MemRefType | None] = field(default_factory=dict)
     gets: dict[str, MemRefType | None] = field(default_factory=dict)
+    local_matmul: LocalMatmul | None = None
+    """A matmul into a local whose operands may stream K (when `matmul` is None)."""
 
 
 def plan_group(group: dato.GroupOp) -> GroupPlan:
@@ -311,6 +353,8 @@ def plan_group(group: dato.GroupOp) -> GroupPlan:
         mm,
         local_buffers(body, skip),
     )
+    if mm is None:
+        plan.local_matmul = local_matmul(body)
     for op in body.walk():
         if isinstance(op, dato.PutOp | dato.GetOp):
             name = op.stream.root_reference.data

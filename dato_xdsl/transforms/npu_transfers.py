@@ -148,7 +148,7 @@ class TransferPlanner:
                             )
                         block.tiles.append(tile)
                         block.users.append(inst.name)
-                    mm = plan.matmul
+                    mm = plan.matmul or plan.local_matmul
                     if mm is not None and kt is not None and k in (mm.a, mm.b):
                         streamed[index] = (1 if k == mm.a else 0, kt)
         transfers: list[Transfer] = []
@@ -351,7 +351,8 @@ def plan_bundled_gemm(region: dato.RegionOp, device: devices.NpuDevice) -> Bundl
         if kt is None or len(set(tiles)) == len(tiles):
             continue
         mm = plan_group(group).matmul
-        assert mm is not None
+        if mm is None:
+            continue  # a matmul into a local streams K on one tile per instance
         by_tile: dict[tuple[int, int], list[tuple[int, ...]]] = {}
         for inst, tile in zip(group.instances(), tiles, strict=True):
             by_tile.setdefault(tile, []).append(tuple(inst.pid))

@@ -98,18 +98,30 @@ def stream_depths(region: dato.RegionOp) -> dict[str, tuple[int, bool, int]]:
     return out
 
 
-def choose_k_tile(plan: GroupPlan, budget: int, elem: int, f32_acc: bool = False) -> int | None:
-    """Largest K tile (a divisor of K) whose double-buffered A and B tiles plus
-    the output block fit in `budget` bytes; with `f32_acc` (bf16), a K split in
-    several steps also needs the f32 accumulator the steps add into."""
-    mm = plan.matmul
-    assert mm is not None
-    for kt in sorted((d for d in range(1, mm.k + 1) if mm.k % d == 0), reverse=True):
-        need = 2 * (mm.m * kt + kt * mm.n) * elem + mm.m * mm.n * elem
-        need += 4 * mm.m * mm.n if f32_acc and kt < mm.k else 0
+def k_tile_for(
+    m: int, k: int, n: int, budget: int, a_elem: int, b_elem: int, fixed: int, f32_acc: bool
+) -> int | None:
+    """Largest K tile (a divisor of K) whose double-buffered A (m x kt) and B
+    (kt x n) tiles fit in `budget` bytes beside `fixed` ones (the output block
+    at its own width); with `f32_acc` (bf16), a K split in several steps also
+    needs the m x n f32 accumulator the steps add into."""
+    for kt in sorted((d for d in range(1, k + 1) if k % d == 0), reverse=True):
+        need = 2 * (m * kt * a_elem + kt * n * b_elem) + fixed
+        need += 4 * m * n if f32_acc and kt < k else 0
         if need <= budget:
             return kt
     return None
+
+
+def choose_k_tile(plan: GroupPlan, budget: int, elem: int, f32_acc: bool = False) -> int | None:
+    """The K tile of a `c[:, :] = matmul(a, b)` body; `elem`: bytes of an
+    output element (a mixed-precision accumulator counts at its width)."""
+    mm = plan.matmul
+    assert mm is not None
+    args = plan.group.body.block.args
+    a_elem = element_bytes(args[mm.a].type)  # type: ignore[arg-type]
+    b_elem = element_bytes(args[mm.b].type)  # type: ignore[arg-type]
+    return k_tile_for(mm.m, mm.k, mm.n, budget, a_elem, b_elem, mm.m * mm.n * elem, f32_acc)
 
 
 class Placer:
@@ -427,15 +439,17 @@ class Placer:
                     outputs += 1
             budget = d.compute.data_memory_bytes - CORE_STACK_BYTES
             for plan, _ in streamed:
-                a_t = plan.group.body.block.args[plan.matmul.a].type  # type: ignore[union-attr]
-                elem = element_bytes(a_t)  # type: ignore[arg-type]
-                c_t = plan.group.body.block.args[plan.matmul.c].type  # type: ignore[union-attr]
-                f32_acc = isinstance(c_t.element_type, BFloat16Type)  # type: ignore[attr-defined]
-                kt = choose_k_tile(plan, budget - fixed, elem, f32_acc)
+                args = plan.group.body.block.args
                 mm = plan.matmul
                 assert mm is not None
+                c_t = args[mm.c].type
+                elem = element_bytes(c_t)  # type: ignore[arg-type]
+                f32_acc = isinstance(c_t.element_type, BFloat16Type)  # type: ignore[attr-defined]
+                kt = choose_k_tile(plan, budget - fixed, elem, f32_acc)
                 if kt is None:
-                    need = fixed + (2 * (mm.m + mm.n) + mm.m * mm.n) * elem
+                    a_row = element_bytes(args[mm.a].type) * mm.m  # type: ignore[arg-type]
+                    ab = a_row + element_bytes(args[mm.b].type) * mm.n  # type: ignore[arg-type]
+                    need = fixed + 2 * ab + mm.m * mm.n * elem
                     raise op_error(
                         plan.group,
                         f"{where} needs at least {kib(need)} of buffers (a {mm.m}x{mm.n} output "
@@ -443,8 +457,12 @@ class Placer:
                         f"{kib(budget)}",
                     )
                 k_tiles[plan.group.sym_name.data] = kt
-                fixed += (2 * (mm.m * kt + kt * mm.n) + mm.m * mm.n) * elem
+                a_elem = element_bytes(args[mm.a].type)  # type: ignore[arg-type]
+                b_elem = element_bytes(args[mm.b].type)  # type: ignore[arg-type]
+                fixed += 2 * (mm.m * kt * a_elem + kt * mm.n * b_elem) + mm.m * mm.n * elem
                 fixed += 4 * mm.m * mm.n if f32_acc and kt < mm.k else 0
+            if fixed > budget and len(members) == 1:
+                fixed, parts = self.stream_local_k(members[0][0], budget, fixed, parts, k_tiles)
             if fixed > budget:
                 raise op_error(
                     pe.members[0][0].group,
@@ -474,6 +492,47 @@ class Placer:
                     f"{d.compute.dma_mm2s_channels}",
                 )
         return k_tiles
+
+    def stream_local_k(
+        self,
+        plan: GroupPlan,
+        budget: int,
+        fixed: int,
+        parts: list[str],
+        k_tiles: dict[str, int],
+    ) -> tuple[int, list[str]]:
+        """A tile over its memory whose task computes `acc = matmul(a, b)` into
+        a local: a and b stream through the DMA in K tiles (double-buffered)
+        instead of arriving whole, when no other task reads those arrays (their
+        transfers are then the matmul's alone). Returns the tile's bytes and
+        the parts of the count, unchanged when streaming does not apply."""
+        lm = plan.local_matmul
+        if lm is None:
+            return fixed, parts
+        group = plan.group
+        operands = {group.args[lm.a], group.args[lm.b]}
+        for other in self.region.groups():
+            if other is group:
+                continue
+            reads = self.plans[other.sym_name.data].reads
+            if any(r and v in operands for r, v in zip(reads, other.args, strict=True)):
+                return fixed, parts
+        args = group.body.block.args
+        a_t, b_t = args[lm.a].type, args[lm.b].type
+        assert isinstance(a_t, MemRefType) and isinstance(b_t, MemRefType)
+        whole = memref_bytes(a_t) + memref_bytes(b_t)
+        f32_acc = isinstance(lm.acc.element_type, BFloat16Type)
+        a_elem, b_elem = element_bytes(a_t), element_bytes(b_t)
+        kt = k_tile_for(lm.m, lm.k, lm.n, budget, a_elem, b_elem, fixed - whole, f32_acc)
+        if kt is None:
+            return fixed, parts
+        k_tiles[group.sym_name.data] = kt
+        streamed = 2 * (lm.m * kt * a_elem + kt * lm.n * b_elem)
+        streamed += 4 * lm.m * lm.n if f32_acc and kt < lm.k else 0
+        drop = {f"{kib(memref_bytes(t))} for argument {k}" for k, t in ((lm.a, a_t), (lm.b, b_t))}
+        parts = [p for p in parts if p not in drop]
+        parts.append(f"{kib(streamed)} for A/B tiles streamed over K in steps of {kt}")
+        return fixed - whole + streamed, parts
 
     def route_streams(
         self,
@@ -609,7 +668,7 @@ def check_dma_words(
                     f"{word}-bit words",
                 )
             inner = t.get_shape()[-1]
-            mm = plan.matmul
+            mm = plan.matmul or plan.local_matmul
             if mm is not None and k == mm.a and group.sym_name.data in k_tiles:
                 inner = k_tiles[group.sym_name.data]
             if inner * bits % word:

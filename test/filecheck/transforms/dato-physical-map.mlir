@@ -198,3 +198,28 @@ dato.region @words() {
 // CHECK:      dato.stream @s : !dato.stream<i8, 2>{{$}}
 // CHECK-NEXT: dato.stream @t : !dato.stream<i8, 2>{{$}}
 // CHECK-NEXT: dato.stream @u : !dato.stream<i8, 2, 4> {dato.packed_by_compiler}
+
+// -----
+
+// A matmul into a local (then put on a stream) whose operands, 64 KiB each,
+// do not fit: they stream over K. Besides them the tile holds the 2 KiB local
+// and the stream's two 2 KiB objects (6,144 bytes): 2 x (32 kt + kt 32) x 2
+// + 6,144 <= 64,512 gives kt <= 228, so 128 (the largest divisor of 1024).
+dato.region @local_mm(%A: memref<32x1024xi16>, %B: memref<1024x32xi16>, %C: memref<32x32xi16>) {
+  dato.stream @s : !dato.stream<memref<32x32xi16>, 2>
+  dato.task @mm grid [1] (%A : memref<32x1024xi16> [R, R], %B : memref<1024x32xi16> [R, R]) {
+  ^bb0(%a: memref<32x1024xi16>, %b: memref<1024x32xi16>):
+    %acc = memref.alloc() : memref<32x32xi16>
+    %zero = arith.constant 0 : i16
+    linalg.fill ins(%zero : i16) outs(%acc : memref<32x32xi16>)
+    linalg.matmul ins(%a, %b : memref<32x1024xi16>, memref<1024x32xi16>) outs(%acc : memref<32x32xi16>)
+    dato.put @s, %acc : memref<32x32xi16>
+  }
+  dato.task @cons grid [1] (%C : memref<32x32xi16> [R, R]) {
+  ^bb0(%c: memref<32x32xi16>):
+    %x = dato.get @s : memref<32x32xi16>
+    "memref.copy"(%x, %c) : (memref<32x32xi16>, memref<32x32xi16>) -> ()
+  }
+}
+// CHECK: dato.group @mm of @mm
+// CHECK: ] attributes {dato.tiles = array<i64: 0, 2>, dato.k_tile = 128 : i64}
