@@ -1,0 +1,435 @@
+"""The NPU design of a bundled GEMM (part of `dato-lower-to-aie`).
+
+A streamed GEMM whose task grid is bundled onto an R x C grid of cores
+(npu_transfers.BundledGemm): one A fifo per compute row broadcast along it, one
+B fifo per compute column, one C fifo per core (joined per column by the
+memtile when the shim lacks channels); each core loops over its members, each
+a K-streamed product into a C block; the runtime sequence feeds the fifos in
+the cores' loop order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from xdsl.context import Context
+from xdsl.dialects import arith, builtin, func, memref, scf
+from xdsl.dialects.builtin import (
+    BFloat16Type,
+    Float32Type,
+    IndexType,
+    IntegerAttr,
+    IntegerType,
+    MemRefType,
+)
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.parser import Parser
+
+from dato_xdsl import devices
+from dato_xdsl.diagnostics import op_error
+from dato_xdsl.dialects import aie, dato
+from dato_xdsl.transforms.core_tasks import label_core
+from dato_xdsl.transforms.npu_plan import plan_group
+from dato_xdsl.transforms.npu_transfers import BundledGemm
+
+KERNEL_OBJECT = "kernels.o"
+"""The object the scalar kernel library's entry points are compiled into."""
+
+
+class Lowering(Protocol):
+    """What the design needs of the `dato-lower-to-aie` lowering it is part of."""
+
+    region: dato.RegionOp
+    device: devices.NpuDevice
+    ctx: Context
+
+    def fresh(self, name: str) -> str: ...
+
+
+def type_suffix(t: Attribute) -> str:
+    if isinstance(t, BFloat16Type):
+        return "bf16"
+    if isinstance(t, Float32Type):
+        return "f32"
+    if isinstance(t, IntegerType):
+        return f"i{t.width.data}"
+    raise ValueError(f"no kernel type for {t}")
+
+
+def _zero(t: Attribute) -> Attribute:
+    if isinstance(t, IntegerType):
+        return IntegerAttr(0, t)
+    return builtin.FloatAttr(0.0, t)  # type: ignore[arg-type]
+
+
+class _Core:
+    """Builds one core body: constants, loops, fifo accesses, kernel calls."""
+
+    def __init__(
+        self, tile: SSAValue, block: Block, device_body: Block, anchor: Operation, kernels: dict
+    ) -> None:
+        self.tile = tile
+        self.block = block
+        self.device_body = device_body
+        self.anchor = anchor
+        self.kernels: dict[str, list[Attribute]] = kernels
+
+    def emit(self, op: Operation) -> Operation:
+        self.block.add_op(op)
+        return op
+
+    def const(self, value: int) -> SSAValue:
+        return self.emit(arith.ConstantOp(IntegerAttr(value, IndexType()))).results[0]
+
+    def buffer(self, t: MemRefType) -> SSAValue:
+        op = aie.BufferOp(self.tile, t)
+        self.device_body.insert_op_before(op, self.anchor)
+        return op.results[0]
+
+    def acquire(self, fifo: str, port: str, t: MemRefType) -> SSAValue:
+        sub = self.emit(aie.ObjectFifoAcquireOp(fifo, port, 1, t))
+        return self.emit(aie.ObjectFifoSubviewAccessOp(sub.results[0], 0)).results[0]
+
+    def release(self, fifo: str, port: str) -> None:
+        self.emit(aie.ObjectFifoReleaseOp(fifo, port, 1))
+
+    def call(self, name: str, operands: list[SSAValue]) -> None:
+        types = [v.type for v in operands]
+        if self.kernels.setdefault(name, types) != types:
+            raise ValueError(f"kernel {name} called with two signatures")
+        self.emit(func.CallOp(name, operands, []))
+
+    def loop(self, count: int, body: Callable[[SSAValue], object]) -> None:
+        """scf.for over [0, count) (not unrolled)."""
+        inner = Block(arg_types=[IndexType()])
+        self.emit(scf.ForOp(self.const(0), self.const(count), self.const(1), [], Region(inner)))
+        saved = self.block
+        self.block = inner
+        body(inner.args[0])
+        self.emit(scf.YieldOp())
+        self.block = saved
+
+    def loops(self, shape: list[int], body: Callable[[list[SSAValue]], object]) -> None:
+        def level(k: int, idx: list[SSAValue]) -> None:
+            if k == len(shape):
+                body(idx)
+                return
+            self.loop(shape[k], lambda i: level(k + 1, [*idx, i]))
+
+        level(0, [])
+
+    def convert_into(self, acc: SSAValue, out: SSAValue) -> None:
+        """out[...] = the accumulator converted to out's type, once, element by
+        element (the layout, blocked or not, is the same on both sides)."""
+        t = out.type
+        assert isinstance(t, MemRefType)
+
+        def one(idx: list[SSAValue]) -> None:
+            v = self.emit(memref.LoadOp.get(acc, idx)).results[0]
+            if isinstance(t.element_type, IntegerType):
+                r = self.emit(arith.TruncIOp(v, t.element_type)).results[0]
+            else:
+                r = self.emit(arith.TruncFOp(v, t.element_type)).results[0]
+            self.emit(memref.StoreOp.get(r, out, idx))
+
+        self.loops(list(t.get_shape()), one)
+
+
+class GemmDesign:
+    """The `aie.device` of one bundled GEMM."""
+
+    def __init__(self, lowering: Lowering, bg: BundledGemm) -> None:
+        self.lowering = lowering
+        self.region = lowering.region
+        self.device = lowering.device
+        self.bg = bg
+        self.kernels: dict[str, list[Attribute]] = {}
+
+    def fresh(self, name: str) -> str:
+        return self.lowering.fresh(name)
+
+    def run(self) -> aie.DeviceOp:
+        """Per core one loop over its members, each streaming K through the
+        row's A and the column's B fifo."""
+        bg = self.bg
+        text, fifos = self.skeleton()
+        device_op = Parser(self.lowering.ctx, text, "<dato-lower-to-aie>").parse_op()
+        assert isinstance(device_op, aie.DeviceOp)
+        body = device_op.body.block
+        tiles = {
+            (op.col.value.data, op.row.value.data): op.result
+            for op in body.ops
+            if isinstance(op, aie.TileOp)
+        }
+        sequence = next(op for op in body.ops if isinstance(op, aie.RuntimeSequenceOp))
+        mm = plan_group(bg.group).matmul
+        assert mm is not None
+        c_t = bg.group.body.block.args[mm.c].type
+        assert isinstance(c_t, MemRefType)
+        members = len(bg.rows[0]) * len(bg.cols[0])
+        for (r, c), tile in sorted(bg.tiles.items(), key=lambda kv: kv[1]):
+            core_body = Block()
+            builder = _Core(tiles[tile], core_body, body, sequence, self.kernels)
+            a_fifo, b_fifo, c_fifo = fifos["A"][r], fifos["B"][c], fifos["C"][(r, c)]
+            self.core(builder, c_t, a_fifo, b_fifo, c_fifo, members)
+            core_body.add_op(aie.EndOp())
+            core = aie.CoreOp(tiles[tile], Region(core_body), KERNEL_OBJECT)
+            core.location = bg.group.location
+            tasks = [
+                inst.name
+                for inst in bg.group.instances()
+                if inst.pid[0] in bg.rows[r] and inst.pid[1] in bg.cols[c]
+            ]
+            label_core(core, self.region, tasks)
+            body.insert_op_before(core, sequence)
+        first = body.first_op
+        assert first is not None
+        for name, types in self.kernels.items():
+            body.insert_op_before(func.FuncOp.external(name, types, []), first)
+        return device_op
+
+    # ------------------------------------------------------------ the cores
+    def core(
+        self,
+        core: _Core,
+        c_t: MemRefType,
+        a_fifo: str,
+        b_fifo: str,
+        c_fifo: str,
+        members: int,
+    ) -> None:
+        """One loop over the core's members (not unrolled: they differ only in
+        the data the fifos bring), each a K-streamed product into a C block."""
+        bg = self.bg
+        elem = c_t.element_type
+        in_elem = self.region.args[bg.a].type.element_type  # type: ignore[attr-defined]
+        kt = bg.k_tile
+        # bf16 over several K steps: one f32 accumulator per core, rounded once per block
+        acc_buffer = None
+        if isinstance(elem, BFloat16Type) and bg.steps > 1:
+            acc_buffer = core.buffer(MemRefType(Float32Type(), [bg.m, bg.n]))
+        matmul = f"dato_matmul_{type_suffix(in_elem)}"
+        acc_elem = acc_buffer.type.element_type if acc_buffer else elem  # type: ignore[attr-defined]
+        if acc_elem != in_elem:
+            matmul += "_" + type_suffix(acc_elem)  # mixed: operand_accumulator
+        matmul += f"_{bg.m}x{kt}x{bg.n}"
+        fill = f"dato_fill_{type_suffix(acc_elem)}_{bg.m * bg.n}"
+
+        def member(_: SSAValue) -> None:
+            c = core.acquire(c_fifo, "Produce", c_t)
+            acc = acc_buffer or c
+            zero = core.emit(arith.ConstantOp(_zero(acc_elem))).results[0]
+            core.call(fill, [acc, zero])
+
+            def k_step(_: SSAValue) -> None:
+                a = core.acquire(a_fifo, "Consume", MemRefType(in_elem, [bg.m, kt]))
+                b = core.acquire(b_fifo, "Consume", MemRefType(in_elem, [kt, bg.n]))
+                core.call(matmul, [a, b, acc])
+                core.release(a_fifo, "Consume")
+                core.release(b_fifo, "Consume")
+
+            core.loop(bg.steps, k_step)
+            if acc_buffer is not None:
+                core.convert_into(acc_buffer, c)
+            core.release(c_fifo, "Produce")
+
+        core.loop(members, member)
+
+    # --------------------------------------------------------- the skeleton
+    def skeleton(self) -> tuple[str, dict]:
+        bg = self.bg
+        region = self.region
+        names = [a.name_hint or f"arg{k}" for k, a in enumerate(region.args)]
+        n_rows, n_cols = len(bg.rows), len(bg.cols)
+        shims = sorted({*bg.a_columns, *bg.b_columns, *range(n_cols)})
+        lines = [f"%shim_c{c} = aie.tile({c}, 0)" for c in shims]
+        if bg.c_joined:
+            lines += [f"%mem_c{c} = aie.tile({c}, 1)" for c in range(n_cols)]
+        lines += [f"%core_c{c}_r{r} = aie.tile({c}, {r})" for c, r in sorted(bg.tiles.values())]
+
+        def core(r: int, c: int) -> str:
+            col, row = bg.tiles[(r, c)]
+            return f"%core_c{col}_r{row}"
+
+        elem_of = [a.type.element_type for a in region.args]  # type: ignore[attr-defined]
+        a_t = MemRefType(elem_of[bg.a], [bg.m, bg.k_tile])
+        b_t = MemRefType(elem_of[bg.b], [bg.k_tile, bg.n])
+        elem = elem_of[bg.c]  # C's fifos carry the (possibly wider) result type
+        c_t = MemRefType(elem, [bg.m, bg.n])
+        fifos: dict = {"A": [], "B": [], "C": {}, "Cjoin": {}}
+        shim_fifos: list[tuple[str, int, int, bool]] = []  # fifo, arg, shim column, is_read
+
+        def broadcast(
+            kind: str, arg: int, name: str, column: int, cores: list[str], t: object
+        ) -> None:
+            """A double-buffered fifo from the shim to a row or column of cores."""
+            f = self.fresh(name)
+            lines.append(
+                f"aie.objectfifo @{f}(%shim_c{column}, {{{', '.join(cores)}}}, 2 : i32) : "
+                f"!aie.objectfifo<{t}>"
+            )
+            fifos[kind].append(f)
+            shim_fifos.append((f, arg, column, True))
+
+        for r in range(n_rows):
+            row_cores = [core(r, c) for c in range(n_cols)]
+            broadcast("A", bg.a, f"{names[bg.a]}_row{r}", bg.a_columns[r], row_cores, a_t)
+        for c in range(n_cols):
+            col_cores = [core(r, c) for r in range(n_rows)]
+            broadcast("B", bg.b, f"{names[bg.b]}_col{c}", bg.b_columns[c], col_cores, b_t)
+        for c in range(n_cols):
+            dst = f"%mem_c{c}" if bg.c_joined else f"%shim_c{c}"
+            parts = []
+            for r in range(n_rows):
+                f = self.fresh(f"{names[bg.c]}_c{c}_r{r}")
+                lines.append(
+                    f"aie.objectfifo @{f}({core(r, c)}, {{{dst}}}, 1 : i32) : "
+                    f"!aie.objectfifo<{c_t}>"
+                )
+                fifos["C"][(r, c)] = f
+                parts.append(f)
+                if not bg.c_joined:
+                    shim_fifos.append((f, bg.c, c, False))
+            if bg.c_joined:
+                f = self.fresh(f"{names[bg.c]}_col{c}")
+                joined = MemRefType(elem, [n_rows * bg.m * bg.n])
+                lines.append(
+                    f"aie.objectfifo @{f}(%mem_c{c}, {{%shim_c{c}}}, 1 : i32) : "
+                    f"!aie.objectfifo<{joined}>"
+                )
+                offsets = ", ".join(str(r * bg.m * bg.n) for r in range(n_rows))
+                lines.append(
+                    f"aie.objectfifo.link [{', '.join('@' + p for p in parts)}] -> [@{f}]"
+                    f"([{offsets}] [])"
+                )
+                shim_fifos.append((f, bg.c, c, False))
+                fifos["Cjoin"][f] = c
+        lines.append(self.sequence(shim_fifos, fifos))
+        body = "\n  ".join(lines)
+        return f"aie.device({self.device.name}) {{\n  {body}\n}}", fifos
+
+    def sequence(self, shim_fifos: list[tuple[str, int, int, bool]], fifos: dict) -> str:
+        """dma_memcpy_nd calls feeding the fifos in the cores' loop order, one
+        round per position `a` in the row sets (each round is what the cores
+        need for their members (rows[r][a], j), j in cols[c]); BD ids are
+        reused only after waiting for every fifo that used them, at a round
+        boundary, where waiting cannot deadlock: what was issued before needs
+        nothing issued later."""
+        bg = self.bg
+        region = self.region
+        args = ", ".join(
+            f"%{a.name_hint or f'arg{k}'}: {a.type}" for k, a in enumerate(region.args)
+        )
+        names = [a.name_hint or f"arg{k}" for k, a in enumerate(region.args)]
+        shapes = [a.type.get_shape() for a in region.args]  # type: ignore[attr-defined]
+        K, N = shapes[bg.a][1], shapes[bg.b][1]
+        m, n, kt, steps = bg.m, bg.n, bg.k_tile, bg.steps
+        n_rows = len(bg.rows)
+        limit = self.device.shim.buffer_descriptors
+        repeat = self.device.memcpy_nd.max_repeat
+        steps_off = [s * kt for s in range(steps)]
+        b_steps = [s * kt * N for s in range(steps)]
+
+        def calls(fifo: str, a: int) -> list[tuple[int, list[int], list[int]]]:
+            if fifo in fifos["A"]:
+                r = fifos["A"].index(fifo)
+                i = bg.rows[r][a]
+                q = len(bg.cols[0])
+                return _gather([i * m * K] * q, steps_off, [m, kt], [K, 1], repeat)
+            if fifo in fifos["B"]:
+                c = fifos["B"].index(fifo)
+                return _gather([j * n for j in bg.cols[c]], b_steps, [kt, n], [N, 1], repeat)
+            if bg.c_joined:
+                c = fifos["Cjoin"][fifo]
+                base = bg.rows[0][a] * m * N
+                outer = [base + j * n for j in bg.cols[c]]
+                rel = [(bg.rows[r][a] - bg.rows[0][a]) * m * N for r in range(n_rows)]
+                return _gather(outer, rel, [m, n], [N, 1], repeat)
+            r, c = next(rc for rc, f in fifos["C"].items() if f == fifo)
+            outer = [bg.rows[r][a] * m * N + j * n for j in bg.cols[c]]
+            return _gather(outer, [0], [m, n], [N, 1], repeat)
+
+        lines: list[str] = []
+        used = [0] * self.device.columns
+        # tokens raised and not yet awaited, per output fifo: as in mlir-aie's GEMM
+        # examples only the C (S2MM) transfers raise one, each dma_wait consumes
+        # one, and the A/B BDs are free once the C blocks they feed have landed
+        pending: dict[str, int] = {}
+        outputs = {f for f, _, _, is_read in shim_fifos if not is_read}
+
+        def waits() -> list[str]:
+            wait = "aiex.npu.dma_wait {{symbol = @{}}}"
+            return [wait.format(f) for f, k in pending.items() for _ in range(k)]
+
+        for a in range(len(bg.rows[0])):
+            round_calls = [(f, arg, col, calls(f, a)) for f, arg, col, _ in shim_fifos]
+            need = [0] * self.device.columns
+            for _, _, col, cs in round_calls:
+                need[col] += len(cs)
+            for col, k in enumerate(need):
+                if k > limit:
+                    raise op_error(
+                        bg.group,
+                        f"bundled GEMM @{bg.group.task.data}: one round of the runtime sequence "
+                        f"needs {k} buffer descriptors on shim column {col}, a shim has {limit}",
+                    )
+            if any(used[c] + need[c] > limit for c in range(len(used))):
+                lines += waits()
+                pending = {}
+                used = [0] * self.device.columns
+            for f, arg, col, cs in round_calls:
+                arr = region.args[arg].type
+                token = ", issue_token = true" if f in outputs else ""
+                for offset, sizes, strides in cs:
+                    lines.append(
+                        f"aiex.npu.dma_memcpy_nd(%{names[arg]}[0, 0, 0, {offset}]"
+                        f"[{', '.join(map(str, sizes))}][{', '.join(map(str, strides))}]) "
+                        f"{{id = {used[col]} : i64{token}, metadata = @{f}}} : {arr}"
+                    )
+                    used[col] += 1
+                if f in outputs:
+                    pending[f] = pending.get(f, 0) + len(cs)
+        lines += waits()
+        body = "\n    ".join(lines)
+        return f"aie.runtime_sequence({args}) {{\n    {body}\n  }}"
+
+
+def _spacing(values: Sequence[int], allow_zero: bool) -> int | None:
+    """The constant step of `values`, if they are evenly spaced (a DMA stride)."""
+    if len(values) < 2:
+        return 0
+    deltas = {b - a for a, b in zip(values, values[1:], strict=False)}
+    if len(deltas) != 1:
+        return None
+    step = deltas.pop()
+    return step if step > 0 or (allow_zero and step == 0) else None
+
+
+def _gather(
+    outer: list[int], middle: list[int], sizes: list[int], strides: list[int], max_repeat: int
+) -> list[tuple[int, list[int], list[int]]]:
+    """dma_memcpy_nd calls visiting `offset + mid` for offset in `outer`, mid
+    in `middle`, each an `sizes`/`strides` 2-D block: one 4-D call when both
+    lists are evenly spaced (the outer at most `max_repeat` long), else split."""
+    mid = _spacing(middle, False)
+    if mid is None:
+        return [(o + x, [1, 1, *sizes], [0, 0, *strides]) for o in outer for x in middle]
+    out: list[tuple[int, list[int], list[int]]] = []
+    step = _spacing(outer, True)
+    chunks = (
+        [outer[i : i + max_repeat] for i in range(0, len(outer), max_repeat)]
+        if step is not None
+        else [[o] for o in outer]
+    )
+    for chunk in chunks:
+        out.append(
+            (
+                chunk[0] + middle[0],
+                [len(chunk), len(middle), *sizes],
+                [step if len(chunk) > 1 else 0, mid if len(middle) > 1 else 0, *strides],
+            )
+        )
+    return out
+
+
+__all__ = ["GemmDesign", "KERNEL_OBJECT"]
