@@ -313,11 +313,8 @@ class AieLowering:
         deltas = {b - a for a, b in zip(starts, starts[1:], strict=False)}
         block = t.blocks[0].shape
         if len(shape) > 2:
-            raise op_error(
-                self.region,
-                f"argument {t.name} has rank {len(shape)}; the NPU lowering handles rank 1 and 2",
-            )
-        if len(shape) == 1:
+            inner_sizes, inner_strides = self.flat_rows(t, shape, list(block))
+        elif len(shape) == 1:
             # a long 1-D block is walked as rows of at most the DMA's innermost size
             width = self.row_length(block[0], t.arg)
             inner_sizes, inner_strides = [block[0] // width, width], [width, 1]
@@ -349,6 +346,42 @@ class AieLowering:
                 self.region, f"argument {t.name}: K-streamed blocks must be evenly spaced"
             )
         return [(s, [1, 1, *inner_sizes], [0, 0, *inner_strides]) for s in starts]
+
+    def flat_rows(
+        self, t: Transfer, shape: list[int], block: list[int]
+    ) -> tuple[list[int], list[int]]:
+        """A block of a rank >= 3 array as (rows, row length) with the rows'
+        stride: the trailing dims the block spans whole are contiguous in the
+        array and make one row, with at most one partial dim before them
+        (the others of length 1); a long single row is cut as in 1-D."""
+        strides = _strides(shape)
+        j = len(shape) - 1
+        while j > 0 and block[j] == shape[j]:
+            j -= 1
+        # the dims after j are whole, so dims j.. of the block are one contiguous row
+        length = math.prod(block[j:])
+        # the dims before j as (count, stride); neighbours whose strides line
+        # up (the inner one whole) walk as one
+        outer: list[tuple[int, int]] = []
+        for d in range(j):
+            if block[d] == 1:
+                continue
+            if outer and outer[-1][1] == block[d] * strides[d] and block[d] == shape[d]:
+                outer[-1] = (outer[-1][0] * block[d], strides[d])
+            else:
+                outer.append((block[d], strides[d]))
+        if len(outer) > 1:
+            raise op_error(
+                self.region,
+                f"argument {t.name}: a block {block} of a {shape} array needs "
+                f"{len(outer) + 1} strided dims; the NPU lowering moves a rank >= 3 block as "
+                "rows of its contiguous trailing dims, stepping over one more",
+            )
+        if not outer:
+            width = self.row_length(length, t.arg)
+            return [length // width, width], [width, 1]
+        rows, stride = outer[0]
+        return [rows, length], [stride, 1]
 
     def row_length(self, length: int, arg: int) -> int:
         """The largest divisor of `length` that fits the shim DMA's innermost size
