@@ -112,6 +112,12 @@ def _lower_to_aie() -> type[ModulePass]:
     return LowerToAiePass
 
 
+def _npu_kernel_objects() -> type[ModulePass]:
+    from dato_xdsl.transforms.npu_kernel_objects import NpuKernelObjectsPass
+
+    return NpuKernelObjectsPass
+
+
 PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "dato-virtual-map": _virtual_map,
     "dato-stream-legality": _stream_legality,
@@ -122,6 +128,7 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "vhls-dataflow-lint": _vhls_dataflow_lint,
     "dato-physical-map": _physical_map,
     "dato-lower-to-aie": _lower_to_aie,
+    "dato-npu-kernel-objects": _npu_kernel_objects,
 }
 
 

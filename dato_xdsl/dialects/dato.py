@@ -337,6 +337,11 @@ def _print_indices(printer: Printer, indices: Sequence[SSAValue]) -> None:
 # ----------------------------------------------------------------------- region
 
 
+def _is_kernel_declaration(op: Operation) -> bool:
+    """A body-less `func.func` (an external kernel task bodies call)."""
+    return op.name == "func.func" and not op.regions[0].blocks
+
+
 @irdl_op_definition
 class RegionOp(IRDLOperation):
     """`dato.region @name(%A : memref<...>, ...) { streams and tasks }`."""
@@ -396,10 +401,13 @@ class RegionOp(IRDLOperation):
                     "region arguments are statically shaped memrefs"
                 )
         for op in self.body.block.ops:
+            if _is_kernel_declaration(op):
+                continue  # an external kernel its tasks call: the region is their symbol table
             if not isinstance(op, StreamOp | TaskOp | GroupOp | BundleOp | ChainOp):
                 raise VerifyException(
                     f"region @{self.sym_name.data} may hold only dato.stream, dato.task, "
-                    f"dato.group, dato.bundle and dato.chain ops, found {op.name}"
+                    f"dato.group, dato.bundle and dato.chain ops and func.func declarations "
+                    f"of external kernels, found {op.name}"
                 )
         for arg in self.body.block.args:
             _check_element_type(arg.type, f"argument %{arg.name_hint or arg.index}")

@@ -10,6 +10,7 @@ from dato_xdsl.frontend.errors import (
     DatoIRError,
     DatoRuntimeError,
 )
+from dato_xdsl.frontend.external import ExternalModule
 from dato_xdsl.frontend.markers import (
     add,
     exp,
@@ -63,6 +64,7 @@ __all__ = [
     "DatoError",
     "DatoIRError",
     "DatoModule",
+    "ExternalModule",
     "DatoRuntimeError",
     "Layout",
     "StreamLeftoverWarning",

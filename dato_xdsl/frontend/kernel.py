@@ -37,6 +37,7 @@ from dato_xdsl.frontend.constants import (
     python_number,
 )
 from dato_xdsl.frontend.errors import DatoCompileError
+from dato_xdsl.frontend.external import ExternalModule, external_call
 from dato_xdsl.frontend.helpers import inline, is_helper
 from dato_xdsl.frontend.types import ArrayType, ConstExpr, DType, UInt, bool_, float32, int32, widen
 from dato_xdsl.frontend.values import (
@@ -987,6 +988,8 @@ class KernelCompiler:
         if isinstance(func, ast.Name) and func.id in self.streams:
             raise self.fail(f"stream '{func.id}' is not callable")
         callee = self.static_callee(func)
+        if isinstance(callee, ExternalModule):
+            return external_call(self, callee, node)
         name = markers.marker_name(callee)
         if name is None and is_helper(callee):
             return inline(self, callee, node)

@@ -18,6 +18,7 @@ from xdsl.utils.exceptions import VerifyException
 from dato_xdsl.dialects import dato
 from dato_xdsl.frontend import markers
 from dato_xdsl.frontend.errors import DatoCompileError
+from dato_xdsl.frontend.external import declare_externals
 from dato_xdsl.frontend.kernel import KernelCompiler
 from dato_xdsl.frontend.regions import flatten_region_calls
 from dato_xdsl.frontend.types import ArrayType, DatoTypeError, StreamSpec
@@ -128,7 +129,9 @@ class ProgramCompiler:
             self.region_statement(stmt)
         if not self.kernel_names:
             raise self.fail(f"region {fdef.name} defines no kernel", fdef)
-        return ModuleOp([region]), params
+        module = ModuleOp([region])
+        declare_externals(module)  # the kernels its tasks call, declared in the region
+        return module, params
 
     def parameters(self, fdef: ast.FunctionDef) -> list[Parameter]:
         params: list[Parameter] = []

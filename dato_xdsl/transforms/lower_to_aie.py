@@ -46,6 +46,7 @@ from dato_xdsl import devices
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import aie, aiex, dato
 from dato_xdsl.transforms.core_tasks import label_core
+from dato_xdsl.transforms.kernel_decls import declare_called
 from dato_xdsl.transforms.npu_gemm_design import GemmDesign
 from dato_xdsl.transforms.npu_plan import GroupPlan, plan_group
 from dato_xdsl.transforms.npu_stream_routes import StreamRoute, read_routes
@@ -440,6 +441,7 @@ class AieLowering:
         for name, types in self.kernels.items():
             decl = func.FuncOp.external(name, types, [])
             body.insert_op_before(decl, first)
+        declare_called(self.region, body)  # the external kernels the tasks call
         return device_op
 
 

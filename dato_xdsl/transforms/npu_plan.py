@@ -19,6 +19,7 @@ from xdsl.ir import Block, BlockArgument, Operation, SSAValue
 
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import memref_bytes
+from dato_xdsl.transforms.kernel_decls import call_access
 
 
 def _views(arg: SSAValue) -> list[SSAValue]:
@@ -55,6 +56,8 @@ def arg_access(arg: BlockArgument, host_copy: bool = True) -> tuple[bool, bool]:
                 written = True
             elif isinstance(op, dato.PutOp):
                 read = True
+            elif (kernel := call_access(op, view)) is not None:
+                read, written = read or kernel[0], written or kernel[1]  # its declaration's
             elif hasattr(op, "inputs") and hasattr(op, "outputs"):
                 if view in op.inputs:  # type: ignore[attr-defined]
                     read = True
@@ -106,6 +109,8 @@ def _overwrites(op: Operation, view: SSAValue) -> bool:
         return op.destination is view and op.source is not view
     if isinstance(op, _ELEMENTWISE):
         return view in op.outputs and view not in op.inputs
+    if (kernel := call_access(op, view)) is not None:
+        return kernel[2]  # an external kernel's output that is not also an input
     if isinstance(op, linalg.GenericOp):
         if view in op.inputs or view not in op.outputs:
             return False

@@ -26,7 +26,8 @@ def test_pipeline_names_the_passes_of_each_target(capsys: pytest.CaptureFixture[
         "dato-virtual-map,dato-stream-legality\n"
     )
     assert dato_opt(capsys, "--pipeline", "aie{device=npu2}") == (
-        'dato-virtual-map,dato-stream-legality,dato-physical-map{device="npu2"},dato-lower-to-aie\n'
+        'dato-virtual-map,dato-stream-legality,dato-physical-map{device="npu2"},dato-lower-to-aie,'
+        "dato-npu-kernel-objects\n"
     )
     assert dato_opt(capsys, "--pipeline", "hls") == (
         "dato-virtual-map,dato-stream-legality,convert-dato-to-vhls,vhls-burst-transfers,"

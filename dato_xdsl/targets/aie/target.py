@@ -138,7 +138,11 @@ def core_tasks(ir: ModuleOp) -> dict[tuple[int, int], list[str]]:
 class AieTarget(Target):
     name = "aie"
     summary = "an MLIR-AIE design and NPU project; runs on an NPU or the virtual NPU"
-    steps = (Step("dato-physical-map", ("device",)), Step("dato-lower-to-aie"))
+    steps = (
+        Step("dato-physical-map", ("device",)),
+        Step("dato-lower-to-aie"),
+        Step("dato-npu-kernel-objects"),
+    )
     emitter = "aie-project"
 
     def build(self, program: Program, ir: ModuleOp, options: BuildOptions) -> AieModule:

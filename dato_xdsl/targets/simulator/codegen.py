@@ -858,6 +858,17 @@ class BodyCodegen:
         for result, name in zip(op.results, results, strict=True):
             self.names[result] = name
 
+    # ------------------------------------------------------------ func.call
+    def op_func_call(self, op: Operation) -> None:
+        """An external kernel (dato.ExternalModule): its C++ reference runs on
+        the views, as the virtual NPU runs it in a core."""
+        from dato_xdsl.targets.virtual_npu.kernels import reference_kernel
+
+        if op.results:
+            raise unsupported(op, "with results (external kernels write their outputs)")
+        fn = self.const(reference_kernel(op, op_location(op)), "_kernel")
+        self.emit(f"{fn}({', '.join(self.e(v) for v in op.operands)})")
+
     # ------------------------------------------------------------------ linalg
 
     def _linalg_operands(self, op: Operation) -> tuple[list[str], list[str]]:

@@ -19,17 +19,19 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import ml_dtypes
 import numpy as np
+from xdsl.dialects import func
 from xdsl.dialects.builtin import BFloat16Type, Float32Type, IndexType, IntegerType, MemRefType
-from xdsl.ir import Attribute
+from xdsl.ir import Attribute, Operation
 
 from dato_xdsl.targets.simulator.semantics import OpFailure
 from dato_xdsl.targets.virtual_npu.errors import KernelError
+from dato_xdsl.transforms.kernel_decls import enclosing_declaration, read_declaration
 
 PACKAGE_KERNELS = Path(__file__).resolve().parent.parent / "aie" / "kernels"
 """The project's kernel library (dato_kernels.cc)."""
@@ -182,6 +184,62 @@ def bf16_bits(value: Any) -> int:
     return int(np.asarray(value, dtype=ml_dtypes.bfloat16).view(np.uint16))
 
 
+def reference_kernel(call: Operation, where: str) -> Callable[..., None]:
+    """The C++ reference of the external kernel `call` names (its declaration
+    record's `dato.kernel_reference`), compiled for the host, as a function of
+    numpy views and scalars: what the simulator runs for a `func.call`. A
+    strided view is passed as a contiguous copy (the kernel gets a bare
+    pointer) and the outputs the record names are copied back."""
+    assert isinstance(call, func.CallOp)
+    symbol = call.callee.root_reference.data
+    decl_op = enclosing_declaration(call, symbol)
+    if decl_op is None or not decl_op.is_declaration:
+        raise KernelError(f"{where}: error: @{symbol} is not declared as an external kernel")
+    decl = read_declaration(decl_op)
+    if decl.reference is None:
+        shown = f" (hardware source {decl.source})" if decl.source else ""
+        raise KernelError(
+            f"{where}: error: external kernel @{symbol}{shown} has no C++ reference to run "
+            "here; declare it with reference='kernel_ref.cc' (plain C++, same extern \"C\" "
+            "symbol)"
+        )
+    source = Path(decl.reference)
+    if not source.is_file():
+        raise KernelError(f"{where}: error: reference {source} of @{symbol} not found")
+    library = load_library(source, decl.flags)
+    try:
+        fn = bind_function(library, symbol, decl.arg_types, [])
+    except AttributeError:
+        raise KernelError(
+            f'{where}: error: {source.name} defines no extern "C" symbol {symbol}'
+        ) from None
+    kinds = [None if isinstance(t, MemRefType) else scalar_kind(t) for t in decl.arg_types]
+    outputs = set(decl.outputs)
+
+    def run(*values: Any) -> None:
+        args: list[Any] = []
+        back: list[tuple[np.ndarray, np.ndarray]] = []
+        for k, (value, kind) in enumerate(zip(values, kinds, strict=True)):
+            if kind is None:
+                array = value
+                if not array.flags.c_contiguous:
+                    array = np.ascontiguousarray(value)
+                    if k in outputs:
+                        back.append((array, value))
+                args.append(array.ctypes.data)
+            elif kind == "bf16":
+                args.append(bf16_bits(value))
+            elif kind == "f32":
+                args.append(float(value))
+            else:
+                args.append(int(value))
+        fn(*args)
+        for array, view in back:
+            view[...] = array
+
+    return run
+
+
 __all__ = [
     "PACKAGE_KERNELS",
     "bf16_bits",
@@ -192,5 +250,6 @@ __all__ = [
     "find_source",
     "load_library",
     "pointer",
+    "reference_kernel",
     "scalar_kind",
 ]

@@ -14,6 +14,15 @@
 #include <cstdint>
 #include <cstring>
 
+// The library's own functions are extern "C" when this file is compiled
+// alone (a hand-written design may link it and call them). A generated core
+// object defines DATO_KERNEL_LINKAGE as `static inline` before including it:
+// then only the functions its entry points call are compiled into it, so a
+// core's program memory holds just the kernels it uses.
+#ifndef DATO_KERNEL_LINKAGE
+#define DATO_KERNEL_LINKAGE extern "C"
+#endif
+
 namespace {
 
 inline float bf16_to_float(uint16_t v) {
@@ -95,25 +104,25 @@ void matmul_int(const T* a, const T* b, T* c, int32_t m, int32_t k, int32_t n) {
 }  // namespace
 
 #define DATO_ELEMENTWISE(SUFFIX, T, OPS)                                              \
-  extern "C" void dato_add_##SUFFIX(const T* a, const T* b, T* c, int32_t n) {       \
+  DATO_KERNEL_LINKAGE void dato_add_##SUFFIX(const T* a, const T* b, T* c, int32_t n) {       \
     for (int32_t i = 0; i < n; ++i) c[i] = OPS::add(a[i], b[i]);                      \
   }                                                                                   \
-  extern "C" void dato_sub_##SUFFIX(const T* a, const T* b, T* c, int32_t n) {       \
+  DATO_KERNEL_LINKAGE void dato_sub_##SUFFIX(const T* a, const T* b, T* c, int32_t n) {       \
     for (int32_t i = 0; i < n; ++i) c[i] = OPS::sub(a[i], b[i]);                      \
   }                                                                                   \
-  extern "C" void dato_mul_##SUFFIX(const T* a, const T* b, T* c, int32_t n) {       \
+  DATO_KERNEL_LINKAGE void dato_mul_##SUFFIX(const T* a, const T* b, T* c, int32_t n) {       \
     for (int32_t i = 0; i < n; ++i) c[i] = OPS::mul(a[i], b[i]);                      \
   }                                                                                   \
-  extern "C" void dato_max_##SUFFIX(const T* a, const T* b, T* c, int32_t n) {       \
+  DATO_KERNEL_LINKAGE void dato_max_##SUFFIX(const T* a, const T* b, T* c, int32_t n) {       \
     for (int32_t i = 0; i < n; ++i) c[i] = OPS::max(a[i], b[i]);                      \
   }                                                                                   \
-  extern "C" void dato_min_##SUFFIX(const T* a, const T* b, T* c, int32_t n) {       \
+  DATO_KERNEL_LINKAGE void dato_min_##SUFFIX(const T* a, const T* b, T* c, int32_t n) {       \
     for (int32_t i = 0; i < n; ++i) c[i] = OPS::min(a[i], b[i]);                      \
   }                                                                                   \
-  extern "C" void dato_fill_##SUFFIX(T* c, T value, int32_t n) {                      \
+  DATO_KERNEL_LINKAGE void dato_fill_##SUFFIX(T* c, T value, int32_t n) {                      \
     for (int32_t i = 0; i < n; ++i) c[i] = value;                                     \
   }                                                                                   \
-  extern "C" void dato_copy_##SUFFIX(const T* a, T* c, int32_t n) {                  \
+  DATO_KERNEL_LINKAGE void dato_copy_##SUFFIX(const T* a, T* c, int32_t n) {                  \
     for (int32_t i = 0; i < n; ++i) c[i] = a[i];                                      \
   }
 
@@ -124,15 +133,15 @@ DATO_ELEMENTWISE(i64, int64_t, I64Ops)
 DATO_ELEMENTWISE(f32, float, F32Ops)
 DATO_ELEMENTWISE(bf16, uint16_t, BF16Ops)
 
-extern "C" void dato_matmul_i8(const int8_t* a, const int8_t* b, int8_t* c, int32_t m,
+DATO_KERNEL_LINKAGE void dato_matmul_i8(const int8_t* a, const int8_t* b, int8_t* c, int32_t m,
                                int32_t k, int32_t n) {
   matmul_int<int8_t, uint8_t>(a, b, c, m, k, n);
 }
-extern "C" void dato_matmul_i16(const int16_t* a, const int16_t* b, int16_t* c, int32_t m,
+DATO_KERNEL_LINKAGE void dato_matmul_i16(const int16_t* a, const int16_t* b, int16_t* c, int32_t m,
                                 int32_t k, int32_t n) {
   matmul_int<int16_t, uint16_t>(a, b, c, m, k, n);
 }
-extern "C" void dato_matmul_i32(const int32_t* a, const int32_t* b, int32_t* c, int32_t m,
+DATO_KERNEL_LINKAGE void dato_matmul_i32(const int32_t* a, const int32_t* b, int32_t* c, int32_t m,
                                 int32_t k, int32_t n) {
   matmul_int<int32_t, uint32_t>(a, b, c, m, k, n);
 }
@@ -154,19 +163,19 @@ void matmul_widening(const T* a, const T* b, O* c, int32_t m, int32_t k, int32_t
   }
 }
 
-extern "C" void dato_matmul_i8_i16(const int8_t* a, const int8_t* b, int16_t* c, int32_t m,
+DATO_KERNEL_LINKAGE void dato_matmul_i8_i16(const int8_t* a, const int8_t* b, int16_t* c, int32_t m,
                                    int32_t k, int32_t n) {
   matmul_widening<int8_t, int16_t, uint32_t>(a, b, c, m, k, n);
 }
-extern "C" void dato_matmul_i8_i32(const int8_t* a, const int8_t* b, int32_t* c, int32_t m,
+DATO_KERNEL_LINKAGE void dato_matmul_i8_i32(const int8_t* a, const int8_t* b, int32_t* c, int32_t m,
                                    int32_t k, int32_t n) {
   matmul_widening<int8_t, int32_t, uint32_t>(a, b, c, m, k, n);
 }
-extern "C" void dato_matmul_i16_i32(const int16_t* a, const int16_t* b, int32_t* c, int32_t m,
+DATO_KERNEL_LINKAGE void dato_matmul_i16_i32(const int16_t* a, const int16_t* b, int32_t* c, int32_t m,
                                     int32_t k, int32_t n) {
   matmul_widening<int16_t, int32_t, uint32_t>(a, b, c, m, k, n);
 }
-extern "C" void dato_matmul_bf16_f32(const uint16_t* a, const uint16_t* b, float* c, int32_t m,
+DATO_KERNEL_LINKAGE void dato_matmul_bf16_f32(const uint16_t* a, const uint16_t* b, float* c, int32_t m,
                                      int32_t k, int32_t n) {
   for (int32_t i = 0; i < m; ++i) {
     for (int32_t j = 0; j < n; ++j) {
@@ -179,7 +188,7 @@ extern "C" void dato_matmul_bf16_f32(const uint16_t* a, const uint16_t* b, float
   }
 }
 
-extern "C" void dato_matmul_f32(const float* a, const float* b, float* c, int32_t m, int32_t k,
+DATO_KERNEL_LINKAGE void dato_matmul_f32(const float* a, const float* b, float* c, int32_t m, int32_t k,
                                 int32_t n) {
   for (int32_t i = 0; i < m; ++i) {
     for (int32_t j = 0; j < n; ++j) {
@@ -189,7 +198,7 @@ extern "C" void dato_matmul_f32(const float* a, const float* b, float* c, int32_
     }
   }
 }
-extern "C" void dato_matmul_bf16(const uint16_t* a, const uint16_t* b, uint16_t* c, int32_t m,
+DATO_KERNEL_LINKAGE void dato_matmul_bf16(const uint16_t* a, const uint16_t* b, uint16_t* c, int32_t m,
                                  int32_t k, int32_t n) {
   for (int32_t i = 0; i < m; ++i) {
     for (int32_t j = 0; j < n; ++j) {
@@ -203,10 +212,10 @@ extern "C" void dato_matmul_bf16(const uint16_t* a, const uint16_t* b, uint16_t*
 }
 
 #define DATO_UNARY(NAME, FN)                                                         \
-  extern "C" void dato_##NAME##_f32(const float* a, float* c, int32_t n) {           \
+  DATO_KERNEL_LINKAGE void dato_##NAME##_f32(const float* a, float* c, int32_t n) {           \
     for (int32_t i = 0; i < n; ++i) c[i] = FN(a[i]);                                  \
   }                                                                                   \
-  extern "C" void dato_##NAME##_bf16(const uint16_t* a, uint16_t* c, int32_t n) {    \
+  DATO_KERNEL_LINKAGE void dato_##NAME##_bf16(const uint16_t* a, uint16_t* c, int32_t n) {    \
     for (int32_t i = 0; i < n; ++i) c[i] = float_to_bf16(FN(bf16_to_float(a[i])));   \
   }
 
