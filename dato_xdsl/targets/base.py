@@ -119,6 +119,7 @@ class TargetModule(ABC):
         staged = stage(checked, self.written_arguments)
         self.run(staged.arrays)
         staged.finish()
+        _read_wide_unsigned(checked, self.arguments)
         if self.profile:
             print(self.profile_report())
 
@@ -178,6 +179,17 @@ class TargetModule(ABC):
                 )
             checked.append(a)
         return checked
+
+
+def _read_wide_unsigned(arrays: Sequence[np.ndarray], arguments: Sequence[Argument]) -> None:
+    """`UInt(n)` arrays wider than 64 bits are object arrays of Python ints that
+    every executor holds as n-bit two's complement (the IR's integers are
+    signless); the caller reads them as the unsigned values the type declares."""
+    for a, p in zip(arrays, arguments, strict=True):
+        if a.dtype == object and p.dtype_name.startswith("uint"):
+            mask = (1 << int(p.dtype_name[4:])) - 1
+            for index in np.ndindex(a.shape):
+                a[index] = int(a[index]) & mask
 
 
 class Target(ABC):

@@ -1,7 +1,8 @@
 """Integer widths beyond the standard ones: `int4`/`uint4`, Allo's `Int(n)` and
 `UInt(n)`, bit slicing. Each against a numpy model of n-bit two's complement
 arithmetic on the simulator, the virtual NPU (aie) and the g++ C simulation
-(hls); `Int(128)` runs on the simulator and is refused, located, elsewhere."""
+(hls, with ap_int<n>); widths above 64 bits run on the simulator and HLS and
+are refused, located, on the NPU."""
 
 import numpy as np
 import pytest
@@ -134,25 +135,56 @@ def int128():
     return top
 
 
-def test_int128_on_the_simulator():
-    A = np.array([[2**100, 3], [-5, 2**126 - 1]], dtype=object)
+def wrap_int(x: int, n: int, signed: bool = True) -> int:
+    """A Python int read as an n-bit two's complement (or unsigned) value."""
+    x &= (1 << n) - 1
+    return x - (1 << n) if signed and x >= 1 << (n - 1) else x
+
+
+@pytest.mark.parametrize("target", ["simulator", "hls"])
+def test_int128_matmul_wraps_at_128_bits(target, tmp_path):
+    A = np.array([[2**100, 3], [-(2**127), 2**127 - 1]], dtype=object)
     B = np.zeros((2, 2), dtype=object)
-    dato.build(int128())(A, B)
+    run(int128(), target, tmp_path, A, B)
     for i in range(2):
         for j in range(2):
             exact = sum(A[i, k] * A[k, j] for k in range(2)) + A[i, j] * 3
-            assert B[i, j] == ((exact + 2**127) % 2**128) - 2**127
+            assert B[i, j] == wrap_int(exact, 128)
 
 
-@pytest.mark.parametrize(
-    ("target", "expected"),
-    [("hls", "integers wider than 64 bits"), ("aie", "i128 elements")],
-)
-def test_int128_is_refused_where_it_has_no_translation(target, expected, tmp_path):
+def wide_scalars():
+    @dato.region()
+    def top(A: UInt(100)[4], B: Int(100)[4], C: UInt(100)[4], D: Int(100)[4], E: Int(128)[4]):
+        @dato.kernel(mapping=[1], args=[A, B, C, D, E])
+        def k(a: UInt(100)[4], b: Int(100)[4], c: UInt(100)[4], d: Int(100)[4], e: Int(128)[4]):
+            for i in range(4):
+                c[i] = a[i] * 3 + 1 + (a[i] >> 98) + a[i] // 7
+                d[i] = b[i] * b[i] - (b[i] >> 2) + b[i] // 3 + b[i] % 5
+                x: Int(128) = b[i]
+                e[i] = x * x * x + (x << 40) - dato.abs(x) + (a[i] > b[i])
+
+    return top
+
+
+@pytest.mark.parametrize("target", ["simulator", "hls"])
+def test_wide_integers_wrap_and_read_unsigned(target, tmp_path):
+    """Widths above 64 bits: products, shifts, floor division and unsigned
+    comparison at the edges (the most negative value, all ones)."""
+    A = np.array([0, 2**99, 2**100 - 1, 5], dtype=object)
+    B = np.array([-(2**99), 2**99 - 1, -1, 12345678901234567890123], dtype=object)
+    C, D, E = (np.zeros(4, dtype=object) for _ in range(3))
+    run(wide_scalars(), target, tmp_path, A, B, C, D, E)
+    for a, b, c, d, e in zip(A, B, C, D, E, strict=True):
+        assert c == wrap_int(a * 3 + 1 + (a >> 98) + a // 7, 100, signed=False)
+        assert d == wrap_int(b * b - (b >> 2) + b // 3 + b % 5, 100)
+        assert e == wrap_int(b**3 + (b << 40) - abs(b) + int(a > b), 128)
+
+
+def test_int128_is_refused_on_the_npu(tmp_path):
     with pytest.raises(dato.DatoIRError) as info:
-        dato.build(int128(), target=target, project=tmp_path / target)
+        dato.build(int128(), target="aie", project=tmp_path / "aie")
     assert "test_kernel_language_widths.py:" in str(info.value)
-    assert expected in str(info.value)
+    assert "i128 elements" in str(info.value)
 
 
 def test_widths_out_of_range_are_refused():

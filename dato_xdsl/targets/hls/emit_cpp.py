@@ -56,8 +56,10 @@ def c_type(t: Attribute) -> str:
             return "bool"
         if width in (8, 16, 32, 64):
             return f"int{width}_t"
-        if width < 64:  # Int(n): held sign-extended in the next standard width
-            return f"int{_container(width)}_t"
+        # Int(n) / UInt(n): UG1399's arbitrary-precision type. MLIR integers
+        # are signless, so values are ap_int; an unsigned reading converts to
+        # ap_uint<n> where an op needs it (_uread)
+        return f"ap_int<{width}>"
     if isinstance(t, IndexType):
         return "int"
     if isinstance(t, Float32Type):
@@ -72,6 +74,9 @@ def c_type(t: Attribute) -> str:
         raise ValueError("f16 has no C++ representation here")
     raise ValueError(f"type {t} has no C++ representation")
 
+
+MAX_AP_WIDTH = 128
+"""The widest ap_int the emitted C++ uses (what the C simulation's ap_int.h holds)."""
 
 BLOCK_STREAM_MAX_BITS = 1024
 """Blocks wider than this travel as `hls::stream_of_blocks` (UG1399: a stream
@@ -115,13 +120,9 @@ def stream_c_type(t: vhls.StreamType, with_depth: bool) -> str:
 
 def _unsigned(t: Attribute) -> str:
     if isinstance(t, IntegerType) and t.width.data > 1:
-        return f"uint{_container(t.width.data)}_t"
+        width = t.width.data
+        return f"uint{width}_t" if width in (8, 16, 32, 64) else f"ap_uint<{width}>"
     return "unsigned"
-
-
-def _container(width: int) -> int:
-    """The standard width an `Int(n)` value lives in in C++."""
-    return next(w for w in (8, 16, 32, 64) if width <= w)
 
 
 def _odd_width(t: Attribute) -> int | None:
@@ -132,22 +133,49 @@ def _odd_width(t: Attribute) -> int | None:
 
 
 def _uread(expr: str, t: Attribute) -> str:
-    """`expr` (of integer type t) read as unsigned: an odd width keeps its n bits."""
+    """`expr` (of integer type t) read as unsigned: an ap_int<n> as the
+    ap_uint<n> of the same n bits."""
     u = _unsigned(t)
-    width = _odd_width(t)
-    if width is None:
+    if _odd_width(t) is None:
         return f"({u}){expr}"
-    return f"(({u})({expr}) & ({u}){(1 << width) - 1}ULL)"
+    return f"(({u})({expr}))"
 
 
-def _sext(expr: str, t: Attribute) -> str:
-    """`expr` wrapped to the odd width of t and sign-extended in its container:
-    what every op on an `Int(n)` value ends with (n-bit two's complement)."""
+def _odd_div(name: str, a: str, b: str, t: Attribute, where: str) -> str:
+    """An integer division of ap_int<n> values. ap_int's `/` and `%` are exact
+    (the quotient has a bit more than its operands), so only dato's wrap of
+    MIN / -1, the floor/ceil adjustment and the zero check are spelled out;
+    `define` wraps the result to n bits."""
+    check = f'dato::check_divisor({b} == 0, "{where}")'
+    if name == "arith.divsi":
+        value = f"({a} / {b})"
+    elif name == "arith.remsi":
+        value = f"({a} % {b})"
+    elif name in ("arith.divui", "arith.remui"):
+        ua, ub = _uread(a, t), _uread(b, t)
+        value = f"({ua} {'/' if name == 'arith.divui' else '%'} {ub})"
+    else:  # floor or ceil: step the truncated quotient when the remainder is not 0
+        floor = name == "arith.floordivsi"
+        same = "!=" if floor else "=="
+        step = "-" if floor else "+"
+        value = f"({a} / {b} {step} (({a} % {b} != 0 && (({a} < 0) {same} ({b} < 0))) ? 1 : 0))"
+    return f"({check}, ({c_type(t)}){value})"
+
+
+def _odd_shift(name: str, a: str, b: str, t: Attribute) -> str:
+    """A shift of ap_int<n> values: an amount of n or more gives 0 (or the sign
+    for an arithmetic right shift), as dato's shifts do; the amount is read
+    unsigned (ap_int would shift the other way for a negative amount)."""
     width = _odd_width(t)
     assert width is not None
-    u = _unsigned(t)
-    sign = f"({u}){1 << (width - 1)}ULL"
-    return f"({c_type(t)})(((({u})({expr}) & ({u}){(1 << width) - 1}ULL) ^ {sign}) - {sign})"
+    amount = f"(unsigned long long){_uread(b, t)}"
+    ct = c_type(t)
+    if name == "arith.shli":
+        return f"({_uread(b, t)} >= {width} ? ({ct})0 : ({ct})({a} << {amount}))"
+    if name == "arith.shrsi":
+        return f"({ct})({a} >> ({_uread(b, t)} >= {width} ? {width - 1}ULL : {amount}))"
+    ua = _uread(a, t)
+    return f"({_uread(b, t)} >= {width} ? ({ct})0 : ({ct})({ua} >> {amount}))"
 
 
 def _width(t: Attribute) -> int:
@@ -186,6 +214,8 @@ def _literal(value: Attribute, t: Attribute) -> str:
         if isinstance(t, IntegerType):
             width = t.width.data
             v = ((v + (1 << (width - 1))) % (1 << width)) - (1 << (width - 1))
+            if _odd_width(t) is not None:
+                return _ap_literal(v, t)
             if width == 64:
                 return f"(int64_t){v}LL" if v >= 0 else f"(int64_t)({v}LL)"
             return f"({c_type(t)}){v}" if v >= 0 else f"({c_type(t)})({v})"
@@ -204,6 +234,17 @@ def _literal(value: Attribute, t: Attribute) -> str:
             return f"dato::to_bf16({text}f)" if numeric else f"dato::to_bf16({text})"
         return text
     raise ValueError(f"constant {value}")
+
+
+def _ap_literal(v: int, t: Attribute) -> str:
+    """An ap_int<n> constant: C++ has literals up to 64 bits, so a wider value
+    is its high half shifted up, or'ed with its low half read unsigned."""
+    ct = c_type(t)
+    if -(1 << 63) <= v < (1 << 63):
+        text = f"{v}LL" if v > -(1 << 63) else f"({-((1 << 63) - 1)}LL - 1)"
+        return f"({ct})({text})"
+    high, low = v >> 64, v & ((1 << 64) - 1)
+    return f"({ct})((({ct}){_ap_literal(high, t)} << 64) | ({ct})(ap_uint<64>)({low}ULL))"
 
 
 # --------------------------------------------------------------------- views
@@ -361,6 +402,7 @@ _LINALG_BINARY = {
     "linalg.min": "dato::minimum({a}, {b})",
 }
 _LINALG_UNARY = {"linalg.exp": "exp", "linalg.log": "log", "linalg.sqrt": "sqrt"}
+_ELEMENTWISE_WRAPPING = {"linalg.add": "+", "linalg.sub": "-", "linalg.mul": "*"}
 
 
 class _Function:
@@ -417,7 +459,7 @@ class _Function:
             self.names[v] = "0"
             return
         if _odd_width(v.type) is not None:
-            expr = _sext(expr, v.type)
+            expr = f"({c_type(v.type)})({expr})"  # ap_int keeps the low n bits: wraps
         name = self.fresh(v.name_hint)
         self.emit(f"const {c_type(v.type)} {name} = {expr};")
         self.names[v] = name
@@ -492,6 +534,8 @@ class _Function:
             a, b = (self.e(v) for v in op.operands)
             where = op_location(op).replace("\\", "/").replace('"', "'")
             t = op.results[0].type
+            if _odd_width(t) is not None:
+                return self.define(op.results[0], _odd_div(name, a, b, t, where))
             if name in ("arith.divui", "arith.remui"):
                 a, b = _uread(a, t), _uread(b, t)
             call = f'dato::{_CHECKED_DIV[name]}({a}, {b}, "{where}")'
@@ -499,8 +543,8 @@ class _Function:
         if name in _HELPER2:
             a, b = (self.e(v) for v in op.operands)
             t = op.results[0].type
-            if name == "arith.shrui" and _odd_width(t) is not None:
-                a = f"({c_type(t)}){_uread(a, t)}"  # shift in the n bits, not the container's
+            if name in ("arith.shli", "arith.shrsi", "arith.shrui") and _odd_width(t) is not None:
+                return self.define(op.results[0], _odd_shift(name, a, b, t))
             return self.define(op.results[0], f"dato::{_HELPER2[name]}({a}, {b})")
         if name in _FLOAT_BINARY:
             a, b = (self.e(v) for v in op.operands)
@@ -524,7 +568,8 @@ class _Function:
         a, b = (self.e(v) for v in op.operands)
         t = op.results[0].type
         sym = _WRAPPING[op.name]
-        if isinstance(t, IndexType):
+        if isinstance(t, IndexType) or _odd_width(t) is not None:
+            # ap_int sums and products are exact; define() wraps to n bits
             expr = f"{a} {sym} {b}"
         elif isinstance(t, IntegerType) and t.width.data >= 32:
             u = _unsigned(t)
@@ -615,6 +660,10 @@ class _Function:
             x = _uread(x, src)
         if isinstance(src, IntegerType) and src.width.data == 1:
             x = f"({x} ? {'1' if unsigned else '-1'} : 0)"
+        elif isinstance(src, IntegerType) and src.width.data > 64:
+            # an ap_int wider than 64 bits converts to a C++ integer by its low
+            # 64 bits only: go through double (exact to 53 bits, then rounded)
+            x = f"({x}).to_double()"
         self.define(op.results[0], _from_float(f"(float){x}", dst))
 
     def op_arith_sitofp(self, op: Operation) -> None:
@@ -625,6 +674,8 @@ class _Function:
 
     def _fp_to_int(self, op: Operation, unsigned: bool) -> None:
         src, dst = op.operands[0].type, op.results[0].type
+        if _width(dst) > 64:
+            raise op_error(op, f"converts a float to {dst}: no HLS C++ translation above 64 bits")
         x = _to_float(self.e(op.operands[0]), src)
         fn = "fptoui" if unsigned else "fptosi"
         self.define(op.results[0], f"dato::{fn}<{c_type(dst)}, {_width(dst)}>({x})")
@@ -649,6 +700,9 @@ class _Function:
         # negated through the unsigned type: abs(MIN) wraps to MIN as numpy's does
         x = self.e(op.operands[0])
         t = op.results[0].type
+        if _odd_width(t) is not None:  # -x has n+1 bits; define() wraps it: abs(MIN) is MIN
+            self.define(op.results[0], f"({x} < 0 ? ({c_type(t)})(-{x}) : {x})")
+            return
         u = _unsigned(t)
         self.define(op.results[0], f"({c_type(t)})({x} < 0 ? ({u})(0u - ({u}){x}) : ({u}){x})")
 
@@ -896,7 +950,10 @@ class _Function:
                 expr = f"dato::{_LINALG_UNARY[op.name]}({args[0]})"
             else:
                 expr = _LINALG_BINARY[op.name].format(a=args[0], b=args[1])
-                if isinstance(out_t, IntegerType) and op.name in (
+                if _odd_width(out_t) is not None and op.name in _ELEMENTWISE_WRAPPING:
+                    sym = _ELEMENTWISE_WRAPPING[op.name]  # exact in ap_int, wrapped by the cast
+                    expr = f"({c_type(out_t)})({args[0]} {sym} {args[1]})"
+                elif isinstance(out_t, IntegerType) and op.name in (
                     "linalg.add",
                     "linalg.sub",
                     "linalg.mul",
@@ -924,6 +981,11 @@ class _Function:
 
             to_acc = lambda v, t, ivs: load(v, t, ivs)  # noqa: E731
             from_acc = lambda x: _from_float(x, out)  # noqa: E731
+        elif _odd_width(out) is not None:
+            # an ap_int accumulator: products exact, every += wraps to its width
+            acc_t = c_type(out)
+            to_acc = lambda v, t, ivs: f"({acc_t}){v.at(ivs)}"  # noqa: E731
+            from_acc = lambda x: x  # noqa: E731
         else:
             # wrap-around accumulation, computed unsigned (C++ signed overflow is UB)
             acc_t = "uint64_t" if _width(out) > 32 else "uint32_t"
@@ -1098,16 +1160,16 @@ def emit_top(kernel: vhls.KernelOp) -> list[str]:
 
 
 def _refuse_wide_integers(module: ModuleOp) -> None:
-    """Integers wider than 64 bits (`Int(128)`) have no C++ type here (Vitis
-    would need ap_int, and the testbench's binary I/O has no such element)."""
+    """Integers wider than ap_int's 128 bits that dato's C simulation holds
+    (MLIR allows more; the frontend stops at 128)."""
     for op in module.walk():
         for v in (*op.operands, *op.results):
             t = v.type.element_type if isinstance(v.type, MemRefType) else v.type
-            if isinstance(t, IntegerType) and t.width.data > 64:
+            if isinstance(t, IntegerType) and t.width.data > MAX_AP_WIDTH:
                 raise op_error(
                     op,
-                    f"uses {t} values: integers wider than 64 bits have no HLS C++ "
-                    "translation (they run on the simulator)",
+                    f"uses {t} values: integers wider than {MAX_AP_WIDTH} bits have no HLS C++ "
+                    "translation here",
                 )
 
 

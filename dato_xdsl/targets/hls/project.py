@@ -56,7 +56,7 @@ MODES = ("concurrent", "sequential")
 PART = scripts.PART
 PLATFORM = scripts.PLATFORM
 CLOCK_NS = scripts.CLOCK_NS
-_CSIM_HEADERS = ("hls_stream.h", "hls_streamofblocks.h", "hls_vector.h", "dato_csim.h")
+_CSIM_HEADERS = ("hls_stream.h", "hls_streamofblocks.h", "hls_vector.h", "dato_csim.h", "ap_int.h")
 
 
 class HlsWarning(UserWarning):
@@ -151,8 +151,8 @@ class HlsProject:
                         f"{what} data of '{name}' has shape {list(x.shape)}, the kernel takes "
                         f"{list(shape)}"
                     )
-            np.ascontiguousarray(a).tofile(data / f"{name}.bin")
-            np.ascontiguousarray(e).astype(a.dtype).tofile(data / f"{name}.expected")
+            _write_elements(a, data / f"{name}.bin")
+            _write_elements(np.asarray(e).astype(a.dtype), data / f"{name}.expected")
 
     # ------------------------------------------------------------------ csim
 
@@ -205,7 +205,7 @@ class HlsProject:
         compile_seconds = self.compile()
         data = self.directory / "data"
         for (name, _), a in zip(self.args, arrays, strict=True):
-            a.tofile(data / f"{name}.bin")
+            _write_elements(a, data / f"{name}.bin")
         env = dict(os.environ, DATO_CSIM_MODE=mode, DATO_CSIM_TIMEOUT=str(timeout))
         start = time.monotonic()
         assert self.binary is not None
@@ -228,13 +228,43 @@ class HlsProject:
             message = done.stderr.strip() or _exit_status(done.returncode)
             raise CsimError(f"C simulation ({mode}) of {self.top} failed:\n{message}")
         for (name, _), a in zip(self.args, arrays, strict=True):
-            out = np.fromfile(data / f"{name}.out", dtype=a.dtype)
-            a[...] = out.reshape(a.shape)
+            a[...] = _read_elements(data / f"{name}.out", a).reshape(a.shape)
         self.last_run = CsimRun(compile_seconds, seconds, mode)
         return self.last_run
 
     def report(self) -> Estimate:
         return estimate(self.module)
+
+
+WIDE_INT_BYTES = 16
+"""An ap_int wider than 64 bits (up to 128) in the C simulation's files: 16
+bytes, little-endian two's complement (the layout of dato's ap_int.h)."""
+
+
+def _write_elements(a: np.ndarray, path: Path) -> None:
+    """An argument's elements as the C++ arrays hold them; integers wider than
+    64 bits (object arrays of Python ints) as WIDE_INT_BYTES each."""
+    a = np.ascontiguousarray(a)
+    if a.dtype != object:
+        a.tofile(path)
+        return
+    mask = (1 << (8 * WIDE_INT_BYTES)) - 1
+    path.write_bytes(b"".join((int(v) & mask).to_bytes(WIDE_INT_BYTES, "little") for v in a.flat))
+
+
+def _read_elements(path: Path, like: np.ndarray) -> np.ndarray:
+    """The inverse of _write_elements; wide integers come back as the
+    simulator holds them (signed Python ints)."""
+    if like.dtype != object:
+        return np.fromfile(path, dtype=like.dtype)
+    raw = path.read_bytes()
+    values = [
+        int.from_bytes(raw[k : k + WIDE_INT_BYTES], "little", signed=True)
+        for k in range(0, len(raw), WIDE_INT_BYTES)
+    ]
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 def _caller_level() -> int:

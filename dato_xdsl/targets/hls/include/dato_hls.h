@@ -14,6 +14,9 @@
 #include "hls_stream.h"
 #include "hls_streamofblocks.h"
 #include "hls_vector.h"
+// Int(n) / UInt(n) values are ap_int<n> (AMD's header under Vitis; dato's
+// stand-in, csim/include/ap_int.h, for the C simulation with g++)
+#include "ap_int.h"
 
 #if defined(__GNUC__) && !defined(__SYNTHESIS__)
 // loop labels name loops in Vitis reports; no goto ever targets them
