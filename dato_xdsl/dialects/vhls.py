@@ -304,6 +304,8 @@ def buffer_directions(proc: ProcessOp) -> dict[int, tuple[bool, bool]]:
             if op.name in ("memref.subview", "memref.cast"):
                 visit(op.results[0], k)
                 continue
+            if op.name == "vhls.array_partition":
+                continue  # a directive about the array, not an access
             if op.name == "memref.store":
                 writes = use.index == 1
             elif op.name == "memref.copy":

@@ -33,6 +33,13 @@ from dato_xdsl.frontend.markers import (
     sub,
     task,
 )
+from dato_xdsl.frontend.schedule import (
+    MockBuffer,
+    Partition,
+    Schedule,
+    ScheduleIgnoredWarning,
+    customize,
+)
 from dato_xdsl.frontend.types import (
     ConstExpr,
     Int,
@@ -100,4 +107,5 @@ __all__ = [
     "uint16",
     "uint32",
 ]
+__all__ += ["MockBuffer", "Partition", "Schedule", "ScheduleIgnoredWarning", "customize"]
 __all__ += _builtins.__all__

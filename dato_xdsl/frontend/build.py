@@ -7,6 +7,7 @@ its pipeline and module (dato_xdsl.targets.registry). What runs is what
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,13 +18,14 @@ from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import DiagnosticException
 
 from dato_xdsl import progress
-from dato_xdsl.diagnostics import verify_located
+from dato_xdsl.diagnostics import op_error, verify_located
 from dato_xdsl.frontend.errors import DatoError, DatoIRError
 from dato_xdsl.frontend.markers import RegionDef
 from dato_xdsl.frontend.program import Parameter, compile_region
 from dato_xdsl.targets import registry
 from dato_xdsl.targets.base import DATO_STEPS, Argument, BuildOptions, Program, Target
 from dato_xdsl.targets.base import TargetModule as DatoModule
+from dato_xdsl.transforms.schedule_directives import has_schedule, schedule_errors, strip_schedule
 
 BUILD_OPTIONS: tuple[str, ...] = (
     "target",
@@ -114,6 +116,28 @@ def build(
     "sequential" C simulation); `profile`: print per-task times after each call
     (simulator: measured; aie: the NPU performance model; hls: the estimate).
     Any other keyword (Allo's `trace=`, `warmup=`, ...) is an error naming it."""
+    if not isinstance(top, RegionDef):
+        raise DatoError(f"dato.build takes a function decorated with @dato.region(), got {top!r}")
+    _check_keywords(unknown, profile)
+    try:
+        module, params = compile_region(top)
+    except DatoError as err:
+        raise err.with_traceback(None) from None
+    except DiagnosticException as err:
+        raise DatoIRError(str(err)) from None
+    return build_compiled(
+        module,
+        params,
+        target,
+        project=project,
+        mapping_primitives=mapping_primitives,
+        device=device,
+        mode=mode,
+        profile=profile,
+    )
+
+
+def _check_keywords(unknown: dict[str, Any], profile: object) -> None:
     if unknown:
         name = sorted(unknown)[0]
         raise DatoError(
@@ -121,15 +145,39 @@ def build(
         )
     if not isinstance(profile, bool):
         raise DatoError(f"profile= takes True or False, got {profile!r}")
-    if not isinstance(top, RegionDef):
-        raise DatoError(f"dato.build takes a function decorated with @dato.region(), got {top!r}")
+
+
+def build_compiled(
+    module: ModuleOp,
+    params: Sequence[Parameter],
+    target: str = "simulator",
+    *,
+    project: str | os.PathLike[str] | None = None,
+    mapping_primitives: Sequence[tuple[str, Sequence[Any]]] | None = None,
+    device: str = "npu1",
+    mode: str | None = None,
+    profile: bool = False,
+    **unknown: Any,
+) -> DatoModule:
+    """`build` of a program the frontend already wrote (`dato.customize(top)`
+    builds its scheduled IR this way). A target none of whose passes consumes
+    the schedule's directives gets the program without them, a
+    ScheduleIgnoredWarning and a note in its report."""
+    _check_keywords(unknown, profile)
     found = registry.lookup(target) if isinstance(target, str) else None
     if found is None:
         raise DatoError(f"unknown target '{target}'; available: {', '.join(registry.names())}")
     try:
         options = _options(found, project, mapping_primitives, device, mode)
-        module, params = compile_region(top)
         verify_located(module)
+        located_schedule_errors(module)
+        ignored = 0
+        if has_schedule(module) and not any(
+            getattr(p, "consumes_schedule", False) for p in registry.passes(found.steps, options)
+        ):
+            module = module.clone()
+            ignored = strip_schedule(module)
+            warn_ignored(found.name, ignored)
         mapped = module.clone()
         _apply(registry.passes(DATO_STEPS, options), mapped)
         lowered = mapped
@@ -139,6 +187,8 @@ def build(
         program = Program(module, mapped, _arguments(params), params)
         built = found.build(program, lowered, options)
         built.profile = profile
+        if ignored:
+            _note_in_report(built, ignored_note(found.name, ignored))
         return built
     except DatoError as err:
         # the user's traceback ends here, not deep inside the compiler
@@ -147,4 +197,43 @@ def build(
         raise DatoIRError(str(err)) from None
 
 
-__all__ = ["DatoModule", "build", "mapping_options"]
+class ScheduleIgnoredWarning(UserWarning):
+    """A schedule (`dato.customize`) built for a target with no equivalent of its directives."""
+
+
+def ignored_note(target: str, directives: int) -> str:
+    return (
+        f"schedule: {directives} directive(s) (partition/pipeline/unroll) ignored: target "
+        f"'{target}' has no equivalent of HLS pragmas; results are unchanged"
+    )
+
+
+def warn_ignored(target: str, directives: int) -> None:
+    # stack: warn_ignored, build_compiled, Schedule.build, the user's line
+    warnings.warn(ignored_note(target, directives), ScheduleIgnoredWarning, stacklevel=4)
+
+
+def located_schedule_errors(module: ModuleOp) -> None:
+    """The first directive that breaks a rule, as a located diagnostic."""
+    for op, message in schedule_errors(module):
+        raise op_error(op, message)
+
+
+def _note_in_report(built: DatoModule, note: str) -> None:
+    """Append `note` to what `report()` returns (a target without a report keeps
+    raising its own error: the warning already said it)."""
+    report = built.report
+
+    def noted() -> Any:
+        return f"{report()}\n{note}"
+
+    built.report = noted  # type: ignore[method-assign]
+
+
+__all__ = [
+    "DatoModule",
+    "ScheduleIgnoredWarning",
+    "build",
+    "build_compiled",
+    "mapping_options",
+]

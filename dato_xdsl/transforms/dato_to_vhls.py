@@ -38,6 +38,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from xdsl.context import Context
 from xdsl.dialects import arith, memref, scf
@@ -54,7 +55,9 @@ from xdsl.passes import ModulePass
 
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import dato, vhls
+from dato_xdsl.transforms import schedule_directives as sd
 from dato_xdsl.transforms.array_flows import check_no_array_flows
+from dato_xdsl.transforms.kernel_decls import refuse_external_kernels
 
 Interval = tuple[int, int]
 
@@ -458,12 +461,15 @@ class _Lowering:
 
         mapper: dict[SSAValue, SSAValue] = {}
         masks: dict[SSAValue, SSAValue] = {}
+        # the program's partitions of region arguments apply to every task's copy
+        partitions = sd.region_partitions(self.region)
         outs: list[tuple[int, SSAValue, SSAValue, SSAValue, SSAValue]] = []
         for k, a in enumerate(src.args):
             if not a.uses:
                 continue  # an argument the body never touches needs no buffer
             if pipo[k]:
                 mapper[a] = next(slots)
+                body.add_ops(_partition_ops(mapper[a], partitions.get(group.args[k].name_hint, [])))
                 continue
             t = cast_memref(a.type)
             shape = sizes[k]
@@ -472,6 +478,7 @@ class _Lowering:
             buf.location = group.location
             body.add_op(buf)
             mapper[a] = buf.memref
+            body.add_ops(_partition_ops(buf.memref, partitions.get(group.args[k].name_hint, [])))
             if uses[k].read:
                 in_stream = next(slots)
                 _loop_nest(
@@ -485,6 +492,10 @@ class _Lowering:
                 mask = memref.AllocaOp.get(i1, shape=shape)
                 mask.memref.name_hint = f"{_hint(a, k)}_written"
                 body.add_op(mask)
+                # written in step with the buffer: the same banks keep the same II
+                body.add_ops(
+                    _partition_ops(mask.memref, partitions.get(group.args[k].name_hint, []))
+                )
                 masks[buf.memref] = mask.memref
                 outs.append((k, buf.memref, mask.memref, out_stream, mask_stream))
         copier = _BodyCopier(mapper, masks, stream_args, pid_args, origins, src.args)
@@ -812,7 +823,9 @@ class _BodyCopier:
                 if not isinstance(inner, scf.YieldOp):
                     self.copy_op(inner, body)
             lb, ub, step = (self.value(v) for v in op.operands[:3])
-            new = vhls.ForOp(iv.name_hint or "loop", lb, ub, step, body)
+            # the program's schedule (dato.customize): its pipeline/unroll directives
+            ii, factor = sd.loop_directives(op)
+            new = vhls.ForOp(iv.name_hint or "loop", lb, ub, step, body, ii, factor)
         else:
             new = op.clone_without_regions(self.mapper)
             for src_region, dst_region in zip(op.regions, new.regions, strict=True):
@@ -877,10 +890,14 @@ def _write_from(
 # ---------------------------------------------------------------- directives
 
 
+def _fully_unrolled(op: Operation) -> bool:
+    return isinstance(op, vhls.ForOp) and op.unroll is not None and op.unroll.data == 0
+
+
 def _is_innermost(loop: vhls.ForOp) -> bool:
     for op in loop.body.block.walk():
-        if op is loop:
-            continue
+        if op is loop or _fully_unrolled(op):
+            continue  # a fully unrolled loop is straight-line code
         if isinstance(op, vhls.ForOp | scf.ForOp | scf.WhileOp):
             return False
         if op.name.startswith(_EXPANDED):
@@ -912,10 +929,65 @@ def _float_recurrence(loop: vhls.ForOp) -> bool:
     return False
 
 
+def _in_pipeline(loop: vhls.ForOp) -> bool:
+    """Inside a pipelined loop (Vitis unrolls the loops in it)."""
+    parent = loop.parent_op()
+    while parent is not None:
+        if isinstance(parent, vhls.ForOp) and parent.pipeline is not None:
+            return True
+        parent = parent.parent_op()
+    return False
+
+
+def _partition_ops(buf: SSAValue, specs: Sequence[sd.PartitionSpec]) -> list[vhls.ArrayPartitionOp]:
+    """The program's partitions of `buf`, fitted to its (local) shape: a task's
+    copy of a sharded array can be smaller than the array the factor divides; a
+    factor as large as a dim partitions that dim completely."""
+    shape = cast_memref(buf.type).get_shape()
+    ops: list[vhls.ArrayPartitionOp] = []
+    for spec in specs:
+        if spec.kind == "complete":
+            ops.append(vhls.ArrayPartitionOp(buf, "complete", 0, spec.dim))
+            continue
+        if spec.factor < 2:
+            continue  # a factor of 1 leaves the array whole
+        dims = range(len(shape)) if spec.dim == 0 else [spec.dim - 1]
+        if spec.dim == 0 and all(d % spec.factor == 0 and d > spec.factor for d in shape):
+            ops.append(vhls.ArrayPartitionOp(buf, spec.kind, spec.factor, 0))
+            continue
+        for d in dims:
+            factor = min(spec.factor, shape[d])
+            if factor < 2:
+                continue  # one element along this dim: nothing to split
+            kind = "complete" if factor == shape[d] else spec.kind
+            ops.append(vhls.ArrayPartitionOp(buf, kind, 0 if kind == "complete" else factor, d + 1))
+    return ops
+
+
+def _program_partitions(proc: vhls.ProcessOp) -> None:
+    """Local buffers the program partitioned (dato.partition on their alloc)."""
+    for op in list(proc.body.block.walk()):
+        if not isinstance(op, memref.AllocaOp | memref.AllocOp):
+            continue
+        attr = op.attributes.pop(sd.PARTITION_ATTR, None)
+        if attr is None:
+            continue
+        block = op.parent_block()
+        assert block is not None
+        anchor: Operation = op
+        for directive in _partition_ops(op.memref, sd.read_partitions(attr)):
+            block.insert_op_after(directive, anchor)
+            anchor = directive
+
+
 def _assign_directives(proc: vhls.ProcessOp) -> None:
+    _program_partitions(proc)
+    chosen = {op.array for op in proc.body.block.walk() if isinstance(op, vhls.ArrayPartitionOp)}
     for loop in [op for op in proc.body.block.walk() if isinstance(op, vhls.ForOp)]:
         if loop.pipeline is not None or not _is_innermost(loop):
             continue
+        if _fully_unrolled(loop) or _in_pipeline(loop):
+            continue  # unrolled by the program, or by Vitis inside a pipeline
         ii = FLOAT_RECURRENCE_II if _float_recurrence(loop) else 1
         loop.pipeline = vhls.IntAttr(ii)
     partition: dict[SSAValue, int] = {}
@@ -934,6 +1006,8 @@ def _assign_directives(proc: vhls.ProcessOp) -> None:
             if n > 2:
                 partition[buf] = max(partition.get(buf, 0), (n + 1) // 2)
     for buf, factor in partition.items():
+        if buf in chosen:
+            continue  # the program chose this buffer's partitioning
         owner = buf.owner
         assert isinstance(owner, Operation)
         shape = cast_memref(buf.type).get_shape()
@@ -1019,9 +1093,15 @@ class ConvertDatoToVhlsPass(ModulePass):
 
     name = "convert-dato-to-vhls"
 
+    consumes_schedule: ClassVar[bool] = True
+    """it turns the schedule's directives (schedule_directives.py) into vhls ones"""
+
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for bad, message in sd.schedule_errors(op):
+            raise op_error(bad, message)
         for region in [o for o in op.walk() if isinstance(o, dato.RegionOp)]:
             check_no_array_flows(region, "the FPGA")
+            refuse_external_kernels(region, "the HLS target")
             new_ops = _Lowering(region, op).run()
             block = region.parent_block()
             assert block is not None

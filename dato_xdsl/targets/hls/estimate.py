@@ -35,7 +35,7 @@ from xdsl.ir import Attribute, Block, Operation, SSAValue
 
 from dato_xdsl.devices import FPGA_PARTS
 from dato_xdsl.dialects import vhls
-from dato_xdsl.targets.hls.resources import Resources, count
+from dato_xdsl.targets.hls.resources import Resources, count, partitions
 from dato_xdsl.transforms.vhls_dataflow_lint import stream_directions
 
 LATENCY: dict[str, int] = {
@@ -64,8 +64,13 @@ class LoopFigure:
     label: str
     trip: int
     ii: int | None
+    """the II the model achieves: the requested one, or more when ports limit it"""
     depth: int
     latency: int
+    unroll: int = 1
+    """copies of the body an unroll directive makes"""
+    port_limit: str = ""
+    """why the II is above the requested one (an array's ports), if it is"""
 
 
 @dataclass
@@ -143,8 +148,10 @@ class Estimate:
         )
         for loop in slow.loops:
             ii = f"II={loop.ii}" if loop.ii is not None else "not pipelined"
+            unroll = f", unrolled x{loop.unroll}" if loop.unroll > 1 else ""
+            limit = f" ({loop.port_limit})" if loop.port_limit else ""
             lines.append(
-                f"  loop {loop.label}: trip {loop.trip}, {ii}, depth {loop.depth}, "
+                f"  loop {loop.label}: trip {loop.trip}{unroll}, {ii}{limit}, depth {loop.depth}, "
                 f"latency {loop.latency}"
             )
         if self.macs:
@@ -245,19 +252,71 @@ class _Model:
                     straight += LATENCY.get(op.name, 1)
         return total + straight
 
+    def copies(self, op: Operation, trip: int) -> int:
+        """Copies of the body an unroll directive makes (0 unrolls fully)."""
+        if not isinstance(op, vhls.ForOp) or op.unroll is None:
+            return 1
+        return trip if op.unroll.data == 0 else max(1, min(op.unroll.data, trip))
+
+    def per_iteration(self, body: Block) -> dict[Operation, int]:
+        """How many times each op of a pipelined loop's body runs per iteration:
+        the loops inside it are unrolled (Vitis unrolls them to pipeline)."""
+        counts: dict[Operation, int] = {}
+
+        def visit(block: Block, times: int) -> None:
+            for op in block.ops:
+                counts[op] = times
+                if isinstance(op, vhls.ForOp | scf.ForOp):
+                    visit(op.regions[0].block, times * self.trip(op))
+                else:
+                    for region in op.regions:
+                        for inner in region.blocks:
+                            visit(inner, times)
+
+        visit(body, 1)
+        return counts
+
+    def port_ii(self, counts: dict[Operation, int], copies: int) -> tuple[int, str]:
+        """The II memory ports allow: a BRAM bank has two ports, so an array
+        accessed n times per iteration over b banks needs n / 2b cycles; a
+        completely partitioned array is registers. Assumes the accesses spread
+        evenly over the banks (cyclic partitions of unrolled loops do)."""
+        accesses: dict[SSAValue, int] = {}
+        for op, times in counts.items():
+            if isinstance(op, memref.LoadOp | memref.StoreOp) and not _is_register_access(op):
+                buf = _root(op.memref)
+                accesses[buf] = accesses.get(buf, 0) + times * copies
+        bound, why = 1, ""
+        for buf, n in accesses.items():
+            banks, registers = _partitions(buf, self.proc)
+            if registers:
+                continue
+            need = -(-n // (2 * banks))
+            if need > bound:
+                bound = need
+                why = f"{n} accesses to {buf.name_hint or 'an array'} on {2 * banks} ports"
+        return bound, why
+
     def loop(self, op: Operation, scale: int) -> int:
         trip = self.trip(op)
         body = op.regions[0].block
         ii = op.pipeline.data if isinstance(op, vhls.ForOp) and op.pipeline is not None else None
         label = op.label.data if isinstance(op, vhls.ForOp) else "loop"
+        copies = self.copies(op, trip)
+        iterations = -(-trip // copies)
         if ii is not None:
-            for inner in body.walk():
+            counts = self.per_iteration(body)
+            for inner, times in counts.items():
                 if inner.name in _MULS and not isinstance(inner.results[0].type, IndexType):
-                    self.macs += scale * trip
+                    self.macs += scale * trip * times
                     self.element = inner.results[0].type
             depth = self.depth(body)
-            latency = (trip - 1) * ii + depth if trip else 0
-            self.loops.append(LoopFigure(label, trip, ii, depth, latency))
+            bound, why = self.port_ii(counts, copies)
+            achieved = max(ii, bound)
+            latency = (iterations - 1) * achieved + depth if trip else 0
+            self.loops.append(
+                LoopFigure(label, trip, achieved, depth, latency, copies, why if bound > ii else "")
+            )
             return latency
         nested = [o for o in body.ops if not isinstance(o, arith.ConstantOp)]
         if isinstance(op, vhls.ForOp) and op.flatten is not None and len(nested) == 1:
@@ -271,8 +330,9 @@ class _Model:
                 self.loops.append(LoopFigure(label, trip * figure.trip, ii, figure.depth, latency))
                 return latency
         inner_latency = self.block_latency(body, scale * trip)
-        latency = trip * (inner_latency + 1)
-        self.loops.append(LoopFigure(label, trip, None, inner_latency, latency))
+        # unrolled copies run side by side (an optimistic model: no shared ports)
+        latency = iterations * (inner_latency + 1)
+        self.loops.append(LoopFigure(label, trip, None, inner_latency, latency, copies))
         return latency
 
     def expanded(self, op: Operation, scale: int) -> int:
@@ -289,6 +349,18 @@ class _Model:
             return 1
         outer = _numel_shape(shape[:-1])
         return outer * (shape[-1] - 1 + 4)
+
+
+def _root(buf: SSAValue) -> SSAValue:
+    """The array a view (subview, cast) is of: ports belong to it."""
+    while isinstance(buf.owner, memref.SubviewOp | memref.CastOp):
+        buf = buf.owner.source
+    return buf
+
+
+def _partitions(buf: SSAValue, proc: vhls.ProcessOp) -> tuple[int, bool]:
+    """(banks, registers) of an array of `proc` from its array_partition directives."""
+    return partitions(buf, list(proc.body.block.walk()))
 
 
 def _value_type(op: Operation) -> Attribute:

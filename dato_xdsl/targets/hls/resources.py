@@ -27,12 +27,13 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from xdsl.dialects import memref
+from xdsl.dialects import arith, memref
 from xdsl.dialects.builtin import (
     BFloat16Type,
     Float16Type,
     Float64Type,
     IndexType,
+    IntegerAttr,
     IntegerType,
     MemRefType,
     ModuleOp,
@@ -231,7 +232,7 @@ def _numel(t: MemRefType) -> int:
     return math.prod(t.get_shape())
 
 
-def _partitions(value: SSAValue, block_ops: list[Operation]) -> tuple[int, bool]:
+def partitions(value: SSAValue, block_ops: list[Operation]) -> tuple[int, bool]:
     """(partitions, completely partitioned) from vhls.array_partition ops on `value`."""
     t = value.type
     assert isinstance(t, MemRefType)
@@ -261,7 +262,7 @@ def _process_memories(proc: vhls.ProcessOp, instances: int) -> list[Memory]:
             assert isinstance(t, MemRefType)
             if not t.get_shape():
                 continue  # a scalar register
-            parts, complete = _partitions(op.memref, ops)
+            parts, complete = partitions(op.memref, ops)
             label = op.memref.name_hint or "buf"
             out.append(
                 Memory(name, label, _numel(t), _width(t.element_type), 1, instances, parts,
@@ -283,7 +284,46 @@ def _process_memories(proc: vhls.ProcessOp, instances: int) -> list[Memory]:
     return out
 
 
+def _constant(value: SSAValue) -> int | None:
+    owner = value.owner
+    if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
+        return owner.value.value.data
+    return None
+
+
+def replication(op: Operation) -> int:
+    """Copies of `op` unrolling makes: an unroll directive's factor (0: the trip
+    count), and every loop inside a pipelined loop is unrolled completely. Trip
+    counts that are not constants count as 1."""
+    copies = 1
+    loop = op.parent_op()
+    while loop is not None:
+        if isinstance(loop, vhls.ForOp):
+            lb, ub, step = (_constant(v) for v in loop.operands[:3])
+            trip = max(1, -(-(ub - lb) // step)) if None not in (lb, ub, step) and step > 0 else 1
+            piped_above = any(
+                isinstance(a, vhls.ForOp) and a.pipeline is not None for a in _ancestors(loop)
+            )
+            if piped_above or (loop.unroll is not None and loop.unroll.data == 0):
+                copies *= trip
+            elif loop.unroll is not None:
+                copies *= min(loop.unroll.data, trip)
+        loop = loop.parent_op()
+    return copies
+
+
+def _ancestors(op: Operation) -> list[Operation]:
+    out = []
+    parent = op.parent_op()
+    while parent is not None:
+        out.append(parent)
+        parent = parent.parent_op()
+    return out
+
+
 def _multipliers(proc: vhls.ProcessOp, part: str) -> float:
+    """DSPs of the multipliers of a process: one per multiply op, times the
+    copies unrolling makes of it."""
     facts = FPGA_PARTS[part]
     dsps = 0.0
     for op in proc.body.block.walk():
@@ -296,7 +336,7 @@ def _multipliers(proc: vhls.ProcessOp, part: str) -> float:
                 continue  # address arithmetic: constant multiplies, no DSP assumed
             if isinstance(t, MemRefType):
                 t = t.element_type
-            dsps += facts.get(_type_key(t), facts["f32"])
+            dsps += facts.get(_type_key(t), facts["f32"]) * replication(op)
     return dsps
 
 
@@ -427,4 +467,6 @@ __all__ = [
     "Resources",
     "bind_storage",
     "count",
+    "partitions",
+    "replication",
 ]
