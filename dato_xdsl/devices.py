@@ -143,7 +143,11 @@ class NpuDevice:
 # AIE2TargetModel, and DESIGN.md's table gives the same figures for both.
 _COMPUTE = TileFacts(
     data_memory_bytes=64 * 1024,  # [TM] getLocalMemorySize() = 0x10000; [AM020] 64 KB
-    program_memory_bytes=16 * 1024,  # [AM020] program memory/tile 16 KB
+    # [AM020] program memory/tile 16 KB (AIE-ML, npu1). npu2 (AIE2P) uses the
+    # same figure: mlir-aie models both with AIE2TargetModel; AM027 (AIE-ML v2)
+    # is the manual to confirm it against (not in our sources yet).
+    # dato-npu-kernel-objects checks each core's estimated program against it.
+    program_memory_bytes=16 * 1024,
     # [OPS] DMABDOp docs: a core memory module's BDs are shared by 4 DMA channels
     dma_s2mm_channels=2,
     dma_mm2s_channels=2,

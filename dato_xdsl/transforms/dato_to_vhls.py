@@ -58,6 +58,7 @@ from dato_xdsl.dialects import dato, vhls
 from dato_xdsl.transforms import schedule_directives as sd
 from dato_xdsl.transforms.array_flows import check_no_array_flows
 from dato_xdsl.transforms.kernel_decls import refuse_external_kernels
+from dato_xdsl.transforms.kernel_decls import refuse_external_kernels
 
 Interval = tuple[int, int]
 
@@ -1101,6 +1102,7 @@ class ConvertDatoToVhlsPass(ModulePass):
             raise op_error(bad, message)
         for region in [o for o in op.walk() if isinstance(o, dato.RegionOp)]:
             check_no_array_flows(region, "the FPGA")
+            refuse_external_kernels(region, "the HLS target")
             refuse_external_kernels(region, "the HLS target")
             new_ops = _Lowering(region, op).run()
             block = region.parent_block()

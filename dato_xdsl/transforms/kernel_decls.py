@@ -143,6 +143,26 @@ def declare_called(source: Operation, target: Block) -> None:
             target.insert_op_before(decl.clone(), first)
 
 
+def refuse_external_kernels(region: Operation, target: str) -> None:
+    """Refuse, at the call, a task calling a user's external kernel on a target
+    that does not build them yet (its C++ reference is not put into that
+    target's code)."""
+    from dato_xdsl.diagnostics import op_error
+
+    for op in region.walk():
+        if isinstance(op, func.CallOp):
+            name = op.callee.root_reference.data
+            decl = enclosing_declaration(op, name)
+            what = f"external kernel @{name}"
+            if decl is not None and decl.attributes.get(SOURCE) is not None:
+                what += f" ({decl.attributes[SOURCE].data})"  # type: ignore[attr-defined]
+            raise op_error(
+                op,
+                f"calls the {what}; {target} does not build external kernels yet: run this "
+                "program on the simulator or the NPU target (both run its C++ reference)",
+            )
+
+
 def find_declaration(scope: Operation, symbol: str) -> func.FuncOp | None:
     """The `func.func` named `symbol` directly in `scope`'s first block."""
     for region in scope.regions:
@@ -179,4 +199,5 @@ __all__ = [
     "find_declaration",
     "is_kernel_declaration",
     "read_declaration",
+    "refuse_external_kernels",
 ]

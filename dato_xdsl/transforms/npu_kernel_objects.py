@@ -37,8 +37,10 @@ from dato_xdsl.transforms.kernel_decls import (
 from dato_xdsl.transforms.kernel_library import (
     BYTES_PER_CORE_OP,
     CORE_BASE_BYTES,
+    ENTRY_BYTES,
     EXTERNAL_DEFAULT_BYTES,
     library_record,
+    parse,
 )
 
 OBJECT_PREFIX = "core_kernels_"
@@ -94,9 +96,17 @@ def kernel_record(device_body: Block, symbol: str) -> KernelDecl | None:
 def estimate(core: aie.CoreOp, device_body: Block) -> ProgramEstimate:
     ops = sum(1 for op in core.walk() if op is not core)
     kernels: list[tuple[str, int, bool]] = []
+    compiled: set[tuple[str, str]] = set()
     for name in called_kernels(core):
         record = kernel_record(device_body, name)
         size = record.program_bytes if record is not None else None
+        lib = parse(name)
+        if lib is not None:
+            # entries of one library function (other shapes) share its code:
+            # a second one adds only its thin wrapper
+            if (lib.kind, lib.type_key) in compiled:
+                size = ENTRY_BYTES
+            compiled.add((lib.kind, lib.type_key))
         kernels.append(
             (name, size if size is not None else EXTERNAL_DEFAULT_BYTES, size is not None)
         )

@@ -197,3 +197,12 @@ def test_without_reference_the_simulator_says_so():
         r"has no C\+\+ reference",
     ):
         mod(z, z, z.copy())
+
+
+def test_hls_refuses_at_the_call():
+    with pytest.raises(dato.DatoIRError) as err:
+        dato.build(scale_add_program(), target="hls")
+    text = str(err.value)
+    assert "test_external_kernels.py:32:" in text
+    assert "calls the external kernel @scale_add" in text
+    assert "the HLS target does not build external kernels yet" in text

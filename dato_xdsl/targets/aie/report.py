@@ -7,7 +7,9 @@ producer tile and on each consumer tile, and uses one MM2S channel at the
 producer and one S2MM channel per consumer; a link's memtile side counts the
 same way; `aie.buffer`s count on their tile, and so does each core's stack
 (its `stack_size`, or aiecc's default). BDs are estimated as one per fifo
-buffer, the way objectfifo lowering allocates them."""
+buffer, the way objectfifo lowering allocates them. A core that calls kernels
+gets its estimated program size (transforms/kernel_library.py says how it is
+estimated) against the tile's program memory."""
 
 from __future__ import annotations
 
@@ -22,6 +24,8 @@ from dato_xdsl import devices
 from dato_xdsl.dialects import aie
 from dato_xdsl.targets.aie.perf_model import report as model_report
 from dato_xdsl.transforms.core_tasks import task_names
+from dato_xdsl.transforms.kernel_library import AIE_CODE_FACTOR, BYTES_PER_CORE_OP, CORE_BASE_BYTES
+from dato_xdsl.transforms.npu_kernel_objects import called_kernels, estimate
 
 
 @dataclass
@@ -39,6 +43,8 @@ class TileUse:
     """the program's task instances its core runs (`dato.tasks` on aie.core)"""
     folding: str = ""
     """how they share the core (`dato.folding`: bundle, chain, compiler-chosen)"""
+    program: str = ""
+    """the core's estimated program size against the program memory, and its parts"""
 
 
 def _shares_memory(
@@ -117,6 +123,11 @@ def tile_usage(device_op: aie.DeviceOp) -> dict[tuple[int, int], TileUse]:
             u.bytes += stack
             u.what.append(f"stack {stack} bytes")
             use[tiles[op.tile]].tasks += task_names(op)
+            if device is not None and called_kernels(op):
+                program = estimate(op, device_op.body.block)
+                limit = device.compute.program_memory_bytes
+                over = "  OVER LIMIT" if program.total > limit else ""
+                u.program = f"{program.total}/{limit} ({program.describe()}){over}"
             folding = op.attributes.get("dato.folding")
             if isinstance(folding, StringAttr):
                 use[tiles[op.tile]].folding = folding.data
@@ -164,6 +175,16 @@ def report(module: ModuleOp) -> str:
                 f"{'  ' + ', '.join(u.tasks) if u.tasks else ''}"
                 f"{f' [{u.folding}]' if u.folding else ''}"
             )
+        programs = [
+            (key, u.program) for key, u in sorted(tile_usage(device_op).items()) if u.program
+        ]
+        if programs:
+            lines.append(
+                "program memory per core, bytes (an ESTIMATE: the library's x86-64 g++ -Os "
+                f"sizes x {AIE_CODE_FACTOR}, {CORE_BASE_BYTES} B start-up and "
+                f"{BYTES_PER_CORE_OP} B per op of the core; not a Peano measurement):"
+            )
+            lines += [f"({col}, {row}) {text}" for (col, row), text in programs]
     text = "\n".join(lines) + "\n"
     try:
         return text + model_report(module)
