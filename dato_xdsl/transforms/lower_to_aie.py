@@ -48,6 +48,7 @@ from dato_xdsl.dialects import aie, aiex, dato
 from dato_xdsl.transforms.core_tasks import label_core
 from dato_xdsl.transforms.kernel_decls import declare_called
 from dato_xdsl.transforms.npu_gemm_design import GemmDesign
+from dato_xdsl.transforms.npu_padding import padded_type, read_padding, record_padding
 from dato_xdsl.transforms.npu_plan import GroupPlan, plan_group
 from dato_xdsl.transforms.npu_stream_routes import StreamRoute, read_routes
 from dato_xdsl.transforms.npu_transfers import (
@@ -107,6 +108,14 @@ class AieLowering:
         self.routes = read_routes(region)
         self.route_of = {s: (r, k) for r in self.routes for k, s in enumerate(r.streams)}
         self.route_fifo = {r.ident: self.fresh(r.ident) for r in self.routes}
+        # arrays whose block rows move padded to whole DMA words (npu_padding)
+        self.padding = read_padding(region)
+
+    def host_type(self, index: int) -> MemRefType:
+        """Region argument `index` as the runtime sequence sees it (padded)."""
+        t = self.region.args[index].type
+        assert isinstance(t, MemRefType)
+        return padded_type(t, self.padding.get(index))
 
     def plan(self, group: dato.GroupOp) -> GroupPlan:
         """A group's plan, computed once (every instance of the group asks)."""
@@ -271,7 +280,8 @@ class AieLowering:
 
     def runtime_sequence(self, transfers: list[Transfer]) -> str:
         args = ", ".join(
-            f"%{a.name_hint or f'arg{k}'}: {a.type}" for k, a in enumerate(self.region.args)
+            f"%{a.name_hint or f'arg{k}'}: {self.host_type(k)}"
+            for k, a in enumerate(self.region.args)
         )
         names = [a.name_hint or f"arg{k}" for k, a in enumerate(self.region.args)]
         bd = [0] * self.device.columns
@@ -279,8 +289,7 @@ class AieLowering:
         waits = []
         limit = self.device.shim.buffer_descriptors
         for t in sorted(transfers, key=lambda t: not t.is_read):
-            arr = self.region.args[t.arg].type
-            assert isinstance(arr, MemRefType)
+            arr = self.host_type(t.arg)
             for offset, sizes, strides in self.patterns(t, list(arr.get_shape())):
                 if bd[t.column] >= limit:
                     raise op_error(
@@ -442,6 +451,7 @@ class AieLowering:
             decl = func.FuncOp.external(name, types, [])
             body.insert_op_before(decl, first)
         declare_called(self.region, body)  # the external kernels the tasks call
+        record_padding(device_op, self.padding)  # the host lays these arrays out padded
         return device_op
 
 
@@ -519,6 +529,7 @@ class CoreBuilder:
         src = group.body.block
         mapper: dict[SSAValue, SSAValue] = {}
         releases: list[tuple[str, str]] = []
+        padded_out: list[tuple[SSAValue, SSAValue]] = []  # (task's block, padded object)
         kt = k_tile_of(group)
         mm = plan.matmul if kt is not None else None
         lm = plan.local_matmul if kt is not None and mm is None else None
@@ -531,12 +542,14 @@ class CoreBuilder:
             assert isinstance(t, MemRefType)
             read_fifo = self.names.reads.get((inst.name, k_arg(group, k)))
             write_fifo = self.names.writes.get((inst.name, k_arg(group, k)))
+            rows = self.lowering.padding.get(self.lowering.region.args.index(group.args[k]))
+            obj = padded_type(t, rows)
             view = None
             if write_fifo is not None:
-                view = self.acquire(write_fifo, "Produce", t)
+                view = self.acquire(write_fifo, "Produce", obj)
                 releases.append((write_fifo, "Produce"))
             if read_fifo is not None:
-                incoming = self.acquire(read_fifo, "Consume", t)
+                incoming = self.acquire(read_fifo, "Consume", obj)
                 releases.append((read_fifo, "Consume"))
                 if view is None:
                     view = incoming
@@ -544,6 +557,14 @@ class CoreBuilder:
                     self.copy(incoming, view)
             if view is None:
                 view = self.buffer(t)  # an argument the body neither reads nor writes
+            elif rows is not None:
+                # the task's block is the first L of every padded row of the object
+                local = self.buffer(t)
+                if read_fifo is not None:
+                    self.copy_rows(view, local)
+                if write_fifo is not None:
+                    padded_out.append((local, view))
+                view = local
             mapper[arg] = view
         if mm is not None:
             self.streamed_matmul(group, inst, mm, kt)  # type: ignore[arg-type]
@@ -556,6 +577,8 @@ class CoreBuilder:
             self.copy_block(src, mapper, bind, inst)
             if lm is not None:
                 del self.k_streamed[lm.op]
+        for local, view in padded_out:
+            self.copy_rows(local, view)
         for fifo, port in reversed(releases):
             self.release(fifo, port)
 
@@ -629,6 +652,18 @@ class CoreBuilder:
         self.block = saved
         if target is not acc:
             self.round_into(target, acc)
+
+    def copy_rows(self, src: SSAValue, dst: SSAValue) -> None:
+        """Element by element over the smaller (unpadded) of the two shapes:
+        a block and its padded fifo object share indices."""
+        shapes = [v.type.get_shape() for v in (src, dst)]  # type: ignore[attr-defined]
+        shape = min(shapes, key=lambda s: s[-1])
+
+        def one(idx: list[SSAValue]) -> None:
+            v = self.emit(memref.LoadOp.get(src, idx)).results[0]
+            self.emit(memref.StoreOp.get(v, dst, idx))
+
+        self.loops(list(shape), one)
 
     def round_into(self, acc: SSAValue, out: SSAValue) -> None:
         """out[i, j] = the f32 accumulator rounded to out's type, once."""

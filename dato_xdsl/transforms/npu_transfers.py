@@ -19,6 +19,7 @@ from dato_xdsl import devices
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import element_bytes
+from dato_xdsl.transforms.npu_padding import padded_offsets, padded_shape, read_padding
 from dato_xdsl.transforms.npu_plan import GroupPlan, StreamedMatmul, plan_group
 from dato_xdsl.transforms.npu_stream_routes import read_routes, record_route
 
@@ -116,6 +117,7 @@ class TransferPlanner:
         writes: dict[int, dict[tuple[int, ...], Block]] = {}
         streamed: dict[int, tuple[int, int]] = {}  # arg -> (k axis, k tile)
         names = [a.name_hint or f"arg{k}" for k, a in enumerate(self.region.args)]
+        padding = read_padding(self.region)
         for group in self.region.groups():
             plan = self.plans[group.sym_name.data]
             tiles = group_tiles(group)
@@ -126,12 +128,15 @@ class TransferPlanner:
                     index = self.region.args.index(operand)
                     t = body_args[k].type
                     assert isinstance(t, MemRefType)
-                    shape = tuple(t.get_shape())
+                    # a padded array moves in padded blocks (see npu_padding)
+                    rows = padding.get(index)
+                    shape = tuple(padded_shape(t.get_shape(), rows) if rows else t.get_shape())
+                    offsets = padded_offsets(inst.offsets[k], rows)
                     for is_read, table in ((True, reads), (False, writes)):
                         if not (plan.reads[k] if is_read else plan.writes[k]):
                             continue
                         blocks = table.setdefault(index, {})
-                        block = blocks.setdefault(inst.offsets[k], Block(inst.offsets[k], shape))
+                        block = blocks.setdefault(offsets, Block(offsets, shape))
                         if block.shape != shape:
                             raise op_error(
                                 group,

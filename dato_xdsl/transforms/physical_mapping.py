@@ -45,6 +45,11 @@ from dato_xdsl.transforms.array_flows import check_no_array_flows
 from dato_xdsl.transforms.bundle_hint import bundle_hint
 from dato_xdsl.transforms.npu_chain_search import ChainPlan, search_chains
 from dato_xdsl.transforms.npu_folding import Fold, choose_folds, record_chain_plan, record_folds
+from dato_xdsl.transforms.npu_padding import (
+    padded_length,
+    padded_shape,
+    record_padding,
+)
 from dato_xdsl.transforms.npu_plan import GroupPlan, plan_group
 from dato_xdsl.transforms.npu_stream_routes import (
     StreamRoute,
@@ -138,6 +143,9 @@ class Placer:
         self.folds: list[Fold] = []
         self.chain_failure = ""
         self.chain_note = ""
+        self.padding: dict[int, tuple[int, int]] = choose_padding(
+            region, self.plans, device.memcpy_nd.word_bits
+        )
 
     def processing_elements(self) -> list[PE]:
         union = _Union()
@@ -410,6 +418,12 @@ class Placer:
                     if plan.writes[k]:
                         out_args.add(index)
                     n = (plan.reads[k] + plan.writes[k]) * memref_bytes(t)
+                    rows = self.padding.get(index)
+                    if n and rows is not None:
+                        # the padded fifo object, and the task's block copied out of it
+                        wide = MemRefType(t.element_type, padded_shape(t.get_shape(), rows))
+                        n = (plan.reads[k] + plan.writes[k]) * memref_bytes(wide)
+                        n += memref_bytes(t)
                     if n:
                         fixed += n
                         parts.append(f"{kib(n)} for argument {k}")
@@ -644,6 +658,47 @@ def _bits(t: object) -> int:
     return getattr(getattr(t, "width", None), "data", 32)
 
 
+def choose_padding(
+    region: dato.RegionOp, plans: dict[str, GroupPlan], word: int
+) -> dict[int, tuple[int, int]]:
+    """The 8- and 16-bit arrays whose blocks have rows that are not whole
+    DMA words, with (L, Lp): every task cuts the array's last dim into runs of
+    the same L starting at multiples of L, so each run can be padded to Lp
+    (see npu_padding). Operands of a matmul keep their layout (K streaming
+    cuts their rows itself)."""
+    rows: dict[int, int] = {}
+    refused: set[int] = set()
+    for group in region.groups():
+        plan = plans[group.sym_name.data]
+        operands: set[int] = set()
+        for mm in (plan.matmul, plan.local_matmul):
+            if mm is not None:
+                operands |= {mm.a, mm.b, getattr(mm, "c", mm.a)}
+        for k, arg in enumerate(group.body.block.args):
+            t = arg.type
+            if not (plan.reads[k] or plan.writes[k]) or not isinstance(t, MemRefType):
+                continue
+            index = region.args.index(group.args[k])
+            bits = _bits(t.element_type)
+            length = t.get_shape()[-1] if t.get_shape() else 0
+            full = region.args[index].type.get_shape()  # type: ignore[attr-defined]
+            if (
+                k in operands
+                or not 0 < bits < word
+                or word % bits
+                or length <= 0
+                or full[-1] % length
+                or any(inst.offsets[k][-1] % length for inst in group.instances())
+                or rows.setdefault(index, length) != length
+            ):
+                refused.add(index)
+    return {
+        index: (length, padded_length(length, _bits(region.args[index].type.element_type), word))  # type: ignore[attr-defined]
+        for index, length in rows.items()
+        if index not in refused and length * _bits(region.args[index].type.element_type) % word  # type: ignore[attr-defined]
+    }
+
+
 def check_dma_words(
     placer: Placer, tiles: dict[str, tuple[int, int]], k_tiles: dict[str, int]
 ) -> None:
@@ -659,6 +714,8 @@ def check_dma_words(
                 continue
             t = arg.type
             assert isinstance(t, MemRefType)
+            if region.args.index(group.args[k]) in placer.padding:
+                continue  # its rows move padded to whole words
             name = group.args[k].name_hint or f"argument {k}"
             bits = _bits(t.element_type)
             if bits > word:
@@ -861,6 +918,7 @@ class PhysicalMapPass(ModulePass):
                 if group.sym_name.data in k_tiles:
                     group.attributes["dato.k_tile"] = IntegerAttr(k_tiles[group.sym_name.data], i64)
             region.attributes["dato.device"] = StringAttr(device.name)
+            record_padding(region, placer.padding)
             region.attributes["dato.arg_columns"] = DenseArrayBase.from_list(i64, columns)
             # shim/memtile channels and memtile memory of the data movement
             plan_transfers(region, device)

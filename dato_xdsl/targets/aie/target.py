@@ -23,6 +23,7 @@ from dato_xdsl.targets.aie.report import report
 from dato_xdsl.targets.base import BuildOptions, Program, Step, Target, TargetModule
 from dato_xdsl.targets.profiling import table
 from dato_xdsl.transforms.core_tasks import task_names
+from dato_xdsl.transforms.npu_padding import pad_arrays, read_padding, unpad_into
 
 
 class AieModule(TargetModule):
@@ -85,6 +86,16 @@ class AieModule(TargetModule):
         )
 
     def run(self, arrays: list[np.ndarray]) -> None:
+        # arrays whose block rows the design moves padded to whole DMA words
+        padding = design_padding(self.ir)
+        if padding:
+            wide = pad_arrays(padding, arrays)
+            self._run(wide)
+            unpad_into(padding, wide, arrays)
+        else:
+            self._run(arrays)
+
+    def _run(self, arrays: list[np.ndarray]) -> None:
         status = toolchain_status()
         built = (self._directory / "final.xclbin").exists()
         if status["pyxrt"] and status["npu"] and built:
@@ -119,6 +130,14 @@ class AieModule(TargetModule):
             raise DatoRuntimeError(f"NPU run failed: {result.stderr.strip()}")
         for a, path in zip(arrays, paths, strict=True):
             a[...] = np.load(path)
+
+
+def design_padding(ir: ModuleOp) -> dict[int, tuple[int, int]]:
+    """The padded arrays of the design's aie.device (see npu_padding)."""
+    for op in ir.walk():
+        if isinstance(op, aie.DeviceOp):
+            return read_padding(op)
+    return {}
 
 
 def core_tasks(ir: ModuleOp) -> dict[tuple[int, int], list[str]]:
