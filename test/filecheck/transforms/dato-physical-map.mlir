@@ -223,3 +223,15 @@ dato.region @local_mm(%A: memref<32x1024xi16>, %B: memref<1024x32xi16>, %C: memr
 }
 // CHECK: dato.group @mm of @mm
 // CHECK: ] attributes {dato.tiles = array<i64: 0, 2>, dato.k_tile = 128 : i64}
+
+// -----
+
+// Blocks of 3 int8 (24 bits) are no whole 32-bit DMA word: both arrays move
+// with each block row padded to 4 elements (argument, L, Lp).
+dato.region @narrow(%A: memref<12xi8>, %B: memref<12xi8>) {
+  dato.task @t grid [4] (%A : memref<12xi8> [S0], %B : memref<12xi8> [S0]) {
+  ^bb0(%a: memref<3xi8>, %b: memref<3xi8>):
+    "memref.copy"(%a, %b) : (memref<3xi8>, memref<3xi8>) -> ()
+  }
+}
+// CHECK: dato.region @narrow({{.*}}) attributes {{{.*}}dato.padded_rows = array<i64: 0, 3, 4, 1, 3, 4>
