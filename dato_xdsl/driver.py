@@ -30,6 +30,7 @@ from xdsl.xdsl_opt_main import xDSLOptMain
 
 from dato_xdsl import universe
 from dato_xdsl.diagnostics import verify_located
+from dato_xdsl.dialects.aie.syntax import MlirAieSyntax
 from dato_xdsl.printing import UniqueNamePrinter
 
 MAX_INTEGER_WIDTH = (1 << 24) - 1
@@ -66,7 +67,7 @@ class LinearLexer(MLIRLexer):
             raise ParseError(err.span, "string literal is not closed on its line") from None
 
 
-class LocatingParser(Parser):
+class LocatingParser(MlirAieSyntax, Parser):
     """Records the start of every op as its location unless one is written; lexes
     in linear time; reports xDSL's errors raised while building an op (attribute
     verifiers, builders given malformed operands) at that op."""

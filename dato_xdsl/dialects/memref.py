@@ -1,4 +1,5 @@
-"""xDSL's `memref` dialect with MLIR's custom syntax for `memref.global`.
+"""xDSL's `memref` dialect with MLIR's custom syntax for `memref.global`
+and `memref.copy`.
 
 xDSL 0.74 has no custom form for `memref.global` and requires an initial value,
 so the globals mlir-aie designs declare for their host buffers
@@ -6,7 +7,9 @@ so the globals mlir-aie designs declare for their host buffers
 not parse. Our `GlobalOp` takes MLIR's form
 `memref.global ["private"|"public"|"nested"] [constant] @name : memref<...>
 [= dense<...> | = uninitialized] {attrs}`; the dense literal is written without a
-type, the memref's shape gives it, as in MLIR. Every other op is xDSL's.
+type, the memref's shape gives it, as in MLIR. `memref.copy` is read in
+MLIR's `%src, %dst : T to T` through `CopySyntax` (the op stays xDSL's, and prints
+in the generic form, which MLIR reads too). Every other op is xDSL's.
 """
 
 from __future__ import annotations
@@ -144,10 +147,38 @@ class GlobalOp(IRDLOperation):
                 )
 
 
+class CopySyntax:
+    """MLIR's custom form of xDSL's `memref.copy` (xDSL 0.74 has only the generic
+    one): `memref.copy %src, %dst : memref<16xi32> to memref<16xi32>`. The op stays
+    xDSL's class (passes test for it); parsers that speak mlir-aie's text read it
+    with `parse`."""
+
+    @staticmethod
+    def dialect_name() -> str:
+        return "memref"
+
+    @staticmethod
+    def parse(parser: Parser) -> memref.CopyOp:
+        source = parser.parse_unresolved_operand()
+        parser.parse_punctuation(",")
+        destination = parser.parse_unresolved_operand()
+        attrs = parser.parse_optional_attr_dict()
+        parser.parse_punctuation(":")
+        source_type = parser.parse_type()
+        parser.parse_keyword("to")
+        destination_type = parser.parse_type()
+        op = memref.CopyOp(
+            parser.resolve_operand(source, source_type),
+            parser.resolve_operand(destination, destination_type),
+        )
+        op.attributes |= attrs
+        return op
+
+
 MemRef = Dialect(
     "memref",
     [GlobalOp if op is memref.GlobalOp else op for op in memref.MemRef.operations],
     list(memref.MemRef.attributes),
 )
 
-__all__ = ["GlobalOp", "MemRef"]
+__all__ = ["CopySyntax", "GlobalOp", "MemRef"]

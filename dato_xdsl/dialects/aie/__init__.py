@@ -66,6 +66,7 @@ from dato_xdsl.dialects.aie.dma import (
 from dato_xdsl.dialects.aie.memory import BufferOp, ExternalBufferOp, LockOp, UseLockOp
 from dato_xdsl.dialects.aie.objectfifo import (
     ObjectFifoAcquireOp,
+    ObjectFifoCreateLegacyOp,
     ObjectFifoCreateOp,
     ObjectFifoLinkOp,
     ObjectFifoRegisterExternalBuffersOp,
@@ -109,6 +110,7 @@ AIE = Dialect(
         NextBDOp,
         ShimDMAAllocationOp,
         ObjectFifoCreateOp,
+        ObjectFifoCreateLegacyOp,
         ObjectFifoLinkOp,
         ObjectFifoAcquireOp,
         ObjectFifoReleaseOp,

@@ -18,6 +18,7 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import (
     Attribute,
+    Block,
     Operation,
     SSAValue,
 )
@@ -158,7 +159,12 @@ class ObjectFifoCreateOp(IRDLOperation):
 
     @classmethod
     def parse(cls, parser: Parser) -> ObjectFifoCreateOp:
-        name = parser.parse_symbol_name().data
+        return cls.parse_after_name(parser, parser.parse_symbol_name().data)
+
+    @classmethod
+    def parse_after_name(cls, parser: Parser, name: str | None) -> ObjectFifoCreateOp:
+        """The form after `@name`; with `name` None, the name is the `sym_name` of
+        the attribute dictionary (mlir-aie's `createObjectFifo` before 2024)."""
         parser.parse_punctuation("(")
         producer = parser.parse_operand(IndexType())
         to_stream: list[BDDimLayoutAttr] = []
@@ -194,6 +200,11 @@ class ObjectFifoCreateOp(IRDLOperation):
                     parser.raise_error("objectfifo depth is an i32", start, parser.pos)
         parser.parse_punctuation(")")
         attrs = parser.parse_optional_attr_dict()
+        if name is None:
+            sym = attrs.pop("sym_name", None)
+            if not isinstance(sym, StringAttr):
+                parser.raise_error("aie.objectfifo.createObjectFifo needs a sym_name string")
+            name = sym.data
         parser.parse_punctuation(":")
         start = parser.pos
         t = parser.parse_type()
@@ -325,6 +336,82 @@ class ObjectFifoCreateOp(IRDLOperation):
                     f"{name}: initial value of shape {list(value.get_shape() or ())} for "
                     f"objects of shape {shape}"
                 )
+
+
+@irdl_op_definition
+class ObjectFifoCreateLegacyOp(IRDLOperation):
+    """`%of = aie.objectfifo.createObjectFifo(%prod, {%cons}, 2) {sym_name = "of"} :
+    !aie.objectfifo<memref<...>>`: mlir-aie's objectfifo before 2024, named by its SSA
+    value in acquire/release (`<Consume>(%of : !aie.objectfifo<...>, 1)`). Those read
+    the name from here; the device's adopter then replaces this op by `aie.objectfifo`."""
+
+    name = "aie.objectfifo.createObjectFifo"
+
+    producerTile = operand_def(IndexType)
+    consumerTiles = var_operand_def(IndexType)
+    fifo = result_def(ObjectFifoType)
+
+    @classmethod
+    def parse(cls, parser: Parser) -> ObjectFifoCreateLegacyOp:
+        today = ObjectFifoCreateOp.parse_after_name(parser, None)
+        return cls.create(
+            operands=list(today.operands),
+            result_types=[today.elemType],
+            properties=dict(today.properties),
+            attributes=dict(today.attributes),
+        )
+
+    def as_today(self) -> ObjectFifoCreateOp:
+        op = ObjectFifoCreateOp.create(
+            operands=list(self.operands),
+            properties=dict(self.properties),
+            attributes=dict(self.attributes),
+        )
+        op.location = self.location
+        return op
+
+    @property
+    def fifo_name(self) -> str:
+        sym = self.properties.get("sym_name")
+        return sym.data if isinstance(sym, StringAttr) else "?"
+
+    def verify_(self) -> None:
+        raise VerifyException(
+            f"aie.objectfifo.createObjectFifo @{self.fifo_name} outside an aie.device: write "
+            "it as aie.objectfifo inside aie.device(...)"
+        )
+
+
+def _fifo_named_by_value(parser: Parser) -> str | None:
+    """`%of : !aie.objectfifo<...>` (older spelling): the name of the
+    createObjectFifo that defines %of; None if no SSA value follows."""
+    start = parser.pos
+    unresolved = parser.parse_optional_unresolved_operand()
+    if unresolved is None:
+        return None
+    parser.parse_punctuation(":")
+    value = parser.resolve_operand(unresolved, parser.parse_type())
+    owner = value.owner
+    if not isinstance(owner, ObjectFifoCreateLegacyOp):
+        parser.raise_error(
+            "an objectfifo named by an SSA value must come from aie.objectfifo.createObjectFifo",
+            start,
+            parser.pos,
+        )
+    return owner.fifo_name
+
+
+def adopt_legacy_objectfifos(device_body: Block) -> None:
+    """Each createObjectFifo becomes today's `aie.objectfifo`, in place."""
+    for op in list(device_body.ops):
+        if isinstance(op, ObjectFifoCreateLegacyOp) and not op.fifo.uses:
+            # (one still used by an op we do not rewrite stays: its verifier says so)
+            device_body.insert_op_before(op.as_today(), op)
+            op.detach()
+            op.erase()
+
+
+DeviceOp.LEGACY_ADOPTERS.append(adopt_legacy_objectfifos)
 
 
 def find_objectfifo(op: Operation, name: str) -> ObjectFifoCreateOp | None:
@@ -542,6 +629,16 @@ class _FifoAccess(IRDLOperation):
 
 
 def _parse_port_count(parser: Parser) -> tuple[str, IntegerAttr, int]:
+    if parser.parse_optional_punctuation("<") is not None:
+        # mlir-aie before 2024: `<Consume>(%of : !aie.objectfifo<...>, 1)`
+        port = OBJECTFIFO_PORT.parse(parser)
+        parser.parse_punctuation(">")
+        parser.parse_punctuation("(")
+        name = _fifo_named_by_value(parser) or parser.parse_symbol_name().data
+        parser.parse_punctuation(",")
+        size = _parse_int(parser)
+        parser.parse_punctuation(")")
+        return name, port, size
     name = parser.parse_symbol_name().data
     if parser.parse_optional_punctuation("<") is not None:  # older: `@of <Consume>(...)`
         OBJECTFIFO_PORT.parse(parser)
@@ -754,10 +851,18 @@ class ObjectFifoRegisterExternalBuffersOp(IRDLOperation):
     @classmethod
     def parse(cls, parser: Parser) -> ObjectFifoRegisterExternalBuffersOp:
         attrs = parser.parse_optional_attr_dict()
-        name = parser.parse_symbol_name().data
+        older = parser.parse_optional_symbol_name()
         parser.parse_punctuation("(")
         tile = parser.parse_operand(IndexType())
         parser.parse_punctuation(",")
+        if older is not None:
+            name = older.data
+        else:  # mlir-aie before 2024: `(%shim, %of : !aie.objectfifo<...>, {%ext})`
+            start = parser.pos
+            name = _fifo_named_by_value(parser)
+            if name is None:
+                parser.raise_error("expected @name or an objectfifo value", start, parser.pos)
+            parser.parse_punctuation(",")
         buffers = parser.parse_comma_separated_list(
             parser.Delimiter.BRACES, parser.parse_unresolved_operand
         )
@@ -799,9 +904,12 @@ class ObjectFifoRegisterExternalBuffersOp(IRDLOperation):
             raise VerifyException(
                 f"register_external_buffers names @{name}, which is not an aie.objectfifo"
             )
+        # mlir-aie checks only the shim tile: an external buffer may hold many
+        # objects (the shim DMA walks it); their element type must still match
         for value in self.externalBuffers:
-            if value.type != fifo.element_type:
+            t = value.type
+            if isinstance(t, MemRefType) and t.element_type != fifo.element_type.element_type:
                 raise VerifyException(
-                    f"external buffer of {value.type} registered with @{name}, whose objects "
+                    f"external buffer of {t} registered with @{name}, whose objects "
                     f"are {fifo.element_type}"
                 )

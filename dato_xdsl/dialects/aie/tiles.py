@@ -10,6 +10,7 @@ from typing import ClassVar
 from xdsl.dialects.builtin import (
     IndexType,
     IntegerAttr,
+    LocationAttr,
     StringAttr,
 )
 from xdsl.ir import (
@@ -169,10 +170,24 @@ class DeviceOp(IRDLOperation):
         sym = parser.parse_optional_symbol_name()
         region = parser.parse_region()
         block = region.detach_block(0) if region.blocks else Block()
+        op = cls.adopting(model.name, block, sym_name=None if sym is None else sym.data)
+        _parse_attrs_into(parser, op)
+        return op
+
+    @classmethod
+    def adopting(
+        cls,
+        device: str,
+        block: Block,
+        location: LocationAttr | None = None,
+        sym_name: str | None = None,
+    ) -> DeviceOp:
+        """A device around a parsed body, its older spellings rewritten to today's."""
         for adopt in cls.LEGACY_ADOPTERS:
             adopt(block)
-        op = DeviceOp(model.name, block, None if sym is None else sym.data)
-        _parse_attrs_into(parser, op)
+        op = DeviceOp(device, block, sym_name)
+        if location is not None:
+            op.location = location
         return op
 
     def print(self, printer: Printer) -> None:

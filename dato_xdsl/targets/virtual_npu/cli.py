@@ -40,13 +40,14 @@ from xdsl.utils.exceptions import DiagnosticException, ParseError
 
 from dato_xdsl.diagnostics import verify_located
 from dato_xdsl.dialects.aie import AIE
+from dato_xdsl.dialects.aie.syntax import MlirAieSyntax
 from dato_xdsl.dialects.aiex import AIEX
 from dato_xdsl.dialects.memref import MemRef
 from dato_xdsl.targets.simulator import semantics as sem
 from dato_xdsl.targets.virtual_npu.machine import VirtualNpu
 
 
-class _LocatingParser(Parser):
+class _LocatingParser(MlirAieSyntax, Parser):
     """Gives every op the position it was parsed at, for diagnostics."""
 
     def parse_operation(self) -> Operation:
