@@ -1113,13 +1113,18 @@ class KernelCompiler:
             if not isinstance(item, ast.Slice):
                 choices.append(self.stream_index_one(decl, item, k))
                 continue
+            dynamic = self.stream_slice_dynamic(decl, item)
+            if dynamic is not None:
+                choices.append(dynamic)
+                continue
             bounds = []
             for b in (item.lower, item.upper, item.step):
                 v = None if b is None else self.expr(b)
                 if v is not None and (not isinstance(v, int) or isinstance(v, bool)):
                     raise self.fail(
                         f"slice {ast.unparse(item)} of stream array '{decl.name}' needs "
-                        "constant bounds"
+                        "constant bounds, or bounds in pids and meta_for variables whose "
+                        "difference is a constant (q * 2:(q + 1) * 2)"
                     )
                 bounds.append(v)
             picked = range(shape[k])[slice(*bounds)]
@@ -1130,6 +1135,27 @@ class KernelCompiler:
         for options in choices:
             refs = [StreamRef(decl, [*r.indices, o]) for r in refs for o in options]
         return refs
+
+    def stream_slice_dynamic(self, decl: StreamDecl, item: ast.Slice) -> list[Scalar] | None:
+        """`pipe[q * 2:(q + 1) * 2]`: a start that is a compile-time expression
+        in pids and meta_for variables and a constant size give the indices
+        start, start + step, ...; each instance's streams are then resolved like
+        `pipe[p]` (virtual mapping). None when the bounds are plain constants."""
+        if item.lower is None or item.upper is None:
+            return None
+        lower = self.expr(item.lower)
+        if isinstance(lower, int) and isinstance(self.expr(item.upper), int):
+            return None
+        step = 1 if item.step is None else self.expr(item.step)
+        span = self._constant_span(item)
+        if not isinstance(lower, Scalar) or not lower.static or span is None:
+            return None
+        if not isinstance(step, int) or isinstance(step, bool) or step < 1:
+            raise self.fail(
+                f"a slice step of stream array '{decl.name}' must be a positive constant"
+            )
+        start = self.arith.cast(lower, None)
+        return [self.arith.binop(ast.Add(), start, k * step) for k in range(-(-span // step))]
 
     def stream_index_one(self, decl: StreamDecl, item: ast.expr, k: int) -> list[Scalar]:
         shape = decl.spec.shape

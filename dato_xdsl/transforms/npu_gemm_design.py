@@ -2,14 +2,32 @@
 
 A streamed GEMM whose task grid is bundled onto an R x C grid of cores
 (npu_transfers.BundledGemm): one A fifo per compute row broadcast along it, one
-B fifo per compute column, one C fifo per core (joined per column by the
-memtile when the shim lacks channels); each core loops over its members, each
-a K-streamed product into a C block; the runtime sequence feeds the fifos in
-the cores' loop order."""
+B fifo per compute column, one C fifo per core; each core loops over its
+members, each a K-streamed product into a C block; the runtime sequence feeds
+the fifos in the cores' loop order.
+
+When the operand type has a vector kernel in mlir-aie's aie_kernels mm.cc
+(int8, int16, bf16) and the blocks divide into its aie::mmul shape, the
+design is the one the vector unit wants (the shape of mlir-aie's
+programming_examples/basic/matrix_multiplication/whole_array):
+- A, B and C pass through the memtile of their column; the memtile's MM2S
+  sends A and B as r x s and s x t blocks (`dimensionsToStream`, 4-D: block
+  row, block column, row in block, element), and un-blocks the joined C
+  blocks on their way to the shim (the same 4-D walk in reverse), so the
+  host arrays stay row-major;
+- C is double-buffered (depth 2 on the core and the memtile), so a core
+  starts its next block while the last one drains;
+- the kernels are mm.cc's `zero_<acc>` and `matmul_<in>_<acc>`, accumulating
+  in the wide type (int8/int16 -> int32, bf16 -> f32), linked from
+  `mm_<m>x<k>x<n>.o` (mm.cc compiled with -D<in>_<acc>_ONLY -DDIM_M/K/N); a C
+  of another type is converted from the accumulator once per block.
+Otherwise (other types, blocks that do not divide) the cores receive
+row-major tiles and call the scalar kernel library (kernels.o)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from xdsl.context import Context
@@ -21,6 +39,7 @@ from xdsl.dialects.builtin import (
     IntegerAttr,
     IntegerType,
     MemRefType,
+    i32,
 )
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.parser import Parser
@@ -28,6 +47,7 @@ from xdsl.parser import Parser
 from dato_xdsl import devices
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import aie, dato
+from dato_xdsl.dialects.aie import element_bytes
 from dato_xdsl.transforms.core_tasks import label_core
 from dato_xdsl.transforms.npu_plan import plan_group
 from dato_xdsl.transforms.npu_transfers import BundledGemm
@@ -60,6 +80,72 @@ def _zero(t: Attribute) -> Attribute:
     if isinstance(t, IntegerType):
         return IntegerAttr(0, t)
     return builtin.FloatAttr(0.0, t)  # type: ignore[arg-type]
+
+
+# The aie::mmul shape (r, s, t) mlir-aie's aie_kernels/<dir>/mm.cc uses per
+# operand type (its `combos` table; the same for every accumulator type):
+# AIE-ML (aie2) int8 4x8x8, int16 4x4x4, bf16 4x8x4; AIE2P (aie2p) int8 8x8x8,
+# int16 4x4x8, bf16 4x8x8 (8x8x8 only with bfp16 emulation, which we do not use).
+MMUL_SHAPES: dict[str, dict[str, tuple[int, int, int]]] = {
+    "AIE2": {"i8": (4, 8, 8), "i16": (4, 4, 4), "bf16": (4, 8, 4)},
+    "AIE2P": {"i8": (8, 8, 8), "i16": (4, 4, 8), "bf16": (4, 8, 8)},
+}
+KERNEL_DIRS = {"AIE2": "aie2", "AIE2P": "aie2p"}
+"""The directory of mlir-aie's aie_kernels holding each architecture's mm.cc."""
+WIDE = {"i8": "i32", "i16": "i32", "bf16": "f32"}
+"""The accumulator the design asks of mm.cc per operand type (its i8_i32,
+i16_i32 and bf16_f32 kernels): products and sums never wrap or round early."""
+# mm.cc's kernels take two mmul blocks of A and two of B per step (2x2 output
+# blocks): m and n are multiples of 2r and 2t; aie2's also steps K by 2s
+# (static_asserts of matmul_vectorized_* in each mm.cc).
+K_BLOCKS = {"AIE2": 2, "AIE2P": 1}
+
+
+@dataclass(frozen=True)
+class VectorGemm:
+    """How a bundled GEMM uses mm.cc: its mmul shape, types and kernel names."""
+
+    arch: str
+    r: int
+    s: int
+    t: int
+    operand: str
+    acc: str
+
+    @property
+    def matmul(self) -> str:
+        return f"matmul_{self.operand}_{self.acc}"
+
+    @property
+    def zero(self) -> str:
+        return f"zero_{self.acc}"
+
+
+def vector_gemm(
+    bg: BundledGemm, region: dato.RegionOp, device: devices.NpuDevice
+) -> VectorGemm | None:
+    """mm.cc's kernel for this GEMM, or None if it has none (type, C type or
+    block shape outside what mm.cc provides)."""
+    shapes = MMUL_SHAPES.get(device.arch)
+    elem = [a.type.element_type for a in region.args]  # type: ignore[attr-defined]
+    if shapes is None or elem[bg.a] != elem[bg.b]:
+        return None
+    try:
+        operand, out = type_suffix(elem[bg.a]), type_suffix(elem[bg.c])
+    except ValueError:
+        return None
+    if operand not in shapes:
+        return None
+    acc = WIDE[operand]
+    # a C of another type takes the accumulator converted once per block:
+    # narrower integers wrap (as every step wrapping would), bf16 rounds once
+    convertible = {"i32": ("i8", "i16", "i32"), "f32": ("bf16", "f32")}[acc]
+    if out not in convertible:
+        return None
+    r, s, t = shapes[operand]
+    if bg.m % (2 * r) or bg.n % (2 * t):
+        return None
+    return VectorGemm(device.arch, r, s, t, operand, acc)
 
 
 class _Core:
@@ -144,15 +230,64 @@ class GemmDesign:
         self.device = lowering.device
         self.bg = bg
         self.kernels: dict[str, list[Attribute]] = {}
+        self.vector = vector_gemm(bg, self.region, self.device)
+        if self.vector is not None:
+            fitted = self.fit(self.vector)
+            if fitted is None:
+                self.vector = None
+            else:
+                self.bg = fitted
 
     def fresh(self, name: str) -> str:
         return self.lowering.fresh(name)
+
+    def fit(self, vec: VectorGemm) -> BundledGemm | None:
+        """The bundled GEMM with the largest K tile the vector design fits
+        (a multiple of mm.cc's K step; A, B and C double-buffered on the core
+        beside the accumulator a converted C needs, and in the memtiles), C
+        joined through the memtiles; None if no K tile fits or a memtile lacks
+        the DMA channels (A row fifos it forwards + its B column fifo + one C
+        fifo per compute row in; as many + 1 out)."""
+        bg, d = self.bg, self.device
+        elem = [a.type for a in self.region.args]
+        a_b, b_b, c_b = (element_bytes(elem[k]) for k in (bg.a, bg.b, bg.c))  # type: ignore[arg-type]
+        convert = type_suffix(elem[bg.c].element_type) != vec.acc  # type: ignore[attr-defined]
+        n_rows, n_cols = len(bg.rows), len(bg.cols)
+        columns = sorted({*bg.a_columns, *bg.b_columns, *range(n_cols)})
+        a_at = {c: bg.a_columns.count(c) for c in columns}
+        for c in columns:
+            ins = a_at[c] + (c in bg.b_columns) + (n_rows if c < n_cols else 0)
+            outs = a_at[c] + (c in bg.b_columns) + (c < n_cols)
+            if ins > d.memtile.dma_s2mm_channels or outs > d.memtile.dma_mm2s_channels:
+                return None
+        budget = d.compute.data_memory_bytes - devices.DEFAULT_CORE_STACK_BYTES
+        step = vec.s * K_BLOCKS[vec.arch]
+        m, n = bg.m, bg.n
+        for kt in sorted((x for x in range(step, bg.k + 1, step) if bg.k % x == 0), reverse=True):
+            core = (
+                2 * (m * kt * a_b + kt * n * b_b) + 2 * m * n * c_b + (4 * m * n if convert else 0)
+            )
+            memtile = [
+                a_at[c] * 2 * m * kt * a_b
+                + (2 * kt * n * b_b if c in bg.b_columns else 0)
+                + (2 * n_rows * m * n * c_b if c < n_cols else 0)
+                for c in columns
+            ]
+            if core <= budget and max(memtile) <= d.memtile.data_memory_bytes:
+                return replace(bg, k_tile=kt, c_joined=True)
+        return None
+
+    @property
+    def object_name(self) -> str:
+        """The object the vector design's cores link: mlir-aie's whole_array
+        example names mm.cc compiled for m x k x n blocks `mm_<m>x<k>x<n>.o`."""
+        return f"mm_{self.bg.m}x{self.bg.k_tile}x{self.bg.n}.o"
 
     def run(self) -> aie.DeviceOp:
         """Per core one loop over its members, each streaming K through the
         row's A and the column's B fifo."""
         bg = self.bg
-        text, fifos = self.skeleton()
+        text, fifos = self.vector_skeleton() if self.vector else self.skeleton()
         device_op = Parser(self.lowering.ctx, text, "<dato-lower-to-aie>").parse_op()
         assert isinstance(device_op, aie.DeviceOp)
         body = device_op.body.block
@@ -171,9 +306,15 @@ class GemmDesign:
             core_body = Block()
             builder = _Core(tiles[tile], core_body, body, sequence, self.kernels)
             a_fifo, b_fifo, c_fifo = fifos["A"][r], fifos["B"][c], fifos["C"][(r, c)]
-            self.core(builder, c_t, a_fifo, b_fifo, c_fifo, members)
+            if self.vector is not None:
+                a_fifo, b_fifo = fifos["A_core"][r], fifos["B_core"][c]
+                self.vector_core(self.vector, builder, c_t, a_fifo, b_fifo, c_fifo, members)
+                link = self.object_name
+            else:
+                self.core(builder, c_t, a_fifo, b_fifo, c_fifo, members)
+                link = KERNEL_OBJECT
             core_body.add_op(aie.EndOp())
-            core = aie.CoreOp(tiles[tile], Region(core_body), KERNEL_OBJECT)
+            core = aie.CoreOp(tiles[tile], Region(core_body), link)
             core.location = bg.group.location
             tasks = [
                 inst.name
@@ -235,7 +376,143 @@ class GemmDesign:
 
         core.loop(members, member)
 
+    def vector_core(
+        self,
+        vec: VectorGemm,
+        core: _Core,
+        c_t: MemRefType,
+        a_fifo: str,
+        b_fifo: str,
+        c_fifo: str,
+        members: int,
+    ) -> None:
+        """As `core`, with mm.cc's kernels on blocked objects: zero the
+        accumulator, add A x B of each K step into it, convert once into C
+        when C is not of the accumulator's type."""
+        bg = self.bg
+        in_elem = self.region.args[bg.a].type.element_type  # type: ignore[attr-defined]
+        acc_elem = i32 if vec.acc == "i32" else Float32Type()
+        acc_t = MemRefType(acc_elem, [bg.m, bg.n])
+        acc_buffer = None if c_t.element_type == acc_elem else core.buffer(acc_t)
+
+        def member(_: SSAValue) -> None:
+            c = core.acquire(c_fifo, "Produce", c_t)
+            acc = acc_buffer or c
+            core.call(vec.zero, [acc])
+
+            def k_step(_: SSAValue) -> None:
+                a = core.acquire(a_fifo, "Consume", MemRefType(in_elem, [bg.m, bg.k_tile]))
+                b = core.acquire(b_fifo, "Consume", MemRefType(in_elem, [bg.k_tile, bg.n]))
+                core.call(vec.matmul, [a, b, acc])
+                core.release(a_fifo, "Consume")
+                core.release(b_fifo, "Consume")
+
+            core.loop(bg.steps, k_step)
+            if acc_buffer is not None:
+                core.convert_into(acc_buffer, c)
+            core.release(c_fifo, "Produce")
+
+        core.loop(members, member)
+
     # --------------------------------------------------------- the skeleton
+    def vector_skeleton(self) -> tuple[str, dict]:
+        """Tiles, fifos and links of the vector design: each A row and B column
+        fifo goes shim -> memtile (row-major, as the host holds it) -> cores
+        (blocked by the memtile's MM2S); each core's C blocks (blocked, depth 2)
+        are joined per column by the memtile and un-blocked on the way out."""
+        vec = self.vector
+        assert vec is not None
+        bg = self.bg
+        region = self.region
+        names = [a.name_hint or f"arg{k}" for k, a in enumerate(region.args)]
+        n_rows, n_cols = len(bg.rows), len(bg.cols)
+        m, kt, n = bg.m, bg.k_tile, bg.n
+        r, s, t = vec.r, vec.s, vec.t
+        shims = sorted({*bg.a_columns, *bg.b_columns, *range(n_cols)})
+        lines = [f"%shim_c{c} = aie.tile({c}, 0)" for c in shims]
+        lines += [f"%mem_c{c} = aie.tile({c}, 1)" for c in shims]
+        lines += [f"%core_c{c}_r{r} = aie.tile({c}, {r})" for c, r in sorted(bg.tiles.values())]
+
+        def core(row: int, col: int) -> str:
+            c, r_ = bg.tiles[(row, col)]
+            return f"%core_c{c}_r{r_}"
+
+        def dims(pattern: list[tuple[int, int]]) -> str:
+            return ", ".join(f"<size = {a}, stride = {b}>" for a, b in pattern)
+
+        elem_of = [a.type.element_type for a in region.args]  # type: ignore[attr-defined]
+        a_t = MemRefType(elem_of[bg.a], [m, kt])
+        b_t = MemRefType(elem_of[bg.b], [kt, n])
+        c_t = MemRefType(elem_of[bg.c], [m, n])
+        # the memtile reads a row-major m x kt tile as (m/r) x (kt/s) blocks of r x s,
+        # each block's rows in turn; kt x n as (kt/s) x (n/t) blocks of s x t
+        a_blocks = [(m // r, r * kt), (kt // s, s), (r, kt), (s, 1)]
+        b_blocks = [(kt // s, s * n), (n // t, t), (s, n), (t, 1)]
+        # C arrives as (m/r) x (n/t) blocks of r x t; read back row by row
+        c_rows = [(m // r, r * n), (r, t), (n // t, r * t), (t, 1)]
+        fifos: dict = {"A": [], "B": [], "C": {}, "Cjoin": {}, "A_core": [], "B_core": []}
+        shim_fifos: list[tuple[str, int, int, bool]] = []  # fifo, arg, shim column, is_read
+
+        def through_memtile(
+            kind: str,
+            arg: int,
+            name: str,
+            column: int,
+            cores: list[str],
+            ty: MemRefType,
+            blocks: list[tuple[int, int]],
+        ) -> None:
+            outer, inner = self.fresh(f"{name}_shim"), self.fresh(name)
+            lines.append(
+                f"aie.objectfifo @{outer}(%shim_c{column}, {{%mem_c{column}}}, 2 : i32) : "
+                f"!aie.objectfifo<{ty}>"
+            )
+            lines.append(
+                f"aie.objectfifo @{inner}(%mem_c{column} dimensionsToStream [{dims(blocks)}], "
+                f"{{{', '.join(cores)}}}, 2 : i32) : !aie.objectfifo<{ty}>"
+            )
+            lines.append(f"aie.objectfifo.link [@{outer}] -> [@{inner}]([] [])")
+            fifos[kind].append(outer)
+            fifos[f"{kind}_core"].append(inner)
+            shim_fifos.append((outer, arg, column, True))
+
+        for row in range(n_rows):
+            row_cores = [core(row, c) for c in range(n_cols)]
+            name = f"{names[bg.a]}_row{row}"
+            through_memtile("A", bg.a, name, bg.a_columns[row], row_cores, a_t, a_blocks)
+        for col in range(n_cols):
+            col_cores = [core(row, col) for row in range(n_rows)]
+            name = f"{names[bg.b]}_col{col}"
+            through_memtile("B", bg.b, name, bg.b_columns[col], col_cores, b_t, b_blocks)
+        for col in range(n_cols):
+            parts = []
+            for row in range(n_rows):
+                f = self.fresh(f"{names[bg.c]}_c{col}_r{row}")
+                lines.append(
+                    f"aie.objectfifo @{f}({core(row, col)}, {{%mem_c{col}}}, 2 : i32) : "
+                    f"!aie.objectfifo<{c_t}>"
+                )
+                fifos["C"][(row, col)] = f
+                parts.append(f)
+            f = self.fresh(f"{names[bg.c]}_col{col}")
+            joined = MemRefType(elem_of[bg.c], [n_rows * m * n])
+            # the pattern covers one m x n block; the memtile's outermost dimension
+            # has no wrap, so it walks on through the column's n_rows blocks
+            lines.append(
+                f"aie.objectfifo @{f}(%mem_c{col} dimensionsToStream [{dims(c_rows)}], "
+                f"{{%shim_c{col}}}, 2 : i32) : !aie.objectfifo<{joined}>"
+            )
+            offsets = ", ".join(str(row * m * n) for row in range(n_rows))
+            lines.append(
+                f"aie.objectfifo.link [{', '.join('@' + p for p in parts)}] -> [@{f}]"
+                f"([{offsets}] [])"
+            )
+            shim_fifos.append((f, bg.c, col, False))
+            fifos["Cjoin"][f] = col
+        lines.append(self.sequence(shim_fifos, fifos))
+        body = "\n  ".join(lines)
+        return f"aie.device({self.device.name}) {{\n  {body}\n}}", fifos
+
     def skeleton(self) -> tuple[str, dict]:
         bg = self.bg
         region = self.region
@@ -432,4 +709,12 @@ def _gather(
     return out
 
 
-__all__ = ["GemmDesign", "KERNEL_OBJECT"]
+__all__ = [
+    "KERNEL_DIRS",
+    "KERNEL_OBJECT",
+    "MMUL_SHAPES",
+    "WIDE",
+    "GemmDesign",
+    "VectorGemm",
+    "vector_gemm",
+]
