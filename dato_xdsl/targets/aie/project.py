@@ -34,6 +34,7 @@ from xdsl.utils.target import Target
 from dato_xdsl import devices
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import aie
+from dato_xdsl.targets.aie.gemm_kernels import with_gemm_builds, write_gemm_kernels
 from dato_xdsl.transforms.kernel_decls import (
     KernelDecl,
     find_declaration,
@@ -406,9 +407,10 @@ def write_project(module: ModuleOp, directory: str | Path, arg_names: list[str])
     (out / "aie.mlir").write_text(str(module) + "\n")
     (out / "kernels.cc").write_text(kernel_source(module))
     shutil.copyfile(LIBRARY, out / "dato_kernels.cc")
+    write_gemm_kernels(module, out)  # mlir-aie's mm.cc objects: host stand-ins
     script = out / "build.sh"
     build = build_script(device, buffer_count_problem(len(arg_names)), write_objects(module, out))
-    script.write_text(build)
+    script.write_text(with_gemm_builds(build, module))
     script.chmod(0o755)
     (out / "run.py").write_text(runner_script(arg_names))
     return Project(out, device)
