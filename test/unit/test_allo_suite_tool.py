@@ -47,7 +47,9 @@ def test_build():
         project="p.prj",
     )
     other = df.build(top)
-    return mod, other
+    s = df.customize(top)
+    third = s.build(target="vitis_hls", mode="hw_emu")
+    return mod, other, third
 """
 
 EXPORTS = {"int32", "Layout", "build", "region", "kernel"}
@@ -76,6 +78,9 @@ def test_rewrite_maps_each_import_and_keeps_line_numbers(suite: ModuleType) -> N
     assert lines[13].strip() == "mod = df.build(top, project=\"p.prj\", target='aie'"
     assert lines[18].strip() == ")"  # the call still ends on its original line
     assert lines[19].strip() == "other = df.build(top, target='aie')"
+    assert lines[20].strip() == "s = df.customize(top)"
+    # a schedule's build is a build too (it takes no region argument)
+    assert lines[21].strip() == "third = s.build(target='aie')"
     assert out.aliases == {
         "allo": "allo",
         "df": "allo.dataflow",
