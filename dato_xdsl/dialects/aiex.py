@@ -8,8 +8,9 @@ names), `aiex.npu.dma_wait`/`aiex.npu.sync` wait for completion, and the task
 forms (`aiex.dma_configure_task_for`, `dma_start_task`, `dma_await_task`,
 `dma_free_task`) describe the same with explicit buffer descriptors.
 
-This file imports no `aie` op (only the `#aie.packet_info` attribute): the `aie`
-ops it relates to are recognised by name, and the device model is read from the
+This file imports from `aie` only the `#aie.packet_info` attribute, the wire
+bundles, the packet port syntax and `aie.end` (the broadcast-packet regions' terminator):
+the `aie` ops it relates to are recognised by name, and the device model is read from the
 enclosing `aie.device`'s `device` property (mlir-aie's enum value) through
 `dato_xdsl.devices`. The older spelling `aiex.runtime_sequence` is accepted and
 printed as today's `aie.runtime_sequence` when that dialect is loaded.
@@ -47,15 +48,25 @@ from xdsl.irdl import (
 )
 from xdsl.parser import Parser, UnresolvedOperand
 from xdsl.printer import Printer
-from xdsl.traits import NoTerminator, OptionalSymbolOpInterface
+from xdsl.traits import (
+    HasParent,
+    NoTerminator,
+    OptionalSymbolOpInterface,
+    SingleBlockImplicitTerminator,
+    ensure_terminator,
+)
 from xdsl.utils.exceptions import VerifyException
 
 from dato_xdsl import devices
 from dato_xdsl.devices import NpuDevice
 from dato_xdsl.dialects.aie.attributes import PacketInfoAttr, _pair_text, _parse_pair_body
+from dato_xdsl.dialects.aie.common import WIRE_BUNDLE
+from dato_xdsl.dialects.aie.packets import PACKET_IDS, PacketPortOp
+from dato_xdsl.dialects.aie.tiles import EndOp
 
 I32 = IntegerType(32)
 I64 = IntegerType(64)
+I8 = IntegerType(8)
 UI32 = IntegerType(32, Signedness.UNSIGNED)
 DYNAMIC = -(2**63)
 """MLIR's marker for an entry given by an SSA operand in a static index list."""
@@ -914,6 +925,110 @@ class LegacyRuntimeSequenceOp(IRDLOperation):
             raise VerifyException("aiex.runtime_sequence must be directly inside an aie.device")
 
 
+# ---------------------------------------------------------- broadcast packets
+
+
+@irdl_op_definition
+class BroadcastPacketOp(IRDLOperation):
+    """`aiex.broadcast_packet(%tile, DMA : 0) { aiex.bp_id(0) { aiex.bp_dest<%t, DMA : 0>
+    ... } ... }`: one source port sending packets whose ids select sets of
+    destinations (mlir-aie lowers it to one packet flow per id)."""
+
+    name = "aiex.broadcast_packet"
+
+    tile = operand_def(IndexType)
+    bundle = prop_def(IntegerAttr)
+    channel = prop_def(IntegerAttr)
+    ports = region_def("single_block")
+
+    traits = traits_def(SingleBlockImplicitTerminator(EndOp))
+
+    @classmethod
+    def parse(cls, parser: Parser) -> BroadcastPacketOp:
+        parser.parse_punctuation("(")
+        tile = parser.parse_operand(IndexType())
+        parser.parse_punctuation(",")
+        bundle = WIRE_BUNDLE.parse(parser)
+        parser.parse_punctuation(":")
+        channel = parser.parse_integer()
+        parser.parse_punctuation(")")
+        region = parser.parse_region()
+        op = cls.create(
+            operands=[tile],
+            properties={"bundle": bundle, "channel": IntegerAttr(channel, I32)},
+            regions=[region],
+        )
+        ensure_terminator(op, SingleBlockImplicitTerminator(EndOp))
+        _parse_attrs_into(parser, op)
+        return op
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string("(")
+        printer.print_operand(self.tile)
+        printer.print_string(f", {WIRE_BUNDLE.name(self.bundle)} : {_int(self.channel)}) ")
+        printer.print_region(self.ports, print_block_terminators=False)
+        _print_attrs(printer, self, ("bundle", "channel"))
+
+    def verify_(self) -> None:
+        WIRE_BUNDLE.verify(self.bundle, "broadcast_packet bundle")
+        for op in self.ports.block.ops:
+            if not isinstance(op, BPIDOp | EndOp):
+                raise VerifyException(
+                    f"{op.name} cannot be in aiex.broadcast_packet (only aiex.bp_id)"
+                )
+
+    def ids(self) -> list[BPIDOp]:
+        return [op for op in self.ports.block.ops if isinstance(op, BPIDOp)]
+
+
+@irdl_op_definition
+class BPIDOp(IRDLOperation):
+    """`aiex.bp_id(3) { aiex.bp_dest<...> ... }`: the destinations of packets with id 3."""
+
+    name = "aiex.bp_id"
+
+    ID = prop_def(IntegerAttr)
+    ports = region_def("single_block")
+
+    traits = traits_def(SingleBlockImplicitTerminator(EndOp), HasParent(BroadcastPacketOp))
+
+    @classmethod
+    def parse(cls, parser: Parser) -> BPIDOp:
+        parser.parse_punctuation("(")
+        ident = parser.parse_integer()
+        parser.parse_punctuation(")")
+        region = parser.parse_region()
+        op = cls.create(properties={"ID": IntegerAttr(ident, I8)}, regions=[region])
+        ensure_terminator(op, SingleBlockImplicitTerminator(EndOp))
+        _parse_attrs_into(parser, op)
+        return op
+
+    def print(self, printer: Printer) -> None:
+        printer.print_string(f"({_int(self.ID)}) ")
+        printer.print_region(self.ports, print_block_terminators=False)
+        _print_attrs(printer, self, ("ID",))
+
+    def verify_(self) -> None:
+        ident = _int(self.ID)
+        if not 0 <= ident < PACKET_IDS:
+            raise VerifyException(
+                f"bp_id {ident}: packet ids are 0-{PACKET_IDS - 1} (5 header bits)"
+            )
+
+    def dests(self) -> list[BPDestOp]:
+        return [op for op in self.ports.block.ops if isinstance(op, BPDestOp)]
+
+
+@irdl_op_definition
+class BPDestOp(PacketPortOp):
+    """`aiex.bp_dest<%tile, DMA : 0>`: a destination of a broadcast packet id."""
+
+    name = "aiex.bp_dest"
+    ROLE: ClassVar[str] = "broadcast destination"
+
+    traits = traits_def(HasParent(BPIDOp))
+
+
 AIEX = Dialect(
     "aiex",
     [
@@ -934,12 +1049,18 @@ AIEX = Dialect(
         DMAAwaitTaskOp,
         DMAFreeTaskOp,
         LegacyRuntimeSequenceOp,
+        BroadcastPacketOp,
+        BPIDOp,
+        BPDestOp,
     ],
     [],
 )
 
 __all__ = [
     "AIEX",
+    "BPDestOp",
+    "BPIDOp",
+    "BroadcastPacketOp",
     "ControlPacketOp",
     "NpuAddressPatchOp",
     "NpuBlockWriteOp",

@@ -34,6 +34,7 @@ from xdsl.irdl import (
     var_result_def,
 )
 from xdsl.parser import Parser
+from xdsl.parser.core import ForwardDeclaredValue
 from xdsl.printer import Printer
 from xdsl.traits import (
     HasParent,
@@ -391,6 +392,12 @@ def _fifo_named_by_value(parser: Parser) -> str | None:
         return None
     parser.parse_punctuation(":")
     value = parser.resolve_operand(unresolved, parser.parse_type())
+    if isinstance(value, ForwardDeclaredValue):
+        parser.raise_error(
+            f"{unresolved.span.text} names an objectfifo not defined before this use",
+            start,
+            parser.pos,
+        )
     owner = value.owner
     if not isinstance(owner, ObjectFifoCreateLegacyOp):
         parser.raise_error(

@@ -89,14 +89,12 @@ class PacketFlowOp(IRDLOperation):
             )
 
 
-class _PacketPortOp(IRDLOperation):
+class PacketPortOp(IRDLOperation):
     """`<%tile, DMA : 0>`: one end of a packet flow."""
 
     tile = operand_def(IndexType)
     bundle = prop_def(IntegerAttr)
     channel = prop_def(IntegerAttr)
-
-    traits = traits_def(HasParent(PacketFlowOp))
 
     ROLE: ClassVar[str] = ""
 
@@ -107,7 +105,7 @@ class _PacketPortOp(IRDLOperation):
         )
 
     @classmethod
-    def parse(cls, parser: Parser) -> _PacketPortOp:
+    def parse(cls, parser: Parser) -> PacketPortOp:
         parser.parse_punctuation("<")
         tile = parser.parse_operand(IndexType())
         parser.parse_punctuation(",")
@@ -132,16 +130,20 @@ class _PacketPortOp(IRDLOperation):
 
 
 @irdl_op_definition
-class PacketSourceOp(_PacketPortOp):
+class PacketSourceOp(PacketPortOp):
     """`aie.packet_source<%tile, DMA : 0>`."""
 
     name = "aie.packet_source"
     ROLE: ClassVar[str] = "source"
 
+    traits = traits_def(HasParent(PacketFlowOp))
+
 
 @irdl_op_definition
-class PacketDestOp(_PacketPortOp):
+class PacketDestOp(PacketPortOp):
     """`aie.packet_dest<%tile, DMA : 1>`."""
 
     name = "aie.packet_dest"
     ROLE: ClassVar[str] = "destination"
+
+    traits = traits_def(HasParent(PacketFlowOp))

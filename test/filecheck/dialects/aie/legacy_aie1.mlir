@@ -74,3 +74,33 @@ AIE.device(npu1) {
 // CHECK:        aie.runtime_sequence
 // CHECK-NEXT:     aiex.npu.dma_memcpy_nd
 // CHECK-NEXT:     aiex.npu.sync
+
+// -----
+
+// Broadcast packets (mlir-aie's AIEX ops of the AIE1 era): one source port,
+// packet ids selecting sets of destinations; printed as written.
+module @bp {
+  %t60 = aie.tile(6, 0)
+  %t63 = aie.tile(6, 3)
+  %t73 = aie.tile(7, 3)
+  aiex.broadcast_packet(%t60, "DMA" : 0) {
+    aiex.bp_id(0x0) {
+      aiex.bp_dest<%t63, DMA : 0>
+      aiex.bp_dest<%t73, DMA : 0>
+    }
+    aiex.bp_id(1) {
+      aiex.bp_dest<%t63, DMA : 1>
+    }
+  }
+}
+
+// CHECK:      aie.device(xcvc1902) {
+// CHECK:        aiex.broadcast_packet(%{{.*}}, DMA : 0) {
+// CHECK-NEXT:     aiex.bp_id(0) {
+// CHECK-NEXT:       aiex.bp_dest<%{{.*}}, DMA : 0>
+// CHECK-NEXT:       aiex.bp_dest<%{{.*}}, DMA : 0>
+// CHECK-NEXT:     }
+// CHECK-NEXT:     aiex.bp_id(1) {
+// CHECK-NEXT:       aiex.bp_dest<%{{.*}}, DMA : 1>
+// CHECK-NEXT:     }
+// CHECK-NEXT:   }
