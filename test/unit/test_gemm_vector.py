@@ -1,0 +1,218 @@
+"""The GEMM design for the vector unit (transforms/npu_gemm_design.py): the
+blocked reference of mlir-aie mm.cc's kernels against numpy on blocks we lay
+out here, and bundled GEMMs in int8, int16 (int32 accumulation) and bf16 (f32
+accumulation) on npu1 and npu2, run on the virtual NPU and compared with numpy.
+The block layout expected of each (device, type) is mm.cc's aie::mmul shape,
+written out below from mlir-aie's aie_kernels/aie2/mm.cc and aie2p/mm.cc."""
+
+import ctypes
+import re
+
+import ml_dtypes
+import numpy as np
+import pytest
+
+import dato_xdsl as dato
+from dato_xdsl import Layout
+from dato_xdsl.targets.aie.gemm_kernels import REFERENCE
+from dato_xdsl.targets.virtual_npu import kernels
+
+S, R = Layout.Shard, Layout.Replicate
+RNG = np.random.default_rng(17)
+
+# mm.cc's `combos`: (r, s, t) per operand type; aie2 = AIE-ML (npu1), aie2p = npu2
+MMUL = {
+    "npu1": {"i8": (4, 8, 8), "i16": (4, 4, 4), "bf16": (4, 8, 4)},
+    "npu2": {"i8": (8, 8, 8), "i16": (4, 4, 8), "bf16": (4, 8, 8)},
+}
+TYPES = {  # operand type, accumulator type, the kernel names' suffixes
+    "int8": (dato.int8, dato.int32, "i8", "i32"),
+    "int16": (dato.int16, dato.int32, "i16", "i32"),
+    "bfloat16": (dato.bfloat16, dato.float32, "bf16", "f32"),
+}
+
+
+def block(x: np.ndarray, br: int, bc: int) -> np.ndarray:
+    """x laid out as (rows/br) x (cols/bc) blocks of br x bc, blocks and their
+    elements row-major: mm.cc's documented operand layout."""
+    rows, cols = x.shape
+    return x.reshape(rows // br, br, cols // bc, bc).transpose(0, 2, 1, 3).copy()
+
+
+def unblock(x: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    return x.transpose(0, 2, 1, 3).reshape(rows, cols)
+
+
+def operands(name: str, shape: tuple[int, int]) -> np.ndarray:
+    if name == "int8":
+        return RNG.integers(-128, 128, size=shape).astype(np.int8)  # full range
+    if name == "int16":
+        # |sum| <= K * 1000^2 < 2^31 for K <= 2048: int32 holds it exactly
+        return RNG.integers(-1000, 1001, size=shape).astype(np.int16)
+    return RNG.standard_normal(shape).astype(ml_dtypes.bfloat16)
+
+
+def f32_tolerance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Bound of an f32 sum of K exact bf16 products against the exact one:
+    K additions, each off by at most half an f32 ulp of the running sum,
+    bounded by K * 2^-24 * sum |a_ik b_kj|."""
+    k = a.shape[1]
+    mags = np.abs(a.astype(np.float64)) @ np.abs(b.astype(np.float64))
+    return k * 2.0**-24 * mags
+
+
+@pytest.mark.parametrize("device", ["npu1", "npu2"])
+@pytest.mark.parametrize("name", list(TYPES))
+def test_blocked_reference_is_mm_cc_contract(name, device):
+    """C += A x B on mm.cc's blocked layout, starting from a nonzero C (the
+    kernel accumulates into C; zero_<acc> clears it)."""
+    _, _, operand, acc = TYPES[name]
+    r, s, t = MMUL[device][operand]
+    m, k, n = 2 * r * 2, 2 * s * 3, 2 * t * 2
+    flags = [
+        f"-D{operand}_{acc}_ONLY",
+        f"-DDIM_M={m}",
+        f"-DDIM_K={k}",
+        f"-DDIM_N={n}",
+        f"-DDATO_MMUL_R={r}",
+        f"-DDATO_MMUL_S={s}",
+        f"-DDATO_MMUL_T={t}",
+    ]
+    lib = kernels.load_library(REFERENCE, flags)
+    a, b = operands(name, (m, k)), operands(name, (k, n))
+    c_np = np.float32 if acc == "f32" else np.int32
+    c0 = (RNG.integers(-50, 50, size=(m, n))).astype(c_np)
+    ba, bb, bc = block(a, r, s), block(b, s, t), block(c0, r, t)
+    matmul, zero = getattr(lib, f"matmul_{operand}_{acc}"), getattr(lib, f"zero_{acc}")
+    matmul.argtypes = [ctypes.c_void_p] * 3
+    zero.argtypes = [ctypes.c_void_p]
+    matmul(ba.ctypes.data, bb.ctypes.data, bc.ctypes.data)
+    got = unblock(bc, m, n)
+    exact = a.astype(np.float64) @ b.astype(np.float64) + c0.astype(np.float64)
+    if acc == "i32":
+        np.testing.assert_array_equal(got, exact.astype(np.int64).astype(np.int32))
+    else:
+        # the initial C adds exactly (small integers); the products as above
+        assert np.all(np.abs(got - exact) <= f32_tolerance(a, b) + 2.0**-24 * np.abs(exact))
+    zero(bc.ctypes.data)
+    assert not bc.any()
+
+
+def gemm_program(T, Acc, M: int, N: int, K: int, g: int):
+    @dato.region()
+    def gemm(A: T[M, K], B: T[K, N], C: Acc[M, N]) -> None:
+        @dato.kernel(mapping=[g, g], args=[A, B, C])
+        def tile(a: T[M, K] @ [S(0), R], b: T[K, N] @ [R, S(1)], c: Acc[M, N] @ [S(0), S(1)]):
+            c[:, :] = dato.matmul(a, b)
+
+    return gemm
+
+
+def bundles_2x2(g: int) -> list[tuple[str, list[str]]]:
+    """A g x g task grid onto 2 x 2 cores: core (r, c) runs task rows and
+    columns of its half, i outer, j inner."""
+    h = g // 2
+    return [
+        (
+            "bundle",
+            [f"tile_{i}_{j}" for i in range(r * h, r * h + h) for j in range(c * h, c * h + h)],
+        )
+        for r in range(2)
+        for c in range(2)
+    ]
+
+
+@pytest.mark.parametrize("device", ["npu1", "npu2"])
+@pytest.mark.parametrize("name", list(TYPES))
+def test_vector_gemm_runs_on_the_virtual_npu(name, device, tmp_path):
+    """64 x 64 x 512 as a 4x4 task grid (16 x 16 C blocks) on 2x2 cores: the
+    design carries mm.cc's block patterns for this device and type, the
+    kernels accumulate in the wide type, and C equals numpy (integers bit for
+    bit; bf16 within the f32-sum bound)."""
+    T, Acc, operand, acc = TYPES[name]
+    r, s, t = MMUL[device][operand]
+    M = N = 64
+    K = 512
+    mod = dato.build(
+        gemm_program(T, Acc, M, N, K, 4),
+        target="aie",
+        device=device,
+        project=tmp_path,
+        mapping_primitives=bundles_2x2(4),
+    )
+    text = (tmp_path / "aie.mlir").read_text()
+    kt = int(re.search(rf"@matmul_{operand}_{acc}\(memref<16x(\d+)x", text)[1])
+    assert kt % s == 0 and K % kt == 0
+    # A: (16/r) x (kt/s) blocks of r x s; B: (kt/s) x (16/t) of s x t; C read back row-major
+    a_dims = f"[<size = {16 // r}, stride = {r * kt}>, <size = {kt // s}, stride = {s}>, "
+    a_dims += f"<size = {r}, stride = {kt}>, <size = {s}, stride = 1>]"
+    b_dims = f"[<size = {kt // s}, stride = {s * 16}>, <size = {16 // t}, stride = {t}>, "
+    b_dims += f"<size = {s}, stride = 16>, <size = {t}, stride = 1>]"
+    c_dims = f"[<size = {16 // r}, stride = {r * 16}>, <size = {r}, stride = {t}>, "
+    c_dims += f"<size = {16 // t}, stride = {r * t}>, <size = {t}, stride = 1>]"
+    assert f"@A_row0(%mem_c0 dimensionsToStream {a_dims}" in text
+    assert f"@B_col0(%mem_c0 dimensionsToStream {b_dims}" in text
+    assert f"@C_col0(%mem_c0 dimensionsToStream {c_dims}" in text
+    assert re.search(r"@C_c0_r0\(%core_c0_r2, \{%mem_c0\}, 2 : i32\)", text)  # double-buffered C
+    assert f'link_with = "mm_16x{kt}x16.o"' in text
+    # the project builds mm.cc from the user's mlir-aie, and the host stand-in
+    build = (tmp_path / "build.sh").read_text()
+    arch = "aie2p" if device == "npu2" else "aie2"
+    assert f"-D{operand}_{acc}_ONLY -DDIM_M=16 -DDIM_K={kt} -DDIM_N=16" in build
+    assert f'"$MM_KERNELS/{arch}/mm.cc" -o mm_16x{kt}x16.o' in build
+    assert "MLIR_AIE_DIR" in build
+    assert (tmp_path / f"mm_16x{kt}x16.cc").is_file()
+    a, b = operands(name, (M, K)), operands(name, (K, N))
+    c = np.zeros((M, N), Acc.numpy)
+    mod(a, b, c)
+    exact = a.astype(np.float64) @ b.astype(np.float64)
+    if acc == "i32":
+        np.testing.assert_array_equal(c, exact.astype(np.int64).astype(np.int32))
+    else:
+        assert np.all(np.abs(c - exact) <= f32_tolerance(a, b))
+
+
+@pytest.mark.parametrize("name", ["int8", "int16", "bfloat16"])
+def test_narrow_c_converts_the_wide_accumulator_once(name, tmp_path):
+    """C of the operand type: the cores still accumulate in int32 / f32 (a
+    buffer beside C) and convert once per block: int8/int16 wrap as numpy's
+    astype does, bf16 rounds the f32 sum once (so within half a bf16 ulp of
+    the sum, plus the sum's own bound)."""
+    T, _, operand, acc = TYPES[name]
+    M = N = 64
+    K = 256
+    mod = dato.build(
+        gemm_program(T, T, M, N, K, 4),
+        target="aie",
+        project=tmp_path,
+        mapping_primitives=bundles_2x2(4),
+    )
+    text = (tmp_path / "aie.mlir").read_text()
+    assert f"@matmul_{operand}_{acc}(" in text
+    a, b = operands(name, (M, K)), operands(name, (K, N))
+    c = np.zeros((M, N), T.numpy)
+    mod(a, b, c)
+    exact = a.astype(np.float64) @ b.astype(np.float64)
+    if acc == "i32":
+        np.testing.assert_array_equal(c, exact.astype(np.int64).astype(T.numpy))
+    else:
+        eps = float(ml_dtypes.finfo(ml_dtypes.bfloat16).eps)  # 2^-7: 8 significant bits
+        bound = f32_tolerance(a, b) * (1 + eps) + eps / 2 * (np.abs(exact) + f32_tolerance(a, b))
+        assert np.all(np.abs(c.astype(np.float64) - exact) <= bound)
+
+
+def test_blocks_mm_cc_cannot_take_keep_the_row_major_design(tmp_path):
+    """12 x 12 C blocks are no multiple of 2r x 2t = 8 x 8 (int16 on npu1):
+    the cores get row-major tiles and the scalar kernel library."""
+    mod = dato.build(
+        gemm_program(dato.int16, dato.int32, 24, 24, 64, 2),
+        target="aie",
+        project=tmp_path,
+        mapping_primitives=[("bundle", ["tile_0_0", "tile_0_1", "tile_1_0", "tile_1_1"])],
+    )
+    text = (tmp_path / "aie.mlir").read_text()
+    assert "dimensionsToStream" not in text and "@dato_matmul_i16_i32_12x" in text
+    a, b = operands("int16", (24, 64)), operands("int16", (64, 24))
+    c = np.zeros((24, 24), np.int32)
+    mod(a, b, c)
+    np.testing.assert_array_equal(c, a.astype(np.int64) @ b.astype(np.int64))
