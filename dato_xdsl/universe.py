@@ -118,6 +118,12 @@ def _npu_kernel_objects() -> type[ModulePass]:
     return NpuKernelObjectsPass
 
 
+def _npu_pack_buffers() -> type[ModulePass]:
+    from dato_xdsl.transforms.npu_pack_buffers import NpuPackBuffersPass
+
+    return NpuPackBuffersPass
+
+
 PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "dato-virtual-map": _virtual_map,
     "dato-stream-legality": _stream_legality,
@@ -129,6 +135,7 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "dato-physical-map": _physical_map,
     "dato-lower-to-aie": _lower_to_aie,
     "dato-npu-kernel-objects": _npu_kernel_objects,
+    "dato-npu-pack-buffers": _npu_pack_buffers,
 }
 
 

@@ -27,7 +27,7 @@ def test_pipeline_names_the_passes_of_each_target(capsys: pytest.CaptureFixture[
     )
     assert dato_opt(capsys, "--pipeline", "aie{device=npu2}") == (
         'dato-virtual-map,dato-stream-legality,dato-physical-map{device="npu2"},dato-lower-to-aie,'
-        "dato-npu-kernel-objects\n"
+        "dato-npu-kernel-objects,dato-npu-pack-buffers{buffers=5}\n"
     )
     assert dato_opt(capsys, "--pipeline", "hls") == (
         "dato-virtual-map,dato-stream-legality,convert-dato-to-vhls,vhls-burst-transfers,"

@@ -35,6 +35,7 @@ from dato_xdsl import devices
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import aie
 from dato_xdsl.targets.aie.gemm_kernels import with_gemm_builds, write_gemm_kernels
+from dato_xdsl.targets.aie.packing import design_packing
 from dato_xdsl.transforms.kernel_decls import (
     KernelDecl,
     find_declaration,
@@ -319,14 +320,20 @@ def buffer_count_problem(count: int) -> str | None:
     return (
         f"the runtime sequence takes {count} arrays, but the xclbin aiecc.py builds has "
         f"{DATA_BUFFERS} host-buffer arguments (bo0..bo{DATA_BUFFERS - 1}, XRT arguments "
-        f"{FIRST_DATA_ARG}..{len(KERNEL_SIGNATURE) - 1}); pass at most {DATA_BUFFERS} arrays "
-        "(concatenate the others) to run it on an NPU"
+        f"{FIRST_DATA_ARG}..{len(KERNEL_SIGNATURE) - 1}); dato-npu-pack-buffers packs arrays "
+        f"of one element type into one buffer (the aie target runs it), so pass at most "
+        f"{DATA_BUFFERS} element types to run it on an NPU"
     )
 
 
-def runner_script(arg_names: list[str]) -> str:
+def runner_script(
+    arg_names: list[str], packed: tuple[list[list[tuple[int, int]]], list[int]] | None = None
+) -> str:
+    """run.py; `packed` (packing.design_packing) lays the arrays into the
+    runtime sequence's buffers (dato-npu-pack-buffers)."""
     names = ", ".join(repr(n) for n in arg_names)
-    problem = buffer_count_problem(len(arg_names))
+    layout, sizes = packed if packed is not None else (None, None)
+    problem = buffer_count_problem(len(arg_names) if layout is None else len(layout))
     if problem is not None:
         return f'''"""This design cannot run on an NPU: {problem}."""
 
@@ -346,6 +353,33 @@ import time
 import numpy as np
 
 ARGS = [{names}]
+# dato-npu-pack-buffers: per buffer, (argument, element offset) pairs and its
+# element count (None: one buffer per argument)
+PACKING = {layout!r}
+SIZES = {sizes!r}
+
+
+def pack(arrays: list[np.ndarray]) -> list[np.ndarray]:
+    if PACKING is None:
+        return arrays
+    buffers = []
+    for group, size in zip(PACKING, SIZES):
+        buffer = np.zeros(size, dtype=arrays[group[0][0]].dtype)
+        for k, at in group:
+            flat = np.ascontiguousarray(arrays[k]).reshape(-1)
+            buffer[at : at + flat.size] = flat
+        buffers.append(buffer)
+    return buffers
+
+
+def unpack(buffers: list[np.ndarray], arrays: list[np.ndarray]) -> None:
+    if PACKING is None:
+        for array, buffer in zip(arrays, buffers):
+            array[...] = buffer
+        return
+    for group, buffer in zip(PACKING, buffers):
+        for k, at in group:
+            arrays[k][...] = buffer[at : at + arrays[k].size].reshape(arrays[k].shape)
 
 
 def main() -> None:
@@ -365,8 +399,9 @@ def main() -> None:
     bo_instr = pyxrt.bo(device, instructions.nbytes, pyxrt.bo.cacheable, kernel.group_id(1))
     bo_instr.write(instructions.tobytes(), 0)
     bo_instr.sync(pyxrt.xclBOSyncDirection.XCL_BO_SYNC_BO_TO_DEVICE)
+    buffers = pack(arrays)
     bos = []
-    for k, array in enumerate(arrays):  # XRT arguments {FIRST_DATA_ARG}.. are bo0.. of the kernel
+    for k, array in enumerate(buffers):  # XRT arguments {FIRST_DATA_ARG}.. are bo0.. of the kernel
         group = kernel.group_id({FIRST_DATA_ARG} + k)
         bo = pyxrt.bo(device, array.nbytes, pyxrt.bo.host_only, group)
         bo.write(array.tobytes(), 0)
@@ -378,9 +413,14 @@ def main() -> None:
     elapsed = time.perf_counter() - start
     if state != pyxrt.ert_cmd_state.ERT_CMD_STATE_COMPLETED:
         sys.exit(f"NPU run failed: the kernel ended in state {{state}}; outputs not written")
-    for path, array, bo in zip(sys.argv[1:], arrays, bos):
+    results = []
+    for buffer, bo in zip(buffers, bos):
         bo.sync(pyxrt.xclBOSyncDirection.XCL_BO_SYNC_BO_FROM_DEVICE)
-        out = np.frombuffer(bo.read(array.nbytes, 0), dtype=array.dtype).reshape(array.shape)
+        data = np.frombuffer(bo.read(buffer.nbytes, 0), dtype=buffer.dtype)
+        results.append(data.reshape(buffer.shape))
+    outputs = [array.copy() for array in arrays]
+    unpack(results, outputs)
+    for path, out in zip(sys.argv[1:], outputs):
         np.save(path, out)
     print(f"NPU run: {{elapsed * 1e3:.3f}} ms (measured on the NPU by the host)")
 
@@ -409,10 +449,11 @@ def write_project(module: ModuleOp, directory: str | Path, arg_names: list[str])
     shutil.copyfile(LIBRARY, out / "dato_kernels.cc")
     write_gemm_kernels(module, out)  # mlir-aie's mm.cc objects: host stand-ins
     script = out / "build.sh"
-    build = build_script(device, buffer_count_problem(len(arg_names)), write_objects(module, out))
+    problem = buffer_count_problem(len(memref_args(module)))
+    build = build_script(device, problem, write_objects(module, out))
     script.write_text(with_gemm_builds(build, module))
     script.chmod(0o755)
-    (out / "run.py").write_text(runner_script(arg_names))
+    (out / "run.py").write_text(runner_script(arg_names, design_packing(module)))
     return Project(out, device)
 
 
@@ -491,8 +532,12 @@ class AieProjectTarget(Target):
 
     def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
         device = require_device(module)
-        names = [f"arg{k}" for k in range(len(memref_args(module)))]
-        problem = buffer_count_problem(len(names))
+        packed = design_packing(module)
+        count = len(memref_args(module))
+        if packed is not None:  # the program's arrays, packed into the sequence's buffers
+            count = 1 + max(k for group in packed[0] for k, _ in group)
+        names = [f"arg{k}" for k in range(count)]
+        problem = buffer_count_problem(len(memref_args(module)))
         if problem is not None:  # this target writes the hardware project only
             sequence = next(op for op in device.walk() if isinstance(op, aie.RuntimeSequenceOp))
             raise op_error(sequence, problem)

@@ -18,6 +18,7 @@ from xdsl.utils.exceptions import DiagnosticException
 from dato_xdsl import progress
 from dato_xdsl.dialects import aie
 from dato_xdsl.errors import DatoError, DatoRuntimeError
+from dato_xdsl.targets.aie.packing import design_packing, pack, unpack_into
 from dato_xdsl.targets.aie.project import toolchain_status, write_project
 from dato_xdsl.targets.aie.report import report
 from dato_xdsl.targets.base import BuildOptions, Program, Step, Target, TargetModule
@@ -108,11 +109,16 @@ class AieModule(TargetModule):
                 "no NPU here (pyxrt: {pyxrt}, device: {npu}, built xclbin: {built}) and the "
                 "virtual NPU is not available".format(built=built, **status)
             ) from None
+        # more arrays than the xclbin's buffers: the design takes them packed
+        packed = design_packing(self.ir)
+        buffers = arrays if packed is None else pack(*packed, arrays)
         try:
             with progress.step("virtual NPU: compiling kernels and running the design"):
-                run_design(self.ir, arrays, kernel_dirs=[str(self._directory)])
+                run_design(self.ir, buffers, kernel_dirs=[str(self._directory)])
         except DiagnosticException as err:
             raise DatoRuntimeError(str(err)) from None
+        if packed is not None:
+            unpack_into(packed[0], buffers, arrays)
 
     def _run_on_npu(self, arrays: list[np.ndarray]) -> None:
         paths = []
@@ -161,6 +167,7 @@ class AieTarget(Target):
         Step("dato-physical-map", ("device",)),
         Step("dato-lower-to-aie"),
         Step("dato-npu-kernel-objects"),
+        Step("dato-npu-pack-buffers"),
     )
     emitter = "aie-project"
 
