@@ -155,6 +155,11 @@ def kernel_objects(device_op: aie.DeviceOp) -> None:
 
 
 class NpuKernelObjectsPass(ModulePass):
+    """Link each core with only the kernels it calls (an object per distinct
+    kernel set, `core_kernels_<n>.o`), give library kernel declarations their
+    record, and estimate each core's program size against the tile's program
+    memory (an estimate; refused with the numbers when over)."""
+
     name = "dato-npu-kernel-objects"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:

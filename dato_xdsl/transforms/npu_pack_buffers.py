@@ -144,6 +144,10 @@ def pack_sequence(sequence: aie.RuntimeSequenceOp, buffers: int) -> None:
 
 @dataclass(frozen=True)
 class NpuPackBuffersPass(ModulePass):
+    """Pack a runtime sequence's arrays into at most `buffers` host buffers
+    (arrays of one element type share one, at word-aligned offsets) and record
+    the layout for the host runner."""
+
     name = "dato-npu-pack-buffers"
 
     buffers: int = 5
