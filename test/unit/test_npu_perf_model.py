@@ -164,3 +164,53 @@ def test_core_fed_by_a_core_starts_after_its_first_object(tmp_path: Path) -> Non
     assert b.finish == pytest.approx(max(a_path / 4 + b_path, a_path + b_path / 4))
     assert m.channels == []
     assert m.cycles == pytest.approx(b.finish)
+
+
+@dato.region()
+def gemm_i32_acc(A: int16[64, 128], B: int16[128, 64], C: dato.int32[64, 64]) -> None:
+    @dato.kernel(mapping=[4, 4], args=[A, B, C])
+    def tile(
+        a: int16[64, 128] @ [S(0), R],
+        b: int16[128, 64] @ [R, S(1)],
+        c: dato.int32[64, 64] @ [S(0), S(1)],
+    ) -> None:
+        c[:, :] = dato.matmul(a, b)
+
+
+def test_vector_gemm_design_cycles_by_hand() -> None:
+    """The vector GEMM design (4x4 tasks on 2x2 cores, int16 -> int32): each
+    core runs 4 members of one K step (kt = 128), calling mm.cc's zero_i32
+    and matmul_i16_i32; A, B and C are all double-buffered, so no waits."""
+    quads = [
+        [f"tile_{i}_{j}" for i in (2 * r, 2 * r + 1) for j in (2 * c, 2 * c + 1)]
+        for r in range(2)
+        for c in range(2)
+    ]
+    ir = dato.build(
+        gemm_i32_acc, target="aie", mapping_primitives=[("bundle", q) for q in quads]
+    ).ir
+    text = str(ir)
+    assert (
+        "func.call @matmul_i16_i32" in text and "@C_c0_r0(%core_c0_r2, {%mem_c0}, 2 : i32)" in text
+    )
+    bw = devices.NPU_DMA_BYTES_PER_CYCLE["AIE2"]
+    eff = perf_model.KERNEL_RATES["vector_matmul"].fraction_of_peak
+    zero_rate = perf_model.KERNEL_RATES["vector_zero"].per_cycle  # bytes per cycle
+    peak = 64  # AM020: int16 64 MACs per cycle per core
+    kernels = 4 * (16 * 16 * 4 / zero_rate + 16 * 128 * 16 / (peak * eff))
+    locks = 4 * 6 * perf_model.LOCK_CYCLES  # per member: C, and A and B of its one K step
+    # the first A (and B) object: shim -> memtile, then memtile -> core (same bytes)
+    fill = 16 * 128 * 2 / bw["memtile"] + 16 * 128 * 2 / bw["compute"]
+    # the last C block: core -> memtile, then the column's joined 2 blocks to the shim
+    drain = 16 * 16 * 4 / bw["compute"] + 2 * 16 * 16 * 4 / bw["memtile"]
+    (m,) = perf_model.models(ir)
+    assert len(m.cores) == 4
+    for core in m.cores:
+        assert core.kernel_cycles == pytest.approx(kernels)
+        assert core.lock_cycles == pytest.approx(locks)
+        assert core.waits == 0
+        assert core.path == pytest.approx(fill + kernels + locks + drain)
+        assert core.macs == 4 * 16 * 128 * 16
+    text = perf_model.report(ir)
+    assert "vector_matmul 43% of peak: published measurement" in text
+    assert "vector_zero 32 byte/cycle: assumption" in text

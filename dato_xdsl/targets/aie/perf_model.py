@@ -65,27 +65,53 @@ class Rate:
 # The kernels today's lowering calls are dato_kernels.cc: plain scalar C++ loops.
 KERNEL_RATES: dict[str, Rate] = {
     "dato_matmul": Rate(
-        "MAC", 1.0, None,
+        "MAC",
+        1.0,
+        None,
         "assumption: a scalar loop does about one multiply-accumulate per cycle "
         "(issue 17's estimate for dato_kernels.cc; not measured)",
     ),
     "dato_elementwise": Rate(
-        "element", 1.0, None,
+        "element",
+        1.0,
+        None,
         "assumption: a scalar loop produces about one element per cycle, exp and other "
         "library calls included (not measured; float is emulated on AIE-ML's scalar unit, "
         "UG1603 'Floating-Point Operations', so float figures are optimistic)",
     ),
     "scalar_arith": Rate(
-        "op", 1.0, None,
+        "op",
+        1.0,
+        None,
         "assumption: one arith or math op written in the core body (not a kernel call) per cycle "
         "on the scalar unit (not measured; optimistic for emulated float, UG1603)",
     ),
-    # mlir-aie aie_kernels mm.cc (matmul_<in>_<out>): AIE-API vector kernels.
+    # mlir-aie aie_kernels mm.cc (matmul_<in>_<out>): AIE-API vector kernels, which the
+    # vector GEMM design (transforms/npu_gemm_design.py) calls on blocked tiles.
     "vector_matmul": Rate(
-        "MAC", 0.0, 0.43,
+        "MAC",
+        0.0,
+        0.43,
         "published measurement: hand-written micro-kernel at 43% of one Phoenix core's "
         "bf16 peak on 512^3, end to end (iree-amd-aie issue 1198); a lower bound for the "
         "kernel alone",
+    ),
+    # the same on AIE2P (npu2): issue 1198's Strix figure for a Peano-compiled
+    # micro-kernel, the compiler build.sh uses
+    "vector_matmul_aie2p": Rate(
+        "MAC",
+        0.0,
+        0.26,
+        "published measurement: Peano-compiled micro-kernel at 26% of one Strix core's "
+        "int8 peak on 512^3, end to end (iree-amd-aie issue 1198; its chess build: 34%)",
+    ),
+    # mm.cc's zero_<acc> (zero.cc): vector stores of the accumulator block
+    "vector_zero": Rate(
+        "byte",
+        32.0,
+        None,
+        "assumption: one 256-bit vector store per cycle (AM020: one store unit of 256 "
+        "bits per cycle; zero.cc stores whole vectors); not measured",
     ),
 }
 
@@ -236,7 +262,8 @@ def kernel_work(
         m, k = shapes[0]
         n = shapes[1][1]
         macs = m * k * n
-        rate = KERNEL_RATES["dato_matmul" if callee.startswith("dato_") else "vector_matmul"]
+        vector = "vector_matmul_aie2p" if device.arch == "AIE2P" else "vector_matmul"
+        rate = KERNEL_RATES["dato_matmul" if callee.startswith("dato_") else vector]
         rate = matmul_rate or rate
         per_cycle = rate.per_cycle
         if rate.fraction_of_peak is not None:
@@ -245,6 +272,9 @@ def kernel_work(
                 return dtype, 0.0, macs, None
             per_cycle = peak * rate.fraction_of_peak
         return dtype, macs / per_cycle, macs, rate
+    if callee.startswith("zero_") and len(operands) == 1:
+        rate = KERNEL_RATES["vector_zero"]
+        return dtype, aie.memref_bytes(operands[0]) / rate.per_cycle, 0, rate
     if callee.startswith("dato_"):
         rate = KERNEL_RATES["dato_elementwise"]
         elements = max((math.prod(sh) for sh in shapes), default=0)
@@ -339,8 +369,10 @@ def model(device_op: aie.DeviceOp, matmul_rate: Rate | None = None) -> DesignMod
     for name, fifo in fifos.items():
         producer = tiles[fifo.producerTile]
         consumers = [tiles[c] for c in fifo.consumerTiles]
-        if len(consumers) == 1 and fifo.via_DMA is None and device.shares_memory(
-            producer, consumers[0]
+        if (
+            len(consumers) == 1
+            and fifo.via_DMA is None
+            and device.shares_memory(producer, consumers[0])
         ):
             continue  # neighbours share the buffers: no DMA
         size = obj_bytes(name)
@@ -442,9 +474,16 @@ def _constants_lines(m: DesignModel, dtype: str | None) -> list[str]:
     for key in ("dato_matmul", "dato_elementwise", "scalar_arith"):
         r = KERNEL_RATES[key]
         lines.append(f"    {key} {r.per_cycle:g} {r.unit}/cycle: {r.source.split(' (')[0]}")
+    if any(k.startswith("matmul_") for c in m.cores for k in c.calls):
+        key = "vector_matmul_aie2p" if m.device.arch == "AIE2P" else "vector_matmul"
+        r = KERNEL_RATES[key]
+        lines.append(f"    {key} {r.fraction_of_peak:.0%} of peak: {r.source.split(' (')[0]}")
+        z = KERNEL_RATES["vector_zero"]
+        lines.append(f"    vector_zero {z.per_cycle:g} {z.unit}/cycle: {z.source.split(' (')[0]}")
     lines.append(f"    lock {LOCK_CYCLES} cycles, BD {BD_CYCLES} cycles: assumptions, not measured")
     lines.append(
-        "    DMA bytes/cycle/channel " + ", ".join(f"{k} {v}" for k, v in bw.items())
+        "    DMA bytes/cycle/channel "
+        + ", ".join(f"{k} {v}" for k, v in bw.items())
         + f": {dma_src}"
     )
     if dtype is not None and dtype in m.device.macs_per_cycle:
