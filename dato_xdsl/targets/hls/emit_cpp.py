@@ -28,6 +28,7 @@ from xdsl.dialects import memref, scf
 from xdsl.dialects.builtin import (
     DYNAMIC_INDEX,
     BFloat16Type,
+    DenseIntOrFPElementsAttr,
     Float16Type,
     Float32Type,
     Float64Type,
@@ -40,6 +41,7 @@ from xdsl.dialects.builtin import (
     StringAttr,
 )
 from xdsl.ir import Attribute, Block, Operation, SSAValue
+from xdsl.traits import SymbolTable
 from xdsl.utils.target import Target
 
 from dato_xdsl.diagnostics import op_error, op_location
@@ -727,6 +729,26 @@ class _Function:
     op_memref_alloc = _alloc
     op_memref_alloca = _alloc
 
+    def op_memref_get_global(self, op: Operation) -> None:
+        # a constant table (a `memref.global constant`): a `static const` array
+        # in the process, which Vitis makes a ROM initialised once
+        result = op.results[0]
+        t = result.type
+        assert isinstance(t, MemRefType)
+        glob = SymbolTable.lookup_symbol(op, op.properties["name"])  # type: ignore[arg-type]
+        value = getattr(glob, "initial_value", None)
+        if glob is None or not isinstance(value, DenseIntOrFPElementsAttr):
+            raise op_error(op, "reads a memref.global without a constant value")
+        shape = t.get_shape()
+        name = self.fresh(result.name_hint or glob.sym_name.data, "table")  # type: ignore[attr-defined]
+        items = [_literal(a, t.element_type) for a in value.iter_attrs()]
+        self.emit(
+            f"static const {c_type(t.element_type)} {name}"
+            f"{''.join(f'[{d}]' for d in shape)} = {_nested_braces(items, shape)};"
+        )
+        self.names[result] = name
+        self.views[result] = View.of(name, shape)
+
     def op_memref_dealloc(self, op: Operation) -> None:
         pass
 
@@ -1171,6 +1193,15 @@ def _refuse_wide_integers(module: ModuleOp) -> None:
                     f"uses {t} values: integers wider than {MAX_AP_WIDTH} bits have no HLS C++ "
                     "translation here",
                 )
+
+
+def _nested_braces(items: Sequence[str], shape: Sequence[int]) -> str:
+    """`{{a, b}, {c, d}}`: a row-major initialiser with one brace level per dim."""
+    if len(shape) <= 1:
+        return "{" + ", ".join(items) + "}"
+    step = len(items) // shape[0]
+    rows = [_nested_braces(items[k * step : (k + 1) * step], shape[1:]) for k in range(shape[0])]
+    return "{" + ", ".join(rows) + "}"
 
 
 def emit_kernel_cpp(module: ModuleOp) -> str:
