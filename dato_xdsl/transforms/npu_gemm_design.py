@@ -502,7 +502,8 @@ class GemmDesign:
                 f"aie.objectfifo @{f}(%mem_c{col} dimensionsToStream [{dims(c_rows)}], "
                 f"{{%shim_c{col}}}, 2 : i32) : !aie.objectfifo<{joined}>"
             )
-            offsets = ", ".join(str(row * m * n) for row in range(n_rows))
+            # a join has one offset per part; a one-to-one link (one compute row) none
+            offsets = ", ".join(str(row * m * n) for row in range(n_rows)) if n_rows > 1 else ""
             lines.append(
                 f"aie.objectfifo.link [{', '.join('@' + p for p in parts)}] -> [@{f}]"
                 f"([{offsets}] [])"

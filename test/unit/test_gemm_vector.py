@@ -216,3 +216,21 @@ def test_blocks_mm_cc_cannot_take_keep_the_row_major_design(tmp_path):
     c = np.zeros((24, 24), np.int32)
     mod(a, b, c)
     np.testing.assert_array_equal(c, a.astype(np.int64) @ b.astype(np.int64))
+
+
+def test_one_core_vector_gemm(tmp_path):
+    """All 4 tasks of a 2x2 grid on one core: its C blocks pass the memtile by a
+    one-to-one link (no join offsets), un-blocked on the way to the shim."""
+    mod = dato.build(
+        gemm_program(dato.bfloat16, dato.float32, 32, 32, 128, 2),
+        target="aie",
+        project=tmp_path,
+        mapping_primitives=[("bundle", ["tile_0_0", "tile_0_1", "tile_1_0", "tile_1_1"])],
+    )
+    text = (tmp_path / "aie.mlir").read_text()
+    assert "aie.objectfifo.link [@C_c0_r0] -> [@C_col0]([] [])" in text
+    a, b = operands("bfloat16", (32, 128)), operands("bfloat16", (128, 32))
+    c = np.zeros((32, 32), np.float32)
+    mod(a, b, c)
+    exact = a.astype(np.float64) @ b.astype(np.float64)
+    assert np.all(np.abs(c - exact) <= f32_tolerance(a, b))
