@@ -2,9 +2,14 @@
 not a measurement. For each size, type and device: compile time, and the
 model's time, utilization of the array's peak and bottleneck for
 
-- the design as emitted (its cores call the scalar kernel library), and
+- the design as emitted: a bundled int8/int16/bf16 GEMM is the vector design
+  (transforms/npu_gemm_design.py: memtile-blocked tiles, double-buffered C,
+  mlir-aie mm.cc's matmul_<in>_<acc> at the model's cited efficiency,
+  perf_model.KERNEL_RATES["vector_matmul"] (AIE2, 43%) and
+  ["vector_matmul_aie2p"] (AIE2P, 26%), both iree-amd-aie issue 1198);
+  other designs call the scalar kernel library;
 - the same design with every matmul call at the type's full peak MACs/cycle
-  (a what-if: the data movement's ceiling once a vector kernel is plugged in).
+  (a what-if: the data movement's ceiling).
 
 A single-core 64x64x64-per-call design at 512^3 is set beside the published
 reference points of issue 17 (IREE AIE on one Phoenix core, bf16 512^3).
@@ -34,7 +39,7 @@ TYPES = {  # operand type -> (accumulator type, peak key in devices.py)
 }
 CORES = {"npu1": (4, 4), "npu2": (4, 8)}  # compute rows x columns
 
-ONE = r'''
+ONE = r"""
 import json, sys, time
 import dato_xdsl as dato
 from dato_xdsl import Layout, {t}, {acc}
@@ -59,7 +64,9 @@ except DatoError as err:
     print(json.dumps({{"refused": str(err).splitlines()[0][:300]}}))
     sys.exit()
 compile_s = time.perf_counter() - start
-out = {{"compile_s": compile_s}}
+text = str(m.ir)
+design = "vector" if "func.call @matmul_" in text else "scalar"
+out = {{"compile_s": compile_s, "design": design}}
 (d,) = perf_model.models(m.ir)
 peak = d.peak_macs("{key}")
 vec = None if peak is None else perf_model.Rate(
@@ -75,7 +82,7 @@ for label, rate in (("emitted", None), ("peak_kernel", vec), ("vector_43", mm)):
     out[label] = {{"cycles": x.cycles, "us": x.seconds() * 1e6, "util": u,
                    "util_used_cores": u1, "cores": len(x.cores), "bottleneck": x.bottleneck}}
 print(json.dumps(out))
-'''
+"""
 
 
 def primitives(g: int, rows: int, cols: int) -> list[tuple[str, list[str]]]:
@@ -120,7 +127,7 @@ def pct(x: float | None) -> str:
 def main(sizes: list[int]) -> None:
     print("ALL FIGURES ARE MODELED (dato_xdsl/targets/aie/perf_model.py), not measured.")
     print(
-        f"{'size':>5} {'type':>8} {'dev':>4} {'compile':>8} | {'emitted: time':>14} "
+        f"{'size':>5} {'type':>8} {'dev':>4} {'compile':>8} | {'design':>6} {'emitted: time':>14} "
         f"{'util':>7}  bottleneck | {'peak kernel: time':>17} {'util':>7}  bottleneck"
     )
     for dev, (rows, cols) in CORES.items():
@@ -138,8 +145,8 @@ def main(sizes: list[int]) -> None:
                     else "n/a (no peak figure for this type in devices.py)"
                 )
                 print(
-                    f"{n:>5} {t:>8} {dev:>4} {r['compile_s']:>7.1f}s | {e['us']:>11,.1f} us "
-                    f"{pct(e['util']):>7}  {e['bottleneck']} | {ptxt}"
+                    f"{n:>5} {t:>8} {dev:>4} {r['compile_s']:>7.1f}s | {r['design']:>6} "
+                    f"{e['us']:>11,.1f} us {pct(e['util']):>7}  {e['bottleneck']} | {ptxt}"
                 )
     print()
     print("Single core, bf16 512^3 on npu1 (modeled), beside issue 17's published points:")
