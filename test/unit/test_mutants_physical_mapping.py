@@ -1,0 +1,69 @@
+"""Physical mapping's K tile rule at its edges, computed by hand: a K-streamed
+GEMM keeps double-buffered A (m x kt) and B (kt x n) tiles beside its output
+block, and a bf16 GEMM whose K is split also keeps an m x n float32
+accumulator; the K tile is the largest divisor of K that fits the budget.
+Each budget below is exactly what one K tile needs, then one byte less.
+
+Operands of different widths (1-byte A, 4-byte B) and m != n make a swapped
+operand or dimension change the count; mutation testing
+(tools/mutation-test physical-mapping) found the rule checked only where
+those coincide."""
+
+import pytest
+
+from dato_xdsl.transforms.physical_mapping import k_tile_for, kib
+
+M, K, N = 32, 96, 16
+A_ELEM, B_ELEM = 1, 4
+FIXED = M * N * 4  # the int32 output block: 2,048 bytes
+
+
+def need(kt: int, f32_acc: bool = False) -> int:
+    """Bytes of a K tile, written out: 2 x (A tile + B tile) + the output block
+    (+ the m x n float32 accumulator when K is split)."""
+    a_tile = M * kt * A_ELEM
+    b_tile = kt * N * B_ELEM
+    acc = 4 * M * N if f32_acc and kt < K else 0
+    return 2 * (a_tile + b_tile) + FIXED + acc
+
+
+def test_hand_counts():
+    # kt = 48: A 32 x 48 x 1 = 1,536, B 48 x 16 x 4 = 3,072; 2 x 4,608 + 2,048
+    assert need(48) == 11264
+    assert need(96) == 2 * (3072 + 6144) + 2048 == 20480
+    assert need(32) == 2 * (1024 + 2048) + 2048 == 8192
+    assert need(1) == 2 * (32 + 64) + 2048 == 2240
+
+
+@pytest.mark.parametrize("kt, below", [(96, 48), (48, 32), (32, 24), (2, 1)])
+def test_the_largest_k_tile_that_fits_exactly(kt, below):
+    assert k_tile_for(M, K, N, need(kt), A_ELEM, B_ELEM, FIXED, False) == kt
+    assert k_tile_for(M, K, N, need(kt) - 1, A_ELEM, B_ELEM, FIXED, False) == below
+
+
+def test_nothing_fits_one_byte_below_a_k_tile_of_one():
+    assert k_tile_for(M, K, N, need(1), A_ELEM, B_ELEM, FIXED, False) == 1
+    assert k_tile_for(M, K, N, need(1) - 1, A_ELEM, B_ELEM, FIXED, False) is None
+
+
+def test_a_split_bf16_k_counts_its_float32_accumulator():
+    # a whole K needs no accumulator; a split one adds 4 x 32 x 16 = 2,048 bytes
+    assert need(96, True) == need(96)
+    assert need(48, True) == need(48) + 2048
+    assert k_tile_for(M, K, N, need(96), A_ELEM, B_ELEM, FIXED, True) == 96
+    assert k_tile_for(M, K, N, need(96) - 1, A_ELEM, B_ELEM, FIXED, True) == 48
+    assert k_tile_for(M, K, N, need(48, True), A_ELEM, B_ELEM, FIXED, True) == 48
+    assert k_tile_for(M, K, N, need(48, True) - 1, A_ELEM, B_ELEM, FIXED, True) == 32
+
+
+def test_k_tiles_are_divisors_of_k():
+    # 40 would fit a budget between need(32) and need(48), but does not divide 96
+    budget = (need(32) + need(48)) // 2
+    assert need(40) <= budget
+    assert k_tile_for(M, K, N, budget, A_ELEM, B_ELEM, FIXED, False) == 32
+
+
+def test_kib_prints_fractions():
+    assert kib(64512) == "63 KiB"
+    assert kib(1536) == "1.5 KiB"
+    assert kib(64513) == "63.001 KiB"
