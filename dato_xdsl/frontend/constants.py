@@ -3,7 +3,10 @@
 A numpy array becomes a local buffer at the top of the task body, written
 element by element with constants (docs/kernel-language.md, "Constants"): every
 target already runs local buffers and scalar stores, so the table reaches the
-NPU core and the HLS process as data it initialises itself."""
+NPU core as data it initialises itself. The allocation also carries the values
+as a dense attribute (`dato.constant`): the HLS lowering makes it a
+`memref.global constant` and the C++ a `static const` array (a ROM), without
+the fill."""
 
 from __future__ import annotations
 
@@ -11,10 +14,18 @@ from collections.abc import Callable
 
 import numpy as np
 from xdsl.dialects import arith, memref
-from xdsl.dialects.builtin import FloatAttr, IndexType, IntegerAttr, IntegerType
+from xdsl.dialects.builtin import (
+    DenseIntOrFPElementsAttr,
+    FloatAttr,
+    IndexType,
+    IntegerAttr,
+    IntegerType,
+    TensorType,
+)
 from xdsl.ir import Operation
 
 from dato_xdsl.frontend.types import ALL_DTYPES, DType, bool_, float32, int32
+from dato_xdsl.transforms.dato_to_vhls import CONSTANT_ATTR
 
 # a table larger than this is almost surely data for an argument, not a constant
 MAX_CONSTANT_ELEMENTS = 4096
@@ -81,4 +92,18 @@ def materialise(
                 [index(k).results[0] for k in pos],
             )
         )
+    # the table's data as one attribute too: a target that keeps constants as
+    # constant data (HLS: a `static const` ROM) reads it and drops the fill
+    alloc.attributes[CONSTANT_ATTR] = DenseIntOrFPElementsAttr.from_list(
+        TensorType(storage.ir, list(array.shape)),
+        [
+            float(v) if storage.is_float else _signed(int(v), storage.width)
+            for v in array.reshape(-1)
+        ],
+    )
     return alloc
+
+
+def _signed(n: int, width: int) -> int:
+    n &= (1 << width) - 1
+    return n - (1 << width) if width > 1 and n >= 1 << (width - 1) else n

@@ -55,12 +55,18 @@ from xdsl.passes import ModulePass
 
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import dato, vhls
+from dato_xdsl.dialects import memref as dialect_memref
 from dato_xdsl.transforms import schedule_directives as sd
 from dato_xdsl.transforms.array_flows import check_no_array_flows
 from dato_xdsl.transforms.kernel_decls import refuse_external_kernels
-from dato_xdsl.transforms.kernel_decls import refuse_external_kernels
 
 Interval = tuple[int, int]
+
+CONSTANT_ATTR = "dato.constant"
+"""On the allocation of a constant table (frontend/constants.py): its values as
+a dense attribute; the stores after it fill it with the same values. Here it
+becomes a `memref.global constant` read through `memref.get_global` (the C++ a
+`static const` array, a ROM), and the fill stores are dropped."""
 
 SLICE_DEPTH = 2
 """Depth of the streams feeding slices to tasks and back: they are read and
@@ -319,6 +325,7 @@ class _Lowering:
         self.stores: list[_Slot] = []
         self.processes: list[vhls.ProcessOp] = []
         self.uses: dict[dato.GroupOp, list[_ArgUse]] = {}
+        self.constants: dict[Operation, dialect_memref.GlobalOp] = {}
 
     def fresh(self, name: str) -> str:
         """`name`, or `name_1`, ...: not taken yet and not reserved in C++."""
@@ -500,6 +507,7 @@ class _Lowering:
                 masks[buf.memref] = mask.memref
                 outs.append((k, buf.memref, mask.memref, out_stream, mask_stream))
         copier = _BodyCopier(mapper, masks, stream_args, pid_args, origins, src.args)
+        copier.declare_constant = self.declare_constant
         copier.copy_block(src, body)
         for k, buf, mask, out_stream, mask_stream in outs:
             a = src.args[k]
@@ -727,13 +735,30 @@ class _Lowering:
         kernel.location = region.location
         return kernel
 
+    def declare_constant(self, alloc: Operation) -> str:
+        """The `memref.global constant` of a constant table (one per table, for
+        every process that copies its task's body)."""
+        known = self.constants.get(alloc)
+        if known is not None:
+            return known.sym_name.data
+        result = alloc.results[0]
+        t = cast_memref(result.type)
+        name = self.fresh(_c_name(result.name_hint) if result.name_hint else "table")
+        glob = dialect_memref.GlobalOp(
+            name, MemRefType(t.element_type, t.get_shape()), alloc.attributes[CONSTANT_ATTR],
+            visibility="private", constant=True,
+        )  # fmt: skip
+        glob.location = alloc.location
+        self.constants[alloc] = glob
+        return name
+
     def run(self) -> list[Operation]:
         self.analyse()
         self.build_tasks()
         loads = self.build_transfers("load")
         stores = self.build_transfers("store")
         kernel = self.build_kernel(loads, stores)
-        return [*self.processes, kernel]
+        return [*self.constants.values(), *self.processes, kernel]
 
 
 class _BodyCopier:
@@ -756,6 +781,9 @@ class _BodyCopier:
         self.streams = streams
         self.pid = pid
         self.origin = {v: o for v, o in zip(views, origins, strict=True) if o is not None}
+        self.declare_constant: Callable[[Operation], str] | None = None
+        self.tables: set[SSAValue] = set()
+        """constant tables read from a memref.global: their fill stores are dropped"""
 
     def copy_block(self, src: Block, dst: Block) -> None:
         for op in src.ops:
@@ -807,6 +835,17 @@ class _BodyCopier:
             new = memref.LoadOp.get(self.value(op.memref), indices)
             self.mapper[op.res] = new.results[0]
             new.results[0].name_hint = op.res.name_hint
+        elif (
+            isinstance(op, memref.AllocOp | memref.AllocaOp)
+            and CONSTANT_ATTR in op.attributes
+            and self.declare_constant is not None
+        ):
+            new = memref.GetGlobalOp(self.declare_constant(op), op.results[0].type)
+            new.results[0].name_hint = op.results[0].name_hint
+            self.mapper[op.results[0]] = new.results[0]
+            self.tables.add(op.results[0])
+        elif isinstance(op, memref.StoreOp) and op.memref in self.tables:
+            return  # the fill of a constant table: the global holds its values
         elif isinstance(op, memref.StoreOp):
             indices = self.shifted(dst, op.memref, op.indices)
             target = self.value(op.memref)
@@ -1102,7 +1141,6 @@ class ConvertDatoToVhlsPass(ModulePass):
             raise op_error(bad, message)
         for region in [o for o in op.walk() if isinstance(o, dato.RegionOp)]:
             check_no_array_flows(region, "the FPGA")
-            refuse_external_kernels(region, "the HLS target")
             refuse_external_kernels(region, "the HLS target")
             new_ops = _Lowering(region, op).run()
             block = region.parent_block()

@@ -106,3 +106,46 @@ def test_a_too_large_table_is_refused_by_name():
     with pytest.raises(dato.DatoCompileError) as err:
         dato.build(top)
     assert "5000 elements" in str(err.value) and "region argument" in str(err.value)
+
+
+# values, not a formula the C++ could fold
+ROM = (np.arange(128, dtype=np.int64) * 7919) % 1000 - 500
+THIRDS = (np.arange(6, dtype=np.float32) / 3).reshape(2, 3)  # not exact in a short decimal
+
+
+def rom_lookup():
+    @dato.region()
+    def top(Idx: int32[16], Out: int32[16], F: float32[2, 3]):
+        @dato.kernel(mapping=[1], args=[Idx, Out, F])
+        def k(idx: int32[16], out: int32[16], f: float32[2, 3]):
+            for n in range(16):
+                out[n] = ROM[idx[n]]
+            f[:, :] = THIRDS
+
+    return top
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_table_indexed_at_run_time_is_constant_data(target, tmp_path):
+    idx = np.array([0, 127, 5, 64, 7, 7, 100, 99, 3, 2, 1, 0, 120, 32, 16, 80], np.int32)
+    out = np.zeros(16, np.int32)
+    F = np.zeros((2, 3), np.float32)
+    options = {} if target == "simulator" else {"project": tmp_path / target}
+    mod = dato.build(rom_lookup(), target=target, **options)
+    mod(idx, out, F)
+    np.testing.assert_array_equal(out, ROM[idx])
+    np.testing.assert_array_equal(F, THIRDS)  # bit for bit
+    ir = str(mod.module)
+    assert ir.count("dato.constant = dense<") == 2  # the values, recorded once per table
+    if target == "hls":
+        # the tables are memref.global constants, read with memref.get_global;
+        # the C++ holds them as static const arrays (ROMs), with no fill stores
+        lowered = str(mod.ir)
+        assert lowered.count('memref.global "private" constant @') == 2
+        assert lowered.count("memref.get_global @") == 2
+        cpp = (mod.project / "kernel.cpp").read_text()
+        assert "static const int32_t table[128] = {(int32_t)(-500), (int32_t)419," in cpp
+        assert "static const float table_1[2][3] = {{0.0f, 0.3333333432674408f, " in cpp
+        # 128 x 32 bits, over LUTRAM's 1024 bits: one BRAM36 (36 x 1024) per instance
+        (rom,) = [m for m in mod.report().resources.memories if m.elements == 128]
+        assert (rom.storage, rom.bram36()) == ("bram", 1)

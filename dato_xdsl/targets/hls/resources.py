@@ -268,6 +268,16 @@ def _process_memories(proc: vhls.ProcessOp, instances: int) -> list[Memory]:
                 Memory(name, label, _numel(t), _width(t.element_type), 1, instances, parts,
                        complete, op)
             )  # fmt: skip
+        elif isinstance(op, memref.GetGlobalOp):
+            # a constant table: a ROM in each instance of the process
+            t = op.memref.type
+            assert isinstance(t, MemRefType)
+            parts, complete = partitions(op.memref, ops)
+            label = op.memref.name_hint or "table"
+            out.append(
+                Memory(name, label, _numel(t), _width(t.element_type), 1, instances, parts,
+                       complete)
+            )  # fmt: skip
         elif isinstance(op, vhls.ReadOp) and isinstance(op.result.type, MemRefType):
             t = op.result.type
             out.append(
