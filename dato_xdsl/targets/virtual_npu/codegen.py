@@ -243,9 +243,10 @@ class UnitCodegen(BodyCodegen):
         channel = self.env_ref(("channel", symbol))
         offsets, sizes, strides = self._lists(op)
         issue = op.issue_token is not None and op.issue_token.value.data != 0
+        packet = None if op.packet is None else op.packet.pkt_id.data
         self.emit(
             f"{channel}.memcpy({self.e(op.memref)}, {offsets}, {sizes}, {strides}, "
-            f"{op.id.value.data}, {issue})"
+            f"{op.id.value.data}, {issue}, {packet})"
         )
 
     def op_aiex_npu_dma_wait(self, op: Operation) -> None:

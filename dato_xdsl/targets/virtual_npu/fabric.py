@@ -27,10 +27,19 @@ from dato_xdsl.dialects import aie
 from dato_xdsl.targets.simulator import semantics as sem
 from dato_xdsl.targets.virtual_npu import dma, patterns
 from dato_xdsl.targets.virtual_npu.errors import DesignError
-from dato_xdsl.targets.virtual_npu.state import Cascade, Lock, Pool, PoolPort, Stream
+from dato_xdsl.targets.virtual_npu.state import (
+    Cascade,
+    Lock,
+    PacketDest,
+    PacketSource,
+    Pool,
+    PoolPort,
+    Stream,
+)
 
 Coords = tuple[int, int]
 ActorFactory = Callable[[], dma.ActorGen]
+
 
 def tile_coords(value: SSAValue) -> Coords:
     tile = aie.tile_of(value)
@@ -81,8 +90,10 @@ class Fabric:
     bd_tables: dict[int, dict[int, dma.HostTask]] = field(default_factory=dict)
     tile_bd_tables: dict[Coords, dict[int, dma.HostTask]] = field(default_factory=dict)
     host_masks: dict[int, np.ndarray] = field(default_factory=dict)
-    src_streams: dict[tuple[Coords, int], Stream] = field(default_factory=dict)
-    dst_streams: dict[tuple[Coords, int], tuple[Stream, int]] = field(default_factory=dict)
+    src_streams: dict[tuple[Coords, int], Stream | PacketSource] = field(default_factory=dict)
+    dst_streams: dict[tuple[Coords, int], tuple[Stream | PacketDest, int]] = field(
+        default_factory=dict
+    )
     shim_counts: dict[tuple[int, str], int] = field(default_factory=dict)
     cascades: dict[tuple[Coords, str], Cascade] = field(default_factory=dict)
     """(tile, "out" or "in") -> the cascade it writes or reads."""
@@ -123,14 +134,16 @@ class Fabric:
                 )
         for core in cores:
             stack = (
-                DEFAULT_CORE_STACK_BYTES
-                if core.stack_size is None
-                else core.stack_size.value.data
+                DEFAULT_CORE_STACK_BYTES if core.stack_size is None else core.stack_size.value.data
             )
             self.use_memory(tile_coords(core.tile), "core stack", stack)
         for op in ops:
             if isinstance(op, aie.FlowOp):
                 self._flow(op)
+            elif isinstance(op, aie.PacketFlowOp):
+                self._packet_flow(op)
+            elif op.name == "aiex.broadcast_packet":
+                self._broadcast_packet(op)
             elif isinstance(op, aie.CascadeFlowOp):
                 src, dst = tile_coords(op.source_tile), tile_coords(op.dest_tile)
                 cascade = Cascade(f"the cascade from core {src} to core {dst}", self.ready)
@@ -175,6 +188,11 @@ class Fabric:
                 )
         sc, dc = op.source_channel.value.data, op.dest_channel.value.data
         stream = self._source_stream(src, sc)
+        if not isinstance(stream, Stream):
+            raise DesignError(
+                f"{op_location(op)}: error: MM2S channel {sc} of {self.tile_label(src)} is in "
+                "both a circuit flow and a packet flow"
+            )
         if (dst, dc) in self.dst_streams:
             raise DesignError(
                 f"{op_location(op)}: error: two flows end at S2MM channel {dc} of "
@@ -182,14 +200,79 @@ class Fabric:
             )
         self.dst_streams[(dst, dc)] = (stream, stream.add_receiver())
 
-    def _source_stream(self, c: Coords, channel: int) -> Stream:
+    def _packet_port(self, op: Operation, port: Operation, source: bool) -> tuple[Coords, int]:
+        bundle = port.properties["bundle"]
+        if aie.WIRE_BUNDLE.name(bundle) != "DMA":  # type: ignore[arg-type]
+            raise DesignError(
+                f"{op_location(port)}: error: a packet flow with a "
+                f"{aie.WIRE_BUNDLE.name(bundle)} end is not modelled (DMA to DMA only)"  # type: ignore[arg-type]
+            )
+        c = tile_coords(port.operands[0])
+        channel = port.properties["channel"].value.data  # type: ignore[attr-defined]
+        taken = (self.src_streams if source else self.dst_streams).get((c, channel))
+        kind = PacketSource if source else PacketDest
+        if taken is not None and not isinstance(taken if source else taken[0], kind):
+            direction = "MM2S" if source else "S2MM"
+            raise DesignError(
+                f"{op_location(op)}: error: {direction} channel {channel} of "
+                f"{self.tile_label(c)} is in both a circuit flow and a packet flow"
+            )
+        return c, channel
+
+    def _packet_route(
+        self, op: Operation, source: Operation, ident: int, dests: Sequence[Operation]
+    ) -> None:
+        """Packets with header id `ident` sent on `source` go to every port of `dests`."""
+        c, channel = self._packet_port(op, source, True)
+        src = self.src_streams.get((c, channel))
+        if src is None:
+            src = PacketSource(f"packet port MM2S {channel} of {self.tile_label(c)}", self.ready)
+            self.src_streams[(c, channel)] = src
+        assert isinstance(src, PacketSource)
+        if ident in src.routes:
+            raise DesignError(
+                f"{op_location(op)}: error: two packet flows with id {ident} leave {src.label}"
+            )
+        ends: list[PacketDest] = []
+        for port in dests:
+            d, dc = self._packet_port(op, port, False)
+            found = self.dst_streams.get((d, dc))
+            if found is None:
+                label = f"packet port S2MM {dc} of {self.tile_label(d)}"
+                found = (PacketDest(label, self.ready), 0)
+                self.dst_streams[(d, dc)] = found
+            assert isinstance(found[0], PacketDest)
+            ends.append(found[0])
+        src.routes[ident] = ends
+
+    def _packet_flow(self, op: aie.PacketFlowOp) -> None:
+        ports = list(op.ports.block.ops)
+        if op.keep_pkt_header is not None and op.keep_pkt_header.value.data:
+            raise DesignError(
+                f"{op_location(op)}: error: packet_flow with keep_pkt_header is not modelled "
+                "(the header word would reach the destination buffer)"
+            )
+        sources = [p for p in ports if isinstance(p, aie.PacketSourceOp)]
+        dests = [p for p in ports if isinstance(p, aie.PacketDestOp)]
+        for source in sources:
+            self._packet_route(op, source, op.ID.value.data, dests)
+
+    def _broadcast_packet(self, op: Operation) -> None:
+        """`aiex.broadcast_packet`: one source, one set of destinations per bp_id."""
+        for bp in op.regions[0].block.ops:
+            if bp.name != "aiex.bp_id":
+                continue
+            dests = [d for d in bp.regions[0].block.ops if d.name == "aiex.bp_dest"]
+            self._packet_route(op, op, bp.properties["ID"].value.data, dests)  # type: ignore[attr-defined]
+
+    def _source_stream(self, c: Coords, channel: int) -> Stream | PacketSource:
         key = (c, channel)
         if key not in self.src_streams:
             label = f"the flow from MM2S {channel} of {self.tile_label(c)}"
             self.src_streams[key] = Stream(label, 0, self.ready)
         return self.src_streams[key]
 
-    def _dest_stream(self, c: Coords, channel: int) -> tuple[Stream, int]:
+    def _dest_stream(self, c: Coords, channel: int) -> tuple[Stream | PacketDest, int]:
         found = self.dst_streams.get((c, channel))
         if found is None:  # no route: the channel waits forever (a deadlock report says so)
             stream = Stream(f"no flow into S2MM {channel} of {self.tile_label(c)}", 0, self.ready)
@@ -326,6 +409,7 @@ class Fabric:
             return built[block]
         result = dma.BdBlock([])
         built[block] = result
+        header: int | None = None  # aie.dma_bd_packet: the header of the BD that follows
         for op in block.ops:
             if isinstance(op, aie.UseLockOp):
                 lock = self.locks.get(op.lock.owner)  # type: ignore[arg-type]
@@ -336,18 +420,22 @@ class Fabric:
                 value = 1 if op.value is None else op.value.value.data
                 result.steps.append(dma.LockStep(lock, aie.LOCK_ACTION.name(op.action), value))
             elif isinstance(op, aie.DMABDOp):
-                result.steps.append(self._bd_step(op))
+                packet = header if op.packet is None else op.packet.pkt_id.data
+                result.steps.append(self._bd_step(op, packet))
+                header = None
+            elif isinstance(op, aie.DMABDPacketOp):
+                header = op.packet_id.value.data
             elif isinstance(op, aie.NextBDOp):
                 result.next = self._bd_block(op.dest, built, c)
-            elif isinstance(op, aie.BufferOp | aie.LockOp | aie.DMABDPacketOp):
-                pass  # declared in the region (built with the device's); headers: no routing
+            elif isinstance(op, aie.BufferOp | aie.LockOp):
+                pass  # declared in the region (built with the device's)
             elif not isinstance(op, aie.EndOp):
                 raise DesignError(
                     f"{op_location(op)}: error: '{op.name}' in a BD block is not modelled"
                 )
         return result
 
-    def _bd_step(self, op: aie.DMABDOp) -> dma.BdStep:
+    def _bd_step(self, op: aie.DMABDOp, packet: int | None = None) -> dma.BdStep:
         owner = op.buffer.owner
         if not isinstance(owner, aie.BufferOp):
             raise DesignError(
@@ -374,7 +462,7 @@ class Fabric:
         name = owner.sym_name.data if owner.sym_name is not None else "aie.buffer"
         pad = 0 if op.pad_value is None else op.pad_value.value.data
         return dma.BdStep(
-            array.reshape(-1), self.buffer_masks[owner], index, f"buffer @{name}", pad
+            array.reshape(-1), self.buffer_masks[owner], index, f"buffer @{name}", pad, packet
         )
 
     # ------------------------------------------------------------ objectfifos

@@ -48,7 +48,14 @@ from dato_xdsl.targets.virtual_npu.errors import (
     TransferError,
 )
 from dato_xdsl.targets.virtual_npu.fabric import Fabric, tile_coords
-from dato_xdsl.targets.virtual_npu.state import READING, Lock, Pool, Stream
+from dato_xdsl.targets.virtual_npu.state import (
+    READING,
+    Lock,
+    PacketDest,
+    PacketSource,
+    Pool,
+    Stream,
+)
 
 RUNTIME_SEQUENCES = ("aie.runtime_sequence", "aiex.runtime_sequence")
 
@@ -377,7 +384,7 @@ class VirtualNpu:
                 "move):\n" + "\n".join(lines)
             )
         channels = {id(c): c for c in [*fabric.channels.values(), *fabric.sync_channels.values()]}
-        left = [(c.label, len(c.tokens)) for c in channels.values() if c.tokens]
+        left = [(c.label, len(c.tokens)) for c in channels.values() if c.tokens and c.waited]
         if left:
             where = op_location(self.seq_unit.op) if self.seq_unit else op_location(self.device)
             raise TokenError(
@@ -418,7 +425,7 @@ class VirtualNpu:
             text += f"; {waitable.label}: {full} of {waitable.depth} full"
         elif isinstance(waitable, Lock):
             text += f"; {waitable.label} has value {waitable.value}"
-        elif isinstance(waitable, Stream):
+        elif isinstance(waitable, Stream | PacketSource | PacketDest):
             text += f"; {waitable.describe_stall()}"
         elif isinstance(waitable, ShimChannel) and waitable.queue:
             task = waitable.queue[0]

@@ -232,12 +232,14 @@ class SendJob:
     """Data an MM2S channel pushes into its stream (gathered when posted: the
     sender holds its buffer until the job is done)."""
 
-    __slots__ = ("cur", "data", "done")
+    __slots__ = ("cur", "data", "done", "packet")
 
-    def __init__(self, data: np.ndarray) -> None:
+    def __init__(self, data: np.ndarray, packet: int | None = None) -> None:
         self.data = data
         self.cur = 0
         self.done = data.size == 0
+        self.packet = packet
+        """The packet id of its header, for a packet-switched port (None: no header)."""
 
     def to_bytes(self) -> None:
         """Count in bytes from now on (ends of a stream with different element types)."""
@@ -347,6 +349,116 @@ class Stream(Waitable):
         )
 
 
+class _Packet:
+    """One send job in the packet network: its bytes, and how far each
+    destination port has taken them."""
+
+    __slots__ = ("data", "job", "left", "source")
+
+    def __init__(self, job: SendJob, source: PacketSource, dests: int) -> None:
+        self.job = job
+        self.source = source
+        self.data = np.ascontiguousarray(job.data[job.cur :]).view(np.uint8).reshape(-1)
+        self.left = dests
+
+
+class PacketSource(Waitable):
+    """An MM2S port feeding `aie.packet_flow`s: each send job is one packet whose
+    header id picks the flow, hence the destination ports. The sender's job is
+    done when every destination has taken the whole packet (the switches do
+    not buffer a packet)."""
+
+    __slots__ = ("routes",)
+
+    def __init__(self, label: str, ready: deque[Any]) -> None:
+        super().__init__(label, ready)
+        self.routes: dict[int, list[PacketDest]] = {}
+
+    def post_send(self, job: SendJob) -> None:
+        if job.done:
+            return
+        if job.packet is None:
+            raise OpFailure(
+                f"sends on {self.label} without a packet header (give its BD a `packet` "
+                "attribute, aie.dma_bd_packet or a `packet = <...>` clause)",
+                TransferError,
+            )
+        dests = self.routes.get(job.packet)
+        if not dests:
+            ids = ", ".join(map(str, sorted(self.routes))) or "none"
+            raise OpFailure(
+                f"sends packet id {job.packet} on {self.label}, but no aie.packet_flow from "
+                f"this port has that id (ids here: {ids})",
+                TransferError,
+            )
+        packet = _Packet(job, self, len(dests))
+        for dest in dests:
+            dest.inbox.append([packet, 0])
+            dest.pump()
+
+    def delivered(self, packet: _Packet) -> None:
+        packet.left -= 1
+        if packet.left == 0:
+            packet.job.cur = packet.job.data.size
+            packet.job.done = True
+            self.notify()
+
+    def post_recv(self, k: int, job: RecvJob) -> None:
+        raise OpFailure(f"an S2MM channel receives from {self.label}", TransferError)
+
+    def describe_stall(self) -> str:
+        return "a packet offered, not yet taken by every destination"
+
+
+class PacketDest(Waitable):
+    """An S2MM port at the end of `aie.packet_flow`s: packets from any of them
+    arrive in order of sending (the switch arbitrates per packet); the receiving
+    BD takes their payload (headers dropped) up to its length."""
+
+    __slots__ = ("inbox", "job")
+
+    def __init__(self, label: str, ready: deque[Any]) -> None:
+        super().__init__(label, ready)
+        self.inbox: deque[list[Any]] = deque()
+        self.job: RecvJob | None = None
+
+    def post_recv(self, k: int, job: RecvJob) -> None:
+        if job.done:
+            return
+        job.to_bytes()
+        self.job = job
+        self.pump()
+
+    def post_send(self, job: SendJob) -> None:
+        raise OpFailure(f"an MM2S channel sends into {self.label}", TransferError)
+
+    def pump(self) -> None:
+        moved = False
+        while (job := self.job) is not None and self.inbox:
+            entry = self.inbox[0]
+            packet, at = entry
+            n = min(packet.data.size - at, job.index.size - job.cur)
+            where = job.index[job.cur : job.cur + n]
+            job.target[where] = packet.data[at : at + n]
+            if job.mask is not None:
+                job.mask[where // job.unit if job.unit > 1 else where] = True
+            job.cur += n
+            entry[1] = at + n
+            moved = True
+            if entry[1] == packet.data.size:
+                self.inbox.popleft()
+                packet.source.delivered(packet)
+            if job.cur == job.index.size:
+                job.done = True
+                self.job = None
+        if moved:
+            self.notify()
+
+    def describe_stall(self) -> str:
+        waiting = sum(p.data.size - at for p, at in self.inbox)
+        return f"{len(self.inbox)} packet(s) ({waiting} byte(s)) waiting to be received"
+
+
 class Cascade(Waitable):
     """The cascade between two neighbouring cores (`aie.cascade_flow`): one word
     in flight; `put` blocks while it is full, a reader blocks while it is empty."""
@@ -376,6 +488,8 @@ __all__ = [
     "LOCK_MAX",
     "Cascade",
     "Lock",
+    "PacketDest",
+    "PacketSource",
     "Pool",
     "PoolPort",
     "RecvJob",

@@ -1,0 +1,67 @@
+"""The virtual NPU on packet-switched routes and on what mlir-aie's runtime
+sequences write: packet flows (fan-out by packet id, fan-in in arrival order,
+headers from a BD's `packet` attribute, aie.dma_bd_packet or the memcpy's
+`packet = <...>` clause), and task-completion tokens of a channel no wait
+names (mlir-aie's add_one_objFifo test raises one on its input). Designs are
+ours (test/unit/inputs/aie/); expected values are computed with numpy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dato_xdsl.targets.virtual_npu import TransferError, run_design
+from dato_xdsl.targets.virtual_npu.cli import load_design
+
+INPUTS = Path(__file__).parent / "inputs" / "aie"
+
+
+def _variant(tmp_path: Path, name: str, old: str, new: str) -> Path:
+    text = (INPUTS / name).read_text()
+    assert old in text
+    path = tmp_path / name
+    path.write_text(text.replace(old, new))
+    return path
+
+
+def test_packets_fan_out_by_id_and_fan_in_in_arrival_order():
+    a = np.random.default_rng(3).integers(-1000, 1000, 32).astype(np.int32)
+    b = np.zeros(32, np.int32)
+    run_design(load_design(INPUTS / "packet_fan.mlir"), [a, b])
+    # id 3 (first half) went to the core adding 100, id 7 to the one adding 200;
+    # both results share one S2MM port, so either may arrive first
+    halves = {tuple(b[:16]), tuple(b[16:])}
+    assert halves == {tuple(a[:16] + 100), tuple(a[16:] + 200)}
+
+
+def test_a_packet_id_no_flow_routes_is_a_located_error(tmp_path):
+    path = _variant(
+        tmp_path, "packet_fan.mlir", "pkt_id = 7, pkt_type = 0>)", "pkt_id = 9, pkt_type = 0>)"
+    )
+    a, b = np.zeros(32, np.int32), np.zeros(32, np.int32)
+    with pytest.raises(
+        TransferError, match=r"packet id 9 .* no aie.packet_flow .* \(ids here: 3, 7\)"
+    ):
+        run_design(load_design(path), [a, b])
+
+
+def test_a_bd_without_header_on_a_packet_port_is_a_located_error(tmp_path):
+    path = _variant(tmp_path, "packet_fan.mlir", "      aie.dma_bd_packet(0, 2)\n", "")
+    a, b = np.zeros(32, np.int32), np.zeros(32, np.int32)
+    with pytest.raises(TransferError, match=r"without a packet header"):
+        run_design(load_design(path), [a, b])
+
+
+def test_a_token_on_a_channel_no_wait_names_is_harmless(tmp_path):
+    path = _variant(
+        tmp_path,
+        "passthrough_memtile.mlir",
+        "{id = 1 : i64, metadata = @in}",
+        "{id = 1 : i64, issue_token = true, metadata = @in}",
+    )
+    a = np.arange(1024, dtype=np.int32) * 7
+    b = np.zeros(1024, np.int32)
+    run_design(load_design(path), [a, b])
+    np.testing.assert_array_equal(b, a)
