@@ -53,7 +53,14 @@ DIALECTS: dict[str, Callable[[], Dialect]] = {
     "vhls": _vhls,
 }
 
-REPLACED_DIALECTS: dict[str, Callable[[], Dialect]] = {"memref": _memref}
+
+def _linalg() -> Dialect:
+    from dato_xdsl.dialects.linalg import Linalg
+
+    return Linalg
+
+
+REPLACED_DIALECTS: dict[str, Callable[[], Dialect]] = {"memref": _memref, "linalg": _linalg}
 """xDSL dialects our tools load in our version instead (a name clash in the
 entry-point universe would be an error, so these are not in DIALECTS)."""
 

@@ -15,11 +15,11 @@ import ast
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from xdsl.dialects import arith
-from xdsl.dialects.builtin import StridedLayoutAttr
+from xdsl.dialects.builtin import StridedLayoutAttr, StringAttr
 from xdsl.dialects.linalg import ops as linalg
-from xdsl.ir import Block, Operation, SSAValue
+from xdsl.ir import Operation, SSAValue
 
+from dato_xdsl.dialects.linalg import UNSIGNED_CAST, widening_body
 from dato_xdsl.frontend.arith import SYMBOL
 from dato_xdsl.frontend.types import DType, bool_, float32, int64, promote, widen
 from dato_xdsl.frontend.values import Array, Scalar
@@ -376,24 +376,13 @@ def matmul_op(a: Array, b: Array, out: Array) -> linalg.MatmulOp:
     op = linalg.MatmulOp([a.value, b.value], [out.value], res=[])
     if a.dtype.ir == out.dtype.ir:
         return op
-    t = out.dtype.ir
-    body = Block(arg_types=[a.dtype.ir, b.dtype.ir, t])
-    x, y, acc = body.args
-    if out.dtype.is_float:
-        ext: list[Operation] = [
-            arith.ExtFOp(v, t) if a.dtype.is_float else arith.SIToFPOp(v, t) for v in (x, y)
-        ]
-        mul: Operation = arith.MulfOp(ext[0].results[0], ext[1].results[0])
-        add: Operation = arith.AddfOp(mul.results[0], acc)
-    else:
-        widen = arith.ExtUIOp if a.dtype.is_unsigned else arith.ExtSIOp
-        ext = [widen(v, t) for v in (x, y)]
-        mul = arith.MuliOp(ext[0].results[0], ext[1].results[0])
-        add = arith.AddiOp(mul.results[0], acc)
-    body.add_ops([*ext, mul, add, linalg.YieldOp(add.results[0])])
+    unsigned = a.dtype.is_unsigned and not a.dtype.is_float
+    if unsigned:  # printed, so a parsed custom form casts the same way
+        op.attributes[UNSIGNED_CAST] = StringAttr("unsigned")
+    body = widening_body([a.dtype.ir, b.dtype.ir], out.dtype.ir, unsigned)
     old = op.body.detach_block(0)
     old.erase()
-    op.body.add_block(body)
+    op.body.add_block(body.detach_block(0))
     return op
 
 

@@ -368,6 +368,9 @@ class KernelCompiler:
         base = self.expr(target.value)
         if isinstance(base, StreamRef | StreamList):
             raise self.fail("a stream cannot be assigned to; use .put()")
+        if isinstance(base, Scalar) and base.dtype is not None and base.dtype.is_int:
+            self.assign_bit_slice(target, base, value)
+            return
         if not isinstance(base, Array):
             raise self.fail(f"cannot index {self.describe(base)}")
         if any(t is base for _, t in self.tables.values()):
@@ -385,6 +388,43 @@ class KernelCompiler:
         """`x[lo:hi]`: bits lo .. hi-1 of an integer as a `UInt(hi - lo)`
         (Allo's bit slice); `x[i]`: bit i as a `UInt(1)`."""
         assert x.dtype is not None
+        lo, hi = self.bit_bounds(x, index)
+        shifted = self.arith.binop(ast.RShift(), Scalar(x.value, UInt(x.dtype.width), x.static), lo)
+        return self.arith.cast(shifted, UInt(hi - lo))
+
+    def assign_bit_slice(self, target: ast.Subscript, x: Scalar, value: Value) -> None:
+        """`x[lo:hi] = v` (Allo): bits lo .. hi-1 of the integer variable or
+        array element x become the low hi - lo bits of v; the other bits stay.
+        Plain arithmetic (mask, shift, or), so every target runs it."""
+        assert x.dtype is not None
+        lo, hi = self.bit_bounds(x, target.slice)
+        width = x.dtype.width
+        u = UInt(width)
+        field = ((1 << (hi - lo)) - 1) << lo
+        bits = self.arith.cast(self.arith.cast(self.scalar(value, x.dtype), UInt(hi - lo)), u)
+        placed = self.arith.binop(ast.LShift(), bits, lo)
+        kept = self.arith.binop(ast.BitAnd(), Scalar(x.value, u), ((1 << width) - 1) ^ field)
+        merged = self.arith.binop(ast.BitOr(), kept, placed)
+        result = Scalar(merged.value, x.dtype)  # the same bits, read as x's type
+        holder = target.value
+        current = self.env.get(holder.id) if isinstance(holder, ast.Name) else None
+        if isinstance(current, Slot):
+            self.store_slot(current, result)
+            return
+        if isinstance(holder, ast.Subscript):
+            array = self.expr(holder.value)
+            if isinstance(array, Array):
+                indices = self.subscript(array, holder.slice)
+                if not isinstance(indices, Array):
+                    self.store(result, array, indices)
+                    return
+        raise self.fail(
+            f"a bit slice is written into a variable or an array element, not {ast.unparse(holder)}"
+        )
+
+    def bit_bounds(self, x: Scalar, index: ast.expr) -> tuple[int, int]:
+        """The constant bounds lo, hi of a bit slice `x[lo:hi]` or `x[i]`."""
+        assert x.dtype is not None
         width = x.dtype.width
         if isinstance(index, ast.Slice):
             if index.step is not None:
@@ -399,8 +439,7 @@ class KernelCompiler:
                 f"a bit slice of a {x.dtype} takes constant bounds 0 <= lo < hi <= {width}, "
                 f"got {ast.unparse(index)}"
             )
-        shifted = self.arith.binop(ast.RShift(), Scalar(x.value, UInt(width), x.static), lo)
-        return self.arith.cast(shifted, UInt(hi - lo))
+        return lo, hi
 
     # ------------------------------------------------ elements of arrays
     def load(self, array: Array, indices: Sequence[SSAValue]) -> Scalar:
@@ -1643,6 +1682,8 @@ def _assigned_more_than_once(body: list[ast.stmt]) -> set[str]:
                     for n in ast.walk(t)
                     if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
                 ]
+                if isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name):
+                    names.append(t.value.id)  # `x[lo:hi] = v` may write the bits of a variable
         elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
             names.append(node.target.id)
             counts[node.target.id] = counts.get(node.target.id, 0) + 1

@@ -18,6 +18,7 @@ from xdsl.utils.exceptions import DiagnosticException
 from dato_xdsl import progress
 from dato_xdsl.dialects import aie
 from dato_xdsl.errors import DatoError, DatoRuntimeError
+from dato_xdsl.targets.aie.kernel_language import refuse_unsupported
 from dato_xdsl.targets.aie.packing import design_packing, pack, unpack_into
 from dato_xdsl.targets.aie.project import toolchain_status, write_project
 from dato_xdsl.targets.aie.report import report
@@ -172,6 +173,7 @@ class AieTarget(Target):
     emitter = "aie-project"
 
     def build(self, program: Program, ir: ModuleOp, options: BuildOptions) -> AieModule:
+        refuse_unsupported(program.module, [a.dtype_name for a in program.arguments])
         directory = options.project or Path(tempfile.mkdtemp(prefix="dato-npu-"))
         names = [a.name for a in program.arguments]
         try:

@@ -46,6 +46,7 @@ from xdsl.utils.target import Target
 
 from dato_xdsl.diagnostics import op_error, op_location
 from dato_xdsl.dialects import vhls
+from dato_xdsl.dialects.linalg import UNSIGNED_CAST
 from dato_xdsl.transforms.dato_to_vhls import RESERVED_C_NAMES
 
 # ---------------------------------------------------------------- C++ types
@@ -993,13 +994,17 @@ class _Function:
         m, k = a_t.get_shape()
         n = b_t.get_shape()[1]
         out = c_t.element_type
+        # UInt operands (the frontend's `dato.cast = "unsigned"`) widen unsigned
+        unsigned = op.attributes.get(UNSIGNED_CAST) == StringAttr("unsigned")
         if _is_float(out):
             acc_t = "float" if not isinstance(out, Float64Type) else "double"
 
             def load(view: View, t: MemRefType, ivs: list[str]) -> str:
                 et = t.element_type
                 x = view.at(ivs)
-                return _to_float(x, et) if _is_float(et) else f"({acc_t}){x}"
+                if _is_float(et):
+                    return _to_float(x, et)
+                return f"({acc_t}){_uread(x, et) if unsigned else x}"
 
             to_acc = lambda v, t, ivs: load(v, t, ivs)  # noqa: E731
             from_acc = lambda x: _from_float(x, out)  # noqa: E731
@@ -1012,7 +1017,11 @@ class _Function:
             # wrap-around accumulation, computed unsigned (C++ signed overflow is UB)
             acc_t = "uint64_t" if _width(out) > 32 else "uint32_t"
             cast_in = "int64_t" if _width(out) > 32 else "int32_t"
-            to_acc = lambda v, t, ivs: f"({acc_t})({cast_in}){v.at(ivs)}"  # noqa: E731
+            to_acc = lambda v, t, ivs: (  # noqa: E731
+                f"({acc_t}){_uread(v.at(ivs), t.element_type)}"
+                if unsigned and t.element_type != out
+                else f"({acc_t})({cast_in}){v.at(ivs)}"
+            )
             from_acc = lambda x: f"({c_type(out)}){x}"  # noqa: E731
         acc = self.fresh("acc")
         # i, k, j order: the innermost loop carries no dependence, so II=1

@@ -31,6 +31,7 @@ from xdsl.dialects.builtin import (
     IntegerAttr,
     IntegerType,
     MemRefType,
+    StringAttr,
 )
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.ir.affine import (
@@ -44,6 +45,7 @@ from xdsl.ir.affine import (
 
 from dato_xdsl.diagnostics import op_location
 from dato_xdsl.dialects.dato import GetOp, GroupOp, PutOp, StreamOp, TaskOp
+from dato_xdsl.dialects.linalg import UNSIGNED_CAST
 from dato_xdsl.targets.simulator import semantics as sem
 from dato_xdsl.targets.simulator.errors import UnsupportedOpError
 
@@ -905,6 +907,8 @@ class BodyCodegen:
         if maps != default or "cast" in op.properties:
             raise unsupported(op, "with non-default indexing maps or a cast attribute")
         ins, outs = self._linalg_operands(op)
+        if op.attributes.get(UNSIGNED_CAST) == StringAttr("unsigned"):
+            ins = [f"_sem.unsigned_view({x})" for x in ins]  # UInt operands (extui body)
         out_t = op.outputs[0].type  # type: ignore[attr-defined]
         width = sem.int_width(out_t.element_type) if isinstance(out_t, MemRefType) else None
         if width is not None and width > 64:

@@ -346,11 +346,20 @@ def matmul(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> None:
         c[...] = acc.astype(c.dtype)
 
 
+def unsigned_view(a: np.ndarray) -> np.ndarray:
+    """An integer array read as unsigned (a matmul with `dato.cast = "unsigned"`:
+    memrefs hold the signed dtype of their width)."""
+    return a.view(np.dtype(f"u{a.dtype.itemsize}")) if a.dtype.kind == "i" else a
+
+
 def matmul_wide(a: np.ndarray, b: np.ndarray, c: np.ndarray, width: int) -> None:
     """C += A @ B for integers wider than 64 bits (object arrays of canonical
     Python ints): exact products and sums, wrapped once to `width` bits."""
-    if a.ndim != 2 or b.ndim != 2 or c.shape != (a.shape[0], b.shape[1]) or (
-        a.shape[1] != b.shape[0]
+    if (
+        a.ndim != 2
+        or b.ndim != 2
+        or c.shape != (a.shape[0], b.shape[1])
+        or (a.shape[1] != b.shape[0])
     ):
         raise OpFailure(f"cannot multiply {list(a.shape)} by {list(b.shape)} into {list(c.shape)}")
     for i in range(c.shape[0]):

@@ -1,0 +1,71 @@
+"""Kernel-language constructs the NPU target refuses rather than run
+differently from the other targets (docs/kernel-language.md):
+
+- `int4` / `uint4` arrays passed to the program: AIE-ML keeps int4 two per
+  byte, and the host's numpy array holds one per byte; this compiler does not
+  pack them, so the layout an NPU kernel or a host program would see is not
+  the hardware's (int4 values inside a task, in locals and streams, compute
+  exactly and are not refused).
+- a `linalg.matmul` of `UInt` operands widened unsigned (`dato.cast =
+  "unsigned"`): the NPU's matmul kernels multiply signed.
+
+Each refusal is located at the task (its Python line) and names the type."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from xdsl.dialects.builtin import IntegerType, ModuleOp, StringAttr
+from xdsl.ir import BlockArgument, Operation
+
+from dato_xdsl.diagnostics import op_error
+from dato_xdsl.dialects import dato
+from dato_xdsl.dialects.linalg import UNSIGNED_CAST
+
+PACKED_ON_AIE_ML = ("int4", "uint4")
+"""Element types AIE-ML stores packed, two per byte."""
+
+
+def refuse_unsupported(module: ModuleOp, dtype_names: Sequence[str]) -> None:
+    """Raise a located diagnostic for the first construct above in `module`
+    (the dato IR); `dtype_names` are the program arguments' declared types."""
+    for op in module.walk():
+        if isinstance(op, dato.TaskOp):
+            _refuse_packed_arguments(op, dtype_names)
+        elif op.name == "linalg.matmul" and op.attributes.get(UNSIGNED_CAST) == StringAttr(
+            "unsigned"
+        ):
+            raise op_error(
+                op,
+                f"multiplies unsigned integers ({_element(op)} UInt operands): the "
+                "NPU's matmul kernels multiply signed; run it on the simulator or HLS, or "
+                "use signed operand types",
+            )
+
+
+def _refuse_packed_arguments(task: dato.TaskOp, dtype_names: Sequence[str]) -> None:
+    for value in task.args:
+        if not isinstance(value, BlockArgument) or not isinstance(
+            value.owner.parent_op(), dato.RegionOp
+        ):
+            continue
+        k = value.index
+        if k < len(dtype_names) and dtype_names[k] in PACKED_ON_AIE_ML:
+            name = value.name_hint or f"argument {k}"
+            raise op_error(
+                task,
+                f"(task '{task.sym_name.data}') takes '{name}', an array of {dtype_names[k]}: "
+                f"AIE-ML stores {dtype_names[k]} two per byte and this compiler does not pack "
+                "them (the host array holds one per byte); pass it as int8 / uint8 and read "
+                f"the values as {dtype_names[k]} in the kernel, or run it on the simulator or HLS",
+            )
+
+
+def _element(op: Operation) -> str:
+    """`8-bit` for i8 operands (the IR's integers are signless)."""
+    t = op.operands[0].type
+    element = getattr(t, "element_type", t)
+    return f"{element.width.data}-bit" if isinstance(element, IntegerType) else str(element)
+
+
+__all__ = ["PACKED_ON_AIE_ML", "refuse_unsupported"]
