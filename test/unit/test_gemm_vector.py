@@ -234,3 +234,34 @@ def test_one_core_vector_gemm(tmp_path):
     mod(a, b, c)
     exact = a.astype(np.float64) @ b.astype(np.float64)
     assert np.all(np.abs(c - exact) <= f32_tolerance(a, b))
+
+
+@pytest.mark.parametrize(("device", "rows", "cols"), [("npu1", 4, 4), ("npu2", 4, 8)])
+def test_whole_array_vector_gemm(device, rows, cols, tmp_path):
+    """8x8 tasks of 16x16 int8 -> int32 on every core of the array: a memtile
+    forwards its column's B, possibly an A row, and joins its column's 4 C
+    fifos (6 inputs, the memtile's S2MM channels); within the device's limits
+    and equal to numpy."""
+    g = 8
+    p, q = g // rows, g // cols
+    prims = [
+        (
+            "bundle",
+            [f"tile_{i}_{j}" for i in range(r * p, r * p + p) for j in range(c * q, c * q + q)],
+        )
+        for r in range(rows)
+        for c in range(cols)
+    ]
+    mod = dato.build(
+        gemm_program(dato.int8, dato.int32, 128, 128, 256, g),
+        target="aie",
+        device=device,
+        project=tmp_path,
+        mapping_primitives=prims,
+    )
+    assert (tmp_path / "aie.mlir").read_text().count("aie.core(") == rows * cols
+    assert "OVER LIMIT" not in mod.report()
+    a, b = operands("int8", (128, 256)), operands("int8", (256, 128))
+    c = np.zeros((128, 128), np.int32)
+    mod(a, b, c)
+    np.testing.assert_array_equal(c, a.astype(np.int64) @ b.astype(np.int64))
