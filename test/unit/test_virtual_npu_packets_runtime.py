@@ -2,7 +2,8 @@
 sequences write: packet flows (fan-out by packet id, fan-in in arrival order,
 headers from a BD's `packet` attribute, aie.dma_bd_packet or the memcpy's
 `packet = <...>` clause), and task-completion tokens of a channel no wait
-names (mlir-aie's add_one_objFifo test raises one on its input). Designs are
+names (mlir-aie's add_one_objFifo test raises one on its input), and cascades
+(a reader blocks until its neighbour writes). Designs are
 ours (test/unit/inputs/aie/); expected values are computed with numpy."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dato_xdsl.targets.virtual_npu import TransferError, run_design
+from dato_xdsl.targets.virtual_npu import NpuDeadlockError, TransferError, run_design
 from dato_xdsl.targets.virtual_npu.cli import load_design
 
 INPUTS = Path(__file__).parent / "inputs" / "aie"
@@ -65,3 +66,18 @@ def test_a_token_on_a_channel_no_wait_names_is_harmless(tmp_path):
     b = np.zeros(1024, np.int32)
     run_design(load_design(path), [a, b])
     np.testing.assert_array_equal(b, a)
+
+
+def test_cascade_reader_blocks_until_its_neighbour_writes():
+    a = np.random.default_rng(4).integers(-1000, 1000, 32).astype(np.int32)
+    b = np.zeros(32, np.int32)
+    run_design(load_design(INPUTS / "cascade_chain.mlir"), [a, b])
+    np.testing.assert_array_equal(b, (a + 5) * 2)
+
+
+def test_a_cascade_nobody_writes_is_a_deadlock_at_the_reader(tmp_path):
+    put = "        aie.put_cascade(%word : vector<16xi32>)\n"
+    path = _variant(tmp_path, "cascade_chain.mlir", put, "")
+    a, b = np.zeros(32, np.int32), np.zeros(32, np.int32)
+    with pytest.raises(NpuDeadlockError, match=r"get_cascade \(the neighbour has not written\)"):
+        run_design(load_design(path), [a, b])

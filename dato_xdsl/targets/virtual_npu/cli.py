@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 from xdsl.context import Context
-from xdsl.dialects import arith, builtin, cf, func, linalg, math, scf
+from xdsl.dialects import arith, builtin, cf, func, linalg, math, scf, vector
 from xdsl.dialects.builtin import (
     FileLineColLoc,
     IntAttr,
@@ -72,6 +72,7 @@ def context() -> Context:
         func.Func,
         linalg.Linalg,
         cf.Cf,
+        vector.Vector,
         AIE,
         AIEX,
     ):

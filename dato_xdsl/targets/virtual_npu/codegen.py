@@ -17,13 +17,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from xdsl.dialects import cf
 from xdsl.dialects.builtin import MemRefType
 from xdsl.ir import Block, Operation, SSAValue
 
 from dato_xdsl.dialects import aie, aiex
 from dato_xdsl.targets.simulator.codegen import BodyCodegen, CompiledBody, unsupported
+from dato_xdsl.targets.simulator.semantics import OpFailure
 from dato_xdsl.targets.virtual_npu import kernels
+from dato_xdsl.targets.virtual_npu.errors import TransferError
 from dato_xdsl.targets.virtual_npu.kernels import scalar_kind
 
 EnvKey = SSAValue | tuple[Any, ...]
@@ -43,6 +46,25 @@ class CompiledUnit:
     op: Operation
 
 
+def _vspan(start: int, length: int, size: int, where: str) -> slice:
+    if not 0 <= start <= size - length:
+        raise OpFailure(
+            f"vector of {length} element(s) at index {start} of a memref of {size} ({where})",
+            TransferError,
+        )
+    return slice(start, start + length)
+
+
+def _vload(memref: np.ndarray, start: int, length: int, size: int, where: str) -> np.ndarray:
+    return memref[_vspan(start, length, size, where)].copy()
+
+
+def _vstore(
+    memref: np.ndarray, value: np.ndarray, start: int, length: int, size: int, where: str
+) -> None:
+    memref[_vspan(start, length, size, where)] = value
+
+
 class UnitCodegen(BodyCodegen):
     """Translate one `aie.core` body or `aie.runtime_sequence` body."""
 
@@ -54,7 +76,14 @@ class UnitCodegen(BodyCodegen):
         self.env: list[EnvKey] = []
         self.env_vars: dict[Any, str] = {}
         self.waits: dict[int, str] = {}
-        self.namespace.update({"_ptr": kernels.pointer, "_bf16": kernels.bf16_bits})
+        self.namespace.update(
+            {
+                "_ptr": kernels.pointer,
+                "_bf16": kernels.bf16_bits,
+                "_vload": _vload,
+                "_vstore": _vstore,
+            }
+        )
 
     # ------------------------------------------------------------------ hooks
 
@@ -150,6 +179,29 @@ class UnitCodegen(BodyCodegen):
         cascade = self.env_ref(("cascade", "in"))
         self.wait(cascade, f"{cascade}.full", "get_cascade (the neighbour has not written)")
         self.define(op.results[0], f"{cascade}.take()")
+
+    # ------------------------------------------------------------ vectors
+
+    def _vector_span(self, op: Operation, memref: SSAValue, indices: Sequence[SSAValue]) -> str:
+        """`start, length` of a vector.load/store on a rank-1 memref (the form
+        cores that feed the cascade use; wider shapes are not modelled)."""
+        t, v = memref.type, op.results[0].type if op.results else op.operands[0].type
+        if not isinstance(t, MemRefType) or len(t.get_shape()) != 1 or len(indices) != 1:
+            raise unsupported(op, "on a memref that is not rank 1")
+        length = 1
+        for n in v.get_shape():  # type: ignore[attr-defined]
+            length *= n
+        return f"{self.e(indices[0])}, {length}, {t.get_shape()[0]}, {str(op.location)!r}"
+
+    def op_vector_load(self, op: Operation) -> None:
+        memref, indices = op.operands[0], op.operands[1:]
+        span = self._vector_span(op, memref, indices)
+        self.define(op.results[0], f"_vload({self.e(memref)}, {span})")
+
+    def op_vector_store(self, op: Operation) -> None:
+        value, memref, indices = op.operands[0], op.operands[1], op.operands[2:]
+        span = self._vector_span(op, memref, indices)
+        self.emit(f"_vstore({self.e(memref)}, {self.e(value)}, {span})")
 
     # ------------------------------------------------- unstructured control flow
 
