@@ -45,6 +45,7 @@ from xdsl.passes import ModulePass
 from dato_xdsl import devices
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import aie, aiex, dato
+from dato_xdsl.transforms.constant_tables import is_table_fill, table_values
 from dato_xdsl.transforms.core_tasks import label_core
 from dato_xdsl.transforms.kernel_decls import declare_called
 from dato_xdsl.transforms.npu_gemm_design import GemmDesign
@@ -706,6 +707,11 @@ class CoreBuilder:
             t = op.results[0].type
             assert isinstance(t, MemRefType)
             mapper[op.results[0]] = self.buffer(t)
+            if (values := table_values(op)) is not None:
+                # a constant table: an initialised buffer, loaded with the design
+                mapper[op.results[0]].owner.properties["initial_value"] = values  # type: ignore[union-attr]
+        elif is_table_fill(op):
+            pass  # the table's buffer holds these values from the start
         elif isinstance(op, dato.GetOp | dato.PutOp):
             # the concrete stream: a port's binding for this instance, or the region's
             stream = bind.get(op.stream.root_reference.data, op.stream.root_reference.data)
