@@ -25,7 +25,7 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Operation
 
 from dato_xdsl.frontend.types import ALL_DTYPES, DType, bool_, float32, int32
-from dato_xdsl.transforms.dato_to_vhls import CONSTANT_ATTR
+from dato_xdsl.transforms.constant_tables import CONSTANT_ATTR
 
 # a table larger than this is almost surely data for an argument, not a constant
 MAX_CONSTANT_ELEMENTS = 4096

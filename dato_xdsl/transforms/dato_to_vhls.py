@@ -58,15 +58,11 @@ from dato_xdsl.dialects import dato, vhls
 from dato_xdsl.dialects import memref as dialect_memref
 from dato_xdsl.transforms import schedule_directives as sd
 from dato_xdsl.transforms.array_flows import check_no_array_flows
+from dato_xdsl.transforms.constant_tables import CONSTANT_ATTR
 from dato_xdsl.transforms.kernel_decls import refuse_external_kernels
 
 Interval = tuple[int, int]
 
-CONSTANT_ATTR = "dato.constant"
-"""On the allocation of a constant table (frontend/constants.py): its values as
-a dense attribute; the stores after it fill it with the same values. Here it
-becomes a `memref.global constant` read through `memref.get_global` (the C++ a
-`static const` array, a ROM), and the fill stores are dropped."""
 
 SLICE_DEPTH = 2
 """Depth of the streams feeding slices to tasks and back: they are read and

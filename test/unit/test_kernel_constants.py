@@ -137,6 +137,10 @@ def test_a_table_indexed_at_run_time_is_constant_data(target, tmp_path):
     np.testing.assert_array_equal(F, THIRDS)  # bit for bit
     ir = str(mod.module)
     assert ir.count("dato.constant = dense<") == 2  # the values, recorded once per table
+    if target == "aie":
+        # the tables are aie.buffers initialised with the design, no stores fill them
+        buffers = [line for line in str(mod.ir).splitlines() if "aie.buffer(" in line]
+        assert sum(" = dense<" in line for line in buffers) == 2
     if target == "hls":
         # the tables are memref.global constants, read with memref.get_global;
         # the C++ holds them as static const arrays (ROMs), with no fill stores
@@ -149,3 +153,23 @@ def test_a_table_indexed_at_run_time_is_constant_data(target, tmp_path):
         # 128 x 32 bits, over LUTRAM's 1024 bits: one BRAM36 (36 x 1024) per instance
         (rom,) = [m for m in mod.report().resources.memories if m.elements == 128]
         assert (rom.storage, rom.bram36()) == ("bram", 1)
+
+
+ROM_1K = (np.arange(1024, dtype=np.int64) * 7919) % 1000 - 500
+
+
+def test_a_1024_entry_table_fits_an_npu_core_as_initialised_data(tmp_path):
+    """Filled by 1024 stores the core's code needed ~50 KB of its 16 KiB program
+    memory and the design was refused; as an initialised buffer it is data."""
+
+    @dato.region()
+    def top(Idx: int32[16], Out: int32[16]):
+        @dato.kernel(mapping=[1], args=[Idx, Out])
+        def k(idx: int32[16], out: int32[16]):
+            for n in range(16):
+                out[n] = ROM_1K[idx[n]]
+
+    idx = np.arange(16, dtype=np.int32) * 60 + 7
+    out = np.zeros(16, np.int32)
+    dato.build(top, target="aie", project=tmp_path / "aie")(idx, out)
+    np.testing.assert_array_equal(out, ROM_1K[idx])
