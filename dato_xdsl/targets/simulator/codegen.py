@@ -864,7 +864,7 @@ class BodyCodegen:
     def op_func_call(self, op: Operation) -> None:
         """An external kernel (dato.ExternalModule): its C++ reference runs on
         the views, as the virtual NPU runs it in a core."""
-        from dato_xdsl.targets.virtual_npu.kernels import reference_kernel
+        from dato_xdsl.targets.simulator.host_kernels import reference_kernel
 
         if op.results:
             raise unsupported(op, "with results (external kernels write their outputs)")
