@@ -1,0 +1,195 @@
+"""The HLS C++ emitter's index arithmetic and constants, checked by value: a
+view's element expression is evaluated (it is C++ that is also Python:
+`+`, `*`, `[...]`) and compared with numpy's own slicing of the same array;
+integer literals are read back and compared with the attribute's value
+wrapped to the type's width. The C simulation tests compile whole designs;
+these reach the emitter's helpers with strides, offsets and rank-reducing
+subviews those designs do not combine (tools/mutation-test hls-emitter)."""
+
+import re
+from itertools import product
+
+import numpy as np
+import pytest
+from xdsl.dialects.builtin import (
+    BFloat16Type,
+    Float32Type,
+    FloatAttr,
+    IndexType,
+    IntegerAttr,
+    IntegerType,
+    MemRefType,
+    i32,
+)
+
+from dato_xdsl.dialects import vhls
+from dato_xdsl.targets.hls.emit_cpp import (
+    View,
+    _dropped,
+    _literal,
+    c_type,
+    is_block_stream,
+    stream_c_type,
+)
+
+
+def element(view: View, base: np.ndarray, index: tuple[int, ...]) -> int:
+    """The element a view's C++ expression names, evaluated in Python."""
+    names = [f"i{k}" for k in range(len(index))]
+    text = view.at(names)
+    env = {view.base: base.reshape(-1) if view.flat else base}
+    env.update(dict(zip(names, index, strict=True)))
+    # C++ `a[i][j]` is numpy's a[i][j]; the flat form is one index
+    return int(eval(text, {"__builtins__": {}}, env))
+
+
+def check_view(view: View, base: np.ndarray, want: np.ndarray) -> None:
+    for index in product(*(range(n) for n in want.shape)):
+        assert element(view, base, index) == want[index], (view.at(["i", "j", "k"]), index)
+
+
+SHAPE = (4, 6, 5)
+BASE = np.arange(np.prod(SHAPE)).reshape(SHAPE)
+
+
+@pytest.mark.parametrize("flat", [False, True])
+def test_a_whole_view_is_the_array(flat):
+    check_view(View.of("A", SHAPE, flat), BASE, BASE)
+
+
+@pytest.mark.parametrize("flat", [False, True])
+def test_a_strided_offset_subview(flat):
+    v = View.of("A", SHAPE, flat).sub(["1", "2", "0"], [2, 1, 3], [True, True, True])
+    check_view(v, BASE, BASE[1::2, 2:6, 0::3])
+
+
+@pytest.mark.parametrize("flat", [False, True])
+def test_a_subview_of_a_subview_composes_offsets_and_strides(flat):
+    outer = View.of("A", SHAPE, flat).sub(["1", "1", "1"], [1, 2, 1], [True, True, True])
+    inner = outer.sub(["1", "0", "2"], [2, 1, 1], [True, True, True])
+    check_view(inner, BASE, BASE[1:, 1::2, 1:][1::2, 0:, 2:])
+
+
+@pytest.mark.parametrize("flat", [False, True])
+def test_a_rank_reducing_subview_fixes_the_dropped_index(flat):
+    # A[2, 1:, 3] as a 1-D view of 5 elements, then every other one from 1
+    row = View.of("A", SHAPE, flat).sub(["2", "1", "3"], [1, 1, 1], [False, True, False])
+    check_view(row, BASE, BASE[2, 1:, 3])
+    check_view(row.sub(["1"], [2], [True]), BASE, BASE[2, 1:, 3][1::2])
+
+
+@pytest.mark.parametrize("flat", [False, True])
+def test_runtime_offsets_are_kept_as_expressions(flat):
+    v = View.of("A", SHAPE, flat).sub(["p", "0", "q"], [1, 1, 1], [True, True, True])
+    names = ["i0", "i1", "i2"]
+    text = v.at(names)
+    for p, q in ((1, 2), (2, 0)):
+        env = {"A": BASE.reshape(-1) if flat else BASE, "p": p, "q": q}
+        for index in product(range(2), range(6), range(3)):
+            env.update(dict(zip(names, index, strict=True)))
+            assert eval(text, {"__builtins__": {}}, env) == BASE[p:, :, q:][index]
+    scaled = View.of("A", SHAPE, flat).sub(["0", "0", "0"], [1, 1, 2], [True, True, True])
+    inner = scaled.sub(["0", "0", "q"], [1, 1, 1], [True, True, True])
+    env = {"A": BASE.reshape(-1) if flat else BASE, "q": 1, "i0": 3, "i1": 4, "i2": 1}
+    # element 1 of A[..., ::2][..., 1:] is A[3, 4, 2 * (1 + 1)]
+    assert eval(inner.at(names), {"__builtins__": {}}, env) == BASE[3, 4, 4]
+
+
+def test_a_zero_dimensional_view_is_its_base():
+    assert View.of("x", ()).at([]) == "x"
+
+
+@pytest.mark.parametrize(
+    "sizes, result, keep",
+    [
+        ([4, 6, 5], [4, 6, 5], [True, True, True]),
+        ([1, 6, 1], [6], [False, True, False]),
+        ([1, 1, 5], [1, 5], [False, True, True]),
+        ([4, 1, 1], [4, 1], [True, False, True]),
+        ([1, 1], [1], [False, True]),
+    ],
+)
+def test_rank_reduction_drops_unit_dims_greedily(sizes, result, keep):
+    assert _dropped(sizes, result) == keep
+
+
+# ---------------------------------------------------------------- literals
+
+C_INT = re.compile(r"^\((u?int(\d+)_t)\)\(?(-?\d+)(LL)?\)?$")
+
+
+def literal_value(text: str, width: int) -> int:
+    m = C_INT.match(text)
+    assert m is not None, text
+    assert int(m.group(2)) == width
+    return int(m.group(3))
+
+
+def wrap(v: int, width: int) -> int:
+    v &= (1 << width) - 1
+    return v - (1 << width) if v >= 1 << (width - 1) else v
+
+
+VALUES = [0, 1, -1, 127, -128, 128, 255, 32767, -32768, 2**31 - 1, -(2**31)]
+LITERALS = [(w, v) for w in (8, 16, 32, 64) for v in VALUES if v < (1 << w)]
+
+
+@pytest.mark.parametrize("width, v", LITERALS, ids=str)
+def test_integer_literals_read_back_wrapped(width, v):
+    t = IntegerType(width)
+    text = _literal(IntegerAttr(wrap(v, width), t), t)
+    assert literal_value(text, width) == wrap(v, width)
+    if wrap(v, width) < 0:
+        assert text.endswith(")") and "(-" in text  # a negative literal is parenthesised
+
+
+def test_i1_literals_are_bools():
+    i1 = IntegerType(1)
+    assert _literal(IntegerAttr(1, i1), i1) == "true"
+    assert _literal(IntegerAttr(0, i1), i1) == "false"
+    assert _literal(IntegerAttr(-1, i1), i1) == "true"
+
+
+def test_int64_literals_are_long_long():
+    t = IntegerType(64)
+    assert _literal(IntegerAttr(-(2**63), t), t) == f"(int64_t)({-(2**63)}LL)"
+    assert _literal(IntegerAttr(2**63 - 1, t), t) == f"(int64_t){2**63 - 1}LL"
+
+
+def test_float_literals():
+    f32 = Float32Type()
+    assert _literal(FloatAttr(2.0, f32), f32) == "2.0f"
+    assert _literal(FloatAttr(-0.5, f32), f32) == "-0.5f"
+    assert _literal(FloatAttr(1e30, f32), f32) == "1.0000000150474662e+30f"
+    assert _literal(FloatAttr(float("inf"), f32), f32) == "INFINITY"
+    assert _literal(FloatAttr(float("-inf"), f32), f32) == "-INFINITY"
+    assert _literal(FloatAttr(float("nan"), f32), f32) == "NAN"
+    bf = BFloat16Type()
+    assert _literal(FloatAttr(1.5, bf), bf) == "dato::to_bf16(1.5f)"
+    assert _literal(FloatAttr(float("inf"), bf), bf) == "dato::to_bf16(INFINITY)"
+
+
+def test_c_types():
+    assert c_type(IntegerType(1)) == "bool"
+    assert [c_type(IntegerType(w)) for w in (8, 16, 32, 64)] == [
+        "int8_t",
+        "int16_t",
+        "int32_t",
+        "int64_t",
+    ]
+    assert c_type(IntegerType(12)) == "ap_int<12>"
+    assert c_type(IndexType()) == "int"
+    assert c_type(MemRefType(i32, [3, 4])) == "hls::vector<int32_t, 12>"
+
+
+def test_blocks_above_1024_bits_travel_as_streams_of_blocks():
+    at_limit = vhls.StreamType(MemRefType(i32, [4, 8]), 2)  # 32 x 32 bits = 1024
+    past = vhls.StreamType(MemRefType(i32, [3, 11]), 2)  # 33 x 32 bits
+    assert not is_block_stream(at_limit)
+    assert is_block_stream(past)
+    assert stream_c_type(at_limit, True) == "hls::stream<hls::vector<int32_t, 32>, 2>"
+    assert stream_c_type(at_limit, False) == "hls::stream<hls::vector<int32_t, 32>>"
+    assert stream_c_type(past, False) == "hls::stream_of_blocks<int32_t[3][11], 2>"
+    narrow = vhls.StreamType(MemRefType(IntegerType(8), [8, 16]), 4)  # 1024 bits of int8
+    assert not is_block_stream(narrow)
+    assert is_block_stream(vhls.StreamType(MemRefType(IntegerType(8), [129]), 4))
