@@ -73,3 +73,29 @@ def test_the_cpp_aiecc_is_refused_naming_the_missing_options(tmp_path):
 def test_no_aiecc_on_path_is_reported(tmp_path):
     done = build(tmp_path, None)
     assert done.returncode == 1 and "aiecc.py is not on PATH" in done.stderr
+
+
+def test_an_external_kernels_object_is_compiled_with_the_aie_api(tmp_path):
+    """The core object holding a user's AIE source is compiled with mlir-aie's
+    include directory (aie_api) and with -ffunction-sections; a run without
+    MLIR_AIE_DIR stops naming it before compiling."""
+    import dato_xdsl as dato
+    from test.unit.test_external_kernels import scale_add_program
+
+    project = tmp_path / "proj"
+    dato.build(scale_add_program(), target="aie", project=project)
+    env = tools(tmp_path, PYTHON_AIECC)
+    done = subprocess.run(
+        ["sh", str(project / "build.sh")], env=env, capture_output=True, text=True
+    )
+    assert done.returncode != 0 and "set MLIR_AIE_DIR" in done.stderr
+    env["MLIR_AIE_DIR"] = "/opt/mlir-aie"
+    done = subprocess.run(
+        ["sh", str(project / "build.sh")], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    calls = (tmp_path / "calls.log").read_text().splitlines()
+    (compile_,) = [c for c in calls if c.startswith("clang++")]
+    assert "-I /opt/mlir-aie/include" in compile_ and "-ffunction-sections" in compile_
+    assert compile_.endswith("-c core_kernels_0.cc -o core_kernels_0.o")
+    assert calls[-1].startswith("aiecc.py")

@@ -21,7 +21,7 @@ import math
 import re
 import shlex
 import shutil
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -258,23 +258,38 @@ AIECC_OPTIONS = (
 KERNEL_FLAGS = ("-O2", "-std=c++20", "-ffunction-sections", "-fdata-sections")
 
 
-def compile_line(target: str, stem: str) -> str:
+# An object holding a user's AIE source finds the AIE API headers in the
+# mlir-aie installation, and is compiled with the warnings mlir-aie's own
+# kernel builds silence (programming_examples makefile-common, PEANOWRAP2_FLAGS).
+AIE_API_FLAGS = (
+    '-I "${MLIR_AIE_DIR:?set MLIR_AIE_DIR to your mlir-aie installation (AIE API headers '
+    'of external kernels)}/include" -Wno-parentheses -Wno-attributes -Wno-macro-redefined '
+    "-DNDEBUG"
+)
+
+
+def compile_line(target: str, stem: str, aie_api: bool = False) -> str:
     flags = " ".join(KERNEL_FLAGS)
+    extra = f" \\\n    {AIE_API_FLAGS}" if aie_api else ""
     return (
         f'"${{PEANO_INSTALL_DIR:?set PEANO_INSTALL_DIR}}/bin/clang++" {flags} \\\n'
-        f"    --target={target}-none-unknown-elf -c {stem}.cc -o {stem}.o"
+        f"    --target={target}-none-unknown-elf{extra} -c {stem}.cc -o {stem}.o"
     )
 
 
 def build_script(
-    device: str, problem: str | None = None, objects: Sequence[str] = ("kernels",)
+    device: str,
+    problem: str | None = None,
+    objects: Sequence[str] = ("kernels",),
+    aie_api: Collection[str] = (),
 ) -> str:
     """build.sh: one Peano compile line per kernel object the cores link
-    (`objects`: their stems), then aiecc.py."""
+    (`objects`: their stems; those in `aie_api` hold a user's AIE source), then
+    aiecc.py."""
     target = "aie2p" if device.startswith("npu2") else "aie2"
     refuse = "" if problem is None else f"echo {shlex.quote('error: ' + problem)} >&2\nexit 1\n"
     options = " ".join(AIECC_OPTIONS)
-    compiles = "\n".join(compile_line(target, stem) for stem in objects)
+    compiles = "\n".join(compile_line(target, stem, stem in aie_api) for stem in objects)
     return f"""#!/bin/sh
 # Build the NPU design: the kernels with Peano (llvm-aie), then aiecc.py.
 # Written for {MLIR_AIE_RELEASE}:
@@ -450,17 +465,17 @@ def write_project(module: ModuleOp, directory: str | Path, arg_names: list[str])
     write_gemm_kernels(module, out)  # mlir-aie's mm.cc objects: host stand-ins
     script = out / "build.sh"
     problem = buffer_count_problem(len(memref_args(module)))
-    build = build_script(device, problem, write_objects(module, out))
+    build = build_script(device, problem, *write_objects(module, out))
     script.write_text(with_gemm_builds(build, module))
     script.chmod(0o755)
     (out / "run.py").write_text(runner_script(arg_names, design_packing(module)))
     return Project(out, device)
 
 
-def write_objects(module: ModuleOp, out: Path) -> list[str]:
+def write_objects(module: ModuleOp, out: Path) -> tuple[list[str], set[str]]:
     """Write each core object's source (and its external kernels' sources);
-    return the stems of the objects build.sh compiles: those a core links of
-    kernels.cc and the core objects."""
+    return the stems of the objects build.sh compiles (those a core links of
+    kernels.cc and the core objects) and those holding a user's AIE source."""
     objects = kernel_objects(module)
     for obj in objects:
         for decl in obj.external:
@@ -474,7 +489,8 @@ def write_objects(module: ModuleOp, out: Path) -> list[str]:
         for op in module.walk()
         if isinstance(op, aie.CoreOp) and op.link_with is not None
     }
-    return [s for s in ("kernels", *(o.name for o in objects)) if s in linked]
+    stems = [s for s in ("kernels", *(o.name for o in objects)) if s in linked]
+    return stems, {o.name for o in objects if any(d.source for d in o.external)}
 
 
 def toolchain_status() -> dict[str, bool]:
