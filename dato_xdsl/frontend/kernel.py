@@ -388,22 +388,27 @@ class KernelCompiler:
         """`x[lo:hi]`: bits lo .. hi-1 of an integer as a `UInt(hi - lo)`
         (Allo's bit slice); `x[i]`: bit i as a `UInt(1)`."""
         assert x.dtype is not None
-        lo, hi = self.bit_bounds(x, index)
+        lo, size = self.bit_bounds(x, index)
         shifted = self.arith.binop(ast.RShift(), Scalar(x.value, UInt(x.dtype.width), x.static), lo)
-        return self.arith.cast(shifted, UInt(hi - lo))
+        return self.arith.cast(shifted, UInt(size))
 
     def assign_bit_slice(self, target: ast.Subscript, x: Scalar, value: Value) -> None:
         """`x[lo:hi] = v` (Allo): bits lo .. hi-1 of the integer variable or
         array element x become the low hi - lo bits of v; the other bits stay.
         Plain arithmetic (mask, shift, or), so every target runs it."""
         assert x.dtype is not None
-        lo, hi = self.bit_bounds(x, target.slice)
+        lo, size = self.bit_bounds(x, target.slice)
         width = x.dtype.width
         u = UInt(width)
-        field = ((1 << (hi - lo)) - 1) << lo
-        bits = self.arith.cast(self.arith.cast(self.scalar(value, x.dtype), UInt(hi - lo)), u)
+        all_ones = (1 << width) - 1
+        bits = self.arith.cast(self.arith.cast(self.scalar(value, x.dtype), UInt(size)), u)
         placed = self.arith.binop(ast.LShift(), bits, lo)
-        kept = self.arith.binop(ast.BitAnd(), Scalar(x.value, u), ((1 << width) - 1) ^ field)
+        if isinstance(lo, int):
+            keep: Scalar | int = all_ones ^ (((1 << size) - 1) << lo)
+        else:  # a run-time position: the field's mask shifted there, inverted
+            field = self.arith.binop(ast.LShift(), self.arith.const((1 << size) - 1, u), lo)
+            keep = self.arith.binop(ast.BitXor(), field, all_ones)
+        kept = self.arith.binop(ast.BitAnd(), Scalar(x.value, u), keep)
         merged = self.arith.binop(ast.BitOr(), kept, placed)
         result = Scalar(merged.value, x.dtype)  # the same bits, read as x's type
         holder = target.value
@@ -422,8 +427,11 @@ class KernelCompiler:
             f"a bit slice is written into a variable or an array element, not {ast.unparse(holder)}"
         )
 
-    def bit_bounds(self, x: Scalar, index: ast.expr) -> tuple[int, int]:
-        """The constant bounds lo, hi of a bit slice `x[lo:hi]` or `x[i]`."""
+    def bit_bounds(self, x: Scalar, index: ast.expr) -> tuple[int | Scalar, int]:
+        """The start and the (constant) size of a bit slice `x[lo:hi]` or
+        `x[i]`. A run-time start needs a constant size, `p * 8:(p + 1) * 8`
+        (bounds read as linear forms, as for array slices); bits a run-time
+        start puts beyond the width read as 0 and are not written."""
         assert x.dtype is not None
         width = x.dtype.width
         if isinstance(index, ast.Slice):
@@ -434,12 +442,15 @@ class KernelCompiler:
         else:
             lo = self.expr(index)
             hi = lo + 1 if isinstance(lo, int) else None
-        if not (isinstance(lo, int) and isinstance(hi, int) and 0 <= lo < hi <= width):
-            raise self.fail(
-                f"a bit slice of a {x.dtype} takes constant bounds 0 <= lo < hi <= {width}, "
-                f"got {ast.unparse(index)}"
-            )
-        return lo, hi
+        if isinstance(lo, int) and isinstance(hi, int) and 0 <= lo < hi <= width:
+            return lo, hi - lo
+        size = 1 if not isinstance(index, ast.Slice) else self._constant_span(index)
+        if isinstance(lo, Scalar) and size is not None and 0 < size <= width:
+            return self.arith.cast(lo, UInt(width)), size
+        raise self.fail(
+            f"a bit slice of a {x.dtype} takes bounds 0 <= lo < hi <= {width} whose "
+            f"difference is a constant, got {ast.unparse(index)}"
+        )
 
     # ------------------------------------------------ elements of arrays
     def load(self, array: Array, indices: Sequence[SSAValue]) -> Scalar:

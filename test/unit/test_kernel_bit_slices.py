@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import dato_xdsl as dato
-from dato_xdsl import UInt, int16, int32
+from dato_xdsl import UInt, int8, int16, int32
 
 A = np.array([-1, 0x1234, -32768, 7, 0x7FFF, -2, 0x0FF0, 300], np.int16)
 
@@ -85,3 +85,42 @@ def test_a_bit_slice_of_an_expression_is_not_assignable():
         dato.build(top)
     assert "test_kernel_bit_slices.py:" in str(info.value)
     assert "written into a variable or an array element, not a[i] + 1" in str(info.value)
+
+
+def packed_dot():
+    @dato.region()
+    def top(X: int32[4], W: int32[4], Z: int32[4]):
+        @dato.kernel(mapping=[1], args=[X, W, Z])
+        def k(x: int32[4], w: int32[4], z: int32[4]):
+            for r in range(4):
+                acc: int32 = 0
+                a: int32 = x[r]
+                b: int32 = w[r]
+                out: int32 = 0
+                for p in range(4):
+                    a_p: int8 = a[p * 8 : (p + 1) * 8]  # run-time start, constant width
+                    b_p: int8 = b[p * 8 : (p + 1) * 8]
+                    acc += a_p * b_p
+                    out[p * 8 : (p + 1) * 8] = a_p - b_p
+                    out[p * 8 : (p + 1) * 8] += 1
+                out[0:8] = acc
+                z[r] = out  # written once: the NPU moves z out only
+
+    return top
+
+
+@pytest.mark.parametrize("target", ["simulator", "aie", "hls"])
+def test_bit_slices_at_run_time_positions(target, tmp_path):
+    """Allo's packed systolic idiom: four int8 lanes of an int32 read and
+    written at `p * 8:(p + 1) * 8` in a loop over p."""
+    rng = np.random.default_rng(13)
+    lanes_x = rng.integers(-128, 128, (4, 4)).astype(np.int8)
+    lanes_w = rng.integers(-128, 128, (4, 4)).astype(np.int8)
+    lanes_x[0] = [-128, 127, -1, 0]  # edge lanes
+    X, W = lanes_x.view(np.int32).ravel(), lanes_w.view(np.int32).ravel()
+    Z = np.zeros(4, np.int32)
+    run(packed_dot(), target, tmp_path, X, W, Z)
+    x, w = lanes_x.astype(np.int64), lanes_w.astype(np.int64)
+    lanes = ((x - w + 1) & 0xFF).astype(np.uint8)  # each lane wraps at 8 bits
+    lanes[:, 0] = ((x * w).sum(axis=1) & 0xFF).astype(np.uint8)  # out[0:8] = acc
+    np.testing.assert_array_equal(Z, lanes.view(np.int32).ravel())
