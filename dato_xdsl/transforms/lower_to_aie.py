@@ -59,6 +59,7 @@ from dato_xdsl.transforms.npu_transfers import (
     plan_bundled_gemm,
     plan_transfers,
 )
+from dato_xdsl.transforms.npu_write_boxes import Box, shared_write_boxes
 from dato_xdsl.transforms.stream_access import stream_uses
 
 KERNEL_OBJECT = "kernels.o"
@@ -111,6 +112,15 @@ class AieLowering:
         self.route_fifo = {r.ident: self.fresh(r.ident) for r in self.routes}
         # arrays whose block rows move padded to whole DMA words (npu_padding)
         self.padding = read_padding(region)
+        self.boxes: dict[tuple[str, int], dict[str, Box]] | None = None
+
+    def write_boxes(self, group: dato.GroupOp) -> list[dict[str, Box]]:
+        """Per body argument, the boxes of a shared output (npu_write_boxes)."""
+        if self.boxes is None:
+            writes = {g.sym_name.data: self.plan(g).writes for g in self.region.groups()}
+            self.boxes = shared_write_boxes(self.region, writes)
+        name = group.sym_name.data
+        return [self.boxes.get((name, k), {}) for k in range(len(group.args))]
 
     def host_type(self, index: int) -> MemRefType:
         """Region argument `index` as the runtime sequence sees it (padded)."""
@@ -531,6 +541,7 @@ class CoreBuilder:
         mapper: dict[SSAValue, SSAValue] = {}
         releases: list[tuple[str, str]] = []
         padded_out: list[tuple[SSAValue, SSAValue]] = []  # (task's block, padded object)
+        box_out: list[tuple[SSAValue, SSAValue, tuple[int, ...]]] = []  # (local, object, at)
         kt = k_tile_of(group)
         mm = plan.matmul if kt is not None else None
         lm = plan.local_matmul if kt is not None and mm is None else None
@@ -543,6 +554,20 @@ class CoreBuilder:
             assert isinstance(t, MemRefType)
             read_fifo = self.names.reads.get((inst.name, k_arg(group, k)))
             write_fifo = self.names.writes.get((inst.name, k_arg(group, k)))
+            box = self.lowering.write_boxes(group)[k].get(inst.name)
+            if box is not None:
+                # a part of a shared output: the body indexes all of it, its box moves
+                mapper[arg] = local = self.buffer(t)
+                box_t = MemRefType(t.element_type, list(box.shape))
+                if write_fifo is not None:
+                    out = self.acquire(write_fifo, "Produce", box_t)
+                    releases.append((write_fifo, "Produce"))
+                    box_out.append((local, out, box.offsets))
+                if read_fifo is not None:
+                    incoming = self.acquire(read_fifo, "Consume", box_t)
+                    releases.append((read_fifo, "Consume"))
+                    self.copy_box(incoming, local, (0,) * len(box.shape), box.offsets, box.shape)
+                continue
             rows = self.lowering.padding.get(self.lowering.region.args.index(group.args[k]))
             obj = padded_type(t, rows)
             view = None
@@ -580,6 +605,9 @@ class CoreBuilder:
                 del self.k_streamed[lm.op]
         for local, view in padded_out:
             self.copy_rows(local, view)
+        for local, view, offsets in box_out:
+            shape = view.type.get_shape()  # type: ignore[attr-defined]
+            self.copy_box(local, view, offsets, (0,) * len(offsets), shape)
         for fifo, port in reversed(releases):
             self.release(fifo, port)
 
@@ -653,6 +681,28 @@ class CoreBuilder:
         self.block = saved
         if target is not acc:
             self.round_into(target, acc)
+
+    def copy_box(
+        self,
+        src: SSAValue,
+        dst: SSAValue,
+        src_at: Sequence[int],
+        dst_at: Sequence[int],
+        shape: Sequence[int],
+    ) -> None:
+        """dst[dst_at + i] = src[src_at + i] for every index i of `shape`."""
+
+        def one(idx: list[SSAValue]) -> None:
+            def shifted(at: Sequence[int]) -> list[SSAValue]:
+                out = []
+                for i, o in zip(idx, at, strict=True):
+                    out.append(self.emit(arith.AddiOp(i, self.const(o))).results[0] if o else i)
+                return out
+
+            v = self.emit(memref.LoadOp.get(src, shifted(src_at))).results[0]
+            self.emit(memref.StoreOp.get(v, dst, shifted(dst_at)))
+
+        self.loops(list(shape), one)
 
     def copy_rows(self, src: SSAValue, dst: SSAValue) -> None:
         """Element by element over the smaller (unpadded) of the two shapes:

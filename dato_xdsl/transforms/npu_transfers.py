@@ -22,6 +22,7 @@ from dato_xdsl.dialects.aie import element_bytes
 from dato_xdsl.transforms.npu_padding import padded_offsets, padded_shape, read_padding
 from dato_xdsl.transforms.npu_plan import GroupPlan, StreamedMatmul, plan_group
 from dato_xdsl.transforms.npu_stream_routes import read_routes, record_route
+from dato_xdsl.transforms.npu_write_boxes import shared_write_boxes
 
 
 @dataclass
@@ -118,11 +119,13 @@ class TransferPlanner:
         streamed: dict[int, tuple[int, int]] = {}  # arg -> (k axis, k tile)
         names = [a.name_hint or f"arg{k}" for k, a in enumerate(self.region.args)]
         padding = read_padding(self.region)
+        shared = shared_write_boxes(self.region, {n: p.writes for n, p in self.plans.items()})
         for group in self.region.groups():
             plan = self.plans[group.sym_name.data]
             tiles = group_tiles(group)
             kt = k_tile_of(group)
             body_args = group.body.block.args
+            boxes = [shared.get((group.sym_name.data, k)) for k in range(len(group.args))]
             for inst, tile in zip(group.instances(), tiles, strict=True):
                 for k, operand in enumerate(group.args):
                     index = self.region.args.index(operand)
@@ -132,9 +135,14 @@ class TransferPlanner:
                     rows = padding.get(index)
                     shape = tuple(padded_shape(t.get_shape(), rows) if rows else t.get_shape())
                     offsets = padded_offsets(inst.offsets[k], rows)
+                    box = boxes[k].get(inst.name) if boxes[k] else None
+                    if box is not None:  # this instance's part of a shared output
+                        shape, offsets = box.shape, box.offsets
                     for is_read, table in ((True, reads), (False, writes)):
                         if not (plan.reads[k] if is_read else plan.writes[k]):
                             continue
+                        if is_read and box is not None and box.whole:
+                            continue  # its stores write all of the box
                         blocks = table.setdefault(index, {})
                         block = blocks.setdefault(offsets, Block(offsets, shape))
                         if block.shape != shape:

@@ -59,6 +59,7 @@ from dato_xdsl.transforms.npu_stream_routes import (
     routable,
 )
 from dato_xdsl.transforms.npu_transfers import plan_transfers
+from dato_xdsl.transforms.npu_write_boxes import shared_write_boxes
 from dato_xdsl.transforms.stream_access import StreamUses, stream_uses
 
 CORE_STACK_BYTES = devices.DEFAULT_CORE_STACK_BYTES
@@ -143,9 +144,20 @@ class Placer:
         self.folds: list[Fold] = []
         self.chain_failure = ""
         self.chain_note = ""
+        self.boxes = shared_write_boxes(region, {n: p.writes for n, p in self.plans.items()})
         self.padding: dict[int, tuple[int, int]] = choose_padding(
             region, self.plans, device.memcpy_nd.word_bits
         )
+
+    def moves(self, group: dato.GroupOp, inst: dato.Instance) -> list[tuple[bool, bool]]:
+        """Per body argument, whether the instance's block comes in and goes
+        out: a shared output's box its stores write whole does not come in."""
+        plan = self.plans[group.sym_name.data]
+        out = []
+        for k, (r, w) in enumerate(zip(plan.reads, plan.writes, strict=True)):
+            box = self.boxes.get((group.sym_name.data, k), {}).get(inst.name)
+            out.append((r and not (box is not None and box.whole), w))
+        return out
 
     def processing_elements(self) -> list[PE]:
         union = _Union()
@@ -413,17 +425,24 @@ class Placer:
                         continue
                     # members on one tile take an array's blocks in turn through one fifo
                     index = self.region.args.index(plan.group.args[k])
-                    if plan.reads[k]:
+                    box = self.boxes.get((plan.group.sym_name.data, k), {}).get(inst.name)
+                    # a box its stores write whole needs no host copy first
+                    reads = plan.reads[k] and not (box is not None and box.whole)
+                    if reads:
                         in_args.add(index)
                     if plan.writes[k]:
                         out_args.add(index)
-                    n = (plan.reads[k] + plan.writes[k]) * memref_bytes(t)
+                    n = (reads + plan.writes[k]) * memref_bytes(t)
                     rows = self.padding.get(index)
                     if n and rows is not None:
                         # the padded fifo object, and the task's block copied out of it
                         wide = MemRefType(t.element_type, padded_shape(t.get_shape(), rows))
-                        n = (plan.reads[k] + plan.writes[k]) * memref_bytes(wide)
+                        n = (reads + plan.writes[k]) * memref_bytes(wide)
                         n += memref_bytes(t)
+                    elif box is not None:
+                        # the whole array for the body, the box's objects for the DMA
+                        part = MemRefType(t.element_type, list(box.shape))
+                        n = memref_bytes(t) + (reads + plan.writes[k]) * memref_bytes(part)
                     if n:
                         fixed += n
                         parts.append(f"{kib(n)} for argument {k}")
@@ -725,6 +744,9 @@ def check_dma_words(
                     f"{word}-bit words",
                 )
             inner = t.get_shape()[-1]
+            boxes = placer.boxes.get((group.sym_name.data, k))
+            if boxes:  # each instance moves its box of a shared output
+                inner = next(iter(boxes.values())).shape[-1]
             mm = plan.matmul or plan.local_matmul
             if mm is not None and k == mm.a and group.sym_name.data in k_tiles:
                 inner = k_tiles[group.sym_name.data]
@@ -866,9 +888,8 @@ class PhysicalMapPass(ModulePass):
             pes = placer.processing_elements()
             # too many elements: the compiler's own chains (after the user's primitives)
             arrays = {
-                inst.name: sum(r or w for r, w in zip(plan.reads, plan.writes, strict=True))
+                inst.name: sum(r or w for r, w in placer.moves(group, inst))
                 for group in region.groups()
-                for plan in [placer.plans[group.sym_name.data]]
                 for inst in group.instances()
             }
             placer.folds = choose_folds(region, placer.uses, arrays, len(pes), device.compute_cores)
@@ -876,9 +897,11 @@ class PhysicalMapPass(ModulePass):
             if excess > len(placer.folds):
                 # loader/drain chains are not enough: chain processing elements
                 moved = {
-                    inst.name: (sum(map(bool, plan.reads)), sum(map(bool, plan.writes)))
+                    inst.name: (
+                        sum(r for r, _ in placer.moves(group, inst)),
+                        sum(w for _, w in placer.moves(group, inst)),
+                    )
                     for group in region.groups()
-                    for plan in [placer.plans[group.sym_name.data]]
                     for inst in group.instances()
                 }
                 chained = search_chains(

@@ -23,15 +23,12 @@ FITS = {
 }
 
 REFUSED = {
-    # 6x6 = 36 instances: the compiler chains them onto 16 cores, but every PE
-    # writes single elements of the whole (replicated) C, so C's host copy
-    # comes in too and a chained core runs out of input channels
-    "systolic_2d": (
-        lambda: progs.systolic_2d(dato.int32, 4, 4, 4),
-        "DMA channels, a compute tile has 2",
+    # PE j writes column j - 1 of C: 3 int16 elements 16 bits apart, each
+    # row of its box 16 bits (a shared output moves as each writer's box)
+    "systolic_1d": (
+        lambda: progs.systolic_1d(dato.int16, 3, 4, 6),
+        "moves rows of 1 i16 elements of C (16 bits), not a whole number of 32-bit DMA words",
     ),
-    # every PE writes single elements of the whole (replicated) C
-    "systolic_1d": (lambda: progs.systolic_1d(dato.int16, 3, 4, 6), "both write block"),
     # rows of 6 int8 = 48 bits: DMAs move whole 32-bit words
     "odd_rows": (
         lambda: progs.tiled_gemm(dato.int8, 16, 16, 6),
@@ -78,14 +75,15 @@ def test_report_counts_the_gemm_against_the_tile_limits(tmp_path):
     sends C (1 MM2S); the memtile of column 0 distributes A to 4 fifos and
     joins 4 C blocks (5 channels each way of 6)."""
     mod = dato.build(FITS["tiled_gemm_512_4x4"](), target="aie", project=tmp_path)
-    lines = {
-        line.split(")")[0] + ")": line for line in mod.report().splitlines() if line.startswith("(")
-    }
+    lines: dict[str, str] = {}
+    for line in mod.report().splitlines():
+        if line.startswith("("):  # the resource table comes first
+            lines.setdefault(line.split(")")[0] + ")", line)
     compute = lines["(0, 2)"].split()
-    assert compute[2] == "compute"
+    assert "compute" in compute
     assert "2/2" in compute and "1/2" in compute
     memtile = lines["(0, 1)"].split()
-    assert memtile[2] == "memtile"
+    assert "memtile" in memtile
     assert memtile.count("5/6") == 2
 
 
