@@ -13,7 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dato_xdsl.targets.virtual_npu import NpuDeadlockError, TransferError, run_design
+from dato_xdsl.targets.virtual_npu import (
+    DesignError,
+    NpuDeadlockError,
+    TransferError,
+    run_design,
+)
 from dato_xdsl.targets.virtual_npu.cli import load_design
 
 INPUTS = Path(__file__).parent / "inputs" / "aie"
@@ -81,3 +86,45 @@ def test_a_cascade_nobody_writes_is_a_deadlock_at_the_reader(tmp_path):
     a, b = np.zeros(32, np.int32), np.zeros(32, np.int32)
     with pytest.raises(NpuDeadlockError, match=r"get_cascade \(the neighbour has not written\)"):
         run_design(load_design(path), [a, b])
+
+
+def _register_run(path: Path) -> np.ndarray:
+    a = np.arange(16, dtype=np.int32) * 3 - 20
+    b = np.zeros(16, np.int32)
+    run_design(load_design(path), [a, b])
+    return a, b
+
+
+def test_a_register_level_sequence_runs_writebd_patch_queue_and_sync():
+    a, b = _register_run(INPUTS / "register_sequence.mlir")
+    k = np.arange(10, 170, 10, dtype=np.int32)
+    k[3] = 7  # the write32 after the blockwrite
+    # the output BD walks 4 x 4 words, d0 stride 4 (stored 3), d1 stride 1 (stored 0)
+    np.testing.assert_array_equal(b.reshape(4, 4), (a + k).reshape(4, 4).T)
+
+
+def test_a_shim_bd_without_address_patch_is_a_located_error(tmp_path):
+    patch = (
+        "      aiex.npu.address_patch {addr = 118788 : ui32, arg_idx = 1 : i32, "
+        "arg_plus = 0 : i32}\n"
+    )
+    path = _variant(tmp_path, "register_sequence.mlir", patch, "")
+    with pytest.raises(
+        DesignError,
+        match=r"register_sequence.mlir:\d+:7: error: BD 0 of shim tile \(0, 0\) has no "
+        r"aiex.npu.address_patch",
+    ):
+        _register_run(path)
+
+
+def test_a_memtile_writebd_is_named_as_not_modelled(tmp_path):
+    old = (
+        "row = 0 : i32, use_next_bd = 0 : i32, valid_bd = 1 : i32}\n"
+        "      aiex.npu.address_patch {addr = 118820"
+    )
+    new = old.replace("row = 0", "row = 1")
+    path = _variant(tmp_path, "register_sequence.mlir", old, new)
+    with pytest.raises(
+        DesignError, match=r"aiex.npu.writebd of a BD of memtile \(0, 1\) is not modelled"
+    ):
+        _register_run(path)

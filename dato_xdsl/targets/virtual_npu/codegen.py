@@ -19,15 +19,35 @@ from typing import Any
 
 import numpy as np
 from xdsl.dialects import cf
-from xdsl.dialects.builtin import MemRefType
+from xdsl.dialects.builtin import IntegerAttr, MemRefType
 from xdsl.ir import Block, Operation, SSAValue
 
+from dato_xdsl.diagnostics import op_location
 from dato_xdsl.dialects import aie, aiex
 from dato_xdsl.targets.simulator.codegen import BodyCodegen, CompiledBody, unsupported
 from dato_xdsl.targets.simulator.semantics import OpFailure
 from dato_xdsl.targets.virtual_npu import kernels
 from dato_xdsl.targets.virtual_npu.errors import TransferError
 from dato_xdsl.targets.virtual_npu.kernels import scalar_kind
+
+WRITEBD_FIELDS = (
+    "buffer_length",
+    "buffer_offset",
+    "d0_size",
+    "d0_stride",
+    "d1_size",
+    "d1_stride",
+    "d2_stride",
+    "iteration_size",
+    "iteration_stride",
+    "enable_packet",
+    "packet_id",
+    "next_bd",
+    "use_next_bd",
+    "row",
+)
+"""The BD fields the register model reads (mlir-aie's writebd leaves out none; a
+field left out is 0, as in the register)."""
 
 EnvKey = SSAValue | tuple[Any, ...]
 """An outside value, or a request such as ("port", fifo, "Consume"),
@@ -325,9 +345,66 @@ class UnitCodegen(BodyCodegen):
         buffer = self.env_ref(("rtp", op.buffer.root_reference.data))
         self.emit(f"{buffer}.reshape(-1)[{op.index.value.data}] = {op.value.value.data}")
 
+    # ---------------------------------------- register-level sequences
+
+    def _where(self, op: Operation) -> str:
+        return repr(str(op_location(op)))
+
+    def _registers(self) -> str:
+        return self.env_ref(("registers",))
+
+    def op_aiex_npu_writebd(self, op: Operation) -> None:
+        given = {**op.attributes, **op.properties}
+        fields = {name: 0 for name in WRITEBD_FIELDS}
+        fields.update(
+            (name, value.value.data)  # type: ignore[misc]
+            for name, value in given.items()
+            if isinstance(value, IntegerAttr)
+        )
+        self.emit(f"{self._registers()}.writebd({fields!r}, {self._where(op)})")
+
+    def op_aiex_npu_address_patch(self, op: Operation) -> None:
+        props = op.properties
+        arg = props["arg_idx"].value.data  # type: ignore[attr-defined]
+        args = self.entry.args
+        if not 0 <= arg < len(args):
+            raise unsupported(op, f"patching argument {arg} of a sequence of {len(args)}")
+        self.emit(
+            f"{self._registers()}.patch({props['addr'].value.data}, "  # type: ignore[attr-defined]
+            f"{self.e(args[arg])}, {props['arg_plus'].value.data}, {self._where(op)})"  # type: ignore[attr-defined]
+        )
+
+    def _register_write(self, op: Operation, values: str, mask: str) -> None:
+        props = op.properties
+        column, row = (
+            None if props.get(k) is None else props[k].value.data  # type: ignore[attr-defined]
+            for k in ("column", "row")
+        )
+        buffer = props.get("buffer")
+        target = "None"
+        if buffer is not None:
+            target = self.env_ref(("rtp", buffer.root_reference.data))  # type: ignore[attr-defined]
+        self.emit(
+            f"{self._registers()}.write({op.name!r}, {props['address'].value.data}, "  # type: ignore[attr-defined]
+            f"{column}, {row}, {values}, {mask}, {target}, {self._where(op)})"
+        )
+
     def op_aiex_npu_write32(self, op: Operation) -> None:
-        # register writes configure hardware we do not model (e.g. trace)
-        self.emit("pass")
+        value = op.properties["value"].value.data  # type: ignore[attr-defined]
+        self._register_write(op, f"[{value}]", "None")
+
+    def op_aiex_npu_maskwrite32(self, op: Operation) -> None:
+        value = op.properties["value"].value.data  # type: ignore[attr-defined]
+        mask = op.properties["mask"].value.data  # type: ignore[attr-defined]
+        self._register_write(op, f"[{value}]", str(mask))
+
+    def op_aiex_npu_blockwrite(self, op: Operation) -> None:
+        data = self.e(op.operands[0])
+        self._register_write(op, f"{data}.reshape(-1).view('uint32')", "None")
+
+    def op_memref_get_global(self, op: Operation) -> None:
+        name = op.properties["name"].root_reference.data  # type: ignore[attr-defined]
+        self.define(op.results[0], self.env_ref(("global", name)))
 
     def _task_bds(self, op: Operation) -> str:
         bds: list[str] = []

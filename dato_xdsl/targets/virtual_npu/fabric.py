@@ -25,7 +25,7 @@ from dato_xdsl.devices import DEFAULT_CORE_STACK_BYTES, NpuDevice, TileKind
 from dato_xdsl.diagnostics import op_location
 from dato_xdsl.dialects import aie
 from dato_xdsl.targets.simulator import semantics as sem
-from dato_xdsl.targets.virtual_npu import dma, patterns
+from dato_xdsl.targets.virtual_npu import dma, patterns, registers
 from dato_xdsl.targets.virtual_npu.errors import DesignError
 from dato_xdsl.targets.virtual_npu.state import (
     Cascade,
@@ -97,6 +97,7 @@ class Fabric:
     shim_counts: dict[tuple[int, str], int] = field(default_factory=dict)
     cascades: dict[tuple[Coords, str], Cascade] = field(default_factory=dict)
     """(tile, "out" or "in") -> the cascade it writes or reads."""
+    regs: registers.Registers | None = None
 
     def tile_label(self, c: Coords) -> str:
         kind = self.model.tile_kind(*c)
@@ -158,6 +159,9 @@ class Fabric:
             if op.name == "aiex.dma_configure_task":
                 self._tile_task_channel(op)
         self._objectfifos(ops)
+        for op in device.walk():  # after every allocation and objectfifo made its channel
+            if op.name in ("aiex.npu.sync", "aiex.npu.write32"):
+                self._register_channel(op)
 
     def _buffer(self, op: aie.BufferOp, used_by_core: bool) -> None:
         t = op.buffer.type
@@ -320,6 +324,59 @@ class Fabric:
         chan = dma.ShimChannel(label, mm2s, stream, k, table, self.host_masks, self.ready)
         self.sync_channels[key] = chan
         self.actors.append(DmaActor(label, lambda: dma.shim_channel(chan, label), op_location(op)))
+
+    def _register_channel(self, op: Operation) -> None:
+        """A shim channel the sequence starts by a task-queue write or waits on
+        with npu.sync, connected by a flow rather than an allocation: the
+        sequence drives it over host arrays."""
+        props = op.properties
+        if op.name == "aiex.npu.sync":
+            col, row = props["column"].value.data, props["row"].value.data  # type: ignore[attr-defined]
+            direction = "S2MM" if props["direction"].value.data == 0 else "MM2S"  # type: ignore[attr-defined]
+            channel = props["channel"].value.data  # type: ignore[attr-defined]
+        else:
+            if "buffer" in props:
+                return
+            given = [props.get(k) for k in ("column", "row")]
+            col, row, offset = registers.split_address(
+                props["address"].value.data,  # type: ignore[attr-defined]
+                *(None if g is None else g.value.data for g in given),  # type: ignore[attr-defined]
+            )
+            queue = registers.shim_queue(offset)
+            if queue is None:
+                return
+            direction, channel = queue
+        c = (col, row)
+        key = (col, row, direction, channel)
+        if key in self.sync_channels or not self.model.is_valid_tile(col, row):
+            return
+        if not self.is_shim(c):
+            return  # npu.sync on other tiles: reported when the sequence runs
+        mm2s = direction == "MM2S"
+        if mm2s:
+            stream, k = self._source_stream(c, channel), -1
+        else:
+            stream, k = self._dest_stream(c, channel)
+        label = f"{self.tile_label(c)} {direction} {channel} (register-programmed)"
+        table = self.bd_tables.setdefault(col, {})
+        chan = dma.ShimChannel(label, mm2s, stream, k, table, self.host_masks, self.ready)  # type: ignore[arg-type]
+        self.sync_channels[key] = chan
+        self.actors.append(DmaActor(label, lambda: dma.shim_channel(chan, label), op_location(op)))
+
+    def register_file(self) -> registers.Registers:
+        """The registers the runtime sequence writes (one per run)."""
+        if self.regs is None:
+            self.regs = registers.Registers(self)
+        return self.regs
+
+    def lock_at(self, c: Coords, lock_id: int) -> Lock | None:
+        """The lock with id `lock_id` declared on tile `c`."""
+        for op, lock in self.locks.items():
+            assert isinstance(op, aie.LockOp)
+            if op.lockID is not None and op.lockID.value.data == lock_id:
+                if tile_coords(op.tile) == c:
+                    return lock
+        return None
 
     def _shim_allocation(self, op: aie.ShimDMAAllocationOp) -> None:
         col = op.column

@@ -28,11 +28,11 @@ from typing import Any
 
 import numpy as np
 from xdsl.dialects import func
-from xdsl.dialects.builtin import FileLineColLoc, FunctionType, MemRefType, ModuleOp
+from xdsl.dialects.builtin import FileLineColLoc, FunctionType, MemRefType, ModuleOp, UnitAttr
 from xdsl.ir import Operation, SSAValue
 
 from dato_xdsl.diagnostics import op_location
-from dato_xdsl.dialects import aie
+from dato_xdsl.dialects import aie, memref
 from dato_xdsl.targets import scheduler
 from dato_xdsl.targets.simulator import semantics as sem
 from dato_xdsl.targets.simulator.errors import ExecutionError, SimulationError
@@ -47,7 +47,7 @@ from dato_xdsl.targets.virtual_npu.errors import (
     TokenError,
     TransferError,
 )
-from dato_xdsl.targets.virtual_npu.fabric import Fabric, tile_coords
+from dato_xdsl.targets.virtual_npu.fabric import Fabric, memref_info, tile_coords
 from dato_xdsl.targets.virtual_npu.state import (
     READING,
     Lock,
@@ -321,6 +321,10 @@ class VirtualNpu:
                     "shim end, nor an aie.shim_dma_allocation)"
                 )
             return channel
+        if kind == "registers":
+            return fabric.register_file()
+        if kind == "global":
+            return self._global(key[1], where)
         if kind == "sync":
             channel = fabric.sync_channels.get(key[1:])
             if channel is None:
@@ -329,6 +333,19 @@ class VirtualNpu:
                 )
             return channel
         raise DesignError(f"{where}: error: unknown runtime object {key}")
+
+    def _global(self, name: str, where: str) -> np.ndarray:
+        """The value of `memref.global @name` (the data a blockwrite sends)."""
+        for op in self.device.body.block.ops:
+            if isinstance(op, memref.GlobalOp) and op.sym_name.data == name:
+                shape, dtype = memref_info(op.type, op)
+                value = np.zeros(shape, dtype)
+                init = op.initial_value
+                if init is not None and not isinstance(init, UnitAttr):
+                    values = init.get_values()  # type: ignore[attr-defined]
+                    value.reshape(-1)[...] = np.asarray(values, dtype=dtype).reshape(-1)
+                return value
+        raise DesignError(f"{where}: error: memref.get_global of @{name}, not a memref.global")
 
     def run(self, *arrays: np.ndarray, timeout: float | None = None) -> NpuStats:
         """Execute the device with `arrays` as the runtime sequence's arguments

@@ -203,6 +203,11 @@ class Lock(Waitable):
         super().__init__(label, ready)
         self.value = init
 
+    def set(self, value: int) -> None:
+        """A register write of the lock's value (aiex.npu.write32 to the lock)."""
+        self.value = value
+        self.notify()
+
     def acquire_ge(self, v: int) -> bool:
         if self.value >= v:
             self.value -= v
