@@ -144,6 +144,7 @@ def test_six_arrays_are_packed_into_five_buffers(tmp_path, monkeypatch):
     """dato-npu-pack-buffers puts two int32 arrays into one buffer: run.py binds
     five buffers to bo0..bo4 and reads the outputs back out of them."""
     mod = dato.build(six_arrays(), target="aie", project=tmp_path)
+    assert "host buffers: 6 arrays packed into 5" in mod.report()
     sequence = (tmp_path / "aie.mlir").read_text().split("aie.runtime_sequence")[1]
     assert sequence.count(": memref<") >= 5 and "%buf5" not in sequence
     build = subprocess.run(["sh", str(tmp_path / "build.sh")], capture_output=True, text=True)

@@ -26,6 +26,7 @@ from dato_xdsl.targets.aie.perf_model import report as model_report
 from dato_xdsl.transforms.core_tasks import task_names
 from dato_xdsl.transforms.kernel_library import AIE_CODE_FACTOR, BYTES_PER_CORE_OP, CORE_BASE_BYTES
 from dato_xdsl.transforms.npu_kernel_objects import called_kernels, estimate
+from dato_xdsl.transforms.npu_pack_buffers import read_packing
 
 
 @dataclass
@@ -185,6 +186,20 @@ def report(module: ModuleOp) -> str:
                 f"{BYTES_PER_CORE_OP} B per op of the core; not a Peano measurement):"
             )
             lines += [f"({col}, {row}) {text}" for (col, row), text in programs]
+        for sequence in [o for o in device_op.walk() if isinstance(o, aie.RuntimeSequenceOp)]:
+            packing = read_packing(sequence)
+            if packing is None:
+                continue
+            arrays = sum(len(group) for group in packing)
+            shared = [
+                f"buffer {b}: " + ", ".join(f"array {k} at element {at}" for k, at in group)
+                for b, group in enumerate(packing)
+                if len(group) > 1
+            ]
+            lines.append(
+                f"host buffers: {arrays} arrays packed into {len(packing)} (the xclbin's "
+                f"limit; dato-npu-pack-buffers): {'; '.join(shared)}"
+            )
     text = "\n".join(lines) + "\n"
     try:
         return text + model_report(module)
