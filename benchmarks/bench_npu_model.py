@@ -86,14 +86,17 @@ print(json.dumps(out))
 
 
 def primitives(g: int, rows: int, cols: int) -> list[tuple[str, list[str]]]:
-    """Bundle a g x g grid of tasks into rows x cols groups (a core each)."""
+    """Bundle a g x g grid of tasks into rows x cols groups (a core each), task
+    rows and columns dealt out cyclically (core row r gets task rows r, r +
+    rows, ...): the C blocks one memtile joins are then neighbours in C, so
+    the runtime sequence's strides stay within the shim DMA's 2^20 words."""
     if g <= rows and g <= cols:
         return []
-    a, b = max(1, g // rows), max(1, g // cols)
+    a, b = min(rows, g), min(cols, g)
     groups: list[tuple[str, list[str]]] = []
-    for r in range(g // a):
-        for c in range(g // b):
-            rows_, cols_ = range(r * a, (r + 1) * a), range(c * b, (c + 1) * b)
+    for r in range(a):
+        for c in range(b):
+            rows_, cols_ = range(r, g, a), range(c, g, b)
             groups.append(("bundle", [f"tile_{i}_{j}" for i in rows_ for j in cols_]))
     return groups
 
