@@ -30,6 +30,8 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import ArrayAttr, FunctionType, IntegerAttr, StringAttr, i64
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 
+from dato_xdsl.diagnostics import op_error
+
 SOURCE = "dato.kernel_source"
 REFERENCE = "dato.kernel_reference"
 INPUTS = "dato.kernel_inputs"
@@ -147,8 +149,6 @@ def refuse_external_kernels(region: Operation, target: str) -> None:
     """Refuse, at the call, a task calling a user's external kernel on a target
     that does not build them yet (its C++ reference is not put into that
     target's code)."""
-    from dato_xdsl.diagnostics import op_error
-
     for op in region.walk():
         if isinstance(op, func.CallOp):
             name = op.callee.root_reference.data
