@@ -20,7 +20,7 @@ from dato_xdsl.frontend import markers
 from dato_xdsl.frontend.errors import DatoCompileError
 from dato_xdsl.frontend.external import declare_externals
 from dato_xdsl.frontend.kernel import KernelCompiler
-from dato_xdsl.frontend.regions import flatten_region_calls
+from dato_xdsl.frontend.regions import flatten_region_calls, own_statements
 from dato_xdsl.frontend.types import ArrayType, DatoTypeError, StreamSpec
 from dato_xdsl.frontend.values import Array, StreamDecl
 
@@ -212,8 +212,11 @@ class ProgramCompiler:
             )
         if self.calls_a_region(fdef):
             bindings = dict(zip([p.arg for p in kparams], bound_names, strict=True))
+            rest = own_statements(self, fdef)
             flatten_region_calls(self, fdef, mapping, bindings)
-            return
+            if rest is None:
+                return
+            fdef = rest  # the kernel's own statements: an ordinary task of its name
         operands = []
         layouts = []
         local_types = []

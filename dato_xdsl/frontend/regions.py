@@ -1,20 +1,24 @@
 """Regions called from a kernel (hierarchical dataflow), flattened into the
 caller's graph.
 
-The calling kernel only chooses which regions run on which of its arrays: its
-body is region calls, optionally under `meta_if` on its pid (Allo's
-`inner[2, 2](...)` / `inner[4, 4](...)` per instance). Each call becomes the
-called region's streams and tasks in the parent region, named by the path
+The calling kernel chooses which regions run on which of its arrays: region
+calls, optionally under `meta_if` on its pid (Allo's `inner[2, 2](...)` /
+`inner[4, 4](...)` per instance). Each call becomes the called region's streams
+and tasks in the parent region, named by the path
 `<kernel>[_<pid>]__<region>__<name>`, on the parent arrays the kernel's
-parameters are bound to. The calling kernel itself leaves no task."""
+parameters are bound to. The kernel's other statements, if any, become a task
+of the kernel's own name beside them (`own_statements`); otherwise the calling
+kernel leaves no task."""
 
 from __future__ import annotations
 
 import ast
+import copy
 import itertools
 from typing import TYPE_CHECKING, Any
 
 from dato_xdsl.frontend import markers
+from dato_xdsl.frontend.errors import DatoCompileError
 from dato_xdsl.frontend.types import ArrayType
 
 if TYPE_CHECKING:
@@ -93,14 +97,8 @@ def _run(
                 if take:
                     chain_taken = True
                     _run(pc, fdef, stmt.body, instance, env, bindings, calls)
-            case ast.Expr(value=ast.Call() as call):
+            case ast.Expr(value=ast.Call() as call) if _is_region_call(pc, stmt):
                 callee = _eval(pc, call.func, env)
-                if not isinstance(callee, markers.RegionDef):
-                    raise pc.fail(
-                        f"kernel {fdef.name} calls a region, so its body may hold only region "
-                        f"calls (under meta_if on its pid); found {ast.unparse(call)}",
-                        stmt,
-                    )
                 names = []
                 for a in call.args:
                     if not isinstance(a, ast.Name) or a.id not in bindings:
@@ -113,11 +111,88 @@ def _run(
                     raise pc.fail("a region call takes positional arrays only", call)
                 calls.append((instance, callee, names, call))
             case _:
+                continue  # the kernel's own statements: a task of their own (own_statements)
+
+
+def _eval_or_none(pc: ProgramCompiler, node: ast.expr, env: dict[str, Any]) -> Any:
+    try:
+        return _eval(pc, node, env)
+    except DatoCompileError:  # a name only the kernel's own code knows: no region
+        return None
+
+
+def _is_region_call(pc: ProgramCompiler, stmt: ast.stmt) -> bool:
+    if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
+        return False
+    func = stmt.value.func
+    func = func.value if isinstance(func, ast.Subscript) else func
+    if not isinstance(func, ast.Name):
+        return False
+    try:
+        return isinstance(pc.lookup(func.id), markers.RegionDef)
+    except KeyError:
+        return False
+
+
+def own_statements(pc: ProgramCompiler, fdef: ast.FunctionDef) -> ast.FunctionDef | None:
+    """The calling kernel's statements besides its region calls, as a kernel of
+    their own (its region calls removed), or None when it has none.
+
+    They run as a task beside the called regions' tasks, concurrently, as all
+    tasks do: so they may not touch an array the kernel passes to a region (the
+    order Python's sequential reading implies would be lost), and a region call
+    is a statement of the kernel's body or of a meta_if chain in it, not nested
+    in a loop."""
+    passed: set[str] = set()
+    for node in ast.walk(fdef):
+        if isinstance(node, ast.stmt) and _is_region_call(pc, node):
+            call = node.value  # type: ignore[attr-defined]
+            passed.update(a.id for a in call.args if isinstance(a, ast.Name))
+    rest = copy.deepcopy(fdef)
+    real = _strip_calls(pc, rest, rest.body, top=True)
+    if not real:
+        return None
+    for node in ast.walk(rest):
+        if isinstance(node, ast.Name) and node.id in passed:
+            raise pc.fail(
+                f"kernel {fdef.name} passes '{node.id}' to a region and also uses it itself: "
+                "its own statements run as a task beside the region's tasks, concurrently, so "
+                "they may only use arrays the regions do not get",
+                node,
+            )
+    return rest
+
+
+def _strip_calls(
+    pc: ProgramCompiler, fdef: ast.FunctionDef, body: list[ast.stmt], top: bool
+) -> bool:
+    """Replace region calls in `body` by `pass` (in place); True when a
+    statement other than pids, passes, docstrings and meta_if chains remains."""
+    real = False
+    for k, stmt in enumerate(body):
+        if _is_region_call(pc, stmt):
+            body[k] = ast.copy_location(ast.Pass(), stmt)
+            continue
+        if _with_kind(pc, stmt) in ("meta_if", "meta_elif", "meta_else"):
+            assert isinstance(stmt, ast.With)
+            real |= _strip_calls(pc, fdef, stmt.body, top)
+            continue
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.stmt) and _is_region_call(pc, node):
                 raise pc.fail(
-                    f"kernel {fdef.name} calls a region, so its body may hold only region calls "
-                    f"(under meta_if on its pid); found {type(stmt).__name__}",
-                    stmt,
+                    f"kernel {fdef.name} calls a region inside {type(stmt).__name__}: a region "
+                    "call is a statement of the kernel's body or of a meta_if chain",
+                    node,
                 )
+        is_pid = (
+            isinstance(stmt, ast.Assign)
+            and isinstance(stmt.value, ast.Call)
+            and markers.marker_name(_eval_or_none(pc, stmt.value.func, {})) == "get_pid"
+        )
+        docstring = isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant)
+        if not (is_pid or docstring or isinstance(stmt, ast.Pass)):
+            real = True
+    return real
 
 
 def _with_kind(pc: ProgramCompiler, stmt: ast.stmt) -> str | None:

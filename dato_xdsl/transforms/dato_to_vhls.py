@@ -57,7 +57,6 @@ from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import dato, vhls
 from dato_xdsl.dialects import memref as dialect_memref
 from dato_xdsl.transforms import schedule_directives as sd
-from dato_xdsl.transforms.array_flows import check_no_array_flows
 from dato_xdsl.transforms.constant_tables import CONSTANT_ATTR
 from dato_xdsl.transforms.kernel_decls import refuse_external_kernels
 
@@ -205,6 +204,16 @@ def _box(
     if any(h < lo_ for lo_, h in zip(lo, hi, strict=True)):
         return tuple(0 for _ in shape), tuple(shape)
     return tuple(lo), tuple(h - lo_ + 1 for lo_, h in zip(lo, hi, strict=True))
+
+
+_Box = tuple[tuple[int, ...], tuple[int, ...]]
+"""(origin, sizes) of a part of an array"""
+
+
+def _overlap(a: _Box, b: _Box) -> bool:
+    return all(
+        oa < ob + sb and ob < oa + sa for oa, sa, ob, sb in zip(a[0], a[1], b[0], b[1], strict=True)
+    )
 
 
 # --------------------------------------------------------------- IR helpers
@@ -748,8 +757,39 @@ class _Lowering:
         self.constants[alloc] = glob
         return name
 
+    def check_flows(self) -> None:
+        """Data passed from one instance to another through a global array is
+        refused, as for the NPU (transforms/array_flows.py): each process reads
+        the host's copy of its slice. Judged on the part of the array each
+        instance touches (its box), so instances updating disjoint parts of one
+        unsharded array (Allo's hierarchical GEMM into a whole C) are not a flow:
+        the store process merges their parts by their written masks."""
+        touched: dict[int, list[tuple[_Instance, _Box, bool, bool]]] = {}
+        for inst in self.instances:
+            uses = self.uses[inst.group]
+            for k, operand in enumerate(inst.group.args):
+                if not inst.group.body.block.args[k].uses:
+                    continue
+                origin, size = inst.boxes[k]
+                start = tuple(o + b for o, b in zip(inst.row.offsets[k], origin, strict=True))
+                entry = (inst, (start, size), uses[k].read, uses[k].written)
+                touched.setdefault(_global_index(self.region, operand), []).append(entry)
+        for g, entries in touched.items():
+            for w, wbox, _, written in entries:
+                for r, rbox, read, _ in entries:
+                    if written and read and r is not w and _overlap(wbox, rbox):
+                        writer, reader = w.row.name, r.row.name
+                        raise op_error(
+                            w.group,
+                            f"{writer} writes {self.region.args[g].name_hint or f'arg{g}'} and "
+                            f"{reader} reads it: on the FPGA each task reads the host's copy of "
+                            f"its slice, so {reader} would not see {writer}'s writes (the "
+                            "simulator would); pass the data through a stream instead",
+                        )
+
     def run(self) -> list[Operation]:
         self.analyse()
+        self.check_flows()
         self.build_tasks()
         loads = self.build_transfers("load")
         stores = self.build_transfers("store")
@@ -1136,7 +1176,6 @@ class ConvertDatoToVhlsPass(ModulePass):
         for bad, message in sd.schedule_errors(op):
             raise op_error(bad, message)
         for region in [o for o in op.walk() if isinstance(o, dato.RegionOp)]:
-            check_no_array_flows(region, "the FPGA")
             refuse_external_kernels(region, "the HLS target")
             new_ops = _Lowering(region, op).run()
             block = region.parent_block()
