@@ -641,6 +641,8 @@ class GemmDesign:
 
         for a in range(len(bg.rows[0])):
             round_calls = [(f, arg, col, calls(f, a)) for f, arg, col, _ in shim_fifos]
+            for f, arg, _, cs in round_calls:
+                self.check_strides(f, arg, cs, fifos)
             need = [0] * self.device.columns
             for _, _, col, cs in round_calls:
                 need[col] += len(cs)
@@ -670,6 +672,37 @@ class GemmDesign:
         lines += waits()
         body = "\n    ".join(lines)
         return f"aie.runtime_sequence({args}) {{\n    {body}\n  }}"
+
+    def check_strides(
+        self, fifo: str, arg: int, cs: list[tuple[int, list[int], list[int]]], fifos: dict
+    ) -> None:
+        """Refuse, with the numbers, a runtime-sequence transfer whose stride is
+        beyond the shim DMA's (the aiex verifier would name only the op)."""
+        bg = self.bg
+        t = self.region.args[arg].type
+        assert isinstance(t, MemRefType)
+        bits = element_bytes(t) * 8
+        limits = self.device.memcpy_nd
+        for _, sizes, strides in cs:
+            for size, stride in zip(sizes, strides, strict=True):
+                words = stride * bits // limits.word_bits
+                if size < 2 or words <= limits.max_stride:
+                    continue
+                name = self.region.args[arg].name_hint or f"arg{arg}"
+                hint = ""
+                if fifo in fifos["Cjoin"]:
+                    n = len(bg.rows)
+                    hint = (
+                        f"; the {n} C blocks a memtile joins (one per compute row) must lie "
+                        f"closer in {name}: deal task rows to compute rows cyclically (compute "
+                        f"row r runs task rows r, r + {n}, ...)"
+                    )
+                raise op_error(
+                    bg.group,
+                    f"bundled GEMM @{bg.group.task.data}: the runtime sequence would move "
+                    f"{name} for @{fifo} with a stride of {stride} elements ({words} words), "
+                    f"beyond the shim DMA's {limits.max_stride} words{hint}",
+                )
 
 
 def _spacing(values: Sequence[int], allow_zero: bool) -> int | None:
