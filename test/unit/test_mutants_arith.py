@@ -666,3 +666,107 @@ def test_pow_of_floats_keeps_float32():
     np.testing.assert_allclose(out[0], x ** np.float32(1.5), rtol=2**-22)
     np.testing.assert_allclose(out[1], np.float32(2.0) ** x, rtol=2**-22)
     assert math.isclose(float(out[0, 1]), 8.0)
+
+
+# ------------------------------------------- compile-time (static) values
+
+
+# conditions of pid p only: compile-time, so meta_if takes them (helpers are
+# inlined into the kernel, so the same function is also Python's reference)
+def c_max(p):
+    return max(p, 1) == 2
+
+
+def c_min(p):
+    return min(p, 2) == 2
+
+
+def c_select(p):
+    return (p if p > 1 else 0) == 2
+
+
+def c_and(p):
+    return (p > 0) and (p < 3)
+
+
+def c_neg(p):
+    return -p == -3
+
+
+STATIC_CONDITIONS = [c_max, c_min, c_select, c_and, c_neg]
+
+
+def static_program(cond):
+    """Instance p of 4 writes p + 1 to o[p] where the condition holds."""
+
+    @dato.region()
+    def top(OUT: int32[4]):
+        @dato.kernel(mapping=[4], args=[OUT])
+        def k(o: int32[4]):
+            p = dato.get_pid()
+            with dato.meta_if(cond(p)):
+                o[p] = p + 1
+
+    return top
+
+
+@pytest.mark.parametrize("cond", STATIC_CONDITIONS, ids=lambda c: c.__name__)
+def test_expressions_of_pids_stay_compile_time(cond):
+    out = np.zeros(4, np.int32)
+    dato.build(static_program(cond), target="simulator")(out)
+    want = [p + 1 if cond(p) else 0 for p in range(4)]
+    assert out.tolist() == want
+    assert 0 < sum(w != 0 for w in want) < 4  # the condition decides something
+
+
+def m_max(p, a, f):
+    return max(p, a) == 2
+
+
+def m_select(p, a, f):
+    return (p if a > 0 else 0) == 2
+
+
+def m_select_value(p, a, f):
+    return (p if p > 0 else a) == 2
+
+
+def m_and(p, a, f):
+    return (p > 0) and (a > 0)
+
+
+def mixed_program(cond):
+    @dato.region()
+    def top(A: int32[4], F: float32[4]):
+        @dato.kernel(mapping=[4], args=[A, F])
+        def k(a: int32[4], f: float32[4]):
+            p = dato.get_pid()
+            with dato.meta_if(cond(p, a[0], f[0])):
+                a[1] = 1
+
+    return top
+
+
+@pytest.mark.parametrize("cond", [m_max, m_select, m_select_value, m_and], ids=lambda c: c.__name__)
+def test_an_expression_with_a_runtime_value_is_not_compile_time(cond):
+    with pytest.raises(dato.DatoCompileError) as err:
+        dato.build(mixed_program(cond), target="simulator")
+    assert "needs a compile-time condition" in str(err.value)
+
+
+def power_zero_program():
+    @dato.region()
+    def top(U: uint8[2], OUT: uint8[2]):
+        @dato.kernel(mapping=[1], args=[U, OUT])
+        def k(u: uint8[2], o: uint8[2]):
+            for i in range(2):
+                o[i] = u[i] ** 0 - 2 > 0
+
+    return top
+
+
+def test_power_zero_keeps_the_base_type():
+    # numpy: np.uint8(7) ** 0 - 2 wraps in uint8 to 255, which is > 0
+    out = np.zeros(2, np.uint8)
+    dato.build(power_zero_program(), target="simulator")(np.array([7, 0], np.uint8), out)
+    assert out.tolist() == [1, 1]
