@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import dato_xdsl as dato
-from dato_xdsl import Layout, int32
+from dato_xdsl import Layout, float32, int32
 
 S = Layout.Shard
 R = Layout.Replicate
@@ -206,3 +206,29 @@ def test_hls_refuses_at_the_call():
     assert "test_external_kernels.py:32:" in text
     assert "calls the external kernel @scale_add" in text
     assert "the HLS target does not build external kernels yet" in text
+
+
+def test_float_kernel_with_a_float_scalar(tmp_path):
+    axpy = dato.ExternalModule(
+        top="axpy",
+        impl_path=HERE / "axpy_ref.cc",
+        args=[float32[16], float32[16], float32],
+        input_idx=[0, 1, 2],
+        output_idx=[1],
+        reference=HERE / "axpy_ref.cc",
+    )
+
+    @dato.region()
+    def top(X: float32[32], Y: float32[32]):
+        @dato.kernel(mapping=[2], args=[X, Y])
+        def core(x: float32[32] @ [S(0)], y: float32[32] @ [S(0)]):
+            axpy(x, y, 0.5)
+
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal(32).astype(np.float32)
+    y0 = rng.standard_normal(32).astype(np.float32)
+    want = np.float32(0.5) * x + y0  # float32 arithmetic, as the kernel does
+    for target, options in (("simulator", {}), ("aie", {"project": tmp_path})):
+        y = y0.copy()
+        dato.build(top, target=target, **options)(x, y)
+        np.testing.assert_array_equal(y, want, err_msg=target)
