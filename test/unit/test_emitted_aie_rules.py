@@ -140,6 +140,8 @@ def rule_violations(module: ModuleOp) -> list[str]:
         elif op.name == "aiex.npu.dma_memcpy_nd":
             problems += _memcpy_rules(op)
     problems += _fifo_rules(module, fifos, tiles, memory, locks, mm2s, s2mm)
+    problems += _link_rules(module, fifos, tiles)
+    problems += _access_rules(module, fifos, tiles)
     for tile in set(memory) | set(locks) | set(mm2s) | set(s2mm):
         lim = LIMITS[_kind(tile[1])]
         if memory[tile] > lim["memory"] and _kind(tile[1]) != "shim":
@@ -177,10 +179,26 @@ def _dma_rules(region_op: Operation, tile: tuple[int, int]) -> list[str]:
 def _memcpy_rules(op: Operation) -> list[str]:
     sizes = list(op.properties["static_sizes"].get_values())  # type: ignore[attr-defined]
     strides = list(op.properties["static_strides"].get_values())  # type: ignore[attr-defined]
+    offsets = list(op.properties["static_offsets"].get_values())  # type: ignore[attr-defined]
     width = op.operands[0].type.element_type.bitwidth  # type: ignore[attr-defined]
     scale = 32 // width if width < 32 else 1
     d3, d2, d1, d0 = sizes
     problems = []
+    # NpuDmaMemcpyNdOp::verify: constant lists, elements of at most 32 bits, a
+    # 4-byte-aligned start; verifyStridesWraps: positive sizes, strides of the
+    # outer dimensions in whole 32-bit words
+    if any(v < 0 for v in (*sizes, *strides, *offsets)):  # MLIR's dynamic marker
+        problems.append("dma_memcpy_nd with a non-constant offset, size or stride")
+        return problems
+    if width > 32:
+        problems.append(f"dma_memcpy_nd of {width}-bit elements (at most 32)")
+    if sum(o * st for o, st in zip(offsets, strides, strict=True)) * width % 32:
+        problems.append(f"dma_memcpy_nd offsets {offsets} start inside a 32-bit word")
+    if min(sizes) < 1:
+        problems.append(f"dma_memcpy_nd sizes {sizes}: every size must be positive")
+    for k, (size, stride) in enumerate(zip(sizes[:3], strides[:3], strict=True)):
+        if size > 1 and stride * width % 32:
+            problems.append(f"dma_memcpy_nd stride {stride} of dimension {3 - k} splits a word")
     if d0 * width % 32:
         problems.append(f"dma_memcpy_nd moves {d0 * width} bits per row: not whole 32-bit words")
     if d0 // scale > MAX_WRAP or d1 > MAX_WRAP or d2 > MAX_WRAP or not 1 <= d3 <= MAX_REPEAT:
@@ -251,6 +269,90 @@ def _fifo_rules(
             depth = getattr(depth_attr, "value", None)
             if depth is not None and _int(op, "size") > depth.data:
                 problems.append(f"core {tile} acquires {_int(op, 'size')} of @{fname}")
+    return problems
+
+
+def _names(attr: object) -> list[str]:
+    return [ref.root_reference.data for ref in attr.data]  # type: ignore[attr-defined]
+
+
+def _link_rules(
+    module: ModuleOp, fifos: dict[str, Operation], tiles: dict[object, tuple[int, int]]
+) -> list[str]:
+    """ObjectFifoLinkOp::verify (AIEDialect.cpp)."""
+    problems = []
+    for link in (op for op in module.walk() if op.name == "aie.objectfifo.link"):
+        ins = [fifos[n] for n in _names(link.properties["fifoIns"])]
+        outs = [fifos[n] for n in _names(link.properties["fifoOuts"])]
+        src = [a.value.data for a in link.properties["src_offsets"].data]  # type: ignore
+        dst = [a.value.data for a in link.properties["dst_offsets"].data]  # type: ignore
+        join, distribute = len(ins) > 1, len(outs) > 1
+        what = f"link {[f.properties['sym_name'].data for f in ins + outs]}"  # type: ignore
+        if join and distribute:
+            problems.append(f"{what}: join and distribute at once")
+            continue
+        shared = {tiles[v] for f in ins for v in f.operands[1:]} & {
+            tiles[f.operands[0]] for f in outs
+        }
+        if len(shared) != 1:
+            problems.append(f"{what}: no single tile shared by its inputs and outputs")
+            continue
+        if (join or distribute) and _kind(next(iter(shared))[1]) != "memtile":
+            problems.append(f"{what}: join/distribute on a {_kind(next(iter(shared))[1])} tile")
+        if join and (len(src) != len(ins) or dst):
+            problems.append(f"{what}: a join needs one src offset per input and no dst offsets")
+        if distribute:
+            if len(dst) != len(outs) or src:
+                problems.append(f"{what}: a distribute needs one dst offset per output only")
+            if ins[0].properties["dimensionsToStream"].dims.data:  # type: ignore[attr-defined]
+                problems.append(f"{what}: a distributed fifo with dimensionsToStream")
+            for f in (ins[0], *outs):
+                per = f.properties["dimensionsFromStreamPerConsumer"].per_consumer.data  # type: ignore
+                if any(d.dims.data for d in per):
+                    problems.append(f"{what}: a distribute with dimensionsFromStream")
+        if not join and not distribute and src and dst:
+            problems.append(f"{what}: offsets on a one-to-one link")
+    for name, fifo in fifos.items():
+        producer = tiles[fifo.operands[0]]
+        if _kind(producer[1]) == "shim" and fifo.properties["dimensionsToStream"].dims.data:  # type: ignore
+            problems.append(f"objectfifo @{name}: dimensionsToStream on a shim producer")
+    return problems
+
+
+def _access_rules(
+    module: ModuleOp, fifos: dict[str, Operation], tiles: dict[object, tuple[int, int]]
+) -> list[str]:
+    """ObjectFifoAcquireOp/ReleaseOp/SubviewAccessOp::verify: inside a core on an
+    end of the fifo, subview of the fifo's element type, index below the count."""
+    problems = []
+    for op in module.walk():
+        if op.name not in ("aie.objectfifo.acquire", "aie.objectfifo.release"):
+            if op.name == "aie.objectfifo.subview.access":
+                acquire = op.operands[0].owner
+                index = _int(op, "index")
+                if index >= _int(acquire, "size"):  # type: ignore[arg-type]
+                    problems.append(f"subview.access [{index}] of {_int(acquire, 'size')} acquired")  # type: ignore
+            continue
+        core = op.parent_op()
+        while core is not None and core.name != "aie.core":
+            core = core.parent_op()
+        fifo = fifos[op.properties["objFifo_name"].root_reference.data]  # type: ignore
+        fname = fifo.properties["sym_name"].data  # type: ignore[attr-defined]
+        if core is None:
+            problems.append(f"{op.name} @{fname} outside an aie.core")
+            continue
+        if op.name == "aie.objectfifo.release":
+            tile = tiles[core.operands[0]]
+            produce = _int(op, "port") == 0
+            ends = [tiles[fifo.operands[0]]] if produce else [tiles[v] for v in fifo.operands[1:]]
+            if tile not in ends:
+                problems.append(f"core {tile} releases @{fname} on a port it is not an end of")
+        else:
+            elem = fifo.properties["elemType"].element_type  # type: ignore[attr-defined]
+            for result in op.results:
+                t = getattr(result.type, "element_type", result.type)
+                if t != elem:
+                    problems.append(f"acquire of @{fname} yields {result.type}, not {elem}")
     return problems
 
 
@@ -336,4 +438,44 @@ aie.device(npu1) {{
         "tile (0, 0) needs 3 MM2S channels > 2",
         "tile (0, 2) needs 3 S2MM channels > 2",
         f"tile (0, 2) needs {32768 + 3 * 16384} bytes > 65536",
+    ]
+
+
+def test_rules_catch_link_access_and_memcpy_misuse() -> None:
+    # a distribute on a compute tile whose input streams with dimensions from a
+    # shim; an access past the acquired count; a release on the wrong core; a
+    # memcpy starting mid-word with a row stride that splits words
+    module = parse(
+        """
+aie.device(npu1) {
+  %s = aie.tile(0, 0)
+  %t = aie.tile(0, 2)
+  %u = aie.tile(0, 3)
+  %v = aie.tile(0, 4)
+  aie.objectfifo @a(%s dimensionsToStream [<size = 2, stride = 8>], {%t}, 2 : i32)
+    : !aie.objectfifo<memref<16xi8>>
+  aie.objectfifo @b(%t, {%u}, 2 : i32) : !aie.objectfifo<memref<8xi8>>
+  aie.objectfifo @c(%t, {%v}, 2 : i32) : !aie.objectfifo<memref<8xi8>>
+  aie.objectfifo.link [@a] -> [@b, @c]([] [0, 8])
+  %cu = aie.core(%u) {
+    %x = aie.objectfifo.acquire @b(Consume, 1) : !aie.objectfifosubview<memref<8xi8>>
+    %e = aie.objectfifo.subview.access %x[1] : !aie.objectfifosubview<memref<8xi8>> -> memref<8xi8>
+    aie.objectfifo.release @c(Consume, 1)
+    aie.end
+  }
+  aie.runtime_sequence(%in: memref<64xi8>) {
+    aiex.npu.dma_memcpy_nd(%in[0, 0, 0, 1][1, 1, 2, 8][0, 0, 6, 1])
+      {id = 0 : i64, metadata = @a} : memref<64xi8>
+  }
+}
+"""
+    )
+    assert sorted(rule_violations(module)) == [
+        "core (0, 3) releases @c on a port it is not an end of",
+        "dma_memcpy_nd offsets [0, 0, 0, 1] start inside a 32-bit word",
+        "dma_memcpy_nd stride 6 of dimension 1 splits a word",
+        "link ['a', 'b', 'c']: a distributed fifo with dimensionsToStream",
+        "link ['a', 'b', 'c']: join/distribute on a compute tile",
+        "objectfifo @a: dimensionsToStream on a shim producer",
+        "subview.access [1] of 1 acquired",
     ]
