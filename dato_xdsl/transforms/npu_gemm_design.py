@@ -95,10 +95,16 @@ KERNEL_DIRS = {"AIE2": "aie2", "AIE2P": "aie2p"}
 WIDE = {"i8": "i32", "i16": "i32", "bf16": "f32"}
 """The accumulator the design asks of mm.cc per operand type (its i8_i32,
 i16_i32 and bf16_f32 kernels): products and sums never wrap or round early."""
-# mm.cc's kernels take two mmul blocks of A and two of B per step (2x2 output
-# blocks): m and n are multiples of 2r and 2t; aie2's also steps K by 2s
-# (static_asserts of matmul_vectorized_* in each mm.cc).
-K_BLOCKS = {"AIE2": 2, "AIE2P": 1}
+# What m, k and n must be multiples of (the static_asserts of mm.cc's
+# matmul_vectorized_<r>x<s>x<t>_<in>_<acc>: its kernels expand the mmul 2x2 or
+# 4x2 in m and n). mlir-aie's releases differ: aie2's older mm.cc asks
+# m % 2r, k % 2s, n % 2t of every type, its mm_aie2.h m % 4r for int8 and
+# bf16 and n % 4t for bf16; aie2p's mm.cc m % 2r, k % s, n % 2t. We ask what
+# every one of them accepts.
+BLOCK_MULTIPLES: dict[str, dict[str, tuple[int, int, int]]] = {
+    "AIE2": {"i8": (16, 16, 16), "i16": (8, 8, 8), "bf16": (16, 16, 16)},
+    "AIE2P": {"i8": (16, 8, 16), "i16": (8, 4, 16), "bf16": (8, 8, 16)},
+}
 
 
 @dataclass(frozen=True)
@@ -143,7 +149,8 @@ def vector_gemm(
     if out not in convertible:
         return None
     r, s, t = shapes[operand]
-    if bg.m % (2 * r) or bg.n % (2 * t):
+    m_step, _, n_step = BLOCK_MULTIPLES[device.arch][operand]
+    if bg.m % m_step or bg.n % n_step:
         return None
     return VectorGemm(device.arch, r, s, t, operand, acc)
 
@@ -261,7 +268,7 @@ class GemmDesign:
             if ins > d.memtile.dma_s2mm_channels or outs > d.memtile.dma_mm2s_channels:
                 return None
         budget = d.compute.data_memory_bytes - devices.DEFAULT_CORE_STACK_BYTES
-        step = vec.s * K_BLOCKS[vec.arch]
+        step = BLOCK_MULTIPLES[vec.arch][vec.operand][1]
         m, n = bg.m, bg.n
         for kt in sorted((x for x in range(step, bg.k + 1, step) if bg.k % x == 0), reverse=True):
             core = (
