@@ -5,8 +5,8 @@
         impl_path="vadd_aie.cc",         # the source hardware builds compile (AIE API allowed)
         args=[int32[64], int32[64], int32[64]],
         output_idx=[2],                  # the arguments it writes (Allo: input_idx/output_idx)
-        reference="vadd_ref.cc",         # plain C++, same symbol: what the simulator,
-    )                                    # the virtual NPU and HLS C simulation run
+        reference="vadd_ref.cc",         # plain C++, same symbol (or a module-level numpy
+    )                                    # function): what the simulator and the virtual NPU run
 
     @dato.kernel(mapping=[1])
     def core(A: int32[64], B: int32[64], C: int32[64]):
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import ast
 import inspect
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +36,7 @@ from dato_xdsl.dialects import dato
 from dato_xdsl.frontend.errors import DatoError
 from dato_xdsl.frontend.types import ArrayType, DType
 from dato_xdsl.frontend.values import Array, Scalar
-from dato_xdsl.transforms.kernel_decls import KernelDecl, read_declaration
+from dato_xdsl.transforms.kernel_decls import PYTHON_REFERENCE, KernelDecl, read_declaration
 
 if TYPE_CHECKING:
     from dato_xdsl.frontend.kernel import KernelCompiler
@@ -55,7 +55,7 @@ class ExternalModule:
         impl_path: str | Path,
         args: Sequence[ArrayType | DType],
         output_idx: Sequence[int],
-        reference: str | Path | None = None,
+        reference: str | Path | Callable[..., None] | None = None,
         input_idx: Sequence[int] | None = None,
         flags: Sequence[str] = (),
         program_bytes: int | None = None,
@@ -104,9 +104,11 @@ class ExternalModule:
         )
         base = Path(where.rsplit(":", 1)[0]).parent if ":" in where else Path.cwd()
         self.impl_path = _existing(base, impl_path, top, "impl_path", where)
-        self.reference = (
-            None if reference is None else _existing(base, reference, top, "reference", where)
-        )
+        self.reference: Path | str | None = None
+        if callable(reference):
+            self.reference = _python_reference(reference, top, where)
+        elif reference is not None:
+            self.reference = _existing(base, reference, top, "reference", where)
         for flag in flags:
             if not (flag.startswith("-D") and flag[2:].partition("=")[0].isidentifier()):
                 raise DatoError(
@@ -154,6 +156,19 @@ def _existing(base: Path, path: str | Path, top: str, what: str, where: str) -> 
         if candidate.is_file():
             return candidate.resolve()
     raise DatoError(f"{where}: error: ExternalModule {top}: {what} {str(path)!r} not found")
+
+
+def _python_reference(fn: Callable[..., None], top: str, where: str) -> str:
+    """`python:<module>:<qualname>` for a numpy reference: executors import it
+    by name, so it must be a module-level function of an importable module."""
+    module = getattr(fn, "__module__", None)
+    qualname = getattr(fn, "__qualname__", "")
+    if module is None or not qualname or "<locals>" in qualname or "<lambda>" in qualname:
+        raise DatoError(
+            f"{where}: error: ExternalModule {top}: a numpy reference must be a module-level "
+            f"function (the simulator and the virtual NPU import it by name), got {fn!r}"
+        )
+    return f"{PYTHON_REFERENCE}{module}:{qualname}"
 
 
 def _ir_type(a: ArrayType | DType) -> Attribute:

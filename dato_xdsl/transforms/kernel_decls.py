@@ -14,8 +14,10 @@ same facts from the IR:
 
 - `kernel_source`: the code the AIE compiler builds for hardware (AIE API or
   intrinsics allowed);
-- `kernel_reference`: plain C++ defining the same `extern "C"` symbol, which
-  the simulator, the virtual NPU and the HLS C simulation run;
+- `kernel_reference`: plain C++ defining the same `extern "C"` symbol, or a
+  numpy function (`python:<module>:<qualname>`, called on numpy arrays over
+  the buffers, writing its outputs in place), which the simulator and the
+  virtual NPU run;
 - `kernel_inputs`, `kernel_outputs`: the arguments the kernel reads and the
   ones it writes (Allo's input_idx/output_idx); an output that is not also an
   input is written whole, every element, without being read;
@@ -38,6 +40,8 @@ INPUTS = "dato.kernel_inputs"
 OUTPUTS = "dato.kernel_outputs"
 FLAGS = "dato.kernel_flags"
 PROGRAM_BYTES = "dato.program_bytes"
+PYTHON_REFERENCE = "python:"
+"""A reference that is a numpy function: `python:<module>:<qualname>`."""
 
 
 @dataclass(frozen=True)
@@ -190,6 +194,7 @@ __all__ = [
     "INPUTS",
     "OUTPUTS",
     "PROGRAM_BYTES",
+    "PYTHON_REFERENCE",
     "REFERENCE",
     "SOURCE",
     "KernelDecl",

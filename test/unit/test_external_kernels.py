@@ -232,3 +232,44 @@ def test_float_kernel_with_a_float_scalar(tmp_path):
         y = y0.copy()
         dato.build(top, target=target, **options)(x, y)
         np.testing.assert_array_equal(y, want, err_msg=target)
+
+
+def scale_add_numpy(a, b, c, k):
+    """A numpy reference: numpy arrays over the kernel's buffers, outputs in place."""
+    c[...] = a + np.int32(k) * b
+
+
+def test_numpy_reference_runs_on_the_simulator_and_the_virtual_npu(tmp_path):
+    k = dato.ExternalModule(
+        top="scale_add",
+        impl_path=HERE / "scale_add_aie.cc",
+        args=[int32[64], int32[64], int32[64], int32],
+        output_idx=[2],
+        reference=scale_add_numpy,
+    )
+
+    @dato.region()
+    def top(A: int32[128], B: int32[128], C: int32[128]):
+        @dato.kernel(mapping=[2], args=[A, B, C])
+        def core(a: int32[128] @ [S(0)], b: int32[128] @ [S(0)], c: int32[128] @ [S(0)]):
+            k(a, b, c, 3)
+
+    a, b, want = inputs()
+    for target, options in (("simulator", {}), ("aie", {"project": tmp_path})):
+        c = np.zeros(128, np.int32)
+        dato.build(top, target=target, **options)(a, b, c)
+        np.testing.assert_array_equal(c, want, err_msg=target)
+    obj = (tmp_path / "core_kernels_0.cc").read_text()
+    assert "// host: the numpy reference python:" in obj and "scale_add_numpy" in obj
+    assert (tmp_path / "external/scale_add/scale_add_aie.cc").exists()
+
+
+def test_numpy_reference_must_be_importable():
+    with pytest.raises(dato.DatoError, match="must be a module-level function"):
+        dato.ExternalModule(
+            top="k",
+            impl_path=HERE / "scale_add_ref.cc",
+            args=[int32[4]],
+            output_idx=[0],
+            reference=lambda c: None,
+        )

@@ -37,6 +37,7 @@ from dato_xdsl.dialects import aie
 from dato_xdsl.targets.aie.gemm_kernels import with_gemm_builds, write_gemm_kernels
 from dato_xdsl.targets.aie.packing import design_packing
 from dato_xdsl.transforms.kernel_decls import (
+    PYTHON_REFERENCE,
     KernelDecl,
     find_declaration,
     is_kernel_declaration,
@@ -172,8 +173,8 @@ def _external_files(decl: KernelDecl) -> list[Path]:
     """The source, the reference and the headers beside them (includes)."""
     files: list[Path] = []
     for given in (decl.source, decl.reference):
-        if given is None:
-            continue
+        if given is None or given.startswith(PYTHON_REFERENCE):
+            continue  # a numpy reference is no file of the project
         path = Path(given)
         files.append(path)
         for header in sorted(path.parent.iterdir()):
@@ -215,7 +216,10 @@ def object_source(obj: KernelObject) -> str:
         if decl.source is not None:
             lines += ["#ifdef __AIENGINE__", f'#include "{where}/{Path(decl.source).name}"']
             lines.append("#else")
-        if decl.reference is not None:
+        if decl.reference is not None and decl.reference.startswith(PYTHON_REFERENCE):
+            # the virtual NPU calls the numpy function instead (host_kernels.python_kernel)
+            lines.append(f"// host: the numpy reference {decl.reference}")
+        elif decl.reference is not None:
             lines.append(f'#include "{where}/{Path(decl.reference).name}"')
         else:
             lines.append(f"#error external kernel {decl.symbol} has no C++ reference")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import hashlib
+import importlib
 import os
 import shutil
 import subprocess
@@ -31,7 +32,11 @@ from xdsl.ir import Attribute, Operation
 
 from dato_xdsl.targets.simulator.errors import SimulationError
 from dato_xdsl.targets.simulator.semantics import OpFailure
-from dato_xdsl.transforms.kernel_decls import enclosing_declaration, read_declaration
+from dato_xdsl.transforms.kernel_decls import (
+    PYTHON_REFERENCE,
+    enclosing_declaration,
+    read_declaration,
+)
 
 SOURCE_SUFFIXES = (".cc", ".cpp", ".cxx", ".c")
 HEADER_SUFFIXES = (".h", ".hh", ".hpp")
@@ -176,6 +181,65 @@ def bf16_bits(value: Any) -> int:
     return int(np.asarray(value, dtype=ml_dtypes.bfloat16).view(np.uint16))
 
 
+def python_function(reference: str, where: str) -> Callable[..., None] | None:
+    """The numpy function a `python:` reference names (None for a C++ file)."""
+    if not reference.startswith(PYTHON_REFERENCE):
+        return None
+    module_name, _, qualname = reference.removeprefix(PYTHON_REFERENCE).partition(":")
+    try:
+        target: Any = importlib.import_module(module_name)
+        for part in qualname.split("."):
+            target = getattr(target, part)
+    except (ImportError, AttributeError):
+        raise KernelBuildError(
+            f"{where}: error: the numpy reference {module_name}.{qualname} cannot be imported "
+            "here (a reference is a module-level function of an importable module)"
+        ) from None
+    return target  # type: ignore[no-any-return]
+
+
+def python_kernel(decl_op: Operation, where: str) -> Callable[..., None] | None:
+    """For a declaration whose reference is a numpy function: a function of
+    what the virtual NPU passes a kernel (a buffer address per memref, the
+    scalar as ctypes takes it) that calls it on numpy arrays over those
+    buffers. None when the reference is C++ (or absent)."""
+    assert isinstance(decl_op, func.FuncOp)
+    decl = read_declaration(decl_op)
+    fn = python_function(decl.reference or "", where)
+    if fn is None:
+        return None
+    views: list[Callable[[Any], Any]] = []
+    for t in decl.arg_types:
+        if isinstance(t, MemRefType):
+            views.append(_array_at(t))
+        elif scalar_kind(t) == "bf16":
+            views.append(lambda bits: np.uint16(bits).view(ml_dtypes.bfloat16))
+        else:
+            views.append(lambda value: value)
+
+    def run(*args: Any) -> None:
+        fn(*(view(a) for view, a in zip(views, args, strict=True)))
+
+    return run
+
+
+def _array_at(t: MemRefType) -> Callable[[int], np.ndarray]:
+    """A numpy view of a memref's buffer, given its address."""
+    shape = tuple(t.get_shape())
+    kind = scalar_kind(t.element_type)
+    dtype = np.dtype(ml_dtypes.bfloat16) if kind == "bf16" else np.dtype(_NUMPY[kind or "i32"])
+    count = int(np.prod(shape))
+
+    def at(address: int) -> np.ndarray:
+        raw = (ctypes.c_byte * (count * dtype.itemsize)).from_address(address)
+        return np.frombuffer(raw, dtype=dtype).reshape(shape)
+
+    return at
+
+
+_NUMPY = {"i8": "int8", "i16": "int16", "i32": "int32", "i64": "int64", "f32": "float32"}
+
+
 def reference_kernel(call: Operation, where: str) -> Callable[..., None]:
     """The C++ reference of the external kernel `call` names (its declaration
     record's `dato.kernel_reference`), compiled for the host, as a function of
@@ -188,6 +252,9 @@ def reference_kernel(call: Operation, where: str) -> Callable[..., None]:
     if decl_op is None or not decl_op.is_declaration:
         raise KernelBuildError(f"{where}: error: @{symbol} is not declared as an external kernel")
     decl = read_declaration(decl_op)
+    python = python_function(decl.reference or "", where)
+    if python is not None:
+        return python  # numpy arrays in, outputs written in place
     if decl.reference is None:
         shown = f" (hardware source {decl.source})" if decl.source else ""
         raise KernelBuildError(
@@ -233,6 +300,9 @@ def reference_kernel(call: Operation, where: str) -> Callable[..., None]:
 
 
 __all__ = [
+    "PYTHON_REFERENCE",
+    "python_function",
+    "python_kernel",
     "C_FLAGS",
     "CXX_FLAGS",
     "HEADER_SUFFIXES",

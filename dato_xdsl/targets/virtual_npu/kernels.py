@@ -30,6 +30,7 @@ from dato_xdsl.targets.simulator.host_kernels import (
     cache_key,
     ctype_of,
     pointer,
+    python_kernel,
     reference_kernel,
     scalar_kind,
 )
@@ -76,6 +77,7 @@ __all__ = [
     "find_source",
     "load_library",
     "pointer",
+    "python_kernel",
     "reference_kernel",
     "scalar_kind",
 ]

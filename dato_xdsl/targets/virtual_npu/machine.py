@@ -198,6 +198,9 @@ class VirtualNpu:
                 f"{op_location(decl)}: error: @{symbol} has a body; the virtual NPU calls "
                 "external kernels only (func.func private declarations)"
             )
+        numpy_reference = kernels.python_kernel(decl, where)
+        if numpy_reference is not None:  # an external kernel's numpy reference
+            return numpy_reference
         link = decl.attributes.get("link_with") or core.link_with
         if link is None:
             raise KernelError(
