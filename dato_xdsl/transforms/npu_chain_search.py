@@ -156,7 +156,7 @@ def search_chains(
     for k, g in enumerate(groups):
         inside = set(g)
         plan.cost_bytes[k] = sum(v for (p, c), v in edges.items() if p in inside and c in inside)
-    why = _free_depths(region, uses, groups, plan)
+    why = free_depths(region, uses, groups, plan)
     return why if why is not None else plan
 
 
@@ -230,9 +230,12 @@ def _topological(ms: list[str], succ: dict[str, set[str]]) -> list[str]:
     return order if len(order) == len(ms) else ms
 
 
-def _free_depths(
+def free_depths(
     region: dato.RegionOp, uses: dict[str, StreamUses], groups: list[list[str]], plan: ChainPlan
 ) -> SearchFailure | None:
+    """Replay the design with each of `groups` run in order on one core,
+    deepening streams between cores until it finishes (the depths go into
+    `plan.depths`); the failure when it cannot."""
     try:
         design = Design(region)
     except NotStatic as why:

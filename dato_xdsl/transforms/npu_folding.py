@@ -111,6 +111,12 @@ def record_chain_plan(region: dato.RegionOp, plan: ChainPlan) -> None:
     the declared depth it replaces)."""
     for k, names in enumerate(plan.groups):
         _add_chain(region, names, plan.cost_bytes[k])
+    apply_depths(region, plan)
+
+
+def apply_depths(region: dato.RegionOp, plan: ChainPlan) -> None:
+    """The deeper streams a replay of the chained cores needs, recorded with
+    `dato.depth_by_compiler` (the declared depth it replaces)."""
     for decl in region.streams():
         depth = plan.depths.get(decl.sym_name.data)
         if depth is None:

@@ -43,14 +43,21 @@ from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import element_bytes, memref_bytes
 from dato_xdsl.transforms.array_flows import check_no_array_flows
 from dato_xdsl.transforms.bundle_hint import bundle_hint
-from dato_xdsl.transforms.npu_chain_search import ChainPlan, search_chains
-from dato_xdsl.transforms.npu_folding import Fold, choose_folds, record_chain_plan, record_folds
+from dato_xdsl.transforms.npu_chain_search import ChainPlan, free_depths, search_chains
+from dato_xdsl.transforms.npu_folding import (
+    Fold,
+    apply_depths,
+    choose_folds,
+    record_chain_plan,
+    record_folds,
+)
 from dato_xdsl.transforms.npu_padding import (
     padded_length,
     padded_shape,
     record_padding,
 )
 from dato_xdsl.transforms.npu_plan import GroupPlan, plan_group
+from dato_xdsl.transforms.npu_stream_merge import merge_streams, parallel_streams
 from dato_xdsl.transforms.npu_stream_routes import (
     StreamRoute,
     access_runs,
@@ -58,7 +65,7 @@ from dato_xdsl.transforms.npu_stream_routes import (
     record_route,
     routable,
 )
-from dato_xdsl.transforms.npu_transfers import plan_transfers
+from dato_xdsl.transforms.npu_transfers import plan_transfers, run_order
 from dato_xdsl.transforms.npu_write_boxes import shared_write_boxes
 from dato_xdsl.transforms.stream_access import StreamUses, stream_uses
 
@@ -677,6 +684,28 @@ def _bits(t: object) -> int:
     return getattr(getattr(t, "width", None), "data", 32)
 
 
+def merge_streams_between_cores(region: dato.RegionOp, pes: list[PE]) -> str:
+    """Let one stream carry the streams two chained cores use in turn (see
+    npu_stream_merge), when replaying the cores in order still finishes
+    (deeper streams where it needs them). Returns what was merged, or "" when
+    nothing was (none to merge, or the merge would deadlock)."""
+    order = run_order(region)
+    core_of = {n: k for k, pe in enumerate(pes) for n in pe.names}
+    sets = parallel_streams(region, core_of, order)
+    if not sets:
+        return ""
+    merge_streams(region, sets)
+    groups = [sorted(pe.names, key=lambda n: order.get(n, 0)) for pe in pes if len(pe.names) > 1]
+    plan = ChainPlan(groups)
+    failure = free_depths(region, stream_uses(region), groups, plan)
+    if failure is not None:
+        raise op_error(region, f"merging streams between chained cores: {failure.reason}")
+    apply_depths(region, plan)
+    return "streams between two cores used in turn carried by one: " + "; ".join(
+        "+".join(f"@{n}" for n in names) for names in sets
+    )
+
+
 def choose_padding(
     region: dato.RegionOp, plans: dict[str, GroupPlan], word: int
 ) -> dict[int, tuple[int, int]]:
@@ -928,9 +957,22 @@ class PhysicalMapPass(ModulePass):
             try:
                 k_tiles = placer.check_tiles(pes, shared)
             except LocatedDiagnostic as err:
-                if placer.chain_note:
-                    raise LocatedDiagnostic(f"{err} ({placer.chain_note})") from None
-                raise
+                merged = merge_streams_between_cores(region, pes) if placer.chain_note else ""
+                if not merged:
+                    if placer.chain_note:
+                        raise LocatedDiagnostic(f"{err} ({placer.chain_note})") from None
+                    raise
+                # the streams changed: count and place again
+                note = f"{placer.chain_note}; {merged}"
+                placer = Placer(region, device)
+                placer.chain_note = note
+                pes = placer.processing_elements()
+                shared = placer.place_bundled_gemm(pes)
+                placer.place(pes)
+                try:
+                    k_tiles = placer.check_tiles(pes, shared)
+                except LocatedDiagnostic as again:
+                    raise LocatedDiagnostic(f"{again} ({note})") from None
             columns = placer.assign_columns()
             tile_of = {name: pe.tile for pe in pes for name in pe.names}
             for group in region.groups():

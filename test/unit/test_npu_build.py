@@ -404,20 +404,20 @@ def test_split_k_gemm_folds_its_drains_by_itself(tmp_path):
 
 
 def test_too_many_elements_names_the_folds_tried(tmp_path):
-    """The 4 x 5 systolic grid with loaders and drains (42 instances): the
+    """The 6 x 6 systolic grid with loaders and drains (64 instances): the
     compiler chains processing elements down to 16 cores, but a core then
-    sends 3 streams off its tile; the message names the tile, its tasks, the
-    channel numbers and every chain tried."""
+    takes 3 streams from off its tile; the message names the tile, its tasks,
+    the channel numbers and every chain tried."""
     with pytest.raises(dato.DatoError) as info:
-        dato.build(progs.systolic_2d(dato.int32, 4, 5, 8), target="aie", project=tmp_path)
+        dato.build(progs.systolic_2d(dato.int32, 6, 6, 4), target="aie", project=tmp_path)
     msg = str(info.value)
     assert "DMA channels, a compute tile has 2" in msg
-    assert "42 processing elements for 16 compute cores: the compiler chained" in msg
+    assert "64 processing elements for 16 compute cores: the compiler chained" in msg
     chains = msg.split("the compiler chained ")[1].split(", merging")[0].split("; ")
     chained = [n for c in chains for n in c.split("-")]
-    # every instance in at most one chain; 16 cores = 42 - (chained - chains)
+    # every instance in at most one chain; 16 cores = 64 - (chained - chains)
     assert len(chained) == len(set(chained))
-    assert 42 - (len(chained) - len(chains)) == 16
+    assert 64 - (len(chained) - len(chains)) == 16
 
 
 @pytest.mark.parametrize("taps", [17, 20])
