@@ -1,25 +1,19 @@
 """Module-level numpy arrays and numbers a kernel refers to, made kernel values.
 
-A numpy array becomes a local buffer at the top of the task body, written
-element by element with constants (docs/kernel-language.md, "Constants"): every
-target already runs local buffers and scalar stores, so the table reaches the
-NPU core as data it initialises itself. The allocation also carries the values
-as a dense attribute (`dato.constant`): the HLS lowering makes it a
-`memref.global constant` and the C++ a `static const` array (a ROM), without
-the fill."""
+A numpy array becomes a constant table: a local buffer at the top of the task
+body whose allocation carries the values as a dense attribute (`dato.constant`,
+docs/kernel-language.md "Constants"): the simulator starts the buffer with
+them, the NPU lowering makes it an initialised `aie.buffer`, the HLS lowering a
+`memref.global constant` (a C++ `static const` array, a ROM)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import numpy as np
-from xdsl.dialects import arith, memref
+from xdsl.dialects import memref
 from xdsl.dialects.builtin import (
     DenseIntOrFPElementsAttr,
-    FloatAttr,
-    IndexType,
-    IntegerAttr,
-    IntegerType,
     TensorType,
 )
 from xdsl.ir import Operation
@@ -28,7 +22,8 @@ from dato_xdsl.frontend.types import ALL_DTYPES, DType, bool_, float32, int32
 from dato_xdsl.transforms.constant_tables import CONSTANT_ATTR
 
 # a table larger than this is almost surely data for an argument, not a constant
-MAX_CONSTANT_ELEMENTS = 4096
+# (Allo's MLP test embeds 256 x 128 weights)
+MAX_CONSTANT_ELEMENTS = 1 << 20
 
 
 def python_number(value: object) -> object:
@@ -61,39 +56,11 @@ def constant_dtype(array: np.ndarray) -> DType | str:
 def materialise(
     array: np.ndarray, dtype: DType, hoist: Callable[[Operation], Operation]
 ) -> Operation:
-    """Ops (placed by `hoist` at the top of the task) allocating and filling a
-    buffer with `array`; returns the allocation."""
+    """The allocation (placed by `hoist` at the top of the task) of a constant
+    table: its values are the dense `dato.constant` attribute, which every
+    target reads (transforms/constant_tables.py)."""
     storage = dtype.storage
     alloc = hoist(memref.AllocOp.get(storage.ir, shape=list(array.shape)))
-    indices: dict[int, Operation] = {}
-
-    def index(k: int) -> Operation:
-        if k not in indices:
-            indices[k] = hoist(arith.ConstantOp(IntegerAttr(k, IndexType())))
-        return indices[k]
-
-    values: dict[object, Operation] = {}
-    for pos, v in np.ndenumerate(array):
-        if storage.is_float:
-            key: object = float(v)
-            attr = FloatAttr(float(v), storage.ir)
-        else:
-            n = int(v) & ((1 << storage.width) - 1)
-            if n >= 1 << (storage.width - 1) and storage.width > 1:
-                n -= 1 << storage.width  # IntegerAttr holds the signed reading
-            key = n
-            attr = IntegerAttr(n, IntegerType(storage.width))
-        if key not in values:
-            values[key] = hoist(arith.ConstantOp(attr))
-        hoist(
-            memref.StoreOp.get(
-                values[key].results[0],
-                alloc.results[0],
-                [index(k).results[0] for k in pos],
-            )
-        )
-    # the table's data as one attribute too: a target that keeps constants as
-    # constant data (HLS: a `static const` ROM) reads it and drops the fill
     alloc.attributes[CONSTANT_ATTR] = DenseIntOrFPElementsAttr.from_list(
         TensorType(storage.ir, list(array.shape)),
         [

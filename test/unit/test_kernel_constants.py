@@ -93,7 +93,7 @@ def test_a_constant_array_cannot_be_written():
     assert f"{__file__}:" in str(err.value)
 
 
-BIG = np.zeros(5000, np.int32)
+BIG = np.zeros((1 << 20) + 1, np.int32)
 
 
 def test_a_too_large_table_is_refused_by_name():
@@ -105,7 +105,7 @@ def test_a_too_large_table_is_refused_by_name():
 
     with pytest.raises(dato.DatoCompileError) as err:
         dato.build(top)
-    assert "5000 elements" in str(err.value) and "region argument" in str(err.value)
+    assert "1048577 elements" in str(err.value) and "region argument" in str(err.value)
 
 
 # values, not a formula the C++ could fold

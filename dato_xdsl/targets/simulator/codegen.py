@@ -48,6 +48,7 @@ from dato_xdsl.dialects.dato import GetOp, GroupOp, PutOp, StreamOp, TaskOp
 from dato_xdsl.dialects.linalg import UNSIGNED_CAST
 from dato_xdsl.targets.simulator import semantics as sem
 from dato_xdsl.targets.simulator.errors import UnsupportedOpError
+from dato_xdsl.transforms.constant_tables import table_values
 
 BodyFunction = Callable[..., Generator[tuple[Any, int], None, None]]
 
@@ -681,6 +682,11 @@ class BodyCodegen:
             self.registers.add(result)
             zero = "0" if sem.int_width(t.element_type) else self.const(dtype(0))
             self.define(result, zero)
+            return
+        if (values := table_values(op)) is not None:
+            # a constant table: its values from the IR (a copy per run of the task)
+            table = np.array(values.get_values(), dtype=dtype).reshape(t.get_shape())
+            self.define(result, f"{self.const(table, '_table')}.copy()")
             return
         dynamic = iter(self.e(v) for v in op.operands[: len(t.get_shape())])
         dims = [str(d) if d != DYNAMIC_INDEX and d >= 0 else next(dynamic) for d in t.get_shape()]

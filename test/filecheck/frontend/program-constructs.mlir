@@ -2,20 +2,14 @@
 
 // Allo program constructs as dato IR (the program is Inputs/program_constructs.py):
 // the region called from `wrapper` is flattened (its task named by the path,
-// no task left for the caller), the module-level table is a buffer filled at
-// the top of the task, the helper `twice` is inlined, and the slice
+// no task left for the caller), the module-level table is a buffer whose
+// allocation holds its values (dato.constant), the helper `twice` is inlined, and the slice
 // a[pi * 2:(pi + 1) * 2] is a subview of constant size 2 at a run-time offset.
 
 // CHECK:      dato.region @top(%A: memref<4xi32>) {
 // CHECK-NEXT:   dato.task @wrapper__inner__k grid [2] (%A : memref<4xi32> [R]) {
 // CHECK:          %pi = dato.pid : index
-// CHECK-NEXT:     %[[T:.*]] = memref.alloc() : memref<2xi32>
-// CHECK-NEXT:     %[[V0:.*]] = arith.constant 5 : i32
-// CHECK-NEXT:     %[[I0:.*]] = arith.constant 0 : index
-// CHECK-NEXT:     memref.store %[[V0]], %[[T]][%[[I0]]] : memref<2xi32>
-// CHECK-NEXT:     %[[V1:.*]] = arith.constant -7 : i32
-// CHECK-NEXT:     %[[I1:.*]] = arith.constant 1 : index
-// CHECK-NEXT:     memref.store %[[V1]], %[[T]][%[[I1]]] : memref<2xi32>
+// CHECK-NEXT:     %[[T:.*]] = memref.alloc() {dato.constant = dense<[5, -7]> : tensor<2xi32>} : memref<2xi32>
 // CHECK-NEXT:     %[[E:.*]] = memref.load %[[T]][%pi] : memref<2xi32>
 // CHECK-NEXT:     %[[TWO:.*]] = arith.constant 2 : i32
 // CHECK-NEXT:     %[[X:.*]] = arith.muli %[[E]], %[[TWO]] : i32
