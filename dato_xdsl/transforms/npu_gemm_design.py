@@ -39,6 +39,7 @@ from xdsl.dialects.builtin import (
     IntegerAttr,
     IntegerType,
     MemRefType,
+    StringAttr,
     i32,
 )
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
@@ -54,6 +55,8 @@ from dato_xdsl.transforms.npu_transfers import BundledGemm
 
 KERNEL_OBJECT = "kernels.o"
 """The object the scalar kernel library's entry points are compiled into."""
+DESIGN_NOTE = "dato.gemm_design"
+"""On each core of a bundled GEMM: which design it got and why (see describe)."""
 
 
 class Lowering(Protocol):
@@ -129,29 +132,34 @@ class VectorGemm:
 
 def vector_gemm(
     bg: BundledGemm, region: dato.RegionOp, device: devices.NpuDevice
-) -> VectorGemm | None:
-    """mm.cc's kernel for this GEMM, or None if it has none (type, C type or
-    block shape outside what mm.cc provides)."""
+) -> VectorGemm | str:
+    """mm.cc's kernel for this GEMM, or why it has none (type, C type or block
+    shape outside what mm.cc provides)."""
     shapes = MMUL_SHAPES.get(device.arch)
     elem = [a.type.element_type for a in region.args]  # type: ignore[attr-defined]
-    if shapes is None or elem[bg.a] != elem[bg.b]:
-        return None
+    if shapes is None:
+        return f"mlir-aie's mm.cc has no kernels for {device.arch}"
+    if elem[bg.a] != elem[bg.b]:
+        return f"A is {elem[bg.a]} and B {elem[bg.b]}; mm.cc multiplies one type"
     try:
         operand, out = type_suffix(elem[bg.a]), type_suffix(elem[bg.c])
     except ValueError:
-        return None
+        return f"mm.cc has no kernel for {elem[bg.a]} x {elem[bg.b]} -> {elem[bg.c]}"
     if operand not in shapes:
-        return None
+        return f"mm.cc has no {operand} kernel (it has {', '.join(shapes)})"
     acc = WIDE[operand]
     # a C of another type takes the accumulator converted once per block:
     # narrower integers wrap (as every step wrapping would), bf16 rounds once
     convertible = {"i32": ("i8", "i16", "i32"), "f32": ("bf16", "f32")}[acc]
     if out not in convertible:
-        return None
+        return f"a {out} C is not made from mm.cc's {operand} x {operand} -> {acc} kernel"
     r, s, t = shapes[operand]
     m_step, _, n_step = BLOCK_MULTIPLES[device.arch][operand]
     if bg.m % m_step or bg.n % n_step:
-        return None
+        return (
+            f"its {bg.m}x{bg.n} C blocks are not multiples of the {m_step}x{n_step} mm.cc's "
+            f"{operand} kernel takes on {device.arch} (aie::mmul<{r}, {s}, {t}>, expanded)"
+        )
     return VectorGemm(device.arch, r, s, t, operand, acc)
 
 
@@ -237,13 +245,18 @@ class GemmDesign:
         self.device = lowering.device
         self.bg = bg
         self.kernels: dict[str, list[Attribute]] = {}
-        self.vector = vector_gemm(bg, self.region, self.device)
-        if self.vector is not None:
-            fitted = self.fit(self.vector)
+        found = vector_gemm(bg, self.region, self.device)
+        self.vector: VectorGemm | None = None
+        self.why_not = found if isinstance(found, str) else ""
+        if isinstance(found, VectorGemm):
+            fitted = self.fit(found)
             if fitted is None:
-                self.vector = None
+                self.why_not = (
+                    "no K tile that is a multiple of mm.cc's K step fits a core beside the "
+                    "double-buffered C (or a memtile lacks the DMA channels)"
+                )
             else:
-                self.bg = fitted
+                self.vector, self.bg = found, fitted
 
     def fresh(self, name: str) -> str:
         return self.lowering.fresh(name)
@@ -283,6 +296,16 @@ class GemmDesign:
             if core <= budget and max(memtile) <= d.memtile.data_memory_bytes:
                 return replace(bg, k_tile=kt, c_joined=True)
         return None
+
+    def describe(self) -> str:
+        """Which GEMM design this is and why (the performance report shows it)."""
+        bg, vec = self.bg, self.vector
+        if vec is None:
+            return f"row-major tiles, scalar kernel library: {self.why_not}"
+        return (
+            f"vector: mm.cc {vec.matmul} on aie::mmul<{vec.r}, {vec.s}, {vec.t}> blocks, "
+            f"{bg.m}x{bg.k_tile}x{bg.n} per call, {bg.steps} K steps"
+        )
 
     @property
     def object_name(self) -> str:
@@ -329,6 +352,7 @@ class GemmDesign:
                 if inst.pid[0] in bg.rows[r] and inst.pid[1] in bg.cols[c]
             ]
             label_core(core, self.region, tasks)
+            core.attributes[DESIGN_NOTE] = StringAttr(self.describe())
             body.insert_op_before(core, sequence)
         first = body.first_op
         assert first is not None
@@ -751,6 +775,7 @@ def _gather(
 
 
 __all__ = [
+    "DESIGN_NOTE",
     "KERNEL_DIRS",
     "KERNEL_OBJECT",
     "MMUL_SHAPES",

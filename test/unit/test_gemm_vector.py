@@ -155,6 +155,8 @@ def test_vector_gemm_runs_on_the_virtual_npu(name, device, tmp_path):
     assert f"@C_col0(%mem_c0 dimensionsToStream {c_dims}" in text
     assert re.search(r"@C_c0_r0\(%core_c0_r2, \{%mem_c0\}, 2 : i32\)", text)  # double-buffered C
     assert f'link_with = "mm_16x{kt}x16.o"' in text
+    note = f"vector: mm.cc matmul_{operand}_{acc} on aie::mmul<{r}, {s}, {t}> blocks, 16x{kt}x16"
+    assert f"GEMM design: {note} per call, {K // kt} K steps" in mod.report()
     # the project builds mm.cc from the user's mlir-aie, and the host stand-in
     build = (tmp_path / "build.sh").read_text()
     arch = "aie2p" if device == "npu2" else "aie2"
@@ -212,6 +214,10 @@ def test_blocks_mm_cc_cannot_take_keep_the_row_major_design(tmp_path):
     )
     text = (tmp_path / "aie.mlir").read_text()
     assert "dimensionsToStream" not in text and "@dato_matmul_i16_i32_12x" in text
+    assert (
+        "GEMM design: row-major tiles, scalar kernel library: its 12x12 C blocks are not "
+        "multiples of the 8x8 mm.cc's i16 kernel takes on AIE2 (aie::mmul<4, 4, 4>, expanded)"
+    ) in mod.report()
     a, b = operands("int16", (24, 64)), operands("int16", (64, 24))
     c = np.zeros((24, 24), np.int32)
     mod(a, b, c)

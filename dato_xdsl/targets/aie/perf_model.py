@@ -43,11 +43,13 @@ from xdsl.dialects.builtin import (
     IntegerType,
     MemRefType,
     ModuleOp,
+    StringAttr,
 )
 from xdsl.ir import Attribute, Operation, SSAValue
 
 from dato_xdsl import devices
 from dato_xdsl.dialects import aie, aiex
+from dato_xdsl.transforms.npu_gemm_design import DESIGN_NOTE
 
 
 @dataclass(frozen=True)
@@ -538,6 +540,14 @@ def report(module: ModuleOp) -> str:
                 + (f"{100 * u:.3f}%" if u is not None else f"n/a (no {dtype} peak for this device)")
             )
         lines.append(f"  bottleneck: {m.bottleneck}")
+        designs = {
+            note.data
+            for op in device_op.body.block.ops
+            if isinstance(op, aie.CoreOp)
+            and isinstance(note := op.attributes.get(DESIGN_NOTE), StringAttr)
+        }
+        for note in sorted(designs):
+            lines.append(f"  GEMM design: {note}")
         for n in m.notes:
             lines.append(f"  note: {n}")
         lines += _constants_lines(m, dtype)
