@@ -8,10 +8,17 @@ GEMM as a 32x32 grid of 64x64 output tasks (32x32x32 = 32,768 products of
 columns 8c..8c+7 on core (r, c)); fan-in/fan-out designs: an 8-leaf
 reduction tree, a 16-tap FIR chain (int32, 1024 samples), a split-K GEMM on a
 2x2x4 grid with its drains (20 elements, the compiler chains the 4 drains),
-the 4x5 output-stationary systolic GEMM with loaders and drains (refused: the
-message says what was tried).
+the 4x5 output-stationary systolic GEMM with loaders and drains (42 instances:
+the compiler chains them onto 16 cores and lets one stream carry two streams
+two chained cores use in turn). For each, also the time of physical mapping
+alone (the folding search with placement, on the virtually mapped IR) and
+the foldings it chose: compiler chains and merged streams.
 
-    python benchmarks/bench_npu_compile.py [--reps N]
+    python benchmarks/bench_npu_compile.py [--reps N] [--picture]
+
+Without --picture the project goes to a temporary directory (what
+`dato.build(..., target="aie")` does by default; no placement.svg); with it,
+to a named directory, which also draws the placement picture.
 """
 
 import statistics
@@ -19,8 +26,12 @@ import sys
 import tempfile
 import time
 
+from xdsl.context import Context
+
 import dato_xdsl as dato
 from dato_xdsl import Layout, int8, int16, int32
+from dato_xdsl.dialects import dato as d
+from dato_xdsl.transforms.physical_mapping import PhysicalMapPass
 from test.unit.programs import dato_programs, npu_fanout_programs
 
 S = Layout.Shard
@@ -84,25 +95,64 @@ CASES: list = [
 ]
 
 
+def mapping_search(mod, device: str) -> tuple[float, int, int]:
+    """Seconds of dato-physical-map alone on the module's mapped IR, and the
+    compiler chains and merged streams it recorded."""
+    ir = mod.mapped.clone()
+    start = time.perf_counter()
+    PhysicalMapPass(device=device).apply(Context(), ir)
+    seconds = time.perf_counter() - start
+    chains = merged = 0
+    for op in ir.walk():
+        if isinstance(op, d.ChainOp) and "dato.compiler_chosen" in op.attributes:
+            chains += 1
+        if isinstance(op, d.StreamOp) and "dato.merged_streams" in op.attributes:
+            merged += 1
+    return seconds, chains, merged
+
+
 def main() -> None:
     reps = int(sys.argv[sys.argv.index("--reps") + 1]) if "--reps" in sys.argv else 5
-    print(f"Python program -> written NPU project (median of {reps} runs)")
+    picture = "--picture" in sys.argv
+    what = "a named project with its placement picture" if picture else "a project (no picture)"
+    print(f"Python program -> {what} (median of {reps} runs)")
+    # CPU seconds of this process beside wall time: on a loaded machine the
+    # wall time includes waiting for a core
+    print(f"  {'design':<45} {'wall':>9} {'cpu':>9} {'mapping':>9}  foldings")
     for label, make, *rest in CASES:
         device = rest[0] if rest else "npu1"
         prims = rest[1] if len(rest) > 1 else None
         times = []
+        cpus = []
+        searches = []
         refused = ""
+        folds = ""
         for _ in range(reps):
             with tempfile.TemporaryDirectory() as out:
                 start = time.perf_counter()
+                cpu = time.process_time()
+                # a named project also draws placement.svg (matplotlib): --picture
+                project = out if picture else None
                 try:
-                    dato.build(
-                        make(), target="aie", device=device, project=out, mapping_primitives=prims
+                    mod = dato.build(
+                        make(),
+                        target="aie",
+                        device=device,
+                        project=project,
+                        mapping_primitives=prims,
                     )
                 except dato.DatoError as err:
                     refused = str(err).split("error: ", 1)[-1]
+                    mod = None
                 times.append(time.perf_counter() - start)
-        print(f"  {label:<45} {statistics.median(times):7.3f} s")
+                cpus.append(time.process_time() - cpu)
+            if mod is not None:
+                seconds, chains, merged = mapping_search(mod, device)
+                searches.append(seconds)
+                folds = f"{chains} compiler chains, {merged} merged streams"
+        search = f"{statistics.median(searches):7.3f} s" if searches else "      -  "
+        wall, cpu_s = statistics.median(times), statistics.median(cpus)
+        print(f"  {label:<45} {wall:7.3f} s {cpu_s:7.3f} s {search}  {folds}")
         if refused:
             print(f"    refused: {refused}")
 
