@@ -359,7 +359,8 @@ def _type_key(t: Attribute) -> str:
 
 
 def _ops(proc: vhls.ProcessOp) -> int:
-    return sum(1 for _ in proc.body.block.walk())
+    """Ops of a process as hardware: an unrolled loop's body counts once per copy."""
+    return sum(replication(op) for op in proc.body.block.walk())
 
 
 def count(module: ModuleOp, part: str = "u280") -> Resources:
