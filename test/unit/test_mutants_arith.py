@@ -777,3 +777,52 @@ def test_power_zero_keeps_the_base_type():
     out = np.zeros(2, np.uint8)
     dato.build(power_zero_program(), target="simulator")(np.array([7, 0], np.uint8), out)
     assert out.tolist() == [1, 1]
+
+
+def mixed_types_program(n: int):
+    """A float literal or a float32 operand on either side of an int8 one."""
+
+    @dato.region()
+    def top(X: int8[n], F: float32[n], OUT: float32[10, n]):
+        @dato.kernel(mapping=[1], args=[X, F, OUT])
+        def k(x: int8[n], f: float32[n], o: float32[10, n]):
+            for i in range(n):
+                o[0, i] = 2.5 if x[i] > 0 else f[i]
+                o[1, i] = f[i] if x[i] > 0 else 2.5
+                o[2, i] = x[i] if x[i] > 1 else f[i]
+                o[3, i] = f[i] if x[i] > 1 else x[i]
+                o[4, i] = 2.5 < f[i]
+                o[5, i] = x[i] < f[i]
+                o[6, i] = max(0.5, f[i])
+                o[7, i] = min(x[i], f[i])
+                o[8, i] = x[i] ** f[i]
+                o[9, i] = f[i] > x[i]
+
+    return top
+
+
+def test_int8_and_float32_operands_meet_in_float32():
+    x = np.array([2, -3, 1, 4], np.int8)
+    f = np.array([2.5, 0.25, 3.5, 0.5], np.float32)
+    out = np.zeros((10, 4), np.float32)
+    dato.build(mixed_types_program(4), target="simulator")(x, f, out)
+    xf = x.astype(np.float32)
+    with np.errstate(invalid="ignore"):
+        pow_ref = np.power(xf, f)  # (-3) ** 0.25 is NaN
+    want = [
+        np.where(x > 0, 2.5, f),
+        np.where(x > 0, f, 2.5),
+        np.where(x > 1, xf, f),
+        np.where(x > 1, f, xf),
+        np.float32(2.5) < f,
+        xf < f,
+        np.maximum(np.float32(0.5), f),
+        np.minimum(xf, f),
+        pow_ref,
+        f > xf,
+    ]
+    for r, expected in enumerate(want):
+        np.testing.assert_allclose(
+            out[r], np.asarray(expected, np.float32), rtol=2**-22, err_msg=f"row {r}"
+        )
+    assert out[5, 0] == 1.0 and out[7, 0] == 2.0  # 2 < 2.5: no truncation of 2.5 to int8
