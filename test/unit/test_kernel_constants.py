@@ -2,6 +2,7 @@
 weights): each checked against numpy on the simulator, the virtual NPU (aie)
 and the g++ C simulation (hls)."""
 
+import ml_dtypes
 import numpy as np
 import pytest
 
@@ -173,3 +174,24 @@ def test_a_1024_entry_table_fits_an_npu_core_as_initialised_data(tmp_path):
     out = np.zeros(16, np.int32)
     dato.build(top, target="aie", project=tmp_path / "aie")(idx, out)
     np.testing.assert_array_equal(out, ROM_1K[idx])
+
+
+MASK = np.array([True, False, True, True])
+BF_TABLE = np.array([1.5, -2.25, 3.0, 0.125], dtype=ml_dtypes.bfloat16)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_bool_and_bfloat16_tables(target, tmp_path):
+    @dato.region()
+    def top(A: int32[4], B: float32[4]):
+        @dato.kernel(mapping=[1], args=[A, B])
+        def k(a: int32[4], b: float32[4]):
+            for i in range(4):
+                if MASK[i]:
+                    a[i] = 7
+                b[i] = float32(BF_TABLE[i]) * 2.0
+
+    A, B = np.zeros(4, np.int32), np.zeros(4, np.float32)
+    run(top, target, tmp_path, A, B)
+    np.testing.assert_array_equal(A, np.where(MASK, 7, 0))
+    np.testing.assert_array_equal(B, BF_TABLE.astype(np.float32) * 2)
