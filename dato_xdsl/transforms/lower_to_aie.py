@@ -49,7 +49,12 @@ from dato_xdsl.transforms.constant_tables import is_table_fill, table_values
 from dato_xdsl.transforms.core_tasks import label_core
 from dato_xdsl.transforms.kernel_decls import declare_called
 from dato_xdsl.transforms.npu_gemm_design import GemmDesign
-from dato_xdsl.transforms.npu_padding import padded_type, read_padding, record_padding
+from dato_xdsl.transforms.npu_padding import (
+    padded_type,
+    read_padded_rows,
+    read_padding,
+    record_padding,
+)
 from dato_xdsl.transforms.npu_plan import GroupPlan, plan_group
 from dato_xdsl.transforms.npu_stream_routes import StreamRoute, read_routes
 from dato_xdsl.transforms.npu_transfers import (
@@ -246,6 +251,7 @@ class AieLowering:
             elem = st.element_type
             # a scalar stream moves `packing` elements per object
             t = elem if isinstance(elem, MemRefType) else MemRefType(elem, [st.packing.data])
+            t = padded_type(t, read_padded_rows(decl))
             src, dst = f"%core_c{p[0]}_r{p[1]}", f"%core_c{c[0]}_r{c[1]}"
             routed = self.route_of.get(name)
             if routed is not None:
@@ -862,15 +868,23 @@ class CoreBuilder:
         t = op.element_type()
         port = "Produce" if isinstance(op, dato.PutOp) else "Consume"
         obj = MemRefType(t.element_type, t.get_shape()) if isinstance(t, MemRefType) else None
-        view = self.acquire(fifo, port, obj or MemRefType(t, [1]))
+        # objects with narrow rows travel padded (physical mapping's dato.padded_rows)
+        rows = read_padded_rows(self.streams.get(fifo))
+        wide = padded_type(obj, rows) if obj is not None else None
+        view = self.acquire(fifo, port, wide or MemRefType(t, [1]))
         if isinstance(op, dato.PutOp):
-            if obj is not None:
+            if obj is not None and rows is not None:
+                self.copy_rows(m(op.value), view)
+            elif obj is not None:
                 self.copy(m(op.value), view)
             else:
                 self.emit(memref.StoreOp.get(m(op.value), view, [self.const(0)]))
         elif obj is not None:
             local = self.buffer(obj)
-            self.copy(view, local)
+            if rows is not None:
+                self.copy_rows(view, local)
+            else:
+                self.copy(view, local)
             mapper[op.result] = local
         else:
             mapper[op.result] = self.emit(memref.LoadOp.get(view, [self.const(0)])).results[0]

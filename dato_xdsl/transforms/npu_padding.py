@@ -99,3 +99,26 @@ def unpad_into(
         length, wide = rows
         blocks = p.reshape(*a.shape[:-1], a.shape[-1] // length, wide)
         a[...] = blocks[..., :length].reshape(a.shape)
+
+
+def stream_rows(decl: Operation, word: int) -> tuple[int, int] | None:
+    """(L, Lp) for a block stream of 8- or 16-bit elements whose rows are not
+    whole DMA words: its objects travel with each row padded to Lp (the
+    stream's own objects, so the padding is the compiler's alone)."""
+    elem = decl.stream_type.element_type  # type: ignore[attr-defined]
+    if not isinstance(elem, MemRefType) or not elem.get_shape():
+        return None
+    bits = getattr(getattr(elem.element_type, "width", None), "data", 32)
+    length = elem.get_shape()[-1]
+    if not 0 < bits < word or word % bits or length <= 0 or length * bits % word == 0:
+        return None
+    return length, padded_length(length, bits, word)
+
+
+def read_padded_rows(decl: Operation | None) -> tuple[int, int] | None:
+    """(L, Lp) a stream declaration's objects travel with, if padded."""
+    attr = decl.attributes.get(PADDED_ROWS) if decl is not None else None
+    if not isinstance(attr, DenseArrayBase):
+        return None
+    length, padded = (int(v) for v in attr.get_values())
+    return length, padded

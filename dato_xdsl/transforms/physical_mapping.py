@@ -52,9 +52,11 @@ from dato_xdsl.transforms.npu_folding import (
     record_folds,
 )
 from dato_xdsl.transforms.npu_padding import (
+    PADDED_ROWS,
     padded_length,
     padded_shape,
     record_padding,
+    stream_rows,
 )
 from dato_xdsl.transforms.npu_plan import GroupPlan, plan_group
 from dato_xdsl.transforms.npu_stream_merge import merge_streams, parallel_streams
@@ -97,8 +99,9 @@ class _Union:
         self.parent[self.find(a)] = self.find(b)
 
 
-def stream_depths(region: dato.RegionOp) -> dict[str, tuple[int, bool, int]]:
-    """Per stream: (depth, packed, object bytes)."""
+def stream_depths(region: dato.RegionOp, word: int) -> dict[str, tuple[int, bool, int]]:
+    """Per stream: (depth, packed, object bytes); a block stream with narrow
+    rows counts its padded objects (npu_padding.stream_rows)."""
     out = {}
     for s in region.streams():
         t = s.stream_type
@@ -106,6 +109,9 @@ def stream_depths(region: dato.RegionOp) -> dict[str, tuple[int, bool, int]]:
         # a packed scalar stream moves `packing` elements per object
         scalar = max(1, getattr(getattr(elem, "width", None), "data", 32) // 8)
         size = memref_bytes(elem) if isinstance(elem, MemRefType) else scalar * t.packing.data
+        rows = stream_rows(s, word)
+        if rows is not None and isinstance(elem, MemRefType):
+            size = memref_bytes(MemRefType(elem.element_type, padded_shape(elem.get_shape(), rows)))
         packed = not isinstance(elem, MemRefType) and t.packing.data > 1
         out[s.sym_name.data] = (t.depth.data, packed, size)
     return out
@@ -142,7 +148,7 @@ class Placer:
         self.region = region
         self.device = device
         self.plans = {g.sym_name.data: plan_group(g) for g in region.groups()}
-        self.streams = stream_depths(region)
+        self.streams = stream_depths(region, device.memcpy_nd.word_bits)
         self.uses = stream_uses(region)
         self.producer = {n: u.producer for n, u in self.uses.items() if u.producer}
         self.consumer = {n: u.consumer for n, u in self.uses.items() if u.consumer}
@@ -792,6 +798,8 @@ def check_dma_words(
             continue  # unused, chained on one tile, or neighbours sharing memory: no DMA
         st = decl.stream_type
         elem = st.element_type
+        if stream_rows(decl, word) is not None and name not in placer.routed:
+            continue  # its objects travel with padded rows
         if isinstance(elem, MemRefType):
             bits = _bits(elem.element_type) * elem.get_shape()[-1]
             what = f"rows of {elem}"
@@ -984,6 +992,10 @@ class PhysicalMapPass(ModulePass):
                     group.attributes["dato.k_tile"] = IntegerAttr(k_tiles[group.sym_name.data], i64)
             region.attributes["dato.device"] = StringAttr(device.name)
             record_padding(region, placer.padding)
+            for decl in region.streams():
+                rows = stream_rows(decl, device.memcpy_nd.word_bits)
+                if rows is not None and decl.sym_name.data not in placer.routed:
+                    decl.attributes[PADDED_ROWS] = DenseArrayBase.from_list(i64, list(rows))
             region.attributes["dato.arg_columns"] = DenseArrayBase.from_list(i64, columns)
             # shim/memtile channels and memtile memory of the data movement
             plan_transfers(region, device)

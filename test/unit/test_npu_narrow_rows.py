@@ -108,3 +108,35 @@ def test_one_array_cut_in_two_block_shapes_is_refused_naming_both(tmp_path):
     message = str(info.value)
     assert "argument A is used in blocks of shapes [3] and [6]" in message
     assert "test_npu_narrow_rows.py:" in message
+
+
+def test_block_stream_of_three_int8_travels_padded(tmp_path):
+    """Stream objects of int8[3] (24 bits) between tiles: the fifo objects are
+    int8[4], the tasks see their 3 elements."""
+
+    @dato.region()
+    def top(A: int8[2, 3], B: int8[2, 3]):
+        s: Stream[int8[3], 2][2]
+
+        @dato.kernel(mapping=[2], args=[A])
+        def p(a: int8[2, 3] @ [S(0), Layout.Replicate]):
+            i = dato.get_pid()
+            row: int8[3] = 0
+            for k in range(3):
+                row[k] = a[0, k] + 1
+            s[i].put(row)  # noqa: F821 (a stream, declared by annotation)
+
+        @dato.kernel(mapping=[1], args=[B])
+        def c(b: int8[2, 3]):
+            with dato.meta_for(0, 2) as i:
+                r = s[i].get()  # noqa: F821
+                for k in range(3):
+                    b[i, k] = r[k] * 2
+
+    mod = dato.build(top, target="aie", project=tmp_path)
+    text = (mod.project / "aie.mlir").read_text()
+    assert re.search(r"aie\.objectfifo @s_0\(.*memref<4xi8>", text)
+    A = (np.arange(6).reshape(2, 3) * 21 - 60).astype(np.int8)
+    B = np.zeros_like(A)
+    mod(A, B)
+    np.testing.assert_array_equal(B, ((A.astype(np.int64) + 1) * 2).astype(np.int8))
