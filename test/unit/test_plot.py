@@ -267,7 +267,7 @@ def test_refusal_gives_no_python_that_would_not_place():
     for the systolic array, whose instances talk over streams."""
     for make in (
         lambda: progs.vector_add(dato.int32, 256, 32),
-        lambda: progs.systolic_2d(dato.int32, 4, 5, 4),
+        lambda: progs.systolic_2d(dato.int32, 6, 6, 4),
     ):
         with pytest.raises(dato.DatoError) as info:
             dato.build(make(), target="aie")
