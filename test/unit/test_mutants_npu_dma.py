@@ -410,3 +410,64 @@ def test_pool_ring_order_and_depth():
     with pytest.raises(OpFailure) as err:
         consumer.release(1)
     assert err.value.message == "releases 1 objects of @f (Consume) on tile(0, 2) but holds 0"
+
+
+def test_walk_to_length_indices_are_integers():
+    got = patterns.walk_to_length([(2, 8), (4, 1)], base=0, length=10)
+    assert got.dtype == np.int64
+    assert patterns.walk_padded([(2, 4)], [(1, 1)], 0).dtype == np.int64
+
+
+def test_walk_to_length_counts_every_inner_dimension():
+    # inner dimensions 2 x 3 = 6: 2 outer steps cover 12 >= 8, walked as written
+    got = patterns.walk_to_length([(2, 100), (2, 10), (3, 1)], base=0, length=8)
+    want = [o * 100 + r * 10 + c for o in range(2) for r in range(2) for c in range(3)]
+    assert got.tolist() == want
+
+
+def test_bd_gather_of_an_empty_bd():
+    step = BdStep(np.arange(3), np.ones(3, bool), np.array([], np.int64), "buf")
+    assert step.gather().size == 0
+
+
+def test_bd_chain_runs_every_release_of_a_block():
+    ready = deque()
+    consumed, produced = Lock("C", 1, ready), Lock("P", 0, ready)
+    other = Lock("O", 0, ready)
+    bd = BdStep(np.array([4, 5]), np.ones(2, bool), np.array([1, 0]), "a")
+    block = BdBlock(
+        [
+            LockStep(consumed, "AcquireGreaterEqual", 1),
+            bd,
+            LockStep(produced, "Release", 1),
+            LockStep(other, "Release", 2),
+        ]
+    )
+    stream = Stream("s", 1, ready)
+    target = np.zeros(2, np.int64)
+    stream.post_recv(0, RecvJob(target, np.arange(2), None))
+    assert drive(bd_chain(block, True, stream, 0, 0, "mm2s")) is True
+    assert target.tolist() == [5, 4]
+    assert (consumed.value, produced.value, other.value) == (0, 1, 2)
+
+
+class RecordingStream:
+    """Takes every job at once and keeps it (what the BD chain hands the fabric)."""
+
+    label = "rec"
+
+    def __init__(self) -> None:
+        self.jobs: list[SendJob] = []
+
+    def post_send(self, job: SendJob) -> None:
+        job.done = True
+        self.jobs.append(job)
+
+
+def test_bd_chain_sends_the_packet_id_of_its_bd():
+    bd = BdStep(np.array([1, 2, 3]), np.ones(3, bool), np.array([2, 0]), "a", packet=5)
+    plain = BdStep(np.array([1, 2, 3]), np.ones(3, bool), np.array([1]), "a")
+    stream = RecordingStream()
+    assert drive(bd_chain(BdBlock([bd], BdBlock([plain])), True, stream, 0, 0, "mm2s")) is True
+    assert [j.data.tolist() for j in stream.jobs] == [[3, 1], [2]]
+    assert [j.packet for j in stream.jobs] == [5, None]
