@@ -154,8 +154,12 @@ def run(argv: Sequence[str] | None = None) -> int:
         print(f"  %{name}: {written} element(s) written by the NPU, {changed} changed -> {target}")
     for line in npu.kernel_notes:
         print(f"  note: {line}")
+    if stats.waiting_at_end:
+        # the run is complete: these cores wait for more input, as an endless
+        # core loop does on hardware once the host stops sending
+        print("  note: the runtime sequence finished; still waiting (for more input):")
     for line in stats.waiting_at_end:
-        print(f"  note: {line}")
+        print(f"    {line}")
     return 0
 
 

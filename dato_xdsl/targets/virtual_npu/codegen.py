@@ -223,6 +223,10 @@ class UnitCodegen(BodyCodegen):
         span = self._vector_span(op, memref, indices)
         self.emit(f"_vstore({self.e(memref)}, {self.e(value)}, {span})")
 
+    def op_memref_assume_alignment(self, op: Operation) -> None:
+        # an alignment promise to the compiler: the same memref
+        self.define(op.results[0], self.e(op.operands[0]))
+
     # ------------------------------------------------- unstructured control flow
 
     def block(self, block: Block, skip_terminator: bool = False) -> None:
