@@ -128,3 +128,27 @@ def test_a_memtile_writebd_is_named_as_not_modelled(tmp_path):
         DesignError, match=r"aiex.npu.writebd of a BD of memtile \(0, 1\) is not modelled"
     ):
         _register_run(path)
+
+
+def test_a_write32_to_a_compute_tile_lock_register_sets_the_lock(tmp_path):
+    # the S2MM BD of core (0, 2) waits on lock 0, now initially 0: only the
+    # sequence's write of 1 to its value register (0x1F000) lets the input in
+    text = (INPUTS / "register_sequence.mlir").read_text()
+    text = text.replace(
+        "%in_free = aie.lock(%t, 0) {init = 1 : i32}", "%in_free = aie.lock(%t, 0) {init = 0 : i32}"
+    )
+    sync = "      aiex.npu.sync {channel = 0 : i32"
+    unlock = (
+        "      aiex.npu.write32 {address = 126976 : ui32, column = 0 : i32, row = 2 : i32, "
+        "value = 1 : ui32}\n"
+    )
+    locked = tmp_path / "locked.mlir"
+    locked.write_text(text)
+    with pytest.raises(NpuDeadlockError):
+        _register_run(locked)
+    unlocked = tmp_path / "unlocked.mlir"
+    unlocked.write_text(text.replace(sync, unlock + sync))
+    a, b = _register_run(unlocked)
+    k = np.arange(10, 170, 10, dtype=np.int32)
+    k[3] = 7
+    np.testing.assert_array_equal(b.reshape(4, 4), (a + k).reshape(4, 4).T)
