@@ -165,3 +165,25 @@ def test_operands_another_task_also_reads_are_not_streamed_and_refused(tmp_path)
         dato.build(top, target="aie", project=tmp_path)
     message = str(info.value)
     assert "mm_0" in message and "of buffers" in message and "63 KiB" in message
+
+
+def test_gemm_into_an_int32_output_counts_its_block_at_four_bytes(tmp_path):
+    """`c[:, :] = matmul(a, b)` with int8 operands into int32 C, K = 768:
+    the 64 x 64 int32 block is 16,384 bytes, so 2 x (64 kt + 64 kt) x 1 +
+    16,384 <= 64,512 gives kt <= 188 -> 128 (768 / 6); counted at the
+    operands' one byte it would be kt <= 236 -> 192, 12 KiB over."""
+    M, K, N = 64, 768, 64
+
+    @dato.region()
+    def top(A: int8[M, K], B: int8[K, N], C: int32[M, N]):
+        @dato.kernel(mapping=[1], args=[A, B, C])
+        def mm(a: int8[M, K], b: int8[K, N], c: int32[M, N]):
+            c[:, :] = dato.matmul(a, b)
+
+    mod = dato.build(top, target="aie", project=tmp_path)
+    assert a_tile(mod) == [64, 128]
+    A = ints((M, K), -128, 128, np.int8)
+    B = ints((K, N), -128, 128, np.int8)
+    C = np.zeros((M, N), np.int32)
+    mod(A, B, C)
+    np.testing.assert_array_equal(C, A.astype(np.int32) @ B.astype(np.int32))
