@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import dato_xdsl as dato
-from dato_xdsl import float32, int32, uint8
+from dato_xdsl import float32, int8, int32, uint8
 
 
 def unsigned_gemm():
@@ -40,3 +40,33 @@ def test_uint8_matmul_is_refused_on_the_npu(tmp_path):
     message = str(info.value)
     assert "test_kernel_language_unsigned.py:18:" in message
     assert "multiplies unsigned integers (8-bit UInt operands)" in message
+
+
+def int8_into_float():
+    @dato.region()
+    def top(A: int8[4, 4], B: int8[4, 4], D: float32[4, 4]):
+        @dato.kernel(mapping=[1], args=[A, B, D])
+        def k(a: int8[4, 4], b: int8[4, 4], d: float32[4, 4]):
+            d[:, :] = dato.matmul(a, b)
+
+    return top
+
+
+@pytest.mark.parametrize("target", ["simulator", "hls"])
+def test_int8_matmul_into_float32(target, tmp_path):
+    A = (np.arange(-8, 8, dtype=np.int8).reshape(4, 4) * 16).astype(np.int8)  # -128 .. 112
+    B = np.ascontiguousarray(A.T)
+    D = np.zeros((4, 4), np.float32)
+    options = {} if target == "simulator" else {"project": tmp_path / target}
+    dato.build(int8_into_float(), target=target, **options)(A, B, D)
+    np.testing.assert_array_equal(D, (A.astype(np.int64) @ B.astype(np.int64)).astype(np.float32))
+
+
+def test_a_matmul_without_an_npu_kernel_is_refused_at_its_line(tmp_path):
+    """int8 x int8 -> float32 has no kernel in the NPU library: refused at the
+    build, not a compile error of the kernel wrapper at run time."""
+    with pytest.raises(dato.DatoIRError) as info:
+        dato.build(int8_into_float(), target="aie", project=tmp_path / "aie")
+    message = str(info.value)
+    assert "test_kernel_language_unsigned.py:50:" in message
+    assert "multiplies i8 into f32: the NPU kernel library has no i8 x i8 -> f32 matmul" in message

@@ -7,7 +7,10 @@ differently from the other targets (docs/kernel-language.md):
   the hardware's (int4 values inside a task, in locals and streams, compute
   exactly and are not refused).
 - a `linalg.matmul` of `UInt` operands widened unsigned (`dato.cast =
-  "unsigned"`): the NPU's matmul kernels multiply signed.
+  "unsigned"`): the NPU's matmul kernels multiply signed;
+- a mixed-precision `linalg.matmul` whose operand and result types have no
+  kernel in the NPU library (int8 x int8 -> float32): its core would call a
+  kernel that does not exist.
 
 Each refusal is located at the task (its Python line) and names the type."""
 
@@ -15,12 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from xdsl.dialects.builtin import IntegerType, ModuleOp, StringAttr
-from xdsl.ir import BlockArgument, Operation
+from xdsl.dialects.builtin import BFloat16Type, Float32Type, IntegerType, ModuleOp, StringAttr
+from xdsl.ir import Attribute, BlockArgument, Operation
 
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.linalg import UNSIGNED_CAST
+from dato_xdsl.transforms.kernel_library import X86_OS_BYTES
 
 PACKED_ON_AIE_ML = ("int4", "uint4")
 """Element types AIE-ML stores packed, two per byte."""
@@ -32,15 +36,15 @@ def refuse_unsupported(module: ModuleOp, dtype_names: Sequence[str]) -> None:
     for op in module.walk():
         if isinstance(op, dato.TaskOp):
             _refuse_packed_arguments(op, dtype_names)
-        elif op.name == "linalg.matmul" and op.attributes.get(UNSIGNED_CAST) == StringAttr(
-            "unsigned"
-        ):
-            raise op_error(
-                op,
-                f"multiplies unsigned integers ({_element(op)} UInt operands): the "
-                "NPU's matmul kernels multiply signed; run it on the simulator or HLS, or "
-                "use signed operand types",
-            )
+        elif op.name == "linalg.matmul":
+            if op.attributes.get(UNSIGNED_CAST) == StringAttr("unsigned"):
+                raise op_error(
+                    op,
+                    f"multiplies unsigned integers ({_element(op)} UInt operands): the "
+                    "NPU's matmul kernels multiply signed; run it on the simulator or HLS, "
+                    "or use signed operand types",
+                )
+            _refuse_missing_kernel(op)
 
 
 def _refuse_packed_arguments(task: dato.TaskOp, dtype_names: Sequence[str]) -> None:
@@ -59,6 +63,33 @@ def _refuse_packed_arguments(task: dato.TaskOp, dtype_names: Sequence[str]) -> N
                 "them (the host array holds one per byte); pass it as int8 / uint8 and read "
                 f"the values as {dtype_names[k]} in the kernel, or run it on the simulator or HLS",
             )
+
+
+def _refuse_missing_kernel(op: Operation) -> None:
+    """A widening matmul the library has no `dato_matmul_<operand>_<result>` for."""
+    a = _type_key(op.operands[0].type)
+    out = _type_key(op.operands[2].type)
+    if a is None or out is None or a == out or ("matmul", f"{a}_{out}") in X86_OS_BYTES:
+        return
+    have = sorted(k for kind, k in X86_OS_BYTES if kind == "matmul" and "_" in k)
+    raise op_error(
+        op,
+        f"multiplies {a} into {out}: the NPU kernel library has no {a} x {a} -> {out} matmul "
+        f"(mixed-precision kernels: {', '.join(k.replace('_', ' -> ') for k in have)}); "
+        "convert the operands first, or run it on the simulator or HLS",
+    )
+
+
+def _type_key(t: Attribute) -> str | None:
+    """The library's spelling of a memref's element type (i8, bf16, f32)."""
+    element = getattr(t, "element_type", None)
+    if isinstance(element, IntegerType):
+        return f"i{element.width.data}"
+    if isinstance(element, BFloat16Type):
+        return "bf16"
+    if isinstance(element, Float32Type):
+        return "f32"
+    return None
 
 
 def _element(op: Operation) -> str:
