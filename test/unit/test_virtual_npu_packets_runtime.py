@@ -3,7 +3,8 @@ sequences write: packet flows (fan-out by packet id, fan-in in arrival order,
 headers from a BD's `packet` attribute, aie.dma_bd_packet or the memcpy's
 `packet = <...>` clause), and task-completion tokens of a channel no wait
 names (mlir-aie's add_one_objFifo test raises one on its input), and cascades
-(a reader blocks until its neighbour writes). Designs are
+(a reader blocks until its neighbour writes), register-level sequences and
+scf.index_switch in cores. Designs are
 ours (test/unit/inputs/aie/); expected values are computed with numpy."""
 
 from __future__ import annotations
@@ -152,3 +153,10 @@ def test_a_write32_to_a_compute_tile_lock_register_sets_the_lock(tmp_path):
     k = np.arange(10, 170, 10, dtype=np.int32)
     k[3] = 7
     np.testing.assert_array_equal(b.reshape(4, 4), (a + k).reshape(4, 4).T)
+
+
+def test_scf_index_switch_in_a_core():
+    a = np.arange(24, dtype=np.int32) * 2
+    b = np.zeros(24, np.int32)
+    run_design(load_design(INPUTS / "index_switch.mlir"), [a, b])
+    np.testing.assert_array_equal(b, a + np.repeat(np.array([10, 20, 30], np.int32), 8))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from xdsl.dialects import cf
+from xdsl.dialects import cf, scf
 from xdsl.dialects.builtin import IntegerAttr, MemRefType
 from xdsl.ir import Block, Operation, SSAValue
 
@@ -222,6 +222,31 @@ class UnitCodegen(BodyCodegen):
         value, memref, indices = op.operands[0], op.operands[1], op.operands[2:]
         span = self._vector_span(op, memref, indices)
         self.emit(f"_vstore({self.e(memref)}, {self.e(value)}, {span})")
+
+    def op_scf_index_switch(self, op: Operation) -> None:
+        """`scf.index_switch %i -> T case 0 {...} ... default {...}` (mlir-aie's
+        dynamic objectfifo lowering picks a buffer by the ring index so)."""
+        assert isinstance(op, scf.IndexSwitchOp)
+        results = [self.fresh("r") for _ in op.results]
+        key = self.e(op.arg)
+        cases = list(op.cases.get_values())
+        for k, (value, region) in enumerate(zip(cases, op.case_regions, strict=True)):
+            self.emit(f"{'if' if k == 0 else 'elif'} {key} == {value}:")
+            self.indent += 1
+            self.block(region.block, skip_terminator=True)
+            self._assign_yield(region.block, results)
+            self.emit("pass")
+            self.indent -= 1
+        if cases:
+            self.emit("else:")
+            self.indent += 1
+        self.block(op.default_region.block, skip_terminator=True)
+        self._assign_yield(op.default_region.block, results)
+        self.emit("pass")
+        if cases:
+            self.indent -= 1
+        for result, name in zip(op.results, results, strict=True):
+            self.names[result] = name
 
     def op_memref_assume_alignment(self, op: Operation) -> None:
         # an alignment promise to the compiler: the same memref
