@@ -32,6 +32,7 @@ from xdsl.ir import Attribute, Block
 
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import memref_bytes
+from dato_xdsl.transforms.npu_padding import padded_type, stream_rows
 
 Access = dato.PutOp | dato.GetOp
 
@@ -83,7 +84,8 @@ def object_type(decl: dato.StreamOp) -> MemRefType:
     st = decl.stream_type
     elem = st.element_type
     if isinstance(elem, MemRefType):
-        return MemRefType(elem.element_type, elem.get_shape())
+        # narrow rows travel padded to whole words (npu_padding.stream_rows)
+        return padded_type(MemRefType(elem.element_type, elem.get_shape()), stream_rows(decl, 32))
     return MemRefType(elem, [st.packing.data])
 
 

@@ -798,7 +798,7 @@ def check_dma_words(
             continue  # unused, chained on one tile, or neighbours sharing memory: no DMA
         st = decl.stream_type
         elem = st.element_type
-        if stream_rows(decl, word) is not None and name not in placer.routed:
+        if stream_rows(decl, word) is not None:
             continue  # its objects travel with padded rows
         if isinstance(elem, MemRefType):
             bits = _bits(elem.element_type) * elem.get_shape()[-1]
@@ -994,7 +994,7 @@ class PhysicalMapPass(ModulePass):
             record_padding(region, placer.padding)
             for decl in region.streams():
                 rows = stream_rows(decl, device.memcpy_nd.word_bits)
-                if rows is not None and decl.sym_name.data not in placer.routed:
+                if rows is not None:
                     decl.attributes[PADDED_ROWS] = DenseArrayBase.from_list(i64, list(rows))
             region.attributes["dato.arg_columns"] = DenseArrayBase.from_list(i64, columns)
             # shim/memtile channels and memtile memory of the data movement

@@ -140,3 +140,27 @@ def test_block_stream_of_three_int8_travels_padded(tmp_path):
     B = np.zeros_like(A)
     mod(A, B)
     np.testing.assert_array_equal(B, ((A.astype(np.int64) + 1) * 2).astype(np.int8))
+
+
+def test_padded_rows_scattered_and_gathered_through_memtiles(tmp_path):
+    """8 block streams of int8[6] (48 bits -> 8 per object) out of one tile
+    and 8 back into one: more than its 2 channels, so the memtile distributes
+    and joins the padded objects; the arrays' rows of 6 are padded too."""
+    from test.unit.programs import dato_programs as progs
+
+    mod = dato.build(progs.scatter_gather(int8, 8, 6), target="aie", project=tmp_path)
+    A = (np.arange(48).reshape(8, 6) % 23 - 11).astype(np.int8)
+    B = np.zeros_like(A)
+    mod(A, B)
+    np.testing.assert_array_equal(B, (A.astype(np.int64) ** 2 + 1).astype(np.int8))
+
+
+def test_int16_lanes_of_seven_through_memtiles(tmp_path):
+    from test.unit.programs import dato_programs as progs
+
+    mod = dato.build(progs.elementwise_meta_for(int16, 5, 7), target="aie", project=tmp_path)
+    A = (np.arange(35).reshape(5, 7) * 917 - 16000).astype(np.int16)
+    B = (np.arange(35).reshape(5, 7) * -311 + 5000).astype(np.int16)
+    C = np.zeros_like(A)
+    mod(A, B, C)
+    np.testing.assert_array_equal(C, (A.astype(np.int64) + B).astype(np.int16))
