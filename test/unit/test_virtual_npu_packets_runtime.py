@@ -54,11 +54,21 @@ def test_a_packet_id_no_flow_routes_is_a_located_error(tmp_path):
         run_design(load_design(path), [a, b])
 
 
-def test_a_bd_without_header_on_a_packet_port_is_a_located_error(tmp_path):
+def test_a_bd_without_header_routes_by_its_first_word(tmp_path):
+    # core (0, 3)'s result (all 200 here) goes out without a header: its first
+    # word is read as one, id 200 & 31 = 8, which no flow from that port has
     path = _variant(tmp_path, "packet_fan.mlir", "      aie.dma_bd_packet(0, 2)\n", "")
     a, b = np.zeros(32, np.int32), np.zeros(32, np.int32)
-    with pytest.raises(TransferError, match=r"without a packet header"):
+    with pytest.raises(TransferError, match=r"packet id 8 \(read from the first word"):
         run_design(load_design(path), [a, b])
+
+
+def test_headers_kept_in_the_data_route_the_next_hop():
+    a = np.random.default_rng(6).integers(-1000, 1000, 32).astype(np.int32)
+    b = np.zeros(32, np.int32)
+    run_design(load_design(INPUTS / "packet_keep_header.mlir"), [a, b])
+    halves = {tuple(b[:16]), tuple(b[16:])}
+    assert halves == {tuple(a[:16] + 100), tuple(a[16:] + 200)}
 
 
 def test_a_token_on_a_channel_no_wait_names_is_harmless(tmp_path):

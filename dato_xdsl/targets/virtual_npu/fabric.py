@@ -224,20 +224,25 @@ class Fabric:
         return c, channel
 
     def _packet_route(
-        self, op: Operation, source: Operation, ident: int, dests: Sequence[Operation]
+        self,
+        op: Operation,
+        source: Operation,
+        ident: int,
+        dests: Sequence[Operation],
+        keep: bool = False,
     ) -> None:
         """Packets with header id `ident` sent on `source` go to every port of `dests`."""
         c, channel = self._packet_port(op, source, True)
         src = self.src_streams.get((c, channel))
         if src is None:
-            src = PacketSource(f"packet port MM2S {channel} of {self.tile_label(c)}", self.ready)
+            src = PacketSource(f"packet port MM2S {channel} of {self.tile_label(c)}", c, self.ready)
             self.src_streams[(c, channel)] = src
         assert isinstance(src, PacketSource)
         if ident in src.routes:
             raise DesignError(
                 f"{op_location(op)}: error: two packet flows with id {ident} leave {src.label}"
             )
-        ends: list[PacketDest] = []
+        ends: list[tuple[PacketDest, bool]] = []
         for port in dests:
             d, dc = self._packet_port(op, port, False)
             found = self.dst_streams.get((d, dc))
@@ -246,20 +251,16 @@ class Fabric:
                 found = (PacketDest(label, self.ready), 0)
                 self.dst_streams[(d, dc)] = found
             assert isinstance(found[0], PacketDest)
-            ends.append(found[0])
+            ends.append((found[0], keep))
         src.routes[ident] = ends
 
     def _packet_flow(self, op: aie.PacketFlowOp) -> None:
         ports = list(op.ports.block.ops)
-        if op.keep_pkt_header is not None and op.keep_pkt_header.value.data:
-            raise DesignError(
-                f"{op_location(op)}: error: packet_flow with keep_pkt_header is not modelled "
-                "(the header word would reach the destination buffer)"
-            )
+        keep = op.keep_pkt_header is not None and bool(op.keep_pkt_header.value.data)
         sources = [p for p in ports if isinstance(p, aie.PacketSourceOp)]
         dests = [p for p in ports if isinstance(p, aie.PacketDestOp)]
         for source in sources:
-            self._packet_route(op, source, op.ID.value.data, dests)
+            self._packet_route(op, source, op.ID.value.data, dests, keep)
 
     def _broadcast_packet(self, op: Operation) -> None:
         """`aiex.broadcast_packet`: one source, one set of destinations per bp_id."""

@@ -355,50 +355,71 @@ class Stream(Waitable):
 
 
 class _Packet:
-    """One send job in the packet network: its bytes, and how far each
-    destination port has taken them."""
+    """One send job in the packet network, and how many destinations still
+    have to take it whole."""
 
-    __slots__ = ("data", "job", "left", "source")
+    __slots__ = ("job", "left", "source")
 
     def __init__(self, job: SendJob, source: PacketSource, dests: int) -> None:
         self.job = job
         self.source = source
-        self.data = np.ascontiguousarray(job.data[job.cur :]).view(np.uint8).reshape(-1)
         self.left = dests
+
+
+def packet_header(ident: int, col: int, row: int) -> np.ndarray:
+    """The 32-bit stream header of a packet, as 4 little-endian bytes: id in bits
+    4:0, type (0 here) in 14:12, source row in 20:16 and column in 27:21, odd
+    parity in bit 31 (AM020, the AIE-ML stream switch packet header)."""
+    word = (ident & 0x1F) | ((row & 0x1F) << 16) | ((col & 0x7F) << 21)
+    if bin(word).count("1") % 2 == 0:
+        word |= 1 << 31
+    return np.array([word], np.uint32).view(np.uint8)
 
 
 class PacketSource(Waitable):
     """An MM2S port feeding `aie.packet_flow`s: each send job is one packet whose
-    header id picks the flow, hence the destination ports. The sender's job is
-    done when every destination has taken the whole packet (the switches do
-    not buffer a packet)."""
+    header id picks the flow, hence the destination ports. A job with no header
+    of its own (a BD without `packet`) carries it as its first word, as a buffer
+    received through a `keep_pkt_header` flow does. The sender's job is done
+    when every destination has taken the whole packet (the switches do not
+    buffer a packet)."""
 
-    __slots__ = ("routes",)
+    __slots__ = ("coords", "routes")
 
-    def __init__(self, label: str, ready: deque[Any]) -> None:
+    def __init__(self, label: str, coords: tuple[int, int], ready: deque[Any]) -> None:
         super().__init__(label, ready)
-        self.routes: dict[int, list[PacketDest]] = {}
+        self.coords = coords
+        self.routes: dict[int, list[tuple[PacketDest, bool]]] = {}
+        """id -> destinations, each with its flow's keep_pkt_header."""
 
     def post_send(self, job: SendJob) -> None:
         if job.done:
             return
-        if job.packet is None:
-            raise OpFailure(
-                f"sends on {self.label} without a packet header (give its BD a `packet` "
-                "attribute, aie.dma_bd_packet or a `packet = <...>` clause)",
-                TransferError,
-            )
-        dests = self.routes.get(job.packet)
+        data = np.ascontiguousarray(job.data[job.cur :]).view(np.uint8).reshape(-1)
+        ident, where = job.packet, ""
+        if ident is None:
+            if data.size < 4:
+                raise OpFailure(
+                    f"sends {data.size} byte(s) without a packet header on {self.label}; a "
+                    "packet port needs a header (a BD `packet` attribute, aie.dma_bd_packet, a "
+                    "`packet = <...>` clause, or a header word first in the data)",
+                    TransferError,
+                )
+            ident = int(data[:4].view(np.uint32)[0]) & 0x1F
+            data = data[4:]
+            where = " (read from the first word of data sent without a header)"
+        dests = self.routes.get(ident)
         if not dests:
             ids = ", ".join(map(str, sorted(self.routes))) or "none"
             raise OpFailure(
-                f"sends packet id {job.packet} on {self.label}, but no aie.packet_flow from "
+                f"sends packet id {ident}{where} on {self.label}, but no aie.packet_flow from "
                 f"this port has that id (ids here: {ids})",
                 TransferError,
             )
         packet = _Packet(job, self, len(dests))
-        for dest in dests:
-            dest.inbox.append([packet, 0])
+        header = packet_header(ident, *self.coords)
+        for dest, keep in dests:
+            dest.inbox.append([np.concatenate([header, data]) if keep else data, 0, packet])
             dest.pump()
 
     def delivered(self, packet: _Packet) -> None:
@@ -418,7 +439,8 @@ class PacketSource(Waitable):
 class PacketDest(Waitable):
     """An S2MM port at the end of `aie.packet_flow`s: packets from any of them
     arrive in order of sending (the switch arbitrates per packet); the receiving
-    BD takes their payload (headers dropped) up to its length."""
+    BD takes their payload up to its length, after the header word when the
+    flow keeps it (`keep_pkt_header`)."""
 
     __slots__ = ("inbox", "job")
 
@@ -441,16 +463,16 @@ class PacketDest(Waitable):
         moved = False
         while (job := self.job) is not None and self.inbox:
             entry = self.inbox[0]
-            packet, at = entry
-            n = min(packet.data.size - at, job.index.size - job.cur)
+            data, at, packet = entry
+            n = min(data.size - at, job.index.size - job.cur)
             where = job.index[job.cur : job.cur + n]
-            job.target[where] = packet.data[at : at + n]
+            job.target[where] = data[at : at + n]
             if job.mask is not None:
                 job.mask[where // job.unit if job.unit > 1 else where] = True
             job.cur += n
             entry[1] = at + n
             moved = True
-            if entry[1] == packet.data.size:
+            if entry[1] == data.size:
                 self.inbox.popleft()
                 packet.source.delivered(packet)
             if job.cur == job.index.size:
@@ -460,7 +482,7 @@ class PacketDest(Waitable):
             self.notify()
 
     def describe_stall(self) -> str:
-        waiting = sum(p.data.size - at for p, at in self.inbox)
+        waiting = sum(data.size - at for data, at, _ in self.inbox)
         return f"{len(self.inbox)} packet(s) ({waiting} byte(s)) waiting to be received"
 
 
