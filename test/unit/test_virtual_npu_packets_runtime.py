@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from dato_xdsl.targets.simulator.errors import UnsupportedOpError
 from dato_xdsl.targets.virtual_npu import (
     DesignError,
     NpuDeadlockError,
@@ -170,3 +171,21 @@ def test_scf_index_switch_in_a_core():
     b = np.zeros(24, np.int32)
     run_design(load_design(INPUTS / "index_switch.mlir"), [a, b])
     np.testing.assert_array_equal(b, a + np.repeat(np.array([10, 20, 30], np.int32), 8))
+
+
+def test_an_op_the_model_lacks_is_named_with_the_reason(tmp_path):
+    path = tmp_path / "load_pdi.mlir"
+    path.write_text(
+        "aie.device(npu1_1col) {\n"
+        "  %shim = aie.tile(0, 0)\n"
+        "  aie.runtime_sequence(%a: memref<16xi32>) {\n"
+        "    aiex.npu.load_pdi {id = 1 : i32}\n"
+        "  }\n"
+        "}\n"
+    )
+    with pytest.raises(
+        UnsupportedOpError,
+        match=r"load_pdi.mlir:4:5: error: 'aiex.npu.load_pdi' op is not modelled by the "
+        r"virtual NPU \(reloading a device configuration",
+    ):
+        run_design(load_design(path), [np.zeros(16, np.int32)])

@@ -24,7 +24,12 @@ from xdsl.ir import Block, Operation, SSAValue
 
 from dato_xdsl.diagnostics import op_location
 from dato_xdsl.dialects import aie, aiex
-from dato_xdsl.targets.simulator.codegen import BodyCodegen, CompiledBody, unsupported
+from dato_xdsl.targets.simulator.codegen import (
+    BodyCodegen,
+    CompiledBody,
+    UnsupportedOpError,
+    unsupported,
+)
 from dato_xdsl.targets.simulator.semantics import OpFailure
 from dato_xdsl.targets.virtual_npu import kernels
 from dato_xdsl.targets.virtual_npu.errors import TransferError
@@ -48,6 +53,13 @@ WRITEBD_FIELDS = (
 )
 """The BD fields the register model reads (mlir-aie's writebd leaves out none; a
 field left out is 0, as in the register)."""
+
+_NOT_MODELLED = {
+    "aiex.npu.load_pdi": "reloading a device configuration mid-sequence",
+    "aiex.control_packet": "control packets write tile registers through the stream network",
+    "aiex.npu.preempt": "preemption points",
+}
+"""Why some ops of mlir-aie's runtime sequences do not run here."""
 
 EnvKey = SSAValue | tuple[Any, ...]
 """An outside value, or a request such as ("port", fifo, "Consume"),
@@ -106,6 +118,15 @@ class UnitCodegen(BodyCodegen):
         )
 
     # ------------------------------------------------------------------ hooks
+
+    def dispatch(self, op: Operation) -> Any:
+        try:
+            return super().dispatch(op)
+        except UnsupportedOpError:
+            what = _NOT_MODELLED.get(op.name, "")
+            raise unsupported(
+                op, f"is not modelled by the virtual NPU{f' ({what})' if what else ''}"
+            ) from None
 
     def entry_block(self) -> Block:
         return self.entry
