@@ -150,7 +150,13 @@ def _overwritten_first(arg: BlockArgument) -> bool:
         if piece is None:
             return False
         if op.parent_block() is body:
-            if not _overwrites(op, view):
+            if isinstance(op, memref.StoreOp) and op.memref is arg and op.value is not arg:
+                # a store at constant indices writes that one element
+                at = [_const(i) for i in op.indices]
+                if any(c is None for c in at):
+                    return False
+                piece = (*(slice(c, c + 1) for c in at),) if at else piece  # type: ignore[operator]
+            elif not _overwrites(op, view):
                 return False
         else:
             rows = _stores_every_element(op, view, body)

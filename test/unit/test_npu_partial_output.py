@@ -121,3 +121,23 @@ def test_wholly_overwritten_outputs_are_not_read():
     # C = matmul(A, B): a fill and a matmul into a local buffer, then one copy
     gemm = _access(lambda: progs.tiled_gemm(dato.int16, 8, 8, 8))
     assert gemm == [(True, False), (True, False), (False, True)]
+
+
+def test_stores_at_constant_indices_that_cover_an_output_overwrite_it():
+    """mixed_types writes its 8 + 4 output elements one constant index at a
+    time: together they cover each output, so no host copy is read; a store
+    to 3 of 4 elements leaves one to keep."""
+    from test.unit.programs import dato_programs as progs
+
+    access = _access(progs.mixed_types)
+    assert access[4:] == [(False, True), (False, True)]
+
+    @dato.region()
+    def three(A: int32[4], B: int32[4]):
+        @dato.kernel(mapping=[1], args=[A, B])
+        def k(a: int32[4], b: int32[4]):
+            b[0] = a[0]
+            b[1] = a[1]
+            b[3] = a[3]
+
+    assert _access(lambda: three)[1] == (True, True)
