@@ -9,8 +9,12 @@ operand or dimension change the count; mutation testing
 (tools/mutation-test physical-mapping) found the rule checked only where
 those coincide."""
 
+import re
+
 import pytest
 
+import dato_xdsl as dato
+from dato_xdsl import int32
 from dato_xdsl.transforms.physical_mapping import k_tile_for, kib
 
 M, K, N = 32, 96, 16
@@ -67,3 +71,33 @@ def test_kib_prints_fractions():
     assert kib(64512) == "63 KiB"
     assert kib(1536) == "1.5 KiB"
     assert kib(64513) == "63.001 KiB"
+
+
+def shim_columns(project) -> dict[str, int]:
+    """The shim column each array's objectfifo starts or ends at, from aie.mlir."""
+    text = (project / "aie.mlir").read_text()
+    found = re.findall(r"aie\.objectfifo @(\w+?)_(?:in|out)0\((%\w+), \{?(%\w+)", text)
+    cols = {}
+    for name, producer, consumer in found:
+        shim = producer if producer.startswith("%shim") else consumer
+        cols[name] = int(shim.removeprefix("%shim_c"))
+    return cols
+
+
+def three_inputs_one_output():
+    @dato.region()
+    def top(A: int32[16], B: int32[16], D: int32[16], C: int32[16]):
+        @dato.kernel(mapping=[1], args=[A, B, D, C])
+        def k(a: int32[16], b: int32[16], d: int32[16], c: int32[16]):
+            for i in range(16):
+                c[i] = a[i] + b[i] - d[i]
+
+    return top
+
+
+def test_arrays_take_the_first_shim_column_with_a_free_channel(tmp_path):
+    # AM020: a shim tile has 2 MM2S (to the array) and 2 S2MM channels. A and B
+    # take column 0's two MM2S, D the next column's; the output C only needs an
+    # S2MM, which column 0 still has
+    dato.build(three_inputs_one_output(), target="aie", project=tmp_path)
+    assert shim_columns(tmp_path) == {"A": 0, "B": 0, "D": 1, "C": 0}
