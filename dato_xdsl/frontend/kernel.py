@@ -281,7 +281,12 @@ class KernelCompiler:
             self.bind(name, result)
             return
         if isinstance(t, DType):
-            if name in self.env and not isinstance(self.env[name], Slot):
+            current = self.env.get(name)
+            if isinstance(current, Scalar) and not current.static:
+                # `a = s.get()` in one meta branch, `a: int16 = ...` in another (Allo's
+                # daisy-chain GEMM): an annotation rebinds the name, as in Python
+                del self.env[name]
+            elif name in self.env and not isinstance(current, Slot):
                 raise self.fail(f"'{name}' is already defined as {self.describe(self.env[name])}")
             slot = self.env.get(name)
             if isinstance(slot, Slot) and slot.dtype != t:

@@ -124,3 +124,40 @@ def test_bit_slices_at_run_time_positions(target, tmp_path):
     lanes = ((x - w + 1) & 0xFF).astype(np.uint8)  # each lane wraps at 8 bits
     lanes[:, 0] = ((x * w).sum(axis=1) & 0xFF).astype(np.uint8)  # out[0:8] = acc
     np.testing.assert_array_equal(Z, lanes.view(np.int32).ravel())
+
+
+def packed_stream():
+    @dato.region()
+    def top(A: int16[4, 4], B: int16[4, 4]):
+        pipe: dato.Stream[UInt(64), 2]
+
+        @dato.kernel(mapping=[2], args=[A, B])
+        def k(a: int16[4, 4], b: int16[4, 4]):
+            i = dato.get_pid()
+            with dato.meta_if(i == 0):
+                for r in range(4):
+                    word: UInt(64) = 0
+                    for c in range(4):
+                        v = a[r, c]
+                        word[c * 16 : (c + 1) * 16] = v  # an int16 into 16 bits of a UInt(64)
+                    pipe.put(word)  # noqa: F821
+            with dato.meta_else():
+                for r in range(4):
+                    w = pipe.get()  # noqa: F821
+                    for c in range(4):
+                        v: int16 = w[c * 16 : (c + 1) * 16]  # the same name, annotated anew
+                        b[r, c] = v * 2
+
+    return top
+
+
+@pytest.mark.parametrize("target", ["simulator", "aie", "hls"])
+def test_lanes_packed_into_a_wide_word_cross_a_stream(target, tmp_path):
+    """Four int16 lanes packed into a UInt(64) at run-time positions, sent,
+    unpacked (signed again by the int16 annotation): Allo's daisy-chain idiom."""
+    A = np.array(
+        [[-32768, 32767, -1, 0], [1, -2, 300, -300], [7, 8, 9, 10], [0, 0, -5, 5]], np.int16
+    )
+    B = np.zeros((4, 4), np.int16)
+    run(packed_stream(), target, tmp_path, A, B)
+    np.testing.assert_array_equal(B, (A.astype(np.int64) * 2).astype(np.int16))
