@@ -981,7 +981,7 @@ def _is_innermost(loop: vhls.ForOp) -> bool:
     return True
 
 
-def _float_recurrence(loop: vhls.ForOp) -> bool:
+def float_recurrence(loop: vhls.ForOp) -> bool:
     """A scalar (0-d buffer) loaded and stored in the loop through float math:
     the next iteration waits for the adder."""
     for op in loop.body.block.walk():
@@ -1064,7 +1064,7 @@ def _assign_directives(proc: vhls.ProcessOp) -> None:
             continue
         if _fully_unrolled(loop) or _in_pipeline(loop):
             continue  # unrolled by the program, or by Vitis inside a pipeline
-        ii = FLOAT_RECURRENCE_II if _float_recurrence(loop) else 1
+        ii = FLOAT_RECURRENCE_II if float_recurrence(loop) else 1
         loop.pipeline = vhls.IntAttr(ii)
     partition: dict[SSAValue, int] = {}
     for loop in [op for op in proc.body.block.walk() if isinstance(op, vhls.ForOp)]:
@@ -1185,4 +1185,4 @@ class ConvertDatoToVhlsPass(ModulePass):
             block.erase_op(region)
 
 
-__all__ = ["ConvertDatoToVhlsPass"]
+__all__ = ["FLOAT_RECURRENCE_II", "ConvertDatoToVhlsPass", "float_recurrence"]

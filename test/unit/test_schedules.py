@@ -308,3 +308,31 @@ def test_a_partition_written_in_the_ir_is_checked_by_the_lowering():
         dato.DatoIRError, match="cyclic factor 3 of buffer 'buf' does not divide dim 1"
     ):
         s.build(target="hls")
+
+
+def test_a_float_accumulation_keeps_the_adders_ii_whatever_is_asked(tmp_path):
+    @dato.region()
+    def top(A: float32[16], B: float32[16], C: float32[1]):
+        @dato.kernel(mapping=[1], args=[A, B, C])
+        def dot(a: float32[16], b: float32[16], c: float32[1]):
+            acc: float32 = 0.0
+            for k in range(16):
+                acc += a[k] * b[k]
+            c[0] = acc
+
+    s = dato.customize(top)
+    s.pipeline("dot:k", initiation_interval=1)
+    mod, _ = build(s, "hls", tmp_path)
+    A = np.arange(16, dtype=np.float32) / 4
+    B = np.arange(16, dtype=np.float32)[::-1].copy()
+    C = np.zeros(1, np.float32)
+    mod(A, B, C)
+    np.testing.assert_allclose(C, [A @ B], rtol=1e-6)
+    assert "#pragma HLS pipeline II=1" in (mod.project / "kernel.cpp").read_text()  # as asked
+    figures = mod.report()
+    (task,) = [p for p in figures.processes if p.process == "dot"]
+    (k,) = [loop for loop in task.loops if loop.label == "k"]
+    # the model: the next iteration waits for the f32 adder (4 cycles); depth:
+    # load a/b 2 -> mulf 3 -> addf 4 (acc is a register) = 9
+    assert (k.ii, k.depth, k.latency) == (4, 9, (16 - 1) * 4 + 9)
+    assert k.port_limit == "a float accumulation carried by a scalar"

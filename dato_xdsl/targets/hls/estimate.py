@@ -36,6 +36,7 @@ from xdsl.ir import Attribute, Block, Operation, SSAValue
 from dato_xdsl.devices import FPGA_PARTS
 from dato_xdsl.dialects import vhls
 from dato_xdsl.targets.hls.resources import Resources, count, partitions
+from dato_xdsl.transforms.dato_to_vhls import FLOAT_RECURRENCE_II, float_recurrence
 from dato_xdsl.transforms.vhls_dataflow_lint import stream_directions
 
 LATENCY: dict[str, int] = {
@@ -312,6 +313,9 @@ class _Model:
                     self.element = inner.results[0].type
             depth = self.depth(body)
             bound, why = self.port_ii(counts, copies)
+            if isinstance(op, vhls.ForOp) and float_recurrence(op) and FLOAT_RECURRENCE_II > bound:
+                # the next iteration waits for the float adder, whatever II was asked
+                bound, why = FLOAT_RECURRENCE_II, "a float accumulation carried by a scalar"
             achieved = max(ii, bound)
             latency = (iterations - 1) * achieved + depth if trip else 0
             self.loops.append(
