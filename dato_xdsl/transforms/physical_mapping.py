@@ -51,6 +51,7 @@ from dato_xdsl.transforms.npu_folding import (
     record_chain_plan,
     record_folds,
 )
+from dato_xdsl.transforms.npu_forwarding import FORWARDS, forward_inputs
 from dato_xdsl.transforms.npu_padding import (
     PADDED_ROWS,
     padded_length,
@@ -260,6 +261,20 @@ class Placer:
             )
             pe.tile = rest.pop(best)
             placed[id(pe)] = pe.tile
+        # a compiler-added loader goes next to the task it forwards an array to
+        tile_of = {n: pe.tile for pe in pes for n in pe.names}
+        for pe in pes:
+            attr = pe.members[0][0].group.attributes.get(FORWARDS)
+            if not isinstance(attr, StringAttr) or len(pe.members) != 1:
+                continue
+            target = tile_of[attr.data]
+            if target is None or d.shares_memory(pe.tile, target):  # type: ignore[arg-type]
+                continue
+            spot = next((t for t in rest if d.shares_memory(t, target)), None)
+            if spot is not None:
+                rest.remove(spot)
+                rest.append(pe.tile)  # type: ignore[arg-type]
+                pe.tile = spot
 
     def partners(self, pes: list[PE]) -> dict[int, set[int]]:
         """Per element (by id), the elements it shares a stream with."""
@@ -921,6 +936,14 @@ class PhysicalMapPass(ModulePass):
             if region.tasks():
                 raise op_error(region.tasks()[0], "run dato-virtual-map before dato-physical-map")
             check_no_array_flows(region, f"an NPU ({device.name})")
+            # arrays over a tile's input channels come through a neighbour's DMA
+            instances = sum(g.num_instances() for g in region.groups())
+            forward_inputs(
+                region,
+                {g.sym_name.data: plan_group(g) for g in region.groups()},
+                device.compute.dma_s2mm_channels,
+                device.compute_cores - instances,
+            )
             placer = Placer(region, device)
             pes = placer.processing_elements()
             # too many elements: the compiler's own chains (after the user's primitives)

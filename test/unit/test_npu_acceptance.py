@@ -124,12 +124,7 @@ CASES: dict[str, Case] = {
         lambda: [ints(np.int16, (4, 64)), ints(np.int16, (4, 64)), np.zeros((4, 64), np.int16)],
         lambda a: {2: a[0] + a[1]},
     ),
-    # one task reads six arrays: six input DMA streams into a compute tile with
-    # two channels (arrays of different element types are not yet joined into
-    # one memtile object; see the closing note)
-    "mixed_types": Case(
-        progs.mixed_types, mixed_inputs, mixed_reference, refused="input DMA channels"
-    ),
+    "mixed_types": Case(progs.mixed_types, mixed_inputs, mixed_reference),
     "vector_add": Case(
         lambda: progs.vector_add(T8, 4096, 4),
         lambda: [

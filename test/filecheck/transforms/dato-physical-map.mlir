@@ -38,7 +38,10 @@ dato.region @big() {
 // -----
 
 // Three input arrays into one core, and D, which it writes only at [0] so its
-// host copy comes in too: a compute tile has 2 input DMA channels.
+// host copy comes in too: 4 arrays, a compute tile has 2 input DMA channels.
+// The compiler adds a loader for each of the two smallest read-only arrays on
+// a neighbouring tile (rows 2 and 4 around the task's row 3: shared memory)
+// and the task gets them from it.
 dato.region @fanin(%A: memref<8xi32>, %B: memref<8xi32>, %C: memref<8xi32>, %D: memref<8xi32>) {
   dato.task @t grid [1] (%A : memref<8xi32> [R], %B : memref<8xi32> [R], %C : memref<8xi32> [R], %D : memref<8xi32> [R]) {
   ^bb0(%a: memref<8xi32>, %b: memref<8xi32>, %c: memref<8xi32>, %d: memref<8xi32>):
@@ -51,7 +54,35 @@ dato.region @fanin(%A: memref<8xi32>, %B: memref<8xi32>, %C: memref<8xi32>, %D: 
     memref.store %s, %d[%i] : memref<8xi32>
   }
 }
-// CHECK: error: 'dato.group' op tile (0, 2) (t_0) needs 4 input DMA channels, a compute tile has 2
+// CHECK: dato.stream @t_0_A_fwd : !dato.stream<memref<8xi32>, 1> {dato.compiler_chosen}
+// CHECK: dato.group @t_0_load_A of @t_0_load_A grid [1] (%A : memref<8xi32>)
+// CHECK: ] attributes {dato.forwards = "t_0", dato.compiler_chosen, dato.tiles = array<i64: 0, 2>}
+// CHECK: dato.put @t_0_A_fwd
+// CHECK: dato.group @t_0_load_B of @t_0_load_B grid [1] (%B : memref<8xi32>)
+// CHECK: ] attributes {dato.forwards = "t_0", dato.compiler_chosen, dato.tiles = array<i64: 0, 4>}
+// CHECK: dato.group @t of @t grid [1]
+// CHECK: ] attributes {dato.tiles = array<i64: 0, 3>}
+// CHECK: dato.get @t_0_B_fwd
+// CHECK: dato.get @t_0_A_fwd
+// CHECK: memref.load %c
+
+// -----
+
+// The same reads by two instances of a task: only a one-instance task gets
+// loaders, so each instance needs 3 input DMA channels and is refused.
+dato.region @fanin2(%A: memref<8xi32>, %B: memref<8xi32>, %C: memref<8xi32>, %D: memref<2xi32>) {
+  dato.task @t grid [2] (%A : memref<8xi32> [R], %B : memref<8xi32> [R], %C : memref<8xi32> [R], %D : memref<2xi32> [S0]) {
+  ^bb0(%a: memref<8xi32>, %b: memref<8xi32>, %c: memref<8xi32>, %d: memref<1xi32>):
+    %i = arith.constant 0 : index
+    %x = memref.load %a[%i] : memref<8xi32>
+    %y = memref.load %b[%i] : memref<8xi32>
+    %z = memref.load %c[%i] : memref<8xi32>
+    %xy = arith.addi %x, %y : i32
+    %s = arith.addi %xy, %z : i32
+    memref.store %s, %d[%i] : memref<1xi32>
+  }
+}
+// CHECK: error: 'dato.group' op tile (0, 2) (t_0) needs 3 input DMA channels, a compute tile has 2
 
 // -----
 
