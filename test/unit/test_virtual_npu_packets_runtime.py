@@ -189,3 +189,13 @@ def test_an_op_the_model_lacks_is_named_with_the_reason(tmp_path):
         r"virtual NPU \(reloading a device configuration",
     ):
         run_design(load_design(path), [np.zeros(16, np.int32)])
+
+
+def test_affine_for_with_constant_bounds_in_a_core(tmp_path):
+    # older mlir-aie tests write core loops as affine.for
+    loop = "scf.for %i = %c0 to %c8 step %c1 {"
+    path = _variant(tmp_path, "index_switch.mlir", loop, "affine.for %i = 0 to 8 {")
+    a = np.arange(24, dtype=np.int32) * 5
+    b = np.zeros(24, np.int32)
+    run_design(load_design(path), [a, b])
+    np.testing.assert_array_equal(b, a + np.repeat(np.array([10, 20, 30], np.int32), 8))

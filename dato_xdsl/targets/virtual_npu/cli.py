@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 from xdsl.context import Context
-from xdsl.dialects import arith, builtin, cf, func, linalg, math, scf, vector
+from xdsl.dialects import affine, arith, builtin, cf, func, linalg, math, scf, vector
 from xdsl.dialects.builtin import (
     FileLineColLoc,
     IntAttr,
@@ -73,6 +73,7 @@ def context() -> Context:
         linalg.Linalg,
         cf.Cf,
         vector.Vector,
+        affine.Affine,
         AIE,
         AIEX,
     ):

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from xdsl.dialects import cf, scf
+from xdsl.dialects import affine, cf, scf
 from xdsl.dialects.builtin import IntegerAttr, MemRefType
 from xdsl.ir import Block, Operation, SSAValue
+from xdsl.ir.affine import AffineConstantExpr
 
 from dato_xdsl.diagnostics import op_location
 from dato_xdsl.dialects import aie, aiex
@@ -268,6 +269,35 @@ class UnitCodegen(BodyCodegen):
             self.indent -= 1
         for result, name in zip(op.results, results, strict=True):
             self.names[result] = name
+
+    def op_affine_for(self, op: Operation) -> None:
+        """`affine.for %i = 0 to 16 step 1` with constant bounds and no carried
+        values (how older mlir-aie tests write core loops)."""
+        assert isinstance(op, affine.ForOp)
+        bounds: list[int] = []
+        for attr, operands in (
+            (op.lowerBoundMap, op.lowerBoundOperands),
+            (op.upperBoundMap, op.upperBoundOperands),
+        ):
+            results = attr.data.results
+            if operands or len(results) != 1 or not isinstance(results[0], AffineConstantExpr):
+                raise unsupported(op, "with bounds that are not constants is not modelled")
+            bounds.append(results[0].value)
+        if op.inits:
+            raise unsupported(op, "carrying values is not modelled")
+        body = op.body.block
+        iv = self.fresh("i")
+        self.names[body.args[0]] = iv
+        self.emit(f"for {iv} in range({bounds[0]}, {bounds[1]}, {op.step.value.data}):")
+        self.indent += 1
+        self.block(body, skip_terminator=True)
+        self.emit("pass")
+        self.indent -= 1
+
+    def op_affine_yield(self, op: Operation) -> None:
+        if op.operands:
+            raise unsupported(op, "carrying values is not modelled")
+        self.emit("pass")
 
     def op_memref_assume_alignment(self, op: Operation) -> None:
         # an alignment promise to the compiler: the same memref
