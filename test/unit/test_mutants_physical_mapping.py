@@ -14,7 +14,7 @@ import re
 import pytest
 
 import dato_xdsl as dato
-from dato_xdsl import int32
+from dato_xdsl import int16, int32
 from dato_xdsl.transforms.physical_mapping import k_tile_for, kib
 
 M, K, N = 32, 96, 16
@@ -101,3 +101,38 @@ def test_arrays_take_the_first_shim_column_with_a_free_channel(tmp_path):
     # S2MM, which column 0 still has
     dato.build(three_inputs_one_output(), target="aie", project=tmp_path)
     assert shim_columns(tmp_path) == {"A": 0, "B": 0, "D": 1, "C": 0}
+
+
+BUDGET = 64 * 1024 - 1024  # AM020's 64 KiB of data memory, 1 KiB kept for the stack
+
+
+def a_tile(project) -> list[int]:
+    """The shape of the objects A's fifo carries in the emitted design."""
+    found = re.search(
+        r"aie\.objectfifo @A_in0\(.*memref<(\d+)x(\d+)x", (project / "aie.mlir").read_text()
+    )
+    assert found
+    return [int(found.group(1)), int(found.group(2))]
+
+
+def epilogue_beside_a_copy(M: int, K: int, N: int):
+    @dato.region()
+    def top(A: int16[M, K], B: int16[K, N], C: int16[M, N], D: int16[8], E: int16[8]):
+        @dato.kernel(mapping=[1], args=[A, B, C])
+        def mm(a: int16[M, K], b: int16[K, N], c: int16[M, N]):
+            acc: int16[M, N] = dato.matmul(a, b)
+            c[:, :] = acc + acc
+
+        @dato.kernel(mapping=[1], args=[D, E])
+        def cp(d: int16[8], e: int16[8]):
+            e[:] = d
+
+    return top
+
+
+def test_another_task_reading_other_arrays_does_not_stop_k_streaming(tmp_path):
+    M, K, N = 32, 1024, 32
+    # as for the matmul alone: 2 x (32 kt + 32 kt) x 2 + 8,192 <= 64,512 gives
+    # kt <= 220 -> 128; the copy task reads D, which is no operand of the matmul
+    dato.build(epilogue_beside_a_copy(M, K, N), target="aie", project=tmp_path)
+    assert a_tile(tmp_path) == [32, 128]
