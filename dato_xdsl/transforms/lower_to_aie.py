@@ -48,7 +48,7 @@ from dato_xdsl.dialects import aie, aiex, dato
 from dato_xdsl.transforms.constant_tables import is_table_fill, table_values
 from dato_xdsl.transforms.core_tasks import label_core
 from dato_xdsl.transforms.kernel_decls import declare_called
-from dato_xdsl.transforms.npu_gemm_design import GemmDesign
+from dato_xdsl.transforms.npu_gemm_design import GemmDesign, plan_one_per_core
 from dato_xdsl.transforms.npu_padding import (
     padded_type,
     read_padded_rows,
@@ -423,7 +423,9 @@ class AieLowering:
 
     # ------------------------------------------------------------------ cores
     def run(self) -> aie.DeviceOp:
-        bundled = plan_bundled_gemm(self.region, self.device)
+        bundled = plan_bundled_gemm(self.region, self.device) or plan_one_per_core(
+            self.region, self.device
+        )
         if bundled is not None:
             return GemmDesign(self, bundled).run()
         transfers = plan_transfers(self.region, self.device)

@@ -4,7 +4,9 @@ A streamed GEMM whose task grid is bundled onto an R x C grid of cores
 (npu_transfers.BundledGemm): one A fifo per compute row broadcast along it, one
 B fifo per compute column, one C fifo per core; each core loops over its
 members, each a K-streamed product into a C block; the runtime sequence feeds
-the fifos in the cores' loop order.
+the fifos in the cores' loop order. A GEMM alone in its region with one task per core,
+placed as a product, is planned the same way (one member per core) when the
+vector design below takes it (plan_one_per_core).
 
 When the operand type has a vector kernel in mlir-aie's aie_kernels mm.cc
 (int8, int16, bf16) and the blocks divide into its aie::mmul shape, the
@@ -44,6 +46,7 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.parser import Parser
+from xdsl.utils.exceptions import DiagnosticException
 
 from dato_xdsl import devices
 from dato_xdsl.diagnostics import op_error
@@ -51,7 +54,8 @@ from dato_xdsl.dialects import aie, dato
 from dato_xdsl.dialects.aie import element_bytes
 from dato_xdsl.transforms.core_tasks import label_core
 from dato_xdsl.transforms.npu_plan import plan_group
-from dato_xdsl.transforms.npu_transfers import BundledGemm
+from dato_xdsl.transforms.npu_transfers import BundledGemm, group_tiles, k_tile_of
+from dato_xdsl.transforms.npu_transfers import _route_bundled as route_bundled
 
 KERNEL_OBJECT = "kernels.o"
 """The object the scalar kernel library's entry points are compiled into."""
@@ -163,6 +167,84 @@ def vector_gemm(
     return VectorGemm(device.arch, r, s, t, operand, acc)
 
 
+def fit_vector(
+    bg: BundledGemm, region: dato.RegionOp, device: devices.NpuDevice, vec: VectorGemm
+) -> BundledGemm | None:
+    """The bundled GEMM with the largest K tile the vector design fits
+    (a multiple of mm.cc's K step; A, B and C double-buffered on the core
+    beside the accumulator a converted C needs, and in the memtiles), C
+    joined through the memtiles; None if no K tile fits or a memtile lacks
+    the DMA channels (A row fifos it forwards + its B column fifo + one C
+    fifo per compute row in; as many + 1 out)."""
+    d = device
+    elem = [a.type for a in region.args]
+    a_b, b_b, c_b = (element_bytes(elem[k]) for k in (bg.a, bg.b, bg.c))  # type: ignore[arg-type]
+    convert = type_suffix(elem[bg.c].element_type) != vec.acc  # type: ignore[attr-defined]
+    n_rows, n_cols = len(bg.rows), len(bg.cols)
+    columns = sorted({*bg.a_columns, *bg.b_columns, *range(n_cols)})
+    a_at = {c: bg.a_columns.count(c) for c in columns}
+    for c in columns:
+        ins = a_at[c] + (c in bg.b_columns) + (n_rows if c < n_cols else 0)
+        outs = a_at[c] + (c in bg.b_columns) + (c < n_cols)
+        if ins > d.memtile.dma_s2mm_channels or outs > d.memtile.dma_mm2s_channels:
+            return None
+    budget = d.compute.data_memory_bytes - devices.DEFAULT_CORE_STACK_BYTES
+    step = BLOCK_MULTIPLES[vec.arch][vec.operand][1]
+    m, n = bg.m, bg.n
+    for kt in sorted((x for x in range(step, bg.k + 1, step) if bg.k % x == 0), reverse=True):
+        core = 2 * (m * kt * a_b + kt * n * b_b) + 2 * m * n * c_b + (4 * m * n if convert else 0)
+        memtile = [
+            a_at[c] * 2 * m * kt * a_b
+            + (2 * kt * n * b_b if c in bg.b_columns else 0)
+            + (2 * n_rows * m * n * c_b if c < n_cols else 0)
+            for c in columns
+        ]
+        if core <= budget and max(memtile) <= d.memtile.data_memory_bytes:
+            return replace(bg, k_tile=kt, c_joined=True)
+    return None
+
+
+def plan_one_per_core(region: dato.RegionOp, device: devices.NpuDevice) -> BundledGemm | None:
+    """A K-streamed GEMM alone in its region with one task per core, placed as
+    a product (every task of task row i on one compute row, of task column j
+    on one compute column), that the vector design takes: its plan as a
+    bundled GEMM of one member per core; None otherwise (the per-task design
+    of dato-lower-to-aie stays)."""
+    groups = list(region.groups())
+    if len(groups) != 1 or any(True for _ in region.streams()):
+        return None
+    group = groups[0]
+    kt = k_tile_of(group)
+    tiles = group_tiles(group)
+    if kt is None or len(set(tiles)) != len(tiles):
+        return None
+    mm = plan_group(group).matmul
+    if mm is None:
+        return None
+    row_of: dict[int, int] = {}
+    col_of: dict[int, int] = {}
+    for inst, (col, row) in zip(group.instances(), tiles, strict=True):
+        if len(inst.pid) != 2:
+            return None
+        i, j = inst.pid
+        if row_of.setdefault(i, row) != row or col_of.setdefault(j, col) != col:
+            return None
+    row_ids, col_ids = sorted(set(row_of.values())), sorted(set(col_of.values()))
+    if len(row_ids) != len(row_of) or len(col_ids) != len(col_of):
+        return None
+    rows = [[i for i, r in row_of.items() if r == row] for row in row_ids]
+    cols = [[j for j, c in col_of.items() if c == col] for col in col_ids]
+    grid = {(r, c): (col, row) for r, row in enumerate(row_ids) for c, col in enumerate(col_ids)}
+    try:
+        bg = route_bundled(region, device, group, mm, kt, rows, cols, grid)
+    except DiagnosticException:
+        return None  # not enough shim channels for this arrangement: the per-task design
+    vec = vector_gemm(bg, region, device)
+    if not isinstance(vec, VectorGemm) or fit_vector(bg, region, device, vec) is None:
+        return None
+    return bg
+
+
 class _Core:
     """Builds one core body: constants, loops, fifo accesses, kernel calls."""
 
@@ -249,7 +331,7 @@ class GemmDesign:
         self.vector: VectorGemm | None = None
         self.why_not = found if isinstance(found, str) else ""
         if isinstance(found, VectorGemm):
-            fitted = self.fit(found)
+            fitted = fit_vector(bg, self.region, self.device, found)
             if fitted is None:
                 self.why_not = (
                     "no K tile that is a multiple of mm.cc's K step fits a core beside the "
@@ -260,42 +342,6 @@ class GemmDesign:
 
     def fresh(self, name: str) -> str:
         return self.lowering.fresh(name)
-
-    def fit(self, vec: VectorGemm) -> BundledGemm | None:
-        """The bundled GEMM with the largest K tile the vector design fits
-        (a multiple of mm.cc's K step; A, B and C double-buffered on the core
-        beside the accumulator a converted C needs, and in the memtiles), C
-        joined through the memtiles; None if no K tile fits or a memtile lacks
-        the DMA channels (A row fifos it forwards + its B column fifo + one C
-        fifo per compute row in; as many + 1 out)."""
-        bg, d = self.bg, self.device
-        elem = [a.type for a in self.region.args]
-        a_b, b_b, c_b = (element_bytes(elem[k]) for k in (bg.a, bg.b, bg.c))  # type: ignore[arg-type]
-        convert = type_suffix(elem[bg.c].element_type) != vec.acc  # type: ignore[attr-defined]
-        n_rows, n_cols = len(bg.rows), len(bg.cols)
-        columns = sorted({*bg.a_columns, *bg.b_columns, *range(n_cols)})
-        a_at = {c: bg.a_columns.count(c) for c in columns}
-        for c in columns:
-            ins = a_at[c] + (c in bg.b_columns) + (n_rows if c < n_cols else 0)
-            outs = a_at[c] + (c in bg.b_columns) + (c < n_cols)
-            if ins > d.memtile.dma_s2mm_channels or outs > d.memtile.dma_mm2s_channels:
-                return None
-        budget = d.compute.data_memory_bytes - devices.DEFAULT_CORE_STACK_BYTES
-        step = BLOCK_MULTIPLES[vec.arch][vec.operand][1]
-        m, n = bg.m, bg.n
-        for kt in sorted((x for x in range(step, bg.k + 1, step) if bg.k % x == 0), reverse=True):
-            core = (
-                2 * (m * kt * a_b + kt * n * b_b) + 2 * m * n * c_b + (4 * m * n if convert else 0)
-            )
-            memtile = [
-                a_at[c] * 2 * m * kt * a_b
-                + (2 * kt * n * b_b if c in bg.b_columns else 0)
-                + (2 * n_rows * m * n * c_b if c < n_cols else 0)
-                for c in columns
-            ]
-            if core <= budget and max(memtile) <= d.memtile.data_memory_bytes:
-                return replace(bg, k_tile=kt, c_joined=True)
-        return None
 
     def describe(self) -> str:
         """Which GEMM design this is and why (the performance report shows it)."""
@@ -781,6 +827,7 @@ __all__ = [
     "MMUL_SHAPES",
     "WIDE",
     "GemmDesign",
+    "plan_one_per_core",
     "VectorGemm",
     "vector_gemm",
 ]

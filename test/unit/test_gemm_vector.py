@@ -308,3 +308,24 @@ def test_joined_c_blocks_too_far_apart_for_the_shim(tmp_path):
         "deal task rows to compute rows cyclically (compute row r runs task rows r, r + 4"
         in message
     )
+
+
+@pytest.mark.parametrize(("device", "name"), [("npu1", "int16"), ("npu2", "bfloat16")])
+def test_one_task_per_core_gets_the_vector_design(device, name, tmp_path):
+    """A 4x4 grid of GEMM tasks on 4x4 cores (no bundles): each core runs its
+    one task with mm.cc's kernel on memtile-blocked tiles."""
+    T, Acc, operand, acc = TYPES[name]
+    mod = dato.build(
+        gemm_program(T, Acc, 128, 128, 256, 4), target="aie", device=device, project=tmp_path
+    )
+    text = (tmp_path / "aie.mlir").read_text()
+    assert text.count("aie.core(") == 16 and f"func.call @matmul_{operand}_{acc}" in text
+    assert "GEMM design: vector:" in mod.report()
+    a, b = operands(name, (128, 256)), operands(name, (256, 128))
+    c = np.zeros((128, 128), Acc.numpy)
+    mod(a, b, c)
+    exact = a.astype(np.float64) @ b.astype(np.float64)
+    if acc == "i32":
+        np.testing.assert_array_equal(c, exact.astype(np.int64).astype(np.int32))
+    else:
+        assert np.all(np.abs(c - exact) <= f32_tolerance(a, b))
