@@ -129,16 +129,30 @@ def test_a_shim_bd_without_address_patch_is_a_located_error(tmp_path):
         _register_run(path)
 
 
-def test_a_memtile_writebd_is_named_as_not_modelled(tmp_path):
+def test_a_compute_tile_writebd_is_named_as_not_modelled(tmp_path):
     old = (
         "row = 0 : i32, use_next_bd = 0 : i32, valid_bd = 1 : i32}\n"
         "      aiex.npu.address_patch {addr = 118820"
     )
-    new = old.replace("row = 0", "row = 1")
+    new = old.replace("row = 0", "row = 2")
     path = _variant(tmp_path, "register_sequence.mlir", old, new)
     with pytest.raises(
-        DesignError, match=r"aiex.npu.writebd of a BD of memtile \(0, 1\) is not modelled"
+        DesignError, match=r"aiex.npu.writebd of a BD of compute tile \(0, 2\) is not modelled"
     ):
+        _register_run(path)
+
+
+def test_memtile_bds_from_writebd_with_their_locks_and_chains():
+    a = np.arange(16, dtype=np.int32) * 7 - 3
+    b = np.zeros(16, np.int32)
+    stats = run_design(load_design(INPUTS / "register_memtile.mlir"), [a, b])
+    np.testing.assert_array_equal(b.reshape(4, 4), a.reshape(4, 4).T)
+    assert stats.host_transfers == 2
+
+
+def test_a_memtile_bd_on_a_neighbours_lock_is_named(tmp_path):
+    path = _variant(tmp_path, "register_memtile.mlir", "lock_acq_id = 64", "lock_acq_id = 3")
+    with pytest.raises(DesignError, match=r"lock_acq_id 3: not a lock of memtile \(0, 1\)"):
         _register_run(path)
 
 

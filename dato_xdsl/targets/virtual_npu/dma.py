@@ -345,6 +345,25 @@ class ShimChannel(Waitable):
                 del self.bd_table[bd]
 
 
+class TileQueue(Waitable):
+    """The task queue of a memtile DMA channel the runtime sequence programs
+    with register writes: (first BD, repeat count) per start."""
+
+    __slots__ = ("queue",)
+
+    def __init__(self, label: str, ready: deque[Any]) -> None:
+        super().__init__(label, ready)
+        self.queue: deque[tuple[BdBlock, int]] = deque()
+
+
+def tile_queue(queue: TileQueue, mm2s: bool, stream: Stream, k: int, label: str) -> ActorGen:
+    while True:
+        while not queue.queue:
+            yield queue, f"{label} is idle"
+        first, repeat = queue.queue.popleft()
+        yield from bd_chain(first, mm2s, stream, k, repeat, label)
+
+
 def shim_channel(channel: ShimChannel, label: str) -> ActorGen:
     stream = channel.stream
     transfer = f"{label} is {'sending on' if channel.mm2s else 'receiving from'} {stream.label}"
@@ -376,8 +395,10 @@ __all__ = [
     "HostTask",
     "LockStep",
     "ShimChannel",
+    "TileQueue",
     "bd_chain",
     "fifo_mm2s",
     "fifo_s2mm",
     "shim_channel",
+    "tile_queue",
 ]

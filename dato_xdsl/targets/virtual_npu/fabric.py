@@ -98,6 +98,8 @@ class Fabric:
     cascades: dict[tuple[Coords, str], Cascade] = field(default_factory=dict)
     """(tile, "out" or "in") -> the cascade it writes or reads."""
     regs: registers.Registers | None = None
+    register_channels: dict[tuple[Coords, str, int], dma.TileQueue] = field(default_factory=dict)
+    """Memtile DMA channels the sequence starts by task-queue writes."""
 
     def tile_label(self, c: Coords) -> str:
         kind = self.model.tile_kind(*c)
@@ -343,6 +345,13 @@ class Fabric:
                 props["address"].value.data,  # type: ignore[attr-defined]
                 *(None if g is None else g.value.data for g in given),  # type: ignore[attr-defined]
             )
+            if self.model.is_valid_tile(col, row) and (
+                self.model.tile_kind(col, row) is TileKind.MEMTILE
+            ):
+                found = registers.memtile_queue(offset)
+                if found is not None:
+                    self._memtile_queue((col, row), *found, op)
+                return
             queue = registers.shim_queue(offset)
             if queue is None:
                 return
@@ -363,6 +372,39 @@ class Fabric:
         chan = dma.ShimChannel(label, mm2s, stream, k, table, self.host_masks, self.ready)  # type: ignore[arg-type]
         self.sync_channels[key] = chan
         self.actors.append(DmaActor(label, lambda: dma.shim_channel(chan, label), op_location(op)))
+
+    def _memtile_queue(self, c: Coords, direction: str, channel: int, op: Operation) -> None:
+        key = (c, direction, channel)
+        if key in self.register_channels:
+            return
+        mm2s = direction == "MM2S"
+        if mm2s:
+            stream, k = self._source_stream(c, channel), -1
+        else:
+            stream, k = self._dest_stream(c, channel)
+        label = f"{self.tile_label(c)} DMA {direction} {channel} (register-programmed)"
+        queue = dma.TileQueue(label, self.ready)
+        self.register_channels[key] = queue
+        self.actors.append(
+            DmaActor(
+                label,
+                lambda: dma.tile_queue(queue, mm2s, stream, k, label),  # type: ignore[arg-type]
+                op_location(op),
+            )
+        )
+
+    def buffer_at(
+        self, c: Coords, byte: int
+    ) -> tuple[aie.BufferOp, np.ndarray, np.ndarray, int] | None:
+        """The aie.buffer of tile `c` whose `address` range holds byte `byte`."""
+        for op, array in self.buffers.items():
+            assert isinstance(op, aie.BufferOp)
+            if op.address is None or tile_coords(op.tile) != c:
+                continue
+            start = op.address.value.data
+            if start <= byte < start + array.nbytes:
+                return op, array, self.buffer_masks[op], start
+        return None
 
     def register_file(self) -> registers.Registers:
         """The registers the runtime sequence writes (one per run)."""

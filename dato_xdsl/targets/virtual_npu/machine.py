@@ -393,7 +393,9 @@ class VirtualNpu:
         )
         if runtime is not None and scheduler.unfinished(actors):
             raise NpuDeadlockError(self._deadlock(actors, runtime))
-        tasks = [t for ch in fabric.channels.values() for t in ch.tasks]
+        # every shim channel once (named by a symbol, a sync, a task or a register write)
+        shim = {id(c): c for c in [*fabric.channels.values(), *fabric.sync_channels.values()]}
+        tasks = [t for ch in shim.values() for t in ch.tasks]
         pending = [t for t in tasks if not t.done]
         if pending:
             lines = [f"  {t.channel.label}: {t.moved} of {t.total} elements moved" for t in pending]

@@ -9,6 +9,10 @@ its token). Modelled here, for AIE-ML parts:
 - shim tile BDs written with `writebd` (fields in 32-bit words, strides and the
   iteration size stored minus one, as mlir-aie's getHardwareStridesWraps
   encodes them; `d0_size = 0` is a linear transfer of `buffer_length` words);
+- memtile BDs written with `writebd` (row 1): the aie.buffer whose `address`
+  holds `buffer_offset`, the memtile's own locks as ids 64 + k with 7-bit
+  signed values (-v: acquire >= v), `next_bd` chains, started by the memtile
+  task queues (0xA0604 + 8 n: S2MM n, 0xA0634 + 8 n: MM2S n);
 - `address_patch` of a shim BD's address word (BD `n` at 0x1D000 + 0x20 n;
   the patched word is the BD's second one);
 - task-queue writes of the shim channels (0x1D204/0x1D20C S2MM 0/1,
@@ -18,8 +22,8 @@ its token). Modelled here, for AIE-ML parts:
 - data writes into an `aie.buffer` named with `buffer = @name` (`address` in
   words, as mlir-aie resolves it) and the lock value registers of compute
   tiles (0x1F000 + 0x10 k).
-A register write this model cannot follow (raw BD words, BDs of memtiles and
-compute tiles, buffers located only by byte address) stops the run with a
+A register write this model cannot follow (raw BD words, BDs of compute tiles,
+memtile BDs on a neighbour's locks, buffers located only by byte address) stops the run with a
 located error naming the op; other writes configure hardware the model does
 not have (stream switches, trace, DMA control bits) and change nothing here."""
 
@@ -33,6 +37,7 @@ import numpy as np
 
 from dato_xdsl.devices import TileKind
 from dato_xdsl.targets.simulator.semantics import OpFailure
+from dato_xdsl.targets.virtual_npu import dma
 from dato_xdsl.targets.virtual_npu.dma import HostTask
 from dato_xdsl.targets.virtual_npu.errors import DesignError, TransferError
 
@@ -45,6 +50,12 @@ SHIM_QUEUES = {
     0x1D214: ("MM2S", 0),
     0x1D21C: ("MM2S", 1),
 }
+MEMTILE_BD_BASE = 0xA0000
+MEMTILE_BDS = 48
+MEMTILE_CHANNELS = 6
+MEMTILE_S2MM_QUEUE = 0xA0604  # S2MM n at + 8 n; MM2S n at 0xA0634 + 8 n
+MEMTILE_MM2S_QUEUE = 0xA0634
+MEMTILE_OWN_LOCKS = 64  # a memtile BD names its own lock k as 64 + k (0-63: west)
 COMPUTE_LOCKS = 0x1F000
 LOCK_BYTES = 0x10
 COMPUTE_LOCK_COUNT = 16
@@ -62,6 +73,20 @@ def split_address(address: int, column: int | None, row: int | None) -> tuple[in
 
 def shim_queue(offset: int) -> tuple[str, int] | None:
     return SHIM_QUEUES.get(offset)
+
+
+def memtile_queue(offset: int) -> tuple[str, int] | None:
+    for direction, base in (("S2MM", MEMTILE_S2MM_QUEUE), ("MM2S", MEMTILE_MM2S_QUEUE)):
+        channel, rest = divmod(offset - base, 8)
+        if rest == 0 and 0 <= channel < MEMTILE_CHANNELS:
+            return direction, channel
+    return None
+
+
+def _signed7(value: int) -> int:
+    """A BD's 7-bit two's-complement lock value (127 is -1)."""
+    value &= 0x7F
+    return value - 0x80 if value & 0x40 else value
 
 
 def _words(array: np.ndarray, byte_offset: int, word_index: np.ndarray, what: str) -> np.ndarray:
@@ -113,15 +138,20 @@ class Registers:
     fabric: Any
     bds: dict[tuple[int, int], ShimBd] = field(default_factory=dict)
     patches: dict[tuple[int, int], tuple[np.ndarray, int]] = field(default_factory=dict)
+    tile_bds: dict[tuple[int, int, int], ShimBd] = field(default_factory=dict)
+    """Memtile BDs written by writebd: (column, row, BD id) -> fields."""
 
     def writebd(self, fields: dict[str, int], where: str) -> None:
         col, row = fields["column"], fields.get("row", 0)
         kind = self.fabric.model.tile_kind(col, row)
+        if kind is TileKind.MEMTILE:
+            self.tile_bds[(col, row, fields["bd_id"])] = ShimBd(dict(fields), where)
+            return
         if kind is not TileKind.SHIM:
             raise DesignError(
                 f"{where}: error: aiex.npu.writebd of a BD of {self.fabric.tile_label((col, row))} "
-                "is not modelled (shim tile BDs only); program that DMA with aie.mem / "
-                "aie.memtile_dma or aiex.dma_configure_task"
+                "is not modelled (shim and memtile BDs only); program that DMA with aie.mem "
+                "or aiex.dma_configure_task"
             )
         self.bds[(col, fields["bd_id"])] = ShimBd(dict(fields), where)
 
@@ -168,6 +198,14 @@ class Registers:
                         "(use aiex.npu.write32)"
                     )
                 self._push(col, queue, int(values[0]), where)
+            return
+        if kind is TileKind.MEMTILE and (queue := memtile_queue(offset)) is not None:
+            if op == "aiex.npu.blockwrite" or len(values) != 1 or mask is not None:
+                raise DesignError(
+                    f"{where}: error: {op} to a task-queue register is not modelled "
+                    "(use aiex.npu.write32)"
+                )
+            self._push_tile((col, row), queue, int(values[0]), where)
             return
         if kind is TileKind.COMPUTE and (
             COMPUTE_LOCKS <= offset < COMPUTE_LOCKS + COMPUTE_LOCK_COUNT * LOCK_BYTES
@@ -216,6 +254,81 @@ class Registers:
         if mask is not None:
             new = (target & np.uint32(~mask & 0xFFFFFFFF)) | (new & np.uint32(mask))
         target[...] = new
+
+    def _push_tile(
+        self, c: tuple[int, int], queue: tuple[str, int], value: int, where: str
+    ) -> None:
+        """Start the memtile BD chain at the BD id in `value` (bits 5:0; repeat in
+        23:16) on channel `queue`: each BD acquires and releases the locks its
+        fields name (value 7-bit signed: -v is AcquireGreaterEqual v, +v Acquire
+        v), moves its words of the aie.buffer at its byte address, then follows
+        next_bd (a chain may loop, as aie.mem chains do)."""
+        direction, channel_id = queue
+        channel = self.fabric.register_channels.get((c, direction, channel_id))
+        if channel is None:
+            raise DesignError(
+                f"{where}: error: task-queue write for {self.fabric.tile_label(c)} {direction} "
+                f"{channel_id}, which the design does not connect"
+            )
+        blocks: dict[int, dma.BdBlock] = {}
+
+        def block(bd_id: int) -> dma.BdBlock:
+            if bd_id in blocks:
+                return blocks[bd_id]
+            bd = self.tile_bds.get((c[0], c[1], bd_id))
+            if bd is None:
+                raise DesignError(
+                    f"{where}: error: the task queue starts BD {bd_id} of "
+                    f"{self.fabric.tile_label(c)}, which no aiex.npu.writebd wrote"
+                )
+            result = blocks[bd_id] = dma.BdBlock([])
+            f = bd.fields
+            if f.get("lock_acq_enable", 0):
+                v = _signed7(f.get("lock_acq_val", 0))
+                action = "AcquireGreaterEqual" if v < 0 else "Acquire"
+                result.steps.append(
+                    dma.LockStep(self._lock(c, f, "lock_acq_id", bd), action, abs(v))
+                )
+            result.steps.append(self._tile_step(c, bd))
+            if _signed7(f.get("lock_rel_val", 0)):
+                v = _signed7(f["lock_rel_val"])
+                result.steps.append(dma.LockStep(self._lock(c, f, "lock_rel_id", bd), "Release", v))
+            if f.get("use_next_bd", 0):
+                result.next = block(f["next_bd"])
+            return result
+
+        first = block(value & 0x3F)
+        channel.queue.append((first, (value >> 16) & 0xFF))
+        channel.notify()
+
+    def _lock(self, c: tuple[int, int], f: Mapping[str, int], key: str, bd: ShimBd) -> Any:
+        lock_id = f.get(key, 0) - MEMTILE_OWN_LOCKS
+        lock = self.fabric.lock_at(c, lock_id) if lock_id >= 0 else None
+        if lock is None:
+            raise DesignError(
+                f"{bd.where}: error: BD {key} {f.get(key, 0)}: not a lock of "
+                f"{self.fabric.tile_label(c)} (its own locks are {MEMTILE_OWN_LOCKS}+k; "
+                "neighbours' locks are not modelled)"
+            )
+        return lock
+
+    def _tile_step(self, c: tuple[int, int], bd: ShimBd) -> dma.BdStep:
+        offset = bd.fields.get("buffer_offset", 0)
+        found = self.fabric.buffer_at(c, offset)
+        if found is None:
+            raise DesignError(
+                f"{bd.where}: error: BD at byte {offset} of {self.fabric.tile_label(c)}: no "
+                "aie.buffer there has that address (give the buffer an `address`)"
+            )
+        op, array, mask, start = found
+        index = _words(array.reshape(-1), offset - start, bd.word_index(), bd.where)
+        if index.size and index.max() >= array.size:
+            raise DesignError(
+                f"{bd.where}: error: BD reaches element {int(index.max())} of a buffer of "
+                f"{array.size}"
+            )
+        name = op.sym_name.data if op.sym_name is not None else "aie.buffer"
+        return dma.BdStep(array.reshape(-1), mask, index, f"buffer @{name}")
 
     def _push(self, col: int, queue: tuple[str, int], value: int, where: str) -> None:
         """Start the BD chain at the BD id in `value` on the shim channel `queue`."""
@@ -268,4 +381,4 @@ class Registers:
         channel.start(task)
 
 
-__all__ = ["Registers", "ShimBd", "shim_queue", "split_address"]
+__all__ = ["Registers", "ShimBd", "memtile_queue", "shim_queue", "split_address"]
