@@ -354,6 +354,10 @@ class AieLowering:
             step_stride = kt if t.k_axis == 1 else kt * shape[1]
         else:
             step_stride = 0
+        if deltas == {0} and steps == 1:
+            # one block again for each member of a core that reads it: the
+            # repeat dimension (the only one whose stride may be 0) sends it again
+            return [(starts[0], [len(t.blocks), 1, *inner_sizes], [0, 0, *inner_strides])]
         if len(deltas) <= 1:
             delta = deltas.pop() if deltas else 0
             sizes = [steps, len(t.blocks), *inner_sizes]

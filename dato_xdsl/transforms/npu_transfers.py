@@ -279,15 +279,18 @@ class TransferPlanner:
         or chain), those blocks in the order the tile runs its members: one
         fifo carries them one after another, so the tile spends one DMA
         channel on the array however many members it runs."""
-        per_tile: dict[tuple[int, int], list[Block]] = {}
+        per_tile: dict[tuple[int, int], list[tuple[int, Block]]] = {}
         for b in blocks:
             if len(set(b.tiles)) == 1:
-                per_tile.setdefault(b.tiles[0], []).append(b)
+                # a block several members of the tile read (a replicated array)
+                # comes once per member: each takes its object from the fifo
+                for u in b.users:
+                    per_tile.setdefault(b.tiles[0], []).append((self.run_order.get(u, 0), b))
         out = []
-        for tile, found in sorted(per_tile.items()):
+        for tile, found in sorted(per_tile.items(), key=lambda item: item[0]):
             if len(found) > 1:
-                found.sort(key=lambda b: min(self.run_order.get(u, 0) for u in b.users))
-                out.append((tile, found))
+                found.sort(key=lambda entry: entry[0])
+                out.append((tile, [b for _, b in found]))
         return out
 
     def _route_direct(self, t: Transfer, is_read: bool, preferred: int, what: str) -> None:
