@@ -39,7 +39,17 @@ from dato_xdsl.frontend.constants import (
 from dato_xdsl.frontend.errors import DatoCompileError
 from dato_xdsl.frontend.external import ExternalModule, external_call
 from dato_xdsl.frontend.helpers import inline, is_helper
-from dato_xdsl.frontend.types import ArrayType, ConstExpr, DType, UInt, bool_, float32, int32, widen
+from dato_xdsl.frontend.types import (
+    ArrayType,
+    ConstExpr,
+    DType,
+    IndexAnnotation,
+    UInt,
+    bool_,
+    float32,
+    int32,
+    widen,
+)
 from dato_xdsl.frontend.values import (
     Array,
     Scalar,
@@ -290,13 +300,21 @@ class KernelCompiler:
                 raise self.fail(f"'{name}' is already defined as {self.describe(self.env[name])}")
             slot = self.env.get(name)
             if isinstance(slot, Slot) and slot.dtype != t:
-                raise self.fail(f"'{name}' is already declared as {slot.dtype}")
+                slot = None  # declared anew with another type: a new variable, as in Python
             if slot is None:
                 slot = self.new_slot(name, t)
             if value is not None:
                 with self.destination(t):
                     result = self.expr(value)
                 self.store_slot(slot, result)
+            return
+        if isinstance(t, IndexAnnotation):  # Allo's `i: index = ...`
+            if isinstance(self.env.get(name), Scalar):
+                del self.env[name]  # an annotation declares anew (another meta branch's `i`)
+            if value is None:
+                self.new_slot(name, None)
+            else:
+                self.assign_name(name, self.index(self.expr(value)))
             return
         raise self.fail(f"unsupported variable type annotation {ast.unparse(annotation)}")
 
@@ -394,8 +412,18 @@ class KernelCompiler:
         (Allo's bit slice); `x[i]`: bit i as a `UInt(1)`."""
         assert x.dtype is not None
         lo, size = self.bit_bounds(x, index)
-        shifted = self.arith.binop(ast.RShift(), Scalar(x.value, UInt(x.dtype.width), x.static), lo)
-        return self.arith.cast(shifted, UInt(size))
+        u = UInt(x.dtype.width)
+        shifted = self.arith.binop(ast.RShift(), Scalar(x.value, u, x.static), lo)
+        if isinstance(size, int):
+            return self.arith.cast(shifted, UInt(size))
+        # a run-time width: the value keeps x's width, masked to `size` bits
+        return self.arith.binop(ast.BitAnd(), shifted, self.low_bits_mask(size, u))
+
+    def low_bits_mask(self, size: Scalar, u: DType) -> Scalar:
+        """(1 << size) - 1 in `u`: all ones when size is u's whole width (the
+        shift gives 0 there and the subtraction wraps)."""
+        one = self.arith.const(1, u)
+        return self.arith.binop(ast.Sub(), self.arith.binop(ast.LShift(), one, size), 1)
 
     def assign_bit_slice(self, target: ast.Subscript, x: Scalar, value: Value) -> None:
         """`x[lo:hi] = v` (Allo): bits lo .. hi-1 of the integer variable or
@@ -406,12 +434,18 @@ class KernelCompiler:
         width = x.dtype.width
         u = UInt(width)
         all_ones = (1 << width) - 1
-        bits = self.arith.cast(self.arith.cast(self.scalar(value, x.dtype), UInt(size)), u)
+        if isinstance(size, int):
+            bits = self.arith.cast(self.arith.cast(self.scalar(value, x.dtype), UInt(size)), u)
+            ones: Scalar = self.arith.const((1 << size) - 1, u)
+        else:  # a run-time width: the value's low `size` bits
+            ones = self.low_bits_mask(size, u)
+            widened = self.arith.cast(self.scalar(value, x.dtype), u)
+            bits = self.arith.binop(ast.BitAnd(), widened, ones)
         placed = self.arith.binop(ast.LShift(), bits, lo)
-        if isinstance(lo, int):
+        if isinstance(lo, int) and isinstance(size, int):
             keep: Scalar | int = all_ones ^ (((1 << size) - 1) << lo)
-        else:  # a run-time position: the field's mask shifted there, inverted
-            field = self.arith.binop(ast.LShift(), self.arith.const((1 << size) - 1, u), lo)
+        else:  # a run-time position or width: the field's mask shifted there, inverted
+            field = self.arith.binop(ast.LShift(), ones, lo)
             keep = self.arith.binop(ast.BitXor(), field, all_ones)
         kept = self.arith.binop(ast.BitAnd(), Scalar(x.value, u), keep)
         merged = self.arith.binop(ast.BitOr(), kept, placed)
@@ -432,11 +466,13 @@ class KernelCompiler:
             f"a bit slice is written into a variable or an array element, not {ast.unparse(holder)}"
         )
 
-    def bit_bounds(self, x: Scalar, index: ast.expr) -> tuple[int | Scalar, int]:
-        """The start and the (constant) size of a bit slice `x[lo:hi]` or
-        `x[i]`. A run-time start needs a constant size, `p * 8:(p + 1) * 8`
-        (bounds read as linear forms, as for array slices); bits a run-time
-        start puts beyond the width read as 0 and are not written."""
+    def bit_bounds(self, x: Scalar, index: ast.expr) -> tuple[int | Scalar, int | Scalar]:
+        """The start and the size of a bit slice `x[lo:hi]` or `x[i]`: both
+        constants; or a run-time start and a constant size, `p * 8:(p + 1) * 8`
+        (bounds read as linear forms, as for array slices), whose value is a
+        `UInt(size)`; or both at run time (`lsb:msb`), whose value keeps x's
+        width. Run-time bounds are not checked: bits beyond the width read as
+        0 and are not written."""
         assert x.dtype is not None
         width = x.dtype.width
         if isinstance(index, ast.Slice):
@@ -452,6 +488,10 @@ class KernelCompiler:
         size = 1 if not isinstance(index, ast.Slice) else self._constant_span(index)
         if isinstance(lo, Scalar) and size is not None and 0 < size <= width:
             return self.arith.cast(lo, UInt(width)), size
+        if isinstance(lo, Scalar | int) and isinstance(hi, Scalar) and size is None:
+            u = UInt(width)
+            start = self.arith.cast(self.scalar(lo, u), u)
+            return start, self.arith.binop(ast.Sub(), self.arith.cast(hi, u), start)
         raise self.fail(
             f"a bit slice of a {x.dtype} takes bounds 0 <= lo < hi <= {width} whose "
             f"difference is a constant, got {ast.unparse(index)}"

@@ -152,6 +152,20 @@ def _integer(kind: str, width: object) -> DType:
 
 int4 = Int(4)
 uint4 = UInt(4)
+uint64 = UInt(64)
+int128 = Int(128)
+uint128 = UInt(128)
+
+
+class IndexAnnotation:
+    """Allo's `index`: `i: index = j - 1` declares a scalar of MLIR's `index`
+    type (a loop counter's type), as `x: int32` declares an int32."""
+
+    def __repr__(self) -> str:
+        return "index"
+
+
+index = IndexAnnotation()
 
 
 def promote(a: DType, b: DType) -> DType:

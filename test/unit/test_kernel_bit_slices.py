@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import dato_xdsl as dato
-from dato_xdsl import UInt, int8, int16, int32
+from dato_xdsl import Int, UInt, int8, int16, int32
 
 A = np.array([-1, 0x1234, -32768, 7, 0x7FFF, -2, 0x0FF0, 300], np.int16)
 
@@ -161,3 +161,37 @@ def test_lanes_packed_into_a_wide_word_cross_a_stream(target, tmp_path):
     B = np.zeros((4, 4), np.int16)
     run(packed_stream(), target, tmp_path, A, B)
     np.testing.assert_array_equal(B, (A.astype(np.int64) * 2).astype(np.int16))
+
+
+def run_time_widths():
+    @dato.region()
+    def top(A: int32[4], W: int32[4], B: int32[2, 4]):
+        @dato.kernel(mapping=[1], args=[A, W, B])
+        def k(a: int32[4], w: int32[4], b: int32[2, 4]):
+            pack: Int(128) = 0
+            for i in range(4):
+                lsb: dato.index = i * 32
+                msb: dato.index = lsb + w[i]  # the width is data: w[i] bits
+                pack[lsb:msb] = a[i]
+            for i in range(4):
+                lsb: dato.index = i * 32
+                msb: dato.index = lsb + w[i]
+                v: int32 = pack[lsb:msb]  # zero-extended: the slice keeps 128 bits
+                b[0, i] = v
+                b[1, i] = pack[i * 32 : i * 32 + 32]
+
+    return top
+
+
+@pytest.mark.parametrize("target", ["simulator", "hls"])
+def test_bit_slices_of_run_time_width_in_an_int128(target, tmp_path):
+    """Both bounds at run time (Allo's sparse systolic packs int32 columns into
+    an int128 with `pack[lsb:msb]`), `index`-annotated bounds declared in two
+    loops; widths 32 (all bits), 31 (Allo's msb - 1 idiom), 8 and 1."""
+    A = np.array([-1, -(2**31), 0x12345678, 0x7FFFFFFF], np.int32)
+    W = np.array([32, 31, 8, 1], np.int32)
+    B = np.zeros((2, 4), np.int32)
+    run(run_time_widths(), target, tmp_path, A, W, B)
+    low = [int(a) & ((1 << int(w)) - 1) for a, w in zip(A, W, strict=True)]
+    np.testing.assert_array_equal(B[0], np.array(low, np.int64).astype(np.int32))
+    np.testing.assert_array_equal(B[1], np.array(low, np.int64).astype(np.int32))
