@@ -1,6 +1,7 @@
 """The Python API of dato-xdsl (re-exported as `import dato_xdsl as dato`)."""
 
 from dato_xdsl.frontend import builtins as _builtins
+from dato_xdsl.frontend.allo_options import HardwareOptionWarning
 from dato_xdsl.frontend.build import DatoModule, build
 from dato_xdsl.frontend.builtins import *  # noqa: F403 (dato.sum, dato.tanh, ...)
 from dato_xdsl.frontend.errors import (
@@ -116,4 +117,5 @@ __all__ = [
     "uint32",
 ]
 __all__ += ["MockBuffer", "Partition", "Schedule", "ScheduleIgnoredWarning", "customize"]
+__all__ += ["HardwareOptionWarning"]
 __all__ += _builtins.__all__

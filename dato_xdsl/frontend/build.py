@@ -19,6 +19,7 @@ from xdsl.utils.exceptions import DiagnosticException
 
 from dato_xdsl import progress
 from dato_xdsl.diagnostics import op_error, verify_located
+from dato_xdsl.frontend.allo_options import ALLO_OPTIONS, read_allo_options
 from dato_xdsl.frontend.errors import DatoError, DatoIRError
 from dato_xdsl.frontend.markers import RegionDef
 from dato_xdsl.frontend.program import Parameter, compile_region
@@ -34,8 +35,9 @@ BUILD_OPTIONS: tuple[str, ...] = (
     "device",
     "mode",
     "profile",
+    *ALLO_OPTIONS,
 )
-"""the keywords `build` takes besides the region"""
+"""the keywords `build` takes besides the region (Allo's own included)"""
 
 
 def mapping_options(
@@ -104,21 +106,25 @@ def build(
     *,
     project: str | os.PathLike[str] | None = None,
     mapping_primitives: Sequence[tuple[str, Sequence[Any]]] | None = None,
-    device: str = "npu1",
+    device: str | None = None,
     mode: str | None = None,
     profile: bool = False,
     **unknown: Any,
 ) -> DatoModule:
     """Compile the `@dato.region()` function `top` for `target` ("simulator",
-    "aie", "hls"). `project`: where the aie and hls targets write their project
-    (a new temporary directory by default); `mapping_primitives`: bundles and
-    chains; `device`: the NPU; `mode`: how the target runs (hls: "concurrent" or
-    "sequential" C simulation); `profile`: print per-task times after each call
+    "aie", "hls"; Allo's "vitis_hls" is "hls"). `project`: where the aie and
+    hls targets write their project (a new temporary directory by default);
+    `mapping_primitives`: bundles and chains; `device`: the NPU; `mode`: how
+    the target runs (hls: "concurrent" or "sequential" C simulation; Allo's
+    "csim" is the default); `profile`: print per-task times after each call
     (simulator: measured; aie: the NPU performance model; hls: the estimate).
-    Any other keyword (Allo's `trace=`, `warmup=`, ...) is an error naming it."""
+    Allo's `device_type=` names the device; its `trace=`, `trace_size=`,
+    `warmup=`, `num_iters=` and `wrap_io=` are checked and accepted (a
+    HardwareOptionWarning says where they do nothing here). Any other keyword
+    is an error naming it."""
     if not isinstance(top, RegionDef):
         raise DatoError(f"dato.build takes a function decorated with @dato.region(), got {top!r}")
-    _check_keywords(unknown, profile)
+    _check_keywords({k: v for k, v in unknown.items() if k not in ALLO_OPTIONS}, profile)
     try:
         module, params = compile_region(top)
     except DatoError as err:
@@ -134,6 +140,7 @@ def build(
         device=device,
         mode=mode,
         profile=profile,
+        **unknown,
     )
 
 
@@ -154,7 +161,7 @@ def build_compiled(
     *,
     project: str | os.PathLike[str] | None = None,
     mapping_primitives: Sequence[tuple[str, Sequence[Any]]] | None = None,
-    device: str = "npu1",
+    device: str | None = None,
     mode: str | None = None,
     profile: bool = False,
     **unknown: Any,
@@ -163,7 +170,10 @@ def build_compiled(
     builds its scheduled IR this way). A target none of whose passes consumes
     the schedule's directives gets the program without them, a
     ScheduleIgnoredWarning and a note in its report."""
+    allo = {name: unknown.pop(name) for name in ALLO_OPTIONS if name in unknown}
     _check_keywords(unknown, profile)
+    read = read_allo_options(target, mode, device, allo)
+    target, mode, device = read.target, read.mode, read.device
     found = registry.lookup(target) if isinstance(target, str) else None
     if found is None:
         raise DatoError(f"unknown target '{target}'; available: {', '.join(registry.names())}")

@@ -1,6 +1,8 @@
 """Build options Allo users pass to `df.build`: `profile=True` prints per-task
-times labelled measured (simulator) or modeled (aie, hls); any other keyword
-Allo knows (`trace=`, `warmup=`, `num_iters=`, `wrap_io=`) is refused by name."""
+times labelled measured (simulator) or modeled (aie, hls); Allo's target and
+mode names, `device_type=`, and its hardware-only options (`trace=`,
+`warmup=`, `num_iters=`, `wrap_io=`) are read as Allo means them (checked, and
+a warning where they cannot act here); anything else is refused by name."""
 
 import re
 
@@ -72,13 +74,67 @@ def test_no_profile_prints_nothing(tmp_path, capsys):
     assert capsys.readouterr().out == ""
 
 
-@pytest.mark.parametrize("option", ["trace", "warmup", "num_iters", "wrap_io", "configs"])
-def test_unknown_allo_options_are_named(option):
+@pytest.mark.parametrize("option", ["configs", "enable_tensor", "tracee"])
+def test_unknown_options_are_named(option):
     with pytest.raises(dato.DatoError) as info:
         dato.build(producer_consumer(), **{option: 1})
     message = str(info.value)
     assert f"no option '{option}'" in message
     assert "profile" in message and "mapping_primitives" in message
+
+
+def expect_result(mod) -> None:
+    a = np.arange(8, dtype=np.int32)
+    b = np.zeros(8, np.int32)
+    mod(a, b)
+    np.testing.assert_array_equal(b, (a + 1) * 3)
+
+
+def test_allo_target_and_mode_names(tmp_path):
+    # Allo's df.build(top, target="vitis_hls", mode="csim"): our hls C simulation
+    mod = dato.build(producer_consumer(), target="vitis_hls", mode="csim", project=tmp_path)
+    assert mod.target == "hls"
+    expect_result(mod)
+
+
+def test_allo_hardware_modes_say_what_to_run():
+    with pytest.raises(dato.DatoError, match=r"mode 'hw_emu' runs Vitis.*build_xclbin.sh"):
+        dato.build(producer_consumer(), target="vitis_hls", mode="hw_emu")
+
+
+def test_device_type_names_the_device():
+    mod = dato.build(producer_consumer(), target="aie", device_type="npu2")
+    assert "aie.device(npu2)" in str(mod.ir)
+    expect_result(mod)
+    mod = dato.build(producer_consumer(), target="aie", device_type="npu1_4col")
+    assert "aie.device(npu1)" in str(mod.ir)
+    with pytest.raises(dato.DatoError, match="disagree"):
+        dato.build(producer_consumer(), target="aie", device="npu1", device_type="npu2")
+
+
+def test_hardware_only_options_warn_and_build():
+    with pytest.warns(dato.HardwareOptionWarning, match="trace=") as caught:
+        mod = dato.build(
+            producer_consumer(),
+            target="aie",
+            trace=[("p", (0,)), ("c", (0,))],
+            trace_size=32768,
+        )
+    assert caught[0].filename == __file__  # located at the user's build line
+    expect_result(mod)
+    with pytest.warns(dato.HardwareOptionWarning, match="num_iters"):
+        mod = dato.build(producer_consumer(), warmup=20, num_iters=100)
+    expect_result(mod)
+    expect_result(dato.build(producer_consumer(), wrap_io=False))
+
+
+@pytest.mark.parametrize(
+    "option",
+    [{"warmup": -1}, {"num_iters": 1.5}, {"wrap_io": "yes"}, {"trace": ["p"]}, {"device_type": 3}],
+)
+def test_allo_options_are_checked(option):
+    with pytest.raises(dato.DatoError, match=f"{next(iter(option))}="):
+        dato.build(producer_consumer(), **option)
 
 
 def test_profile_must_be_a_bool():
