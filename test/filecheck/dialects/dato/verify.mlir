@@ -126,7 +126,7 @@ dato.region @r(%A : memref<?xi32>) {
 dato.region @r() {
   %c = arith.constant 0 : i32
 }
-// CHECK: error: 'dato.region' op region @r may hold only dato.stream, dato.task, dato.group, dato.bundle and dato.chain ops, found arith.constant
+// CHECK: error: 'dato.region' op region @r may hold only dato.stream, dato.task, dato.group, dato.bundle and dato.chain ops and func.func declarations of external kernels, found arith.constant
 
 // -----
 
