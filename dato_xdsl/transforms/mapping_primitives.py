@@ -109,7 +109,15 @@ def check(region: dato.RegionOp) -> None:
         else:
             for p, c in zip(op.names, op.names[1:], strict=False):
                 if (p, c) not in graph.streams:
-                    raise op_error(op, f"chain of {p} and {c}, but no stream goes from {p} to {c}")
+                    # no stream between them: the core runs p, then c (Allo's
+                    # chain of independent instances), unless c feeds p
+                    if graph.reaches(c, p, ("", "")):
+                        raise op_error(
+                            op,
+                            f"chain of {p} and {c}: no stream goes from {p} to {c} and {c} "
+                            f"feeds {p}, so running {p} first it would wait for {c}",
+                        )
+                    continue
                 if (c, p) in graph.streams:
                     raise op_error(
                         op,
