@@ -90,9 +90,21 @@ def check(region: dato.RegionOp) -> None:
                 raise op_error(op, f"instance {name} is already in another {kind}")
             placed[name] = kind
         if isinstance(op, dato.BundleOp):
-            groups = {graph.group_of[n] for n in op.names}
-            if len(groups) > 1:
-                detail = ", ".join(f"{n} in @{graph.group_of[n]}" for n in op.names)
+            # a bundle of chains (Allo's bundle of `a-b` results) lists each
+            # chain's members in turn: like Allo, its chains are isomorphic
+            # when their members' bodies agree position by position
+            elements: list[list[str]] = []
+            for n in op.names:
+                if elements and chained(elements[-1][-1], n):
+                    elements[-1].append(n)
+                else:
+                    elements.append([n])
+            shapes = {tuple(graph.group_of[n] for n in e) for e in elements}
+            if len(shapes) > 1:
+                detail = ", ".join(
+                    "-".join(e) + " in " + "-".join(f"@{graph.group_of[n]}" for n in e)
+                    for e in elements
+                )
                 raise op_error(
                     op,
                     f"bundle of non-isomorphic instances ({detail}): only instances with "
