@@ -213,11 +213,11 @@ class TransferPlanner:
         k_axis, k_tile = streamed if streamed is not None else (None, 0)
         depth = 2 if streamed is not None else 1
         out: list[Transfer] = []
-        for tile, seq in self.sequential_blocks(blocks):
+        sequences, blocks = self.sequential_blocks(blocks)
+        for tile, seq in sequences:
             t = Transfer(index, name, True, 0, seq, k_axis, k_tile, depth, sequential=True)
             self._route_direct(t, True, tile[0], f"reading {name} ({len(seq)} block(s))")
             out.append(t)
-            blocks = [b for b in blocks if b not in seq]
         if not blocks:
             return out
         limit = self.device.memtile.dma_mm2s_channels
@@ -244,11 +244,11 @@ class TransferPlanner:
 
     def route_writes(self, index: int, name: str, blocks: list[Block]) -> list[Transfer]:
         out: list[Transfer] = []
-        for tile, seq in self.sequential_blocks(blocks):
+        sequences, blocks = self.sequential_blocks(blocks)
+        for tile, seq in sequences:
             t = Transfer(index, name, False, 0, seq, sequential=True)
             self._route_direct(t, False, tile[0], f"writing {name} ({len(seq)} block(s))")
             out.append(t)
-            blocks = [b for b in blocks if b not in seq]
         by_column: dict[int, list[Block]] = {}
         for b in sorted(blocks, key=lambda b: b.offsets):
             by_column.setdefault(b.tiles[0][0], []).append(b)
@@ -274,24 +274,33 @@ class TransferPlanner:
                 out.append(t)
         return out
 
-    def sequential_blocks(self, blocks: list[Block]) -> list[tuple[tuple[int, int], list[Block]]]:
-        """Per tile that alone uses two or more blocks (the members of a bundle
-        or chain), those blocks in the order the tile runs its members: one
-        fifo carries them one after another, so the tile spends one DMA
-        channel on the array however many members it runs."""
+    def sequential_blocks(
+        self, blocks: list[Block]
+    ) -> tuple[list[tuple[tuple[int, int], list[Block]]], list[Block]]:
+        """Per tile whose members (a bundle or chain) use two or more blocks,
+        those blocks in the order the tile runs its members: one fifo carries
+        them one after another, so the tile spends one DMA channel on the
+        array however many members it runs (a block another tile also reads
+        comes to this one in its sequence too; a block several members read
+        comes once per member, each taking its own object). Returns the
+        sequences and the blocks left for the other tiles (their users only)."""
         per_tile: dict[tuple[int, int], list[tuple[int, Block]]] = {}
         for b in blocks:
-            if len(set(b.tiles)) == 1:
-                # a block several members of the tile read (a replicated array)
-                # comes once per member: each takes its object from the fifo
-                for u in b.users:
-                    per_tile.setdefault(b.tiles[0], []).append((self.run_order.get(u, 0), b))
-        out = []
+            for tile, user in zip(b.tiles, b.users, strict=True):
+                one = Block(b.offsets, b.shape, [tile], [user])
+                per_tile.setdefault(tile, []).append((self.run_order.get(user, 0), one))
+        sequences = []
         for tile, found in sorted(per_tile.items(), key=lambda item: item[0]):
             if len(found) > 1:
                 found.sort(key=lambda entry: entry[0])
-                out.append((tile, [b for _, b in found]))
-        return out
+                sequences.append((tile, [b for _, b in found]))
+        served = {tile for tile, _ in sequences}
+        rest = []
+        for b in blocks:
+            keep = [(t, u) for t, u in zip(b.tiles, b.users, strict=True) if t not in served]
+            if keep:
+                rest.append(Block(b.offsets, b.shape, [t for t, _ in keep], [u for _, u in keep]))
+        return sequences, rest
 
     def _route_direct(self, t: Transfer, is_read: bool, preferred: int, what: str) -> None:
         order = [preferred] + [c for c in range(self.device.columns) if c != preferred]
