@@ -270,7 +270,7 @@ class KernelCompiler:
         if isinstance(t, ArrayType):
             if t.layout is not None:
                 raise self.fail("a local array takes no layout")
-            ref = self.emit(memref.AllocOp.get(t.dtype.ir, shape=t.shape)).results[0]
+            ref = self.emit(memref.AllocOp.get(t.dtype.storage.ir, shape=t.shape)).results[0]
             ref.name_hint = name
             array = Array(ref, t.dtype)
             if value is not None:

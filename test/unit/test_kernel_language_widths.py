@@ -229,3 +229,66 @@ def test_widths_out_of_range_are_refused():
         Int(129)
     assert Int(8) is dato.int8 and UInt(16) is dato.uint16
     assert uint4.storage == dato.uint8 and int4.storage == dato.int8
+
+
+def int4_blocks(scalar_stream: bool):
+    @dato.region()
+    def top(A: int16[8], B: int16[8]):
+        blk: dato.Stream[int4[4], 2]
+
+        @dato.kernel(mapping=[1], args=[A])
+        def prod(a: int16[8]):
+            t: int4[4] = 0  # a local int4 array, held one per byte
+            for i in range(4):
+                t[i] = a[i]
+            blk.put(t)  # noqa: F821
+
+        @dato.kernel(mapping=[1], args=[B])
+        def cons(b: int16[8]):
+            u: int4[4] = blk.get()  # noqa: F821
+            for i in range(4):
+                b[i] = u[i] * 2
+                b[i + 4] = u[i] * 3
+
+    @dato.region()
+    def scalars(A: int16[8], B: int16[8]):
+        s: dato.Stream[int4, 2]
+
+        @dato.kernel(mapping=[1], args=[A])
+        def prod(a: int16[8]):
+            for i in range(8):
+                s.put(a[i])  # noqa: F821
+
+        @dato.kernel(mapping=[1], args=[B])
+        def cons(b: int16[8]):
+            for i in range(8):
+                b[i] = s.get()  # noqa: F821
+
+    return scalars if scalar_stream else top
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_int4_local_arrays_and_blocks_on_every_target(target, tmp_path):
+    A = np.array([7, -8, -1, 0x7F, 0, 0, 0, 0], np.int16)
+    B = np.zeros(8, np.int16)
+    run(int4_blocks(False), target, tmp_path, A, B)
+    a = wrap(A[:4], 4)
+    np.testing.assert_array_equal(B, np.concatenate([wrap(a * 2, 16), wrap(a * 3, 16)]))
+
+
+@pytest.mark.parametrize("target", ["simulator", "hls"])
+def test_int4_scalar_streams_wrap(target, tmp_path):
+    A = np.array([7, -8, -1, 0x7F, 0x1F, -3, 8, 0x4C], np.int16)
+    B = np.zeros(8, np.int16)
+    run(int4_blocks(True), target, tmp_path, A, B)
+    np.testing.assert_array_equal(B, wrap(A, 4))
+
+
+def test_int4_scalar_streams_are_refused_on_the_npu(tmp_path):
+    with pytest.raises(dato.DatoIRError) as info:
+        dato.build(int4_blocks(True), target="aie", project=tmp_path / "aie")
+    message = str(info.value)
+    assert "test_kernel_language_widths.py:" in message
+    assert (
+        "(stream 's') carries i4 scalars (int4 / uint4): an NPU buffer holds whole bytes" in message
+    )

@@ -4,8 +4,11 @@ differently from the other targets (docs/kernel-language.md):
 - `int4` / `uint4` arrays passed to the program: AIE-ML keeps int4 two per
   byte, and the host's numpy array holds one per byte; this compiler does not
   pack them, so the layout an NPU kernel or a host program would see is not
-  the hardware's (int4 values inside a task, in locals and streams, compute
-  exactly and are not refused).
+  the hardware's (int4 values inside a task, in local arrays and in blocks
+  sent over streams, which are held one per byte, compute exactly and are not
+  refused);
+- a stream of int4 / uint4 scalars (or any integer narrower than a byte): an
+  NPU buffer holds whole bytes and the design would need them packed.
 - a `linalg.matmul` of `UInt` operands widened unsigned (`dato.cast =
   "unsigned"`): the NPU's matmul kernels multiply signed;
 - a mixed-precision `linalg.matmul` whose operand and result types have no
@@ -36,6 +39,17 @@ def refuse_unsupported(module: ModuleOp, dtype_names: Sequence[str]) -> None:
     for op in module.walk():
         if isinstance(op, dato.TaskOp):
             _refuse_packed_arguments(op, dtype_names)
+        elif isinstance(op, dato.StreamOp):
+            element = op.stream_type.element_type
+            if isinstance(element, IntegerType) and 1 < element.width.data < 8:
+                raise op_error(
+                    op,
+                    f"(stream '{op.sym_name.data}') carries {element} scalars (int"
+                    f"{element.width.data} / uint{element.width.data}): an NPU buffer holds "
+                    "whole bytes and this compiler does not pack narrower integers; declare "
+                    "the stream of int8 / uint8 (the values convert back where they are "
+                    "read into an int4 variable), or send int4 arrays as blocks",
+                )
         elif op.name == "linalg.matmul":
             if op.attributes.get(UNSIGNED_CAST) == StringAttr("unsigned"):
                 raise op_error(
