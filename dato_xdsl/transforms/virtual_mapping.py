@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from xdsl.context import Context
 from xdsl.dialects import arith, memref, scf
-from xdsl.dialects.builtin import IndexType, IntegerAttr, MemRefType, ModuleOp
-from xdsl.ir import Block, Operation, SSAValue
+from xdsl.dialects.builtin import IndexType, IntegerAttr, MemRefType, ModuleOp, i64
+from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.transforms.dead_code_elimination import region_dce
 
@@ -28,6 +28,8 @@ from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.dato import instance_name
 from dato_xdsl.transforms.instance_trace import Skeleton, Trace, is_meta
+from dato_xdsl.transforms.meta_for_rolling import keeps_loop
+from dato_xdsl.transforms.schedule_directives import UNROLL_ATTR
 
 MAX_TRACED_STEPS = 1 << 22
 """Compile-time steps (meta_if decisions, meta_for iterations, stream accesses)
@@ -74,6 +76,9 @@ class _Specializer:
         if isinstance(op, scf.ForOp) and is_meta(op):
             lb, ub, step = next(self.decisions)  # type: ignore[misc]
             iv = op.body.block.args[0]
+            if keeps_loop(op):
+                self.rolled_loop(op, (lb, ub, step), dst, mapper)
+                return
             for value in range(lb, ub, step):
                 const = arith.ConstantOp(IntegerAttr(value, IndexType()))
                 const.location = op.location
@@ -108,6 +113,31 @@ class _Specializer:
                     self.copy_block(src_block, block, mapper, inline=False)
         new.location = op.location
         dst.add_op(new)
+
+    def rolled_loop(
+        self,
+        op: scf.ForOp,
+        bounds: tuple[int, int, int],
+        dst: Block,
+        mapper: dict[SSAValue, SSAValue],
+    ) -> None:
+        """A meta_for that needs no compile-time value stays a loop asking to
+        be unrolled (meta_for_rolling.py says when and why)."""
+        values = []
+        for v in bounds:
+            const = arith.ConstantOp(IntegerAttr(v, IndexType()))
+            const.location = op.location
+            dst.add_op(const)
+            values.append(const.result)
+        iv = op.body.block.args[0]
+        block = Block(arg_types=[IndexType()])
+        block.args[0].name_hint = iv.name_hint
+        mapper[iv] = block.args[0]
+        self.copy_block(op.body.block, block, mapper, inline=False)
+        loop = scf.ForOp(values[0], values[1], values[2], [], Region(block))
+        loop.attributes[UNROLL_ATTR] = IntegerAttr(0, i64)
+        loop.location = op.location
+        dst.add_op(loop)
 
 
 class VirtualMapper:
