@@ -795,17 +795,20 @@ class CoreBuilder:
         elif isinstance(op, linalg.MatmulOp):
             a, b = (m(v) for v in op.inputs)
             c = m(op.outputs[0])
-            self.require_contiguous(op, [a, b, c])
+            # linalg.matmul accumulates: its output is read as well
+            (a, b, c), back = self.staged([a, b, c], outputs=1, read_outputs=True)
             ta, tb = a.type, b.type
             assert isinstance(ta, MemRefType) and isinstance(tb, MemRefType)
             (mm, kk), nn = ta.get_shape(), tb.get_shape()[1]
             self.call("matmul", [a, b, c], [mm, kk, nn], ta.element_type)
+            self.unstage(back)
         elif type(op) in _ELEMENTWISE:
             operands = [m(v) for v in (*op.inputs, *op.outputs)]  # type: ignore[attr-defined]
-            self.require_contiguous(op, operands)
+            operands, back = self.staged(operands, outputs=len(op.outputs), read_outputs=False)  # type: ignore[attr-defined]
             t = operands[-1].type
             assert isinstance(t, MemRefType)
             self.call(_ELEMENTWISE[type(op)], operands, [math.prod(t.get_shape())], t.element_type)
+            self.unstage(back)
         elif type(op).__module__.startswith("xdsl.dialects.linalg"):
             raise op_error(op, "has no NPU kernel in the kernel library yet")
         else:
@@ -1034,10 +1037,34 @@ class CoreBuilder:
         self.emit(scf.YieldOp())
         self.block = saved
 
-    def require_contiguous(self, op: Operation, values: list[SSAValue]) -> None:
-        for v in values:
-            if not _is_identity(v.type):
-                raise op_error(op, f"needs contiguous arrays on the NPU, got {v.type}")
+    def staged(
+        self, values: list[SSAValue], *, outputs: int, read_outputs: bool
+    ) -> tuple[list[SSAValue], list[tuple[SSAValue, SSAValue]]]:
+        """Contiguous stand-ins for strided views (a slice of a local such as
+        Allo's `matmul(tmp_A[0], B)`), since library kernels take contiguous
+        arrays: an input is copied into a buffer of the tile before the call,
+        an output (the last `outputs` values) is computed in one and copied
+        back by `unstage` (copied in first when the kernel reads it)."""
+        out: list[SSAValue] = []
+        back: list[tuple[SSAValue, SSAValue]] = []
+        for k, v in enumerate(values):
+            t = v.type
+            assert isinstance(t, MemRefType)
+            if _is_identity(t):
+                out.append(v)
+                continue
+            local = self.buffer(MemRefType(t.element_type, t.get_shape()))
+            is_output = k >= len(values) - outputs
+            if not is_output or read_outputs:
+                self.copy(v, local)
+            if is_output:
+                back.append((local, v))
+            out.append(local)
+        return out, back
+
+    def unstage(self, back: list[tuple[SSAValue, SSAValue]]) -> None:
+        for local, view in back:
+            self.copy(local, view)
 
     def copy(self, src: SSAValue, dst: SSAValue) -> None:
         t = dst.type
