@@ -492,6 +492,11 @@ class KernelCompiler:
             u = UInt(width)
             start = self.arith.cast(self.scalar(lo, u), u)
             return start, self.arith.binop(ast.Sub(), self.arith.cast(hi, u), start)
+        if isinstance(lo, int) and isinstance(hi, int):
+            raise self.fail(
+                f"a bit slice of a {x.dtype} takes bounds 0 <= lo < hi <= {width}, "
+                f"got {ast.unparse(index)}"
+            )
         raise self.fail(
             f"a bit slice of a {x.dtype} takes bounds 0 <= lo < hi <= {width} whose "
             f"difference is a constant, got {ast.unparse(index)}"

@@ -32,7 +32,7 @@ CASES = [
     ("w: Int(128) = 2**200", f"constant {2**200} does not fit int128"),
     (
         "x: int16 = c[0]\nx[10:20] = 1",
-        "a bit slice of a int16 takes constant bounds 0 <= lo < hi <= 16, got 10:20",
+        "a bit slice of a int16 takes bounds 0 <= lo < hi <= 16, got 10:20",
     ),
 ]
 
