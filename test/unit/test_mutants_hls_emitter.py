@@ -14,6 +14,7 @@ import pytest
 from xdsl.dialects.builtin import (
     BFloat16Type,
     Float32Type,
+    Float64Type,
     FloatAttr,
     IndexType,
     IntegerAttr,
@@ -107,6 +108,7 @@ def test_a_zero_dimensional_view_is_its_base():
         ([1, 1, 5], [1, 5], [False, True, True]),
         ([4, 1, 1], [4, 1], [True, False, True]),
         ([1, 1], [1], [False, True]),
+        ([2, 3, 1, 1], [2, 3, 1], [True, True, False, True]),
     ],
 )
 def test_rank_reduction_drops_unit_dims_greedily(sizes, result, keep):
@@ -193,3 +195,35 @@ def test_blocks_above_1024_bits_travel_as_streams_of_blocks():
     narrow = vhls.StreamType(MemRefType(IntegerType(8), [8, 16]), 4)  # 1024 bits of int8
     assert not is_block_stream(narrow)
     assert is_block_stream(vhls.StreamType(MemRefType(IntegerType(8), [129]), 4))
+
+
+@pytest.mark.parametrize("flat", [False, True])
+def test_a_view_whose_inner_dimension_has_two_elements(flat):
+    base = np.arange(3 * 2).reshape(3, 2)
+    check_view(View.of("A", (3, 2), flat), base, base)
+    check_view(View.of("A", (3, 2), flat).sub(["1", "0"], [1, 1], [True, True]), base, base[1:])
+
+
+def test_double_literals_keep_their_exponent():
+    f64 = Float64Type()
+    assert _literal(FloatAttr(1e22, f64), f64) == "1e+22"
+    assert _literal(FloatAttr(0.5, f64), f64) == "0.5"
+
+
+def test_blocks_of_floats_count_their_bits():
+    f32, bf = Float32Type(), BFloat16Type()
+    assert not is_block_stream(vhls.StreamType(MemRefType(f32, [32]), 2))  # 1024 bits
+    assert is_block_stream(vhls.StreamType(MemRefType(f32, [33]), 2))
+    assert not is_block_stream(vhls.StreamType(MemRefType(bf, [64]), 2))  # 1024 bits
+    assert is_block_stream(vhls.StreamType(MemRefType(bf, [65]), 2))
+    assert not is_block_stream(vhls.StreamType(MemRefType(Float64Type(), [16]), 2))
+    assert is_block_stream(vhls.StreamType(MemRefType(Float64Type(), [17]), 2))
+
+
+def test_only_streams_of_blocks_are_block_streams():
+    assert not is_block_stream(i32)
+    assert not is_block_stream(MemRefType(i32, [64]))
+    assert not is_block_stream(vhls.StreamType(i32, 2))
+    assert c_type(Float32Type()) == "float"
+    assert c_type(Float64Type()) == "double"
+    assert c_type(BFloat16Type()) == "dato::bf16"
