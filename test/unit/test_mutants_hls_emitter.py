@@ -227,3 +227,8 @@ def test_only_streams_of_blocks_are_block_streams():
     assert c_type(Float32Type()) == "float"
     assert c_type(Float64Type()) == "double"
     assert c_type(BFloat16Type()) == "dato::bf16"
+
+
+def test_index_literals_are_plain_integers():
+    assert _literal(IntegerAttr(5, IndexType()), IndexType()) == "5"
+    assert _literal(IntegerAttr(-3, IndexType()), IndexType()) == "-3"
