@@ -727,6 +727,10 @@ def m_max(p, a, f):
     return max(p, a) == 2
 
 
+def m_add(p, a, f):
+    return p + a == 2
+
+
 def m_select(p, a, f):
     return (p if a > 0 else 0) == 2
 
@@ -751,7 +755,9 @@ def mixed_program(cond):
     return top
 
 
-@pytest.mark.parametrize("cond", [m_max, m_select, m_select_value, m_and], ids=lambda c: c.__name__)
+@pytest.mark.parametrize(
+    "cond", [m_max, m_add, m_select, m_select_value, m_and], ids=lambda c: c.__name__
+)
 def test_an_expression_with_a_runtime_value_is_not_compile_time(cond):
     with pytest.raises(dato.DatoCompileError) as err:
         dato.build(mixed_program(cond), target="simulator")
@@ -826,3 +832,38 @@ def test_int8_and_float32_operands_meet_in_float32():
             out[r], np.asarray(expected, np.float32), rtol=2**-22, err_msg=f"row {r}"
         )
     assert out[5, 0] == 1.0 and out[7, 0] == 2.0  # 2 < 2.5: no truncation of 2.5 to int8
+
+
+def test_identity_comparison_is_refused():
+    @dato.region()
+    def top(X: int32[2], OUT: int32[2]):
+        @dato.kernel(mapping=[1], args=[X, OUT])
+        def k(x: int32[2], o: int32[2]):
+            o[0] = x[0] is x[1]
+
+    with pytest.raises(dato.DatoCompileError) as err:
+        dato.build(top, target="simulator")
+    assert str(err.value).endswith(": error: comparison Is is not supported in kernels")
+
+
+def bf16_math_program(n: int):
+    @dato.region()
+    def top(A: bfloat16[n], OUT: bfloat16[n]):
+        @dato.kernel(mapping=[1], args=[A, OUT])
+        def k(a: bfloat16[n], o: bfloat16[n]):
+            for i in range(n):
+                o[i] = dato.exp(a[i]) * a[i]
+
+    return top
+
+
+def test_bf16_math_rounds_to_bf16_before_the_next_op():
+    a = np.array([1.0078125, -0.62890625, 2.015625, 0.33203125, 3.96875], ml_dtypes.bfloat16)
+    out = np.zeros(a.size, ml_dtypes.bfloat16)
+    dato.build(bf16_math_program(a.size), target="simulator")(a, out)
+    af = a.astype(np.float32)
+    e = np.exp(af).astype(ml_dtypes.bfloat16).astype(np.float32)  # exp rounds once to bf16
+    want = (e * af).astype(ml_dtypes.bfloat16)  # the product rounds once more
+    np.testing.assert_array_equal(out.view(np.uint16), want.view(np.uint16))
+    unrounded = (np.exp(af) * af).astype(ml_dtypes.bfloat16)
+    assert (unrounded.view(np.uint16) != want.view(np.uint16)).any()  # the rounding shows
