@@ -125,6 +125,7 @@ def build(
     if not isinstance(top, RegionDef):
         raise DatoError(f"dato.build takes a function decorated with @dato.region(), got {top!r}")
     _check_keywords({k: v for k, v in unknown.items() if k not in ALLO_OPTIONS}, profile)
+    _lookup(read_allo_options(target, mode, device, {}).target)  # before compiling: fail fast
     try:
         module, params = compile_region(top)
     except DatoError as err:
@@ -154,6 +155,13 @@ def _check_keywords(unknown: dict[str, Any], profile: object) -> None:
         raise DatoError(f"profile= takes True or False, got {profile!r}")
 
 
+def _lookup(target: object) -> Target:
+    found = registry.lookup(target) if isinstance(target, str) else None
+    if found is None:
+        raise DatoError(f"unknown target '{target}'; available: {', '.join(registry.names())}")
+    return found
+
+
 def build_compiled(
     module: ModuleOp,
     params: Sequence[Parameter],
@@ -174,9 +182,7 @@ def build_compiled(
     _check_keywords(unknown, profile)
     read = read_allo_options(target, mode, device, allo)
     target, mode, device = read.target, read.mode, read.device
-    found = registry.lookup(target) if isinstance(target, str) else None
-    if found is None:
-        raise DatoError(f"unknown target '{target}'; available: {', '.join(registry.names())}")
+    found = _lookup(target)
     try:
         options = _options(found, project, mapping_primitives, device, mode)
         verify_located(module)
