@@ -553,7 +553,8 @@ class CoreBuilder:
         mapper: dict[SSAValue, SSAValue] = {}
         releases: list[tuple[str, str]] = []
         padded_out: list[tuple[SSAValue, SSAValue]] = []  # (task's block, padded object)
-        box_out: list[tuple[SSAValue, SSAValue, tuple[int, ...]]] = []  # (local, object, at)
+        # (local, object, at, box shape)
+        box_out: list[tuple[SSAValue, SSAValue, tuple[int, ...], tuple[int, ...]]] = []
         kt = k_tile_of(group)
         mm = plan.matmul if kt is not None else None
         lm = plan.local_matmul if kt is not None and mm is None else None
@@ -570,11 +571,12 @@ class CoreBuilder:
             if box is not None:
                 # a part of a shared output: the body indexes all of it, its box moves
                 mapper[arg] = local = self.buffer(t)
-                box_t = MemRefType(t.element_type, list(box.shape))
+                rows = self.lowering.padding.get(self.lowering.region.args.index(group.args[k]))
+                box_t = padded_type(MemRefType(t.element_type, list(box.shape)), rows)
                 if write_fifo is not None:
                     out = self.acquire(write_fifo, "Produce", box_t)
                     releases.append((write_fifo, "Produce"))
-                    box_out.append((local, out, box.offsets))
+                    box_out.append((local, out, box.offsets, box.shape))
                 if read_fifo is not None:
                     incoming = self.acquire(read_fifo, "Consume", box_t)
                     releases.append((read_fifo, "Consume"))
@@ -617,8 +619,7 @@ class CoreBuilder:
                 del self.k_streamed[lm.op]
         for local, view in padded_out:
             self.copy_rows(local, view)
-        for local, view, offsets in box_out:
-            shape = view.type.get_shape()  # type: ignore[attr-defined]
+        for local, view, offsets, shape in box_out:
             self.copy_box(local, view, offsets, (0,) * len(offsets), shape)
         for fifo, port in reversed(releases):
             self.release(fifo, port)

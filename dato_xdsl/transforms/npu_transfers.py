@@ -137,7 +137,8 @@ class TransferPlanner:
                     offsets = padded_offsets(inst.offsets[k], rows)
                     box = boxes[k].get(inst.name) if boxes[k] else None
                     if box is not None:  # this instance's part of a shared output
-                        shape, offsets = box.shape, box.offsets
+                        shape = tuple(padded_shape(box.shape, rows) if rows else box.shape)
+                        offsets = padded_offsets(box.offsets, rows)
                     for is_read, table in ((True, reads), (False, writes)):
                         if not (plan.reads[k] if is_read else plan.writes[k]):
                             continue

@@ -69,7 +69,7 @@ from dato_xdsl.transforms.npu_stream_routes import (
     routable,
 )
 from dato_xdsl.transforms.npu_transfers import plan_transfers, run_order
-from dato_xdsl.transforms.npu_write_boxes import shared_write_boxes
+from dato_xdsl.transforms.npu_write_boxes import Box, shared_write_boxes
 from dato_xdsl.transforms.stream_access import StreamUses, stream_uses
 
 CORE_STACK_BYTES = devices.DEFAULT_CORE_STACK_BYTES
@@ -160,7 +160,7 @@ class Placer:
         self.chain_note = ""
         self.boxes = shared_write_boxes(region, {n: p.writes for n, p in self.plans.items()})
         self.padding: dict[int, tuple[int, int]] = choose_padding(
-            region, self.plans, device.memcpy_nd.word_bits
+            region, self.plans, device.memcpy_nd.word_bits, self.boxes
         )
 
     def moves(self, group: dato.GroupOp, inst: dato.Instance) -> list[tuple[bool, bool]]:
@@ -728,13 +728,18 @@ def merge_streams_between_cores(region: dato.RegionOp, pes: list[PE]) -> str:
 
 
 def choose_padding(
-    region: dato.RegionOp, plans: dict[str, GroupPlan], word: int
+    region: dato.RegionOp,
+    plans: dict[str, GroupPlan],
+    word: int,
+    boxes: dict[tuple[str, int], dict[str, Box]] | None = None,
 ) -> dict[int, tuple[int, int]]:
     """The 8- and 16-bit arrays whose blocks have rows that are not whole
     DMA words, with (L, Lp): every task cuts the array's last dim into runs of
     the same L starting at multiples of L, so each run can be padded to Lp
     (see npu_padding). Operands of a matmul keep their layout (K streaming
-    cuts their rows itself)."""
+    cuts their rows itself). A shared output moves in its writers' boxes
+    (npu_write_boxes): the boxes' rows are the ones padded."""
+    boxes = boxes or {}
     rows: dict[int, int] = {}
     refused: set[int] = set()
     for group in region.groups():
@@ -750,6 +755,11 @@ def choose_padding(
             index = region.args.index(group.args[k])
             bits = _bits(t.element_type)
             length = t.get_shape()[-1] if t.get_shape() else 0
+            starts = [inst.offsets[k][-1] for inst in group.instances()]
+            mine = boxes.get((group.sym_name.data, k))
+            if mine and t.get_shape():
+                length = next(iter(mine.values())).shape[-1]
+                starts = [b.offsets[-1] for b in mine.values()]
             full = region.args[index].type.get_shape()  # type: ignore[attr-defined]
             if (
                 k in operands
@@ -757,7 +767,7 @@ def choose_padding(
                 or word % bits
                 or length <= 0
                 or full[-1] % length
-                or any(inst.offsets[k][-1] % length for inst in group.instances())
+                or any(o % length for o in starts)
                 or rows.setdefault(index, length) != length
             ):
                 refused.add(index)

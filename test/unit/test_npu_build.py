@@ -23,12 +23,6 @@ FITS = {
 }
 
 REFUSED = {
-    # PE j writes column j - 1 of C: 3 int16 elements 16 bits apart, each
-    # row of its box 16 bits (a shared output moves as each writer's box)
-    "systolic_1d": (
-        lambda: progs.systolic_1d(dato.int16, 3, 4, 6),
-        "moves rows of 1 i16 elements of C (16 bits), not a whole number of 32-bit DMA words",
-    ),
     # rows of 6 int8 = 48 bits: DMAs move whole 32-bit words
     "odd_rows": (
         lambda: progs.tiled_gemm(dato.int8, 16, 16, 6),

@@ -90,3 +90,21 @@ def test_overlapping_parts_are_refused_naming_both_writers(tmp_path):
     message = str(info.value)
     assert "instances t_0 and t_1 both write block [0] of C" in message
     assert "test_npu_shared_outputs.py:" in message
+
+
+@pytest.mark.parametrize(
+    ("T", "dtype"), [(dato.int16, np.int16), (dato.int8, np.int8)], ids=["int16", "int8"]
+)
+def test_narrow_parts_move_padded_to_words(T, dtype, tmp_path):
+    """int16/int8 PEs each write one element of C (16 or 8 bits, no whole
+    DMA word): C is laid out with each element padded to a word (the boxes'
+    rows padded, npu_padding), so every PE's part still moves on its own."""
+    mod = dato.build(progs.systolic_2d(T, 4, 5, 8), target="aie", project=tmp_path)
+    A, B, C = gemm_args(4, 8, 5, dtype)
+    A, B = A % 7 - 3, B % 7 - 3
+    mod(A, B, C)
+    np.testing.assert_array_equal(C, (A.astype(np.int64) @ B).astype(dtype))
+    mod1 = dato.build(progs.systolic_1d(T, 3, 4, 6), target="aie", project=tmp_path / "1d")
+    A, B, C = gemm_args(3, 6, 4, dtype)
+    mod1(A, B, C)
+    np.testing.assert_array_equal(C, (A.astype(np.int64) @ B).astype(dtype))
