@@ -797,7 +797,7 @@ class CoreBuilder:
             a, b = (m(v) for v in op.inputs)
             c = m(op.outputs[0])
             # linalg.matmul accumulates: its output is read as well
-            (a, b, c), back = self.staged([a, b, c], outputs=1, read_outputs=True)
+            (a, b, c), back = self.staged(op, [a, b, c], outputs=1, read_outputs=True)
             ta, tb = a.type, b.type
             assert isinstance(ta, MemRefType) and isinstance(tb, MemRefType)
             (mm, kk), nn = ta.get_shape(), tb.get_shape()[1]
@@ -805,7 +805,7 @@ class CoreBuilder:
             self.unstage(back)
         elif type(op) in _ELEMENTWISE:
             operands = [m(v) for v in (*op.inputs, *op.outputs)]  # type: ignore[attr-defined]
-            operands, back = self.staged(operands, outputs=len(op.outputs), read_outputs=False)  # type: ignore[attr-defined]
+            operands, back = self.staged(op, operands, outputs=len(op.outputs), read_outputs=False)  # type: ignore[attr-defined]
             t = operands[-1].type
             assert isinstance(t, MemRefType)
             self.call(_ELEMENTWISE[type(op)], operands, [math.prod(t.get_shape())], t.element_type)
@@ -1039,7 +1039,7 @@ class CoreBuilder:
         self.block = saved
 
     def staged(
-        self, values: list[SSAValue], *, outputs: int, read_outputs: bool
+        self, op: Operation, values: list[SSAValue], *, outputs: int, read_outputs: bool
     ) -> tuple[list[SSAValue], list[tuple[SSAValue, SSAValue]]]:
         """Contiguous stand-ins for strided views (a slice of a local such as
         Allo's `matmul(tmp_A[0], B)`), since library kernels take contiguous
@@ -1050,7 +1050,8 @@ class CoreBuilder:
         back: list[tuple[SSAValue, SSAValue]] = []
         for k, v in enumerate(values):
             t = v.type
-            assert isinstance(t, MemRefType)
+            if not isinstance(t, MemRefType):
+                raise op_error(op, f"needs arrays on the NPU, got {t}")
             if _is_identity(t):
                 out.append(v)
                 continue
