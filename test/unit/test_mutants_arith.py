@@ -867,3 +867,29 @@ def test_bf16_math_rounds_to_bf16_before_the_next_op():
     np.testing.assert_array_equal(out.view(np.uint16), want.view(np.uint16))
     unrounded = (np.exp(af) * af).astype(ml_dtypes.bfloat16)
     assert (unrounded.view(np.uint16) != want.view(np.uint16)).any()  # the rounding shows
+
+
+def reading_program(n: int):
+    @dato.region()
+    def top(U: uint8[n], S: int8[n], TO_S: int8[n], TO_U: uint8[n], F: float32[2, n]):
+        @dato.kernel(mapping=[1], args=[U, S, TO_S, TO_U, F])
+        def k(u: uint8[n], s: int8[n], to_s: int8[n], to_u: uint8[n], f: float32[2, n]):
+            for i in range(n):
+                to_s[i] = u[i]  # same bits, read signed
+                to_u[i] = s[i]  # same bits, read unsigned
+                f[0, i] = s[i] * 2.5  # a float literal makes the product float32
+                f[1, i] = 2.5 * s[i]
+
+    return top
+
+
+def test_int8_and_uint8_share_their_bits_and_float_literals_promote():
+    u = np.array([200, 127, 128, 0], np.uint8)
+    s = np.array([-128, -1, 5, 127], np.int8)
+    to_s, to_u = np.zeros(4, np.int8), np.zeros(4, np.uint8)
+    f = np.zeros((2, 4), np.float32)
+    dato.build(reading_program(4), target="simulator")(u, s, to_s, to_u, f)
+    np.testing.assert_array_equal(to_s, u.astype(np.int8))  # [-56, 127, -128, 0]
+    np.testing.assert_array_equal(to_u, s.astype(np.uint8))  # [128, 255, 5, 127]
+    np.testing.assert_array_equal(f[0], s.astype(np.float32) * np.float32(2.5))
+    np.testing.assert_array_equal(f[1], s.astype(np.float32) * np.float32(2.5))
