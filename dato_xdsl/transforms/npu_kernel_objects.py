@@ -11,7 +11,7 @@ whole library (`kernels.o`). This pass:
   `link_with = "core_kernels_<n>.o"`, one per distinct set of kernels (cores
   calling the same kernels share it); the NPU project writes its source and
   compile line;
-- estimates each core's program size (kernel_library's documented estimate,
+- estimates every core's program size (kernel_library's documented estimate,
   not a measurement), records it as `dato.program_bytes` on the core, and
   refuses a core over the device's program memory with the numbers."""
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects import func
+from xdsl.dialects import arith, func
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp, StringAttr, i64
 from xdsl.ir import Block
 from xdsl.passes import ModulePass
@@ -94,7 +94,8 @@ def kernel_record(device_body: Block, symbol: str) -> KernelDecl | None:
 
 
 def estimate(core: aie.CoreOp, device_body: Block) -> ProgramEstimate:
-    ops = sum(1 for op in core.walk() if op is not core)
+    # constants become immediates of the instructions that use them
+    ops = sum(1 for op in core.walk() if op is not core and not isinstance(op, arith.ConstantOp))
     kernels: list[tuple[str, int, bool]] = []
     compiled: set[tuple[str, str]] = set()
     for name in called_kernels(core):
@@ -132,14 +133,15 @@ def kernel_objects(device_op: aie.DeviceOp) -> None:
     for core in [op for op in body.ops if isinstance(op, aie.CoreOp)]:
         called = called_kernels(core)
         linked = core.link_with.data if core.link_with is not None else None
-        if not called or linked not in (None, LIBRARY_OBJECT):
-            continue  # a core linking an object of its own (mlir-aie's mm.o, a user's) keeps it
         missing = [n for n in called if find_declaration(device_op, n) is None]
         if missing:
             raise op_error(core, f"calls @{missing[0]}, which the device does not declare")
-        key = tuple(sorted(called))
-        name = objects.setdefault(key, f"{OBJECT_PREFIX}{len(objects)}.o")
-        core.properties["link_with"] = StringAttr(name)
+        # a core linking an object of its own (mlir-aie's mm.o, a user's) keeps it;
+        # every core, kernels or not, is estimated: unrolled scalar code fills memory too
+        if called and linked in (None, LIBRARY_OBJECT):
+            key = tuple(sorted(called))
+            name = objects.setdefault(key, f"{OBJECT_PREFIX}{len(objects)}.o")
+            core.properties["link_with"] = StringAttr(name)
         program = estimate(core, body)
         core.attributes[PROGRAM_BYTES] = IntegerAttr(program.total, i64)
         if limit and program.total > limit:

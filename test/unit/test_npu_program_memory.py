@@ -117,3 +117,36 @@ def test_library_object_holds_only_the_called_kernels(tmp_path):
         entries = set(re.findall(r'extern "C" void (\w+)\(', source.read_text()))
         assert defined <= entries | {f for f in defined if not f.startswith("dato_")}
         assert not any(re.fullmatch(r"dato_[a-z]+_(i8|i16|i32|i64|f32|bf16)", f) for f in defined)
+
+
+def unrolled_scalar_code(n: int):
+    """A meta_for whose meta_if keeps it unrolled: n copies of scalar code in one core."""
+
+    @dato.region()
+    def top(A: int32[n], B: int32[n]):
+        @dato.kernel(mapping=[1], args=[A, B])
+        def core(local_A: int32[n], local_B: int32[n]):
+            with dato.meta_for(n) as i:
+                with dato.meta_if(i % 2 == 0):
+                    local_B[i] = local_A[i] + 1
+                with dato.meta_else():
+                    local_B[i] = local_A[i] * 2
+
+    return top
+
+
+def test_a_core_without_kernel_calls_is_estimated_too():
+    # no library kernel: only the core's own code. Each copy is a load, an add or
+    # a multiply and a store (3 ops at 16 B, constants being immediates), so
+    # 1024 copies are at least 3 * 1024 * 16 = 49152 B, over 16 KiB.
+    with pytest.raises(dato.DatoIRError) as err:
+        dato.build(unrolled_scalar_code(1024), target="aie")
+    text = str(err.value)
+    found = re.search(r"needs an estimated (\d+) bytes of program memory \(core code", text)
+    assert found and int(found.group(1)) >= 1024 + 3 * 1024 * 16
+    # 16 copies fit, and run equal to numpy
+    mod = dato.build(unrolled_scalar_code(16), target="aie")
+    a = np.arange(16, dtype=np.int32) - 5
+    b = np.zeros(16, np.int32)
+    mod(a, b)
+    np.testing.assert_array_equal(b, np.where(np.arange(16) % 2 == 0, a + 1, a * 2))
