@@ -3,9 +3,10 @@
 // Cores that link the whole library (kernels.o) get an object of exactly the
 // kernels they call, shared by cores calling the same ones; a core linking an
 // object of its own keeps it. Library declarations get their record (reads,
-// writes, source, estimated size); each calling core its program estimate:
-// 1024 + 16 x ops + kernels (x86-64 -Os size x 4: add i32 24 -> 96, fill i32
-// 15 -> 60).
+// writes, source, estimated size); every core its program estimate:
+// 1024 + 16 x ops (constants are immediates: not counted) + kernels (x86-64
+// -Os size x 4: add i32 24 -> 96, fill i32 15 -> 60; a kernel of an object of
+// the user's with no declared size: 4096, assumed).
 
 aie.device(npu1) {
   %t02 = aie.tile(0, 2)
@@ -50,8 +51,10 @@ aie.device(npu1) {
 // CHECK:       aie.core(%{{.*}}) {
 // CHECK:       } {link_with = "core_kernels_0.o", dato.program_bytes = 1152 : i64}
 // CHECK:       } {link_with = "core_kernels_0.o", dato.program_bytes = 1152 : i64}
-// CHECK:       } {link_with = "core_kernels_1.o", dato.program_bytes = 1244 : i64}
-// CHECK:       } {link_with = "mine.o"}
+// 1024 + 16 x 3 (two calls, aie.end) + 60 + 96
+// CHECK:       } {link_with = "core_kernels_1.o", dato.program_bytes = 1228 : i64}
+// 1024 + 16 x 2 + 4096
+// CHECK:       } {link_with = "mine.o", dato.program_bytes = 5152 : i64}
 
 // -----
 
