@@ -28,9 +28,22 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from xdsl.dialects.builtin import BFloat16Type, Float32Type, IntegerType
 from xdsl.ir import Attribute
 
 from dato_xdsl.transforms.kernel_decls import KernelDecl
+
+
+def type_suffix(t: Attribute) -> str:
+    """A kernel name's element-type part (`dato_add_i16`, `matmul_bf16_f32`)."""
+    if isinstance(t, BFloat16Type):
+        return "bf16"
+    if isinstance(t, Float32Type):
+        return "f32"
+    if isinstance(t, IntegerType):
+        return f"i{t.width.data}"
+    raise ValueError(f"no kernel type for {t}")
+
 
 LIBRARY_SOURCE = (
     Path(__file__).resolve().parent.parent / "targets" / "aie" / "kernels" / "dato_kernels.cc"

@@ -48,6 +48,7 @@ from dato_xdsl.dialects import aie, aiex, dato
 from dato_xdsl.transforms.constant_tables import is_table_fill, table_values
 from dato_xdsl.transforms.core_tasks import label_core
 from dato_xdsl.transforms.kernel_decls import declare_called
+from dato_xdsl.transforms.kernel_library import type_suffix
 from dato_xdsl.transforms.npu_gemm_design import GemmDesign, plan_one_per_core
 from dato_xdsl.transforms.npu_padding import (
     padded_type,
@@ -68,16 +69,6 @@ from dato_xdsl.transforms.npu_write_boxes import Box, shared_write_boxes
 from dato_xdsl.transforms.stream_access import stream_uses
 
 KERNEL_OBJECT = "kernels.o"
-
-
-def type_suffix(t: Attribute) -> str:
-    if isinstance(t, BFloat16Type):
-        return "bf16"
-    if isinstance(t, Float32Type):
-        return "f32"
-    if isinstance(t, IntegerType):
-        return f"i{t.width.data}"
-    raise ValueError(f"no kernel type for {t}")
 
 
 def _is_identity(t: Attribute) -> bool:

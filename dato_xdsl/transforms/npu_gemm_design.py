@@ -53,6 +53,7 @@ from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import aie, dato
 from dato_xdsl.dialects.aie import element_bytes
 from dato_xdsl.transforms.core_tasks import label_core
+from dato_xdsl.transforms.kernel_library import type_suffix
 from dato_xdsl.transforms.npu_plan import plan_group
 from dato_xdsl.transforms.npu_transfers import BundledGemm, group_tiles, k_tile_of
 from dato_xdsl.transforms.npu_transfers import _route_bundled as route_bundled
@@ -71,16 +72,6 @@ class Lowering(Protocol):
     ctx: Context
 
     def fresh(self, name: str) -> str: ...
-
-
-def type_suffix(t: Attribute) -> str:
-    if isinstance(t, BFloat16Type):
-        return "bf16"
-    if isinstance(t, Float32Type):
-        return "f32"
-    if isinstance(t, IntegerType):
-        return f"i{t.width.data}"
-    raise ValueError(f"no kernel type for {t}")
 
 
 def _zero(t: Attribute) -> Attribute:
@@ -433,15 +424,36 @@ class GemmDesign:
         matmul += f"_{bg.m}x{kt}x{bg.n}"
         fill = f"dato_fill_{type_suffix(acc_elem)}_{bg.m * bg.n}"
 
+        def zero(acc: SSAValue) -> None:
+            core.call(fill, [acc, core.emit(arith.ConstantOp(_zero(acc_elem))).results[0]])
+
+        self.member_loop(core, c_t, (a_fifo, b_fifo, c_fifo), members, acc_buffer, zero, matmul)
+
+    def member_loop(
+        self,
+        core: _Core,
+        c_t: MemRefType,
+        fifos: tuple[str, str, str],
+        members: int,
+        acc_buffer: SSAValue | None,
+        zero: Callable[[SSAValue], None],
+        matmul: str,
+    ) -> None:
+        """Per member: take a C block, zero the accumulator (C itself or
+        `acc_buffer`), add A x B of each K step into it, convert the
+        accumulator into C when it is a separate buffer, hand C on."""
+        bg = self.bg
+        a_fifo, b_fifo, c_fifo = fifos
+        in_elem = self.region.args[bg.a].type.element_type  # type: ignore[attr-defined]
+
         def member(_: SSAValue) -> None:
             c = core.acquire(c_fifo, "Produce", c_t)
             acc = acc_buffer or c
-            zero = core.emit(arith.ConstantOp(_zero(acc_elem))).results[0]
-            core.call(fill, [acc, zero])
+            zero(acc)
 
             def k_step(_: SSAValue) -> None:
-                a = core.acquire(a_fifo, "Consume", MemRefType(in_elem, [bg.m, kt]))
-                b = core.acquire(b_fifo, "Consume", MemRefType(in_elem, [kt, bg.n]))
+                a = core.acquire(a_fifo, "Consume", MemRefType(in_elem, [bg.m, bg.k_tile]))
+                b = core.acquire(b_fifo, "Consume", MemRefType(in_elem, [bg.k_tile, bg.n]))
                 core.call(matmul, [a, b, acc])
                 core.release(a_fifo, "Consume")
                 core.release(b_fifo, "Consume")
@@ -467,29 +479,18 @@ class GemmDesign:
         accumulator, add A x B of each K step into it, convert once into C
         when C is not of the accumulator's type."""
         bg = self.bg
-        in_elem = self.region.args[bg.a].type.element_type  # type: ignore[attr-defined]
         acc_elem = i32 if vec.acc == "i32" else Float32Type()
         acc_t = MemRefType(acc_elem, [bg.m, bg.n])
         acc_buffer = None if c_t.element_type == acc_elem else core.buffer(acc_t)
-
-        def member(_: SSAValue) -> None:
-            c = core.acquire(c_fifo, "Produce", c_t)
-            acc = acc_buffer or c
-            core.call(vec.zero, [acc])
-
-            def k_step(_: SSAValue) -> None:
-                a = core.acquire(a_fifo, "Consume", MemRefType(in_elem, [bg.m, bg.k_tile]))
-                b = core.acquire(b_fifo, "Consume", MemRefType(in_elem, [bg.k_tile, bg.n]))
-                core.call(vec.matmul, [a, b, acc])
-                core.release(a_fifo, "Consume")
-                core.release(b_fifo, "Consume")
-
-            core.loop(bg.steps, k_step)
-            if acc_buffer is not None:
-                core.convert_into(acc_buffer, c)
-            core.release(c_fifo, "Produce")
-
-        core.loop(members, member)
+        self.member_loop(
+            core,
+            c_t,
+            (a_fifo, b_fifo, c_fifo),
+            members,
+            acc_buffer,
+            lambda acc: core.call(vec.zero, [acc]),
+            vec.matmul,
+        )
 
     # --------------------------------------------------------- the skeleton
     def vector_skeleton(self) -> tuple[str, dict]:
