@@ -61,7 +61,11 @@ from dato_xdsl import devices
 from dato_xdsl.devices import NpuDevice
 from dato_xdsl.dialects.aie.attributes import PacketInfoAttr, _pair_text, _parse_pair_body
 from dato_xdsl.dialects.aie.common import WIRE_BUNDLE
-from dato_xdsl.dialects.aie.packets import PACKET_IDS, PacketPortOp
+from dato_xdsl.dialects.aie.packets import (
+    PacketPortOp,
+    print_id_and_ports,
+    verify_packet_id,
+)
 from dato_xdsl.dialects.aie.tiles import EndOp
 
 I32 = IntegerType(32)
@@ -1004,16 +1008,10 @@ class BPIDOp(IRDLOperation):
         return op
 
     def print(self, printer: Printer) -> None:
-        printer.print_string(f"({_int(self.ID)}) ")
-        printer.print_region(self.ports, print_block_terminators=False)
-        _print_attrs(printer, self, ("ID",))
+        print_id_and_ports(printer, self, _int(self.ID), self.ports)
 
     def verify_(self) -> None:
-        ident = _int(self.ID)
-        if not 0 <= ident < PACKET_IDS:
-            raise VerifyException(
-                f"bp_id {ident}: packet ids are 0-{PACKET_IDS - 1} (5 header bits)"
-            )
+        verify_packet_id("bp_id", _int(self.ID))
 
     def dests(self) -> list[BPDestOp]:
         return [op for op in self.ports.block.ops if isinstance(op, BPDestOp)]

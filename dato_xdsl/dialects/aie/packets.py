@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from xdsl.dialects.builtin import IndexType, IntegerAttr, IntegerType
-from xdsl.ir import Block, Region, SSAValue
+from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.irdl import (
     IRDLOperation,
     irdl_op_definition,
@@ -33,6 +33,20 @@ from dato_xdsl.dialects.aie.common import (
 from dato_xdsl.dialects.aie.tiles import EndOp
 
 PACKET_IDS = 32
+
+
+def print_id_and_ports(printer: Printer, op: Operation, ident: int, ports: Region) -> None:
+    """`(id) { ports }` then the other attributes: aie.packet_flow and aiex.bp_id alike."""
+    printer.print_string(f"({ident}) ")
+    printer.print_region(ports, print_block_terminators=False)
+    _print_attrs(printer, op, ("ID",))
+
+
+def verify_packet_id(what: str, ident: int) -> None:
+    if not 0 <= ident < PACKET_IDS:
+        raise VerifyException(f"{what} {ident}: packet ids are 0-{PACKET_IDS - 1} (5 header bits)")
+
+
 """A packet header's stream id is 5 bits wide (AIEOps.td: AIEI8Attr id, checked
 against 0..31 by the packet-flow routing)."""
 
@@ -69,16 +83,11 @@ class PacketFlowOp(IRDLOperation):
         return op
 
     def print(self, printer: Printer) -> None:
-        printer.print_string(f"({_int(self.ID)}) ")
-        printer.print_region(self.ports, print_block_terminators=False)
-        _print_attrs(printer, self, ("ID",))
+        print_id_and_ports(printer, self, _int(self.ID), self.ports)
 
     def verify_(self) -> None:
         ident = _int(self.ID)
-        if not 0 <= ident < PACKET_IDS:
-            raise VerifyException(
-                f"packet_flow id {ident}: packet ids are 0-{PACKET_IDS - 1} (5 header bits)"
-            )
+        verify_packet_id("packet_flow id", ident)
         ops = list(self.ports.block.ops)
         sources = [op for op in ops if isinstance(op, PacketSourceOp)]
         dests = [op for op in ops if isinstance(op, PacketDestOp)]
