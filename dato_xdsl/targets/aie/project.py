@@ -11,6 +11,8 @@
     build.sh          Peano compile of each kernel object, then aiecc.py
     run.py            host runner with pyxrt: loads the xclbin and instruction
                       stream, moves numpy arrays in and out, reports the time
+    host_layout.py    pads and packs the arrays into the design's buffers and
+                      back (the same file the virtual NPU run uses)
 
 Nothing here is run unless the toolchain is present (see `toolchain_status`)."""
 
@@ -35,6 +37,7 @@ from dato_xdsl import devices
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import aie
 from dato_xdsl.targets.aie.gemm_kernels import with_gemm_builds, write_gemm_kernels
+from dato_xdsl.targets.aie.host_layout import Layout
 from dato_xdsl.targets.aie.packing import design_packing
 from dato_xdsl.transforms.kernel_decls import (
     PYTHON_REFERENCE,
@@ -44,6 +47,7 @@ from dato_xdsl.transforms.kernel_decls import (
     read_declaration,
 )
 from dato_xdsl.transforms.npu_kernel_objects import OBJECT_PREFIX, called_kernels
+from dato_xdsl.transforms.npu_padding import read_padding
 
 LIBRARY = Path(__file__).parent / "kernels" / "dato_kernels.cc"
 
@@ -345,14 +349,32 @@ def buffer_count_problem(count: int) -> str | None:
     )
 
 
-def runner_script(
-    arg_names: list[str], packed: tuple[list[list[tuple[int, int]]], list[int]] | None = None
-) -> str:
-    """run.py; `packed` (packing.design_packing) lays the arrays into the
-    runtime sequence's buffers (dato-npu-pack-buffers)."""
+def design_layout(module: ModuleOp) -> Layout:
+    """How the host lays the program's arrays into the design's buffers: the
+    padded block rows (`dato.padded_rows` on the aie.device) and the packing
+    (dato-npu-pack-buffers), as plain data for host_layout."""
+    padding: dict[int, tuple[int, int]] = {}
+    for op in module.walk():
+        if isinstance(op, aie.DeviceOp):
+            padding = read_padding(op)
+            break
+    packed = design_packing(module)
+    packing, sizes = packed if packed is not None else (None, None)
+    return Layout(padding=padding, packing=packing, sizes=sizes)
+
+
+HOST_LAYOUT = Path(__file__).parent / "host_layout.py"
+"""Copied beside run.py: the one code that lays arrays into buffers and back."""
+
+
+def runner_script(arg_names: list[str], layout: Layout | None = None) -> str:
+    """run.py; `layout` (design_layout) pads and packs the arrays into the
+    runtime sequence's buffers with host_layout.py, as the virtual NPU run does."""
     names = ", ".join(repr(n) for n in arg_names)
-    layout, sizes = packed if packed is not None else (None, None)
-    problem = buffer_count_problem(len(arg_names) if layout is None else len(layout))
+    if layout is None:
+        layout = Layout(padding={}, packing=None, sizes=None)
+    packing = layout["packing"]
+    problem = buffer_count_problem(len(arg_names) if packing is None else len(packing))
     if problem is not None:
         return f'''"""This design cannot run on an NPU: {problem}."""
 
@@ -368,37 +390,18 @@ sys.exit({problem!r})
 
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from host_layout import from_buffers, to_buffers  # noqa: E402 (beside this file)
+
 ARGS = [{names}]
-# dato-npu-pack-buffers: per buffer, (argument, element offset) pairs and its
-# element count (None: one buffer per argument)
-PACKING = {layout!r}
-SIZES = {sizes!r}
-
-
-def pack(arrays: list[np.ndarray]) -> list[np.ndarray]:
-    if PACKING is None:
-        return arrays
-    buffers = []
-    for group, size in zip(PACKING, SIZES):
-        buffer = np.zeros(size, dtype=arrays[group[0][0]].dtype)
-        for k, at in group:
-            flat = np.ascontiguousarray(arrays[k]).reshape(-1)
-            buffer[at : at + flat.size] = flat
-        buffers.append(buffer)
-    return buffers
-
-
-def unpack(buffers: list[np.ndarray], arrays: list[np.ndarray]) -> None:
-    if PACKING is None:
-        for array, buffer in zip(arrays, buffers):
-            array[...] = buffer
-        return
-    for group, buffer in zip(PACKING, buffers):
-        for k, at in group:
-            arrays[k][...] = buffer[at : at + arrays[k].size].reshape(arrays[k].shape)
+# padding: array -> (L, Lp), its block rows of L elements travel as Lp (zero
+# padded); packing: per buffer, (array, element offset) pairs (None: one buffer
+# per array); sizes: each packed buffer's element count
+LAYOUT = {dict(layout)!r}
 
 
 def main() -> None:
@@ -418,7 +421,7 @@ def main() -> None:
     bo_instr = pyxrt.bo(device, instructions.nbytes, pyxrt.bo.cacheable, kernel.group_id(1))
     bo_instr.write(instructions.tobytes(), 0)
     bo_instr.sync(pyxrt.xclBOSyncDirection.XCL_BO_SYNC_BO_TO_DEVICE)
-    buffers = pack(arrays)
+    buffers = [np.ascontiguousarray(b) for b in to_buffers(LAYOUT, arrays)]
     bos = []
     for k, array in enumerate(buffers):  # XRT arguments {FIRST_DATA_ARG}.. are bo0.. of the kernel
         group = kernel.group_id({FIRST_DATA_ARG} + k)
@@ -438,7 +441,7 @@ def main() -> None:
         data = np.frombuffer(bo.read(buffer.nbytes, 0), dtype=buffer.dtype)
         results.append(data.reshape(buffer.shape))
     outputs = [array.copy() for array in arrays]
-    unpack(results, outputs)
+    from_buffers(LAYOUT, results, outputs)
     for path, out in zip(sys.argv[1:], outputs):
         np.save(path, out)
     print(f"NPU run: {{elapsed * 1e3:.3f}} ms (measured on the NPU by the host)")
@@ -472,7 +475,8 @@ def write_project(module: ModuleOp, directory: str | Path, arg_names: list[str])
     build = build_script(device, problem, *write_objects(module, out))
     script.write_text(with_gemm_builds(build, module))
     script.chmod(0o755)
-    (out / "run.py").write_text(runner_script(arg_names, design_packing(module)))
+    (out / "run.py").write_text(runner_script(arg_names, design_layout(module)))
+    shutil.copyfile(HOST_LAYOUT, out / HOST_LAYOUT.name)
     return Project(out, device)
 
 

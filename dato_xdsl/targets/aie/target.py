@@ -18,14 +18,13 @@ from xdsl.utils.exceptions import DiagnosticException
 from dato_xdsl import progress
 from dato_xdsl.dialects import aie
 from dato_xdsl.errors import DatoError, DatoRuntimeError
+from dato_xdsl.targets.aie.host_layout import from_buffers, to_buffers
 from dato_xdsl.targets.aie.kernel_language import refuse_unsupported
-from dato_xdsl.targets.aie.packing import design_packing, pack, unpack_into
-from dato_xdsl.targets.aie.project import toolchain_status, write_project
+from dato_xdsl.targets.aie.project import design_layout, toolchain_status, write_project
 from dato_xdsl.targets.aie.report import report
 from dato_xdsl.targets.base import BuildOptions, Program, Step, Target, TargetModule
 from dato_xdsl.targets.profiling import table
 from dato_xdsl.transforms.core_tasks import task_names
-from dato_xdsl.transforms.npu_padding import pad_arrays, read_padding, unpad_into
 
 
 class AieModule(TargetModule):
@@ -88,20 +87,10 @@ class AieModule(TargetModule):
         )
 
     def run(self, arrays: list[np.ndarray]) -> None:
-        # arrays whose block rows the design moves padded to whole DMA words
-        padding = design_padding(self.ir)
-        if padding:
-            wide = pad_arrays(padding, arrays)
-            self._run(wide)
-            unpad_into(padding, wide, arrays)
-        else:
-            self._run(arrays)
-
-    def _run(self, arrays: list[np.ndarray]) -> None:
         status = toolchain_status()
         built = (self._directory / "final.xclbin").exists()
         if status["pyxrt"] and status["npu"] and built:
-            self._run_on_npu(arrays)
+            self._run_on_npu(arrays)  # run.py lays the arrays out (host_layout)
             return
         try:
             from dato_xdsl.targets.virtual_npu import run_design
@@ -110,16 +99,15 @@ class AieModule(TargetModule):
                 "no NPU here (pyxrt: {pyxrt}, device: {npu}, built xclbin: {built}) and the "
                 "virtual NPU is not available".format(built=built, **status)
             ) from None
-        # more arrays than the xclbin's buffers: the design takes them packed
-        packed = design_packing(self.ir)
-        buffers = arrays if packed is None else pack(*packed, arrays)
+        # padded block rows and packed buffers, laid out by the code run.py runs
+        layout = design_layout(self.ir)
+        buffers = to_buffers(layout, arrays)
         try:
             with progress.step("virtual NPU: compiling kernels and running the design"):
                 run_design(self.ir, buffers, kernel_dirs=[str(self._directory)])
         except DiagnosticException as err:
             raise DatoRuntimeError(str(err)) from None
-        if packed is not None:
-            unpack_into(packed[0], buffers, arrays)
+        from_buffers(layout, buffers, arrays)
 
     def _run_on_npu(self, arrays: list[np.ndarray]) -> None:
         paths = []
@@ -137,14 +125,6 @@ class AieModule(TargetModule):
             raise DatoRuntimeError(f"NPU run failed: {result.stderr.strip()}")
         for a, path in zip(arrays, paths, strict=True):
             a[...] = np.load(path)
-
-
-def design_padding(ir: ModuleOp) -> dict[int, tuple[int, int]]:
-    """The padded arrays of the design's aie.device (see npu_padding)."""
-    for op in ir.walk():
-        if isinstance(op, aie.DeviceOp):
-            return read_padding(op)
-    return {}
 
 
 def core_tasks(ir: ModuleOp) -> dict[tuple[int, int], list[str]]:
