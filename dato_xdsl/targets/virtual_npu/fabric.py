@@ -279,6 +279,15 @@ class Fabric:
             self.src_streams[key] = Stream(label, 0, self.ready)
         return self.src_streams[key]
 
+    def _channel_stream(
+        self, c: Coords, mm2s: bool, channel: int
+    ) -> tuple[Stream | PacketSource | PacketDest, int]:
+        """The stream a DMA channel feeds (MM2S) or drains (S2MM), and for S2MM
+        which of the stream's consumers it is (-1 for MM2S)."""
+        if mm2s:
+            return self._source_stream(c, channel), -1
+        return self._dest_stream(c, channel)
+
     def _dest_stream(self, c: Coords, channel: int) -> tuple[Stream | PacketDest, int]:
         found = self.dst_streams.get((c, channel))
         if found is None:  # no route: the channel waits forever (a deadlock report says so)
@@ -314,10 +323,7 @@ class Fabric:
         if key in self.sync_channels:
             return
         mm2s = direction == "MM2S"
-        if mm2s:
-            stream, k = self._source_stream(c, channel), -1
-        else:
-            stream, k = self._dest_stream(c, channel)
+        stream, k = self._channel_stream(c, mm2s, channel)
         label = f"{self.tile_label(c)} {direction} {channel} (DMA tasks)"
         table = (
             self.bd_tables.setdefault(c[0], {})
@@ -363,10 +369,7 @@ class Fabric:
         if not self.is_shim(c):
             return  # npu.sync on other tiles: reported when the sequence runs
         mm2s = direction == "MM2S"
-        if mm2s:
-            stream, k = self._source_stream(c, channel), -1
-        else:
-            stream, k = self._dest_stream(c, channel)
+        stream, k = self._channel_stream(c, mm2s, channel)
         label = f"{self.tile_label(c)} {direction} {channel} (register-programmed)"
         table = self.bd_tables.setdefault(col, {})
         chan = dma.ShimChannel(label, mm2s, stream, k, table, self.host_masks, self.ready)  # type: ignore[arg-type]
@@ -378,10 +381,7 @@ class Fabric:
         if key in self.register_channels:
             return
         mm2s = direction == "MM2S"
-        if mm2s:
-            stream, k = self._source_stream(c, channel), -1
-        else:
-            stream, k = self._dest_stream(c, channel)
+        stream, k = self._channel_stream(c, mm2s, channel)
         label = f"{self.tile_label(c)} DMA {direction} {channel} (register-programmed)"
         queue = dma.TileQueue(label, self.ready)
         self.register_channels[key] = queue
@@ -456,29 +456,13 @@ class Fabric:
             channel = last.channel_index.value.data
             first = self._bd_block(last.dest, built, c)
             repeat = 0 if last.repeat_count is None else last.repeat_count.value.data
-            if mm2s:
-                stream, k = self._source_stream(c, channel), -1
-            else:
-                stream, k = self._dest_stream(c, channel)
-            label = f"{self.tile_label(c)} DMA {'MM2S' if mm2s else 'S2MM'} {channel}"
-            self.actors.append(
-                DmaActor(
-                    label,
-                    lambda first=first, mm2s=mm2s, stream=stream, k=k, repeat=repeat, label=label: (
-                        dma.bd_chain(first, mm2s, stream, k, repeat, label)
-                    ),
-                    op_location(last),
-                )
-            )
+            self._channel_actor(c, mm2s, channel, first, repeat, op_location(last))
             block = last.chain
 
     def _channel_actor(
         self, c: Coords, mm2s: bool, channel: int, first: dma.BdBlock, repeat: int, where: str
     ) -> None:
-        if mm2s:
-            stream, k = self._source_stream(c, channel), -1
-        else:
-            stream, k = self._dest_stream(c, channel)
+        stream, k = self._channel_stream(c, mm2s, channel)
         label = f"{self.tile_label(c)} DMA {'MM2S' if mm2s else 'S2MM'} {channel}"
         self.actors.append(
             DmaActor(
