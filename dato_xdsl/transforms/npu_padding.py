@@ -10,14 +10,13 @@ as `dato.padded_rows = array<i64: arg, L, Lp, ...>` (region argument index,
 block row, padded row) and carried onto the lowered `aie.device`. The transfer
 planner and the runtime sequence work on the padded array; each core copies
 its block between the padded fifo object and a buffer of the task's own type;
-the host side (`pad_arrays` / `unpad_into`) lays the user's array out padded
+the host side (targets/aie/host_layout.py) lays the user's array out padded
 before the run and takes the L elements of every block back after it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 from xdsl.dialects.builtin import DenseArrayBase, MemRefType
 from xdsl.ir import Operation
 
@@ -65,40 +64,6 @@ def padded_offsets(offsets: Sequence[int], rows: tuple[int, int] | None) -> tupl
         return tuple(offsets)
     length, padded = rows
     return (*offsets[:-1], offsets[-1] // length * padded)
-
-
-def pad_arrays(
-    padding: dict[int, tuple[int, int]], arrays: Sequence[np.ndarray]
-) -> list[np.ndarray]:
-    """The host arrays as the design reads them: padded ones laid out with
-    every block row of L elements at a stride of Lp (the padding is zero)."""
-    out = []
-    for k, a in enumerate(arrays):
-        rows = padding.get(k)
-        if rows is None:
-            out.append(a)
-            continue
-        length, padded = rows
-        blocks = a.reshape(*a.shape[:-1], a.shape[-1] // length, length)
-        wide = np.zeros((*blocks.shape[:-1], padded), a.dtype)
-        wide[..., :length] = blocks
-        out.append(wide.reshape(*a.shape[:-1], a.shape[-1] // length * padded))
-    return out
-
-
-def unpad_into(
-    padding: dict[int, tuple[int, int]],
-    padded: Sequence[np.ndarray],
-    arrays: Sequence[np.ndarray],
-) -> None:
-    """Write the L elements of every padded block back into the user's array."""
-    for k, (p, a) in enumerate(zip(padded, arrays, strict=True)):
-        rows = padding.get(k)
-        if rows is None:
-            continue
-        length, wide = rows
-        blocks = p.reshape(*a.shape[:-1], a.shape[-1] // length, wide)
-        a[...] = blocks[..., :length].reshape(a.shape)
 
 
 def stream_rows(decl: Operation, word: int) -> tuple[int, int] | None:

@@ -1,13 +1,9 @@
-"""The host side of dato-npu-pack-buffers: the program's arrays laid into the
-runtime sequence's buffers before a run and read back out after it. The
-virtual NPU runs the packed buffers (the design's own arguments), and run.py
-does the same with numpy on the NPU host (`runner_script`)."""
+"""What dato-npu-pack-buffers decided, read back from the runtime sequence:
+which arrays share which buffer at which offset. host_layout.py lays the
+arrays out that way, for the virtual NPU and for run.py alike."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-import numpy as np
 from xdsl.dialects.builtin import MemRefType, ModuleOp
 
 from dato_xdsl.dialects import aie
@@ -33,25 +29,4 @@ def design_packing(ir: ModuleOp) -> tuple[Packing, list[int]] | None:
     return None
 
 
-def pack(packing: Packing, sizes: Sequence[int], arrays: Sequence[np.ndarray]) -> list[np.ndarray]:
-    """One zeroed buffer per entry, each array's elements (row-major) at its offset."""
-    out = []
-    for group, size in zip(packing, sizes, strict=True):
-        buffer = np.zeros(size, dtype=arrays[group[0][0]].dtype)
-        for k, at in group:
-            flat = np.ascontiguousarray(arrays[k]).reshape(-1)
-            buffer[at : at + flat.size] = flat
-        out.append(buffer)
-    return out
-
-
-def unpack_into(
-    packing: Packing, buffers: Sequence[np.ndarray], arrays: Sequence[np.ndarray]
-) -> None:
-    for group, buffer in zip(packing, buffers, strict=True):
-        for k, at in group:
-            target = arrays[k]
-            target[...] = buffer[at : at + target.size].reshape(target.shape)
-
-
-__all__ = ["Packing", "design_packing", "pack", "unpack_into"]
+__all__ = ["Packing", "design_packing"]
