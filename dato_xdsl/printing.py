@@ -10,9 +10,10 @@ requires; sibling scopes that are isolated from above may reuse names)."""
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 
-from xdsl.ir import SSAValue
+from xdsl.ir import Operation, SSAValue
 from xdsl.printer import Printer
 
 
@@ -52,3 +53,11 @@ class UniqueNamePrinter(Printer):
             self.ssa_names[hint] = count + 1
         self._taken[-1].add(name)
         return name
+
+
+def module_text(op: Operation) -> str:
+    """`op` as MLIR text with collision-free SSA names (what `str(op)` would
+    print, but parseable back even when hints collide)."""
+    out = io.StringIO()
+    UniqueNamePrinter(stream=out).print_op(op)
+    return out.getvalue()

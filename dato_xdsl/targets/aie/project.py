@@ -36,6 +36,7 @@ from xdsl.utils.target import Target
 from dato_xdsl import devices
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import aie
+from dato_xdsl.printing import module_text
 from dato_xdsl.targets.aie.gemm_kernels import with_gemm_builds, write_gemm_kernels
 from dato_xdsl.targets.aie.host_layout import Layout
 from dato_xdsl.targets.aie.packing import design_packing
@@ -466,7 +467,7 @@ def write_project(module: ModuleOp, directory: str | Path, arg_names: list[str])
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     device = _device_name(module)
-    (out / "aie.mlir").write_text(str(module) + "\n")
+    (out / "aie.mlir").write_text(module_text(module) + "\n")
     (out / "kernels.cc").write_text(kernel_source(module))
     shutil.copyfile(LIBRARY, out / "dato_kernels.cc")
     write_gemm_kernels(module, out)  # mlir-aie's mm.cc objects: host stand-ins
