@@ -21,13 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from xdsl.dialects.builtin import BFloat16Type, Float32Type, IntegerType, ModuleOp, StringAttr
+from xdsl.dialects.builtin import IntegerType, ModuleOp, StringAttr
 from xdsl.ir import Attribute, BlockArgument, Operation
 
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.linalg import UNSIGNED_CAST
-from dato_xdsl.transforms.kernel_library import X86_OS_BYTES
+from dato_xdsl.transforms.kernel_library import X86_OS_BYTES, type_suffix
 
 PACKED_ON_AIE_ML = ("int4", "uint4")
 """Element types AIE-ML stores packed, two per byte."""
@@ -97,13 +97,10 @@ def _refuse_missing_kernel(op: Operation) -> None:
 def _type_key(t: Attribute) -> str | None:
     """The library's spelling of a memref's element type (i8, bf16, f32)."""
     element = getattr(t, "element_type", None)
-    if isinstance(element, IntegerType):
-        return f"i{element.width.data}"
-    if isinstance(element, BFloat16Type):
-        return "bf16"
-    if isinstance(element, Float32Type):
-        return "f32"
-    return None
+    try:
+        return type_suffix(element)  # type: ignore[arg-type]
+    except ValueError:
+        return None
 
 
 def _element(op: Operation) -> str:
