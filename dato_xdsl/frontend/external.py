@@ -6,7 +6,9 @@
         args=[int32[64], int32[64], int32[64]],
         output_idx=[2],                  # the arguments it writes (Allo: input_idx/output_idx)
         reference="vadd_ref.cc",         # plain C++, same symbol (or a module-level numpy
-    )                                    # function): what the simulator and the virtual NPU run
+                                         # function): what the simulator and the virtual NPU run
+        cycles=100,                      # optional: AIE cycles per call, for the NPU
+    )                                    # performance model
 
     @dato.kernel(mapping=[1])
     def core(A: int32[64], B: int32[64], C: int32[64]):
@@ -59,6 +61,7 @@ class ExternalModule:
         input_idx: Sequence[int] | None = None,
         flags: Sequence[str] = (),
         program_bytes: int | None = None,
+        cycles: int | None = None,
     ) -> None:
         where = _caller()
         if not top.isidentifier():
@@ -117,6 +120,16 @@ class ExternalModule:
                 )
         self.flags = tuple(flags)
         self.program_bytes = program_bytes
+        # cycles per call, for the NPU performance model (a user's kernel is
+        # opaque to it); bool is an int subclass, so refuse it by name
+        if cycles is not None and (
+            isinstance(cycles, bool) or not isinstance(cycles, int) or cycles < 0
+        ):
+            raise DatoError(
+                f"{where}: error: ExternalModule {top}: cycles={cycles!r} must be a "
+                "non-negative int (AIE core cycles one call takes)"
+            )
+        self.cycles = cycles
 
     def record(self) -> KernelDecl:
         return KernelDecl(
@@ -128,6 +141,7 @@ class ExternalModule:
             reference=None if self.reference is None else str(self.reference),
             flags=self.flags,
             program_bytes=self.program_bytes,
+            cycles=self.cycles,
         )
 
     def __call__(self, *args: Any) -> None:

@@ -10,7 +10,8 @@ same facts from the IR:
                   dato.kernel_reference = "/abs/vadd_ref.cc",
                   dato.kernel_inputs = [0, 1], dato.kernel_outputs = [2],
                   dato.kernel_flags = ["-DN=64"],
-                  dato.program_bytes = 1024 : i64}
+                  dato.program_bytes = 1024 : i64,
+                  dato.kernel_cycles = 1000 : i64}
 
 - `kernel_source`: the code the AIE compiler builds for hardware (AIE API or
   intrinsics allowed);
@@ -22,7 +23,10 @@ same facts from the IR:
   ones it writes (Allo's input_idx/output_idx); an output that is not also an
   input is written whole, every element, without being read;
 - `kernel_flags`: extra compiler flags for both builds (`-D`, `-I`);
-- `program_bytes`: the program-memory estimate the user declared, if any."""
+- `program_bytes`: the program-memory estimate the user declared, if any;
+- `kernel_cycles`: the AIE core cycles one call takes, as the user declared it
+  (the NPU performance model counts it per call; a kernel without it is
+  reported there as "undeclared")."""
 
 from __future__ import annotations
 
@@ -40,6 +44,7 @@ INPUTS = "dato.kernel_inputs"
 OUTPUTS = "dato.kernel_outputs"
 FLAGS = "dato.kernel_flags"
 PROGRAM_BYTES = "dato.program_bytes"
+CYCLES = "dato.kernel_cycles"
 PYTHON_REFERENCE = "python:"
 """A reference that is a numpy function: `python:<module>:<qualname>`."""
 
@@ -56,6 +61,7 @@ class KernelDecl:
     reference: str | None = None
     flags: tuple[str, ...] = ()
     program_bytes: int | None = None
+    cycles: int | None = None
 
     def declaration(self) -> func.FuncOp:
         """The `func.func private` carrying this record."""
@@ -72,6 +78,8 @@ class KernelDecl:
             attrs[FLAGS] = ArrayAttr([StringAttr(f) for f in self.flags])
         if self.program_bytes is not None:
             attrs[PROGRAM_BYTES] = IntegerAttr(self.program_bytes, i64)
+        if self.cycles is not None:
+            attrs[CYCLES] = IntegerAttr(self.cycles, i64)
         op.attributes.update(attrs)
         return op
 
@@ -99,6 +107,7 @@ def read_declaration(op: func.FuncOp) -> KernelDecl:
 
     flags = attrs.get(FLAGS)
     size = attrs.get(PROGRAM_BYTES)
+    cycles = attrs.get(CYCLES)
     return KernelDecl(
         symbol=op.sym_name.data,
         arg_types=tuple(ftype.inputs.data),
@@ -110,6 +119,7 @@ def read_declaration(op: func.FuncOp) -> KernelDecl:
         if isinstance(flags, ArrayAttr)
         else (),
         program_bytes=size.value.data if isinstance(size, IntegerAttr) else None,
+        cycles=cycles.value.data if isinstance(cycles, IntegerAttr) else None,
     )
 
 
@@ -190,6 +200,7 @@ def enclosing_declaration(op: Operation, symbol: str) -> func.FuncOp | None:
 
 
 __all__ = [
+    "CYCLES",
     "FLAGS",
     "INPUTS",
     "OUTPUTS",

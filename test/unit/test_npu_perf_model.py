@@ -14,6 +14,8 @@ from dato_xdsl import Layout, devices, int16, int32
 from dato_xdsl.targets.aie import perf_model
 from dato_xdsl.targets.virtual_npu.cli import load_design
 
+EXTERNAL = Path(__file__).resolve().parent / "inputs" / "external"
+
 S = Layout.Shard
 R = Layout.Replicate
 M = N = K = 64
@@ -216,3 +218,127 @@ def test_vector_gemm_design_cycles_by_hand() -> None:
     text = perf_model.report(ir)
     assert "vector_matmul 43% of peak: published measurement" in text
     assert "vector_zero 32 byte/cycle: assumption" in text
+
+
+def _kernel_design(cost: str) -> str:
+    """One core calling a user's kernel @vmac 8 times on 64-element i32 objects
+    in and out (both depth 2), `cost` being its declaration's extra attributes."""
+    sub = "!aie.objectfifosubview<memref<64xi32>>"
+    return f"""
+module {{
+  aie.device(npu1) {{
+    func.func private @vmac(memref<64xi32>, memref<64xi32>, i32)
+      attributes {{dato.kernel_inputs = [0, 2], dato.kernel_outputs = [1]{cost}}}
+    %shim = aie.tile(0, 0)
+    %core = aie.tile(0, 2)
+    aie.objectfifo @in(%shim, {{%core}}, 2 : i32) : !aie.objectfifo<memref<64xi32>>
+    aie.objectfifo @out(%core, {{%shim}}, 2 : i32) : !aie.objectfifo<memref<64xi32>>
+    %0 = aie.core(%core) {{
+      %lb = arith.constant 0 : index
+      %ub = arith.constant 8 : index
+      %st = arith.constant 1 : index
+      %k = arith.constant 3 : i32
+      scf.for %i = %lb to %ub step %st {{
+        %s = aie.objectfifo.acquire @in(Consume, 1) : !aie.objectfifosubview<memref<64xi32>>
+        %a = aie.objectfifo.subview.access %s[0] : {sub} -> memref<64xi32>
+        %t = aie.objectfifo.acquire @out(Produce, 1) : !aie.objectfifosubview<memref<64xi32>>
+        %b = aie.objectfifo.subview.access %t[0] : {sub} -> memref<64xi32>
+        func.call @vmac(%a, %b, %k) : (memref<64xi32>, memref<64xi32>, i32) -> ()
+        aie.objectfifo.release @in(Consume, 1)
+        aie.objectfifo.release @out(Produce, 1)
+      }}
+      aie.end
+    }}
+    aie.runtime_sequence(%x: memref<512xi32>, %y: memref<512xi32>) {{
+      aiex.npu.dma_memcpy_nd(%x[0, 0, 0, 0][1, 1, 1, 512][0, 0, 0, 1])
+        {{id = 0 : i64, metadata = @in}} : memref<512xi32>
+      aiex.npu.dma_memcpy_nd(%y[0, 0, 0, 0][1, 1, 1, 512][0, 0, 0, 1])
+        {{id = 1 : i64, metadata = @out}} : memref<512xi32>
+    }}
+  }}
+}}
+"""
+
+
+def _hand_path(kernel_cycles_per_call: float) -> float:
+    """The core's path by hand: the first 256-byte object in (compute tile DMA),
+    8 calls, 4 lock operations per iteration, the last 256-byte object out;
+    both fifos have depth 2, so no waits, and no memtile hop."""
+    bw = devices.NPU_DMA_BYTES_PER_CYCLE["AIE2"]
+    obj = 64 * 4 / bw["compute"]
+    return obj + 8 * kernel_cycles_per_call + 8 * 4 * perf_model.LOCK_CYCLES + obj
+
+
+def test_declared_kernel_cycles_count_per_call(tmp_path: Path) -> None:
+    path = tmp_path / "declared.mlir"
+    path.write_text(_kernel_design(", dato.kernel_cycles = 1000 : i64"))
+    ir = load_design(path)
+    (m,) = perf_model.models(ir)
+    (c,) = m.cores
+    assert c.kernel_cycles == 8000
+    assert c.path == pytest.approx(_hand_path(1000))
+    assert m.cycles == pytest.approx(_hand_path(1000))
+    text = perf_model.report(ir)
+    assert "kernel @vmac: 1,000 cycles per call (declared)" in text
+    assert "undeclared" not in text
+
+
+def test_undeclared_kernel_is_assumed_and_said(tmp_path: Path) -> None:
+    path = tmp_path / "undeclared.mlir"
+    path.write_text(_kernel_design(""))
+    ir = load_design(path)
+    (m,) = perf_model.models(ir)
+    (c,) = m.cores
+    # the documented assumption: one cycle per output element (argument 1: 64 i32)
+    assert c.kernel_cycles == 8 * 64
+    assert c.path == pytest.approx(_hand_path(64))
+    text = perf_model.report(ir)
+    assert "kernel @vmac: cost undeclared, assumed 64 cycles per call" in text
+    assert "dato.ExternalModule(..., cycles=N)" in text
+    assert "(includes an assumed cost for undeclared kernel(s) vmac)" in text
+    assert "undeclared 1 output element/cycle: assumption" in text
+
+
+def test_external_module_cycles_reach_the_model() -> None:
+    """`cycles=` on dato.ExternalModule: in the declaration record, per call in
+    the model (8 calls in a loop: 8000 of the core's kernel cycles)."""
+    scale_add = dato.ExternalModule(
+        top="scale_add",
+        impl_path=EXTERNAL / "scale_add_aie.cc",
+        args=[int32[64], int32[64], int32[64], int32],
+        output_idx=[2],
+        reference=EXTERNAL / "scale_add_ref.cc",
+        cycles=1000,
+    )
+
+    @dato.region()
+    def top(A: int32[64], B: int32[64], C: int32[64]) -> None:
+        @dato.kernel(mapping=[1], args=[A, B, C])
+        def core(a: int32[64], b: int32[64], c: int32[64]) -> None:
+            for _ in range(8):
+                scale_add(a, b, c, 3)
+
+    ir = dato.build(top, target="aie").ir
+    assert "dato.kernel_cycles = 1000 : i64" in str(ir)
+    (m,) = perf_model.models(ir)
+    (core,) = [c for c in m.cores if c.declared]
+    assert core.declared == {"scale_add": 1000}
+    assert "scale_add x8" in core.calls
+    assert core.kernel_cycles >= 8000
+    assert "kernel @scale_add: 1,000 cycles per call (declared)" in perf_model.report(ir)
+
+
+@pytest.mark.parametrize("cycles", [-1, 2.5, "100", True])
+def test_bad_cycles_named_at_the_declaring_line(cycles: object) -> None:
+    with pytest.raises(
+        dato.DatoError,
+        match=r"test_npu_perf_model.py:\d+: error: ExternalModule k: cycles=.* must be a "
+        "non-negative int",
+    ):
+        dato.ExternalModule(
+            top="k",
+            impl_path=EXTERNAL / "scale_add_ref.cc",
+            args=[int32[4]],
+            output_idx=[0],
+            cycles=cycles,  # type: ignore[arg-type]
+        )

@@ -13,6 +13,12 @@ What it computes, in AIE clock cycles:
 - per core, kernel cycles = work / rate, where the rate is the peak MACs per
   cycle of the operand type (devices.py) times an efficiency per kernel kind
   (`KERNEL_RATES` below), plus a lock cost per acquire and release;
+- a user's external kernel (`dato.ExternalModule`) is opaque to the model: a
+  call costs the cycles its declaration states (`cycles=N`, carried as
+  `dato.kernel_cycles`); without it the call is counted as one cycle per
+  output element (`KERNEL_RATES["undeclared"]`, the scalar library's rate, an
+  assumption) and the report names the kernel as "undeclared", so a time that
+  rests on a guess says so;
 - per DMA channel (one per fifo end, as the resource report counts them),
   bytes / bytes-per-cycle of that tile kind (devices.py) plus a BD cost per
   object;
@@ -49,6 +55,7 @@ from xdsl.ir import Attribute, Operation, SSAValue
 
 from dato_xdsl import devices
 from dato_xdsl.dialects import aie, aiex
+from dato_xdsl.transforms.kernel_decls import KernelDecl, is_kernel_declaration, read_declaration
 from dato_xdsl.transforms.npu_gemm_design import DESIGN_NOTE
 
 
@@ -87,6 +94,15 @@ KERNEL_RATES: dict[str, Rate] = {
         None,
         "assumption: one arith or math op written in the core body (not a kernel call) per cycle "
         "on the scalar unit (not measured; optimistic for emulated float, UG1603)",
+    ),
+    # a user's kernel declared without cycles=: the model cannot see into it
+    "undeclared": Rate(
+        "output element",
+        1.0,
+        None,
+        "assumption: a kernel whose declaration states no cycles produces about one output "
+        "element per cycle, the scalar library's rate (not measured; declare cycles= in "
+        "dato.ExternalModule)",
     ),
     # mlir-aie aie_kernels mm.cc (matmul_<in>_<out>): AIE-API vector kernels, which the
     # vector GEMM design (transforms/npu_gemm_design.py) calls on blocked tiles.
@@ -142,6 +158,10 @@ class CoreModel:
     scalar_ops: int = 0
     """arith ops the core body runs itself (outside kernel calls)"""
     calls: list[str] = field(default_factory=list)
+    declared: dict[str, int] = field(default_factory=dict)
+    """user kernels this core calls whose declarations state cycles per call"""
+    undeclared: dict[str, float] = field(default_factory=dict)
+    """user kernels without a declared cost: the cycles per call assumed"""
 
     start: float = 0.0
     """when its first input from another core is there (0: fed by shim/memtile only)"""
@@ -284,6 +304,18 @@ def kernel_work(
     return dtype, 0.0, 0, None
 
 
+def undeclared_cycles(decl: KernelDecl | None, operands: list[Attribute]) -> float:
+    """Cycles assumed for one call of a kernel with no known cost: its output
+    arrays' elements (every array operand's, without a declaration) at the
+    `undeclared` rate."""
+    if decl is not None and decl.outputs:
+        outs = [operands[k] for k in decl.outputs if k < len(operands)]
+    else:
+        outs = operands
+    elements = sum(math.prod(t.get_shape()) for t in outs if isinstance(t, MemRefType))
+    return elements / KERNEL_RATES["undeclared"].per_cycle
+
+
 def _fifo_depth(op: aie.ObjectFifoCreateOp) -> int:
     d = op.elemNumber
     if isinstance(d, IntegerAttr):
@@ -299,7 +331,11 @@ def model(device_op: aie.DeviceOp, matmul_rate: Rate | None = None) -> DesignMod
     tiles: dict[SSAValue, tuple[int, int]] = {}
     fifos: dict[str, aie.ObjectFifoCreateOp] = {}
     links_in: dict[str, str] = {}  # memtile-side fifo -> the shim-side fifo it is linked to
+    decls: dict[str, KernelDecl] = {}
     for op in device_op.body.block.ops:
+        if is_kernel_declaration(op):
+            assert isinstance(op, func.FuncOp)
+            decls[op.sym_name.data] = read_declaration(op)
         if isinstance(op, aie.MemOp | aie.FlowOp) or op.name in ("aie.memtile_dma", "aie.shim_dma"):
             notes.append(f"{op.name} (explicit DMAs and flows) is not modeled: objectfifos only")
         if isinstance(op, aie.TileOp):
@@ -351,9 +387,16 @@ def model(device_op: aie.DeviceOp, matmul_rate: Rate | None = None) -> DesignMod
             if isinstance(inner, func.CallOp):
                 types = [v.type for v in inner.arguments if isinstance(v.type, MemRefType)]
                 callee = inner.callee.root_reference.data
-                _, cycles, macs, rate = kernel_work(callee, types, device, matmul_rate)
-                if rate is None:
-                    notes.append(f"no rate for kernel {callee}: counted as 0 cycles")
+                decl = decls.get(callee)
+                if decl is not None and decl.cycles is not None:
+                    # the user's figure: no MACs counted (the model cannot see inside)
+                    cycles, macs = float(decl.cycles), 0
+                    core.declared[callee] = decl.cycles
+                else:
+                    _, cycles, macs, rate = kernel_work(callee, types, device, matmul_rate)
+                    if rate is None:  # never 0: an assumed cost, named in the report
+                        cycles = undeclared_cycles(decl, [v.type for v in inner.arguments])
+                        core.undeclared[callee] = cycles
                 core.kernel_cycles += cycles * mult
                 core.macs += macs * mult
                 core.calls.append(f"{callee} x{mult}")
@@ -482,6 +525,11 @@ def _constants_lines(m: DesignModel, dtype: str | None) -> list[str]:
         lines.append(f"    {key} {r.fraction_of_peak:.0%} of peak: {r.source.split(' (')[0]}")
         z = KERNEL_RATES["vector_zero"]
         lines.append(f"    vector_zero {z.per_cycle:g} {z.unit}/cycle: {z.source.split(' (')[0]}")
+    if any(c.undeclared for c in m.cores):
+        r = KERNEL_RATES["undeclared"]
+        lines.append(f"    undeclared {r.per_cycle:g} {r.unit}/cycle: {r.source.split(' (')[0]}")
+    if any(c.declared for c in m.cores):
+        lines.append("    declared kernel cycles: the user's dato.ExternalModule(cycles=...)")
     lines.append(f"    lock {LOCK_CYCLES} cycles, BD {BD_CYCLES} cycles: assumptions, not measured")
     lines.append(
         "    DMA bytes/cycle/channel "
@@ -511,6 +559,14 @@ def report(module: ModuleOp) -> str:
                 f"{c.kernel_cycles:,.0f} + locks {c.lock_cycles:,.0f} + waits on depth-1 "
                 f"fifos {c.waits:,.0f} + drain {c.drain:,.0f}; {c.macs:,} MACs"
             )
+            for name, per_call in sorted(c.declared.items()):
+                lines.append(f"    kernel @{name}: {per_call:,} cycles per call (declared)")
+            for name, per_call in sorted(c.undeclared.items()):
+                lines.append(
+                    f"    kernel @{name}: cost undeclared, assumed {per_call:,.0f} cycles per "
+                    "call (one per output element); declare it: "
+                    "dato.ExternalModule(..., cycles=N)"
+                )
         busiest = sorted(m.channels, key=lambda ch: -ch.cycles)[:4]
         for ch in busiest:
             lines.append(
@@ -531,7 +587,13 @@ def report(module: ModuleOp) -> str:
             )
         secs = m.seconds()
         at = f" = {secs * 1e6:,.2f} us at {m.device.clock_hz / 1e9:g} GHz" if secs == secs else ""
-        lines.append(f"  modeled time: {m.cycles:,.0f} cycles{at}")
+        guessed = sorted({k for c in m.cores for k in c.undeclared})
+        caveat = (
+            f" (includes an assumed cost for undeclared kernel(s) {', '.join(guessed)})"
+            if guessed
+            else ""
+        )
+        lines.append(f"  modeled time: {m.cycles:,.0f} cycles{at}{caveat}")
         dtype = _dominant_type(device_op)
         if dtype is not None:
             u = m.utilization(dtype)
