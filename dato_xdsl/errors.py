@@ -23,3 +23,9 @@ class DatoIRError(DatoError):
 class DatoRuntimeError(DatoError):
     """Running the program failed (deadlock, out-of-bounds access, streams left
     non-empty); the message names the task instance, the stream or the op."""
+
+
+class DatoInternalError(Exception):
+    """A Python error inside the compiler while building: a bug of ours, not of
+    the program. Not a DatoError, so tests that accept refusals still see it;
+    the message names the error, and DATO_TRACEBACK=1 keeps the traceback."""

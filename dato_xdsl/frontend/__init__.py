@@ -8,6 +8,7 @@ from dato_xdsl.frontend.errors import (
     DatoArgumentError,
     DatoCompileError,
     DatoError,
+    DatoInternalError,
     DatoIRError,
     DatoRuntimeError,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "DatoIRError",
     "DatoModule",
     "ExternalModule",
+    "DatoInternalError",
     "DatoRuntimeError",
     "Layout",
     "StreamLeftoverWarning",

@@ -19,6 +19,7 @@ from xdsl.utils.exceptions import DiagnosticException
 
 from dato_xdsl import progress
 from dato_xdsl.diagnostics import op_error, verify_located
+from dato_xdsl.errors import DatoInternalError
 from dato_xdsl.frontend.allo_options import ALLO_OPTIONS, read_allo_options
 from dato_xdsl.frontend.errors import DatoError, DatoIRError
 from dato_xdsl.frontend.markers import RegionDef
@@ -132,6 +133,8 @@ def build(
         raise err.with_traceback(None) from None
     except DiagnosticException as err:
         raise DatoIRError(str(err)) from None
+    except Exception as err:
+        raise _internal(err, "compiling the program") from None
     return build_compiled(
         module,
         params,
@@ -211,6 +214,19 @@ def build_compiled(
         raise err.with_traceback(None) from None
     except DiagnosticException as err:
         raise DatoIRError(str(err)) from None
+    except Exception as err:
+        raise _internal(err, f"building for target '{target}'") from None
+
+
+def _internal(err: Exception, doing: str) -> Exception:
+    """A Python error from inside the compiler: named as our bug, without the
+    compiler's traceback unless DATO_TRACEBACK is set (then `err` itself)."""
+    if os.environ.get("DATO_TRACEBACK"):
+        return err
+    return DatoInternalError(
+        f"internal compiler error while {doing}: {type(err).__name__}: {err} "
+        "(a bug in dato-xdsl, not in the program; set DATO_TRACEBACK=1 for the traceback)"
+    )
 
 
 class ScheduleIgnoredWarning(UserWarning):

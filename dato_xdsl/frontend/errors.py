@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from dato_xdsl.errors import DatoArgumentError, DatoError, DatoIRError, DatoRuntimeError
+from dato_xdsl.errors import (
+    DatoArgumentError,
+    DatoError,
+    DatoInternalError,
+    DatoIRError,
+    DatoRuntimeError,
+)
 
 
 class DatoCompileError(DatoError):
@@ -20,5 +26,6 @@ __all__ = [
     "DatoCompileError",
     "DatoError",
     "DatoIRError",
+    "DatoInternalError",
     "DatoRuntimeError",
 ]

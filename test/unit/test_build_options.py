@@ -4,6 +4,7 @@ mode names, `device_type=`, and its hardware-only options (`trace=`,
 `warmup=`, `num_iters=`, `wrap_io=`) are read as Allo means them (checked, and
 a warning where they cannot act here); anything else is refused by name."""
 
+import importlib
 import re
 
 import numpy as np
@@ -140,3 +141,25 @@ def test_allo_options_are_checked(option):
 def test_profile_must_be_a_bool():
     with pytest.raises(dato.DatoError, match="profile= takes True or False"):
         dato.build(producer_consumer(), profile="yes")
+
+
+def test_a_compiler_bug_is_named_as_one(monkeypatch):
+    # a Python error inside a pass is the compiler's bug: no compiler traceback,
+    # a message that says so and names the error; DATO_TRACEBACK=1 keeps it raw
+    # the module, not the function `build` that dato_xdsl.frontend re-exports
+    build_module = importlib.import_module("dato_xdsl.frontend.build")
+
+    def broken(passes, module):
+        raise KeyError("lost tile")
+
+    monkeypatch.setattr(build_module, "_apply", broken)
+    with pytest.raises(dato.DatoInternalError) as info:
+        dato.build(producer_consumer(), target="aie")
+    message = str(info.value)
+    assert "internal compiler error while building for target 'aie'" in message
+    assert "KeyError: 'lost tile'" in message and "DATO_TRACEBACK=1" in message
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+    assert not isinstance(info.value, dato.DatoError)  # not a refusal of the program
+    monkeypatch.setenv("DATO_TRACEBACK", "1")
+    with pytest.raises(KeyError, match="lost tile"):
+        dato.build(producer_consumer(), target="aie")
