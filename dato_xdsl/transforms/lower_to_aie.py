@@ -163,9 +163,14 @@ class AieLowering:
             tile_t = MemRefType(elem_of[t.arg], t.tile_shape())
             shim = f"%shim_c{t.column}"
             block_fifos = []
+            parts = t.parts or len(t.blocks)
+            # a join of cores' sequences: one fifo per core, its later blocks follow
+            part_depth = 1 if t.parts else t.depth
             for b, block in enumerate(t.blocks):
-                fifo = self.fresh(f"{base}_{b}") if t.via_memtile else base
-                if t.sequential and b > 0:
+                fifo = self.fresh(f"{base}_{b}") if t.via_memtile and b < parts else base
+                if t.parts and b >= parts:
+                    fifo = block_fifos[b % parts]
+                if (t.sequential or t.parts) and (b > 0 if t.sequential else b >= parts):
                     # the blocks follow one another through the first block's fifo
                     for user in block.users:
                         (names.reads if t.is_read else names.writes)[(user, t.arg)] = fifo
@@ -180,16 +185,14 @@ class AieLowering:
                     )
                 else:
                     lines.append(
-                        f"aie.objectfifo @{fifo}({tiles}, {{{src}}}, {t.depth} : i32) : "
+                        f"aie.objectfifo @{fifo}({tiles}, {{{src}}}, {part_depth} : i32) : "
                         f"!aie.objectfifo<{tile_t}>"
                     )
                 for user in block.users:
                     (names.reads if t.is_read else names.writes)[(user, t.arg)] = fifo
             if t.via_memtile:
-                obj = MemRefType(elem_of[t.arg], [math.prod(t.tile_shape()) * len(t.blocks)])
-                offsets = ", ".join(
-                    str(b * math.prod(t.tile_shape())) for b in range(len(t.blocks))
-                )
+                obj = MemRefType(elem_of[t.arg], [math.prod(t.tile_shape()) * parts])
+                offsets = ", ".join(str(b * math.prod(t.tile_shape())) for b in range(parts))
                 fifos = ", ".join(f"@{f}" for f in block_fifos)
                 if t.is_read:
                     lines.append(

@@ -51,6 +51,11 @@ class Transfer:
     sequential: bool = False
     """The blocks go one after another through one fifo to one tile (the
     members a bundle or chain runs there, in their order)."""
+    parts: int = 0
+    """A write that joins `parts` such sequences (one per core, of equal
+    length) in a memtile: `blocks` are in the order the shim receives them,
+    step-major (step s: block s of each core), so each joined object holds one
+    block of every core."""
 
     @property
     def via_memtile(self) -> bool:
@@ -246,10 +251,13 @@ class TransferPlanner:
     def route_writes(self, index: int, name: str, blocks: list[Block]) -> list[Transfer]:
         out: list[Transfer] = []
         sequences, blocks = self.sequential_blocks(blocks)
-        for tile, seq in sequences:
-            t = Transfer(index, name, False, 0, seq, sequential=True)
-            self._route_direct(t, False, tile[0], f"writing {name} ({len(seq)} block(s))")
-            out.append(t)
+        if self._sequences_fit(sequences, blocks):
+            for tile, seq in sequences:
+                t = Transfer(index, name, False, 0, seq, sequential=True)
+                self._route_direct(t, False, tile[0], f"writing {name} ({len(seq)} block(s))")
+                out.append(t)
+        else:
+            out += self.join_sequences(index, name, sequences)
         by_column: dict[int, list[Block]] = {}
         for b in sorted(blocks, key=lambda b: b.offsets):
             by_column.setdefault(b.tiles[0][0], []).append(b)
@@ -270,6 +278,64 @@ class TransferPlanner:
                 else:
                     self._fail(
                         f"writing {name} ({len(chunk)} block(s))", "a free shim output channel"
+                    )
+                t.column = col
+                out.append(t)
+        return out
+
+    def _sequences_fit(
+        self, sequences: list[tuple[tuple[int, int], list[Block]]], blocks: list[Block]
+    ) -> bool:
+        """Whether one shim output channel per core's sequence still leaves one
+        for each memtile join of the other blocks."""
+        limit = self.device.memtile.dma_s2mm_channels
+        columns = {}
+        for b in blocks:
+            columns[b.tiles[0][0]] = columns.get(b.tiles[0][0], 0) + 1
+        joins = sum(-(-n // limit) for n in columns.values())
+        free = sum(self.device.shim.dma_s2mm_channels - used for used in self.shim_out)
+        return len(sequences) + joins <= free
+
+    def join_sequences(
+        self, index: int, name: str, sequences: list[tuple[tuple[int, int], list[Block]]]
+    ) -> list[Transfer]:
+        """Cores' write sequences joined in memtiles when the shim has too few
+        output channels for one each (a chained systolic array's PEs writing
+        one C): sequences of one length and block shape, up to a memtile's
+        input channels at a time, nearest columns together; each joined object
+        holds block s of every core and leaves on one shim channel."""
+        elem = element_bytes(self._arg_type(index))
+        limit = self.device.memtile.dma_s2mm_channels
+        kinds: dict[tuple[int, tuple[int, ...]], list[tuple[tuple[int, int], list[Block]]]] = {}
+        for tile, seq in sorted(sequences, key=lambda s: s[0]):
+            kinds.setdefault((len(seq), seq[0].shape), []).append((tile, seq))
+        out: list[Transfer] = []
+        for (steps, shape), found in sorted(kinds.items()):
+            for i in range(0, len(found), limit):
+                chunk = found[i : i + limit]
+                if len(chunk) == 1:
+                    tile, seq = chunk[0]
+                    t = Transfer(index, name, False, 0, seq, sequential=True)
+                    self._route_direct(t, False, tile[0], f"writing {name} ({steps} block(s))")
+                    out.append(t)
+                    continue
+                ordered = [seq[s] for s in range(steps) for _, seq in chunk]
+                # a memtile buffers every step, so no core waits on another's
+                # block before it can send its next (the cores run their
+                # members in their own orders)
+                t = Transfer(index, name, False, 0, ordered, depth=steps, parts=len(chunk))
+                obj = math.prod(shape) * elem * len(chunk) * steps
+                col0 = chunk[0][0][0]
+                order = [col0] + [c for c in range(self.device.columns) if c != col0]
+                for col in order:
+                    if self._take(col, 0, 1, len(chunk), 1, obj):
+                        break
+                else:
+                    self._fail(
+                        f"joining the write sequences of {name} from {len(chunk)} cores "
+                        f"({steps} block(s) each)",
+                        f"a free shim output channel, {len(chunk)} memtile input channels "
+                        f"and {obj} bytes on one memtile",
                     )
                 t.column = col
                 out.append(t)
