@@ -370,7 +370,22 @@ class AieLowering:
             raise op_error(
                 self.region, f"argument {t.name}: K-streamed blocks must be evenly spaced"
             )
-        return [(s, [1, 1, *inner_sizes], [0, 0, *inner_strides]) for s in starts]
+        # otherwise one call per run of evenly spaced blocks (a shim column
+        # has few buffer descriptors; a join's blocks often come in runs)
+        out = []
+        i = 0
+        while i < len(starts):
+            j = i + 1
+            while j < len(starts) and (
+                j == i + 1 or starts[j] - starts[j - 1] == starts[i + 1] - starts[i]
+            ):
+                j += 1
+            if j - i > 1 and starts[i + 1] <= starts[i]:
+                j = i + 1  # DMA strides are positive (a zero one is the repeat's, above)
+            delta = starts[i + 1] - starts[i] if j - i > 1 else 0
+            out.append((starts[i], [1, j - i, *inner_sizes], [0, delta, *inner_strides]))
+            i = j
+        return out
 
     def flat_rows(
         self, t: Transfer, shape: list[int], block: list[int]
