@@ -893,3 +893,24 @@ def test_int8_and_uint8_share_their_bits_and_float_literals_promote():
     np.testing.assert_array_equal(to_u, s.astype(np.uint8))  # [128, 255, 5, 127]
     np.testing.assert_array_equal(f[0], s.astype(np.float32) * np.float32(2.5))
     np.testing.assert_array_equal(f[1], s.astype(np.float32) * np.float32(2.5))
+
+
+def float_literal_into_int8_program():
+    @dato.region()
+    def top(S: int8[4], OUT: int8[2, 4]):
+        @dato.kernel(mapping=[1], args=[S, OUT])
+        def k(s: int8[4], o: int8[2, 4]):
+            for i in range(4):
+                o[0, i] = s[i] * 2.5  # computed in float32, truncated by the store
+                o[1, i] = 2.5 * s[i]
+
+    return top
+
+
+def test_a_float_literal_times_int8_into_int8_is_computed_in_float():
+    s = np.array([5, -3, 7, 1], np.int8)
+    out = np.zeros((2, 4), np.int8)
+    dato.build(float_literal_into_int8_program(), target="simulator")(s, out)
+    want = (s.astype(np.float32) * np.float32(2.5)).astype(np.int8)  # [12, -7, 17, 2]
+    np.testing.assert_array_equal(out[0], want)
+    np.testing.assert_array_equal(out[1], want)
