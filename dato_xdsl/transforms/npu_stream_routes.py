@@ -126,6 +126,17 @@ def record_route(region: dato.RegionOp, route: StreamRoute) -> None:
         decls[name].attributes.update(attrs)
 
 
+ROUTE_ATTRS = ("dato.route", "dato.route_kind", "dato.route_part", "dato.memtile")
+
+
+def clear_routes(region: dato.RegionOp) -> None:
+    """Forget the recorded routes (a placement redone after its streams
+    changed chooses them again; a stale route could name a merged stream)."""
+    for decl in region.streams():
+        for key in ROUTE_ATTRS:
+            decl.attributes.pop(key, None)
+
+
 def read_routes(region: dato.RegionOp) -> list[StreamRoute]:
     """The routes recorded on a placed region, parts in order."""
     found: dict[str, list[tuple[int, dato.StreamOp]]] = {}

@@ -64,6 +64,7 @@ from dato_xdsl.transforms.npu_stream_merge import merge_streams, parallel_stream
 from dato_xdsl.transforms.npu_stream_routes import (
     StreamRoute,
     access_runs,
+    clear_routes,
     object_type,
     record_route,
     routable,
@@ -620,6 +621,18 @@ class Placer:
         def same_object(a: str, b: str) -> bool:
             return object_type(decls[a]) == object_type(decls[b])
 
+        # a stream several members access (merged streams the core's members
+        # use in turn) is not accessed at one place only: it cannot join a route
+        shared: dict[str, int] = {}
+        for plan, inst in members:
+            binding = dict(zip(plan.group.port_names, inst.bindings, strict=True))
+            accessed = {
+                binding.get(op.stream.root_reference.data, op.stream.root_reference.data)
+                for op in plan.group.body.walk()
+                if isinstance(op, dato.GetOp | dato.PutOp)
+            }
+            for name in accessed:
+                shared[name] = shared.get(name, 0) + 1
         candidates: list[list[str]] = []
         for plan, inst in members:
             binding = dict(zip(plan.group.port_names, inst.bindings, strict=True))
@@ -637,6 +650,7 @@ class Placer:
                         name is not None
                         and name in dma
                         and name not in self.routed
+                        and shared.get(name, 0) == 1
                         and routable(decls[name])
                     )
                     if ok and (not part or same_object(name, part[0])):  # type: ignore[arg-type]
@@ -1004,6 +1018,7 @@ class PhysicalMapPass(ModulePass):
                         raise LocatedDiagnostic(f"{err} ({placer.chain_note})") from None
                     raise
                 # the streams changed: count and place again
+                clear_routes(region)
                 note = f"{placer.chain_note}; {merged}"
                 placer = Placer(region, device)
                 placer.chain_note = note

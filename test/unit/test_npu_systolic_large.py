@@ -52,3 +52,27 @@ def test_systolic_grid_larger_than_the_cores_writes_c_through_memtile_joins(tmp_
     parts = [p.strip().lstrip("@") for j in joins for p in j.split(",") if len(j.split(",")) > 1]
     sends = Counter(re.findall(r"aie\.objectfifo\.acquire @(\w+)\(Produce", text))
     assert any(sends[p] > 1 for p in parts)
+
+
+@pytest.mark.parametrize("M,N,K", [(6, 6, 8), (8, 8, 8)])
+def test_larger_grids_run_equal_to_numpy_or_are_refused_naming_the_limit(tmp_path, M, N, K):
+    """The issue's acceptance: a design either runs equal to numpy or is
+    refused for a hardware limit, the message naming the tile, the resource
+    and the numbers (never an internal error: a memtile route over a stream
+    that two chained members share used to reach the lowering and fail)."""
+    A = RNG.integers(-50, 50, (M, K)).astype(np.int32)
+    B = RNG.integers(-50, 50, (K, N)).astype(np.int32)
+    C = np.zeros((M, N), np.int32)
+    try:
+        mod = dato.build(progs.systolic_2d(int32, M, N, K), target="aie", project=tmp_path)
+    except dato.DatoIRError as err:
+        msg = str(err)
+        assert "dato_programs.py" in msg  # located in the program
+        assert re.search(
+            r"needs \d+ (input|output) DMA channels, a compute tile has 2"
+            r"|needs more than \d+ buffer descriptors on shim column \d",
+            msg,
+        )
+        return
+    mod(A, B, C)
+    np.testing.assert_array_equal(C, A @ B)
