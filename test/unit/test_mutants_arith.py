@@ -697,7 +697,11 @@ def c_neg(p):
     return -p == -3
 
 
-STATIC_CONDITIONS = [c_max, c_min, c_select, c_and, c_neg]
+def c_truthy(p):
+    return p - 1
+
+
+STATIC_CONDITIONS = [c_max, c_min, c_select, c_and, c_neg, c_truthy]
 
 
 def static_program(cond):
