@@ -302,6 +302,8 @@ class ScalarArith:
         computes them in a float type), except `abs`, which stays integer and
         wraps the most negative value onto itself as numpy does."""
         if s.dtype is not None and not s.dtype.is_float and name == "abs":
+            if s.dtype.is_unsigned:
+                return s  # math.absi reads the bits as signed: 255 would become 1
             return Scalar(self._op(math.AbsIOp(s.value)), s.dtype, s.static)
         if s.dtype is None or not s.dtype.is_float:
             s = self.cast(s, float32)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from xdsl.dialects import arith, scf
-from xdsl.dialects.builtin import IntegerAttr
+from xdsl.dialects.builtin import IntegerAttr, IntegerType
 from xdsl.ir import Block, Operation, SSAValue
 
 from dato_xdsl.diagnostics import op_error
@@ -99,6 +99,8 @@ class StaticValues:
         owner = value.owner
         if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
             c = owner.value.value.data
+            if isinstance(owner.value.type, IntegerType) and owner.value.type.width.data == 1:
+                c &= 1  # xDSL stores an i1 true as -1: `not` (xori c, true) must give 0
             return lambda env: c
         if isinstance(owner, arith.IndexCastOp | arith.ExtSIOp | arith.ExtUIOp | arith.TruncIOp):
             return self.compile(owner.operands[0], user)
