@@ -16,8 +16,8 @@ row i of the compute rows), so row and column broadcasts follow the hardware;
 the others go column by column in stream order, so a producer's consumer is
 its vertical neighbour and their stream needs no DMA.
 The placement is recorded in the IR: `dato.tiles` on each group (col, row per
-instance), `dato.k_tile` on groups whose GEMM streams K, and `dato.device` and
-`dato.arg_columns` on the region."""
+instance), `dato.k_tile` on groups whose GEMM streams K, and `dato.device` on
+the region (npu_transfers chooses each argument's shim column)."""
 
 from __future__ import annotations
 
@@ -680,7 +680,9 @@ class Placer:
         return saved
 
     def assign_columns(self) -> list[int]:
-        """A shim/memtile column per region argument, within the channel limits."""
+        """A shim column per region argument, first fit within the channel
+        limits, or a refusal naming the channels the design needs (the columns
+        the design uses are npu_transfers' choice)."""
         d = self.device
         reads = [False] * len(self.region.args)
         writes = [False] * len(self.region.args)
@@ -1029,7 +1031,8 @@ class PhysicalMapPass(ModulePass):
                     k_tiles = placer.check_tiles(pes, shared)
                 except LocatedDiagnostic as again:
                     raise LocatedDiagnostic(f"{again} ({note})") from None
-            columns = placer.assign_columns()
+            # only its refusal matters: npu_transfers chooses the shim columns
+            placer.assign_columns()
             tile_of = {name: pe.tile for pe in pes for name in pe.names}
             for group in region.groups():
                 flat: list[int] = []
@@ -1044,7 +1047,6 @@ class PhysicalMapPass(ModulePass):
                 rows = stream_rows(decl, device.memcpy_nd.word_bits)
                 if rows is not None:
                     decl.attributes[PADDED_ROWS] = DenseArrayBase.from_list(i64, list(rows))
-            region.attributes["dato.arg_columns"] = DenseArrayBase.from_list(i64, columns)
             # shim/memtile channels and memtile memory of the data movement
             plan_transfers(region, device)
             pack_narrow_streams(placer, tile_of)  # type: ignore[arg-type]

@@ -12,7 +12,7 @@ dato.region @gemm(%A: memref<32x64xi16>, %B: memref<64x32xi16>, %C: memref<32x32
     "memref.copy"(%acc, %c) : (memref<16x16xi16>, memref<16x16xi16>) -> ()
   }
 }
-// CHECK: dato.region @gemm({{.*}}) attributes {dato.device = "npu1_2col", dato.arg_columns = array<i64: 0, 0, 0>}
+// CHECK: dato.region @gemm({{.*}}) attributes {dato.device = "npu1_2col"}
 // CHECK: ] attributes {dato.tiles = array<i64: 0, 2, 1, 2, 0, 3, 1, 3>, dato.k_tile = 64 : i64}
 
 // -----
