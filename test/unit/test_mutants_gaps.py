@@ -11,7 +11,8 @@ conversion written out here.
 bf16 K tile: a bf16 `c[:, :] = matmul(a, b)` whose K is split adds into an
 m x n float32 accumulator (4 bytes an element), which physical mapping counts
 when it chooses the K tile; the shapes below make a 2-byte (or no)
-accumulator choose a larger tile."""
+accumulator choose a larger tile; so does one into a local with an epilogue
+(`acc = matmul(a, b)`, physical mapping's stream_local_k)."""
 
 import re
 import struct
@@ -151,3 +152,37 @@ def test_bf16_k_tile_counts_a_float32_accumulator(K, kt, kt_2_byte_acc, kt_acc_a
     assert always == kt_acc_always
     dato.build(bf16_gemm(M, K, N), target="aie", project=tmp_path)
     assert a_tile(tmp_path) == [M, kt]
+
+
+def bf16_gemm_epilogue(M: int, K: int, N: int):
+    @dato.region()
+    def top(A: bfloat16[M, K], B: bfloat16[K, N], C: bfloat16[M, N]):
+        @dato.kernel(mapping=[1], args=[A, B, C])
+        def mm(a: bfloat16[M, K], b: bfloat16[K, N], c: bfloat16[M, N]):
+            acc: bfloat16[M, N] = dato.matmul(a, b)
+            c[:, :] = acc + acc
+
+    return top
+
+
+def test_bf16_k_tile_of_a_matmul_into_a_local_counts_a_float32_accumulator(tmp_path):
+    M, K, N = 32, 448, 64
+    block = M * N * 2  # 4,096 bytes of bf16
+    # the body allocates the matmul's result, `acc` and the sum (one block
+    # each); C's block goes out: four blocks beside the streamed A/B tiles
+    module, _ = compile_region(bf16_gemm_epilogue(M, K, N))
+    assert len(re.findall(r"memref\.alloc\(\) : memref<32x64xbf16>", str(module))) == 3
+    rest = 4 * block
+    # whole A and B (192 x 448 = 86,016 bytes) do not fit: K streams, split, so
+    # 384 kt + 16,384 + 4 x 2,048 <= 64,512 gives kt <= 104 -> 64 (448 = 2^6 x 7);
+    # a 2-byte accumulator (kt <= 114) or none (kt <= 125) would take 112
+    assert 192 * K + rest > BUDGET
+    for acc_bytes, want in ((4, 64), (2, 112), (0, 112)):
+        fits = [
+            d
+            for d in range(1, K)
+            if K % d == 0 and 2 * (M * d * 2 + d * N * 2) + rest + acc_bytes * M * N <= BUDGET
+        ]
+        assert max(fits) == want
+    dato.build(bf16_gemm_epilogue(M, K, N), target="aie", project=tmp_path)
+    assert a_tile(tmp_path) == [M, 64]
