@@ -756,13 +756,40 @@ class _Function:
     def view(self, v: SSAValue) -> View:
         return self.views[v]
 
+    def checked_indices(
+        self, op: Operation, ref: SSAValue, indices: Sequence[SSAValue]
+    ) -> list[str]:
+        """The indices of a load/store, each wrapped in DATO_IDX (dato_hls.h) so
+        the C simulation stops at an out-of-bounds access, located at the dato
+        source line as the simulator reports it; synthesis sees the bare index.
+        A constant index already inside its extent needs no check."""
+        shape = cast_memref(ref.type).get_shape()
+        # the message is a printf format: a `%` of the file name is doubled
+        where = op_location(op).replace("\\", "/").replace('"', "'").replace("%", "%%")
+        out: list[str] = []
+        for d, (v, n) in enumerate(zip(indices, shape, strict=True)):
+            owner = v.owner
+            if isinstance(owner, Operation) and owner.name == "arith.constant":
+                value = owner.properties["value"]
+                if isinstance(value, IntegerAttr) and 0 <= value.value.data < n:
+                    out.append(self.e(v))
+                    continue
+            what = (
+                f"{where}: error: '{op.name}' op index %d of dimension {d}"
+                f" is out of bounds for shape {list(shape)}"
+            )
+            out.append(f'DATO_IDX({self.e(v)}, {n}, "{what}")')
+        return out
+
     def op_memref_load(self, op: Operation) -> None:
         view = self.view(op.operands[0])
-        self.define(op.results[0], view.at([self.e(i) for i in op.operands[1:]]))
+        indices = self.checked_indices(op, op.operands[0], op.operands[1:])
+        self.define(op.results[0], view.at(indices))
 
     def op_memref_store(self, op: Operation) -> None:
         view = self.view(op.operands[1])
-        self.emit(f"{view.at([self.e(i) for i in op.operands[2:]])} = {self.e(op.operands[0])};")
+        indices = self.checked_indices(op, op.operands[1], op.operands[2:])
+        self.emit(f"{view.at(indices)} = {self.e(op.operands[0])};")
 
     def op_memref_subview(self, op: Operation) -> None:
         assert isinstance(op, memref.SubviewOp)

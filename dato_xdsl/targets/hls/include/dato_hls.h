@@ -50,6 +50,12 @@
 #define DATO_DATAFLOW_END()
 #endif
 
+#ifndef __SYNTHESIS__
+#define DATO_IDX(i, n, what) (dato::check_index((i), (n), (what)))
+#else
+#define DATO_IDX(i, n, what) (i)
+#endif
+
 namespace dato {
 
 // bfloat16: the upper half of an IEEE float, stored as its bits (a plain struct,
@@ -98,6 +104,22 @@ inline void check_divisor(bool zero, const char* where) {
   (void)where;
 #endif
 }
+
+// An array index the C simulation checks against its extent: an access out of
+// bounds stops it with `what` (a printf format: the dato source line, the op,
+// the dimension and the shape; %d takes the index), as the dato simulator
+// refuses it, where hardware would read or write another element. Synthesis
+// sees the bare index, so the check costs nothing in hardware.
+#ifndef __SYNTHESIS__
+inline int check_index(int i, int n, const char* what) {
+  if (i < 0 || i >= n) {
+    std::fprintf(stderr, what, i);
+    std::fputc('\n', stderr);
+    std::exit(3);
+  }
+  return i;
+}
+#endif
 
 // Signed division and remainder that wrap like dato's integers: MIN / -1 is
 // MIN and MIN % -1 is 0, where C++ leaves both undefined.

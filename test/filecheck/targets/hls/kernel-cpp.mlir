@@ -118,11 +118,11 @@ builtin.module {
 // CHECK-NEXT:     const int32_t v = in.read();
 // CHECK-NEXT:     const int32_t old = acc;
 // CHECK-NEXT:     const int32_t new_ = (int32_t)((uint32_t)old + (uint32_t)v);
-// CHECK:        c[v_1] = r;
-// CHECK-NEXT:   c_written_1[v_1] = true;
+// CHECK:        c[DATO_IDX(v_1, 1, "{{.*}}kernel-cpp.mlir:46:5: error: 'memref.store' op index %d of dimension 0 is out of bounds for shape [1]")] = r;
+// CHECK-NEXT:   c_written_1[DATO_IDX(v_1, 1, "{{.*}}")] = true;
 // CHECK:      static void store_C(int32_t* C,
 // CHECK:          if (v_1) {
-// CHECK-NEXT:       C[(sum)] = v;
+// CHECK-NEXT:       C[(DATO_IDX(sum, 2, "{{.*}}"))] = v;
 // CHECK:      extern "C" void top(int32_t* A, int32_t* C) {
 // CHECK-NEXT: #pragma HLS interface mode=m_axi port=A bundle=gmem_A offset=slave depth=4
 // CHECK-NEXT: #pragma HLS interface mode=s_axilite port=A bundle=control

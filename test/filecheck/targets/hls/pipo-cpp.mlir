@@ -42,7 +42,7 @@ vhls.kernel @top() interfaces [] {
 }
 
 // CHECK:      static void fill(hls::stream<int16_t>& in, int16_t buf[4]) {
-// CHECK:          buf[i] = [[V:[0-9a-z_]+]];
+// CHECK:          buf[DATO_IDX(i, 4, "{{.*}}")] = [[V:[0-9a-z_]+]];
 // CHECK:      static void use(int16_t buf[4], hls::stream<int16_t>& out) {
 // CHECK:      extern "C" void top() {
 // CHECK:        int16_t use_0_buf[4];
