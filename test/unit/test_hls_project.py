@@ -473,3 +473,51 @@ def test_partially_written_outputs_keep_their_mask(tmp_path):
     mod(A, C)
     np.testing.assert_array_equal(C, [1, 101, 3, 103, 5, 105, 7, 107])
     np.testing.assert_array_equal(C, reference[1])
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process still runs 5 s on (SIGKILL is delivered asynchronously; a
+    zombie, state Z in its stat, counts as ended)."""
+    import time
+
+    for _ in range(50):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    return False
+        except OSError:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def test_compiler_run_kills_its_whole_process_group(tmp_path) -> None:
+    """g++ runs cc1plus as a child: a timeout or an exception in the waiting Python
+    (a harness's alarm) must end the child too, not leave it running as an orphan."""
+    import signal
+    import time
+
+    from dato_xdsl.targets.hls.project import _run_compiler
+
+    script = f"sleep 300 & echo $! > {tmp_path}/child; wait"
+    start = time.monotonic()
+    assert _run_compiler(["sh", "-c", script], tmp_path, 1.0) == (None, "")
+    assert time.monotonic() - start < 30
+    assert not _alive(int((tmp_path / "child").read_text()))
+
+    class Alarm(BaseException):
+        pass
+
+    def ring(*_: object) -> None:
+        raise Alarm
+
+    old = signal.signal(signal.SIGALRM, ring)
+    try:
+        signal.alarm(1)
+        with pytest.raises(Alarm):
+            _run_compiler(["sh", "-c", script], tmp_path, 100.0)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+    assert not _alive(int((tmp_path / "child").read_text()))
+    assert _run_compiler(["sh", "-c", "echo no >&2; exit 3"], tmp_path, 10.0) == (3, "no\n")

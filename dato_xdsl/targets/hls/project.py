@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -188,10 +189,17 @@ class HlsProject:
         ]
         start = time.monotonic()
         with progress.step(f"g++: compiling the C simulation of {self.top}"):
-            done = subprocess.run(cmd, cwd=d, capture_output=True, text=True)
+            returncode, stderr = _run_compiler(cmd, d, COMPILE_TIMEOUT)
         seconds = time.monotonic() - start
-        if done.returncode != 0:
-            lines = done.stderr.strip().splitlines()
+        if returncode is None:
+            raise CsimError(
+                f"g++ did not finish compiling the C simulation of {self.top} in {d} within "
+                f"{COMPILE_TIMEOUT:.0f} s (kernel.cpp: {_line_count(d / 'kernel.cpp'):,} lines); "
+                "g++'s time grows faster than the number of process instances; "
+                "DATO_CSIM_COMPILE_TIMEOUT (seconds) raises the limit"
+            )
+        if returncode != 0:
+            lines = stderr.strip().splitlines()
             detail = "\n".join(lines[:30])
             raise CsimError(f"g++ could not compile the HLS project in {d}:\n{detail}")
         self.binary = out
@@ -234,6 +242,47 @@ class HlsProject:
 
     def report(self) -> Estimate:
         return estimate(self.module)
+
+
+COMPILE_TIMEOUT = float(os.environ.get("DATO_CSIM_COMPILE_TIMEOUT", "600"))
+"""seconds g++ may take for the C simulation binary: past it the build is a CsimError
+rather than an endless wait (g++ time grows faster than linearly with the number of
+process instances in one dataflow region)"""
+
+
+def _run_compiler(cmd: list[str], cwd: Path, timeout: float) -> tuple[int | None, str]:
+    """Run g++ in its own process group; (exit status or None on timeout, stderr).
+    The whole group is killed on a timeout and on any exception (an interrupt, a
+    test harness's alarm): killing only the g++ driver, as subprocess.run does,
+    leaves its cc1plus running for many minutes as an orphan."""
+    proc = subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        _, stderr = proc.communicate(timeout=timeout)
+        return proc.returncode, stderr
+    except subprocess.TimeoutExpired:
+        return None, ""
+    finally:
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait()
+
+
+def _line_count(path: Path) -> int:
+    try:
+        with path.open("rb") as f:
+            return sum(1 for _ in f)
+    except OSError:
+        return 0
 
 
 WIDE_INT_BYTES = 16
