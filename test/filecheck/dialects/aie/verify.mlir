@@ -517,19 +517,6 @@ aie.device(npu1) {
   %b = aie.tile(0, 3)
   aie.objectfifo @of(%a, {%b}, 2 : i32) : !aie.objectfifo<memref<16xi32>>
   %c = aie.core(%b) {
-    %0 = aie.objectfifo.acquire @of(Consume, 3) : !aie.objectfifosubview<memref<16xi32>>
-    aie.end
-  }
-}
-// CHECK: error: 'aie.objectfifo.acquire' op acquire of 3 objects from @of, whose depth is 2
-
-// -----
-
-aie.device(npu1) {
-  %a = aie.tile(0, 2)
-  %b = aie.tile(0, 3)
-  aie.objectfifo @of(%a, {%b}, 2 : i32) : !aie.objectfifo<memref<16xi32>>
-  %c = aie.core(%b) {
     aie.objectfifo.release @of(Consume, 0)
     aie.end
   }
