@@ -45,6 +45,7 @@ from xdsl.passes import ModulePass
 from dato_xdsl import devices
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import aie, aiex, dato
+from dato_xdsl.transforms.aie_core_body import CoreBody
 from dato_xdsl.transforms.constant_tables import is_table_fill, table_values
 from dato_xdsl.transforms.core_tasks import label_core
 from dato_xdsl.transforms.kernel_decls import declare_called
@@ -487,7 +488,7 @@ class AieLowering:
         return device_op
 
 
-class CoreBuilder:
+class CoreBuilder(CoreBody):
     """Fills one core's body with the instances placed on its tile."""
 
     def __init__(
@@ -499,11 +500,8 @@ class CoreBuilder:
         anchor: Operation,
         names: FifoNames,
     ) -> None:
+        super().__init__(tile, block, device_body, anchor)
         self.lowering = lowering
-        self.tile = tile
-        self.block = block
-        self.device_body = device_body
-        self.anchor = anchor
         self.names = names
         self.calls = False
         self.core_block = block
@@ -513,25 +511,6 @@ class CoreBuilder:
         self.streams = {d.sym_name.data: d for d in lowering.region.streams()}
         # matmuls whose operands stream K: (A fifo, B fifo, K tile)
         self.k_streamed: dict[Operation, tuple[str, str, int]] = {}
-
-    def emit(self, op: Operation) -> Operation:
-        self.block.add_op(op)
-        return op
-
-    def const(self, value: int, t: Attribute | None = None) -> SSAValue:
-        return self.emit(arith.ConstantOp(IntegerAttr(value, t or IndexType()))).results[0]
-
-    def buffer(self, t: MemRefType) -> SSAValue:
-        op = aie.BufferOp(self.tile, t)
-        self.device_body.insert_op_before(op, self.anchor)
-        return op.results[0]
-
-    def acquire(self, fifo: str, port: str, t: MemRefType) -> SSAValue:
-        sub = self.emit(aie.ObjectFifoAcquireOp(fifo, port, 1, t))
-        return self.emit(aie.ObjectFifoSubviewAccessOp(sub.results[0], 0)).results[0]
-
-    def release(self, fifo: str, port: str) -> None:
-        self.emit(aie.ObjectFifoReleaseOp(fifo, port, 1))
 
     def call(
         self, kind: str, operands: list[SSAValue], shape: Sequence[int], elem: Attribute

@@ -52,6 +52,7 @@ from dato_xdsl import devices
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import aie, dato
 from dato_xdsl.dialects.aie import element_bytes
+from dato_xdsl.transforms.aie_core_body import CoreBody
 from dato_xdsl.transforms.core_tasks import label_core
 from dato_xdsl.transforms.kernel_library import type_suffix
 from dato_xdsl.transforms.npu_plan import plan_group
@@ -236,36 +237,14 @@ def plan_one_per_core(region: dato.RegionOp, device: devices.NpuDevice) -> Bundl
     return bg
 
 
-class _Core:
+class _Core(CoreBody):
     """Builds one core body: constants, loops, fifo accesses, kernel calls."""
 
     def __init__(
         self, tile: SSAValue, block: Block, device_body: Block, anchor: Operation, kernels: dict
     ) -> None:
-        self.tile = tile
-        self.block = block
-        self.device_body = device_body
-        self.anchor = anchor
+        super().__init__(tile, block, device_body, anchor)
         self.kernels: dict[str, list[Attribute]] = kernels
-
-    def emit(self, op: Operation) -> Operation:
-        self.block.add_op(op)
-        return op
-
-    def const(self, value: int) -> SSAValue:
-        return self.emit(arith.ConstantOp(IntegerAttr(value, IndexType()))).results[0]
-
-    def buffer(self, t: MemRefType) -> SSAValue:
-        op = aie.BufferOp(self.tile, t)
-        self.device_body.insert_op_before(op, self.anchor)
-        return op.results[0]
-
-    def acquire(self, fifo: str, port: str, t: MemRefType) -> SSAValue:
-        sub = self.emit(aie.ObjectFifoAcquireOp(fifo, port, 1, t))
-        return self.emit(aie.ObjectFifoSubviewAccessOp(sub.results[0], 0)).results[0]
-
-    def release(self, fifo: str, port: str) -> None:
-        self.emit(aie.ObjectFifoReleaseOp(fifo, port, 1))
 
     def call(self, name: str, operands: list[SSAValue]) -> None:
         types = [v.type for v in operands]
