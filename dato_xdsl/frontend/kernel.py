@@ -48,6 +48,7 @@ from dato_xdsl.frontend.types import (
     bool_,
     float32,
     int32,
+    string_annotation,
     widen,
 )
 from dato_xdsl.frontend.values import (
@@ -263,10 +264,12 @@ class KernelCompiler:
         if not isinstance(target, ast.Name):
             raise self.fail("only a plain name can be declared with a type")
         name = target.id
-        try:
-            t = self.eval_static_expr(annotation)
-        except DatoCompileError:
-            raise
+        t = self.eval_static_expr(annotation)
+        if isinstance(t, str):  # a string annotation: the type expression it holds
+            expr = string_annotation(t, annotation)
+            if expr is None:
+                raise self.fail(f"annotation {t!r} is not a Python expression")
+            t = self.eval_static_expr(expr)
         if isinstance(t, ArrayType):
             if t.layout is not None:
                 raise self.fail("a local array takes no layout")

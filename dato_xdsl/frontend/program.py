@@ -21,7 +21,13 @@ from dato_xdsl.frontend.errors import DatoCompileError
 from dato_xdsl.frontend.external import declare_externals
 from dato_xdsl.frontend.kernel import KernelCompiler
 from dato_xdsl.frontend.regions import flatten_region_calls, own_statements
-from dato_xdsl.frontend.types import ArrayType, DatoTypeError, StreamSpec
+from dato_xdsl.frontend.types import (
+    ArrayType,
+    ConstExpr,
+    DatoTypeError,
+    StreamSpec,
+    string_annotation,
+)
 from dato_xdsl.frontend.values import Array, StreamDecl
 
 
@@ -107,6 +113,17 @@ class ProgramCompiler:
         except Exception as err:  # the program's own expression failed
             raise self.fail(f"cannot evaluate {ast.unparse(node)}: {err}", node) from None
 
+    def eval_annotation(self, node: ast.expr) -> Any:
+        """A type annotation's value; a string annotation is read as the expression
+        it holds, evaluated here with the region's type parameters bound."""
+        value = self.eval_static(node)
+        if isinstance(value, str):
+            expr = string_annotation(value, node)
+            if expr is None:
+                raise self.fail(f"annotation {value!r} is not a Python expression", node)
+            value = self.eval_static(expr)
+        return value
+
     # ---------------------------------------------------------------- main
     def compile(self) -> tuple[ModuleOp, list[Parameter]]:
         tree = ast.parse(self.source)
@@ -145,7 +162,7 @@ class ProgramCompiler:
             # (sizes, types) that need not be in the region's own closure.
             t = evaluated.get(a.arg)
             if not isinstance(t, ArrayType):
-                t = self.eval_static(a.annotation)
+                t = self.eval_annotation(a.annotation)
             if not isinstance(t, ArrayType):
                 raise self.fail(f"region parameter '{a.arg}' must be an array type, got {t!r}", a)
             params.append(Parameter(a.arg, ArrayType(t.dtype, t.shape)))
@@ -159,7 +176,7 @@ class ProgramCompiler:
             case ast.Expr(value=ast.Constant(value=str())) | ast.Pass():
                 return
             case ast.AnnAssign(target=ast.Name(id=name), annotation=annotation, value=None):
-                spec = self.eval_static(annotation)
+                spec = self.eval_annotation(annotation)
                 if not isinstance(spec, StreamSpec):
                     raise self.fail(
                         f"'{name}' in a region must be a stream (dato.Stream[T, depth]), got "
@@ -173,6 +190,20 @@ class ProgramCompiler:
                 streams[name] = StreamDecl(self.prefix + name, spec, stmt.lineno + self.line_offset)
             case ast.Assign(targets=[ast.Name(id=name)], value=value):
                 self.locals[name] = self.eval_static(value)
+            case ast.AnnAssign(target=ast.Name(id=name), annotation=annotation, value=value):
+                # `P0: ConstExpr[int32] = Rt + 2`: a compile-time name of the region
+                spec = self.eval_annotation(annotation)
+                if not isinstance(spec, ConstExpr):
+                    raise self.fail(
+                        f"'{name}: {ast.unparse(annotation)} = ...' in a region: a region names "
+                        "compile-time values with ConstExpr[...] (or a plain assignment)"
+                    )
+                result = self.eval_static(value)
+                if not isinstance(result, numbers.Number) or isinstance(result, bool):
+                    raise self.fail(
+                        f"'{name}' needs a number known at compile time, got {result!r}"
+                    )
+                self.locals[name] = result
             case ast.FunctionDef():
                 self.kernel(stmt)
             case _:
@@ -227,7 +258,7 @@ class ProgramCompiler:
             if p.annotation is None:
                 t = region_type
             else:
-                t = self.eval_static(p.annotation)
+                t = self.eval_annotation(p.annotation)
                 if not isinstance(t, ArrayType):
                     raise self.fail(
                         f"kernel parameter '{p.arg}' must be an array type, got {t!r}", p

@@ -31,7 +31,7 @@ def flatten_region_calls(
     """`bindings`: the kernel's parameter names -> the parent region's argument names."""
     for p in fdef.args.args:
         if p.annotation is not None:
-            t = pc.eval_static(p.annotation)
+            t = pc.eval_annotation(p.annotation)
             if isinstance(t, ArrayType) and t.layout is not None:
                 raise pc.fail(
                     f"kernel {fdef.name} calls a region: its parameter '{p.arg}' takes the whole "

@@ -4,6 +4,7 @@ program's annotations; none of them runs on its own."""
 
 from __future__ import annotations
 
+import ast
 import os
 import sys
 from dataclasses import dataclass
@@ -364,3 +365,18 @@ class ConstExpr:
 
     def __repr__(self) -> str:
         return f"ConstExpr[{self.dtype!r}]"
+
+
+def string_annotation(text: str, node: ast.expr) -> ast.expr | None:
+    """The expression a string annotation stands for (`"UInt(Rt * 8)[M * K // Rt]"`:
+    Allo writes types that use a region's PEP 695 type parameters as strings, which
+    Python leaves unevaluated), every node located at the annotation; None when the
+    string is not an expression."""
+    try:
+        expr = ast.parse(text.strip(), mode="eval").body
+    except SyntaxError:
+        return None
+    for sub in ast.walk(expr):
+        if "lineno" in sub._attributes:
+            ast.copy_location(sub, node)
+    return expr
