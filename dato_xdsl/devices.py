@@ -17,6 +17,9 @@ Sources, cited per figure below:
         field widths of the shim NOC DMA used by `aiex.npu.dma_memcpy_nd`).
   [AM020] AMD AM020, AIE-ML architecture manual (summary table: operations per
         tile per cycle, where one MAC counts as two operations).
+  [API2P] AMD's AI Engine API headers for AIE2P (aie_api/detail/aie2p/
+        mmul_16_16.hpp, mmul_bf16_bf16.hpp, emulated_mmul_intrinsics.hpp).
+  [MM2P] mlir-aie `aie_kernels/aie2p/mm.cc` (the mmul shape per type).
   [XDNA] amd/xdna-driver `src/driver/amdxdna/npu1_regs.c`, `npu4_regs.c` (DPM
         clock tables: {mp-npu clock, H-clock} in MHz per level).
 """
@@ -186,9 +189,27 @@ _MEMCPY_ND = MemcpyNdLimits(
 # [AM020] AIE-ML ops/tile/cycle: INT4 1024, INT8 512, INT16 128, INT32 32,
 # bfloat16 256; halved to MACs. Matches DESIGN.md: int8 256, int16 64, bf16 128.
 _AIE_ML_MACS = {"i4": 512, "i8": 256, "i16": 64, "i32": 16, "bf16": 128}
-# AIE2P: DESIGN.md gives int8 512 MACs; other types are not in our sources yet
-# (AM027 to check), so they are left out rather than guessed.
-_AIE2P_MACS = {"i8": 512}
+# AIE2P (npu2, AIE-ML v2), MACs per cycle per core: one vector MAC instruction
+# issues per cycle (UG1603 "Architecture Overview": a VLIW bundle holds one
+# fixed-point or bfloat16 vector operation), so the peak of a type is the MACs
+# of the widest native MAC instruction for it in the AIE API's aie2p headers
+# [API2P] (AMD's AIE API, aie_api/detail/aie2p/, shipped with mlir-aie):
+# - i8: 512 = 8x8x8, DESIGN.md's table; mm.cc's aie2p int8 kernel uses that
+#   aie::mmul<8, 8, 8> shape [MM2P];
+# - i16: 128 = 4x4x8: mmul_16_16.hpp maps the dense int16 shapes onto the
+#   native mac_4x4_4x8 / mac_8x2_2x8 intrinsics (4*4*8 = 8*2*8 = 128 MACs);
+#   mm.cc's aie2p int16 kernels use aie::mmul<4, 4, 8> [MM2P];
+# - bf16: 64: AIE2P has no bf16 matrix MAC; mmul_bf16_bf16.hpp builds every
+#   bf16 shape from element-wise MACs, the widest being mac_elem_64 (its
+#   8x1x8 form: 64 MACs). mm.cc's default aie2p bf16 kernel, aie::mmul<4, 8, 8>
+#   (without bfp16 emulation, which the GEMM design does not use), issues
+#   eight 32-lane mac_elem_32 per 4x8x8 block (emulated_mmul_intrinsics.hpp):
+#   32 MACs per cycle at best, half this peak. With
+#   AIE_API_EMULATE_BFLOAT16_MMUL_WITH_BFP16 the 8x8x8 block runs as one
+#   bfp16 mac_8x8_8x8T (512 MACs) after conversions: a block floating-point
+#   result, not bf16's, so it is not counted as bf16 peak here.
+# [MM2P] mlir-aie aie_kernels/aie2p/mm.cc, its `combos` table.
+_AIE2P_MACS = {"i8": 512, "i16": 128, "bf16": 64}
 
 # [XDNA] npu1_regs.c: NPU1_HCLK_FREQ_MAX 1600, top DPM level {847, 1600} MHz.
 _NPU1_CLOCK_HZ = 1_600_000_000

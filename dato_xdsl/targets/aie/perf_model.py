@@ -537,7 +537,11 @@ def _constants_lines(m: DesignModel, dtype: str | None) -> list[str]:
         + f": {dma_src}"
     )
     if dtype is not None and dtype in m.device.macs_per_cycle:
-        src = "AM020 ops/tile/cycle" if m.device.arch == "AIE2" else "DESIGN.md table"
+        src = (
+            "AM020 ops/tile/cycle"
+            if m.device.arch == "AIE2"
+            else "widest native MAC of the AIE API's aie2p headers (devices.py)"
+        )
         peak = m.device.macs_per_cycle[dtype]
         lines.append(f"    peak {dtype} {peak} MACs/cycle/core: {src}")
     if m.device.clock_hz:
