@@ -291,3 +291,129 @@ def free_depths(
                 raised |= streams
     plan.depths = {s: depths[s] for s in sorted(raised)}
     return None
+
+
+@dataclass
+class BlockPlan(ChainPlan):
+    """A 2-D task grid cut into rectangles of consecutive rows and columns,
+    one per core, placed as the grid itself (block (r, c) on column c,
+    compute row r), so streams between grid neighbours join tiles that share
+    memory and need no DMA."""
+
+    tiles: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """every instance's (column, row)"""
+    rows: list[list[int]] = field(default_factory=list)
+    """the grid rows of each block row (grid columns in `cols`)"""
+    cols: list[list[int]] = field(default_factory=list)
+    transposed: bool = False
+    work: int = 0
+    """the most stream elements one core moves (the cost minimised)"""
+
+
+def _splits(n: int, parts: int, limit: int = 4096) -> list[list[int]]:
+    """Ways to cut range(n) into `parts` consecutive non-empty ranges (as the
+    start of each range after the first), at most `limit` of them, the most
+    even first."""
+    from itertools import combinations, islice
+
+    even = [round(n * k / parts) for k in range(1, parts)]
+    out = [even]
+    out += [list(c) for c in islice(combinations(range(1, n), parts - 1), limit) if list(c) != even]
+    return out
+
+
+def _ranges(n: int, cuts: list[int]) -> list[list[int]]:
+    bounds = [0, *cuts, n]
+    return [list(range(a, b)) for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
+def search_blocks(
+    region: dato.RegionOp,
+    uses: dict[str, StreamUses],
+    compute_rows: list[int],
+    columns: int,
+) -> BlockPlan | SearchFailure:
+    """The rectangle folding of the region's one 2-D task grid onto the
+    compute array (see BlockPlan): over the ways to cut the grid's rows into
+    as many bands as the array has compute rows (and columns likewise, or the
+    grid transposed), the one whose busiest core moves the fewest stream
+    elements (ties: fewer cores, grid order). The streams between blocks must
+    form no cycle, and the replay of every core running its block in stream
+    order must finish (streams between cores made deeper where it needs)."""
+    groups = region.groups()
+    if any(isinstance(op, dato.BundleOp | dato.ChainOp) for op in region.body.block.ops):
+        return SearchFailure("the user's primitives already fold the grid")
+    tasks = {g.task.data for g in groups}
+    if len(tasks) != 1 or len(groups[0].grid_shape) != 2:
+        return SearchFailure("rectangles fold a region of one 2-D task grid only")
+    p0, p1 = groups[0].grid_shape
+    at = {tuple(inst.pid): inst.name for g in groups for inst in g.instances()}
+    work = dict.fromkeys(at.values(), 0)
+    succ: dict[str, set[str]] = {n: set() for n in at.values()}
+    for use in uses.values():
+        total = use.total() or 1
+        for inst in {u.instance for u in (*use.puts, *use.gets)}:
+            work[inst] = work.get(inst, 0) + total
+        if use.producer is not None and use.consumer is not None:
+            succ[use.producer].add(use.consumer)
+    grid = [[work.get(at.get((i, j), ""), 0) for j in range(p1)] for i in range(p0)]
+    best: tuple[tuple[int, int, int], list[list[int]], list[list[int]], bool] | None = None
+    for transposed in (False, True):
+        n_rows, n_cols = (
+            (columns, len(compute_rows)) if transposed else (len(compute_rows), columns)
+        )
+        r_parts, c_parts = min(n_rows, p0), min(n_cols, p1)
+        for rc in _splits(p0, r_parts):
+            bands = _ranges(p0, rc)
+            band_work = [[sum(grid[i][j] for i in b) for j in range(p1)] for b in bands]
+            for cc in _splits(p1, c_parts):
+                cols = _ranges(p1, cc)
+                top = max(sum(bw[j] for j in c) for bw in band_work for c in cols)
+                key = (top, len(bands) * len(cols), int(transposed))
+                if best is None or key < best[0]:
+                    best = (key, bands, cols, transposed)
+    assert best is not None
+    (top, _, _), bands, cols, transposed = best
+    plan = BlockPlan([], rows=bands, cols=cols, transposed=transposed, work=top)
+    members: list[list[str]] = []
+    for r, band in enumerate(bands):
+        for c, cs in enumerate(cols):
+            ms = [at[(i, j)] for i in band for j in cs if (i, j) in at]
+            if not ms:
+                continue
+            col, row = (r, compute_rows[c]) if transposed else (c, compute_rows[r])
+            for n in ms:
+                plan.tiles[n] = (col, row)
+            members.append(ms)
+    group_of = {n: ms[0] for ms in members for n in ms}
+    gsucc = _group_succ(succ, group_of)
+    if _cyclic(gsucc):
+        return SearchFailure(
+            f"the streams between the {len(members)} rectangles of the {p0} x {p1} grid form a "
+            "cycle (a core running its rectangle in order would wait for itself)"
+        )
+    plan.groups = [_topological(ms, succ) for ms in members if len(ms) > 1]
+    for k, g in enumerate(plan.groups):
+        inside = set(g)
+        plan.cost_bytes[k] = sum(
+            (u.total() or 1) * _bytes(u.decl)
+            for u in uses.values()
+            if u.producer in inside and u.consumer in inside
+        )
+    why = free_depths(region, uses, plan.groups, plan)
+    return why if why is not None else plan
+
+
+def _cyclic(gsucc: dict[str, set[str]]) -> bool:
+    state: dict[str, int] = {}
+
+    def visit(n: str) -> bool:
+        state[n] = 1
+        for m in gsucc.get(n, ()):
+            s = state.get(m, 0)
+            if s == 1 or (s == 0 and visit(m)):
+                return True
+        state[n] = 2
+        return False
+
+    return any(state.get(n, 0) == 0 and visit(n) for n in list(gsucc))

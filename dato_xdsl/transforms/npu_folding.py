@@ -20,11 +20,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from xdsl.dialects.builtin import IntegerAttr, UnitAttr, i64
+from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, UnitAttr, i64
 
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import memref_bytes
-from dato_xdsl.transforms.npu_chain_search import ChainPlan
+from dato_xdsl.transforms.npu_chain_search import BlockPlan, ChainPlan
 from dato_xdsl.transforms.npu_stream_routes import object_type
 from dato_xdsl.transforms.stream_access import StreamUses
 
@@ -112,6 +112,16 @@ def record_chain_plan(region: dato.RegionOp, plan: ChainPlan) -> None:
     for k, names in enumerate(plan.groups):
         _add_chain(region, names, plan.cost_bytes[k])
     apply_depths(region, plan)
+
+
+def record_block_plan(region: dato.RegionOp, plan: BlockPlan) -> None:
+    """The rectangles of a grid folding as compiler-chosen chains (in run
+    order), each with `dato.tile` (the column and row its block takes in the
+    grid's placement), and the deeper streams between cores."""
+    record_chain_plan(region, plan)
+    chains = [op for op in region.body.block.ops if isinstance(op, dato.ChainOp)]
+    for op in chains[-len(plan.groups) :] if plan.groups else []:
+        op.attributes["dato.tile"] = DenseArrayBase.from_list(i64, list(plan.tiles[op.names[0]]))
 
 
 def apply_depths(region: dato.RegionOp, plan: ChainPlan) -> None:

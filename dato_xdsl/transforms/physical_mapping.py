@@ -43,11 +43,18 @@ from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import element_bytes, memref_bytes
 from dato_xdsl.transforms.array_flows import check_no_array_flows
 from dato_xdsl.transforms.bundle_hint import bundle_hint
-from dato_xdsl.transforms.npu_chain_search import ChainPlan, free_depths, search_chains
+from dato_xdsl.transforms.npu_chain_search import (
+    BlockPlan,
+    ChainPlan,
+    free_depths,
+    search_blocks,
+    search_chains,
+)
 from dato_xdsl.transforms.npu_folding import (
     Fold,
     apply_depths,
     choose_folds,
+    record_block_plan,
     record_chain_plan,
     record_folds,
 )
@@ -159,6 +166,8 @@ class Placer:
         self.folds: list[Fold] = []
         self.chain_failure = ""
         self.chain_note = ""
+        self.preset: dict[str, tuple[int, int]] = {}
+        """tiles a rectangle folding chose (npu_chain_search.search_blocks)"""
         self.boxes = shared_write_boxes(region, {n: p.writes for n, p in self.plans.items()})
         self.padding: dict[int, tuple[int, int]] = choose_padding(
             region, self.plans, device.memcpy_nd.word_bits, self.boxes
@@ -227,10 +236,16 @@ class Placer:
         ]
         taken: set[tuple[int, int]] = set()
         rows = list(d.compute_rows)
+        # a rectangle folding places its blocks as the grid itself
+        for pe in pes:
+            spot = self.preset.get(pe.names[0])
+            if spot is not None and spot not in taken:
+                pe.tile = spot
+                taken.add(spot)
         # 2-D grids of single instances go on the array as they are
         by_group: dict[str, list[PE]] = defaultdict(list)
         for pe in pes:
-            if len(pe.members) == 1:
+            if len(pe.members) == 1 and pe.tile is None:
                 by_group[pe.members[0][0].group.task.data].append(pe)
         for task_pes in by_group.values():
             grid = task_pes[0].members[0][0].group.grid_shape
@@ -962,93 +977,144 @@ class PhysicalMapPass(ModulePass):
             if region.tasks():
                 raise op_error(region.tasks()[0], "run dato-virtual-map before dato-physical-map")
             check_no_array_flows(region, f"an NPU ({device.name})")
-            # arrays over a tile's input channels come through a neighbour's DMA
-            instances = sum(g.num_instances() for g in region.groups())
-            forward_inputs(
-                region,
-                {g.sym_name.data: plan_group(g) for g in region.groups()},
-                device.compute.dma_s2mm_channels,
-                device.compute_cores - instances,
-            )
-            placer = Placer(region, device)
-            pes = placer.processing_elements()
-            # too many elements: the compiler's own chains (after the user's primitives)
-            arrays = {
-                inst.name: sum(r or w for r, w in placer.moves(group, inst))
-                for group in region.groups()
-                for inst in group.instances()
-            }
-            placer.folds = choose_folds(region, placer.uses, arrays, len(pes), device.compute_cores)
-            excess = len(pes) - device.compute_cores
-            if excess > len(placer.folds):
-                # loader/drain chains are not enough: chain processing elements
-                moved = {
-                    inst.name: (
-                        sum(r for r, _ in placer.moves(group, inst)),
-                        sum(w for _, w in placer.moves(group, inst)),
-                    )
-                    for group in region.groups()
-                    for inst in group.instances()
-                }
-                chained = search_chains(
-                    region, placer.uses, device.compute_cores, len(pes), moved, 2
-                )
-                if isinstance(chained, ChainPlan):
-                    placer.folds = []
-                    record_chain_plan(region, chained)
-                    placer.chain_note = (
-                        f"{len(pes)} processing elements for {device.compute_cores} compute "
-                        f"cores: the compiler chained "
-                        + "; ".join("-".join(g) for g in chained.groups)
-                        + ", merging the fewest extra DMA channels first; no other folding "
-                        "is searched"
-                    )
-                    pes = placer.processing_elements()
-                else:
-                    placer.chain_failure = chained.reason
-            if placer.folds:
-                record_folds(region, placer.folds)
-                pes = placer.processing_elements()
-            shared = placer.place_bundled_gemm(pes)
-            placer.place(pes)
+            spare = region.clone()
             try:
-                k_tiles = placer.check_tiles(pes, shared)
+                map_region(region, device)
             except LocatedDiagnostic as err:
-                merged = merge_streams_between_cores(region, pes) if placer.chain_note else ""
-                if not merged:
-                    if placer.chain_note:
-                        raise LocatedDiagnostic(f"{err} ({placer.chain_note})") from None
+                # the greedy chains failed: fold the grid in rectangles instead
+                blocks = search_blocks(
+                    spare, stream_uses(spare), list(device.compute_rows), device.columns
+                )
+                if not isinstance(blocks, BlockPlan) or not _over_cores(spare, device):
                     raise
-                # the streams changed: count and place again
-                clear_routes(region)
-                note = f"{placer.chain_note}; {merged}"
-                placer = Placer(region, device)
-                placer.chain_note = note
-                pes = placer.processing_elements()
-                shared = placer.place_bundled_gemm(pes)
-                placer.place(pes)
+                parent = region.parent_block()
+                assert parent is not None
+                parent.insert_op_before(spare, region)
+                region.detach()
+                region.erase()
                 try:
-                    k_tiles = placer.check_tiles(pes, shared)
+                    map_region(spare, device, blocks)
                 except LocatedDiagnostic as again:
-                    raise LocatedDiagnostic(f"{again} ({note})") from None
-            # only its refusal matters: npu_transfers chooses the shim columns
-            placer.assign_columns()
-            tile_of = {name: pe.tile for pe in pes for name in pe.names}
-            for group in region.groups():
-                flat: list[int] = []
-                for inst in group.instances():
-                    flat += list(tile_of[inst.name])  # type: ignore[arg-type]
-                group.attributes["dato.tiles"] = DenseArrayBase.from_list(i64, flat)
-                if group.sym_name.data in k_tiles:
-                    group.attributes["dato.k_tile"] = IntegerAttr(k_tiles[group.sym_name.data], i64)
-            region.attributes["dato.device"] = StringAttr(device.name)
-            record_padding(region, placer.padding)
-            for decl in region.streams():
-                rows = stream_rows(decl, device.memcpy_nd.word_bits)
-                if rows is not None:
-                    decl.attributes[PADDED_ROWS] = DenseArrayBase.from_list(i64, list(rows))
-            # shim/memtile channels and memtile memory of the data movement
-            plan_transfers(region, device)
-            pack_narrow_streams(placer, tile_of)  # type: ignore[arg-type]
-            check_dma_words(placer, tile_of, k_tiles)  # type: ignore[arg-type]
-            check_packing(placer.uses)
+                    raise LocatedDiagnostic(
+                        f"{err}; folding the grid in rectangles instead: {again}"
+                    ) from None
+
+
+def _over_cores(region: dato.RegionOp, device: devices.NpuDevice) -> bool:
+    return sum(g.num_instances() for g in region.groups()) > device.compute_cores
+
+
+def map_region(
+    region: dato.RegionOp, device: devices.NpuDevice, blocks: BlockPlan | None = None
+) -> None:
+    """Fold, place and check one region (see the module doc); `blocks`: the
+    rectangle folding to use instead of the greedy chains (npu_chain_search)."""
+    if blocks is not None:
+        placer = Placer(region, device)
+        record_block_plan(region, blocks)
+        placer.preset = blocks.tiles
+        placer.chain_note = (
+            f"{len(blocks.tiles)} instances for {device.compute_cores} compute cores: the "
+            f"compiler cut the grid{' (transposed)' if blocks.transposed else ''} into rectangles "
+            f"of rows {blocks.rows} x columns {blocks.cols}, one per core (at most "
+            f"{blocks.work} stream elements per core)"
+        )
+        map_placed(region, device, placer, placer.processing_elements())
+        return
+    # arrays over a tile's input channels come through a neighbour's DMA
+    instances = sum(g.num_instances() for g in region.groups())
+    forward_inputs(
+        region,
+        {g.sym_name.data: plan_group(g) for g in region.groups()},
+        device.compute.dma_s2mm_channels,
+        device.compute_cores - instances,
+    )
+    placer = Placer(region, device)
+    pes = placer.processing_elements()
+    # too many elements: the compiler's own chains (after the user's primitives)
+    arrays = {
+        inst.name: sum(r or w for r, w in placer.moves(group, inst))
+        for group in region.groups()
+        for inst in group.instances()
+    }
+    placer.folds = choose_folds(region, placer.uses, arrays, len(pes), device.compute_cores)
+    excess = len(pes) - device.compute_cores
+    if excess > len(placer.folds):
+        # loader/drain chains are not enough: chain processing elements
+        moved = {
+            inst.name: (
+                sum(r for r, _ in placer.moves(group, inst)),
+                sum(w for _, w in placer.moves(group, inst)),
+            )
+            for group in region.groups()
+            for inst in group.instances()
+        }
+        chained = search_chains(region, placer.uses, device.compute_cores, len(pes), moved, 2)
+        if isinstance(chained, ChainPlan):
+            placer.folds = []
+            record_chain_plan(region, chained)
+            placer.chain_note = (
+                f"{len(pes)} processing elements for {device.compute_cores} compute "
+                f"cores: the compiler chained "
+                + "; ".join("-".join(g) for g in chained.groups)
+                + ", merging the fewest extra DMA channels first; no other folding "
+                "is searched"
+            )
+            pes = placer.processing_elements()
+        else:
+            placer.chain_failure = chained.reason
+    if placer.folds:
+        record_folds(region, placer.folds)
+        pes = placer.processing_elements()
+    map_placed(region, device, placer, pes)
+
+
+def map_placed(
+    region: dato.RegionOp, device: devices.NpuDevice, placer: Placer, pes: list[PE]
+) -> None:
+    """Place the folded elements, check their tiles and plan the transfers."""
+    shared = placer.place_bundled_gemm(pes)
+    placer.place(pes)
+    try:
+        k_tiles = placer.check_tiles(pes, shared)
+    except LocatedDiagnostic as err:
+        merged = merge_streams_between_cores(region, pes) if placer.chain_note else ""
+        if not merged:
+            if placer.chain_note:
+                raise LocatedDiagnostic(f"{err} ({placer.chain_note})") from None
+            raise
+        # the streams changed: count and place again
+        clear_routes(region)
+        note = f"{placer.chain_note}; {merged}"
+        preset = placer.preset
+        placer = Placer(region, device)
+        placer.chain_note = note
+        placer.preset = preset
+        pes = placer.processing_elements()
+        shared = placer.place_bundled_gemm(pes)
+        placer.place(pes)
+        try:
+            k_tiles = placer.check_tiles(pes, shared)
+        except LocatedDiagnostic as again:
+            raise LocatedDiagnostic(f"{again} ({note})") from None
+    # only its refusal matters: npu_transfers chooses the shim columns
+    placer.assign_columns()
+    tile_of = {name: pe.tile for pe in pes for name in pe.names}
+    for group in region.groups():
+        flat: list[int] = []
+        for inst in group.instances():
+            flat += list(tile_of[inst.name])  # type: ignore[arg-type]
+        group.attributes["dato.tiles"] = DenseArrayBase.from_list(i64, flat)
+        if group.sym_name.data in k_tiles:
+            group.attributes["dato.k_tile"] = IntegerAttr(k_tiles[group.sym_name.data], i64)
+    region.attributes["dato.device"] = StringAttr(device.name)
+    record_padding(region, placer.padding)
+    for decl in region.streams():
+        rows = stream_rows(decl, device.memcpy_nd.word_bits)
+        if rows is not None:
+            decl.attributes[PADDED_ROWS] = DenseArrayBase.from_list(i64, list(rows))
+    # shim/memtile channels and memtile memory of the data movement
+    plan_transfers(region, device)
+    pack_narrow_streams(placer, tile_of)  # type: ignore[arg-type]
+    check_dma_words(placer, tile_of, k_tiles)  # type: ignore[arg-type]
+    check_packing(placer.uses)
