@@ -10,6 +10,17 @@
         cycles=100,                      # optional: AIE cycles per call, for the NPU
     )                                    # performance model
 
+or, instead of `cycles=`, the work of one call in multiply-accumulates:
+
+        macs=64 * 64 * 64,               # MACs per call
+        efficiency=0.5,                  # optional (default 1): the fraction of the
+                                         # core's peak MACs/cycle the kernel reaches
+                                         # (the peak of its first input's element
+                                         # type on the device it is built for)
+
+The model then counts macs / (peak x efficiency) cycles per call and counts
+its MACs in the utilization.
+
     @dato.kernel(mapping=[1])
     def core(A: int32[64], B: int32[64], C: int32[64]):
         vadd(A, B, C)
@@ -30,7 +41,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from xdsl.dialects import func, memref
-from xdsl.dialects.builtin import DictionaryAttr, ModuleOp
+from xdsl.dialects.builtin import (
+    DictionaryAttr,
+    FloatAttr,
+    IntegerAttr,
+    ModuleOp,
+    StringAttr,
+    f64,
+    i64,
+)
 from xdsl.ir import Attribute, SSAValue
 
 from dato_xdsl.diagnostics import op_location
@@ -39,9 +58,17 @@ from dato_xdsl.frontend.errors import DatoError
 from dato_xdsl.frontend.types import ArrayType, DType
 from dato_xdsl.frontend.values import Array, Scalar
 from dato_xdsl.transforms.kernel_decls import PYTHON_REFERENCE, KernelDecl, read_declaration
+from dato_xdsl.transforms.kernel_library import type_suffix
 
 if TYPE_CHECKING:
     from dato_xdsl.frontend.kernel import KernelCompiler
+
+# The declaration attributes of a cost given as work (macs=): the names the NPU
+# performance model reads (targets/aie/perf_model.py KERNEL_MACS, KERNEL_MAC_TYPE,
+# KERNEL_EFFICIENCY; the frontend imports no target, a test checks they agree).
+KERNEL_MACS = "dato.kernel_macs"
+KERNEL_MAC_TYPE = "dato.kernel_mac_type"
+KERNEL_EFFICIENCY = "dato.kernel_efficiency"
 
 CALL_RECORD = "dato.external"
 """Set by the frontend on each call until `declare_externals` moves the record
@@ -62,6 +89,8 @@ class ExternalModule:
         flags: Sequence[str] = (),
         program_bytes: int | None = None,
         cycles: int | None = None,
+        macs: int | None = None,
+        efficiency: float = 1.0,
     ) -> None:
         where = _caller()
         if not top.isidentifier():
@@ -130,6 +159,64 @@ class ExternalModule:
                 "non-negative int (AIE core cycles one call takes)"
             )
         self.cycles = cycles
+        self.macs, self.efficiency, self.mac_type = self._mac_cost(macs, efficiency)
+
+    def _mac_cost(self, macs: object, efficiency: object) -> tuple[int | None, float, str | None]:
+        """(MACs per call, fraction of peak, the MAC type) of `macs=`: the type is
+        that of the first input array (its peak is what the kernel runs at)."""
+        top, where = self.top, self.where
+        if macs is None:
+            if efficiency != 1.0:
+                raise DatoError(
+                    f"{where}: error: ExternalModule {top}: efficiency= applies to macs=; "
+                    "declare the MACs of one call too"
+                )
+            return None, 1.0, None
+        if isinstance(macs, bool) or not isinstance(macs, int) or macs < 0:
+            raise DatoError(
+                f"{where}: error: ExternalModule {top}: macs={macs!r} must be a non-negative "
+                "int (the multiply-accumulates one call does)"
+            )
+        if self.cycles is not None:
+            raise DatoError(
+                f"{where}: error: ExternalModule {top}: declare its cost as cycles= or as "
+                "macs=, not both"
+            )
+        if (
+            isinstance(efficiency, bool)
+            or not isinstance(efficiency, int | float)
+            or not 0.0 < efficiency <= 1.0
+        ):
+            raise DatoError(
+                f"{where}: error: ExternalModule {top}: efficiency={efficiency!r} must be a "
+                "number in (0, 1] (the fraction of the core's peak MACs per cycle it reaches)"
+            )
+        first = next(
+            (self.args[k] for k in self.input_idx if isinstance(self.args[k], ArrayType)), None
+        )
+        if not isinstance(first, ArrayType):
+            raise DatoError(
+                f"{where}: error: ExternalModule {top}: macs= counts MACs at the peak of its "
+                "first input array's element type, and it has no input array"
+            )
+        try:
+            dtype = type_suffix(first.memref.element_type)
+        except ValueError:
+            raise DatoError(
+                f"{where}: error: ExternalModule {top}: macs= counts MACs at the peak of its "
+                f"first input array's element type, {first.dtype.name}, which has no MAC rate"
+            ) from None
+        return macs, float(efficiency), dtype
+
+    def declaration_attributes(self) -> dict[str, Attribute]:
+        """The attributes of its declaration: the shared record, and the MAC
+        cost the NPU performance model reads (`macs=`)."""
+        attrs = dict(self.record().declaration().attributes)
+        if self.macs is not None and self.mac_type is not None:
+            attrs[KERNEL_MACS] = IntegerAttr(self.macs, i64)
+            attrs[KERNEL_MAC_TYPE] = StringAttr(self.mac_type)
+            attrs[KERNEL_EFFICIENCY] = FloatAttr(self.efficiency, f64)
+        return attrs
 
     def record(self) -> KernelDecl:
         return KernelDecl(
@@ -250,7 +337,7 @@ def external_call(compiler: KernelCompiler, kernel: ExternalModule, node: ast.Ca
                 else:
                     operands.append(compiler.arith.cast(compiler.scalar(value, want), want).value)
     call = func.CallOp(kernel.top, operands, [])
-    call.attributes[CALL_RECORD] = DictionaryAttr(kernel.record().declaration().attributes)
+    call.attributes[CALL_RECORD] = DictionaryAttr(kernel.declaration_attributes())
     compiler.emit(call)
     for local, target in write_back:
         compiler.emit(memref.CopyOp(local, target))
@@ -272,7 +359,9 @@ def declare_externals(module: ModuleOp) -> None:
             decl.attributes.update(record.data)
             decl.location = op.location
             known = called.setdefault(name, decl)
-            if read_declaration(known) != read_declaration(decl):
+            if read_declaration(known) != read_declaration(decl) or dict(known.attributes) != dict(
+                decl.attributes
+            ):
                 raise DatoError(
                     f"{op_location(op)}: error: two different ExternalModules are named {name}"
                 )

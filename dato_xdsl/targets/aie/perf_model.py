@@ -15,7 +15,11 @@ What it computes, in AIE clock cycles:
   (`KERNEL_RATES` below), plus a lock cost per acquire and release;
 - a user's external kernel (`dato.ExternalModule`) is opaque to the model: a
   call costs the cycles its declaration states (`cycles=N`, carried as
-  `dato.kernel_cycles`); without it the call is counted as one cycle per
+  `dato.kernel_cycles`), or the multiply-accumulates it does (`macs=N`,
+  optionally `efficiency=e`; carried as `dato.kernel_macs`,
+  `dato.kernel_mac_type` and `dato.kernel_efficiency`), counted as
+  N / (the device's peak MACs per cycle of that type x e) cycles per call, its
+  N MACs counted in the utilization; without either the call is counted as one cycle per
   output element (`KERNEL_RATES["undeclared"]`, the scalar library's rate, an
   assumption) and the report names the kernel as "undeclared", so a time that
   rests on a guess says so;
@@ -45,6 +49,7 @@ from xdsl.dialects import arith, func, scf
 from xdsl.dialects.builtin import (
     BFloat16Type,
     Float32Type,
+    FloatAttr,
     IntegerAttr,
     IntegerType,
     MemRefType,
@@ -133,6 +138,39 @@ KERNEL_RATES: dict[str, Rate] = {
     ),
 }
 
+KERNEL_MACS = "dato.kernel_macs"
+"""On a kernel's declaration: the multiply-accumulates one call does (macs=)."""
+KERNEL_MAC_TYPE = "dato.kernel_mac_type"
+"""The operand type whose peak MACs per cycle the call runs at (i8, i16, bf16, ...)."""
+KERNEL_EFFICIENCY = "dato.kernel_efficiency"
+"""The fraction of that peak the kernel reaches (1.0 if not declared)."""
+
+
+@dataclass(frozen=True)
+class MacCost:
+    """A kernel's cost declared as work: `macs` per call at `efficiency` x the
+    device's peak MACs per cycle of `dtype`."""
+
+    macs: int
+    dtype: str
+    efficiency: float
+
+    def cycles(self, device: devices.NpuDevice) -> float | None:
+        """Cycles per call on `device`; None if it has no peak for the type."""
+        peak = device.macs_per_cycle.get(self.dtype)
+        return None if peak is None else self.macs / (peak * self.efficiency)
+
+
+def mac_cost(op: func.FuncOp) -> MacCost | None:
+    """The `macs=` cost a declaration carries, if any."""
+    macs, dtype = op.attributes.get(KERNEL_MACS), op.attributes.get(KERNEL_MAC_TYPE)
+    if not isinstance(macs, IntegerAttr) or not isinstance(dtype, StringAttr):
+        return None
+    eff = op.attributes.get(KERNEL_EFFICIENCY)
+    efficiency = eff.value.data if isinstance(eff, FloatAttr) else 1.0
+    return MacCost(macs.value.data, dtype.data, efficiency)
+
+
 LOCK_CYCLES = 8
 LOCK_SOURCE = (
     "assumption: a lock acquire or release costs about 8 core cycles (a few "
@@ -162,6 +200,8 @@ class CoreModel:
     """user kernels this core calls whose declarations state cycles per call"""
     undeclared: dict[str, float] = field(default_factory=dict)
     """user kernels without a declared cost: the cycles per call assumed"""
+    by_macs: dict[str, tuple[MacCost, float]] = field(default_factory=dict)
+    """user kernels whose cost is declared in MACs: the cost and cycles per call"""
 
     start: float = 0.0
     """when its first input from another core is there (0: fed by shim/memtile only)"""
@@ -332,10 +372,14 @@ def model(device_op: aie.DeviceOp, matmul_rate: Rate | None = None) -> DesignMod
     fifos: dict[str, aie.ObjectFifoCreateOp] = {}
     links_in: dict[str, str] = {}  # memtile-side fifo -> the shim-side fifo it is linked to
     decls: dict[str, KernelDecl] = {}
+    costs: dict[str, MacCost] = {}
     for op in device_op.body.block.ops:
         if is_kernel_declaration(op):
             assert isinstance(op, func.FuncOp)
             decls[op.sym_name.data] = read_declaration(op)
+            cost = mac_cost(op)
+            if cost is not None:
+                costs[op.sym_name.data] = cost
         if isinstance(op, aie.MemOp | aie.FlowOp) or op.name in ("aie.memtile_dma", "aie.shim_dma"):
             notes.append(f"{op.name} (explicit DMAs and flows) is not modeled: objectfifos only")
         if isinstance(op, aie.TileOp):
@@ -388,11 +432,22 @@ def model(device_op: aie.DeviceOp, matmul_rate: Rate | None = None) -> DesignMod
                 types = [v.type for v in inner.arguments if isinstance(v.type, MemRefType)]
                 callee = inner.callee.root_reference.data
                 decl = decls.get(callee)
+                cost = costs.get(callee)
+                per_call = cost.cycles(device) if cost is not None else None
                 if decl is not None and decl.cycles is not None:
                     # the user's figure: no MACs counted (the model cannot see inside)
                     cycles, macs = float(decl.cycles), 0
                     core.declared[callee] = decl.cycles
+                elif cost is not None and per_call is not None:
+                    # the user's work at the type's peak x the stated efficiency
+                    cycles, macs = per_call, cost.macs
+                    core.by_macs[callee] = (cost, per_call)
                 else:
+                    if cost is not None:
+                        notes.append(
+                            f"@{callee} declares its MACs in {cost.dtype}, for which "
+                            f"{device.name} has no peak figure: its cost is assumed"
+                        )
                     _, cycles, macs, rate = kernel_work(callee, types, device, matmul_rate)
                     if rate is None:  # never 0: an assumed cost, named in the report
                         cycles = undeclared_cycles(decl, [v.type for v in inner.arguments])
@@ -503,12 +558,23 @@ def models(module: ModuleOp, matmul_rate: Rate | None = None) -> list[DesignMode
 
 
 def _dominant_type(device_op: aie.DeviceOp) -> str | None:
+    """The operand type of the first matmul call, else the MAC type of the
+    first call of a kernel whose cost is declared in MACs."""
+    costs = {
+        op.sym_name.data: cost
+        for op in device_op.body.block.ops
+        if isinstance(op, func.FuncOp) and (cost := mac_cost(op)) is not None
+    }
+    declared: str | None = None
     for op in device_op.walk():
-        if isinstance(op, func.CallOp) and "matmul" in op.callee.root_reference.data:
-            t = op.arguments[0].type
-            if isinstance(t, MemRefType):
+        if isinstance(op, func.CallOp):
+            name = op.callee.root_reference.data
+            t = op.arguments[0].type if op.arguments else None
+            if "matmul" in name and isinstance(t, MemRefType):
                 return type_name(t.element_type)
-    return None
+            if declared is None and name in costs:
+                declared = costs[name].dtype
+    return declared
 
 
 def _constants_lines(m: DesignModel, dtype: str | None) -> list[str]:
@@ -530,6 +596,11 @@ def _constants_lines(m: DesignModel, dtype: str | None) -> list[str]:
         lines.append(f"    undeclared {r.per_cycle:g} {r.unit}/cycle: {r.source.split(' (')[0]}")
     if any(c.declared for c in m.cores):
         lines.append("    declared kernel cycles: the user's dato.ExternalModule(cycles=...)")
+    if any(c.by_macs for c in m.cores):
+        lines.append(
+            "    declared kernel work: the user's dato.ExternalModule(macs=..., efficiency=...) "
+            "at the peak below"
+        )
     lines.append(f"    lock {LOCK_CYCLES} cycles, BD {BD_CYCLES} cycles: assumptions, not measured")
     lines.append(
         "    DMA bytes/cycle/channel "
@@ -565,6 +636,13 @@ def report(module: ModuleOp) -> str:
             )
             for name, per_call in sorted(c.declared.items()):
                 lines.append(f"    kernel @{name}: {per_call:,} cycles per call (declared)")
+            for name, (cost, per_call) in sorted(c.by_macs.items()):
+                peak = m.device.macs_per_cycle[cost.dtype]
+                lines.append(
+                    f"    kernel @{name}: {cost.macs:,} MACs per call at {cost.efficiency:.0%} "
+                    f"of the {cost.dtype} peak ({peak} MACs/cycle) = {per_call:,.1f} cycles "
+                    "per call (declared work)"
+                )
             for name, per_call in sorted(c.undeclared.items()):
                 lines.append(
                     f"    kernel @{name}: cost undeclared, assumed {per_call:,.0f} cycles per "
