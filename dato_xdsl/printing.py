@@ -1,4 +1,5 @@
-"""A printer whose SSA names never collide.
+"""A printer whose SSA names never collide and whose float values parse back to
+the same bits.
 
 xDSL 0.74 names a value from its name hint plus `_<count>` of that hint, without
 checking that the result is free: a value hinted `lock_0` printed twice becomes
@@ -6,13 +7,23 @@ checking that the result is free: a value hinted `lock_0` printed twice becomes
 tiles and locks by coordinates) then prints as `%lock_0_1` a second time, so the
 text does not parse back. This printer tries the next suffix until the name is
 free in the current scope (names of an enclosing scope included, as MLIR
-requires; sibling scopes that are isolated from above may reuse names)."""
+requires; sibling scopes that are isolated from above may reuse names).
+
+Floats: xDSL 0.74 prints a finite f32 (f64) value whose 9 (17) significant digits
+have no decimal point, an integral value such as 1234567.0 or 97474816.0, as its bit
+pattern `0x4CB9EB1F`. MLIR reads that as the bits, but xDSL's own parser reads a hex
+element of a `dense<[...]>` list as the integer 1287252767, so a constant table
+printed and parsed back changed its values. This printer writes such a value as the
+decimal that rounds to it, with a point (`97474816.0`), which both read exactly.
+NaN and infinities have no decimal form and stay hex, as MLIR writes them."""
 
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass, field
 
+from xdsl.dialects.builtin import AnyFloat, Float32Type, Float64Type
 from xdsl.ir import Operation, SSAValue
 from xdsl.printer import Printer
 
@@ -39,6 +50,13 @@ class UniqueNamePrinter(Printer):
         self.print_string(f"%{name}")
         return name
 
+    def print_float(self, value: float, type: AnyFloat) -> None:
+        text = exact_float_text(value, type)
+        if text is None:
+            super().print_float(value, type)
+        else:
+            self.print_string(text)
+
     def _free_name(self, hint: str | None) -> str:
         if not hint:
             name = self._get_new_valid_name_id()
@@ -53,6 +71,29 @@ class UniqueNamePrinter(Printer):
             self.ssa_names[hint] = count + 1
         self._taken[-1].add(name)
         return name
+
+
+def exact_float_text(value: float, type: AnyFloat) -> str | None:
+    """The decimal literal, with a point, of a finite f32 or f64 `value` that xDSL
+    would print as hex (9 or 17 significant digits: they read back as the same bits
+    in MLIR and xDSL); None where xDSL's own text is kept (every other value, type,
+    and NaN and infinities)."""
+    if not math.isfinite(value):
+        return None
+    if isinstance(type, Float32Type):
+        digits = 9
+    elif isinstance(type, Float64Type):
+        digits = 17
+    else:
+        return None
+    short = float(f"{value:.5e}")  # xDSL's (and mlir-opt's) short form, when exact
+    if type.unpack(type.pack([short]), 1)[0] == value:
+        return None
+    text = f"{value:.{digits}g}"
+    if "." in text:
+        return None
+    mantissa, e, exponent = text.partition("e")
+    return f"{mantissa}.0{e}{exponent}"
 
 
 def module_text(op: Operation) -> str:
