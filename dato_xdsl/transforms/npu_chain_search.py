@@ -357,51 +357,63 @@ def search_blocks(
         if use.producer is not None and use.consumer is not None:
             succ[use.producer].add(use.consumer)
     grid = [[work.get(at.get((i, j), ""), 0) for j in range(p1)] for i in range(p0)]
-    best: tuple[tuple[int, int, int], list[list[int]], list[list[int]], bool] | None = None
+    candidates: list[tuple[tuple[int, int, int], list[list[int]], list[list[int]], bool]] = []
     for transposed in (False, True):
         n_rows, n_cols = (
             (columns, len(compute_rows)) if transposed else (len(compute_rows), columns)
         )
         r_parts, c_parts = min(n_rows, p0), min(n_cols, p1)
+        col_cuts = [_ranges(p1, cc) for cc in _splits(p1, c_parts)]
         for rc in _splits(p0, r_parts):
             bands = _ranges(p0, rc)
             band_work = [[sum(grid[i][j] for i in b) for j in range(p1)] for b in bands]
-            for cc in _splits(p1, c_parts):
-                cols = _ranges(p1, cc)
+            for cols in col_cuts:
                 top = max(sum(bw[j] for j in c) for bw in band_work for c in cols)
                 key = (top, len(bands) * len(cols), int(transposed))
-                if best is None or key < best[0]:
-                    best = (key, bands, cols, transposed)
-    assert best is not None
-    (top, _, _), bands, cols, transposed = best
-    plan = BlockPlan([], rows=bands, cols=cols, transposed=transposed, work=top)
-    members: list[list[str]] = []
-    for r, band in enumerate(bands):
-        for c, cs in enumerate(cols):
-            ms = [at[(i, j)] for i in band for j in cs if (i, j) in at]
-            if not ms:
-                continue
-            col, row = (r, compute_rows[c]) if transposed else (c, compute_rows[r])
-            for n in ms:
-                plan.tiles[n] = (col, row)
-            members.append(ms)
-    group_of = {n: ms[0] for ms in members for n in ms}
-    gsucc = _group_succ(succ, group_of)
-    if _cyclic(gsucc):
-        return SearchFailure(
-            f"the streams between the {len(members)} rectangles of the {p0} x {p1} grid form a "
-            "cycle (a core running its rectangle in order would wait for itself)"
-        )
-    plan.groups = [_topological(ms, succ) for ms in members if len(ms) > 1]
-    for k, g in enumerate(plan.groups):
-        inside = set(g)
-        plan.cost_bytes[k] = sum(
-            (u.total() or 1) * _bytes(u.decl)
-            for u in uses.values()
-            if u.producer in inside and u.consumer in inside
-        )
-    why = free_depths(region, uses, plan.groups, plan)
-    return why if why is not None else plan
+                candidates.append((key, bands, cols, transposed))
+    candidates.sort(key=lambda c: c[0])
+    cyclic = replays = 0
+    why: SearchFailure | None = None
+    for (top, _, _), bands, cols, transposed in candidates:
+        plan = BlockPlan([], rows=bands, cols=cols, transposed=transposed, work=top)
+        members: list[list[str]] = []
+        for r, band in enumerate(bands):
+            for c, cs in enumerate(cols):
+                ms = [at[(i, j)] for i in band for j in cs if (i, j) in at]
+                if not ms:
+                    continue
+                col, row = (r, compute_rows[c]) if transposed else (c, compute_rows[r])
+                for n in ms:
+                    plan.tiles[n] = (col, row)
+                members.append(ms)
+        group_of = {n: ms[0] for ms in members for n in ms}
+        if _cyclic(_group_succ(succ, group_of)):
+            cyclic += 1
+            continue
+        plan.groups = [_topological(ms, succ) for ms in members if len(ms) > 1]
+        for k, g in enumerate(plan.groups):
+            inside = set(g)
+            plan.cost_bytes[k] = sum(
+                (u.total() or 1) * _bytes(u.decl)
+                for u in uses.values()
+                if u.producer in inside and u.consumer in inside
+            )
+        why = free_depths(region, uses, plan.groups, plan)
+        if why is None:
+            return plan
+        replays += 1
+        if replays == MAX_REPLAYS:
+            break
+    tried = f"of {len(candidates)} ways to cut the {p0} x {p1} grid into rectangles, {cyclic} "
+    tried += "join the rectangles' cores in a cycle (a core running its rectangle in order would "
+    tried += "wait for itself)"
+    if why is not None:
+        tried += f" and the replay of the {replays} best others fails: {why.reason}"
+    return SearchFailure(tried)
+
+
+MAX_REPLAYS = 4
+"""Rectangle foldings replayed (the costly check) before the search gives up."""
 
 
 def _cyclic(gsucc: dict[str, set[str]]) -> bool:
