@@ -9,10 +9,14 @@
 
 Names are Allo's: `"<region>:<argument>"`, `"<kernel or instance>:<array or
 loop variable>"` (a bare name means the region's). A directive on one instance
-of a kernel applies to all its instances: they share one body (one HLS
-function). A partition of a kernel's argument is a partition of the region
-argument it is bound to, hence of every kernel's copy of it (Allo propagates
-partitions the same way). Each call records its directive in the program's IR
+(`"gemm_0:j"`) applies to that instance only, as in Allo, where each instance is
+a function of its own: the task's body is copied under a `meta_if` on the pid
+(virtual mapping keeps the copy that instance takes, so it becomes a group of
+its own) and the copy gets the directive. A directive on the kernel's name
+(`"gemm:j"`, our addition) applies to all its instances, as does any directive on
+a one-instance kernel. A partition of a kernel's argument is a partition of the
+region argument it is bound to, hence of every kernel's copy of it (Allo
+propagates partitions the same way). Each call records its directive in the program's IR
 (transforms/schedule_directives.py says where and the rules); errors name the
 line of the call. The "hls" target emits the directives as pragmas and counts
 them in its estimate; a target with no equivalent ignores them, with a
@@ -24,9 +28,16 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from xdsl.dialects import memref, scf
-from xdsl.dialects.builtin import DictionaryAttr, FileLineColLoc, IntegerAttr
-from xdsl.ir import Operation, SSAValue
+from xdsl.dialects import arith, memref, scf
+from xdsl.dialects.builtin import (
+    DictionaryAttr,
+    FileLineColLoc,
+    IndexType,
+    IntegerAttr,
+    ModuleOp,
+    UnitAttr,
+)
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 
 from dato_xdsl.dialects import dato
 from dato_xdsl.frontend.build import ScheduleIgnoredWarning, build_compiled
@@ -91,9 +102,27 @@ class Schedule:
         self.params: list[Parameter]
         self.region = next(op for op in self.module.walk() if isinstance(op, dato.RegionOp))
         self.top_func_name = self.region.sym_name.data
+        # directives on one instance of a many-instance kernel, applied by
+        # scheduled_module: (task, pid) -> index of the op in the body's walk ->
+        # attribute name -> value
+        self.per_instance: dict[tuple[str, tuple[int, ...]], dict[int, dict[str, Attribute]]] = {}
 
     def __str__(self) -> str:
-        return str(self.module)
+        return str(self.scheduled_module())
+
+    def scheduled_module(self) -> ModuleOp:
+        """The program with every directive in place: a copy of `module` where
+        each kernel with directives for single instances has its body under a
+        meta_if chain on the pid, one copy per such instance (see the module
+        docstring)."""
+        module = self.module.clone()
+        region = next(op for op in module.walk() if isinstance(op, dato.RegionOp))
+        for task in region.tasks():
+            name = task.sym_name.data
+            entries = sorted((pid, ops) for (t, pid), ops in self.per_instance.items() if t == name)
+            if entries:
+                _split_by_instance(task, entries)
+        return module
 
     # ------------------------------------------------------------ directives
 
@@ -124,15 +153,17 @@ class Schedule:
         spec = sd.PartitionSpec(kinds[partition_type], 0 if partition_type == 0 else factor, dim)
         func, name = self._split(target)
         owner, shape, what = self._array(func, name)
+        overrides: dict[str, Attribute] | None = None
         if isinstance(owner, dato.RegionOp):
             parts = sd.region_partitions(owner)
             specs = [*parts.get(what, []), spec]
             label = f"argument '{what}' of {self.top_func_name}"
         else:
-            specs = [
-                *sd.read_partitions(owner.attributes.get(sd.PARTITION_ATTR, sd.partition_list([]))),
-                spec,
-            ]
+            overrides = self._overrides(func, owner)
+            current = overrides.get(sd.PARTITION_ATTR) if overrides is not None else None
+            if current is None:
+                current = owner.attributes.get(sd.PARTITION_ATTR, sd.partition_list([]))
+            specs = [*sd.read_partitions(current), spec]
             label = f"buffer '{name}' of {func}"
         if any(s.kind == "complete" and s.dim == 0 for s in specs[:-1]):
             return  # already split into registers: nothing more to do (as Allo)
@@ -144,6 +175,9 @@ class Schedule:
             owner.attributes[sd.PARTITION_ATTR] = DictionaryAttr(
                 {k: sd.partition_list(v) for k, v in parts.items()}
             )
+        elif overrides is not None:  # this instance's copy only
+            overrides[sd.PARTITION_ATTR] = sd.partition_list(specs)
+            self._record(func, owner, overrides)
         else:
             owner.attributes[sd.PARTITION_ATTR] = sd.partition_list(specs)
 
@@ -168,7 +202,7 @@ class Schedule:
 
     def build(self, target: str = "simulator", **options: Any) -> Any:
         """`dato.build` of the scheduled program (same options)."""
-        return build_compiled(self.module.clone(), self.params, target, **options)
+        return build_compiled(self.scheduled_module(), self.params, target, **options)
 
     # -------------------------------------------------------------- names
 
@@ -183,15 +217,21 @@ class Schedule:
         return self.top_func_name, target
 
     def _task(self, func: str) -> dato.TaskOp:
+        return self._instance(func)[0]
+
+    def _instance(self, func: str) -> tuple[dato.TaskOp, tuple[int, ...] | None]:
+        """The kernel `func` names and the instance's pid; None for the kernel's
+        own name and for the one instance of a one-instance kernel (all of it)."""
         tasks = self.region.tasks()
         for task in tasks:
             if task.sym_name.data == func:
-                return task
+                return task, None
         for task in tasks:
             shape = task.grid_shape
             for flat in range(_numel(shape)):
-                if dato.instance_name(task.sym_name.data, _unflatten(flat, shape)) == func:
-                    return task
+                pid = _unflatten(flat, shape)
+                if dato.instance_name(task.sym_name.data, pid) == func:
+                    return task, (pid if _numel(shape) > 1 else None)
         kernels = ", ".join(t.sym_name.data for t in tasks) or "none"
         raise _Refused(
             f"'{func}' is not the region ({self.top_func_name}), a kernel or a kernel instance "
@@ -238,6 +278,23 @@ class Schedule:
         ]
         raise _Refused(f"{func} has no array '{name}'; its arrays: {', '.join(known) or 'none'}")
 
+    def _overrides(self, func: str, op: Operation) -> dict[str, Attribute] | None:
+        """The attributes `op` gets in the copy of instance `func`, if `func` names
+        one instance of a many-instance kernel (None: the directive is for all)."""
+        task, pid = self._instance(func)
+        if pid is None:
+            return None
+        index = next(k for k, o in enumerate(task.body.block.walk()) if o is op)
+        ops = self.per_instance.get((task.sym_name.data, pid), {})
+        return dict(ops.get(index, {}))
+
+    def _record(self, func: str, op: Operation, attrs: dict[str, Attribute]) -> None:
+        """Keep `attrs` as what `op` gets in instance `func`'s copy (after checks)."""
+        task, pid = self._instance(func)
+        assert pid is not None
+        index = next(k for k, o in enumerate(task.body.block.walk()) if o is op)
+        self.per_instance.setdefault((task.sym_name.data, pid), {})[index] = attrs
+
     def _loop_directive(self, axis: str, key: str, value: int) -> None:
         func, name = self._split(axis)
         if func == self.top_func_name:
@@ -269,15 +326,73 @@ class Schedule:
                 "different variable names"
             )
         loop = loops[0]
-        old = loop.attributes.get(key)
+        overrides = self._overrides(func, loop)
+        saved = dict(loop.attributes)
+        loop.attributes.update(overrides or {})
         loop.attributes[key] = IntegerAttr(value, 64)
         problems = list(sd.loop_errors(loop))
+        if problems or overrides is not None:  # checked on the loop as the instance sees it
+            loop.attributes.clear()
+            loop.attributes.update(saved)
         if problems:
-            if old is None:
-                del loop.attributes[key]
-            else:
-                loop.attributes[key] = old
             raise _Refused(problems[0])
+        if overrides is not None:
+            overrides[key] = IntegerAttr(value, 64)
+            self._record(func, loop, overrides)
+
+
+def _split_by_instance(
+    task: dato.TaskOp,
+    entries: list[tuple[tuple[int, ...], dict[int, dict[str, Attribute]]]],
+) -> None:
+    """Replace `task`'s body by `meta_if(pid == p1) {copy 1} meta_elif(pid == p2)
+    {copy 2} ... meta_else {copy}`, each copy of the body with its instance's
+    attributes set on the ops they name (by index in the body's walk)."""
+    old = task.body.block
+    new = Block(arg_types=[a.type for a in old.args])
+    for a, b in zip(old.args, new.args, strict=True):
+        b.name_hint = a.name_hint
+    pid_op = dato.PidOp(len(task.grid_shape))
+    new.add_op(pid_op)
+
+    def copy_into(block: Block, overrides: dict[int, dict[str, Attribute]]) -> None:
+        mapper: dict[SSAValue, SSAValue] = dict(zip(old.args, new.args, strict=True))
+        for op in old.ops:
+            block.add_op(op.clone(value_mapper=mapper))
+        copied = list(block.walk())
+        for index, attrs in overrides.items():
+            copied[index].attributes.update(attrs)
+
+    def chain(block: Block, k: int) -> None:
+        if k == len(entries):
+            copy_into(block, {})
+            return
+        pid, overrides = entries[k]
+        conds: list[SSAValue] = []
+        for coord, p in zip(pid_op.results, pid, strict=True):
+            const = arith.ConstantOp(IntegerAttr(p, IndexType()))
+            cmp = arith.CmpiOp(coord, const.result, "eq")
+            block.add_ops([const, cmp])
+            conds.append(cmp.result)
+        cond = conds[0]
+        for other in conds[1:]:
+            both = arith.AndIOp(cond, other)
+            block.add_op(both)
+            cond = both.result
+        then_block, else_block = Block(), Block()
+        copy_into(then_block, overrides)
+        then_block.add_op(scf.YieldOp())
+        chain(else_block, k + 1)
+        else_block.add_op(scf.YieldOp())
+        branch = scf.IfOp(cond, [], Region(then_block), Region(else_block))
+        branch.attributes[dato.META] = UnitAttr()
+        branch.location = task.location
+        block.add_op(branch)
+
+    chain(new, 0)
+    task.body.detach_block(old)
+    task.body.add_block(new)
+    old.erase()
 
 
 def _shape(value: SSAValue) -> tuple[int, ...]:

@@ -155,7 +155,7 @@ def test_allo_systolic_partitions_of_the_region_arguments(target, tmp_path):
     s.partition("top:A", dim=1, factor=2)  # Allo's default kind: complete
     s.partition("top:B", dim=2, factor=2)
     s.partition("top:C", dim=0, factor=2)
-    s.pipeline("gemm_0_0:k")  # one instance named: its kernel's body is shared
+    s.pipeline("gemm_0_0:k")  # one instance named: that instance's copy of the body
     mod, ignored = build(s, target, tmp_path)
     C = np.zeros((4, 4), np.float32)
     mod(A, B, C)
