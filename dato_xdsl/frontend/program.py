@@ -25,6 +25,7 @@ from dato_xdsl.frontend.types import (
     ArrayType,
     ConstExpr,
     DatoTypeError,
+    DType,
     StreamSpec,
     string_annotation,
 )
@@ -163,6 +164,12 @@ class ProgramCompiler:
             t = evaluated.get(a.arg)
             if not isinstance(t, ArrayType):
                 t = self.eval_annotation(a.annotation)
+            if isinstance(t, DType):
+                raise self.fail(
+                    f"region parameter '{a.arg}' is a scalar ({t}): a region takes arrays; "
+                    f"pass a one-element array ({t}[1]) or use a module-level constant",
+                    a,
+                )
             if not isinstance(t, ArrayType):
                 raise self.fail(f"region parameter '{a.arg}' must be an array type, got {t!r}", a)
             params.append(Parameter(a.arg, ArrayType(t.dtype, t.shape)))

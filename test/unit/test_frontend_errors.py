@@ -86,7 +86,6 @@ def test_unknown_target() -> None:
         dato.build(bad_programs.wrong_arg_count, target="gpu")
 
 
-
 def test_bad_region_parameter_type_is_located_where_python_evaluates_it() -> None:
     # Python evaluates a region's parameter annotations when it defines the
     # function, before dato.build: the error names that line.
@@ -102,3 +101,23 @@ def test_bad_region_parameter_type_is_located_where_python_evaluates_it() -> Non
         f"{__file__}:{line}: error: array extents must be positive integers, got 2.5"
     )
     assert isinstance(info.value, TypeError)  # still what Python expects of a bad index
+
+
+def test_a_scalar_region_parameter_is_refused_at_its_line() -> None:
+    # Allo's test_scalar_in_kernel_args_raises: Allo exits (SystemExit); we raise
+    # a located DatoError, an ordinary exception
+    @dato.region()
+    def r(n: dato.int32, out: dato.int32[1]):  # ERR scalar_parameter
+        @dato.kernel(mapping=[1], args=[n, out])
+        def k(scalar: dato.int32, o: dato.int32[1]):
+            o[0] = scalar
+
+    with pytest.raises(dato.DatoError) as info:
+        dato.build(r)
+    with open(__file__) as f:
+        line = next(n for n, text in enumerate(f, 1) if "# ERR scalar_parameter" in text)
+    assert str(info.value) == (
+        f"{__file__}:{line}: error: region parameter 'n' is a scalar (int32): a region takes "
+        "arrays; pass a one-element array (int32[1]) or use a module-level constant"
+    )
+    assert isinstance(info.value, Exception)
