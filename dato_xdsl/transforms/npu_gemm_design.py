@@ -646,10 +646,17 @@ class GemmDesign:
     def sequence(self, shim_fifos: list[tuple[str, int, int, bool]], fifos: dict) -> str:
         """dma_memcpy_nd calls feeding the fifos in the cores' loop order, one
         round per position `a` in the row sets (each round is what the cores
-        need for their members (rows[r][a], j), j in cols[c]); BD ids are
-        reused only after waiting for every fifo that used them, at a round
-        boundary, where waiting cannot deadlock: what was issued before needs
-        nothing issued later."""
+        need for their members (rows[r][a], j), j in cols[c]).
+
+        A transfer with a stride beyond the shim DMA's is split (`_fit_strides`)
+        into one call per block of the dimensions outside it, each with its own
+        base offset, in the same order. BD ids are reused only after waiting for
+        every fifo that used them, at a round boundary, where waiting cannot
+        deadlock: what was issued before needs nothing issued later. A round
+        whose calls outnumber a shim's BDs (split transfers) issues its inputs
+        first, then its outputs one call per fifo in turn, and before reusing an
+        output's BD waits for the oldest output transfer: everything that
+        transfer needs was issued before it."""
         bg = self.bg
         region = self.region
         args = ", ".join(
@@ -684,82 +691,123 @@ class GemmDesign:
             outer = [bg.rows[r][a] * m * N + j * n for j in bg.cols[c]]
             return _gather(outer, [0], [m, n], [N, 1], repeat)
 
-        lines: list[str] = []
-        used = [0] * self.device.columns
-        # tokens raised and not yet awaited, per output fifo: as in mlir-aie's GEMM
-        # examples only the C (S2MM) transfers raise one, each dma_wait consumes
-        # one, and the A/B BDs are free once the C blocks they feed have landed
-        pending: dict[str, int] = {}
-        outputs = {f for f, _, _, is_read in shim_fifos if not is_read}
+        def fitted(fifo: str, arg: int, a: int) -> list[tuple[int, list[int], list[int]]]:
+            t = region.args[arg].type
+            assert isinstance(t, MemRefType)
+            return _fit_strides(calls(fifo, a), element_bytes(t) * 8, self.device.memcpy_nd)
 
-        def waits() -> list[str]:
-            wait = "aiex.npu.dma_wait {{symbol = @{}}}"
-            return [wait.format(f) for f, k in pending.items() for _ in range(k)]
+        lines: list[str] = []
+        columns = self.device.columns
+        free: list[list[int]] = [list(range(limit)) for _ in range(columns)]
+        # output transfers not yet awaited, in issue order: (fifo, shim column, BD id).
+        # As in mlir-aie's GEMM examples only the C (S2MM) transfers raise a token;
+        # each dma_wait consumes one, and the A/B BDs are free once the C blocks
+        # they feed have landed
+        pending: list[tuple[str, int, int]] = []
+        outputs = {f for f, _, _, is_read in shim_fifos if not is_read}
+        wait = "aiex.npu.dma_wait {{symbol = @{}}}"
+
+        def wait_all() -> None:
+            """Wait for every output transfer, fifo by fifo (all are issued)."""
+            counts: dict[str, int] = {}
+            for f, _, _ in pending:
+                counts[f] = counts.get(f, 0) + 1
+            lines.extend(wait.format(f) for f, k in counts.items() for _ in range(k))
+            pending.clear()
+            for col in range(columns):
+                free[col] = list(range(limit))
+
+        def wait_oldest(col: int) -> None:
+            """Wait, in issue order, until an output BD of `col` is free."""
+            while pending:
+                f, c, bd = pending.pop(0)
+                lines.append(wait.format(f))
+                free[c].append(bd)
+                if c == col:
+                    return
+            raise AssertionError("no output transfer to wait for")  # the round check
+
+        def issue(f: str, arg: int, col: int, call: tuple[int, list[int], list[int]]) -> None:
+            offset, sizes, strides = call
+            if not free[col]:
+                wait_oldest(col)
+            bd = free[col].pop(0)
+            token = ", issue_token = true" if f in outputs else ""
+            lines.append(
+                f"aiex.npu.dma_memcpy_nd(%{names[arg]}[0, 0, 0, {offset}]"
+                f"[{', '.join(map(str, sizes))}][{', '.join(map(str, strides))}]) "
+                f"{{id = {bd} : i64{token}, metadata = @{f}}} : {region.args[arg].type}"
+            )
+            if f in outputs:
+                pending.append((f, col, bd))
 
         for a in range(len(bg.rows[0])):
-            round_calls = [(f, arg, col, calls(f, a)) for f, arg, col, _ in shim_fifos]
-            for f, arg, _, cs in round_calls:
-                self.check_strides(f, arg, cs, fifos)
-            need = [0] * self.device.columns
-            for _, _, col, cs in round_calls:
+            round_calls = [(f, arg, col, fitted(f, arg, a)) for f, arg, col, _ in shim_fifos]
+            need = [0] * columns
+            inputs = [0] * columns
+            has_output = [0] * columns
+            for f, _, col, cs in round_calls:
                 need[col] += len(cs)
-            for col, k in enumerate(need):
-                if k > limit:
+                if f in outputs:
+                    has_output[col] = 1
+                else:
+                    inputs[col] += len(cs)
+            for col in range(columns):
+                if inputs[col] + has_output[col] > limit:
                     raise op_error(
                         bg.group,
                         f"bundled GEMM @{bg.group.task.data}: one round of the runtime sequence "
-                        f"needs {k} buffer descriptors on shim column {col}, a shim has {limit}",
+                        f"needs {inputs[col]} buffer descriptors for its inputs on shim column "
+                        f"{col}, besides one for its outputs; a shim has {limit}",
                     )
-            if any(used[c] + need[c] > limit for c in range(len(used))):
-                lines += waits()
-                pending = {}
-                used = [0] * self.device.columns
+            if any(len(free[c]) < need[c] for c in range(columns)):
+                wait_all()
+            if all(need[c] <= limit for c in range(columns)):
+                for f, arg, col, cs in round_calls:
+                    for call in cs:
+                        issue(f, arg, col, call)
+                continue
+            # more calls than BDs: inputs whole, then the outputs in turn
             for f, arg, col, cs in round_calls:
-                arr = region.args[arg].type
-                token = ", issue_token = true" if f in outputs else ""
-                for offset, sizes, strides in cs:
-                    lines.append(
-                        f"aiex.npu.dma_memcpy_nd(%{names[arg]}[0, 0, 0, {offset}]"
-                        f"[{', '.join(map(str, sizes))}][{', '.join(map(str, strides))}]) "
-                        f"{{id = {used[col]} : i64{token}, metadata = @{f}}} : {arr}"
-                    )
-                    used[col] += 1
-                if f in outputs:
-                    pending[f] = pending.get(f, 0) + len(cs)
-        lines += waits()
+                if f not in outputs:
+                    for call in cs:
+                        issue(f, arg, col, call)
+            outs = [rc for rc in round_calls if rc[0] in outputs]
+            for k in range(max(len(cs) for *_, cs in outs)):
+                for f, arg, col, cs in outs:
+                    if k < len(cs):
+                        issue(f, arg, col, cs[k])
+        wait_all()
         body = "\n    ".join(lines)
         return f"aie.runtime_sequence({args}) {{\n    {body}\n  }}"
 
-    def check_strides(
-        self, fifo: str, arg: int, cs: list[tuple[int, list[int], list[int]]], fifos: dict
-    ) -> None:
-        """Refuse, with the numbers, a runtime-sequence transfer whose stride is
-        beyond the shim DMA's (the aiex verifier would name only the op)."""
-        bg = self.bg
-        t = self.region.args[arg].type
-        assert isinstance(t, MemRefType)
-        bits = element_bytes(t) * 8
-        limits = self.device.memcpy_nd
-        for _, sizes, strides in cs:
-            for size, stride in zip(sizes, strides, strict=True):
-                words = stride * bits // limits.word_bits
-                if size < 2 or words <= limits.max_stride:
-                    continue
-                name = self.region.args[arg].name_hint or f"arg{arg}"
-                hint = ""
-                if fifo in fifos["Cjoin"]:
-                    n = len(bg.rows)
-                    hint = (
-                        f"; the {n} C blocks a memtile joins (one per compute row) must lie "
-                        f"closer in {name}: deal task rows to compute rows cyclically (compute "
-                        f"row r runs task rows r, r + {n}, ...)"
-                    )
-                raise op_error(
-                    bg.group,
-                    f"bundled GEMM @{bg.group.task.data}: the runtime sequence would move "
-                    f"{name} for @{fifo} with a stride of {stride} elements ({words} words), "
-                    f"beyond the shim DMA's {limits.max_stride} words{hint}",
-                )
+
+def _fit_strides(
+    cs: list[tuple[int, list[int], list[int]]], bits: int, limits: devices.MemcpyNdLimits
+) -> list[tuple[int, list[int], list[int]]]:
+    """The calls `cs` with no stride beyond the shim DMA's: a call whose
+    dimension d (outermost first) has a longer stride (in `limits.word_bits`
+    words, elements of `bits`) becomes one call per index of dimensions 0..d,
+    each at its own base offset with those dimensions of size 1, in the order
+    the original call visits them (the stream's order is unchanged)."""
+    out: list[tuple[int, list[int], list[int]]] = []
+    for offset, sizes, strides in cs:
+        too_far = [
+            d
+            for d, (size, stride) in enumerate(zip(sizes, strides, strict=True))
+            if size > 1 and stride * bits // limits.word_bits > limits.max_stride
+        ]
+        if not too_far:
+            out.append((offset, sizes, strides))
+            continue
+        d = max(too_far)
+        bases = [offset]
+        for size, stride in zip(sizes[: d + 1], strides[: d + 1], strict=True):
+            bases = [b + i * stride for b in bases for i in range(size)]
+        inner = (sizes[d + 1 :], strides[d + 1 :])
+        for b in bases:
+            out.append((b, [1] * (d + 1) + inner[0], [0] * (d + 1) + inner[1]))
+    return out
 
 
 def _spacing(values: Sequence[int], allow_zero: bool) -> int | None:

@@ -273,43 +273,6 @@ def test_whole_array_vector_gemm(device, rows, cols, tmp_path):
     np.testing.assert_array_equal(c, a.astype(np.int64) @ b.astype(np.int64))
 
 
-def test_joined_c_blocks_too_far_apart_for_the_shim(tmp_path):
-    """4096^3 int8 -> int32 in 64 x 64 tasks, each core taking 16 consecutive
-    task rows: the 4 C blocks a memtile joins are 16 * 64 rows of C apart,
-    16 * 64 * 4096 int32 = 2^22 words, beyond the shim DMA's 2^20-word stride:
-    refused at the GEMM with the numbers and the cyclic dealing that fits."""
-    g, rows = 64, 4
-    prims = [
-        (
-            "bundle",
-            [
-                f"tile_{i}_{j}"
-                for i in range(16 * r, 16 * r + 16)
-                for j in range(16 * c, 16 * c + 16)
-            ],
-        )
-        for r in range(rows)
-        for c in range(rows)
-    ]
-    with pytest.raises(dato.DatoError) as info:
-        dato.build(
-            gemm_program(dato.int8, dato.int32, 4096, 4096, 4096, g),
-            target="aie",
-            project=tmp_path,
-            mapping_primitives=prims,
-        )
-    message = str(info.value)
-    assert "test_gemm_vector.py:" in message
-    assert (
-        "with a stride of 4194304 elements (4194304 words), beyond the shim DMA's 1048576"
-        in message
-    )
-    assert (
-        "deal task rows to compute rows cyclically (compute row r runs task rows r, r + 4"
-        in message
-    )
-
-
 @pytest.mark.parametrize(("device", "name"), [("npu1", "int16"), ("npu2", "bfloat16")])
 def test_one_task_per_core_gets_the_vector_design(device, name, tmp_path):
     """A 4x4 grid of GEMM tasks on 4x4 cores (no bundles): each core runs its
