@@ -17,7 +17,7 @@ would have read, and the get at its start happens before anything else."""
 
 from __future__ import annotations
 
-from xdsl.dialects.builtin import MemRefType, StringAttr, UnitAttr
+from xdsl.dialects.builtin import ArrayAttr, MemRefType, StringAttr, UnitAttr
 from xdsl.ir import Block
 
 from dato_xdsl.dialects import dato
@@ -41,7 +41,7 @@ def forward_inputs(
     for group in list(region.groups()):
         plan = plans[group.sym_name.data]
         insts = group.instances()
-        if len(insts) != 1 or insts[0].name in folded or group.port_names:
+        if not insts or any(i.name in folded for i in insts):
             continue
         operands: set[int] = set()
         for mm in (plan.matmul, plan.local_matmul):
@@ -58,9 +58,12 @@ def forward_inputs(
         # the smallest arrays first: their copies cost the task least memory
         movable.sort(key=lambda k: _bytes(body.args[k].type))
         for k in movable[: max(0, need - channels)]:
-            if len(added) == spare:
+            if len(added) + len(insts) > spare:
                 return added
-            added.append(_forward(region, group, k, insts[0], taken))
+            if len(insts) == 1 and not group.port_names:
+                added.append(_forward(region, group, k, insts[0], taken))
+            else:
+                added += _forward_port(region, group, k, taken)
     return added
 
 
@@ -110,3 +113,49 @@ def _forward(
         block.insert_op_before(get, block.first_op)
     arg.replace_uses_with_if(get.results[0], lambda use: use.operation is not get)
     return f"{task}"
+
+
+def _forward_port(region: dato.RegionOp, group: dato.GroupOp, k: int, taken: set[str]) -> list[str]:
+    """`_forward` for a group of several instances (or with ports): a loader
+    and a stream per instance, bound to a new port the body gets from."""
+    arg = group.body.block.args[k]
+    t = arg.type
+    assert isinstance(t, MemRefType)
+    hint = group.args[k].name_hint or f"arg{k}"
+    port = _fresh(f"{hint}_fwd", taken | set(group.port_names))
+    insts = group.instances()
+    streams: list[str] = []
+    loaders: list[str] = []
+    for inst in insts:
+        stream = _fresh(f"{inst.name}_{hint}_fwd", taken)
+        task = _fresh(f"{inst.name}_load_{hint}", taken)
+        decl = dato.StreamOp(stream, dato.StreamType(t, 1, 1))
+        decl.attributes[COMPILER_CHOSEN] = UnitAttr()
+        region.body.block.insert_op_before(decl, group)
+        body = Block(arg_types=[t])
+        body.add_op(dato.PutOp(stream, [], body.args[0]))
+        loader = dato.GroupOp(
+            task, task, [1], [group.args[k]], [], [((0,), [inst.offsets[k]], [])], body
+        )
+        loader.attributes[FORWARDS] = StringAttr(inst.name)
+        loader.attributes[COMPILER_CHOSEN] = UnitAttr()
+        loader.location = group.location
+        region.body.block.insert_op_before(loader, group)
+        streams.append(stream)
+        loaders.append(task)
+    # the new port, bound per instance to its loader's stream
+    nports = len(group.port_names)
+    old = [b.data for b in group.bindings.data]
+    binds: list[str] = []
+    for n, stream in enumerate(streams):
+        binds += [*old[n * nports : (n + 1) * nports], stream]
+    group.ports = ArrayAttr([*group.ports.data, StringAttr(port)])
+    group.bindings = ArrayAttr([StringAttr(b) for b in binds])
+    get = dato.GetOp(port, [], t)
+    block = group.body.block
+    if block.first_op is None:
+        block.add_op(get)
+    else:
+        block.insert_op_before(get, block.first_op)
+    arg.replace_uses_with_if(get.results[0], lambda use: use.operation is not get)
+    return loaders
