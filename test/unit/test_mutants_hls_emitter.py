@@ -7,7 +7,10 @@ these reach the emitter's helpers with strides, offsets and rank-reducing
 subviews those designs do not combine (tools/mutation-test hls-emitter)."""
 
 import re
+import shutil
+import subprocess
 from itertools import product
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,10 +27,14 @@ from xdsl.dialects.builtin import (
 )
 
 from dato_xdsl.dialects import vhls
+from dato_xdsl.targets.hls import emit_cpp
 from dato_xdsl.targets.hls.emit_cpp import (
     View,
     _dropped,
+    _flat,
+    _from_float,
     _literal,
+    _to_float,
     c_type,
     is_block_stream,
     stream_c_type,
@@ -232,3 +239,100 @@ def test_only_streams_of_blocks_are_block_streams():
 def test_index_literals_are_plain_integers():
     assert _literal(IntegerAttr(5, IndexType()), IndexType()) == "5"
     assert _literal(IntegerAttr(-3, IndexType()), IndexType()) == "-3"
+
+
+# ------------------------------------------- odd widths and bf16, compiled
+
+INCLUDE = Path(emit_cpp.__file__).parent / "include"
+
+# ap_int<n> literals: C++ has none wider than 64 bits, and the most negative
+# 64-bit value has no literal either; each is compiled and printed back
+ODD = [
+    (w, v)
+    for w in (4, 12, 40, 63, 65, 100, 128)
+    for v in (
+        0,
+        1,
+        -1,
+        (1 << (w - 1)) - 1,
+        -(1 << (w - 1)),
+        (1 << (w - 1)) - 12345 if w > 16 else 3,
+        -(1 << (w - 2)) - 7 if w > 4 else -5,
+        (1 << 64) + 3,  # wraps for w < 66
+        -(1 << 63),
+        (1 << 63) - 1,
+        (1 << 64) - 1,
+    )
+]
+
+
+def halves(v: int) -> tuple[int, int]:
+    """A value as printed: its high 64 bits (signed) and its low 64 bits."""
+    return v >> 64, v & ((1 << 64) - 1)
+
+
+def test_odd_width_literals_and_float_conversions_compile_to_their_values(tmp_path):
+    compiler = shutil.which("g++")
+    assert compiler is not None, "the HLS tests need g++ on the PATH"
+    lines = ['#include "dato_hls.h"', "#include <cstdio>", "int main() {"]
+    for w, v in ODD:
+        t = IntegerType(w)
+        text = _literal(IntegerAttr(wrap(v, w), t), t)
+        lines.append(f"  {{ ap_int<{w}> x = {text};")
+        if w > 64:
+            lines.append('    printf("%lld %llu\\n", (x >> 64).to_int64(), x.to_uint64()); }')
+        else:
+            lines.append('    printf("%lld\\n", x.to_int64()); }')
+    # bf16: 1 + 2^-8 is halfway between 1 and 1 + 2^-7 and rounds to even (1);
+    # 1 + 3 * 2^-8 rounds up to 1 + 2^-6; float to integer truncates
+    bf, f32 = BFloat16Type(), Float32Type()
+    floats = [
+        _to_float(_from_float("1.00390625f", bf), bf),
+        _to_float(_from_float("1.01171875f", bf), bf),
+        _to_float(_from_float("-2.75f", f32), f32),
+        _from_float("-2.75f", IntegerType(32)),
+        _from_float("3.5f", Float64Type()),
+    ]
+    for text in floats:
+        lines.append(f'  printf("%.9g\\n", (double)({text}));')
+    lines.append("  return 0;\n}")
+    src = tmp_path / "literals.cpp"
+    src.write_text("\n".join(lines))
+    exe = tmp_path / "literals"
+    subprocess.run(
+        [compiler, "-std=c++14", "-O0", f"-I{INCLUDE}", str(src), "-o", str(exe)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    out = subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout.split("\n")
+    want: list[str] = []
+    for w, v in ODD:
+        value = wrap(v, w)
+        want.append(" ".join(map(str, halves(value))) if w > 64 else str(value))
+    want += ["1", "1.015625", "-2.75", "-2", "3.5"]
+    assert out[: len(want)] == want
+
+
+@pytest.mark.parametrize("shape", [(4, 6, 5), (3, 1), (7,), (2, 1, 3, 2)])
+def test_flat_index_is_numpy_ravel(shape):
+    names = [f"i{k}" for k in range(len(shape))]
+    text = _flat(names, shape)
+    for index in product(*(range(n) for n in shape)):
+        env = dict(zip(names, index, strict=True))
+        assert eval(text, {"__builtins__": {}}, env) == np.ravel_multi_index(index, shape)
+    assert _flat([], ()) == "0"
+
+
+def test_types_without_a_cpp_form_are_refused_by_name():
+    from xdsl.dialects.builtin import Float16Type, StringAttr
+
+    with pytest.raises(ValueError) as failure:
+        c_type(Float16Type())
+    assert str(failure.value) == "f16 has no C++ representation here"
+    with pytest.raises(ValueError) as failure:
+        c_type(StringAttr("x"))
+    assert str(failure.value) == f"type {StringAttr('x')} has no C++ representation"
+    with pytest.raises(ValueError) as failure:
+        _literal(StringAttr("x"), i32)
+    assert str(failure.value) == f"constant {StringAttr('x')}"

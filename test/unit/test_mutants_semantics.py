@@ -251,3 +251,34 @@ def test_broadcast_refuses_the_wrong_output_naming_shapes():
     with pytest.raises(sem.OpFailure) as failure:
         sem.broadcast(np.zeros(3), [0], np.zeros((2, 4)))
     assert failure.value.message == "cannot broadcast [3] along [0] to [2, 4]"
+
+
+def test_bf16_matmul_into_bf16_sums_in_float32_not_wider():
+    # the products sum to 1 + 2^-23 (exact in float32); 256 + that is 257 in
+    # float32 (its unit there is 2^-15), a tie between the bf16 neighbours 256
+    # and 258 that rounds to even: 256. Summed wider, 257 + 2^-23 rounds up to 258
+    a = np.array([[1, 2**-12]], ml_dtypes.bfloat16)
+    b = np.array([[1], [2**-11]], ml_dtypes.bfloat16)
+    c = np.array([[256]], ml_dtypes.bfloat16)
+    sem.matmul(a, b, c)
+    assert float(c[0, 0]) == 256.0
+
+
+def test_bf16_matmul_into_float32_sums_in_float32_not_wider():
+    # products sum to 1 + 2^-25, which is 1 in float32; 2^-24 + 1 is a tie
+    # between 1 and 1 + 2^-23 that rounds to even: 1. Summed wider,
+    # 1 + 1.5 * 2^-24 rounds up to 1 + 2^-23
+    a = np.array([[1, 2**-12]], ml_dtypes.bfloat16)
+    b = np.array([[1], [2**-13]], ml_dtypes.bfloat16)
+    c = np.array([[2**-24]], np.float32)
+    sem.matmul(a, b, c)
+    assert float(c[0, 0]) == 1.0
+
+
+def test_float64_matmul_accumulates_in_float64():
+    # 1 + 2^-40 needs float64; rounded through float32 it would be 1
+    a = np.array([[2**-20, 3.0]])
+    b = np.array([[2**-20, 0.0], [1.0, -1.0]])
+    c = np.array([[1.0, 2**-30]])
+    sem.matmul(a, b, c)
+    assert c.tolist() == [[1.0 + 2**-40 + 3.0, 2**-30 - 3.0]]
