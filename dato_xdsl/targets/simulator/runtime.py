@@ -9,7 +9,11 @@ of exactly their declared depth, so a program that deadlocks on hardware
 deadlocks here too: when no instance is ready and some are still alive, every
 one of them is blocked, and the error names them, their streams, and whether
 each stream was full or empty. Since instances only block on one stream at a
-time and run deterministically, results do not depend on the schedule.
+time and run deterministically, results do not depend on the schedule, except
+where several instances update one array (no layout splits it between them):
+then the order is the semantics. Instances start in task order (the region's),
+each task's in row-major pid order; each runs until it finishes or blocks, and
+its writes are in the one host array at once, so later instances read them.
 """
 
 from __future__ import annotations
@@ -256,11 +260,19 @@ class Simulator:
         streams = {s.sym_name.data: s for s in self.region.streams()}
         units = [op for op in self.region.body.block.ops if isinstance(op, TaskOp | GroupOp)]
         self.bodies = [compile_task_body(unit, _with_ports(unit, streams)) for unit in units]
-        self.instances: list[InstanceSpec] = [
-            spec
-            for unit, body in zip(units, self.bodies, strict=True)
-            for spec in enumerate_instances(unit, body)
-        ]
+        # the order instances start in: tasks in the region's order, each task's
+        # instances in row-major pid order, whichever group virtual mapping put
+        # them in (groups split a task by meta_if decisions), so the mapped IR
+        # runs as the task-level IR does (see "Several instances, one array" in
+        # docs/kernel-language.md)
+        tasks: dict[str, int] = {}
+        keyed: list[tuple[int, tuple[int, ...], InstanceSpec]] = []
+        for unit, body in zip(units, self.bodies, strict=True):
+            task = unit.task.data if isinstance(unit, GroupOp) else unit.sym_name.data
+            rank = tasks.setdefault(task, len(tasks))
+            keyed.extend((rank, spec.pid, spec) for spec in enumerate_instances(unit, body))
+        keyed.sort(key=lambda entry: entry[:2])
+        self.instances: list[InstanceSpec] = [spec for _, _, spec in keyed]
 
     def sources(self) -> dict[str, str]:
         """Generated Python source of each task body (for debugging)."""
