@@ -15,7 +15,9 @@ pattern `0x4CB9EB1F`. MLIR reads that as the bits, but xDSL's own parser reads a
 element of a `dense<[...]>` list as the integer 1287252767, so a constant table
 printed and parsed back changed its values. This printer writes such a value as the
 decimal that rounds to it, with a point (`97474816.0`), which both read exactly.
-NaN and infinities have no decimal form and stay hex, as MLIR writes them."""
+NaN and infinities have no decimal form: a dense attribute holding one is written
+whole as its bytes, `dense<"0x...">`, which both read as the same bits (an element
+`0x7FC00000` would again be read as an integer by xDSL)."""
 
 from __future__ import annotations
 
@@ -23,8 +25,8 @@ import io
 import math
 from dataclasses import dataclass, field
 
-from xdsl.dialects.builtin import AnyFloat, Float32Type, Float64Type
-from xdsl.ir import Operation, SSAValue
+from xdsl.dialects.builtin import AnyFloat, DenseIntOrFPElementsAttr, Float32Type, Float64Type
+from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.printer import Printer
 
 
@@ -50,6 +52,13 @@ class UniqueNamePrinter(Printer):
         self.print_string(f"%{name}")
         return name
 
+    def print_attribute(self, attribute: Attribute) -> None:
+        if isinstance(attribute, DenseIntOrFPElementsAttr) and _has_non_finite(attribute):
+            self.print_string(f'dense<"0x{attribute.data.data.hex().upper()}"> : ')
+            self.print_attribute(attribute.get_type())
+            return
+        super().print_attribute(attribute)
+
     def print_float(self, value: float, type: AnyFloat) -> None:
         text = exact_float_text(value, type)
         if text is None:
@@ -71,6 +80,15 @@ class UniqueNamePrinter(Printer):
             self.ssa_names[hint] = count + 1
         self._taken[-1].add(name)
         return name
+
+
+def _has_non_finite(attribute: DenseIntOrFPElementsAttr) -> bool:
+    """A NaN or infinity in a list xDSL prints element by element (more than 100
+    elements it writes as bytes already)."""
+    if len(attribute) > 100:
+        return False
+    values = attribute.get_values()
+    return any(isinstance(v, float) and not math.isfinite(v) for v in values)
 
 
 def exact_float_text(value: float, type: AnyFloat) -> str | None:

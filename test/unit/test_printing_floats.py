@@ -94,3 +94,14 @@ def test_a_constant_table_prints_and_parses_back_to_its_bits():
     assert len(tables) == 1
     back = np.array([float(v) for v in tables[0].get_values()], np.float32)  # type: ignore[attr-defined]
     np.testing.assert_array_equal(back.view(np.uint32), TABLE.view(np.uint32))
+
+
+def test_nan_and_infinities_in_a_list_parse_back_exactly():
+    values = np.array([np.nan, np.inf, -np.inf, 1.5, 97474816.0], np.float32)
+    for chunk in (values, values[:1], np.full(3, np.inf, np.float32)):  # list, one, splat
+        text = module_text(dense_module(chunk, f32))
+        assert 'dense<"0x' in text
+        back = parsed_values(text, np.float32)
+        np.testing.assert_array_equal(back.view(np.uint32), chunk.view(np.uint32))
+    # a list with no NaN or infinity keeps the element form
+    assert "dense<[1.500000e+00" in module_text(dense_module(values[3:], f32))
