@@ -336,3 +336,117 @@ def test_types_without_a_cpp_form_are_refused_by_name():
     with pytest.raises(ValueError) as failure:
         _literal(StringAttr("x"), i32)
     assert str(failure.value) == f"constant {StringAttr('x')}"
+
+
+# ------------------------------- odd-width division and shifts, compiled
+
+DIVISIONS = [
+    "arith.divsi",
+    "arith.remsi",
+    "arith.divui",
+    "arith.remui",
+    "arith.floordivsi",
+    "arith.ceildivsi",
+]
+SHIFTS = ["arith.shli", "arith.shrsi", "arith.shrui"]
+
+
+def c_reference(name: str, a: int, b: int, w: int) -> int:
+    """dato's integer op on w-bit values (C truncation, wrapped), in Python ints."""
+    mask = (1 << w) - 1
+    ua, ub = a & mask, b & mask
+    if name in ("arith.divsi", "arith.remsi"):
+        q = abs(a) // abs(b) * (1 if (a < 0) == (b < 0) else -1)
+        return wrap(q if name == "arith.divsi" else a - q * b, w)
+    if name == "arith.divui":
+        return wrap(ua // ub, w)
+    if name == "arith.remui":
+        return wrap(ua % ub, w)
+    if name == "arith.floordivsi":
+        return wrap(a // b, w)
+    if name == "arith.ceildivsi":
+        return wrap(-(-a // b), w)
+    if name == "arith.shli":
+        return 0 if ub >= w else wrap(a << ub, w)
+    if name == "arith.shrsi":
+        return a >> min(ub, w - 1)
+    assert name == "arith.shrui"
+    return 0 if ub >= w else wrap(ua >> ub, w)
+
+
+def odd_operands(w: int) -> tuple[list[int], list[int]]:
+    lo, hi = -(1 << (w - 1)), (1 << (w - 1)) - 1
+    values = [lo, lo + 1, -(1 << (w - 2)) - 3, -7, -1, 0, 1, 6, 7, (1 << (w - 2)) + 5, hi]
+    amounts = [0, 1, 3, w - 2, w - 1, w, w + 1, -1, lo]
+    return values, amounts
+
+
+def print_value(expr: str, w: int) -> str:
+    if w > 64:
+        return f'printf("%lld %llu\\n", (({expr}) >> 64).to_int64(), ({expr}).to_uint64());'
+    return f'printf("%lld\\n", ({expr}).to_int64());'
+
+
+def test_odd_width_division_and_shifts_compile_to_dato_semantics(tmp_path):
+    compiler = shutil.which("g++")
+    assert compiler is not None, "the HLS tests need g++ on the PATH"
+    lines = ['#include "dato_hls.h"', "#include <cstdio>", "#include <cstring>"]
+    lines.append("int main(int argc, char** argv) {")
+    want: list[str] = []
+    for w in (12, 40, 100):
+        t = IntegerType(w)
+        values, amounts = odd_operands(w)
+        literals = ", ".join(_literal(IntegerAttr(v, t), t) for v in values)
+        shifts = ", ".join(_literal(IntegerAttr(wrap(v, w), t), t) for v in amounts)
+        lines.append(f"  {{ ap_int<{w}> vals[] = {{{literals}}};")
+        lines.append(f"    ap_int<{w}> amts[] = {{{shifts}}};")
+        for name in DIVISIONS + SHIFTS:
+            short = name.split(".")[1]
+            rights = values if name in DIVISIONS else amounts
+            if name in SHIFTS:
+                expr = emit_cpp._odd_shift(name, "a", "b", t)
+            else:
+                expr = emit_cpp._odd_div(name, "a", "b", t, f"{short} at w{w}")
+            lines.append(f"    for (int i = 0; i < {len(values)}; i++)")
+            lines.append(f"      for (int j = 0; j < {len(rights)}; j++) {{")
+            table = "vals" if name in DIVISIONS else "amts"
+            lines.append(f"        ap_int<{w}> a = vals[i]; ap_int<{w}> b = {table}[j];")
+            if name in DIVISIONS:
+                lines.append("        if (b == 0) continue;")
+            lines.append(f"        ap_int<{w}> r = {expr};")
+            lines.append(f"        {print_value('r', w)} }}")
+            for a in values:
+                for b in rights:
+                    if name in DIVISIONS and b == 0:
+                        continue
+                    value = c_reference(name, a, wrap(b, w), w)
+                    want.append(" ".join(map(str, halves(value))) if w > 64 else str(value))
+        lines.append("  }")
+        # a zero divisor stops the C simulation naming the op (argv[1] picks it)
+        for name in DIVISIONS:
+            short = name.split(".")[1]
+            zero = emit_cpp._odd_div(name, "a", "b", t, f"{short} at w{w}")
+            lines.append(f'  if (argc > 1 && !strcmp(argv[1], "{short}{w}")) {{')
+            lines.append(f"    ap_int<{w}> a = 5; ap_int<{w}> b = 0; ap_int<{w}> r = {zero};")
+            lines.append(f"    {print_value('r', w)} }}")
+    lines.append("  return 0;\n}")
+    src = tmp_path / "odd.cpp"
+    src.write_text("\n".join(lines))
+    exe = tmp_path / "odd"
+    subprocess.run(
+        [compiler, "-std=c++14", "-O0", f"-I{INCLUDE}", str(src), "-o", str(exe)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    out = subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout
+    got = out.split("\n")[: len(want)]
+    assert len(got) == len(want)
+    wrong = [i for i, (g, x) in enumerate(zip(got, want, strict=True)) if g != x]
+    assert not wrong, (len(wrong), wrong[:5])
+    for w in (12, 100):
+        for name in DIVISIONS:
+            short = name.split(".")[1]
+            run = subprocess.run([str(exe), f"{short}{w}"], capture_output=True, text=True)
+            assert run.returncode == 3
+            assert run.stderr == f"{short} at w{w}: error: division by zero\n"
