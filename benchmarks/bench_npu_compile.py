@@ -5,7 +5,9 @@ GEMM (4 rows x 8 columns of cores) 512x1024x512 int16 on npu2; the 2048^3 int8
 GEMM as a 32x32 grid of 64x64 output tasks (32x32x32 = 32,768 products of
 64^3 tiles of work; each task streams K in the K tile physical mapping picks,
 128 here) bundled onto 16 cores, 64 tasks per core (task rows 8r..8r+7 x
-columns 8c..8c+7 on core (r, c)); fan-in/fan-out designs: an 8-leaf
+columns 8c..8c+7 on core (r, c)); the 4096^3 int8 GEMM bundled the same
+way (64 x 64 tasks, 256 per core: the C blocks a memtile joins are 2^22 words
+apart, so the runtime sequence writes them block by block); fan-in/fan-out designs: an 8-leaf
 reduction tree, a 16-tap FIR chain (int32, 1024 samples), a split-K GEMM on a
 2x2x4 grid with its drains (20 elements, the compiler chains the 4 drains),
 the 4x5 output-stationary systolic GEMM with loaders and drains (42 instances:
@@ -81,6 +83,13 @@ CASES: list = [
         lambda: gemm(2048, 2048, 2048, 32, 32, int8),
         "npu1",
         bundles(32, 4),
+    ),
+    (
+        # the C blocks a memtile joins lie 2^22 words apart: written block by block
+        "GEMM 4096^3 int8, 4096 tasks on 16 cores, npu1",
+        lambda: gemm(4096, 4096, 4096, 64, 64, int8),
+        "npu1",
+        bundles(64, 4),
     ),
     ("reduction tree, 8 leaves, int32", lambda: npu_fanout_programs.reduction_tree(int32, 256)),
     ("FIR, 16 taps, 1024 samples, int32", lambda: npu_fanout_programs.fir(int32, 16, 1024)),

@@ -14,6 +14,12 @@ model's time, utilization of the array's peak and bottleneck for
 A single-core 64x64x64-per-call design at 512^3 is set beside the published
 reference points of issue 17 (IREE AIE on one Phoenix core, bf16 512^3).
 
+Where the time goes at full kernel peak: the busiest shim channel carrying A
+(MM2S), B (MM2S) and C (S2MM) beside the busiest core, in cycles (MODELED).
+And the 4096^3 int8 GEMM with blocked bundles (core row r runs task rows
+16r..16r+15), whose joined C blocks lie 2^22 words apart in C: refused before
+(the shim DMA's strides reach 2^20 words), now written block by block.
+
     python benchmarks/bench_npu_model.py             # 512 and 1024
     python benchmarks/bench_npu_model.py 512 1024 2048 4096
 
@@ -81,8 +87,29 @@ for label, rate in (("emitted", None), ("peak_kernel", vec), ("vector_43", mm)):
     u1 = x.utilization("{key}", cores=len(x.cores))
     out[label] = {{"cycles": x.cycles, "us": x.seconds() * 1e6, "util": u,
                    "util_used_cores": u1, "cores": len(x.cores), "bottleneck": x.bottleneck}}
+    if label == "peak_kernel":
+        load = {{"core": max(c.finish for c in x.cores)}}
+        for ch in x.channels:
+            if ch.kind == "shim":
+                key = ch.name.split("@", 1)[1][:1]  # the fifo's array: A, B or C
+                load[key] = max(load.get(key, 0.0), ch.cycles)
+        out["shim_load"] = load
 print(json.dumps(out))
 """
+
+
+def blocked(g: int, rows: int, cols: int) -> list[tuple[str, list[str]]]:
+    """Bundle a g x g task grid into rows x cols groups of consecutive task rows
+    and columns (core row r gets task rows r*g/rows .. (r+1)*g/rows - 1)."""
+    a, b = g // rows, g // cols
+    return [
+        (
+            "bundle",
+            [f"tile_{i}_{j}" for i in range(r * a, r * a + a) for j in range(c * b, c * b + b)],
+        )
+        for r in range(rows)
+        for c in range(cols)
+    ]
 
 
 def primitives(g: int, rows: int, cols: int) -> list[tuple[str, list[str]]]:
@@ -151,6 +178,36 @@ def main(sizes: list[int]) -> None:
                     f"{n:>5} {t:>8} {dev:>4} {r['compile_s']:>7.1f}s | {r['design']:>6} "
                     f"{e['us']:>11,.1f} us {pct(e['util']):>7}  {e['bottleneck']} | {ptxt}"
                 )
+    print()
+    print("Where the time goes with every matmul at full peak (MODELED cycles): the busiest")
+    print("core, and the busiest shim channel moving A (MM2S), B (MM2S) and C (S2MM):")
+    for dev, (rows, cols) in CORES.items():
+        for n in sizes:
+            g = max(n // BLOCK, 1)
+            r = run(n, "int8", dev, g, primitives(g, rows, cols))
+            load = r.get("shim_load")
+            if not load:
+                print(f"  {n:>5} int8 {dev}: {r.get('refused', 'no peak figure')}")
+                continue
+            core = load["core"]
+            parts = ", ".join(
+                f"{k} {load[k]:,.0f} ({load[k] / core:.2f}x)" for k in "ABC" if k in load
+            )
+            print(f"  {n:>5} int8 {dev}: core {core:,.0f}; shim {parts}")
+    print()
+    print("4096^3 int8, blocked bundles (C blocks a memtile joins 2^22 words apart; MODELED):")
+    for dev, (rows, cols) in CORES.items():
+        g = 4096 // BLOCK
+        r = run(4096, "int8", dev, g, blocked(g, rows, cols))
+        if "refused" in r:
+            print(f"  {dev}: REFUSED: {r['refused']}")
+            continue
+        e, p = r["emitted"], r["peak_kernel"]
+        print(
+            f"  {dev}: compile {r['compile_s']:.1f}s, emitted {e['us']:,.1f} us "
+            f"{pct(e['util'])} ({e['bottleneck']}); peak kernel {pct(p['util'])} "
+            f"({p['bottleneck']})"
+        )
     print()
     print("Single core, bf16 512^3 on npu1 (modeled), beside issue 17's published points:")
     single = primitives(512 // BLOCK, 1, 1)
