@@ -10,11 +10,12 @@ operand or dimension change the count; mutation testing
 those coincide."""
 
 import re
+from pathlib import Path
 
 import pytest
 
 import dato_xdsl as dato
-from dato_xdsl import int16, int32
+from dato_xdsl import Stream, int8, int16, int32, int64
 from dato_xdsl.transforms.physical_mapping import k_tile_for, kib
 
 M, K, N = 32, 96, 16
@@ -136,3 +137,114 @@ def test_another_task_reading_other_arrays_does_not_stop_k_streaming(tmp_path):
     # kt <= 220 -> 128; the copy task reads D, which is no operand of the matmul
     dato.build(epilogue_beside_a_copy(M, K, N), target="aie", project=tmp_path)
     assert a_tile(tmp_path) == [32, 128]
+
+
+# ------------------------------------------------ refusals, with their numbers
+
+
+def independent_tasks(n: int, where: Path):
+    """n tasks, each reading its own input array and writing its own output:
+    n arrays in and n out through the shim (written to a file: the frontend
+    reads a program's source)."""
+    args = ", ".join([f"A{i}: int32[8]" for i in range(n)] + [f"C{i}: int32[8]" for i in range(n)])
+    lines = ["import dato_xdsl as dato", "from dato_xdsl import int32", ""]
+    lines += ["@dato.region()", f"def top({args}):"]
+    for i in range(n):
+        lines += [
+            f"    @dato.kernel(mapping=[1], args=[A{i}, C{i}])",
+            f"    def k{i}(a: int32[8], c: int32[8]):",
+            "        for i in range(8):",
+            f"            c[i] = a[i] + {i}",
+        ]
+    source = where / f"tasks{n}.py"
+    source.write_text("\n".join(lines) + "\n")
+    namespace: dict[str, object] = {}
+    exec(compile(source.read_text(), str(source), "exec"), namespace)
+    return namespace["top"]
+
+
+def test_the_shim_columns_carry_eight_arrays_each_way_and_not_nine(tmp_path):
+    # AM020 / npu1: 4 shim columns, each with 2 MM2S and 2 S2MM channels
+    dato.build(independent_tasks(8, tmp_path), target="aie", device="npu1", project=tmp_path / "8")
+    with pytest.raises(dato.DatoError) as info:
+        dato.build(
+            independent_tasks(9, tmp_path), target="aie", device="npu1", project=tmp_path / "9"
+        )
+    assert str(info.value).endswith(
+        "error: 'dato.region' op the design moves 9 input and 9 output arrays through the "
+        "shim; npu1 (4 columns x 6 rows) has 4 shim columns with 2 input and 2 output "
+        "channels each"
+    )
+
+
+def six_packed_by_four():
+    @dato.region()
+    def top(A: int8[8], B: int8[8]):
+        s: Stream[int8, 2, 4]
+
+        @dato.kernel(mapping=[1], args=[A])
+        def p(a: int8[8]):
+            for i in range(6):
+                s.put(a[i])  # noqa: F821 (a stream, declared by annotation)
+
+        @dato.kernel(mapping=[1], args=[B])
+        def c(b: int8[8]):
+            for i in range(6):
+                b[i] = s.get()  # noqa: F821
+
+    return top
+
+
+def a_count_known_at_run_time_packed_by_four():
+    @dato.region()
+    def top(A: int8[8], B: int8[8], N: int32[1]):
+        s: Stream[int8, 2, 4]
+
+        @dato.kernel(mapping=[1], args=[A, N])
+        def p(a: int8[8], n: int32[1]):
+            for i in range(n[0]):
+                s.put(a[i])  # noqa: F821
+
+        @dato.kernel(mapping=[1], args=[B])
+        def c(b: int8[8]):
+            for i in range(8):
+                b[i] = s.get()  # noqa: F821
+
+    return top
+
+
+@pytest.mark.parametrize(
+    "program, words",
+    [
+        (six_packed_by_four, "but 6 are put (not a multiple of 4)"),
+        (
+            a_count_known_at_run_time_packed_by_four,
+            "but how many are put is not known at compile time",
+        ),
+    ],
+)
+def test_a_packed_stream_sends_whole_objects(program, words, tmp_path):
+    with pytest.raises(dato.DatoError) as info:
+        dato.build(program(), target="aie", device="npu1", project=tmp_path)
+    message = str(info.value)
+    assert f"error: 'dato.put' op stream @s packs 4 elements per transfer, {words}" in message
+    assert "test_mutants_physical_mapping.py:" in message
+
+
+def wide_elements():
+    @dato.region()
+    def top(A: int64[8], B: int64[8]):
+        @dato.kernel(mapping=[1], args=[A, B])
+        def k(a: int64[8], b: int64[8]):
+            for i in range(8):
+                b[i] = a[i] + 1
+
+    return top
+
+
+def test_elements_wider_than_a_dma_word_are_refused(tmp_path):
+    with pytest.raises(dato.DatoError) as info:
+        dato.build(wide_elements(), target="aie", device="npu1", project=tmp_path)
+    assert str(info.value).endswith(
+        "error: 'dato.group' op k_0 moves A of i64 elements; the NPU's DMAs move 32-bit words"
+    )
