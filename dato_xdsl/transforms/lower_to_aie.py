@@ -45,6 +45,7 @@ from xdsl.passes import ModulePass
 from dato_xdsl import devices
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import aie, aiex, dato
+from dato_xdsl.transforms.aie_buffer_sharing import share_buffers
 from dato_xdsl.transforms.aie_core_body import CoreBody
 from dato_xdsl.transforms.constant_tables import is_table_fill, table_values
 from dato_xdsl.transforms.core_tasks import label_core
@@ -57,7 +58,7 @@ from dato_xdsl.transforms.npu_padding import (
     read_padding,
     record_padding,
 )
-from dato_xdsl.transforms.npu_plan import GroupPlan, plan_group
+from dato_xdsl.transforms.npu_plan import GroupPlan, local_written_first, plan_group
 from dato_xdsl.transforms.npu_stream_routes import StreamRoute, read_routes
 from dato_xdsl.transforms.npu_transfers import (
     Transfer,
@@ -296,30 +297,57 @@ class AieLowering:
             for k, a in enumerate(self.region.args)
         )
         names = [a.name_hint or f"arg{k}" for k, a in enumerate(self.region.args)]
-        bd = [0] * self.device.columns
-        lines = []
-        waits = []
         limit = self.device.shim.buffer_descriptors
+        calls: list[tuple[Transfer, int, int, list[int], list[int]]] = []
         for t in sorted(transfers, key=lambda t: not t.is_read):
             arr = self.host_type(t.arg)
-            for offset, sizes, strides in self.patterns(t, list(arr.get_shape())):
-                if bd[t.column] >= limit:
-                    raise op_error(
-                        self.region,
-                        f"the runtime sequence needs more than {limit} buffer descriptors on "
-                        f"shim column {t.column}",
+            found = self.patterns(t, list(arr.get_shape()))
+            calls += [(t, k, *p) for k, p in enumerate(found)]
+        per_column = [0] * self.device.columns
+        for t, *_ in calls:
+            per_column[t.column] += 1
+        reuse = max(per_column) > limit
+        if reuse:
+            # more calls on a column than it has BDs: issue them in the order the
+            # cores use them (by the share of its transfer each call is, writes
+            # first), and before a call that finds no free BD, wait for the
+            # column's oldest running call, whose BD it then reuses
+            share = {id(t): sum(1 for c in calls if c[0] is t) for t, *_ in calls}
+            calls.sort(key=lambda c: (c[1] / share[id(c[0])], c[0].is_read))
+        free = [list(range(limit)) for _ in range(self.device.columns)]
+        running: list[list[tuple[int, Transfer, int]]] = [[] for _ in free]
+        lines: list[str] = []
+        tokens: dict[str, int] = {}  # per fifo: tokens raised and not yet awaited
+        for t, _, offset, sizes, strides in calls:
+            arr = self.host_type(t.arg)
+            col = t.column
+            if not free[col]:
+                at, oldest, bd_id = running[col].pop(0)
+                if oldest.is_read:
+                    lines[at] = lines[at].replace(
+                        " : i64, metadata", " : i64, issue_token = true, metadata"
                     )
-                token = "" if t.is_read else ", issue_token = true"
-                lines.append(
-                    f"aiex.npu.dma_memcpy_nd(%{names[t.arg]}[0, 0, 0, {offset}]"
-                    f"[{', '.join(map(str, sizes))}][{', '.join(map(str, strides))}]) "
-                    f"{{id = {bd[t.column]} : i64{token}, metadata = @{t.name}}} : {arr}"
-                )
-                bd[t.column] += 1
-                # each S2MM transfer raises one task-completion token and each
-                # dma_wait consumes one (mlir-aie lowers it to one npu.sync)
-                if not t.is_read:
-                    waits.append(f"aiex.npu.dma_wait {{symbol = @{t.name}}}")
+                    tokens[oldest.name] = tokens.get(oldest.name, 0) + 1
+                lines.append(f"aiex.npu.dma_wait {{symbol = @{oldest.name}}}")
+                tokens[oldest.name] -= 1
+                free[col].append(bd_id)
+            bd_id = free[col].pop(0)
+            token = "" if t.is_read else ", issue_token = true"
+            running[col].append((len(lines), t, bd_id))
+            lines.append(
+                f"aiex.npu.dma_memcpy_nd(%{names[t.arg]}[0, 0, 0, {offset}]"
+                f"[{', '.join(map(str, sizes))}][{', '.join(map(str, strides))}]) "
+                f"{{id = {bd_id} : i64{token}, metadata = @{t.name}}} : {arr}"
+            )
+            # each S2MM transfer raises one task-completion token and each
+            # dma_wait consumes one (mlir-aie lowers it to one npu.sync)
+            if not t.is_read:
+                tokens[t.name] = tokens.get(t.name, 0) + 1
+        waits = [
+            f"aiex.npu.dma_wait {{symbol = @{name}}}"
+            for name, n in tokens.items()
+            for _ in range(n)
+        ]
         body = "\n    ".join(lines + waits)
         return f"aie.runtime_sequence({args}) {{\n    {body}\n  }}"
 
@@ -353,7 +381,7 @@ class AieLowering:
             # one block again for each member of a core that reads it: the
             # repeat dimension (the only one whose stride may be 0) sends it again
             return [(starts[0], [len(t.blocks), 1, *inner_sizes], [0, 0, *inner_strides])]
-        if len(deltas) <= 1:
+        if len(deltas) <= 1 and all(d >= 0 for d in deltas):
             delta = deltas.pop() if deltas else 0
             sizes = [steps, len(t.blocks), *inner_sizes]
             return [
@@ -478,6 +506,7 @@ class AieLowering:
             core.location = members[0][0].location
             label_core(core, self.region, [inst.name for _, inst in members])
             body.insert_op_before(core, sequence)
+        share_buffers(body)  # members run one after another: dead locals share
         first = body.first_op
         assert first is not None
         for name, types in self.kernels.items():
@@ -761,6 +790,11 @@ class CoreBuilder(CoreBody):
             if (values := table_values(op)) is not None:
                 # a constant table: an initialised buffer, loaded with the design
                 mapper[op.results[0]].owner.properties["initial_value"] = values  # type: ignore[union-attr]
+            elif not local_written_first(op.results[0]):
+                # read before it is written: the zeros a new buffer holds on the
+                # simulator, made explicit (tile buffers are shared and reused)
+                zero = self.emit(arith.ConstantOp(_zero(t.element_type))).results[0]
+                self.fill(mapper[op.results[0]], zero)
         elif is_table_fill(op):
             pass  # the table's buffer holds these values from the start
         elif isinstance(op, dato.GetOp | dato.PutOp):
@@ -1102,7 +1136,7 @@ def k_arg(group: dato.GroupOp, k: int) -> int:
 
 
 def _zero(t: Attribute) -> Attribute:
-    if isinstance(t, IntegerType):
+    if isinstance(t, IntegerType | IndexType):
         return IntegerAttr(0, t)
     return builtin.FloatAttr(0.0, t)  # type: ignore[arg-type]
 

@@ -19,6 +19,7 @@ from xdsl.ir import Block, BlockArgument, Operation, SSAValue
 
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import memref_bytes
+from dato_xdsl.transforms.constant_tables import table_values
 from dato_xdsl.transforms.kernel_decls import call_access
 
 
@@ -350,6 +351,8 @@ class GroupPlan:
     gets: dict[str, MemRefType | None] = field(default_factory=dict)
     local_matmul: LocalMatmul | None = None
     """A matmul into a local whose operands may stream K (when `matmul` is None)."""
+    buffers: BodyBuffers | None = None
+    """The tile buffers the body's lowering allocates, with their live spans."""
 
 
 def plan_group(group: dato.GroupOp) -> GroupPlan:
@@ -366,6 +369,7 @@ def plan_group(group: dato.GroupOp) -> GroupPlan:
     )
     if mm is None:
         plan.local_matmul = local_matmul(body)
+    plan.buffers = body_buffers(body, skip)
     for op in body.walk():
         if isinstance(op, dato.PutOp | dato.GetOp):
             name = op.stream.root_reference.data
@@ -374,3 +378,125 @@ def plan_group(group: dato.GroupOp) -> GroupPlan:
                 t if isinstance(t, MemRefType) else None
             )
     return plan
+
+
+@dataclass
+class BodyBuffers:
+    """What an instance body's lowering allocates on its tile, in the body's
+    own positions (its top-level ops, 1..length; 0 and length + 1 stand for
+    the copies of its arguments before and after it): each local (an alloc, a
+    block a get copies out of its fifo) with the span of top-level ops that
+    use it (a use inside a loop or conditional holds it for the whole op), and
+    per stream port the position of its first put and its last get."""
+
+    length: int
+    spans: list[tuple[MemRefType, int, int]]
+    first_put: dict[str, int]
+    last_get: dict[str, int]
+    tables: int = 0
+    """Bytes of constant tables (initialised buffers, never shared)."""
+
+
+def body_buffers(body: Block, skip: set[Operation] | None = None) -> BodyBuffers:
+    pos = {op: k + 1 for k, op in enumerate(body.ops)}
+    spans: list[tuple[MemRefType, int, int]] = []
+    first_put: dict[str, int] = {}
+    last_get: dict[str, int] = {}
+    tables = 0
+
+    def span(value: SSAValue, start: int | None) -> tuple[int, int] | None:
+        at = [] if start is None else [start]
+        for view in _views(value):
+            for use in view.uses:
+                top = body.find_ancestor_op_in_block(use.operation)
+                if top is not None and not isinstance(use.operation, memref.SubviewOp):
+                    at.append(pos[top])
+        return (min(at), max(at)) if at else None
+
+    for op in body.walk():
+        if skip and op in skip:
+            continue
+        top = body.find_ancestor_op_in_block(op)
+        assert top is not None
+        if isinstance(op, memref.AllocOp | memref.AllocaOp):
+            t = op.results[0].type
+            assert isinstance(t, MemRefType)
+            if table_values(op) is not None:
+                tables += memref_bytes(t)  # an initialised buffer: shares with nothing
+                continue
+            found = span(op.results[0], None)
+            if found is not None:
+                spans.append((t, *found))
+        elif isinstance(op, dato.GetOp):
+            name = op.stream.root_reference.data
+            last_get[name] = max(last_get.get(name, 0), pos[top])
+            if isinstance(op.result.type, MemRefType):
+                found = span(op.result, pos[top])
+                assert found is not None
+                spans.append((op.result.type, *found))
+        elif isinstance(op, dato.PutOp):
+            name = op.stream.root_reference.data
+            first_put[name] = min(first_put.get(name, pos[top]), pos[top])
+    return BodyBuffers(len(pos), spans, first_put, last_get, tables)
+
+
+def shared_bytes(spans: list[tuple[MemRefType, int, int]]) -> int:
+    """Bytes of the buffers that hold `spans` when buffers of one type whose
+    spans are disjoint share one allocation: per type, the most spans that
+    overlap at one position (what aie_buffer_sharing allocates)."""
+    total = 0
+    by_type: dict[MemRefType, list[tuple[int, int]]] = {}
+    for t, start, end in spans:
+        by_type.setdefault(t, []).append((start, end))
+    for t, found in by_type.items():
+        events = sorted([(s, 0) for s, _ in found] + [(e, 1) for _, e in found])
+        live = most = 0
+        for _, kind in events:
+            live += 1 if kind == 0 else -1
+            most = max(most, live)
+        total += most * memref_bytes(t)
+    return total
+
+
+def local_written_first(value: SSAValue) -> bool:
+    """The first op (in program order) that touches the allocation `value`
+    (through any view) writes all of it without reading it (a fill, a copy
+    into it, an elementwise result, a store into a one-element buffer), and
+    every other use comes after it in its block (or inside a later op of that
+    block): every run reaches a read through that write. Otherwise the first
+    reader would see what the allocation held before (zeros on the simulator;
+    whatever an earlier user of a shared tile buffer left)."""
+    owner = value.owner
+    if not isinstance(owner, Operation):
+        return False
+    region_block = owner.parent_block()
+    if region_block is None:
+        return False
+    users: list[tuple[Operation, SSAValue]] = []
+    for view in _views(value):
+        for use in view.uses:
+            if not isinstance(use.operation, memref.SubviewOp):
+                users.append((use.operation, view))
+    if not users:
+        return True
+    order = {op: k for k, op in enumerate(region_block.walk())}
+    if any(op not in order for op, _ in users):
+        return False
+    users.sort(key=lambda u: order[u[0]])
+    op, view = users[0]
+    block = op.parent_block()
+    assert block is not None
+    t = value.type
+    one = isinstance(t, MemRefType) and math.prod(t.get_shape()) == 1
+    if isinstance(op, memref.StoreOp):
+        writes = one and op.memref is value and op.value is not value
+    else:
+        writes = view is value and _overwrites(op, view)
+    if not writes:
+        return False
+    at = {o: k for k, o in enumerate(block.ops)}
+    for other, _ in users[1:]:
+        top = block.find_ancestor_op_in_block(other)
+        if other is op or top is None or at[top] <= at[op]:
+            return False
+    return True

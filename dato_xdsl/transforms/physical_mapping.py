@@ -66,7 +66,7 @@ from dato_xdsl.transforms.npu_padding import (
     record_padding,
     stream_rows,
 )
-from dato_xdsl.transforms.npu_plan import GroupPlan, plan_group
+from dato_xdsl.transforms.npu_plan import GroupPlan, plan_group, shared_bytes
 from dato_xdsl.transforms.npu_stream_merge import merge_streams, parallel_streams
 from dato_xdsl.transforms.npu_stream_routes import (
     StreamRoute,
@@ -432,6 +432,16 @@ class Placer:
     def adjacent(self, a: str, b: str, tiles: dict[str, tuple[int, int]]) -> bool:
         return self.device.shares_memory(tiles[a], tiles[b])
 
+    def chained_type(self, name: str) -> MemRefType:
+        """The local buffer a stream between two members of one core becomes:
+        every element it carries (lower_to_aie's local_buffer)."""
+        decl = next(d for d in self.region.streams() if d.sym_name.data == name)
+        elem = decl.stream_type.element_type
+        count = self.counts.get(name, self.streams[name][0])
+        if isinstance(elem, MemRefType):
+            return MemRefType(elem.element_type, [count, *elem.get_shape()])
+        return MemRefType(elem, [count])
+
     def check_tiles(self, pes: list[PE], shared: set[int] | None = None) -> dict[str, int]:
         """Memory and DMA channels per compute tile; returns the K tile chosen
         for each streamed-GEMM group. The members of an element in `shared`
@@ -443,21 +453,23 @@ class Placer:
         for pe in pes:
             assert pe.tile is not None
             col, row = pe.tile
-            where = f"tile ({col}, {row}) ({', '.join(pe.names)})"
+            where = f"tile ({col}, {row}) ({name_list(pe.names)})"
             inputs = outputs = 0
             fixed = 0
-            parts: list[str] = []
             streamed: list[tuple[GroupPlan, dato.Instance]] = []
             dma_in: set[str] = set()
             dma_out: set[str] = set()
             in_args: set[int] = set()
             out_args: set[int] = set()
             members = pe.members[:1] if shared and id(pe) in shared else pe.members
+            # what the core allocates (see aie_buffer_sharing): each fifo once,
+            # however many members use it; the members' locals and chained
+            # streams by their live spans in the core's run order, dead ones
+            # sharing one buffer
+            memory = TileMemory(members, run_order(self.region) if len(members) > 1 else {})
             for plan, inst in members:
                 binding = dict(zip(plan.group.port_names, inst.bindings, strict=True))
-                fixed += plan.local_bytes
-                if plan.local_bytes:
-                    parts.append(f"{kib(plan.local_bytes)} local buffers")
+                memory.locals(plan, inst)
                 for k, arg in enumerate(plan.group.body.block.args):
                     t = arg.type
                     assert isinstance(t, MemRefType)
@@ -476,20 +488,19 @@ class Placer:
                         in_args.add(index)
                     if plan.writes[k]:
                         out_args.add(index)
-                    n = (reads + plan.writes[k]) * memref_bytes(t)
+                    obj = t
                     rows = self.padding.get(index)
-                    if n and rows is not None:
-                        # the padded fifo object, and the task's block copied out of it
-                        wide = MemRefType(t.element_type, padded_shape(t.get_shape(), rows))
-                        n = (reads + plan.writes[k]) * memref_bytes(wide)
-                        n += memref_bytes(t)
+                    if rows is not None:
+                        # the padded fifo object; the task's block is copied out of it
+                        obj = MemRefType(t.element_type, padded_shape(t.get_shape(), rows))
                     elif box is not None:
-                        # the whole array for the body, the box's objects for the DMA
-                        part = MemRefType(t.element_type, list(box.shape))
-                        n = memref_bytes(t) + (reads + plan.writes[k]) * memref_bytes(part)
-                    if n:
-                        fixed += n
-                        parts.append(f"{kib(n)} for argument {k}")
+                        # the box's objects for the DMA; the whole array for the body
+                        obj = MemRefType(t.element_type, list(box.shape))
+                    for moves, is_read in ((reads, True), (plan.writes[k], False)):
+                        if moves:
+                            memory.fifo(f"argument {k}", (index, is_read), memref_bytes(obj))
+                    if obj is not t:
+                        memory.whole_member(inst, t)
                 for streams, peers, is_put in (
                     (plan.puts, self.consumer, True),
                     (plan.gets, self.producer, False),
@@ -499,21 +510,23 @@ class Placer:
                         depth, packed, size = self.streams[name]
                         peer = peers.get(name)
                         if peer in pe.names:
-                            # chained: a local buffer of every element, counted once
-                            if is_put:
-                                n = self.counts.get(name, depth) * size
-                                fixed += n
-                                parts.append(f"{kib(n)} for chained stream @{name}")
+                            # chained: a local buffer of every element
+                            memory.chained(name, self.chained_type(name), inst, plan, s, is_put)
                             continue
-                        # the fifo's objects, plus the staging buffer of a packed stream
-                        fixed += depth * size + (size if packed else 0)
-                        parts.append(f"{kib(depth * size)} for stream @{name}")
-                        if peer is None or not self.adjacent(inst.name, peer, tiles):
+                        # the fifo's objects, plus the staging buffer and its
+                        # counter of a packed stream (objects between neighbours
+                        # sharing memory are counted at both ends, as if each
+                        # tile held them)
+                        extra = size + 4 if packed else 0
+                        near = peer is not None and self.adjacent(inst.name, peer, tiles)
+                        memory.fifo(f"stream @{name}", name, depth * size + extra)
+                        if not near:
                             (dma_out if is_put else dma_in).add(name)
                 if plan.matmul is not None:
                     streamed.append((plan, inst))
                     inputs += 2
                     outputs += 1
+            fixed, parts = memory.total()
             budget = d.compute.data_memory_bytes - CORE_STACK_BYTES
             for plan, _ in streamed:
                 args = plan.group.body.block.args
@@ -730,6 +743,105 @@ class Placer:
                     "channels each",
                 )
         return columns
+
+
+def name_list(names: list[str], most: int = 6) -> str:
+    """Instance names for a message: all of a few, else the first ones and the count."""
+    if len(names) <= most:
+        return ", ".join(names)
+    return f"{', '.join(names[: most - 1])}, ... {names[-1]}: {len(names)} instances"
+
+
+class TileMemory:
+    """The data memory one core's lowering allocates, as aie_buffer_sharing
+    shares it: each fifo object once (the members take an array's blocks or a
+    stream's objects in turn through one fifo), every local with the span of
+    the core's ops that use it (members one after another in run order), the
+    buffers of one type whose spans are disjoint counted once."""
+
+    def __init__(
+        self, members: list[tuple[GroupPlan, dato.Instance]], order: dict[str, int]
+    ) -> None:
+        self.start: dict[str, int] = {}
+        self.end: dict[str, int] = {}
+        at = 1  # 0: the core's start, where the stream counters are set
+        for plan, inst in sorted(members, key=lambda m: order.get(m[1].name, 0)):
+            self.start[inst.name] = at
+            at += (plan.buffers.length if plan.buffers else 0) + 1
+            self.end[inst.name] = at
+            at += 1
+        self.fifos: dict[object, tuple[str, int]] = {}
+        self.spans: list[tuple[MemRefType, int, int]] = []
+        self.tables = 0
+        self.counters = 0
+        self.chain: dict[str, list[object]] = {}
+
+    def fifo(self, what: str, key: object, size: int) -> None:
+        self.fifos.setdefault(key, (what, size))
+
+    def locals(self, plan: GroupPlan, inst: dato.Instance) -> None:
+        found = plan.buffers
+        if found is None:
+            return
+        base = self.start[inst.name]
+        self.spans += [(t, base + a, base + b) for t, a, b in found.spans]
+        self.tables += found.tables
+
+    def whole_member(self, inst: dato.Instance, t: MemRefType) -> None:
+        """A buffer the member's lowering holds from its start to its end."""
+        self.spans.append((t, self.start[inst.name], self.end[inst.name]))
+
+    def chained(
+        self,
+        name: str,
+        t: MemRefType,
+        inst: dato.Instance,
+        plan: GroupPlan,
+        port: str,
+        is_put: bool,
+    ) -> None:
+        entry = self.chain.setdefault(name, [t, None, None])
+        found = plan.buffers
+        base = self.start[inst.name]
+        if is_put:
+            at = found.first_put.get(port, 1) if found else 1
+            entry[1] = base + at
+        else:
+            at = found.last_get.get(port, 1) if found else 1
+            entry[2] = base + at
+
+    def total(self) -> tuple[int, list[str]]:
+        spans = list(self.spans)
+        for t, put, get in self.chain.values():
+            ends = [v for v in (put, get) if isinstance(v, int)]
+            spans.append((t, min(ends), max(ends)))  # type: ignore[arg-type]
+            self.counters += 8  # its write and read counters
+        local = shared_bytes(spans)
+        parts = []
+        fifo_total = 0
+        by_what: dict[str, int] = {}
+        for what, size in self.fifos.values():
+            fifo_total += size
+            kind = what.split(" ")[0]
+            by_what[kind] = by_what.get(kind, 0) + size
+        if local:
+            chained = f" and {len(self.chain)} chained stream(s)" if self.chain else ""
+            parts.append(
+                f"{kib(local)} for the locals of {len(self.start)} member(s){chained}, "
+                "buffers whose lives do not overlap shared"
+            )
+        if self.tables:
+            parts.append(f"{kib(self.tables)} for constant tables")
+        if len(self.fifos) <= 8:
+            parts += [f"{kib(size)} for {what}" for what, size in self.fifos.values()]
+        else:
+            for kind, size in by_what.items():
+                names = [what for what, _ in self.fifos.values() if what.startswith(kind)]
+                listed = ", ".join(names[:3]) + (f", ... ({len(names)})" if len(names) > 3 else "")
+                parts.append(f"{kib(size)} for {kind} fifos ({listed})")
+        if self.counters:
+            parts.append(f"{self.counters} bytes of stream counters")
+        return local + self.tables + fifo_total + self.counters, parts
 
 
 def _bits(t: object) -> int:
