@@ -1,0 +1,34 @@
+// RUN: dato-opt %s -p 'dato-virtual-map,dato-mapping-primitives{bundle="t_0,t_1,t_2"},dato-physical-map,dato-lower-to-aie' | filecheck %s
+
+// Three instances bundled on one core run one after another, so their
+// locals are dead when the next starts; inside one instance too, %t is dead
+// once %u is computed from it and %w can take its place. Buffers of one
+// type whose live spans (the core's top-level ops that use them) do not
+// overlap share one aie.buffer: two 8xi32 buffers serve all nine locals.
+dato.region @share(%A: memref<3x8xi32>, %B: memref<3x8xi32>) {
+  dato.task @t grid [3] (%A : memref<3x8xi32> [S0, R], %B : memref<3x8xi32> [S0, R]) {
+  ^bb0(%a: memref<1x8xi32>, %b: memref<1x8xi32>):
+    %c0 = arith.constant 0 : index
+    %t = memref.alloc() : memref<8xi32>
+    %u = memref.alloc() : memref<8xi32>
+    %w = memref.alloc() : memref<8xi32>
+    %row = memref.subview %a[0, 0] [1, 8] [1, 1] : memref<1x8xi32> to memref<8xi32, strided<[1]>>
+    "memref.copy"(%row, %t) : (memref<8xi32, strided<[1]>>, memref<8xi32>) -> ()
+    linalg.add ins(%t, %t : memref<8xi32>, memref<8xi32>) outs(%u : memref<8xi32>)
+    linalg.add ins(%u, %u : memref<8xi32>, memref<8xi32>) outs(%w : memref<8xi32>)
+    %out = memref.subview %b[0, 0] [1, 8] [1, 1] : memref<1x8xi32> to memref<8xi32, strided<[1]>>
+    "memref.copy"(%w, %out) : (memref<8xi32>, memref<8xi32, strided<[1]>>) -> ()
+  }
+}
+
+// CHECK:          %[[X:.*]] = aie.buffer(%core_c0_r2) : memref<8xi32>
+// CHECK-NEXT:     %[[Y:.*]] = aie.buffer(%core_c0_r2) : memref<8xi32>
+// CHECK-NEXT:     aie.core(%core_c0_r2)
+// CHECK:          func.call @dato_add_i32_8(%[[X]], %[[X]], %[[Y]])
+// CHECK-NEXT:     func.call @dato_add_i32_8(%[[Y]], %[[Y]], %[[X]])
+// CHECK:          func.call @dato_add_i32_8(%[[X]], %[[X]], %[[Y]])
+// CHECK-NEXT:     func.call @dato_add_i32_8(%[[Y]], %[[Y]], %[[X]])
+// CHECK:          func.call @dato_add_i32_8(%[[X]], %[[X]], %[[Y]])
+// CHECK-NEXT:     func.call @dato_add_i32_8(%[[Y]], %[[Y]], %[[X]])
+// CHECK-NOT:      aie.buffer
+// CHECK:          dato.tasks = ["t_0", "t_1", "t_2"]
