@@ -5,9 +5,9 @@ GEMM (4 rows x 8 columns of cores) 512x1024x512 int16 on npu2; the 2048^3 int8
 GEMM as a 32x32 grid of 64x64 output tasks (32x32x32 = 32,768 products of
 64^3 tiles of work; each task streams K in the K tile physical mapping picks,
 128 here) bundled onto 16 cores, 64 tasks per core (task rows 8r..8r+7 x
-columns 8c..8c+7 on core (r, c)); the 4096^3 int8 GEMM bundled the same
-way (64 x 64 tasks, 256 per core: the C blocks a memtile joins are 2^22 words
-apart, so the runtime sequence writes them block by block); fan-in/fan-out designs: an 8-leaf
+columns 8c..8c+7 on core (r, c)); the 4096^3 int8 -> int32 GEMM bundled the
+same way (64 x 64 tasks, 256 per core: the C blocks a memtile joins are 2^22
+words apart, so the runtime sequence writes them block by block); fan-in/fan-out designs: an 8-leaf
 reduction tree, a 16-tap FIR chain (int32, 1024 samples), a split-K GEMM on a
 2x2x4 grid with its drains (20 elements, the compiler chains the 4 drains),
 the 4x5 output-stationary systolic GEMM with loaders and drains (42 instances:
@@ -50,11 +50,13 @@ def vector_add(n: int, lanes: int):
     return top
 
 
-def gemm(M: int, N: int, K: int, P0: int, P1: int, T=int16):
+def gemm(M: int, N: int, K: int, P0: int, P1: int, T=int16, Tc=None):
+    Tc = Tc or T  # C's type (the operands' by default)
+
     @dato.region()
-    def top(A: T[M, K], B: T[K, N], C: T[M, N]):
+    def top(A: T[M, K], B: T[K, N], C: Tc[M, N]):
         @dato.kernel(mapping=[P0, P1], args=[A, B, C])
-        def tile(a: T[M, K] @ [S(0), R], b: T[K, N] @ [R, S(1)], c: T[M, N] @ [S(0), S(1)]):
+        def tile(a: T[M, K] @ [S(0), R], b: T[K, N] @ [R, S(1)], c: Tc[M, N] @ [S(0), S(1)]):
             c[:, :] = dato.matmul(a, b)
 
     return top
@@ -86,8 +88,8 @@ CASES: list = [
     ),
     (
         # the C blocks a memtile joins lie 2^22 words apart: written block by block
-        "GEMM 4096^3 int8, 4096 tasks on 16 cores, npu1",
-        lambda: gemm(4096, 4096, 4096, 64, 64, int8),
+        "GEMM 4096^3 int8->int32, 4096 tasks, 16 cores",
+        lambda: gemm(4096, 4096, 4096, 64, 64, int8, int32),
         "npu1",
         bundles(64, 4),
     ),
