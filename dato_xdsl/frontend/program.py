@@ -153,7 +153,10 @@ class ProgramCompiler:
 
     def parameters(self, fdef: ast.FunctionDef) -> list[Parameter]:
         params: list[Parameter] = []
-        evaluated = getattr(self.fn, "__annotations__", {})
+        try:
+            evaluated = dict(getattr(self.fn, "__annotations__", {}))
+        except Exception:  # Python >= 3.14 evaluates them on access: ours, located, below
+            evaluated = {}
         for a in fdef.args.args:
             if a.annotation is None:
                 raise self.fail(
