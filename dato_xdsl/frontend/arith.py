@@ -67,9 +67,7 @@ class ScalarArith:
                 value = int(value)
             lo, hi = _range(dtype)
             if not lo <= int(value) <= hi:
-                raise self.fail(
-                    f"constant {value} does not fit {dtype.name} (range {lo} to {hi})"
-                )
+                raise self.fail(f"constant {value} does not fit {dtype.name} (range {lo} to {hi})")
             attr = IntegerAttr(_signed(int(value), dtype.width), IntegerType(dtype.width))
         key = (repr(value), str(attr.type))
         cached = self._cached(key)
