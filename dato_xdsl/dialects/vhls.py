@@ -109,6 +109,12 @@ class StreamType(ParametrizedAttribute, TypeAttribute):
             raise VerifyException(f"stream depth must be at least 1, got {self.depth.data}")
 
 
+WINDOW_ATTR = "vhls.window"
+"""On a `memref.load`/`memref.store` of a process: its buffer holds a window of
+the task's view (the part the instance touches), each index is
+`arith.subi(view index, origin)`, and the attribute is the view's shape
+(`array<i64: ...>`): the C simulation checks bounds in the view's terms."""
+
 INTERFACE_MODES = ("m_axi", "s_axilite")
 OFFSET_MODES = ("slave", "direct", "off")
 
@@ -488,7 +494,7 @@ class CallOp(IRDLOperation):
             )
 
 
-PROCESS_KINDS = ("load", "fill", "task", "store")
+PROCESS_KINDS = ("load", "fill", "task", "store", "split", "merge")
 
 
 @irdl_op_definition

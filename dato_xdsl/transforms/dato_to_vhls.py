@@ -44,11 +44,13 @@ from xdsl.context import Context
 from xdsl.dialects import arith, memref, scf
 from xdsl.dialects.builtin import (
     AnyFloat,
+    DenseArrayBase,
     IndexType,
     IntegerAttr,
     MemRefType,
     ModuleOp,
     i1,
+    i64,
 )
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.passes import ModulePass
@@ -299,6 +301,42 @@ class _Slot:
     fill_instance: str = ""
 
 
+@dataclass(frozen=True)
+class _Transfer:
+    """One stream of a load/store process: the part of the array it moves."""
+
+    name: str
+    mask: str | None
+    """a store's stream of written flags"""
+    base: tuple[int, ...]
+    size: tuple[int, ...]
+    label: str
+
+
+@dataclass
+class _Chain:
+    """Instances that update overlapping parts of one global array, read and
+    written (`C[...] += ...` by each), in the simulator's order: the part of the
+    array they touch (`start`, `size`, global coordinates) travels from the
+    load process through one `split` (before a member that reads) and one
+    `merge` (after a member that writes) per member to the store process,
+    with a flag per element telling whether a member wrote it."""
+
+    arg: int
+    """the region argument"""
+    members: list[tuple[_Instance, int]]
+    """(instance, its argument index), in the simulator's order"""
+    start: tuple[int, ...]
+    size: tuple[int, ...]
+    streams: list[tuple[str, str | None]] = field(default_factory=list)
+    """the image between stages: (values, flags); the first has no flags"""
+    stages: dict[tuple[int, int], list[tuple[str, str, list[int], list[str]]]] = field(
+        default_factory=dict
+    )
+    """per member (id(instance), arg): its stages, (when: "before"/"after",
+    process, literals, stream names), in order"""
+
+
 RESERVED_C_NAMES = frozenset({
     # C++ keywords and names of our generated code
     "int", "float", "double", "char", "short", "long", "bool", "for", "if", "else", "while",
@@ -331,6 +369,10 @@ class _Lowering:
         self.processes: list[vhls.ProcessOp] = []
         self.uses: dict[dato.GroupOp, list[_ArgUse]] = {}
         self.constants: dict[Operation, dialect_memref.GlobalOp] = {}
+        self.chains: list[_Chain] = []
+        self.chained: set[tuple[int, int]] = set()
+        """(id(instance), arg index) of chain members: their slices come from the chain"""
+        self.stage_processes: dict[tuple[object, ...], str] = {}
 
     def fresh(self, name: str) -> str:
         """`name`, or `name_1`, ...: not taken yet and not reserved in C++."""
@@ -592,14 +634,27 @@ class _Lowering:
         self.processes.append(proc)
         return proc.sym_name.data
 
-    def build_transfers(self, kind: str) -> list[tuple[int, vhls.ProcessOp, list[_Slot]]]:
+    def build_transfers(self, kind: str) -> list[tuple[int, vhls.ProcessOp, list[_Transfer]]]:
         """load_<arg> / store_<arg> processes: one per global argument."""
         slots = self.loads if kind == "load" else self.stores
         result = []
         for g, arg in enumerate(self.region.args):
-            mine = [
-                s for s in slots if _global_index(self.region, s.instance.group.args[s.arg]) == g
-            ]
+            mine: list[_Transfer] = []
+            for chain in self.chains:
+                if chain.arg == g:
+                    values, flags = chain.streams[0] if kind == "load" else chain.streams[-1]
+                    label = f"{self.arg_names[g]}_chain"
+                    mine.append(_Transfer(values, flags, chain.start, chain.size, label))
+            for slot in slots:
+                inst = slot.instance
+                if _global_index(self.region, inst.group.args[slot.arg]) != g:
+                    continue
+                if (id(inst), slot.arg) in self.chained:
+                    continue  # its slice comes from and goes to the chain
+                origin, size = inst.boxes[slot.arg]
+                offsets = inst.row.offsets[slot.arg]
+                base = tuple(o + b for o, b in zip(offsets, origin, strict=True))
+                mine.append(_Transfer(slot.name, slot.mask, base, size, inst.row.name))
             if not mine:
                 continue
             gtype = cast_memref(arg.type)
@@ -613,22 +668,18 @@ class _Lowering:
             name = self.arg_names[g]
             body.args[0].name_hint = name
             it = iter(body.args[1:])
-            for slot in mine:
+            for transfer in mine:
                 data = next(it)
-                data.name_hint = slot.name
+                data.name_hint = transfer.name
                 mask = next(it) if kind == "store" else None
                 if mask is not None:
-                    mask.name_hint = slot.mask
-                inst = slot.instance
-                origin, size = inst.boxes[slot.arg]
-                offsets = inst.row.offsets[slot.arg]
-                base = [o + b for o, b in zip(offsets, origin, strict=True)]
-                labels = [f"{inst.row.name}_{d}" for d in range(len(size))]
+                    mask.name_hint = transfer.mask
+                labels = [f"{transfer.label}_{d}" for d in range(len(transfer.size))]
 
                 def move(
                     blk: Block,
                     ivs: list[SSAValue],
-                    base: list[int] = base,
+                    base: tuple[int, ...] = transfer.base,
                     data: SSAValue = data,
                     mask: SSAValue | None = mask,
                     target: SSAValue = body.args[0],
@@ -646,18 +697,143 @@ class _Lowering:
                     then.add_ops([memref.StoreOp.get(value.result, target, index), scf.YieldOp()])
                     blk.add_op(scf.IfOp(flag.result, [], [then]))
 
-                _loop_nest(body, size, labels, move)
+                _loop_nest(body, transfer.size, labels, move)
             proc = vhls.ProcessOp(self.fresh(f"{kind}_{name}"), kind, 0, body)
             self.processes.append(proc)
             result.append((g, proc, mine))
         return result
 
+    def build_chains(self) -> None:
+        """The split and merge stages of every chain (`_Chain`), their streams
+        and literals; the calls are placed by build_kernel."""
+        for chain in self.chains:
+            arg = self.region.args[chain.arg]
+            elem = cast_memref(arg.type).element_type
+            label = self.arg_names[chain.arg]
+            chain.streams = [(self.fresh(f"{label}_chain"), None)]
+            for inst, k in chain.members:
+                uses = self.uses[inst.group][k]
+                origin = inst.boxes[k][0]
+                start = [o + b for o, b in zip(inst.row.offsets[k], origin, strict=True)]
+                rel = [a - b for a, b in zip(start, chain.start, strict=True)]
+                size = inst.boxes[k][1]
+                stages: list[tuple[str, str, list[int], list[str]]] = []
+                if uses.read:
+                    slot = next(x for x in self.loads if x.instance is inst and x.arg == k)
+                    first = len(chain.streams) == 1
+                    proc = self.stage_process("split", elem, chain.size, size, first)
+                    values, flags = chain.streams[-1]
+                    out = self.fresh(f"{label}_after_{inst.row.name}_read")
+                    chain.streams.append((out, self.fresh(f"{out}_written")))
+                    ins = [values] if flags is None else [values, flags]
+                    stages.append(("before", proc, rel, [*ins, slot.name, *chain.streams[-1]]))  # type: ignore[list-item]
+                if uses.written:
+                    slot = next(x for x in self.stores if x.instance is inst and x.arg == k)
+                    assert slot.mask is not None
+                    first = len(chain.streams) == 1
+                    proc = self.stage_process("merge", elem, chain.size, size, first)
+                    values, flags = chain.streams[-1]
+                    out = self.fresh(f"{label}_after_{inst.row.name}")
+                    chain.streams.append((out, self.fresh(f"{out}_written")))
+                    ins = [values] if flags is None else [values, flags]
+                    stages.append(
+                        ("after", proc, rel, [*ins, slot.name, slot.mask, *chain.streams[-1]])  # type: ignore[list-item]
+                    )
+                chain.stages[(id(inst), k)] = stages
+
+    def stage_process(
+        self,
+        kind: str,
+        elem: Attribute,
+        whole: tuple[int, ...],
+        part: tuple[int, ...],
+        first: bool,
+    ) -> str:
+        """A chain stage, shared by every stage of its kind and sizes: it reads
+        the chain's part of the array (values, and flags of the elements a
+        member wrote, none for the first stage), then a `split` sends the
+        member's slice to the member, a `merge` takes in the member's written
+        elements; both then send the part on. Literals: the slice's origin in
+        the part."""
+        key = (kind, elem, whole, part, first)
+        known = self.stage_processes.get(key)
+        if known is not None:
+            return known
+        rank = len(whole)
+        stream = vhls.StreamType(elem, SLICE_DEPTH)
+        flag = vhls.StreamType(i1, SLICE_DEPTH)
+        ins = [stream] if first else [stream, flag]
+        if kind == "split":
+            middle: list[Attribute] = [stream]
+            middle_names = ["to_task"]
+        else:
+            middle = [stream, flag]
+            middle_names = ["from_task", "from_task_written"]
+        body = Block(arg_types=[*([IndexType()] * rank), *ins, *middle, stream, flag])
+        names = [f"o{d}" for d in range(rank)]
+        names += ["part_in"] if first else ["part_in", "part_in_written"]
+        names += [*middle_names, "part_out", "part_out_written"]
+        for a, n in zip(body.args, names, strict=True):
+            a.name_hint = n
+        origin = list(body.args[:rank])
+        it = iter(body.args[rank:])
+        in_values = next(it)
+        in_flags = None if first else next(it)
+        mid = [next(it) for _ in middle]
+        out_values, out_flags = next(it), next(it)
+        values = memref.AllocaOp.get(elem, shape=whole)
+        values.memref.name_hint = "part"
+        flags = memref.AllocaOp.get(i1, shape=whole)
+        flags.memref.name_hint = "part_written"
+        body.add_ops([values, flags])
+
+        def take(blk: Block, ivs: list[SSAValue]) -> None:
+            _read_into(blk, in_values, values.memref, ivs)
+            if in_flags is not None:
+                _read_into(blk, in_flags, flags.memref, ivs)
+            else:  # nothing written yet
+                false = arith.ConstantOp(IntegerAttr(0, i1))
+                blk.add_ops([false, memref.StoreOp.get(false.result, flags.memref, ivs)])
+
+        _loop_nest(body, whole, [f"in{d}" for d in range(rank)], take)
+
+        def slice_op(blk: Block, ivs: list[SSAValue]) -> None:
+            index = [_add(blk, iv, o) for iv, o in zip(ivs, origin, strict=True)]
+            if kind == "split":
+                load = memref.LoadOp.get(values.memref, index)
+                blk.add_ops([load, vhls.WriteOp(mid[0], load.res)])
+                return
+            value, written = vhls.ReadOp(mid[0]), vhls.ReadOp(mid[1])
+            blk.add_ops([value, written])
+            true = arith.ConstantOp(IntegerAttr(1, i1))
+            then = Block()
+            then.add_ops(
+                [
+                    true,
+                    memref.StoreOp.get(value.result, values.memref, index),
+                    memref.StoreOp.get(true.result, flags.memref, index),
+                    scf.YieldOp(),
+                ]
+            )
+            blk.add_op(scf.IfOp(written.result, [], [then]))
+
+        _loop_nest(body, part, [f"{kind}{d}" for d in range(rank)], slice_op)
+
+        def give(blk: Block, ivs: list[SSAValue]) -> None:
+            _write_from(blk, values.memref, flags.memref, out_values, out_flags, ivs)
+
+        _loop_nest(body, whole, [f"out{d}" for d in range(rank)], give)
+        proc = vhls.ProcessOp(self.fresh(f"chain_{kind}"), kind, rank, body)
+        self.processes.append(proc)
+        self.stage_processes[key] = proc.sym_name.data
+        return proc.sym_name.data
+
     # ---------------------------------------------------------------- kernel
 
     def build_kernel(
         self,
-        loads: list[tuple[int, vhls.ProcessOp, list[_Slot]]],
-        stores: list[tuple[int, vhls.ProcessOp, list[_Slot]]],
+        loads: list[tuple[int, vhls.ProcessOp, list[_Transfer]]],
+        stores: list[tuple[int, vhls.ProcessOp, list[_Transfer]]],
     ) -> vhls.KernelOp:
         region = self.region
         top = Block(arg_types=[a.type for a in region.args])
@@ -682,6 +858,12 @@ class _Lowering:
             declare(slot.name, vhls.StreamType(elem, SLICE_DEPTH), None)
             if slot.mask is not None:
                 declare(slot.mask, vhls.StreamType(i1, SLICE_DEPTH), None)
+        for chain in self.chains:
+            elem = cast_memref(self.region.args[chain.arg].type).element_type
+            for values, flags in chain.streams:
+                declare(values, vhls.StreamType(elem, SLICE_DEPTH), None)
+                if flags is not None:
+                    declare(flags, vhls.StreamType(i1, SLICE_DEPTH), None)
         for slot in self.loads:
             if slot.pipo is not None:
                 size = slot.instance.boxes[slot.arg][1]
@@ -690,17 +872,34 @@ class _Lowering:
                 flow.add_op(buf)
                 declared[slot.pipo] = buf.result
 
-        def call_transfer(g: int, proc: vhls.ProcessOp, mine: list[_Slot]) -> None:
+        def call_transfer(g: int, proc: vhls.ProcessOp, mine: list[_Transfer]) -> None:
             operands: list[SSAValue] = [top.args[g]]
-            for slot in mine:
-                operands.append(declared[slot.name])
-                if slot.mask is not None:
-                    operands.append(declared[slot.mask])
+            for transfer in mine:
+                operands.append(declared[transfer.name])
+                if transfer.mask is not None:
+                    operands.append(declared[transfer.mask])
             flow.add_op(vhls.CallOp(proc.sym_name.data, [], operands, proc.sym_name.data))
+
+        stages: dict[int, list[tuple[str, str, list[int], list[str]]]] = {}
+        for chain in self.chains:
+            for inst, k in chain.members:
+                stages.setdefault(id(inst), []).extend(chain.stages[(id(inst), k)])
+
+        def call_stages(inst: _Instance, when: str) -> None:
+            for w, proc, literals, names in stages.get(id(inst), []):
+                if w == when:
+                    label = f"{inst.row.name}_{'split' if when == 'before' else 'merge'}"
+                    call = vhls.CallOp(
+                        proc, literals, [declared[x] for x in names], self.fresh(label)
+                    )
+                    call.location = inst.group.location
+                    flow.add_op(call)
 
         for g, proc, mine in loads:
             call_transfer(g, proc, mine)
         for inst in _topological(self.instances):
+            # a chain member: its slice of the shared array first
+            call_stages(inst, "before")
             operands = [declared[s] for s in inst.streams]
             by_arg: dict[int, list[SSAValue]] = {}
             for slot in self.loads:
@@ -730,6 +929,7 @@ class _Lowering:
             call = vhls.CallOp(inst.process, inst.literals, operands, inst.row.name)
             call.location = inst.group.location
             flow.add_op(call)
+            call_stages(inst, "after")
         for g, proc, mine in stores:
             call_transfer(g, proc, mine)
         top.add_op(vhls.DataflowOp(flow))
@@ -758,13 +958,20 @@ class _Lowering:
         return name
 
     def check_flows(self) -> None:
-        """Data passed from one instance to another through a global array is
-        refused, as for the NPU (transforms/array_flows.py): each process reads
-        the host's copy of its slice. Judged on the part of the array each
-        instance touches (its box), so instances updating disjoint parts of one
-        unsharded array (Allo's hierarchical GEMM into a whole C) are not a flow:
-        the store process merges their parts by their written masks."""
-        touched: dict[int, list[tuple[_Instance, _Box, bool, bool]]] = {}
+        """Data passed from one instance to another through a global array.
+        Judged on the part of the array each instance touches (its box), so
+        instances updating disjoint parts of one unsharded array (Allo's
+        hierarchical GEMM into a whole C) are not a flow: the store process
+        merges their parts by their written masks.
+
+        Where one instance writes what another reads, the simulator (which
+        shares the host's arrays) runs them in its order: instances that use no
+        stream run whole, one after another, in instance order. Such instances
+        are chained (`_Chain`): each sees the array as the ones before it left
+        it. An instance with streams may stop half-way in the simulator and let
+        another run, an order the FPGA cannot follow: refused, as on the NPU
+        (transforms/array_flows.py)."""
+        touched: dict[int, list[tuple[_Instance, int, _Box, bool, bool]]] = {}
         for inst in self.instances:
             uses = self.uses[inst.group]
             for k, operand in enumerate(inst.group.args):
@@ -772,25 +979,71 @@ class _Lowering:
                     continue
                 origin, size = inst.boxes[k]
                 start = tuple(o + b for o, b in zip(inst.row.offsets[k], origin, strict=True))
-                entry = (inst, (start, size), uses[k].read, uses[k].written)
+                entry = (inst, k, (start, size), uses[k].read, uses[k].written)
                 touched.setdefault(_global_index(self.region, operand), []).append(entry)
+        streamed = {
+            group: any(isinstance(op, dato.PutOp | dato.GetOp) for op in group.body.block.walk())
+            for group in self.region.groups()
+        }
         for g, entries in touched.items():
-            for w, wbox, _, written in entries:
-                for r, rbox, read, _ in entries:
-                    if written and read and r is not w and _overlap(wbox, rbox):
-                        writer, reader = w.row.name, r.row.name
+            # components of entries linked by an overlap with a write
+            parent = list(range(len(entries)))
+
+            def find(i: int, parent: list[int] = parent) -> int:
+                while parent[i] != i:
+                    parent[i] = parent[parent[i]]
+                    i = parent[i]
+                return i
+
+            flows: list[tuple[int, int]] = []
+            for i, (w, _, wbox, _, written) in enumerate(entries):
+                if not written:
+                    continue
+                for j, (r, _, rbox, read, rwritten) in enumerate(entries):
+                    if i == j or r is w or not _overlap(wbox, rbox):
+                        continue
+                    if read:
+                        flows.append((i, j))
+                    if read or rwritten:
+                        parent[find(i)] = find(j)
+            if not flows:
+                continue
+            name = self.region.args[g].name_hint or f"arg{g}"
+            roots = {find(i) for pair in flows for i in pair}
+            for root in sorted(roots):
+                members = [x for x in range(len(entries)) if find(x) == root]
+                i, j = next((i, j) for i, j in flows if find(i) == root)
+                for x in members:
+                    inst = entries[x][0]
+                    if streamed[inst.group]:
+                        writer, reader = entries[i][0].row.name, entries[j][0].row.name
                         raise op_error(
-                            w.group,
-                            f"{writer} writes {self.region.args[g].name_hint or f'arg{g}'} and "
-                            f"{reader} reads it: on the FPGA each task reads the host's copy of "
-                            f"its slice, so {reader} would not see {writer}'s writes (the "
-                            "simulator would); pass the data through a stream instead",
+                            inst.group,
+                            f"{writer} writes {name} and {reader} reads it: on the FPGA each "
+                            f"task reads the host's copy of its slice, so {reader} would not "
+                            f"see {writer}'s writes (the simulator would). Instances sharing "
+                            "an array are chained in the simulator's order only when none "
+                            f"uses a stream, and {inst.row.name} does (the simulator may "
+                            "switch to another instance at a stream); pass the data through a "
+                            "stream instead",
                         )
+                boxes = [entries[x][2] for x in members]
+                lo = [min(b[0][d] for b in boxes) for d in range(len(boxes[0][0]))]
+                hi = [max(b[0][d] + b[1][d] for b in boxes) for d in range(len(boxes[0][0]))]
+                chain = _Chain(
+                    g,
+                    [(entries[x][0], entries[x][1]) for x in members],
+                    tuple(lo),
+                    tuple(h - lo_ for lo_, h in zip(lo, hi, strict=True)),
+                )
+                self.chains.append(chain)
+                self.chained.update((id(inst), k) for inst, k in chain.members)
 
     def run(self) -> list[Operation]:
         self.analyse()
         self.check_flows()
         self.build_tasks()
+        self.build_chains()
         loads = self.build_transfers("load")
         stores = self.build_transfers("store")
         kernel = self.build_kernel(loads, stores)
@@ -840,6 +1093,13 @@ class _BodyCopier:
             out.append(sub.result)
         return out
 
+    def mark_window(self, new: Operation, view: SSAValue) -> None:
+        """An access to a window of a view (`shifted` indices): record the
+        view's shape for the C simulation's bounds check (vhls.WINDOW_ATTR)."""
+        if view in self.origin:
+            shape = cast_memref(view.type).get_shape()
+            new.attributes[vhls.WINDOW_ATTR] = DenseArrayBase.from_list(i64, shape)
+
     def mark(self, dst: Block, target: SSAValue, indices: Sequence[SSAValue] | None) -> None:
         mask = self.masks.get(target)
         if mask is None:
@@ -871,6 +1131,7 @@ class _BodyCopier:
             new = memref.LoadOp.get(self.value(op.memref), indices)
             self.mapper[op.res] = new.results[0]
             new.results[0].name_hint = op.res.name_hint
+            self.mark_window(new, op.memref)
         elif (
             isinstance(op, memref.AllocOp | memref.AllocaOp)
             and CONSTANT_ATTR in op.attributes
@@ -887,6 +1148,7 @@ class _BodyCopier:
             target = self.value(op.memref)
             new = memref.StoreOp.get(self.value(op.value), target, indices)
             new.location = op.location
+            self.mark_window(new, op.memref)
             dst.add_op(new)
             self.mark(dst, target, indices)
             return

@@ -59,9 +59,12 @@ def test_read_past_the_end_is_located(target, tmp_path):
         mod(A, B)
     message = str(info.value)
     assert "test_hls_bounds.py:22" in message  # the line `b[i] = a[i + 1]`
-    assert "out of bounds" in message
-    # the HLS C++ reads `a` through the window of it the task uses (a[1:4]),
-    # so the index and shape it names are the window's; the line is the same
+    # the HLS C++ reads `a` through the window of it the task uses (a[1:4]);
+    # its message names the index and shape of the task's `a`, as the simulator's
+    assert re.search(r"index \[?4\]? .*out of bounds for shape \[4\]", message), message
+    assert "k_0" in message  # the task instance
+    if target == "hls":
+        assert "of 'a'" in message
 
 
 @pytest.mark.parametrize("target", TARGETS)
@@ -74,15 +77,12 @@ def test_write_past_the_end_names_index_and_shape(target, tmp_path):
     message = str(info.value)
     assert "test_hls_bounds.py:33" in message  # the line `b[i + 1] = a[i]`
     assert "'memref.store'" in message
-    if target == "simulator":
-        index, shape = 4, 4
-    else:
-        # the task's C++ holds only the window of `b` it writes, b[1:5] clipped
-        # to b[1:4]: index 4 of b is index 4 - 1 = 3 of a window of 3
-        index, shape = 3, 3
-    assert re.search(rf"index \[?{index}\]? .*out of bounds for shape \[{shape}\]", message), (
-        message
-    )
+    # the task's C++ holds only the window of `b` it writes, b[1:5] clipped to
+    # b[1:4], yet names index 4 of the task's b of 4 elements, as the simulator
+    assert re.search(r"index \[?4\]? .*out of bounds for shape \[4\]", message), message
+    assert "k_0" in message
+    if target == "hls":
+        assert "of 'b'" in message
 
 
 @pytest.mark.parametrize("target", TARGETS)

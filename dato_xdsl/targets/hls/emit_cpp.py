@@ -24,10 +24,11 @@ from dataclasses import dataclass
 from typing import IO
 
 from xdsl.context import Context
-from xdsl.dialects import memref, scf
+from xdsl.dialects import arith, memref, scf
 from xdsl.dialects.builtin import (
     DYNAMIC_INDEX,
     BFloat16Type,
+    DenseArrayBase,
     DenseIntOrFPElementsAttr,
     Float16Type,
     Float32Type,
@@ -761,24 +762,44 @@ class _Function:
     ) -> list[str]:
         """The indices of a load/store, each wrapped in DATO_IDX (dato_hls.h) so
         the C simulation stops at an out-of-bounds access, located at the dato
-        source line as the simulator reports it; synthesis sees the bare index.
-        A constant index already inside its extent needs no check."""
+        source line and naming the array as the simulator reports it; synthesis
+        sees the bare index. A constant index already inside its extent needs no
+        check. On a window of a task's view (vhls.WINDOW_ATTR) the index is
+        checked and reported in the view's terms: the window's origin added
+        back, against the view's shape."""
         shape = cast_memref(ref.type).get_shape()
+        window = op.attributes.get(vhls.WINDOW_ATTR)
+        view_shape = (
+            list(window.get_values())  # type: ignore[union-attr]
+            if isinstance(window, DenseArrayBase)
+            else None
+        )
         # the message is a printf format: a `%` of the file name is doubled
         where = op_location(op).replace("\\", "/").replace('"', "'").replace("%", "%%")
+        array = _array_name(ref).replace('"', "'").replace("%", "%%")
         out: list[str] = []
         for d, (v, n) in enumerate(zip(indices, shape, strict=True)):
             owner = v.owner
-            if isinstance(owner, Operation) and owner.name == "arith.constant":
+            if (
+                view_shape is None
+                and isinstance(owner, Operation)
+                and owner.name == "arith.constant"
+            ):
                 value = owner.properties["value"]
                 if isinstance(value, IntegerAttr) and 0 <= value.value.data < n:
                     out.append(self.e(v))
                     continue
+            extent = n if view_shape is None else view_shape[d]
             what = (
-                f"{where}: error: '{op.name}' op index %d of dimension {d}"
-                f" is out of bounds for shape {list(shape)}"
+                f"{where}: error: '{op.name}' op index %d of dimension {d} of {array}"
+                f" is out of bounds for shape {view_shape or list(shape)}"
             )
-            out.append(f'DATO_IDX({self.e(v)}, {n}, "{what}")')
+            if view_shape is not None and isinstance(owner, arith.SubiOp):
+                # local = view index - origin: report view index = local + origin
+                origin = self.e(owner.rhs)
+                out.append(f'DATO_WINDOW_IDX({self.e(v)}, {origin}, {extent}, {n}, "{what}")')
+            else:
+                out.append(f'DATO_IDX({self.e(v)}, {n}, "{what}")')
         return out
 
     def op_memref_load(self, op: Operation) -> None:
@@ -1083,6 +1104,13 @@ class _Function:
 _RESERVED = RESERVED_C_NAMES
 
 
+def _array_name(ref: SSAValue) -> str:
+    """The program's name of the array a load/store reaches (through views)."""
+    while not ref.name_hint and isinstance(ref.owner, memref.SubviewOp | memref.CastOp):
+        ref = ref.owner.operands[0]
+    return f"'{ref.name_hint}'" if ref.name_hint else "an array"
+
+
 def _sanitize(name: str) -> str:
     clean = "".join(c if c.isalnum() or c == "_" else "_" for c in name)
     if clean and clean[0].isdigit():
@@ -1195,7 +1223,9 @@ def emit_top(kernel: vhls.KernelOp) -> list[str]:
     for op in flow.body.block.ops:
         if isinstance(op, vhls.CallOp):
             args_text = [str(v) for v in op.literal_values] + [names[a] for a in op.args]
-            call = f"{op.callee.root_reference.data}({', '.join(args_text)})"
+            # the process function and its arguments, not a call expression:
+            # the C simulation runs it without a lambda per call (dato_hls.h)
+            call = ", ".join([op.callee.root_reference.data, *args_text])
             if not any(a in pipos for a in op.args):
                 lines.append(f'  DATO_PROCESS("{op.instance.data}", {call});')
                 continue

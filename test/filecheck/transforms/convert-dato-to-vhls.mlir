@@ -62,15 +62,16 @@ dato.region @top(%A: memref<4xi32>, %C: memref<2xi32>) {
 // CHECK-NEXT:      %[[X:[0-9a-z_]+]] = vhls.read %a_in : !vhls.stream<i32, 2> -> i32
 // CHECK-NEXT:      memref.store %[[X]], %a[%a_r0] : memref<4xi32>
 
-// The instance's one element goes to its local copy at pid - origin, and its
-// written flag is set there; the copy-out sends values and flags.
+// The instance's one element goes to its local copy at pid - origin (the store
+// records the shape of the task's view, 2, for the C simulation's bounds check),
+// and its written flag is set there; the copy-out sends values and flags.
 // CHECK-LABEL: vhls.process @sum task literals 2 (%p0: index, %c_o0: index, %in: !vhls.stream<i32, 2>, %c_out: !vhls.stream<i32, 2>, %c_written: !vhls.stream<i1, 2>) {
 // CHECK-NEXT:    %c = memref.alloca() : memref<1xi32>
 // CHECK-NEXT:    %c_written_1 = memref.alloca() : memref<1xi1>
 // CHECK:         vhls.for "k" %k = %lb to %ub step %st pipeline 1 {
 // CHECK-NEXT:      %v = vhls.read %in : !vhls.stream<i32, 2> -> i32
 // CHECK:         %[[AT:[0-9a-z_]+]] = arith.subi %p0, %c_o0 : index
-// CHECK-NEXT:    memref.store %r, %c[%[[AT]]] : memref<1xi32>
+// CHECK-NEXT:    memref.store %r, %c[%[[AT]]] {vhls.window = array<i64: 2>} : memref<1xi32>
 // CHECK-NEXT:    %[[TRUE:[0-9a-z_]+]] = arith.constant true
 // CHECK-NEXT:    memref.store %[[TRUE]], %c_written_1[%[[AT]]] : memref<1xi1>
 // CHECK:         vhls.for "c_w0" %c_w0 = %{{[0-9a-z_]+}} to %{{[0-9a-z_]+}} step %{{[0-9a-z_]+}} pipeline 1 {

@@ -16,6 +16,8 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 namespace dato_csim {
@@ -154,28 +156,71 @@ class Pipo {
   std::condition_variable done_;
 };
 
-// C++14 (what UG1399 documents): a pack expansion in an array initialiser
-// instead of a C++17 fold expression
+// The pipos a process waits for or posts: `pipos (a_sync, b_sync)` in the top
 template <typename... P>
-void wait_all(P&... pipos) {
-  int order[] = {0, (pipos.wait(), 0)...};
-  (void)order;
+std::vector<Pipo*> pipos(P&... pipo) {
+  return std::vector<Pipo*>{&pipo...};
 }
 
-template <typename... P>
-void post_all(P&... pipos) {
-  int order[] = {0, (pipos.post(), 0)...};
-  (void)order;
-}
+// How a process call keeps an argument until its thread runs: a reference
+// parameter (a stream) as a reference, anything else (an array's pointer, a
+// literal) by value
+template <typename T>
+struct Held {
+  using type = T;
+};
+template <typename T>
+struct Held<T&> {
+  using type = std::reference_wrapper<T>;
+};
 
-// One dataflow region: runs its processes and waits for them.
+// One process call: the function and its arguments. Its type depends on the
+// function's parameter types only, so every call of one process function
+// shares one template instance (one std::function, one thread body)
+template <typename... P>
+class Call {
+ public:
+  template <typename... A>
+  explicit Call(void (*f)(P...), A&&... args) : f_(f), args_(std::forward<A>(args)...) {}
+  void operator()() { apply(std::index_sequence_for<P...>()); }
+
+ private:
+  template <std::size_t... I>
+  void apply(std::index_sequence<I...>) {
+    f_(std::get<I>(args_)...);
+  }
+  void (*f_)(P...);
+  std::tuple<typename Held<P>::type...> args_;
+};
+
+// One dataflow region: runs its processes and waits for them.// One dataflow region: runs its processes and waits for them.
 class Region {
  public:
   explicit Region(const char* name) : name_(name) {}
   Region(const Region&) = delete;
   Region& operator=(const Region&) = delete;
 
-  void process(const char* name, std::function<void()> body) {
+  // `DATO_PROCESS(instance, f, args...)`: f(args...) as one dataflow process
+  template <typename... P, typename... A>
+  __attribute__((noinline)) void process(const char* name, void (*f)(P...), A&&... args) {
+    run(name, Call<P...>(f, std::forward<A>(args)...));
+  }
+
+  // a process that waits for the pipos it reads to be written and posts the
+  // ones it writes when it ends
+  template <typename... P, typename... A>
+  __attribute__((noinline)) void process_pipo(const char* name, std::vector<Pipo*> waits,
+                                              std::vector<Pipo*> posts, void (*f)(P...),
+                                              A&&... args) {
+    Call<P...> call(f, std::forward<A>(args)...);
+    run(name, [waits, posts, call]() mutable {
+      for (Pipo* pipo : waits) pipo->wait();
+      call();
+      for (Pipo* pipo : posts) pipo->post();
+    });
+  }
+
+  void run(const char* name, std::function<void()> body) {
     if (!concurrent()) {
       current_process() = name;
       body();

@@ -26,34 +26,38 @@
 #endif
 
 #ifdef DATO_CSIM
-// C simulation: processes run in order or as threads (dato_csim.h)
+// C simulation: processes run in order or as threads (dato_csim.h). A process
+// is named by its function and arguments, not wrapped in a lambda: every call
+// of one process function shares one template instance, so g++'s time grows
+// with the number of process functions, not of calls
 #define DATO_DATAFLOW_BEGIN(name) dato_csim::Region dato_region_(name)
-#define DATO_PROCESS(instance, ...) dato_region_.process(instance, [&]() { __VA_ARGS__; })
+#define DATO_PROCESS(instance, ...) dato_region_.process(instance, __VA_ARGS__)
 #define DATO_DATAFLOW_END() dato_region_.join()
 // a pipo (an array passed between two processes) gets a handshake: its reader
 // starts once its writer has finished, as Vitis's ping-pong buffer guarantees
 #define DATO_PIPO(name) dato_csim::Pipo name##_sync(#name);
 #define DATO_PROCESS_PIPO(instance, waits, posts, ...) \
-  dato_region_.process(instance, [&]() {              \
-    dato_csim::wait_all waits;                        \
-    __VA_ARGS__;                                      \
-    dato_csim::post_all posts;                        \
-  })
+  dato_region_.process_pipo(instance, dato_csim::pipos waits, dato_csim::pipos posts, __VA_ARGS__)
 #define DATO_NAMED(name) (name)
 #else
 // synthesis (and Vitis csim): plain calls and arrays in a dataflow region
 #define DATO_NAMED(name)
 #define DATO_DATAFLOW_BEGIN(name)
-#define DATO_PROCESS(instance, ...) __VA_ARGS__
+#define DATO_PROCESS(instance, process, ...) process(__VA_ARGS__)
 #define DATO_PIPO(name)
-#define DATO_PROCESS_PIPO(instance, waits, posts, ...) __VA_ARGS__
+#define DATO_PROCESS_PIPO(instance, waits, posts, process, ...) process(__VA_ARGS__)
 #define DATO_DATAFLOW_END()
 #endif
 
 #ifndef __SYNTHESIS__
 #define DATO_IDX(i, n, what) (dato::check_index((i), (n), (what)))
+// an index into a window (at `origin`) of a task's view of `n` elements, of
+// which the buffer holds `size`: checked and reported as the view's index
+#define DATO_WINDOW_IDX(i, origin, n, size, what) \
+  (dato::check_window((i), (origin), (n), (size), (what)))
 #else
 #define DATO_IDX(i, n, what) (i)
+#define DATO_WINDOW_IDX(i, origin, n, size, what) (i)
 #endif
 
 namespace dato {
@@ -111,12 +115,26 @@ inline void check_divisor(bool zero, const char* where) {
 // refuses it, where hardware would read or write another element. Synthesis
 // sees the bare index, so the check costs nothing in hardware.
 #ifndef __SYNTHESIS__
+[[noreturn]] inline void out_of_bounds(int i, const char* what) {
+  std::fprintf(stderr, what, i);
+#ifdef DATO_CSIM
+  // the process instance, as the simulator names it (dato_csim.h)
+  std::fprintf(stderr, " (in task instance %s)", dato_csim::current_process().c_str());
+#endif
+  std::fputc('\n', stderr);
+  std::exit(3);
+}
+
 inline int check_index(int i, int n, const char* what) {
-  if (i < 0 || i >= n) {
-    std::fprintf(stderr, what, i);
-    std::fputc('\n', stderr);
-    std::exit(3);
-  }
+  if (i < 0 || i >= n) out_of_bounds(i, what);
+  return i;
+}
+
+// `i` indexes a buffer of `size` elements holding elements origin.. of a view
+// of `n`: the view's index i + origin must be inside the view (and the buffer
+// holds every element the task can reach, so i is inside the buffer too)
+inline int check_window(int i, int origin, int n, int size, const char* what) {
+  if (i + origin < 0 || i + origin >= n || i < 0 || i >= size) out_of_bounds(i + origin, what);
   return i;
 }
 #endif

@@ -43,7 +43,7 @@ builtin.module {
     }
     %r = memref.load %acc[] : memref<i32>
     %0 = arith.subi %p0, %c_o0 : index
-    memref.store %r, %c[%0] : memref<1xi32>
+    memref.store %r, %c[%0] {vhls.window = array<i64: 2>} : memref<1xi32>
     %1 = arith.constant true
     memref.store %1, %c_written_1[%0] : memref<1xi1>
     %2 = arith.constant 0 : index
@@ -118,7 +118,7 @@ builtin.module {
 // CHECK-NEXT:     const int32_t v = in.read();
 // CHECK-NEXT:     const int32_t old = acc;
 // CHECK-NEXT:     const int32_t new_ = (int32_t)((uint32_t)old + (uint32_t)v);
-// CHECK:        c[DATO_IDX(v_1, 1, "{{.*}}kernel-cpp.mlir:46:5: error: 'memref.store' op index %d of dimension 0 is out of bounds for shape [1]")] = r;
+// CHECK:        c[DATO_WINDOW_IDX(v_1, c_o0, 2, 1, "{{.*}}kernel-cpp.mlir:46:5: error: 'memref.store' op index %d of dimension 0 of 'c' is out of bounds for shape [2]")] = r;
 // CHECK-NEXT:   c_written_1[DATO_IDX(v_1, 1, "{{.*}}")] = true;
 // CHECK:      static void store_C(int32_t* C,
 // CHECK:          if (v_1) {
@@ -133,9 +133,9 @@ builtin.module {
 // CHECK-NEXT:   hls::stream<int32_t, 2> pipe_0("pipe_0");
 // CHECK-NEXT: #pragma HLS stream variable=pipe_0 depth=2
 // CHECK:        DATO_DATAFLOW_BEGIN("top");
-// CHECK-NEXT:   DATO_PROCESS("load_A", load_A(A, A_to_prod_0));
-// CHECK-NEXT:   DATO_PROCESS("prod_0", prod(pipe_0, pipe_1, A_to_prod_0));
-// CHECK-NEXT:   DATO_PROCESS("sum_0", sum(0, 0, pipe_0, sum_0_to_C, sum_0_to_C_written));
-// CHECK-NEXT:   DATO_PROCESS("sum_1", sum(1, 1, pipe_1, sum_1_to_C, sum_1_to_C_written));
-// CHECK-NEXT:   DATO_PROCESS("store_C", store_C(C, sum_0_to_C, sum_0_to_C_written, sum_1_to_C, sum_1_to_C_written));
+// CHECK-NEXT:   DATO_PROCESS("load_A", load_A, A, A_to_prod_0);
+// CHECK-NEXT:   DATO_PROCESS("prod_0", prod, pipe_0, pipe_1, A_to_prod_0);
+// CHECK-NEXT:   DATO_PROCESS("sum_0", sum, 0, 0, pipe_0, sum_0_to_C, sum_0_to_C_written);
+// CHECK-NEXT:   DATO_PROCESS("sum_1", sum, 1, 1, pipe_1, sum_1_to_C, sum_1_to_C_written);
+// CHECK-NEXT:   DATO_PROCESS("store_C", store_C, C, sum_0_to_C, sum_0_to_C_written, sum_1_to_C, sum_1_to_C_written);
 // CHECK-NEXT:   DATO_DATAFLOW_END();

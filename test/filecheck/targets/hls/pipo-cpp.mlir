@@ -47,5 +47,5 @@ vhls.kernel @top() interfaces [] {
 // CHECK:      extern "C" void top() {
 // CHECK:        int16_t use_0_buf[4];
 // CHECK-NEXT:   DATO_PIPO(use_0_buf)
-// CHECK:        DATO_PROCESS_PIPO("use_0_fill", (), (use_0_buf_sync), fill(s, use_0_buf));
-// CHECK-NEXT:   DATO_PROCESS_PIPO("use_0", (use_0_buf_sync), (), use(use_0_buf, o));
+// CHECK:        DATO_PROCESS_PIPO("use_0_fill", (), (use_0_buf_sync), fill, s, use_0_buf);
+// CHECK-NEXT:   DATO_PROCESS_PIPO("use_0", (use_0_buf_sync), (), use, use_0_buf, o);
