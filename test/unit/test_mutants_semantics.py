@@ -282,3 +282,15 @@ def test_float64_matmul_accumulates_in_float64():
     c = np.array([[1.0, 2**-30]])
     sem.matmul(a, b, c)
     assert c.tolist() == [[1.0 + 2**-40 + 3.0, 2**-30 - 3.0]]
+
+
+def test_bf16_matmul_into_bf16_rounds_the_products_sum_to_float32():
+    # the products 1, 2^-16 and 2^-30 sum to 1 + 2^-16 in float32 (2^-30 is
+    # below its unit at 1); 256 + that is a float32 tie that rounds to 257,
+    # then a bf16 tie that rounds to 256. Summed in float64, 2^-30 tips both
+    # roundings up: 257 + 2^-15, then 258
+    a = np.array([[1, 2**-8, 2**-15]], ml_dtypes.bfloat16)
+    b = np.array([[1], [2**-8], [2**-15]], ml_dtypes.bfloat16)
+    c = np.array([[256]], ml_dtypes.bfloat16)
+    sem.matmul(a, b, c)
+    assert float(c[0, 0]) == 256.0
