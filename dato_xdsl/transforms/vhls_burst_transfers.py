@@ -23,6 +23,7 @@ shape of global-memory accesses."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from xdsl.context import Context
@@ -35,7 +36,17 @@ from dato_xdsl.dialects import vhls
 
 
 def _calls(module: ModuleOp) -> list[vhls.CallOp]:
-    return [op for op in module.walk() if isinstance(op, vhls.CallOp)]
+    """The process calls: the ops of the kernels' dataflow regions (without
+    walking into the process bodies, the bulk of a big design)."""
+    kernels = [op for op in module.ops if isinstance(op, vhls.KernelOp)]
+    if not kernels:  # nested modules
+        kernels = [op for op in module.walk() if isinstance(op, vhls.KernelOp)]
+    calls: list[vhls.CallOp] = []
+    for kernel in kernels:
+        flow = kernel.dataflow()
+        if flow is not None:
+            calls.extend(op for op in flow.body.block.ops if isinstance(op, vhls.CallOp))
+    return calls
 
 
 def _processes(module: ModuleOp) -> dict[str, vhls.ProcessOp]:
@@ -202,9 +213,10 @@ def drop_full_masks(module: ModuleOp) -> int:
         if proc.kind.data != "task":
             continue
         for mask in _full_masks(proc):
-            calls = [
-                c for c in _calls(module) if c.callee.root_reference.data == proc.sym_name.data
-            ]
+            # once per mask: an applied plan rebuilds the calls it changes
+            every = _calls(module)
+            callers = Counter(c.callee.root_reference.data for c in every)
+            calls = [c for c in every if c.callee.root_reference.data == proc.sym_name.data]
             n_lit = proc.num_literals.data
             # by value: an earlier mask of this process may have shifted the indices
             args = list(proc.body.block.args)
@@ -225,7 +237,7 @@ def drop_full_masks(module: ModuleOp) -> int:
                 store = processes[store_call.callee.root_reference.data]
                 if (
                     store.kind.data != "store"
-                    or sum(1 for c in _calls(module) if c.callee == store_call.callee) != 1
+                    or callers[store_call.callee.root_reference.data] != 1
                 ):
                     break
                 j = list(store_call.args).index(stream) + store.num_literals.data
@@ -329,6 +341,41 @@ def _same_op(a: Operation, b: Operation, env: dict[SSAValue, SSAValue]) -> bool:
     return True
 
 
+def _fingerprint(nest: Operation, stream: SSAValue) -> tuple[object, ...]:
+    """A key equal for two nests `_same_op` finds equal (with their written
+    streams matched): ops, properties but labels, types, constants by value,
+    values of the nest by position, outer values by identity."""
+    numbering: dict[SSAValue, int] = {}
+
+    def value(v: SSAValue) -> tuple[object, ...]:
+        if v is stream:
+            return ("stream",)
+        if v in numbering:
+            return ("local", numbering[v])
+        owner = v.owner
+        if isinstance(owner, arith.ConstantOp):
+            return ("constant", owner.value, v.type)
+        return ("outer", id(v))
+
+    def key(op: Operation) -> tuple[object, ...]:
+        props = tuple(sorted((k, v) for k, v in op.properties.items() if k != "label"))
+        head = (op.name, props, tuple(r.type for r in op.results))
+        operands = tuple(value(v) for v in op.operands)
+        for r in op.results:
+            numbering[r] = len(numbering)
+        regions: list[tuple[object, ...]] = []
+        for region in op.regions:
+            blocks: list[tuple[object, ...]] = []
+            for block in region.blocks:
+                for a in block.args:
+                    numbering[a] = len(numbering)
+                blocks.append((tuple(a.type for a in block.args), tuple(key(o) for o in block.ops)))
+            regions.append(tuple(blocks))
+        return (head, operands, tuple(regions))
+
+    return key(nest)
+
+
 def broadcast_loads(module: ModuleOp) -> int:
     """Part 2; returns the number of loop nests merged away."""
     processes = _processes(module)
@@ -362,16 +409,24 @@ def broadcast_loads(module: ModuleOp) -> int:
                 and processes[readers[0].callee.root_reference.data].kind.data == "fill"
             ):
                 nests.append((op, writes[0]))
-        # groups first (comparing pristine nests), then the merge
+        # groups first (comparing pristine nests), then the merge; nests are
+        # compared only within a bucket of equal fingerprints (hundreds of
+        # instances' nests would otherwise be compared pairwise)
+        prints = [_fingerprint(nest, write.stream) for nest, write in nests]
+        buckets: dict[tuple[object, ...], list[int]] = {}
+        for i, fingerprint in enumerate(prints):
+            buckets.setdefault(fingerprint, []).append(i)
         groups: list[list[int]] = []
         grouped: set[int] = set()
         for i in range(len(nests)):
             if i in grouped:
                 continue
             group = [i]
-            for j in range(i + 1, len(nests)):
+            for j in buckets[prints[i]]:
+                if j <= i or j in grouped:
+                    continue
                 env: dict[SSAValue, SSAValue] = {nests[i][1].stream: nests[j][1].stream}
-                if j not in grouped and _same_op(nests[i][0], nests[j][0], env):
+                if _same_op(nests[i][0], nests[j][0], env):
                     group.append(j)
                     grouped.add(j)
             groups.append(group)

@@ -35,6 +35,8 @@ class Node:
     label: str
     kind: str
     """a process kind (task, load, store, fill, ...) or "argument\""""
+    process: str = ""
+    """the process function a process instance calls"""
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,39 @@ class DataflowGraph:
                 column[n] = max(column[n], min(later) - 1)
         return column
 
+    def condensed(self) -> DataflowGraph:
+        """One box per process function (its instances counted), one arrow
+        per pair of boxes and kind (its streams or buffers counted): the
+        picture of a design with more instances than a drawing can show."""
+        group: dict[str, str] = {}
+        members: dict[str, list[Node]] = {}
+        for node in self.nodes.values():
+            key = f"@{node.process}" if node.process else node.name
+            group[node.name] = key
+            members.setdefault(key, []).append(node)
+        out = DataflowGraph(self.top)
+        for key, nodes in members.items():
+            first = nodes[0]
+            if len(nodes) == 1:
+                out.nodes[key] = Node(key, first.label, first.kind, first.process)
+                continue
+            label = f"@{first.process} ({first.kind})\n{len(nodes)} instances"
+            out.nodes[key] = Node(key, label, first.kind, first.process)
+        edges: dict[tuple[str, str, str], list[Edge]] = {}
+        for e in self.edges:
+            edges.setdefault((group[e.src], group[e.dst], e.kind), []).append(e)
+        what = {"stream": "streams", "pipo": "ping-pong buffers", "argument": "accesses"}
+        for (src, dst, kind), found in edges.items():
+            label = found[0].label if len(found) == 1 else f"{len(found)} {what.get(kind, kind)}"
+            out.edges.append(Edge(src, dst, label, kind))
+        return out
+
+
+PLOT_NODE_LIMIT = 120
+"""Above this many boxes, `plot` draws the condensed graph (one box per process
+function): matplotlib takes minutes over thousands of boxes, and they could not
+be read."""
+
 
 def _label_of(value: SSAValue) -> tuple[str, str] | None:
     owner = value.owner
@@ -132,19 +167,27 @@ def dataflow_graph(module: ModuleOp) -> DataflowGraph:
     # per value: the instances that write it and the ones that read it
     writers: dict[SSAValue, list[str]] = {}
     readers: dict[SSAValue, list[str]] = {}
+    # per process function, once: its instances share them
+    siblings = kernel.parent_block()
+    assert siblings is not None
+    processes = {op.sym_name.data: op for op in siblings.ops if isinstance(op, vhls.ProcessOp)}
+    known: dict[str, dict[int, tuple[bool, bool]]] = {}
     for op in dataflow.body.block.ops:
         if not isinstance(op, vhls.CallOp):
             continue
         inst = op.instance.data
-        proc = op.process()
-        kind = proc.kind.data if proc is not None else "?"
         callee = op.callee.root_reference.data
+        proc = processes.get(callee)
+        kind = proc.kind.data if proc is not None else "?"
         label = inst if callee == inst else f"{inst}\n@{callee} ({kind})"
-        graph.nodes[inst] = Node(inst, label, kind)
+        graph.nodes[inst] = Node(inst, label, kind, callee)
         if proc is None:
             continue
         n_lit = proc.num_literals.data
-        directions = stream_directions(proc) | vhls.buffer_directions(proc)
+        directions = known.get(callee)
+        if directions is None:
+            directions = stream_directions(proc) | vhls.buffer_directions(proc)
+            known[callee] = directions
         for k, value in enumerate(op.args):
             reads, writes = directions.get(k + n_lit, (False, False))
             if writes:
@@ -271,8 +314,14 @@ def draw(graph: DataflowGraph, path: str | os.PathLike[str]) -> Path:
 
 
 def plot(module: ModuleOp, path: str | os.PathLike[str]) -> Path:
-    """Draw the dataflow graph of a `vhls` module into `path`."""
-    return draw(dataflow_graph(module), path)
+    """Draw the dataflow graph of a `vhls` module into `path` (condensed to one
+    box per process function above PLOT_NODE_LIMIT boxes)."""
+    graph = dataflow_graph(module)
+    if len(graph.nodes) > PLOT_NODE_LIMIT:
+        instances = sum(1 for n in graph.nodes.values() if n.process)
+        graph = graph.condensed()
+        graph.top += f" ({instances} process instances, one box per process function)"
+    return draw(graph, path)
 
 
 @dataclass(frozen=True)
