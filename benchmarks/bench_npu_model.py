@@ -178,6 +178,11 @@ def main(sizes: list[int]) -> None:
                     f"{n:>5} {t:>8} {dev:>4} {r['compile_s']:>7.1f}s | {r['design']:>6} "
                     f"{e['us']:>11,.1f} us {pct(e['util']):>7}  {e['bottleneck']} | {ptxt}"
                 )
+    print(
+        "npu2 bf16 peak is 64 MACs/cycle (devices.py: AIE2P has no bf16 matrix MAC); mm.cc's\n"
+        "aie2p 4x8x8 bf16 kernel issues 32-lane element-wise MACs, so its 'peak kernel' rows\n"
+        "are a ceiling that kernel cannot reach (at most 50% of that peak)."
+    )
     print()
     print("Where the time goes with every matmul at full peak (MODELED cycles): the busiest")
     print("core, and the busiest shim channel moving A (MM2S), B (MM2S) and C (S2MM):")
