@@ -196,3 +196,21 @@ def test_macs_needs_an_input_array() -> None:
             output_idx=[1],
             macs=16,
         )
+
+
+def test_dma_bandwidth_what_if(tmp_path: Path) -> None:
+    """`dma_bytes_per_cycle` replaces devices.py's bandwidth of the kinds it
+    names (a what-if); the shim channels' cycles follow by hand."""
+    path = tmp_path / "bw.mlir"
+    path.write_text(_design("npu1", ", dato.kernel_cycles = 10 : i64"))
+    ir = load_design(path)
+    shim = devices.NPU_DMA_BYTES_PER_CYCLE["AIE2"]["shim"]
+    bd = perf_model.BD_CYCLES
+    for table, per_cycle in ((None, shim), ({"shim": 8}, 8)):
+        (m,) = perf_model.models(ir, None, table)
+        channels = {ch.name: ch for ch in m.channels if ch.kind == "shim"}
+        # 8 objects of 64 int32 each way, plus a BD per object
+        for name in ("MM2S @in", "S2MM @out"):
+            assert channels[name].cycles == pytest.approx(8 * 256 / per_cycle + 8 * bd)
+        compute = [ch for ch in m.channels if ch.kind == "compute"]
+        assert all(ch.cycles == pytest.approx(8 * 256 / 4 + 8 * bd) for ch in compute)

@@ -363,7 +363,14 @@ def _fifo_depth(op: aie.ObjectFifoCreateOp) -> int:
     return max(x.value.data for x in d.data)  # type: ignore[attr-defined]
 
 
-def model(device_op: aie.DeviceOp, matmul_rate: Rate | None = None) -> DesignModel:
+def model(
+    device_op: aie.DeviceOp,
+    matmul_rate: Rate | None = None,
+    dma_bytes_per_cycle: dict[str, int] | None = None,
+) -> DesignModel:
+    """The model of one device. What-if studies: `matmul_rate` replaces the rate
+    of every matmul call, `dma_bytes_per_cycle` the DMA bandwidths of devices.py
+    (by tile kind: shim, memtile, compute; kinds it omits keep theirs)."""
     device = devices.by_code(device_op.device.value.data)
     if device is None:
         raise ValueError("the performance model needs a known aie.device")
@@ -396,6 +403,8 @@ def model(device_op: aie.DeviceOp, matmul_rate: Rate | None = None) -> DesignMod
 
     def bw(tile: tuple[int, int]) -> int:
         table = devices.NPU_DMA_BYTES_PER_CYCLE.get(device.arch)
+        if table is not None and dma_bytes_per_cycle:
+            table = {**table, **dma_bytes_per_cycle}
         if table is None:
             raise ValueError(f"no DMA bandwidth for {device.arch} ({device.name}) in devices.py")
         return table[device.tile_kind(*tile).value]
@@ -553,8 +562,16 @@ def _schedule(
     notes.append("cores feed each other in a cycle: start times after one pass per core")
 
 
-def models(module: ModuleOp, matmul_rate: Rate | None = None) -> list[DesignModel]:
-    return [model(op, matmul_rate) for op in module.walk() if isinstance(op, aie.DeviceOp)]
+def models(
+    module: ModuleOp,
+    matmul_rate: Rate | None = None,
+    dma_bytes_per_cycle: dict[str, int] | None = None,
+) -> list[DesignModel]:
+    return [
+        model(op, matmul_rate, dma_bytes_per_cycle)
+        for op in module.walk()
+        if isinstance(op, aie.DeviceOp)
+    ]
 
 
 def _dominant_type(device_op: aie.DeviceOp) -> str | None:
