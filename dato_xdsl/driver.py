@@ -12,9 +12,20 @@ from collections.abc import Sequence
 from typing import IO
 
 from xdsl.context import Context
-from xdsl.dialects.builtin import FileLineColLoc, IntAttr, ModuleOp, StringAttr, UnknownLoc
+from xdsl.dialects.builtin import (
+    AnyFloat,
+    ComplexType,
+    FileLineColLoc,
+    IndexType,
+    IntAttr,
+    IntegerType,
+    ModuleOp,
+    StringAttr,
+    UnknownLoc,
+)
 from xdsl.ir import Block, Operation
 from xdsl.parser import Parser
+from xdsl.parser.attribute_parser import AttrParser
 from xdsl.parser.generic_parser import ParserState
 from xdsl.passes import PassPipeline
 from xdsl.universe import Universe
@@ -67,6 +78,24 @@ class LinearLexer(MLIRLexer):
             raise ParseError(err.span, "string literal is not closed on its line") from None
 
 
+class _BitsElement(AttrParser._TensorLiteralElement):
+    """A hex element of a float dense list: MLIR reads it as the value's bits
+    (how xDSL prints integral and non-finite floats); xDSL 0.74 would read the
+    integer 0x4CB9EB20 as the float 1287252768.0."""
+
+    def to_type(
+        self, parser: AttrParser, type: AnyFloat | IntegerType | IndexType | ComplexType
+    ) -> object:
+        if isinstance(type, AnyFloat) and _is_plain_int(self.value):
+            raw = int(self.value).to_bytes(type.compile_time_size, "little")
+            return next(iter(type.iter_unpack(raw)))
+        return super().to_type(parser, type)
+
+
+def _is_plain_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 class LocatingParser(MlirAieSyntax, Parser):
     """Records the start of every op as its location unless one is written; lexes
     in linear time; reports xDSL's errors raised while building an op (attribute
@@ -75,6 +104,12 @@ class LocatingParser(MlirAieSyntax, Parser):
     def __init__(self, ctx: Context, text: str, name: str = "<unknown>") -> None:
         super().__init__(ctx, "", name)
         self._parser_state = ParserState(LinearLexer(Input(text, name)))
+
+    def _parse_tensor_literal_element(self) -> AttrParser._TensorLiteralElement:
+        element = super()._parse_tensor_literal_element()
+        if element.span.text[:2].lower() == "0x" and _is_plain_int(element.value):
+            return _BitsElement(element.is_negative, element.value, element.span)
+        return element
 
     def _parse_block(self) -> Block:
         # xDSL forgets where a label that was first used forward is defined, so

@@ -120,3 +120,16 @@ def module_text(op: Operation) -> str:
     out = io.StringIO()
     UniqueNamePrinter(stream=out).print_op(op)
     return out.getvalue()
+
+
+def print_initial_value(printer: Printer, value: Attribute) -> None:
+    """An op's initial value as MLIR writes it after `=` (no `: type`), with the
+    float rules above: a NaN or infinity makes the whole list bytes, and
+    `UniqueNamePrinter` writes integral floats as exact decimals."""
+    if isinstance(value, DenseIntOrFPElementsAttr):
+        if _has_non_finite(value):
+            printer.print_string(f'dense<"0x{value.data.data.hex().upper()}">')
+        else:
+            value.print_without_type(printer)
+        return
+    printer.print_string(str(value).rsplit(" : ", 1)[0])

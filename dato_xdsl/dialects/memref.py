@@ -30,6 +30,8 @@ from xdsl.printer import Printer
 from xdsl.traits import SymbolOpInterface
 from xdsl.utils.exceptions import VerifyException
 
+from dato_xdsl.printing import print_initial_value
+
 VISIBILITIES = ("private", "public", "nested")
 
 
@@ -119,7 +121,8 @@ class GlobalOp(IRDLOperation):
         if isinstance(self.initial_value, UnitAttr):
             printer.print_string(" = uninitialized")
         elif self.initial_value is not None:
-            printer.print_string(" = " + str(self.initial_value).rsplit(" : ", 1)[0])
+            printer.print_string(" = ")
+            print_initial_value(printer, self.initial_value)
         extra: dict[str, Attribute] = dict(self.attributes)
         if self.alignment is not None:
             extra["alignment"] = self.alignment

@@ -105,3 +105,35 @@ def test_nan_and_infinities_in_a_list_parse_back_exactly():
         np.testing.assert_array_equal(back.view(np.uint32), chunk.view(np.uint32))
     # a list with no NaN or infinity keeps the element form
     assert "dense<[1.500000e+00" in module_text(dense_module(values[3:], f32))
+
+
+def _global_values(module: ModuleOp) -> dict[str, np.ndarray]:
+    return {
+        op.sym_name.data: np.array(op.initial_value.get_values())
+        for op in module.walk()
+        if op.name == "memref.global"
+    }
+
+
+def test_memref_global_float_hex_elements_read_as_bits_and_print_back() -> None:
+    # MLIR's meaning of a hex element in a float list is the bit pattern; the
+    # reference is numpy's view of those bits.
+    bits32 = np.array([0x4CB9EB20, 0x3FC00000, 0x7F800000, 0x49969B38], np.uint32)
+    bits64 = np.array([0x4197D78400000000, 0x4000000000000000], np.uint64)
+    text = (
+        "builtin.module {\n"
+        '  memref.global "private" constant @t : memref<4xf32> = dense<['
+        + ", ".join(f"0x{b:08X}" for b in bits32)
+        + "]>\n"
+        '  memref.global "private" constant @u : memref<2xf64> = dense<['
+        + ", ".join(f"0x{b:016X}" for b in bits64)
+        + "]>\n}\n"
+    )
+    ctx = DatoOptMain(args=["/dev/null"]).ctx
+    module = LocatingParser(ctx, text).parse_module()
+    got = _global_values(module)
+    np.testing.assert_array_equal(got["t"].astype(np.float32).view(np.uint32), bits32)
+    np.testing.assert_array_equal(got["u"].astype(np.float64).view(np.uint64), bits64)
+    again = _global_values(LocatingParser(ctx, module_text(module)).parse_module())
+    np.testing.assert_array_equal(again["t"].astype(np.float32).view(np.uint32), bits32)
+    np.testing.assert_array_equal(again["u"].astype(np.float64).view(np.uint64), bits64)

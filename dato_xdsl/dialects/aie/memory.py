@@ -41,6 +41,7 @@ from dato_xdsl.dialects.aie.common import (
     memref_bytes,
 )
 from dato_xdsl.dialects.aie.tiles import _require_kind, _tile, _tile_kind, _tiles, _where, tile_of
+from dato_xdsl.printing import print_initial_value
 
 # ------------------------------------------------------------- buffer and lock
 
@@ -98,8 +99,8 @@ class BufferOp(IRDLOperation):
         printer.print_string(" : ")
         printer.print_attribute(self.buffer.type)
         if self.initial_value is not None:
-            text = str(self.initial_value)
-            printer.print_string(" = " + text.rsplit(" : ", 1)[0])
+            printer.print_string(" = ")
+            print_initial_value(printer, self.initial_value)
 
     def verify_(self) -> None:
         _require_kind(self, self.tile, {TileKind.COMPUTE, TileKind.MEMTILE}, "buffers live on")
