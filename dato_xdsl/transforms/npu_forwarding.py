@@ -28,10 +28,16 @@ COMPILER_CHOSEN = "dato.compiler_chosen"
 
 
 def forward_inputs(
-    region: dato.RegionOp, plans: dict[str, GroupPlan], channels: int, spare: int
+    region: dato.RegionOp,
+    plans: dict[str, GroupPlan],
+    channels: int,
+    spare: int,
+    count_streams: bool = False,
 ) -> list[str]:
     """Add loaders for the arrays over a tile's input channels (see module
-    doc), at most `spare` (the cores left free); returns the loaders added."""
+    doc), at most `spare` (the cores left free); returns the loaders added.
+    With `count_streams` (a placement that gave each stream its neighbour
+    failed), the streams a task gets count against its channels too."""
     folded: set[str] = set()
     for op in region.body.block.ops:
         if isinstance(op, dato.BundleOp | dato.ChainOp):
@@ -48,7 +54,7 @@ def forward_inputs(
             if mm is not None:
                 operands |= {mm.a, mm.b}
         # arrays only: streams have memtile routes and neighbours of their own
-        need = sum(plan.reads)
+        need = sum(plan.reads) + (len(plan.gets) if count_streams else 0)
         body = group.body.block
         movable = [
             k

@@ -51,6 +51,7 @@ from dato_xdsl.transforms.npu_chain_search import (
     search_chains,
 )
 from dato_xdsl.transforms.npu_folding import (
+    COMPILER_CHOSEN,
     Fold,
     apply_depths,
     choose_folds,
@@ -291,6 +292,89 @@ class Placer:
                 rest.remove(spot)
                 rest.append(pe.tile)  # type: ignore[arg-type]
                 pe.tile = spot
+        # compiler chains have their own remedy (streams merged, npu_stream_merge)
+        folded = any(
+            isinstance(op, dato.ChainOp) and COMPILER_CHOSEN in op.attributes
+            for op in self.region.body.block.ops
+        )
+        if not self.preset and not folded:
+            self.improve_placement(pes, rest)
+
+    def improve_placement(self, pes: list[PE], free: list[tuple[int, int]]) -> None:
+        """Swap elements between tiles (or move one to a free tile) while that
+        lowers the DMA channels over a tile's limit, counting the arrays an
+        element moves and its streams to elements not sharing memory with it
+        (memtile routes may still save more in check_tiles). Deterministic:
+        the best move of each round, ties by tile order; a design within its
+        channels is left as placed."""
+        d = self.device
+        owner = {n: k for k, pe in enumerate(pes) for n in pe.names}
+        arrays: list[tuple[int, int]] = []
+        for pe in pes:
+            ins: set[int] = set()
+            outs: set[int] = set()
+            for plan, inst in pe.members:
+                for k, (r, w) in enumerate(self.moves(plan.group, inst)):
+                    index = self.region.args.index(plan.group.args[k])
+                    if r:
+                        ins.add(index)
+                    if w:
+                        outs.add(index)
+            if pe.members[0][0].matmul is not None:
+                ins.add(-1)  # a streamed GEMM takes A and B on two channels
+                ins.add(-2)
+            arrays.append((len(ins), len(outs)))
+        links: list[tuple[int, int]] = []
+        for stream, p in self.producer.items():
+            c = self.consumer.get(stream)
+            if c is None or p not in owner or c not in owner or owner[p] == owner[c]:
+                continue
+            links.append((owner[p], owner[c]))
+        limit_in, limit_out = d.compute.dma_s2mm_channels, d.compute.dma_mm2s_channels
+
+        def excess(tiles: list[tuple[int, int]]) -> tuple[int, int]:
+            """Channels over the tiles' limits, then streams needing a DMA."""
+            ins = [a for a, _ in arrays]
+            outs = [b for _, b in arrays]
+            far = 0
+            for a, b in links:
+                if not d.shares_memory(tiles[a], tiles[b]):
+                    outs[a] += 1
+                    ins[b] += 1
+                    far += 1
+            over = sum(
+                max(0, i - limit_in) + max(0, o - limit_out) for i, o in zip(ins, outs, strict=True)
+            )
+            return over, far
+
+        tiles = [pe.tile for pe in pes]
+        if any(t is None for t in tiles) or not links:
+            return
+        now = excess(tiles)  # type: ignore[arg-type]
+        spots = list(free)
+        for _ in range(4 * len(pes)):
+            if now[0] == 0:
+                break
+            best: tuple[tuple[int, int], int, int] | None = None
+            for a in range(len(pes)):
+                for b in range(a + 1, len(pes) + len(spots)):
+                    trial = list(tiles)
+                    if b < len(pes):
+                        trial[a], trial[b] = tiles[b], tiles[a]
+                    else:
+                        trial[a] = spots[b - len(pes)]
+                    cost = excess(trial)  # type: ignore[arg-type]
+                    if cost < now and (best is None or cost < best[0]):
+                        best = (cost, a, b)
+            if best is None:
+                break
+            now, a, b = best
+            if b < len(pes):
+                tiles[a], tiles[b] = tiles[b], tiles[a]
+            else:
+                spots[b - len(pes)], tiles[a] = tiles[a], spots[b - len(pes)]  # type: ignore[assignment]
+        for pe, t in zip(pes, tiles, strict=True):
+            pe.tile = t
 
     def partners(self, pes: list[PE]) -> dict[int, set[int]]:
         """Per element (by id), the elements it shares a stream with."""
@@ -824,11 +908,13 @@ class TileMemory:
             fifo_total += size
             kind = what.split(" ")[0]
             by_what[kind] = by_what.get(kind, 0) + size
-        if local:
+        if local and len(self.start) == 1 and not self.chain:
+            parts.append(f"{kib(local)} local buffers")
+        elif local:
             chained = f" and {len(self.chain)} chained stream(s)" if self.chain else ""
             parts.append(
-                f"{kib(local)} for the locals of {len(self.start)} member(s){chained}, "
-                "buffers whose lives do not overlap shared"
+                f"{kib(local)} local buffers of {len(self.start)} members{chained} (buffers "
+                "whose lives do not overlap shared)"
             )
         if self.tables:
             parts.append(f"{kib(self.tables)} for constant tables")
@@ -1078,6 +1164,11 @@ class PhysicalMapPass(ModulePass):
 
     device: str = "npu1"
 
+    folding: str = "auto"
+    """How the compiler folds more instances than cores: "auto" (greedy
+    chains, else a 2-D grid cut into rectangles), "chains" (greedy chains
+    only), "rectangles" (rectangles first, then greedy chains)."""
+
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         device = devices.lookup(self.device)
         for region in [o for o in op.walk() if isinstance(o, dato.RegionOp)]:
@@ -1089,27 +1180,63 @@ class PhysicalMapPass(ModulePass):
             if region.tasks():
                 raise op_error(region.tasks()[0], "run dato-virtual-map before dato-physical-map")
             check_no_array_flows(region, f"an NPU ({device.name})")
-            spare = region.clone()
-            try:
-                map_region(region, device)
-            except LocatedDiagnostic as err:
-                # the greedy chains failed: fold the grid in rectangles instead
-                blocks = search_blocks(
-                    spare, stream_uses(spare), list(device.compute_rows), device.columns
+            if self.folding not in ("auto", "chains", "rectangles"):
+                raise op_error(
+                    region,
+                    f"unknown folding '{self.folding}'; known: auto, chains, rectangles",
                 )
-                if not isinstance(blocks, BlockPlan) or not _over_cores(spare, device):
-                    raise
-                parent = region.parent_block()
-                assert parent is not None
-                parent.insert_op_before(spare, region)
-                region.detach()
-                region.erase()
+            original = region.clone()
+            errors: list[tuple[str, LocatedDiagnostic]] = []
+            current = region
+            for k, (what, blocks, count_streams) in enumerate(self.attempts(original, device)):
+                if k:
+                    fresh = original.clone()
+                    parent = current.parent_block()
+                    assert parent is not None
+                    parent.insert_op_before(fresh, current)
+                    current.detach()
+                    current.erase()
+                    current = fresh
                 try:
-                    map_region(spare, device, blocks)
-                except LocatedDiagnostic as again:
-                    raise LocatedDiagnostic(
-                        f"{err}; folding the grid in rectangles instead: {again}"
-                    ) from None
+                    map_region(current, device, blocks, count_streams)
+                    break
+                except LocatedDiagnostic as err:
+                    errors.append((what, err))
+            else:
+                first = errors[0][1]
+                if len(errors) == 1:
+                    raise first
+                message = str(first)
+                for what, err in errors[1:]:
+                    if str(err) != str(first):
+                        message += f"; {what} instead: {err}"
+                raise LocatedDiagnostic(message) from None
+
+    def attempts(
+        self, region: dato.RegionOp, device: devices.NpuDevice
+    ) -> list[tuple[str, BlockPlan | None, bool]]:
+        """The mappings tried in turn, until one fits: (what, rectangle plan,
+        forward arrays counting streams). More instances than cores: the
+        greedy chains (npu_chain_search.search_chains), then the grid cut
+        into rectangles (search_blocks: streams between neighbours sharing
+        memory); folding=rectangles tries the rectangles first. Else as
+        placed, then with arrays forwarded past the streams a task gets."""
+        out: list[tuple[str, BlockPlan | None, bool]] = []
+        chains: tuple[str, BlockPlan | None, bool] = ("chaining instances", None, False)
+        over = _over_cores(region, device)
+        if self.folding != "rectangles":
+            out.append(chains)
+        if over and self.folding in ("auto", "rectangles"):
+            blocks = search_blocks(
+                region, stream_uses(region), list(device.compute_rows), device.columns
+            )
+            if isinstance(blocks, BlockPlan):
+                out.append(("folding the grid in rectangles", blocks, False))
+        if self.folding == "rectangles":
+            out.append(chains)
+        if not over:
+            out.append(("forwarding arrays past the streams", None, True))
+        return out
 
 
 def _over_cores(region: dato.RegionOp, device: devices.NpuDevice) -> bool:
@@ -1117,10 +1244,15 @@ def _over_cores(region: dato.RegionOp, device: devices.NpuDevice) -> bool:
 
 
 def map_region(
-    region: dato.RegionOp, device: devices.NpuDevice, blocks: BlockPlan | None = None
+    region: dato.RegionOp,
+    device: devices.NpuDevice,
+    blocks: BlockPlan | None = None,
+    count_streams: bool = False,
 ) -> None:
     """Fold, place and check one region (see the module doc); `blocks`: the
-    rectangle folding to use instead of the greedy chains (npu_chain_search)."""
+    rectangle folding to use instead of the greedy chains (npu_chain_search);
+    `count_streams`: forward arrays counting the streams a task gets too
+    (npu_forwarding)."""
     if blocks is not None:
         placer = Placer(region, device)
         record_block_plan(region, blocks)
@@ -1140,6 +1272,7 @@ def map_region(
         {g.sym_name.data: plan_group(g) for g in region.groups()},
         device.compute.dma_s2mm_channels,
         device.compute_cores - instances,
+        count_streams,
     )
     placer = Placer(region, device)
     pes = placer.processing_elements()

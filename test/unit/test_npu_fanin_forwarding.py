@@ -5,13 +5,15 @@ array through its own DMA; the instance gets it from the loader's memory.
 Results compared with numpy on the virtual NPU; the design checked against
 the hardware's channel count and neighbour rule."""
 
+# ruff: noqa: F821 (streams are declared by annotations)
+
 import re
 
 import numpy as np
 import pytest
 
 import dato_xdsl as dato
-from dato_xdsl import Layout, int32
+from dato_xdsl import Layout, Stream, int32
 
 S = Layout.Shard
 RNG = np.random.default_rng(1207)
@@ -36,11 +38,62 @@ def mul_add(P: int, L: int):
     return top
 
 
+def split_k_pair(M: int, N: int, K: int, P0: int, P1: int):
+    """Allo's cooperative GEMM (tests/dataflow/test_pingpong_gemm.py) with C
+    sharded: `first` sums K's first half of its C block and streams it to
+    `second`, which adds the second half; `second` reads A and B whole and
+    gets the stream: 3 inputs on a tile with 2 input DMA channels."""
+    T = int32
+    Mt, Nt = M // P0, N // P1
+
+    @dato.region()
+    def top(A: T[M, K], B: T[K, N], C: T[M, N]):
+        pipe: Stream[T[Mt, Nt], 2][P0, P1]
+
+        @dato.kernel(mapping=[P0, P1], args=[A, B])
+        def first(a: T[M, K], b: T[K, N]):
+            pi, pj = dato.get_pid()
+            out: T[Mt, Nt] = 0
+            for i in range(Mt):
+                for j in range(Nt):
+                    c: T = 0
+                    for k in range(K // 2):
+                        c += a[pi * Mt + i, k] * b[k, pj * Nt + j]
+                    out[i, j] = c
+            pipe[pi, pj].put(out)
+
+        @dato.kernel(mapping=[P0, P1], args=[A, B, C])
+        def second(a: T[M, K], b: T[K, N], c: T[M, N] @ [S(0), S(1)]):
+            pi, pj = dato.get_pid()
+            prev: T[Mt, Nt] = pipe[pi, pj].get()
+            for i in range(Mt):
+                for j in range(Nt):
+                    acc: T = 0
+                    for k in range(K // 2, K):
+                        acc += a[pi * Mt + i, k] * b[k, pj * Nt + j]
+                    c[i, j] = prev[i, j] + acc
+
+    return top
+
+
 def tiles(text: str) -> dict[str, tuple[int, int]]:
     return {
         name: (int(c), int(r))
         for name, c, r in re.findall(r"(%\w+) = aie\.tile\((\d+), (\d+)\)", text)
     }
+
+
+def dma_inputs(text: str) -> dict[str, int]:
+    """Per compute tile, the fifos coming in from tiles not sharing memory
+    with it (each takes an S2MM channel)."""
+    where = tiles(text)
+    into: dict[str, int] = {}
+    for prod, cons in re.findall(r"aie\.objectfifo @\w+\((%\w+), \{([^}]*)\}", text):
+        for c in (x.strip() for x in cons.split(",")):
+            (pc, pr), (cc, cr) = where[prod], where[c]
+            if cr >= 2 and not (pr >= 2 and abs(pc - cc) + abs(pr - cr) == 1):
+                into[c] = into.get(c, 0) + 1
+    return into
 
 
 @pytest.mark.parametrize("P", [2, 4, 5])
@@ -65,12 +118,22 @@ def test_lanes_reading_three_arrays_get_one_through_a_neighbour(tmp_path, P):
         lane, loader = core_of[f"lane_{p}"], core_of[f"lane_{p}_load_A_0"]
         # neighbours on one column or one row: the lane reads the loader's memory
         assert abs(lane[0] - loader[0]) + abs(lane[1] - loader[1]) == 1
-    # no compute tile takes more fifos in than it has S2MM channels, counting
-    # only fifos that cross between tiles not sharing memory
-    into: dict[str, int] = {}
-    for prod, cons in re.findall(r"aie\.objectfifo @\w+\((%\w+), \{([^}]*)\}", text):
-        for c in (x.strip() for x in cons.split(",")):
-            (pc, pr), (cc, cr) = where[prod], where[c]
-            if cr >= 2 and not (pr >= 2 and abs(pc - cc) + abs(pr - cr) == 1):
-                into[c] = into.get(c, 0) + 1
-    assert max(into.values()) <= S2MM
+    # no compute tile takes more fifos in than it has S2MM channels
+    assert max(dma_inputs(text).values()) <= S2MM
+
+
+@pytest.mark.parametrize("P0,P1", [(2, 2), (2, 4), (4, 2)])
+def test_task_reading_two_arrays_and_a_stream_maps(tmp_path, P0, P1):
+    """`second` takes A, B and the stream from `first`: placement puts each
+    `second` beside its `first` (the stream then needs no DMA), moving
+    elements between tiles while that lowers the channels over a tile's 2,
+    and forwards arrays through neighbours when that is not enough."""
+    M = N = K = 16
+    mod = dato.build(split_k_pair(M, N, K, P0, P1), target="aie", project=tmp_path)
+    A = RNG.integers(-50, 50, (M, K)).astype(np.int32)
+    B = RNG.integers(-50, 50, (K, N)).astype(np.int32)
+    C = np.zeros((M, N), np.int32)
+    mod(A, B, C)
+    np.testing.assert_array_equal(C, A @ B)
+    text = (tmp_path / "aie.mlir").read_text()
+    assert max(dma_inputs(text).values()) <= S2MM

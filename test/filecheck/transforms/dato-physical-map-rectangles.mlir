@@ -1,4 +1,4 @@
-// RUN: dato-opt %s -p "dato-virtual-map,dato-physical-map{device=npu1}" | filecheck %s
+// RUN: dato-opt %s -p "dato-virtual-map,dato-physical-map{device=npu1 folding=rectangles}" | filecheck %s
 
 // Allo's output-stationary systolic GEMM at 6 x 6 PEs (8 x 8 = 64 instances
 // with loaders and drains) on npu1's 16 cores. Chaining instances one pair at
