@@ -244,6 +244,7 @@ def test_index_literals_are_plain_integers():
 # ------------------------------------------- odd widths and bf16, compiled
 
 INCLUDE = Path(emit_cpp.__file__).parent / "include"
+CSIM_FLAGS = ["-std=c++14", "-Wall", "-Werror", "-O0"]  # as the C simulation (project.py)
 
 # ap_int<n> literals: C++ has none wider than 64 bits, and the most negative
 # 64-bit value has no literal either; each is compiled and printed back
@@ -264,6 +265,9 @@ ODD = [
         (1 << 64) - 1,
     )
 ]
+
+
+UNSIGNED_READS = [IntegerType(w) for w in (2, 8, 12, 16, 33, 64, 100)] + [IndexType()]
 
 
 def halves(v: int) -> tuple[int, int]:
@@ -295,12 +299,21 @@ def test_odd_width_literals_and_float_conversions_compile_to_their_values(tmp_pa
     ]
     for text in floats:
         lines.append(f'  printf("%.9g\\n", (double)({text}));')
+    # a value read unsigned: all ones of its width (an index is a 32-bit int)
+    for t in UNSIGNED_READS:
+        u = emit_cpp._uread("a", t)
+        lines.append(f"  {{ {c_type(t)} a = -1;")
+        if isinstance(t, IntegerType) and t.width.data > 64:
+            lines.append(f"    ap_uint<{t.width.data}> u = {u};")
+            lines.append('    printf("%llu %llu\\n", (u >> 64).to_uint64(), u.to_uint64()); }')
+        else:
+            lines.append(f'    printf("%llu\\n", (unsigned long long)({u})); }}')
     lines.append("  return 0;\n}")
     src = tmp_path / "literals.cpp"
     src.write_text("\n".join(lines))
     exe = tmp_path / "literals"
     subprocess.run(
-        [compiler, "-std=c++14", "-O0", f"-I{INCLUDE}", str(src), "-o", str(exe)],
+        [compiler, *CSIM_FLAGS, f"-I{INCLUDE}", str(src), "-o", str(exe)],
         check=True,
         capture_output=True,
         timeout=300,
@@ -311,6 +324,10 @@ def test_odd_width_literals_and_float_conversions_compile_to_their_values(tmp_pa
         value = wrap(v, w)
         want.append(" ".join(map(str, halves(value))) if w > 64 else str(value))
     want += ["1", "1.015625", "-2.75", "-2", "3.5"]
+    for t in UNSIGNED_READS:
+        width = t.width.data if isinstance(t, IntegerType) else 32
+        ones = (1 << width) - 1
+        want.append(" ".join(map(str, halves(ones))) if width > 64 else str(ones))
     assert out[: len(want)] == want
 
 
@@ -393,7 +410,7 @@ def test_odd_width_division_and_shifts_compile_to_dato_semantics(tmp_path):
     lines = ['#include "dato_hls.h"', "#include <cstdio>", "#include <cstring>"]
     lines.append("int main(int argc, char** argv) {")
     want: list[str] = []
-    for w in (12, 40, 100):
+    for w in (12, 40, 100, 128):
         t = IntegerType(w)
         values, amounts = odd_operands(w)
         literals = ", ".join(_literal(IntegerAttr(v, t), t) for v in values)
@@ -434,7 +451,7 @@ def test_odd_width_division_and_shifts_compile_to_dato_semantics(tmp_path):
     src.write_text("\n".join(lines))
     exe = tmp_path / "odd"
     subprocess.run(
-        [compiler, "-std=c++14", "-O0", f"-I{INCLUDE}", str(src), "-o", str(exe)],
+        [compiler, *CSIM_FLAGS, f"-I{INCLUDE}", str(src), "-o", str(exe)],
         check=True,
         capture_output=True,
         timeout=600,
@@ -450,3 +467,18 @@ def test_odd_width_division_and_shifts_compile_to_dato_semantics(tmp_path):
             run = subprocess.run([str(exe), f"{short}{w}"], capture_output=True, text=True)
             assert run.returncode == 3
             assert run.stderr == f"{short} at w{w}: error: division by zero\n"
+
+
+def test_cpp_has_integer_types_of_8_16_32_and_64_bits_only():
+    # C++'s fixed-width integers (and bool): every other width is an ap_int
+    for w in (1, 8, 16, 32, 64):
+        assert emit_cpp._odd_width(IntegerType(w)) is None
+    for w in (2, 4, 7, 9, 12, 17, 31, 33, 63, 65, 128):
+        assert emit_cpp._odd_width(IntegerType(w)) == w
+        assert c_type(IntegerType(w)) == f"ap_int<{w}>"
+    assert emit_cpp._odd_width(IndexType()) is None
+
+
+def test_a_view_is_not_flat_unless_asked():
+    check_view(View.of("A", SHAPE), BASE, BASE)
+    assert View.of("A", SHAPE).at(["i", "j", "k"]) == "A[i][j][k]"
