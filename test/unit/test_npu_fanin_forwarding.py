@@ -14,6 +14,7 @@ import pytest
 
 import dato_xdsl as dato
 from dato_xdsl import Layout, Stream, int32
+from test.unit.programs import dato_programs as progs
 
 S = Layout.Shard
 RNG = np.random.default_rng(1207)
@@ -136,4 +137,23 @@ def test_task_reading_two_arrays_and_a_stream_maps(tmp_path, P0, P1):
     mod(A, B, C)
     np.testing.assert_array_equal(C, A @ B)
     text = (tmp_path / "aie.mlir").read_text()
+    assert max(dma_inputs(text).values()) <= S2MM
+
+
+@pytest.mark.parametrize("P", [4, 5])
+def test_ring_gemm_nodes_get_arrays_through_neighbours(tmp_path, P):
+    """A Cannon-style ring (dato_programs.ring_gemm): node p reads A, B, the
+    host copy of C (it writes C a column block per step) and gets the ring
+    stream: 4 inputs. Placed as it is, the node is over its 2 input channels
+    even with one array forwarded; mapped again counting the stream, each node
+    gets A and B from two loaders sharing memory with it (3 cores per node)."""
+    M, N, K = 2 * P, 4 * P, 8
+    mod = dato.build(progs.ring_gemm(dato.int16, M, N, K, P), target="aie", project=tmp_path)
+    A = RNG.integers(-50, 50, (M, K)).astype(np.int16)
+    B = RNG.integers(-50, 50, (K, N)).astype(np.int16)
+    C = np.zeros((M, N), np.int16)
+    mod(A, B, C)
+    np.testing.assert_array_equal(C, A @ B)
+    text = (tmp_path / "aie.mlir").read_text()
+    assert text.count("aie.core(") == 3 * P
     assert max(dma_inputs(text).values()) <= S2MM
