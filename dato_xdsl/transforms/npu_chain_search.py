@@ -100,6 +100,7 @@ def search_chains(
         succ[p].add(c)
     if not edges:
         return SearchFailure("")  # no stream joins any two instances: nothing to chain
+    incident = _incident(uses)
     group_of = {n: n for n in free}
     members = {n: [n] for n in free}
     touched = {n for pc in edges for n in pc}
@@ -123,18 +124,26 @@ def search_chains(
     while elements > cores:
         best: tuple[tuple[int, int, int, str, str], str, str] | None = None
         gsucc = _group_succ(succ, group_of)
+        gbytes: dict[tuple[str | None, str | None], int] = {}
+        for (x, y), v in edges.items():
+            key2 = (group_of.get(x), group_of.get(y))
+            gbytes[key2] = gbytes.get(key2, 0) + v
+        cached: dict[str, tuple[int, int]] = {}
+        tried: set[tuple[str, str]] = set()
         for p, c in edges:
             a, b = group_of.get(p), group_of.get(c)
-            if a is None or b is None or a == b:
+            if a is None or b is None or a == b or (a, b) in tried:
                 continue
+            tried.add((a, b))
             if _reaches_other(gsucc, a, b):
                 continue
-            between = sum(
-                v for (x, y), v in edges.items() if group_of.get(x) == a and group_of.get(y) == b
-            )
+            between = gbytes.get((a, b), 0)
             merged = members[a] + members[b]
-            need = _channels(merged, uses, arrays)
-            na, nb = _channels(members[a], uses, arrays), _channels(members[b], uses, arrays)
+            need = _channels(merged, incident, arrays)
+            for g in (a, b):
+                if g not in cached:
+                    cached[g] = _channels(members[g], incident, arrays)
+            na, nb = cached[a], cached[b]
             # channels beyond a tile's and its parts' (memory-sharing neighbours
             # served those) are counted first: placement decides whether they fit
             growth = max(n - max(channels, x, y) for n, x, y in zip(need, na, nb, strict=True))
@@ -160,21 +169,37 @@ def search_chains(
     return why if why is not None else plan
 
 
+def _incident(uses: dict[str, StreamUses]) -> dict[str, list[tuple[str, str | None, str | None]]]:
+    """Per instance, the streams it puts or gets: (name, producer, consumer)."""
+    out: dict[str, list[tuple[str, str | None, str | None]]] = {}
+    for name, use in uses.items():
+        p, c = use.producer, use.consumer
+        for n in {p, c} - {None}:
+            out.setdefault(n, []).append((name, p, c))  # type: ignore[arg-type]
+    return out
+
+
 def _channels(
-    ms: list[str], uses: dict[str, StreamUses], arrays: dict[str, tuple[int, int]]
+    ms: list[str],
+    incident: dict[str, list[tuple[str, str | None, str | None]]],
+    arrays: dict[str, tuple[int, int]],
 ) -> tuple[int, int]:
     """DMA channels in and out a core running `ms` needs (streams crossing its
     boundary, global arrays moved; memory-sharing neighbours not counted)."""
     inside = set(ms)
     ins = sum(arrays.get(n, (0, 0))[0] for n in ms)
     outs = sum(arrays.get(n, (0, 0))[1] for n in ms)
-    for use in uses.values():
-        p, c = use.producer, use.consumer
-        if (p in inside) != (c in inside):
-            if c in inside:
-                ins += 1
-            elif p in inside:
-                outs += 1
+    seen: set[str] = set()
+    for n in ms:
+        for name, p, c in incident.get(n, ()):
+            if name in seen:
+                continue
+            seen.add(name)
+            if (p in inside) != (c in inside):
+                if c in inside:
+                    ins += 1
+                else:
+                    outs += 1
     return ins, outs
 
 
@@ -366,9 +391,15 @@ def search_blocks(
         col_cuts = [_ranges(p1, cc) for cc in _splits(p1, c_parts)]
         for rc in _splits(p0, r_parts):
             bands = _ranges(p0, rc)
-            band_work = [[sum(grid[i][j] for i in b) for j in range(p1)] for b in bands]
+            # per band, the work of its columns 0..j-1 (a block's is a difference)
+            prefix = []
+            for b in bands:
+                acc = [0]
+                for j in range(p1):
+                    acc.append(acc[-1] + sum(grid[i][j] for i in b))
+                prefix.append(acc)
             for cols in col_cuts:
-                top = max(sum(bw[j] for j in c) for bw in band_work for c in cols)
+                top = max(acc[c[-1] + 1] - acc[c[0]] for acc in prefix for c in cols)
                 key = (top, len(bands) * len(cols), int(transposed))
                 candidates.append((key, bands, cols, transposed))
     candidates.sort(key=lambda c: c[0])
