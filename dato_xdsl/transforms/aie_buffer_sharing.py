@@ -10,9 +10,8 @@ spans' starts: that takes, per type, exactly as many buffers as the most spans
 overlapping at one op (spans form an interval graph), the figure physical
 mapping counts for the tile (npu_plan.shared_bytes).
 
-Buffers with an initial value (constant tables), a name, or a use outside
-the core (a DMA's) keep their own allocation; a buffer nothing uses is
-dropped."""
+Buffers with an initial value (constant tables), a name, a use outside
+the core (a DMA's) or no use at all keep their own allocation."""
 
 from __future__ import annotations
 
@@ -34,12 +33,6 @@ def share_core_buffers(core: aie.CoreOp, buffers: list[aie.BufferOp]) -> None:
     spans: list[tuple[int, int, int, aie.BufferOp]] = []
     for order, buf in enumerate(buffers):
         if buf.initial_value is not None or buf.sym_name is not None:
-            continue
-        if not buf.buffer.uses:
-            # an argument block the body neither reads nor writes
-            parent = buf.parent_block()
-            assert parent is not None
-            parent.erase_op(buf)
             continue
         at: list[int] = []
         for use in buf.buffer.uses:

@@ -35,11 +35,11 @@ from xdsl.dialects.builtin import (
     MemRefType,
     ModuleOp,
     StringAttr,
+    i1,
     i32,
 )
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
-from xdsl.parser import Parser
 from xdsl.passes import ModulePass
 
 from dato_xdsl import devices
@@ -111,6 +111,9 @@ class AieLowering:
         # arrays whose block rows move padded to whole DMA words (npu_padding)
         self.padding = read_padding(region)
         self.boxes: dict[tuple[str, int], dict[str, Box]] | None = None
+        # the skeleton's tiles: compute cores by (column, row), memtiles by column
+        self.cores: dict[tuple[int, int], SSAValue] = {}
+        self.memtiles: dict[int, SSAValue] = {}
 
     def write_boxes(self, group: dato.GroupOp) -> list[dict[str, Box]]:
         """Per body argument, the boxes of a shared output (npu_write_boxes)."""
@@ -141,20 +144,31 @@ class AieLowering:
         return candidate
 
     # ----------------------------------------------------------- the skeleton
-    def skeleton(self, transfers: list[Transfer]) -> tuple[str, FifoNames]:
-        """Tiles, objectfifos, links and the runtime sequence as mlir-aie text."""
+    def skeleton(self, transfers: list[Transfer]) -> tuple[aie.DeviceOp, FifoNames]:
+        """Tiles, objectfifos, links and the runtime sequence, built as ops."""
         region = self.region
-        lines: list[str] = []
+        body = Block()
         columns = sorted({t.column for t in transfers})
         core_tiles = sorted({tile for g in region.groups() for tile in group_tiles(g)})
         uses_memtile = {t.column for t in transfers if t.via_memtile}
         uses_memtile |= {r.column for r in self.routes}
-        for c in columns:
-            lines.append(f"%shim_c{c} = aie.tile({c}, 0)")
-        for c in sorted(uses_memtile):
-            lines.append(f"%mem_c{c} = aie.tile({c}, 1)")
-        for c, r in core_tiles:
-            lines.append(f"%core_c{c}_r{r} = aie.tile({c}, {r})")
+
+        def tile(col: int, row: int, name: str) -> SSAValue:
+            op = aie.TileOp(col, row)
+            op.result.name_hint = name
+            body.add_op(op)
+            return op.result
+
+        shim = {c: tile(c, 0, f"shim_c{c}") for c in columns}
+        mem = {c: tile(c, 1, f"mem_c{c}") for c in sorted(uses_memtile)}
+        self.cores = {(c, r): tile(c, r, f"core_c{c}_r{r}") for c, r in core_tiles}
+        self.memtiles = mem
+
+        def fifo(
+            name: str, src: SSAValue, dsts: Sequence[SSAValue], depth: int, t: MemRefType
+        ) -> None:
+            body.add_op(aie.ObjectFifoCreateOp(name, src, list(dsts), depth, t))
+
         names = FifoNames({}, {})
         elem_of = {k: a.type.element_type for k, a in enumerate(region.args)}  # type: ignore[attr-defined]
         counters: dict[tuple[str, bool], int] = {}
@@ -163,56 +177,43 @@ class AieLowering:
             counters[(t.name, t.is_read)] = n + 1
             base = self.fresh(f"{t.name}_{'in' if t.is_read else 'out'}{n}")
             tile_t = MemRefType(elem_of[t.arg], t.tile_shape())
-            shim = f"%shim_c{t.column}"
-            block_fifos = []
+            block_fifos: list[str] = []
             parts = t.parts or len(t.blocks)
             # a join of cores' sequences: one fifo per core, its later blocks follow
             part_depth = 1 if t.parts else t.depth
+            src = mem[t.column] if t.via_memtile else shim[t.column]
             for b, block in enumerate(t.blocks):
-                fifo = self.fresh(f"{base}_{b}") if t.via_memtile and b < parts else base
+                name = self.fresh(f"{base}_{b}") if t.via_memtile and b < parts else base
                 if t.parts and b >= parts:
-                    fifo = block_fifos[b % parts]
+                    name = block_fifos[b % parts]
+                uses = names.reads if t.is_read else names.writes
                 if (t.sequential or t.parts) and (b > 0 if t.sequential else b >= parts):
                     # the blocks follow one another through the first block's fifo
                     for user in block.users:
-                        (names.reads if t.is_read else names.writes)[(user, t.arg)] = fifo
+                        uses[(user, t.arg)] = name
                     continue
-                block_fifos.append(fifo)
-                tiles = ", ".join(f"%core_c{c}_r{r}" for c, r in dict.fromkeys(block.tiles))
-                src = f"%mem_c{t.column}" if t.via_memtile else shim
+                block_fifos.append(name)
+                tiles = [self.cores[c] for c in dict.fromkeys(block.tiles)]
                 if t.is_read:
-                    lines.append(
-                        f"aie.objectfifo @{fifo}({src}, {{{tiles}}}, {t.depth} : i32) : "
-                        f"!aie.objectfifo<{tile_t}>"
-                    )
+                    fifo(name, src, tiles, t.depth, tile_t)
                 else:
-                    lines.append(
-                        f"aie.objectfifo @{fifo}({tiles}, {{{src}}}, {part_depth} : i32) : "
-                        f"!aie.objectfifo<{tile_t}>"
-                    )
+                    assert len(tiles) == 1
+                    fifo(name, tiles[0], [src], part_depth, tile_t)
                 for user in block.users:
-                    (names.reads if t.is_read else names.writes)[(user, t.arg)] = fifo
+                    uses[(user, t.arg)] = name
             if t.via_memtile:
                 obj = MemRefType(elem_of[t.arg], [math.prod(t.tile_shape()) * parts])
-                offsets = ", ".join(str(b * math.prod(t.tile_shape())) for b in range(parts))
-                fifos = ", ".join(f"@{f}" for f in block_fifos)
+                offsets = [b * math.prod(t.tile_shape()) for b in range(parts)]
                 if t.is_read:
-                    lines.append(
-                        f"aie.objectfifo @{base}({shim}, {{%mem_c{t.column}}}, {t.depth} : i32) "
-                        f": !aie.objectfifo<{obj}>"
-                    )
-                    lines.append(f"aie.objectfifo.link [@{base}] -> [{fifos}]([] [{offsets}])")
+                    fifo(base, shim[t.column], [mem[t.column]], t.depth, obj)
+                    body.add_op(aie.ObjectFifoLinkOp([base], block_fifos, [], offsets))
                 else:
-                    lines.append(
-                        f"aie.objectfifo @{base}(%mem_c{t.column}, {{{shim}}}, {t.depth} : i32) "
-                        f": !aie.objectfifo<{obj}>"
-                    )
-                    lines.append(f"aie.objectfifo.link [{fifos}] -> [@{base}]([{offsets}] [])")
+                    fifo(base, mem[t.column], [shim[t.column]], t.depth, obj)
+                    body.add_op(aie.ObjectFifoLinkOp(block_fifos, [base], offsets, []))
             t.name = base  # the shim-side fifo the runtime sequence names
-        lines += self.stream_fifos()
-        lines.append(self.runtime_sequence(transfers))
-        body = "\n  ".join(lines)
-        return f"aie.device({self.device.name}) {{\n  {body}\n}}", names
+        self.stream_fifos(body)
+        body.add_op(self.runtime_sequence(transfers))
+        return aie.DeviceOp(self.device.name, body), names
 
     def instance_tiles(self) -> dict[str, tuple[int, int]]:
         out = {}
@@ -221,11 +222,10 @@ class AieLowering:
                 out[inst.name] = tile
         return out
 
-    def stream_fifos(self) -> list[str]:
+    def stream_fifos(self, body: Block) -> None:
         tiles = self.instance_tiles()
         producer = {n: u.producer for n, u in self.uses.items() if u.producer}
         consumer = {n: u.consumer for n, u in self.uses.items() if u.consumer}
-        lines = []
         for decl in self.region.streams():
             name = decl.sym_name.data
             if name not in producer or name not in consumer:
@@ -248,66 +248,56 @@ class AieLowering:
             # a scalar stream moves `packing` elements per object
             t = elem if isinstance(elem, MemRefType) else MemRefType(elem, [st.packing.data])
             t = padded_type(t, read_padded_rows(decl))
-            src, dst = f"%core_c{p[0]}_r{p[1]}", f"%core_c{c[0]}_r{c[1]}"
+            src, dst = self.cores[p], self.cores[c]
             routed = self.route_of.get(name)
             if routed is not None:
                 # one part of a memtile join (its producer -> memtile) or
                 # distribute (memtile -> its consumer)
-                mem = f"%mem_c{routed[0].column}"
-                src, dst = (src, mem) if routed[0].kind == "join" else (mem, dst)
-            lines.append(
-                f"aie.objectfifo @{name}({src}, {{{dst}}}, {st.depth.data} : i32) : "
-                f"!aie.objectfifo<{t}>"
-            )
+                m = self.memtiles[routed[0].column]
+                src, dst = (src, m) if routed[0].kind == "join" else (m, dst)
+            body.add_op(aie.ObjectFifoCreateOp(name, src, [dst], st.depth.data, t))
         for route in self.routes:
-            lines += self.route_link(route, tiles, producer, consumer)
-        return lines
+            self.route_link(body, route, tiles, producer, consumer)
 
     def route_link(
         self,
+        body: Block,
         route: StreamRoute,
         tiles: dict[str, tuple[int, int]],
         producer: dict[str, str],
         consumer: dict[str, str],
-    ) -> list[str]:
+    ) -> None:
         """The combined fifo between the memtile and the joining (or
         distributing) core, and the link that splits it into the parts."""
-        fifo = self.route_fifo[route.ident]
-        mem = f"%mem_c{route.column}"
+        name = self.route_fifo[route.ident]
+        m = self.memtiles[route.column]
         size = math.prod(route.part.get_shape())
-        offsets = ", ".join(str(k * size) for k in range(len(route.streams)))
-        parts = ", ".join(f"@{s}" for s in route.streams)
-        t = f"!aie.objectfifo<{route.combined}>"
+        offsets = [k * size for k in range(len(route.streams))]
+        parts = list(route.streams)
         if route.kind == "join":
-            c = tiles[consumer[route.streams[0]]]
-            return [
-                f"aie.objectfifo @{fifo}({mem}, {{%core_c{c[0]}_r{c[1]}}}, {route.depth} : i32) "
-                f": {t}",
-                f"aie.objectfifo.link [{parts}] -> [@{fifo}]([{offsets}] [])",
-            ]
-        p = tiles[producer[route.streams[0]]]
-        return [
-            f"aie.objectfifo @{fifo}(%core_c{p[0]}_r{p[1]}, {{{mem}}}, {route.depth} : i32) : {t}",
-            f"aie.objectfifo.link [@{fifo}] -> [{parts}]([] [{offsets}])",
-        ]
+            c = self.cores[tiles[consumer[route.streams[0]]]]
+            body.add_op(aie.ObjectFifoCreateOp(name, m, [c], route.depth, route.combined))
+            body.add_op(aie.ObjectFifoLinkOp(parts, [name], offsets, []))
+            return
+        p = self.cores[tiles[producer[route.streams[0]]]]
+        body.add_op(aie.ObjectFifoCreateOp(name, p, [m], route.depth, route.combined))
+        body.add_op(aie.ObjectFifoLinkOp([name], parts, [], offsets))
 
-    def runtime_sequence(self, transfers: list[Transfer]) -> str:
-        args = ", ".join(
-            f"%{a.name_hint or f'arg{k}'}: {self.host_type(k)}"
-            for k, a in enumerate(self.region.args)
-        )
-        names = [a.name_hint or f"arg{k}" for k, a in enumerate(self.region.args)]
+    def runtime_sequence(self, transfers: list[Transfer]) -> aie.RuntimeSequenceOp:
+        host = [self.host_type(k) for k in range(len(self.region.args))]
+        sequence = aie.RuntimeSequenceOp(host)
+        block = sequence.body.block
+        for k, (arg, a) in enumerate(zip(block.args, self.region.args, strict=True)):
+            arg.name_hint = a.name_hint or f"arg{k}"
         limit = self.device.shim.buffer_descriptors
         calls: list[tuple[Transfer, int, int, list[int], list[int]]] = []
         for t in sorted(transfers, key=lambda t: not t.is_read):
-            arr = self.host_type(t.arg)
-            found = self.patterns(t, list(arr.get_shape()))
+            found = self.patterns(t, list(host[t.arg].get_shape()))
             calls += [(t, k, *p) for k, p in enumerate(found)]
         per_column = [0] * self.device.columns
         for t, *_ in calls:
             per_column[t.column] += 1
-        reuse = max(per_column) > limit
-        if reuse:
+        if max(per_column, default=0) > limit:
             # more calls on a column than it has BDs: issue them in the order the
             # cores use them (by the share of its transfer each call is, writes
             # first), and before a call that finds no free BD, wait for the
@@ -315,41 +305,38 @@ class AieLowering:
             share = {id(t): sum(1 for c in calls if c[0] is t) for t, *_ in calls}
             calls.sort(key=lambda c: (c[1] / share[id(c[0])], c[0].is_read))
         free = [list(range(limit)) for _ in range(self.device.columns)]
-        running: list[list[tuple[int, Transfer, int]]] = [[] for _ in free]
-        lines: list[str] = []
+        running: list[list[tuple[aiex.NpuDmaMemcpyNdOp, Transfer, int]]] = [[] for _ in free]
         tokens: dict[str, int] = {}  # per fifo: tokens raised and not yet awaited
         for t, _, offset, sizes, strides in calls:
-            arr = self.host_type(t.arg)
             col = t.column
             if not free[col]:
-                at, oldest, bd_id = running[col].pop(0)
+                call, oldest, bd_id = running[col].pop(0)
                 if oldest.is_read:
-                    lines[at] = lines[at].replace(
-                        " : i64, metadata", " : i64, issue_token = true, metadata"
-                    )
+                    _order_props(call, True)
                     tokens[oldest.name] = tokens.get(oldest.name, 0) + 1
-                lines.append(f"aiex.npu.dma_wait {{symbol = @{oldest.name}}}")
+                block.add_op(aiex.NpuDmaWaitOp(oldest.name))
                 tokens[oldest.name] -= 1
                 free[col].append(bd_id)
             bd_id = free[col].pop(0)
-            token = "" if t.is_read else ", issue_token = true"
-            running[col].append((len(lines), t, bd_id))
-            lines.append(
-                f"aiex.npu.dma_memcpy_nd(%{names[t.arg]}[0, 0, 0, {offset}]"
-                f"[{', '.join(map(str, sizes))}][{', '.join(map(str, strides))}]) "
-                f"{{id = {bd_id} : i64{token}, metadata = @{t.name}}} : {arr}"
+            call = aiex.NpuDmaMemcpyNdOp(
+                block.args[t.arg],
+                [0, 0, 0, offset],
+                sizes,
+                strides,
+                t.name,
+                bd_id,
             )
+            _order_props(call, not t.is_read)
+            block.add_op(call)
+            running[col].append((call, t, bd_id))
             # each S2MM transfer raises one task-completion token and each
             # dma_wait consumes one (mlir-aie lowers it to one npu.sync)
             if not t.is_read:
                 tokens[t.name] = tokens.get(t.name, 0) + 1
-        waits = [
-            f"aiex.npu.dma_wait {{symbol = @{name}}}"
-            for name, n in tokens.items()
-            for _ in range(n)
-        ]
-        body = "\n    ".join(lines + waits)
-        return f"aie.runtime_sequence({args}) {{\n    {body}\n  }}"
+        for name, n in tokens.items():
+            for _ in range(n):
+                block.add_op(aiex.NpuDmaWaitOp(name))
+        return sequence
 
     def patterns(self, t: Transfer, shape: list[int]) -> list[tuple[int, list[int], list[int]]]:
         """(linear offset, sizes, strides) of the dma_memcpy_nd calls that gather
@@ -471,10 +458,7 @@ class AieLowering:
         if bundled is not None:
             return GemmDesign(self, bundled).run()
         transfers = plan_transfers(self.region, self.device)
-        text, names = self.skeleton(transfers)
-        parser = Parser(self.ctx, text, "<dato-lower-to-aie>")
-        device_op = parser.parse_op()
-        assert isinstance(device_op, aie.DeviceOp)
+        device_op, names = self.skeleton(transfers)
         body = device_op.body.block
         tiles = {
             (op.col.value.data, op.row.value.data): op.result
@@ -613,6 +597,8 @@ class CoreBuilder(CoreBody):
                 else:
                     self.copy(incoming, view)
             if view is None:
+                if not arg.uses:
+                    continue  # an argument the body does not use: no buffer
                 view = self.buffer(t)  # an argument the body neither reads nor writes
             elif rows is not None:
                 # the task's block is the first L of every padded row of the object
@@ -1126,6 +1112,19 @@ class CoreBuilder(CoreBody):
             self.block = saved
 
         level(0, [])
+
+
+def _order_props(call: aiex.NpuDmaMemcpyNdOp, token: bool) -> None:
+    """The call's properties in mlir-aie's printed order (id, issue_token,
+    metadata), with a task-completion token if `token`."""
+    props = dict(call.properties)
+    metadata, bd_id = props.pop("metadata"), props.pop("id")
+    props.pop("issue_token", None)
+    props["id"] = bd_id
+    if token:
+        props["issue_token"] = IntegerAttr(1, i1)
+    props["metadata"] = metadata
+    call.properties = props
 
 
 def k_arg(group: dato.GroupOp, k: int) -> int:

@@ -394,7 +394,8 @@ class BodyBuffers:
     first_put: dict[str, int]
     last_get: dict[str, int]
     tables: int = 0
-    """Bytes of constant tables (initialised buffers, never shared)."""
+    """Bytes of buffers never shared: constant tables (initialised) and
+    allocations nothing uses."""
 
 
 def body_buffers(body: Block, skip: set[Operation] | None = None) -> BodyBuffers:
@@ -427,6 +428,8 @@ def body_buffers(body: Block, skip: set[Operation] | None = None) -> BodyBuffers
             found = span(op.results[0], None)
             if found is not None:
                 spans.append((t, *found))
+            else:
+                tables += memref_bytes(t)  # a buffer nothing uses shares with nothing
         elif isinstance(op, dato.GetOp):
             name = op.stream.root_reference.data
             last_get[name] = max(last_get.get(name, 0), pos[top])

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, MemRefType
 
 from dato_xdsl import devices
-from dato_xdsl.diagnostics import op_error
+from dato_xdsl.diagnostics import LocatedDiagnostic, op_error
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import element_bytes
 from dato_xdsl.transforms.npu_padding import padded_offsets, padded_shape, read_padding
@@ -88,9 +88,13 @@ def k_tile_of(group: dato.GroupOp) -> int | None:
 
 
 class TransferPlanner:
-    def __init__(self, region: dato.RegionOp, device: devices.NpuDevice) -> None:
+    def __init__(
+        self, region: dato.RegionOp, device: devices.NpuDevice, broadcast: bool = False
+    ) -> None:
         self.region = region
         self.device = device
+        # tiles reading the same blocks in the same order share one transfer
+        self.broadcast = broadcast
         self.plans: dict[str, GroupPlan] = {g.sym_name.data: plan_group(g) for g in region.groups()}
         cols = device.columns
         self.shim_in = [0] * cols
@@ -220,6 +224,8 @@ class TransferPlanner:
         depth = 2 if streamed is not None else 1
         out: list[Transfer] = []
         sequences, blocks = self.sequential_blocks(blocks)
+        if self.broadcast:
+            sequences = broadcast_sequences(sequences)
         for tile, seq in sequences:
             t = Transfer(index, name, True, 0, seq, k_axis, k_tile, depth, sequential=True)
             self._route_direct(t, True, tile[0], f"reading {name} ({len(seq)} block(s))")
@@ -398,10 +404,37 @@ def run_order(region: dato.RegionOp) -> dict[str, int]:
     return {name: k for k, name in enumerate(ordered)}
 
 
+def broadcast_sequences(
+    sequences: list[tuple[tuple[int, int], list[Block]]],
+) -> list[tuple[tuple[int, int], list[Block]]]:
+    """Tiles whose members read the same blocks in the same order (the cores
+    of one row of a K-chained GEMM, each reading that row's A blocks) take
+    them from one fifo broadcast to all of them: one shim channel instead of
+    one per tile."""
+    merged: dict[tuple[tuple[int, ...], ...], tuple[tuple[int, int], list[Block]]] = {}
+    for tile, seq in sequences:
+        key = tuple(b.offsets for b in seq)
+        if key not in merged:
+            merged[key] = (tile, [Block(b.offsets, b.shape, [], []) for b in seq])
+        for into, b in zip(merged[key][1], seq, strict=True):
+            into.tiles += b.tiles
+            into.users += b.users
+    return list(merged.values())
+
+
 def plan_transfers(region: dato.RegionOp, device: devices.NpuDevice) -> list[Transfer]:
     if plan_bundled_gemm(region, device) is not None:
         return []  # planned by plan_bundled_gemm
-    return TransferPlanner(region, device).plan()
+    try:
+        return TransferPlanner(region, device).plan()
+    except LocatedDiagnostic as err:
+        # too few shim channels for one per tile's read sequence: tiles that
+        # read the same sequence share a broadcast (only then: a broadcast
+        # makes its readers wait for each other)
+        try:
+            return TransferPlanner(region, device, broadcast=True).plan()
+        except LocatedDiagnostic:
+            raise err from None
 
 
 @dataclass

@@ -900,7 +900,7 @@ class TileMemory:
             ends = [v for v in (put, get) if isinstance(v, int)]
             spans.append((t, min(ends), max(ends)))  # type: ignore[arg-type]
             self.counters += 8  # its write and read counters
-        local = shared_bytes(spans)
+        local = shared_bytes(spans) + self.tables  # tables, unused: never shared
         parts = []
         fifo_total = 0
         by_what: dict[str, int] = {}
@@ -916,8 +916,6 @@ class TileMemory:
                 f"{kib(local)} local buffers of {len(self.start)} members{chained} (buffers "
                 "whose lives do not overlap shared)"
             )
-        if self.tables:
-            parts.append(f"{kib(self.tables)} for constant tables")
         if len(self.fifos) <= 8:
             parts += [f"{kib(size)} for {what}" for what, size in self.fifos.values()]
         else:
@@ -927,7 +925,7 @@ class TileMemory:
                 parts.append(f"{kib(size)} for {kind} fifos ({listed})")
         if self.counters:
             parts.append(f"{self.counters} bytes of stream counters")
-        return local + self.tables + fifo_total + self.counters, parts
+        return local + fifo_total + self.counters, parts
 
 
 def _bits(t: object) -> int:

@@ -290,3 +290,34 @@ def test_a_long_member_list_is_summarised_in_a_refusal(tmp_path):
     message = str(info.value)
     assert "16 instances" in message and "big_15" in message and "big_7" not in message
     assert len(message) < 1200, message
+
+
+def test_allo_pingpong_4x4x4_chains_broadcast_their_rows_and_columns(tmp_path):
+    """Allo's test_pingpong_gemm_4x4x4: 16 chains of the 4 K stages, one per
+    core. Each core reads its A row's blocks and its B column's blocks in K
+    order: one shim channel per core and array would need 32 of npu1's 8, so
+    the cores of one A row (of one B column) take the same sequence from one
+    fifo broadcast to the four of them (8 channels); refused before."""
+    prims = []
+    for i in range(4):
+        for j in range(4):
+            head = f"gemm_0_{i}_{j}"
+            for k in range(1, 4):
+                prims.append(("chain", [head, f"gemm_{k}_{i}_{j}"]))
+                head += f"-gemm_{k}_{i}_{j}"
+    mod = dato.build(
+        allo_pingpong(128, 128, 128, 4, 4, 4),
+        target="aie",
+        project=tmp_path,
+        mapping_primitives=prims,
+    )
+    rng = np.random.default_rng(8)
+    A = rng.integers(-64, 64, (128, 128)).astype(np.int16)
+    B = rng.integers(-64, 64, (128, 128)).astype(np.int16)
+    C = np.zeros((128, 128), np.int16)
+    mod(A, B, C)
+    np.testing.assert_array_equal(C, (A.astype(np.int64) @ B).astype(np.int16))
+    text = (tmp_path / "aie.mlir").read_text()
+    reads = re.findall(r"aie\.objectfifo @([AB])_in\d+\(%shim_c\d, \{([^}]*)\}", text)
+    assert sorted(n for n, _ in reads) == ["A"] * 4 + ["B"] * 4
+    assert all(len(cores.split(",")) == 4 for _, cores in reads)
