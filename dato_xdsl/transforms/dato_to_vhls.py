@@ -724,9 +724,10 @@ class _Lowering:
                     proc = self.stage_process("split", elem, chain.size, size, first)
                     values, flags = chain.streams[-1]
                     out = self.fresh(f"{label}_after_{inst.row.name}_read")
-                    chain.streams.append((out, self.fresh(f"{out}_written")))
+                    out_flags = self.fresh(f"{out}_written")
+                    chain.streams.append((out, out_flags))
                     ins = [values] if flags is None else [values, flags]
-                    stages.append(("before", proc, rel, [*ins, slot.name, *chain.streams[-1]]))  # type: ignore[list-item]
+                    stages.append(("before", proc, rel, [*ins, slot.name, out, out_flags]))
                 if uses.written:
                     slot = next(x for x in self.stores if x.instance is inst and x.arg == k)
                     assert slot.mask is not None
@@ -734,10 +735,11 @@ class _Lowering:
                     proc = self.stage_process("merge", elem, chain.size, size, first)
                     values, flags = chain.streams[-1]
                     out = self.fresh(f"{label}_after_{inst.row.name}")
-                    chain.streams.append((out, self.fresh(f"{out}_written")))
+                    out_flags = self.fresh(f"{out}_written")
+                    chain.streams.append((out, out_flags))
                     ins = [values] if flags is None else [values, flags]
                     stages.append(
-                        ("after", proc, rel, [*ins, slot.name, slot.mask, *chain.streams[-1]])  # type: ignore[list-item]
+                        ("after", proc, rel, [*ins, slot.name, slot.mask, out, out_flags])
                     )
                 chain.stages[(id(inst), k)] = stages
 

@@ -79,6 +79,35 @@ def testbench(top: str, args: list[tuple[str, MemRefType]]) -> str:
         "  return n == data.size();",
         "}",
         "",
+        "#ifdef DATO_CSIM",
+        "#include <pthread.h>",
+        "#endif",
+        "",
+        "// dato's C simulation runs the top on a thread with a 1 GiB stack (reserved, used as",
+        "// needed): the top's frame holds every stream and ping-pong buffer of the design,",
+        "// more than a default 8 MiB stack for thousands of process instances",
+        "template <typename F>",
+        "static void run_top(F f) {",
+        "#ifdef DATO_CSIM",
+        "  pthread_attr_t attr;",
+        "  pthread_attr_init(&attr);",
+        "  pthread_attr_setstacksize(&attr, std::size_t(1) << 30);",
+        "  pthread_t thread;",
+        "  auto body = [](void* p) -> void* {",
+        "    (*static_cast<F*>(p))();",
+        "    return nullptr;",
+        "  };",
+        "  if (pthread_create(&thread, &attr, body, &f) != 0) {",
+        "    f();  // no thread: on this one",
+        "  } else {",
+        "    pthread_join(thread, nullptr);",
+        "  }",
+        "  pthread_attr_destroy(&attr);",
+        "#else",
+        "  f();",
+        "#endif",
+        "}",
+        "",
         "template <typename T>",
         "inline double as_double(T x) { return static_cast<double>(x); }",
         "inline double as_double(dato::bf16 x) { return dato::to_float(x); }",
@@ -124,7 +153,7 @@ def testbench(top: str, args: list[tuple[str, MemRefType]]) -> str:
         lines.append("    return 2;")
         lines.append("  }")
     call = ", ".join(f"{n}.data()" for n, _ in args)
-    lines.append(f"  {top}({call});")
+    lines.append(f"  run_top([&]() {{ {top}({call}); }});")
     for name, _ in args:
         lines.append(f'  if (!save(dir + "/{name}.out", {name})) return 2;')
     lines += ["  if (!check) return 0;", "  long bad = 0;"]

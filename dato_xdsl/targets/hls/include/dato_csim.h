@@ -16,7 +16,6 @@
 #include <mutex>
 #include <string>
 #include <thread>
-#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -162,16 +161,30 @@ std::vector<Pipo*> pipos(P&... pipo) {
   return std::vector<Pipo*>{&pipo...};
 }
 
-// How a process call keeps an argument until its thread runs: a reference
-// parameter (a stream) as a reference, anything else (an array's pointer, a
-// literal) by value
+// How a process call keeps an argument until its thread runs, by the kind of
+// the parameter: a reference (a stream) and a pointer (an array) by address, a
+// literal (`const int`) by value. One flat array of these, not a std::tuple: a
+// load process takes a stream per instance, and a tuple of a thousand types
+// exceeds g++'s template depth
+struct Arg {
+  void* ptr;
+  long long num;
+};
+
 template <typename T>
-struct Held {
-  using type = T;
+struct Pass {  // a literal
+  static Arg hold(T value) { return Arg{nullptr, static_cast<long long>(value)}; }
+  static T get(const Arg& a) { return static_cast<T>(a.num); }
 };
 template <typename T>
-struct Held<T&> {
-  using type = std::reference_wrapper<T>;
+struct Pass<T&> {  // a stream
+  static Arg hold(T& ref) { return Arg{&ref, 0}; }
+  static T& get(const Arg& a) { return *static_cast<T*>(a.ptr); }
+};
+template <typename T>
+struct Pass<T*> {  // an array
+  static Arg hold(T* ptr) { return Arg{const_cast<void*>(static_cast<const void*>(ptr)), 0}; }
+  static T* get(const Arg& a) { return static_cast<T*>(a.ptr); }
 };
 
 // One process call: the function and its arguments. Its type depends on the
@@ -181,16 +194,17 @@ template <typename... P>
 class Call {
  public:
   template <typename... A>
-  explicit Call(void (*f)(P...), A&&... args) : f_(f), args_(std::forward<A>(args)...) {}
+  explicit Call(void (*f)(P...), A&&... args)
+      : f_(f), args_{Pass<P>::hold(std::forward<A>(args))...} {}
   void operator()() { apply(std::index_sequence_for<P...>()); }
 
  private:
   template <std::size_t... I>
   void apply(std::index_sequence<I...>) {
-    f_(std::get<I>(args_)...);
+    f_(Pass<P>::get(args_[I])...);
   }
   void (*f_)(P...);
-  std::tuple<typename Held<P>::type...> args_;
+  std::vector<Arg> args_;
 };
 
 // One dataflow region: runs its processes and waits for them.// One dataflow region: runs its processes and waits for them.
