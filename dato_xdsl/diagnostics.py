@@ -25,6 +25,8 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Block, BlockArgument, Operation, OpResult, Region, SSAValue
 from xdsl.utils.exceptions import DiagnosticException, VerifyException
 
+from dato_xdsl.verify_memo import verifying
+
 
 class LocatedDiagnostic(DiagnosticException):
     """A diagnostic for the user: the message is complete, with its location."""
@@ -49,6 +51,11 @@ def verify_located(module: ModuleOp) -> None:
     """Verify every op, innermost first; raise a LocatedDiagnostic naming the first
     failing op and its source position."""
     dominance = _Dominance()
+    with verifying():
+        _verify_all(module, dominance)
+
+
+def _verify_all(module: ModuleOp, dominance: _Dominance) -> None:
     for op in module.walk(region_first=True):
         try:
             op.verify(verify_nested_ops=False)

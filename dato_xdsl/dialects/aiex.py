@@ -67,6 +67,7 @@ from dato_xdsl.dialects.aie.packets import (
     verify_packet_id,
 )
 from dato_xdsl.dialects.aie.tiles import EndOp
+from dato_xdsl.verify_memo import memo as verification_memo
 
 I32 = IntegerType(32)
 I64 = IntegerType(64)
@@ -102,6 +103,12 @@ def _device_symbols(op: Operation) -> dict[str, Operation]:
     found: dict[str, Operation] = {}
     if dev is None:
         return found
+    memo = verification_memo()
+    if memo is not None:
+        cached = memo.get(id(dev))
+        if isinstance(cached, dict):
+            return cached
+        memo[id(dev)] = found
     for candidate in dev.regions[0].block.ops:
         sym = candidate.properties.get("sym_name") or candidate.attributes.get("sym_name")
         if isinstance(sym, StringAttr):

@@ -45,6 +45,7 @@ from xdsl.utils.exceptions import VerifyException
 from dato_xdsl import devices
 from dato_xdsl.devices import NpuDevice, TileKind
 from dato_xdsl.dialects.aie.common import _i32, _int, _parse_attrs_into, _parse_int, _print_attrs
+from dato_xdsl.verify_memo import verifying
 
 
 def device_op_of(op: Operation) -> DeviceOp | None:
@@ -140,6 +141,10 @@ class DeviceOp(IRDLOperation):
         IsolatedFromAbove(),
         SingleBlockImplicitTerminator(EndOp),
     )
+
+    def verify(self, verify_nested_ops: bool = True) -> None:
+        with verifying():
+            super().verify(verify_nested_ops)
 
     def __init__(self, device: str, body: Block | None = None, sym_name: str | None = None):
         model = devices.lookup(device)
