@@ -1205,9 +1205,14 @@ class PhysicalMapPass(ModulePass):
                 if len(errors) == 1:
                     raise first
                 message = str(first)
+                same = []
                 for what, err in errors[1:]:
                     if str(err) != str(first):
                         message += f"; {what} instead: {err}"
+                    else:
+                        same.append(what)
+                if same:
+                    message += f" (also tried {' and '.join(same)}: the same limit)"
                 raise LocatedDiagnostic(message) from None
 
     def attempts(
