@@ -205,11 +205,30 @@ class HlsProject:
         self.binary = out
         return seconds
 
+    def run_time_limit(self) -> float:
+        """Seconds the C simulation may run: DATO_CSIM_TIMEOUT, else 60 s or
+        0.1 s per process instance, whichever is more (the concurrent mode runs
+        a thread per instance and hands each stream element over between two of
+        them: 3,078 instances took 114 s on a loaded 2-core machine)."""
+        given = os.environ.get("DATO_CSIM_TIMEOUT")
+        if given:
+            try:
+                return float(given)
+            except ValueError:
+                raise CsimError(f"DATO_CSIM_TIMEOUT={given!r} is not a number of seconds") from None
+        flow = self.kernel.dataflow()
+        calls = (
+            0 if flow is None else sum(isinstance(op, vhls.CallOp) for op in flow.body.block.ops)
+        )
+        return max(60.0, 0.1 * calls)
+
     def run(
-        self, arrays: list[np.ndarray], mode: str = "concurrent", timeout: float = 60.0
+        self, arrays: list[np.ndarray], mode: str = "concurrent", timeout: float | None = None
     ) -> CsimRun:
         if mode not in MODES:
             raise CsimError(f"unknown C simulation mode {mode!r}; use one of {', '.join(MODES)}")
+        if timeout is None:
+            timeout = self.run_time_limit()
         compile_seconds = self.compile()
         data = self.directory / "data"
         for (name, _), a in zip(self.args, arrays, strict=True):
@@ -234,6 +253,12 @@ class HlsProject:
         seconds = time.monotonic() - start
         if done.returncode != 0:
             message = done.stderr.strip() or _exit_status(done.returncode)
+            if done.returncode == 4:  # dato_csim.h: the time limit
+                message += (
+                    f"\nthe time limit was {timeout:.0f} s (DATO_CSIM_TIMEOUT=<seconds> sets it; "
+                    "mode='sequential' runs the processes one after another, much faster for "
+                    "a design with thousands of processes whose streams form no cycle)"
+                )
             raise CsimError(f"C simulation ({mode}) of {self.top} failed:\n{message}")
         for (name, _), a in zip(self.args, arrays, strict=True):
             a[...] = _read_elements(data / f"{name}.out", a).reshape(a.shape)
