@@ -27,6 +27,7 @@ import statistics
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 from xdsl.context import Context
 
@@ -34,6 +35,8 @@ import dato_xdsl as dato
 from dato_xdsl import Layout, int8, int16, int32
 from dato_xdsl.dialects import dato as d
 from dato_xdsl.transforms.physical_mapping import PhysicalMapPass
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the test programs
 from test.unit.programs import dato_programs, npu_fanout_programs
 
 S = Layout.Shard
