@@ -131,3 +131,19 @@ def test_grid_folded_in_rectangles_runs_equal_to_numpy(tmp_path, M, N, K):
             assert abs(pc - cc) + abs(pr - cr) == 1, name
     into_shim = Counter(c.strip() for _, _, c in fifo_ends(text) if c.strip().startswith("%shim"))
     assert max(into_shim.values()) <= SHIM_S2MM
+
+
+@pytest.mark.parametrize(
+    "M,N,K,T,nt",
+    [(6, 6, 32, dato.int16, np.int16), (6, 8, 8, int32, np.int32), (4, 12, 8, int32, np.int32)],
+)
+def test_other_shapes_and_types_fold_onto_the_cores(tmp_path, M, N, K, T, nt):
+    """Non-square grids and 16-bit elements larger than the 16 cores: folded
+    (greedy chains or rectangles, whichever fits first), equal to numpy."""
+    mod = dato.build(progs.systolic_2d(T, M, N, K), target="aie", project=tmp_path)
+    A = RNG.integers(-20, 20, (M, K)).astype(nt)
+    B = RNG.integers(-20, 20, (K, N)).astype(nt)
+    C = np.zeros((M, N), nt)
+    mod(A, B, C)
+    np.testing.assert_array_equal(C, (A.astype(np.int64) @ B).astype(nt))
+    assert len(core_tasks((tmp_path / "aie.mlir").read_text())) == CORES
