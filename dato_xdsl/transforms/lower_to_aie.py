@@ -300,8 +300,8 @@ class AieLowering:
         if max(per_column, default=0) > limit:
             # more calls on a column than it has BDs: issue them in the order the
             # cores use them (by the share of its transfer each call is, writes
-            # first), and before a call that finds no free BD, wait for the
-            # column's oldest running call, whose BD it then reuses
+            # first), and before a call that finds no free BD, wait for one of
+            # the column's running calls (below), whose BD it then reuses
             share = {id(t): sum(1 for c in calls if c[0] is t) for t, *_ in calls}
             calls.sort(key=lambda c: (c[1] / share[id(c[0])], c[0].is_read))
         free = [list(range(limit)) for _ in range(self.device.columns)]
@@ -310,7 +310,12 @@ class AieLowering:
         for t, _, offset, sizes, strides in calls:
             col = t.column
             if not free[col]:
-                call, oldest, bd_id = running[col].pop(0)
+                # the oldest read (a core takes its reads in order once the
+                # writes it produces have BDs, which go first), else the
+                # oldest write: waiting on a write whose data needs a read not
+                # issued yet would hang
+                at = next((k for k, r in enumerate(running[col]) if r[1].is_read), 0)
+                call, oldest, bd_id = running[col].pop(at)
                 if oldest.is_read:
                     _order_props(call, True)
                     tokens[oldest.name] = tokens.get(oldest.name, 0) + 1
