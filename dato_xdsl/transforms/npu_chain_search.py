@@ -368,20 +368,25 @@ def search_blocks(
     groups = region.groups()
     if any(isinstance(op, dato.BundleOp | dato.ChainOp) for op in region.body.block.ops):
         return SearchFailure("the user's primitives already fold the grid")
-    tasks = {g.task.data for g in groups}
-    if len(tasks) != 1 or len(groups[0].grid_shape) != 2:
-        return SearchFailure("rectangles fold a region of one 2-D task grid only")
+    shapes = {g.grid_shape for g in groups}
+    if len(shapes) != 1 or len(groups[0].grid_shape) != 2:
+        return SearchFailure("rectangles fold the 2-D task grids of one shape only")
     p0, p1 = groups[0].grid_shape
-    at = {tuple(inst.pid): inst.name for g in groups for inst in g.instances()}
-    work = dict.fromkeys(at.values(), 0)
-    succ: dict[str, set[str]] = {n: set() for n in at.values()}
+    # a cell of the grid: the instance of each task at that pid (pipeline stages)
+    at: dict[tuple[int, ...], list[str]] = {}
+    for g in groups:
+        for inst in g.instances():
+            at.setdefault(tuple(inst.pid), []).append(inst.name)
+    names = [n for cell in at.values() for n in cell]
+    work = dict.fromkeys(names, 0)
+    succ: dict[str, set[str]] = {n: set() for n in names}
     for use in uses.values():
         total = use.total() or 1
         for inst in {u.instance for u in (*use.puts, *use.gets)}:
             work[inst] = work.get(inst, 0) + total
         if use.producer is not None and use.consumer is not None:
             succ[use.producer].add(use.consumer)
-    grid = [[work.get(at.get((i, j), ""), 0) for j in range(p1)] for i in range(p0)]
+    grid = [[sum(work[n] for n in at.get((i, j), ())) for j in range(p1)] for i in range(p0)]
     candidates: list[tuple[tuple[int, int, int], list[list[int]], list[list[int]], bool]] = []
     for transposed in (False, True):
         n_rows, n_cols = (
@@ -410,7 +415,7 @@ def search_blocks(
         members: list[list[str]] = []
         for r, band in enumerate(bands):
             for c, cs in enumerate(cols):
-                ms = [at[(i, j)] for i in band for j in cs if (i, j) in at]
+                ms = [n for i in band for j in cs for n in at.get((i, j), ())]
                 if not ms:
                     continue
                 col, row = (r, compute_rows[c]) if transposed else (c, compute_rows[r])
