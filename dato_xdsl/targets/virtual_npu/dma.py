@@ -52,7 +52,12 @@ def _unwritten(mask: np.ndarray, index: np.ndarray, what: str) -> OpFailure | No
 # ----------------------------------------------------------- objectfifo DMAs
 
 
-def fifo_mm2s(port: PoolPort, stream: Stream, index: np.ndarray, label: str) -> ActorGen:
+def fifo_mm2s(
+    port: PoolPort, stream: Stream, index: np.ndarray, label: str, repeat: int = 1
+) -> ActorGen:
+    """Send each full object `repeat` times before releasing it (an objectfifo's
+    `repeat_count`: mlir-aie's lowering gives the producer's MM2S BD that
+    repeat, so the object is pushed again without being refilled)."""
     pool = port.pool
     waiting_full = f"{label} waits for a full buffer of {pool.label}"
     sending = f"{label} is sending an object on {stream.label}"
@@ -63,10 +68,12 @@ def fifo_mm2s(port: PoolPort, stream: Stream, index: np.ndarray, label: str) -> 
         failure = _unwritten(pool.mask[b], index, f"an object of {pool.label}")
         if failure is not None:
             raise failure
-        job = SendJob(pool.flat[b][index])
-        stream.post_send(job)
-        while not job.done:
-            yield stream, sending
+        data = pool.flat[b][index]
+        for _ in range(repeat):
+            job = SendJob(data)
+            stream.post_send(job)
+            while not job.done:
+                yield stream, sending
         port.release(1)
 
 

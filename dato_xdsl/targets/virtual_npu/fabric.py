@@ -8,7 +8,11 @@ producer to all consumers (a broadcast when there are several), the shim's DMA
 where an end is a shim tile. A link tile holds one pool shared by the linked
 fifos: the input's objects for a one-to-one link or a distribute (each output's
 MM2S reads its slice), the output's objects for a join (each input's S2MM
-writes its slice)."""
+writes its slice). A producer's `repeat_count` N (memtile or compute tile)
+sends each object N times before its buffer is released, as mlir-aie's
+lowering does with the repeat count of the producer's MM2S BD; for a link's
+output that object is the link tile's buffer (the larger one of a one-to-one
+link), so the whole buffer goes out N times."""
 
 from __future__ import annotations
 
@@ -599,9 +603,26 @@ class Fabric:
         stream = Stream(f"the stream of @{name}", 0, self.ready)
         prod = tile_coords(fifo.producerTile)
         where = op_location(fifo)
+        repeat = 1 if fifo.repeat_count is None else fifo.repeat_count.value.data
         if self.is_shim(prod):
+            if repeat != 1:
+                raise DesignError(
+                    f"{where}: error: @{name} has repeat_count {repeat} on a shim tile "
+                    "producer; mlir-aie repeats objects on a memtile or compute tile's DMA "
+                    "(the runtime sequence resends from the host instead)"
+                )
             self._fifo_shim(name, prod[0], True, stream, -1, where)
         else:
+            if (
+                repeat != 1
+                and self.model.tile_kind(*prod) is TileKind.COMPUTE
+                and (fifo.depths[0] > 1)
+            ):
+                raise DesignError(
+                    f"{where}: error: @{name} has repeat_count {repeat} on a compute tile "
+                    f"producer with depth {fifo.depths[0]}; mlir-aie's objectfifo lowering "
+                    "repeats a compute tile's objects only at depth 1"
+                )
             moved = size
             if f"out:{name}" in link_pools:
                 pool, base, _, whole = link_pools[f"out:{name}"]
@@ -623,7 +644,7 @@ class Fabric:
                 DmaActor(
                     label,
                     lambda port=port, index=index, label=label: dma.fifo_mm2s(
-                        port, stream, index, label
+                        port, stream, index, label, repeat
                     ),
                     where,
                 )
