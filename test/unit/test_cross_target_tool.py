@@ -109,7 +109,13 @@ def test_refusals_are_grouped_by_kind(plugin):
     )
     assert kind("the design needs 20 processing elements, npu1 has 16 compute cores") == "cores"
     assert kind("tile (0, 2) (mm_0_0) needs 88 KiB of buffers, it has 63 KiB") == "memory"
-    assert kind("w_0 writes B and r_0 reads it") == "global array flow"
+    assert kind("w_0 writes B and r_0 reads it") == "shared global array"
+    assert kind(
+        "'dato.group' op k_0 moves A of i128 elements; the NPU's DMAs move 32-bit words"
+    ) == ("element width / DMA words")
+    assert kind("'linalg.matmul' op multiplies i8 into f32: the NPU kernel library has no") == (
+        "matmul kernel types"
+    )
     assert kind("something else entirely") == "other"
 
 
@@ -128,7 +134,7 @@ def test_a_refusal_keeps_its_located_message(plugin):
     got = plugin.run_forked(module, arrays, "aie", 120)
     assert got["status"] == plugin.REFUSED and got["phase"] == "build"
     assert "w_0 writes B and r_0 reads it" in got["message"]
-    assert plugin.refusal_kind(plugin.first_line(got["message"])) == "global array flow"
+    assert plugin.refusal_kind(plugin.first_line(got["message"])) == "shared global array"
 
 
 def test_a_run_past_its_time_limit_is_a_timeout(plugin):
