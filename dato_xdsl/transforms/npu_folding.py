@@ -24,7 +24,7 @@ from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, UnitAttr, i64
 
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import memref_bytes
-from dato_xdsl.transforms.npu_chain_search import BlockPlan, ChainPlan
+from dato_xdsl.transforms.npu_chain_search import BlockPlan, ChainPlan, SearchFailure
 from dato_xdsl.transforms.npu_stream_routes import object_type
 from dato_xdsl.transforms.stream_access import StreamUses
 
@@ -134,3 +134,38 @@ def apply_depths(region: dato.RegionOp, plan: ChainPlan) -> None:
         t = decl.stream_type
         decl.attributes["dato.depth_by_compiler"] = IntegerAttr(t.depth.data, i64)
         decl.properties["stream_type"] = dato.StreamType(t.element_type, depth, t.packing.data)
+
+
+def pair_isomorphic(
+    region: dato.RegionOp, uses: dict[str, StreamUses], cores: int
+) -> ChainPlan | SearchFailure:
+    """Chain the instances of the largest group (isomorphic: one body) two by
+    two in pid order, then four by four, ..., until the design fits the cores
+    (sources of a gather: each core reads their blocks of an array through
+    one fifo and sends their streams in turn). Only instances no stream joins
+    to each other are paired; the replay of the cores running their chains in
+    order must finish (npu_chain_search.free_depths)."""
+    from dato_xdsl.transforms.npu_chain_search import free_depths
+
+    if any(isinstance(op, dato.BundleOp | dato.ChainOp) for op in region.body.block.ops):
+        return SearchFailure("the user's primitives already fold instances")
+    groups = region.groups()
+    total = sum(g.num_instances() for g in groups)
+    group = max(groups, key=lambda g: (g.num_instances(), g.sym_name.data))
+    names = [i.name for i in sorted(group.instances(), key=lambda i: tuple(i.pid))]
+    inside = set(names)
+    for use in uses.values():
+        if use.producer in inside and use.consumer in inside:
+            return SearchFailure(f"streams join the instances of @{group.sym_name.data}")
+    size = 1
+    chains: list[list[str]] = [[n] for n in names]
+    while total - len(names) + len(chains) > cores and len(chains) > 1:
+        size *= 2
+        chains = [names[k : k + size] for k in range(0, len(names), size)]
+    if total - len(names) + len(chains) > cores:
+        return SearchFailure(f"all of @{group.sym_name.data} on one core is still too many")
+    plan = ChainPlan([c for c in chains if len(c) > 1])
+    for k in range(len(plan.groups)):
+        plan.cost_bytes[k] = 0  # no stream between them: nothing held locally
+    why = free_depths(region, uses, plan.groups, plan)
+    return why if why is not None else plan

@@ -55,6 +55,7 @@ from dato_xdsl.transforms.npu_folding import (
     Fold,
     apply_depths,
     choose_folds,
+    pair_isomorphic,
     record_block_plan,
     record_chain_plan,
     record_folds,
@@ -1217,15 +1218,15 @@ class PhysicalMapPass(ModulePass):
 
     def attempts(
         self, region: dato.RegionOp, device: devices.NpuDevice
-    ) -> list[tuple[str, BlockPlan | None, bool]]:
+    ) -> list[tuple[str, ChainPlan | None, bool]]:
         """The mappings tried in turn, until one fits: (what, rectangle plan,
         forward arrays counting streams). More instances than cores: the
         greedy chains (npu_chain_search.search_chains), then the grid cut
         into rectangles (search_blocks: streams between neighbours sharing
         memory); folding=rectangles tries the rectangles first. Else as
         placed, then with arrays forwarded past the streams a task gets."""
-        out: list[tuple[str, BlockPlan | None, bool]] = []
-        chains: tuple[str, BlockPlan | None, bool] = ("chaining instances", None, False)
+        out: list[tuple[str, ChainPlan | None, bool]] = []
+        chains: tuple[str, ChainPlan | None, bool] = ("chaining instances", None, False)
         over = _over_cores(region, device)
         if self.folding != "rectangles":
             out.append(chains)
@@ -1237,6 +1238,10 @@ class PhysicalMapPass(ModulePass):
                 out.append(("folding the grid in rectangles", blocks, False))
         if self.folding == "rectangles":
             out.append(chains)
+        if over and self.folding != "chains":
+            paired = pair_isomorphic(region, stream_uses(region), device.compute_cores)
+            if isinstance(paired, ChainPlan):
+                out.append(("chaining isomorphic instances", paired, False))
         if not over:
             out.append(("forwarding arrays past the streams", None, True))
         return out
@@ -1249,13 +1254,23 @@ def _over_cores(region: dato.RegionOp, device: devices.NpuDevice) -> bool:
 def map_region(
     region: dato.RegionOp,
     device: devices.NpuDevice,
-    blocks: BlockPlan | None = None,
+    blocks: ChainPlan | None = None,
     count_streams: bool = False,
 ) -> None:
     """Fold, place and check one region (see the module doc); `blocks`: the
     rectangle folding to use instead of the greedy chains (npu_chain_search);
     `count_streams`: forward arrays counting the streams a task gets too
     (npu_forwarding)."""
+    if blocks is not None and not isinstance(blocks, BlockPlan):
+        placer = Placer(region, device)
+        record_chain_plan(region, blocks)
+        placer.chain_note = (
+            f"{sum(g.num_instances() for g in region.groups())} instances for "
+            f"{device.compute_cores} compute cores: the compiler chained isomorphic instances "
+            + "; ".join("-".join(g) for g in blocks.groups)
+        )
+        map_placed(region, device, placer, placer.processing_elements())
+        return
     if blocks is not None:
         placer = Placer(region, device)
         record_block_plan(region, blocks)
