@@ -27,6 +27,16 @@ written slice carries a mask of the elements written, so instances whose
 views overlap (a replicated output written element by element) only store
 their own elements.
 
+Shared arrays. Instances that read what another writes in one global array
+(each doing `C[...] += ...` on the whole array, or on overlapping slices) see
+each other's writes on the simulator, which runs stream-free instances whole,
+one after another, in instance order. When none of them uses a stream they are
+chained in that order: the part of the array they share goes from the load
+process through a `split` process (the member's slice out) before and a
+`merge` process (the member's written elements back, flagged) after each
+member, then to the store process, which writes the flagged elements. With
+streams the simulator may switch instances half-way: refused.
+
 Directives. Loops become `vhls.for`; a loop with no loop (and no op the
 emitter expands into loops) inside is pipelined at II=1, or at the latency of
 a floating-point recurrence through a scalar when it carries one. A local

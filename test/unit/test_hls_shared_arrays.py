@@ -102,6 +102,26 @@ def diagonal_reference(A: np.ndarray, C: np.ndarray) -> np.ndarray:
     return out
 
 
+def write_then_read():
+    """w writes B whole, then r (a later task, read-only on B) reads it: the
+    simulator runs w first; r's slice of B comes from the chain into its pipo."""
+
+    @dato.region()
+    def top(A: int32[4], B: int32[4], D: int32[4]):
+        @dato.kernel(mapping=[1], args=[A, B])
+        def w(a: int32[4], b: int32[4]):
+            for i in range(4):
+                b[i] = a[i] * 2
+
+        @dato.kernel(mapping=[2], args=[B, D])
+        def r(b: int32[4], d: int32[4]):
+            p = dato.get_pid()
+            for i in range(2):
+                d[p * 2 + i] = b[p * 2 + i] + b[3 - p * 2 - i] * 10
+
+    return top
+
+
 def _build(program, target: str, tmp_path, mode: str = "concurrent"):
     if target == "simulator":
         return dato.build(program, target=target)
@@ -145,6 +165,16 @@ def test_a_write_inside_the_chains_bounding_box_survives(target, tmp_path):
     expected = diagonal_reference(A, C)
     _build(diagonal_blocks_and_a_corner(), target, tmp_path)(A, C)
     np.testing.assert_array_equal(C, expected)
+
+
+@pytest.mark.parametrize(("target", "mode"), RUNS)
+def test_a_reader_task_sees_a_writer_tasks_array(target, mode, tmp_path):
+    A = np.array([3, -1, 7, 5], dtype=np.int32)
+    B = np.zeros(4, np.int32)
+    D = np.zeros(4, np.int32)
+    _build(write_then_read(), target, tmp_path, mode)(A, B, D)
+    np.testing.assert_array_equal(B, A * 2)
+    np.testing.assert_array_equal(D, A * 2 + (A * 2)[::-1] * 10)
 
 
 def hls_chain_processes(tmp_path) -> str:
