@@ -105,15 +105,30 @@ def test_matmul_put_on_a_stream_streams_k(tmp_path):
 
 
 def test_int32_accumulators_too_large_for_a_tile_are_refused_with_their_bytes(tmp_path):
-    M, K, N = 64, 1536, 64
+    M, K, N = 80, 1536, 80
     with pytest.raises(dato.DatoIRError) as info:
         dato.build(widening(M, K, N), target="aie", project=tmp_path)
-    # int32 buffers of 64 x 64 (16 KiB each): the local, its copy and the
-    # difference (48 KiB), C's block (16 KiB): over 63 KiB whatever K does
+    # int32 buffers of 80 x 80 (25 KiB each): the accumulator and the difference
+    # live at once (50 KiB; the copy into C reuses a dead buffer), C's block
+    # (25 KiB): over 63 KiB whatever K does
     message = str(info.value)
     assert "mm_0" in message and "test_npu_k_streaming.py:" in message
-    assert "48 KiB local buffers" in message and "16 KiB for argument 2" in message
+    assert "50 KiB local buffers" in message and "25 KiB for argument 2" in message
     assert "63 KiB" in message
+
+
+def test_int32_accumulators_that_fit_once_dead_buffers_are_shared(tmp_path):
+    # 64 x 64 int32: accumulator + difference 32 KiB, C's block 16 KiB: 48 KiB,
+    # leaving 15 KiB for the int8 A and B tiles streamed over K
+    M, K, N = 64, 1536, 64
+    mod = dato.build(widening(M, K, N), target="aie", project=tmp_path)
+    kt = a_tile(mod)[1]
+    assert a_tile(mod)[0] == M and K % kt == 0 and 2 * (M * kt + kt * N) <= 15 * 1024
+    A = ints((M, K), -128, 128, np.int8)
+    B = ints((K, N), -128, 128, np.int8)
+    C = np.zeros((M, N), np.int32)
+    mod(A, B, C)
+    np.testing.assert_array_equal(C, A.astype(np.int32) @ B.astype(np.int32) - 1)
 
 
 def test_int8_operands_into_an_int32_local(tmp_path):
