@@ -196,6 +196,52 @@ def fit_vector(
     return None
 
 
+@dataclass(frozen=True)
+class Reuse:
+    """How the memtile reuses A (an aie.objectfifo `repeat_count`, which
+    mlir-aie lowers to the repeat of the memtile's MM2S BD).
+
+    A core's member loop (i outer, j inner, K steps innermost) takes, in one
+    round, the K steps of A's row block i once per member column j: the same
+    sequence of S objects `q` times. The shim sends that row block once, as
+    one memtile object of S m x k_tile tiles (tile after tile), and the memtile
+    resends the whole object `a_repeat` = q times; with room for two such
+    objects (`a_depth` 2) the next round's row block arrives while this one is
+    resent, else the memtile holds one and the cores wait for each refill.
+    B's resend (once per round) is not reused: its repeated unit is the whole
+    column of B (q x K x n), which must be in the memtile before its first
+    send. `a_repeat` 1: A passes through as k_tile-wide tiles."""
+
+    a_repeat: int = 1
+    a_depth: int = 2
+
+
+def plan_reuse(bg: BundledGemm, region: dato.RegionOp, device: devices.NpuDevice) -> Reuse:
+    """The reuse of a fitted vector design (fit_vector's K tile, C joined):
+    A's row block repeated by the memtile when its members have more than one
+    column and the row blocks fit the memtiles (two per A row a memtile
+    forwards, else one) beside the B tiles and the joined C blocks."""
+    q = len(bg.cols[0])
+    if q < 2 or bg.steps < 1:
+        return Reuse()
+    d = device
+    elem = [a.type for a in region.args]
+    a_b, b_b, c_b = (element_bytes(elem[k]) for k in (bg.a, bg.b, bg.c))  # type: ignore[arg-type]
+    n_rows, n_cols = len(bg.rows), len(bg.cols)
+    m, kt, n = bg.m, bg.k_tile, bg.n
+    columns = sorted({*bg.a_columns, *bg.b_columns, *range(n_cols)})
+    for depth in (2, 1):
+        used = [
+            bg.a_columns.count(c) * depth * m * bg.k * a_b
+            + (2 * kt * n * b_b if c in bg.b_columns else 0)
+            + (2 * n_rows * m * n * c_b if c < n_cols else 0)
+            for c in columns
+        ]
+        if max(used) <= d.memtile.data_memory_bytes:
+            return Reuse(q, depth)
+    return Reuse()
+
+
 def plan_one_per_core(region: dato.RegionOp, device: devices.NpuDevice) -> BundledGemm | None:
     """A K-streamed GEMM alone in its region with one task per core, placed as
     a product (every task of task row i on one compute row, of task column j
@@ -299,6 +345,7 @@ class GemmDesign:
         self.kernels: dict[str, list[Attribute]] = {}
         found = vector_gemm(bg, self.region, self.device)
         self.vector: VectorGemm | None = None
+        self.reuse = Reuse()
         self.why_not = found if isinstance(found, str) else ""
         if isinstance(found, VectorGemm):
             fitted = fit_vector(bg, self.region, self.device, found)
@@ -309,6 +356,7 @@ class GemmDesign:
                 )
             else:
                 self.vector, self.bg = found, fitted
+                self.reuse = plan_reuse(fitted, self.region, self.device)
 
     def fresh(self, name: str) -> str:
         return self.lowering.fresh(name)
@@ -318,9 +366,16 @@ class GemmDesign:
         bg, vec = self.bg, self.vector
         if vec is None:
             return f"row-major tiles, scalar kernel library: {self.why_not}"
+        reuse = self.reuse
+        repeat = (
+            f"; A row blocks sent once a round, resent {reuse.a_repeat} times by the "
+            f"memtile ({reuse.a_depth} buffered)"
+            if reuse.a_repeat > 1
+            else ""
+        )
         return (
             f"vector: mm.cc {vec.matmul} on aie::mmul<{vec.r}, {vec.s}, {vec.t}> blocks, "
-            f"{bg.m}x{bg.k_tile}x{bg.n} per call, {bg.steps} K steps"
+            f"{bg.m}x{bg.k_tile}x{bg.n} per call, {bg.steps} K steps{repeat}"
         )
 
     @property
@@ -518,15 +573,26 @@ class GemmDesign:
             cores: list[str],
             ty: MemRefType,
             blocks: list[tuple[int, int]],
+            held: MemRefType | None = None,
+            repeat: int = 1,
+            depth: int = 2,
         ) -> None:
+            """`held`: the memtile's object when it holds several of the cores'
+            tiles (one after the other; the pattern's outermost dimension walks
+            on through them) and resends it `repeat` times; `depth` buffers."""
             outer, inner = self.fresh(f"{name}_shim"), self.fresh(name)
             lines.append(
-                f"aie.objectfifo @{outer}(%shim_c{column}, {{%mem_c{column}}}, 2 : i32) : "
-                f"!aie.objectfifo<{ty}>"
+                f"aie.objectfifo @{outer}(%shim_c{column}, {{%mem_c{column}}}, {depth} : i32) : "
+                f"!aie.objectfifo<{held or ty}>"
             )
+            # the memtile's end has `depth` buffers (the link's), each core two
+            depths = (
+                f"{depth} : i32" if depth == 2 else f"[{', '.join(['1'] + ['2'] * len(cores))}]"
+            )
+            attrs = f" {{repeat_count = {repeat} : i32}}" if repeat > 1 else ""
             lines.append(
                 f"aie.objectfifo @{inner}(%mem_c{column} dimensionsToStream [{dims(blocks)}], "
-                f"{{{', '.join(cores)}}}, 2 : i32) : !aie.objectfifo<{ty}>"
+                f"{{{', '.join(cores)}}}, {depths}){attrs} : !aie.objectfifo<{ty}>"
             )
             lines.append(f"aie.objectfifo.link [@{outer}] -> [@{inner}]([] [])")
             fifos[kind].append(outer)
@@ -536,7 +602,20 @@ class GemmDesign:
         for row in range(n_rows):
             row_cores = [core(row, c) for c in range(n_cols)]
             name = f"{names[bg.a]}_row{row}"
-            through_memtile("A", bg.a, name, bg.a_columns[row], row_cores, a_t, a_blocks)
+            reuse = self.reuse
+            held = MemRefType(elem_of[bg.a], [bg.steps, m, kt]) if reuse.a_repeat > 1 else None
+            through_memtile(
+                "A",
+                bg.a,
+                name,
+                bg.a_columns[row],
+                row_cores,
+                a_t,
+                a_blocks,
+                held,
+                reuse.a_repeat,
+                reuse.a_depth if held is not None else 2,
+            )
         for col in range(n_cols):
             col_cores = [core(row, col) for row in range(n_rows)]
             name = f"{names[bg.b]}_col{col}"
@@ -676,7 +755,8 @@ class GemmDesign:
             if fifo in fifos["A"]:
                 r = fifos["A"].index(fifo)
                 i = bg.rows[r][a]
-                q = len(bg.cols[0])
+                # once per member column, or once when the memtile resends it
+                q = len(bg.cols[0]) // self.reuse.a_repeat
                 return _gather([i * m * K] * q, steps_off, [m, kt], [K, 1], repeat)
             if fifo in fifos["B"]:
                 c = fifos["B"].index(fifo)
@@ -856,6 +936,8 @@ __all__ = [
     "WIDE",
     "GemmDesign",
     "plan_one_per_core",
+    "plan_reuse",
+    "Reuse",
     "VectorGemm",
     "vector_gemm",
 ]

@@ -292,3 +292,52 @@ def test_one_task_per_core_gets_the_vector_design(device, name, tmp_path):
         np.testing.assert_array_equal(c, exact.astype(np.int64).astype(np.int32))
     else:
         assert np.all(np.abs(c - exact) <= f32_tolerance(a, b))
+
+
+@pytest.mark.parametrize(
+    ("device", "name", "K"),
+    [("npu1", "int16", 2048), ("npu2", "int8", 4096), ("npu2", "bfloat16", 1024)],
+)
+def test_memtile_resends_a_row_blocks_over_several_k_steps(device, name, K, tmp_path):
+    """Each core runs 2 member columns, so a round takes its A row block's K
+    steps twice: the shim sends the row block once per round (K tile after K
+    tile), the memtile holds it whole and resends it (repeat_count 2); the
+    cores still see every K step of A beside the B of each member, equal to
+    numpy. K is long enough that a core takes several K steps per block."""
+    T, Acc, operand, acc = TYPES[name]
+    M = N = 64
+    mod = dato.build(
+        gemm_program(T, Acc, M, N, K, 4),
+        target="aie",
+        device=device,
+        project=tmp_path,
+        mapping_primitives=bundles_2x2(4),
+    )
+    text = (tmp_path / "aie.mlir").read_text()
+    kt = int(re.search(rf"@matmul_{operand}_{acc}\(memref<16x(\d+)x", text)[1])
+    steps = K // kt
+    assert steps > 1
+    elem = {"int8": "i8", "int16": "i16", "bfloat16": "bf16"}[name]
+    # the memtile's object: the row block's 16 x K as `steps` tiles of 16 x kt
+    assert re.search(
+        rf"@A_row0_shim\(%shim_c\d, \{{%mem_c\d\}}, 2 : i32\) : "
+        rf"!aie.objectfifo<memref<{steps}x16x{kt}x{elem}>>",
+        text,
+    )
+    assert re.search(r"@A_row0\(%mem_c\d dimensionsToStream .*\{repeat_count = 2 : i32\}", text)
+    # A leaves the shim once per round: [1, steps, 16, kt] with the K tiles kt apart
+    sends = re.findall(r"dma_memcpy_nd\(%A\[[^]]*\]\[([^]]*)\]\[([^]]*)\]", text)
+    assert sends and all(s == f"1, {steps}, 16, {kt}" for s, _ in sends)
+    assert all(st == f"0, {kt}, {K}, 1" for _, st in sends)
+    assert len(sends) == 4  # 2 A rows x 2 rounds
+    assert "resent 2 times by the memtile" in mod.report()
+    a, b = operands(name, (M, K)), operands(name, (K, N))
+    if name == "int16":  # |sum| <= K * 500^2 < 2^31
+        a, b = (x // 2 for x in (a, b))
+    c = np.zeros((M, N), Acc.numpy)
+    mod(a, b, c)
+    exact = a.astype(np.float64) @ b.astype(np.float64)
+    if acc == "i32":
+        np.testing.assert_array_equal(c, exact.astype(np.int64).astype(np.int32))
+    else:
+        assert np.all(np.abs(c - exact) <= f32_tolerance(a, b))
