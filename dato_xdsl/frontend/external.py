@@ -57,18 +57,12 @@ from dato_xdsl.dialects import dato
 from dato_xdsl.frontend.errors import DatoError
 from dato_xdsl.frontend.types import ArrayType, DType
 from dato_xdsl.frontend.values import Array, Scalar
+from dato_xdsl.transforms import kernel_decls
 from dato_xdsl.transforms.kernel_decls import PYTHON_REFERENCE, KernelDecl, read_declaration
 from dato_xdsl.transforms.kernel_library import type_suffix
 
 if TYPE_CHECKING:
     from dato_xdsl.frontend.kernel import KernelCompiler
-
-# The declaration attributes of a cost given as work (macs=): the names the NPU
-# performance model reads (targets/aie/perf_model.py KERNEL_MACS, KERNEL_MAC_TYPE,
-# KERNEL_EFFICIENCY; the frontend imports no target, a test checks they agree).
-KERNEL_MACS = "dato.kernel_macs"
-KERNEL_MAC_TYPE = "dato.kernel_mac_type"
-KERNEL_EFFICIENCY = "dato.kernel_efficiency"
 
 CALL_RECORD = "dato.external"
 """Set by the frontend on each call until `declare_externals` moves the record
@@ -213,9 +207,9 @@ class ExternalModule:
         cost the NPU performance model reads (`macs=`)."""
         attrs = dict(self.record().declaration().attributes)
         if self.macs is not None and self.mac_type is not None:
-            attrs[KERNEL_MACS] = IntegerAttr(self.macs, i64)
-            attrs[KERNEL_MAC_TYPE] = StringAttr(self.mac_type)
-            attrs[KERNEL_EFFICIENCY] = FloatAttr(self.efficiency, f64)
+            attrs[kernel_decls.MACS] = IntegerAttr(self.macs, i64)
+            attrs[kernel_decls.MAC_TYPE] = StringAttr(self.mac_type)
+            attrs[kernel_decls.EFFICIENCY] = FloatAttr(self.efficiency, f64)
         return attrs
 
     def record(self) -> KernelDecl:

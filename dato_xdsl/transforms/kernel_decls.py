@@ -26,7 +26,10 @@ same facts from the IR:
 - `program_bytes`: the program-memory estimate the user declared, if any;
 - `kernel_cycles`: the AIE core cycles one call takes, as the user declared it
   (the NPU performance model counts it per call; a kernel without it is
-  reported there as "undeclared")."""
+  reported there as "undeclared");
+- `kernel_macs`, `kernel_mac_type`, `kernel_efficiency`: or the cost as work,
+  N multiply-accumulates of that type at e x the device's peak (written by
+  the frontend's ExternalModule, read by the NPU performance model)."""
 
 from __future__ import annotations
 
@@ -45,6 +48,12 @@ OUTPUTS = "dato.kernel_outputs"
 FLAGS = "dato.kernel_flags"
 PROGRAM_BYTES = "dato.program_bytes"
 CYCLES = "dato.kernel_cycles"
+MACS = "dato.kernel_macs"
+"""A cost given as work (`ExternalModule(macs=N)`): the multiply-accumulates one call does."""
+MAC_TYPE = "dato.kernel_mac_type"
+"""The operand type whose peak MACs per cycle the call runs at (i8, i16, bf16, ...)."""
+EFFICIENCY = "dato.kernel_efficiency"
+"""The fraction of that peak the kernel reaches (`efficiency=`; 1.0 if not declared)."""
 PYTHON_REFERENCE = "python:"
 """A reference that is a numpy function: `python:<module>:<qualname>`."""
 

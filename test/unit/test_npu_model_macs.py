@@ -12,7 +12,6 @@ import pytest
 
 import dato_xdsl as dato
 from dato_xdsl import devices, int8, int32
-from dato_xdsl.frontend import external
 from dato_xdsl.targets.aie import perf_model
 from dato_xdsl.targets.virtual_npu.cli import load_design
 
@@ -158,13 +157,6 @@ def test_external_module_macs_reach_the_model_and_run(
     c = np.zeros((16, 16), np.int32)
     mod(a, b, c)
     np.testing.assert_array_equal(c, a.astype(np.int32) @ b.astype(np.int32))
-
-
-def test_attribute_names_agree_with_the_model() -> None:
-    # the frontend imports no target: the names are written in both places
-    assert external.KERNEL_MACS == perf_model.KERNEL_MACS
-    assert external.KERNEL_MAC_TYPE == perf_model.KERNEL_MAC_TYPE
-    assert external.KERNEL_EFFICIENCY == perf_model.KERNEL_EFFICIENCY
 
 
 @pytest.mark.parametrize(

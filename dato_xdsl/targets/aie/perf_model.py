@@ -28,7 +28,11 @@ What it computes, in AIE clock cycles:
   object;
 - overlap: a fifo of depth >= 2 overlaps its transfers with the core's work
   (double buffering); a fifo of depth 1 makes the core wait for each object's
-  transfer, so those transfer cycles add to the core's path;
+  transfer, so those transfer cycles add to the core's path; so does a
+  memtile link's shim-side fifo of depth 1 (each of its objects after the
+  first is refilled while the cores wait); the memtile channel carries what
+  the cores take, a `repeat_count` resend included, the shim what the
+  runtime sequence moves;
 - a core's path also pays the pipeline fill (the first object of each input
   through its memtile hop) and drain (the last output object to the shim).
 A core fed by another core starts when the producer hands over its first
@@ -60,6 +64,7 @@ from xdsl.ir import Attribute, Operation, SSAValue
 
 from dato_xdsl import devices
 from dato_xdsl.dialects import aie, aiex
+from dato_xdsl.transforms import kernel_decls
 from dato_xdsl.transforms.kernel_decls import KernelDecl, is_kernel_declaration, read_declaration
 from dato_xdsl.transforms.npu_gemm_design import DESIGN_NOTE
 
@@ -138,13 +143,6 @@ KERNEL_RATES: dict[str, Rate] = {
     ),
 }
 
-KERNEL_MACS = "dato.kernel_macs"
-"""On a kernel's declaration: the multiply-accumulates one call does (macs=)."""
-KERNEL_MAC_TYPE = "dato.kernel_mac_type"
-"""The operand type whose peak MACs per cycle the call runs at (i8, i16, bf16, ...)."""
-KERNEL_EFFICIENCY = "dato.kernel_efficiency"
-"""The fraction of that peak the kernel reaches (1.0 if not declared)."""
-
 
 @dataclass(frozen=True)
 class MacCost:
@@ -163,10 +161,10 @@ class MacCost:
 
 def mac_cost(op: func.FuncOp) -> MacCost | None:
     """The `macs=` cost a declaration carries, if any."""
-    macs, dtype = op.attributes.get(KERNEL_MACS), op.attributes.get(KERNEL_MAC_TYPE)
+    macs, dtype = op.attributes.get(kernel_decls.MACS), op.attributes.get(kernel_decls.MAC_TYPE)
     if not isinstance(macs, IntegerAttr) or not isinstance(dtype, StringAttr):
         return None
-    eff = op.attributes.get(KERNEL_EFFICIENCY)
+    eff = op.attributes.get(kernel_decls.EFFICIENCY)
     efficiency = eff.value.data if isinstance(eff, FloatAttr) else 1.0
     return MacCost(macs.value.data, dtype.data, efficiency)
 
@@ -513,6 +511,15 @@ def model(
             if depth < 2:
                 mine = released.get((name, core.tile), 0)
                 core.waits += mine * first
+            if consumes and hop and _fifo_depth(fifos[links_in[name]]) < 2:
+                # one memtile buffer: each refill from the shim starts after the
+                # memtile sent the last object (and its repeats), so the core
+                # waits for every refill but the first (that one is the fill)
+                held = links_in[name]
+                refills = -(-shim_bytes[held] // obj_bytes(held)) - 1
+                shim = tiles[fifos[held].producerTile]
+                refill = obj_bytes(held) / min(bw(shim), bw(far))
+                core.waits += max(refills, 0) * refill
     _schedule(cores, fifos, tiles, links_in, released, notes)
     return DesignModel(device, cores, channels, sorted(set(notes)))
 
