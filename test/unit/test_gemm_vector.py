@@ -295,17 +295,25 @@ def test_one_task_per_core_gets_the_vector_design(device, name, tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("device", "name", "K"),
-    [("npu1", "int16", 2048), ("npu2", "int8", 4096), ("npu2", "bfloat16", 1024)],
+    ("device", "name", "M", "K", "depth"),
+    [
+        ("npu1", "int16", 64, 2048, 2),
+        ("npu2", "int8", 64, 4096, 2),
+        ("npu2", "bfloat16", 64, 1024, 2),
+        # two 32 x 4096 int16 row blocks (512 KiB) do not fit a memtile: one does
+        ("npu1", "int16", 128, 4096, 1),
+    ],
 )
-def test_memtile_resends_a_row_blocks_over_several_k_steps(device, name, K, tmp_path):
+def test_memtile_resends_a_row_blocks_over_several_k_steps(device, name, M, K, depth, tmp_path):
     """Each core runs 2 member columns, so a round takes its A row block's K
     steps twice: the shim sends the row block once per round (K tile after K
-    tile), the memtile holds it whole and resends it (repeat_count 2); the
-    cores still see every K step of A beside the B of each member, equal to
-    numpy. K is long enough that a core takes several K steps per block."""
+    tile), the memtile holds it whole (`depth` buffers) and resends it
+    (repeat_count 2); the cores still see every K step of A beside the B of
+    each member, equal to numpy. K is long enough that a core takes several K
+    steps per block."""
     T, Acc, operand, acc = TYPES[name]
-    M = N = 64
+    N = M
+    m = M // 4
     mod = dato.build(
         gemm_program(T, Acc, M, N, K, 4),
         target="aie",
@@ -314,23 +322,28 @@ def test_memtile_resends_a_row_blocks_over_several_k_steps(device, name, K, tmp_
         mapping_primitives=bundles_2x2(4),
     )
     text = (tmp_path / "aie.mlir").read_text()
-    kt = int(re.search(rf"@matmul_{operand}_{acc}\(memref<16x(\d+)x", text)[1])
+    kt = int(re.search(rf"@matmul_{operand}_{acc}\(memref<{m}x(\d+)x", text)[1])
     steps = K // kt
     assert steps > 1
     elem = {"int8": "i8", "int16": "i16", "bfloat16": "bf16"}[name]
-    # the memtile's object: the row block's 16 x K as `steps` tiles of 16 x kt
+    # the memtile's object: the row block's m x K as `steps` tiles of m x kt
     assert re.search(
-        rf"@A_row0_shim\(%shim_c\d, \{{%mem_c\d\}}, 2 : i32\) : "
-        rf"!aie.objectfifo<memref<{steps}x16x{kt}x{elem}>>",
+        rf"@A_row0_shim\(%shim_c\d, \{{%mem_c\d\}}, {depth} : i32\) : "
+        rf"!aie.objectfifo<memref<{steps}x{m}x{kt}x{elem}>>",
         text,
     )
-    assert re.search(r"@A_row0\(%mem_c\d dimensionsToStream .*\{repeat_count = 2 : i32\}", text)
-    # A leaves the shim once per round: [1, steps, 16, kt] with the K tiles kt apart
+    depths = "2 : i32" if depth == 2 else "[1, 2, 2]"  # the memtile's end, then each core
+    assert re.search(
+        rf"@A_row0\(%mem_c\d dimensionsToStream .*, {re.escape(depths)}\) "
+        r"\{repeat_count = 2 : i32\}",
+        text,
+    )
+    # A leaves the shim once per round: [1, steps, m, kt] with the K tiles kt apart
     sends = re.findall(r"dma_memcpy_nd\(%A\[[^]]*\]\[([^]]*)\]\[([^]]*)\]", text)
-    assert sends and all(s == f"1, {steps}, 16, {kt}" for s, _ in sends)
+    assert sends and all(s == f"1, {steps}, {m}, {kt}" for s, _ in sends)
     assert all(st == f"0, {kt}, {K}, 1" for _, st in sends)
     assert len(sends) == 4  # 2 A rows x 2 rounds
-    assert "resent 2 times by the memtile" in mod.report()
+    assert f"resent 2 times by the memtile ({depth} buffered)" in mod.report()
     a, b = operands(name, (M, K)), operands(name, (K, N))
     if name == "int16":  # |sum| <= K * 500^2 < 2^31
         a, b = (x // 2 for x in (a, b))
