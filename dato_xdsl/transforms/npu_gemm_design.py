@@ -219,14 +219,27 @@ class Reuse:
 def plan_reuse(bg: BundledGemm, region: dato.RegionOp, device: devices.NpuDevice) -> Reuse:
     """The reuse of a fitted vector design (fit_vector's K tile, C joined):
     A's row block repeated by the memtile when its members have more than one
-    column and the row blocks fit the memtiles (two per A row a memtile
-    forwards, else one) beside the B tiles and the joined C blocks."""
+    column, A's shim channel would hold the cores back (below), and the row
+    blocks fit the memtiles (two per A row a memtile forwards, else one)
+    beside the B tiles and the joined C blocks.
+
+    Holding the row block whole costs a longer pipeline fill (the memtile
+    sends its first tile once the whole block is in), so it is used only where
+    the shim is the limit: the shim moves A's m x K bytes per member in the
+    time a core at the type's peak does its m x n x K MACs when
+    bytes x peak MACs/cycle <= shim bytes/cycle x n (AIE2 int8 at n = 64: 256
+    = 4 x 64, not limited; AIE2P int8: 512 > 256, limited)."""
     q = len(bg.cols[0])
     if q < 2 or bg.steps < 1:
         return Reuse()
     d = device
     elem = [a.type for a in region.args]
     a_b, b_b, c_b = (element_bytes(elem[k]) for k in (bg.a, bg.b, bg.c))  # type: ignore[arg-type]
+    operand = type_suffix(elem[bg.a].element_type)  # type: ignore[attr-defined]
+    peak = d.macs_per_cycle.get(operand)
+    shim_rate = devices.NPU_DMA_BYTES_PER_CYCLE.get(d.arch, {}).get("shim")
+    if peak is None or shim_rate is None or a_b * peak <= shim_rate * bg.n:
+        return Reuse()
     n_rows, n_cols = len(bg.rows), len(bg.cols)
     m, kt, n = bg.m, bg.k_tile, bg.n
     columns = sorted({*bg.a_columns, *bg.b_columns, *range(n_cols)})

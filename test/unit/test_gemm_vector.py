@@ -300,8 +300,8 @@ def test_one_task_per_core_gets_the_vector_design(device, name, tmp_path):
         ("npu1", "int16", 64, 2048, 2),
         ("npu2", "int8", 64, 4096, 2),
         ("npu2", "bfloat16", 64, 1024, 2),
-        # two 32 x 4096 int16 row blocks (512 KiB) do not fit a memtile: one does
-        ("npu1", "int16", 128, 4096, 1),
+        # two 16 x 8192 int16 row blocks (512 KiB) do not fit a memtile: one does
+        ("npu1", "int16", 64, 8192, 1),
     ],
 )
 def test_memtile_resends_a_row_blocks_over_several_k_steps(device, name, M, K, depth, tmp_path):
@@ -354,3 +354,30 @@ def test_memtile_resends_a_row_blocks_over_several_k_steps(device, name, M, K, d
         np.testing.assert_array_equal(c, exact.astype(np.int64).astype(np.int32))
     else:
         assert np.all(np.abs(c - exact) <= f32_tolerance(a, b))
+
+
+@pytest.mark.parametrize(("device", "resent"), [("npu1", False), ("npu2", True)])
+def test_a_row_blocks_resent_only_where_the_shim_limits(device, resent, tmp_path):
+    """64 x 64 C blocks of int8: a core at the int8 peak takes A's 64 x K
+    bytes of a member in 64 x 64 x K / peak cycles, the shim moves them in
+    64 x K / 4: on npu1 (256 MACs/cycle) exactly as fast, so A passes through
+    tile by tile (holding the row block whole would only lengthen the fill);
+    on npu2 (512) the shim would take twice the core's time, so the memtile
+    resends it. Both equal to numpy."""
+    M = N = 256
+    K = 512
+    mod = dato.build(
+        gemm_program(dato.int8, dato.int32, M, N, K, 4),
+        target="aie",
+        device=device,
+        project=tmp_path,
+        mapping_primitives=bundles_2x2(4),
+    )
+    text = (tmp_path / "aie.mlir").read_text()
+    assert ("repeat_count" in text) == resent
+    sends = re.findall(r"dma_memcpy_nd\(%A\[[^]]*\]\[(\d+),", text)
+    assert sends and all(s == ("1" if resent else "2") for s in sends)  # once, or per member column
+    a, b = operands("int8", (M, K)), operands("int8", (K, N))
+    c = np.zeros((M, N), np.int32)
+    mod(a, b, c)
+    np.testing.assert_array_equal(c, a.astype(np.int64) @ b.astype(np.int64))
