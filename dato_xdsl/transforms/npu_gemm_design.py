@@ -198,60 +198,73 @@ def fit_vector(
 
 @dataclass(frozen=True)
 class Reuse:
-    """How the memtile reuses A (an aie.objectfifo `repeat_count`, which
+    """How the memtile reuses A and B (an aie.objectfifo `repeat_count`, which
     mlir-aie lowers to the repeat of the memtile's MM2S BD).
 
-    A core's member loop (i outer, j inner, K steps innermost) takes, in one
-    round, the K steps of A's row block i once per member column j: the same
-    sequence of S objects `q` times. The shim sends that row block once, as
-    one memtile object of S m x k_tile tiles (tile after tile), and the memtile
-    resends the whole object `a_repeat` = q times; with room for two such
-    objects (`a_depth` 2) the next round's row block arrives while this one is
-    resent, else the memtile holds one and the cores wait for each refill.
-    B's resend (once per round) is not reused: its repeated unit is the whole
-    column of B (q x K x n), which must be in the memtile before its first
-    send. `a_repeat` 1: A passes through as k_tile-wide tiles."""
+    A core's member loop (i outer over p rounds, j inner over q member
+    columns, K steps innermost) takes, in one round, the S K tiles of A's row
+    block i once per member column: the same S objects `q` times. The shim
+    sends that row block once, as one memtile object of S m x k_tile tiles
+    (tile after tile), and the memtile resends the whole object `a_repeat` =
+    q times; with room for two such objects (`a_depth` 2) the next round's
+    row block arrives while this one is resent, else the memtile holds one
+    and the cores wait for each refill.
+
+    B's tiles are the same in every round (the q column blocks, S tiles each):
+    the shim sends them once, as one memtile object of q x S k_tile x n tiles,
+    which the memtile resends `b_repeat` = p times (one object for the whole
+    run: one buffer). `*_repeat` 1: the operand passes through as k_tile
+    tiles, resent by the shim."""
 
     a_repeat: int = 1
     a_depth: int = 2
+    b_repeat: int = 1
 
 
 def plan_reuse(bg: BundledGemm, region: dato.RegionOp, device: devices.NpuDevice) -> Reuse:
-    """The reuse of a fitted vector design (fit_vector's K tile, C joined):
-    A's row block repeated by the memtile when its members have more than one
-    column, A's shim channel would hold the cores back (below), and the row
-    blocks fit the memtiles (two per A row a memtile forwards, else one)
-    beside the B tiles and the joined C blocks.
+    """The reuse of a fitted vector design (fit_vector's K tile, C joined): A
+    (B) held and resent by the memtile when the same data goes to the cores
+    more than once, its shim channel would hold the cores back (below), and
+    what the memtiles then hold fits them beside the other operand's tiles and
+    the joined C blocks; both if they fit, else A (two buffers, then one),
+    else B.
 
-    Holding the row block whole costs a longer pipeline fill (the memtile
-    sends its first tile once the whole block is in), so it is used only where
-    the shim is the limit: the shim moves A's m x K bytes per member in the
-    time a core at the type's peak does its m x n x K MACs when
-    bytes x peak MACs/cycle <= shim bytes/cycle x n (AIE2 int8 at n = 64: 256
-    = 4 x 64, not limited; AIE2P int8: 512 > 256, limited)."""
-    q = len(bg.cols[0])
-    if q < 2 or bg.steps < 1:
-        return Reuse()
+    Holding a whole block costs a longer pipeline fill (the memtile sends its
+    first tile once the whole object is in), so it is used only where the
+    shim is the limit: the shim moves A's m x K bytes per member in the time
+    a core at the type's peak does its m x n x K MACs when bytes x peak
+    MACs/cycle <= shim bytes/cycle x n (B: x m). AIE2 int8 at 64 x 64 blocks:
+    256 = 4 x 64, not limited; AIE2P int8: 512 > 256, limited."""
+    p, q = len(bg.rows[0]), len(bg.cols[0])
     d = device
     elem = [a.type for a in region.args]
     a_b, b_b, c_b = (element_bytes(elem[k]) for k in (bg.a, bg.b, bg.c))  # type: ignore[arg-type]
     operand = type_suffix(elem[bg.a].element_type)  # type: ignore[attr-defined]
     peak = d.macs_per_cycle.get(operand)
     shim_rate = devices.NPU_DMA_BYTES_PER_CYCLE.get(d.arch, {}).get("shim")
-    if peak is None or shim_rate is None or a_b * peak <= shim_rate * bg.n:
+    if peak is None or shim_rate is None:
         return Reuse()
+    a_limited = q > 1 and a_b * peak > shim_rate * bg.n
+    b_limited = p > 1 and b_b * peak > shim_rate * bg.m
     n_rows, n_cols = len(bg.rows), len(bg.cols)
     m, kt, n = bg.m, bg.k_tile, bg.n
     columns = sorted({*bg.a_columns, *bg.b_columns, *range(n_cols)})
-    for depth in (2, 1):
+    a_options = [(q, 2), (q, 1)] if a_limited else []
+    b_options = [p] if b_limited else []
+    choices = [Reuse(a, depth, b) for a, depth in a_options for b in b_options]
+    choices += [Reuse(a, depth) for a, depth in a_options]
+    choices += [Reuse(b_repeat=b) for b in b_options]
+    for choice in choices:
+        a_bytes = choice.a_depth * m * bg.k * a_b if choice.a_repeat > 1 else 2 * m * kt * a_b
+        b_bytes = q * bg.k * n * b_b if choice.b_repeat > 1 else 2 * kt * n * b_b
         used = [
-            bg.a_columns.count(c) * depth * m * bg.k * a_b
-            + (2 * kt * n * b_b if c in bg.b_columns else 0)
+            bg.a_columns.count(c) * a_bytes
+            + bg.b_columns.count(c) * b_bytes
             + (2 * n_rows * m * n * c_b if c < n_cols else 0)
             for c in columns
         ]
         if max(used) <= d.memtile.data_memory_bytes:
-            return Reuse(q, depth)
+            return choice
     return Reuse()
 
 
@@ -386,6 +399,8 @@ class GemmDesign:
             if reuse.a_repeat > 1
             else ""
         )
+        if reuse.b_repeat > 1:
+            repeat += f"; B column blocks sent once, resent {reuse.b_repeat} times by the memtile"
         return (
             f"vector: mm.cc {vec.matmul} on aie::mmul<{vec.r}, {vec.s}, {vec.t}> blocks, "
             f"{bg.m}x{bg.k_tile}x{bg.n} per call, {bg.steps} K steps{repeat}"
@@ -632,7 +647,23 @@ class GemmDesign:
         for col in range(n_cols):
             col_cores = [core(row, col) for row in range(n_rows)]
             name = f"{names[bg.b]}_col{col}"
-            through_memtile("B", bg.b, name, bg.b_columns[col], col_cores, b_t, b_blocks)
+            b_held = (
+                MemRefType(elem_of[bg.b], [len(bg.cols[col]) * bg.steps, kt, n])
+                if self.reuse.b_repeat > 1
+                else None
+            )
+            through_memtile(
+                "B",
+                bg.b,
+                name,
+                bg.b_columns[col],
+                col_cores,
+                b_t,
+                b_blocks,
+                b_held,
+                self.reuse.b_repeat,
+                1 if b_held is not None else 2,
+            )
         for col in range(n_cols):
             parts = []
             for row in range(n_rows):
@@ -772,6 +803,8 @@ class GemmDesign:
                 q = len(bg.cols[0]) // self.reuse.a_repeat
                 return _gather([i * m * K] * q, steps_off, [m, kt], [K, 1], repeat)
             if fifo in fifos["B"]:
+                if self.reuse.b_repeat > 1 and a > 0:
+                    return []  # sent in round 0, resent by the memtile
                 c = fifos["B"].index(fifo)
                 return _gather([j * n for j in bg.cols[c]], b_steps, [kt, n], [N, 1], repeat)
             if bg.c_joined:

@@ -295,22 +295,27 @@ def test_one_task_per_core_gets_the_vector_design(device, name, tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("device", "name", "M", "K", "depth"),
+    ("device", "name", "M", "K", "depth", "b_held"),
     [
-        ("npu1", "int16", 64, 2048, 2),
-        ("npu2", "int8", 64, 4096, 2),
-        ("npu2", "bfloat16", 64, 1024, 2),
-        # two 16 x 8192 int16 row blocks (512 KiB) do not fit a memtile: one does
-        ("npu1", "int16", 64, 8192, 1),
+        ("npu1", "int16", 64, 2048, 2, True),
+        ("npu2", "int8", 64, 4096, 2, True),
+        ("npu2", "bfloat16", 64, 1024, 2, True),
+        # two 16 x 8192 int16 row blocks (512 KiB) do not fit a memtile: one does,
+        # and then B's two 8192 x 16 column blocks (512 KiB) do not
+        ("npu1", "int16", 64, 8192, 1, False),
     ],
 )
-def test_memtile_resends_a_row_blocks_over_several_k_steps(device, name, M, K, depth, tmp_path):
+def test_memtile_resends_a_row_blocks_over_several_k_steps(
+    device, name, M, K, depth, b_held, tmp_path
+):
     """Each core runs 2 member columns, so a round takes its A row block's K
     steps twice: the shim sends the row block once per round (K tile after K
     tile), the memtile holds it whole (`depth` buffers) and resends it
-    (repeat_count 2); the cores still see every K step of A beside the B of
-    each member, equal to numpy. K is long enough that a core takes several K
-    steps per block."""
+    (repeat_count 2). Each core runs 2 rounds with the same B: where they fit,
+    the shim sends a column's 2 B column blocks once (one memtile object) and
+    the memtile resends them (repeat_count 2). The cores still see every K
+    step of A beside the B of each member, equal to numpy. K is long enough
+    that a core takes several K steps per block."""
     T, Acc, operand, acc = TYPES[name]
     N = M
     m = M // 4
@@ -344,6 +349,16 @@ def test_memtile_resends_a_row_blocks_over_several_k_steps(device, name, M, K, d
     assert all(st == f"0, {kt}, {K}, 1" for _, st in sends)
     assert len(sends) == 4  # 2 A rows x 2 rounds
     assert f"resent 2 times by the memtile ({depth} buffered)" in mod.report()
+    b_shim = re.search(r"@B_col0_shim\(%shim_c\d, \{%mem_c\d\}, (\d) : i32\) : (\S+)", text)
+    b_sends = re.findall(r"dma_memcpy_nd\(%B\[", text)
+    if b_held:  # one object of 2 x steps tiles of kt x n, sent once per B column
+        assert b_shim.groups() == ("1", f"!aie.objectfifo<memref<{2 * steps}x{kt}x{m}x{elem}>>")
+        assert re.search(r"@B_col0\(%mem_c\d .*, \[1, 2, 2\]\) \{repeat_count = 2 : i32\}", text)
+        assert len(b_sends) == 2
+        assert "B column blocks sent once, resent 2 times by the memtile" in mod.report()
+    else:  # kt x n tiles, sent every round
+        assert b_shim.groups() == ("2", f"!aie.objectfifo<memref<{kt}x{m}x{elem}>>")
+        assert len(b_sends) == 4
     a, b = operands(name, (M, K)), operands(name, (K, N))
     if name == "int16":  # |sum| <= K * 500^2 < 2^31
         a, b = (x // 2 for x in (a, b))
