@@ -233,3 +233,14 @@ def test_instances_sharing_an_array_with_streams_are_refused(tmp_path):
     assert "acc_0 writes C and acc_1 reads it" in message
     assert "none uses a stream, and acc_0 does" in message
     assert "test_hls_shared_arrays.py:" in message
+
+
+def test_the_estimate_runs_a_chain_stage_after_stage(tmp_path):
+    """Each split and merge takes the whole shared part before sending it on,
+    so one invocation lasts at least all of them one after another."""
+    est = dato.build(overlapping_float(), target="hls", project=tmp_path).report()
+    stages = [p for p in est.processes if p.kind in ("split", "merge")]
+    assert [p.instance for p in stages] == [
+        "k_0_split", "k_0_merge", "k_1_split", "k_1_merge", "k_2_split", "k_2_merge",
+    ]  # fmt: skip
+    assert est.latency >= sum(p.latency for p in stages)

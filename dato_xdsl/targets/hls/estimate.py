@@ -508,9 +508,10 @@ def stream_cycle(module: ModuleOp) -> list[str] | None:
 def _invocation_latency(
     calls: list[vhls.CallOp], processes: dict[str, vhls.ProcessOp], latencies: list[int]
 ) -> int:
-    """One invocation's latency: a pipo's reader starts after its writer
-    finishes; a stream's consumer starts no earlier than its producer and
-    finishes no earlier than it (a fixpoint, so stream cycles are fine)."""
+    """One invocation's latency: a pipo's reader, and the consumer of a chain
+    stage's stream, starts after its writer finishes; a stream's consumer starts
+    no earlier than its producer and finishes no earlier than it (a fixpoint,
+    so stream cycles are fine)."""
     writers: dict[SSAValue, list[int]] = {}
     readers: dict[SSAValue, list[int]] = {}
     for c, call in enumerate(calls):
@@ -526,10 +527,19 @@ def _invocation_latency(
                     readers.setdefault(value, []).append(c)
     after: list[list[int]] = [[] for _ in calls]  # pipo writers to wait for
     beside: list[list[int]] = [[] for _ in calls]  # stream producers to keep pace with
+    # a shared array's chain stage sends its part on only once it has all of it
+    # (dato_to_vhls._Chain): its consumer waits for it, as for a pipo
+    whole = {
+        c
+        for c, call in enumerate(calls)
+        if processes[call.callee.root_reference.data].kind.data in ("split", "merge")
+    }
     for value, consumers in readers.items():
-        table = after if isinstance(value.owner, vhls.PipoOp) else beside
+        pipo = isinstance(value.owner, vhls.PipoOp)
         for c in consumers:
-            table[c].extend(p for p in writers.get(value, []) if p != c)
+            for p in writers.get(value, []):
+                if p != c:
+                    (after if pipo or p in whole else beside)[c].append(p)
     start = [0] * len(calls)
     finish = list(latencies)
     for _ in range(len(calls) + 1):
