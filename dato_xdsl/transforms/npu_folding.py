@@ -137,14 +137,15 @@ def apply_depths(region: dato.RegionOp, plan: ChainPlan) -> None:
 
 
 def pair_isomorphic(
-    region: dato.RegionOp, uses: dict[str, StreamUses], cores: int
+    region: dato.RegionOp, uses: dict[str, StreamUses], cores: int, fewest: bool = False
 ) -> ChainPlan | SearchFailure:
     """Chain the instances of the largest group (isomorphic: one body) two by
     two in pid order, then four by four, ..., until the design fits the cores
     (sources of a gather: each core reads their blocks of an array through
-    one fifo and sends their streams in turn). Only instances no stream joins
-    to each other are paired; the replay of the cores running their chains in
-    order must finish (npu_chain_search.free_depths)."""
+    one fifo and sends their streams in turn); with `fewest`, only as many
+    pairs as the cores need (the first instances), the most parallel. Only
+    instances no stream joins to each other are paired; the replay of the
+    cores running their chains in order must finish (free_depths)."""
     from dato_xdsl.transforms.npu_chain_search import free_depths
 
     if any(isinstance(op, dato.BundleOp | dato.ChainOp) for op in region.body.block.ops):
@@ -164,6 +165,9 @@ def pair_isomorphic(
         chains = [names[k : k + size] for k in range(0, len(names), size)]
     if total - len(names) + len(chains) > cores:
         return SearchFailure(f"all of @{group.sym_name.data} on one core is still too many")
+    excess = total - cores
+    if fewest and size == 2 and excess < len(chains):
+        chains = [names[2 * k : 2 * k + 2] for k in range(excess)]
     plan = ChainPlan([c for c in chains if len(c) > 1])
     for k in range(len(plan.groups)):
         plan.cost_bytes[k] = 0  # no stream between them: nothing held locally

@@ -1239,9 +1239,13 @@ class PhysicalMapPass(ModulePass):
         if self.folding == "rectangles":
             out.append(chains)
         if over and self.folding != "chains":
-            paired = pair_isomorphic(region, stream_uses(region), device.compute_cores)
-            if isinstance(paired, ChainPlan):
-                out.append(("chaining isomorphic instances", paired, False))
+            uses = stream_uses(region)
+            seen: list[list[list[str]]] = []
+            for fewest in (True, False):
+                paired = pair_isomorphic(region, uses, device.compute_cores, fewest)
+                if isinstance(paired, ChainPlan) and paired.groups not in seen:
+                    seen.append(paired.groups)
+                    out.append(("chaining isomorphic instances", paired, False))
         if not over:
             out.append(("forwarding arrays past the streams", None, True))
         return out

@@ -17,13 +17,17 @@ dato.region @gemm(%A: memref<32x64xi16>, %B: memref<64x32xi16>, %C: memref<32x32
 
 // -----
 
-// 9 instances on a 2-column device (8 cores).
+// 9 instances on a 2-column device (8 cores): no stream to chain them by, so
+// the compiler chains isomorphic instances, as few as the cores need (one pair).
 dato.region @many() {
   dato.task @t grid [9] () {
     %x = arith.constant 1 : i32
   }
 }
-// CHECK: error: 'dato.region' op the design needs 9 processing elements, npu1_2col (2 columns x 6 rows) has 8 compute cores; bundle isomorphic instances to share cores
+// CHECK:      dato.region @many() attributes {dato.device = "npu1_2col"}
+// CHECK:      dato.chain [@t_0, @t_1] {dato.compiler_chosen, dato.cost_bytes = 0 : i64}
+// CHECK-NOT:  dato.chain
+// CHECK:      // -----
 
 // -----
 
@@ -68,8 +72,8 @@ dato.region @fanin(%A: memref<8xi32>, %B: memref<8xi32>, %C: memref<8xi32>, %D: 
 
 // -----
 
-// The same reads by two instances of a task: only a one-instance task gets
-// loaders, so each instance needs 3 input DMA channels and is refused.
+// The same reads by two instances of a task: each instance gets its loader of
+// A (on a neighbour sharing memory), bound to a new port of the group.
 dato.region @fanin2(%A: memref<8xi32>, %B: memref<8xi32>, %C: memref<8xi32>, %D: memref<2xi32>) {
   dato.task @t grid [2] (%A : memref<8xi32> [R], %B : memref<8xi32> [R], %C : memref<8xi32> [R], %D : memref<2xi32> [S0]) {
   ^bb0(%a: memref<8xi32>, %b: memref<8xi32>, %c: memref<8xi32>, %d: memref<1xi32>):
@@ -82,7 +86,14 @@ dato.region @fanin2(%A: memref<8xi32>, %B: memref<8xi32>, %C: memref<8xi32>, %D:
     memref.store %s, %d[%i] : memref<1xi32>
   }
 }
-// CHECK: error: 'dato.group' op tile (0, 2) (t_0) needs 3 input DMA channels, a compute tile has 2
+// CHECK:      dato.group @t_0_load_A of @t_0_load_A grid [1] (%A : memref<8xi32>)
+// CHECK:      ] attributes {dato.forwards = "t_0", dato.compiler_chosen, dato.tiles = array<i64: 0, 2>}
+// CHECK:      dato.group @t_1_load_A of @t_1_load_A grid [1] (%A : memref<8xi32>)
+// CHECK:      ] attributes {dato.forwards = "t_1", dato.compiler_chosen, dato.tiles = array<i64: 0, 4>}
+// CHECK:      dato.group @t of @t grid [2] ({{.*}}) ports [@A_fwd] instances [
+// CHECK-NEXT:   @t_0 pid [0] offsets {{.*}} streams [@t_0_A_fwd],
+// CHECK-NEXT:   @t_1 pid [1] offsets {{.*}} streams [@t_1_A_fwd]
+// CHECK-NEXT: ] attributes {dato.tiles = array<i64: 0, 3, 0, 5>}
 
 // -----
 
