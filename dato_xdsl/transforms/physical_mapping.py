@@ -169,6 +169,8 @@ class Placer:
         self.chain_failure = ""
         self.chain_note = ""
         self.preset: dict[str, tuple[int, int]] = {}
+        self.improve = False
+        """rearrange the placement while a tile is over its DMA channels"""
         """tiles a rectangle folding chose (npu_chain_search.search_blocks)"""
         self.boxes = shared_write_boxes(region, {n: p.writes for n, p in self.plans.items()})
         self.padding: dict[int, tuple[int, int]] = choose_padding(
@@ -298,7 +300,7 @@ class Placer:
             isinstance(op, dato.ChainOp) and COMPILER_CHOSEN in op.attributes
             for op in self.region.body.block.ops
         )
-        if not self.preset and not folded:
+        if self.improve and not self.preset and not folded:
             self.improve_placement(pes, rest)
 
     def improve_placement(self, pes: list[PE], free: list[tuple[int, int]]) -> None:
@@ -1188,6 +1190,7 @@ class PhysicalMapPass(ModulePass):
             errors: list[tuple[str, LocatedDiagnostic]] = []
             current = region
             for k, (what, blocks, count_streams) in enumerate(self.attempts(original, device)):
+                improve = count_streams is not False
                 if k:
                     fresh = original.clone()
                     parent = current.parent_block()
@@ -1197,7 +1200,7 @@ class PhysicalMapPass(ModulePass):
                     current.erase()
                     current = fresh
                 try:
-                    map_region(current, device, blocks, count_streams)
+                    map_region(current, device, blocks, bool(count_streams), improve)
                     break
                 except LocatedDiagnostic as err:
                     errors.append((what, err))
@@ -1218,15 +1221,15 @@ class PhysicalMapPass(ModulePass):
 
     def attempts(
         self, region: dato.RegionOp, device: devices.NpuDevice
-    ) -> list[tuple[str, ChainPlan | None, bool]]:
+    ) -> list[tuple[str, ChainPlan | None, bool | None]]:
         """The mappings tried in turn, until one fits: (what, rectangle plan,
         forward arrays counting streams). More instances than cores: the
         greedy chains (npu_chain_search.search_chains), then the grid cut
         into rectangles (search_blocks: streams between neighbours sharing
         memory); folding=rectangles tries the rectangles first. Else as
         placed, then with arrays forwarded past the streams a task gets."""
-        out: list[tuple[str, ChainPlan | None, bool]] = []
-        chains: tuple[str, ChainPlan | None, bool] = ("chaining instances", None, False)
+        out: list[tuple[str, ChainPlan | None, bool | None]] = []
+        chains: tuple[str, ChainPlan | None, bool | None] = ("chaining instances", None, False)
         over = _over_cores(region, device)
         if self.folding != "rectangles":
             out.append(chains)
@@ -1247,6 +1250,8 @@ class PhysicalMapPass(ModulePass):
                     seen.append(paired.groups)
                     out.append(("chaining isomorphic instances", paired, False))
         if not over:
+            # None: the placement rearranged, arrays forwarded as before
+            out.append(("moving elements to tiles sharing memory", None, None))
             out.append(("forwarding arrays past the streams", None, True))
         return out
 
@@ -1260,11 +1265,13 @@ def map_region(
     device: devices.NpuDevice,
     blocks: ChainPlan | None = None,
     count_streams: bool = False,
+    improve: bool = False,
 ) -> None:
     """Fold, place and check one region (see the module doc); `blocks`: the
     rectangle folding to use instead of the greedy chains (npu_chain_search);
     `count_streams`: forward arrays counting the streams a task gets too
-    (npu_forwarding)."""
+    (npu_forwarding); `improve`: rearrange the placement while a tile is over
+    its DMA channels (Placer.improve_placement)."""
     if blocks is not None and not isinstance(blocks, BlockPlan):
         placer = Placer(region, device)
         record_chain_plan(region, blocks)
@@ -1297,6 +1304,7 @@ def map_region(
         count_streams,
     )
     placer = Placer(region, device)
+    placer.improve = improve
     pes = placer.processing_elements()
     # too many elements: the compiler's own chains (after the user's primitives)
     arrays = {
