@@ -4,6 +4,8 @@ model's time, utilization of the array's peak and bottleneck for
 
 - the design as emitted: a bundled int8/int16/bf16 GEMM is the vector design
   (transforms/npu_gemm_design.py: memtile-blocked tiles, double-buffered C,
+  A's row blocks / B's column blocks sent once by the shim and resent by the
+  memtile (objectfifo repeat_count) where the shim would hold the cores back,
   mlir-aie mm.cc's matmul_<in>_<acc> at the model's cited efficiency,
   perf_model.KERNEL_RATES["vector_matmul"] (AIE2, 43%) and
   ["vector_matmul_aie2p"] (AIE2P, 26%), both iree-amd-aie issue 1198);

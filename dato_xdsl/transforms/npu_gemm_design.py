@@ -222,50 +222,69 @@ class Reuse:
 
 
 def plan_reuse(bg: BundledGemm, region: dato.RegionOp, device: devices.NpuDevice) -> Reuse:
-    """The reuse of a fitted vector design (fit_vector's K tile, C joined): A
-    (B) held and resent by the memtile when the same data goes to the cores
-    more than once, its shim channel would hold the cores back (below), and
-    what the memtiles then hold fits them beside the other operand's tiles and
-    the joined C blocks; both if they fit, else A (two buffers, then one),
-    else B.
+    """The reuse of a fitted vector design (fit_vector's K tile, C joined): a
+    search over A held or not (two buffers or one) and B held or not, among
+    the choices whose memtile buffers fit beside the joined C blocks, for the
+    least stated cost, in cycles of one core at the operand type's peak MACs
+    per cycle with every shim channel at devices.py's rate:
 
-    Holding a whole block costs a longer pipeline fill (the memtile sends its
-    first tile once the whole object is in), so it is used only where the
-    shim is the limit: the shim moves A's m x K bytes per member in the time
-    a core at the type's peak does its m x n x K MACs when bytes x peak
-    MACs/cycle <= shim bytes/cycle x n (B: x m). AIE2 int8 at 64 x 64 blocks:
-    256 = 4 x 64, not limited; AIE2P int8: 512 > 256, limited."""
+        max(core + fill + refills, A's shim channel, B's, C's)
+
+    core = p q m n K / peak; a channel = the bytes it moves / shim bytes per
+    cycle (A: p q m K per row, p m K when held; B: p q K n per column, q K n
+    when held; C: p q m n per core x the column's rows); fill = the first
+    object the memtile must hold whole before sending (a held A row block,
+    the held B); refills = with one A buffer, each later row block (the
+    cores wait). Ties keep the simpler choice (nothing held first): holding
+    a block only lengthens the fill unless its shim channel was the limit."""
     p, q = len(bg.rows[0]), len(bg.cols[0])
     d = device
     elem = [a.type for a in region.args]
     a_b, b_b, c_b = (element_bytes(elem[k]) for k in (bg.a, bg.b, bg.c))  # type: ignore[arg-type]
     operand = type_suffix(elem[bg.a].element_type)  # type: ignore[attr-defined]
     peak = d.macs_per_cycle.get(operand)
-    shim_rate = devices.NPU_DMA_BYTES_PER_CYCLE.get(d.arch, {}).get("shim")
-    if peak is None or shim_rate is None:
+    bw = devices.NPU_DMA_BYTES_PER_CYCLE.get(d.arch, {}).get("shim")
+    if peak is None or bw is None:
         return Reuse()
-    a_limited = q > 1 and a_b * peak > shim_rate * bg.n
-    b_limited = p > 1 and b_b * peak > shim_rate * bg.m
     n_rows, n_cols = len(bg.rows), len(bg.cols)
-    m, kt, n = bg.m, bg.k_tile, bg.n
+    m, kt, n, k = bg.m, bg.k_tile, bg.n, bg.k
     columns = sorted({*bg.a_columns, *bg.b_columns, *range(n_cols)})
-    a_options = [(q, 2), (q, 1)] if a_limited else []
-    b_options = [p] if b_limited else []
-    choices = [Reuse(a, depth, b) for a, depth in a_options for b in b_options]
+    choices = [Reuse()]
+    a_options = [(q, 2), (q, 1)] if q > 1 else []
+    b_options = [p] if p > 1 else []
     choices += [Reuse(a, depth) for a, depth in a_options]
     choices += [Reuse(b_repeat=b) for b in b_options]
-    for choice in choices:
-        a_bytes = choice.a_depth * m * bg.k * a_b if choice.a_repeat > 1 else 2 * m * kt * a_b
-        b_bytes = q * bg.k * n * b_b if choice.b_repeat > 1 else 2 * kt * n * b_b
+    choices += [Reuse(a, depth, b) for a, depth in a_options for b in b_options]
+
+    def fits(choice: Reuse) -> bool:
+        a_bytes = choice.a_depth * m * k * a_b if choice.a_repeat > 1 else 2 * m * kt * a_b
+        b_bytes = q * k * n * b_b if choice.b_repeat > 1 else 2 * kt * n * b_b
         used = [
             bg.a_columns.count(c) * a_bytes
             + bg.b_columns.count(c) * b_bytes
             + (2 * n_rows * m * n * c_b if c < n_cols else 0)
             for c in columns
         ]
-        if max(used) <= d.memtile.data_memory_bytes:
-            return choice
-    return Reuse()
+        return max(used) <= d.memtile.data_memory_bytes
+
+    def cost(choice: Reuse) -> float:
+        a_held, b_held = choice.a_repeat > 1, choice.b_repeat > 1
+        core = p * q * m * n * k / peak
+        a_shim = (p if a_held else p * q) * m * k * a_b / bw
+        b_shim = (q if b_held else p * q) * k * n * b_b / bw
+        c_shim = p * q * n_rows * m * n * c_b / bw
+        fill = max(
+            (m * k if a_held else m * kt) * a_b / bw,
+            (q * k * n if b_held else kt * n) * b_b / bw,
+        )
+        refills = (p - 1) * m * k * a_b / bw if a_held and choice.a_depth == 1 else 0.0
+        return max(core + fill + refills, a_shim, b_shim, c_shim)
+
+    best = Reuse()
+    for choice in choices:
+        if fits(choice) and cost(choice) < cost(best) - 1e-9:
+            best = choice
+    return best
 
 
 def plan_one_per_core(region: dato.RegionOp, device: devices.NpuDevice) -> BundledGemm | None:

@@ -294,71 +294,89 @@ def test_one_task_per_core_gets_the_vector_design(device, name, tmp_path):
         assert np.all(np.abs(c - exact) <= f32_tolerance(a, b))
 
 
-@pytest.mark.parametrize(
-    ("device", "name", "M", "K", "depth", "b_held"),
-    [
-        ("npu1", "int16", 64, 2048, 2, True),
-        ("npu2", "int8", 64, 4096, 2, True),
-        ("npu2", "bfloat16", 64, 1024, 2, True),
-        # two 16 x 8192 int16 row blocks (512 KiB) do not fit a memtile: one does,
-        # and then B's two 8192 x 16 column blocks (512 KiB) do not
-        ("npu1", "int16", 64, 8192, 1, False),
-    ],
-)
-def test_memtile_resends_a_row_blocks_over_several_k_steps(
-    device, name, M, K, depth, b_held, tmp_path
+def rows_of_cores(g: int) -> list[tuple[str, list[str]]]:
+    """A g x g task grid onto g x 1 cores: core r runs task row r, every column."""
+    return [("bundle", [f"tile_{r}_{j}" for j in range(g)]) for r in range(g)]
+
+
+# (device, type, M, N, K, task grid g, bundles, expected (A repeat, A buffers, B repeat)).
+# By hand with plan_reuse's stated cost (cycles of one core at the type's peak,
+# shim 4 B/cycle; p rounds x q member columns per core, m x n blocks):
+# - 8x8 tasks on 2x2 cores, p = q = 4, 16 x 16 blocks: without reuse A and B
+#   each take 8 (int8 npu2) / 2 (int16 npu1) x the core's time; held, a
+#   quarter, and the fill (the held B, 4 column blocks) is less than what that
+#   saves: both held (A two buffers: 2 x 16 x K fits);
+# - 4x4 tasks on 4x1 cores (p = 1, q = 4), 32 x 16 int16 blocks, K = 4096: A
+#   at 2 x the core's time, B at 1 x; A held saves more than its fill, two
+#   32 x 4096 int16 row blocks (512 KiB) do not fit a memtile, one does; B is
+#   sent once anyway (one round);
+# - 4x4 tasks on 2x2 cores (p = q = 2), 16 x 16 int16 blocks, K = 2048: A and
+#   B at 2 x the core's time; held, the fill of the whole run's B is as long as
+#   what it saves (2 rounds): nothing held;
+# - 256 x 256 int8 on 2x2 cores (64 x 64 blocks) on npu2: C's channel alone is
+#   2 x the core's time: holding A or B cannot win: nothing held.
+REUSE_CASES = [
+    ("npu2", "int8", 128, 128, 1024, 8, "2x2", (4, 2, 4)),
+    ("npu1", "int16", 128, 128, 2048, 8, "2x2", (4, 2, 4)),
+    ("npu1", "int16", 128, 64, 4096, 4, "4x1", (4, 1, 1)),
+    ("npu1", "int16", 64, 64, 2048, 4, "2x2", (1, 2, 1)),
+    ("npu2", "int8", 256, 256, 512, 4, "2x2", (1, 2, 1)),
+]
+
+
+@pytest.mark.parametrize(("device", "name", "M", "N", "K", "g", "cores", "reuse"), REUSE_CASES)
+def test_memtile_resends_what_the_shim_would_resend(
+    device, name, M, N, K, g, cores, reuse, tmp_path
 ):
-    """Each core runs 2 member columns, so a round takes its A row block's K
-    steps twice: the shim sends the row block once per round (K tile after K
-    tile), the memtile holds it whole (`depth` buffers) and resends it
-    (repeat_count 2). Each core runs 2 rounds with the same B: where they fit,
-    the shim sends a column's 2 B column blocks once (one memtile object) and
-    the memtile resends them (repeat_count 2). The cores still see every K
-    step of A beside the B of each member, equal to numpy. K is long enough
-    that a core takes several K steps per block."""
+    """A core's members take, in each of p rounds, the K tiles of A's row
+    block once per member column (q times) and the same B column blocks
+    every round. Where plan_reuse's cost says so, the shim sends A's row block
+    once a round (one memtile object of K tiles, tile after tile) and the
+    memtile resends it q times (repeat_count), and/or B's column blocks once
+    (one memtile object, one buffer) resent p times. The design equals numpy
+    in every case."""
     T, Acc, operand, acc = TYPES[name]
-    N = M
-    m = M // 4
+    prims = bundles_2x2(g) if cores == "2x2" else rows_of_cores(g)
     mod = dato.build(
-        gemm_program(T, Acc, M, N, K, 4),
+        gemm_program(T, Acc, M, N, K, g),
         target="aie",
         device=device,
         project=tmp_path,
-        mapping_primitives=bundles_2x2(4),
+        mapping_primitives=prims,
     )
     text = (tmp_path / "aie.mlir").read_text()
+    m, n = M // g, N // g
+    q = g // 2 if cores == "2x2" else g
+    a_rep, a_depth, b_rep = reuse
     kt = int(re.search(rf"@matmul_{operand}_{acc}\(memref<{m}x(\d+)x", text)[1])
     steps = K // kt
-    assert steps > 1
     elem = {"int8": "i8", "int16": "i16", "bfloat16": "bf16"}[name]
-    # the memtile's object: the row block's m x K as `steps` tiles of m x kt
-    assert re.search(
-        rf"@A_row0_shim\(%shim_c\d, \{{%mem_c\d\}}, {depth} : i32\) : "
-        rf"!aie.objectfifo<memref<{steps}x{m}x{kt}x{elem}>>",
-        text,
-    )
-    depths = "2 : i32" if depth == 2 else "[1, 2, 2]"  # the memtile's end, then each core
-    assert re.search(
-        rf"@A_row0\(%mem_c\d dimensionsToStream .*, {re.escape(depths)}\) "
-        r"\{repeat_count = 2 : i32\}",
-        text,
-    )
-    # A leaves the shim once per round: [1, steps, m, kt] with the K tiles kt apart
-    sends = re.findall(r"dma_memcpy_nd\(%A\[[^]]*\]\[([^]]*)\]\[([^]]*)\]", text)
-    assert sends and all(s == f"1, {steps}, {m}, {kt}" for s, _ in sends)
-    assert all(st == f"0, {kt}, {K}, 1" for _, st in sends)
-    assert len(sends) == 4  # 2 A rows x 2 rounds
-    assert f"resent 2 times by the memtile ({depth} buffered)" in mod.report()
+    a_shim = re.search(r"@A_row0_shim\(%shim_c\d, \{%mem_c\d\}, (\d) : i32\) : (\S+)", text)
     b_shim = re.search(r"@B_col0_shim\(%shim_c\d, \{%mem_c\d\}, (\d) : i32\) : (\S+)", text)
+    a_sends = re.findall(r"dma_memcpy_nd\(%A\[[^]]*\]\[(\d+), ", text)
     b_sends = re.findall(r"dma_memcpy_nd\(%B\[", text)
-    if b_held:  # one object of 2 x steps tiles of kt x n, sent once per B column
-        assert b_shim.groups() == ("1", f"!aie.objectfifo<memref<{2 * steps}x{kt}x{m}x{elem}>>")
-        assert re.search(r"@B_col0\(%mem_c\d .*, \[1, 2, 2\]\) \{repeat_count = 2 : i32\}", text)
-        assert len(b_sends) == 2
-        assert "B column blocks sent once, resent 2 times by the memtile" in mod.report()
-    else:  # kt x n tiles, sent every round
-        assert b_shim.groups() == ("2", f"!aie.objectfifo<memref<{kt}x{m}x{elem}>>")
-        assert len(b_sends) == 4
+    report = mod.report()
+    if a_rep > 1:  # the row block's `steps` K tiles, sent once a round
+        assert a_shim.groups() == (
+            str(a_depth),
+            f"!aie.objectfifo<memref<{steps}x{m}x{kt}x{elem}>>",
+        )
+        assert re.search(rf"@A_row0\(%mem_c\d .*\) \{{repeat_count = {a_rep} : i32\}}", text)
+        assert set(a_sends) == {"1"}
+        assert f"resent {a_rep} times by the memtile ({a_depth} buffered)" in report
+    else:  # K tiles, resent by the shim once per member column
+        assert a_shim.groups() == ("2", f"!aie.objectfifo<memref<{m}x{kt}x{elem}>>")
+        assert set(a_sends) == {str(q)}
+        assert "A row blocks sent once" not in report
+    if b_rep > 1:  # all q column blocks once, in one buffer
+        assert b_shim.groups() == ("1", f"!aie.objectfifo<memref<{q * steps}x{kt}x{n}x{elem}>>")
+        assert re.search(rf"@B_col0\(%mem_c\d .*\) \{{repeat_count = {b_rep} : i32\}}", text)
+        assert len(b_sends) == len(re.findall(r"objectfifo @B_col\d+_shim", text))
+        assert f"B column blocks sent once, resent {b_rep} times by the memtile" in report
+    else:
+        assert b_shim.groups() == ("2", f"!aie.objectfifo<memref<{kt}x{n}x{elem}>>")
+        assert "B column blocks sent once" not in report
+    assert "repeat_count" in text or (a_rep, b_rep) == (1, 1)
     a, b = operands(name, (M, K)), operands(name, (K, N))
     if name == "int16":  # |sum| <= K * 500^2 < 2^31
         a, b = (x // 2 for x in (a, b))
@@ -369,30 +387,3 @@ def test_memtile_resends_a_row_blocks_over_several_k_steps(
         np.testing.assert_array_equal(c, exact.astype(np.int64).astype(np.int32))
     else:
         assert np.all(np.abs(c - exact) <= f32_tolerance(a, b))
-
-
-@pytest.mark.parametrize(("device", "resent"), [("npu1", False), ("npu2", True)])
-def test_a_row_blocks_resent_only_where_the_shim_limits(device, resent, tmp_path):
-    """64 x 64 C blocks of int8: a core at the int8 peak takes A's 64 x K
-    bytes of a member in 64 x 64 x K / peak cycles, the shim moves them in
-    64 x K / 4: on npu1 (256 MACs/cycle) exactly as fast, so A passes through
-    tile by tile (holding the row block whole would only lengthen the fill);
-    on npu2 (512) the shim would take twice the core's time, so the memtile
-    resends it. Both equal to numpy."""
-    M = N = 256
-    K = 512
-    mod = dato.build(
-        gemm_program(dato.int8, dato.int32, M, N, K, 4),
-        target="aie",
-        device=device,
-        project=tmp_path,
-        mapping_primitives=bundles_2x2(4),
-    )
-    text = (tmp_path / "aie.mlir").read_text()
-    assert ("repeat_count" in text) == resent
-    sends = re.findall(r"dma_memcpy_nd\(%A\[[^]]*\]\[(\d+),", text)
-    assert sends and all(s == ("1" if resent else "2") for s in sends)  # once, or per member column
-    a, b = operands("int8", (M, K)), operands("int8", (K, N))
-    c = np.zeros((M, N), np.int32)
-    mod(a, b, c)
-    np.testing.assert_array_equal(c, a.astype(np.int64) @ b.astype(np.int64))
