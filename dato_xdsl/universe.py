@@ -119,6 +119,18 @@ def _lower_to_aie() -> type[ModulePass]:
     return LowerToAiePass
 
 
+def _npu_fifos_and_cores() -> type[ModulePass]:
+    from dato_xdsl.transforms.lower_to_aie import NpuFifosAndCoresPass
+
+    return NpuFifosAndCoresPass
+
+
+def _npu_runtime_sequence() -> type[ModulePass]:
+    from dato_xdsl.transforms.npu_runtime_sequence import NpuRuntimeSequencePass
+
+    return NpuRuntimeSequencePass
+
+
 def _npu_kernel_objects() -> type[ModulePass]:
     from dato_xdsl.transforms.npu_kernel_objects import NpuKernelObjectsPass
 
@@ -141,6 +153,8 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "vhls-dataflow-lint": _vhls_dataflow_lint,
     "dato-physical-map": _physical_map,
     "dato-lower-to-aie": _lower_to_aie,
+    "dato-npu-fifos-and-cores": _npu_fifos_and_cores,
+    "dato-npu-runtime-sequence": _npu_runtime_sequence,
     "dato-npu-kernel-objects": _npu_kernel_objects,
     "dato-npu-pack-buffers": _npu_pack_buffers,
 }

@@ -16,7 +16,10 @@
   tile: a core body holds no `memref.alloca`.
 - The runtime sequence moves every input and output with `dma_memcpy_nd`
   (BD ids counted per shim column, at most the shim's BDs) and waits for the
-  outputs."""
+  outputs. It is a pass of its own (`dato-npu-runtime-sequence`,
+  npu_runtime_sequence.py): `dato-npu-fifos-and-cores` (here) records the
+  host arrays on the device and each shim-side fifo's host array and
+  access patterns, and `dato-lower-to-aie` runs the two in turn."""
 
 from __future__ import annotations
 
@@ -35,7 +38,6 @@ from xdsl.dialects.builtin import (
     MemRefType,
     ModuleOp,
     StringAttr,
-    i1,
     i32,
 )
 from xdsl.dialects.linalg import ops as linalg
@@ -59,6 +61,11 @@ from dato_xdsl.transforms.npu_padding import (
     record_padding,
 )
 from dato_xdsl.transforms.npu_plan import GroupPlan, local_written_first, plan_group
+from dato_xdsl.transforms.npu_runtime_sequence import (
+    NpuRuntimeSequencePass,
+    record_host,
+    record_shim_transfer,
+)
 from dato_xdsl.transforms.npu_stream_routes import StreamRoute, read_routes
 from dato_xdsl.transforms.npu_transfers import (
     Transfer,
@@ -145,7 +152,9 @@ class AieLowering:
 
     # ----------------------------------------------------------- the skeleton
     def skeleton(self, transfers: list[Transfer]) -> tuple[aie.DeviceOp, FifoNames]:
-        """Tiles, objectfifos, links and the runtime sequence, built as ops."""
+        """Tiles, objectfifos and links, built as ops; each shim-side fifo
+        records its host array and access patterns for the runtime sequence
+        (npu_runtime_sequence)."""
         region = self.region
         body = Block()
         columns = sorted({t.column for t in transfers})
@@ -166,8 +175,10 @@ class AieLowering:
 
         def fifo(
             name: str, src: SSAValue, dsts: Sequence[SSAValue], depth: int, t: MemRefType
-        ) -> None:
-            body.add_op(aie.ObjectFifoCreateOp(name, src, list(dsts), depth, t))
+        ) -> aie.ObjectFifoCreateOp:
+            op = aie.ObjectFifoCreateOp(name, src, list(dsts), depth, t)
+            body.add_op(op)
+            return op
 
         names = FifoNames({}, {})
         elem_of = {k: a.type.element_type for k, a in enumerate(region.args)}  # type: ignore[attr-defined]
@@ -182,6 +193,7 @@ class AieLowering:
             # a join of cores' sequences: one fifo per core, its later blocks follow
             part_depth = 1 if t.parts else t.depth
             src = mem[t.column] if t.via_memtile else shim[t.column]
+            shim_side: aie.ObjectFifoCreateOp | None = None
             for b, block in enumerate(t.blocks):
                 name = self.fresh(f"{base}_{b}") if t.via_memtile and b < parts else base
                 if t.parts and b >= parts:
@@ -195,25 +207,31 @@ class AieLowering:
                 block_fifos.append(name)
                 tiles = [self.cores[c] for c in dict.fromkeys(block.tiles)]
                 if t.is_read:
-                    fifo(name, src, tiles, t.depth, tile_t)
+                    made = fifo(name, src, tiles, t.depth, tile_t)
                 else:
                     assert len(tiles) == 1
-                    fifo(name, tiles[0], [src], part_depth, tile_t)
+                    made = fifo(name, tiles[0], [src], part_depth, tile_t)
+                if shim_side is None and name == base:
+                    shim_side = made
                 for user in block.users:
                     uses[(user, t.arg)] = name
             if t.via_memtile:
                 obj = MemRefType(elem_of[t.arg], [math.prod(t.tile_shape()) * parts])
                 offsets = [b * math.prod(t.tile_shape()) for b in range(parts)]
                 if t.is_read:
-                    fifo(base, shim[t.column], [mem[t.column]], t.depth, obj)
+                    shim_side = fifo(base, shim[t.column], [mem[t.column]], t.depth, obj)
                     body.add_op(aie.ObjectFifoLinkOp([base], block_fifos, [], offsets))
                 else:
-                    fifo(base, mem[t.column], [shim[t.column]], t.depth, obj)
+                    shim_side = fifo(base, mem[t.column], [shim[t.column]], t.depth, obj)
                     body.add_op(aie.ObjectFifoLinkOp(block_fifos, [base], offsets, []))
             t.name = base  # the shim-side fifo the runtime sequence names
+            assert shim_side is not None
+            shape = list(self.host_type(t.arg).get_shape())
+            record_shim_transfer(shim_side, t.arg, self.patterns(t, shape))
         self.stream_fifos(body)
-        body.add_op(self.runtime_sequence(transfers))
-        return aie.DeviceOp(self.device.name, body), names
+        device_op = aie.DeviceOp(self.device.name, body)
+        self.record_host(device_op)
+        return device_op, names
 
     def instance_tiles(self) -> dict[str, tuple[int, int]]:
         out = {}
@@ -283,65 +301,11 @@ class AieLowering:
         body.add_op(aie.ObjectFifoCreateOp(name, p, [m], route.depth, route.combined))
         body.add_op(aie.ObjectFifoLinkOp([name], parts, [], offsets))
 
-    def runtime_sequence(self, transfers: list[Transfer]) -> aie.RuntimeSequenceOp:
-        host = [self.host_type(k) for k in range(len(self.region.args))]
-        sequence = aie.RuntimeSequenceOp(host)
-        block = sequence.body.block
-        for k, (arg, a) in enumerate(zip(block.args, self.region.args, strict=True)):
-            arg.name_hint = a.name_hint or f"arg{k}"
-        limit = self.device.shim.buffer_descriptors
-        calls: list[tuple[Transfer, int, int, list[int], list[int]]] = []
-        for t in sorted(transfers, key=lambda t: not t.is_read):
-            found = self.patterns(t, list(host[t.arg].get_shape()))
-            calls += [(t, k, *p) for k, p in enumerate(found)]
-        per_column = [0] * self.device.columns
-        for t, *_ in calls:
-            per_column[t.column] += 1
-        if max(per_column, default=0) > limit:
-            # more calls on a column than it has BDs: issue them in the order the
-            # cores use them (by the share of its transfer each call is, writes
-            # first), and before a call that finds no free BD, wait for one of
-            # the column's running calls (below), whose BD it then reuses
-            share = {id(t): sum(1 for c in calls if c[0] is t) for t, *_ in calls}
-            calls.sort(key=lambda c: (c[1] / share[id(c[0])], c[0].is_read))
-        free = [list(range(limit)) for _ in range(self.device.columns)]
-        running: list[list[tuple[aiex.NpuDmaMemcpyNdOp, Transfer, int]]] = [[] for _ in free]
-        tokens: dict[str, int] = {}  # per fifo: tokens raised and not yet awaited
-        for t, _, offset, sizes, strides in calls:
-            col = t.column
-            if not free[col]:
-                # the oldest read (a core takes its reads in order once the
-                # writes it produces have BDs, which go first), else the
-                # oldest write: waiting on a write whose data needs a read not
-                # issued yet would hang
-                at = next((k for k, r in enumerate(running[col]) if r[1].is_read), 0)
-                call, oldest, bd_id = running[col].pop(at)
-                if oldest.is_read:
-                    _order_props(call, True)
-                    tokens[oldest.name] = tokens.get(oldest.name, 0) + 1
-                block.add_op(aiex.NpuDmaWaitOp(oldest.name))
-                tokens[oldest.name] -= 1
-                free[col].append(bd_id)
-            bd_id = free[col].pop(0)
-            call = aiex.NpuDmaMemcpyNdOp(
-                block.args[t.arg],
-                [0, 0, 0, offset],
-                sizes,
-                strides,
-                t.name,
-                bd_id,
-            )
-            _order_props(call, not t.is_read)
-            block.add_op(call)
-            running[col].append((call, t, bd_id))
-            # each S2MM transfer raises one task-completion token and each
-            # dma_wait consumes one (mlir-aie lowers it to one npu.sync)
-            if not t.is_read:
-                tokens[t.name] = tokens.get(t.name, 0) + 1
-        for name, n in tokens.items():
-            for _ in range(n):
-                block.add_op(aiex.NpuDmaWaitOp(name))
-        return sequence
+    def record_host(self, device_op: aie.DeviceOp) -> None:
+        """The host arrays the runtime sequence takes (padded) and their names."""
+        types = [self.host_type(k) for k in range(len(self.region.args))]
+        names = [a.name_hint or f"arg{k}" for k, a in enumerate(self.region.args)]
+        record_host(device_op, types, names)
 
     def patterns(self, t: Transfer, shape: list[int]) -> list[tuple[int, list[int], list[int]]]:
         """(linear offset, sizes, strides) of the dma_memcpy_nd calls that gather
@@ -470,7 +434,8 @@ class AieLowering:
             for op in body.ops
             if isinstance(op, aie.TileOp)
         }
-        sequence = next(op for op in body.ops if isinstance(op, aie.RuntimeSequenceOp))
+        end = body.last_op  # the device's terminator: cores and buffers go before it
+        assert end is not None
         per_tile: dict[tuple[int, int], list[tuple[dato.GroupOp, dato.Instance]]] = {}
         for g in self.region.groups():
             for inst, tile in zip(g.instances(), group_tiles(g), strict=True):
@@ -485,7 +450,7 @@ class AieLowering:
             order = {id(m): k for k, m in enumerate(members)}
             members = sorted(members, key=lambda m: (rank.get(m[1].name, -1), order[id(m)]))
             core_body = Block()
-            builder = CoreBuilder(self, tiles[tile], core_body, body, sequence, names)
+            builder = CoreBuilder(self, tiles[tile], core_body, body, end, names)
             for group, inst in members:
                 builder.instance(group, inst)
             core_body.add_op(aie.EndOp())
@@ -494,7 +459,7 @@ class AieLowering:
             )
             core.location = members[0][0].location
             label_core(core, self.region, [inst.name for _, inst in members])
-            body.insert_op_before(core, sequence)
+            body.insert_op_before(core, end)
         share_buffers(body)  # members run one after another: dead locals share
         first = body.first_op
         assert first is not None
@@ -1119,19 +1084,6 @@ class CoreBuilder(CoreBody):
         level(0, [])
 
 
-def _order_props(call: aiex.NpuDmaMemcpyNdOp, token: bool) -> None:
-    """The call's properties in mlir-aie's printed order (id, issue_token,
-    metadata), with a task-completion token if `token`."""
-    props = dict(call.properties)
-    metadata, bd_id = props.pop("metadata"), props.pop("id")
-    props.pop("issue_token", None)
-    props["id"] = bd_id
-    if token:
-        props["issue_token"] = IntegerAttr(1, i1)
-    props["metadata"] = metadata
-    call.properties = props
-
-
 def k_arg(group: dato.GroupOp, k: int) -> int:
     """The region-argument index of a group's k-th bound argument."""
     region = group.parent_op()
@@ -1158,10 +1110,13 @@ _ELEMENTWISE: dict[type[Operation], str] = {
 
 
 @dataclass(frozen=True)
-class LowerToAiePass(ModulePass):
-    """Replace each placed dato region by an `aie.device` design."""
+class NpuFifosAndCoresPass(ModulePass):
+    """Replace each placed dato region by an `aie.device` design without its
+    runtime sequence: tiles, objectfifos and links, core bodies; the shim
+    transfers are recorded for `dato-npu-runtime-sequence`
+    (npu_runtime_sequence). The bundled GEMM design is built whole."""
 
-    name = "dato-lower-to-aie"
+    name = "dato-npu-fifos-and-cores"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         ctx = ctx.clone() if hasattr(ctx, "clone") else ctx
@@ -1179,3 +1134,15 @@ class LowerToAiePass(ModulePass):
             assert parent is not None
             parent.insert_op_before(device_op, region)
             parent.erase_op(region)
+
+
+@dataclass(frozen=True)
+class LowerToAiePass(ModulePass):
+    """Replace each placed dato region by an `aie.device` design: the
+    pipeline `dato-npu-fifos-and-cores,dato-npu-runtime-sequence`."""
+
+    name = "dato-lower-to-aie"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        NpuFifosAndCoresPass().apply(ctx, op)
+        NpuRuntimeSequencePass().apply(ctx, op)

@@ -1,0 +1,227 @@
+"""`dato-npu-runtime-sequence`: the host program of an `aie.device` design.
+
+The step before it (`dato-npu-fifos-and-cores`, in lower_to_aie.py) records
+what the host moves, and this pass reads only those attributes:
+
+- on the `aie.device`: `dato.host_args`, the host arrays as the runtime
+  sequence sees them (padded rows included), and `dato.host_names`, their names;
+- on each shim-side `aie.objectfifo`: `dato.host_arg`, the host array it
+  moves, and its `dma_memcpy_nd` access patterns, one per call, in
+  `dato.dma_offsets` (linear offsets), `dato.dma_sizes` and `dato.dma_strides`.
+  The shim tile's column is the fifo's shim end; a fifo whose producer is the
+  shim reads the host array, one whose consumer is the shim writes it.
+
+It appends an `aie.runtime_sequence` that issues the calls (reads first) with
+buffer descriptor ids counted per shim column, at most the shim's BDs: when a
+column runs out, it waits for one of the column's running calls and reuses its
+BD. Every write is awaited at the end. The attributes are consumed (removed).
+A device without `dato.host_args` (the bundled GEMM design, which builds its own
+sequence) is left as it is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    DenseArrayBase,
+    IntegerAttr,
+    MemRefType,
+    ModuleOp,
+    StringAttr,
+    i1,
+)
+from xdsl.ir import Attribute
+from xdsl.passes import ModulePass
+
+from dato_xdsl.diagnostics import op_error
+from dato_xdsl.dialects import aie, aiex
+
+HOST_ARGS = "dato.host_args"
+HOST_NAMES = "dato.host_names"
+HOST_ARG = "dato.host_arg"
+DMA_OFFSETS = "dato.dma_offsets"
+DMA_SIZES = "dato.dma_sizes"
+DMA_STRIDES = "dato.dma_strides"
+
+
+@dataclass(eq=False)
+class ShimTransfer:
+    """One shim-side fifo's host transfer (compared by identity)."""
+
+    name: str
+    arg: int
+    column: int
+    is_read: bool
+    calls: list[tuple[int, list[int], list[int]]]
+
+
+def _ints(attr: Attribute) -> list[int]:
+    assert isinstance(attr, DenseArrayBase)
+    return [int(v) for v in attr.get_values()]
+
+
+def record_host(device_op: aie.DeviceOp, types: list[MemRefType], names: list[str]) -> None:
+    """What the runtime sequence's arguments are (see the module docstring)."""
+    device_op.attributes[HOST_ARGS] = ArrayAttr(types)
+    device_op.attributes[HOST_NAMES] = ArrayAttr(StringAttr(n) for n in names)
+
+
+def record_shim_transfer(
+    fifo: aie.ObjectFifoCreateOp, arg: int, calls: list[tuple[int, list[int], list[int]]]
+) -> None:
+    """A shim-side fifo's host array and access patterns (module docstring)."""
+    from xdsl.dialects.builtin import i64
+
+    fifo.attributes[HOST_ARG] = IntegerAttr(arg, i64)
+    fifo.attributes[DMA_OFFSETS] = DenseArrayBase.from_list(i64, [c[0] for c in calls])
+    fifo.attributes[DMA_SIZES] = ArrayAttr(DenseArrayBase.from_list(i64, c[1]) for c in calls)
+    fifo.attributes[DMA_STRIDES] = ArrayAttr(DenseArrayBase.from_list(i64, c[2]) for c in calls)
+
+
+def _tile_of(value: object) -> tuple[int, int] | None:
+    owner = getattr(value, "owner", None)
+    if isinstance(owner, aie.TileOp):
+        return owner.col.value.data, owner.row.value.data
+    return None
+
+
+def shim_transfers(device_op: aie.DeviceOp) -> list[ShimTransfer]:
+    """The recorded shim transfers, in the device body's order (consumed)."""
+    out: list[ShimTransfer] = []
+    for op in device_op.body.block.ops:
+        if not isinstance(op, aie.ObjectFifoCreateOp) or HOST_ARG not in op.attributes:
+            continue
+        arg = op.attributes.pop(HOST_ARG)
+        offsets = _ints(op.attributes.pop(DMA_OFFSETS))
+        sizes, strides = op.attributes.pop(DMA_SIZES), op.attributes.pop(DMA_STRIDES)
+        assert isinstance(arg, IntegerAttr)
+        assert isinstance(sizes, ArrayAttr) and isinstance(strides, ArrayAttr)
+        producer = _tile_of(op.producerTile)
+        consumers = [_tile_of(c) for c in op.consumerTiles]
+        if producer is not None and producer[1] == 0:
+            column, is_read = producer[0], True
+        elif len(consumers) == 1 and consumers[0] is not None and consumers[0][1] == 0:
+            column, is_read = consumers[0][0], False
+        else:
+            raise op_error(op, f"records host argument {arg.value.data} but has no shim end")
+        if not len(offsets) == len(sizes.data) == len(strides.data):
+            raise op_error(
+                op,
+                f"records {len(offsets)} DMA offsets, {len(sizes.data)} sizes and "
+                f"{len(strides.data)} strides: one of each per call",
+            )
+        calls = [
+            (o, _ints(s), _ints(t))
+            for o, s, t in zip(offsets, sizes.data, strides.data, strict=True)
+        ]
+        if any(len(c[1]) != 4 or len(c[2]) != 4 for c in calls):
+            raise op_error(op, "records DMA sizes or strides that are not 4 dimensions")
+        out.append(ShimTransfer(op.fifo_name, arg.value.data, column, is_read, calls))
+    return out
+
+
+def _order_props(call: aiex.NpuDmaMemcpyNdOp, token: bool) -> None:
+    """The call's properties in mlir-aie's printed order (id, issue_token,
+    metadata), with a task-completion token if `token`."""
+    props = dict(call.properties)
+    metadata, bd_id = props.pop("metadata"), props.pop("id")
+    props.pop("issue_token", None)
+    props["id"] = bd_id
+    if token:
+        props["issue_token"] = IntegerAttr(1, i1)
+    props["metadata"] = metadata
+    call.properties = props
+
+
+def runtime_sequence(device_op: aie.DeviceOp) -> aie.RuntimeSequenceOp | None:
+    """The device's runtime sequence from its recorded transfers (None: the
+    device records none)."""
+    host_attr = device_op.attributes.pop(HOST_ARGS, None)
+    names_attr = device_op.attributes.pop(HOST_NAMES, None)
+    if not isinstance(host_attr, ArrayAttr) or not isinstance(names_attr, ArrayAttr):
+        return None
+    model = device_op.model
+    if model is None:
+        raise op_error(device_op, "has no known NPU device model")
+    host = list(host_attr.data)
+    sequence = aie.RuntimeSequenceOp(host)
+    block = sequence.body.block
+    for arg, name in zip(block.args, names_attr.data, strict=True):
+        assert isinstance(name, StringAttr)
+        arg.name_hint = name.data
+    transfers = shim_transfers(device_op)
+    for t in transfers:
+        if not 0 <= t.arg < len(host):
+            raise op_error(
+                device_op,
+                f"fifo @{t.name} moves host argument {t.arg}, but the device records "
+                f"{len(host)} host arguments",
+            )
+    limit = model.shim.buffer_descriptors
+    calls: list[tuple[ShimTransfer, int, int, list[int], list[int]]] = []
+    for t in sorted(transfers, key=lambda t: not t.is_read):
+        calls += [(t, k, *p) for k, p in enumerate(t.calls)]
+    per_column = [0] * model.columns
+    for t, *_ in calls:
+        per_column[t.column] += 1
+    if max(per_column, default=0) > limit:
+        # more calls on a column than it has BDs: issue them in the order the
+        # cores use them (by the share of its transfer each call is, writes
+        # first), and before a call that finds no free BD, wait for one of
+        # the column's running calls (below), whose BD it then reuses
+        share = {id(t): len(t.calls) for t, *_ in calls}
+        calls.sort(key=lambda c: (c[1] / share[id(c[0])], c[0].is_read))
+    free = [list(range(limit)) for _ in range(model.columns)]
+    running: list[list[tuple[aiex.NpuDmaMemcpyNdOp, ShimTransfer, int]]] = [[] for _ in free]
+    tokens: dict[str, int] = {}  # per fifo: tokens raised and not yet awaited
+    for t, _, offset, sizes, strides in calls:
+        col = t.column
+        if not free[col]:
+            # the oldest read (a core takes its reads in order once the
+            # writes it produces have BDs, which go first), else the
+            # oldest write: waiting on a write whose data needs a read not
+            # issued yet would hang
+            at = next((k for k, r in enumerate(running[col]) if r[1].is_read), 0)
+            call, oldest, bd_id = running[col].pop(at)
+            if oldest.is_read:
+                _order_props(call, True)
+                tokens[oldest.name] = tokens.get(oldest.name, 0) + 1
+            block.add_op(aiex.NpuDmaWaitOp(oldest.name))
+            tokens[oldest.name] -= 1
+            free[col].append(bd_id)
+        bd_id = free[col].pop(0)
+        call = aiex.NpuDmaMemcpyNdOp(
+            block.args[t.arg], [0, 0, 0, offset], sizes, strides, t.name, bd_id
+        )
+        _order_props(call, not t.is_read)
+        block.add_op(call)
+        running[col].append((call, t, bd_id))
+        # each S2MM transfer raises one task-completion token and each
+        # dma_wait consumes one (mlir-aie lowers it to one npu.sync)
+        if not t.is_read:
+            tokens[t.name] = tokens.get(t.name, 0) + 1
+    for name, n in tokens.items():
+        for _ in range(n):
+            block.add_op(aiex.NpuDmaWaitOp(name))
+    return sequence
+
+
+@dataclass(frozen=True)
+class NpuRuntimeSequencePass(ModulePass):
+    """Append the runtime sequence each device's recorded transfers need."""
+
+    name = "dato-npu-runtime-sequence"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for device_op in [o for o in op.walk() if isinstance(o, aie.DeviceOp)]:
+            sequence = runtime_sequence(device_op)
+            if sequence is None:
+                continue
+            body = device_op.body.block
+            end = body.last_op
+            if isinstance(end, aie.EndOp):
+                body.insert_op_before(sequence, end)
+            else:
+                body.add_op(sequence)

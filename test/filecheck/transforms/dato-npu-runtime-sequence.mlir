@@ -1,0 +1,346 @@
+// RUN: dato-opt %s --split-input-file --verify-diagnostics -p dato-npu-runtime-sequence | filecheck %s
+
+// The runtime sequence from what dato-npu-fifos-and-cores recorded: the host
+// arrays (dato.host_args / dato.host_names on the device) and, on each
+// shim-side fifo, its host array and dma_memcpy_nd patterns. The inputs are
+// that pass's output (case 1: dato-lower-to-aie-staged.mlir, case 2:
+// dato-lower-to-aie-join.mlir, on npu1); cases 3 and 4 are written by hand.
+
+// Case 1: reads go first, BD ids count up on shim column 0, the write raises
+// a token and is awaited; the recorded attributes are consumed.
+// CHECK-LABEL: aie.device(npu1) {
+// CHECK-NOT:     dato.host_arg
+// CHECK-NOT:     dato.dma_
+// CHECK:         aie.runtime_sequence(%A: memref<2x8x8xi32>, %B: memref<8x8xi32>, %C: memref<8x8xi32>) {
+// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 0][1, 1, 1, 128][0, 0, 128, 1]) {id = 0 : i64, metadata = @A_in0} : memref<2x8x8xi32>
+// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%B[0, 0, 0, 0][1, 1, 8, 8][0, 0, 8, 1]) {id = 1 : i64, metadata = @B_in0} : memref<8x8xi32>
+// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%C[0, 0, 0, 0][1, 1, 8, 8][0, 0, 8, 1]) {id = 2 : i64, issue_token = true, metadata = @C_out0} : memref<8x8xi32>
+// CHECK-NEXT:      aiex.npu.dma_wait {symbol = @C_out0}
+// CHECK-NEXT:    }
+// CHECK-NEXT:  }
+// CHECK-NOT:   dato.host_args
+
+aie.device(npu1) {
+  func.func private @dato_fill_i32_64(memref<8x8xi32>, i32) -> ()
+  func.func private @dato_matmul_i32_8x8x8(memref<8x8xi32>, memref<8x8xi32>, memref<8x8xi32>) -> ()
+  func.func private @dato_copy_i32_64(memref<8x8xi32>, memref<8x8xi32>) -> ()
+  %shim_c0 = aie.tile(0, 0)
+  %core_c0_r2 = aie.tile(0, 2)
+  aie.objectfifo @A_in0(%shim_c0, {%core_c0_r2}, 1 : i32) {dato.host_arg = 0 : i64, dato.dma_offsets = array<i64: 0>, dato.dma_sizes = [array<i64: 1, 1, 1, 128>], dato.dma_strides = [array<i64: 0, 0, 128, 1>]} : !aie.objectfifo<memref<2x8x8xi32>>
+  aie.objectfifo @B_in0(%shim_c0, {%core_c0_r2}, 1 : i32) {dato.host_arg = 1 : i64, dato.dma_offsets = array<i64: 0>, dato.dma_sizes = [array<i64: 1, 1, 8, 8>], dato.dma_strides = [array<i64: 0, 0, 8, 1>]} : !aie.objectfifo<memref<8x8xi32>>
+  aie.objectfifo @C_out0(%core_c0_r2, {%shim_c0}, 1 : i32) {dato.host_arg = 2 : i64, dato.dma_offsets = array<i64: 0>, dato.dma_sizes = [array<i64: 1, 1, 8, 8>], dato.dma_strides = [array<i64: 0, 0, 8, 1>]} : !aie.objectfifo<memref<8x8xi32>>
+  %0 = aie.buffer(%core_c0_r2) : memref<8x8xi32>
+  %1 = aie.buffer(%core_c0_r2) : memref<8x8xi32>
+  %2 = aie.core(%core_c0_r2) {
+    %3 = aie.objectfifo.acquire @A_in0(Consume, 1) : !aie.objectfifosubview<memref<2x8x8xi32>>
+    %4 = aie.objectfifo.subview.access %3[0] : !aie.objectfifosubview<memref<2x8x8xi32>> -> memref<2x8x8xi32>
+    %5 = aie.objectfifo.acquire @B_in0(Consume, 1) : !aie.objectfifosubview<memref<8x8xi32>>
+    %6 = aie.objectfifo.subview.access %5[0] : !aie.objectfifosubview<memref<8x8xi32>> -> memref<8x8xi32>
+    %7 = aie.objectfifo.acquire @C_out0(Produce, 1) : !aie.objectfifosubview<memref<8x8xi32>>
+    %8 = aie.objectfifo.subview.access %7[0] : !aie.objectfifosubview<memref<8x8xi32>> -> memref<8x8xi32>
+    %zero = arith.constant 0 : i32
+    func.call @dato_fill_i32_64(%0, %zero) : (memref<8x8xi32>, i32) -> ()
+    %a1 = memref.subview %4[1, 0, 0] [1, 8, 8] [1, 1, 1] : memref<2x8x8xi32> to memref<8x8xi32, strided<[8, 1], offset: 64>>
+    %9 = arith.constant 0 : index
+    %10 = arith.constant 8 : index
+    %11 = arith.constant 1 : index
+    scf.for %12 = %9 to %10 step %11 {
+      %13 = arith.constant 0 : index
+      %14 = arith.constant 8 : index
+      %15 = arith.constant 1 : index
+      scf.for %16 = %13 to %14 step %15 {
+        %17 = memref.load %a1[%12, %16] : memref<8x8xi32, strided<[8, 1], offset: 64>>
+        memref.store %17, %1[%12, %16] : memref<8x8xi32>
+      }
+    }
+    func.call @dato_matmul_i32_8x8x8(%1, %6, %0) : (memref<8x8xi32>, memref<8x8xi32>, memref<8x8xi32>) -> ()
+    func.call @dato_copy_i32_64(%0, %8) : (memref<8x8xi32>, memref<8x8xi32>) -> ()
+    aie.objectfifo.release @C_out0(Produce, 1)
+    aie.objectfifo.release @B_in0(Consume, 1)
+    aie.objectfifo.release @A_in0(Consume, 1)
+    aie.end
+  } {link_with = "kernels.o", dato.tasks = ["t_0"]}
+} {dato.host_args = [memref<2x8x8xi32>, memref<8x8xi32>, memref<8x8xi32>], dato.host_names = ["A", "B", "C"]}
+
+// -----
+
+// Case 2: A leaves shim column 1 (six 8-element rows into the memtile's
+// distribute), B enters shim column 0: each column counts its own BD ids.
+// CHECK-LABEL: aie.device(npu1) {
+// CHECK:         aie.runtime_sequence(%A: memref<6x8xi32>, %B: memref<8xi32>) {
+// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 0][1, 6, 1, 8][0, 8, 8, 1]) {id = 0 : i64, metadata = @A_in0} : memref<6x8xi32>
+// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%B[0, 0, 0, 0][1, 1, 1, 8][0, 0, 8, 1]) {id = 0 : i64, issue_token = true, metadata = @B_out0} : memref<8xi32>
+// CHECK-NEXT:      aiex.npu.dma_wait {symbol = @B_out0}
+// CHECK-NEXT:    }
+// CHECK-NEXT:  }
+
+aie.device(npu1) {
+  func.func private @dato_copy_i32_8(memref<8xi32>, memref<8xi32>) -> ()
+  func.func private @dato_fill_i32_8(memref<8xi32>, i32) -> ()
+  func.func private @dato_add_i32_8(memref<8xi32>, memref<8xi32>, memref<8xi32>) -> ()
+  %shim_c0 = aie.tile(0, 0)
+  %shim_c1 = aie.tile(1, 0)
+  %mem_c0 = aie.tile(0, 1)
+  %mem_c1 = aie.tile(1, 1)
+  %core_c0_r2 = aie.tile(0, 2)
+  %core_c0_r3 = aie.tile(0, 3)
+  %core_c0_r4 = aie.tile(0, 4)
+  %core_c0_r5 = aie.tile(0, 5)
+  %core_c1_r3 = aie.tile(1, 3)
+  %core_c1_r4 = aie.tile(1, 4)
+  %core_c1_r5 = aie.tile(1, 5)
+  aie.objectfifo @A_in0_0(%mem_c1, {%core_c0_r2}, 1 : i32) : !aie.objectfifo<memref<1x8xi32>>
+  aie.objectfifo @A_in0_1(%mem_c1, {%core_c0_r4}, 1 : i32) : !aie.objectfifo<memref<1x8xi32>>
+  aie.objectfifo @A_in0_2(%mem_c1, {%core_c1_r3}, 1 : i32) : !aie.objectfifo<memref<1x8xi32>>
+  aie.objectfifo @A_in0_3(%mem_c1, {%core_c0_r5}, 1 : i32) : !aie.objectfifo<memref<1x8xi32>>
+  aie.objectfifo @A_in0_4(%mem_c1, {%core_c1_r5}, 1 : i32) : !aie.objectfifo<memref<1x8xi32>>
+  aie.objectfifo @A_in0_5(%mem_c1, {%core_c1_r4}, 1 : i32) : !aie.objectfifo<memref<1x8xi32>>
+  aie.objectfifo @A_in0(%shim_c1, {%mem_c1}, 1 : i32) {dato.host_arg = 0 : i64, dato.dma_offsets = array<i64: 0>, dato.dma_sizes = [array<i64: 1, 6, 1, 8>], dato.dma_strides = [array<i64: 0, 8, 8, 1>]} : !aie.objectfifo<memref<48xi32>>
+  aie.objectfifo.link [@A_in0] -> [@A_in0_0, @A_in0_1, @A_in0_2, @A_in0_3, @A_in0_4, @A_in0_5]([] [0, 8, 16, 24, 32, 40])
+  aie.objectfifo @B_out0(%core_c0_r3, {%shim_c0}, 1 : i32) {dato.host_arg = 1 : i64, dato.dma_offsets = array<i64: 0>, dato.dma_sizes = [array<i64: 1, 1, 1, 8>], dato.dma_strides = [array<i64: 0, 0, 8, 1>]} : !aie.objectfifo<memref<8xi32>>
+  aie.objectfifo @rows_0(%core_c0_r2, {%core_c0_r3}, 2 : i32) : !aie.objectfifo<memref<8xi32>>
+  aie.objectfifo @rows_1(%core_c0_r4, {%core_c0_r3}, 2 : i32) : !aie.objectfifo<memref<8xi32>>
+  aie.objectfifo @rows_2(%core_c1_r3, {%core_c0_r3}, 2 : i32) : !aie.objectfifo<memref<8xi32>>
+  aie.objectfifo @rows_3(%core_c0_r5, {%mem_c0}, 2 : i32) : !aie.objectfifo<memref<8xi32>>
+  aie.objectfifo @rows_4(%core_c1_r5, {%mem_c0}, 2 : i32) : !aie.objectfifo<memref<8xi32>>
+  aie.objectfifo @rows_5(%core_c1_r4, {%core_c0_r3}, 2 : i32) : !aie.objectfifo<memref<8xi32>>
+  aie.objectfifo @rows_3_join(%mem_c0, {%core_c0_r3}, 2 : i32) : !aie.objectfifo<memref<2x8xi32>>
+  aie.objectfifo.link [@rows_3, @rows_4] -> [@rows_3_join]([0, 8] [])
+  %0 = aie.buffer(%core_c0_r2) : memref<8xi32>
+  %1 = aie.core(%core_c0_r2) {
+    %2 = aie.objectfifo.acquire @A_in0_0(Consume, 1) : !aie.objectfifosubview<memref<1x8xi32>>
+    %3 = aie.objectfifo.subview.access %2[0] : !aie.objectfifosubview<memref<1x8xi32>> -> memref<1x8xi32>
+    %c0 = arith.constant 0 : index
+    %row = memref.subview %3[%c0, 0] [1, 8] [1, 1] : memref<1x8xi32> to memref<8xi32, strided<[1], offset: ?>>
+    %4 = arith.constant 0 : index
+    %5 = arith.constant 8 : index
+    %6 = arith.constant 1 : index
+    scf.for %7 = %4 to %5 step %6 {
+      %8 = memref.load %row[%7] : memref<8xi32, strided<[1], offset: ?>>
+      memref.store %8, %0[%7] : memref<8xi32>
+    }
+    %9 = aie.objectfifo.acquire @rows_0(Produce, 1) : !aie.objectfifosubview<memref<8xi32>>
+    %10 = aie.objectfifo.subview.access %9[0] : !aie.objectfifosubview<memref<8xi32>> -> memref<8xi32>
+    func.call @dato_copy_i32_8(%0, %10) : (memref<8xi32>, memref<8xi32>) -> ()
+    aie.objectfifo.release @rows_0(Produce, 1)
+    aie.objectfifo.release @A_in0_0(Consume, 1)
+    aie.end
+  } {link_with = "kernels.o", dato.tasks = ["src_0"]}
+  %11 = aie.buffer(%core_c0_r3) : memref<8xi32>
+  %12 = aie.buffer(%core_c0_r3) : memref<8xi32>
+  %13 = aie.buffer(%core_c0_r3) : memref<8xi32>
+  %14 = aie.core(%core_c0_r3) {
+    %15 = aie.objectfifo.acquire @B_out0(Produce, 1) : !aie.objectfifosubview<memref<8xi32>>
+    %16 = aie.objectfifo.subview.access %15[0] : !aie.objectfifosubview<memref<8xi32>> -> memref<8xi32>
+    %zero = arith.constant 0 : i32
+    func.call @dato_fill_i32_8(%11, %zero) : (memref<8xi32>, i32) -> ()
+    %17 = aie.objectfifo.acquire @rows_0(Consume, 1) : !aie.objectfifosubview<memref<8xi32>>
+    %18 = aie.objectfifo.subview.access %17[0] : !aie.objectfifosubview<memref<8xi32>> -> memref<8xi32>
+    func.call @dato_copy_i32_8(%18, %12) : (memref<8xi32>, memref<8xi32>) -> ()
+    aie.objectfifo.release @rows_0(Consume, 1)
+    func.call @dato_add_i32_8(%11, %12, %13) : (memref<8xi32>, memref<8xi32>, memref<8xi32>) -> ()
+    func.call @dato_copy_i32_8(%13, %11) : (memref<8xi32>, memref<8xi32>) -> ()
+    %19 = aie.objectfifo.acquire @rows_1(Consume, 1) : !aie.objectfifosubview<memref<8xi32>>
+    %20 = aie.objectfifo.subview.access %19[0] : !aie.objectfifosubview<memref<8xi32>> -> memref<8xi32>
+    func.call @dato_copy_i32_8(%20, %12) : (memref<8xi32>, memref<8xi32>) -> ()
+    aie.objectfifo.release @rows_1(Consume, 1)
+    func.call @dato_add_i32_8(%11, %12, %13) : (memref<8xi32>, memref<8xi32>, memref<8xi32>) -> ()
+    func.call @dato_copy_i32_8(%13, %11) : (memref<8xi32>, memref<8xi32>) -> ()
+    %21 = aie.objectfifo.acquire @rows_2(Consume, 1) : !aie.objectfifosubview<memref<8xi32>>
+    %22 = aie.objectfifo.subview.access %21[0] : !aie.objectfifosubview<memref<8xi32>> -> memref<8xi32>
+    func.call @dato_copy_i32_8(%22, %12) : (memref<8xi32>, memref<8xi32>) -> ()
+    aie.objectfifo.release @rows_2(Consume, 1)
+    func.call @dato_add_i32_8(%11, %12, %13) : (memref<8xi32>, memref<8xi32>, memref<8xi32>) -> ()
+    func.call @dato_copy_i32_8(%13, %11) : (memref<8xi32>, memref<8xi32>) -> ()
+    %23 = aie.objectfifo.acquire @rows_3_join(Consume, 1) : !aie.objectfifosubview<memref<2x8xi32>>
+    %24 = aie.objectfifo.subview.access %23[0] : !aie.objectfifosubview<memref<2x8xi32>> -> memref<2x8xi32>
+    %25 = arith.constant 0 : index
+    %26 = arith.constant 8 : index
+    %27 = arith.constant 1 : index
+    scf.for %28 = %25 to %26 step %27 {
+      %29 = arith.constant 0 : index
+      %30 = memref.load %24[%29, %28] : memref<2x8xi32>
+      memref.store %30, %12[%28] : memref<8xi32>
+    }
+    func.call @dato_add_i32_8(%11, %12, %13) : (memref<8xi32>, memref<8xi32>, memref<8xi32>) -> ()
+    func.call @dato_copy_i32_8(%13, %11) : (memref<8xi32>, memref<8xi32>) -> ()
+    %31 = arith.constant 0 : index
+    %32 = arith.constant 8 : index
+    %33 = arith.constant 1 : index
+    scf.for %34 = %31 to %32 step %33 {
+      %35 = arith.constant 1 : index
+      %36 = memref.load %24[%35, %34] : memref<2x8xi32>
+      memref.store %36, %12[%34] : memref<8xi32>
+    }
+    aie.objectfifo.release @rows_3_join(Consume, 1)
+    func.call @dato_add_i32_8(%11, %12, %13) : (memref<8xi32>, memref<8xi32>, memref<8xi32>) -> ()
+    func.call @dato_copy_i32_8(%13, %11) : (memref<8xi32>, memref<8xi32>) -> ()
+    %37 = aie.objectfifo.acquire @rows_5(Consume, 1) : !aie.objectfifosubview<memref<8xi32>>
+    %38 = aie.objectfifo.subview.access %37[0] : !aie.objectfifosubview<memref<8xi32>> -> memref<8xi32>
+    func.call @dato_copy_i32_8(%38, %12) : (memref<8xi32>, memref<8xi32>) -> ()
+    aie.objectfifo.release @rows_5(Consume, 1)
+    func.call @dato_add_i32_8(%11, %12, %13) : (memref<8xi32>, memref<8xi32>, memref<8xi32>) -> ()
+    func.call @dato_copy_i32_8(%13, %11) : (memref<8xi32>, memref<8xi32>) -> ()
+    func.call @dato_copy_i32_8(%11, %16) : (memref<8xi32>, memref<8xi32>) -> ()
+    aie.objectfifo.release @B_out0(Produce, 1)
+    aie.end
+  } {link_with = "kernels.o", dato.tasks = ["red_0"]}
+  %39 = aie.buffer(%core_c0_r4) : memref<8xi32>
+  %40 = aie.core(%core_c0_r4) {
+    %41 = aie.objectfifo.acquire @A_in0_1(Consume, 1) : !aie.objectfifosubview<memref<1x8xi32>>
+    %42 = aie.objectfifo.subview.access %41[0] : !aie.objectfifosubview<memref<1x8xi32>> -> memref<1x8xi32>
+    %c0_1 = arith.constant 0 : index
+    %row_1 = memref.subview %42[%c0_1, 0] [1, 8] [1, 1] : memref<1x8xi32> to memref<8xi32, strided<[1], offset: ?>>
+    %43 = arith.constant 0 : index
+    %44 = arith.constant 8 : index
+    %45 = arith.constant 1 : index
+    scf.for %46 = %43 to %44 step %45 {
+      %47 = memref.load %row_1[%46] : memref<8xi32, strided<[1], offset: ?>>
+      memref.store %47, %39[%46] : memref<8xi32>
+    }
+    %48 = aie.objectfifo.acquire @rows_1(Produce, 1) : !aie.objectfifosubview<memref<8xi32>>
+    %49 = aie.objectfifo.subview.access %48[0] : !aie.objectfifosubview<memref<8xi32>> -> memref<8xi32>
+    func.call @dato_copy_i32_8(%39, %49) : (memref<8xi32>, memref<8xi32>) -> ()
+    aie.objectfifo.release @rows_1(Produce, 1)
+    aie.objectfifo.release @A_in0_1(Consume, 1)
+    aie.end
+  } {link_with = "kernels.o", dato.tasks = ["src_1"]}
+  %50 = aie.buffer(%core_c0_r5) : memref<8xi32>
+  %51 = aie.core(%core_c0_r5) {
+    %52 = aie.objectfifo.acquire @A_in0_3(Consume, 1) : !aie.objectfifosubview<memref<1x8xi32>>
+    %53 = aie.objectfifo.subview.access %52[0] : !aie.objectfifosubview<memref<1x8xi32>> -> memref<1x8xi32>
+    %c0_2 = arith.constant 0 : index
+    %row_2 = memref.subview %53[%c0_2, 0] [1, 8] [1, 1] : memref<1x8xi32> to memref<8xi32, strided<[1], offset: ?>>
+    %54 = arith.constant 0 : index
+    %55 = arith.constant 8 : index
+    %56 = arith.constant 1 : index
+    scf.for %57 = %54 to %55 step %56 {
+      %58 = memref.load %row_2[%57] : memref<8xi32, strided<[1], offset: ?>>
+      memref.store %58, %50[%57] : memref<8xi32>
+    }
+    %59 = aie.objectfifo.acquire @rows_3(Produce, 1) : !aie.objectfifosubview<memref<8xi32>>
+    %60 = aie.objectfifo.subview.access %59[0] : !aie.objectfifosubview<memref<8xi32>> -> memref<8xi32>
+    func.call @dato_copy_i32_8(%50, %60) : (memref<8xi32>, memref<8xi32>) -> ()
+    aie.objectfifo.release @rows_3(Produce, 1)
+    aie.objectfifo.release @A_in0_3(Consume, 1)
+    aie.end
+  } {link_with = "kernels.o", dato.tasks = ["src_3"]}
+  %61 = aie.buffer(%core_c1_r3) : memref<8xi32>
+  %62 = aie.core(%core_c1_r3) {
+    %63 = aie.objectfifo.acquire @A_in0_2(Consume, 1) : !aie.objectfifosubview<memref<1x8xi32>>
+    %64 = aie.objectfifo.subview.access %63[0] : !aie.objectfifosubview<memref<1x8xi32>> -> memref<1x8xi32>
+    %c0_3 = arith.constant 0 : index
+    %row_3 = memref.subview %64[%c0_3, 0] [1, 8] [1, 1] : memref<1x8xi32> to memref<8xi32, strided<[1], offset: ?>>
+    %65 = arith.constant 0 : index
+    %66 = arith.constant 8 : index
+    %67 = arith.constant 1 : index
+    scf.for %68 = %65 to %66 step %67 {
+      %69 = memref.load %row_3[%68] : memref<8xi32, strided<[1], offset: ?>>
+      memref.store %69, %61[%68] : memref<8xi32>
+    }
+    %70 = aie.objectfifo.acquire @rows_2(Produce, 1) : !aie.objectfifosubview<memref<8xi32>>
+    %71 = aie.objectfifo.subview.access %70[0] : !aie.objectfifosubview<memref<8xi32>> -> memref<8xi32>
+    func.call @dato_copy_i32_8(%61, %71) : (memref<8xi32>, memref<8xi32>) -> ()
+    aie.objectfifo.release @rows_2(Produce, 1)
+    aie.objectfifo.release @A_in0_2(Consume, 1)
+    aie.end
+  } {link_with = "kernels.o", dato.tasks = ["src_2"]}
+  %72 = aie.buffer(%core_c1_r4) : memref<8xi32>
+  %73 = aie.core(%core_c1_r4) {
+    %74 = aie.objectfifo.acquire @A_in0_5(Consume, 1) : !aie.objectfifosubview<memref<1x8xi32>>
+    %75 = aie.objectfifo.subview.access %74[0] : !aie.objectfifosubview<memref<1x8xi32>> -> memref<1x8xi32>
+    %c0_4 = arith.constant 0 : index
+    %row_4 = memref.subview %75[%c0_4, 0] [1, 8] [1, 1] : memref<1x8xi32> to memref<8xi32, strided<[1], offset: ?>>
+    %76 = arith.constant 0 : index
+    %77 = arith.constant 8 : index
+    %78 = arith.constant 1 : index
+    scf.for %79 = %76 to %77 step %78 {
+      %80 = memref.load %row_4[%79] : memref<8xi32, strided<[1], offset: ?>>
+      memref.store %80, %72[%79] : memref<8xi32>
+    }
+    %81 = aie.objectfifo.acquire @rows_5(Produce, 1) : !aie.objectfifosubview<memref<8xi32>>
+    %82 = aie.objectfifo.subview.access %81[0] : !aie.objectfifosubview<memref<8xi32>> -> memref<8xi32>
+    func.call @dato_copy_i32_8(%72, %82) : (memref<8xi32>, memref<8xi32>) -> ()
+    aie.objectfifo.release @rows_5(Produce, 1)
+    aie.objectfifo.release @A_in0_5(Consume, 1)
+    aie.end
+  } {link_with = "kernels.o", dato.tasks = ["src_5"]}
+  %83 = aie.buffer(%core_c1_r5) : memref<8xi32>
+  %84 = aie.core(%core_c1_r5) {
+    %85 = aie.objectfifo.acquire @A_in0_4(Consume, 1) : !aie.objectfifosubview<memref<1x8xi32>>
+    %86 = aie.objectfifo.subview.access %85[0] : !aie.objectfifosubview<memref<1x8xi32>> -> memref<1x8xi32>
+    %c0_5 = arith.constant 0 : index
+    %row_5 = memref.subview %86[%c0_5, 0] [1, 8] [1, 1] : memref<1x8xi32> to memref<8xi32, strided<[1], offset: ?>>
+    %87 = arith.constant 0 : index
+    %88 = arith.constant 8 : index
+    %89 = arith.constant 1 : index
+    scf.for %90 = %87 to %88 step %89 {
+      %91 = memref.load %row_5[%90] : memref<8xi32, strided<[1], offset: ?>>
+      memref.store %91, %83[%90] : memref<8xi32>
+    }
+    %92 = aie.objectfifo.acquire @rows_4(Produce, 1) : !aie.objectfifosubview<memref<8xi32>>
+    %93 = aie.objectfifo.subview.access %92[0] : !aie.objectfifosubview<memref<8xi32>> -> memref<8xi32>
+    func.call @dato_copy_i32_8(%83, %93) : (memref<8xi32>, memref<8xi32>) -> ()
+    aie.objectfifo.release @rows_4(Produce, 1)
+    aie.objectfifo.release @A_in0_4(Consume, 1)
+    aie.end
+  } {link_with = "kernels.o", dato.tasks = ["src_4"]}
+} {dato.host_args = [memref<6x8xi32>, memref<8xi32>], dato.host_names = ["A", "B"]}
+
+// -----
+
+// Case 3: 18 calls on shim column 0, which has 16 BDs. The calls go in the
+// order the cores use them (share of their transfer, writes first): the
+// write (id 0), then A's 17 calls (ids 1..15). Call 16 of A finds no free BD:
+// the column's oldest running read (A's call 1, id 1) gets a token and is
+// awaited, and its BD is reused; call 17 likewise takes id 2 after A's call 2.
+// CHECK-LABEL: aie.device(npu1) {
+// CHECK:         aie.runtime_sequence(%A: memref<17x16xi32>, %B: memref<16xi32>) {
+// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%B[0, 0, 0, 0][1, 1, 1, 16][0, 0, 16, 1]) {id = 0 : i64, issue_token = true, metadata = @B_out0}
+// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 0][1, 1, 1, 16][0, 0, 16, 1]) {id = 1 : i64, issue_token = true, metadata = @A_in0}
+// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 16][1, 1, 1, 16][0, 0, 16, 1]) {id = 2 : i64, issue_token = true, metadata = @A_in0}
+// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 32][1, 1, 1, 16][0, 0, 16, 1]) {id = 3 : i64, metadata = @A_in0}
+// CHECK:           aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 224][1, 1, 1, 16][0, 0, 16, 1]) {id = 15 : i64, metadata = @A_in0}
+// CHECK-NEXT:      aiex.npu.dma_wait {symbol = @A_in0}
+// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 240][1, 1, 1, 16][0, 0, 16, 1]) {id = 1 : i64, metadata = @A_in0}
+// CHECK-NEXT:      aiex.npu.dma_wait {symbol = @A_in0}
+// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 256][1, 1, 1, 16][0, 0, 16, 1]) {id = 2 : i64, metadata = @A_in0}
+// CHECK-NEXT:      aiex.npu.dma_wait {symbol = @B_out0}
+// CHECK-NEXT:    }
+
+aie.device(npu1) {
+  %shim_c0 = aie.tile(0, 0)
+  %core_c0_r2 = aie.tile(0, 2)
+  aie.objectfifo @A_in0(%shim_c0, {%core_c0_r2}, 1 : i32) {dato.host_arg = 0 : i64, dato.dma_offsets = array<i64: 0, 16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 256>, dato.dma_sizes = [array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>], dato.dma_strides = [array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>]} : !aie.objectfifo<memref<16xi32>>
+  aie.objectfifo @B_out0(%core_c0_r2, {%shim_c0}, 1 : i32) {dato.host_arg = 1 : i64, dato.dma_offsets = array<i64: 0>, dato.dma_sizes = [array<i64: 1, 1, 1, 16>], dato.dma_strides = [array<i64: 0, 0, 16, 1>]} : !aie.objectfifo<memref<16xi32>>
+} {dato.host_args = [memref<17x16xi32>, memref<16xi32>], dato.host_names = ["A", "B"]}
+
+// -----
+
+// Case 4: a device that records no host transfers (the bundled GEMM design
+// builds its own sequence) is left as it is.
+// CHECK-LABEL: aie.device(npu1) {
+// CHECK:         aie.runtime_sequence(%A: memref<16xi32>) {
+// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 0][1, 1, 1, 16][0, 0, 16, 1]) {id = 7 : i64, metadata = @A_in0}
+// CHECK-NEXT:    }
+// CHECK-NOT:     aie.runtime_sequence
+
+aie.device(npu1) {
+  %shim_c0 = aie.tile(0, 0)
+  %core_c0_r2 = aie.tile(0, 2)
+  aie.objectfifo @A_in0(%shim_c0, {%core_c0_r2}, 1 : i32) : !aie.objectfifo<memref<16xi32>>
+  aie.runtime_sequence(%A: memref<16xi32>) {
+    aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 0][1, 1, 1, 16][0, 0, 16, 1]) {id = 7 : i64, metadata = @A_in0} : memref<16xi32>
+  }
+}
+
+// -----
+
+// Case 5: a recorded host argument the device does not have is refused.
+// CHECK: error: 'aie.device' op fifo @A_in0 moves host argument 1, but the device records 1 host arguments
+
+aie.device(npu1) {
+  %shim_c0 = aie.tile(0, 0)
+  %core_c0_r2 = aie.tile(0, 2)
+  aie.objectfifo @A_in0(%shim_c0, {%core_c0_r2}, 1 : i32) {dato.host_arg = 1 : i64, dato.dma_offsets = array<i64: 0>, dato.dma_sizes = [array<i64: 1, 1, 1, 16>], dato.dma_strides = [array<i64: 0, 0, 16, 1>]} : !aie.objectfifo<memref<16xi32>>
+} {dato.host_args = [memref<16xi32>], dato.host_names = ["A"]}
