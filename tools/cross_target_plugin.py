@@ -17,7 +17,8 @@ back the outputs (or the error), and the parent compares them with the simulator
 booleans and wide (object) integers exactly; floats within a tolerance derived from the type's
 epsilon and K (see `float_tolerance`). One JSON line per (program, target) is appended to the
 file named by DATO_XT_OUT. A program is identified by the hash of its printed IR, its argument
-shapes and dtypes and its build options: one already in the file is not checked again.
+shapes and dtypes and its build options: a (program, target) already in the file is not
+checked again.
 
 Environment (set by tools/cross-target): DATO_XT_OUT (required: the JSON-lines file; without
 it the plugin does nothing), DATO_XT_TARGETS ("aie" or "aie,hls"), DATO_XT_HLS_CAP (at most
@@ -290,12 +291,14 @@ class Sweep:
         self.per_test = int(os.environ.get("DATO_XT_PER_TEST", "25"))
         self.test = "<outside a test>"
         self.checked_in_test = 0
-        self.seen: set[str] = set()
+        self.seen: set[tuple[str, str]] = set()
+        """(program, target) pairs already in the file or checked by this process"""
         if os.path.exists(out):
             with open(out) as f:
                 for line in f:
                     try:
-                        self.seen.add(json.loads(line)["key"])
+                        row = json.loads(line)
+                        self.seen.add((row["key"], row["target"]))
                     except (ValueError, KeyError):
                         continue
 
@@ -305,19 +308,21 @@ class Sweep:
 
     def check(self, module: Any, inputs: list[Any], results: Sequence[Any]) -> None:
         key = program_key(module, inputs)
-        if key in self.seen:
+        targets = [t for t in self.targets if (key, t) not in self.seen]
+        if "hls" in targets and self.hls_left <= 0:
+            targets.remove("hls")
+        if not targets or (key, "-") in self.seen:
             return
-        self.seen.add(key)
         if self.checked_in_test >= self.per_test:
+            self.seen.add((key, "-"))
             self.write({"key": key, "test": self.test, "target": "-", "status": CAPPED})
             return
         self.checked_in_test += 1
         names = [a.name for a in module.arguments]
         k = max((max(a.shape, default=1) for a in inputs if isinstance(a, np.ndarray)), default=1)
-        for target in self.targets:
+        for target in targets:
+            self.seen.add((key, target))
             if target == "hls":
-                if self.hls_left <= 0:
-                    continue
                 self.hls_left -= 1
             copies = [np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in inputs]
             start = time.monotonic()
