@@ -12,7 +12,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 
 import numpy as np
 import pytest
@@ -194,3 +194,12 @@ def test_the_tool_checks_each_program_once(tmp_path):
     assert [(r["target"], r["status"]) for r in rows] == [("aie", "same")]
     assert rows[0]["test"].endswith("test_synthetic_scale.py::test_scale")
     assert "| aie | 1 | 0 | 0 | 0 | 0 | 0 | 1 |" in done.stdout
+
+
+def test_a_python_error_inside_the_compiler_is_a_crash_with_its_site(plugin):
+    # not a module at all: building it fails with a Python error inside dato_xdsl
+    broken = SimpleNamespace(module=None, params=[], arguments=())
+    got = plugin.run_forked(broken, [], "aie", 120)
+    assert got["status"] == plugin.CRASH and got["phase"] == "build"
+    assert got["site"].startswith("dato_xdsl/")
+    assert "Traceback" in got["traceback"]
