@@ -19,6 +19,10 @@ programming_examples/basic/matrix_multiplication/whole_array):
   host arrays stay row-major;
 - C is double-buffered (depth 2 on the core and the memtile), so a core
   starts its next block while the last one drains;
+- where the shim would resend A's row block (once per member column) or B's
+  column blocks (once per round) and plan_reuse's stated cost says holding
+  them pays, the shim sends them once into one memtile object and the
+  memtile resends it (objectfifo `repeat_count`);
 - the kernels are mm.cc's `zero_<acc>` and `matmul_<in>_<acc>`, accumulating
   in the wide type (int8/int16 -> int32, bf16 -> f32), linked from
   `mm_<m>x<k>x<n>.o` (mm.cc compiled with -D<in>_<acc>_ONLY -DDIM_M/K/N); a C
