@@ -16,6 +16,7 @@ from dato_xdsl.targets.virtual_npu.state import (
     READING,
     WRITING,
     Cascade,
+    Lock,
     PacketDest,
     PacketSource,
     Pool,
@@ -215,3 +216,96 @@ def test_stream_receivers_added_later_are_waited_for():
     assert stream.send is None
     stream.post_recv(0, RecvJob(a, np.zeros(0, np.int64), None))
     assert stream.receivers == [None, None]
+
+
+def test_a_packet_longer_than_a_receive_is_taken_by_several():
+    ready: deque = deque()
+    source = PacketSource("src", (0, 2), ready)
+    dest = PacketDest("dst", ready)
+    source.routes[1] = [(dest, False)]
+    source.waiting.append("sender")
+    dest.waiting.append("receiver")
+    job = SendJob(np.array([1, 2, 3, 4, 5], np.int16), packet=1)
+    source.post_send(job)
+    assert dest.describe_stall() == "1 packet(s) (10 byte(s)) waiting to be received"
+    first = np.zeros(2, np.int16)
+    mask = np.zeros(2, bool)
+    recv = RecvJob(first, np.arange(2), mask)
+    dest.post_recv(0, recv)
+    # int16 elements arrive as bytes; the mask still counts elements
+    assert first.tolist() == [1, 2] and mask.tolist() == [True, True]
+    assert recv.done and dest.job is None and not job.done
+    assert list(ready) == ["receiver"]
+    assert dest.describe_stall() == "1 packet(s) (6 byte(s)) waiting to be received"
+    rest = np.zeros(4, np.int16)
+    recv = RecvJob(rest, np.array([3, 2, 1, 0]), None)
+    dest.post_recv(0, recv)
+    assert rest.tolist() == [0, 5, 4, 3] and not recv.done and dest.job is recv
+    assert job.done and list(ready) == ["receiver", "sender"]
+    # a second packet fills the rest of the same receive
+    source.post_send(SendJob(np.array([8], np.int16), packet=1))
+    assert rest.tolist() == [8, 5, 4, 3] and recv.done
+
+
+def test_a_header_word_alone_is_a_packet_without_payload():
+    ready: deque = deque()
+    source = PacketSource("src", (0, 2), ready)
+    dest = PacketDest("dst", ready)
+    source.routes[6] = [(dest, False)]
+    job = SendJob(np.array([6], np.int32))
+    source.post_send(job)
+    assert dest.describe_stall() == "1 packet(s) (0 byte(s)) waiting to be received"
+    with pytest.raises(OpFailure) as err:
+        PacketSource("lone", (0, 2), ready).post_send(SendJob(np.array([1, 2], np.int32), 3))
+    assert err.value.message.endswith(
+        "but no aie.packet_flow from this port has that id (ids here: none)"
+    )
+    with pytest.raises(OpFailure) as err:
+        dest.post_send(SendJob(np.zeros(1)))
+    assert err.value.kind is TransferError
+
+
+def test_a_stream_from_int16_to_int8_exchanges_little_endian_bytes():
+    ready: deque = deque()
+    stream = Stream("s", 1, ready)
+    stream.waiting.append("x")
+    stream.post_send(SendJob(np.array([0x0102, -2], np.int16)))
+    assert list(ready) == []  # nothing moved: nobody woken
+    assert stream.describe_stall() == "2 element(s) offered, 0/1 receiver(s) ready"
+    got = np.zeros(2, np.int8)
+    stream.post_recv(0, RecvJob(got, np.arange(2), None))
+    assert got.tolist() == [2, 1]  # the low byte first
+    assert stream.describe_stall() == "2 element(s) offered, 0/1 receiver(s) ready"
+    got = np.zeros(2, np.int8)
+    stream.post_recv(0, RecvJob(got, np.arange(2), None))
+    assert got.tolist() == [-2, -1]  # -2 is 0xFFFE
+    assert stream.send is None and list(ready) == ["x"]
+
+
+def test_the_labels_and_owners_name_what_they_belong_to():
+    ready: deque = deque()
+    pool = Pool("f", "tile(1, 1)", 1, (4,), np.int8, ready)
+    assert pool.label == "@f buffers on tile(1, 1)"
+    port = pool.port(False, "core(1, 2)", True)
+    assert port.owner == "core(1, 2)" and port.role == "Consume"
+    lock = Lock("L", 0, ready)
+    lock.waiting.append("a")
+    lock.set(5)
+    assert lock.value == 5 and list(ready) == ["a"]
+    cascade = Cascade("casc", ready)
+    assert cascade.label == "casc" and not cascade.full and cascade.word is None
+    assert cascade.put(7) and type(cascade.take()) is int
+
+
+def test_a_core_reading_an_object_with_three_elements_missing_is_told_three():
+    ready: deque = deque()
+    pool = Pool("f", "tile(0, 2)", 1, (4,), np.int32, ready)
+    writer = pool.port(True, "dma", False)
+    reader = pool.port(False, "core", True)
+    pool.start()
+    assert writer.acquire(1)
+    pool.mask[0][1] = True
+    writer.release(1)
+    with pytest.raises(OpFailure) as err:
+        reader.acquire(1)
+    assert "of which 3 of 4 elements were never written" in err.value.message
