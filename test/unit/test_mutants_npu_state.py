@@ -309,3 +309,27 @@ def test_a_core_reading_an_object_with_three_elements_missing_is_told_three():
     with pytest.raises(OpFailure) as err:
         reader.acquire(1)
     assert "of which 3 of 4 elements were never written" in err.value.message
+
+
+def test_sends_and_receives_of_different_lengths_meet_in_the_middle():
+    ready: deque = deque()
+    stream = Stream("s", 1, ready)
+    got = np.zeros(3, np.int32)
+    recv = RecvJob(got, np.arange(3), None)
+    stream.post_recv(0, recv)
+    stream.post_send(SendJob(np.array([1, 2], np.int32)))
+    stream.post_send(SendJob(np.array([3, 4], np.int32)))  # the receive takes one of two
+    assert got.tolist() == [1, 2, 3] and recv.done
+    assert stream.describe_stall() == "1 element(s) offered, 0/1 receiver(s) ready"
+    more = np.zeros(4, np.int32)
+    stream.post_recv(0, RecvJob(more, np.arange(4), None))  # longer than what is left
+    assert more.tolist() == [4, 0, 0, 0] and stream.send is None
+    # packets likewise: a receive of 3 int16 elements (6 bytes) from packets of 2
+    source, dest = PacketSource("src", (0, 2), ready), PacketDest("dst", ready)
+    source.routes[1] = [(dest, False)]
+    three = np.zeros(3, np.int16)
+    dest.post_recv(0, RecvJob(three, np.arange(3), None))
+    source.post_send(SendJob(np.array([5, 6], np.int16), packet=1))
+    source.post_send(SendJob(np.array([7, 8], np.int16), packet=1))
+    assert three.tolist() == [5, 6, 7]
+    assert dest.describe_stall() == "1 packet(s) (2 byte(s)) waiting to be received"
