@@ -119,10 +119,16 @@ def _lower_to_aie() -> type[ModulePass]:
     return LowerToAiePass
 
 
-def _npu_fifos_and_cores() -> type[ModulePass]:
-    from dato_xdsl.transforms.lower_to_aie import NpuFifosAndCoresPass
+def _npu_transfers() -> type[ModulePass]:
+    from dato_xdsl.transforms.lower_to_aie import NpuTransfersPass
 
-    return NpuFifosAndCoresPass
+    return NpuTransfersPass
+
+
+def _npu_core_bodies() -> type[ModulePass]:
+    from dato_xdsl.transforms.lower_to_aie import NpuCoreBodiesPass
+
+    return NpuCoreBodiesPass
 
 
 def _npu_runtime_sequence() -> type[ModulePass]:
@@ -153,7 +159,8 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "vhls-dataflow-lint": _vhls_dataflow_lint,
     "dato-physical-map": _physical_map,
     "dato-lower-to-aie": _lower_to_aie,
-    "dato-npu-fifos-and-cores": _npu_fifos_and_cores,
+    "dato-npu-transfers": _npu_transfers,
+    "dato-npu-core-bodies": _npu_core_bodies,
     "dato-npu-runtime-sequence": _npu_runtime_sequence,
     "dato-npu-kernel-objects": _npu_kernel_objects,
     "dato-npu-pack-buffers": _npu_pack_buffers,

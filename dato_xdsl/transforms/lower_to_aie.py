@@ -17,9 +17,14 @@
 - The runtime sequence moves every input and output with `dma_memcpy_nd`
   (BD ids counted per shim column, at most the shim's BDs) and waits for the
   outputs. It is a pass of its own (`dato-npu-runtime-sequence`,
-  npu_runtime_sequence.py): `dato-npu-fifos-and-cores` (here) records the
+  npu_runtime_sequence.py): `dato-npu-transfers` (here) records the
   host arrays on the device and each shim-side fifo's host array and
-  access patterns, and `dato-lower-to-aie` runs the two in turn."""
+  access patterns.
+
+`dato-lower-to-aie` is the pipeline `dato-npu-transfers` (tiles, objectfifos,
+links; the region stays, recording the fifo each instance uses),
+`dato-npu-core-bodies` (the cores; the region goes), then
+`dato-npu-runtime-sequence`."""
 
 from __future__ import annotations
 
@@ -30,6 +35,7 @@ from dataclasses import dataclass
 from xdsl.context import Context
 from xdsl.dialects import arith, builtin, func, memref, scf
 from xdsl.dialects.builtin import (
+    ArrayAttr,
     BFloat16Type,
     Float32Type,
     IndexType,
@@ -39,6 +45,7 @@ from xdsl.dialects.builtin import (
     ModuleOp,
     StringAttr,
     i32,
+    i64,
 )
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
@@ -78,6 +85,11 @@ from dato_xdsl.transforms.npu_write_boxes import Box, shared_write_boxes
 from dato_xdsl.transforms.stream_access import stream_uses
 
 KERNEL_OBJECT = "kernels.o"
+# what dato-npu-transfers records on the region for dato-npu-core-bodies
+READ_FIFOS = "dato.read_fifos"
+WRITE_FIFOS = "dato.write_fifos"
+LOCAL_COUNT = "dato.local_count"
+ROUTE_FIFO = "dato.route_fifo"
 
 
 def _is_identity(t: Attribute) -> bool:
@@ -420,14 +432,72 @@ class AieLowering:
         return max((d for d in fits if d * bits % word == 0), default=max(fits))
 
     # ------------------------------------------------------------------ cores
-    def run(self) -> aie.DeviceOp:
+    def transfers(self) -> tuple[aie.DeviceOp, bool]:
+        """The device with its tiles, objectfifos and links (and whether it is
+        the whole bundled GEMM design, cores included). Which fifo each
+        instance's argument uses and how each stream is carried are recorded
+        on the region (record_fifos) for `core_bodies`."""
         bundled = plan_bundled_gemm(self.region, self.device) or plan_one_per_core(
             self.region, self.device
         )
         if bundled is not None:
-            return GemmDesign(self, bundled).run()
-        transfers = plan_transfers(self.region, self.device)
-        device_op, names = self.skeleton(transfers)
+            return GemmDesign(self, bundled).run(), True
+        device_op, names = self.skeleton(plan_transfers(self.region, self.device))
+        self.record_fifos(names)
+        return device_op, False
+
+    def record_fifos(self, names: FifoNames) -> None:
+        """On each group, per instance and bound argument, the fifo it reads
+        (`dato.read_fifos`) and writes (`dato.write_fifos`), "" for none; on
+        each stream a chain keeps in one core, its element count
+        (`dato.local_count`); on each stream joined or distributed through a
+        memtile, the combined fifo (`dato.route_fifo`)."""
+        for g in self.region.groups():
+            for key, found in ((READ_FIFOS, names.reads), (WRITE_FIFOS, names.writes)):
+                g.attributes[key] = ArrayAttr(
+                    ArrayAttr(
+                        StringAttr(found.get((inst.name, k_arg(g, k)), ""))
+                        for k in range(len(g.args))
+                    )
+                    for inst in g.instances()
+                )
+        for decl in self.region.streams():
+            name = decl.sym_name.data
+            if name in self.local_streams:
+                decl.attributes[LOCAL_COUNT] = IntegerAttr(self.local_streams[name], i64)
+            if name in self.route_of:
+                decl.attributes[ROUTE_FIFO] = StringAttr(
+                    self.route_fifo[self.route_of[name][0].ident]
+                )
+
+    def read_fifos(self) -> FifoNames:
+        """What record_fifos recorded, read back (and removed) from the region."""
+        names = FifoNames({}, {})
+        self.local_streams = {}
+        for g in self.region.groups():
+            for key, found in ((READ_FIFOS, names.reads), (WRITE_FIFOS, names.writes)):
+                per_inst = g.attributes.pop(key, None)
+                if not isinstance(per_inst, ArrayAttr):
+                    raise op_error(g, f"has no {key}; run dato-npu-transfers first")
+                for inst, fifos in zip(g.instances(), per_inst.data, strict=True):
+                    assert isinstance(fifos, ArrayAttr)
+                    for k, fifo in enumerate(fifos.data):
+                        assert isinstance(fifo, StringAttr)
+                        if fifo.data:
+                            found[(inst.name, k_arg(g, k))] = fifo.data
+        for decl in self.region.streams():
+            count = decl.attributes.pop(LOCAL_COUNT, None)
+            if isinstance(count, IntegerAttr):
+                self.local_streams[decl.sym_name.data] = count.value.data
+            fifo = decl.attributes.pop(ROUTE_FIFO, None)
+            routed = self.route_of.get(decl.sym_name.data)
+            if isinstance(fifo, StringAttr) and routed is not None:
+                self.route_fifo[routed[0].ident] = fifo.data
+        return names
+
+    def core_bodies(self, device_op: aie.DeviceOp) -> None:
+        """The cores of a device `transfers` built, from the recorded fifos."""
+        names = self.read_fifos()
         body = device_op.body.block
         tiles = {
             (op.col.value.data, op.row.value.data): op.result
@@ -468,7 +538,6 @@ class AieLowering:
             body.insert_op_before(decl, first)
         declare_called(self.region, body)  # the external kernels the tasks call
         record_padding(device_op, self.padding)  # the host lays these arrays out padded
-        return device_op
 
 
 class CoreBuilder(CoreBody):
@@ -1109,40 +1178,71 @@ _ELEMENTWISE: dict[type[Operation], str] = {
 }
 
 
-@dataclass(frozen=True)
-class NpuFifosAndCoresPass(ModulePass):
-    """Replace each placed dato region by an `aie.device` design without its
-    runtime sequence: tiles, objectfifos and links, core bodies; the shim
-    transfers are recorded for `dato-npu-runtime-sequence`
-    (npu_runtime_sequence). The bundled GEMM design is built whole."""
+def _load_dialects(ctx: Context) -> Context:
+    ctx = ctx.clone() if hasattr(ctx, "clone") else ctx
+    for d in (aie.AIE, aiex.AIEX, func.Func, arith.Arith, memref.MemRef, scf.Scf):
+        if d.name not in ctx.registered_dialect_names:
+            ctx.load_dialect(d)
+    return ctx
 
-    name = "dato-npu-fifos-and-cores"
+
+def _placed_device(region: dato.RegionOp) -> devices.NpuDevice:
+    name = region.attributes.get("dato.device")
+    device = devices.lookup(name.data) if isinstance(name, StringAttr) else None
+    if device is None:
+        raise op_error(region, "region is not placed; run dato-physical-map first")
+    return device
+
+
+@dataclass(frozen=True)
+class NpuTransfersPass(ModulePass):
+    """Put an `aie.device` with the tiles, objectfifos and links of each placed
+    dato region before it; the region stays, recording which fifo each
+    instance uses (AieLowering.record_fifos), for `dato-npu-core-bodies`. The
+    bundled GEMM design is built whole and replaces its region."""
+
+    name = "dato-npu-transfers"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        ctx = ctx.clone() if hasattr(ctx, "clone") else ctx
-        for d in (aie.AIE, aiex.AIEX, func.Func, arith.Arith, memref.MemRef, scf.Scf):
-            if d.name not in ctx.registered_dialect_names:
-                ctx.load_dialect(d)
+        ctx = _load_dialects(ctx)
         for region in [o for o in op.walk() if isinstance(o, dato.RegionOp)]:
-            name = region.attributes.get("dato.device")
-            device = devices.lookup(name.data) if isinstance(name, StringAttr) else None
-            if device is None:
-                raise op_error(region, "region is not placed; run dato-physical-map first")
-            device_op = AieLowering(region, device, ctx).run()
+            device_op, whole = AieLowering(region, _placed_device(region), ctx).transfers()
             device_op.location = region.location
             parent = region.parent_block()
             assert parent is not None
             parent.insert_op_before(device_op, region)
+            if whole:
+                parent.erase_op(region)
+
+
+@dataclass(frozen=True)
+class NpuCoreBodiesPass(ModulePass):
+    """Fill the `aie.device` before each placed dato region with the region's
+    cores (instance bodies on their tiles, through the fifos
+    `dato-npu-transfers` recorded) and replace the region by it."""
+
+    name = "dato-npu-core-bodies"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        ctx = _load_dialects(ctx)
+        for region in [o for o in op.walk() if isinstance(o, dato.RegionOp)]:
+            device_op = region.prev_op
+            if not isinstance(device_op, aie.DeviceOp):
+                raise op_error(region, "has no aie.device before it; run dato-npu-transfers first")
+            AieLowering(region, _placed_device(region), ctx).core_bodies(device_op)
+            parent = region.parent_block()
+            assert parent is not None
             parent.erase_op(region)
 
 
 @dataclass(frozen=True)
 class LowerToAiePass(ModulePass):
     """Replace each placed dato region by an `aie.device` design: the
-    pipeline `dato-npu-fifos-and-cores,dato-npu-runtime-sequence`."""
+    pipeline `dato-npu-transfers,dato-npu-core-bodies,dato-npu-runtime-sequence`."""
 
     name = "dato-lower-to-aie"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        NpuFifosAndCoresPass().apply(ctx, op)
+        NpuTransfersPass().apply(ctx, op)
+        NpuCoreBodiesPass().apply(ctx, op)
         NpuRuntimeSequencePass().apply(ctx, op)

@@ -1,7 +1,7 @@
 """`dato-npu-runtime-sequence`: the host program of an `aie.device` design.
 
-The step before it (`dato-npu-fifos-and-cores`, in lower_to_aie.py) records
-what the host moves, and this pass reads only those attributes:
+`dato-npu-transfers` (in lower_to_aie.py) records what the host moves, and
+this pass reads only those attributes:
 
 - on the `aie.device`: `dato.host_args`, the host arrays as the runtime
   sequence sees them (padded rows included), and `dato.host_names`, their names;

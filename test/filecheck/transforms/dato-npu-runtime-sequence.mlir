@@ -1,10 +1,10 @@
 // RUN: dato-opt %s --split-input-file --verify-diagnostics -p dato-npu-runtime-sequence | filecheck %s
 
-// The runtime sequence from what dato-npu-fifos-and-cores recorded: the host
-// arrays (dato.host_args / dato.host_names on the device) and, on each
-// shim-side fifo, its host array and dma_memcpy_nd patterns. The inputs are
-// that pass's output (case 1: dato-lower-to-aie-staged.mlir, case 2:
-// dato-lower-to-aie-join.mlir, on npu1); cases 3 and 4 are written by hand.
+// The runtime sequence from what dato-npu-transfers recorded: the host arrays
+// (dato.host_args / dato.host_names on the device) and, on each shim-side
+// fifo, its host array and dma_memcpy_nd patterns. The inputs of cases 1 and 2
+// are dato-npu-core-bodies' output (dato-lower-to-aie-staged.mlir and
+// dato-lower-to-aie-join.mlir, on npu1); cases 3 to 5 are written by hand.
 
 // Case 1: reads go first, BD ids count up on shim column 0, the write raises
 // a token and is awaited; the recorded attributes are consumed.
