@@ -58,7 +58,7 @@ def _range(v: SSAValue, pid: tuple[int, ...], depth: int = 0) -> tuple[int, int]
         return pid[k], pid[k]
     loop = _loop_of(v)
     if loop is not None:
-        lb, ub, step = _const(loop.lb), _const(loop.ub), _const(loop.step)
+        lb, ub, step = (_fixed(x, pid, depth) for x in (loop.lb, loop.ub, loop.step))
         if lb is None or ub is None or step is None or step <= 0 or ub <= lb:
             return None
         return lb, lb + step * ((ub - lb - 1) // step)
@@ -76,6 +76,13 @@ def _range(v: SSAValue, pid: tuple[int, ...], depth: int = 0) -> tuple[int, int]
         corners = [x * y for x in a for y in b]
         return min(corners), max(corners)
     return None
+
+
+def _fixed(v: SSAValue, pid: tuple[int, ...], depth: int) -> int | None:
+    """The value of an index fixed for the instance (a constant, or the pid
+    in arithmetic), else None."""
+    r = _range(v, pid, depth + 1)
+    return r[0] if r is not None and r[0] == r[1] else None
 
 
 def _whole(store: memref.StoreOp, body: Block, pid: tuple[int, ...]) -> bool:

@@ -270,3 +270,38 @@ def skip_lanes(P: int, N: int):
                 y[0, n] = b[k].get() + c[k].get()
 
     return top
+
+
+def split_gemv(M: int, N: int, P: int):
+    """y = A x, rows cut over P pairs of tasks; each pair splits N in halves and
+    the second adds the first's partial sums, storing its rows of y (unsharded)
+    through a loop whose bounds are pid expressions."""
+    R = M // P
+    H = N // 2
+
+    @dato.region()
+    def top(A: int32[M, N], x: int32[N], y: int32[M]):
+        pipe: Stream[int32[R], 2][P]
+
+        @dato.kernel(mapping=[P], args=[A, x])
+        def lo(a: int32[M, N], v: int32[N]):
+            p = dato.get_pid()
+            part: int32[R] = 0
+            for m in range(p * R, (p + 1) * R):
+                acc: int32 = 0
+                for n in range(H):
+                    acc += a[m, n] * v[n]
+                part[m - p * R] = acc
+            pipe[p].put(part)
+
+        @dato.kernel(mapping=[P], args=[A, x, y])
+        def hi(a: int32[M, N], v: int32[N], out: int32[M]):
+            p = dato.get_pid()
+            prev: int32[R] = pipe[p].get()
+            for m in range(p * R, (p + 1) * R):
+                acc: int32 = 0
+                for n in range(H, N):
+                    acc += a[m, n] * v[n]
+                out[m] = acc + prev[m - p * R]
+
+    return top
