@@ -101,7 +101,6 @@ CASES: dict[str, Case] = {
         lambda: progs.ring_gemm(T16, 8, 16, 8, 4),
         lambda: [ints(np.int16, (8, 8)), ints(np.int16, (8, 16)), np.zeros((8, 16), np.int16)],
         lambda a: {2: mm(a[0], a[1])},
-        refused="input DMA channels",
     ),
     "scatter_gather": Case(
         lambda: progs.scatter_gather(T32, 8, 64),
@@ -189,6 +188,11 @@ CASES: dict[str, Case] = {
         lambda: fanout.skip_lanes(6, 64),
         lambda: [ints(np.int32, (6, 64)), np.zeros((6, 64), np.int32)],
         lambda a: {1: a[0] * 3},
+    ),
+    "split_gemv": Case(
+        lambda: fanout.split_gemv(24, 8, 4),
+        lambda: [ints(np.int32, (24, 8)), ints(np.int32, 8), np.zeros(24, np.int32)],
+        lambda a: {2: wrap(a[0].astype(np.int64) @ a[1], np.int32)},
     ),
 }
 

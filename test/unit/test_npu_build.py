@@ -28,10 +28,12 @@ REFUSED = {
         lambda: progs.tiled_gemm(dato.int8, 16, 16, 6),
         "moves rows of 6 i8 elements of A (48 bits), not a whole number of 32-bit DMA words",
     ),
-    # node p gets A, B, the ring stream and C's host copy (it writes C a
-    # column block per loop step: no proof it covers C): 4 inputs, and a ring
-    # stream is accessed in a loop with the array DMAs, so it cannot join another
-    "ring": (lambda: progs.ring_gemm(dato.int16, 8, 16, 8, 4), "needs 4 input DMA channels"),
+    # 8 ring nodes: with 4 per column of npu1, node p takes A, B, the ring stream
+    # and C's copy; only 2 of its ring partners can be memory-sharing neighbours
+    "ring_8": (
+        lambda: progs.ring_gemm(dato.int16, 16, 16, 16, 8),
+        "needs 3 input DMA channels, a compute tile has 2",
+    ),
 }
 
 
@@ -398,20 +400,21 @@ def test_split_k_gemm_folds_its_drains_by_itself(tmp_path):
 
 
 def test_too_many_elements_names_the_folds_tried(tmp_path):
-    """The 6 x 6 systolic grid with loaders and drains (64 instances): the
-    compiler chains processing elements down to 16 cores, but a core then
-    takes 3 streams from off its tile; the message names the tile, its tasks,
-    the channel numbers and every chain tried."""
+    """20 sources into one reducer (21 processing elements): chaining sources
+    onto 16 cores still leaves the reducer more streams than its neighbours
+    and 2 input channels take; the message names the tile, its tasks, the
+    channel numbers and every folding tried."""
     with pytest.raises(dato.DatoError) as info:
-        dato.build(progs.systolic_2d(dato.int32, 6, 6, 4), target="aie", project=tmp_path)
+        dato.build(fanout.gather_sum(dato.int32, 20, 16), target="aie", project=tmp_path)
     msg = str(info.value)
-    assert "DMA channels, a compute tile has 2" in msg
-    assert "64 processing elements for 16 compute cores: the compiler chained" in msg
+    assert "input DMA channels, a compute tile has 2" in msg
+    assert "21 processing elements for 16 compute cores: the compiler chained" in msg
+    assert "chaining isomorphic instances instead" in msg
     chains = msg.split("the compiler chained ")[1].split(", merging")[0].split("; ")
     chained = [n for c in chains for n in c.split("-")]
-    # every instance in at most one chain; 16 cores = 64 - (chained - chains)
+    # every instance in at most one chain; 16 cores = 21 - (chained - chains)
     assert len(chained) == len(set(chained))
-    assert 64 - (len(chained) - len(chains)) == 16
+    assert 21 - (len(chained) - len(chains)) == 16
 
 
 @pytest.mark.parametrize("taps", [17, 20])
