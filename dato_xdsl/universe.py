@@ -120,13 +120,13 @@ def _lower_to_aie() -> type[ModulePass]:
 
 
 def _npu_transfers() -> type[ModulePass]:
-    from dato_xdsl.transforms.lower_to_aie import NpuTransfersPass
+    from dato_xdsl.transforms.npu_lower_transfers import NpuTransfersPass
 
     return NpuTransfersPass
 
 
 def _npu_core_bodies() -> type[ModulePass]:
-    from dato_xdsl.transforms.lower_to_aie import NpuCoreBodiesPass
+    from dato_xdsl.transforms.npu_core_bodies import NpuCoreBodiesPass
 
     return NpuCoreBodiesPass
 

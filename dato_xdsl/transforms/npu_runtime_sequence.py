@@ -1,6 +1,6 @@
 """`dato-npu-runtime-sequence`: the host program of an `aie.device` design.
 
-`dato-npu-transfers` (in lower_to_aie.py) records what the host moves, and
+`dato-npu-transfers` (npu_lower_transfers.py) records what the host moves, and
 this pass reads only those attributes:
 
 - on the `aie.device`: `dato.host_args`, the host arrays as the runtime
