@@ -106,12 +106,17 @@ def float_info(dtype: np.dtype) -> Any | None:
 
 
 def float_tolerance(dtype: np.dtype, k: int) -> float:
-    """The relative bound used for floats: 2 * eps * max(K, 1), eps of the element type, K the
-    largest extent of any argument (a bound on any reduction's length). A target agrees when
-    |target - sim| <= bound * max(1, max |sim| of that array) element-wise, and NaNs match."""
+    """The relative bound used for floats: 2 * eps + K * eps_acc, eps the element type's machine
+    epsilon (the result rounded to the type: a couple of its ulps), eps_acc that of the
+    accumulator (float32 for types narrower than it, else the type itself), K the largest extent
+    of any argument (a bound on any reduction's length: a sum of K products in eps_acc). A
+    target agrees when |target - sim| <= bound * max(1, max |sim| of that array) element-wise,
+    and NaNs match. A bf16 matmul that rounds after every K step exceeds it; one that
+    accumulates in float32 in another order does not."""
     info = float_info(dtype)
     eps = float(info.eps) if info is not None else 2.0**-52
-    return 2.0 * eps * max(k, 1)
+    eps_acc = min(eps, float(np.finfo(np.float32).eps))
+    return 2.0 * eps + max(k, 1) * eps_acc
 
 
 def compare(
@@ -142,7 +147,12 @@ def compare(
             with np.errstate(invalid="ignore"):
                 close = (np.abs(x - y) <= tol * scale) | (x == y) | both_nan
             bad = ~close
-            rule.append(f"{name}: {a.dtype} within {tol:.3g} x {scale:.3g}")
+            finite_diff = np.abs(x - y)[np.isfinite(x) & np.isfinite(y)]
+            worst = float(np.max(finite_diff)) / scale if finite_diff.size else 0.0
+            rule.append(
+                f"{name}: {a.dtype} within {tol:.3g} x {scale:.3g} (largest difference "
+                f"{worst:.3g} x {scale:.3g})"
+            )
         if bad.any():
             where = tuple(int(i) for i in np.argwhere(bad)[0])
             wrong.append(

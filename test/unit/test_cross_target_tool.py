@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 
+import ml_dtypes
 import numpy as np
 import pytest
 
@@ -89,13 +90,16 @@ def test_integers_compare_bit_for_bit(plugin):
     assert plugin.compare(["W"], [wide], [np.array([2**70 + 1, 5], object)], 2)[0] == "differs"
 
 
-def test_floats_compare_within_eps_times_k(plugin):
+def test_floats_compare_within_eps_and_k_float32_sums(plugin):
     eps = 2.0**-23  # float32's machine epsilon
     k = 16
-    assert plugin.float_tolerance(np.dtype(np.float32), k) == 2 * eps * k
+    bound = 2 * eps + k * eps
+    assert plugin.float_tolerance(np.dtype(np.float32), k) == bound
+    # bfloat16 (eps 2^-7) accumulates in float32: two bf16 ulps plus K float32 roundings
+    assert plugin.float_tolerance(np.dtype(ml_dtypes.bfloat16), 64) == 2 * 2.0**-7 + 64 * eps
     sim = np.array([1.0, 2.0, np.nan], np.float32)
-    inside = np.array([1.0 + 2 * eps * k * 1.9, 2.0, np.nan], np.float32)  # scale is max |sim| = 2
-    outside = np.array([1.0 + 2 * eps * k * 2.5, 2.0, np.nan], np.float32)
+    inside = np.array([1.0 + bound * 1.9, 2.0, np.nan], np.float32)  # scale is max |sim| = 2
+    outside = np.array([1.0 + bound * 2.5, 2.0, np.nan], np.float32)
     assert plugin.compare(["X"], [sim], [inside], k)[0] == plugin.SAME
     assert plugin.compare(["X"], [sim], [outside], k)[0] == plugin.DIFFERS
     nan_lost = np.array([1.0, 2.0, 0.0], np.float32)
