@@ -149,6 +149,12 @@ def _npu_pack_buffers() -> type[ModulePass]:
     return NpuPackBuffersPass
 
 
+def _npu_lock_budget() -> type[ModulePass]:
+    from dato_xdsl.transforms.npu_lock_budget import NpuLockBudgetPass
+
+    return NpuLockBudgetPass
+
+
 PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "dato-virtual-map": _virtual_map,
     "dato-stream-legality": _stream_legality,
@@ -164,6 +170,7 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "dato-npu-runtime-sequence": _npu_runtime_sequence,
     "dato-npu-kernel-objects": _npu_kernel_objects,
     "dato-npu-pack-buffers": _npu_pack_buffers,
+    "dato-npu-lock-budget": _npu_lock_budget,
 }
 
 

@@ -146,9 +146,12 @@ class AieTarget(Target):
     summary = "an MLIR-AIE design and NPU project; runs on an NPU or the virtual NPU"
     steps = (
         Step("dato-physical-map", ("device",)),
-        Step("dato-lower-to-aie"),
+        Step("dato-npu-transfers"),
+        Step("dato-npu-core-bodies"),
+        Step("dato-npu-runtime-sequence"),
         Step("dato-npu-kernel-objects"),
         Step("dato-npu-pack-buffers"),
+        Step("dato-npu-lock-budget"),
     )
     emitter = "aie-project"
 
