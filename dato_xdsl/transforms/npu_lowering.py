@@ -424,7 +424,7 @@ class AieLowering:
         and is a whole number of DMA words (4100 int8 elements: rows of 820)."""
         t = self.region.args[arg].type
         assert isinstance(t, MemRefType)
-        bits = getattr(getattr(t.element_type, "width", None), "data", 32)
+        bits = aie.element_bits(t.element_type)
         word = self.device.memcpy_nd.word_bits
         limit = self.device.memcpy_nd.max_size_d0 * word // bits
         fits = [d for d in range(1, min(length, limit) + 1) if length % d == 0]

@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from xdsl.dialects.builtin import DenseArrayBase, MemRefType
 from xdsl.ir import Operation
 
+from dato_xdsl.dialects.aie import element_bits
+
 PADDED_ROWS = "dato.padded_rows"
 
 
@@ -73,7 +75,7 @@ def stream_rows(decl: Operation, word: int) -> tuple[int, int] | None:
     elem = decl.stream_type.element_type  # type: ignore[attr-defined]
     if not isinstance(elem, MemRefType) or not elem.get_shape():
         return None
-    bits = getattr(getattr(elem.element_type, "width", None), "data", 32)
+    bits = element_bits(elem.element_type)
     length = elem.get_shape()[-1]
     if not 0 < bits < word or word % bits or length <= 0 or length * bits % word == 0:
         return None

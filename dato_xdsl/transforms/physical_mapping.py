@@ -40,7 +40,7 @@ from xdsl.passes import ModulePass
 from dato_xdsl import devices
 from dato_xdsl.diagnostics import LocatedDiagnostic, op_error
 from dato_xdsl.dialects import dato
-from dato_xdsl.dialects.aie import element_bytes, memref_bytes
+from dato_xdsl.dialects.aie import element_bits, element_bytes, memref_bytes
 from dato_xdsl.transforms.array_flows import check_no_array_flows
 from dato_xdsl.transforms.bundle_hint import bundle_hint
 from dato_xdsl.transforms.npu_chain_search import (
@@ -118,7 +118,7 @@ def stream_depths(region: dato.RegionOp, word: int) -> dict[str, tuple[int, bool
         t = s.stream_type
         elem = t.element_type
         # a packed scalar stream moves `packing` elements per object
-        scalar = max(1, getattr(getattr(elem, "width", None), "data", 32) // 8)
+        scalar = max(1, element_bits(elem) // 8)
         size = memref_bytes(elem) if isinstance(elem, MemRefType) else scalar * t.packing.data
         rows = stream_rows(s, word)
         if rows is not None and isinstance(elem, MemRefType):
@@ -931,10 +931,6 @@ class TileMemory:
         return local + fifo_total + self.counters, parts
 
 
-def _bits(t: object) -> int:
-    return getattr(getattr(t, "width", None), "data", 32)
-
-
 def merge_streams_between_cores(region: dato.RegionOp, pes: list[PE]) -> str:
     """Let one stream carry the streams two chained cores use in turn (see
     npu_stream_merge), when replaying the cores in order still finishes
@@ -983,7 +979,7 @@ def choose_padding(
             if not (plan.reads[k] or plan.writes[k]) or not isinstance(t, MemRefType):
                 continue
             index = region.args.index(group.args[k])
-            bits = _bits(t.element_type)
+            bits = element_bits(t.element_type)
             length = t.get_shape()[-1] if t.get_shape() else 0
             starts = [inst.offsets[k][-1] for inst in group.instances()]
             mine = boxes.get((group.sym_name.data, k))
@@ -1001,10 +997,14 @@ def choose_padding(
                 or rows.setdefault(index, length) != length
             ):
                 refused.add(index)
+    bits = {
+        index: element_bits(region.args[index].type.element_type)  # type: ignore[attr-defined]
+        for index in rows
+    }
     return {
-        index: (length, padded_length(length, _bits(region.args[index].type.element_type), word))  # type: ignore[attr-defined]
+        index: (length, padded_length(length, bits[index], word))
         for index, length in rows.items()
-        if index not in refused and length * _bits(region.args[index].type.element_type) % word  # type: ignore[attr-defined]
+        if index not in refused and length * bits[index] % word
     }
 
 
@@ -1026,7 +1026,7 @@ def check_dma_words(
             if region.args.index(group.args[k]) in placer.padding:
                 continue  # its rows move padded to whole words
             name = group.args[k].name_hint or f"argument {k}"
-            bits = _bits(t.element_type)
+            bits = element_bits(t.element_type)
             if bits > word:
                 raise op_error(
                     group,
@@ -1056,15 +1056,15 @@ def check_dma_words(
         if stream_rows(decl, word) is not None:
             continue  # its objects travel with padded rows
         if isinstance(elem, MemRefType):
-            bits = _bits(elem.element_type) * elem.get_shape()[-1]
+            bits = element_bits(elem.element_type) * elem.get_shape()[-1]
             what = f"rows of {elem}"
         else:
-            bits = _bits(elem) * st.packing.data
+            bits = element_bits(elem) * st.packing.data
             what = f"objects of {st.packing.data} {elem}"
         if bits % word:
             hint = ""
-            if not isinstance(elem, MemRefType) and word % _bits(elem) == 0:
-                hint = f"; pack it: Stream[T, depth, {word // _bits(elem)}]"
+            if not isinstance(elem, MemRefType) and word % element_bits(elem) == 0:
+                hint = f"; pack it: Stream[T, depth, {word // element_bits(elem)}]"
             raise op_error(
                 decl,
                 f"stream @{name} from {p} to {c} moves {what} ({bits} bits), not a whole number "
@@ -1123,7 +1123,7 @@ def pack_narrow_streams(placer: Placer, tiles: dict[str, tuple[int, int]]) -> No
     for names in classes.values():
         st = decls[names[0]].stream_type
         elem = st.element_type
-        bits = _bits(elem)
+        bits = element_bits(elem)
         if isinstance(elem, MemRefType) or st.packing.data != 1 or bits >= word or word % bits:
             continue
         factor = word // bits

@@ -125,9 +125,15 @@ def _parse_int_list(parser: AttrParser) -> list[int]:
     return parser.parse_comma_separated_list(parser.Delimiter.SQUARE, lambda: _parse_int(parser))
 
 
+def element_bits(t: Attribute) -> int:
+    """Bits of an element type: integers and floats (bf16 is 16) by their own
+    width; an index or unknown type counts as a 32-bit word."""
+    width = getattr(t, "bitwidth", None)
+    return width if isinstance(width, int) else 32
+
+
 def element_bytes(t: MemRefType) -> int:
-    width = t.element_type.bitwidth if hasattr(t.element_type, "bitwidth") else 32
-    return max(1, width // 8)
+    return max(1, element_bits(t.element_type) // 8)
 
 
 def memref_bytes(t: MemRefType) -> int:
