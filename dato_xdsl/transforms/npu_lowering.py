@@ -946,6 +946,40 @@ class CoreBuilder(CoreBody):
             mapper[op.result] = self.emit(memref.LoadOp.get(view, [self.const(0)])).results[0]
         self.release(fifo, port)
 
+    def slot_access(
+        self,
+        op: dato.GetOp | dato.PutOp,
+        store: SSAValue,
+        lead: Callable[[], list[SSAValue]],
+        scalar_slot: Callable[[], list[SSAValue]],
+        m: Callable[[SSAValue], SSAValue],
+        mapper: dict[SSAValue, SSAValue],
+    ) -> None:
+        """A put copies its value into one slot of `store` (indices `lead()`
+        then the object's own), a get copies the slot out into a new local; a
+        scalar object is the element at `scalar_slot()`."""
+        elem = op.element_type()
+        is_put = isinstance(op, dato.PutOp)
+        if isinstance(elem, MemRefType):
+            local = m(op.value) if is_put else self.buffer(elem)
+
+            def move(idx: list[SSAValue]) -> None:
+                slot = [*lead(), *idx]
+                if is_put:
+                    v = self.emit(memref.LoadOp.get(local, idx)).results[0]
+                    self.emit(memref.StoreOp.get(v, store, slot))
+                else:
+                    v = self.emit(memref.LoadOp.get(store, slot)).results[0]
+                    self.emit(memref.StoreOp.get(v, local, idx))
+
+            self.loops(list(elem.get_shape()), move)
+            if not is_put:
+                mapper[op.result] = local
+        elif is_put:
+            self.emit(memref.StoreOp.get(m(op.value), store, scalar_slot()))
+        else:
+            mapper[op.result] = self.emit(memref.LoadOp.get(store, scalar_slot())).results[0]
+
     def routed_access(
         self,
         op: dato.GetOp | dato.PutOp,
@@ -962,27 +996,14 @@ class CoreBuilder(CoreBody):
         if part == 0:
             self.routed[route.ident] = self.acquire(fifo, port, route.combined)
         view = self.routed[route.ident]
-        elem = op.element_type()
-        if isinstance(elem, MemRefType):
-            local = m(op.value) if isinstance(op, dato.PutOp) else self.buffer(elem)
-
-            def move(idx: list[SSAValue]) -> None:
-                slot = [self.const(part), *idx]
-                if isinstance(op, dato.PutOp):
-                    v = self.emit(memref.LoadOp.get(local, idx)).results[0]
-                    self.emit(memref.StoreOp.get(v, view, slot))
-                else:
-                    v = self.emit(memref.LoadOp.get(view, slot)).results[0]
-                    self.emit(memref.StoreOp.get(v, local, idx))
-
-            self.loops(list(elem.get_shape()), move)
-            if isinstance(op, dato.GetOp):
-                mapper[op.result] = local
-        elif isinstance(op, dato.PutOp):
-            self.emit(memref.StoreOp.get(m(op.value), view, [self.const(part), self.const(0)]))
-        else:
-            slot = [self.const(part), self.const(0)]
-            mapper[op.result] = self.emit(memref.LoadOp.get(view, slot)).results[0]
+        self.slot_access(
+            op,
+            view,
+            lambda: [self.const(part)],
+            lambda: [self.const(part), self.const(0)],
+            m,
+            mapper,
+        )
         if part == len(route.streams) - 1:
             self.release(fifo, port)
             del self.routed[route.ident]
@@ -1044,25 +1065,7 @@ class CoreBuilder(CoreBody):
         buf, written, read = self.local_buffer(stream, elem)
         counter = written if is_put else read
         n = self.load_counter(counter)
-        if isinstance(elem, MemRefType):
-            local = m(op.value) if isinstance(op, dato.PutOp) else self.buffer(elem)
-
-            def move(idx: list[SSAValue]) -> None:
-                slot = [n, *idx]
-                if is_put:
-                    v = self.emit(memref.LoadOp.get(local, idx)).results[0]
-                    self.emit(memref.StoreOp.get(v, buf, slot))
-                else:
-                    v = self.emit(memref.LoadOp.get(buf, slot)).results[0]
-                    self.emit(memref.StoreOp.get(v, local, idx))
-
-            self.loops(list(elem.get_shape()), move)
-            if isinstance(op, dato.GetOp):
-                mapper[op.result] = local
-        elif isinstance(op, dato.PutOp):
-            self.emit(memref.StoreOp.get(m(op.value), buf, [n]))
-        else:
-            mapper[op.result] = self.emit(memref.LoadOp.get(buf, [n])).results[0]
+        self.slot_access(op, buf, lambda: [n], lambda: [n], m, mapper)
         self.advance(counter, n)
 
     def refill(self, fifo: str, obj: MemRefType, buf: SSAValue) -> None:
