@@ -91,16 +91,30 @@ def _fresh(base: str, taken: set[str]) -> str:
 def _forward(
     region: dato.RegionOp, group: dato.GroupOp, k: int, inst: dato.Instance, taken: set[str]
 ) -> str:
-    arg = group.body.block.args[k]
-    t = arg.type
-    assert isinstance(t, MemRefType)
+    assert isinstance(group.body.block.args[k].type, MemRefType)
     hint = group.args[k].name_hint or f"arg{k}"
+    stream, task = _loader(region, group, k, inst, hint, taken)
+    # the task gets it first instead of reading it
+    _get_first(group, k, stream)
+    return f"{task}"
+
+
+def _loader(
+    region: dato.RegionOp,
+    group: dato.GroupOp,
+    k: int,
+    inst: dato.Instance,
+    hint: str,
+    taken: set[str],
+) -> tuple[str, str]:
+    """A stream and a loader for `inst`'s block of argument `k`: the loader
+    reads the block through its own DMA and puts it whole."""
+    t = group.body.block.args[k].type
     stream = _fresh(f"{inst.name}_{hint}_fwd", taken)
     task = _fresh(f"{inst.name}_load_{hint}", taken)
     decl = dato.StreamOp(stream, dato.StreamType(t, 1, 1))
     decl.attributes[COMPILER_CHOSEN] = UnitAttr()
     region.body.block.insert_op_before(decl, group)
-    # the loader: reads the block through its own DMA and puts it whole
     body = Block(arg_types=[t])
     body.add_op(dato.PutOp(stream, [], body.args[0]))
     loader = dato.GroupOp(
@@ -110,43 +124,33 @@ def _forward(
     loader.attributes[COMPILER_CHOSEN] = UnitAttr()
     loader.location = group.location
     region.body.block.insert_op_before(loader, group)
-    # the task gets it first instead of reading it
-    get = dato.GetOp(stream, [], t)
+    return stream, task
+
+
+def _get_first(group: dato.GroupOp, k: int, source: str) -> None:
+    """The body gets argument `k`'s block from `source` (a stream or a port)
+    before anything else, instead of reading the argument."""
+    arg = group.body.block.args[k]
+    get = dato.GetOp(source, [], arg.type)
     block = group.body.block
     if block.first_op is None:
         block.add_op(get)
     else:
         block.insert_op_before(get, block.first_op)
     arg.replace_uses_with_if(get.results[0], lambda use: use.operation is not get)
-    return f"{task}"
 
 
 def _forward_port(region: dato.RegionOp, group: dato.GroupOp, k: int, taken: set[str]) -> list[str]:
     """`_forward` for a group of several instances (or with ports): a loader
     and a stream per instance, bound to a new port the body gets from."""
-    arg = group.body.block.args[k]
-    t = arg.type
-    assert isinstance(t, MemRefType)
+    assert isinstance(group.body.block.args[k].type, MemRefType)
     hint = group.args[k].name_hint or f"arg{k}"
     port = _fresh(f"{hint}_fwd", taken | set(group.port_names))
     insts = group.instances()
     streams: list[str] = []
     loaders: list[str] = []
     for inst in insts:
-        stream = _fresh(f"{inst.name}_{hint}_fwd", taken)
-        task = _fresh(f"{inst.name}_load_{hint}", taken)
-        decl = dato.StreamOp(stream, dato.StreamType(t, 1, 1))
-        decl.attributes[COMPILER_CHOSEN] = UnitAttr()
-        region.body.block.insert_op_before(decl, group)
-        body = Block(arg_types=[t])
-        body.add_op(dato.PutOp(stream, [], body.args[0]))
-        loader = dato.GroupOp(
-            task, task, [1], [group.args[k]], [], [((0,), [inst.offsets[k]], [])], body
-        )
-        loader.attributes[FORWARDS] = StringAttr(inst.name)
-        loader.attributes[COMPILER_CHOSEN] = UnitAttr()
-        loader.location = group.location
-        region.body.block.insert_op_before(loader, group)
+        stream, task = _loader(region, group, k, inst, hint, taken)
         streams.append(stream)
         loaders.append(task)
     # the new port, bound per instance to its loader's stream
@@ -157,11 +161,5 @@ def _forward_port(region: dato.RegionOp, group: dato.GroupOp, k: int, taken: set
         binds += [*old[n * nports : (n + 1) * nports], stream]
     group.ports = ArrayAttr([*group.ports.data, StringAttr(port)])
     group.bindings = ArrayAttr([StringAttr(b) for b in binds])
-    get = dato.GetOp(port, [], t)
-    block = group.body.block
-    if block.first_op is None:
-        block.add_op(get)
-    else:
-        block.insert_op_before(get, block.first_op)
-    arg.replace_uses_with_if(get.results[0], lambda use: use.operation is not get)
+    _get_first(group, k, port)
     return loaders
