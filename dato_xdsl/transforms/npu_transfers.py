@@ -4,7 +4,11 @@ From a placed region (`dato-physical-map`): for every region argument, the
 distinct blocks instances read or write, and the route of each: a single
 consumer (or broadcast) block goes straight from the shim; several blocks go
 through a memtile, split from one shim transfer by a distribute link (reads) or
-joined into one (writes, one join per column of producers). Shim and memtile
+joined into one (writes, one join per column of producers). A core running
+several members (a bundle or chain) takes an array's blocks in turn through
+one fifo; when one shim channel per such core does not fit, each column's
+cores share one memtile distribute (and join) per array, the shim moving
+block s of every core of the column in one object. Shim and memtile
 channels and memtile memory are checked against the device model; physical
 mapping calls this to refuse what does not fit, the aie lowering to emit it."""
 
@@ -89,12 +93,19 @@ def k_tile_of(group: dato.GroupOp) -> int | None:
 
 class TransferPlanner:
     def __init__(
-        self, region: dato.RegionOp, device: devices.NpuDevice, broadcast: bool = False
+        self,
+        region: dato.RegionOp,
+        device: devices.NpuDevice,
+        broadcast: bool = False,
+        spread: bool = False,
     ) -> None:
         self.region = region
         self.device = device
         # tiles reading the same blocks in the same order share one transfer
         self.broadcast = broadcast
+        # cores' block sequences share a memtile per column: one distribute
+        # (reads) or join (writes) per column instead of a shim channel per core
+        self.spread = spread
         self.plans: dict[str, GroupPlan] = {g.sym_name.data: plan_group(g) for g in region.groups()}
         cols = device.columns
         self.shim_in = [0] * cols
@@ -226,6 +237,9 @@ class TransferPlanner:
         sequences, blocks = self.sequential_blocks(blocks)
         if self.broadcast:
             sequences = broadcast_sequences(sequences)
+        if self.spread and streamed is None:
+            out += self.distribute_sequences(index, name, sequences)
+            sequences = []
         for tile, seq in sequences:
             t = Transfer(index, name, True, 0, seq, k_axis, k_tile, depth, sequential=True)
             self._route_direct(t, True, tile[0], f"reading {name} ({len(seq)} block(s))")
@@ -257,7 +271,7 @@ class TransferPlanner:
     def route_writes(self, index: int, name: str, blocks: list[Block]) -> list[Transfer]:
         out: list[Transfer] = []
         sequences, blocks = self.sequential_blocks(blocks)
-        if self._sequences_fit(sequences, blocks):
+        if not self.spread and self._sequences_fit(sequences, blocks):
             for tile, seq in sequences:
                 t = Transfer(index, name, False, 0, seq, sequential=True)
                 self._route_direct(t, False, tile[0], f"writing {name} ({len(seq)} block(s))")
@@ -312,39 +326,99 @@ class TransferPlanner:
         holds block s of every core and leaves on one shim channel."""
         elem = element_bytes(self._arg_type(index))
         limit = self.device.memtile.dma_s2mm_channels
+        out: list[Transfer] = []
+        for (steps, shape), chunk in self.sequence_chunks(sequences, limit):
+            if len(chunk) == 1:
+                tile, seq = chunk[0]
+                t = Transfer(index, name, False, 0, seq, sequential=True)
+                self._route_direct(t, False, tile[0], f"writing {name} ({steps} block(s))")
+                out.append(t)
+                continue
+            ordered = [seq[s] for s in range(steps) for _, seq in chunk]
+            # a memtile buffers every step, so no core waits on another's
+            # block before it can send its next (the cores run their
+            # members in their own orders)
+            t = Transfer(index, name, False, 0, ordered, depth=steps, parts=len(chunk))
+            obj = math.prod(shape) * elem * len(chunk) * steps
+            col0 = chunk[0][0][0]
+            order = [col0] + [c for c in range(self.device.columns) if c != col0]
+            for col in order:
+                if self._take(col, 0, 1, len(chunk), 1, obj):
+                    break
+            else:
+                self._fail(
+                    f"joining the write sequences of {name} from {len(chunk)} cores "
+                    f"({steps} block(s) each)",
+                    f"a free shim output channel, {len(chunk)} memtile input channels "
+                    f"and {obj} bytes on one memtile",
+                )
+            t.column = col
+            out.append(t)
+        return out
+
+    def sequence_chunks(
+        self, sequences: list[tuple[tuple[int, int], list[Block]]], limit: int
+    ) -> list[tuple[tuple[int, tuple[int, ...]], list[tuple[tuple[int, int], list[Block]]]]]:
+        """Cores' sequences of one length and block shape in groups of at most
+        `limit`, nearest columns together (with `spread`, one column's cores
+        per group: each column's memtile serves its own cores)."""
         kinds: dict[tuple[int, tuple[int, ...]], list[tuple[tuple[int, int], list[Block]]]] = {}
         for tile, seq in sorted(sequences, key=lambda s: s[0]):
             kinds.setdefault((len(seq), seq[0].shape), []).append((tile, seq))
+        out = []
+        for kind, found in sorted(kinds.items()):
+            columns: list[list[tuple[tuple[int, int], list[Block]]]] = []
+            if self.spread:
+                for tile, seq in found:
+                    if not columns or columns[-1][0][0][0] != tile[0]:
+                        columns.append([])
+                    columns[-1].append((tile, seq))
+            else:
+                columns = [found]
+            for col in columns:
+                if self.spread:
+                    # the cores in the order of their first blocks: the shim's
+                    # step-major object then walks the array in few runs
+                    col.sort(key=lambda entry: entry[1][0].offsets)
+                out += [(kind, col[i : i + limit]) for i in range(0, len(col), limit)]
+        return out
+
+    def distribute_sequences(
+        self, index: int, name: str, sequences: list[tuple[tuple[int, int], list[Block]]]
+    ) -> list[Transfer]:
+        """Cores' read sequences of one length and block shape distributed
+        from one memtile per column, the mirror of join_sequences: the shim
+        sends block s of every core of the column in one object (step-major),
+        which the memtile splits into one part per core, each core's fifo
+        taking its blocks in turn. One shim input and memtile input channel
+        and a memtile output channel per core."""
+        elem = element_bytes(self._arg_type(index))
+        limit = self.device.memtile.dma_mm2s_channels
         out: list[Transfer] = []
-        for (steps, shape), found in sorted(kinds.items()):
-            for i in range(0, len(found), limit):
-                chunk = found[i : i + limit]
-                if len(chunk) == 1:
-                    tile, seq = chunk[0]
-                    t = Transfer(index, name, False, 0, seq, sequential=True)
-                    self._route_direct(t, False, tile[0], f"writing {name} ({steps} block(s))")
-                    out.append(t)
-                    continue
-                ordered = [seq[s] for s in range(steps) for _, seq in chunk]
-                # a memtile buffers every step, so no core waits on another's
-                # block before it can send its next (the cores run their
-                # members in their own orders)
-                t = Transfer(index, name, False, 0, ordered, depth=steps, parts=len(chunk))
-                obj = math.prod(shape) * elem * len(chunk) * steps
-                col0 = chunk[0][0][0]
-                order = [col0] + [c for c in range(self.device.columns) if c != col0]
-                for col in order:
-                    if self._take(col, 0, 1, len(chunk), 1, obj):
-                        break
-                else:
-                    self._fail(
-                        f"joining the write sequences of {name} from {len(chunk)} cores "
-                        f"({steps} block(s) each)",
-                        f"a free shim output channel, {len(chunk)} memtile input channels "
-                        f"and {obj} bytes on one memtile",
-                    )
-                t.column = col
+        for (steps, shape), chunk in self.sequence_chunks(sequences, limit):
+            if len(chunk) == 1:
+                tile, seq = chunk[0]
+                t = Transfer(index, name, True, 0, seq, sequential=True)
+                self._route_direct(t, True, tile[0], f"reading {name} ({steps} block(s))")
                 out.append(t)
+                continue
+            ordered = [seq[s] for s in range(steps) for _, seq in chunk]
+            t = Transfer(index, name, True, 0, ordered, parts=len(chunk))
+            obj = math.prod(shape) * elem * len(chunk)
+            col0 = chunk[0][0][0]
+            order = [col0] + [c for c in range(self.device.columns) if c != col0]
+            for col in order:
+                if self._take(col, 1, 0, 1, len(chunk), obj):
+                    break
+            else:
+                self._fail(
+                    f"distributing the read sequences of {name} to {len(chunk)} cores "
+                    f"({steps} block(s) each)",
+                    f"a free shim input channel, a memtile input and {len(chunk)} output "
+                    f"channels and {obj} bytes on one memtile",
+                )
+            t.column = col
+            out.append(t)
         return out
 
     def sequential_blocks(
@@ -430,11 +504,14 @@ def plan_transfers(region: dato.RegionOp, device: devices.NpuDevice) -> list[Tra
     except LocatedDiagnostic as err:
         # too few shim channels for one per tile's read sequence: tiles that
         # read the same sequence share a broadcast (only then: a broadcast
-        # makes its readers wait for each other)
-        try:
-            return TransferPlanner(region, device, broadcast=True).plan()
-        except LocatedDiagnostic:
-            raise err from None
+        # makes its readers wait for each other), else each column's cores
+        # share one memtile distribute and join per array
+        for broadcast, spread in ((True, False), (False, True)):
+            try:
+                return TransferPlanner(region, device, broadcast, spread).plan()
+            except LocatedDiagnostic:
+                pass
+        raise err from None
 
 
 @dataclass

@@ -1227,7 +1227,11 @@ class PhysicalMapPass(ModulePass):
         greedy chains (npu_chain_search.search_chains), then the grid cut
         into rectangles (search_blocks: streams between neighbours sharing
         memory); folding=rectangles tries the rectangles first. Else as
-        placed, then with arrays forwarded past the streams a task gets."""
+        placed, then with arrays forwarded past the streams a task gets.
+        Last, for lanes no stream touches (a vector add with more lanes than
+        the columns' shim and memtile channels feed one per core), the
+        largest group chained onto half the cores, a quarter, ... (each
+        column's cores then share a memtile distribute and join per array)."""
         out: list[tuple[str, ChainPlan | None, bool | None]] = []
         chains: tuple[str, ChainPlan | None, bool | None] = ("chaining instances", None, False)
         over = _over_cores(region, device)
@@ -1241,19 +1245,46 @@ class PhysicalMapPass(ModulePass):
                 out.append(("folding the grid in rectangles", blocks, False))
         if self.folding == "rectangles":
             out.append(chains)
+        seen: list[list[list[str]]] = []
+        uses = stream_uses(region)
+
+        def pair(cores: int, fewest: bool) -> None:
+            paired = pair_isomorphic(region, uses, cores, fewest)
+            if isinstance(paired, ChainPlan) and paired.groups and paired.groups not in seen:
+                seen.append(paired.groups)
+                what = "chaining isomorphic instances"
+                if cores < device.compute_cores:
+                    what += f" onto {cores} cores"
+                out.append((what, paired, False))
+
         if over and self.folding != "chains":
-            uses = stream_uses(region)
-            seen: list[list[list[str]]] = []
             for fewest in (True, False):
-                paired = pair_isomorphic(region, uses, device.compute_cores, fewest)
-                if isinstance(paired, ChainPlan) and paired.groups not in seen:
-                    seen.append(paired.groups)
-                    out.append(("chaining isomorphic instances", paired, False))
+                pair(device.compute_cores, fewest)
         if not over:
             # None: the placement rearranged, arrays forwarded as before
             out.append(("moving elements to tiles sharing memory", None, None))
             out.append(("forwarding arrays past the streams", None, True))
+        if self.folding != "chains" and not _streams_touch_largest_group(region, uses):
+            # the cores' DMA traffic beyond the shim's and memtiles' channels:
+            # fewer cores, each running more isomorphic instances in turn
+            # (parallelism traded for channels, halving the cores each time);
+            # only lanes without streams (each stream chained onto one core
+            # is one more fifo and its locks there)
+            cores = device.compute_cores // 2
+            while cores >= 1:
+                pair(cores, False)
+                cores //= 2
         return out
+
+
+def _streams_touch_largest_group(region: dato.RegionOp, uses: dict[str, StreamUses]) -> bool:
+    """Whether a stream joins an instance of the group pair_isomorphic chains."""
+    groups = region.groups()
+    if not groups:
+        return True
+    group = max(groups, key=lambda g: (g.num_instances(), g.sym_name.data))
+    names = {i.name for i in group.instances()}
+    return any(u.instance in names for use in uses.values() for u in (*use.puts, *use.gets))
 
 
 def _over_cores(region: dato.RegionOp, device: devices.NpuDevice) -> bool:

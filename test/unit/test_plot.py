@@ -258,11 +258,18 @@ def test_gemm_grid_beyond_the_cores_folds_by_itself_or_by_the_users_bundles(tmp_
         np.testing.assert_array_equal(C, A @ B)
 
 
-def test_refusal_gives_no_python_that_would_not_place():
-    """32 vector-add lanes for 16 cores: two lanes on one core would need 4
-    input DMA channels (a compute tile has 2), so no bundle is suggested."""
-    for make in (lambda: progs.vector_add(dato.int32, 256, 32),):
-        with pytest.raises(dato.DatoError) as info:
-            dato.build(make(), target="aie")
-        assert "compute cores" in str(info.value)
-        assert hinted_primitives(str(info.value)) is None
+def test_more_lanes_than_cores_maps_instead_of_a_refusal(tmp_path):
+    """32 vector-add lanes for 16 cores (refused before, with no bundle to
+    suggest): the compiler chains lanes onto fewer cores, each column's
+    cores taking their blocks through one memtile distribute and join, and
+    the design equals numpy."""
+    mod = dato.build(progs.vector_add(dato.int32, 256, 32), target="aie", project=tmp_path)
+    tasks = core_tasks((tmp_path / "aie.mlir").read_text())
+    assert sorted(tasks) == sorted(f"add_{k}" for k in range(32))
+    assert 1 < len(set(tasks.values())) <= 16
+    rng = np.random.default_rng(7)
+    A = rng.integers(-1000, 1000, 256).astype(np.int32)
+    B = rng.integers(-1000, 1000, 256).astype(np.int32)
+    C = np.zeros(256, np.int32)
+    mod(A, B, C)
+    np.testing.assert_array_equal(C, A + B)
