@@ -27,6 +27,7 @@ from dato_xdsl.transforms.npu_padding import padded_offsets, padded_shape, read_
 from dato_xdsl.transforms.npu_plan import GroupPlan, StreamedMatmul, plan_group
 from dato_xdsl.transforms.npu_stream_routes import read_routes, record_route
 from dato_xdsl.transforms.npu_write_boxes import shared_write_boxes
+from dato_xdsl.transforms.stream_access import stream_uses
 
 
 @dataclass
@@ -402,6 +403,16 @@ class TransferPlanner:
                 self._route_direct(t, True, tile[0], f"reading {name} ({steps} block(s))")
                 out.append(t)
                 continue
+            if steps > 2 and self.streams_between_cores():
+                # the memtile holds one step: a core's block s + 1 waits until
+                # every core of the column has taken block s - 1, which a
+                # stream between cores could make wait on the first core
+                self._fail(
+                    f"distributing the read sequences of {name} to {len(chunk)} cores "
+                    f"({steps} block(s) each)",
+                    "cores that no stream joins (a memtile object holds one block of each "
+                    "core, so the cores take their blocks in step)",
+                )
             ordered = [seq[s] for s in range(steps) for _, seq in chunk]
             t = Transfer(index, name, True, 0, ordered, parts=len(chunk))
             obj = math.prod(shape) * elem * len(chunk)
@@ -420,6 +431,20 @@ class TransferPlanner:
             t.column = col
             out.append(t)
         return out
+
+    def streams_between_cores(self) -> bool:
+        """Whether a stream joins instances placed on two different tiles."""
+        tile = {
+            inst.name: t
+            for g in self.region.groups()
+            for inst, t in zip(g.instances(), group_tiles(g), strict=True)
+        }
+        return any(
+            u.producer is not None
+            and u.consumer is not None
+            and tile.get(u.producer) != tile.get(u.consumer)
+            for u in stream_uses(self.region).values()
+        )
 
     def sequential_blocks(
         self, blocks: list[Block]
