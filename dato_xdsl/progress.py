@@ -17,6 +17,13 @@ from typing import IO
 
 from tqdm import tqdm
 
+# tqdm's default lock includes a multiprocessing semaphore, which a forked
+# child shares with its parent: a child killed while holding it (a build run
+# under a time limit, tools/cross-target) left every later progress line of
+# the parent waiting forever. The compiler's steps run in one process; a
+# thread lock is all they need.
+tqdm.set_lock(threading.RLock())
+
 DELAY_SECONDS = 1.0
 """A step shorter than this prints nothing."""
 

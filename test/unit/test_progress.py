@@ -91,3 +91,37 @@ def test_a_piped_run_of_a_long_build_prints_no_progress(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
+
+
+def test_a_forked_child_killed_holding_the_progress_lock_does_not_block_the_parent():
+    # tools/cross-target kills forked builds at their time limit; a child
+    # killed inside a progress line must not leave the parent's next progress
+    # line waiting forever (tqdm's default lock is shared across fork)
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(
+        """
+        import os, signal, time
+        from dato_xdsl import progress
+        from tqdm import tqdm
+        with progress.step("before the fork"):
+            tqdm.get_lock()  # the parent's lock exists when the child is forked
+        pid = os.fork()
+        if pid == 0:
+            tqdm.get_lock().acquire()
+            time.sleep(60)
+            os._exit(0)
+        time.sleep(0.5)
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        with progress.step("after the child"):
+            pass
+        print("done")
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "done", done.stderr
