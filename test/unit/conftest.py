@@ -20,3 +20,19 @@ def private_kernel_cache(tmp_path_factory):
         os.environ.pop("DATO_CACHE_DIR", None)
     else:
         os.environ["DATO_CACHE_DIR"] = old
+
+
+@pytest.fixture(scope="module")
+def suite():
+    """tools/allo-suite (a script without .py) loaded as a module."""
+    import importlib.machinery
+    import importlib.util
+
+    tool = os.path.join(ROOT, "tools", "allo-suite")
+    loader = importlib.machinery.SourceFileLoader("allo_suite_tool", tool)
+    spec = importlib.util.spec_from_loader("allo_suite_tool", loader)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["allo_suite_tool"] = module
+    loader.exec_module(module)
+    return module

@@ -5,29 +5,9 @@ no arrays (Allo runs Vitis synthesis; here nothing runs beyond the build)."""
 
 from __future__ import annotations
 
-import importlib.machinery
-import importlib.util
-import sys
-from pathlib import Path
 from types import ModuleType
 
-import pytest
-
 import dato_xdsl as dato
-
-TOOL = Path(__file__).resolve().parents[2] / "tools" / "allo-suite"
-
-
-@pytest.fixture(scope="module")
-def suite() -> ModuleType:
-    loader = importlib.machinery.SourceFileLoader("allo_suite_tool", str(TOOL))
-    spec = importlib.util.spec_from_loader("allo_suite_tool", loader)
-    assert spec is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["allo_suite_tool"] = module
-    loader.exec_module(module)
-    return module
-
 
 SOURCE = """\
 import pytest

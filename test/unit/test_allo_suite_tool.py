@@ -4,27 +4,8 @@ written by hand from the tool's documented mapping, not produced by the tool."""
 
 from __future__ import annotations
 
-import importlib.machinery
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
-
-import pytest
-
-TOOL = Path(__file__).resolve().parents[2] / "tools" / "allo-suite"
-
-
-@pytest.fixture(scope="module")
-def suite() -> ModuleType:
-    loader = importlib.machinery.SourceFileLoader("allo_suite_tool", str(TOOL))
-    spec = importlib.util.spec_from_loader("allo_suite_tool", loader)
-    assert spec is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["allo_suite_tool"] = module
-    loader.exec_module(module)
-    return module
-
 
 ALLO_STYLE = """\
 import allo
