@@ -28,6 +28,19 @@ from dato_xdsl.transforms.core_tasks import task_names
 LOCKS_PER_FIFO_END = 2
 
 
+def fifo_shares_memory(
+    op: aie.ObjectFifoCreateOp,
+    coords: dict[SSAValue, tuple[int, int]],
+    device: devices.NpuDevice | None,
+) -> bool:
+    """One consumer on a compute tile whose memory the producer's shares (what
+    physical mapping assumes; mlir-aie then uses the shared memory module and
+    one set of buffers, on the producer's tile)."""
+    if device is None or len(op.consumerTiles) != 1 or op.via_DMA is not None:
+        return False
+    return device.shares_memory(coords[op.producerTile], coords[op.consumerTiles[0]])
+
+
 def lock_use(
     device_op: aie.DeviceOp,
 ) -> tuple[Counter[tuple[int, int]], dict[tuple[int, int], list[str]]]:
@@ -46,12 +59,7 @@ def lock_use(
         elif isinstance(op, aie.ObjectFifoCreateOp):
             producer = coords[op.producerTile]
             consumers = [coords[c] for c in op.consumerTiles]
-            shared = (
-                device is not None
-                and len(consumers) == 1
-                and op.via_DMA is None
-                and device.shares_memory(producer, consumers[0])
-            )
+            shared = fifo_shares_memory(op, coords, device)
             for tile in [producer] if shared else [producer, *consumers]:
                 count[tile] += LOCKS_PER_FIFO_END
                 takers[tile].append(f"@{op.sym_name.data}")

@@ -26,6 +26,7 @@ from dato_xdsl.targets.aie.perf_model import report as model_report
 from dato_xdsl.transforms.core_tasks import task_names
 from dato_xdsl.transforms.kernel_library import AIE_CODE_FACTOR, BYTES_PER_CORE_OP, CORE_BASE_BYTES
 from dato_xdsl.transforms.npu_kernel_objects import called_kernels, estimate
+from dato_xdsl.transforms.npu_lock_budget import fifo_shares_memory
 from dato_xdsl.transforms.npu_pack_buffers import read_packing
 
 
@@ -46,18 +47,6 @@ class TileUse:
     """how they share the core (`dato.folding`: bundle, chain, compiler-chosen)"""
     program: str = ""
     """the core's estimated program size against the program memory, and its parts"""
-
-
-def _shares_memory(
-    op: aie.ObjectFifoCreateOp,
-    tiles: dict[object, tuple[int, int]],
-    device: devices.NpuDevice | None,
-) -> bool:
-    """One consumer on the compute tile just above or below the producer (what
-    physical mapping assumes; mlir-aie then uses the shared memory module)."""
-    if device is None or len(op.consumerTiles) != 1 or op.via_DMA is not None:
-        return False
-    return device.shares_memory(tiles[op.producerTile], tiles[op.consumerTiles[0]])
 
 
 def tile_usage(device_op: aie.DeviceOp) -> dict[tuple[int, int], TileUse]:
@@ -92,7 +81,7 @@ def tile_usage(device_op: aie.DeviceOp) -> dict[tuple[int, int], TileUse]:
             size = aie.memref_bytes(t)
             name = op.sym_name.data
             ends = [(op.producerTile, True)] + [(c, False) for c in op.consumerTiles]
-            if _shares_memory(op, tiles, device):
+            if fifo_shares_memory(op, tiles, device):
                 # neighbours share the buffers and need no DMA: count them once
                 u = use[tiles[op.producerTile]]
                 u.buffers += depth
