@@ -136,6 +136,11 @@ def apply_depths(region: dato.RegionOp, plan: ChainPlan) -> None:
         decl.properties["stream_type"] = dato.StreamType(t.element_type, depth, t.packing.data)
 
 
+def largest_group(groups: list[dato.GroupOp]) -> dato.GroupOp:
+    """The group pair_isomorphic folds: most instances, then by name."""
+    return max(groups, key=lambda g: (g.num_instances(), g.sym_name.data))
+
+
 def pair_isomorphic(
     region: dato.RegionOp, uses: dict[str, StreamUses], cores: int, fewest: bool = False
 ) -> ChainPlan | SearchFailure:
@@ -152,7 +157,7 @@ def pair_isomorphic(
         return SearchFailure("the user's primitives already fold instances")
     groups = region.groups()
     total = sum(g.num_instances() for g in groups)
-    group = max(groups, key=lambda g: (g.num_instances(), g.sym_name.data))
+    group = largest_group(groups)
     names = [i.name for i in sorted(group.instances(), key=lambda i: tuple(i.pid))]
     inside = set(names)
     for use in uses.values():

@@ -55,6 +55,7 @@ from dato_xdsl.transforms.npu_folding import (
     Fold,
     apply_depths,
     choose_folds,
+    largest_group,
     pair_isomorphic,
     record_block_plan,
     record_chain_plan,
@@ -1282,8 +1283,7 @@ def _streams_touch_largest_group(region: dato.RegionOp, uses: dict[str, StreamUs
     groups = region.groups()
     if not groups:
         return True
-    group = max(groups, key=lambda g: (g.num_instances(), g.sym_name.data))
-    names = {i.name for i in group.instances()}
+    names = {i.name for i in largest_group(groups).instances()}
     return any(u.instance in names for use in uses.values() for u in (*use.puts, *use.gets))
 
 
