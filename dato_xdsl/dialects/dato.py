@@ -744,11 +744,26 @@ class GroupOp(IRDLOperation):
         return n_pids // rank if rank else len(self.bindings.data) // max(1, len(self.ports.data))
 
     def instances(self) -> list[Instance]:
+        # A build asks for the table dozens of times; attributes are immutable and
+        # replaced when the group changes, so their identities key a memo.
+        ranks = self.arg_ranks()
+        attrs = (self.grid, self.pids, self.offsets, self.bindings, self.ports, self.task)
+        memo = self.__dict__.get("_instances_memo")
+        if (
+            memo is not None
+            and memo[1] == ranks
+            and all(a is b for a, b in zip(memo[0], attrs, strict=True))
+        ):
+            return list(memo[2])
+        rows = self._instance_rows(ranks)
+        self.__dict__["_instances_memo"] = (attrs, ranks, rows)
+        return list(rows)
+
+    def _instance_rows(self, ranks: list[int]) -> list[Instance]:
         rank = len(self.grid.data)
         pids = self.pids.get_values()
         offsets = self.offsets.get_values()
         binds = [b.data for b in self.bindings.data]
-        ranks = self.arg_ranks()
         width = sum(ranks)
         nports = len(self.ports.data)
         task = self.task.data
