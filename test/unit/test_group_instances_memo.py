@@ -37,7 +37,7 @@ def test_table_follows_replaced_attributes():
     assert [i.pid for i in g.instances()] == [(0, 1), (0, 0), (1, 0), (1, 1)]
     assert g.instances()[0].name == "k_0_1"
     flat = [v for inst in first for off in inst.offsets for v in off]
-    flat[0:2], flat[4:6] = [9, 9], [7, 7]
+    flat[0:2], flat[2:4] = [9, 9], [7, 7]  # instance 0: a, then b
     g.properties["offsets"] = DenseArrayBase.from_list(i64, flat)
     assert g.instances()[0].offsets[0] == (9, 9)
     assert g.instances()[0].offsets[1] == (7, 7)
