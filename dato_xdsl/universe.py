@@ -137,6 +137,12 @@ def _npu_runtime_sequence() -> type[ModulePass]:
     return NpuRuntimeSequencePass
 
 
+def _array_flow_forwarding() -> type[ModulePass]:
+    from dato_xdsl.transforms.array_flow_forwarding import ArrayFlowForwardingPass
+
+    return ArrayFlowForwardingPass
+
+
 def _npu_kernel_objects() -> type[ModulePass]:
     from dato_xdsl.transforms.npu_kernel_objects import NpuKernelObjectsPass
 
@@ -163,6 +169,7 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "convert-dato-to-vhls": _convert_dato_to_vhls,
     "vhls-burst-transfers": _vhls_burst_transfers,
     "vhls-dataflow-lint": _vhls_dataflow_lint,
+    "dato-array-flow-forwarding": _array_flow_forwarding,
     "dato-physical-map": _physical_map,
     "dato-lower-to-aie": _lower_to_aie,
     "dato-npu-transfers": _npu_transfers,

@@ -4,16 +4,21 @@ On the simulator, tasks share the global arrays, so a task can read what
 another one wrote. On the NPU and the FPGA, each task receives the host's copy
 of its slice and sends its written blocks back at the end: such a flow would
 silently read stale data there. `check_no_array_flows` refuses it for those
-targets, naming the array, both instances and where the write is."""
+targets, naming the array, both instances and where the write is. On the NPU it
+is the last resort: dato-array-flow-forwarding (array_flow_forwarding.py)
+first forwards the blocks whose order the simulator guarantees from task to
+task, and marks the body arguments it ordered (`dato.flow_ordered`), which are
+no flow here."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from xdsl.dialects.builtin import MemRefType
+from xdsl.dialects.builtin import DenseArrayBase, MemRefType
 
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import dato
+from dato_xdsl.transforms.array_flow_forwarding import FLOW_ORDERED
 from dato_xdsl.transforms.npu_plan import arg_access, plan_group
 
 Box = tuple[tuple[int, ...], tuple[int, ...]]
@@ -25,14 +30,22 @@ def _overlap(a: Box, b: Box) -> bool:
     )
 
 
+def _ordered(group: dato.GroupOp) -> set[int]:
+    """Body arguments whose host reads and writes the forwarding orders."""
+    attr = group.attributes.get(FLOW_ORDERED)
+    return {int(v) for v in attr.get_values()} if isinstance(attr, DenseArrayBase) else set()
+
+
 def array_flows(region: dato.RegionOp) -> list[tuple[str, str, str, dato.GroupOp]]:
     """(array, writer instance, reader instance, writer's group) for every block
-    one instance writes and another reads."""
+    one instance writes and another reads (arguments the forwarding ordered
+    left out)."""
     names = [a.name_hint or f"arg{k}" for k, a in enumerate(region.args)]
     writes: dict[int, dict[Box, tuple[str, dato.GroupOp]]] = {}
     reads: dict[int, dict[Box, list[str]]] = {}
     for group in region.groups():
         plan = plan_group(group)
+        ordered = _ordered(group)
         shapes: list[tuple[int, ...]] = []
         for a in group.body.block.args:
             t = a.type
@@ -40,6 +53,8 @@ def array_flows(region: dato.RegionOp) -> list[tuple[str, str, str, dato.GroupOp
             shapes.append(tuple(t.get_shape()))
         for inst in group.instances():
             for k, operand in enumerate(group.args):
+                if k in ordered:
+                    continue
                 index = region.args.index(operand)
                 box = (inst.offsets[k], shapes[k])
                 if plan.writes[k]:

@@ -41,6 +41,7 @@ from dato_xdsl import devices
 from dato_xdsl.diagnostics import LocatedDiagnostic, op_error
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import element_bits, element_bytes, memref_bytes
+from dato_xdsl.transforms.array_flow_forwarding import forward_array_flows
 from dato_xdsl.transforms.array_flows import check_no_array_flows
 from dato_xdsl.transforms.bundle_hint import bundle_hint
 from dato_xdsl.transforms.npu_chain_search import (
@@ -1181,6 +1182,7 @@ class PhysicalMapPass(ModulePass):
                 )
             if region.tasks():
                 raise op_error(region.tasks()[0], "run dato-virtual-map before dato-physical-map")
+            forward_array_flows(region)  # flows whose order the simulator guarantees
             check_no_array_flows(region, f"an NPU ({device.name})")
             if self.folding not in ("auto", "chains", "rectangles"):
                 raise op_error(
