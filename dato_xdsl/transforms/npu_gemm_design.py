@@ -36,7 +36,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from xdsl.context import Context
 from xdsl.dialects import arith, builtin, func, memref, scf
 from xdsl.dialects.builtin import (
     BFloat16Type,
@@ -49,17 +48,17 @@ from xdsl.dialects.builtin import (
     i32,
 )
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
-from xdsl.parser import Parser
 from xdsl.utils.exceptions import DiagnosticException
 
 from dato_xdsl import devices
 from dato_xdsl.diagnostics import op_error
-from dato_xdsl.dialects import aie, dato
+from dato_xdsl.dialects import aie, aiex, dato
 from dato_xdsl.dialects.aie import element_bytes
 from dato_xdsl.transforms.aie_core_body import CoreBody
 from dato_xdsl.transforms.core_tasks import label_core
 from dato_xdsl.transforms.kernel_library import type_suffix
 from dato_xdsl.transforms.npu_plan import plan_group
+from dato_xdsl.transforms.npu_runtime_sequence import _order_props
 from dato_xdsl.transforms.npu_transfers import BundledGemm, group_tiles, k_tile_of
 from dato_xdsl.transforms.npu_transfers import _route_bundled as route_bundled
 
@@ -74,7 +73,6 @@ class Lowering(Protocol):
 
     region: dato.RegionOp
     device: devices.NpuDevice
-    ctx: Context
 
     def fresh(self, name: str) -> str: ...
 
@@ -383,6 +381,52 @@ class _Core(CoreBody):
         self.loops(list(t.get_shape()), one)
 
 
+class _Fabric:
+    """The device body being built: tiles by name, objectfifos and links, and
+    which fifo plays which part (A, B, C per core, joined C per column; the
+    shim's fifos in the runtime sequence's order)."""
+
+    def __init__(self) -> None:
+        self.body = Block()
+        self.tiles: dict[str, SSAValue] = {}
+        self.fifos: dict = {"A": [], "B": [], "C": {}, "Cjoin": {}, "A_core": [], "B_core": []}
+        self.shim_fifos: list[tuple[str, int, int, bool]] = []  # fifo, arg, shim column, is_read
+
+    def tile(self, name: str, col: int, row: int) -> None:
+        op = aie.TileOp(col, row)
+        op.result.name_hint = name
+        self.body.add_op(op)
+        self.tiles[name] = op.result
+
+    def fifo(
+        self,
+        name: str,
+        producer: str,
+        consumers: list[str],
+        depth: int | list[int],
+        t: MemRefType,
+        to_stream: Sequence[tuple[int, int]] = (),
+        repeat: int = 1,
+    ) -> None:
+        """An objectfifo between named tiles; `to_stream` the producer's DMA
+        pattern (size, stride) outermost first; `repeat` > 1 the producer
+        resends each object that many times."""
+        op = aie.ObjectFifoCreateOp(
+            name,
+            self.tiles[producer],
+            [self.tiles[c] for c in consumers],
+            depth,
+            t,
+            [aie.BDDimLayoutAttr(size, stride) for size, stride in to_stream],
+        )
+        if repeat > 1:
+            op.properties["repeat_count"] = IntegerAttr(repeat, i32)
+        self.body.add_op(op)
+
+    def link(self, ins: list[str], outs: list[str], src: Sequence[int] = ()) -> None:
+        self.body.add_op(aie.ObjectFifoLinkOp(ins, outs, src, []))
+
+
 class GemmDesign:
     """The `aie.device` of one bundled GEMM."""
 
@@ -439,16 +483,21 @@ class GemmDesign:
         """Per core one loop over its members, each streaming K through the
         row's A and the column's B fifo."""
         bg = self.bg
-        text, fifos = self.vector_skeleton() if self.vector else self.skeleton()
-        device_op = Parser(self.lowering.ctx, text, "<dato-lower-to-aie>").parse_op()
-        assert isinstance(device_op, aie.DeviceOp)
-        body = device_op.body.block
+        fabric = _Fabric()
+        if self.vector:
+            self.vector_skeleton(fabric)
+        else:
+            self.skeleton(fabric)
+        fifos = fabric.fifos
+        sequence = self.sequence(fabric)
+        body = fabric.body
+        body.add_op(sequence)
+        device_op = aie.DeviceOp(self.device.name, body)
         tiles = {
             (op.col.value.data, op.row.value.data): op.result
             for op in body.ops
             if isinstance(op, aie.TileOp)
         }
-        sequence = next(op for op in body.ops if isinstance(op, aie.RuntimeSequenceOp))
         mm = plan_group(bg.group).matmul
         assert mm is not None
         c_t = bg.group.body.block.args[mm.c].type
@@ -578,7 +627,7 @@ class GemmDesign:
         )
 
     # --------------------------------------------------------- the skeleton
-    def vector_skeleton(self) -> tuple[str, dict]:
+    def vector_skeleton(self, fabric: _Fabric) -> None:
         """Tiles, fifos and links of the vector design: each A row and B column
         fifo goes shim -> memtile (row-major, as the host holds it) -> cores
         (blocked by the memtile's MM2S); each core's C blocks (blocked, depth 2)
@@ -592,16 +641,16 @@ class GemmDesign:
         m, kt, n = bg.m, bg.k_tile, bg.n
         r, s, t = vec.r, vec.s, vec.t
         shims = sorted({*bg.a_columns, *bg.b_columns, *range(n_cols)})
-        lines = [f"%shim_c{c} = aie.tile({c}, 0)" for c in shims]
-        lines += [f"%mem_c{c} = aie.tile({c}, 1)" for c in shims]
-        lines += [f"%core_c{c}_r{r} = aie.tile({c}, {r})" for c, r in sorted(bg.tiles.values())]
+        for c in shims:
+            fabric.tile(f"shim_c{c}", c, 0)
+        for c in shims:
+            fabric.tile(f"mem_c{c}", c, 1)
+        for c, r_ in sorted(bg.tiles.values()):
+            fabric.tile(f"core_c{c}_r{r_}", c, r_)
 
         def core(row: int, col: int) -> str:
             c, r_ = bg.tiles[(row, col)]
-            return f"%core_c{c}_r{r_}"
-
-        def dims(pattern: list[tuple[int, int]]) -> str:
-            return ", ".join(f"<size = {a}, stride = {b}>" for a, b in pattern)
+            return f"core_c{c}_r{r_}"
 
         elem_of = [a.type.element_type for a in region.args]  # type: ignore[attr-defined]
         a_t = MemRefType(elem_of[bg.a], [m, kt])
@@ -613,8 +662,6 @@ class GemmDesign:
         b_blocks = [(kt // s, s * n), (n // t, t), (s, n), (t, 1)]
         # C arrives as (m/r) x (n/t) blocks of r x t; read back row by row
         c_rows = [(m // r, r * n), (r, t), (n // t, r * t), (t, 1)]
-        fifos: dict = {"A": [], "B": [], "C": {}, "Cjoin": {}, "A_core": [], "B_core": []}
-        shim_fifos: list[tuple[str, int, int, bool]] = []  # fifo, arg, shim column, is_read
 
         def through_memtile(
             kind: str,
@@ -632,23 +679,14 @@ class GemmDesign:
             tiles (one after the other; the pattern's outermost dimension walks
             on through them) and resends it `repeat` times; `depth` buffers."""
             outer, inner = self.fresh(f"{name}_shim"), self.fresh(name)
-            lines.append(
-                f"aie.objectfifo @{outer}(%shim_c{column}, {{%mem_c{column}}}, {depth} : i32) : "
-                f"!aie.objectfifo<{held or ty}>"
-            )
+            fabric.fifo(outer, f"shim_c{column}", [f"mem_c{column}"], depth, held or ty)
             # the memtile's end has `depth` buffers (the link's), each core two
-            depths = (
-                f"{depth} : i32" if depth == 2 else f"[{', '.join(['1'] + ['2'] * len(cores))}]"
-            )
-            attrs = f" {{repeat_count = {repeat} : i32}}" if repeat > 1 else ""
-            lines.append(
-                f"aie.objectfifo @{inner}(%mem_c{column} dimensionsToStream [{dims(blocks)}], "
-                f"{{{', '.join(cores)}}}, {depths}){attrs} : !aie.objectfifo<{ty}>"
-            )
-            lines.append(f"aie.objectfifo.link [@{outer}] -> [@{inner}]([] [])")
-            fifos[kind].append(outer)
-            fifos[f"{kind}_core"].append(inner)
-            shim_fifos.append((outer, arg, column, True))
+            depths: int | list[int] = depth if depth == 2 else [1] + [2] * len(cores)
+            fabric.fifo(inner, f"mem_c{column}", cores, depths, ty, blocks, repeat)
+            fabric.link([outer], [inner])
+            fabric.fifos[kind].append(outer)
+            fabric.fifos[f"{kind}_core"].append(inner)
+            fabric.shim_fifos.append((outer, arg, column, True))
 
         for row in range(n_rows):
             row_cores = [core(row, c) for c in range(n_cols)]
@@ -691,66 +729,55 @@ class GemmDesign:
             parts = []
             for row in range(n_rows):
                 f = self.fresh(f"{names[bg.c]}_c{col}_r{row}")
-                lines.append(
-                    f"aie.objectfifo @{f}({core(row, col)}, {{%mem_c{col}}}, 2 : i32) : "
-                    f"!aie.objectfifo<{c_t}>"
-                )
-                fifos["C"][(row, col)] = f
+                fabric.fifo(f, core(row, col), [f"mem_c{col}"], 2, c_t)
+                fabric.fifos["C"][(row, col)] = f
                 parts.append(f)
             f = self.fresh(f"{names[bg.c]}_col{col}")
             joined = MemRefType(elem_of[bg.c], [n_rows * m * n])
             # the pattern covers one m x n block; the memtile's outermost dimension
             # has no wrap, so it walks on through the column's n_rows blocks
-            lines.append(
-                f"aie.objectfifo @{f}(%mem_c{col} dimensionsToStream [{dims(c_rows)}], "
-                f"{{%shim_c{col}}}, 2 : i32) : !aie.objectfifo<{joined}>"
-            )
+            fabric.fifo(f, f"mem_c{col}", [f"shim_c{col}"], 2, joined, c_rows)
             # a join has one offset per part; a one-to-one link (one compute row) none
-            offsets = ", ".join(str(row * m * n) for row in range(n_rows)) if n_rows > 1 else ""
-            lines.append(
-                f"aie.objectfifo.link [{', '.join('@' + p for p in parts)}] -> [@{f}]"
-                f"([{offsets}] [])"
-            )
-            shim_fifos.append((f, bg.c, col, False))
-            fifos["Cjoin"][f] = col
-        lines.append(self.sequence(shim_fifos, fifos))
-        body = "\n  ".join(lines)
-        return f"aie.device({self.device.name}) {{\n  {body}\n}}", fifos
+            offsets = [row * m * n for row in range(n_rows)] if n_rows > 1 else []
+            fabric.link(parts, [f], offsets)
+            fabric.shim_fifos.append((f, bg.c, col, False))
+            fabric.fifos["Cjoin"][f] = col
 
-    def skeleton(self) -> tuple[str, dict]:
+    def skeleton(self, fabric: _Fabric) -> None:
+        """Tiles, fifos and links of the row-major design: one A fifo per
+        compute row and one B fifo per compute column from the shim, one C fifo
+        per core to the shim (or joined per column by the memtile)."""
         bg = self.bg
         region = self.region
         names = [a.name_hint or f"arg{k}" for k, a in enumerate(region.args)]
         n_rows, n_cols = len(bg.rows), len(bg.cols)
         shims = sorted({*bg.a_columns, *bg.b_columns, *range(n_cols)})
-        lines = [f"%shim_c{c} = aie.tile({c}, 0)" for c in shims]
+        for c in shims:
+            fabric.tile(f"shim_c{c}", c, 0)
         if bg.c_joined:
-            lines += [f"%mem_c{c} = aie.tile({c}, 1)" for c in range(n_cols)]
-        lines += [f"%core_c{c}_r{r} = aie.tile({c}, {r})" for c, r in sorted(bg.tiles.values())]
+            for c in range(n_cols):
+                fabric.tile(f"mem_c{c}", c, 1)
+        for c, r in sorted(bg.tiles.values()):
+            fabric.tile(f"core_c{c}_r{r}", c, r)
 
         def core(r: int, c: int) -> str:
             col, row = bg.tiles[(r, c)]
-            return f"%core_c{col}_r{row}"
+            return f"core_c{col}_r{row}"
 
         elem_of = [a.type.element_type for a in region.args]  # type: ignore[attr-defined]
         a_t = MemRefType(elem_of[bg.a], [bg.m, bg.k_tile])
         b_t = MemRefType(elem_of[bg.b], [bg.k_tile, bg.n])
         elem = elem_of[bg.c]  # C's fifos carry the (possibly wider) result type
         c_t = MemRefType(elem, [bg.m, bg.n])
-        fifos: dict = {"A": [], "B": [], "C": {}, "Cjoin": {}}
-        shim_fifos: list[tuple[str, int, int, bool]] = []  # fifo, arg, shim column, is_read
 
         def broadcast(
-            kind: str, arg: int, name: str, column: int, cores: list[str], t: object
+            kind: str, arg: int, name: str, column: int, cores: list[str], t: MemRefType
         ) -> None:
             """A double-buffered fifo from the shim to a row or column of cores."""
             f = self.fresh(name)
-            lines.append(
-                f"aie.objectfifo @{f}(%shim_c{column}, {{{', '.join(cores)}}}, 2 : i32) : "
-                f"!aie.objectfifo<{t}>"
-            )
-            fifos[kind].append(f)
-            shim_fifos.append((f, arg, column, True))
+            fabric.fifo(f, f"shim_c{column}", cores, 2, t)
+            fabric.fifos[kind].append(f)
+            fabric.shim_fifos.append((f, arg, column, True))
 
         for r in range(n_rows):
             row_cores = [core(r, c) for c in range(n_cols)]
@@ -759,37 +786,24 @@ class GemmDesign:
             col_cores = [core(r, c) for r in range(n_rows)]
             broadcast("B", bg.b, f"{names[bg.b]}_col{c}", bg.b_columns[c], col_cores, b_t)
         for c in range(n_cols):
-            dst = f"%mem_c{c}" if bg.c_joined else f"%shim_c{c}"
+            dst = f"mem_c{c}" if bg.c_joined else f"shim_c{c}"
             parts = []
             for r in range(n_rows):
                 f = self.fresh(f"{names[bg.c]}_c{c}_r{r}")
-                lines.append(
-                    f"aie.objectfifo @{f}({core(r, c)}, {{{dst}}}, 1 : i32) : "
-                    f"!aie.objectfifo<{c_t}>"
-                )
-                fifos["C"][(r, c)] = f
+                fabric.fifo(f, core(r, c), [dst], 1, c_t)
+                fabric.fifos["C"][(r, c)] = f
                 parts.append(f)
                 if not bg.c_joined:
-                    shim_fifos.append((f, bg.c, c, False))
+                    fabric.shim_fifos.append((f, bg.c, c, False))
             if bg.c_joined:
                 f = self.fresh(f"{names[bg.c]}_col{c}")
                 joined = MemRefType(elem, [n_rows * bg.m * bg.n])
-                lines.append(
-                    f"aie.objectfifo @{f}(%mem_c{c}, {{%shim_c{c}}}, 1 : i32) : "
-                    f"!aie.objectfifo<{joined}>"
-                )
-                offsets = ", ".join(str(r * bg.m * bg.n) for r in range(n_rows))
-                lines.append(
-                    f"aie.objectfifo.link [{', '.join('@' + p for p in parts)}] -> [@{f}]"
-                    f"([{offsets}] [])"
-                )
-                shim_fifos.append((f, bg.c, c, False))
-                fifos["Cjoin"][f] = c
-        lines.append(self.sequence(shim_fifos, fifos))
-        body = "\n  ".join(lines)
-        return f"aie.device({self.device.name}) {{\n  {body}\n}}", fifos
+                fabric.fifo(f, f"mem_c{c}", [f"shim_c{c}"], 1, joined)
+                fabric.link(parts, [f], [r * bg.m * bg.n for r in range(n_rows)])
+                fabric.shim_fifos.append((f, bg.c, c, False))
+                fabric.fifos["Cjoin"][f] = c
 
-    def sequence(self, shim_fifos: list[tuple[str, int, int, bool]], fifos: dict) -> str:
+    def sequence(self, fabric: _Fabric) -> aie.RuntimeSequenceOp:
         """dma_memcpy_nd calls feeding the fifos in the cores' loop order, one
         round per position `a` in the row sets (each round is what the cores
         need for their members (rows[r][a], j), j in cols[c]).
@@ -805,10 +819,11 @@ class GemmDesign:
         transfer needs was issued before it."""
         bg = self.bg
         region = self.region
-        args = ", ".join(
-            f"%{a.name_hint or f'arg{k}'}: {a.type}" for k, a in enumerate(region.args)
-        )
-        names = [a.name_hint or f"arg{k}" for k, a in enumerate(region.args)]
+        fifos, shim_fifos = fabric.fifos, fabric.shim_fifos
+        sequence = aie.RuntimeSequenceOp([a.type for a in region.args])
+        block = sequence.body.block
+        for k, (host, arg) in enumerate(zip(block.args, region.args, strict=True)):
+            host.name_hint = arg.name_hint or f"arg{k}"
         shapes = [a.type.get_shape() for a in region.args]  # type: ignore[attr-defined]
         K, N = shapes[bg.a][1], shapes[bg.b][1]
         m, n, kt, steps = bg.m, bg.n, bg.k_tile, bg.steps
@@ -845,7 +860,6 @@ class GemmDesign:
             assert isinstance(t, MemRefType)
             return _fit_strides(calls(fifo, a), element_bytes(t) * 8, self.device.memcpy_nd)
 
-        lines: list[str] = []
         columns = self.device.columns
         free: list[list[int]] = [list(range(limit)) for _ in range(columns)]
         # output transfers not yet awaited, in issue order: (fifo, shim column, BD id).
@@ -854,14 +868,15 @@ class GemmDesign:
         # they feed have landed
         pending: list[tuple[str, int, int]] = []
         outputs = {f for f, _, _, is_read in shim_fifos if not is_read}
-        wait = "aiex.npu.dma_wait {{symbol = @{}}}"
 
         def wait_all() -> None:
             """Wait for every output transfer, fifo by fifo (all are issued)."""
             counts: dict[str, int] = {}
             for f, _, _ in pending:
                 counts[f] = counts.get(f, 0) + 1
-            lines.extend(wait.format(f) for f, k in counts.items() for _ in range(k))
+            for f, k in counts.items():
+                for _ in range(k):
+                    block.add_op(aiex.NpuDmaWaitOp(f))
             pending.clear()
             for col in range(columns):
                 free[col] = list(range(limit))
@@ -870,7 +885,7 @@ class GemmDesign:
             """Wait, in issue order, until an output BD of `col` is free."""
             while pending:
                 f, c, bd = pending.pop(0)
-                lines.append(wait.format(f))
+                block.add_op(aiex.NpuDmaWaitOp(f))
                 free[c].append(bd)
                 if c == col:
                     return
@@ -881,12 +896,9 @@ class GemmDesign:
             if not free[col]:
                 wait_oldest(col)
             bd = free[col].pop(0)
-            token = ", issue_token = true" if f in outputs else ""
-            lines.append(
-                f"aiex.npu.dma_memcpy_nd(%{names[arg]}[0, 0, 0, {offset}]"
-                f"[{', '.join(map(str, sizes))}][{', '.join(map(str, strides))}]) "
-                f"{{id = {bd} : i64{token}, metadata = @{f}}} : {region.args[arg].type}"
-            )
+            op = aiex.NpuDmaMemcpyNdOp(block.args[arg], [0, 0, 0, offset], sizes, strides, f, bd)
+            _order_props(op, f in outputs)  # mlir-aie's printed order, as every sequence
+            block.add_op(op)
             if f in outputs:
                 pending.append((f, col, bd))
 
@@ -927,8 +939,7 @@ class GemmDesign:
                     if k < len(cs):
                         issue(f, arg, col, cs[k])
         wait_all()
-        body = "\n    ".join(lines)
-        return f"aie.runtime_sequence({args}) {{\n    {body}\n  }}"
+        return sequence
 
 
 def _fit_strides(
