@@ -51,9 +51,11 @@ LIBRARY_SOURCE = (
 """A data file of the package (read, never imported)."""
 
 NAME = re.compile(
-    r"^dato_(?P<kind>[a-z]+)_(?P<t>i8|i16|i32|i64|f32|bf16)(?:_(?P<acc>i8|i16|i32|f32|bf16))?"
-    r"_(?P<dims>[0-9x]+)$"
+    r"^dato_(?P<kind>[a-z]+)_(?P<t>i8|i16|i32|i64|f32|bf16|u8|u16)"
+    r"(?:_(?P<acc>i8|i16|i32|f32|bf16))?_(?P<dims>[0-9x]+)$"
 )
+"""`u8`, `u16`: a matmul's unsigned operands (`UInt`, `dato.cast = "unsigned"`),
+read zero-extended; only mixed-precision matmuls have them."""
 
 AIE_CODE_FACTOR = 4
 CORE_BASE_BYTES = 1024
@@ -78,6 +80,8 @@ exp  f32 52 bf16 62
 log  f32 52 bf16 62
 sqrt f32 52 bf16 62
 matmul i8 132 i16 154 i32 146 f32 139 bf16 178 i8_i16 150 i8_i32 146 i16_i32 159 bf16_f32 166
+matmul i8_f32 158 i16_f32 170 i8_bf16 179 i16_bf16 202
+matmul u8_i16 150 u8_i32 146 u16_i32 159 u8_f32 192 u16_f32 208 u8_bf16 218 u16_bf16 230
 """
 for _line in _X86_TABLE.strip().splitlines():
     _kind, *_rest = _line.split()
@@ -88,6 +92,22 @@ for _line in _X86_TABLE.strip().splitlines():
 # 256-byte table, sqrtf 35; bf16 rounding helper float_to_bf16 51.
 LIBM_X86_BYTES = {"exp": 260 + 256, "log": 289 + 256, "sqrt": 35}
 BF16_HELPER_X86_BYTES = 51
+
+
+def matmul_suffix(operand: Attribute, result: Attribute, unsigned: bool = False) -> str:
+    """The type part of a matmul kernel's name: the operand type, then the
+    result type when it differs (`i8_f32`); `u8` / `u16` for unsigned
+    operands (`u8_i32`)."""
+    key = type_suffix(operand)
+    if unsigned and isinstance(operand, IntegerType):
+        key = "u" + key[1:]
+    out = type_suffix(result)
+    return key if out == key else f"{key}_{out}"
+
+
+def has_matmul(suffix: str) -> bool:
+    """Whether the library has the matmul of this `matmul_suffix`."""
+    return ("matmul", suffix) in X86_OS_BYTES
 
 
 @dataclass(frozen=True)
@@ -148,7 +168,10 @@ __all__ = [
     "EXTERNAL_DEFAULT_BYTES",
     "LIBRARY_SOURCE",
     "X86_OS_BYTES",
+    "has_matmul",
     "library_bytes",
     "library_record",
+    "matmul_suffix",
     "parse",
+    "type_suffix",
 ]

@@ -10,9 +10,10 @@ differently from the other targets (docs/kernel-language.md):
 - a stream of int4 / uint4 scalars (or any integer narrower than a byte): an
   NPU buffer holds whole bytes and the design would need them packed.
 - a `linalg.matmul` of `UInt` operands widened unsigned (`dato.cast =
-  "unsigned"`): the NPU's matmul kernels multiply signed;
+  "unsigned"`): the library has the unsigned kernels (dato_matmul_u8_i32,
+  ...) but the lowering names only the signed ones;
 - a mixed-precision `linalg.matmul` whose operand and result types have no
-  kernel in the NPU library (int8 x int8 -> float32): its core would call a
+  kernel in the NPU library (int32 x int32 -> float32): its core would call a
   kernel that does not exist.
 
 Each refusal is located at the task (its Python line) and names the type."""
@@ -27,7 +28,7 @@ from xdsl.ir import Attribute, BlockArgument, Operation
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.linalg import UNSIGNED_CAST
-from dato_xdsl.transforms.kernel_library import X86_OS_BYTES, type_suffix
+from dato_xdsl.transforms.kernel_library import X86_OS_BYTES, has_matmul, matmul_suffix
 
 PACKED_ON_AIE_ML = ("int4", "uint4")
 """Element types AIE-ML stores packed, two per byte."""
@@ -55,8 +56,8 @@ def refuse_unsupported(module: ModuleOp, dtype_names: Sequence[str]) -> None:
                 raise op_error(
                     op,
                     f"multiplies unsigned integers ({_element(op)} UInt operands): the "
-                    "NPU's matmul kernels multiply signed; run it on the simulator or HLS, "
-                    "or use signed operand types",
+                    "NPU lowering calls the signed matmul kernels only; run it on the "
+                    "simulator or HLS, or use signed operand types",
                 )
             _refuse_missing_kernel(op)
 
@@ -80,27 +81,26 @@ def _refuse_packed_arguments(task: dato.TaskOp, dtype_names: Sequence[str]) -> N
 
 
 def _refuse_missing_kernel(op: Operation) -> None:
-    """A widening matmul the library has no `dato_matmul_<operand>_<result>` for."""
-    a = _type_key(op.operands[0].type)
-    out = _type_key(op.operands[2].type)
-    if a is None or out is None or a == out or ("matmul", f"{a}_{out}") in X86_OS_BYTES:
+    """A widening matmul the library has no `dato_matmul_<operand>_<result>` for
+    (`u8` / `u16` operands: unsigned)."""
+    a = getattr(op.operands[0].type, "element_type", None)
+    out = getattr(op.operands[2].type, "element_type", None)
+    unsigned = op.attributes.get(UNSIGNED_CAST) == StringAttr("unsigned")
+    try:
+        suffix = matmul_suffix(a, out, unsigned)  # type: ignore[arg-type]
+    except ValueError:
+        return  # a type no library kernel has: the lowering names the op itself
+    if "_" not in suffix or has_matmul(suffix):
         return
     have = sorted(k for kind, k in X86_OS_BYTES if kind == "matmul" and "_" in k)
+    operand, result = suffix.split("_")
     raise op_error(
         op,
-        f"multiplies {a} into {out}: the NPU kernel library has no {a} x {a} -> {out} matmul "
+        f"multiplies {operand} into {result}: the NPU kernel library has no {operand} x "
+        f"{operand} -> {result} matmul "
         f"(mixed-precision kernels: {', '.join(k.replace('_', ' -> ') for k in have)}); "
         "convert the operands first, or run it on the simulator or HLS",
     )
-
-
-def _type_key(t: Attribute) -> str | None:
-    """The library's spelling of a memref's element type (i8, bf16, f32)."""
-    element = getattr(t, "element_type", None)
-    try:
-        return type_suffix(element)  # type: ignore[arg-type]
-    except ValueError:
-        return None
 
 
 def _element(op: Operation) -> str:

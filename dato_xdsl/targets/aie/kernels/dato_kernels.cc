@@ -175,6 +175,80 @@ DATO_KERNEL_LINKAGE void dato_matmul_i16_i32(const int16_t* a, const int16_t* b,
                                     int32_t k, int32_t n) {
   matmul_widening<int16_t, int32_t, uint32_t>(a, b, c, m, k, n);
 }
+// Integer operands into a float result: the products are summed exactly in a
+// 64-bit integer, converted to float once and added to `c` once (c + A @ B,
+// as the simulator computes it: its float32 product of small integers is
+// exact). A bfloat16 `c` is added in float and rounded once.
+template <typename T, typename W>
+void matmul_int_float(const T* a, const T* b, float* c, int32_t m, int32_t k, int32_t n) {
+  for (int32_t i = 0; i < m; ++i) {
+    for (int32_t j = 0; j < n; ++j) {
+      W acc = 0;
+      for (int32_t p = 0; p < k; ++p) acc += static_cast<W>(a[i * k + p]) * static_cast<W>(b[p * n + j]);
+      c[i * n + j] += static_cast<float>(acc);
+    }
+  }
+}
+template <typename T, typename W>
+void matmul_int_bf16(const T* a, const T* b, uint16_t* c, int32_t m, int32_t k, int32_t n) {
+  for (int32_t i = 0; i < m; ++i) {
+    for (int32_t j = 0; j < n; ++j) {
+      W acc = 0;
+      for (int32_t p = 0; p < k; ++p) acc += static_cast<W>(a[i * k + p]) * static_cast<W>(b[p * n + j]);
+      c[i * n + j] = float_to_bf16(bf16_to_float(c[i * n + j]) + static_cast<float>(acc));
+    }
+  }
+}
+
+DATO_KERNEL_LINKAGE void dato_matmul_i8_f32(const int8_t* a, const int8_t* b, float* c, int32_t m,
+                                   int32_t k, int32_t n) {
+  matmul_int_float<int8_t, int64_t>(a, b, c, m, k, n);
+}
+DATO_KERNEL_LINKAGE void dato_matmul_i16_f32(const int16_t* a, const int16_t* b, float* c, int32_t m,
+                                    int32_t k, int32_t n) {
+  matmul_int_float<int16_t, int64_t>(a, b, c, m, k, n);
+}
+DATO_KERNEL_LINKAGE void dato_matmul_i8_bf16(const int8_t* a, const int8_t* b, uint16_t* c, int32_t m,
+                                    int32_t k, int32_t n) {
+  matmul_int_bf16<int8_t, int64_t>(a, b, c, m, k, n);
+}
+DATO_KERNEL_LINKAGE void dato_matmul_i16_bf16(const int16_t* a, const int16_t* b, uint16_t* c,
+                                     int32_t m, int32_t k, int32_t n) {
+  matmul_int_bf16<int16_t, int64_t>(a, b, c, m, k, n);
+}
+
+// Unsigned operands (`UInt` types, `dato.cast = "unsigned"`): the same
+// kernels with the operand bits read zero-extended. Integer results wrap at
+// their width, as the signed ones do.
+DATO_KERNEL_LINKAGE void dato_matmul_u8_i16(const uint8_t* a, const uint8_t* b, int16_t* c, int32_t m,
+                                   int32_t k, int32_t n) {
+  matmul_widening<uint8_t, int16_t, uint32_t>(a, b, c, m, k, n);
+}
+DATO_KERNEL_LINKAGE void dato_matmul_u8_i32(const uint8_t* a, const uint8_t* b, int32_t* c, int32_t m,
+                                   int32_t k, int32_t n) {
+  matmul_widening<uint8_t, int32_t, uint32_t>(a, b, c, m, k, n);
+}
+DATO_KERNEL_LINKAGE void dato_matmul_u16_i32(const uint16_t* a, const uint16_t* b, int32_t* c,
+                                    int32_t m, int32_t k, int32_t n) {
+  matmul_widening<uint16_t, int32_t, uint32_t>(a, b, c, m, k, n);
+}
+DATO_KERNEL_LINKAGE void dato_matmul_u8_f32(const uint8_t* a, const uint8_t* b, float* c, int32_t m,
+                                   int32_t k, int32_t n) {
+  matmul_int_float<uint8_t, uint64_t>(a, b, c, m, k, n);
+}
+DATO_KERNEL_LINKAGE void dato_matmul_u16_f32(const uint16_t* a, const uint16_t* b, float* c, int32_t m,
+                                    int32_t k, int32_t n) {
+  matmul_int_float<uint16_t, uint64_t>(a, b, c, m, k, n);
+}
+DATO_KERNEL_LINKAGE void dato_matmul_u8_bf16(const uint8_t* a, const uint8_t* b, uint16_t* c, int32_t m,
+                                    int32_t k, int32_t n) {
+  matmul_int_bf16<uint8_t, uint64_t>(a, b, c, m, k, n);
+}
+DATO_KERNEL_LINKAGE void dato_matmul_u16_bf16(const uint16_t* a, const uint16_t* b, uint16_t* c,
+                                     int32_t m, int32_t k, int32_t n) {
+  matmul_int_bf16<uint16_t, uint64_t>(a, b, c, m, k, n);
+}
+
 DATO_KERNEL_LINKAGE void dato_matmul_bf16_f32(const uint16_t* a, const uint16_t* b, float* c, int32_t m,
                                      int32_t k, int32_t n) {
   for (int32_t i = 0; i < m; ++i) {
