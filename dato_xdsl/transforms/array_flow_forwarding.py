@@ -336,7 +336,7 @@ def _split(
             body = cloned.blocks[0]
             cloned.detach_block(body)
             target = dato.GroupOp(
-                _fresh(f"{gname}_{n}", taken),
+                _fresh(f"{gname}_part{n}", taken),
                 group.task.data,
                 group.grid_shape,
                 list(group.args),
@@ -398,7 +398,9 @@ def _rewrite(block: Block, k: int, mode: str, source: str | None, sink: str | No
     buf: SSAValue = arg
     if mode == "local":
         alloc = memref.AllocOp.get(t.element_type, shape=t.get_shape())
-        new += [alloc, memref.CopyOp(arg, alloc)]
+        new.append(alloc)
+        if arg_access(arg)[0]:  # read, or written in part: start from the host's block
+            new.append(memref.CopyOp(arg, alloc))
         buf = alloc.results[0]
     elif mode in ("get", "get-to-arg"):
         assert source is not None

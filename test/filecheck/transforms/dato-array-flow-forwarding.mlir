@@ -1,0 +1,90 @@
+// RUN: dato-opt %s -p "dato-virtual-map,dato-array-flow-forwarding" | filecheck %s
+
+// w writes B whole, acc_0 and acc_1 update it in turn, r reads it: in the
+// simulator's order (task order, then pid) each passes the block on, on a
+// one-block stream. w overwrites B first, so it starts from a local block (no
+// host copy); acc_1, the last writer, copies the block into its argument,
+// which goes back to the host; r reads the forwarded block.
+
+// CHECK:      dato.stream @w_0_B_to_acc_0 : !dato.stream<memref<2x4xi32>, 1> {dato.compiler_chosen}
+// CHECK-NEXT: dato.stream @acc_0_B_to_acc_1 : !dato.stream<memref<2x4xi32>, 1> {dato.compiler_chosen}
+// CHECK-NEXT: dato.stream @acc_1_B_to_r_0 : !dato.stream<memref<2x4xi32>, 1> {dato.compiler_chosen}
+// CHECK:      dato.group @w of @w grid [1] ({{.*}}) ports [@b_to_next] instances [
+// CHECK-NEXT:   @w_0 pid [0] offsets {{.*}} streams [@w_0_B_to_acc_0]
+// CHECK-NEXT: ] attributes {dato.flow_ordered = array<i64: 1>} {
+// CHECK:        %[[W:.*]] = memref.alloc() : memref<2x4xi32>
+// CHECK-NOT:    memref.copy
+// CHECK:        memref.store %{{.*}}, %[[W]][%i, %j]
+// CHECK:        dato.put @b_to_next, %[[W]] : memref<2x4xi32>
+// CHECK-NEXT: }
+// CHECK:      dato.group @acc of @acc grid [2] ({{.*}}) ports [@b_from_previous, @b_to_next] instances [
+// CHECK-NEXT:   @acc_0 pid [0] offsets {{.*}} streams [@w_0_B_to_acc_0, @acc_0_B_to_acc_1]
+// CHECK-NEXT: ] attributes {dato.flow_ordered = array<i64: 0>} {
+// CHECK:        %[[M:.*]] = dato.get @b_from_previous : memref<2x4xi32>
+// CHECK:        memref.store %{{.*}}, %[[M]][%i, %j]
+// CHECK:        dato.put @b_to_next, %[[M]] : memref<2x4xi32>
+// CHECK:      dato.group @acc_part1 of @acc grid [2] ({{.*}}) ports [@b_from_previous, @b_to_next] instances [
+// CHECK-NEXT:   @acc_1 pid [1] offsets {{.*}} streams [@acc_0_B_to_acc_1, @acc_1_B_to_r_0]
+// CHECK-NEXT: ] attributes {dato.flow_ordered = array<i64: 0>} {
+// CHECK-NEXT: ^bb0(%[[ARG:.*]]: memref<2x4xi32>):
+// CHECK-NEXT:   %[[L:.*]] = dato.get @b_from_previous : memref<2x4xi32>
+// CHECK-NEXT:   "memref.copy"(%[[L]], %[[ARG]])
+// CHECK:        memref.store %{{.*}}, %[[ARG]][%i, %j]
+// CHECK:        dato.put @b_to_next, %[[ARG]] : memref<2x4xi32>
+// CHECK:      dato.group @r of @r grid [1] ({{.*}}) ports [@b_from_previous] instances [
+// CHECK-NEXT:   @r_0 pid [0] offsets {{.*}} streams [@acc_1_B_to_r_0]
+// CHECK-NEXT: ] attributes {dato.flow_ordered = array<i64: 0>} {
+// CHECK:        %[[R:.*]] = dato.get @b_from_previous : memref<2x4xi32>
+// CHECK:        memref.load %[[R]][%i, %j]
+// CHECK-NOT:  dato.put
+
+builtin.module {
+  dato.region @top(%A: memref<2x4xi32>, %B: memref<2x4xi32>, %D: memref<4x2xi32>) {
+    dato.task @w grid [1] (%A : memref<2x4xi32> [R, R], %B : memref<2x4xi32> [R, R]) {
+    ^bb0(%a: memref<2x4xi32>, %b: memref<2x4xi32>):
+      %0 = arith.constant 0 : index
+      %1 = arith.constant 2 : index
+      %2 = arith.constant 1 : index
+      scf.for %i = %0 to %1 step %2 {
+        %3 = arith.constant 4 : index
+        scf.for %j = %0 to %3 step %2 {
+          %4 = memref.load %a[%i, %j] : memref<2x4xi32>
+          %5 = arith.constant 1 : i32
+          %6 = arith.addi %4, %5 : i32
+          memref.store %6, %b[%i, %j] : memref<2x4xi32>
+        }
+      }
+    }
+    dato.task @acc grid [2] (%B : memref<2x4xi32> [R, R]) {
+    ^bb0(%b: memref<2x4xi32>):
+      %pi = dato.pid : index
+      %0 = arith.constant 0 : index
+      %1 = arith.constant 2 : index
+      %2 = arith.constant 1 : index
+      scf.for %i = %0 to %1 step %2 {
+        %3 = arith.constant 4 : index
+        scf.for %j = %0 to %3 step %2 {
+          %4 = memref.load %b[%i, %j] : memref<2x4xi32>
+          %5 = arith.constant 2 : i32
+          %6 = arith.muli %4, %5 : i32
+          %7 = arith.index_cast %pi : index to i32
+          %8 = arith.addi %6, %7 : i32
+          memref.store %8, %b[%i, %j] : memref<2x4xi32>
+        }
+      }
+    }
+    dato.task @r grid [1] (%B : memref<2x4xi32> [R, R], %D : memref<4x2xi32> [R, R]) {
+    ^bb0(%b: memref<2x4xi32>, %d: memref<4x2xi32>):
+      %0 = arith.constant 0 : index
+      %1 = arith.constant 2 : index
+      %2 = arith.constant 1 : index
+      scf.for %i = %0 to %1 step %2 {
+        %3 = arith.constant 4 : index
+        scf.for %j = %0 to %3 step %2 {
+          %4 = memref.load %b[%i, %j] : memref<2x4xi32>
+          memref.store %4, %d[%j, %i] : memref<4x2xi32>
+        }
+      }
+    }
+  }
+}

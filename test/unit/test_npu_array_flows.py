@@ -1,0 +1,219 @@
+"""Tasks passing data through a global array, on the NPU (issue 12).
+
+The simulator runs every instance on one memory, in a defined order (tasks in
+the region's order, each task's instances by pid, row-major; an instance runs
+until it finishes or blocks on a stream). When every instance sharing a block,
+but the last, makes all its accesses to it before its first put or get, they
+touch the block one after another in that order; the NPU build then forwards
+the block from each to the next (dato-array-flow-forwarding) and only the last
+writer sends it to the host. Checked on the virtual NPU against numpy
+computing the same updates in that order; an interleaving the NPU cannot
+follow is refused, naming both instances and the stream."""
+
+# ruff: noqa: F821  (s, done are region streams)
+
+import numpy as np
+import pytest
+
+import dato_xdsl as dato
+from dato_xdsl import Stream, float32, int32
+
+
+def build(top, tmp_path):
+    return dato.build(top, target="aie", project=tmp_path)
+
+
+def write_update_read():
+    """w writes B (6 x 10), three acc instances update it in turn (the
+    result depends on the order), r reads it transposed and mirrored."""
+
+    @dato.region()
+    def top(A: int32[6, 10], B: int32[6, 10], D: int32[10, 6]):
+        @dato.kernel(mapping=[1], args=[A, B])
+        def w(a: int32[6, 10], b: int32[6, 10]):
+            for i in range(6):
+                for j in range(10):
+                    b[i, j] = a[i, j] * 2 + 1
+
+        @dato.kernel(mapping=[3], args=[B])
+        def acc(b: int32[6, 10]):
+            p = dato.get_pid()
+            for i in range(6):
+                for j in range(10):
+                    b[i, j] = b[i, j] * 3 + p * j - i
+
+        @dato.kernel(mapping=[1], args=[B, D])
+        def r(b: int32[6, 10], d: int32[10, 6]):
+            for i in range(6):
+                for j in range(10):
+                    d[j, i] = b[i, j] - b[5 - i, 9 - j]
+
+    return top
+
+
+def test_a_block_written_updated_in_turn_and_read(tmp_path):
+    A = (np.arange(60, dtype=np.int32).reshape(6, 10) * 7) % 23 - 11
+    B = np.full((6, 10), -5, np.int32)
+    D = np.zeros((10, 6), np.int32)
+    expected = A * 2 + 1
+    rows, cols = np.indices((6, 10))
+    for p in range(3):
+        expected = expected * 3 + p * cols - rows
+    mod = build(write_update_read(), tmp_path)
+    mod(A, B, D)
+    np.testing.assert_array_equal(B, expected)
+    np.testing.assert_array_equal(D, (expected - expected[::-1, ::-1]).T)
+    # each passes B to the next on a fifo of its own, in the simulator's order
+    text = (tmp_path / "aie.mlir").read_text()
+    for fifo in ("w_0_B_to_acc_0", "acc_0_B_to_acc_1", "acc_1_B_to_acc_2", "acc_2_B_to_r_0"):
+        assert f"@{fifo}" in text
+
+
+def float_grid():
+    """A 2 x 2 grid, each instance updating all of C (5 x 12, float): the
+    float result depends on the order of the updates."""
+
+    @dato.region()
+    def top(A: float32[5, 12], C: float32[5, 12]):
+        @dato.kernel(mapping=[2, 2], args=[A, C])
+        def k(a: float32[5, 12], c: float32[5, 12]):
+            i, j = dato.get_pid()
+            for x in range(5):
+                for y in range(12):
+                    c[x, y] = c[x, y] * 0.75 + a[x, y] * (i * 2 + j + 1)
+
+    return top
+
+
+def test_a_grid_updates_one_float_block_in_row_major_order(tmp_path):
+    A = np.linspace(-2, 3, 60, dtype=np.float32).reshape(5, 12)
+    C = (np.arange(60, dtype=np.float32).reshape(5, 12) / np.float32(7)).astype(np.float32)
+    expected = C.copy()
+    for i in range(2):
+        for j in range(2):
+            scale = np.float32(i * 2 + j + 1)
+            expected = (expected * np.float32(0.75) + A * scale).astype(np.float32)
+    build(float_grid(), tmp_path)(A, C)
+    # the same float operations in the same order: bit for bit
+    np.testing.assert_array_equal(C, expected)
+
+
+def token_after_the_writes():
+    """w writes B, then puts a token r waits for (Allo style): w's writes come
+    before its first stream op, so r sees them on the simulator."""
+
+    @dato.region()
+    def top(A: int32[3, 5], B: int32[3, 5], C: int32[3, 5]):
+        done: Stream[int32, 1]
+
+        @dato.kernel(mapping=[1], args=[A, B])
+        def w(a: int32[3, 5], b: int32[3, 5]):
+            for i in range(3):
+                for j in range(5):
+                    b[i, j] = a[i, j] - j
+            done.put(4)
+
+        @dato.kernel(mapping=[1], args=[B, C])
+        def r(b: int32[3, 5], c: int32[3, 5]):
+            t = done.get()
+            for i in range(3):
+                for j in range(5):
+                    c[i, j] = b[2 - i, j] * t
+
+    return top
+
+
+def test_a_reader_after_a_token_sees_the_writers_block(tmp_path):
+    A = np.arange(15, dtype=np.int32).reshape(3, 5) * 3 - 20
+    B = np.zeros((3, 5), np.int32)
+    C = np.zeros((3, 5), np.int32)
+    build(token_after_the_writes(), tmp_path)(A, B, C)
+    cols = np.arange(5, dtype=np.int32)
+    np.testing.assert_array_equal(B, A - cols)
+    np.testing.assert_array_equal(C, (A - cols)[::-1] * 4)
+
+
+def two_writers():
+    """k_0 writes all of C, then k_1 all but its last column (where k_0's
+    values stay); no instance reads C."""
+
+    @dato.region()
+    def top(C: int32[2, 3]):
+        @dato.kernel(mapping=[2], args=[C])
+        def k(c: int32[2, 3]):
+            p = dato.get_pid()
+            for i in range(2):
+                for j in range(3 - p):
+                    c[i, j] = p * 100 + i * 10 + j
+
+    return top
+
+
+def test_two_writers_of_one_block_write_in_turn(tmp_path):
+    C = np.full((2, 3), 7, np.int32)
+    build(two_writers(), tmp_path)(C)
+    # k_0 writes every element, then k_1 all but the last column
+    np.testing.assert_array_equal(C, [[100, 101, 2], [110, 111, 12]])
+
+
+def interleaved():
+    """k_0 writes C[0], then waits on s; k_1 runs meanwhile (it reads k_0's
+    C[0] and puts), then k_0 reads k_1's C[0]: the simulator interleaves the
+    two instances at the stream, which whole blocks forwarded from task to
+    task cannot reproduce."""
+
+    @dato.region()
+    def top(C: int32[3]):
+        s: Stream[int32, 1]
+
+        @dato.kernel(mapping=[2], args=[C])
+        def k(c: int32[3]):
+            p = dato.get_pid()
+            with dato.meta_if(p == 0):
+                c[0] = 1
+                x: int32 = s.get()
+                c[2] = x + c[0]
+            with dato.meta_else():
+                c[0] = c[0] + 10
+                s.put(c[0])
+
+    return top
+
+
+def test_an_interleaving_at_a_stream_is_refused_naming_both_instances(tmp_path):
+    C = np.zeros(3, np.int32)
+    dato.build(interleaved())(C)
+    np.testing.assert_array_equal(C, [11, 0, 22])  # what the NPU could not give
+    with pytest.raises(dato.DatoIRError) as info:
+        build(interleaved(), tmp_path)
+    message = str(info.value)
+    assert "k_0 and k_1 both use C" in message
+    assert "k_0 may get from @s" in message
+    assert "before its last access to C" in message
+    assert f"{__file__}:" in message
+
+
+def tiled_gemm():
+    """Allo's tests/dataflow/test_tiled_gemm.py at 4 x 6 x 8: every instance
+    accumulates its tile into the one unsharded C."""
+
+    @dato.region()
+    def top(A: float32[4, 6], B: float32[6, 8], C: float32[4, 8]):
+        @dato.kernel(mapping=[2, 2], args=[A, B, C])
+        def gemm(a: float32[4, 6], b: float32[6, 8], c: float32[4, 8]):
+            pi, pj = dato.get_pid()
+            for i in range(pi * 2, (pi + 1) * 2):
+                for j in range(pj * 4, (pj + 1) * 4):
+                    for k in range(6):
+                        c[i, j] += a[i, k] * b[k, j]
+
+    return top
+
+
+def test_tiles_accumulated_into_one_unsharded_output(tmp_path):
+    rng = np.random.default_rng(12)
+    A = rng.random((4, 6), np.float32)
+    B = rng.random((6, 8), np.float32)
+    C = np.ones((4, 8), np.float32)
+    build(tiled_gemm(), tmp_path)(A, B, C)
+    np.testing.assert_allclose(C, 1 + A @ B, rtol=1e-5)
