@@ -13,12 +13,22 @@ and placement puts it on a free tile sharing memory with the task.
 
 Only whole read-only arrays of a one-instance task are forwarded (no bundle or
 chain holds it, no matmul streams them): the block is then the array the task
-would have read, and the get at its start happens before anything else."""
+would have read, and the get at its start happens before anything else.
+
+Outputs over a tile's output channels go the same way in reverse
+(`forward_outputs`): the task writes a local buffer instead of the array and
+puts it, whole, on a new stream at its end; a one-instance helper next to it
+gets it and writes the array through its own DMA. An output the task must
+first read (its host copy: element stores in a loop may leave holes) comes
+from the helper too, on a stream the task gets at its start. One helper
+serves as many arrays as its own DMA channels take (2 in, 2 out), so a task
+writing 5 arrays and reading 4 needs 2 helpers, not 5 loaders and drains."""
 
 from __future__ import annotations
 
+from xdsl.dialects import memref
 from xdsl.dialects.builtin import ArrayAttr, MemRefType, StringAttr, UnitAttr
-from xdsl.ir import Block
+from xdsl.ir import Block, SSAValue
 
 from dato_xdsl.dialects import dato
 from dato_xdsl.transforms.npu_plan import GroupPlan
@@ -44,10 +54,11 @@ def forward_inputs(
             folded.update(op.names)
     taken = {s.sym_name.data for s in region.streams()} | {g.sym_name.data for g in region.groups()}
     added: list[str] = []
+    served = _served(region)
     for group in list(region.groups()):
         plan = plans[group.sym_name.data]
         insts = group.instances()
-        if not insts or any(i.name in folded for i in insts):
+        if not insts or any(i.name in folded or i.name in served for i in insts):
             continue
         operands: set[int] = set()
         for mm in (plan.matmul, plan.local_matmul):
@@ -163,3 +174,153 @@ def _forward_port(region: dato.RegionOp, group: dato.GroupOp, k: int, taken: set
     group.bindings = ArrayAttr([StringAttr(b) for b in binds])
     _get_first(group, k, port)
     return loaders
+
+
+def _served(region: dato.RegionOp) -> set[str]:
+    """The instances a compiler-added helper already serves."""
+    return {
+        a.data for g in region.groups() if isinstance(a := g.attributes.get(FORWARDS), StringAttr)
+    }
+
+
+def forward_outputs(
+    region: dato.RegionOp,
+    plans: dict[str, GroupPlan],
+    channels_in: int,
+    channels_out: int,
+    spare: int,
+    count_streams: bool = False,
+) -> list[str]:
+    """Add helpers (see module doc) for the one-instance tasks writing more
+    arrays than a tile's output channels, at most `spare` in all; each
+    helper takes arrays off the task until its input and output channels
+    fit (the streams it gets and puts count too with `count_streams`).
+    Returns the helpers added."""
+    folded: set[str] = set()
+    for op in region.body.block.ops:
+        if isinstance(op, dato.BundleOp | dato.ChainOp):
+            folded.update(op.names)
+    taken = {s.sym_name.data for s in region.streams()} | {g.sym_name.data for g in region.groups()}
+    added: list[str] = []
+    for group in list(region.groups()):
+        plan = plans[group.sym_name.data]
+        insts = group.instances()
+        if len(insts) != 1 or group.port_names or insts[0].name in folded:
+            continue
+        need_in = sum(plan.reads) + (len(plan.gets) if count_streams else 0)
+        need_out = sum(plan.writes) + (len(plan.puts) if count_streams else 0)
+        if need_out <= channels_out:
+            continue
+        operands: set[int] = set()
+        for mm in (plan.matmul, plan.local_matmul):
+            if mm is not None:
+                operands |= {mm.a, mm.b, getattr(mm, "c", mm.a)}
+        body = group.body.block
+        free = [
+            k
+            for k, arg in enumerate(body.args)
+            if (plan.reads[k] or plan.writes[k]) and k not in operands and arg.uses
+        ]
+        chosen: list[int] = []
+        while need_in > channels_in or need_out > channels_out:
+            # the array saving the most over-limit channels, then the smallest
+            over = (need_in > channels_in, need_out > channels_out)
+            gains = {
+                k: (
+                    (plan.reads[k] and over[0]) + (plan.writes[k] and over[1]),
+                    -_bytes(body.args[k].type),
+                    -k,
+                )
+                for k in free
+            }
+            best = max(free, key=gains.__getitem__, default=None)
+            if best is None or gains[best][0] == 0:
+                break
+            free.remove(best)
+            chosen.append(best)
+            need_in -= plan.reads[best]
+            need_out -= plan.writes[best]
+        if need_in > channels_in or need_out > channels_out:
+            continue  # the tile check names the channels
+        # first fit into helpers of a tile's channels each
+        helpers: list[list[int]] = []
+        for k in chosen:
+            for h in helpers:
+                ins = sum(plan.reads[j] for j in h) + plan.reads[k]
+                outs = sum(plan.writes[j] for j in h) + plan.writes[k]
+                if ins <= channels_in and outs <= channels_out:
+                    h.append(k)
+                    break
+            else:
+                helpers.append([k])
+        if len(added) + len(helpers) > spare:
+            return added
+        for h in helpers:
+            added.append(_helper(region, group, sorted(h), plan, taken))
+    return added
+
+
+def _helper(
+    region: dato.RegionOp, group: dato.GroupOp, ks: list[int], plan: GroupPlan, taken: set[str]
+) -> str:
+    """A helper moving arguments `ks` of the one-instance `group` through its
+    own DMA: it puts each block the task reads (in argument order) and then
+    gets and writes each one the task writes; the task gets the former at its
+    start and puts the latter at its end."""
+    inst = group.instances()[0]
+    body = group.body.block
+    hints = [group.args[k].name_hint or f"arg{k}" for k in ks]
+    task = _fresh(f"{inst.name}_io_{'_'.join(hints)}", taken)
+    helper = Block(arg_types=[body.args[k].type for k in ks])
+    back: list[tuple[str, SSAValue]] = []
+    first = body.first_op
+    for j, (k, hint) in enumerate(zip(ks, hints, strict=True)):
+        t = body.args[k].type
+        arg = body.args[k]
+        if plan.reads[k]:
+            stream = _stream(region, group, f"{inst.name}_{hint}_fwd", t, taken)
+            helper.add_op(dato.PutOp(stream, [], helper.args[j]))
+            new: dato.GetOp | memref.AllocOp = dato.GetOp(stream, [], t)
+        else:
+            new = memref.AllocOp([], [], t)  # type: ignore[arg-type]
+        if first is None:
+            body.add_op(new)
+        else:
+            body.insert_op_before(new, first)
+        arg.replace_uses_with_if(new.results[0], lambda use, new=new: use.operation is not new)
+        if plan.writes[k]:
+            stream = _stream(region, group, f"{inst.name}_{hint}_back", t, taken)
+            back.append((stream, new.results[0]))
+    # the written blocks leave at the task's end, in argument order
+    for stream, value in back:
+        body.add_op(dato.PutOp(stream, [], value))
+    for j, k in enumerate(ks):
+        if plan.writes[k]:
+            stream = back.pop(0)[0]
+            got = dato.GetOp(stream, [], body.args[k].type)
+            helper.add_op(got)
+            helper.add_op(memref.CopyOp(got.results[0], helper.args[j]))
+    op = dato.GroupOp(
+        task,
+        task,
+        [1],
+        [group.args[k] for k in ks],
+        [],
+        [((0,), [inst.offsets[k] for k in ks], [])],
+        helper,
+    )
+    op.attributes[FORWARDS] = StringAttr(inst.name)
+    op.attributes[COMPILER_CHOSEN] = UnitAttr()
+    op.location = group.location
+    region.body.block.insert_op_before(op, group)
+    return task
+
+
+def _stream(
+    region: dato.RegionOp, group: dato.GroupOp, base: str, t: object, taken: set[str]
+) -> str:
+    name = _fresh(base, taken)
+    decl = dato.StreamOp(name, dato.StreamType(t, 1, 1))  # type: ignore[arg-type]
+    decl.attributes[COMPILER_CHOSEN] = UnitAttr()
+    region.body.block.insert_op_before(decl, group)
+    return name

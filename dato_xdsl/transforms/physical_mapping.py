@@ -62,7 +62,7 @@ from dato_xdsl.transforms.npu_folding import (
     record_chain_plan,
     record_folds,
 )
-from dato_xdsl.transforms.npu_forwarding import FORWARDS, forward_inputs
+from dato_xdsl.transforms.npu_forwarding import FORWARDS, forward_inputs, forward_outputs
 from dato_xdsl.transforms.npu_padding import (
     PADDED_ROWS,
     padded_length,
@@ -1327,8 +1327,18 @@ def map_region(
         )
         map_placed(region, device, placer, placer.processing_elements())
         return
-    # arrays over a tile's input channels come through a neighbour's DMA
+    # arrays over a tile's output (then input) channels go through a neighbour's DMA
     instances = sum(g.num_instances() for g in region.groups())
+    instances += len(
+        forward_outputs(
+            region,
+            {g.sym_name.data: plan_group(g) for g in region.groups()},
+            device.compute.dma_s2mm_channels,
+            device.compute.dma_mm2s_channels,
+            device.compute_cores - instances,
+            count_streams,
+        )
+    )
     forward_inputs(
         region,
         {g.sym_name.data: plan_group(g) for g in region.groups()},
