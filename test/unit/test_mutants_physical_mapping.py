@@ -306,3 +306,325 @@ def test_elements_wider_than_a_dma_word_are_refused(tmp_path):
     assert (
         "error: 'dato.group' op k_0 moves A of i64 elements; the NPU's DMAs move 32-bit words"
     ) in str(info.value)
+
+
+# ------------------------------------- tiles filled to the byte (AM020: 64 KiB)
+#
+# Each design below is worked out by hand to need exactly BUDGET bytes on one
+# tile: it maps and runs equal to numpy; the same design with one byte more is
+# refused or takes a smaller K tile. A count off by a few bytes either way
+# changes one of the two outcomes.
+
+
+def local_gemm(T, M: int, K: int, N: int):
+    """`acc = matmul(a, b)` kept in a local for an epilogue: the tile holds
+    acc and acc + acc (two M x N locals), C's M x N block, and A and B, which
+    stream over K when they do not fit whole."""
+
+    @dato.region()
+    def top(A: T[M, K], B: T[K, N], C: T[M, N]):
+        @dato.kernel(mapping=[1], args=[A, B, C])
+        def mm(a: T[M, K], b: T[K, N], c: T[M, N]):
+            acc: T[M, N] = dato.matmul(a, b)
+            c[:, :] = acc + acc
+
+    return top
+
+
+def local_gemm_and_a_byte(M: int, K: int, N: int):
+    """local_gemm(int16, ...) with one int8 scalar more."""
+
+    @dato.region()
+    def top(A: int16[M, K], B: int16[K, N], C: int16[M, N]):
+        @dato.kernel(mapping=[1], args=[A, B, C])
+        def mm(a: int16[M, K], b: int16[K, N], c: int16[M, N]):
+            acc: int16[M, N] = dato.matmul(a, b)
+            c[:, :] = acc + acc
+            s: int8 = 0
+            for i in range(M):
+                s += acc[i, 0]
+            c[0, N - 1] = s
+
+    return top
+
+
+def wrap(x: np.ndarray, dtype) -> np.ndarray:
+    return x.astype(np.int64).astype(dtype)
+
+
+def int16_operands(M: int, K: int, N: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(960)
+    A = rng.integers(-(2**15), 2**15, (M, K)).astype(np.int16)
+    B = rng.integers(-(2**15), 2**15, (K, N)).astype(np.int16)
+    return A, B
+
+
+def test_a_k_streamed_local_filling_the_tile_to_the_byte_maps_and_runs(tmp_path):
+    # int16, M x K x N = 32 x 960 x 16: acc, acc + acc and C's block are
+    # 3 x 32 x 16 x 2 = 3,072 bytes; A/B tiles of kt cost 2 x (32 kt + 16 kt) x 2
+    # = 192 kt; 192 x 320 + 3,072 = 64,512: K tile 320 (a divisor of 960) fills
+    # the tile exactly. Whole A and B (92,160 bytes) do not fit.
+    M, K, N = 32, 960, 16
+    assert 192 * 320 + 3 * M * N * 2 == BUDGET and K % 320 == 0
+    mod = dato.build(local_gemm(int16, M, K, N), target="aie", project=tmp_path)
+    assert a_tile(tmp_path) == [M, 320]
+    A, B = int16_operands(M, K, N)
+    C = np.full((M, N), 5, np.int16)
+    mod(A, B, C)
+    prod = wrap(A.astype(np.int64) @ B.astype(np.int64), np.int16)
+    np.testing.assert_array_equal(C, wrap(prod.astype(np.int64) * 2, np.int16))
+
+
+def test_one_byte_more_beside_a_k_streamed_local_takes_the_next_k_tile(tmp_path):
+    # one int8 scalar more: 64,513 bytes at K tile 320; the next divisor of 960
+    # below it is 240 (192 x 240 + 3,073 = 49,153 bytes)
+    M, K, N = 32, 960, 16
+    mod = dato.build(local_gemm_and_a_byte(M, K, N), target="aie", project=tmp_path)
+    assert a_tile(tmp_path) == [M, 240]
+    A, B = int16_operands(M, K, N)
+    C = np.zeros((M, N), np.int16)
+    mod(A, B, C)
+    prod = wrap(A.astype(np.int64) @ B.astype(np.int64), np.int16)
+    want = wrap(prod.astype(np.int64) * 2, np.int16)
+    want[0, N - 1] = wrap(prod[:, 0].astype(np.int64).sum(keepdims=True), np.int8)[0]
+    np.testing.assert_array_equal(C, want)
+
+
+def test_a_k_streamed_bf16_local_filling_the_tile_to_the_byte(tmp_path):
+    # bfloat16, 16 x 888 x 48: acc, acc + acc and C's block are 3 x 16 x 48 x 2
+    # = 4,608 bytes; a K split in several steps adds the 16 x 48 float32
+    # accumulator, 3,072 bytes; A/B tiles cost 2 x (16 kt + 48 kt) x 2 = 256 kt.
+    # 256 x 222 + 7,680 = 64,512: K tile 222 (888 / 4) fills the tile exactly
+    # (the next divisor, 296, needs 83,456)
+    import ml_dtypes
+
+    M, K, N = 16, 888, 48
+    assert 256 * 222 + 3 * M * N * 2 + 4 * M * N == BUDGET and K % 222 == 0
+    mod = dato.build(local_gemm(dato.bfloat16, M, K, N), target="aie", project=tmp_path)
+    assert a_tile(tmp_path) == [M, 222]
+    bf16 = ml_dtypes.bfloat16
+    rng = np.random.default_rng(888)
+    # small integers: every float32 partial sum is exact (at most 888 x 49)
+    A = rng.integers(0, 8, (M, K)).astype(np.float32).astype(bf16)
+    B = rng.integers(0, 8, (K, N)).astype(np.float32).astype(bf16)
+    C = np.zeros((M, N), bf16)
+    mod(A, B, C)
+    once = (A.astype(np.float32) @ B.astype(np.float32)).astype(bf16)
+    want = (once.astype(np.float32) * 2).astype(bf16)
+    np.testing.assert_array_equal(C.view(np.uint16), want.view(np.uint16))
+
+
+R, C_LEN = 15, 1388  # a 20,820-byte int8 block
+
+
+def scalar_streams(S1, S2, out: int):
+    """The consumer `c` holds the block stream's two objects and the block it
+    got (3 x 20,820 bytes), its output B (2 x `out` int8), two scalars of types
+    S1 and S2, and the fifos of three scalar streams: `depth` objects each,
+    plus a staging object and a 4-byte counter for a packed one."""
+
+    @dato.region()
+    def top(A: int8[R, C_LEN], D: int32[2], B: int8[2, out]):
+        blk: Stream[int8[R, C_LEN], 2]
+        s8: Stream[int8, 2, 4]
+        s16: Stream[int16, 2, 2]
+        s32: Stream[int32, 2]
+
+        @dato.kernel(mapping=[1], args=[A, D])
+        def p(a: int8[R, C_LEN], d: int32[2]):
+            blk.put(a)  # noqa: F821 (a stream, declared by annotation)
+            for i in range(4):
+                s8.put(a[0, i])  # noqa: F821
+            for i in range(2):
+                w: int16 = a[1, i]
+                s16.put(w * 200)  # noqa: F821
+            s32.put(d[0])  # noqa: F821
+
+        @dato.kernel(mapping=[1], args=[B])
+        def c(b: int8[2, out]):
+            x = blk.get()  # noqa: F821
+            b[:, :] = 0  # all of b overwritten: its host copy need not come in
+            s: S1 = 0
+            t: S2 = 0
+            for i in range(R):
+                s += x[i, 0]
+                t += x[i, C_LEN - 1]
+            b[0, 0] = s
+            b[1, out - 1] = t
+            for i in range(4):
+                b[0, 1 + i] = s8.get()  # noqa: F821
+            for i in range(2):
+                b[0, 5 + i] = s16.get() >> 8  # noqa: F821
+            b[0, 7] = s32.get() >> 24  # noqa: F821
+
+    return top
+
+
+# int8 packed by 4: 2 objects of 4 bytes + a 4-byte staging object + a 4-byte
+# counter; int16 packed by 2 likewise; int32 unpacked: 2 objects of 4 bytes
+SCALAR_FIFOS = (2 * 4 + 4 + 4) + (2 * 4 + 4 + 4) + 2 * 4
+OUT_ROW = 1004
+
+
+def test_scalar_streams_filling_a_tile_to_the_byte_map_and_run(tmp_path):
+    # 3 x 20,820 + 2 x 1,004 + 2 + 2 (two int16 scalars) + 40 = 64,512
+    assert 3 * R * C_LEN + 2 * OUT_ROW + 4 + SCALAR_FIFOS == BUDGET
+    mod = dato.build(scalar_streams(int16, int16, OUT_ROW), target="aie", project=tmp_path)
+    rng = np.random.default_rng(40)
+    A = rng.integers(-128, 128, (R, C_LEN)).astype(np.int8)
+    D = np.array([-(2**31) + 12345, 7], np.int32)
+    B = np.full((2, OUT_ROW), 9, np.int8)
+    mod(A, D, B)
+    want = np.zeros((2, OUT_ROW), np.int8)
+    want[0, 0] = wrap(wrap(A[:, 0].astype(np.int64).sum(keepdims=True), np.int16), np.int8)[0]
+    want[1, -1] = wrap(A[:, -1].astype(np.int64).sum(keepdims=True), np.int8)[0]
+    want[0, 1:5] = A[0, :4]
+    want[0, 5:7] = wrap(wrap(A[1, :2].astype(np.int64) * 200, np.int16) >> 8, np.int8)
+    want[0, 7] = D[0] >> 24
+    np.testing.assert_array_equal(B, want)
+
+
+def test_scalar_streams_one_byte_past_the_tile_are_refused_with_their_bytes(tmp_path):
+    # an int32 and an int8 scalar instead of two int16: 64,513 bytes
+    assert 3 * R * C_LEN + 2 * OUT_ROW + 5 + SCALAR_FIFOS == BUDGET + 1
+    with pytest.raises(dato.DatoError) as info:
+        dato.build(scalar_streams(int32, int8, OUT_ROW), target="aie", project=tmp_path)
+    message = str(info.value)
+    assert "c_0) needs 63.001 KiB of buffers" in message and "it has 63 KiB" in message
+    # each stream's fifo bytes, as counted above
+    assert f"{kib(16)} for stream @s8; {kib(16)} for stream @s16; {kib(8)} for stream @s32" in (
+        message
+    )
+    assert "test_mutants_physical_mapping.py:" in message
+
+
+PAD_C, PAD_OUT = 1387, 1032  # rows of 1,387 int8 travel padded to 1,388 (347 words)
+
+
+def padded_block_stream(S1, S2):
+    """The consumer holds the stream's two objects, each padded to 15 x 1,388
+    (20,820 bytes), the 15 x 1,387 block the task sees (20,805 bytes), its
+    output B (2 x 1,032 int8) and two scalars of types S1 and S2."""
+
+    @dato.region()
+    def top(A: int8[R], B: int8[2, PAD_OUT]):
+        blk: Stream[int8[R, PAD_C], 2]
+
+        @dato.kernel(mapping=[1], args=[A])
+        def p(a: int8[R]):
+            x: int8[R, PAD_C] = 0
+            for i in range(R):
+                for j in range(PAD_C):
+                    x[i, j] = a[i] + j
+            blk.put(x)  # noqa: F821
+
+        @dato.kernel(mapping=[1], args=[B])
+        def c(b: int8[2, PAD_OUT]):
+            x = blk.get()  # noqa: F821
+            b[:, :] = 0
+            s: S1 = 0
+            t: S2 = 0
+            for i in range(R):
+                s += x[i, 0]
+                t += x[i, PAD_C - 1]
+            b[0, 0] = s
+            b[1, PAD_OUT - 1] = t
+
+    return top
+
+
+def test_a_padded_block_stream_filling_a_tile_to_the_byte_maps_and_runs(tmp_path):
+    # 2 x 15 x 1,388 + 15 x 1,387 + 2 x 1,032 + 2 + 1 = 64,512
+    assert 2 * R * 1388 + R * PAD_C + 2 * PAD_OUT + 3 == BUDGET
+    mod = dato.build(padded_block_stream(int16, int8), target="aie", project=tmp_path)
+    a = np.random.default_rng(15).integers(-128, 128, R).astype(np.int8)
+    x = wrap(a.astype(np.int64)[:, None] + np.arange(PAD_C), np.int8)
+    B = np.full((2, PAD_OUT), 9, np.int8)
+    mod(a, B)
+    want = np.zeros((2, PAD_OUT), np.int8)
+    want[0, 0] = wrap(wrap(x[:, 0].astype(np.int64).sum(keepdims=True), np.int16), np.int8)[0]
+    want[1, -1] = wrap(x[:, -1].astype(np.int64).sum(keepdims=True), np.int8)[0]
+    np.testing.assert_array_equal(B, want)
+
+
+def test_a_padded_block_stream_one_byte_past_the_tile_is_refused(tmp_path):
+    assert 2 * R * 1388 + R * PAD_C + 2 * PAD_OUT + 4 == BUDGET + 1
+    with pytest.raises(dato.DatoError) as info:
+        dato.build(padded_block_stream(int16, int16), target="aie", project=tmp_path)
+    message = str(info.value)
+    assert "c_0) needs 63.001 KiB of buffers" in message
+    # the stream's two objects counted padded: 41,640 bytes, not 2 x 20,805
+    assert f"{kib(2 * R * 1388)} for stream @blk" in message
+
+
+# -------------------------------------- DMA rows of a K tile and of a write box
+
+
+def gemm_into(M: int, K: int, N: int):
+    @dato.region()
+    def top(A: int8[M, K], B: int8[K, N], C: int32[M, N]):
+        @dato.kernel(mapping=[1], args=[A, B, C])
+        def mm(a: int8[M, K], b: int8[K, N], c: int32[M, N]):
+            c[:, :] = dato.matmul(a, b)
+
+    return top
+
+
+def widening_local(M: int, K: int, N: int):
+    @dato.region()
+    def top(A: int8[M, K], B: int8[K, N], C: int32[M, N]):
+        @dato.kernel(mapping=[1], args=[A, B, C])
+        def mm(a: int8[M, K], b: int8[K, N], c: int32[M, N]):
+            acc: int32[M, N] = dato.matmul(a, b)
+            c[:, :] = acc - 1
+
+    return top
+
+
+@pytest.mark.parametrize(
+    "program, kt",
+    [
+        # 64 x 64 int32 block (16,384) + 2 x (64 kt + 64 kt) <= 64,512: kt <= 188;
+        # 372 = 2^2 x 3 x 31 has 186 below: 186 bytes of A per row, 46.5 words
+        (gemm_into, 186),
+        # acc and acc - 1 live together, with C's block: 3 x 16,384 = 49,152;
+        # 256 kt <= 15,360: kt <= 60, and 372's divisor below is 31
+        (widening_local, 31),
+    ],
+    ids=["into_c", "local"],
+)
+def test_k_tiles_that_are_not_whole_dma_words_are_refused(program, kt, tmp_path):
+    # K = 372 int8 elements are 93 words: A's rows would move whole
+    M, K, N = 64, 372, 64
+    with pytest.raises(dato.DatoError) as info:
+        dato.build(program(M, K, N), target="aie", device="npu1", project=tmp_path)
+    assert (
+        f"error: 'dato.group' op mm_0 moves rows of {kt} i8 elements of A ({kt * 8} bits), "
+        "not a whole number of 32-bit DMA words"
+    ) in str(info.value)
+
+
+def boxes_of_two_int8():
+    """Instance p writes C[p, 1] and C[p, 2]: its box is 2 int8 (16 bits) at
+    column 1, which no padding of C's rows of 8 can make whole words (a run
+    of 2 would have to start at a multiple of 2)."""
+
+    @dato.region()
+    def top(A: int8[2, 8], C: int8[2, 8]):
+        @dato.kernel(mapping=[2], args=[A, C])
+        def t(a: int8[2, 8], c: int8[2, 8]):
+            p = dato.get_pid()
+            c[p, 1] = a[p, 1]
+            c[p, 2] = a[p, 2]
+
+    return top
+
+
+def test_write_boxes_that_are_not_whole_dma_words_are_refused(tmp_path):
+    # C's rows of 8 int8 are 2 words; each instance's box row is half a word
+    with pytest.raises(dato.DatoError) as info:
+        dato.build(boxes_of_two_int8(), target="aie", device="npu1", project=tmp_path)
+    assert (
+        "error: 'dato.group' op t_0 moves rows of 2 i8 elements of C (16 bits), not a whole "
+        "number of 32-bit DMA words"
+    ) in str(info.value)
