@@ -30,6 +30,7 @@ from dato_xdsl.frontend.types import (
     string_annotation,
 )
 from dato_xdsl.frontend.values import Array, StreamDecl
+from dato_xdsl.transforms.npu_padding import record_nibbles
 
 
 def _is_count(v: object) -> bool:
@@ -137,6 +138,15 @@ class ProgramCompiler:
             arg.name_hint = p.name
         region = dato.RegionOp(fdef.name, [], block)
         region.location = self.location(fdef)
+        # int4 / uint4 arrays are held one value per byte: the NPU packs them (npu_padding)
+        record_nibbles(
+            region,
+            {
+                k: not p.type.dtype.is_unsigned
+                for k, p in enumerate(params)
+                if p.type.dtype.width == 4
+            },
+        )
         # what the region's statements build up, statement by statement
         self.block = block
         self.args = {p.name: (block.args[k], p.type) for k, p in enumerate(params)}

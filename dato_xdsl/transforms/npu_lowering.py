@@ -62,10 +62,14 @@ from dato_xdsl.transforms.kernel_decls import declare_called
 from dato_xdsl.transforms.kernel_library import type_suffix
 from dato_xdsl.transforms.npu_gemm_design import GemmDesign, plan_one_per_core
 from dato_xdsl.transforms.npu_padding import (
+    Rows,
+    pack_nibbles,
+    packs_nibbles,
     padded_type,
     read_padded_rows,
     read_padding,
     record_padding,
+    unpack_nibbles,
 )
 from dato_xdsl.transforms.npu_plan import GroupPlan, local_written_first, plan_group
 from dato_xdsl.transforms.npu_runtime_sequence import (
@@ -591,7 +595,7 @@ class CoreBuilder(CoreBody):
         src = group.body.block
         mapper: dict[SSAValue, SSAValue] = {}
         releases: list[tuple[str, str]] = []
-        padded_out: list[tuple[SSAValue, SSAValue]] = []  # (task's block, padded object)
+        padded_out: list[tuple[SSAValue, SSAValue, Rows]] = []  # (task's block, object, rows)
         # (local, object, at, box shape)
         box_out: list[tuple[SSAValue, SSAValue, tuple[int, ...], tuple[int, ...]]] = []
         kt = k_tile_of(group)
@@ -641,10 +645,12 @@ class CoreBuilder(CoreBody):
             elif rows is not None:
                 # the task's block is the first L of every padded row of the object
                 local = self.buffer(t)
-                if read_fifo is not None:
+                if read_fifo is not None and packs_nibbles(rows):
+                    unpack_nibbles(self, view, local, rows)
+                elif read_fifo is not None:
                     self.copy_rows(view, local)
                 if write_fifo is not None:
-                    padded_out.append((local, view))
+                    padded_out.append((local, view, rows))
                 view = local
             mapper[arg] = view
         if mm is not None:
@@ -658,8 +664,11 @@ class CoreBuilder(CoreBody):
             self.copy_block(src, mapper, bind, inst)
             if lm is not None:
                 del self.k_streamed[lm.op]
-        for local, view in padded_out:
-            self.copy_rows(local, view)
+        for local, view, rows in padded_out:
+            if packs_nibbles(rows):
+                pack_nibbles(self, local, view, rows)
+            else:
+                self.copy_rows(local, view)
         for local, view, offsets, shape in box_out:
             self.copy_box(local, view, offsets, (0,) * len(offsets), shape)
         for fifo, port in reversed(releases):

@@ -65,8 +65,11 @@ from dato_xdsl.transforms.npu_folding import (
 from dato_xdsl.transforms.npu_forwarding import FORWARDS, forward_inputs, forward_outputs
 from dato_xdsl.transforms.npu_padding import (
     PADDED_ROWS,
+    Rows,
+    nibble_rows,
     padded_length,
     padded_shape,
+    read_nibbles,
     record_padding,
     stream_rows,
 )
@@ -960,16 +963,23 @@ def choose_padding(
     plans: dict[str, GroupPlan],
     word: int,
     boxes: dict[tuple[str, int], dict[str, Box]] | None = None,
-) -> dict[int, tuple[int, int]]:
+) -> dict[int, Rows]:
     """The 8- and 16-bit arrays whose blocks have rows that are not whole
     DMA words, with (L, Lp): every task cuts the array's last dim into runs of
     the same L starting at multiples of L, so each run can be padded to Lp
     (see npu_padding). Operands of a matmul keep their layout (K streaming
     cuts their rows itself). A shared output moves in its writers' boxes
-    (npu_write_boxes): the boxes' rows are the ones padded."""
+    (npu_write_boxes): the boxes' rows are the ones padded.
+
+    An int4 / uint4 array (`dato.nibbles`) whose rows can be cut so moves
+    packed two per byte, (L, Lp, signed), Lp counting bytes. One whose rows
+    cannot, a matmul operand (the NPU's matmul kernels read one value per
+    byte) or a shared output's boxes move one value per byte, as int8."""
     boxes = boxes or {}
+    nibbles = read_nibbles(region)
     rows: dict[int, int] = {}
     refused: set[int] = set()
+    boxed: set[int] = set()
     for group in region.groups():
         plan = plans[group.sym_name.data]
         operands: set[int] = set()
@@ -988,6 +998,7 @@ def choose_padding(
             if mine and t.get_shape():
                 length = next(iter(mine.values())).shape[-1]
                 starts = [b.offsets[-1] for b in mine.values()]
+                boxed.add(index)
             full = region.args[index].type.get_shape()  # type: ignore[attr-defined]
             if (
                 k in operands
@@ -1003,11 +1014,15 @@ def choose_padding(
         index: element_bits(region.args[index].type.element_type)  # type: ignore[attr-defined]
         for index in rows
     }
-    return {
-        index: (length, padded_length(length, bits[index], word))
-        for index, length in rows.items()
-        if index not in refused and length * bits[index] % word
-    }
+    out: dict[int, Rows] = {}
+    for index, length in rows.items():
+        if index in refused:
+            continue
+        if index in nibbles and index not in boxed:
+            out[index] = nibble_rows(length, word, nibbles[index])
+        elif length * bits[index] % word:
+            out[index] = (length, padded_length(length, bits[index], word))
+    return out
 
 
 def check_dma_words(

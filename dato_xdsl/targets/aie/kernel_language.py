@@ -1,12 +1,6 @@
 """Kernel-language constructs the NPU target refuses rather than run
 differently from the other targets (docs/kernel-language.md):
 
-- `int4` / `uint4` arrays passed to the program: AIE-ML keeps int4 two per
-  byte, and the host's numpy array holds one per byte; this compiler does not
-  pack them, so the layout an NPU kernel or a host program would see is not
-  the hardware's (int4 values inside a task, in local arrays and in blocks
-  sent over streams, which are held one per byte, compute exactly and are not
-  refused);
 - a stream of int4 / uint4 scalars (or any integer narrower than a byte): an
   NPU buffer holds whole bytes and the design would need them packed.
 - a `linalg.matmul` of `UInt` operands widened unsigned (`dato.cast =
@@ -23,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from xdsl.dialects.builtin import IntegerType, ModuleOp, StringAttr
-from xdsl.ir import Attribute, BlockArgument, Operation
+from xdsl.ir import Operation
 
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import dato
@@ -37,10 +31,11 @@ PACKED_ON_AIE_ML = ("int4", "uint4")
 def refuse_unsupported(module: ModuleOp, dtype_names: Sequence[str]) -> None:
     """Raise a located diagnostic for the first construct above in `module`
     (the dato IR); `dtype_names` are the program arguments' declared types."""
+    # int4 / uint4 arrays passed to the program move packed two per byte, as
+    # AIE-ML stores them (npu_padding), or one per byte where a matmul kernel
+    # reads them: nothing to refuse
     for op in module.walk():
-        if isinstance(op, dato.TaskOp):
-            _refuse_packed_arguments(op, dtype_names)
-        elif isinstance(op, dato.StreamOp):
+        if isinstance(op, dato.StreamOp):
             element = op.stream_type.element_type
             if isinstance(element, IntegerType) and 1 < element.width.data < 8:
                 raise op_error(
@@ -60,24 +55,6 @@ def refuse_unsupported(module: ModuleOp, dtype_names: Sequence[str]) -> None:
                     "simulator or HLS, or use signed operand types",
                 )
             _refuse_missing_kernel(op)
-
-
-def _refuse_packed_arguments(task: dato.TaskOp, dtype_names: Sequence[str]) -> None:
-    for value in task.args:
-        if not isinstance(value, BlockArgument) or not isinstance(
-            value.owner.parent_op(), dato.RegionOp
-        ):
-            continue
-        k = value.index
-        if k < len(dtype_names) and dtype_names[k] in PACKED_ON_AIE_ML:
-            name = value.name_hint or f"argument {k}"
-            raise op_error(
-                task,
-                f"(task '{task.sym_name.data}') takes '{name}', an array of {dtype_names[k]}: "
-                f"AIE-ML stores {dtype_names[k]} two per byte and this compiler does not pack "
-                "them (the host array holds one per byte); pass it as int8 / uint8 and read "
-                f"the values as {dtype_names[k]} in the kernel, or run it on the simulator or HLS",
-            )
 
 
 def _refuse_missing_kernel(op: Operation) -> None:
