@@ -8,10 +8,14 @@ unsigned values with the top bit set, casts between widths, every comparison
 predicate, floats whose rounding shows, non-square matmuls into accumulators
 that start non-zero (tools/mutation-test hls-emitter, the op handlers)."""
 
+import subprocess
+from pathlib import Path
+
 import numpy as np
 
 import dato_xdsl as dato
 from dato_xdsl import (
+    Stream,
     bfloat16,
     float32,
     int8,
@@ -20,6 +24,9 @@ from dato_xdsl import (
     uint8,
     uint32,
 )
+from dato_xdsl.dialects import vhls
+from dato_xdsl.driver import DatoOptMain, LocatingParser
+from dato_xdsl.targets.hls import emit_cpp
 
 N = 8  # operands per row
 
@@ -485,3 +492,320 @@ def test_float_ops_round_and_compare_as_numpy(tmp_path):
     np.testing.assert_array_equal(HO.astype(f), np.array(want_ho).astype(f))
     want_if = [I_.astype(f), (I_.astype(np.int64) * 3).astype(f)]
     np.testing.assert_array_equal(IF, np.array(want_if))
+
+
+# ------------------------------------------- arrays: linalg, views, streams
+
+MM, KK, NN = 3, 5, 2  # non-square: a swapped extent or stride shows
+
+
+def array_ops():
+    @dato.region()
+    def top(
+        A: int32[MM, KK],
+        B: int32[KK, NN],
+        C: int32[MM, NN],
+        D: int32[MM, KK],
+        E: int32[MM, KK],
+        A8: int8[MM, KK],
+        B8: int8[KK, NN],
+        C8: int32[MM, NN],
+        U8: uint8[MM, KK],
+        V8: uint8[KK, NN],
+        CU: int32[MM, NN],
+        FU: float32[MM, NN],
+        X: float32[MM, KK],
+        Y: float32[MM, KK],
+        W: float32[KK, NN],
+        CF: float32[MM, NN],
+        L: int64[MM, KK],
+        LB: int64[KK, NN],
+        CL: int64[MM, NN],
+        Z: int32[4, 8],
+    ):
+        pipe: Stream[int32[8, 8], 2]
+        vec: Stream[int32[2, 3], 2]
+
+        @dato.kernel(mapping=[1], args=[A, B, C, D, E])
+        def ki(
+            a: int32[MM, KK], b: int32[KK, NN], c: int32[MM, NN], d: int32[MM, KK], e: int32[MM, KK]
+        ):
+            c[:, :] += dato.matmul(a, b)
+            f: int32[MM, KK] = 0
+            f[:, :] = a - e
+            d[:, :] = a + e
+            e[:, :] = dato.maximum(a, e) * f
+            t: int32[2, 3] = 7
+            d[1:3, 2:5] = t
+
+        @dato.kernel(mapping=[1], args=[A8, B8, C8, U8, V8, CU, FU])
+        def k8(
+            a: int8[MM, KK],
+            b: int8[KK, NN],
+            c: int32[MM, NN],
+            u: uint8[MM, KK],
+            v: uint8[KK, NN],
+            cu: int32[MM, NN],
+            fu: float32[MM, NN],
+        ):
+            c[:, :] = dato.matmul(a, b)
+            cu[:, :] += dato.matmul(u, v)
+            fu[:, :] = dato.matmul(u, v)
+
+        @dato.kernel(mapping=[1], args=[X, Y, W, CF, L, LB, CL])
+        def kf(
+            x: float32[MM, KK],
+            y: float32[MM, KK],
+            w: float32[KK, NN],
+            cf: float32[MM, NN],
+            lv: int64[MM, KK],
+            lb: int64[KK, NN],
+            cl: int64[MM, NN],
+        ):
+            cf[:, :] += dato.matmul(x, w)
+            y[:, :] = dato.exp(x) + dato.minimum(x, y)
+            cl[:, :] += dato.matmul(lv, lb)
+
+        @dato.kernel(mapping=[1], args=[Z])
+        def p(z: int32[4, 8]):
+            blk: int32[8, 8] = 0
+            for i in range(8):
+                for j in range(8):
+                    blk[i, j] = i * 10 - j
+            pipe.put(blk)  # noqa: F821
+            sm: int32[2, 3] = 0
+            for i in range(2):
+                for j in range(3):
+                    sm[i, j] = i - j * 100
+            vec.put(sm)  # noqa: F821
+
+        @dato.kernel(mapping=[1], args=[Z])
+        def q(z: int32[4, 8]):
+            blk = pipe.get()  # noqa: F821
+            sm = vec.get()  # noqa: F821
+            z[:, :] = blk[1:8:2, :]
+            z[0, 1:4] = sm[1, :]
+            z[3, 5:8] = sm[0, :]
+
+    return top
+
+
+def wrapped(x: np.ndarray, width: int) -> np.ndarray:
+    """Python-int arrays (object) wrapped to signed `width` bits."""
+    return np.vectorize(lambda v: wrap(int(v), width), otypes=[np.int64])(x)
+
+
+def test_array_ops_matmuls_views_and_streams_as_numpy(tmp_path):
+    rng = np.random.default_rng(20)
+    big = np.array([MIN32, MAX32, -1, 1 << 30, -(1 << 29) - 7], np.int64)
+    A = rng.choice(big, (MM, KK)).astype(np.int32)
+    A[0, 0], A[2, 4] = MIN32, MAX32
+    B = rng.integers(-(2**20), 2**20, (KK, NN)).astype(np.int32)
+    C0 = rng.integers(-(2**31), 2**31, (MM, NN)).astype(np.int32)  # accumulators start here
+    D = np.zeros((MM, KK), np.int32)
+    E0 = rng.choice(big, (MM, KK)).astype(np.int32)
+    A8 = rng.integers(-128, 128, (MM, KK)).astype(np.int8)
+    A8[0, :] = -128
+    B8 = rng.integers(-128, 128, (KK, NN)).astype(np.int8)
+    B8[:, 0] = -128
+    C8 = np.full((MM, NN), 99, np.int32)
+    U8 = rng.integers(128, 256, (MM, KK)).astype(np.uint8)
+    V8 = rng.integers(0, 256, (KK, NN)).astype(np.uint8)
+    CU0 = rng.integers(-1000, 1000, (MM, NN)).astype(np.int32)
+    FU = np.zeros((MM, NN), np.float32)
+    X = rng.uniform(-3, 3, (MM, KK)).astype(np.float32)
+    Y0 = rng.uniform(-3, 3, (MM, KK)).astype(np.float32)
+    Wt = rng.uniform(-3, 3, (KK, NN)).astype(np.float32)
+    CF0 = np.array([[1e8, -1e8], [0.5, 3.0], [-2.25, 1e-3]], np.float32)
+    L = rng.integers(-(2**62), 2**62, (MM, KK)).astype(np.int64)
+    LB = rng.integers(-(2**40), 2**40, (KK, NN)).astype(np.int64)
+    CL0 = rng.integers(-(2**62), 2**62, (MM, NN)).astype(np.int64)
+    Z = np.zeros((4, 8), np.int32)
+    C, E, CU, Y, CF, CL = (x.copy() for x in (C0, E0, CU0, Y0, CF0, CL0))
+    mod = hls(array_ops(), tmp_path, "arrays")
+    mod(A, B, C, D, E, A8, B8, C8, U8, V8, CU, FU, X, Y, Wt, CF, L, LB, CL, Z)
+
+    def exact(x: np.ndarray) -> np.ndarray:
+        return x.astype(object)
+
+    np.testing.assert_array_equal(C, wrapped(exact(C0) + exact(A) @ exact(B), 32))
+    f = wrapped(exact(A) - exact(E0), 32)
+    want_d = wrapped(exact(A) + exact(E0), 32)
+    want_d[1:3, 2:5] = 7
+    np.testing.assert_array_equal(D, want_d)
+    np.testing.assert_array_equal(E, wrapped(exact(np.maximum(A, E0)) * exact(f), 32))
+    np.testing.assert_array_equal(C8, A8.astype(np.int64) @ B8.astype(np.int64))
+    u = U8.astype(np.int64) @ V8.astype(np.int64)
+    np.testing.assert_array_equal(CU, CU0 + u)
+    np.testing.assert_array_equal(FU, u.astype(np.float32))
+    # float32 sums in k order, starting from C (1e8 + a small product rounds)
+    want_cf = CF0.copy()
+    for k in range(KK):
+        want_cf = want_cf + X[:, k : k + 1] * Wt[k : k + 1, :]
+    np.testing.assert_allclose(CF, want_cf, rtol=1e-6)
+    np.testing.assert_allclose(Y, np.exp(X) + np.minimum(X, Y0), rtol=2e-7)
+    np.testing.assert_array_equal(CL, wrapped(exact(CL0) + exact(L) @ exact(LB), 64))
+    blk = np.array([[i * 10 - j for j in range(8)] for i in range(8)], np.int32)
+    sm = np.array([[i - j * 100 for j in range(3)] for i in range(2)], np.int32)
+    want_z = blk[1:8:2, :].copy()
+    want_z[0, 1:4] = sm[1, :]
+    want_z[3, 5:8] = sm[0, :]
+    np.testing.assert_array_equal(Z, want_z)
+
+
+# ------------------------------- ops the frontend does not write, by hand
+
+INCLUDE = Path(emit_cpp.__file__).parent / "include"
+# as the C simulation (project.py), but -O0: a small program compiles faster
+CSIM_FLAGS = ["-std=c++14", "-O0", "-Wall", "-Werror", "-Wno-unknown-pragmas"]
+
+# scf.for carrying two values from non-zero starts, scf.if yielding two
+# values, i1 casts (true is -1 signed, 1 unsigned), index casts, odd-width
+# abs, a 100-bit integer to float, float to a u64 above 2^63, self-compares
+HAND_WRITTEN = """
+builtin.module {
+  vhls.process @f load literals 0 (%a: memref<8xi32>, %r: memref<16xi32>, %w: memref<4xi64>,
+      %fo: memref<6xf32>, %ff: memref<2xf32>) {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c2 = arith.constant 2 : index
+    %c3 = arith.constant 3 : index
+    %c4 = arith.constant 4 : index
+    %c5 = arith.constant 5 : index
+    %c6 = arith.constant 6 : index
+    %c7 = arith.constant 7 : index
+    %c8 = arith.constant 8 : index
+    %c9 = arith.constant 9 : index
+    %c10 = arith.constant 10 : index
+    %c11 = arith.constant 11 : index
+    %c12 = arith.constant 12 : index
+    %c13 = arith.constant 13 : index
+    %c14 = arith.constant 14 : index
+    %c15 = arith.constant 15 : index
+    %five = arith.constant 5 : i32
+    %three = arith.constant -3 : i32
+    %sum, %prod = scf.for %i = %c1 to %c8 step %c2
+        iter_args(%s = %five, %p = %three) -> (i32, i32) {
+      %x = memref.load %a[%i] : memref<8xi32>
+      %s2 = arith.addi %s, %x : i32
+      %p2 = arith.muli %p, %x : i32
+      scf.yield %s2, %p2 : i32, i32
+    }
+    memref.store %sum, %r[%c0] : memref<16xi32>
+    memref.store %prod, %r[%c1] : memref<16xi32>
+    %x0 = memref.load %a[%c0] : memref<8xi32>
+    %x1 = memref.load %a[%c1] : memref<8xi32>
+    %neg = arith.cmpi slt, %x0, %x1 : i32
+    %lo, %hi = scf.if %neg -> (i32, i32) {
+      scf.yield %x0, %x1 : i32, i32
+    } else {
+      %d = arith.subi %x0, %x1 : i32
+      scf.yield %x1, %d : i32, i32
+    }
+    memref.store %lo, %r[%c2] : memref<16xi32>
+    memref.store %hi, %r[%c3] : memref<16xi32>
+    %t = arith.constant true
+    %ts = arith.extsi %t : i1 to i32
+    %tu = arith.extui %t : i1 to i32
+    memref.store %ts, %r[%c4] : memref<16xi32>
+    memref.store %tu, %r[%c5] : memref<16xi32>
+    %odd = arith.trunci %x1 : i32 to i1
+    %oddi = arith.extui %odd : i1 to i32
+    memref.store %oddi, %r[%c6] : memref<16xi32>
+    %ix = arith.index_cast %x0 : i32 to index
+    %ix2 = arith.addi %ix, %c3 : index
+    %back = arith.index_cast %ix2 : index to i32
+    memref.store %back, %r[%c7] : memref<16xi32>
+    %uy = arith.index_cast %ix : index to i64
+    memref.store %uy, %w[%c0] : memref<4xi64>
+    %n12 = arith.trunci %x1 : i32 to i12
+    %a12 = math.absi %n12 : i12
+    %a12w = arith.extsi %a12 : i12 to i32
+    memref.store %a12w, %r[%c8] : memref<16xi32>
+    %u12 = arith.extui %n12 : i12 to i32
+    memref.store %u12, %r[%c9] : memref<16xi32>
+    %m0 = arith.maxsi %x0, %x0 : i32
+    memref.store %m0, %r[%c10] : memref<16xi32>
+    %eq = arith.cmpi sle, %x1, %x1 : i32
+    %eqi = arith.extui %eq : i1 to i32
+    memref.store %eqi, %r[%c11] : memref<16xi32>
+    %ne = arith.cmpi ult, %x1, %x1 : i32
+    %nei = arith.extui %ne : i1 to i32
+    memref.store %nei, %r[%c12] : memref<16xi32>
+    %u0 = arith.cmpi ugt, %x0, %x1 : i32
+    %u0i = arith.extui %u0 : i1 to i32
+    memref.store %u0i, %r[%c13] : memref<16xi32>
+    %mu = arith.maxui %x0, %x1 : i32
+    memref.store %mu, %r[%c14] : memref<16xi32>
+    %mn = arith.minui %x0, %x1 : i32
+    memref.store %mn, %r[%c15] : memref<16xi32>
+    %w100 = arith.extsi %x0 : i32 to i100
+    %sh = arith.constant 40 : i100
+    %big = arith.shli %w100, %sh : i100
+    %bf = arith.sitofp %big : i100 to f32
+    memref.store %bf, %fo[%c0] : memref<6xf32>
+    %ubf = arith.uitofp %big : i100 to f32
+    memref.store %ubf, %fo[%c1] : memref<6xf32>
+    %tf = arith.sitofp %t : i1 to f32
+    memref.store %tf, %fo[%c2] : memref<6xf32>
+    %tuf = arith.uitofp %t : i1 to f32
+    memref.store %tuf, %fo[%c3] : memref<6xf32>
+    %ux1 = arith.uitofp %x0 : i32 to f32
+    memref.store %ux1, %fo[%c4] : memref<6xf32>
+    %f0 = memref.load %ff[%c0] : memref<2xf32>
+    %nf = arith.negf %f0 : f32
+    memref.store %nf, %fo[%c5] : memref<6xf32>
+    %f1 = memref.load %ff[%c1] : memref<2xf32>
+    %u64 = arith.fptoui %f1 : f32 to i64
+    memref.store %u64, %w[%c1] : memref<4xi64>
+    %s64 = arith.fptosi %f0 : f32 to i64
+    memref.store %s64, %w[%c2] : memref<4xi64>
+    %e64 = arith.extui %x0 : i32 to i64
+    memref.store %e64, %w[%c3] : memref<4xi64>
+  }
+}
+"""
+
+
+def test_hand_written_ops_compile_to_their_values(tmp_path):
+    module = LocatingParser(DatoOptMain([]).ctx, HAND_WRITTEN, "hand.mlir").parse_module()
+    proc = next(op for op in module.walk() if isinstance(op, vhls.ProcessOp))
+    lines = ['#include "dato_hls.h"', "#include <cstdio>", *emit_cpp._Function(proc).generate()]
+    a = [-(2**31), 7, -3, 2**31 - 1, 5, -1, 9, 1 << 20]
+    lines += [
+        "int main() {",
+        f"  int32_t a[8] = {{{', '.join(f'(int32_t){v}LL' for v in a)}}};",
+        "  int32_t r[16] = {}; int64_t w[4] = {}; float fo[6] = {};",
+        "  float ff[2] = {-2.75f, 1.5e19f};",
+        "  f(a, r, w, fo, ff);",
+        '  for (int i = 0; i < 16; i++) printf("%d\\n", r[i]);',
+        '  for (int i = 0; i < 4; i++) printf("%lld\\n", (long long)w[i]);',
+        '  for (int i = 0; i < 6; i++) printf("%.9g\\n", (double)fo[i]);',
+        "  return 0;\n}",
+    ]
+    src = tmp_path / "hand.cpp"
+    src.write_text("\n".join(lines))
+    exe = tmp_path / "hand"
+    subprocess.run(
+        ["g++", *CSIM_FLAGS, f"-I{INCLUDE}", str(src), "-o", str(exe)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    out = subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout.split()
+    x0, x1 = a[0], a[1]
+    s, p = 5, -3
+    for i in range(1, 8, 2):
+        s, p = wrap(s + a[i], 32), wrap(p * a[i], 32)
+    lo, hi = (x0, x1) if x0 < x1 else (x1, wrap(x0 - x1, 32))
+    n12 = wrap(x1, 12)
+    u = x0 & 0xFFFFFFFF
+    want_r = [s, p, lo, hi, -1, 1, x1 & 1, x0 + 3, abs(n12), n12, x0, 1, 0]
+    want_r += [int(u > x1), wrap(max(u, x1), 32), wrap(min(u, x1), 32)]
+    big = wrap(x0 << 40, 100)
+    # a u64 above 2^63 printed as signed
+    want_w = [x0, wrap(int(np.float32(1.5e19)), 64), -2, u]
+    f = np.float32
+    want_f = [f(big), f(big & ((1 << 100) - 1)), f(-1.0), f(1.0), f(u), f(2.75)]
+    assert [int(v) for v in out[:20]] == want_r + want_w
+    assert [f(float(v)) for v in out[20:]] == want_f
