@@ -15,6 +15,9 @@ It appends an `aie.runtime_sequence` that issues the calls (reads first) with
 buffer descriptor ids counted per shim column, at most the shim's BDs: when a
 column runs out, it waits for one of the column's running calls and reuses its
 BD. Every write is awaited at the end. The attributes are consumed (removed).
+A recorded pattern the shim cannot take as written (an innermost size over its
+1023 words that is not a linear transfer) is rewritten to one that moves the
+same elements in the same order (`shim_legal`).
 A device without `dato.host_args` (the bundled GEMM design, which builds its own
 sequence) is left as it is."""
 
@@ -35,6 +38,7 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute
 from xdsl.passes import ModulePass
 
+from dato_xdsl.devices import MemcpyNdLimits
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import aie, aiex
 
@@ -122,6 +126,48 @@ def shim_transfers(device_op: aie.DeviceOp) -> list[ShimTransfer]:
     return out
 
 
+def shim_legal(
+    sizes: list[int], strides: list[int], bits: int, limits: MemcpyNdLimits
+) -> tuple[list[int], list[int]]:
+    """`sizes`/`strides` ([repeat, d2, d1, d0], elements) moving the same
+    elements in the same order within the shim's limits where they are not:
+    dimensions that walk on contiguously are merged (4 rows of 1024 words,
+    1024 apart, are one linear transfer of 4096, which the shim takes whole),
+    and an innermost run still over the limit is cut into rows of the largest
+    whole-word divisor that fits, in a dimension left free. Patterns already
+    legal, or that cannot be rewritten so, are returned unchanged (the
+    verifier then names the limit)."""
+    words = sizes[3] * bits // limits.word_bits
+    linear = sizes[1] == sizes[2] == 1 and strides[3] == 1 and strides[1] == strides[2] == 0
+    if words <= limits.max_size_d0 or linear:
+        return sizes, strides
+    # (size, stride) from the innermost out, size-1 dimensions dropped
+    dims = [(z, t) for z, t in zip(sizes[:0:-1], strides[:0:-1], strict=True) if z > 1]
+    merged: list[tuple[int, int]] = []
+    for z, t in dims:
+        if merged and t == merged[-1][0] * merged[-1][1]:
+            merged[-1] = (merged[-1][0] * z, merged[-1][1])
+        else:
+            merged.append((z, t))
+    if len(merged) == 1 and merged[0][1] == 1:
+        return [sizes[0], 1, 1, merged[0][0]], [strides[0], 0, 0, 1]
+    if not merged or merged[0][1] != 1 or len(merged) > 2:
+        return sizes, strides
+    n = merged[0][0]
+    cap = limits.max_size_d0 * limits.word_bits // bits
+    row = max(
+        (d for d in range(1, min(n, cap) + 1) if n % d == 0 and d * bits % limits.word_bits == 0),
+        default=0,
+    )
+    if row == 0 or n // row > limits.max_size_d1:
+        return sizes, strides
+    outer = merged[1] if len(merged) == 2 else (1, 0)
+    return (
+        [sizes[0], outer[0], n // row, row],
+        [strides[0], outer[1] if outer[0] > 1 else 0, row, 1],
+    )
+
+
 def _order_props(call: aiex.NpuDmaMemcpyNdOp, token: bool) -> None:
     """The call's properties in mlir-aie's printed order (id, issue_token,
     metadata), with a task-completion token if `token`."""
@@ -177,6 +223,11 @@ def runtime_sequence(device_op: aie.DeviceOp) -> aie.RuntimeSequenceOp | None:
     running: list[list[tuple[aiex.NpuDmaMemcpyNdOp, ShimTransfer, int]]] = [[] for _ in free]
     tokens: dict[str, int] = {}  # per fifo: tokens raised and not yet awaited
     for t, _, offset, sizes, strides in calls:
+        element = host[t.arg]
+        assert isinstance(element, MemRefType)
+        sizes, strides = shim_legal(
+            sizes, strides, aie.element_bits(element.element_type), model.memcpy_nd
+        )
         col = t.column
         if not free[col]:
             # the oldest read (a core takes its reads in order once the

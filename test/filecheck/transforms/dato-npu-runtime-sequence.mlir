@@ -344,3 +344,25 @@ aie.device(npu1) {
   %core_c0_r2 = aie.tile(0, 2)
   aie.objectfifo @A_in0(%shim_c0, {%core_c0_r2}, 1 : i32) {dato.host_arg = 1 : i64, dato.dma_offsets = array<i64: 0>, dato.dma_sizes = [array<i64: 1, 1, 1, 16>], dato.dma_strides = [array<i64: 0, 0, 16, 1>]} : !aie.objectfifo<memref<16xi32>>
 } {dato.host_args = [memref<16xi32>], dato.host_names = ["A"]}
+
+// -----
+
+// Case 6: patterns over the shim's 1023-word innermost size. Four contiguous
+// rows of 1024 words are one linear transfer of 4096 (the shim takes a linear
+// transfer whole); two rows of 2048 words, 4096 apart, become rows of 512 (the
+// largest divisor of 2048 under 1024), four per row of A; a pattern already
+// within the limits is kept as written.
+// CHECK-LABEL: aie.device(npu1) {
+// CHECK:         aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 0][1, 1, 1, 4096][0, 0, 0, 1]) {id = 0 : i64, metadata = @A_in0}
+// CHECK-NEXT:    aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 0][1, 2, 4, 512][0, 4096, 512, 1]) {id = 1 : i64, metadata = @A_in1}
+// CHECK-NEXT:    aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 0][1, 2, 4, 1000][0, 8000, 2000, 1]) {id = 2 : i64, metadata = @A_in2}
+
+aie.device(npu1) {
+  %shim_c0 = aie.tile(0, 0)
+  %core_c0_r2 = aie.tile(0, 2)
+  %core_c0_r3 = aie.tile(0, 3)
+  %core_c0_r4 = aie.tile(0, 4)
+  aie.objectfifo @A_in0(%shim_c0, {%core_c0_r2}, 1 : i32) {dato.host_arg = 0 : i64, dato.dma_offsets = array<i64: 0>, dato.dma_sizes = [array<i64: 1, 4, 1, 1024>], dato.dma_strides = [array<i64: 0, 1024, 1024, 1>]} : !aie.objectfifo<memref<4096xi32>>
+  aie.objectfifo @A_in1(%shim_c0, {%core_c0_r3}, 1 : i32) {dato.host_arg = 0 : i64, dato.dma_offsets = array<i64: 0>, dato.dma_sizes = [array<i64: 1, 1, 2, 2048>], dato.dma_strides = [array<i64: 0, 0, 4096, 1>]} : !aie.objectfifo<memref<4096xi32>>
+  aie.objectfifo @A_in2(%shim_c0, {%core_c0_r4}, 1 : i32) {dato.host_arg = 0 : i64, dato.dma_offsets = array<i64: 0>, dato.dma_sizes = [array<i64: 1, 2, 4, 1000>], dato.dma_strides = [array<i64: 0, 8000, 2000, 1>]} : !aie.objectfifo<memref<8000xi32>>
+} {dato.host_args = [memref<8x4096xi32>], dato.host_names = ["A"]}
