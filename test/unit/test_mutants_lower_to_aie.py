@@ -1,13 +1,21 @@
-"""The NPU lowering's access patterns for a rank-3 array a task takes whole:
-its block is the array, every dim whole, so it moves as one contiguous run
-(the dims lie one after another in the host array). Mutation testing
-(tools/mutation-test lower-to-aie) found `flat_rows` reached only with cut
-blocks. Values are compared with numpy."""
+"""The NPU lowering's access patterns (npu_lowering.AieLowering.patterns,
+flat_rows): a rank-3 array a task takes whole moves as one contiguous run (the
+dims lie one after another in the host array); rank-4 blocks with a unit dim
+before the partial one and with offsets in every dim; blocks of a K-streamed
+GEMM whose M, K and N differ. Mutation testing (tools/mutation-test
+lower-to-aie) found `flat_rows` reached only with cut rank-3 blocks and no
+K-streamed design with several blocks. Values are compared with numpy."""
+
+import re
 
 import numpy as np
+import pytest
 
 import dato_xdsl as dato
-from dato_xdsl import int32
+from dato_xdsl import Layout, int16, int32
+
+S = Layout.Shard
+R = Layout.Replicate
 
 
 def whole_rank3():
@@ -29,3 +37,82 @@ def test_a_whole_rank3_array_moves_as_one_run(tmp_path):
     b = np.zeros((2, 3, 4), np.int32)
     mod(a, b)
     np.testing.assert_array_equal(b, a.astype(np.int64) * 2 + 1)
+
+
+# --------------------------------------------- rank-4 blocks and their offsets
+#
+# mlir-aie's rule for `dma_memcpy_nd`: element (i0, i1, i2, i3) of a window
+# with offsets o and strides s is host element sum((o[d] + i[d]) * s[d]); the
+# host array is row-major, so a block's start is sum(offset[d] * stride[d])
+# with stride[d] the product of the dims after d. Shapes below have distinct
+# dims, so a stride taken from the wrong dim moves other elements.
+
+
+def rank4(shape: tuple[int, ...], mapping: list[int], layout: list):
+    @dato.region()
+    def top(A: int32[shape], B: int32[shape]):
+        @dato.kernel(mapping=mapping, args=[A, B])
+        def t(a: int32[shape] @ layout, b: int32[shape] @ layout):
+            b[:, :, :, :] = a * 5 - 3
+
+    return top
+
+
+@pytest.mark.parametrize(
+    "shape, mapping, layout",
+    [
+        # blocks [1, 2, 1, 4] of [2, 2, 3, 4]: a unit dim before the partial
+        # one, then one row of 4; each block is 2 rows 12 elements apart, at
+        # offsets (p, 0, q, 0)
+        ((2, 2, 3, 4), [2, 3], [S(0), R, S(1), R]),
+        # blocks [1, 1, 3, 2] of [2, 2, 6, 4]: offsets (p, q, 3 r, 2 s), non-zero
+        # in every dim for instance (1, 1, 1, 1): 1 x 48 + 1 x 24 + 3 x 4 + 2
+        ((2, 2, 6, 4), [2, 2, 2, 2], [S(0), S(1), S(2), S(3)]),
+    ],
+    ids=["unit_dim_first", "offsets_in_every_dim"],
+)
+def test_rank4_blocks_move_from_their_offsets(shape, mapping, layout, tmp_path):
+    mod = dato.build(rank4(shape, mapping, layout), target="aie", project=tmp_path)
+    A = (np.arange(int(np.prod(shape))).reshape(shape) * 7 - 40).astype(np.int32)
+    B = np.full(shape, -1, np.int32)
+    mod(A, B)
+    np.testing.assert_array_equal(B, A.astype(np.int64) * 5 - 3)
+
+
+# --------------------------------------------------------- K-streamed strides
+
+
+def k_streamed_epilogue(M: int, K: int, N: int):
+    @dato.region()
+    def top(A: int16[M, K], B: int16[K, N], C: int16[M, N]):
+        @dato.kernel(mapping=[2, 2], args=[A, B, C])
+        def g(
+            a: int16[M, K] @ [S(0), R], b: int16[K, N] @ [R, S(1)], c: int16[M, N] @ [S(0), S(1)]
+        ):
+            acc: int16[M // 2, N // 2] = dato.matmul(a, b)
+            c[:, :] = acc - 5
+
+    return top
+
+
+def test_k_streamed_blocks_of_a_non_square_gemm_on_a_2x2_grid(tmp_path):
+    """int16 A[32, 1920] @ B[1920, 16] on a 2 x 2 grid, kept in a local for an
+    epilogue: core (i, j) takes A's rows 16 i.. and B's columns 8 j... Its
+    locals (acc, acc - 5) and C's block are 3 x 16 x 8 x 2 = 768 bytes; whole
+    A and B blocks (92,160 bytes) do not fit, so they stream over K:
+    2 x (16 kt + 8 kt) x 2 + 768 <= 64,512 gives kt <= 664, and 1920's divisor
+    below is 640. The host sends A's blocks 16 rows apart (30,720 elements)
+    in 3 K steps of 640 elements, B's blocks 8 columns apart in K steps of
+    640 rows of 16 (10,240 elements): with M, K, N distinct, a step or block
+    stride taken from another dim reads other elements."""
+    M, K, N = 32, 1920, 16
+    mod = dato.build(k_streamed_epilogue(M, K, N), target="aie", project=tmp_path)
+    text = (tmp_path / "aie.mlir").read_text()
+    assert re.search(r"aie\.objectfifo @A_in0_0\(.*memref<16x640xi16>", text), text
+    rng = np.random.default_rng(32)
+    A = rng.integers(-(2**15), 2**15, (M, K)).astype(np.int16)
+    B = rng.integers(-(2**15), 2**15, (K, N)).astype(np.int16)
+    C = np.full((M, N), 77, np.int16)
+    mod(A, B, C)
+    prod = (A.astype(np.int64) @ B.astype(np.int64)).astype(np.int16)
+    np.testing.assert_array_equal(C, (prod.astype(np.int64) - 5).astype(np.int16))
