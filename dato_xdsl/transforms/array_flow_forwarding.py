@@ -25,9 +25,15 @@ members touch the block one after another, in chain order. Then:
 - only the last member that writes sends the block to the host: earlier
   writers work on a local copy (A1 copies the host block into it first).
 
-Members with different blocks (forwarding moves whole blocks), or a member
+Members with different blocks are served when they are writers of disjoint
+blocks followed (in that order) by read-only members whose blocks hold the
+writers' blocks they overlap (a sharded result read whole): each writer keeps
+its block (host in and out) and puts it, after its last access, to every
+reader it overlaps; each reader starts from a local block (the host's, unless
+the writers cover it) and copies each writer's block into place. A member
 using a stream before its last access (the simulator may run the next member
-in between) are refused, naming both instances and why. Components of writers
+in between), or blocks that fit neither shape, are refused, naming both
+instances and why. Components of writers
 only whose element stores are disjoint (npu_write_boxes) are left alone: the
 NPU joins them. The groups a chain touches are split by role (first, middle,
 last, last writer) and get a port per forwarded block, bound per instance;
@@ -39,14 +45,17 @@ alone as `dato-array-flow-forwarding`."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects import memref
+from xdsl.dialects import arith, memref, scf
 from xdsl.dialects.builtin import (
     ArrayAttr,
     DenseArrayBase,
+    IndexType,
+    IntegerAttr,
     MemRefType,
     ModuleOp,
     StringAttr,
@@ -86,11 +95,19 @@ class _Role:
     k: int
     mode: str
     """keep (host in and out), local (host in, works on a copy), get (from the
-    previous member), get-to-arg (from the previous member, host out)"""
-    source: str | None
-    """the stream it gets the block from"""
-    sink: str | None
-    """the stream it puts the block on"""
+    previous member), get-to-arg (from the previous member, host out), gather
+    (a local block: the host's, then each writer's part copied in)"""
+    sources: tuple[tuple[str, Box | None], ...] = ()
+    """the streams it gets blocks from, each with where its block goes in the
+    argument's (gather only: offset and shape)"""
+    sinks: tuple[str, ...] = ()
+    """the streams it puts its block on"""
+    host_copy: bool = True
+    """gather: the host's block comes in first (the writers do not cover it)"""
+
+    def signature(self) -> tuple[object, ...]:
+        return (self.k, self.mode, tuple(o for _, o in self.sources), len(self.sinks),
+                self.host_copy)  # fmt: skip
 
 
 def _overlap(a: Box, b: Box) -> bool:
@@ -203,19 +220,10 @@ def _components(region: dato.RegionOp) -> list[tuple[int, list[_Member]]]:
     return out
 
 
-def _refusal(region: dato.RegionOp, name: str, chain: list[_Member]) -> str | None:
-    """Why the chain cannot follow the simulator's order, or None."""
-    for a, b in zip(chain, chain[1:], strict=False):
-        if a.box != b.box:
-            return (
-                f"{a.inst.name} and {b.inst.name} use overlapping blocks of {name} at different "
-                f"places (offsets {list(a.box[0])} size {list(a.box[1])}, offsets "
-                f"{list(b.box[0])} size {list(b.box[1])}); on the NPU a block written by one "
-                "task is forwarded to the next whole, so only tasks sharing one block can "
-                "follow the simulator's order"
-            )
+def _common_refusal(region: dato.RegionOp, name: str, members: list[_Member]) -> str | None:
+    """Why no forwarding can serve these members, or None."""
     seen: set[str] = set()
-    for m in chain:
+    for m in members:
         if m.inst.name in seen:
             return f"{m.inst.name} takes {name} twice, and writes one of them"
         seen.add(m.inst.name)
@@ -223,30 +231,93 @@ def _refusal(region: dato.RegionOp, name: str, chain: list[_Member]) -> str | No
         n: op for op in region.body.block.ops if isinstance(op, dato.BundleOp | dato.ChainOp)
         for n in op.names
     }  # fmt: skip
-    for m in chain:
+    for m in members:
         if m.inst.name in folded:
             kind = "bundle" if isinstance(folded[m.inst.name], dato.BundleOp) else "chain"
             return (
                 f"{m.inst.name} shares {name} with other tasks and is in a {kind}: the "
                 "compiler forwards the block from task to task and cannot fold them as asked"
             )
-    for a, b in zip(chain, chain[1:], strict=False):
-        body = a.group.body.block
-        stream = _first_stream_op(body)
-        if stream is None:
-            continue
-        tops = list(body.ops)
-        last = _touching(body, body.args[a.k])[-1]
-        if tops.index(last) >= tops.index(stream[0]):
-            what = "put on" if isinstance(stream[1], dato.PutOp) else "get from"
-            return (
-                f"{a.inst.name} and {b.inst.name} both use {name}, and {a.inst.name} may "
-                f"{what} @{stream[1].stream.root_reference.data}{_line(stream[1])} before its "
-                f"last access to {name}{_line(last)}: the simulator can switch to "
-                f"{b.inst.name} at that stream, an interleaving the NPU cannot follow (each "
-                "task runs whole on its core); make its accesses to the array come first, or "
-                "pass the data through a stream"
-            )
+    return None
+
+
+def _order_refusal(name: str, a: _Member, b: _Member) -> str | None:
+    """Why `a`'s accesses to the block may not all come before `b`'s in the
+    simulator (a stream op of `a` before its last access), or None."""
+    body = a.group.body.block
+    stream = _first_stream_op(body)
+    if stream is None:
+        return None
+    tops = list(body.ops)
+    last = _touching(body, body.args[a.k])[-1]
+    if tops.index(last) < tops.index(stream[0]):
+        return None
+    what = "put on" if isinstance(stream[1], dato.PutOp) else "get from"
+    return (
+        f"{a.inst.name} and {b.inst.name} both use {name}, and {a.inst.name} may "
+        f"{what} @{stream[1].stream.root_reference.data}{_line(stream[1])} before its "
+        f"last access to {name}{_line(last)}: the simulator can switch to "
+        f"{b.inst.name} at that stream, an interleaving the NPU cannot follow (each "
+        "task runs whole on its core); make its accesses to the array come first, or "
+        "pass the data through a stream"
+    )
+
+
+def _where(m: _Member) -> str:
+    return f"offsets {list(m.box[0])} size {list(m.box[1])}"
+
+
+def _contains(outer: Box, inner: Box) -> bool:
+    return all(
+        oo <= oi and oi + si <= oo + so
+        for oo, so, oi, si in zip(outer[0], outer[1], inner[0], inner[1], strict=True)
+    )
+
+
+def _gather_refusal(name: str, chain: list[_Member]) -> str | None:
+    """Members with different blocks: forwarded when every writer comes before
+    every reader in the simulator's order, writers' blocks are disjoint, each
+    reader's block holds the blocks of the writers it overlaps, and each
+    writer's accesses come before its stream ops. Why not, or None."""
+    writers = [m for m in chain if m.written]
+    readers = [m for m in chain if not m.written]
+    for a in writers:
+        for b in writers:
+            if a is not b and _overlap(a.box, b.box) and a.box != b.box:
+                return (
+                    f"{a.inst.name} and {b.inst.name} write overlapping blocks of {name} at "
+                    f"different places ({_where(a)}, {_where(b)}): the NPU forwards whole "
+                    "blocks from task to task, so writers of one part must share one block"
+                )
+            if a is not b and a.box == b.box:
+                return (
+                    f"{a.inst.name} and {b.inst.name} both write the block of {name} at "
+                    f"{_where(a)}, which other tasks read at other places: the NPU forwards "
+                    "a block either along one block's writers or from disjoint writers to "
+                    "their readers, not both"
+                )
+    for r in readers:
+        for w in writers:
+            if not _overlap(w.box, r.box):
+                continue
+            if chain.index(r) < chain.index(w):
+                return (
+                    f"{r.inst.name} reads {name} ({_where(r)}) before {w.inst.name} writes "
+                    f"part of it ({_where(w)}) in the simulator's order, at another place: "
+                    "the NPU cannot keep the host's old values for one and send the "
+                    "other's back"
+                )
+            if not _contains(r.box, w.box):
+                return (
+                    f"{w.inst.name} writes {name} at {_where(w)} and {r.inst.name} reads "
+                    f"it at {_where(r)}, which holds only part of the writer's block: the "
+                    "NPU forwards a writer's whole block into its readers' blocks"
+                )
+    for w in writers:
+        reader = next(r for r in readers if _overlap(w.box, r.box))
+        why = _order_refusal(name, w, reader)
+        if why is not None:
+            return why
     return None
 
 
@@ -263,30 +334,51 @@ def forward_array_flows(region: dato.RegionOp) -> None:
     decls: list[dato.StreamOp] = []
     for index, comp in _components(region):
         chain = sorted(comp, key=lambda m: order[m.inst.name])
-        why = _refusal(region, names[index], chain)
+        name = names[index]
+        why = _common_refusal(region, name, chain)
+        same = all(m.box == chain[0].box for m in chain)
+        if why is None and same:
+            why = next(
+                (w for a, b in zip(chain, chain[1:], strict=False)
+                 if (w := _order_refusal(name, a, b)) is not None),
+                None,
+            )  # fmt: skip
+        elif why is None:
+            why = _gather_refusal(name, chain)
         if why is not None:
             if not any(m.read for m in chain):
-                continue  # two writers: the NPU's output checks say what they need
+                continue  # writers only: the NPU's output checks say what they need
             raise op_error(chain[0].group, why)
-        last_writer = max(i for i, m in enumerate(chain) if m.written)
-        streams: list[str] = []
-        for a, b in zip(chain, chain[1:], strict=False):
-            stream = _fresh(f"{a.inst.name}_{names[index]}_to_{b.inst.name}", taken)
-            t = a.group.body.block.args[a.k].type
-            decl = dato.StreamOp(stream, dato.StreamType(t, 1, 1))
-            decl.attributes[COMPILER_CHOSEN] = UnitAttr()
-            decl.location = a.group.location
-            decls.append(decl)
-            streams.append(stream)
-        for i, m in enumerate(chain):
-            if i == 0:
-                mode = "keep" if last_writer == 0 else "local"
-            else:
-                mode = "get-to-arg" if i == last_writer else "get"
-            source = streams[i - 1] if i else None
-            sink = streams[i] if i < len(streams) else None
-            key = (m.group.sym_name.data, m.inst.name)
-            roles.setdefault(key, []).append(_Role(m.k, mode, source, sink))
+
+        if same:
+            last_writer = max(i for i, m in enumerate(chain) if m.written)
+            links = [
+                _stream(a, b, name, taken, decls) for a, b in zip(chain, chain[1:], strict=False)
+            ]
+            for i, m in enumerate(chain):
+                if i == 0:
+                    mode = "keep" if last_writer == 0 else "local"
+                else:
+                    mode = "get-to-arg" if i == last_writer else "get"
+                sources = ((links[i - 1], None),) if i else ()
+                sinks = (links[i],) if i < len(links) else ()
+                _add(roles, m, _Role(m.k, mode, sources, sinks))
+            continue
+        writers = [m for m in chain if m.written]
+        readers = [m for m in chain if not m.written]
+        sinks: dict[str, list[str]] = {w.inst.name: [] for w in writers}
+        for r in readers:
+            parts = [w for w in writers if _overlap(w.box, r.box)]
+            sources = []
+            for w in parts:
+                s = _stream(w, r, name, taken, decls)
+                sinks[w.inst.name].append(s)
+                at = tuple(a - b for a, b in zip(w.box[0], r.box[0], strict=True))
+                sources.append((s, (at, w.box[1])))
+            covered = sum(math.prod(w.box[1]) for w in parts) == math.prod(r.box[1])
+            _add(roles, r, _Role(r.k, "gather", tuple(sources), (), not covered))
+        for w in writers:
+            _add(roles, w, _Role(w.k, "keep", (), tuple(sinks[w.inst.name])))
     if not roles:
         return
     first_group = region.groups()[0]
@@ -294,6 +386,20 @@ def forward_array_flows(region: dato.RegionOp) -> None:
         region.body.block.insert_op_before(decl, first_group)
     for group in list(region.groups()):
         _split(region, group, roles, taken)
+
+
+def _stream(a: _Member, b: _Member, name: str, taken: set[str], decls: list[dato.StreamOp]) -> str:
+    """A new one-block stream from `a` to `b` (declared with `decls`)."""
+    s = _fresh(f"{a.inst.name}_{name}_to_{b.inst.name}", taken)
+    decl = dato.StreamOp(s, dato.StreamType(a.group.body.block.args[a.k].type, 1, 1))
+    decl.attributes[COMPILER_CHOSEN] = UnitAttr()
+    decl.location = a.group.location
+    decls.append(decl)
+    return s
+
+
+def _add(roles: dict[tuple[str, str], list[_Role]], m: _Member, role: _Role) -> None:
+    roles.setdefault((m.group.sym_name.data, m.inst.name), []).append(role)
 
 
 def _fresh(base: str, taken: set[str]) -> str:
@@ -314,14 +420,9 @@ def _split(
     """One group per set of instances with the same roles (a body each), with a
     port per forwarded block, bound per instance to its stream."""
     gname = group.sym_name.data
-    classes: dict[tuple[tuple[int, str, bool, bool], ...], list[dato.Instance]] = {}
+    classes: dict[tuple[tuple[object, ...], ...], list[dato.Instance]] = {}
     for inst in group.instances():
-        sig = tuple(
-            sorted(
-                (r.k, r.mode, r.source is not None, r.sink is not None)
-                for r in roles.get((gname, inst.name), [])
-            )
-        )
+        sig = tuple(sorted(r.signature() for r in roles.get((gname, inst.name), [])))
         classes.setdefault(sig, []).append(inst)
     if list(classes) == [()]:
         return
@@ -357,19 +458,17 @@ def _split(
         used = set(old_ports)
         block = target.body.block
         ordered: list[int] = []
-        for k, mode, has_source, has_sink in sig:
+        for k, *_ in sig:
             inst_roles = [next(r for r in roles[(gname, i.name)] if r.k == k) for i in insts]
-            source = _fresh(f"{hints[k]}_from_previous", used) if has_source else None
-            sink = _fresh(f"{hints[k]}_to_next", used) if has_sink else None
-            for p, r in ((source, "source"), (sink, "sink")):
-                if p is None:
-                    continue
-                ports.append(p)
-                for row, role in zip(per_inst, inst_roles, strict=True):
-                    stream = getattr(role, r)
-                    assert stream is not None
-                    row.append(stream)
-            _rewrite(block, k, mode, source, sink)
+            role = inst_roles[0]
+            base = "from_previous" if role.mode in ("get", "get-to-arg") else "part"
+            sources = [_fresh(f"{hints[k]}_{base}", used) for _ in role.sources]
+            sinks = [_fresh(f"{hints[k]}_to_next", used) for _ in role.sinks]
+            ports += sources + sinks
+            for row, r in zip(per_inst, inst_roles, strict=True):
+                row += [s for s, _ in r.sources] + list(r.sinks)
+            placed = [(p, o) for p, (_, o) in zip(sources, role.sources, strict=True)]
+            _rewrite(block, role, placed, sinks)
             ordered.append(k)
         target.ports = ArrayAttr([*target.ports.data, *(StringAttr(p) for p in ports)])
         _keep_rows(target, insts, per_inst)
@@ -388,23 +487,36 @@ def _keep_rows(group: dato.GroupOp, insts: Sequence[dato.Instance], extra: list[
     group.bindings = ArrayAttr([StringAttr(b) for b in binds])
 
 
-def _rewrite(block: Block, k: int, mode: str, source: str | None, sink: str | None) -> None:
-    """Body argument `k` as `mode` says (see _Role); the put to `sink` right
-    after the last top-level op touching the block."""
-    arg = block.args[k]
+def _rewrite(
+    block: Block,
+    role: _Role,
+    sources: list[tuple[str, Box | None]],
+    sinks: list[str],
+) -> None:
+    """Body argument `role.k` as its mode says (see _Role), getting from the
+    ports `sources` at the start; the puts to the ports `sinks` right after the
+    last top-level op touching the block."""
+    arg = block.args[role.k]
     t = arg.type
     assert isinstance(t, MemRefType)
+    mode = role.mode
     new: list[Operation] = []
     buf: SSAValue = arg
-    if mode == "local":
+    if mode in ("local", "gather"):
         alloc = memref.AllocOp.get(t.element_type, shape=t.get_shape())
         new.append(alloc)
-        if arg_access(arg)[0]:  # read, or written in part: start from the host's block
+        # start from the host's block where it is read or written in part, and
+        # it is not all the writers' parts
+        if role.host_copy and (mode == "gather" or arg_access(arg)[0]):
             new.append(memref.CopyOp(arg, alloc))
         buf = alloc.results[0]
+        for port, part in sources:
+            assert part is not None
+            get = dato.GetOp(port, [], MemRefType(t.element_type, part[1]))
+            new.append(get)
+            new += _copy_at(get.results[0], buf, part[0])
     elif mode in ("get", "get-to-arg"):
-        assert source is not None
-        get = dato.GetOp(source, [], t)
+        get = dato.GetOp(sources[0][0], [], t)
         new.append(get)
         buf = get.results[0]
         if mode == "get-to-arg":
@@ -415,19 +527,58 @@ def _rewrite(block: Block, k: int, mode: str, source: str | None, sink: str | No
             block.add_op(op)
         else:
             block.insert_op_before(op, first)
-    if mode in ("local", "get"):
-        arg.replace_uses_with_if(buf, lambda use: use.operation not in new)
+    mine = {o for op in new for o in op.walk()}
+    if mode in ("local", "get", "gather"):
+        arg.replace_uses_with_if(buf, lambda use: use.operation not in mine)
     elif mode == "get-to-arg":
         buf = arg  # the host's block from here on: this member sends it back
-    if sink is None:
+    if not sinks:
         return
     touching = _touching(block, buf)
-    put = dato.PutOp(sink, [], buf)
     after = touching[-1] if touching else (new[-1] if new else None)
-    if after is None:
-        block.add_op(put)  # nothing touches the block: an empty body passes it on
-    else:
-        block.insert_op_after(put, after)
+    for sink in sinks:
+        put = dato.PutOp(sink, [], buf)
+        if after is None:
+            block.add_op(put)  # nothing touches the block: an empty body passes it on
+        else:
+            block.insert_op_after(put, after)
+        after = put
+
+
+def _copy_at(src: SSAValue, dst: SSAValue, offset: tuple[int, ...]) -> list[Operation]:
+    """Loops copying all of `src` into `dst` at `offset` (element by element:
+    the NPU lowering takes loads and stores of any buffer)."""
+    t = src.type
+    assert isinstance(t, MemRefType)
+    shape = t.get_shape()
+    zero = arith.ConstantOp(IntegerAttr(0, IndexType()))
+    one = arith.ConstantOp(IntegerAttr(1, IndexType()))
+    ops: list[Operation] = [zero, one]
+
+    def nest(d: int, ivs: list[SSAValue], into: list[Operation]) -> None:
+        if d == len(shape):
+            load = memref.LoadOp.get(src, ivs)
+            into.append(load)
+            idx: list[SSAValue] = []
+            for iv, o in zip(ivs, offset, strict=True):
+                if o == 0:
+                    idx.append(iv)
+                    continue
+                c = arith.ConstantOp(IntegerAttr(o, IndexType()))
+                add = arith.AddiOp(iv, c)
+                into += [c, add]
+                idx.append(add.result)
+            into.append(memref.StoreOp.get(load.res, dst, idx))
+            return
+        ub = arith.ConstantOp(IntegerAttr(shape[d], IndexType()))
+        body = Block(arg_types=[IndexType()])
+        inner: list[Operation] = []
+        nest(d + 1, [*ivs, body.args[0]], inner)
+        body.add_ops([*inner, scf.YieldOp()])
+        into += [ub, scf.ForOp(zero.result, ub.result, one.result, [], body)]
+
+    nest(0, [], ops)
+    return ops
 
 
 @dataclass(frozen=True)

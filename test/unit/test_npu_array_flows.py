@@ -16,7 +16,9 @@ import numpy as np
 import pytest
 
 import dato_xdsl as dato
-from dato_xdsl import Stream, float32, int32
+from dato_xdsl import Layout, Stream, float32, int32
+
+S, R = Layout.Shard, Layout.Replicate
 
 
 def build(top, tmp_path):
@@ -217,3 +219,63 @@ def test_tiles_accumulated_into_one_unsharded_output(tmp_path):
     C = np.ones((4, 8), np.float32)
     build(tiled_gemm(), tmp_path)(A, B, C)
     np.testing.assert_allclose(C, 1 + A @ B, rtol=1e-5)
+
+
+def leaves_and_root():
+    """Four leaves each write their row of P (sharded), the root then reads
+    all of P (one block holding the four): each leaf sends its row to the
+    root, which puts them in place."""
+
+    @dato.region()
+    def top(A: int32[4, 6], P: int32[4, 6], OUT: int32[6]):
+        @dato.kernel(mapping=[4], args=[A, P])
+        def leaf(a: int32[4, 6] @ [S(0), R], p: int32[4, 6] @ [S(0), R]):
+            i = dato.get_pid()
+            for j in range(6):
+                p[0, j] = a[0, j] * (i + 1) - j
+
+        @dato.kernel(mapping=[1], args=[P, OUT])
+        def root(p: int32[4, 6], o: int32[6]):
+            for j in range(6):
+                o[j] = p[0, j] + p[1, j] * 10 + p[2, j] * 100 + p[3, j] * 1000
+
+    return top
+
+
+def test_leaves_write_their_rows_and_the_root_reads_them_all(tmp_path):
+    A = (np.arange(24, dtype=np.int32).reshape(4, 6) * 5) % 11 - 3
+    P = np.full((4, 6), 99, np.int32)
+    OUT = np.zeros(6, np.int32)
+    build(leaves_and_root(), tmp_path)(A, P, OUT)
+    rows = A * (np.arange(4, dtype=np.int32)[:, None] + 1) - np.arange(6, dtype=np.int32)
+    np.testing.assert_array_equal(P, rows)
+    np.testing.assert_array_equal(OUT, rows.T @ np.array([1, 10, 100, 1000], np.int32))
+
+
+def reader_first():
+    """r reads all of B, then w writes its half: the simulator gives r the
+    host's B, but on the NPU w's block would have to reach the host after r
+    read it, an order the forwarding of blocks does not give."""
+
+    @dato.region()
+    def top(B: int32[4], C: int32[4]):
+        @dato.kernel(mapping=[1], args=[B, C])
+        def r(b: int32[4], c: int32[4]):
+            for i in range(4):
+                c[i] = b[i] + 1
+
+        @dato.kernel(mapping=[2], args=[B])
+        def w(b: int32[4] @ [S(0)]):
+            p = dato.get_pid()
+            for i in range(2):
+                b[i] = p * 10 + i
+
+    return top
+
+
+def test_a_reader_before_a_writer_of_part_of_its_block_is_refused(tmp_path):
+    with pytest.raises(dato.DatoIRError) as info:
+        build(reader_first(), tmp_path)
+    message = str(info.value)
+    assert "r_0 reads B (offsets [0] size [4]) before w_0 writes part of it" in message
+    assert f"{__file__}:" in message
