@@ -26,11 +26,11 @@ members touch the block one after another, in chain order. Then:
   writers work on a local copy (A1 copies the host block into it first).
 
 Members with different blocks are served when they are writers of disjoint
-blocks followed (in that order) by read-only members whose blocks hold the
-writers' blocks they overlap (a sharded result read whole): each writer keeps
-its block (host in and out) and puts it, after its last access, to every
-reader it overlaps; each reader starts from a local block (the host's, unless
-the writers cover it) and copies each writer's block into place. A member
+blocks followed (in that order) by read-only members (a sharded result read
+whole, a whole one read sharded, rows read as columns): each writer keeps its
+block (host in and out) and puts, after its last access, the part every
+reader it overlaps shares with it; each reader starts from a local block (the
+host's, unless the writers' parts cover it) and copies each part into place. A member
 using a stream before its last access (the simulator may run the next member
 in between), or blocks that fit neither shape, are refused, naming both
 instances and why. Components of writers
@@ -100,14 +100,15 @@ class _Role:
     sources: tuple[tuple[str, Box | None], ...] = ()
     """the streams it gets blocks from, each with where its block goes in the
     argument's (gather only: offset and shape)"""
-    sinks: tuple[str, ...] = ()
-    """the streams it puts its block on"""
+    sinks: tuple[tuple[str, Box | None], ...] = ()
+    """the streams it puts its block on, each with the part of its block it
+    sends (None: all of it)"""
     host_copy: bool = True
     """gather: the host's block comes in first (the writers do not cover it)"""
 
     def signature(self) -> tuple[object, ...]:
-        return (self.k, self.mode, tuple(o for _, o in self.sources), len(self.sinks),
-                self.host_copy)  # fmt: skip
+        return (self.k, self.mode, tuple(o for _, o in self.sources),
+                tuple(o for _, o in self.sinks), self.host_copy)  # fmt: skip
 
 
 def _overlap(a: Box, b: Box) -> bool:
@@ -267,18 +268,17 @@ def _where(m: _Member) -> str:
     return f"offsets {list(m.box[0])} size {list(m.box[1])}"
 
 
-def _contains(outer: Box, inner: Box) -> bool:
-    return all(
-        oo <= oi and oi + si <= oo + so
-        for oo, so, oi, si in zip(outer[0], outer[1], inner[0], inner[1], strict=True)
-    )
+def _meet(a: Box, b: Box) -> Box:
+    """The intersection of two overlapping boxes."""
+    lo = tuple(max(x, y) for x, y in zip(a[0], b[0], strict=True))
+    hi = tuple(min(x + n, y + m) for x, n, y, m in zip(a[0], a[1], b[0], b[1], strict=True))
+    return lo, tuple(h - low for low, h in zip(lo, hi, strict=True))
 
 
 def _gather_refusal(name: str, chain: list[_Member]) -> str | None:
     """Members with different blocks: forwarded when every writer comes before
-    every reader in the simulator's order, writers' blocks are disjoint, each
-    reader's block holds the blocks of the writers it overlaps, and each
-    writer's accesses come before its stream ops. Why not, or None."""
+    every reader in the simulator's order, writers' blocks are disjoint, and
+    each writer's accesses come before its stream ops. Why not, or None."""
     writers = [m for m in chain if m.written]
     readers = [m for m in chain if not m.written]
     for a in writers:
@@ -286,8 +286,8 @@ def _gather_refusal(name: str, chain: list[_Member]) -> str | None:
             if a is not b and _overlap(a.box, b.box) and a.box != b.box:
                 return (
                     f"{a.inst.name} and {b.inst.name} write overlapping blocks of {name} at "
-                    f"different places ({_where(a)}, {_where(b)}): the NPU forwards whole "
-                    "blocks from task to task, so writers of one part must share one block"
+                    f"different places ({_where(a)}, {_where(b)}): the NPU forwards blocks "
+                    "from task to task, so writers of one part must share one block"
                 )
             if a is not b and a.box == b.box:
                 return (
@@ -306,12 +306,6 @@ def _gather_refusal(name: str, chain: list[_Member]) -> str | None:
                     f"part of it ({_where(w)}) in the simulator's order, at another place: "
                     "the NPU cannot keep the host's old values for one and send the "
                     "other's back"
-                )
-            if not _contains(r.box, w.box):
-                return (
-                    f"{w.inst.name} writes {name} at {_where(w)} and {r.inst.name} reads "
-                    f"it at {_where(r)}, which holds only part of the writer's block: the "
-                    "NPU forwards a writer's whole block into its readers' blocks"
                 )
     for w in writers:
         reader = next(r for r in readers if _overlap(w.box, r.box))
@@ -361,21 +355,22 @@ def forward_array_flows(region: dato.RegionOp) -> None:
                 else:
                     mode = "get-to-arg" if i == last_writer else "get"
                 sources = ((links[i - 1], None),) if i else ()
-                sinks = (links[i],) if i < len(links) else ()
+                sinks = ((links[i], None),) if i < len(links) else ()
                 _add(roles, m, _Role(m.k, mode, sources, sinks))
             continue
         writers = [m for m in chain if m.written]
         readers = [m for m in chain if not m.written]
-        sinks: dict[str, list[str]] = {w.inst.name: [] for w in writers}
+        sinks: dict[str, list[tuple[str, Box | None]]] = {w.inst.name: [] for w in writers}
         for r in readers:
-            parts = [w for w in writers if _overlap(w.box, r.box)]
+            parts = [(w, _meet(w.box, r.box)) for w in writers if _overlap(w.box, r.box)]
             sources = []
-            for w in parts:
-                s = _stream(w, r, name, taken, decls)
-                sinks[w.inst.name].append(s)
-                at = tuple(a - b for a, b in zip(w.box[0], r.box[0], strict=True))
-                sources.append((s, (at, w.box[1])))
-            covered = sum(math.prod(w.box[1]) for w in parts) == math.prod(r.box[1])
+            for w, part in parts:
+                s = _stream(w, r, name, taken, decls, part[1])
+                at_w = tuple(a - b for a, b in zip(part[0], w.box[0], strict=True))
+                sinks[w.inst.name].append((s, None if part == w.box else (at_w, part[1])))
+                at_r = tuple(a - b for a, b in zip(part[0], r.box[0], strict=True))
+                sources.append((s, (at_r, part[1])))
+            covered = sum(math.prod(p[1]) for _, p in parts) == math.prod(r.box[1])
             _add(roles, r, _Role(r.k, "gather", tuple(sources), (), not covered))
         for w in writers:
             _add(roles, w, _Role(w.k, "keep", (), tuple(sinks[w.inst.name])))
@@ -388,10 +383,22 @@ def forward_array_flows(region: dato.RegionOp) -> None:
         _split(region, group, roles, taken)
 
 
-def _stream(a: _Member, b: _Member, name: str, taken: set[str], decls: list[dato.StreamOp]) -> str:
-    """A new one-block stream from `a` to `b` (declared with `decls`)."""
+def _stream(
+    a: _Member,
+    b: _Member,
+    name: str,
+    taken: set[str],
+    decls: list[dato.StreamOp],
+    shape: tuple[int, ...] | None = None,
+) -> str:
+    """A new one-block stream from `a` to `b` (declared with `decls`) of
+    `a`'s block, or of a part of `shape`."""
     s = _fresh(f"{a.inst.name}_{name}_to_{b.inst.name}", taken)
-    decl = dato.StreamOp(s, dato.StreamType(a.group.body.block.args[a.k].type, 1, 1))
+    t = a.group.body.block.args[a.k].type
+    assert isinstance(t, MemRefType)
+    if shape is not None:
+        t = MemRefType(t.element_type, shape)
+    decl = dato.StreamOp(s, dato.StreamType(t, 1, 1))
     decl.attributes[COMPILER_CHOSEN] = UnitAttr()
     decl.location = a.group.location
     decls.append(decl)
@@ -466,9 +473,10 @@ def _split(
             sinks = [_fresh(f"{hints[k]}_to_next", used) for _ in role.sinks]
             ports += sources + sinks
             for row, r in zip(per_inst, inst_roles, strict=True):
-                row += [s for s, _ in r.sources] + list(r.sinks)
+                row += [s for s, _ in r.sources] + [s for s, _ in r.sinks]
             placed = [(p, o) for p, (_, o) in zip(sources, role.sources, strict=True)]
-            _rewrite(block, role, placed, sinks)
+            sent = [(p, o) for p, (_, o) in zip(sinks, role.sinks, strict=True)]
+            _rewrite(block, role, placed, sent)
             ordered.append(k)
         target.ports = ArrayAttr([*target.ports.data, *(StringAttr(p) for p in ports)])
         _keep_rows(target, insts, per_inst)
@@ -491,7 +499,7 @@ def _rewrite(
     block: Block,
     role: _Role,
     sources: list[tuple[str, Box | None]],
-    sinks: list[str],
+    sinks: list[tuple[str, Box | None]],
 ) -> None:
     """Body argument `role.k` as its mode says (see _Role), getting from the
     ports `sources` at the start; the puts to the ports `sinks` right after the
@@ -514,7 +522,7 @@ def _rewrite(
             assert part is not None
             get = dato.GetOp(port, [], MemRefType(t.element_type, part[1]))
             new.append(get)
-            new += _copy_at(get.results[0], buf, part[0])
+            new += _copy_at(get.results[0], buf, part[0], part[1])
     elif mode in ("get", "get-to-arg"):
         get = dato.GetOp(sources[0][0], [], t)
         new.append(get)
@@ -536,29 +544,38 @@ def _rewrite(
         return
     touching = _touching(block, buf)
     after = touching[-1] if touching else (new[-1] if new else None)
-    for sink in sinks:
-        put = dato.PutOp(sink, [], buf)
-        if after is None:
-            block.add_op(put)  # nothing touches the block: an empty body passes it on
-        else:
-            block.insert_op_after(put, after)
-        after = put
+    for sink, part in sinks:
+        ops: list[Operation] = []
+        sent = buf
+        if part is not None:  # a part of the block: copied out of it first
+            piece = memref.AllocOp.get(t.element_type, shape=part[1])
+            ops += [piece, *_copy_at(buf, piece.results[0], part[0], part[1], out=True)]
+            sent = piece.results[0]
+        ops.append(dato.PutOp(sink, [], sent))
+        for op in ops:
+            if after is None:
+                block.add_op(op)  # nothing touches the block: an empty body passes it on
+            else:
+                block.insert_op_after(op, after)
+            after = op
 
 
-def _copy_at(src: SSAValue, dst: SSAValue, offset: tuple[int, ...]) -> list[Operation]:
-    """Loops copying all of `src` into `dst` at `offset` (element by element:
-    the NPU lowering takes loads and stores of any buffer)."""
-    t = src.type
-    assert isinstance(t, MemRefType)
-    shape = t.get_shape()
+def _copy_at(
+    src: SSAValue,
+    dst: SSAValue,
+    offset: tuple[int, ...],
+    shape: tuple[int, ...],
+    out: bool = False,
+) -> list[Operation]:
+    """Loops copying a block of `shape` from all of `src` into `dst` at
+    `offset`, or (`out`) from `src` at `offset` into all of `dst`; element by
+    element, as the NPU lowering takes loads and stores of any buffer."""
     zero = arith.ConstantOp(IntegerAttr(0, IndexType()))
     one = arith.ConstantOp(IntegerAttr(1, IndexType()))
     ops: list[Operation] = [zero, one]
 
     def nest(d: int, ivs: list[SSAValue], into: list[Operation]) -> None:
         if d == len(shape):
-            load = memref.LoadOp.get(src, ivs)
-            into.append(load)
             idx: list[SSAValue] = []
             for iv, o in zip(ivs, offset, strict=True):
                 if o == 0:
@@ -568,7 +585,8 @@ def _copy_at(src: SSAValue, dst: SSAValue, offset: tuple[int, ...]) -> list[Oper
                 add = arith.AddiOp(iv, c)
                 into += [c, add]
                 idx.append(add.result)
-            into.append(memref.StoreOp.get(load.res, dst, idx))
+            load = memref.LoadOp.get(src, idx if out else ivs)
+            into += [load, memref.StoreOp.get(load.res, dst, ivs if out else idx)]
             return
         ub = arith.ConstantOp(IntegerAttr(shape[d], IndexType()))
         body = Block(arg_types=[IndexType()])

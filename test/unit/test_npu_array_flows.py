@@ -279,3 +279,71 @@ def test_a_reader_before_a_writer_of_part_of_its_block_is_refused(tmp_path):
     message = str(info.value)
     assert "r_0 reads B (offsets [0] size [4]) before w_0 writes part of it" in message
     assert f"{__file__}:" in message
+
+
+def rows_read_as_columns():
+    """Two writers each fill 3 rows of B (6 x 4); two readers each read 2
+    columns of it: every reader gets a 3 x 2 part from each writer."""
+
+    @dato.region()
+    def top(A: int32[6, 4], B: int32[6, 4], OUT: int32[6, 4]):
+        @dato.kernel(mapping=[2], args=[A, B])
+        def w(a: int32[6, 4] @ [S(0), R], b: int32[6, 4] @ [S(0), R]):
+            p = dato.get_pid()
+            for i in range(3):
+                for j in range(4):
+                    b[i, j] = a[i, j] * 2 + p
+
+        @dato.kernel(mapping=[2], args=[B, OUT])
+        def r(b: int32[6, 4] @ [R, S(0)], o: int32[6, 4] @ [R, S(0)]):
+            for i in range(6):
+                for j in range(2):
+                    o[i, j] = b[5 - i, j] * 10 + b[i, 1 - j]
+
+    return top
+
+
+def test_rows_written_by_two_tasks_are_read_as_columns_by_two_others(tmp_path):
+    A = (np.arange(24, dtype=np.int32).reshape(6, 4) * 7) % 13 - 6
+    B = np.zeros((6, 4), np.int32)
+    OUT = np.zeros((6, 4), np.int32)
+    build(rows_read_as_columns(), tmp_path)(A, B, OUT)
+    expected_b = A * 2 + (np.arange(6)[:, None] >= 3).astype(np.int32)
+    np.testing.assert_array_equal(B, expected_b)
+    expected = np.zeros((6, 4), np.int32)
+    for half in range(2):  # each reader's two columns
+        cols = expected_b[:, 2 * half : 2 * half + 2]
+        expected[:, 2 * half : 2 * half + 2] = cols[::-1] * 10 + cols[:, ::-1]
+    np.testing.assert_array_equal(OUT, expected)
+
+
+def whole_read_in_rows():
+    """One task writes all of B; three read their 2 rows each."""
+
+    @dato.region()
+    def top(A: int32[6, 4], B: int32[6, 4], OUT: int32[6, 4]):
+        @dato.kernel(mapping=[1], args=[A, B])
+        def w(a: int32[6, 4], b: int32[6, 4]):
+            for i in range(6):
+                for j in range(4):
+                    b[i, j] = a[i, j] * 3 - i
+
+        @dato.kernel(mapping=[3], args=[B, OUT])
+        def r(b: int32[6, 4] @ [S(0), R], o: int32[6, 4] @ [S(0), R]):
+            p = dato.get_pid()
+            for i in range(2):
+                for j in range(4):
+                    o[i, j] = b[1 - i, 3 - j] + p
+
+    return top
+
+
+def test_a_whole_block_is_read_in_rows_by_three_tasks(tmp_path):
+    A = np.arange(24, dtype=np.int32).reshape(6, 4) - 9
+    B = np.zeros((6, 4), np.int32)
+    OUT = np.zeros((6, 4), np.int32)
+    build(whole_read_in_rows(), tmp_path)(A, B, OUT)
+    expected_b = A * 3 - np.arange(6, dtype=np.int32)[:, None]
+    np.testing.assert_array_equal(B, expected_b)
+    expected = np.concatenate([expected_b[2 * p : 2 * p + 2][::-1, ::-1] + p for p in range(3)])
+    np.testing.assert_array_equal(OUT, expected)
