@@ -12,10 +12,13 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import dato_xdsl as dato
 from dato_xdsl import (
+    Int,
     Stream,
+    UInt,
     bfloat16,
     float32,
     int8,
@@ -809,3 +812,178 @@ def test_hand_written_ops_compile_to_their_values(tmp_path):
     want_f = [f(big), f(big & ((1 << 100) - 1)), f(-1.0), f(1.0), f(u), f(2.75)]
     assert [int(v) for v in out[:20]] == want_r + want_w
     assert [f(float(v)) for v in out[20:]] == want_f
+
+
+# ------------------------------------------------------------ odd widths
+
+ODD_ROWS = 12
+I12, U12 = Int(12), UInt(12)
+
+
+def odd_width_ops():
+    @dato.region()
+    def top(
+        A: I12[N],
+        B: I12[N],
+        OUT: I12[ODD_ROWS, N],
+        W: int32[5, N],
+        U: U12[N],
+        V: U12[N],
+        P: U12[3, N],
+        Q: int32[4, N],
+        MA: I12[MM, KK],
+        MB: I12[KK, NN],
+        MC: I12[MM, NN],
+        EA: I12[MM, KK],
+    ):
+        @dato.kernel(mapping=[1], args=[A, B, OUT, W])
+        def ks(a: I12[N], b: I12[N], o: I12[ODD_ROWS, N], w: int32[5, N]):
+            for i in range(N):
+                x = a[i]
+                y = b[i]
+                o[0, i] = x + y
+                o[1, i] = x - y
+                o[2, i] = x * y
+                o[3, i] = x / y
+                o[4, i] = x // y
+                o[5, i] = x % y
+                o[6, i] = x >> 3
+                o[7, i] = x << 5
+                o[8, i] = abs(x)
+                o[9, i] = max(x, y)
+                o[10, i] = min(x, y)
+                o[11, i] = x & y
+                w[0, i] = dato.int32(x)
+                w[1, i] = x < y
+                w[2, i] = dato.int32(dato.float32(x))
+                t: I12 = dato.int32(x) * 7 + 2048
+                w[3, i] = dato.int32(t)
+                w[4, i] = dato.int32(x) * 4096
+
+        @dato.kernel(mapping=[1], args=[U, V, P, Q])
+        def ku(u: U12[N], v: U12[N], p: U12[3, N], q: int32[4, N]):
+            for i in range(N):
+                x = u[i]
+                y = v[i]
+                p[0, i] = x // y
+                p[1, i] = x % y
+                p[2, i] = x >> 2
+                q[0, i] = x < y
+                q[1, i] = dato.int32(x)
+                q[2, i] = dato.int32(dato.float32(x))
+                q[3, i] = x >= y
+
+        @dato.kernel(mapping=[1], args=[MA, MB, MC, EA])
+        def km(ma: I12[MM, KK], mb: I12[KK, NN], mc: I12[MM, NN], ea: I12[MM, KK]):
+            mc[:, :] += dato.matmul(ma, mb)
+            ea[:, :] = ma + ea
+
+    return top
+
+
+def test_odd_width_ops_wrap_at_their_width(tmp_path):
+    lo, hi = -2048, 2047
+    a = [lo, lo, hi, -1, -7, 7, 1000, -1000]
+    b = [-1, 3, -1, lo, -2, -2, 999, 37]
+    u = [4095, 2048, 0, 7, 4000, 1, 2049, 100]
+    v = [1, 4095, 3, 2048, 7, 4095, 2048, 100]
+    OUT = np.zeros((ODD_ROWS, N), np.int16)
+    W = np.zeros((5, N), np.int32)
+    P = np.zeros((3, N), np.uint16)
+    Q = np.zeros((4, N), np.int32)
+    rng = np.random.default_rng(12)
+    MA = rng.integers(lo, hi + 1, (MM, KK)).astype(np.int16)
+    MA[0, 0] = lo
+    MB = rng.integers(lo, hi + 1, (KK, NN)).astype(np.int16)
+    MC0 = rng.integers(lo, hi + 1, (MM, NN)).astype(np.int16)
+    EA0 = rng.integers(lo, hi + 1, (MM, KK)).astype(np.int16)
+    MC, EA = MC0.copy(), EA0.copy()
+    mod = hls(odd_width_ops(), tmp_path, "odd")
+    mod(
+        np.array(a, np.int16),
+        np.array(b, np.int16),
+        OUT,
+        W,
+        np.array(u, np.uint16),
+        np.array(v, np.uint16),
+        P,
+        Q,
+        MA,
+        MB,
+        MC,
+        EA,
+    )
+
+    def rows(fs, xs, ys, width, signed=True):
+        return np.array(
+            [[wrap(f(p, q), width, signed) for p, q in zip(xs, ys, strict=True)] for f in fs]
+        )
+
+    want = rows(
+        [
+            lambda p, q: p + q,
+            lambda p, q: p - q,
+            lambda p, q: p * q,
+            tdiv,
+            lambda p, q: p // q,
+            lambda p, q: p % q,
+            lambda p, q: p >> 3,
+            lambda p, q: p << 5,
+            lambda p, q: abs(p),
+            max,
+            min,
+            lambda p, q: p & q,
+        ],
+        a,
+        b,
+        12,
+    )
+    np.testing.assert_array_equal(OUT, want)
+    want_w = rows(
+        [
+            lambda p, q: p,
+            lambda p, q: int(p < q),
+            lambda p, q: p,
+            lambda p, q: wrap(p * 7 + 2048, 12),
+            lambda p, q: p * 4096,
+        ],
+        a,
+        b,
+        32,
+    )
+    np.testing.assert_array_equal(W, want_w)
+    want_p = rows([lambda p, q: p // q, lambda p, q: p % q, lambda p, q: p >> 2], u, v, 12, False)
+    np.testing.assert_array_equal(P, want_p)
+    want_q = rows(
+        [lambda p, q: int(p < q), lambda p, q: p, lambda p, q: p, lambda p, q: int(p >= q)],
+        u,
+        v,
+        32,
+    )
+    np.testing.assert_array_equal(Q, want_q)
+    exact = MC0.astype(object) + MA.astype(object) @ MB.astype(object)
+    np.testing.assert_array_equal(MC, wrapped(exact, 12))
+    np.testing.assert_array_equal(EA, wrapped(MA.astype(object) + EA0.astype(object), 12))
+
+
+def float_to_int65():
+    @dato.region()
+    def top(A: float32[4], B: Int(65)[4]):
+        @dato.kernel(mapping=[1], args=[A, B])
+        def k(a: float32[4], b: Int(65)[4]):
+            for i in range(4):
+                t: Int(65) = a[i]
+                b[i] = t
+
+    return top
+
+
+def test_a_float_to_more_than_64_bits_is_refused_at_its_line(tmp_path):
+    # dato_hls.h's fptosi saturates through 64-bit C++ integers
+    with pytest.raises(dato.DatoIRError) as info:
+        hls(float_to_int65(), tmp_path, "f65")
+    message = str(info.value)
+    assert "test_mutants_hls_ops.py:" in message
+    assert (
+        "'arith.fptosi' op converts a float to i65: no HLS C++ translation above 64 bits" in message
+    )
