@@ -173,8 +173,7 @@ def _components(region: dato.RegionOp) -> list[tuple[int, list[_Member]]]:
     """(region argument index, members) for every set of instances linked by
     overlapping blocks of one argument where one of the pair writes."""
     writes = {g.sym_name.data: plan_group(g).writes for g in region.groups()}
-    shared = shared_write_boxes(region, writes)
-    by_arg: dict[int, list[_Member]] = {}
+    by_arg: dict[int, dict[Box, list[_Member]]] = {}
     for group in region.groups():
         body = group.body.block
         ordered = group.attributes.get(FLOW_ORDERED)
@@ -186,39 +185,68 @@ def _components(region: dato.RegionOp) -> list[tuple[int, list[_Member]]]:
             t = arg.type
             assert isinstance(t, MemRefType)
             read, written = arg_access(arg, host_copy=False)
-            index = list(region.args).index(operand)
+            written = writes[group.sym_name.data][k] or written
+            boxes = by_arg.setdefault(list(region.args).index(operand), {})
+            shape = tuple(t.get_shape())
             for inst in group.instances():
-                box = (tuple(inst.offsets[k]), tuple(t.get_shape()))
-                by_arg.setdefault(index, []).append(
-                    _Member(group, k, inst, box, read, writes[group.sym_name.data][k] or written)
-                )
+                box = (tuple(inst.offsets[k]), shape)
+                boxes.setdefault(box, []).append(_Member(group, k, inst, box, read, written))
     out: list[tuple[int, list[_Member]]] = []
-    for index, members in by_arg.items():
-        parent = list(range(len(members)))
-
-        def find(i: int, parent: list[int] = parent) -> int:
-            while parent[i] != i:
-                parent[i] = parent[parent[i]]
-                i = parent[i]
-            return i
-
-        for i, a in enumerate(members):
-            for j in range(i + 1, len(members)):
-                b = members[j]
-                if (a.written or b.written) and _overlap(a.box, b.box):
-                    parent[find(i)] = find(j)
-        roots: dict[int, list[_Member]] = {}
-        for i, m in enumerate(members):
-            roots.setdefault(find(i), []).append(m)
-        for comp in roots.values():
+    shared: dict[tuple[str, int], object] | None = None
+    for index, boxes in by_arg.items():
+        for comp in _linked(boxes):
             if len(comp) < 2:
                 continue
-            if not any(m.read for m in comp) and all(
-                (m.group.sym_name.data, m.k) in shared for m in comp
-            ):
-                continue  # disjoint element stores: the NPU joins the writers' boxes
+            if not any(m.read for m in comp):
+                if shared is None:
+                    shared = shared_write_boxes(region, writes)  # type: ignore[assignment]
+                    assert shared is not None
+                if all((m.group.sym_name.data, m.k) in shared for m in comp):
+                    continue  # disjoint element stores: the NPU joins the writers' boxes
             out.append((index, comp))
     return out
+
+
+def _linked(boxes: dict[Box, list[_Member]]) -> list[list[_Member]]:
+    """The members of the blocks linked by overlaps where one side writes.
+    Blocks are swept in the order of their first offset, each compared with
+    the blocks still open along that dimension (a tiling's row of blocks), not
+    with all: a grid of thousands of blocks costs thousands of checks."""
+    keys = list(boxes)
+    written = [any(m.written for m in boxes[b]) for b in keys]
+    if not any(written):
+        return []  # readers only: no flow
+    parent = list(range(len(keys)))
+    shapes = {b[1] for b in keys}
+    if len(shapes) == 1 and all(
+        o % n == 0 for b in keys for o, n in zip(b[0], b[1], strict=True) if n > 0
+    ):
+        # one shape on its own grid (a layout's blocks): distinct blocks are disjoint
+        return [ms for ms in boxes.values() if len(ms) > 1 and any(m.written for m in ms)]
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def start(i: int) -> int:
+        return keys[i][0][0] if keys[i][0] else 0
+
+    def end(i: int) -> int:
+        return keys[i][0][0] + keys[i][1][0] if keys[i][0] else 1
+
+    active: list[int] = []
+    for i in sorted(range(len(keys)), key=start):
+        active = [a for a in active if end(a) > start(i)]
+        for a in active:
+            if (written[a] or written[i]) and _overlap(keys[a], keys[i]):
+                parent[find(a)] = find(i)
+        active.append(i)
+    groups: dict[int, list[_Member]] = {}
+    for i, box in enumerate(keys):
+        groups.setdefault(find(i), []).extend(boxes[box])
+    return [g for g in groups.values() if len(g) > 1 and any(m.written for m in g)]
 
 
 def _common_refusal(region: dato.RegionOp, name: str, members: list[_Member]) -> str | None:

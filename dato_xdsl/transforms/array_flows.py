@@ -51,16 +51,17 @@ def array_flows(region: dato.RegionOp) -> list[tuple[str, str, str, dato.GroupOp
             t = a.type
             assert isinstance(t, MemRefType)
             shapes.append(tuple(t.get_shape()))
+        # a real read: the host copy a partial writer brings in is not one
+        read = [arg_access(a, host_copy=False)[0] for a in group.body.block.args]
+        indices = [region.args.index(operand) for operand in group.args]
         for inst in group.instances():
-            for k, operand in enumerate(group.args):
+            for k, index in enumerate(indices):
                 if k in ordered:
                     continue
-                index = region.args.index(operand)
                 box = (inst.offsets[k], shapes[k])
                 if plan.writes[k]:
                     writes.setdefault(index, {}).setdefault(box, (inst.name, group))
-                # a real read: the host copy a partial writer brings in is not one
-                if arg_access(group.body.block.args[k], host_copy=False)[0]:
+                if read[k]:
                     reads.setdefault(index, {}).setdefault(box, []).append(inst.name)
     flows = []
     for index, written in writes.items():

@@ -29,9 +29,10 @@ from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from xdsl.dialects import arith, memref
-from xdsl.dialects.builtin import DenseArrayBase, IntegerType, MemRefType, i64
+from xdsl.dialects.builtin import DenseArrayBase, IntegerType, MemRefType, i8, i64
 from xdsl.ir import Attribute, Operation, SSAValue
 
+from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import element_bits
 
 PADDED_ROWS = "dato.padded_rows"
@@ -210,3 +211,43 @@ def read_padded_rows(decl: Operation | None) -> Rows | None:
         return None
     length, padded = (int(v) for v in attr.get_values())
     return length, padded
+
+
+def widen_scalar_stream(region: dato.RegionOp, names: set[str]) -> None:
+    """Streams `names` (every stream bound to a port they are bound to) of
+    integers narrower than a byte (int4 scalars) carry bytes instead: an NPU
+    buffer and a DMA hold whole bytes. A put sign-extends its value to i8, a
+    get truncates the byte back (the value's own bits, so nothing changes)."""
+    for decl in region.streams():
+        if decl.sym_name.data in names:
+            st = decl.stream_type
+            decl.stream_type = dato.StreamType(i8, st.depth.data, st.packing.data)
+    for group in region.groups():
+        ports = {
+            port
+            for k, port in enumerate(group.port_names)
+            if any(inst.bindings[k] in names for inst in group.instances())
+        }
+        for op in list(group.body.walk()):
+            if not isinstance(op, dato.PutOp | dato.GetOp):
+                continue
+            target = op.stream.root_reference.data
+            if target not in names and target not in ports:
+                continue
+            block = op.parent_block()
+            assert block is not None
+            if isinstance(op, dato.PutOp):
+                ext = arith.ExtSIOp(op.value, i8)
+                block.insert_op_before(ext, op)
+                op.operands = [*op.indices, ext.result]
+            else:
+                narrow = op.result.type
+                get = dato.GetOp(target, list(op.indices), i8)
+                get.attributes |= op.attributes
+                get.location = op.location
+                block.insert_op_before(get, op)
+                back = arith.TruncIOp(get.result, narrow)
+                block.insert_op_after(back, get)
+                op.result.replace_all_uses_with(back.result)
+                op.detach()
+                op.erase()

@@ -29,6 +29,7 @@ from xdsl.dialects.builtin import (
     BFloat16Type,
     DenseArrayBase,
     IntegerAttr,
+    IntegerType,
     MemRefType,
     ModuleOp,
     StringAttr,
@@ -72,6 +73,7 @@ from dato_xdsl.transforms.npu_padding import (
     read_nibbles,
     record_padding,
     stream_rows,
+    widen_scalar_stream,
 )
 from dato_xdsl.transforms.npu_plan import GroupPlan, plan_group, shared_bytes
 from dato_xdsl.transforms.npu_stream_merge import merge_streams, parallel_streams
@@ -643,8 +645,8 @@ class Placer:
                 b_elem = element_bytes(args[mm.b].type)  # type: ignore[arg-type]
                 fixed += 2 * (mm.m * kt * a_elem + kt * mm.n * b_elem) + mm.m * mm.n * elem
                 fixed += 4 * mm.m * mm.n if f32_acc and kt < mm.k else 0
-            if fixed > budget and len(members) == 1:
-                fixed, parts = self.stream_local_k(members[0][0], budget, fixed, parts, k_tiles)
+            if fixed > budget:
+                fixed, parts = self.stream_local_k(members, budget, fixed, parts, k_tiles)
             if fixed > budget:
                 raise op_error(
                     pe.members[0][0].group,
@@ -677,7 +679,7 @@ class Placer:
 
     def stream_local_k(
         self,
-        plan: GroupPlan,
+        members: list[tuple[GroupPlan, dato.Instance]],
         budget: int,
         fixed: int,
         parts: list[str],
@@ -685,20 +687,25 @@ class Placer:
     ) -> tuple[int, list[str]]:
         """A tile over its memory whose task computes `acc = matmul(a, b)` into
         a local: a and b stream through the DMA in K tiles (double-buffered)
-        instead of arriving whole, when no other task reads those arrays (their
-        transfers are then the matmul's alone). Returns the tile's bytes and
-        the parts of the count, unchanged when streaming does not apply."""
-        lm = plan.local_matmul
-        if lm is None:
+        instead of arriving whole. An array moves in one K tile for all its
+        blocks (npu_transfers), so every task reading a or b must be such a
+        matmul reading them in the same roles (the tasks of a split-K or
+        ping-pong GEMM); they all take the smallest K tile any of them needs,
+        which only shrinks what the others hold (a K split in two or more
+        steps double-buffers at most the whole blocks). Returns the tile's
+        bytes and the parts of the count, unchanged when streaming does not
+        apply. Of the tile's `members` (a chain's, run in turn), one may be
+        that task (a split-K task chained with its drain)."""
+        found = [plan for plan, _ in members if plan.local_matmul is not None]
+        if len(found) != 1:
             return fixed, parts
+        plan = found[0]
+        lm = plan.local_matmul
+        assert lm is not None
         group = plan.group
-        operands = {group.args[lm.a], group.args[lm.b]}
-        for other in self.region.groups():
-            if other is group:
-                continue
-            reads = self.plans[other.sym_name.data].reads
-            if any(r and v in operands for r, v in zip(reads, other.args, strict=True)):
-                return fixed, parts
+        family = self.k_family(group)
+        if family is None:
+            return fixed, parts
         args = group.body.block.args
         a_t, b_t = args[lm.a].type, args[lm.b].type
         assert isinstance(a_t, MemRefType) and isinstance(b_t, MemRefType)
@@ -707,14 +714,71 @@ class Placer:
         a_elem, b_elem = element_bytes(a_t), element_bytes(b_t)
         kt = k_tile_for(lm.m, lm.k, lm.n, budget, a_elem, b_elem, fixed - whole, f32_acc)
         if kt is None:
-            return fixed, parts
-        k_tiles[group.sym_name.data] = kt
+            return fixed, [
+                *parts,
+                block_advice(lm.m, lm.n, lm.acc, fixed - whole, budget, a_elem, b_elem),
+            ]
+        # the family's tile: the smallest any member needed (a divisor of the
+        # same K, so of every larger one)
+        kt = min([kt, *(k_tiles[g] for g in family if g in k_tiles)])
+        if len(family) > 1 and f32_acc and kt < lm.k:
+            # members that fit whole would also hold the f32 accumulator:
+            # only when the streamed tiles and it take no more than the blocks
+            if 2 * (lm.m * kt * a_elem + kt * lm.n * b_elem) + 4 * lm.m * lm.n > whole:
+                return fixed, parts
+        for name in family:
+            k_tiles[name] = kt
         streamed = 2 * (lm.m * kt * a_elem + kt * lm.n * b_elem)
         streamed += 4 * lm.m * lm.n if f32_acc and kt < lm.k else 0
-        drop = {f"{kib(memref_bytes(t))} for argument {k}" for k, t in ((lm.a, a_t), (lm.b, b_t))}
-        parts = [p for p in parts if p not in drop]
+        parts = list(parts)
+        for k, t in ((lm.a, a_t), (lm.b, b_t)):
+            said = f"{kib(memref_bytes(t))} for argument {k}"
+            if said in parts:
+                parts.remove(said)  # its first: the members' fifos in member order
         parts.append(f"{kib(streamed)} for A/B tiles streamed over K in steps of {kt}")
         return fixed - whole + streamed, parts
+
+    def k_family(self, group: dato.GroupOp) -> list[str] | None:
+        """The groups that read the arrays `group`'s local matmul multiplies:
+        None unless each is a local matmul of the same M x K x N reading them
+        as its A and B, whose whole blocks count against its tile (its
+        operands reach it through fifos, not forwarded or padded)."""
+        lm = self.plans[group.sym_name.data].local_matmul
+        assert lm is not None
+        a, b = group.args[lm.a], group.args[lm.b]
+        if a is b:
+            return None
+        family: list[str] = []
+        for other in self.region.groups():
+            plan = self.plans[other.sym_name.data]
+            reads = [v for r, v in zip(plan.reads, other.args, strict=True) if r]
+            if a not in reads and b not in reads:
+                continue
+            om = plan.local_matmul
+            if (
+                om is None
+                or plan.matmul is not None
+                or other.args[om.a] is not a
+                or other.args[om.b] is not b
+                or (om.m, om.k, om.n) != (lm.m, lm.k, lm.n)
+                or om.acc.element_type != lm.acc.element_type
+                or reads.count(a) != 1
+                or reads.count(b) != 1
+            ):
+                return None
+            family.append(other.sym_name.data)
+        for v in (a, b):
+            if self.padding.get(self.region.args.index(v)) is not None:
+                return None  # its blocks move padded (npu_padding), not in K tiles
+        mine = {
+            i.name for g in self.region.groups() if g.sym_name.data in family for i in g.instances()
+        }
+        for op in self.region.body.block.ops:
+            # members run in turn on one core take their blocks through one
+            # fifo, whole, one after another
+            if isinstance(op, dato.BundleOp | dato.ChainOp) and len(mine & set(op.names)) > 1:
+                return None
+        return family
 
     def route_streams(
         self,
@@ -842,6 +906,24 @@ def name_list(names: list[str], most: int = 6) -> str:
     if len(names) <= most:
         return ", ".join(names)
     return f"{', '.join(names[: most - 1])}, ... {names[-1]}: {len(names)} instances"
+
+
+def block_advice(
+    m: int, n: int, acc: MemRefType, rest: int, budget: int, a_elem: int, b_elem: int
+) -> str:
+    """Why streaming K cannot make a matmul's tile fit, and the largest result
+    block that would: the `rest` bytes beside A and B (the result's local, the
+    blocks and stream objects of its size) scale with the block, the K tiles
+    of one step (double-buffered) are the least A and B can take."""
+    block = memref_bytes(acc)
+    tiles = 2 * (m * a_elem + n * b_elem)
+    most = max(0, (budget - tiles) * block // rest) // 256 * 256
+    return (
+        f"streaming A and B over K cannot make it fit: the rest is {kib(rest)}, "
+        f"{rest / block:.3g} times the {m}x{n} {acc.element_type} result block of {kib(block)} "
+        "(its local, the blocks and stream objects of its size); a mapping giving result blocks "
+        f"of at most about {kib(most)} fits (more tasks over M or N, or a narrower result type)"
+    )
 
 
 class TileMemory:
@@ -1025,6 +1107,11 @@ def choose_padding(
     return out
 
 
+CORE_INTEGER_BITS = 64
+"""The widest integer a core computes on: the AIE compiler splits 64-bit
+integer arithmetic into 32-bit operations of the scalar unit; nothing wider."""
+
+
 def check_dma_words(
     placer: Placer, tiles: dict[str, tuple[int, int]], k_tiles: dict[str, int]
 ) -> None:
@@ -1044,11 +1131,24 @@ def check_dma_words(
                 continue  # its rows move padded to whole words
             name = group.args[k].name_hint or f"argument {k}"
             bits = element_bits(t.element_type)
-            if bits > word:
+            if bits > CORE_INTEGER_BITS and isinstance(t.element_type, IntegerType):
+                # the DMAs would move it (whole words); the core cannot compute on it
                 raise op_error(
                     group,
-                    f"{first} moves {name} of {t.element_type} elements; the NPU's DMAs move "
-                    f"{word}-bit words",
+                    f"{first} moves {name} of {t.element_type} elements ({bits // word} "
+                    f"{word}-bit words each, which the DMAs move), but an NPU core computes "
+                    f"on integers of at most {CORE_INTEGER_BITS} bits (its scalar unit is "
+                    "32-bit; wider values need multi-word arithmetic, which this compiler "
+                    "does not emit); run it on the simulator or HLS",
+                )
+            if bits > word:
+                # mlir-aie's npu.dma_memcpy_nd verifier: elements of at most 32 bits
+                raise op_error(
+                    group,
+                    f"{first} moves {name} of {t.element_type} elements; the runtime "
+                    f"sequence's host transfers (mlir-aie's dma_memcpy_nd) take elements of "
+                    f"at most {word} bits, and this compiler does not split wider elements "
+                    "into words",
                 )
             inner = t.get_shape()[-1]
             boxes = placer.boxes.get((group.sym_name.data, k))
@@ -1139,6 +1239,9 @@ def pack_narrow_streams(placer: Placer, tiles: dict[str, tuple[int, int]]) -> No
 
     for names in classes.values():
         st = decls[names[0]].stream_type
+        if isinstance(st.element_type, IntegerType) and st.element_type.width.data < 8:
+            widen_scalar_stream(placer.region, set(names))  # int4 scalars: whole bytes
+            st = decls[names[0]].stream_type
         elem = st.element_type
         bits = element_bits(elem)
         if isinstance(elem, MemRefType) or st.packing.data != 1 or bits >= word or word % bits:

@@ -304,7 +304,8 @@ def test_elements_wider_than_a_dma_word_are_refused(tmp_path):
     with pytest.raises(dato.DatoError) as info:
         dato.build(wide_elements(), target="aie", device="npu1", project=tmp_path)
     assert (
-        "error: 'dato.group' op k_0 moves A of i64 elements; the NPU's DMAs move 32-bit words"
+        "error: 'dato.group' op k_0 moves A of i64 elements; the runtime sequence's host "
+        "transfers (mlir-aie's dma_memcpy_nd) take elements of at most 32 bits"
     ) in str(info.value)
 
 

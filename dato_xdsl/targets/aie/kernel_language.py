@@ -1,8 +1,6 @@
 """Kernel-language constructs the NPU target refuses rather than run
 differently from the other targets (docs/kernel-language.md):
 
-- a stream of int4 / uint4 scalars (or any integer narrower than a byte): an
-  NPU buffer holds whole bytes and the design would need them packed.
 - a `linalg.matmul` of `UInt` operands widened unsigned (`dato.cast =
   "unsigned"`): the library has the unsigned kernels (dato_matmul_u8_i32,
   ...) but the lowering names only the signed ones;
@@ -20,7 +18,6 @@ from xdsl.dialects.builtin import IntegerType, ModuleOp, StringAttr
 from xdsl.ir import Operation
 
 from dato_xdsl.diagnostics import op_error
-from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.linalg import UNSIGNED_CAST
 from dato_xdsl.transforms.kernel_library import X86_OS_BYTES, has_matmul, matmul_suffix
 
@@ -32,21 +29,10 @@ def refuse_unsupported(module: ModuleOp, dtype_names: Sequence[str]) -> None:
     """Raise a located diagnostic for the first construct above in `module`
     (the dato IR); `dtype_names` are the program arguments' declared types."""
     # int4 / uint4 arrays passed to the program move packed two per byte, as
-    # AIE-ML stores them (npu_padding), or one per byte where a matmul kernel
-    # reads them: nothing to refuse
+    # AIE-ML stores them, or one per byte where a matmul kernel reads them; a
+    # stream of int4 scalars carries bytes (npu_padding): nothing to refuse
     for op in module.walk():
-        if isinstance(op, dato.StreamOp):
-            element = op.stream_type.element_type
-            if isinstance(element, IntegerType) and 1 < element.width.data < 8:
-                raise op_error(
-                    op,
-                    f"(stream '{op.sym_name.data}') carries {element} scalars (int"
-                    f"{element.width.data} / uint{element.width.data}): an NPU buffer holds "
-                    "whole bytes and this compiler does not pack narrower integers; declare "
-                    "the stream of int8 / uint8 (the values convert back where they are "
-                    "read into an int4 variable), or send int4 arrays as blocks",
-                )
-        elif op.name == "linalg.matmul":
+        if op.name == "linalg.matmul":
             if op.attributes.get(UNSIGNED_CAST) == StringAttr("unsigned"):
                 raise op_error(
                     op,
