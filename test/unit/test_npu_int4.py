@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 
 import dato_xdsl as dato
-from dato_xdsl import Layout, Stream, int4, int8, int16, uint4
+from dato_xdsl import Layout, int4, int8, uint4
 from dato_xdsl.dialects import aie
 from dato_xdsl.targets.aie.host_layout import Layout as HostLayout
 from dato_xdsl.targets.aie.host_layout import from_buffers, to_buffers
+from test.unit.programs import npu_fanout_programs as fanout
 
 S, R = Layout.Shard, Layout.Replicate
 
@@ -117,38 +118,20 @@ def test_int4_matmul_operands_run_on_the_npu(tmp_path):
     np.testing.assert_array_equal(C, wrap(A.astype(np.int64) @ B.astype(np.int64), 8))
 
 
-def scalar_fanout(T, P: int):
-    """One producer, P consumers: most are not its neighbours, so their
-    streams of int4 scalars go through DMAs."""
-
-    @dato.region()
-    def top(A: int16[P, 8], B: int16[P, 8]):
-        s: Stream[T, 2][P]
-
-        @dato.kernel(mapping=[1], args=[A])
-        def prod(a: int16[P, 8]):
-            with dato.meta_for(P) as k:
-                for i in range(8):
-                    s[k].put(a[k, i])  # noqa: F821
-
-        @dato.kernel(mapping=[P], args=[B])
-        def cons(b: int16[P, 8] @ [S(0), R]):
-            k = dato.get_pid()
-            for i in range(8):
-                b[0, i] = s[k].get()  # noqa: F821
-
-    return top
-
-
 @pytest.mark.parametrize(("T", "signed"), [(int4, True), (uint4, False)], ids=["int4", "uint4"])
 def test_int4_scalar_streams_through_dmas_carry_packed_bytes(T, signed, tmp_path):
-    P = 6
-    A = (np.arange(P * 8) * 7 - 50).astype(np.int16).reshape(P, 8)  # every nibble
-    B = np.zeros((P, 8), np.int16)
-    mod = dato.build(scalar_fanout(T, P), target="aie", project=tmp_path / "aie")
+    """5 sources send int4 scalars to one reducer (and take their rows of a
+    packed int4 array): the reducer has 3 neighbours sharing memory, the other
+    2 streams need a DMA and carry bytes, 4 to a word; the sums wrap at 4 bits."""
+    P, L = 5, 32
+    rng = np.random.default_rng(5)
+    lo, hi = (-8, 8) if signed else (0, 16)
+    A = rng.integers(lo, hi, (P, L)).astype(np.int8 if signed else np.uint8)
+    A[0, :2] = (lo, hi - 1)
+    B = np.zeros(L, A.dtype)
+    mod = dato.build(fanout.scalar_gather(T, P, L), target="aie", project=tmp_path / "aie")
     mod(A, B)
-    np.testing.assert_array_equal(B, wrap(A, 4, signed))
+    np.testing.assert_array_equal(B, wrap(A.astype(np.int64).sum(0), 4, signed))
     fifos = [line for line in str(mod.ir).splitlines() if "aie.objectfifo @s" in line]
     assert len(fifos) == P
-    assert all(f.endswith(("memref<4xi8>>", "memref<1xi8>>")) for f in fifos)
-    assert any(f.endswith("memref<4xi8>>") for f in fifos)  # 4 bytes: one DMA word
+    assert all(f.endswith("memref<4xi8>>") for f in fifos)  # one type per port: 4 bytes
