@@ -366,10 +366,29 @@ class AieLowering:
                     ],
                 )
             ]
-        if steps > 1:
+        if steps > 1 and t.sequential:
             raise op_error(
                 self.region, f"argument {t.name}: K-streamed blocks must be evenly spaced"
             )
+        if steps > 1:
+            # blocks not evenly spaced (a memtile chunk of a 2-D grid of
+            # blocks): per K step, one call per run of evenly spaced blocks,
+            # step-major as the chunk's objects hold them
+            runs = []
+            i = 0
+            while i < len(starts):
+                j = i + 1
+                while j < len(starts) and starts[j] - starts[j - 1] == starts[i + 1] - starts[i]:
+                    j += 1
+                if j - i > 1 and starts[i + 1] <= starts[i]:
+                    j = i + 1  # DMA strides are positive
+                runs.append((starts[i], j - i, starts[i + 1] - starts[i] if j - i > 1 else 0))
+                i = j
+            return [
+                (start + s * step_stride, [1, n, *inner_sizes], [0, delta, *inner_strides])
+                for s in range(steps)
+                for start, n, delta in runs
+            ]
         # otherwise one call per run of evenly spaced blocks (a shim column
         # has few buffer descriptors; a join's blocks often come in runs)
         out = []

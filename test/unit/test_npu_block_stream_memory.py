@@ -1,0 +1,162 @@
+"""K streaming for the tasks of a split-K or ping-pong GEMM on the NPU: each
+task multiplies its K slice into a local and puts it (or its sum with the
+partial it gets) on a block stream. Every task reads the operands, so an
+array streams in one K tile for all of its blocks: the smallest any task
+needs, the largest divisor of the task's K whose double-buffered A (M x kt)
+and B (kt x N) tiles fit beside its other buffers in the 63 KiB a compute
+tile keeps for data (64 KiB, 1 KiB for the stack). The tiles below are worked
+out by hand from that rule; results are compared with numpy (integers bit for
+bit; bf16 as the simulator computes it: each task's matmul accumulates in f32
+and rounds once, each partial sum rounds once). A task whose result-sized
+buffers alone exceed the tile is refused with the block size that would fit."""
+
+import re
+
+import ml_dtypes
+import numpy as np
+import pytest
+
+import dato_xdsl as dato
+from dato_xdsl import Stream, bfloat16, int8, int16, int32
+from test.unit.programs import dato_programs, npu_fanout_programs
+
+S = dato.Layout.Shard
+R = dato.Layout.Replicate
+RNG = np.random.default_rng(21)
+BF16 = ml_dtypes.bfloat16
+
+
+def operand_tiles(mod, name: str) -> set[tuple[int, int]]:
+    """The shapes of the 2-D objects the fifos of argument `name` carry to cores."""
+    text = (mod.project / "aie.mlir").read_text()
+    found = re.findall(rf"aie\.objectfifo @{name}_in[\w]*\(.*memref<(\d+)x(\d+)x", text)
+    assert found, text
+    return {(int(r), int(c)) for r, c in found}
+
+
+def ints(shape, dtype) -> np.ndarray:
+    info = np.iinfo(dtype)
+    return RNG.integers(info.min, info.max, shape, endpoint=True).astype(dtype)
+
+
+def wrapped(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    return (A.astype(np.int64) @ B.astype(np.int64)).astype(A.dtype)
+
+
+def test_pingpong_gemm_tasks_stream_k_in_one_tile(tmp_path):
+    M, N, K = 128, 128, 256
+    mod = dato.build(
+        npu_fanout_programs.pingpong_gemm(int16, M, N, K, 4, 2, 2), target="aie", project=tmp_path
+    )
+    # a middle task (64 x 64 int16 blocks of 8 KiB): its local, the block it
+    # gets and their sum live at the add (24 KiB), the two pipes hold two
+    # objects each (32 KiB): 57,344 bytes; whole A and B blocks (8 KiB each)
+    # take it to 72 KiB. 2 x (64 kt + kt 64) x 2 + 57,344 <= 64,512 gives
+    # kt <= 14, so 8 (K = 64 per task); the other tasks take it too
+    assert operand_tiles(mod, "A") == {(64, 8)}
+    assert operand_tiles(mod, "B") == {(8, 64)}
+    A, B = ints((M, K), np.int16), ints((K, N), np.int16)
+    C = np.zeros((M, N), np.int16)
+    mod(A, B, C)
+    np.testing.assert_array_equal(C, wrapped(A, B))
+
+
+def test_split_k_gemm_whose_blocks_fit_streams_k(tmp_path):
+    M, N, K = 32, 64, 512
+    mod = dato.build(dato_programs.split_k_gemm(int32, M, N, K, 4), target="aie", project=tmp_path)
+    # a task adding a partial: three 32 x 64 int32 blocks (8 KiB each) at
+    # the add and two objects of each partial stream: 57,344 bytes; whole A
+    # (32 x 128) and B (128 x 64) blocks would add 48 KiB.
+    # 2 x (32 kt + kt 64) x 4 + 57,344 <= 64,512 gives kt <= 9, so 8
+    assert operand_tiles(mod, "A") == {(32, 8)}
+    assert operand_tiles(mod, "B") == {(8, 64)}
+    A, B = ints((M, K), np.int32), ints((K, N), np.int32)
+    C = np.zeros((M, N), np.int32)
+    mod(A, B, C)
+    np.testing.assert_array_equal(C, wrapped(A, B))
+
+
+def test_split_k_gemm_3d_with_a_task_chained_to_its_drain(tmp_path):
+    M, N, K = 64, 128, 256
+    # 2 x 2 x 4 tasks and 4 drains: 20 instances for 16 cores, so the last
+    # task of each chain runs with its drain on one core
+    top = npu_fanout_programs.split_k_gemm_3d(int32, M, N, K, 2, 2, 4)
+    mod = dato.build(top, target="aie", project=tmp_path)
+    # blocks 32 x 64 int32, 64 of K per task: as above, kt <= 9 gives 8
+    assert operand_tiles(mod, "A") == {(32, 8)}
+    assert operand_tiles(mod, "B") == {(8, 64)}
+    A, B = ints((M, K), np.int32), ints((K, N), np.int32)
+    C = np.zeros((M, N), np.int32)
+    mod(A, B, C)
+    np.testing.assert_array_equal(C, wrapped(A, B))
+
+
+def test_bf16_pingpong_accumulates_each_task_in_f32_and_rounds_once(tmp_path):
+    M, N, K, Pk = 64, 64, 2048, 4
+    top = npu_fanout_programs.pingpong_gemm(bfloat16, M, N, K, Pk, 2, 2)
+    mod = dato.build(top, target="aie", project=tmp_path)
+    # blocks 32 x 32 bf16 (2 KiB); a middle task holds 6 KiB of locals and
+    # 8 KiB of pipes; streamed over K it also needs the 32 x 32 f32
+    # accumulator (4 KiB): 2 x (32 kt + kt 32) x 2 + 18,432 <= 64,512 gives
+    # kt <= 180, so 128 of the 512 per task
+    assert operand_tiles(mod, "A") == {(32, 128)}
+    A = RNG.integers(0, 8, (M, K)).astype(np.float32).astype(BF16)
+    B = RNG.integers(0, 8, (K, N)).astype(np.float32).astype(BF16)
+    C = np.zeros((M, N), BF16)
+    mod(A, B, C)
+    # each task's product is exact in f32 (at most 512 x 49) and rounded
+    # once; each sum of partials rounds once; rounding at every K tile of a
+    # task would lose low bits above 256
+    step = K // Pk
+    want = None
+    for k in range(Pk):
+        a = A[:, k * step : (k + 1) * step].astype(np.float32)
+        part = (a @ B[k * step : (k + 1) * step].astype(np.float32)).astype(BF16)
+        want = part if want is None else (want.astype(np.float32) + part.astype(np.float32))
+        want = want.astype(BF16)
+    np.testing.assert_array_equal(C.view(np.uint16), want.view(np.uint16))
+
+
+def test_split_k_task_whose_result_blocks_exceed_a_tile_names_the_block_that_fits(tmp_path):
+    with pytest.raises(dato.DatoIRError) as info:
+        dato.build(
+            dato_programs.split_k_gemm(int32, 64, 64, 512, 4), target="aie", project=tmp_path
+        )
+    message = str(info.value)
+    # 64 x 64 int32 blocks of 16 KiB: the local, the block got and the sum
+    # (48 KiB) and two objects of each partial stream (64 KiB) are 112 KiB,
+    # 7 blocks, whatever K does; with K tiles of one step (2 x (64 + 64) x 4
+    # = 1,024 bytes) blocks of (64,512 - 1,024) / 7 = 9,070 bytes would fit,
+    # said in quarter KiB below: 8.75 KiB (the 32 x 64 blocks above map)
+    assert "part_1" in message and "dato_programs.py:" in message
+    assert "the rest is 112 KiB, 7 times the 64x64 i32 result block of 16 KiB" in message
+    assert "at most about 8.75 KiB" in message and "63 KiB" in message
+
+
+def test_gemm_result_on_a_stream_to_a_relu_too_large_for_a_tile_is_refused(tmp_path):
+    M = K = N = 256
+
+    @dato.region()
+    def top(A: int8[M, K], B: int8[K, N], C: int32[M, N]):
+        s: Stream[int32[M // 2, N // 2], 2][2, 2]
+
+        @dato.kernel(mapping=[2, 2], args=[A, B])
+        def mm(a: int8[M, K] @ [S(0), R], b: int8[K, N] @ [R, S(1)]):
+            i, j = dato.get_pid()
+            acc: int32[M // 2, N // 2] = dato.matmul(a, b)
+            s[i, j].put(acc)  # noqa: F821 (a stream, declared by annotation)
+
+        @dato.kernel(mapping=[2, 2], args=[C])
+        def act(c: int32[M, N] @ [S(0), S(1)]):
+            i, j = dato.get_pid()
+            c[:, :] = dato.relu(s[i, j].get())  # noqa: F821
+
+    with pytest.raises(dato.DatoIRError) as info:
+        dato.build(top, target="aie", project=tmp_path)
+    message = str(info.value)
+    # a 128 x 128 int32 block is 64 KiB: one stream object alone is over the
+    # tile. Local and copy (128 KiB) and two stream objects (128 KiB): 4
+    # blocks; (64,512 - 2 x (128 + 128)) / 4 = 16,000 bytes -> 15.5 KiB
+    assert "mm_0_0" in message and "320 KiB" in message
+    assert "4 times the 128x128 i32 result block of 64 KiB" in message
+    assert "at most about 15.5 KiB" in message
