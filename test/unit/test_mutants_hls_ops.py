@@ -987,3 +987,50 @@ def test_a_float_to_more_than_64_bits_is_refused_at_its_line(tmp_path):
     assert (
         "'arith.fptosi' op converts a float to i65: no HLS C++ translation above 64 bits" in message
     )
+
+
+# the dato source in a file whose name holds printf's `%` and C's `"`: the C
+# simulation's messages (printf formats in C string literals) name it as it is
+# (a `"` read as `'`)
+ODD_NAMED = """
+import dato_xdsl as dato
+from dato_xdsl import int32
+
+
+def program():
+    @dato.region()
+    def top(A: int32[4], B: int32[4], Y: int32[4]):
+        @dato.kernel(mapping=[1], args=[A, B, Y])
+        def k(a: int32[4], b: int32[4], y: int32[4]):
+            for i in range(4):
+                b[i] = a[i + 1] // y[i]
+
+    return top
+"""
+
+
+def test_messages_name_a_source_file_with_percent_and_quote(tmp_path):
+    import importlib.util
+
+    path = tmp_path / 'odd%d"name.py'
+    path.write_text(ODD_NAMED)
+    spec = importlib.util.spec_from_file_location("odd_named", path)
+    assert spec is not None and spec.loader is not None
+    source = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(source)
+    mod = hls(source.program(), tmp_path, "p")
+    shown = str(path).replace('"', "'")
+    A = np.arange(4, dtype=np.int32)
+    B = np.zeros(4, np.int32)
+    with pytest.raises(dato.DatoRuntimeError) as info:
+        mod(A, B, np.array([1, 1, 0, 1], np.int32))
+    message = str(info.value)
+    assert f"{shown}:12:" in message and "division by zero" in message, message
+    with pytest.raises(dato.DatoRuntimeError) as info:
+        mod(A, B, np.ones(4, np.int32))
+    message = str(info.value)
+    assert f"{shown}:12:" in message, message
+    # the window a[1:4] the task reads is reported in the task's terms: index 4 of 4
+    assert (
+        "'memref.load' op index 4 of dimension 0 of 'a' is out of bounds for shape [4]" in message
+    )
