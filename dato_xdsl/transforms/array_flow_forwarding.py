@@ -25,12 +25,15 @@ members touch the block one after another, in chain order. Then:
 - only the last member that writes sends the block to the host: earlier
   writers work on a local copy (A1 copies the host block into it first).
 
-Members with different blocks are served when they are writers of disjoint
-blocks followed (in that order) by read-only members (a sharded result read
-whole, a whole one read sharded, rows read as columns): each writer keeps its
-block (host in and out) and puts, after its last access, the part every
-reader it overlaps shares with it; each reader starts from a local block (the
-host's, unless the writers' parts cover it) and copies each part into place. A member
+Members with different blocks are served when the writers' blocks are
+disjoint (a sharded result read whole, a whole one read sharded, rows read as
+columns, a block read before others update its parts): of every overlapping
+writer and reader, the first in the simulator's order puts, after its last
+access, the part they share, and the second gets it at its start and copies
+it into place. A writer keeps its block (host in and out); a reader starts
+from a local block (the host's, unless the writers' parts cover it). A part a
+reader sends a later writer holds the host's values the reader saw: it orders
+the writer's writes (and its block's return to the host) after that read. A member
 using a stream before its last access (the simulator may run the next member
 in between), or blocks that fit neither shape, are refused, naming both
 instances and why. Components of writers
@@ -304,11 +307,11 @@ def _meet(a: Box, b: Box) -> Box:
 
 
 def _gather_refusal(name: str, chain: list[_Member]) -> str | None:
-    """Members with different blocks: forwarded when every writer comes before
-    every reader in the simulator's order, writers' blocks are disjoint, and
-    each writer's accesses come before its stream ops. Why not, or None."""
+    """Members with different blocks: forwarded when the writers' blocks are
+    disjoint and every member followed (in the simulator's order) by one it
+    overlaps, one of the two writing, makes its accesses before its stream
+    ops. Why not, or None."""
     writers = [m for m in chain if m.written]
-    readers = [m for m in chain if not m.written]
     for a in writers:
         for b in writers:
             if a is not b and _overlap(a.box, b.box) and a.box != b.box:
@@ -324,23 +327,15 @@ def _gather_refusal(name: str, chain: list[_Member]) -> str | None:
                     "a block either along one block's writers or from disjoint writers to "
                     "their readers, not both"
                 )
-    for r in readers:
-        for w in writers:
-            if not _overlap(w.box, r.box):
-                continue
-            if chain.index(r) < chain.index(w):
-                return (
-                    f"{r.inst.name} reads {name} ({_where(r)}) before {w.inst.name} writes "
-                    f"part of it ({_where(w)}) in the simulator's order, at another place: "
-                    "the NPU cannot keep the host's old values for one and send the "
-                    "other's back"
-                )
-    for w in writers:
-        reader = next(r for r in readers if _overlap(w.box, r.box))
-        why = _order_refusal(name, w, reader)
-        if why is not None:
+    for i, a in enumerate(chain):
+        later = [b for b in chain[i + 1 :] if _linked_pair(a, b)]
+        if later and (why := _order_refusal(name, a, later[0])) is not None:
             return why
     return None
+
+
+def _linked_pair(a: _Member, b: _Member) -> bool:
+    return (a.written or b.written) and _overlap(a.box, b.box)
 
 
 def forward_array_flows(region: dato.RegionOp) -> None:
@@ -386,22 +381,25 @@ def forward_array_flows(region: dato.RegionOp) -> None:
                 sinks = ((links[i], None),) if i < len(links) else ()
                 _add(roles, m, _Role(m.k, mode, sources, sinks))
             continue
-        writers = [m for m in chain if m.written]
-        readers = [m for m in chain if not m.written]
-        sinks: dict[str, list[tuple[str, Box | None]]] = {w.inst.name: [] for w in writers}
-        for r in readers:
-            parts = [(w, _meet(w.box, r.box)) for w in writers if _overlap(w.box, r.box)]
-            sources = []
-            for w, part in parts:
-                s = _stream(w, r, name, taken, decls, part[1])
-                at_w = tuple(a - b for a, b in zip(part[0], w.box[0], strict=True))
-                sinks[w.inst.name].append((s, None if part == w.box else (at_w, part[1])))
-                at_r = tuple(a - b for a, b in zip(part[0], r.box[0], strict=True))
-                sources.append((s, (at_r, part[1])))
-            covered = sum(math.prod(p[1]) for _, p in parts) == math.prod(r.box[1])
-            _add(roles, r, _Role(r.k, "gather", tuple(sources), (), not covered))
-        for w in writers:
-            _add(roles, w, _Role(w.k, "keep", (), tuple(sinks[w.inst.name])))
+        # every linked pair (a writer and a reader, either first) in the
+        # simulator's order: the first sends the second the part they share
+        sinks: dict[str, list[tuple[str, Box | None]]] = {m.inst.name: [] for m in chain}
+        sources: dict[str, list[tuple[str, Box | None]]] = {m.inst.name: [] for m in chain}
+        for j, b in enumerate(chain):
+            for a in chain[:j]:
+                if not _linked_pair(a, b):
+                    continue
+                part = _meet(a.box, b.box)
+                s = _stream(a, b, name, taken, decls, part[1])
+                at_a = tuple(x - y for x, y in zip(part[0], a.box[0], strict=True))
+                sinks[a.inst.name].append((s, None if part == a.box else (at_a, part[1])))
+                at_b = tuple(x - y for x, y in zip(part[0], b.box[0], strict=True))
+                sources[b.inst.name].append((s, (at_b, part[1])))
+        for m in chain:
+            got = sources[m.inst.name]
+            covered = sum(math.prod(p[1]) for _, p in got if p) == math.prod(m.box[1])
+            mode = "keep" if m.written else "gather"
+            _add(roles, m, _Role(m.k, mode, tuple(got), tuple(sinks[m.inst.name]), not covered))
     if not roles:
         return
     first_group = region.groups()[0]
@@ -551,6 +549,21 @@ def _rewrite(
             get = dato.GetOp(port, [], MemRefType(t.element_type, part[1]))
             new.append(get)
             new += _copy_at(get.results[0], buf, part[0], part[1])
+    elif mode == "keep" and sources:
+        # parts earlier readers send: the host's values they read, which order
+        # this writer's writes after those reads. When they cover the block
+        # the writer works on a local copy of them and overwrites its argument
+        # whole at the end: the host's block does not come in (the NPU moves
+        # one block shape per array, and the readers' blocks are others)
+        into: SSAValue = arg
+        if not role.host_copy:
+            alloc = memref.AllocOp.get(t.element_type, shape=t.get_shape())
+            new.append(alloc)
+            into = buf = alloc.results[0]
+        for port, part in sources:
+            assert part is not None
+            get = dato.GetOp(port, [], MemRefType(t.element_type, part[1]))
+            new += [get, *_copy_at(get.results[0], into, part[0], part[1])]
     elif mode in ("get", "get-to-arg"):
         get = dato.GetOp(sources[0][0], [], t)
         new.append(get)
@@ -564,14 +577,21 @@ def _rewrite(
         else:
             block.insert_op_before(op, first)
     mine = {o for op in new for o in op.walk()}
-    if mode in ("local", "get", "gather"):
-        arg.replace_uses_with_if(buf, lambda use: use.operation not in mine)
-    elif mode == "get-to-arg":
+    if mode == "get-to-arg":
         buf = arg  # the host's block from here on: this member sends it back
-    if not sinks:
-        return
+    elif buf is not arg:
+        arg.replace_uses_with_if(buf, lambda use: use.operation not in mine)
     touching = _touching(block, buf)
     after = touching[-1] if touching else (new[-1] if new else None)
+    if mode == "keep" and buf is not arg:
+        back = memref.CopyOp(buf, arg)  # the writer's block, whole, to the host
+        if after is None:
+            block.add_op(back)
+        else:
+            block.insert_op_after(back, after)
+        after = back
+    if not sinks:
+        return
     for sink, part in sinks:
         ops: list[Operation] = []
         sent = buf
