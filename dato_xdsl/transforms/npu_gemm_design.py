@@ -58,7 +58,7 @@ from dato_xdsl.transforms.aie_core_body import CoreBody
 from dato_xdsl.transforms.core_tasks import label_core
 from dato_xdsl.transforms.kernel_library import type_suffix
 from dato_xdsl.transforms.npu_plan import plan_group
-from dato_xdsl.transforms.npu_runtime_sequence import _order_props
+from dato_xdsl.transforms.npu_runtime_sequence import _order_props, record_shim_transfer
 from dato_xdsl.transforms.npu_transfers import BundledGemm, group_tiles, k_tile_of
 from dato_xdsl.transforms.npu_transfers import _route_bundled as route_bundled
 
@@ -384,18 +384,43 @@ class _Core(CoreBody):
 class _Fabric:
     """The device body being built: tiles by name, objectfifos and links, and
     which fifo plays which part (A, B, C per core, joined C per column; the
-    shim's fifos in the runtime sequence's order)."""
+    shim's fifos in the runtime sequence's order). Given a device (`into`),
+    its tiles are reused and new ops go into its body: new tiles after its
+    last tile, fifos and links before its terminator."""
 
-    def __init__(self) -> None:
-        self.body = Block()
+    def __init__(self, into: aie.DeviceOp | None = None) -> None:
+        self.body = Block() if into is None else into.body.block
         self.tiles: dict[str, SSAValue] = {}
+        self.fifo_ops: dict[str, aie.ObjectFifoCreateOp] = {}
         self.fifos: dict = {"A": [], "B": [], "C": {}, "Cjoin": {}, "A_core": [], "B_core": []}
         self.shim_fifos: list[tuple[str, int, int, bool]] = []  # fifo, arg, shim column, is_read
+        self.end: Operation | None = None
+        self.last_tile: Operation | None = None
+        if into is not None:
+            self.end = self.body.last_op
+            for op in self.body.ops:
+                if isinstance(op, aie.TileOp):
+                    self.tiles[_tile_name(op.col_value, op.row_value)] = op.result
+                    self.last_tile = op
+
+    def add(self, op: Operation) -> None:
+        if self.end is None:
+            self.body.add_op(op)
+        else:
+            self.body.insert_op_before(op, self.end)
 
     def tile(self, name: str, col: int, row: int) -> None:
+        if name in self.tiles:
+            return  # the device's own
         op = aie.TileOp(col, row)
         op.result.name_hint = name
-        self.body.add_op(op)
+        if self.last_tile is not None:
+            self.body.insert_op_after(op, self.last_tile)
+        elif self.end is not None and self.body.first_op is not None:
+            self.body.insert_op_before(op, self.body.first_op)
+        else:
+            self.body.add_op(op)
+        self.last_tile = op
         self.tiles[name] = op.result
 
     def fifo(
@@ -421,10 +446,20 @@ class _Fabric:
         )
         if repeat > 1:
             op.properties["repeat_count"] = IntegerAttr(repeat, i32)
-        self.body.add_op(op)
+        self.add(op)
+        self.fifo_ops[name] = op
 
     def link(self, ins: list[str], outs: list[str], src: Sequence[int] = ()) -> None:
-        self.body.add_op(aie.ObjectFifoLinkOp(ins, outs, src, []))
+        self.add(aie.ObjectFifoLinkOp(ins, outs, src, []))
+
+
+def _tile_name(col: int, row: int) -> str:
+    """The name a tile's value carries (the general lowering's too)."""
+    if row == 0:
+        return f"shim_c{col}"
+    if row == 1:
+        return f"mem_c{col}"
+    return f"core_c{col}_r{row}"
 
 
 class GemmDesign:
@@ -436,6 +471,8 @@ class GemmDesign:
         self.device = lowering.device
         self.bg = bg
         self.kernels: dict[str, list[Attribute]] = {}
+        # the region's other tasks, which take the general route beside this design
+        self.beside = [g.task.data for g in self.region.groups() if g is not bg.group]
         found = vector_gemm(bg, self.region, self.device)
         self.vector: VectorGemm | None = None
         self.reuse = Reuse()
@@ -456,6 +493,13 @@ class GemmDesign:
 
     def describe(self) -> str:
         """Which GEMM design this is and why (the performance report shows it)."""
+        beside = ""
+        if self.beside:
+            tasks = ", ".join(f"@{t}" for t in self.beside)
+            beside = f"; beside {tasks} (general route, one runtime sequence)"
+        return self._design() + beside
+
+    def _design(self) -> str:
         bg, vec = self.bg, self.vector
         if vec is None:
             return f"row-major tiles, scalar kernel library: {self.why_not}"
@@ -473,26 +517,62 @@ class GemmDesign:
             f"{bg.m}x{bg.k_tile}x{bg.n} per call, {bg.steps} K steps{repeat}"
         )
 
+    def usage(self) -> dict[int, tuple[int, int, int, int, int]]:
+        """Per column the shim and memtile channels and memtile bytes this
+        design takes (npu_transfers.ChannelUse), for the general route's
+        planner when other tasks share the device."""
+        bg = self.bg
+        elem = [a.type for a in self.region.args]
+        a_b, b_b, c_b = (element_bytes(elem[k]) for k in (bg.a, bg.b, bg.c))  # type: ignore[arg-type]
+        n_rows, n_cols = len(bg.rows), len(bg.cols)
+        m, kt, n, k = bg.m, bg.k_tile, bg.n, bg.k
+        reuse = self.reuse
+        out: dict[int, tuple[int, int, int, int, int]] = {}
+        for c in sorted({*bg.a_columns, *bg.b_columns, *range(n_cols)}):
+            a_at, b_at, joins = bg.a_columns.count(c), bg.b_columns.count(c), c < n_cols
+            shim_out = (1 if bg.c_joined else n_rows) if joins else 0
+            if self.vector is None:  # straight from the shim; C joined by the memtile or not
+                mem = (n_rows, 1, n_rows * m * n * c_b) if joins and bg.c_joined else (0, 0, 0)
+                out[c] = (a_at + b_at, shim_out, *mem)
+                continue
+            a_bytes = reuse.a_depth * m * k * a_b if reuse.a_repeat > 1 else 2 * m * kt * a_b
+            q = len(bg.cols[0])
+            b_bytes = q * k * n * b_b if reuse.b_repeat > 1 else 2 * kt * n * b_b
+            mem_bytes = a_at * a_bytes + b_at * b_bytes + (2 * n_rows * m * n * c_b if joins else 0)
+            mem_in = a_at + b_at + (n_rows if joins else 0)
+            out[c] = (a_at + b_at, shim_out, mem_in, a_at + b_at + joins, mem_bytes)
+        return out
+
     @property
     def object_name(self) -> str:
         """The object the vector design's cores link: mlir-aie's whole_array
         example names mm.cc compiled for m x k x n blocks `mm_<m>x<k>x<n>.o`."""
         return f"mm_{self.bg.m}x{self.bg.k_tile}x{self.bg.n}.o"
 
-    def run(self) -> aie.DeviceOp:
+    def run(self, into: aie.DeviceOp | None = None) -> aie.DeviceOp:
         """Per core one loop over its members, each streaming K through the
-        row's A and the column's B fifo."""
+        row's A and the column's B fifo. Alone in its region, the design is a
+        device of its own with its runtime sequence; beside other tasks
+        (`into`: their device, built by the general lowering), its tiles,
+        fifos and cores join that device and its shim fifos record their
+        transfers for the device's runtime sequence."""
         bg = self.bg
-        fabric = _Fabric()
+        fabric = _Fabric(into)
         if self.vector:
             self.vector_skeleton(fabric)
         else:
             self.skeleton(fabric)
         fifos = fabric.fifos
-        sequence = self.sequence(fabric)
         body = fabric.body
-        body.add_op(sequence)
-        device_op = aie.DeviceOp(self.device.name, body)
+        if into is None:
+            anchor: Operation = self.sequence(fabric)
+            body.add_op(anchor)
+            device_op = aie.DeviceOp(self.device.name, body)
+        else:
+            self.record_transfers(fabric)
+            device_op = into
+            assert fabric.end is not None
+            anchor = fabric.end
         tiles = {
             (op.col.value.data, op.row.value.data): op.result
             for op in body.ops
@@ -505,7 +585,7 @@ class GemmDesign:
         members = len(bg.rows[0]) * len(bg.cols[0])
         for (r, c), tile in sorted(bg.tiles.items(), key=lambda kv: kv[1]):
             core_body = Block()
-            builder = _Core(tiles[tile], core_body, body, sequence, self.kernels)
+            builder = _Core(tiles[tile], core_body, body, anchor, self.kernels)
             a_fifo, b_fifo, c_fifo = fifos["A"][r], fifos["B"][c], fifos["C"][(r, c)]
             if self.vector is not None:
                 a_fifo, b_fifo = fifos["A_core"][r], fifos["B_core"][c]
@@ -524,11 +604,13 @@ class GemmDesign:
             ]
             label_core(core, self.region, tasks)
             core.attributes[DESIGN_NOTE] = StringAttr(self.describe())
-            body.insert_op_before(core, sequence)
+            body.insert_op_before(core, anchor)
         first = body.first_op
         assert first is not None
+        declared = {op.sym_name.data for op in body.ops if isinstance(op, func.FuncOp)}
         for name, types in self.kernels.items():
-            body.insert_op_before(func.FuncOp.external(name, types, []), first)
+            if name not in declared:
+                body.insert_op_before(func.FuncOp.external(name, types, []), first)
         return device_op
 
     # ------------------------------------------------------------ the cores
@@ -803,32 +885,18 @@ class GemmDesign:
                 fabric.shim_fifos.append((f, bg.c, c, False))
                 fabric.fifos["Cjoin"][f] = c
 
-    def sequence(self, fabric: _Fabric) -> aie.RuntimeSequenceOp:
-        """dma_memcpy_nd calls feeding the fifos in the cores' loop order, one
-        round per position `a` in the row sets (each round is what the cores
-        need for their members (rows[r][a], j), j in cols[c]).
-
-        A transfer with a stride beyond the shim DMA's is split (`_fit_strides`)
-        into one call per block of the dimensions outside it, each with its own
-        base offset, in the same order. BD ids are reused only after waiting for
-        every fifo that used them, at a round boundary, where waiting cannot
-        deadlock: what was issued before needs nothing issued later. A round
-        whose calls outnumber a shim's BDs (split transfers) issues its inputs
-        first, then its outputs one call per fifo in turn, and before reusing an
-        output's BD waits for the oldest output transfer: everything that
-        transfer needs was issued before it."""
+    def shim_calls(
+        self, fabric: _Fabric, fifo: str, arg: int, a: int
+    ) -> list[tuple[int, list[int], list[int]]]:
+        """The (offset, sizes, strides) calls of shim fifo `fifo` (moving
+        region argument `arg`) in round `a`, no stride beyond the shim DMA's."""
         bg = self.bg
         region = self.region
-        fifos, shim_fifos = fabric.fifos, fabric.shim_fifos
-        sequence = aie.RuntimeSequenceOp([a.type for a in region.args])
-        block = sequence.body.block
-        for k, (host, arg) in enumerate(zip(block.args, region.args, strict=True)):
-            host.name_hint = arg.name_hint or f"arg{k}"
+        fifos = fabric.fifos
         shapes = [a.type.get_shape() for a in region.args]  # type: ignore[attr-defined]
         K, N = shapes[bg.a][1], shapes[bg.b][1]
         m, n, kt, steps = bg.m, bg.n, bg.k_tile, bg.steps
         n_rows = len(bg.rows)
-        limit = self.device.shim.buffer_descriptors
         repeat = self.device.memcpy_nd.max_repeat
         steps_off = [s * kt for s in range(steps)]
         b_steps = [s * kt * N for s in range(steps)]
@@ -855,10 +923,44 @@ class GemmDesign:
             outer = [bg.rows[r][a] * m * N + j * n for j in bg.cols[c]]
             return _gather(outer, [0], [m, n], [N, 1], repeat)
 
+        t = region.args[arg].type
+        assert isinstance(t, MemRefType)
+        return _fit_strides(calls(fifo, a), element_bytes(t) * 8, self.device.memcpy_nd)
+
+    def record_transfers(self, fabric: _Fabric) -> None:
+        """Beside other tasks: each shim fifo records its calls, round after
+        round, for the device's one runtime sequence (npu_runtime_sequence
+        issues them with the other tasks' transfers)."""
+        for f, arg, _, _ in fabric.shim_fifos:
+            rounds = range(len(self.bg.rows[0]))
+            calls = [c for a in rounds for c in self.shim_calls(fabric, f, arg, a)]
+            record_shim_transfer(fabric.fifo_ops[f], arg, calls)
+
+    def sequence(self, fabric: _Fabric) -> aie.RuntimeSequenceOp:
+        """dma_memcpy_nd calls feeding the fifos in the cores' loop order, one
+        round per position `a` in the row sets (each round is what the cores
+        need for their members (rows[r][a], j), j in cols[c]).
+
+        A transfer with a stride beyond the shim DMA's is split (`_fit_strides`)
+        into one call per block of the dimensions outside it, each with its own
+        base offset, in the same order. BD ids are reused only after waiting for
+        every fifo that used them, at a round boundary, where waiting cannot
+        deadlock: what was issued before needs nothing issued later. A round
+        whose calls outnumber a shim's BDs (split transfers) issues its inputs
+        first, then its outputs one call per fifo in turn, and before reusing an
+        output's BD waits for the oldest output transfer: everything that
+        transfer needs was issued before it."""
+        bg = self.bg
+        region = self.region
+        shim_fifos = fabric.shim_fifos
+        sequence = aie.RuntimeSequenceOp([a.type for a in region.args])
+        block = sequence.body.block
+        for k, (host, arg) in enumerate(zip(block.args, region.args, strict=True)):
+            host.name_hint = arg.name_hint or f"arg{k}"
+        limit = self.device.shim.buffer_descriptors
+
         def fitted(fifo: str, arg: int, a: int) -> list[tuple[int, list[int], list[int]]]:
-            t = region.args[arg].type
-            assert isinstance(t, MemRefType)
-            return _fit_strides(calls(fifo, a), element_bytes(t) * 8, self.device.memcpy_nd)
+            return self.shim_calls(fabric, fifo, arg, a)
 
         columns = self.device.columns
         free: list[list[int]] = [list(range(limit)) for _ in range(columns)]

@@ -463,7 +463,19 @@ class AieLowering:
             self.region, self.device
         )
         if bundled is not None:
-            return GemmDesign(self, bundled).run(), True
+            design = GemmDesign(self, bundled)
+            if not design.beside:
+                return design.run(), True
+            # the other tasks take the general route around the GEMM's channels;
+            # the GEMM's tiles, fifos and cores then join their device
+            bundled.group.detach()
+            device_op, names = self.skeleton(
+                plan_transfers(self.region, self.device, design.usage())
+            )
+            self.record_fifos(names)
+            design.run(device_op)
+            bundled.group.erase()
+            return device_op, False
         device_op, names = self.skeleton(plan_transfers(self.region, self.device))
         self.record_fifos(names)
         return device_op, False

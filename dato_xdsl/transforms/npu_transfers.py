@@ -92,6 +92,11 @@ def k_tile_of(group: dato.GroupOp) -> int | None:
     return attr.value.data if isinstance(attr, IntegerAttr) else None
 
 
+ChannelUse = dict[int, tuple[int, int, int, int, int]]
+"""Per column: shim input and output channels, memtile input and output
+channels and memtile bytes already in use (TransferPlanner._take's order)."""
+
+
 class TransferPlanner:
     def __init__(
         self,
@@ -99,6 +104,7 @@ class TransferPlanner:
         device: devices.NpuDevice,
         broadcast: bool = False,
         spread: bool = False,
+        reserved: ChannelUse | None = None,
     ) -> None:
         self.region = region
         self.device = device
@@ -114,6 +120,9 @@ class TransferPlanner:
         self.mem_in = [0] * cols
         self.mem_out = [0] * cols
         self.mem_bytes = [0] * cols
+        if reserved is not None:  # taken by a design beside this one (a bundled GEMM's)
+            for col, use in reserved.items():
+                self._take(col, *use)
         self.run_order = run_order(region)
         # streams joined or distributed through a memtile (physical mapping's choice)
         # (its own column first, else the nearest with room; the choice is recorded)
@@ -521,11 +530,13 @@ def broadcast_sequences(
     return list(merged.values())
 
 
-def plan_transfers(region: dato.RegionOp, device: devices.NpuDevice) -> list[Transfer]:
+def plan_transfers(
+    region: dato.RegionOp, device: devices.NpuDevice, reserved: ChannelUse | None = None
+) -> list[Transfer]:
     if plan_bundled_gemm(region, device) is not None:
         return []  # planned by plan_bundled_gemm
     try:
-        return TransferPlanner(region, device).plan()
+        return TransferPlanner(region, device, reserved=reserved).plan()
     except LocatedDiagnostic as err:
         # too few shim channels for one per tile's read sequence: tiles that
         # read the same sequence share a broadcast (only then: a broadcast
@@ -533,7 +544,7 @@ def plan_transfers(region: dato.RegionOp, device: devices.NpuDevice) -> list[Tra
         # share one memtile distribute and join per array
         for broadcast, spread in ((True, False), (False, True)):
             try:
-                return TransferPlanner(region, device, broadcast, spread).plan()
+                return TransferPlanner(region, device, broadcast, spread, reserved).plan()
             except LocatedDiagnostic:
                 pass
         raise err from None

@@ -245,7 +245,8 @@ class Placer:
             for c in range(d.columns)
             for r in (d.compute_rows if c % 2 == 0 else reversed(d.compute_rows))
         ]
-        taken: set[tuple[int, int]] = set()
+        # a bundled GEMM's cores are placed already (place_bundled_gemm)
+        taken: set[tuple[int, int]] = {pe.tile for pe in pes if pe.tile is not None}
         rows = list(d.compute_rows)
         # a rectangle folding places its blocks as the grid itself
         for pe in pes:
@@ -437,13 +438,14 @@ class Placer:
             return set()
         group = bundled[0].members[0][0].group
         task = group.task.data
-        others = [g.task.data for g in self.region.groups() if g is not group]
-        if others or self.region.streams():
-            what = ", ".join(f"@{o}" for o in others) or "streams"
+        # other tasks take the general route beside the GEMM's design
+        # (npu_gemm_design.GemmDesign.run), which moves only region arrays
+        if any(isinstance(op, dato.StreamAccess) for op in group.walk()):
             raise op_error(
                 group,
                 f"bundles of the GEMM task @{task} share fifos per core row and column; the "
-                f"NPU lowering needs it to be the region's only task (found also {what})",
+                "NPU lowering needs its operands and result to be the region's arrays (it "
+                "uses a stream)",
             )
         grid = group.grid_shape
         if len(grid) != 2:
