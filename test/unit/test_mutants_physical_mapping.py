@@ -629,3 +629,77 @@ def test_write_boxes_that_are_not_whole_dma_words_are_refused(tmp_path):
         "error: 'dato.group' op t_0 moves rows of 2 i8 elements of C (16 bits), not a whole "
         "number of 32-bit DMA words"
     ) in str(info.value)
+
+
+def fan_out(T, P: int):
+    """One producer puts element i on stream s[i] for each of P consumers: a
+    tile has at most 4 memory-sharing neighbours, so some streams cross the
+    array through DMAs."""
+
+    @dato.region()
+    def top(A: T[P], B: T[P]):
+        s: Stream[T, 2][P]
+
+        @dato.kernel(mapping=[1], args=[A])
+        def p(a: T[P]):
+            with dato.meta_for(0, P) as i:
+                s[i].put(a[i])  # noqa: F821
+
+        @dato.kernel(mapping=[P], args=[B])
+        def c(b: T[P]):
+            i = dato.get_pid()
+            b[i] = s[i].get() + 1  # noqa: F821
+
+    return top
+
+
+def fan_out_rows(P: int):
+    """As fan_out, each stream object a row of 3 int32 (96 bits: 3 words)."""
+
+    @dato.region()
+    def top(A: int32[P, 3], B: int32[P, 3]):
+        s: Stream[int32[3], 2][P]
+
+        @dato.kernel(mapping=[1], args=[A])
+        def p(a: int32[P, 3]):
+            with dato.meta_for(0, P) as i:
+                row: int32[3] = 0
+                for k in range(3):
+                    row[k] = a[i, k]
+                s[i].put(row)  # noqa: F821
+
+        @dato.kernel(mapping=[P], args=[B])
+        def c(b: int32[P, 3]):
+            i = dato.get_pid()
+            r = s[i].get()  # noqa: F821
+            for k in range(3):
+                b[i, k] = r[k] * 3
+
+    return top
+
+
+@pytest.mark.parametrize("T, bits, per_word", [(int8, 8, 4), (int16, 16, 2)])
+def test_unpacked_narrow_streams_through_a_dma_are_refused_with_a_packing_hint(
+    T, bits, per_word, tmp_path
+):
+    with pytest.raises(dato.DatoError) as info:
+        dato.build(fan_out(T, 6), target="aie", device="npu1", project=tmp_path)
+    message = str(info.value)
+    assert (
+        f"error: 'dato.stream' op stream @s_4 from p_0 to c_4 moves objects of 1 i{bits} "
+        f"({bits} bits), not a whole number of 32-bit DMA words; pack it: "
+        f"Stream[T, depth, {per_word}]"
+    ) in message
+
+
+def test_word_wide_streams_through_a_dma_map_and_run(tmp_path):
+    mod = dato.build(fan_out(int32, 6), target="aie", device="npu1", project=tmp_path / "s")
+    A = np.array([-(2**31), 2**31 - 1, -1, 0, 12345, -999], np.int32)
+    B = np.zeros(6, np.int32)
+    mod(A, B)
+    np.testing.assert_array_equal(B, wrap(A.astype(np.int64) + 1, np.int32))
+    rows = dato.build(fan_out_rows(6), target="aie", device="npu1", project=tmp_path / "r")
+    A = (np.arange(18).reshape(6, 3) * 1000 - 7000).astype(np.int32)
+    B = np.zeros((6, 3), np.int32)
+    rows(A, B)
+    np.testing.assert_array_equal(B, A * 3)
