@@ -667,7 +667,7 @@ CSIM_FLAGS = ["-std=c++14", "-O0", "-Wall", "-Werror", "-Wno-unknown-pragmas"]
 # abs, a 100-bit integer to float, float to a u64 above 2^63, self-compares
 HAND_WRITTEN = """
 builtin.module {
-  vhls.process @f load literals 0 (%a: memref<8xi32>, %r: memref<16xi32>, %w: memref<4xi64>,
+  vhls.process @f load literals 0 (%a: memref<8xi32>, %r: memref<17xi32>, %w: memref<4xi64>,
       %fo: memref<6xf32>, %ff: memref<2xf32>) {
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
@@ -694,8 +694,8 @@ builtin.module {
       %p2 = arith.muli %p, %x : i32
       scf.yield %s2, %p2 : i32, i32
     }
-    memref.store %sum, %r[%c0] : memref<16xi32>
-    memref.store %prod, %r[%c1] : memref<16xi32>
+    memref.store %sum, %r[%c0] : memref<17xi32>
+    memref.store %prod, %r[%c1] : memref<17xi32>
     %x0 = memref.load %a[%c0] : memref<8xi32>
     %x1 = memref.load %a[%c1] : memref<8xi32>
     %neg = arith.cmpi slt, %x0, %x1 : i32
@@ -705,43 +705,47 @@ builtin.module {
       %d = arith.subi %x0, %x1 : i32
       scf.yield %x1, %d : i32, i32
     }
-    memref.store %lo, %r[%c2] : memref<16xi32>
-    memref.store %hi, %r[%c3] : memref<16xi32>
+    memref.store %lo, %r[%c2] : memref<17xi32>
+    memref.store %hi, %r[%c3] : memref<17xi32>
     %t = arith.constant true
     %ts = arith.extsi %t : i1 to i32
     %tu = arith.extui %t : i1 to i32
-    memref.store %ts, %r[%c4] : memref<16xi32>
-    memref.store %tu, %r[%c5] : memref<16xi32>
+    memref.store %ts, %r[%c4] : memref<17xi32>
+    memref.store %tu, %r[%c5] : memref<17xi32>
     %odd = arith.trunci %x1 : i32 to i1
     %oddi = arith.extui %odd : i1 to i32
-    memref.store %oddi, %r[%c6] : memref<16xi32>
+    memref.store %oddi, %r[%c6] : memref<17xi32>
     %ix = arith.index_cast %x0 : i32 to index
     %ix2 = arith.addi %ix, %c3 : index
     %back = arith.index_cast %ix2 : index to i32
-    memref.store %back, %r[%c7] : memref<16xi32>
+    memref.store %back, %r[%c7] : memref<17xi32>
     %uy = arith.index_cast %ix : index to i64
     memref.store %uy, %w[%c0] : memref<4xi64>
     %n12 = arith.trunci %x1 : i32 to i12
     %a12 = math.absi %n12 : i12
     %a12w = arith.extsi %a12 : i12 to i32
-    memref.store %a12w, %r[%c8] : memref<16xi32>
+    memref.store %a12w, %r[%c8] : memref<17xi32>
     %u12 = arith.extui %n12 : i12 to i32
-    memref.store %u12, %r[%c9] : memref<16xi32>
+    memref.store %u12, %r[%c9] : memref<17xi32>
     %m0 = arith.maxsi %x0, %x0 : i32
-    memref.store %m0, %r[%c10] : memref<16xi32>
+    memref.store %m0, %r[%c10] : memref<17xi32>
     %eq = arith.cmpi sle, %x1, %x1 : i32
     %eqi = arith.extui %eq : i1 to i32
-    memref.store %eqi, %r[%c11] : memref<16xi32>
+    memref.store %eqi, %r[%c11] : memref<17xi32>
     %ne = arith.cmpi ult, %x1, %x1 : i32
     %nei = arith.extui %ne : i1 to i32
-    memref.store %nei, %r[%c12] : memref<16xi32>
+    memref.store %nei, %r[%c12] : memref<17xi32>
     %u0 = arith.cmpi ugt, %x0, %x1 : i32
     %u0i = arith.extui %u0 : i1 to i32
-    memref.store %u0i, %r[%c13] : memref<16xi32>
+    memref.store %u0i, %r[%c13] : memref<17xi32>
     %mu = arith.maxui %x0, %x1 : i32
-    memref.store %mu, %r[%c14] : memref<16xi32>
+    memref.store %mu, %r[%c14] : memref<17xi32>
     %mn = arith.minui %x0, %x1 : i32
-    memref.store %mn, %r[%c15] : memref<16xi32>
+    memref.store %mn, %r[%c15] : memref<17xi32>
+    %j = arith.addi %c1, %c1 : index
+    %xj = memref.load %a[%j] : memref<8xi32>
+    %c16 = arith.addi %c15, %c1 : index
+    memref.store %xj, %r[%c16] : memref<17xi32>
     %w100 = arith.extsi %x0 : i32 to i100
     %sh = arith.constant 40 : i100
     %big = arith.shli %w100, %sh : i100
@@ -778,10 +782,10 @@ def test_hand_written_ops_compile_to_their_values(tmp_path):
     lines += [
         "int main() {",
         f"  int32_t a[8] = {{{', '.join(f'(int32_t){v}LL' for v in a)}}};",
-        "  int32_t r[16] = {}; int64_t w[4] = {}; float fo[6] = {};",
+        "  int32_t r[17] = {}; int64_t w[4] = {}; float fo[6] = {};",
         "  float ff[2] = {-2.75f, 1.5e19f};",
         "  f(a, r, w, fo, ff);",
-        '  for (int i = 0; i < 16; i++) printf("%d\\n", r[i]);',
+        '  for (int i = 0; i < 17; i++) printf("%d\\n", r[i]);',
         '  for (int i = 0; i < 4; i++) printf("%lld\\n", (long long)w[i]);',
         '  for (int i = 0; i < 6; i++) printf("%.9g\\n", (double)fo[i]);',
         "  return 0;\n}",
@@ -804,14 +808,14 @@ def test_hand_written_ops_compile_to_their_values(tmp_path):
     n12 = wrap(x1, 12)
     u = x0 & 0xFFFFFFFF
     want_r = [s, p, lo, hi, -1, 1, x1 & 1, x0 + 3, abs(n12), n12, x0, 1, 0]
-    want_r += [int(u > x1), wrap(max(u, x1), 32), wrap(min(u, x1), 32)]
+    want_r += [int(u > x1), wrap(max(u, x1), 32), wrap(min(u, x1), 32), a[2]]
     big = wrap(x0 << 40, 100)
     # a u64 above 2^63 printed as signed
     want_w = [x0, wrap(int(np.float32(1.5e19)), 64), -2, u]
     f = np.float32
     want_f = [f(big), f(big & ((1 << 100) - 1)), f(-1.0), f(1.0), f(u), f(2.75)]
-    assert [int(v) for v in out[:20]] == want_r + want_w
-    assert [f(float(v)) for v in out[20:]] == want_f
+    assert [int(v) for v in out[:21]] == want_r + want_w
+    assert [f(float(v)) for v in out[21:]] == want_f
 
 
 # ------------------------------------------------------------ odd widths
@@ -1034,3 +1038,43 @@ def test_messages_name_a_source_file_with_percent_and_quote(tmp_path):
     assert (
         "'memref.load' op index 4 of dimension 0 of 'a' is out of bounds for shape [4]" in message
     )
+
+
+REFUSED = {
+    "dynamic alloc": (
+        "%n = arith.constant 4 : index\n    %b = memref.alloc(%n) : memref<?xi32>",
+        "'memref.alloc' op allocates a dynamically shaped buffer; HLS needs static shapes",
+    ),
+    "no translation": (
+        "%x = memref.load %a[%c0] : memref<8xi32>\n    %y = arith.bitcast %x : i32 to f32",
+        "'arith.bitcast' op has no HLS C++ translation",
+    ),
+    "dynamic subview": (
+        "%n = arith.constant 2 : index\n"
+        "    %s = memref.subview %a[0] [%n] [1] : memref<8xi32> to memref<?xi32, strided<[1]>>",
+        "'memref.subview' op has dynamic sizes or strides; HLS needs static shapes",
+    ),
+    "global without value": (
+        "%g = memref.get_global @g : memref<4xi32>",
+        "'memref.get_global' op reads a memref.global without a constant value",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", REFUSED)
+def test_ops_without_a_cpp_form_are_refused_at_the_op(case):
+    body, want = REFUSED[case]
+    text = f"""builtin.module {{
+  "memref.global"() <{{sym_name = "g", type = memref<4xi32>,
+                       sym_visibility = "private"}}> : () -> ()
+  vhls.process @f load literals 0 (%a: memref<8xi32>) {{
+    %c0 = arith.constant 0 : index
+    {body}
+  }}
+}}"""
+    module = LocatingParser(DatoOptMain([]).ctx, text, "hand.mlir").parse_module()
+    proc = next(op for op in module.walk() if isinstance(op, vhls.ProcessOp))
+    with pytest.raises(Exception) as info:
+        emit_cpp._Function(proc).generate()
+    line = 6 + body.count("\n")  # the body's last op
+    assert str(info.value) == f"hand.mlir:{line}:5: error: {want}"
