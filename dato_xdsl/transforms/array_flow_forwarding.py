@@ -285,8 +285,14 @@ def _order_refusal(name: str, a: _Member, b: _Member) -> str | None:
     if tops.index(last) < tops.index(stream[0]):
         return None
     what = "put on" if isinstance(stream[1], dato.PutOp) else "get from"
+    if a.written and b.read:
+        flow = f"{a.inst.name} writes {name} and {b.inst.name} reads it"
+    elif b.written and a.read:
+        flow = f"{b.inst.name} writes {name} and {a.inst.name} reads it"
+    else:
+        flow = f"{a.inst.name} and {b.inst.name} both write block {list(a.box[0])} of {name}"
     return (
-        f"{a.inst.name} and {b.inst.name} both use {name}, and {a.inst.name} may "
+        f"{flow}, and {a.inst.name} may "
         f"{what} @{stream[1].stream.root_reference.data}{_line(stream[1])} before its "
         f"last access to {name}{_line(last)}: the simulator can switch to "
         f"{b.inst.name} at that stream, an interleaving the NPU cannot follow (each "

@@ -189,7 +189,7 @@ def test_an_interleaving_at_a_stream_is_refused_naming_both_instances(tmp_path):
     with pytest.raises(dato.DatoIRError) as info:
         build(interleaved(), tmp_path)
     message = str(info.value)
-    assert "k_0 and k_1 both use C" in message
+    assert "k_0 writes C and k_1 reads it" in message
     assert "k_0 may get from @s" in message
     assert "before its last access to C" in message
     assert f"{__file__}:" in message
