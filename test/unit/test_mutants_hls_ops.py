@@ -571,6 +571,10 @@ def array_ops():
 
         @dato.kernel(mapping=[1], args=[Z])
         def p(z: int32[4, 8]):
+            junk: int32[8, 8] = 9
+            pipe.put(junk)  # noqa: F821
+            small: int32[2, 3] = -9
+            vec.put(small)  # noqa: F821
             blk: int32[8, 8] = 0
             for i in range(8):
                 for j in range(8):
@@ -584,6 +588,8 @@ def array_ops():
 
         @dato.kernel(mapping=[1], args=[Z])
         def q(z: int32[4, 8]):
+            pipe.get()  # noqa: F821  (a block taken off the stream, unread)
+            vec.get()  # noqa: F821
             blk = pipe.get()  # noqa: F821
             sm = vec.get()  # noqa: F821
             z[:, :] = blk[1:8:2, :]
