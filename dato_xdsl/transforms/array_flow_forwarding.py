@@ -33,13 +33,16 @@ access, the part they share, and the second gets it at its start and copies
 it into place. A writer keeps its block (host in and out); a reader starts
 from a local block (the host's, unless the writers' parts cover it). A part a
 reader sends a later writer holds the host's values the reader saw: it orders
-the writer's writes (and its block's return to the host) after that read. A member
-using a stream before its last access (the simulator may run the next member
-in between), or blocks that fit neither shape, are refused, naming both
-instances and why. Components of writers
-only whose element stores are disjoint (npu_write_boxes) are left alone: the
-NPU joins them. The groups a chain touches are split by role (first, middle,
-last, last writer) and get a port per forwarded block, bound per instance;
+the writer's writes (and its block's return to the host) after that read. The
+same rule holds: every member followed by one it is linked to makes its
+accesses before its first stream op.
+
+Refused, naming both instances and why: a member using a stream before its
+last access (the simulator may run the next member in between), writers of
+overlapping blocks at different places. A set of writers only that fails is
+left to the NPU's output checks, as are writers whose element stores are
+disjoint (npu_write_boxes: the NPU joins them). The groups a flow touches are
+split by role and get a port per forwarded block, bound per instance;
 `dato.flow_ordered` records the body arguments whose host accesses the
 forwarding orders, which `check_no_array_flows` then accepts.
 
@@ -97,17 +100,20 @@ class _Role:
 
     k: int
     mode: str
-    """keep (host in and out), local (host in, works on a copy), get (from the
-    previous member), get-to-arg (from the previous member, host out), gather
-    (a local block: the host's, then each writer's part copied in)"""
+    """keep (host in and out; parts from earlier readers copied in), local
+    (host in, works on a copy), get (from the previous member), get-to-arg
+    (from the previous member, host out), gather (a local block: the host's,
+    then each writer's part copied in)"""
     sources: tuple[tuple[str, Box | None], ...] = ()
     """the streams it gets blocks from, each with where its block goes in the
-    argument's (gather only: offset and shape)"""
+    argument's (parts: offset and shape; None: the whole block)"""
     sinks: tuple[tuple[str, Box | None], ...] = ()
     """the streams it puts its block on, each with the part of its block it
     sends (None: all of it)"""
     host_copy: bool = True
-    """gather: the host's block comes in first (the writers do not cover it)"""
+    """the parts it gets do not cover its block: a reader starts from the
+    host's block, a writer copies them into its argument (else it works on a
+    local copy and overwrites its argument at the end)"""
 
     def signature(self) -> tuple[object, ...]:
         return (self.k, self.mode, tuple(o for _, o in self.sources),
