@@ -1084,3 +1084,52 @@ def test_ops_without_a_cpp_form_are_refused_at_the_op(case):
         emit_cpp._Function(proc).generate()
     line = 6 + body.count("\n")  # the body's last op
     assert str(info.value) == f"hand.mlir:{line}:5: error: {want}"
+
+
+# ------------------------------------- constant tables and schedule pragmas
+
+TABLE = np.array([[MIN32, -1, 7, 0], [MAX32, 3, -5, 100]], np.int32)  # a ROM of edge values
+FTABLE = np.array([0.1, -2.5, 1e30, 3.0], np.float32)
+
+
+def tables_and_schedule():
+    @dato.region()
+    def top(A: int32[2, 4], B: int32[2, 4], F: float32[4], G: float32[4]):
+        @dato.kernel(mapping=[1], args=[A, B, F, G])
+        def k(a: int32[2, 4], b: int32[2, 4], f: float32[4], g: float32[4]):
+            buf: int32[2, 4] = 0
+            for i in range(2):
+                for j in range(4):
+                    buf[i, j] = a[i, j] + TABLE[i, j]
+            for r in range(2):
+                for c in range(4):
+                    b[r, c] = buf[r, c] - TABLE[1 - r, 3 - c]
+            w: float32[4] = FTABLE
+            for q in range(4):
+                g[q] = f[q] * w[q]
+
+    return top
+
+
+def test_constant_tables_and_schedule_pragmas(tmp_path):
+    s = dato.customize(tables_and_schedule())
+    s.partition("k:buf", partition_type=dato.Partition.Cyclic, dim=2, factor=2)
+    s.partition("top:A", partition_type=dato.Partition.Complete, dim=1)
+    s.pipeline("k:c", initiation_interval=2)
+    s.unroll("k:q", factor=2)
+    mod = s.build(target="hls", project=tmp_path / "sched")
+    A = np.array([[-1, 5, MAX32, 1], [MIN32, 0, 9, -100]], np.int32)
+    B = np.zeros((2, 4), np.int32)
+    F = np.array([3.0, 0.5, 2.0, -1.0], np.float32)
+    G = np.zeros(4, np.float32)
+    mod(A, B, F, G)
+    exact = A.astype(object) + TABLE.astype(object) - TABLE[::-1, ::-1].astype(object)
+    np.testing.assert_array_equal(B, wrapped(exact, 32))
+    np.testing.assert_array_equal(G, F * FTABLE)
+    cpp = (mod.project / "kernel.cpp").read_text()
+    # UG1399's pragma spellings
+    assert "#pragma HLS array_partition variable=buf type=cyclic factor=2 dim=2" in cpp
+    assert "#pragma HLS array_partition variable=a type=complete dim=1" in cpp
+    assert "#pragma HLS pipeline II=2" in cpp
+    assert "#pragma HLS unroll factor=2" in cpp
+    assert "#pragma HLS loop_flatten" in cpp
