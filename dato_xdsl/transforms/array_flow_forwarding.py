@@ -10,18 +10,22 @@ This pass turns each flow into on-chip forwarding in the simulator's order.
 The instances touching overlapping blocks of one argument, at least one of
 them writing, form a chain A1, ..., An in the order the simulator starts them
 (tasks in the region's order, each task's instances in row-major pid order).
-The simulator runs an instance until it finishes or blocks on a stream, and
-each instance's first turn comes before the next one's. Rule: when every
-member but the last makes all its accesses to the block before its first put
-or get (by top-level op of its body: a loop or a conditional that holds both
-counts as mixing them), each member's accesses happen in its first turn, so the
-members touch the block one after another, in chain order. Then:
+The simulator runs an instance until it finishes or blocks on a stream; a
+woken instance goes behind all those not yet started, so the first turns run
+one after another in start order. Rule: when every member but the last makes
+all its accesses to the block in its first turn, the members touch the block
+one after another, in chain order. A member does when no put or get comes
+before (or in the top-level op of) its last access, or, where the put/get
+sequences are static, when the replay of the first turns (`first_turns`, on
+deadlock_analysis's token programs) shows it stops only after that op. Then:
 
 - A1 starts from the host's block; A(i+1) gets the block from Ai on a new
   stream of one whole block (depth 1), at its start;
 - Ai (i < n) puts its block right after its last top-level op touching it,
-  which comes before its first stream op: the put never waits (one put into an
-  empty fifo) and the gets wait only for such puts, so no deadlock can be added;
+  inside its first turn: the put never waits (one put into an empty fifo), and
+  the gets, at the starts of later instances, wait only for such puts, so the
+  simulator's first turns run as before and no deadlock can be added (the
+  virtual NPU detects one all the same);
 - only the last member that writes sends the block to the host: earlier
   writers work on a local copy (A1 copies the host block into it first).
 
@@ -52,7 +56,7 @@ alone as `dato-array-flow-forwarding`."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from xdsl.context import Context
@@ -71,8 +75,9 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.passes import ModulePass
 
-from dato_xdsl.diagnostics import op_error, op_location
+from dato_xdsl.diagnostics import LocatedDiagnostic, op_error, op_location
 from dato_xdsl.dialects import dato
+from dato_xdsl.transforms.deadlock_analysis import Design, NotStatic
 from dato_xdsl.transforms.npu_plan import arg_access, plan_group
 from dato_xdsl.transforms.npu_write_boxes import shared_write_boxes
 
@@ -279,9 +284,55 @@ def _common_refusal(region: dato.RegionOp, name: str, members: list[_Member]) ->
     return None
 
 
-def _order_refusal(name: str, a: _Member, b: _Member) -> str | None:
-    """Why `a`'s accesses to the block may not all come before `b`'s in the
-    simulator (a stream op of `a` before its last access), or None."""
+MAX_FIRST_TURN_TOKENS = 1 << 16
+"""The first turns are replayed token by token; an instance whose first turn
+moves more tokens than this (one feeding itself) leaves the replay to the
+structural rule."""
+
+Turns = dict[str, tuple[str, bool, Operation] | None]
+"""Per instance, the put or get its first turn in the simulator stops at:
+(stream, is put, op), or None when it finishes."""
+
+
+def first_turns(region: dato.RegionOp) -> Turns | None:
+    """Replay the simulator's first turns (every instance in start order,
+    each until it finishes or finds its stream full or empty: a woken
+    instance goes behind all those not yet started) on the instances' static
+    put/get sequences (deadlock_analysis). None when the sequences are not
+    static or too long."""
+    try:
+        design = Design(region)
+    except (NotStatic, LocatedDiagnostic):
+        return None
+    order = start_order(region)
+    fill = dict.fromkeys(design.depths, 0)
+    out: Turns = {}
+    for name, make in sorted(design.programs, key=lambda p: order[p[0]]):
+        cursor = make()
+        token = cursor.next()
+        for _ in range(MAX_FIRST_TURN_TOKENS):
+            if token is None:
+                break
+            stream, is_put, _op = token
+            if is_put and fill[stream] >= design.depths[stream]:
+                break
+            if not is_put and fill[stream] == 0:
+                break
+            fill[stream] += 1 if is_put else -1
+            token = cursor.next()
+        else:
+            return None
+        out[name] = token
+    return out
+
+
+def _order_refusal(
+    name: str, a: _Member, b: _Member, turns: Callable[[], Turns | None]
+) -> str | None:
+    """Why `a`'s accesses to the block may not all come in its first turn in
+    the simulator (so before `b`'s), or None. Structural rule first: no put or
+    get of `a` before (or in the top-level op of) its last access; else the
+    replay of the first turns: `a` stops after that op, or finishes."""
     body = a.group.body.block
     stream = _first_stream_op(body)
     if stream is None:
@@ -290,7 +341,23 @@ def _order_refusal(name: str, a: _Member, b: _Member) -> str | None:
     last = _touching(body, body.args[a.k])[-1]
     if tops.index(last) < tops.index(stream[0]):
         return None
-    what = "put on" if isinstance(stream[1], dato.PutOp) else "get from"
+    replay = turns()
+    if replay is not None:
+        stop = replay[a.inst.name]
+        if stop is None:
+            return None  # a runs whole in its first turn
+        top = body.find_ancestor_op_in_block(stop[2])
+        if top is not None and tops.index(top) > tops.index(last):
+            return None
+        what = "put on" if stop[1] else "get from"
+        state = "full" if stop[1] else "empty"
+        where = (
+            f"waits to {what} @{stop[0]}{_line(stop[2])}, {state} when it first runs in the "
+            "simulator,"
+        )
+    else:
+        what = "put on" if isinstance(stream[1], dato.PutOp) else "get from"
+        where = f"may {what} @{stream[1].stream.root_reference.data}{_line(stream[1])}"
     if a.written and b.read:
         flow = f"{a.inst.name} writes {name} and {b.inst.name} reads it"
     elif b.written and a.read:
@@ -298,12 +365,10 @@ def _order_refusal(name: str, a: _Member, b: _Member) -> str | None:
     else:
         flow = f"{a.inst.name} and {b.inst.name} both write block {list(a.box[0])} of {name}"
     return (
-        f"{flow}, and {a.inst.name} may "
-        f"{what} @{stream[1].stream.root_reference.data}{_line(stream[1])} before its "
-        f"last access to {name}{_line(last)}: the simulator can switch to "
-        f"{b.inst.name} at that stream, an interleaving the NPU cannot follow (each "
-        "task runs whole on its core); make its accesses to the array come first, or "
-        "pass the data through a stream"
+        f"{flow}, and {a.inst.name} {where} before its last access to {name}{_line(last)}: "
+        f"the simulator can switch to {b.inst.name} at that stream, an interleaving the NPU "
+        "cannot follow (each task runs whole on its core); make its accesses to the array "
+        "come first, or pass the data through a stream"
     )
 
 
@@ -318,7 +383,9 @@ def _meet(a: Box, b: Box) -> Box:
     return lo, tuple(h - low for low, h in zip(lo, hi, strict=True))
 
 
-def _gather_refusal(name: str, chain: list[_Member]) -> str | None:
+def _gather_refusal(
+    name: str, chain: list[_Member], turns: Callable[[], Turns | None]
+) -> str | None:
     """Members with different blocks: forwarded when the writers' blocks are
     disjoint and every member followed (in the simulator's order) by one it
     overlaps, one of the two writing, makes its accesses before its stream
@@ -341,7 +408,7 @@ def _gather_refusal(name: str, chain: list[_Member]) -> str | None:
                 )
     for i, a in enumerate(chain):
         later = [b for b in chain[i + 1 :] if _linked_pair(a, b)]
-        if later and (why := _order_refusal(name, a, later[0])) is not None:
+        if later and (why := _order_refusal(name, a, later[0], turns)) is not None:
             return why
     return None
 
@@ -356,6 +423,14 @@ def forward_array_flows(region: dato.RegionOp) -> None:
     read whose order it does not; leave writers-only sets that fail the rule
     to the NPU checks that follow."""
     order = start_order(region)
+    replayed: list[Turns | None] = []
+
+    def turns() -> Turns | None:
+        """The replay of the first turns, made once, when a rule needs it."""
+        if not replayed:
+            replayed.append(first_turns(region))
+        return replayed[0]
+
     names = [a.name_hint or f"arg{k}" for k, a in enumerate(region.args)]
     taken = {s.sym_name.data for s in region.streams()} | {g.sym_name.data for g in region.groups()}
     taken |= {inst.name for g in region.groups() for inst in g.instances()}
@@ -369,11 +444,11 @@ def forward_array_flows(region: dato.RegionOp) -> None:
         if why is None and same:
             why = next(
                 (w for a, b in zip(chain, chain[1:], strict=False)
-                 if (w := _order_refusal(name, a, b)) is not None),
+                 if (w := _order_refusal(name, a, b, turns)) is not None),
                 None,
             )  # fmt: skip
         elif why is None:
-            why = _gather_refusal(name, chain)
+            why = _gather_refusal(name, chain, turns)
         if why is not None:
             if not any(m.read for m in chain):
                 continue  # writers only: the NPU's output checks say what they need

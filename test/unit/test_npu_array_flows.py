@@ -190,7 +190,7 @@ def test_an_interleaving_at_a_stream_is_refused_naming_both_instances(tmp_path):
         build(interleaved(), tmp_path)
     message = str(info.value)
     assert "k_0 writes C and k_1 reads it" in message
-    assert "k_0 may get from @s" in message
+    assert "k_0 waits to get from @s" in message
     assert "before its last access to C" in message
     assert f"{__file__}:" in message
 
@@ -388,3 +388,73 @@ def test_a_whole_block_is_read_in_rows_by_three_tasks(tmp_path):
     np.testing.assert_array_equal(B, expected_b)
     expected = np.concatenate([expected_b[2 * p : 2 * p + 2][::-1, ::-1] + p for p in range(3)])
     np.testing.assert_array_equal(OUT, expected)
+
+
+def values_then_updates():
+    """src puts one value per acc instance; each acc instance gets its value,
+    then updates all of C (3 x 5) with it. src comes first in the region, so
+    the gets find their values when acc runs (the replay of the simulator's
+    first turns shows it): each acc instance updates C whole in its first
+    turn, in pid order."""
+
+    @dato.region()
+    def top(A: int32[2], C: int32[3, 5]):
+        s: Stream[int32, 2][2]
+
+        @dato.kernel(mapping=[2], args=[A])
+        def src(a: int32[2]):
+            i = dato.get_pid()
+            s[i].put(a[i])
+
+        @dato.kernel(mapping=[2], args=[C])
+        def acc(c: int32[3, 5]):
+            i = dato.get_pid()
+            v = s[i].get()
+            for x in range(3):
+                for y in range(5):
+                    c[x, y] = c[x, y] * 2 + v * (x + 1) - y
+
+    return top
+
+
+def test_updates_after_a_get_that_finds_its_value_follow_the_pid_order(tmp_path):
+    A = np.array([3, -7], np.int32)
+    C = np.arange(15, dtype=np.int32).reshape(3, 5) - 4
+    expected = C.copy()
+    rows, cols = np.indices((3, 5))
+    for i in range(2):
+        expected = expected * 2 + A[i] * (rows + 1) - cols
+    build(values_then_updates(), tmp_path)(A, C)
+    np.testing.assert_array_equal(C, expected)
+
+
+def updates_before_values():
+    """values_then_updates with src after acc in the region: acc_0 finds
+    its stream empty and waits, and the simulator runs acc_1 meanwhile."""
+
+    @dato.region()
+    def top(A: int32[2], C: int32[3, 5]):
+        s: Stream[int32, 2][2]
+
+        @dato.kernel(mapping=[2], args=[C])
+        def acc(c: int32[3, 5]):
+            i = dato.get_pid()
+            v = s[i].get()
+            for x in range(3):
+                for y in range(5):
+                    c[x, y] = c[x, y] * 2 + v * (x + 1) - y
+
+        @dato.kernel(mapping=[2], args=[A])
+        def src(a: int32[2]):
+            i = dato.get_pid()
+            s[i].put(a[i])
+
+    return top
+
+
+def test_updates_after_a_get_that_waits_are_refused(tmp_path):
+    with pytest.raises(dato.DatoIRError) as info:
+        build(updates_before_values(), tmp_path)
+    message = str(info.value)
+    assert "acc_0 writes C and acc_1 reads it, and acc_0 waits to get from @s_0" in message
+    assert "empty when it first runs in the simulator" in message
