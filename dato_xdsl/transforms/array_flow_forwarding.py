@@ -270,16 +270,27 @@ def _common_refusal(region: dato.RegionOp, name: str, members: list[_Member]) ->
         if m.inst.name in seen:
             return f"{m.inst.name} takes {name} twice, and writes one of them"
         seen.add(m.inst.name)
-    folded = {
-        n: op for op in region.body.block.ops if isinstance(op, dato.BundleOp | dato.ChainOp)
-        for n in op.names
-    }  # fmt: skip
-    for m in members:
-        if m.inst.name in folded:
-            kind = "bundle" if isinstance(folded[m.inst.name], dato.BundleOp) else "chain"
+    prims = [op for op in region.body.block.ops if isinstance(op, dato.BundleOp | dato.ChainOp)]
+    for op in prims:
+        inside = [m for m in members if m.inst.name in op.names]
+        if not inside:
+            continue
+        if isinstance(op, dato.BundleOp):
             return (
-                f"{m.inst.name} shares {name} with other tasks and is in a {kind}: the "
-                "compiler forwards the block from task to task and cannot fold them as asked"
+                f"{inside[0].inst.name} shares {name} with other tasks and is in a bundle: the "
+                "compiler forwards the block from task to task, and instances of one body "
+                "taking turns on a core cannot pass it on; chain them instead"
+            )
+        # a chain runs its instances in its order: members passing the block
+        # along must be in the simulator's order (members are sorted so)
+        names = list(op.names)
+        at = [names.index(m.inst.name) for m in inside]
+        if at != sorted(at):
+            first = next(m for k, m in enumerate(inside[1:]) if at[k + 1] < at[k])
+            return (
+                f"{first.inst.name} shares {name} with other tasks, and a chain runs it "
+                "before instances the simulator runs first: chain them in the simulator's "
+                "order (tasks in the region's order, pids row-major)"
             )
     return None
 

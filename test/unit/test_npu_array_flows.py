@@ -458,3 +458,42 @@ def test_updates_after_a_get_that_waits_are_refused(tmp_path):
     message = str(info.value)
     assert "acc_0 writes C and acc_1 reads it, and acc_0 waits to get from @s_0" in message
     assert "empty when it first runs in the simulator" in message
+
+
+def updates_in_turn():
+    @dato.region()
+    def top(C: int32[3, 4]):
+        @dato.kernel(mapping=[4], args=[C])
+        def k(c: int32[3, 4]):
+            p = dato.get_pid()
+            for i in range(3):
+                for j in range(4):
+                    c[i, j] = c[i, j] * 2 + p * j
+
+    return top
+
+
+def test_a_users_chain_in_the_simulators_order_keeps_the_forwarding(tmp_path):
+    C = np.arange(12, dtype=np.int32).reshape(3, 4)
+    expected = C.copy()
+    for p in range(4):
+        expected = expected * 2 + p * np.arange(4, dtype=np.int32)
+    chain = [("chain", ["k_0", "k_1", "k_2", "k_3"])]
+    dato.build(updates_in_turn(), target="aie", project=tmp_path, mapping_primitives=chain)(C)
+    np.testing.assert_array_equal(C, expected)
+
+
+@pytest.mark.parametrize(
+    ("primitive", "words"),
+    [
+        (("chain", ["k_1", "k_0"]), "k_1 shares C with other tasks, and a chain runs it before"),
+        (("bundle", ["k_0", "k_1"]), "k_0 shares C with other tasks and is in a bundle"),
+    ],
+)
+def test_folding_against_the_simulators_order_is_refused(primitive, words, tmp_path):
+    with pytest.raises(dato.DatoIRError) as info:
+        dato.build(
+            updates_in_turn(), target="aie", project=tmp_path, mapping_primitives=[primitive]
+        )
+    assert words in str(info.value)
+    assert f"{__file__}:" in str(info.value)
