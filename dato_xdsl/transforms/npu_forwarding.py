@@ -74,13 +74,19 @@ def forward_inputs(
         ]
         # the smallest arrays first: their copies cost the task least memory
         movable.sort(key=lambda k: _bytes(body.args[k].type))
-        for k in movable[: max(0, need - channels)]:
-            if len(added) + len(insts) > spare:
-                return added
+        chosen = movable[: max(0, need - channels)]
+        # a loader per array; where the free cores do not allow that, a loader
+        # per `channels` arrays (its own DMA takes that many)
+        sets = [[k] for k in chosen]
+        if len(added) + len(insts) * len(sets) > spare:
+            sets = [chosen[i : i + channels] for i in range(0, len(chosen), channels)]
+        if len(added) + len(insts) * len(sets) > spare:
+            return added
+        for ks in sets:
             if len(insts) == 1 and not group.port_names:
-                added.append(_forward(region, group, k, insts[0], taken))
+                added.append(_forward(region, group, ks, insts[0], taken))
             else:
-                added += _forward_port(region, group, k, taken)
+                added += _forward_port(region, group, ks, taken)
     return added
 
 
@@ -99,43 +105,56 @@ def _fresh(base: str, taken: set[str]) -> str:
     return name
 
 
+def _hint(group: dato.GroupOp, k: int) -> str:
+    return group.args[k].name_hint or f"arg{k}"
+
+
 def _forward(
-    region: dato.RegionOp, group: dato.GroupOp, k: int, inst: dato.Instance, taken: set[str]
+    region: dato.RegionOp, group: dato.GroupOp, ks: list[int], inst: dato.Instance, taken: set[str]
 ) -> str:
-    assert isinstance(group.body.block.args[k].type, MemRefType)
-    hint = group.args[k].name_hint or f"arg{k}"
-    stream, task = _loader(region, group, k, inst, hint, taken)
-    # the task gets it first instead of reading it
-    _get_first(group, k, stream)
-    return f"{task}"
+    streams, task = _loader(region, group, ks, inst, taken)
+    # the task gets them first (in the loader's order) instead of reading them
+    for k, stream in reversed(list(zip(ks, streams, strict=True))):
+        _get_first(group, k, stream)
+    return task
 
 
 def _loader(
     region: dato.RegionOp,
     group: dato.GroupOp,
-    k: int,
+    ks: list[int],
     inst: dato.Instance,
-    hint: str,
     taken: set[str],
-) -> tuple[str, str]:
-    """A stream and a loader for `inst`'s block of argument `k`: the loader
-    reads the block through its own DMA and puts it whole."""
-    t = group.body.block.args[k].type
-    stream = _fresh(f"{inst.name}_{hint}_fwd", taken)
-    task = _fresh(f"{inst.name}_load_{hint}", taken)
-    decl = dato.StreamOp(stream, dato.StreamType(t, 1, 1))
-    decl.attributes[COMPILER_CHOSEN] = UnitAttr()
-    region.body.block.insert_op_before(decl, group)
-    body = Block(arg_types=[t])
-    body.add_op(dato.PutOp(stream, [], body.args[0]))
+) -> tuple[list[str], str]:
+    """A stream per argument of `ks` and one loader for `inst`'s blocks of
+    them: the loader reads each block through its own DMA and puts it whole."""
+    types = [group.body.block.args[k].type for k in ks]
+    hints = [_hint(group, k) for k in ks]
+    task = _fresh(f"{inst.name}_load_{'_'.join(hints)}", taken)
+    body = Block(arg_types=types)
+    streams: list[str] = []
+    for t, hint, arg in zip(types, hints, body.args, strict=True):
+        assert isinstance(t, MemRefType)
+        stream = _fresh(f"{inst.name}_{hint}_fwd", taken)
+        decl = dato.StreamOp(stream, dato.StreamType(t, 1, 1))
+        decl.attributes[COMPILER_CHOSEN] = UnitAttr()
+        region.body.block.insert_op_before(decl, group)
+        body.add_op(dato.PutOp(stream, [], arg))
+        streams.append(stream)
     loader = dato.GroupOp(
-        task, task, [1], [group.args[k]], [], [((0,), [inst.offsets[k]], [])], body
+        task,
+        task,
+        [1],
+        [group.args[k] for k in ks],
+        [],
+        [((0,), [inst.offsets[k] for k in ks], [])],
+        body,
     )
     loader.attributes[FORWARDS] = StringAttr(inst.name)
     loader.attributes[COMPILER_CHOSEN] = UnitAttr()
     loader.location = group.location
     region.body.block.insert_op_before(loader, group)
-    return stream, task
+    return streams, task
 
 
 def _get_first(group: dato.GroupOp, k: int, source: str) -> None:
@@ -151,28 +170,32 @@ def _get_first(group: dato.GroupOp, k: int, source: str) -> None:
     arg.replace_uses_with_if(get.results[0], lambda use: use.operation is not get)
 
 
-def _forward_port(region: dato.RegionOp, group: dato.GroupOp, k: int, taken: set[str]) -> list[str]:
+def _forward_port(
+    region: dato.RegionOp, group: dato.GroupOp, ks: list[int], taken: set[str]
+) -> list[str]:
     """`_forward` for a group of several instances (or with ports): a loader
-    and a stream per instance, bound to a new port the body gets from."""
-    assert isinstance(group.body.block.args[k].type, MemRefType)
-    hint = group.args[k].name_hint or f"arg{k}"
-    port = _fresh(f"{hint}_fwd", taken | set(group.port_names))
+    per instance and a stream per instance and argument, bound to a new port
+    per argument that the body gets from."""
+    ports = []
+    for k in ks:
+        ports.append(_fresh(f"{_hint(group, k)}_fwd", taken | set(group.port_names) | set(ports)))
     insts = group.instances()
-    streams: list[str] = []
+    streams: list[list[str]] = []
     loaders: list[str] = []
     for inst in insts:
-        stream, task = _loader(region, group, k, inst, hint, taken)
-        streams.append(stream)
+        mine, task = _loader(region, group, ks, inst, taken)
+        streams.append(mine)
         loaders.append(task)
-    # the new port, bound per instance to its loader's stream
+    # the new ports, bound per instance to its loader's streams
     nports = len(group.port_names)
     old = [b.data for b in group.bindings.data]
     binds: list[str] = []
-    for n, stream in enumerate(streams):
-        binds += [*old[n * nports : (n + 1) * nports], stream]
-    group.ports = ArrayAttr([*group.ports.data, StringAttr(port)])
+    for n, mine in enumerate(streams):
+        binds += [*old[n * nports : (n + 1) * nports], *mine]
+    group.ports = ArrayAttr([*group.ports.data, *(StringAttr(p) for p in ports)])
     group.bindings = ArrayAttr([StringAttr(b) for b in binds])
-    _get_first(group, k, port)
+    for k, port in reversed(list(zip(ks, ports, strict=True))):
+        _get_first(group, k, port)
     return loaders
 
 
@@ -269,7 +292,7 @@ def _helper(
     start and puts the latter at its end."""
     inst = group.instances()[0]
     body = group.body.block
-    hints = [group.args[k].name_hint or f"arg{k}" for k in ks]
+    hints = [_hint(group, k) for k in ks]
     task = _fresh(f"{inst.name}_io_{'_'.join(hints)}", taken)
     helper = Block(arg_types=[body.args[k].type for k in ks])
     back: list[tuple[str, SSAValue]] = []

@@ -98,6 +98,10 @@ channels and memtile bytes already in use (TransferPlanner._take's order)."""
 
 
 class TransferPlanner:
+    by_column = False
+    """Reads through memtiles in chunks of one column's cores each, from
+    that column's memtile first (else as balanced chunks of any cores)."""
+
     def __init__(
         self,
         region: dato.RegionOp,
@@ -261,7 +265,17 @@ class TransferPlanner:
         n_chunks = -(-len(blocks) // limit)
         size = -(-len(blocks) // n_chunks)
         chunks = [blocks[i : i + size] for i in range(0, len(blocks), size)]
-        for chunk in chunks:
+        if self.by_column:
+            columns: dict[int, list[Block]] = {}
+            for b in blocks:
+                columns.setdefault(min(c for c, _ in b.tiles), []).append(b)
+            chunks = [
+                found[i : i + limit]
+                for _, found in sorted(columns.items())
+                for i in range(0, len(found), limit)
+            ]
+        while chunks:
+            chunk = chunks.pop(0)
             t = Transfer(index, name, True, 0, chunk, k_axis, k_tile, depth)
             obj = math.prod(t.tile_shape()) * elem * len(chunk)
             preferred = sorted({c for b in chunk for c, _ in b.tiles})
@@ -273,10 +287,33 @@ class TransferPlanner:
                 elif self._take(col, 1, 0, 0, 0, 0):
                     break
             else:
+                # no memtile has that many outputs left: split the chunk into
+                # distributes the roomiest memtile still takes (a shim channel
+                # each; never single blocks, a shim channel for one core)
+                room = self._distribute_room(obj // len(chunk) * depth)
+                if 2 <= room < len(chunk):
+                    chunks[:0] = [chunk[:room], chunk[room:]]
+                    continue
                 self._fail(f"reading {name} ({len(chunk)} block(s))", "a free shim input channel")
             t.column = col
             out.append(t)
         return out
+
+    def _distribute_room(self, block_bytes: int) -> int:
+        """The most blocks one memtile with a free shim input channel in its
+        column can still distribute (its output channels and memory)."""
+        d = self.device
+        room = 0
+        for col in range(d.columns):
+            if self.shim_in[col] >= d.shim.dma_mm2s_channels:
+                continue
+            if self.mem_in[col] >= d.memtile.dma_s2mm_channels:
+                continue
+            free = d.memtile.dma_mm2s_channels - self.mem_out[col]
+            if block_bytes:
+                free = min(free, (d.memtile.data_memory_bytes - self.mem_bytes[col]) // block_bytes)
+            room = max(room, free)
+        return room
 
     def route_writes(self, index: int, name: str, blocks: list[Block]) -> list[Transfer]:
         out: list[Transfer] = []
@@ -294,8 +331,9 @@ class TransferPlanner:
         elem = element_bytes(self._arg_type(index))
         for col0, col_blocks in sorted(by_column.items()):
             limit = self.device.memtile.dma_s2mm_channels
-            for i in range(0, len(col_blocks), limit):
-                chunk = col_blocks[i : i + limit]
+            chunks = [col_blocks[i : i + limit] for i in range(0, len(col_blocks), limit)]
+            while chunks:
+                chunk = chunks.pop(0)
                 t = Transfer(index, name, False, col0, chunk)
                 obj = math.prod(t.tile_shape()) * elem * len(chunk)
                 order = [col0] + [c for c in range(self.device.columns) if c != col0]
@@ -306,6 +344,11 @@ class TransferPlanner:
                     elif self._take(col, 0, 1, 0, 0, 0):
                         break
                 else:
+                    if len(chunk) > 1:
+                        # no memtile can join them: one block straight to the
+                        # shim, the rest joined (or split) again
+                        chunks[:0] = [chunk[:1], chunk[1:]]
+                        continue
                     self._fail(
                         f"writing {name} ({len(chunk)} block(s))", "a free shim output channel"
                     )
@@ -547,6 +590,15 @@ def plan_transfers(
                 return TransferPlanner(region, device, broadcast, spread, reserved).plan()
             except LocatedDiagnostic:
                 pass
+        # reads cut by the column of their cores, so each memtile keeps
+        # outputs for its column's write joins (lanes reading and writing one
+        # block each on every core)
+        planner = TransferPlanner(region, device)
+        planner.by_column = True
+        try:
+            return planner.plan()
+        except LocatedDiagnostic:
+            pass
         raise err from None
 
 

@@ -64,6 +64,7 @@ from dato_xdsl.transforms.npu_folding import (
     record_folds,
 )
 from dato_xdsl.transforms.npu_forwarding import FORWARDS, forward_inputs, forward_outputs
+from dato_xdsl.transforms.npu_lock_budget import LOCKS_PER_FIFO_END
 from dato_xdsl.transforms.npu_padding import (
     PADDED_ROWS,
     Rows,
@@ -91,6 +92,10 @@ from dato_xdsl.transforms.stream_access import StreamUses, stream_uses
 
 CORE_STACK_BYTES = devices.DEFAULT_CORE_STACK_BYTES
 """Kept free on every compute tile for the core's stack."""
+
+HUB_PARTNERS = 4
+"""Stream partners that make an element placed first, on a tile with free
+neighbours all round (an edge tile has 3 compute neighbours at most)."""
 
 
 def kib(n: int) -> str:
@@ -178,6 +183,8 @@ class Placer:
         self.preset: dict[str, tuple[int, int]] = {}
         self.improve = False
         """rearrange the placement while a tile is over its DMA channels"""
+        self.isomorphic = False
+        """the folding chained isomorphic instances (npu_folding.pair_isomorphic)"""
         """tiles a rectangle folding chose (npu_chain_search.search_blocks)"""
         self.boxes = shared_write_boxes(region, {n: p.writes for n, p in self.plans.items()})
         self.padding: dict[int, tuple[int, int]] = choose_padding(
@@ -213,7 +220,31 @@ class Placer:
             pe.members.append((plan, inst))
         return list(pes.values())
 
-    def place(self, pes: list[PE]) -> None:
+    def place_and_check(self, pes: list[PE], shared: set[int]) -> dict[str, int]:
+        """Place the elements and check their tiles (returns the K tiles);
+        when a tile is over a limit and an element has many stream partners,
+        placed again with those first (`place(hubs=True)`), and the first
+        refusal raised if that fails too."""
+        self.place(pes)
+        try:
+            return self.check_tiles(pes, shared)
+        except LocatedDiagnostic as err:
+            partners = self.partners(pes)
+            if not any(len(partners.get(id(pe), ())) >= HUB_PARTNERS for pe in pes):
+                raise
+            first = err
+        clear_routes(self.region)
+        self.routed.clear()
+        for pe in pes:
+            if id(pe) not in shared:
+                pe.tile = None
+        self.place(pes, hubs=True)
+        try:
+            return self.check_tiles(pes, shared)
+        except LocatedDiagnostic:
+            raise first from None
+
+    def place(self, pes: list[PE], hubs: bool = False) -> None:
         d = self.device
         if len(pes) > d.compute_cores:
             tried = ""
@@ -281,6 +312,21 @@ class Placer:
         rest = [t for t in free if t not in taken]
         partners = self.partners(pes)
         placed: dict[int, tuple[int, int]] = {id(pe): pe.tile for pe in pes if pe.tile}  # type: ignore[misc]
+        # with `hubs`, an element with more stream partners than a tile on the
+        # array's edge has neighbours goes first, to the free tile with the
+        # most free neighbours: its partners then take them (a gather's reducer)
+        first = [
+            pe
+            for pe in pes
+            if hubs and pe.tile is None and len(partners.get(id(pe), ())) >= HUB_PARTNERS
+        ]
+        for pe in sorted(first, key=lambda pe: -len(partners[id(pe)])):
+            best = max(
+                range(len(rest)),
+                key=lambda k: (sum(d.shares_memory(rest[k], t) for t in rest), -k),
+            )
+            pe.tile = rest.pop(best)
+            placed[id(pe)] = pe.tile
         for pe in self.stream_order([pe for pe in pes if pe.tile is None]):
             near = [placed[q] for q in partners.get(id(pe), ()) if q in placed]
             best = max(
@@ -555,6 +601,7 @@ class Placer:
             streamed: list[tuple[GroupPlan, dato.Instance]] = []
             dma_in: set[str] = set()
             dma_out: set[str] = set()
+            near_out: set[str] = set()
             in_args: set[int] = set()
             out_args: set[int] = set()
             members = pe.members[:1] if shared and id(pe) in shared else pe.members
@@ -618,6 +665,8 @@ class Placer:
                         memory.fifo(f"stream @{name}", name, depth * size + extra)
                         if not near:
                             (dma_out if is_put else dma_in).add(name)
+                        elif is_put:
+                            near_out.add(name)
                 if plan.matmul is not None:
                     streamed.append((plan, inst))
                     inputs += 2
@@ -676,6 +725,17 @@ class Placer:
                     pe.members[0][0].group,
                     f"{where} needs {outputs} output DMA channels, a compute tile has "
                     f"{d.compute.dma_mm2s_channels}",
+                )
+            # a lock pair per fifo end holding buffers: each DMA channel's
+            # fifo, and the fifos to neighbours sharing memory on the
+            # producer's side (npu_lock_budget checks the lowered design)
+            locks = LOCKS_PER_FIFO_END * (inputs + outputs + len(near_out))
+            if locks > d.compute.locks:
+                raise op_error(
+                    pe.members[0][0].group,
+                    f"{where} needs {locks} locks ({inputs} input and {outputs} output DMA "
+                    f"fifos, {len(near_out)} fifos to neighbours sharing memory; "
+                    f"{LOCKS_PER_FIFO_END} each), a compute tile has {d.compute.locks}",
                 )
         return k_tiles
 
@@ -1020,14 +1080,16 @@ class TileMemory:
         return local + fifo_total + self.counters, parts
 
 
-def merge_streams_between_cores(region: dato.RegionOp, pes: list[PE]) -> str:
+def merge_streams_between_cores(region: dato.RegionOp, pes: list[PE], one_end: bool = False) -> str:
     """Let one stream carry the streams two chained cores use in turn (see
     npu_stream_merge), when replaying the cores in order still finishes
-    (deeper streams where it needs them). Returns what was merged, or "" when
+    (deeper streams where it needs them); with `one_end`, also those a core's
+    members exchange with one instance in turn (isomorphic chains: a gather's
+    sources sending to its reducer). Returns what was merged, or "" when
     nothing was (none to merge, or the merge would deadlock)."""
     order = run_order(region)
     core_of = {n: k for k, pe in enumerate(pes) for n in pe.names}
-    sets = parallel_streams(region, core_of, order)
+    sets = parallel_streams(region, core_of, order, one_end)
     if not sets:
         return ""
     merge_streams(region, sets)
@@ -1390,7 +1452,7 @@ class PhysicalMapPass(ModulePass):
             # None: the placement rearranged, arrays forwarded as before
             out.append(("moving elements to tiles sharing memory", None, None))
             out.append(("forwarding arrays past the streams", None, True))
-        if self.folding != "chains" and not _streams_touch_largest_group(region, uses):
+        if self.folding != "chains" and (over or not _streams_touch_largest_group(region, uses)):
             # the cores' DMA traffic beyond the shim's and memtiles' channels:
             # fewer cores, each running more isomorphic instances in turn
             # (parallelism traded for channels, halving the cores each time);
@@ -1430,6 +1492,7 @@ def map_region(
     its DMA channels (Placer.improve_placement)."""
     if blocks is not None and not isinstance(blocks, BlockPlan):
         placer = Placer(region, device)
+        placer.isomorphic = True
         record_chain_plan(region, blocks)
         placer.chain_note = (
             f"{sum(g.num_instances() for g in region.groups())} instances for "
@@ -1515,11 +1578,12 @@ def map_placed(
 ) -> None:
     """Place the folded elements, check their tiles and plan the transfers."""
     shared = placer.place_bundled_gemm(pes)
-    placer.place(pes)
     try:
-        k_tiles = placer.check_tiles(pes, shared)
+        k_tiles = placer.place_and_check(pes, shared)
     except LocatedDiagnostic as err:
-        merged = merge_streams_between_cores(region, pes) if placer.chain_note else ""
+        merged = (
+            merge_streams_between_cores(region, pes, placer.isomorphic) if placer.chain_note else ""
+        )
         if not merged:
             if placer.chain_note:
                 raise LocatedDiagnostic(f"{err} ({placer.chain_note})") from None
@@ -1533,9 +1597,8 @@ def map_placed(
         placer.preset = preset
         pes = placer.processing_elements()
         shared = placer.place_bundled_gemm(pes)
-        placer.place(pes)
         try:
-            k_tiles = placer.check_tiles(pes, shared)
+            k_tiles = placer.place_and_check(pes, shared)
         except LocatedDiagnostic as again:
             raise LocatedDiagnostic(f"{again} ({note})") from None
     # only its refusal matters: npu_transfers chooses the shim columns
