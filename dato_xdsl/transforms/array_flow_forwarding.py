@@ -8,24 +8,26 @@ end, so such a flow would read stale data (or let the last write-back win).
 This pass turns each flow into on-chip forwarding in the simulator's order.
 
 The instances touching overlapping blocks of one argument, at least one of
-them writing, form a chain A1, ..., An in the order the simulator starts them
-(tasks in the region's order, each task's instances in row-major pid order).
-The simulator runs an instance until it finishes or blocks on a stream; a
-woken instance goes behind all those not yet started, so the first turns run
-one after another in start order. Rule: when every member but the last makes
-all its accesses to the block in its first turn, the members touch the block
-one after another, in chain order. A member does when no put or get comes
-before (or in the top-level op of) its last access, or, where the put/get
-sequences are static, when the replay of the first turns (`first_turns`, on
-deadlock_analysis's token programs) shows it stops only after that op. Then:
+them writing, form a chain A1, ..., An in the order the simulator makes their
+accesses. The simulator starts the instances in start order (tasks in the
+region's order, each task's instances in row-major pid order) and runs one
+until it finishes or finds its stream full or empty; a woken instance goes to
+the back of the ready queue. Where the put/get sequences are static, the pass
+replays that schedule (`simulator_schedule`, on deadlock_analysis's token
+programs): each member's accesses lie between the turn in which the top-level
+op of its first access starts and the one in which that of its last ends. Rule:
+those spans must not overlap for members the forwarding links; the chain is
+their order. Where the sequences are not static, the chain is the start order
+and every member but the last must make its accesses before any put or get of
+its own (by top-level op: a loop or a conditional holding both mixes them), so
+in its first turn (first turns run one after another in start order). Then:
 
 - A1 starts from the host's block; A(i+1) gets the block from Ai on a new
-  stream of one whole block (depth 1), at its start;
-- Ai (i < n) puts its block right after its last top-level op touching it,
-  inside its first turn: the put never waits (one put into an empty fifo), and
-  the gets, at the starts of later instances, wait only for such puts, so the
-  simulator's first turns run as before and no deadlock can be added (the
-  virtual NPU detects one all the same);
+  stream of one whole block (depth 1), right before its first access;
+- Ai (i < n) puts its block right after its last access, in the turn that
+  makes it: the put never waits (one put into an empty fifo) and a get comes
+  in a later turn than its put, so the simulator's schedule runs as before
+  and no deadlock can be added (the virtual NPU detects one all the same);
 - only the last member that writes sends the block to the host: earlier
   writers work on a local copy (A1 copies the host block into it first).
 
@@ -33,19 +35,19 @@ Members with different blocks are served when the writers' blocks are
 disjoint (a sharded result read whole, a whole one read sharded, rows read as
 columns, a block read before others update its parts): of every overlapping
 writer and reader, the first in the simulator's order puts, after its last
-access, the part they share, and the second gets it at its start and copies
-it into place. A writer keeps its block (host in and out); a reader starts
+access, the part they share, and the second gets it right before its first
+access and copies it into place. A writer keeps its block (host in and out); a reader starts
 from a local block (the host's, unless the writers' parts cover it). A part a
 reader sends a later writer holds the host's values the reader saw: it orders
 the writer's writes (and its block's return to the host) after that read. The
-same rule holds: every member followed by one it is linked to makes its
-accesses before its first stream op.
+same rule orders them.
 
-Refused, naming both instances and why: a member using a stream before its
-last access (the simulator may run the next member in between), writers of
-overlapping blocks at different places. A set of writers only that fails is
-left to the NPU's output checks, as are writers whose element stores are
-disjoint (npu_write_boxes: the NPU joins them). The groups a flow touches are
+Refused, naming both instances and why: a member that waits on a stream
+between its accesses while another member makes its own (or, unreplayed, that
+may: a put or get before its last access), writers of overlapping blocks at
+different places. A set of writers only that fails is left to the NPU's
+output checks, as are writers whose element stores are disjoint
+(npu_write_boxes: the NPU joins them). The groups a flow touches are
 split by role and get a port per forwarded block, bound per instance;
 `dato.flow_ordered` records the body arguments whose host accesses the
 forwarding orders, which `check_no_array_flows` then accepts.
@@ -56,6 +58,7 @@ alone as `dato-array-flow-forwarding`."""
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -87,6 +90,7 @@ simulator's order (their host reads and writes are ordered by the chain)."""
 COMPILER_CHOSEN = "dato.compiler_chosen"
 
 Box = tuple[tuple[int, ...], tuple[int, ...]]
+Ordering = dict[str, tuple[int, tuple[int, ...]]]
 
 
 @dataclass
@@ -131,7 +135,7 @@ def _overlap(a: Box, b: Box) -> bool:
     )
 
 
-def start_order(region: dato.RegionOp) -> dict[str, tuple[int, tuple[int, ...]]]:
+def start_order(region: dato.RegionOp) -> Ordering:
     """Per instance, its key in the simulator's start order: tasks in the
     region's order, each task's instances by pid, row-major."""
     tasks: dict[str, int] = {}
@@ -295,55 +299,131 @@ def _common_refusal(region: dato.RegionOp, name: str, members: list[_Member]) ->
     return None
 
 
-MAX_FIRST_TURN_TOKENS = 1 << 16
-"""The first turns are replayed token by token; an instance whose first turn
-moves more tokens than this (one feeding itself) leaves the replay to the
-structural rule."""
+MAX_REPLAY_TOKENS = 1 << 18
+"""The simulator's schedule is replayed token by token; a program moving more
+tokens than this leaves the order to the structural rule."""
 
-Turns = dict[str, tuple[str, bool, Operation] | None]
-"""Per instance, the put or get its first turn in the simulator stops at:
-(stream, is put, op), or None when it finishes."""
+Stop = tuple[str, bool, Operation] | None
+"""Where a turn of an instance ends: the put or get it waits at (stream, is
+put, op), or None when it finishes."""
+
+Schedule = dict[str, list[tuple[int, Stop]]]
+"""Per instance, its turns in the simulator: (turn number, where it ends)."""
 
 
-def first_turns(region: dato.RegionOp) -> Turns | None:
-    """Replay the simulator's first turns (every instance in start order,
-    each until it finishes or finds its stream full or empty: a woken
-    instance goes behind all those not yet started) on the instances' static
-    put/get sequences (deadlock_analysis). None when the sequences are not
-    static or too long."""
+def simulator_schedule(region: dato.RegionOp) -> Schedule | None:
+    """Replay the simulator's scheduler (targets/scheduler.py) on the
+    instances' static put/get sequences (deadlock_analysis's token programs):
+    instances start in start order, each runs until it finishes or finds its
+    stream full (put) or empty (get), and waits; a put or get wakes the
+    stream's waiters, which go to the back of the ready queue. None when the
+    sequences are not static, the replay is too long, or it deadlocks."""
     try:
         design = Design(region)
     except (NotStatic, LocatedDiagnostic):
         return None
     order = start_order(region)
+    programs = sorted(design.programs, key=lambda p: order[p[0]])
+    cursors = {name: make() for name, make in programs}
+    pending: dict[str, Stop] = {name: c.next() for name, c in cursors.items()}
     fill = dict.fromkeys(design.depths, 0)
-    out: Turns = {}
-    for name, make in sorted(design.programs, key=lambda p: order[p[0]]):
-        cursor = make()
-        token = cursor.next()
-        for _ in range(MAX_FIRST_TURN_TOKENS):
-            if token is None:
-                break
+    waiting: dict[str, list[str]] = {}
+    ready = deque(name for name, _ in programs)
+    out: Schedule = {name: [] for name, _ in programs}
+    turn = moves = 0
+    while ready:
+        name = ready.popleft()
+        turn += 1
+        token = pending[name]
+        while token is not None:
             stream, is_put, _op = token
-            if is_put and fill[stream] >= design.depths[stream]:
-                break
-            if not is_put and fill[stream] == 0:
+            if fill[stream] >= design.depths[stream] if is_put else fill[stream] == 0:
+                waiting.setdefault(stream, []).append(name)
                 break
             fill[stream] += 1 if is_put else -1
-            token = cursor.next()
-        else:
-            return None
-        out[name] = token
+            ready.extend(waiting.pop(stream, []))
+            moves += 1
+            if moves > MAX_REPLAY_TOKENS:
+                return None
+            token = cursors[name].next()
+        pending[name] = token
+        out[name].append((turn, token))
+    if any(t is not None for t in pending.values()):
+        return None  # the simulator deadlocks: it says so itself
     return out
 
 
-def _order_refusal(
-    name: str, a: _Member, b: _Member, turns: Callable[[], Turns | None]
-) -> str | None:
-    """Why `a`'s accesses to the block may not all come in its first turn in
-    the simulator (so before `b`'s), or None. Structural rule first: no put or
-    get of `a` before (or in the top-level op of) its last access; else the
-    replay of the first turns: `a` stops after that op, or finishes."""
+def _span(m: _Member, schedule: Schedule) -> tuple[int, int, Stop]:
+    """The turns in which `m` makes its first and its last access to the
+    block, and where it waits in between (None if it does not): the turn in
+    which the top-level op of its first access starts, and the one in which
+    that of its last access ends."""
+    body = m.group.body.block
+    tops = list(body.ops)
+    touching = _touching(body, body.args[m.k])
+    first, last = tops.index(touching[0]), tops.index(touching[-1])
+    start = end = 0
+    between: Stop = None
+    for turn, stop in schedule[m.inst.name]:
+        at = len(tops) if stop is None else tops.index(_top(body, stop[2]))
+        if not start and at >= first:
+            start = turn
+        if start and at > last:
+            end = turn
+            break
+        if start:
+            between = stop
+    return start, end, between
+
+
+def _order(
+    name: str, comp: list[_Member], schedule: Callable[[], Schedule | None], order: Ordering
+) -> tuple[list[_Member], str | None]:
+    """The members in the order the simulator makes their accesses, or why
+    it may interleave them. With a replay of its schedule: by the turns of
+    their accesses, each member's (from its first access to its last) before
+    the next one's starts, for every pair the forwarding links. Without: in
+    start order, when every member followed by one it is linked to makes
+    its accesses before any put or get of its own (so in its first turn)."""
+    replay = schedule()
+    if replay is None:
+        chain = sorted(comp, key=lambda m: order[m.inst.name])
+        for i, a in enumerate(chain):
+            later = [b for b in chain[i + 1 :] if _linked_pair(a, b)]
+            if later and (why := _structural_refusal(name, a, later[0])) is not None:
+                return chain, why
+        return chain, None
+    spans = {m.inst.name: _span(m, replay) for m in comp}
+    chain = sorted(comp, key=lambda m: spans[m.inst.name][0])
+    for i, a in enumerate(chain):
+        start, end, between = spans[a.inst.name]
+        for b in chain[i + 1 :]:
+            if not _linked_pair(a, b) or spans[b.inst.name][0] > end:
+                continue
+            assert between is not None
+            what = "put on" if between[1] else "get from"
+            state = "full" if between[1] else "empty"
+            return chain, (
+                f"{_flow(name, a, b)}, and in the simulator {a.inst.name} waits to {what} "
+                f"@{between[0]}{_line(between[2])}, {state}, between its accesses to {name}, "
+                f"while {b.inst.name} makes its own: an interleaving the NPU cannot follow "
+                "(each task runs whole on its core); make its accesses to the array come "
+                "together, or pass the data through a stream"
+            )
+    return chain, None
+
+
+def _flow(name: str, a: _Member, b: _Member) -> str:
+    if a.written and b.read:
+        return f"{a.inst.name} writes {name} and {b.inst.name} reads it"
+    if b.written and a.read:
+        return f"{b.inst.name} writes {name} and {a.inst.name} reads it"
+    return f"{a.inst.name} and {b.inst.name} both write block {list(a.box[0])} of {name}"
+
+
+def _structural_refusal(name: str, a: _Member, b: _Member) -> str | None:
+    """Why `a`'s accesses to the block may not all come in its first turn:
+    a put or get before (or in the top-level op of) its last access, or None."""
     body = a.group.body.block
     stream = _first_stream_op(body)
     if stream is None:
@@ -352,34 +432,14 @@ def _order_refusal(
     last = _touching(body, body.args[a.k])[-1]
     if tops.index(last) < tops.index(stream[0]):
         return None
-    replay = turns()
-    if replay is not None:
-        stop = replay[a.inst.name]
-        if stop is None:
-            return None  # a runs whole in its first turn
-        top = body.find_ancestor_op_in_block(stop[2])
-        if top is not None and tops.index(top) > tops.index(last):
-            return None
-        what = "put on" if stop[1] else "get from"
-        state = "full" if stop[1] else "empty"
-        where = (
-            f"waits to {what} @{stop[0]}{_line(stop[2])}, {state} when it first runs in the "
-            "simulator,"
-        )
-    else:
-        what = "put on" if isinstance(stream[1], dato.PutOp) else "get from"
-        where = f"may {what} @{stream[1].stream.root_reference.data}{_line(stream[1])}"
-    if a.written and b.read:
-        flow = f"{a.inst.name} writes {name} and {b.inst.name} reads it"
-    elif b.written and a.read:
-        flow = f"{b.inst.name} writes {name} and {a.inst.name} reads it"
-    else:
-        flow = f"{a.inst.name} and {b.inst.name} both write block {list(a.box[0])} of {name}"
+    what = "put on" if isinstance(stream[1], dato.PutOp) else "get from"
     return (
-        f"{flow}, and {a.inst.name} {where} before its last access to {name}{_line(last)}: "
-        f"the simulator can switch to {b.inst.name} at that stream, an interleaving the NPU "
-        "cannot follow (each task runs whole on its core); make its accesses to the array "
-        "come first, or pass the data through a stream"
+        f"{_flow(name, a, b)}, and {a.inst.name} may {what} "
+        f"@{stream[1].stream.root_reference.data}{_line(stream[1])} before its last access to "
+        f"{name}{_line(last)} (its puts and gets are not static, so the compiler cannot "
+        f"replay the simulator's order): the simulator can switch to {b.inst.name} at that "
+        "stream, an interleaving the NPU cannot follow (each task runs whole on its core); "
+        "make its accesses to the array come first, or pass the data through a stream"
     )
 
 
@@ -394,13 +454,10 @@ def _meet(a: Box, b: Box) -> Box:
     return lo, tuple(h - low for low, h in zip(lo, hi, strict=True))
 
 
-def _gather_refusal(
-    name: str, chain: list[_Member], turns: Callable[[], Turns | None]
-) -> str | None:
+def _gather_refusal(name: str, chain: list[_Member]) -> str | None:
     """Members with different blocks: forwarded when the writers' blocks are
-    disjoint and every member followed (in the simulator's order) by one it
-    overlaps, one of the two writing, makes its accesses before its stream
-    ops. Why not, or None."""
+    disjoint (and the simulator's order does not interleave them, `_order`).
+    Why not, or None."""
     writers = [m for m in chain if m.written]
     for a in writers:
         for b in writers:
@@ -417,10 +474,6 @@ def _gather_refusal(
                     "a block either along one block's writers or from disjoint writers to "
                     "their readers, not both"
                 )
-    for i, a in enumerate(chain):
-        later = [b for b in chain[i + 1 :] if _linked_pair(a, b)]
-        if later and (why := _order_refusal(name, a, later[0], turns)) is not None:
-            return why
     return None
 
 
@@ -434,12 +487,12 @@ def forward_array_flows(region: dato.RegionOp) -> None:
     read whose order it does not; leave writers-only sets that fail the rule
     to the NPU checks that follow."""
     order = start_order(region)
-    replayed: list[Turns | None] = []
+    replayed: list[Schedule | None] = []
 
-    def turns() -> Turns | None:
-        """The replay of the first turns, made once, when a rule needs it."""
+    def schedule() -> Schedule | None:
+        """The replay of the simulator's schedule, made once, when needed."""
         if not replayed:
-            replayed.append(first_turns(region))
+            replayed.append(simulator_schedule(region))
         return replayed[0]
 
     names = [a.name_hint or f"arg{k}" for k, a in enumerate(region.args)]
@@ -448,18 +501,12 @@ def forward_array_flows(region: dato.RegionOp) -> None:
     roles: dict[tuple[str, str], list[_Role]] = {}
     decls: list[dato.StreamOp] = []
     for index, comp in _components(region):
-        chain = sorted(comp, key=lambda m: order[m.inst.name])
         name = names[index]
-        why = _common_refusal(region, name, chain)
-        same = all(m.box == chain[0].box for m in chain)
-        if why is None and same:
-            why = next(
-                (w for a, b in zip(chain, chain[1:], strict=False)
-                 if (w := _order_refusal(name, a, b, turns)) is not None),
-                None,
-            )  # fmt: skip
-        elif why is None:
-            why = _gather_refusal(name, chain, turns)
+        same = all(m.box == comp[0].box for m in comp)
+        chain, why = _order(name, comp, schedule, order)
+        why = why or _common_refusal(region, name, chain)
+        if why is None and not same:
+            why = _gather_refusal(name, chain)
         if why is not None:
             if not any(m.read for m in chain):
                 continue  # writers only: the NPU's output checks say what they need
@@ -626,12 +673,15 @@ def _rewrite(
     sinks: list[tuple[str, Box | None]],
 ) -> None:
     """Body argument `role.k` as its mode says (see _Role), getting from the
-    ports `sources` at the start; the puts to the ports `sinks` right after the
-    last top-level op touching the block."""
+    ports `sources` right before the first top-level op touching the block;
+    the puts to the ports `sinks` right after the last one."""
     arg = block.args[role.k]
     t = arg.type
     assert isinstance(t, MemRefType)
     mode = role.mode
+    # the new ops go right before the first access: in the turn of the
+    # simulator's schedule that makes it, after the previous member's put
+    first = _touching(block, arg)[0]
     new: list[Operation] = []
     buf: SSAValue = arg
     if mode in ("local", "gather"):
@@ -668,12 +718,8 @@ def _rewrite(
         buf = get.results[0]
         if mode == "get-to-arg":
             new.append(memref.CopyOp(buf, arg))
-    first = block.first_op
     for op in new:
-        if first is None:
-            block.add_op(op)
-        else:
-            block.insert_op_before(op, first)
+        block.insert_op_before(op, first)
     mine = {o for op in new for o in op.walk()}
     if mode == "get-to-arg":
         buf = arg  # the host's block from here on: this member sends it back

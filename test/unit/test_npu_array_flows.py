@@ -190,8 +190,8 @@ def test_an_interleaving_at_a_stream_is_refused_naming_both_instances(tmp_path):
         build(interleaved(), tmp_path)
     message = str(info.value)
     assert "k_0 writes C and k_1 reads it" in message
-    assert "k_0 waits to get from @s" in message
-    assert "before its last access to C" in message
+    assert "in the simulator k_0 waits to get from @s" in message
+    assert "empty, between its accesses to C, while k_1 makes its own" in message
     assert f"{__file__}:" in message
 
 
@@ -429,8 +429,10 @@ def test_updates_after_a_get_that_finds_its_value_follow_the_pid_order(tmp_path)
 
 
 def updates_before_values():
-    """values_then_updates with src after acc in the region: acc_0 finds
-    its stream empty and waits, and the simulator runs acc_1 meanwhile."""
+    """values_then_updates with src after acc in the region: each acc
+    instance finds its stream empty and waits; src then fills both streams,
+    waking acc_0, then acc_1, which make their updates in that order (the
+    replay of the simulator's schedule shows it)."""
 
     @dato.region()
     def top(A: int32[2], C: int32[3, 5]):
@@ -452,12 +454,50 @@ def updates_before_values():
     return top
 
 
-def test_updates_after_a_get_that_waits_are_refused(tmp_path):
-    with pytest.raises(dato.DatoIRError) as info:
-        build(updates_before_values(), tmp_path)
-    message = str(info.value)
-    assert "acc_0 writes C and acc_1 reads it, and acc_0 waits to get from @s_0" in message
-    assert "empty when it first runs in the simulator" in message
+def test_updates_after_gets_that_wait_follow_the_order_they_are_woken_in(tmp_path):
+    A = np.array([5, -2], np.int32)
+    C = np.arange(15, dtype=np.int32).reshape(3, 5) * 3
+    expected = C.copy()
+    rows, cols = np.indices((3, 5))
+    for i in range(2):
+        expected = expected * 2 + A[i] * (rows + 1) - cols
+    build(updates_before_values(), tmp_path)(A, C)
+    np.testing.assert_array_equal(C, expected)
+
+
+def reader_waits_for_the_writer():
+    """r comes first in the region but waits for w's token before reading B:
+    the simulator runs w's writes first (test_target_agreement's program,
+    with the tasks the other way round)."""
+
+    @dato.region()
+    def top(A: int32[2, 3], B: int32[2, 3], C: int32[2, 3]):
+        done: Stream[int32, 1]
+
+        @dato.kernel(mapping=[1], args=[B, C])
+        def r(b: int32[2, 3], c: int32[2, 3]):
+            t = done.get()
+            for i in range(2):
+                for j in range(3):
+                    c[i, j] = b[1 - i, j] + t
+
+        @dato.kernel(mapping=[1], args=[A, B])
+        def w(a: int32[2, 3], b: int32[2, 3]):
+            for i in range(2):
+                for j in range(3):
+                    b[i, j] = a[i, j] * 5
+            done.put(2)
+
+    return top
+
+
+def test_a_reader_waiting_for_the_writers_token_sees_its_writes(tmp_path):
+    A = np.arange(6, dtype=np.int32).reshape(2, 3) - 2
+    B = np.zeros((2, 3), np.int32)
+    C = np.zeros((2, 3), np.int32)
+    build(reader_waits_for_the_writer(), tmp_path)(A, B, C)
+    np.testing.assert_array_equal(B, A * 5)
+    np.testing.assert_array_equal(C, (A * 5)[::-1] + 2)
 
 
 def updates_in_turn():

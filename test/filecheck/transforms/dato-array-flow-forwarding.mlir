@@ -2,9 +2,10 @@
 
 // w writes B whole, acc_0 and acc_1 update it in turn, r reads it: in the
 // simulator's order (task order, then pid) each passes the block on, on a
-// one-block stream. w overwrites B first, so it starts from a local block (no
-// host copy); acc_1, the last writer, copies the block into its argument,
-// which goes back to the host; r reads the forwarded block.
+// one-block stream, got right before the first access and put right after
+// the last. w overwrites B first, so it starts from a local block (no host
+// copy); acc_1, the last writer, copies the block into its argument, which
+// goes back to the host; r reads the forwarded block.
 
 // CHECK:      dato.stream @w_0_B_to_acc_0 : !dato.stream<memref<2x4xi32>, 1> {dato.compiler_chosen}
 // CHECK-NEXT: dato.stream @acc_0_B_to_acc_1 : !dato.stream<memref<2x4xi32>, 1> {dato.compiler_chosen}
@@ -27,8 +28,9 @@
 // CHECK-NEXT:   @acc_1 pid [1] offsets {{.*}} streams [@acc_0_B_to_acc_1, @acc_1_B_to_r_0]
 // CHECK-NEXT: ] attributes {dato.flow_ordered = array<i64: 0>} {
 // CHECK-NEXT: ^bb0(%[[ARG:.*]]: memref<2x4xi32>):
-// CHECK-NEXT:   %[[L:.*]] = dato.get @b_from_previous : memref<2x4xi32>
+// CHECK:        %[[L:.*]] = dato.get @b_from_previous : memref<2x4xi32>
 // CHECK-NEXT:   "memref.copy"(%[[L]], %[[ARG]])
+// CHECK-NEXT:   scf.for
 // CHECK:        memref.store %{{.*}}, %[[ARG]][%i, %j]
 // CHECK:        dato.put @b_to_next, %[[ARG]] : memref<2x4xi32>
 // CHECK:      dato.group @r of @r grid [1] ({{.*}}) ports [@b_from_previous] instances [
@@ -119,7 +121,7 @@ builtin.module {
 // CHECK-NEXT:   @r_1 pid [1] offsets {{.*}} streams [@w_0_P_to_r_1, @w_1_P_to_r_1]
 // CHECK-NEXT: ] attributes {dato.flow_ordered = array<i64: 0>} {
 // CHECK-NEXT: ^bb0(%{{.*}}: memref<4x1xi32>, %{{.*}}: memref<1x4xi32>):
-// CHECK-NEXT:   %[[L:.*]] = memref.alloc() : memref<4x1xi32>
+// CHECK:        %[[L:.*]] = memref.alloc() : memref<4x1xi32>
 // CHECK-NOT:    memref.copy
 // CHECK-NEXT:   %[[A:.*]] = dato.get @p_part : memref<2x1xi32>
 // CHECK:        memref.store %{{.*}}, %[[L]]
