@@ -143,6 +143,12 @@ def _array_flow_forwarding() -> type[ModulePass]:
     return ArrayFlowForwardingPass
 
 
+def _npu_retile_gemm() -> type[ModulePass]:
+    from dato_xdsl.transforms.npu_gemm_retile import NpuRetileGemmPass
+
+    return NpuRetileGemmPass
+
+
 def _npu_kernel_objects() -> type[ModulePass]:
     from dato_xdsl.transforms.npu_kernel_objects import NpuKernelObjectsPass
 
@@ -170,6 +176,7 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "vhls-burst-transfers": _vhls_burst_transfers,
     "vhls-dataflow-lint": _vhls_dataflow_lint,
     "dato-array-flow-forwarding": _array_flow_forwarding,
+    "dato-npu-retile-gemm": _npu_retile_gemm,
     "dato-physical-map": _physical_map,
     "dato-lower-to-aie": _lower_to_aie,
     "dato-npu-transfers": _npu_transfers,
