@@ -11,7 +11,9 @@ model's time, utilization of the array's peak and bottleneck for
   ["vector_matmul_aie2p"] (AIE2P, 26%), both iree-amd-aie issue 1198);
   other designs call the scalar kernel library;
 - the same design with every matmul call at the type's full peak MACs/cycle
-  (a what-if: the data movement's ceiling).
+  (a what-if: the data movement's ceiling), and with each column's C sent by
+  two memtile joins over both shim output channels (npu_gemm_design.
+  SPLIT_C_JOINS, off by default: a what-if).
 
 A single-core 64x64x64-per-call design at 512^3 is set beside the published
 reference points of issue 17 (IREE AIE on one Phoenix core, bf16 512^3).
@@ -53,6 +55,7 @@ import dato_xdsl as dato
 from dato_xdsl import Layout, {t}, {acc}
 from dato_xdsl.errors import DatoError
 from dato_xdsl.targets.aie import perf_model
+from dato_xdsl.transforms import npu_gemm_design
 S, R = Layout.Shard, Layout.Replicate
 M = N = K = {n}
 G = {g}
@@ -100,6 +103,16 @@ for label, rate in (("emitted", None), ("peak_kernel", vec), ("vector_43", mm)):
                 key = ch.name.split("@", 1)[1][:1]  # the fifo's array: A, B or C
                 load[key] = max(load.get(key, 0.0), ch.cycles)
         out["shim_load"] = load
+        # what-if: each column's C leaves by two memtile joins, one per shim
+        # output channel (npu_gemm_design.SPLIT_C_JOINS, off by default)
+        npu_gemm_design.SPLIT_C_JOINS = True
+        m2 = dato.build(gemm, target="aie", device="{dev}", mapping_primitives=prims or None)
+        npu_gemm_design.SPLIT_C_JOINS = False
+        (y,) = perf_model.models(m2.ir, rate)
+        notes = [c.attributes.get("dato.gemm_design") for c in m2.ir.walk()
+                 if c.name == "aie.core"]
+        out["peak_kernel_csplit"] = {{"util": y.utilization("{key}"), "bottleneck": y.bottleneck,
+                                      "design": str(notes[0].data) if notes and notes[0] else ""}}
 print(json.dumps(out))
 """
 
@@ -210,6 +223,13 @@ def main(sizes: list[int]) -> None:
                 print(
                     f"         what-if, shim at 8 B/cycle: {pct(w['util'])}, "
                     f"bottleneck {w['bottleneck']}"
+                )
+            s = r.get("peak_kernel_csplit")
+            if s:
+                reuse = "; ".join(s["design"].split("; ")[1:]) or "nothing held"
+                print(
+                    f"         what-if, C by two joins per column (SPLIT_C_JOINS): "
+                    f"{pct(s['util'])}, bottleneck {s['bottleneck']} ({reuse})"
                 )
     print()
     print("4096^3 int8, blocked bundles (C blocks a memtile joins 2^22 words apart; MODELED):")

@@ -8,6 +8,14 @@ the fifos in the cores' loop order. A GEMM alone in its region with one task per
 placed as a product, is planned the same way (one member per core) when the
 vector design below takes it (plan_one_per_core).
 
+The design is built with xDSL's builders (GemmDesign.run). Alone in its
+region it is a device of its own with its runtime sequence; beside other
+tasks (which take the general route, npu_lowering, on the cores and shim and
+memtile channels it leaves: GemmDesign.usage), its tiles, fifos and cores
+join their device and its shim fifos record their transfers for the one
+runtime sequence (npu_runtime_sequence). The cores' dato.gemm_design note
+says which design and route was taken.
+
 When the operand type has a vector kernel in mlir-aie's aie_kernels mm.cc
 (int8, int16, bf16) and the blocks divide into its aie::mmul shape, the
 design is the one the vector unit wants (the shape of mlir-aie's
@@ -198,6 +206,14 @@ def fit_vector(
     return None
 
 
+SPLIT_C_JOINS = False
+"""Whether plan_reuse may send a column's C blocks by two memtile joins, one
+per shim output channel (Reuse.c_split). Off: it changes the designs the
+existing GEMM tests pin (their C joins would hold one core row each); the
+benchmark measures it as a what-if (MODELED: npu2 int8 1024^3 at the type's
+peak, 49% -> 68% of the array's peak)."""
+
+
 @dataclass(frozen=True)
 class Reuse:
     """How the memtile reuses A and B (an aie.objectfifo `repeat_count`, which
@@ -216,11 +232,16 @@ class Reuse:
     the shim sends them once, as one memtile object of q x S k_tile x n tiles,
     which the memtile resends `b_repeat` = p times (one object for the whole
     run: one buffer). `*_repeat` 1: the operand passes through as k_tile
-    tiles, resent by the shim."""
+    tiles, resent by the shim.
+
+    `c_split` 2: each column's C blocks leave by two memtile joins (the
+    first half of the compute rows, the second half), each to its own shim
+    output channel, instead of one: half the bytes per channel."""
 
     a_repeat: int = 1
     a_depth: int = 2
     b_repeat: int = 1
+    c_split: int = 1
 
 
 def plan_reuse(bg: BundledGemm, region: dato.RegionOp, device: devices.NpuDevice) -> Reuse:
@@ -234,7 +255,9 @@ def plan_reuse(bg: BundledGemm, region: dato.RegionOp, device: devices.NpuDevice
 
     core = p q m n K / peak; a channel = the bytes it moves / shim bytes per
     cycle (A: p q m K per row, p m K when held; B: p q K n per column, q K n
-    when held; C: p q m n per core x the column's rows); fill = the first
+    when held; C: p q m n per core x the column's rows / c_split, with
+    c_split 2 only where every memtile has the output channel and the shim
+    the second output channel for it); fill = the first
     object the memtile must hold whole before sending (a held A row block,
     the held B); refills = with one A buffer, each later row block (the
     cores wait). Ties keep the simpler choice (nothing held first): holding
@@ -257,6 +280,15 @@ def plan_reuse(bg: BundledGemm, region: dato.RegionOp, device: devices.NpuDevice
     choices += [Reuse(a, depth) for a, depth in a_options]
     choices += [Reuse(b_repeat=b) for b in b_options]
     choices += [Reuse(a, depth, b) for a, depth in a_options for b in b_options]
+    a_at = {c: bg.a_columns.count(c) for c in columns}
+    b_at = {c: bg.b_columns.count(c) for c in columns}
+    if (
+        SPLIT_C_JOINS
+        and n_rows % 2 == 0
+        and d.shim.dma_s2mm_channels >= 2
+        and all(a_at[c] + b_at[c] + 2 <= d.memtile.dma_mm2s_channels for c in range(n_cols))
+    ):
+        choices += [replace(c, c_split=2) for c in list(choices)]
 
     def fits(choice: Reuse) -> bool:
         a_bytes = choice.a_depth * m * k * a_b if choice.a_repeat > 1 else 2 * m * kt * a_b
@@ -274,7 +306,7 @@ def plan_reuse(bg: BundledGemm, region: dato.RegionOp, device: devices.NpuDevice
         core = p * q * m * n * k / peak
         a_shim = (p if a_held else p * q) * m * k * a_b / bw
         b_shim = (q if b_held else p * q) * k * n * b_b / bw
-        c_shim = p * q * n_rows * m * n * c_b / bw
+        c_shim = p * q * n_rows // choice.c_split * m * n * c_b / bw
         fill = max(
             (m * k if a_held else m * kt) * a_b / bw,
             (q * k * n if b_held else kt * n) * b_b / bw,
@@ -512,6 +544,8 @@ class GemmDesign:
         )
         if reuse.b_repeat > 1:
             repeat += f"; B column blocks sent once, resent {reuse.b_repeat} times by the memtile"
+        if reuse.c_split > 1:
+            repeat += f"; C leaves each column by {reuse.c_split} joins (shim output channels)"
         return (
             f"vector: mm.cc {vec.matmul} on aie::mmul<{vec.r}, {vec.s}, {vec.t}> blocks, "
             f"{bg.m}x{bg.k_tile}x{bg.n} per call, {bg.steps} K steps{repeat}"
@@ -530,7 +564,7 @@ class GemmDesign:
         out: dict[int, tuple[int, int, int, int, int]] = {}
         for c in sorted({*bg.a_columns, *bg.b_columns, *range(n_cols)}):
             a_at, b_at, joins = bg.a_columns.count(c), bg.b_columns.count(c), c < n_cols
-            shim_out = (1 if bg.c_joined else n_rows) if joins else 0
+            shim_out = (reuse.c_split if bg.c_joined else n_rows) if joins else 0
             if self.vector is None:  # straight from the shim; C joined by the memtile or not
                 mem = (n_rows, 1, n_rows * m * n * c_b) if joins and bg.c_joined else (0, 0, 0)
                 out[c] = (a_at + b_at, shim_out, *mem)
@@ -540,7 +574,7 @@ class GemmDesign:
             b_bytes = q * k * n * b_b if reuse.b_repeat > 1 else 2 * kt * n * b_b
             mem_bytes = a_at * a_bytes + b_at * b_bytes + (2 * n_rows * m * n * c_b if joins else 0)
             mem_in = a_at + b_at + (n_rows if joins else 0)
-            out[c] = (a_at + b_at, shim_out, mem_in, a_at + b_at + joins, mem_bytes)
+            out[c] = (a_at + b_at, shim_out, mem_in, a_at + b_at + shim_out, mem_bytes)
         return out
 
     @property
@@ -814,16 +848,20 @@ class GemmDesign:
                 fabric.fifo(f, core(row, col), [f"mem_c{col}"], 2, c_t)
                 fabric.fifos["C"][(row, col)] = f
                 parts.append(f)
-            f = self.fresh(f"{names[bg.c]}_col{col}")
-            joined = MemRefType(elem_of[bg.c], [n_rows * m * n])
-            # the pattern covers one m x n block; the memtile's outermost dimension
-            # has no wrap, so it walks on through the column's n_rows blocks
-            fabric.fifo(f, f"mem_c{col}", [f"shim_c{col}"], 2, joined, c_rows)
-            # a join has one offset per part; a one-to-one link (one compute row) none
-            offsets = [row * m * n for row in range(n_rows)] if n_rows > 1 else []
-            fabric.link(parts, [f], offsets)
-            fabric.shim_fifos.append((f, bg.c, col, False))
-            fabric.fifos["Cjoin"][f] = col
+            split = self.reuse.c_split
+            per = n_rows // split
+            for half in range(split):
+                name = f"{names[bg.c]}_col{col}" + (f"_{half}" if split > 1 else "")
+                f = self.fresh(name)
+                joined = MemRefType(elem_of[bg.c], [per * m * n])
+                # the pattern covers one m x n block; the memtile's outermost dimension
+                # has no wrap, so it walks on through the join's `per` blocks
+                fabric.fifo(f, f"mem_c{col}", [f"shim_c{col}"], 2, joined, c_rows)
+                # a join has one offset per part; a one-to-one link (one compute row) none
+                offsets = [row * m * n for row in range(per)] if per > 1 else []
+                fabric.link(parts[half * per : (half + 1) * per], [f], offsets)
+                fabric.shim_fifos.append((f, bg.c, col, False))
+                fabric.fifos["Cjoin"][f] = (col, list(range(half * per, (half + 1) * per)))
 
     def skeleton(self, fabric: _Fabric) -> None:
         """Tiles, fifos and links of the row-major design: one A fifo per
@@ -883,7 +921,7 @@ class GemmDesign:
                 fabric.fifo(f, f"mem_c{c}", [f"shim_c{c}"], 1, joined)
                 fabric.link(parts, [f], [r * bg.m * bg.n for r in range(n_rows)])
                 fabric.shim_fifos.append((f, bg.c, c, False))
-                fabric.fifos["Cjoin"][f] = c
+                fabric.fifos["Cjoin"][f] = (c, list(range(n_rows)))
 
     def shim_calls(
         self, fabric: _Fabric, fifo: str, arg: int, a: int
@@ -896,7 +934,6 @@ class GemmDesign:
         shapes = [a.type.get_shape() for a in region.args]  # type: ignore[attr-defined]
         K, N = shapes[bg.a][1], shapes[bg.b][1]
         m, n, kt, steps = bg.m, bg.n, bg.k_tile, bg.steps
-        n_rows = len(bg.rows)
         repeat = self.device.memcpy_nd.max_repeat
         steps_off = [s * kt for s in range(steps)]
         b_steps = [s * kt * N for s in range(steps)]
@@ -914,10 +951,10 @@ class GemmDesign:
                 c = fifos["B"].index(fifo)
                 return _gather([j * n for j in bg.cols[c]], b_steps, [kt, n], [N, 1], repeat)
             if bg.c_joined:
-                c = fifos["Cjoin"][fifo]
-                base = bg.rows[0][a] * m * N
-                outer = [base + j * n for j in bg.cols[c]]
-                rel = [(bg.rows[r][a] - bg.rows[0][a]) * m * N for r in range(n_rows)]
+                c, joined_rows = fifos["Cjoin"][fifo]
+                first = bg.rows[joined_rows[0]][a]
+                outer = [first * m * N + j * n for j in bg.cols[c]]
+                rel = [(bg.rows[r][a] - first) * m * N for r in joined_rows]
                 return _gather(outer, rel, [m, n], [N, 1], repeat)
             r, c = next(rc for rc, f in fifos["C"].items() if f == fifo)
             outer = [bg.rows[r][a] * m * N + j * n for j in bg.cols[c]]
