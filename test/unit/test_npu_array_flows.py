@@ -537,3 +537,70 @@ def test_folding_against_the_simulators_order_is_refused(primitive, words, tmp_p
         )
     assert words in str(info.value)
     assert f"{__file__}:" in str(info.value)
+
+
+def tokens_counted_at_run_time(writer_first: bool):
+    """w writes B, then puts a[0] tokens (a count known at run time only, so
+    the schedule cannot be replayed); r takes them, then reads B. With w
+    first in the region, w's writes come before any put of its own: they are
+    in its first turn, before r runs (the structural rule). With r first, r
+    may wait at a get before reading B: refused, the rule cannot tell."""
+
+    @dato.region()
+    def first_w(A: int32[3], B: int32[2, 3], C: int32[2, 3]):
+        tok: Stream[int32, 4]
+
+        @dato.kernel(mapping=[1], args=[A, B])
+        def w(a: int32[3], b: int32[2, 3]):
+            for i in range(2):
+                for j in range(3):
+                    b[i, j] = a[j] * (i + 2)
+            for k in range(a[0]):
+                tok.put(k)
+
+        @dato.kernel(mapping=[1], args=[A, B, C])
+        def r(a: int32[3], b: int32[2, 3], c: int32[2, 3]):
+            s: int32 = 0
+            for _k in range(a[0]):
+                s = s + tok.get()
+            for i in range(2):
+                for j in range(3):
+                    c[i, j] = b[i, j] + s
+
+    @dato.region()
+    def first_r(A: int32[3], B: int32[2, 3], C: int32[2, 3]):
+        tok: Stream[int32, 4]
+
+        @dato.kernel(mapping=[1], args=[A, B, C])
+        def r(a: int32[3], b: int32[2, 3], c: int32[2, 3]):
+            s: int32 = 0
+            for _k in range(a[0]):
+                s = s + tok.get()
+            for i in range(2):
+                for j in range(3):
+                    c[i, j] = b[i, j] + s
+
+        @dato.kernel(mapping=[1], args=[A, B])
+        def w(a: int32[3], b: int32[2, 3]):
+            for i in range(2):
+                for j in range(3):
+                    b[i, j] = a[j] * (i + 2)
+            for k in range(a[0]):
+                tok.put(k)
+
+    return first_w if writer_first else first_r
+
+
+def test_unreplayable_streams_keep_the_structural_rule(tmp_path):
+    A = np.array([3, 5, -1], np.int32)
+    B = np.zeros((2, 3), np.int32)
+    C = np.zeros((2, 3), np.int32)
+    build(tokens_counted_at_run_time(True), tmp_path / "w")(A, B, C)
+    expected = A * np.array([[2], [3]], np.int32)
+    np.testing.assert_array_equal(B, expected)
+    np.testing.assert_array_equal(C, expected + (0 + 1 + 2))
+    with pytest.raises(dato.DatoIRError) as info:
+        build(tokens_counted_at_run_time(False), tmp_path / "r")
+    message = str(info.value)
+    assert "w_0 writes B and r_0 reads it, and r_0 may get from @tok" in message
+    assert "its puts and gets are not static" in message
