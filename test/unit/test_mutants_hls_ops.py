@@ -1133,3 +1133,62 @@ def test_constant_tables_and_schedule_pragmas(tmp_path):
     assert "#pragma HLS pipeline II=2" in cpp
     assert "#pragma HLS unroll factor=2" in cpp
     assert "#pragma HLS loop_flatten" in cpp
+
+
+# named elementwise ops whose operands differ from the output type: MLIR's
+# linalg converts each operand to the output type, then computes in it (the
+# frontend writes them with one type; hand-written IR may not)
+MIXED_LINALG = """
+builtin.module {
+  vhls.process @g load literals 0 (%x: memref<4xi8>, %y: memref<4xbf16>, %z: memref<4xi16>,
+      %o: memref<4xf32>, %p: memref<4xi32>, %q: memref<4xbf16>, %s: memref<4xi8>) {
+    linalg.add ins(%x, %y : memref<4xi8>, memref<4xbf16>) outs(%o : memref<4xf32>)
+    linalg.sub ins(%x, %z : memref<4xi8>, memref<4xi16>) outs(%p : memref<4xi32>)
+    linalg.mul ins(%o, %o : memref<4xf32>, memref<4xf32>) outs(%q : memref<4xbf16>)
+    linalg.add ins(%x, %x : memref<4xi8>, memref<4xi8>) outs(%s : memref<4xi8>)
+  }
+}
+"""
+
+
+def test_mixed_type_linalg_converts_operands_to_the_output_type(tmp_path):
+    import ml_dtypes
+
+    module = LocatingParser(DatoOptMain([]).ctx, MIXED_LINALG, "mixed.mlir").parse_module()
+    proc = next(op for op in module.walk() if isinstance(op, vhls.ProcessOp))
+    x = [-128, 127, -1, 5]
+    y = [1.0078125, -3.5, 0.5, 256.0]  # bf16 values
+    z = [-32768, 32767, 1, -5]
+    lines = ['#include "dato_hls.h"', "#include <cstdio>", *emit_cpp._Function(proc).generate()]
+    lines += [
+        "int main() {",
+        f"  int8_t x[4] = {{{', '.join(map(str, x))}}};",
+        f"  dato::bf16 y[4] = {{{', '.join(f'dato::to_bf16({v}f)' for v in y)}}};",
+        f"  int16_t z[4] = {{{', '.join(f'(int16_t){v}' for v in z)}}};",
+        "  float o[4] = {}; int32_t p[4] = {}; dato::bf16 q[4] = {}; int8_t s[4] = {};",
+        "  g(x, y, z, o, p, q, s);",
+        '  for (int i = 0; i < 4; i++) printf("%.9g\\n", (double)o[i]);',
+        '  for (int i = 0; i < 4; i++) printf("%d\\n", p[i]);',
+        '  for (int i = 0; i < 4; i++) printf("%.9g\\n", (double)dato::to_float(q[i]));',
+        '  for (int i = 0; i < 4; i++) printf("%d\\n", s[i]);',
+        "  return 0;\n}",
+    ]
+    # each op one loop, pipelined at II=1 as the compiler chooses
+    assert sum(line == "#pragma HLS pipeline II=1" for line in lines) == 4
+    src = tmp_path / "mixed.cpp"
+    src.write_text("\n".join(lines))
+    exe = tmp_path / "mixed"
+    subprocess.run(
+        ["g++", *CSIM_FLAGS, f"-I{INCLUDE}", str(src), "-o", str(exe)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    out = subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout.split()
+    f, bf = np.float32, ml_dtypes.bfloat16
+    o = np.array(x, f) + np.array(y, f)
+    q = o.astype(bf) * o.astype(bf)  # rounded to bf16 before and after the product
+    assert [f(v) for v in out[:4]] == list(o)
+    assert [int(v) for v in out[4:8]] == [a - b for a, b in zip(x, z, strict=True)]
+    assert [f(v) for v in out[8:12]] == list(q.astype(f))
+    assert [int(v) for v in out[12:]] == [wrap(2 * a, 8) for a in x]
