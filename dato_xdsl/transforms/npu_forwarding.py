@@ -214,9 +214,9 @@ def forward_outputs(
     spare: int,
     count_streams: bool = False,
 ) -> list[str]:
-    """Add helpers (see module doc) for the one-instance tasks writing more
-    arrays than a tile's output channels, at most `spare` in all; each
-    helper takes arrays off the task until its input and output channels
+    """Add helpers (see module doc) for the instances writing more arrays
+    than a tile's output channels, at most `spare` in all; each helper takes
+    arrays off its instance until the instance's input and output channels
     fit (the streams it gets and puts count too with `count_streams`).
     Returns the helpers added."""
     folded: set[str] = set()
@@ -228,7 +228,7 @@ def forward_outputs(
     for group in list(region.groups()):
         plan = plans[group.sym_name.data]
         insts = group.instances()
-        if len(insts) != 1 or group.port_names or insts[0].name in folded:
+        if not insts or any(i.name in folded for i in insts):
             continue
         need_in = sum(plan.reads) + (len(plan.gets) if count_streams else 0)
         need_out = sum(plan.writes) + (len(plan.puts) if count_streams else 0)
@@ -276,67 +276,104 @@ def forward_outputs(
                     break
             else:
                 helpers.append([k])
-        if len(added) + len(helpers) > spare:
+        if len(added) + len(helpers) * len(insts) > spare:
             return added
         for h in helpers:
-            added.append(_helper(region, group, sorted(h), plan, taken))
+            added += _helper(region, group, sorted(h), plan, taken)
     return added
 
 
 def _helper(
     region: dato.RegionOp, group: dato.GroupOp, ks: list[int], plan: GroupPlan, taken: set[str]
-) -> str:
-    """A helper moving arguments `ks` of the one-instance `group` through its
-    own DMA: it puts each block the task reads (in argument order) and then
-    gets and writes each one the task writes; the task gets the former at its
-    start and puts the latter at its end."""
-    inst = group.instances()[0]
+) -> list[str]:
+    """Per instance of `group`, a helper moving its blocks of arguments `ks`
+    through its own DMA: it puts each block the task reads (in argument
+    order) and then gets and writes each one the task writes; the task gets
+    the former at its start and puts the latter at its end. A group of one
+    instance without ports names the streams in its body; another gets and
+    puts through a new port per argument and direction, bound per instance
+    to its helper's streams."""
+    insts = group.instances()
     body = group.body.block
     hints = [_hint(group, k) for k in ks]
-    task = _fresh(f"{inst.name}_io_{'_'.join(hints)}", taken)
-    helper = Block(arg_types=[body.args[k].type for k in ks])
-    back: list[tuple[str, SSAValue]] = []
+    direct = len(insts) == 1 and not group.port_names
+    # (argument, direction) -> the port (or stream) name the body uses
+    ends: list[tuple[int, str]] = []
+    for k in ks:
+        for on, suffix in ((plan.reads[k], "fwd"), (plan.writes[k], "back")):
+            if on:
+                ends.append((k, suffix))
+    per_inst: list[dict[tuple[int, str], str]] = []
+    helpers: list[str] = []
+    for inst in insts:
+        task = _fresh(f"{inst.name}_io_{'_'.join(hints)}", taken)
+        streams = {
+            (k, suffix): _stream(
+                region, group, f"{inst.name}_{_hint(group, k)}_{suffix}", body.args[k].type, taken
+            )
+            for k, suffix in ends
+        }
+        per_inst.append(streams)
+        helper = Block(arg_types=[body.args[k].type for k in ks])
+        for j, k in enumerate(ks):
+            if (k, "fwd") in streams:
+                helper.add_op(dato.PutOp(streams[(k, "fwd")], [], helper.args[j]))
+        for j, k in enumerate(ks):
+            if (k, "back") in streams:
+                got = dato.GetOp(streams[(k, "back")], [], body.args[k].type)
+                helper.add_op(got)
+                helper.add_op(memref.CopyOp(got.results[0], helper.args[j]))
+        op = dato.GroupOp(
+            task,
+            task,
+            [1],
+            [group.args[k] for k in ks],
+            [],
+            [((0,), [inst.offsets[k] for k in ks], [])],
+            helper,
+        )
+        op.attributes[FORWARDS] = StringAttr(inst.name)
+        op.attributes[COMPILER_CHOSEN] = UnitAttr()
+        op.location = group.location
+        region.body.block.insert_op_before(op, group)
+        helpers.append(task)
+    if direct:
+        names = per_inst[0]
+    else:
+        used = set(group.port_names)
+        names = {}
+        for k, suffix in ends:
+            names[(k, suffix)] = _fresh(f"{_hint(group, k)}_{suffix}", taken | used)
+            used.add(names[(k, suffix)])
+        nports = len(group.port_names)
+        old = [b.data for b in group.bindings.data]
+        binds: list[str] = []
+        for n, streams in enumerate(per_inst):
+            binds += [*old[n * nports : (n + 1) * nports], *(streams[e] for e in ends)]
+        group.ports = ArrayAttr([*group.ports.data, *(StringAttr(names[e]) for e in ends)])
+        group.bindings = ArrayAttr([StringAttr(b) for b in binds])
+    # the task: each block it reads from its helper at its start, the others
+    # written into a new local buffer; the written ones put at its end
     first = body.first_op
-    for j, (k, hint) in enumerate(zip(ks, hints, strict=True)):
+    back: list[tuple[str, SSAValue]] = []
+    for k in ks:
         t = body.args[k].type
-        arg = body.args[k]
-        if plan.reads[k]:
-            stream = _stream(region, group, f"{inst.name}_{hint}_fwd", t, taken)
-            helper.add_op(dato.PutOp(stream, [], helper.args[j]))
-            new: dato.GetOp | memref.AllocOp = dato.GetOp(stream, [], t)
+        if (k, "fwd") in names:
+            new: dato.GetOp | memref.AllocOp = dato.GetOp(names[(k, "fwd")], [], t)
         else:
             new = memref.AllocOp([], [], t)  # type: ignore[arg-type]
         if first is None:
             body.add_op(new)
         else:
             body.insert_op_before(new, first)
-        arg.replace_uses_with_if(new.results[0], lambda use, new=new: use.operation is not new)
-        if plan.writes[k]:
-            stream = _stream(region, group, f"{inst.name}_{hint}_back", t, taken)
-            back.append((stream, new.results[0]))
-    # the written blocks leave at the task's end, in argument order
-    for stream, value in back:
-        body.add_op(dato.PutOp(stream, [], value))
-    for j, k in enumerate(ks):
-        if plan.writes[k]:
-            stream = back.pop(0)[0]
-            got = dato.GetOp(stream, [], body.args[k].type)
-            helper.add_op(got)
-            helper.add_op(memref.CopyOp(got.results[0], helper.args[j]))
-    op = dato.GroupOp(
-        task,
-        task,
-        [1],
-        [group.args[k] for k in ks],
-        [],
-        [((0,), [inst.offsets[k] for k in ks], [])],
-        helper,
-    )
-    op.attributes[FORWARDS] = StringAttr(inst.name)
-    op.attributes[COMPILER_CHOSEN] = UnitAttr()
-    op.location = group.location
-    region.body.block.insert_op_before(op, group)
-    return task
+        body.args[k].replace_uses_with_if(
+            new.results[0], lambda use, new=new: use.operation is not new
+        )
+        if (k, "back") in names:
+            back.append((names[(k, "back")], new.results[0]))
+    for name, value in back:
+        body.add_op(dato.PutOp(name, [], value))
+    return helpers
 
 
 def _stream(

@@ -14,10 +14,11 @@ import numpy as np
 import pytest
 
 import dato_xdsl as dato
-from dato_xdsl import int32
+from dato_xdsl import Layout, int32
 from test.unit.programs.random_programs import generate
 from test.unit.test_mutants_arith import cast_program, reading_program
 
+S = Layout.Shard
 RNG = np.random.default_rng(1130)
 CHANNELS = 2  # S2MM and MM2S DMA channels of an npu1 compute tile
 
@@ -31,6 +32,24 @@ def three_outputs(n: int):
                 c[i] = a[i] * 3 + 1
                 d[i] = b[i] * b[i] - a[i]
                 e[i] = a[i] + b[i]
+
+    return top
+
+
+def lanes_writing_three(P: int, L: int):
+    @dato.region()
+    def top(A: int32[P * L], C: int32[P * L], D: int32[P * L], E: int32[P * L]):
+        @dato.kernel(mapping=[P], args=[A, C, D, E])
+        def lane(
+            a: int32[P * L] @ [S(0)],
+            c: int32[P * L] @ [S(0)],
+            d: int32[P * L] @ [S(0)],
+            e: int32[P * L] @ [S(0)],
+        ):
+            for i in range(L):
+                c[i] = a[i] + 1
+                d[i] = a[i] * 2
+                e[i] = a[i] - 3
 
     return top
 
@@ -73,6 +92,19 @@ def test_task_writing_three_arrays_drains_one_through_a_neighbour(tmp_path, n):
     np.testing.assert_array_equal(d, b * b - a)
     np.testing.assert_array_equal(e, a + b)
     assert check_channels(tmp_path) == 2  # the task and one helper
+
+
+@pytest.mark.parametrize("P", [2, 4])
+def test_lanes_writing_three_arrays_get_a_helper_each(tmp_path, P):
+    """A helper per lane, bound through new ports of the lane group."""
+    L = 10
+    a = RNG.integers(-99, 99, P * L).astype(np.int32)
+    c, d, e = (np.zeros(P * L, np.int32) for _ in range(3))
+    dato.build(lanes_writing_three(P, L), target="aie", project=tmp_path)(a, c, d, e)
+    np.testing.assert_array_equal(c, a + 1)
+    np.testing.assert_array_equal(d, a * 2)
+    np.testing.assert_array_equal(e, a - 3)
+    assert check_channels(tmp_path) == 2 * P
 
 
 def test_int8_and_uint8_share_their_bits_on_the_npu(tmp_path):
