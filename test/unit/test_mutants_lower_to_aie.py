@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import dato_xdsl as dato
-from dato_xdsl import Layout, int16, int32
+from dato_xdsl import Layout, int8, int16, int32
 
 S = Layout.Shard
 R = Layout.Replicate
@@ -116,3 +116,61 @@ def test_k_streamed_blocks_of_a_non_square_gemm_on_a_2x2_grid(tmp_path):
     mod(A, B, C)
     prod = (A.astype(np.int64) @ B.astype(np.int64)).astype(np.int16)
     np.testing.assert_array_equal(C, (prod.astype(np.int64) - 5).astype(np.int16))
+
+
+# ------------------------------------------------------ rows of long transfers
+#
+# aiex.npu.dma_memcpy_nd (AM020, mlir-aie's verifier): the innermost size is a
+# whole number of 32-bit words and at most 1,023 of them, unless the transfer
+# is one linear run (every outer size 1); one task per array shape below.
+
+
+def long_rows():
+    @dato.region()
+    def top(
+        N: int32[1],
+        V: int32[2048],
+        W: int8[4084],
+        X: int32[2, 32, 40],
+        V2: int32[2048],
+        W2: int8[4084],
+        X2: int32[2, 32, 40],
+    ):
+        @dato.kernel(mapping=[1], args=[N, V, V2])
+        def vec(n: int32[1], v: int32[2048], v2: int32[2048]):
+            for i in range(2048):
+                v2[i] = v[i] * n[0]
+
+        @dato.kernel(mapping=[1], args=[W, W2])
+        def bytes_(w: int8[4084], w2: int8[4084]):
+            for i in range(4084):
+                w2[i] = w[i] + 3
+
+        @dato.kernel(mapping=[1], args=[X, X2])
+        def cube(x: int32[2, 32, 40], x2: int32[2, 32, 40]):
+            x2[:, :, :] = x - 9
+
+    return top
+
+
+def test_long_transfers_move_in_rows_of_at_most_1023_words(tmp_path):
+    """N (1 element) moves as one row of 1; V's 2,048 int32 as 4 rows of 512
+    (the largest divisor up to 1,023); W's 4,084 int8 (1,021 words) as one run
+    (rows of 1,021 int8, the largest divisor below 1,023 counted as if each
+    element were a word, would be a quarter word short); X, a whole
+    2 x 32 x 40 int32 array, as 4 rows of 640. (A row over 1,023 words that
+    is contiguous with the next is rewritten as one linear run by
+    dato-npu-runtime-sequence, so 2 rows of 1,024 would move the same.)"""
+    mod = dato.build(long_rows(), target="aie", device="npu1", project=tmp_path)
+    rng = np.random.default_rng(2048)
+    n = np.array([-3], np.int32)
+    v = rng.integers(-(2**20), 2**20, 2048).astype(np.int32)
+    w = rng.integers(-128, 128, 4084).astype(np.int8)
+    x = rng.integers(-(2**31), 2**31, (2, 32, 40)).astype(np.int32)
+    v2 = np.zeros_like(v)
+    w2 = np.zeros_like(w)
+    x2 = np.zeros_like(x)
+    mod(n, v, w, x, v2, w2, x2)
+    np.testing.assert_array_equal(v2, v.astype(np.int64) * -3)
+    np.testing.assert_array_equal(w2, (w.astype(np.int64) + 3).astype(np.int8))
+    np.testing.assert_array_equal(x2, (x.astype(np.int64) - 9).astype(np.int32))
