@@ -519,7 +519,9 @@ def forward_array_flows(region: dato.RegionOp) -> None:
             ]
             for i, m in enumerate(chain):
                 if i == 0:
-                    mode = "keep" if last_writer == 0 else "local"
+                    # a later writer sends the block back: a first writer works
+                    # on a copy (a first reader only reads the host's)
+                    mode = "local" if m.written and last_writer > 0 else "keep"
                 else:
                     mode = "get-to-arg" if i == last_writer else "get"
                 sources = ((links[i - 1], None),) if i else ()
@@ -543,7 +545,7 @@ def forward_array_flows(region: dato.RegionOp) -> None:
         for m in chain:
             got = sources[m.inst.name]
             covered = sum(math.prod(p[1]) for _, p in got if p) == math.prod(m.box[1])
-            mode = "keep" if m.written else "gather"
+            mode = "keep" if m.written or not got else "gather"
             _add(roles, m, _Role(m.k, mode, tuple(got), tuple(sinks[m.inst.name]), not covered))
     if not roles:
         return

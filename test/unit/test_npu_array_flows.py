@@ -604,3 +604,34 @@ def test_unreplayable_streams_keep_the_structural_rule(tmp_path):
     message = str(info.value)
     assert "w_0 writes B and r_0 reads it, and r_0 may get from @tok" in message
     assert "its puts and gets are not static" in message
+
+
+def read_then_updated():
+    """r reads all of B, then two w instances update all of it in turn: r
+    passes the host's block on (no copy of its own) and w_1 sends it back."""
+
+    @dato.region()
+    def top(B: int32[2, 3], C: int32[2, 3]):
+        @dato.kernel(mapping=[1], args=[B, C])
+        def r(b: int32[2, 3], c: int32[2, 3]):
+            for i in range(2):
+                for j in range(3):
+                    c[i, j] = b[i, j] + 1
+
+        @dato.kernel(mapping=[2], args=[B])
+        def w(b: int32[2, 3]):
+            p = dato.get_pid()
+            for i in range(2):
+                for j in range(3):
+                    b[i, j] = b[i, j] * 3 + p
+
+    return top
+
+
+def test_a_first_reader_passes_the_hosts_block_to_the_updates(tmp_path):
+    B = np.arange(6, dtype=np.int32).reshape(2, 3) - 1
+    C = np.zeros((2, 3), np.int32)
+    old = B.copy()
+    build(read_then_updated(), tmp_path)(B, C)
+    np.testing.assert_array_equal(C, old + 1)
+    np.testing.assert_array_equal(B, (old * 3) * 3 + 1)
