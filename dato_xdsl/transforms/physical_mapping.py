@@ -484,6 +484,18 @@ class Placer:
             return set()
         group = bundled[0].members[0][0].group
         task = group.task.data
+        second = next(
+            (pe.members[0][0].group for pe in bundled if pe.members[0][0].group is not group), None
+        )
+        if second is not None:
+            raise op_error(
+                second,
+                f"GEMM tasks @{task} and @{second.task.data} are both bundled; the NPU lowering "
+                "gives one bundled GEMM per region the design whose members share one set of "
+                f"fifos per core, so @{second.task.data}'s bundled instances would each need "
+                "their own DMA channels: put the GEMMs in separate regions, or leave "
+                f"@{second.task.data} one task per core",
+            )
         # other tasks take the general route beside the GEMM's design
         # (npu_gemm_design.GemmDesign.run), which moves only region arrays
         if any(isinstance(op, dato.StreamAccess) for op in group.walk()):

@@ -179,3 +179,29 @@ def test_gemm_into_an_epilogue_stream_takes_the_general_route(tmp_path):
     c = np.zeros((M, N), np.int32)
     mod(a, b, c)
     np.testing.assert_array_equal(c, np.maximum(a.astype(np.int64) @ b.astype(np.int64), 0))
+
+
+def test_two_bundled_gemms_are_refused_with_the_remedy():
+    """Two bundled GEMMs in one region: the second cannot share fifos per
+    core; the refusal names both tasks and what the user can change."""
+    T, Acc = dato.int16, dato.int32
+    M = N = 64
+    K = 128
+
+    @dato.region()
+    def top(A: T[M, K], B: T[K, N], C: Acc[M, N], D: T[M, K], E: T[K, N], F: Acc[M, N]):
+        @dato.kernel(mapping=[4, 4], args=[A, B, C])
+        def mm(a: T[M, K] @ [S(0), R], b: T[K, N] @ [R, S(1)], c: Acc[M, N] @ [S(0), S(1)]):
+            c[:, :] = dato.matmul(a, b)
+
+        @dato.kernel(mapping=[4, 4], args=[D, E, F])
+        def mm2(a: T[M, K] @ [S(0), R], b: T[K, N] @ [R, S(1)], c: Acc[M, N] @ [S(0), S(1)]):
+            c[:, :] = dato.matmul(a, b)
+
+    with pytest.raises(dato.DatoError) as err:
+        dato.build(
+            top, target="aie", mapping_primitives=quads("mm", 4, 2, 2) + quads("mm2", 4, 2, 2)
+        )
+    message = str(err.value)
+    assert "GEMM tasks @mm and @mm2 are both bundled" in message
+    assert "put the GEMMs in separate regions, or leave @mm2 one task per core" in message
