@@ -621,14 +621,89 @@ def boxes_of_two_int8():
     return top
 
 
-def test_write_boxes_that_are_not_whole_dma_words_are_refused(tmp_path):
+def boxes_of_two_int8_in_a_vector():
+    """As boxes_of_two_int8 in one dim: instance p writes C[2p + 1], C[2p + 2]."""
+
+    @dato.region()
+    def top(A: int8[8], C: int8[8]):
+        @dato.kernel(mapping=[2], args=[A, C])
+        def t(a: int8[8], c: int8[8]):
+            p = dato.get_pid()
+            c[2 * p + 1] = a[p]
+            c[2 * p + 2] = a[p + 4]
+
+    return top
+
+
+@pytest.mark.parametrize("program", [boxes_of_two_int8, boxes_of_two_int8_in_a_vector])
+def test_write_boxes_that_are_not_whole_dma_words_are_refused(program, tmp_path):
     # C's rows of 8 int8 are 2 words; each instance's box row is half a word
     with pytest.raises(dato.DatoError) as info:
-        dato.build(boxes_of_two_int8(), target="aie", device="npu1", project=tmp_path)
+        dato.build(program(), target="aie", device="npu1", project=tmp_path)
     assert (
         "error: 'dato.group' op t_0 moves rows of 2 i8 elements of C (16 bits), not a whole "
         "number of 32-bit DMA words"
     ) in str(info.value)
+
+
+def rows_of_six_after_a_padded_argument():
+    """D's rows of 3 int8 move padded to 4; A, a matmul operand, keeps its
+    layout, and its rows of 6 int8 are one and a half words."""
+
+    @dato.region()
+    def top(D: int8[2, 3], A: int8[16, 6], B: int8[6, 16], C: int8[16, 16], E: int8[2, 3]):
+        @dato.kernel(mapping=[1], args=[D, A, B, C, E])
+        def k(d: int8[2, 3], a: int8[16, 6], b: int8[6, 16], c: int8[16, 16], e: int8[2, 3]):
+            acc: int8[16, 16] = dato.matmul(a, b)
+            c[:, :] = acc
+            e[:, :] = d + 1
+
+    return top
+
+
+def test_rows_that_are_not_whole_dma_words_are_refused_after_a_padded_argument(tmp_path):
+    with pytest.raises(dato.DatoError) as info:
+        dato.build(
+            rows_of_six_after_a_padded_argument(), target="aie", device="npu1", project=tmp_path
+        )
+    assert (
+        "error: 'dato.group' op k_0 moves rows of 6 i8 elements of A (48 bits), not a whole "
+        "number of 32-bit DMA words"
+    ) in str(info.value)
+
+
+def int32_gemm_beside_int16_pairs(M: int, K: int, N: int):
+    @dato.region()
+    def top(A: int32[M, K], B: int32[K, N], C: int32[M, N], E: int16[2], F: int16[2]):
+        @dato.kernel(mapping=[1], args=[A, B, C, E, F])
+        def mm(a: int32[M, K], b: int32[K, N], c: int32[M, N], e: int16[2], f: int16[2]):
+            acc: int32[M, N] = dato.matmul(a, b)
+            c[:, :] = acc
+            f[0] = e[0] + e[1]
+            f[1] = e[0] - e[1]
+
+    return top
+
+
+def test_an_odd_k_tile_is_the_rows_of_a_alone(tmp_path):
+    # int32 32 x 729 x 32: acc and C's block 2 x 4,096 bytes, E and F 4 each;
+    # A/B tiles 2 x (32 kt + 32 kt) x 4 = 512 kt <= 64,512 - 8,200 gives
+    # kt <= 109, and 729 = 3^6 has 81 below: A's rows of 81 int32 are whole
+    # words. E's and F's rows of 2 int16 are one word each (81 int16 would
+    # not be).
+    M, K, N = 32, 729, 32
+    mod = dato.build(int32_gemm_beside_int16_pairs(M, K, N), target="aie", project=tmp_path)
+    assert a_tile(tmp_path) == [M, 81]
+    rng = np.random.default_rng(729)
+    A = rng.integers(-(2**31), 2**31, (M, K)).astype(np.int32)
+    B = rng.integers(-(2**31), 2**31, (K, N)).astype(np.int32)
+    C = np.zeros((M, N), np.int32)
+    E = np.array([30000, -20000], np.int16)
+    F = np.zeros(2, np.int16)
+    mod(A, B, C, E, F)
+    # int64 products and sums wrap modulo 2^64, which keeps them right modulo 2^32
+    np.testing.assert_array_equal(C, wrap(A.astype(np.int64) @ B.astype(np.int64), np.int32))
+    np.testing.assert_array_equal(F, wrap(np.array([10000, 50000]), np.int16))
 
 
 def fan_out(T, P: int):
