@@ -111,8 +111,9 @@ class _Role:
     mode: str
     """keep (host in and out; parts from earlier readers copied in), local
     (host in, works on a copy), get (from the previous member), get-to-arg
-    (from the previous member, host out), gather (a local block: the host's,
-    then each writer's part copied in)"""
+    (from the previous member, copied to its argument at the end: host out
+    only), gather (a local block: the host's, then each writer's part copied
+    in)"""
     sources: tuple[tuple[str, Box | None], ...] = ()
     """the streams it gets blocks from, each with where its block goes in the
     argument's (parts: offset and shape; None: the whole block)"""
@@ -718,19 +719,17 @@ def _rewrite(
         get = dato.GetOp(sources[0][0], [], t)
         new.append(get)
         buf = get.results[0]
-        if mode == "get-to-arg":
-            new.append(memref.CopyOp(buf, arg))
     for op in new:
         block.insert_op_before(op, first)
     mine = {o for op in new for o in op.walk()}
-    if mode == "get-to-arg":
-        buf = arg  # the host's block from here on: this member sends it back
-    elif buf is not arg:
+    if buf is not arg:
         arg.replace_uses_with_if(buf, lambda use: use.operation not in mine)
     touching = _touching(block, buf)
     after = touching[-1] if touching else (new[-1] if new else None)
-    if mode == "keep" and buf is not arg:
-        back = memref.CopyOp(buf, arg)  # the writer's block, whole, to the host
+    if mode == "get-to-arg" or (mode == "keep" and buf is not arg):
+        # the last writer's block, whole, to the host: its argument's only
+        # use, so the host's block does not come in first
+        back = memref.CopyOp(buf, arg)
         if after is None:
             block.add_op(back)
         else:

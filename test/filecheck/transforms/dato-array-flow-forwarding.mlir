@@ -4,8 +4,9 @@
 // simulator's order (task order, then pid) each passes the block on, on a
 // one-block stream, got right before the first access and put right after
 // the last. w overwrites B first, so it starts from a local block (no host
-// copy); acc_1, the last writer, copies the block into its argument, which
-// goes back to the host; r reads the forwarded block.
+// copy); acc_1, the last writer, updates the block it got and copies it into
+// its argument at the end (its only use: no host copy comes in), which goes
+// back to the host; r reads the forwarded block.
 
 // CHECK:      dato.stream @w_0_B_to_acc_0 : !dato.stream<memref<2x4xi32>, 1> {dato.compiler_chosen}
 // CHECK-NEXT: dato.stream @acc_0_B_to_acc_1 : !dato.stream<memref<2x4xi32>, 1> {dato.compiler_chosen}
@@ -29,10 +30,10 @@
 // CHECK-NEXT: ] attributes {dato.flow_ordered = array<i64: 0>} {
 // CHECK-NEXT: ^bb0(%[[ARG:.*]]: memref<2x4xi32>):
 // CHECK:        %[[L:.*]] = dato.get @b_from_previous : memref<2x4xi32>
-// CHECK-NEXT:   "memref.copy"(%[[L]], %[[ARG]])
 // CHECK-NEXT:   scf.for
-// CHECK:        memref.store %{{.*}}, %[[ARG]][%i, %j]
-// CHECK:        dato.put @b_to_next, %[[ARG]] : memref<2x4xi32>
+// CHECK:        memref.store %{{.*}}, %[[L]][%i, %j]
+// CHECK:        "memref.copy"(%[[L]], %[[ARG]])
+// CHECK-NEXT:   dato.put @b_to_next, %[[L]] : memref<2x4xi32>
 // CHECK:      dato.group @r of @r grid [1] ({{.*}}) ports [@b_from_previous] instances [
 // CHECK-NEXT:   @r_0 pid [0] offsets {{.*}} streams [@acc_1_B_to_r_0]
 // CHECK-NEXT: ] attributes {dato.flow_ordered = array<i64: 0>} {
