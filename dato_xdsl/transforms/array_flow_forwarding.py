@@ -42,10 +42,19 @@ reader sends a later writer holds the host's values the reader saw: it orders
 the writer's writes (and its block's return to the host) after that read. The
 same rule orders them.
 
-Refused, naming both instances and why: a member that waits on a stream
-between its accesses while another member makes its own (or, unreplayed, that
-may: a put or get before its last access), writers of overlapping blocks at
-different places. A set of writers only that fails is left to the NPU's
+Members sharing one block whose accesses the schedule interleaves (one waits
+on a stream between its accesses while another makes its own) pass it at
+every switch instead: their accesses are cut into runs, one per turn, and each
+run's instance gets the block right before its run and puts it right after
+for the next run's; each keeps it in one local buffer, the first run starts
+from the host's block, the last writer's last run sends it back. This needs
+every switch to fall between top-level ops (not inside a loop or conditional
+that accesses the block).
+
+Refused, naming both instances and why: an interleaving with a switch inside
+such an op, or among blocks at different places (or, unreplayed, a put or get
+before a member's last access), writers of overlapping blocks at different
+places. A set of writers only that fails is left to the NPU's
 output checks, as are writers whose element stores are disjoint
 (npu_write_boxes: the NPU joins them). The groups a flow touches are
 split by role and get a port per forwarded block, bound per instance;
@@ -104,6 +113,25 @@ class _Member:
 
 
 @dataclass(frozen=True)
+class _Segment:
+    """One run of a member's accesses in one turn of the simulator (by its
+    body's top-level ops), and how the block moves around it."""
+
+    first: int
+    """the top-level op of its first access"""
+    last: int
+    """that of its last"""
+    source: bool
+    """gets the block from the previous segment's instance"""
+    sink: bool
+    """puts it for the next segment's instance"""
+    host_in: bool
+    """starts from the host's block (the first segment)"""
+    host_out: bool
+    """sends the block to the host after it (the last writer's last segment)"""
+
+
+@dataclass(frozen=True)
 class _Role:
     """What one instance does with one forwarded body argument."""
 
@@ -124,10 +152,13 @@ class _Role:
     """the parts it gets do not cover its block: a reader starts from the
     host's block, a writer copies them into its argument (else it works on a
     local copy and overwrites its argument at the end)"""
+    segments: tuple[_Segment, ...] = ()
+    """mode segments: the runs of its accesses, in order (sources and sinks
+    list the streams of those that get and put, in that order)"""
 
     def signature(self) -> tuple[object, ...]:
         return (self.k, self.mode, tuple(o for _, o in self.sources),
-                tuple(o for _, o in self.sinks), self.host_copy)  # fmt: skip
+                tuple(o for _, o in self.sinks), self.host_copy, self.segments)  # fmt: skip
 
 
 def _overlap(a: Box, b: Box) -> bool:
@@ -377,6 +408,35 @@ def _span(m: _Member, schedule: Schedule) -> tuple[int, int, Stop]:
     return start, end, between
 
 
+def _runs(comp: list[_Member], schedule: Schedule) -> list[tuple[_Member, int, int]] | None:
+    """The members' accesses to one block cut at the turns of the simulator's
+    schedule, in the order it makes them: (member, top-level op of the first
+    access, of the last) per run, consecutive runs of one member joined. None
+    when a member waits inside a top-level op that accesses the block."""
+    runs: list[tuple[int, _Member, int, int]] = []
+    for m in comp:
+        body = m.group.body.block
+        tops = list(body.ops)
+        ends = [
+            (turn, len(tops) if stop is None else tops.index(_top(body, stop[2])))
+            for turn, stop in schedule[m.inst.name]
+        ]
+        by_turn: dict[int, list[int]] = {}
+        for x in (tops.index(op) for op in _touching(body, body.args[m.k])):
+            turn, at = next((t, a) for t, a in ends if a >= x)
+            if at == x:
+                return None
+            by_turn.setdefault(turn, []).append(x)
+        runs += [(turn, m, min(xs), max(xs)) for turn, xs in by_turn.items()]
+    out: list[tuple[_Member, int, int]] = []
+    for _, m, first, last in sorted(runs, key=lambda r: r[0]):
+        if out and out[-1][0] is m:
+            out[-1] = (m, out[-1][1], last)
+        else:
+            out.append((m, first, last))
+    return out
+
+
 def _order(
     name: str, comp: list[_Member], schedule: Callable[[], Schedule | None], order: Ordering
 ) -> tuple[list[_Member], str | None]:
@@ -505,6 +565,13 @@ def forward_array_flows(region: dato.RegionOp) -> None:
         name = names[index]
         same = all(m.box == comp[0].box for m in comp)
         chain, why = _order(name, comp, schedule, order)
+        replay = schedule()
+        if why is not None and same and replay is not None:
+            # interleaved at streams: the block moves at every switch instead
+            runs = _runs(comp, replay)
+            if runs is not None and _common_refusal(region, name, comp) is None:
+                _plan_runs(runs, name, taken, decls, roles)
+                continue
         why = why or _common_refusal(region, name, chain)
         if why is None and not same:
             why = _gather_refusal(name, chain)
@@ -555,6 +622,49 @@ def forward_array_flows(region: dato.RegionOp) -> None:
         region.body.block.insert_op_before(decl, first_group)
     for group in list(region.groups()):
         _split(region, group, roles, taken)
+
+
+def _plan_runs(
+    runs: list[tuple[_Member, int, int]],
+    name: str,
+    taken: set[str],
+    decls: list[dato.StreamOp],
+    roles: dict[tuple[str, str], list[_Role]],
+) -> None:
+    """The block passes from run to run of accesses (`_runs`): each run's
+    instance gets it right before the run (the first starts from the host's)
+    and puts it right after, for the next; the last writer's last run sends it
+    to the host. Each instance keeps the block in one local buffer."""
+    writer = max(i for i, (m, _, _) in enumerate(runs) if m.written)
+    pairs = zip(runs, runs[1:], strict=False)
+    links = [_stream(a, b, name, taken, decls) for (a, _, _), (b, _, _) in pairs]
+    mine: dict[str, tuple[_Member, list[_Segment], list[str], list[str]]] = {}
+    for i, (m, first, last) in enumerate(runs):
+        _, segments, sources, sinks = mine.setdefault(m.inst.name, (m, [], [], []))
+        body = m.group.body.block
+        segments.append(
+            _Segment(
+                first,
+                last,
+                i > 0,
+                i < len(links),
+                i == 0 and arg_access(body.args[m.k])[0],
+                i == writer,
+            )
+        )
+        if i > 0:
+            sources.append(links[i - 1])
+        if i < len(links):
+            sinks.append(links[i])
+    for m, segments, sources, sinks in mine.values():
+        role = _Role(
+            m.k,
+            "segments",
+            tuple((s, None) for s in sources),
+            tuple((s, None) for s in sinks),
+            segments=tuple(segments),
+        )
+        _add(roles, m, role)
 
 
 def _stream(
@@ -682,6 +792,9 @@ def _rewrite(
     t = arg.type
     assert isinstance(t, MemRefType)
     mode = role.mode
+    if mode == "segments":
+        _rewrite_runs(block, role, [p for p, _ in sources], [p for p, _ in sinks])
+        return
     # the new ops go right before the first access: in the turn of the
     # simulator's schedule that makes it, after the previous member's put
     first = _touching(block, arg)[0]
@@ -751,6 +864,43 @@ def _rewrite(
             else:
                 block.insert_op_after(op, after)
             after = op
+
+
+def _rewrite_runs(block: Block, role: _Role, sources: list[str], sinks: list[str]) -> None:
+    """Mode segments: the body works on a local buffer; around each run of
+    accesses the block comes in (from the host or the previous run's
+    instance) and goes out (to the host after the last writer's last run, to
+    the next run's instance)."""
+    arg = block.args[role.k]
+    t = arg.type
+    assert isinstance(t, MemRefType)
+    tops = list(block.ops)
+    alloc = memref.AllocOp.get(t.element_type, shape=t.get_shape())
+    buf = alloc.results[0]
+    arg.replace_all_uses_with(buf)
+    if block.first_op is None:
+        block.add_op(alloc)
+    else:
+        block.insert_op_before(alloc, block.first_op)
+    ins, outs = iter(sources), iter(sinks)
+    for seg in role.segments:
+        before: list[Operation] = []
+        if seg.host_in:
+            before.append(memref.CopyOp(arg, buf))
+        if seg.source:
+            get = dato.GetOp(next(ins), [], t)
+            before += [get, memref.CopyOp(get.results[0], buf)]
+        for op in before:
+            block.insert_op_before(op, tops[seg.first])
+        after: list[Operation] = []
+        if seg.host_out:
+            after.append(memref.CopyOp(buf, arg))
+        if seg.sink:
+            after.append(dato.PutOp(next(outs), [], buf))
+        at = tops[seg.last]
+        for op in after:
+            block.insert_op_after(op, at)
+            at = op
 
 
 def _copy_at(

@@ -164,8 +164,8 @@ def test_two_writers_of_one_block_write_in_turn(tmp_path):
 def interleaved():
     """k_0 writes C[0], then waits on s; k_1 runs meanwhile (it reads k_0's
     C[0] and puts), then k_0 reads k_1's C[0]: the simulator interleaves the
-    two instances at the stream, which whole blocks forwarded from task to
-    task cannot reproduce."""
+    two instances at the stream. The block passes k_0 -> k_1 -> k_0, once per
+    switch (test_simulator_shared_arrays.py's program)."""
 
     @dato.region()
     def top(C: int32[3]):
@@ -185,12 +185,45 @@ def interleaved():
     return top
 
 
-def test_an_interleaving_at_a_stream_is_refused_naming_both_instances(tmp_path):
-    C = np.zeros(3, np.int32)
-    dato.build(interleaved())(C)
-    np.testing.assert_array_equal(C, [11, 0, 22])  # what the NPU could not give
+def test_an_interleaving_at_a_stream_passes_the_block_at_every_switch(tmp_path):
+    C = np.array([0, 4, 0], np.int32)
+    build(interleaved(), tmp_path)(C)
+    # k_0: c0 = 1, waits; k_1: c0 = 11, puts 11; k_0: c2 = 11 + 11
+    np.testing.assert_array_equal(C, [11, 4, 22])
+    text = (tmp_path / "aie.mlir").read_text()
+    assert "@k_0_C_to_k_1" in text and "@k_1_C_to_k_0" in text
+
+
+def interleaved_in_a_loop():
+    """k_0 waits on s inside the loop that updates C[0], while k_1 reads C[0]
+    between its puts: the switches fall inside a top-level op that accesses
+    C, where the block cannot be passed on."""
+
+    @dato.region()
+    def top(C: int32[2]):
+        s: Stream[int32, 1]
+
+        @dato.kernel(mapping=[2], args=[C])
+        def k(c: int32[2]):
+            p = dato.get_pid()
+            with dato.meta_if(p == 0):
+                for _i in range(2):
+                    x: int32 = s.get()
+                    c[0] = c[0] * 10 + x
+            with dato.meta_else():
+                for i in range(2):
+                    c[1] = c[0] + i
+                    s.put(c[1])
+
+    return top
+
+
+def test_an_interleaving_inside_a_loop_is_refused_naming_both_instances(tmp_path):
+    C = np.zeros(2, np.int32)
+    dato.build(interleaved_in_a_loop())(C)
+    np.testing.assert_array_equal(C, [1, 1])  # what the NPU could not give
     with pytest.raises(dato.DatoIRError) as info:
-        build(interleaved(), tmp_path)
+        build(interleaved_in_a_loop(), tmp_path)
     message = str(info.value)
     assert "k_0 writes C and k_1 reads it" in message
     assert "in the simulator k_0 waits to get from @s" in message
@@ -654,6 +687,7 @@ LADDER = {
     "updates_before_values": (updates_before_values, [(2,), (3, 5)]),
     "reader_waits_for_the_writer": (reader_waits_for_the_writer, [(2, 3), (2, 3), (2, 3)]),
     "read_then_updated": (read_then_updated, [(2, 3), (2, 3)]),
+    "interleaved": (interleaved, [(3,)]),
 }
 
 
