@@ -11,14 +11,18 @@ new stream to the task; the task gets the block at its start instead. The
 loader is marked `dato.forwards` (the task it serves) and `dato.compiler_chosen`,
 and placement puts it on a free tile sharing memory with the task.
 
-Only whole read-only arrays of a one-instance task are forwarded (no bundle or
-chain holds it, no matmul streams them): the block is then the array the task
-would have read, and the get at its start happens before anything else.
+Only whole read-only blocks are forwarded (no bundle or chain holds the task,
+no matmul streams them): the block is then the one the task would have read,
+and the get at its start happens before anything else. A task grid gets a
+loader per instance, bound through a new port; when the free cores do not
+allow a loader per array, one loader per instance takes as many arrays as
+its own input channels.
 
 Outputs over a tile's output channels go the same way in reverse
 (`forward_outputs`): the task writes a local buffer instead of the array and
 puts it, whole, on a new stream at its end; a one-instance helper next to it
-gets it and writes the array through its own DMA. An output the task must
+(one per instance of a task grid, through new ports) gets it and writes the
+array through its own DMA. An output the task must
 first read (its host copy: element stores in a loop may leave holes) comes
 from the helper too, on a stream the task gets at its start. One helper
 serves as many arrays as its own DMA channels take (2 in, 2 out), so a task
@@ -32,6 +36,7 @@ from xdsl.ir import Block, SSAValue
 
 from dato_xdsl.dialects import dato
 from dato_xdsl.transforms.npu_plan import GroupPlan
+from dato_xdsl.transforms.npu_write_boxes import shared_write_boxes
 
 FORWARDS = "dato.forwards"
 COMPILER_CHOSEN = "dato.compiler_chosen"
@@ -224,6 +229,9 @@ def forward_outputs(
         if isinstance(op, dato.BundleOp | dato.ChainOp):
             folded.update(op.names)
     taken = {s.sym_name.data for s in region.streams()} | {g.sym_name.data for g in region.groups()}
+    # an output several instances write in parts moves in their boxes
+    # (npu_write_boxes), not as a helper's whole block
+    boxes = shared_write_boxes(region, {n: p.writes for n, p in plans.items()})
     added: list[str] = []
     for group in list(region.groups()):
         plan = plans[group.sym_name.data]
@@ -242,7 +250,10 @@ def forward_outputs(
         free = [
             k
             for k, arg in enumerate(body.args)
-            if (plan.reads[k] or plan.writes[k]) and k not in operands and arg.uses
+            if (plan.reads[k] or plan.writes[k])
+            and k not in operands
+            and arg.uses
+            and (group.sym_name.data, k) not in boxes
         ]
         chosen: list[int] = []
         while need_in > channels_in or need_out > channels_out:

@@ -54,6 +54,30 @@ def lanes_writing_three(P: int, L: int):
     return top
 
 
+def lanes_summing_into_one_output(P: int, L: int):
+    """Each lane writes its element of an unsharded C (a box of it) and its
+    blocks of D and E: 3 outputs."""
+
+    @dato.region()
+    def top(A: int32[P * L], C: int32[P], D: int32[P * L], E: int32[P * L]):
+        @dato.kernel(mapping=[P], args=[A, C, D, E])
+        def lane(
+            a: int32[P * L] @ [S(0)],
+            c: int32[P],
+            d: int32[P * L] @ [S(0)],
+            e: int32[P * L] @ [S(0)],
+        ):
+            p = dato.get_pid()
+            acc: int32 = 0
+            for i in range(L):
+                acc += a[i]
+                d[i] = a[i] * 2
+                e[i] = a[i] + 1
+            c[p] = acc
+
+    return top
+
+
 def dma_channels(text: str) -> dict[str, tuple[int, int]]:
     """Per compute tile, (fifos in, fifos out) to or from tiles not sharing
     memory with it: each takes a DMA channel."""
@@ -104,6 +128,19 @@ def test_lanes_writing_three_arrays_get_a_helper_each(tmp_path, P):
     np.testing.assert_array_equal(c, a + 1)
     np.testing.assert_array_equal(d, a * 2)
     np.testing.assert_array_equal(e, a - 3)
+    assert check_channels(tmp_path) == 2 * P
+
+
+def test_a_shared_output_keeps_its_boxes_beside_a_helper(tmp_path):
+    """C moves in the lanes' boxes (npu_write_boxes); the helper takes D."""
+    P, L = 4, 6
+    a = RNG.integers(-99, 99, P * L).astype(np.int32)
+    c = np.zeros(P, np.int32)
+    d, e = np.zeros(P * L, np.int32), np.zeros(P * L, np.int32)
+    dato.build(lanes_summing_into_one_output(P, L), target="aie", project=tmp_path)(a, c, d, e)
+    np.testing.assert_array_equal(c, a.reshape(P, L).sum(axis=1))
+    np.testing.assert_array_equal(d, a * 2)
+    np.testing.assert_array_equal(e, a + 1)
     assert check_channels(tmp_path) == 2 * P
 
 
