@@ -174,3 +174,23 @@ def test_long_transfers_move_in_rows_of_at_most_1023_words(tmp_path):
     np.testing.assert_array_equal(v2, v.astype(np.int64) * -3)
     np.testing.assert_array_equal(w2, (w.astype(np.int64) + 3).astype(np.int8))
     np.testing.assert_array_equal(x2, (x.astype(np.int64) - 9).astype(np.int32))
+
+
+def test_a_block_needing_three_strided_dims_is_refused_with_the_rule(tmp_path):
+    """Blocks [2, 2, 4] of [4, 4, 8], cut in every dim: rows of 4 elements
+    stepping over dims 0 and 1, one strided dim more than the lowering's
+    rows-plus-one-step walk; the message names the block, the array and why."""
+
+    @dato.region()
+    def top(A: int32[4, 4, 8], B: int32[4, 4, 8]):
+        @dato.kernel(mapping=[2, 2, 2], args=[A, B])
+        def t(a: int32[4, 4, 8] @ [S(0), S(1), S(2)], b: int32[4, 4, 8] @ [S(0), S(1), S(2)]):
+            b[:, :, :] = a + 1
+
+    with pytest.raises(dato.DatoError) as info:
+        dato.build(top, target="aie", project=tmp_path)
+    assert (
+        "a block [2, 2, 4] of a [4, 4, 8] array needs 3 strided dims; the NPU lowering moves "
+        "a rank >= 3 block as rows of its contiguous trailing dims, stepping over one more"
+    ) in str(info.value)
+    assert "test_mutants_lower_to_aie.py:" in str(info.value)
