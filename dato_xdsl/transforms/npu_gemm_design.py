@@ -322,19 +322,29 @@ def plan_reuse(bg: BundledGemm, region: dato.RegionOp, device: devices.NpuDevice
 
 
 def plan_one_per_core(region: dato.RegionOp, device: devices.NpuDevice) -> BundledGemm | None:
-    """A K-streamed GEMM alone in its region with one task per core, placed as
-    a product (every task of task row i on one compute row, of task column j
-    on one compute column), that the vector design takes: its plan as a
-    bundled GEMM of one member per core; None otherwise (the per-task design
-    of dato-lower-to-aie stays)."""
-    groups = list(region.groups())
-    if len(groups) != 1 or any(True for _ in region.streams()):
-        return None
-    group = groups[0]
+    """A K-streamed GEMM with one task per core, placed as a product (every
+    task of task row i on one compute row, of task column j on one compute
+    column), using no stream, that the vector design takes: its plan as a
+    bundled GEMM of one member per core (the region's first such task; its
+    other tasks go beside it); None otherwise (the per-task design of
+    dato-lower-to-aie stays)."""
+    for group in region.groups():
+        if not any(isinstance(op, dato.StreamAccess) for op in group.walk()):
+            found = _one_per_core(region, device, group)
+            if found is not None:
+                return found
+    return None
+
+
+def _one_per_core(
+    region: dato.RegionOp, device: devices.NpuDevice, group: dato.GroupOp
+) -> BundledGemm | None:
     kt = k_tile_of(group)
     tiles = group_tiles(group)
     if kt is None or len(set(tiles)) != len(tiles):
         return None
+    if any(t in tiles for g in region.groups() if g is not group for t in group_tiles(g)):
+        return None  # a core shared with another task's instance
     mm = plan_group(group).matmul
     if mm is None:
         return None
@@ -576,6 +586,11 @@ class GemmDesign:
             mem_in = a_at + b_at + (n_rows if joins else 0)
             out[c] = (a_at + b_at, shim_out, mem_in, a_at + b_at + shim_out, mem_bytes)
         return out
+
+    @property
+    def members(self) -> int:
+        """The tasks each core runs in turn."""
+        return len(self.bg.rows[0]) * len(self.bg.cols[0])
 
     @property
     def object_name(self) -> str:

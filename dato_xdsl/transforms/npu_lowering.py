@@ -50,6 +50,7 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.utils.exceptions import DiagnosticException
 
 from dato_xdsl import devices
 from dato_xdsl.diagnostics import op_error
@@ -468,14 +469,27 @@ class AieLowering:
                 return design.run(), True
             # the other tasks take the general route around the GEMM's channels;
             # the GEMM's tiles, fifos and cores then join their device
-            bundled.group.detach()
-            device_op, names = self.skeleton(
-                plan_transfers(self.region, self.device, design.usage())
-            )
-            self.record_fifos(names)
-            design.run(device_op)
-            bundled.group.erase()
-            return device_op, False
+            group = bundled.group
+            block, after = group.parent_block(), group.next_op
+            assert block is not None
+            group.detach()
+            try:
+                planned = plan_transfers(self.region, self.device, design.usage())
+            except DiagnosticException:
+                if design.members > 1:
+                    raise
+                # one task per core: the general route maps the GEMM too
+                if after is None:
+                    block.add_op(group)
+                else:
+                    block.insert_op_before(group, after)
+                planned = None
+            if planned is not None:
+                device_op, names = self.skeleton(planned)
+                self.record_fifos(names)
+                design.run(device_op)
+                group.erase()
+                return device_op, False
         device_op, names = self.skeleton(plan_transfers(self.region, self.device))
         self.record_fifos(names)
         return device_op, False

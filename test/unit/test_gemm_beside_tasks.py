@@ -1,12 +1,13 @@
-"""A bundled GEMM is no longer required to be its region's only task: the
-GEMM keeps its own design (npu_gemm_design: the vector design where mm.cc
-has a kernel) and the other tasks take the general route on the cores and
-shim/memtile channels it leaves free, in one device with one runtime
-sequence. The decision is recorded on the GEMM's cores (dato.gemm_design)
-and shown in the report. A GEMM whose result goes to an epilogue task
-through a stream is not a bundled GEMM (its result is no region array): it
-takes the general route, with each GEMM instance chained to its epilogue.
-Every program runs on the virtual NPU and equals numpy."""
+"""A bundled GEMM (or a GEMM of one task per core the vector design takes)
+is no longer required to be its region's only task: the GEMM keeps its own
+design (npu_gemm_design: the vector design where mm.cc has a kernel) and the
+other tasks take the general route on the cores and shim/memtile channels it
+leaves free, in one device with one runtime sequence. The decision is
+recorded on the GEMM's cores (dato.gemm_design) and shown in the report. A
+GEMM whose result goes to an epilogue task through a stream is not a bundled
+GEMM (its result is no region array): it takes the general route, with each
+GEMM instance chained to its epilogue. Every program runs on the virtual NPU
+and equals numpy."""
 
 # ruff: noqa: F821 (streams are declared by annotations)
 
@@ -134,6 +135,28 @@ def test_bundled_gemm_beside_an_independent_task(bundled, tmp_path):
     report = mod.report()
     assert "GEMM design: vector: mm.cc matmul_i16_i32" in report
     assert "beside @inc (general route, one runtime sequence)" in report
+    a, b = operands(dato.int16, M, N, K)
+    c = np.zeros((M, N), np.int32)
+    x = RNG.integers(-1000, 1000, L).astype(np.int32)
+    y = np.zeros(L, np.int32)
+    mod(a, b, c, x, y)
+    check_product(dato.int16, a, b, c)
+    np.testing.assert_array_equal(y, x + 1)
+
+
+def test_one_task_per_core_gemm_beside_an_independent_task(tmp_path):
+    """On npu2 (32 cores) the 4x4 GEMM tasks get a core each, placed as a
+    product: the vector design with one member per core, @inc beside it."""
+    M, N, K, L = 128, 128, 256, 64
+    mod = dato.build(
+        gemm_and_inc(dato.int16, dato.int32, M, N, K, 4, L),
+        target="aie",
+        device="npu2",
+        project=tmp_path,
+    )
+    text = (tmp_path / "aie.mlir").read_text()
+    assert text.count("aie.core(") == 17 and text.count("func.call @matmul_i16_i32") == 16
+    assert "beside @inc (general route, one runtime sequence)" in mod.report()
     a, b = operands(dato.int16, M, N, K)
     c = np.zeros((M, N), np.int32)
     x = RNG.integers(-1000, 1000, L).astype(np.int32)
