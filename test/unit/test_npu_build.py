@@ -12,6 +12,7 @@ import pytest
 import dato_xdsl as dato
 from test.unit.programs import dato_programs as progs
 from test.unit.programs import npu_fanout_programs as fanout
+from test.unit.test_npu_fanin_large import two_stage_lanes
 
 FITS = {
     "producer_consumer": lambda: progs.producer_consumer(dato.int32, 64),
@@ -27,12 +28,6 @@ REFUSED = {
     "odd_rows": (
         lambda: progs.tiled_gemm(dato.int8, 16, 16, 6),
         "moves rows of 6 i8 elements of A (48 bits), not a whole number of 32-bit DMA words",
-    ),
-    # 8 ring nodes: with 4 per column of npu1, node p takes A, B, the ring stream
-    # and C's copy; only 2 of its ring partners can be memory-sharing neighbours
-    "ring_8": (
-        lambda: progs.ring_gemm(dato.int16, 16, 16, 16, 8),
-        "needs 3 input DMA channels, a compute tile has 2",
     ),
 }
 
@@ -400,21 +395,18 @@ def test_split_k_gemm_folds_its_drains_by_itself(tmp_path):
 
 
 def test_too_many_elements_names_the_folds_tried(tmp_path):
-    """20 sources into one reducer (21 processing elements): chaining sources
-    onto 16 cores still leaves the reducer more streams than its neighbours
-    and 2 input channels take; the message names the tile, its tasks, the
-    channel numbers and every folding tried."""
+    """32 two-stage lanes (64 instances): chaining each lane's stages leaves
+    32 processing elements for 16 cores, and no chain of chains is joined by
+    a stream; the message names the chains made, the folding tried, the
+    element and core counts, and what the user can do."""
     with pytest.raises(dato.DatoError) as info:
-        dato.build(fanout.gather_sum(dato.int32, 20, 16), target="aie", project=tmp_path)
+        dato.build(two_stage_lanes(32, 16), target="aie", project=tmp_path)
     msg = str(info.value)
-    assert "input DMA channels, a compute tile has 2" in msg
-    assert "21 processing elements for 16 compute cores: the compiler chained" in msg
-    assert "chaining isomorphic instances instead" in msg
-    chains = msg.split("the compiler chained ")[1].split(", merging")[0].split("; ")
-    chained = [n for c in chains for n in c.split("-")]
-    # every instance in at most one chain; 16 cores = 21 - (chained - chains)
-    assert len(chained) == len(set(chained))
-    assert 21 - (len(chained) - len(chains)) == 16
+    assert "the design needs 32 processing elements" in msg
+    assert "npu1 (4 columns x 6 rows) has 16 compute cores" in msg
+    chains = msg.split("after chaining 32 loader/drain pairs: ")[1].split(";")[0].split(", ")
+    assert sorted(chains) == sorted(f"st1_{k}-st2_{k}" for k in range(32))
+    assert "bundle isomorphic instances" in msg
 
 
 @pytest.mark.parametrize("taps", [17, 20])
