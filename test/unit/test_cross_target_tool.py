@@ -57,23 +57,25 @@ def pipeline():
 
 
 def through_global_array():
-    """w writes B, r reads it after a token: the NPU refuses (a flow through a global array)."""
+    """k_0 waits on s inside the loop that updates C[0] while k_1 reads C[0]
+    between its puts: the NPU cannot pass the block at a switch inside a loop
+    and refuses (a flow through a global array)."""
 
     @dato.region()
-    def top(A: int32[4], B: int32[4], C: int32[4]):
-        done: Stream[int32, 1]
+    def top(C: int32[2]):
+        s: Stream[int32, 1]
 
-        @dato.kernel(mapping=[1], args=[A, B])
-        def w(a: int32[4], b: int32[4]):
-            for i in range(4):
-                b[i] = a[i] * 2
-            done.put(1)  # noqa: F821
-
-        @dato.kernel(mapping=[1], args=[B, C])
-        def r(b: int32[4], c: int32[4]):
-            t = done.get()  # noqa: F821
-            for i in range(4):
-                c[i] = b[i] + t
+        @dato.kernel(mapping=[2], args=[C])
+        def k(c: int32[2]):
+            p = dato.get_pid()
+            with dato.meta_if(p == 0):
+                for _i in range(2):
+                    x: int32 = s.get()  # noqa: F821
+                    c[0] = c[0] * 10 + x
+            with dato.meta_else():
+                for i in range(2):
+                    c[1] = c[0] + i
+                    s.put(c[1])  # noqa: F821
 
     return top
 
@@ -134,10 +136,10 @@ def test_a_program_runs_forked_on_the_virtual_npu(plugin):
 
 def test_a_refusal_keeps_its_located_message(plugin):
     module = dato.build(through_global_array())
-    arrays = [np.arange(4, dtype=np.int32), np.zeros(4, np.int32), np.zeros(4, np.int32)]
+    arrays = [np.zeros(2, np.int32)]
     got = plugin.run_forked(module, arrays, "aie", 120)
     assert got["status"] == plugin.REFUSED and got["phase"] == "build"
-    assert "w_0 writes B and r_0 reads it" in got["message"]
+    assert "k_0 writes C and k_1 reads it" in got["message"]
     assert plugin.refusal_kind(plugin.first_line(got["message"])) == "shared global array"
 
 
