@@ -665,8 +665,10 @@ def test_array_ops_matmuls_views_and_streams_as_numpy(tmp_path):
 # ------------------------------- ops the frontend does not write, by hand
 
 INCLUDE = Path(emit_cpp.__file__).parent / "include"
-# as the C simulation (project.py), but -O0: a small program compiles faster
-CSIM_FLAGS = ["-std=c++14", "-O0", "-Wall", "-Werror", "-Wno-unknown-pragmas"]
+# as the C simulation (project.py), but -O0 (a small program compiles faster)
+# and -ftrapv: a signed overflow, undefined in C++, stops the program rather
+# than wrap as g++ happens to compile it
+CSIM_FLAGS = ["-std=c++14", "-O0", "-Wall", "-Werror", "-Wno-unknown-pragmas", "-ftrapv"]
 
 # scf.for carrying two values from non-zero starts, scf.if yielding two
 # values, i1 casts (true is -1 signed, 1 unsigned), index casts, odd-width
@@ -674,7 +676,7 @@ CSIM_FLAGS = ["-std=c++14", "-O0", "-Wall", "-Werror", "-Wno-unknown-pragmas"]
 HAND_WRITTEN = """
 builtin.module {
   vhls.process @f load literals 0 (%a: memref<8xi32>, %r: memref<17xi32>, %w: memref<4xi64>,
-      %fo: memref<6xf32>, %ff: memref<2xf32>) {
+      %fo: memref<6xf32>, %ff: memref<2xf32>, %v: memref<3xi32>) {
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
     %c2 = arith.constant 2 : index
@@ -693,11 +695,11 @@ builtin.module {
     %c15 = arith.constant 15 : index
     %five = arith.constant 5 : i32
     %three = arith.constant -3 : i32
-    %sum, %prod = scf.for %i = %c1 to %c8 step %c2
-        iter_args(%s = %five, %p = %three) -> (i32, i32) {
-      %x = memref.load %a[%i] : memref<8xi32>
-      %s2 = arith.addi %s, %x : i32
-      %p2 = arith.muli %p, %x : i32
+    %sum, %prod = scf.for %0 = %c1 to %c8 step %c2
+        iter_args(%1 = %five, %2 = %three) -> (i32, i32) {
+      %x = memref.load %a[%0] : memref<8xi32>
+      %s2 = arith.addi %1, %x : i32
+      %p2 = arith.muli %2, %x : i32
       scf.yield %s2, %p2 : i32, i32
     }
     memref.store %sum, %r[%c0] : memref<17xi32>
@@ -705,13 +707,13 @@ builtin.module {
     %x0 = memref.load %a[%c0] : memref<8xi32>
     %x1 = memref.load %a[%c1] : memref<8xi32>
     %neg = arith.cmpi slt, %x0, %x1 : i32
-    %lo, %hi = scf.if %neg -> (i32, i32) {
+    %3, %hi = scf.if %neg -> (i32, i32) {
       scf.yield %x0, %x1 : i32, i32
     } else {
       %d = arith.subi %x0, %x1 : i32
       scf.yield %x1, %d : i32, i32
     }
-    memref.store %lo, %r[%c2] : memref<17xi32>
+    memref.store %3, %r[%c2] : memref<17xi32>
     memref.store %hi, %r[%c3] : memref<17xi32>
     %t = arith.constant true
     %ts = arith.extsi %t : i1 to i32
@@ -775,6 +777,13 @@ builtin.module {
     memref.store %s64, %w[%c2] : memref<4xi64>
     %e64 = arith.extui %x0 : i32 to i64
     memref.store %e64, %w[%c3] : memref<4xi64>
+    %x3 = memref.load %a[%c3] : memref<8xi32>
+    %ov1 = arith.addi %x3, %x1 : i32
+    %ov2 = arith.subi %x0, %x1 : i32
+    %ov3 = arith.muli %x3, %x1 : i32
+    memref.store %ov1, %v[%c0] : memref<3xi32>
+    memref.store %ov2, %v[%c1] : memref<3xi32>
+    memref.store %ov3, %v[%c2] : memref<3xi32>
   }
 }
 """
@@ -790,10 +799,12 @@ def test_hand_written_ops_compile_to_their_values(tmp_path):
         f"  int32_t a[8] = {{{', '.join(f'(int32_t){v}LL' for v in a)}}};",
         "  int32_t r[17] = {}; int64_t w[4] = {}; float fo[6] = {};",
         "  float ff[2] = {-2.75f, 1.5e19f};",
-        "  f(a, r, w, fo, ff);",
+        "  int32_t v[3] = {};",
+        "  f(a, r, w, fo, ff, v);",
         '  for (int i = 0; i < 17; i++) printf("%d\\n", r[i]);',
         '  for (int i = 0; i < 4; i++) printf("%lld\\n", (long long)w[i]);',
         '  for (int i = 0; i < 6; i++) printf("%.9g\\n", (double)fo[i]);',
+        '  for (int i = 0; i < 3; i++) printf("%d\\n", v[i]);',
         "  return 0;\n}",
     ]
     src = tmp_path / "hand.cpp"
@@ -821,7 +832,9 @@ def test_hand_written_ops_compile_to_their_values(tmp_path):
     f = np.float32
     want_f = [f(big), f(big & ((1 << 100) - 1)), f(-1.0), f(1.0), f(u), f(2.75)]
     assert [int(v) for v in out[:21]] == want_r + want_w
-    assert [f(float(v)) for v in out[21:]] == want_f
+    assert [f(float(v)) for v in out[21:27]] == want_f
+    want_v = [wrap(a[3] + x1, 32), wrap(x0 - x1, 32), wrap(a[3] * x1, 32)]
+    assert [int(v) for v in out[27:]] == want_v
 
 
 # ------------------------------------------------------------ odd widths
@@ -1132,7 +1145,10 @@ def test_constant_tables_and_schedule_pragmas(tmp_path):
     assert "#pragma HLS array_partition variable=a type=complete dim=1" in cpp
     assert "#pragma HLS pipeline II=2" in cpp
     assert "#pragma HLS unroll factor=2" in cpp
-    assert "#pragma HLS loop_flatten" in cpp
+    # the outer loop of a perfect nest is flattened into its inner one
+    text = cpp.splitlines()
+    flat = [k for k, line in enumerate(text) if line == "#pragma HLS loop_flatten"]
+    assert flat and all("for (" in text[k - 1] and "for (" in text[k + 1] for k in flat)
 
 
 # named elementwise ops whose operands differ from the output type: MLIR's
@@ -1141,11 +1157,17 @@ def test_constant_tables_and_schedule_pragmas(tmp_path):
 MIXED_LINALG = """
 builtin.module {
   vhls.process @g load literals 0 (%x: memref<4xi8>, %y: memref<4xbf16>, %z: memref<4xi16>,
-      %o: memref<4xf32>, %p: memref<4xi32>, %q: memref<4xbf16>, %s: memref<4xi8>) {
+      %p2: memref<4xi32>,
+      %o: memref<4xf32>, %p: memref<4xi32>, %q: memref<4xbf16>, %s: memref<4xi8>,
+      %m: memref<2x2xi12>, %c: memref<2x2xi12>, %h: memref<2x2xbf16>, %d: memref<2x2xf32>) {
     linalg.add ins(%x, %y : memref<4xi8>, memref<4xbf16>) outs(%o : memref<4xf32>)
     linalg.sub ins(%x, %z : memref<4xi8>, memref<4xi16>) outs(%p : memref<4xi32>)
     linalg.mul ins(%o, %o : memref<4xf32>, memref<4xf32>) outs(%q : memref<4xbf16>)
     linalg.add ins(%x, %x : memref<4xi8>, memref<4xi8>) outs(%s : memref<4xi8>)
+    linalg.sub ins(%p, %p2 : memref<4xi32>, memref<4xi32>) outs(%p : memref<4xi32>)
+    linalg.matmul ins(%m, %m : memref<2x2xi12>, memref<2x2xi12>) outs(%c : memref<2x2xi12>)
+    linalg.add ins(%c, %m : memref<2x2xi12>, memref<2x2xi12>) outs(%c : memref<2x2xi12>)
+    linalg.matmul ins(%h, %h : memref<2x2xbf16>, memref<2x2xbf16>) outs(%d : memref<2x2xf32>)
   }
 }
 """
@@ -1159,6 +1181,11 @@ def test_mixed_type_linalg_converts_operands_to_the_output_type(tmp_path):
     x = [-128, 127, -1, 5]
     y = [1.0078125, -3.5, 0.5, 256.0]  # bf16 values
     z = [-32768, 32767, 1, -5]
+    p2 = [-(2**31), 2**31 - 1, -1, 7]  # x - z - p2 overflows int32 both ways
+    m = [-2048, 2047, -1, 1000]  # i12, row-major 2x2
+    c = [-2048, 5, 2047, -7]  # the matmul's accumulator starts here
+    h = [1.0078125, -3.5, 0.5, 256.0]  # bf16
+    d = [0.25, -1.0, 1e8, 2.0]
     lines = ['#include "dato_hls.h"', "#include <cstdio>", *emit_cpp._Function(proc).generate()]
     lines += [
         "int main() {",
@@ -1166,15 +1193,24 @@ def test_mixed_type_linalg_converts_operands_to_the_output_type(tmp_path):
         f"  dato::bf16 y[4] = {{{', '.join(f'dato::to_bf16({v}f)' for v in y)}}};",
         f"  int16_t z[4] = {{{', '.join(f'(int16_t){v}' for v in z)}}};",
         "  float o[4] = {}; int32_t p[4] = {}; dato::bf16 q[4] = {}; int8_t s[4] = {};",
-        "  g(x, y, z, o, p, q, s);",
+        f"  int32_t p2[4] = {{{', '.join(f'(int32_t){v}LL' for v in p2)}}};",
+        f"  ap_int<12> m[4] = {{{', '.join(map(str, m))}}};",
+        f"  ap_int<12> c[4] = {{{', '.join(map(str, c))}}};",
+        f"  dato::bf16 h[4] = {{{', '.join(f'dato::to_bf16({v}f)' for v in h)}}};",
+        f"  float d[4] = {{{', '.join(f'{v}f' for v in d)}}};",
+        "  g(x, y, z, p2, o, p, q, s, m, c, h, d);",
         '  for (int i = 0; i < 4; i++) printf("%.9g\\n", (double)o[i]);',
         '  for (int i = 0; i < 4; i++) printf("%d\\n", p[i]);',
         '  for (int i = 0; i < 4; i++) printf("%.9g\\n", (double)dato::to_float(q[i]));',
         '  for (int i = 0; i < 4; i++) printf("%d\\n", s[i]);',
+        '  for (int i = 0; i < 4; i++) printf("%d\\n", p[i]);',
+        '  for (int i = 0; i < 4; i++) printf("%lld\\n", c[i].to_int64());',
+        '  for (int i = 0; i < 4; i++) printf("%.9g\\n", (double)d[i]);',
         "  return 0;\n}",
     ]
-    # each op one loop, pipelined at II=1 as the compiler chooses
-    assert sum(line == "#pragma HLS pipeline II=1" for line in lines) == 4
+    # innermost loops pipelined at II=1 as the compiler chooses: one per
+    # elementwise op (6), three per matmul (start, products, write-back)
+    assert sum(line == "#pragma HLS pipeline II=1" for line in lines) == 6 + 2 * 3
     src = tmp_path / "mixed.cpp"
     src.write_text("\n".join(lines))
     exe = tmp_path / "mixed"
@@ -1189,6 +1225,16 @@ def test_mixed_type_linalg_converts_operands_to_the_output_type(tmp_path):
     o = np.array(x, f) + np.array(y, f)
     q = o.astype(bf) * o.astype(bf)  # rounded to bf16 before and after the product
     assert [f(v) for v in out[:4]] == list(o)
-    assert [int(v) for v in out[4:8]] == [a - b for a, b in zip(x, z, strict=True)]
+    diff = [a - b for a, b in zip(x, z, strict=True)]  # p, then p - p2 into p
+    assert [int(v) for v in out[4:8]] == [wrap(a - b, 32) for a, b in zip(diff, p2, strict=True)]
     assert [f(v) for v in out[8:12]] == list(q.astype(f))
-    assert [int(v) for v in out[12:]] == [wrap(2 * a, 8) for a in x]
+    assert [int(v) for v in out[12:16]] == [wrap(2 * a, 8) for a in x]
+    assert [int(v) for v in out[16:20]] == [wrap(a - b, 32) for a, b in zip(diff, p2, strict=True)]
+    mm = np.array(m, dtype=object).reshape(2, 2)
+    acc = wrapped(np.array(c, dtype=object).reshape(2, 2) + mm @ mm, 12)
+    assert [int(v) for v in out[20:24]] == list(wrapped(acc + mm, 12).reshape(-1))
+    hf = np.array(h, f).astype(bf).astype(f).reshape(2, 2)
+    want_d = np.array(d, f).reshape(2, 2)
+    for k in range(2):  # float32 sums in k order, from d
+        want_d = want_d + hf[:, k : k + 1] * hf[k : k + 1, :]
+    assert [f(v) for v in out[24:]] == list(want_d.reshape(-1))
