@@ -198,6 +198,7 @@ def test_gemm_into_an_epilogue_stream_takes_the_general_route(tmp_path):
     mod = dato.build(gemm_relu(dato.int16, dato.int32, M, N, K, 4), target="aie", project=tmp_path)
     text = (tmp_path / "aie.mlir").read_text()
     assert "dato.gemm_design" not in text and text.count("aie.core(") == 16
+    assert "GEMM route: general lowering on 16 core(s)" in mod.report()  # the decision
     a, b = operands(dato.int16, M, N, K)
     c = np.zeros((M, N), np.int32)
     mod(a, b, c)

@@ -716,7 +716,30 @@ def report(module: ModuleOp) -> str:
         }
         for note in sorted(designs):
             lines.append(f"  GEMM design: {note}")
+        general = _general_route_gemm_cores(device_op)
+        if general:
+            lines.append(
+                f"  GEMM route: general lowering on {len(general)} core(s) ({general[0]}"
+                f"{', ...' if len(general) > 1 else ''}): row-major K-streamed tiles, scalar "
+                "kernel library (the GEMM design takes a GEMM whose A, B and C are region "
+                "arrays and whose cores it does not share)"
+            )
         for n in m.notes:
             lines.append(f"  note: {n}")
         lines += _constants_lines(m, dtype)
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _general_route_gemm_cores(device_op: aie.DeviceOp) -> list[str]:
+    """The tiles of cores that call the scalar library's matmul without a
+    GEMM design note: GEMMs the general lowering mapped."""
+    out: list[str] = []
+    for op in device_op.body.block.ops:
+        if not isinstance(op, aie.CoreOp) or DESIGN_NOTE in op.attributes:
+            continue
+        calls = (c for c in op.walk() if isinstance(c, func.CallOp))
+        if any(c.callee.root_reference.data.startswith("dato_matmul_") for c in calls):
+            tile = op.tile.owner
+            where = f"({tile.col_value}, {tile.row_value})" if isinstance(tile, aie.TileOp) else "?"
+            out.append(f"core {where}")
+    return out
