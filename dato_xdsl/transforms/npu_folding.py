@@ -18,13 +18,13 @@ bytes, placed after the user's primitives (which are applied first)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, UnitAttr, i64
 
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import memref_bytes
-from dato_xdsl.transforms.npu_chain_search import BlockPlan, ChainPlan, SearchFailure
+from dato_xdsl.transforms.npu_chain_search import BlockPlan, ChainPlan, SearchFailure, free_depths
 from dato_xdsl.transforms.npu_stream_routes import object_type
 from dato_xdsl.transforms.stream_access import StreamUses
 
@@ -151,8 +151,6 @@ def pair_isomorphic(
     pairs as the cores need (the first instances), the most parallel. Only
     instances no stream joins to each other are paired; the replay of the
     cores running their chains in order must finish (free_depths)."""
-    from dato_xdsl.transforms.npu_chain_search import free_depths
-
     if any(isinstance(op, dato.BundleOp | dato.ChainOp) for op in region.body.block.ops):
         return SearchFailure("the user's primitives already fold instances")
     groups = region.groups()
@@ -178,3 +176,167 @@ def pair_isomorphic(
         plan.cost_bytes[k] = 0  # no stream between them: nothing held locally
     why = free_depths(region, uses, plan.groups, plan)
     return why if why is not None else plan
+
+
+@dataclass
+class BundlePlan(ChainPlan):
+    """Every connected set of instances (a lane: load, compute, store) chained
+    in stream order, and isomorphic lanes bundled on one core: `groups` are
+    the cores' members in run order (a lane after the other)."""
+
+    lanes: list[list[str]] = field(default_factory=list)
+    """every lane chained, in stream order (a lone instance is a lane of one)"""
+    lane_bytes: list[int] = field(default_factory=list)
+    """per lane, the bytes its streams hold as local buffers once chained"""
+    bundles: list[list[int]] = field(default_factory=list)
+    """per core running two lanes or more, its lanes (indices into `lanes`)"""
+    per_core: int = 1
+    """the most lanes one core runs (the cost minimised; then the cores used)"""
+
+
+def bundle_lanes(
+    region: dato.RegionOp, uses: dict[str, StreamUses], cores: int
+) -> BundlePlan | SearchFailure:
+    """Chain each lane (the instances streams join, directly or not) in stream
+    order, then bundle isomorphic lanes (the same bodies in the same order,
+    joined by the same streams between positions) k per core: the smallest k
+    that fits the cores (the busiest core's lanes: the cost), each class of
+    lanes cut into ceil(n / k) runs of neighbouring lanes (pid order) as even
+    as possible. A core runs its lanes one after the other, so no stream may
+    join two lanes (they are separate by construction) and the replay of the
+    cores in that order must finish (free_depths)."""
+    if any(isinstance(op, dato.BundleOp | dato.ChainOp) for op in region.body.block.ops):
+        return SearchFailure("the user's primitives already fold instances")
+    group_of: dict[str, str] = {}
+    pid: dict[str, tuple[int, ...]] = {}
+    for g in region.groups():
+        for inst in g.instances():
+            group_of[inst.name] = g.sym_name.data
+            pid[inst.name] = tuple(inst.pid)
+    names = list(group_of)
+    union = {n: n for n in names}
+
+    def find(n: str) -> str:
+        while union[n] != n:
+            union[n] = union[union[n]]
+            n = union[n]
+        return n
+
+    succ: dict[str, set[str]] = {n: set() for n in names}
+    for use in uses.values():
+        touching = sorted({u.instance for u in (*use.puts, *use.gets)})
+        for n in touching[1:]:
+            union[find(n)] = find(touching[0])
+        p, c = use.producer, use.consumer
+        if p is not None and c is not None and p != c:
+            succ[p].add(c)
+    members: dict[str, list[str]] = {}
+    for n in names:
+        members.setdefault(find(n), []).append(n)
+    classes: dict[tuple[object, ...], list[list[str]]] = {}
+    for ms in members.values():
+        lane = _stream_order(ms, succ)
+        if len(lane) < len(ms):
+            done = set(lane)
+            cycle = [n for n in ms if n not in done and _on_cycle(n, succ)]
+            more = f" and {len(cycle) - 4} more" if len(cycle) > 4 else ""
+            return SearchFailure(
+                f"streams join {', '.join(cycle[:4])}{more} in a cycle, so the lane of "
+                f"{len(ms)} instances they are in cannot be chained (a core runs its "
+                "members in turn, each to its end)"
+            )
+        at = {n: k for k, n in enumerate(lane)}
+        edges = sorted((at[p], at[c]) for p in lane for c in succ[p])
+        key = (tuple(group_of[n] for n in lane), tuple(edges))
+        classes.setdefault(key, []).append(lane)
+    lanes_of = [sorted(ls, key=lambda ls: ([pid[n] for n in ls], ls)) for ls in classes.values()]
+    largest = max(len(ls) for ls in lanes_of)
+    k = 1
+    while sum(-(-len(ls) // k) for ls in lanes_of) > cores and k < largest:
+        k += 1
+    elements = sum(-(-len(ls) // k) for ls in lanes_of)
+    if elements > cores:
+        return SearchFailure(
+            f"{sum(len(ls) for ls in lanes_of)} lanes in {len(lanes_of)} isomorphic classes "
+            f"(no two alike: {sum(len(ls) == 1 for ls in lanes_of)}) need {elements} cores "
+            "with every class on one core"
+        )
+    plan = BundlePlan([], per_core=k)
+    for ls in lanes_of:
+        count = -(-len(ls) // k)
+        base, extra = divmod(len(ls), count)
+        start = 0
+        for b in range(count):
+            size = base + (b < extra)
+            first = len(plan.lanes)
+            plan.lanes += ls[start : start + size]
+            start += size
+            core = list(range(first, first + size))
+            if size > 1:
+                plan.bundles.append(core)
+            chained = [n for i in core for n in plan.lanes[i]]
+            if len(chained) > 1:
+                plan.groups.append(chained)
+    for lane in plan.lanes:
+        inside = set(lane)
+        plan.lane_bytes.append(
+            sum(
+                (u.total() or 1) * _object_bytes(u.decl)
+                for u in uses.values()
+                if u.producer in inside and u.consumer in inside
+            )
+        )
+    at = {n: k for k, lane in enumerate(plan.lanes) for n in lane}
+    for k, group in enumerate(plan.groups):
+        plan.cost_bytes[k] = sum(plan.lane_bytes[i] for i in dict.fromkeys(at[n] for n in group))
+    why = free_depths(region, uses, plan.groups, plan)
+    return why if why is not None else plan
+
+
+def _stream_order(ms: list[str], succ: dict[str, set[str]]) -> list[str]:
+    """`ms` with every producer before its consumers (ties: `ms` order); when
+    their streams form a cycle, only those before it (the cycle's are left)."""
+    inside = set(ms)
+    indeg = dict.fromkeys(ms, 0)
+    for n in ms:
+        for m in succ[n] & inside:
+            indeg[m] += 1
+    order: list[str] = []
+    ready = [n for n in ms if indeg[n] == 0]
+    while ready:
+        n = ready.pop(0)
+        order.append(n)
+        for m in sorted(succ[n] & inside, key=ms.index):
+            indeg[m] -= 1
+            if indeg[m] == 0:
+                ready.append(m)
+    return order
+
+
+def _on_cycle(start: str, succ: dict[str, set[str]]) -> bool:
+    todo, seen = list(succ[start]), set(succ[start])
+    while todo:
+        n = todo.pop()
+        if n == start:
+            return True
+        for m in succ[n] - seen:
+            seen.add(m)
+            todo.append(m)
+    return False
+
+
+def record_bundle_plan(region: dato.RegionOp, plan: BundlePlan) -> None:
+    """Each lane of two or more instances as a compiler-chosen `dato.chain`
+    (its streams' bytes held locally), then each core's lanes as a
+    compiler-chosen `dato.bundle` of those chains (their members in turn, as
+    a user's bundle of chains lists them), with `dato.lanes_per_core`."""
+    for lane, cost in zip(plan.lanes, plan.lane_bytes, strict=True):
+        if len(lane) > 1:
+            _add_chain(region, lane, cost)
+    for core in plan.bundles:
+        bundle = dato.BundleOp([n for i in core for n in plan.lanes[i]])
+        bundle.attributes[COMPILER_CHOSEN] = UnitAttr()
+        bundle.attributes["dato.lanes_per_core"] = IntegerAttr(plan.per_core, i64)
+        bundle.location = region.location
+        region.body.block.add_op(bundle)
+    apply_depths(region, plan)

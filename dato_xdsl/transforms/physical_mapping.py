@@ -54,12 +54,15 @@ from dato_xdsl.transforms.npu_chain_search import (
 )
 from dato_xdsl.transforms.npu_folding import (
     COMPILER_CHOSEN,
+    BundlePlan,
     Fold,
     apply_depths,
+    bundle_lanes,
     choose_folds,
     largest_group,
     pair_isomorphic,
     record_block_plan,
+    record_bundle_plan,
     record_chain_plan,
     record_folds,
 )
@@ -1577,6 +1580,30 @@ def map_region(
                 "is searched"
             )
             pes = placer.processing_elements()
+        elif chained.reason:
+            # chains leave lanes no stream joins: bundle isomorphic lanes (a
+            # design without streams is chained by pair_isomorphic instead)
+            bundled = bundle_lanes(region, placer.uses, device.compute_cores)
+            if isinstance(bundled, BundlePlan):
+                placer.folds = []
+                record_bundle_plan(region, bundled)
+                placer.chain_note = (
+                    f"{len(pes)} processing elements for {device.compute_cores} compute cores: "
+                    f"the compiler chained {sum(len(lane) > 1 for lane in bundled.lanes)} lanes "
+                    f"and bundled them {bundled.per_core} per core, neighbouring lanes together "
+                    f"({len(bundled.bundles)} bundles: "
+                    + "; ".join(
+                        " + ".join("-".join(bundled.lanes[i]) for i in core)
+                        for core in bundled.bundles[:3]
+                    )
+                    + ("; ..." if len(bundled.bundles) > 3 else "")
+                    + ")"
+                )
+                pes = placer.processing_elements()
+            else:
+                placer.chain_failure = (
+                    f"{chained.reason}; bundling isomorphic lanes: {bundled.reason}"
+                )
         else:
             placer.chain_failure = chained.reason
     if placer.folds:

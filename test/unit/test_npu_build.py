@@ -12,7 +12,7 @@ import pytest
 import dato_xdsl as dato
 from test.unit.programs import dato_programs as progs
 from test.unit.programs import npu_fanout_programs as fanout
-from test.unit.test_npu_fanin_large import two_stage_lanes
+from test.unit.test_npu_lane_bundles import loaded_ring
 
 FITS = {
     "producer_consumer": lambda: progs.producer_consumer(dato.int32, 64),
@@ -395,17 +395,23 @@ def test_split_k_gemm_folds_its_drains_by_itself(tmp_path):
 
 
 def test_too_many_elements_names_the_folds_tried(tmp_path):
-    """32 two-stage lanes (64 instances): chaining each lane's stages leaves
-    32 processing elements for 16 cores, and no chain of chains is joined by
-    a stream; the message names the chains made, the folding tried, the
-    element and core counts, and what the user can do."""
+    """A ring of 20 nodes, each fed by a loader (40 instances): chaining each
+    loader with its node leaves 20 processing elements for 16 cores; no two
+    nodes can be chained (their streams close a cycle) and the lane they form
+    cannot be chained for a bundle. The message names the chains made, every
+    folding tried and why it failed, the element and core counts, and what
+    the user can do."""
     with pytest.raises(dato.DatoError) as info:
-        dato.build(two_stage_lanes(32, 16), target="aie", project=tmp_path)
+        dato.build(loaded_ring(20, 4), target="aie", project=tmp_path)
     msg = str(info.value)
-    assert "the design needs 32 processing elements" in msg
+    assert "the design needs 20 processing elements" in msg
     assert "npu1 (4 columns x 6 rows) has 16 compute cores" in msg
-    chains = msg.split("after chaining 32 loader/drain pairs: ")[1].split(";")[0].split(", ")
-    assert sorted(chains) == sorted(f"st1_{k}-st2_{k}" for k in range(32))
+    chains = msg.split("after chaining 20 loader/drain pairs: ")[1].split(";")[0].split(", ")
+    assert sorted(chains) == sorted(f"ld_{k}-node_{k}" for k in range(20))
+    assert "chaining processing elements found no folding" in msg
+    assert "without closing a cycle" in msg
+    lanes = "bundling isomorphic lanes: streams join node_0, node_1, node_2, node_3 and 16 more"
+    assert f"{lanes} in a cycle" in msg
     assert "bundle isomorphic instances" in msg
 
 
