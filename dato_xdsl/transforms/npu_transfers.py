@@ -97,6 +97,50 @@ ChannelUse = dict[int, tuple[int, int, int, int, int]]
 channels and memtile bytes already in use (TransferPlanner._take's order)."""
 
 
+BlockKey = tuple[tuple[int, ...], tuple[int, ...], tuple[int, int] | None]
+"""A block of one argument: offsets, shape and K streaming (axis, tile)."""
+
+
+@dataclass
+class ShapeKind:
+    """An argument's blocks of one shape and one K streaming: one object type,
+    so they can share a memtile distribute or join, a sequence or a broadcast."""
+
+    shape: tuple[int, ...]
+    stream: tuple[int, int] | None
+    blocks: list[Block]
+
+
+def shape_kinds(blocks: dict[BlockKey, Block]) -> list[ShapeKind]:
+    """`blocks` split by shape and streaming, in the order each kind first occurs."""
+    kinds: dict[tuple[tuple[int, ...], tuple[int, int] | None], ShapeKind] = {}
+    for (_, shape, stream), block in blocks.items():
+        kinds.setdefault((shape, stream), ShapeKind(shape, stream, [])).blocks.append(block)
+    return list(kinds.values())
+
+
+def overlapping_writes(region: dato.RegionOp, name: str, kinds: list[ShapeKind]) -> None:
+    """Refuse blocks of two shapes that two instances both write in part: the
+    DMA writes would land in an order the program does not fix."""
+    for i, one in enumerate(kinds):
+        for other in kinds[i + 1 :]:
+            for a in one.blocks:
+                for b in other.blocks:
+                    if all(
+                        oa < ob + sb and ob < oa + sa
+                        for oa, sa, ob, sb in zip(
+                            a.offsets, a.shape, b.offsets, b.shape, strict=True
+                        )
+                    ):
+                        raise op_error(
+                            region,
+                            f"instances {a.users[0]} and {b.users[0]} both write {name} where "
+                            f"their blocks {list(a.shape)} at {list(a.offsets)} and "
+                            f"{list(b.shape)} at {list(b.offsets)} overlap; NPU outputs need one "
+                            "writer per element",
+                        )
+
+
 class TransferPlanner:
     by_column = False
     """Reads through memtiles in chunks of one column's cores each, from
@@ -148,9 +192,12 @@ class TransferPlanner:
                 record_route(region, route)
 
     def plan(self) -> list[Transfer]:
-        reads: dict[int, dict[tuple[int, ...], Block]] = {}
-        writes: dict[int, dict[tuple[int, ...], Block]] = {}
-        streamed: dict[int, tuple[int, int]] = {}  # arg -> (k axis, k tile)
+        # per argument, its blocks by (offsets, shape, K streaming): readers of
+        # one block in two shapes (a task sharding an array another reads
+        # whole) or streamed by one and not another take separate fifos, each
+        # carrying its own object type
+        reads: dict[int, dict[BlockKey, Block]] = {}
+        writes: dict[int, dict[BlockKey, Block]] = {}
         names = [a.name_hint or f"arg{k}" for k, a in enumerate(self.region.args)]
         padding = read_padding(self.region)
         shared = shared_write_boxes(self.region, {n: p.writes for n, p in self.plans.items()})
@@ -158,6 +205,7 @@ class TransferPlanner:
             plan = self.plans[group.sym_name.data]
             tiles = group_tiles(group)
             kt = k_tile_of(group)
+            mm = plan.matmul or plan.local_matmul
             body_args = group.body.block.args
             boxes = [shared.get((group.sym_name.data, k)) for k in range(len(group.args))]
             for inst, tile in zip(group.instances(), tiles, strict=True):
@@ -173,20 +221,17 @@ class TransferPlanner:
                     if box is not None:  # this instance's part of a shared output
                         shape = tuple(padded_shape(box.shape, rows) if rows else box.shape)
                         offsets = padded_offsets(box.offsets, rows)
+                    stream = None
+                    if mm is not None and kt is not None and k in (mm.a, mm.b):
+                        stream = (1 if k == mm.a else 0, kt)
                     for is_read, table in ((True, reads), (False, writes)):
                         if not (plan.reads[k] if is_read else plan.writes[k]):
                             continue
                         if is_read and box is not None and box.whole:
                             continue  # its stores write all of the box
                         blocks = table.setdefault(index, {})
-                        block = blocks.setdefault(offsets, Block(offsets, shape))
-                        if block.shape != shape:
-                            raise op_error(
-                                group,
-                                f"argument {names[index]} is used in blocks of shapes "
-                                f"{list(block.shape)} and {list(shape)}; the NPU lowering needs "
-                                "one block shape per array",
-                            )
+                        key = (offsets, shape, stream if is_read else None)
+                        block = blocks.setdefault(key, Block(offsets, shape))
                         if not is_read and block.users:
                             raise op_error(
                                 group,
@@ -196,17 +241,14 @@ class TransferPlanner:
                             )
                         block.tiles.append(tile)
                         block.users.append(inst.name)
-                    mm = plan.matmul or plan.local_matmul
-                    if mm is not None and kt is not None and k in (mm.a, mm.b):
-                        streamed[index] = (1 if k == mm.a else 0, kt)
         transfers: list[Transfer] = []
         for index in range(len(self.region.args)):
-            if index in reads:
-                transfers += self.route_reads(
-                    index, names[index], list(reads[index].values()), streamed.get(index)
-                )
-            if index in writes:
-                transfers += self.route_writes(index, names[index], list(writes[index].values()))
+            for kind in shape_kinds(reads.get(index, {})):
+                transfers += self.route_reads(index, names[index], kind.blocks, kind.stream)
+            kinds = shape_kinds(writes.get(index, {}))
+            overlapping_writes(self.region, names[index], kinds)
+            for kind in kinds:
+                transfers += self.route_writes(index, names[index], kind.blocks)
         return transfers
 
     def _take(
