@@ -13,7 +13,14 @@ overlap (equal for all). Cheapest folds first, ties by instance name; a partner 
 one fold, so a core runs a producer before its consumer.
 
 Each fold is a `dato.chain` marked `dato.compiler_chosen` with its cost in
-bytes, placed after the user's primitives (which are applied first)."""
+bytes, placed after the user's primitives (which are applied first).
+
+When chains leave more elements than cores and no stream joins two of them
+(P lanes of load -> compute -> store), bundle_lanes chains every lane and
+bundles isomorphic lanes k per core, k the fewest that fits (cost: the lanes
+the busiest core runs in turn, then the cores used); recorded as
+compiler-chosen `dato.chain`s and `dato.bundle`s of those chains, the form a
+user's bundle of chains takes."""
 
 from __future__ import annotations
 
@@ -249,7 +256,16 @@ def bundle_lanes(
         edges = sorted((at[p], at[c]) for p in lane for c in succ[p])
         key = (tuple(group_of[n] for n in lane), tuple(edges))
         classes.setdefault(key, []).append(lane)
-    lanes_of = [sorted(ls, key=lambda ls: ([pid[n] for n in ls], ls)) for ls in classes.values()]
+    # neighbouring lanes first: by their members' pids
+    lanes_of = [sorted(ls, key=lambda ln: ([pid[n] for n in ln], ln)) for ls in classes.values()]
+    n_lanes = sum(len(ls) for ls in lanes_of)
+    if n_lanes <= cores:
+        # each lane on a core of its own would leave cores idle: a lane this
+        # long is a grid or a pipeline that other foldings cut (rectangles)
+        return SearchFailure(
+            f"the streams join the instances into {n_lanes} lane{'s' * (n_lanes != 1)}, not more "
+            f"than the {cores} cores (a core each: nothing to bundle)"
+        )
     largest = max(len(ls) for ls in lanes_of)
     k = 1
     while sum(-(-len(ls) // k) for ls in lanes_of) > cores and k < largest:
@@ -257,7 +273,7 @@ def bundle_lanes(
     elements = sum(-(-len(ls) // k) for ls in lanes_of)
     if elements > cores:
         return SearchFailure(
-            f"{sum(len(ls) for ls in lanes_of)} lanes in {len(lanes_of)} isomorphic classes "
+            f"{n_lanes} lanes in {len(lanes_of)} isomorphic classes "
             f"(no two alike: {sum(len(ls) == 1 for ls in lanes_of)}) need {elements} cores "
             "with every class on one core"
         )

@@ -1500,7 +1500,10 @@ def map_region(
     count_streams: bool = False,
     improve: bool = False,
 ) -> None:
-    """Fold, place and check one region (see the module doc); `blocks`: the
+    """Fold, place and check one region (see the module doc); the compiler's
+    folding, when there are more elements than cores: loader/drain chains,
+    else the greedy chains (npu_chain_search), else isomorphic lanes bundled
+    (npu_folding.bundle_lanes); the refusal names each one tried. `blocks`: the
     rectangle folding to use instead of the greedy chains (npu_chain_search);
     `count_streams`: forward arrays counting the streams a task gets too
     (npu_forwarding); `improve`: rearrange the placement while a tile is over
