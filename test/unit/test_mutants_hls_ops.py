@@ -38,6 +38,20 @@ def hls(program, tmp_path, name: str):
     return dato.build(program, target="hls", project=tmp_path / name)
 
 
+def misindented(lines: list[str]) -> list[str]:
+    """Lines of emitted C++ not indented two spaces per enclosing brace (the
+    kernel.cpp a user reads and Vitis reports on); pragmas start the line."""
+    depth, bad = 0, []
+    for line in lines:
+        if line.startswith("#pragma"):
+            continue
+        body = line.lstrip(" ")
+        if len(line) - len(body) != 2 * (depth - body.startswith("}")):
+            bad.append(line)
+        depth += body.count("{") - body.count("}")
+    return bad
+
+
 def wrap(v: int, width: int, signed: bool = True) -> int:
     v &= (1 << width) - 1
     return v - (1 << width) if signed and v >= 1 << (width - 1) else v
@@ -660,6 +674,7 @@ def test_array_ops_matmuls_views_and_streams_as_numpy(tmp_path):
     want_z[0, 1:4] = sm[1, :]
     want_z[3, 5:8] = sm[0, :]
     np.testing.assert_array_equal(Z, want_z)
+    assert not misindented((mod.project / "kernel.cpp").read_text().splitlines())
 
 
 # ------------------------------- ops the frontend does not write, by hand
@@ -793,6 +808,7 @@ def test_hand_written_ops_compile_to_their_values(tmp_path):
     module = LocatingParser(DatoOptMain([]).ctx, HAND_WRITTEN, "hand.mlir").parse_module()
     proc = next(op for op in module.walk() if isinstance(op, vhls.ProcessOp))
     lines = ['#include "dato_hls.h"', "#include <cstdio>", *emit_cpp._Function(proc).generate()]
+    assert not misindented(lines)
     a = [-(2**31), 7, -3, 2**31 - 1, 5, -1, 9, 1 << 20]
     lines += [
         "int main() {",
@@ -1140,6 +1156,7 @@ def test_constant_tables_and_schedule_pragmas(tmp_path):
     np.testing.assert_array_equal(B, wrapped(exact, 32))
     np.testing.assert_array_equal(G, F * FTABLE)
     cpp = (mod.project / "kernel.cpp").read_text()
+    assert not misindented(cpp.splitlines())
     # UG1399's pragma spellings
     assert "#pragma HLS array_partition variable=buf type=cyclic factor=2 dim=2" in cpp
     assert "#pragma HLS array_partition variable=a type=complete dim=1" in cpp
@@ -1187,6 +1204,7 @@ def test_mixed_type_linalg_converts_operands_to_the_output_type(tmp_path):
     h = [1.0078125, -3.5, 0.5, 256.0]  # bf16
     d = [0.25, -1.0, 1e8, 2.0]
     lines = ['#include "dato_hls.h"', "#include <cstdio>", *emit_cpp._Function(proc).generate()]
+    assert not misindented(lines)
     lines += [
         "int main() {",
         f"  int8_t x[4] = {{{', '.join(map(str, x))}}};",
