@@ -766,7 +766,8 @@ builtin.module {
     %mn = arith.minui %x0, %x1 : i32
     memref.store %mn, %r[%c15] : memref<17xi32>
     %j = arith.addi %c1, %c1 : index
-    %xj = memref.load %a[%j] : memref<8xi32>
+    %ac = "memref.cast"(%a) : (memref<8xi32>) -> memref<8xi32>
+    %xj = memref.load %ac[%j] : memref<8xi32>
     %c16 = arith.addi %c15, %c1 : index
     memref.store %xj, %r[%c16] : memref<17xi32>
     %w100 = arith.extsi %x0 : i32 to i100
@@ -855,7 +856,7 @@ def test_hand_written_ops_compile_to_their_values(tmp_path):
 
 # ------------------------------------------------------------ odd widths
 
-ODD_ROWS = 12
+ODD_ROWS = 14
 I12, U12 = Int(12), UInt(12)
 
 
@@ -892,6 +893,8 @@ def odd_width_ops():
                 o[9, i] = max(x, y)
                 o[10, i] = min(x, y)
                 o[11, i] = x & y
+                o[12, i] = x >> y
+                o[13, i] = x << y
                 w[0, i] = dato.int32(x)
                 w[1, i] = x < y
                 w[2, i] = dato.int32(dato.float32(x))
@@ -972,6 +975,9 @@ def test_odd_width_ops_wrap_at_their_width(tmp_path):
             max,
             min,
             lambda p, q: p & q,
+            # amounts read unsigned: -1 is 4095; past the width, the sign or 0
+            lambda p, q: p >> min(q & 4095, 11),
+            lambda p, q: 0 if q & 4095 >= 12 else p << q,
         ],
         a,
         b,
