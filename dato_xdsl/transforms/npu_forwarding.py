@@ -17,6 +17,10 @@ and the get at its start happens before anything else. A task grid gets a
 loader per instance, bound through a new port; when the free cores do not
 allow a loader per array, one loader per instance takes as many arrays as
 its own input channels.
+When no core is free for a loader at all (a grid taking every core), an
+instance gets the array from a peer instead: another instance reading the
+same block puts it, as its first op, on a stream to it (share_with_peers),
+a neighbour's memory when placement makes them neighbours.
 
 Outputs over a tile's output channels go the same way in reverse
 (`forward_outputs`): the task writes a local buffer instead of the array and
@@ -37,6 +41,7 @@ from xdsl.ir import Block, SSAValue
 from dato_xdsl.dialects import dato
 from dato_xdsl.transforms.npu_plan import GroupPlan
 from dato_xdsl.transforms.npu_write_boxes import shared_write_boxes
+from dato_xdsl.transforms.stream_access import stream_uses
 
 FORWARDS = "dato.forwards"
 COMPILER_CHOSEN = "dato.compiler_chosen"
@@ -60,6 +65,8 @@ def forward_inputs(
     taken = {s.sym_name.data for s in region.streams()} | {g.sym_name.data for g in region.groups()}
     added: list[str] = []
     served = _served(region)
+    over: list[Over] = []
+    full = False
     for group in list(region.groups()):
         plan = plans[group.sym_name.data]
         insts = group.instances()
@@ -85,14 +92,200 @@ def forward_inputs(
         sets = [[k] for k in chosen]
         if len(added) + len(insts) * len(sets) > spare:
             sets = [chosen[i : i + channels] for i in range(0, len(chosen), channels)]
-        if len(added) + len(insts) * len(sets) > spare:
-            return added
+        if full or len(added) + len(insts) * len(sets) > spare:
+            # no cores for loaders (here or for a group before): instances
+            # reading the same blocks pass them on instead (share_with_peers)
+            full = True
+            if chosen:
+                over += [(group, inst, movable, need - channels) for inst in insts]
+            continue
         for ks in sets:
             if len(insts) == 1 and not group.port_names:
                 added.append(_forward(region, group, ks, insts[0], taken))
             else:
                 added += _forward_port(region, group, ks, taken)
-    return added
+    return added + share_with_peers(region, plans, over, folded | served, taken)
+
+
+Over = tuple[dato.GroupOp, dato.Instance, list[int], int]
+"""An instance over its input channels: its group, the body arguments it
+could get from elsewhere (read-only whole blocks, smallest first) and how
+many arrays too many it reads."""
+
+
+def share_with_peers(
+    region: dato.RegionOp,
+    plans: dict[str, GroupPlan],
+    over: list[Over],
+    folded: set[str],
+    taken: set[str],
+) -> list[str]:
+    """Instances over their input channels, with no core free for a loader,
+    get arrays from a peer instead: another instance that reads the same
+    block from the host (same array, offsets and shape) puts it whole on a
+    new stream (depth 1) as its very first op, and the instance gets it
+    before anything else instead of reading it through its own DMA. A peer
+    that shares a stream with the instance comes first (placement already
+    makes it a memory-sharing neighbour; a stream between neighbours needs
+    no DMA), else an instance of the same group one pid step away. The put
+    is into an empty fifo before the peer waits on anything, so it never
+    waits and the get adds no cycle; a peer gives what it read itself (a
+    block it got from a peer is not passed on). Two instances of one tiled
+    GEMM reading A, B and their C box then each read one of A and B and get
+    the other from their neighbour. The instances involved leave their
+    groups for groups of their own (their bodies differ); returns them."""
+    if not over:
+        return []
+    owner: dict[str, tuple[dato.GroupOp, dato.Instance]] = {}
+    # (region argument, offsets, shape) -> instances reading that block from the host
+    readers: dict[tuple[int, tuple[int, ...], tuple[int, ...]], list[str]] = {}
+    boxes = shared_write_boxes(region, {n: p.writes for n, p in plans.items()})
+    for group in region.groups():
+        plan = plans[group.sym_name.data]
+        for inst in group.instances():
+            owner[inst.name] = (group, inst)
+            if inst.name in folded or FORWARDS in group.attributes:
+                continue
+            for k, arg in enumerate(group.body.block.args):
+                if not plan.reads[k] or (boxes.get((group.sym_name.data, k)) or {}).get(inst.name):
+                    continue
+                key = (region.args.index(group.args[k]), inst.offsets[k], _shape(arg.type))
+                readers.setdefault(key, []).append(inst.name)
+    partners: dict[str, set[str]] = {}
+    for use in stream_uses(region).values():
+        if use.producer and use.consumer:
+            partners.setdefault(use.producer, set()).add(use.consumer)
+            partners.setdefault(use.consumer, set()).add(use.producer)
+    received: set[tuple[str, int]] = set()  # (instance, region argument)
+    sent: set[tuple[str, int]] = set()
+    shares: list[tuple[str, str, int]] = []  # (peer, instance, region argument)
+    for group, inst, movable, excess in over:
+        if inst.name in folded:
+            continue
+        found = 0
+        for k in movable:
+            if found == excess:
+                break
+            index = region.args.index(group.args[k])
+            if (inst.name, index) in sent:
+                continue  # it passes its own block of this array on
+            key = (index, inst.offsets[k], _shape(group.body.block.args[k].type))
+            peers = [
+                n for n in readers.get(key, []) if n != inst.name and (n, index) not in received
+            ]
+            # one pid step away first (placement puts a 2-D grid as it is),
+            # then the stream partners
+            mine = partners.get(inst.name, set())
+            ranked = sorted(
+                (n for n in peers if n in mine or _next_to(owner[n][1], inst)),
+                key=lambda n: (not _next_to(owner[n][1], inst), n not in mine),
+            )
+            if ranked:
+                shares.append((ranked[0], inst.name, index))
+                received.add((inst.name, index))
+                sent.add((ranked[0], index))
+                found += 1
+        if found < excess:
+            return []  # it stays over: leave the region as it was
+    own = _own_groups(region, {n for s in shares for n in s[:2]}, owner)
+    puts: dict[str, list[tuple[int, str]]] = {}
+    gets: dict[str, list[tuple[int, str]]] = {}
+    for peer, name, index in shares:
+        group = own[name]
+        k = list(group.args).index(region.args[index])
+        hint = _hint(group, k)
+        stream = _stream(
+            region, group, f"{peer}_{hint}_to_{name}", group.body.block.args[k].type, taken
+        )
+        puts.setdefault(peer, []).append((list(own[peer].args).index(region.args[index]), stream))
+        gets.setdefault(name, []).append((k, stream))
+    for name, found in gets.items():
+        group = own[name]
+        for k, stream in reversed(found):
+            _get_first(group, k, _port(group, f"{_hint(group, k)}_from_peer", stream, taken))
+    for name, found in puts.items():
+        group = own[name]
+        body = group.body.block
+        for k, stream in reversed(found):
+            port = _port(group, f"{_hint(group, k)}_to_peer", stream, taken)
+            put = dato.PutOp(port, [], body.args[k])
+            if body.first_op is None:
+                body.add_op(put)
+            else:
+                body.insert_op_before(put, body.first_op)
+    return sorted(own)
+
+
+def _shape(t: object) -> tuple[int, ...]:
+    return tuple(t.get_shape()) if isinstance(t, MemRefType) else ()
+
+
+def _next_to(a: dato.Instance, b: dato.Instance) -> bool:
+    """Instances of one task one pid step apart."""
+    if a.name.rsplit("_", len(a.pid))[0] != b.name.rsplit("_", len(b.pid))[0]:
+        return False
+    if len(a.pid) != len(b.pid):
+        return False
+    return sum(abs(x - y) for x, y in zip(a.pid, b.pid, strict=True)) == 1
+
+
+def _port(group: dato.GroupOp, base: str, stream: str, taken: set[str]) -> str:
+    """A new port of a one-instance group, bound to `stream`."""
+    port = _fresh(base, taken | set(group.port_names))
+    group.ports = ArrayAttr([*group.ports.data, StringAttr(port)])
+    group.bindings = ArrayAttr([*group.bindings.data, StringAttr(stream)])
+    return port
+
+
+def _own_groups(
+    region: dato.RegionOp,
+    names: set[str],
+    owner: dict[str, tuple[dato.GroupOp, dato.Instance]],
+) -> dict[str, dato.GroupOp]:
+    """A one-instance group for each instance of `names` (its group's other
+    instances keep a group of their own)."""
+    out: dict[str, dato.GroupOp] = {}
+    groups = {id(owner[n][0]): owner[n][0] for n in sorted(names)}
+    for group in groups.values():
+        insts = group.instances()
+        if len(insts) == 1:
+            out[insts[0].name] = group
+            continue
+        for inst in insts:
+            if inst.name in names:
+                out[inst.name] = _split(region, group, [inst], inst.name)
+        rest = [i for i in insts if i.name not in names]
+        if rest:
+            _split(region, group, rest, "rest")
+        group.detach()
+        group.erase()
+    return out
+
+
+def _split(
+    region: dato.RegionOp, group: dato.GroupOp, insts: list[dato.Instance], suffix: str
+) -> dato.GroupOp:
+    """A copy of `group` holding `insts` only (its body cloned)."""
+    nports = len(group.port_names)
+    rows = [(inst.pid, list(inst.offsets), list(inst.bindings)) for inst in insts]
+    cloned = group.body.clone()
+    body = cloned.detach_block(0)
+    taken = {g.sym_name.data for g in region.groups()}
+    split = dato.GroupOp(
+        _fresh(f"{group.sym_name.data}_{suffix}", taken),
+        group.task.data,
+        group.grid_shape,
+        list(group.args),
+        list(group.port_names),
+        rows,
+        body,
+    )
+    assert nports == len(split.port_names)
+    for key, value in group.attributes.items():
+        split.attributes[key] = value
+    split.location = group.location
+    region.body.block.insert_op_before(split, group)
+    return split
 
 
 def _bytes(t: object) -> int:
