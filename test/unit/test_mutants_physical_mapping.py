@@ -779,3 +779,38 @@ def test_word_wide_streams_through_a_dma_map_and_run(tmp_path):
     B = np.zeros((4, 3), np.int32)
     rows(A, B)
     np.testing.assert_array_equal(B, A * 3)
+
+
+def bytes_on_one_tile():
+    @dato.region()
+    def top(A: int8[8], B: int8[8]):
+        s: Stream[int8, 2]
+
+        @dato.kernel(mapping=[1], args=[A])
+        def p(a: int8[8]):
+            for i in range(8):
+                s.put(a[i])  # noqa: F821
+
+        @dato.kernel(mapping=[1], args=[B])
+        def c(b: int8[8]):
+            for i in range(8):
+                b[i] = s.get() - 1  # noqa: F821
+
+    return top
+
+
+def test_an_unpacked_int8_stream_between_tasks_chained_on_one_tile_needs_no_dma(tmp_path):
+    # p and c run one after the other on one core: the stream is a local
+    # buffer, not a DMA, so its 8-bit objects need no packing
+    mod = dato.build(
+        bytes_on_one_tile(),
+        target="aie",
+        device="npu1",
+        project=tmp_path,
+        mapping_primitives=[("chain", ["p_0", "c_0"])],
+    )
+    assert (tmp_path / "aie.mlir").read_text().count("aie.core(") == 1
+    A = np.array([-128, 127, 0, 1, -1, 50, -50, 3], np.int8)
+    B = np.zeros(8, np.int8)
+    mod(A, B)
+    np.testing.assert_array_equal(B, wrap(A.astype(np.int64) - 1, np.int8))
