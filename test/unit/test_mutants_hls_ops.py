@@ -691,7 +691,7 @@ CSIM_FLAGS = ["-std=c++14", "-O0", "-Wall", "-Werror", "-Wno-unknown-pragmas", "
 HAND_WRITTEN = """
 builtin.module {
   vhls.process @f load literals 0 (%a: memref<8xi32>, %r: memref<17xi32>, %w: memref<4xi64>,
-      %fo: memref<6xf32>, %ff: memref<2xf32>, %v: memref<3xi32>) {
+      %fo: memref<6xf32>, %ff: memref<2xf32>, %v: memref<4xi32>) {
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
     %c2 = arith.constant 2 : index
@@ -797,9 +797,12 @@ builtin.module {
     %ov1 = arith.addi %x3, %x1 : i32
     %ov2 = arith.subi %x0, %x1 : i32
     %ov3 = arith.muli %x3, %x1 : i32
-    memref.store %ov1, %v[%c0] : memref<3xi32>
-    memref.store %ov2, %v[%c1] : memref<3xi32>
-    memref.store %ov3, %v[%c2] : memref<3xi32>
+    memref.store %ov1, %v[%c0] : memref<4xi32>
+    memref.store %ov2, %v[%c1] : memref<4xi32>
+    memref.store %ov3, %v[%c2] : memref<4xi32>
+    %k7 = arith.subi %c8, %c1 : index
+    %x7 = memref.load %a[%k7] : memref<8xi32>
+    memref.store %x7, %v[%c3] : memref<4xi32>
   }
 }
 """
@@ -816,12 +819,12 @@ def test_hand_written_ops_compile_to_their_values(tmp_path):
         f"  int32_t a[8] = {{{', '.join(f'(int32_t){v}LL' for v in a)}}};",
         "  int32_t r[17] = {}; int64_t w[4] = {}; float fo[6] = {};",
         "  float ff[2] = {-2.75f, 1.5e19f};",
-        "  int32_t v[3] = {};",
+        "  int32_t v[4] = {};",
         "  f(a, r, w, fo, ff, v);",
         '  for (int i = 0; i < 17; i++) printf("%d\\n", r[i]);',
         '  for (int i = 0; i < 4; i++) printf("%lld\\n", (long long)w[i]);',
         '  for (int i = 0; i < 6; i++) printf("%.9g\\n", (double)fo[i]);',
-        '  for (int i = 0; i < 3; i++) printf("%d\\n", v[i]);',
+        '  for (int i = 0; i < 4; i++) printf("%d\\n", v[i]);',
         "  return 0;\n}",
     ]
     src = tmp_path / "hand.cpp"
@@ -850,7 +853,8 @@ def test_hand_written_ops_compile_to_their_values(tmp_path):
     want_f = [f(big), f(big & ((1 << 100) - 1)), f(-1.0), f(1.0), f(u), f(2.75)]
     assert [int(v) for v in out[:21]] == want_r + want_w
     assert [f(float(v)) for v in out[21:27]] == want_f
-    want_v = [wrap(a[3] + x1, 32), wrap(x0 - x1, 32), wrap(a[3] * x1, 32)]
+    # the last: a[8 - 1], an index an arith.subi computes outside any window
+    want_v = [wrap(a[3] + x1, 32), wrap(x0 - x1, 32), wrap(a[3] * x1, 32), a[7]]
     assert [int(v) for v in out[27:]] == want_v
 
 
