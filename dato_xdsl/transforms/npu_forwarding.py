@@ -104,6 +104,10 @@ def forward_inputs(
                 added.append(_forward(region, group, ks, insts[0], taken))
             else:
                 added += _forward_port(region, group, ks, taken)
+    if spare < 0:
+        # more instances than cores: folding comes next, and a core running
+        # members in turn could run a peer after the instance waiting on it
+        return added
     return added + share_with_peers(region, plans, over, folded | served, taken)
 
 
