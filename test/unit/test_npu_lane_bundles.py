@@ -12,9 +12,16 @@ import re
 
 import numpy as np
 import pytest
+from xdsl.context import Context
 
 import dato_xdsl as dato
 from dato_xdsl import Layout, Stream, int8, int16, int32
+from dato_xdsl.dialects import dato as ir
+from dato_xdsl.targets.simulator import simulate
+from dato_xdsl.transforms.mapping_primitives import check
+from dato_xdsl.transforms.npu_folding import COMPILER_CHOSEN
+from dato_xdsl.transforms.physical_mapping import PhysicalMapPass
+from dato_xdsl.transforms.virtual_mapping import VirtualMapPass
 from test.unit.test_npu_fanin_large import two_stage_lanes
 from test.unit.test_npu_fanin_mixed import check_channels
 
@@ -137,6 +144,30 @@ def test_three_stage_lanes(tmp_path, T, U, lanes, low, high):
     np.testing.assert_array_equal(B, A.astype(np.int64) * 3 + 1)
     assert check_channels(tmp_path) == 16
     check_bundles(core_lanes(tmp_path, ["load", "mid", "store"]), lanes, lanes // 16)
+
+
+def test_compiler_bundles_pass_the_users_rules_and_keep_the_results():
+    """The chains and bundles the compiler records are legal as a user's
+    (dato-mapping-primitives' check: isomorphic chains, no stream between
+    members of different chains) and the simulator, run on the mapped IR,
+    still gives numpy's answer."""
+    N, lanes = 4096, 32
+    module = dato.build(three_stage_lanes(int8, int16, N, lanes)).module.clone()
+    VirtualMapPass().apply(Context(), module)
+    PhysicalMapPass(device="npu1").apply(Context(), module)
+    region = next(o for o in module.walk() if isinstance(o, ir.RegionOp))
+    check(region)
+    prims = [o for o in region.body.block.ops if isinstance(o, ir.BundleOp | ir.ChainOp)]
+    assert all(COMPILER_CHOSEN in o.attributes for o in prims)
+    bundles = [o.names for o in prims if isinstance(o, ir.BundleOp)]
+    assert bundles == [
+        tuple(f"{s}_{k}" for k in (2 * b, 2 * b + 1) for s in ("load", "mid", "store"))
+        for b in range(16)
+    ]
+    A = RNG.integers(-128, 128, N).astype(np.int8)
+    B = np.zeros(N, np.int16)
+    simulate(module, [A, B])
+    np.testing.assert_array_equal(B, A.astype(np.int16) * 3 + 1)
 
 
 def test_loaded_ring_runs_on_the_simulator():
