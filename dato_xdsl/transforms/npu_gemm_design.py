@@ -64,7 +64,7 @@ from dato_xdsl.dialects import aie, aiex, dato
 from dato_xdsl.dialects.aie import element_bytes
 from dato_xdsl.transforms.aie_core_body import CoreBody
 from dato_xdsl.transforms.core_tasks import label_core
-from dato_xdsl.transforms.kernel_library import type_suffix
+from dato_xdsl.transforms.kernel_library import matmul_suffix, type_suffix
 from dato_xdsl.transforms.npu_plan import plan_group
 from dato_xdsl.transforms.npu_runtime_sequence import _order_props, record_shim_transfer
 from dato_xdsl.transforms.npu_transfers import BundledGemm, group_tiles, k_tile_of
@@ -136,6 +136,12 @@ class VectorGemm:
         return f"zero_{self.acc}"
 
 
+def _unsigned(group: dato.GroupOp) -> bool:
+    """The group's GEMM multiplies UInt operands widened unsigned."""
+    mm = plan_group(group).matmul
+    return mm is not None and mm.unsigned
+
+
 def vector_gemm(
     bg: BundledGemm, region: dato.RegionOp, device: devices.NpuDevice
 ) -> VectorGemm | str:
@@ -147,6 +153,8 @@ def vector_gemm(
         return f"mlir-aie's mm.cc has no kernels for {device.arch}"
     if elem[bg.a] != elem[bg.b]:
         return f"A is {elem[bg.a]} and B {elem[bg.b]}; mm.cc multiplies one type"
+    if _unsigned(bg.group):
+        return "mm.cc multiplies signed operands; UInt operands take the library's u8/u16 matmul"
     try:
         operand, out = type_suffix(elem[bg.a]), type_suffix(elem[bg.c])
     except ValueError:
@@ -682,11 +690,10 @@ class GemmDesign:
         acc_buffer = None
         if isinstance(elem, BFloat16Type) and bg.steps > 1:
             acc_buffer = core.buffer(MemRefType(Float32Type(), [bg.m, bg.n]))
-        matmul = f"dato_matmul_{type_suffix(in_elem)}"
         acc_elem = acc_buffer.type.element_type if acc_buffer else elem  # type: ignore[attr-defined]
-        if acc_elem != in_elem:
-            matmul += "_" + type_suffix(acc_elem)  # mixed: operand_accumulator
-        matmul += f"_{bg.m}x{kt}x{bg.n}"
+        # mixed: operand_accumulator; u8 / u16 for UInt operands widened unsigned
+        unsigned = _unsigned(bg.group)
+        matmul = f"dato_matmul_{matmul_suffix(in_elem, acc_elem, unsigned)}_{bg.m}x{kt}x{bg.n}"
         fill = f"dato_fill_{type_suffix(acc_elem)}_{bg.m * bg.n}"
 
         def zero(acc: SSAValue) -> None:

@@ -55,12 +55,13 @@ from xdsl.utils.exceptions import DiagnosticException
 from dato_xdsl import devices
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import aie, aiex, dato
+from dato_xdsl.dialects.linalg import UNSIGNED_CAST
 from dato_xdsl.transforms.aie_buffer_sharing import share_buffers
 from dato_xdsl.transforms.aie_core_body import CoreBody
 from dato_xdsl.transforms.constant_tables import is_table_fill, table_values
 from dato_xdsl.transforms.core_tasks import label_core
 from dato_xdsl.transforms.kernel_decls import declare_called
-from dato_xdsl.transforms.kernel_library import type_suffix
+from dato_xdsl.transforms.kernel_library import matmul_suffix, type_suffix
 from dato_xdsl.transforms.npu_gemm_design import GemmDesign, plan_one_per_core
 from dato_xdsl.transforms.npu_padding import (
     Rows,
@@ -613,12 +614,18 @@ class CoreBuilder(CoreBody):
         self.k_streamed: dict[Operation, tuple[str, str, int]] = {}
 
     def call(
-        self, kind: str, operands: list[SSAValue], shape: Sequence[int], elem: Attribute
+        self,
+        kind: str,
+        operands: list[SSAValue],
+        shape: Sequence[int],
+        elem: Attribute,
+        unsigned: bool = False,
     ) -> None:
         suffix = type_suffix(elem)
         out_t = operands[-1].type
-        if kind == "matmul" and isinstance(out_t, MemRefType) and out_t.element_type != elem:
-            suffix += "_" + type_suffix(out_t.element_type)  # mixed: operand_accumulator
+        if kind == "matmul" and isinstance(out_t, MemRefType):
+            # mixed: operand_accumulator; u8 / u16 for UInt operands widened unsigned
+            suffix = matmul_suffix(elem, out_t.element_type, unsigned)
         name = f"dato_{kind}_{suffix}_{'x'.join(map(str, shape))}"
         types = [v.type for v in operands]
         known = self.lowering.kernels.setdefault(name, types)
@@ -745,7 +752,8 @@ class CoreBuilder(CoreBody):
         self.block = loop_body
         a = self.acquire(a_fifo, "Consume", a_tile)
         b = self.acquire(b_fifo, "Consume", b_tile)
-        self.call("matmul", [a, b, acc], [mm.m, kt, mm.n], a_t.element_type)
+        op = next(o for o in group.body.block.ops if isinstance(o, linalg.MatmulOp))
+        self.call("matmul", [a, b, acc], [mm.m, kt, mm.n], a_t.element_type, _unsigned(op))
         self.release(a_fifo, "Consume")
         self.release(b_fifo, "Consume")
         self.emit(scf.YieldOp())
@@ -782,7 +790,7 @@ class CoreBuilder(CoreBody):
         self.block = loop_body
         a = self.acquire(a_fifo, "Consume", MemRefType(a_t.element_type, [m, kt]))
         b = self.acquire(b_fifo, "Consume", MemRefType(b_t.element_type, [kt, n]))
-        self.call("matmul", [a, b, target], [m, kt, n], a_t.element_type)
+        self.call("matmul", [a, b, target], [m, kt, n], a_t.element_type, _unsigned(op))
         self.release(a_fifo, "Consume")
         self.release(b_fifo, "Consume")
         self.emit(scf.YieldOp())
@@ -901,7 +909,7 @@ class CoreBuilder(CoreBody):
             ta, tb = a.type, b.type
             assert isinstance(ta, MemRefType) and isinstance(tb, MemRefType)
             (mm, kk), nn = ta.get_shape(), tb.get_shape()[1]
-            self.call("matmul", [a, b, c], [mm, kk, nn], ta.element_type)
+            self.call("matmul", [a, b, c], [mm, kk, nn], ta.element_type, _unsigned(op))
             self.unstage(back)
         elif type(op) in _ELEMENTWISE:
             operands = [m(v) for v in (*op.inputs, *op.outputs)]  # type: ignore[attr-defined]
@@ -1248,3 +1256,8 @@ def placed_device(region: dato.RegionOp) -> devices.NpuDevice:
     if device is None:
         raise op_error(region, "region is not placed; run dato-physical-map first")
     return device
+
+
+def _unsigned(op: Operation) -> bool:
+    """A matmul of UInt operands widened unsigned (its library kernel is u8/u16)."""
+    return op.attributes.get(UNSIGNED_CAST) == builtin.StringAttr("unsigned")

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from xdsl.dialects import arith, memref, scf
-from xdsl.dialects.builtin import IntegerAttr, MemRefType
+from xdsl.dialects.builtin import IntegerAttr, MemRefType, StringAttr
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Block, BlockArgument, Operation, SSAValue
 
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import memref_bytes
+from dato_xdsl.dialects.linalg import UNSIGNED_CAST
 from dato_xdsl.transforms.constant_tables import table_values
 from dato_xdsl.transforms.kernel_decls import call_access
 
@@ -250,6 +251,9 @@ class StreamedMatmul:
     m: int
     k: int
     n: int
+    unsigned: bool = False
+    """UInt operands widened unsigned: only the kernel library's u8/u16
+    matmuls compute it (the vector GEMM design's mm.cc kernels are signed)."""
 
 
 def streamed_matmul(body: Block) -> StreamedMatmul | None:
@@ -280,7 +284,10 @@ def streamed_matmul(body: Block) -> StreamedMatmul | None:
     assert isinstance(at, MemRefType) and isinstance(bt, MemRefType)
     m, k = at.get_shape()
     n = bt.get_shape()[1]
-    return StreamedMatmul(args.index(a), args.index(b), args.index(copy.destination), m, k, n)
+    unsigned = mm.attributes.get(UNSIGNED_CAST) == StringAttr("unsigned")
+    return StreamedMatmul(
+        args.index(a), args.index(b), args.index(copy.destination), m, k, n, unsigned
+    )
 
 
 @dataclass

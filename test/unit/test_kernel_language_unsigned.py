@@ -1,7 +1,7 @@
 """`UInt` operands of a widening matmul are read unsigned (uint8 x uint8 ->
 int32 / float32, values above 127 included), against numpy on the simulator
-and the g++ C simulation; the NPU refuses it at the line (until its lowering
-names the unsigned library kernels); int8 x int8 -> float32 runs on all three."""
+the g++ C simulation and the virtual NPU (the library's u8 kernels);
+int8 x int8 -> float32 runs on all three."""
 
 import numpy as np
 import pytest
@@ -34,12 +34,17 @@ def test_uint8_matmul_widens_unsigned(target, tmp_path):
     np.testing.assert_array_equal(D, exact.astype(np.float32))
 
 
-def test_uint8_matmul_is_refused_on_the_npu(tmp_path):
-    with pytest.raises(dato.DatoIRError) as info:
-        dato.build(unsigned_gemm(), target="aie", project=tmp_path / "aie")
-    message = str(info.value)
-    assert "test_kernel_language_unsigned.py:18:" in message
-    assert "multiplies unsigned integers (8-bit UInt operands)" in message
+def test_uint8_matmul_widens_unsigned_on_the_npu(tmp_path):
+    """The lowering calls the library's unsigned kernels (dato_matmul_u8_i32,
+    dato_matmul_u8_f32): 255 * 255 is read as such, not as -1 * -1."""
+    A = np.array([[255, 200, 1, 128], [0, 7, 129, 250]], np.uint8)
+    B = np.ascontiguousarray(A.T)
+    C = np.zeros((2, 2), np.int32)
+    D = np.zeros((2, 2), np.float32)
+    dato.build(unsigned_gemm(), target="aie", project=tmp_path / "aie")(A, B, C, D)
+    exact = A.astype(np.int64) @ B.astype(np.int64)
+    np.testing.assert_array_equal(C, exact)
+    np.testing.assert_array_equal(D, exact.astype(np.float32))
 
 
 def int8_into_float():
@@ -70,3 +75,37 @@ def test_int8_matmul_into_float32_on_the_npu(tmp_path):
     D = np.zeros((4, 4), np.float32)
     dato.build(int8_into_float(), target="aie", project=tmp_path / "aie")(A, B, D)
     np.testing.assert_array_equal(D, (A.astype(np.int64) @ B.astype(np.int64)).astype(np.float32))
+
+
+def tiled_u8_gemm(M: int, N: int, K: int, P0: int, P1: int):
+    S, R = dato.Layout.Shard, dato.Layout.Replicate
+
+    @dato.region()
+    def top(A: uint8[M, K], B: uint8[K, N], C: int32[M, N]):
+        @dato.kernel(mapping=[P0, P1], args=[A, B, C])
+        def g(
+            a: uint8[M, K] @ [S(0), R], b: uint8[K, N] @ [R, S(1)], c: int32[M, N] @ [S(0), S(1)]
+        ):
+            c[:, :] = dato.matmul(a, b)
+
+    return top
+
+
+@pytest.mark.parametrize(
+    ("M", "N", "K", "P0", "P1"),
+    [(64, 96, 128, 2, 2), (256, 128, 512, 8, 4)],
+    ids=["one-per-core", "bundled-k-streamed"],
+)
+def test_uint8_gemm_designs_call_the_unsigned_kernel(M, N, K, P0, P1, tmp_path):
+    """The GEMM design (one task per core, or bundled with K streamed) does
+    not take mm.cc's signed vector kernel for UInt operands: it calls the
+    library's u8 matmul, so 255 * 255 counts as 65025."""
+    rng = np.random.default_rng(8)
+    A = rng.integers(128, 256, (M, K)).astype(np.uint8)  # all above int8's range
+    B = rng.integers(0, 256, (K, N)).astype(np.uint8)
+    A[0, :] = 255
+    B[:, 0] = 255
+    C = np.zeros((M, N), np.int32)
+    dato.build(tiled_u8_gemm(M, N, K, P0, P1), target="aie", project=tmp_path)(A, B, C)
+    np.testing.assert_array_equal(C, A.astype(np.int64) @ B.astype(np.int64))
+    assert "dato_matmul_u8_i32_" in (tmp_path / "aie.mlir").read_text()

@@ -1,9 +1,6 @@
 """Kernel-language constructs the NPU target refuses rather than run
 differently from the other targets (docs/kernel-language.md):
 
-- a `linalg.matmul` of `UInt` operands widened unsigned (`dato.cast =
-  "unsigned"`): the library has the unsigned kernels (dato_matmul_u8_i32,
-  ...) but the lowering names only the signed ones;
 - a mixed-precision `linalg.matmul` whose operand and result types have no
   kernel in the NPU library (int32 x int32 -> float32): its core would call a
   kernel that does not exist.
@@ -33,13 +30,6 @@ def refuse_unsupported(module: ModuleOp, dtype_names: Sequence[str]) -> None:
     # stream of int4 scalars carries bytes (npu_padding): nothing to refuse
     for op in module.walk():
         if op.name == "linalg.matmul":
-            if op.attributes.get(UNSIGNED_CAST) == StringAttr("unsigned"):
-                raise op_error(
-                    op,
-                    f"multiplies unsigned integers ({_element(op)} UInt operands): the "
-                    "NPU lowering calls the signed matmul kernels only; run it on the "
-                    "simulator or HLS, or use signed operand types",
-                )
             _refuse_missing_kernel(op)
 
 

@@ -59,6 +59,8 @@ _CTYPES = {
     "i64": "int64_t",
     "f32": "float",
     "bf16": "uint16_t",
+    "u8": "uint8_t",  # a matmul's unsigned operands
+    "u16": "uint16_t",
 }
 # A bf16 scalar argument: MLIR's bf16 is LLVM's bfloat, which Peano (llvm-aie,
 # which defines __AIENGINE__) passes as its __bf16, not as a 16-bit integer. The
@@ -72,8 +74,8 @@ BF16_SCALAR_TYPEDEF = (
     "#endif",
 )
 _NAME = re.compile(
-    r"^dato_(?P<kind>[a-z]+)_(?P<t>i8|i16|i32|i64|f32|bf16)(?:_(?P<acc>i8|i16|i32|f32|bf16))?"
-    r"_(?P<dims>[0-9x]+)$"
+    r"^dato_(?P<kind>[a-z]+)_(?P<t>i8|i16|i32|i64|f32|bf16|u8|u16)"
+    r"(?:_(?P<acc>i8|i16|i32|f32|bf16))?_(?P<dims>[0-9x]+)$"
 )
 
 
