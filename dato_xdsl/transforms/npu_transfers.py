@@ -635,7 +635,7 @@ def plan_transfers(
         # reads cut by the column of their cores, so each memtile keeps
         # outputs for its column's write joins (lanes reading and writing one
         # block each on every core)
-        planner = TransferPlanner(region, device)
+        planner = TransferPlanner(region, device, reserved=reserved)
         planner.by_column = True
         try:
             return planner.plan()
