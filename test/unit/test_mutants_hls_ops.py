@@ -1194,6 +1194,7 @@ builtin.module {
     linalg.sub ins(%p, %p2 : memref<4xi32>, memref<4xi32>) outs(%p : memref<4xi32>)
     linalg.matmul ins(%m, %m : memref<2x2xi12>, memref<2x2xi12>) outs(%c : memref<2x2xi12>)
     linalg.add ins(%c, %m : memref<2x2xi12>, memref<2x2xi12>) outs(%c : memref<2x2xi12>)
+    linalg.max ins(%c, %m : memref<2x2xi12>, memref<2x2xi12>) outs(%m : memref<2x2xi12>)
     linalg.matmul ins(%h, %h : memref<2x2xbf16>, memref<2x2xbf16>) outs(%d : memref<2x2xf32>)
   }
 }
@@ -1233,12 +1234,13 @@ def test_mixed_type_linalg_converts_operands_to_the_output_type(tmp_path):
         '  for (int i = 0; i < 4; i++) printf("%d\\n", s[i]);',
         '  for (int i = 0; i < 4; i++) printf("%d\\n", p[i]);',
         '  for (int i = 0; i < 4; i++) printf("%lld\\n", c[i].to_int64());',
+        '  for (int i = 0; i < 4; i++) printf("%lld\\n", m[i].to_int64());',
         '  for (int i = 0; i < 4; i++) printf("%.9g\\n", (double)d[i]);',
         "  return 0;\n}",
     ]
     # innermost loops pipelined at II=1 as the compiler chooses: one per
-    # elementwise op (6), three per matmul (start, products, write-back)
-    assert sum(line == "#pragma HLS pipeline II=1" for line in lines) == 6 + 2 * 3
+    # elementwise op (7), three per matmul (start, products, write-back)
+    assert sum(line == "#pragma HLS pipeline II=1" for line in lines) == 7 + 2 * 3
     src = tmp_path / "mixed.cpp"
     src.write_text("\n".join(lines))
     exe = tmp_path / "mixed"
@@ -1260,9 +1262,11 @@ def test_mixed_type_linalg_converts_operands_to_the_output_type(tmp_path):
     assert [int(v) for v in out[16:20]] == [wrap(a - b, 32) for a, b in zip(diff, p2, strict=True)]
     mm = np.array(m, dtype=object).reshape(2, 2)
     acc = wrapped(np.array(c, dtype=object).reshape(2, 2) + mm @ mm, 12)
-    assert [int(v) for v in out[20:24]] == list(wrapped(acc + mm, 12).reshape(-1))
+    c_end = wrapped(acc + mm, 12)
+    assert [int(v) for v in out[20:24]] == list(c_end.reshape(-1))
+    assert [int(v) for v in out[24:28]] == list(np.maximum(c_end, mm).reshape(-1))
     hf = np.array(h, f).astype(bf).astype(f).reshape(2, 2)
     want_d = np.array(d, f).reshape(2, 2)
     for k in range(2):  # float32 sums in k order, from d
         want_d = want_d + hf[:, k : k + 1] * hf[k : k + 1, :]
-    assert [f(v) for v in out[24:]] == list(want_d.reshape(-1))
+    assert [f(v) for v in out[28:]] == list(want_d.reshape(-1))
