@@ -105,27 +105,32 @@ def core_lanes(path, stages: list[str]) -> list[list[int]]:
     return out
 
 
-def check_bundles(lanes: list[list[int]], P: int, per_core: int) -> None:
+def check_bundles(lanes: list[list[int]], P: int, per_core: int, cores: int = 16) -> None:
     """Every lane on one core; each core runs neighbouring lanes, k or k - 1
-    of them (balanced), k the fewest that fit 16 cores."""
+    of them (balanced), k the fewest that fit the cores."""
     assert sorted(x for c in lanes for x in c) == list(range(P))
     for c in lanes:
         assert c == list(range(c[0], c[0] + len(c)))
     assert {len(c) for c in lanes} <= {per_core, per_core - 1}
-    assert max(len(c) for c in lanes) == per_core == -(-P // 16)
+    assert max(len(c) for c in lanes) == per_core == -(-P // cores)
 
 
-@pytest.mark.parametrize(("P", "L"), [(32, 16), (40, 8), (64, 8)])
-def test_two_stage_lanes_are_bundled(tmp_path, P, L):
-    """32 lanes: two per core; 40: three on 12 cores and two on 2 (ceil(40 /
-    3) = 14 cores, as even as possible); 64: four per core."""
-    mod = dato.build(two_stage_lanes(P, L), target="aie", project=tmp_path)
+@pytest.mark.parametrize(
+    ("P", "L", "device", "cores"),
+    [(32, 16, "npu1", 16), (40, 8, "npu1", 16), (64, 8, "npu1", 16), (128, 8, "npu2", 32)],
+)
+def test_two_stage_lanes_are_bundled(tmp_path, P, L, device, cores):
+    """npu1: 32 lanes two per core; 40 three on 12 cores and two on 2
+    (ceil(40 / 3) = 14 cores, as even as possible); 64 four per core. npu2
+    (32 cores): 128 lanes four per core."""
+    mod = dato.build(two_stage_lanes(P, L), target="aie", project=tmp_path, device=device)
     A = RNG.integers(-99, 99, (P, L)).astype(np.int32)
     B = np.zeros((P, L), np.int32)
     mod(A, B)
     np.testing.assert_array_equal(B, 2 * A + 1)
-    assert check_channels(tmp_path) == -(-P // -(-P // 16))
-    check_bundles(core_lanes(tmp_path, ["st1", "st2"]), P, -(-P // 16))
+    per_core = -(-P // cores)
+    assert check_channels(tmp_path) == -(-P // per_core)
+    check_bundles(core_lanes(tmp_path, ["st1", "st2"]), P, per_core, cores)
 
 
 @pytest.mark.parametrize(
