@@ -130,12 +130,14 @@ def search_chains(
             gbytes[key2] = gbytes.get(key2, 0) + v
         cached: dict[str, tuple[int, int]] = {}
         tried: set[tuple[str, str]] = set()
+        cyclic = 0
         for p, c in edges:
             a, b = group_of.get(p), group_of.get(c)
             if a is None or b is None or a == b or (a, b) in tried:
                 continue
             tried.add((a, b))
             if _reaches_other(gsucc, a, b):
+                cyclic += 1
                 continue
             between = gbytes.get((a, b), 0)
             merged = members[a] + members[b]
@@ -151,9 +153,13 @@ def search_chains(
             if best is None or key < best[0]:
                 best = (key, a, b)
         if best is None:
+            why = (
+                f"each of the {cyclic} pairs a stream joins would close a cycle if merged"
+                if cyclic
+                else "no stream joins two of them (separate lanes)"
+            )
             return SearchFailure(
-                f"after {n_elements - elements} merges {elements} elements are left and no two "
-                "groups joined by a stream merge without closing a cycle"
+                f"after {n_elements - elements} merges {elements} elements are left and {why}"
             )
         _, a, b = best
         members[a] += members.pop(b)
