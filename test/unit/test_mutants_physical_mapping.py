@@ -814,3 +814,43 @@ def test_an_unpacked_int8_stream_between_tasks_chained_on_one_tile_needs_no_dma(
     B = np.zeros(8, np.int8)
     mod(A, B)
     np.testing.assert_array_equal(B, wrap(A.astype(np.int64) - 1, np.int8))
+
+
+def fan_out_after_padded_rows(P: int):
+    """fan_out with a block stream of int8 rows of 3 (padded to 4 for the
+    DMA) declared before the int8 stream, both to each of P consumers."""
+
+    @dato.region()
+    def top(A: int8[P, 3], X: int8[P], B: int8[P, 3], Y: int8[P]):
+        r: Stream[int8[3], 2][P]
+        s: Stream[int8, 2][P]
+
+        @dato.kernel(mapping=[1], args=[A, X])
+        def p(a: int8[P, 3], x: int8[P]):
+            with dato.meta_for(0, P) as i:
+                row: int8[3] = 0
+                for k in range(3):
+                    row[k] = a[i, k]
+                r[i].put(row)  # noqa: F821
+                s[i].put(x[i])  # noqa: F821
+
+        @dato.kernel(mapping=[P], args=[B, Y])
+        def c(b: int8[P, 3], y: int8[P]):
+            i = dato.get_pid()
+            got = r[i].get()  # noqa: F821
+            for k in range(3):
+                b[i, k] = got[k]
+            y[i] = s[i].get()  # noqa: F821
+
+    return top
+
+
+def test_an_unpacked_stream_after_a_padded_one_through_a_dma_is_refused(tmp_path):
+    # with 3 consumers, c_2 is not the producer's neighbour: @r_2's padded rows
+    # may cross the DMA, @s_2's single bytes may not
+    with pytest.raises(dato.DatoError) as info:
+        dato.build(fan_out_after_padded_rows(3), target="aie", device="npu1", project=tmp_path)
+    assert (
+        "error: 'dato.stream' op stream @s_2 from p_0 to c_2 moves objects of 1 i8 (8 bits), not "
+        "a whole number of 32-bit DMA words; pack it: Stream[T, depth, 4]"
+    ) in str(info.value)
