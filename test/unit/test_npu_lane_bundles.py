@@ -62,6 +62,48 @@ def three_stage_lanes(T, U, N: int, lanes: int):
     return top
 
 
+def two_kinds_of_lanes(P: int, L: int):
+    """P two-stage lanes (A -> B) beside P three-stage lanes (C -> D)."""
+
+    @dato.region()
+    def top(A: int32[P, L], B: int32[P, L], C: int32[P, L], D: int32[P, L]):
+        s: Stream[int32, 2][P]
+        t: Stream[int32, 2][P]
+        u: Stream[int32, 2][P]
+
+        @dato.kernel(mapping=[P], args=[A])
+        def a1(a: int32[P, L] @ [S(0), R]):
+            k = dato.get_pid()
+            for i in range(L):
+                s[k].put(a[0, i] * 2)
+
+        @dato.kernel(mapping=[P], args=[B])
+        def a2(b: int32[P, L] @ [S(0), R]):
+            k = dato.get_pid()
+            for i in range(L):
+                b[0, i] = s[k].get() + 1
+
+        @dato.kernel(mapping=[P], args=[C])
+        def c1(c: int32[P, L] @ [S(0), R]):
+            k = dato.get_pid()
+            for i in range(L):
+                t[k].put(c[0, i] - 3)
+
+        @dato.kernel(mapping=[P])
+        def c2():
+            k = dato.get_pid()
+            for _i in range(L):
+                u[k].put(t[k].get() * 5)
+
+        @dato.kernel(mapping=[P], args=[D])
+        def c3(d: int32[P, L] @ [S(0), R]):
+            k = dato.get_pid()
+            for i in range(L):
+                d[0, i] = u[k].get()
+
+    return top
+
+
 def loaded_ring(P: int, L: int):
     """P ring nodes, each fed by a loader: node k passes what it gets from its
     loader to node k + 1 and stores what node k - 1 passed it, L times. The
@@ -149,6 +191,29 @@ def test_three_stage_lanes(tmp_path, T, U, lanes, low, high):
     np.testing.assert_array_equal(B, A.astype(np.int64) * 3 + 1)
     assert check_channels(tmp_path) == 16
     check_bundles(core_lanes(tmp_path, ["load", "mid", "store"]), lanes, lanes // 16)
+
+
+def test_two_kinds_of_lanes_are_bundled_apart(tmp_path):
+    """20 lanes of each kind (100 instances): lanes of one kind only share a
+    core; three per core fits (ceil(20 / 3) = 7 cores per kind, 14 in all)."""
+    P, L = 20, 8
+    mod = dato.build(two_kinds_of_lanes(P, L), target="aie", project=tmp_path)
+    A, C = (RNG.integers(-99, 99, (P, L)).astype(np.int32) for _ in range(2))
+    B, D = np.zeros_like(A), np.zeros_like(C)
+    mod(A, B, C, D)
+    np.testing.assert_array_equal(B, 2 * A + 1)
+    np.testing.assert_array_equal(D, (C - 3) * 5)
+    assert check_channels(tmp_path) == 14
+    text = (tmp_path / "aie.mlir").read_text()
+    cores = [
+        re.findall(r'"([a-z])\d_(\d+)"', t) for t in re.findall(r"dato.tasks = \[([^\]]*)\]", text)
+    ]
+    kinds = {"a": [], "c": []}
+    for members in cores:
+        assert len({kind for kind, _ in members}) == 1  # one kind per core
+        kinds[members[0][0]].append(list(dict.fromkeys(int(k) for _, k in members)))
+    check_bundles(kinds["a"], P, 3, 7)
+    check_bundles(kinds["c"], P, 3, 7)
 
 
 def test_compiler_bundles_pass_the_users_rules_and_keep_the_results():
