@@ -1427,7 +1427,9 @@ class PhysicalMapPass(ModulePass):
     ) -> list[tuple[str, ChainPlan | None, bool | None]]:
         """The mappings tried in turn, until one fits: (what, rectangle plan,
         forward arrays counting streams). More instances than cores: the
-        greedy chains (npu_chain_search.search_chains), then the grid cut
+        greedy chains (npu_chain_search.search_chains; when they leave
+        lanes no stream joins, the lanes bundled: npu_folding.bundle_lanes,
+        in the same attempt), then the grid cut
         into rectangles (search_blocks: streams between neighbours sharing
         memory); folding=rectangles tries the rectangles first. Else as
         placed, then with arrays forwarded past the streams a task gets.
