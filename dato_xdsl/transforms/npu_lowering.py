@@ -327,6 +327,22 @@ class AieLowering:
     def patterns(self, t: Transfer, shape: list[int]) -> list[tuple[int, list[int], list[int]]]:
         """(linear offset, sizes, strides) of the dma_memcpy_nd calls that gather
         or scatter the transfer's blocks in the host array."""
+        out = []
+        for start, sizes, strides in self._patterns(t, shape):
+            # a strided box's extra dim takes the place of an outer dim of one step
+            while len(sizes) > 4 and sizes[0] == 1:
+                sizes, strides = sizes[1:], strides[1:]
+            if len(sizes) > 4:
+                raise op_error(
+                    self.region,
+                    f"argument {t.name}: blocks {list(t.blocks[0].shape)} with steps "
+                    f"{list(t.blocks[0].step)} need {len(sizes)} DMA dims {sizes}; a shim "
+                    "transfer has 4 (with its repeat)",
+                )
+            out.append((start, sizes, strides))
+        return out
+
+    def _patterns(self, t: Transfer, shape: list[int]) -> list[tuple[int, list[int], list[int]]]:
         strides = _strides(shape)
 
         def linear(offsets: Sequence[int]) -> int:
@@ -335,7 +351,18 @@ class AieLowering:
         starts = [linear(b.offsets) for b in t.blocks]
         deltas = {b - a for a, b in zip(starts, starts[1:], strict=False)}
         block = t.blocks[0].shape
-        if len(shape) > 2:
+        step = t.blocks[0].step
+        if step:
+            # a strided write box (npu_write_boxes): each dim walks its lattice
+            # (rank <= 2). A block's start counts in units of the innermost
+            # stride, so a last dim with a step > 1 walks as a dim of its own
+            # over a one-element innermost dim (its elements are whole words,
+            # see TransferPlanner.check_strided_box)
+            inner_sizes = [1, *block][-2:]
+            inner_strides = [0, *(a * b for a, b in zip(strides, step, strict=True))][-2:]
+            if step[-1] > 1:
+                inner_sizes, inner_strides = [*inner_sizes, 1], [*inner_strides, 1]
+        elif len(shape) > 2:
             inner_sizes, inner_strides = self.flat_rows(t, shape, list(block))
         elif len(shape) == 1:
             # a long 1-D block is walked as rows of at most the DMA's innermost size
@@ -648,8 +675,7 @@ class CoreBuilder(CoreBody):
         mapper: dict[SSAValue, SSAValue] = {}
         releases: list[tuple[str, str]] = []
         padded_out: list[tuple[SSAValue, SSAValue, Rows]] = []  # (task's block, object, rows)
-        # (local, object, at, box shape)
-        box_out: list[tuple[SSAValue, SSAValue, tuple[int, ...], tuple[int, ...]]] = []
+        box_out: list[tuple[SSAValue, SSAValue, Box]] = []  # (local, object, box)
         kt = k_tile_of(group)
         mm = plan.matmul if kt is not None else None
         lm = plan.local_matmul if kt is not None and mm is None else None
@@ -671,11 +697,12 @@ class CoreBuilder(CoreBody):
                 if write_fifo is not None:
                     out = self.acquire(write_fifo, "Produce", box_t)
                     releases.append((write_fifo, "Produce"))
-                    box_out.append((local, out, box.offsets, box.shape))
+                    box_out.append((local, out, box))
                 if read_fifo is not None:
                     incoming = self.acquire(read_fifo, "Consume", box_t)
                     releases.append((read_fifo, "Consume"))
-                    self.copy_box(incoming, local, (0,) * len(box.shape), box.offsets, box.shape)
+                    zero = (0,) * len(box.shape)
+                    self.copy_box(incoming, local, zero, box.offsets, box.shape, dst_step=box.step)
                 continue
             rows = self.lowering.padding.get(self.lowering.region.args.index(group.args[k]))
             obj = padded_type(t, rows)
@@ -721,8 +748,9 @@ class CoreBuilder(CoreBody):
                 pack_nibbles(self, local, view, rows)
             else:
                 self.copy_rows(local, view)
-        for local, view, offsets, shape in box_out:
-            self.copy_box(local, view, offsets, (0,) * len(offsets), shape)
+        for local, view, box in box_out:
+            zero = (0,) * len(box.shape)
+            self.copy_box(local, view, box.offsets, zero, box.shape, src_step=box.step)
         for fifo, port in reversed(releases):
             self.release(fifo, port)
 
@@ -805,18 +833,24 @@ class CoreBuilder(CoreBody):
         src_at: Sequence[int],
         dst_at: Sequence[int],
         shape: Sequence[int],
+        src_step: Sequence[int] = (),
+        dst_step: Sequence[int] = (),
     ) -> None:
-        """dst[dst_at + i] = src[src_at + i] for every index i of `shape`."""
+        """dst[dst_at + i * dst_step] = src[src_at + i * src_step] for every
+        index i of `shape` (a strided box's lattice to or from its compact
+        object; steps () are all 1)."""
 
         def one(idx: list[SSAValue]) -> None:
-            def shifted(at: Sequence[int]) -> list[SSAValue]:
+            def shifted(at: Sequence[int], step: Sequence[int]) -> list[SSAValue]:
                 out = []
-                for i, o in zip(idx, at, strict=True):
+                for i, o, s in zip(idx, at, step or (1,) * len(at), strict=True):
+                    if s != 1:
+                        i = self.emit(arith.MuliOp(i, self.const(s))).results[0]
                     out.append(self.emit(arith.AddiOp(i, self.const(o))).results[0] if o else i)
                 return out
 
-            v = self.emit(memref.LoadOp.get(src, shifted(src_at))).results[0]
-            self.emit(memref.StoreOp.get(v, dst, shifted(dst_at)))
+            v = self.emit(memref.LoadOp.get(src, shifted(src_at, src_step))).results[0]
+            self.emit(memref.StoreOp.get(v, dst, shifted(dst_at, dst_step)))
 
         self.loops(list(shape), one)
 

@@ -22,7 +22,7 @@ from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, MemRefType
 from dato_xdsl import devices
 from dato_xdsl.diagnostics import LocatedDiagnostic, op_error
 from dato_xdsl.dialects import dato
-from dato_xdsl.dialects.aie import element_bytes
+from dato_xdsl.dialects.aie import element_bits, element_bytes
 from dato_xdsl.transforms.npu_padding import padded_offsets, padded_shape, read_padding
 from dato_xdsl.transforms.npu_plan import GroupPlan, StreamedMatmul, plan_group
 from dato_xdsl.transforms.npu_stream_routes import read_routes, record_route
@@ -38,6 +38,12 @@ class Block:
     shape: tuple[int, ...]
     tiles: list[tuple[int, int]] = field(default_factory=list)
     users: list[str] = field(default_factory=list)
+    step: tuple[int, ...] = ()
+    """Per dim, the distance between the block's elements in the array (a
+    strided write box, npu_write_boxes); () when all 1."""
+
+    def steps(self) -> tuple[int, ...]:
+        return self.step or (1,) * len(self.shape)
 
 
 @dataclass
@@ -97,8 +103,9 @@ ChannelUse = dict[int, tuple[int, int, int, int, int]]
 channels and memtile bytes already in use (TransferPlanner._take's order)."""
 
 
-BlockKey = tuple[tuple[int, ...], tuple[int, ...], tuple[int, int] | None]
-"""A block of one argument: offsets, shape and K streaming (axis, tile)."""
+BlockKey = tuple[tuple[int, ...], tuple[int, ...], tuple[int, int] | None, tuple[int, ...]]
+"""A block of one argument: offsets, shape, K streaming (axis, tile) and
+steps (npu_write_boxes' strided boxes; () when all 1)."""
 
 
 @dataclass
@@ -112,10 +119,11 @@ class ShapeKind:
 
 
 def shape_kinds(blocks: dict[BlockKey, Block]) -> list[ShapeKind]:
-    """`blocks` split by shape and streaming, in the order each kind first occurs."""
-    kinds: dict[tuple[tuple[int, ...], tuple[int, int] | None], ShapeKind] = {}
-    for (_, shape, stream), block in blocks.items():
-        kinds.setdefault((shape, stream), ShapeKind(shape, stream, [])).blocks.append(block)
+    """`blocks` split by shape, streaming and steps (one transfer's access
+    pattern has one step per dim), in the order each kind first occurs."""
+    kinds: dict[tuple[tuple[int, ...], tuple[int, int] | None, tuple[int, ...]], ShapeKind] = {}
+    for (_, shape, stream, step), block in blocks.items():
+        kinds.setdefault((shape, stream, step), ShapeKind(shape, stream, [])).blocks.append(block)
     return list(kinds.values())
 
 
@@ -126,10 +134,17 @@ def overlapping_writes(region: dato.RegionOp, name: str, kinds: list[ShapeKind])
         for other in kinds[i + 1 :]:
             for a in one.blocks:
                 for b in other.blocks:
+                    # a strided block is taken as its bounding rectangle
                     if all(
-                        oa < ob + sb and ob < oa + sa
-                        for oa, sa, ob, sb in zip(
-                            a.offsets, a.shape, b.offsets, b.shape, strict=True
+                        oa < ob + (sb - 1) * tb + 1 and ob < oa + (sa - 1) * ta + 1
+                        for oa, sa, ta, ob, sb, tb in zip(
+                            a.offsets,
+                            a.shape,
+                            a.steps(),
+                            b.offsets,
+                            b.shape,
+                            b.steps(),
+                            strict=True,
                         )
                     ):
                         raise op_error(
@@ -218,9 +233,13 @@ class TransferPlanner:
                     shape = tuple(padded_shape(t.get_shape(), rows) if rows else t.get_shape())
                     offsets = padded_offsets(inst.offsets[k], rows)
                     box = boxes[k].get(inst.name) if boxes[k] else None
+                    step: tuple[int, ...] = ()
                     if box is not None:  # this instance's part of a shared output
                         shape = tuple(padded_shape(box.shape, rows) if rows else box.shape)
                         offsets = padded_offsets(box.offsets, rows)
+                        step = box.step
+                        if step:
+                            self.check_strided_box(group, inst.name, names[index], box.step, t)
                     stream = None
                     if mm is not None and kt is not None and k in (mm.a, mm.b):
                         stream = (1 if k == mm.a else 0, kt)
@@ -230,8 +249,8 @@ class TransferPlanner:
                         if is_read and box is not None and box.whole:
                             continue  # its stores write all of the box
                         blocks = table.setdefault(index, {})
-                        key = (offsets, shape, stream if is_read else None)
-                        block = blocks.setdefault(key, Block(offsets, shape))
+                        key = (offsets, shape, stream if is_read else None, step)
+                        block = blocks.setdefault(key, Block(offsets, shape, step=step))
                         if not is_read and block.users:
                             raise op_error(
                                 group,
@@ -250,6 +269,22 @@ class TransferPlanner:
             for kind in kinds:
                 transfers += self.route_writes(index, names[index], kind.blocks)
         return transfers
+
+    def check_strided_box(
+        self, group: dato.GroupOp, inst: str, name: str, step: tuple[int, ...], t: MemRefType
+    ) -> None:
+        """A strided box's last dim moves one element per DMA step: the shim
+        DMA steps in whole 32-bit words, so that needs word-wide elements."""
+        word = self.device.memcpy_nd.word_bits
+        bits = element_bits(t.element_type)
+        if step[-1] > 1 and bits < word:
+            raise op_error(
+                group,
+                f"{inst} writes elements of {name}'s rows {step[-1]} apart ({t.element_type}, "
+                f"{bits} bits each): the host DMA moves whole {word}-bit words, so it cannot "
+                f"scatter single {bits}-bit elements; store runs of {word // bits} neighbouring "
+                f"elements, or use {word}-bit elements",
+            )
 
     def _take(
         self, col: int, shim_in: int, shim_out: int, mem_in: int, mem_out: int, mem_bytes: int
@@ -553,7 +588,7 @@ class TransferPlanner:
         per_tile: dict[tuple[int, int], list[tuple[int, Block]]] = {}
         for b in blocks:
             for tile, user in zip(b.tiles, b.users, strict=True):
-                one = Block(b.offsets, b.shape, [tile], [user])
+                one = Block(b.offsets, b.shape, [tile], [user], b.step)
                 per_tile.setdefault(tile, []).append((self.run_order.get(user, 0), one))
         sequences = []
         for tile, found in sorted(per_tile.items(), key=lambda item: item[0]):
@@ -565,7 +600,9 @@ class TransferPlanner:
         for b in blocks:
             keep = [(t, u) for t, u in zip(b.tiles, b.users, strict=True) if t not in served]
             if keep:
-                rest.append(Block(b.offsets, b.shape, [t for t, _ in keep], [u for _, u in keep]))
+                rest.append(
+                    Block(b.offsets, b.shape, [t for t, _ in keep], [u for _, u in keep], b.step)
+                )
         return sequences, rest
 
     def _route_direct(self, t: Transfer, is_read: bool, preferred: int, what: str) -> None:
@@ -608,7 +645,7 @@ def broadcast_sequences(
     for tile, seq in sequences:
         key = tuple(b.offsets for b in seq)
         if key not in merged:
-            merged[key] = (tile, [Block(b.offsets, b.shape, [], []) for b in seq])
+            merged[key] = (tile, [Block(b.offsets, b.shape, [], [], b.step) for b in seq])
         for into, b in zip(merged[key][1], seq, strict=True):
             into.tiles += b.tiles
             into.users += b.users

@@ -9,10 +9,19 @@ instance writes. When every instance of a group writes a box of one shape and
 no two boxes overlap, the box is the instance's block of C: the core keeps a
 buffer of C's type for the body and moves only its box (in, when the stores do
 not provably write all of it, and out), so blocks from many cores join into C
-through the memtiles as sharded outputs do."""
+through the memtiles as sharded outputs do.
+
+A box may be strided: a tiled systolic array's PE stores
+`C[m * Mt + i - 1, n * Nt + j - 1]` for every tile (m, n), every Mt-th row and
+Nt-th column, so its box is a lattice (offsets, a count per dim, a step per
+dim). The core copies the lattice's elements into a compact object of the
+box's shape and the host DMA scatters them with the steps as strides; two
+PEs' lattices are disjoint when they share no element, though their bounding
+rectangles overlap."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from xdsl.dialects import arith, memref, scf
@@ -26,8 +35,19 @@ from dato_xdsl.dialects import dato
 class Box:
     offsets: tuple[int, ...]
     shape: tuple[int, ...]
+    """Elements per dim (of the lattice when strided)."""
     whole: bool
     """The stores provably write every element of the box."""
+    step: tuple[int, ...] = ()
+    """Per dim, the distance between the box's elements; () when all 1."""
+
+    def steps(self) -> tuple[int, ...]:
+        return self.step or (1,) * len(self.shape)
+
+    def elements(self, d: int) -> range:
+        """The indices of dim `d` the box covers."""
+        s = self.steps()[d]
+        return range(self.offsets[d], self.offsets[d] + self.shape[d] * s, s)
 
 
 def _loop_of(v: SSAValue) -> scf.ForOp | None:
@@ -45,37 +65,53 @@ def _const(v: SSAValue) -> int | None:
     return None
 
 
-def _range(v: SSAValue, pid: tuple[int, ...], depth: int = 0) -> tuple[int, int] | None:
-    """Inclusive [lo, hi] of an index value for this instance, or None."""
+Lattice = tuple[int, int, int]
+"""Inclusive [lo, hi] of an index and a step every value is lo plus a
+multiple of (0 when lo == hi)."""
+
+
+def _lattice(v: SSAValue, pid: tuple[int, ...], depth: int = 0) -> Lattice | None:
+    """The values an index takes in this instance, or None."""
     if depth > 32:
         return None
     c = _const(v)
     if c is not None:
-        return c, c
+        return c, c, 0
     owner = v.owner
     if isinstance(owner, dato.PidOp):
         k = list(owner.results).index(v)  # type: ignore[arg-type]
-        return pid[k], pid[k]
+        return pid[k], pid[k], 0
     loop = _loop_of(v)
     if loop is not None:
         lb, ub, step = (_fixed(x, pid, depth) for x in (loop.lb, loop.ub, loop.step))
         if lb is None or ub is None or step is None or step <= 0 or ub <= lb:
             return None
-        return lb, lb + step * ((ub - lb - 1) // step)
+        hi = lb + step * ((ub - lb - 1) // step)
+        return lb, hi, step if hi > lb else 0
     if isinstance(owner, arith.IndexCastOp):
-        return _range(owner.input, pid, depth + 1)
+        return _lattice(owner.input, pid, depth + 1)
     if isinstance(owner, arith.AddiOp | arith.SubiOp | arith.MuliOp):
-        a = _range(owner.lhs, pid, depth + 1)
-        b = _range(owner.rhs, pid, depth + 1)
+        a = _lattice(owner.lhs, pid, depth + 1)
+        b = _lattice(owner.rhs, pid, depth + 1)
         if a is None or b is None:
             return None
         if isinstance(owner, arith.AddiOp):
-            return a[0] + b[0], a[1] + b[1]
+            return a[0] + b[0], a[1] + b[1], math.gcd(a[2], b[2])
         if isinstance(owner, arith.SubiOp):
-            return a[0] - b[1], a[1] - b[0]
-        corners = [x * y for x in a for y in b]
-        return min(corners), max(corners)
+            return a[0] - b[1], a[1] - b[0], math.gcd(a[2], b[2])
+        corners = [x * y for x in a[:2] for y in b[:2]]
+        if a[0] == a[1] or b[0] == b[1]:
+            # a constant factor scales the step
+            c, other = (a[0], b) if a[0] == a[1] else (b[0], a)
+            return min(corners), max(corners), abs(c) * other[2]
+        return min(corners), max(corners), 1
     return None
+
+
+def _range(v: SSAValue, pid: tuple[int, ...], depth: int = 0) -> tuple[int, int] | None:
+    """Inclusive [lo, hi] of an index value for this instance, or None."""
+    r = _lattice(v, pid, depth)
+    return None if r is None else (r[0], r[1])
 
 
 def _fixed(v: SSAValue, pid: tuple[int, ...], depth: int) -> int | None:
@@ -85,10 +121,33 @@ def _fixed(v: SSAValue, pid: tuple[int, ...], depth: int) -> int | None:
     return r[0] if r is not None and r[0] == r[1] else None
 
 
+def _one_loop(v: SSAValue, pid: tuple[int, ...], depth: int = 0) -> scf.ForOp | None:
+    """The loop whose variable `v` is an affine function of, `c * var + d`
+    with c != 0 and d fixed for the instance; else None."""
+    if depth > 32:
+        return None
+    loop = _loop_of(v)
+    if loop is not None:
+        return loop
+    owner = v.owner
+    if isinstance(owner, arith.IndexCastOp):
+        return _one_loop(owner.input, pid, depth + 1)
+    if isinstance(owner, arith.AddiOp | arith.SubiOp | arith.MuliOp):
+        a, b = _fixed(owner.lhs, pid, depth), _fixed(owner.rhs, pid, depth)
+        if isinstance(owner, arith.MuliOp) and 0 in (a, b):
+            return None
+        if a is not None and b is None:
+            return _one_loop(owner.rhs, pid, depth + 1)
+        if b is not None and a is None:
+            return _one_loop(owner.lhs, pid, depth + 1)
+    return None
+
+
 def _whole(store: memref.StoreOp, body: Block, pid: tuple[int, ...]) -> bool:
     """Every element of the store's box is written: it sits in a nest of
-    step-1 loops (no conditional), and each index is fixed for the instance or
-    one of those loops' variables, each used once."""
+    loops (no conditional), and each index is fixed for the instance or an
+    affine function (`c * var + d`) of one of those loops' variables, each
+    used once: the index then takes every value of its lattice."""
     if store.parent_block() is not body:
         op = store.parent_op()
         while True:
@@ -97,17 +156,17 @@ def _whole(store: memref.StoreOp, body: Block, pid: tuple[int, ...]) -> bool:
             if op.parent_block() is body:
                 break
             op = op.parent_op()
-    seen: set[SSAValue] = set()
+    seen: set[scf.ForOp] = set()
     for index in store.indices:
         r = _range(index, pid)
         if r is None:
             return False
         if r[0] == r[1]:
             continue
-        loop = _loop_of(index)
-        if loop is None or index in seen or _const(loop.step) != 1:
+        loop = _one_loop(index, pid)
+        if loop is None or loop in seen:
             return False
-        seen.add(index)
+        seen.add(loop)
     return True
 
 
@@ -133,19 +192,18 @@ def shared_write_boxes(
         if any(b is None for b in found.values()):
             continue
         every = [box for boxes in found.values() for box in boxes.values()]  # type: ignore[union-attr]
-        if len({b.shape for b in every}) == 1 and _disjoint(every):
+        if len({(b.shape, b.steps()) for b in every}) == 1 and _disjoint(every):
             out.update(found)  # type: ignore[arg-type]
     return out
 
 
 def _disjoint(boxes: list[Box]) -> bool:
+    """No element in two boxes: for lattices, two boxes meet when every dim's
+    index sets do."""
     for x in range(len(boxes)):
         for y in range(x + 1, len(boxes)):
             a, b = boxes[x], boxes[y]
-            if all(
-                oa < ob + nb and ob < oa + na
-                for oa, na, ob, nb in zip(a.offsets, a.shape, b.offsets, b.shape, strict=True)
-            ):
+            if all(not set(a.elements(d)).isdisjoint(b.elements(d)) for d in range(len(a.shape))):
                 return False
     return True
 
@@ -168,22 +226,34 @@ def write_boxes(group: dato.GroupOp, k: int) -> dict[str, Box] | None:
     boxes: dict[str, Box] = {}
     for inst in group.instances():
         pid = tuple(inst.pid)
-        lo: list[int] | None = None
-        hi: list[int] = []
+        dims: list[Lattice] | None = None
         for store in stores:
-            ranges = [_range(i, pid) for i in store.indices]
-            if any(r is None for r in ranges):
+            found = [_lattice(i, pid) for i in store.indices]
+            if any(r is None for r in found):
                 return None
-            los = [r[0] for r in ranges]  # type: ignore[index]
-            his = [r[1] for r in ranges]  # type: ignore[index]
-            lo = los if lo is None else [min(a, b) for a, b in zip(lo, los, strict=True)]
-            hi = his if not hi else [max(a, b) for a, b in zip(hi, his, strict=True)]
-        assert lo is not None
+            lattices: list[Lattice] = found  # type: ignore[assignment]
+            if dims is None:
+                dims = lattices
+                continue
+            # the union of two stores' lattices: one step fits both
+            dims = [
+                (min(a[0], b[0]), max(a[1], b[1]), math.gcd(a[2], b[2], b[0] - a[0]))
+                for a, b in zip(dims, lattices, strict=True)
+            ]
+        assert dims is not None
         shape = t.get_shape()
-        if any(a < 0 or b >= n for a, b, n in zip(lo, hi, shape, strict=True)):
+        if any(lo < 0 or hi >= n for (lo, hi, _), n in zip(dims, shape, strict=True)):
             return None  # out of bounds: leave it to the checks that say so
         whole = len(stores) == 1 and _whole(stores[0], body, pid)
+        steps = tuple(s or 1 for _, _, s in dims)
+        if len(shape) > 2 and any(s > 1 for s in steps):
+            # the host DMA's dims go to the blocks and a row's elements; the
+            # bounding box (which other PEs' lattices overlap) is what is left
+            steps, whole = (1,) * len(shape), False
         boxes[inst.name] = Box(
-            tuple(lo), tuple(b - a + 1 for a, b in zip(lo, hi, strict=True)), whole
+            tuple(lo for lo, _, _ in dims),
+            tuple((hi - lo) // s + 1 for (lo, hi, _), s in zip(dims, steps, strict=True)),
+            whole,
+            steps if any(s > 1 for s in steps) else (),
         )
     return boxes
