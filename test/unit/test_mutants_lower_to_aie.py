@@ -194,3 +194,50 @@ def test_a_block_needing_three_strided_dims_is_refused_with_the_rule(tmp_path):
         "a rank >= 3 block as rows of its contiguous trailing dims, stepping over one more"
     ) in str(info.value)
     assert "test_mutants_lower_to_aie.py:" in str(info.value)
+
+
+def gemm_in_two_k_steps(M: int, K: int, N: int):
+    @dato.region()
+    def top(A: int16[M, K], B: int16[K, N], C: int16[M, N]):
+        @dato.kernel(mapping=[1], args=[A, B, C])
+        def mm(a: int16[M, K], b: int16[K, N], c: int16[M, N]):
+            c[:, :] = dato.matmul(a, b)
+
+    return top
+
+
+def test_a_gemm_streamed_in_two_k_steps(tmp_path):
+    """int16 32 x 640 x 16 into C: 2 x (32 kt + 16 kt) x 2 + 1,024 <= 64,512
+    gives kt <= 330, and 640's divisor below is 320: two K steps, A's 320
+    elements apart, B's 320 rows of 16 (5,120 elements) apart."""
+    M, K, N = 32, 640, 16
+    mod = dato.build(gemm_in_two_k_steps(M, K, N), target="aie", project=tmp_path)
+    text = (tmp_path / "aie.mlir").read_text()
+    assert re.search(r"aie\.objectfifo @A_in0\(.*memref<32x320xi16>", text), text
+    rng = np.random.default_rng(640)
+    A = rng.integers(-(2**15), 2**15, (M, K)).astype(np.int16)
+    B = rng.integers(-(2**15), 2**15, (K, N)).astype(np.int16)
+    C = np.full((M, N), 3, np.int16)
+    mod(A, B, C)
+    np.testing.assert_array_equal(C, (A.astype(np.int64) @ B.astype(np.int64)).astype(np.int16))
+
+
+def grid_2x3():
+    @dato.region()
+    def top(A: int32[4, 6], B: int32[4, 6]):
+        @dato.kernel(mapping=[2, 3], args=[A, B])
+        def t(a: int32[4, 6] @ [S(0), S(1)], b: int32[4, 6] @ [S(0), S(1)]):
+            b[:, :] = a * 2 + 1
+
+    return top
+
+
+def test_blocks_in_runs_of_even_spacing(tmp_path):
+    """A[4, 6] in 2 x 2 blocks to a 2 x 3 grid through one memtile: the six
+    blocks start at 0, 2, 4 (row 0) and 12, 14, 16 (row 2), so the host sends
+    two runs of three blocks 2 elements apart, 12 elements between the runs."""
+    mod = dato.build(grid_2x3(), target="aie", device="npu1", project=tmp_path)
+    A = (np.arange(24).reshape(4, 6) * 37 - 400).astype(np.int32)
+    B = np.zeros_like(A)
+    mod(A, B)
+    np.testing.assert_array_equal(B, A.astype(np.int64) * 2 + 1)
