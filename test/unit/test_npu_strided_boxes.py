@@ -11,7 +11,11 @@ import pytest
 import dato_xdsl as dato
 from dato_xdsl import int16, int32
 from dato_xdsl.errors import DatoIRError
-from test.unit.programs.npu_strided_programs import interleaved_rows, tiled_systolic
+from test.unit.programs.npu_strided_programs import (
+    diagonal_lattices,
+    interleaved_rows,
+    tiled_systolic,
+)
 
 
 def _run(region, target: str, tmp_path, A: np.ndarray, B: np.ndarray, C: np.ndarray) -> None:
@@ -38,6 +42,15 @@ def test_tiled_systolic_int32(tmp_path, target: str, M: int, N: int, K: int):
     np.testing.assert_array_equal(C, _expected(A, B))
 
 
+@pytest.mark.parametrize(("M", "N", "K", "Mt", "Nt"), [(16, 16, 16, 4, 4), (12, 8, 7, 3, 2)])
+def test_folded_tiled_systolic_int32(tmp_path, M: int, N: int, K: int, Mt: int, Nt: int):
+    # 36 and 20 PEs on npu1's 16 cores: the compiler chains PEs, and a core's
+    # members send their strided boxes in turn through one fifo
+    A, B, C = _operands(np.int32, M, N, K, M + N + K)
+    _run(tiled_systolic(int32, M, N, K, Mt, Nt), "aie", tmp_path, A, B, C)
+    np.testing.assert_array_equal(C, _expected(A, B))
+
+
 @pytest.mark.parametrize("target", ["simulator", "aie"])
 @pytest.mark.parametrize(("dtype", "T"), [(np.int32, int32), (np.int16, int16)])
 def test_interleaved_rows(tmp_path, target: str, dtype, T):
@@ -45,6 +58,22 @@ def test_interleaved_rows(tmp_path, target: str, dtype, T):
     A, B, C = _operands(dtype, M, N, K, 3)
     _run(interleaved_rows(T, M, N, K, P), target, tmp_path, A, B, C)
     np.testing.assert_array_equal(C, _expected(A, B))
+
+
+@pytest.mark.parametrize("target", ["simulator", "aie"])
+@pytest.mark.parametrize(("M", "N", "P"), [(4, 6, 2), (9, 6, 3)])
+def test_diagonal_lattices_leave_the_other_elements(tmp_path, target: str, M: int, N: int, P: int):
+    # the workers' bounding rectangles overlap, their elements do not; the
+    # elements no worker writes keep the host's values (no DMA touches them)
+    rng = np.random.default_rng(M * N)
+    A = rng.integers(-1000, 1000, (M, N)).astype(np.int32)
+    C = rng.integers(-1000, 1000, (M, N)).astype(np.int32)
+    want = C.copy()
+    for p in range(P):
+        want[p::P, p::P] = A[p::P, p::P] + p + 1
+    kwargs = {"project": tmp_path} if target == "aie" else {}
+    dato.build(diagonal_lattices(int32, M, N, P), target=target, **kwargs)(A, C)
+    np.testing.assert_array_equal(C, want)
 
 
 def test_int16_column_lattice_is_refused_naming_the_word_rule(tmp_path):

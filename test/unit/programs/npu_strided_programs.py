@@ -64,3 +64,19 @@ def interleaved_rows(T, M: int, N: int, K: int, P: int):
                     C[r * P + p, n] = acc
 
     return top
+
+
+def diagonal_lattices(T, M: int, N: int, P: int):
+    """Worker p writes C[r * P + p, n * P + p] = A[...] + p + 1: every P-th row
+    and column, shifted by p; the elements no worker writes keep C's values."""
+
+    @dato.region()
+    def top(A: T[M, N], C: T[M, N]):
+        @dato.kernel(mapping=[P], args=[A, C])
+        def worker(A: T[M, N], C: T[M, N]):
+            p = dato.get_pid()
+            for r in range(M // P):
+                for n in range(N // P):
+                    C[r * P + p, n * P + p] = A[r * P + p, n * P + p] + p + 1
+
+    return top
