@@ -12,6 +12,7 @@ import dato_xdsl as dato
 from dato_xdsl import int16, int32
 from dato_xdsl.errors import DatoIRError
 from test.unit.programs.npu_strided_programs import (
+    conditional_lattice,
     diagonal_lattices,
     interleaved_rows,
     tiled_systolic,
@@ -73,6 +74,21 @@ def test_diagonal_lattices_leave_the_other_elements(tmp_path, target: str, M: in
         want[p::P, p::P] = A[p::P, p::P] + p + 1
     kwargs = {"project": tmp_path} if target == "aie" else {}
     dato.build(diagonal_lattices(int32, M, N, P), target=target, **kwargs)(A, C)
+    np.testing.assert_array_equal(C, want)
+
+
+@pytest.mark.parametrize("target", ["simulator", "aie"])
+def test_conditional_lattice_comes_in_and_goes_out(tmp_path, target: str):
+    M, N, P = 6, 8, 3
+    rng = np.random.default_rng(11)
+    A = rng.integers(-9, 9, (M, N)).astype(np.int32)
+    C = rng.integers(-9, 9, (M, N)).astype(np.int32)
+    want = C.copy()
+    chosen = np.zeros((M, N), bool)
+    chosen[:, ::2] = A[:, ::2] > 0
+    want[chosen] = A[chosen] * 3
+    kwargs = {"project": tmp_path} if target == "aie" else {}
+    dato.build(conditional_lattice(int32, M, N, P), target=target, **kwargs)(A, C)
     np.testing.assert_array_equal(C, want)
 
 

@@ -80,3 +80,21 @@ def diagonal_lattices(T, M: int, N: int, P: int):
                     C[r * P + p, n * P + p] = A[r * P + p, n * P + p] + p + 1
 
     return top
+
+
+def conditional_lattice(T, M: int, N: int, P: int):
+    """Worker p triples the positive elements among rows p, p + P, ... and
+    even columns of A into C; the others keep C's values (the lattice is not
+    written whole, so it comes in from the host first)."""
+
+    @dato.region()
+    def top(A: T[M, N], C: T[M, N]):
+        @dato.kernel(mapping=[P], args=[A, C])
+        def worker(A: T[M, N], C: T[M, N]):
+            p = dato.get_pid()
+            for r in range(M // P):
+                for n in range(N // 2):
+                    if A[r * P + p, n * 2] > 0:
+                        C[r * P + p, n * 2] = A[r * P + p, n * 2] * 3
+
+    return top
