@@ -73,7 +73,13 @@ from dato_xdsl.transforms.npu_padding import (
     record_padding,
     unpack_nibbles,
 )
-from dato_xdsl.transforms.npu_plan import GroupPlan, local_written_first, plan_group
+from dato_xdsl.transforms.npu_plan import (
+    GroupPlan,
+    inplace_gets,
+    local_written_first,
+    plan_group,
+    reused_inputs,
+)
 from dato_xdsl.transforms.npu_runtime_sequence import (
     record_host,
     record_shim_transfer,
@@ -639,6 +645,12 @@ class CoreBuilder(CoreBody):
         self.streams = {d.sym_name.data: d for d in lowering.region.streams()}
         # matmuls whose operands stream K: (A fifo, B fifo, K tile)
         self.k_streamed: dict[Operation, tuple[str, str, int]] = {}
+        # allocs held in an input's buffer (npu_plan.reused_inputs)
+        self.reused: dict[Operation, Operation] = {}
+        # gets whose block is read in its fifo object (npu_plan.inplace_gets),
+        # and the fifos to release after a top-level op of the body
+        self.inplace: dict[dato.GetOp, Operation | None] = {}
+        self.held: dict[Operation, list[str]] = {}
 
     def call(
         self,
@@ -740,7 +752,10 @@ class CoreBuilder(CoreBody):
                 b_fifo = self.names.reads[(inst.name, k_arg(group, lm.b))]
                 self.k_streamed[lm.op] = (a_fifo, b_fifo, kt)  # type: ignore[assignment]
             bind = dict(zip(group.port_names, inst.bindings, strict=True))
+            # counted so by body_buffers
+            self.reused, self.inplace = reused_inputs(src), inplace_gets(src)
             self.copy_block(src, mapper, bind, inst)
+            self.reused, self.inplace = {}, {}
             if lm is not None:
                 del self.k_streamed[lm.op]
         for local, view, rows in padded_out:
@@ -888,6 +903,8 @@ class CoreBuilder(CoreBody):
     ) -> None:
         for op in src.ops:
             self.lower_op(op, mapper, bind, inst)
+            for fifo in self.held.pop(op, []):
+                self.release(fifo, "Consume")
 
     def lower_op(
         self,
@@ -902,6 +919,9 @@ class CoreBuilder(CoreBody):
         if isinstance(op, dato.PidOp):
             for r, value in zip(op.results, inst.pid, strict=True):
                 mapper[r] = self.const(value)
+        elif op in self.reused:
+            # an elementwise result computed into the input that dies there
+            mapper[op.results[0]] = m(self.reused[op].results[0])
         elif isinstance(op, memref.AllocOp | memref.AllocaOp):
             # scalar locals too: an aie.core is no allocation scope for allocas
             t = op.results[0].type
@@ -1031,6 +1051,13 @@ class CoreBuilder(CoreBody):
                 self.copy(m(op.value), view)
             else:
                 self.emit(memref.StoreOp.get(m(op.value), view, [self.const(0)]))
+        elif obj is not None and rows is None and op in self.inplace:
+            # read where the fifo holds it, released after its last reader
+            mapper[op.result] = view
+            last = self.inplace[op]
+            if last is not None:
+                self.held.setdefault(last, []).append(fifo)
+                return
         elif obj is not None:
             local = self.buffer(obj)
             if rows is not None:

@@ -403,10 +403,124 @@ class BodyBuffers:
     tables: int = 0
     """Bytes of buffers never shared: constant tables (initialised) and
     allocations nothing uses."""
+    got: dict[str, list[tuple[MemRefType, int, int]]] = field(default_factory=dict)
+    """Per stream port, the spans of the blocks its gets read in the fifo's
+    object (inplace_gets): locals only where the stream is reached otherwise."""
+
+
+ELEMENTWISE_OPS = (
+    linalg.AddOp,
+    linalg.SubOp,
+    linalg.MulOp,
+    linalg.MaxOp,
+    linalg.MinOp,
+    linalg.ExpOp,
+    linalg.LogOp,
+    linalg.SqrtOp,
+)
+
+
+def reused_inputs(body: Block) -> dict[Operation, Operation]:
+    """The allocs whose buffer is an input's: an elementwise op of the body's
+    top level writing a fresh local (used from that op on) whose input is a
+    local of the same type used last there (`s = add(before, mine)` computes
+    into mine's buffer). An elementwise kernel reads each element before it
+    writes it, so the result is the same; the tile holds one block less."""
+    pos = {op: k for k, op in enumerate(body.ops)}
+
+    def plain_alloc(v: SSAValue) -> Operation | None:
+        op = v.owner
+        if (
+            isinstance(op, memref.AllocOp | memref.AllocaOp)
+            and op.parent_block() is body
+            and table_values(op) is None
+            and all(body.find_ancestor_op_in_block(u.operation) is not None for u in v.uses)
+            and not any(isinstance(u.operation, memref.SubviewOp) for u in v.uses)
+        ):
+            return op
+        return None
+
+    def at(u) -> int:  # noqa: ANN001
+        return pos[body.find_ancestor_op_in_block(u.operation)]  # type: ignore[index]
+
+    out: dict[Operation, Operation] = {}
+    taken: set[Operation] = set()
+    for op in body.ops:
+        if not isinstance(op, ELEMENTWISE_OPS) or len(op.outputs) != 1:
+            continue
+        dst = plain_alloc(op.outputs[0])
+        if (
+            dst is None
+            or dst in taken
+            or op.outputs[0] in op.inputs  # read before written: zeros, not the input
+            or any(at(u) < pos[op] for u in op.outputs[0].uses)
+        ):
+            continue
+        for src_v in op.inputs:
+            src = plain_alloc(src_v)
+            if (
+                src is not None
+                and src is not dst
+                and src not in taken
+                and src_v.type == op.outputs[0].type
+                and pos[src] < pos[dst]
+                and all(at(u) <= pos[op] for u in src_v.uses)
+            ):
+                out[dst] = src
+                taken |= {src, dst}
+                break
+    return out
+
+
+def inplace_gets(body: Block) -> dict[dato.GetOp, Operation | None]:
+    """The gets of blocks whose object can be read where the fifo holds it,
+    with the last top-level op using it (None: unused), after which the
+    lowering releases it: a get of the body's top level whose block is only
+    read (an elementwise op's input, a copy's source, loads), with no stream
+    access and no matmul (whose K tiles arrive through fifos) from the get to
+    that op. The core then acquires nothing while it holds the object, as
+    when it copied the block out at once. Streams the lowering reaches in
+    another way (chained, routed, padded) still copy (physical mapping counts
+    their blocks as locals)."""
+    ops = list(body.ops)
+    pos = {op: k for k, op in enumerate(ops)}
+    out: dict[dato.GetOp, Operation | None] = {}
+    for op in ops:
+        if not isinstance(op, dato.GetOp) or not isinstance(op.result.type, MemRefType):
+            continue
+        last = pos[op]
+        ok = True
+        for use in op.result.uses:
+            user = use.operation
+            top = body.find_ancestor_op_in_block(user)
+            reads = (
+                (isinstance(user, ELEMENTWISE_OPS) and use.index < len(user.inputs))
+                or (isinstance(user, memref.CopyOp) and use.index == 0)
+                or isinstance(user, memref.LoadOp)
+            )
+            if top is None or not reads:
+                ok = False
+                break
+            last = max(last, pos[top])
+        if not ok:
+            continue
+        window = ops[pos[op] + 1 : last + 1]
+        if any(
+            isinstance(inner, dato.GetOp | dato.PutOp | linalg.MatmulOp)
+            for w in window
+            for inner in w.walk()
+        ):
+            continue
+        out[op] = ops[last] if last > pos[op] else None
+    return out
 
 
 def body_buffers(body: Block, skip: set[Operation] | None = None) -> BodyBuffers:
     pos = {op: k + 1 for k, op in enumerate(body.ops)}
+    reused = {d: s for d, s in reused_inputs(body).items() if not skip or not {d, s} & skip}
+    into = {src: dst for dst, src in reused.items()}
+    inplace = inplace_gets(body)
+    got: dict[str, list[tuple[MemRefType, int, int]]] = {}
     spans: list[tuple[MemRefType, int, int]] = []
     first_put: dict[str, int] = {}
     last_get: dict[str, int] = {}
@@ -432,7 +546,13 @@ def body_buffers(body: Block, skip: set[Operation] | None = None) -> BodyBuffers
             if table_values(op) is not None:
                 tables += memref_bytes(t)  # an initialised buffer: shares with nothing
                 continue
+            if op in reused:
+                continue  # held in its input's buffer (the input's span covers it)
             found = span(op.results[0], None)
+            if op in into:
+                later = span(into[op].results[0], None)
+                assert found is not None and later is not None
+                found = (min(found[0], later[0]), max(found[1], later[1]))
             if found is not None:
                 spans.append((t, *found))
             else:
@@ -443,11 +563,14 @@ def body_buffers(body: Block, skip: set[Operation] | None = None) -> BodyBuffers
             if isinstance(op.result.type, MemRefType):
                 found = span(op.result, pos[top])
                 assert found is not None
-                spans.append((op.result.type, *found))
+                if op in inplace:
+                    got.setdefault(name, []).append((op.result.type, *found))
+                else:
+                    spans.append((op.result.type, *found))
         elif isinstance(op, dato.PutOp):
             name = op.stream.root_reference.data
             first_put[name] = min(first_put.get(name, pos[top]), pos[top])
-    return BodyBuffers(len(pos), spans, first_put, last_get, tables)
+    return BodyBuffers(len(pos), spans, first_put, last_get, tables, got)
 
 
 def shared_bytes(spans: list[tuple[MemRefType, int, int]]) -> int:

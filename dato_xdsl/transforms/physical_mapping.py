@@ -627,7 +627,7 @@ class Placer:
             memory = TileMemory(members, run_order(self.region) if len(members) > 1 else {})
             for plan, inst in members:
                 binding = dict(zip(plan.group.port_names, inst.bindings, strict=True))
-                memory.locals(plan, inst)
+                memory.locals(plan, inst, binding)
                 for k, arg in enumerate(plan.group.body.block.args):
                     t = arg.type
                     assert isinstance(t, MemRefType)
@@ -667,6 +667,11 @@ class Placer:
                         name = binding.get(s, s)
                         depth, packed, size = self.streams[name]
                         peer = peers.get(name)
+                        t_obj = streams[s]
+                        if peer in pe.names or (
+                            isinstance(t_obj, MemRefType) and size != memref_bytes(t_obj)
+                        ):
+                            memory.copied.add(name)  # its blocks are copied out (padded)
                         if peer in pe.names:
                             # chained: a local buffer of every element
                             memory.chained(name, self.chained_type(name), inst, plan, s, is_put)
@@ -687,6 +692,7 @@ class Placer:
                     inputs += 2
                     outputs += 1
             fixed, parts = memory.total()
+            total_before = fixed
             budget = d.compute.data_memory_bytes - CORE_STACK_BYTES
             for plan, _ in streamed:
                 args = plan.group.body.block.args
@@ -726,6 +732,18 @@ class Placer:
             over_in = inputs + len(dma_in) - d.compute.dma_s2mm_channels
             over_out = outputs + len(dma_out) - d.compute.dma_mm2s_channels
             inputs += len(dma_in) - self.route_streams(pe, members, dma_in, "join", over_in)
+            if self.routed & {name for name, *_ in memory.got} - memory.copied:
+                # a block got through a memtile route is copied out of its
+                # part of the joined object: a local again
+                memory.copied |= self.routed
+                now, parts = memory.total()
+                fixed += now - total_before
+                if fixed > budget:
+                    raise op_error(
+                        pe.members[0][0].group,
+                        f"{where} needs {kib(fixed)} of buffers once its streams are joined "
+                        f"through a memtile ({'; '.join(parts)}), it has {kib(budget)}",
+                    )
             outputs += len(dma_out) - self.route_streams(
                 pe, members, dma_out, "distribute", over_out
             )
@@ -1026,17 +1044,25 @@ class TileMemory:
         self.tables = 0
         self.counters = 0
         self.chain: dict[str, list[object]] = {}
+        # blocks gets read in their fifo objects (npu_plan.inplace_gets), by
+        # stream; a local only for the streams in `copied` (chained, padded,
+        # routed through a memtile: the lowering copies those out)
+        self.got: list[tuple[str, MemRefType, int, int]] = []
+        self.copied: set[str] = set()
 
     def fifo(self, what: str, key: object, size: int) -> None:
         self.fifos.setdefault(key, (what, size))
 
-    def locals(self, plan: GroupPlan, inst: dato.Instance) -> None:
+    def locals(self, plan: GroupPlan, inst: dato.Instance, binding: dict[str, str]) -> None:
         found = plan.buffers
         if found is None:
             return
         base = self.start[inst.name]
         self.spans += [(t, base + a, base + b) for t, a, b in found.spans]
         self.tables += found.tables
+        for port, spans in found.got.items():
+            name = binding.get(port, port)
+            self.got += [(name, t, base + a, base + b) for t, a, b in spans]
 
     def whole_member(self, inst: dato.Instance, t: MemRefType) -> None:
         """A buffer the member's lowering holds from its start to its end."""
@@ -1063,10 +1089,12 @@ class TileMemory:
 
     def total(self) -> tuple[int, list[str]]:
         spans = list(self.spans)
+        spans += [(t, a, b) for name, t, a, b in self.got if name in self.copied]
+        counters = self.counters
         for t, put, get in self.chain.values():
             ends = [v for v in (put, get) if isinstance(v, int)]
             spans.append((t, min(ends), max(ends)))  # type: ignore[arg-type]
-            self.counters += 8  # its write and read counters
+            counters += 8  # its write and read counters
         local = shared_bytes(spans) + self.tables  # tables, unused: never shared
         parts = []
         fifo_total = 0
@@ -1090,9 +1118,9 @@ class TileMemory:
                 names = [what for what, _ in self.fifos.values() if what.startswith(kind)]
                 listed = ", ".join(names[:3]) + (f", ... ({len(names)})" if len(names) > 3 else "")
                 parts.append(f"{kib(size)} for {kind} fifos ({listed})")
-        if self.counters:
-            parts.append(f"{self.counters} bytes of stream counters")
-        return local + fifo_total + self.counters, parts
+        if counters:
+            parts.append(f"{counters} bytes of stream counters")
+        return local + fifo_total + counters, parts
 
 
 def merge_streams_between_cores(region: dato.RegionOp, pes: list[PE], one_end: bool = False) -> str:

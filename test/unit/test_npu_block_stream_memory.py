@@ -1,14 +1,17 @@
 """K streaming for the tasks of a split-K or ping-pong GEMM on the NPU: each
 task multiplies its K slice into a local and puts it (or its sum with the
-partial it gets) on a block stream. Every task reads the operands, so an
-array streams in one K tile for all of its blocks: the smallest any task
-needs, the largest divisor of the task's K whose double-buffered A (M x kt)
-and B (kt x N) tiles fit beside its other buffers in the 63 KiB a compute
-tile keeps for data (64 KiB, 1 KiB for the stack). The tiles below are worked
-out by hand from that rule; results are compared with numpy (integers bit for
-bit; bf16 as the simulator computes it: each task's matmul accumulates in f32
-and rounds once, each partial sum rounds once). A task whose result-sized
-buffers alone exceed the tile is refused with the block size that would fit."""
+partial it gets) on a block stream. The block got is read where its fifo
+holds it and the sum is computed into the local (which dies at the add), so
+a middle task holds one result-sized local beside its streams' objects.
+Every task reads the operands, so an array streams in one K tile for all of
+its blocks: the smallest any task needs, the largest divisor of the task's K
+whose double-buffered A (M x kt) and B (kt x N) tiles fit beside its other
+buffers in the 63 KiB a compute tile keeps for data (64 KiB, 1 KiB for the
+stack). The tiles below are worked out by hand from that rule; results are
+compared with numpy (integers bit for bit; bf16 as the simulator computes
+it: each task's matmul accumulates in f32 and rounds once, each partial sum
+rounds once). A task whose result-sized buffers alone exceed the tile is
+refused with the block size that would fit."""
 
 import re
 
@@ -48,13 +51,11 @@ def test_pingpong_gemm_tasks_stream_k_in_one_tile(tmp_path):
     mod = dato.build(
         npu_fanout_programs.pingpong_gemm(int16, M, N, K, 4, 2, 2), target="aie", project=tmp_path
     )
-    # a middle task (64 x 64 int16 blocks of 8 KiB): its local, the block it
-    # gets and their sum live at the add (24 KiB), the two pipes hold two
-    # objects each (32 KiB): 57,344 bytes; whole A and B blocks (8 KiB each)
-    # take it to 72 KiB. 2 x (64 kt + kt 64) x 2 + 57,344 <= 64,512 gives
-    # kt <= 14, so 8 (K = 64 per task); the other tasks take it too
-    assert operand_tiles(mod, "A") == {(64, 8)}
-    assert operand_tiles(mod, "B") == {(8, 64)}
+    # a middle task (64 x 64 int16 blocks of 8 KiB): its local (8 KiB) and
+    # the two pipes' two objects each (32 KiB), with whole A and B blocks
+    # (64 x 64, 8 KiB each): 56 KiB fit, K is not streamed
+    assert operand_tiles(mod, "A") == {(64, 64)}
+    assert operand_tiles(mod, "B") == {(64, 64)}
     A, B = ints((M, K), np.int16), ints((K, N), np.int16)
     C = np.zeros((M, N), np.int16)
     mod(A, B, C)
@@ -64,12 +65,12 @@ def test_pingpong_gemm_tasks_stream_k_in_one_tile(tmp_path):
 def test_split_k_gemm_whose_blocks_fit_streams_k(tmp_path):
     M, N, K = 32, 64, 512
     mod = dato.build(dato_programs.split_k_gemm(int32, M, N, K, 4), target="aie", project=tmp_path)
-    # a task adding a partial: three 32 x 64 int32 blocks (8 KiB each) at
-    # the add and two objects of each partial stream: 57,344 bytes; whole A
-    # (32 x 128) and B (128 x 64) blocks would add 48 KiB.
-    # 2 x (32 kt + kt 64) x 4 + 57,344 <= 64,512 gives kt <= 9, so 8
-    assert operand_tiles(mod, "A") == {(32, 8)}
-    assert operand_tiles(mod, "B") == {(8, 64)}
+    # a task adding a partial: its 32 x 64 int32 local (8 KiB) and two
+    # objects of each partial stream: 40,960 bytes; whole A (32 x 128) and
+    # B (128 x 64) blocks would add 48 KiB.
+    # 2 x (32 kt + kt 64) x 4 + 40,960 <= 64,512 gives kt <= 30, so 16
+    assert operand_tiles(mod, "A") == {(32, 16)}
+    assert operand_tiles(mod, "B") == {(16, 64)}
     A, B = ints((M, K), np.int32), ints((K, N), np.int32)
     C = np.zeros((M, N), np.int32)
     mod(A, B, C)
@@ -82,9 +83,9 @@ def test_split_k_gemm_3d_with_a_task_chained_to_its_drain(tmp_path):
     # task of each chain runs with its drain on one core
     top = npu_fanout_programs.split_k_gemm_3d(int32, M, N, K, 2, 2, 4)
     mod = dato.build(top, target="aie", project=tmp_path)
-    # blocks 32 x 64 int32, 64 of K per task: as above, kt <= 9 gives 8
-    assert operand_tiles(mod, "A") == {(32, 8)}
-    assert operand_tiles(mod, "B") == {(8, 64)}
+    # blocks 32 x 64 int32, 64 of K per task: as above, kt <= 30 gives 16
+    assert operand_tiles(mod, "A") == {(32, 16)}
+    assert operand_tiles(mod, "B") == {(16, 64)}
     A, B = ints((M, K), np.int32), ints((K, N), np.int32)
     C = np.zeros((M, N), np.int32)
     mod(A, B, C)
@@ -123,14 +124,15 @@ def test_split_k_task_whose_result_blocks_exceed_a_tile_names_the_block_that_fit
             dato_programs.split_k_gemm(int32, 64, 64, 512, 4), target="aie", project=tmp_path
         )
     message = str(info.value)
-    # 64 x 64 int32 blocks of 16 KiB: the local, the block got and the sum
-    # (48 KiB) and two objects of each partial stream (64 KiB) are 112 KiB,
-    # 7 blocks, whatever K does; with K tiles of one step (2 x (64 + 64) x 4
-    # = 1,024 bytes) blocks of (64,512 - 1,024) / 7 = 9,070 bytes would fit,
-    # said in quarter KiB below: 8.75 KiB (the 32 x 64 blocks above map)
+    # 64 x 64 int32 blocks of 16 KiB: the local (the sum is computed into
+    # it, the block got read in its fifo object) and two objects of each
+    # partial stream (64 KiB) are 80 KiB, 5 blocks, whatever K does; with K
+    # tiles of one step (2 x (64 + 64) x 4 = 1,024 bytes) blocks of
+    # (64,512 - 1,024) / 5 = 12,697 bytes would fit, said in quarter KiB
+    # below: 12.25 KiB (the 48 x 64 blocks below map)
     assert "part_1" in message and "dato_programs.py:" in message
-    assert "the rest is 112 KiB, 7 times the 64x64 i32 result block of 16 KiB" in message
-    assert "at most about 8.75 KiB" in message and "63 KiB" in message
+    assert "the rest is 80 KiB, 5 times the 64x64 i32 result block of 16 KiB" in message
+    assert "at most about 12.25 KiB" in message and "63 KiB" in message
 
 
 def test_gemm_result_on_a_stream_to_a_relu_too_large_for_a_tile_is_refused(tmp_path):
@@ -160,3 +162,61 @@ def test_gemm_result_on_a_stream_to_a_relu_too_large_for_a_tile_is_refused(tmp_p
     assert "mm_0_0" in message and "320 KiB" in message
     assert "4 times the 128x128 i32 result block of 64 KiB" in message
     assert "at most about 15.5 KiB" in message
+
+
+def tile_bytes(text: str, tile: str) -> tuple[int, list[str]]:
+    """Bytes of data memory the design gives compute tile `tile` (as
+    `core_c0_r3`): its `aie.buffer`s and the objects of every fifo it
+    produces or consumes (depth objects each), and the buffers' types."""
+    sizes = {"i8": 1, "i16": 2, "i32": 4, "f32": 4, "bf16": 2}
+
+    def size(shape: str) -> int:
+        *dims, elem = shape.split("x")
+        n = sizes[elem]
+        for d in dims:
+            n *= int(d)
+        return n
+
+    buffers = re.findall(rf"aie\.buffer\(%{tile}\)[^:]*: memref<([\w]+)>", text)
+    total = sum(size(b) for b in buffers)
+    for ends, depth, shape in re.findall(
+        r"aie\.objectfifo @\w+\(([^)]*), (\d+) : i32\) : !aie\.objectfifo<memref<([\w]+)>>", text
+    ):
+        if re.search(rf"%{tile}\b", ends):
+            total += int(depth) * size(shape)
+    return total, buffers
+
+
+def test_split_k_gemm_whose_sum_fills_the_tile_to_the_word(tmp_path):
+    M, N, K = 48, 64, 512
+    mod = dato.build(dato_programs.split_k_gemm(int32, M, N, K, 4), target="aie", project=tmp_path)
+    # 48 x 64 int32 blocks of 12 KiB: a middle task's local and two objects
+    # of each partial stream are 61,440 bytes (with a copy of the block got
+    # or a separate sum, 73,728: refused before). 2 x (48 kt + kt 64) x 4 +
+    # 61,440 <= 64,512 gives kt <= 3, so 2 of the 128 per task
+    assert operand_tiles(mod, "A") == {(48, 2)}
+    assert operand_tiles(mod, "B") == {(2, 64)}
+    text = (tmp_path / "aie.mlir").read_text()
+    for tile in ("core_c0_r3", "core_c0_r4", "core_c0_r5"):
+        # what the lowering allocates is what physical mapping counted:
+        # one local, 2 x 2 stream objects and the double-buffered K tiles
+        used, buffers = tile_bytes(text, tile)
+        assert buffers == ["48x64xi32"], (tile, buffers)
+        assert used == 12 * 1024 * 5 + 2 * (48 * 2 + 2 * 64) * 4 == 63_232
+    A, B = ints((M, K), np.int32), ints((K, N), np.int32)
+    C = np.zeros((M, N), np.int32)
+    mod(A, B, C)
+    np.testing.assert_array_equal(C, wrapped(A, B))
+
+
+def test_split_k_gemm_3d_whose_sum_fills_the_tile(tmp_path):
+    M, N, K = 96, 128, 256
+    top = npu_fanout_programs.split_k_gemm_3d(int32, M, N, K, 2, 2, 4)
+    mod = dato.build(top, target="aie", project=tmp_path)
+    # 48 x 64 int32 blocks, 64 of K per task: as above, kt <= 3 gives 2
+    assert operand_tiles(mod, "A") == {(48, 2)}
+    assert operand_tiles(mod, "B") == {(2, 64)}
+    A, B = ints((M, K), np.int32), ints((K, N), np.int32)
+    C = np.zeros((M, N), np.int32)
+    mod(A, B, C)
+    np.testing.assert_array_equal(C, wrapped(A, B))

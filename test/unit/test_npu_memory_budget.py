@@ -19,9 +19,10 @@ R, C, DEPTH, OUT = 15, 1388, 2, 2048  # a 20,820-byte block, 2,048 bytes of outp
 
 
 def filled(S1, S2):
-    """The consumer `c` holds the stream's DEPTH objects, the block it got
-    (copied out of the fifo), its 2,048-byte output and two scalars of types
-    S1 and S2: 2 x 20,820 + 20,820 + 2,048 + sizes of the scalars."""
+    """The consumer `c` holds the stream's DEPTH objects, its own copy of
+    the block it got (the block itself is read in the fifo's object), its
+    2,048-byte output and two scalars of types S1 and S2: 2 x 20,820 +
+    20,820 + 2,048 + sizes of the scalars."""
 
     @dato.region()
     def top(A: int8[R, C], B: int8[2, OUT // 2]):
@@ -33,7 +34,8 @@ def filled(S1, S2):
 
         @dato.kernel(mapping=[1], args=[B])
         def c(b: int8[2, OUT // 2]):
-            x = blk.get()  # noqa: F821
+            x: int8[R, C] = 0
+            x[:, :] = blk.get()  # noqa: F821
             b[:, :] = 0  # all of b overwritten: its host copy need not come in
             s: S1 = 0
             t: S2 = 0

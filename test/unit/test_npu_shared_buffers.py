@@ -140,15 +140,15 @@ def test_allo_pingpong_2x2x4_bundle_of_chains_fits_and_runs(tmp_path, monkeypatc
     for tile, (nbytes, tasks) in held.items():
         assert len(tasks) == 8
         assert counted[tuple(sorted(tasks))] == nbytes, (tile, counted, held)
-    # by hand, core of the first chains (gemm_0/1): at most three 32x32 int16
-    # locals (2 KiB) are alive at once in a member (C_in, the matmul result
-    # and the sum at the add; the sum and C_out at the copy; the got block
-    # and C_in at theirs), so three buffers serve all eight members; one
+    # by hand, core of the first chains (gemm_0/1): at most two 32x32 int16
+    # locals (2 KiB) are alive at once in a member (C_in and the matmul
+    # result, the sum computed into the latter; a block got from a fifo is
+    # read in its object), so two buffers serve all eight members; one
     # 2 KiB buffer for all four chained streams (each dead before the next is
     # written) and their 8 counters; one A and one B object; the four streams
     # to the other core, depth 2
     first = next(n for n, t in held.values() if "gemm_0_0_0" in t)
-    assert first == 3 * 2048 + 2048 + 8 * 4 + 2 * 2048 + 4 * 2 * 2048
+    assert first == 2 * 2048 + 2048 + 8 * 4 + 2 * 2048 + 4 * 2 * 2048
 
 
 def test_locals_of_one_task_share_when_their_lives_do_not_overlap(tmp_path):
