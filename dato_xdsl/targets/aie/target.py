@@ -146,6 +146,7 @@ class AieTarget(Target):
     summary = "an MLIR-AIE design and NPU project; runs on an NPU or the virtual NPU"
     steps = (
         Step("dato-npu-retile-gemm", ("device",)),
+        Step("dato-npu-read-boxes"),
         Step("dato-physical-map", ("device",)),
         Step("dato-npu-transfers"),
         Step("dato-npu-core-bodies"),
