@@ -780,6 +780,98 @@ class Placer:
         parts: list[str],
         k_tiles: dict[str, int],
     ) -> tuple[int, list[str]]:
+        """A tile over its memory: its matmul's operands streamed over K
+        (k_streaming); else its block streams one object deep where the replay
+        of the design stays free of deadlock (shallow_streams), with K
+        streamed too if that is what makes it fit. Returns the tile's bytes
+        and the parts of the count, unchanged when neither makes it fit."""
+        got = self.k_streaming(members, budget, fixed, parts, k_tiles)
+        if got[0] <= budget:
+            return got
+        shallow = self.shallow_streams(members, fixed, parts)
+        if shallow is None:
+            return got
+        if isinstance(shallow, str):
+            return got[0], [*got[1], shallow]
+        saved, fewer, chosen = shallow
+        again = self.k_streaming(members, budget, fixed - saved, fewer, k_tiles)
+        if again[0] > budget:
+            return got
+        decls = {d.sym_name.data: d for d in self.region.streams()}
+        for name in chosen:
+            t = decls[name].stream_type
+            decls[name].attributes["dato.depth_by_compiler"] = IntegerAttr(t.depth.data, i64)
+            decls[name].properties["stream_type"] = dato.StreamType(
+                t.element_type, 1, t.packing.data
+            )
+            _, packed, size = self.streams[name]
+            self.streams[name] = (1, packed, size)
+        return again
+
+    def shallow_streams(
+        self, members: list[tuple[GroupPlan, dato.Instance]], fixed: int, parts: list[str]
+    ) -> tuple[int, list[str], list[str]] | str | None:
+        """The block streams a tile's members put or get through fifos that
+        could be one object deep: the bytes that saves, the parts of the count
+        and the streams (stream_local_k records the depth, the declared one
+        kept in `dato.depth_by_compiler`), or why not (a deadlock). Only
+        when the replay of every instance's puts and gets with those depths
+        finishes (deadlock_analysis), each instance on a core of its own (a
+        region without chains or bundles, which run members in turn); a
+        fifo's depth changes when a producer waits, never what it carries."""
+        from dato_xdsl.transforms.deadlock_analysis import Design, NotStatic, ReplayTooLong
+
+        if any(isinstance(op, dato.BundleOp | dato.ChainOp) for op in self.region.body.block.ops):
+            return None
+        names = {inst.name for _, inst in members}
+        chosen: dict[str, tuple[int, bool, int]] = {}
+        for plan, inst in members:
+            binding = dict(zip(plan.group.port_names, inst.bindings, strict=True))
+            for ports, peers in ((plan.puts, self.consumer), (plan.gets, self.producer)):
+                for port, t in ports.items():
+                    name = binding.get(port, port)
+                    depth, packed, size = self.streams[name]
+                    # scalars pack into words; a chained stream is a local buffer;
+                    # a memtile route keeps the depth it was planned with
+                    if t is None or packed or depth < 2 or peers.get(name) in names:
+                        continue
+                    if name in self.routed:
+                        continue
+                    chosen[name] = (depth, packed, size)
+        if not chosen:
+            return None
+        saved = sum((depth - 1) * size for depth, _, size in chosen.values())
+        try:
+            design = Design(self.region)
+            depths = dict(design.depths)
+            depths.update(dict.fromkeys(chosen, 1))
+            blocked = design.replay(depths).blocked
+        except (NotStatic, ReplayTooLong):
+            return None
+        if blocked:
+            waits = ", ".join(
+                f"{b.instance} waits to {'put on' if b.is_put else 'get from'} @{b.stream}"
+                for b in blocked
+            )
+            return (
+                f"{', '.join('@' + n for n in chosen)} one object deep would save {kib(saved)} "
+                f"but deadlock ({waits})"
+            )
+        fewer = list(parts)
+        for name, (depth, _, size) in chosen.items():
+            said = f"{kib(depth * size)} for stream @{name}"
+            if said in fewer:
+                fewer[fewer.index(said)] = f"{kib(size)} for stream @{name} (1 object of {depth})"
+        return saved, fewer, list(chosen)
+
+    def k_streaming(
+        self,
+        members: list[tuple[GroupPlan, dato.Instance]],
+        budget: int,
+        fixed: int,
+        parts: list[str],
+        k_tiles: dict[str, int],
+    ) -> tuple[int, list[str]]:
         """A tile over its memory whose task computes `acc = matmul(a, b)` into
         a local: a and b stream through the DMA in K tiles (double-buffered)
         instead of arriving whole. An array moves in one K tile for all its

@@ -120,17 +120,17 @@ def test_bf16_pingpong_accumulates_each_task_in_f32_and_rounds_once(tmp_path):
 
 def test_split_k_task_whose_result_blocks_exceed_a_tile_names_the_block_that_fits(tmp_path):
     with pytest.raises(dato.DatoIRError) as info:
-        dato.build(
-            dato_programs.split_k_gemm(int32, 64, 64, 512, 4), target="aie", project=tmp_path
-        )
+        top = npu_fanout_programs.split_k_gemm_3d(int32, 128, 128, 256, 2, 2, 4)
+        dato.build(top, target="aie", project=tmp_path)
     message = str(info.value)
     # 64 x 64 int32 blocks of 16 KiB: the local (the sum is computed into
     # it, the block got read in its fifo object) and two objects of each
-    # partial stream (64 KiB) are 80 KiB, 5 blocks, whatever K does; with K
-    # tiles of one step (2 x (64 + 64) x 4 = 1,024 bytes) blocks of
+    # partial stream (64 KiB) are 80 KiB, 5 blocks, whatever K does (20
+    # instances on 16 cores: chained, so the streams keep their depth); with
+    # K tiles of one step (2 x (64 + 64) x 4 = 1,024 bytes) blocks of
     # (64,512 - 1,024) / 5 = 12,697 bytes would fit, said in quarter KiB
     # below: 12.25 KiB (the 48 x 64 blocks below map)
-    assert "part_1" in message and "dato_programs.py:" in message
+    assert "part_0_0_1" in message and "npu_fanout_programs.py:" in message
     assert "the rest is 80 KiB, 5 times the 64x64 i32 result block of 16 KiB" in message
     assert "at most about 12.25 KiB" in message and "63 KiB" in message
 
@@ -220,3 +220,56 @@ def test_split_k_gemm_3d_whose_sum_fills_the_tile(tmp_path):
     C = np.zeros((M, N), np.int32)
     mod(A, B, C)
     np.testing.assert_array_equal(C, wrapped(A, B))
+
+
+def test_split_k_gemm_of_64x64_int32_blocks_maps_with_partial_streams_one_object_deep(tmp_path):
+    M, N, K = 64, 64, 512
+    mod = dato.build(dato_programs.split_k_gemm(int32, M, N, K, 4), target="aie", project=tmp_path)
+    # 64 x 64 int32 blocks of 16 KiB: at depth 2 a middle task holds 80 KiB
+    # (its local and 2 x 2 stream objects); the replay of the chain finishes
+    # with every partial stream one object deep: 48 KiB, and
+    # 2 x (64 kt + kt 64) x 4 + 49,152 <= 64,512 gives kt <= 15, so 8
+    text = (tmp_path / "aie.mlir").read_text()
+    depths = re.findall(r"aie\.objectfifo @partial_\d\(.*, (\d+) : i32\)", text)
+    assert depths == ["1"] * 4, text
+    assert operand_tiles(mod, "A") == {(64, 8)}
+    for tile in ("core_c0_r3", "core_c0_r4", "core_c0_r5"):
+        used, buffers = tile_bytes(text, tile)
+        assert buffers == ["64x64xi32"], (tile, buffers)
+        assert used == 16 * 1024 * 3 + 2 * (64 * 8 + 8 * 64) * 4 == 57_344
+    A, B = ints((M, K), np.int32), ints((K, N), np.int32)
+    C = np.zeros((M, N), np.int32)
+    mod(A, B, C)
+    np.testing.assert_array_equal(C, wrapped(A, B))
+
+
+def test_streams_one_object_deep_that_would_deadlock_are_refused(tmp_path):
+    R, L = 40, 64
+
+    @dato.region()
+    def top(A: int32[R, L], B: int32[R, L]):
+        s: Stream[int32[R, L], 2]
+        t: Stream[int32[R, L], 2]
+
+        @dato.kernel(mapping=[1], args=[A])
+        def src(a: int32[R, L]):
+            s.put(a)  # noqa: F821
+            s.put(a)  # noqa: F821
+            t.put(a)  # noqa: F821
+
+        @dato.kernel(mapping=[1], args=[B])
+        def dst(b: int32[R, L]):
+            first = t.get()  # noqa: F821
+            b[:, :] = first + s.get()  # noqa: F821
+            b[:, :] = b + s.get()  # noqa: F821
+
+    with pytest.raises(dato.DatoIRError) as info:
+        dato.build(top, target="aie", project=tmp_path)
+    message = str(info.value)
+    # 10 KiB blocks: two locals alive at the first add (the block got from
+    # @t, read while @s is got too, and the sum), B in and out and two
+    # objects of each stream: 80 KiB; one object deep it would be 60 KiB,
+    # but the producer puts twice on @s before @t, which the consumer gets first
+    assert "dst_0" in message and "needs 80 KiB" in message
+    assert "@t, @s one object deep would save 20 KiB but deadlock" in message
+    assert "src_0 waits to put on @s" in message and "dst_0 waits to get from @t" in message

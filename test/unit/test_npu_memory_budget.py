@@ -15,13 +15,15 @@ DATA_MEMORY = 64 * 1024
 STACK = 1024
 BUDGET = DATA_MEMORY - STACK  # 64,512 bytes
 
-R, C, DEPTH, OUT = 15, 1388, 2, 2048  # a 20,820-byte block, 2,048 bytes of output
+# a 20,820-byte block, 2,048 bytes of output; the stream is declared one
+# object deep, so physical mapping has no deeper fifo to make shallower
+R, C, DEPTH, OUT = 15, 1388, 1, 2048
 
 
 def filled(S1, S2):
-    """The consumer `c` holds the stream's DEPTH objects, its own copy of
-    the block it got (the block itself is read in the fifo's object), its
-    2,048-byte output and two scalars of types S1 and S2: 2 x 20,820 +
+    """The consumer `c` holds the stream's DEPTH object, two copies of the
+    block it got (the block itself is read in the fifo's object), its
+    2,048-byte output and two scalars of types S1 and S2: 20,820 + 2 x
     20,820 + 2,048 + sizes of the scalars."""
 
     @dato.region()
@@ -36,12 +38,14 @@ def filled(S1, S2):
         def c(b: int8[2, OUT // 2]):
             x: int8[R, C] = 0
             x[:, :] = blk.get()  # noqa: F821
+            y: int8[R, C] = 0
+            y[:, :] = x
             b[:, :] = 0  # all of b overwritten: its host copy need not come in
             s: S1 = 0
             t: S2 = 0
             for i in range(R):
                 s += x[i, 0]
-                t += x[i, C - 1]
+                t += y[i, C - 1]
             b[0, 0] = s
             b[1, OUT // 2 - 1] = t
 
@@ -49,7 +53,7 @@ def filled(S1, S2):
 
 
 def consumer_bytes(scalars: int) -> int:
-    return DEPTH * R * C + R * C + OUT + scalars
+    return DEPTH * R * C + 2 * R * C + OUT + scalars
 
 
 def test_a_tile_filled_to_the_last_byte_maps_and_runs(tmp_path):
