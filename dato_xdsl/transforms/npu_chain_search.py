@@ -243,9 +243,11 @@ def _reaches_other(gsucc: dict[str, set[str]], a: str, b: str) -> bool:
     return False
 
 
-def _topological(ms: list[str], succ: dict[str, set[str]]) -> list[str]:
+def stream_order(ms: list[str], succ: dict[str, set[str]]) -> list[str]:
+    """`ms` with every producer before its consumers (ties: `ms` order); when
+    their streams form a cycle, only those before it (the cycle's are left)."""
     inside = set(ms)
-    indeg = {n: 0 for n in ms}
+    indeg = dict.fromkeys(ms, 0)
     for n in ms:
         for m in succ[n] & inside:
             indeg[m] += 1
@@ -258,6 +260,12 @@ def _topological(ms: list[str], succ: dict[str, set[str]]) -> list[str]:
             indeg[m] -= 1
             if indeg[m] == 0:
                 ready.append(m)
+    return order
+
+
+def _topological(ms: list[str], succ: dict[str, set[str]]) -> list[str]:
+    """`stream_order`, or `ms` as given when a cycle leaves some out."""
+    order = stream_order(ms, succ)
     return order if len(order) == len(ms) else ms
 
 

@@ -31,7 +31,13 @@ from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, UnitAttr, i64
 
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import memref_bytes
-from dato_xdsl.transforms.npu_chain_search import BlockPlan, ChainPlan, SearchFailure, free_depths
+from dato_xdsl.transforms.npu_chain_search import (
+    BlockPlan,
+    ChainPlan,
+    SearchFailure,
+    free_depths,
+    stream_order,
+)
 from dato_xdsl.transforms.npu_stream_routes import object_type
 from dato_xdsl.transforms.stream_access import StreamUses
 
@@ -242,7 +248,7 @@ def bundle_lanes(
         members.setdefault(find(n), []).append(n)
     classes: dict[tuple[object, ...], list[list[str]]] = {}
     for ms in members.values():
-        lane = _stream_order(ms, succ)
+        lane = stream_order(ms, succ)
         if len(lane) < len(ms):
             done = set(lane)
             cycle = [n for n in ms if n not in done and _on_cycle(n, succ)]
@@ -307,26 +313,6 @@ def bundle_lanes(
         plan.cost_bytes[k] = sum(plan.lane_bytes[i] for i in dict.fromkeys(at[n] for n in group))
     why = free_depths(region, uses, plan.groups, plan)
     return why if why is not None else plan
-
-
-def _stream_order(ms: list[str], succ: dict[str, set[str]]) -> list[str]:
-    """`ms` with every producer before its consumers (ties: `ms` order); when
-    their streams form a cycle, only those before it (the cycle's are left)."""
-    inside = set(ms)
-    indeg = dict.fromkeys(ms, 0)
-    for n in ms:
-        for m in succ[n] & inside:
-            indeg[m] += 1
-    order: list[str] = []
-    ready = [n for n in ms if indeg[n] == 0]
-    while ready:
-        n = ready.pop(0)
-        order.append(n)
-        for m in sorted(succ[n] & inside, key=ms.index):
-            indeg[m] -= 1
-            if indeg[m] == 0:
-                ready.append(m)
-    return order
 
 
 def _on_cycle(start: str, succ: dict[str, set[str]]) -> bool:
