@@ -444,14 +444,14 @@ def reused_inputs(body: Block) -> dict[Operation, Operation]:
         return pos[body.find_ancestor_op_in_block(u.operation)]  # type: ignore[index]
 
     out: dict[Operation, Operation] = {}
-    taken: set[Operation] = set()
+    given: set[Operation] = set()  # inputs whose buffer a result took
     for op in body.ops:
         if not isinstance(op, ELEMENTWISE_OPS) or len(op.outputs) != 1:
             continue
         dst = plain_alloc(op.outputs[0])
         if (
             dst is None
-            or dst in taken
+            or dst in out
             or op.outputs[0] in op.inputs  # read before written: zeros, not the input
             or any(at(u) < pos[op] for u in op.outputs[0].uses)
         ):
@@ -461,13 +461,14 @@ def reused_inputs(body: Block) -> dict[Operation, Operation]:
             if (
                 src is not None
                 and src is not dst
-                and src not in taken
+                and src not in given
                 and src_v.type == op.outputs[0].type
                 and pos[src] < pos[dst]
                 and all(at(u) <= pos[op] for u in src_v.uses)
             ):
-                out[dst] = src
-                taken |= {src, dst}
+                # a result held in an input's buffer may give it on in turn
+                out[dst] = out.get(src, src)
+                given.add(src)
                 break
     return out
 
@@ -518,7 +519,9 @@ def inplace_gets(body: Block) -> dict[dato.GetOp, Operation | None]:
 def body_buffers(body: Block, skip: set[Operation] | None = None) -> BodyBuffers:
     pos = {op: k + 1 for k, op in enumerate(body.ops)}
     reused = {d: s for d, s in reused_inputs(body).items() if not skip or not {d, s} & skip}
-    into = {src: dst for dst, src in reused.items()}
+    into: dict[Operation, list[Operation]] = {}  # a buffer's first alloc -> the others
+    for dst, src in reused.items():
+        into.setdefault(src, []).append(dst)
     inplace = inplace_gets(body)
     got: dict[str, list[tuple[MemRefType, int, int]]] = {}
     spans: list[tuple[MemRefType, int, int]] = []
@@ -549,8 +552,8 @@ def body_buffers(body: Block, skip: set[Operation] | None = None) -> BodyBuffers
             if op in reused:
                 continue  # held in its input's buffer (the input's span covers it)
             found = span(op.results[0], None)
-            if op in into:
-                later = span(into[op].results[0], None)
+            for later_op in into.get(op, []):
+                later = span(later_op.results[0], None)
                 assert found is not None and later is not None
                 found = (min(found[0], later[0]), max(found[1], later[1]))
             if found is not None:

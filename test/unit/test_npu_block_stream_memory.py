@@ -273,3 +273,31 @@ def test_streams_one_object_deep_that_would_deadlock_are_refused(tmp_path):
     assert "dst_0" in message and "needs 80 KiB" in message
     assert "@t, @s one object deep would save 20 KiB but deadlock" in message
     assert "src_0 waits to put on @s" in message and "dst_0 waits to get from @t" in message
+
+
+def test_a_chain_of_elementwise_results_takes_one_buffer(tmp_path):
+    R, L = 16, 64
+
+    @dato.region()
+    def top(A: int32[R, L], B: int32[R, L]):
+        s: Stream[int32[R, L], 2]
+
+        @dato.kernel(mapping=[1], args=[A])
+        def src(a: int32[R, L]):
+            s.put(a)  # noqa: F821
+
+        @dato.kernel(mapping=[1], args=[B])
+        def dst(b: int32[R, L]):
+            x = s.get()  # noqa: F821
+            # each result computed into the one before it, which dies there
+            b[:, :] = dato.sub(dato.add(dato.mul(x, x), x), x)
+
+    mod = dato.build(top, target="aie", project=tmp_path)
+    text = (tmp_path / "aie.mlir").read_text()
+    # x read in its fifo object; x * x, + x and - x in one local
+    assert re.findall(r"aie\.buffer\(%(\w+)\)", text) == ["core_c0_r3"], text
+    A = ints((R, L), np.int32)
+    B = np.zeros_like(A)
+    mod(A, B)
+    a = A.astype(np.int64)
+    np.testing.assert_array_equal(B, (a * a + a - a).astype(np.int32))

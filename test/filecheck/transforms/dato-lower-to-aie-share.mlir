@@ -1,10 +1,12 @@
 // RUN: dato-opt %s -p 'dato-virtual-map,dato-mapping-primitives{bundle="t_0,t_1,t_2"},dato-physical-map,dato-lower-to-aie' | filecheck %s
 
 // Three instances bundled on one core run one after another, so their
-// locals are dead when the next starts; inside one instance too, %t is dead
-// once %u is computed from it and %w can take its place. Buffers of one
-// type whose live spans (the core's top-level ops that use them) do not
-// overlap share one aie.buffer: two 8xi32 buffers serve all nine locals.
+// locals are dead when the next starts; inside one instance, %t dies at the
+// add computing %u and %u at the add computing %w, so each sum is computed
+// into its input's buffer (an elementwise kernel reads each element before
+// writing it). Buffers of one type whose live spans (the core's top-level
+// ops that use them) do not overlap share one aie.buffer: one 8xi32 buffer
+// serves all nine locals.
 // The members' code is the same, so the core runs it in a loop of three
 // (dato-npu-core-bodies rolls them).
 dato.region @share(%A: memref<3x8xi32>, %B: memref<3x8xi32>) {
@@ -24,12 +26,11 @@ dato.region @share(%A: memref<3x8xi32>, %B: memref<3x8xi32>) {
 }
 
 // CHECK:          %[[X:.*]] = aie.buffer(%core_c0_r2) : memref<8xi32>
-// CHECK-NEXT:     %[[Y:.*]] = aie.buffer(%core_c0_r2) : memref<8xi32>
 // CHECK-NEXT:     aie.core(%core_c0_r2)
 // CHECK:          %[[THREE:.*]] = arith.constant 3 : index
 // CHECK:          scf.for %{{.*}} = %{{.*}} to %[[THREE]]
-// CHECK:          func.call @dato_add_i32_8(%[[X]], %[[X]], %[[Y]])
-// CHECK-NEXT:     func.call @dato_add_i32_8(%[[Y]], %[[Y]], %[[X]])
+// CHECK:          func.call @dato_add_i32_8(%[[X]], %[[X]], %[[X]])
+// CHECK-NEXT:     func.call @dato_add_i32_8(%[[X]], %[[X]], %[[X]])
 // CHECK-NOT:      func.call @dato_add_i32_8
 // CHECK-NOT:      aie.buffer
 // CHECK:          dato.tasks = ["t_0", "t_1", "t_2"]
