@@ -13,7 +13,8 @@ instance's slice offsets move to its box, and the loads subtract the box
 offset (computed from `dato.pid` in the body). Transfer planning, physical
 mapping's memory count and the lowering then see an ordinary block.
 
-Arrays any group writes, loads the analysis cannot bound (indices from data,
+Arrays of at most 16 KiB move whole (`WHOLE_BYTES`). Arrays any group
+writes, loads the analysis cannot bound (indices from data,
 bounds unknown) and boxes whose offset is not affine in the pid keep the
 whole array, as before. Rows of elements narrower than a 32-bit DMA word keep
 their whole width (a box may not start or end inside a word)."""
@@ -29,12 +30,18 @@ from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 
 from dato_xdsl.dialects import dato
-from dato_xdsl.dialects.aie import element_bits
+from dato_xdsl.dialects.aie import element_bits, memref_bytes
 from dato_xdsl.transforms.npu_plan import arg_access
 from dato_xdsl.transforms.npu_write_boxes import _lattice
 
 WORD_BITS = 32
 """A box's last dim is cut only for elements of at least a DMA word."""
+
+WHOLE_BYTES = 16 * 1024
+"""Arrays up to a quarter of an AIE-ML tile's 64 KiB move whole: cheap to
+hold, and instances reading the same whole array keep one block, which
+broadcasts and peers share (boxes of their own would each take a DMA
+channel: Allo's tiled GEMM on 4x4 needs the sharing)."""
 
 
 @dataclass(frozen=True)
@@ -131,13 +138,18 @@ def _written_anywhere(region: dato.RegionOp) -> set[int]:
     return out
 
 
-def box_group_reads(region: dato.RegionOp, group: dato.GroupOp) -> list[int]:
-    """Rewrite `group`'s read-only whole arguments to their read boxes; the
-    body argument indices rewritten."""
+def box_group_reads(
+    region: dato.RegionOp, group: dato.GroupOp, whole_bytes: int = WHOLE_BYTES
+) -> list[int]:
+    """Rewrite `group`'s read-only whole arguments of more than `whole_bytes`
+    to their read boxes; the body argument indices rewritten."""
     written = _written_anywhere(region)
     done: list[int] = []
     for k, operand in enumerate(group.args):
         if list(region.args).index(operand) in written:
+            continue
+        whole = group.body.block.args[k].type
+        if isinstance(whole, MemRefType) and memref_bytes(whole) <= whole_bytes:
             continue
         boxes = read_boxes(group, k)
         if boxes is None:
@@ -237,10 +249,13 @@ class NpuReadBoxesPass(ModulePass):
 
     name = "dato-npu-read-boxes"
 
+    whole_bytes: int = WHOLE_BYTES
+    """Arrays up to this size move whole (`WHOLE_BYTES`)."""
+
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         for region in [o for o in op.walk() if isinstance(o, dato.RegionOp)]:
             for group in list(region.groups()):
-                box_group_reads(region, group)
+                box_group_reads(region, group, self.whole_bytes)
 
 
 __all__ = ["NpuReadBoxesPass", "ReadBox", "affine_in_pid", "box_group_reads", "read_boxes"]

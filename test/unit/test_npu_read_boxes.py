@@ -80,7 +80,7 @@ def test_loads_from_data_keep_the_whole_array(tmp_path):
     group = groups["g"]
     region = group.parent_op()
     assert isinstance(region, ir.RegionOp)
-    assert box_group_reads(region, group) == [1]  # idx only
+    assert box_group_reads(region, group, whole_bytes=0) == [1]  # idx only
     t, idx, _ = (a.type.get_shape() for a in group.body.block.args)
     assert (t, idx) == ((N,), (M // P,))  # t whole, idx boxed
     assert [i.offsets for i in group.instances()] == [((0,), (0,), (0,)), ((0,), (12,), (0,))]
@@ -98,7 +98,7 @@ def test_simulator_after_the_pass_equals_numpy(M: int, N: int, P: int):
     """The correctness ladder: the dato simulator runs the rewritten groups
     (box-typed arguments, moved offsets, shifted loads) to numpy's answer."""
     module = dato.build(split_gemv(M, N, P), target="simulator").mapped.clone()
-    NpuReadBoxesPass().apply(Context(), module)
+    NpuReadBoxesPass(whole_bytes=0).apply(Context(), module)
     region = next(o for o in module.walk() if isinstance(o, ir.RegionOp))
     shapes = {g.sym_name.data: g.body.block.args[0].type.get_shape() for g in region.groups()}
     assert shapes == {"lo": (M // P, N // 2), "hi": (M // P, N // 2)}

@@ -1,4 +1,7 @@
-// RUN: dato-opt %s --split-input-file -p dato-npu-read-boxes | filecheck %s
+// RUN: dato-opt %s --split-input-file -p 'dato-npu-read-boxes{whole_bytes=0}' | filecheck %s
+
+// whole_bytes=0: these small arrays (by default, arrays up to 16 KiB move whole)
+// show the rewrite.
 
 // Case 1: split_gemv(16, 16, 2): lo_p loads a[m, n] for m in 8p .. 8p+7 and
 // n < 8, v[n] for n < 8; hi_p the same rows and columns 8 .. 15. Each body
