@@ -25,15 +25,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects import arith, memref
+from xdsl.dialects import memref
 from xdsl.dialects.builtin import ArrayAttr, BFloat16Type, IntegerAttr, MemRefType, ModuleOp, i64
-from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Block, SSAValue
 from xdsl.passes import ModulePass
 
 from dato_xdsl import devices
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie.common import element_bytes
+from dato_xdsl.transforms.npu_plan import StreamedMatmul, streamed_matmul
 
 RETILED = "dato.retiled"
 """On a cut group: [r, s], the factors its grid was refined by."""
@@ -42,50 +42,16 @@ AB_ROOM = 8 * 1024
 """Bytes left for the double-buffered A/B K tiles beside the C block."""
 
 
-@dataclass(frozen=True)
-class _Gemm:
-    a: int
-    b: int
-    c: int
-    m: int
-    n: int
-
-
-def _gemm_of(group: dato.GroupOp) -> _Gemm | None:
-    """The body's GEMM shape if it is exactly a GEMM into an argument."""
+def _gemm_of(group: dato.GroupOp) -> StreamedMatmul | None:
+    """The body's GEMM if it is exactly one into an argument (npu_plan's
+    streamed matmul: alloc, fill, matmul of two arguments, copy into the
+    third), on a 2-D grid with no stream ports."""
     if group.ports.data or len(group.grid.data) != 2:
         return None
-    block = group.body.block
-    matmuls = [op for op in block.ops if isinstance(op, linalg.MatmulOp)]
-    allowed = (memref.AllocOp, arith.ConstantOp, linalg.FillOp, memref.CopyOp)
-    if len(matmuls) != 1 or not all(
-        isinstance(op, allowed) or op is matmuls[0] for op in block.ops
-    ):
-        return None
-    mm = matmuls[0]
-    a, b = mm.operands[0], mm.operands[1]
-    copies = [op for op in block.ops if isinstance(op, memref.CopyOp)]
-    if len(copies) != 1 or copies[0].source != mm.operands[2]:
-        return None
-    c = copies[0].destination
-    args = list(block.args)
-    if a not in args or b not in args or c not in args or len({a, b, c}) != 3:
-        return None
-    ta, tb, tc = (v.type for v in (a, b, c))
-    if not all(isinstance(t, MemRefType) and len(t.get_shape()) == 2 for t in (ta, tb, tc)):
-        return None
-    m, k = ta.get_shape()  # type: ignore[union-attr]
-    k2, n = tb.get_shape()  # type: ignore[union-attr]
-    if k != k2 or tuple(tc.get_shape()) != (m, n):  # type: ignore[union-attr]
-        return None
-    # every other memref of the body is a C-shaped accumulator
-    for op in block.ops:
-        if isinstance(op, memref.AllocOp) and tuple(op.memref.type.get_shape()) != (m, n):
-            return None
-    return _Gemm(args.index(a), args.index(b), args.index(c), m, n)
+    return streamed_matmul(group.body.block)
 
 
-def _c_bytes(group: dato.GroupOp, g: _Gemm, m: int, n: int) -> int:
+def _c_bytes(group: dato.GroupOp, g: StreamedMatmul, m: int, n: int) -> int:
     """A C block, plus a float32 accumulator for bf16 C (physical mapping
     adds it when K is streamed). The GEMM design accumulates into C's fifo
     object, so this is what a core holds beside its A/B tiles."""
@@ -95,7 +61,7 @@ def _c_bytes(group: dato.GroupOp, g: _Gemm, m: int, n: int) -> int:
     return m * n * element_bytes(t) + f32
 
 
-def choose_cut(group: dato.GroupOp, g: _Gemm, budget: int) -> tuple[int, int] | None:
+def choose_cut(group: dato.GroupOp, g: StreamedMatmul, budget: int) -> tuple[int, int] | None:
     """(r, s) for the largest sub-block (squarest on ties) that fits, None
     when the block fits as it is or no cut does."""
     if _c_bytes(group, g, g.m, g.n) <= budget - AB_ROOM:
@@ -112,7 +78,7 @@ def choose_cut(group: dato.GroupOp, g: _Gemm, budget: int) -> tuple[int, int] | 
     return None if best is None else (best[2], best[3])
 
 
-def retile(group: dato.GroupOp, g: _Gemm, r: int, s: int) -> None:
+def retile(group: dato.GroupOp, g: StreamedMatmul, r: int, s: int) -> None:
     """Refine the group's grid by (r, s) in place (module docstring)."""
     old = group.body.block
     bm, bn = g.m // r, g.n // s
@@ -148,8 +114,7 @@ def retile(group: dato.GroupOp, g: _Gemm, r: int, s: int) -> None:
         for u in range(r):
             for v in range(s):
                 offsets = [list(o) for o in inst.offsets]
-                if offsets[g.a]:
-                    offsets[g.a][0] += u * bm
+                offsets[g.a][0] += u * bm
                 offsets[g.c][0] += u * bm
                 offsets[g.b][1] += v * bn
                 offsets[g.c][1] += v * bn
