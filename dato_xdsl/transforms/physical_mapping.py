@@ -184,11 +184,11 @@ class Placer:
         self.chain_failure = ""
         self.chain_note = ""
         self.preset: dict[str, tuple[int, int]] = {}
+        """tiles a rectangle folding chose (npu_chain_search.search_blocks)"""
         self.improve = False
         """rearrange the placement while a tile is over its DMA channels"""
         self.isomorphic = False
         """the folding chained isomorphic instances (npu_folding.pair_isomorphic)"""
-        """tiles a rectangle folding chose (npu_chain_search.search_blocks)"""
         self.boxes = shared_write_boxes(region, {n: p.writes for n, p in self.plans.items()})
         self.padding: dict[int, tuple[int, int]] = choose_padding(
             region, self.plans, device.memcpy_nd.word_bits, self.boxes
