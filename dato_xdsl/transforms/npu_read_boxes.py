@@ -32,7 +32,7 @@ from xdsl.passes import ModulePass
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import element_bits, memref_bytes
 from dato_xdsl.transforms.npu_plan import arg_access
-from dato_xdsl.transforms.npu_write_boxes import _lattice
+from dato_xdsl.transforms.npu_write_boxes import index_lattice
 
 WORD_BITS = 32
 """A box's last dim is cut only for elements of at least a DMA word."""
@@ -77,7 +77,7 @@ def read_boxes(group: dato.GroupOp, k: int) -> dict[str, ReadBox] | None:
         dims: list[tuple[int, int]] | None = None
         for load in loads:
             assert isinstance(load, memref.LoadOp)
-            found = [_lattice(i, pid) for i in load.indices]
+            found = [index_lattice(i, pid) for i in load.indices]
             if any(r is None for r in found):
                 return None
             at = [(r[0], r[1]) for r in found if r is not None]

@@ -70,7 +70,7 @@ Lattice = tuple[int, int, int]
 multiple of (0 when lo == hi)."""
 
 
-def _lattice(v: SSAValue, pid: tuple[int, ...], depth: int = 0) -> Lattice | None:
+def index_lattice(v: SSAValue, pid: tuple[int, ...], depth: int = 0) -> Lattice | None:
     """The values an index takes in this instance, or None."""
     if depth > 32:
         return None
@@ -89,10 +89,10 @@ def _lattice(v: SSAValue, pid: tuple[int, ...], depth: int = 0) -> Lattice | Non
         hi = lb + step * ((ub - lb - 1) // step)
         return lb, hi, step if hi > lb else 0
     if isinstance(owner, arith.IndexCastOp):
-        return _lattice(owner.input, pid, depth + 1)
+        return index_lattice(owner.input, pid, depth + 1)
     if isinstance(owner, arith.AddiOp | arith.SubiOp | arith.MuliOp):
-        a = _lattice(owner.lhs, pid, depth + 1)
-        b = _lattice(owner.rhs, pid, depth + 1)
+        a = index_lattice(owner.lhs, pid, depth + 1)
+        b = index_lattice(owner.rhs, pid, depth + 1)
         if a is None or b is None:
             return None
         if isinstance(owner, arith.AddiOp):
@@ -110,7 +110,7 @@ def _lattice(v: SSAValue, pid: tuple[int, ...], depth: int = 0) -> Lattice | Non
 
 def _range(v: SSAValue, pid: tuple[int, ...], depth: int = 0) -> tuple[int, int] | None:
     """Inclusive [lo, hi] of an index value for this instance, or None."""
-    r = _lattice(v, pid, depth)
+    r = index_lattice(v, pid, depth)
     return None if r is None else (r[0], r[1])
 
 
@@ -228,7 +228,7 @@ def write_boxes(group: dato.GroupOp, k: int) -> dict[str, Box] | None:
         pid = tuple(inst.pid)
         dims: list[Lattice] | None = None
         for store in stores:
-            found = [_lattice(i, pid) for i in store.indices]
+            found = [index_lattice(i, pid) for i in store.indices]
             if any(r is None for r in found):
                 return None
             lattices: list[Lattice] = found  # type: ignore[assignment]
