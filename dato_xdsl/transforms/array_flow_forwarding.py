@@ -161,10 +161,17 @@ class _Role:
                 tuple(o for _, o in self.sinks), self.host_copy, self.segments)  # fmt: skip
 
 
-def _overlap(a: Box, b: Box) -> bool:
+def boxes_overlap(a: Box, b: Box) -> bool:
+    """Two blocks (offsets, shape) share an element."""
     return all(
         oa < ob + sb and ob < oa + sa for oa, sa, ob, sb in zip(a[0], a[1], b[0], b[1], strict=True)
     )
+
+
+def flow_ordered(group: dato.GroupOp) -> set[int]:
+    """Body arguments whose host reads and writes the forwarding orders."""
+    attr = group.attributes.get(FLOW_ORDERED)
+    return {int(v) for v in attr.get_values()} if isinstance(attr, DenseArrayBase) else set()
 
 
 def start_order(region: dato.RegionOp) -> Ordering:
@@ -226,8 +233,7 @@ def _components(region: dato.RegionOp) -> list[tuple[int, list[_Member]]]:
     by_arg: dict[int, dict[Box, list[_Member]]] = {}
     for group in region.groups():
         body = group.body.block
-        ordered = group.attributes.get(FLOW_ORDERED)
-        done = set(ordered.get_values()) if isinstance(ordered, DenseArrayBase) else set()
+        done = flow_ordered(group)
         for k, operand in enumerate(group.args):
             arg = body.args[k]
             if not arg.uses or k in done:  # forwarded already
@@ -290,7 +296,7 @@ def _linked(boxes: dict[Box, list[_Member]]) -> list[list[_Member]]:
     for i in sorted(range(len(keys)), key=start):
         active = [a for a in active if end(a) > start(i)]
         for a in active:
-            if (written[a] or written[i]) and _overlap(keys[a], keys[i]):
+            if (written[a] or written[i]) and boxes_overlap(keys[a], keys[i]):
                 parent[find(a)] = find(i)
         active.append(i)
     groups: dict[int, list[_Member]] = {}
@@ -522,7 +528,7 @@ def _gather_refusal(name: str, chain: list[_Member]) -> str | None:
     writers = [m for m in chain if m.written]
     for a in writers:
         for b in writers:
-            if a is not b and _overlap(a.box, b.box) and a.box != b.box:
+            if a is not b and boxes_overlap(a.box, b.box) and a.box != b.box:
                 return (
                     f"{a.inst.name} and {b.inst.name} write overlapping blocks of {name} at "
                     f"different places ({_where(a)}, {_where(b)}): the NPU forwards blocks "
@@ -539,7 +545,7 @@ def _gather_refusal(name: str, chain: list[_Member]) -> str | None:
 
 
 def _linked_pair(a: _Member, b: _Member) -> bool:
-    return (a.written or b.written) and _overlap(a.box, b.box)
+    return (a.written or b.written) and boxes_overlap(a.box, b.box)
 
 
 def forward_array_flows(region: dato.RegionOp) -> None:
@@ -957,4 +963,11 @@ class ArrayFlowForwardingPass(ModulePass):
             forward_array_flows(region)
 
 
-__all__: Sequence[str] = ["FLOW_ORDERED", "ArrayFlowForwardingPass", "forward_array_flows"]
+__all__: Sequence[str] = [
+    "FLOW_ORDERED",
+    "ArrayFlowForwardingPass",
+    "Box",
+    "boxes_overlap",
+    "flow_ordered",
+    "forward_array_flows",
+]

@@ -14,26 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from xdsl.dialects.builtin import DenseArrayBase, MemRefType
+from xdsl.dialects.builtin import MemRefType
 
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import dato
-from dato_xdsl.transforms.array_flow_forwarding import FLOW_ORDERED
+from dato_xdsl.transforms.array_flow_forwarding import Box, boxes_overlap, flow_ordered
 from dato_xdsl.transforms.npu_plan import arg_access, plan_group
-
-Box = tuple[tuple[int, ...], tuple[int, ...]]
-
-
-def _overlap(a: Box, b: Box) -> bool:
-    return all(
-        oa < ob + sb and ob < oa + sa for oa, sa, ob, sb in zip(a[0], a[1], b[0], b[1], strict=True)
-    )
-
-
-def _ordered(group: dato.GroupOp) -> set[int]:
-    """Body arguments whose host reads and writes the forwarding orders."""
-    attr = group.attributes.get(FLOW_ORDERED)
-    return {int(v) for v in attr.get_values()} if isinstance(attr, DenseArrayBase) else set()
 
 
 def array_flows(region: dato.RegionOp) -> list[tuple[str, str, str, dato.GroupOp]]:
@@ -45,7 +31,7 @@ def array_flows(region: dato.RegionOp) -> list[tuple[str, str, str, dato.GroupOp
     reads: dict[int, dict[Box, list[str]]] = {}
     for group in region.groups():
         plan = plan_group(group)
-        ordered = _ordered(group)
+        ordered = flow_ordered(group)
         shapes: list[tuple[int, ...]] = []
         for a in group.body.block.args:
             t = a.type
@@ -67,7 +53,7 @@ def array_flows(region: dato.RegionOp) -> list[tuple[str, str, str, dato.GroupOp
     for index, written in writes.items():
         for wbox, (writer, group) in written.items():
             for rbox, readers in reads.get(index, {}).items():
-                if not _overlap(wbox, rbox):
+                if not boxes_overlap(wbox, rbox):
                     continue
                 others = [r for r in readers if r != writer]
                 if others:
