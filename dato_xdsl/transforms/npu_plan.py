@@ -85,9 +85,7 @@ def _covers(view: SSAValue, arg: SSAValue) -> bool:
     return all(d >= 0 for d in (*vs, *as_)) and math.prod(vs) == math.prod(as_)
 
 
-# named linalg ops that compute each output element from inputs only (no
-# accumulation into the output, unlike matmul, conv, pooling and reduce)
-_ELEMENTWISE = (
+ELEMENTWISE_OPS = (
     linalg.AddOp,
     linalg.SubOp,
     linalg.MulOp,
@@ -96,6 +94,14 @@ _ELEMENTWISE = (
     linalg.ExpOp,
     linalg.LogOp,
     linalg.SqrtOp,
+)
+"""The elementwise ops the NPU runs as library kernels (each reads an element
+before it writes it, so an output may take an input's buffer)."""
+
+# named linalg ops that compute each output element from inputs only (no
+# accumulation into the output, unlike matmul, conv, pooling and reduce)
+_ELEMENTWISE = (
+    *ELEMENTWISE_OPS,
     linalg.SelectOp,
     linalg.CopyOp,
     linalg.TransposeOp,
@@ -406,18 +412,6 @@ class BodyBuffers:
     got: dict[str, list[tuple[MemRefType, int, int]]] = field(default_factory=dict)
     """Per stream port, the spans of the blocks its gets read in the fifo's
     object (inplace_gets): locals only where the stream is reached otherwise."""
-
-
-ELEMENTWISE_OPS = (
-    linalg.AddOp,
-    linalg.SubOp,
-    linalg.MulOp,
-    linalg.MaxOp,
-    linalg.MinOp,
-    linalg.ExpOp,
-    linalg.LogOp,
-    linalg.SqrtOp,
-)
 
 
 def reused_inputs(body: Block) -> dict[Operation, Operation]:
