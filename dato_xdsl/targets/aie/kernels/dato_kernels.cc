@@ -179,23 +179,15 @@ DATO_KERNEL_LINKAGE void dato_matmul_i16_i32(const int16_t* a, const int16_t* b,
 // 64-bit integer, converted to float once and added to `c` once (c + A @ B,
 // as the simulator computes it: its float32 product of small integers is
 // exact). A bfloat16 `c` is added in float and rounded once.
-template <typename T, typename W>
-void matmul_int_float(const T* a, const T* b, float* c, int32_t m, int32_t k, int32_t n) {
+inline void add_float(float* c, float x) { *c += x; }
+inline void add_float(uint16_t* c, float x) { *c = float_to_bf16(bf16_to_float(*c) + x); }
+template <typename T, typename W, typename C>
+void matmul_int_float(const T* a, const T* b, C* c, int32_t m, int32_t k, int32_t n) {
   for (int32_t i = 0; i < m; ++i) {
     for (int32_t j = 0; j < n; ++j) {
       W acc = 0;
       for (int32_t p = 0; p < k; ++p) acc += static_cast<W>(a[i * k + p]) * static_cast<W>(b[p * n + j]);
-      c[i * n + j] += static_cast<float>(acc);
-    }
-  }
-}
-template <typename T, typename W>
-void matmul_int_bf16(const T* a, const T* b, uint16_t* c, int32_t m, int32_t k, int32_t n) {
-  for (int32_t i = 0; i < m; ++i) {
-    for (int32_t j = 0; j < n; ++j) {
-      W acc = 0;
-      for (int32_t p = 0; p < k; ++p) acc += static_cast<W>(a[i * k + p]) * static_cast<W>(b[p * n + j]);
-      c[i * n + j] = float_to_bf16(bf16_to_float(c[i * n + j]) + static_cast<float>(acc));
+      add_float(&c[i * n + j], static_cast<float>(acc));
     }
   }
 }
@@ -210,11 +202,11 @@ DATO_KERNEL_LINKAGE void dato_matmul_i16_f32(const int16_t* a, const int16_t* b,
 }
 DATO_KERNEL_LINKAGE void dato_matmul_i8_bf16(const int8_t* a, const int8_t* b, uint16_t* c, int32_t m,
                                     int32_t k, int32_t n) {
-  matmul_int_bf16<int8_t, int64_t>(a, b, c, m, k, n);
+  matmul_int_float<int8_t, int64_t>(a, b, c, m, k, n);
 }
 DATO_KERNEL_LINKAGE void dato_matmul_i16_bf16(const int16_t* a, const int16_t* b, uint16_t* c,
                                      int32_t m, int32_t k, int32_t n) {
-  matmul_int_bf16<int16_t, int64_t>(a, b, c, m, k, n);
+  matmul_int_float<int16_t, int64_t>(a, b, c, m, k, n);
 }
 
 // Unsigned operands (`UInt` types, `dato.cast = "unsigned"`): the same
@@ -242,11 +234,11 @@ DATO_KERNEL_LINKAGE void dato_matmul_u16_f32(const uint16_t* a, const uint16_t* 
 }
 DATO_KERNEL_LINKAGE void dato_matmul_u8_bf16(const uint8_t* a, const uint8_t* b, uint16_t* c, int32_t m,
                                     int32_t k, int32_t n) {
-  matmul_int_bf16<uint8_t, uint64_t>(a, b, c, m, k, n);
+  matmul_int_float<uint8_t, uint64_t>(a, b, c, m, k, n);
 }
 DATO_KERNEL_LINKAGE void dato_matmul_u16_bf16(const uint16_t* a, const uint16_t* b, uint16_t* c,
                                      int32_t m, int32_t k, int32_t n) {
-  matmul_int_bf16<uint16_t, uint64_t>(a, b, c, m, k, n);
+  matmul_int_float<uint16_t, uint64_t>(a, b, c, m, k, n);
 }
 
 DATO_KERNEL_LINKAGE void dato_matmul_bf16_f32(const uint16_t* a, const uint16_t* b, float* c, int32_t m,
