@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from xdsl.dialects.builtin import IntegerType, ModuleOp, StringAttr
+from xdsl.dialects.builtin import ModuleOp, StringAttr
 from xdsl.ir import Operation
 
 from dato_xdsl.diagnostics import op_error
@@ -54,13 +54,6 @@ def _refuse_missing_kernel(op: Operation) -> None:
         f"(mixed-precision kernels: {', '.join(k.replace('_', ' -> ') for k in have)}); "
         "convert the operands first, or run it on the simulator or HLS",
     )
-
-
-def _element(op: Operation) -> str:
-    """`8-bit` for i8 operands (the IR's integers are signless)."""
-    t = op.operands[0].type
-    element = getattr(t, "element_type", t)
-    return f"{element.width.data}-bit" if isinstance(element, IntegerType) else str(element)
 
 
 __all__ = ["PACKED_ON_AIE_ML", "refuse_unsupported"]
