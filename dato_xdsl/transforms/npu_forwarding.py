@@ -58,11 +58,7 @@ def forward_inputs(
     doc), at most `spare` (the cores left free); returns the loaders added.
     With `count_streams` (a placement that gave each stream its neighbour
     failed), the streams a task gets count against its channels too."""
-    folded: set[str] = set()
-    for op in region.body.block.ops:
-        if isinstance(op, dato.BundleOp | dato.ChainOp):
-            folded.update(op.names)
-    taken = {s.sym_name.data for s in region.streams()} | {g.sym_name.data for g in region.groups()}
+    folded, taken = _folded(region), _taken(region)
     added: list[str] = []
     served = _served(region)
     over: list[Over] = []
@@ -212,11 +208,7 @@ def share_with_peers(
         body = group.body.block
         for k, stream in reversed(found):
             port = _port(group, f"{_hint(group, k)}_to_peer", stream, taken)
-            put = dato.PutOp(port, [], body.args[k])
-            if body.first_op is None:
-                body.add_op(put)
-            else:
-                body.insert_op_before(put, body.first_op)
+            _prepend(body, dato.PutOp(port, [], body.args[k]))
     return sorted(own)
 
 
@@ -336,14 +328,24 @@ def _loader(
     body = Block(arg_types=types)
     streams: list[str] = []
     for t, hint, arg in zip(types, hints, body.args, strict=True):
-        assert isinstance(t, MemRefType)
-        stream = _fresh(f"{inst.name}_{hint}_fwd", taken)
-        decl = dato.StreamOp(stream, dato.StreamType(t, 1, 1))
-        decl.attributes[COMPILER_CHOSEN] = UnitAttr()
-        region.body.block.insert_op_before(decl, group)
+        stream = _stream(region, group, f"{inst.name}_{hint}_fwd", t, taken)
         body.add_op(dato.PutOp(stream, [], arg))
         streams.append(stream)
-    loader = dato.GroupOp(
+    _serving_group(region, group, ks, inst, task, body)
+    return streams, task
+
+
+def _serving_group(
+    region: dato.RegionOp,
+    group: dato.GroupOp,
+    ks: list[int],
+    inst: dato.Instance,
+    task: str,
+    body: Block,
+) -> None:
+    """A one-instance group `task` running `body` on `inst`'s blocks of
+    arguments `ks`, marked as serving `inst`, placed before `group`."""
+    op = dato.GroupOp(
         task,
         task,
         [1],
@@ -352,11 +354,10 @@ def _loader(
         [((0,), [inst.offsets[k] for k in ks], [])],
         body,
     )
-    loader.attributes[FORWARDS] = StringAttr(inst.name)
-    loader.attributes[COMPILER_CHOSEN] = UnitAttr()
-    loader.location = group.location
-    region.body.block.insert_op_before(loader, group)
-    return streams, task
+    op.attributes[FORWARDS] = StringAttr(inst.name)
+    op.attributes[COMPILER_CHOSEN] = UnitAttr()
+    op.location = group.location
+    region.body.block.insert_op_before(op, group)
 
 
 def _get_first(group: dato.GroupOp, k: int, source: str) -> None:
@@ -364,11 +365,7 @@ def _get_first(group: dato.GroupOp, k: int, source: str) -> None:
     before anything else, instead of reading the argument."""
     arg = group.body.block.args[k]
     get = dato.GetOp(source, [], arg.type)
-    block = group.body.block
-    if block.first_op is None:
-        block.add_op(get)
-    else:
-        block.insert_op_before(get, block.first_op)
+    _prepend(group.body.block, get)
     arg.replace_uses_with_if(get.results[0], lambda use: use.operation is not get)
 
 
@@ -388,14 +385,7 @@ def _forward_port(
         mine, task = _loader(region, group, ks, inst, taken)
         streams.append(mine)
         loaders.append(task)
-    # the new ports, bound per instance to its loader's streams
-    nports = len(group.port_names)
-    old = [b.data for b in group.bindings.data]
-    binds: list[str] = []
-    for n, mine in enumerate(streams):
-        binds += [*old[n * nports : (n + 1) * nports], *mine]
-    group.ports = ArrayAttr([*group.ports.data, *(StringAttr(p) for p in ports)])
-    group.bindings = ArrayAttr([StringAttr(b) for b in binds])
+    _add_ports(group, ports, streams)
     for k, port in reversed(list(zip(ks, ports, strict=True))):
         _get_first(group, k, port)
     return loaders
@@ -421,11 +411,7 @@ def forward_outputs(
     arrays off its instance until the instance's input and output channels
     fit (the streams it gets and puts count too with `count_streams`).
     Returns the helpers added."""
-    folded: set[str] = set()
-    for op in region.body.block.ops:
-        if isinstance(op, dato.BundleOp | dato.ChainOp):
-            folded.update(op.names)
-    taken = {s.sym_name.data for s in region.streams()} | {g.sym_name.data for g in region.groups()}
+    folded, taken = _folded(region), _taken(region)
     # an output several instances write in parts moves in their boxes
     # (npu_write_boxes), not as a helper's whole block
     boxes = shared_write_boxes(region, {n: p.writes for n, p in plans.items()})
@@ -531,19 +517,7 @@ def _helper(
                 got = dato.GetOp(streams[(k, "back")], [], body.args[k].type)
                 helper.add_op(got)
                 helper.add_op(memref.CopyOp(got.results[0], helper.args[j]))
-        op = dato.GroupOp(
-            task,
-            task,
-            [1],
-            [group.args[k] for k in ks],
-            [],
-            [((0,), [inst.offsets[k] for k in ks], [])],
-            helper,
-        )
-        op.attributes[FORWARDS] = StringAttr(inst.name)
-        op.attributes[COMPILER_CHOSEN] = UnitAttr()
-        op.location = group.location
-        region.body.block.insert_op_before(op, group)
+        _serving_group(region, group, ks, inst, task, helper)
         helpers.append(task)
     if direct:
         names = per_inst[0]
@@ -553,13 +527,7 @@ def _helper(
         for k, suffix in ends:
             names[(k, suffix)] = _fresh(f"{_hint(group, k)}_{suffix}", taken | used)
             used.add(names[(k, suffix)])
-        nports = len(group.port_names)
-        old = [b.data for b in group.bindings.data]
-        binds: list[str] = []
-        for n, streams in enumerate(per_inst):
-            binds += [*old[n * nports : (n + 1) * nports], *(streams[e] for e in ends)]
-        group.ports = ArrayAttr([*group.ports.data, *(StringAttr(names[e]) for e in ends)])
-        group.bindings = ArrayAttr([StringAttr(b) for b in binds])
+        _add_ports(group, [names[e] for e in ends], [[s[e] for e in ends] for s in per_inst])
     # the task: each block it reads from its helper at its start, the others
     # written into a new local buffer; the written ones put at its end
     first = body.first_op
@@ -592,3 +560,37 @@ def _stream(
     decl.attributes[COMPILER_CHOSEN] = UnitAttr()
     region.body.block.insert_op_before(decl, group)
     return name
+
+
+def _folded(region: dato.RegionOp) -> set[str]:
+    """The instances a bundle or chain already holds."""
+    return {
+        n
+        for op in region.body.block.ops
+        if isinstance(op, dato.BundleOp | dato.ChainOp)
+        for n in op.names
+    }
+
+
+def _taken(region: dato.RegionOp) -> set[str]:
+    """The stream and group names in use."""
+    return {s.sym_name.data for s in region.streams()} | {g.sym_name.data for g in region.groups()}
+
+
+def _prepend(block: Block, op: dato.GetOp | dato.PutOp) -> None:
+    if block.first_op is None:
+        block.add_op(op)
+    else:
+        block.insert_op_before(op, block.first_op)
+
+
+def _add_ports(group: dato.GroupOp, ports: list[str], streams: list[list[str]]) -> None:
+    """New ports `ports` on `group`, bound for its n-th instance to
+    `streams[n]` (one stream per port)."""
+    nports = len(group.port_names)
+    old = [b.data for b in group.bindings.data]
+    binds: list[str] = []
+    for n, mine in enumerate(streams):
+        binds += [*old[n * nports : (n + 1) * nports], *mine]
+    group.ports = ArrayAttr([*group.ports.data, *(StringAttr(p) for p in ports)])
+    group.bindings = ArrayAttr([StringAttr(b) for b in binds])
