@@ -814,11 +814,7 @@ def _rewrite(
         if role.host_copy and (mode == "gather" or arg_access(arg)[0]):
             new.append(memref.CopyOp(arg, alloc))
         buf = alloc.results[0]
-        for port, part in sources:
-            assert part is not None
-            get = dato.GetOp(port, [], MemRefType(t.element_type, part[1]))
-            new.append(get)
-            new += _copy_at(get.results[0], buf, part[0], part[1])
+        new += _get_parts(sources, buf)
     elif mode == "keep" and sources:
         # parts earlier readers send: the host's values they read, which order
         # this writer's writes after those reads. When they cover the block
@@ -830,10 +826,7 @@ def _rewrite(
             alloc = memref.AllocOp.get(t.element_type, shape=t.get_shape())
             new.append(alloc)
             into = buf = alloc.results[0]
-        for port, part in sources:
-            assert part is not None
-            get = dato.GetOp(port, [], MemRefType(t.element_type, part[1]))
-            new += [get, *_copy_at(get.results[0], into, part[0], part[1])]
+        new += _get_parts(sources, into)
     elif mode in ("get", "get-to-arg"):
         get = dato.GetOp(sources[0][0], [], t)
         new.append(get)
@@ -870,6 +863,18 @@ def _rewrite(
             else:
                 block.insert_op_after(op, after)
             after = op
+
+
+def _get_parts(sources: list[tuple[str, Box | None]], into: SSAValue) -> list[Operation]:
+    """Get each part from its port and copy it into `into` at its offset."""
+    t = into.type
+    assert isinstance(t, MemRefType)
+    ops: list[Operation] = []
+    for port, part in sources:
+        assert part is not None
+        get = dato.GetOp(port, [], MemRefType(t.element_type, part[1]))
+        ops += [get, *_copy_at(get.results[0], into, part[0], part[1])]
+    return ops
 
 
 def _rewrite_runs(block: Block, role: _Role, sources: list[str], sinks: list[str]) -> None:
