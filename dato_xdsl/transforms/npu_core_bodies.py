@@ -387,7 +387,6 @@ def _roll(block: Block, ops: list[Operation], roll: _Roll, device_body: Block) -
         t = slot.type
         assert isinstance(t, MemRefType)
         owner = slot.owner
-        assert isinstance(owner, Operation)
         assert isinstance(owner, aie.BufferOp)
         shape = [roll.count, *t.get_shape()]
         merged = aie.BufferOp(owner.tile, MemRefType(t.element_type, shape))
@@ -395,7 +394,7 @@ def _roll(block: Block, ops: list[Operation], roll: _Roll, device_body: Block) -
         for k, old in enumerate(members):
             for use in list(old.uses):
                 _reindex(
-                    use.operation, merged.results[0], iv if _inside(use.operation, loop) else k
+                    use.operation, merged.results[0], iv if loop.is_ancestor(use.operation) else k
                 )
             buffer = old.owner
             assert isinstance(buffer, Operation)
@@ -420,15 +419,6 @@ def _reindex(user: Operation, merged: SSAValue, member: SSAValue | int) -> None:
         new = memref.StoreOp.get(user.value, merged, [member, *user.indices])
         parent.insert_op_before(new, user)
     parent.erase_op(user)
-
-
-def _inside(op: Operation, ancestor: Operation) -> bool:
-    parent = op.parent_op()
-    while parent is not None:
-        if parent is ancestor:
-            return True
-        parent = parent.parent_op()
-    return False
 
 
 def _hoist_constants(block: Block) -> None:
