@@ -32,7 +32,7 @@ from xdsl.passes import ModulePass
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import element_bits, memref_bytes
 from dato_xdsl.transforms.npu_plan import arg_access
-from dato_xdsl.transforms.npu_write_boxes import index_lattice
+from dato_xdsl.transforms.npu_write_boxes import access_lattices
 
 WORD_BITS = 32
 """A box's last dim is cut only for elements of at least a DMA word."""
@@ -64,9 +64,12 @@ def read_boxes(group: dato.GroupOp, k: int) -> dict[str, ReadBox] | None:
     t = arg.type
     if not isinstance(t, MemRefType) or not arg.uses:
         return None
-    loads = [use.operation for use in arg.uses]
-    if not all(isinstance(op, memref.LoadOp) and op.memref is arg for op in loads):
-        return None
+    loads: list[memref.LoadOp] = []
+    for use in arg.uses:
+        op = use.operation
+        if not isinstance(op, memref.LoadOp) or op.memref is not arg:
+            return None
+        loads.append(op)
     shape = tuple(t.get_shape())
     if any(n <= 0 for n in shape):
         return None
@@ -74,22 +77,14 @@ def read_boxes(group: dato.GroupOp, k: int) -> dict[str, ReadBox] | None:
     spans: dict[str, list[tuple[int, int]]] = {}
     for inst in group.instances():
         pid = tuple(inst.pid)
-        dims: list[tuple[int, int]] | None = None
-        for load in loads:
-            assert isinstance(load, memref.LoadOp)
-            found = [index_lattice(i, pid) for i in load.indices]
-            if any(r is None for r in found):
-                return None
-            at = [(r[0], r[1]) for r in found if r is not None]
-            dims = (
-                at
-                if dims is None
-                else [(min(a[0], b[0]), max(a[1], b[1])) for a, b in zip(dims, at, strict=True)]
-            )
-        assert dims is not None
+        lattices = access_lattices(loads, pid)
+        if lattices is None:
+            return None
         # loads under a condition may name indices outside the array on
         # paths never taken: the box need only hold the ones in bounds
-        dims = [(max(lo, 0), min(hi, n - 1)) for (lo, hi), n in zip(dims, shape, strict=True)]
+        dims = [
+            (max(lo, 0), min(hi, n - 1)) for (lo, hi, _), n in zip(lattices, shape, strict=True)
+        ]
         if any(lo > hi for lo, hi in dims):
             return None  # no load of this instance is in bounds: leave it whole
         if narrow:

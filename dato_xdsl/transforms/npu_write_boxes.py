@@ -22,6 +22,7 @@ rectangles overlap."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from xdsl.dialects import arith, memref, scf
@@ -106,6 +107,29 @@ def index_lattice(v: SSAValue, pid: tuple[int, ...], depth: int = 0) -> Lattice 
             return min(corners), max(corners), abs(c) * other[2]
         return min(corners), max(corners), 1
     return None
+
+
+def access_lattices(
+    accesses: Sequence[memref.LoadOp | memref.StoreOp], pid: tuple[int, ...]
+) -> list[Lattice] | None:
+    """Per dim, the indices the (non-empty) `accesses` of one memref take in
+    this instance, or None when one is unknown."""
+    dims: list[Lattice] | None = None
+    for access in accesses:
+        found = [index_lattice(i, pid) for i in access.indices]
+        if any(r is None for r in found):
+            return None
+        lattices: list[Lattice] = found  # type: ignore[assignment]
+        if dims is None:
+            dims = lattices
+            continue
+        # the union of two accesses' lattices: one step fits both
+        dims = [
+            (min(a[0], b[0]), max(a[1], b[1]), math.gcd(a[2], b[2], b[0] - a[0]))
+            for a, b in zip(dims, lattices, strict=True)
+        ]
+    assert dims is not None
+    return dims
 
 
 def _range(v: SSAValue, pid: tuple[int, ...], depth: int = 0) -> tuple[int, int] | None:
@@ -226,21 +250,9 @@ def write_boxes(group: dato.GroupOp, k: int) -> dict[str, Box] | None:
     boxes: dict[str, Box] = {}
     for inst in group.instances():
         pid = tuple(inst.pid)
-        dims: list[Lattice] | None = None
-        for store in stores:
-            found = [index_lattice(i, pid) for i in store.indices]
-            if any(r is None for r in found):
-                return None
-            lattices: list[Lattice] = found  # type: ignore[assignment]
-            if dims is None:
-                dims = lattices
-                continue
-            # the union of two stores' lattices: one step fits both
-            dims = [
-                (min(a[0], b[0]), max(a[1], b[1]), math.gcd(a[2], b[2], b[0] - a[0]))
-                for a, b in zip(dims, lattices, strict=True)
-            ]
-        assert dims is not None
+        dims = access_lattices(stores, pid)
+        if dims is None:
+            return None
         shape = t.get_shape()
         if any(lo < 0 or hi >= n for (lo, hi, _), n in zip(dims, shape, strict=True)):
             return None  # out of bounds: leave it to the checks that say so
