@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, MemRefType
 
@@ -305,7 +306,7 @@ class TransferPlanner:
             self.mem_bytes[col] += mem_bytes
         return ok
 
-    def _fail(self, what: str, need: str) -> None:
+    def _fail(self, what: str, need: str) -> NoReturn:
         d = self.device
         raise op_error(
             self.region,
@@ -413,8 +414,7 @@ class TransferPlanner:
                 chunk = chunks.pop(0)
                 t = Transfer(index, name, False, col0, chunk)
                 obj = math.prod(t.tile_shape()) * elem * len(chunk)
-                order = [col0] + [c for c in range(self.device.columns) if c != col0]
-                for col in order:
+                for col in self._columns_from(col0):
                     if t.via_memtile:
                         if self._take(col, 0, 1, len(chunk), 1, obj):
                             break
@@ -470,19 +470,14 @@ class TransferPlanner:
             # members in their own orders)
             t = Transfer(index, name, False, 0, ordered, depth=steps, parts=len(chunk))
             obj = math.prod(shape) * elem * len(chunk) * steps
-            col0 = chunk[0][0][0]
-            order = [col0] + [c for c in range(self.device.columns) if c != col0]
-            for col in order:
-                if self._take(col, 0, 1, len(chunk), 1, obj):
-                    break
-            else:
-                self._fail(
-                    f"joining the write sequences of {name} from {len(chunk)} cores "
-                    f"({steps} block(s) each)",
-                    f"a free shim output channel, {len(chunk)} memtile input channels "
-                    f"and {obj} bytes on one memtile",
-                )
-            t.column = col
+            t.column = self._take_near(
+                chunk[0][0][0],
+                (0, 1, len(chunk), 1, obj),
+                f"joining the write sequences of {name} from {len(chunk)} cores "
+                f"({steps} block(s) each)",
+                f"a free shim output channel, {len(chunk)} memtile input channels "
+                f"and {obj} bytes on one memtile",
+            )
             out.append(t)
         return out
 
@@ -545,19 +540,14 @@ class TransferPlanner:
             ordered = [seq[s] for s in range(steps) for _, seq in chunk]
             t = Transfer(index, name, True, 0, ordered, parts=len(chunk))
             obj = math.prod(shape) * elem * len(chunk)
-            col0 = chunk[0][0][0]
-            order = [col0] + [c for c in range(self.device.columns) if c != col0]
-            for col in order:
-                if self._take(col, 1, 0, 1, len(chunk), obj):
-                    break
-            else:
-                self._fail(
-                    f"distributing the read sequences of {name} to {len(chunk)} cores "
-                    f"({steps} block(s) each)",
-                    f"a free shim input channel, a memtile input and {len(chunk)} output "
-                    f"channels and {obj} bytes on one memtile",
-                )
-            t.column = col
+            t.column = self._take_near(
+                chunk[0][0][0],
+                (1, 0, 1, len(chunk), obj),
+                f"distributing the read sequences of {name} to {len(chunk)} cores "
+                f"({steps} block(s) each)",
+                f"a free shim input channel, a memtile input and {len(chunk)} output "
+                f"channels and {obj} bytes on one memtile",
+            )
             out.append(t)
         return out
 
@@ -606,12 +596,26 @@ class TransferPlanner:
         return sequences, rest
 
     def _route_direct(self, t: Transfer, is_read: bool, preferred: int, what: str) -> None:
-        order = [preferred] + [c for c in range(self.device.columns) if c != preferred]
-        for col in order:
-            if self._take(col, int(is_read), int(not is_read), 0, 0, 0):
-                t.column = col
-                return
-        self._fail(what, f"a free shim {'input' if is_read else 'output'} channel")
+        t.column = self._take_near(
+            preferred,
+            (int(is_read), int(not is_read), 0, 0, 0),
+            what,
+            f"a free shim {'input' if is_read else 'output'} channel",
+        )
+
+    def _columns_from(self, first: int) -> list[int]:
+        """The columns, `first` first (its cores' own), then the others in order."""
+        return [first] + [c for c in range(self.device.columns) if c != first]
+
+    def _take_near(
+        self, first: int, use: tuple[int, int, int, int, int], what: str, need: str
+    ) -> int:
+        """Take `use` (`_take`'s order) on the first column from
+        `_columns_from(first)` that has it left; refuse `what` when none has."""
+        for col in self._columns_from(first):
+            if self._take(col, *use):
+                return col
+        self._fail(what, need)
 
     def _arg_type(self, index: int) -> MemRefType:
         t = self.region.args[index].type
