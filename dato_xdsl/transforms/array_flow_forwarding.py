@@ -90,13 +90,13 @@ from xdsl.passes import ModulePass
 from dato_xdsl.diagnostics import LocatedDiagnostic, op_error, op_location
 from dato_xdsl.dialects import dato
 from dato_xdsl.transforms.deadlock_analysis import Design, NotStatic
+from dato_xdsl.transforms.npu_folding import COMPILER_CHOSEN
 from dato_xdsl.transforms.npu_plan import arg_access, plan_group
 from dato_xdsl.transforms.npu_write_boxes import shared_write_boxes
 
 FLOW_ORDERED = "dato.flow_ordered"
 """On a group: the body argument indices whose block is forwarded in the
 simulator's order (their host reads and writes are ordered by the chain)."""
-COMPILER_CHOSEN = "dato.compiler_chosen"
 
 Box = tuple[tuple[int, ...], tuple[int, ...]]
 Ordering = dict[str, tuple[int, tuple[int, ...]]]
