@@ -163,18 +163,17 @@ void matmul_widening(const T* a, const T* b, O* c, int32_t m, int32_t k, int32_t
   }
 }
 
-DATO_KERNEL_LINKAGE void dato_matmul_i8_i16(const int8_t* a, const int8_t* b, int16_t* c, int32_t m,
-                                   int32_t k, int32_t n) {
-  matmul_widening<int8_t, int16_t, uint32_t>(a, b, c, m, k, n);
-}
-DATO_KERNEL_LINKAGE void dato_matmul_i8_i32(const int8_t* a, const int8_t* b, int32_t* c, int32_t m,
-                                   int32_t k, int32_t n) {
-  matmul_widening<int8_t, int32_t, uint32_t>(a, b, c, m, k, n);
-}
-DATO_KERNEL_LINKAGE void dato_matmul_i16_i32(const int16_t* a, const int16_t* b, int32_t* c, int32_t m,
-                                    int32_t k, int32_t n) {
-  matmul_widening<int16_t, int32_t, uint32_t>(a, b, c, m, k, n);
-}
+// A library matmul `dato_matmul_SUFFIX` whose body is one call of the
+// (parenthesised) template instance IMPL.
+#define DATO_MATMUL(SUFFIX, T, O, IMPL)                                                \
+  DATO_KERNEL_LINKAGE void dato_matmul_##SUFFIX(const T* a, const T* b, O* c, int32_t m,  \
+                                                int32_t k, int32_t n) {                 \
+    IMPL(a, b, c, m, k, n);                                                             \
+  }
+
+DATO_MATMUL(i8_i16, int8_t, int16_t, (matmul_widening<int8_t, int16_t, uint32_t>))
+DATO_MATMUL(i8_i32, int8_t, int32_t, (matmul_widening<int8_t, int32_t, uint32_t>))
+DATO_MATMUL(i16_i32, int16_t, int32_t, (matmul_widening<int16_t, int32_t, uint32_t>))
 // Integer operands into a float result: the products are summed exactly in a
 // 64-bit integer, converted to float once and added to `c` once (c + A @ B,
 // as the simulator computes it: its float32 product of small integers is
@@ -192,54 +191,21 @@ void matmul_int_float(const T* a, const T* b, C* c, int32_t m, int32_t k, int32_
   }
 }
 
-DATO_KERNEL_LINKAGE void dato_matmul_i8_f32(const int8_t* a, const int8_t* b, float* c, int32_t m,
-                                   int32_t k, int32_t n) {
-  matmul_int_float<int8_t, int64_t>(a, b, c, m, k, n);
-}
-DATO_KERNEL_LINKAGE void dato_matmul_i16_f32(const int16_t* a, const int16_t* b, float* c, int32_t m,
-                                    int32_t k, int32_t n) {
-  matmul_int_float<int16_t, int64_t>(a, b, c, m, k, n);
-}
-DATO_KERNEL_LINKAGE void dato_matmul_i8_bf16(const int8_t* a, const int8_t* b, uint16_t* c, int32_t m,
-                                    int32_t k, int32_t n) {
-  matmul_int_float<int8_t, int64_t>(a, b, c, m, k, n);
-}
-DATO_KERNEL_LINKAGE void dato_matmul_i16_bf16(const int16_t* a, const int16_t* b, uint16_t* c,
-                                     int32_t m, int32_t k, int32_t n) {
-  matmul_int_float<int16_t, int64_t>(a, b, c, m, k, n);
-}
+DATO_MATMUL(i8_f32, int8_t, float, (matmul_int_float<int8_t, int64_t>))
+DATO_MATMUL(i16_f32, int16_t, float, (matmul_int_float<int16_t, int64_t>))
+DATO_MATMUL(i8_bf16, int8_t, uint16_t, (matmul_int_float<int8_t, int64_t>))
+DATO_MATMUL(i16_bf16, int16_t, uint16_t, (matmul_int_float<int16_t, int64_t>))
 
 // Unsigned operands (`UInt` types, `dato.cast = "unsigned"`): the same
 // kernels with the operand bits read zero-extended. Integer results wrap at
 // their width, as the signed ones do.
-DATO_KERNEL_LINKAGE void dato_matmul_u8_i16(const uint8_t* a, const uint8_t* b, int16_t* c, int32_t m,
-                                   int32_t k, int32_t n) {
-  matmul_widening<uint8_t, int16_t, uint32_t>(a, b, c, m, k, n);
-}
-DATO_KERNEL_LINKAGE void dato_matmul_u8_i32(const uint8_t* a, const uint8_t* b, int32_t* c, int32_t m,
-                                   int32_t k, int32_t n) {
-  matmul_widening<uint8_t, int32_t, uint32_t>(a, b, c, m, k, n);
-}
-DATO_KERNEL_LINKAGE void dato_matmul_u16_i32(const uint16_t* a, const uint16_t* b, int32_t* c,
-                                    int32_t m, int32_t k, int32_t n) {
-  matmul_widening<uint16_t, int32_t, uint32_t>(a, b, c, m, k, n);
-}
-DATO_KERNEL_LINKAGE void dato_matmul_u8_f32(const uint8_t* a, const uint8_t* b, float* c, int32_t m,
-                                   int32_t k, int32_t n) {
-  matmul_int_float<uint8_t, uint64_t>(a, b, c, m, k, n);
-}
-DATO_KERNEL_LINKAGE void dato_matmul_u16_f32(const uint16_t* a, const uint16_t* b, float* c, int32_t m,
-                                    int32_t k, int32_t n) {
-  matmul_int_float<uint16_t, uint64_t>(a, b, c, m, k, n);
-}
-DATO_KERNEL_LINKAGE void dato_matmul_u8_bf16(const uint8_t* a, const uint8_t* b, uint16_t* c, int32_t m,
-                                    int32_t k, int32_t n) {
-  matmul_int_float<uint8_t, uint64_t>(a, b, c, m, k, n);
-}
-DATO_KERNEL_LINKAGE void dato_matmul_u16_bf16(const uint16_t* a, const uint16_t* b, uint16_t* c,
-                                     int32_t m, int32_t k, int32_t n) {
-  matmul_int_float<uint16_t, uint64_t>(a, b, c, m, k, n);
-}
+DATO_MATMUL(u8_i16, uint8_t, int16_t, (matmul_widening<uint8_t, int16_t, uint32_t>))
+DATO_MATMUL(u8_i32, uint8_t, int32_t, (matmul_widening<uint8_t, int32_t, uint32_t>))
+DATO_MATMUL(u16_i32, uint16_t, int32_t, (matmul_widening<uint16_t, int32_t, uint32_t>))
+DATO_MATMUL(u8_f32, uint8_t, float, (matmul_int_float<uint8_t, uint64_t>))
+DATO_MATMUL(u16_f32, uint16_t, float, (matmul_int_float<uint16_t, uint64_t>))
+DATO_MATMUL(u8_bf16, uint8_t, uint16_t, (matmul_int_float<uint8_t, uint64_t>))
+DATO_MATMUL(u16_bf16, uint16_t, uint16_t, (matmul_int_float<uint16_t, uint64_t>))
 
 DATO_KERNEL_LINKAGE void dato_matmul_bf16_f32(const uint16_t* a, const uint16_t* b, float* c, int32_t m,
                                      int32_t k, int32_t n) {
