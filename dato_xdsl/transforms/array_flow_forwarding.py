@@ -391,19 +391,34 @@ def simulator_schedule(region: dato.RegionOp) -> Schedule | None:
     return out
 
 
+def _access_tops(m: _Member) -> list[int]:
+    """The positions among its body's top-level ops of those accessing `m`'s block."""
+    body = m.group.body.block
+    tops = list(body.ops)
+    return [tops.index(op) for op in _touching(body, body.args[m.k])]
+
+
+def _turn_ends(m: _Member, schedule: Schedule) -> list[tuple[int, int, Stop]]:
+    """Per turn of `m`: the turn, the position of the top-level op it stops
+    in (the number of top-level ops when it finishes), and where it waits."""
+    body = m.group.body.block
+    tops = list(body.ops)
+    return [
+        (turn, len(tops) if stop is None else tops.index(_top(body, stop[2])), stop)
+        for turn, stop in schedule[m.inst.name]
+    ]
+
+
 def _span(m: _Member, schedule: Schedule) -> tuple[int, int, Stop]:
     """The turns in which `m` makes its first and its last access to the
     block, and where it waits in between (None if it does not): the turn in
     which the top-level op of its first access starts, and the one in which
     that of its last access ends."""
-    body = m.group.body.block
-    tops = list(body.ops)
-    touching = _touching(body, body.args[m.k])
-    first, last = tops.index(touching[0]), tops.index(touching[-1])
+    accesses = _access_tops(m)
+    first, last = accesses[0], accesses[-1]
     start = end = 0
     between: Stop = None
-    for turn, stop in schedule[m.inst.name]:
-        at = len(tops) if stop is None else tops.index(_top(body, stop[2]))
+    for turn, at, stop in _turn_ends(m, schedule):
         if not start and at >= first:
             start = turn
         if start and at > last:
@@ -421,15 +436,10 @@ def _runs(comp: list[_Member], schedule: Schedule) -> list[tuple[_Member, int, i
     when a member waits inside a top-level op that accesses the block."""
     runs: list[tuple[int, _Member, int, int]] = []
     for m in comp:
-        body = m.group.body.block
-        tops = list(body.ops)
-        ends = [
-            (turn, len(tops) if stop is None else tops.index(_top(body, stop[2])))
-            for turn, stop in schedule[m.inst.name]
-        ]
+        ends = _turn_ends(m, schedule)
         by_turn: dict[int, list[int]] = {}
-        for x in (tops.index(op) for op in _touching(body, body.args[m.k])):
-            turn, at = next((t, a) for t, a in ends if a >= x)
+        for x in _access_tops(m):
+            turn, at = next((t, a) for t, a, _ in ends if a >= x)
             if at == x:
                 return None
             by_turn.setdefault(turn, []).append(x)
