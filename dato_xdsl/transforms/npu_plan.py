@@ -15,7 +15,7 @@ import numpy as np
 from xdsl.dialects import arith, memref, scf
 from xdsl.dialects.builtin import IntegerAttr, MemRefType, StringAttr
 from xdsl.dialects.linalg import ops as linalg
-from xdsl.ir import Block, BlockArgument, Operation, SSAValue
+from xdsl.ir import Block, BlockArgument, Operation, SSAValue, Use
 
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import memref_bytes
@@ -434,7 +434,7 @@ def reused_inputs(body: Block) -> dict[Operation, Operation]:
             return op
         return None
 
-    def at(u) -> int:  # noqa: ANN001
+    def at(u: Use) -> int:
         return pos[body.find_ancestor_op_in_block(u.operation)]  # type: ignore[index]
 
     out: dict[Operation, Operation] = {}
