@@ -95,7 +95,7 @@ def search_chains(
         p, c, total = use.producer, use.consumer, use.total()
         if p is None or c is None or p == c:
             continue
-        obj = _bytes(use.decl)
+        obj = object_bytes(use.decl)
         edges[(p, c)] = edges.get((p, c), 0) + (total or 1 << 30) * obj
         succ[p].add(c)
     if not edges:
@@ -209,11 +209,22 @@ def _channels(
     return ins, outs
 
 
-def _bytes(decl: dato.StreamOp) -> int:
+def object_bytes(decl: dato.StreamOp) -> int:
+    """The bytes of one object of stream `decl`."""
     from dato_xdsl.dialects.aie import memref_bytes
     from dato_xdsl.transforms.npu_stream_routes import object_type
 
     return memref_bytes(object_type(decl))
+
+
+def held_bytes(uses: dict[str, StreamUses], inside: set[str]) -> int:
+    """The bytes the streams between instances of `inside` hold once those
+    run on one core (every object they carry, local buffers)."""
+    return sum(
+        (u.total() or 1) * object_bytes(u.decl)
+        for u in uses.values()
+        if u.producer in inside and u.consumer in inside
+    )
 
 
 def _group_succ(succ: dict[str, set[str]], group_of: dict[str, str]) -> dict[str, set[str]]:
@@ -442,12 +453,7 @@ def search_blocks(
             continue
         plan.groups = [_topological(ms, succ) for ms in members if len(ms) > 1]
         for k, g in enumerate(plan.groups):
-            inside = set(g)
-            plan.cost_bytes[k] = sum(
-                (u.total() or 1) * _bytes(u.decl)
-                for u in uses.values()
-                if u.producer in inside and u.consumer in inside
-            )
+            plan.cost_bytes[k] = held_bytes(uses, set(g))
         why = free_depths(region, uses, plan.groups, plan)
         if why is None:
             return plan

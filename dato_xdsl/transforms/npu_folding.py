@@ -30,15 +30,15 @@ from dataclasses import dataclass, field
 from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, UnitAttr, i64
 
 from dato_xdsl.dialects import dato
-from dato_xdsl.dialects.aie import memref_bytes
 from dato_xdsl.transforms.npu_chain_search import (
     BlockPlan,
     ChainPlan,
     SearchFailure,
     free_depths,
+    held_bytes,
+    object_bytes,
     stream_order,
 )
-from dato_xdsl.transforms.npu_stream_routes import object_type
 from dato_xdsl.transforms.stream_access import StreamUses
 
 COMPILER_CHOSEN = "dato.compiler_chosen"
@@ -85,7 +85,7 @@ def choose_folds(
         partner = c if inst == p else p
         if partner in taken:
             continue
-        size = total * _object_bytes(use.decl)
+        size = total * object_bytes(use.decl)
         candidates.append(Fold(p, c, streams[0], size, arrays.get(inst, 0)))
     candidates.sort(key=lambda f: (f.channels, f.cost_bytes, f.producer, f.consumer))
     chosen: list[Fold] = []
@@ -98,10 +98,6 @@ def choose_folds(
         used.update((fold.producer, fold.consumer))
         chosen.append(fold)
     return chosen
-
-
-def _object_bytes(decl: dato.StreamOp) -> int:
-    return memref_bytes(object_type(decl))
 
 
 def _add_chain(region: dato.RegionOp, names: Sequence[str], cost_bytes: int) -> None:
@@ -299,15 +295,7 @@ def bundle_lanes(
             chained = [n for i in core for n in plan.lanes[i]]
             if len(chained) > 1:
                 plan.groups.append(chained)
-    for lane in plan.lanes:
-        inside = set(lane)
-        plan.lane_bytes.append(
-            sum(
-                (u.total() or 1) * _object_bytes(u.decl)
-                for u in uses.values()
-                if u.producer in inside and u.consumer in inside
-            )
-        )
+    plan.lane_bytes = [held_bytes(uses, set(lane)) for lane in plan.lanes]
     at = {n: k for k, lane in enumerate(plan.lanes) for n in lane}
     for k, group in enumerate(plan.groups):
         plan.cost_bytes[k] = sum(plan.lane_bytes[i] for i in dict.fromkeys(at[n] for n in group))
