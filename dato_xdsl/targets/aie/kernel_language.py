@@ -9,8 +9,6 @@ Each refusal is located at the task (its Python line) and names the type."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from xdsl.dialects.builtin import ModuleOp, StringAttr
 from xdsl.ir import Operation
 
@@ -18,13 +16,10 @@ from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects.linalg import UNSIGNED_CAST
 from dato_xdsl.transforms.kernel_library import X86_OS_BYTES, has_matmul, matmul_suffix
 
-PACKED_ON_AIE_ML = ("int4", "uint4")
-"""Element types AIE-ML stores packed, two per byte."""
 
-
-def refuse_unsupported(module: ModuleOp, dtype_names: Sequence[str]) -> None:
+def refuse_unsupported(module: ModuleOp) -> None:
     """Raise a located diagnostic for the first construct above in `module`
-    (the dato IR); `dtype_names` are the program arguments' declared types."""
+    (the dato IR)."""
     # int4 / uint4 arrays passed to the program move packed two per byte, as
     # AIE-ML stores them, or one per byte where a matmul kernel reads them; a
     # stream of int4 scalars carries bytes (npu_padding): nothing to refuse
@@ -56,4 +51,4 @@ def _refuse_missing_kernel(op: Operation) -> None:
     )
 
 
-__all__ = ["PACKED_ON_AIE_ML", "refuse_unsupported"]
+__all__ = ["refuse_unsupported"]

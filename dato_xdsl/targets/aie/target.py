@@ -158,7 +158,7 @@ class AieTarget(Target):
     emitter = "aie-project"
 
     def build(self, program: Program, ir: ModuleOp, options: BuildOptions) -> AieModule:
-        refuse_unsupported(program.module, [a.dtype_name for a in program.arguments])
+        refuse_unsupported(program.module)
         directory = options.project or Path(tempfile.mkdtemp(prefix="dato-npu-"))
         names = [a.name for a in program.arguments]
         try:
