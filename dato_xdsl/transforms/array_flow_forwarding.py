@@ -248,15 +248,12 @@ def _components(region: dato.RegionOp) -> list[tuple[int, list[_Member]]]:
                 box = (tuple(inst.offsets[k]), shape)
                 boxes.setdefault(box, []).append(_Member(group, k, inst, box, read, written))
     out: list[tuple[int, list[_Member]]] = []
-    shared: dict[tuple[str, int], object] | None = None
+    shared: set[tuple[str, int]] | None = None  # (group, argument) joined by the NPU
     for index, boxes in by_arg.items():
-        for comp in _linked(boxes):
-            if len(comp) < 2:
-                continue
+        for comp in _linked(boxes):  # each of two members or more
             if not any(m.read for m in comp):
                 if shared is None:
-                    shared = shared_write_boxes(region, writes)  # type: ignore[assignment]
-                    assert shared is not None
+                    shared = set(shared_write_boxes(region, writes))
                 if all((m.group.sym_name.data, m.k) in shared for m in comp):
                     continue  # disjoint element stores: the NPU joins the writers' boxes
             out.append((index, comp))
