@@ -228,8 +228,7 @@ def _next_to(a: dato.Instance, b: dato.Instance) -> bool:
 def _port(group: dato.GroupOp, base: str, stream: str, taken: set[str]) -> str:
     """A new port of a one-instance group, bound to `stream`."""
     port = _fresh(base, taken | set(group.port_names))
-    group.ports = ArrayAttr([*group.ports.data, StringAttr(port)])
-    group.bindings = ArrayAttr([*group.bindings.data, StringAttr(stream)])
+    _add_ports(group, [port], [[stream]])
     return port
 
 
