@@ -22,6 +22,7 @@ from xdsl.passes import ModulePass
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import aie, dato
 from dato_xdsl.transforms.core_tasks import task_names
+from dato_xdsl.transforms.ir_constants import int_constant
 from dato_xdsl.transforms.npu_lowering import AieLowering, load_dialects, placed_device
 
 
@@ -110,13 +111,6 @@ def _rollable_buffer(value: SSAValue) -> bool:
     return True
 
 
-def _int_constant(value: SSAValue) -> int | None:
-    owner = value.owner
-    if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
-        return owner.value.value.data
-    return None
-
-
 def _match(
     a: Sequence[Operation], b: Sequence[Operation], env: dict[SSAValue, SSAValue], diffs: _Diffs
 ) -> bool:
@@ -146,7 +140,7 @@ def _match(
             elif u is not v:
                 if u.type != v.type:
                     return False
-                cu, cv = _int_constant(u), _int_constant(v)
+                cu, cv = int_constant(u), int_constant(v)
                 if cu is not None and cv is not None:
                     if cu != cv:
                         diffs.constants[(x, k)] = cv
@@ -236,7 +230,7 @@ def _rollable(ops: list[Operation], start: int, length: int, diffs: list[_Diffs]
             seen.add(v)
     constants: dict[_Use, tuple[int, int]] = {}
     for use in {u for d in diffs for u in d.constants}:
-        base = _int_constant(use[0].operands[use[1]])
+        base = int_constant(use[0].operands[use[1]])
         assert base is not None
         line = _linear([base] + [d.constants.get(use, base) for d in diffs])
         if line is None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from xdsl.dialects import arith, memref, scf
-from xdsl.dialects.builtin import IntegerAttr, MemRefType, StringAttr
+from xdsl.dialects.builtin import MemRefType, StringAttr
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Block, BlockArgument, Operation, SSAValue, Use
 
@@ -21,6 +21,7 @@ from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import memref_bytes
 from dato_xdsl.dialects.linalg import UNSIGNED_CAST
 from dato_xdsl.transforms.constant_tables import table_values
+from dato_xdsl.transforms.ir_constants import int_constant
 from dato_xdsl.transforms.kernel_decls import call_access
 
 
@@ -160,7 +161,7 @@ def _overwritten_first(arg: BlockArgument) -> bool:
         if op.parent_block() is body:
             if isinstance(op, memref.StoreOp) and op.memref is arg and op.value is not arg:
                 # a store at constant indices writes that one element
-                at = [_const(i) for i in op.indices]
+                at = [int_constant(i) for i in op.indices]
                 if any(c is None for c in at):
                     return False
                 piece = (*(slice(c, c + 1) for c in at),) if at else piece  # type: ignore[operator]
@@ -189,7 +190,7 @@ def _piece(view: SSAValue, arg: SSAValue) -> tuple[slice | int, ...] | None:
         return None
     if sv.sizes or sv.strides:
         return None  # dynamic operands
-    dynamic = iter(_const(v) for v in sv.offsets)  # constants passed as operands
+    dynamic = iter(int_constant(v) for v in sv.offsets)  # constants passed as operands
     offs = [next(dynamic, None) if o < 0 else o for o in sv.static_offsets.get_values()]
     if any(o is None for o in offs):
         return None
@@ -198,13 +199,6 @@ def _piece(view: SSAValue, arg: SSAValue) -> tuple[slice | int, ...] | None:
     if any(v is None or v < 0 for v in (*offs, *sizes, *strides)):
         return None
     return tuple(slice(o, o + n * st, st) for o, n, st in zip(offs, sizes, strides, strict=True))
-
-
-def _const(value: SSAValue) -> int | None:
-    owner = value.owner
-    if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
-        return owner.value.value.data
-    return None
 
 
 def _stores_every_element(
@@ -222,7 +216,7 @@ def _stores_every_element(
     loops: dict[SSAValue, int] = {}  # induction variable -> trip count from 0
     parent = op.parent_op()
     while isinstance(parent, scf.ForOp):
-        lb, ub, step = _const(parent.lb), _const(parent.ub), _const(parent.step)
+        lb, ub, step = int_constant(parent.lb), int_constant(parent.ub), int_constant(parent.step)
         if lb != 0 or step != 1 or ub is None:
             return None
         loops[parent.body.block.args[0]] = ub
@@ -234,7 +228,7 @@ def _stores_every_element(
     piece: list[slice | int] = []
     used: set[SSAValue] = set()
     for index, n in zip(op.indices, shape, strict=True):
-        c = _const(index)
+        c = int_constant(index)
         if c is not None and 0 <= c < n:
             piece.append(c)
         elif loops.get(index) == n and index not in used:

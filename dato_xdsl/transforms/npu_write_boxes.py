@@ -26,10 +26,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from xdsl.dialects import arith, memref, scf
-from xdsl.dialects.builtin import IntegerAttr, MemRefType
+from xdsl.dialects.builtin import MemRefType
 from xdsl.ir import Block, BlockArgument, SSAValue
 
 from dato_xdsl.dialects import dato
+from dato_xdsl.transforms.ir_constants import int_constant
 
 
 @dataclass(frozen=True)
@@ -60,12 +61,6 @@ def _loop_of(v: SSAValue) -> scf.ForOp | None:
     return None
 
 
-def _const(v: SSAValue) -> int | None:
-    if isinstance(v.owner, arith.ConstantOp) and isinstance(v.owner.value, IntegerAttr):
-        return v.owner.value.value.data
-    return None
-
-
 Lattice = tuple[int, int, int]
 """Inclusive [lo, hi] of an index and a step every value is lo plus a
 multiple of (0 when lo == hi)."""
@@ -75,7 +70,7 @@ def index_lattice(v: SSAValue, pid: tuple[int, ...], depth: int = 0) -> Lattice 
     """The values an index takes in this instance, or None."""
     if depth > 32:
         return None
-    c = _const(v)
+    c = int_constant(v)
     if c is not None:
         return c, c, 0
     owner = v.owner

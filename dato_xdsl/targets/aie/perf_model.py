@@ -65,6 +65,7 @@ from xdsl.ir import Attribute, Operation, SSAValue
 from dato_xdsl import devices
 from dato_xdsl.dialects import aie, aiex
 from dato_xdsl.transforms import kernel_decls
+from dato_xdsl.transforms.ir_constants import int_constant
 from dato_xdsl.transforms.kernel_decls import KernelDecl, is_kernel_declaration, read_declaration
 from dato_xdsl.transforms.npu_gemm_design import DESIGN_NOTE
 
@@ -272,15 +273,8 @@ def type_name(t: Attribute) -> str:
     return str(t)
 
 
-def _const(v: SSAValue) -> int | None:
-    owner = v.owner
-    if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
-        return owner.value.value.data
-    return None
-
-
 def _trip_count(loop: scf.ForOp) -> int | None:
-    lb, ub, step = (_const(v) for v in (loop.lb, loop.ub, loop.step))
+    lb, ub, step = (int_constant(v) for v in (loop.lb, loop.ub, loop.step))
     if lb is None or ub is None or step is None or step <= 0:
         return None
     return max(0, -(-(ub - lb) // step))

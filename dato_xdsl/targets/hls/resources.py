@@ -27,13 +27,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from xdsl.dialects import arith, memref
+from xdsl.dialects import memref
 from xdsl.dialects.builtin import (
     BFloat16Type,
     Float16Type,
     Float64Type,
     IndexType,
-    IntegerAttr,
     IntegerType,
     MemRefType,
     ModuleOp,
@@ -44,6 +43,7 @@ from xdsl.ir import Attribute, Operation, SSAValue
 from dato_xdsl.devices import FPGA_PARTS
 from dato_xdsl.dialects import vhls
 from dato_xdsl.targets.hls.emit_cpp import is_block_stream
+from dato_xdsl.transforms.ir_constants import int_constant
 
 STORAGE_ATTR = "vhls.storage"
 """Discardable attribute on a memref.alloca or vhls.pipo ("uram" binds it to
@@ -294,13 +294,6 @@ def _process_memories(proc: vhls.ProcessOp, instances: int) -> list[Memory]:
     return out
 
 
-def _constant(value: SSAValue) -> int | None:
-    owner = value.owner
-    if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
-        return owner.value.value.data
-    return None
-
-
 def replication(op: Operation) -> int:
     """Copies of `op` unrolling makes: an unroll directive's factor (0: the trip
     count), and every loop inside a pipelined loop is unrolled completely. Trip
@@ -309,7 +302,7 @@ def replication(op: Operation) -> int:
     loop = op.parent_op()
     while loop is not None:
         if isinstance(loop, vhls.ForOp):
-            lb, ub, step = (_constant(v) for v in loop.operands[:3])
+            lb, ub, step = (int_constant(v) for v in loop.operands[:3])
             trip = max(1, -(-(ub - lb) // step)) if None not in (lb, ub, step) and step > 0 else 1
             piped_above = any(
                 isinstance(a, vhls.ForOp) and a.pipeline is not None for a in _ancestors(loop)
