@@ -361,6 +361,11 @@ class RegionOp(IRDLOperation):
     def args(self) -> tuple[SSAValue, ...]:
         return tuple(self.body.block.args)
 
+    def arg_names(self) -> list[str]:
+        """The region's array names as messages and host programs give them
+        (`arg<k>` for an argument without a name)."""
+        return [a.name_hint or f"arg{k}" for k, a in enumerate(self.body.block.args)]
+
     def streams(self) -> list[StreamOp]:
         return [op for op in self.body.block.ops if isinstance(op, StreamOp)]
 

@@ -569,7 +569,7 @@ def forward_array_flows(region: dato.RegionOp) -> None:
             replayed.append(simulator_schedule(region))
         return replayed[0]
 
-    names = [a.name_hint or f"arg{k}" for k, a in enumerate(region.args)]
+    names = region.arg_names()
     taken = {s.sym_name.data for s in region.streams()} | {g.sym_name.data for g in region.groups()}
     taken |= {inst.name for g in region.groups() for inst in g.instances()}
     roles: dict[tuple[str, str], list[_Role]] = {}

@@ -26,7 +26,7 @@ def array_flows(region: dato.RegionOp) -> list[tuple[str, str, str, dato.GroupOp
     """(array, writer instance, reader instance, writer's group) for every block
     one instance writes and another reads (arguments the forwarding ordered
     left out)."""
-    names = [a.name_hint or f"arg{k}" for k, a in enumerate(region.args)]
+    names = region.arg_names()
     writes: dict[int, dict[Box, tuple[str, dato.GroupOp]]] = {}
     reads: dict[int, dict[Box, list[str]]] = {}
     for group in region.groups():

@@ -774,7 +774,7 @@ class GemmDesign:
         assert vec is not None
         bg = self.bg
         region = self.region
-        names = [a.name_hint or f"arg{k}" for k, a in enumerate(region.args)]
+        names = region.arg_names()
         n_rows, n_cols = len(bg.rows), len(bg.cols)
         m, kt, n = bg.m, bg.k_tile, bg.n
         r, s, t = vec.r, vec.s, vec.t
@@ -891,7 +891,7 @@ class GemmDesign:
         per core to the shim (or joined per column by the memtile)."""
         bg = self.bg
         region = self.region
-        names = [a.name_hint or f"arg{k}" for k, a in enumerate(region.args)]
+        names = region.arg_names()
         n_rows, n_cols = len(bg.rows), len(bg.cols)
         shims = sorted({*bg.a_columns, *bg.b_columns, *range(n_cols)})
         for c in shims:

@@ -327,7 +327,7 @@ class AieLowering:
     def record_host(self, device_op: aie.DeviceOp) -> None:
         """The host arrays the runtime sequence takes (padded) and their names."""
         types = [self.host_type(k) for k in range(len(self.region.args))]
-        names = [a.name_hint or f"arg{k}" for k, a in enumerate(self.region.args)]
+        names = self.region.arg_names()
         record_host(device_op, types, names)
 
     def patterns(self, t: Transfer, shape: list[int]) -> list[tuple[int, list[int], list[int]]]:
