@@ -83,10 +83,7 @@ def search_chains(
     """`arrays`: per instance, the global arrays it reads and writes (a DMA
     channel each); `channels`: a compute tile's input (and output) channels."""
     names = [i.name for g in region.groups() for i in g.instances()]
-    fixed: set[str] = set()
-    for op in region.body.block.ops:
-        if isinstance(op, dato.BundleOp | dato.ChainOp):
-            fixed.update(op.names)
+    fixed = folded_instances(region)
     free = [n for n in names if n not in fixed]
     elements = n_elements
     edges: dict[tuple[str, str], int] = {}
@@ -207,6 +204,16 @@ def _channels(
                 else:
                     outs += 1
     return ins, outs
+
+
+def folded_instances(region: dato.RegionOp) -> set[str]:
+    """The instances a bundle or chain (the user's or chosen) already holds."""
+    return {
+        n
+        for op in region.body.block.ops
+        if isinstance(op, dato.BundleOp | dato.ChainOp)
+        for n in op.names
+    }
 
 
 def object_bytes(decl: dato.StreamOp) -> int:

@@ -34,6 +34,7 @@ from dato_xdsl.transforms.npu_chain_search import (
     BlockPlan,
     ChainPlan,
     SearchFailure,
+    folded_instances,
     free_depths,
     held_bytes,
     object_bytes,
@@ -66,10 +67,7 @@ def choose_folds(
     excess = n_elements - cores
     if excess <= 0:
         return []
-    taken: set[str] = set()
-    for op in region.body.block.ops:
-        if isinstance(op, dato.BundleOp | dato.ChainOp):
-            taken.update(op.names)
+    taken = folded_instances(region)
     touching: dict[str, list[str]] = {}
     for name, use in uses.items():
         for inst in {u.instance for u in (*use.puts, *use.gets)}:

@@ -39,6 +39,7 @@ from xdsl.dialects.builtin import ArrayAttr, MemRefType, StringAttr, UnitAttr
 from xdsl.ir import Block, SSAValue
 
 from dato_xdsl.dialects import dato
+from dato_xdsl.transforms.npu_chain_search import folded_instances
 from dato_xdsl.transforms.npu_plan import GroupPlan
 from dato_xdsl.transforms.npu_write_boxes import shared_write_boxes
 from dato_xdsl.transforms.stream_access import stream_uses
@@ -58,7 +59,7 @@ def forward_inputs(
     doc), at most `spare` (the cores left free); returns the loaders added.
     With `count_streams` (a placement that gave each stream its neighbour
     failed), the streams a task gets count against its channels too."""
-    folded, taken = _folded(region), _taken(region)
+    folded, taken = folded_instances(region), _taken(region)
     added: list[str] = []
     served = _served(region)
     over: list[Over] = []
@@ -410,7 +411,7 @@ def forward_outputs(
     arrays off its instance until the instance's input and output channels
     fit (the streams it gets and puts count too with `count_streams`).
     Returns the helpers added."""
-    folded, taken = _folded(region), _taken(region)
+    folded, taken = folded_instances(region), _taken(region)
     # an output several instances write in parts moves in their boxes
     # (npu_write_boxes), not as a helper's whole block
     boxes = shared_write_boxes(region, {n: p.writes for n, p in plans.items()})
@@ -559,16 +560,6 @@ def _stream(
     decl.attributes[COMPILER_CHOSEN] = UnitAttr()
     region.body.block.insert_op_before(decl, group)
     return name
-
-
-def _folded(region: dato.RegionOp) -> set[str]:
-    """The instances a bundle or chain already holds."""
-    return {
-        n
-        for op in region.body.block.ops
-        if isinstance(op, dato.BundleOp | dato.ChainOp)
-        for n in op.names
-    }
 
 
 def _taken(region: dato.RegionOp) -> set[str]:
