@@ -74,6 +74,7 @@ from dato_xdsl.transforms.npu_padding import (
     unpack_nibbles,
 )
 from dato_xdsl.transforms.npu_plan import (
+    ELEMENTWISE_KERNELS,
     GroupPlan,
     inplace_gets,
     local_written_first,
@@ -965,12 +966,14 @@ class CoreBuilder(CoreBody):
             (mm, kk), nn = ta.get_shape(), tb.get_shape()[1]
             self.call("matmul", [a, b, c], [mm, kk, nn], ta.element_type, _unsigned(op))
             self.unstage(back)
-        elif type(op) in _ELEMENTWISE:
+        elif type(op) in ELEMENTWISE_KERNELS:
             operands = [m(v) for v in (*op.inputs, *op.outputs)]  # type: ignore[attr-defined]
             operands, back = self.staged(op, operands, outputs=len(op.outputs), read_outputs=False)  # type: ignore[attr-defined]
             t = operands[-1].type
             assert isinstance(t, MemRefType)
-            self.call(_ELEMENTWISE[type(op)], operands, [math.prod(t.get_shape())], t.element_type)
+            self.call(
+                ELEMENTWISE_KERNELS[type(op)], operands, [math.prod(t.get_shape())], t.element_type
+            )
             self.unstage(back)
         elif type(op).__module__.startswith("xdsl.dialects.linalg"):
             raise op_error(op, "has no NPU kernel in the kernel library yet")
@@ -1289,18 +1292,6 @@ def _zero(t: Attribute) -> Attribute:
     if isinstance(t, IntegerType | IndexType):
         return IntegerAttr(0, t)
     return builtin.FloatAttr(0.0, t)  # type: ignore[arg-type]
-
-
-_ELEMENTWISE: dict[type[Operation], str] = {
-    linalg.AddOp: "add",
-    linalg.SubOp: "sub",
-    linalg.MulOp: "mul",
-    linalg.MaxOp: "max",
-    linalg.MinOp: "min",
-    linalg.ExpOp: "exp",
-    linalg.LogOp: "log",
-    linalg.SqrtOp: "sqrt",
-}
 
 
 def load_dialects(ctx: Context) -> Context:

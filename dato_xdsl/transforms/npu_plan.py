@@ -86,18 +86,22 @@ def _covers(view: SSAValue, arg: SSAValue) -> bool:
     return all(d >= 0 for d in (*vs, *as_)) and math.prod(vs) == math.prod(as_)
 
 
-ELEMENTWISE_OPS = (
-    linalg.AddOp,
-    linalg.SubOp,
-    linalg.MulOp,
-    linalg.MaxOp,
-    linalg.MinOp,
-    linalg.ExpOp,
-    linalg.LogOp,
-    linalg.SqrtOp,
-)
-"""The elementwise ops the NPU runs as library kernels (each reads an element
-before it writes it, so an output may take an input's buffer)."""
+ELEMENTWISE_KERNELS: dict[type[Operation], str] = {
+    linalg.AddOp: "add",
+    linalg.SubOp: "sub",
+    linalg.MulOp: "mul",
+    linalg.MaxOp: "max",
+    linalg.MinOp: "min",
+    linalg.ExpOp: "exp",
+    linalg.LogOp: "log",
+    linalg.SqrtOp: "sqrt",
+}
+"""The elementwise ops the NPU runs as library kernels, by their kernel's
+name (`dato_<name>_<type>_<n>`)."""
+
+ELEMENTWISE_OPS = tuple(ELEMENTWISE_KERNELS)
+"""Those ops (each reads an element before it writes it, so an output may
+take an input's buffer)."""
 
 # named linalg ops that compute each output element from inputs only (no
 # accumulation into the output, unlike matmul, conv, pooling and reduce)
