@@ -91,6 +91,7 @@ from dato_xdsl.diagnostics import LocatedDiagnostic, op_error, op_location
 from dato_xdsl.dialects import dato
 from dato_xdsl.transforms.deadlock_analysis import Design, NotStatic
 from dato_xdsl.transforms.npu_folding import COMPILER_CHOSEN
+from dato_xdsl.transforms.npu_forwarding import fresh_name
 from dato_xdsl.transforms.npu_plan import arg_access, plan_group
 from dato_xdsl.transforms.npu_write_boxes import shared_write_boxes
 
@@ -690,7 +691,7 @@ def _stream(
 ) -> str:
     """A new one-block stream from `a` to `b` (declared with `decls`) of
     `a`'s block, or of a part of `shape`."""
-    s = _fresh(f"{a.inst.name}_{name}_to_{b.inst.name}", taken)
+    s = fresh_name(f"{a.inst.name}_{name}_to_{b.inst.name}", taken)
     t = a.group.body.block.args[a.k].type
     assert isinstance(t, MemRefType)
     if shape is not None:
@@ -704,15 +705,6 @@ def _stream(
 
 def _add(roles: dict[tuple[str, str], list[_Role]], m: _Member, role: _Role) -> None:
     roles.setdefault((m.group.sym_name.data, m.inst.name), []).append(role)
-
-
-def _fresh(base: str, taken: set[str]) -> str:
-    name, n = base, 1
-    while name in taken:
-        name = f"{base}_{n}"
-        n += 1
-    taken.add(name)
-    return name
 
 
 def _split(
@@ -741,7 +733,7 @@ def _split(
             body = cloned.blocks[0]
             cloned.detach_block(body)
             target = dato.GroupOp(
-                _fresh(f"{gname}_part{n}", taken),
+                fresh_name(f"{gname}_part{n}", taken),
                 group.task.data,
                 group.grid_shape,
                 list(group.args),
@@ -766,8 +758,8 @@ def _split(
             inst_roles = [next(r for r in roles[(gname, i.name)] if r.k == k) for i in insts]
             role = inst_roles[0]
             base = "from_previous" if role.mode in ("get", "get-to-arg") else "part"
-            sources = [_fresh(f"{hints[k]}_{base}", used) for _ in role.sources]
-            sinks = [_fresh(f"{hints[k]}_to_next", used) for _ in role.sinks]
+            sources = [fresh_name(f"{hints[k]}_{base}", used) for _ in role.sources]
+            sinks = [fresh_name(f"{hints[k]}_to_next", used) for _ in role.sinks]
             ports += sources + sinks
             for row, r in zip(per_inst, inst_roles, strict=True):
                 row += [s for s, _ in r.sources] + [s for s, _ in r.sinks]

@@ -228,7 +228,7 @@ def _next_to(a: dato.Instance, b: dato.Instance) -> bool:
 
 def _port(group: dato.GroupOp, base: str, stream: str, taken: set[str]) -> str:
     """A new port of a one-instance group, bound to `stream`."""
-    port = _fresh(base, taken | set(group.port_names))
+    port = fresh_name(base, taken | set(group.port_names))
     _add_ports(group, [port], [[stream]])
     return port
 
@@ -268,7 +268,7 @@ def _split(
     body = cloned.detach_block(0)
     taken = {g.sym_name.data for g in region.groups()}
     split = dato.GroupOp(
-        _fresh(f"{group.sym_name.data}_{suffix}", taken),
+        fresh_name(f"{group.sym_name.data}_{suffix}", taken),
         group.task.data,
         group.grid_shape,
         list(group.args),
@@ -290,7 +290,9 @@ def _bytes(t: object) -> int:
     return memref_bytes(t) if isinstance(t, MemRefType) else 0  # type: ignore[arg-type]
 
 
-def _fresh(base: str, taken: set[str]) -> str:
+def fresh_name(base: str, taken: set[str]) -> str:
+    """`base`, or `base_<n>` for the first n it is not in `taken`; the name is
+    added to `taken`."""
     name, n = base, 1
     while name in taken:
         name = f"{base}_{n}"
@@ -324,7 +326,7 @@ def _loader(
     them: the loader reads each block through its own DMA and puts it whole."""
     types = [group.body.block.args[k].type for k in ks]
     hints = [_hint(group, k) for k in ks]
-    task = _fresh(f"{inst.name}_load_{'_'.join(hints)}", taken)
+    task = fresh_name(f"{inst.name}_load_{'_'.join(hints)}", taken)
     body = Block(arg_types=types)
     streams: list[str] = []
     for t, hint, arg in zip(types, hints, body.args, strict=True):
@@ -377,7 +379,9 @@ def _forward_port(
     per argument that the body gets from."""
     ports = []
     for k in ks:
-        ports.append(_fresh(f"{_hint(group, k)}_fwd", taken | set(group.port_names) | set(ports)))
+        ports.append(
+            fresh_name(f"{_hint(group, k)}_fwd", taken | set(group.port_names) | set(ports))
+        )
     insts = group.instances()
     streams: list[list[str]] = []
     loaders: list[str] = []
@@ -500,7 +504,7 @@ def _helper(
     per_inst: list[dict[tuple[int, str], str]] = []
     helpers: list[str] = []
     for inst in insts:
-        task = _fresh(f"{inst.name}_io_{'_'.join(hints)}", taken)
+        task = fresh_name(f"{inst.name}_io_{'_'.join(hints)}", taken)
         streams = {
             (k, suffix): _stream(
                 region, group, f"{inst.name}_{_hint(group, k)}_{suffix}", body.args[k].type, taken
@@ -525,7 +529,7 @@ def _helper(
         used = set(group.port_names)
         names = {}
         for k, suffix in ends:
-            names[(k, suffix)] = _fresh(f"{_hint(group, k)}_{suffix}", taken | used)
+            names[(k, suffix)] = fresh_name(f"{_hint(group, k)}_{suffix}", taken | used)
             used.add(names[(k, suffix)])
         _add_ports(group, [names[e] for e in ends], [[s[e] for e in ends] for s in per_inst])
     # the task: each block it reads from its helper at its start, the others
@@ -555,7 +559,7 @@ def _helper(
 def _stream(
     region: dato.RegionOp, group: dato.GroupOp, base: str, t: object, taken: set[str]
 ) -> str:
-    name = _fresh(base, taken)
+    name = fresh_name(base, taken)
     decl = dato.StreamOp(name, dato.StreamType(t, 1, 1))  # type: ignore[arg-type]
     decl.attributes[COMPILER_CHOSEN] = UnitAttr()
     region.body.block.insert_op_before(decl, group)
