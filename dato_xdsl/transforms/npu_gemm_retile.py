@@ -33,6 +33,7 @@ from xdsl.passes import ModulePass
 from dato_xdsl import devices
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie.common import element_bytes
+from dato_xdsl.transforms.npu_chain_search import folded_instances
 from dato_xdsl.transforms.npu_plan import StreamedMatmul, streamed_matmul
 
 RETILED = "dato.retiled"
@@ -139,19 +140,10 @@ def retile(group: dato.GroupOp, g: StreamedMatmul, r: int, s: int) -> None:
     group.erase()
 
 
-def named_by_primitives(region: dato.RegionOp) -> set[str]:
-    """Instances the region's bundles and chains name."""
-    out: set[str] = set()
-    for op in region.body.walk():
-        if isinstance(op, dato.BundleOp | dato.ChainOp):
-            out.update(op.names)
-    return out
-
-
 def retile_region(region: dato.RegionOp, device: devices.NpuDevice) -> list[str]:
     """Cut every GEMM group that needs it; the groups cut, as `name r x s`."""
     budget = device.compute.data_memory_bytes - devices.DEFAULT_CORE_STACK_BYTES
-    named = named_by_primitives(region)
+    named = folded_instances(region)
     done = []
     for group in list(region.groups()):
         if any(inst.name in named for inst in group.instances()):
