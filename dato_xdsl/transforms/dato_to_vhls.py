@@ -132,7 +132,7 @@ class _Ranges:
         if name == "arith.muli":
             products = [a * b for a in ivs[0] for b in ivs[1]]
             return (min(products), max(products))
-        if name in ("arith.index_cast", "arith.index_castui", "arith.extsi"):
+        if name in ("arith.index_cast", "arith.extsi"):
             return ivs[0]
         if name in ("arith.maxsi", "arith.minsi"):
             f = max if name == "arith.maxsi" else min

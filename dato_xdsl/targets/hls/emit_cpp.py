@@ -652,11 +652,6 @@ class _Function:
     def op_arith_index_cast(self, op: Operation) -> None:
         self.define(op.results[0], f"({c_type(op.results[0].type)}){self.e(op.operands[0])}")
 
-    def op_arith_index_castui(self, op: Operation) -> None:
-        src = op.operands[0].type
-        dst = op.results[0].type
-        self.define(op.results[0], f"({c_type(dst)})({_unsigned(src)}){self.e(op.operands[0])}")
-
     def _to_fp(self, op: Operation, unsigned: bool) -> None:
         src, dst = op.operands[0].type, op.results[0].type
         x = self.e(op.operands[0])

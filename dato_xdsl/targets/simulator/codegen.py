@@ -513,15 +513,6 @@ class BodyCodegen:
         else:
             self.define(op.results[0], self.wrap(x, dst))
 
-    def op_arith_index_castui(self, op: Operation) -> None:
-        src, dst = op.operands[0].type, op.results[0].type
-        x = self.e(op.operands[0])
-        if isinstance(dst, IndexType):
-            width = sem.int_width(src) or sem.INDEX_WIDTH
-            self.define(op.results[0], sem.unsigned_expr(x, width))
-        else:
-            self.define(op.results[0], self.wrap(x, dst))
-
     def _to_float(self, op: Operation, unsigned: bool) -> None:
         width = sem.int_width(op.operands[0].type) or sem.INDEX_WIDTH
         x = self.e(op.operands[0])
