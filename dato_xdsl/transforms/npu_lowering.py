@@ -378,30 +378,23 @@ class AieLowering:
         else:
             inner_sizes, inner_strides = list(block), [shape[1], 1]
         steps = t.steps()
+        # the K step's stride; 0 for one step (not K-streamed, or K in one
+        # tile): a dim of size 1 is never walked, and 0 is a whole number of
+        # DMA words for any element width
+        step_stride = 0
         if t.k_axis is not None:
-            kt = t.k_tile
-            inner_sizes[t.k_axis] = kt
-            step_stride = kt if t.k_axis == 1 else kt * shape[1]
-        else:
-            step_stride = 0
+            inner_sizes[t.k_axis] = t.k_tile
+            if steps > 1:
+                step_stride = t.k_tile * strides[t.k_axis]
         if deltas == {0} and steps == 1:
             # one block again for each member of a core that reads it: the
             # repeat dimension (the only one whose stride may be 0) sends it again
             return [(starts[0], [len(t.blocks), 1, *inner_sizes], [0, 0, *inner_strides])]
         if len(deltas) <= 1 and all(d >= 0 for d in deltas):
+            # one block has no delta: its dim of size 1 takes stride 0
             delta = deltas.pop() if deltas else 0
             sizes = [steps, len(t.blocks), *inner_sizes]
-            return [
-                (
-                    starts[0],
-                    sizes,
-                    [
-                        step_stride if steps > 1 else 0,
-                        delta if len(t.blocks) > 1 else 0,
-                        *inner_strides,
-                    ],
-                )
-            ]
+            return [(starts[0], sizes, [step_stride, delta, *inner_strides])]
         if steps > 1 and t.sequential:
             raise op_error(
                 self.region, f"argument {t.name}: K-streamed blocks must be evenly spaced"
