@@ -34,6 +34,8 @@ writing 5 arrays and reading 4 needs 2 helpers, not 5 loaders and drains."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from xdsl.dialects import memref
 from xdsl.dialects.builtin import ArrayAttr, MemRefType, StringAttr, UnitAttr
 from xdsl.ir import Block, SSAValue
@@ -137,9 +139,30 @@ def share_with_peers(
     groups for groups of their own (their bodies differ); returns them."""
     if not over:
         return []
+    owner, readers = _block_readers(region, plans, folded)
+    partners = _stream_partners(region)
+    shares = _choose_peers(region, over, folded, readers, _near_peer(owner, partners))
+    if shares is None:
+        return []  # an instance stays over: leave the region as it was
+    return apply_shares(region, shares, owner, taken)
+
+
+Share = tuple[str, str, int]
+"""(peer, instance, region argument): the peer passes its block of the
+argument to the instance."""
+
+BlockKey = tuple[int, tuple[int, ...], tuple[int, ...]]
+"""(region argument, offsets, shape): one block of an array."""
+
+
+def _block_readers(
+    region: dato.RegionOp, plans: dict[str, GroupPlan], folded: set[str]
+) -> tuple[dict[str, tuple[dato.GroupOp, dato.Instance]], dict[BlockKey, list[str]]]:
+    """Every instance's group, and per block the instances that read it from
+    the host themselves (not folded, not a compiler-added helper, not a box
+    it writes in part)."""
     owner: dict[str, tuple[dato.GroupOp, dato.Instance]] = {}
-    # (region argument, offsets, shape) -> instances reading that block from the host
-    readers: dict[tuple[int, tuple[int, ...], tuple[int, ...]], list[str]] = {}
+    readers: dict[BlockKey, list[str]] = {}
     boxes = shared_write_boxes(region, {n: p.writes for n, p in plans.items()})
     for group in region.groups():
         plan = plans[group.sym_name.data]
@@ -147,19 +170,63 @@ def share_with_peers(
             owner[inst.name] = (group, inst)
             if inst.name in folded or FORWARDS in group.attributes:
                 continue
-            for k, arg in enumerate(group.body.block.args):
+            for k in range(len(group.body.block.args)):
                 if not plan.reads[k] or (boxes.get((group.sym_name.data, k)) or {}).get(inst.name):
                     continue
-                key = (region.args.index(group.args[k]), inst.offsets[k], _shape(arg.type))
-                readers.setdefault(key, []).append(inst.name)
+                readers.setdefault(_block_key(region, group, inst, k), []).append(inst.name)
+    return owner, readers
+
+
+def _block_key(region: dato.RegionOp, group: dato.GroupOp, inst: dato.Instance, k: int) -> BlockKey:
+    """The block of argument `k` that `inst` reads."""
+    index = region.args.index(group.args[k])
+    return (index, inst.offsets[k], _shape(group.body.block.args[k].type))
+
+
+def _stream_partners(region: dato.RegionOp) -> dict[str, set[str]]:
+    """Per instance, the instances a stream joins it to (either way)."""
     partners: dict[str, set[str]] = {}
     for use in stream_uses(region).values():
         if use.producer and use.consumer:
             partners.setdefault(use.producer, set()).add(use.consumer)
             partners.setdefault(use.consumer, set()).add(use.producer)
+    return partners
+
+
+PeerRank = Callable[[str, list[str]], list[str]]
+"""Given an instance and the instances reading the same block, the ones that
+may pass it on, best first."""
+
+
+def _near_peer(
+    owner: dict[str, tuple[dato.GroupOp, dato.Instance]], partners: dict[str, set[str]]
+) -> PeerRank:
+    """One pid step away first (placement puts a 2-D grid as it is), then the
+    stream partners; no other instance."""
+
+    def rank(name: str, peers: list[str]) -> list[str]:
+        inst = owner[name][1]
+        mine = partners.get(name, set())
+        return sorted(
+            (n for n in peers if n in mine or _next_to(owner[n][1], inst)),
+            key=lambda n: (not _next_to(owner[n][1], inst), n not in mine),
+        )
+
+    return rank
+
+
+def _choose_peers(
+    region: dato.RegionOp,
+    over: list[Over],
+    folded: set[str],
+    readers: dict[BlockKey, list[str]],
+    rank: PeerRank,
+) -> list[Share] | None:
+    """A peer for each array an instance of `over` reads too many, in the
+    order of its movable arguments; None when one stays over."""
     received: set[tuple[str, int]] = set()  # (instance, region argument)
     sent: set[tuple[str, int]] = set()
-    shares: list[tuple[str, str, int]] = []  # (peer, instance, region argument)
+    shares: list[Share] = []
     for group, inst, movable, excess in over:
         if inst.name in folded:
             continue
@@ -170,33 +237,42 @@ def share_with_peers(
             index = region.args.index(group.args[k])
             if (inst.name, index) in sent:
                 continue  # it passes its own block of this array on
-            key = (index, inst.offsets[k], _shape(group.body.block.args[k].type))
+            key = _block_key(region, group, inst, k)
             peers = [
                 n for n in readers.get(key, []) if n != inst.name and (n, index) not in received
             ]
-            # one pid step away first (placement puts a 2-D grid as it is),
-            # then the stream partners
-            mine = partners.get(inst.name, set())
-            ranked = sorted(
-                (n for n in peers if n in mine or _next_to(owner[n][1], inst)),
-                key=lambda n: (not _next_to(owner[n][1], inst), n not in mine),
-            )
+            ranked = rank(inst.name, peers)
             if ranked:
                 shares.append((ranked[0], inst.name, index))
                 received.add((inst.name, index))
                 sent.add((ranked[0], index))
                 found += 1
         if found < excess:
-            return []  # it stays over: leave the region as it was
+            return None
+    return shares
+
+
+def apply_shares(
+    region: dato.RegionOp,
+    shares: list[Share],
+    owner: dict[str, tuple[dato.GroupOp, dato.Instance]],
+    taken: set[str],
+) -> list[str]:
+    """Per share, a new stream (depth 1) the peer puts its block on as its
+    first op and the instance gets it from before anything else; the
+    instances involved move to groups of their own. Returns them."""
     own = _own_groups(region, {n for s in shares for n in s[:2]}, owner)
     puts: dict[str, list[tuple[int, str]]] = {}
     gets: dict[str, list[tuple[int, str]]] = {}
     for peer, name, index in shares:
         group = own[name]
         k = list(group.args).index(region.args[index])
-        hint = _hint(group, k)
         stream = _stream(
-            region, group, f"{peer}_{hint}_to_{name}", group.body.block.args[k].type, taken
+            region,
+            group,
+            f"{peer}_{_hint(group, k)}_to_{name}",
+            group.body.block.args[k].type,
+            taken,
         )
         puts.setdefault(peer, []).append((list(own[peer].args).index(region.args[index]), stream))
         gets.setdefault(name, []).append((k, stream))
@@ -206,10 +282,9 @@ def share_with_peers(
             _get_first(group, k, _port(group, f"{_hint(group, k)}_from_peer", stream, taken))
     for name, found in puts.items():
         group = own[name]
-        body = group.body.block
         for k, stream in reversed(found):
             port = _port(group, f"{_hint(group, k)}_to_peer", stream, taken)
-            _prepend(body, dato.PutOp(port, [], body.args[k]))
+            _prepend(group.body.block, dato.PutOp(port, [], group.body.block.args[k]))
     return sorted(own)
 
 
