@@ -26,7 +26,9 @@ programming_examples/basic/matrix_multiplication/whole_array):
   blocks on their way to the shim (the same 4-D walk in reverse), so the
   host arrays stay row-major;
 - C is double-buffered (depth 2 on the core and the memtile), so a core
-  starts its next block while the last one drains;
+  starts its next block while the last one drains; where C's shim channel
+  would hold the cores back, each column's C leaves by two joins, one per
+  shim output channel (SPLIT_C_JOINS, Reuse.c_split);
 - where the shim would resend A's row block (once per member column) or B's
   column blocks (once per round) and plan_reuse's stated cost says holding
   them pays, the shim sends them once into one memtile object and the
@@ -214,12 +216,21 @@ def fit_vector(
     return None
 
 
-SPLIT_C_JOINS = False
+SPLIT_C_JOINS = True
 """Whether plan_reuse may send a column's C blocks by two memtile joins, one
-per shim output channel (Reuse.c_split). Off: it changes the designs the
-existing GEMM tests pin (their C joins would hold one core row each); the
-benchmark measures it as a what-if (MODELED: npu2 int8 1024^3 at the type's
-peak, 49% -> 68% of the array's peak)."""
+per shim output channel (Reuse.c_split), where its stated cost says the
+single join's shim channel holds the cores back. The hardware has the
+channels: a shim tile has two S2MM channels, each sustaining 4 bytes per
+cycle, "a total of up to 8 Gbps read and 8 Gbps write in parallel per
+interface tile" (AM020, "Array Interface DMA Memory-Mapped AXI4 Master
+Interface"; 2 x 4 bytes per cycle at 1 GHz), and a memtile six MM2S
+(AM020, "AIE-ML Memory Tile"), of which this design uses A's + B's + one
+per join (checked before the choice is offered). mlir-aie's whole_array
+GEMM joins each column's C once (programming_examples/basic/
+matrix_multiplication/whole_array: one C_L2L3 fifo per column), which
+leaves the second S2MM idle. MODELED: npu2 int8
+1024^3 at the type's peak, 49% -> 68% of the array's peak; a design whose C
+channel is not the limit keeps one join (ties keep the simpler choice)."""
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,13 @@
 """A vector GEMM whose C blocks leave each column by two memtile joins, one
 per shim output channel (npu_gemm_design.Reuse.c_split, chosen by
-plan_reuse's stated cost when SPLIT_C_JOINS is on): each join carries half
-the column's compute rows, so the shim channel moving C carries half the
-bytes. Checked in the IR, in the modeled time of that channel (half of the
-single join's, MODELED by perf_model) and on the virtual NPU against numpy."""
+plan_reuse's stated cost; SPLIT_C_JOINS, on by default, allows it): each
+join carries half the column's compute rows, so the shim channel moving C
+carries half the bytes. AM020 ("Array Interface DMA Memory-Mapped AXI4
+Master Interface"): a shim tile has two S2MM channels of 4 bytes per cycle
+each, "8 GB/s write in parallel"; a memtile has six MM2S channels, of which
+the design uses A's + B's + 2. Checked in the IR, in the modeled time of
+that channel (half of the single join's, MODELED by perf_model) and on the
+virtual NPU against numpy."""
 
 import ml_dtypes
 import numpy as np
@@ -59,6 +63,7 @@ CASES = [
 def test_two_c_joins_per_column(device, name, M, N, K, g, rows, cols, monkeypatch):
     T = {"int8": dato.int8, "int16": dato.int16}[name]
     prims = blocked(g, rows, cols)
+    monkeypatch.setattr(npu_gemm_design, "SPLIT_C_JOINS", False)
     single = dato.build(
         gemm_program(T, dato.int32, M, N, K, g),
         target="aie",
@@ -92,9 +97,10 @@ def test_two_c_joins_per_column(device, name, M, N, K, g, rows, cols, monkeypatc
     np.testing.assert_array_equal(c, a.astype(np.int64) @ b.astype(np.int64))
 
 
-def test_bf16_with_two_c_joins(monkeypatch):
-    """bf16 -> f32 on npu1, 4 core rows: each join holds 2 rows' blocks."""
-    monkeypatch.setattr(npu_gemm_design, "SPLIT_C_JOINS", True)
+def test_bf16_with_two_c_joins():
+    """bf16 -> f32 on npu1, 4 core rows, the default (SPLIT_C_JOINS on): each
+    join holds 2 rows' blocks."""
+    assert npu_gemm_design.SPLIT_C_JOINS
     M, N, K = 256, 128, 64
     mod = dato.build(
         gemm_program(dato.bfloat16, dato.float32, M, N, K, 8),

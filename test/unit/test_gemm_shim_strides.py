@@ -16,6 +16,7 @@ import pytest
 
 import dato_xdsl as dato
 from dato_xdsl import Layout, devices
+from dato_xdsl.transforms import npu_gemm_design
 from dato_xdsl.transforms.npu_gemm_design import _fit_strides
 
 S, R = Layout.Shard, Layout.Replicate
@@ -123,12 +124,17 @@ def lowered_limits(monkeypatch: pytest.MonkeyPatch) -> devices.NpuDevice:
 
 @pytest.mark.parametrize("name", ["int16", "int8"])
 def test_split_transfers_run_equal_to_numpy(
-    lowered_limits: devices.NpuDevice, tmp_path: Path, name: str
+    lowered_limits: devices.NpuDevice,
+    tmp_path: Path,
+    name: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """128 x 128 C of 32 x 32 tasks on 2 x 2 cores, blocked: the joined C
-    blocks are 2 * 32 rows of 128 int32 apart, 8192 words, over the lowered
-    4096; each round's C splits into 2 members x 2 rows = 4 calls per column,
-    which with A or B beside them outnumber the 4 BDs of a shim."""
+    """128 x 128 C of 32 x 32 tasks on 2 x 2 cores, blocked, C joined once per
+    column (SPLIT_C_JOINS off): the joined C blocks are 2 * 32 rows of 128
+    int32 apart, 8192 words, over the lowered 4096; each round's C splits into
+    2 members x 2 rows = 4 calls per column, which with A or B beside them
+    outnumber the 4 BDs of a shim."""
+    monkeypatch.setattr(npu_gemm_design, "SPLIT_C_JOINS", False)
     T = dato.int16 if name == "int16" else dato.int8
     M = N = 128
     K = 64
@@ -157,11 +163,51 @@ def test_split_transfers_run_equal_to_numpy(
     assert any(ln.startswith("aiex.npu.dma_wait") for ln in inside)
     waits = [k for k, ln in enumerate(inside) if ln.startswith("aiex.npu.dma_wait")]
     assert any("metadata = @C_col" in ln for ln in inside[waits[0] :])
+    check_numpy(mod, name, M, N, K)
+
+
+@pytest.mark.parametrize("name", ["int16", "int8"])
+def test_c_split_joins_keep_strides_within_the_shim(
+    lowered_limits: devices.NpuDevice, tmp_path: Path, name: str
+) -> None:
+    """The same GEMM with the default SPLIT_C_JOINS: K = 64 makes C's shim
+    channel the limit (per column 2 rounds x 2 members x 2 rows x 32 x 32 x 4
+    bytes = 32 KiB of C against 16 KiB (int16) or 8 KiB (int8) of A or B per
+    row or column), so each column's C leaves by
+    two joins, one per core row (AM020: two shim S2MM channels). A join's two
+    blocks are its core's two members, 32 columns of C apart (task columns
+    2c, 2c + 1): one call per join and round, [2 members, 1, 32 rows, 32]
+    with strides [32, 0, 128, 1], within the lowered 4096-word stride, so
+    nothing is split: 2 rounds x 2 columns x 2 joins = 8 calls. Round a, join
+    h (core row h runs task rows 2h, 2h + 1) of column c starts at task row
+    2h + a, task column 2c: (2h + a) * 32 * 128 + 2c * 32."""
+    T = dato.int16 if name == "int16" else dato.int8
+    M = N = 128
+    K = 64
+    mod = dato.build(
+        gemm_program(T, dato.int32, M, N, K, 4),
+        target="aie",
+        project=tmp_path,
+        mapping_primitives=blocked(4, 2),
+    )
+    text = (tmp_path / "aie.mlir").read_text()
+    c_calls = [c for c in calls(text) if c[0] == "C"]
+    assert len(c_calls) == 8
+    assert all(c[2] == [2, 1, 32, 32] and c[3] == [32, 0, 128, 1] for c in c_calls)
+    for col in range(2):
+        for h in range(2):
+            got = [c[1] for c in c_calls if c[6] == f"C_col{col}_{h}"]
+            assert got == [(2 * h + a) * 32 * 128 + 2 * col * 32 for a in range(2)]
+    assert max(c[4] for c in calls(text)) < 4
+    check_numpy(mod, name, M, N, K)
+
+
+def check_numpy(mod: object, name: str, M: int, N: int, K: int) -> None:
     rng = np.random.default_rng(5)
     lo, hi = (-1000, 1001) if name == "int16" else (-128, 128)
     dt = np.int16 if name == "int16" else np.int8
     a = rng.integers(lo, hi, (M, K)).astype(dt)
     b = rng.integers(lo, hi, (K, N)).astype(dt)
     c = np.zeros((M, N), np.int32)
-    mod(a, b, c)
+    mod(a, b, c)  # type: ignore[operator]
     np.testing.assert_array_equal(c, a.astype(np.int64) @ b.astype(np.int64))
