@@ -46,6 +46,7 @@ from xdsl.traits import SymbolTable
 from xdsl.utils.target import Target
 
 from dato_xdsl.diagnostics import op_error, op_location
+from dato_xdsl.dialects import memref as dialect_memref
 from dato_xdsl.dialects import vhls
 from dato_xdsl.dialects.linalg import UNSIGNED_CAST
 from dato_xdsl.transforms.dato_to_vhls import RESERVED_C_NAMES
@@ -733,11 +734,14 @@ class _Function:
         t = result.type
         assert isinstance(t, MemRefType)
         glob = SymbolTable.lookup_symbol(op, op.properties["name"])  # type: ignore[arg-type]
-        value = getattr(glob, "initial_value", None)
-        if glob is None or not isinstance(value, DenseIntOrFPElementsAttr):
+        if not isinstance(glob, dialect_memref.GlobalOp) or not isinstance(
+            value := glob.initial_value, DenseIntOrFPElementsAttr
+        ):
             raise op_error(op, "reads a memref.global without a constant value")
         shape = t.get_shape()
-        name = self.fresh(result.name_hint or glob.sym_name.data, "table")  # type: ignore[attr-defined]
+        # a global always has a (non-empty) symbol name: the table's name
+        # when the value has no name hint
+        name = self.fresh(result.name_hint or glob.sym_name.data)
         items = [_literal(a, t.element_type) for a in value.iter_attrs()]
         self.emit(
             f"static const {c_type(t.element_type)} {name}"
