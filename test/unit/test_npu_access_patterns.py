@@ -212,3 +212,33 @@ def test_one_block_streamed_in_k_steps_has_zero_block_stride(tmp_path):
     C = np.full((M, N), -3, np.int16)
     mod(A, B, C)
     np.testing.assert_array_equal(C, gemm_reference(A, B))
+
+
+def whole_rank3_blocks():
+    @dato.region()
+    def top(X: int32[4, 3, 512], Y: int32[4, 3, 512]):
+        @dato.kernel(mapping=[2], args=[X, Y])
+        def t(x: int32[4, 3, 512] @ [S(0), R, R], y: int32[4, 3, 512] @ [S(0), R, R]):
+            for i in range(2):
+                for j in range(3):
+                    for k in range(512):
+                        y[i, j, k] = x[i, j, k] * -3 + 11
+
+    return top
+
+
+def test_whole_trailing_dims_of_rank3_blocks_move_as_rows_of_at_most_1023_words(tmp_path):
+    """X[4, 3, 512] int32 in blocks [2, 3, 512] at (2 p, 0, 0): dims 1 and 2
+    are whole, so each block is 3,072 contiguous elements, more than one row
+    of 1,023 words: rows of the largest divisor of 3,072 = 2^10 x 3 up to
+    1,023, which is 3 x 256 = 768 (1,024 is one word too many), 4 of them;
+    the two blocks 3,072 apart."""
+    mod = dato.build(whole_rank3_blocks(), target="aie", device="npu1", project=tmp_path)
+    calls = memcpys(tmp_path)
+    for name in "XY":
+        assert calls[name] == [([0, 0, 0, 0], [1, 2, 4, 768], [0, 3072, 768, 1])], name
+    rng = np.random.default_rng(768)
+    X = rng.integers(-(2**31), 2**31, (4, 3, 512)).astype(np.int32)
+    Y = np.zeros_like(X)
+    mod(X, Y)
+    np.testing.assert_array_equal(Y, (X.astype(np.int64) * -3 + 11).astype(np.int32))
