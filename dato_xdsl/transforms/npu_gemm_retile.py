@@ -17,27 +17,62 @@ B (K x n) and C (m x n), and a body of `memref.alloc`, `arith.constant`,
 `linalg.fill`, one `linalg.matmul` of A and B, and `memref.copy` into C, with
 no stream ports and no pid. A group named by a mapping primitive (the user's
 bundles and chains name its instances) is left as written. The chosen cut is
-kept in the IR on the group (`dato.retiled = [r, s]`)."""
+kept in the IR on the group (`dato.retiled = [r, s]`).
+
+A GEMM whose result goes on block streams to consumers that work element by
+element (a ReLU or scaling epilogue on the same blocks) is cut the same way
+with its consumers: the groups a set of one-to-one block streams joins are
+refined together by one (r, s), each stream becoming r x s streams of
+sub-blocks (sub-block (u, v) of producer (i, j)'s object goes to the consumer
+instance computing sub-block (u, v) of its own block). This holds when every
+body is pointwise over the m x n block (`_pointwise`): each element of a
+block it writes depends only on the same element of the blocks it reads, or
+for a matmul on its row of A and column of B, so a sub-block is the same
+computation on sub-blocks. The cut is chosen by a search: when the set's
+blocks, locals and stream objects do not fit a core as written, the cuts with
+which they could (largest sub-block first) are tried on a copy of the region
+through read boxes and physical mapping (whose folding then places the finer
+grids), and the first it places is taken; when none is, the region stays as
+written and physical mapping's refusal names the user's tasks. Each group of
+such a set records the cut in `dato.retiled` and the groups cut with it in
+`dato.retiled_with`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects import memref
-from xdsl.dialects.builtin import ArrayAttr, BFloat16Type, IntegerAttr, MemRefType, ModuleOp, i64
-from xdsl.ir import Block, SSAValue
+from xdsl.dialects import arith, memref, scf
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    BFloat16Type,
+    FlatSymbolRefAttr,
+    IndexType,
+    IntegerAttr,
+    MemRefType,
+    ModuleOp,
+    i64,
+)
+from xdsl.dialects.linalg import ops as linalg
+from xdsl.ir import Block, BlockArgument, Operation, SSAValue
 from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import DiagnosticException
 
 from dato_xdsl import devices
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie.common import element_bytes
+from dato_xdsl.transforms.constant_tables import table_values
+from dato_xdsl.transforms.ir_constants import int_constant
 from dato_xdsl.transforms.npu_chain_search import folded_instances
-from dato_xdsl.transforms.npu_plan import StreamedMatmul, streamed_matmul
+from dato_xdsl.transforms.npu_forwarding import fresh_name
+from dato_xdsl.transforms.npu_plan import ELEMENTWISE_OPS, StreamedMatmul, streamed_matmul
 
 RETILED = "dato.retiled"
 """On a cut group: [r, s], the factors its grid was refined by."""
+
+RETILED_WITH = "dato.retiled_with"
+"""On a group cut with the groups its block streams join: all their names."""
 
 AB_ROOM = 8 * 1024
 """Bytes left for the double-buffered A/B K tiles beside the C block."""
@@ -140,6 +175,518 @@ def retile(group: dato.GroupOp, g: StreamedMatmul, r: int, s: int) -> None:
     group.erase()
 
 
+# ------------------------------------------- GEMMs and their block consumers
+
+Axes = tuple[int | None, ...]
+"""Per dimension of a body argument: the block axis a cut divides it along
+(0: the block's rows, 1: its columns), None where it stays whole."""
+
+
+@dataclass
+class Pointwise:
+    """A group body that computes an m x n block element by element (module
+    docstring): what a cut changes and what the body holds per element."""
+
+    args: list[Axes]
+    """Each body argument's axes (offsets move along them)."""
+    loops: dict[scf.ForOp, int]
+    """The loops that run over a block axis (0 to its size, step 1), by axis."""
+    locals_bytes: int
+    """Bytes per block element of the block-sized locals (a float32
+    accumulator for each bf16 matmul result among them) and whole-block
+    arguments."""
+    port_bytes: dict[str, int]
+    """Bytes per block element of one object of each port's stream, and of
+    each region stream the body names itself (a single-instance group)."""
+    direct: list[str]
+    """Those region streams."""
+    matmul: bool
+
+
+def _is_block(t: object, shape: tuple[int, int]) -> bool:
+    return isinstance(t, MemRefType) and tuple(t.get_shape()) == shape
+
+
+def _is_scalar(t: object) -> bool:
+    return isinstance(t, MemRefType) and not t.get_shape()
+
+
+def _ops(block: Block) -> Iterator[Operation]:
+    """The ops of `block` and of the regions nested in them, but not the
+    bodies of linalg's named ops (their scalar computation, not the task's)."""
+    for op in block.ops:
+        yield op
+        if op.dialect_name() != "linalg":
+            for region in op.regions:
+                for inner in region.blocks:
+                    yield from _ops(inner)
+
+
+def _matmul_roles(body: Block, shape: tuple[int, int]) -> dict[SSAValue, Axes] | None:
+    """The body arguments its matmuls read as A (rows along the block's rows,
+    K whole) and B (columns along the block's columns); None when a matmul
+    does not compute a block from two arguments or an argument has both roles."""
+    roles: dict[SSAValue, Axes] = {}
+    for op in _ops(body):
+        if not isinstance(op, linalg.MatmulOp):
+            continue
+        a, b = op.inputs
+        if not _is_block(op.outputs[0].type, shape) or a not in body.args or b not in body.args:
+            return None
+        at, bt = a.type, b.type
+        assert isinstance(at, MemRefType) and isinstance(bt, MemRefType)
+        if at.get_shape()[0] != shape[0] or bt.get_shape()[1] != shape[1]:
+            return None
+        for v, role in ((a, (0, None)), (b, (None, 1))):
+            if roles.setdefault(v, role) != role:
+                return None
+    return roles
+
+
+def _axis_loops(ivs: dict[SSAValue, int], shape: tuple[int, int]) -> dict[scf.ForOp, int] | None:
+    """The loops whose induction variables index blocks: each must run over
+    its axis from 0 in steps of 1 and be used only as that index (a value
+    computed from it would change with the cut)."""
+    loops: dict[scf.ForOp, int] = {}
+    for iv, axis in ivs.items():
+        loop = iv.owner.parent_op() if isinstance(iv, BlockArgument) else None
+        if not isinstance(loop, scf.ForOp) or loop.body.block.args[0] is not iv:
+            return None
+        if (int_constant(loop.lb), int_constant(loop.step), int_constant(loop.ub)) != (
+            0,
+            1,
+            shape[axis],
+        ):
+            return None
+        for use in iv.uses:
+            first = 1 if isinstance(use.operation, memref.LoadOp) else 2
+            if not isinstance(use.operation, memref.LoadOp | memref.StoreOp) or use.index < first:
+                return None
+        loops[loop] = axis
+    return loops
+
+
+def _inside(op: Operation, loops: dict[scf.ForOp, int]) -> scf.ForOp | None:
+    """The innermost axis loop around `op`."""
+    parent = op.parent_op()
+    while parent is not None and not isinstance(parent, dato.GroupOp):
+        if isinstance(parent, scf.ForOp) and parent in loops:
+            return parent
+        parent = parent.parent_op()
+    return None
+
+
+def _set_before(load: memref.LoadOp, loop: scf.ForOp) -> bool:
+    """A store to the scalar `load` reads precedes it in its block or an
+    enclosing one within the same iteration of `loop`."""
+    op: Operation = load
+    while op is not loop:
+        prev = op.prev_op
+        while prev is not None:
+            if isinstance(prev, memref.StoreOp) and prev.memref is load.memref:
+                return True
+            prev = prev.prev_op
+        parent = op.parent_op()
+        assert parent is not None
+        op = parent
+    return False
+
+
+def _scalars_fresh(scalars: list[SSAValue], loops: dict[scf.ForOp, int]) -> bool:
+    """No scalar carries a value from one block element to the next: one
+    stored inside the block loops is read there only, after a store in the
+    same iteration (the frontend keeps a kernel's scalar variables in
+    rank-0 allocations)."""
+    for ref in scalars:
+        stores = [u.operation for u in ref.uses if isinstance(u.operation, memref.StoreOp)]
+        if not any(_inside(s, loops) for s in stores):
+            continue  # set before the loops (or never): the same for every element
+        for use in ref.uses:
+            op = use.operation
+            if isinstance(op, memref.StoreOp):
+                continue
+            loop = _inside(op, loops)
+            if not isinstance(op, memref.LoadOp) or loop is None or not _set_before(op, loop):
+                return False
+    return True
+
+
+def pointwise(group: dato.GroupOp, shape: tuple[int, int]) -> Pointwise | None:
+    """The group's body as an m x n pointwise computation (Pointwise), or None
+    when it is not one: block-sized and scalar locals; loads and stores of
+    blocks indexed by the loops over their axes; whole-block copies, fills,
+    named elementwise ops and matmuls into blocks; puts and gets of block
+    objects on its ports; scalar arithmetic and control flow; no pid, no
+    external kernel, no constant table."""
+    if len(group.grid.data) != 2:
+        return None
+    body = group.body.block
+    roles = _matmul_roles(body, shape)
+    if roles is None:
+        return None
+    args: list[Axes] = []
+    locals_bytes = 0
+    for arg in body.args:
+        t = arg.type
+        assert isinstance(t, MemRefType)
+        if arg in roles:
+            args.append(roles[arg])
+        elif _is_block(t, shape):
+            args.append((0, 1))
+            locals_bytes += element_bytes(t)
+        else:
+            args.append((None,) * len(t.get_shape()))
+    ports = set(group.port_names)
+    single = group.num_instances() == 1
+    direct: list[str] = []
+    port_bytes: dict[str, int] = {}
+    ivs: dict[SSAValue, int] = {}
+    scalars: list[SSAValue] = []
+
+    def blocks(*values: SSAValue) -> bool:
+        return all(_is_block(v.type, shape) and v not in roles for v in values)
+
+    for op in _ops(body):
+        refs = [v for v in (*op.operands, *op.results) if isinstance(v.type, MemRefType)]
+        if isinstance(op, memref.AllocOp | memref.AllocaOp):
+            t = op.memref.type
+            if table_values(op) is not None:
+                return None  # its values are by position
+            if _is_block(t, shape):
+                locals_bytes += element_bytes(t)
+            elif _is_scalar(t):
+                scalars.append(op.memref)
+            else:
+                return None
+        elif isinstance(op, memref.LoadOp | memref.StoreOp):
+            if _is_scalar(op.memref.type):
+                if isinstance(op, memref.StoreOp) and op.memref in body.args:
+                    return None  # a scalar result: the last element's value
+                continue
+            if not blocks(op.memref):
+                return None
+            for axis, index in enumerate(op.indices):
+                if not isinstance(index, BlockArgument) or ivs.setdefault(index, axis) != axis:
+                    return None
+        elif isinstance(op, memref.CopyOp):
+            if not blocks(op.source, op.destination):
+                return None
+        elif isinstance(op, linalg.FillOp):
+            if not blocks(*op.outputs):
+                return None
+        elif isinstance(op, linalg.MatmulOp):
+            t = op.outputs[0].type
+            assert isinstance(t, MemRefType)
+            if isinstance(t.element_type, BFloat16Type):
+                locals_bytes += 4  # physical mapping's float32 accumulator
+        elif isinstance(op, ELEMENTWISE_OPS):
+            if not blocks(*refs):
+                return None
+        elif isinstance(op, dato.PutOp | dato.GetOp):
+            port = op.stream.root_reference.data
+            value = op.value if isinstance(op, dato.PutOp) else op.result
+            if (port not in ports and not single) or op.indices or not blocks(value):
+                return None  # a region stream many instances name is not one-to-one
+            if port not in ports and port not in direct:
+                direct.append(port)
+            t = value.type
+            assert isinstance(t, MemRefType)
+            port_bytes[port] = element_bytes(t)
+        elif isinstance(op, scf.ForOp | scf.IfOp | scf.YieldOp):
+            if refs or (isinstance(op, scf.ForOp) and op.iter_args):
+                return None
+        elif op.dialect_name() not in ("arith", "math") or refs:
+            return None
+    loops = _axis_loops(ivs, shape)
+    if loops is None or not _scalars_fresh(scalars, loops):
+        return None
+    return Pointwise(args, loops, locals_bytes, port_bytes, direct, bool(roles))
+
+
+@dataclass
+class BlockSet:
+    """Groups joined by one-to-one block streams, all pointwise over one
+    m x n block, cut together."""
+
+    groups: list[dato.GroupOp]
+    bodies: list[Pointwise]
+    streams: list[dato.StreamOp]
+    shape: tuple[int, int]
+
+
+def block_sets(region: dato.RegionOp) -> list[BlockSet]:
+    """The sets of groups the region's block streams join (each group with
+    ports in exactly one) that can be cut together: every stream a single
+    one between one putting and one getting instance, of one m x n block
+    shape, every body pointwise over it, no instance named by a mapping
+    primitive, a matmul among them (the block a core cannot hold)."""
+    decls = {s.sym_name.data: s for s in region.streams()}
+    users: dict[str, list[dato.GroupOp]] = {}
+    touched: dict[dato.GroupOp, set[str]] = {}
+    for group in region.groups():
+        touched[group] = set()
+        for inst in group.instances():
+            for name in inst.bindings:
+                users.setdefault(name, []).append(group)
+                touched[group].add(name)
+        named_here = {
+            op.stream.root_reference.data
+            for op in group.body.walk()
+            if isinstance(op, dato.PutOp | dato.GetOp)
+        }
+        for name in sorted(named_here - set(group.port_names)):
+            if name in decls:  # a region stream the body names itself
+                users.setdefault(name, []).append(group)
+                touched[group].add(name)
+    # union-find over groups by the streams they share
+    parent: dict[dato.GroupOp, dato.GroupOp] = {g: g for g in region.groups()}
+
+    def root(g: dato.GroupOp) -> dato.GroupOp:
+        while parent[g] is not g:
+            g = parent[g]
+        return g
+
+    for groups in users.values():
+        for g in groups[1:]:
+            parent[root(g)] = root(groups[0])
+    members: dict[dato.GroupOp, list[dato.GroupOp]] = {}
+    for g in region.groups():
+        if touched[g]:
+            members.setdefault(root(g), []).append(g)
+    named = folded_instances(region)
+    found: list[BlockSet] = []
+    for groups in members.values():
+        names = sorted({n for g in groups for n in touched[g]})
+        if any(n not in decls or len(users[n]) != 2 for n in names):
+            continue
+        streams = [decls[n] for n in names]
+        shapes = {
+            tuple(s.stream_type.element_type.get_shape())
+            if isinstance(s.stream_type.element_type, MemRefType)
+            else None
+            for s in streams
+        }
+        shape = shapes.pop() if len(shapes) == 1 else None
+        if shape is None or len(shape) != 2 or any(s.shape_values for s in streams):
+            continue
+        if any(i.name in named for g in groups for i in g.instances()):
+            continue
+        bodies = [pointwise(g, shape) for g in groups]
+        if any(b is None for b in bodies) or not any(b.matmul for b in bodies if b):
+            continue
+        found.append(BlockSet(groups, [b for b in bodies if b], streams, shape))
+    return found
+
+
+def _set_bytes(bs: BlockSet, bm: int, bn: int, shallow: bool) -> list[tuple[int, int]]:
+    """Per group: the bytes an instance holds in bm x bn blocks (its block
+    locals and arguments, its ports' stream objects at their depth, or one
+    object deep if `shallow`) and the room it needs beside them (A/B K tiles
+    for a matmul)."""
+    decls = {s.sym_name.data: s for s in bs.streams}
+    out = []
+    for group, body in zip(bs.groups, bs.bodies, strict=True):
+        per = body.locals_bytes
+        for port, size in body.port_bytes.items():
+            k = group.port_names.index(port) if port in group.port_names else None
+            bound = {port} if k is None else {i.bindings[k] for i in group.instances()}
+            depth = max(decls[name].stream_type.depth.data for name in bound)
+            per += size * (1 if shallow else depth)
+        out.append((per * bm * bn, AB_ROOM if body.matmul else 0))
+    return out
+
+
+MAX_TRIALS = 6
+"""Cuts of one set tried through physical mapping before giving up."""
+
+
+def _candidates(bs: BlockSet, budget: int) -> list[tuple[int, int]]:
+    """The cuts (r, s) with which every group of the set could fit (its
+    streams one object deep, A and B streamed over K: what physical mapping
+    achieves at best), largest sub-block first; of the cuts giving one
+    sub-block size, the two squarest (a long thin block only moves more
+    A or B per result element)."""
+    m, n = bs.shape
+    by_area: dict[int, list[tuple[int, int, int]]] = {}  # area -> [(skew, r, s)]
+    for r in (d for d in range(1, m + 1) if m % d == 0):
+        for s in (d for d in range(1, n + 1) if n % d == 0):
+            bm, bn = m // r, n // s
+            if (r, s) != (1, 1) and all(
+                b + room <= budget for b, room in _set_bytes(bs, bm, bn, True)
+            ):
+                by_area.setdefault(bm * bn, []).append((max(bm, bn) // min(bm, bn), r, s))
+    return [
+        (r, s) for area in sorted(by_area, reverse=True) for _, r, s in sorted(by_area[area])[:2]
+    ]
+
+
+def _maps(region: dato.RegionOp, bs: BlockSet, cut: tuple[int, int] | None, device: str) -> bool:
+    """Whether the passes after this one in the aie pipeline (read boxes,
+    physical mapping with its folding search) place the region with the
+    set cut by `cut` (None: as written): a trial on a copy of the region."""
+    from dato_xdsl.transforms.npu_read_boxes import NpuReadBoxesPass
+    from dato_xdsl.transforms.physical_mapping import PhysicalMapPass
+
+    copy = region.clone()
+    trial = ModuleOp([copy])
+    if cut is not None:
+        names = [g.sym_name.data for g in bs.groups]
+        twin = next(b for b in block_sets(copy) if [g.sym_name.data for g in b.groups] == names)
+        cut_set(copy, twin, *cut)
+    try:
+        NpuReadBoxesPass().apply(Context(), trial)
+        PhysicalMapPass(device=device).apply(Context(), trial)
+    except DiagnosticException:
+        return False
+    return True
+
+
+def choose_set_cut(
+    region: dato.RegionOp, bs: BlockSet, budget: int, device: str
+) -> tuple[int, int] | None:
+    """(r, s) for the set: None when it fits as written (by the count of
+    `_set_bytes` at the streams' depths, else by a trial of physical
+    mapping, which may make streams one object deep); else the first of the
+    candidate cuts (at most MAX_TRIALS) physical mapping places, None if
+    none (the refusal then names the user's grid)."""
+    m, n = bs.shape
+    if all(b + room <= budget for b, room in _set_bytes(bs, m, n, False)):
+        return None
+    if _maps(region, bs, None, device):
+        return None
+    for cut in _candidates(bs, budget)[:MAX_TRIALS]:
+        if _maps(region, bs, cut, device):
+            return cut
+    return None
+
+
+def _cut_type(t: MemRefType, axes: Axes, sizes: tuple[int, int]) -> MemRefType:
+    shape = [d if a is None else sizes[a] for d, a in zip(t.get_shape(), axes, strict=True)]
+    return MemRefType(t.element_type, shape)
+
+
+def _cut_body(
+    old: Block,
+    body: Pointwise,
+    shape: tuple[int, int],
+    sizes: tuple[int, int],
+    ports: dict[str, str],
+) -> Block:
+    """The body on bm x bn blocks: arguments, block locals and gets of the
+    cut sizes, the block loops bounded by them, the region streams it named
+    itself named through the `ports` standing for them."""
+    types = []
+    for arg, axes in zip(old.args, body.args, strict=True):
+        assert isinstance(arg.type, MemRefType)
+        types.append(_cut_type(arg.type, axes, sizes))
+    new = Block(arg_types=types)
+    values: dict[SSAValue, SSAValue] = {}
+    for arg, fresh in zip(old.args, new.args, strict=True):
+        fresh.name_hint = arg.name_hint
+        values[arg] = fresh
+    for op in old.ops:
+        new.add_op(op.clone(value_mapper=values))
+    old_ops, new_ops = list(_ops(old)), list(_ops(new))
+    for was, op in zip(old_ops, new_ops, strict=True):
+        if isinstance(was, scf.ForOp) and was in body.loops:
+            assert isinstance(op, scf.ForOp)
+            bound = arith.ConstantOp(IntegerAttr(sizes[body.loops[was]], IndexType()))
+            op_block = op.parent_block()
+            assert op_block is not None
+            op_block.insert_op_before(bound, op)
+            was_bound = op.ub
+            op.operands[1] = bound.result
+            if not was_bound.uses and isinstance(was_bound.owner, arith.ConstantOp):
+                was_bound.owner.detach()
+                was_bound.owner.erase()
+            continue
+        fresh: Operation | None = None
+        if isinstance(op, memref.AllocOp | memref.AllocaOp) and _is_block(op.memref.type, shape):
+            t = op.memref.type
+            assert isinstance(t, MemRefType)
+            fresh = type(op).get(t.element_type, shape=list(sizes))
+        elif isinstance(op, dato.GetOp):
+            t = op.result.type
+            assert isinstance(t, MemRefType)
+            name = op.stream.root_reference.data
+            fresh = dato.GetOp(ports.get(name, name), [], _cut_type(t, (0, 1), sizes))
+        elif isinstance(op, dato.PutOp) and op.stream.root_reference.data in ports:
+            fresh = dato.PutOp(ports[op.stream.root_reference.data], [], op.value)
+        if fresh is None:
+            continue
+        fresh.attributes |= op.attributes
+        op_block = op.parent_block()
+        assert op_block is not None
+        op_block.insert_op_before(fresh, op)
+        for was_result, result in zip(op.results, fresh.results, strict=True):
+            result.name_hint = was_result.name_hint
+            was_result.replace_all_uses_with(result)
+        op.detach()
+        op.erase()
+    return new
+
+
+def cut_set(region: dato.RegionOp, bs: BlockSet, r: int, s: int) -> None:
+    """Refine every group of the set by (r, s) and split each of its streams
+    into r x s streams of sub-blocks (module docstring)."""
+    m, n = bs.shape
+    sizes = (m // r, n // s)
+    taken = {op.sym_name.data for op in region.body.block.ops if isinstance(op, dato.StreamOp)}
+    taken |= {i.name for g in region.groups() for i in g.instances()}
+    parts: dict[str, list[list[str]]] = {}
+    for decl in bs.streams:
+        name = decl.sym_name.data
+        parts[name] = [[fresh_name(f"{name}_{u}_{v}", taken) for v in range(s)] for u in range(r)]
+        t = decl.stream_type
+        element = t.element_type
+        assert isinstance(element, MemRefType)
+        object_type = _cut_type(element, (0, 1), sizes)
+        for u in range(r):
+            for v in range(s):
+                part = dato.StreamOp(
+                    parts[name][u][v], dato.StreamType(object_type, t.depth.data, t.packing.data)
+                )
+                part.attributes |= decl.attributes
+                region.body.block.insert_op_before(part, decl)
+        decl.detach()
+        decl.erase()
+    names = ArrayAttr([FlatSymbolRefAttr(g.sym_name.data) for g in bs.groups])
+    for group, body in zip(bs.groups, bs.bodies, strict=True):
+        # a region stream a single instance named itself becomes a port
+        # bound to a different sub-stream in each new instance
+        port_names = set(group.port_names)
+        ports = {d: fresh_name(f"{d}_port", port_names) for d in body.direct}
+        rows = []
+        for inst in group.instances():
+            i, j = inst.pid
+            for u in range(r):
+                for v in range(s):
+                    offsets = [list(o) for o in inst.offsets]
+                    for k, axes in enumerate(body.args):
+                        for d, axis in enumerate(axes):
+                            if axis is not None:
+                                offsets[k][d] += (u, v)[axis] * sizes[axis]
+                    streams = [parts[b][u][v] for b in (*inst.bindings, *body.direct)]
+                    rows.append(((i * r + u, j * s + v), offsets, streams))
+        rows.sort(key=lambda row: row[0])  # pids row-major: the simulator's order
+        P0, P1 = group.grid_shape
+        fresh = dato.GroupOp(
+            group.sym_name.data,
+            group.task.data,
+            [P0 * r, P1 * s],
+            list(group.args),
+            [*group.port_names, *ports.values()],
+            rows,
+            _cut_body(group.body.block, body, bs.shape, sizes, ports),
+        )
+        fresh.attributes |= group.attributes
+        fresh.attributes[RETILED] = ArrayAttr([IntegerAttr(r, i64), IntegerAttr(s, i64)])
+        fresh.attributes[RETILED_WITH] = names
+        region.body.block.insert_op_before(fresh, group)
+        group.detach()
+        group.erase()
+
+
 def retile_region(region: dato.RegionOp, device: devices.NpuDevice) -> list[str]:
     """Cut every GEMM group that needs it; the groups cut, as `name r x s`."""
     budget = device.compute.data_memory_bytes - devices.DEFAULT_CORE_STACK_BYTES
@@ -154,6 +701,11 @@ def retile_region(region: dato.RegionOp, device: devices.NpuDevice) -> list[str]
             continue
         retile(group, g, *cut)
         done.append(f"{group.sym_name.data} {cut[0]}x{cut[1]}")
+    for bs in block_sets(region):
+        cut = choose_set_cut(region, bs, budget, device.name)
+        if cut is not None:
+            cut_set(region, bs, *cut)
+            done.append(f"{'+'.join(g.sym_name.data for g in bs.groups)} {cut[0]}x{cut[1]}")
     return done
 
 
@@ -173,4 +725,13 @@ class NpuRetileGemmPass(ModulePass):
             retile_region(region, model)
 
 
-__all__: Sequence[str] = ["RETILED", "NpuRetileGemmPass", "choose_cut", "retile_region"]
+__all__: Sequence[str] = [
+    "RETILED",
+    "RETILED_WITH",
+    "NpuRetileGemmPass",
+    "block_sets",
+    "choose_cut",
+    "choose_set_cut",
+    "pointwise",
+    "retile_region",
+]
