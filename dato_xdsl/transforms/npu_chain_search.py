@@ -25,6 +25,7 @@ from dato_xdsl.dialects import dato
 from dato_xdsl.transforms.deadlock_analysis import (
     Design,
     NotStatic,
+    Replay,
     ReplayTooLong,
     Token,
     _Cursor,  # pyright: ignore[reportPrivateUsage]
@@ -287,12 +288,14 @@ def _topological(ms: list[str], succ: dict[str, set[str]]) -> list[str]:
     return order if len(order) == len(ms) else ms
 
 
-def free_depths(
-    region: dato.RegionOp, uses: dict[str, StreamUses], groups: list[list[str]], plan: ChainPlan
-) -> SearchFailure | None:
-    """Replay the design with each of `groups` run in order on one core,
-    deepening streams between cores until it finishes (the depths go into
-    `plan.depths`); the failure when it cannot."""
+def core_design(
+    region: dato.RegionOp, uses: dict[str, StreamUses], groups: list[list[str]]
+) -> tuple[Design, dict[str, int], dict[str, int]] | SearchFailure:
+    """The region's token programs with each of `groups` run in order on one
+    core (a core runs its members one after the other, each to its end), the
+    depths to replay it with (a stream between two members of one core is a
+    local buffer holding every element it carries) and each stream's limit
+    (every element it carries); the failure when the streams are not static."""
     try:
         design = Design(region)
     except NotStatic as why:
@@ -316,6 +319,41 @@ def free_depths(
         p, c = use.producer, use.consumer
         if p in core_of and c in core_of and core_of[p] == core_of[c]:
             depths[name] = limit[name]  # a local buffer holds every element
+    return design, depths, limit
+
+
+def replay_cores(
+    region: dato.RegionOp,
+    uses: dict[str, StreamUses],
+    groups: list[list[str]],
+    shallower: dict[str, int],
+) -> tuple[Design, Replay, dict[str, int]] | SearchFailure:
+    """Replay the region with each of `groups` run in order on one core and
+    the streams of `shallower` at the depths it gives (the others as
+    declared): the design, the outcome (blocked instances when it
+    deadlocks) and the depths replayed; the failure when the streams cannot
+    be replayed (not static, or too long to replay)."""
+    found = core_design(region, uses, groups)
+    if isinstance(found, SearchFailure):
+        return found
+    design, depths, _ = found
+    depths.update(shallower)
+    try:
+        return design, design.replay(depths), depths
+    except ReplayTooLong as why:
+        return SearchFailure(f"the replay of the cores is too long ({why})")
+
+
+def free_depths(
+    region: dato.RegionOp, uses: dict[str, StreamUses], groups: list[list[str]], plan: ChainPlan
+) -> SearchFailure | None:
+    """Replay the design with each of `groups` run in order on one core,
+    deepening streams between cores until it finishes (the depths go into
+    `plan.depths`); the failure when it cannot."""
+    found = core_design(region, uses, groups)
+    if isinstance(found, SearchFailure):
+        return found
+    design, depths, limit = found
     raised: set[str] = set()
     while True:
         try:

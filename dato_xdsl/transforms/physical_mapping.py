@@ -80,6 +80,7 @@ from dato_xdsl.transforms.npu_padding import (
     widen_scalar_stream,
 )
 from dato_xdsl.transforms.npu_plan import GroupPlan, plan_group, shared_bytes
+from dato_xdsl.transforms.npu_shallow_fifos import choose_shallow_fifos, shallow_streams
 from dato_xdsl.transforms.npu_stream_merge import merge_streams, parallel_streams
 from dato_xdsl.transforms.npu_stream_routes import (
     StreamRoute,
@@ -110,6 +111,27 @@ class PE:
     names: list[str]
     members: list[tuple[GroupPlan, dato.Instance]] = field(default_factory=list)
     tile: tuple[int, int] | None = None
+
+
+@dataclass
+class TileCount:
+    """One element's tile as Placer.count_tile counts it, before its GEMMs
+    choose K tiles: what its core allocates and the DMA it needs."""
+
+    pe: PE
+    where: str
+    """the tile and its instances, for messages"""
+    members: list[tuple[GroupPlan, dato.Instance]] = field(default_factory=list)
+    """the members counted (a bundled GEMM's first only: the others take turns)"""
+    memory: TileMemory = field(default_factory=lambda: TileMemory([], {}))
+    streamed: list[tuple[GroupPlan, dato.Instance]] = field(default_factory=list)
+    """members computing `c = matmul(a, b)` into an output argument"""
+    in_args: set[int] = field(default_factory=set)
+    out_args: set[int] = field(default_factory=set)
+    dma_in: set[str] = field(default_factory=set)
+    dma_out: set[str] = field(default_factory=set)
+    near_out: set[str] = field(default_factory=set)
+    """streams put to a neighbour sharing memory"""
 
 
 class _Union:
@@ -179,6 +201,11 @@ class Placer:
         self.producer = {n: u.producer for n, u in self.uses.items() if u.producer}
         self.consumer = {n: u.consumer for n, u in self.uses.items() if u.consumer}
         self.counts = {n: t for n, u in self.uses.items() if (t := u.total()) is not None}
+        self.shallow: dict[str, int] = shallow_streams(region)
+        """block streams the compiler made one object deep: declared depth"""
+        self.shallow_why: dict[str, str] = {}
+        """per element (its first instance): why its streams stay as deep as
+        declared although it is over its memory (npu_shallow_fifos)"""
         self.routed: set[str] = set()
         self.folds: list[Fold] = []
         self.chain_failure = ""
@@ -229,6 +256,9 @@ class Placer:
         placed again with those first (`place(hubs=True)`), and the first
         refusal raised if that fails too."""
         self.place(pes)
+        # the depths the tiles are counted with: a decision of its own,
+        # recorded in the IR before the check (which only counts)
+        choose_shallow_fifos(self, pes, shared)
         try:
             return self.check_tiles(pes, shared)
         except LocatedDiagnostic as err:
@@ -599,135 +629,152 @@ class Placer:
             return MemRefType(elem.element_type, [count, *elem.get_shape()])
         return MemRefType(elem, [count])
 
+    def count_tile(self, pe: PE, tiles: dict[str, tuple[int, int]], shared: set[int]) -> TileCount:
+        """What the element's tile holds and moves before its GEMMs choose K
+        tiles: its buffers (TileMemory), the arguments and streams it moves
+        through DMA channels, the fifos to neighbours sharing memory. The
+        members of an element in `shared` run one after the other through one
+        set of fifos and buffers, so the first member's needs are the
+        element's."""
+        assert pe.tile is not None
+        col, row = pe.tile
+        count = TileCount(pe, f"tile ({col}, {row}) ({name_list(pe.names)})")
+        members = pe.members[:1] if id(pe) in shared else pe.members
+        count.members = members
+        # what the core allocates (see aie_buffer_sharing): each fifo once,
+        # however many members use it; the members' locals and chained
+        # streams by their live spans in the core's run order, dead ones
+        # sharing one buffer
+        memory = TileMemory(members, run_order(self.region) if len(members) > 1 else {})
+        count.memory = memory
+        for plan, inst in members:
+            binding = dict(zip(plan.group.port_names, inst.bindings, strict=True))
+            memory.locals(plan, inst, binding)
+            for k, arg in enumerate(plan.group.body.block.args):
+                t = arg.type
+                assert isinstance(t, MemRefType)
+                if plan.matmul is not None and k in (
+                    plan.matmul.a,
+                    plan.matmul.b,
+                    plan.matmul.c,
+                ):
+                    continue
+                # members on one tile take an array's blocks in turn through one fifo
+                index = self.region.args.index(plan.group.args[k])
+                box = self.boxes.get((plan.group.sym_name.data, k), {}).get(inst.name)
+                # a box its stores write whole needs no host copy first
+                reads = plan.reads[k] and not (box is not None and box.whole)
+                if reads:
+                    count.in_args.add(index)
+                if plan.writes[k]:
+                    count.out_args.add(index)
+                obj = t
+                rows = self.padding.get(index)
+                if rows is not None:
+                    # the padded fifo object; the task's block is copied out of it
+                    obj = MemRefType(t.element_type, padded_shape(t.get_shape(), rows))
+                elif box is not None:
+                    # the box's objects for the DMA; the whole array for the body
+                    obj = MemRefType(t.element_type, list(box.shape))
+                for moves, is_read in ((reads, True), (plan.writes[k], False)):
+                    if moves:
+                        memory.fifo(f"argument {k}", (index, is_read), memref_bytes(obj))
+                if obj is not t:
+                    memory.whole_member(inst, t)
+            for streams, peers, is_put in (
+                (plan.puts, self.consumer, True),
+                (plan.gets, self.producer, False),
+            ):
+                for s in streams:
+                    name = binding.get(s, s)
+                    depth, packed, size = self.streams[name]
+                    peer = peers.get(name)
+                    t_obj = streams[s]
+                    if peer in pe.names or (
+                        isinstance(t_obj, MemRefType) and size != memref_bytes(t_obj)
+                    ):
+                        memory.copied.add(name)  # its blocks are copied out (padded)
+                    if peer in pe.names:
+                        # chained: a local buffer of every element
+                        memory.chained(name, self.chained_type(name), inst, plan, s, is_put)
+                        continue
+                    # the fifo's objects, plus the staging buffer and its
+                    # counter of a packed stream (objects between neighbours
+                    # sharing memory are counted at both ends, as the virtual
+                    # NPU holds them)
+                    extra = size + 4 if packed else 0
+                    near = peer is not None and self.adjacent(inst.name, peer, tiles)
+                    what = f"stream @{name}"
+                    if name in self.shallow:
+                        what += f" (1 object of {self.shallow[name]})"
+                    memory.fifo(what, name, depth * size + extra)
+                    if not near:
+                        (count.dma_out if is_put else count.dma_in).add(name)
+                    elif is_put:
+                        count.near_out.add(name)
+            if plan.matmul is not None:
+                count.streamed.append((plan, inst))
+        return count
+
+    def gemm_k_tiles(self, count: TileCount, budget: int, k_tiles: dict[str, int]) -> int:
+        """The tile's bytes once each of its GEMM groups (`c = matmul(a, b)`
+        into an output argument) streams K in the largest tile that fits
+        beside its other buffers (recorded in `k_tiles`); a refusal when even
+        K tiles of one step do not fit."""
+        fixed, _ = count.memory.total()
+        for plan, _ in count.streamed:
+            args = plan.group.body.block.args
+            mm = plan.matmul
+            assert mm is not None
+            c_t = args[mm.c].type
+            elem = element_bytes(c_t)  # type: ignore[arg-type]
+            f32_acc = isinstance(c_t.element_type, BFloat16Type)  # type: ignore[attr-defined]
+            kt = choose_k_tile(plan, budget - fixed, elem, f32_acc)
+            if kt is None:
+                a_row = element_bytes(args[mm.a].type) * mm.m  # type: ignore[arg-type]
+                ab = a_row + element_bytes(args[mm.b].type) * mm.n  # type: ignore[arg-type]
+                need = fixed + 2 * ab + mm.m * mm.n * elem
+                raise op_error(
+                    plan.group,
+                    f"{count.where} needs at least {kib(need)} of buffers (a {mm.m}x{mm.n} "
+                    f"output block and double-buffered A/B tiles of K=1), it has {kib(budget)}",
+                )
+            k_tiles[plan.group.sym_name.data] = kt
+            a_elem = element_bytes(args[mm.a].type)  # type: ignore[arg-type]
+            b_elem = element_bytes(args[mm.b].type)  # type: ignore[arg-type]
+            fixed += 2 * (mm.m * kt * a_elem + kt * mm.n * b_elem) + mm.m * mm.n * elem
+            fixed += 4 * mm.m * mm.n if f32_acc and kt < mm.k else 0
+        return fixed
+
     def check_tiles(self, pes: list[PE], shared: set[int] | None = None) -> dict[str, int]:
         """Memory and DMA channels per compute tile; returns the K tile chosen
-        for each streamed-GEMM group. The members of an element in `shared`
-        run one after the other through one set of fifos and buffers, so the
-        first member's needs are the element's."""
+        for each streamed-GEMM group. Only checks: the depths it counts were
+        chosen before (npu_shallow_fifos, recorded in the IR); the memtile
+        routes of streams over a tile's channels are recorded as it goes."""
         d = self.device
         tiles = {name: pe.tile for pe in pes for name in pe.names}  # type: ignore[misc]
         k_tiles: dict[str, int] = {}
+        budget = d.compute.data_memory_bytes - CORE_STACK_BYTES
         for pe in pes:
-            assert pe.tile is not None
-            col, row = pe.tile
-            where = f"tile ({col}, {row}) ({name_list(pe.names)})"
-            inputs = outputs = 0
-            fixed = 0
-            streamed: list[tuple[GroupPlan, dato.Instance]] = []
-            dma_in: set[str] = set()
-            dma_out: set[str] = set()
-            near_out: set[str] = set()
-            in_args: set[int] = set()
-            out_args: set[int] = set()
-            members = pe.members[:1] if shared and id(pe) in shared else pe.members
-            # what the core allocates (see aie_buffer_sharing): each fifo once,
-            # however many members use it; the members' locals and chained
-            # streams by their live spans in the core's run order, dead ones
-            # sharing one buffer
-            memory = TileMemory(members, run_order(self.region) if len(members) > 1 else {})
-            for plan, inst in members:
-                binding = dict(zip(plan.group.port_names, inst.bindings, strict=True))
-                memory.locals(plan, inst, binding)
-                for k, arg in enumerate(plan.group.body.block.args):
-                    t = arg.type
-                    assert isinstance(t, MemRefType)
-                    if plan.matmul is not None and k in (
-                        plan.matmul.a,
-                        plan.matmul.b,
-                        plan.matmul.c,
-                    ):
-                        continue
-                    # members on one tile take an array's blocks in turn through one fifo
-                    index = self.region.args.index(plan.group.args[k])
-                    box = self.boxes.get((plan.group.sym_name.data, k), {}).get(inst.name)
-                    # a box its stores write whole needs no host copy first
-                    reads = plan.reads[k] and not (box is not None and box.whole)
-                    if reads:
-                        in_args.add(index)
-                    if plan.writes[k]:
-                        out_args.add(index)
-                    obj = t
-                    rows = self.padding.get(index)
-                    if rows is not None:
-                        # the padded fifo object; the task's block is copied out of it
-                        obj = MemRefType(t.element_type, padded_shape(t.get_shape(), rows))
-                    elif box is not None:
-                        # the box's objects for the DMA; the whole array for the body
-                        obj = MemRefType(t.element_type, list(box.shape))
-                    for moves, is_read in ((reads, True), (plan.writes[k], False)):
-                        if moves:
-                            memory.fifo(f"argument {k}", (index, is_read), memref_bytes(obj))
-                    if obj is not t:
-                        memory.whole_member(inst, t)
-                for streams, peers, is_put in (
-                    (plan.puts, self.consumer, True),
-                    (plan.gets, self.producer, False),
-                ):
-                    for s in streams:
-                        name = binding.get(s, s)
-                        depth, packed, size = self.streams[name]
-                        peer = peers.get(name)
-                        t_obj = streams[s]
-                        if peer in pe.names or (
-                            isinstance(t_obj, MemRefType) and size != memref_bytes(t_obj)
-                        ):
-                            memory.copied.add(name)  # its blocks are copied out (padded)
-                        if peer in pe.names:
-                            # chained: a local buffer of every element
-                            memory.chained(name, self.chained_type(name), inst, plan, s, is_put)
-                            continue
-                        # the fifo's objects, plus the staging buffer and its
-                        # counter of a packed stream (objects between neighbours
-                        # sharing memory are counted at both ends, as if each
-                        # tile held them)
-                        extra = size + 4 if packed else 0
-                        near = peer is not None and self.adjacent(inst.name, peer, tiles)
-                        memory.fifo(f"stream @{name}", name, depth * size + extra)
-                        if not near:
-                            (dma_out if is_put else dma_in).add(name)
-                        elif is_put:
-                            near_out.add(name)
-                if plan.matmul is not None:
-                    streamed.append((plan, inst))
-                    inputs += 2
-                    outputs += 1
-            fixed, parts = memory.total()
-            total_before = fixed
-            budget = d.compute.data_memory_bytes - CORE_STACK_BYTES
-            for plan, _ in streamed:
-                args = plan.group.body.block.args
-                mm = plan.matmul
-                assert mm is not None
-                c_t = args[mm.c].type
-                elem = element_bytes(c_t)  # type: ignore[arg-type]
-                f32_acc = isinstance(c_t.element_type, BFloat16Type)  # type: ignore[attr-defined]
-                kt = choose_k_tile(plan, budget - fixed, elem, f32_acc)
-                if kt is None:
-                    a_row = element_bytes(args[mm.a].type) * mm.m  # type: ignore[arg-type]
-                    ab = a_row + element_bytes(args[mm.b].type) * mm.n  # type: ignore[arg-type]
-                    need = fixed + 2 * ab + mm.m * mm.n * elem
-                    raise op_error(
-                        plan.group,
-                        f"{where} needs at least {kib(need)} of buffers (a {mm.m}x{mm.n} output "
-                        f"block and double-buffered A/B tiles of K=1), it has "
-                        f"{kib(budget)}",
-                    )
-                k_tiles[plan.group.sym_name.data] = kt
-                a_elem = element_bytes(args[mm.a].type)  # type: ignore[arg-type]
-                b_elem = element_bytes(args[mm.b].type)  # type: ignore[arg-type]
-                fixed += 2 * (mm.m * kt * a_elem + kt * mm.n * b_elem) + mm.m * mm.n * elem
-                fixed += 4 * mm.m * mm.n if f32_acc and kt < mm.k else 0
+            count = self.count_tile(pe, tiles, shared or set())  # type: ignore[arg-type]
+            where, members, memory = count.where, count.members, count.memory
+            total_before, parts = memory.total()
+            fixed = self.gemm_k_tiles(count, budget, k_tiles)
             if fixed > budget:
-                fixed, parts = self.stream_local_k(members, budget, fixed, parts, k_tiles)
+                # a local matmul's operands streamed over K (k_streaming)
+                fixed, parts = self.k_streaming(members, budget, fixed, parts, k_tiles)
             if fixed > budget:
+                why = self.shallow_why.get(pe.names[0])
+                parts = [*parts, why] if why else parts
                 raise op_error(
                     pe.members[0][0].group,
                     f"{where} needs {kib(fixed)} of buffers ({'; '.join(parts)}), it has "
                     f"{kib(budget)} (of {kib(d.compute.data_memory_bytes)}, {CORE_STACK_BYTES} "
                     "bytes kept for the stack)",
                 )
-            inputs += len(in_args)
-            outputs += len(out_args)
+            inputs = 2 * len(count.streamed) + len(count.in_args)
+            outputs = len(count.streamed) + len(count.out_args)
+            dma_in, dma_out = count.dma_in, count.dma_out
             # more DMA streams than channels: join or distribute some through a memtile
             over_in = inputs + len(dma_in) - d.compute.dma_s2mm_channels
             over_out = outputs + len(dma_out) - d.compute.dma_mm2s_channels
@@ -762,107 +809,15 @@ class Placer:
             # a lock pair per fifo end holding buffers: each DMA channel's
             # fifo, and the fifos to neighbours sharing memory on the
             # producer's side (npu_lock_budget checks the lowered design)
-            locks = LOCKS_PER_FIFO_END * (inputs + outputs + len(near_out))
+            locks = LOCKS_PER_FIFO_END * (inputs + outputs + len(count.near_out))
             if locks > d.compute.locks:
                 raise op_error(
                     pe.members[0][0].group,
                     f"{where} needs {locks} locks ({inputs} input and {outputs} output DMA "
-                    f"fifos, {len(near_out)} fifos to neighbours sharing memory; "
+                    f"fifos, {len(count.near_out)} fifos to neighbours sharing memory; "
                     f"{LOCKS_PER_FIFO_END} each), a compute tile has {d.compute.locks}",
                 )
         return k_tiles
-
-    def stream_local_k(
-        self,
-        members: list[tuple[GroupPlan, dato.Instance]],
-        budget: int,
-        fixed: int,
-        parts: list[str],
-        k_tiles: dict[str, int],
-    ) -> tuple[int, list[str]]:
-        """A tile over its memory: its matmul's operands streamed over K
-        (k_streaming); else its block streams one object deep where the replay
-        of the design stays free of deadlock (shallow_streams), with K
-        streamed too if that is what makes it fit. Returns the tile's bytes
-        and the parts of the count, unchanged when neither makes it fit."""
-        got = self.k_streaming(members, budget, fixed, parts, k_tiles)
-        if got[0] <= budget:
-            return got
-        shallow = self.shallow_streams(members, fixed, parts)
-        if shallow is None:
-            return got
-        if isinstance(shallow, str):
-            return got[0], [*got[1], shallow]
-        saved, fewer, chosen = shallow
-        again = self.k_streaming(members, budget, fixed - saved, fewer, k_tiles)
-        if again[0] > budget:
-            return got
-        decls = {d.sym_name.data: d for d in self.region.streams()}
-        for name in chosen:
-            t = decls[name].stream_type
-            decls[name].attributes["dato.depth_by_compiler"] = IntegerAttr(t.depth.data, i64)
-            decls[name].properties["stream_type"] = dato.StreamType(
-                t.element_type, 1, t.packing.data
-            )
-            _, packed, size = self.streams[name]
-            self.streams[name] = (1, packed, size)
-        return again
-
-    def shallow_streams(
-        self, members: list[tuple[GroupPlan, dato.Instance]], fixed: int, parts: list[str]
-    ) -> tuple[int, list[str], list[str]] | str | None:
-        """The block streams a tile's members put or get through fifos that
-        could be one object deep: the bytes that saves, the parts of the count
-        and the streams (stream_local_k records the depth, the declared one
-        kept in `dato.depth_by_compiler`), or why not (a deadlock). Only
-        when the replay of every instance's puts and gets with those depths
-        finishes (deadlock_analysis), each instance on a core of its own (a
-        region without chains or bundles, which run members in turn); a
-        fifo's depth changes when a producer waits, never what it carries."""
-        from dato_xdsl.transforms.deadlock_analysis import Design, NotStatic, ReplayTooLong
-
-        if any(isinstance(op, dato.BundleOp | dato.ChainOp) for op in self.region.body.block.ops):
-            return None
-        names = {inst.name for _, inst in members}
-        chosen: dict[str, tuple[int, bool, int]] = {}
-        for plan, inst in members:
-            binding = dict(zip(plan.group.port_names, inst.bindings, strict=True))
-            for ports, peers in ((plan.puts, self.consumer), (plan.gets, self.producer)):
-                for port, t in ports.items():
-                    name = binding.get(port, port)
-                    depth, packed, size = self.streams[name]
-                    # scalars pack into words; a chained stream is a local buffer;
-                    # a memtile route keeps the depth it was planned with
-                    if t is None or packed or depth < 2 or peers.get(name) in names:
-                        continue
-                    if name in self.routed:
-                        continue
-                    chosen[name] = (depth, packed, size)
-        if not chosen:
-            return None
-        saved = sum((depth - 1) * size for depth, _, size in chosen.values())
-        try:
-            design = Design(self.region)
-            depths = dict(design.depths)
-            depths.update(dict.fromkeys(chosen, 1))
-            blocked = design.replay(depths).blocked
-        except (NotStatic, ReplayTooLong):
-            return None
-        if blocked:
-            waits = ", ".join(
-                f"{b.instance} waits to {'put on' if b.is_put else 'get from'} @{b.stream}"
-                for b in blocked
-            )
-            return (
-                f"{', '.join('@' + n for n in chosen)} one object deep would save {kib(saved)} "
-                f"but deadlock ({waits})"
-            )
-        fewer = list(parts)
-        for name, (depth, _, size) in chosen.items():
-            said = f"{kib(depth * size)} for stream @{name}"
-            if said in fewer:
-                fewer[fewer.index(said)] = f"{kib(size)} for stream @{name} (1 object of {depth})"
-        return saved, fewer, list(chosen)
 
     def k_streaming(
         self,
