@@ -58,24 +58,54 @@ def record_shallow(region: dato.RegionOp, names: list[str]) -> None:
         decl.properties["stream_type"] = dato.StreamType(t.element_type, 1, t.packing.data)
 
 
+def port_classes(region: dato.RegionOp) -> dict[str, list[str]]:
+    """Per stream, the streams that must keep one type with it: a group's
+    port has one stream type, so every stream its instances bind to that port
+    (and, through the other end's port, those bound with them) takes one
+    depth."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    for group in region.groups():
+        for k in range(len(group.port_names)):
+            bound = [inst.bindings[k] for inst in group.instances()]
+            for other in bound[1:]:
+                parent[find(other)] = find(bound[0])
+    classes: dict[str, list[str]] = {}
+    for decl in region.streams():
+        classes.setdefault(find(decl.sym_name.data), []).append(decl.sym_name.data)
+    return {name: members for members in classes.values() for name in members}
+
+
 def candidates(placer: Placer, count: TileCount) -> dict[str, tuple[int, int]]:
     """The block streams the tile's members move through fifos to other
-    cores that could be one object deep: (depth, object bytes) by name."""
+    cores that could be one object deep: (declared depth, object bytes) by
+    name, with every stream that must keep one type with one of them
+    (port_classes; those between members of one core are local buffers,
+    whatever their depth). A class with a scalar stream (packed into words)
+    or a memtile route (planned with its depth) stays as it is."""
     inside = set(count.pe.names)
+    classes = port_classes(placer.region)
     out: dict[str, tuple[int, int]] = {}
     for plan, inst in count.members:
         binding = dict(zip(plan.group.port_names, inst.bindings, strict=True))
         for ports, peers in ((plan.puts, placer.consumer), (plan.gets, placer.producer)):
             for port, t in ports.items():
                 name = binding.get(port, port)
-                depth, packed, size = placer.streams[name]
-                # scalars pack into words; a stream inside the core is a local
-                # buffer; a memtile route keeps the depth it was planned with
-                if t is None or packed or depth < 2 or peers.get(name) in inside:
+                depth, _, _ = placer.streams[name]
+                if t is None or depth < 2 or peers.get(name) in inside:
                     continue
-                if name in placer.routed:
+                same = classes.get(name, [name])
+                if any(placer.streams[n][1] or n in placer.routed for n in same):
                     continue
-                out[name] = (depth, size)
+                for n in same:
+                    d, _, size = placer.streams[n]
+                    if d >= 2:
+                        out[n] = (d, size)
     return out
 
 
@@ -86,8 +116,6 @@ def choose_shallow_fifos(placer: Placer, pes: list[PE], shared: set[int]) -> lis
     `streams`, `shallow`; `shallow_why` for a tile whose streams would
     deadlock). Returns the streams made shallow."""
     region = placer.region
-    if any(isinstance(op, dato.BundleOp | dato.ChainOp) for op in region.body.block.ops):
-        return []  # each instance on a core of its own only (for now)
     budget = placer.device.compute.data_memory_bytes - devices.DEFAULT_CORE_STACK_BYTES
     tiles = {name: pe.tile for pe in pes for name in pe.names}
     order = run_order(region)
@@ -109,7 +137,10 @@ def choose_shallow_fifos(placer: Placer, pes: list[PE], shared: set[int]) -> lis
         chosen = candidates(placer, count)
         if not chosen:
             continue
-        saved = sum((depth - 1) * size for depth, size in chosen.values())
+        # what it saves here: the fifos this tile holds (a fifo's objects
+        # are counted at both its ends)
+        held = {n for n, _ in count.memory.fifos.items() if isinstance(n, str)}
+        saved = sum((depth - 1) * size for n, (depth, size) in chosen.items() if n in held)
         replayed = replay_cores(region, placer.uses, cores, dict.fromkeys(chosen, 1))
         if isinstance(replayed, SearchFailure):
             continue  # not static: the check counts the declared depths
