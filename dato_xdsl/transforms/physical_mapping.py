@@ -277,6 +277,26 @@ class Placer:
         except LocatedDiagnostic:
             raise first from None
 
+    def fit_advice(self, elements: int) -> str:
+        """What the user could change when more elements than cores are left
+        after the compiler's own foldings (those it tried are said before)."""
+        cores = self.device.compute_cores
+        fewer = (
+            f"to fit, {elements - cores} of the {elements} processing elements must go: fewer "
+            "instances (a smaller task grid, fewer tasks)"
+        )
+        if not self.chain_failure:
+            return f"{fewer}, or bundle isomorphic instances to share cores"
+        # the compiler chained along streams and bundled isomorphic lanes
+        # itself: bundling by hand meets what stopped it
+        if "cycle" in self.chain_failure:
+            fewer += ", or streams without the cycle named above (the compiler chains along them)"
+        return (
+            f"{fewer}; to bundle isomorphic instances by hand (mapping_primitives) helps only "
+            "where no stream joins the members in a cycle, since a core runs its members in "
+            "turn, each to its end"
+        )
+
     def place(self, pes: list[PE], hubs: bool = False) -> None:
         d = self.device
         if len(pes) > d.compute_cores:
@@ -297,7 +317,7 @@ class Placer:
             raise op_error(
                 self.region,
                 f"the design needs {len(pes)} processing elements{tried}, {d.describe()} has "
-                f"{d.compute_cores} compute cores; bundle isomorphic instances to share cores"
+                f"{d.compute_cores} compute cores; {self.fit_advice(len(pes))}"
                 + bundle_hint(
                     self.region, len(pes), d, lambda m: PhysicalMapPass(d.name).apply(Context(), m)
                 ),
