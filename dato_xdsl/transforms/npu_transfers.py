@@ -157,6 +157,16 @@ def overlapping_writes(region: dato.RegionOp, name: str, kinds: list[ShapeKind])
                         )
 
 
+class TransferShortage(LocatedDiagnostic):
+    """A plan that found no column with the shim or memtile channels or the
+    memtile memory it needs; `reason` is what fell short, without the
+    location and the device's figures."""
+
+    def __init__(self, op: dato.RegionOp, reason: str, message: str) -> None:
+        super().__init__(str(op_error(op, message)))
+        self.reason = reason
+
+
 class TransferPlanner:
     by_column = False
     """Reads through memtiles in chunks of one column's cores each, from
@@ -269,6 +279,7 @@ class TransferPlanner:
             overlapping_writes(self.region, names[index], kinds)
             for kind in kinds:
                 transfers += self.route_writes(index, names[index], kind.blocks)
+        self.check_in_step(transfers)
         return transfers
 
     def check_strided_box(
@@ -308,8 +319,10 @@ class TransferPlanner:
 
     def _fail(self, what: str, need: str) -> NoReturn:
         d = self.device
-        raise op_error(
+        raise TransferShortage(
             self.region,
+            f"{what} needs {need} (in use per column: shim in {self.shim_in}, out "
+            f"{self.shim_out}, memtile in {self.mem_in}, out {self.mem_out})",
             f"{what} needs {need}; no column of {d.describe()} has that left (per column: shim "
             f"{d.shim.dma_mm2s_channels} in / {d.shim.dma_s2mm_channels} out channels, memtile "
             f"{d.memtile.dma_s2mm_channels}/{d.memtile.dma_mm2s_channels} channels and "
@@ -465,21 +478,90 @@ class TransferPlanner:
                 out.append(t)
                 continue
             ordered = [seq[s] for s in range(steps) for _, seq in chunk]
-            # a memtile buffers every step, so no core waits on another's
-            # block before it can send its next (the cores run their
-            # members in their own orders)
-            t = Transfer(index, name, False, 0, ordered, depth=steps, parts=len(chunk))
-            obj = math.prod(shape) * elem * len(chunk) * steps
-            t.column = self._take_near(
-                chunk[0][0][0],
-                (0, 1, len(chunk), 1, obj),
-                f"joining the write sequences of {name} from {len(chunk)} cores "
-                f"({steps} block(s) each)",
-                f"a free shim output channel, {len(chunk)} memtile input channels "
-                f"and {obj} bytes on one memtile",
+            # a memtile buffering every step lets each core send its blocks
+            # whatever the others do; when that is more memory than a memtile
+            # has left, cores that run the same members' code in the same
+            # order (checked over the whole plan, check_in_step) can share
+            # two steps' room: one is filled while the shim drains the other
+            t = Transfer(index, name, False, 0, ordered, parts=len(chunk))
+            one = math.prod(shape) * elem * len(chunk)
+            depths = [steps]
+            if steps > 2 and self.in_step([tile for tile, _ in chunk]):
+                depths.append(2)
+            col = next(
+                (
+                    (c, depth)
+                    for c in self._columns_from(chunk[0][0][0])
+                    for depth in depths
+                    if self._take(c, 0, 1, len(chunk), 1, one * depth)
+                ),
+                None,
             )
+            if col is None:
+                self._fail(
+                    f"joining the write sequences of {name} from {len(chunk)} cores "
+                    f"({steps} block(s) each)",
+                    f"a free shim output channel, {len(chunk)} memtile input channels "
+                    f"and {one * depths[-1]} bytes ({depths[-1]} step(s) of {one}) on one memtile",
+                )
+            t.column, t.depth = col
             out.append(t)
         return out
+
+    def signatures(self) -> dict[tuple[int, int], tuple[str, ...]]:
+        """Per core, the groups of the members it runs, in its run order: two
+        cores with one signature run the same code in the same order, so they
+        use their shim-side fifos in the same sequence."""
+        found: dict[tuple[int, int], list[tuple[int, str]]] = {}
+        for g in self.region.groups():
+            for inst, tile in zip(g.instances(), group_tiles(g), strict=True):
+                found.setdefault(tile, []).append(
+                    (self.run_order.get(inst.name, 0), g.sym_name.data)
+                )
+        return {tile: tuple(name for _, name in sorted(run)) for tile, run in found.items()}
+
+    def in_step(self, tiles: list[tuple[int, int]]) -> bool:
+        """Whether `tiles` run one signature and no stream joins two cores:
+        then memtile objects shared by them (a join or distribute holding a
+        block of each) never make one wait for another that waits for it
+        (the core furthest behind always has its next block's room)."""
+        sig = self.signatures()
+        return len({sig[t] for t in tiles}) == 1 and not self.streams_between_cores()
+
+    def check_in_step(self, transfers: list[Transfer]) -> None:
+        """Refuse a plan with a join shallower than its steps whose cores are
+        tied, through any memtile object or broadcast they share, to a core
+        running other code: that core could wait for a block the join holds
+        back (see in_step)."""
+        shallow = [
+            t for t in transfers if t.parts and not t.is_read and t.depth < len(t.blocks) // t.parts
+        ]
+        if not shallow:
+            return
+        # cores tied by one transfer (several tiles) are one component
+        parent: dict[tuple[int, int], tuple[int, int]] = {}
+
+        def root(x: tuple[int, int]) -> tuple[int, int]:
+            while parent.setdefault(x, x) != x:
+                x = parent[x]
+            return x
+
+        for t in transfers:
+            tiles = [tile for b in t.blocks for tile in b.tiles]
+            for tile in tiles[1:]:
+                parent[root(tile)] = root(tiles[0])
+        members: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        for tile in list(parent):
+            members.setdefault(root(tile), []).append(tile)
+        for t in shallow:
+            tied = sorted(members[root(t.blocks[0].tiles[0])])
+            if not self.in_step(tied):
+                self._fail(
+                    f"joining the write sequences of {t.name} from {t.parts} cores "
+                    f"({len(t.blocks) // t.parts} block(s) each) in {t.depth} step(s)",
+                    f"cores {', '.join(map(str, tied))} (tied by shared memtile objects) to run "
+                    "the same members' code and no stream between cores",
+                )
 
     def sequence_chunks(
         self, sequences: list[tuple[tuple[int, int], list[Block]]], limit: int
@@ -656,6 +738,25 @@ def broadcast_sequences(
     return list(merged.values())
 
 
+PLANS: tuple[tuple[str, bool, bool, bool], ...] = (
+    # too few shim channels for one per tile's read sequence: tiles that
+    # read the same sequence share a broadcast (only then: a broadcast makes
+    # its readers wait for each other)
+    ("a broadcast to the tiles reading one sequence", True, False, False),
+    # else each column's cores share one memtile distribute and join per array
+    ("a memtile distribute and join per column and array", False, True, False),
+    # both: tiles reading one sequence take it from one part of their
+    # column's distribute, which the memtile broadcasts to them
+    ("both", True, True, False),
+    # reads cut by the column of their cores, so each memtile keeps outputs
+    # for its column's write joins (lanes reading and writing one block each
+    # on every core)
+    ("reads split by their cores' columns", False, False, True),
+)
+"""The plans tried in turn when one shim channel per transfer does not fit:
+(what it is, broadcast, spread, by_column)."""
+
+
 def plan_transfers(
     region: dato.RegionOp, device: devices.NpuDevice, reserved: ChannelUse | None = None
 ) -> list[Transfer]:
@@ -663,26 +764,17 @@ def plan_transfers(
         return []  # planned by plan_bundled_gemm
     try:
         return TransferPlanner(region, device, reserved=reserved).plan()
-    except LocatedDiagnostic as err:
-        # too few shim channels for one per tile's read sequence: tiles that
-        # read the same sequence share a broadcast (only then: a broadcast
-        # makes its readers wait for each other), else each column's cores
-        # share one memtile distribute and join per array
-        for broadcast, spread in ((True, False), (False, True)):
+    except TransferShortage as err:  # other refusals hold for every plan
+        tried: list[str] = []
+        for what, broadcast, spread, by_column in PLANS:
+            planner = TransferPlanner(region, device, broadcast, spread, reserved)
+            planner.by_column = by_column
             try:
-                return TransferPlanner(region, device, broadcast, spread, reserved).plan()
-            except LocatedDiagnostic:
-                pass
-        # reads cut by the column of their cores, so each memtile keeps
-        # outputs for its column's write joins (lanes reading and writing one
-        # block each on every core)
-        planner = TransferPlanner(region, device, reserved=reserved)
-        planner.by_column = True
-        try:
-            return planner.plan()
-        except LocatedDiagnostic:
-            pass
-        raise err from None
+                return planner.plan()
+            except TransferShortage as again:
+                tried.append(f"{what}: {again.reason}")
+        # the first plan's message, and why each other one fell short
+        raise LocatedDiagnostic(f"{err}; also tried {'; '.join(tried)}") from None
 
 
 @dataclass
