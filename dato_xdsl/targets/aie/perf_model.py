@@ -37,8 +37,20 @@ What it computes, in AIE clock cycles:
   through its memtile hop) and drain (the last output object to the shim).
 A core fed by another core starts when the producer hands over its first
 object (its path / objects it releases) and ends no earlier than the producer's
-end plus one object's share of its own path. Modeled time is the latest core
-end or the longest channel busy time; that resource is the bottleneck.
+end plus one object's share of its own path. The design's steady time is the
+latest core end or the longest channel busy time; that resource is the
+bottleneck.
+
+The runtime sequence adds what its issue order costs (`issue_model`): the
+command processor issues its transfers in order; each `dma_memcpy_nd` is one
+task on its shim channel's task queue, which holds TASK_QUEUE_DEPTH tasks
+(AM020), so a push to a full queue waits for that channel's oldest task; a
+`dma_wait` waits for the transfer it names. A task lasts its share of the
+steady time (the pace the cores take or give its data) and at least its bytes
+at the shim's rate; an output starts no earlier than the inputs issued
+before it started, plus the pipeline's fill and drain. The sequence's stall is how much later
+its last task ends than if every task were issued at once; modeled time is the
+steady time plus that stall.
 Utilization is useful MACs over (modeled cycles x peak MACs per cycle x every
 compute core of the device).
 """
@@ -46,7 +58,8 @@ compute core of the device).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from xdsl.dialects import arith, func, scf
@@ -180,6 +193,14 @@ BD_SOURCE = (
     "assumption: a DMA channel spends about 16 cycles between buffer descriptors "
     "(BD fetch and lock handshake; AM020 gives no figure)"
 )
+TASK_QUEUE_DEPTH = 4
+TASK_QUEUE_SOURCE = (
+    "AM020 'Array Interface DMA Memory-Mapped AXI4 Master Interface': each shim DMA "
+    "channel supports a task queue, 'queue depth is four tasks per channel'"
+)
+"""The tasks a shim DMA channel holds. Only the runtime sequence pushes tasks
+(one per dma_memcpy_nd); memtile and core channels run the objectfifos' BD
+chains, started once, so their queues are not a limit here."""
 
 
 @dataclass
@@ -221,16 +242,124 @@ class ChannelModel:
     cycles: float
 
 
+@dataclass(frozen=True)
+class Transfer:
+    """One runtime-sequence task for `issue_model`: its shim fifo, how long its
+    channel takes for it, whether it feeds the array (an input) and raises a
+    task-completion token (what a dma_wait waits for)."""
+
+    fifo: str
+    cycles: float
+    is_input: bool
+    token: bool
+
+
+@dataclass(frozen=True)
+class Wait:
+    """A `dma_wait` on `fifo`: the issue stops until that fifo's oldest
+    transfer with a token not yet waited for (without one: its last) ends."""
+
+    fifo: str
+
+
+@dataclass
+class IssueModel:
+    """What the runtime sequence's issue order costs (see issue_model)."""
+
+    tasks: int = 0
+    queue_waits: int = 0
+    """pushes that found their channel's task queue full"""
+    queue_held: float = 0.0
+    """cycles the issue waited on full queues"""
+    sync_held: float = 0.0
+    """cycles the issue waited on dma_waits followed by more transfers"""
+    end: float = 0.0
+    """when its last task ends, as issued"""
+    free_end: float = 0.0
+    """when it would end with every task issued at cycle 0"""
+
+    @property
+    def stall(self) -> float:
+        return max(0.0, self.end - self.free_end)
+
+
+def issue_model(
+    ops: Iterable[Transfer | Wait], latency: float, depth: int = TASK_QUEUE_DEPTH
+) -> IssueModel:
+    """The runtime sequence issued in order: a transfer starts when issued and
+    its channel (one per fifo) has finished the one before; a push finding
+    `depth` tasks of its channel unfinished waits for the oldest of them; an
+    output starts no earlier than the inputs issued before it started plus
+    `latency` (an input object's way to the cores and an output object's way
+    out: the pipeline's fill and drain); a Wait holds the issue until its
+    transfer ends. `free_end`: the same tasks all issued at cycle 0 with no
+    queue limit."""
+    ops = list(ops)
+
+    def run(limited: bool) -> tuple[float, int, float, float]:
+        t = 0.0
+        last: dict[str, float] = {}
+        queue: dict[str, deque[float]] = {}
+        tokens: dict[str, deque[float]] = {}
+        inputs_start = end = queue_held = sync_held = 0.0
+        full = 0
+        hold = 0.0  # a wait's hold, counted once a transfer follows it
+        for op in ops:
+            if isinstance(op, Wait):
+                if limited:
+                    pending = tokens.get(op.fifo)
+                    target = pending.popleft() if pending else last.get(op.fifo, 0.0)
+                    hold += max(0.0, target - t)
+                    t = max(t, target)
+                continue
+            sync_held += hold
+            hold = 0.0
+            q = queue.setdefault(op.fifo, deque())
+            while q and q[0] <= t:
+                q.popleft()
+            if limited and len(q) >= depth:
+                full += 1
+                ready = q[len(q) - depth]  # tasks end in order on a channel
+                queue_held += ready - t
+                t = ready
+                while q and q[0] <= t:
+                    q.popleft()
+            start = max(t, last.get(op.fifo, 0.0))
+            if op.is_input:
+                inputs_start = max(inputs_start, start)
+            else:
+                start = max(start, inputs_start + latency)
+            finish = start + op.cycles
+            last[op.fifo] = finish
+            q.append(finish)
+            if op.token:
+                tokens.setdefault(op.fifo, deque()).append(finish)
+            end = max(end, finish)
+        return end, full, queue_held, sync_held
+
+    end, full, queue_held, sync_held = run(True)
+    free_end, *_ = run(False)
+    tasks = sum(1 for op in ops if isinstance(op, Transfer))
+    return IssueModel(tasks, full, queue_held, sync_held, end, free_end)
+
+
 @dataclass
 class DesignModel:
     device: devices.NpuDevice
     cores: list[CoreModel]
     channels: list[ChannelModel]
     notes: list[str]
+    issue: IssueModel | None = None
+    """the runtime sequence's issue (None: the device has none)"""
+
+    @property
+    def steady_cycles(self) -> float:
+        """The latest core end or the busiest channel, the sequence aside."""
+        return max([c.finish for c in self.cores] + [c.cycles for c in self.channels] + [0.0])
 
     @property
     def cycles(self) -> float:
-        return max([c.finish for c in self.cores] + [c.cycles for c in self.channels] + [0.0])
+        return self.steady_cycles + (self.issue.stall if self.issue else 0.0)
 
     @property
     def macs(self) -> int:
@@ -246,6 +375,8 @@ class DesignModel:
         for ch in self.channels:
             if ch.cycles > best:
                 best, name = ch.cycles, f"{ch.kind} DMA channel {ch.name} at {ch.tile}"
+        if self.issue is not None and self.issue.stall > 0:
+            name += f", then the runtime sequence's issue ({self.issue.stall:,.0f} cycles)"
         return name
 
     def seconds(self) -> float:
@@ -515,7 +646,65 @@ def model(
                 refill = obj_bytes(held) / min(bw(shim), bw(far))
                 core.waits += max(refills, 0) * refill
     _schedule(cores, fifos, tiles, links_in, released, notes)
-    return DesignModel(device, cores, channels, sorted(set(notes)))
+    design = DesignModel(device, cores, channels, sorted(set(notes)))
+    design.issue = _issue(device_op, design, fifos, tiles, bw, obj_bytes)
+    return design
+
+
+def _issue(
+    device_op: aie.DeviceOp,
+    design: DesignModel,
+    fifos: dict[str, aie.ObjectFifoCreateOp],
+    tiles: dict[SSAValue, tuple[int, int]],
+    bw: Callable[[tuple[int, int]], int],
+    obj_bytes: Callable[[str], int],
+) -> IssueModel | None:
+    """The runtime sequence's transfers and waits for issue_model: a task's
+    cycles are its share of the steady time less the pipeline's fill and
+    drain (the pace its fifo's data is taken or given; an input's first
+    buffers' worth runs ahead), at least its bytes at the shim channel's
+    rate."""
+    seq = next(
+        (op for op in device_op.body.block.ops if isinstance(op, aie.RuntimeSequenceOp)), None
+    )
+    if seq is None:
+        return None
+    calls = [op for op in seq.walk() if isinstance(op, aiex.NpuDmaMemcpyNdOp | aiex.NpuDmaWaitOp)]
+
+    def nbytes(op: aiex.NpuDmaMemcpyNdOp) -> int:
+        t = op.memref.type
+        assert isinstance(t, MemRefType)
+        sizes = op.static_sizes.get_values()  # type: ignore[attr-defined]
+        return math.prod(sizes) * aie.element_bytes(t)
+
+    total: dict[str, int] = {}
+    for op in calls:
+        if isinstance(op, aiex.NpuDmaMemcpyNdOp):
+            name = op.metadata.root_reference.data
+            total[name] = total.get(name, 0) + nbytes(op)
+    latency = max((c.fill + c.drain for c in design.cores), default=0.0)
+    pace = max(design.steady_cycles - latency, 0.0)
+    ops: list[Transfer | Wait] = []
+    for op in calls:
+        if isinstance(op, aiex.NpuDmaWaitOp):
+            ops.append(Wait(op.symbol.root_reference.data))
+            continue
+        name = op.metadata.root_reference.data
+        fifo = fifos.get(name)
+        if fifo is None:
+            continue  # not an objectfifo's transfer: not modeled
+        shim = tiles[fifo.producerTile]
+        is_input = design.device.tile_kind(*shim) == devices.TileKind.SHIM
+        if not is_input:
+            shim = tiles[fifo.consumerTiles[0]]
+        b = nbytes(op)
+        # an input runs ahead of the cores by its fifo's buffers (a held block
+        # sent into one buffer goes at the shim's rate); the rest at their pace
+        paced = b - _fifo_depth(fifo) * obj_bytes(name) if is_input else b
+        cycles = max(b / bw(shim), pace * max(paced, 0) / total[name] if total[name] else 0.0)
+        token = op.issue_token is not None and op.issue_token.value.data != 0
+        ops.append(Transfer(name, cycles, is_input, token))
+    return issue_model(ops, latency)
 
 
 def _schedule(
@@ -620,6 +809,7 @@ def _constants_lines(m: DesignModel, dtype: str | None) -> list[str]:
             "at the peak below"
         )
     lines.append(f"    lock {LOCK_CYCLES} cycles, BD {BD_CYCLES} cycles: assumptions, not measured")
+    lines.append(f"    shim task queue {TASK_QUEUE_DEPTH} tasks per channel: {TASK_QUEUE_SOURCE}")
     lines.append(
         "    DMA bytes/cycle/channel "
         + ", ".join(f"{k} {v}" for k, v in bw.items())
@@ -693,6 +883,15 @@ def report(module: ModuleOp) -> str:
             if guessed
             else ""
         )
+        if m.issue is not None:
+            i = m.issue
+            lines.append(
+                f"  runtime sequence: {i.tasks} shim tasks; the issue waited "
+                f"{i.queue_held:,.0f} cycles on full task queues ({i.queue_waits} pushes, "
+                f"depth {TASK_QUEUE_DEPTH}) and {i.sync_held:,.0f} on dma_waits before later "
+                f"transfers; it adds {i.stall:,.0f} cycles to the steady "
+                f"{m.steady_cycles:,.0f}"
+            )
         lines.append(f"  modeled time: {m.cycles:,.0f} cycles{at}{caveat}")
         dtype = _dominant_type(device_op)
         if dtype is not None:
