@@ -140,3 +140,44 @@ def test_split_k_gemm_3d_whose_chained_tile_holds_four_blocks_is_refused_with_it
     assert "16 KiB for stream @partial_0_0_3 (1 object of 2)" in message
     assert "the rest is 64.0078 KiB, 4 times the 64x64 i32 result block of 16 KiB" in message
     assert "at most about 15.25 KiB" in message and "it has 63 KiB" in message
+
+
+def test_a_chained_tile_over_its_memory_runs_with_a_stream_one_object_deep(tmp_path):
+    # the program of test/filecheck/transforms/dato-physical-map-shallow-chain.mlir:
+    # mid's row chained to dst (a local); dst's tile at 73 KiB with @s two
+    # objects deep, 61 KiB one object deep, and the replay of src on its core
+    # and mid then dst on theirs finishes
+    R, L = 48, 64
+
+    @dato.region()
+    def top(A: int32[R, L], U: int32[L], B: int32[R, L]):
+        s: Stream[int32[R, L], 2]
+        w: Stream[int32[L], 2]
+
+        @dato.kernel(mapping=[1], args=[A])
+        def src(a: int32[R, L]):
+            s.put(a)  # noqa: F821
+            s.put(a)  # noqa: F821
+
+        @dato.kernel(mapping=[1], args=[U])
+        def mid(u: int32[L]):
+            w.put(u)  # noqa: F821
+
+        @dato.kernel(mapping=[1], args=[B])
+        def dst(b: int32[R, L]):
+            first = s.get()  # noqa: F821
+            b[:, :] = first + s.get()  # noqa: F821
+            b[0, :] = b[0, :] + w.get()  # noqa: F821
+
+    mod = dato.build(
+        top, target="aie", project=tmp_path, mapping_primitives=[("chain", ["mid_0", "dst_0"])]
+    )
+    text = (tmp_path / "aie.mlir").read_text()
+    assert 'dato.tasks = ["mid_0", "dst_0"]' in text
+    assert fifo_depths(text, "s") == {"s": 1}
+    A, U = ints((R, L)), ints((L,))
+    B = np.zeros((R, L), np.int32)
+    mod(A, U, B)
+    want = A + A
+    want[0, :] += U
+    np.testing.assert_array_equal(B, want)
