@@ -1,0 +1,181 @@
+"""dato-array-flow-forwarding's refusals, each as the user reads it (the whole
+message, its locations reduced to file:L:C): writers of overlapping blocks at
+different places, two writers of one block that others read elsewhere, an
+interleaving the simulator's replay shows (a reader before a writer, two
+writers of one element), and the structural rule where the streams cannot be
+replayed. The mutation run found only parts of these messages checked, and
+the overlapping writers never built."""
+
+# ruff: noqa: F821  (s is a region stream)
+
+import re
+
+import pytest
+
+import dato_xdsl as dato
+from dato_xdsl import Layout, Stream, int32
+from test.unit.test_npu_array_flows import interleaved_in_a_loop, tokens_counted_at_run_time
+
+S, R = Layout.Shard, Layout.Replicate
+HERE = __file__
+FLOWS = HERE.replace("test_mut_array_flow_forwarding.py", "test_npu_array_flows.py")
+INTERLEAVING = (
+    ", empty, between its accesses to C, while {b} makes its own: an interleaving the NPU "
+    "cannot follow (each task runs whole on its core); make its accesses to the array come "
+    "together, or pass the data through a stream"
+)
+
+
+def _refusal(program, tmp_path) -> str:
+    with pytest.raises(dato.DatoIRError) as info:
+        dato.build(program, target="aie", project=tmp_path)
+    return re.sub(r":\d+:\d+", ":L:C", str(info.value))
+
+
+def overlapping_writers():
+    """w writes B's rows in two halves, v all of B: v_0's block overlaps
+    w_0's at another place; r reads B."""
+
+    @dato.region()
+    def top(A: int32[4, 3], B: int32[4, 3], C: int32[4, 3]):
+        @dato.kernel(mapping=[2], args=[A, B])
+        def w(a: int32[4, 3] @ [S(0), R], b: int32[4, 3] @ [S(0), R]):
+            for i in range(2):
+                for j in range(3):
+                    b[i, j] = a[i, j] + 1
+
+        @dato.kernel(mapping=[1], args=[B])
+        def v(b: int32[4, 3]):
+            for i in range(4):
+                for j in range(3):
+                    b[i, j] = b[i, j] * 2
+
+        @dato.kernel(mapping=[1], args=[B, C])
+        def r(b: int32[4, 3], c: int32[4, 3]):
+            for i in range(4):
+                for j in range(3):
+                    c[i, j] = b[i, j] - 1
+
+    return top
+
+
+def test_writers_of_overlapping_blocks_at_different_places_are_refused(tmp_path):
+    assert _refusal(overlapping_writers(), tmp_path) == (
+        f"{HERE}:L:C: error: 'dato.group' op w_0 and v_0 write overlapping blocks of B at "
+        "different places (offsets [0, 0] size [2, 3], offsets [0, 0] size [4, 3]): the NPU "
+        "forwards blocks from task to task, so writers of one part must share one block"
+    )
+
+
+def one_block_written_twice_read_in_rows(rows: int):
+    """Both w instances update all of B; r reads it in halves of `rows` rows."""
+
+    @dato.region()
+    def top(A: int32[6, 3], B: int32[6, 3], C: int32[6, 3]):
+        @dato.kernel(mapping=[2], args=[A, B])
+        def w(a: int32[6, 3], b: int32[6, 3]):
+            p = dato.get_pid()
+            for i in range(6):
+                for j in range(3):
+                    b[i, j] = b[i, j] * 2 + a[i, j] + p
+
+        @dato.kernel(mapping=[2], args=[B, C])
+        def r(b: int32[6, 3] @ [S(0), R], c: int32[6, 3] @ [S(0), R]):
+            for i in range(rows):
+                for j in range(3):
+                    c[i, j] = b[i, j] - 1
+
+    return top
+
+
+def test_one_block_of_two_writers_read_at_other_places_is_refused(tmp_path):
+    assert _refusal(one_block_written_twice_read_in_rows(3), tmp_path) == (
+        f"{HERE}:L:C: error: 'dato.group' op w_0 and w_1 both write the block of B at "
+        "offsets [0, 0] size [6, 3], which other tasks read at other places: the NPU forwards "
+        "a block either along one block's writers or from disjoint writers to their readers, "
+        "not both"
+    )
+
+
+def reader_first():
+    """k_0 reads C[0] between gets, k_1 updates C from C[1] between puts:
+    k_0 (a reader only) waits inside its loop while k_1 writes."""
+
+    @dato.region()
+    def top(C: int32[2], D: int32[2]):
+        s: Stream[int32, 1]
+
+        @dato.kernel(mapping=[2], args=[C, D])
+        def k(c: int32[2], d: int32[2]):
+            p = dato.get_pid()
+            with dato.meta_if(p == 0):
+                for i in range(2):
+                    x: int32 = s.get()
+                    d[i] = c[0] + x
+            with dato.meta_else():
+                for i in range(2):
+                    c[0] = c[1] + i
+                    s.put(i)
+
+    return top
+
+
+def test_a_reader_waiting_between_its_reads_while_a_writer_writes_is_refused(tmp_path):
+    # the writer named first: k_1 writes C, k_0 (which only reads) reads it
+    assert _refusal(reader_first(), tmp_path) == (
+        f"{HERE}:L:C: error: 'dato.group' op k_1 writes C and k_0 reads it, and in the "
+        f"simulator k_0 waits to get from @s (at {HERE}:L:C)" + INTERLEAVING.format(b="k_1")
+    )
+
+
+def both_write():
+    """k_0 and k_1 both store C[0] (no reads), k_0 between gets, k_1 between
+    puts; r reads C after them (writers alone are left to the output checks)."""
+
+    @dato.region()
+    def top(C: int32[2], D: int32[2]):
+        s: Stream[int32, 1]
+
+        @dato.kernel(mapping=[2], args=[C])
+        def k(c: int32[2]):
+            p = dato.get_pid()
+            with dato.meta_if(p == 0):
+                for _i in range(2):
+                    x: int32 = s.get()
+                    c[0] = x * 10
+            with dato.meta_else():
+                for i in range(2):
+                    c[0] = i + 3
+                    s.put(i)
+
+        @dato.kernel(mapping=[1], args=[C, D])
+        def r(c: int32[2], d: int32[2]):
+            d[0] = c[0]
+            d[1] = c[1]
+
+    return top
+
+
+def test_two_writers_of_one_element_interleaved_are_refused(tmp_path):
+    assert _refusal(both_write(), tmp_path) == (
+        f"{HERE}:L:C: error: 'dato.group' op k_0 and k_1 both write block [0] of C, and in "
+        f"the simulator k_0 waits to get from @s (at {HERE}:L:C)" + INTERLEAVING.format(b="k_1")
+    )
+
+
+def test_a_writer_waiting_between_its_writes_while_a_reader_reads_is_refused(tmp_path):
+    assert _refusal(interleaved_in_a_loop(), tmp_path) == (
+        f"{FLOWS}:L:C: error: 'dato.group' op k_0 writes C and k_1 reads it, and in the "
+        f"simulator k_0 waits to get from @s (at {FLOWS}:L:C)" + INTERLEAVING.format(b="k_1")
+    )
+
+
+def test_the_structural_rule_names_the_stream_and_the_last_access(tmp_path):
+    assert _refusal(tokens_counted_at_run_time(False), tmp_path) == (
+        f"{FLOWS}:L:C: error: 'dato.group' op w_0 writes B and r_0 reads it, and r_0 may get "
+        f"from @tok (at {FLOWS}:L:C) before its last access to B (at {FLOWS}:L:C) (its puts "
+        "and gets are not static, so the compiler cannot replay the simulator's order): the "
+        "simulator can switch to w_0 at that stream, an interleaving the NPU cannot follow "
+        "(each task runs whole on its core); make its accesses to the array come first, or "
+        "pass the data through a stream"
+    )
