@@ -10,6 +10,7 @@ the overlapping writers never built."""
 
 import re
 
+import numpy as np
 import pytest
 
 import dato_xdsl as dato
@@ -179,3 +180,40 @@ def test_the_structural_rule_names_the_stream_and_the_last_access(tmp_path):
         "(each task runs whole on its core); make its accesses to the array come first, or "
         "pass the data through a stream"
     )
+
+
+def interleaved_twice():
+    """k_0 writes C[0] and waits; k_1 updates C[0], puts it and waits to put
+    again; k_0 reads it into C[2] and waits; k_1 puts and ends; k_0 writes
+    C[1]: k_0's last two runs come in consecutive turns of its own, after
+    k_1's, and are one run (the block passes k_0 -> k_1 -> k_0 once)."""
+
+    @dato.region()
+    def top(C: int32[3]):
+        s: Stream[int32, 1]
+
+        @dato.kernel(mapping=[2], args=[C])
+        def k(c: int32[3]):
+            p = dato.get_pid()
+            with dato.meta_if(p == 0):
+                c[0] = 1
+                x: int32 = s.get()
+                c[2] = x + c[0]
+                y: int32 = s.get()
+                c[1] = y + c[2]
+            with dato.meta_else():
+                c[0] = c[0] + 10
+                s.put(c[0])
+                s.put(c[0] - 6)
+
+    return top
+
+
+@pytest.mark.parametrize("target", ["simulator", "aie"])
+def test_runs_of_one_instance_in_consecutive_turns_are_joined(target, tmp_path):
+    C = np.array([0, 4, 0], np.int32)
+    kwargs = {"project": tmp_path} if target == "aie" else {}
+    dato.build(interleaved_twice(), target=target, **kwargs)(C)
+    # k_0: c0 = 1; k_1: c0 = 11, puts 11; k_0: c2 = 11 + 11; k_1: puts 5;
+    # k_0: c1 = 5 + 22
+    np.testing.assert_array_equal(C, [11, 27, 22])
