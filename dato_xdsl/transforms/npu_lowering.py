@@ -480,7 +480,9 @@ class AieLowering:
         word = self.device.memcpy_nd.word_bits
         limit = self.device.memcpy_nd.max_size_d0 * word // bits
         fits = [d for d in range(1, min(length, limit) + 1) if length % d == 0]
-        return max((d for d in fits if d * bits % word == 0), default=max(fits))
+        # rows that are not whole words are padded before (npu_padding), so
+        # `length` is a whole number of words and a word's elements divide it
+        return max(d for d in fits if d * bits % word == 0)
 
     # ------------------------------------------------------------------ cores
     def transfers(self) -> tuple[aie.DeviceOp, bool]:

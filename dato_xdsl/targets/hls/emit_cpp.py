@@ -697,12 +697,10 @@ class _Function:
         self.define(op.results[0], f"-{self.e(op.operands[0])}")
 
     def op_math_absi(self, op: Operation) -> None:
-        # negated through the unsigned type: abs(MIN) wraps to MIN as numpy's does
+        # negated through the unsigned type (ap_uint<n> for an odd width n):
+        # abs(MIN) wraps to MIN as numpy's does
         x = self.e(op.operands[0])
         t = op.results[0].type
-        if _odd_width(t) is not None:  # -x has n+1 bits; define() wraps it: abs(MIN) is MIN
-            self.define(op.results[0], f"({x} < 0 ? ({c_type(t)})(-{x}) : {x})")
-            return
         u = _unsigned(t)
         self.define(op.results[0], f"({c_type(t)})({x} < 0 ? ({u})(0u - ({u}){x}) : ({u}){x})")
 
