@@ -12,9 +12,13 @@ import re
 
 import numpy as np
 import pytest
+from xdsl.context import Context
 
 import dato_xdsl as dato
 from dato_xdsl import Layout, Stream, int32
+from dato_xdsl.diagnostics import LocatedDiagnostic
+from dato_xdsl.frontend.build import compile_region
+from dato_xdsl.transforms.array_flow_forwarding import ArrayFlowForwardingPass
 from test.unit.test_npu_array_flows import interleaved_in_a_loop, tokens_counted_at_run_time
 
 S, R = Layout.Shard, Layout.Replicate
@@ -217,3 +221,12 @@ def test_runs_of_one_instance_in_consecutive_turns_are_joined(target, tmp_path):
     # k_0: c0 = 1; k_1: c0 = 11, puts 11; k_0: c2 = 11 + 11; k_1: puts 5;
     # k_0: c1 = 5 + 22
     np.testing.assert_array_equal(C, [11, 27, 22])
+
+
+def test_the_pass_before_virtual_mapping_names_the_first_task():
+    module, _ = compile_region(overlapping_writers())
+    with pytest.raises(LocatedDiagnostic) as info:
+        ArrayFlowForwardingPass().apply(Context(), module)
+    assert re.sub(r":\d+:\d+", ":L:C", str(info.value)) == (
+        f"{HERE}:L:C: error: 'dato.task' op run dato-virtual-map before dato-array-flow-forwarding"
+    )
