@@ -45,12 +45,15 @@ def _packed_rows(a: np.ndarray, length: int, padded: int) -> list[list[int]]:
     return out
 
 
-@pytest.mark.parametrize(("dtype", "shape", "length", "padded"), [
-    (np.int8, (2, 6), 3, 4),  # two blocks a row, one pad byte each
-    (np.int8, (3, 5), 5, 8),  # three pad bytes
-    (np.int16, (2, 9), 3, 4),  # three blocks a row, 16-bit
-    (np.int8, (2, 3, 2), 1, 4),  # rank 3, rows of 1
-])
+@pytest.mark.parametrize(
+    ("dtype", "shape", "length", "padded"),
+    [
+        (np.int8, (2, 6), 3, 4),  # two blocks a row, one pad byte each
+        (np.int8, (3, 5), 5, 8),  # three pad bytes
+        (np.int16, (2, 9), 3, 4),  # three blocks a row, 16-bit
+        (np.int8, (2, 3, 2), 1, 4),  # rank 3, rows of 1
+    ],
+)
 def test_padded_rows_are_laid_out_and_read_back(dtype, shape, length, padded):
     rng = np.random.default_rng(sum(shape) * padded)
     info = np.iinfo(dtype)
@@ -71,12 +74,15 @@ def test_padded_rows_are_laid_out_and_read_back(dtype, shape, length, padded):
     np.testing.assert_array_equal(out, a)
 
 
-@pytest.mark.parametrize(("signed", "shape", "length", "padded"), [
-    (True, (2, 10), 5, 4),  # odd rows: 3 bytes + 1 pad byte, two blocks a row
-    (False, (3, 4), 4, 4),  # even rows: 2 bytes + 2 pad bytes
-    (True, (1, 14), 7, 8),  # 4 bytes + 4 pad bytes
-    (False, (2, 2, 3), 3, 4),  # rank 3, 2 bytes + 2
-])
+@pytest.mark.parametrize(
+    ("signed", "shape", "length", "padded"),
+    [
+        (True, (2, 10), 5, 4),  # odd rows: 3 bytes + 1 pad byte, two blocks a row
+        (False, (3, 4), 4, 4),  # even rows: 2 bytes + 2 pad bytes
+        (True, (1, 14), 7, 8),  # 4 bytes + 4 pad bytes
+        (False, (2, 2, 3), 3, 4),  # rank 3, 2 bytes + 2
+    ],
+)
 def test_int4_rows_pack_two_per_byte_low_nibble_first(signed, shape, length, padded):
     rng = np.random.default_rng(length * 31 + padded)
     lo, hi = (-8, 7) if signed else (0, 15)
@@ -86,9 +92,7 @@ def test_int4_rows_pack_two_per_byte_low_nibble_first(signed, shape, length, pad
     (buf,) = to_buffers(_layout({0: rows}), [a])
     assert buf.shape == (*shape[:-1], shape[-1] // length * padded)
     assert buf.dtype.itemsize == 1
-    assert buf.view(np.uint8).reshape(-1, buf.shape[-1]).tolist() == _packed_rows(
-        a, length, padded
-    )
+    assert buf.view(np.uint8).reshape(-1, buf.shape[-1]).tolist() == _packed_rows(a, length, padded)
     out = np.full_like(a, 99)
     from_buffers(_layout({0: rows}), [buf.copy()], [out])
     np.testing.assert_array_equal(out, a)
@@ -151,3 +155,19 @@ def test_arrays_neither_padded_nor_packed_pass_as_they_are():
     same = a.copy()
     from_buffers(_layout({}), [same], [same])
     np.testing.assert_array_equal(same, a)
+
+
+def test_packed_int4_in_a_buffer_of_a_wider_type_reads_back():
+    # a buffer takes its first array's type: int4 bytes after an int16 array
+    # are held one byte per int16 element, and read back as bytes
+    w = np.array([-300, 7, 1000], np.int16)
+    a = np.array([[-8, 7, -1], [3, 0, -5]], np.int16)
+    layout = _layout({1: (3, 4, 1)}, packing=[[(0, 0), (1, 3)]], sizes=[12])
+    (buf,) = to_buffers(layout, [w, a])
+    assert buf.dtype == np.int16
+    # [-8, 7, -1]: bytes 0x78, 0x0F, 0, 0; [3, 0, -5]: 0x03, 0x0B, 0, 0
+    assert buf.tolist() == [-300, 7, 1000, 0x78, 0x0F, 0, 0, 0x03, 0x0B, 0, 0, 0]
+    outs = [np.zeros_like(w), np.zeros_like(a)]
+    from_buffers(layout, [buf], outs)
+    np.testing.assert_array_equal(outs[0], w)
+    np.testing.assert_array_equal(outs[1], a)
