@@ -545,14 +545,15 @@ def choose_set_cut(
     region: dato.RegionOp, bs: BlockSet, budget: int, device: str
 ) -> tuple[int, int] | None:
     """(r, s) for the set: None when it fits as written (by the count of
-    `_set_bytes` at the streams' depths, else by a trial of physical
-    mapping, which may make streams one object deep); else the first of the
+    `_set_bytes` at the streams' depths, else, if it could fit one object
+    deep, by a trial of physical mapping, which may make streams so); else the first of the
     candidate cuts (at most MAX_TRIALS) physical mapping places, None if
     none (the refusal then names the user's grid)."""
     m, n = bs.shape
     if all(b + room <= budget for b, room in _set_bytes(bs, m, n, False)):
         return None
-    if _maps(region, bs, None, device):
+    could = all(b + room <= budget for b, room in _set_bytes(bs, m, n, True))
+    if could and _maps(region, bs, None, device):
         return None
     for cut in _candidates(bs, budget)[:MAX_TRIALS]:
         if _maps(region, bs, cut, device):
