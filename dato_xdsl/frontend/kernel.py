@@ -748,6 +748,33 @@ class KernelCompiler:
                 otherwise()
                 self.emit(scf.YieldOp())
 
+    def _lazy_if_exp(self, cond: Scalar, body: ast.expr, orelse: ast.expr) -> Scalar:
+        """`a if c else b` whose branches load, call or divide: Python evaluates only
+        the branch taken (`a[x - 1] if x > 0 else 0` must not read a[-1], `s.get() if c
+        else 0` must not take an element), so it becomes an scf.if yielding the value.
+        The branches are built inside a result-less scf.if (so names from outside stay
+        visible there); once their common type is known, an scf.if with that result
+        takes over the regions."""
+        c = self.arith.cast(cond, bool_)
+        blocks = (Block(), Block())
+        draft = self.emit(scf.IfOp(c.value, [], Region(blocks[0]), Region(blocks[1])))
+        values: list[Scalar | int | float] = []
+        for block, branch in zip(blocks, (body, orelse), strict=True):
+            with self.inside(block):
+                values.append(self.scalar_or_const(self.expr(branch)))
+        t = self.arith.common_type(values[0], values[1])
+        results: list[SSAValue] = []
+        for block, value in zip(blocks, values, strict=True):
+            with self.inside(block):
+                results.append(self.arith.cast(self.arith.to_scalar(value, t), t).value)
+                self.emit(scf.YieldOp(results[-1]))
+        regions = [draft.detach_region(r) for r in list(draft.regions)]
+        op = scf.IfOp(c.value, [results[0].type], regions[0], regions[1])
+        op.attributes.update(draft.attributes)
+        self.block.insert_op_before(op, draft)
+        self.block.erase_op(draft)
+        return Scalar(op.results[0], t, False)
+
     def _with_marker(self, stmt: ast.With) -> str | None:
         if len(stmt.items) != 1 or not isinstance(stmt.items[0].context_expr, ast.Call):
             return None
@@ -854,10 +881,12 @@ class KernelCompiler:
                 cond = self.expr(test)
                 if isinstance(cond, bool | int | float):
                     return self.expr(body if cond else orelse)
-                a, b = self.expr(body), self.expr(orelse)
-                return self.arith.select(
-                    self.scalar(cond, bool_), self.scalar_or_const(a), self.scalar_or_const(b)
-                )
+                if _evaluates_freely(body) and _evaluates_freely(orelse):
+                    a, b = self.expr(body), self.expr(orelse)
+                    return self.arith.select(
+                        self.scalar(cond, bool_), self.scalar_or_const(a), self.scalar_or_const(b)
+                    )
+                return self._lazy_if_exp(self.scalar(cond, bool_), body, orelse)
             case ast.Call():
                 return self.call(node)
             case ast.Subscript(value=value, slice=index):
@@ -1724,6 +1753,18 @@ def _is_full_slice(node: ast.expr) -> bool:
         and node.upper is None
         and (node.step is None or (isinstance(node.step, ast.Constant) and node.step.value == 1))
     )
+
+
+def _evaluates_freely(node: ast.expr) -> bool:
+    """Whether evaluating `node` when Python would not cannot fault or be seen:
+    names, literals and arithmetic without division (no loads, calls or stream
+    gets), so both branches of a conditional expression can become a select."""
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Subscript | ast.Call | ast.Attribute | ast.NamedExpr):
+            return False
+        if isinstance(sub, ast.BinOp) and isinstance(sub.op, ast.Div | ast.FloorDiv | ast.Mod):
+            return False
+    return True
 
 
 def _is_static_chain(node: ast.expr) -> bool:
