@@ -318,8 +318,8 @@ def pointwise(group: dato.GroupOp, shape: tuple[int, int]) -> Pointwise | None:
     named elementwise ops and matmuls into blocks; puts and gets of block
     objects on its ports; scalar arithmetic and control flow; no pid, no
     external kernel, no constant table."""
-    if len(group.grid.data) != 2:
-        return None
+    if len(group.grid.data) not in (1, 2):
+        return None  # (no pid in the body: the grid's rank only names instances)
     body = group.body.block
     roles = _matmul_roles(body, shape)
     if roles is None:
@@ -627,6 +627,19 @@ def _cut_body(
     return new
 
 
+def _sub_grid(grid: tuple[int, ...], r: int, s: int) -> list[int]:
+    """The refined grid: a 2-D grid's rows times r and columns times s; a
+    1-D grid's instances each become r x s in a row."""
+    return [grid[0] * r, grid[1] * s] if len(grid) == 2 else [grid[0] * r * s]
+
+
+def _sub_pid(pid: tuple[int, ...], r: int, s: int, u: int, v: int) -> tuple[int, ...]:
+    """The pid of sub-block (u, v) of instance `pid` in `_sub_grid`."""
+    if len(pid) == 2:
+        return (pid[0] * r + u, pid[1] * s + v)
+    return (pid[0] * r * s + u * s + v,)
+
+
 def cut_set(region: dato.RegionOp, bs: BlockSet, r: int, s: int) -> None:
     """Refine every group of the set by (r, s) and split each of its streams
     into r x s streams of sub-blocks (module docstring)."""
@@ -659,7 +672,6 @@ def cut_set(region: dato.RegionOp, bs: BlockSet, r: int, s: int) -> None:
         ports = {d: fresh_name(f"{d}_port", port_names) for d in body.direct}
         rows = []
         for inst in group.instances():
-            i, j = inst.pid
             for u in range(r):
                 for v in range(s):
                     offsets = [list(o) for o in inst.offsets]
@@ -668,13 +680,12 @@ def cut_set(region: dato.RegionOp, bs: BlockSet, r: int, s: int) -> None:
                             if axis is not None:
                                 offsets[k][d] += (u, v)[axis] * sizes[axis]
                     streams = [parts[b][u][v] for b in (*inst.bindings, *body.direct)]
-                    rows.append(((i * r + u, j * s + v), offsets, streams))
+                    rows.append((_sub_pid(inst.pid, r, s, u, v), offsets, streams))
         rows.sort(key=lambda row: row[0])  # pids row-major: the simulator's order
-        P0, P1 = group.grid_shape
         fresh = dato.GroupOp(
             group.sym_name.data,
             group.task.data,
-            [P0 * r, P1 * s],
+            _sub_grid(group.grid_shape, r, s),
             list(group.args),
             [*group.port_names, *ports.values()],
             rows,

@@ -107,6 +107,28 @@ def gemm_transpose(T, Tc, M: int, K: int, P: int):
     return top
 
 
+def gemm_relu_rows(T, Tc, M: int, N: int, K: int, P: int):
+    """A 1-D grid: each instance a band of M / P rows of the whole N columns."""
+    m = M // P
+
+    @dato.region()
+    def top(A: T[M, K], B: T[K, N], C: Tc[M, N]):
+        s: Stream[Tc[m, N], 2][P]
+
+        @dato.kernel(mapping=[P], args=[A, B])
+        def mm(a: T[M, K] @ [S(0), R], b: T[K, N]):
+            i = dato.get_pid()
+            acc: Tc[m, N] = dato.matmul(a, b)
+            s[i].put(acc)
+
+        @dato.kernel(mapping=[P], args=[C])
+        def relu(c: Tc[M, N] @ [S(0), R]):
+            i = dato.get_pid()
+            c[:, :] = dato.relu(s[i].get())
+
+    return top
+
+
 def _ints(rng, shape, dtype):
     return rng.integers(-100, 100, shape).astype(dtype)
 
@@ -235,3 +257,18 @@ def test_a_consumer_that_moves_elements_is_not_cut():
     # the grids stay and the refusal names the memory
     with pytest.raises(dato.DatoError, match="KiB"):
         dato.build(gemm_transpose(int8, int32, 256, 64, 2), target="aie")
+
+
+def test_a_one_dimensional_grid_is_cut_into_rows_of_sub_blocks():
+    # mapping=[2], 128x128 int32 bands (64 KiB): each instance becomes r x s
+    # instances numbered row-major within it
+    M, N, K = 256, 128, 64
+    mod = dato.build(gemm_relu_rows(int8, int32, M, N, K, 2), target="aie")
+    rng = np.random.default_rng(6)
+    A, B = _ints(rng, (M, K), np.int8), _ints(rng, (K, N), np.int8)
+    C = np.zeros((M, N), np.int32)
+    mod(A, B, C)
+    np.testing.assert_array_equal(C, np.maximum(A.astype(np.int64) @ B.astype(np.int64), 0))
+    cuts = _cuts(mod)
+    r, s = cuts["mm"][1]
+    assert cuts == {"mm": ((2 * r * s,), [r, s]), "relu": ((2 * r * s,), [r, s])}
