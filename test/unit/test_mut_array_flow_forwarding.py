@@ -17,9 +17,16 @@ from xdsl.context import Context
 import dato_xdsl as dato
 from dato_xdsl import Layout, Stream, int32
 from dato_xdsl.diagnostics import LocatedDiagnostic
+from dato_xdsl.dialects import dato as ir
 from dato_xdsl.frontend.build import compile_region
 from dato_xdsl.transforms.array_flow_forwarding import ArrayFlowForwardingPass
-from test.unit.test_npu_array_flows import interleaved_in_a_loop, tokens_counted_at_run_time
+from test.unit.test_npu_array_flows import (
+    interleaved_in_a_loop,
+    leaves_and_root,
+    tokens_counted_at_run_time,
+    two_writers,
+    write_update_read,
+)
 
 S, R = Layout.Shard, Layout.Replicate
 HERE = __file__
@@ -230,3 +237,50 @@ def test_the_pass_before_virtual_mapping_names_the_first_task():
     assert re.sub(r":\d+:\d+", ":L:C", str(info.value)) == (
         f"{HERE}:L:C: error: 'dato.task' op run dato-virtual-map before dato-array-flow-forwarding"
     )
+
+
+def _after_the_pass(program) -> dict[str, tuple[list[str], dict[str, tuple[str, ...]]]]:
+    module = dato.build(program(), target="simulator").mapped.clone()
+    ArrayFlowForwardingPass().apply(Context(), module)
+    return {
+        g.sym_name.data: (
+            [p.data for p in g.ports.data],
+            {i.name: tuple(i.bindings) for i in g.instances()},
+        )
+        for g in module.walk()
+        if isinstance(g, ir.GroupOp)
+    }
+
+
+def test_the_groups_ports_and_streams_a_chain_of_updates_gets():
+    # w writes B, acc_0..2 update it in turn (acc_2, the last writer, apart:
+    # it sends B to the host), r reads it: a port from the previous member
+    # and one to the next, each bound to its own stream
+    assert _after_the_pass(write_update_read) == {
+        "w": (["b_to_next"], {"w_0": ("w_0_B_to_acc_0",)}),
+        "acc": (
+            ["b_from_previous", "b_to_next"],
+            {
+                "acc_0": ("w_0_B_to_acc_0", "acc_0_B_to_acc_1"),
+                "acc_1": ("acc_0_B_to_acc_1", "acc_1_B_to_acc_2"),
+            },
+        ),
+        "acc_part1": (
+            ["b_from_previous", "b_to_next"],
+            {"acc_2": ("acc_1_B_to_acc_2", "acc_2_B_to_r_0")},
+        ),
+        "r": (["b_from_previous"], {"r_0": ("acc_2_B_to_r_0",)}),
+    }
+    # two writers of one block: the second (the last writer) gets it
+    assert _after_the_pass(two_writers) == {
+        "k": (["c_to_next"], {"k_0": ("k_0_C_to_k_1",)}),
+        "k_part1": (["c_from_previous"], {"k_1": ("k_0_C_to_k_1",)}),
+    }
+    # disjoint writers to one reader: a part each
+    assert _after_the_pass(leaves_and_root) == {
+        "leaf": (["p_to_next"], {f"leaf_{i}": (f"leaf_{i}_P_to_root_0",) for i in range(4)}),
+        "root": (
+            ["p_part", "p_part_1", "p_part_2", "p_part_3"],
+            {"root_0": tuple(f"leaf_{i}_P_to_root_0" for i in range(4))},
+        ),
+    }
