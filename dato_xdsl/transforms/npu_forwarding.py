@@ -35,14 +35,17 @@ writing 5 arrays and reading 4 needs 2 helpers, not 5 loaders and drains."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from xdsl.dialects import memref
 from xdsl.dialects.builtin import ArrayAttr, MemRefType, StringAttr, UnitAttr
-from xdsl.ir import Block, SSAValue
+from xdsl.ir import Block, BlockArgument, Operation, OpResult, SSAValue
+from xdsl.traits import IsTerminator, is_side_effect_free
 
+from dato_xdsl import devices
 from dato_xdsl.dialects import dato
 from dato_xdsl.transforms.npu_chain_search import folded_instances
-from dato_xdsl.transforms.npu_plan import GroupPlan
+from dato_xdsl.transforms.npu_plan import GroupPlan, plan_group
 from dato_xdsl.transforms.npu_write_boxes import shared_write_boxes
 from dato_xdsl.transforms.stream_access import stream_uses
 
@@ -484,17 +487,24 @@ def forward_outputs(
     channels_out: int,
     spare: int,
     count_streams: bool = False,
+    fifo_ends: int | None = None,
 ) -> list[str]:
     """Add helpers (see module doc) for the instances writing more arrays
     than a tile's output channels, at most `spare` in all; each helper takes
     arrays off its instance until the instance's input and output channels
     fit (the streams it gets and puts count too with `count_streams`).
-    Returns the helpers added."""
+    With `count_streams`, a task whose streams and arrays need more fifos
+    than a compute tile's locks hold (`fifo_ends`, by default
+    compute_fifo_ends) is first split into independent parts
+    (split_stream_tasks). Returns the helpers and parts added."""
+    added: list[str] = []
+    if count_streams:
+        ends = compute_fifo_ends() if fifo_ends is None else fifo_ends
+        added += split_stream_tasks(region, plans, ends, spare)
     folded, taken = folded_instances(region), _taken(region)
     # an output several instances write in parts moves in their boxes
     # (npu_write_boxes), not as a helper's whole block
     boxes = shared_write_boxes(region, {n: p.writes for n, p in plans.items()})
-    added: list[str] = []
     for group in list(region.groups()):
         plan = plans[group.sym_name.data]
         insts = group.instances()
@@ -663,3 +673,244 @@ def _add_ports(group: dato.GroupOp, ports: list[str], streams: list[list[str]]) 
         binds += [*old[n * nports : (n + 1) * nports], *mine]
     group.ports = ArrayAttr([*group.ports.data, *(StringAttr(p) for p in ports)])
     group.bindings = ArrayAttr([StringAttr(b) for b in binds])
+
+
+# Tasks with more streams than a tile holds fifos: split into independent parts
+
+SPLIT_FROM = "dato.split_from"
+"""On each part of a split task: the instance it was."""
+
+
+def compute_fifo_ends() -> int:
+    """The fifo ends a compute tile's locks hold on every device of the model
+    (a lock pair each, npu_lock_budget): the most streams and arrays a part
+    of a split task is given."""
+    # npu_lock_budget's users import this module: imported here, not at the top
+    from dato_xdsl.transforms.npu_lock_budget import LOCKS_PER_FIFO_END
+
+    locks = min(d.compute.locks for d in devices.DEVICES.values())
+    return locks // LOCKS_PER_FIFO_END
+
+
+@dataclass
+class _Part:
+    """Top-level ops of a body that nothing joins to the other parts: no value
+    flows between them, no stream or written array is used by two parts."""
+
+    ops: list[int]
+    """indices into the body's top-level ops, in program order"""
+    reads: set[int] = field(default_factory=set)
+    writes: set[int] = field(default_factory=set)
+    streams: set[str] = field(default_factory=set)
+
+    def fifos(self) -> int:
+        return len(self.reads) + len(self.writes) + len(self.streams)
+
+    def merged(self, other: _Part) -> _Part:
+        return _Part(
+            self.ops + other.ops,
+            self.reads | other.reads,
+            self.writes | other.writes,
+            self.streams | other.streams,
+        )
+
+
+def split_stream_tasks(
+    region: dato.RegionOp,
+    plans: dict[str, GroupPlan],
+    fifo_ends: int,
+    spare: int,
+) -> list[str]:
+    """Split a one-instance task whose arrays and streams need more fifos
+    than a compute tile's locks hold (`fifo_ends`) into parts of at most that
+    many, when its body falls into independent parts (a loader dealing
+    blocks to lanes, each lane's blocks a part of their own): consecutive
+    parts in program order go to one task while they fit. Each task keeps
+    the order of its ops, and a stream is used by one task only, so every
+    stream sees the same elements in the same order; the tasks are a design
+    the old one is a schedule of, so they finish whenever it does. A
+    read-only array is read by each task that uses it; at most `spare` new
+    instances. `plans` gets the new groups' plans; returns the new
+    instances."""
+    folded, served, taken = folded_instances(region), _served(region), _taken(region)
+    peer_of = _stream_ends(region)
+    added: list[str] = []
+    for group in list(region.groups()):
+        insts = group.instances()
+        plan = plans[group.sym_name.data]
+        if (
+            len(insts) != 1
+            or group.port_names
+            or insts[0].name in folded | served
+            or FORWARDS in group.attributes
+            or plan.matmul is not None
+            or plan.local_matmul is not None
+        ):
+            continue
+        if sum(plan.reads) + sum(plan.writes) + len(plan.puts) + len(plan.gets) <= fifo_ends:
+            continue
+        parts = _independent_parts(group, plan, peer_of.get(insts[0].name, {}))
+        most = spare - len(added) + 1  # the tasks the free cores allow
+        if len(parts) < 2 or most < 2:
+            continue
+        # the fewest tasks of at most `fifo_ends` fifos each; when the cores do
+        # not allow that many, the most tasks they allow, as even as can be
+        # (the tile check then counts their fifos through memtile routes)
+        bound = max(fifo_ends, max(p.fifos() for p in parts))
+        while len(pieces := _pack(parts, bound)) > most:
+            bound += 1
+        if len(pieces) < 2:
+            continue
+        for split in _split_task(region, group, pieces, taken):
+            plans[split.sym_name.data] = plan_group(split)
+            if split.task.data != group.task.data:
+                added.append(split.instances()[0].name)
+        group.detach()
+        group.erase()  # its plan's name is the first part's now
+    return added
+
+
+def _stream_ends(region: dato.RegionOp) -> dict[str, dict[str, str]]:
+    """Per instance, per stream it uses, the instance at the stream's other end."""
+    ends: dict[str, dict[str, str]] = {}
+    for name, use in stream_uses(region).items():
+        p, c = use.producer, use.consumer
+        if p is not None and c is not None:
+            ends.setdefault(p, {})[name] = c
+            ends.setdefault(c, {})[name] = p
+    return ends
+
+
+def _clonable(op: Operation) -> bool:
+    """An op every part may have a copy of (a constant, the pid)."""
+    return not op.operands and not op.regions and is_side_effect_free(op)
+
+
+def _independent_parts(
+    group: dato.GroupOp, plan: GroupPlan, peer_of: dict[str, str]
+) -> list[_Part]:
+    """The body's top-level ops in parts nothing joins: a value one defines
+    and another uses (constants aside: each part gets a copy), a stream both
+    use, a written array both use. The streams of one other instance stay in
+    one part too, so a part can be that instance's memory neighbour."""
+    body = group.body.block
+    top = list(body.ops)
+    at = {op: i for i, op in enumerate(top)}
+    union = list(range(len(top)))
+
+    def find(i: int) -> int:
+        while union[i] != i:
+            union[i] = union[union[i]]
+            i = union[i]
+        return i
+
+    def join(i: int, j: int) -> None:
+        union[find(i)] = find(j)
+
+    first: dict[object, int] = {}  # a stream, written argument or peer -> its first op
+    reads: dict[int, set[int]] = {}
+    writes: dict[int, set[int]] = {}
+    streams: dict[int, set[str]] = {}
+    for i, op in enumerate(top):
+        if _clonable(op) or op.has_trait(IsTerminator):
+            continue
+        for inner in op.walk():
+            for value in inner.operands:
+                if isinstance(value, BlockArgument) and value.owner is body:
+                    k = value.index
+                    if plan.writes[k]:
+                        writes.setdefault(i, set()).add(k)
+                        join(i, first.setdefault(("arg", k), i))
+                    if plan.reads[k]:
+                        reads.setdefault(i, set()).add(k)
+                elif isinstance(value, OpResult):
+                    j = at.get(_top_ancestor(value.op, body))  # type: ignore[arg-type]
+                    if j is not None and j != i and not _clonable(top[j]):
+                        join(i, j)
+            if isinstance(inner, dato.PutOp | dato.GetOp):
+                s = inner.stream.root_reference.data
+                streams.setdefault(i, set()).add(s)
+                join(i, first.setdefault(("stream", s), i))
+                peer = peer_of.get(s)
+                if peer is not None:
+                    join(i, first.setdefault(("peer", peer), i))
+    parts: dict[int, _Part] = {}
+    for i, op in enumerate(top):
+        if _clonable(op) or op.has_trait(IsTerminator):
+            continue
+        part = parts.setdefault(find(i), _Part([]))
+        part.ops.append(i)
+        part.reads |= reads.get(i, set())
+        part.writes |= writes.get(i, set())
+        part.streams |= streams.get(i, set())
+    return sorted(parts.values(), key=lambda p: p.ops[0])
+
+
+def _top_ancestor(op: Operation, body: Block) -> Operation | None:
+    """The op of `body` that holds `op` (itself when it is in `body`)."""
+    while op.parent_block() is not body:
+        parent = op.parent_op()
+        if parent is None:
+            return None
+        op = parent
+    return op
+
+
+def _pack(parts: list[_Part], fifo_ends: int) -> list[_Part]:
+    """Consecutive parts joined while they fit `fifo_ends` fifos (the fewest
+    pieces in program order); a part alone over it is a piece of its own."""
+    pieces: list[_Part] = []
+    for part in parts:
+        if pieces and pieces[-1].merged(part).fifos() <= fifo_ends:
+            pieces[-1] = pieces[-1].merged(part)
+        else:
+            pieces.append(part)
+    return pieces
+
+
+def _split_task(
+    region: dato.RegionOp, group: dato.GroupOp, pieces: list[_Part], taken: set[str]
+) -> list[dato.GroupOp]:
+    """A one-instance group per piece, before `group`: its body the piece's
+    ops (with the constants they use, and a terminator if the body has one),
+    its arguments those the piece uses. The first keeps the group's name and
+    task (its instance's name); the others get new tasks."""
+    inst = group.instances()[0]
+    out: list[dato.GroupOp] = []
+    for n, piece in enumerate(pieces):
+        keep = set(piece.ops)
+        body = group.body.clone().detach_block(0)
+        ops = list(body.ops)
+        for i in reversed(range(len(ops))):
+            op = ops[i]
+            if i in keep or op.has_trait(IsTerminator):
+                continue
+            if _clonable(op) and any(op.results[r].uses for r in range(len(op.results))):
+                continue
+            op.detach()
+            op.erase()
+        used = [k for k, arg in enumerate(body.args) if arg.uses]
+        for arg in reversed([a for k, a in enumerate(body.args) if k not in used]):
+            body.erase_arg(arg)
+        # the first part keeps the group and its instance's name
+        name = (
+            group.sym_name.data if n == 0 else fresh_name(f"{group.sym_name.data}_part{n}", taken)
+        )
+        task = group.task.data if n == 0 else name
+        split = dato.GroupOp(
+            name,
+            task,
+            group.grid_shape,
+            [group.args[k] for k in used],
+            [],
+            [(inst.pid, [inst.offsets[k] for k in used], [])],
+            body,
+        )
+        for key, value in group.attributes.items():
+            split.attributes[key] = value
+        split.attributes[SPLIT_FROM] = StringAttr(inst.name)
+        split.attributes[COMPILER_CHOSEN] = UnitAttr()
+        split.location = group.location
+        region.body.block.insert_op_before(split, group)
+        out.append(split)
+    return out
