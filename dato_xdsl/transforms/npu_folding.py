@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, UnitAttr, i64
 
+from dato_xdsl import devices
 from dato_xdsl.dialects import dato
 from dato_xdsl.transforms.npu_chain_search import (
     BlockPlan,
@@ -40,7 +41,8 @@ from dato_xdsl.transforms.npu_chain_search import (
     object_bytes,
     stream_order,
 )
-from dato_xdsl.transforms.stream_access import StreamUses
+from dato_xdsl.transforms.npu_forwarding import share_on_tiles
+from dato_xdsl.transforms.stream_access import StreamUses, stream_uses
 
 COMPILER_CHOSEN = "dato.compiler_chosen"
 
@@ -131,6 +133,41 @@ def record_block_plan(region: dato.RegionOp, plan: BlockPlan) -> None:
         op.attributes["dato.tile"] = DenseArrayBase.from_list(i64, list(plan.tiles[op.names[0]]))
 
 
+def fold_in_rectangles(
+    region: dato.RegionOp, plan: BlockPlan, device: devices.NpuDevice
+) -> list[str]:
+    """record_block_plan, then the forwarding the other foldings get: a tile
+    over its input channels gets arrays from peers on neighbouring tiles
+    (npu_forwarding.share_on_tiles; no core is free for a loader). The
+    shares are tried on a copy first and kept only when the replay of the
+    cores running their rectangles in order still finishes (free_depths; the
+    streams it deepens recorded as for the plan). Returns the instances the
+    shares moved to groups of their own."""
+    # npu_lock_budget's users import this module: imported here, not at the top
+    from dato_xdsl.transforms.npu_lock_budget import LOCKS_PER_FIFO_END
+
+    record_block_plan(region, plan)
+
+    def share(target: dato.RegionOp) -> list[str]:
+        return share_on_tiles(
+            target,
+            plan.tiles,
+            device.shares_memory,
+            device.compute.dma_s2mm_channels,
+            device.compute.locks // LOCKS_PER_FIFO_END,
+        )
+
+    trial = region.clone()
+    if not share(trial):
+        return []
+    check = ChainPlan([list(g) for g in plan.groups])
+    if free_depths(trial, stream_uses(trial), check.groups, check) is not None:
+        return []  # a peer's core would wait on the instance it passes to
+    moved = share(region)
+    apply_depths(region, check)
+    return moved
+
+
 def apply_depths(region: dato.RegionOp, plan: ChainPlan) -> None:
     """The deeper streams a replay of the chained cores needs, recorded with
     `dato.depth_by_compiler` (the declared depth it replaces)."""
@@ -139,7 +176,8 @@ def apply_depths(region: dato.RegionOp, plan: ChainPlan) -> None:
         if depth is None:
             continue
         t = decl.stream_type
-        decl.attributes["dato.depth_by_compiler"] = IntegerAttr(t.depth.data, i64)
+        if "dato.depth_by_compiler" not in decl.attributes:  # the depth declared
+            decl.attributes["dato.depth_by_compiler"] = IntegerAttr(t.depth.data, i64)
         decl.properties["stream_type"] = dato.StreamType(t.element_type, depth, t.packing.data)
 
 

@@ -914,3 +914,150 @@ def _split_task(
         region.body.block.insert_op_before(split, group)
         out.append(split)
     return out
+
+
+# Arrays over a tile's input channels from peers on neighbouring tiles, once
+# a folding has fixed every instance's tile
+
+Tile = tuple[int, int]
+
+
+@dataclass
+class _TileLoad:
+    """What one tile's members move through its DMA or hold fifos for."""
+
+    members: list[str] = field(default_factory=list)
+    arrays_in: dict[int, list[str]] = field(default_factory=dict)
+    """region argument -> the members reading a block of it from the host"""
+    arrays_out: set[int] = field(default_factory=set)
+    dma_in: set[str] = field(default_factory=set)
+    dma_out: set[str] = field(default_factory=set)
+    near_out: set[str] = field(default_factory=set)
+
+    def inputs(self) -> int:
+        """Its input channels, each DMA stream in joined through a memtile
+        into one (the fewest it can need)."""
+        return len(self.arrays_in) + min(len(self.dma_in), 1)
+
+    def fifo_ends(self) -> int:
+        """The fifos it holds locks for: DMA channels, puts to neighbours."""
+        return (
+            len(self.arrays_in)
+            + len(self.arrays_out)
+            + len(self.dma_in)
+            + len(self.dma_out)
+            + len(self.near_out)
+        )
+
+
+def _tile_loads(
+    region: dato.RegionOp,
+    plans: dict[str, GroupPlan],
+    tiles: dict[str, Tile],
+    near: Callable[[Tile, Tile], bool],
+) -> dict[Tile, _TileLoad]:
+    """Per tile, its members' arrays (a shared output's box the stores write
+    whole does not come in) and streams to and from other tiles."""
+    loads: dict[Tile, _TileLoad] = {}
+    boxes = shared_write_boxes(region, {n: p.writes for n, p in plans.items()})
+    for group in region.groups():
+        plan = plans[group.sym_name.data]
+        for inst in group.instances():
+            load = loads.setdefault(tiles[inst.name], _TileLoad())
+            load.members.append(inst.name)
+            for k in range(len(group.body.block.args)):
+                index = region.args.index(group.args[k])
+                box = boxes.get((group.sym_name.data, k), {}).get(inst.name)
+                if plan.reads[k] and not (box is not None and box.whole):
+                    load.arrays_in.setdefault(index, []).append(inst.name)
+                if plan.writes[k]:
+                    load.arrays_out.add(index)
+    for name, use in stream_uses(region).items():
+        p, c = use.producer, use.consumer
+        if p is None or c is None or tiles[p] == tiles[c]:
+            continue
+        if near(tiles[p], tiles[c]):
+            loads[tiles[p]].near_out.add(name)
+        else:
+            loads[tiles[p]].dma_out.add(name)
+            loads[tiles[c]].dma_in.add(name)
+    return loads
+
+
+def share_on_tiles(
+    region: dato.RegionOp,
+    tiles: dict[str, Tile],
+    near: Callable[[Tile, Tile], bool],
+    channels: int,
+    fifo_ends: int,
+) -> list[str]:
+    """With every instance's tile fixed (a folding that places its blocks),
+    a tile over its `channels` input channels (counting the arrays its
+    members read and, all joined into one, the streams it gets by DMA) gets
+    arrays from peers instead: for each member reading the array, an
+    instance on a neighbouring tile (`near`: sharing memory) that reads the
+    same block itself puts it on a new stream as its first op
+    (apply_shares). An array moves off a tile only when every member reading
+    it gets a peer, and a peer's tile keeps a lock pair for the new fifo
+    within `fifo_ends`. Whether the cores' run order still finishes is the
+    caller's to check (npu_folding.fold_in_rectangles). Returns the
+    instances moved to groups of their own (none when no tile changes)."""
+    plans = {g.sym_name.data: plan_group(g) for g in region.groups()}
+    loads = _tile_loads(region, plans, tiles, near)
+    owner, readers = _block_readers(region, plans, set())
+    shares: list[Share] = []
+    dropped: set[tuple[Tile, int]] = set()  # (tile, array) its members now get from peers
+    giving: set[tuple[Tile, int]] = set()  # (tile, array) a member of it passes on
+    for tile in sorted(loads):
+        load = loads[tile]
+        excess = load.inputs() - channels
+        # the arrays fewest members read first: fewest new streams
+        for index in sorted(load.arrays_in, key=lambda i: (len(load.arrays_in[i]), i)):
+            if excess <= 0:
+                break
+            if (tile, index) in giving:
+                continue  # a member passes its block of it on: the tile keeps reading it
+            found = _peers_for(
+                region, index, load.arrays_in[index], tile, tiles, near, owner, readers
+            )
+            found = [
+                (peer, name)
+                for peer, name in found
+                if (tiles[peer], index) not in dropped
+                and loads[tiles[peer]].fifo_ends() < fifo_ends
+            ]
+            if len(found) < len(load.arrays_in[index]):
+                continue
+            for peer, name in found:
+                loads[tiles[peer]].near_out.add(f"{peer}->{name}")
+                shares.append((peer, name, index))
+                giving.add((tiles[peer], index))
+            dropped.add((tile, index))
+            excess -= 1
+    if not shares:
+        return []
+    return apply_shares(region, shares, owner, _taken(region))
+
+
+def _peers_for(
+    region: dato.RegionOp,
+    index: int,
+    names: list[str],
+    tile: Tile,
+    tiles: dict[str, Tile],
+    near: Callable[[Tile, Tile], bool],
+    owner: dict[str, tuple[dato.GroupOp, dato.Instance]],
+    readers: dict[BlockKey, list[str]],
+) -> list[tuple[str, str]]:
+    """For each of `names` (on `tile`, reading region argument `index`), the
+    first instance by name on a neighbouring tile reading the same block:
+    (peer, instance) pairs, none for an instance without one."""
+    out: list[tuple[str, str]] = []
+    for name in names:
+        group, inst = owner[name]
+        k = list(group.args).index(region.args[index])
+        key = _block_key(region, group, inst, k)
+        peers = sorted(n for n in readers.get(key, []) if tiles[n] != tile and near(tiles[n], tile))
+        if peers:
+            out.append((peers[0], name))
+    return out

@@ -3,6 +3,10 @@
 - a loader dealing 16 block streams to 8 lanes (elementwise_meta_for) needs
   more fifos than a compute tile's locks hold; its independent parts (one per
   lane's blocks) become tasks of their own (npu_forwarding.split_stream_tasks);
+- a systolic grid cut into rectangles (Allo's Smith-Waterman) leaves a tile
+  reading two arrays and getting a stream from a diagonal tile: 3 input
+  channels; a peer on a neighbouring tile passes one array on
+  (npu_folding.fold_in_rectangles, npu_forwarding.share_on_tiles).
 
 Results against numpy, computed here."""
 
@@ -16,8 +20,11 @@ import dato_xdsl as dato
 from dato_xdsl import Stream, devices, int8, int16, int32
 from dato_xdsl.dialects import dato as ir
 from dato_xdsl.frontend.program import compile_region
+from dato_xdsl.transforms.npu_chain_search import BlockPlan, search_blocks
+from dato_xdsl.transforms.npu_folding import fold_in_rectangles
 from dato_xdsl.transforms.npu_forwarding import SPLIT_FROM, split_stream_tasks
 from dato_xdsl.transforms.npu_plan import plan_group
+from dato_xdsl.transforms.stream_access import stream_uses
 from dato_xdsl.transforms.virtual_mapping import VirtualMapPass
 from test.unit.programs.dato_programs import elementwise_meta_for
 
@@ -144,3 +151,133 @@ def test_int8_and_int32_loaders_of_8_lanes_run_equal_to_numpy(tmp_path):
         )
         want = (A.astype(np.int64) + B.astype(np.int64)).astype(dtype)
         np.testing.assert_array_equal(C, want, err_msg=str(dtype))
+
+
+# -- Smith-Waterman cut into rectangles
+
+SIM, MIS, GAP = 3, -3, 2
+
+
+def smith_waterman(M: int, N: int):
+    """Allo's tests/dataflow/test_smith_waterman_systolic.py in our frontend:
+    a (M+2) x (N+2) grid; row 0 and column 0 feed zeros, the last row and
+    column drain, the inner M x N instances score one cell each."""
+    P0, P1 = M + 2, N + 2
+
+    @dato.region()
+    def top(A: int8[M], B: int8[N], S: int32[P0 - 1, P1 - 1]):
+        fifo_A: Stream[int32, 4][P0, P1]
+        fifo_B: Stream[int32, 4][P0, P1]
+        fifo_C: Stream[int32, 4][P0, P1]
+
+        @dato.kernel(mapping=[P0, P1], args=[A, B, S])
+        def sw(a: int8[M], b: int8[N], s: int32[P0 - 1, P1 - 1]):
+            i, j = dato.get_pid()
+            with dato.meta_if((i == 0 and j == P1 - 1) or (i == P0 - 1 and j == 0)):
+                pass
+            with dato.meta_elif(i == 0 and j == 0):
+                fifo_C[i + 1, j + 1].put(0)
+            with dato.meta_elif(i == 0):
+                fifo_B[i + 1, j].put(0)
+                fifo_C[i + 1, j + 1].put(0)
+            with dato.meta_elif(j == 0):
+                fifo_A[i, j + 1].put(0)
+                fifo_C[i + 1, j + 1].put(0)
+            with dato.meta_elif(i == P0 - 1 and j == P1 - 1):
+                fifo_C[i, j].get()
+            with dato.meta_elif(i == P0 - 1):
+                fifo_B[i, j].get()
+                fifo_C[i, j].get()
+            with dato.meta_elif(j == P1 - 1):
+                fifo_A[i, j].get()
+                fifo_C[i, j].get()
+            with dato.meta_else():
+                up = fifo_A[i, j].get()
+                left = fifo_B[i, j].get()
+                diag = fifo_C[i, j].get()
+                align: int32 = diag + (SIM if a[i - 1] == b[j - 1] else MIS)
+                gap_a: int32 = up - GAP
+                gap_b: int32 = left - GAP
+                score: int32 = max(max(0, align), max(gap_a, gap_b))
+                s[i, j] = score
+                fifo_A[i, j + 1].put(max(gap_a, score))
+                fifo_B[i + 1, j].put(max(gap_b, score))
+                fifo_C[i + 1, j + 1].put(score)
+
+    return top
+
+
+def smith_waterman_reference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The recurrence the grid computes, cell by cell in Python ints: the
+    value carried right (fifo_A) and down (fifo_B) is the best of the cell's
+    score and the gap carried in, less GAP per step."""
+    M, N = len(a), len(b)
+    S = np.zeros((M + 1, N + 1), np.int64)
+    right = np.zeros((M + 1, N + 2), np.int64)  # into cell (i, j) from the left
+    down = np.zeros((M + 2, N + 1), np.int64)  # into cell (i, j) from above
+    for i in range(1, M + 1):
+        for j in range(1, N + 1):
+            align = S[i - 1, j - 1] + (SIM if a[i - 1] == b[j - 1] else MIS)
+            gap_a, gap_b = right[i, j] - GAP, down[i, j] - GAP
+            S[i, j] = max(0, align, gap_a, gap_b)
+            right[i, j + 1] = max(gap_a, S[i, j])
+            down[i + 1, j] = max(gap_b, S[i, j])
+    return S
+
+
+def test_rectangles_pass_an_array_on_between_neighbouring_tiles():
+    """The 6x6 grid of a 4x4 Smith-Waterman cut into 4x4 rectangles: the
+    single-instance tiles in the middle get their diagonal stream from a
+    tile they share no memory with (a DMA channel) and read A and B: 3 input
+    channels. After the fold each gets A or B from a peer on a tile sharing
+    memory with its own (AM020: north, south, east, west), and every tile
+    reads at most one array besides that diagonal stream."""
+    region = mapped_region(smith_waterman(4, 4))
+    plan = search_blocks(region, stream_uses(region), list(NPU1.compute_rows), NPU1.columns)
+    assert isinstance(plan, BlockPlan)
+    moved = fold_in_rectangles(region, plan, NPU1)
+    assert "sw_2_2" in moved
+    tile = plan.tiles
+    uses = stream_uses(region)
+    peers = {n: u for n, u in uses.items() if "_to_" in n}
+    assert peers
+    for name, use in peers.items():
+        (pc, pr), (cc, cr) = tile[use.producer], tile[use.consumer]
+        assert abs(pc - cc) + abs(pr - cr) == 1, name
+    # per tile: arrays read from the host, plus the DMA streams it gets
+    # (joined into one channel through a memtile at best)
+    reads: dict[tuple[int, int], set[str]] = {}
+    dma: dict[tuple[int, int], int] = {}
+    for group in region.groups():
+        body = group.body.block
+        for inst in group.instances():
+            t = tile[inst.name]
+            for k, arg in enumerate(body.args):
+                # A and B are only read: a used argument is a block from the host
+                if arg.uses and group.args[k].name_hint in ("A", "B"):
+                    reads.setdefault(t, set()).add(group.args[k].name_hint)
+    for use in uses.values():
+        p, c = tile[use.producer], tile[use.consumer]
+        if p != c and abs(p[0] - c[0]) + abs(p[1] - c[1]) != 1:
+            dma[c] = 1
+    for t in tile.values():
+        assert len(reads.get(t, set())) + dma.get(t, 0) <= 2, t
+
+
+def test_smith_waterman_reference_matches_the_textbook_scores():
+    """The reference against Allo's own formula (max over every gap length)
+    on sequences where gaps of two and more pay off."""
+    a = np.frombuffer(b"ACGTTGCA", np.int8)
+    b = np.frombuffer(b"AGTTCA", np.int8)
+    S = smith_waterman_reference(a, b)
+    T = np.zeros_like(S)
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            sim = SIM if a[i - 1] == b[j - 1] else MIS
+            T[i, j] = max(
+                0,
+                T[i - 1, j - 1] + sim,
+                max(T[x, j] - GAP * (i - x) for x in range(i)),
+                max(T[i, y] - GAP * (j - y) for y in range(j)),
+            )
+    np.testing.assert_array_equal(S, T)
