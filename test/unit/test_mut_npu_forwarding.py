@@ -66,3 +66,46 @@ def test_instances_sharing_blocks_get_groups_named_after_them():
     assert groups == {
         f"my_lane_my_lane_{i}_{j}": [f"my_lane_{i}_{j}"] for i in range(4) for j in range(4)
     }
+
+
+def four_arrays_per_lane(P: int, L: int):
+    """P lanes each reading four arrays (two over a tile's input channels):
+    with more than a few lanes there are not cores enough for a loader per
+    array, so each lane's loader takes two."""
+    N = P * L
+
+    @dato.region()
+    def top(A: int32[N], B: int32[N], C: int32[N], D: int32[N], E: int32[N]):
+        @dato.kernel(mapping=[P], args=[A, B, C, D, E])
+        def lane(
+            a: int32[N] @ [S(0)],
+            b: int32[N] @ [S(0)],
+            c: int32[N] @ [S(0)],
+            d: int32[N] @ [S(0)],
+            e: int32[N] @ [S(0)],
+        ):
+            for i in range(L):
+                e[i] = a[i] * b[i] - c[i] + d[i] * 3
+
+    return top
+
+
+def test_a_loader_of_two_arrays_is_named_after_both(tmp_path):
+    # 6 lanes: a loader per array would need 6 + 12 = 18 of npu1's 16 cores
+    P, L = 6, 8
+    mod = dato.build(four_arrays_per_lane(P, L), target="aie", project=tmp_path)
+    text = (tmp_path / "aie.mlir").read_text()
+    tasks = sorted(
+        t
+        for group in re.findall(r"dato\.tasks = \[([^\]]*)\]", text)
+        for t in re.findall(r'"(\w+)"', group)
+    )
+    assert tasks == sorted(
+        [f"lane_{p}" for p in range(P)] + [f"lane_{p}_load_A_B_0" for p in range(P)]
+    )
+    rng = np.random.default_rng(12)
+    a, b, c, d = (rng.integers(-(2**15), 2**15, P * L).astype(np.int32) for _ in range(4))
+    e = np.zeros(P * L, np.int32)
+    mod(a, b, c, d, e)
+    want = a.astype(np.int64) * b - c + d.astype(np.int64) * 3
+    np.testing.assert_array_equal(e, want.astype(np.int32))
