@@ -16,6 +16,11 @@ model's time, utilization of the array's peak and bottleneck for
   whole_array design does; the default lets plan_reuse send it by two joins
   over both shim output channels where C's channel is the limit).
 
+Modeled times include what the runtime sequence's issue adds (perf_model.
+issue_model: shim task queues of 4 tasks per channel, AM020, and dma_waits
+before later transfers); a bottleneck ending "then the runtime sequence's
+issue (N cycles)" says how much.
+
 A single-core 64x64x64-per-call design at 512^3 is set beside the published
 reference points of issue 17 (IREE AIE on one Phoenix core, bf16 512^3).
 
