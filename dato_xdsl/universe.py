@@ -149,6 +149,12 @@ def _npu_retile_gemm() -> type[ModulePass]:
     return NpuRetileGemmPass
 
 
+def _table_copy_elision() -> type[ModulePass]:
+    from dato_xdsl.transforms.table_copy_elision import TableCopyElisionPass
+
+    return TableCopyElisionPass
+
+
 def _npu_read_boxes() -> type[ModulePass]:
     from dato_xdsl.transforms.npu_read_boxes import NpuReadBoxesPass
 
@@ -183,6 +189,7 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "vhls-dataflow-lint": _vhls_dataflow_lint,
     "dato-array-flow-forwarding": _array_flow_forwarding,
     "dato-npu-retile-gemm": _npu_retile_gemm,
+    "dato-table-copy-elision": _table_copy_elision,
     "dato-npu-read-boxes": _npu_read_boxes,
     "dato-physical-map": _physical_map,
     "dato-lower-to-aie": _lower_to_aie,
