@@ -155,6 +155,14 @@ KERNEL_RATES: dict[str, Rate] = {
         "assumption: one 256-bit vector store per cycle (AM020: one store unit of 256 "
         "bits per cycle; zero.cc stores whole vectors); not measured",
     ),
+    # the same on AIE2P (npu2), whose store unit is twice as wide
+    "vector_zero_aie2p": Rate(
+        "byte",
+        64.0,
+        None,
+        "assumption: one 512-bit vector store per cycle (AM027 'AIE-ML v2 Interfaces': "
+        "'one 512-bit wide store unit'; zero.cc stores whole vectors); not measured",
+    ),
 }
 
 
@@ -458,7 +466,7 @@ def kernel_work(
             per_cycle = peak * rate.fraction_of_peak
         return dtype, macs / per_cycle, macs, rate
     if callee.startswith("zero_") and len(operands) == 1:
-        rate = KERNEL_RATES["vector_zero"]
+        rate = KERNEL_RATES["vector_zero_aie2p" if device.arch == "AIE2P" else "vector_zero"]
         return dtype, aie.memref_bytes(operands[0]) / rate.per_cycle, 0, rate
     if callee.startswith("dato_"):
         rate = KERNEL_RATES["dato_elementwise"]
@@ -796,8 +804,9 @@ def _constants_lines(m: DesignModel, dtype: str | None) -> list[str]:
         key = "vector_matmul_aie2p" if m.device.arch == "AIE2P" else "vector_matmul"
         r = KERNEL_RATES[key]
         lines.append(f"    {key} {r.fraction_of_peak:.0%} of peak: {r.source.split(' (')[0]}")
-        z = KERNEL_RATES["vector_zero"]
-        lines.append(f"    vector_zero {z.per_cycle:g} {z.unit}/cycle: {z.source.split(' (')[0]}")
+        zkey = "vector_zero_aie2p" if m.device.arch == "AIE2P" else "vector_zero"
+        z = KERNEL_RATES[zkey]
+        lines.append(f"    {zkey} {z.per_cycle:g} {z.unit}/cycle: {z.source.split(' (')[0]}")
     if any(c.undeclared for c in m.cores):
         r = KERNEL_RATES["undeclared"]
         lines.append(f"    undeclared {r.per_cycle:g} {r.unit}/cycle: {r.source.split(' (')[0]}")
