@@ -115,6 +115,22 @@ def _strides(shape: Sequence[int]) -> list[int]:
     return out
 
 
+def _runs(starts: Sequence[int]) -> list[tuple[int, int, int]]:
+    """`starts` cut, in order, into runs of evenly spaced increasing starts:
+    (first start, count, spacing), spacing 0 for a run of one. A DMA stride
+    over blocks is positive (a zero one is the repeat's)."""
+    runs: list[tuple[int, int, int]] = []
+    for s in starts:
+        if runs:
+            first, n, delta = runs[-1]
+            step = s - (first + (n - 1) * delta)  # from the run's last start
+            if step > 0 and (n == 1 or step == delta):
+                runs[-1] = (first, n + 1, step)
+                continue
+        runs.append((s, 1, 0))
+    return runs
+
+
 @dataclass
 class FifoNames:
     """The fifo each (instance, argument) reads from / writes to."""
@@ -399,41 +415,15 @@ class AieLowering:
             raise op_error(
                 self.region, f"argument {t.name}: K-streamed blocks must be evenly spaced"
             )
-        if steps > 1:
-            # blocks not evenly spaced (a memtile chunk of a 2-D grid of
-            # blocks): per K step, one call per run of evenly spaced blocks,
-            # step-major as the chunk's objects hold them
-            runs = []
-            i = 0
-            while i < len(starts):
-                j = i + 1
-                while j < len(starts) and starts[j] - starts[j - 1] == starts[i + 1] - starts[i]:
-                    j += 1
-                if j - i > 1 and starts[i + 1] <= starts[i]:
-                    j = i + 1  # DMA strides are positive
-                runs.append((starts[i], j - i, starts[i + 1] - starts[i] if j - i > 1 else 0))
-                i = j
-            return [
-                (start + s * step_stride, [1, n, *inner_sizes], [0, delta, *inner_strides])
-                for s in range(steps)
-                for start, n, delta in runs
-            ]
         # otherwise one call per run of evenly spaced blocks (a shim column
-        # has few buffer descriptors; a join's blocks often come in runs)
-        out = []
-        i = 0
-        while i < len(starts):
-            j = i + 1
-            while j < len(starts) and (
-                j == i + 1 or starts[j] - starts[j - 1] == starts[i + 1] - starts[i]
-            ):
-                j += 1
-            if j - i > 1 and starts[i + 1] <= starts[i]:
-                j = i + 1  # DMA strides are positive (a zero one is the repeat's, above)
-            delta = starts[i + 1] - starts[i] if j - i > 1 else 0
-            out.append((starts[i], [1, j - i, *inner_sizes], [0, delta, *inner_strides]))
-            i = j
-        return out
+        # has few buffer descriptors; a join's blocks often come in runs) and,
+        # K-streamed (a memtile chunk of a 2-D grid of blocks), per K step,
+        # step-major as the chunk's objects hold them
+        return [
+            (start + s * step_stride, [1, n, *inner_sizes], [0, delta, *inner_strides])
+            for s in range(steps)
+            for start, n, delta in _runs(starts)
+        ]
 
     def flat_rows(
         self, t: Transfer, shape: list[int], block: list[int]
@@ -443,9 +433,8 @@ class AieLowering:
         array and make one row, with at most one partial dim before them
         (the others of length 1); a long single row is cut as in 1-D."""
         strides = _strides(shape)
-        j = len(shape) - 1
-        while j > 0 and block[j] == shape[j]:
-            j -= 1
+        # the last dim the block cuts; 0 when it spans all the others whole
+        j = next((d for d in range(len(shape) - 1, 0, -1) if block[d] != shape[d]), 0)
         # the dims after j are whole, so dims j.. of the block are one contiguous row
         length = math.prod(block[j:])
         # the dims before j as (count, stride); neighbours whose strides line
