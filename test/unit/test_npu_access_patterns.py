@@ -21,6 +21,7 @@ import numpy as np
 
 import dato_xdsl as dato
 from dato_xdsl import Layout, int16, int32
+from dato_xdsl.transforms.npu_lowering import _runs
 
 S = Layout.Shard
 R = Layout.Replicate
@@ -242,3 +243,18 @@ def test_whole_trailing_dims_of_rank3_blocks_move_as_rows_of_at_most_1023_words(
     Y = np.zeros_like(X)
     mod(X, Y)
     np.testing.assert_array_equal(Y, (X.astype(np.int64) * -3 + 11).astype(np.int32))
+
+
+def test_block_starts_cut_into_runs_of_positive_even_spacing():
+    """npu_lowering._runs: greedy runs of evenly spaced increasing starts,
+    (first start, count, spacing), worked out by hand. Equal or decreasing
+    starts never share a run (a DMA stride over blocks is positive; a zero
+    one is the repeat's), and a start joins the run before it when it can."""
+    assert _runs([]) == []
+    assert _runs([7]) == [(7, 1, 0)]
+    # two rows of three 2 x 2 blocks of a 4 x 6 array
+    assert _runs([0, 2, 4, 12, 14, 16]) == [(0, 3, 2), (12, 3, 2)]
+    assert _runs([0, 4, 8, 9, 10, 20]) == [(0, 3, 4), (9, 2, 1), (20, 1, 0)]
+    assert _runs([5, 5, 5]) == [(5, 1, 0)] * 3
+    assert _runs([0, 4, 8, 8, 12]) == [(0, 3, 4), (8, 2, 4)]
+    assert _runs([9, 3, 6]) == [(9, 1, 0), (3, 2, 3)]
