@@ -229,6 +229,26 @@ def test_three_tasks_on_two_block_streams_are_cut_together():
     assert cuts["mm"][1] is not None
 
 
+def test_bf16_results_are_cut_and_rounded_once():
+    # 128x128 bf16 blocks with their float32 accumulators: each element of a
+    # sub-block is the same float32 sum over the same K, rounded once
+    M, N, K = 256, 256, 128
+    mod = dato.build(gemm_relu(bfloat16, bfloat16, M, N, K, 2, 2), target="aie")
+    rng = np.random.default_rng(7)
+    A = rng.uniform(-4, 4, (M, K)).astype(ml_dtypes.bfloat16)
+    B = rng.uniform(-4, 4, (K, N)).astype(ml_dtypes.bfloat16)
+    C = np.zeros((M, N), ml_dtypes.bfloat16)
+    mod(A, B, C)
+    exact = A.astype(np.float64) @ B.astype(np.float64)
+    # half a bf16 ulp of the result plus K float32 roundings of the largest
+    # partial sum
+    bound = 2.0**-8 * np.abs(exact) + K * 2.0**-24 * (
+        np.abs(A.astype(np.float64)) @ np.abs(B.astype(np.float64))
+    )
+    assert np.all(np.abs(C.astype(np.float64) - np.maximum(exact, 0)) <= bound)
+    assert _cuts(mod)["mm"][1] is not None
+
+
 def test_programs_that_fit_keep_their_grids():
     # int16 -> int32 256x128x512 on 4x2: 64x64 int32 blocks fit (a stream one
     # object deep); bf16 -> f32 128x128x256 on 2x2: 64x64 float32 blocks fit
