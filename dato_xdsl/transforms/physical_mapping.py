@@ -1174,9 +1174,12 @@ class TileMemory:
             parts.append(f"{kib(local)} local buffers")
         elif local:
             chained = f" and {len(self.chain)} chained stream(s)" if self.chain else ""
+            # the bytes live at the busiest point: what no sharing of dead
+            # buffers, whatever their types, could go below
+            most = live_bytes(spans)
             parts.append(
                 f"{kib(local)} local buffers of {len(self.start)} members{chained} (buffers "
-                "whose lives do not overlap shared)"
+                f"whose lives do not overlap shared; {kib(most)} of them live at once)"
             )
         if len(self.fifos) <= 8:
             parts += [f"{kib(size)} for {what}" for what, size in self.fifos.values()]
@@ -1188,6 +1191,18 @@ class TileMemory:
         if counters:
             parts.append(f"{counters} bytes of stream counters")
         return local + fifo_total + counters, parts
+
+
+def live_bytes(spans: list[tuple[MemRefType, int, int]]) -> int:
+    """The most bytes of `spans` live at one position (spans touching at an
+    end overlap, as shared_bytes counts them)."""
+    starts = [(a, 0, memref_bytes(t)) for t, a, _ in spans]
+    events = sorted(starts + [(b, 1, memref_bytes(t)) for t, _, b in spans])
+    live = most = 0
+    for _, kind, size in events:
+        live += size if kind == 0 else -size
+        most = max(most, live)
+    return most
 
 
 def merge_streams_between_cores(region: dato.RegionOp, pes: list[PE], one_end: bool = False) -> str:

@@ -117,6 +117,11 @@ def test_streams_one_object_deep_that_deadlock_only_chained_are_refused(tmp_path
     # the same tile with mid's row chained to dst (a local); the replay runs
     # mid then dst on their core: mid waits for @u behind src's second block
     assert "tile (0, 3) (mid_0, dst_0) needs 73.2578 KiB" in message
+    # by type, dead buffers shared: 24.75 KiB (dst's two blocks and the row
+    # it adds, mid's row, the chained row); at the busiest point, dst's two
+    # blocks and the chained row it has not got yet: 24.25 KiB
+    assert "24.75 KiB local buffers of 2 members and 1 chained stream(s)" in message
+    assert "24.25 KiB of them live at once" in message
     assert "@u, @s one object deep would save 12.25 KiB but deadlock" in message
     assert "mid_0-dst_0 waits to get from @u" in message
     assert "src_0 waits to put on @s" in message
