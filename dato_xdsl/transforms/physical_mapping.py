@@ -59,9 +59,9 @@ from dato_xdsl.transforms.npu_folding import (
     apply_depths,
     bundle_lanes,
     choose_folds,
+    fold_in_rectangles,
     largest_group,
     pair_isomorphic,
-    record_block_plan,
     record_bundle_plan,
     record_chain_plan,
     record_folds,
@@ -1632,8 +1632,9 @@ def map_region(
         map_placed(region, device, placer, placer.processing_elements())
         return
     if blocks is not None:
+        # the shares between neighbours change groups: before the placer plans them
+        fold_in_rectangles(region, blocks, device)
         placer = Placer(region, device)
-        record_block_plan(region, blocks)
         placer.preset = blocks.tiles
         placer.chain_note = (
             f"{len(blocks.tiles)} instances for {device.compute_cores} compute cores: the "
