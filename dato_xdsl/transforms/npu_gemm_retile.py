@@ -499,6 +499,11 @@ def _set_bytes(bs: BlockSet, bm: int, bn: int, shallow: bool) -> list[tuple[int,
 MAX_TRIALS = 6
 """Cuts of one set tried through physical mapping before giving up."""
 
+MAX_FOLD = 16
+"""Instances per compute core beyond which a cut is not tried: physical
+mapping's folding has not placed more (a 256-instance trial takes seconds,
+a 512-instance one ten)."""
+
 
 def _candidates(bs: BlockSet, budget: int) -> list[tuple[int, int]]:
     """The cuts (r, s) with which every group of the set could fit (its
@@ -542,21 +547,25 @@ def _maps(region: dato.RegionOp, bs: BlockSet, cut: tuple[int, int] | None, devi
 
 
 def choose_set_cut(
-    region: dato.RegionOp, bs: BlockSet, budget: int, device: str
+    region: dato.RegionOp, bs: BlockSet, budget: int, device: devices.NpuDevice
 ) -> tuple[int, int] | None:
     """(r, s) for the set: None when it fits as written (by the count of
     `_set_bytes` at the streams' depths, else, if it could fit one object
     deep, by a trial of physical mapping, which may make streams so); else the first of the
-    candidate cuts (at most MAX_TRIALS) physical mapping places, None if
-    none (the refusal then names the user's grid)."""
+    candidate cuts (at most MAX_TRIALS, of at most MAX_FOLD instances per
+    core) physical mapping places, None if none (the refusal then names the
+    user's grid)."""
     m, n = bs.shape
     if all(b + room <= budget for b, room in _set_bytes(bs, m, n, False)):
         return None
     could = all(b + room <= budget for b, room in _set_bytes(bs, m, n, True))
-    if could and _maps(region, bs, None, device):
+    if could and _maps(region, bs, None, device.name):
         return None
-    for cut in _candidates(bs, budget)[:MAX_TRIALS]:
-        if _maps(region, bs, cut, device):
+    instances = sum(g.num_instances() for g in bs.groups)
+    most = MAX_FOLD * device.compute_cores
+    tried = [(r, s) for r, s in _candidates(bs, budget) if instances * r * s <= most]
+    for cut in tried[:MAX_TRIALS]:
+        if _maps(region, bs, cut, device.name):
             return cut
     return None
 
@@ -714,7 +723,7 @@ def retile_region(region: dato.RegionOp, device: devices.NpuDevice) -> list[str]
         retile(group, g, *cut)
         done.append(f"{group.sym_name.data} {cut[0]}x{cut[1]}")
     for bs in block_sets(region):
-        cut = choose_set_cut(region, bs, budget, device.name)
+        cut = choose_set_cut(region, bs, budget, device)
         if cut is not None:
             cut_set(region, bs, *cut)
             done.append(f"{'+'.join(g.sym_name.data for g in bs.groups)} {cut[0]}x{cut[1]}")
