@@ -27,6 +27,7 @@ from dato_xdsl import devices
 from dato_xdsl.diagnostics import LocatedDiagnostic
 from dato_xdsl.dialects import dato
 from dato_xdsl.transforms.npu_chain_search import SearchFailure, replay_cores
+from dato_xdsl.transforms.npu_tile_memory import kib
 from dato_xdsl.transforms.npu_transfers import run_order
 
 if TYPE_CHECKING:
@@ -167,7 +168,3 @@ def choose_shallow_fifos(placer: Placer, pes: list[PE], shared: set[int]) -> lis
             placer.shallow[name] = depth
         made += chosen
     return made
-
-
-def kib(n: int) -> str:
-    return f"{n / 1024:g} KiB"
