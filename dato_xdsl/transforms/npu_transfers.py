@@ -529,14 +529,13 @@ class TransferPlanner:
         return len({sig[t] for t in tiles}) == 1 and not self.streams_between_cores()
 
     def check_in_step(self, transfers: list[Transfer]) -> None:
-        """Refuse a plan with a join shallower than its steps whose cores are
-        tied, through any memtile object or broadcast they share, to a core
-        running other code: that core could wait for a block the join holds
-        back (see in_step)."""
-        shallow = [
-            t for t in transfers if t.parts and not t.is_read and t.depth < len(t.blocks) // t.parts
-        ]
-        if not shallow:
+        """Refuse a plan in which a transfer makes its cores wait for each
+        other (`holds_back`) while they are tied, through any memtile object
+        or broadcast they share, to a core that runs other code: two such
+        cores taking two shared transfers in opposite orders would each wait
+        for a block the other holds back (see in_step)."""
+        waiting = [t for t in transfers if holds_back(t)]
+        if not waiting:
             return
         # cores tied by one transfer (several tiles) are one component
         parent: dict[tuple[int, int], tuple[int, int]] = {}
@@ -553,14 +552,14 @@ class TransferPlanner:
         members: dict[tuple[int, int], list[tuple[int, int]]] = {}
         for tile in list(parent):
             members.setdefault(root(tile), []).append(tile)
-        for t in shallow:
+        for t in waiting:
             tied = sorted(members[root(t.blocks[0].tiles[0])])
             if not self.in_step(tied):
                 self._fail(
-                    f"joining the write sequences of {t.name} from {t.parts} cores "
-                    f"({len(t.blocks) // t.parts} block(s) each) in {t.depth} step(s)",
-                    f"cores {', '.join(map(str, tied))} (tied by shared memtile objects) to run "
-                    "the same members' code and no stream between cores",
+                    describe_waits(t),
+                    f"cores {', '.join(map(str, tied))} (tied by the memtile objects and "
+                    "broadcasts they share) to run the same members' code in the same order, "
+                    "and no stream between cores",
                 )
 
     def sequence_chunks(
@@ -609,16 +608,8 @@ class TransferPlanner:
                 self._route_direct(t, True, tile[0], f"reading {name} ({steps} block(s))")
                 out.append(t)
                 continue
-            if steps > 2 and self.streams_between_cores():
-                # the memtile holds one step: a core's block s + 1 waits until
-                # every core of the column has taken block s - 1, which a
-                # stream between cores could make wait on the first core
-                self._fail(
-                    f"distributing the read sequences of {name} to {len(chunk)} cores "
-                    f"({steps} block(s) each)",
-                    "cores that no stream joins (a memtile object holds one block of each "
-                    "core, so the cores take their blocks in step)",
-                )
+            # the memtile holds one step: a core's block s + 1 waits until
+            # every core of the column has taken block s - 1 (check_in_step)
             ordered = [seq[s] for s in range(steps) for _, seq in chunk]
             t = Transfer(index, name, True, 0, ordered, parts=len(chunk))
             obj = math.prod(shape) * elem * len(chunk)
@@ -703,6 +694,38 @@ class TransferPlanner:
         t = self.region.args[index].type
         assert isinstance(t, MemRefType)
         return t
+
+
+def holds_back(t: Transfer) -> bool:
+    """Whether `t` can make one of its cores wait for another: a memtile join
+    holding fewer steps than its cores send (a core's block waits for room
+    the slowest core frees), a distribute of sequences longer than its
+    memtile object and each core's fifo hold (2 steps at depth 1: a core's
+    block s + 2 waits until every core has taken block s), or a broadcast
+    sequence longer than its readers' fifos (the shim streams each object to
+    all readers at once)."""
+    if t.parts:
+        steps = len(t.blocks) // t.parts
+        return t.depth < steps if not t.is_read else steps > 2 * t.depth
+    readers = {tile for b in t.blocks for tile in b.tiles}
+    return t.is_read and t.sequential and len(readers) > 1 and len(t.blocks) > t.depth
+
+
+def describe_waits(t: Transfer) -> str:
+    """`t` as check_in_step's refusal names it."""
+    if t.parts:
+        steps = len(t.blocks) // t.parts
+        if t.is_read:
+            return (
+                f"distributing the read sequences of {t.name} to {t.parts} cores "
+                f"({steps} block(s) each) through one memtile object at a time"
+            )
+        return (
+            f"joining the write sequences of {t.name} from {t.parts} cores "
+            f"({steps} block(s) each) in {t.depth} step(s) of memtile room"
+        )
+    readers = len({tile for b in t.blocks for tile in b.tiles})
+    return f"broadcasting a sequence of {len(t.blocks)} blocks of {t.name} to {readers} cores"
 
 
 def run_order(region: dato.RegionOp) -> dict[str, int]:

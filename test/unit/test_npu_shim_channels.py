@@ -248,3 +248,71 @@ def test_reads_no_memtile_plan_fits_are_refused_naming_each_plan_tried(tmp_path)
         assert f"; {plan}: " in message or f"also tried {plan}: " in message
     # the distribute plans ran out of memtile outputs: 4 of each column's 6 taken by A
     assert "4 output channels" in message and "memtile in [1, 1], out [4, 4]" in message
+
+
+def lanes_of_two_tasks(first_u_on_odd_cores: bool):
+    """16 lanes of t (C = A + 1) and 16 of u (D = 2 B) on npu1_2col, chained
+    8 + 8 per core onto 4 cores: 8 read sequences (A and B per core) for 4
+    shim input channels, so each column's memtile distributes A and B. With
+    `first_u_on_odd_cores`, odd cores run their u lanes first."""
+    lanes, rows, cols = 16, 2, 64
+
+    @dato.region()
+    def top(
+        A: int32[lanes * rows, cols],
+        B: int32[lanes * rows, cols],
+        C: int32[lanes * rows, cols],
+        D: int32[lanes * rows, cols],
+    ):
+        @dato.kernel(mapping=[lanes], args=[A, C])
+        def t(a: int32[lanes * rows, cols] @ [S(0), R], c: int32[lanes * rows, cols] @ [S(0), R]):
+            for i in range(rows):
+                for j in range(cols):
+                    c[i, j] = a[i, j] + 1
+
+        @dato.kernel(mapping=[lanes], args=[B, D])
+        def u(b: int32[lanes * rows, cols] @ [S(0), R], d: int32[lanes * rows, cols] @ [S(0), R]):
+            for i in range(rows):
+                for j in range(cols):
+                    d[i, j] = b[i, j] * 2
+
+    chains = []
+    for core in range(4):
+        ts = [f"t_{4 * core + k}" for k in range(4)]
+        us = [f"u_{4 * core + k}" for k in range(4)]
+        chains.append(("chain", us + ts if first_u_on_odd_cores and core % 2 else ts + us))
+    return top, chains, (lanes * rows, cols)
+
+
+def test_cores_running_the_same_order_share_distributes_equal_to_numpy(tmp_path):
+    top, chains, shape = lanes_of_two_tasks(False)
+    mod = dato.build(
+        top, target="aie", project=tmp_path, device_type="npu1_2col", mapping_primitives=chains
+    )
+    rng = np.random.default_rng(14)
+    a = rng.integers(-(2**30), 2**30, shape).astype(np.int32)
+    b = rng.integers(-(2**30), 2**30, shape).astype(np.int32)
+    c, d = np.zeros_like(a), np.zeros_like(a)
+    mod(a, b, c, d)
+    np.testing.assert_array_equal(c, a + 1)
+    np.testing.assert_array_equal(d, b * 2)  # wraps as int32 on both sides
+    links = [x for x in fifos(tmp_path) if x.startswith("aie.objectfifo.link [@A_in")]
+    assert links  # A reaches its cores through a memtile distribute
+
+
+def test_cores_taking_shared_distributes_in_opposite_orders_are_refused(tmp_path):
+    """Odd cores read all their B blocks before their A blocks, even cores
+    the other way round: a column's distribute of A holds one object at a
+    time, so an even core waits for an A block until the odd core has taken
+    the one before, while that core waits for a B block the even core holds
+    back. The design would hang (the virtual NPU ran it into a wait before
+    this check); the planner refuses it, naming the cores and what to change."""
+    top, chains, _ = lanes_of_two_tasks(True)
+    with pytest.raises(DatoError) as info:
+        dato.build(
+            top, target="aie", project=tmp_path, device_type="npu1_2col", mapping_primitives=chains
+        )
+    message = str(info.value)
+    assert "distributing the read sequences of" in message
+    assert "through one memtile object at a time needs cores (0, 2), (0, 3)" in message
+    assert "to run the same members' code in the same order" in message
