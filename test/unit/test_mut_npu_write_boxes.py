@@ -387,9 +387,24 @@ def loop_to_data():
     return top
 
 
+def loop_stepped_by_data():
+    """A store in a loop whose step is read from A."""
+
+    @dato.region()
+    def top(A: int32[2, 6], C: int32[2, 6]):
+        @dato.kernel(mapping=[2], args=[A, C])
+        def w(A: int32[2, 6], C: int32[2, 6]):
+            p = dato.get_pid()
+            for n in range(0, 6, A[0, 0]):
+                C[p, n] = A[p, n]
+
+    return top
+
+
 def test_stores_in_an_empty_loop_or_one_bounded_by_data_have_no_box():
     assert _boxes(empty_loop(), 1) is None
     assert _boxes(loop_to_data(), 1) is None
+    assert _boxes(loop_stepped_by_data(), 1) is None
 
 
 def test_an_index_cast_of_a_loop_variable_keeps_its_lattice():
