@@ -229,7 +229,7 @@ per join (checked before the choice is offered). mlir-aie's whole_array
 GEMM joins each column's C once (programming_examples/basic/
 matrix_multiplication/whole_array: one C_L2L3 fifo per column), which
 leaves the second S2MM idle. MODELED: npu2 int8
-1024^3 at the type's peak, 49% -> 68% of the array's peak; a design whose C
+1024^3 at the type's peak, 49% -> 69% of the array's peak; a design whose C
 channel is not the limit keeps one join (ties keep the simpler choice)."""
 
 
