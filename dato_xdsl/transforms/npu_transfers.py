@@ -14,6 +14,7 @@ mapping calls this to refuse what does not fit, the aie lowering to emit it."""
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import NoReturn
@@ -508,6 +509,7 @@ class TransferPlanner:
             out.append(t)
         return out
 
+    @functools.cached_property
     def signatures(self) -> dict[tuple[int, int], tuple[str, ...]]:
         """Per core, the groups of the members it runs, in its run order: two
         cores with one signature run the same code in the same order, so they
@@ -525,8 +527,8 @@ class TransferPlanner:
         then memtile objects shared by them (a join or distribute holding a
         block of each) never make one wait for another that waits for it
         (the core furthest behind always has its next block's room)."""
-        sig = self.signatures()
-        return len({sig[t] for t in tiles}) == 1 and not self.streams_between_cores()
+        sig = self.signatures
+        return len({sig[t] for t in tiles}) == 1 and not self.streams_between_cores
 
     def check_in_step(self, transfers: list[Transfer]) -> None:
         """Refuse a plan in which a transfer makes its cores wait for each
@@ -624,6 +626,7 @@ class TransferPlanner:
             out.append(t)
         return out
 
+    @functools.cached_property
     def streams_between_cores(self) -> bool:
         """Whether a stream joins instances placed on two different tiles."""
         tile = {
