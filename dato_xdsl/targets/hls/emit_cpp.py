@@ -222,6 +222,8 @@ def _literal(value: Attribute, t: Attribute) -> str:
             if _odd_width(t) is not None:
                 return _ap_literal(v, t)
             if width == 64:
+                if v == -(1 << 63):  # 9223372036854775808LL is no long long
+                    return f"(int64_t)({-((1 << 63) - 1)}LL - 1)"
                 return f"(int64_t){v}LL" if v >= 0 else f"(int64_t)({v}LL)"
             return f"({c_type(t)}){v}" if v >= 0 else f"({c_type(t)})({v})"
         return str(v)
