@@ -456,3 +456,34 @@ def test_a_single_writer_or_writers_of_their_own_blocks_share_nothing():
     # one instance: its block is its own; sharded: each writes its own block
     assert _shared(single_writer()) == {}
     assert _shared(sharded_writers()) == {}
+
+
+def two_strided_stores():
+    """Worker p stores C[p, 6n] for n < 2 and C[p, 4]: columns 0, 4 and 6, one
+    lattice of step gcd(6, 4) = 2 (columns 0, 2, 4, 6; 2 is not written)."""
+
+    @dato.region()
+    def top(A: int32[2, 8], C: int32[2, 8]):
+        @dato.kernel(mapping=[2], args=[A, C])
+        def w(A: int32[2, 8], C: int32[2, 8]):
+            p = dato.get_pid()
+            for n in range(2):
+                C[p, 6 * n] = A[p, n] + 1
+            C[p, 4] = A[p, 7] * 2
+
+    return top
+
+
+def test_the_union_of_two_stores_keeps_both_steps(tmp_path):
+    assert _boxes(two_strided_stores(), 1) == {
+        f"w_{p}": Box((p, 0), (1, 4), False, (1, 2)) for p in range(2)
+    }
+    rng = np.random.default_rng(21)
+    A = rng.integers(-1000, 1000, (2, 8), dtype=np.int32)
+    C = rng.integers(-1000, 1000, (2, 8), dtype=np.int32)
+    want = C.copy()
+    want[:, 0] = A[:, 0] + 1
+    want[:, 6] = A[:, 1] + 1
+    want[:, 4] = A[:, 7] * 2
+    dato.build(two_strided_stores(), target="aie", project=tmp_path)(A, C)
+    np.testing.assert_array_equal(C, want)
