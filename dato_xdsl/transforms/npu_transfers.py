@@ -531,15 +531,16 @@ class TransferPlanner:
         return len({sig[t] for t in tiles}) == 1 and not self.streams_between_cores
 
     def check_in_step(self, transfers: list[Transfer]) -> None:
-        """Refuse a plan in which a transfer makes its cores wait for each
-        other (`holds_back`) while they are tied, through any memtile object
-        or broadcast they share, to a core that runs other code: two such
-        cores taking two shared transfers in opposite orders would each wait
-        for a block the other holds back (see in_step)."""
+        """Refuse a plan in which cores that run different code (or a stream
+        joins) are tied by two or more transfers that make them wait for each
+        other (`holds_back`): two cores taking two such transfers in opposite
+        orders would each wait for a block the other holds back. One such
+        transfer alone cannot: the core it makes wait only needs the others
+        to go on with it, which nothing else of theirs blocks (see in_step)."""
         waiting = [t for t in transfers if holds_back(t)]
         if not waiting:
             return
-        # cores tied by one transfer (several tiles) are one component
+        # cores tied by one waiting transfer are one component
         parent: dict[tuple[int, int], tuple[int, int]] = {}
 
         def root(x: tuple[int, int]) -> tuple[int, int]:
@@ -547,20 +548,25 @@ class TransferPlanner:
                 x = parent[x]
             return x
 
-        for t in transfers:
+        for t in waiting:
             tiles = [tile for b in t.blocks for tile in b.tiles]
             for tile in tiles[1:]:
                 parent[root(tile)] = root(tiles[0])
         members: dict[tuple[int, int], list[tuple[int, int]]] = {}
         for tile in list(parent):
             members.setdefault(root(tile), []).append(tile)
+        ties: dict[tuple[int, int], int] = {}
         for t in waiting:
-            tied = sorted(members[root(t.blocks[0].tiles[0])])
-            if not self.in_step(tied):
+            key = root(t.blocks[0].tiles[0])
+            ties[key] = ties.get(key, 0) + 1
+        for t in waiting:
+            key = root(t.blocks[0].tiles[0])
+            tied = sorted(members[key])
+            if (ties[key] > 1 or self.streams_between_cores) and not self.in_step(tied):
                 self._fail(
                     describe_waits(t),
-                    f"cores {', '.join(map(str, tied))} (tied by the memtile objects and "
-                    "broadcasts they share) to run the same members' code in the same order, "
+                    f"cores {', '.join(map(str, tied))} (tied by {ties[key]} such memtile "
+                    "objects or broadcasts) to run the same members' code in the same order, "
                     "and no stream between cores",
                 )
 

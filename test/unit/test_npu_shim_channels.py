@@ -316,3 +316,45 @@ def test_cores_taking_shared_distributes_in_opposite_orders_are_refused(tmp_path
     assert "distributing the read sequences of" in message
     assert "through one memtile object at a time needs cores (0, 2), (0, 3)" in message
     assert "to run the same members' code in the same order" in message
+
+
+def test_one_distribute_tying_cores_in_opposite_orders_maps(tmp_path):
+    """As above, but u writes D from its own indices and reads nothing: the
+    distribute of A is the only transfer that makes the cores wait for each
+    other (D's and C's joins hold every step), so an even core waiting for A
+    only needs the odd core to go on, which nothing holds back. Mapped, and
+    equal to numpy on the virtual NPU."""
+    lanes, rows, cols = 16, 2, 64
+
+    @dato.region()
+    def top(
+        A: int32[lanes * rows, cols], C: int32[lanes * rows, cols], D: int32[lanes * rows, cols]
+    ):
+        @dato.kernel(mapping=[lanes], args=[A, C])
+        def t(a: int32[lanes * rows, cols] @ [S(0), R], c: int32[lanes * rows, cols] @ [S(0), R]):
+            for i in range(rows):
+                for j in range(cols):
+                    c[i, j] = a[i, j] + 1
+
+        @dato.kernel(mapping=[lanes], args=[D])
+        def u(d: int32[lanes * rows, cols] @ [S(0), R]):
+            for i in range(rows):
+                for j in range(cols):
+                    d[i, j] = i * 100 + j
+
+    chains = []
+    for core in range(4):
+        ts = [f"t_{4 * core + k}" for k in range(4)]
+        us = [f"u_{4 * core + k}" for k in range(4)]
+        chains.append(("chain", us + ts if core % 2 else ts + us))
+    mod = dato.build(
+        top, target="aie", project=tmp_path, device_type="npu1_2col", mapping_primitives=chains
+    )
+    a = np.random.default_rng(15).integers(-(2**31), 2**31 - 1, (lanes * rows, cols))
+    a = a.astype(np.int32)
+    c, d = np.zeros_like(a), np.zeros_like(a)
+    mod(a, c, d)
+    np.testing.assert_array_equal(c, a + np.int32(1))  # wraps at 2**31 - 1 on both sides
+    block = np.arange(rows)[:, None] * 100 + np.arange(cols)[None, :]
+    np.testing.assert_array_equal(d, np.tile(block, (lanes, 1)))
+    assert any(x.startswith("aie.objectfifo.link [@A_in") for x in fifos(tmp_path))
