@@ -782,8 +782,15 @@ def _stream_ends(region: dato.RegionOp) -> dict[str, dict[str, str]]:
 
 
 def _clonable(op: Operation) -> bool:
-    """An op every part may have a copy of (a constant, the pid)."""
-    return not op.operands and not op.regions and is_side_effect_free(op)
+    """An op every part may have a copy of (a constant, the pid): no
+    operands, no effects, no memref result (a global's memory would be
+    shared by the parts through its copies)."""
+    return (
+        not op.operands
+        and not op.regions
+        and not any(isinstance(r.type, MemRefType) for r in op.results)
+        and is_side_effect_free(op)
+    )
 
 
 def _independent_parts(
