@@ -25,6 +25,7 @@ from test.unit.test_npu_array_flows import (
     leaves_and_root,
     tokens_counted_at_run_time,
     two_writers,
+    updates_in_turn,
     write_update_read,
 )
 
@@ -284,3 +285,100 @@ def test_the_groups_ports_and_streams_a_chain_of_updates_gets():
             {"root_0": tuple(f"leaf_{i}_P_to_root_0" for i in range(4))},
         ),
     }
+
+
+@pytest.mark.parametrize(
+    ("primitive", "message"),
+    [
+        # chained k_1, k_0, k_2, k_3: k_1 runs before k_0, which the simulator runs first
+        (
+            ("chain", ["k_1", "k_0", "k_2", "k_3"]),
+            "k_1 shares C with other tasks, and a chain runs it before instances the simulator "
+            "runs first: chain them in the simulator's order (tasks in the region's order, pids "
+            "row-major)",
+        ),
+        (
+            ("bundle", ["k_2", "k_3"]),
+            "k_2 shares C with other tasks and is in a bundle: the compiler forwards the block "
+            "from task to task, and instances of one body taking turns on a core cannot pass it "
+            "on; chain them instead",
+        ),
+    ],
+)
+def test_primitives_against_the_forwarding_are_refused_whole(primitive, message, tmp_path):
+    with pytest.raises(dato.DatoIRError) as info:
+        dato.build(
+            updates_in_turn(), target="aie", project=tmp_path, mapping_primitives=[primitive]
+        )
+    text = re.sub(r":\d+:\d+", ":L:C", str(info.value))
+    assert text == f"{FLOWS}:L:C: error: 'dato.group' op {message}"
+
+
+def writer_waits_on_a_full_stream():
+    """k_0 updates C[0] and puts, in a loop: its second put finds the stream
+    (depth 1) full while k_1 reads C[0] between its gets."""
+
+    @dato.region()
+    def top(C: int32[2], D: int32[2]):
+        s: Stream[int32, 1]
+
+        @dato.kernel(mapping=[2], args=[C, D])
+        def k(c: int32[2], d: int32[2]):
+            p = dato.get_pid()
+            with dato.meta_if(p == 0):
+                for i in range(2):
+                    c[0] = c[0] + i
+                    s.put(i)
+            with dato.meta_else():
+                for i in range(2):
+                    x: int32 = s.get()
+                    d[i] = c[0] + x
+
+    return top
+
+
+def test_a_writer_waiting_on_a_full_stream_is_refused(tmp_path):
+    assert _refusal(writer_waits_on_a_full_stream(), tmp_path) == (
+        f"{HERE}:L:C: error: 'dato.group' op k_0 writes C and k_1 reads it, and in the "
+        f"simulator k_0 waits to put on @s (at {HERE}:L:C), full, between its accesses to C, "
+        "while k_1 makes its own: an interleaving the NPU cannot follow (each task runs whole "
+        "on its core); make its accesses to the array come together, or pass the data through "
+        "a stream"
+    )
+
+
+def both_resume_after_waiting():
+    """As interleaved_twice, and k_1 updates C[1] after its second put: the
+    replay must resume k_1 where it waited (its update comes after k_0's
+    C[2] and before k_0's C[1], which reads it)."""
+
+    @dato.region()
+    def top(C: int32[3]):
+        s: Stream[int32, 1]
+
+        @dato.kernel(mapping=[2], args=[C])
+        def k(c: int32[3]):
+            p = dato.get_pid()
+            with dato.meta_if(p == 0):
+                c[0] = 1
+                x: int32 = s.get()
+                c[2] = x + c[0]
+                y: int32 = s.get()
+                c[1] = y + c[2] + c[1]
+            with dato.meta_else():
+                c[0] = c[0] + 10
+                s.put(c[0])
+                s.put(c[0] - 6)
+                c[1] = c[1] * 3
+
+    return top
+
+
+@pytest.mark.parametrize("target", ["simulator", "aie"])
+def test_the_replay_resumes_each_instance_where_it_waited(target, tmp_path):
+    C = np.array([0, 4, 0], np.int32)
+    kwargs = {"project": tmp_path} if target == "aie" else {}
+    dato.build(both_resume_after_waiting(), target=target, **kwargs)(C)
+    # k_0: c0 = 1; k_1: c0 = 11, puts 11; k_0: c2 = 22; k_1: puts 5, c1 = 12;
+    # k_0: c1 = 5 + 22 + 12
+    np.testing.assert_array_equal(C, [11, 39, 22])
