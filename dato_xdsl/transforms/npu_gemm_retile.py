@@ -525,19 +525,26 @@ def _candidates(bs: BlockSet, budget: int) -> list[tuple[int, int]]:
     ]
 
 
-def _maps(region: dato.RegionOp, bs: BlockSet, cut: tuple[int, int] | None, device: str) -> bool:
+Cut = tuple[BlockSet, tuple[int, int]]
+"""A set and the (r, s) it is cut by."""
+
+
+def _names(bs: BlockSet) -> list[str]:
+    return [g.sym_name.data for g in bs.groups]
+
+
+def _maps(region: dato.RegionOp, cuts: Sequence[Cut], device: str) -> bool:
     """Whether the passes after this one in the aie pipeline (read boxes,
     physical mapping with its folding search) place the region with the
-    set cut by `cut` (None: as written): a trial on a copy of the region."""
+    sets cut as `cuts` says: a trial on a copy of the region."""
     from dato_xdsl.transforms.npu_read_boxes import NpuReadBoxesPass
     from dato_xdsl.transforms.physical_mapping import PhysicalMapPass
 
     copy = region.clone()
     trial = ModuleOp([copy])
-    if cut is not None:
-        names = [g.sym_name.data for g in bs.groups]
-        twin = next(b for b in block_sets(copy) if [g.sym_name.data for g in b.groups] == names)
-        cut_set(copy, twin, *cut)
+    twins = {tuple(_names(b)): b for b in block_sets(copy)}
+    for bs, (r, s) in cuts:
+        cut_set(copy, twins[tuple(_names(bs))], r, s)
     try:
         NpuReadBoxesPass().apply(Context(), trial)
         PhysicalMapPass(device=device).apply(Context(), trial)
@@ -546,26 +553,39 @@ def _maps(region: dato.RegionOp, bs: BlockSet, cut: tuple[int, int] | None, devi
     return True
 
 
+def _fits_as_written(bs: BlockSet, budget: int, shallow: bool) -> bool:
+    m, n = bs.shape
+    return all(b + room <= budget for b, room in _set_bytes(bs, m, n, shallow))
+
+
+def _tried(bs: BlockSet, budget: int, device: devices.NpuDevice) -> list[tuple[int, int]]:
+    """The candidate cuts a trial may take: at most MAX_FOLD instances per
+    core, at most MAX_TRIALS of them."""
+    instances = sum(g.num_instances() for g in bs.groups)
+    most = MAX_FOLD * device.compute_cores
+    return [(r, s) for r, s in _candidates(bs, budget) if instances * r * s <= most][:MAX_TRIALS]
+
+
 def choose_set_cut(
-    region: dato.RegionOp, bs: BlockSet, budget: int, device: devices.NpuDevice
+    region: dato.RegionOp,
+    bs: BlockSet,
+    budget: int,
+    device: devices.NpuDevice,
+    later: Sequence[Cut] = (),
 ) -> tuple[int, int] | None:
     """(r, s) for the set: None when it fits as written (by the count of
     `_set_bytes` at the streams' depths, else, if it could fit one object
-    deep, by a trial of physical mapping, which may make streams so); else the first of the
-    candidate cuts (at most MAX_TRIALS, of at most MAX_FOLD instances per
-    core) physical mapping places, None if none (the refusal then names the
-    user's grid)."""
-    m, n = bs.shape
-    if all(b + room <= budget for b, room in _set_bytes(bs, m, n, False)):
+    deep, by a trial of physical mapping, which may make streams so); else
+    the first of the candidate cuts (`_tried`) physical mapping places, None
+    if none (the refusal then names the user's grid). The sets still to be
+    decided are cut in the trials as `later` says (their first candidates),
+    so that their blocks do not fail a trial of this one."""
+    if _fits_as_written(bs, budget, False):
         return None
-    could = all(b + room <= budget for b, room in _set_bytes(bs, m, n, True))
-    if could and _maps(region, bs, None, device.name):
+    if _fits_as_written(bs, budget, True) and _maps(region, list(later), device.name):
         return None
-    instances = sum(g.num_instances() for g in bs.groups)
-    most = MAX_FOLD * device.compute_cores
-    tried = [(r, s) for r, s in _candidates(bs, budget) if instances * r * s <= most]
-    for cut in tried[:MAX_TRIALS]:
-        if _maps(region, bs, cut, device.name):
+    for cut in _tried(bs, budget, device):
+        if _maps(region, [(bs, cut), *later], device.name):
             return cut
     return None
 
@@ -722,8 +742,10 @@ def retile_region(region: dato.RegionOp, device: devices.NpuDevice) -> list[str]
             continue
         retile(group, g, *cut)
         done.append(f"{group.sym_name.data} {cut[0]}x{cut[1]}")
-    for bs in block_sets(region):
-        cut = choose_set_cut(region, bs, budget, device)
+    pending = [bs for bs in block_sets(region) if not _fits_as_written(bs, budget, False)]
+    for k, bs in enumerate(pending):
+        later = [(b, t[0]) for b in pending[k + 1 :] if (t := _tried(b, budget, device))]
+        cut = choose_set_cut(region, bs, budget, device, later)
         if cut is not None:
             cut_set(region, bs, *cut)
             done.append(f"{'+'.join(g.sym_name.data for g in bs.groups)} {cut[0]}x{cut[1]}")

@@ -129,6 +129,35 @@ def gemm_relu_rows(T, Tc, M: int, N: int, K: int, P: int):
     return top
 
 
+def two_pipelines(T, Tc, M: int, N: int, K: int):
+    """Two independent GEMM + ReLU pipelines in one region, one instance each."""
+
+    @dato.region()
+    def top(A: T[M, K], B: T[K, N], C: Tc[M, N], A2: T[M, K], B2: T[K, N], C2: Tc[M, N]):
+        s: Stream[Tc[M, N], 2]
+        u: Stream[Tc[M, N], 2]
+
+        @dato.kernel(mapping=[1, 1], args=[A, B])
+        def mm(a: T[M, K], b: T[K, N]):
+            acc: Tc[M, N] = dato.matmul(a, b)  # summed in Tc
+            s.put(acc)
+
+        @dato.kernel(mapping=[1, 1], args=[C])
+        def relu(c: Tc[M, N]):
+            c[:, :] = dato.relu(s.get())
+
+        @dato.kernel(mapping=[1, 1], args=[A2, B2])
+        def mm2(a: T[M, K], b: T[K, N]):
+            acc: Tc[M, N] = dato.matmul(a, b)
+            u.put(acc)
+
+        @dato.kernel(mapping=[1, 1], args=[C2])
+        def relu2(c: Tc[M, N]):
+            c[:, :] = dato.relu(u.get())
+
+    return top
+
+
 def _ints(rng, shape, dtype):
     return rng.integers(-100, 100, shape).astype(dtype)
 
@@ -292,3 +321,20 @@ def test_a_one_dimensional_grid_is_cut_into_rows_of_sub_blocks():
     cuts = _cuts(mod)
     r, s = cuts["mm"][1]
     assert cuts == {"mm": ((2 * r * s,), [r, s]), "relu": ((2 * r * s,), [r, s])}
+
+
+def test_two_pipelines_in_one_region_are_cut_each():
+    # each set's trial cuts the other by its first candidate too: uncut, the
+    # other's 64 KiB blocks would fail every trial
+    M = N = 128
+    K = 64
+    mod = dato.build(two_pipelines(int8, int32, M, N, K), target="aie")
+    rng = np.random.default_rng(10)
+    A, B, A2, B2 = (_ints(rng, shape, np.int8) for shape in [(M, K), (K, N)] * 2)
+    C, C2 = np.zeros((M, N), np.int32), np.zeros((M, N), np.int32)
+    mod(A, B, C, A2, B2, C2)
+    np.testing.assert_array_equal(C, np.maximum(A.astype(np.int64) @ B.astype(np.int64), 0))
+    np.testing.assert_array_equal(C2, np.maximum(A2.astype(np.int64) @ B2.astype(np.int64), 0))
+    cuts = _cuts(mod)
+    assert all(cut is not None for _, cut in cuts.values())
+    assert cuts["mm"] == cuts["relu"] and cuts["mm2"] == cuts["relu2"]
