@@ -10,7 +10,9 @@ distribute of mlir-aie's whole-array GEMM, each part a row's broadcast), and
 cores' write sequences are joined per column, in two steps of memtile room
 when a memtile cannot hold every step. Results equal numpy bit for bit on
 the virtual NPU. A design that moves more host arrays than the shim has
-channels is refused with the numbers."""
+channels is refused with the numbers, one no memtile plan fits with what
+each plan ran out of, and one whose cores would wait for each other through
+two shared memtile objects in opposite orders (a hang) with the cores."""
 
 from __future__ import annotations
 
