@@ -171,3 +171,18 @@ def test_packed_int4_in_a_buffer_of_a_wider_type_reads_back():
     from_buffers(layout, [buf], outs)
     np.testing.assert_array_equal(outs[0], w)
     np.testing.assert_array_equal(outs[1], a)
+
+
+def test_a_buffer_takes_the_type_of_the_array_it_starts_with():
+    # the buffer's first array is array 1 (int16), at offset 0; array 0
+    # (int8) follows at 3: the buffer is int16 and holds both exactly
+    a = np.array([-128, 127, 5], np.int8)
+    w = np.array([-30000, 300, 7], np.int16)
+    layout = _layout({}, packing=[[(1, 0), (0, 3)]], sizes=[8])
+    (buf,) = to_buffers(layout, [a, w])
+    assert buf.dtype == np.int16
+    assert buf.tolist() == [-30000, 300, 7, -128, 127, 5, 0, 0]
+    outs = [np.zeros_like(a), np.zeros_like(w)]
+    from_buffers(layout, [buf], outs)
+    np.testing.assert_array_equal(outs[0], a)
+    np.testing.assert_array_equal(outs[1], w)
