@@ -145,6 +145,7 @@ class AieTarget(Target):
     name = "aie"
     summary = "an MLIR-AIE design and NPU project; runs on an NPU or the virtual NPU"
     steps = (
+        Step("dato-table-copy-elision"),
         Step("dato-npu-retile-gemm", ("device",)),
         Step("dato-npu-read-boxes"),
         Step("dato-physical-map", ("device",)),
