@@ -487,3 +487,38 @@ def test_the_union_of_two_stores_keeps_both_steps(tmp_path):
     want[:, 4] = A[:, 7] * 2
     dato.build(two_strided_stores(), target="aie", project=tmp_path)(A, C)
     np.testing.assert_array_equal(C, want)
+
+
+def two_stepped_stores():
+    """Worker p stores C[p, 6n] for n < 3 and C[p, 10n + 15] for n < 2:
+    columns 0, 6, 12, 15, 25. Each lattice's step shares a factor with their
+    distance (6 and 15: 3; 10 and 15: 5) but all three only 1, so the union's
+    step is 1 whichever store comes first."""
+
+    @dato.region()
+    def top(A: int32[2, 26], C: int32[2, 26]):
+        @dato.kernel(mapping=[2], args=[A, C])
+        def w(A: int32[2, 26], C: int32[2, 26]):
+            p = dato.get_pid()
+            for n in range(3):
+                C[p, 6 * n] = A[p, n] + 1
+            for n in range(2):
+                C[p, 10 * n + 15] = A[p, n + 20] * 2
+
+    return top
+
+
+def test_the_union_step_divides_both_steps_and_their_distance(tmp_path):
+    assert _boxes(two_stepped_stores(), 1) == {
+        f"w_{p}": Box((p, 0), (1, 26), False, ()) for p in range(2)
+    }
+    rng = np.random.default_rng(22)
+    A = rng.integers(-1000, 1000, (2, 26), dtype=np.int32)
+    C = rng.integers(-1000, 1000, (2, 26), dtype=np.int32)
+    want = C.copy()
+    for n in range(3):
+        want[:, 6 * n] = A[:, n] + 1
+    for n in range(2):
+        want[:, 10 * n + 15] = A[:, n + 20] * 2
+    dato.build(two_stepped_stores(), target="aie", project=tmp_path)(A, C)
+    np.testing.assert_array_equal(C, want)
