@@ -402,6 +402,16 @@ class AieLowering:
             inner_sizes[t.k_axis] = t.k_tile
             if steps > 1:
                 step_stride = t.k_tile * strides[t.k_axis]
+        if t.sequential and steps > 1:
+            # the members of one core take their blocks in turn, each all its
+            # K steps before the next (k_streamed_local): block-major, the
+            # blocks as the outermost (repeat) dim, so one block read by
+            # several members (stride 0) is sent again for each
+            if len(deltas) <= 1 and all(d >= 0 for d in deltas):
+                delta = deltas.pop() if deltas else 0
+                sizes = [len(t.blocks), steps, *inner_sizes]
+                return [(starts[0], sizes, [delta, step_stride, *inner_strides])]
+            return [(s, [1, steps, *inner_sizes], [0, step_stride, *inner_strides]) for s in starts]
         if deltas == {0} and steps == 1:
             # one block again for each member of a core that reads it: the
             # repeat dimension (the only one whose stride may be 0) sends it again

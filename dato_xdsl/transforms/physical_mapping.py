@@ -824,64 +824,74 @@ class Placer:
         parts: list[str],
         k_tiles: dict[str, int],
     ) -> tuple[int, list[str]]:
-        """A tile over its memory whose task computes `acc = matmul(a, b)` into
+        """A tile over its memory whose tasks compute `acc = matmul(a, b)` into
         a local: a and b stream through the DMA in K tiles (double-buffered)
         instead of arriving whole. An array moves in one K tile for all its
         blocks (npu_transfers), so every task reading a or b must be such a
         matmul reading them in the same roles (the tasks of a split-K or
-        ping-pong GEMM); they all take the smallest K tile any of them needs,
-        which only shrinks what the others hold (a K split in two or more
-        steps double-buffers at most the whole blocks). Returns the tile's
-        bytes and the parts of the count, unchanged when streaming does not
-        apply. Of the tile's `members` (a chain's, run in turn), one may be
-        that task (a split-K task chained with its drain)."""
-        found = [plan for plan, _ in members if plan.local_matmul is not None]
-        if len(found) != 1:
+        ping-pong GEMM, the instances of one group); they all take the
+        smallest K tile any of them needs, which only shrinks what the others
+        hold (a K split in two or more steps double-buffers at most the whole
+        blocks). Returns the tile's bytes and the parts of the count,
+        unchanged when streaming does not apply. The tile's `members` (a
+        bundle's or chain's, run in turn) take an array's blocks one after
+        another through one fifo (npu_transfers.sequential_blocks), so each
+        family's A and B fifos, whole or in K tiles, are counted once however
+        many of its members the tile runs, as is the f32 accumulator of a bf16
+        family (one member's at a time: it is dead between members)."""
+        families: dict[tuple[str, ...], GroupPlan] = {}
+        for plan, _ in members:
+            if plan.local_matmul is None:
+                continue
+            family = self.k_family(plan.group)
+            if family is None:
+                continue
+            families.setdefault(tuple(sorted(family)), plan)
+        if not families:
             return fixed, parts
-        plan = found[0]
-        lm = plan.local_matmul
-        assert lm is not None
-        group = plan.group
-        family = self.k_family(group)
-        if family is None:
-            return fixed, parts
-        args = group.body.block.args
-        a_t, b_t = args[lm.a].type, args[lm.b].type
-        assert isinstance(a_t, MemRefType) and isinstance(b_t, MemRefType)
-        whole = memref_bytes(a_t) + memref_bytes(b_t)
-        f32_acc = isinstance(lm.acc.element_type, BFloat16Type)
-        a_elem, b_elem = element_bytes(a_t), element_bytes(b_t)
-        kt = k_tile_for(lm.m, lm.k, lm.n, budget, a_elem, b_elem, fixed - whole, f32_acc)
-        if kt is None:
-            return fixed, [
-                *parts,
-                block_advice(lm.m, lm.n, lm.acc, fixed - whole, budget, a_elem, b_elem),
-            ]
-        # the family's tile: the smallest any member needed (a divisor of the
-        # same K, so of every larger one)
-        kt = min([kt, *(k_tiles[g] for g in family if g in k_tiles)])
-        if len(family) > 1 and f32_acc and kt < lm.k:
-            # members that fit whole would also hold the f32 accumulator:
-            # only when the streamed tiles and it take no more than the blocks
-            if 2 * (lm.m * kt * a_elem + kt * lm.n * b_elem) + 4 * lm.m * lm.n > whole:
-                return fixed, parts
-        for name in family:
-            k_tiles[name] = kt
-        streamed = 2 * (lm.m * kt * a_elem + kt * lm.n * b_elem)
-        streamed += 4 * lm.m * lm.n if f32_acc and kt < lm.k else 0
         parts = list(parts)
-        for k, t in ((lm.a, a_t), (lm.b, b_t)):
-            said = f"{kib(memref_bytes(t))} for argument {k}"
-            if said in parts:
-                parts.remove(said)  # its first: the members' fifos in member order
-        parts.append(f"{kib(streamed)} for A/B tiles streamed over K in steps of {kt}")
-        return fixed - whole + streamed, parts
+        for family, plan in families.items():
+            lm = plan.local_matmul
+            assert lm is not None
+            args = plan.group.body.block.args
+            a_t, b_t = args[lm.a].type, args[lm.b].type
+            assert isinstance(a_t, MemRefType) and isinstance(b_t, MemRefType)
+            whole = memref_bytes(a_t) + memref_bytes(b_t)
+            f32_acc = isinstance(lm.acc.element_type, BFloat16Type)
+            a_elem, b_elem = element_bytes(a_t), element_bytes(b_t)
+            kt = k_tile_for(lm.m, lm.k, lm.n, budget, a_elem, b_elem, fixed - whole, f32_acc)
+            if kt is None:
+                parts.append(
+                    block_advice(lm.m, lm.n, lm.acc, fixed - whole, budget, a_elem, b_elem)
+                )
+                continue
+            # the family's tile: the smallest any member needed (a divisor of
+            # the same K, so of every larger one)
+            kt = min([kt, *(k_tiles[g] for g in family if g in k_tiles)])
+            if len(family) > 1 and f32_acc and kt < lm.k:
+                # members that fit whole would also hold the f32 accumulator:
+                # only when the streamed tiles and it take no more than the blocks
+                if 2 * (lm.m * kt * a_elem + kt * lm.n * b_elem) + 4 * lm.m * lm.n > whole:
+                    continue
+            for name in family:
+                k_tiles[name] = kt
+            streamed = 2 * (lm.m * kt * a_elem + kt * lm.n * b_elem)
+            streamed += 4 * lm.m * lm.n if f32_acc and kt < lm.k else 0
+            for k, t in ((lm.a, a_t), (lm.b, b_t)):
+                said = f"{kib(memref_bytes(t))} for argument {k}"
+                if said in parts:
+                    parts.remove(said)  # its first: the members' fifos in member order
+            parts.append(f"{kib(streamed)} for A/B tiles streamed over K in steps of {kt}")
+            fixed += streamed - whole
+        return fixed, parts
 
     def k_family(self, group: dato.GroupOp) -> list[str] | None:
         """The groups that read the arrays `group`'s local matmul multiplies:
         None unless each is a local matmul of the same M x K x N reading them
         as its A and B, whose whole blocks count against its tile (its
-        operands reach it through fifos, not forwarded or padded)."""
+        operands reach it through fifos, not forwarded or padded). Members of
+        a bundle or chain may be among them: a core running several takes
+        their K tiles block after block through one fifo."""
         lm = self.plans[group.sym_name.data].local_matmul
         assert lm is not None
         a, b = group.args[lm.a], group.args[lm.b]
@@ -909,14 +919,6 @@ class Placer:
         for v in (a, b):
             if self.padding.get(self.region.args.index(v)) is not None:
                 return None  # its blocks move padded (npu_padding), not in K tiles
-        mine = {
-            i.name for g in self.region.groups() if g.sym_name.data in family for i in g.instances()
-        }
-        for op in self.region.body.block.ops:
-            # members run in turn on one core take their blocks through one
-            # fifo, whole, one after another
-            if isinstance(op, dato.BundleOp | dato.ChainOp) and len(mine & set(op.names)) > 1:
-                return None
         return family
 
     def route_streams(
