@@ -281,3 +281,25 @@ def test_smith_waterman_reference_matches_the_textbook_scores():
                 max(T[i, y] - GAP * (j - y) for y in range(j)),
             )
     np.testing.assert_array_equal(S, T)
+
+
+def test_smith_waterman_in_rectangles_runs_on_the_npu_equal_to_numpy(tmp_path):
+    """issue 12: Allo's Smith-Waterman on aie was refused (`tile (1, 3)
+    (Smith_Waterman_2_2) needs 3 input DMA channels`); folded in rectangles
+    with peers passing A or B on, it runs equal to the reference, on the
+    simulator and the virtual NPU, for random sequences and for equal ones
+    (every cell aligns)."""
+    M, N = 4, 4
+    rng = np.random.default_rng(1210)
+    letters = np.frombuffer(b"ACGT", np.int8)
+    prog = smith_waterman(M, N)
+    cases = [(rng.choice(letters, M), rng.choice(letters, N)) for _ in range(3)]
+    cases.append((np.frombuffer(b"ACGT", np.int8).copy(), np.frombuffer(b"ACGT", np.int8).copy()))
+    mods = {t: dato.build(prog, target=t, project=tmp_path / t) for t in ("simulator", "aie")}
+    for a, b in cases:
+        want = smith_waterman_reference(a, b)
+        for target, mod in mods.items():
+            S = np.full((M + 1, N + 1), -1, np.int32)
+            mod(a, b, S)
+            np.testing.assert_array_equal(S[1:, 1:], want[1:, 1:], err_msg=target)
+    assert "_to_sw_" in (tmp_path / "aie" / "aie.mlir").read_text()
