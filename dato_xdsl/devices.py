@@ -20,6 +20,8 @@ Sources, cited per figure below:
   [API2P] AMD's AI Engine API headers for AIE2P (aie_api/detail/aie2p/
         mmul_16_16.hpp, mmul_bf16_bf16.hpp, emulated_mmul_intrinsics.hpp).
   [MM2P] mlir-aie `aie_kernels/aie2p/mm.cc` (the mmul shape per type).
+  [SFT] mlir-aie `lib/Dialect/AIE/Transforms/AIEObjectFifoStatefulTransform.cpp`
+        (isSharedMemory, requiresDMAs, createObjectFifoElements).
   [XDNA] amd/xdna-driver `src/driver/amdxdna/npu1_regs.c`, `npu4_regs.c` (DPM
         clock tables: {mp-npu clock, H-clock} in MHz per level).
 """
@@ -104,22 +106,50 @@ class NpuDevice:
     def facts(self, kind: TileKind) -> TileFacts:
         return {TileKind.SHIM: self.shim, TileKind.MEMTILE: self.memtile}.get(kind, self.compute)
 
-    def shares_memory(self, a: tuple[int, int], b: tuple[int, int]) -> bool:
-        """Two compute tiles one of whose cores reaches the other's memory
-        module, so a stream between them needs no DMA. An AIE-ML (and AIE2P)
-        core reaches its own memory and the modules north, south and west of
-        it, with no row-parity checkerboard [TM] (isLegalMemAffinity: isNorth,
-        isSouth, isWest, isInternal); a pair of horizontal neighbours shares
-        the east tile's west module."""
-        (ca, ra), (cb, rb) = a, b
+    def core_reaches(self, core: tuple[int, int], memory: tuple[int, int]) -> bool:
+        """Whether the core of compute tile `core` reads and writes the data
+        memory of compute tile `memory` [TM] (isLegalMemAffinity). An AIE-ML
+        (and AIE2P) core reaches its own memory and those of the tiles north,
+        south and west of it (column - 1), with no row-parity checkerboard
+        (isMemNorth, isMemSouth, isMemWest; isMemEast is its own module);
+        [AM020] "AIE-ML Tile Architecture": the four nearest memory modules,
+        north, south, east (the tile's own) and west. An AIE1 core reaches
+        north, south, its own, and the west tile's on odd rows or the east
+        tile's on even rows."""
+        (cc, cr), (mc, mr) = core, memory
         compute = TileKind.COMPUTE
-        vertical = ca == cb and abs(ra - rb) == 1
-        horizontal = ra == rb and abs(ca - cb) == 1
-        return (
-            (vertical or horizontal)
-            and self.tile_kind(ca, ra) == compute
-            and self.tile_kind(cb, rb) == compute
-        )
+        if self.tile_kind(cc, cr) != compute or self.tile_kind(mc, mr) != compute:
+            return False
+        if cc == mc:
+            return abs(cr - mr) <= 1
+        if cr != mr:
+            return False
+        if self.arch == "AIE1":
+            return mc == cc + (1 if cr % 2 == 0 else -1)
+        return mc == cc - 1
+
+    def shares_memory(self, a: tuple[int, int], b: tuple[int, int]) -> bool:
+        """Two neighbouring compute tiles one of whose cores reaches the
+        other's memory (core_reaches), so a stream between them needs no DMA:
+        vertical neighbours reach each other's, of a horizontal pair one core
+        reaches the other's."""
+        return a != b and (self.core_reaches(a, b) or self.core_reaches(b, a))
+
+    def fifo_holder(
+        self, producer: tuple[int, int], consumer: tuple[int, int]
+    ) -> tuple[int, int] | None:
+        """The one tile whose data memory holds the objects of a fifo between
+        two compute tiles sharing memory (None when they do not share it, and
+        each end holds its own objects): the producer's when the consumer's
+        core reaches it, else the consumer's, which the producer's core then
+        reaches. This is mlir-aie's objectfifo lowering [SFT] (isSharedMemory's
+        share_direction: -1, the producer's module, is tried first;
+        createObjectFifoElements makes `depth` buffers and their locks on that
+        tile only). On AIE-ML: the producer's, except for a producer east of
+        its consumer on one row (column + 1), whose objects the consumer holds."""
+        if not self.shares_memory(producer, consumer):
+            return None
+        return producer if self.core_reaches(consumer, producer) else consumer
 
     def tile_facts(self, col: int, row: int) -> TileFacts:
         return self.facts(self.tile_kind(col, row))

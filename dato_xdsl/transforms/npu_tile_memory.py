@@ -3,12 +3,15 @@ the buffers one core's lowering allocates (TileMemory: each fifo once, the
 members' locals by their live spans, dead buffers of one type sharing one as
 aie_buffer_sharing allocates them), the bytes live at the busiest point
 (live_bytes), and the K tiles of a matmul streamed over K (k_tile_for,
-choose_k_tile), with the advice when even that does not fit (block_advice)."""
+choose_k_tile), with the advice when even that does not fit (block_advice);
+whose tile holds the objects of a stream between neighbours sharing memory
+(held_objects)."""
 
 from __future__ import annotations
 
 from xdsl.dialects.builtin import MemRefType
 
+from dato_xdsl.devices import NpuDevice
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import element_bytes, memref_bytes
 from dato_xdsl.transforms.npu_plan import GroupPlan, shared_bytes
@@ -16,6 +19,23 @@ from dato_xdsl.transforms.npu_plan import GroupPlan, shared_bytes
 
 def kib(n: int) -> str:
     return f"{n / 1024:g} KiB"
+
+
+def held_objects(
+    device: NpuDevice,
+    here: tuple[int, int],
+    peer: tuple[int, int],
+    is_put: bool,
+    objects: int,
+) -> int:
+    """The bytes of a stream's fifo objects (`objects`, depth x object) that
+    tile `here` holds, for a stream it puts to (`is_put`) or gets from the
+    tile `peer`: all of them at either end of a fifo moved by DMA; between
+    neighbours sharing memory, all on the one tile holding the fifo
+    (devices.fifo_holder: as mlir-aie allocates it) and none on the other."""
+    producer, consumer = (here, peer) if is_put else (peer, here)
+    holder = device.fifo_holder(producer, consumer)
+    return objects if holder is None or holder == here else 0
 
 
 def k_tile_for(

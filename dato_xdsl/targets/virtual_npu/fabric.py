@@ -599,6 +599,14 @@ class Fabric:
     ) -> None:
         name = fifo.fifo_name
         shape, dtype = memref_info(fifo.element_type, fifo)
+        holder = self._shared_holder(fifo, link_pools)
+        if holder is not None:
+            # no DMA: both cores take the objects where one tile holds them
+            pool = self._pool(fifo, holder, fifo.depths[0], shape, dtype, shared=True)
+            self.pools[-1] = (pool, self._init_values(fifo, shape, dtype))
+            self.producer_pools[name] = pool
+            self.consumer_pools[(name, tile_coords(fifo.consumerTiles[0]))] = pool
+            return
         size = int(np.prod(shape, dtype=np.int64))
         stream = Stream(f"the stream of @{name}", 0, self.ready)
         prod = tile_coords(fifo.producerTile)
@@ -630,13 +638,7 @@ class Fabric:
             else:
                 pool, base = self._pool(fifo, prod, fifo.depths[0], shape, dtype), 0
                 self.producer_pools[name] = pool
-                init = None
-                if fifo.initValues is not None:
-                    init = [
-                        np.asarray(v.get_values(), dtype=dtype).reshape(shape)  # type: ignore[attr-defined]
-                        for v in fifo.initValues.data
-                    ]
-                self.pools[-1] = (pool, init)
+                self.pools[-1] = (pool, self._init_values(fifo, shape, dtype))
             index = self._index(fifo, dims_of(fifo.dimensionsToStream), base, moved, pool, where)
             label = f"{self.tile_label(prod)} DMA MM2S of @{name}"
             port = pool.port(False, label, False)
@@ -679,6 +681,41 @@ class Fabric:
                 )
             )
 
+    def _shared_holder(
+        self,
+        fifo: aie.ObjectFifoCreateOp,
+        link_pools: dict[str, tuple[Pool, int, Coords, int | None]],
+    ) -> Coords | None:
+        """The tile holding a fifo that needs no DMA, as mlir-aie's objectfifo
+        lowering decides (requiresDMAs): one consumer on a compute tile sharing
+        memory with the producer's (devices.fifo_holder says whose memory), no
+        via_DMA or repeat_count, no access pattern at either end, not part of a
+        link. None: each end holds its own objects, moved by DMA."""
+        name = fifo.fifo_name
+        if (
+            len(fifo.consumerTiles) != 1
+            or fifo.via_DMA is not None
+            or fifo.repeat_count is not None
+            or f"out:{name}" in link_pools
+            or f"in:{name}" in link_pools
+            or dims_of(fifo.dimensionsToStream)
+            or any(dims_of(d) for d in fifo.dimensionsFromStreamPerConsumer.per_consumer.data)
+        ):
+            return None
+        prod, cons = tile_coords(fifo.producerTile), tile_coords(fifo.consumerTiles[0])
+        return self.model.fifo_holder(prod, cons)
+
+    @staticmethod
+    def _init_values(
+        fifo: aie.ObjectFifoCreateOp, shape: tuple[int, ...], dtype: Any
+    ) -> list[np.ndarray] | None:
+        if fifo.initValues is None:
+            return None
+        return [
+            np.asarray(v.get_values(), dtype=dtype).reshape(shape)  # type: ignore[attr-defined]
+            for v in fifo.initValues.data
+        ]
+
     def _pool(
         self,
         fifo: aie.ObjectFifoCreateOp,
@@ -686,12 +723,12 @@ class Fabric:
         depth: int,
         shape: tuple[int, ...],
         dtype: Any,
+        shared: bool = False,
     ) -> Pool:
         pool = Pool(fifo.fifo_name, self.tile_label(c), depth, shape, dtype, self.ready)
         self.pools.append((pool, None))
-        self.use_memory(
-            c, f"@{fifo.fifo_name} buffers ({depth} x {pool.buffers[0].nbytes} B)", pool.nbytes
-        )
+        what = f"@{fifo.fifo_name} buffers ({depth} x {pool.buffers[0].nbytes} B"
+        self.use_memory(c, what + (", shared memory)" if shared else ")"), pool.nbytes)
         return pool
 
     def _index(
