@@ -1,9 +1,11 @@
 """The declaration record of a kernel a task or a core calls: an external
 `func.func private` whose attributes say where its code is.
 
-One record for every kernel, the user's (`dato.ExternalModule`) and the kernel
-library's (dato_kernels.cc), so every executor and the NPU project read the
-same facts from the IR:
+One record for every kernel, the user's (`dato.ExternalModule`), the kernel
+library's (dato_kernels.cc, kernel_library.library_record) and mlir-aie's GEMM
+kernels (mm.cc, targets/aie/gemm_kernels.mm_records), so every executor and the
+NPU project read the same facts (the project writes each kernel's source and
+compile line from its record, and checks each call against it):
 
     func.func private @vadd(memref<64xi32>, memref<64xi32>, memref<64xi32>)
       attributes {dato.kernel_source = "/abs/vadd_aie.cc",
@@ -23,6 +25,10 @@ same facts from the IR:
   ones it writes (Allo's input_idx/output_idx); an output that is not also an
   input is written whole, every element, without being read;
 - `kernel_flags`: extra compiler flags for both builds (`-D`, `-I`);
+- `kernel_object`: the object the kernel's source is compiled into on its
+  own, by a build.sh line of its own with its flags (mlir-aie's mm.cc, one
+  object per block shape); without it the source goes into the object of the
+  cores that call it (core_kernels_<n>.cc);
 - `program_bytes`: the program-memory estimate the user declared, if any;
 - `kernel_cycles`: the AIE core cycles one call takes, as the user declared it
   (the NPU performance model counts it per call; a kernel without it is
@@ -33,6 +39,7 @@ same facts from the IR:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from xdsl.dialects import func
@@ -54,8 +61,13 @@ MAC_TYPE = "dato.kernel_mac_type"
 """The operand type whose peak MACs per cycle the call runs at (i8, i16, bf16, ...)."""
 EFFICIENCY = "dato.kernel_efficiency"
 """The fraction of that peak the kernel reaches (`efficiency=`; 1.0 if not declared)."""
+OBJECT = "dato.kernel_object"
 PYTHON_REFERENCE = "python:"
 """A reference that is a numpy function: `python:<module>:<qualname>`."""
+MLIR_AIE_SOURCE = "mlir-aie:"
+"""A source in the user's mlir-aie installation, `mlir-aie:<path>` under its
+aie_kernels directory (`mlir-aie:aie2/mm.cc`): build.sh finds it there; the
+project holds no copy."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +83,32 @@ class KernelDecl:
     flags: tuple[str, ...] = ()
     program_bytes: int | None = None
     cycles: int | None = None
+    object: str | None = None
+    """the object its source is compiled into on its own (`mm_16x64x16.o`), or
+    None: compiled into its callers' core object"""
+
+    def defines(self) -> list[tuple[str, str]]:
+        """Its `-DNAME[=VALUE]` flags as (NAME, VALUE) (VALUE "1" when none is
+        given, as the compiler does): the project writes them as #defines
+        around a source it includes, or passes them on the compile line."""
+        out = []
+        for flag in self.flags:
+            if flag.startswith("-D"):
+                name, _, value = flag[2:].partition("=")
+                out.append((name, value or "1"))
+        return out
+
+    def call_problem(self, operand_types: Sequence[Attribute]) -> str | None:
+        """Why a call with these operand types does not match this record
+        (arity, each argument's type), or None when it does."""
+        want = self.arg_types
+        if len(operand_types) != len(want):
+            got = len(operand_types)
+            return f"@{self.symbol} takes {len(want)} arguments, the call passes {got}"
+        for k, (got, expected) in enumerate(zip(operand_types, want, strict=True)):
+            if got != expected:
+                return f"@{self.symbol} argument {k} is {expected}, the call passes {got}"
+        return None
 
     def declaration(self) -> func.FuncOp:
         """The `func.func private` carrying this record."""
@@ -89,6 +127,8 @@ class KernelDecl:
             attrs[PROGRAM_BYTES] = IntegerAttr(self.program_bytes, i64)
         if self.cycles is not None:
             attrs[CYCLES] = IntegerAttr(self.cycles, i64)
+        if self.object is not None:
+            attrs[OBJECT] = StringAttr(self.object)
         op.attributes.update(attrs)
         return op
 
@@ -129,6 +169,7 @@ def read_declaration(op: func.FuncOp) -> KernelDecl:
         else (),
         program_bytes=size.value.data if isinstance(size, IntegerAttr) else None,
         cycles=cycles.value.data if isinstance(cycles, IntegerAttr) else None,
+        object=text(OBJECT),
     )
 
 
@@ -212,6 +253,8 @@ __all__ = [
     "CYCLES",
     "FLAGS",
     "INPUTS",
+    "MLIR_AIE_SOURCE",
+    "OBJECT",
     "OUTPUTS",
     "PROGRAM_BYTES",
     "PYTHON_REFERENCE",

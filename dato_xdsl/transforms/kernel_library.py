@@ -28,10 +28,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from xdsl.dialects import func
 from xdsl.dialects.builtin import BFloat16Type, Float32Type, IntegerType
 from xdsl.ir import Attribute
 
-from dato_xdsl.transforms.kernel_decls import KernelDecl
+from dato_xdsl.transforms.kernel_decls import KernelDecl, is_kernel_declaration, read_declaration
 
 
 def type_suffix(t: Attribute) -> str:
@@ -115,6 +116,12 @@ class LibraryKernel:
     kind: str
     type_key: str
     """operand type, or operand_accumulator for a mixed-precision matmul"""
+    operand: str = ""
+    """the operand type part of the name (`i8`, `u8`, `bf16`)"""
+    acc: str | None = None
+    """a mixed-precision matmul's output type, else None"""
+    dims: tuple[int, ...] = ()
+    """m, k, n of a matmul; the element count(s) of any other kernel"""
 
 
 def parse(symbol: str) -> LibraryKernel | None:
@@ -122,7 +129,24 @@ def parse(symbol: str) -> LibraryKernel | None:
     if m is None:
         return None
     key = m["t"] if m["acc"] is None else f"{m['t']}_{m['acc']}"
-    return LibraryKernel(m["kind"], key)
+    dims = tuple(int(d) for d in m["dims"].split("x") if d)
+    return LibraryKernel(m["kind"], key, m["t"], m["acc"], dims)
+
+
+def is_library(decl: KernelDecl) -> bool:
+    """A record of the kernel library's (its source is dato_kernels.cc and its
+    name the lowering's): the project writes its extern "C" entry, where a
+    user's kernel gets its sources included."""
+    return decl.source == str(LIBRARY_SOURCE) and parse(decl.symbol) is not None
+
+
+def declared_record(op: func.FuncOp) -> KernelDecl | None:
+    """The record of a kernel declaration: the one it carries (a user's
+    ExternalModule; a library kernel after dato-npu-kernel-objects), else the
+    library's by its name; None for a declaration neither describes."""
+    if is_kernel_declaration(op):
+        return read_declaration(op)
+    return library_record(op.sym_name.data, tuple(op.function_type.inputs.data))
 
 
 def library_record(symbol: str, arg_types: tuple[Attribute, ...]) -> KernelDecl | None:
@@ -168,7 +192,9 @@ __all__ = [
     "EXTERNAL_DEFAULT_BYTES",
     "LIBRARY_SOURCE",
     "X86_OS_BYTES",
+    "declared_record",
     "has_matmul",
+    "is_library",
     "library_bytes",
     "library_record",
     "matmul_suffix",

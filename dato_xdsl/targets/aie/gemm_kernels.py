@@ -4,15 +4,19 @@ A vector GEMM design (transforms/npu_gemm_design.py) has cores that link
 `mm_<m>x<k>x<n>.o` and call `zero_<acc>` / `matmul_<in>_<acc>`: mlir-aie's
 aie_kernels/<aie2|aie2p>/mm.cc compiled for that block shape. Everything is
 read from the design (the cores' link_with, the kernels they call, the
-device), nothing from Python-side state. For each such object the project gets
-
-- a line in build.sh compiling mm.cc from the user's mlir-aie (MLIR_AIE_DIR:
-  the installation whose include/ holds aie_api; its aie_kernels/ directory,
-  or MLIR_AIE_KERNELS_DIR) with mm.cc's flags: -D<in>_<acc>_ONLY
-  -DDIM_M/-DDIM_K/-DDIM_N (as mlir-aie's whole_array Makefile does);
-- `mm_<m>x<k>x<n>.cc`, a host stand-in the virtual NPU compiles instead (the
-  AIE API does not build with g++): the same defines around our plain C++
-  reference of the blocked kernels, mm_blocked_reference.cc."""
+device), nothing from Python-side state. Each such object's kernels are
+described by the declaration record every kernel has (kernel_decls.KernelDecl,
+as a user's dato.ExternalModule and the kernel library's): symbol, argument
+types, inputs and outputs, source `mlir-aie:<aie2|aie2p>/mm.cc` (a file of the
+user's mlir-aie), reference mm_blocked_reference.cc, flags mm.cc's defines
+(-DBIT_WIDTH=8 -D<in>_<acc>_ONLY -DDIM_M/-DDIM_K/-DDIM_N, as mlir-aie's
+whole_array Makefile passes them) and object `mm_<m>x<k>x<n>.o`. From those
+records the project (project.py) checks each core's calls, writes the build.sh
+line compiling mm.cc from the user's mlir-aie (MLIR_AIE_DIR: the installation
+whose include/ holds aie_api; its aie_kernels/ directory, or
+MLIR_AIE_KERNELS_DIR), and `mm_<m>x<k>x<n>.cc`, a host stand-in the virtual
+NPU compiles instead (the AIE API does not build with g++): the record's
+defines around our plain C++ reference of the blocked kernels."""
 
 from __future__ import annotations
 
@@ -22,20 +26,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from xdsl.dialects import func
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import BFloat16Type, Float32Type, IntegerType, MemRefType, ModuleOp
+from xdsl.ir import Attribute
 
 from dato_xdsl import devices
 from dato_xdsl.dialects import aie
+from dato_xdsl.transforms.kernel_decls import MLIR_AIE_SOURCE, KernelDecl
 from dato_xdsl.transforms.npu_gemm_design import KERNEL_DIRS, MMUL_SHAPES
 
 REFERENCE = Path(__file__).parent / "kernels" / "mm_blocked_reference.cc"
 
 _OBJECT = re.compile(r"^mm_(?P<m>\d+)x(?P<k>\d+)x(?P<n>\d+)\.o$")
 _MATMUL = re.compile(r"^matmul_(?P<operand>i8|i16|bf16)_(?P<acc>i32|f32)$")
-# mlir-aie's programming_examples makefile-common: PEANOWRAP2_FLAGS (aie2p alike)
-_PEANO_FLAGS = (
-    "-O2 -std=c++20 -Wno-parentheses -Wno-attributes -Wno-macro-redefined -Wno-empty-body -DNDEBUG"
-)
+_ELEMENT: dict[str, Attribute] = {
+    "i8": IntegerType(8),
+    "i16": IntegerType(16),
+    "i32": IntegerType(32),
+    "bf16": BFloat16Type(),
+    "f32": Float32Type(),
+}
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,7 @@ class MmObject:
     def flags(self) -> list[str]:
         """mm.cc's defines for this build (whole_array's Makefile)."""
         return [
+            "-DBIT_WIDTH=8",
             f"-D{self.operand}_{self.acc}_ONLY",
             f"-DDIM_M={self.m}",
             f"-DDIM_K={self.k}",
@@ -64,6 +74,32 @@ class MmObject:
     def source(self) -> str:
         """mm.cc's path under the aie_kernels directory."""
         return f"{KERNEL_DIRS[self.arch]}/mm.cc"
+
+    @property
+    def records(self) -> tuple[KernelDecl, KernelDecl]:
+        """The declaration records of its kernels, zero_<acc> and
+        matmul_<in>_<acc>: C (m x n, accumulator type) is written whole by
+        zero and accumulated into by matmul (read and written)."""
+        operand, acc = _ELEMENT[self.operand], _ELEMENT[self.acc]
+        a = MemRefType(operand, [self.m, self.k])
+        b = MemRefType(operand, [self.k, self.n])
+        c = MemRefType(acc, [self.m, self.n])
+
+        def record(symbol: str, args: tuple[Attribute, ...], reads: tuple[int, ...]) -> KernelDecl:
+            return KernelDecl(
+                symbol=symbol,
+                arg_types=args,
+                inputs=reads,
+                outputs=(len(args) - 1,),
+                source=f"{MLIR_AIE_SOURCE}{self.source}",
+                reference=str(REFERENCE),
+                flags=tuple(self.flags),
+                object=self.name,
+            )
+
+        zero = record(f"zero_{self.acc}", (c,), ())
+        matmul = record(f"matmul_{self.operand}_{self.acc}", (a, b, c), (0, 1, 2))
+        return zero, matmul
 
 
 def mm_objects(module: ModuleOp) -> list[MmObject]:
@@ -96,11 +132,11 @@ def mm_objects(module: ModuleOp) -> list[MmObject]:
 def stand_in(obj: MmObject) -> str:
     """The host source the virtual NPU builds for `obj`."""
     r, s, t = MMUL_SHAPES[obj.arch][obj.operand]
+    record = obj.records[1]
+    # the record's defines (those build.sh passes mm.cc), then the mmul shape
+    # mm.cc picks by itself from the architecture, which the reference is told
     defines = [
-        f"#define {obj.operand}_{obj.acc}_ONLY",
-        f"#define DIM_M {obj.m}",
-        f"#define DIM_K {obj.k}",
-        f"#define DIM_N {obj.n}",
+        *(f"#define {name} {value}" for name, value in record.defines()),
         f"#define DATO_MMUL_R {r}",
         f"#define DATO_MMUL_S {s}",
         f"#define DATO_MMUL_T {t}",
@@ -108,51 +144,14 @@ def stand_in(obj: MmObject) -> str:
     return "\n".join(
         [
             f"// Generated by dato-xdsl: host stand-in for {obj.name}, which build.sh compiles",
-            f"// from mlir-aie's aie_kernels/{obj.source} ({' '.join(obj.flags)}).",
+            f"// from mlir-aie's aie_kernels/{obj.source} ({' '.join(record.flags)}).",
             "// The virtual NPU builds this instead: the same kernels in plain C++ on the",
             f"// blocked layout of aie::mmul<{r}, {s}, {t}> ({obj.arch}).",
             *defines,
-            f'#include "{REFERENCE.name}"',
+            f'#include "{Path(record.reference or REFERENCE).name}"',
             "",
         ]
     )
-
-
-def build_lines(objects: list[MmObject]) -> str:
-    """build.sh lines compiling mm.cc from the user's mlir-aie for each object."""
-    if not objects:
-        return ""
-    lines = [
-        "# mlir-aie's GEMM kernels (aie_kernels/<aie2|aie2p>/mm.cc), from your mlir-aie:",
-        "# MLIR_AIE_DIR is its installation (include/aie_api); its aie_kernels directory is",
-        "# $MLIR_AIE_DIR/aie_kernels unless MLIR_AIE_KERNELS_DIR says otherwise.",
-        ': "${MLIR_AIE_DIR:?set MLIR_AIE_DIR to your mlir-aie installation (GEMM kernels)}"',
-        'MM_KERNELS="${MLIR_AIE_KERNELS_DIR:-$MLIR_AIE_DIR/aie_kernels}"',
-    ]
-    for obj in objects:
-        target = "aie2p" if obj.arch == "AIE2P" else "aie2"
-        lines += [
-            f'if [ ! -f "$MM_KERNELS/{obj.source}" ]; then',
-            f'    echo "error: $MM_KERNELS/{obj.source} not found (set MLIR_AIE_KERNELS_DIR to '
-            "mlir-aie's aie_kernels directory)\" >&2",
-            "    exit 1",
-            "fi",
-            f'"$PEANO_INSTALL_DIR/bin/clang++" {_PEANO_FLAGS} \\',
-            f"    --target={target}-none-unknown-elf \\",
-            f'    -I "$MLIR_AIE_DIR/include" -DBIT_WIDTH=8 {" ".join(obj.flags)} \\',
-            f'    -c "$MM_KERNELS/{obj.source}" -o {obj.name}',
-        ]
-    return "\n".join(lines) + "\n"
-
-
-def with_gemm_builds(script: str, module: ModuleOp) -> str:
-    """build.sh with the mm.cc compiles inserted before aiecc.py runs."""
-    lines = build_lines(mm_objects(module))
-    if not lines:
-        return script
-    anchor = "aiecc.py --aie-generate-xclbin"
-    at = script.find(anchor)
-    return script[:at] + lines + script[at:] if at >= 0 else script + lines
 
 
 def write_gemm_kernels(module: ModuleOp, directory: Path) -> None:
@@ -166,9 +165,7 @@ def write_gemm_kernels(module: ModuleOp, directory: Path) -> None:
 
 __all__ = [
     "MmObject",
-    "build_lines",
     "mm_objects",
     "stand_in",
-    "with_gemm_builds",
     "write_gemm_kernels",
 ]

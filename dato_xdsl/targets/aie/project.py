@@ -14,13 +14,21 @@
     host_layout.py    pads and packs the arrays into the design's buffers and
                       back (the same file the virtual NPU run uses)
 
+Every kernel a core calls is written from its declaration record
+(kernel_decls.KernelDecl), the library's as a user's: `called_records` finds
+each call's record (the one the declaration carries, else the library's by
+name, or mlir-aie's mm.cc records, gemm_kernels.MmObject.records) and checks
+the call against it; a record without `object` goes into its cores' object
+(a library record as its extern "C" entry, any other as its included sources
+and defines), a record with one is compiled on its own from its source with
+its flags (`own_object_lines`: mm.cc from the user's mlir-aie).
+
 Nothing here is run unless the toolchain is present (see `toolchain_status`)."""
 
 from __future__ import annotations
 
 import hashlib
 import math
-import re
 import shlex
 import shutil
 from collections.abc import Collection, Sequence
@@ -37,17 +45,17 @@ from dato_xdsl import devices
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import aie
 from dato_xdsl.printing import module_text
-from dato_xdsl.targets.aie.gemm_kernels import with_gemm_builds, write_gemm_kernels
+from dato_xdsl.targets.aie.gemm_kernels import mm_objects, write_gemm_kernels
 from dato_xdsl.targets.aie.host_layout import Layout
 from dato_xdsl.targets.aie.packing import design_packing
 from dato_xdsl.transforms.kernel_decls import (
+    MLIR_AIE_SOURCE,
     PYTHON_REFERENCE,
     KernelDecl,
     find_declaration,
-    is_kernel_declaration,
-    read_declaration,
 )
-from dato_xdsl.transforms.npu_kernel_objects import OBJECT_PREFIX, called_kernels
+from dato_xdsl.transforms.kernel_library import declared_record, is_library, parse
+from dato_xdsl.transforms.npu_kernel_objects import OBJECT_PREFIX
 from dato_xdsl.transforms.npu_padding import read_padding
 
 LIBRARY = Path(__file__).parent / "kernels" / "dato_kernels.cc"
@@ -73,25 +81,21 @@ BF16_SCALAR_TYPEDEF = (
     f"typedef uint16_t {BF16_SCALAR};",
     "#endif",
 )
-_NAME = re.compile(
-    r"^dato_(?P<kind>[a-z]+)_(?P<t>i8|i16|i32|i64|f32|bf16|u8|u16)"
-    r"(?:_(?P<acc>i8|i16|i32|f32|bf16))?_(?P<dims>[0-9x]+)$"
-)
 
 
-def library_entry(op: func.FuncOp) -> str | None:
-    """The extern "C" entry point of one library kernel declaration (a thin
-    wrapper fixing its shape), or None if the name is not the library's."""
-    match = _NAME.match(op.sym_name.data)
-    if match is None:
+def library_entry(decl: KernelDecl) -> str | None:
+    """The extern "C" entry point of one library kernel (a thin wrapper fixing
+    its shape), from its record; None if the record is not the library's."""
+    kernel = parse(decl.symbol) if is_library(decl) else None
+    if kernel is None:
         return None
-    kind, t, dims = match["kind"], match["t"], [int(d) for d in match["dims"].split("x")]
+    kind, t, dims = kernel.kind, kernel.operand, kernel.dims
     count = math.prod(dims)  # element count of a fill/copy/elementwise kernel
     c = _CTYPES[t]
-    name = op.sym_name.data
+    name = decl.symbol
     if kind == "matmul":
         m, k, n = dims
-        acc = match["acc"]  # a mixed-precision product: operands t, output acc
+        acc = kernel.acc  # a mixed-precision product: operands t, output acc
         out, lib = (_CTYPES[acc], f"{t}_{acc}") if acc else (c, t)
         return (
             f'extern "C" void {name}(const {c}* a, const {c}* b, {out}* c) '
@@ -126,7 +130,8 @@ def kernel_source(module: ModuleOp) -> str:
     ]
     for op in module.walk():
         if isinstance(op, func.FuncOp) and op.is_declaration:
-            entry = library_entry(op)
+            record = declared_record(op)
+            entry = library_entry(record) if record is not None else None
             if entry is not None:
                 lines.append(entry)
     return "\n".join(lines) + "\n"
@@ -134,18 +139,61 @@ def kernel_source(module: ModuleOp) -> str:
 
 @dataclass(frozen=True)
 class KernelObject:
-    """One object cores link (`link_with`): its kernels and the cores."""
+    """One object cores link (`link_with`): the records of its kernels (the
+    library's and the user's alike, kernel_decls.KernelDecl) and the cores."""
 
     name: str
     """e.g. core_kernels_0 (source name.cc, object name.o)"""
     cores: tuple[tuple[int, int], ...]
-    library: tuple[func.FuncOp, ...]
-    external: tuple[KernelDecl, ...]
+    kernels: tuple[KernelDecl, ...]
+
+    @property
+    def library(self) -> tuple[KernelDecl, ...]:
+        """The library's kernels: the object gets their extern "C" entries."""
+        return tuple(d for d in self.kernels if is_library(d))
+
+    @property
+    def external(self) -> tuple[KernelDecl, ...]:
+        """The others (a user's): the object includes their sources."""
+        return tuple(d for d in self.kernels if not is_library(d))
+
+
+def called_records(
+    core: aie.CoreOp, device_op: aie.DeviceOp, records: dict[str, KernelDecl]
+) -> list[KernelDecl]:
+    """The records of the kernels `core` calls, in first-call order, each call
+    checked against its record (arity, argument types): the one check every
+    kernel a core calls goes through, the library's, mlir-aie's and a user's.
+    `records` holds a record per symbol given by the caller (mm.cc's, which
+    depend on the object a core links), the others are read from the device."""
+    found: dict[str, KernelDecl] = {}
+    for call in core.walk():
+        if not isinstance(call, func.CallOp):
+            continue
+        symbol = call.callee.root_reference.data
+        record = records.get(symbol)
+        if record is None:
+            decl_op = find_declaration(device_op, symbol)
+            if decl_op is None or not decl_op.is_declaration:
+                continue  # a function with a body is code of the design, no kernel
+            record = declared_record(decl_op)
+            if record is None:
+                raise op_error(
+                    call,
+                    f"calls @{symbol}, a declaration with no kernel record (no "
+                    "dato.ExternalModule, not the kernel library's); the project cannot "
+                    "say where its code is",
+                )
+        problem = record.call_problem([v.type for v in call.arguments])
+        if problem is not None:
+            raise op_error(call, problem)
+        found.setdefault(symbol, record)
+    return list(found.values())
 
 
 def kernel_objects(module: ModuleOp) -> list[KernelObject]:
     """The per-core kernel objects dato-npu-kernel-objects assigned, in order."""
-    out: dict[str, tuple[list[tuple[int, int]], dict[str, func.FuncOp]]] = {}
+    out: dict[str, tuple[list[tuple[int, int]], dict[str, KernelDecl]]] = {}
     for device_op in [op for op in module.walk() if isinstance(op, aie.DeviceOp)]:
         for core in [op for op in device_op.body.block.ops if isinstance(op, aie.CoreOp)]:
             link = core.link_with
@@ -156,20 +204,12 @@ def kernel_objects(module: ModuleOp) -> list[KernelObject]:
             assert isinstance(tile, aie.TileOp)
             cores, decls = out.setdefault(name, ([], {}))
             cores.append((tile.col.value.data, tile.row.value.data))
-            for symbol in called_kernels(core):
-                decl = find_declaration(device_op, symbol)
-                if decl is not None:
-                    decls.setdefault(symbol, decl)
-    objects = []
-    for name, (cores, decls) in out.items():
-        library = [d for d in decls.values() if _NAME.match(d.sym_name.data)]
-        external = [
-            read_declaration(d)
-            for d in decls.values()
-            if not _NAME.match(d.sym_name.data) and is_kernel_declaration(d)
-        ]
-        objects.append(KernelObject(name, tuple(cores), tuple(library), tuple(external)))
-    return objects
+            for record in called_records(core, device_op, {}):
+                decls.setdefault(record.symbol, record)
+    return [
+        KernelObject(name, tuple(cores), tuple(decls.values()))
+        for name, (cores, decls) in out.items()
+    ]
 
 
 EXTERNAL_DIR = "external"
@@ -218,8 +258,8 @@ def object_source(obj: KernelObject) -> str:
             # the virtual NPU caches builds by this file's text: name the content
             digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
             lines.append(f"//   {where}/{path.name} sha256 {digest}")
-        defines = [f.removeprefix("-D").partition("=") for f in decl.flags]
-        lines += [f"#define {name} {value or 1}" for name, _, value in defines]
+        defines = decl.defines()
+        lines += [f"#define {name} {value}" for name, value in defines]
         if decl.source is not None:
             lines += ["#ifdef __AIENGINE__", f'#include "{where}/{Path(decl.source).name}"']
             lines.append("#else")
@@ -232,7 +272,7 @@ def object_source(obj: KernelObject) -> str:
             lines.append(f"#error external kernel {decl.symbol} has no C++ reference")
         if decl.source is not None:
             lines.append("#endif")
-        lines += [f"#undef {name}" for name, _, _ in defines]
+        lines += [f"#undef {name}" for name, _ in defines]
         lines.append("")
     return "\n".join(lines)
 
@@ -288,19 +328,76 @@ def compile_line(target: str, stem: str, aie_api: bool = False) -> str:
     )
 
 
+# mlir-aie's programming_examples makefile-common: PEANOWRAP2_FLAGS (aie2p alike),
+# what a kernel source of mlir-aie's own (mm.cc) is compiled with
+MLIR_AIE_KERNEL_FLAGS = (
+    "-O2 -std=c++20 -Wno-parentheses -Wno-attributes -Wno-macro-redefined -Wno-empty-body -DNDEBUG"
+)
+
+
+def own_object_lines(target: str, records: Sequence[KernelDecl]) -> str:
+    """build.sh lines compiling each object of kernels built on their own
+    (`record.object`): the records' source, found in the user's mlir-aie
+    (MLIR_AIE_SOURCE: its aie_kernels directory), with the records' flags."""
+    objects: dict[str, KernelDecl] = {}
+    for record in records:
+        assert record.object is not None and record.source is not None
+        first = objects.setdefault(record.object, record)
+        if (first.source, first.flags) != (record.source, record.flags):
+            raise ValueError(
+                f"{record.object}: @{first.symbol} and @{record.symbol} differ in source or "
+                "flags, and one object is one compile"
+            )
+        if not record.source.startswith(MLIR_AIE_SOURCE):
+            # a user's kernel goes into its cores' object (object_source)
+            raise ValueError(f"@{record.symbol}: an object of its own is built from mlir-aie only")
+    if not objects:
+        return ""
+    lines = [
+        "# mlir-aie's GEMM kernels (aie_kernels/<aie2|aie2p>/mm.cc), from your mlir-aie:",
+        "# MLIR_AIE_DIR is its installation (include/aie_api); its aie_kernels directory is",
+        "# $MLIR_AIE_DIR/aie_kernels unless MLIR_AIE_KERNELS_DIR says otherwise.",
+        ': "${MLIR_AIE_DIR:?set MLIR_AIE_DIR to your mlir-aie installation (GEMM kernels)}"',
+        'MM_KERNELS="${MLIR_AIE_KERNELS_DIR:-$MLIR_AIE_DIR/aie_kernels}"',
+    ]
+    for name, record in objects.items():
+        assert record.source is not None
+        source = record.source.removeprefix(MLIR_AIE_SOURCE)
+        lines += [
+            f'if [ ! -f "$MM_KERNELS/{source}" ]; then',
+            f'    echo "error: $MM_KERNELS/{source} not found (set MLIR_AIE_KERNELS_DIR to '
+            "mlir-aie's aie_kernels directory)\" >&2",
+            "    exit 1",
+            "fi",
+            f'"$PEANO_INSTALL_DIR/bin/clang++" {MLIR_AIE_KERNEL_FLAGS} \\',
+            f"    --target={target}-none-unknown-elf \\",
+            f'    -I "$MLIR_AIE_DIR/include" {" ".join(record.flags)} \\',
+            f'    -c "$MM_KERNELS/{source}" -o {name}',
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def peano_target(device: str) -> str:
+    return "aie2p" if device.startswith("npu2") else "aie2"
+
+
 def build_script(
     device: str,
     problem: str | None = None,
     objects: Sequence[str] = ("kernels",),
     aie_api: Collection[str] = (),
+    own: Sequence[KernelDecl] = (),
 ) -> str:
     """build.sh: one Peano compile line per kernel object the cores link
-    (`objects`: their stems; those in `aie_api` hold a user's AIE source), then
+    (`objects`: their stems; those in `aie_api` hold a user's AIE source), one
+    per object of kernels built on their own (`own`: their records), then
     aiecc.py."""
-    target = "aie2p" if device.startswith("npu2") else "aie2"
+    target = peano_target(device)
     refuse = "" if problem is None else f"echo {shlex.quote('error: ' + problem)} >&2\nexit 1\n"
     options = " ".join(AIECC_OPTIONS)
     compiles = "\n".join(compile_line(target, stem, stem in aie_api) for stem in objects)
+    if own:
+        compiles += "\n" + own_object_lines(target, own).rstrip("\n")
     return f"""#!/bin/sh
 # Build the NPU design: the kernels with Peano (llvm-aie), then aiecc.py.
 # Written for {MLIR_AIE_RELEASE}:
@@ -472,11 +569,11 @@ def write_project(module: ModuleOp, directory: str | Path, arg_names: list[str])
     (out / "aie.mlir").write_text(module_text(module) + "\n")
     (out / "kernels.cc").write_text(kernel_source(module))
     shutil.copyfile(LIBRARY, out / "dato_kernels.cc")
-    write_gemm_kernels(module, out)  # mlir-aie's mm.cc objects: host stand-ins
     script = out / "build.sh"
     problem = buffer_count_problem(len(memref_args(module)))
-    build = build_script(device, problem, *write_objects(module, out))
-    script.write_text(with_gemm_builds(build, module))
+    stems, aie_api = write_objects(module, out)
+    build = build_script(device, problem, stems, aie_api, write_own_objects(module, out))
+    script.write_text(build)
     script.chmod(0o755)
     (out / "run.py").write_text(runner_script(arg_names, design_layout(module)))
     shutil.copyfile(HOST_LAYOUT, out / HOST_LAYOUT.name)
@@ -502,6 +599,24 @@ def write_objects(module: ModuleOp, out: Path) -> tuple[list[str], set[str]]:
     }
     stems = [s for s in ("kernels", *(o.name for o in objects)) if s in linked]
     return stems, {o.name for o in objects if any(d.source for d in o.external)}
+
+
+def write_own_objects(module: ModuleOp, out: Path) -> list[KernelDecl]:
+    """The objects of kernels built on their own (mlir-aie's mm.cc per block
+    shape): each core's calls checked against their records, the host
+    stand-ins the virtual NPU builds written; return the records, from which
+    build.sh compiles each object."""
+    records: list[KernelDecl] = []
+    objects = {obj.name: obj for obj in mm_objects(module)}
+    for device_op in [op for op in module.walk() if isinstance(op, aie.DeviceOp)]:
+        for core in [op for op in device_op.body.block.ops if isinstance(op, aie.CoreOp)]:
+            obj = objects.get(core.link_with.data) if core.link_with is not None else None
+            if obj is not None:
+                called_records(core, device_op, {r.symbol: r for r in obj.records})
+    for obj in objects.values():
+        records += obj.records
+    write_gemm_kernels(module, out)
+    return records
 
 
 def toolchain_status() -> dict[str, bool]:
