@@ -7,12 +7,14 @@ that record them read back as written, and which block streams are padded
 rows already whole). Designs with int4 blocks of rank 3 and odd rows run on
 the virtual NPU against numpy."""
 
+# ruff: noqa: F821 (streams are declared by annotations)
+
 import numpy as np
 import pytest
 from xdsl.dialects.builtin import BFloat16Type, MemRefType, ModuleOp, i8, i16, i32
 
 import dato_xdsl as dato
-from dato_xdsl import Layout, int4, uint4
+from dato_xdsl import Layout, Stream, int4, int8, uint4
 from dato_xdsl.dialects import dato as ir
 from dato_xdsl.transforms.npu_padding import (
     nibble_rows,
@@ -176,3 +178,60 @@ def test_int4_blocks_of_rank_3_with_odd_rows_compute_as_numpy(T, signed, shape, 
     OUT = np.zeros(shape, dtype)
     dato.build(rank3(T, *shape, P), target="aie", project=tmp_path)(A, OUT)
     np.testing.assert_array_equal(OUT, _wrap(A.astype(np.int64) * 3 + 1, signed))
+
+
+def int4_widened(M: int, N: int, P: int):
+    """int4 blocks cut over P tasks, each value widened to int8 and scaled:
+    the core's unpacking must sign-extend (a zero-extended -1 is 15)."""
+
+    @dato.region()
+    def top(A: int4[M, N], W: int8[M, N]):
+        @dato.kernel(mapping=[P], args=[A, W])
+        def k(a: int4[M, N] @ [S(0), R], w: int8[M, N] @ [S(0), R]):
+            for i in range(M // P):
+                for n in range(N):
+                    w[i, n] = dato.int8(a[i, n]) * 5
+
+    return top
+
+
+def test_int4_values_unpack_sign_extended(tmp_path):
+    M, N, P = 4, 5, 2
+    A = np.array([[-1, 0, 4, 7, -8], [-3, 2, -5, 1, 6]] * 2, np.int8)
+    W = np.zeros((M, N), np.int8)
+    dato.build(int4_widened(M, N, P), target="aie", project=tmp_path)(A, W)
+    np.testing.assert_array_equal(W, A.astype(np.int64) * 5)
+
+
+def int4_lanes(P: int, L: int):
+    """P lanes: a producer puts its row's int4 values on s[k], a consumer
+    gets them (an indexed stream of int4 scalars, carried as bytes) and
+    writes them widened to int8."""
+
+    @dato.region()
+    def top(A: int4[P, L], W: int8[P, L]):
+        s: Stream[int4, 2][P]
+
+        @dato.kernel(mapping=[P], args=[A])
+        def prod(a: int4[P, L] @ [S(0), R]):
+            k = dato.get_pid()
+            for i in range(L):
+                s[k].put(a[0, i])
+
+        @dato.kernel(mapping=[P], args=[W])
+        def cons(w: int8[P, L] @ [S(0), R]):
+            k = dato.get_pid()
+            for i in range(L):
+                w[0, i] = dato.int8(s[k].get()) - 1
+
+    return top
+
+
+def test_an_indexed_stream_of_int4_scalars_carries_each_lanes_values(tmp_path):
+    P, L = 3, 6
+    rng = np.random.default_rng(50)
+    A = rng.integers(-8, 8, (P, L)).astype(np.int8)
+    A[0, :2] = (-8, 7)
+    W = np.zeros((P, L), np.int8)
+    dato.build(int4_lanes(P, L), target="aie", project=tmp_path)(A, W)
+    np.testing.assert_array_equal(W, A.astype(np.int64) - 1)
