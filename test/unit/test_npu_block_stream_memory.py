@@ -123,19 +123,19 @@ def test_split_k_task_whose_result_blocks_exceed_a_tile_names_the_block_that_fit
         top = npu_fanout_programs.split_k_gemm_3d(int32, 128, 128, 256, 2, 2, 4)
         dato.build(top, target="aie", project=tmp_path)
     message = str(info.value)
-    # 64 x 64 int32 blocks of 16 KiB: the local (the sum is computed into
-    # it, the block got read in its fifo object) and two objects of each
-    # partial stream (64 KiB) are 80 KiB, 5 blocks, whatever K does (20
-    # instances on 16 cores: chained, so the streams keep their depth); with
-    # K tiles of one step (2 x (64 + 64) x 4 = 1,024 bytes) blocks of
-    # (64,512 - 1,024) / 5 = 12,697 bytes would fit, said in quarter KiB
-    # below: 12.25 KiB (the 48 x 64 blocks below map)
-    assert "part_0_0_1" in message and "npu_fanout_programs.py:" in message
-    assert "the rest is 80 KiB, 5 times the 64x64 i32 result block of 16 KiB" in message
-    assert "at most about 12.25 KiB" in message and "63 KiB" in message
+    # 64 x 64 int32 blocks of 16 KiB; 20 instances on 16 cores, so the last
+    # task of a chain runs with its drain: its local and the chained stream's
+    # buffer (32 KiB), its partial stream one object deep (16 KiB), the
+    # drain's C block (16 KiB) and the two stream counters (8 bytes): 4
+    # blocks and 8 bytes, whatever K does; with K tiles of one step
+    # (2 x (64 + 64) x 4 = 1,024 bytes) blocks of (64,512 - 1,024) x 16,384
+    # / 65,544 = 15,870 bytes would fit, said in quarter KiB below: 15.25 KiB
+    assert "part_0_0_3, drain_0_0" in message and "npu_fanout_programs.py:" in message
+    assert "the rest is 64.0078 KiB, 4 times the 64x64 i32 result block of 16 KiB" in message
+    assert "at most about 15.25 KiB" in message and "63 KiB" in message
 
 
-def test_gemm_result_on_a_stream_to_a_relu_too_large_for_a_tile_is_refused(tmp_path):
+def test_gemm_result_on_a_stream_to_a_relu_maps_cut_with_its_relu(tmp_path):
     M = K = N = 256
 
     @dato.region()
@@ -153,12 +153,41 @@ def test_gemm_result_on_a_stream_to_a_relu_too_large_for_a_tile_is_refused(tmp_p
             i, j = dato.get_pid()
             c[:, :] = dato.relu(s[i, j].get())  # noqa: F821
 
+    # a 128 x 128 int32 block is 64 KiB, one stream object alone over the
+    # tile: dato-npu-retile-gemm cuts each GEMM with its ReLU (pointwise)
+    mod = dato.build(top, target="aie", project=tmp_path)
+    A, B = ints((M, K), np.int8), ints((K, N), np.int8)
+    C = np.zeros((M, N), np.int32)
+    mod(A, B, C)
+    np.testing.assert_array_equal(C, np.maximum(A.astype(np.int32) @ B.astype(np.int32), 0))
+
+
+def test_gemm_result_on_a_stream_to_a_transpose_too_large_for_a_tile_is_refused(tmp_path):
+    M = K = N = 256
+
+    @dato.region()
+    def top(A: int8[M, K], B: int8[K, N], C: int32[M, N]):
+        s: Stream[int32[M // 2, N // 2], 2][2, 2]
+
+        @dato.kernel(mapping=[2, 2], args=[A, B])
+        def mm(a: int8[M, K] @ [S(0), R], b: int8[K, N] @ [R, S(1)]):
+            i, j = dato.get_pid()
+            acc: int32[M // 2, N // 2] = dato.matmul(a, b)
+            s[i, j].put(acc)  # noqa: F821 (a stream, declared by annotation)
+
+        @dato.kernel(mapping=[2, 2], args=[C])
+        def act(c: int32[M, N] @ [S(0), S(1)]):
+            i, j = dato.get_pid()
+            c[:, :] = dato.transpose(s[i, j].get(), (1, 0))  # noqa: F821
+
     with pytest.raises(dato.DatoIRError) as info:
         dato.build(top, target="aie", project=tmp_path)
     message = str(info.value)
-    # a 128 x 128 int32 block is 64 KiB: one stream object alone is over the
-    # tile. Local and copy (128 KiB) and two stream objects (128 KiB): 4
-    # blocks; (64,512 - 2 x (128 + 128)) / 4 = 16,000 bytes -> 15.5 KiB
+    # a transpose is not pointwise: no cut. A 128 x 128 int32 block is
+    # 64 KiB, one stream object alone is over the tile. Local and copy
+    # (128 KiB) and the stream's two objects on the producer's tile (128
+    # KiB): 4 blocks; A's and B's 128 x 256 int8 blocks 32 KiB each: 320
+    # KiB. (64,512 - 2 x (128 + 128)) / 4 = 16,000 bytes -> 15.5 KiB
     assert "mm_0_0" in message and "320 KiB" in message
     assert "4 times the 128x128 i32 result block of 64 KiB" in message
     assert "at most about 15.5 KiB" in message
@@ -222,21 +251,19 @@ def test_split_k_gemm_3d_whose_sum_fills_the_tile(tmp_path):
     np.testing.assert_array_equal(C, wrapped(A, B))
 
 
-def test_split_k_gemm_of_64x64_int32_blocks_maps_with_partial_streams_one_object_deep(tmp_path):
+def test_split_k_gemm_of_64x64_int32_blocks_maps_cut_in_two(tmp_path):
     M, N, K = 64, 64, 512
     mod = dato.build(dato_programs.split_k_gemm(int32, M, N, K, 4), target="aie", project=tmp_path)
     # 64 x 64 int32 blocks of 16 KiB: at depth 2 a middle task holds 80 KiB
-    # (its local and 2 x 2 stream objects); the replay of the chain finishes
-    # with every partial stream one object deep: 48 KiB, and
-    # 2 x (64 kt + kt 64) x 4 + 49,152 <= 64,512 gives kt <= 15, so 8
+    # (its local and 2 x 2 stream objects). dato-npu-retile-gemm cuts each
+    # task with its partial streams into 64 x 32 blocks (8 KiB): 40 KiB, and
+    # 2 x (64 kt + kt 32) x 4 + 40,960 <= 64,512 gives kt <= 30, so 16 of
+    # the 128 per task; the partial streams keep their depth
     text = (tmp_path / "aie.mlir").read_text()
-    depths = re.findall(r"aie\.objectfifo @partial_\d\(.*, (\d+) : i32\)", text)
-    assert depths == ["1"] * 4, text
-    assert operand_tiles(mod, "A") == {(64, 8)}
-    for tile in ("core_c0_r3", "core_c0_r4", "core_c0_r5"):
-        used, buffers = tile_bytes(text, tile)
-        assert buffers == ["64x64xi32"], (tile, buffers)
-        assert used == 16 * 1024 * 3 + 2 * (64 * 8 + 8 * 64) * 4 == 57_344
+    depths = re.findall(r"aie\.objectfifo @partial_\d_\d_\d\(.*, (\d+) : i32\)", text)
+    assert depths == ["2"] * 8, text
+    assert operand_tiles(mod, "A") == {(64, 16)}
+    assert operand_tiles(mod, "B") == {(16, 32)}
     A, B = ints((M, K), np.int32), ints((K, N), np.int32)
     C = np.zeros((M, N), np.int32)
     mod(A, B, C)
