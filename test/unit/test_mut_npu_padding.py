@@ -14,7 +14,7 @@ import pytest
 from xdsl.dialects.builtin import BFloat16Type, MemRefType, ModuleOp, i8, i16, i32
 
 import dato_xdsl as dato
-from dato_xdsl import Layout, Stream, int4, int8, uint4
+from dato_xdsl import Layout, Stream, int4, int8, int16, uint4
 from dato_xdsl.dialects import dato as ir
 from dato_xdsl.transforms.npu_padding import (
     nibble_rows,
@@ -235,3 +235,27 @@ def test_an_indexed_stream_of_int4_scalars_carries_each_lanes_values(tmp_path):
     W = np.zeros((P, L), np.int8)
     dato.build(int4_lanes(P, L), target="aie", project=tmp_path)(A, W)
     np.testing.assert_array_equal(W, A.astype(np.int64) - 1)
+
+
+def uint4_widened(M: int, N: int, P: int):
+    """uint4 blocks cut over P tasks, each value widened to int16 and scaled:
+    the core's unpacking must zero-extend both nibbles (15 stays 15)."""
+
+    @dato.region()
+    def top(U: uint4[M, N], W: int16[M, N]):
+        @dato.kernel(mapping=[P], args=[U, W])
+        def k(u: uint4[M, N] @ [S(0), R], w: int16[M, N] @ [S(0), R]):
+            for i in range(M // P):
+                for n in range(N):
+                    w[i, n] = dato.int16(u[i, n]) * 7
+
+    return top
+
+
+def test_uint4_values_unpack_zero_extended_in_both_nibbles(tmp_path):
+    M, N, P = 4, 6, 2
+    # values of 8 and more at even (low nibble) and odd (high nibble) places
+    U = np.array([[15, 8, 0, 9, 12, 15], [8, 15, 3, 14, 7, 10]] * 2, np.uint8)
+    W = np.zeros((M, N), np.int16)
+    dato.build(uint4_widened(M, N, P), target="aie", project=tmp_path)(U, W)
+    np.testing.assert_array_equal(W, U.astype(np.int64) * 7)

@@ -68,3 +68,55 @@ def test_boxes_in_both_pids_on_the_npu_equal_numpy(tmp_path):
     Y = np.zeros((P0, P1), np.int32)
     mod(X, Y)
     np.testing.assert_array_equal(Y, _want(X, R, P0, P1))
+
+
+def rows_of(T, M: int, N: int, P: int, lo: int, hi: int):
+    """Worker p loads rows 2p, 2p + 1 and columns lo .. hi - 1 of A."""
+
+    @dato.region()
+    def top(A: T[M, N], Y: int32[P, 2]):
+        @dato.kernel(mapping=[P], args=[A, Y])
+        def w(a: T[M, N], y: int32[P, 2]):
+            p = dato.get_pid()
+            for r in range(2):
+                acc: int32 = 0
+                for n in range(lo, hi):
+                    acc += dato.int32(a[2 * p + r, n])
+                y[p, r] = acc
+
+    return top
+
+
+def _boxes_of(region) -> dict[str, ReadBox] | None:
+    mapped = dato.build(region, target="simulator").mapped
+    (group,) = [op for op in mapped.walk() if isinstance(op, ir.GroupOp)]
+    return read_boxes(group, 0)
+
+
+def test_boxes_of_narrow_rows_keep_the_whole_row_and_a_dim_of_one_is_boxed():
+    # int16 rows are narrower than a DMA word: the box keeps all 6 columns
+    assert _boxes_of(rows_of(dato.int16, 8, 6, 4, 1, 4)) == {
+        f"w_{p}": ReadBox((2 * p, 0), (2, 6)) for p in range(4)
+    }
+    # int32: the columns are cut too
+    assert _boxes_of(rows_of(int32, 8, 6, 4, 1, 4)) == {
+        f"w_{p}": ReadBox((2 * p, 1), (2, 3)) for p in range(4)
+    }
+    # a dimension of 1 (x[0, m]) is no reason to keep the array whole
+    assert _boxes_of(grid_of_one_row(5, 3)) == {
+        f"g_{p}": ReadBox((0, 5 * p), (1, 5)) for p in range(3)
+    }
+
+
+def grid_of_one_row(R: int, P: int):
+    @dato.region()
+    def top(X: int32[1, R * P], Y: int32[P]):
+        @dato.kernel(mapping=[P], args=[X, Y])
+        def g(x: int32[1, R * P], y: int32[P]):
+            p = dato.get_pid()
+            acc: int32 = 0
+            for m in range(p * R, (p + 1) * R):
+                acc += x[0, m]
+            y[p] = acc
+
+    return top
