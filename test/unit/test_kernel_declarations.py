@@ -14,14 +14,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from xdsl.dialects import func
-from xdsl.dialects.builtin import FunctionType, IntegerType, MemRefType
+from xdsl.dialects.builtin import FunctionType, IntegerType, MemRefType, StringAttr
 
 import dato_xdsl as dato
 from dato_xdsl import Layout, int32
 from dato_xdsl.diagnostics import LocatedDiagnostic
 from dato_xdsl.targets.aie.gemm_kernels import REFERENCE, mm_objects
 from dato_xdsl.targets.aie.project import LIBRARY, kernel_objects, own_object_lines
-from dato_xdsl.transforms.kernel_decls import KernelDecl, read_declaration
+from dato_xdsl.transforms.kernel_decls import OBJECT, KernelDecl, read_declaration
 
 S, R = Layout.Shard, Layout.Replicate
 HERE = Path(__file__).resolve().parent / "inputs" / "external"
@@ -221,4 +221,22 @@ def test_project_checks_every_call_against_its_record(tmp_path):
     message = str(err.value)
     assert f"@{decl.sym_name.data} argument 0 is memref<7xi32>, the call passes {inputs[0]}" in (
         message
+    )
+
+
+def test_kernel_of_its_own_object_is_not_put_into_a_core_object(tmp_path):
+    """A record naming an object of its own (dato.kernel_object) is compiled
+    there; a core linking a core object instead would not find its code."""
+    mod = dato.build(mixed_program(), target="aie", project=tmp_path)
+    decl = next(
+        op
+        for op in mod.ir.walk()
+        if isinstance(op, func.FuncOp) and op.sym_name.data == "scale_add"
+    )
+    decl.attributes[OBJECT] = StringAttr("scale_add.o")
+    with pytest.raises(LocatedDiagnostic) as err:
+        kernel_objects(mod.ir)
+    assert re.search(
+        r"calls @scale_add, whose code is compiled into scale_add.o, but links core_kernels_\d+.o",
+        str(err.value),
     )

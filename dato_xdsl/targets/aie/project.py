@@ -205,6 +205,13 @@ def kernel_objects(module: ModuleOp) -> list[KernelObject]:
             cores, decls = out.setdefault(name, ([], {}))
             cores.append((tile.col.value.data, tile.row.value.data))
             for record in called_records(core, device_op, {}):
+                if record.object is not None:
+                    # its code is in an object of its own, which this core does not link
+                    raise op_error(
+                        core,
+                        f"calls @{record.symbol}, whose code is compiled into "
+                        f"{record.object}, but links {link.data}",
+                    )
                 decls.setdefault(record.symbol, record)
     return [
         KernelObject(name, tuple(cores), tuple(decls.values()))
