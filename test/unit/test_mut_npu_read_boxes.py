@@ -9,7 +9,12 @@ import dato_xdsl as dato
 from dato_xdsl import int32
 from dato_xdsl.dialects import dato as ir
 from dato_xdsl.targets.simulator import simulate
-from dato_xdsl.transforms.npu_read_boxes import NpuReadBoxesPass, ReadBox, read_boxes
+from dato_xdsl.transforms.npu_read_boxes import (
+    NpuReadBoxesPass,
+    ReadBox,
+    box_group_reads,
+    read_boxes,
+)
 
 
 def grid_reads_runs(R: int, P0: int, P1: int):
@@ -120,3 +125,37 @@ def grid_of_one_row(R: int, P: int):
             y[p] = acc
 
     return top
+
+
+def written_then_read(R: int, P: int):
+    """mk writes all of W; g_p reads its run of R elements of W and of X: W,
+    written by another task, keeps its whole block (boxing it would move the
+    order other passes reason about), X is boxed."""
+    N = R * P
+
+    @dato.region()
+    def top(A: int32[N], W: int32[N], X: int32[N], Y: int32[P]):
+        @dato.kernel(mapping=[1], args=[A, W])
+        def mk(a: int32[N], w: int32[N]):
+            for m in range(N):
+                w[m] = a[m] * 2
+
+        @dato.kernel(mapping=[P], args=[W, X, Y])
+        def g(w: int32[N], x: int32[N], y: int32[P]):
+            p = dato.get_pid()
+            acc: int32 = 0
+            for m in range(p * R, (p + 1) * R):
+                acc += w[m] * x[m]
+            y[p] = acc
+
+    return top
+
+
+def test_an_array_another_task_writes_keeps_its_block_and_the_next_is_boxed():
+    mapped = dato.build(written_then_read(4, 3), target="simulator").mapped.clone()
+    region = next(o for o in mapped.walk() if isinstance(o, ir.RegionOp))
+    groups = {g.sym_name.data: g for g in region.groups()}
+    assert read_boxes(groups["g"], 0) == {f"g_{p}": ReadBox((4 * p,), (4,)) for p in range(3)}
+    assert box_group_reads(region, groups["g"], whole_bytes=0) == [1]
+    shapes = [a.type.get_shape() for a in groups["g"].body.block.args]
+    assert shapes == [(12,), (4,), (3,)]
