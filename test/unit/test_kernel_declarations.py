@@ -20,7 +20,12 @@ import dato_xdsl as dato
 from dato_xdsl import Layout, int32
 from dato_xdsl.diagnostics import LocatedDiagnostic
 from dato_xdsl.targets.aie.gemm_kernels import REFERENCE, mm_objects
-from dato_xdsl.targets.aie.project import LIBRARY, kernel_objects, own_object_lines
+from dato_xdsl.targets.aie.project import (
+    LIBRARY,
+    kernel_objects,
+    library_entry,
+    own_object_lines,
+)
 from dato_xdsl.transforms.kernel_decls import OBJECT, KernelDecl, read_declaration
 
 S, R = Layout.Shard, Layout.Replicate
@@ -240,3 +245,23 @@ def test_kernel_of_its_own_object_is_not_put_into_a_core_object(tmp_path):
         r"calls @scale_add, whose code is compiled into scale_add.o, but links core_kernels_\d+.o",
         str(err.value),
     )
+
+
+def test_library_record_from_another_install_is_still_the_library():
+    """A design lowered elsewhere names that machine's dato_kernels.cc: its
+    library kernels still get their entries, not an include of that path."""
+    vec = MemRefType(I32, [64])
+    record = KernelDecl(
+        "dato_mul_i32_64",
+        (vec, vec, vec),
+        (0, 1),
+        (2,),
+        source="/elsewhere/dato_xdsl/targets/aie/kernels/dato_kernels.cc",
+        reference="/elsewhere/dato_xdsl/targets/aie/kernels/dato_kernels.cc",
+    )
+    assert library_entry(read_declaration(record.declaration())) == (
+        'extern "C" void dato_mul_i32_64(const int32_t* a, const int32_t* b, int32_t* c) '
+        "{ dato_mul_i32(a, b, c, 64); }"
+    )
+    user = KernelDecl("dato_mul_i32_64", (vec, vec, vec), (0, 1), (2,), source="/x/mul.cc")
+    assert library_entry(user) is None  # a user's kernel of that name is the user's
