@@ -330,6 +330,12 @@ def external_call(compiler: KernelCompiler, kernel: ExternalModule, node: ast.Ca
                     operands.append(value.value)
                 else:
                     operands.append(compiler.arith.cast(compiler.scalar(value, want), want).value)
+    # the check every kernel call goes through, the library's and mlir-aie's in
+    # the NPU project too (KernelDecl.call_problem): what the call passes is
+    # the record's argument types, which its declaration will carry
+    problem = kernel.record().call_problem([v.type for v in operands])
+    if problem is not None:
+        raise compiler.fail(f"{problem} (ExternalModule declared at {kernel.where})")
     call = func.CallOp(kernel.top, operands, [])
     call.attributes[CALL_RECORD] = DictionaryAttr(kernel.declaration_attributes())
     compiler.emit(call)

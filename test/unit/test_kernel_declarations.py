@@ -75,6 +75,7 @@ def test_library_and_user_kernel_are_one_kind_of_record(tmp_path):
         source=str(HERE / "scale_add_aie.cc"),
         reference=str(HERE / "scale_add_ref.cc"),
     )
+    assert user == scale_add.record()  # what the frontend declared reaches the project
     # the library's add is the same record: its source is dato_kernels.cc, which
     # is plain C++ and so its own reference
     n = add.arg_types[0].get_shape()  # type: ignore[attr-defined]
