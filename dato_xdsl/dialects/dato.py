@@ -1174,6 +1174,10 @@ class GetOp(StreamAccess):
         printer.print_op_attributes(self.attributes)
 
 
+COMPILER_CHOSEN = "dato.compiler_chosen"
+"""Unit attribute on a `dato.bundle`/`dato.chain` (or a split-off task) the NPU
+mapping chose itself rather than the user's mapping primitives; reports say so."""
+
 META = "dato.meta"
 """Unit attribute on `scf.if`/`scf.for` written as `meta_if`/`meta_for`: their
 conditions and bounds are compile-time (pids and constants), so virtual mapping

@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from xdsl.dialects.builtin import ArrayAttr, StringAttr
 
 from dato_xdsl.dialects import aie, dato
-from dato_xdsl.transforms.npu_folding import COMPILER_CHOSEN
 
 
 def label_core(core: aie.CoreOp, region: dato.RegionOp, tasks: Sequence[str]) -> None:
@@ -20,7 +19,8 @@ def label_core(core: aie.CoreOp, region: dato.RegionOp, tasks: Sequence[str]) ->
     for op in region.body.block.ops:
         if isinstance(op, dato.BundleOp | dato.ChainOp) and set(op.names) & set(tasks):
             kind = "bundle" if isinstance(op, dato.BundleOp) else "chain"
-            folds.append(kind + (" (compiler-chosen)" if COMPILER_CHOSEN in op.attributes else ""))
+            chosen = dato.COMPILER_CHOSEN in op.attributes
+            folds.append(kind + (" (compiler-chosen)" if chosen else ""))
     if folds:
         core.attributes["dato.folding"] = StringAttr(", ".join(sorted(set(folds))))
 

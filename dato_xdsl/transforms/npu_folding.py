@@ -44,7 +44,7 @@ from dato_xdsl.transforms.npu_chain_search import (
 from dato_xdsl.transforms.npu_forwarding import share_on_tiles
 from dato_xdsl.transforms.stream_access import StreamUses, stream_uses
 
-COMPILER_CHOSEN = "dato.compiler_chosen"
+COMPILER_CHOSEN = dato.COMPILER_CHOSEN
 
 
 @dataclass

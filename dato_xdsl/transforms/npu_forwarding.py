@@ -50,7 +50,7 @@ from dato_xdsl.transforms.npu_write_boxes import shared_write_boxes
 from dato_xdsl.transforms.stream_access import stream_uses
 
 FORWARDS = "dato.forwards"
-COMPILER_CHOSEN = "dato.compiler_chosen"
+COMPILER_CHOSEN = dato.COMPILER_CHOSEN
 
 
 def forward_inputs(
