@@ -62,3 +62,12 @@ def test_a_grid_block_is_cut_per_instance():
     assert choose_cut(group, g, c + AB_ROOM) is None
     # halves: 24 x 32 or 48 x 16: 24 x 32
     assert choose_cut(group, g, c + AB_ROOM - 1) == (2, 1)
+
+
+def test_a_full_tie_keeps_the_cut_with_fewer_row_cuts():
+    # 192 x 48 int32 within an eighth: 48 x 24 (r = 4, s = 2) and 24 x 48
+    # (r = 8, s = 1) have the same area and skew; the first tried (fewer row
+    # cuts) is kept
+    group, g = _gemm(int32, 384, 96, 32, 2, 2)
+    c = 192 * 48 * 4
+    assert choose_cut(group, g, c // 8 + AB_ROOM) == (4, 2)
