@@ -639,7 +639,7 @@ class CoreBuilder(CoreBody):
         self.routed: dict[str, SSAValue] = {}
         self.streams = {d.sym_name.data: d for d in lowering.region.streams()}
         # matmuls whose operands stream K: (A fifo, B fifo, K tile)
-        self.k_streamed: dict[Operation, tuple[str, str, int]] = {}
+        self.k_streamed: dict[Operation, tuple[str | None, str, int]] = {}
         # allocs held in an input's buffer (npu_plan.reused_inputs)
         self.reused: dict[Operation, Operation] = {}
         # gets whose block is read in its fifo object (npu_plan.inplace_gets),
@@ -743,7 +743,8 @@ class CoreBuilder(CoreBody):
             self.streamed_matmul(group, inst, mm, kt)  # type: ignore[arg-type]
         else:
             if lm is not None:
-                a_fifo = self.names.reads[(inst.name, k_arg(group, lm.a))]
+                # A no argument (-1): the body's own value, staged per K step
+                a_fifo = self.names.reads[(inst.name, k_arg(group, lm.a))] if lm.a >= 0 else None
                 b_fifo = self.names.reads[(inst.name, k_arg(group, lm.b))]
                 self.k_streamed[lm.op] = (a_fifo, b_fifo, kt)  # type: ignore[assignment]
             bind = dict(zip(group.port_names, inst.bindings, strict=True))
@@ -800,10 +801,13 @@ class CoreBuilder(CoreBody):
             self.round_into(acc, c)
         self.release(c_fifo, "Produce")
 
-    def k_streamed_local(self, op: linalg.MatmulOp, acc: SSAValue) -> None:
+    def k_streamed_local(self, op: linalg.MatmulOp, a_whole: SSAValue, acc: SSAValue) -> None:
         """`acc += a @ b` with a and b arriving in K tiles through their fifos
         (physical mapping streams them when they do not fit). bf16 over
-        several steps adds into an f32 copy of acc, rounded back once."""
+        several steps adds into an f32 copy of acc, rounded back once. An A
+        with no fifo (a local, a block got from a stream: `a_whole`) is whole
+        on the tile: each step copies its m x kt strip into one staging
+        buffer, the kernel's contiguous A tile."""
         a_fifo, b_fifo, kt = self.k_streamed[op]
         a_t, b_t = (v.type for v in op.inputs)
         assert isinstance(a_t, MemRefType) and isinstance(b_t, MemRefType)
@@ -820,16 +824,30 @@ class CoreBuilder(CoreBody):
                 self.emit(memref.StoreOp.get(w, target, idx))
 
             self.loops([m, n], widen)
+        stage = None if a_fifo is not None else self.buffer(MemRefType(a_t.element_type, [m, kt]))
         loop_body = Block(arg_types=[IndexType()])
         self.emit(
             scf.ForOp(self.const(0), self.const(k // kt), self.const(1), [], Region(loop_body))
         )
         saved = self.block
         self.block = loop_body
-        a = self.acquire(a_fifo, "Consume", MemRefType(a_t.element_type, [m, kt]))
+        if stage is None:
+            assert a_fifo is not None
+            a = self.acquire(a_fifo, "Consume", MemRefType(a_t.element_type, [m, kt]))
+        else:
+            a = stage
+            first = self.emit(arith.MuliOp(loop_body.args[0], self.const(kt))).results[0]
+
+            def strip(idx: list[SSAValue]) -> None:
+                col = self.emit(arith.AddiOp(idx[1], first)).results[0]
+                v = self.emit(memref.LoadOp.get(a_whole, [idx[0], col])).results[0]
+                self.emit(memref.StoreOp.get(v, stage, idx))
+
+            self.loops([m, kt], strip)
         b = self.acquire(b_fifo, "Consume", MemRefType(b_t.element_type, [kt, n]))
         self.call("matmul", [a, b, target], [m, kt, n], a_t.element_type, _unsigned(op))
-        self.release(a_fifo, "Consume")
+        if a_fifo is not None:
+            self.release(a_fifo, "Consume")
         self.release(b_fifo, "Consume")
         self.emit(scf.YieldOp())
         self.block = saved
@@ -949,7 +967,7 @@ class CoreBuilder(CoreBody):
         elif isinstance(op, linalg.FillOp):
             self.fill(m(op.outputs[0]), m(op.inputs[0]))
         elif isinstance(op, linalg.MatmulOp) and op in self.k_streamed:
-            self.k_streamed_local(op, m(op.outputs[0]))
+            self.k_streamed_local(op, m(op.inputs[0]), m(op.outputs[0]))
         elif isinstance(op, linalg.MatmulOp):
             a, b = (m(v) for v in op.inputs)
             c = m(op.outputs[0])

@@ -300,7 +300,10 @@ class LocalMatmul:
     then puts on a stream, feeds an epilogue or copies out): a and b are
     argument indices read by this matmul only, so when they do not fit in a
     tile their K dimension can stream through the DMA in tiles while the core
-    accumulates into the local (`op`, the matmul at the top of the body)."""
+    accumulates into the local (`op`, the matmul at the top of the body).
+    `a` is -1 when A is no argument (a local the body computes, a block got
+    from a stream): it stays whole on the tile and only B can stream, the
+    core copying A's m x kt strip of each K step into a staging buffer."""
 
     a: int
     b: int
@@ -311,9 +314,11 @@ class LocalMatmul:
     acc: MemRefType
 
 
-def local_matmul(body: Block) -> LocalMatmul | None:
-    """The body's only matmul, at its top level, reading two whole arguments
-    that nothing else uses, into a buffer the body allocates."""
+def local_matmul(body: Block, staged: bool = False) -> LocalMatmul | None:
+    """The body's only matmul, at its top level, reading a whole argument B
+    that nothing else uses, into a buffer the body allocates; A is such an
+    argument too, or (`staged`) a value of the body (not an argument: `a`
+    is -1)."""
     mms = [op for op in body.walk() if isinstance(op, linalg.MatmulOp)]
     if len(mms) != 1 or mms[0].parent_block() is not body:
         return None
@@ -321,17 +326,21 @@ def local_matmul(body: Block) -> LocalMatmul | None:
     a, b = mm.inputs
     acc = mm.outputs[0]
     args = list(body.args)
-    if a not in args or b not in args or a is b or acc in args:
+    if b not in args or a is b or acc in args or (a not in args and not staged):
         return None
     if not isinstance(acc.owner, memref.AllocOp | memref.AllocaOp):
         return None
-    if any(use.operation is not mm for v in (a, b) for use in v.uses):
+    if a in args and any(use.operation is not mm for use in a.uses):
+        return None
+    if any(use.operation is not mm for use in b.uses):
         return None
     at, bt, ct = a.type, b.type, acc.type
-    assert isinstance(at, MemRefType) and isinstance(bt, MemRefType)
-    assert isinstance(ct, MemRefType)
+    if not isinstance(at, MemRefType) or len(at.get_shape()) != 2:
+        return None  # a local A of another shape (a view) is not staged
+    assert isinstance(bt, MemRefType) and isinstance(ct, MemRefType)
     m, k = at.get_shape()
-    return LocalMatmul(args.index(a), args.index(b), m, k, bt.get_shape()[1], mm, ct)
+    a_index = args.index(a) if a in args else -1
+    return LocalMatmul(a_index, args.index(b), m, k, bt.get_shape()[1], mm, ct)
 
 
 def local_buffers(body: Block, skip: set[Operation] | None = None) -> int:
@@ -362,6 +371,11 @@ class GroupPlan:
     gets: dict[str, MemRefType | None] = field(default_factory=dict)
     local_matmul: LocalMatmul | None = None
     """A matmul into a local whose operands may stream K (when `matmul` is None)."""
+    staged_matmul: LocalMatmul | None = None
+    """A matmul into a local whose A is no argument (its `a` -1): only B may
+    stream K, A's strips staged. It is the group's `local_matmul` once
+    physical mapping streams it (the group's `dato.k_tile`), so the passes
+    before (forwarding, padding) treat its arrays as they did before."""
     buffers: BodyBuffers | None = None
     """The tile buffers the body's lowering allocates, with their live spans."""
 
@@ -380,6 +394,10 @@ def plan_group(group: dato.GroupOp) -> GroupPlan:
     )
     if mm is None:
         plan.local_matmul = local_matmul(body)
+        if plan.local_matmul is None:
+            plan.staged_matmul = local_matmul(body, staged=True)
+            if plan.staged_matmul is not None and "dato.k_tile" in group.attributes:
+                plan.local_matmul, plan.staged_matmul = plan.staged_matmul, None
     plan.buffers = body_buffers(body, skip)
     for op in body.walk():
         if isinstance(op, dato.PutOp | dato.GetOp):

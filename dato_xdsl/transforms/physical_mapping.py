@@ -79,7 +79,7 @@ from dato_xdsl.transforms.npu_padding import (
     stream_rows,
     widen_scalar_stream,
 )
-from dato_xdsl.transforms.npu_plan import GroupPlan, plan_group
+from dato_xdsl.transforms.npu_plan import GroupPlan, LocalMatmul, plan_group
 from dato_xdsl.transforms.npu_shallow_fifos import choose_shallow_fifos, shallow_streams
 from dato_xdsl.transforms.npu_stream_merge import merge_streams, parallel_streams
 from dato_xdsl.transforms.npu_stream_routes import (
@@ -166,6 +166,22 @@ def stream_depths(region: dato.RegionOp, word: int) -> dict[str, tuple[int, bool
         packed = not isinstance(elem, MemRefType) and t.packing.data > 1
         out[s.sym_name.data] = (t.depth.data, packed, size)
     return out
+
+
+def b_k_tile(
+    lm: LocalMatmul, budget: int, fixed: int, a_elem: int, b_elem: int, f32_acc: bool
+) -> int | None:
+    """Largest K tile (a divisor of K) of a matmul whose A stays whole on the
+    tile: B's kt x n tiles double-buffered, A's m x kt strip staged once,
+    beside `fixed` bytes (A whole among them); with `f32_acc` (bf16) a K
+    split in several steps also holds the m x n f32 accumulator."""
+    m, k, n = lm.m, lm.k, lm.n
+    for kt in sorted((d for d in range(1, k + 1) if k % d == 0), reverse=True):
+        need = fixed + m * kt * a_elem + 2 * kt * n * b_elem
+        need += 4 * m * n if f32_acc and kt < k else 0
+        if need <= budget:
+            return kt
+    return None
 
 
 class Placer:
@@ -841,7 +857,7 @@ class Placer:
         family (one member's at a time: it is dead between members)."""
         families: dict[tuple[str, ...], GroupPlan] = {}
         for plan, _ in members:
-            if plan.local_matmul is None:
+            if (plan.local_matmul or plan.staged_matmul) is None:
                 continue
             family = self.k_family(plan.group)
             if family is None:
@@ -851,14 +867,35 @@ class Placer:
             return fixed, parts
         parts = list(parts)
         for family, plan in families.items():
-            lm = plan.local_matmul
+            lm = plan.local_matmul or plan.staged_matmul
             assert lm is not None
             args = plan.group.body.block.args
-            a_t, b_t = args[lm.a].type, args[lm.b].type
+            a_t, b_t = lm.op.inputs[0].type, args[lm.b].type
             assert isinstance(a_t, MemRefType) and isinstance(b_t, MemRefType)
-            whole = memref_bytes(a_t) + memref_bytes(b_t)
             f32_acc = isinstance(lm.acc.element_type, BFloat16Type)
             a_elem, b_elem = element_bytes(a_t), element_bytes(b_t)
+            if lm.a < 0:
+                # A is the task's own (counted whole with its locals or the
+                # fifo it is got from): B streams, A's strip of each step is
+                # copied into one m x kt staging buffer
+                kt = b_k_tile(lm, budget, fixed - memref_bytes(b_t), a_elem, b_elem, f32_acc)
+                if kt is None:
+                    continue
+                kt = min([kt, *(k_tiles[g] for g in family if g in k_tiles)])
+                for name in family:
+                    k_tiles[name] = kt
+                streamed = lm.m * kt * a_elem + 2 * kt * lm.n * b_elem
+                streamed += 4 * lm.m * lm.n if f32_acc and kt < lm.k else 0
+                said = f"{kib(memref_bytes(b_t))} for argument {lm.b}"
+                if said in parts:
+                    parts.remove(said)
+                parts.append(
+                    f"{kib(streamed)} for B tiles streamed over K in steps of {kt} and A's "
+                    "staged strip"
+                )
+                fixed += streamed - memref_bytes(b_t)
+                continue
+            whole = memref_bytes(a_t) + memref_bytes(b_t)
             kt = k_tile_for(lm.m, lm.k, lm.n, budget, a_elem, b_elem, fixed - whole, f32_acc)
             if kt is None:
                 parts.append(
@@ -892,9 +929,12 @@ class Placer:
         operands reach it through fifos, not forwarded or padded). Members of
         a bundle or chain may be among them: a core running several takes
         their K tiles block after block through one fifo."""
-        lm = self.plans[group.sym_name.data].local_matmul
+        mine = self.plans[group.sym_name.data]
+        lm = mine.local_matmul or mine.staged_matmul
         assert lm is not None
-        a, b = group.args[lm.a], group.args[lm.b]
+        # A no argument (-1): the task's own value, whole on its tile
+        a = group.args[lm.a] if lm.a >= 0 else None
+        b = group.args[lm.b]
         if a is b:
             return None
         family: list[str] = []
@@ -903,21 +943,21 @@ class Placer:
             reads = [v for r, v in zip(plan.reads, other.args, strict=True) if r]
             if a not in reads and b not in reads:
                 continue
-            om = plan.local_matmul
+            om = plan.local_matmul or plan.staged_matmul
             if (
                 om is None
                 or plan.matmul is not None
-                or other.args[om.a] is not a
+                or (other.args[om.a] if om.a >= 0 else None) is not a
                 or other.args[om.b] is not b
                 or (om.m, om.k, om.n) != (lm.m, lm.k, lm.n)
                 or om.acc.element_type != lm.acc.element_type
-                or reads.count(a) != 1
+                or (a is not None and reads.count(a) != 1)
                 or reads.count(b) != 1
             ):
                 return None
             family.append(other.sym_name.data)
         for v in (a, b):
-            if self.padding.get(self.region.args.index(v)) is not None:
+            if v is not None and self.padding.get(self.region.args.index(v)) is not None:
                 return None  # its blocks move padded (npu_padding), not in K tiles
         return family
 

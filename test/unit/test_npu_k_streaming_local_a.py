@@ -1,0 +1,91 @@
+"""K streaming for a matmul whose A is no argument: a block got from a stream
+(the hidden layers of an MLP) or a local the task computes. A stays whole on
+the tile (counted with the task's locals or the fifo it is got from); only B
+streams in K tiles through its fifo (two objects of kt x n), and before each
+kernel call the core copies A's m x kt strip into one staging buffer. The K
+tile is the largest divisor of K with staging strip + B's tiles beside the
+rest; the expected tiles are worked out by hand from that rule. Results are
+compared with numpy bit for bit (integers wrap as on the core)."""
+
+import re
+
+import numpy as np
+import pytest
+
+import dato_xdsl as dato
+from dato_xdsl import int16, int32
+from test.unit.programs.dato_programs import mlp3
+
+RNG = np.random.default_rng(4242)
+
+
+def fifo_object(mod, fifo: str) -> tuple[int, int]:
+    """The shape of the objects a fifo carries in the emitted design."""
+    text = (mod.project / "aie.mlir").read_text()
+    found = re.search(rf"aie\.objectfifo @{fifo}\(.*memref<(\d+)x(\d+)x", text)
+    assert found, text
+    return int(found.group(1)), int(found.group(2))
+
+
+def wrap16(x: np.ndarray) -> np.ndarray:
+    return x.astype(np.int64).astype(np.uint64).astype(np.uint16).view(np.int16)
+
+
+def test_mlp_layer_streams_its_weights_over_k(tmp_path):
+    Bt, D0, D1, D2, D3 = 32, 64, 256, 128, 32
+    mod = dato.build(mlp3(int16, Bt, D0, D1, D2, D3), target="aie", project=tmp_path)
+    # layer2 gets h1 (32 x 256 int16, 16 KiB, one object) and multiplies it by
+    # W2 (256 x 128, 64 KiB): refused before at 120 KiB. Beside W2 it holds
+    # 56 KiB (32 KiB of 8 KiB locals, h1's and h2's objects): a 32 x kt int16
+    # strip and two kt x 128 tiles, 576 kt <= 64,512 - 57,344 gives kt <= 12 -> 8
+    assert fifo_object(mod, "W2_in0") == (8, 128)
+    X = RNG.integers(-128, 128, (Bt, D0)).astype(np.int16)
+    W1 = RNG.integers(-128, 128, (D0, D1)).astype(np.int16)
+    W2 = RNG.integers(-128, 128, (D1, D2)).astype(np.int16)
+    W3 = RNG.integers(-128, 128, (D2, D3)).astype(np.int16)
+    Y = np.zeros((Bt, D3), np.int16)
+    mod(X, W1, W2, W3, Y)
+    h1 = np.maximum(wrap16(X.astype(np.int64) @ W1), 0)
+    h2 = np.maximum(wrap16(h1.astype(np.int64) @ W2), 0)
+    np.testing.assert_array_equal(Y, wrap16(h2.astype(np.int64) @ W3))
+
+
+def doubled_a(T, M: int, K: int, N: int):
+    """A matmul of a local the task computes (2 a) by an argument."""
+
+    @dato.region()
+    def top(A: T[M, K], B: T[K, N], C: T[M, N]):
+        @dato.kernel(mapping=[1], args=[A, B, C])
+        def mm(a: T[M, K], b: T[K, N], c: T[M, N]):
+            s: T[M, K] = a + a
+            t: T[M, N] = dato.matmul(s, b)
+            c[:, :] = t - 1
+
+    return top
+
+
+def test_matmul_of_a_local_streams_b_over_k(tmp_path):
+    M, K, N = 4, 1024, 32
+    mod = dato.build(doubled_a(int32, M, K, N), target="aie", project=tmp_path)
+    # B whole is 128 KiB (refused before at 177.5 KiB). Beside it: A's block
+    # and the local 2a (16 KiB each), t and t - 1 (512 bytes each), C's 512
+    # bytes = 50,688; a 4 x kt int32 strip and two kt x 32 tiles: 272 kt <=
+    # 13,824 gives kt <= 50 -> 32
+    assert fifo_object(mod, "B_in0") == (32, 32)
+    A = RNG.integers(-(2**20), 2**20, (M, K)).astype(np.int32)
+    B = RNG.integers(-(2**20), 2**20, (K, N)).astype(np.int32)
+    C = np.zeros((M, N), np.int32)
+    mod(A, B, C)
+    want = (A.astype(np.int64) * 2) @ B.astype(np.int64) - 1
+    np.testing.assert_array_equal(C.view(np.uint32), want.astype(np.uint64).astype(np.uint32))
+
+
+def test_mlp_whose_first_layer_cannot_fit_is_refused_with_its_numbers(tmp_path):
+    # layer1's 64 x 256 int16 result block (32 KiB) is held three times (the
+    # matmul's local, the zero it is compared with, h1's object): 96 KiB
+    # beside X and W1, over 63 KiB whatever K does
+    with pytest.raises(dato.DatoIRError) as info:
+        dato.build(mlp3(int16, 64, 128, 256, 128, 64), target="aie", project=tmp_path)
+    message = str(info.value)
+    assert "layer1_0" in message and "dato_programs.py:" in message
+    assert "the rest is 96 KiB" in message and "63 KiB" in message
