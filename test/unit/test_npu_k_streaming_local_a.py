@@ -9,14 +9,16 @@ compared with numpy bit for bit (integers wrap as on the core)."""
 
 import re
 
+import ml_dtypes
 import numpy as np
 import pytest
 
 import dato_xdsl as dato
-from dato_xdsl import int16, int32
+from dato_xdsl import Stream, bfloat16, int16, int32
 from test.unit.programs.dato_programs import mlp3
 
 RNG = np.random.default_rng(4242)
+BF16 = ml_dtypes.bfloat16
 
 
 def fifo_object(mod, fifo: str) -> tuple[int, int]:
@@ -89,3 +91,43 @@ def test_mlp_whose_first_layer_cannot_fit_is_refused_with_its_numbers(tmp_path):
     message = str(info.value)
     assert "layer1_0" in message and "dato_programs.py:" in message
     assert "the rest is 96 KiB" in message and "63 KiB" in message
+
+
+def relay_matmul(T, M: int, K: int, N: int):
+    """A task puts X's block on a stream; the next multiplies the block it
+    gets by W (A a block got from a stream, in the fifo's object)."""
+
+    @dato.region()
+    def top(X: T[M, K], W: T[K, N], C: T[M, N]):
+        s: Stream[T[M, K], 1]
+
+        @dato.kernel(mapping=[1], args=[X])
+        def load(x: T[M, K]):
+            s.put(x)  # noqa: F821 (a stream, declared by annotation)
+
+        @dato.kernel(mapping=[1], args=[W, C])
+        def mm(w: T[K, N], c: T[M, N]):
+            t: T[M, N] = dato.matmul(s.get(), w)  # noqa: F821
+            c[:, :] = t
+
+    return top
+
+
+def test_bf16_matmul_of_a_stream_block_accumulates_in_f32(tmp_path):
+    M, K, N = 16, 512, 64
+    # W whole is 64 KiB, over the tile: it streams in K tiles
+    mod = dato.build(relay_matmul(bfloat16, M, K, N), target="aie", project=tmp_path)
+    rows, cols = fifo_object(mod, "W_in0")
+    assert cols == N and rows < K and K % rows == 0
+    X = RNG.standard_normal((M, K)).astype(np.float32).astype(BF16)
+    W = RNG.standard_normal((K, N)).astype(np.float32).astype(BF16)
+    C = np.zeros((M, N), BF16)
+    mod(X, W, C)
+    x, w = X.astype(np.float64), W.astype(np.float64)
+    exact = x @ w
+    # f32 accumulation in any order errs by at most K f32 epsilons (2^-23)
+    # of the sum of |products|; the one rounding to bf16 by half a bf16
+    # epsilon (2^-7 / 2) of the f32 sum
+    acc = K * 2.0**-23 * (np.abs(x) @ np.abs(w))
+    bound = acc + 2.0**-8 * (np.abs(exact) + acc)
+    assert np.all(np.abs(C.astype(np.float64) - exact) <= bound)
