@@ -14,9 +14,10 @@ import numpy as np
 import pytest
 
 import dato_xdsl as dato
-from dato_xdsl import Stream, bfloat16, int16, int32
+from dato_xdsl import Layout, Stream, bfloat16, int16, int32
 from test.unit.programs.dato_programs import mlp3
 
+S, R = Layout.Shard, Layout.Replicate
 RNG = np.random.default_rng(4242)
 BF16 = ml_dtypes.bfloat16
 
@@ -131,3 +132,33 @@ def test_bf16_matmul_of_a_stream_block_accumulates_in_f32(tmp_path):
     acc = K * 2.0**-23 * (np.abs(x) @ np.abs(w))
     bound = acc + 2.0**-8 * (np.abs(exact) + acc)
     assert np.all(np.abs(C.astype(np.float64) - exact) <= bound)
+
+
+def grid_doubled_a(T, M: int, N: int, K: int, P0: int, P1: int):
+    """A P0 x P1 grid of tasks, each multiplying its local 2a by its B block."""
+
+    @dato.region()
+    def top(A: T[M, K], B: T[K, N], C: T[M, N]):
+        @dato.kernel(mapping=[P0, P1], args=[A, B, C])
+        def mm(a: T[M, K] @ [S(0), R], b: T[K, N] @ [R, S(1)], c: T[M, N] @ [S(0), S(1)]):
+            s: T[M // P0, K] = a + a
+            t: T[M // P0, N // P1] = dato.matmul(s, b)
+            c[:, :] = t
+
+    return top
+
+
+def test_chained_instances_stage_their_local_a(tmp_path):
+    M, N, K = 64, 256, 512
+    # 32 instances for 16 cores: the compiler chains pairs, which take their
+    # B blocks (512 x 32 int16, 32 KiB) in turn through one fifo: refused
+    # before at 83 KiB. Beside B: A's 16 KiB object, the members' locals
+    # (32 KiB live at once, 34 KiB counted), C's 1 KiB = 51 KiB; a 16 x kt
+    # strip and two kt x 32 tiles: 160 kt <= 12,288 gives kt <= 76 -> 64
+    mod = dato.build(grid_doubled_a(int16, M, N, K, 4, 8), target="aie", project=tmp_path)
+    assert fifo_object(mod, "B_in0") == (64, 32)
+    A = RNG.integers(-1000, 1000, (M, K)).astype(np.int16)
+    B = RNG.integers(-1000, 1000, (K, N)).astype(np.int16)
+    C = np.zeros((M, N), np.int16)
+    mod(A, B, C)
+    np.testing.assert_array_equal(C, wrap16(wrap16(A.astype(np.int64) * 2).astype(np.int64) @ B))
