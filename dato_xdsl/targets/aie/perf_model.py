@@ -19,10 +19,10 @@ What it computes, in AIE clock cycles:
   optionally `efficiency=e`; carried as `dato.kernel_macs`,
   `dato.kernel_mac_type` and `dato.kernel_efficiency`), counted as
   N / (the device's peak MACs per cycle of that type x e) cycles per call, its
-  N MACs counted in the utilization; without either the call is counted as one cycle per
-  output element (`KERNEL_RATES["undeclared"]`, the scalar library's rate, an
-  assumption) and the report names the kernel as "undeclared", so a time that
-  rests on a guess says so;
+  N MACs counted in the utilization; without either the call is counted at the
+  scalar library's rate per output element (`KERNEL_RATES["undeclared"]`, ten
+  cycles each, from a published scalar-loop measurement) and the report names
+  the kernel as "undeclared", so a time that rests on a guess says so;
 - per DMA channel (one per fifo end, as the resource report counts them),
   bytes / bytes-per-cycle of that tile kind (devices.py) plus a BD cost per
   object;
@@ -95,38 +95,53 @@ class Rate:
     source: str
 
 
+# Where the scalar rates come from. mlir-aie's programming guide, section 4c
+# ("Kernel Vectorization and Optimization"), traces the scalar `scale_scalar`
+# loop of aie_kernels/aie2/scale.cc (c[i] = factor * a[i], int16, 1024 elements
+# a call) on one npu1 core: about 10,250 cycles between its event0/event1, about
+# 10 cycles per element, kernel only. (The same section's matmul trace figure is
+# not used: its arithmetic does not hold, see docs/npu-model.md.)
+SCALAR_LOOP_CYCLES_PER_ELEMENT = 10
+"""Cycles per element of a plain scalar C++ loop on an AIE2 core: ~10,250 / 1024
+= 10.0 measured (programming guide section 4c, scale_scalar, int16)."""
+
 # The kernels today's lowering calls are dato_kernels.cc: plain scalar C++ loops.
 KERNEL_RATES: dict[str, Rate] = {
     "dato_matmul": Rate(
         "MAC",
-        1.0,
+        1 / SCALAR_LOOP_CYCLES_PER_ELEMENT,
         None,
-        "assumption: a scalar loop does about one multiply-accumulate per cycle "
-        "(issue 17's estimate for dato_kernels.cc; not measured)",
+        "derived from a published measurement: mlir-aie programming guide section 4c "
+        "measures the scalar scale_scalar loop at ~10,250 cycles for 1024 int16 elements "
+        "(~10 cycles per iteration of load, multiply, store); a scalar MAC iteration (two "
+        "loads, multiply, add) is taken at the same cost, ~0.1 MAC per cycle",
     ),
     "dato_elementwise": Rate(
         "element",
-        1.0,
+        1 / SCALAR_LOOP_CYCLES_PER_ELEMENT,
         None,
-        "assumption: a scalar loop produces about one element per cycle, exp and other "
-        "library calls included (not measured; float is emulated on AIE-ML's scalar unit, "
-        "UG1603 'Floating-Point Operations', so float figures are optimistic)",
+        "published measurement: mlir-aie programming guide section 4c, the scalar "
+        "scale_scalar loop at ~10,250 cycles for 1024 int16 elements on one npu1 core "
+        "(~0.1 element per cycle; float is emulated on the scalar unit, AM020 'Arithmetic "
+        "Logic Unit and Scalar Functions', so float and exp figures are optimistic)",
     ),
     "scalar_arith": Rate(
         "op",
         1.0,
         None,
-        "assumption: one arith or math op written in the core body (not a kernel call) per cycle "
-        "on the scalar unit (not measured; optimistic for emulated float, UG1603)",
+        "documented bound: one scalar operation per cycle (AM020 'Arithmetic Logic Unit "
+        "and Scalar Functions': issue rate one instruction per cycle; UG1603 'Architecture "
+        "Overview': one scalar operation per VLIW instruction); optimistic beside the "
+        "measured scalar loop (section 4c, ~10 cycles per element)",
     ),
     # a user's kernel declared without cycles=: the model cannot see into it
     "undeclared": Rate(
         "output element",
-        1.0,
+        1 / SCALAR_LOOP_CYCLES_PER_ELEMENT,
         None,
-        "assumption: a kernel whose declaration states no cycles produces about one output "
-        "element per cycle, the scalar library's rate (not measured; declare cycles= in "
-        "dato.ExternalModule)",
+        "derived from a published measurement: the scalar library's rate, ~0.1 output "
+        "element per cycle (mlir-aie programming guide section 4c, scalar scale_scalar); "
+        "the kernel's real cost is unknown: declare cycles= in dato.ExternalModule",
     ),
     # mlir-aie aie_kernels mm.cc (matmul_<in>_<out>): AIE-API vector kernels, which the
     # vector GEMM design (transforms/npu_gemm_design.py) calls on blocked tiles.
@@ -136,32 +151,36 @@ KERNEL_RATES: dict[str, Rate] = {
         0.43,
         "published measurement: hand-written micro-kernel at 43% of one Phoenix core's "
         "bf16 peak on 512^3, end to end (iree-amd-aie issue 1198); a lower bound for the "
-        "kernel alone",
+        "kernel alone (no consistent kernel-only figure found: docs/npu-model.md)",
     ),
     # the same on AIE2P (npu2): issue 1198's Strix figure for a Peano-compiled
-    # micro-kernel, the compiler build.sh uses
+    # micro-kernel, the compiler build.sh uses. No kernel-only AIE2P figure was
+    # found (see docs/npu-model.md), so this end-to-end one stays: a lower bound.
     "vector_matmul_aie2p": Rate(
         "MAC",
         0.0,
         0.26,
         "published measurement: Peano-compiled micro-kernel at 26% of one Strix core's "
-        "int8 peak on 512^3, end to end (iree-amd-aie issue 1198; its chess build: 34%)",
+        "int8 peak on 512^3, end to end, against a 1 GHz clock (iree-amd-aie issue 1198; "
+        "its chess build: 34%); a lower bound for the kernel alone",
     ),
     # mm.cc's zero_<acc> (zero.cc): vector stores of the accumulator block
     "vector_zero": Rate(
         "byte",
         32.0,
         None,
-        "assumption: one 256-bit vector store per cycle (AM020: one store unit of 256 "
-        "bits per cycle; zero.cc stores whole vectors); not measured",
+        "documented bound: one 256-bit vector store per cycle (AM020 'AIE-ML Interfaces': "
+        "one 256-bit store unit, 256 bits per cycle; zero.cc stores whole vectors); a "
+        "store-bound kernel measured at 64 / 72 = 89% of it (programming guide section 4c)",
     ),
     # the same on AIE2P (npu2), whose store unit is twice as wide
     "vector_zero_aie2p": Rate(
         "byte",
         64.0,
         None,
-        "assumption: one 512-bit vector store per cycle (AM027 'AIE-ML v2 Interfaces': "
-        "'one 512-bit wide store unit'; zero.cc stores whole vectors); not measured",
+        "documented bound: one 512-bit vector store per cycle (AM027 'AIE-ML v2 "
+        "Interfaces': one 512-bit store unit, 512 bits per cycle; zero.cc stores whole "
+        "vectors)",
     ),
 }
 
@@ -193,13 +212,17 @@ def mac_cost(op: func.FuncOp) -> MacCost | None:
 
 LOCK_CYCLES = 8
 LOCK_SOURCE = (
-    "assumption: a lock acquire or release costs about 8 core cycles (a few "
-    "instructions and a memory-mapped lock access; AM020 gives no figure)"
+    "assumption: a lock acquire or release costs about 8 core cycles; no published "
+    "figure (AM020/AM027 lock sections, UG1583 lock intrinsics and mlir-aie's guide give "
+    "none); bounded by the ~15-cycle fixed cost of a whole kernel call measured in "
+    "mlir-aie programming guide section 4c"
 )
 BD_CYCLES = 16
 BD_SOURCE = (
-    "assumption: a DMA channel spends about 16 cycles between buffer descriptors "
-    "(BD fetch and lock handshake; AM020 gives no figure)"
+    "assumption: a DMA channel spends about 16 cycles between buffer descriptors (BD "
+    "load and lock handshake); no published figure (AM020/AM027 DMA sections give "
+    "none); small beside the 512-cycle objects of the guide's section 4c trace, which "
+    "run at the documented 4 bytes per cycle"
 )
 TASK_QUEUE_DEPTH = 4
 TASK_QUEUE_SOURCE = (
@@ -817,7 +840,10 @@ def _constants_lines(m: DesignModel, dtype: str | None) -> list[str]:
             "    declared kernel work: the user's dato.ExternalModule(macs=..., efficiency=...) "
             "at the peak below"
         )
-    lines.append(f"    lock {LOCK_CYCLES} cycles, BD {BD_CYCLES} cycles: assumptions, not measured")
+    lines.append(
+        f"    lock {LOCK_CYCLES} cycles, BD {BD_CYCLES} cycles: assumptions, no published "
+        "figure (docs/npu-model.md says what was searched)"
+    )
     lines.append(f"    shim task queue {TASK_QUEUE_DEPTH} tasks per channel: {TASK_QUEUE_SOURCE}")
     lines.append(
         "    DMA bytes/cycle/channel "
