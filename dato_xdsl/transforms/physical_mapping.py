@@ -878,8 +878,17 @@ class Placer:
                 # A is the task's own (counted whole with its locals or the
                 # fifo it is got from): B streams, A's strip of each step is
                 # copied into one m x kt staging buffer
-                kt = b_k_tile(lm, budget, fixed - memref_bytes(b_t), a_elem, b_elem, f32_acc)
+                rest = fixed - memref_bytes(b_t)
+                kt = b_k_tile(lm, budget, rest, a_elem, b_elem, f32_acc)
                 if kt is None:
+                    least = lm.m * a_elem + 2 * lm.n * b_elem
+                    least += 4 * lm.m * lm.n if f32_acc else 0
+                    acc = " and the f32 accumulator of K steps" if f32_acc else ""
+                    parts.append(
+                        f"streaming B over K cannot make it fit: A ({lm.m}x{lm.k}, not an "
+                        f"argument) stays whole, and with the rest takes {kib(rest)}; a "
+                        f"{lm.m}x1 strip of A, B tiles of K=1{acc} need {kib(least)} more"
+                    )
                     continue
                 kt = min([kt, *(k_tiles[g] for g in family if g in k_tiles)])
                 for name in family:

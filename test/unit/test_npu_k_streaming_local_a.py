@@ -162,3 +162,16 @@ def test_chained_instances_stage_their_local_a(tmp_path):
     C = np.zeros((M, N), np.int16)
     mod(A, B, C)
     np.testing.assert_array_equal(C, wrap16(wrap16(A.astype(np.int64) * 2).astype(np.int64) @ B))
+
+
+def test_a_stream_block_too_large_beside_its_result_is_refused_with_its_numbers(tmp_path):
+    # mm holds A's 16 x 512 bf16 object (16 KiB), t and C's 16 x 512 bf16
+    # blocks (16 KiB each) and a 16 KiB local: 64 KiB before any K tile,
+    # over 63 KiB. The least more: a 16 x 1 strip (32 bytes), two 1 x 512 B
+    # tiles (2 KiB) and the 16 x 512 f32 accumulator (32 KiB) = 34.03 KiB
+    with pytest.raises(dato.DatoIRError) as info:
+        dato.build(relay_matmul(bfloat16, 16, 512, 512), target="aie", project=tmp_path)
+    message = str(info.value)
+    assert "(mm_0)" in message and "test_npu_k_streaming_local_a.py:" in message
+    assert "streaming B over K cannot make it fit" in message
+    assert "with the rest takes 64 KiB" in message and "need 34.0312 KiB more" in message
