@@ -32,13 +32,13 @@ from dato_xdsl.transforms.kernel_decls import (
     KernelDecl,
     find_declaration,
     is_kernel_declaration,
-    read_declaration,
 )
 from dato_xdsl.transforms.kernel_library import (
     BYTES_PER_CORE_OP,
     CORE_BASE_BYTES,
     ENTRY_BYTES,
     EXTERNAL_DEFAULT_BYTES,
+    declared_record,
     library_record,
     parse,
 )
@@ -86,10 +86,7 @@ def called_kernels(core: aie.CoreOp) -> list[str]:
 def kernel_record(device_body: Block, symbol: str) -> KernelDecl | None:
     for op in device_body.ops:
         if isinstance(op, func.FuncOp) and op.sym_name.data == symbol:
-            if is_kernel_declaration(op):
-                return read_declaration(op)
-            ftype = op.function_type
-            return library_record(symbol, tuple(ftype.inputs.data))
+            return declared_record(op)
     return None
 
 
