@@ -104,3 +104,14 @@ def test_report_says_model_and_names_the_sources() -> None:
     assert "scalar_arith 1 op/cycle: documented bound" in text
     assert "lock 8 cycles, BD 16 cycles: assumptions, no published figure" in text
     assert "modeled time: 674,864 cycles" in text
+
+
+def test_npu2_dma_line_cites_the_shim_documents() -> None:
+    # AIE-ML v2's shim channel: UG1603 ("Performance Comparison Between AI
+    # Engine/PL and AI Engine/NoC Interfaces") and AM027 ("AXI4-Stream
+    # Interconnect") give 64-bit streams; the report names them whichever
+    # figure devices.py holds
+    ir = dato.build(gemm, target="aie", device="npu2").ir
+    text = perf_model.report(ir)
+    (line,) = [ln for ln in text.splitlines() if "DMA bytes/cycle/channel" in ln]
+    assert "UG1603" in line and "AM027" in line

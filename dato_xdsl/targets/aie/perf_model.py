@@ -818,7 +818,17 @@ def _dominant_type(device_op: aie.DeviceOp) -> str | None:
 def _constants_lines(m: DesignModel, dtype: str | None) -> list[str]:
     """The constants this model used, each with where it comes from."""
     bw = devices.NPU_DMA_BYTES_PER_CYCLE.get(m.device.arch, {})
-    dma_src = "AM020" if m.device.arch == "AIE2" else "AM027 tile/memtile, AM020 shim"
+    if m.device.arch == "AIE2":
+        dma_src = "AM020"
+    elif bw.get("shim") == 4:
+        # UG1603 and AM027 give an AIE-ML v2 shim channel 64-bit streams, 8 bytes
+        # per cycle (docs/npu-model.md); devices.py's table still says 4
+        dma_src = (
+            "AM027 tile/memtile; shim AM020's AIE-ML figure (UG1603 and AM027 give "
+            "AIE-ML v2 8: docs/npu-model.md)"
+        )
+    else:
+        dma_src = "AM027 tile/memtile; shim UG1603 and AM027 (64-bit streams)"
     lines = ["  constants (value: source; full citations in perf_model.py and devices.py):"]
     for key in ("dato_matmul", "dato_elementwise", "scalar_arith"):
         r = KERNEL_RATES[key]
