@@ -67,3 +67,19 @@ def test_lanes_of_one_shape_and_two_bodies_are_bundled_apart(tmp_path):
     mod(A, B, C, D)
     np.testing.assert_array_equal(B, A * 2 + 1)
     np.testing.assert_array_equal(D, (C - 3) * 5)
+
+
+def test_a_cores_channels_count_each_crossing_stream_once():
+    from dato_xdsl.transforms.npu_chain_search import _channels
+
+    # a and b on one core: s1 comes in (x -> a), s2 stays inside (a -> b,
+    # listed for both), s3 goes out (b -> y), s4 goes out twice listed;
+    # a reads one array, b writes one
+    incident = {
+        "a": [("s1", "x", "a"), ("s2", "a", "b"), ("s4", "a", "z")],
+        "b": [("s2", "a", "b"), ("s3", "b", "y"), ("s4", "a", "z")],
+    }
+    arrays = {"a": (1, 0), "b": (0, 1), "x": (5, 5)}
+    assert _channels(["a", "b"], incident, arrays) == (1 + 1, 1 + 2)
+    # a alone: s2 now crosses too
+    assert _channels(["a"], incident, arrays) == (1 + 1, 0 + 2)
