@@ -293,6 +293,11 @@ def examples() -> None:
     from dato_xdsl.targets.aie import perf_model
 
     print("Examples (modeled; f32, scalar kernel library, so no peak utilization):")
+    el = perf_model.KERNEL_RATES["dato_elementwise"]
+    print(
+        f"  (scalar library at {1 / el.per_cycle:g} cycles per element or MAC: "
+        f"{el.source.split(' (')[0]})"
+    )
     for name, top in (("attention", attention.attention), ("gpt2_block", gpt2_block.block)):
         for dev in CORES:
             start = time.perf_counter()
