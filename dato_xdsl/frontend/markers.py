@@ -6,6 +6,7 @@ directly from Python they say so instead of doing something half-right."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -51,14 +52,19 @@ scatter = _marker("scatter")
 class RegionDef:
     """A function decorated with `@dato.region()`: the top of a Dato program."""
 
-    def __init__(self, fn: Callable[..., Any]) -> None:
+    def __init__(self, fn: Callable[..., Any], enclosing: dict[str, object] | None = None) -> None:
         self.fn = fn
         self.bound = {}
+        self.enclosing = enclosing or {}
         self.__name__ = fn.__name__
         self.__doc__ = fn.__doc__
 
     # values of the region's type parameters (`def inner[P0, P1](...)`, Python >= 3.12)
     bound: dict[str, object]
+    # the enclosing function's locals when the region was defined: under `from
+    # __future__ import annotations` a name used only in annotations (`A: T[N]`
+    # in a program factory) is not in the region's closure
+    enclosing: dict[str, object]
 
     def __getitem__(self, values: object) -> RegionDef:
         """`inner[2, 2]`: the region with its type parameters bound, as Allo
@@ -72,7 +78,7 @@ class RegionDef:
                 f"region {self.__name__} has {len(names)} type parameter(s) "
                 f"{names}, got {len(given)}"
             )
-        instance = RegionDef(self.fn)
+        instance = RegionDef(self.fn, self.enclosing)
         instance.bound = dict(zip(names, given, strict=True))
         return instance
 
@@ -88,7 +94,9 @@ def region() -> Callable[[Callable[..., Any]], RegionDef]:
     """`@dato.region()` on the top-level function of a program."""
 
     def wrap(fn: Callable[..., Any]) -> RegionDef:
-        return RegionDef(fn)
+        frame = sys._getframe(1)  # where the decorated function is defined
+        enclosing = dict(frame.f_locals) if frame.f_locals is not fn.__globals__ else {}
+        return RegionDef(fn, enclosing)
 
     return wrap
 

@@ -69,7 +69,7 @@ class ProgramCompiler:
         self.source = textwrap.dedent("".join(source_lines))
         self.line_offset = first_line - 1
         self.globals: dict[str, Any] = fn.__globals__
-        self.locals: dict[str, Any] = {}
+        self.locals: dict[str, Any] = dict(region_def.enclosing)
         if fn.__closure__:
             for name, cell in zip(fn.__code__.co_freevars, fn.__closure__, strict=True):
                 try:
