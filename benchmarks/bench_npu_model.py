@@ -101,10 +101,6 @@ for label, rate in (("emitted", None), ("peak_kernel", vec), ("vector_43", mm)):
     out[label] = {{"cycles": x.cycles, "us": x.seconds() * 1e6, "util": u,
                    "util_used_cores": u1, "cores": len(x.cores), "bottleneck": x.bottleneck}}
     if label == "peak_kernel":
-        # what-if: a shim channel moving 8 bytes per cycle (AIE2P's streams are
-        # 64-bit, AM027; devices.py keeps AM020's 4 for its shim, unverified)
-        (w,) = perf_model.models(m.ir, rate, {{"shim": 8}})
-        out["peak_kernel_shim8"] = {{"util": w.utilization("{key}"), "bottleneck": w.bottleneck}}
         load = {{"core": max(c.finish for c in x.cores)}}
         for ch in x.channels:
             if ch.kind == "shim":
@@ -235,12 +231,6 @@ def main(sizes: list[int]) -> None:
                 f"{k} {load[k]:,.0f} ({load[k] / core:.2f}x)" for k in "ABC" if k in load
             )
             print(f"  {n:>5} int8 {dev}: core {core:,.0f}; shim {parts}")
-            w = r.get("peak_kernel_shim8")
-            if dev == "npu2" and w:
-                print(
-                    f"         what-if, shim at 8 B/cycle: {pct(w['util'])}, "
-                    f"bottleneck {w['bottleneck']}"
-                )
             s = r.get("peak_kernel_onejoin")
             if s:
                 reuse = "; ".join(s["design"].split("; ")[1:]) or "nothing held"

@@ -251,11 +251,16 @@ _NPU2_CLOCK_HZ = 1_800_000_000
 # each shim channel sustains 4 bytes per cycle; tile and memtile DMA channels
 # drive 32-bit stream ports [AM020], also 4 bytes per cycle. AIE2P (npu2): we
 # take AM027 (AIE-ML v2) as its closest manual: memtile DMA channels and the
-# stream switch are 64-bit, 8 bytes per cycle, for tile and memtile channels;
-# the shim keeps AM020's 4 bytes per cycle (AM027's shim figure not checked).
+# stream switch are 64-bit, 8 bytes per cycle ("AXI4-Stream Interconnect": DMA
+# sources and destinations at 64 bits a cycle), for every tile kind; for the
+# shim, UG1603 "Performance Comparison Between AI Engine/PL and AI Engine/NoC
+# Interfaces" gives the AIE-ML v2 interface DMA two 64-bit streams each way (and
+# two 128-bit NoC masters, AM027 "AIE-ML v2 Array Interface": two NMUs), where
+# AIE-ML's are 32-bit: 8 bytes per cycle. Neither manual names npu2; AIE2P as
+# AIE-ML v2 is mlir-aie's naming.
 NPU_DMA_BYTES_PER_CYCLE: dict[str, dict[str, int]] = {
     "AIE2": {"shim": 4, "memtile": 4, "compute": 4},
-    "AIE2P": {"shim": 4, "memtile": 8, "compute": 8},
+    "AIE2P": {"shim": 8, "memtile": 8, "compute": 8},
 }
 
 # AIE1 (xcvc1902) tiles [TM] AIE1TargetModel: 32 KB local memory, 16 locks and 16
