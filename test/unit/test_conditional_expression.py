@@ -2,6 +2,8 @@
 of bounds in the other branch, or a stream get, happens only when its branch is
 taken, on every target (numpy reference)."""
 
+# ruff: noqa: F821 (streams are declared by annotations)
+
 import numpy as np
 import pytest
 
