@@ -258,3 +258,33 @@ def test_block_starts_cut_into_runs_of_positive_even_spacing():
     assert _runs([5, 5, 5]) == [(5, 1, 0)] * 3
     assert _runs([0, 4, 8, 8, 12]) == [(0, 3, 4), (8, 2, 4)]
     assert _runs([9, 3, 6]) == [(9, 1, 0), (3, 2, 3)]
+
+
+def gemm_into_c(M: int, K: int, N: int):
+    @dato.region()
+    def top(A: int16[M, K], B: int16[K, N], C: int16[M, N]):
+        @dato.kernel(mapping=[1], args=[A, B, C])
+        def mm(a: int16[M, K], b: int16[K, N], c: int16[M, N]):
+            c[:, :] = dato.matmul(a, b)
+
+    return top
+
+
+def test_a_k_tile_of_the_whole_k_moves_in_one_step_at_stride_0(tmp_path):
+    """int16 A[32, 64] @ B[64, 16] into C on one core: the GEMM's operands
+    go through double-buffered fifos in K tiles, and the whole K = 64 fits
+    (2 x (32 + 16) x 64 x 2 + 1,024 bytes): one K step, so the step dim has
+    size 1 and stride 0, like the block dim of the single block."""
+    M, K, N = 32, 64, 16
+    mod = dato.build(gemm_into_c(M, K, N), target="aie", device="npu1", project=tmp_path)
+    text = (tmp_path / "aie.mlir").read_text()
+    assert re.search(r"aie\.objectfifo @A_in\w*\(.*2 : i32\).*memref<32x64xi16>", text), text
+    calls = memcpys(tmp_path)
+    assert calls["A"] == [([0, 0, 0, 0], [1, 1, 32, 64], [0, 0, 64, 1])]
+    assert calls["B"] == [([0, 0, 0, 0], [1, 1, 64, 16], [0, 0, 16, 1])]
+    rng = np.random.default_rng(64)
+    A = rng.integers(-(2**15), 2**15, (M, K)).astype(np.int16)
+    B = rng.integers(-(2**15), 2**15, (K, N)).astype(np.int16)
+    C = np.full((M, N), 9, np.int16)
+    mod(A, B, C)
+    np.testing.assert_array_equal(C, (A.astype(np.int64) @ B.astype(np.int64)).astype(np.int16))
