@@ -288,3 +288,33 @@ def test_a_k_tile_of_the_whole_k_moves_in_one_step_at_stride_0(tmp_path):
     C = np.full((M, N), 9, np.int16)
     mod(A, B, C)
     np.testing.assert_array_equal(C, (A.astype(np.int64) @ B.astype(np.int64)).astype(np.int16))
+
+
+def interleaved_1d(L: int, P: int):
+    @dato.region()
+    def top(A: int32[L], B: int32[L]):
+        @dato.kernel(mapping=[P], args=[A, B])
+        def w(a: int32[L], b: int32[L]):
+            p = dato.get_pid()
+            for r in range(L // P):
+                b[r * P + p] = a[r * P + p] * 3 + p
+
+    return top
+
+
+def test_interleaved_1d_lattices_scatter_with_their_step(tmp_path):
+    """Worker p of 3 stores B[3 r + p] for r < 4: a 1-D strided box of 4
+    elements 3 apart at offset p (npu_write_boxes). Its last dim has a step,
+    so it walks as a dim of its own (4 elements, stride 3) over a
+    one-element innermost dim (stride 1); the leading dim of a 1-D box has
+    size 1 and stride 0. The three boxes are joined in a memtile and leave
+    as one call whose outer dim takes the boxes 1 apart."""
+    L, P = 12, 3
+    mod = dato.build(interleaved_1d(L, P), target="aie", device="npu1", project=tmp_path)
+    calls = memcpys(tmp_path)
+    assert calls["B"] == [([0, 0, 0, 0], [3, 1, 4, 1], [1, 0, 3, 1])]
+    assert sorted(elements(calls["B"][0])) == list(range(L))
+    A = (np.arange(L) * 7 - 20).astype(np.int32)
+    B = np.full(L, -1, np.int32)
+    mod(A, B)
+    np.testing.assert_array_equal(B, A.astype(np.int64) * 3 + np.arange(L) % P)
