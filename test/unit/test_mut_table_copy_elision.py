@@ -222,3 +222,21 @@ def test_the_loads_read_the_tables_values() -> None:
     assert isinstance(values, DenseIntOrFPElementsAttr)
     assert np.array(values.get_values()).tolist() == [3, -1, 7, 2]
     assert isinstance(load.memref, SSAValue)
+
+
+def test_every_use_is_checked_whichever_order_the_uses_were_made_in() -> None:
+    # the store is made (and becomes a use of the local) before the copy: a check
+    # stopping at the copy's own use would never see it
+    b = Body()
+    value = arith.ConstantOp.from_int_and_width(5, i32)
+    store = memref.StoreOp.get(value, b.local, [b.index])
+    copy = memref.CopyOp(b.table, b.local)
+    b.add(copy, value, store)
+    assert not elidable(copy, b.block)
+    assert elide_table_copies(b.block) == []
+    # a load made first, reading after the copy: the copy goes
+    c = Body()
+    load = c.load()
+    copy = memref.CopyOp(c.table, c.local)
+    c.add(copy, load)
+    assert elidable(copy, c.block)
