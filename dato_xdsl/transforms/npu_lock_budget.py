@@ -2,7 +2,9 @@
 
 mlir-aie's objectfifo lowering gives each end of a fifo that holds buffers a
 pair of semaphore locks (producer and consumer side, AIE-ML); two cores
-sharing memory use one set of buffers and one pair, on the producer's tile.
+sharing memory use one set of buffers and one pair, on the one tile holding
+the fifo (devices.fifo_holder: the producer's when the consumer's core reaches
+it, else the consumer's).
 Shim ends get a pair for their DMA as well. Explicit `aie.lock` ops take one
 each. A compute or shim tile has 16 locks, a memtile 64 (devices.py, from
 mlir-aie's target model, getNumLocks). aiecc refuses a design that needs more,
@@ -28,17 +30,24 @@ from dato_xdsl.transforms.core_tasks import task_names
 LOCKS_PER_FIFO_END = 2
 
 
-def fifo_shares_memory(
+def fifo_holder_tile(
     op: aie.ObjectFifoCreateOp,
     coords: dict[SSAValue, tuple[int, int]],
     device: devices.NpuDevice | None,
-) -> bool:
-    """One consumer on a compute tile whose memory the producer's shares (what
-    physical mapping assumes; mlir-aie then uses the shared memory module and
-    one set of buffers, on the producer's tile)."""
+) -> tuple[int, int] | None:
+    """The one tile holding the buffers and locks of a fifo that needs no DMA,
+    as mlir-aie's objectfifo lowering decides (requiresDMAs): one consumer on
+    a compute tile sharing memory with the producer's, no via_DMA or
+    repeat_count, no access pattern at either end; devices.fifo_holder says
+    whose memory (what physical mapping counts and the virtual NPU
+    allocates). None: each end holds its own, moved by DMA."""
     if device is None or len(op.consumerTiles) != 1 or op.via_DMA is not None:
-        return False
-    return device.shares_memory(coords[op.producerTile], coords[op.consumerTiles[0]])
+        return None
+    if op.repeat_count is not None or op.dimensionsToStream.dims.data:
+        return None
+    if any(d.dims.data for d in op.dimensionsFromStreamPerConsumer.per_consumer.data):
+        return None
+    return device.fifo_holder(coords[op.producerTile], coords[op.consumerTiles[0]])
 
 
 def lock_use(
@@ -59,8 +68,8 @@ def lock_use(
         elif isinstance(op, aie.ObjectFifoCreateOp):
             producer = coords[op.producerTile]
             consumers = [coords[c] for c in op.consumerTiles]
-            shared = fifo_shares_memory(op, coords, device)
-            for tile in [producer] if shared else [producer, *consumers]:
+            holder = fifo_holder_tile(op, coords, device)
+            for tile in [holder] if holder is not None else [producer, *consumers]:
                 count[tile] += LOCKS_PER_FIFO_END
                 takers[tile].append(f"@{op.sym_name.data}")
     return count, takers

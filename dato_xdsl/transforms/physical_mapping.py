@@ -94,6 +94,7 @@ from dato_xdsl.transforms.npu_tile_memory import (
     TileMemory,
     block_advice,
     choose_k_tile,
+    held_objects,
     k_tile_for,
     kib,
 )
@@ -712,15 +713,20 @@ class Placer:
                         memory.chained(name, self.chained_type(name), inst, plan, s, is_put)
                         continue
                     # the fifo's objects, plus the staging buffer and its
-                    # counter of a packed stream (objects between neighbours
-                    # sharing memory are counted at both ends, as the virtual
-                    # NPU holds them)
+                    # counter of a packed stream; the objects of a fifo
+                    # between neighbours sharing memory only on the one tile
+                    # holding them (held_objects: as mlir-aie allocates them)
                     extra = size + 4 if packed else 0
                     near = peer is not None and self.adjacent(inst.name, peer, tiles)
                     what = f"stream @{name}"
                     if name in self.shallow:
                         what += f" (1 object of {self.shallow[name]})"
-                    memory.fifo(what, name, depth * size + extra)
+                    objects = depth * size
+                    if near:
+                        there = tiles[peer]  # type: ignore[index]
+                        objects = held_objects(self.device, pe.tile, there, is_put, objects)
+                    if objects + extra:
+                        memory.fifo(what, name, objects + extra)
                     if not near:
                         (count.dma_out if is_put else count.dma_in).add(name)
                     elif is_put:

@@ -4,12 +4,14 @@ program's tasks its core runs.
 
 Counted from the design itself: an objectfifo holds `depth` buffers on its
 producer tile and on each consumer tile, and uses one MM2S channel at the
-producer and one S2MM channel per consumer; a link's memtile side counts the
-same way; `aie.buffer`s count on their tile, and so does each core's stack
-(its `stack_size`, or aiecc's default). BDs are estimated as one per fifo
-buffer, the way objectfifo lowering allocates them. A core that calls kernels
-gets its estimated program size (transforms/kernel_library.py says how it is
-estimated) against the tile's program memory."""
+producer and one S2MM channel per consumer (between two compute tiles sharing
+memory: the buffers once, on the tile holding them, devices.fifo_holder, and
+no channel); a link's memtile side counts the same way; `aie.buffer`s count
+on their tile, and so does each core's stack (its `stack_size`, or aiecc's
+default). BDs are estimated as one per fifo buffer, the way objectfifo
+lowering allocates them. A core that calls kernels gets its estimated program
+size (transforms/kernel_library.py says how it is estimated) against the
+tile's program memory."""
 
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from dato_xdsl.targets.aie.perf_model import report as model_report
 from dato_xdsl.transforms.core_tasks import task_names
 from dato_xdsl.transforms.kernel_library import AIE_CODE_FACTOR, BYTES_PER_CORE_OP, CORE_BASE_BYTES
 from dato_xdsl.transforms.npu_kernel_objects import called_kernels, estimate
-from dato_xdsl.transforms.npu_lock_budget import fifo_shares_memory
+from dato_xdsl.transforms.npu_lock_budget import fifo_holder_tile
 from dato_xdsl.transforms.npu_pack_buffers import read_packing
 
 
@@ -81,9 +83,11 @@ def tile_usage(device_op: aie.DeviceOp) -> dict[tuple[int, int], TileUse]:
             size = aie.memref_bytes(t)
             name = op.sym_name.data
             ends = [(op.producerTile, True)] + [(c, False) for c in op.consumerTiles]
-            if fifo_shares_memory(op, tiles, device):
-                # neighbours share the buffers and need no DMA: count them once
-                u = use[tiles[op.producerTile]]
+            holder = fifo_holder_tile(op, tiles, device)  # type: ignore[arg-type]
+            if holder is not None:
+                # neighbours sharing memory need no DMA: the buffers once, on
+                # the tile mlir-aie allocates them on (devices.fifo_holder)
+                u = use[holder]
                 u.buffers += depth
                 u.bytes += depth * size
                 u.what.append(f"@{name} x{depth} (shared memory)")
