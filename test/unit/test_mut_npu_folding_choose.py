@@ -9,12 +9,12 @@ from mutation testing's survivors (tools/mutation-test npu-folding)."""
 from __future__ import annotations
 
 import pytest
-from xdsl.dialects.builtin import IntegerAttr, i64
+from xdsl.dialects.builtin import IntegerAttr, UnitAttr, i64
 
 import dato_xdsl as dato
 from dato_xdsl import int32
 from dato_xdsl.dialects import dato as dato_ir
-from dato_xdsl.transforms.npu_folding import Fold, choose_folds, record_folds
+from dato_xdsl.transforms.npu_folding import COMPILER_CHOSEN, Fold, choose_folds, record_folds
 from dato_xdsl.transforms.stream_access import stream_uses
 from test.unit.programs import npu_fanout_programs
 
@@ -69,3 +69,14 @@ def test_instances_already_chained_are_left_out(region: dato_ir.RegionOp) -> Non
     # drain_0_0's partner is chained: its fold is not offered either
     assert choose_folds(region, uses, {}, 9, 8) == [first(1)]
     assert choose_folds(region, uses, {}, 9, 5) == [first(1), first(2)]
+
+
+def test_a_producer_whose_consumer_is_chained_is_left_out(region: dato_ir.RegionOp) -> None:
+    # part_0_0_1 chained with its drain: part_0_0_0, touching only the stream to
+    # it, has no free partner
+    record_folds(region, [last(0)])
+    chain = next(op for op in region.body.block.ops if isinstance(op, dato_ir.ChainOp))
+    assert chain.attributes[COMPILER_CHOSEN] == UnitAttr()
+    assert chain.location == region.location
+    uses = stream_uses(region)
+    assert choose_folds(region, uses, {}, 9, 8) == [first(1)]
