@@ -21,6 +21,9 @@ When no core is free for a loader at all (a grid taking every core), an
 instance gets the array from a peer instead: another instance reading the
 same block puts it, as its first op, on a stream to it (share_with_peers),
 a neighbour's memory when placement makes them neighbours.
+A grid chained onto fewer cores (physical mapping's isomorphic chains) gets
+its loaders on the cores the chains freed, chained as their instances are
+(`forward_to_chains`): every instance reads the array, so no peer can help.
 
 Outputs over a tile's output channels go the same way in reverse
 (`forward_outputs`): the task writes a local buffer instead of the array and
@@ -44,7 +47,12 @@ from xdsl.traits import IsTerminator, is_side_effect_free
 
 from dato_xdsl import devices
 from dato_xdsl.dialects import dato
-from dato_xdsl.transforms.npu_chain_search import folded_instances
+from dato_xdsl.transforms.npu_chain_search import (
+    ChainPlan,
+    SearchFailure,
+    folded_instances,
+    free_depths,
+)
 from dato_xdsl.transforms.npu_plan import GroupPlan, plan_group
 from dato_xdsl.transforms.npu_write_boxes import shared_write_boxes
 from dato_xdsl.transforms.stream_access import stream_uses
@@ -111,6 +119,99 @@ def forward_inputs(
         # members in turn could run a peer after the instance waiting on it
         return added
     return added + share_with_peers(region, plans, over, folded | served, taken)
+
+
+def forward_to_chains(
+    region: dato.RegionOp,
+    plans: dict[str, GroupPlan],
+    channels: int,
+    plan: ChainPlan,
+    cores: int,
+) -> ChainPlan | ChainForwardFailure | None:
+    """Arrays over the input channels of cores running isomorphic chains
+    (`plan`, not yet recorded), through loaders on the cores the chains
+    freed: each instance of a chained group gets a loader (`_forward_port`:
+    its blocks of the arrays, put whole on a stream it gets at its start),
+    and the loaders are chained as their instances are, so one core next to
+    a chain's core runs its members' loaders in the same order. A chain's
+    members are instances of one body reading the same arrays, so its core
+    needs one member's channels, and a loader core as many as its arrays.
+    Returns the plan with the loaders' chains and the depths the cores
+    running them in order need (npu_chain_search.free_depths), None when no
+    chained core is over its channels, the failure when the freed cores are
+    too few (region unchanged) or the replay does not finish (loaders added:
+    `changed`)."""
+    chained = {n: k for k, names in enumerate(plan.groups) for n in names}
+    total = sum(g.num_instances() for g in region.groups())
+    used = total - len(chained) + len(plan.groups)
+    work: list[tuple[dato.GroupOp, list[list[int]]]] = []
+    loaders_needed = 0
+    for group in region.groups():
+        insts = group.instances()
+        if not any(i.name in chained for i in insts) or FORWARDS in group.attributes:
+            continue
+        p = plans[group.sym_name.data]
+        operands: set[int] = set()
+        for mm in (p.matmul, p.local_matmul):
+            if mm is not None:
+                operands |= {mm.a, mm.b}
+        need = sum(p.reads) + len(p.gets)
+        body = group.body.block
+        movable = [
+            k
+            for k, arg in enumerate(body.args)
+            if p.reads[k] and not p.writes[k] and k not in operands and arg.uses
+        ]
+        movable.sort(key=lambda k: _bytes(body.args[k].type))
+        chosen = movable[: max(0, need - channels)]
+        if need > channels and len(chosen) < need - channels:
+            fixed = [_hint(group, k) for k, r in enumerate(p.reads) if r and k not in movable]
+            return ChainForwardFailure(
+                f"@{group.sym_name.data} reads {need} arrays and streams, and only "
+                f"{len(movable)} of them can be forwarded whole by a loader (not "
+                f"{', '.join(fixed)}: written by the task or a matmul's operands, "
+                "whose K is streamed)"
+            )
+        if not chosen:
+            continue
+        sets = [chosen[i : i + channels] for i in range(0, len(chosen), channels)]
+        # a loader core per chain and per instance left alone, per set
+        mine = {chained.get(i.name, i.name) for i in insts}
+        loaders_needed += len(mine) * len(sets)
+        work.append((group, sets))
+    if not work:
+        return None
+    if used + loaders_needed > cores:
+        return ChainForwardFailure(
+            f"loaders for the arrays over the chained cores' input channels need "
+            f"{loaders_needed} cores, {cores - used} are free"
+        )
+    taken = _taken(region)
+    loader_of: dict[str, list[str]] = {}
+    for group, sets in work:
+        insts = group.instances()
+        for ks in sets:
+            tasks = _forward_port(region, group, ks, taken)
+            loaders = {g.sym_name.data: g for g in region.groups() if g.sym_name.data in tasks}
+            for inst, task in zip(insts, tasks, strict=True):
+                # the loader's one instance, as chains name it
+                loader_of.setdefault(inst.name, []).append(loaders[task].instances()[0].name)
+    groups = [list(names) for names in plan.groups]
+    for names in plan.groups:
+        for n in range(len(loader_of.get(names[0], []))):
+            groups.append([loader_of[m][n] for m in names])
+    extended = ChainPlan(groups)
+    for k in range(len(groups)):
+        extended.cost_bytes[k] = plan.cost_bytes.get(k, 0)
+    why = free_depths(region, stream_uses(region), groups, extended)
+    return ChainForwardFailure(why.reason, True) if why is not None else extended
+
+
+@dataclass
+class ChainForwardFailure(SearchFailure):
+    """Why forward_to_chains found no plan; `changed`: loaders were added."""
+
+    changed: bool = False
 
 
 Over = tuple[dato.GroupOp, dato.Instance, list[int], int]

@@ -48,6 +48,7 @@ from dato_xdsl.transforms.bundle_hint import bundle_hint
 from dato_xdsl.transforms.npu_chain_search import (
     BlockPlan,
     ChainPlan,
+    SearchFailure,
     free_depths,
     search_blocks,
     search_chains,
@@ -66,7 +67,12 @@ from dato_xdsl.transforms.npu_folding import (
     record_chain_plan,
     record_folds,
 )
-from dato_xdsl.transforms.npu_forwarding import FORWARDS, forward_inputs, forward_outputs
+from dato_xdsl.transforms.npu_forwarding import (
+    FORWARDS,
+    forward_inputs,
+    forward_outputs,
+    forward_to_chains,
+)
 from dato_xdsl.transforms.npu_lock_budget import LOCKS_PER_FIFO_END
 from dato_xdsl.transforms.npu_padding import (
     PADDED_ROWS,
@@ -1520,13 +1526,41 @@ def map_region(
     (npu_forwarding); `improve`: rearrange the placement while a tile is over
     its DMA channels (Placer.improve_placement)."""
     if blocks is not None and not isinstance(blocks, BlockPlan):
+        total = sum(g.num_instances() for g in region.groups())
+        # arrays over the chained cores' input channels: loaders on the freed cores
+        forwarded = forward_to_chains(
+            region,
+            {g.sym_name.data: plan_group(g) for g in region.groups()},
+            device.compute.dma_s2mm_channels,
+            blocks,
+            device.compute_cores,
+        )
+        note = ""
+        if isinstance(forwarded, SearchFailure):
+            note = f"; forwarding arrays to the chains: {forwarded.reason}"
+            if forwarded.changed:
+                # loaders added but the chained cores cannot run them in order
+                raise op_error(
+                    region.groups()[0],
+                    f"{total} instances for {device.compute_cores} compute cores, chained "
+                    + "; ".join("-".join(g) for g in blocks.groups)
+                    + note,
+                )
+        elif forwarded is not None:
+            loaders = len(forwarded.groups) - len(blocks.groups)
+            blocks = forwarded
+            note = (
+                f"; {loaders} loader cores forward the arrays over the chained cores' "
+                "input channels"
+            )
         placer = Placer(region, device)
         placer.isomorphic = True
         record_chain_plan(region, blocks)
         placer.chain_note = (
-            f"{sum(g.num_instances() for g in region.groups())} instances for "
+            f"{total} instances for "
             f"{device.compute_cores} compute cores: the compiler chained isomorphic instances "
             + "; ".join("-".join(g) for g in blocks.groups)
+            + note
         )
         map_placed(region, device, placer, placer.processing_elements())
         return
