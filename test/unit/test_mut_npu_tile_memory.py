@@ -88,6 +88,11 @@ def test_block_advice_numbers() -> None:
     text = block_advice(32, 32, acc, 12288, 65536, 2, 4)
     assert "the rest is 12 KiB, 3 times" in text
     assert "at most about 21 KiB fits" in text
+    # the room over the tiles exactly 8 KiB, the rest one result block: 8 KiB;
+    # tiles 2 * (32 * 2 + 32 * 1) = 192
+    assert "at most about 8 KiB fits" in block_advice(32, 32, acc, 4096, 192 + 8192, 2, 1)
+    # one byte less: 7.75 KiB (down to a multiple of 256 bytes)
+    assert "at most about 7.75 KiB fits" in block_advice(32, 32, acc, 4096, 192 + 8191, 2, 1)
     # tiles above the budget: nothing fits
     assert "at most about 0 KiB fits" in block_advice(32, 32, acc, 8192, 100, 1, 1)
 
@@ -125,20 +130,25 @@ def test_members_take_their_positions_in_run_order() -> None:
 
 def test_locals_whole_members_and_chained_ends_are_offset_by_the_member_start() -> None:
     tm = _memory(["a", "b"])  # a: 1..3, b: 5..7
+    tm.spans = [(I8_512, 1, 2)]  # what an earlier call added stays
+    tm.tables = 7
     found = SimpleNamespace(
         spans=[(I32_256, 0, 2)],
         tables=100,
         got={"p": [(I8_256, 1, 1)], "q": [(I8_512, 2, 2)]},
         first_put={"out": 2},
         last_get={"in": 3},
+        unpacked=(),  # no argument unpacked into the body's locals
     )
-    plan = SimpleNamespace(buffers=found)
+    # the body's arguments (none read here)
+    group = SimpleNamespace(body=SimpleNamespace(block=SimpleNamespace(args=())))
+    plan = SimpleNamespace(buffers=found, group=group)
     tm.locals(plan, SimpleNamespace(name="b"), {"p": "s"})  # type: ignore[arg-type]
-    assert tm.spans == [(I32_256, 5, 7)]
-    assert tm.tables == 100
+    assert tm.spans == [(I8_512, 1, 2), (I32_256, 5, 7)]
+    assert tm.tables == 107
     assert tm.got == [("s", I8_256, 6, 6), ("q", I8_512, 7, 7)]
     tm.locals(SimpleNamespace(buffers=None), SimpleNamespace(name="a"), {})  # type: ignore[arg-type]
-    assert tm.spans == [(I32_256, 5, 7)]
+    assert tm.spans == [(I8_512, 1, 2), (I32_256, 5, 7)]
     tm.whole_member(SimpleNamespace(name="a"), I16_512)  # type: ignore[arg-type]
     assert tm.spans[-1] == (I16_512, 1, 3)
     tm.chained("c", I8_256, SimpleNamespace(name="a"), plan, "out", True)  # type: ignore[arg-type]
@@ -148,6 +158,10 @@ def test_locals_whole_members_and_chained_ends_are_offset_by_the_member_start() 
     tm.chained("d", I8_256, SimpleNamespace(name="b"), plan, "other", True)  # type: ignore[arg-type]
     tm.chained("d", I8_256, SimpleNamespace(name="a"), SimpleNamespace(buffers=None), "x", False)  # type: ignore[arg-type]
     assert tm.chain["d"] == [I8_256, 6, 2]
+    # the other way round: a get the buffers do not name, a put with no buffers
+    tm.chained("e", I8_256, SimpleNamespace(name="b"), plan, "other", False)  # type: ignore[arg-type]
+    tm.chained("e", I8_256, SimpleNamespace(name="a"), SimpleNamespace(buffers=None), "x", True)  # type: ignore[arg-type]
+    assert tm.chain["e"] == [I8_256, 2, 6]
 
 
 def test_one_members_total_shares_dead_buffers_of_one_type() -> None:
