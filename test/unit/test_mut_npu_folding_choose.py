@@ -80,3 +80,23 @@ def test_a_producer_whose_consumer_is_chained_is_left_out(region: dato_ir.Region
     assert chain.location == region.location
     uses = stream_uses(region)
     assert choose_folds(region, uses, {}, 9, 8) == [first(1)]
+
+
+def test_streams_without_a_static_count_or_an_end_offer_no_fold(region: dato_ir.RegionOp) -> None:
+    # partial_0_0_1 put a number of times not known statically: part_0_0_0's
+    # fold goes; part_0_0_1 -> drain_0_0 is then the first
+    uses = stream_uses(region)
+    uses["partial_0_0_1"].puts[0].count = None
+    assert uses["partial_0_0_1"].total() is None
+    assert choose_folds(region, uses, {}, 9, 6) == [last(0), first(1), first(2)]
+    # partial_0_1_1 without its get: part_0_1_0 has no partner; part_0_1_1 now
+    # touches one stream (to drain_0_1)
+    uses = stream_uses(region)
+    uses["partial_0_1_1"].gets = []
+    assert choose_folds(region, uses, {}, 9, 6) == [first(0), last(1), first(2)]
+    # partial_0_2_2 without its put: drain_0_2 has no partner
+    uses = stream_uses(region)
+    uses["partial_0_2_2"].puts = []
+    assert choose_folds(region, uses, {}, 9, 5) == [first(0), first(1), first(2)]
+    uses["partial_0_2_1"].puts = []
+    assert choose_folds(region, uses, {}, 9, 5) == [first(0), first(1)]
