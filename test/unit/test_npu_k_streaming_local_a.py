@@ -38,10 +38,16 @@ def test_mlp_layer_streams_its_weights_over_k(tmp_path):
     Bt, D0, D1, D2, D3 = 32, 64, 256, 128, 32
     mod = dato.build(mlp3(int16, Bt, D0, D1, D2, D3), target="aie", project=tmp_path)
     # layer2 gets h1 (32 x 256 int16, 16 KiB, one object) and multiplies it by
-    # W2 (256 x 128, 64 KiB): refused before at 120 KiB. Beside W2 it holds
-    # 56 KiB (32 KiB of 8 KiB locals, h1's and h2's objects): a 32 x kt int16
-    # strip and two kt x 128 tiles, 576 kt <= 64,512 - 57,344 gives kt <= 12 -> 8
-    assert fifo_object(mod, "W2_in0") == (8, 128)
+    # W2 (256 x 128, 64 KiB): refused before at 120 KiB. The layers sit one
+    # above the other, (0, 2) to (0, 4), so h1's object is on layer1's tile
+    # and h2's on layer2's (the producer holds a fifo between neighbours in a
+    # column, devices.fifo_holder). Beside W2 layer2 holds 40 KiB (32 KiB of
+    # 8 KiB locals, h2's 8 KiB object): a 32 x kt int16 strip and two kt x 128
+    # tiles, 576 kt <= 64,512 - 40,960 gives kt <= 40 -> 32
+    text = (mod.project / "aie.mlir").read_text()
+    assert "aie.objectfifo @h1(%core_c0_r2, {%core_c0_r3}, 1 : i32)" in text
+    assert "aie.objectfifo @h2(%core_c0_r3, {%core_c0_r4}, 1 : i32)" in text
+    assert fifo_object(mod, "W2_in0") == (32, 128)
     X = RNG.integers(-128, 128, (Bt, D0)).astype(np.int16)
     W1 = RNG.integers(-128, 128, (D0, D1)).astype(np.int16)
     W2 = RNG.integers(-128, 128, (D1, D2)).astype(np.int16)
@@ -165,13 +171,15 @@ def test_chained_instances_stage_their_local_a(tmp_path):
 
 
 def test_a_stream_block_too_large_beside_its_result_is_refused_with_its_numbers(tmp_path):
-    # mm holds A's 16 x 512 bf16 object (16 KiB), t and C's 16 x 512 bf16
-    # blocks (16 KiB each) and a 16 KiB local: 64 KiB before any K tile,
-    # over 63 KiB. The least more: a 16 x 1 strip (32 bytes), two 1 x 512 B
-    # tiles (2 KiB) and the 16 x 512 f32 accumulator (32 KiB) = 34.03 KiB
+    # A's 16 x 512 bf16 object (16 KiB) is on load's tile, (0, 2), south of
+    # mm's, whose core reads it there (devices.fifo_holder); mm holds t and
+    # C's 16 x 512 bf16 blocks (16 KiB each) and a 16 KiB local: 48 KiB
+    # before any K tile. The least more: a 16 x 1 strip (32 bytes), two
+    # 1 x 512 B tiles (2 KiB) and the 16 x 512 f32 accumulator (32 KiB) =
+    # 34.03 KiB, 82.03 KiB in all, over 63 KiB
     with pytest.raises(dato.DatoIRError) as info:
         dato.build(relay_matmul(bfloat16, 16, 512, 512), target="aie", project=tmp_path)
     message = str(info.value)
-    assert "(mm_0)" in message and "test_npu_k_streaming_local_a.py:" in message
+    assert "tile (0, 3) (mm_0)" in message and "test_npu_k_streaming_local_a.py:" in message
     assert "streaming B over K cannot make it fit" in message
-    assert "with the rest takes 64 KiB" in message and "need 34.0312 KiB more" in message
+    assert "with the rest takes 48 KiB" in message and "need 34.0312 KiB more" in message
