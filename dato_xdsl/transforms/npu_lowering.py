@@ -646,6 +646,9 @@ class CoreBuilder(CoreBody):
         # and the fifos to release after a top-level op of the body
         self.inplace: dict[dato.GetOp, Operation | None] = {}
         self.held: dict[Operation, list[str]] = {}
+        # rewidening copies of a packed int4 block, done by unpacking the
+        # fifo object (npu_plan.BodyBuffers.unpacked): the op -> (object, rows)
+        self.unpack_at: dict[Operation, tuple[SSAValue, Rows]] = {}
 
     def call(
         self,
@@ -728,6 +731,16 @@ class CoreBuilder(CoreBody):
                 if not arg.uses:
                     continue  # an argument the body does not use: no buffer
                 view = self.buffer(t)  # an argument the body neither reads nor writes
+            elif (
+                packs_nibbles(rows)
+                and read_fifo is not None
+                and write_fifo is None
+                and plan.buffers is not None
+                and k in plan.buffers.unpacked
+            ):
+                # read only through copies that unpack it into their locals
+                for top in plan.buffers.unpacked[k]:
+                    self.unpack_at[top] = (view, rows)  # type: ignore[assignment]
             elif rows is not None:
                 # the task's block is the first L of every padded row of the object
                 local = self.buffer(t)
@@ -751,7 +764,7 @@ class CoreBuilder(CoreBody):
             # counted so by body_buffers
             self.reused, self.inplace = reused_inputs(src), inplace_gets(src)
             self.copy_block(src, mapper, bind, inst)
-            self.reused, self.inplace = {}, {}
+            self.reused, self.inplace, self.unpack_at = {}, {}, {}
             if lm is not None:
                 del self.k_streamed[lm.op]
         for local, view, rows in padded_out:
@@ -932,6 +945,11 @@ class CoreBuilder(CoreBody):
         if isinstance(op, dato.PidOp):
             for r, value in zip(op.results, inst.pid, strict=True):
                 mapper[r] = self.const(value)
+        elif op in self.unpack_at:
+            # dst[..] = ext(trunci(arg[..])): unpacking extends the same way
+            packed, rows = self.unpack_at[op]
+            store = next(o for o in op.walk() if isinstance(o, memref.StoreOp))
+            unpack_nibbles(self, packed, m(store.memref), rows)
         elif op in self.reused:
             # an elementwise result computed into the input that dies there
             mapper[op.results[0]] = m(self.reused[op].results[0])
@@ -1183,7 +1201,11 @@ class CoreBuilder(CoreBody):
         (created once, at the core's start)."""
         if stream not in self.locals:
             count = self.lowering.local_streams[stream]
-            if isinstance(elem, MemRefType):
+            if isinstance(elem, MemRefType) and count == 1:
+                # one block: the block's own type, so it shares a buffer with
+                # the members' dead locals of that type (aie_buffer_sharing)
+                t = elem
+            elif isinstance(elem, MemRefType):
                 t = MemRefType(elem.element_type, [count, *elem.get_shape()])
             else:
                 t = MemRefType(elem, [count])
@@ -1203,7 +1225,8 @@ class CoreBuilder(CoreBody):
         buf, written, read = self.local_buffer(stream, elem)
         counter = written if is_put else read
         n = self.load_counter(counter)
-        self.slot_access(op, buf, lambda: [n], lambda: [n], m, mapper)
+        one_block = buf.type == elem  # no slot dimension (local_buffer)
+        self.slot_access(op, buf, lambda: [] if one_block else [n], lambda: [n], m, mapper)
         self.advance(counter, n)
 
     def refill(self, fifo: str, obj: MemRefType, buf: SSAValue) -> None:

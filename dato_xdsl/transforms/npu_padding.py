@@ -28,12 +28,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from xdsl.dialects import arith, memref
+from xdsl.dialects import arith, memref, scf
 from xdsl.dialects.builtin import DenseArrayBase, IntegerType, MemRefType, i8, i64
-from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.ir import Attribute, Block, Operation, SSAValue
 
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import element_bits
+from dato_xdsl.transforms.ir_constants import int_constant
 
 PADDED_ROWS = "dato.padded_rows"
 NIBBLES = "dato.nibbles"
@@ -188,6 +189,73 @@ def pack_nibbles(b: CoreEmitter, local: SSAValue, packed: SSAValue, rows: Rows) 
         b.emit(memref.StoreOp.get(byte, packed, [*lead, j]))
 
     _pairs(b, t.get_shape(), rows[0], one)
+
+
+def rewidening_copy(op: Operation, arg: SSAValue, signed: bool) -> SSAValue | None:
+    """The fresh local `op` fills with `arg`'s int4 (`signed`) or uint4 values
+    narrowed to 4 bits and extended back: a perfect loop nest over the whole
+    local (from 0, step 1, its shape) whose body is only
+    `dst[i..] = ext(trunci(arg[i..]) to i4)` (what the frontend writes to use
+    an int4 array at int8). None if `op` is not one."""
+    ivs: list[SSAValue] = []
+    body: Operation = op
+    while isinstance(body, scf.ForOp):
+        inner = list(body.body.block.ops)
+        if int_constant(body.lb) != 0 or int_constant(body.step) != 1 or body.iter_args:
+            return None
+        ivs.append(body.body.block.args[0])
+        if len(inner) == 2 and isinstance(inner[0], scf.ForOp):
+            body = inner[0]
+            continue
+        if len(inner) != 5:
+            return None
+        load, trunc, ext, store, _ = inner
+        ext_op = arith.ExtSIOp if signed else arith.ExtUIOp
+        if not (
+            isinstance(load, memref.LoadOp)
+            and isinstance(trunc, arith.TruncIOp)
+            and isinstance(ext, ext_op)
+            and isinstance(store, memref.StoreOp)
+            and load.memref is arg
+            and list(load.indices) == ivs
+            and trunc.input is load.res
+            and trunc.result.type == IntegerType(4)
+            and ext.input is trunc.result
+            and store.value is ext.result
+            and list(store.indices) == ivs
+            and store.memref.type == arg.type
+            and isinstance(store.memref.owner, memref.AllocOp)
+        ):
+            return None
+        t = arg.type
+        assert isinstance(t, MemRefType)
+        loops = [o for o in op.walk() if isinstance(o, scf.ForOp)]
+        if [int_constant(o.ub) for o in loops] != list(t.get_shape()):
+            return None
+        return store.memref
+    return None
+
+
+def unpacked_in_place(body: Block, nibbles: dict[int, bool]) -> dict[int, list[Operation]]:
+    """Body arguments (index -> the top-level ops) holding int4/uint4 values
+    (`nibbles`: body argument -> signed) that the body only reads through
+    rewidening copies into its own locals. Once such an array moves packed,
+    the core unpacks each block straight into those locals where the copy
+    stood: unpacking sign- (zero-) extends, which is what the copy computes,
+    so the one-value-per-byte block needs no buffer of its own."""
+    out: dict[int, list[Operation]] = {}
+    for k, signed in nibbles.items():
+        arg = body.args[k]
+        tops: list[Operation] = []
+        for use in arg.uses:
+            top = body.find_ancestor_op_in_block(use.operation)
+            if top is None or rewidening_copy(top, arg, signed) is None:
+                break
+            tops.append(top)
+        else:
+            if tops:
+                out[k] = list(dict.fromkeys(tops))
+    return out
 
 
 def stream_rows(decl: Operation, word: int) -> tuple[int, int] | None:

@@ -23,6 +23,7 @@ from dato_xdsl.dialects.linalg import UNSIGNED_CAST
 from dato_xdsl.transforms.constant_tables import table_values
 from dato_xdsl.transforms.ir_constants import int_constant
 from dato_xdsl.transforms.kernel_decls import call_access
+from dato_xdsl.transforms.npu_padding import read_nibbles, unpacked_in_place
 
 
 def _views(arg: SSAValue) -> list[SSAValue]:
@@ -399,6 +400,7 @@ def plan_group(group: dato.GroupOp) -> GroupPlan:
             if plan.staged_matmul is not None and "dato.k_tile" in group.attributes:
                 plan.local_matmul, plan.staged_matmul = plan.staged_matmul, None
     plan.buffers = body_buffers(body, skip)
+    plan.buffers.unpacked = group_unpacked_in_place(group)
     for op in body.walk():
         if isinstance(op, dato.PutOp | dato.GetOp):
             name = op.stream.root_reference.data
@@ -428,6 +430,28 @@ class BodyBuffers:
     got: dict[str, list[tuple[MemRefType, int, int]]] = field(default_factory=dict)
     """Per stream port, the spans of the blocks its gets read in the fifo's
     object (inplace_gets): locals only where the stream is reached otherwise."""
+    unpacked: dict[int, list[Operation]] = field(default_factory=dict)
+    """Arguments an int4 block of which, when it moves packed, is unpacked
+    straight into the locals of the body's rewidening copies (the copies'
+    top-level ops): no one-value-per-byte buffer of their own."""
+
+
+def group_unpacked_in_place(group: dato.GroupOp) -> dict[int, list[Operation]]:
+    """npu_padding.unpacked_in_place for a group's int4 / uint4 arguments,
+    those whose type no other argument of the body has: physical mapping
+    counts the buffer of a packed block by its type (TileMemory.whole_member),
+    so that is how it tells this one apart."""
+    region = group.parent_op()
+    if not isinstance(region, dato.RegionOp):
+        return {}
+    body = group.body.block
+    by_region = read_nibbles(region)
+    nibbles = {}
+    for k, v in enumerate(group.args):
+        if v in region.args and region.args.index(v) in by_region:
+            if sum(a.type == body.args[k].type for a in body.args) == 1:
+                nibbles[k] = by_region[region.args.index(v)]
+    return unpacked_in_place(body, nibbles)
 
 
 def reused_inputs(body: Block) -> dict[Operation, Operation]:

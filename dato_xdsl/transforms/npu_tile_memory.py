@@ -110,6 +110,10 @@ class TileMemory:
         # routed through a memtile: the lowering copies those out)
         self.got: list[tuple[str, MemRefType, int, int]] = []
         self.copied: set[str] = set()
+        # per member, the types of its arguments unpacked into the body's
+        # own locals (npu_plan.group_unpacked_in_place; no other argument
+        # of the body has such a type)
+        self.unpacked: dict[str, set[object]] = {}
 
     def fifo(self, what: str, key: object, size: int) -> None:
         self.fifos.setdefault(key, (what, size))
@@ -119,6 +123,8 @@ class TileMemory:
         if found is None:
             return
         base = self.start[inst.name]
+        args = plan.group.body.block.args
+        self.unpacked[inst.name] = {args[k].type for k in found.unpacked}
         self.spans += [(t, base + a, base + b) for t, a, b in found.spans]
         self.tables += found.tables
         for port, spans in found.got.items():
@@ -126,7 +132,10 @@ class TileMemory:
             self.got += [(name, t, base + a, base + b) for t, a, b in spans]
 
     def whole_member(self, inst: dato.Instance, t: MemRefType) -> None:
-        """A buffer the member's lowering holds from its start to its end."""
+        """A buffer the member's lowering holds from its start to its end
+        (none for a packed int4 block unpacked into the body's locals)."""
+        if t in self.unpacked.get(inst.name, set()):
+            return
         self.spans.append((t, self.start[inst.name], self.end[inst.name]))
 
     def chained(
@@ -138,6 +147,11 @@ class TileMemory:
         port: str,
         is_put: bool,
     ) -> None:
+        shape = t.get_shape()
+        if len(shape) > 1 and shape[0] == 1:
+            # one block: the lowering's buffer has the block's own type
+            # (npu_lowering local_buffer), sharing with locals of that type
+            t = MemRefType(t.element_type, shape[1:], t.layout, t.memory_space)
         entry = self.chain.setdefault(name, [t, None, None])
         found = plan.buffers
         base = self.start[inst.name]

@@ -127,12 +127,13 @@ def test_allo_pingpong_2x2x4_bundle_of_chains_fits_and_runs(tmp_path, monkeypatc
     # by hand, core of the first chains (gemm_0/1): at most two 32x32 int16
     # locals (2 KiB) are alive at once in a member (C_in and the matmul
     # result, the sum computed into the latter; a block got from a fifo is
-    # read in its object), so two buffers serve all eight members; one
-    # 2 KiB buffer for all four chained streams (each dead before the next is
-    # written) and their 8 counters; one A and one B object; the four streams
-    # to the other core, depth 2
+    # read in its object), so two buffers serve all eight members; the four
+    # chained streams hold one block each, of the locals' type, alive from a
+    # member's put (where only its result is) to the next member's get (where
+    # nothing else is yet): the same two buffers, and their 8 counters; one A
+    # and one B object; the four streams to the other core, depth 2
     first = next(n for n, t in held.values() if "gemm_0_0_0" in t)
-    assert first == 2 * 2048 + 2048 + 8 * 4 + 2 * 2048 + 4 * 2 * 2048
+    assert first == 2 * 2048 + 8 * 4 + 2 * 2048 + 4 * 2 * 2048
     # the core of the second chains (north of the first): the same locals,
     # chained buffers, counters, A and B objects, and the object of C's
     # block it writes; the four streams it gets are the first core's (their

@@ -7,10 +7,12 @@
 // induction variable inside it and by a constant outside (their reset).
 // Input: dato-npu-transfers' output for test_npu_rolled_bundles.py's batched
 // GEMM at M=8, N=16, K=16, Pk=2, Pm=1, Pn=2: two chains of two instances,
-// bundled on one core.
+// bundled on one core. A chain's local stream holds one block: a buffer of the
+// block's own type, shared with the members' dead locals of that type.
 
 // CHECK-LABEL: aie.device(npu1) {
-// CHECK:         %[[LOCAL:.*]] = aie.buffer(%core_c0_r2) : memref<1x8x8xi16>
+// CHECK:         aie.buffer(%core_c0_r2) : memref<8x8xi16>
+// CHECK-NEXT:    %[[LOCAL:.*]] = aie.buffer(%core_c0_r2) : memref<8x8xi16>
 // CHECK-NEXT:    %[[PUT:.*]] = aie.buffer(%core_c0_r2) : memref<2x1xi32>
 // CHECK-NEXT:    %[[GET:.*]] = aie.buffer(%core_c0_r2) : memref<2x1xi32>
 // CHECK-NOT:     aie.buffer(%core_c0_r2) : memref<1xi32>
