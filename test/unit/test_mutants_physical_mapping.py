@@ -419,49 +419,52 @@ R, C_LEN = 15, 1388  # a 20,820-byte int8 block
 
 
 def scalar_streams(S1, S2, out: int):
-    """The consumer `c` holds the block stream's object (declared one deep:
-    nothing for physical mapping to make shallower) and two copies of the
-    block it got, read in that object (3 x 20,820 bytes), its output B (2 x
-    `out` int8), two scalars of types S1 and S2, and the fifos of three
-    scalar streams: `depth` objects each, plus a staging object and a 4-byte
-    counter for a packed one."""
+    """The producer `p` holds A's block, a copy of it and the object of the
+    block stream it puts (declared one deep: nothing for physical mapping to
+    make shallower; p's tile holds it, the consumer's core reaching it from
+    the north, devices.fifo_holder): 3 x 20,820 bytes; D (8 bytes), its
+    output B (2 x `out` int8), the scalars s, t, w of types S1, S2, S2 (w
+    shares t's buffer: same type, t dead by then), and the fifos of three
+    scalar streams it also holds: `depth` objects each, plus a staging object
+    and a 4-byte counter for a packed one. The consumer `c` holds 8 bytes of
+    output and the packed streams' staging objects and counters."""
 
     @dato.region()
-    def top(A: int8[R, C_LEN], D: int32[2], B: int8[2, out]):
+    def top(A: int8[R, C_LEN], D: int32[2], B: int8[2, out], E: int8[2, 4]):
         blk: Stream[int8[R, C_LEN], 1]
         s8: Stream[int8, 2, 4]
         s16: Stream[int16, 2, 2]
         s32: Stream[int32, 2]
 
-        @dato.kernel(mapping=[1], args=[A, D])
-        def p(a: int8[R, C_LEN], d: int32[2]):
-            blk.put(a)  # noqa: F821 (a stream, declared by annotation)
-            for i in range(4):
-                s8.put(a[0, i])  # noqa: F821
-            for i in range(2):
-                w: int16 = a[1, i]
-                s16.put(w * 200)  # noqa: F821
-            s32.put(d[0])  # noqa: F821
-
-        @dato.kernel(mapping=[1], args=[B])
-        def c(b: int8[2, out]):
+        @dato.kernel(mapping=[1], args=[A, D, B])
+        def p(a: int8[R, C_LEN], d: int32[2], b: int8[2, out]):
             x: int8[R, C_LEN] = 0
-            x[:, :] = blk.get()  # noqa: F821
-            y: int8[R, C_LEN] = 0
-            y[:, :] = x
+            x[:, :] = a
             b[:, :] = 0  # all of b overwritten: its host copy need not come in
             s: S1 = 0
             t: S2 = 0
             for i in range(R):
                 s += x[i, 0]
-                t += y[i, C_LEN - 1]
+                t += a[i, C_LEN - 1]
             b[0, 0] = s
             b[1, out - 1] = t
+            blk.put(x)  # noqa: F821 (a stream, declared by annotation)
             for i in range(4):
-                b[0, 1 + i] = s8.get()  # noqa: F821
+                s8.put(a[0, i])  # noqa: F821
             for i in range(2):
-                b[0, 5 + i] = s16.get() >> 8  # noqa: F821
-            b[0, 7] = s32.get() >> 24  # noqa: F821
+                w: S2 = a[1, i]
+                s16.put(w * 100)  # noqa: F821
+            s32.put(d[0])  # noqa: F821
+
+        @dato.kernel(mapping=[1], args=[E])
+        def c(e: int8[2, 4]):
+            for i in range(4):
+                e[0, i] = s8.get()  # noqa: F821
+            for i in range(2):
+                e[1, i] = s16.get() >> 8  # noqa: F821
+            e[1, 2] = s32.get() >> 24  # noqa: F821
+            x = blk.get()  # noqa: F821
+            e[1, 3] = x[3, 5]
 
     return top
 
@@ -469,34 +472,43 @@ def scalar_streams(S1, S2, out: int):
 # int8 packed by 4: 2 objects of 4 bytes + a 4-byte staging object + a 4-byte
 # counter; int16 packed by 2 likewise; int32 unpacked: 2 objects of 4 bytes
 SCALAR_FIFOS = (2 * 4 + 4 + 4) + (2 * 4 + 4 + 4) + 2 * 4
-OUT_ROW = 1004
+OUT_ROW = 1000  # whole words: B's rows need no padding
 
 
 def test_scalar_streams_filling_a_tile_to_the_byte_map_and_run(tmp_path):
-    # 3 x 20,820 + 2 x 1,004 + 2 + 2 (two int16 scalars) + 40 = 64,512
-    assert 3 * R * C_LEN + 2 * OUT_ROW + 4 + SCALAR_FIFOS == BUDGET
+    # 3 x 20,820 + 8 + 2 x 1,000 + 2 + 2 (two int16 scalars, w sharing t's
+    # buffer) + 40 = 64,512
+    assert 3 * R * C_LEN + 8 + 2 * OUT_ROW + 4 + SCALAR_FIFOS == BUDGET
     mod = dato.build(scalar_streams(int16, int16, OUT_ROW), target="aie", project=tmp_path)
+    text = (tmp_path / "aie.mlir").read_text()
+    for name in ("blk", "s8", "s16", "s32"):
+        assert f"aie.objectfifo @{name}(%core_c0_r2, {{%core_c0_r3}}" in text
     rng = np.random.default_rng(40)
     A = rng.integers(-128, 128, (R, C_LEN)).astype(np.int8)
     D = np.array([-(2**31) + 12345, 7], np.int32)
     B = np.full((2, OUT_ROW), 9, np.int8)
-    mod(A, D, B)
+    E = np.full((2, 4), 9, np.int8)
+    mod(A, D, B, E)
     want = np.zeros((2, OUT_ROW), np.int8)
     want[0, 0] = wrap(wrap(A[:, 0].astype(np.int64).sum(keepdims=True), np.int16), np.int8)[0]
-    want[1, -1] = wrap(A[:, -1].astype(np.int64).sum(keepdims=True), np.int8)[0]
-    want[0, 1:5] = A[0, :4]
-    want[0, 5:7] = wrap(wrap(A[1, :2].astype(np.int64) * 200, np.int16) >> 8, np.int8)
-    want[0, 7] = D[0] >> 24
+    want[1, -1] = wrap(wrap(A[:, -1].astype(np.int64).sum(keepdims=True), np.int16), np.int8)[0]
     np.testing.assert_array_equal(B, want)
+    got = np.zeros((2, 4), np.int8)
+    got[0, :] = A[0, :4]
+    got[1, :2] = wrap(wrap(A[1, :2].astype(np.int64) * 100, np.int16) >> 8, np.int8)
+    got[1, 2] = D[0] >> 24
+    got[1, 3] = A[3, 5]
+    np.testing.assert_array_equal(E, got)
 
 
 def test_scalar_streams_one_byte_past_the_tile_are_refused_with_their_bytes(tmp_path):
-    # an int32 and an int8 scalar instead of two int16: 64,513 bytes
-    assert 3 * R * C_LEN + 2 * OUT_ROW + 5 + SCALAR_FIFOS == BUDGET + 1
+    # an int32 and an int8 scalar instead of two int16 (w, int8, shares t's
+    # buffer): 64,513 bytes on p's tile
+    assert 3 * R * C_LEN + 8 + 2 * OUT_ROW + 5 + SCALAR_FIFOS == BUDGET + 1
     with pytest.raises(dato.DatoError) as info:
         dato.build(scalar_streams(int32, int8, OUT_ROW), target="aie", project=tmp_path)
     message = str(info.value)
-    assert "c_0) needs 63.001 KiB of buffers" in message and "it has 63 KiB" in message
+    assert "(p_0) needs 63.001 KiB of buffers" in message and "it has 63 KiB" in message
     # each stream's fifo bytes, as counted above
     assert f"{kib(16)} for stream @s8; {kib(16)} for stream @s16; {kib(8)} for stream @s32" in (
         message
@@ -504,31 +516,28 @@ def test_scalar_streams_one_byte_past_the_tile_are_refused_with_their_bytes(tmp_
     assert "test_mutants_physical_mapping.py:" in message
 
 
-PAD_C, PAD_OUT = 1387, 1040  # rows of 1,387 int8 travel padded to 1,388 (347 words)
+PAD_C, PAD_OUT = 1387, 1032  # rows of 1,387 int8 travel padded to 1,388 (347 words)
 
 
 def padded_block_stream(S1, S2):
-    """The consumer holds the stream's object (declared one deep: nothing for
-    physical mapping to make shallower), padded to 15 x 1,388 (20,820
-    bytes), the 15 x 1,387 block the task sees (20,805 bytes, copied out of
-    the padded rows) and its own copy of it, its output B (2 x 1,040 int8)
-    and two scalars of types S1 and S2."""
+    """The producer holds the stream's object (declared one deep: nothing for
+    physical mapping to make shallower; its tile holds it, the consumer's
+    core reaching it from the north, devices.fifo_holder), padded to 15 x
+    1,388 (20,820 bytes), the 15 x 1,387 block it computes (20,805 bytes)
+    and its copy put on the stream, A (16 int8, whole words), its output B
+    (2 x 1,032 int8) and two scalars of types S1 and S2. The consumer holds
+    4 bytes of output."""
 
     @dato.region()
-    def top(A: int8[R], B: int8[2, PAD_OUT]):
+    def top(A: int8[R + 1], B: int8[2, PAD_OUT], E: int8[4]):
         blk: Stream[int8[R, PAD_C], 1]
 
-        @dato.kernel(mapping=[1], args=[A])
-        def p(a: int8[R]):
+        @dato.kernel(mapping=[1], args=[A, B])
+        def p(a: int8[R + 1], b: int8[2, PAD_OUT]):
             x: int8[R, PAD_C] = 0
             for i in range(R):
                 for j in range(PAD_C):
                     x[i, j] = a[i] + j
-            blk.put(x)  # noqa: F821
-
-        @dato.kernel(mapping=[1], args=[B])
-        def c(b: int8[2, PAD_OUT]):
-            x = blk.get()  # noqa: F821
             y: int8[R, PAD_C] = 0
             y[:, :] = x
             b[:, :] = 0
@@ -539,30 +548,43 @@ def padded_block_stream(S1, S2):
                 t += y[i, PAD_C - 1]
             b[0, 0] = s
             b[1, PAD_OUT - 1] = t
+            blk.put(y)  # noqa: F821
+
+        @dato.kernel(mapping=[1], args=[E])
+        def c(e: int8[4]):
+            x = blk.get()  # noqa: F821
+            e[0] = x[0, 0]
+            e[1] = x[R - 1, PAD_C - 1]
+            e[2] = x[3, 700]
+            e[3] = x[7, 1]
 
     return top
 
 
 def test_a_padded_block_stream_filling_a_tile_to_the_byte_maps_and_runs(tmp_path):
-    # 15 x 1,388 + 2 x 15 x 1,387 + 2 x 1,040 + 1 + 1 = 64,512
-    assert R * 1388 + 2 * R * PAD_C + 2 * PAD_OUT + 2 == BUDGET
+    # 15 x 1,388 + 2 x 15 x 1,387 + 16 + 2 x 1,032 + 1 + 1 = 64,512
+    assert R * 1388 + 2 * R * PAD_C + 16 + 2 * PAD_OUT + 2 == BUDGET
     mod = dato.build(padded_block_stream(int8, int8), target="aie", project=tmp_path)
-    a = np.random.default_rng(15).integers(-128, 128, R).astype(np.int8)
-    x = wrap(a.astype(np.int64)[:, None] + np.arange(PAD_C), np.int8)
+    text = (tmp_path / "aie.mlir").read_text()
+    assert "aie.objectfifo @blk(%core_c0_r2, {%core_c0_r3}, 1 : i32)" in text
+    a = np.random.default_rng(15).integers(-128, 128, R + 1).astype(np.int8)
+    x = wrap(a[:R].astype(np.int64)[:, None] + np.arange(PAD_C), np.int8)
     B = np.full((2, PAD_OUT), 9, np.int8)
-    mod(a, B)
+    E = np.full(4, 9, np.int8)
+    mod(a, B, E)
     want = np.zeros((2, PAD_OUT), np.int8)
     want[0, 0] = wrap(x[:, 0].astype(np.int64).sum(keepdims=True), np.int8)[0]
     want[1, -1] = wrap(x[:, -1].astype(np.int64).sum(keepdims=True), np.int8)[0]
     np.testing.assert_array_equal(B, want)
+    np.testing.assert_array_equal(E, [x[0, 0], x[R - 1, PAD_C - 1], x[3, 700], x[7, 1]])
 
 
 def test_a_padded_block_stream_one_byte_past_the_tile_is_refused(tmp_path):
-    assert R * 1388 + 2 * R * PAD_C + 2 * PAD_OUT + 3 == BUDGET + 1
+    assert R * 1388 + 2 * R * PAD_C + 16 + 2 * PAD_OUT + 3 == BUDGET + 1
     with pytest.raises(dato.DatoError) as info:
         dato.build(padded_block_stream(int16, int8), target="aie", project=tmp_path)
     message = str(info.value)
-    assert "c_0) needs 63.001 KiB of buffers" in message
+    assert "(p_0) needs 63.001 KiB of buffers" in message
     # the stream's object counted padded: 20,820 bytes, not 20,805
     assert f"{kib(R * 1388)} for stream @blk" in message
 
