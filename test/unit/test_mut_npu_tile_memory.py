@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from xdsl.dialects.builtin import MemRefType, i8, i16, i32
+from xdsl.dialects.builtin import MemRefType, bf16, i8, i16, i32
 
 from dato_xdsl.devices import lookup
 from dato_xdsl.transforms.npu_tile_memory import (
     TileMemory,
     block_advice,
+    choose_k_tile,
     held_objects,
     k_tile_for,
     kib,
@@ -249,3 +250,26 @@ def test_eight_fifos_are_listed_nine_grouped_by_kind() -> None:
         "6 KiB for stream fifos (stream s0, stream s1, stream s2, ... (6))",
         "3 KiB for array fifos (array A0, array A1, array A2)",
     ]
+
+
+def test_choose_k_tile_counts_the_output_block_and_the_float32_accumulator() -> None:
+    # c[16, 8] (bf16) = a[16, 12] x b[12, 8]: A and B bf16 (2 bytes), the output
+    # block 16 x 8 x 2 = 256 bytes; K tile kt needs 2 * (16 kt 2 + kt 8 2) + 256
+    # = 96 kt + 256, and 16 x 8 x 4 = 512 more for a float32 accumulator when
+    # kt < 12: kt 12 1,408; 6 832 (+ 512 = 1,344); 4 640 (1,152); 3 544 (1,056)
+    bf16_args = [SimpleNamespace(type=MemRefType(bf16, s)) for s in ([16, 12], [12, 8], [16, 8])]
+    plan = SimpleNamespace(
+        matmul=SimpleNamespace(m=16, k=12, n=8, a=0, b=1, c=2),
+        group=SimpleNamespace(body=SimpleNamespace(block=SimpleNamespace(args=bf16_args))),
+    )
+    assert choose_k_tile(plan, 1408, 2, True) == 12  # type: ignore[arg-type]
+    assert choose_k_tile(plan, 1407, 2, True) == 6  # type: ignore[arg-type]
+    assert choose_k_tile(plan, 1343, 2, True) == 4  # type: ignore[arg-type]
+    assert choose_k_tile(plan, 1151, 2, True) == 3  # type: ignore[arg-type]
+    # no accumulator (the default): 6 fits in 1,343 and in 832
+    assert choose_k_tile(plan, 1343, 2) == 6  # type: ignore[arg-type]
+    assert choose_k_tile(plan, 832, 2, False) == 6  # type: ignore[arg-type]
+    assert choose_k_tile(plan, 831, 2, False) == 4  # type: ignore[arg-type]
+    # the output block at 4 bytes an element (512): kt 12 needs 1,664
+    assert choose_k_tile(plan, 1663, 4, False) == 6  # type: ignore[arg-type]
+    assert choose_k_tile(plan, 1664, 4, False) == 12  # type: ignore[arg-type]
