@@ -1,0 +1,79 @@
+"""npu_chain_search.search_chains by hand on a split-K GEMM's region (1 x 3
+output blocks, 2 K steps: part_0_j_0 -> part_0_j_1 -> drain_0_j over streams of
+one 8 x 4 int32 object, 128 bytes): merges one pair a stream joins at a time
+until the elements fit the cores, the pair adding no DMA channel over a
+tile's first, then the smaller merged group, the fewer bytes between, by
+name; the chains' cost is the bytes their inner streams hold; three separate
+lanes cannot go below three cores. Written from mutation testing's
+survivors (tools/mutation-test npu-chain-search)."""
+
+from __future__ import annotations
+
+import pytest
+
+import dato_xdsl as dato
+from dato_xdsl import int32
+from dato_xdsl.dialects import dato as dato_ir
+from dato_xdsl.transforms.npu_chain_search import ChainPlan, SearchFailure, search_chains
+from dato_xdsl.transforms.stream_access import stream_uses
+from test.unit.programs import npu_fanout_programs
+
+
+@pytest.fixture()
+def region() -> dato_ir.RegionOp:
+    mod = dato.build(npu_fanout_programs.split_k_gemm_3d(int32, 8, 12, 8, 1, 3, 2))
+    return next(o for o in mod.mapped.walk() if isinstance(o, dato_ir.RegionOp))
+
+
+def pair(j: int) -> list[str]:
+    return [f"part_0_{j}_0", f"part_0_{j}_1"]
+
+
+def lane(j: int) -> list[str]:
+    return [*pair(j), f"drain_0_{j}"]
+
+
+@pytest.mark.parametrize(
+    "cores, groups, costs",
+    [
+        (9, [], []),
+        (8, [pair(0)], [128]),
+        (7, [pair(0), pair(1)], [128, 128]),
+        (6, [pair(0), pair(1), pair(2)], [128, 128, 128]),
+        # every pair taken: the smallest merge is a lane of three, the first by name
+        (5, [lane(0), pair(1), pair(2)], [256, 128, 128]),
+        (3, [lane(0), lane(1), lane(2)], [256, 256, 256]),
+    ],
+)
+def test_merges_until_the_elements_fit(
+    region: dato_ir.RegionOp, cores: int, groups: list[list[str]], costs: list[int]
+) -> None:
+    plan = search_chains(region, stream_uses(region), cores, 9, {}, 2)
+    assert isinstance(plan, ChainPlan)
+    assert plan.groups == groups
+    assert [plan.cost_bytes[k] for k in range(len(groups))] == costs
+    assert plan.depths == {}
+
+
+def test_separate_lanes_cannot_share_a_core(region: dato_ir.RegionOp) -> None:
+    found = search_chains(region, stream_uses(region), 2, 9, {}, 2)
+    assert isinstance(found, SearchFailure)
+    assert found.reason == (
+        "after 6 merges 3 elements are left and no stream joins two of them (separate lanes)"
+    )
+
+
+def test_a_merge_over_a_tiles_channels_comes_last(region: dato_ir.RegionOp) -> None:
+    # part_0_0_0 reads 2 arrays and part_0_0_1 one: together 3 input channels,
+    # one over a tile's 2; every other merge adds none
+    arrays = {"part_0_0_0": (2, 0), "part_0_0_1": (1, 0)}
+    plan = search_chains(region, stream_uses(region), 8, 9, arrays, 2)
+    assert isinstance(plan, ChainPlan)
+    assert plan.groups == [["part_0_0_1", "drain_0_0"]]
+    plan = search_chains(region, stream_uses(region), 7, 9, arrays, 2)
+    assert isinstance(plan, ChainPlan)
+    assert plan.groups == [pair(1), ["part_0_0_1", "drain_0_0"]]
+    # with 3 channels a tile, no merge adds one: the first by name again
+    plan = search_chains(region, stream_uses(region), 8, 9, arrays, 3)
+    assert isinstance(plan, ChainPlan)
+    assert plan.groups == [pair(0)]
