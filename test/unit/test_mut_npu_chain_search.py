@@ -14,7 +14,15 @@ import pytest
 import dato_xdsl as dato
 from dato_xdsl import int32
 from dato_xdsl.dialects import dato as dato_ir
-from dato_xdsl.transforms.npu_chain_search import ChainPlan, SearchFailure, search_chains
+from dato_xdsl.transforms.npu_chain_search import (
+    ChainPlan,
+    SearchFailure,
+    _ranges,
+    _splits,
+    search_blocks,
+    search_chains,
+)
+from dato_xdsl.transforms.npu_folding import Fold, record_folds
 from dato_xdsl.transforms.stream_access import stream_uses
 from test.unit.programs import npu_fanout_programs
 
@@ -77,3 +85,32 @@ def test_a_merge_over_a_tiles_channels_comes_last(region: dato_ir.RegionOp) -> N
     plan = search_chains(region, stream_uses(region), 8, 9, arrays, 3)
     assert isinstance(plan, ChainPlan)
     assert plan.groups == [pair(0)]
+
+
+def test_splits_are_the_most_even_first_then_every_other_up_to_the_limit() -> None:
+    assert _splits(4, 2) == [[2], [1], [3]]
+    assert _splits(5, 3) == [[2, 3], [1, 2], [1, 3], [1, 4], [2, 4], [3, 4]]
+    # 7 / 2 = 3.5 rounds to the even 4 (Python's round)
+    assert _splits(7, 2)[0] == [4]
+    assert _splits(6, 4)[0] == [2, 3, 4]  # 1.5 -> 2, 3, 4.5 -> 4
+    # the limit counts the combinations tried, before the even one is left out
+    assert _splits(5, 3, limit=2) == [[2, 3], [1, 2], [1, 3]]
+    assert _splits(5, 3, limit=0) == [[2, 3]]
+    assert _splits(4, 1) == [[]]
+
+
+def test_ranges_cut_at_each_start() -> None:
+    assert _ranges(5, [2, 3]) == [[0, 1], [2], [3, 4]]
+    assert _ranges(3, []) == [[0, 1, 2]]
+    assert _ranges(4, [1]) == [[0], [1, 2, 3]]
+
+
+def test_rectangles_fold_one_2d_grid_of_unfolded_instances(region: dato_ir.RegionOp) -> None:
+    uses = stream_uses(region)
+    found = search_blocks(region, uses, [2, 3, 4, 5], 4)
+    assert isinstance(found, SearchFailure)
+    assert found.reason == "rectangles fold the 2-D task grids of one shape only"
+    record_folds(region, [Fold("part_0_0_0", "part_0_0_1", "partial_0_0_1", 128, 0)])
+    found = search_blocks(region, uses, [2, 3, 4, 5], 4)
+    assert isinstance(found, SearchFailure)
+    assert found.reason == "the user's primitives already fold the grid"
