@@ -7,12 +7,14 @@ name; the chains' cost is the bytes their inner streams hold; three separate
 lanes cannot go below three cores. Written from mutation testing's
 survivors (tools/mutation-test npu-chain-search)."""
 
+# ruff: noqa: F821 (streams are declared by annotations)
+
 from __future__ import annotations
 
 import pytest
 
 import dato_xdsl as dato
-from dato_xdsl import int32
+from dato_xdsl import Stream, int32
 from dato_xdsl.dialects import dato as dato_ir
 from dato_xdsl.transforms.npu_chain_search import (
     ChainPlan,
@@ -114,3 +116,67 @@ def test_rectangles_fold_one_2d_grid_of_unfolded_instances(region: dato_ir.Regio
     found = search_blocks(region, uses, [2, 3, 4, 5], 4)
     assert isinstance(found, SearchFailure)
     assert found.reason == "the user's primitives already fold the grid"
+
+
+def lanes_and_a_loner() -> object:
+    """prod -> cons over @s (8 int32, 32 bytes), small_p -> small_c over @t (2
+    int32, 8 bytes), and `alone`, which no stream touches."""
+
+    @dato.region()
+    def top(A: int32[8], B: int32[8], C: int32[8], D: int32[2], E: int32[2]):
+        s: Stream[int32[8], 2]
+        t: Stream[int32[2], 2]
+
+        @dato.kernel(mapping=[1], args=[A])
+        def prod(a: int32[8]):
+            s.put(a)
+
+        @dato.kernel(mapping=[1], args=[B])
+        def cons(b: int32[8]):
+            b[:] = s.get()
+
+        @dato.kernel(mapping=[1], args=[D])
+        def small_p(x: int32[2]):
+            t.put(x)
+
+        @dato.kernel(mapping=[1], args=[E])
+        def small_c(y: int32[2]):
+            y[:] = t.get()
+
+        @dato.kernel(mapping=[1], args=[C])
+        def alone(c: int32[8]):
+            c[:] = dato.add(c, c)
+
+    return top
+
+
+@pytest.mark.parametrize(
+    "cores, groups, costs",
+    [
+        (5, [], []),
+        # the loner joins the smallest group a stream touches, the first by name
+        (4, [["cons_0", "alone_0"]], [0]),
+        # then the smaller merge: small_p + small_c (2) before prod + cons's group (3)
+        (3, [["cons_0", "alone_0"], ["small_p_0", "small_c_0"]], [0, 8]),
+        (2, [["prod_0", "alone_0", "cons_0"], ["small_p_0", "small_c_0"]], [32, 8]),
+    ],
+)
+def test_an_instance_no_stream_touches_joins_the_smallest_group(
+    cores: int, groups: list[list[str]], costs: list[int]
+) -> None:
+    mod = dato.build(lanes_and_a_loner())
+    region = next(o for o in mod.mapped.walk() if isinstance(o, dato_ir.RegionOp))
+    plan = search_chains(region, stream_uses(region), cores, 5, {}, 2)
+    assert isinstance(plan, ChainPlan)
+    assert plan.groups == groups
+    assert [plan.cost_bytes[k] for k in range(len(groups))] == costs
+
+
+def test_two_lanes_and_a_loner_do_not_fit_one_core() -> None:
+    mod = dato.build(lanes_and_a_loner())
+    region = next(o for o in mod.mapped.walk() if isinstance(o, dato_ir.RegionOp))
+    found = search_chains(region, stream_uses(region), 1, 5, {}, 2)
+    assert isinstance(found, SearchFailure)
+    assert found.reason == (
+        "after 3 merges 2 elements are left and no stream joins two of them (separate lanes)"
+    )
