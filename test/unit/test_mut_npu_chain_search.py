@@ -180,3 +180,45 @@ def test_two_lanes_and_a_loner_do_not_fit_one_core() -> None:
     assert found.reason == (
         "after 3 merges 2 elements are left and no stream joins two of them (separate lanes)"
     )
+
+
+def two_lanes() -> object:
+    """prod -> cons over @s (32 bytes) and small_p -> small_c over @t (8 bytes)."""
+
+    @dato.region()
+    def top(A: int32[8], B: int32[8], D: int32[2], E: int32[2]):
+        s: Stream[int32[8], 2]
+        t: Stream[int32[2], 2]
+
+        @dato.kernel(mapping=[1], args=[A])
+        def prod(a: int32[8]):
+            s.put(a)
+
+        @dato.kernel(mapping=[1], args=[B])
+        def cons(b: int32[8]):
+            b[:] = s.get()
+
+        @dato.kernel(mapping=[1], args=[D])
+        def small_p(x: int32[2]):
+            t.put(x)
+
+        @dato.kernel(mapping=[1], args=[E])
+        def small_c(y: int32[2]):
+            y[:] = t.get()
+
+    return top
+
+
+def test_of_merges_alike_in_size_the_fewer_bytes_between_comes_first() -> None:
+    # prod + cons (32 bytes between) comes first by name, small_p + small_c
+    # (8 bytes) by bytes: the bytes decide
+    mod = dato.build(two_lanes())
+    region = next(o for o in mod.mapped.walk() if isinstance(o, dato_ir.RegionOp))
+    plan = search_chains(region, stream_uses(region), 3, 4, {}, 2)
+    assert isinstance(plan, ChainPlan)
+    assert plan.groups == [["small_p_0", "small_c_0"]]
+    assert plan.cost_bytes == {0: 8}
+    plan = search_chains(region, stream_uses(region), 2, 4, {}, 2)
+    assert isinstance(plan, ChainPlan)
+    assert plan.groups == [["prod_0", "cons_0"], ["small_p_0", "small_c_0"]]
+    assert plan.cost_bytes == {0: 32, 1: 8}
