@@ -187,13 +187,14 @@ def test_int8_gemm_with_64_kib_result_blocks_and_relu_is_cut_and_equals_numpy(tm
     mod(A, B, C)
     np.testing.assert_array_equal(C, np.maximum(A.astype(np.int64) @ B.astype(np.int64), 0))
     text = (tmp_path / "aie.mlir").read_text()
-    # 64x32 int32 sub-blocks (8 KiB): the producer holds its two locals and
-    # two stream objects (32 KiB) beside 8 KiB for A/B tiles; 64x64 would
-    # need 64 KiB
-    assert "memref<64x32xi32>" in text
+    # the largest cut that places is taken: 64x64 int32 sub-blocks (16 KiB; a
+    # 128x128 block alone is the whole 64 KiB tile), the 16 GEMMs and 16 ReLUs
+    # chained pairwise onto the 16 cores (the block stream between them stays
+    # on the tile that holds it, no second copy on a neighbour)
+    assert "memref<64x64xi32>" in text
     assert "memref<128x128xi32>" not in text
-    # the decision, in the IR: both grids refined 2 x 4
-    assert _cuts(mod) == {"mm": ((4, 8), [2, 4]), "relu": ((4, 8), [2, 4])}
+    # the decision, in the IR: both grids refined 2 x 2
+    assert _cuts(mod) == {"mm": ((4, 4), [2, 2]), "relu": ((4, 4), [2, 2])}
 
 
 def test_one_instance_gemm_and_relu_naming_their_stream_are_cut(tmp_path):
