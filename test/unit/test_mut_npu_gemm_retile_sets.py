@@ -78,3 +78,12 @@ def test_of_three_cuts_of_one_area_the_two_squarest() -> None:
     bs = _set((4, 4))
     assert _candidates(bs, AB_ROOM + 32)[:2] == [(2, 2), (1, 4)]  # type: ignore[arg-type]
     assert (4, 1) not in _candidates(bs, AB_ROOM + 32)  # type: ignore[arg-type]
+
+
+def test_the_whole_block_is_never_a_cut() -> None:
+    # at 8 x 24 + AB_ROOM every sub-block fits, the whole 4 x 6 block too: it is
+    # not offered; area 12 first: 4 x 3 (r 1, s 2, skew 1), 2 x 6 (r 2, s 1, skew 3)
+    bs = _set((4, 6))
+    found = _candidates(bs, AB_ROOM + 192)  # type: ignore[arg-type]
+    assert (1, 1) not in found
+    assert found[:2] == [(1, 2), (2, 1)]
