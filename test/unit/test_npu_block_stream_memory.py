@@ -24,6 +24,7 @@ import pytest
 
 import dato_xdsl as dato
 from dato_xdsl import Stream, bfloat16, int8, int16, int32
+from test.unit.aie_text import operand_text_tiles, tile_bytes
 from test.unit.programs import dato_programs, npu_fanout_programs
 
 S = dato.Layout.Shard
@@ -34,10 +35,7 @@ BF16 = ml_dtypes.bfloat16
 
 def operand_tiles(mod, name: str) -> set[tuple[int, int]]:
     """The shapes of the 2-D objects the fifos of argument `name` carry to cores."""
-    text = (mod.project / "aie.mlir").read_text()
-    found = re.findall(rf"aie\.objectfifo @{name}_in[\w]*\(.*memref<(\d+)x(\d+)x", text)
-    assert found, text
-    return {(int(r), int(c)) for r, c in found}
+    return operand_text_tiles((mod.project / "aie.mlir").read_text(), name)
 
 
 def ints(shape, dtype) -> np.ndarray:
@@ -183,49 +181,6 @@ def test_gemm_result_on_a_stream_to_a_transpose_too_large_for_a_tile_is_refused(
     assert "mm_0_0" in message and "320 KiB" in message
     assert "4 times the 128x128 i32 result block of 64 KiB" in message
     assert "at most about 15.5 KiB" in message
-
-
-def tile_bytes(text: str, tile: str) -> tuple[int, list[str]]:
-    """Bytes of data memory the design gives compute tile `tile` (as
-    `core_c0_r3`): its `aie.buffer`s and the objects of every fifo it holds
-    (depth objects each), and the buffers' types. A fifo between compute
-    tiles sharing memory (next to each other in a column, or in a row) is
-    held by one of them: the producer, unless it is east of its consumer
-    (whose core cannot reach its memory; the producer's reaches the
-    consumer's); any other fifo by both ends."""
-    sizes = {"i8": 1, "i16": 2, "i32": 4, "f32": 4, "bf16": 2}
-
-    def size(shape: str) -> int:
-        *dims, elem = shape.split("x")
-        n = sizes[elem]
-        for d in dims:
-            n *= int(d)
-        return n
-
-    def where(name: str) -> tuple[int, int] | None:
-        found = re.fullmatch(r"core_c(\d+)_r(\d+)", name)
-        return (int(found.group(1)), int(found.group(2))) if found else None
-
-    buffers = re.findall(rf"aie\.buffer\(%{tile}\)[^:]*: memref<([\w]+)>", text)
-    total = sum(size(b) for b in buffers)
-    for prod, cons, depth, shape in re.findall(
-        r"aie\.objectfifo @\w+\(%(\w+), \{%([\w, %]+)\}, (\d+) : i32\) : "
-        r"!aie\.objectfifo<memref<([\w]+)>>",
-        text,
-    ):
-        ends = [prod, *(c.strip(" %") for c in cons.split(","))]
-        if tile not in ends:
-            continue
-        p, c = where(prod), where(ends[1])
-        holder = None
-        if len(ends) == 2 and p is not None and c is not None:
-            if p[0] == c[0] and abs(p[1] - c[1]) == 1 or p[1] == c[1] and p[0] == c[0] - 1:
-                holder = prod
-            elif p[1] == c[1] and p[0] == c[0] + 1:
-                holder = ends[1]
-        if holder in (None, tile):
-            total += int(depth) * size(shape)
-    return total, buffers
 
 
 def test_split_k_gemm_whose_partials_sit_on_their_producers_tiles(tmp_path):

@@ -18,6 +18,8 @@ from dato_xdsl.dialects import aie
 from dato_xdsl.targets.aie.report import tile_usage
 from dato_xdsl.targets.virtual_npu.cli import load_design
 from dato_xdsl.transforms.npu_lock_budget import lock_use
+from test.unit.aie_text import operand_text_tiles as operand_tiles
+from test.unit.aie_text import tile_bytes
 from test.unit.programs import npu_fanout_programs
 
 BUDGET = 64 * 1024 - 1024  # 64,512 bytes: 64 KiB less 1 KiB of stack
@@ -88,56 +90,6 @@ def test_a_consumer_over_only_with_its_producers_objects_maps_and_runs(tmp_path)
     want[0, 0] = np.int8(A[:, 0].astype(np.int64).sum().astype(np.int32))
     want[1, -1] = A[:, -1].astype(np.int64).sum().astype(np.int8)
     np.testing.assert_array_equal(B, want)
-
-
-def operand_tiles(text: str, name: str) -> set[tuple[int, int]]:
-    """The shapes of the 2-D objects the fifos of argument `name` carry to cores."""
-    found = re.findall(rf"aie\.objectfifo @{name}_in[\w]*\(.*memref<(\d+)x(\d+)x", text)
-    assert found, text
-    return {(int(r), int(c)) for r, c in found}
-
-
-def tile_bytes(text: str, tile: str) -> tuple[int, list[str]]:
-    """Bytes of data memory the design gives compute tile `tile` (as
-    `core_c0_r3`), without the stack: its `aie.buffer`s and the objects of
-    every fifo it holds (depth objects each); and the buffers' types. A fifo
-    between compute tiles sharing memory (one above the other, or side by
-    side in a row) is held by one of them: the producer, unless it is east of
-    its consumer (AIE-ML: a core reaches the memory north, south and west of
-    it, not east); any other fifo by both ends."""
-    sizes = {"i8": 1, "i16": 2, "i32": 4, "f32": 4, "bf16": 2}
-
-    def size(shape: str) -> int:
-        *dims, elem = shape.split("x")
-        n = sizes[elem]
-        for d in dims:
-            n *= int(d)
-        return n
-
-    def where(name: str) -> tuple[int, int] | None:
-        found = re.fullmatch(r"core_c(\d+)_r(\d+)", name)
-        return (int(found.group(1)), int(found.group(2))) if found else None
-
-    buffers = re.findall(rf"aie\.buffer\(%{tile}\)[^:]*: memref<([\w]+)>", text)
-    total = sum(size(b) for b in buffers)
-    for prod, cons, depth, shape in re.findall(
-        r"aie\.objectfifo @\w+\(%(\w+), \{%([\w, %]+)\}, (\d+) : i32\) : "
-        r"!aie\.objectfifo<memref<([\w]+)>>",
-        text,
-    ):
-        ends = [prod, *(c.strip(" %") for c in cons.split(","))]
-        if tile not in ends:
-            continue
-        p, c = where(prod), where(ends[1])
-        holder = None
-        if len(ends) == 2 and p is not None and c is not None:
-            if (p[0] == c[0] and abs(p[1] - c[1]) == 1) or (p[1] == c[1] and p[0] == c[0] - 1):
-                holder = prod
-            elif p[1] == c[1] and p[0] == c[0] + 1:
-                holder = ends[1]
-        if holder in (None, tile):
-            total += int(depth) * size(shape)
-    return total, buffers
 
 
 def test_split_k_gemm_3d_of_64x64_int32_blocks_maps(tmp_path):
