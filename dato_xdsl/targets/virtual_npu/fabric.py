@@ -40,6 +40,7 @@ from dato_xdsl.targets.virtual_npu.state import (
     PoolPort,
     Stream,
 )
+from dato_xdsl.transforms.npu_lock_budget import fifo_holder_tile
 
 Coords = tuple[int, int]
 ActorFactory = Callable[[], dma.ActorGen]
@@ -686,24 +687,15 @@ class Fabric:
         fifo: aie.ObjectFifoCreateOp,
         link_pools: dict[str, tuple[Pool, int, Coords, int | None]],
     ) -> Coords | None:
-        """The tile holding a fifo that needs no DMA, as mlir-aie's objectfifo
-        lowering decides (requiresDMAs): one consumer on a compute tile sharing
-        memory with the producer's (devices.fifo_holder says whose memory), no
-        via_DMA or repeat_count, no access pattern at either end, not part of a
-        link. None: each end holds its own objects, moved by DMA."""
+        """The tile holding a fifo that needs no DMA: the rule physical mapping
+        and the lock budget count by (npu_lock_budget.fifo_holder_tile, on
+        devices.fifo_holder), for a fifo not part of a link. None: each end
+        holds its own objects, moved by DMA."""
         name = fifo.fifo_name
-        if (
-            len(fifo.consumerTiles) != 1
-            or fifo.via_DMA is not None
-            or fifo.repeat_count is not None
-            or f"out:{name}" in link_pools
-            or f"in:{name}" in link_pools
-            or dims_of(fifo.dimensionsToStream)
-            or any(dims_of(d) for d in fifo.dimensionsFromStreamPerConsumer.per_consumer.data)
-        ):
+        if f"out:{name}" in link_pools or f"in:{name}" in link_pools:
             return None
-        prod, cons = tile_coords(fifo.producerTile), tile_coords(fifo.consumerTiles[0])
-        return self.model.fifo_holder(prod, cons)
+        coords = {t: tile_coords(t) for t in (fifo.producerTile, *fifo.consumerTiles)}
+        return fifo_holder_tile(fifo, coords, self.model)
 
     @staticmethod
     def _init_values(
