@@ -42,6 +42,7 @@ from dato_xdsl.transforms.npu_chain_search import (
     stream_order,
 )
 from dato_xdsl.transforms.npu_forwarding import share_on_tiles
+from dato_xdsl.transforms.npu_shallow_fifos import set_depth
 from dato_xdsl.transforms.stream_access import StreamUses, stream_uses
 
 COMPILER_CHOSEN = dato.COMPILER_CHOSEN
@@ -173,12 +174,8 @@ def apply_depths(region: dato.RegionOp, plan: ChainPlan) -> None:
     `dato.depth_by_compiler` (the declared depth it replaces)."""
     for decl in region.streams():
         depth = plan.depths.get(decl.sym_name.data)
-        if depth is None:
-            continue
-        t = decl.stream_type
-        if "dato.depth_by_compiler" not in decl.attributes:  # the depth declared
-            decl.attributes["dato.depth_by_compiler"] = IntegerAttr(t.depth.data, i64)
-        decl.properties["stream_type"] = dato.StreamType(t.element_type, depth, t.packing.data)
+        if depth is not None:
+            set_depth(decl, depth)
 
 
 def largest_group(groups: list[dato.GroupOp]) -> dato.GroupOp:

@@ -51,12 +51,18 @@ def record_shallow(region: dato.RegionOp, names: list[str]) -> None:
     """Give each of `names` depth 1, keeping the declared depth beside it."""
     wanted = set(names)
     for decl in region.streams():
-        if decl.sym_name.data not in wanted:
-            continue
-        t = decl.stream_type
-        if DEPTH_BY_COMPILER not in decl.attributes:
-            decl.attributes[DEPTH_BY_COMPILER] = IntegerAttr(t.depth.data, i64)
-        decl.properties["stream_type"] = dato.StreamType(t.element_type, 1, t.packing.data)
+        if decl.sym_name.data in wanted:
+            set_depth(decl, 1)
+
+
+def set_depth(decl: dato.StreamOp, depth: int) -> None:
+    """Give `decl` depth `depth`; `DEPTH_BY_COMPILER` keeps the depth the
+    program declared (the first one: a stream deepened then made shallow
+    still records the declared one)."""
+    t = decl.stream_type
+    if DEPTH_BY_COMPILER not in decl.attributes:
+        decl.attributes[DEPTH_BY_COMPILER] = IntegerAttr(t.depth.data, i64)
+    decl.properties["stream_type"] = dato.StreamType(t.element_type, depth, t.packing.data)
 
 
 def port_classes(region: dato.RegionOp) -> dict[str, list[str]]:
