@@ -91,7 +91,7 @@ class KernelDecl:
         """Its `-DNAME[=VALUE]` flags as (NAME, VALUE) (VALUE "1" when none is
         given, as the compiler does): the project writes them as #defines
         around a source it includes, or passes them on the compile line."""
-        out = []
+        out: list[tuple[str, str]] = []
         for flag in self.flags:
             if flag.startswith("-D"):
                 name, _, value = flag[2:].partition("=")
