@@ -42,16 +42,6 @@ def _reads_only(use: Use) -> bool:
     return False
 
 
-def _top(op: Operation, block: Block) -> Operation | None:
-    """The op of `block` that is or holds `op`."""
-    while op.parent_block() is not block:
-        parent = op.parent_op()
-        if parent is None:
-            return None
-        op = parent
-    return op
-
-
 def elidable(copy: memref.CopyOp, body: Block) -> bool:
     """`copy` fills a local of `body` from a constant table, at the body's top
     level, before every other use of the local, and those uses only read."""
@@ -67,7 +57,7 @@ def elidable(copy: memref.CopyOp, body: Block) -> bool:
     for use in dst.uses:
         if use.operation is copy:
             continue
-        top = _top(use.operation, body)
+        top = body.find_ancestor_op_in_block(use.operation)
         if top is None or not copy.is_before_in_block(top) or not _reads_only(use):
             return False
     return True
