@@ -820,13 +820,6 @@ def _constants_lines(m: DesignModel, dtype: str | None) -> list[str]:
     bw = devices.NPU_DMA_BYTES_PER_CYCLE.get(m.device.arch, {})
     if m.device.arch == "AIE2":
         dma_src = "AM020"
-    elif bw.get("shim") == 4:
-        # UG1603 and AM027 give an AIE-ML v2 shim channel 64-bit streams, 8 bytes
-        # per cycle (docs/npu-model.md); devices.py's table still says 4
-        dma_src = (
-            "AM027 tile/memtile; shim AM020's AIE-ML figure (UG1603 and AM027 give "
-            "AIE-ML v2 8: docs/npu-model.md)"
-        )
     else:
         dma_src = "AM027 tile/memtile; shim UG1603 and AM027 (64-bit streams)"
     lines = ["  constants (value: source; full citations in perf_model.py and devices.py):"]
