@@ -42,6 +42,7 @@ from dato_xdsl.transforms.npu_chain_search import (
     stream_order,
 )
 from dato_xdsl.transforms.npu_forwarding import share_on_tiles
+from dato_xdsl.transforms.npu_lock_budget import LOCKS_PER_FIFO_END
 from dato_xdsl.transforms.npu_shallow_fifos import set_depth
 from dato_xdsl.transforms.stream_access import StreamUses, stream_uses
 
@@ -144,9 +145,6 @@ def fold_in_rectangles(
     cores running their rectangles in order still finishes (free_depths; the
     streams it deepens recorded as for the plan). Returns the instances the
     shares moved to groups of their own."""
-    # npu_lock_budget's users import this module: imported here, not at the top
-    from dato_xdsl.transforms.npu_lock_budget import LOCKS_PER_FIFO_END
-
     record_block_plan(region, plan)
 
     def share(target: dato.RegionOp) -> list[str]:

@@ -47,12 +47,14 @@ from xdsl.traits import IsTerminator, is_side_effect_free
 
 from dato_xdsl import devices
 from dato_xdsl.dialects import dato
+from dato_xdsl.dialects.aie import memref_bytes
 from dato_xdsl.transforms.npu_chain_search import (
     ChainPlan,
     SearchFailure,
     folded_instances,
     free_depths,
 )
+from dato_xdsl.transforms.npu_lock_budget import LOCKS_PER_FIFO_END
 from dato_xdsl.transforms.npu_plan import GroupPlan, plan_group
 from dato_xdsl.transforms.npu_write_boxes import shared_write_boxes
 from dato_xdsl.transforms.stream_access import stream_uses
@@ -464,8 +466,6 @@ def _split(
 
 
 def _bytes(t: object) -> int:
-    from dato_xdsl.dialects.aie import memref_bytes
-
     return memref_bytes(t) if isinstance(t, MemRefType) else 0  # type: ignore[arg-type]
 
 
@@ -786,9 +786,6 @@ def compute_fifo_ends() -> int:
     """The fifo ends a compute tile's locks hold on every device of the model
     (a lock pair each, npu_lock_budget): the most streams and arrays a part
     of a split task is given."""
-    # npu_lock_budget's users import this module: imported here, not at the top
-    from dato_xdsl.transforms.npu_lock_budget import LOCKS_PER_FIFO_END
-
     locks = min(d.compute.locks for d in devices.DEVICES.values())
     return locks // LOCKS_PER_FIFO_END
 
