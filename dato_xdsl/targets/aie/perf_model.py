@@ -200,6 +200,12 @@ class MacCost:
         return None if peak is None else self.macs / (peak * self.efficiency)
 
 
+def vector_rate_key(base: str, device: devices.NpuDevice) -> str:
+    """The KERNEL_RATES key of an mm.cc kernel's rate on `device`: AIE2P
+    (npu2) has its own figures, `<base>_aie2p`."""
+    return f"{base}_aie2p" if device.arch == "AIE2P" else base
+
+
 def mac_cost(op: func.FuncOp) -> MacCost | None:
     """The `macs=` cost a declaration carries, if any."""
     macs, dtype = op.attributes.get(kernel_decls.MACS), op.attributes.get(kernel_decls.MAC_TYPE)
@@ -478,7 +484,7 @@ def kernel_work(
         m, k = shapes[0]
         n = shapes[1][1]
         macs = m * k * n
-        vector = "vector_matmul_aie2p" if device.arch == "AIE2P" else "vector_matmul"
+        vector = vector_rate_key("vector_matmul", device)
         rate = KERNEL_RATES["dato_matmul" if callee.startswith("dato_") else vector]
         rate = matmul_rate or rate
         per_cycle = rate.per_cycle
@@ -489,7 +495,7 @@ def kernel_work(
             per_cycle = peak * rate.fraction_of_peak
         return dtype, macs / per_cycle, macs, rate
     if callee.startswith("zero_") and len(operands) == 1:
-        rate = KERNEL_RATES["vector_zero_aie2p" if device.arch == "AIE2P" else "vector_zero"]
+        rate = KERNEL_RATES[vector_rate_key("vector_zero", device)]
         return dtype, aie.memref_bytes(operands[0]) / rate.per_cycle, 0, rate
     if callee.startswith("dato_"):
         rate = KERNEL_RATES["dato_elementwise"]
@@ -827,10 +833,10 @@ def _constants_lines(m: DesignModel, dtype: str | None) -> list[str]:
         r = KERNEL_RATES[key]
         lines.append(f"    {key} {r.per_cycle:g} {r.unit}/cycle: {r.source.split(' (')[0]}")
     if any(k.startswith("matmul_") for c in m.cores for k in c.calls):
-        key = "vector_matmul_aie2p" if m.device.arch == "AIE2P" else "vector_matmul"
+        key = vector_rate_key("vector_matmul", m.device)
         r = KERNEL_RATES[key]
         lines.append(f"    {key} {r.fraction_of_peak:.0%} of peak: {r.source.split(' (')[0]}")
-        zkey = "vector_zero_aie2p" if m.device.arch == "AIE2P" else "vector_zero"
+        zkey = vector_rate_key("vector_zero", m.device)
         z = KERNEL_RATES[zkey]
         lines.append(f"    {zkey} {z.per_cycle:g} {z.unit}/cycle: {z.source.split(' (')[0]}")
     if any(c.undeclared for c in m.cores):
