@@ -804,8 +804,7 @@ class CoreBuilder(CoreBody):
         self.block = loop_body
         a = self.acquire(a_fifo, "Consume", a_tile)
         b = self.acquire(b_fifo, "Consume", b_tile)
-        op = next(o for o in group.body.block.ops if isinstance(o, linalg.MatmulOp))
-        self.call("matmul", [a, b, acc], [mm.m, kt, mm.n], a_t.element_type, _unsigned(op))
+        self.call("matmul", [a, b, acc], [mm.m, kt, mm.n], a_t.element_type, mm.unsigned)
         self.release(a_fifo, "Consume")
         self.release(b_fifo, "Consume")
         self.emit(scf.YieldOp())
