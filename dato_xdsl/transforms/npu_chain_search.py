@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dato_xdsl.dialects import dato
+from dato_xdsl.dialects.aie import memref_bytes
 from dato_xdsl.transforms.deadlock_analysis import (
     Design,
     NotStatic,
@@ -30,6 +31,7 @@ from dato_xdsl.transforms.deadlock_analysis import (
     Token,
     _Cursor,  # pyright: ignore[reportPrivateUsage]
 )
+from dato_xdsl.transforms.npu_stream_routes import object_type
 from dato_xdsl.transforms.stream_access import StreamUses
 
 
@@ -219,9 +221,6 @@ def folded_instances(region: dato.RegionOp) -> set[str]:
 
 def object_bytes(decl: dato.StreamOp) -> int:
     """The bytes of one object of stream `decl`."""
-    from dato_xdsl.dialects.aie import memref_bytes
-    from dato_xdsl.transforms.npu_stream_routes import object_type
-
     return memref_bytes(object_type(decl))
 
 
