@@ -20,6 +20,7 @@ from typing import IO
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import IntegerAttr, MemRefType, ModuleOp, StringAttr
+from xdsl.ir import SSAValue
 from xdsl.utils.target import Target
 
 from dato_xdsl import devices
@@ -52,7 +53,7 @@ class TileUse:
 
 
 def tile_usage(device_op: aie.DeviceOp) -> dict[tuple[int, int], TileUse]:
-    tiles: dict[object, tuple[int, int]] = {}
+    tiles: dict[SSAValue, tuple[int, int]] = {}
     use: dict[tuple[int, int], TileUse] = {}
     device = devices.by_code(device_op.device.value.data)
     for op in device_op.body.block.ops:
@@ -83,7 +84,7 @@ def tile_usage(device_op: aie.DeviceOp) -> dict[tuple[int, int], TileUse]:
             size = aie.memref_bytes(t)
             name = op.sym_name.data
             ends = [(op.producerTile, True)] + [(c, False) for c in op.consumerTiles]
-            holder = fifo_holder_tile(op, tiles, device)  # type: ignore[arg-type]
+            holder = fifo_holder_tile(op, tiles, device)
             if holder is not None:
                 # neighbours sharing memory need no DMA: the buffers once, on
                 # the tile mlir-aie allocates them on (devices.fifo_holder)
