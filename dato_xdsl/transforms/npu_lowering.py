@@ -55,7 +55,6 @@ from xdsl.utils.exceptions import DiagnosticException
 from dato_xdsl import devices
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import aie, aiex, dato
-from dato_xdsl.dialects.linalg import UNSIGNED_CAST
 from dato_xdsl.transforms.aie_buffer_sharing import share_buffers
 from dato_xdsl.transforms.aie_core_body import CoreBody
 from dato_xdsl.transforms.constant_tables import is_table_fill, table_values
@@ -80,6 +79,7 @@ from dato_xdsl.transforms.npu_plan import (
     local_written_first,
     plan_group,
     reused_inputs,
+    unsigned_matmul,
 )
 from dato_xdsl.transforms.npu_runtime_sequence import (
     record_host,
@@ -857,7 +857,7 @@ class CoreBuilder(CoreBody):
 
             self.loops([m, kt], strip)
         b = self.acquire(b_fifo, "Consume", MemRefType(b_t.element_type, [kt, n]))
-        self.call("matmul", [a, b, target], [m, kt, n], a_t.element_type, _unsigned(op))
+        self.call("matmul", [a, b, target], [m, kt, n], a_t.element_type, unsigned_matmul(op))
         if a_fifo is not None:
             self.release(a_fifo, "Consume")
         self.release(b_fifo, "Consume")
@@ -993,7 +993,7 @@ class CoreBuilder(CoreBody):
             ta, tb = a.type, b.type
             assert isinstance(ta, MemRefType) and isinstance(tb, MemRefType)
             (mm, kk), nn = ta.get_shape(), tb.get_shape()[1]
-            self.call("matmul", [a, b, c], [mm, kk, nn], ta.element_type, _unsigned(op))
+            self.call("matmul", [a, b, c], [mm, kk, nn], ta.element_type, unsigned_matmul(op))
             self.unstage(back)
         elif type(op) in ELEMENTWISE_KERNELS:
             operands = [m(v) for v in (*op.inputs, *op.outputs)]  # type: ignore[attr-defined]
@@ -1342,8 +1342,3 @@ def placed_device(region: dato.RegionOp) -> devices.NpuDevice:
     if device is None:
         raise op_error(region, "region is not placed; run dato-physical-map first")
     return device
-
-
-def _unsigned(op: Operation) -> bool:
-    """A matmul of UInt operands widened unsigned (its library kernel is u8/u16)."""
-    return op.attributes.get(UNSIGNED_CAST) == builtin.StringAttr("unsigned")

@@ -261,6 +261,11 @@ class StreamedMatmul:
     matmuls compute it (the vector GEMM design's mm.cc kernels are signed)."""
 
 
+def unsigned_matmul(op: Operation) -> bool:
+    """A matmul of UInt operands widened unsigned (its library kernel is u8/u16)."""
+    return op.attributes.get(UNSIGNED_CAST) == StringAttr("unsigned")
+
+
 def streamed_matmul(body: Block) -> StreamedMatmul | None:
     ops = [op for op in body.ops if not isinstance(op, arith.ConstantOp)]
     if len(ops) != 4:
@@ -289,7 +294,7 @@ def streamed_matmul(body: Block) -> StreamedMatmul | None:
     assert isinstance(at, MemRefType) and isinstance(bt, MemRefType)
     m, k = at.get_shape()
     n = bt.get_shape()[1]
-    unsigned = mm.attributes.get(UNSIGNED_CAST) == StringAttr("unsigned")
+    unsigned = unsigned_matmul(mm)
     return StreamedMatmul(
         args.index(a), args.index(b), args.index(copy.destination), m, k, n, unsigned
     )
