@@ -146,7 +146,7 @@ def choose_shallow_fifos(placer: Placer, pes: list[PE], shared: set[int]) -> lis
             continue
         # what it saves here: the fifos this tile holds (a fifo's objects
         # are counted at both its ends)
-        held = {n for n, _ in count.memory.fifos.items() if isinstance(n, str)}
+        held = {n for n in count.memory.fifos if isinstance(n, str)}
         saved = sum((depth - 1) * size for n, (depth, size) in chosen.items() if n in held)
         replayed = replay_cores(region, placer.uses, cores, dict.fromkeys(chosen, 1))
         if isinstance(replayed, SearchFailure):
