@@ -194,11 +194,10 @@ def _rewrite(
                 acc = total.result
         offsets.append(acc)
     first = body.first_op
-    for op in ops:
-        if first is None:
-            body.add_op(op)
-        else:
-            body.insert_op_before(op, first)
+    if first is None:
+        body.add_ops(ops)
+    else:
+        body.insert_ops_before(ops, first)
     for use in list(old.uses):
         load = use.operation
         assert isinstance(load, memref.LoadOp)
