@@ -134,11 +134,17 @@ def _written_anywhere(region: dato.RegionOp) -> set[int]:
 
 
 def box_group_reads(
-    region: dato.RegionOp, group: dato.GroupOp, whole_bytes: int = WHOLE_BYTES
+    region: dato.RegionOp,
+    group: dato.GroupOp,
+    whole_bytes: int = WHOLE_BYTES,
+    written: set[int] | None = None,
 ) -> list[int]:
     """Rewrite `group`'s read-only whole arguments of more than `whole_bytes`
-    to their read boxes; the body argument indices rewritten."""
-    written = _written_anywhere(region)
+    to their read boxes; the body argument indices rewritten. `written`: the
+    region's `_written_anywhere`, when the caller has it (boxing only turns
+    loads into loads, so it holds for every group of the region)."""
+    if written is None:
+        written = _written_anywhere(region)
     done: list[int] = []
     for k, operand in enumerate(group.args):
         if list(region.args).index(operand) in written:
@@ -248,8 +254,9 @@ class NpuReadBoxesPass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         for region in [o for o in op.walk() if isinstance(o, dato.RegionOp)]:
+            written = _written_anywhere(region)
             for group in list(region.groups()):
-                box_group_reads(region, group, self.whole_bytes)
+                box_group_reads(region, group, self.whole_bytes, written)
 
 
 __all__ = ["NpuReadBoxesPass", "ReadBox", "affine_in_pid", "box_group_reads", "read_boxes"]
