@@ -38,6 +38,13 @@ def held_objects(
     return objects if holder is None or holder == here else 0
 
 
+def k_tile_bytes(m: int, k: int, n: int, kt: int, a_elem: int, b_elem: int, f32_acc: bool) -> int:
+    """The bytes of a matmul's A (m x kt) and B (kt x n) tiles of K tile
+    `kt`, double-buffered; with `f32_acc` (bf16), a K split in several steps
+    also holds the m x n f32 accumulator the steps add into."""
+    return 2 * (m * kt * a_elem + kt * n * b_elem) + (4 * m * n if f32_acc and kt < k else 0)
+
+
 def k_tile_for(
     m: int, k: int, n: int, budget: int, a_elem: int, b_elem: int, fixed: int, f32_acc: bool
 ) -> int | None:
@@ -46,9 +53,7 @@ def k_tile_for(
     at its own width); with `f32_acc` (bf16), a K split in several steps also
     needs the m x n f32 accumulator the steps add into."""
     for kt in sorted((d for d in range(1, k + 1) if k % d == 0), reverse=True):
-        need = 2 * (m * kt * a_elem + kt * n * b_elem) + fixed
-        need += 4 * m * n if f32_acc and kt < k else 0
-        if need <= budget:
+        if k_tile_bytes(m, k, n, kt, a_elem, b_elem, f32_acc) + fixed <= budget:
             return kt
     return None
 

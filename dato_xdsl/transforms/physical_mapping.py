@@ -101,6 +101,7 @@ from dato_xdsl.transforms.npu_tile_memory import (
     block_advice,
     choose_k_tile,
     held_objects,
+    k_tile_bytes,
     k_tile_for,
     kib,
 )
@@ -754,21 +755,19 @@ class Placer:
             c_t = args[mm.c].type
             elem = element_bytes(c_t)  # type: ignore[arg-type]
             f32_acc = isinstance(c_t.element_type, BFloat16Type)  # type: ignore[attr-defined]
+            a_elem = element_bytes(args[mm.a].type)  # type: ignore[arg-type]
+            b_elem = element_bytes(args[mm.b].type)  # type: ignore[arg-type]
             kt = choose_k_tile(plan, budget - fixed, elem, f32_acc)
             if kt is None:
-                a_row = element_bytes(args[mm.a].type) * mm.m  # type: ignore[arg-type]
-                ab = a_row + element_bytes(args[mm.b].type) * mm.n  # type: ignore[arg-type]
-                need = fixed + 2 * ab + mm.m * mm.n * elem
+                need = fixed + 2 * (mm.m * a_elem + mm.n * b_elem) + mm.m * mm.n * elem
                 raise op_error(
                     plan.group,
                     f"{count.where} needs at least {kib(need)} of buffers (a {mm.m}x{mm.n} "
                     f"output block and double-buffered A/B tiles of K=1), it has {kib(budget)}",
                 )
             k_tiles[plan.group.sym_name.data] = kt
-            a_elem = element_bytes(args[mm.a].type)  # type: ignore[arg-type]
-            b_elem = element_bytes(args[mm.b].type)  # type: ignore[arg-type]
-            fixed += 2 * (mm.m * kt * a_elem + kt * mm.n * b_elem) + mm.m * mm.n * elem
-            fixed += 4 * mm.m * mm.n if f32_acc and kt < mm.k else 0
+            fixed += k_tile_bytes(mm.m, mm.k, mm.n, kt, a_elem, b_elem, f32_acc)
+            fixed += mm.m * mm.n * elem
         return fixed
 
     def check_tiles(self, pes: list[PE], shared: set[int] | None = None) -> dict[str, int]:
@@ -926,15 +925,14 @@ class Placer:
             # the family's tile: the smallest any member needed (a divisor of
             # the same K, so of every larger one)
             kt = min([kt, *(k_tiles[g] for g in family if g in k_tiles)])
+            streamed = k_tile_bytes(lm.m, lm.k, lm.n, kt, a_elem, b_elem, f32_acc)
             if len(family) > 1 and f32_acc and kt < lm.k:
                 # members that fit whole would also hold the f32 accumulator:
                 # only when the streamed tiles and it take no more than the blocks
-                if 2 * (lm.m * kt * a_elem + kt * lm.n * b_elem) + 4 * lm.m * lm.n > whole:
+                if streamed > whole:
                     continue
             for name in family:
                 k_tiles[name] = kt
-            streamed = 2 * (lm.m * kt * a_elem + kt * lm.n * b_elem)
-            streamed += 4 * lm.m * lm.n if f32_acc and kt < lm.k else 0
             for k, t in ((lm.a, a_t), (lm.b, b_t)):
                 said = f"{kib(memref_bytes(t))} for argument {k}"
                 if said in parts:
