@@ -966,8 +966,9 @@ def _pack(parts: list[_Part], fifo_ends: int) -> list[_Part]:
     pieces in program order); a part alone over it is a piece of its own."""
     pieces: list[_Part] = []
     for part in parts:
-        if pieces and pieces[-1].merged(part).fifos() <= fifo_ends:
-            pieces[-1] = pieces[-1].merged(part)
+        joined = pieces[-1].merged(part) if pieces else None
+        if joined is not None and joined.fifos() <= fifo_ends:
+            pieces[-1] = joined
         else:
             pieces.append(part)
     return pieces
@@ -990,7 +991,7 @@ def _split_task(
             op = ops[i]
             if i in keep or op.has_trait(IsTerminator):
                 continue
-            if _clonable(op) and any(op.results[r].uses for r in range(len(op.results))):
+            if _clonable(op) and any(r.uses for r in op.results):
                 continue
             op.detach()
             op.erase()
