@@ -451,11 +451,12 @@ def group_unpacked_in_place(group: dato.GroupOp) -> dict[int, list[Operation]]:
         return {}
     body = group.body.block
     by_region = read_nibbles(region)
-    nibbles = {}
+    region_args = list(region.args)
+    nibbles: dict[int, bool] = {}
     for k, v in enumerate(group.args):
-        if v in region.args and region.args.index(v) in by_region:
-            if sum(a.type == body.args[k].type for a in body.args) == 1:
-                nibbles[k] = by_region[region.args.index(v)]
+        i = region_args.index(v) if v in region_args else -1  # -1: no region argument
+        if i in by_region and sum(a.type == body.args[k].type for a in body.args) == 1:
+            nibbles[k] = by_region[i]
     return unpacked_in_place(body, nibbles)
 
 
