@@ -198,12 +198,14 @@ def rewidening_copy(op: Operation, arg: SSAValue, signed: bool) -> SSAValue | No
     `dst[i..] = ext(trunci(arg[i..]) to i4)` (what the frontend writes to use
     an int4 array at int8). None if `op` is not one."""
     ivs: list[SSAValue] = []
+    ubs: list[int | None] = []
     body: Operation = op
     while isinstance(body, scf.ForOp):
         inner = list(body.body.block.ops)
         if int_constant(body.lb) != 0 or int_constant(body.step) != 1 or body.iter_args:
             return None
         ivs.append(body.body.block.args[0])
+        ubs.append(int_constant(body.ub))
         if len(inner) == 2 and isinstance(inner[0], scf.ForOp):
             body = inner[0]
             continue
@@ -229,8 +231,7 @@ def rewidening_copy(op: Operation, arg: SSAValue, signed: bool) -> SSAValue | No
             return None
         t = arg.type
         assert isinstance(t, MemRefType)
-        loops = [o for o in op.walk() if isinstance(o, scf.ForOp)]
-        if [int_constant(o.ub) for o in loops] != list(t.get_shape()):
+        if ubs != list(t.get_shape()):  # the nest's loops, outermost first
             return None
         return store.memref
     return None
