@@ -84,20 +84,9 @@ def forward_inputs(
         insts = group.instances()
         if not insts or any(i.name in folded or i.name in served for i in insts):
             continue
-        operands: set[int] = set()
-        for mm in (plan.matmul, plan.local_matmul):
-            if mm is not None:
-                operands |= {mm.a, mm.b}
         # arrays only: streams have memtile routes and neighbours of their own
         need = sum(plan.reads) + (len(plan.gets) if count_streams else 0)
-        body = group.body.block
-        movable = [
-            k
-            for k, arg in enumerate(body.args)
-            if plan.reads[k] and not plan.writes[k] and k not in operands and arg.uses
-        ]
-        # the smallest arrays first: their copies cost the task least memory
-        movable.sort(key=lambda k: _bytes(body.args[k].type))
+        movable = _movable(group, plan)
         chosen = movable[: max(0, need - channels)]
         # a loader per array; where the free cores do not allow that, a loader
         # per `channels` arrays (its own DMA takes that many)
@@ -153,18 +142,8 @@ def forward_to_chains(
         if not any(i.name in chained for i in insts) or FORWARDS in group.attributes:
             continue
         p = plans[group.sym_name.data]
-        operands: set[int] = set()
-        for mm in (p.matmul, p.local_matmul):
-            if mm is not None:
-                operands |= {mm.a, mm.b}
         need = sum(p.reads) + len(p.gets)
-        body = group.body.block
-        movable = [
-            k
-            for k, arg in enumerate(body.args)
-            if p.reads[k] and not p.writes[k] and k not in operands and arg.uses
-        ]
-        movable.sort(key=lambda k: _bytes(body.args[k].type))
+        movable = _movable(group, p)
         chosen = movable[: max(0, need - channels)]
         if need > channels and len(chosen) < need - channels:
             fixed = [_hint(group, k) for k, r in enumerate(p.reads) if r and k not in movable]
@@ -207,6 +186,25 @@ def forward_to_chains(
         extended.cost_bytes[k] = plan.cost_bytes.get(k, 0)
     why = free_depths(region, stream_uses(region), groups, extended)
     return ChainForwardFailure(why.reason, True) if why is not None else extended
+
+
+def _movable(group: dato.GroupOp, plan: GroupPlan) -> list[int]:
+    """The body arguments a loader or peer could pass the task whole: arrays
+    it reads and does not write, not a matmul's operands (their K is
+    streamed), used; the smallest first (their copies cost the task least
+    memory)."""
+    operands: set[int] = set()
+    for mm in (plan.matmul, plan.local_matmul):
+        if mm is not None:
+            operands |= {mm.a, mm.b}
+    body = group.body.block
+    movable = [
+        k
+        for k, arg in enumerate(body.args)
+        if plan.reads[k] and not plan.writes[k] and k not in operands and arg.uses
+    ]
+    movable.sort(key=lambda k: _bytes(body.args[k].type))
+    return movable
 
 
 @dataclass
