@@ -828,7 +828,7 @@ def split_stream_tasks(
     read-only array is read by each task that uses it; at most `spare` new
     instances. `plans` gets the new groups' plans; returns the new
     instances."""
-    folded, served, taken = folded_instances(region), _served(region), _taken(region)
+    fixed, taken = folded_instances(region) | _served(region), _taken(region)
     peer_of = _stream_ends(region)
     added: list[str] = []
     for group in list(region.groups()):
@@ -837,7 +837,7 @@ def split_stream_tasks(
         if (
             len(insts) != 1
             or group.port_names
-            or insts[0].name in folded | served
+            or insts[0].name in fixed
             or FORWARDS in group.attributes
             or plan.matmul is not None
             or plan.local_matmul is not None
