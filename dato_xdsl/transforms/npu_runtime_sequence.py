@@ -122,7 +122,25 @@ def shim_transfers(device_op: aie.DeviceOp) -> list[ShimTransfer]:
         ]
         if any(len(c[1]) != 4 or len(c[2]) != 4 for c in calls):
             raise op_error(op, "records DMA sizes or strides that are not 4 dimensions")
+        model = device_op.model
+        if model is not None:
+            calls = split_repeats(calls, model.memcpy_nd.max_repeat)
         out.append(ShimTransfer(op.fifo_name, arg.value.data, column, is_read, calls))
+    return out
+
+
+def split_repeats(
+    calls: list[tuple[int, list[int], list[int]]], max_repeat: int
+) -> list[tuple[int, list[int], list[int]]]:
+    """Calls whose repeat count (outermost size) is over the shim's limit, cut
+    into consecutive calls of at most `max_repeat` repeats: the repeat only
+    advances the offset by its stride, so the pieces move the same elements in
+    the same order."""
+    out: list[tuple[int, list[int], list[int]]] = []
+    for offset, sizes, strides in calls:
+        for first in range(0, sizes[0], max_repeat):
+            count = min(max_repeat, sizes[0] - first)
+            out.append((offset + first * strides[0], [count, *sizes[1:]], list(strides)))
     return out
 
 
