@@ -366,3 +366,20 @@ aie.device(npu1) {
   aie.objectfifo @A_in1(%shim_c0, {%core_c0_r3}, 1 : i32) {dato.host_arg = 0 : i64, dato.dma_offsets = array<i64: 0>, dato.dma_sizes = [array<i64: 1, 1, 2, 2048>], dato.dma_strides = [array<i64: 0, 0, 4096, 1>]} : !aie.objectfifo<memref<4096xi32>>
   aie.objectfifo @A_in2(%shim_c0, {%core_c0_r4}, 1 : i32) {dato.host_arg = 0 : i64, dato.dma_offsets = array<i64: 0>, dato.dma_sizes = [array<i64: 1, 2, 4, 1000>], dato.dma_strides = [array<i64: 0, 8000, 2000, 1>]} : !aie.objectfifo<memref<8000xi32>>
 } {dato.host_args = [memref<8x4096xi32>], dato.host_names = ["A"]}
+
+// -----
+
+// Case 7: a repeat count over the BD's 64 (mlir-aie's "[1:64]" range): 150
+// repeats of a 4x16 block 16 elements apart become calls of 64, 64 and 22
+// repeats, each starting 64 x 16 = 1024 elements after the one before.
+// CHECK-LABEL: aie.device(npu1) {
+// CHECK:         aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 0][64, 1, 4, 16][16, 0, 4096, 1]) {id = 0 : i64, metadata = @A_in0}
+// CHECK-NEXT:    aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 1024][64, 1, 4, 16][16, 0, 4096, 1]) {id = 1 : i64, metadata = @A_in0}
+// CHECK-NEXT:    aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 2048][22, 1, 4, 16][16, 0, 4096, 1]) {id = 2 : i64, metadata = @A_in0}
+// CHECK-NOT:     dma_memcpy_nd
+
+aie.device(npu1) {
+  %shim_c0 = aie.tile(0, 0)
+  %core_c0_r2 = aie.tile(0, 2)
+  aie.objectfifo @A_in0(%shim_c0, {%core_c0_r2}, 2 : i32) {dato.host_arg = 0 : i64, dato.dma_offsets = array<i64: 0>, dato.dma_sizes = [array<i64: 150, 1, 4, 16>], dato.dma_strides = [array<i64: 16, 0, 4096, 1>]} : !aie.objectfifo<memref<4x16xi32>>
+} {dato.host_args = [memref<4x4096xi32>], dato.host_names = ["A"]}
