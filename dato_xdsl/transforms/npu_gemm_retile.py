@@ -342,6 +342,9 @@ def pointwise(group: dato.GroupOp, shape: tuple[int, int]) -> Pointwise | None:
     port_bytes: dict[str, int] = {}
     ivs: dict[SSAValue, int] = {}
     scalars: list[SSAValue] = []
+    # loads of other arguments (a bias row or column), whose axes follow
+    # from the loops indexing them once the walk has seen every block access
+    edge_loads: list[memref.LoadOp] = []
 
     def blocks(*values: SSAValue) -> bool:
         return all(_is_block(v.type, shape) and v not in roles for v in values)
@@ -362,6 +365,9 @@ def pointwise(group: dato.GroupOp, shape: tuple[int, int]) -> Pointwise | None:
             if _is_scalar(op.memref.type):
                 if isinstance(op, memref.StoreOp) and op.memref in body.args:
                     return None  # a scalar result: the last element's value
+                continue
+            if isinstance(op, memref.LoadOp) and _edge_operand(op.memref, body, roles, shape):
+                edge_loads.append(op)
                 continue
             if not blocks(op.memref):
                 return None
@@ -397,10 +403,33 @@ def pointwise(group: dato.GroupOp, shape: tuple[int, int]) -> Pointwise | None:
                 return None
         elif op.dialect_name() not in ("arith", "math") or refs:
             return None
+    for load in edge_loads:
+        k = body.args.index(load.memref)
+        axes = tuple(ivs.get(index) for index in load.indices)
+        if None in axes or args[k] not in ((None,) * len(axes), axes):
+            return None  # indexed by no block loop, or along two axes
+        args[k] = axes
     loops = _axis_loops(ivs, shape)
     if loops is None or not _scalars_fresh(scalars, loops):
         return None
     return Pointwise(args, loops, locals_bytes, port_bytes, direct, bool(roles))
+
+
+def _edge_operand(
+    ref: SSAValue, body: Block, roles: dict[SSAValue, Axes], shape: tuple[int, int]
+) -> bool:
+    """Whether `ref` is an argument other than a block, A or B that the body
+    only loads from (a bias along the block's columns, a scale along its
+    rows): cut with the block when every load indexes each of its dimensions
+    by a block loop (checked by `pointwise` once the loops' axes are known),
+    each instance then reading the slice its sub-block's elements read."""
+    if ref not in body.args or ref in roles or _is_block(ref.type, shape) or _is_scalar(ref.type):
+        return False
+    return all(
+        isinstance(use.operation, memref.LoadOp)
+        and all(isinstance(i, BlockArgument) for i in use.operation.indices)
+        for use in ref.uses
+    )
 
 
 @dataclass
@@ -475,7 +504,35 @@ def block_sets(region: dato.RegionOp) -> list[BlockSet]:
         if any(b is None for b in bodies) or not any(b.matmul for b in bodies if b):
             continue
         found.append(BlockSet(groups, [b for b in bodies if b], streams, shape))
+    for group in region.groups():
+        if touched[group] or group.port_names or any(i.name in named for i in group.instances()):
+            continue
+        if _gemm_of(group) is not None:
+            continue  # exactly a GEMM: `choose_cut` (its C block is its accumulator)
+        shape = _epilogue_shape(group)
+        body = None if shape is None else pointwise(group, shape)
+        if shape is not None and body is not None and body.matmul:
+            found.append(BlockSet([group], [body], [], shape))
     return found
+
+
+def _epilogue_shape(group: dato.GroupOp) -> tuple[int, int] | None:
+    """The m x n result block of a group on no stream whose body computes a
+    matmul (and an epilogue over its result: a bias, a requantisation, a
+    ReLU, in the same task), which `pointwise` may then find cuttable alone;
+    None when its body names a stream or has no matmul."""
+    shapes = set()
+    for op in _ops(group.body.block):
+        if isinstance(op, dato.PutOp | dato.GetOp):
+            return None
+        if isinstance(op, linalg.MatmulOp):
+            t = op.outputs[0].type
+            assert isinstance(t, MemRefType)
+            shapes.add(tuple(t.get_shape()))
+    if len(shapes) != 1:
+        return None
+    shape = shapes.pop()
+    return (shape[0], shape[1]) if len(shape) == 2 else None
 
 
 def _set_bytes(bs: BlockSet, bm: int, bn: int, shallow: bool) -> list[tuple[int, int]]:
@@ -575,14 +632,19 @@ def choose_set_cut(
 ) -> tuple[int, int] | None:
     """(r, s) for the set: None when it fits as written (by the count of
     `_set_bytes` at the streams' depths, else, if it could fit one object
-    deep, by a trial of physical mapping, which may make streams so); else
+    deep or is on no stream, by a trial of physical mapping, which may make
+    streams so); else
     the first of the candidate cuts (`_tried`) physical mapping places, None
     if none (the refusal then names the user's grid). The sets still to be
     decided are cut in the trials as `later` says (their first candidates),
     so that their blocks do not fail a trial of this one."""
     if _fits_as_written(bs, budget, False):
         return None
-    if _fits_as_written(bs, budget, True) and _maps(region, list(later), device.name):
+    # a set on no stream is tried as written whatever the count says (its
+    # count of block locals is only an upper bound: physical mapping may
+    # overlap locals whose lives do not)
+    shallow = not bs.streams or _fits_as_written(bs, budget, True)
+    if shallow and _maps(region, list(later), device.name):
         return None
     for cut in _tried(bs, budget, device):
         if _maps(region, [(bs, cut), *later], device.name):
