@@ -35,7 +35,21 @@ through read boxes and physical mapping (whose folding then places the finer
 grids), and the first it places is taken; when none is, the region stays as
 written and physical mapping's refusal names the user's tasks. Each group of
 such a set records the cut in `dato.retiled` and the groups cut with it in
-`dato.retiled_with`."""
+`dato.retiled_with`.
+
+A GEMM task on no stream whose epilogue is in the task itself (a bias add,
+a requantisation and clamp, a ReLU over the matmul's result) is such a set
+of one group. An argument it only loads, indexed by the block loops (a bias
+by the column loop, a scale by the row loop), is sliced with the sub-blocks:
+its offsets move along the axis its loop runs over.
+
+When no m x n cut is common to a set (a chain of GEMMs each reading the
+previous one's result as its A, as in an MLP, has blocks of one height and
+different widths) or a body reads other columns of an element's row, the set
+is cut into row bands instead (`Shape` (m, None), cuts (r, 1)): every value
+of m rows is cut along its rows only and keeps its columns; the B operands
+stay whole; each row a body writes must depend only on the same row of what
+it reads."""
 
 from __future__ import annotations
 
@@ -181,6 +195,11 @@ Axes = tuple[int | None, ...]
 """Per dimension of a body argument: the block axis a cut divides it along
 (0: the block's rows, 1: its columns), None where it stays whole."""
 
+Shape = tuple[int, int | None]
+"""The block a set is cut over: m x n, or (m, None) for blocks of m rows
+whose columns stay whole (row bands, of as many columns as each value has:
+a chain of GEMMs each reading the previous one's rows as its A)."""
+
 
 @dataclass
 class Pointwise:
@@ -203,8 +222,23 @@ class Pointwise:
     matmul: bool
 
 
-def _is_block(t: object, shape: tuple[int, int]) -> bool:
+def _is_block(t: object, shape: Shape) -> bool:
+    if shape[1] is None:
+        return (
+            isinstance(t, MemRefType) and len(t.get_shape()) == 2 and t.get_shape()[0] == shape[0]
+        )
     return isinstance(t, MemRefType) and tuple(t.get_shape()) == shape
+
+
+def _block_axes(shape: Shape) -> Axes:
+    """The axes of a block value: both, or the rows of a row band."""
+    return (0, 1) if shape[1] is not None else (0, None)
+
+
+def _unit_bytes(t: MemRefType, shape: Shape) -> int:
+    """Bytes of a block value per unit a cut divides: per element of an m x n
+    block, per row of a row band."""
+    return element_bytes(t) * (1 if shape[1] is not None else t.get_shape()[1])
 
 
 def _is_scalar(t: object) -> bool:
@@ -222,28 +256,36 @@ def _ops(block: Block) -> Iterator[Operation]:
                     yield from _ops(inner)
 
 
-def _matmul_roles(body: Block, shape: tuple[int, int]) -> dict[SSAValue, Axes] | None:
+def _matmul_roles(body: Block, shape: Shape) -> dict[SSAValue, Axes] | None:
     """The body arguments its matmuls read as A (rows along the block's rows,
-    K whole) and B (columns along the block's columns); None when a matmul
-    does not compute a block from two arguments or an argument has both roles."""
+    K whole) and B (columns along the block's columns; whole for row bands);
+    None when a matmul does not compute a block from two arguments or an
+    argument has both roles. For row bands A may also be a row band the body
+    computes or gets (a previous layer's rows)."""
+    rows = shape[1] is None
     roles: dict[SSAValue, Axes] = {}
     for op in _ops(body):
         if not isinstance(op, linalg.MatmulOp):
             continue
         a, b = op.inputs
-        if not _is_block(op.outputs[0].type, shape) or a not in body.args or b not in body.args:
+        if not _is_block(op.outputs[0].type, shape) or b not in body.args:
+            return None
+        if a not in body.args and not (rows and _is_block(a.type, shape)):
             return None
         at, bt = a.type, b.type
         assert isinstance(at, MemRefType) and isinstance(bt, MemRefType)
-        if at.get_shape()[0] != shape[0] or bt.get_shape()[1] != shape[1]:
+        if at.get_shape()[0] != shape[0] or (not rows and bt.get_shape()[1] != shape[1]):
             return None
-        for v, role in ((a, (0, None)), (b, (None, 1))):
+        pairs = [(b, (None, None) if rows else (None, 1))]
+        if a in body.args:
+            pairs.append((a, (0, None)))
+        for v, role in pairs:
             if roles.setdefault(v, role) != role:
                 return None
     return roles
 
 
-def _axis_loops(ivs: dict[SSAValue, int], shape: tuple[int, int]) -> dict[scf.ForOp, int] | None:
+def _axis_loops(ivs: dict[SSAValue, int], shape: Shape) -> dict[scf.ForOp, int] | None:
     """The loops whose induction variables index blocks: each must run over
     its axis from 0 in steps of 1 and be used only as that index (a value
     computed from it would change with the cut)."""
@@ -311,13 +353,17 @@ def _scalars_fresh(scalars: list[SSAValue], loops: dict[scf.ForOp, int]) -> bool
     return True
 
 
-def pointwise(group: dato.GroupOp, shape: tuple[int, int]) -> Pointwise | None:
+def pointwise(group: dato.GroupOp, shape: Shape) -> Pointwise | None:
     """The group's body as an m x n pointwise computation (Pointwise), or None
     when it is not one: block-sized and scalar locals; loads and stores of
     blocks indexed by the loops over their axes; whole-block copies, fills,
     named elementwise ops and matmuls into blocks; puts and gets of block
     objects on its ports; scalar arithmetic and control flow; no pid, no
-    external kernel, no constant table."""
+    external kernel, no constant table. For row bands (`shape` (m, None))
+    the same with only the row index tied to a loop: each row of a band it
+    writes depends only on the same row of the bands it reads (any of their
+    columns) and on whole B operands."""
+    rows = shape[1] is None
     if len(group.grid.data) not in (1, 2):
         return None  # (no pid in the body: the grid's rank only names instances)
     body = group.body.block
@@ -332,8 +378,8 @@ def pointwise(group: dato.GroupOp, shape: tuple[int, int]) -> Pointwise | None:
         if arg in roles:
             args.append(roles[arg])
         elif _is_block(t, shape):
-            args.append((0, 1))
-            locals_bytes += element_bytes(t)
+            args.append(_block_axes(shape))
+            locals_bytes += _unit_bytes(t, shape)
         else:
             args.append((None,) * len(t.get_shape()))
     ports = set(group.port_names)
@@ -345,6 +391,7 @@ def pointwise(group: dato.GroupOp, shape: tuple[int, int]) -> Pointwise | None:
     # loads of other arguments (a bias row or column), whose axes follow
     # from the loops indexing them once the walk has seen every block access
     edge_loads: list[memref.LoadOp] = []
+    free_indices: list[SSAValue] = []  # a row band's column indices
 
     def blocks(*values: SSAValue) -> bool:
         return all(_is_block(v.type, shape) and v not in roles for v in values)
@@ -356,7 +403,7 @@ def pointwise(group: dato.GroupOp, shape: tuple[int, int]) -> Pointwise | None:
             if table_values(op) is not None:
                 return None  # its values are by position
             if _is_block(t, shape):
-                locals_bytes += element_bytes(t)
+                locals_bytes += _unit_bytes(t, shape)
             elif _is_scalar(t):
                 scalars.append(op.memref)
             else:
@@ -371,7 +418,11 @@ def pointwise(group: dato.GroupOp, shape: tuple[int, int]) -> Pointwise | None:
                 continue
             if not blocks(op.memref):
                 return None
-            for axis, index in enumerate(op.indices):
+            indices = list(op.indices)
+            if rows:
+                free_indices.extend(indices[1:])
+                indices = indices[:1]
+            for axis, index in enumerate(indices):
                 if not isinstance(index, BlockArgument) or ivs.setdefault(index, axis) != axis:
                     return None
         elif isinstance(op, memref.CopyOp):
@@ -384,7 +435,8 @@ def pointwise(group: dato.GroupOp, shape: tuple[int, int]) -> Pointwise | None:
             t = op.outputs[0].type
             assert isinstance(t, MemRefType)
             if isinstance(t.element_type, BFloat16Type):
-                locals_bytes += 4  # physical mapping's float32 accumulator
+                # physical mapping's float32 accumulator
+                locals_bytes += 2 * _unit_bytes(t, shape)
         elif isinstance(op, ELEMENTWISE_OPS):
             if not blocks(*refs):
                 return None
@@ -397,16 +449,19 @@ def pointwise(group: dato.GroupOp, shape: tuple[int, int]) -> Pointwise | None:
                 direct.append(port)
             t = value.type
             assert isinstance(t, MemRefType)
-            port_bytes[port] = element_bytes(t)
+            port_bytes[port] = _unit_bytes(t, shape)
         elif isinstance(op, scf.ForOp | scf.IfOp | scf.YieldOp):
             if refs or (isinstance(op, scf.ForOp) and op.iter_args):
                 return None
         elif op.dialect_name() not in ("arith", "math") or refs:
             return None
+    if any(index in ivs for index in free_indices):
+        return None  # a row's index as a column index: another row of the band
+    edge_axes: dict[int, Axes] = {}
     for load in edge_loads:
         k = body.args.index(load.memref)
         axes = tuple(ivs.get(index) for index in load.indices)
-        if None in axes or args[k] not in ((None,) * len(axes), axes):
+        if (None in axes and not rows) or edge_axes.setdefault(k, axes) != axes:
             return None  # indexed by no block loop, or along two axes
         args[k] = axes
     loops = _axis_loops(ivs, shape)
@@ -415,19 +470,19 @@ def pointwise(group: dato.GroupOp, shape: tuple[int, int]) -> Pointwise | None:
     return Pointwise(args, loops, locals_bytes, port_bytes, direct, bool(roles))
 
 
-def _edge_operand(
-    ref: SSAValue, body: Block, roles: dict[SSAValue, Axes], shape: tuple[int, int]
-) -> bool:
+def _edge_operand(ref: SSAValue, body: Block, roles: dict[SSAValue, Axes], shape: Shape) -> bool:
     """Whether `ref` is an argument other than a block, A or B that the body
     only loads from (a bias along the block's columns, a scale along its
     rows): cut with the block when every load indexes each of its dimensions
     by a block loop (checked by `pointwise` once the loops' axes are known),
-    each instance then reading the slice its sub-block's elements read."""
+    each instance then reading the slice its sub-block's elements read. For
+    row bands only the dimensions a row loop indexes are cut (the others
+    stay whole: any index does)."""
     if ref not in body.args or ref in roles or _is_block(ref.type, shape) or _is_scalar(ref.type):
         return False
     return all(
         isinstance(use.operation, memref.LoadOp)
-        and all(isinstance(i, BlockArgument) for i in use.operation.indices)
+        and (shape[1] is None or all(isinstance(i, BlockArgument) for i in use.operation.indices))
         for use in ref.uses
     )
 
@@ -440,7 +495,7 @@ class BlockSet:
     groups: list[dato.GroupOp]
     bodies: list[Pointwise]
     streams: list[dato.StreamOp]
-    shape: tuple[int, int]
+    shape: Shape
 
 
 def block_sets(region: dato.RegionOp) -> list[BlockSet]:
@@ -495,24 +550,32 @@ def block_sets(region: dato.RegionOp) -> list[BlockSet]:
             else None
             for s in streams
         }
-        shape = shapes.pop() if len(shapes) == 1 else None
-        if shape is None or len(shape) != 2 or any(s.shape_values for s in streams):
+        if None in shapes or any(len(sh) != 2 for sh in shapes if sh):
+            continue
+        if any(s.shape_values for s in streams):
             continue
         if any(i.name in named for g in groups for i in g.instances()):
             continue
-        bodies = [pointwise(g, shape) for g in groups]
-        if any(b is None for b in bodies) or not any(b.matmul for b in bodies if b):
-            continue
-        found.append(BlockSet(groups, [b for b in bodies if b], streams, shape))
+        # one m x n block on every stream, else row bands of one height
+        tries: list[Shape] = [next(iter(shapes))] if len(shapes) == 1 else []
+        if len({sh[0] for sh in shapes if sh}) == 1:
+            tries.append((next(iter(shapes))[0], None))
+        for shape in tries:
+            bodies = [pointwise(g, shape) for g in groups]
+            if all(b is not None for b in bodies) and any(b.matmul for b in bodies if b):
+                found.append(BlockSet(groups, [b for b in bodies if b], streams, shape))
+                break
     for group in region.groups():
         if touched[group] or group.port_names or any(i.name in named for i in group.instances()):
             continue
         if _gemm_of(group) is not None:
             continue  # exactly a GEMM: `choose_cut` (its C block is its accumulator)
-        shape = _epilogue_shape(group)
-        body = None if shape is None else pointwise(group, shape)
-        if shape is not None and body is not None and body.matmul:
-            found.append(BlockSet([group], [body], [], shape))
+        block = _epilogue_shape(group)
+        for shape in [] if block is None else [block, (block[0], None)]:
+            body = pointwise(group, shape)
+            if body is not None and body.matmul:
+                found.append(BlockSet([group], [body], [], shape))
+                break
     return found
 
 
@@ -568,7 +631,7 @@ def _candidates(bs: BlockSet, budget: int) -> list[tuple[int, int]]:
     achieves at best), largest sub-block first; of the cuts giving one
     sub-block size, the two squarest (a long thin block only moves more
     A or B per result element)."""
-    m, n = bs.shape
+    m, n = bs.shape[0], bs.shape[1] or 1  # row bands: cut by (r, 1), per row
     by_area: dict[int, list[tuple[int, int, int]]] = {}  # area -> [(skew, r, s)]
     for r in (d for d in range(1, m + 1) if m % d == 0):
         for s in (d for d in range(1, n + 1) if n % d == 0):
@@ -611,7 +674,7 @@ def _maps(region: dato.RegionOp, cuts: Sequence[Cut], device: str) -> bool:
 
 
 def _fits_as_written(bs: BlockSet, budget: int, shallow: bool) -> bool:
-    m, n = bs.shape
+    m, n = bs.shape[0], bs.shape[1] or 1
     return all(b + room <= budget for b, room in _set_bytes(bs, m, n, shallow))
 
 
@@ -652,16 +715,23 @@ def choose_set_cut(
     return None
 
 
-def _cut_type(t: MemRefType, axes: Axes, sizes: tuple[int, int]) -> MemRefType:
-    shape = [d if a is None else sizes[a] for d, a in zip(t.get_shape(), axes, strict=True)]
+def _size(sizes: Shape, axis: int) -> int:
+    """A cut block's size along an axis a cut divides."""
+    size = sizes[axis]
+    assert size is not None  # row bands have no column axis
+    return size
+
+
+def _cut_type(t: MemRefType, axes: Axes, sizes: Shape) -> MemRefType:
+    shape = [d if a is None else _size(sizes, a) for d, a in zip(t.get_shape(), axes, strict=True)]
     return MemRefType(t.element_type, shape)
 
 
 def _cut_body(
     old: Block,
     body: Pointwise,
-    shape: tuple[int, int],
-    sizes: tuple[int, int],
+    shape: Shape,
+    sizes: Shape,
     ports: dict[str, str],
 ) -> Block:
     """The body on bm x bn blocks: arguments, block locals and gets of the
@@ -682,7 +752,7 @@ def _cut_body(
     for was, op in zip(old_ops, new_ops, strict=True):
         if isinstance(was, scf.ForOp) and was in body.loops:
             assert isinstance(op, scf.ForOp)
-            bound = arith.ConstantOp(IntegerAttr(sizes[body.loops[was]], IndexType()))
+            bound = arith.ConstantOp(IntegerAttr(_size(sizes, body.loops[was]), IndexType()))
             op_block = op.parent_block()
             assert op_block is not None
             op_block.insert_op_before(bound, op)
@@ -696,12 +766,14 @@ def _cut_body(
         if isinstance(op, memref.AllocOp | memref.AllocaOp) and _is_block(op.memref.type, shape):
             t = op.memref.type
             assert isinstance(t, MemRefType)
-            fresh = type(op).get(t.element_type, shape=list(sizes))
+            fresh = type(op).get(
+                t.element_type, shape=list(_cut_type(t, _block_axes(shape), sizes).get_shape())
+            )
         elif isinstance(op, dato.GetOp):
             t = op.result.type
             assert isinstance(t, MemRefType)
             name = op.stream.root_reference.data
-            fresh = dato.GetOp(ports.get(name, name), [], _cut_type(t, (0, 1), sizes))
+            fresh = dato.GetOp(ports.get(name, name), [], _cut_type(t, _block_axes(shape), sizes))
         elif isinstance(op, dato.PutOp) and op.stream.root_reference.data in ports:
             fresh = dato.PutOp(ports[op.stream.root_reference.data], [], op.value)
         if fresh is None:
@@ -735,7 +807,7 @@ def cut_set(region: dato.RegionOp, bs: BlockSet, r: int, s: int) -> None:
     """Refine every group of the set by (r, s) and split each of its streams
     into r x s streams of sub-blocks (module docstring)."""
     m, n = bs.shape
-    sizes = (m // r, n // s)
+    sizes = (m // r, None if n is None else n // s)
     taken = {op.sym_name.data for op in region.body.block.ops if isinstance(op, dato.StreamOp)}
     taken |= {i.name for g in region.groups() for i in g.instances()}
     parts: dict[str, list[list[str]]] = {}
@@ -745,7 +817,7 @@ def cut_set(region: dato.RegionOp, bs: BlockSet, r: int, s: int) -> None:
         t = decl.stream_type
         element = t.element_type
         assert isinstance(element, MemRefType)
-        object_type = _cut_type(element, (0, 1), sizes)
+        object_type = _cut_type(element, _block_axes(bs.shape), sizes)
         for u in range(r):
             for v in range(s):
                 part = dato.StreamOp(
@@ -769,7 +841,7 @@ def cut_set(region: dato.RegionOp, bs: BlockSet, r: int, s: int) -> None:
                     for k, axes in enumerate(body.args):
                         for d, axis in enumerate(axes):
                             if axis is not None:
-                                offsets[k][d] += (u, v)[axis] * sizes[axis]
+                                offsets[k][d] += (u, v)[axis] * _size(sizes, axis)
                     streams = [parts[b][u][v] for b in (*inst.bindings, *body.direct)]
                     rows.append((_sub_pid(inst.pid, r, s, u, v), offsets, streams))
         rows.sort(key=lambda row: row[0])  # pids row-major: the simulator's order

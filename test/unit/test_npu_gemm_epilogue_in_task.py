@@ -3,8 +3,10 @@ add, a requantisation with a clamp, a row scale) is cut by
 dato-npu-retile-gemm like a GEMM whose blocks go on block streams: the task's
 grid is refined, and the epilogue's other operands indexed by the block loops
 (a bias along the columns, a scale along the rows) are sliced with the
-sub-blocks. Results on the virtual NPU against numpy (integers, exactly) and
-the simulator (bf16)."""
+sub-blocks. An epilogue that reads other columns of its row, and a chain of
+GEMMs each reading the previous one's rows as its A (an MLP), are cut into
+row bands instead. Results on the virtual NPU against numpy (integers,
+exactly) and the simulator (bf16)."""
 
 import ml_dtypes
 import numpy as np
@@ -15,6 +17,7 @@ import dato_xdsl as dato
 from dato_xdsl import Layout, bfloat16, int8, int16, int32
 from dato_xdsl.dialects import dato as dato_ir
 from dato_xdsl.transforms.npu_gemm_retile import RETILED, RETILED_WITH, NpuRetileGemmPass
+from test.unit.programs import dato_programs as dp
 
 S, R = Layout.Shard, Layout.Replicate
 
@@ -75,7 +78,8 @@ def gemm_scale_bias(M: int, N: int, K: int):
 
 
 def gemm_first_column(M: int, N: int, K: int):
-    """Every element reads the result's first column: not element by element."""
+    """Every element reads its row's first column: row by row, not element by
+    element."""
 
     @dato.region()
     def top(A: int32[M, K], B: int32[K, N], C: int32[M, N]):
@@ -85,6 +89,21 @@ def gemm_first_column(M: int, N: int, K: int):
             for x in range(M):
                 for y in range(N):
                     c[x, y] = t[x, y] + t[x, 0]
+
+    return top
+
+
+def gemm_first_row(M: int, N: int, K: int):
+    """Every element reads its column's first row: neither."""
+
+    @dato.region()
+    def top(A: int32[M, K], B: int32[K, N], C: int32[M, N]):
+        @dato.kernel(mapping=[1, 1], args=[A, B, C])
+        def mm(a: int32[M, K], b: int32[K, N], c: int32[M, N]):
+            t: int32[M, N] = dato.matmul(a, b)
+            for x in range(M):
+                for y in range(N):
+                    c[x, y] = t[x, y] + t[0, y]
 
     return top
 
@@ -196,8 +215,50 @@ def test_programs_that_fit_keep_their_grids():
     assert _cuts(mod) == {"mm": ((2, 4), None, None)}
 
 
-def test_an_epilogue_reading_another_column_is_not_cut():
-    # t[x, 0] for every y: a sub-block needs a column another instance
-    # computes, so the grid stays and the refusal names the memory
+def test_an_epilogue_reading_another_column_of_its_row_is_cut_into_row_bands():
+    # t[x, 0] for every y: a 64x64 sub-block would need a column another
+    # instance computes, a band of whole rows does not
+    M, N, K = 128, 128, 64
+    mod = dato.build(gemm_first_column(M, N, K), target="aie")
+    rng = np.random.default_rng(16)
+    A, B = _ints(rng, (M, K), np.int32), _ints(rng, (K, N), np.int32)
+    C = np.zeros((M, N), np.int32)
+    mod(A, B, C)
+    t = A.astype(np.int64) @ B.astype(np.int64)
+    np.testing.assert_array_equal(C, t + t[:, :1])
+    grid, (r, s), _ = _cuts(mod)["mm"]
+    assert s == 1 and grid == (r, 1)
+
+
+def test_an_epilogue_reading_another_row_is_not_cut():
+    # t[0, y] for every x: no instance of a cut grid computes row 0 for all,
+    # so the grid stays and the refusal names the memory
     with pytest.raises(dato.DatoError, match="KiB"):
-        dato.build(gemm_first_column(128, 128, 64), target="aie")
+        dato.build(gemm_first_row(128, 128, 64), target="aie")
+
+
+def _mlp3_numpy(X, W1, W2, W3, dtype):
+    """The program's arithmetic: each layer's products summed and wrapped to
+    the element type, ReLU after the first two."""
+    h1 = np.maximum((X.astype(np.int64) @ W1).astype(dtype), 0)
+    h2 = np.maximum((h1.astype(np.int64) @ W2).astype(dtype), 0)
+    return (h2.astype(np.int64) @ W3).astype(dtype)
+
+
+def test_mlp3_int16_layers_are_cut_into_row_bands_together():
+    # layer1's 64x256 int16 result held three times and on the stream to
+    # layer2 (128 KiB) was refused; each layer's rows depend only on the same
+    # rows of the previous one, so the three grids are refined by one row cut
+    # and the two streams carry row bands
+    B, D0, D1, D2, D3 = 64, 128, 256, 128, 64
+    mod = dato.build(dp.mlp3(int16, B, D0, D1, D2, D3), target="aie")
+    rng = np.random.default_rng(17)
+    X = _ints(rng, (B, D0), np.int16, 4)
+    W1, W2, W3 = (_ints(rng, shape, np.int16, 4) for shape in [(D0, D1), (D1, D2), (D2, D3)])
+    Y = np.zeros((B, D3), np.int16)
+    mod(X, W1, W2, W3, Y)
+    np.testing.assert_array_equal(Y, _mlp3_numpy(X, W1, W2, W3, np.int16))
+    cuts = _cuts(mod)
+    r = cuts["layer1"][1][0]
+    assert r > 1
+    assert all(c == ((r,), [r, 1], ["layer1", "layer2", "layer3"]) for c in cuts.values())
