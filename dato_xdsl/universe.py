@@ -149,6 +149,12 @@ def _npu_retile_gemm() -> type[ModulePass]:
     return NpuRetileGemmPass
 
 
+def _npu_retile_elementwise() -> type[ModulePass]:
+    from dato_xdsl.transforms.npu_retile_elementwise import NpuRetileElementwisePass
+
+    return NpuRetileElementwisePass
+
+
 def _table_copy_elision() -> type[ModulePass]:
     from dato_xdsl.transforms.table_copy_elision import TableCopyElisionPass
 
@@ -189,6 +195,7 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "vhls-dataflow-lint": _vhls_dataflow_lint,
     "dato-array-flow-forwarding": _array_flow_forwarding,
     "dato-npu-retile-gemm": _npu_retile_gemm,
+    "dato-npu-retile-elementwise": _npu_retile_elementwise,
     "dato-table-copy-elision": _table_copy_elision,
     "dato-npu-read-boxes": _npu_read_boxes,
     "dato-physical-map": _physical_map,

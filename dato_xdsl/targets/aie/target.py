@@ -147,6 +147,7 @@ class AieTarget(Target):
     steps = (
         Step("dato-table-copy-elision"),
         Step("dato-npu-retile-gemm", ("device",)),
+        Step("dato-npu-retile-elementwise", ("device",)),
         Step("dato-npu-read-boxes"),
         Step("dato-physical-map", ("device",)),
         Step("dato-npu-transfers"),
