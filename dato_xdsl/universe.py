@@ -161,6 +161,12 @@ def _table_copy_elision() -> type[ModulePass]:
     return TableCopyElisionPass
 
 
+def _npu_wide_integers() -> type[ModulePass]:
+    from dato_xdsl.transforms.npu_wide_integers import NpuWideIntegersPass
+
+    return NpuWideIntegersPass
+
+
 def _npu_read_boxes() -> type[ModulePass]:
     from dato_xdsl.transforms.npu_read_boxes import NpuReadBoxesPass
 
@@ -198,6 +204,7 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "dato-npu-retile-elementwise": _npu_retile_elementwise,
     "dato-table-copy-elision": _table_copy_elision,
     "dato-npu-read-boxes": _npu_read_boxes,
+    "dato-npu-wide-integers": _npu_wide_integers,
     "dato-physical-map": _physical_map,
     "dato-lower-to-aie": _lower_to_aie,
     "dato-npu-transfers": _npu_transfers,

@@ -2,7 +2,7 @@
 `UInt(n)`, bit slicing. Each against a numpy model of n-bit two's complement
 arithmetic on the simulator, the virtual NPU (aie; int4 arrays move packed two
 per byte) and the g++ C simulation (hls, with ap_int<n>); widths above 64 bits
-run on the simulator and HLS and are refused, located, on the NPU."""
+run on the simulator and HLS, and on the NPU as 32-bit words (npu_wide_integers)."""
 
 import numpy as np
 import pytest
@@ -173,7 +173,7 @@ def wrap_int(x: int, n: int, signed: bool = True) -> int:
     return x - (1 << n) if signed and x >= 1 << (n - 1) else x
 
 
-@pytest.mark.parametrize("target", ["simulator", "hls"])
+@pytest.mark.parametrize("target", ["simulator", "aie", "hls"])
 def test_int128_matmul_wraps_at_128_bits(target, tmp_path):
     A = np.array([[2**100, 3], [-(2**127), 2**127 - 1]], dtype=object)
     B = np.zeros((2, 2), dtype=object)
@@ -198,7 +198,7 @@ def wide_scalars():
     return top
 
 
-@pytest.mark.parametrize("target", ["simulator", "hls"])
+@pytest.mark.parametrize("target", ["simulator", "aie", "hls"])
 def test_wide_integers_wrap_and_read_unsigned(target, tmp_path):
     """Widths above 64 bits: products, shifts, floor division and unsigned
     comparison at the edges (the most negative value, all ones)."""
@@ -210,16 +210,6 @@ def test_wide_integers_wrap_and_read_unsigned(target, tmp_path):
         assert c == wrap_int(a * 3 + 1 + (a >> 98) + a // 7, 100, signed=False)
         assert d == wrap_int(b * b - (b >> 2) + b // 3 + b % 5, 100)
         assert e == wrap_int(b**3 + (b << 40) - abs(b) + int(a > b), 128)
-
-
-def test_int128_is_refused_on_the_npu(tmp_path):
-    with pytest.raises(dato.DatoIRError) as info:
-        dato.build(int128(), target="aie", project=tmp_path / "aie")
-    message = str(info.value)
-    assert "test_kernel_language_widths.py:" in message
-    # the DMAs would move an i128 as 4 words: the core's arithmetic is the limit
-    assert "moves A of i128 elements (4 32-bit words each, which the DMAs move)" in message
-    assert "computes on integers of at most 64 bits" in message
 
 
 def test_widths_out_of_range_are_refused():

@@ -12,7 +12,13 @@ run.py, which therefore imports nothing but numpy (no dato_xdsl).
 An int4 / uint4 array (numpy holds one value per byte) whose padding entry is
 (L, Lp, signed) moves packed as AIE-ML stores int4: each block row of L values
 becomes ceil(L / 2) bytes, value 2k in bits 3:0 of byte k and value 2k+1 in
-bits 7:4, zero-padded to Lp bytes (npu_padding)."""
+bits 7:4, zero-padded to Lp bytes (npu_padding).
+
+An i64 or i65..i128 array (`words`: array -> element bits; numpy int64 /
+uint64, or an object array of Python ints above 64 bits) moves as 32-bit
+words, W = ceil(bits / 32) per element, least significant first
+(npu_wide_integers); read back, each element is the low `bits` bits of its
+words as a two's complement value (the simulator's wrap-around)."""
 
 from __future__ import annotations
 
@@ -32,6 +38,8 @@ class Layout(TypedDict):
     """per buffer, (array, element offset) pairs; None: one buffer per array"""
     sizes: list[int] | None
     """each packed buffer's element count"""
+    words: dict[int, int]
+    """array -> element bits: an i64 / i65..i128 array held as 32-bit words"""
 
 
 def _padded_shape(shape: Sequence[int], rows: tuple[int, ...]) -> tuple[int, ...]:
@@ -59,9 +67,44 @@ def _unpack(rows: np.ndarray, length: int, signed: bool) -> np.ndarray:
     return values - ((values & 8) << 1) if signed else values
 
 
+def _word_count(bits: int) -> int:
+    return -(-bits // 32)
+
+
+def _to_words(a: np.ndarray, bits: int) -> np.ndarray:
+    """An array's elements as 32-bit words, least significant first: its last
+    dimension W times longer."""
+    count = _word_count(bits)
+    if a.dtype != object:  # int64 / uint64: the little-endian halves
+        flat = np.ascontiguousarray(a).astype(a.dtype.newbyteorder("<")).view("<i4")
+        return flat.reshape(*a.shape[:-1], a.shape[-1] * count).astype(np.int32)
+    out = np.empty((*a.shape, count), np.int64)
+    for w in range(count):
+        # Python ints: >> is arithmetic and & takes the two's complement word
+        out[..., w] = ((a >> (32 * w)) & 0xFFFFFFFF).astype(np.int64)
+    return out.astype(np.uint32).view(np.int32).reshape(*a.shape[:-1], a.shape[-1] * count)
+
+
+def _from_words(words: np.ndarray, bits: int, like: np.ndarray) -> np.ndarray:
+    """The elements of `like`'s shape and dtype the words hold (the low `bits`
+    bits, two's complement)."""
+    count = _word_count(bits)
+    w = np.ascontiguousarray(words, np.int32).reshape(*like.shape, count)
+    if like.dtype != object:
+        return w.view("<i8").reshape(like.shape).astype(like.dtype)
+    parts = w.view(np.uint32).astype(object)
+    value = parts[..., 0]
+    for k in range(1, count):
+        value = value | (parts[..., k] << (32 * k))
+    half = 1 << (bits - 1)
+    return ((value + half) & ((1 << bits) - 1)) - half
+
+
 def to_buffers(layout: Layout, arrays: Sequence[np.ndarray]) -> list[np.ndarray]:
     """The buffers the design takes, in its runtime sequence's order. An array
     neither padded nor packed is passed as it is (the run writes into it)."""
+    words = layout.get("words", {})
+    arrays = [_to_words(a, words[k]) if k in words else a for k, a in enumerate(arrays)]
     wide = []
     for k, a in enumerate(arrays):
         rows = layout["padding"].get(k)
@@ -94,6 +137,18 @@ def from_buffers(
 ) -> None:
     """Write the run's results (`buffers`, as `to_buffers` laid them out) back
     into the user's arrays: unpack, then keep the L elements of each block row."""
+    words = layout.get("words", {})
+    if words:
+        held = [
+            np.zeros((*a.shape[:-1], a.shape[-1] * _word_count(words[k])), np.int32)
+            if k in words
+            else a
+            for k, a in enumerate(arrays)
+        ]
+        from_buffers({**layout, "words": {}}, buffers, held)  # type: ignore[typeddict-item]
+        for k, bits in words.items():
+            arrays[k][...] = _from_words(held[k], bits, arrays[k])
+        return
     padding = layout["padding"]
     shapes = [
         _padded_shape(a.shape, padding[k]) if k in padding else a.shape

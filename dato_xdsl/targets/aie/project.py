@@ -57,6 +57,7 @@ from dato_xdsl.transforms.kernel_decls import (
 from dato_xdsl.transforms.kernel_library import declared_record, is_library, parse
 from dato_xdsl.transforms.npu_kernel_objects import OBJECT_PREFIX
 from dato_xdsl.transforms.npu_padding import read_padding
+from dato_xdsl.transforms.npu_wide_integers import read_wide_words
 
 LIBRARY = Path(__file__).parent / "kernels" / "dato_kernels.cc"
 
@@ -467,7 +468,8 @@ def design_layout(module: ModuleOp) -> Layout:
             break
     packed = design_packing(module)
     packing, sizes = packed if packed is not None else (None, None)
-    return Layout(padding=padding, packing=packing, sizes=sizes)
+    words = read_wide_words(module)  # i64 / i65..i128 arrays as 32-bit words
+    return Layout(padding=padding, packing=packing, sizes=sizes, words=words)
 
 
 HOST_LAYOUT = Path(__file__).parent / "host_layout.py"
@@ -479,7 +481,7 @@ def runner_script(arg_names: list[str], layout: Layout | None = None) -> str:
     runtime sequence's buffers with host_layout.py, as the virtual NPU run does."""
     names = ", ".join(repr(n) for n in arg_names)
     if layout is None:
-        layout = Layout(padding={}, packing=None, sizes=None)
+        layout = Layout(padding={}, packing=None, sizes=None, words={})
     packing = layout["packing"]
     problem = buffer_count_problem(len(arg_names) if packing is None else len(packing))
     if problem is not None:

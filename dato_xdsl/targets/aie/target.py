@@ -145,6 +145,7 @@ class AieTarget(Target):
     name = "aie"
     summary = "an MLIR-AIE design and NPU project; runs on an NPU or the virtual NPU"
     steps = (
+        Step("dato-npu-wide-integers"),  # i64 / i65..i128 arrays as 32-bit words
         Step("dato-table-copy-elision"),
         Step("dato-npu-retile-gemm", ("device",)),
         Step("dato-npu-retile-elementwise", ("device",)),

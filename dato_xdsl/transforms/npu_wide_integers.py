@@ -1,0 +1,510 @@
+"""Integers wider than 32 bits in NPU memory: held as little-endian 32-bit words.
+
+The NPU's DMAs and the runtime sequence's host transfers move elements of at
+most 32 bits (mlir-aie's `aiex.npu.dma_memcpy_nd` verifier: "Maximum element
+bit width allowed is 32bits"), but an i64 is two whole words and an i65..i128
+is ceil(N / 32) of them, so moving such an array is no hardware limit. This
+pass (`dato-npu-wide-integers`, the aie target's first step) rewrites every
+memref of i64 or i65..i128 elements in the region and its tasks into a memref
+of i32 words: an element [.., j] of W words is words [.., W*j .. W*j + W - 1],
+least significant first. A load composes the words into an i(32W) and
+truncates it to iN; a store sign-extends its iN value to i(32W) and splits it
+(the bits above N are never read back: the host and every load keep the low N,
+which is the simulator's wrap-around). The arithmetic stays on iN values in
+registers, which the core compiler (Peano / LLVM) legalises by expanding it
+into 32-bit operations.
+
+The library has no kernel on such integers, so linalg fills, matmuls and
+elementwise ops on them become scalar loops here. The host packs the user's
+arrays into words and back (targets/aie/host_layout.py): the rewritten
+arguments are recorded on the module as `dato.wide_words = array<i64: arg,
+bits, ...>`.
+
+Division and remainder wider than 64 bits become loops of iN shifts,
+compares and subtractions here: LLVM would lower them to compiler-rt's 128-bit
+builtins (__divti3, __udivti3 ...), which compiler-rt builds only for 64-bit
+targets, and AIE is a 32-bit one. Refused, each at its op: conversions between
+such integers and floats (__floattisf / __fixsfti ..., the same library,
+not expanded here), streams of such integers, and views (subviews, casts) of
+such arrays."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import arith, memref, scf
+from xdsl.dialects.builtin import (
+    DenseArrayBase,
+    IndexType,
+    IntegerAttr,
+    IntegerType,
+    MemRefType,
+    ModuleOp,
+    NoneAttr,
+    StringAttr,
+    i1,
+    i32,
+    i64,
+)
+from xdsl.dialects.linalg import ops as linalg
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.passes import ModulePass
+
+from dato_xdsl.diagnostics import op_error
+from dato_xdsl.dialects import dato
+from dato_xdsl.dialects.linalg import UNSIGNED_CAST
+
+WIDE_WORDS = "dato.wide_words"
+WORD_BITS = 32
+CORE_LIBCALL_FREE_BITS = 64
+"""Division and float conversion up to this width compile without 128-bit
+compiler-rt builtins."""
+
+_DIVISIONS = (
+    arith.DivSIOp,
+    arith.DivUIOp,
+    arith.RemSIOp,
+    arith.RemUIOp,
+    arith.FloorDivSIOp,
+    arith.CeilDivSIOp,
+    arith.CeilDivUIOp,
+)
+_FLOAT_CASTS = (arith.SIToFPOp, arith.UIToFPOp, arith.FPToSIOp, arith.FPToUIOp)
+_ELEMENTWISE: dict[type[Operation], Callable[[SSAValue, SSAValue], Operation]] = {
+    linalg.AddOp: lambda a, b: arith.AddiOp(a, b),
+    linalg.SubOp: lambda a, b: arith.SubiOp(a, b),
+    linalg.MulOp: lambda a, b: arith.MuliOp(a, b),
+    linalg.MaxOp: lambda a, b: arith.MaxSIOp(a, b),
+    linalg.MinOp: lambda a, b: arith.MinSIOp(a, b),
+}
+
+
+def words_of(t: Attribute) -> int | None:
+    """32-bit words per element for i64 and i65..i128 (held as words); None
+    for any other type (i33..i63 have no numpy storage of their own width)."""
+    if not isinstance(t, IntegerType):
+        return None
+    width = t.width.data
+    if width == 64 or 64 < width <= 128:
+        return -(-width // WORD_BITS)
+    return None
+
+
+def word_type(t: MemRefType) -> MemRefType:
+    """The i32 memref holding `t`'s elements as words (a rank-0 one: [W])."""
+    w = words_of(t.element_type)
+    assert w is not None
+    shape = list(t.get_shape())
+    return MemRefType(i32, [*shape[:-1], shape[-1] * w] if shape else [w])
+
+
+def read_wide_words(op: Operation) -> dict[int, int]:
+    """arg -> element bits of the arrays held as words (`dato.wide_words`)."""
+    attr = op.attributes.get(WIDE_WORDS)
+    if not isinstance(attr, DenseArrayBase):
+        return {}
+    flat = [int(v) for v in attr.get_values()]
+    return {flat[k]: flat[k + 1] for k in range(0, len(flat), 2)}
+
+
+class _At:
+    """Emits ops before `anchor` in its block."""
+
+    def __init__(self, anchor: Operation) -> None:
+        self.anchor = anchor
+
+    def emit(self, op: Operation) -> Operation:
+        block = self.anchor.parent_block()
+        assert block is not None
+        block.insert_op_before(op, self.anchor)
+        return op
+
+    def value(self, op: Operation) -> SSAValue:
+        return self.emit(op).results[0]
+
+    def const(self, v: int, t: Attribute | None = None) -> SSAValue:
+        t = IndexType() if t is None else t
+        return self.value(arith.ConstantOp(IntegerAttr(v, t)))  # type: ignore[arg-type]
+
+    def loops(self, shape: list[int], body: Callable[[_At, list[SSAValue]], None]) -> None:
+        """A perfect scf.for nest over `shape`; body(emitter inside, indices)."""
+
+        def level(at: _At, k: int, idx: list[SSAValue]) -> None:
+            if k == len(shape):
+                body(at, idx)
+                return
+            inner = Block(arg_types=[IndexType()])
+            end = scf.YieldOp()
+            inner.add_op(end)
+            lb, ub, one = at.const(0), at.const(shape[k]), at.const(1)
+            at.emit(scf.ForOp(lb, ub, one, [], Region(inner)))
+            level(_At(end), k + 1, [*idx, inner.args[0]])
+
+        level(self, 0, [])
+
+
+def _word_indices(at: _At, idx: list[SSAValue], words: int) -> list[list[SSAValue]]:
+    """The indices of an element's words, least significant first."""
+    if not idx:
+        return [[at.const(w)] for w in range(words)]
+    base = at.value(arith.MuliOp(idx[-1], at.const(words)))
+    out = [[*idx[:-1], base]]
+    for w in range(1, words):
+        out.append([*idx[:-1], at.value(arith.AddiOp(base, at.const(w)))])
+    return out
+
+
+def compose(at: _At, mem: SSAValue, idx: list[SSAValue], elem: IntegerType) -> SSAValue:
+    """The iN element at `idx` of the word memref `mem`."""
+    words = words_of(elem)
+    assert words is not None
+    wide = IntegerType(WORD_BITS * words)
+    acc: SSAValue | None = None
+    for w, at_idx in enumerate(_word_indices(at, idx, words)):
+        word = at.value(memref.LoadOp.get(mem, at_idx))
+        part = at.value(arith.ExtUIOp(word, wide))
+        if w:
+            part = at.value(arith.ShLIOp(part, at.const(WORD_BITS * w, wide)))
+        acc = part if acc is None else at.value(arith.OrIOp(acc, part))
+    assert acc is not None
+    return acc if wide == elem else at.value(arith.TruncIOp(acc, elem))
+
+
+def decompose(at: _At, value: SSAValue, mem: SSAValue, idx: list[SSAValue]) -> None:
+    """Store the iN `value` as the words of element `idx` of `mem`."""
+    elem = value.type
+    assert isinstance(elem, IntegerType)
+    words = words_of(elem)
+    assert words is not None
+    wide = IntegerType(WORD_BITS * words)
+    x = value if wide == elem else at.value(arith.ExtSIOp(value, wide))
+    for w, at_idx in enumerate(_word_indices(at, idx, words)):
+        part = x if not w else at.value(arith.ShRUIOp(x, at.const(WORD_BITS * w, wide)))
+        word = at.value(arith.TruncIOp(part, i32))
+        at.emit(memref.StoreOp.get(word, mem, at_idx))
+
+
+def _wide_memref(v: SSAValue) -> IntegerType | None:
+    t = v.type
+    if isinstance(t, MemRefType) and words_of(t.element_type) is not None:
+        return t.element_type  # type: ignore[return-value]
+    return None
+
+
+def _cast(at: _At, v: SSAValue, to: Attribute, unsigned: bool) -> SSAValue:
+    """linalg.matmul's operand cast: extended (signed unless marked) or truncated."""
+    t = v.type
+    if t == to:
+        return v
+    assert isinstance(t, IntegerType) and isinstance(to, IntegerType)
+    if t.width.data > to.width.data:
+        return at.value(arith.TruncIOp(v, to))
+    return at.value(arith.ExtUIOp(v, to) if unsigned else arith.ExtSIOp(v, to))
+
+
+def _shape(v: SSAValue) -> list[int]:
+    t = v.type
+    assert isinstance(t, MemRefType)
+    return list(t.get_shape())
+
+
+def expand_linalg(op: Operation) -> bool:
+    """Replace a linalg op on integers held as words by its scalar loops
+    (no library kernel exists for them). False if `op` is none of these."""
+    operands = list(op.operands)
+    if not any(_wide_memref(v) is not None for v in operands):
+        return False
+    at = _At(op)
+    if isinstance(op, linalg.FillOp):
+        value, out = op.inputs[0], op.outputs[0]
+        at.loops(_shape(out), lambda a, idx: a.emit(memref.StoreOp.get(value, out, idx)))
+    elif isinstance(op, linalg.MatmulOp):
+        x, y = op.inputs
+        c = op.outputs[0]
+        m, kk = _shape(x)
+        n = _shape(y)[1]
+        elem = c.type.element_type  # type: ignore[attr-defined]
+        unsigned = op.attributes.get(UNSIGNED_CAST) == StringAttr("unsigned")
+
+        def step(a: _At, idx: list[SSAValue]) -> None:
+            i, j, k = idx
+            u = _cast(a, a.value(memref.LoadOp.get(x, [i, k])), elem, unsigned)
+            v = _cast(a, a.value(memref.LoadOp.get(y, [k, j])), elem, unsigned)
+            acc = a.value(memref.LoadOp.get(c, [i, j]))
+            prod = a.value(arith.MuliOp(u, v))
+            a.emit(memref.StoreOp.get(a.value(arith.AddiOp(acc, prod)), c, [i, j]))
+
+        at.loops([m, n, kk], step)
+    elif type(op) in _ELEMENTWISE and len(op.operands) == 3:
+        x, y, out = op.operands
+        make = _ELEMENTWISE[type(op)]
+
+        def one(a: _At, idx: list[SSAValue]) -> None:
+            u = a.value(memref.LoadOp.get(x, idx))
+            v = a.value(memref.LoadOp.get(y, idx))
+            a.emit(memref.StoreOp.get(a.value(make(u, v)), out, idx))
+
+        at.loops(_shape(out), one)
+    else:
+        elem = next(t for v in operands if (t := _wide_memref(v)) is not None)
+        raise op_error(
+            op,
+            f"works on {elem} elements, which the NPU holds as 32-bit words; its kernel "
+            "library has no such kernel and this compiler expands only fills, matmuls and "
+            "elementwise add/sub/mul/max/min on them into loops; write it as loops",
+        )
+    op.detach()
+    op.erase()
+    return True
+
+
+def _udivmod(at: _At, a: SSAValue, b: SSAValue) -> tuple[SSAValue, SSAValue]:
+    """Unsigned quotient and remainder of iN values by restoring division: N
+    steps of one bit each, in iN (the bit a step shifts out of the remainder
+    is carried into its comparison), so no wider type and no library call."""
+    t = a.type
+    assert isinstance(t, IntegerType)
+    n = t.width.data
+    zero = at.const(0, t)
+    inner = Block(arg_types=[IndexType(), t, t])
+    i, q, r = inner.args
+    end = scf.YieldOp()
+    inner.add_op(end)
+    s = _At(end)
+    bit = s.value(arith.SubiOp(s.const(n - 1, t), s.value(arith.IndexCastOp(i, t))))
+    one = s.const(1, t)
+    carry = s.value(arith.CmpiOp(s.value(arith.ShRUIOp(r, s.const(n - 1, t))), zero, "ne"))
+    next_bit = s.value(arith.AndIOp(s.value(arith.ShRUIOp(a, bit)), one))
+    r2 = s.value(arith.OrIOp(s.value(arith.ShLIOp(r, one)), next_bit))
+    ge = s.value(arith.OrIOp(carry, s.value(arith.CmpiOp(r2, b, "uge"))))
+    r3 = s.value(arith.SelectOp(ge, s.value(arith.SubiOp(r2, b)), r2))
+    q2 = s.value(arith.OrIOp(q, s.value(arith.ShLIOp(s.value(arith.ExtUIOp(ge, t)), bit))))
+    end.operands = [q2, r3]
+    loop = at.emit(scf.ForOp(at.const(0), at.const(n), at.const(1), [zero, zero], Region(inner)))
+    return loop.results[0], loop.results[1]
+
+
+def _division(at: _At, op: Operation) -> SSAValue:
+    """`op` (a division or remainder of iN values) from _udivmod; the same
+    results as the simulator's (C's truncation for divsi / remsi, floor and
+    ceiling for the others, all wrapping at N bits)."""
+    a, b = op.operands
+    t = a.type
+    zero = at.const(0, t)
+
+    def neg(v: SSAValue) -> SSAValue:
+        return at.value(arith.SubiOp(zero, v))
+
+    def select(c: SSAValue, x: SSAValue, y: SSAValue) -> SSAValue:
+        return at.value(arith.SelectOp(c, x, y))
+
+    def less(x: SSAValue) -> SSAValue:
+        return at.value(arith.CmpiOp(x, zero, "slt"))
+
+    if isinstance(op, arith.DivUIOp | arith.RemUIOp | arith.CeilDivUIOp):
+        q, r = _udivmod(at, a, b)
+        if isinstance(op, arith.DivUIOp):
+            return q
+        if isinstance(op, arith.RemUIOp):
+            return r
+        inexact = at.value(arith.CmpiOp(r, zero, "ne"))
+        return at.value(arith.AddiOp(q, at.value(arith.ExtUIOp(inexact, t))))
+    na, nb = less(a), less(b)
+    q, r = _udivmod(at, select(na, neg(a), a), select(nb, neg(b), b))
+    q = select(at.value(arith.XOrIOp(na, nb)), neg(q), q)  # towards zero
+    if isinstance(op, arith.DivSIOp):
+        return q
+    r = select(na, neg(r), r)  # the dividend's sign
+    if isinstance(op, arith.RemSIOp):
+        return r
+    inexact = at.value(arith.CmpiOp(r, zero, "ne"))
+    same = at.value(arith.CmpiOp(less(r), nb, "eq"))  # r and b of one sign
+    if isinstance(op, arith.FloorDivSIOp):  # one lower when the quotient is negative
+        down = at.value(arith.AndIOp(inexact, at.value(arith.XOrIOp(same, at.const(1, i1)))))
+        return at.value(arith.SubiOp(q, at.value(arith.ExtUIOp(down, t))))
+    up = at.value(arith.AndIOp(inexact, same))  # ceildivsi: one higher when positive
+    return at.value(arith.AddiOp(q, at.value(arith.ExtUIOp(up, t))))
+
+
+def expand_division(op: Operation) -> None:
+    """Division and remainder wider than 64 bits as loops of iN operations:
+    LLVM would call compiler-rt's 128-bit builtins (__divti3, __udivti3 ...),
+    which exist only for 64-bit hosts (AIE is a 32-bit target)."""
+    if not isinstance(op, _DIVISIONS):
+        return
+    t = op.results[0].type
+    if not isinstance(t, IntegerType) or t.width.data <= CORE_LIBCALL_FREE_BITS:
+        return
+    op.results[0].replace_all_uses_with(_division(_At(op), op))
+    op.detach()
+    op.erase()
+
+
+def refuse_core_libcalls(op: Operation) -> None:
+    """Conversions between floats and integers wider than 64 bits."""
+    if isinstance(op, _FLOAT_CASTS):
+        for v in (*op.operands, *op.results):
+            t = v.type
+            if isinstance(t, IntegerType) and t.width.data > CORE_LIBCALL_FREE_BITS:
+                raise op_error(
+                    op,
+                    f"converts between {t} and a float: an NPU core's compiler (Peano, "
+                    "LLVM for the 32-bit AIE) lowers it to compiler-rt's 128-bit builtins "
+                    "(__floattisf, __fixsfti ...), which exist only for 64-bit targets and "
+                    "this compiler does not expand; convert through i64, or run it on the "
+                    "simulator or HLS",
+                )
+
+
+def _retype_arg(block: Block, k: int) -> SSAValue:
+    old = block.args[k]
+    t = old.type
+    assert isinstance(t, MemRefType)
+    new = block.insert_arg(word_type(t), k)
+    new.name_hint = old.name_hint
+    old.replace_all_uses_with(new)
+    block.erase_arg(old)
+    return new
+
+
+def _rewrite_uses(value: SSAValue, elem: IntegerType, held: dict[SSAValue, IntegerType]) -> None:
+    """The loads and stores of the word memref `value` (of iN `elem` elements)."""
+    for use in list(value.uses):
+        op = use.operation
+        if isinstance(op, memref.LoadOp):
+            at = _At(op)
+            op.res.replace_all_uses_with(compose(at, value, list(op.indices), elem))
+            op.detach()
+            op.erase()
+        elif isinstance(op, memref.StoreOp) and op.memref is value:
+            decompose(_At(op), op.value, value, list(op.indices))
+            op.detach()
+            op.erase()
+        elif isinstance(op, memref.CopyOp) and all(
+            held.get(v) == elem for v in (op.source, op.destination)
+        ):
+            continue  # words to words: the copy moves them as they are
+        elif isinstance(op, memref.DeallocOp):
+            continue
+        else:
+            raise op_error(
+                op,
+                f"uses an array of {elem} elements, which the NPU holds as 32-bit words; "
+                "this compiler reads and writes such arrays only by element loads and "
+                "stores and whole copies, not through views or streams",
+            )
+
+
+def rewrite_group(group: dato.GroupOp) -> None:
+    """The group body's memrefs of wide integers as word memrefs."""
+    body = group.body.block
+    for op in list(body.walk()):
+        refuse_core_libcalls(op)
+        expand_division(op)
+        if isinstance(op, dato.GetOp | dato.PutOp):
+            t = op.result.type if isinstance(op, dato.GetOp) else op.value.type
+            elem = t.element_type if isinstance(t, MemRefType) else t
+            if words_of(elem) is not None:
+                raise op_error(
+                    op,
+                    f"streams {elem} values: an NPU stream of integers wider than 32 bits "
+                    "is not split into words by this compiler; pass the values through an "
+                    "array argument, or run it on the simulator or HLS",
+                )
+        elif type(op).__module__.startswith("xdsl.dialects.linalg"):
+            expand_linalg(op)
+    held: dict[SSAValue, IntegerType] = {}
+    for k in range(len(body.args)):
+        elem = _wide_memref(body.args[k])
+        if elem is not None:
+            held[_retype_arg(body, k)] = elem
+    for op in list(body.walk()):
+        if isinstance(op, memref.AllocOp) and (elem := _wide_memref(op.memref)) is not None:
+            t = op.memref.type
+            assert isinstance(t, MemRefType)
+            if not isinstance(t.layout, NoneAttr) or op.dynamic_sizes:
+                raise op_error(op, f"allocates a {t} with a layout or dynamic sizes")
+            words = word_type(t)
+            new = memref.AllocOp.get(words.element_type, op.alignment, words.get_shape())
+            new.memref.name_hint = op.memref.name_hint
+            block = op.parent_block()
+            assert block is not None
+            block.insert_op_before(new, op)
+            op.memref.replace_all_uses_with(new.memref)
+            op.detach()
+            op.erase()
+            held[new.memref] = elem
+    for value, elem in held.items():
+        _rewrite_uses(value, elem, held)
+
+
+def rewrite_region(region: dato.RegionOp) -> dict[int, int]:
+    """Rewrite `region`; arg -> element bits of the region arguments now held as words."""
+    for op in region.body.block.ops:
+        if isinstance(op, dato.StreamOp):
+            st = op.stream_type
+            t = st.element_type
+            elem = t.element_type if isinstance(t, MemRefType) else t
+            if words_of(elem) is not None:
+                raise op_error(
+                    op,
+                    f"carries {elem} values: an NPU stream of integers wider than 32 bits "
+                    "is not split into words by this compiler; pass the values through an "
+                    "array argument, or run it on the simulator or HLS",
+                )
+    wide: dict[int, int] = {}
+    block = region.body.block
+    for k in range(len(block.args)):
+        t = block.args[k].type
+        if isinstance(t, MemRefType) and words_of(t.element_type) is not None:
+            for use in block.args[k].uses:
+                if not isinstance(use.operation, dato.GroupOp):
+                    raise op_error(
+                        use.operation,
+                        f"uses the array {region.arg_names()[k]} of {t.element_type} "
+                        "elements outside a mapped task",
+                    )
+            wide[k] = t.element_type.width.data  # type: ignore[attr-defined]
+    for group in region.groups():
+        scaled: list[int] = []
+        for inst in group.instances():
+            for j, offs in enumerate(inst.offsets):
+                offs = list(offs)
+                index = block.args.index(group.args[j])
+                if index in wide and offs:
+                    offs[-1] *= words_of(IntegerType(wide[index]))  # type: ignore[operator]
+                scaled += offs
+        if wide:
+            group.offsets = DenseArrayBase.from_list(i64, scaled)
+        rewrite_group(group)
+    for k in wide:
+        _retype_arg(block, k)
+    return wide
+
+
+@dataclass(frozen=True)
+class NpuWideIntegersPass(ModulePass):
+    """Hold i64 and i65..i128 arrays as 32-bit words (see the module docstring)."""
+
+    name = "dato-npu-wide-integers"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        flat: list[int] = []
+        for region in [o for o in op.walk() if isinstance(o, dato.RegionOp)]:
+            for k, bits in sorted(rewrite_region(region).items()):
+                flat += [k, bits]
+        if flat:
+            op.attributes[WIDE_WORDS] = DenseArrayBase.from_list(i64, flat)
+
+
+__all__ = [
+    "WIDE_WORDS",
+    "NpuWideIntegersPass",
+    "compose",
+    "decompose",
+    "read_wide_words",
+    "word_type",
+    "words_of",
+]

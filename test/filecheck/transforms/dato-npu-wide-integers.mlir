@@ -1,0 +1,86 @@
+// RUN: dato-opt %s --split-input-file -p dato-npu-wide-integers | filecheck %s
+
+// Case 1: an i100 and an i128 array, each task instance taking a block. Both
+// are held as 4 little-endian 32-bit words an element: the region's and the
+// blocks' last dimensions grow 4 times, and so does the second instance's
+// offset into A's columns (3 -> 12). The i32 array stays as it is. A load
+// composes the element's words (word w shifted by 32w) and truncates to i100;
+// a store splits its i128 value into words. The module records which
+// arguments the host packs: arg 0 at 100 bits, arg 1 at 128.
+// CHECK:       builtin.module attributes {dato.wide_words = array<i64: 0, 100, 1, 128>}
+// CHECK:       dato.region @top(%A: memref<4x24xi32>, %B: memref<4x24xi32>, %C: memref<8xi32>)
+// CHECK-NEXT:    dato.group @k of @k grid [2] {{.*}} instances [
+// CHECK-NEXT:      @k_0 pid [0] offsets {{\[}}[0, 0], [0, 0], [0]] streams [],
+// CHECK-NEXT:      @k_1 pid [1] offsets {{\[}}[0, 12], [2, 0], [4]] streams []
+// CHECK-NEXT:    ] {
+// CHECK-NEXT:    ^bb0(%a: memref<4x12xi32>, %b: memref<2x24xi32>, %c: memref<4xi32>):
+// CHECK:           %[[FOUR:.*]] = arith.constant 4 : index
+// CHECK-NEXT:      %[[W0:.*]] = arith.muli %c1, %[[FOUR]] : index
+// CHECK:           %[[L0:.*]] = memref.load %a[%c0, %[[W0]]] : memref<4x12xi32>
+// CHECK-NEXT:      %[[E0:.*]] = arith.extui %[[L0]] : i32 to i128
+// CHECK-NEXT:      %[[L1:.*]] = memref.load %a[%c0, %{{.*}}] : memref<4x12xi32>
+// CHECK-NEXT:      %[[E1:.*]] = arith.extui %[[L1]] : i32 to i128
+// CHECK-NEXT:      %[[S32:.*]] = arith.constant 32 : i128
+// CHECK-NEXT:      %[[H1:.*]] = arith.shli %[[E1]], %[[S32]] : i128
+// CHECK-NEXT:      %{{.*}} = arith.ori %[[E0]], %[[H1]] : i128
+// CHECK:           %[[V:.*]] = arith.constant 96 : i128
+// CHECK:           %x = arith.trunci %{{.*}} : i128 to i100
+// CHECK-NEXT:      %y = arith.extsi %x : i100 to i128
+// CHECK:           arith.trunci %y : i128 to i32
+// CHECK-NEXT:      memref.store %{{.*}}, %b[%c1, %{{.*}}] : memref<2x24xi32>
+// CHECK-COUNT-3:   memref.store %{{.*}}, %b[%c1, %{{.*}}] : memref<2x24xi32>
+// CHECK-NOT:       xi100>
+// CHECK-NOT:       xi128>
+
+dato.region @top(%A: memref<4x6xi100>, %B: memref<4x6xi128>, %C: memref<8xi32>) {
+  dato.group @k of @k grid [2] (%A : memref<4x6xi100>, %B : memref<4x6xi128>, %C : memref<8xi32>) ports [] instances [
+    @k_0 pid [0] offsets [[0, 0], [0, 0], [0]] streams [],
+    @k_1 pid [1] offsets [[0, 3], [2, 0], [4]] streams []
+  ] {
+  ^bb0(%a: memref<4x3xi100>, %b: memref<2x6xi128>, %c: memref<4xi32>):
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %x = memref.load %a[%c0, %c1] : memref<4x3xi100>
+    %y = arith.extsi %x : i100 to i128
+    memref.store %y, %b[%c1, %c0] : memref<2x6xi128>
+  }
+}
+
+// -----
+
+// Case 2: an i128 division becomes restoring division on magnitudes: one
+// scf.for of 128 one-bit steps carrying (quotient, remainder), no call; the
+// quotient's sign is the xor of the operands' signs. A local i128 buffer is an
+// i32 one of 4 words an element.
+// CHECK:       dato.group @k
+// CHECK:         %[[BUF:.*]] = memref.alloc() : memref<8xi32>
+// CHECK:         %[[NA:.*]] = arith.cmpi slt, %x, %[[Z:.*]] : i128
+// CHECK-NEXT:    %[[NB:.*]] = arith.cmpi slt, %y, %[[Z]] : i128
+// CHECK:         %[[N:.*]] = arith.constant 128 : index
+// CHECK-NEXT:    %{{.*}} = arith.constant 1 : index
+// CHECK-NEXT:    %[[Q:.*]], %{{.*}} = scf.for %{{.*}} = %{{.*}} to %[[N]] step %{{.*}} iter_args({{.*}}) -> (i128, i128) {
+// CHECK:           arith.cmpi uge, %{{.*}}, %{{.*}} : i128
+// CHECK:           scf.yield
+// CHECK-NEXT:    }
+// CHECK-NEXT:    %[[SIGN:.*]] = arith.xori %[[NA]], %[[NB]] : i1
+// CHECK-NEXT:    %[[NEG:.*]] = arith.subi %[[Z]], %[[Q]] : i128
+// CHECK-NEXT:    %{{.*}} = arith.select %[[SIGN]], %[[NEG]], %[[Q]] : i128
+// CHECK-NOT:     arith.divsi
+// CHECK-NOT:     func.call
+
+dato.region @top(%A: memref<2xi128>) {
+  dato.group @k of @k grid [1] (%A : memref<2xi128>) ports [] instances [
+    @k_0 pid [0] offsets [[0]] streams []
+  ] {
+  ^bb0(%a: memref<2xi128>):
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %buf = memref.alloc() : memref<2xi128>
+    %x = memref.load %a[%c0] : memref<2xi128>
+    %y = memref.load %a[%c1] : memref<2xi128>
+    %q = arith.divsi %x, %y : i128
+    memref.store %q, %buf[%c0] : memref<2xi128>
+    %r = memref.load %buf[%c0] : memref<2xi128>
+    memref.store %r, %a[%c0] : memref<2xi128>
+  }
+}
