@@ -695,7 +695,7 @@ def choose_set_cut(
 ) -> tuple[int, int] | None:
     """(r, s) for the set: None when it fits as written (by the count of
     `_set_bytes` at the streams' depths, else, if it could fit one object
-    deep or is on no stream, by a trial of physical mapping, which may make
+    deep or is on no stream or of row bands, by a trial of physical mapping, which may make
     streams so); else
     the first of the candidate cuts (`_tried`) physical mapping places, None
     if none (the refusal then names the user's grid). The sets still to be
@@ -706,7 +706,9 @@ def choose_set_cut(
     # a set on no stream is tried as written whatever the count says (its
     # count of block locals is only an upper bound: physical mapping may
     # overlap locals whose lives do not)
-    shallow = not bs.streams or _fits_as_written(bs, budget, True)
+    # and so are row bands (their count puts every stream object on both
+    # tasks, physical mapping on the tile that holds it)
+    shallow = not bs.streams or bs.shape[1] is None or _fits_as_written(bs, budget, True)
     if shallow and _maps(region, list(later), device.name):
         return None
     for cut in _tried(bs, budget, device):
