@@ -385,6 +385,12 @@ def _legal(
                     return None
         if not _scalars_fresh(body, loops):
             return None
+        for _, end in body.ends:
+            parent = end.parent_op()
+            while parent is not None and parent is not body.group:
+                if parent in loops:
+                    return None  # objects counted along the axis: k times fewer per chunk
+                parent = parent.parent_op()
         if not any(v in dims for v in body.values):
             return None  # nothing of this group along the axis
     return Component(groups, streams, bodies, dims, stream_dims, loops, extent)

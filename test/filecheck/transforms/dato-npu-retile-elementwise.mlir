@@ -145,3 +145,44 @@ dato.region @shift(%A: memref<16384xi32>, %B: memref<16384xi32>) {
     }
   }
 }
+
+// -----
+
+// Case 5: the producer puts its block once per position of the axis (the
+// put inside the loop over it): a chunk would put 8 times fewer objects
+// than the consumer, getting 16384 in a loop of its own, takes; no cut.
+// CHECK-LABEL: dato.region @each
+// CHECK-NEXT:    dato.stream @s : !dato.stream<memref<16384xi32>, 2>
+// CHECK-NEXT:    dato.group @p of @p grid [1]
+// CHECK-NOT:     dato.retiled
+// CHECK:         ^bb0(%a: memref<16384xi32>):
+
+dato.region @each(%A: memref<16384xi32>, %B: memref<16384xi32>) {
+  dato.stream @s : !dato.stream<memref<16384xi32>, 2>
+  dato.group @p of @p grid [1] (%A : memref<16384xi32>) ports [] instances [
+    @p_0 pid [0] offsets [[0]] streams []
+  ] {
+  ^bb0(%a: memref<16384xi32>):
+    %x = memref.alloc() : memref<16384xi32>
+    %lo = arith.constant 0 : index
+    %hi = arith.constant 16384 : index
+    %one = arith.constant 1 : index
+    scf.for %i = %lo to %hi step %one {
+      %v = memref.load %a[%i] : memref<16384xi32>
+      memref.store %v, %x[%i] : memref<16384xi32>
+      dato.put @s, %x : memref<16384xi32>
+    }
+  }
+  dato.group @q of @q grid [1] (%B : memref<16384xi32>) ports [] instances [
+    @q_0 pid [0] offsets [[0]] streams []
+  ] {
+  ^bb0(%b: memref<16384xi32>):
+    %lo = arith.constant 0 : index
+    %hi = arith.constant 16384 : index
+    %one = arith.constant 1 : index
+    scf.for %j = %lo to %hi step %one {
+      %t = dato.get @s : memref<16384xi32>
+      "memref.copy"(%t, %b) : (memref<16384xi32>, memref<16384xi32>) -> ()
+    }
+  }
+}
