@@ -5,14 +5,15 @@ most 32 bits (mlir-aie's `aiex.npu.dma_memcpy_nd` verifier: "Maximum element
 bit width allowed is 32bits"), but an i64 is two whole words and an i65..i128
 is ceil(N / 32) of them, so moving such an array is no hardware limit. This
 pass (`dato-npu-wide-integers`, the aie target's first step) rewrites every
-memref of i64 or i65..i128 elements in the region and its tasks into a memref
-of i32 words: an element [.., j] of W words is words [.., W*j .. W*j + W - 1],
-least significant first. A load composes the words into an i(32W) and
-truncates it to iN; a store sign-extends its iN value to i(32W) and splits it
-(the bits above N are never read back: the host and every load keep the low N,
-which is the simulator's wrap-around). The arithmetic stays on iN values in
-registers, which the core compiler (Peano / LLVM) legalises by expanding it
-into 32-bit operations.
+array of i64 or i65..i128 elements the region's tasks take, and every local
+array wider than 64 bits (an i64 local stays as it is: the core and its library
+kernels take it), into a memref of i32 words: an element [.., j] of W words is
+words [.., W*j .. W*j + W - 1], least significant first. A load composes the
+words into an i(32W) and truncates it to iN; a store sign-extends its iN value
+to i(32W) and splits it (the bits above N are never read back: the host and
+every load keep the low N, which is the simulator's wrap-around). The
+arithmetic stays on iN values in registers, which the core compiler (Peano /
+LLVM) legalises by expanding it into 32-bit operations.
 
 The library has no kernel on such integers, so linalg fills, matmuls and
 elementwise ops on them become scalar loops here. The host packs the user's
@@ -49,7 +50,7 @@ from xdsl.dialects.builtin import (
     i64,
 )
 from xdsl.dialects.linalg import ops as linalg
-from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.ir import Attribute, Block, BlockArgument, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 
 from dato_xdsl.diagnostics import op_error
@@ -186,6 +187,13 @@ def decompose(at: _At, value: SSAValue, mem: SSAValue, idx: list[SSAValue]) -> N
         at.emit(memref.StoreOp.get(word, mem, at_idx))
 
 
+def _wider_than_64(t: Attribute) -> bool:
+    """A stream of these cannot move: an i64 stream moves as it is (its fifo
+    objects stay on the cores and their DMAs), a wider one is not split."""
+    elem = t.element_type if isinstance(t, MemRefType) else t
+    return isinstance(elem, IntegerType) and elem.width.data > CORE_LIBCALL_FREE_BITS
+
+
 def _wide_memref(v: SSAValue) -> IntegerType | None:
     t = v.type
     if isinstance(t, MemRefType) and words_of(t.element_type) is not None:
@@ -210,11 +218,36 @@ def _shape(v: SSAValue) -> list[int]:
     return list(t.get_shape())
 
 
+def held_as_words(v: SSAValue) -> bool:
+    """Whether a group body's memref is rewritten into words: its arguments
+    (what the DMAs move) of i64 and wider, and its locals wider than 64 bits
+    (an i64 local stays: the core and the library kernels take it as it is)."""
+    elem = _wide_memref(v)
+    if elem is None:
+        return False
+    if isinstance(v, BlockArgument) and isinstance(v.owner.parent_op(), dato.GroupOp):
+        return True
+    return elem.width.data > CORE_LIBCALL_FREE_BITS
+
+
+def expand_copy(op: memref.CopyOp) -> None:
+    """A copy between an array held as words and an i64 local: element by
+    element (the loads and stores on the words are rewritten after)."""
+    src, dst = op.source, op.destination
+    at = _At(op)
+    at.loops(
+        _shape(dst),
+        lambda a, idx: a.emit(memref.StoreOp.get(a.value(memref.LoadOp.get(src, idx)), dst, idx)),
+    )
+    op.detach()
+    op.erase()
+
+
 def expand_linalg(op: Operation) -> bool:
     """Replace a linalg op on integers held as words by its scalar loops
     (no library kernel exists for them). False if `op` is none of these."""
     operands = list(op.operands)
-    if not any(_wide_memref(v) is not None for v in operands):
+    if not any(held_as_words(v) for v in operands):
         return False
     at = _At(op)
     if isinstance(op, linalg.FillOp):
@@ -405,23 +438,30 @@ def rewrite_group(group: dato.GroupOp) -> None:
         expand_division(op)
         if isinstance(op, dato.GetOp | dato.PutOp):
             t = op.result.type if isinstance(op, dato.GetOp) else op.value.type
-            elem = t.element_type if isinstance(t, MemRefType) else t
-            if words_of(elem) is not None:
+            if _wider_than_64(t):
                 raise op_error(
                     op,
-                    f"streams {elem} values: an NPU stream of integers wider than 32 bits "
+                    f"streams {t} values: an NPU stream of integers wider than 64 bits "
                     "is not split into words by this compiler; pass the values through an "
                     "array argument, or run it on the simulator or HLS",
                 )
         elif type(op).__module__.startswith("xdsl.dialects.linalg"):
             expand_linalg(op)
+        elif isinstance(op, memref.CopyOp) and held_as_words(op.source) != held_as_words(
+            op.destination
+        ):
+            expand_copy(op)
     held: dict[SSAValue, IntegerType] = {}
     for k in range(len(body.args)):
         elem = _wide_memref(body.args[k])
         if elem is not None:
             held[_retype_arg(body, k)] = elem
     for op in list(body.walk()):
-        if isinstance(op, memref.AllocOp) and (elem := _wide_memref(op.memref)) is not None:
+        if (
+            isinstance(op, memref.AllocOp)
+            and (elem := _wide_memref(op.memref)) is not None
+            and held_as_words(op.memref)
+        ):
             t = op.memref.type
             assert isinstance(t, MemRefType)
             if not isinstance(t.layout, NoneAttr) or op.dynamic_sizes:
@@ -446,11 +486,10 @@ def rewrite_region(region: dato.RegionOp) -> dict[int, int]:
         if isinstance(op, dato.StreamOp):
             st = op.stream_type
             t = st.element_type
-            elem = t.element_type if isinstance(t, MemRefType) else t
-            if words_of(elem) is not None:
+            if _wider_than_64(t):
                 raise op_error(
                     op,
-                    f"carries {elem} values: an NPU stream of integers wider than 32 bits "
+                    f"carries {t} values: an NPU stream of integers wider than 64 bits "
                     "is not split into words by this compiler; pass the values through an "
                     "array argument, or run it on the simulator or HLS",
                 )

@@ -310,3 +310,61 @@ def test_float_conversion_of_wide_integers_is_refused_located():
     assert "test_npu_wide_integers.py:" in message
     assert "converts between i100 and a float" in message
     assert "__floattisf" in message
+
+
+def int64_locals_and_streams(L: int):
+    """i64 arrays (held as words) copied into i64 locals (which stay i64: the
+    library's i64 kernels take them) and i64 blocks crossing a stream."""
+
+    @dato.region()
+    def top(A: int64[L], B: int64[L], C: int64[L]):
+        pipe: dato.Stream[int64[L], 2]
+
+        @dato.kernel(mapping=[1], args=[A, B])
+        def prod(a: int64[L], b: int64[L]):
+            t: int64[L] = a
+            u: int64[L] = t + b
+            pipe.put(u)  # noqa: F821
+
+        @dato.kernel(mapping=[1], args=[C])
+        def cons(c: int64[L]):
+            v: int64[L] = pipe.get()  # noqa: F821
+            c[:] = v * v
+
+    return top
+
+
+def test_int64_locals_and_streams_stay_int64():
+    L = 16
+    A = np.array([2**62, -(2**63), 2**63 - 1, -1] * 4, np.int64)
+    B = np.arange(L, dtype=np.int64) * (2**40 + 3) - 5
+    C = np.zeros(L, np.int64)
+    _, _, C = both(int64_locals_and_streams(L), A, B, C)
+    with np.errstate(over="ignore"):
+        np.testing.assert_array_equal(C, (A + B) * (A + B))
+
+
+def stream_of_wide():
+    @dato.region()
+    def top(A: Int(100)[4], B: Int(100)[4]):
+        pipe: dato.Stream[Int(100), 2]
+
+        @dato.kernel(mapping=[1], args=[A])
+        def prod(a: Int(100)[4]):
+            for i in range(4):
+                pipe.put(a[i])  # noqa: F821
+
+        @dato.kernel(mapping=[1], args=[B])
+        def cons(b: Int(100)[4]):
+            for i in range(4):
+                b[i] = pipe.get()  # noqa: F821
+
+    return top
+
+
+def test_a_stream_of_wide_integers_is_refused_located():
+    with pytest.raises(dato.DatoError) as info:
+        dato.build(stream_of_wide(), target="aie")
+    message = str(info.value)
+    assert "test_npu_wide_integers.py:" in message
+    assert "carries i100 values" in message
