@@ -173,6 +173,18 @@ def _npu_read_boxes() -> type[ModulePass]:
     return NpuReadBoxesPass
 
 
+def _npu_elide_loaders() -> type[ModulePass]:
+    from dato_xdsl.transforms.npu_elide_loaders import NpuElideLoadersPass
+
+    return NpuElideLoadersPass
+
+
+def _npu_write_pieces() -> type[ModulePass]:
+    from dato_xdsl.transforms.npu_write_pieces import NpuWritePiecesPass
+
+    return NpuWritePiecesPass
+
+
 def _npu_kernel_objects() -> type[ModulePass]:
     from dato_xdsl.transforms.npu_kernel_objects import NpuKernelObjectsPass
 
@@ -204,6 +216,8 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "dato-npu-retile-elementwise": _npu_retile_elementwise,
     "dato-table-copy-elision": _table_copy_elision,
     "dato-npu-read-boxes": _npu_read_boxes,
+    "dato-npu-elide-loaders": _npu_elide_loaders,
+    "dato-npu-write-pieces": _npu_write_pieces,
     "dato-npu-wide-integers": _npu_wide_integers,
     "dato-physical-map": _physical_map,
     "dato-lower-to-aie": _lower_to_aie,

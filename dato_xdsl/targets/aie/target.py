@@ -150,6 +150,8 @@ class AieTarget(Target):
         Step("dato-npu-retile-gemm", ("device",)),
         Step("dato-npu-retile-elementwise", ("device",)),
         Step("dato-npu-read-boxes"),
+        Step("dato-npu-elide-loaders", ("device",)),  # when cores are short
+        Step("dato-npu-write-pieces", ("device",)),  # outputs written piece by piece
         Step("dato-physical-map", ("device",)),
         Step("dato-npu-transfers"),
         Step("dato-npu-core-bodies"),
