@@ -21,22 +21,23 @@ arrays into words and back (targets/aie/host_layout.py): the rewritten
 arguments are recorded on the module as `dato.wide_words = array<i64: arg,
 bits, ...>`.
 
-Division and remainder wider than 64 bits become loops of iN shifts,
-compares and subtractions here: LLVM would lower them to compiler-rt's 128-bit
-builtins (__divti3, __udivti3 ...), which compiler-rt builds only for 64-bit
-targets, and AIE is a 32-bit one. Refused, each at its op: conversions between
-such integers and floats (__floattisf / __fixsfti ..., the same library,
-not expanded here), streams of such integers, and views (subviews, casts) of
-such arrays."""
+Division and remainder wider than 64 bits become loops of iN shifts, compares
+and subtractions here: LLVM would lower them to compiler-rt's 128-bit builtins
+(__divti3, __udivti3 ...), which compiler-rt builds only for 64-bit targets,
+and AIE is a 32-bit one. Refused, each at its op: conversions between such
+integers and floats (__floattisf / __fixsfti ..., the same library, not
+expanded here), streams of such integers, and uses of such arrays other than
+loads, stores, subviews and copies (calls, casts)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from xdsl.context import Context
 from xdsl.dialects import arith, memref, scf
 from xdsl.dialects.builtin import (
+    DYNAMIC_INDEX,
     DenseArrayBase,
     IndexType,
     IntegerAttr,
@@ -225,9 +226,41 @@ def held_as_words(v: SSAValue) -> bool:
     elem = _wide_memref(v)
     if elem is None:
         return False
+    while isinstance(v.owner, memref.SubviewOp):
+        v = v.owner.source  # a view of a held array reads and writes its words
     if isinstance(v, BlockArgument) and isinstance(v.owner.parent_op(), dato.GroupOp):
         return True
     return elem.width.data > CORE_LIBCALL_FREE_BITS
+
+
+def _is_view(v: SSAValue) -> bool:
+    return isinstance(v.owner, memref.SubviewOp)
+
+
+def _view_indices(at: _At, view: memref.SubviewOp, idx: list[SSAValue]) -> list[SSAValue]:
+    """The source indices of element `idx` of a subview: offset + index *
+    stride in every dimension, the dimensions a rank-reducing view drops
+    (of size 1) at their offset."""
+
+    def mixed(static: DenseArrayBase, dynamic: Sequence[SSAValue]) -> list[SSAValue]:
+        rest = iter(dynamic)
+        return [next(rest) if v == DYNAMIC_INDEX else at.const(int(v)) for v in static.get_values()]
+
+    offsets = mixed(view.static_offsets, view.offsets)
+    strides = mixed(view.static_strides, view.strides)
+    sizes = [int(v) for v in view.static_sizes.get_values()]
+    drop = len(sizes) - len(idx)
+    out: list[SSAValue] = []
+    k = 0
+    for d, size in enumerate(sizes):
+        if drop and size == 1 and len(sizes) - d > len(idx) - k:  # must drop here
+            drop -= 1
+            out.append(offsets[d])
+            continue
+        step = at.value(arith.MuliOp(idx[k], strides[d]))
+        out.append(at.value(arith.AddiOp(offsets[d], step)))
+        k += 1
+    return out
 
 
 def expand_copy(op: memref.CopyOp) -> None:
@@ -402,31 +435,55 @@ def _retype_arg(block: Block, k: int) -> SSAValue:
     return new
 
 
-def _rewrite_uses(value: SSAValue, elem: IntegerType, held: dict[SSAValue, IntegerType]) -> None:
-    """The loads and stores of the word memref `value` (of iN `elem` elements)."""
+IndexMap = Callable[[_At, list[SSAValue]], list[SSAValue]]
+
+
+def _rewrite_uses(
+    value: SSAValue,
+    words: SSAValue,
+    elem: IntegerType,
+    held: dict[SSAValue, IntegerType],
+    index: IndexMap = lambda at, idx: idx,
+) -> None:
+    """The loads and stores of `value`, the word memref `words` (of iN
+    `elem` elements) or a view of it whose element idx is element
+    index(idx) of `words`: each becomes the element's words."""
     for use in list(value.uses):
         op = use.operation
         if isinstance(op, memref.LoadOp):
             at = _At(op)
-            op.res.replace_all_uses_with(compose(at, value, list(op.indices), elem))
+            op.res.replace_all_uses_with(compose(at, words, index(at, list(op.indices)), elem))
             op.detach()
             op.erase()
         elif isinstance(op, memref.StoreOp) and op.memref is value:
-            decompose(_At(op), op.value, value, list(op.indices))
+            at = _At(op)
+            decompose(at, op.value, words, index(at, list(op.indices)))
             op.detach()
             op.erase()
-        elif isinstance(op, memref.CopyOp) and all(
-            held.get(v) == elem for v in (op.source, op.destination)
+        elif isinstance(op, memref.SubviewOp) and op.source is value:
+            view = op
+
+            def through(at: _At, idx: list[SSAValue], view=view) -> list[SSAValue]:  # noqa: ANN001
+                return index(at, _view_indices(at, view, idx))
+
+            _rewrite_uses(view.result, words, elem, held, through)
+            if not view.result.uses:
+                view.detach()
+                view.erase()
+        elif (
+            isinstance(op, memref.CopyOp)
+            and value is words
+            and all(held.get(v) == elem for v in (op.source, op.destination))
         ):
             continue  # words to words: the copy moves them as they are
-        elif isinstance(op, memref.DeallocOp):
+        elif isinstance(op, memref.DeallocOp) and value is words:
             continue
         else:
             raise op_error(
                 op,
                 f"uses an array of {elem} elements, which the NPU holds as 32-bit words; "
-                "this compiler reads and writes such arrays only by element loads and "
-                "stores and whole copies, not through views or streams",
+                "this compiler reads and writes such arrays by element loads and stores, "
+                "views and whole copies, not through streams or calls",
             )
 
 
@@ -447,10 +504,11 @@ def rewrite_group(group: dato.GroupOp) -> None:
                 )
         elif type(op).__module__.startswith("xdsl.dialects.linalg"):
             expand_linalg(op)
-        elif isinstance(op, memref.CopyOp) and held_as_words(op.source) != held_as_words(
-            op.destination
+        elif isinstance(op, memref.CopyOp) and (
+            held_as_words(op.source) != held_as_words(op.destination)
+            or (held_as_words(op.source) and (_is_view(op.source) or _is_view(op.destination)))
         ):
-            expand_copy(op)
+            expand_copy(op)  # element by element: the words of a view are not one view
     held: dict[SSAValue, IntegerType] = {}
     for k in range(len(body.args)):
         elem = _wide_memref(body.args[k])
@@ -477,7 +535,7 @@ def rewrite_group(group: dato.GroupOp) -> None:
             op.erase()
             held[new.memref] = elem
     for value, elem in held.items():
-        _rewrite_uses(value, elem, held)
+        _rewrite_uses(value, value, elem, held)
 
 
 def rewrite_region(region: dato.RegionOp) -> dict[int, int]:

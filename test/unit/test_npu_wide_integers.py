@@ -368,3 +368,56 @@ def test_a_stream_of_wide_integers_is_refused_located():
     message = str(info.value)
     assert "test_npu_wide_integers.py:" in message
     assert "carries i100 values" in message
+
+
+def views(n: int, P: int):
+    """Rows, columns (a view dropping the last dimension), strided and
+    pid-offset slices of i`n` arrays: each view reads and writes the words of
+    the elements it selects."""
+    T = Int(n)
+    rows = 8
+
+    @dato.region()
+    def top(A: T[rows, 8], B: T[rows, 8], C: T[rows, 8], D: T[4, 8]):
+        @dato.kernel(mapping=[P], args=[A, B, C, D])
+        def k(a: T[rows, 8] @ [S(0), R], b: T[rows, 8], c: T[rows, 8] @ [S(0), R], d: T[4, 8]):
+            p = dato.get_pid()
+            for i in range(rows // P):
+                c[i, :] = a[i, :] + b[p * (rows // P) + i, :]
+            c[0, 0:8:2] = a[1, 1:8:2] * b[2, 0:4]
+            with dato.meta_if(p == 0):
+                for j in range(8):
+                    d[:, j] = b[0:4, 7 - j] - a[0:4, j]
+
+    return top
+
+
+@pytest.mark.parametrize("n", WIDTHS)
+def test_views_of_wide_arrays_move_their_words(n):
+    P = 2
+    top = 1 << (n - 1)
+    rng = np.random.default_rng(n + 1)
+    pool = edges(n)
+
+    def pick(shape):
+        return np.array(
+            [pool[int(v)] for v in rng.integers(len(pool), size=np.prod(shape))], dtype=object
+        ).reshape(shape)
+
+    A, B = pick((8, 8)), pick((8, 8))
+    A[0, 0] = -top
+    C = np.zeros((8, 8), dtype=object)
+    D = np.zeros((4, 8), dtype=object)
+    _, _, C, D = both(views(n, P), A, B, C, D)
+
+    def wrapped(values):
+        return [wrap_int(int(v), n) for v in values]
+
+    want = np.zeros((8, 8), dtype=object)
+    for p in range(P):
+        for i in range(4):
+            want[p * 4 + i, :] = wrapped(A[p * 4 + i] + B[p * 4 + i])
+        want[p * 4, 0:8:2] = wrapped(A[p * 4 + 1, 1:8:2] * B[2, 0:4])
+    assert list(C.reshape(-1)) == list(want.reshape(-1))
+    for j in range(8):
+        assert list(D[:, j]) == wrapped(B[0:4, 7 - j] - A[0:4, j])
