@@ -259,7 +259,8 @@ class AieLowering:
                 obj = MemRefType(elem_of[t.arg], [math.prod(t.tile_shape()) * parts])
                 offsets = [b * math.prod(t.tile_shape()) for b in range(parts)]
                 if t.is_read:
-                    shim_side = fifo(base, shim[t.column], [mem[t.column]], t.depth, obj)
+                    held = t.memtile_depth or t.depth  # every step, for cores not in step
+                    shim_side = fifo(base, shim[t.column], [mem[t.column]], held, obj)
                     body.add_op(aie.ObjectFifoLinkOp([base], block_fifos, [], offsets))
                 else:
                     shim_side = fifo(base, mem[t.column], [shim[t.column]], t.depth, obj)

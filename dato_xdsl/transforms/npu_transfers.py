@@ -70,6 +70,11 @@ class Transfer:
     step-major (step s: block s of each core), so each joined object holds one
     block of every core."""
 
+    memtile_depth: int = 0
+    """Objects the memtile side of a distribute (streamed, or of cores' read
+    sequences) holds when more than `depth` (every step, for cores not
+    running in step); 0: `depth`."""
+
     @property
     def via_memtile(self) -> bool:
         return len(self.blocks) > 1 and not self.sequential
@@ -617,18 +622,36 @@ class TransferPlanner:
                 out.append(t)
                 continue
             # the memtile holds one step: a core's block s + 1 waits until
-            # every core of the column has taken block s - 1 (check_in_step)
+            # every core of the column has taken block s - 1 (check_in_step),
+            # which only cores running in step (no stream between them) can
+            # afford; others take a memtile holding every step, which the
+            # shim fills without waiting for any core (the mirror of
+            # join_sequences' room for every step), when it has the memory
             ordered = [seq[s] for s in range(steps) for _, seq in chunk]
             t = Transfer(index, name, True, 0, ordered, parts=len(chunk))
             obj = math.prod(shape) * elem * len(chunk)
-            t.column = self._take_near(
-                chunk[0][0][0],
-                (1, 0, 1, len(chunk), obj),
-                f"distributing the read sequences of {name} to {len(chunk)} cores "
-                f"({steps} block(s) each)",
-                f"a free shim input channel, a memtile input and {len(chunk)} output "
-                f"channels and {obj} bytes on one memtile",
+            depths = [1]
+            if steps > 2 and not self.in_step([tile for tile, _ in chunk]):
+                depths.insert(0, steps)
+            found = next(
+                (
+                    (c, depth)
+                    for depth in depths
+                    for c in self._columns_from(chunk[0][0][0])
+                    if self._take(c, 1, 0, 1, len(chunk), obj * depth)
+                ),
+                None,
             )
+            if found is None:
+                self._fail(
+                    f"distributing the read sequences of {name} to {len(chunk)} cores "
+                    f"({steps} block(s) each)",
+                    f"a free shim input channel, a memtile input and {len(chunk)} output "
+                    f"channels and {obj * depths[-1]} bytes on one memtile",
+                )
+            t.column, held = found
+            if held > 1:
+                t.memtile_depth = held  # each core's fifo still one block
             out.append(t)
         return out
 
@@ -715,7 +738,10 @@ def holds_back(t: Transfer) -> bool:
     all readers at once)."""
     if t.parts:
         steps = len(t.blocks) // t.parts
-        return t.depth < steps if not t.is_read else steps > 2 * t.depth
+        if not t.is_read:
+            return t.depth < steps
+        # block s + held + 1 of a core waits for every core to take block s
+        return steps > (t.memtile_depth or t.depth) + t.depth
     readers = {tile for b in t.blocks for tile in b.tiles}
     return t.is_read and t.sequential and len(readers) > 1 and len(t.blocks) > t.depth
 

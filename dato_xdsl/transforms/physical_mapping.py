@@ -87,6 +87,7 @@ from dato_xdsl.transforms.npu_padding import (
 )
 from dato_xdsl.transforms.npu_plan import GroupPlan, LocalMatmul, plan_group
 from dato_xdsl.transforms.npu_shallow_fifos import choose_shallow_fifos, shallow_streams
+from dato_xdsl.transforms.npu_stream_embedding import embed as embed_streams
 from dato_xdsl.transforms.npu_stream_merge import merge_streams, parallel_streams
 from dato_xdsl.transforms.npu_stream_routes import (
     StreamRoute,
@@ -263,15 +264,27 @@ class Placer:
         try:
             return self.check_tiles(pes, shared)
         except LocatedDiagnostic as err:
-            partners = self.partners(pes)
-            if not any(len(partners.get(id(pe), ())) >= HUB_PARTNERS for pe in pes):
-                raise
             first = err
-        clear_routes(self.region)
-        self.routed.clear()
-        for pe in pes:
-            if id(pe) not in shared:
-                pe.tile = None
+        partners = self.partners(pes)
+
+        def again() -> None:
+            clear_routes(self.region)
+            self.routed.clear()
+            for pe in pes:
+                if id(pe) not in shared:
+                    pe.tile = None
+
+        # every stream between tiles sharing memory (a ring closed on the grid)
+        if self.far_links(pes, partners):
+            again()
+            if self.place(pes, embed=True):
+                try:
+                    return self.check_tiles(pes, shared)
+                except LocatedDiagnostic:
+                    pass
+        if not any(len(partners.get(id(pe), ())) >= HUB_PARTNERS for pe in pes):
+            raise first
+        again()
         self.place(pes, hubs=True)
         try:
             return self.check_tiles(pes, shared)
@@ -298,7 +311,22 @@ class Placer:
             "turn, each to its end"
         )
 
-    def place(self, pes: list[PE], hubs: bool = False) -> None:
+    def far_links(self, pes: list[PE], partners: dict[int, set[int]]) -> bool:
+        """Whether a stream joins two placed elements not sharing memory."""
+        tile = {id(pe): pe.tile for pe in pes}
+        return any(
+            tile[a] is not None
+            and tile[b] is not None
+            and not self.device.shares_memory(tile[a], tile[b])  # type: ignore[arg-type]
+            for a, bs in partners.items()
+            for b in bs
+        )
+
+    def place(self, pes: list[PE], hubs: bool = False, embed: bool = False) -> bool:
+        """Give each element a tile; with `embed`, the elements the grid and
+        rectangle placements leave take tiles where every stream joins two
+        tiles sharing memory (npu_stream_embedding), and False is returned
+        when there is no such placement (the elements placed greedily)."""
         d = self.device
         if len(pes) > d.compute_cores:
             tried = ""
@@ -381,6 +409,19 @@ class Placer:
             )
             pe.tile = rest.pop(best)
             placed[id(pe)] = pe.tile
+        embedded = True
+        if embed:
+            todo = self.stream_order([pe for pe in pes if pe.tile is None])
+            # the stream-connected first (each after a partner), the rest anywhere
+            order = [id(pe) for pe in todo if partners.get(id(pe))]
+            order += [id(pe) for pe in todo if not partners.get(id(pe))]
+            found = embed_streams(order, partners, dict(placed), rest, d.shares_memory)
+            embedded = found is not None
+            if found is not None:
+                for pe in todo:
+                    pe.tile = found[id(pe)]
+                    placed[id(pe)] = pe.tile
+                    rest.remove(pe.tile)
         for pe in self.stream_order([pe for pe in pes if pe.tile is None]):
             near = [placed[q] for q in partners.get(id(pe), ()) if q in placed]
             best = max(
@@ -408,8 +449,9 @@ class Placer:
             isinstance(op, dato.ChainOp) and COMPILER_CHOSEN in op.attributes
             for op in self.region.body.block.ops
         )
-        if self.improve and not self.preset and not folded:
+        if self.improve and not self.preset and not folded and not (embed and embedded):
             self.improve_placement(pes, rest)
+        return embedded
 
     def improve_placement(self, pes: list[PE], free: list[tuple[int, int]]) -> None:
         """Swap elements between tiles (or move one to a free tile) while that
