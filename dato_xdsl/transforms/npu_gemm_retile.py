@@ -288,7 +288,9 @@ def _matmul_roles(body: Block, shape: Shape) -> dict[SSAValue, Axes] | None:
 def _axis_loops(ivs: dict[SSAValue, int], shape: Shape) -> dict[scf.ForOp, int] | None:
     """The loops whose induction variables index blocks: each must run over
     its axis from 0 in steps of 1 and be used only as that index (a value
-    computed from it would change with the cut)."""
+    computed from it would change with the cut), and none inside another of
+    its axis (an element computed from a whole row or column of a block, as
+    `c[x, y] += t[x2, y]`, would see only the sub-block's part of it)."""
     loops: dict[scf.ForOp, int] = {}
     for iv, axis in ivs.items():
         loop = iv.owner.parent_op() if isinstance(iv, BlockArgument) else None
@@ -305,6 +307,12 @@ def _axis_loops(ivs: dict[SSAValue, int], shape: Shape) -> dict[scf.ForOp, int] 
             if not isinstance(use.operation, memref.LoadOp | memref.StoreOp) or use.index < first:
                 return None
         loops[loop] = axis
+    for loop, axis in loops.items():
+        parent = loop.parent_op()
+        while parent is not None and not isinstance(parent, dato.GroupOp):
+            if isinstance(parent, scf.ForOp) and loops.get(parent) == axis:
+                return None  # a sweep of the axis per element: a reduction over it
+            parent = parent.parent_op()
     return loops
 
 

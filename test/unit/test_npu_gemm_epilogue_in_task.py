@@ -16,7 +16,12 @@ from xdsl.context import Context
 import dato_xdsl as dato
 from dato_xdsl import Layout, bfloat16, int8, int16, int32
 from dato_xdsl.dialects import dato as dato_ir
-from dato_xdsl.transforms.npu_gemm_retile import RETILED, RETILED_WITH, NpuRetileGemmPass
+from dato_xdsl.transforms.npu_gemm_retile import (
+    RETILED,
+    RETILED_WITH,
+    NpuRetileGemmPass,
+    pointwise,
+)
 from test.unit.programs import dato_programs as dp
 
 S, R = Layout.Shard, Layout.Replicate
@@ -104,6 +109,28 @@ def gemm_first_row(M: int, N: int, K: int):
             for x in range(M):
                 for y in range(N):
                     c[x, y] = t[x, y] + t[0, y]
+
+    return top
+
+
+def gemm_axis_sum(M: int, N: int, K: int, along_rows: bool):
+    """c[x, y] = the sum of t's column y (or of its row x): each element from
+    a whole column (row) of the block, through a loop over that axis."""
+
+    @dato.region()
+    def top(A: int32[M, K], B: int32[K, N], C: int32[M, N]):
+        @dato.kernel(mapping=[1, 1], args=[A, B, C])
+        def mm(a: int32[M, K], b: int32[K, N], c: int32[M, N]):
+            t: int32[M, N] = dato.matmul(a, b)
+            for x in range(M):
+                for y in range(N):
+                    c[x, y] = 0
+                    if along_rows:
+                        for x2 in range(M):
+                            c[x, y] = c[x, y] + t[x2, y]
+                    else:
+                        for y2 in range(N):
+                            c[x, y] = c[x, y] + t[x, y2]
 
     return top
 
@@ -262,3 +289,17 @@ def test_mlp3_int16_layers_are_cut_into_row_bands_together():
     r = cuts["layer1"][1][0]
     assert r > 1
     assert all(c == ((r,), [r, 1], ["layer1", "layer2", "layer3"]) for c in cuts.values())
+
+
+def test_a_sum_over_an_axis_of_the_block_is_cut_only_across_that_axis():
+    # a column's sum needs every row: neither sub-blocks nor row bands; a
+    # row's sum needs every column: row bands only (its loop is no row loop)
+    M, N = 128, 64
+
+    def body(along_rows: bool) -> dato_ir.GroupOp:
+        mapped = dato.build(gemm_axis_sum(M, N, 32, along_rows)).mapped
+        return next(g for g in mapped.walk() if isinstance(g, dato_ir.GroupOp))
+
+    columns, rows = body(True), body(False)
+    assert pointwise(columns, (M, N)) is None and pointwise(columns, (M, None)) is None
+    assert pointwise(rows, (M, N)) is None and pointwise(rows, (M, None)) is not None
