@@ -155,6 +155,18 @@ def _npu_retile_elementwise() -> type[ModulePass]:
     return NpuRetileElementwisePass
 
 
+def _splat_operands() -> type[ModulePass]:
+    from dato_xdsl.transforms.splat_operands import SplatOperandsPass
+
+    return SplatOperandsPass
+
+
+def _put_in_place() -> type[ModulePass]:
+    from dato_xdsl.transforms.put_in_place import PutInPlacePass
+
+    return PutInPlacePass
+
+
 def _table_copy_elision() -> type[ModulePass]:
     from dato_xdsl.transforms.table_copy_elision import TableCopyElisionPass
 
@@ -215,6 +227,8 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "dato-npu-retile-gemm": _npu_retile_gemm,
     "dato-npu-retile-elementwise": _npu_retile_elementwise,
     "dato-table-copy-elision": _table_copy_elision,
+    "dato-splat-operands": _splat_operands,
+    "dato-put-in-place": _put_in_place,
     "dato-npu-read-boxes": _npu_read_boxes,
     "dato-npu-elide-loaders": _npu_elide_loaders,
     "dato-npu-write-pieces": _npu_write_pieces,

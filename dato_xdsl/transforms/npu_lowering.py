@@ -94,6 +94,7 @@ from dato_xdsl.transforms.npu_transfers import (
     plan_transfers,
 )
 from dato_xdsl.transforms.npu_write_boxes import Box, shared_write_boxes
+from dato_xdsl.transforms.put_in_place import in_place_put
 from dato_xdsl.transforms.stream_access import stream_uses
 
 KERNEL_OBJECT = "kernels.o"
@@ -650,6 +651,8 @@ class CoreBuilder(CoreBody):
         # rewidening copies of a packed int4 block, done by unpacking the
         # fifo object (npu_plan.BodyBuffers.unpacked): the op -> (object, rows)
         self.unpack_at: dict[Operation, tuple[SSAValue, Rows]] = {}
+        # puts whose value was computed in the acquired object (dato-put-in-place)
+        self.in_place_puts: set[dato.PutOp] = set()
 
     def call(
         self,
@@ -953,6 +956,14 @@ class CoreBuilder(CoreBody):
         elif op in self.reused:
             # an elementwise result computed into the input that dies there
             mapper[op.results[0]] = m(self.reused[op].results[0])
+        elif (put := self.object_put(op, bind)) is not None:
+            # computed in the put's object: acquired here, released at the put
+            t = op.results[0].type
+            mapper[op.results[0]] = self.acquire(put[1], "Produce", t)  # type: ignore[arg-type]
+            self.in_place_puts.add(put[0])
+            if not local_written_first(op.results[0]):
+                zero = self.emit(arith.ConstantOp(_zero(t.element_type))).results[0]  # type: ignore[attr-defined]
+                self.fill(mapper[op.results[0]], zero)
         elif isinstance(op, memref.AllocOp | memref.AllocaOp):
             # scalar locals too: an aie.core is no allocation scope for allocas
             t = op.results[0].type
@@ -1076,6 +1087,10 @@ class CoreBuilder(CoreBody):
         # objects with narrow rows travel padded (physical mapping's dato.padded_rows)
         rows = read_padded_rows(self.streams.get(fifo))
         wide = padded_type(obj, rows) if obj is not None else None
+        if op in self.in_place_puts:
+            self.in_place_puts.discard(op)  # type: ignore[arg-type]
+            self.release(fifo, port)
+            return
         view = self.acquire(fifo, port, wide or MemRefType(t, [1]))
         if isinstance(op, dato.PutOp):
             if obj is not None and rows is not None:
@@ -1101,6 +1116,26 @@ class CoreBuilder(CoreBody):
         else:
             mapper[op.result] = self.emit(memref.LoadOp.get(view, [self.const(0)])).results[0]
         self.release(fifo, port)
+
+    def object_put(self, op: Operation, bind: dict[str, str]) -> tuple[dato.PutOp, str] | None:
+        """The marked put (dato-put-in-place) of the local `op` allocates and
+        its fifo, when the put reaches the stream's own fifo (fifo_access):
+        not a chained, routed, packed or padded one."""
+        if not isinstance(op, memref.AllocOp | memref.AllocaOp):
+            return None
+        put = in_place_put(op.results[0])
+        if put is None:
+            return None
+        stream = bind.get(put.stream.root_reference.data, put.stream.root_reference.data)
+        routed = self.lowering.route_of.get(stream)
+        if (
+            (routed is not None and routed[0].kind != "join")
+            or stream in self.lowering.local_streams
+            or self.packing(stream) > 1
+            or read_padded_rows(self.streams.get(stream)) is not None
+        ):
+            return None
+        return put, stream
 
     def slot_access(
         self,

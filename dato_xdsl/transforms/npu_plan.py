@@ -24,6 +24,7 @@ from dato_xdsl.transforms.constant_tables import table_values
 from dato_xdsl.transforms.ir_constants import int_constant
 from dato_xdsl.transforms.kernel_decls import call_access
 from dato_xdsl.transforms.npu_padding import read_nibbles, unpacked_in_place
+from dato_xdsl.transforms.put_in_place import in_place_put
 
 
 def _views(arg: SSAValue) -> list[SSAValue]:
@@ -439,6 +440,10 @@ class BodyBuffers:
     """Arguments an int4 block of which, when it moves packed, is unpacked
     straight into the locals of the body's rewidening copies (the copies'
     top-level ops): no one-value-per-byte buffer of their own."""
+    put: dict[str, list[tuple[MemRefType, int, int]]] = field(default_factory=dict)
+    """Per stream port, the spans of the locals computed in its producer
+    object (dato-put-in-place): locals only where the stream is reached
+    otherwise."""
 
 
 def group_unpacked_in_place(group: dato.GroupOp) -> dict[int, list[Operation]]:
@@ -564,6 +569,7 @@ def body_buffers(body: Block, skip: set[Operation] | None = None) -> BodyBuffers
         into.setdefault(src, []).append(dst)
     inplace = inplace_gets(body)
     got: dict[str, list[tuple[MemRefType, int, int]]] = {}
+    put: dict[str, list[tuple[MemRefType, int, int]]] = {}
     spans: list[tuple[MemRefType, int, int]] = []
     first_put: dict[str, int] = {}
     last_get: dict[str, int] = {}
@@ -596,7 +602,10 @@ def body_buffers(body: Block, skip: set[Operation] | None = None) -> BodyBuffers
                 later = span(later_op.results[0], None)
                 assert found is not None and later is not None
                 found = (min(found[0], later[0]), max(found[1], later[1]))
-            if found is not None:
+            marked = in_place_put(op.results[0])
+            if found is not None and marked is not None:
+                put.setdefault(marked.stream.root_reference.data, []).append((t, *found))
+            elif found is not None:
                 spans.append((t, *found))
             else:
                 tables += memref_bytes(t)  # a buffer nothing uses shares with nothing
@@ -613,7 +622,7 @@ def body_buffers(body: Block, skip: set[Operation] | None = None) -> BodyBuffers
         elif isinstance(op, dato.PutOp):
             name = op.stream.root_reference.data
             first_put[name] = min(first_put.get(name, pos[top]), pos[top])
-    return BodyBuffers(len(pos), spans, first_put, last_get, tables, got)
+    return BodyBuffers(len(pos), spans, first_put, last_get, tables, got, put=put)
 
 
 def shared_bytes(spans: list[tuple[MemRefType, int, int]]) -> int:

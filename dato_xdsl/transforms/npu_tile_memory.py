@@ -115,6 +115,13 @@ class TileMemory:
         # routed through a memtile: the lowering copies those out)
         self.got: list[tuple[str, MemRefType, int, int]] = []
         self.copied: set[str] = set()
+        # locals computed in a put's object (dato-put-in-place), by stream:
+        # locals again where the lowering reaches the stream otherwise
+        self.put: list[tuple[str, MemRefType, int, int]] = []
+        # per member, the types of its arguments unpacked into the body's
+        # own locals (npu_plan.group_unpacked_in_place; no other argument
+        # of the body has such a type)
+        self.unpacked: dict[str, set[object]] = {}
         # per member, the types of its arguments unpacked into the body's
         # own locals (npu_plan.group_unpacked_in_place; no other argument
         # of the body has such a type)
@@ -135,6 +142,16 @@ class TileMemory:
         for port, spans in found.got.items():
             name = binding.get(port, port)
             self.got += [(name, t, base + a, base + b) for t, a, b in spans]
+
+    def in_objects(self, plan: GroupPlan, inst: dato.Instance, binding: dict[str, str]) -> None:
+        """The member's locals computed in their put's object (BodyBuffers.put),
+        by the stream each port is bound to."""
+        if plan.buffers is None:
+            return
+        base = self.start[inst.name]
+        for port, spans in plan.buffers.put.items():
+            name = binding.get(port, port)
+            self.put += [(name, t, base + a, base + b) for t, a, b in spans]
 
     def whole_member(self, inst: dato.Instance, t: MemRefType) -> None:
         """A buffer the member's lowering holds from its start to its end
@@ -170,6 +187,7 @@ class TileMemory:
     def total(self) -> tuple[int, list[str]]:
         spans = list(self.spans)
         spans += [(t, a, b) for name, t, a, b in self.got if name in self.copied]
+        spans += [(t, a, b) for name, t, a, b in self.put if name in self.copied | set(self.chain)]
         counters = self.counters
         for t, put, get in self.chain.values():
             ends = [v for v in (put, get) if isinstance(v, int)]

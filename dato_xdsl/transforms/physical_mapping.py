@@ -713,6 +713,7 @@ class Placer:
         for plan, inst in members:
             binding = dict(zip(plan.group.port_names, inst.bindings, strict=True))
             memory.locals(plan, inst, binding)
+            memory.in_objects(plan, inst, binding)
             for k, arg in enumerate(plan.group.body.block.args):
                 t = arg.type
                 assert isinstance(t, MemRefType)
@@ -860,6 +861,19 @@ class Placer:
             outputs += len(dma_out) - self.route_streams(
                 pe, members, dma_out, "distribute", over_out
             )
+            if self.routed & {name for name, *_ in memory.put} - memory.copied:
+                # a local a put computed in its object (dato-put-in-place) is a
+                # local again once the stream is distributed through a memtile
+                before, _ = memory.total()
+                memory.copied |= self.routed
+                now, parts = memory.total()
+                fixed += now - before
+                if fixed > budget:
+                    raise op_error(
+                        pe.members[0][0].group,
+                        f"{where} needs {kib(fixed)} of buffers once its streams are "
+                        f"distributed through a memtile ({'; '.join(parts)}), it has {kib(budget)}",
+                    )
             if inputs > d.compute.dma_s2mm_channels:
                 raise op_error(
                     pe.members[0][0].group,

@@ -1,0 +1,165 @@
+"""`dato-put-in-place`: a local computed only to be put on a stream is
+computed in the stream's object.
+
+`h.put(dato.matmul(x, w))` computes the product into a local and the put
+copies it into the stream's fifo object: the tile holds the block twice (the
+local, the producer's object). When the local has no use after the put, the
+core can acquire the producer's object where the local is allocated, compute
+into it, and release it at the put: one block, no copy.
+
+A put qualifies when its value is a `memref.alloc` of the put's block whose
+type is the stream's object type (no stream index, no padded rows: rows of
+whole DMA words), put once, with every other use between the allocation and
+the put, none through another put or a get. The allocation moves to just
+before its first use (holding the object no longer than the local lived),
+and between it and the put no stream is accessed (nested ops included): the
+core then waits for the object where it waited before, and every other
+stream sees its accesses in the order written, so no new wait can deadlock.
+A local an element-wise op's result takes over (npu_plan.reused_inputs) is
+left alone: the lowering maps it to another buffer.
+
+The decision is kept on the put, `dato.put @h, %v {dato.in_place}`: physical
+mapping counts the local as the stream's object (npu_plan.BodyBuffers.put),
+and the NPU lowering acquires the object at the allocation and only releases
+it at the put. A stream the lowering reaches otherwise (between members of
+one core, or routed through a memtile) still gets the local and the copy,
+and physical mapping counts the local for it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import memref
+from xdsl.dialects.builtin import MemRefType, ModuleOp, UnitAttr
+from xdsl.ir import Block, Operation, SSAValue
+from xdsl.passes import ModulePass
+
+from dato_xdsl import devices
+from dato_xdsl.dialects import dato
+from dato_xdsl.transforms.constant_tables import table_values
+from dato_xdsl.transforms.npu_padding import stream_rows
+
+IN_PLACE = "dato.in_place"
+
+
+def put_in_place(put: dato.PutOp) -> bool:
+    """`put` carries the in-place mark (its value is computed in the object)."""
+    return IN_PLACE in put.attributes
+
+
+def in_place_put(value: SSAValue) -> dato.PutOp | None:
+    """The marked put of the local `value`, if any."""
+    for use in value.uses:
+        if isinstance(use.operation, dato.PutOp) and put_in_place(use.operation):
+            return use.operation
+    return None
+
+
+def _accesses_stream(op: Operation) -> bool:
+    return any(isinstance(inner, dato.GetOp | dato.PutOp) for inner in op.walk())
+
+
+def candidate(
+    put: dato.PutOp, decls: dict[str, list[dato.StreamOp]], word: int
+) -> Operation | None:
+    """The allocation of `put`'s value when the put qualifies (module
+    docstring), else None."""
+    value = put.value
+    alloc = value.owner
+    block = put.parent_block()
+    if (
+        put.indices
+        or block is None
+        or not isinstance(alloc, memref.AllocOp | memref.AllocaOp)
+        or alloc.parent_block() is not block
+        or table_values(alloc) is not None
+        or not isinstance(value.type, MemRefType)
+    ):
+        return None
+    bound = decls.get(put.stream.root_reference.data)
+    if not bound:
+        return None
+    for decl in bound:
+        if decl.stream_type.element_type != value.type:
+            return None
+        if stream_rows(decl, word) is not None:
+            return None  # its objects travel with padded rows: the put copies row by row
+    tops: list[Operation] = []
+    for use in value.uses:
+        if use.operation is put:
+            continue
+        top = block.find_ancestor_op_in_block(use.operation)
+        if top is None or isinstance(use.operation, dato.PutOp) or not top.is_before_in_block(put):
+            return None
+        tops.append(top)
+    if not tops:
+        return None  # nothing computes it: the put sends what a new local holds
+    return alloc
+
+
+def mark_puts(body: Block, decls: dict[str, list[dato.StreamOp]], word: int) -> list[str]:
+    """Mark the qualifying puts of `body` and of the blocks nested in it (and
+    unmark those that no longer qualify: the pass runs again after passes
+    that change streams); the streams of the puts marked."""
+    from dato_xdsl.transforms.npu_plan import reused_inputs  # it reads the marks
+
+    reused = reused_inputs(body)
+    held = set(reused) | set(reused.values())
+    done: list[str] = []
+    puts = [op for op in body.walk() if isinstance(op, dato.PutOp)]
+    for put in puts:
+        put.attributes.pop(IN_PLACE, None)  # decided anew (a cut may change a stream)
+    for put in puts:
+        alloc = candidate(put, decls, word)
+        if alloc is None or alloc in held:
+            continue
+        block = put.parent_block()
+        assert block is not None
+        first = min(
+            (block.find_ancestor_op_in_block(u.operation) for u in alloc.results[0].uses),
+            key=lambda op: list(block.ops).index(op),  # type: ignore[arg-type]
+        )
+        assert first is not None
+        # from the first use to the put, no other stream access
+        window: list[Operation] = []
+        at = first
+        while at is not None and at is not put:
+            window.append(at)
+            at = at.next_op
+        if at is None or any(_accesses_stream(op) for op in window):
+            continue
+        if alloc.next_op is not first:
+            alloc.detach()
+            block.insert_op_before(alloc, first)
+        put.attributes[IN_PLACE] = UnitAttr()
+        done.append(put.stream.root_reference.data)
+    return done
+
+
+@dataclass(frozen=True)
+class PutInPlacePass(ModulePass):
+    """Compute locals only put on a stream in the stream's object."""
+
+    name = "dato-put-in-place"
+
+    device: str = "npu1"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        model = devices.lookup(self.device)
+        if model is None:
+            return  # dato-physical-map names the unknown device
+        word = model.memcpy_nd.word_bits
+        for region in [o for o in op.walk() if isinstance(o, dato.RegionOp)]:
+            streams = {d.sym_name.data: d for d in region.streams()}
+            for group in region.groups():
+                # a port stands for the streams its instances bind it to
+                decls = {name: [decl] for name, decl in streams.items()}
+                for k, port in enumerate(group.port_names):
+                    bound = {inst.bindings[k] for inst in group.instances()}
+                    decls[port] = [streams[b] for b in sorted(bound) if b in streams]
+                mark_puts(group.body.block, decls, word)
+
+
+__all__: Sequence[str] = ["IN_PLACE", "PutInPlacePass", "in_place_put", "mark_puts", "put_in_place"]
