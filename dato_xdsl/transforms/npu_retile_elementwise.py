@@ -714,6 +714,12 @@ def retile_region(region: dato.RegionOp, device: devices.NpuDevice) -> list[str]
         if any(b > budget for b in _bytes(comp, comp.extent))
         and (chunks := _candidates(comp, budget, device.compute_cores))
     ]
+    if any(comp.streams for comp, _ in pending) and _maps(region, [], device.name):
+        # the estimate counts every stream object on both of its ends; the
+        # mapping joins and distributes through memtiles and forwards between
+        # neighbours, so a component on streams may fit as written (a gather
+        # of 64 rows into one reducer): cut nothing then
+        return []
     done = []
     for n, (comp, chunks) in enumerate(pending):
         later = [(c, ch[0]) for c, ch in pending[n + 1 :]]

@@ -5,9 +5,13 @@ numpy."""
 
 import numpy as np
 import pytest
+from xdsl.context import Context
 
 import dato_xdsl as dato
 from dato_xdsl import Layout, int8, int16, int32
+from dato_xdsl.dialects import dato as dato_ir
+from dato_xdsl.transforms.npu_gemm_retile import RETILED
+from dato_xdsl.transforms.npu_retile_elementwise import NpuRetileElementwisePass
 from test.unit.programs import dato_programs as dp
 from test.unit.programs import npu_fanout_programs as fp
 
@@ -95,3 +99,21 @@ def test_a_running_sum_is_not_cut():
     B = np.zeros(N, np.int32)
     mod(A, B)
     np.testing.assert_array_equal(B, np.cumsum(A.reshape(lanes, -1), axis=1).reshape(-1))
+
+
+def test_a_gather_that_maps_as_written_is_not_cut():
+    # 64 rows of 1 KiB into one reducer: counted on both ends the reducer's
+    # stream objects are 128 KiB, but memtile joins bring them in turn, so
+    # the program maps as written and must keep its 65 instances
+    P, L = 64, 256
+    mod = dato.build(fp.gather_sum(int32, P, L), target="aie")
+    ir = mod.mapped.clone()
+    NpuRetileElementwisePass().apply(Context(), ir)
+    groups = [g for g in ir.walk() if isinstance(g, dato_ir.GroupOp)]
+    assert sorted(g.num_instances() for g in groups) == [1, P]
+    assert not any(RETILED in g.attributes for g in groups)
+    rng = np.random.default_rng(64)
+    A = _ints(rng, (P, L), np.int32)
+    B = np.zeros(L, np.int32)
+    mod(A, B)
+    np.testing.assert_array_equal(B, A.sum(axis=0, dtype=np.int32))
