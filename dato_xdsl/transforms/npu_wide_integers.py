@@ -16,7 +16,8 @@ arithmetic stays on iN values in registers, which the core compiler (Peano /
 LLVM) legalises by expanding it into 32-bit operations.
 
 The library has no kernel on such integers, so linalg fills, matmuls and
-elementwise ops on them become scalar loops here. The host packs the user's
+elementwise ops on them become scalar loops here, and so do matmuls into
+integers wider than 32 bits (i16 x i16 -> i64 ...), which it has none for. The host packs the user's
 arrays into words and back (targets/aie/host_layout.py): the rewritten
 arguments are recorded on the module as `dato.wide_words = array<i64: arg,
 bits, ...>`.
@@ -53,10 +54,13 @@ from xdsl.dialects.builtin import (
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Attribute, Block, BlockArgument, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
+from xdsl.traits import IsTerminator
 
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.linalg import UNSIGNED_CAST
+from dato_xdsl.transforms.kernel_library import has_matmul, matmul_suffix
+from dato_xdsl.transforms.npu_plan import arg_access
 
 WIDE_WORDS = "dato.wide_words"
 WORD_BITS = 32
@@ -276,11 +280,50 @@ def expand_copy(op: memref.CopyOp) -> None:
     op.erase()
 
 
+def _whole(v: SSAValue) -> bool:
+    return not _is_view(v) and isinstance(v.type, MemRefType) and v.type.get_shape() != ()
+
+
+def copy_into_words(at: _At, src: SSAValue, words: SSAValue, elem: IntegerType) -> None:
+    """memref.copy of the iN array `src` into `words`, one loop nest over
+    the words, storing each once at plain loop indices (what the transfer
+    planner recognises as writing all of `words`)."""
+    count = words_of(elem)
+    assert count is not None
+    wide = IntegerType(WORD_BITS * count)
+
+    def one(a: _At, idx: list[SSAValue]) -> None:
+        lead, j = idx[:-1], idx[-1]
+        n = a.const(count)
+        value = a.value(memref.LoadOp.get(src, [*lead, a.value(arith.DivUIOp(j, n))]))
+        if wide != elem:
+            value = a.value(arith.ExtSIOp(value, wide))
+        w = a.value(arith.RemUIOp(j, n))
+        bits = a.value(arith.MuliOp(a.value(arith.IndexCastOp(w, wide)), a.const(WORD_BITS, wide)))
+        part = a.value(arith.ShRUIOp(value, bits))
+        a.emit(memref.StoreOp.get(a.value(arith.TruncIOp(part, i32)), words, idx))
+
+    at.loops(_shape(words), one)
+
+
+def _wide_matmul(op: Operation) -> bool:
+    """A matmul into integers wider than 32 bits the kernel library has no
+    kernel for (i32 x i32 -> i64, i64 x i64 -> i64 ...)."""
+    if not isinstance(op, linalg.MatmulOp):
+        return False
+    a = op.inputs[0].type.element_type  # type: ignore[attr-defined]
+    out = op.outputs[0].type.element_type  # type: ignore[attr-defined]
+    if not isinstance(out, IntegerType) or out.width.data <= WORD_BITS:
+        return False
+    unsigned = op.attributes.get(UNSIGNED_CAST) == StringAttr("unsigned")
+    return not has_matmul(matmul_suffix(a, out, unsigned))
+
+
 def expand_linalg(op: Operation) -> bool:
     """Replace a linalg op on integers held as words by its scalar loops
     (no library kernel exists for them). False if `op` is none of these."""
     operands = list(op.operands)
-    if not any(held_as_words(v) for v in operands):
+    if not any(held_as_words(v) for v in operands) and not _wide_matmul(op):
         return False
     at = _At(op)
     if isinstance(op, linalg.FillOp):
@@ -476,6 +519,21 @@ def _rewrite_uses(
             and all(held.get(v) == elem for v in (op.source, op.destination))
         ):
             continue  # words to words: the copy moves them as they are
+        elif isinstance(op, memref.CopyOp) and value is words and op.destination is words:
+            copy_into_words(_At(op), op.source, words, elem)  # an i64 local, whole
+            op.detach()
+            op.erase()
+        elif isinstance(op, memref.CopyOp) and value is words:
+            at = _At(op)
+            dst = op.destination  # an i64 local, whole: element by element
+            at.loops(
+                _shape(dst),
+                lambda a, idx, dst=dst: a.emit(
+                    memref.StoreOp.get(compose(a, words, idx, elem), dst, idx)
+                ),
+            )
+            op.detach()
+            op.erase()
         elif isinstance(op, memref.DeallocOp) and value is words:
             continue
         else:
@@ -490,6 +548,15 @@ def _rewrite_uses(
 def rewrite_group(group: dato.GroupOp) -> None:
     """The group body's memrefs of wide integers as word memrefs."""
     body = group.body.block
+    # arguments the task only writes, all of them before any read: the NPU
+    # need not bring their host copy in. Their words are written in a local
+    # staging buffer and copied out whole at the end, which the transfer
+    # planner sees as such an overwrite (element stores of words are not).
+    staged = [
+        k
+        for k, arg in enumerate(body.args)
+        if _wide_memref(arg) is not None and arg_access(arg) == (False, True)
+    ]
     for op in list(body.walk()):
         refuse_core_libcalls(op)
         expand_division(op)
@@ -508,7 +575,8 @@ def rewrite_group(group: dato.GroupOp) -> None:
             held_as_words(op.source) != held_as_words(op.destination)
             or (held_as_words(op.source) and (_is_view(op.source) or _is_view(op.destination)))
         ):
-            expand_copy(op)  # element by element: the words of a view are not one view
+            if not (_whole(op.destination) and _whole(op.source)):
+                expand_copy(op)  # element by element: the words of a view are not one view
     held: dict[SSAValue, IntegerType] = {}
     for k in range(len(body.args)):
         elem = _wide_memref(body.args[k])
@@ -536,6 +604,26 @@ def rewrite_group(group: dato.GroupOp) -> None:
             held[new.memref] = elem
     for value, elem in held.items():
         _rewrite_uses(value, value, elem, held)
+    for k in staged:
+        words = body.args[k]
+        if arg_access(words) == (False, True):
+            continue  # written whole as words already (copy_into_words)
+        t = words.type
+        assert isinstance(t, MemRefType)
+        local = memref.AllocOp.get(i32, None, t.get_shape())
+        local.memref.name_hint = f"{words.name_hint or 'arg'}_words"
+        first = body.first_op
+        if first is None:
+            body.add_op(local)
+        else:
+            body.insert_op_before(local, first)
+        words.replace_all_uses_with(local.memref)
+        last = body.last_op
+        out = memref.CopyOp(local.memref, words)
+        if last is not None and last.has_trait(IsTerminator):
+            body.insert_op_before(out, last)
+        else:
+            body.add_op(out)
 
 
 def rewrite_region(region: dato.RegionOp) -> dict[int, int]:

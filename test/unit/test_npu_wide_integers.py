@@ -421,3 +421,37 @@ def test_views_of_wide_arrays_move_their_words(n):
     assert list(C.reshape(-1)) == list(want.reshape(-1))
     for j in range(8):
         assert list(D[:, j]) == wrapped(B[0:4, 7 - j] - A[0:4, j])
+
+
+def gemm_into_int64(Ti, M: int, N: int, K: int, P0: int, P1: int):
+    """A GEMM accumulating narrow integers at 64 bits: the library has no
+    i16 / i32 -> i64 kernel, so the core runs it as loops."""
+
+    @dato.region()
+    def top(A: Ti[M, K], B: Ti[K, N], C: int64[M, N]):
+        @dato.kernel(mapping=[P0, P1], args=[A, B, C])
+        def mm(a: Ti[M, K] @ [S(0), R], b: Ti[K, N] @ [R, S(1)], c: int64[M, N] @ [S(0), S(1)]):
+            acc: int64[M // P0, N // P1] = dato.matmul(a, b)
+            c[:, :] = acc
+
+    return top
+
+
+@pytest.mark.parametrize(
+    "Ti, size, grid",
+    [(dato.int16, 128, (4, 4)), (dato.int32, 64, (2, 2))],
+    ids=["int16-128-4x4", "int32-64-2x2"],
+)
+def test_gemm_accumulating_into_int64(Ti, size, grid):
+    """Refused before (no i16 -> i64 / i32 -> i64 kernel; i64 arrays did not
+    move); equal to numpy's exact int64 products, products past 2^31 included."""
+    rng = np.random.default_rng(size)
+    dtype = np.int16 if Ti is dato.int16 else np.int32
+    big = np.iinfo(dtype).max
+    A = rng.integers(-big, big, (size, size)).astype(dtype)
+    B = rng.integers(-big, big, (size, size)).astype(dtype)
+    A[0, :] = -big - 1
+    B[:, 0] = -big - 1
+    C = np.zeros((size, size), np.int64)
+    _, _, C = both(gemm_into_int64(Ti, size, size, size, *grid), A, B, C)
+    np.testing.assert_array_equal(C, A.astype(np.int64) @ B.astype(np.int64))

@@ -84,3 +84,49 @@ dato.region @top(%A: memref<2xi128>) {
     memref.store %r, %a[%c0] : memref<2xi128>
   }
 }
+
+// -----
+
+// Case 3: outputs the task writes whole before reading. An i64 local (it
+// stays i64) copied whole into the i64 argument: one loop nest over A's 8
+// words a row, each word stored once at plain loop indices (word j is bits
+// 32 * (j % 2) of element j / 2), which the transfer planner counts as
+// writing all of A. The i100 argument B, written element by element (4 word
+// stores an element), is written into a local of its words, copied out whole
+// at the end.
+// CHECK:       ^bb0(%a: memref<2x8xi32>, %b: memref<16xi32>):
+// CHECK-NEXT:    %b_words = memref.alloc() : memref<16xi32>
+// CHECK:         %t = memref.alloc() : memref<2x4xi64>
+// CHECK:         scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step
+// CHECK:           %[[EIGHT:.*]] = arith.constant 8 : index
+// CHECK:           scf.for %[[J:.*]] = %{{.*}} to %[[EIGHT]] step
+// CHECK-NEXT:        %[[TWO:.*]] = arith.constant 2 : index
+// CHECK-NEXT:        %[[E:.*]] = arith.divui %[[J]], %[[TWO]] : index
+// CHECK-NEXT:        %[[V:.*]] = memref.load %t[%[[I]], %[[E]]] : memref<2x4xi64>
+// CHECK-NEXT:        %[[W:.*]] = arith.remui %[[J]], %[[TWO]] : index
+// CHECK:             %[[PART:.*]] = arith.shrui %[[V]], %{{.*}} : i64
+// CHECK-NEXT:        %[[WORD:.*]] = arith.trunci %[[PART]] : i64 to i32
+// CHECK-NEXT:        memref.store %[[WORD]], %a[%[[I]], %[[J]]] : memref<2x8xi32>
+// CHECK:         memref.store %{{.*}}, %b_words[%{{.*}}] : memref<16xi32>
+// CHECK-COUNT-3:   memref.store %{{.*}}, %b_words[%{{.*}}] : memref<16xi32>
+// CHECK:         "memref.copy"(%b_words, %b) : (memref<16xi32>, memref<16xi32>) -> ()
+// CHECK-NEXT:  }
+
+dato.region @top(%A: memref<2x4xi64>, %B: memref<4xi100>) {
+  dato.group @k of @k grid [1] (%A : memref<2x4xi64>, %B : memref<4xi100>) ports [] instances [
+    @k_0 pid [0] offsets [[0, 0], [0]] streams []
+  ] {
+  ^bb0(%a: memref<2x4xi64>, %b: memref<4xi100>):
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c4 = arith.constant 4 : index
+    %t = memref.alloc() : memref<2x4xi64>
+    %v = arith.constant 7 : i64
+    linalg.fill ins(%v : i64) outs(%t : memref<2x4xi64>)
+    "memref.copy"(%t, %a) : (memref<2x4xi64>, memref<2x4xi64>) -> ()
+    %w = arith.constant 5 : i100
+    scf.for %i = %c0 to %c4 step %c1 {
+      memref.store %w, %b[%i] : memref<4xi100>
+    }
+  }
+}
