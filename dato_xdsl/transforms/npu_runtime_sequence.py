@@ -150,14 +150,17 @@ def shim_legal(
     """`sizes`/`strides` ([repeat, d2, d1, d0], elements) moving the same
     elements in the same order within the shim's limits where they are not:
     dimensions that walk on contiguously are merged (4 rows of 1024 words,
-    1024 apart, are one linear transfer of 4096, which the shim takes whole),
-    and an innermost run still over the limit is cut into rows of the largest
-    whole-word divisor that fits, in a dimension left free. Patterns already
-    legal, or that cannot be rewritten so, are returned unchanged (the
-    verifier then names the limit)."""
+    1024 apart, are one linear transfer of 4096, which the shim takes whole;
+    2048 rows of 6 elements, 6 apart, are one of 12288), an innermost run
+    still over the limit is cut into rows of the largest whole-word divisor
+    that fits, in a dimension left free, and a row count over dimension 1's
+    limit is factored into dimensions 2 and 1 (dimension 2 has no size field:
+    its extent follows from the transfer's length). Patterns already legal,
+    or that cannot be rewritten so, are returned unchanged (the verifier then
+    names the limit)."""
     words = sizes[3] * bits // limits.word_bits
     linear = sizes[1] == sizes[2] == 1 and strides[3] == 1 and strides[1] == strides[2] == 0
-    if words <= limits.max_size_d0 or linear:
+    if linear or (words <= limits.max_size_d0 and sizes[2] <= limits.max_size_d1):
         return sizes, strides
     # (size, stride) from the innermost out, size-1 dimensions dropped
     dims = [(z, t) for z, t in zip(sizes[:0:-1], strides[:0:-1], strict=True) if z > 1]
@@ -172,6 +175,15 @@ def shim_legal(
     if not merged or merged[0][1] != 1 or len(merged) > 2:
         return sizes, strides
     n = merged[0][0]
+    outer = merged[1] if len(merged) == 2 else (1, 0)
+    if n * bits // limits.word_bits <= limits.max_size_d0:
+        # the rows fit; their count does not: rows = a x b, b within the limit
+        b = max((d for d in range(1, limits.max_size_d1 + 1) if outer[0] % d == 0), default=1)
+        a = outer[0] // b
+        return (
+            [sizes[0], a, b, n],
+            [strides[0], b * outer[1] if a > 1 else 0, outer[1] if b > 1 else 0, 1],
+        )
     cap = limits.max_size_d0 * limits.word_bits // bits
     row = max(
         (d for d in range(1, min(n, cap) + 1) if n % d == 0 and d * bits % limits.word_bits == 0),
@@ -179,7 +191,6 @@ def shim_legal(
     )
     if row == 0 or n // row > limits.max_size_d1:
         return sizes, strides
-    outer = merged[1] if len(merged) == 2 else (1, 0)
     return (
         [sizes[0], outer[0], n // row, row],
         [strides[0], outer[1] if outer[0] > 1 else 0, row, 1],

@@ -63,3 +63,38 @@ def test_reduction_tree_of_1024_word_rows_runs_on_the_virtual_npu(tmp_path):
     mod(A, B)
     np.testing.assert_array_equal(B, A.sum(axis=0, dtype=np.int32))
     assert "[1, 1, 1, 4096][0, 0, 0, 1]" in (tmp_path / "aie.mlir").read_text()
+
+
+def test_contiguous_short_rows_over_the_row_limit_become_one_linear_transfer():
+    # a systolic loader's B: 2048 rows of 6 int16, 6 apart, sent twice
+    before = ([2, 1, 2048, 6], [0, 0, 6, 1])
+    sizes, strides = shim_legal(*before, 16, LIMITS)
+    assert (sizes, strides) == ([2, 1, 1, 12288], [0, 0, 0, 1])
+    assert walk(sizes, strides) == walk(*before)
+
+
+def test_a_row_count_over_the_limit_is_factored_into_dimensions_2_and_1():
+    # 3000 strided rows of 8 words: 3000 = 3 x 1000, 1000 within the 1023 limit
+    before = ([1, 1, 3000, 8], [0, 0, 100, 1])
+    sizes, strides = shim_legal(*before, 32, LIMITS)
+    assert (sizes, strides) == ([1, 3, 1000, 8], [0, 100_000, 100, 1])
+    assert walk(sizes, strides) == walk(*before)
+    # a prime count has no divisor in range: all of it goes to dimension 2
+    before = ([1, 1, 1031, 8], [0, 0, 100, 1])
+    sizes, strides = shim_legal(*before, 32, LIMITS)
+    assert sizes[1:3] == [1031, 1] and sizes[2] <= LIMITS.max_size_d1
+    assert walk(sizes, strides) == walk(*before)
+
+
+def test_a_systolic_array_with_k_2048_runs_on_the_virtual_npu():
+    from test.unit.programs import dato_programs as dp
+
+    M = N = 3
+    K = 2048
+    mod = dato.build(dp.systolic_2d(int32, M, N, K), target="aie")
+    rng = np.random.default_rng(9)
+    A = rng.integers(-1000, 1000, (M, K)).astype(np.int32)
+    B = rng.integers(-1000, 1000, (K, N)).astype(np.int32)
+    C = np.zeros((M, N), np.int32)
+    mod(A, B, C)
+    np.testing.assert_array_equal(C, (A.astype(np.int64) @ B).astype(np.int32))
