@@ -383,3 +383,20 @@ aie.device(npu1) {
   %core_c0_r2 = aie.tile(0, 2)
   aie.objectfifo @A_in0(%shim_c0, {%core_c0_r2}, 2 : i32) {dato.host_arg = 0 : i64, dato.dma_offsets = array<i64: 0>, dato.dma_sizes = [array<i64: 150, 1, 4, 16>], dato.dma_strides = [array<i64: 16, 0, 4096, 1>]} : !aie.objectfifo<memref<4x16xi32>>
 } {dato.host_args = [memref<4x4096xi32>], dato.host_names = ["A"]}
+
+// -----
+
+// Case 8: row counts over dimension 1's 1023. 2048 contiguous rows of 6 i16
+// are one linear transfer of 12288; 3000 rows of 8 words, 100 apart, are
+// 3 x 1000 rows (dimension 2 strides over 1000 rows).
+// CHECK-LABEL: aie.device(npu1) {
+// CHECK:         aiex.npu.dma_memcpy_nd(%B[0, 0, 0, 0][2, 1, 1, 12288][0, 0, 0, 1]) {id = 0 : i64, metadata = @B_in0}
+// CHECK-NEXT:    aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 0][1, 3, 1000, 8][0, 100000, 100, 1]) {id = 1 : i64, metadata = @A_in0}
+
+aie.device(npu1) {
+  %shim_c0 = aie.tile(0, 0)
+  %core_c0_r2 = aie.tile(0, 2)
+  %core_c0_r3 = aie.tile(0, 3)
+  aie.objectfifo @B_in0(%shim_c0, {%core_c0_r2}, 2 : i32) {dato.host_arg = 1 : i64, dato.dma_offsets = array<i64: 0>, dato.dma_sizes = [array<i64: 2, 1, 2048, 6>], dato.dma_strides = [array<i64: 0, 0, 6, 1>]} : !aie.objectfifo<memref<12288xi16>>
+  aie.objectfifo @A_in0(%shim_c0, {%core_c0_r3}, 2 : i32) {dato.host_arg = 0 : i64, dato.dma_offsets = array<i64: 0>, dato.dma_sizes = [array<i64: 1, 1, 3000, 8>], dato.dma_strides = [array<i64: 0, 0, 100, 1>]} : !aie.objectfifo<memref<24000xi32>>
+} {dato.host_args = [memref<3000x100xi32>, memref<2048x6xi16>], dato.host_names = ["A", "B"]}
