@@ -25,10 +25,11 @@ bits, ...>`.
 Division and remainder wider than 64 bits become loops of iN shifts, compares
 and subtractions here: LLVM would lower them to compiler-rt's 128-bit builtins
 (__divti3, __udivti3 ...), which compiler-rt builds only for 64-bit targets,
-and AIE is a 32-bit one. Refused, each at its op: conversions between such
-integers and floats (__floattisf / __fixsfti ..., the same library, not
-expanded here), streams of such integers, and uses of such arrays other than
-loads, stores, subviews and copies (calls, casts)."""
+and AIE is a 32-bit one. A stream of such integers carries each value (each
+block) as a block of its words. Refused, each at its op: conversions between
+such integers and floats (__floattisf / __fixsfti ..., the same library, not
+expanded here), packed streams of them, and uses of such arrays other than
+loads, stores, subviews, copies and puts (calls, casts)."""
 
 from __future__ import annotations
 
@@ -193,8 +194,8 @@ def decompose(at: _At, value: SSAValue, mem: SSAValue, idx: list[SSAValue]) -> N
 
 
 def _wider_than_64(t: Attribute) -> bool:
-    """A stream of these cannot move: an i64 stream moves as it is (its fifo
-    objects stay on the cores and their DMAs), a wider one is not split."""
+    """A stream of these carries words: an i64 stream moves as it is (its
+    fifo objects stay on the cores and their DMAs), a wider one cannot."""
     elem = t.element_type if isinstance(t, MemRefType) else t
     return isinstance(elem, IntegerType) and elem.width.data > CORE_LIBCALL_FREE_BITS
 
@@ -534,15 +535,41 @@ def _rewrite_uses(
             )
             op.detach()
             op.erase()
-        elif isinstance(op, memref.DeallocOp) and value is words:
-            continue
+        elif isinstance(op, memref.DeallocOp | dato.PutOp) and value is words:
+            continue  # a put of words moves the block of words
         else:
             raise op_error(
                 op,
                 f"uses an array of {elem} elements, which the NPU holds as 32-bit words; "
                 "this compiler reads and writes such arrays by element loads and stores, "
-                "views and whole copies, not through streams or calls",
+                "views, whole copies and puts, not through calls or casts",
             )
+
+
+def scalar_stream_words(op: dato.GetOp | dato.PutOp, body: Block) -> None:
+    """A put or get of one integer wider than 64 bits moves a block of its
+    words (the stream's type is rewritten to match): a put splits the value
+    into a buffer of the task, a get composes the value from the block."""
+    t = op.result.type if isinstance(op, dato.GetOp) else op.value.type
+    if not isinstance(t, IntegerType) or not _wider_than_64(t):
+        return
+    words = MemRefType(i32, [words_of(t)])  # type: ignore[list-item]
+    at = _At(op)
+    name = op.stream.root_reference.data
+    if isinstance(op, dato.PutOp):
+        buffer = memref.AllocOp.get(i32, None, words.get_shape())
+        first = body.first_op
+        assert first is not None
+        body.insert_op_before(buffer, first)
+        decompose(at, op.value, buffer.memref, [])
+        new: Operation = at.emit(dato.PutOp(name, list(op.indices), buffer.memref))
+    else:
+        new = at.emit(dato.GetOp(name, list(op.indices), words))
+        op.result.replace_all_uses_with(compose(at, new.results[0], [], t))
+    new.attributes |= op.attributes
+    new.location = op.location
+    op.detach()
+    op.erase()
 
 
 def rewrite_group(group: dato.GroupOp) -> None:
@@ -561,14 +588,7 @@ def rewrite_group(group: dato.GroupOp) -> None:
         refuse_core_libcalls(op)
         expand_division(op)
         if isinstance(op, dato.GetOp | dato.PutOp):
-            t = op.result.type if isinstance(op, dato.GetOp) else op.value.type
-            if _wider_than_64(t):
-                raise op_error(
-                    op,
-                    f"streams {t} values: an NPU stream of integers wider than 64 bits "
-                    "is not split into words by this compiler; pass the values through an "
-                    "array argument, or run it on the simulator or HLS",
-                )
+            scalar_stream_words(op, body)
         elif type(op).__module__.startswith("xdsl.dialects.linalg"):
             expand_linalg(op)
         elif isinstance(op, memref.CopyOp) and (
@@ -583,7 +603,20 @@ def rewrite_group(group: dato.GroupOp) -> None:
         if elem is not None:
             held[_retype_arg(body, k)] = elem
     for op in list(body.walk()):
-        if (
+        if isinstance(op, dato.GetOp) and _wider_than_64(op.result.type):
+            t = op.result.type
+            assert isinstance(t, MemRefType)
+            new = dato.GetOp(op.stream.root_reference.data, list(op.indices), word_type(t))
+            new.attributes |= op.attributes
+            new.location = op.location
+            block = op.parent_block()
+            assert block is not None
+            block.insert_op_before(new, op)
+            op.result.replace_all_uses_with(new.result)
+            op.detach()
+            op.erase()
+            held[new.result] = t.element_type  # type: ignore[assignment]
+        elif (
             isinstance(op, memref.AllocOp)
             and (elem := _wide_memref(op.memref)) is not None
             and held_as_words(op.memref)
@@ -629,15 +662,20 @@ def rewrite_group(group: dato.GroupOp) -> None:
 def rewrite_region(region: dato.RegionOp) -> dict[int, int]:
     """Rewrite `region`; arg -> element bits of the region arguments now held as words."""
     for op in region.body.block.ops:
-        if isinstance(op, dato.StreamOp):
+        if isinstance(op, dato.StreamOp) and _wider_than_64(op.stream_type.element_type):
             st = op.stream_type
             t = st.element_type
-            if _wider_than_64(t):
+            if isinstance(t, MemRefType):
+                op.stream_type = dato.StreamType(word_type(t), st.depth.data, st.packing.data)
+            elif st.packing.data == 1:
+                words = MemRefType(i32, [words_of(t)])  # type: ignore[list-item]
+                op.stream_type = dato.StreamType(words, st.depth.data)
+            else:
                 raise op_error(
                     op,
-                    f"carries {t} values: an NPU stream of integers wider than 64 bits "
-                    "is not split into words by this compiler; pass the values through an "
-                    "array argument, or run it on the simulator or HLS",
+                    f"packs {st.packing.data} {t} values a transfer: a stream of integers "
+                    "wider than 64 bits moves each value as a block of its 32-bit words, "
+                    "which this compiler does not pack; drop the packing",
                 )
     wide: dict[int, int] = {}
     block = region.body.block

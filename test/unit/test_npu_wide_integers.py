@@ -344,30 +344,51 @@ def test_int64_locals_and_streams_stay_int64():
         np.testing.assert_array_equal(C, (A + B) * (A + B))
 
 
-def stream_of_wide():
+def wide_streams(n: int, unsigned: bool):
+    """Scalars and blocks of i`n` crossing streams between tasks, as blocks of
+    their words."""
+    T = UInt(n) if unsigned else Int(n)
+
     @dato.region()
-    def top(A: Int(100)[4], B: Int(100)[4]):
-        pipe: dato.Stream[Int(100), 2]
+    def top(A: T[8], B: T[8], C: T[8]):
+        one: dato.Stream[T, 2]
+        rows: dato.Stream[T[4], 2]
 
         @dato.kernel(mapping=[1], args=[A])
-        def prod(a: Int(100)[4]):
-            for i in range(4):
-                pipe.put(a[i])  # noqa: F821
+        def prod(a: T[8]):
+            for i in range(8):
+                one.put(a[i] * 3)  # noqa: F821
+            for r in range(2):
+                blk: T[4] = 0
+                for j in range(4):
+                    blk[j] = a[r * 4 + j] - 1
+                rows.put(blk)  # noqa: F821
 
-        @dato.kernel(mapping=[1], args=[B])
-        def cons(b: Int(100)[4]):
-            for i in range(4):
-                b[i] = pipe.get()  # noqa: F821
+        @dato.kernel(mapping=[1], args=[B, C])
+        def cons(b: T[8], c: T[8]):
+            for i in range(8):
+                b[i] = one.get() + 1  # noqa: F821
+            for r in range(2):
+                got: T[4] = rows.get()  # noqa: F821
+                for j in range(4):
+                    c[r * 4 + j] = got[j] * got[j]
 
     return top
 
 
-def test_a_stream_of_wide_integers_is_refused_located():
-    with pytest.raises(dato.DatoError) as info:
-        dato.build(stream_of_wide(), target="aie")
-    message = str(info.value)
-    assert "test_npu_wide_integers.py:" in message
-    assert "carries i100 values" in message
+@pytest.mark.parametrize("n", WIDTHS)
+@pytest.mark.parametrize("unsigned", [False, True])
+def test_streams_of_wide_integers_carry_their_words(n, unsigned):
+    values = edges(n)[:8]
+    if unsigned:
+        values = [wrap_int(v, n, False) for v in values]
+    A = np.array(values, dtype=object)
+    B = np.zeros(8, dtype=object)
+    C = np.zeros(8, dtype=object)
+    _, B, C = both(wide_streams(n, unsigned), A, B, C)
+    for a, b, c in zip(A, B, C, strict=True):
+        assert b == wrap_int(a * 3 + 1, n, not unsigned)
+        assert c == wrap_int((a - 1) * (a - 1), n, not unsigned)
 
 
 def views(n: int, P: int):

@@ -130,3 +130,41 @@ dato.region @top(%A: memref<2x4xi64>, %B: memref<4xi100>) {
     }
   }
 }
+
+// -----
+
+// Case 4: a stream of i128 scalars carries blocks of their 4 words: the put
+// splits the value into a buffer of the task (allocated at its start), the
+// get composes it from the block it receives.
+// CHECK:       dato.stream @s : !dato.stream<memref<4xi32>, 2>
+// CHECK:       ^bb0(%a: memref<8xi32>):
+// CHECK-NEXT:    %[[BUF:.*]] = memref.alloc() : memref<4xi32>
+// CHECK:         %x = arith.ori %{{.*}}, %{{.*}} : i128
+// CHECK:         arith.trunci %x : i128 to i32
+// CHECK-NEXT:    memref.store %{{.*}}, %[[BUF]][%{{.*}}] : memref<4xi32>
+// CHECK-COUNT-3: memref.store %{{.*}}, %[[BUF]][%{{.*}}] : memref<4xi32>
+// CHECK-NEXT:    dato.put @s, %[[BUF]] : memref<4xi32>
+// CHECK:       ^bb0(%b: memref<8xi32>):
+// CHECK-NEXT:    %[[GOT:.*]] = dato.get @s : memref<4xi32>
+// CHECK:         memref.load %[[GOT]][%{{.*}}] : memref<4xi32>
+// CHECK:         %y = arith.ori %{{.*}}, %{{.*}} : i128
+
+dato.region @top(%A: memref<2xi128>, %B: memref<2xi128>) {
+  dato.stream @s : !dato.stream<i128, 2>
+  dato.group @p of @p grid [1] (%A : memref<2xi128>) ports [] instances [
+    @p_0 pid [0] offsets [[0]] streams []
+  ] {
+  ^bb0(%a: memref<2xi128>):
+    %c0 = arith.constant 0 : index
+    %x = memref.load %a[%c0] : memref<2xi128>
+    dato.put @s, %x : i128
+  }
+  dato.group @q of @q grid [1] (%B : memref<2xi128>) ports [] instances [
+    @q_0 pid [0] offsets [[0]] streams []
+  ] {
+  ^bb0(%b: memref<2xi128>):
+    %c0 = arith.constant 0 : index
+    %y = dato.get @s : i128
+    memref.store %y, %b[%c0] : memref<2xi128>
+  }
+}
