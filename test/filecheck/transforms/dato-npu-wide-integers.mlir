@@ -145,7 +145,7 @@ dato.region @top(%A: memref<2x4xi64>, %B: memref<4xi100>) {
 // CHECK-COUNT-3: memref.store %{{.*}}, %[[BUF]][%{{.*}}] : memref<4xi32>
 // CHECK-NEXT:    dato.put @s, %[[BUF]] : memref<4xi32>
 // CHECK:       ^bb0(%b: memref<8xi32>):
-// CHECK-NEXT:    %[[GOT:.*]] = dato.get @s : memref<4xi32>
+// CHECK:         %[[GOT:.*]] = dato.get @s : memref<4xi32>
 // CHECK:         memref.load %[[GOT]][%{{.*}}] : memref<4xi32>
 // CHECK:         %y = arith.ori %{{.*}}, %{{.*}} : i128
 
