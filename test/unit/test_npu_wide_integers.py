@@ -3,6 +3,8 @@ little-endian 32-bit words, composed and split at every load and store, their
 arithmetic exact on the virtual NPU. Each program against hand-computed n-bit
 two's complement values (and the simulator), at the wrap-around edges."""
 
+import re
+
 import numpy as np
 import pytest
 from xdsl.context import Context
@@ -10,12 +12,14 @@ from xdsl.dialects import arith, builtin, linalg, memref, scf
 
 import dato_xdsl as dato
 from dato_xdsl import Int, Layout, UInt, int32, int64
+from dato_xdsl.diagnostics import verify_located
 from dato_xdsl.dialects.dato import Dato
 from dato_xdsl.driver import LocatingParser
 from dato_xdsl.targets.aie.host_layout import Layout as HostLayout
 from dato_xdsl.targets.aie.host_layout import from_buffers, to_buffers
 from dato_xdsl.targets.simulator import simulate
 from dato_xdsl.transforms.npu_wide_integers import NpuWideIntegersPass, read_wide_words
+from test.unit.test_emitted_aie_rules import parse, printed, rule_violations
 
 S, R = Layout.Shard, Layout.Replicate
 WIDTHS = [65, 100, 128]
@@ -476,3 +480,28 @@ def test_gemm_accumulating_into_int64(Ti, size, grid):
     C = np.zeros((size, size), np.int64)
     _, _, C = both(gemm_into_int64(Ti, size, size, size, *grid), A, B, C)
     np.testing.assert_array_equal(C, A.astype(np.int64) @ B.astype(np.int64))
+
+
+@pytest.mark.parametrize(
+    "name, program",
+    [
+        ("i128-matmul-loops", lambda: matmul_loops(128, 4, 8, 6, 4)),
+        ("i100-streams", lambda: wide_streams(100, False)),
+        ("i16-to-i64-gemm", lambda: gemm_into_int64(dato.int16, 64, 64, 64, 2, 2)),
+    ],
+)
+def test_emitted_wide_designs_keep_mlir_aie_rules(name, program, tmp_path):
+    """The aie.mlir mlir-aie would take: what the DMAs move (the runtime
+    sequence's arrays, every objectfifo's objects) has elements of at most 32
+    bits (its dma_memcpy_nd verifier: "Maximum element bit width allowed is
+    32bits"); the design verifies and keeps the repository's mlir-aie rules."""
+    dato.build(program(), target="aie", device="npu1", project=tmp_path)
+    text = (tmp_path / "aie.mlir").read_text()
+    module = parse(printed(parse(text)))
+    verify_located(module)
+    assert rule_violations(module) == []
+    moved = re.findall(r"aie\.objectfifo @\w+\(.*?: !aie\.objectfifo<memref<([^>]*)>>", text)
+    moved += re.findall(r"aie\.runtime_sequence\((.*)\)", text)
+    assert moved
+    for types in moved:
+        assert not re.search(r"x?i(3[3-9]|[4-9]\d|1\d\d)\b", types), types
