@@ -17,17 +17,19 @@ more than one piece; the memtile joins the pieces as it joins sharded outputs.
 The parts are the old task's ops in their order, each stream used by one part
 only: the old task is one schedule of the new ones, so they finish whenever
 it does and every stream sees the same elements in the same order. Parts that
-write no box of an array do not take it. When the free compute cores do not
-allow a task per part, consecutive parts are packed into as many tasks as
-they do (a packed task's box is the bounding box of its parts', which must
-still meet no other). Loaders that only forward the task a block
+write no box of an array do not take it. Views only copied into count as
+stores of the view's box (`b[p * R:(p + 1) * R, :] = s.get()`). When the free compute cores do not
+allow a task per part, consecutive parts run in turn on one core: a
+compiler-chosen `dato.chain` of their tasks, so each keeps its own block and
+the blocks leave one after another through one fifo (as a bundle's or
+chain's blocks do). Loaders that only forward the task a block
 (npu_elide_loaders) count as free cores: once the task is cut, each piece
 gets one such block, and when the design still has more instances than
 cores, the pieces read their blocks themselves and the loaders go.
 
 Only arrays of more than `WHOLE_BYTES` are cut (smaller ones fit a tile
-whole); only arrays every use of which is an element store, that no other
-task touches; boxes of elements narrower than a 32-bit DMA word start and
+whole); only arrays every use of which is an element store or a view only
+copied into, that no other task touches; boxes of elements narrower than a 32-bit DMA word start and
 end on word boundaries. Each split task is marked `dato.compiler_chosen` and
 `dato.split_from` (the instance it was)."""
 
@@ -37,7 +39,17 @@ from dataclasses import dataclass, field
 
 from xdsl.context import Context
 from xdsl.dialects import arith, memref
-from xdsl.dialects.builtin import IndexType, MemRefType, ModuleOp, StringAttr, UnitAttr
+from xdsl.dialects.builtin import (
+    DYNAMIC_INDEX,
+    DenseArrayBase,
+    IndexType,
+    MemRefType,
+    ModuleOp,
+    StridedLayoutAttr,
+    StringAttr,
+    UnitAttr,
+    i64,
+)
 from xdsl.ir import Block, BlockArgument, Operation, OpResult, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.traits import IsTerminator, is_side_effect_free
@@ -88,15 +100,84 @@ def _top_ancestor(op: Operation, body: Block) -> Operation | None:
     return op
 
 
-def _store_only(arg: BlockArgument) -> list[memref.StoreOp] | None:
-    """The element stores into `arg`, when they are its only uses."""
-    stores: list[memref.StoreOp] = []
+Write = memref.StoreOp | memref.SubviewOp
+"""An element store into the argument, or a view of it only copied into."""
+
+
+def _writes(arg: BlockArgument) -> list[Write] | None:
+    """The element stores into `arg` and its views that copies only write
+    (`b[p, :] = s.get()`: static sizes, unit strides), when these are its
+    only uses."""
+    out: list[Write] = []
     for use in arg.uses:
         op = use.operation
-        if not isinstance(op, memref.StoreOp) or op.memref is not arg or op.value is arg:
+        if isinstance(op, memref.StoreOp) and op.memref is arg and op.value is not arg:
+            out.append(op)
+        elif (
+            isinstance(op, memref.SubviewOp)
+            and op.source is arg
+            and not op.sizes
+            and not op.strides
+            and all(s == 1 for s in op.static_strides.get_values())
+            and _view_dims(op) is not None
+            and op.result.uses
+            and all(
+                isinstance(u.operation, memref.CopyOp)
+                and u.operation.destination is op.result
+                and u.operation.source is not op.result
+                for u in op.result.uses
+            )
+        ):
+            out.append(op)
+        else:
             return None
-        stores.append(op)
-    return stores or None
+    return out or None
+
+
+def _view_dims(op: memref.SubviewOp) -> list[int | None] | None:
+    """Per source dim, the result dim it becomes (None: dropped by a
+    rank-reducing view); None when that is ambiguous."""
+    src = op.source.type
+    res = op.result.type
+    assert isinstance(src, MemRefType) and isinstance(res, MemRefType)
+    sizes = list(op.static_sizes.get_values())
+    if len(src.get_shape()) == len(res.get_shape()):
+        return list(range(len(sizes)))
+    kept = [d for d, n in enumerate(sizes) if n != 1]
+    if len(kept) != len(res.get_shape()):
+        return None
+    out: list[int | None] = [None] * len(sizes)
+    for e, d in enumerate(kept):
+        out[d] = e
+    return out
+
+
+def _view_offsets(op: memref.SubviewOp) -> list[SSAValue | int]:
+    """Per dim, the view's offset: its operand when dynamic, else the value."""
+    dynamic = iter(op.offsets)
+    return [next(dynamic) if o == DYNAMIC_INDEX else o for o in op.static_offsets.get_values()]
+
+
+def _write_rect(op: Write, pid: tuple[int, ...]) -> Rect | None:
+    """The bounding box of what one write site writes in this instance."""
+    if isinstance(op, memref.StoreOp):
+        dims = access_lattices([op], pid)
+        if dims is None:
+            return None
+        return tuple(lo for lo, _, _ in dims), tuple(hi - lo + 1 for lo, hi, _ in dims)
+    lows: list[int] = []
+    sizes: list[int] = []
+    for off, n in zip(_view_offsets(op), op.static_sizes.get_values(), strict=True):
+        if isinstance(off, int):
+            lo = hi = off
+        else:
+            found = index_lattice(off, pid)
+            if found is None:
+                return None
+            lo, hi = found[0], found[1]
+        lows.append(lo)
+        sizes.append(hi - lo + n)
+    return tuple(lows), tuple(sizes)
 
 
 def _parts(body: Block, cut: set[int], written: list[bool]) -> list[_Part]:
@@ -139,11 +220,15 @@ def _parts(body: Block, cut: set[int], written: list[bool]) -> list[_Part]:
     return sorted(parts.values(), key=lambda p: p.ops[0])
 
 
-def _rect(stores: list[memref.StoreOp], pid: tuple[int, ...]) -> Rect | None:
-    dims = access_lattices(stores, pid)
-    if dims is None:
-        return None
-    return tuple(lo for lo, _, _ in dims), tuple(hi - lo + 1 for lo, hi, _ in dims)
+def _rect(sites: list[Write], pid: tuple[int, ...]) -> Rect | None:
+    """The bounding box of what `sites` write in this instance."""
+    out: Rect | None = None
+    for site in sites:
+        rect = _write_rect(site, pid)
+        if rect is None:
+            return None
+        out = rect if out is None else _union(out, rect)
+    return out
 
 
 def _meet(a: Rect, b: Rect) -> bool:
@@ -175,19 +260,10 @@ def _disjoint(parts: list[_Part], k: int) -> bool:
     )
 
 
-def _pack(parts: list[_Part], most: int) -> list[_Part]:
-    """Consecutive parts in at most `most` tasks, as even as can be."""
-    if len(parts) <= most:
-        return parts
-    out: list[_Part] = []
-    for n in range(most):
-        chunk = parts[n * len(parts) // most : (n + 1) * len(parts) // most]
-        merged = _Part([i for p in chunk for i in p.ops])
-        for p in chunk:
-            for k, r in p.boxes.items():
-                merged.boxes[k] = _union(merged.boxes[k], r) if k in merged.boxes else r
-        out.append(merged)
-    return out
+def _runs(groups: list[dato.GroupOp], most: int) -> list[list[dato.GroupOp]]:
+    """Consecutive groups in at most `most` runs, as even as can be."""
+    n = min(most, len(groups))
+    return [groups[k * len(groups) // n : (k + 1) * len(groups) // n] for k in range(n)]
 
 
 def plan_pieces(
@@ -221,7 +297,7 @@ def plan_pieces(
             and memref_bytes(t) > whole_bytes
             and users[group.args[k]] == 1
             and list(group.args).count(group.args[k]) == 1
-            and _store_only(arg) is not None
+            and _writes(arg) is not None
         ):
             cut.add(k)
     top = list(body.ops)
@@ -232,7 +308,7 @@ def plan_pieces(
             held = {id(top[i]) for i in part.ops}
             for k in cut:
                 stores = [
-                    s for s in _store_only(body.args[k]) or [] if id(_top_ancestor(s, body)) in held
+                    s for s in _writes(body.args[k]) or [] if id(_top_ancestor(s, body)) in held
                 ]
                 if not stores:
                     continue
@@ -249,10 +325,9 @@ def plan_pieces(
             continue
         if len([p for p in parts if p.boxes]) < 2:
             return None
-        packed = _pack(parts, spare + 1)
-        if len(packed) < 2 or any(not _disjoint(packed, k) for k in cut):
+        if spare < 1:
             return None
-        return packed
+        return parts
     return None
 
 
@@ -328,35 +403,97 @@ def _shifted(index: SSAValue, off: int, pid: tuple[int, ...]) -> SSAValue | None
 def _narrow(
     body: Block, k: int, offsets: tuple[int, ...], shape: tuple[int, ...], pid: tuple[int, ...]
 ) -> None:
-    """Body argument `k` becomes its box: stores subtract the box offsets."""
+    """Body argument `k` becomes its box: stores and views subtract the box
+    offsets (an index fixed for the instance becomes a constant, so later
+    passes see which elements a store or copy covers)."""
     old = body.args[k]
     t = old.type
     assert isinstance(t, MemRefType)
     new = body.insert_arg(MemRefType(t.element_type, shape), k)
     new.name_hint = old.name_hint
     for use in list(old.uses):
-        store = use.operation
-        assert isinstance(store, memref.StoreOp)
-        where = store.parent_block()
+        op = use.operation
+        where = op.parent_block()
         assert where is not None
-        indices: list[SSAValue] = []
-        for index, off in zip(store.indices, offsets, strict=True):
-            same = _shifted(index, off, pid)
-            if same is not None:
-                indices.append(same)
-                continue
-            if off == 0:
-                indices.append(index)
-                continue
-            c = arith.ConstantOp.from_int_and_width(off, IndexType())
-            sub = arith.SubiOp(index, c.result)
-            where.insert_ops_before([c, sub], store)
-            indices.append(sub.result)
-        fresh = memref.StoreOp.get(store.value, new, indices)
-        where.insert_op_before(fresh, store)
-        store.detach()
-        store.erase()
+        if isinstance(op, memref.StoreOp):
+            indices = [
+                _minus(where, op, i, off, pid) for i, off in zip(op.indices, offsets, strict=True)
+            ]
+            fresh: Operation = memref.StoreOp.get(op.value, new, indices)
+        else:
+            assert isinstance(op, memref.SubviewOp)
+            fresh = _view(where, op, new, offsets, pid)
+            op.result.replace_all_uses_with(fresh.results[0])
+        where.insert_op_before(fresh, op)
+        op.detach()
+        op.erase()
     body.erase_arg(old)
+
+
+def _minus(
+    where: Block, before: Operation, index: SSAValue, off: int, pid: tuple[int, ...]
+) -> SSAValue:
+    """`index - off`, inserted before `before` when it needs new ops."""
+    fixed = index_lattice(index, pid)
+    if fixed is not None and fixed[0] == fixed[1]:
+        c = arith.ConstantOp.from_int_and_width(fixed[0] - off, IndexType())
+        where.insert_op_before(c, before)
+        return c.result
+    same = _shifted(index, off, pid)
+    if same is not None:
+        return same
+    if off == 0:
+        return index
+    c = arith.ConstantOp.from_int_and_width(off, IndexType())
+    sub = arith.SubiOp(index, c.result)
+    where.insert_ops_before([c, sub], before)
+    return sub.result
+
+
+def _view(
+    where: Block,
+    op: memref.SubviewOp,
+    source: SSAValue,
+    offsets: tuple[int, ...],
+    pid: tuple[int, ...],
+) -> memref.SubviewOp:
+    """`op` on the box `source`: its offsets less the box's, its layout the
+    box's strides."""
+    dynamic: list[SSAValue] = []
+    static: list[int] = []
+    for off, box in zip(_view_offsets(op), offsets, strict=True):
+        if isinstance(off, int):
+            static.append(off - box)
+        else:
+            static.append(DYNAMIC_INDEX)
+            dynamic.append(_minus(where, op, off, box, pid))
+    st = source.type
+    assert isinstance(st, MemRefType)
+    strides = [1] * len(st.get_shape())
+    for d in range(len(strides) - 2, -1, -1):
+        strides[d] = strides[d + 1] * st.get_shape()[d + 1]
+    dims = _view_dims(op)
+    assert dims is not None
+    t = op.result.type
+    assert isinstance(t, MemRefType)
+    kept = [strides[d] for d, e in enumerate(dims) if e is not None]
+    offset = None if dynamic else sum(o * s for o, s in zip(static, strides, strict=True))
+    return memref.SubviewOp(
+        source,
+        dynamic,
+        [],
+        [],
+        DenseArrayBase.from_list(i64, static),
+        op.static_sizes,
+        op.static_strides,
+        MemRefType(t.element_type, t.get_shape(), StridedLayoutAttr(kept, offset)),
+    )
+
+
+def _elements(region: dato.RegionOp) -> int:
+    """The processing elements: instances, a chain's members counting once."""
+    chained = sum(len(op.names) - 1 for op in region.body.block.ops if isinstance(op, dato.ChainOp))
+    return sum(len(g.instances()) for g in region.groups()) - chained
 
 
 def write_pieces(region: dato.RegionOp, cores: int, whole_bytes: int = WHOLE_BYTES) -> list[str]:
@@ -370,12 +507,20 @@ def write_pieces(region: dato.RegionOp, cores: int, whole_bytes: int = WHOLE_BYT
         # loaders that only forward this task a block leave once it is split
         # (elide_loaders: each piece then reads its block itself)
         freed = forwarded_to(region).get(insts[0].name, 0) if len(insts) == 1 else 0
-        spare = cores - sum(len(g.instances()) for g in region.groups()) + freed
+        spare = cores - _elements(region) + freed
         parts = plan_pieces(region, group, spare, whole_bytes)
         if parts is None:
             continue
-        added += [g.sym_name.data for g in split_pieces(region, group, parts, taken)]
-    if added and sum(len(g.instances()) for g in region.groups()) > cores:
+        split = split_pieces(region, group, parts, taken)
+        added += [g.sym_name.data for g in split]
+        # more pieces than free cores: consecutive pieces run in turn on one
+        # core (a chain), each piece's block leaving through one fifo
+        for run in _runs(split, spare + 1):
+            if len(run) > 1:
+                chain = dato.ChainOp([g.instances()[0].name for g in run])
+                chain.attributes[dato.COMPILER_CHOSEN] = UnitAttr()
+                region.body.block.add_op(chain)
+    if added and _elements(region) > cores:
         elide_loaders(region)
     return added
 
@@ -391,6 +536,9 @@ class NpuWritePiecesPass(ModulePass):
     whole_bytes: int = WHOLE_BYTES
     """Arrays up to this size are not cut (`WHOLE_BYTES`)."""
 
+    cores: int = 0
+    """The compute cores to plan for (0: the device's)."""
+
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         device = devices.lookup(self.device)
         for region in [o for o in op.walk() if isinstance(o, dato.RegionOp)]:
@@ -398,4 +546,4 @@ class NpuWritePiecesPass(ModulePass):
                 raise op_error(
                     region, f"unknown device '{self.device}'; known: {', '.join(devices.DEVICES)}"
                 )
-            write_pieces(region, device.compute_cores, self.whole_bytes)
+            write_pieces(region, self.cores or device.compute_cores, self.whole_bytes)

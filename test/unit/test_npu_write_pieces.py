@@ -21,7 +21,12 @@ from dato_xdsl.dialects import dato as ir
 from dato_xdsl.transforms.core_tasks import task_names
 from dato_xdsl.transforms.npu_elide_loaders import NpuElideLoadersPass, elide_loaders
 from dato_xdsl.transforms.npu_write_pieces import NpuWritePiecesPass, plan_pieces
-from test.unit.programs.npu_write_pieces_programs import lanes, transpose_stream, transpose_twice
+from test.unit.programs.npu_write_pieces_programs import (
+    lanes,
+    tile_gather_slices,
+    transpose_stream,
+    transpose_twice,
+)
 
 
 def _full_range(dtype, shape, seed: int) -> np.ndarray:
@@ -75,6 +80,32 @@ def test_pieces_with_loaders_over_the_cores_read_their_block():
     for p, g in enumerate(groups):
         (inst,) = g.instances()
         assert inst.offsets == ((0, 8 * p), (8 * p, 0))  # its B columns, its A rows
+
+
+@pytest.mark.parametrize(("T", "N", "P"), [(int16, 128, 2), (int32, 192, 3)])
+def test_tiles_copied_into_views_equal_numpy(tmp_path, T, N: int, P: int):
+    # int32 192 on 3x3: 9 workers, 9 tiles of 16 KiB, 7 cores left: two
+    # pairs of tiles run in turn on one core each
+    mod = dato.build(tile_gather_slices(T, N, P), target="aie", project=tmp_path)
+    A = _full_range(T.numpy, (N, N), N * P)
+    C = np.zeros((N, N), T.numpy)
+    mod(A, C)
+    # each worker's tile of A, times 3 plus 1, wrapped to the type
+    np.testing.assert_array_equal(C, (A.astype(np.int64) * 3 + 1).astype(T.numpy))
+
+
+def test_pieces_over_the_free_cores_are_chained():
+    region = _region(tile_gather_slices(int32, 192, 3))
+    NpuWritePiecesPass().apply(Context(), region.parent_op())  # type: ignore[arg-type]
+    pieces = [g for g in region.groups() if g.sym_name.data.startswith("coll")]
+    assert len(pieces) == 9  # a task per tile
+    chains = [op.names for op in region.body.block.ops if isinstance(op, ir.ChainOp)]
+    # 9 pieces on the 7 cores the workers leave, in runs as even as can be
+    # (9 * k // 7: pieces 0, 1, 2, 3-4, 5, 6, 7-8)
+    assert chains == [("coll_piece3_0", "coll_piece4_0"), ("coll_piece7_0", "coll_piece8_0")]
+    for op in region.body.block.ops:
+        if isinstance(op, ir.ChainOp):
+            assert ir.COMPILER_CHOSEN in op.attributes
 
 
 def test_meeting_boxes_keep_the_task_whole(tmp_path):

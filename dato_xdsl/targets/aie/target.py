@@ -149,12 +149,12 @@ class AieTarget(Target):
         Step("dato-table-copy-elision"),
         Step("dato-splat-operands"),
         Step("dato-put-in-place", ("device",)),  # before the cuts: they see its savings
+        Step("dato-npu-elide-loaders", ("device",)),  # when cores are short
+        Step("dato-npu-write-pieces", ("device",)),  # outputs written piece by piece
         Step("dato-npu-retile-gemm", ("device",)),
         Step("dato-npu-retile-elementwise", ("device",)),
         Step("dato-npu-read-boxes"),
         Step("dato-put-in-place", ("device",)),  # again: a cut may have padded a stream's rows
-        Step("dato-npu-elide-loaders", ("device",)),  # when cores are short
-        Step("dato-npu-write-pieces", ("device",)),  # outputs written piece by piece
         Step("dato-physical-map", ("device",)),
         Step("dato-npu-transfers"),
         Step("dato-npu-core-bodies"),

@@ -80,3 +80,30 @@ def lanes(T, N: int, P: int):
                     b[i, j] = blk[i, j] * 2
 
     return top
+
+
+def tile_gather_slices(T, N: int, P: int):
+    """P x P workers each produce a tile; one collector copies tile (i, j)
+    into C[i * TB:(i + 1) * TB, j * TB:(j + 1) * TB]."""
+    TB = N // P
+
+    @dato.region()
+    def top(A: T[N, N], C: T[N, N]):
+        tiles: Stream[T[TB, TB], 2][P, P]
+
+        @dato.kernel(mapping=[P, P], args=[A])
+        def wk(a: T[N, N] @ [S(0), S(1)]):
+            i, j = dato.get_pid()
+            t: T[TB, TB] = 0
+            for x in range(TB):
+                for y in range(TB):
+                    t[x, y] = a[x, y] * 3 + 1
+            tiles[i, j].put(t)
+
+        @dato.kernel(mapping=[1], args=[C])
+        def coll(c: T[N, N]):
+            with dato.meta_for(0, P) as i:
+                with dato.meta_for(0, P) as j:
+                    c[i * TB : (i + 1) * TB, j * TB : (j + 1) * TB] = tiles[i, j].get()
+
+    return top
