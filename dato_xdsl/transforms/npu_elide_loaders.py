@@ -231,6 +231,12 @@ def _read_blocks(
     group.erase()
 
 
+def processing_elements(region: dato.RegionOp) -> int:
+    """The processing elements: instances, a chain's members counting once."""
+    chained = sum(len(op.names) - 1 for op in region.body.block.ops if isinstance(op, dato.ChainOp))
+    return sum(len(g.instances()) for g in region.groups()) - chained
+
+
 @dataclass(frozen=True)
 class NpuElideLoadersPass(ModulePass):
     """Consumers read what a forwarding loader would put, when cores are short."""
@@ -249,6 +255,5 @@ class NpuElideLoadersPass(ModulePass):
                 raise op_error(
                     region, f"unknown device '{self.device}'; known: {', '.join(devices.DEVICES)}"
                 )
-            count = sum(len(g.instances()) for g in region.groups())
-            if self.always or count > device.compute_cores:
+            if self.always or processing_elements(region) > device.compute_cores:
                 elide_loaders(region)

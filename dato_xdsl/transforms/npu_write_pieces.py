@@ -59,7 +59,11 @@ from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import element_bits, memref_bytes
 from dato_xdsl.transforms.npu_chain_search import folded_instances
-from dato_xdsl.transforms.npu_elide_loaders import elide_loaders, forwarded_to
+from dato_xdsl.transforms.npu_elide_loaders import (
+    elide_loaders,
+    forwarded_to,
+    processing_elements,
+)
 from dato_xdsl.transforms.npu_forwarding import FORWARDS, SPLIT_FROM, fresh_name
 from dato_xdsl.transforms.npu_plan import plan_group
 from dato_xdsl.transforms.npu_read_boxes import WHOLE_BYTES
@@ -490,24 +494,20 @@ def _view(
     )
 
 
-def _elements(region: dato.RegionOp) -> int:
-    """The processing elements: instances, a chain's members counting once."""
-    chained = sum(len(op.names) - 1 for op in region.body.block.ops if isinstance(op, dato.ChainOp))
-    return sum(len(g.instances()) for g in region.groups()) - chained
-
-
 def write_pieces(region: dato.RegionOp, cores: int, whole_bytes: int = WHOLE_BYTES) -> list[str]:
     """Split every task the module doc describes; the new tasks' names."""
     taken = {g.sym_name.data for g in region.groups()} | {
         i.name for g in region.groups() for i in g.instances()
     }
     added: list[str] = []
+    # loaders that only forward a task a block leave once it is split
+    # (elide_loaders: each piece then reads its block itself); splitting
+    # other tasks changes no loader's stream
+    forwarded = forwarded_to(region)
     for group in list(region.groups()):
         insts = group.instances()
-        # loaders that only forward this task a block leave once it is split
-        # (elide_loaders: each piece then reads its block itself)
-        freed = forwarded_to(region).get(insts[0].name, 0) if len(insts) == 1 else 0
-        spare = cores - _elements(region) + freed
+        freed = forwarded.get(insts[0].name, 0) if len(insts) == 1 else 0
+        spare = cores - processing_elements(region) + freed
         parts = plan_pieces(region, group, spare, whole_bytes)
         if parts is None:
             continue
@@ -520,7 +520,7 @@ def write_pieces(region: dato.RegionOp, cores: int, whole_bytes: int = WHOLE_BYT
                 chain = dato.ChainOp([g.instances()[0].name for g in run])
                 chain.attributes[dato.COMPILER_CHOSEN] = UnitAttr()
                 region.body.block.add_op(chain)
-    if added and _elements(region) > cores:
+    if added and processing_elements(region) > cores:
         elide_loaders(region)
     return added
 
