@@ -197,6 +197,12 @@ def _npu_write_pieces() -> type[ModulePass]:
     return NpuWritePiecesPass
 
 
+def _npu_stream_reads() -> type[ModulePass]:
+    from dato_xdsl.transforms.npu_stream_reads import NpuStreamReadsPass
+
+    return NpuStreamReadsPass
+
+
 def _npu_kernel_objects() -> type[ModulePass]:
     from dato_xdsl.transforms.npu_kernel_objects import NpuKernelObjectsPass
 
@@ -233,6 +239,7 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "dato-npu-elide-loaders": _npu_elide_loaders,
     "dato-npu-write-pieces": _npu_write_pieces,
     "dato-npu-wide-integers": _npu_wide_integers,
+    "dato-npu-stream-reads": _npu_stream_reads,
     "dato-physical-map": _physical_map,
     "dato-lower-to-aie": _lower_to_aie,
     "dato-npu-transfers": _npu_transfers,

@@ -85,6 +85,7 @@ from dato_xdsl.transforms.npu_runtime_sequence import (
     record_host,
     record_shim_transfer,
 )
+from dato_xdsl.transforms.npu_stream_reads import ROW_LOOP, ROW_PIECE, row_pieces
 from dato_xdsl.transforms.npu_stream_routes import StreamRoute, read_routes
 from dato_xdsl.transforms.npu_transfers import (
     Transfer,
@@ -130,6 +131,41 @@ def _runs(starts: Sequence[int]) -> list[tuple[int, int, int]]:
                 continue
         runs.append((s, 1, 0))
     return runs
+
+
+SHIM_TASK_QUEUE = 4
+"""Tasks a shim DMA channel's queue holds (AM020, Array Interface DMA: 'queue
+depth is four tasks per channel'): more calls than that on one channel wait
+for the earlier ones to finish before they are even issued."""
+
+
+def _lattice(starts: Sequence[int], most: int) -> tuple[list[int], list[int]] | None:
+    """(sizes, strides), outermost first, of at most `most` dims with positive
+    strides whose row-major walk from starts[0] gives `starts`; None if none."""
+    n = len(starts)
+    sizes: list[int] = []
+    strides: list[int] = []
+    period = 1
+    while period < n:
+        delta = starts[period] - starts[0]
+        count = 1
+        while (count + 1) * period <= n and starts[count * period] == starts[0] + count * delta:
+            count += 1
+        while count > 1 and (n // period) % count:
+            count -= 1
+        if count < 2 or delta <= 0 or len(sizes) == most:
+            return None
+        sizes.insert(0, count)
+        strides.insert(0, delta)
+        period *= count
+    if period != n:
+        return None
+    walk = [0]
+    for size, stride in zip(reversed(sizes), reversed(strides), strict=True):
+        walk = [j * stride + w for j in range(size) for w in walk]
+    if [starts[0] + w for w in walk] != list(starts):
+        return None
+    return sizes, strides
 
 
 @dataclass
@@ -427,6 +463,25 @@ class AieLowering:
             raise op_error(
                 self.region, f"argument {t.name}: K-streamed blocks must be evenly spaced"
             )
+        # more runs than a shim channel's task queue holds (a streamed
+        # distribute's pieces, step-major over block, row and core: a run
+        # per step): blocks whose starts form a lattice go in one call, its
+        # dims outside the block's own (a leading 1 dropped)
+        inner = list(zip(inner_sizes, inner_strides, strict=True))
+        while len(inner) > 1 and inner[0][0] == 1:
+            inner = inner[1:]
+        many = steps == 1 and len(_runs(starts)) > SHIM_TASK_QUEUE
+        found = _lattice(starts, 4 - len(inner)) if many else None
+        if found is not None and len(found[0]) > 1:
+            sizes, outer = found
+            pad = 4 - len(inner) - len(sizes)
+            return [
+                (
+                    starts[0],
+                    [1] * pad + sizes + [n for n, _ in inner],
+                    [0] * pad + outer + [d for _, d in inner],
+                )
+            ]
         # otherwise one call per run of evenly spaced blocks (a shim column
         # has few buffer descriptors; a join's blocks often come in runs) and,
         # K-streamed (a memtile chunk of a 2-D grid of blocks), per K step,
@@ -651,6 +706,10 @@ class CoreBuilder(CoreBody):
         # rewidening copies of a packed int4 block, done by unpacking the
         # fifo object (npu_plan.BodyBuffers.unpacked): the op -> (object, rows)
         self.unpack_at: dict[Operation, tuple[SSAValue, Rows]] = {}
+        # arguments streamed by rows (npu_stream_reads): the body argument ->
+        # (fifo, row object); the row acquired in the current iteration
+        self.row_fifos: dict[SSAValue, tuple[str, MemRefType]] = {}
+        self.row_views: dict[SSAValue, SSAValue] = {}
         # puts whose value was computed in the acquired object (dato-put-in-place)
         self.in_place_puts: set[dato.PutOp] = set()
 
@@ -693,6 +752,8 @@ class CoreBuilder(CoreBody):
         kt = k_tile_of(group)
         mm = plan.matmul if kt is not None else None
         lm = plan.local_matmul if kt is not None and mm is None else None
+        pieces = row_pieces(group)
+        self.row_fifos = {}
         for k, arg in enumerate(src.args):
             if mm is not None and k in (mm.a, mm.b, mm.c):
                 continue
@@ -703,6 +764,10 @@ class CoreBuilder(CoreBody):
             read_fifo = self.names.reads.get((inst.name, k_arg(group, k)))
             write_fifo = self.names.writes.get((inst.name, k_arg(group, k)))
             box = self.lowering.write_boxes(group)[k].get(inst.name)
+            if k in pieces and read_fifo is not None and write_fifo is None and box is None:
+                # a row per iteration of its loop (row_loop), none held here
+                self.row_fifos[arg] = (read_fifo, pieces[k])
+                continue
             if box is not None:
                 # a part of a shared output: the body indexes all of it, its box moves
                 mapper[arg] = local = self.buffer(t)
@@ -991,6 +1056,16 @@ class CoreBuilder(CoreBody):
                 self.packed_access(op, stream, m, mapper)
             else:
                 self.fifo_access(op, stream, m, mapper)
+        elif isinstance(op, scf.ForOp) and ROW_LOOP in op.attributes:
+            self.row_loop(op, mapper, bind, inst)
+        elif isinstance(op, memref.LoadOp) and ROW_PIECE in op.attributes:
+            view = self.row_views.get(op.memref)
+            if view is None:  # not streamed after all: the whole block
+                view, row = m(op.memref), m(op.indices[0])
+            else:  # the row of this iteration, the first of its object
+                row = self.const(0)
+            rest = [m(i) for i in op.indices[1:]]
+            mapper[op.results[0]] = self.emit(memref.LoadOp.get(view, [row, *rest])).results[0]
         elif isinstance(op, memref.CopyOp):
             self.copy(m(op.source), m(op.destination))
         elif isinstance(op, linalg.FillOp):
@@ -1032,6 +1107,42 @@ class CoreBuilder(CoreBody):
                     for inner in src_block.ops:
                         self.lower_op(inner, mapper, bind, inst)
                     self.block = saved
+
+    def row_loop(
+        self,
+        op: scf.ForOp,
+        mapper: dict[SSAValue, SSAValue],
+        bind: dict[str, str],
+        inst: dato.Instance,
+    ) -> None:
+        """The loop walking the rows of the arguments streamed in it
+        (npu_stream_reads): each iteration acquires the next row of each, its
+        loads read it, and it is released before the next iteration."""
+        new = op.clone_without_regions(mapper)
+        del new.attributes[ROW_LOOP]
+        self.emit(new)
+        src_block = op.body.block
+        nb = Block(arg_types=[a.type for a in src_block.args])
+        for a, b in zip(src_block.args, nb.args, strict=True):
+            mapper[a] = b
+        new.body.add_block(nb)
+        saved = self.block
+        self.block = nb
+        streamed = [
+            (arg, fifo, piece)
+            for arg, (fifo, piece) in self.row_fifos.items()
+            if any(op.is_ancestor(use.operation) for use in arg.uses)
+        ]
+        for arg, fifo, piece in streamed:
+            self.row_views[arg] = self.acquire(fifo, "Consume", piece)
+        terminator = src_block.last_op
+        for inner in src_block.ops:
+            if inner is terminator:
+                for arg, fifo, _ in reversed(streamed):
+                    self.release(fifo, "Consume")
+                    del self.row_views[arg]
+            self.lower_op(inner, mapper, bind, inst)
+        self.block = saved
 
     def counter(self) -> SSAValue:
         """A one-word counter buffer of the tile set to 0 at the very start of

@@ -15,6 +15,7 @@ from dato_xdsl.devices import NpuDevice
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import element_bytes, memref_bytes
 from dato_xdsl.transforms.npu_plan import GroupPlan, shared_bytes
+from dato_xdsl.transforms.npu_stream_reads import ROW_DEPTH, row_pieces
 
 
 def kib(n: int) -> str:
@@ -122,18 +123,23 @@ class TileMemory:
         # own locals (npu_plan.group_unpacked_in_place; no other argument
         # of the body has such a type)
         self.unpacked: dict[str, set[object]] = {}
-        # per member, the types of its arguments unpacked into the body's
-        # own locals (npu_plan.group_unpacked_in_place; no other argument
-        # of the body has such a type)
-        self.unpacked: dict[str, set[object]] = {}
+        # reads streamed by rows (npu_stream_reads), by (array, True): the
+        # fifo holds ROW_DEPTH rows, not the block
+        self.row_streamed: dict[object, int] = {}
 
     def fifo(self, what: str, key: object, size: int) -> None:
+        if key in self.row_streamed:
+            size = self.row_streamed[key]
+            what += f" (streamed by rows, {ROW_DEPTH} of {kib(size // ROW_DEPTH)})"
         self.fifos.setdefault(key, (what, size))
 
     def locals(self, plan: GroupPlan, inst: dato.Instance, binding: dict[str, str]) -> None:
         found = plan.buffers
         if found is None:
             return
+        for k, piece in row_pieces(plan.group).items():
+            index = plan.group.args[k].index  # type: ignore[attr-defined]
+            self.row_streamed[(index, True)] = ROW_DEPTH * memref_bytes(piece)
         base = self.start[inst.name]
         args = plan.group.body.block.args
         self.unpacked[inst.name] = {args[k].type for k in found.unpacked}

@@ -27,6 +27,7 @@ from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import element_bits, element_bytes
 from dato_xdsl.transforms.npu_padding import padded_offsets, padded_shape, read_padding
 from dato_xdsl.transforms.npu_plan import GroupPlan, StreamedMatmul, plan_group
+from dato_xdsl.transforms.npu_stream_reads import row_pieces
 from dato_xdsl.transforms.npu_stream_routes import read_routes, record_route
 from dato_xdsl.transforms.npu_write_boxes import shared_write_boxes
 from dato_xdsl.transforms.stream_access import stream_uses
@@ -240,6 +241,7 @@ class TransferPlanner:
             mm = plan.matmul or plan.local_matmul
             body_args = group.body.block.args
             boxes = [shared.get((group.sym_name.data, k)) for k in range(len(group.args))]
+            row_streamed = row_pieces(group)
             for inst, tile in zip(group.instances(), tiles, strict=True):
                 for k, operand in enumerate(group.args):
                     index = self.region.args.index(operand)
@@ -260,6 +262,8 @@ class TransferPlanner:
                     stream = None
                     if mm is not None and kt is not None and k in (mm.a, mm.b):
                         stream = (1 if k == mm.a else 0, kt)
+                    elif k in row_streamed:  # one row at a time (npu_stream_reads)
+                        stream = (0, 1)
                     for is_read, table in ((True, reads), (False, writes)):
                         if not (plan.reads[k] if is_read else plan.writes[k]):
                             continue
@@ -351,6 +355,15 @@ class TransferPlanner:
         if self.spread and streamed is None:
             out += self.distribute_sequences(index, name, sequences)
             sequences = []
+        elif self.spread and sequences:
+            # streamed: each block's pieces in order are a sequence of blocks
+            # of the piece's shape (what the core's fifo carries anyway)
+            pieces = [
+                (tile, [p for b in seq for p in stream_pieces(b, *streamed)])
+                for tile, seq in sequences
+            ]
+            out += self.distribute_sequences(index, name, pieces)
+            sequences = []
         for tile, seq in sequences:
             t = Transfer(index, name, True, 0, seq, k_axis, k_tile, depth, sequential=True)
             self._route_direct(t, True, tile[0], f"reading {name} ({len(seq)} block(s))")
@@ -377,9 +390,16 @@ class TransferPlanner:
             obj = math.prod(t.tile_shape()) * elem * len(chunk)
             preferred = sorted({c for b in chunk for c, _ in b.tiles})
             order = preferred + [c for c in range(self.device.columns) if c not in preferred]
+            # a distribute streamed to cores not in step holds every step on
+            # the memtile: a core's next piece then never waits for another
+            # core that waits for it (on a stream, or running other code)
+            held = depth
+            if streamed is not None and t.via_memtile and t.steps() > depth:
+                if not self.in_step(sorted({c for b in chunk for c in b.tiles})):
+                    held = t.memtile_depth = t.steps()
             for col in order:
                 if t.via_memtile:
-                    if self._take(col, 1, 0, 1, len(chunk), obj * depth):
+                    if self._take(col, 1, 0, 1, len(chunk), obj * held):
                         break
                 elif self._take(col, 1, 0, 0, 0, 0):
                     break
@@ -726,6 +746,20 @@ class TransferPlanner:
         t = self.region.args[index].type
         assert isinstance(t, MemRefType)
         return t
+
+
+def stream_pieces(block: Block, axis: int, size: int) -> list[Block]:
+    """`block` cut along `axis` into its pieces of `size`, in order."""
+    out = []
+    for start in range(0, block.shape[axis], size):
+        offsets = list(block.offsets)
+        offsets[axis] += start * block.steps()[axis]
+        shape = list(block.shape)
+        shape[axis] = size
+        out.append(
+            Block(tuple(offsets), tuple(shape), list(block.tiles), list(block.users), block.step)
+        )
+    return out
 
 
 def holds_back(t: Transfer) -> bool:

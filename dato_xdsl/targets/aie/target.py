@@ -155,6 +155,7 @@ class AieTarget(Target):
         Step("dato-npu-retile-elementwise", ("device",)),
         Step("dato-npu-read-boxes"),
         Step("dato-put-in-place", ("device",)),  # again: a cut may have padded a stream's rows
+        Step("dato-npu-stream-reads", ("device",)),  # blocks read once in order: by rows
         Step("dato-physical-map", ("device",)),
         Step("dato-npu-transfers"),
         Step("dato-npu-core-bodies"),

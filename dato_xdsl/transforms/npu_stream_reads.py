@@ -1,0 +1,231 @@
+"""`dato-npu-stream-reads`: an array block a task reads once, row after row,
+reaches its core in rows instead of whole.
+
+A task whose block of an array does not fit a core beside the rest of what
+it holds (split_gemv(512, 1024, 16): each worker's 32x512 int32 box of A is
+64 KiB, a whole tile) need not hold all of it when it only reads it in order:
+the shim sends the box as it always would, the core's objectfifo carries one
+row per object, two deep, and the loop that walks the rows acquires a row at
+the start of each iteration and releases it at its end. The core then holds
+two rows, the next arriving while the current one is read.
+
+Legal when, for the body argument (a rank-2 block, rows of whole 32-bit DMA
+words):
+- it is only loaded from (`memref.load`), and no task of the region writes
+  the array, so the host's values are the same whenever a row is sent;
+- every load sits inside one `scf.for` at the top level of the body (so it
+  runs once per instance), of step 1, whose iteration `i` loads only row `i`
+  of the block (the row index is the loop variable plus a value fixed for
+  the instance, the loop's first value maps to row 0 and it runs exactly as
+  many iterations as the block has rows): each row is wholly read in its
+  iteration, in order, and never again.
+
+The decision is recorded in the IR for the passes after: the loop carries
+`dato.row_loop` (a unit attribute: each iteration takes the next row of the
+arguments streamed in it) and each load of a streamed argument carries
+`dato.row_piece`. `row_pieces` reads the decision back: physical mapping's
+count (npu_tile_memory) holds ROW_DEPTH rows, transfer planning streams the
+block along axis 0 one row at a time (its K-streaming machinery: the shim
+pattern walks the rows in order), and the core lowering acquires and
+releases a row per iteration.
+
+An argument is streamed only where the task does not fit whole: the bytes of
+its arguments and local buffers (counted whole, without sharing: an upper
+bound of what physical mapping counts) over the tile's data memory less the
+stack, the largest streamable argument first until the rest fits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import arith, memref, scf
+from xdsl.dialects.builtin import IntegerAttr, MemRefType, ModuleOp, UnitAttr
+from xdsl.ir import Block, BlockArgument, Operation, SSAValue
+from xdsl.passes import ModulePass
+
+from dato_xdsl import devices
+from dato_xdsl.dialects import dato
+from dato_xdsl.dialects.aie import element_bits, memref_bytes
+from dato_xdsl.transforms.npu_read_boxes import _written_anywhere
+
+ROW_LOOP = "dato.row_loop"
+"""On an `scf.for`: each iteration takes the next row of the arguments
+whose loads inside it are marked ROW_PIECE."""
+ROW_PIECE = "dato.row_piece"
+"""On a `memref.load` of a body argument streamed by rows."""
+ROW_DEPTH = 2
+"""Rows a core holds of a streamed argument: the one read and the next."""
+WORD_BITS = 32
+
+
+def _affine(
+    v: SSAValue, iv: SSAValue, pid: tuple[int, ...], depth: int = 0
+) -> tuple[int, int] | None:
+    """(a, c) with v == a * iv + c in this instance, or None when `v` is not
+    such a function (another loop's variable, data)."""
+    if depth > 32:
+        return None
+    if v is iv:
+        return 1, 0
+    owner = v.owner
+    if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
+        return 0, owner.value.value.data
+    if isinstance(owner, dato.PidOp):
+        return 0, pid[owner.results.index(v)]  # type: ignore[arg-type]
+    if isinstance(owner, arith.IndexCastOp):
+        return _affine(owner.input, iv, pid, depth + 1)
+    if isinstance(owner, arith.AddiOp | arith.SubiOp | arith.MuliOp):
+        lhs = _affine(owner.lhs, iv, pid, depth + 1)
+        rhs = _affine(owner.rhs, iv, pid, depth + 1)
+        if lhs is None or rhs is None:
+            return None
+        if isinstance(owner, arith.AddiOp):
+            return lhs[0] + rhs[0], lhs[1] + rhs[1]
+        if isinstance(owner, arith.SubiOp):
+            return lhs[0] - rhs[0], lhs[1] - rhs[1]
+        if lhs[0] and rhs[0]:
+            return None
+        return lhs[0] * rhs[1] + rhs[0] * lhs[1], lhs[1] * rhs[1]
+    return None
+
+
+def _top_loop(op: Operation, body: Block) -> scf.ForOp | None:
+    """The `scf.for` directly in `body` that `op` is nested in, if any."""
+    while True:
+        parent = op.parent_op()
+        if parent is None:
+            return None
+        if op.parent_block() is body:
+            return op if isinstance(op, scf.ForOp) else None
+        op = parent
+
+
+def row_loop(group: dato.GroupOp, k: int) -> scf.ForOp | None:
+    """The loop that walks body argument `k`'s rows in order, one row per
+    iteration and every load in it, when the argument may be streamed by
+    rows (see the module's conditions other than the region's writes)."""
+    body = group.body.block
+    arg = body.args[k]
+    t = arg.type
+    if not isinstance(t, MemRefType) or not arg.uses:
+        return None
+    shape = t.get_shape()
+    if len(shape) != 2 or shape[0] < 2 or shape[1] * element_bits(t.element_type) % WORD_BITS:
+        return None
+    loads: list[memref.LoadOp] = []
+    for use in arg.uses:
+        op = use.operation
+        if not isinstance(op, memref.LoadOp) or op.memref is not arg:
+            return None
+        loads.append(op)
+    loop = _top_loop(loads[0], body)
+    if loop is None or any(_top_loop(load, body) is not loop for load in loads):
+        return None
+    iv = loop.body.block.args[0]
+    for inst in group.instances():
+        pid = tuple(inst.pid)
+        bounds = [_affine(v, iv, pid) for v in (loop.lb, loop.ub, loop.step)]
+        if any(b is None or b[0] for b in bounds):
+            return None
+        (_, lb), (_, ub), (_, step) = bounds  # type: ignore[misc]
+        if step != 1 or ub - lb != shape[0]:
+            return None
+        for load in loads:
+            row = _affine(load.indices[0], iv, pid)
+            if row is None or row[0] != 1 or lb + row[1] != 0:
+                return None
+    return loop
+
+
+def row_pieces(group: dato.GroupOp) -> dict[int, MemRefType]:
+    """Per body argument streamed by rows (the pass's marks), the object its
+    fifo carries: one row."""
+    out: dict[int, MemRefType] = {}
+    for k, arg in enumerate(group.body.block.args):
+        t = arg.type
+        if not isinstance(t, MemRefType) or not arg.uses:
+            continue
+        if all(ROW_PIECE in use.operation.attributes for use in arg.uses):
+            out[k] = MemRefType(t.element_type, [1, *t.get_shape()[1:]])
+    return out
+
+
+def _whole_bytes(group: dato.GroupOp) -> dict[int, int]:
+    """The bytes of each memref body argument the body uses, by index."""
+    return {
+        k: memref_bytes(a.type)
+        for k, a in enumerate(group.body.block.args)
+        if isinstance(a.type, MemRefType) and a.uses
+    }
+
+
+def _local_bytes(group: dato.GroupOp) -> int:
+    total = 0
+    for op in group.body.block.walk():
+        if isinstance(op, memref.AllocOp | memref.AllocaOp):
+            t = op.results[0].type
+            if isinstance(t, MemRefType):
+                total += memref_bytes(t)
+    return total
+
+
+def stream_group_reads(group: dato.GroupOp, budget: int, written: set[int]) -> list[int]:
+    """Mark the group's arguments streamed by rows (largest first) until its
+    buffers fit `budget`; the body argument indices marked."""
+    region_args = list(group.parent_op().args)  # type: ignore[union-attr]
+    sizes = _whole_bytes(group)
+    total = sum(sizes.values()) + _local_bytes(group)
+    done: list[int] = []
+    for k in sorted(sizes, key=lambda k: (-sizes[k], k)):
+        if total <= budget:
+            break
+        operand = group.args[k]
+        if not isinstance(operand, BlockArgument) or region_args.index(operand) in written:
+            continue
+        loop = row_loop(group, k)
+        if loop is None:
+            continue
+        arg = group.body.block.args[k]
+        loop.attributes[ROW_LOOP] = UnitAttr()
+        for use in arg.uses:
+            use.operation.attributes[ROW_PIECE] = UnitAttr()
+        piece = row_pieces(group)[k]
+        total -= sizes[k] - ROW_DEPTH * memref_bytes(piece)
+        done.append(k)
+    return done
+
+
+@dataclass(frozen=True)
+class NpuStreamReadsPass(ModulePass):
+    """Stream the blocks tasks read once, row after row, to their cores by rows."""
+
+    name = "dato-npu-stream-reads"
+
+    device: str = "npu1"
+    budget: int = -1
+    """Bytes a task's buffers may take before its arguments stream; -1: the
+    device's compute tile data memory less the core's stack."""
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        budget = self.budget
+        if budget < 0:
+            model = devices.lookup(self.device)
+            if model is None:
+                return  # dato-physical-map names the unknown device
+            budget = model.compute.data_memory_bytes - devices.DEFAULT_CORE_STACK_BYTES
+        for region in [o for o in op.walk() if isinstance(o, dato.RegionOp)]:
+            written = _written_anywhere(region)
+            for group in list(region.groups()):
+                stream_group_reads(group, budget, written)
+
+
+__all__ = [
+    "ROW_DEPTH",
+    "ROW_LOOP",
+    "ROW_PIECE",
+    "NpuStreamReadsPass",
+    "row_loop",
+    "row_pieces",
+    "stream_group_reads",
+]

@@ -1,0 +1,150 @@
+"""Blocks a task reads once, row after row, streamed to its core by rows
+(npu_stream_reads): split_gemv(512, 1024, 16), whose workers each read a
+32x512 int32 box of A (64 KiB, a whole tile), was refused for a tile's
+memory; each core now holds two rows of A and the design equals numpy on the
+virtual NPU. A block read out of row order, or small enough to fit, moves
+whole as before."""
+
+import numpy as np
+import pytest
+from xdsl.dialects import scf
+
+import dato_xdsl as dato
+from dato_xdsl import Layout, int16, int32
+from dato_xdsl.dialects import aie
+from dato_xdsl.dialects import dato as ir
+from dato_xdsl.transforms.npu_read_boxes import box_group_reads
+from dato_xdsl.transforms.npu_stream_reads import ROW_LOOP, row_loop, row_pieces
+from test.unit.programs.npu_fanout_programs import split_gemv
+
+S, R = Layout.Shard, Layout.Replicate
+
+
+def _fifo_types(mod) -> dict[str, list[int]]:
+    """Each objectfifo's object shape, by name."""
+    return {
+        op.sym_name.data: list(op.elemType.element_type.get_shape())
+        for op in mod.aie.walk()
+        if isinstance(op, aie.ObjectFifoCreateOp)
+    }
+
+
+def _gemv_reference(A: np.ndarray, x: np.ndarray) -> np.ndarray:
+    # int32 wraps as numpy's int32 does: compute wide, then wrap
+    return (A.astype(np.int64) @ x.astype(np.int64)).astype(np.int32)
+
+
+@pytest.mark.parametrize(("M", "N", "P"), [(512, 1024, 16), (512, 1024, 8), (256, 512, 4)])
+def test_split_gemv_streams_rows_of_a(tmp_path, M: int, N: int, P: int):
+    rng = np.random.default_rng(M + N + P)
+    A = rng.integers(-1000, 1000, (M, N), dtype=np.int32)
+    x = rng.integers(-1000, 1000, N, dtype=np.int32)
+    y = np.full(M, -7, np.int32)
+    mod = dato.build(split_gemv(M, N, P), target="aie", project=tmp_path)
+    # A's fifos carry one row of a worker's half (N / 2 columns), not its box
+    a_fifos = {n: s for n, s in _fifo_types(mod).items() if n.startswith("A_in")}
+    assert a_fifos and [1, N // 2] in a_fifos.values()
+    mod(A, x, y)
+    np.testing.assert_array_equal(y, _gemv_reference(A, x))
+
+
+def row_scale(T, M: int, N: int, P: int):
+    """out[m, :] = a[m, :] * w[m]: each of P tasks its rows of a (sharded),
+    read row by row, written row by row."""
+
+    @dato.region()
+    def top(A: T[M, N], w: T[M], out: T[M, N]):
+        @dato.kernel(mapping=[P], args=[A, w, out])
+        def k(a: T[M, N] @ [S(0), R], v: T[M] @ [S(0)], o: T[M, N] @ [S(0), R]):
+            for m in range(M // P):
+                for n in range(N):
+                    o[m, n] = a[m, n] * v[m]
+
+    return top
+
+
+def gemv_rows_on_stream(T, M: int, N: int, P: int):
+    """y = A x with A's rows sharded over P tasks, each sending its row
+    results one by one on a stream to a writer task."""
+
+    @dato.region()
+    def top(A: T[M, N], x: T[N], y: T[M]):
+        s: dato.Stream[T, 4][P]
+
+        @dato.kernel(mapping=[P], args=[A, x])
+        def dot(a: T[M, N] @ [S(0), R], v: T[N]):
+            p = dato.get_pid()
+            for m in range(M // P):
+                acc: T = 0
+                for n in range(N):
+                    acc += a[m, n] * v[n]
+                s[p].put(acc)  # noqa: F821 (a stream the frontend declares)
+
+        @dato.kernel(mapping=[P], args=[y])
+        def store(o: T[M] @ [S(0)]):
+            p = dato.get_pid()
+            for m in range(M // P):
+                o[m] = s[p].get()  # noqa: F821
+
+    return top
+
+
+@pytest.mark.parametrize(("T", "M", "N", "P"), [(int32, 512, 512, 4), (int16, 1024, 1024, 8)])
+def test_sharded_rows_streamed(tmp_path, T, M: int, N: int, P: int):
+    """A sharded block (int32: 128 rows of 512, 256 KiB per task; int16: 128
+    rows of 1024, 256 KiB) read in row order: far over a tile, streamed by
+    rows; equal to the simulator and numpy."""
+    rng = np.random.default_rng(M * N)
+    dt = np.int32 if T is int32 else np.int16
+    A = rng.integers(-100, 100, (M, N)).astype(dt)
+    x = rng.integers(-100, 100, N).astype(dt)
+    y = np.zeros(M, dt)
+    sim_y = y.copy()
+    dato.build(gemv_rows_on_stream(T, M, N, P))(A, x, sim_y)
+    mod = dato.build(gemv_rows_on_stream(T, M, N, P), target="aie", project=tmp_path)
+    assert [1, N] in _fifo_types(mod).values()
+    mod(A, x, y)
+    np.testing.assert_array_equal(y, sim_y)
+    np.testing.assert_array_equal(y, (A.astype(np.int64) @ x.astype(np.int64)).astype(dt))
+
+
+def test_block_written_row_by_row_is_not_streamed_but_its_input_is(tmp_path):
+    """The input a is streamed (rows read in order); the output o is
+    written, never streamed: it is refused or moved as the other passes
+    decide, here a 128x128 int32 output (64 KiB over 2 tasks: 32 KiB each)."""
+    M, N, P = 128, 128, 2
+    rng = np.random.default_rng(3)
+    A = rng.integers(-100, 100, (M, N)).astype(np.int32)
+    w = rng.integers(-100, 100, M).astype(np.int32)
+    out = np.zeros((M, N), np.int32)
+    mod = dato.build(row_scale(int32, M, N, P), target="aie", project=tmp_path)
+    mod(A, w, out)
+    np.testing.assert_array_equal(out, A * w[:, None])
+
+
+def test_small_blocks_move_whole(tmp_path):
+    """split_gemv(64, 64, 2): every block fits a tile, nothing is streamed."""
+    mod = dato.build(split_gemv(64, 64, 2), target="aie", project=tmp_path)
+    assert not any(ROW_LOOP in op.attributes for op in mod.aie.walk())
+    assert [1, 32] not in _fifo_types(mod).values()
+    rng = np.random.default_rng(1)
+    A = rng.integers(-100, 100, (64, 64), dtype=np.int32)
+    x = rng.integers(-100, 100, 64, dtype=np.int32)
+    y = np.zeros(64, np.int32)
+    mod(A, x, y)
+    np.testing.assert_array_equal(y, _gemv_reference(A, x))
+
+
+def test_row_loop_by_hand():
+    """lo's whole A is not walked row by row in full (lo_p reads rows 32p ..
+    32p + 31 of 64); after its read box (32 rows) the outer loop walks it,
+    one row per iteration. v (1-D) has no rows to stream."""
+    mapped = dato.build(split_gemv(64, 64, 2), target="simulator").mapped
+    (region,) = [op for op in mapped.walk() if isinstance(op, ir.RegionOp)]
+    lo = next(g for g in region.groups() if g.sym_name.data == "lo")
+    assert row_loop(lo, 0) is None
+    box_group_reads(region, lo, whole_bytes=0)
+    loop = row_loop(lo, 0)
+    assert isinstance(loop, scf.ForOp) and loop.parent_block() is lo.body.block
+    assert row_loop(lo, 1) is None
+    assert row_pieces(lo) == {}  # nothing marked before the pass
