@@ -111,8 +111,10 @@ def row_loop(group: dato.GroupOp, k: int) -> scf.ForOp | None:
     if not isinstance(t, MemRefType) or not arg.uses:
         return None
     shape = t.get_shape()
-    if len(shape) != 2 or shape[0] < 2 or shape[1] * element_bits(t.element_type) % WORD_BITS:
+    if len(shape) != 2 or shape[1] * element_bits(t.element_type) % WORD_BITS:
         return None
+    if shape[0] <= ROW_DEPTH:
+        return None  # the rows a core holds streaming are all of them
     loads: list[memref.LoadOp] = []
     for use in arg.uses:
         op = use.operation

@@ -187,3 +187,24 @@ dato.region @written(%A: memref<8x16xi32>, %y: memref<8xi32>) {
     }
   }
 }
+
+// -----
+
+// Case 5: a block of 2 rows (ROW_DEPTH): streamed, the core would hold both
+// rows all the same; it moves whole.
+// CHECK-LABEL: dato.region @two_rows
+// CHECK-NOT:   dato.row
+dato.region @two_rows(%A: memref<2x16xi32>, %y: memref<2xi32>) {
+  dato.group @r of @r grid [1] (%A : memref<2x16xi32>, %y : memref<2xi32>) ports [] instances [
+    @r_0 pid [0] offsets [[0, 0], [0]] streams []
+  ] {
+  ^bb0(%a: memref<2x16xi32>, %o: memref<2xi32>):
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c2 = arith.constant 2 : index
+    scf.for %m = %c0 to %c2 step %c1 {
+      %v = memref.load %a[%m, %c0] : memref<2x16xi32>
+      memref.store %v, %o[%m] : memref<2xi32>
+    }
+  }
+}
