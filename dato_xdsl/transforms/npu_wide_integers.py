@@ -350,6 +350,18 @@ def expand_linalg(op: Operation) -> bool:
     elif type(op) in _ELEMENTWISE and len(op.operands) == 3:
         x, y, out = op.operands
         make = _ELEMENTWISE[type(op)]
+        if isinstance(op, linalg.MaxOp | linalg.MinOp) and any(
+            isinstance(v, BlockArgument) and _wide_memref(v) == i64 for v in op.operands
+        ):
+            # the simulator compares a program's int64 array signed and its
+            # uint64 array unsigned; the IR's i64 does not say which it is
+            raise op_error(
+                op,
+                "takes the maximum or minimum of a 64-bit array of the program, which "
+                "the NPU holds as 32-bit words and compares as loops; whether the array "
+                "is int64 or uint64 is not known here; compare elements in a loop "
+                "(a[i] > b[i] compares as the type says), or run it on the simulator or HLS",
+            )
 
         def one(a: _At, idx: list[SSAValue]) -> None:
             u = a.value(memref.LoadOp.get(x, idx))
