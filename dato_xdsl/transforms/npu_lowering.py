@@ -429,6 +429,8 @@ class AieLowering:
             # a long 1-D block is walked as rows of at most the DMA's innermost size
             width = self.row_length(block[0], t.arg)
             inner_sizes, inner_strides = [block[0] // width, width], [width, 1]
+        elif block[0] > self.device.memcpy_nd.max_size_d1 and t.k_axis is None:
+            inner_sizes, inner_strides = self.tall_rows(t, shape, list(block))
         else:
             inner_sizes, inner_strides = list(block), [shape[1], 1]
         steps = t.steps()
@@ -526,6 +528,21 @@ class AieLowering:
             return [length // width, width], [width, 1]
         rows, stride = outer[0]
         return [rows, length], [stride, 1]
+
+    def tall_rows(
+        self, t: Transfer, shape: list[int], block: list[int]
+    ) -> tuple[list[int], list[int]]:
+        """A 2-D block of more rows than a shim DMA dim counts: whole rows
+        are one contiguous run, walked as in 1-D; else its rows as (groups,
+        rows per group) of at most the limit each."""
+        if block[1] == shape[1]:
+            length = block[0] * block[1]
+            width = self.row_length(length, t.arg)
+            if length // width <= self.device.memcpy_nd.max_size_d1:
+                return [length // width, width], [width, 1]
+        most = self.device.memcpy_nd.max_size_d1
+        per = max(d for d in range(1, most + 1) if block[0] % d == 0)
+        return [block[0] // per, per, block[1]], [per * shape[1], shape[1], 1]
 
     def row_length(self, length: int, arg: int) -> int:
         """The largest divisor of `length` that fits the shim DMA's innermost size
