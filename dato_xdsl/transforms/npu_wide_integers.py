@@ -272,6 +272,12 @@ def expand_copy(op: memref.CopyOp) -> None:
     """A copy between an array held as words and an i64 local: element by
     element (the loads and stores on the words are rewritten after)."""
     src, dst = op.source, op.destination
+    if any(d < 0 for d in _shape(dst)):
+        raise op_error(
+            op,
+            f"copies a view of run-time size of {_wide_memref(dst)} elements, which the NPU "
+            "holds as 32-bit words and copies element by element over a static shape",
+        )
     at = _At(op)
     at.loops(
         _shape(dst),
@@ -516,7 +522,7 @@ def _rewrite_uses(
             decompose(at, op.value, words, index(at, list(op.indices)))
             op.detach()
             op.erase()
-        elif isinstance(op, memref.SubviewOp) and op.source is value:
+        elif isinstance(op, memref.SubviewOp) and op.source is value and not op.sizes:
             view = op
 
             def through(at: _At, idx: list[SSAValue], view=view) -> list[SSAValue]:  # noqa: ANN001
@@ -554,7 +560,7 @@ def _rewrite_uses(
                 op,
                 f"uses an array of {elem} elements, which the NPU holds as 32-bit words; "
                 "this compiler reads and writes such arrays by element loads and stores, "
-                "views, whole copies and puts, not through calls or casts",
+                "views of static size, whole copies and puts, not through calls or casts",
             )
 
 
