@@ -161,6 +161,12 @@ def _splat_operands() -> type[ModulePass]:
     return SplatOperandsPass
 
 
+def _local_copy_elision() -> type[ModulePass]:
+    from dato_xdsl.transforms.local_copy_elision import LocalCopyElisionPass
+
+    return LocalCopyElisionPass
+
+
 def _put_in_place() -> type[ModulePass]:
     from dato_xdsl.transforms.put_in_place import PutInPlacePass
 
@@ -234,6 +240,7 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "dato-npu-retile-elementwise": _npu_retile_elementwise,
     "dato-table-copy-elision": _table_copy_elision,
     "dato-splat-operands": _splat_operands,
+    "dato-local-copy-elision": _local_copy_elision,
     "dato-put-in-place": _put_in_place,
     "dato-npu-read-boxes": _npu_read_boxes,
     "dato-npu-elide-loaders": _npu_elide_loaders,

@@ -174,13 +174,15 @@ def test_gemm_result_on_a_stream_to_a_transpose_too_large_for_a_tile_is_refused(
         dato.build(top, target="aie", project=tmp_path)
     message = str(info.value)
     # a transpose is not pointwise: no cut. A 128 x 128 int32 block is
-    # 64 KiB, one stream object alone is over the tile. Local and copy
-    # (128 KiB) and the stream's two objects on the producer's tile (128
-    # KiB): 4 blocks; A's and B's 128 x 256 int8 blocks 32 KiB each: 320
-    # KiB. (64,512 - 2 x (128 + 128)) / 4 = 16,000 bytes -> 15.5 KiB
-    assert "mm_0_0" in message and "320 KiB" in message
-    assert "4 times the 128x128 i32 result block of 64 KiB" in message
-    assert "at most about 15.5 KiB" in message
+    # 64 KiB, one stream object alone is over the tile. The product is
+    # computed in the stream's object (dato-local-copy-elision, then
+    # dato-put-in-place: no local, no copy), whose two objects are on the
+    # producer's tile (128 KiB): 2 blocks; A's and B's 128 x 256 int8 blocks
+    # 32 KiB each: 192 KiB. (64,512 - 2 x (128 + 128)) / 2 = 32,000 bytes
+    # -> 31.25 KiB
+    assert "mm_0_0" in message and "needs 192 KiB" in message
+    assert "2 times the 128x128 i32 result block of 64 KiB" in message
+    assert "at most about 31.25 KiB" in message
 
 
 def test_split_k_gemm_whose_partials_sit_on_their_producers_tiles(tmp_path):

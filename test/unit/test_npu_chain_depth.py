@@ -114,8 +114,13 @@ def chained_after_a_wait(R: int, L: int):
             x: int32[R, L] = 0
             x[:, :] = a
             y: int32[R, L] = 0
-            y[:, :] = x
             s.put(x)  # noqa: F821
+            # x read after its put and y copied element by element: both stay
+            # locals (not computed in @s's objects, dato-put-in-place; not one
+            # local, dato-local-copy-elision)
+            for i in range(R):
+                for j in range(L):
+                    y[i, j] = x[i, j]
             s.put(y)  # noqa: F821
             u.put(uu)  # noqa: F821
 
@@ -210,8 +215,13 @@ def test_a_chained_tile_over_its_memory_runs_with_a_stream_one_object_deep(tmp_p
             x: int32[R, L] = 0
             x[:, :] = a
             y: int32[R, L] = 0
-            y[:, :] = x
             s.put(x)  # noqa: F821
+            # x read after its put and y copied element by element: both stay
+            # locals (not computed in @s's objects, dato-put-in-place; not one
+            # local, dato-local-copy-elision)
+            for i in range(R):
+                for j in range(L):
+                    y[i, j] = x[i, j]
             s.put(y)  # noqa: F821
 
         @dato.kernel(mapping=[1], args=[U])

@@ -44,6 +44,9 @@ def filled(S1, S2, S3):
             x[:, :] = a
             y: int8[R, C] = 0
             y[:, :] = x
+            # put before y is read again: y stays a local (a local only put
+            # would be computed in @blk's object, dato-put-in-place)
+            blk.put(y)  # noqa: F821 (a stream, declared by annotation)
             b[:, :] = 0  # all of b overwritten: its host copy need not come in
             s: S1 = 0
             t: S2 = 0
@@ -55,7 +58,6 @@ def filled(S1, S2, S3):
             b[0, 0] = s
             b[1, OUT // 2 - 1] = t
             b[0, 1] = u
-            blk.put(y)  # noqa: F821 (a stream, declared by annotation)
 
         @dato.kernel(mapping=[1], args=[D, E])
         def c(d: int8[R, C], e: int8[2, OUT // 2]):

@@ -148,6 +148,7 @@ class AieTarget(Target):
         Step("dato-npu-wide-integers"),  # i64 / i65..i128 arrays as 32-bit words
         Step("dato-table-copy-elision"),
         Step("dato-splat-operands"),
+        Step("dato-local-copy-elision"),
         Step("dato-put-in-place", ("device",)),  # before the cuts: they see its savings
         Step("dato-npu-elide-loaders", ("device",)),  # when cores are short
         Step("dato-npu-write-pieces", ("device",)),  # outputs written piece by piece
