@@ -13,12 +13,14 @@ Legal when, for the body argument (a rank-2 block, rows of whole 32-bit DMA
 words):
 - it is only loaded from (`memref.load`), and no task of the region writes
   the array, so the host's values are the same whenever a row is sent;
-- every load sits inside one `scf.for` at the top level of the body (so it
-  runs once per instance), of step 1, whose iteration `i` loads only row `i`
-  of the block (the row index is the loop variable plus a value fixed for
-  the instance, the loop's first value maps to row 0 and it runs exactly as
-  many iterations as the block has rows): each row is wholly read in its
-  iteration, in order, and never again.
+- every load sits inside one `scf.for` of step 1 whose iteration `i` loads
+  only row `i` of the block (the row index is the loop variable plus a value
+  fixed for the instance, the loop's first value maps to row 0 and it runs
+  exactly as many iterations as the block has rows): each row is wholly read
+  in its iteration, in order. The loop is at the top of the body (the block
+  is sent once) or in a nest of `scf.for` loops of fixed trip counts (no
+  branch around it: a batch loop around a weight matrix's rows), which run
+  it again: the block is sent again for each run (at most MOST_REPEATS).
 
 The decision is recorded in the IR for the passes after: the loop carries
 `dato.row_loop` (a unit attribute: each iteration takes the next row of the
@@ -36,11 +38,12 @@ stack, the largest streamable argument first until the rest fits."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from xdsl.context import Context
 from xdsl.dialects import arith, memref, scf
-from xdsl.dialects.builtin import IntegerAttr, MemRefType, ModuleOp, UnitAttr
+from xdsl.dialects.builtin import IntegerAttr, MemRefType, ModuleOp, UnitAttr, i64
 from xdsl.ir import Block, BlockArgument, Operation, SSAValue
 from xdsl.passes import ModulePass
 
@@ -51,12 +54,17 @@ from dato_xdsl.transforms.npu_read_boxes import _written_anywhere
 
 ROW_LOOP = "dato.row_loop"
 """On an `scf.for`: each iteration takes the next row of the arguments
-whose loads inside it are marked ROW_PIECE."""
+whose loads inside it are marked ROW_PIECE; its value (an integer) is how
+many times the loops around it run it, so how many times the block is sent."""
 ROW_PIECE = "dato.row_piece"
 """On a `memref.load` of a body argument streamed by rows."""
 ROW_DEPTH = 2
 """Rows a core holds of a streamed argument: the one read and the next."""
 WORD_BITS = 32
+MOST_REPEATS = 64
+"""Most times a block is sent for the loops around its row loop: a shim
+call's repeat count (npu1/npu2 `max_repeat`); beyond it each further pass
+over the block costs a call of its own and all its bytes again."""
 
 
 def _affine(
@@ -90,20 +98,44 @@ def _affine(
     return None
 
 
-def _top_loop(op: Operation, body: Block) -> scf.ForOp | None:
-    """The `scf.for` directly in `body` that `op` is nested in, if any."""
-    while True:
+def _loops(op: Operation, body: Block) -> list[scf.ForOp] | None:
+    """The `scf.for` ops `op` is nested in, outermost first, down to the
+    first op that is not one (None when `op` is not inside `body`)."""
+    chain: list[Operation] = []
+    while op.parent_block() is not body:
         parent = op.parent_op()
         if parent is None:
             return None
-        if op.parent_block() is body:
-            return op if isinstance(op, scf.ForOp) else None
+        chain.append(parent)
         op = parent
+    chain.reverse()
+    out: list[scf.ForOp] = []
+    for found in chain:
+        if not isinstance(found, scf.ForOp):
+            break
+        out.append(found)
+    return out
+
+
+def _trips(loop: scf.ForOp, pid: tuple[int, ...]) -> int | None:
+    """The iterations of `loop` in this instance, when its bounds are fixed."""
+    bounds = [_affine(v, loop.body.block.args[0], pid) for v in (loop.lb, loop.ub, loop.step)]
+    if any(b is None or b[0] for b in bounds):
+        return None
+    (_, lb), (_, ub), (_, step) = bounds  # type: ignore[misc]
+    return max(0, -(-(ub - lb) // step)) if step > 0 else None
 
 
 def row_loop(group: dato.GroupOp, k: int) -> scf.ForOp | None:
+    """The loop that walks body argument `k`'s rows in order (row_walk)."""
+    walk = row_walk(group, k)
+    return walk[0] if walk is not None else None
+
+
+def row_walk(group: dato.GroupOp, k: int) -> tuple[scf.ForOp, int] | None:
     """The loop that walks body argument `k`'s rows in order, one row per
-    iteration and every load in it, when the argument may be streamed by
+    iteration and every load in it, and how many times the loops around it
+    run it (1 at the top of the body), when the argument may be streamed by
     rows (see the module's conditions other than the region's writes)."""
     body = group.body.block
     arg = body.args[k]
@@ -121,23 +153,47 @@ def row_loop(group: dato.GroupOp, k: int) -> scf.ForOp | None:
         if not isinstance(op, memref.LoadOp) or op.memref is not arg:
             return None
         loads.append(op)
-    loop = _top_loop(loads[0], body)
-    if loop is None or any(_top_loop(load, body) is not loop for load in loads):
+    chain = _loops(loads[0], body)
+    if not chain:
         return None
+    # the outermost loop of the chain around the first load that holds
+    # every load and walks the rows; the loops outside it, a plain nest of
+    # fixed trip counts, run it again (the block is sent again each time)
+    for depth, loop in enumerate(chain):
+        if not all(loop.is_ancestor(load) for load in loads):
+            break
+        if _walks_rows(group, loop, loads, shape[0]):
+            repeats: set[int] = set()
+            for inst in group.instances():
+                trips = [_trips(outer, tuple(inst.pid)) for outer in chain[:depth]]
+                if any(n is None for n in trips):
+                    return None
+                repeats.add(math.prod(trips))  # type: ignore[arg-type]
+            if len(repeats) != 1 or not 0 < min(repeats) <= MOST_REPEATS:
+                return None
+            return loop, repeats.pop()
+    return None
+
+
+def _walks_rows(
+    group: dato.GroupOp, loop: scf.ForOp, loads: list[memref.LoadOp], rows: int
+) -> bool:
+    """Iteration i of `loop` loads only row i, for `rows` iterations of step
+    1, in every instance."""
     iv = loop.body.block.args[0]
     for inst in group.instances():
         pid = tuple(inst.pid)
         bounds = [_affine(v, iv, pid) for v in (loop.lb, loop.ub, loop.step)]
         if any(b is None or b[0] for b in bounds):
-            return None
+            return False
         (_, lb), (_, ub), (_, step) = bounds  # type: ignore[misc]
-        if step != 1 or ub - lb != shape[0]:
-            return None
+        if step != 1 or ub - lb != rows:
+            return False
         for load in loads:
             row = _affine(load.indices[0], iv, pid)
             if row is None or row[0] != 1 or lb + row[1] != 0:
-                return None
-    return loop
+                return False
+    return True
 
 
 def row_pieces(group: dato.GroupOp) -> dict[int, MemRefType]:
@@ -150,6 +206,20 @@ def row_pieces(group: dato.GroupOp) -> dict[int, MemRefType]:
             continue
         if all(ROW_PIECE in use.operation.attributes for use in arg.uses):
             out[k] = MemRefType(t.element_type, [1, *t.get_shape()[1:]])
+    return out
+
+
+def row_repeats(group: dato.GroupOp) -> dict[int, int]:
+    """Per body argument streamed by rows, how many times its block is sent
+    (the ROW_LOOP count of the loop walking its rows)."""
+    out: dict[int, int] = {}
+    args = group.body.block.args
+    for k in row_pieces(group):
+        op: Operation | None = next(iter(args[k].uses)).operation
+        while op is not None and ROW_LOOP not in op.attributes:
+            op = op.parent_op()
+        count = op.attributes[ROW_LOOP] if op is not None else None
+        out[k] = count.value.data if isinstance(count, IntegerAttr) else 1
     return out
 
 
@@ -185,11 +255,12 @@ def stream_group_reads(group: dato.GroupOp, budget: int, written: set[int]) -> l
         operand = group.args[k]
         if not isinstance(operand, BlockArgument) or region_args.index(operand) in written:
             continue
-        loop = row_loop(group, k)
-        if loop is None:
+        walk = row_walk(group, k)
+        if walk is None:
             continue
+        loop, repeats = walk
         arg = group.body.block.args[k]
-        loop.attributes[ROW_LOOP] = UnitAttr()
+        loop.attributes[ROW_LOOP] = IntegerAttr(repeats, i64)
         for use in arg.uses:
             use.operation.attributes[ROW_PIECE] = UnitAttr()
         piece = row_pieces(group)[k]
@@ -229,5 +300,7 @@ __all__ = [
     "NpuStreamReadsPass",
     "row_loop",
     "row_pieces",
+    "row_repeats",
+    "row_walk",
     "stream_group_reads",
 ]

@@ -27,7 +27,7 @@ from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import element_bits, element_bytes
 from dato_xdsl.transforms.npu_padding import padded_offsets, padded_shape, read_padding
 from dato_xdsl.transforms.npu_plan import GroupPlan, StreamedMatmul, plan_group
-from dato_xdsl.transforms.npu_stream_reads import row_pieces
+from dato_xdsl.transforms.npu_stream_reads import row_pieces, row_repeats
 from dato_xdsl.transforms.npu_stream_routes import read_routes, record_route
 from dato_xdsl.transforms.npu_write_boxes import shared_write_boxes
 from dato_xdsl.transforms.stream_access import stream_uses
@@ -242,6 +242,7 @@ class TransferPlanner:
             body_args = group.body.block.args
             boxes = [shared.get((group.sym_name.data, k)) for k in range(len(group.args))]
             row_streamed = row_pieces(group)
+            repeats = row_repeats(group)
             for inst, tile in zip(group.instances(), tiles, strict=True):
                 for k, operand in enumerate(group.args):
                     index = self.region.args.index(operand)
@@ -279,8 +280,11 @@ class TransferPlanner:
                                 f"{list(inst.offsets[k])} of {names[index]}; NPU outputs need one "
                                 "writer per block",
                             )
-                        block.tiles.append(tile)
-                        block.users.append(inst.name)
+                        # a block streamed by rows again for each run of
+                        # the loops around its row loop (npu_stream_reads)
+                        again = repeats.get(k, 1) if is_read else 1
+                        block.tiles += [tile] * again
+                        block.users += [inst.name] * again
         transfers: list[Transfer] = []
         for index in range(len(self.region.args)):
             for kind in shape_kinds(reads.get(index, {})):

@@ -10,7 +10,7 @@ import pytest
 from xdsl.dialects import scf
 
 import dato_xdsl as dato
-from dato_xdsl import Layout, int16, int32
+from dato_xdsl import Layout, float32, int16, int32
 from dato_xdsl.dialects import aie
 from dato_xdsl.dialects import dato as ir
 from dato_xdsl.transforms.npu_read_boxes import box_group_reads
@@ -148,3 +148,57 @@ def test_row_loop_by_hand():
     assert isinstance(loop, scf.ForOp) and loop.parent_block() is lo.body.block
     assert row_loop(lo, 1) is None
     assert row_pieces(lo) == {}  # nothing marked before the pass
+
+
+def layer_with_weight_input(T, BS: int, K: int, N: int):
+    """Allo's test_mlp first layer with its weights an input: for each of
+    BS rows of x, buf = relu(x[i] @ w) put on a stream, k (w's rows) in the
+    middle loop: w's rows stream, the block sent once per batch row."""
+
+    @dato.region()
+    def top(X: T[BS, K], W: T[K, N], Y: T[BS, N]):
+        Z: dato.Stream[T, 4]
+
+        @dato.kernel(mapping=[1], args=[X, W])
+        def lin(x: T[BS, K], w: T[K, N]):
+            buf: T[N] = 0
+            for i in range(BS):
+                for j0 in range(N):
+                    buf[j0] = 0
+                for k in range(K):
+                    xv: T = x[i, k]
+                    for j in range(N):
+                        buf[j] += xv * w[k, j]
+                for j1 in range(N):
+                    Z.put(max(buf[j1], 0))  # noqa: F821 (a stream the frontend declares)
+
+        @dato.kernel(mapping=[1], args=[Y])
+        def out(y: T[BS, N]):
+            for i in range(BS):
+                for j in range(N):
+                    y[i, j] = Z.get()  # noqa: F821
+
+    return top
+
+
+@pytest.mark.parametrize(
+    ("T", "BS", "K", "N"), [(float32, 2, 256, 128), (int32, 4, 512, 64), (int16, 8, 256, 256)]
+)
+def test_weights_streamed_once_per_batch_row(tmp_path, T, BS: int, K: int, N: int):
+    """W (float32 256x128: 128 KiB, int32 512x64: 128 KiB, int16 256x256:
+    128 KiB) was refused for a tile's memory; its rows now stream, the shim
+    sending W BS times (the repeat dimension), equal to the simulator."""
+    dt = {int32: np.int32, int16: np.int16, float32: np.float32}[T]
+    rng = np.random.default_rng(BS * K)
+    X = rng.integers(-10, 10, (BS, K)).astype(dt)
+    W = rng.integers(-10, 10, (K, N)).astype(dt)
+    sim = np.zeros((BS, N), dt)
+    dato.build(layer_with_weight_input(T, BS, K, N))(X, W, sim)
+    np.testing.assert_allclose(sim, np.maximum(X.astype(np.float64) @ W, 0).astype(dt))
+    mod = dato.build(layer_with_weight_input(T, BS, K, N), target="aie", project=tmp_path)
+    assert _fifo_types(mod)["W_in0"] == [1, N]
+    loops = [op for op in mod.aie.walk() if ROW_LOOP in op.attributes]
+    assert not loops  # the marks do not reach the design
+    y = np.zeros((BS, N), dt)
+    mod(X, W, y)
+    np.testing.assert_array_equal(y, sim)

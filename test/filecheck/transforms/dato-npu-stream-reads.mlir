@@ -14,10 +14,10 @@
 // CHECK:           scf.for %[[N:.*]] = {{.*}} {
 // CHECK:             memref.load %a[{{.*}}, %[[N]]] {dato.row_piece} : memref<8x8xi32>
 // CHECK-NEXT:        memref.load %v[%[[N]]] : memref<8xi32>
-// CHECK:         } {dato.row_loop}
+// CHECK:         } {dato.row_loop = 1 : i64}
 // CHECK:       dato.group @hi
 // CHECK:             memref.load %a[{{.*}}, {{.*}}] {dato.row_piece} : memref<8x8xi32>
-// CHECK:         } {dato.row_loop}
+// CHECK:         } {dato.row_loop = 1 : i64}
 
 dato.region @top(%A: memref<16x16xi32>, %x: memref<16xi32>, %y: memref<16xi32>) {
   dato.stream @pipe_0 : !dato.stream<memref<8xi32>, 2>
@@ -106,10 +106,15 @@ dato.region @top(%A: memref<16x16xi32>, %x: memref<16xi32>, %y: memref<16xi32>) 
 
 // -----
 
-// Case 2: the outer loop walks columns, the inner one rows: every row is
-// read again in each column's iteration, so A stays whole (no marks).
+// Case 2: the outer loop walks columns, the inner one rows: each of the
+// outer loop's 16 iterations walks every row once, so the rows stream in the
+// inner loop and the block is sent 16 times (dato.row_loop = 16).
 // CHECK-LABEL: dato.region @by_columns
-// CHECK-NOT:   dato.row
+// CHECK:       scf.for %[[N:.*]] = {{.*}} {
+// CHECK-NEXT:    scf.for %[[M:.*]] = {{.*}} {
+// CHECK-NEXT:      memref.load %a[%[[M]], %[[N]]] {dato.row_piece} : memref<8x16xi32>
+// CHECK:         } {dato.row_loop = 16 : i64}
+// CHECK-NOT:   dato.row_loop
 dato.region @by_columns(%A: memref<8x16xi32>, %y: memref<16xi32>) {
   dato.group @cols of @cols grid [1] (%A : memref<8x16xi32>, %y : memref<16xi32>) ports [] instances [
     @cols_0 pid [0] offsets [[0, 0], [0]] streams []
@@ -205,6 +210,30 @@ dato.region @two_rows(%A: memref<2x16xi32>, %y: memref<2xi32>) {
     scf.for %m = %c0 to %c2 step %c1 {
       %v = memref.load %a[%m, %c0] : memref<2x16xi32>
       memref.store %v, %o[%m] : memref<2xi32>
+    }
+  }
+}
+
+// -----
+
+// Case 6: rows walked inside a loop of 65 iterations: the block would be
+// sent 65 times, more than a shim call repeats (64); it moves whole.
+// CHECK-LABEL: dato.region @many_passes
+// CHECK-NOT:   dato.row
+dato.region @many_passes(%A: memref<8x16xi32>, %y: memref<16xi32>) {
+  dato.group @r of @r grid [1] (%A : memref<8x16xi32>, %y : memref<16xi32>) ports [] instances [
+    @r_0 pid [0] offsets [[0, 0], [0]] streams []
+  ] {
+  ^bb0(%a: memref<8x16xi32>, %o: memref<16xi32>):
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c8 = arith.constant 8 : index
+    %c65 = arith.constant 65 : index
+    scf.for %i = %c0 to %c65 step %c1 {
+      scf.for %m = %c0 to %c8 step %c1 {
+        %v = memref.load %a[%m, %c0] : memref<8x16xi32>
+        memref.store %v, %o[%m] : memref<16xi32>
+      }
     }
   }
 }
