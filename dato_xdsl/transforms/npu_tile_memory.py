@@ -126,20 +126,29 @@ class TileMemory:
         # reads streamed by rows (npu_stream_reads), by (array, True): the
         # fifo holds ROW_DEPTH rows, not the block
         self.row_streamed: dict[object, int] = {}
+        self.read_whole: set[object] = set()
 
     def fifo(self, what: str, key: object, size: int) -> None:
         if key in self.row_streamed:
-            size = self.row_streamed[key]
-            what += f" (streamed by rows, {ROW_DEPTH} of {kib(size // ROW_DEPTH)})"
+            # a member reading the array whole holds its block: the larger
+            if key not in self.read_whole:
+                size = self.row_streamed[key]
+                what += f" (streamed by rows, {ROW_DEPTH} of {kib(size // ROW_DEPTH)})"
+            if key in self.fifos and self.fifos[key][1] < size:
+                del self.fifos[key]
         self.fifos.setdefault(key, (what, size))
 
     def locals(self, plan: GroupPlan, inst: dato.Instance, binding: dict[str, str]) -> None:
         found = plan.buffers
         if found is None:
             return
-        for k, piece in row_pieces(plan.group).items():
+        pieces = row_pieces(plan.group)
+        for k in range(len(plan.group.body.block.args)):
             index = plan.group.args[k].index  # type: ignore[attr-defined]
-            self.row_streamed[(index, True)] = ROW_DEPTH * memref_bytes(piece)
+            if k in pieces:
+                self.row_streamed[(index, True)] = ROW_DEPTH * memref_bytes(pieces[k])
+            elif plan.reads[k]:
+                self.read_whole.add((index, True))
         base = self.start[inst.name]
         args = plan.group.body.block.args
         self.unpacked[inst.name] = {args[k].type for k in found.unpacked}

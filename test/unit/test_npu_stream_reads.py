@@ -13,8 +13,17 @@ import dato_xdsl as dato
 from dato_xdsl import Layout, float32, int16, int32
 from dato_xdsl.dialects import aie
 from dato_xdsl.dialects import dato as ir
+from dato_xdsl.dialects.aie import memref_bytes
+from dato_xdsl.transforms.npu_plan import plan_group
 from dato_xdsl.transforms.npu_read_boxes import box_group_reads
-from dato_xdsl.transforms.npu_stream_reads import ROW_LOOP, row_loop, row_pieces
+from dato_xdsl.transforms.npu_stream_reads import (
+    ROW_DEPTH,
+    ROW_LOOP,
+    row_loop,
+    row_pieces,
+    stream_group_reads,
+)
+from dato_xdsl.transforms.npu_tile_memory import TileMemory
 from test.unit.programs.npu_fanout_programs import split_gemv
 
 S, R = Layout.Shard, Layout.Replicate
@@ -202,3 +211,33 @@ def test_weights_streamed_once_per_batch_row(tmp_path, T, BS: int, K: int, N: in
     y = np.zeros((BS, N), dt)
     mod(X, W, y)
     np.testing.assert_array_equal(y, sim)
+
+
+def _counted(groups: list[ir.GroupOp]) -> int:
+    """The bytes TileMemory counts for A's fifo on a tile running the first
+    instance of each group, as physical mapping calls it."""
+    members = [(plan_group(g), g.instances()[0]) for g in groups]
+    memory = TileMemory(members, {})
+    for plan, inst in members:
+        memory.locals(plan, inst, {})
+        t = plan.group.body.block.args[0].type
+        memory.fifo("argument 0", (0, True), memref_bytes(t))
+    return memory.fifos[(0, True)][1]
+
+
+def test_tile_memory_counts_two_rows_unless_a_member_reads_whole():
+    """lo and hi of split_gemv(64, 64, 2) on one tile (a chain) read 32x32
+    int32 boxes of A (4 KiB): streamed, their fifo holds two rows of 32
+    (256 bytes); a member reading its box whole makes the tile hold it."""
+    mapped = dato.build(split_gemv(64, 64, 2), target="simulator").mapped
+    (region,) = [op for op in mapped.walk() if isinstance(op, ir.RegionOp)]
+    groups = {g.sym_name.data: g for g in region.groups()}
+    for g in groups.values():
+        box_group_reads(region, g, whole_bytes=0)
+    lo, hi = groups["lo"], groups["hi"]
+    assert _counted([lo, hi]) == 32 * 32 * 4  # nothing streamed yet
+    assert stream_group_reads(lo, 0, set()) == [0]
+    assert _counted([lo, hi]) == 32 * 32 * 4  # hi holds its box
+    assert _counted([hi, lo]) == 32 * 32 * 4
+    assert stream_group_reads(hi, 0, set()) == [0]
+    assert _counted([lo, hi]) == ROW_DEPTH * 32 * 4
