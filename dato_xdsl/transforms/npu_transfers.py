@@ -178,6 +178,11 @@ class TransferPlanner:
     by_column = False
     """Reads through memtiles in chunks of one column's cores each, from
     that column's memtile first (else as balanced chunks of any cores)."""
+    any_column = False
+    """With `spread`: the cores' sequences of one length and block shape
+    share distributes and joins whatever their columns (balanced chunks of
+    a memtile's channels), instead of one per column and length (a folded
+    FIR's chains of 2 and 4 taps in one column took two shim channels)."""
 
     def __init__(
         self,
@@ -611,6 +616,14 @@ class TransferPlanner:
         out = []
         for kind, found in sorted(kinds.items()):
             columns: list[list[tuple[tuple[int, int], list[Block]]]] = []
+            if self.spread and self.any_column:
+                # balanced: each memtile keeps channels for the other chunks;
+                # the cores in the order of their first blocks (few runs)
+                found = sorted(found, key=lambda entry: entry[1][0].offsets)
+                n = -(-len(found) // limit)
+                size = -(-len(found) // n)
+                out += [(kind, found[i : i + size]) for i in range(0, len(found), size)]
+                continue
             if self.spread:
                 for tile, seq in found:
                     if not columns or columns[-1][0][0][0] != tile[0]:
@@ -834,23 +847,26 @@ def broadcast_sequences(
     return list(merged.values())
 
 
-PLANS: tuple[tuple[str, bool, bool, bool], ...] = (
+PLANS: tuple[tuple[str, bool, bool, bool, bool], ...] = (
     # too few shim channels for one per tile's read sequence: tiles that
     # read the same sequence share a broadcast (only then: a broadcast makes
     # its readers wait for each other)
-    ("a broadcast to the tiles reading one sequence", True, False, False),
+    ("a broadcast to the tiles reading one sequence", True, False, False, False),
     # else each column's cores share one memtile distribute and join per array
-    ("a memtile distribute and join per column and array", False, True, False),
+    ("a memtile distribute and join per column and array", False, True, False, False),
     # both: tiles reading one sequence take it from one part of their
     # column's distribute, which the memtile broadcasts to them
-    ("both", True, True, False),
+    ("both", True, True, False, False),
     # reads cut by the column of their cores, so each memtile keeps outputs
     # for its column's write joins (lanes reading and writing one block each
     # on every core)
-    ("reads split by their cores' columns", False, False, True),
+    ("reads split by their cores' columns", False, False, True, False),
+    # sequences of several lengths in a column (uneven chains): one
+    # distribute per length whatever the columns (TransferPlanner.any_column)
+    ("a memtile distribute and join per sequence length across columns", False, True, False, True),
 )
 """The plans tried in turn when one shim channel per transfer does not fit:
-(what it is, broadcast, spread, by_column)."""
+(what it is, broadcast, spread, by_column, any_column)."""
 
 
 def plan_transfers(
@@ -862,9 +878,10 @@ def plan_transfers(
         return TransferPlanner(region, device, reserved=reserved).plan()
     except TransferShortage as err:  # other refusals hold for every plan
         tried: list[str] = []
-        for what, broadcast, spread, by_column in PLANS:
+        for what, broadcast, spread, by_column, any_column in PLANS:
             planner = TransferPlanner(region, device, broadcast, spread, reserved)
             planner.by_column = by_column
+            planner.any_column = any_column
             try:
                 return planner.plan()
             except TransferShortage as again:

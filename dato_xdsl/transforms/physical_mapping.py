@@ -280,8 +280,11 @@ class Placer:
             if self.place(pes, embed=True):
                 try:
                     return self.check_tiles(pes, shared)
-                except LocatedDiagnostic:
-                    pass
+                except LocatedDiagnostic as err:
+                    # what is left once no stream needs a DMA: the refusal to name
+                    first = LocatedDiagnostic(
+                        f"{err} (placed with every stream between tiles sharing memory)"
+                    )
         if not any(len(partners.get(id(pe), ())) >= HUB_PARTNERS for pe in pes):
             raise first
         again()

@@ -302,22 +302,32 @@ def test_cores_running_the_same_order_share_distributes_equal_to_numpy(tmp_path)
     assert links  # A reaches its cores through a memtile distribute
 
 
-def test_cores_taking_shared_distributes_in_opposite_orders_are_refused(tmp_path):
+def test_cores_taking_shared_distributes_in_opposite_orders_map(tmp_path):
     """Odd cores read all their B blocks before their A blocks, even cores
-    the other way round: a column's distribute of A holds one object at a
-    time, so an even core waits for an A block until the odd core has taken
-    the one before, while that core waits for a B block the even core holds
-    back. The design would hang (the virtual NPU ran it into a wait before
-    this check); the planner refuses it, naming the cores and what to change."""
-    top, chains, _ = lanes_of_two_tasks(True)
-    with pytest.raises(DatoError) as info:
-        dato.build(
-            top, target="aie", project=tmp_path, device_type="npu1_2col", mapping_primitives=chains
-        )
-    message = str(info.value)
-    assert "distributing the read sequences of" in message
-    assert "through one memtile object at a time needs cores (0, 2), (0, 3)" in message
-    assert "to run the same members' code in the same order" in message
+    the other way round: a column's distribute of A holding one object at a
+    time would make an even core wait for an A block until the odd core has
+    taken the one before, while that core waits for a B block the even core
+    holds back (the virtual NPU ran such a design into a wait, and the
+    planner refused it). Each distribute's memtile holds all 4 steps instead
+    (4 x 512 i32), which the shim fills without waiting for any core, so no
+    core waits for another: equal to numpy."""
+    top, chains, shape = lanes_of_two_tasks(True)
+    mod = dato.build(
+        top, target="aie", project=tmp_path, device_type="npu1_2col", mapping_primitives=chains
+    )
+    rng = np.random.default_rng(15)
+    a = rng.integers(-(2**30), 2**30, shape).astype(np.int32)
+    b = rng.integers(-(2**30), 2**30, shape).astype(np.int32)
+    c, d = np.zeros_like(a), np.zeros_like(a)
+    mod(a, b, c, d)
+    np.testing.assert_array_equal(c, a + 1)
+    np.testing.assert_array_equal(d, b * 2)
+    made = fifos(tmp_path)
+    for name in ("A", "B"):
+        # the shim-side fifo into the memtile holds every step, each core's part one block
+        assert any(x.startswith(f"aie.objectfifo @{name}_in0(") and "4 : i32" in x for x in made)
+        parts = [x for x in made if x.startswith(f"aie.objectfifo @{name}_in0_")]
+        assert len(parts) == 4 and all("1 : i32" in x for x in parts)
 
 
 def test_one_distribute_tying_cores_in_opposite_orders_maps(tmp_path):

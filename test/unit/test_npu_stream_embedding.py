@@ -142,3 +142,30 @@ def test_fir_64_taps_on_16_cores() -> None:
     top = fp.fir(int16, 64, 4096)
     args, got = run_both(top, 3)
     np.testing.assert_array_equal(got[2], fir_reference(args[0], args[1]))
+
+
+@pytest.mark.parametrize("taps", [40, 56])
+def test_fir_uneven_chains(taps: int) -> None:
+    # 40 taps on 16 cores: chains of 2 and 4 taps, so a column's cores read H
+    # sequences of two lengths; one distribute per column and length needed
+    # more shim input channels than npu1 has (refused before); one per length
+    # across columns fits
+    top = fp.fir(int16, taps, 1024)
+    args, got = run_both(top, taps)
+    np.testing.assert_array_equal(got[2], fir_reference(args[0], args[1]))
+
+
+@pytest.mark.parametrize("taps", [24, 32])
+def test_fir_on_two_columns(taps: int) -> None:
+    # npu1_2col: 4 shim input channels for X and 8 cores' H sequences
+    top = fp.fir(int32, taps, 256)
+    sim = dato.build(top)
+    npu = dato.build(top, target="aie", device="npu1_2col")
+    rng = np.random.default_rng(taps)
+    args = [rng.integers(-100, 100, a.shape).astype(a.dtype) for a in sim.arguments]
+    ref = [x.copy() for x in args]
+    got = [x.copy() for x in args]
+    sim(*ref)
+    npu(*got)
+    np.testing.assert_array_equal(got[2], ref[2])
+    np.testing.assert_array_equal(got[2], fir_reference(args[0], args[1]))
