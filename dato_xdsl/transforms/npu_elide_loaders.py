@@ -34,8 +34,10 @@ from xdsl.traits import IsTerminator
 from dato_xdsl import devices
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import dato
+from dato_xdsl.dialects.aie import memref_bytes
 from dato_xdsl.transforms.npu_chain_search import folded_instances
 from dato_xdsl.transforms.npu_plan import arg_access
+from dato_xdsl.transforms.npu_stream_routes import object_type
 from dato_xdsl.transforms.stream_access import stream_uses
 
 
@@ -61,10 +63,13 @@ def _written(region: dato.RegionOp) -> set[SSAValue]:
     return out
 
 
-def _forwarded(region: dato.RegionOp) -> dict[str, _Source]:
-    """Per stream a loader instance fills with its block, that block."""
+def _forwarded(region: dato.RegionOp, memory: int | None = None) -> dict[str, _Source]:
+    """Per stream a loader instance fills with its block, that block. With
+    `memory`, only loaders that cannot hold their block and their stream's
+    objects in that many bytes (their tile would refuse them)."""
     written = _written(region)
     folded = folded_instances(region)
+    decls = {d.sym_name.data: d for d in region.streams()}
     out: dict[str, _Source] = {}
     for group in region.groups():
         body = group.body.block
@@ -84,7 +89,13 @@ def _forwarded(region: dato.RegionOp) -> dict[str, _Source]:
             continue
         for inst in insts:
             bound = dict(zip(group.port_names, inst.bindings, strict=True))
-            out[bound.get(symbol, symbol)] = _Source(
+            stream = bound.get(symbol, symbol)
+            if memory is not None and stream in decls:
+                depth = decls[stream].stream_type.depth.data
+                held = memref_bytes(t) + depth * memref_bytes(object_type(decls[stream]))
+                if held <= memory:
+                    continue
+            out[stream] = _Source(
                 group.sym_name.data, group.args[k], inst.offsets[k], t, arg.name_hint
             )
     return out
@@ -107,10 +118,11 @@ def _single(region: dato.RegionOp, sources: dict[str, _Source]) -> set[str]:
     }
 
 
-def forwarded_to(region: dato.RegionOp) -> dict[str, int]:
+def forwarded_to(region: dato.RegionOp, memory: int | None = None) -> dict[str, int]:
     """Per consumer instance, the loader instances that only forward it a
-    block (the most elide_loaders could remove for it)."""
-    sources = _forwarded(region)
+    block (the most elide_loaders could remove for it; with `memory`, as
+    `_forwarded`)."""
+    sources = _forwarded(region, memory)
     uses = stream_uses(region)
     out: dict[str, int] = {}
     for s in _single(region, sources):
@@ -120,9 +132,10 @@ def forwarded_to(region: dato.RegionOp) -> dict[str, int]:
     return out
 
 
-def elide_loaders(region: dato.RegionOp) -> list[str]:
-    """Elide what the module doc describes; the loader groups removed."""
-    sources = _forwarded(region)
+def elide_loaders(region: dato.RegionOp, memory: int | None = None) -> list[str]:
+    """Elide what the module doc describes; the loader groups removed. With
+    `memory`, only loaders whose tile could not hold them in that many bytes."""
+    sources = _forwarded(region, memory)
     single = _single(region, sources)
     # per consumer get op: the stream each instance of its group gets there
     sites: dict[dato.GetOp, tuple[dato.GroupOp, list[str]]] = {}
@@ -193,6 +206,7 @@ def _read_blocks(
             for u in result.uses
         ):
             result.replace_all_uses_with(arg)
+            _read_in_place(arg)
         else:
             # the consumer writes what it got: a copy, as the get's own buffer
             alloc = memref.AllocOp.get(t.element_type, shape=t.get_shape())
@@ -237,6 +251,46 @@ def processing_elements(region: dato.RegionOp) -> int:
     return sum(len(g.instances()) for g in region.groups()) - chained
 
 
+def tile_budget(device: devices.NpuDevice) -> int:
+    """The bytes a compute tile holds for a task's buffers (its data memory
+    less the core's stack)."""
+    return device.compute.data_memory_bytes - devices.DEFAULT_CORE_STACK_BYTES
+
+
+def _read_in_place(arg: SSAValue) -> None:
+    """A local the block is copied into whole and that is only read after
+    (`blk: T[R, N] = rows[p].get()`) reads the block itself: the array is
+    written by no task, so the two hold the same values, and the tile holds
+    the block once (the block's rows may then stream in: npu_stream_reads)."""
+    for use in list(arg.uses):
+        copy = use.operation
+        if not isinstance(copy, memref.CopyOp) or copy.source is not arg:
+            continue
+        dst = copy.destination
+        alloc = dst.owner
+        if (
+            not isinstance(alloc, memref.AllocOp)
+            or dst.type != arg.type
+            or alloc.parent_block() is not copy.parent_block()
+        ):
+            continue
+        block = copy.parent_block()
+        assert block is not None
+        others = [u.operation for u in dst.uses if u.operation is not copy]
+        if not all(
+            isinstance(op, memref.LoadOp)
+            and (top := block.find_ancestor_op_in_block(op)) is not None
+            and copy.is_before_in_block(top)
+            for op in others
+        ):
+            continue
+        dst.replace_all_uses_with(arg)
+        copy.detach()
+        copy.erase()
+        alloc.detach()
+        alloc.erase()
+
+
 @dataclass(frozen=True)
 class NpuElideLoadersPass(ModulePass):
     """Consumers read what a forwarding loader would put, when cores are short."""
@@ -257,3 +311,5 @@ class NpuElideLoadersPass(ModulePass):
                 )
             if self.always or processing_elements(region) > device.compute_cores:
                 elide_loaders(region)
+            else:
+                elide_loaders(region, tile_budget(device))

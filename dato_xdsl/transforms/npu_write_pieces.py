@@ -63,6 +63,7 @@ from dato_xdsl.transforms.npu_elide_loaders import (
     elide_loaders,
     forwarded_to,
     processing_elements,
+    tile_budget,
 )
 from dato_xdsl.transforms.npu_forwarding import FORWARDS, SPLIT_FROM, fresh_name
 from dato_xdsl.transforms.npu_plan import plan_group
@@ -494,7 +495,12 @@ def _view(
     )
 
 
-def write_pieces(region: dato.RegionOp, cores: int, whole_bytes: int = WHOLE_BYTES) -> list[str]:
+def write_pieces(
+    region: dato.RegionOp,
+    cores: int,
+    whole_bytes: int = WHOLE_BYTES,
+    memory: int | None = None,
+) -> list[str]:
     """Split every task the module doc describes; the new tasks' names."""
     taken = {g.sym_name.data for g in region.groups()} | {
         i.name for g in region.groups() for i in g.instances()
@@ -522,6 +528,8 @@ def write_pieces(region: dato.RegionOp, cores: int, whole_bytes: int = WHOLE_BYT
                 region.body.block.add_op(chain)
     if added and processing_elements(region) > cores:
         elide_loaders(region)
+    elif added and memory is not None:
+        elide_loaders(region, memory)  # the loaders whose tile would refuse them
     return added
 
 
@@ -546,4 +554,6 @@ class NpuWritePiecesPass(ModulePass):
                 raise op_error(
                     region, f"unknown device '{self.device}'; known: {', '.join(devices.DEVICES)}"
                 )
-            write_pieces(region, self.cores or device.compute_cores, self.whole_bytes)
+            write_pieces(
+                region, self.cores or device.compute_cores, self.whole_bytes, tile_budget(device)
+            )

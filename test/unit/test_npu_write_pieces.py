@@ -12,6 +12,7 @@ its block of A itself and the loaders go."""
 import numpy as np
 import pytest
 from xdsl.context import Context
+from xdsl.dialects import memref
 from xdsl.dialects.builtin import MemRefType
 
 import dato_xdsl as dato
@@ -46,7 +47,15 @@ def _region(top) -> ir.RegionOp:
 
 
 @pytest.mark.parametrize(
-    ("T", "N", "P"), [(int32, 128, 8), (int16, 128, 16), (int16, 256, 8), (int8, 256, 8)]
+    ("T", "N", "P"),
+    [
+        (int32, 128, 8),
+        (int16, 128, 16),
+        (int16, 256, 8),
+        (int8, 256, 8),
+        (int32, 256, 8),  # loaders over their tile: 32 KiB block + two on the stream
+        (int8, 448, 8),
+    ],
 )
 def test_transpose_stream_equals_numpy(tmp_path, T, N: int, P: int):
     top = transpose_stream(T, N, P)
@@ -106,6 +115,26 @@ def test_pieces_over_the_free_cores_are_chained():
     for op in region.body.block.ops:
         if isinstance(op, ir.ChainOp):
             assert ir.COMPILER_CHOSEN in op.attributes
+
+
+def test_loaders_over_their_tile_are_elided():
+    # src_p would hold its 32x256 int32 block (32 KiB) and two objects of it
+    # on rows_p (64 KiB): over a tile's 63 KiB, so the pieces read A's
+    # blocks themselves though 9 + 7 instances fit the 16 cores
+    region = _region(transpose_stream(int32, 256, 8))
+    NpuWritePiecesPass().apply(Context(), region.parent_op())  # type: ignore[arg-type]
+    groups = list(region.groups())
+    assert [g.sym_name.data for g in groups][:1] == ["col"] and len(groups) == 8
+    assert not list(region.streams())
+    for p, g in enumerate(groups):
+        (inst,) = g.instances()
+        assert inst.offsets == ((0, 32 * p), (32 * p, 0))
+        # the local the block was copied into reads the block itself
+        assert not [op for op in g.body.walk() if isinstance(op, memref.AllocOp)]
+    # 16x128 int32 blocks (8 KiB, 24 KiB with the stream's two): kept
+    region = _region(transpose_stream(int32, 128, 8))
+    NpuWritePiecesPass().apply(Context(), region.parent_op())  # type: ignore[arg-type]
+    assert [g.sym_name.data for g in region.groups()][0] == "src"
 
 
 def test_meeting_boxes_keep_the_task_whole(tmp_path):

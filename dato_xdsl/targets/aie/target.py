@@ -147,11 +147,11 @@ class AieTarget(Target):
     steps = (
         Step("dato-npu-wide-integers"),  # i64 / i65..i128 arrays as 32-bit words
         Step("dato-table-copy-elision"),
+        Step("dato-npu-elide-loaders", ("device",)),  # when cores are short
+        Step("dato-npu-write-pieces", ("device",)),  # outputs written piece by piece
         Step("dato-splat-operands"),
         Step("dato-local-copy-elision"),
         Step("dato-put-in-place", ("device",)),  # before the cuts: they see its savings
-        Step("dato-npu-elide-loaders", ("device",)),  # when cores are short
-        Step("dato-npu-write-pieces", ("device",)),  # outputs written piece by piece
         Step("dato-npu-retile-gemm", ("device",)),
         Step("dato-npu-retile-elementwise", ("device",)),
         Step("dato-npu-read-boxes"),

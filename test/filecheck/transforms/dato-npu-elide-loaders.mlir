@@ -6,7 +6,8 @@
 // Case 1: lanes: src_p only puts its row block of A on rows_p, which wk_p
 // gets once. The loaders and their streams go; wk takes A's row blocks (the
 // loaders' offsets, per instance) as a new argument, its port is gone, and
-// what it got is read from the new argument.
+// what it got is read from the new argument: the local `blk` it was copied
+// into whole and then only read reads the block itself.
 // CHECK-LABEL: dato.region @top
 // CHECK-NOT:   dato.stream
 // CHECK-NOT:   dato.group @src
@@ -15,8 +16,9 @@
 // CHECK-NEXT:    @wk_1 pid [1] offsets {{\[}}[4, 0], [4, 0]] streams []
 // CHECK-NEXT:  ] {
 // CHECK-NEXT:  ^bb0(%b: memref<4x8xi32>, %a: memref<4x8xi32>):
-// CHECK-NEXT:    %blk = memref.alloc() : memref<4x8xi32>
-// CHECK-NEXT:    "memref.copy"(%a, %blk)
+// CHECK-NOT:     memref.alloc
+// CHECK-NOT:     memref.copy
+// CHECK:         memref.load %a[%{{.*}}, %{{.*}}] : memref<4x8xi32>
 // CHECK-NOT:     dato.get
 
 dato.region @top(%A: memref<8x8xi32>, %B: memref<8x8xi32>) {
@@ -152,5 +154,49 @@ dato.region @top(%A: memref<16x16xi32>, %B: memref<16x16xi32>) {
         memref.store %11, %b[%j_1, %13] : memref<16x16xi32>
       }
     }
+  }
+}
+
+// -----
+
+// Case 4: lanes_inplace: wk writes into the local it got the block in
+// (blk[i, 0] = blk[i, 1] + 1), so the local stays, a copy of the new
+// argument.
+// CHECK-LABEL: dato.region @top
+// CHECK-NOT:   dato.group @src
+// CHECK:       ^bb0(%b: memref<4x8xi32>, %a: memref<4x8xi32>):
+// CHECK-NEXT:    %blk = memref.alloc() : memref<4x8xi32>
+// CHECK-NEXT:    "memref.copy"(%a, %blk)
+// CHECK:         memref.store %{{.*}}, %blk[%{{.*}}, %{{.*}}]
+// CHECK:         "memref.copy"(%blk, %b)
+
+dato.region @top(%A: memref<8x8xi32>, %B: memref<8x8xi32>) {
+  dato.stream @rows_0 : !dato.stream<memref<4x8xi32>, 2>
+  dato.stream @rows_1 : !dato.stream<memref<4x8xi32>, 2>
+  dato.group @src of @src grid [2] (%A : memref<8x8xi32>) ports [@rows_out] instances [
+    @src_0 pid [0] offsets [[0, 0]] streams [@rows_0],
+    @src_1 pid [1] offsets [[4, 0]] streams [@rows_1]
+  ] {
+  ^bb0(%a: memref<4x8xi32>):
+    dato.put @rows_out, %a : memref<4x8xi32>
+  }
+  dato.group @wk of @wk grid [2] (%B : memref<8x8xi32>) ports [@rows_in] instances [
+    @wk_0 pid [0] offsets [[0, 0]] streams [@rows_0],
+    @wk_1 pid [1] offsets [[4, 0]] streams [@rows_1]
+  ] {
+  ^bb0(%b: memref<4x8xi32>):
+    %blk = memref.alloc() : memref<4x8xi32>
+    %0 = dato.get @rows_in : memref<4x8xi32>
+    "memref.copy"(%0, %blk) : (memref<4x8xi32>, memref<4x8xi32>) -> ()
+    %1 = arith.constant 0 : index
+    %2 = arith.constant 4 : index
+    %3 = arith.constant 1 : index
+    scf.for %i = %1 to %2 step %3 {
+      %4 = memref.load %blk[%i, %3] : memref<4x8xi32>
+      %5 = arith.constant 1 : i32
+      %6 = arith.addi %4, %5 : i32
+      memref.store %6, %blk[%i, %1] : memref<4x8xi32>
+    }
+    "memref.copy"(%blk, %b) : (memref<4x8xi32>, memref<4x8xi32>) -> ()
   }
 }
