@@ -83,17 +83,17 @@ def gemm_scale_bias(M: int, N: int, K: int):
 
 
 def gemm_first_column(M: int, N: int, K: int):
-    """Every element reads its row's first column: row by row, not element by
-    element."""
+    """Every element reads its row's first column, scaled by its row's
+    scale, plus one shift for all: row by row, not element by element."""
 
     @dato.region()
-    def top(A: int32[M, K], B: int32[K, N], C: int32[M, N]):
-        @dato.kernel(mapping=[1, 1], args=[A, B, C])
-        def mm(a: int32[M, K], b: int32[K, N], c: int32[M, N]):
+    def top(A: int32[M, K], B: int32[K, N], scale: int32[M], shift: int32[2], C: int32[M, N]):
+        @dato.kernel(mapping=[1, 1], args=[A, B, scale, shift, C])
+        def mm(a: int32[M, K], b: int32[K, N], sc: int32[M], sh: int32[2], c: int32[M, N]):
             t: int32[M, N] = dato.matmul(a, b)
             for x in range(M):
                 for y in range(N):
-                    c[x, y] = t[x, y] + t[x, 0]
+                    c[x, y] = t[x, y] + t[x, 0] * sc[x] + sh[1]
 
     return top
 
@@ -244,15 +244,18 @@ def test_programs_that_fit_keep_their_grids():
 
 def test_an_epilogue_reading_another_column_of_its_row_is_cut_into_row_bands():
     # t[x, 0] for every y: a 64x64 sub-block would need a column another
-    # instance computes, a band of whole rows does not
+    # instance computes, a band of whole rows does not; the row scale (M
+    # long, like the rows) is sliced with the bands, the shift (read at a
+    # constant index) stays whole
     M, N, K = 128, 128, 64
     mod = dato.build(gemm_first_column(M, N, K), target="aie")
     rng = np.random.default_rng(16)
     A, B = _ints(rng, (M, K), np.int32), _ints(rng, (K, N), np.int32)
+    scale, shift = _ints(rng, M, np.int32, 5), _ints(rng, 2, np.int32)
     C = np.zeros((M, N), np.int32)
-    mod(A, B, C)
+    mod(A, B, scale, shift, C)
     t = A.astype(np.int64) @ B.astype(np.int64)
-    np.testing.assert_array_equal(C, t + t[:, :1])
+    np.testing.assert_array_equal(C, t + t[:, :1] * scale[:, None] + shift[1])
     grid, (r, s), _ = _cuts(mod)["mm"]
     assert s == 1 and grid == (r, 1)
 
