@@ -85,6 +85,7 @@ from dato_xdsl.transforms.npu_runtime_sequence import (
     record_host,
     record_shim_transfer,
 )
+from dato_xdsl.transforms.npu_stream_merge import MERGED
 from dato_xdsl.transforms.npu_stream_reads import ROW_LOOP, ROW_PIECE, row_pieces
 from dato_xdsl.transforms.npu_stream_routes import StreamRoute, read_routes
 from dato_xdsl.transforms.npu_transfers import (
@@ -1261,8 +1262,9 @@ class CoreBuilder(CoreBody):
             or stream in self.lowering.local_streams
             or self.packing(stream) > 1
             or read_padded_rows(self.streams.get(stream)) is not None
+            or MERGED in (decl.attributes if (decl := self.streams.get(stream)) else {})
         ):
-            return None
+            return None  # members putting on one fifo in turn: may wait early
         return put, stream
 
     def slot_access(

@@ -15,6 +15,7 @@ from dato_xdsl.devices import NpuDevice
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import element_bytes, memref_bytes
 from dato_xdsl.transforms.npu_plan import GroupPlan, shared_bytes
+from dato_xdsl.transforms.npu_stream_merge import MERGED
 from dato_xdsl.transforms.npu_stream_reads import ROW_DEPTH, row_pieces
 
 
@@ -164,9 +165,20 @@ class TileMemory:
         if plan.buffers is None:
             return
         base = self.start[inst.name]
+        region = plan.group.parent_op()
+        merged = {
+            d.sym_name.data
+            for d in (region.streams() if isinstance(region, dato.RegionOp) else [])
+            if MERGED in d.attributes
+        }
         for port, spans in plan.buffers.put.items():
             name = binding.get(port, port)
-            self.put += [(name, t, base + a, base + b) for t, a, b in spans]
+            found = [(t, base + a, base + b) for t, a, b in spans]
+            if name in merged:
+                # members put on it in turn: the lowering keeps the local
+                self.spans += found
+            else:
+                self.put += [(name, *span) for span in found]
 
     def whole_member(self, inst: dato.Instance, t: MemRefType) -> None:
         """A buffer the member's lowering holds from its start to its end

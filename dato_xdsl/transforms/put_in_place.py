@@ -12,9 +12,14 @@ type is the stream's object type (no stream index, no padded rows: rows of
 whole DMA words), put once, with every other use between the allocation and
 the put, none through another put or a get. The allocation moves to just
 before its first use (holding the object no longer than the local lived),
-and between it and the put no stream is accessed (nested ops included): the
-core then waits for the object where it waited before, and every other
-stream sees its accesses in the order written, so no new wait can deadlock.
+and between it and the put no stream is accessed (nested ops included):
+every other stream sees the core's accesses in the order written. The
+object's acquire comes earlier than the put's did, before the work the
+local takes; at the body's top level a task instance puts once, so the
+acquire finds a free object (a fifo starts with all of them free). A put in
+a loop may wait for its object: its window must then hold no matmul (whose
+K tiles the core acquires from argument fifos while it waits), so the core
+acquires nothing between that wait and the put, as before.
 A local an element-wise op's result takes over (npu_plan.reused_inputs) is
 left alone: the lowering maps it to another buffer.
 
@@ -33,6 +38,7 @@ from dataclasses import dataclass
 from xdsl.context import Context
 from xdsl.dialects import memref
 from xdsl.dialects.builtin import MemRefType, ModuleOp, UnitAttr
+from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.passes import ModulePass
 
@@ -59,6 +65,11 @@ def in_place_put(value: SSAValue) -> dato.PutOp | None:
 
 def _accesses_stream(op: Operation) -> bool:
     return any(isinstance(inner, dato.GetOp | dato.PutOp) for inner in op.walk())
+
+
+def _acquires_tiles(op: Operation) -> bool:
+    """`op` may wait on argument fifos (a matmul's K tiles arrive through them)."""
+    return any(isinstance(inner, linalg.MatmulOp) for inner in op.walk())
 
 
 def candidate(
@@ -129,6 +140,10 @@ def mark_puts(body: Block, decls: dict[str, list[dato.StreamOp]], word: int) -> 
             window.append(at)
             at = at.next_op
         if at is None or any(_accesses_stream(op) for op in window):
+            continue
+        if block is not body and any(_acquires_tiles(op) for op in window):
+            # a put run more than once (in a loop) may wait at the object's
+            # acquire; it must not then hold the K tiles' fifos waiting too
             continue
         if alloc.next_op is not first:
             alloc.detach()

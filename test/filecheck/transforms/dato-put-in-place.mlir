@@ -86,3 +86,35 @@ dato.region @ports(%A: memref<32xi32>) {
     dato.put @out, %1 : memref<16xi32>
   }
 }
+
+// -----
+
+// Case 4: puts in a loop, one per iteration: the object may be waited for,
+// so a window with a matmul (K tiles acquired from argument fifos) keeps the
+// local; a window of element-wise work only is marked.
+// CHECK-LABEL: dato.region @looped
+// CHECK:         dato.put @h, %{{.*}} : memref<4x8xi16>{{$}}
+// CHECK:         dato.put @g, %{{.*}} : memref<4x8xi16> {dato.in_place}
+
+dato.region @looped(%X: memref<4x2xi16>, %W: memref<2x8xi16>) {
+  dato.stream @h : !dato.stream<memref<4x8xi16>, 1>
+  dato.stream @g : !dato.stream<memref<4x8xi16>, 1>
+  dato.group @t of @t grid [1] (%X : memref<4x2xi16>, %W : memref<2x8xi16>) ports [] instances [
+    @t_0 pid [0] offsets [[0, 0], [0, 0]] streams []
+  ] {
+  ^bb0(%x: memref<4x2xi16>, %w: memref<2x8xi16>):
+    %0 = arith.constant 0 : i16
+    %lb = arith.constant 0 : index
+    %ub = arith.constant 4 : index
+    %st = arith.constant 1 : index
+    scf.for %i = %lb to %ub step %st {
+      %1 = memref.alloc() : memref<4x8xi16>
+      linalg.fill ins(%0 : i16) outs(%1 : memref<4x8xi16>)
+      linalg.matmul ins(%x, %w : memref<4x2xi16>, memref<2x8xi16>) outs(%1 : memref<4x8xi16>)
+      dato.put @h, %1 : memref<4x8xi16>
+      %2 = memref.alloc() : memref<4x8xi16>
+      linalg.fill ins(%0 : i16) outs(%2 : memref<4x8xi16>)
+      dato.put @g, %2 : memref<4x8xi16>
+    }
+  }
+}
