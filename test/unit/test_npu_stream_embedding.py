@@ -169,3 +169,39 @@ def test_fir_on_two_columns(taps: int) -> None:
     npu(*got)
     np.testing.assert_array_equal(got[2], ref[2])
     np.testing.assert_array_equal(got[2], fir_reference(args[0], args[1]))
+
+
+def periodic_stencil(T, N: int, P: int):
+    """b[x] = c0 a[x - 1] + c1 a[x] + c2 a[x + 1] with wrap-around, on P
+    workers exchanging halo values both ways around a ring; each worker reads
+    its part of A and the 3 coefficients."""
+    L = N // P
+
+    @dato.region()
+    def top(A: T[N], W: T[3], B: T[N]):
+        left: Stream[T, 2][P]
+        right: Stream[T, 2][P]
+
+        @dato.kernel(mapping=[P], args=[A, W, B])
+        def w(a: T[N] @ [S(0)], c: T[3], b: T[N] @ [S(0)]):
+            p = dato.get_pid()
+            left[(p + P - 1) % P].put(a[0])
+            right[(p + 1) % P].put(a[L - 1])
+            lo: T = right[p].get()
+            hi: T = left[p].get()
+            for x in range(L):
+                lv: T = lo if x == 0 else a[x - 1]
+                rv: T = hi if x == L - 1 else a[x + 1]
+                b[x] = c[0] * lv + c[1] * a[x] + c[2] * rv
+
+    return top
+
+
+@pytest.mark.parametrize(("T", "N", "P"), [(int16, 4096, 16), (int32, 768, 12)])
+def test_periodic_stencil_ring(T, N: int, P: int) -> None:
+    # the greedy snake left worker 0 and worker P - 1 apart: worker 0 got A,
+    # W and its left halo through 3 input DMA channels of 2 (refused before)
+    args, got = run_both(periodic_stencil(T, N, P), P)
+    a, c = args[0].astype(np.int64), args[1].astype(np.int64)
+    expect = c[0] * np.roll(a, 1) + c[1] * a + c[2] * np.roll(a, -1)
+    np.testing.assert_array_equal(got[2], expect.astype(args[0].dtype))
