@@ -1,24 +1,29 @@
 """`dato-npu-elide-loaders`: a task that only forwards its block of an array
 on a stream is replaced by its consumer reading the block itself.
 
-A loader whose body is one `dato.put` of its whole (read-only) argument block
-(`rows[p].put(a)` for `a: T[N, N] @ [S(0), R]`) holds a core only to pass the
-host's block along: its consumer could have the shim deliver the same block.
-When a design has more instances than the device has compute cores, each such
-stream (one object, put once and got once, outside any loop or branch) is
-elided: the consumer's group takes the loader's block of the array as a new
-argument (its slice offsets the loader's, per instance), the get reads it
-(directly when the consumer only reads what it got; otherwise through a local
-copy, as a get's fresh buffer), and the loader and its stream go. A get whose
-instances (through a port) are fed by several loaders is elided only when all
-are, and a loader only when every one of its instances is, so each group
-stays one body for all its instances.
+A loader whose body is one `dato.put` of its whole (read-only) argument
+block (`rows[p].put(a)` for `a: T[N, N] @ [S(0), R]`) holds a core only to
+pass the host's block along: its consumer could have the shim deliver the
+same block. When a design has more processing elements than the device has
+compute cores (or, for one loader, when its tile could not hold its block
+and the stream's objects), each such stream (one object, put once and got
+once, outside any loop or branch) is elided: the consumer's group takes the
+loader's block of the array as a new argument (its slice offsets the
+loader's, per instance), the get reads it (directly when the consumer only
+reads what it got, and a local it copies the block into whole and then only
+reads becomes the block; otherwise through a local copy, as a get's fresh
+buffer), and the loader and its stream go. A get whose instances (through a
+port) are fed by several loaders is elided only when all are, and a loader
+only when every one of its instances is, so each group stays one body for
+all its instances.
 
 The array must be written by no task: then the block is the same whenever it
 is read, so the consumer sees the values the stream carried. One put and one
 get per stream, neither in a loop: no order between other puts and gets
 changes except that the consumer no longer waits, so no deadlock is added.
-Instances in a bundle or chain are left alone."""
+Loaders in a bundle or chain are left alone, and consumers in a bundle
+(its members share one body); a chained consumer's members read their
+blocks in turn."""
 
 from __future__ import annotations
 
@@ -103,9 +108,11 @@ def _forwarded(region: dato.RegionOp, memory: int | None = None) -> dict[str, _S
 
 def _single(region: dato.RegionOp, sources: dict[str, _Source]) -> set[str]:
     """The forwarded streams put once and got once, both outside loops and
-    branches, by instances in no bundle or chain."""
+    branches. The consumer may run in a chain (its members then read their
+    blocks of the array in turn, through one fifo, as chained members do);
+    not in a bundle, whose members share one body."""
     uses = stream_uses(region)
-    folded = folded_instances(region)
+    bundled = {n for op in region.body.block.ops if isinstance(op, dato.BundleOp) for n in op.names}
     return {
         s
         for s in sources
@@ -113,7 +120,7 @@ def _single(region: dato.RegionOp, sources: dict[str, _Source]) -> set[str]:
         and len(uses[s].gets) == 1
         and uses[s].puts[0].count == 1
         and uses[s].gets[0].count == 1
-        and uses[s].gets[0].instance not in folded
+        and uses[s].gets[0].instance not in bundled
         and isinstance(uses[s].gets[0].site.op, dato.GetOp)
     }
 

@@ -55,6 +55,7 @@ def _region(top) -> ir.RegionOp:
         (int8, 256, 8),
         (int32, 256, 8),  # loaders over their tile: 32 KiB block + two on the stream
         (int8, 448, 8),
+        (int16, 128, 32),  # 32 pieces in 16 chains of two, reading A's blocks in turn
     ],
 )
 def test_transpose_stream_equals_numpy(tmp_path, T, N: int, P: int):
