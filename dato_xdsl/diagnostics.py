@@ -10,6 +10,8 @@ and that float constants have a type xDSL can print.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from xdsl.dialects.builtin import (
     ArrayAttr,
@@ -23,6 +25,7 @@ from xdsl.dialects.builtin import (
     ModuleOp,
 )
 from xdsl.ir import Attribute, Block, BlockArgument, Operation, OpResult, Region, SSAValue
+from xdsl.irdl.operations import OpDef
 from xdsl.utils.exceptions import DiagnosticException, VerifyException
 
 from dato_xdsl.verify_memo import verifying
@@ -51,8 +54,98 @@ def verify_located(module: ModuleOp) -> None:
     """Verify every op, innermost first; raise a LocatedDiagnostic naming the first
     failing op and its source position."""
     dominance = _Dominance()
-    with verifying():
+    with verifying(), _structures_verified():
         _verify_all(module, dominance)
+
+
+# ---------------------------------------------------------- structure memo
+# An IRDL op's generic verification (OpDef.verify: operand and result types,
+# regions' block counts and entry arguments, successors, properties and
+# attributes against their constraints) is a function of the op's class and
+# those values alone; only its traits may look elsewhere (a parent, a symbol
+# table). A design of hundreds of task instances repeats the same few hundred
+# structures thousands of times, and is verified after every pass: each
+# structure is checked once, every op's traits (and its own verify_) always.
+# Hashing attributes by value is itself costly (each hash walks the
+# attribute), so a structure is first looked up by the identities of its
+# attributes (the memo keeps those objects alive, so an id is not reused),
+# then by value. The memo outlives a call (attributes are immutable), bounded
+# in size.
+
+_Structure = tuple[object, ...]
+_BY_VALUE: set[_Structure] = set()
+_BY_ID: dict[_Structure, _Structure] = {}
+"""identities of a verified structure's parts -> that structure (holding them)"""
+_MAX_KNOWN = 1 << 16
+_ACTIVE: ContextVar[bool] = ContextVar("dato_structure_memo", default=False)
+_GENERIC_VERIFY = OpDef.verify
+
+
+@contextmanager
+def _structures_verified() -> Iterator[None]:
+    if len(_BY_ID) > _MAX_KNOWN or len(_BY_VALUE) > _MAX_KNOWN:
+        _BY_ID.clear()
+        _BY_VALUE.clear()
+    token = _ACTIVE.set(True)
+    try:
+        yield
+    finally:
+        _ACTIVE.reset(token)
+
+
+def _structure(op: Operation) -> _Structure:
+    """What OpDef.verify (traits aside) reads of `op`."""
+    return (
+        type(op),
+        tuple(v.type for v in op.operands),
+        tuple(r.type for r in op.results),
+        tuple(
+            (len(region.blocks), region.first_block and tuple(region.first_block.arg_types))
+            for region in op.regions
+        ),
+        len(op.successors),
+        tuple(op.properties.items()),
+        tuple(op.attributes.items()),
+    )
+
+
+def _identities(key: _Structure) -> _Structure:
+    """`key` with each attribute replaced by its id."""
+    cls, operands, results, regions, successors, props, attrs = key
+    return (
+        cls,
+        tuple(map(id, operands)),
+        tuple(map(id, results)),
+        tuple((n, args and tuple(map(id, args))) for n, args in regions),  # type: ignore[union-attr]
+        successors,
+        tuple((name, id(a)) for name, a in props),  # type: ignore[misc]
+        tuple((name, id(a)) for name, a in attrs),  # type: ignore[misc]
+    )
+
+
+def _memo_verify(op_def: OpDef, op: Operation) -> None:
+    if not _ACTIVE.get():
+        _GENERIC_VERIFY(op_def, op)
+        return
+    key = _structure(op)
+    ids = _identities(key)
+    if ids not in _BY_ID:
+        try:
+            known = key in _BY_VALUE
+        except TypeError:  # an unhashable attribute: no memo for it
+            _GENERIC_VERIFY(op_def, op)
+            return
+        if not known:
+            _GENERIC_VERIFY(op_def, op)  # raises for a structure that does not verify
+            _BY_VALUE.add(key)
+            _BY_ID[ids] = key
+            return
+        _BY_ID[ids] = key
+    for trait in op_def.traits:
+        trait.verify(op)
+
+
+OpDef.verify = _memo_verify  # type: ignore[method-assign]
 
 
 def _verify_all(module: ModuleOp, dominance: _Dominance) -> None:
