@@ -119,22 +119,29 @@ class _Cursor:
         self.frames = [_Frame(items, 1)]
 
     def next(self) -> Token | None:
-        while self.frames:
-            frame = self.frames[-1]
-            if frame.index == len(frame.items):
+        # the replay's innermost step (millions of tokens for a systolic array):
+        # locals instead of attribute lookups, the top frame kept in hand
+        frames = self.frames
+        while frames:
+            frame = frames[-1]
+            items = frame.items
+            index = frame.index
+            if index == len(items):
                 frame.iteration += 1
                 if frame.iteration < frame.trips:
                     frame.index = 0
                 else:
-                    self.frames.pop()
+                    frames.pop()
                 continue
-            item = frame.items[frame.index]
-            frame.index += 1
-            if isinstance(item, _Access):
-                return (self.bind.get(item.symbol, item.symbol), item.is_put, item.op)
+            item = items[index]
+            frame.index = index + 1
+            if item.__class__ is _Access:
+                symbol = item.symbol  # type: ignore[union-attr]
+                return (self.bind.get(symbol, symbol), item.is_put, item.op)  # type: ignore[union-attr]
+            assert isinstance(item, _Loop)
             trips = trip_count(item.lb(self.env), item.ub(self.env), max(1, item.step(self.env)))
             if trips and item.body:
-                self.frames.append(_Frame(item.body, trips))
+                frames.append(_Frame(item.body, trips))
         return None
 
     def shape(self) -> tuple[object, ...]:
@@ -234,8 +241,10 @@ class Design:
             rounds += 1
             if rounds > MAX_REPLAY_ROUNDS:
                 raise ReplayTooLong(rounds)
+            # fill's keys keep one order through the replay: its values name
+            # the fills as its sorted items would
             key = (
-                tuple(sorted(fill.items())),
+                tuple(fill.values()),
                 tuple((p.done, p.pending and p.pending[:2], p.cursor.shape())
                       for p in procs),
             )  # fmt: skip
@@ -246,22 +255,28 @@ class Design:
             seen[key] = (dict(fill), [p.cursor.counters() for p in procs])
             progress = False
             for p in live:
+                pending = p.pending
+                advance = p.cursor.next
                 moves = 0
                 # a turn ends when the instance blocks or after a bounded number of
                 # moves (an instance feeding itself would otherwise never yield)
-                while p.pending is not None and moves < _MOVES_PER_TURN:
-                    moves += 1
-                    stream, is_put, _ = p.pending
-                    if is_put:
-                        if fill[stream] >= depths[stream]:
+                while pending is not None and moves < _MOVES_PER_TURN:
+                    stream = pending[0]
+                    if pending[1]:
+                        held = fill[stream]
+                        if held >= depths[stream]:
                             break
-                        fill[stream] += 1
+                        fill[stream] = held + 1
                     else:
-                        if fill[stream] == 0:
+                        held = fill[stream]
+                        if held == 0:
                             break
-                        fill[stream] -= 1
+                        fill[stream] = held - 1
+                    moves += 1
                     progress = True
-                    p.next()
+                    pending = advance()
+                p.pending = pending
+                p.done = pending is None
             live = [p for p in live if not p.done]
             if not progress and live:
                 blocked = [
