@@ -62,6 +62,7 @@ from dato_xdsl.transforms.core_tasks import label_core
 from dato_xdsl.transforms.kernel_decls import declare_called
 from dato_xdsl.transforms.kernel_library import matmul_suffix, type_suffix
 from dato_xdsl.transforms.npu_gemm_design import GemmDesign, plan_one_per_core
+from dato_xdsl.transforms.npu_lockstep import NotFusable, fuse_members, lockstep_members
 from dato_xdsl.transforms.npu_padding import (
     Rows,
     pack_nibbles,
@@ -86,7 +87,7 @@ from dato_xdsl.transforms.npu_runtime_sequence import (
     record_shim_transfer,
 )
 from dato_xdsl.transforms.npu_stream_merge import MERGED
-from dato_xdsl.transforms.npu_stream_reads import ROW_LOOP, ROW_PIECE, row_pieces
+from dato_xdsl.transforms.npu_stream_reads import ROW_CHUNK, ROW_LOOP, ROW_PIECE, row_pieces
 from dato_xdsl.transforms.npu_stream_routes import StreamRoute, read_routes
 from dato_xdsl.transforms.npu_transfers import (
     Transfer,
@@ -186,6 +187,7 @@ class AieLowering:
         # fifo names we make must not take a name the program's streams use
         self.taken = {s.sym_name.data for s in region.streams()}
         self.local_streams: dict[str, int] = {}
+        self.rings: set[str] = set()  # local streams that wrap (lockstep chains)
         self.uses = stream_uses(region)
         self.plans: dict[dato.GroupOp, GroupPlan] = {}
         self.counts = {n: t for n, u in self.uses.items() if (t := u.total()) is not None}
@@ -332,6 +334,9 @@ class AieLowering:
                 # a chain: the producer runs before the consumer in one core, and
                 # the stream becomes a local buffer holding every element
                 count = self.counts.get(name)
+                if "dato.ring" in decl.attributes:
+                    # members in lockstep (npu_folding.RING): a ring of its depth
+                    count = decl.stream_type.depth.data
                 if count is None:
                     raise op_error(
                         decl,
@@ -427,9 +432,11 @@ class AieLowering:
         elif len(shape) > 2:
             inner_sizes, inner_strides = self.flat_rows(t, shape, list(block))
         elif len(shape) == 1:
-            # a long 1-D block is walked as rows of at most the DMA's innermost size
-            width = self.row_length(block[0], t.arg)
-            inner_sizes, inner_strides = [block[0] // width, width], [width, 1]
+            # a long 1-D block (or piece of one streamed) is walked as rows of
+            # at most the DMA's innermost size
+            piece = t.k_tile if t.k_axis is not None else block[0]
+            width = self.row_length(piece, t.arg)
+            inner_sizes, inner_strides = [piece // width, width], [width, 1]
         elif block[0] > self.device.memcpy_nd.max_size_d1 and t.k_axis is None:
             inner_sizes, inner_strides = self.tall_rows(t, shape, list(block))
         else:
@@ -440,7 +447,8 @@ class AieLowering:
         # DMA words for any element width
         step_stride = 0
         if t.k_axis is not None:
-            inner_sizes[t.k_axis] = t.k_tile
+            if len(shape) > 1:  # (a 1-D piece is already its inner dims)
+                inner_sizes[t.k_axis] = t.k_tile
             if steps > 1:
                 step_stride = t.k_tile * strides[t.k_axis]
         if t.sequential and steps > 1:
@@ -641,6 +649,8 @@ class AieLowering:
             count = decl.attributes.pop(LOCAL_COUNT, None)
             if isinstance(count, IntegerAttr):
                 self.local_streams[decl.sym_name.data] = count.value.data
+                if "dato.ring" in decl.attributes:  # a lockstep chain's ring wraps
+                    self.rings.add(decl.sym_name.data)
             fifo = decl.attributes.pop(ROUTE_FIFO, None)
             routed = self.route_of.get(decl.sym_name.data)
             if isinstance(fifo, StringAttr) and routed is not None:
@@ -667,14 +677,25 @@ class AieLowering:
             if isinstance(op, dato.ChainOp):
                 for name in op.names:
                     rank.setdefault(name, len(rank))
+        lockstep = lockstep_members(self.region)
         for tile, members in sorted(per_tile.items()):
             # a chain runs its members in order: producers before consumers
             order = {id(m): k for k, m in enumerate(members)}
             members = sorted(members, key=lambda m: (rank.get(m[1].name, -1), order[id(m)]))
             core_body = Block()
             builder = CoreBuilder(self, tiles[tile], core_body, body, end, names)
+            fused: list[Block] = []  # members of a lockstep chain, each lowered apart
             for group, inst in members:
+                if inst.name in lockstep:
+                    builder.block = Block()
+                    builder.instance(group, inst)
+                    fused.append(builder.block)
+                    builder.block = core_body
+                    continue
+                self.fuse(core_body, fused, builder, group)
+                fused = []
                 builder.instance(group, inst)
+            self.fuse(core_body, fused, builder, members[-1][0])
             core_body.add_op(aie.EndOp())
             core = aie.CoreOp(
                 tiles[tile], Region(core_body), KERNEL_OBJECT if builder.calls else None
@@ -690,6 +711,19 @@ class AieLowering:
             body.insert_op_before(decl, first)
         declare_called(self.region, body)  # the external kernels the tasks call
         record_padding(device_op, self.padding)  # the host lays these arrays out padded
+
+
+    def fuse(
+        self, core_body: Block, fused: list[Block], builder: CoreBuilder, at: Operation
+    ) -> None:
+        """The lowered members of a lockstep chain as one loop (npu_lockstep)."""
+        if not fused:
+            return
+        rings = {v[0] for v in builder.locals.values()}
+        try:
+            fuse_members(core_body, fused, rings)
+        except NotFusable as why:
+            raise op_error(at, f"the lockstep chain cannot be fused: {why}") from None
 
 
 class CoreBuilder(CoreBody):
@@ -727,7 +761,7 @@ class CoreBuilder(CoreBody):
         # arguments streamed by rows (npu_stream_reads): the body argument ->
         # (fifo, row object); the row acquired in the current iteration
         self.row_fifos: dict[SSAValue, tuple[str, MemRefType]] = {}
-        self.row_views: dict[SSAValue, SSAValue] = {}
+        self.row_views: dict[SSAValue, tuple[SSAValue, SSAValue]] = {}
         # puts whose value was computed in the acquired object (dato-put-in-place)
         self.in_place_puts: set[dato.PutOp] = set()
 
@@ -1077,11 +1111,11 @@ class CoreBuilder(CoreBody):
         elif isinstance(op, scf.ForOp) and ROW_LOOP in op.attributes:
             self.row_loop(op, mapper, bind, inst)
         elif isinstance(op, memref.LoadOp) and ROW_PIECE in op.attributes:
-            view = self.row_views.get(op.memref)
-            if view is None:  # not streamed after all: the whole block
+            found = self.row_views.get(op.memref)
+            if found is None:  # not streamed after all: the whole block
                 view, row = m(op.memref), m(op.indices[0])
-            else:  # the row of this iteration, the first of its object
-                row = self.const(0)
+            else:  # this iteration's row (its object's first) or element
+                view, row = found
             rest = [m(i) for i in op.indices[1:]]
             mapper[op.results[0]] = self.emit(memref.LoadOp.get(view, [row, *rest])).results[0]
         elif isinstance(op, memref.CopyOp):
@@ -1136,31 +1170,66 @@ class CoreBuilder(CoreBody):
         """The loop walking the rows of the arguments streamed in it
         (npu_stream_reads): each iteration acquires the next row of each, its
         loads read it, and it is released before the next iteration."""
+        src_block = op.body.block
+        saved = self.block
+        chunk = op.attributes.get(ROW_CHUNK)
+        if isinstance(chunk, IntegerAttr):
+            # 1-D pieces of `chunk` elements: the loop runs as chunks of that
+            # many iterations (npu_stream_reads: its trip count is a multiple
+            # and it carries no values), a piece acquired per chunk
+            size = chunk.value.data
+            m_lb, m_ub = mapper.get(op.lb, op.lb), mapper.get(op.ub, op.ub)
+            count = self.emit(arith.SubiOp(m_ub, m_lb)).results[0]
+            count = self.emit(arith.DivUIOp(count, self.const(size))).results[0]
+            outer = Block(arg_types=[IndexType()])
+            self.emit(scf.ForOp(self.const(0), count, self.const(1), [], Region(outer)))
+            self.block = outer
+            first = self.emit(arith.MuliOp(outer.args[0], self.const(size))).results[0]
+            first = self.emit(arith.AddiOp(m_lb, first)).results[0]
+            streamed = self.row_streamed_in(op)
+            views = [self.acquire(fifo, "Consume", piece) for _, fifo, piece in streamed]
+            inner = Block(arg_types=[IndexType()])
+            self.emit(scf.ForOp(self.const(0), self.const(size), self.const(1), [], Region(inner)))
+            self.block = inner
+            mapper[src_block.args[0]] = self.emit(arith.AddiOp(first, inner.args[0])).results[0]
+            for (arg, _, _), view in zip(streamed, views, strict=True):
+                self.row_views[arg] = (view, inner.args[0])
+            for body_op in src_block.ops:
+                self.lower_op(body_op, mapper, bind, inst)  # its yield ends the inner loop
+            self.block = outer
+            for arg, fifo, _ in reversed(streamed):
+                self.release(fifo, "Consume")
+                del self.row_views[arg]
+            self.emit(scf.YieldOp())
+            self.block = saved
+            return
         new = op.clone_without_regions(mapper)
         del new.attributes[ROW_LOOP]
         self.emit(new)
-        src_block = op.body.block
         nb = Block(arg_types=[a.type for a in src_block.args])
         for a, b in zip(src_block.args, nb.args, strict=True):
             mapper[a] = b
         new.body.add_block(nb)
-        saved = self.block
         self.block = nb
-        streamed = [
+        streamed = self.row_streamed_in(op)
+        for arg, fifo, piece in streamed:
+            self.row_views[arg] = (self.acquire(fifo, "Consume", piece), self.const(0))
+        terminator = src_block.last_op
+        for inner_op in src_block.ops:
+            if inner_op is terminator:
+                for arg, fifo, _ in reversed(streamed):
+                    self.release(fifo, "Consume")
+                    del self.row_views[arg]
+            self.lower_op(inner_op, mapper, bind, inst)
+        self.block = saved
+
+    def row_streamed_in(self, op: scf.ForOp) -> list[tuple[SSAValue, str, MemRefType]]:
+        """The arguments streamed by rows whose loads `op` holds."""
+        return [
             (arg, fifo, piece)
             for arg, (fifo, piece) in self.row_fifos.items()
             if any(op.is_ancestor(use.operation) for use in arg.uses)
         ]
-        for arg, fifo, piece in streamed:
-            self.row_views[arg] = self.acquire(fifo, "Consume", piece)
-        terminator = src_block.last_op
-        for inner in src_block.ops:
-            if inner is terminator:
-                for arg, fifo, _ in reversed(streamed):
-                    self.release(fifo, "Consume")
-                    del self.row_views[arg]
-            self.lower_op(inner, mapper, bind, inst)
-        self.block = saved
 
     def counter(self) -> SSAValue:
         """A one-word counter buffer of the tile set to 0 at the very start of
@@ -1392,7 +1461,8 @@ class CoreBuilder(CoreBody):
         n = self.load_counter(counter)
         one_block = buf.type == elem  # no slot dimension (local_buffer)
         self.slot_access(op, buf, lambda: [] if one_block else [n], lambda: [n], m, mapper)
-        self.advance(counter, n)
+        ring = stream in self.lowering.rings and not one_block
+        self.advance(counter, n, self.lowering.local_streams[stream] if ring else None)
 
     def refill(self, fifo: str, obj: MemRefType, buf: SSAValue) -> None:
         view = self.acquire(fifo, "Consume", obj)

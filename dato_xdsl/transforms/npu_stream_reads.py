@@ -22,6 +22,13 @@ words):
   branch around it: a batch loop around a weight matrix's rows), which run
   it again: the block is sent again for each run (at most MOST_REPEATS).
 
+A 1-D block read element by element in such a loop streams the same way
+in pieces of up to CHUNK_BYTES (a divisor of its length, in whole DMA
+words; the loop carries no values): the loop is marked with the chunk
+(`dato.row_chunk`) and the lowering runs it as chunks of that many
+iterations, acquiring a piece per chunk (a long vector's dot product, a
+reduction over a long signal).
+
 The decision is recorded in the IR for the passes after: the loop carries
 `dato.row_loop` (a unit attribute: each iteration takes the next row of the
 arguments streamed in it) and each load of a streamed argument carries
@@ -61,6 +68,12 @@ ROW_PIECE = "dato.row_piece"
 ROW_DEPTH = 2
 """Rows a core holds of a streamed argument: the one read and the next."""
 WORD_BITS = 32
+ROW_CHUNK = "dato.row_chunk"
+"""On a row loop walking 1-D blocks: the elements of one piece (a chunk);
+the lowering runs the loop as chunks of that many iterations, acquiring a
+piece per chunk."""
+CHUNK_BYTES = 1024
+"""The most bytes of a 1-D block's piece (the core holds ROW_DEPTH)."""
 MOST_REPEATS = 64
 """Most times a block is sent for the loops around its row loop: a shim
 call's repeat count (npu1/npu2 `max_repeat`); beyond it each further pass
@@ -143,9 +156,12 @@ def row_walk(group: dato.GroupOp, k: int) -> tuple[scf.ForOp, int] | None:
     if not isinstance(t, MemRefType) or not arg.uses:
         return None
     shape = t.get_shape()
-    if len(shape) != 2 or shape[1] * element_bits(t.element_type) % WORD_BITS:
+    if len(shape) == 1:
+        if chunk_of(shape[0], t) is None:
+            return None
+    elif len(shape) != 2 or shape[1] * element_bits(t.element_type) % WORD_BITS:
         return None
-    if shape[0] <= ROW_DEPTH:
+    elif shape[0] <= ROW_DEPTH:
         return None  # the rows a core holds streaming are all of them
     loads: list[memref.LoadOp] = []
     for use in arg.uses:
@@ -162,6 +178,12 @@ def row_walk(group: dato.GroupOp, k: int) -> tuple[scf.ForOp, int] | None:
     for depth, loop in enumerate(chain):
         if not all(loop.is_ancestor(load) for load in loads):
             break
+        if len(shape) == 1 and (
+            loop.iter_args or ROW_CHUNK not in loop.attributes and ROW_LOOP in loop.attributes
+        ):
+            continue  # a loop carrying values, or walking rows, is not cut in chunks
+        if len(shape) == 2 and ROW_CHUNK in loop.attributes:
+            continue
         if _walks_rows(group, loop, loads, shape[0]):
             repeats: set[int] = set()
             for inst in group.instances():
@@ -196,6 +218,25 @@ def _walks_rows(
     return True
 
 
+def chunk_of(n: int, t: MemRefType) -> int | None:
+    """The elements of a piece of a 1-D block of `n` elements of type `t`:
+    the largest divisor of `n` of at most CHUNK_BYTES in whole DMA words,
+    when the block has more than ROW_DEPTH such pieces."""
+    bits = element_bits(t.element_type)
+    most = CHUNK_BYTES * 8 // bits
+    found = [c for c in range(1, min(n, most) + 1) if n % c == 0 and c * bits % WORD_BITS == 0]
+    if not found or n // max(found) <= ROW_DEPTH:
+        return None
+    return max(found)
+
+
+def _row_loop_of(op: Operation) -> Operation | None:
+    found: Operation | None = op
+    while found is not None and ROW_LOOP not in found.attributes:
+        found = found.parent_op()
+    return found
+
+
 def row_pieces(group: dato.GroupOp) -> dict[int, MemRefType]:
     """Per body argument streamed by rows (the pass's marks), the object its
     fifo carries: one row."""
@@ -205,7 +246,13 @@ def row_pieces(group: dato.GroupOp) -> dict[int, MemRefType]:
         if not isinstance(t, MemRefType) or not arg.uses:
             continue
         if all(ROW_PIECE in use.operation.attributes for use in arg.uses):
-            out[k] = MemRefType(t.element_type, [1, *t.get_shape()[1:]])
+            if len(t.get_shape()) > 1:
+                out[k] = MemRefType(t.element_type, [1, *t.get_shape()[1:]])
+                continue
+            loop = _row_loop_of(next(iter(arg.uses)).operation)
+            chunk = loop.attributes.get(ROW_CHUNK) if loop is not None else None
+            if isinstance(chunk, IntegerAttr):
+                out[k] = MemRefType(t.element_type, [chunk.value.data])
     return out
 
 
@@ -215,9 +262,7 @@ def row_repeats(group: dato.GroupOp) -> dict[int, int]:
     out: dict[int, int] = {}
     args = group.body.block.args
     for k in row_pieces(group):
-        op: Operation | None = next(iter(args[k].uses)).operation
-        while op is not None and ROW_LOOP not in op.attributes:
-            op = op.parent_op()
+        op = _row_loop_of(next(iter(args[k].uses)).operation)
         count = op.attributes[ROW_LOOP] if op is not None else None
         out[k] = count.value.data if isinstance(count, IntegerAttr) else 1
     return out
@@ -260,6 +305,18 @@ def stream_group_reads(group: dato.GroupOp, budget: int, written: set[int]) -> l
             continue
         loop, repeats = walk
         arg = group.body.block.args[k]
+        t = arg.type
+        assert isinstance(t, MemRefType)
+        if len(t.get_shape()) == 1:
+            chunk = chunk_of(t.get_shape()[0], t)
+            known = loop.attributes.get(ROW_CHUNK)
+            if isinstance(known, IntegerAttr):
+                # the loop is cut once: its chunk must be whole words here too
+                if known.value.data * element_bits(t.element_type) % WORD_BITS:
+                    continue
+                chunk = known.value.data
+            assert chunk is not None
+            loop.attributes[ROW_CHUNK] = IntegerAttr(chunk, i64)
         loop.attributes[ROW_LOOP] = IntegerAttr(repeats, i64)
         for use in arg.uses:
             use.operation.attributes[ROW_PIECE] = UnitAttr()

@@ -268,8 +268,8 @@ class TransferPlanner:
                     stream = None
                     if mm is not None and kt is not None and k in (mm.a, mm.b):
                         stream = (1 if k == mm.a else 0, kt)
-                    elif k in row_streamed:  # one row at a time (npu_stream_reads)
-                        stream = (0, 1)
+                    elif k in row_streamed:  # a piece at a time (npu_stream_reads)
+                        stream = (0, row_streamed[k].get_shape()[0])
                     for is_read, table in ((True, reads), (False, writes)):
                         if not (plan.reads[k] if is_read else plan.writes[k]):
                             continue

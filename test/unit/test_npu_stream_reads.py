@@ -241,3 +241,48 @@ def test_tile_memory_counts_two_rows_unless_a_member_reads_whole():
     assert _counted([hi, lo]) == 32 * 32 * 4
     assert stream_group_reads(hi, 0, set()) == [0]
     assert _counted([lo, hi]) == ROW_DEPTH * 32 * 4
+
+
+def dot_parts(T, N: int, P: int):
+    """P partial dot products of a and b (each task its N / P elements,
+    summed in int32), sent on streams to tasks writing them out."""
+
+    @dato.region()
+    def top(A: T[N], B: T[N], Y: int32[P]):
+        s: dato.Stream[int32, 2][P]
+
+        @dato.kernel(mapping=[P], args=[A, B])
+        def part(a: T[N] @ [S(0)], b: T[N] @ [S(0)]):
+            p = dato.get_pid()
+            acc: int32 = 0
+            for n in range(N // P):
+                acc += a[n] * b[n]
+            s[p].put(acc)  # noqa: F821 (a stream the frontend declares)
+
+        @dato.kernel(mapping=[P], args=[Y])
+        def out(y: int32[P] @ [S(0)]):
+            p = dato.get_pid()
+            y[0] = s[p].get()  # noqa: F821
+
+    return top
+
+
+@pytest.mark.parametrize(("T", "N", "P"), [(int16, 131072, 4), (int32, 65536, 4)])
+def test_long_vectors_stream_in_chunks(tmp_path, T, N: int, P: int):
+    """Each task's blocks of a and b (64 KiB each) were refused for a tile's
+    memory; they stream in 1 KiB chunks (the element loop run as chunks of
+    its iterations) and the sums equal the simulator and numpy."""
+    dt = np.int16 if T is int16 else np.int32
+    rng = np.random.default_rng(N)
+    A = rng.integers(-100, 100, N).astype(dt)
+    B = rng.integers(-100, 100, N).astype(dt)
+    sim = np.zeros(P, np.int32)
+    dato.build(dot_parts(T, N, P))(A, B, sim)
+    ref = (A.astype(np.int64) * B).reshape(P, -1).sum(axis=1).astype(np.int32)
+    np.testing.assert_array_equal(sim, ref)
+    mod = dato.build(dot_parts(T, N, P), target="aie", project=tmp_path)
+    chunk = 1024 // np.dtype(dt).itemsize
+    assert _fifo_types(mod)["A_in0_0"] == [chunk]
+    y = np.zeros(P, np.int32)
+    mod(A, B, y)
+    np.testing.assert_array_equal(y, ref)

@@ -237,3 +237,32 @@ dato.region @many_passes(%A: memref<8x16xi32>, %y: memref<16xi32>) {
     }
   }
 }
+
+// -----
+
+// Case 7: 1-D blocks read element by element stream in chunks of at most
+// 1 KiB. c (4096 int32, the larger, marked first) sets the loop's chunk:
+// 256 elements (dato.row_chunk = 256); a (4096 int16) takes the same chunk
+// (256 x 16 bits: whole DMA words), the loop being cut once.
+// CHECK-LABEL: dato.region @long_vector
+// CHECK:       scf.for %[[N:.*]] = {{.*}} {
+// CHECK-NEXT:    memref.load %a[%[[N]]] {dato.row_piece} : memref<4096xi16>
+// CHECK-NEXT:    memref.load %c[%[[N]]] {dato.row_piece} : memref<4096xi32>
+// CHECK:       } {dato.row_chunk = 256 : i64, dato.row_loop = 1 : i64}
+dato.region @long_vector(%A: memref<4096xi16>, %C: memref<4096xi32>, %y: memref<1xi32>) {
+  dato.group @r of @r grid [1] (%A : memref<4096xi16>, %C : memref<4096xi32>, %y : memref<1xi32>) ports [] instances [
+    @r_0 pid [0] offsets [[0], [0], [0]] streams []
+  ] {
+  ^bb0(%a: memref<4096xi16>, %c: memref<4096xi32>, %o: memref<1xi32>):
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c4096 = arith.constant 4096 : index
+    scf.for %n = %c0 to %c4096 step %c1 {
+      %v = memref.load %a[%n] : memref<4096xi16>
+      %w = memref.load %c[%n] : memref<4096xi32>
+      %x = arith.extsi %v : i16 to i32
+      %s = arith.addi %x, %w : i32
+      memref.store %s, %o[%c0] : memref<1xi32>
+    }
+  }
+}
