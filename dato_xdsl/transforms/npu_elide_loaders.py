@@ -34,7 +34,7 @@ from xdsl.dialects import memref
 from xdsl.dialects.builtin import MemRefType, ModuleOp
 from xdsl.ir import SSAValue
 from xdsl.passes import ModulePass
-from xdsl.traits import IsTerminator
+from xdsl.traits import IsTerminator, is_side_effect_free
 
 from dato_xdsl import devices
 from dato_xdsl.diagnostics import op_error
@@ -78,7 +78,14 @@ def _forwarded(region: dato.RegionOp, memory: int | None = None) -> dict[str, _S
     out: dict[str, _Source] = {}
     for group in region.groups():
         body = group.body.block
-        ops = [op for op in body.ops if not op.has_trait(IsTerminator)]
+        # besides the put, only ops nothing uses and that do nothing (the
+        # pid or a constant the frontend left behind)
+        ops = [
+            op
+            for op in body.ops
+            if not op.has_trait(IsTerminator)
+            and not (is_side_effect_free(op) and not any(r.uses for r in op.results))
+        ]
         if len(ops) != 1 or not isinstance(ops[0], dato.PutOp):
             continue
         put = ops[0]

@@ -200,3 +200,45 @@ dato.region @top(%A: memref<8x8xi32>, %B: memref<8x8xi32>) {
     "memref.copy"(%blk, %b) : (memref<4x8xi32>, memref<4x8xi32>) -> ()
   }
 }
+
+// -----
+
+// Case 5: lanes with a constant nothing uses in the loader's body: the
+// loader still only forwards its block, and goes.
+// CHECK-LABEL: dato.region @top
+// CHECK-NOT:   dato.group @src
+// CHECK:       dato.group @wk of @wk grid [2] (%B : memref<8x8xi32>, %A : memref<8x8xi32>) ports []
+
+dato.region @top(%A: memref<8x8xi32>, %B: memref<8x8xi32>) {
+  dato.stream @rows_0 : !dato.stream<memref<4x8xi32>, 2>
+  dato.stream @rows_1 : !dato.stream<memref<4x8xi32>, 2>
+  dato.group @src of @src grid [2] (%A : memref<8x8xi32>) ports [@rows_out] instances [
+    @src_0 pid [0] offsets [[0, 0]] streams [@rows_0],
+    @src_1 pid [1] offsets [[4, 0]] streams [@rows_1]
+  ] {
+  ^bb0(%a: memref<4x8xi32>):
+    %unused = arith.constant 3 : index
+    dato.put @rows_out, %a : memref<4x8xi32>
+  }
+  dato.group @wk of @wk grid [2] (%B : memref<8x8xi32>) ports [@rows_in] instances [
+    @wk_0 pid [0] offsets [[0, 0]] streams [@rows_0],
+    @wk_1 pid [1] offsets [[4, 0]] streams [@rows_1]
+  ] {
+  ^bb0(%b: memref<4x8xi32>):
+    %blk = memref.alloc() : memref<4x8xi32>
+    %0 = dato.get @rows_in : memref<4x8xi32>
+    "memref.copy"(%0, %blk) : (memref<4x8xi32>, memref<4x8xi32>) -> ()
+    %1 = arith.constant 0 : index
+    %2 = arith.constant 4 : index
+    %3 = arith.constant 1 : index
+    scf.for %i = %1 to %2 step %3 {
+      %4 = arith.constant 8 : index
+      scf.for %j = %1 to %4 step %3 {
+        %5 = memref.load %blk[%i, %j] : memref<4x8xi32>
+        %6 = arith.constant 2 : i32
+        %7 = arith.muli %5, %6 : i32
+        memref.store %7, %b[%i, %j] : memref<4x8xi32>
+      }
+    }
+  }
+}
