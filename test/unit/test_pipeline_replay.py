@@ -30,7 +30,7 @@ def test_pipeline_names_the_passes_of_each_target(capsys: pytest.CaptureFixture[
         "dato-virtual-map,dato-stream-legality,dato-npu-wide-integers,dato-table-copy-elision,"
         'dato-npu-elide-loaders{device="npu2" always=false},'
         'dato-npu-write-pieces{device="npu2" whole_bytes=16384 cores=0},'
-        'dato-splat-operands,dato-put-in-place{device="npu2"},'
+        'dato-splat-operands,dato-local-copy-elision,dato-put-in-place{device="npu2"},'
         'dato-npu-retile-gemm{device="npu2"},dato-npu-retile-elementwise{device="npu2"},'
         'dato-npu-read-boxes{whole_bytes=16384},dato-put-in-place{device="npu2"},'
         'dato-npu-stream-reads{device="npu2" budget=-1},'
