@@ -30,7 +30,11 @@ from dato_xdsl.transforms.deadlock_analysis import (
     ReplayTooLong,
     Token,
     _Cursor,  # pyright: ignore[reportPrivateUsage]
+    _Frame,  # pyright: ignore[reportPrivateUsage]
+    _Item,  # pyright: ignore[reportPrivateUsage]
+    _Loop,  # pyright: ignore[reportPrivateUsage]
 )
+from dato_xdsl.transforms.instance_trace import Env, trip_count
 from dato_xdsl.transforms.npu_stream_routes import object_type
 from dato_xdsl.transforms.stream_access import StreamUses
 
@@ -42,6 +46,9 @@ class ChainPlan:
     depths: dict[str, int] = field(default_factory=dict)
     """streams between cores made deeper: new depth"""
     cost_bytes: dict[int, int] = field(default_factory=dict)
+    lockstep: frozenset[int] = frozenset()
+    """groups whose core runs its members in lockstep (_Lockstep): one fused
+    loop, the streams between them rings of the depths in `depths`"""
 
 
 @dataclass
@@ -50,18 +57,21 @@ class SearchFailure:
 
 
 class _Sequence:
-    """A core's cursor: its members' token programs one after the other."""
+    """A core's cursor: its members' token programs one after the other.
+    Tokens on `hidden` streams are skipped (see `_hidden_streams`)."""
 
-    def __init__(self, cursors: list[_Cursor]) -> None:
+    def __init__(self, cursors: list[_Cursor], hidden: frozenset[str] = frozenset()) -> None:
         self.cursors = cursors
+        self.hidden = hidden
         self.at = 0
 
     def next(self) -> Token | None:
         while self.at < len(self.cursors):
             tok = self.cursors[self.at].next()
-            if tok is not None:
+            if tok is None:
+                self.at += 1
+            elif tok[0] not in self.hidden:
                 return tok
-            self.at += 1
         return None
 
     def shape(self) -> tuple[object, ...]:
@@ -73,6 +83,64 @@ class _Sequence:
         if self.at == len(self.cursors):
             return []
         return self.cursors[self.at].counters()  # type: ignore[return-value]
+
+
+class _Lockstep:
+    """A core's cursor running its members in lockstep: members whose bodies
+    are one loop of the same bounds, fused into one loop whose iteration runs
+    every member's iteration in turn (chain order). Streams between its
+    members are ring buffers of their depth, replayed as such. The fused
+    loop is a frame of its own, so a state that repeats up to its iteration
+    is fast-forwarded like any loop."""
+
+    def __init__(self, bodies: list[tuple[list[_Item], Env, dict[str, str]]], trips: int) -> None:
+        self.bodies = bodies
+        self.outer = _Frame([], trips)
+        self.k = 0
+        self.cur: _Cursor | None = _Cursor(*bodies[0]) if trips else None
+
+    def next(self) -> Token | None:
+        while self.cur is not None:
+            tok = self.cur.next()
+            if tok is not None:
+                return tok
+            self.k += 1
+            if self.k == len(self.bodies):
+                self.k = 0
+                self.outer.iteration += 1
+                if self.outer.iteration >= self.outer.trips:
+                    self.cur = None
+                    return None
+            self.cur = _Cursor(*self.bodies[self.k])
+        return None
+
+    def shape(self) -> tuple[object, ...]:
+        return (self.k, self.cur.shape() if self.cur is not None else None)
+
+    def counters(self) -> list[tuple[object, int]]:
+        inner = self.cur.counters() if self.cur is not None else []
+        return [(self.outer, self.outer.iteration), *inner]
+
+
+def lockstep_loop(cursors: list[_Cursor]) -> tuple[list[list[_Item]], int] | str:
+    """Whether members (fresh cursors, in chain order) can run in lockstep:
+    each body (its stream operations) is one loop, all of the same bounds
+    (lb, ub, step) — the loop bodies and the common trip count, else why not."""
+    bodies: list[list[_Item]] = []
+    bounds: set[tuple[int, int, int]] = set()
+    for c in cursors:
+        items = c.frames[0].items
+        if len(items) != 1 or not isinstance(items[0], _Loop):
+            return "a member's stream operations are not all in one loop"
+        loop = items[0]
+        bounds.add((loop.lb(c.env), loop.ub(c.env), loop.step(c.env)))
+        bodies.append(loop.body)
+    if len(bounds) != 1:
+        return "the members' loops have different bounds " + ", ".join(map(str, sorted(bounds)))
+    lb, ub, step = bounds.pop()
+    if step <= 0:
+        return "the members' loop has a step that is not positive"
+    return bodies, trip_count(lb, ub, step)
 
 
 def search_chains(
@@ -171,8 +239,44 @@ def search_chains(
     for k, g in enumerate(groups):
         inside = set(g)
         plan.cost_bytes[k] = sum(v for (p, c), v in edges.items() if p in inside and c in inside)
+    lockstep = lockstep_groups(region, uses, groups)
+    if lockstep:
+        # in lockstep a stream between members holds a ring of a few
+        # elements instead of every element: preferred where the replay of
+        # that order finishes
+        fused = ChainPlan(groups, cost_bytes=dict(plan.cost_bytes), lockstep=lockstep)
+        if free_depths(region, uses, groups, fused, lockstep) is None:
+            decls = {d.sym_name.data: d for d in region.streams()}
+            for k in lockstep:
+                inside = set(groups[k])
+                fused.cost_bytes[k] = sum(
+                    fused.depths.get(n, u.decl.stream_type.depth.data) * object_bytes(decls[n])
+                    for n, u in uses.items()
+                    if u.producer in inside and u.consumer in inside
+                )
+            return fused
     why = free_depths(region, uses, groups, plan)
     return why if why is not None else plan
+
+
+def lockstep_groups(
+    region: dato.RegionOp, uses: dict[str, StreamUses], groups: list[list[str]]
+) -> frozenset[int]:
+    """The groups that can run in lockstep (lockstep_loop) and gain by it: a
+    stream joins two of their members."""
+    try:
+        design = Design(region)
+    except NotStatic:
+        return frozenset()
+    makers = dict(design.programs)
+    out: set[int] = set()
+    for k, g in enumerate(groups):
+        inside = set(g)
+        if not any(u.producer in inside and u.consumer in inside for u in uses.values()):
+            continue
+        if not isinstance(lockstep_loop([makers[n]() for n in g]), str):
+            out.add(k)
+    return frozenset(out)
 
 
 def _incident(uses: dict[str, StreamUses]) -> dict[str, list[tuple[str, str | None, str | None]]]:
@@ -288,23 +392,47 @@ def _topological(ms: list[str], succ: dict[str, set[str]]) -> list[str]:
 
 
 def core_design(
-    region: dato.RegionOp, uses: dict[str, StreamUses], groups: list[list[str]]
+    region: dato.RegionOp,
+    uses: dict[str, StreamUses],
+    groups: list[list[str]],
+    lockstep: frozenset[int] = frozenset(),
 ) -> tuple[Design, dict[str, int], dict[str, int]] | SearchFailure:
     """The region's token programs with each of `groups` run in order on one
-    core (a core runs its members one after the other, each to its end), the
-    depths to replay it with (a stream between two members of one core is a
-    local buffer holding every element it carries) and each stream's limit
-    (every element it carries); the failure when the streams are not static."""
+    core (a core runs its members one after the other, each to its end; the
+    groups of `lockstep` in lockstep, see _Lockstep), the depths to replay it
+    with (a stream between two members of one core is a local buffer holding
+    every element it carries; in lockstep, a ring of its declared depth) and
+    each stream's limit (every element it carries); the failure when the
+    streams are not static or a lockstep group's bodies are not one loop."""
     try:
         design = Design(region)
     except NotStatic as why:
         return SearchFailure(f"the streams cannot be replayed statically ({why})")
     makers = dict(design.programs)
     core_of = {n: k for k, g in enumerate(groups) for n in g}
+    sequential = [g for k, g in enumerate(groups) if k not in lockstep]
+    hidden = _hidden_streams(uses, sequential)
     programs: list[tuple[str, Callable[[], object]]] = []
-    for g in groups:
+    trips_of: dict[int, int] = {}
+    for k, g in enumerate(groups):
+        if k in lockstep:
+            found = lockstep_loop([makers[n]() for n in g])
+            if isinstance(found, str):
+                return SearchFailure(f"{'-'.join(g)} cannot run in lockstep: {found}")
+            trips_of[k] = found[1]
+
+            def lockstep_cursor(g: list[str] = g, trips: int = found[1]) -> _Lockstep:
+                cursors = [makers[n]() for n in g]
+                bodies = lockstep_loop(cursors)
+                assert not isinstance(bodies, str)
+                return _Lockstep(
+                    [(b, c.env, c.bind) for b, c in zip(bodies[0], cursors, strict=True)], trips
+                )
+
+            programs.append(("-".join(g), lockstep_cursor))
+            continue
         programs.append(
-            ("-".join(g), lambda g=g: _Sequence([makers[n]() for n in g]))  # type: ignore[misc]
+            ("-".join(g), lambda g=g: _Sequence([makers[n]() for n in g], hidden))  # type: ignore[misc]
         )
     for name, make in design.programs:
         if name not in core_of:
@@ -317,8 +445,41 @@ def core_design(
         limit[name] = max(total, depths[name])
         p, c = use.producer, use.consumer
         if p in core_of and c in core_of and core_of[p] == core_of[c]:
-            depths[name] = limit[name]  # a local buffer holds every element
+            k = core_of[p]  # type: ignore[index]
+            if k not in trips_of:
+                depths[name] = limit[name]  # a local buffer holds every element
+            elif trips_of[k]:
+                # a ring holds what its producer puts in one iteration at
+                # least (its consumer's iteration comes after); the replay
+                # checks it (and deepens it where it must)
+                depths[name] = min(limit[name], max(depths[name], -(-total // trips_of[k])))
     return design, depths, limit
+
+
+def _hidden_streams(uses: dict[str, StreamUses], groups: list[list[str]]) -> frozenset[str]:
+    """The streams whose tokens a replay of `groups` (each run in order on one
+    core) can leave out: a stream from a member to a later member of the same
+    core, every count static and no more gets than puts. Its producer runs to
+    its end before its consumer starts, so the local buffer (holding every
+    element) never refuses a put and holds every element a get asks for: its
+    tokens never block. Leaving them out keeps the replay's states free of
+    fills that grow by one per element (thousands of distinct states, so no
+    repetition to fast-forward: a 1-D systolic chain of 16384 elements per
+    stream replayed past the round limit)."""
+    out: set[str] = set()
+    for g in groups:
+        at = {n: k for k, n in enumerate(g)}
+        for name, use in uses.items():
+            p, c = use.producer, use.consumer
+            if p not in at or c not in at or at[p] >= at[c]:  # type: ignore[index]
+                continue
+            puts = use.total()
+            gets = [u.count for u in use.gets]
+            if puts is None or any(n is None for n in gets):
+                continue
+            if sum(n for n in gets if n is not None) <= puts:
+                out.add(name)
+    return frozenset(out)
 
 
 def replay_cores(
@@ -344,15 +505,28 @@ def replay_cores(
 
 
 def free_depths(
-    region: dato.RegionOp, uses: dict[str, StreamUses], groups: list[list[str]], plan: ChainPlan
+    region: dato.RegionOp,
+    uses: dict[str, StreamUses],
+    groups: list[list[str]],
+    plan: ChainPlan,
+    lockstep: frozenset[int] = frozenset(),
 ) -> SearchFailure | None:
-    """Replay the design with each of `groups` run in order on one core,
-    deepening streams between cores until it finishes (the depths go into
+    """Replay the design with each of `groups` run in order on one core (those
+    of `lockstep` in lockstep), deepening streams between cores (and the
+    rings between lockstep members) until it finishes (the depths go into
     `plan.depths`); the failure when it cannot."""
-    found = core_design(region, uses, groups)
+    found = core_design(region, uses, groups, lockstep)
     if isinstance(found, SearchFailure):
         return found
     design, depths, limit = found
+    core_of = {n: k for k, g in enumerate(groups) for n in g}
+    rings = {
+        name
+        for name, use in uses.items()
+        if use.producer in core_of
+        and core_of[use.producer] in lockstep
+        and core_of[use.producer] == core_of.get(use.consumer or "")
+    }
     raised: set[str] = set()
     while True:
         try:
@@ -369,9 +543,14 @@ def free_depths(
                 "the cores deadlock running their chains in order: "
                 + design.report(outcome, depths).splitlines()[1].strip()
             )
+        # a ring between lockstep members first: a core blocked on its own
+        # ring stops every core it feeds, so the streams between cores it
+        # fills meanwhile do not need the room
+        full = (full & rings) or full
         for s in full:
             depths[s] = min(limit[s], depths[s] * 2)
             raised.add(s)
+    raised |= {s for s in rings if depths[s] != design.depths[s]}
     # a group's port has one stream type: every stream bound to a port with a
     # deepened stream takes the deepest (more room never blocks a put sooner)
     for group in region.groups():

@@ -31,6 +31,7 @@ from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, UnitAttr, i64
 
 from dato_xdsl import devices
 from dato_xdsl.dialects import dato
+from dato_xdsl.transforms import npu_lockstep
 from dato_xdsl.transforms.npu_chain_search import (
     BlockPlan,
     ChainPlan,
@@ -47,6 +48,11 @@ from dato_xdsl.transforms.npu_shallow_fifos import set_depth
 from dato_xdsl.transforms.stream_access import StreamUses, stream_uses
 
 COMPILER_CHOSEN = dato.COMPILER_CHOSEN
+LOCKSTEP = npu_lockstep.LOCKSTEP
+"""on a compiler-chosen `dato.chain`: its core runs the members in lockstep"""
+RING = "dato.ring"
+"""on a stream between two members of a lockstep chain: a local ring buffer
+of the stream's depth (not every element)"""
 
 
 @dataclass
@@ -122,6 +128,16 @@ def record_chain_plan(region: dato.RegionOp, plan: ChainPlan) -> None:
     the declared depth it replaces)."""
     for k, names in enumerate(plan.groups):
         _add_chain(region, names, plan.cost_bytes[k])
+        if k in plan.lockstep:
+            # the core fuses its members' loops (npu_lockstep); the streams
+            # between them are rings of their (recorded) depth
+            chain = region.body.block.last_op
+            assert isinstance(chain, dato.ChainOp)
+            chain.attributes[LOCKSTEP] = UnitAttr()
+            inside = set(names)
+            for use in stream_uses(region).values():
+                if use.producer in inside and use.consumer in inside:
+                    use.decl.attributes[RING] = UnitAttr()
     apply_depths(region, plan)
 
 

@@ -721,7 +721,7 @@ class AieLowering:
             return
         rings = {v[0] for v in builder.locals.values()}
         try:
-            fuse_members(core_body, fused, rings)
+            fuse_members(core_body, fused, rings, builder.device_body)
         except NotFusable as why:
             raise op_error(at, f"the lockstep chain cannot be fused: {why}") from None
 

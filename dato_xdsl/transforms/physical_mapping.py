@@ -691,6 +691,8 @@ class Placer:
         decl = next(d for d in self.region.streams() if d.sym_name.data == name)
         elem = decl.stream_type.element_type
         count = self.counts.get(name, self.streams[name][0])
+        if "dato.ring" in decl.attributes:  # npu_folding.RING: a lockstep chain's ring
+            count = decl.stream_type.depth.data
         if isinstance(elem, MemRefType):
             return MemRefType(elem.element_type, [count, *elem.get_shape()])
         return MemRefType(elem, [count])

@@ -3,10 +3,12 @@
 // Six lanes of src -> mid -> sink plus src -> sink: 18 elements for 16 cores
 // and no instance with a single stream (no loader/drain chain). The compiler
 // chains mid_k before sink_k on two lanes (smallest merged group, then the
-// bytes between them, then names). sink_k then starts after mid_k got all 4
-// samples, while src_k puts a and b in turn: b_k must hold 3 (b_0..b_2 come
-// before a_3); the replay raises depth 2 to 4 (doubling, at most the 4 put),
-// on every lane because @b is one port of @src and @sink (one stream type).
+// bytes between them, then names). Both bodies are one loop of 4 iterations,
+// so the core runs them in lockstep (dato.lockstep): iteration n of mid_k,
+// then iteration n of sink_k. @c_k becomes a ring of its depth 2 (dato.ring;
+// 8 bytes, not the 16 of every sample), and @b keeps depth 2: run one after
+// the other, sink_k would start after mid_k got all 4 samples while src_k
+// puts a and b in turn, and b_k would have to hold 3 (depth 4).
 dato.region @top(%A: memref<6x4xi32>, %B: memref<6x4xi32>) {
   dato.stream @a [6] : !dato.stream<i32, 2>
   dato.stream @b [6] : !dato.stream<i32, 2>
@@ -50,10 +52,11 @@ dato.region @top(%A: memref<6x4xi32>, %B: memref<6x4xi32>) {
     }
   }
 }
-// CHECK:      dato.stream @b_0 : !dato.stream<i32, 4> {dato.depth_by_compiler = 2 : i64}
-// CHECK-NEXT: dato.stream @b_1 : !dato.stream<i32, 4> {dato.depth_by_compiler = 2 : i64}
-// CHECK:      dato.stream @b_5 : !dato.stream<i32, 4> {dato.depth_by_compiler = 2 : i64}
-// CHECK-NEXT: dato.stream @c_0 : !dato.stream<i32, 2>{{$}}
-// CHECK:      dato.chain [@mid_0, @sink_0] {dato.compiler_chosen, dato.cost_bytes = 16 : i64}
-// CHECK-NEXT: dato.chain [@mid_1, @sink_1] {dato.compiler_chosen, dato.cost_bytes = 16 : i64}
+// CHECK:      dato.stream @b_0 : !dato.stream<i32, 2>{{$}}
+// CHECK:      dato.stream @b_5 : !dato.stream<i32, 2>{{$}}
+// CHECK-NEXT: dato.stream @c_0 : !dato.stream<i32, 2> {dato.ring}
+// CHECK-NEXT: dato.stream @c_1 : !dato.stream<i32, 2> {dato.ring}
+// CHECK-NEXT: dato.stream @c_2 : !dato.stream<i32, 2>{{$}}
+// CHECK:      dato.chain [@mid_0, @sink_0] {dato.compiler_chosen, dato.cost_bytes = 8 : i64, dato.lockstep}
+// CHECK-NEXT: dato.chain [@mid_1, @sink_1] {dato.compiler_chosen, dato.cost_bytes = 8 : i64, dato.lockstep}
 // CHECK-NOT:  dato.chain
