@@ -57,6 +57,7 @@ from xdsl.passes import ModulePass
 from dato_xdsl import devices
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import element_bits, memref_bytes
+from dato_xdsl.transforms.npu_padding import read_nibbles
 from dato_xdsl.transforms.npu_read_boxes import _written_anywhere
 
 ROW_LOOP = "dato.row_loop"
@@ -289,7 +290,8 @@ def _local_bytes(group: dato.GroupOp) -> int:
 
 def stream_group_reads(group: dato.GroupOp, budget: int, written: set[int]) -> list[int]:
     """Mark the group's arguments streamed by rows (largest first) until its
-    buffers fit `budget`; the body argument indices marked."""
+    buffers fit `budget`; the body argument indices marked. `written`: the
+    region arguments to leave whole (written by a task, or int4)."""
     region_args = list(group.parent_op().args)  # type: ignore[union-attr]
     sizes = _whole_bytes(group)
     total = sum(sizes.values()) + _local_bytes(group)
@@ -345,7 +347,9 @@ class NpuStreamReadsPass(ModulePass):
                 return  # dato-physical-map names the unknown device
             budget = model.compute.data_memory_bytes - devices.DEFAULT_CORE_STACK_BYTES
         for region in [o for o in op.walk() if isinstance(o, dato.RegionOp)]:
-            written = _written_anywhere(region)
+            # int4 arrays move packed two values a byte (npu_padding): the
+            # core unpacks their whole block, so they stay whole
+            written = _written_anywhere(region) | set(read_nibbles(region))
             for group in list(region.groups()):
                 stream_group_reads(group, budget, written)
 

@@ -266,3 +266,24 @@ dato.region @long_vector(%A: memref<4096xi16>, %C: memref<4096xi32>, %y: memref<
     }
   }
 }
+
+// -----
+
+// Case 8: an int4 array (dato.nibbles: moved packed two values a byte, the
+// core unpacking its whole block) stays whole however it is read.
+// CHECK-LABEL: dato.region @int4
+// CHECK-NOT:   dato.row
+dato.region @int4(%A: memref<8x16xi8>, %y: memref<8xi8>) attributes {dato.nibbles = array<i64: 0, 1>} {
+  dato.group @r of @r grid [1] (%A : memref<8x16xi8>, %y : memref<8xi8>) ports [] instances [
+    @r_0 pid [0] offsets [[0, 0], [0]] streams []
+  ] {
+  ^bb0(%a: memref<8x16xi8>, %o: memref<8xi8>):
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c8 = arith.constant 8 : index
+    scf.for %m = %c0 to %c8 step %c1 {
+      %v = memref.load %a[%m, %c0] : memref<8x16xi8>
+      memref.store %v, %o[%m] : memref<8xi8>
+    }
+  }
+}
