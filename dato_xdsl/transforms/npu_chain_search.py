@@ -262,8 +262,11 @@ def search_chains(
 def lockstep_groups(
     region: dato.RegionOp, uses: dict[str, StreamUses], groups: list[list[str]]
 ) -> frozenset[int]:
-    """The groups that can run in lockstep (lockstep_loop) and gain by it: a
-    stream joins two of their members."""
+    """The groups that can run in lockstep (lockstep_loop) and gain by it:
+    the rings of the streams between their members (at least one iteration's
+    puts, see core_design) hold fewer bytes than local buffers of every
+    element would. (Fused, the members also hold their blocks of an array at
+    once: no gain, no lockstep.)"""
     try:
         design = Design(region)
     except NotStatic:
@@ -272,9 +275,17 @@ def lockstep_groups(
     out: set[int] = set()
     for k, g in enumerate(groups):
         inside = set(g)
-        if not any(u.producer in inside and u.consumer in inside for u in uses.values()):
+        found = lockstep_loop([makers[n]() for n in g])
+        if isinstance(found, str) or not found[1]:
             continue
-        if not isinstance(lockstep_loop([makers[n]() for n in g]), str):
+        every = ring = 0
+        for u in uses.values():
+            total = u.total()
+            if u.producer in inside and u.consumer in inside and total is not None:
+                depth = u.decl.stream_type.depth.data
+                every += max(total, depth) * object_bytes(u.decl)
+                ring += min(total, max(depth, -(-total // found[1]))) * object_bytes(u.decl)
+        if ring < every:
             out.add(k)
     return frozenset(out)
 
