@@ -59,6 +59,7 @@ from dato_xdsl.transforms.aie_buffer_sharing import share_buffers
 from dato_xdsl.transforms.aie_core_body import CoreBody
 from dato_xdsl.transforms.constant_tables import is_table_fill, table_values
 from dato_xdsl.transforms.core_tasks import label_core
+from dato_xdsl.transforms.in_place_marks import in_place_put
 from dato_xdsl.transforms.kernel_decls import declare_called
 from dato_xdsl.transforms.kernel_library import matmul_suffix, type_suffix
 from dato_xdsl.transforms.npu_gemm_design import GemmDesign, plan_one_per_core
@@ -97,7 +98,6 @@ from dato_xdsl.transforms.npu_transfers import (
     plan_transfers,
 )
 from dato_xdsl.transforms.npu_write_boxes import Box, shared_write_boxes
-from dato_xdsl.transforms.put_in_place import in_place_put
 from dato_xdsl.transforms.stream_access import stream_uses
 
 KERNEL_OBJECT = "kernels.o"

@@ -21,10 +21,10 @@ from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import memref_bytes
 from dato_xdsl.dialects.linalg import UNSIGNED_CAST
 from dato_xdsl.transforms.constant_tables import table_values
+from dato_xdsl.transforms.in_place_marks import in_place_put
 from dato_xdsl.transforms.ir_constants import int_constant
 from dato_xdsl.transforms.kernel_decls import call_access
 from dato_xdsl.transforms.npu_padding import read_nibbles, unpacked_in_place
-from dato_xdsl.transforms.put_in_place import in_place_put
 
 
 def _views(arg: SSAValue) -> list[SSAValue]:

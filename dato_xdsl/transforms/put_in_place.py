@@ -39,28 +39,15 @@ from xdsl.context import Context
 from xdsl.dialects import memref
 from xdsl.dialects.builtin import MemRefType, ModuleOp, UnitAttr
 from xdsl.dialects.linalg import ops as linalg
-from xdsl.ir import Block, Operation, SSAValue
+from xdsl.ir import Block, Operation
 from xdsl.passes import ModulePass
 
 from dato_xdsl import devices
 from dato_xdsl.dialects import dato
 from dato_xdsl.transforms.constant_tables import table_values
+from dato_xdsl.transforms.in_place_marks import IN_PLACE, in_place_put, put_in_place
 from dato_xdsl.transforms.npu_padding import stream_rows
-
-IN_PLACE = "dato.in_place"
-
-
-def put_in_place(put: dato.PutOp) -> bool:
-    """`put` carries the in-place mark (its value is computed in the object)."""
-    return IN_PLACE in put.attributes
-
-
-def in_place_put(value: SSAValue) -> dato.PutOp | None:
-    """The marked put of the local `value`, if any."""
-    for use in value.uses:
-        if isinstance(use.operation, dato.PutOp) and put_in_place(use.operation):
-            return use.operation
-    return None
+from dato_xdsl.transforms.npu_plan import reused_inputs
 
 
 def _accesses_stream(op: Operation) -> bool:
@@ -114,8 +101,6 @@ def mark_puts(body: Block, decls: dict[str, list[dato.StreamOp]], word: int) -> 
     """Mark the qualifying puts of `body` and of the blocks nested in it (and
     unmark those that no longer qualify: the pass runs again after passes
     that change streams); the streams of the puts marked."""
-    from dato_xdsl.transforms.npu_plan import reused_inputs  # it reads the marks
-
     reused = reused_inputs(body)
     held = set(reused) | set(reused.values())
     done: list[str] = []
