@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from xdsl.context import Context
 from xdsl.dialects import arith, memref, scf
 from xdsl.dialects.builtin import IndexType, IntegerAttr, MemRefType, ModuleOp
-from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.ir import Attribute, Block, BlockArgument, Operation, OpResult, Region, SSAValue
 from xdsl.passes import ModulePass
 
 from dato_xdsl.diagnostics import op_error
@@ -229,7 +229,9 @@ def _rollable(ops: list[Operation], start: int, length: int, diffs: list[_Diffs]
                 return None  # each member its own buffer
             seen.add(v)
     constants: dict[_Use, tuple[int, int]] = {}
-    for use in {u for d in diffs for u in d.constants}:
+    # in the order met (a set of ops or operands would order them by address,
+    # and the loop's index values with them: the emitted text would vary)
+    for use in dict.fromkeys(u for d in diffs for u in d.constants):
         base = int_constant(use[0].operands[use[1]])
         assert base is not None
         line = _linear([base] + [d.constants.get(use, base) for d in diffs])
@@ -237,7 +239,7 @@ def _rollable(ops: list[Operation], start: int, length: int, diffs: list[_Diffs]
             return None
         constants[use] = line
     inner: dict[Operation, tuple[int, int]] = {}
-    for op in {o for d in diffs for o in d.inner}:
+    for op in dict.fromkeys(o for d in diffs for o in d.inner):
         assert isinstance(op, arith.ConstantOp) and isinstance(op.value, IntegerAttr)
         base = op.value.value.data
         line = _linear([base] + [d.inner.get(op, base) for d in diffs])
@@ -246,11 +248,96 @@ def _rollable(ops: list[Operation], start: int, length: int, diffs: list[_Diffs]
         inner[op] = line
     if _escapes(ops[start : start + count * length]):
         return None
-    buffers = {slot: [slot] + [d.buffers[slot] for d in diffs] for slot in slots}
+    buffers = {slot: [slot] + [d.buffers[slot] for d in diffs] for slot in diffs[0].buffers}
     for members in buffers.values():
         if len({m.owner.tile for m in members}) != 1:  # type: ignore[attr-defined]
             return None  # merged, they must be in one tile's memory
     return _Roll(start, length, count, buffers, constants, inner)
+
+
+class _Pairs:
+    """What segment 0 starting at `s` needs of each pair of ops `length`
+    apart for `_match` to accept segment 1 (memoised per pair: candidates of
+    one length share their pairs). A candidate a pair rules out is dropped
+    before `_check`: most candidates the signature hash lets through fail on
+    a buffer only one member uses, or on a value a rotated segment takes from
+    the member before it (18 members of 14 ops gave 24,000 such checks).
+
+    Of op p's operands (nested ops' included) aligned with op q's (p + length;
+    walks of unlike code are ruled out, as _match rules them out):
+      - a value defined outside every op of the run (a tile buffer, a
+        constant of the block) is never one `_match` maps: q's must be it,
+        or both integer constants, or both rollable buffers;
+      - a result of an earlier op j: `_match` maps it (to op j + length's)
+        when s <= j, else q's must be the same value; whichever q's
+        operand is bounds s (s <= j, or s > j)."""
+
+    def __init__(self, ops: list[Operation]) -> None:
+        self.ops = ops
+        self.index = {id(op): k for k, op in enumerate(ops)}
+        self.memo: dict[tuple[int, int], tuple[int, int] | None] = {}
+
+    def allows(self, start: int, length: int) -> bool:
+        """Whether every pair of segments 0 and 1 allows `start`."""
+        for p in range(start, start + length):
+            bounds = self.memo.get((p, length), False)
+            if bounds is False:
+                bounds = self.memo[p, length] = self._bounds(p, p + length)
+            if bounds is None or not bounds[0] <= start <= bounds[1]:
+                return False
+        return True
+
+    def _top(self, value: SSAValue, block: Block | None) -> int | None:
+        """The run's op that defines `value` (at its top level), -1 for one
+        nested in an op of the run, None for a value from outside the run."""
+        if isinstance(value, OpResult):
+            owner: Operation | None = value.op
+            if owner.parent_block() is block:
+                return self.index.get(id(owner))
+            top = owner.parent_op()
+        else:
+            assert isinstance(value, BlockArgument)
+            top = value.block.parent_op()
+        while top is not None:
+            if top.parent_block() is block:
+                return -1 if id(top) in self.index else None
+            top = top.parent_op()
+        return None
+
+    def _bounds(self, p: int, q: int) -> tuple[int, int] | None:
+        """(least, greatest) start op pair (p, q) allows, None for none."""
+        x_op, y_op = self.ops[p], self.ops[q]
+        xs, ys = list(x_op.walk()), list(y_op.walk())
+        if len(xs) != len(ys):
+            return None  # unlike code (signatures may predate a roll's reindexing)
+        block = x_op.parent_block()
+        low, high = 0, p
+        for x, y in zip(xs, ys, strict=True):
+            if x.name != y.name or len(x.operands) != len(y.operands):
+                return None
+            for u, v in zip(x.operands, y.operands, strict=True):
+                j = self._top(u, block)
+                if j == -1 or j == p:
+                    continue  # inside op p: mapped as its own code
+                if j is None:
+                    if u is v:
+                        continue
+                    cu, cv = int_constant(u), int_constant(v)
+                    if cu is not None and cv is not None:
+                        continue
+                    if _rollable_buffer(u) and _rollable_buffer(v):
+                        continue
+                    return None
+                assert isinstance(u, OpResult)
+                k = j + q - p
+                mapped = k < len(self.ops) and v is self.ops[k].results[u.index]
+                if u is v:
+                    low = max(low, j + 1)  # s > j: u stays u
+                elif mapped:
+                    high = min(high, j)  # s <= j: u maps to op k's result
+                else:
+                    return None
+        return (low, high) if low <= high else None
 
 
 _P = (1 << 61) - 1
@@ -278,6 +365,7 @@ def _find_roll(
     for k, c in enumerate(code):
         positions.setdefault(c, []).append(k)
     best: _Roll | None = None
+    pairs = _Pairs(ops)
     for start in range(n):
         if best is not None and cost[n] - cost[start] <= best.saving:
             break  # no run from here on can save more
@@ -303,6 +391,8 @@ def _find_roll(
                 best is not None and (count - 1) * seg <= best.saving
             ):
                 continue
+            if not pairs.allows(start, length):
+                continue  # _check would find segment 1 unlike segment 0
             roll = _check(ops, start, length, count)
             if roll is not None:
                 roll.saving = (roll.count - 1) * seg - roll.overhead()

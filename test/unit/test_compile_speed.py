@@ -105,3 +105,61 @@ def test_replay_blocks_where_the_hand_count_says() -> None:
     assert done.blocked == []
     assert done.fill == {"a": 0, "b": 0}
     assert design.minimal_depths() == {"a": 4, "b": 1}
+
+
+def test_roll_search_drops_only_candidates_the_check_refuses(tmp_path, monkeypatch) -> None:
+    """npu_core_bodies' pair filter drops a candidate run before its op-by-op
+    check only when the check would refuse it: over every (start, length) of
+    each bundled core's body, an accepted candidate is always let through,
+    and some refused ones are dropped (rotations of a member's code). The
+    design still equals numpy."""
+    import numpy as np
+
+    import dato_xdsl as dato
+    from dato_xdsl import Layout, int32
+    from dato_xdsl.transforms import npu_core_bodies as cb
+
+    S = Layout.Shard
+    checked = {"accepted": 0, "dropped": 0}
+    real = cb._roll_block
+
+    def audit(block, device_body, budget):  # type: ignore[no-untyped-def]
+        ops = [
+            op
+            for op in block.ops
+            if not isinstance(op, cb.aie.EndOp | cb.scf.YieldOp | cb.arith.ConstantOp)
+        ]
+        pairs = cb._Pairs(ops)
+        for length in range(1, len(ops) // 2 + 1):
+            for start in range(len(ops) - 2 * length + 1):
+                allowed = pairs.allows(start, length)
+                if cb._check(ops, start, length, 2) is not None:
+                    assert allowed, (start, length)
+                    checked["accepted"] += 1
+                elif not allowed:
+                    checked["dropped"] += 1
+        return real(block, device_body, budget)
+
+    monkeypatch.setattr(cb, "_roll_block", audit)
+
+    @dato.region()
+    def top(A: int32[8, 16], B: int32[8, 16]):
+        @dato.kernel(mapping=[8], args=[A, B])
+        def t(
+            a: int32[8, 16] @ [S(0), Layout.Replicate], b: int32[8, 16] @ [S(0), Layout.Replicate]
+        ):
+            p = dato.get_pid()
+            for i in range(16):
+                b[0, i] = a[0, i] * 3 + p * 5 + 7
+
+    mod = dato.build(
+        top,
+        target="aie",
+        project=tmp_path,
+        mapping_primitives=[("bundle", [f"t_{k}" for k in range(8)])],
+    )
+    a = np.random.default_rng(8).integers(-300, 256, (8, 16)).astype(np.int32)
+    b = np.zeros_like(a)
+    mod(a, b)
+    np.testing.assert_array_equal(b, a * 3 + np.arange(8, dtype=np.int32)[:, None] * 5 + 7)
+    assert checked["accepted"] > 0 and checked["dropped"] > 0, checked
