@@ -12,11 +12,14 @@ reduction tree, a 16-tap FIR chain (int32, 1024 samples), a split-K GEMM on a
 2x2x4 grid with its drains (20 elements, the compiler chains the 4 drains),
 the 4x5 output-stationary systolic GEMM with loaders and drains (42 instances:
 the compiler chains them onto 16 cores and lets one stream carry two streams
-two chained cores use in turn). For each, also the time of physical mapping
+two chained cores use in turn); designs of hundreds of task instances
+(gather_sum, scatter_gather and a 2^20 vector add the element-wise retile cuts
+into 288..512 instances; systolic arrays of 64 and 324 processing elements
+folded onto the cores). For each, also the time of physical mapping
 alone (the folding search with placement, on the virtually mapped IR) and
 the foldings it chose: compiler chains and merged streams.
 
-    python benchmarks/bench_npu_compile.py [--reps N] [--picture]
+    python benchmarks/bench_npu_compile.py [--reps N] [--picture] [--only WORD]
 
 Without --picture the project goes to a temporary directory (what
 `dato.build(..., target="aie")` does by default; no placement.svg); with it,
@@ -106,6 +109,28 @@ CASES: list = [
         "systolic GEMM 4x5 + loaders/drains, int32",
         lambda: dato_programs.systolic_2d(int32, 4, 5, 16),
     ),
+    # hundreds of task instances: element-wise work the compiler cuts into
+    # many instances, systolic grids larger than the cores (folded)
+    (
+        "gather_sum int32, 64 x 256",
+        lambda: npu_fanout_programs.gather_sum(int32, 64, 256),
+    ),
+    (
+        "scatter_gather int32, 16 x 2048 (288 inst.)",
+        lambda: dato_programs.scatter_gather(int32, 16, 2048),
+    ),
+    (
+        "vector_add int32, 2^20 on 16 (512 inst.)",
+        lambda: dato_programs.vector_add(int32, 1048576, 16),
+    ),
+    (
+        "systolic 16x16 K=32 int16 (324 PEs)",
+        lambda: dato_programs.systolic_2d(int16, 16, 16, 32),
+    ),
+    (
+        "systolic 8x8 K=512 int32",
+        lambda: dato_programs.systolic_2d(int32, 8, 8, 512),
+    ),
 ]
 
 
@@ -127,6 +152,8 @@ def mapping_search(mod, device: str) -> tuple[float, int, int]:
 
 def main() -> None:
     reps = int(sys.argv[sys.argv.index("--reps") + 1]) if "--reps" in sys.argv else 5
+    # --only WORD: the cases whose label contains WORD (the large ones take minutes)
+    only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else ""
     picture = "--picture" in sys.argv
     what = "a named project with its placement picture" if picture else "a project (no picture)"
     print(f"Python program -> {what} (median of {reps} runs)")
@@ -134,6 +161,8 @@ def main() -> None:
     # wall time includes waiting for a core
     print(f"  {'design':<45} {'wall':>9} {'cpu':>9} {'mapping':>9}  foldings")
     for label, make, *rest in CASES:
+        if only not in label:
+            continue
         device = rest[0] if rest else "npu1"
         prims = rest[1] if len(rest) > 1 else None
         times = []
