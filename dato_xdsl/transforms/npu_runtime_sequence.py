@@ -13,8 +13,13 @@ this pass reads only those attributes:
 
 It appends an `aie.runtime_sequence` that issues the calls (reads first) with
 buffer descriptor ids counted per shim column, at most the shim's BDs: when a
-column runs out, it waits for one of the column's running calls and reuses its
-BD. Every write is awaited at the end. The attributes are consumed (removed).
+column runs out, the calls go in the order the cores take them (call k of n
+at stage k/n, round-robin across fifos), and the sequence waits for the
+column's running call that finishes first among those whose consumers need
+no call not issued yet (call k of n needs every call starting before stage
+(k+1)/n), then reuses its BD; where none can finish, it refuses, naming the
+column, its fifos and their calls. Every write is awaited at the end. The
+attributes are consumed (removed).
 A recorded pattern the shim cannot take as written (an innermost size over its
 1023 words that is not a linear transfer) is rewritten to one that moves the
 same elements in the same order (`shim_legal`).
@@ -23,7 +28,9 @@ sequence) is left as it is."""
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
+from fractions import Fraction
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import (
@@ -210,6 +217,17 @@ def _order_props(call: aiex.NpuDmaMemcpyNdOp, token: bool) -> None:
     call.properties = props
 
 
+def _column_counts(
+    calls: list[tuple[ShimTransfer, int, int, list[int], list[int]]], col: int
+) -> str:
+    """'@A_in0: 8 calls, @C_out0: 16 calls': the column's fifos and their calls."""
+    counts: dict[str, int] = {}
+    for t, *_ in calls:
+        if t.column == col:
+            counts[t.name] = counts.get(t.name, 0) + 1
+    return ", ".join(f"@{name}: {n} call{'s' * (n != 1)}" for name, n in counts.items())
+
+
 def runtime_sequence(device_op: aie.DeviceOp) -> aie.RuntimeSequenceOp | None:
     """The device's runtime sequence from its recorded transfers (None: the
     device records none)."""
@@ -241,17 +259,25 @@ def runtime_sequence(device_op: aie.DeviceOp) -> aie.RuntimeSequenceOp | None:
     per_column = [0] * model.columns
     for t, *_ in calls:
         per_column[t.column] += 1
+    # a call's stages: the share of its transfer moved before it starts and
+    # once it is done. The cores take their fifos' objects in lockstep (block
+    # k of A with block k of B, output tile k after both), so call k of n is
+    # needed from stage k/n on and finishes by stage (k+1)/n, once every call
+    # that starts before that has moved its data
+    stages = [Fraction(k, len(t.calls)) for t, k, *_ in calls]
     if max(per_column, default=0) > limit:
         # more calls on a column than it has BDs: issue them in the order the
-        # cores use them (by the share of its transfer each call is, writes
-        # first), and before a call that finds no free BD, wait for one of
-        # the column's running calls (below), whose BD it then reuses
-        share = {id(t): len(t.calls) for t, *_ in calls}
-        calls.sort(key=lambda c: (c[1] / share[id(c[0])], c[0].is_read))
+        # cores use them (by stage, writes first), and before a call that
+        # finds no free BD, wait for one of the column's running calls whose
+        # BD it then reuses (below)
+        order = sorted(range(len(calls)), key=lambda i: (stages[i], calls[i][0].is_read))
+        calls, stages = [calls[i] for i in order], [stages[i] for i in order]
     free = [list(range(limit)) for _ in range(model.columns)]
-    running: list[list[tuple[aiex.NpuDmaMemcpyNdOp, ShimTransfer, int]]] = [[] for _ in free]
+    running: list[list[tuple[aiex.NpuDmaMemcpyNdOp, ShimTransfer, int, Fraction]]] = [
+        [] for _ in free
+    ]
     tokens: dict[str, int] = {}  # per fifo: tokens raised and not yet awaited
-    for t, _, offset, sizes, strides in calls:
+    for i, (t, k, offset, sizes, strides) in enumerate(calls):
         element = host[t.arg]
         assert isinstance(element, MemRefType)
         sizes, strides = shim_legal(
@@ -259,12 +285,22 @@ def runtime_sequence(device_op: aie.DeviceOp) -> aie.RuntimeSequenceOp | None:
         )
         col = t.column
         if not free[col]:
-            # the oldest read (a core takes its reads in order once the
-            # writes it produces have BDs, which go first), else the
-            # oldest write: waiting on a write whose data needs a read not
-            # issued yet would hang
-            at = next((k for k, r in enumerate(running[col]) if r[1].is_read), 0)
-            call, oldest, bd_id = running[col].pop(at)
+            # the column's running call that finishes first among those
+            # all of whose calls starting before it finishes are issued:
+            # waiting on one whose data needs a transfer not issued yet (its
+            # consumer waits for that transfer's block) would hang
+            safe = [j for j, r in enumerate(running[col]) if bisect_left(stages, r[3]) <= i]
+            if not safe:
+                raise op_error(
+                    device_op,
+                    f"shim column {col} moves {per_column[col]} host transfer calls "
+                    f"({_column_counts(calls, col)}) with {limit} buffer descriptors, and "
+                    f"before call {k + 1} of {len(t.calls)} of @{t.name} none of its "
+                    f"{limit} running calls can finish without a call not yet issued "
+                    "(waiting on one would hang)",
+                )
+            at = min(safe, key=lambda j: running[col][j][3])
+            call, oldest, bd_id, _done = running[col].pop(at)
             if oldest.is_read:
                 _order_props(call, True)
                 tokens[oldest.name] = tokens.get(oldest.name, 0) + 1
@@ -277,7 +313,7 @@ def runtime_sequence(device_op: aie.DeviceOp) -> aie.RuntimeSequenceOp | None:
         )
         _order_props(call, not t.is_read)
         block.add_op(call)
-        running[col].append((call, t, bd_id))
+        running[col].append((call, t, bd_id, stages[i] + Fraction(1, len(t.calls))))
         # each S2MM transfer raises one task-completion token and each
         # dma_wait consumes one (mlir-aie lowers it to one npu.sync)
         if not t.is_read:

@@ -400,3 +400,47 @@ aie.device(npu1) {
   aie.objectfifo @B_in0(%shim_c0, {%core_c0_r2}, 2 : i32) {dato.host_arg = 1 : i64, dato.dma_offsets = array<i64: 0>, dato.dma_sizes = [array<i64: 2, 1, 2048, 6>], dato.dma_strides = [array<i64: 0, 0, 6, 1>]} : !aie.objectfifo<memref<12288xi16>>
   aie.objectfifo @A_in0(%shim_c0, {%core_c0_r3}, 2 : i32) {dato.host_arg = 0 : i64, dato.dma_offsets = array<i64: 0>, dato.dma_sizes = [array<i64: 1, 1, 3000, 8>], dato.dma_strides = [array<i64: 0, 0, 100, 1>]} : !aie.objectfifo<memref<24000xi32>>
 } {dato.host_args = [memref<3000x100xi32>, memref<2048x6xi16>], dato.host_names = ["A", "B"]}
+
+// -----
+
+// Case 9: a GEMM's shim column 0 serves A's two row fifos (8 calls each) and
+// C (16 calls, one per output tile), 32 calls for 16 BDs; B's 8 calls leave
+// column 1. A core finishes A's call k only with B's call k beside it, so a
+// call is awaited only once every call starting before it finishes is issued:
+// call k of n (stage k/n) finishes at stage (k+1)/n. The first BD comes back
+// from C's call 0 (stage 1/16, an output whose inputs are issued), not from
+// A_in0's call 0; A_in0's last call (stage 7/8) goes after the wait on A_in0's
+// call 3 and before B's call 7, and no A call is awaited before B's call of
+// the same block is issued (waiting on A_in0's call 7 before B's would hang).
+// CHECK-LABEL: aie.device(npu1) {
+// CHECK:           aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 48][1, 1, 1, 16][0, 0, 16, 1]) {id = 14 : i64, issue_token = true, metadata = @A_in1}
+// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%B[0, 0, 0, 48][1, 1, 1, 16][0, 0, 16, 1]) {id = 3 : i64, metadata = @B_in0}
+// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%C[0, 0, 0, 112][1, 1, 1, 16][0, 0, 16, 1]) {id = 15 : i64, issue_token = true, metadata = @C_out0}
+// CHECK-NEXT:      aiex.npu.dma_wait {symbol = @C_out0}
+// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%C[0, 0, 0, 128][1, 1, 1, 16][0, 0, 16, 1]) {id = 0 : i64, issue_token = true, metadata = @C_out0}
+// CHECK-NEXT:      aiex.npu.dma_wait {symbol = @A_in0}
+// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 64][1, 1, 1, 16][0, 0, 16, 1]) {id = 1 : i64, metadata = @A_in0}
+// CHECK-NEXT:      aiex.npu.dma_wait {symbol = @A_in1}
+// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 64][1, 1, 1, 16][0, 0, 16, 1]) {id = 2 : i64, metadata = @A_in1}
+// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%B[0, 0, 0, 64][1, 1, 1, 16][0, 0, 16, 1]) {id = 4 : i64, metadata = @B_in0}
+// CHECK:           aiex.npu.dma_memcpy_nd(%C[0, 0, 0, 224][1, 1, 1, 16][0, 0, 16, 1]) {id = 12 : i64, issue_token = true, metadata = @C_out0}
+// CHECK-NEXT:      aiex.npu.dma_wait {symbol = @A_in0}
+// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 112][1, 1, 1, 16][0, 0, 16, 1]) {id = 13 : i64, metadata = @A_in0}
+// CHECK-NEXT:      aiex.npu.dma_wait {symbol = @A_in1}
+// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 112][1, 1, 1, 16][0, 0, 16, 1]) {id = 14 : i64, metadata = @A_in1}
+// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%B[0, 0, 0, 112][1, 1, 1, 16][0, 0, 16, 1]) {id = 7 : i64, metadata = @B_in0}
+// CHECK-NEXT:      aiex.npu.dma_wait {symbol = @C_out0}
+// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%C[0, 0, 0, 240][1, 1, 1, 16][0, 0, 16, 1]) {id = 15 : i64, issue_token = true, metadata = @C_out0}
+// CHECK-COUNT-8:   aiex.npu.dma_wait {symbol = @C_out0}
+// CHECK-NEXT:    }
+
+aie.device(npu1) {
+  %shim_c0 = aie.tile(0, 0)
+  %shim_c1 = aie.tile(1, 0)
+  %core_c0_r2 = aie.tile(0, 2)
+  %core_c0_r3 = aie.tile(0, 3)
+  aie.objectfifo @A_in0(%shim_c0, {%core_c0_r2}, 2 : i32) {dato.host_arg = 0 : i64, dato.dma_offsets = array<i64: 0, 16, 32, 48, 64, 80, 96, 112>, dato.dma_sizes = [array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>], dato.dma_strides = [array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>]} : !aie.objectfifo<memref<16xi32>>
+  aie.objectfifo @A_in1(%shim_c0, {%core_c0_r3}, 2 : i32) {dato.host_arg = 0 : i64, dato.dma_offsets = array<i64: 0, 16, 32, 48, 64, 80, 96, 112>, dato.dma_sizes = [array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>], dato.dma_strides = [array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>]} : !aie.objectfifo<memref<16xi32>>
+  aie.objectfifo @B_in0(%shim_c1, {%core_c0_r2, %core_c0_r3}, 2 : i32) {dato.host_arg = 1 : i64, dato.dma_offsets = array<i64: 0, 16, 32, 48, 64, 80, 96, 112>, dato.dma_sizes = [array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>], dato.dma_strides = [array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>]} : !aie.objectfifo<memref<16xi32>>
+  aie.objectfifo @C_out0(%core_c0_r2, {%shim_c0}, 2 : i32) {dato.host_arg = 2 : i64, dato.dma_offsets = array<i64: 0, 16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240>, dato.dma_sizes = [array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>], dato.dma_strides = [array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>]} : !aie.objectfifo<memref<16xi32>>
+} {dato.host_args = [memref<8x16xi32>, memref<8x16xi32>, memref<16x16xi32>], dato.host_names = ["A", "B", "C"]}
