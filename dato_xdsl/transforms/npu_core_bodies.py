@@ -276,6 +276,15 @@ class _Pairs:
         self.ops = ops
         self.index = {id(op): k for k, op in enumerate(ops)}
         self.memo: dict[tuple[int, int], tuple[int, int] | None] = {}
+        # a buffer every member reads has thousands of uses to look through:
+        # once per search (the IR does not change during one)
+        self.rollable: dict[SSAValue, bool] = {}
+
+    def _rollable(self, value: SSAValue) -> bool:
+        known = self.rollable.get(value)
+        if known is None:
+            known = self.rollable[value] = _rollable_buffer(value)
+        return known
 
     def allows(self, start: int, length: int) -> bool:
         """Whether every pair of segments 0 and 1 allows `start`."""
@@ -325,7 +334,7 @@ class _Pairs:
                     cu, cv = int_constant(u), int_constant(v)
                     if cu is not None and cv is not None:
                         continue
-                    if _rollable_buffer(u) and _rollable_buffer(v):
+                    if self._rollable(u) and self._rollable(v):
                         continue
                     return None
                 assert isinstance(u, OpResult)
