@@ -21,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from xdsl.dialects.builtin import MemRefType
+
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import memref_bytes
 from dato_xdsl.transforms.deadlock_analysis import (
@@ -272,6 +274,7 @@ def lockstep_groups(
     except NotStatic:
         return frozenset()
     makers = dict(design.programs)
+    blocks = _array_bytes(region)
     out: set[int] = set()
     for k, g in enumerate(groups):
         inside = set(g)
@@ -285,9 +288,31 @@ def lockstep_groups(
                 depth = u.decl.stream_type.depth.data
                 every += max(total, depth) * object_bytes(u.decl)
                 ring += min(total, max(depth, -(-total // found[1]))) * object_bytes(u.decl)
-        if ring < every:
+        # fused, members moving blocks of one array (through one fifo, an
+        # object at a time when run in turn) hold all their blocks at once:
+        # the rings must save more than those later blocks cost
+        held = 0
+        for index in {i for n in g for i in blocks.get(n, {})}:
+            sizes = [blocks[n][index] for n in g if index in blocks.get(n, {})]
+            held += sum(sizes[1:])
+        if ring + held < every:
             out.add(k)
     return frozenset(out)
+
+
+def _array_bytes(region: dato.RegionOp) -> dict[str, dict[int, int]]:
+    """Per instance, per array of the region its body uses, the bytes of its
+    block."""
+    out: dict[str, dict[int, int]] = {}
+    for group in region.groups():
+        used = {
+            region.args.index(group.args[k]): memref_bytes(a.type)  # type: ignore[arg-type]
+            for k, a in enumerate(group.body.block.args)
+            if a.uses and isinstance(a.type, MemRefType)
+        }
+        for inst in group.instances():
+            out[inst.name] = used
+    return out
 
 
 def _incident(uses: dict[str, StreamUses]) -> dict[str, list[tuple[str, str | None, str | None]]]:
