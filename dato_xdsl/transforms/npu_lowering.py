@@ -88,7 +88,13 @@ from dato_xdsl.transforms.npu_runtime_sequence import (
     record_shim_transfer,
 )
 from dato_xdsl.transforms.npu_stream_merge import MERGED
-from dato_xdsl.transforms.npu_stream_reads import ROW_CHUNK, ROW_LOOP, ROW_PIECE, row_pieces
+from dato_xdsl.transforms.npu_stream_reads import (
+    ROW_CHUNK,
+    ROW_LOOP,
+    ROW_PIECE,
+    row_pieces,
+    row_written,
+)
 from dato_xdsl.transforms.npu_stream_routes import StreamRoute, read_routes
 from dato_xdsl.transforms.npu_transfers import (
     Transfer,
@@ -762,6 +768,8 @@ class CoreBuilder(CoreBody):
         # (fifo, row object); the row acquired in the current iteration
         self.row_fifos: dict[SSAValue, tuple[str, MemRefType]] = {}
         self.row_views: dict[SSAValue, tuple[SSAValue, SSAValue]] = {}
+        # of those, the ones written out by pieces (row_written): produced
+        self.row_out: set[SSAValue] = set()
         # puts whose value was computed in the acquired object (dato-put-in-place)
         self.in_place_puts: set[dato.PutOp] = set()
 
@@ -805,7 +813,9 @@ class CoreBuilder(CoreBody):
         mm = plan.matmul if kt is not None else None
         lm = plan.local_matmul if kt is not None and mm is None else None
         pieces = row_pieces(group)
+        streamed_out = row_written(group)
         self.row_fifos = {}
+        self.row_out = set()
         for k, arg in enumerate(src.args):
             if mm is not None and k in (mm.a, mm.b, mm.c):
                 continue
@@ -819,6 +829,11 @@ class CoreBuilder(CoreBody):
             if k in pieces and read_fifo is not None and write_fifo is None and box is None:
                 # a row per iteration of its loop (row_loop), none held here
                 self.row_fifos[arg] = (read_fifo, pieces[k])
+                continue
+            if k in streamed_out and write_fifo is not None and read_fifo is None and box is None:
+                # a fresh object per piece, sent when its iterations are done
+                self.row_fifos[arg] = (write_fifo, pieces[k])
+                self.row_out.add(arg)
                 continue
             if box is not None:
                 # a part of a shared output: the body indexes all of it, its box moves
@@ -1118,6 +1133,14 @@ class CoreBuilder(CoreBody):
                 view, row = found
             rest = [m(i) for i in op.indices[1:]]
             mapper[op.results[0]] = self.emit(memref.LoadOp.get(view, [row, *rest])).results[0]
+        elif isinstance(op, memref.StoreOp) and ROW_PIECE in op.attributes:
+            found = self.row_views.get(op.memref)
+            if found is None:  # not streamed after all: the whole block
+                view, row = m(op.memref), m(op.indices[0])
+            else:  # this iteration's row (its object's first) or element
+                view, row = found
+            rest = [m(i) for i in op.indices[1:]]
+            self.emit(memref.StoreOp.get(m(op.value), view, [row, *rest]))
         elif isinstance(op, memref.CopyOp):
             self.copy(m(op.source), m(op.destination))
         elif isinstance(op, linalg.FillOp):
@@ -1187,7 +1210,7 @@ class CoreBuilder(CoreBody):
             first = self.emit(arith.MuliOp(outer.args[0], self.const(size))).results[0]
             first = self.emit(arith.AddiOp(m_lb, first)).results[0]
             streamed = self.row_streamed_in(op)
-            views = [self.acquire(fifo, "Consume", piece) for _, fifo, piece in streamed]
+            views = [self.acquire(fifo, self.row_port(arg), piece) for arg, fifo, piece in streamed]
             inner = Block(arg_types=[IndexType()])
             self.emit(scf.ForOp(self.const(0), self.const(size), self.const(1), [], Region(inner)))
             self.block = inner
@@ -1198,7 +1221,7 @@ class CoreBuilder(CoreBody):
                 self.lower_op(body_op, mapper, bind, inst)  # its yield ends the inner loop
             self.block = outer
             for arg, fifo, _ in reversed(streamed):
-                self.release(fifo, "Consume")
+                self.release(fifo, self.row_port(arg))
                 del self.row_views[arg]
             self.emit(scf.YieldOp())
             self.block = saved
@@ -1213,15 +1236,19 @@ class CoreBuilder(CoreBody):
         self.block = nb
         streamed = self.row_streamed_in(op)
         for arg, fifo, piece in streamed:
-            self.row_views[arg] = (self.acquire(fifo, "Consume", piece), self.const(0))
+            self.row_views[arg] = (self.acquire(fifo, self.row_port(arg), piece), self.const(0))
         terminator = src_block.last_op
         for inner_op in src_block.ops:
             if inner_op is terminator:
                 for arg, fifo, _ in reversed(streamed):
-                    self.release(fifo, "Consume")
+                    self.release(fifo, self.row_port(arg))
                     del self.row_views[arg]
             self.lower_op(inner_op, mapper, bind, inst)
         self.block = saved
+
+    def row_port(self, arg: SSAValue) -> str:
+        """The side of its fifo a streamed argument takes: written ones produce."""
+        return "Produce" if arg in self.row_out else "Consume"
 
     def row_streamed_in(self, op: scf.ForOp) -> list[tuple[SSAValue, str, MemRefType]]:
         """The arguments streamed by rows whose loads `op` holds."""

@@ -29,9 +29,20 @@ words; the loop carries no values): the loop is marked with the chunk
 iterations, acquiring a piece per chunk (a long vector's dot product, a
 reduction over a long signal).
 
+Outputs stream the same way, out of the core (`row_written`): a block a
+task only stores to, in such a loop run once, whose iteration `i` stores
+only row `i` and all of it (1-D: a store of element `i` right in the loop's
+body; 2-D: right in a loop in it walking every column of step 1), that no
+other task of the region touches and each instance writes its own block
+of. The core acquires a fresh object per piece and releases it when the
+piece's iterations are done; the shim (or a memtile join) writes each
+piece to its place, and the host's copy never comes in (every element is
+stored). fir(int16, 16, 65536)'s last tap writing y[n], a consumer writing
+b[i] from a stream, a prefix scan per worker.
+
 The decision is recorded in the IR for the passes after: the loop carries
-`dato.row_loop` (a unit attribute: each iteration takes the next row of the
-arguments streamed in it) and each load of a streamed argument carries
+`dato.row_loop` (each iteration takes the next row of the arguments
+streamed in it) and each load (or store) of a streamed argument carries
 `dato.row_piece`. `row_pieces` reads the decision back: physical mapping's
 count (npu_tile_memory) holds ROW_DEPTH rows, transfer planning streams the
 block along axis 0 one row at a time (its K-streaming machinery: the shim
@@ -41,7 +52,8 @@ releases a row per iteration.
 An argument is streamed only where the task does not fit whole: the bytes of
 its arguments and local buffers (counted whole, without sharing: an upper
 bound of what physical mapping counts) over the tile's data memory less the
-stack, the largest streamable argument first until the rest fits."""
+stack, the largest streamable argument (read or written) first until the
+rest fits."""
 
 from __future__ import annotations
 
@@ -65,7 +77,7 @@ ROW_LOOP = "dato.row_loop"
 whose loads inside it are marked ROW_PIECE; its value (an integer) is how
 many times the loops around it run it, so how many times the block is sent."""
 ROW_PIECE = "dato.row_piece"
-"""On a `memref.load` of a body argument streamed by rows."""
+"""On a `memref.load` (or `memref.store`) of a body argument streamed by rows."""
 ROW_DEPTH = 2
 """Rows a core holds of a streamed argument: the one read and the next."""
 WORD_BITS = 32
@@ -164,12 +176,21 @@ def row_walk(group: dato.GroupOp, k: int) -> tuple[scf.ForOp, int] | None:
         return None
     elif shape[0] <= ROW_DEPTH:
         return None  # the rows a core holds streaming are all of them
-    loads: list[memref.LoadOp] = []
+    # all loads (a read streamed in), or all stores into it (a write
+    # streamed out: rows_written checks the stores cover every row)
+    loads: list[memref.LoadOp | memref.StoreOp] = []
+    kinds: set[type] = set()
     for use in arg.uses:
         op = use.operation
-        if not isinstance(op, memref.LoadOp) or op.memref is not arg:
+        if isinstance(op, memref.LoadOp) and op.memref is arg:
+            kinds.add(memref.LoadOp)
+        elif isinstance(op, memref.StoreOp) and op.memref is arg and op.value is not arg:
+            kinds.add(memref.StoreOp)
+        else:
             return None
         loads.append(op)
+    if len(kinds) != 1:
+        return None
     chain = _loops(loads[0], body)
     if not chain:
         return None
@@ -199,10 +220,13 @@ def row_walk(group: dato.GroupOp, k: int) -> tuple[scf.ForOp, int] | None:
 
 
 def _walks_rows(
-    group: dato.GroupOp, loop: scf.ForOp, loads: list[memref.LoadOp], rows: int
+    group: dato.GroupOp,
+    loop: scf.ForOp,
+    loads: list[memref.LoadOp] | list[memref.LoadOp | memref.StoreOp],
+    rows: int,
 ) -> bool:
-    """Iteration i of `loop` loads only row i, for `rows` iterations of step
-    1, in every instance."""
+    """Iteration i of `loop` loads (or stores) only row i, for `rows`
+    iterations of step 1, in every instance."""
     iv = loop.body.block.args[0]
     for inst in group.instances():
         pid = tuple(inst.pid)
@@ -217,6 +241,81 @@ def _walks_rows(
             if row is None or row[0] != 1 or lb + row[1] != 0:
                 return False
     return True
+
+
+def _stores_cover(group: dato.GroupOp, loop: scf.ForOp, stores: list[memref.StoreOp]) -> bool:
+    """Every iteration of `loop` stores all of its row (the rows are known to
+    be the iteration's, _walks_rows): a store right in the loop's body (1-D:
+    the element), or in a loop right in it walking every column of step 1 with
+    the column its variable (2-D), so no element of a piece sent out is left
+    as the object's old contents."""
+    body = loop.body.block
+    for store in stores:
+        t = store.memref.type
+        assert isinstance(t, MemRefType)
+        if len(t.get_shape()) == 1:
+            if store.parent_block() is body:
+                return True
+            continue
+        inner = store.parent_op()
+        if not isinstance(inner, scf.ForOp) or inner.parent_block() is not body:
+            continue
+        if store.parent_block() is not inner.body.block:
+            continue
+        iv = inner.body.block.args[0]
+        ok = True
+        for inst in group.instances():
+            pid = tuple(inst.pid)
+            bounds = [_affine(v, iv, pid) for v in (inner.lb, inner.ub, inner.step)]
+            col = _affine(store.indices[1], iv, pid)
+            if bounds != [(0, 0), (0, t.get_shape()[1]), (0, 1)] or col != (1, 0):
+                ok = False
+                break
+        if ok:
+            return True
+    return False
+
+
+def _written_rows_legal(group: dato.GroupOp, k: int, loop: scf.ForOp, repeats: int) -> bool:
+    """Body argument `k`, only stored to in `loop` (row_walk), may stream out
+    by pieces: its loop runs once, every iteration stores its whole row, the
+    elements are whole bytes, and no other task of the region touches the
+    array (its host values are then nobody else's business)."""
+    arg = group.body.block.args[k]
+    t = arg.type
+    assert isinstance(t, MemRefType)
+    if repeats != 1 or element_bits(t.element_type) < 8:
+        return False
+    stores = [use.operation for use in arg.uses]
+    if not _stores_cover(group, loop, stores):  # type: ignore[arg-type]
+        return False
+    region = group.parent_op()
+    assert isinstance(region, dato.RegionOp)
+    operand = group.args[k]
+    # (a group taking the array without using it, a tap of a FIR that does
+    # not write the output, does not touch it)
+    users = [
+        (other, j)
+        for other in region.groups()
+        for j, found in enumerate(other.args)
+        if found is operand and other.body.block.args[j].uses
+    ]
+    # each instance its own block (instances writing parts of one block
+    # move boxes of it instead: npu_write_boxes)
+    blocks = [tuple(inst.offsets[k]) for inst in group.instances()]
+    return users == [(group, k)] and len(set(blocks)) == len(blocks)
+
+
+def row_written(group: dato.GroupOp) -> set[int]:
+    """The body arguments streamed out by pieces (their marked uses are
+    stores): the core fills a fresh object per piece, the host's copy never
+    comes in."""
+    args = group.body.block.args
+    return {
+        k
+        for k in row_pieces(group)
+        if isinstance(next(iter(args[k].uses)).operation, memref.StoreOp)
+    }
 
 
 def chunk_of(n: int, t: MemRefType) -> int | None:
@@ -300,13 +399,18 @@ def stream_group_reads(group: dato.GroupOp, budget: int, written: set[int]) -> l
         if total <= budget:
             break
         operand = group.args[k]
-        if not isinstance(operand, BlockArgument) or region_args.index(operand) in written:
+        if not isinstance(operand, BlockArgument):
             continue
         walk = row_walk(group, k)
         if walk is None:
             continue
         loop, repeats = walk
         arg = group.body.block.args[k]
+        if isinstance(next(iter(arg.uses)).operation, memref.StoreOp):
+            if not _written_rows_legal(group, k, loop, repeats):
+                continue
+        elif region_args.index(operand) in written:
+            continue
         t = arg.type
         assert isinstance(t, MemRefType)
         if len(t.get_shape()) == 1:
@@ -363,5 +467,6 @@ __all__ = [
     "row_pieces",
     "row_repeats",
     "row_walk",
+    "row_written",
     "stream_group_reads",
 ]

@@ -16,7 +16,7 @@ from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import element_bytes, memref_bytes
 from dato_xdsl.transforms.npu_plan import GroupPlan, shared_bytes
 from dato_xdsl.transforms.npu_stream_merge import MERGED
-from dato_xdsl.transforms.npu_stream_reads import ROW_DEPTH, row_pieces
+from dato_xdsl.transforms.npu_stream_reads import ROW_DEPTH, row_pieces, row_written
 
 
 def kib(n: int) -> str:
@@ -128,8 +128,13 @@ class TileMemory:
         # fifo holds ROW_DEPTH rows, not the block
         self.row_streamed: dict[object, int] = {}
         self.read_whole: set[object] = set()
+        # writes streamed out by pieces (npu_stream_reads.row_written): their
+        # host copy never comes in, by (array, True)
+        self.not_read: set[object] = set()
 
     def fifo(self, what: str, key: object, size: int) -> None:
+        if key in self.not_read:
+            return
         if key in self.row_streamed:
             # a member reading the array whole holds its block: the larger
             if key not in self.read_whole:
@@ -144,9 +149,13 @@ class TileMemory:
         if found is None:
             return
         pieces = row_pieces(plan.group)
+        streamed_out = row_written(plan.group)
         for k in range(len(plan.group.body.block.args)):
             index = plan.group.args[k].index  # type: ignore[attr-defined]
-            if k in pieces:
+            if k in streamed_out:
+                self.row_streamed[(index, False)] = ROW_DEPTH * memref_bytes(pieces[k])
+                self.not_read.add((index, True))
+            elif k in pieces:
                 self.row_streamed[(index, True)] = ROW_DEPTH * memref_bytes(pieces[k])
             elif plan.reads[k]:
                 self.read_whole.add((index, True))

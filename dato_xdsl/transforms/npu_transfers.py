@@ -27,7 +27,7 @@ from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import element_bits, element_bytes
 from dato_xdsl.transforms.npu_padding import padded_offsets, padded_shape, read_padding
 from dato_xdsl.transforms.npu_plan import GroupPlan, StreamedMatmul, plan_group
-from dato_xdsl.transforms.npu_stream_reads import row_pieces, row_repeats
+from dato_xdsl.transforms.npu_stream_reads import row_pieces, row_repeats, row_written
 from dato_xdsl.transforms.npu_stream_routes import read_routes, record_route
 from dato_xdsl.transforms.npu_write_boxes import shared_write_boxes
 from dato_xdsl.transforms.stream_access import stream_uses
@@ -248,6 +248,7 @@ class TransferPlanner:
             boxes = [shared.get((group.sym_name.data, k)) for k in range(len(group.args))]
             row_streamed = row_pieces(group)
             repeats = row_repeats(group)
+            streamed_out = row_written(group)  # its stores fill every piece sent
             for inst, tile in zip(group.instances(), tiles, strict=True):
                 for k, operand in enumerate(group.args):
                     index = self.region.args.index(operand)
@@ -275,8 +276,11 @@ class TransferPlanner:
                             continue
                         if is_read and box is not None and box.whole:
                             continue  # its stores write all of the box
+                        if is_read and k in streamed_out and box is None:
+                            continue  # every piece is stored whole: no host copy
                         blocks = table.setdefault(index, {})
-                        key = (offsets, shape, stream if is_read else None, step)
+                        out_stream = stream if k in streamed_out and box is None else None
+                        key = (offsets, shape, stream if is_read else out_stream, step)
                         block = blocks.setdefault(key, Block(offsets, shape, step=step))
                         if not is_read and block.users:
                             raise op_error(
@@ -297,7 +301,7 @@ class TransferPlanner:
             kinds = shape_kinds(writes.get(index, {}))
             overlapping_writes(self.region, names[index], kinds)
             for kind in kinds:
-                transfers += self.route_writes(index, names[index], kind.blocks)
+                transfers += self.route_writes(index, names[index], kind.blocks, kind.stream)
         self.check_in_step(transfers)
         return transfers
 
@@ -441,15 +445,27 @@ class TransferPlanner:
             room = max(room, free)
         return room
 
-    def route_writes(self, index: int, name: str, blocks: list[Block]) -> list[Transfer]:
+    def route_writes(
+        self,
+        index: int,
+        name: str,
+        blocks: list[Block],
+        streamed: tuple[int, int] | None = None,
+    ) -> list[Transfer]:
+        # streamed (npu_stream_reads.row_written): each block leaves in pieces
+        # along an axis, two objects deep, the shim pattern walking its pieces
+        k_axis, k_tile = streamed if streamed is not None else (None, 0)
+        depth = 2 if streamed is not None else 1
         out: list[Transfer] = []
         sequences, blocks = self.sequential_blocks(blocks)
         if not self.spread and self._sequences_fit(sequences, blocks):
             for tile, seq in sequences:
-                t = Transfer(index, name, False, 0, seq, sequential=True)
+                t = Transfer(index, name, False, 0, seq, k_axis, k_tile, depth, sequential=True)
                 self._route_direct(t, False, tile[0], f"writing {name} ({len(seq)} block(s))")
                 out.append(t)
         else:
+            if streamed is not None and sequences:
+                self._fail(f"writing {name} in pieces from cores' sequences", "a shim channel each")
             out += self.join_sequences(index, name, sequences)
         by_column: dict[int, list[Block]] = {}
         for b in sorted(blocks, key=lambda b: b.offsets):
@@ -460,11 +476,17 @@ class TransferPlanner:
             chunks = [col_blocks[i : i + limit] for i in range(0, len(col_blocks), limit)]
             while chunks:
                 chunk = chunks.pop(0)
-                t = Transfer(index, name, False, col0, chunk)
+                t = Transfer(index, name, False, col0, chunk, k_axis, k_tile, depth)
+                if streamed is not None and t.via_memtile and t.steps() > depth:
+                    if not self.in_step(sorted({c for b in chunk for c in b.tiles})):
+                        # a joined object holds piece s of every core: cores
+                        # not in step would wait for each other; one channel each
+                        chunks[:0] = [[b] for b in chunk]
+                        continue
                 obj = math.prod(t.tile_shape()) * elem * len(chunk)
                 for col in self._columns_from(col0):
                     if t.via_memtile:
-                        if self._take(col, 0, 1, len(chunk), 1, obj):
+                        if self._take(col, 0, 1, len(chunk), 1, obj * depth):
                             break
                     elif self._take(col, 0, 1, 0, 0, 0):
                         break
