@@ -23,16 +23,36 @@ get per stream, neither in a loop: no order between other puts and gets
 changes except that the consumer no longer waits, so no deadlock is added.
 Loaders in a bundle or chain are left alone, and consumers in a bundle
 (its members share one body); a chained consumer's members read their
-blocks in turn."""
+blocks in turn.
+
+A loader may deal slices of its read-only arguments to several streams
+(`with dato.meta_for(0, P) as p: lane[p].put(a[p, :])`, or `dato.scatter`:
+each put's value a subview with constant offsets copied whole into a fresh
+buffer, one put per stream, nothing else done): each consumer instance then
+takes its slice as an argument of its own (the loader's offsets plus the
+slice's; the array's rank, `T[1, L]` for a row) and copies it, less its unit
+dimensions, into the get's buffer as the loader did. The loader goes only
+when all its streams do.
+
+The mirror: a collector whose body only copies what it gets into slices of
+an argument no other task touches (`c[p, :] = lane[p].get()`), the slices
+disjoint, goes when cores are still short or its tile could not hold its
+output and streams: each producer takes its slice of the output as a new
+argument and copies what it put there, at the put. Each element is written
+once either way, and no task reads the output, so the result is the same.
+Consumer and producer groups record the tasks they stand in for in
+`dato.elided_loaders` / `dato.elided_collectors`."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from xdsl.context import Context
 from xdsl.dialects import memref
-from xdsl.dialects.builtin import MemRefType, ModuleOp
-from xdsl.ir import SSAValue
+from xdsl.dialects.builtin import DYNAMIC_INDEX, ArrayAttr, MemRefType, ModuleOp, StringAttr
+from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.traits import IsTerminator, is_side_effect_free
 
@@ -40,10 +60,18 @@ from dato_xdsl import devices
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import memref_bytes
+from dato_xdsl.transforms.ir_constants import int_constant
 from dato_xdsl.transforms.npu_chain_search import folded_instances
 from dato_xdsl.transforms.npu_plan import arg_access
 from dato_xdsl.transforms.npu_stream_routes import object_type
 from dato_xdsl.transforms.stream_access import stream_uses
+
+ELIDED_LOADERS = "dato.elided_loaders"
+"""On a consumer group: the loader groups whose puts it now reads from its
+own arguments (the decision, for the reader of the IR and later passes)."""
+
+ELIDED_COLLECTORS = "dato.elided_collectors"
+"""On a producer group: the collector groups whose slices it now writes."""
 
 
 @dataclass(frozen=True)
@@ -55,8 +83,104 @@ class _Source:
     value: SSAValue
     offsets: tuple[int, ...]
     type: MemRefType
+    """The block the consumer takes (the array's rank)."""
     hint: str | None
     """The loader's name for its block."""
+    got: MemRefType
+    """What the stream carries: `type` itself, or `type` less its unit
+    dimensions (a row `a[p, :]` the loader sliced)."""
+
+
+@dataclass(frozen=True)
+class _Delivery:
+    """One put of a loader's body: a slice of a read-only argument."""
+
+    put: dato.PutOp
+    arg: int
+    """The argument sliced."""
+    offsets: tuple[int, ...]
+    """The slice's offsets in the argument's block."""
+    sizes: tuple[int, ...]
+
+
+def _static(values: list[int], operands: Sequence[SSAValue]) -> list[int] | None:
+    """A subview's static offsets, its dynamic ones given by constants."""
+    out: list[int] = []
+    dynamic = iter(operands)
+    for v in values:
+        if v == DYNAMIC_INDEX:
+            c = int_constant(next(dynamic))
+            if c is None:
+                return None
+            v = c
+        out.append(v)
+    return out
+
+
+def _deliveries(group: dato.GroupOp) -> list[_Delivery] | None:
+    """The puts of a loader body that does nothing but put its arguments or
+    slices of them (`lane[p].put(a[p, :])`: a subview copied whole into a
+    fresh buffer that only the put reads), one put per stream; None for any
+    other body. Ops that do nothing (a constant, the pid) may stand beside."""
+    body = group.body.block
+    puts: list[dato.PutOp] = []
+    for op in body.ops:
+        if op.regions:  # a loop or branch: its puts repeat or may not run
+            return None
+        if isinstance(op, dato.PutOp):
+            puts.append(op)
+    if not puts or len({p.stream.root_reference.data for p in puts}) != len(puts):
+        return None
+    taken: set[Operation] = set(puts)
+    out: list[_Delivery] = []
+    for put in puts:
+        v = put.value
+        t = v.type
+        assert isinstance(t, MemRefType)
+        if v in body.args:
+            k = body.args.index(v)  # type: ignore[arg-type]
+            out.append(_Delivery(put, k, (0,) * len(t.get_shape()), tuple(t.get_shape())))
+            continue
+        alloc = v.owner
+        if not isinstance(alloc, memref.AllocOp) or alloc.parent_block() is not body:
+            return None
+        copies = [u.operation for u in v.uses if u.operation is not put]
+        if len(copies) != 1 or len(list(v.uses)) != 2:
+            return None
+        copy = copies[0]
+        if (
+            not isinstance(copy, memref.CopyOp)
+            or copy.destination is not v
+            or copy.parent_block() is not body
+            or not copy.is_before_in_block(put)
+        ):
+            return None
+        sub = copy.source.owner
+        if (
+            not isinstance(sub, memref.SubviewOp)
+            or sub.source not in body.args
+            or len(list(sub.result.uses)) != 1
+            or sub.sizes
+            or sub.strides
+            or any(x != 1 for x in sub.static_strides.get_values())
+        ):
+            return None
+        offsets = _static(list(sub.static_offsets.get_values()), list(sub.offsets))
+        sizes = tuple(sub.static_sizes.get_values())
+        if offsets is None or list(t.get_shape()) not in (
+            list(sizes),
+            [d for d in sizes if d != 1],
+        ):
+            return None
+        k = body.args.index(sub.source)  # type: ignore[arg-type]
+        out.append(_Delivery(put, k, tuple(offsets), sizes))
+        taken |= {alloc, copy, sub}
+    if any(
+        op not in taken and not op.has_trait(IsTerminator) and not is_side_effect_free(op)
+        for op in body.ops
+    ):
+        return None
+    return out
 
 
 def _written(region: dato.RegionOp) -> set[SSAValue]:
@@ -78,38 +202,38 @@ def _forwarded(region: dato.RegionOp, memory: int | None = None) -> dict[str, _S
     out: dict[str, _Source] = {}
     for group in region.groups():
         body = group.body.block
-        # besides the put, only ops nothing uses and that do nothing (the
-        # pid or a constant the frontend left behind)
-        ops = [
-            op
-            for op in body.ops
-            if not op.has_trait(IsTerminator)
-            and not (is_side_effect_free(op) and not any(r.uses for r in op.results))
-        ]
-        if len(ops) != 1 or not isinstance(ops[0], dato.PutOp):
+        deliveries = _deliveries(group)
+        if deliveries is None:
             continue
-        put = ops[0]
-        arg = put.value
-        if arg not in body.args or group.args[body.args.index(arg)] in written:  # type: ignore[arg-type]
+        if any(group.args[d.arg] in written for d in deliveries):
             continue
-        k = body.args.index(arg)  # type: ignore[arg-type]
-        t = arg.type
-        assert isinstance(t, MemRefType)
-        symbol = put.stream.root_reference.data
         insts = group.instances()
         if any(i.name in folded for i in insts):
             continue
         for inst in insts:
             bound = dict(zip(group.port_names, inst.bindings, strict=True))
-            stream = bound.get(symbol, symbol)
-            if memory is not None and stream in decls:
-                depth = decls[stream].stream_type.depth.data
-                held = memref_bytes(t) + depth * memref_bytes(object_type(decls[stream]))
+            symbols = [d.put.stream.root_reference.data for d in deliveries]
+            streams = [bound.get(s, s) for s in symbols]
+            if memory is not None:
+                # the loader's tile holds its blocks and every stream's objects
+                held = sum(memref_bytes(body.args[k].type) for k in {d.arg for d in deliveries})
+                held += sum(
+                    decls[s].stream_type.depth.data * memref_bytes(object_type(decls[s]))
+                    for s in streams
+                    if s in decls
+                )
                 if held <= memory:
                     continue
-            out[stream] = _Source(
-                group.sym_name.data, group.args[k], inst.offsets[k], t, arg.name_hint
-            )
+            for d, stream in zip(deliveries, streams, strict=True):
+                arg = body.args[d.arg]
+                t = arg.type
+                got = d.put.value.type
+                assert isinstance(t, MemRefType) and isinstance(got, MemRefType)
+                offsets = tuple(o + x for o, x in zip(inst.offsets[d.arg], d.offsets, strict=True))
+                block = MemRefType(t.element_type, d.sizes)
+                out[stream] = _Source(
+                    group.sym_name.data, group.args[d.arg], offsets, block, arg.name_hint, got
+                )
     return out
 
 
@@ -166,7 +290,7 @@ def elide_loaders(region: dato.RegionOp, memory: int | None = None) -> list[str]
             op: (g, streams)
             for op, (g, streams) in sites.items()
             if all(s in single and sources[s].loader in loaders for s in streams)
-            and len({(sources[s].value, sources[s].type) for s in streams}) == 1
+            and len({(sources[s].value, sources[s].type, sources[s].got) for s in streams}) == 1
         }
         # the lowering moves one block of an array per group: a group given
         # an array twice (or one it already reads) keeps its streams
@@ -214,7 +338,21 @@ def _read_blocks(
         arg = body.insert_arg(t, len(body.args))
         arg.name_hint = blocks[0].hint
         result = get.results[0]
-        if all(
+        if blocks[0].got != t:
+            # a row the loader sliced (`a[p, :]`): the block less its unit
+            # dimensions, copied into the get's fresh buffer as the loader did
+            got = blocks[0].got
+            sizes = t.get_shape()
+            sub = memref.SubviewOp.from_static_parameters(
+                arg, t, [0] * len(sizes), sizes, [1] * len(sizes), reduce_rank=True
+            )
+            alloc = memref.AllocOp.get(got.element_type, shape=got.get_shape())
+            copy = memref.CopyOp(sub.result, alloc.memref)
+            parent = get.parent_block()
+            assert parent is not None
+            parent.insert_ops_before([sub, alloc, copy], get)
+            result.replace_all_uses_with(alloc.memref)
+        elif all(
             isinstance(u.operation, memref.LoadOp)
             or (isinstance(u.operation, memref.CopyOp) and u.operation.source is result)
             for u in result.uses
@@ -253,6 +391,254 @@ def _read_blocks(
         group.body.detach_block(0),
     )
     new.attributes.update(group.attributes)
+    loaders = sorted({blocks[0].loader for _, blocks in gets})
+    if ELIDED_LOADERS in group.attributes:
+        old = group.attributes[ELIDED_LOADERS]
+        assert isinstance(old, ArrayAttr)
+        loaders = sorted({*loaders, *(cast(StringAttr, a).data for a in old.data)})
+    new.attributes[ELIDED_LOADERS] = ArrayAttr([StringAttr(n) for n in loaders])
+    new.location = group.location
+    region.body.block.insert_op_before(new, group)
+    group.detach()
+    group.erase()
+
+
+def _collections(group: dato.GroupOp) -> list[tuple[dato.GetOp, _Delivery]] | None:
+    """The gets of a collector body that does nothing but copy what it gets
+    into slices of its argument (`c[p, :] = lane[p].get()`), each slice
+    written once and no two overlapping; None for any other body."""
+    body = group.body.block
+    gets: list[tuple[dato.GetOp, _Delivery]] = []
+    taken: set[Operation] = set()
+    for op in body.ops:
+        if op.regions:
+            return None
+        if not isinstance(op, dato.GetOp):
+            continue
+        uses = list(op.results[0].uses)
+        if len(uses) != 1 or not isinstance(copy := uses[0].operation, memref.CopyOp):
+            return None
+        sub = copy.destination.owner
+        if (
+            copy.source is not op.results[0]
+            or copy.parent_block() is not body
+            or not isinstance(sub, memref.SubviewOp)
+            or sub.source not in body.args
+            or len(list(sub.result.uses)) != 1
+            or sub.sizes
+            or sub.strides
+            or any(x != 1 for x in sub.static_strides.get_values())
+        ):
+            return None
+        offsets = _static(list(sub.static_offsets.get_values()), list(sub.offsets))
+        sizes = tuple(sub.static_sizes.get_values())
+        got = op.results[0].type
+        assert isinstance(got, MemRefType)
+        if offsets is None or list(got.get_shape()) not in (
+            list(sizes),
+            [d for d in sizes if d != 1],
+        ):
+            return None
+        k = body.args.index(sub.source)  # type: ignore[arg-type]
+        gets.append((op, _Delivery(cast(dato.PutOp, None), k, tuple(offsets), sizes)))
+        taken |= {op, copy, sub}
+    if not gets or any(
+        op not in taken and not op.has_trait(IsTerminator) and not is_side_effect_free(op)
+        for op in body.ops
+    ):
+        return None
+    # the argument is only written through these slices, each element once
+    for k in {d.arg for _, d in gets}:
+        if any(
+            not (isinstance(u.operation, memref.SubviewOp) and u.operation in taken)
+            for u in body.args[k].uses
+        ):
+            return None
+    boxes = [(d.arg, d.offsets, d.sizes) for _, d in gets]
+    for i, (k, o, z) in enumerate(boxes):
+        for k2, o2, z2 in boxes[i + 1 :]:
+            if k == k2 and all(
+                a < b + y and b < a + x for a, x, b, y in zip(o, z, o2, z2, strict=True)
+            ):
+                return None
+    return gets
+
+
+def elide_collectors(region: dato.RegionOp, memory: int | None = None) -> list[str]:
+    """The mirror of `elide_loaders`: a collector whose body only copies what
+    it gets into disjoint slices of an argument no other task touches is
+    removed, each producer writing its slice itself (a new argument: the
+    slice, offsets per instance) where it put it. With `memory`, only
+    collectors whose tile could not hold their blocks and their streams'
+    objects in that many bytes. The collectors removed."""
+    uses = stream_uses(region)
+    decls = {d.sym_name.data: d for d in region.streams()}
+    bundled = {n for op in region.body.block.ops if isinstance(op, dato.BundleOp) for n in op.names}
+    folded = folded_instances(region)
+    touched: dict[SSAValue, int] = {}
+    for group in region.groups():
+        for v in set(group.args):
+            touched[v] = touched.get(v, 0) + 1
+    sinks: dict[str, _Source] = {}
+    collectors: set[str] = set()
+    for group in region.groups():
+        gets = _collections(group)
+        insts = group.instances()
+        if (
+            gets is None
+            or any(i.name in folded or i.name in bundled for i in insts)
+            or any(touched[group.args[d.arg]] != 1 for _, d in gets)
+        ):
+            continue
+        found: dict[str, _Source] = {}
+        for inst in insts:
+            bound = dict(zip(group.port_names, inst.bindings, strict=True))
+            if memory is not None:
+                body = group.body.block
+                held = sum(memref_bytes(body.args[k].type) for k in {d.arg for _, d in gets})
+                for get, _ in gets:
+                    symbol = get.stream.root_reference.data
+                    decl = decls.get(bound.get(symbol, symbol))
+                    if decl is not None:
+                        held += decl.stream_type.depth.data * memref_bytes(object_type(decl))
+                if held <= memory:
+                    break
+            for get, d in gets:
+                symbol = get.stream.root_reference.data
+                stream = bound.get(symbol, symbol)
+                u = uses[stream]
+                if not (
+                    len(u.puts) == 1
+                    and len(u.gets) == 1
+                    and u.puts[0].count == 1
+                    and u.gets[0].count == 1
+                    and u.puts[0].instance not in bundled
+                    and u.puts[0].instance not in folded
+                    and isinstance(u.puts[0].site.op, dato.PutOp)
+                    and u.puts[0].site.op.parent_op() is not None
+                    and isinstance(u.puts[0].site.op.parent_op(), dato.GroupOp)
+                ):
+                    break
+                t = group.body.block.args[d.arg].type
+                assert isinstance(t, MemRefType)
+                offsets = tuple(o + x for o, x in zip(inst.offsets[d.arg], d.offsets, strict=True))
+                found[stream] = _Source(
+                    group.sym_name.data,
+                    group.args[d.arg],
+                    offsets,
+                    MemRefType(t.element_type, d.sizes),
+                    group.body.block.args[d.arg].name_hint,
+                    cast(MemRefType, get.results[0].type),
+                )
+            else:
+                continue
+            break
+        else:
+            sinks.update(found)
+            collectors.add(group.sym_name.data)
+    # per producer put op: the stream each instance of its group puts there
+    sites: dict[dato.PutOp, tuple[dato.GroupOp, list[str]]] = {}
+    for group in region.groups():
+        for inst in group.instances():
+            bound = dict(zip(group.port_names, inst.bindings, strict=True))
+            for op in group.body.walk():
+                if isinstance(op, dato.PutOp):
+                    symbol = op.stream.root_reference.data
+                    sites.setdefault(op, (group, []))[1].append(bound.get(symbol, symbol))
+    while True:
+        chosen = {
+            op: (g, streams)
+            for op, (g, streams) in sites.items()
+            if all(s in sinks and sinks[s].loader in collectors for s in streams)
+            and len({(sinks[s].value, sinks[s].type, sinks[s].got) for s in streams}) == 1
+            and g.sym_name.data not in collectors
+        }
+        arrays: dict[dato.GroupOp, list[SSAValue]] = {}
+        for g, streams in chosen.values():
+            arrays.setdefault(g, list(g.args)).append(sinks[streams[0]].value)
+        twice = {g for g, values in arrays.items() if len(set(values)) != len(values)}
+        chosen = {op: site for op, site in chosen.items() if site[0] not in twice}
+        covered = {s for _, streams in chosen.values() for s in streams}
+        keep = {
+            name
+            for name in collectors
+            if all(s in covered for s, src in sinks.items() if src.loader == name)
+        }
+        if keep == collectors:
+            break
+        collectors = keep
+    if not chosen:
+        return []
+    by_group: dict[dato.GroupOp, list[tuple[dato.PutOp, list[_Source]]]] = {}
+    for op, (group, streams) in chosen.items():
+        by_group.setdefault(group, []).append((op, [sinks[s] for s in streams]))
+    for group, puts in by_group.items():
+        _write_slices(region, group, puts)
+    for group in list(region.groups()):
+        if group.sym_name.data in collectors:
+            group.detach()
+            group.erase()
+    for decl in list(region.streams()):
+        if decl.sym_name.data in covered:
+            decl.detach()
+            decl.erase()
+    return sorted(collectors)
+
+
+def _write_slices(
+    region: dato.RegionOp, group: dato.GroupOp, puts: list[tuple[dato.PutOp, list[_Source]]]
+) -> None:
+    """Each put (per instance of `group`, the slice its collector wrote)
+    copies its value into a new argument: that slice of the array."""
+    body = group.body.block
+    symbols = set()
+    for put, slices in puts:
+        t = slices[0].type
+        arg = body.insert_arg(t, len(body.args))
+        arg.name_hint = slices[0].hint
+        sizes = t.get_shape()
+        ops: list[Operation] = []
+        dest: SSAValue = arg
+        if slices[0].got != t:
+            sub = memref.SubviewOp.from_static_parameters(
+                arg, t, [0] * len(sizes), sizes, [1] * len(sizes), reduce_rank=True
+            )
+            ops.append(sub)
+            dest = sub.result
+        ops.append(memref.CopyOp(put.value, dest))
+        parent = put.parent_block()
+        assert parent is not None
+        parent.insert_ops_before(ops, put)
+        symbols.add(put.stream.root_reference.data)
+        put.detach()
+        put.erase()
+    still = {
+        op.stream.root_reference.data
+        for op in body.walk()
+        if isinstance(op, dato.PutOp | dato.GetOp)
+    }
+    ports = [p for p in group.port_names if p not in symbols or p in still]
+    rows = []
+    for n, inst in enumerate(group.instances()):
+        bound = dict(zip(group.port_names, inst.bindings, strict=True))
+        offsets = [*inst.offsets, *(slices[n].offsets for _, slices in puts)]
+        rows.append((inst.pid, offsets, [bound[p] for p in ports]))
+    new = dato.GroupOp(
+        group.sym_name.data,
+        group.task.data,
+        group.grid_shape,
+        [*group.args, *(slices[0].value for _, slices in puts)],
+        ports,
+        rows,
+        group.body.detach_block(0),
+    )
+    new.attributes.update(group.attributes)
+    names = {slices[0].loader for _, slices in puts}
+    if ELIDED_COLLECTORS in group.attributes:
+        old = group.attributes[ELIDED_COLLECTORS]
+        assert isinstance(old, ArrayAttr)
+        names |= {cast(StringAttr, a).data for a in old.data}
+    new.attributes[ELIDED_COLLECTORS] = ArrayAttr([StringAttr(n) for n in sorted(names)])
     new.location = group.location
     region.body.block.insert_op_before(new, group)
     group.detach()
@@ -327,3 +713,8 @@ class NpuElideLoadersPass(ModulePass):
                 elide_loaders(region)
             else:
                 elide_loaders(region, tile_budget(device))
+            # the collectors that only gather rows, when still short or too big
+            if self.always or processing_elements(region) > device.compute_cores:
+                elide_collectors(region)
+            else:
+                elide_collectors(region, tile_budget(device))

@@ -14,7 +14,7 @@
 // CHECK:       dato.group @wk of @wk grid [2] (%B : memref<8x8xi32>, %A : memref<8x8xi32>) ports [] instances [
 // CHECK-NEXT:    @wk_0 pid [0] offsets {{\[}}[0, 0], [0, 0]] streams [],
 // CHECK-NEXT:    @wk_1 pid [1] offsets {{\[}}[4, 0], [4, 0]] streams []
-// CHECK-NEXT:  ] {
+// CHECK-NEXT:  ] attributes {dato.elided_loaders = ["src"]} {
 // CHECK-NEXT:  ^bb0(%b: memref<4x8xi32>, %a: memref<4x8xi32>):
 // CHECK-NOT:     memref.alloc
 // CHECK-NOT:     memref.copy
