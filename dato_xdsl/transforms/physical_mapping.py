@@ -1066,18 +1066,18 @@ class Placer:
         def same_object(a: str, b: str) -> bool:
             return object_type(decls[a]) == object_type(decls[b])
 
-        # a stream several members access (merged streams the core's members
-        # use in turn) is not accessed at one place only: it cannot join a route
+        # a stream accessed at several places of the core's bodies (merged
+        # streams the core's members use in turn, or two ports of one member
+        # bound to one merged stream) is not accessed at one place only: it
+        # cannot join a route (its part would be taken twice per object)
         shared: dict[str, int] = {}
         for plan, inst in members:
             binding = dict(zip(plan.group.port_names, inst.bindings, strict=True))
-            accessed = {
-                binding.get(op.stream.root_reference.data, op.stream.root_reference.data)
-                for op in plan.group.body.walk()
-                if isinstance(op, dato.GetOp | dato.PutOp)
-            }
-            for name in accessed:
-                shared[name] = shared.get(name, 0) + 1
+            for op in plan.group.body.walk():
+                if isinstance(op, dato.GetOp | dato.PutOp):
+                    ref = op.stream.root_reference.data
+                    name = binding.get(ref, ref)
+                    shared[name] = shared.get(name, 0) + 1
         candidates: list[list[str]] = []
         for plan, inst in members:
             binding = dict(zip(plan.group.port_names, inst.bindings, strict=True))
@@ -1466,7 +1466,12 @@ class PhysicalMapPass(ModulePass):
             original = region.clone()
             errors: list[tuple[str, LocatedDiagnostic]] = []
             current = region
-            for k, (what, blocks, count_streams) in enumerate(self.attempts(original, device)):
+            tries: list[tuple[str, ChainPlan | None, bool | None, int | None]] = [
+                (*attempt, None) for attempt in self.attempts(original, device)
+            ]
+            k = 0
+            while k < len(tries):
+                what, blocks, count_streams, cores = tries[k]
                 improve = count_streams is not False
                 if k:
                     fresh = original.clone()
@@ -1477,10 +1482,13 @@ class PhysicalMapPass(ModulePass):
                     current.erase()
                     current = fresh
                 try:
-                    map_region(current, device, blocks, bool(count_streams), improve)
+                    map_region(current, device, blocks, bool(count_streams), improve, cores)
                     break
                 except LocatedDiagnostic as err:
                     errors.append((what, err))
+                k += 1
+                if k == len(tries) and self.folding != "rectangles":
+                    tries += self.channel_folds(original, device, errors, tries)
             else:
                 first = errors[0][1]
                 if len(errors) == 1:
@@ -1495,6 +1503,34 @@ class PhysicalMapPass(ModulePass):
                 if same:
                     message += f" (also tried {' and '.join(same)}: the same limit)"
                 raise LocatedDiagnostic(message) from None
+
+    @staticmethod
+    def channel_folds(
+        region: dato.RegionOp,
+        device: devices.NpuDevice,
+        errors: list[tuple[str, LocatedDiagnostic]],
+        tries: list[tuple[str, ChainPlan | None, bool | None, int | None]],
+    ) -> list[tuple[str, ChainPlan | None, bool | None, int | None]]:
+        """Once every attempt failed and one of them over DMA channels (a
+        tile's, a shim's or a memtile's): fold as if fewer cores were there,
+        half of the cores the last fold had (or of the device), then a
+        quarter, ... The instances then share cores through the greedy
+        chains, bundles and loader folds map_region searches when there are
+        more elements than cores, so a chain of parts turns the streams
+        between them into locals and the cores' reads share DMA sequences:
+        parallelism traded for channels. Runs only after the others failed
+        (each attempt is a whole mapping); nothing once a fold onto fewer
+        cores than an eighth of the instances was tried."""
+        if not any("channel" in str(err) for _, err in errors):
+            return []
+        tried = [c for *_, c in tries if c is not None]
+        cores = (min(tried) if tried else device.compute_cores) // 2
+        instances = sum(g.num_instances() for g in region.groups())
+        while cores >= instances:
+            cores //= 2  # as many cores as instances: the attempts made
+        if cores < 2 or cores * 8 < instances:
+            return []  # more than 8 instances a core: no DMA traffic left to share
+        return [(f"folding as if {cores} cores were there (DMA channels)", None, False, cores)]
 
     def attempts(
         self, region: dato.RegionOp, device: devices.NpuDevice
@@ -1575,6 +1611,7 @@ def map_region(
     blocks: ChainPlan | None = None,
     count_streams: bool = False,
     improve: bool = False,
+    cores: int | None = None,
 ) -> None:
     """Fold, place and check one region (see the module doc); the compiler's
     folding, when there are more elements than cores: loader/drain chains,
@@ -1583,7 +1620,9 @@ def map_region(
     rectangle folding to use instead of the greedy chains (npu_chain_search);
     `count_streams`: forward arrays counting the streams a task gets too
     (npu_forwarding); `improve`: rearrange the placement while a tile is over
-    its DMA channels (Placer.improve_placement)."""
+    its DMA channels (Placer.improve_placement); `cores`: fold as if only that
+    many compute cores were there (PhysicalMapPass.channel_folds)."""
+    limit = device.compute_cores if cores is None else cores
     if blocks is not None and not isinstance(blocks, BlockPlan):
         total = sum(g.num_instances() for g in region.groups())
         # arrays over the chained cores' input channels: loaders on the freed cores
@@ -1644,7 +1683,7 @@ def map_region(
             {g.sym_name.data: plan_group(g) for g in region.groups()},
             device.compute.dma_s2mm_channels,
             device.compute.dma_mm2s_channels,
-            device.compute_cores - instances,
+            max(0, limit - instances),
             count_streams,
         )
     )
@@ -1652,7 +1691,7 @@ def map_region(
         region,
         {g.sym_name.data: plan_group(g) for g in region.groups()},
         device.compute.dma_s2mm_channels,
-        device.compute_cores - instances,
+        max(0, limit - instances),
         count_streams,
     )
     placer = Placer(region, device)
@@ -1664,8 +1703,8 @@ def map_region(
         for group in region.groups()
         for inst in group.instances()
     }
-    placer.folds = choose_folds(region, placer.uses, arrays, len(pes), device.compute_cores)
-    excess = len(pes) - device.compute_cores
+    placer.folds = choose_folds(region, placer.uses, arrays, len(pes), limit)
+    excess = len(pes) - limit
     if excess > len(placer.folds):
         # loader/drain chains are not enough: chain processing elements
         moved = {
@@ -1676,12 +1715,12 @@ def map_region(
             for group in region.groups()
             for inst in group.instances()
         }
-        chained = search_chains(region, placer.uses, device.compute_cores, len(pes), moved, 2)
+        chained = search_chains(region, placer.uses, limit, len(pes), moved, 2)
         if isinstance(chained, ChainPlan):
             placer.folds = []
             record_chain_plan(region, chained)
             placer.chain_note = (
-                f"{len(pes)} processing elements for {device.compute_cores} compute "
+                f"{len(pes)} processing elements for {limit} compute "
                 f"cores: the compiler chained "
                 + "; ".join("-".join(g) for g in chained.groups)
                 + ", merging the fewest extra DMA channels first; no other folding "
@@ -1691,12 +1730,12 @@ def map_region(
         elif chained.reason:
             # chains leave lanes no stream joins: bundle isomorphic lanes (a
             # design without streams is chained by pair_isomorphic instead)
-            bundled = bundle_lanes(region, placer.uses, device.compute_cores)
+            bundled = bundle_lanes(region, placer.uses, limit)
             if isinstance(bundled, BundlePlan):
                 placer.folds = []
                 record_bundle_plan(region, bundled)
                 placer.chain_note = (
-                    f"{len(pes)} processing elements for {device.compute_cores} compute cores: "
+                    f"{len(pes)} processing elements for {limit} compute cores: "
                     f"the compiler chained {sum(len(lane) > 1 for lane in bundled.lanes)} lanes "
                     f"and bundled them {bundled.per_core} per core, neighbouring lanes together "
                     f"({len(bundled.bundles)} bundles: "
