@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from typing import cast
 
 from xdsl.context import Context
-from xdsl.dialects import memref
+from xdsl.dialects import arith, memref
 from xdsl.dialects.builtin import DYNAMIC_INDEX, ArrayAttr, MemRefType, ModuleOp, StringAttr
 from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
@@ -103,13 +103,30 @@ class _Delivery:
     sizes: tuple[int, ...]
 
 
+def _index(value: SSAValue, depth: int = 8) -> int | None:
+    """An index computed from constants by adds, subtracts and multiplies
+    (`p * L` with meta_for's constant p); None for anything else."""
+    c = int_constant(value)
+    if c is not None or depth == 0:
+        return c
+    op = value.owner
+    if isinstance(op, arith.AddiOp | arith.SubiOp | arith.MuliOp):
+        lhs, rhs = _index(op.lhs, depth - 1), _index(op.rhs, depth - 1)
+        if lhs is None or rhs is None:
+            return None
+        if isinstance(op, arith.AddiOp):
+            return lhs + rhs
+        return lhs - rhs if isinstance(op, arith.SubiOp) else lhs * rhs
+    return None
+
+
 def _static(values: list[int], operands: Sequence[SSAValue]) -> list[int] | None:
-    """A subview's static offsets, its dynamic ones given by constants."""
+    """A subview's static offsets, its dynamic ones computed from constants."""
     out: list[int] = []
     dynamic = iter(operands)
     for v in values:
         if v == DYNAMIC_INDEX:
-            c = int_constant(next(dynamic))
+            c = _index(next(dynamic))
             if c is None:
                 return None
             v = c

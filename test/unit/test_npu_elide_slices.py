@@ -15,6 +15,7 @@ from dato_xdsl import int8, int16, int32
 from dato_xdsl.dialects import aie
 from dato_xdsl.transforms.core_tasks import task_names
 from test.unit.programs import dato_programs as progs
+from test.unit.programs.npu_elide_slices_programs import chunks, row_blocks
 
 
 def _full_range(dtype, shape, seed: int) -> np.ndarray:
@@ -67,3 +68,28 @@ def test_small_design_keeps_its_loader_and_store() -> None:
     np.testing.assert_array_equal(c, a + b)
     tasks = _tasks(mod)
     assert any(n.startswith("load") for n in tasks) and any(n.startswith("store") for n in tasks)
+
+
+@pytest.mark.parametrize(
+    ("T", "dtype", "P", "L"), [(int16, np.int16, 16, 8192), (int8, np.int8, 8, 16384)]
+)
+def test_chunks_map(T, dtype, P: int, L: int) -> None:
+    # offsets p * L computed from meta_for's constant p; the simulator agrees
+    a = _full_range(dtype, (P * L,), 6)
+    b = np.zeros(P * L, dtype)
+    sim = b.copy()
+    dato.build(chunks(T, P, L))(a, sim)
+    mod = dato.build(chunks(T, P, L), target="aie")
+    mod(a, b)
+    np.testing.assert_array_equal(b, (a * 3 + 1).astype(dtype))
+    np.testing.assert_array_equal(b, sim)
+    assert not any(n.startswith(("load", "store")) for n in _tasks(mod))
+
+
+def test_row_blocks_map() -> None:
+    a = _full_range(np.int32, (64, 1024), 7)
+    b = np.zeros((64, 1024), np.int32)
+    mod = dato.build(row_blocks(int32, 16, 4, 1024), target="aie")
+    mod(a, b)
+    np.testing.assert_array_equal(b, a - np.int32(7))
+    assert not any(n.startswith(("load", "store")) for n in _tasks(mod))

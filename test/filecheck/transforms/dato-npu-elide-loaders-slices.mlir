@@ -232,3 +232,85 @@
       linalg.fill ins(%z : i32) outs(%o : memref<2x8xi32>)
     }
   }
+
+// -----
+
+// Case 4: chunks a[p*16:(p+1)*16] of a vector, the offsets computed from
+// meta_for's constant p (`p * 16`): the worker reads its chunk of A in place
+// (same rank, nothing to copy) and copies its result into its chunk of B.
+// CHECK-LABEL: dato.region @top
+// CHECK-NOT:   dato.stream
+// CHECK:       dato.group @w of @w grid [2] (%A : memref<32xi16>, %B : memref<32xi16>) ports [] instances [
+// CHECK-NEXT:    @w_0 pid [0] offsets {{\[}}[0], [0]] streams [],
+// CHECK-NEXT:    @w_1 pid [1] offsets {{\[}}[16], [16]] streams []
+// CHECK-NEXT:  ] attributes {dato.elided_loaders = ["load"], dato.elided_collectors = ["store"]} {
+// CHECK-NEXT:  ^bb0(%a: memref<16xi16>, %b: memref<16xi16>):
+// CHECK-NOT:     dato.get
+// CHECK:         memref.load %a[%{{.*}}] : memref<16xi16>
+// CHECK:         "memref.copy"(%y, %b) : (memref<16xi16>, memref<16xi16>) -> ()
+// CHECK-NOT:     dato.put
+// CHECK-NOT:   dato.group @store
+
+  dato.region @top(%A: memref<32xi16>, %B: memref<32xi16>) {
+    dato.stream @s_0 : !dato.stream<memref<16xi16>, 2>
+    dato.stream @s_1 : !dato.stream<memref<16xi16>, 2>
+    dato.stream @o_0 : !dato.stream<memref<16xi16>, 2>
+    dato.stream @o_1 : !dato.stream<memref<16xi16>, 2>
+    dato.group @load of @load grid [1] (%A : memref<32xi16>) ports [] instances [
+      @load_0 pid [0] offsets [[0]] streams []
+    ] {
+    ^bb0(%a: memref<32xi16>):
+      %p = arith.constant 0 : index
+      %0 = arith.constant 16 : index
+      %1 = arith.muli %p, %0 : index
+      %2 = memref.subview %a[%1] [16] [1] : memref<32xi16> to memref<16xi16, strided<[1], offset: ?>>
+      %3 = memref.alloc() : memref<16xi16>
+      "memref.copy"(%2, %3) : (memref<16xi16, strided<[1], offset: ?>>, memref<16xi16>) -> ()
+      dato.put @s_0, %3 : memref<16xi16>
+      %p_1 = arith.constant 1 : index
+      %4 = arith.constant 16 : index
+      %5 = arith.muli %p_1, %4 : index
+      %6 = memref.subview %a[%5] [16] [1] : memref<32xi16> to memref<16xi16, strided<[1], offset: ?>>
+      %7 = memref.alloc() : memref<16xi16>
+      "memref.copy"(%6, %7) : (memref<16xi16, strided<[1], offset: ?>>, memref<16xi16>) -> ()
+      dato.put @s_1, %7 : memref<16xi16>
+    }
+    dato.group @w of @w grid [2] () ports [@s_in, @o_out] instances [
+      @w_0 pid [0] offsets [] streams [@s_0, @o_0],
+      @w_1 pid [1] offsets [] streams [@s_1, @o_1]
+    ] {
+      %0 = dato.get @s_in : memref<16xi16>
+      %y = memref.alloc() : memref<16xi16>
+      %1 = arith.constant 0 : i16
+      linalg.fill ins(%1 : i16) outs(%y : memref<16xi16>)
+      %2 = arith.constant 0 : index
+      %3 = arith.constant 16 : index
+      %4 = arith.constant 1 : index
+      scf.for %i = %2 to %3 step %4 {
+        %5 = memref.load %0[%i] : memref<16xi16>
+        %6 = arith.constant 3 : i16
+        %7 = arith.muli %5, %6 : i16
+        %8 = arith.constant 1 : i16
+        %9 = arith.addi %7, %8 : i16
+        memref.store %9, %y[%i] : memref<16xi16>
+      }
+      dato.put @o_out, %y : memref<16xi16>
+    }
+    dato.group @store of @store grid [1] (%B : memref<32xi16>) ports [] instances [
+      @store_0 pid [0] offsets [[0]] streams []
+    ] {
+    ^bb0(%b: memref<32xi16>):
+      %p = arith.constant 0 : index
+      %0 = dato.get @o_0 : memref<16xi16>
+      %1 = arith.constant 16 : index
+      %2 = arith.muli %p, %1 : index
+      %3 = memref.subview %b[%2] [16] [1] : memref<32xi16> to memref<16xi16, strided<[1], offset: ?>>
+      "memref.copy"(%0, %3) : (memref<16xi16>, memref<16xi16, strided<[1], offset: ?>>) -> ()
+      %p_1 = arith.constant 1 : index
+      %4 = dato.get @o_1 : memref<16xi16>
+      %5 = arith.constant 16 : index
+      %6 = arith.muli %p_1, %5 : index
+      %7 = memref.subview %b[%6] [16] [1] : memref<32xi16> to memref<16xi16, strided<[1], offset: ?>>
+      "memref.copy"(%4, %7) : (memref<16xi16>, memref<16xi16, strided<[1], offset: ?>>) -> ()
+    }
+  }
