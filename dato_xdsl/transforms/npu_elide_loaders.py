@@ -153,7 +153,8 @@ def _deliveries(group: dato.GroupOp) -> list[_Delivery] | None:
     for put in puts:
         v = put.value
         t = v.type
-        assert isinstance(t, MemRefType)
+        if not isinstance(t, MemRefType):  # a scalar the loader computed
+            return None
         if v in body.args:
             k = body.args.index(v)  # type: ignore[arg-type]
             out.append(_Delivery(put, k, (0,) * len(t.get_shape()), tuple(t.get_shape())))
@@ -450,10 +451,14 @@ def _collections(group: dato.GroupOp) -> list[tuple[dato.GetOp, _Delivery]] | No
         offsets = _static(list(sub.static_offsets.get_values()), list(sub.offsets))
         sizes = tuple(sub.static_sizes.get_values())
         got = op.results[0].type
-        assert isinstance(got, MemRefType)
-        if offsets is None or list(got.get_shape()) not in (
-            list(sizes),
-            [d for d in sizes if d != 1],
+        if (
+            not isinstance(got, MemRefType)
+            or offsets is None
+            or list(got.get_shape())
+            not in (
+                list(sizes),
+                [d for d in sizes if d != 1],
+            )
         ):
             return None
         k = body.args.index(sub.source)  # type: ignore[arg-type]

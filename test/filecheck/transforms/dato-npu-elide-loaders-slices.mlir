@@ -314,3 +314,38 @@
       "memref.copy"(%4, %7) : (memref<16xi16>, memref<16xi16, strided<[1], offset: ?>>) -> ()
     }
   }
+
+// -----
+
+// Case 5: a loader putting scalars it read is no slice loader: kept.
+// CHECK-LABEL: dato.region @top
+// CHECK:       dato.stream @s_0
+// CHECK:       dato.group @load
+// CHECK:         dato.put @s_0, %{{.*}} : i32
+// CHECK:       dato.group @w
+// CHECK-NOT:   dato.elided_loaders
+
+dato.region @top(%A: memref<2xi32>, %B: memref<2xi32>) {
+  dato.stream @s_0 : !dato.stream<i32, 2>
+  dato.stream @s_1 : !dato.stream<i32, 2>
+  dato.group @load of @load grid [1] (%A : memref<2xi32>) ports [] instances [
+    @load_0 pid [0] offsets [[0]] streams []
+  ] {
+  ^bb0(%a: memref<2xi32>):
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %x = memref.load %a[%c0] : memref<2xi32>
+    dato.put @s_0, %x : i32
+    %y = memref.load %a[%c1] : memref<2xi32>
+    dato.put @s_1, %y : i32
+  }
+  dato.group @w of @w grid [2] (%B : memref<2xi32>) ports [@s_in] instances [
+    @w_0 pid [0] offsets [[0]] streams [@s_0],
+    @w_1 pid [1] offsets [[1]] streams [@s_1]
+  ] {
+  ^bb0(%b: memref<1xi32>):
+    %c0 = arith.constant 0 : index
+    %v = dato.get @s_in : i32
+    memref.store %v, %b[%c0] : memref<1xi32>
+  }
+}
