@@ -286,7 +286,8 @@ def runtime_sequence(device_op: aie.DeviceOp) -> aie.RuntimeSequenceOp | None:
         col = t.column
         if not free[col]:
             # the column's running call that finishes first among those
-            # all of whose calls starting before it finishes are issued:
+            # all of whose calls starting before it finishes are issued
+            # (the stage model above):
             # waiting on one whose data needs a transfer not issued yet (its
             # consumer waits for that transfer's block) would hang
             safe = [j for j, r in enumerate(running[col]) if bisect_left(stages, r[3]) <= i]
@@ -299,7 +300,9 @@ def runtime_sequence(device_op: aie.DeviceOp) -> aie.RuntimeSequenceOp | None:
                     f"{limit} running calls can finish without a call not yet issued "
                     "(waiting on one would hang)",
                 )
-            at = min(safe, key=lambda j: running[col][j][3])
+            # (a read first: it finishes as its data enters a core, before
+            # the outputs computed from it, whose tokens wait at the end)
+            at = min(safe, key=lambda j: (not running[col][j][1].is_read, running[col][j][3]))
             call, oldest, bd_id, _done = running[col].pop(at)
             if oldest.is_read:
                 _order_props(call, True)

@@ -406,32 +406,25 @@ aie.device(npu1) {
 // Case 9: a GEMM's shim column 0 serves A's two row fifos (8 calls each) and
 // C (16 calls, one per output tile), 32 calls for 16 BDs; B's 8 calls leave
 // column 1. A core finishes A's call k only with B's call k beside it, so a
-// call is awaited only once every call starting before it finishes is issued:
-// call k of n (stage k/n) finishes at stage (k+1)/n. The first BD comes back
-// from C's call 0 (stage 1/16, an output whose inputs are issued), not from
-// A_in0's call 0; A_in0's last call (stage 7/8) goes after the wait on A_in0's
-// call 3 and before B's call 7, and no A call is awaited before B's call of
-// the same block is issued (waiting on A_in0's call 7 before B's would hang).
+// call is awaited only once every call starting before it finishes is issued
+// (call k of n starts at stage k/n and finishes at (k+1)/n), reads first. The
+// calls go round-robin by stage; before A_in1's last call the only running
+// reads are A_in0's last call, which needs B's last call (not issued: waiting
+// on it hangs), so the sequence waits on C's oldest call (an output whose
+// inputs are issued) instead.
 // CHECK-LABEL: aie.device(npu1) {
-// CHECK:           aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 48][1, 1, 1, 16][0, 0, 16, 1]) {id = 14 : i64, issue_token = true, metadata = @A_in1}
-// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%B[0, 0, 0, 48][1, 1, 1, 16][0, 0, 16, 1]) {id = 3 : i64, metadata = @B_in0}
-// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%C[0, 0, 0, 112][1, 1, 1, 16][0, 0, 16, 1]) {id = 15 : i64, issue_token = true, metadata = @C_out0}
+// CHECK:           aiex.npu.dma_memcpy_nd(%C[0, 0, 0, 112][1, 1, 1, 16][0, 0, 16, 1]) {id = 15 : i64, issue_token = true, metadata = @C_out0}
+// CHECK-NEXT:      aiex.npu.dma_wait {symbol = @A_in0}
+// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%C[0, 0, 0, 128][1, 1, 1, 16][0, 0, 16, 1]) {id = 1 : i64, issue_token = true, metadata = @C_out0}
+// CHECK:           aiex.npu.dma_memcpy_nd(%C[0, 0, 0, 224][1, 1, 1, 16][0, 0, 16, 1]) {id = 5 : i64, issue_token = true, metadata = @C_out0}
+// CHECK-NEXT:      aiex.npu.dma_wait {symbol = @A_in1}
+// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 112][1, 1, 1, 16][0, 0, 16, 1]) {id = 10 : i64, metadata = @A_in0}
 // CHECK-NEXT:      aiex.npu.dma_wait {symbol = @C_out0}
-// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%C[0, 0, 0, 128][1, 1, 1, 16][0, 0, 16, 1]) {id = 0 : i64, issue_token = true, metadata = @C_out0}
-// CHECK-NEXT:      aiex.npu.dma_wait {symbol = @A_in0}
-// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 64][1, 1, 1, 16][0, 0, 16, 1]) {id = 1 : i64, metadata = @A_in0}
-// CHECK-NEXT:      aiex.npu.dma_wait {symbol = @A_in1}
-// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 64][1, 1, 1, 16][0, 0, 16, 1]) {id = 2 : i64, metadata = @A_in1}
-// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%B[0, 0, 0, 64][1, 1, 1, 16][0, 0, 16, 1]) {id = 4 : i64, metadata = @B_in0}
-// CHECK:           aiex.npu.dma_memcpy_nd(%C[0, 0, 0, 224][1, 1, 1, 16][0, 0, 16, 1]) {id = 12 : i64, issue_token = true, metadata = @C_out0}
-// CHECK-NEXT:      aiex.npu.dma_wait {symbol = @A_in0}
-// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 112][1, 1, 1, 16][0, 0, 16, 1]) {id = 13 : i64, metadata = @A_in0}
-// CHECK-NEXT:      aiex.npu.dma_wait {symbol = @A_in1}
-// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 112][1, 1, 1, 16][0, 0, 16, 1]) {id = 14 : i64, metadata = @A_in1}
+// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%A[0, 0, 0, 112][1, 1, 1, 16][0, 0, 16, 1]) {id = 0 : i64, metadata = @A_in1}
 // CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%B[0, 0, 0, 112][1, 1, 1, 16][0, 0, 16, 1]) {id = 7 : i64, metadata = @B_in0}
 // CHECK-NEXT:      aiex.npu.dma_wait {symbol = @C_out0}
-// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%C[0, 0, 0, 240][1, 1, 1, 16][0, 0, 16, 1]) {id = 15 : i64, issue_token = true, metadata = @C_out0}
-// CHECK-COUNT-8:   aiex.npu.dma_wait {symbol = @C_out0}
+// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%C[0, 0, 0, 240][1, 1, 1, 16][0, 0, 16, 1]) {id = 3 : i64, issue_token = true, metadata = @C_out0}
+// CHECK-COUNT-14:  aiex.npu.dma_wait {symbol = @C_out0}
 // CHECK-NEXT:    }
 
 aie.device(npu1) {
