@@ -339,7 +339,9 @@ class _Pairs:
                     return None
                 assert isinstance(u, OpResult)
                 k = j + q - p
-                mapped = k < len(self.ops) and v is self.ops[k].results[u.index]
+                results = self.ops[k].results if k < len(self.ops) else ()
+                # op k may differ from u's op (a shorter result list): not mapped
+                mapped = u.index < len(results) and v is results[u.index]
                 if u is v:
                     low = max(low, j + 1)  # s > j: u stays u
                 elif mapped:

@@ -117,3 +117,19 @@ def test_members_differing_by_their_pid_roll_with_a_stepping_value(tmp_path):
     loop = re.search(r"scf\.for (%\w+) = %\w+ to %(\w+) step", text)
     assert loop and re.search(rf"%{loop.group(2)} = arith\.constant 8 : index", text)
     assert re.search(rf"arith\.muli {loop.group(1)}, %\w+ : index", text)
+
+
+def test_a_folded_5x5_systolic_grid_rolls_and_equals_numpy():
+    # the roll search met an op with fewer results than the one a candidate
+    # pair mapped from (an IndexError inside the compiler); the grid's
+    # folded cores roll and compute A @ B
+    from test.unit.programs import dato_programs as dp
+
+    M, N, K = 5, 5, 16
+    mod = dato.build(dp.systolic_2d(int32, M, N, K), target="aie")
+    rng = np.random.default_rng(55)
+    A = rng.integers(-1000, 1000, (M, K)).astype(np.int32)
+    B = rng.integers(-1000, 1000, (K, N)).astype(np.int32)
+    C = np.zeros((M, N), np.int32)
+    mod(A, B, C)
+    np.testing.assert_array_equal(C, A @ B)
