@@ -49,9 +49,7 @@ def test_stack_fills_the_tile_to_its_limit(tmp_path: Path, stack_attr: str, stac
 @pytest.mark.parametrize(
     ("stack_attr", "stack"), [("", DEFAULT_STACK), (" {stack_size = 2048 : i32}", 2048)]
 )
-def test_one_word_past_the_stack_is_over_limit(
-    tmp_path: Path, stack_attr: str, stack: int
-) -> None:
+def test_one_word_past_the_stack_is_over_limit(tmp_path: Path, stack_attr: str, stack: int) -> None:
     words = (DATA_MEMORY - stack) // 4 + 1
     line = _tile_line(_design(tmp_path, words, stack_attr))
     assert f"{DATA_MEMORY + 4}/{DATA_MEMORY}" in line

@@ -298,9 +298,7 @@ def test_subview_extent_is_checked_to_the_last_element(subview: str, ok: bool) -
     body = (
         f"    %s = memref.subview {subview}\n"
         "    %z = arith.constant 9 : i32\n"
-        "    linalg.fill ins(%z : i32) outs(%s : "
-        + subview.split(" to ")[1]
-        + ")"
+        "    linalg.fill ins(%z : i32) outs(%s : " + subview.split(" to ")[1] + ")"
     )
     x = np.arange(4, dtype=np.int32)
     if ok:
