@@ -587,17 +587,34 @@ def free_depths(
             depths[s] = min(limit[s], depths[s] * 2)
             raised.add(s)
     raised |= {s for s in rings if depths[s] != design.depths[s]}
-    # a group's port has one stream type: every stream bound to a port with a
-    # deepened stream takes the deepest (more room never blocks a put sooner)
-    for group in region.groups():
-        bound = [dict(zip(group.port_names, i.bindings, strict=True)) for i in group.instances()]
-        for port in group.port_names:
-            streams = {b[port] for b in bound if port in b} & set(depths)
-            if streams & raised:
-                deepest = max(depths[s] for s in streams)
-                for s in streams:
-                    depths[s] = deepest
-                raised |= streams
+    # a group's port has one stream type: every stream that must keep one
+    # type with a deepened stream or a ring takes the deepest (more room never
+    # blocks a put sooner). The classes close over every port: a stream is
+    # bound to one instance's out port and the next one's in port, so a ring
+    # at a grid's edge reaches the streams at its other edge through both
+    # ports (one pass over the ports stopped after the first). A stream
+    # between members of a sequential chain is a local buffer holding every
+    # element whatever its depth: it takes the depth but its limit does not
+    # raise the others.
+    from dato_xdsl.transforms.npu_shallow_fifos import port_classes  # imports this module
+
+    local = {
+        name
+        for name, use in uses.items()
+        if use.producer in core_of
+        and core_of[use.producer] not in lockstep
+        and core_of[use.producer] == core_of.get(use.consumer or "")
+    }
+    classes = {id(members): members for members in port_classes(region).values()}
+    for members in classes.values():
+        streams = set(members) & set(depths)
+        counted = [depths[s] for s in streams - local]
+        if not streams & raised or not counted:
+            continue
+        deepest = max(counted)
+        for s in streams:
+            depths[s] = deepest
+        raised |= streams
     plan.depths = {s: depths[s] for s in sorted(raised)}
     return None
 
