@@ -24,6 +24,7 @@ import pytest
 import dato_xdsl as dato
 from dato_xdsl import bfloat16, float32
 from dato_xdsl.frontend.program import compile_region
+from test.unit.aie_text import tile_bytes
 
 TARGETS = ["simulator", "hls", "aie"]
 
@@ -166,19 +167,20 @@ def bf16_gemm_epilogue(M: int, K: int, N: int):
 
 
 def test_bf16_k_tile_of_a_matmul_into_a_local_counts_a_float32_accumulator(tmp_path):
-    M, K, N = 32, 480, 64
+    M, K, N = 32, 384, 64
     block = M * N * 2  # 4,096 bytes of bf16
     # the body allocates the matmul's result, `acc` and the sum (one block
-    # each); on the tile they share one dead buffer, and C's block goes out
-    # double-buffered: three blocks beside the streamed A/B tiles
+    # each); on the tile `acc` and the matmul's result share one dead buffer
+    # and the sum, only put on C, is computed in C's one producer object
+    # (dato-put-in-place): two blocks beside the streamed A/B tiles
     module, _ = compile_region(bf16_gemm_epilogue(M, K, N))
     assert len(re.findall(r"memref\.alloc\(\) : memref<32x64xbf16>", str(module))) == 3
-    rest = 3 * block
-    # whole A and B (192 x 480 = 92,160 bytes) do not fit: K streams, split, so
-    # 384 kt + 12,288 + 4 x 2,048 <= 64,512 gives kt <= 114 -> 96 (480 = 2^5 x 3 x 5);
-    # a 2-byte accumulator (kt <= 125) or none (kt <= 136) would take 120
+    rest = 2 * block
+    # whole A and B (192 x 384 = 73,728 bytes) do not fit: K streams, split, so
+    # 384 kt + 8,192 + 4 x 2,048 <= 64,512 gives kt <= 125 -> 96 (384 = 2^7 x 3);
+    # a 2-byte accumulator (kt <= 136) or none (kt <= 146) would take 128
     assert 192 * K + rest > BUDGET
-    for acc_bytes, want in ((4, 96), (2, 120), (0, 120)):
+    for acc_bytes, want in ((4, 96), (2, 128), (0, 128)):
         fits = [
             d
             for d in range(1, K)
@@ -187,3 +189,8 @@ def test_bf16_k_tile_of_a_matmul_into_a_local_counts_a_float32_accumulator(tmp_p
         assert max(fits) == want
     dato.build(bf16_gemm_epilogue(M, K, N), target="aie", project=tmp_path)
     assert a_tile(tmp_path) == [M, 96]
+    # the emitted tile holds exactly that: A and B's two objects each, one
+    # bf16 block buffer, C's one object and the float32 accumulator
+    used, buffers = tile_bytes((tmp_path / "aie.mlir").read_text(), "core_c0_r2")
+    assert sorted(buffers) == ["32x64xbf16", "32x64xf32"]
+    assert used == 2 * (M * 96 * 2 + 96 * N * 2) + rest + 4 * M * N == 53_248
