@@ -540,6 +540,29 @@ def replay_cores(
         return SearchFailure(f"the replay of the cores is too long ({why})")
 
 
+def port_classes(region: dato.RegionOp) -> dict[str, list[str]]:
+    """Per stream, the streams that must keep one type with it: a group's
+    port has one stream type, so every stream its instances bind to that port
+    (and, through the other end's port, those bound with them) takes one
+    depth."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    for group in region.groups():
+        for k in range(len(group.port_names)):
+            bound = [inst.bindings[k] for inst in group.instances()]
+            for other in bound[1:]:
+                parent[find(other)] = find(bound[0])
+    classes: dict[str, list[str]] = {}
+    for decl in region.streams():
+        classes.setdefault(find(decl.sym_name.data), []).append(decl.sym_name.data)
+    return {name: members for members in classes.values() for name in members}
+
+
 def free_depths(
     region: dato.RegionOp,
     uses: dict[str, StreamUses],
@@ -596,7 +619,6 @@ def free_depths(
     # between members of a sequential chain is a local buffer holding every
     # element whatever its depth: it takes the depth but its limit does not
     # raise the others.
-    from dato_xdsl.transforms.npu_shallow_fifos import port_classes  # imports this module
 
     local = {
         name

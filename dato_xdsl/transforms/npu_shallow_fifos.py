@@ -26,7 +26,7 @@ from xdsl.dialects.builtin import IntegerAttr, i64
 from dato_xdsl import devices
 from dato_xdsl.diagnostics import LocatedDiagnostic
 from dato_xdsl.dialects import dato
-from dato_xdsl.transforms.npu_chain_search import SearchFailure, replay_cores
+from dato_xdsl.transforms.npu_chain_search import SearchFailure, port_classes, replay_cores
 from dato_xdsl.transforms.npu_tile_memory import kib
 from dato_xdsl.transforms.npu_transfers import run_order
 
@@ -63,29 +63,6 @@ def set_depth(decl: dato.StreamOp, depth: int) -> None:
     if DEPTH_BY_COMPILER not in decl.attributes:
         decl.attributes[DEPTH_BY_COMPILER] = IntegerAttr(t.depth.data, i64)
     decl.properties["stream_type"] = dato.StreamType(t.element_type, depth, t.packing.data)
-
-
-def port_classes(region: dato.RegionOp) -> dict[str, list[str]]:
-    """Per stream, the streams that must keep one type with it: a group's
-    port has one stream type, so every stream its instances bind to that port
-    (and, through the other end's port, those bound with them) takes one
-    depth."""
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        while parent.setdefault(x, x) != x:
-            x = parent[x]
-        return x
-
-    for group in region.groups():
-        for k in range(len(group.port_names)):
-            bound = [inst.bindings[k] for inst in group.instances()]
-            for other in bound[1:]:
-                parent[find(other)] = find(bound[0])
-    classes: dict[str, list[str]] = {}
-    for decl in region.streams():
-        classes.setdefault(find(decl.sym_name.data), []).append(decl.sym_name.data)
-    return {name: members for members in classes.values() for name in members}
 
 
 def candidates(placer: Placer, count: TileCount) -> dict[str, tuple[int, int]]:
