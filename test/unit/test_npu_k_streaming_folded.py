@@ -16,6 +16,7 @@ import numpy as np
 
 import dato_xdsl as dato
 from dato_xdsl import Layout, bfloat16, int32
+from test.unit.aie_text import tile_bytes
 
 S, R = Layout.Shard, Layout.Replicate
 RNG = np.random.default_rng(1235)
@@ -67,8 +68,10 @@ def test_bundled_instances_stream_k_int32(tmp_path):
     # the user bundles each row of a 2 x 2 grid onto one core: both members
     # read the same A block (sent once per member) and B blocks 0 and 1 in
     # turn. Whole blocks: 128 KiB each (refused before at 304 KiB). Others:
-    # t, t + t (16 KiB each, live at once) and C's 16 KiB block = 48 KiB:
-    # 2 x (64 kt + 64 kt) x 4 + 49,152 <= 64,512 gives kt <= 15 -> 8
+    # t + t is computed over t, which dies there (dato-local-copy-elision),
+    # and put from C's one producer object (dato-put-in-place), so t's 16 KiB
+    # buffer and C's 16 KiB object = 32 KiB (48 KiB while t + t had its own):
+    # 2 x (64 kt + 64 kt) x 4 + 32,768 <= 64,512 gives kt <= 31 -> 16
     M, N, K = 128, 128, 512
     prims = [("bundle", [f"mm_{i}_0", f"mm_{i}_1"]) for i in range(2)]
     mod = dato.build(
@@ -77,7 +80,12 @@ def test_bundled_instances_stream_k_int32(tmp_path):
         project=tmp_path,
         mapping_primitives=prims,
     )
-    assert a_tiles(mod) == {(64, 8)}
+    assert a_tiles(mod) == {(64, 16)}
+    # what each bundled core's tile holds in the emitted design, counted
+    # from the text: that one buffer, C's object, two objects of A and of B
+    text = (tmp_path / "aie.mlir").read_text()
+    for core in ("core_c0_r2", "core_c0_r3"):
+        assert tile_bytes(text, core) == (2 * (64 * 16 + 16 * 64) * 4 + 32_768, ["64x64xi32"])
     A = RNG.integers(-1000, 1000, (M, K)).astype(np.int32)
     B = RNG.integers(-1000, 1000, (K, N)).astype(np.int32)
     C = np.zeros((M, N), np.int32)
