@@ -140,13 +140,17 @@ def test_task_reading_two_arrays_and_a_stream_maps(tmp_path, P0, P1):
     assert max(dma_inputs(text).values()) <= S2MM
 
 
-@pytest.mark.parametrize("P", [4, 5])
-def test_ring_gemm_nodes_get_arrays_through_neighbours(tmp_path, P):
+@pytest.mark.parametrize("P, cores_per_node", [(4, 2), (5, 3)])
+def test_ring_gemm_nodes_get_arrays_through_neighbours(tmp_path, P, cores_per_node):
     """A Cannon-style ring (dato_programs.ring_gemm): node p reads A, B, the
     host copy of C (it writes C a column block per step) and gets the ring
-    stream: 4 inputs. Placed as it is, the node is over its 2 input channels
-    even with one array forwarded; mapped again counting the stream, each node
-    gets A and B from two loaders sharing memory with it (3 cores per node)."""
+    stream: 4 inputs for 2 input channels. A ring of even length embeds on
+    tiles sharing memory (placement's stream embedding, npu_stream_embedding:
+    a 4-cycle on a 2 x 2 square), so its links take no DMA channel and a node
+    is over by one array: one loader sharing memory with it gives it A (2
+    cores per node). An odd ring cannot close on the grid (the grid's
+    neighbour graph is bipartite): mapped again counting the stream, each
+    node gets A and B from two loaders (3 cores per node)."""
     M, N, K = 2 * P, 4 * P, 8
     mod = dato.build(progs.ring_gemm(dato.int16, M, N, K, P), target="aie", project=tmp_path)
     A = RNG.integers(-50, 50, (M, K)).astype(np.int16)
@@ -155,5 +159,12 @@ def test_ring_gemm_nodes_get_arrays_through_neighbours(tmp_path, P):
     mod(A, B, C)
     np.testing.assert_array_equal(C, A @ B)
     text = (tmp_path / "aie.mlir").read_text()
-    assert text.count("aie.core(") == 3 * P
+    where = tiles(text)
+    ring = re.findall(r"aie\.objectfifo @ring_\d+\((%\w+), \{(%\w+)\}", text)
+    assert len(ring) == P
+    neighbours = [
+        abs(where[a][0] - where[b][0]) + abs(where[a][1] - where[b][1]) == 1 for a, b in ring
+    ]
+    assert all(neighbours) == (P % 2 == 0)
+    assert text.count("aie.core(") == cores_per_node * P
     assert max(dma_inputs(text).values()) <= S2MM
