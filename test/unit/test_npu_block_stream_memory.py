@@ -244,7 +244,7 @@ def test_split_k_gemm_of_64x64_int32_blocks_maps_cut_in_two(tmp_path):
     np.testing.assert_array_equal(C, wrapped(A, B))
 
 
-def test_streams_one_object_deep_that_would_deadlock_are_refused(tmp_path):
+def test_streams_that_would_deadlock_one_object_deep_are_cut_instead(tmp_path):
     R, L = 56, 64
 
     @dato.region()
@@ -264,17 +264,23 @@ def test_streams_one_object_deep_that_would_deadlock_are_refused(tmp_path):
             b[:, :] = first + s.get()  # noqa: F821
             b[:, :] = b + s.get()  # noqa: F821
 
-    with pytest.raises(dato.DatoIRError) as info:
-        dato.build(top, target="aie", project=tmp_path)
-    message = str(info.value)
-    # 14 KiB blocks (56 x 64 int32), the streams' objects on the producer's
-    # tile (north of its consumer): A's block and two objects of each
-    # stream, 70 KiB; one object deep it would be 42 KiB, but the producer
-    # puts twice on @s before @t, which the consumer gets first. (The
-    # consumer holds its two live locals and B's block: 42 KiB.)
-    assert "src_0" in message and "needs 70 KiB" in message
-    assert "@s, @t one object deep would save 28 KiB but deadlock" in message
-    assert "src_0 waits to put on @s" in message and "dst_0 waits to get from @t" in message
+    # Refused before (70 KiB on src's tile; @s, @t one object deep would
+    # save 28 KiB but deadlock: src puts twice on @s before @t, which dst gets
+    # first). The tasks are element-wise, so the compiler now cuts them into
+    # two instances of 28 rows each (dato-npu-retile-elementwise): 7 KiB
+    # objects, two of each stream and A's block fit at the declared depth 2,
+    # so nothing has to be made one object deep and nothing deadlocks.
+    mod = dato.build(top, target="aie", project=tmp_path)
+    text = (tmp_path / "aie.mlir").read_text()
+    assert 'dato.tasks = ["src_1"]' in text and 'dato.tasks = ["dst_1"]' in text
+    fifos = re.findall(
+        r"objectfifo @([st]_c\d)\([^)]*\}, (\d+) : i32\) : !aie.objectfifo<memref<(\w+)>>", text
+    )
+    assert sorted(fifos) == [(n, "2", "28x64xi32") for n in ("s_c0", "s_c1", "t_c0", "t_c1")]
+    x = np.random.default_rng(7).integers(-1000, 1000, (R, L), dtype=np.int32)
+    y = np.zeros((R, L), np.int32)
+    mod(x, y)
+    np.testing.assert_array_equal(y, 3 * x)
 
 
 def test_a_chain_of_elementwise_results_takes_one_buffer(tmp_path):
