@@ -718,7 +718,6 @@ class AieLowering:
         declare_called(self.region, body)  # the external kernels the tasks call
         record_padding(device_op, self.padding)  # the host lays these arrays out padded
 
-
     def fuse(
         self, core_body: Block, fused: list[Block], builder: CoreBuilder, at: Operation
     ) -> None:
