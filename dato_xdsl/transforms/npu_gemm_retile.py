@@ -71,7 +71,6 @@ from xdsl.dialects.builtin import (
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Block, BlockArgument, Operation, SSAValue
 from xdsl.passes import ModulePass
-from xdsl.utils.exceptions import DiagnosticException
 
 from dato_xdsl import devices
 from dato_xdsl.dialects import dato
@@ -81,6 +80,7 @@ from dato_xdsl.transforms.ir_constants import int_constant
 from dato_xdsl.transforms.npu_chain_search import folded_instances
 from dato_xdsl.transforms.npu_forwarding import fresh_name
 from dato_xdsl.transforms.npu_plan import ELEMENTWISE_OPS, StreamedMatmul, streamed_matmul
+from dato_xdsl.transforms.npu_trial import trial_maps
 
 RETILED = "dato.retiled"
 """On a cut group: [r, s], the factors its grid was refined by."""
@@ -665,20 +665,12 @@ def _maps(region: dato.RegionOp, cuts: Sequence[Cut], device: str) -> bool:
     """Whether the passes after this one in the aie pipeline (read boxes,
     physical mapping with its folding search) place the region with the
     sets cut as `cuts` says: a trial on a copy of the region."""
-    from dato_xdsl.transforms.npu_read_boxes import NpuReadBoxesPass
-    from dato_xdsl.transforms.physical_mapping import PhysicalMapPass
-
     copy = region.clone()
     trial = ModuleOp([copy])
     twins = {tuple(_names(b)): b for b in block_sets(copy)}
     for bs, (r, s) in cuts:
         cut_set(copy, twins[tuple(_names(bs))], r, s)
-    try:
-        NpuReadBoxesPass().apply(Context(), trial)
-        PhysicalMapPass(device=device).apply(Context(), trial)
-    except DiagnosticException:
-        return False
-    return True
+    return trial_maps(trial, device)
 
 
 def _fits_as_written(bs: BlockSet, budget: int, shallow: bool) -> bool:

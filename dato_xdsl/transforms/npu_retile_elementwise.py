@@ -62,7 +62,6 @@ from xdsl.dialects.builtin import (
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Block, BlockArgument, Operation, SSAValue
 from xdsl.passes import ModulePass
-from xdsl.utils.exceptions import DiagnosticException
 
 from dato_xdsl import devices
 from dato_xdsl.dialects import dato
@@ -73,6 +72,7 @@ from dato_xdsl.transforms.npu_chain_search import folded_instances
 from dato_xdsl.transforms.npu_forwarding import fresh_name
 from dato_xdsl.transforms.npu_gemm_retile import RETILED, RETILED_WITH
 from dato_xdsl.transforms.npu_plan import ELEMENTWISE_OPS
+from dato_xdsl.transforms.npu_trial import trial_maps
 
 SAME_SHAPE_OPS = (*ELEMENTWISE_OPS, linalg.SelectOp, linalg.CopyOp)
 """Named linalg ops computing each output element from the same element of
@@ -688,20 +688,12 @@ def _maps(region: dato.RegionOp, cuts: Sequence[tuple[Component, int]], device: 
     """Whether read boxes and physical mapping (with its folding search)
     place the region with the components cut as `cuts` says: a trial on a
     copy of the region."""
-    from dato_xdsl.transforms.npu_read_boxes import NpuReadBoxesPass
-    from dato_xdsl.transforms.physical_mapping import PhysicalMapPass
-
     copy = region.clone()
     trial = ModuleOp([copy])
     twins = {_key(c): c for c in components(copy)}
     for comp, chunk in cuts:
         cut_component(copy, twins[_key(comp)], chunk)
-    try:
-        NpuReadBoxesPass().apply(Context(), trial)
-        PhysicalMapPass(device=device).apply(Context(), trial)
-    except DiagnosticException:
-        return False
-    return True
+    return trial_maps(trial, device)
 
 
 def retile_region(region: dato.RegionOp, device: devices.NpuDevice) -> list[str]:
