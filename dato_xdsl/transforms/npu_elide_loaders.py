@@ -45,7 +45,7 @@ Consumer and producer groups record the tasks they stand in for in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -293,55 +293,86 @@ def elide_loaders(region: dato.RegionOp, memory: int | None = None) -> list[str]
     `memory`, only loaders whose tile could not hold them in that many bytes."""
     sources = _forwarded(region, memory)
     single = _single(region, sources)
-    # per consumer get op: the stream each instance of its group gets there
-    sites: dict[dato.GetOp, tuple[dato.GroupOp, list[str]]] = {}
+    sites = _sites(region, dato.GetOp)
+    chosen, covered, loaders = _settle(
+        sites,
+        sources,
+        {src.loader for src in sources.values()},
+        lambda g, streams, ends: all(s in single for s in streams),
+    )
+    if not chosen:
+        return []
+    by_group: dict[dato.GroupOp, list[tuple[dato.GetOp, list[_Source]]]] = {}
+    for op, (group, streams) in chosen.items():
+        by_group.setdefault(group, []).append((op, [sources[s] for s in streams]))  # type: ignore[arg-type]
+    for group, gets in by_group.items():
+        _read_blocks(region, group, gets)
+    _remove(region, loaders, covered)
+    return sorted(loaders)
+
+
+def _sites(
+    region: dato.RegionOp, kind: type[dato.GetOp] | type[dato.PutOp]
+) -> dict[Operation, tuple[dato.GroupOp, list[str]]]:
+    """Per get (or put) op of a group: the stream each instance of its group
+    gets from (puts on) there."""
+    sites: dict[Operation, tuple[dato.GroupOp, list[str]]] = {}
     for group in region.groups():
         for inst in group.instances():
             bound = dict(zip(group.port_names, inst.bindings, strict=True))
             for op in group.body.walk():
-                if isinstance(op, dato.GetOp):
+                if isinstance(op, kind):
                     symbol = op.stream.root_reference.data
                     sites.setdefault(op, (group, []))[1].append(bound.get(symbol, symbol))
-    loaders = {src.loader for src in sources.values()}
+    return sites
+
+
+def _settle(
+    sites: dict[Operation, tuple[dato.GroupOp, list[str]]],
+    ends: dict[str, _Source],
+    names: set[str],
+    admissible: Callable[[dato.GroupOp, list[str], set[str]], bool],
+) -> tuple[dict[Operation, tuple[dato.GroupOp, list[str]]], set[str], set[str]]:
+    """The sites whose every stream is an elidable end (of a task in
+    `names`) carrying one block, the streams they cover and the tasks all of
+    whose streams they cover: dropping a task drops its streams' sites, so
+    until nothing changes. The lowering moves one block of an array per
+    group: a group given an array twice (or one it already reads) keeps its
+    streams."""
     while True:
         chosen = {
             op: (g, streams)
             for op, (g, streams) in sites.items()
-            if all(s in single and sources[s].loader in loaders for s in streams)
-            and len({(sources[s].value, sources[s].type, sources[s].got) for s in streams}) == 1
+            if admissible(g, streams, names)
+            and all(ends[s].loader in names for s in streams)
+            and len({(ends[s].value, ends[s].type, ends[s].got) for s in streams}) == 1
         }
-        # the lowering moves one block of an array per group: a group given
-        # an array twice (or one it already reads) keeps its streams
         arrays: dict[dato.GroupOp, list[SSAValue]] = {}
         for g, streams in chosen.values():
-            arrays.setdefault(g, list(g.args)).append(sources[streams[0]].value)
+            arrays.setdefault(g, list(g.args)).append(ends[streams[0]].value)
         twice = {g for g, values in arrays.items() if len(set(values)) != len(values)}
         chosen = {op: site for op, site in chosen.items() if site[0] not in twice}
         covered = {s for _, streams in chosen.values() for s in streams}
         keep = {
             name
-            for name in loaders
-            if all(s in covered for s, src in sources.items() if src.loader == name)
+            for name in names
+            if all(s in covered for s, src in ends.items() if src.loader == name)
         }
-        if keep == loaders:
-            break
-        loaders = keep
-    if not chosen:
-        return []
-    by_group: dict[dato.GroupOp, list[tuple[dato.GetOp, list[_Source]]]] = {}
-    for op, (group, streams) in chosen.items():
-        by_group.setdefault(group, []).append((op, [sources[s] for s in streams]))
-    for group, gets in by_group.items():
-        _read_blocks(region, group, gets)
+        if keep == names:
+            return chosen, covered, names
+        names = keep
+
+
+def _remove(region: dato.RegionOp, groups: set[str], streams: set[str]) -> None:
+    """Erase the elided groups and the streams their partners no longer use."""
     for group in list(region.groups()):
-        if group.sym_name.data in loaders:
+        if group.sym_name.data in groups:
             group.detach()
             group.erase()
     for decl in list(region.streams()):
-        if decl.sym_name.data in covered:
+        if decl.sym_name.data in streams:
             decl.detach()
             decl.erase()
-    return sorted(loaders)
 
 
 def _read_blocks(
@@ -558,52 +589,20 @@ def elide_collectors(region: dato.RegionOp, memory: int | None = None) -> list[s
         else:
             sinks.update(found)
             collectors.add(group.sym_name.data)
-    # per producer put op: the stream each instance of its group puts there
-    sites: dict[dato.PutOp, tuple[dato.GroupOp, list[str]]] = {}
-    for group in region.groups():
-        for inst in group.instances():
-            bound = dict(zip(group.port_names, inst.bindings, strict=True))
-            for op in group.body.walk():
-                if isinstance(op, dato.PutOp):
-                    symbol = op.stream.root_reference.data
-                    sites.setdefault(op, (group, []))[1].append(bound.get(symbol, symbol))
-    while True:
-        chosen = {
-            op: (g, streams)
-            for op, (g, streams) in sites.items()
-            if all(s in sinks and sinks[s].loader in collectors for s in streams)
-            and len({(sinks[s].value, sinks[s].type, sinks[s].got) for s in streams}) == 1
-            and g.sym_name.data not in collectors
-        }
-        arrays: dict[dato.GroupOp, list[SSAValue]] = {}
-        for g, streams in chosen.values():
-            arrays.setdefault(g, list(g.args)).append(sinks[streams[0]].value)
-        twice = {g for g, values in arrays.items() if len(set(values)) != len(values)}
-        chosen = {op: site for op, site in chosen.items() if site[0] not in twice}
-        covered = {s for _, streams in chosen.values() for s in streams}
-        keep = {
-            name
-            for name in collectors
-            if all(s in covered for s, src in sinks.items() if src.loader == name)
-        }
-        if keep == collectors:
-            break
-        collectors = keep
+    chosen, covered, collectors = _settle(
+        _sites(region, dato.PutOp),
+        sinks,
+        collectors,
+        lambda g, streams, ends: all(s in sinks for s in streams) and g.sym_name.data not in ends,
+    )
     if not chosen:
         return []
     by_group: dict[dato.GroupOp, list[tuple[dato.PutOp, list[_Source]]]] = {}
     for op, (group, streams) in chosen.items():
-        by_group.setdefault(group, []).append((op, [sinks[s] for s in streams]))
+        by_group.setdefault(group, []).append((op, [sinks[s] for s in streams]))  # type: ignore[arg-type]
     for group, puts in by_group.items():
         _write_slices(region, group, puts)
-    for group in list(region.groups()):
-        if group.sym_name.data in collectors:
-            group.detach()
-            group.erase()
-    for decl in list(region.streams()):
-        if decl.sym_name.data in covered:
-            decl.detach()
-            decl.erase()
+    _remove(region, collectors, covered)
     return sorted(collectors)
 
 
