@@ -877,7 +877,7 @@ def _stream_ends(region: dato.RegionOp) -> dict[str, dict[str, str]]:
     return ends
 
 
-def _clonable(op: Operation) -> bool:
+def clonable(op: Operation) -> bool:
     """An op every part may have a copy of (a constant, the pid): no
     operands, no effects, no memref result (a global's memory would be
     shared by the parts through its copies)."""
@@ -915,7 +915,7 @@ def _independent_parts(
     writes: dict[int, set[int]] = {}
     streams: dict[int, set[str]] = {}
     for i, op in enumerate(top):
-        if _clonable(op) or op.has_trait(IsTerminator):
+        if clonable(op) or op.has_trait(IsTerminator):
             continue
         for inner in op.walk():
             for value in inner.operands:
@@ -928,7 +928,7 @@ def _independent_parts(
                         reads.setdefault(i, set()).add(k)
                 elif isinstance(value, OpResult):
                     j = at.get(_top_ancestor(value.op, body))  # type: ignore[arg-type]
-                    if j is not None and j != i and not _clonable(top[j]):
+                    if j is not None and j != i and not clonable(top[j]):
                         join(i, j)
             if isinstance(inner, dato.PutOp | dato.GetOp):
                 s = inner.stream.root_reference.data
@@ -939,7 +939,7 @@ def _independent_parts(
                     join(i, first.setdefault(("peer", peer), i))
     parts: dict[int, _Part] = {}
     for i, op in enumerate(top):
-        if _clonable(op) or op.has_trait(IsTerminator):
+        if clonable(op) or op.has_trait(IsTerminator):
             continue
         part = parts.setdefault(find(i), _Part([]))
         part.ops.append(i)
@@ -972,6 +972,22 @@ def _pack(parts: list[_Part], fifo_ends: int) -> list[_Part]:
     return pieces
 
 
+def piece_body(group: dato.GroupOp, keep: set[int]) -> Block:
+    """A copy of `group`'s body holding only its ops at the indices `keep`,
+    the clonable ops (constants, the pid) they use and the terminator."""
+    body = group.body.clone().detach_block(0)
+    ops = list(body.ops)
+    for i in reversed(range(len(ops))):
+        op = ops[i]
+        if i in keep or op.has_trait(IsTerminator):
+            continue
+        if clonable(op) and any(r.uses for r in op.results):
+            continue
+        op.detach()
+        op.erase()
+    return body
+
+
 def _split_task(
     region: dato.RegionOp, group: dato.GroupOp, pieces: list[_Part], taken: set[str]
 ) -> list[dato.GroupOp]:
@@ -982,17 +998,7 @@ def _split_task(
     inst = group.instances()[0]
     out: list[dato.GroupOp] = []
     for n, piece in enumerate(pieces):
-        keep = set(piece.ops)
-        body = group.body.clone().detach_block(0)
-        ops = list(body.ops)
-        for i in reversed(range(len(ops))):
-            op = ops[i]
-            if i in keep or op.has_trait(IsTerminator):
-                continue
-            if _clonable(op) and any(r.uses for r in op.results):
-                continue
-            op.detach()
-            op.erase()
+        body = piece_body(group, set(piece.ops))
         used = [k for k, arg in enumerate(body.args) if arg.uses]
         for arg in reversed([a for k, a in enumerate(body.args) if k not in used]):
             body.erase_arg(arg)

@@ -52,7 +52,7 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import Block, BlockArgument, Operation, OpResult, SSAValue
 from xdsl.passes import ModulePass
-from xdsl.traits import IsTerminator, is_side_effect_free
+from xdsl.traits import IsTerminator
 
 from dato_xdsl import devices
 from dato_xdsl.diagnostics import op_error
@@ -65,7 +65,13 @@ from dato_xdsl.transforms.npu_elide_loaders import (
     processing_elements,
     tile_budget,
 )
-from dato_xdsl.transforms.npu_forwarding import FORWARDS, SPLIT_FROM, fresh_name
+from dato_xdsl.transforms.npu_forwarding import (
+    FORWARDS,
+    SPLIT_FROM,
+    clonable,
+    fresh_name,
+    piece_body,
+)
 from dato_xdsl.transforms.npu_plan import plan_group
 from dato_xdsl.transforms.npu_read_boxes import WHOLE_BYTES
 from dato_xdsl.transforms.npu_write_boxes import access_lattices, index_lattice
@@ -83,17 +89,6 @@ class _Part:
     """Indices into the body's top-level ops, in program order."""
     boxes: dict[int, Rect] = field(default_factory=dict)
     """Per cut argument the part stores to, the box of its stores."""
-
-
-def _clonable(op: Operation) -> bool:
-    """An op every part may have a copy of (a constant): no operands, no
-    regions, no effects, no memref result."""
-    return (
-        not op.operands
-        and not op.regions
-        and not any(isinstance(r.type, MemRefType) for r in op.results)
-        and is_side_effect_free(op)
-    )
 
 
 def _top_ancestor(op: Operation, body: Block) -> Operation | None:
@@ -204,7 +199,7 @@ def _parts(body: Block, cut: set[int], written: list[bool]) -> list[_Part]:
         union[find(i)] = find(first.setdefault(key, i))
 
     for i, op in enumerate(top):
-        if _clonable(op) or op.has_trait(IsTerminator):
+        if clonable(op) or op.has_trait(IsTerminator):
             continue
         for inner in op.walk():
             for value in inner.operands:
@@ -213,13 +208,13 @@ def _parts(body: Block, cut: set[int], written: list[bool]) -> list[_Part]:
                         join(i, ("arg", value.index))
                 elif isinstance(value, OpResult):
                     j = at.get(_top_ancestor(value.op, body))  # type: ignore[arg-type]
-                    if j is not None and j != i and not _clonable(top[j]):
+                    if j is not None and j != i and not clonable(top[j]):
                         union[find(i)] = find(j)
             if isinstance(inner, dato.PutOp | dato.GetOp):
                 join(i, ("stream", inner.stream.root_reference.data))
     parts: dict[int, _Part] = {}
     for i, op in enumerate(top):
-        if _clonable(op) or op.has_trait(IsTerminator):
+        if clonable(op) or op.has_trait(IsTerminator):
             continue
         parts.setdefault(find(i), _Part([])).ops.append(i)
     return sorted(parts.values(), key=lambda p: p.ops[0])
@@ -343,17 +338,7 @@ def split_pieces(
     inst = group.instances()[0]
     out: list[dato.GroupOp] = []
     for n, part in enumerate(parts):
-        keep = set(part.ops)
-        body = group.body.clone().detach_block(0)
-        ops = list(body.ops)
-        for i in reversed(range(len(ops))):
-            op = ops[i]
-            if i in keep or op.has_trait(IsTerminator):
-                continue
-            if _clonable(op) and any(r.uses for r in op.results):
-                continue
-            op.detach()
-            op.erase()
+        body = piece_body(group, set(part.ops))
         for k, (offsets, shape) in part.boxes.items():
             _narrow(body, k, offsets, shape, tuple(inst.pid))
         used = [k for k, arg in enumerate(body.args) if arg.uses]
