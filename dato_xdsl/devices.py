@@ -135,6 +135,12 @@ class NpuDevice:
         reaches the other's."""
         return a != b and (self.core_reaches(a, b) or self.core_reaches(b, a))
 
+    @property
+    def tile_budget(self) -> int:
+        """Bytes of a compute tile's data memory left for buffers and fifo
+        objects once the core's default stack is kept."""
+        return self.compute.data_memory_bytes - DEFAULT_CORE_STACK_BYTES
+
     def fifo_holder(
         self, producer: tuple[int, int], consumer: tuple[int, int]
     ) -> tuple[int, int] | None:

@@ -675,7 +675,7 @@ def processing_elements(region: dato.RegionOp) -> int:
 def tile_budget(device: devices.NpuDevice) -> int:
     """The bytes a compute tile holds for a task's buffers (its data memory
     less the core's stack)."""
-    return device.compute.data_memory_bytes - devices.DEFAULT_CORE_STACK_BYTES
+    return device.tile_budget
 
 
 def _read_in_place(arg: SSAValue) -> None:

@@ -200,7 +200,7 @@ def fit_vector(
         outs = a_at[c] + (c in bg.b_columns) + (c < n_cols)
         if ins > d.memtile.dma_s2mm_channels or outs > d.memtile.dma_mm2s_channels:
             return None
-    budget = d.compute.data_memory_bytes - devices.DEFAULT_CORE_STACK_BYTES
+    budget = d.tile_budget
     step = BLOCK_MULTIPLES[vec.arch][vec.operand][1]
     m, n = bg.m, bg.n
     for kt in sorted((x for x in range(step, bg.k + 1, step) if bg.k % x == 0), reverse=True):

@@ -866,7 +866,7 @@ def cut_set(region: dato.RegionOp, bs: BlockSet, r: int, s: int) -> None:
 
 def retile_region(region: dato.RegionOp, device: devices.NpuDevice) -> list[str]:
     """Cut every GEMM group that needs it; the groups cut, as `name r x s`."""
-    budget = device.compute.data_memory_bytes - devices.DEFAULT_CORE_STACK_BYTES
+    budget = device.tile_budget
     named = folded_instances(region)
     done = []
     for group in list(region.groups()):

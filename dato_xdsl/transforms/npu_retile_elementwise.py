@@ -699,7 +699,7 @@ def _maps(region: dato.RegionOp, cuts: Sequence[tuple[Component, int]], device: 
 def retile_region(region: dato.RegionOp, device: devices.NpuDevice) -> list[str]:
     """Cut every element-wise component whose instances do not fit a core;
     the components cut, as `names /k`."""
-    budget = device.compute.data_memory_bytes - devices.DEFAULT_CORE_STACK_BYTES
+    budget = device.tile_budget
     pending = [
         (comp, chunks)
         for comp in components(region)

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING
 
 from xdsl.dialects.builtin import IntegerAttr, i64
 
-from dato_xdsl import devices
 from dato_xdsl.diagnostics import LocatedDiagnostic
 from dato_xdsl.dialects import dato
 from dato_xdsl.transforms.npu_chain_search import SearchFailure, port_classes, replay_cores
@@ -100,7 +99,7 @@ def choose_shallow_fifos(placer: Placer, pes: list[PE], shared: set[int]) -> lis
     `streams`, `shallow`; `shallow_why` for a tile whose streams would
     deadlock). Returns the streams made shallow."""
     region = placer.region
-    budget = placer.device.compute.data_memory_bytes - devices.DEFAULT_CORE_STACK_BYTES
+    budget = placer.device.tile_budget
     tiles = {name: pe.tile for pe in pes for name in pe.names}
     order = run_order(region)
     cores = [sorted(pe.names, key=lambda n: order.get(n, 0)) for pe in pes if len(pe.names) > 1]

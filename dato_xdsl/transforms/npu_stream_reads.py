@@ -449,7 +449,7 @@ class NpuStreamReadsPass(ModulePass):
             model = devices.lookup(self.device)
             if model is None:
                 return  # dato-physical-map names the unknown device
-            budget = model.compute.data_memory_bytes - devices.DEFAULT_CORE_STACK_BYTES
+            budget = model.tile_budget
         for region in [o for o in op.walk() if isinstance(o, dato.RegionOp)]:
             # int4 arrays move packed two values a byte (npu_padding): the
             # core unpacks their whole block, so they stay whole
