@@ -6,15 +6,20 @@ channels each tile uses.
 `array_picture(module)` reads what to draw from the IR (a lowered
 `aie.device`, or a `dato.region` placed by dato-physical-map, which has tasks
 on tiles but no fifos yet); `draw(picture, path)` draws it with matplotlib
-(SVG, PNG or PDF by the file's suffix). In an SVG every tile, task and fifo
-label is a `<text>` element, so the file can be searched and tested."""
+(SVG, PNG or PDF by the file's suffix). An SVG is written directly, without
+matplotlib (whose import and text layout cost a large build seconds); the
+other formats draw the same scene with matplotlib. In an SVG every tile, task
+and fifo label is a `<text>` element and every tile, task, fifo and neighbour
+pair a `<g>` with an id, so the file can be searched and tested."""
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
+from xml.sax.saxutils import escape as _escape
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, ModuleOp, StringAttr
@@ -24,7 +29,7 @@ from dato_xdsl import devices
 from dato_xdsl.diagnostics import LocatedDiagnostic
 from dato_xdsl.dialects import aie, dato
 from dato_xdsl.targets.aie.report import TileUse, tile_usage
-from dato_xdsl.targets.plot_labels import label_edge
+from dato_xdsl.targets.plot_labels import EDGE_LABEL_SIZE, edge_label_place
 
 PICTURE_NAME = "placement.svg"
 """What `dato.build(..., target="aie", project=dir)` writes into `dir`."""
@@ -198,114 +203,307 @@ def _tile_lines(tile: Tile, device: devices.NpuDevice) -> list[str]:
     return lines
 
 
+@dataclass(frozen=True)
+class _Box:
+    x: float
+    y: float
+    w: float
+    h: float
+    fill: str
+    edge: str
+    width: float
+    """edge line width, points"""
+    gid: str
+
+
+@dataclass(frozen=True)
+class _Bar:
+    """A thick grey bar between two tile centres (memory-sharing neighbours)."""
+
+    start: tuple[float, float]
+    end: tuple[float, float]
+    gid: str
+
+
+@dataclass(frozen=True)
+class _Arrow:
+    start: tuple[float, float]
+    end: tuple[float, float]
+    color: str
+    dashed: bool
+    gid: str
+
+
+@dataclass(frozen=True)
+class _Text:
+    x: float
+    y: float
+    text: str
+    size: float
+    """points"""
+    va: str = "top"
+    """top, center or bottom"""
+    ha: str = "left"
+    """left or center"""
+    color: str = "black"
+    bold: bool = False
+    angle: float = 0.0
+    """degrees, counter-clockwise"""
+    patch: bool = False
+    """on a white patch (an arrow's label)"""
+    gid: str | None = None
+
+
+@dataclass
+class _Scene:
+    """What `draw` puts on the page, in data units (y up), whatever the format."""
+
+    xlim: tuple[float, float]
+    ylim: tuple[float, float]
+    figsize: tuple[float, float]
+    """inches, for the matplotlib formats"""
+    title: str
+    bars: list[_Bar] = field(default_factory=list)
+    boxes: list[_Box] = field(default_factory=list)
+    arrows: list[_Arrow] = field(default_factory=list)
+    texts: list[_Text] = field(default_factory=list)
+
+
+def _scene(picture: ArrayPicture) -> _Scene:
+    device = picture.device
+    what = "placement and objectfifos" if picture.lowered else "placement"
+    scene = _Scene(
+        (-0.4, device.columns * _PX),
+        (-0.9, device.rows * _PY),
+        (2.3 * device.columns + 1, 2.1 * device.rows + 1),
+        f"{device.name}: {what}",
+    )
+    for a, b in picture.neighbours:
+        scene.bars.append(
+            _Bar(_centre(a), _centre(b), f"shared-memory-{a[0]}-{a[1]}-{b[0]}-{b[1]}")
+        )
+    for key, tile in sorted(picture.tiles.items()):
+        x, y = key[0] * _PX, key[1] * _PY
+        busy = bool(tile.tasks) or (tile.use is not None and bool(tile.use.s2mm or tile.use.mm2s))
+        scene.boxes.append(
+            _Box(
+                x,
+                y,
+                _W,
+                _H,
+                _FILL[tile.kind] if busy else "#f4f4f4",
+                "#444444" if busy else "#c8c8c8",
+                1.2 if busy else 0.6,
+                f"tile-{key[0]}-{key[1]}",
+            )
+        )
+        name = f"tile ({key[0]}, {key[1]}) {tile.kind.value}"
+        scene.texts.append(_Text(x + 0.08, y + _H - 0.08, name, 6.5, bold=True))
+        for k, line in enumerate(_tile_lines(tile, device)):
+            # a task's text is named after its tile, so a reader can find it
+            is_task = k < len(tile.tasks) and line == tile.tasks[k]
+            gid = f"task-{key[0]}-{key[1]}-{line}" if is_task else None
+            scene.texts.append(_Text(x + 0.08, y + _H - 0.38 - 0.24 * k, line, 6, gid=gid))
+        for k, line in enumerate(picture.links.get(key, [])):
+            scene.texts.append(
+                _Text(x + 0.08, y + 0.08 + 0.2 * k, f"link {line}", 4.5, "bottom", color="#225522")
+            )
+    for fifo, start, end in _fifo_ends(picture.fifos):
+        color = "#7a3e9d" if fifo.shared_memory else "#1f4e9c"
+        scene.arrows.append(_Arrow(start, end, color, fifo.shared_memory, f"fifo-{fifo.name}"))
+        note = " shared mem" if fifo.shared_memory else ""
+        # a fifo crossing rows is labelled in the gap before its consumer
+        gap = (_PY - _H) / 2
+        rise = abs(end[1] - start[1])
+        x, y, angle = edge_label_place(start, end, 0.5 if rise <= 2 * gap else 1 - gap / rise)
+        text = f"@{fifo.name} x{fifo.depth}{note}"
+        scene.texts.append(
+            _Text(x, y, text, EDGE_LABEL_SIZE, "center", "center", angle=angle, patch=True)
+        )
+    legend = (
+        "arrows: objectfifos (@name x depth); dashed: shared memory, no DMA; "
+        "grey bars: memory-sharing neighbours; DMA: channels used/available"
+    )
+    scene.texts.append(_Text(0, -0.5, legend, 6, "bottom", color="#555555"))
+    return scene
+
+
 def draw(picture: ArrayPicture, path: str | os.PathLike[str]) -> Path:
     """Draw `picture` into `path` (format from its suffix; .svg keeps text as text)."""
+    out = Path(path)
+    scene = _scene(picture)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".svg":
+        # written directly: matplotlib's import and text layout took most of
+        # a large build's picture time, and an SVG needs neither
+        out.write_text(_svg(scene), encoding="utf-8")
+    else:
+        _draw_matplotlib(scene, out)
+    return out
+
+
+# SVG user units (points) per data unit: the scale matplotlib gave the npu1
+# array on its figure, so font sizes keep their proportion to the tiles
+_SCALE = 40.0
+_MARGIN = 6.0  # points around the drawing
+_TITLE_ROOM = 22.0  # points above the array for the title
+_VA = {"top": "hanging", "center": "central", "bottom": "auto"}
+_HA = {"left": "start", "center": "middle"}
+
+
+def escape(text: str) -> str:
+    """`text` safe inside an SVG element or a double-quoted attribute."""
+    return _escape(text, {'"': "&quot;"})
+
+
+def _num(v: float) -> str:
+    return f"{v:.2f}".rstrip("0").rstrip(".")
+
+
+def _svg(scene: _Scene) -> str:
+    """The scene as SVG text: every tile, task and fifo label a `<text>`, every
+    tile, task, fifo and neighbour pair a `<g>` with its id."""
+    (x0, x1), (y0, y1) = scene.xlim, scene.ylim
+    left, top = x0 * _SCALE - _MARGIN, -(y1 * _SCALE) - _MARGIN - _TITLE_ROOM
+    width = (x1 - x0) * _SCALE + 2 * _MARGIN
+    height = (y1 - y0) * _SCALE + 2 * _MARGIN + _TITLE_ROOM
+
+    def at(x: float, y: float) -> str:
+        return f'x="{_num(x * _SCALE)}" y="{_num(-y * _SCALE)}"'
+
+    def xy(p: tuple[float, float]) -> tuple[float, float]:
+        return p[0] * _SCALE, -p[1] * _SCALE
+
+    out = [
+        '<?xml version="1.0" encoding="utf-8" standalone="no"?>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_num(width)}pt" '
+        f'height="{_num(height)}pt" viewBox="{_num(left)} {_num(top)} {_num(width)} '
+        f'{_num(height)}" font-family="DejaVu Sans, Arial, sans-serif">',
+        f'<rect x="{_num(left)}" y="{_num(top)}" width="{_num(width)}" '
+        f'height="{_num(height)}" fill="white"/>',
+        f'<text x="{_num((x0 + x1) / 2 * _SCALE)}" y="{_num(-y1 * _SCALE - 8)}" '
+        f'font-size="11" text-anchor="middle">{escape(scene.title)}</text>',
+    ]
+    for bar in scene.bars:
+        (ax, ay), (bx, by) = xy(bar.start), xy(bar.end)
+        out.append(
+            f'<g id="{escape(bar.gid)}"><line x1="{_num(ax)}" y1="{_num(ay)}" '
+            f'x2="{_num(bx)}" y2="{_num(by)}" stroke="#b8b8b8" stroke-width="14"/></g>'
+        )
+    for box in scene.boxes:
+        out.append(
+            f'<g id="{escape(box.gid)}"><rect {at(box.x, box.y + box.h)} '
+            f'width="{_num(box.w * _SCALE)}" height="{_num(box.h * _SCALE)}" '
+            f'fill="{box.fill}" stroke="{box.edge}" stroke-width="{box.width}"/></g>'
+        )
+    for arrow in scene.arrows:
+        out.append(_svg_arrow(arrow, xy(arrow.start), xy(arrow.end)))
+    for text in scene.texts:
+        style = [
+            f'font-size="{text.size}"',
+            f'dominant-baseline="{_VA[text.va]}"',
+            f'text-anchor="{_HA[text.ha]}"',
+        ]
+        if text.color != "black":
+            style.append(f'fill="{text.color}"')
+        if text.bold:
+            style.append('font-weight="bold"')
+        if text.angle:
+            x, y = xy((text.x, text.y))
+            style.append(f'transform="rotate({_num(-text.angle)} {_num(x)} {_num(y)})"')
+        if text.patch:
+            # a white halo under the glyphs: the patch matplotlib drew as a box
+            style.append(
+                'stroke="white" stroke-width="1.6" stroke-opacity="0.85" '
+                'stroke-linejoin="round" paint-order="stroke"'
+            )
+        body = f"<text {at(text.x, text.y)} {' '.join(style)}>{escape(text.text)}</text>"
+        out.append(f'<g id="{escape(text.gid)}">{body}</g>' if text.gid else body)
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def _svg_arrow(arrow: _Arrow, start: tuple[float, float], end: tuple[float, float]) -> str:
+    """A line ending in a filled triangular head at `end` (points)."""
+    (sx, sy), (ex, ey) = start, end
+    length = math.hypot(ex - sx, ey - sy) or 1.0
+    ux, uy = (ex - sx) / length, (ey - sy) / length
+    head, half = 5.0, 1.8  # head length and half width, points
+    bx, by = ex - head * ux, ey - head * uy
+    corners = [(ex, ey), (bx - half * uy, by + half * ux), (bx + half * uy, by - half * ux)]
+    points = " ".join(f"{_num(x)},{_num(y)}" for x, y in corners)
+    dash = ' stroke-dasharray="3,1.5"' if arrow.dashed else ""
+    return (
+        f'<g id="{escape(arrow.gid)}"><line x1="{_num(sx)}" y1="{_num(sy)}" x2="{_num(bx)}" '
+        f'y2="{_num(by)}" stroke="{arrow.color}" stroke-width="0.8"{dash}/>'
+        f'<polygon points="{points}" fill="{arrow.color}"/></g>'
+    )
+
+
+def _draw_matplotlib(scene: _Scene, out: Path) -> None:
+    """The scene drawn by matplotlib (PNG, PDF, or any format it knows)."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
     from matplotlib.patches import FancyArrowPatch, Rectangle
 
-    device = picture.device
-    out = Path(path)
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "dato-xdsl"}):
-        fig = Figure(figsize=(2.3 * device.columns + 1, 2.1 * device.rows + 1))
-        ax = fig.add_subplot()
-        ax.set_xlim(-0.4, device.columns * _PX)
-        ax.set_ylim(-0.9, device.rows * _PY)
-        ax.set_aspect("equal")
-        ax.axis("off")
-        what = "placement and objectfifos" if picture.lowered else "placement"
-        ax.set_title(f"{device.name}: {what}", fontsize=11)
-        for a, b in picture.neighbours:
-            (xa, ya), (xb, yb) = _centre(a), _centre(b)
-            ax.plot(
-                [xa, xb],
-                [ya, yb],
-                color="#b8b8b8",
-                linewidth=14,
-                zorder=0,
-                solid_capstyle="butt",
-                gid=f"shared-memory-{a[0]}-{a[1]}-{b[0]}-{b[1]}",
+    fig = Figure(figsize=scene.figsize)
+    ax = fig.add_subplot()
+    ax.set_xlim(*scene.xlim)
+    ax.set_ylim(*scene.ylim)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title(scene.title, fontsize=11)
+    for bar in scene.bars:
+        (xa, ya), (xb, yb) = bar.start, bar.end
+        ax.plot([xa, xb], [ya, yb], color="#b8b8b8", linewidth=14, zorder=0)
+        ax.lines[-1].set_solid_capstyle("butt")
+    for box in scene.boxes:
+        ax.add_patch(
+            Rectangle(
+                (box.x, box.y),
+                box.w,
+                box.h,
+                facecolor=box.fill,
+                edgecolor=box.edge,
+                linewidth=box.width,
+                zorder=1,
             )
-        for key, tile in sorted(picture.tiles.items()):
-            x, y = key[0] * _PX, key[1] * _PY
-            busy = bool(tile.tasks) or (tile.use is not None and (tile.use.s2mm or tile.use.mm2s))
-            ax.add_patch(
-                Rectangle(
-                    (x, y),
-                    _W,
-                    _H,
-                    facecolor=_FILL[tile.kind] if busy else "#f4f4f4",
-                    edgecolor="#444444" if busy else "#c8c8c8",
-                    linewidth=1.2 if busy else 0.6,
-                    zorder=1,
-                    gid=f"tile-{key[0]}-{key[1]}",
-                )
-            )
-            ax.text(
-                x + 0.08,
-                y + _H - 0.08,
-                f"tile ({key[0]}, {key[1]}) {tile.kind.value}",
-                fontsize=6.5,
-                va="top",
-                weight="bold",
-                zorder=3,
-                parse_math=False,
-            )
-            for k, line in enumerate(_tile_lines(tile, device)):
-                # a task's text is named after its tile, so a reader can find it
-                is_task = k < len(tile.tasks) and line == tile.tasks[k]
-                ax.text(
-                    x + 0.08,
-                    y + _H - 0.38 - 0.24 * k,
-                    line,
-                    fontsize=6,
-                    va="top",
-                    zorder=3,
-                    parse_math=False,
-                    gid=f"task-{key[0]}-{key[1]}-{line}" if is_task else None,
-                )
-            for k, line in enumerate(picture.links.get(key, [])):
-                ax.text(
-                    x + 0.08,
-                    y + 0.08 + 0.2 * k,
-                    f"link {line}",
-                    fontsize=4.5,
-                    va="bottom",
-                    color="#225522",
-                    zorder=3,
-                    parse_math=False,
-                )
-        for fifo, (x0, y0), (x1, y1) in _fifo_ends(picture.fifos):
-            ax.add_patch(
-                FancyArrowPatch(
-                    (x0, y0),
-                    (x1, y1),
-                    arrowstyle="-|>",
-                    mutation_scale=7,
-                    color="#7a3e9d" if fifo.shared_memory else "#1f4e9c",
-                    linestyle="--" if fifo.shared_memory else "-",
-                    linewidth=0.8,
-                    shrinkA=0,
-                    shrinkB=0,
-                    zorder=2,
-                    gid=f"fifo-{fifo.name}",
-                )
-            )
-            note = " shared mem" if fifo.shared_memory else ""
-            # a fifo crossing rows is labelled in the gap before its consumer
-            gap = (_PY - _H) / 2
-            t = 0.5 if abs(y1 - y0) <= 2 * gap else 1 - gap / abs(y1 - y0)
-            label_edge(ax, (x0, y0), (x1, y1), t, f"@{fifo.name} x{fifo.depth}{note}")
-        legend = (
-            "arrows: objectfifos (@name x depth); dashed: shared memory, no DMA; "
-            "grey bars: memory-sharing neighbours; DMA: channels used/available"
         )
-        ax.text(0, -0.5, legend, fontsize=6, color="#555555", parse_math=False)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(out, bbox_inches="tight", metadata=_metadata(out))
-    return out
+    for arrow in scene.arrows:
+        ax.add_patch(
+            FancyArrowPatch(
+                arrow.start,
+                arrow.end,
+                arrowstyle="-|>",
+                mutation_scale=7,
+                color=arrow.color,
+                linestyle="--" if arrow.dashed else "-",
+                linewidth=0.8,
+                shrinkA=0,
+                shrinkB=0,
+                zorder=2,
+            )
+        )
+    for text in scene.texts:
+        patch = {"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.85}
+        ax.text(
+            text.x,
+            text.y,
+            text.text,
+            fontsize=text.size,
+            ha=text.ha,
+            va=text.va,
+            color=text.color,
+            weight="bold" if text.bold else "normal",
+            rotation=text.angle,
+            rotation_mode="anchor",
+            zorder=4 if text.patch else 3,
+            parse_math=False,
+            bbox=patch if text.patch else None,
+        )
+    fig.savefig(out, bbox_inches="tight", metadata=_metadata(out))
 
 
 def _fifo_ends(
