@@ -27,7 +27,7 @@ from dato_xdsl.dialects import dato
 from dato_xdsl.transforms.constant_tables import table_values
 
 
-def _reads_only(use: Use) -> bool:
+def reads_only(use: Use) -> bool:
     """`use` reads the value and cannot write it."""
     op = use.operation
     if isinstance(op, memref.LoadOp):
@@ -58,7 +58,7 @@ def elidable(copy: memref.CopyOp, body: Block) -> bool:
         if use.operation is copy:
             continue
         top = body.find_ancestor_op_in_block(use.operation)
-        if top is None or not copy.is_before_in_block(top) or not _reads_only(use):
+        if top is None or not copy.is_before_in_block(top) or not reads_only(use):
             return False
     return True
 
@@ -95,4 +95,4 @@ class TableCopyElisionPass(ModulePass):
             elide_table_copies(group.body.block)
 
 
-__all__: Sequence[str] = ["TableCopyElisionPass", "elidable", "elide_table_copies"]
+__all__: Sequence[str] = ["TableCopyElisionPass", "elidable", "elide_table_copies", "reads_only"]

@@ -18,12 +18,17 @@ An i64 or i65..i128 array (`words`: array -> element bits; numpy int64 /
 uint64, or an object array of Python ints above 64 bits) moves as 32-bit
 words, W = ceil(bits / 32) per element, least significant first
 (npu_wide_integers); read back, each element is the low `bits` bits of its
-words as a two's complement value (the simulator's wrap-around)."""
+words as a two's complement value (the simulator's wrap-around).
+
+The compiler-supplied arrays (`constants`: the values of constant tables too
+big for a tile, which dato-npu-constant-inputs made the region's last
+arguments) follow the user's arrays: both functions take the user's arrays
+only and append those themselves, so the user's call is unchanged."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 import numpy as np
 
@@ -40,6 +45,9 @@ class Layout(TypedDict):
     """each packed buffer's element count"""
     words: dict[int, int]
     """array -> element bits: an i64 / i65..i128 array held as 32-bit words"""
+    constants: NotRequired[list[np.ndarray]]
+    """the compiler-supplied arrays, after the user's (run.py loads them
+    from .npy files beside it)"""
 
 
 def _padded_shape(shape: Sequence[int], rows: tuple[int, ...]) -> tuple[int, ...]:
@@ -103,6 +111,7 @@ def _from_words(words: np.ndarray, bits: int, like: np.ndarray) -> np.ndarray:
 def to_buffers(layout: Layout, arrays: Sequence[np.ndarray]) -> list[np.ndarray]:
     """The buffers the design takes, in its runtime sequence's order. An array
     neither padded nor packed is passed as it is (the run writes into it)."""
+    arrays = [*arrays, *layout.get("constants", [])]
     words = layout.get("words", {})
     arrays = [_to_words(a, words[k]) if k in words else a for k, a in enumerate(arrays)]
     wide = []
@@ -137,6 +146,11 @@ def from_buffers(
 ) -> None:
     """Write the run's results (`buffers`, as `to_buffers` laid them out) back
     into the user's arrays: unpack, then keep the L elements of each block row."""
+    constants = layout.get("constants", [])
+    if constants:  # read back into copies nobody keeps: they are read-only
+        full = [*arrays, *(np.empty_like(c) for c in constants)]
+        from_buffers({**layout, "constants": []}, buffers, full)  # type: ignore[typeddict-item]
+        return
     words = layout.get("words", {})
     if words:
         held = [

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+import numpy as np
 from xdsl.context import Context
 from xdsl.dialects import func
 from xdsl.dialects.builtin import MemRefType, ModuleOp
@@ -55,6 +56,7 @@ from dato_xdsl.transforms.kernel_decls import (
     find_declaration,
 )
 from dato_xdsl.transforms.kernel_library import declared_record, is_library, parse
+from dato_xdsl.transforms.npu_constant_inputs import CONSTANT_VALUES, read_constant_values
 from dato_xdsl.transforms.npu_kernel_objects import OBJECT_PREFIX
 from dato_xdsl.transforms.npu_padding import read_padding
 from dato_xdsl.transforms.npu_wide_integers import read_wide_words
@@ -469,7 +471,30 @@ def design_layout(module: ModuleOp) -> Layout:
     packed = design_packing(module)
     packing, sizes = packed if packed is not None else (None, None)
     words = read_wide_words(module)  # i64 / i65..i128 arrays as 32-bit words
-    return Layout(padding=padding, packing=packing, sizes=sizes, words=words)
+    layout = Layout(padding=padding, packing=packing, sizes=sizes, words=words)
+    constants = constant_arrays(module)
+    if constants:
+        layout["constants"] = constants
+    return layout
+
+
+_NUMPY_TYPES = {"i8": np.int8, "i16": np.int16, "i32": np.int32, "f32": np.float32}
+
+
+def constant_arrays(module: ModuleOp) -> list[np.ndarray]:
+    """The values of the compiler-supplied arguments (dato-npu-constant-inputs:
+    constant tables too big for a tile), in argument order; they follow the
+    user's arrays."""
+    out: list[np.ndarray] = []
+    for _, values in sorted(read_constant_values(module).items()):
+        t = values.get_type()
+        dtype = _NUMPY_TYPES[str(t.get_element_type())]
+        out.append(np.array(values.get_values(), dtype=dtype).reshape(t.get_shape()))
+    return out
+
+
+CONSTANTS_FILE = "constant{k}.npy"
+"""run.py's compiler-supplied arrays, beside it."""
 
 
 HOST_LAYOUT = Path(__file__).parent / "host_layout.py"
@@ -483,7 +508,10 @@ def runner_script(arg_names: list[str], layout: Layout | None = None) -> str:
     if layout is None:
         layout = Layout(padding={}, packing=None, sizes=None, words={})
     packing = layout["packing"]
-    problem = buffer_count_problem(len(arg_names) if packing is None else len(packing))
+    count = len(layout.get("constants", []))
+    files = [CONSTANTS_FILE.format(k=k) for k in range(count)]
+    literal = {k: v for k, v in layout.items() if k != "constants"}
+    problem = buffer_count_problem(len(arg_names) + count if packing is None else len(packing))
     if problem is not None:
         return f'''"""This design cannot run on an NPU: {problem}."""
 
@@ -510,7 +538,11 @@ ARGS = [{names}]
 # padding: array -> (L, Lp), its block rows of L elements travel as Lp (zero
 # padded); packing: per buffer, (array, element offset) pairs (None: one buffer
 # per array); sizes: each packed buffer's element count
-LAYOUT = {dict(layout)!r}
+LAYOUT = {literal!r}
+# the compiler-supplied arrays (constant tables too big for a tile), after ARGS
+CONSTANTS = {files!r}
+HERE = Path(__file__).resolve().parent
+LAYOUT["constants"] = [np.load(HERE / name) for name in CONSTANTS]
 
 
 def main() -> None:
@@ -575,7 +607,13 @@ def write_project(module: ModuleOp, directory: str | Path, arg_names: list[str])
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     device = _device_name(module)
-    (out / "aie.mlir").write_text(module_text(module) + "\n")
+    # the tables' values go to the host (constant{k}.npy), not to aiecc.py
+    values = module.attributes.pop(CONSTANT_VALUES, None)
+    try:
+        (out / "aie.mlir").write_text(module_text(module) + "\n")
+    finally:
+        if values is not None:
+            module.attributes[CONSTANT_VALUES] = values
     (out / "kernels.cc").write_text(kernel_source(module))
     shutil.copyfile(LIBRARY, out / "dato_kernels.cc")
     script = out / "build.sh"
@@ -584,7 +622,10 @@ def write_project(module: ModuleOp, directory: str | Path, arg_names: list[str])
     build = build_script(device, problem, stems, aie_api, write_own_objects(module, out))
     script.write_text(build)
     script.chmod(0o755)
-    (out / "run.py").write_text(runner_script(arg_names, design_layout(module)))
+    layout = design_layout(module)
+    for k, array in enumerate(layout.get("constants", [])):
+        np.save(out / CONSTANTS_FILE.format(k=k), array)
+    (out / "run.py").write_text(runner_script(arg_names, layout))
     shutil.copyfile(HOST_LAYOUT, out / HOST_LAYOUT.name)
     return Project(out, device)
 
@@ -687,6 +728,7 @@ class AieProjectTarget(Target):
         count = len(memref_args(module))
         if packed is not None:  # the program's arrays, packed into the sequence's buffers
             count = 1 + max(k for group in packed[0] for k, _ in group)
+        count -= len(read_constant_values(module))  # the host supplies those
         names = [f"arg{k}" for k in range(count)]
         problem = buffer_count_problem(len(memref_args(module)))
         if problem is not None:  # this target writes the hardware project only

@@ -1,0 +1,233 @@
+"""`dato-npu-constant-inputs`: a constant table too big for a compute tile
+becomes a read-only host input of the region, which the aie target supplies.
+
+`W0: f32[256, 128] = np_W0` in a task (Allo's way of giving a layer its
+weights) is a constant table (constant_tables: an allocation carrying its
+values as `dato.constant`, then the stores filling it). The NPU lowering keeps
+a table as an initialised `aie.buffer` in the core's tile, so a table larger
+than the tile's data memory less the stack (NpuDevice.tile_budget: 63 KiB on
+npu1) can never map, and physical mapping refuses the task.
+
+Where such a table can live instead:
+- on a memtile (512 KiB on npu1): mlir-aie does initialise an `aie.buffer`
+  on a memtile from its dense value (the CDO writes it at load time,
+  test/Targets/AIETargetCDODirect/initbuffer_fp32.mlir), but a core cannot
+  load from a memtile; the values would reach it only through memtile DMA
+  buffer descriptors over that buffer (`aie.memtile_dma` chains), a lowering
+  path of its own beside the objectfifos the NPU lowering builds, and still
+  bounded by 512 KiB;
+- in host memory, as one more argument of the runtime sequence: the arrays a
+  design reads already come from there, in blocks or by rows
+  (dato-npu-read-boxes, dato-npu-stream-reads), through shim DMAs and
+  memtiles. A table is then an input like any other, and the whole transfer
+  machinery (block boxes, cuts across cores, row streaming, memtile
+  distribution, buffer packing) applies unchanged, at any size.
+
+So this pass takes the second route. Each table of a group body whose bytes
+exceed the budget, whose element type a DMA moves (8, 16 or 32-bit integers,
+f32) and whose uses other than its fill only read it (loads, the source of a
+copy, a linalg input, a put), becomes a new argument of the region (appended,
+named after the table) bound to the group with offset 0 in every instance,
+and a new argument of the group body replacing the table; the allocation and
+its fill go. The region records its compiler-supplied arguments as
+`dato.constant_args = array<i64: k, ...>`, the module their values as
+`dato.constant_values = [[k, dense<...>], ...]`: the aie target's host side
+(targets/aie/project.py: design_layout; host_layout.py) appends those values
+to the user's arrays as the buffers of those arguments, in the virtual NPU
+run and in the project's run.py alike, so the user's call is unchanged.
+
+The table is never written after its fill (the frontend refuses writes to
+it), so reading the host copy reads the same values. Smaller tables stay in
+the tile, where they cost no transfer. The aie target runs this after
+dato-table-copy-elision (so a local copied from a table is the table) and
+before dato-npu-read-boxes and dato-npu-stream-reads, which then stream the
+new argument to the core by rows when the task reads it row after row."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import memref
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    DenseArrayBase,
+    DenseIntOrFPElementsAttr,
+    Float32Type,
+    IntegerAttr,
+    IntegerType,
+    MemRefType,
+    ModuleOp,
+    i64,
+)
+from xdsl.ir import Attribute, Operation
+from xdsl.passes import ModulePass
+
+from dato_xdsl import devices
+from dato_xdsl.dialects import dato
+from dato_xdsl.transforms.constant_tables import is_table_fill, table_values
+from dato_xdsl.transforms.table_copy_elision import reads_only
+
+CONSTANT_ARGS = "dato.constant_args"
+"""On a dato.region: the indices of its compiler-supplied arguments."""
+
+CONSTANT_VALUES = "dato.constant_values"
+"""On the module: [[argument index, dense values], ...] of those arguments."""
+
+
+def _movable(t: Attribute) -> bool:
+    """An element type host transfers move as it is (whole bytes, at most a
+    32-bit DMA word, and one numpy has)."""
+    if isinstance(t, IntegerType):
+        return t.width.data in (8, 16, 32)
+    return isinstance(t, Float32Type)
+
+
+def table_bytes(t: MemRefType) -> int:
+    elem = t.element_type
+    bits = elem.width.data if isinstance(elem, IntegerType) else 32
+    return math.prod(t.get_shape()) * bits // 8
+
+
+def hostable(alloc: memref.AllocOp | memref.AllocaOp, budget: int) -> bool:
+    """`alloc` is a table over `budget` bytes the host can supply."""
+    t = alloc.memref.type
+    if table_values(alloc) is None or not isinstance(t, MemRefType):
+        return False
+    if not _movable(t.element_type) or table_bytes(t) <= budget:
+        return False
+    return all(is_table_fill(u.operation) or reads_only(u) for u in alloc.memref.uses)
+
+
+def _fresh(name: str, taken: set[str]) -> str:
+    if name not in taken:
+        return name
+    k = 1
+    while f"{name}_{k}" in taken:
+        k += 1
+    return f"{name}_{k}"
+
+
+def host_tables(
+    region: dato.RegionOp, group: dato.GroupOp, budget: int
+) -> list[tuple[int, DenseIntOrFPElementsAttr]]:
+    """Make each hostable table of `group` an argument of `region`; return
+    the new arguments' indices and values."""
+    tables = [
+        op
+        for op in group.body.walk()
+        if isinstance(op, memref.AllocOp | memref.AllocaOp) and hostable(op, budget)
+    ]
+    if not tables:
+        return []
+    body = group.body.block
+    outer = region.body.block
+    taken = set(region.arg_names())
+    added: list[int] = []
+    hosted: list[tuple[int, DenseIntOrFPElementsAttr]] = []
+    for alloc in tables:
+        values = table_values(alloc)
+        assert values is not None
+        t = alloc.memref.type
+        assert isinstance(t, MemRefType)
+        name = _fresh(alloc.memref.name_hint or "table", taken)
+        taken.add(name)
+        host = outer.insert_arg(t, len(outer.args))
+        host.name_hint = name
+        inner = body.insert_arg(t, len(body.args))
+        inner.name_hint = alloc.memref.name_hint
+        for use in list(alloc.memref.uses):
+            if is_table_fill(use.operation):
+                use.operation.detach()
+                use.operation.erase()
+        alloc.memref.replace_all_uses_with(inner)
+        alloc.detach()
+        alloc.erase()
+        added.append(host.index)
+        hosted.append((host.index, values))
+    rows = []
+    for inst in group.instances():
+        zeros = [tuple(0 for _ in outer.args[k].type.get_shape()) for k in added]  # type: ignore[attr-defined]
+        rows.append((inst.pid, [*inst.offsets, *zeros], list(inst.bindings)))
+    new = dato.GroupOp(
+        group.sym_name.data,
+        group.task.data,
+        group.grid_shape,
+        [*group.args, *(outer.args[k] for k in added)],
+        group.port_names,
+        rows,
+        group.body.detach_block(0),
+    )
+    new.attributes.update(group.attributes)
+    new.location = group.location
+    outer.insert_op_before(new, group)
+    group.detach()
+    group.erase()
+    return hosted
+
+
+def tables_to_host(region: dato.RegionOp, budget: int) -> dict[int, DenseIntOrFPElementsAttr]:
+    """Host every hostable table of `region`'s groups: argument index -> values."""
+    values: dict[int, DenseIntOrFPElementsAttr] = {}
+    for group in list(region.groups()):
+        values.update(host_tables(region, group, budget))
+    if values:
+        old = region.attributes.get(CONSTANT_ARGS)
+        prior = [int(v) for v in old.get_values()] if isinstance(old, DenseArrayBase) else []
+        region.attributes[CONSTANT_ARGS] = DenseArrayBase.from_list(i64, [*prior, *values])
+    return values
+
+
+def read_constant_values(module: Operation) -> dict[int, DenseIntOrFPElementsAttr]:
+    """Argument index -> values of the compiler-supplied arguments (empty when
+    the pass hosted no table)."""
+    attr = module.attributes.get(CONSTANT_VALUES)
+    out: dict[int, DenseIntOrFPElementsAttr] = {}
+    if not isinstance(attr, ArrayAttr):
+        return out
+    for entry in attr.data:
+        assert isinstance(entry, ArrayAttr)
+        index, values = entry.data
+        assert isinstance(index, IntegerAttr) and isinstance(values, DenseIntOrFPElementsAttr)
+        out[index.value.data] = values
+    return out
+
+
+@dataclass(frozen=True)
+class NpuConstantInputsPass(ModulePass):
+    """Supply constant tables too big for a tile from the host (module docstring)."""
+
+    name = "dato-npu-constant-inputs"
+
+    device: str = "npu1"
+    budget: int = -1
+    """Bytes a table may take and stay in the tile; -1: the device's
+    compute tile data memory less the core's stack (NpuDevice.tile_budget)."""
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        budget = self.budget
+        if budget < 0:
+            model = devices.lookup(self.device)
+            if model is None:
+                return  # dato-physical-map names the unknown device
+            budget = model.tile_budget
+        entries = list(read_constant_values(op).items())
+        for region in [o for o in op.walk() if isinstance(o, dato.RegionOp)]:
+            entries += tables_to_host(region, budget).items()
+        if entries:
+            op.attributes[CONSTANT_VALUES] = ArrayAttr(
+                ArrayAttr([IntegerAttr(k, i64), v]) for k, v in entries
+            )
+
+
+__all__: Sequence[str] = [
+    "CONSTANT_ARGS",
+    "CONSTANT_VALUES",
+    "NpuConstantInputsPass",
+    "host_tables",
+    "hostable",
+    "read_constant_values",
+    "tables_to_host",
+]

@@ -1,0 +1,98 @@
+// RUN: dato-opt %s --split-input-file -p 'dato-npu-constant-inputs{budget=64}' | filecheck %s
+
+// budget=64: a table of more than 64 bytes is supplied by the host (by
+// default the budget is the compute tile's data memory less the stack).
+
+// Case 1: a 4x8 i32 table (128 bytes) only loaded from: it becomes the
+// region's last argument %T (its values recorded on the module, its index on
+// the region), bound to the group at offset [0, 0] in both instances; the
+// body reads the new argument, the allocation and its fill go.
+// CHECK:       builtin.module attributes {dato.constant_values = {{\[}}[2 : i64, dense<{{\[}}[0, 1, 2, 3, 4, 5, 6, 7], [8, 9, 10, 11, 12, 13, 14, 15], [16, 17, 18, 19, 20, 21, 22, 23], [24, 25, 26, 27, 28, 29, 30, 31]]> : tensor<4x8xi32>]]}
+// CHECK-LABEL: dato.region @big(%X: memref<2x4xi32>, %Y: memref<2x8xi32>, %T: memref<4x8xi32>) attributes {dato.constant_args = array<i64: 2>}
+// CHECK:         dato.group @t of @t grid [2] (%X : memref<2x4xi32>, %Y : memref<2x8xi32>, %T : memref<4x8xi32>) ports [] instances [
+// CHECK-NEXT:      @t_0 pid [0] offsets [[0, 0], [0, 0], [0, 0]] streams [],
+// CHECK-NEXT:      @t_1 pid [1] offsets [[1, 0], [1, 0], [0, 0]] streams []
+// CHECK-NEXT:    ] {
+// CHECK-NEXT:    ^{{.*}}(%x: memref<1x4xi32>, %y: memref<1x8xi32>, %T_1: memref<4x8xi32>):
+// CHECK-NOT:       memref.alloc
+// CHECK-NOT:       memref.store %{{.*}}, %T
+// CHECK:           memref.load %T_1[%{{.*}}, %{{.*}}] : memref<4x8xi32>
+
+builtin.module {
+  dato.region @big(%X: memref<2x4xi32>, %Y: memref<2x8xi32>) {
+    dato.group @t of @t grid [2] (%X : memref<2x4xi32>, %Y : memref<2x8xi32>) ports [] instances [
+      @t_0 pid [0] offsets [[0, 0], [0, 0]] streams [],
+      @t_1 pid [1] offsets [[1, 0], [1, 0]] streams []
+    ] {
+    ^bb0(%x: memref<1x4xi32>, %y: memref<1x8xi32>):
+      %T = memref.alloc() {dato.constant = dense<[[0, 1, 2, 3, 4, 5, 6, 7], [8, 9, 10, 11, 12, 13, 14, 15], [16, 17, 18, 19, 20, 21, 22, 23], [24, 25, 26, 27, 28, 29, 30, 31]]> : tensor<4x8xi32>} : memref<4x8xi32>
+      %c0 = arith.constant 0 : index
+      %c1 = arith.constant 1 : index
+      %c4 = arith.constant 4 : index
+      %c8 = arith.constant 8 : index
+      %v = arith.constant 9 : i32
+      memref.store %v, %T[%c0, %c1] : memref<4x8xi32>
+      scf.for %j = %c0 to %c8 step %c1 {
+        %z = arith.constant 0 : i32
+        memref.store %z, %y[%c0, %j] : memref<1x8xi32>
+        scf.for %k = %c0 to %c4 step %c1 {
+          %a = memref.load %x[%c0, %k] : memref<1x4xi32>
+          %w = memref.load %T[%k, %j] : memref<4x8xi32>
+          %p = arith.muli %a, %w : i32
+          %s = memref.load %y[%c0, %j] : memref<1x8xi32>
+          %n = arith.addi %s, %p : i32
+          memref.store %n, %y[%c0, %j] : memref<1x8xi32>
+        }
+      }
+    }
+  }
+}
+
+// -----
+
+// Case 2: a 2x2 i32 table (16 bytes) stays in the tile: no record.
+// CHECK-LABEL: dato.region @small(%Y: memref<2x2xi32>) {
+// CHECK:         %W = memref.alloc() {dato.constant = dense<{{\[}}[1, 2], [3, 4]]> : tensor<2x2xi32>} : memref<2x2xi32>
+// CHECK-NEXT:    "memref.copy"(%W, %y)
+
+builtin.module {
+  dato.region @small(%Y: memref<2x2xi32>) {
+    dato.group @t of @t grid [1] (%Y : memref<2x2xi32>) ports [] instances [
+      @t_0 pid [0] offsets [[0, 0]] streams []
+    ] {
+    ^bb0(%y: memref<2x2xi32>):
+      %W = memref.alloc() {dato.constant = dense<[[1, 2], [3, 4]]> : tensor<2x2xi32>} : memref<2x2xi32>
+      "memref.copy"(%W, %y) : (memref<2x2xi32>, memref<2x2xi32>) -> ()
+    }
+  }
+}
+
+// -----
+
+// Case 3: a big table copied into a local the task then writes (a variable
+// the table only initialises: dato-table-copy-elision keeps the copy): the
+// table goes to the host, the local stays, copied from the new argument.
+// CHECK:       builtin.module attributes {dato.constant_values = {{\[}}[1 : i64, dense<5> : tensor<4x8xi32>]]}
+// CHECK-LABEL: dato.region @written(%Y: memref<2x2xi32>, %B: memref<4x8xi32>) attributes {dato.constant_args = array<i64: 1>}
+// CHECK:         ^{{.*}}(%y: memref<2x2xi32>, %B_1: memref<4x8xi32>):
+// CHECK-NEXT:      %L = memref.alloc() : memref<4x8xi32>
+// CHECK-NEXT:      "memref.copy"(%B_1, %L)
+// CHECK:           memref.store %{{.*}}, %L[%{{.*}}, %{{.*}}] : memref<4x8xi32>
+
+builtin.module {
+  dato.region @written(%Y: memref<2x2xi32>) {
+    dato.group @t of @t grid [1] (%Y : memref<2x2xi32>) ports [] instances [
+      @t_0 pid [0] offsets [[0, 0]] streams []
+    ] {
+    ^bb0(%y: memref<2x2xi32>):
+      %B = memref.alloc() {dato.constant = dense<5> : tensor<4x8xi32>} : memref<4x8xi32>
+      %L = memref.alloc() : memref<4x8xi32>
+      "memref.copy"(%B, %L) : (memref<4x8xi32>, memref<4x8xi32>) -> ()
+      %c0 = arith.constant 0 : index
+      %v = arith.constant 7 : i32
+      memref.store %v, %L[%c0, %c0] : memref<4x8xi32>
+      %r = memref.load %L[%c0, %c0] : memref<4x8xi32>
+      memref.store %r, %y[%c0, %c0] : memref<2x2xi32>
+    }
+  }
+}
