@@ -53,7 +53,9 @@ An argument is streamed only where the task does not fit whole: the bytes of
 its arguments and local buffers (counted whole, without sharing: an upper
 bound of what physical mapping counts) over the tile's data memory less the
 stack, the largest streamable argument (read or written) first until the
-rest fits."""
+rest fits. When the region has more instances than the device has cores,
+physical mapping folds about instances / cores of them onto each core, so a
+task has only that share of the tile (folded_share)."""
 
 from __future__ import annotations
 
@@ -432,6 +434,17 @@ def stream_group_reads(group: dato.GroupOp, budget: int, written: set[int]) -> l
     return done
 
 
+def folded_share(region: dato.RegionOp, cores: int) -> int:
+    """How many instances a core runs when the region's instances are folded
+    onto `cores` (at least 1; 0 cores: no folding known). Physical mapping
+    chains instances onto cores when there are more of them; a core then
+    holds what all its members hold, so each streams as if it had only its
+    share of the tile (the loader of a 65-PE systolic array chained with
+    three PEs)."""
+    instances = sum(g.num_instances() for g in region.groups())
+    return max(1, -(-instances // cores)) if cores else 1
+
+
 @dataclass(frozen=True)
 class NpuStreamReadsPass(ModulePass):
     """Stream the blocks tasks read once, row after row, to their cores by rows."""
@@ -450,12 +463,16 @@ class NpuStreamReadsPass(ModulePass):
             if model is None:
                 return  # dato-physical-map names the unknown device
             budget = model.tile_budget
+            cores = model.compute_cores
+        else:
+            cores = 0
         for region in [o for o in op.walk() if isinstance(o, dato.RegionOp)]:
             # int4 arrays move packed two values a byte (npu_padding): the
             # core unpacks their whole block, so they stay whole
             written = _written_anywhere(region) | set(read_nibbles(region))
+            share = folded_share(region, cores)
             for group in list(region.groups()):
-                stream_group_reads(group, budget, written)
+                stream_group_reads(group, budget // share, written)
 
 
 __all__ = [
@@ -463,6 +480,7 @@ __all__ = [
     "ROW_LOOP",
     "ROW_PIECE",
     "NpuStreamReadsPass",
+    "folded_share",
     "row_loop",
     "row_pieces",
     "row_repeats",
