@@ -1520,7 +1520,14 @@ class PhysicalMapPass(ModulePass):
         between them into locals and the cores' reads share DMA sequences:
         parallelism traded for channels. Runs only after the others failed
         (each attempt is a whole mapping); nothing once a fold onto fewer
-        cores than an eighth of the instances was tried."""
+        cores than an eighth of the instances was tried.
+
+        The cost these folds minimise is the parallelism lost: the instances
+        the busiest core runs in turn. So they go from the most cores to the
+        fewest and the first that maps is kept; a chained core whose arrays a
+        loader forwards gets the loader beside it in a column of loaders
+        (loaders_beside_chains), which keeps the many-core folds within the
+        shim's input channels instead of falling through to fewer cores."""
         if not any("channel" in str(err) for _, err in errors):
             return []
         tried = [c for *_, c in tries if c is not None]
@@ -1592,6 +1599,43 @@ class PhysicalMapPass(ModulePass):
         return out
 
 
+def loaders_beside_chains(
+    region: dato.RegionOp, plan: ChainPlan, device: devices.NpuDevice
+) -> dict[str, tuple[int, int]]:
+    """Tiles for isomorphic chains whose arrays loaders forward
+    (npu_forwarding.forward_to_chains): each loader's core on the row of its
+    chain's core, one column west. The loaders then fill columns of their
+    own and the chains the columns between, so a column's shim reads the
+    chains' arrays or the loaders' ones, not both (a shim has two input
+    channels per column, and the greedy snake put both kinds in every
+    column: 8 chains of a GEMM with a bias refused on shim channels). Empty
+    when there are no loaders or the pairs do not fit."""
+    first = {n: g[0] for g in plan.groups for n in g}
+    pairs: list[tuple[str, str]] = []
+    by_inst = {i.name: grp for grp in region.groups() for i in grp.instances()}
+    loaders = 0
+    for g in plan.groups:
+        attr = by_inst[g[0]].attributes.get(FORWARDS)
+        if isinstance(attr, StringAttr):
+            loaders += 1
+            if attr.data in first:
+                pairs.append((g[0], first[attr.data]))
+    chains = [c for _, c in pairs]
+    if not pairs or len(pairs) < loaders or len(set(chains)) < len(chains):
+        # a loader of an instance left alone, or two loaders for one chain:
+        # the greedy placement puts them next to their tasks
+        return {}
+    rows = list(device.compute_rows)
+    if len(pairs) > len(rows) * (device.columns // 2):
+        return {}
+    preset: dict[str, tuple[int, int]] = {}
+    for k, (loader, chain) in enumerate(pairs):
+        col, row = 2 * (k // len(rows)), rows[k % len(rows)]
+        preset[loader] = (col, row)
+        preset[chain] = (col + 1, row)
+    return preset
+
+
 def _streams_touch_largest_group(region: dato.RegionOp, uses: dict[str, StreamUses]) -> bool:
     """Whether a stream joins an instance of the group pair_isomorphic chains."""
     groups = region.groups()
@@ -1654,6 +1698,7 @@ def map_region(
         placer = Placer(region, device)
         placer.isomorphic = True
         record_chain_plan(region, blocks)
+        placer.preset = loaders_beside_chains(region, blocks, device)
         placer.chain_note = (
             f"{total} instances for "
             f"{device.compute_cores} compute cores: the compiler chained isomorphic instances "
