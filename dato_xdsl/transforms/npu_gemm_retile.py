@@ -43,6 +43,18 @@ of one group. An argument it only loads, indexed by the block loops (a bias
 by the column loop, a scale by the row loop), is sliced with the sub-blocks:
 its offsets move along the axis its loop runs over.
 
+A chain of GEMMs joined by an accumulating block stream is such a set too:
+Allo's ping-pong GEMM on a [Pk, Pm, Pn] grid (task (pk, pm, pn) adds its
+product to the partial sum of task (pk - 1, pm, pn) and passes it on, the
+last writes C) or a split-K chain into a drain. Each member is a matmul of
+its A rows and B columns plus, elementwise, the partial it gets, so every
+member is cut by the same (r, s) along the M and N of the result (a grid of
+rank 3 or more is refined in its last two dimensions, K keeping its chain),
+the partial-sum stream of each block becomes r x s streams of sub-blocks,
+and each core then holds one sub-block of a partial. Such chains hold a
+partial beside their product, so their sub-blocks are smaller: their cuts
+may reach CHAIN_FOLD instances a core where others stop at MAX_FOLD.
+
 When no m x n cut is common to a set (a chain of GEMMs each reading the
 previous one's result as its A, as in an MLP, has blocks of one height and
 different widths) or a body reads other columns of an element's row, the set
@@ -372,7 +384,7 @@ def pointwise(group: dato.GroupOp, shape: Shape) -> Pointwise | None:
     writes depends only on the same row of the bands it reads (any of their
     columns) and on whole B operands."""
     rows = shape[1] is None
-    if len(group.grid.data) not in (1, 2):
+    if not group.grid.data:
         return None  # (no pid in the body: the grid's rank only names instances)
     body = group.body.block
     roles = _matmul_roles(body, shape)
@@ -632,6 +644,16 @@ MAX_FOLD = 16
 mapping's folding has not placed more (a 256-instance trial takes seconds,
 a 512-instance one ten)."""
 
+CHAIN_FOLD = 32
+"""Instances per compute core a chain's cut (`_chain`) may reach when none
+within MAX_FOLD maps: each member holds the incoming partial sum beside its
+product, so its sub-blocks are smaller (int32 or bf16 ping-pong GEMMs of
+256x256 blocks need 64x32 ones: 512 instances on npu1's 16 cores, which
+physical mapping's folding chains along K and bundles, a trial of about 6 s)."""
+
+MAX_CHAIN_TRIALS = 2
+"""Cuts beyond MAX_FOLD tried for a chain: each trial takes seconds."""
+
 
 def _candidates(bs: BlockSet, budget: int) -> list[tuple[int, int]]:
     """The cuts (r, s) with which every group of the set could fit (its
@@ -678,12 +700,26 @@ def _fits_as_written(bs: BlockSet, budget: int, shallow: bool) -> bool:
     return all(b + room <= budget for b, room in _set_bytes(bs, m, n, shallow))
 
 
+def _chain(bs: BlockSet) -> bool:
+    """Whether the set is a chain of GEMMs joined by their partial sums (two
+    or more groups computing a matmul, on block streams): Allo's ping-pong
+    GEMM, a split-K chain."""
+    return bool(bs.streams) and sum(1 for b in bs.bodies if b.matmul) >= 2
+
+
 def _tried(bs: BlockSet, budget: int, device: devices.NpuDevice) -> list[tuple[int, int]]:
-    """The candidate cuts a trial may take: at most MAX_FOLD instances per
-    core, at most MAX_TRIALS of them."""
+    """The candidate cuts a trial may take: at most MAX_TRIALS of those
+    giving at most MAX_FOLD instances per core, then, for a chain, at most
+    MAX_CHAIN_TRIALS of those giving at most CHAIN_FOLD (the candidates
+    come largest sub-block first, so fewest instances first)."""
     instances = sum(g.num_instances() for g in bs.groups)
-    most = MAX_FOLD * device.compute_cores
-    return [(r, s) for r, s in _candidates(bs, budget) if instances * r * s <= most][:MAX_TRIALS]
+    cores = device.compute_cores
+    found = _candidates(bs, budget)
+    narrow = [(r, s) for r, s in found if instances * r * s <= MAX_FOLD * cores]
+    if not _chain(bs):
+        return narrow[:MAX_TRIALS]
+    wide = [(r, s) for r, s in found if MAX_FOLD * cores < instances * r * s <= CHAIN_FOLD * cores]
+    return narrow[:MAX_TRIALS] + wide[:MAX_CHAIN_TRIALS]
 
 
 def choose_set_cut(
@@ -793,15 +829,19 @@ def _cut_body(
 
 
 def _sub_grid(grid: tuple[int, ...], r: int, s: int) -> list[int]:
-    """The refined grid: a 2-D grid's rows times r and columns times s; a
-    1-D grid's instances each become r x s in a row."""
-    return [grid[0] * r, grid[1] * s] if len(grid) == 2 else [grid[0] * r * s]
+    """The refined grid: its last two dimensions times r and s (a 2-D grid's
+    rows and columns; the M and N of Allo's [Pk, Pm, Pn] ping-pong grid,
+    whose K dimension the chain runs along); a 1-D grid's instances each
+    become r x s in a row."""
+    if len(grid) >= 2:
+        return [*grid[:-2], grid[-2] * r, grid[-1] * s]
+    return [grid[0] * r * s]
 
 
 def _sub_pid(pid: tuple[int, ...], r: int, s: int, u: int, v: int) -> tuple[int, ...]:
     """The pid of sub-block (u, v) of instance `pid` in `_sub_grid`."""
-    if len(pid) == 2:
-        return (pid[0] * r + u, pid[1] * s + v)
+    if len(pid) >= 2:
+        return (*pid[:-2], pid[-2] * r + u, pid[-1] * s + v)
     return (pid[0] * r * s + u * s + v,)
 
 

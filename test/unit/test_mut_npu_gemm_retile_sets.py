@@ -11,10 +11,15 @@ from types import SimpleNamespace
 
 from dato_xdsl.transforms.npu_gemm_retile import (
     AB_ROOM,
+    CHAIN_FOLD,
+    MAX_CHAIN_TRIALS,
+    MAX_FOLD,
+    MAX_TRIALS,
     _candidates,
     _set_bytes,
     _sub_grid,
     _sub_pid,
+    _tried,
 )
 
 
@@ -26,6 +31,9 @@ def test_sub_grids_and_pids() -> None:
     # a 1-D instance 2 becomes r x s in a row: 2 * 8 + 1 * 4 + 3
     assert _sub_pid((2,), 2, 4, 1, 3) == (23,)
     assert _sub_pid((0,), 2, 4, 0, 0) == (0,)
+    # a [Pk, Pm, Pn] grid: K stays, M and N are refined
+    assert _sub_grid((4, 2, 3), 2, 4) == [4, 4, 12]
+    assert _sub_pid((3, 1, 2), 2, 4, 1, 3) == (3, 3, 11)
 
 
 def _stream(name: str, depth: int) -> SimpleNamespace:
@@ -87,3 +95,40 @@ def test_the_whole_block_is_never_a_cut() -> None:
     found = _candidates(bs, AB_ROOM + 192)  # type: ignore[arg-type]
     assert (1, 1) not in found
     assert found[:2] == [(1, 2), (2, 1)]
+
+
+def _chain_set(shape: tuple[int, int], matmuls: int) -> SimpleNamespace:
+    """_set's two groups of two instances each, `matmuls` of them computing
+    a matmul (two: a chain joined by its partial-sum streams)."""
+    bs = _set(shape)
+    for g in bs.groups:
+        g.num_instances = lambda: 2
+    bs.bodies[1].matmul = matmuls == 2
+    return bs
+
+
+def test_a_chain_tries_cuts_up_to_chain_fold_instances_a_core() -> None:
+    assert (MAX_FOLD, CHAIN_FOLD, MAX_TRIALS, MAX_CHAIN_TRIALS) == (16, 32, 6, 2)
+    # every cut of 4 x 6 fits at AB_ROOM + 192 (g1 8, g2 6 bytes an element);
+    # largest first: (1,2) (2,1) (1,3) (2,2) (4,1) (2,3) (1,6) (4,2) (2,6)
+    # (4,3) (4,6), r * s = 2 2 3 4 4 6 6 8 12 12 24. Four instances on one
+    # core: at most 16 are r * s <= 4, up to 32 are r * s <= 8
+    one = SimpleNamespace(compute_cores=1)
+    narrow = [(1, 2), (2, 1), (1, 3), (2, 2), (4, 1)]
+    chain = _chain_set((4, 6), 2)
+    assert _tried(chain, AB_ROOM + 192, one) == narrow + [(2, 3), (1, 6)]  # type: ignore[arg-type]
+    # one matmul among the groups: no chain, no cut beyond MAX_FOLD
+    assert _tried(_chain_set((4, 6), 1), AB_ROOM + 192, one) == narrow  # type: ignore[arg-type]
+    # two cores: r * s <= 8 within MAX_FOLD (eight cuts, six tried), then
+    # r * s <= 16 for a chain: (2,6) and (4,3); never the 24 of (4,6)
+    two = SimpleNamespace(compute_cores=2)
+    assert _tried(chain, AB_ROOM + 192, two) == [  # type: ignore[arg-type]
+        (1, 2),
+        (2, 1),
+        (1, 3),
+        (2, 2),
+        (4, 1),
+        (2, 3),
+        (2, 6),
+        (4, 3),
+    ]
