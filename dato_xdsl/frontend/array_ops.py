@@ -190,12 +190,17 @@ class ArrayOps:
     def minmax(self, is_max: bool, operands: Sequence[Operand], dest: DType | None) -> Array:
         kc = self.kc
         name = "maximum" if is_max else "minimum"
+        compute = widen(self.operand_type(operands), dest)
+        # linalg.max / linalg.min compare integers signed (MLIR's definition,
+        # and what every target runs for them); UInt operands compare in
+        # loops of arith.maxui / minui, which carry the signedness in the IR
+        named = len(operands) == 2 and not compute.is_unsigned
         return self.elementwise(
             f"dato.{name}",
             operands,
             lambda xs: kc.arith.minmax(is_max, list(xs)),
-            compute=widen(self.operand_type(operands), dest),
-            linalg_op=_LINALG_BINARY[name] if len(operands) == 2 else None,
+            compute=compute,
+            linalg_op=_LINALG_BINARY[name] if named else None,
         )
 
     def unary(

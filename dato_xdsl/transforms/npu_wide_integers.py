@@ -25,11 +25,14 @@ bits, ...>`.
 Division and remainder wider than 64 bits become loops of iN shifts, compares
 and subtractions here: LLVM would lower them to compiler-rt's 128-bit builtins
 (__divti3, __udivti3 ...), which compiler-rt builds only for 64-bit targets,
-and AIE is a 32-bit one. A stream of such integers carries each value (each
-block) as a block of its words. Refused, each at its op: conversions between
-such integers and floats (__floattisf / __fixsfti ..., the same library, not
-expanded here), packed streams of them, and uses of such arrays other than
-loads, stores, subviews, copies and puts (calls, casts)."""
+and AIE is a 32-bit one; so do conversions between such integers and f32 /
+bf16 (__floattisf / __fixsfti ..., the same library): integer operations on
+the float's bits, rounding as the simulator does. A stream of such integers
+carries each value (each block) as a block of its words. Refused, each at its
+op: packed streams of them, and uses of such arrays other than loads, stores,
+subviews, copies and puts (calls, casts). linalg.max / min on i64 arrays
+compare signed, as linalg defines them (the frontend writes UInt operands
+as arith.maxui / minui loops)."""
 
 from __future__ import annotations
 
@@ -37,10 +40,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects import arith, memref, scf
+from xdsl.dialects import arith, math, memref, scf
 from xdsl.dialects.builtin import (
     DYNAMIC_INDEX,
+    BFloat16Type,
     DenseArrayBase,
+    Float32Type,
     IndexType,
     IntegerAttr,
     IntegerType,
@@ -356,18 +361,8 @@ def expand_linalg(op: Operation) -> bool:
     elif type(op) in _ELEMENTWISE and len(op.operands) == 3:
         x, y, out = op.operands
         make = _ELEMENTWISE[type(op)]
-        if isinstance(op, linalg.MaxOp | linalg.MinOp) and any(
-            isinstance(v, BlockArgument) and _wide_memref(v) == i64 for v in op.operands
-        ):
-            # the simulator compares a program's int64 array signed and its
-            # uint64 array unsigned; the IR's i64 does not say which it is
-            raise op_error(
-                op,
-                "takes the maximum or minimum of a 64-bit array of the program, which "
-                "the NPU holds as 32-bit words and compares as loops; whether the array "
-                "is int64 or uint64 is not known here; compare elements in a loop "
-                "(a[i] > b[i] compares as the type says), or run it on the simulator or HLS",
-            )
+        # linalg.max / min compare signed (MLIR's definition); the frontend
+        # writes UInt operands as loops of arith.maxui / minui instead
 
         def one(a: _At, idx: list[SSAValue]) -> None:
             u = a.value(memref.LoadOp.get(x, idx))
@@ -470,20 +465,158 @@ def expand_division(op: Operation) -> None:
     op.erase()
 
 
-def refuse_core_libcalls(op: Operation) -> None:
-    """Conversions between floats and integers wider than 64 bits."""
-    if isinstance(op, _FLOAT_CASTS):
-        for v in (*op.operands, *op.results):
-            t = v.type
-            if isinstance(t, IntegerType) and t.width.data > CORE_LIBCALL_FREE_BITS:
-                raise op_error(
-                    op,
-                    f"converts between {t} and a float: an NPU core's compiler (Peano, "
-                    "LLVM for the 32-bit AIE) lowers it to compiler-rt's 128-bit builtins "
-                    "(__floattisf, __fixsfti ...), which exist only for 64-bit targets and "
-                    "this compiler does not expand; convert through i64, or run it on the "
-                    "simulator or HLS",
-                )
+F32_FRACTION = 23
+"""Fraction bits of an f32 (bf16 converts through it exactly: its upper half)."""
+F64_FRACTION = 52
+"""Fraction bits of an f64: the simulator rounds an integer to f64 first."""
+_FLOAT_FRACTION: dict[type[Attribute], int] = {Float32Type: F32_FRACTION, BFloat16Type: 7}
+"""Fraction bits of the float types a program holds (f32 and bf16 share
+their exponent: 8 bits, bias 127)."""
+
+
+def _f32_bits_to_int(at: _At, x: SSAValue, t: IntegerType, signed: bool) -> SSAValue:
+    """fptosi / fptoui of the float `x` to iN (N > 64) from the bits of its
+    f32 value (extf from bf16 is exact): truncated towards zero, NaN gives 0
+    and values out of range saturate, the simulator's rule
+    (semantics.fptoint). A float at or above 2^(N-1) (signed) or 2^N - 1
+    (unsigned) has exponent N-1 (N) or more, as no f32 lies strictly
+    between 2^k - 1 and 2^k for k > 24."""
+    n = t.width.data
+    if not isinstance(x.type, Float32Type):
+        x = at.value(arith.ExtFOp(x, Float32Type()))
+    bits = at.value(arith.BitcastOp(x, i32))
+    neg = at.value(arith.CmpiOp(bits, at.const(0, i32), "slt"))
+    shifted = at.value(arith.ShRUIOp(bits, at.const(F32_FRACTION, i32)))
+    biased = at.value(arith.AndIOp(shifted, at.const(0xFF, i32)))
+    fraction = at.value(arith.AndIOp(bits, at.const((1 << F32_FRACTION) - 1, i32)))
+    nan = at.value(
+        arith.AndIOp(
+            at.value(arith.CmpiOp(biased, at.const(0xFF, i32), "eq")),
+            at.value(arith.CmpiOp(fraction, at.const(0, i32), "ne")),
+        )
+    )
+    mant = at.value(arith.OrIOp(fraction, at.const(1 << F32_FRACTION, i32)))
+    e = at.value(arith.SubiOp(biased, at.const(127, i32)))  # |x| = mant * 2^(e - 23)
+
+    def clamp(v: SSAValue, hi: int) -> SSAValue:
+        v = at.value(arith.MaxSIOp(v, at.const(0, i32)))
+        return at.value(arith.MinSIOp(v, at.const(hi, i32)))
+
+    # e <= 23: mant >> (23 - e) (0 for e < 0); e > 23: mant << (e - 23) in iN
+    right_by = clamp(at.value(arith.SubiOp(at.const(F32_FRACTION, i32), e)), 31)
+    right = at.value(arith.ShRUIOp(mant, right_by))
+    tiny = at.value(arith.CmpiOp(e, at.const(0, i32), "slt"))
+    right = at.value(arith.SelectOp(tiny, at.const(0, i32), right))
+    left_by = clamp(at.value(arith.SubiOp(e, at.const(F32_FRACTION, i32))), n - 1)
+    wide_mant = at.value(arith.ExtUIOp(mant, t))
+    left = at.value(arith.ShLIOp(wide_mant, at.value(arith.ExtUIOp(left_by, t))))
+    above = at.value(arith.CmpiOp(e, at.const(F32_FRACTION, i32), "sgt"))
+    mag = at.value(arith.SelectOp(above, left, at.value(arith.ExtUIOp(right, t))))
+    zero = at.const(0, t)
+    if signed:
+        over = at.value(arith.CmpiOp(e, at.const(n - 1, i32), "sge"))
+        lo, hi = at.const(-(1 << (n - 1)), t), at.const((1 << (n - 1)) - 1, t)
+        top = at.value(arith.SelectOp(neg, lo, hi))
+        value = at.value(arith.SelectOp(neg, at.value(arith.SubiOp(zero, mag)), mag))
+        value = at.value(arith.SelectOp(over, top, value))
+    else:
+        over = at.value(arith.CmpiOp(e, at.const(n, i32), "sge"))
+        value = at.value(arith.SelectOp(over, at.const(-1, t), mag))
+        value = at.value(arith.SelectOp(neg, zero, value))  # below zero: 0
+    return at.value(arith.SelectOp(nan, zero, value))
+
+
+def _bit_length(at: _At, q: SSAValue) -> SSAValue:
+    t = q.type
+    assert isinstance(t, IntegerType)
+    return at.value(arith.SubiOp(at.const(t.width.data, t), at.value(math.CountLeadingZerosOp(q))))
+
+
+def _round_even(at: _At, q: SSAValue, below: SSAValue, top: SSAValue) -> tuple[SSAValue, SSAValue]:
+    """(q >> below, top) rounded to nearest, ties to even, on the bits
+    shifted out; a carry out of the kept bits shifts once more and raises
+    `top` (the value's exponent)."""
+    t = q.type
+    zero, one = at.const(0, t), at.const(1, t)
+    kept = at.value(arith.ShRUIOp(q, below))
+    unit = at.value(arith.ShLIOp(one, below))
+    rest = at.value(arith.AndIOp(q, at.value(arith.SubiOp(unit, one))))
+    half = at.value(arith.ShRUIOp(unit, one))
+    odd = at.value(arith.CmpiOp(at.value(arith.AndIOp(kept, one)), zero, "ne"))
+    tie = at.value(arith.AndIOp(at.value(arith.CmpiOp(rest, half, "eq")), odd))
+    up = at.value(arith.OrIOp(at.value(arith.CmpiOp(rest, half, "ugt")), tie))
+    up = at.value(arith.AndIOp(up, at.value(arith.CmpiOp(below, zero, "ne"))))
+    width = at.value(arith.SubiOp(_bit_length(at, q), below))  # bits kept
+    kept = at.value(arith.AddiOp(kept, at.value(arith.ExtUIOp(up, t))))
+    carried = at.value(arith.CmpiOp(kept, at.value(arith.ShLIOp(one, width)), "eq"))
+    kept = at.value(arith.SelectOp(carried, at.value(arith.ShRUIOp(kept, one)), kept))
+    return kept, at.value(arith.AddiOp(top, at.value(arith.ExtUIOp(carried, t))))
+
+
+def _int_to_float_bits(at: _At, x: SSAValue, signed: bool, ft: Attribute) -> SSAValue:
+    """sitofp / uitofp of the iN `x` (N > 64) to f32 or bf16 as the
+    simulator computes it: the f64 nearest the integer (Python's float(int),
+    ties to even), then the nearest f32 (ties to even; 2^128 and above is
+    infinity), then for bf16 the nearest bf16, built from the magnitude's
+    top bits and the bits below them."""
+    t = x.type
+    assert isinstance(t, IntegerType)
+    zero = at.const(0, t)
+    neg = at.value(arith.CmpiOp(x, zero, "slt")) if signed else at.const(0, i1)
+    mag = at.value(arith.SelectOp(neg, at.value(arith.SubiOp(zero, x)), x))  # 2^(N-1) for MIN
+    top = at.value(arith.SubiOp(_bit_length(at, mag), at.const(1, t)))
+    # the f64 (53 bits from the top one; a magnitude of fewer is exact),
+    # then f32, then bf16: numpy's float32(int) and ml_dtypes' bfloat16(int)
+    # each go through the types before
+    frac = _FLOAT_FRACTION[type(ft)]
+    for kept in (F64_FRACTION, F32_FRACTION, frac)[: 2 if frac == F32_FRACTION else 3]:
+        drop = at.value(arith.SubiOp(_bit_length(at, mag), at.const(kept + 1, t)))
+        mag, top = _round_even(at, mag, at.value(arith.MaxSIOp(drop, zero)), top)
+    q = mag
+    # the fraction: the kept bits below the leading one, left-aligned
+    align = at.value(arith.SubiOp(at.const(frac + 1, t), _bit_length(at, q)))
+    q = at.value(arith.ShLIOp(q, align))
+    biased = at.value(arith.AddiOp(top, at.const(127, t)))
+    inf = at.value(arith.CmpiOp(biased, at.const(0xFF, t), "sge"))
+    exponent = at.value(arith.ShLIOp(biased, at.const(frac, t)))
+    fraction = at.value(arith.AndIOp(q, at.const((1 << frac) - 1, t)))
+    fields = at.value(arith.OrIOp(exponent, fraction))
+    fields = at.value(arith.SelectOp(inf, at.const(0xFF << frac, t), fields))
+    nothing = at.value(arith.CmpiOp(mag, zero, "eq"))
+    fields = at.value(arith.SelectOp(nothing, zero, fields))
+    bits_t = IntegerType(frac + 9)
+    bits = at.value(arith.TruncIOp(fields, bits_t))
+    sign = at.value(arith.ShLIOp(at.value(arith.ExtUIOp(neg, bits_t)), at.const(frac + 8, bits_t)))
+    return at.value(arith.BitcastOp(at.value(arith.OrIOp(bits, sign)), ft))
+
+
+def expand_float_cast(op: Operation) -> None:
+    """Conversions between floats and integers wider than 64 bits as integer
+    operations on the float's bits: LLVM would call compiler-rt's 128-bit
+    builtins (__floattisf, __fixsfti ...), which exist only for 64-bit
+    targets. The simulator's results exactly: an integer becomes the f64
+    nearest it, then the nearest f32 (then bf16); a float is truncated towards
+    zero, saturated, NaN to 0."""
+    if not isinstance(op, _FLOAT_CASTS):
+        return
+    at = _At(op)
+    if isinstance(op, arith.SIToFPOp | arith.UIToFPOp):
+        t = op.input.type
+        if not isinstance(t, IntegerType) or t.width.data <= CORE_LIBCALL_FREE_BITS:
+            return
+        if type(op.result.type) not in _FLOAT_FRACTION:
+            raise op_error(op, f"converts {t} to {op.result.type}; the NPU converts to f32, bf16")
+        value = _int_to_float_bits(at, op.input, isinstance(op, arith.SIToFPOp), op.result.type)
+    else:
+        t = op.result.type
+        if not isinstance(t, IntegerType) or t.width.data <= CORE_LIBCALL_FREE_BITS:
+            return
+        if type(op.input.type) not in _FLOAT_FRACTION:
+            raise op_error(op, f"converts {op.input.type} to {t}; the NPU converts f32, bf16")
+        value = _f32_bits_to_int(at, op.input, t, isinstance(op, arith.FPToSIOp))
+    op.result.replace_all_uses_with(value)
+    op.detach()
+    op.erase()
 
 
 def _retype_arg(block: Block, k: int) -> SSAValue:
@@ -603,7 +736,7 @@ def rewrite_group(group: dato.GroupOp) -> None:
         if _wide_memref(arg) is not None and arg_access(arg) == (False, True)
     ]
     for op in list(body.walk()):
-        refuse_core_libcalls(op)
+        expand_float_cast(op)
         expand_division(op)
         if isinstance(op, dato.GetOp | dato.PutOp):
             scalar_stream_words(op, body)

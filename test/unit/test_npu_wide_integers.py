@@ -296,26 +296,6 @@ dato.region @top({params}) {{
         assert list(arrays[2 + k]) == want, name
 
 
-def float_of_wide():
-    @dato.region()
-    def top(A: Int(100)[4], B: dato.float32[4]):
-        @dato.kernel(mapping=[1], args=[A, B])
-        def k(a: Int(100)[4], b: dato.float32[4]):
-            for i in range(4):
-                b[i] = a[i]
-
-    return top
-
-
-def test_float_conversion_of_wide_integers_is_refused_located():
-    with pytest.raises(dato.DatoError) as info:
-        dato.build(float_of_wide(), target="aie")
-    message = str(info.value)
-    assert "test_npu_wide_integers.py:" in message
-    assert "converts between i100 and a float" in message
-    assert "__floattisf" in message
-
-
 def int64_locals_and_streams(L: int):
     """i64 arrays (held as words) copied into i64 locals (which stay i64: the
     library's i64 kernels take them) and i64 blocks crossing a stream."""
@@ -505,26 +485,6 @@ def test_emitted_wide_designs_keep_mlir_aie_rules(name, program, tmp_path):
     assert moved
     for types in moved:
         assert not re.search(r"x?i(3[3-9]|[4-9]\d|1\d\d)\b", types), types
-
-
-def maximum_of(T):
-    @dato.region()
-    def top(A: T[4], B: T[4], C: T[4]):
-        @dato.kernel(mapping=[1], args=[A, B, C])
-        def k(a: T[4], b: T[4], c: T[4]):
-            c[:] = dato.maximum(a, b)
-
-    return top
-
-
-def test_maximum_of_64_bit_arrays_is_refused_located():
-    """The simulator compares an int64 array signed and a uint64 one
-    unsigned; the i64 of the IR does not say which: refused, not guessed."""
-    for T in (int64, UInt(64)):
-        with pytest.raises(dato.DatoError) as info:
-            dato.build(maximum_of(T), target="aie")
-        assert "test_npu_wide_integers.py:" in str(info.value)
-        assert "whether the array is int64 or uint64 is not known" in str(info.value)
 
 
 @pytest.mark.parametrize("unsigned", [False, True])

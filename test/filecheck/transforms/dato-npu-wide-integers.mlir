@@ -168,3 +168,71 @@ dato.region @top(%A: memref<2xi128>, %B: memref<2xi128>) {
     memref.store %y, %b[%c0] : memref<2xi128>
   }
 }
+
+// -----
+
+// Case 5: linalg.max / linalg.min of i64 arrays (held as word pairs) become
+// loops composing each element from its two words and comparing signed, as
+// linalg defines max / min on integers (the frontend writes UInt operands as
+// arith.maxui / minui loops, not as these ops).
+// CHECK:       ^bb0(%a: memref<8xi32>, %b: memref<8xi32>, %c: memref<8xi32>, %d: memref<8xi32>):
+// CHECK:         scf.for
+// CHECK:           arith.shli %{{.*}}, %{{.*}} : i64
+// CHECK:           %[[X:.*]] = arith.ori %{{.*}}, %{{.*}} : i64
+// CHECK:           %[[Y:.*]] = arith.ori %{{.*}}, %{{.*}} : i64
+// CHECK-NEXT:      %[[M:.*]] = arith.maxsi %[[X]], %[[Y]] : i64
+// CHECK:           %{{.*}} = arith.trunci %[[M]] : i64 to i32
+// CHECK:         scf.for
+// CHECK:           arith.minsi %{{.*}}, %{{.*}} : i64
+// CHECK-NOT:     linalg.max
+// CHECK-NOT:     linalg.min
+
+dato.region @top(%A: memref<4xi64>, %B: memref<4xi64>, %C: memref<4xi64>, %D: memref<4xi64>) {
+  dato.group @k of @k grid [1] (%A : memref<4xi64>, %B : memref<4xi64>, %C : memref<4xi64>, %D : memref<4xi64>) ports [] instances [
+    @k_0 pid [0] offsets [[0], [0], [0], [0]] streams []
+  ] {
+  ^bb0(%a: memref<4xi64>, %b: memref<4xi64>, %c: memref<4xi64>, %d: memref<4xi64>):
+    linalg.max ins(%a, %b : memref<4xi64>, memref<4xi64>) outs(%c : memref<4xi64>)
+    linalg.min ins(%a, %b : memref<4xi64>, memref<4xi64>) outs(%d : memref<4xi64>)
+  }
+}
+
+// -----
+
+// Case 6: conversions between f32 and integers wider than 64 bits, with no
+// call (__floattisf / __fixsfti do not exist on the 32-bit AIE). sitofp:
+// the magnitude's leading zeros place the top bit, the value is rounded to
+// nearest-even at 53 bits (f64) then at 24 (f32), and the f32 is built from
+// sign, biased exponent and fraction and bitcast. fptosi: the f32's bits
+// give exponent and mantissa, the mantissa is shifted into place in i100,
+// saturated at the exponent 99 and negated by the sign.
+// CHECK:       dato.group @k
+// CHECK:         %[[MAG:.*]] = arith.select %{{.*}}, %{{.*}}, %x : i128
+// CHECK:         math.ctlz %[[MAG]] : i128
+// CHECK:         arith.constant 53 : i128
+// CHECK:         arith.cmpi ugt, %{{.*}}, %{{.*}} : i128
+// CHECK:         arith.constant 24 : i128
+// CHECK:         arith.constant 127 : i128
+// CHECK:         arith.trunci %{{.*}} : i128 to i32
+// CHECK:         %[[F:.*]] = arith.bitcast %{{.*}} : i32 to f32
+// CHECK:         %[[B:.*]] = arith.bitcast %[[F]] : f32 to i32
+// CHECK:         arith.shrui %[[B]], %{{.*}} : i32
+// CHECK:         arith.shli %{{.*}}, %{{.*}} : i100
+// CHECK:         arith.constant 99 : i32
+// CHECK:         arith.cmpi sge, %{{.*}}, %{{.*}} : i32
+// CHECK-NOT:     arith.sitofp
+// CHECK-NOT:     arith.fptosi
+// CHECK-NOT:     func.call
+
+dato.region @top(%A: memref<2xi128>, %B: memref<2xi100>) {
+  dato.group @k of @k grid [1] (%A : memref<2xi128>, %B : memref<2xi100>) ports [] instances [
+    @k_0 pid [0] offsets [[0], [0]] streams []
+  ] {
+  ^bb0(%a: memref<2xi128>, %b: memref<2xi100>):
+    %c0 = arith.constant 0 : index
+    %x = memref.load %a[%c0] : memref<2xi128>
+    %f = arith.sitofp %x : i128 to f32
+    %y = arith.fptosi %f : f32 to i100
+    memref.store %y, %b[%c0] : memref<2xi100>
+  }
+}

@@ -1,0 +1,124 @@
+"""Conversions between floats (float32, bfloat16) and integers wider than
+64 bits on the NPU: integer operations on the f64 bits (no compiler-rt
+128-bit builtin, which the 32-bit AIE lacks), equal to the simulator and to
+an independent reference: an integer becomes the f64 nearest it (Python's
+float(int), ties to even), then the float type (numpy's rounding); a float
+is truncated towards zero, out-of-range values saturate and NaN gives 0."""
+
+import math
+
+import ml_dtypes
+import numpy as np
+import pytest
+
+import dato_xdsl as dato
+from dato_xdsl import Int, UInt
+
+L = 16
+
+
+def to_float(T, F):
+    @dato.region()
+    def top(A: T[L], B: F[L]):
+        @dato.kernel(mapping=[1], args=[A, B])
+        def k(a: T[L], b: F[L]):
+            for i in range(L):
+                b[i] = a[i]
+
+    return top
+
+
+def to_int(F, T):
+    @dato.region()
+    def top(A: F[L], B: T[L]):
+        @dato.kernel(mapping=[1], args=[A, B])
+        def k(a: F[L], b: T[L]):
+            for i in range(L):
+                b[i] = a[i]
+
+    return top
+
+
+def run_both(top, src, dst):
+    """The outputs of the simulator and the virtual NPU, asserted equal."""
+    sim, npu = dst.copy(), dst.copy()
+    dato.build(top)(src.copy(), sim)
+    dato.build(top, target="aie")(src.copy(), npu)
+    assert [repr(v) for v in sim] == [repr(v) for v in npu]
+    return npu
+
+
+def int_values(n: int, unsigned: bool) -> list[int]:
+    """Edges, exact powers, halfway cases of f64 (ties to even up and down,
+    just above and below a tie) and of float32 after it."""
+    top = (1 << n) - 1 if unsigned else (1 << (n - 1)) - 1
+    low = 0 if unsigned else -(1 << (n - 1))
+    tie = (1 << 80) + (1 << 27)  # halfway between f64 neighbours, even below
+    vals = [top, low, 0, 1, top // 3, (1 << 64) - 1, 1 << 64, tie, tie + (1 << 28), tie + 1]
+    vals += [(1 << 80) + (1 << 56) + 1, (1 << 60) + 12345, 3 << 62, top - (1 << 20)]
+    vals += [-(tie + 1), -((1 << 70) + 7)]
+    return [v for v in vals if low <= v <= top]
+
+
+@pytest.mark.parametrize("n, unsigned", [(65, False), (100, True), (128, False), (128, True)])
+@pytest.mark.parametrize("F, ctor", [(dato.float32, np.float32)], ids=["f32"])
+def test_wide_integers_to_float_round_as_the_simulator(n, unsigned, F, ctor):
+    T = UInt(n) if unsigned else Int(n)
+    vals = int_values(n, unsigned)
+    vals += [0] * (L - len(vals))
+    A = np.array(vals, dtype=object)
+    B = run_both(to_float(T, F), A, np.zeros(L, ctor))
+    assert [ctor(float(v)) for v in vals] == list(B)
+
+
+def bf16_of(v: int):
+    """ml_dtypes' bfloat16 of a Python int: through f64, then f32."""
+    return ml_dtypes.bfloat16(np.float32(float(v)))
+
+
+@pytest.mark.parametrize("n, unsigned", [(100, False), (128, True)])
+def test_wide_integers_to_bfloat16(n, unsigned):
+    """Values below 2^63 in magnitude against the simulator too (its
+    bfloat16 of a larger Python int fails: ml_dtypes takes only int64);
+    larger ones on the NPU against the same rule."""
+    T = UInt(n) if unsigned else Int(n)
+    vals = [v for v in int_values(n, unsigned) if abs(v) < 1 << 63]
+    # a bf16 tie, just above one (which the f32 step makes a tie), 8 bits
+    vals += [(1 << 40) + (1 << 32), (1 << 40) + (1 << 32) + 1, 255 << 50, 257 << 50]
+    vals += [0] * (L - len(vals))
+    A = np.array(vals, dtype=object)
+    B = run_both(to_float(T, dato.bfloat16), A, np.zeros(L, ml_dtypes.bfloat16))
+    assert [bf16_of(v) for v in vals] == list(B)
+    large = [v for v in int_values(n, unsigned) if abs(v) >= 1 << 63]
+    large += [0] * (L - len(large))
+    C = np.zeros(L, ml_dtypes.bfloat16)
+    dato.build(to_float(T, dato.bfloat16), target="aie")(np.array(large, dtype=object), C)
+    assert [bf16_of(v) for v in large] == list(C)
+
+
+def saturated(f: float, n: int, unsigned: bool) -> int:
+    lo, hi = (0, (1 << n) - 1) if unsigned else (-(1 << (n - 1)), (1 << (n - 1)) - 1)
+    if math.isnan(f):
+        return 0
+    return min(max(math.trunc(f) if math.isfinite(f) else (hi if f > 0 else lo), lo), hi)
+
+
+@pytest.mark.parametrize("n, unsigned", [(65, False), (100, True), (128, False), (128, True)])
+def test_float32_to_wide_integers_truncate_and_saturate(n, unsigned):
+    T = UInt(n) if unsigned else Int(n)
+    edge = float(1 << (n - 1 if not unsigned else n))
+    vals = [0.0, -0.0, 1.5, -1.5, 0.75, -2.5e-30, 3.0e38, -3.0e38, np.inf, -np.inf, np.nan]
+    vals += [
+        edge,
+        -edge,
+        np.nextafter(np.float32(min(edge, 2.0**127)), np.float32(0)),
+        2.0**64 + 2.0**50,
+        -(2.0**70),
+    ]
+    with np.errstate(over="ignore"):  # 2^128: infinity in f32
+        A = np.array(vals, dtype=np.float32)
+    B = run_both(to_int(dato.float32, T), A, np.zeros(L, dtype=object))
+    want = [saturated(float(f), n, unsigned) for f in A]
+    if unsigned:
+        want = [v & ((1 << n) - 1) for v in want]
+    assert list(B) == want
