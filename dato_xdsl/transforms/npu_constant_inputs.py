@@ -36,6 +36,14 @@ its fill go. The region records its compiler-supplied arguments as
 to the user's arrays as the buffers of those arguments, in the virtual NPU
 run and in the project's run.py alike, so the user's call is unchanged.
 
+A rank-2 table the task reads column after column (every load's column
+index the induction variable of one top-level loop, as in an
+output-stationary `for j: for k: y[j] += x[k] * W[k, j]`) goes to the host
+transposed, the loads' indices swapped: its values are known here, so the
+task then reads rows, which dato-npu-stream-reads streams; read as written,
+the whole table (or the share a cut across cores leaves each) would have to
+sit in the tile.
+
 The table is never written after its fill (the frontend refuses writes to
 it), so reading the host copy reads the same values. Smaller tables stay in
 the tile, where they cost no transfer. The aie target runs this after
@@ -50,7 +58,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects import memref
+from xdsl.dialects import memref, scf
 from xdsl.dialects.builtin import (
     ArrayAttr,
     DenseArrayBase,
@@ -60,10 +68,12 @@ from xdsl.dialects.builtin import (
     IntegerType,
     MemRefType,
     ModuleOp,
+    TensorType,
     i64,
 )
-from xdsl.ir import Attribute, Operation
+from xdsl.ir import Attribute, Block, Operation
 from xdsl.passes import ModulePass
+from xdsl.rewriter import Rewriter
 
 from dato_xdsl import devices
 from dato_xdsl.dialects import dato
@@ -101,6 +111,40 @@ def hostable(alloc: memref.AllocOp | memref.AllocaOp, budget: int) -> bool:
     return all(is_table_fill(u.operation) or reads_only(u) for u in alloc.memref.uses)
 
 
+def column_order(alloc: memref.AllocOp | memref.AllocaOp, body: Block) -> bool:
+    """The rank-2 table is only loaded from, inside one top-level loop of
+    `body` whose induction variable is every load's column index and no
+    load's row index: the task reads it column after column (`for j: ...
+    T[k, j]`, an output-stationary product), which its transpose turns into
+    row after row."""
+    t = alloc.memref.type
+    if not isinstance(t, MemRefType) or len(t.get_shape()) != 2:
+        return False
+    loads = [u.operation for u in alloc.memref.uses if not is_table_fill(u.operation)]
+    if not loads or not all(isinstance(op, memref.LoadOp) for op in loads):
+        return False
+    tops = {body.find_ancestor_op_in_block(op) for op in loads}
+    if len(tops) != 1:
+        return False
+    (top,) = tops
+    if not isinstance(top, scf.ForOp):
+        return False
+    iv = top.body.block.args[0]
+    return all(
+        isinstance(op, memref.LoadOp) and op.indices[1] is iv and op.indices[0] is not iv
+        for op in loads
+    )
+
+
+def transposed(values: DenseIntOrFPElementsAttr) -> DenseIntOrFPElementsAttr:
+    rows, cols = values.get_shape()
+    flat = list(values.get_values())
+    data = [flat[r * cols + c] for c in range(cols) for r in range(rows)]
+    return DenseIntOrFPElementsAttr.from_list(
+        TensorType(values.get_element_type(), [cols, rows]), data
+    )
+
+
 def _fresh(name: str, taken: set[str]) -> str:
     if name not in taken:
         return name
@@ -132,6 +176,16 @@ def host_tables(
         assert values is not None
         t = alloc.memref.type
         assert isinstance(t, MemRefType)
+        flip = column_order(alloc, body)
+        if flip:  # the host holds the transpose; the loads swap their indices
+            values = transposed(values)
+            t = MemRefType(t.element_type, list(reversed(t.get_shape())))
+            for use in list(alloc.memref.uses):
+                load = use.operation
+                if isinstance(load, memref.LoadOp):
+                    swapped = memref.LoadOp.get(alloc.memref, list(reversed(load.indices)))
+                    swapped.attributes.update(load.attributes)
+                    Rewriter.replace_op(load, swapped)
         name = _fresh(alloc.memref.name_hint or "table", taken)
         taken.add(name)
         host = outer.insert_arg(t, len(outer.args))
@@ -142,7 +196,8 @@ def host_tables(
             if is_table_fill(use.operation):
                 use.operation.detach()
                 use.operation.erase()
-        alloc.memref.replace_all_uses_with(inner)
+        for use in list(alloc.memref.uses):
+            use.operation.operands[use.index] = inner
         alloc.detach()
         alloc.erase()
         added.append(host.index)
@@ -197,7 +252,9 @@ def read_constant_values(module: Operation) -> dict[int, DenseIntOrFPElementsAtt
 
 @dataclass(frozen=True)
 class NpuConstantInputsPass(ModulePass):
-    """Supply constant tables too big for a tile from the host (module docstring)."""
+    """Supply constant tables too big for a compute tile from the host: each
+    becomes a read-only region argument whose values the aie target passes
+    at run time, transposed when the task reads it by columns."""
 
     name = "dato-npu-constant-inputs"
 

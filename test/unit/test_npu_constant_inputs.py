@@ -17,6 +17,7 @@ from dato_xdsl.dialects import aie
 from dato_xdsl.targets.aie.host_layout import Layout, from_buffers, to_buffers
 from dato_xdsl.targets.aie.target import AieTarget
 from dato_xdsl.targets.base import Step
+from dato_xdsl.transforms import npu_constant_inputs
 from dato_xdsl.transforms.npu_constant_inputs import (
     CONSTANT_VALUES,
     NpuConstantInputsPass,
@@ -83,6 +84,42 @@ def test_a_96_kib_table_streams_from_the_host_by_rows_and_equals_numpy():
     # the core holds two 512-byte rows of it, not 96 KiB
     buffers = [op for op in mod.aie.walk() if isinstance(op, aie.BufferOp)]
     assert sum(aie.memref_bytes(b.buffer.type) for b in buffers) < 8 * 1024
+
+
+def column_sums():
+    """Reads the table column after column, column j in iteration j of the
+    top-level loop, into sums no cut across cores can split."""
+
+    @dato.region()
+    def top(X: int32[C, 2], Y: int32[2]):
+        @dato.kernel(mapping=[1], args=[X, Y])
+        def layer(x: int32[C, 2], y: int32[2]):
+            T: int32[R, C] = TABLE
+            acc: int32[2] = 0
+            for j in range(C):
+                for i in range(2):
+                    v: int32 = x[j, i]
+                    for k in range(R):
+                        acc[i] += v * T[k, j]
+            y[:] = acc
+
+    return top
+
+
+def test_a_table_read_by_columns_goes_to_the_host_transposed_and_equals_numpy(monkeypatch):
+    X = np.random.default_rng(2).integers(-50, 50, (C, 2)).astype(np.int32)
+    Y = np.zeros(2, np.int32)
+    mod = dato.build(column_sums(), target="aie")
+    mod(X, Y)
+    expected = (X.T.astype(np.int64) @ TABLE.astype(np.int64).sum(axis=0)).astype(np.int32)
+    np.testing.assert_array_equal(Y, expected)
+    assert _sequence_types(mod) == [[C, 2], [2], [C, R]]  # the transpose
+    (values,) = read_constant_values(mod.aie).values()
+    np.testing.assert_array_equal(np.array(values.get_values()).reshape(C, R), TABLE.T)
+    # held as written, the task reads whole columns: the table must sit in the tile
+    monkeypatch.setattr(npu_constant_inputs, "column_order", lambda alloc, body: False)
+    with pytest.raises(dato.DatoError, match=r"96 KiB for argument 2"):
+        dato.build(column_sums(), target="aie")
 
 
 def test_without_the_pass_the_table_is_refused_for_the_tile(monkeypatch):

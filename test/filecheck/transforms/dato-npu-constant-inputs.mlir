@@ -3,7 +3,8 @@
 // budget=64: a table of more than 64 bytes is supplied by the host (by
 // default the budget is the compute tile's data memory less the stack).
 
-// Case 1: a 4x8 i32 table (128 bytes) only loaded from: it becomes the
+// Case 1: a 4x8 i32 table (128 bytes) only loaded from, row k in iteration k
+// of the top-level loop: it becomes the
 // region's last argument %T (its values recorded on the module, its index on
 // the region), bound to the group at offset [0, 0] in both instances; the
 // body reads the new argument, the allocation and its fill go.
@@ -16,7 +17,9 @@
 // CHECK-NEXT:    ^{{.*}}(%x: memref<1x4xi32>, %y: memref<1x8xi32>, %T_1: memref<4x8xi32>):
 // CHECK-NOT:       memref.alloc
 // CHECK-NOT:       memref.store %{{.*}}, %T
-// CHECK:           memref.load %T_1[%{{.*}}, %{{.*}}] : memref<4x8xi32>
+// CHECK:         scf.for %[[K:.*]] = {{.*}} {
+// CHECK:             scf.for %[[J:.*]] = {{.*}} {
+// CHECK-NEXT:          %{{.*}} = memref.load %T_1[%[[K]], %[[J]]] : memref<4x8xi32>
 
 builtin.module {
   dato.region @big(%X: memref<2x4xi32>, %Y: memref<2x8xi32>) {
@@ -32,11 +35,9 @@ builtin.module {
       %c8 = arith.constant 8 : index
       %v = arith.constant 9 : i32
       memref.store %v, %T[%c0, %c1] : memref<4x8xi32>
-      scf.for %j = %c0 to %c8 step %c1 {
-        %z = arith.constant 0 : i32
-        memref.store %z, %y[%c0, %j] : memref<1x8xi32>
-        scf.for %k = %c0 to %c4 step %c1 {
-          %a = memref.load %x[%c0, %k] : memref<1x4xi32>
+      scf.for %k = %c0 to %c4 step %c1 {
+        %a = memref.load %x[%c0, %k] : memref<1x4xi32>
+        scf.for %j = %c0 to %c8 step %c1 {
           %w = memref.load %T[%k, %j] : memref<4x8xi32>
           %p = arith.muli %a, %w : i32
           %s = memref.load %y[%c0, %j] : memref<1x8xi32>
@@ -93,6 +94,42 @@ builtin.module {
       memref.store %v, %L[%c0, %c0] : memref<4x8xi32>
       %r = memref.load %L[%c0, %c0] : memref<4x8xi32>
       memref.store %r, %y[%c0, %c0] : memref<2x2xi32>
+    }
+  }
+}
+
+// -----
+
+// Case 4: a 3x6 i32 table (72 bytes) read column after column (column j in iteration j of
+// the top-level loop, `for j: for k: T[k, j]`): the host holds its transpose,
+// 6x3, which the task reads row after row (the loads swap their indices).
+// CHECK:       builtin.module attributes {dato.constant_values = {{\[}}[1 : i64, dense<{{\[}}[1, 7, 13], [2, 8, 14], [3, 9, 15], [4, 10, 16], [5, 11, 17], [6, 12, 18]]> : tensor<6x3xi32>]]}
+// CHECK-LABEL: dato.region @columns(%Y: memref<6xi32>, %T: memref<6x3xi32>) attributes {dato.constant_args = array<i64: 1>}
+// CHECK:         ^{{.*}}(%y: memref<6xi32>, %T_1: memref<6x3xi32>):
+// CHECK:           scf.for %[[J:.*]] = {{.*}} {
+// CHECK:             scf.for %[[K:.*]] = {{.*}} {
+// CHECK-NEXT:          %{{.*}} = memref.load %T_1[%[[J]], %[[K]]] : memref<6x3xi32>
+
+builtin.module {
+  dato.region @columns(%Y: memref<6xi32>) {
+    dato.group @t of @t grid [1] (%Y : memref<6xi32>) ports [] instances [
+      @t_0 pid [0] offsets [[0]] streams []
+    ] {
+    ^bb0(%y: memref<6xi32>):
+      %T = memref.alloc() {dato.constant = dense<[[1, 2, 3, 4, 5, 6], [7, 8, 9, 10, 11, 12], [13, 14, 15, 16, 17, 18]]> : tensor<3x6xi32>} : memref<3x6xi32>
+      %c0 = arith.constant 0 : index
+      %c1 = arith.constant 1 : index
+      %c2 = arith.constant 2 : index
+      %c3 = arith.constant 3 : index
+      %c6 = arith.constant 6 : index
+      scf.for %j = %c0 to %c6 step %c1 {
+        scf.for %k = %c0 to %c3 step %c1 {
+          %w = memref.load %T[%k, %j] : memref<3x6xi32>
+          %s = memref.load %y[%j] : memref<6xi32>
+          %n = arith.addi %s, %w : i32
+          memref.store %n, %y[%j] : memref<6xi32>
+        }
+      }
     }
   }
 }
