@@ -217,6 +217,7 @@ def box_group_reads(
     group: dato.GroupOp,
     whole_bytes: int = WHOLE_BYTES,
     written: set[int] | None = None,
+    disjoint_bytes: int = DISJOINT_BYTES,
 ) -> list[int]:
     """Rewrite `group`'s read-only whole arguments of more than `whole_bytes`
     to their read boxes; the body argument indices rewritten. `written`: the
@@ -230,7 +231,7 @@ def box_group_reads(
             continue
         whole = group.body.block.args[k].type
         size = memref_bytes(whole) if isinstance(whole, MemRefType) else 0
-        if size <= min(whole_bytes, DISJOINT_BYTES):
+        if size <= min(whole_bytes, disjoint_bytes):
             continue
         found = _boxable(group, k, whole_bytes, pad=True)
         if found is not None and not _padding_agreed(region, group, operand, found[0], whole_bytes):
@@ -305,6 +306,8 @@ def _rewrite(group: dato.GroupOp, k: int, boxes: dict[str, ReadBox], fits: Fits)
     t = old.type
     assert isinstance(t, MemRefType)
     size = next(iter(boxes.values())).shape
+    # a dim of one element needs no offset: it is indexed at 0 (below)
+    fits = [(0, [0] * len(c)) if n == 1 else (c0, c) for (c0, c), n in zip(fits, size, strict=True)]
     new = body.insert_arg(MemRefType(t.element_type, size), k)
     new.name_hint = old.name_hint
     # the box offset per dim, from the pid, at the top of the body
@@ -436,18 +439,33 @@ def box_region_writes(region: dato.RegionOp, least_bytes: int = DISJOINT_BYTES) 
             for group, k, found, fits in plans:
                 _rewrite(group, k, found, fits)
                 done.append(f"{group.sym_name.data}:{k}")
-            _shrink_unused(region, region.args[index], plans[0][2])
     return done
 
 
-def _shrink_unused(region: dato.RegionOp, operand: SSAValue, boxes: dict[str, ReadBox]) -> None:
+def _boxed_shape(region: dato.RegionOp, operand: SSAValue) -> tuple[int, ...] | None:
+    """The one box shape every group using the array holds of it, when
+    smaller than the array (all its users were boxed alike)."""
+    t = operand.type
+    if not isinstance(t, MemRefType):
+        return None
+    shapes = {
+        tuple(g.body.block.args[j].type.get_shape())  # type: ignore[attr-defined]
+        for g in region.groups()
+        for j, found in enumerate(g.args)
+        if found is operand and g.body.block.args[j].uses
+    }
+    if len(shapes) != 1 or shapes == {tuple(t.get_shape())}:
+        return None
+    return shapes.pop()
+
+
+def _shrink_unused(region: dato.RegionOp, operand: SSAValue, shape: tuple[int, ...]) -> None:
     """Groups that take the array but never touch it (a systolic loader
     given B and C) hold none of it: their body argument takes the box's type
     too (its offsets stay in bounds), so nothing counts or pads a whole
     copy for them."""
     t = operand.type
     assert isinstance(t, MemRefType)
-    shape = next(iter(boxes.values())).shape
     for group in region.groups():
         body = group.body.block
         for j, found in enumerate(group.args):
@@ -474,13 +492,21 @@ class NpuReadBoxesPass(ModulePass):
 
     whole_bytes: int = WHOLE_BYTES
     """Arrays up to this size move whole (`WHOLE_BYTES`)."""
+    disjoint_bytes: int = DISJOINT_BYTES
+    """Arrays up to this size move whole even when the instances' boxes are
+    disjoint (`DISJOINT_BYTES`); shared outputs up to it keep their boxes
+    in a whole buffer."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         for region in [o for o in op.walk() if isinstance(o, dato.RegionOp)]:
-            box_region_writes(region)
+            box_region_writes(region, self.disjoint_bytes)
             written = _written_anywhere(region)
             for group in list(region.groups()):
-                box_group_reads(region, group, self.whole_bytes, written)
+                box_group_reads(region, group, self.whole_bytes, written, self.disjoint_bytes)
+            for arg in region.args:
+                boxed = _boxed_shape(region, arg)
+                if boxed is not None:
+                    _shrink_unused(region, arg, boxed)
 
 
 __all__ = [
