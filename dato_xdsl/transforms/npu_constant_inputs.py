@@ -44,6 +44,12 @@ task then reads rows, which dato-npu-stream-reads streams; read as written,
 the whole table (or the share a cut across cores leaves each) would have to
 sit in the tile.
 
+A table of 8 or 16-bit integers whose rows are not whole 32-bit words
+(int8[300, 250]) goes to the host with each row zero-padded to whole words
+(int8[300, 252]) when the task only loads from it: the loads stay inside the
+first columns, and rows of whole words are what the DMAs move and what
+dato-npu-stream-reads streams.
+
 The table is never written after its fill (the frontend refuses writes to
 it), so reading the host copy reads the same values. Smaller tables stay in
 the tile, where they cost no transfer. The aie target runs this after
@@ -145,6 +151,40 @@ def transposed(values: DenseIntOrFPElementsAttr) -> DenseIntOrFPElementsAttr:
     )
 
 
+WORD_BITS = 32
+"""A DMA moves whole 32-bit words."""
+
+
+def word_rows(alloc: memref.AllocOp | memref.AllocaOp, t: MemRefType) -> int | None:
+    """The row length, in elements, that makes the rows of `t` (8 or 16-bit
+    integers) whole 32-bit words, when they are not and the table is only
+    loaded from (the loads stay inside the first columns); None otherwise."""
+    elem = t.element_type
+    if not isinstance(elem, IntegerType) or not t.get_shape():
+        return None
+    per_word = WORD_BITS // elem.width.data
+    width = t.get_shape()[-1]
+    if width % per_word == 0:
+        return None
+    uses = [u.operation for u in alloc.memref.uses if not is_table_fill(u.operation)]
+    if not all(isinstance(op, memref.LoadOp) for op in uses):
+        return None
+    return -(-width // per_word) * per_word
+
+
+def padded(values: DenseIntOrFPElementsAttr, width: int) -> DenseIntOrFPElementsAttr:
+    """`values` with each row zero-padded to `width` elements."""
+    shape = values.get_shape()
+    old = shape[-1]
+    flat = list(values.get_values())
+    data: list[int | float] = []
+    for r in range(len(flat) // old):
+        data += flat[r * old : (r + 1) * old] + [0] * (width - old)
+    return DenseIntOrFPElementsAttr.from_list(
+        TensorType(values.get_element_type(), [*shape[:-1], width]), data
+    )
+
+
 def _fresh(name: str, taken: set[str]) -> str:
     if name not in taken:
         return name
@@ -186,6 +226,10 @@ def host_tables(
                     swapped = memref.LoadOp.get(alloc.memref, list(reversed(load.indices)))
                     swapped.attributes.update(load.attributes)
                     Rewriter.replace_op(load, swapped)
+        width = word_rows(alloc, t)
+        if width is not None:  # rows of whole DMA words: zeros the task never reads
+            values = padded(values, width)
+            t = MemRefType(t.element_type, [*t.get_shape()[:-1], width])
         name = _fresh(alloc.memref.name_hint or "table", taken)
         taken.add(name)
         host = outer.insert_arg(t, len(outer.args))

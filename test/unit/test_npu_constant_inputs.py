@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import dato_xdsl as dato
-from dato_xdsl import float32, int32, universe
+from dato_xdsl import float32, int8, int32, universe
 from dato_xdsl.dialects import aie
 from dato_xdsl.targets.aie.host_layout import Layout, from_buffers, to_buffers
 from dato_xdsl.targets.aie.target import AieTarget
@@ -120,6 +120,41 @@ def test_a_table_read_by_columns_goes_to_the_host_transposed_and_equals_numpy(mo
     monkeypatch.setattr(npu_constant_inputs, "column_order", lambda alloc, body: False)
     with pytest.raises(dato.DatoError, match=r"96 KiB for argument 2"):
         dato.build(column_sums(), target="aie")
+
+
+R8, C8 = 300, 250  # int8 rows of 250 bytes: not whole 32-bit words
+BYTES = ((np.arange(R8 * C8, dtype=np.int64) * 31) % 255 - 127).reshape(R8, C8).astype(np.int8)
+
+
+def byte_rows():
+    @dato.region()
+    def top(X: int32[R8, 2], Y: int32[2]):
+        @dato.kernel(mapping=[1], args=[X, Y])
+        def layer(x: int32[R8, 2], y: int32[2]):
+            T: int8[R8, C8] = BYTES
+            acc: int32[2] = 0
+            for k in range(R8):
+                for i in range(2):
+                    v: int32 = x[k, i]
+                    for j in range(C8):
+                        acc[i] += v * T[k, j]
+            y[:] = acc
+
+    return top
+
+
+def test_int8_rows_not_whole_words_go_to_the_host_padded_and_equal_numpy(monkeypatch):
+    X = np.random.default_rng(7).integers(-50, 50, (R8, 2)).astype(np.int32)
+    Y = np.zeros(2, np.int32)
+    mod = dato.build(byte_rows(), target="aie")
+    mod(X, Y)
+    expected = (X.T.astype(np.int64) @ BYTES.astype(np.int64).sum(axis=1)).astype(np.int32)
+    np.testing.assert_array_equal(Y, expected)
+    assert _sequence_types(mod) == [[R8, 2], [2], [R8, 252]]
+    # unpadded, its rows cannot stream: refused as before
+    monkeypatch.setattr(npu_constant_inputs, "word_rows", lambda alloc, t: None)
+    with pytest.raises(dato.DatoError, match=r"layer_0\) needs \d+\.\d+ KiB"):
+        dato.build(byte_rows(), target="aie")
 
 
 def test_without_the_pass_the_table_is_refused_for_the_tile(monkeypatch):

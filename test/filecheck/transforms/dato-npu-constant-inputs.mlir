@@ -133,3 +133,34 @@ builtin.module {
     }
   }
 }
+
+// -----
+
+// Case 5: a 4x18 i8 table (72 bytes): rows of 18 bytes are not whole 32-bit
+// words, so the host holds each row zero-padded to 20; the loads are unchanged.
+// CHECK:       builtin.module attributes {dato.constant_values = {{\[}}[1 : i64, dense<{{\[}}[1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0], [2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0], [3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 0, 0], [4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 0, 0]]> : tensor<4x20xi8>]]}
+// CHECK-LABEL: dato.region @bytes(%Y: memref<4xi8>, %T: memref<4x20xi8>) attributes {dato.constant_args = array<i64: 1>}
+// CHECK:             memref.load %T_1[%{{.*}}, %{{.*}}] : memref<4x20xi8>
+
+builtin.module {
+  dato.region @bytes(%Y: memref<4xi8>) {
+    dato.group @t of @t grid [1] (%Y : memref<4xi8>) ports [] instances [
+      @t_0 pid [0] offsets [[0]] streams []
+    ] {
+    ^bb0(%y: memref<4xi8>):
+      %T = memref.alloc() {dato.constant = dense<[[1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1], [2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2], [3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3], [4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4]]> : tensor<4x18xi8>} : memref<4x18xi8>
+      %c0 = arith.constant 0 : index
+      %c1 = arith.constant 1 : index
+      %c4 = arith.constant 4 : index
+      %c18 = arith.constant 18 : index
+      scf.for %k = %c0 to %c4 step %c1 {
+        scf.for %j = %c0 to %c18 step %c1 {
+          %w = memref.load %T[%k, %j] : memref<4x18xi8>
+          %s = memref.load %y[%k] : memref<4xi8>
+          %n = arith.addi %s, %w : i8
+          memref.store %n, %y[%k] : memref<4xi8>
+        }
+      }
+    }
+  }
+}
