@@ -72,3 +72,27 @@ def test_unsigned_min_max_carry_their_signedness_in_the_ir():
     signed, _ = compile_region(min_max(int64))
     text = str(signed)
     assert "linalg.max" in text and "linalg.min" in text
+
+
+def reductions(T):
+    @dato.region()
+    def top(A: T[4, 4], B: T[4], C: T[4]):
+        @dato.kernel(mapping=[1], args=[A, B, C])
+        def k(a: T[4, 4], b: T[4], c: T[4]):
+            b[:] = dato.max(a, axis=1)
+            c[:] = dato.min(a, axis=0)
+
+    return top
+
+
+@pytest.mark.parametrize(
+    "T, dtype", [(int64, np.int64), (UInt(64), np.uint64)], ids=["int64", "uint64"]
+)
+def test_max_min_reductions_of_64_bit_words(T, dtype):
+    A, B = limits(dtype)
+    X = np.concatenate([A[:8], B[:8]]).reshape(4, 4)
+    for target in ("simulator", "aie"):
+        got_max, got_min = np.zeros(4, dtype), np.zeros(4, dtype)
+        dato.build(reductions(T), target=target)(X.copy(), got_max, got_min)
+        np.testing.assert_array_equal(got_max, X.max(axis=1))
+        np.testing.assert_array_equal(got_min, X.min(axis=0))
