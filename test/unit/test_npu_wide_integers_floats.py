@@ -126,3 +126,17 @@ def test_float32_to_wide_integers_truncate_and_saturate(n, unsigned):
     if unsigned:
         want = [v & ((1 << n) - 1) for v in want]
     assert list(B) == want
+
+
+@pytest.mark.parametrize("n, unsigned", [(100, False), (128, True)])
+def test_bfloat16_to_wide_integers(n, unsigned):
+    """bf16 widens exactly to f32 first; the same truncation and saturation."""
+    T = UInt(n) if unsigned else Int(n)
+    vals = [0.0, 2.5, -2.5, 255.0 * 2.0**60, -(2.0**99), 2.0**99, 2.0**127, -(2.0**127)]
+    vals += [np.inf, -np.inf, np.nan, 1.0e-20, -7.75, 3.0e38, 2.0**64, 2.0**98 * 1.5]
+    A = np.array(vals, dtype=ml_dtypes.bfloat16)
+    B = run_both(to_int(dato.bfloat16, T), A, np.zeros(L, dtype=object))
+    want = [saturated(float(f), n, unsigned) for f in A]
+    if unsigned:
+        want = [v & ((1 << n) - 1) for v in want]
+    assert list(B) == want
