@@ -88,6 +88,7 @@ from dato_xdsl.transforms.npu_padding import (
 from dato_xdsl.transforms.npu_plan import GroupPlan, LocalMatmul, plan_group
 from dato_xdsl.transforms.npu_shallow_fifos import choose_shallow_fifos, shallow_streams
 from dato_xdsl.transforms.npu_stream_embedding import embed as embed_streams
+from dato_xdsl.transforms.npu_stream_embedding import relay_odd_links
 from dato_xdsl.transforms.npu_stream_merge import merge_streams, parallel_streams
 from dato_xdsl.transforms.npu_stream_routes import (
     StreamRoute,
@@ -1482,6 +1483,8 @@ class PhysicalMapPass(ModulePass):
                     current.erase()
                     current = fresh
                 try:
+                    if what == RELAYING:
+                        relay_odd_links(current, _spare_cores(current, device))
                     map_region(current, device, blocks, bool(count_streams), improve, cores)
                     break
                 except LocatedDiagnostic as err:
@@ -1586,6 +1589,8 @@ class PhysicalMapPass(ModulePass):
             # None: the placement rearranged, arrays forwarded as before
             out.append(("moving elements to tiles sharing memory", None, None))
             out.append(("forwarding arrays past the streams", None, True))
+            if relay_odd_links(region.clone(), _spare_cores(region, device)):
+                out.append((RELAYING, None, False))
         if self.folding != "chains" and (over or not _streams_touch_largest_group(region, uses)):
             # the cores' DMA traffic beyond the shim's and memtiles' channels:
             # fewer cores, each running more isomorphic instances in turn
@@ -1597,6 +1602,10 @@ class PhysicalMapPass(ModulePass):
                 pair(cores, False)
                 cores //= 2
         return out
+
+
+RELAYING = "relaying the odd rings' links through cores between their ends"
+"""the attempt that first adds relays (npu_stream_embedding.relay_odd_links)"""
 
 
 def loaders_beside_chains(
@@ -1643,6 +1652,10 @@ def _streams_touch_largest_group(region: dato.RegionOp, uses: dict[str, StreamUs
         return True
     names = {i.name for i in largest_group(groups).instances()}
     return any(u.instance in names for use in uses.values() for u in (*use.puts, *use.gets))
+
+
+def _spare_cores(region: dato.RegionOp, device: devices.NpuDevice) -> int:
+    return device.compute_cores - sum(g.num_instances() for g in region.groups())
 
 
 def _over_cores(region: dato.RegionOp, device: devices.NpuDevice) -> bool:
