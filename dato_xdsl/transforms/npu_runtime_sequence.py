@@ -12,14 +12,22 @@ this pass reads only those attributes:
   shim reads the host array, one whose consumer is the shim writes it.
 
 It appends an `aie.runtime_sequence` that issues the calls (reads first) with
-buffer descriptor ids counted per shim column, at most the shim's BDs: when a
-column runs out, the calls go in the order the cores take them (call k of n
-at stage k/n, round-robin across fifos), and the sequence waits for the
-column's running call that finishes first among those whose consumers need
-no call not issued yet (call k of n needs every call starting before stage
-(k+1)/n), then reuses its BD; where none can finish, it refuses, naming the
-column, its fifos and their calls. Every write is awaited at the end. The
-attributes are consumed (removed).
+buffer descriptor ids counted per shim column, at most the shim's BDs. When a
+column has more calls than BDs, the order follows the core bodies
+(npu_shim_replay): the calls go in the order they start moving data when the
+cores' acquires and releases are replayed with every call issued, and a call
+that finds no free BD waits for the column's running call that finishes
+first in a replay of only the calls issued so far, then reuses its BD. So a
+core that takes one fifo whole before another (all rows of A, then of B; all
+of C before D) is never waited on for a call it reaches only after one not
+issued yet. Where no running call can finish, it refuses, naming the column,
+its fifos and their calls. A design the replay cannot follow (a loop of
+unknown bounds around fifo accesses, a fifo end without a core body) keeps the
+stage model: call k of n at stage k/n, round-robin across fifos, waiting on
+the running call that finishes first among those whose consumers need no
+call not issued yet (call k of n needs every call starting before stage
+(k+1)/n). Every write is awaited at the end. The attributes are consumed
+(removed).
 A recorded pattern the shim cannot take as written (an innermost size over its
 1023 words that is not a linear transfer) is rewritten to one that moves the
 same elements in the same order (`shim_legal`).
@@ -31,6 +39,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass
 from fractions import Fraction
+from math import prod
 
 from xdsl.context import Context
 from xdsl.dialects.builtin import (
@@ -42,12 +51,13 @@ from xdsl.dialects.builtin import (
     StringAttr,
     i1,
 )
-from xdsl.ir import Attribute
+from xdsl.ir import Attribute, Block
 from xdsl.passes import ModulePass
 
-from dato_xdsl.devices import MemcpyNdLimits
+from dato_xdsl.devices import MemcpyNdLimits, NpuDevice
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import aie, aiex
+from dato_xdsl.transforms.npu_shim_replay import NoReplay, Replay, ShimCall
 
 HOST_ARGS = "dato.host_args"
 HOST_NAMES = "dato.host_names"
@@ -228,6 +238,128 @@ def _column_counts(
     return ", ".join(f"@{name}: {n} call{'s' * (n != 1)}" for name, n in counts.items())
 
 
+Call = tuple[ShimTransfer, int, int, list[int], list[int]]
+
+
+def _replayed_plan(
+    device_op: aie.DeviceOp,
+    transfers: list[ShimTransfer],
+    calls: list[Call],
+    host: list[Attribute],
+    limit: int,
+) -> tuple[list[int], dict[int, list[int]]]:
+    """The order to issue `calls` in and, per call (by its index in `calls`),
+    the calls to wait on first. The order is the one in which the calls start
+    moving data in a replay with every call issued at once; a call that finds
+    its column's BDs all taken waits on the running call there that finishes
+    first in a replay of only what is issued by then. Refused (naming the
+    column, its calls and the numbers) when none can finish: each waits for a
+    core to take objects that follow a call not issued yet."""
+    fifos = {t.name: t.is_read for t in transfers}
+    # each call's bits, and the bits of its fifo's stream before it (a
+    # fifo's calls are in `calls` in their order)
+    bits: list[int] = []
+    before: list[int] = []
+    moved: dict[str, int] = {}
+    for t, _k, _o, sizes, _s in calls:
+        element = host[t.arg]
+        assert isinstance(element, MemRefType)
+        bits.append(prod(sizes) * aie.element_bits(element.element_type))
+        before.append(moved.get(t.name, 0))
+        moved[t.name] = before[-1] + bits[-1]
+    free_run = Replay(device_op, fifos)
+    started = [
+        free_run.issue(t.name, t.is_read, b, n)
+        for (t, *_), b, n in zip(calls, before, bits, strict=True)
+    ]
+    free_run.advance(lambda: False)
+    if any(c.finished is None for c in started) or any(free_run.stalled_cores()):
+        # the cores stop short even with every call issued: a design the
+        # replay does not follow (or one that hangs whatever the sequence)
+        raise NoReplay("the cores do not finish with every call issued")
+    order = sorted(
+        range(len(calls)),
+        key=lambda i: (started[i].started is None, started[i].started or 0, i),
+    )
+    replay = Replay(device_op, fifos)
+    running: dict[int, list[tuple[int, ShimCall]]] = {}
+    waits: dict[int, list[int]] = {}
+    for i in order:
+        t = calls[i][0]
+        col = running.setdefault(t.column, [])
+        if len(col) >= limit:
+            if not replay.advance(lambda col=col: any(c.finished is not None for _, c in col)):
+                raise op_error(device_op, _stuck(calls, i, col, limit, replay))
+            done = min((c.finished, j) for j, c in col if c.finished is not None)
+            j = done[1]
+            col[:] = [(x, c) for x, c in col if x != j]
+            waits.setdefault(i, []).append(j)
+        col.append((i, replay.issue(t.name, t.is_read, before[i], bits[i])))
+    return order, waits
+
+
+def _stuck(
+    calls: list[Call], i: int, col: list[tuple[int, ShimCall]], limit: int, replay: Replay
+) -> str:
+    t, k = calls[i][0], calls[i][1]
+    running: dict[str, int] = {}
+    for j, _ in col:
+        name = calls[j][0].name
+        running[name] = running.get(name, 0) + 1
+    listed = ", ".join(f"@{n}: {c}" for n, c in running.items())
+    cores = ", ".join(replay.stalled_cores()) or "none"
+    return (
+        f"shim column {t.column} moves {sum(1 for c in calls if c[0].column == t.column)} "
+        f"host transfer calls ({_column_counts(calls, t.column)}) with {limit} buffer "
+        f"descriptors, and before call {k + 1} of {len(t.calls)} of @{t.name} none of "
+        f"its {limit} running calls ({listed}) can finish: the cores ({cores}) wait for "
+        "objects of calls not issued yet, in the order they take their fifos (waiting "
+        "would hang); fewer, larger transfers or cores that take the fifos in step fit"
+    )
+
+
+def _emit_planned(
+    block: Block,
+    calls: list[Call],
+    plan: dict[int, list[int]],
+    host: list[Attribute],
+    model: NpuDevice,
+    limit: int,
+) -> None:
+    """The sequence's calls in order, with the waits `plan` puts before them
+    (a waited call's BD is the next one its column hands out)."""
+    free = [list(range(limit)) for _ in range(model.columns)]
+    made: dict[int, tuple[aiex.NpuDmaMemcpyNdOp, int]] = {}
+    tokens: dict[str, int] = {}  # per fifo: tokens raised and not yet awaited
+    for i, (t, _k, offset, sizes, strides) in enumerate(calls):
+        for j in plan.get(i, []):
+            call, bd_id = made[j]
+            done = calls[j][0]
+            if done.is_read:
+                _order_props(call, True)
+                tokens[done.name] = tokens.get(done.name, 0) + 1
+            block.add_op(aiex.NpuDmaWaitOp(done.name))
+            tokens[done.name] -= 1
+            free[done.column].append(bd_id)
+        element = host[t.arg]
+        assert isinstance(element, MemRefType)
+        sizes, strides = shim_legal(
+            sizes, strides, aie.element_bits(element.element_type), model.memcpy_nd
+        )
+        bd_id = free[t.column].pop(0)
+        call = aiex.NpuDmaMemcpyNdOp(
+            block.args[t.arg], [0, 0, 0, offset], sizes, strides, t.name, bd_id
+        )
+        _order_props(call, not t.is_read)
+        block.add_op(call)
+        made[i] = (call, bd_id)
+        if not t.is_read:
+            tokens[t.name] = tokens.get(t.name, 0) + 1
+    for name, n in tokens.items():
+        for _ in range(n):
+            block.add_op(aiex.NpuDmaWaitOp(name))
+
+
 def runtime_sequence(device_op: aie.DeviceOp) -> aie.RuntimeSequenceOp | None:
     """The device's runtime sequence from its recorded transfers (None: the
     device records none)."""
@@ -259,6 +391,22 @@ def runtime_sequence(device_op: aie.DeviceOp) -> aie.RuntimeSequenceOp | None:
     per_column = [0] * model.columns
     for t, *_ in calls:
         per_column[t.column] += 1
+    plan: dict[int, list[int]] | None = None
+    if max(per_column, default=0) > limit:
+        # more calls on a column than it has BDs: issue them in the order the
+        # cores take their objects, waiting only on calls that can finish
+        # given what is issued (the replay of the cores' bodies); a design
+        # the replay cannot follow keeps the stage model below
+        try:
+            order, plan = _replayed_plan(device_op, transfers, calls, host, limit)
+        except NoReplay:
+            plan = None
+        else:
+            calls = [calls[i] for i in order]
+            plan = {order.index(i): [order.index(j) for j in js] for i, js in plan.items()}
+    if plan is not None:
+        _emit_planned(block, calls, plan, host, model, limit)
+        return sequence
     # a call's stages: the share of its transfer moved before it starts and
     # once it is done. The cores take their fifos' objects in lockstep (block
     # k of A with block k of B, output tile k after both), so call k of n is

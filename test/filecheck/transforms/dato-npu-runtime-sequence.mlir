@@ -437,3 +437,90 @@ aie.device(npu1) {
   aie.objectfifo @B_in0(%shim_c1, {%core_c0_r2, %core_c0_r3}, 2 : i32) {dato.host_arg = 1 : i64, dato.dma_offsets = array<i64: 0, 16, 32, 48, 64, 80, 96, 112>, dato.dma_sizes = [array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>], dato.dma_strides = [array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>]} : !aie.objectfifo<memref<16xi32>>
   aie.objectfifo @C_out0(%core_c0_r2, {%shim_c0}, 2 : i32) {dato.host_arg = 2 : i64, dato.dma_offsets = array<i64: 0, 16, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240>, dato.dma_sizes = [array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>], dato.dma_strides = [array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>, array<i64: 0, 0, 16, 1>]} : !aie.objectfifo<memref<16xi32>>
 } {dato.host_args = [memref<8x16xi32>, memref<8x16xi32>, memref<16x16xi32>], dato.host_names = ["A", "B", "C"]}
+
+// -----
+
+// Case 10: a core that takes A whole before B (9 rows each, one call per row,
+// 2-deep fifos) and then writes C: 19 calls on shim column 0 for 16 BDs. The
+// calls go in the order the core body takes their objects: A's first two and
+// B's first two fill the fifos' buffers at once, A's other rows follow as the
+// core takes A, B's other rows after them, C last. B's 8th call finds no free
+// BD and waits on A's 1st (finished: its row is in the core), B's 9th on A's
+// 2nd, C on B's 1st; never on a B row the core reaches only after an A row
+// not yet issued (the stage model waited on B's 3rd and hung).
+// CHECK-LABEL: aie.device(npu1) {
+// CHECK:         aie.runtime_sequence(%A0: memref<144xi32>, %B0: memref<144xi32>, %C0: memref<16xi32>) {
+// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%A0[0, 0, 0, 0]{{.*}} {id = 0 : i64, issue_token = true, metadata = @A0}
+// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%A0[0, 0, 0, 16]{{.*}} {id = 1 : i64, issue_token = true, metadata = @A0}
+// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%B0[0, 0, 0, 0]{{.*}} {id = 2 : i64, issue_token = true, metadata = @B0}
+// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%B0[0, 0, 0, 16]{{.*}} {id = 3 : i64, metadata = @B0}
+// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%A0[0, 0, 0, 32]{{.*}} {id = 4 : i64, metadata = @A0}
+// CHECK:           aiex.npu.dma_memcpy_nd(%A0[0, 0, 0, 128]{{.*}} {id = 10 : i64, metadata = @A0}
+// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%B0[0, 0, 0, 32]{{.*}} {id = 11 : i64, metadata = @B0}
+// CHECK:           aiex.npu.dma_memcpy_nd(%B0[0, 0, 0, 96]{{.*}} {id = 15 : i64, metadata = @B0}
+// CHECK-NEXT:      aiex.npu.dma_wait {symbol = @A0}
+// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%B0[0, 0, 0, 112]{{.*}} {id = 0 : i64, metadata = @B0}
+// CHECK-NEXT:      aiex.npu.dma_wait {symbol = @A0}
+// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%B0[0, 0, 0, 128]{{.*}} {id = 1 : i64, metadata = @B0}
+// CHECK-NEXT:      aiex.npu.dma_wait {symbol = @B0}
+// CHECK-NEXT:      aiex.npu.dma_memcpy_nd(%C0[0, 0, 0, 0]{{.*}} {id = 2 : i64, issue_token = true, metadata = @C0}
+// CHECK-NEXT:      aiex.npu.dma_wait {symbol = @C0}
+// CHECK-NEXT:    }
+
+aie.device(npu1) {
+  %shim = aie.tile(0, 0)
+  %core0 = aie.tile(0, 2)
+  aie.objectfifo @A0(%shim, {%core0}, 2 : i32) {dato.host_arg = 0 : i64, dato.dma_offsets = array<i64: 0, 16, 32, 48, 64, 80, 96, 112, 128>, dato.dma_sizes = [array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>], dato.dma_strides = [array<i64: 0, 0, 0, 1>, array<i64: 0, 0, 0, 1>, array<i64: 0, 0, 0, 1>, array<i64: 0, 0, 0, 1>, array<i64: 0, 0, 0, 1>, array<i64: 0, 0, 0, 1>, array<i64: 0, 0, 0, 1>, array<i64: 0, 0, 0, 1>, array<i64: 0, 0, 0, 1>]} : !aie.objectfifo<memref<16xi32>>
+  aie.objectfifo @B0(%shim, {%core0}, 2 : i32) {dato.host_arg = 1 : i64, dato.dma_offsets = array<i64: 0, 16, 32, 48, 64, 80, 96, 112, 128>, dato.dma_sizes = [array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>, array<i64: 1, 1, 1, 16>], dato.dma_strides = [array<i64: 0, 0, 0, 1>, array<i64: 0, 0, 0, 1>, array<i64: 0, 0, 0, 1>, array<i64: 0, 0, 0, 1>, array<i64: 0, 0, 0, 1>, array<i64: 0, 0, 0, 1>, array<i64: 0, 0, 0, 1>, array<i64: 0, 0, 0, 1>, array<i64: 0, 0, 0, 1>]} : !aie.objectfifo<memref<16xi32>>
+  aie.objectfifo @C0(%core0, {%shim}, 1 : i32) {dato.host_arg = 2 : i64, dato.dma_offsets = array<i64: 0>, dato.dma_sizes = [array<i64: 1, 1, 1, 16>], dato.dma_strides = [array<i64: 0, 0, 0, 1>]} : !aie.objectfifo<memref<16xi32>>
+  %acc0 = aie.buffer(%core0) : memref<16xi32>
+  %k0 = aie.core(%core0) {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %cw = arith.constant 16 : index
+    %c9 = arith.constant 9 : index
+    %z = arith.constant 0 : i32
+    scf.for %j = %c0 to %cw step %c1 {
+      memref.store %z, %acc0[%j] : memref<16xi32>
+    }
+    %m = arith.constant 1 : i32
+    scf.for %i = %c0 to %c9 step %c1 {
+      %s = aie.objectfifo.acquire @A0(Consume, 1) : !aie.objectfifosubview<memref<16xi32>>
+      %r = aie.objectfifo.subview.access %s[0] : !aie.objectfifosubview<memref<16xi32>> -> memref<16xi32>
+      %ii = arith.index_cast %i : index to i32
+      scf.for %j = %c0 to %cw step %c1 {
+        %x = memref.load %r[%j] : memref<16xi32>
+        %y = memref.load %acc0[%j] : memref<16xi32>
+        %x2 = arith.muli %x, %m : i32
+        %t = arith.addi %x2, %y : i32
+        memref.store %t, %acc0[%j] : memref<16xi32>
+      }
+      aie.objectfifo.release @A0(Consume, 1)
+    }
+    %m2 = arith.constant 2 : i32
+    scf.for %i = %c0 to %c9 step %c1 {
+      %s = aie.objectfifo.acquire @B0(Consume, 1) : !aie.objectfifosubview<memref<16xi32>>
+      %r = aie.objectfifo.subview.access %s[0] : !aie.objectfifosubview<memref<16xi32>> -> memref<16xi32>
+      %ii = arith.index_cast %i : index to i32
+      scf.for %j = %c0 to %cw step %c1 {
+        %x = memref.load %r[%j] : memref<16xi32>
+        %y = memref.load %acc0[%j] : memref<16xi32>
+        %x2 = arith.muli %x, %m2 : i32
+        %t = arith.addi %x2, %y : i32
+        memref.store %t, %acc0[%j] : memref<16xi32>
+      }
+      aie.objectfifo.release @B0(Consume, 1)
+    }
+    scf.for %i = %c0 to %c1 step %c1 {
+      %s = aie.objectfifo.acquire @C0(Produce, 1) : !aie.objectfifosubview<memref<16xi32>>
+      %r = aie.objectfifo.subview.access %s[0] : !aie.objectfifosubview<memref<16xi32>> -> memref<16xi32>
+      %ii = arith.index_cast %i : index to i32
+      scf.for %j = %c0 to %cw step %c1 {
+        %y = memref.load %acc0[%j] : memref<16xi32>
+        memref.store %y, %r[%j] : memref<16xi32>
+      }
+      aie.objectfifo.release @C0(Produce, 1)
+    }
+    aie.end
+  }
+} {dato.host_args = [memref<144xi32>, memref<144xi32>, memref<16xi32>], dato.host_names = ["A0", "B0", "C0"]}
