@@ -23,13 +23,16 @@ Where such a table can live instead:
   machinery (block boxes, cuts across cores, row streaming, memtile
   distribution, buffer packing) applies unchanged, at any size.
 
-So this pass takes the second route. Each table of a group body whose bytes
-exceed the budget, whose element type a DMA moves (8, 16 or 32-bit integers,
-f32) and whose uses other than its fill only read it (loads, the source of a
-copy, a linalg input, a put), becomes a new argument of the region (appended,
-named after the table) bound to the group with offset 0 in every instance,
-and a new argument of the group body replacing the table; the allocation and
-its fill go. The region records its compiler-supplied arguments as
+So this pass takes the second route. While the tables of a group body
+together take more bytes than the budget (the task cannot keep them all in
+its tile, whatever else the later passes move; a group holding tables is
+never cut across cores, the retiling passes leave it whole), its largest
+table whose element type a DMA moves (8, 16 or 32-bit integers, f32) and
+whose uses other than its fill only read it (loads, the source of a copy, a
+linalg input, a put) becomes a new argument of the region (appended, named
+after the table) bound to the group with offset 0 in every instance, and a
+new argument of the group body replacing the table; the allocation and its
+fill go. The region records its compiler-supplied arguments as
 `dato.constant_args = array<i64: k, ...>`, the module their values as
 `dato.constant_values = [[k, dense<...>], ...]`: the aie target's host side
 (targets/aie/project.py: design_layout; host_layout.py) appends those values
@@ -62,6 +65,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from xdsl.context import Context
 from xdsl.dialects import memref, scf
@@ -107,14 +111,35 @@ def table_bytes(t: MemRefType) -> int:
     return math.prod(t.get_shape()) * bits // 8
 
 
-def hostable(alloc: memref.AllocOp | memref.AllocaOp, budget: int) -> bool:
-    """`alloc` is a table over `budget` bytes the host can supply."""
+def hostable(alloc: memref.AllocOp | memref.AllocaOp) -> bool:
+    """`alloc` is a table the host can supply: its element type a DMA moves,
+    only read after its fill."""
     t = alloc.memref.type
     if table_values(alloc) is None or not isinstance(t, MemRefType):
         return False
-    if not _movable(t.element_type) or table_bytes(t) <= budget:
+    if not _movable(t.element_type):
         return False
     return all(is_table_fill(u.operation) or reads_only(u) for u in alloc.memref.uses)
+
+
+def chosen_tables(group: dato.GroupOp, budget: int) -> list[memref.AllocOp | memref.AllocaOp]:
+    """The tables of `group` to host: while its tables together take more than
+    `budget` bytes (the task cannot map with them all in its tile, whatever
+    else moves), the largest hostable one, in body order."""
+    tables = [
+        op
+        for op in group.body.walk()
+        if isinstance(op, memref.AllocOp | memref.AllocaOp) and table_values(op) is not None
+    ]
+    sizes = {op: table_bytes(cast(MemRefType, op.memref.type)) for op in tables}
+    total = sum(sizes.values())
+    chosen: set[Operation] = set()
+    for op in sorted((t for t in tables if hostable(t)), key=lambda t: -sizes[t]):
+        if total <= budget:
+            break
+        chosen.add(op)
+        total -= sizes[op]
+    return [op for op in tables if op in chosen]
 
 
 def column_order(alloc: memref.AllocOp | memref.AllocaOp, body: Block) -> bool:
@@ -199,11 +224,7 @@ def host_tables(
 ) -> list[tuple[int, DenseIntOrFPElementsAttr]]:
     """Make each hostable table of `group` an argument of `region`; return
     the new arguments' indices and values."""
-    tables = [
-        op
-        for op in group.body.walk()
-        if isinstance(op, memref.AllocOp | memref.AllocaOp) and hostable(op, budget)
-    ]
+    tables = chosen_tables(group, budget)
     if not tables:
         return []
     body = group.body.block
@@ -328,6 +349,7 @@ __all__: Sequence[str] = [
     "CONSTANT_VALUES",
     "NpuConstantInputsPass",
     "host_tables",
+    "chosen_tables",
     "hostable",
     "read_constant_values",
     "tables_to_host",

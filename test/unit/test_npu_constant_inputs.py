@@ -122,6 +122,47 @@ def test_a_table_read_by_columns_goes_to_the_host_transposed_and_equals_numpy(mo
         dato.build(column_sums(), target="aie")
 
 
+HALF = np.arange(80 * 128, dtype=np.int32).reshape(80, 128) % 37 - 18  # 40 KiB
+OTHER = HALF.T.copy().reshape(80, 128)
+
+
+def two_tables():
+    """Two 40 KiB tables: either fits a tile, both do not."""
+
+    @dato.region()
+    def top(X: int32[80, 4], Y: int32[4]):
+        @dato.kernel(mapping=[1], args=[X, Y])
+        def layer(x: int32[80, 4], y: int32[4]):
+            A: int32[80, 128] = HALF
+            B: int32[80, 128] = OTHER
+            acc: int32[4] = 0
+            for k in range(80):
+                for i in range(4):
+                    v: int32 = x[k, i]
+                    for j in range(128):
+                        acc[i] += v * (A[k, j] - B[k, j])
+            y[:] = acc
+
+    return top
+
+
+def test_of_two_tables_that_do_not_fit_together_one_goes_to_the_host(monkeypatch):
+    X = np.random.default_rng(8).integers(-50, 50, (80, 4)).astype(np.int32)
+    Y = np.zeros(4, np.int32)
+    mod = dato.build(two_tables(), target="aie")
+    mod(X, Y)
+    diff = HALF.astype(np.int64) - OTHER
+    np.testing.assert_array_equal(Y, (X.T.astype(np.int64) @ diff.sum(axis=1)).astype(np.int32))
+    assert _sequence_types(mod) == [[80, 4], [4], [80, 128]]  # one table, A
+    initialised = [op for op in mod.aie.walk() if isinstance(op, aie.BufferOp) and op.initial_value]
+    assert len(initialised) == 1  # B, in the core's tile
+    # with both in the tile: 80 KiB
+    steps = tuple(s for s in AieTarget.steps if s.name != PASS)
+    monkeypatch.setattr(AieTarget, "steps", steps)
+    with pytest.raises(dato.DatoError, match=r"needs 80\.\d+ KiB"):
+        dato.build(two_tables(), target="aie")
+
+
 R8, C8 = 300, 250  # int8 rows of 250 bytes: not whole 32-bit words
 BYTES = ((np.arange(R8 * C8, dtype=np.int64) * 31) % 255 - 127).reshape(R8, C8).astype(np.int8)
 

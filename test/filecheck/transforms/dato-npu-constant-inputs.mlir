@@ -164,3 +164,36 @@ builtin.module {
     }
   }
 }
+
+// -----
+
+// Case 6: two tables of 48 and 32 bytes, each within the budget but 80 bytes
+// together: the larger goes to the host, then the other fits and stays.
+// CHECK:       builtin.module attributes {dato.constant_values = {{\[}}[1 : i64, dense<7> : tensor<3x4xi32>]]}
+// CHECK-LABEL: dato.region @pair(%Y: memref<4xi32>, %A: memref<3x4xi32>) attributes {dato.constant_args = array<i64: 1>}
+// CHECK:         ^{{.*}}(%y: memref<4xi32>, %A_1: memref<3x4xi32>):
+// CHECK-NEXT:      %B = memref.alloc() {dato.constant = dense<9> : tensor<2x4xi32>} : memref<2x4xi32>
+
+builtin.module {
+  dato.region @pair(%Y: memref<4xi32>) {
+    dato.group @t of @t grid [1] (%Y : memref<4xi32>) ports [] instances [
+      @t_0 pid [0] offsets [[0]] streams []
+    ] {
+    ^bb0(%y: memref<4xi32>):
+      %A = memref.alloc() {dato.constant = dense<7> : tensor<3x4xi32>} : memref<3x4xi32>
+      %B = memref.alloc() {dato.constant = dense<9> : tensor<2x4xi32>} : memref<2x4xi32>
+      %c0 = arith.constant 0 : index
+      %c1 = arith.constant 1 : index
+      %c2 = arith.constant 2 : index
+      %c4 = arith.constant 4 : index
+      scf.for %k = %c0 to %c2 step %c1 {
+        scf.for %j = %c0 to %c4 step %c1 {
+          %a = memref.load %A[%k, %j] : memref<3x4xi32>
+          %b = memref.load %B[%k, %j] : memref<2x4xi32>
+          %n = arith.addi %a, %b : i32
+          memref.store %n, %y[%j] : memref<4xi32>
+        }
+      }
+    }
+  }
+}
