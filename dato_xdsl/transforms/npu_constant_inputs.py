@@ -27,7 +27,7 @@ So this pass takes the second route. While the tables of a group body
 together take more bytes than the budget (the task cannot keep them all in
 its tile, whatever else the later passes move; a group holding tables is
 never cut across cores, the retiling passes leave it whole), its largest
-table whose element type a DMA moves (8, 16 or 32-bit integers, f32) and
+table whose element type a DMA moves (8, 16 or 32-bit integers, f32, bf16) and
 whose uses other than its fill only read it (loads, the source of a copy, a
 linalg input, a put) becomes a new argument of the region (appended, named
 after the table) bound to the group with offset 0 in every instance, and a
@@ -47,7 +47,7 @@ task then reads rows, which dato-npu-stream-reads streams; read as written,
 the whole table (or the share a cut across cores leaves each) would have to
 sit in the tile.
 
-A table of 8 or 16-bit integers whose rows are not whole 32-bit words
+A table of 8 or 16-bit elements whose rows are not whole 32-bit words
 (int8[300, 250]) goes to the host with each row zero-padded to whole words
 (int8[300, 252]) when the task only loads from it: the loads stay inside the
 first columns, and rows of whole words are what the DMAs move and what
@@ -71,6 +71,7 @@ from xdsl.context import Context
 from xdsl.dialects import memref, scf
 from xdsl.dialects.builtin import (
     ArrayAttr,
+    BFloat16Type,
     DenseArrayBase,
     DenseIntOrFPElementsAttr,
     Float32Type,
@@ -99,16 +100,20 @@ CONSTANT_VALUES = "dato.constant_values"
 
 def _movable(t: Attribute) -> bool:
     """An element type host transfers move as it is (whole bytes, at most a
-    32-bit DMA word, and one numpy has)."""
+    32-bit DMA word, and one the host holds arrays of)."""
     if isinstance(t, IntegerType):
         return t.width.data in (8, 16, 32)
-    return isinstance(t, Float32Type)
+    return isinstance(t, Float32Type | BFloat16Type)
+
+
+def _bits(t: Attribute) -> int:
+    if isinstance(t, IntegerType):
+        return t.width.data
+    return 16 if isinstance(t, BFloat16Type) else 32
 
 
 def table_bytes(t: MemRefType) -> int:
-    elem = t.element_type
-    bits = elem.width.data if isinstance(elem, IntegerType) else 32
-    return math.prod(t.get_shape()) * bits // 8
+    return math.prod(t.get_shape()) * _bits(t.element_type) // 8
 
 
 def hostable(alloc: memref.AllocOp | memref.AllocaOp) -> bool:
@@ -182,12 +187,11 @@ WORD_BITS = 32
 
 def word_rows(alloc: memref.AllocOp | memref.AllocaOp, t: MemRefType) -> int | None:
     """The row length, in elements, that makes the rows of `t` (8 or 16-bit
-    integers) whole 32-bit words, when they are not and the table is only
+    elements) whole 32-bit words, when they are not and the table is only
     loaded from (the loads stay inside the first columns); None otherwise."""
-    elem = t.element_type
-    if not isinstance(elem, IntegerType) or not t.get_shape():
+    if not t.get_shape():
         return None
-    per_word = WORD_BITS // elem.width.data
+    per_word = WORD_BITS // _bits(t.element_type)
     width = t.get_shape()[-1]
     if width % per_word == 0:
         return None

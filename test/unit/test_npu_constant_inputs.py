@@ -8,11 +8,12 @@ the project's run.py take the user's arrays only."""
 
 import runpy
 
+import ml_dtypes
 import numpy as np
 import pytest
 
 import dato_xdsl as dato
-from dato_xdsl import float32, int8, int32, universe
+from dato_xdsl import bfloat16, float32, int8, int32, universe
 from dato_xdsl.dialects import aie
 from dato_xdsl.targets.aie.host_layout import Layout, from_buffers, to_buffers
 from dato_xdsl.targets.aie.target import AieTarget
@@ -236,6 +237,40 @@ def test_a_128_kib_float_weight_matrix_maps_and_equals_numpy():
     Y = np.zeros((2, M1), np.float32)
     dato.build(linear(), target="aie")(X, Y)
     np.testing.assert_allclose(Y, X @ WEIGHTS, rtol=1e-5)
+
+
+RB, CB = 256, 130  # bf16: 65 KiB
+BF_TABLE = (np.random.default_rng(9).random((RB, CB)) - 0.5).astype(ml_dtypes.bfloat16)
+
+
+def bf16_rows():
+    @dato.region()
+    def top(X: bfloat16[RB, 2], Y: float32[2]):
+        @dato.kernel(mapping=[1], args=[X, Y])
+        def layer(x: bfloat16[RB, 2], y: float32[2]):
+            W: bfloat16[RB, CB] = BF_TABLE
+            acc: float32[2] = 0
+            for k in range(RB):
+                for i in range(2):
+                    v: float32 = x[k, i]
+                    for j in range(CB):
+                        w: float32 = W[k, j]
+                        acc[i] += v * w
+            y[:] = acc
+
+    return top
+
+
+def test_a_bf16_table_goes_to_the_host_and_equals_the_simulator():
+    X = (np.random.default_rng(10).random((RB, 2)) - 0.5).astype(ml_dtypes.bfloat16)
+    on_sim, on_npu = np.zeros(2, np.float32), np.zeros(2, np.float32)
+    dato.build(bf16_rows())(X, on_sim)
+    mod = dato.build(bf16_rows(), target="aie")
+    mod(X, on_npu)
+    assert on_npu.tobytes() == on_sim.tobytes()  # the same f32 sums in the same order
+    expected = X.astype(np.float32).T @ BF_TABLE.astype(np.float32).sum(axis=1)
+    np.testing.assert_allclose(on_npu, expected, rtol=1e-4)
+    assert _sequence_types(mod) == [[RB, 2], [2], [RB, CB]]
 
 
 SMALL = np.arange(16 * 16, dtype=np.int32).reshape(16, 16) % 13 - 6

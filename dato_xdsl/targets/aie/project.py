@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+import ml_dtypes
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects import func
@@ -478,7 +479,16 @@ def design_layout(module: ModuleOp) -> Layout:
     return layout
 
 
-_NUMPY_TYPES = {"i8": np.int8, "i16": np.int16, "i32": np.int32, "f32": np.float32}
+# the host's arrays of each element type a table may have (bf16: ml_dtypes',
+# as the user's bf16 arrays; np.save writes its bytes, run.py loads them as
+# the 2-byte void type it loads the user's bf16 .npy files as)
+_NUMPY_TYPES = {
+    "i8": np.dtype(np.int8),
+    "i16": np.dtype(np.int16),
+    "i32": np.dtype(np.int32),
+    "f32": np.dtype(np.float32),
+    "bf16": np.dtype(ml_dtypes.bfloat16),
+}
 
 
 def constant_arrays(module: ModuleOp) -> list[np.ndarray]:
