@@ -686,6 +686,27 @@ class Placer:
     def adjacent(self, a: str, b: str, tiles: dict[str, tuple[int, int]]) -> bool:
         return self.device.shares_memory(tiles[a], tiles[b])
 
+    def chained_why(self, chain: dict[str, list[object]]) -> list[str]:
+        """Per stream a tile's members chain (`TileMemory.chain`), the depth
+        its local buffer has and why: members run in turn hold every element
+        (a lockstep chain, whose loops run in step, only its ring)."""
+        out: list[str] = []
+        for name in chain:
+            t = self.chained_type(name)
+            depth = t.get_shape()[0]
+            decl = next(d for d in self.region.streams() if d.sym_name.data == name)
+            declared = self.streams[name][0]
+            how = (
+                "a ring between members run in step"
+                if "dato.ring" in decl.attributes
+                else "every element: its members run in turn, not in step"
+            )
+            out.append(
+                f"stream @{name} between chained members {depth} deep "
+                f"({kib(memref_bytes(t))}; {how}; declared {declared} deep)"
+            )
+        return out
+
     def chained_type(self, name: str) -> MemRefType:
         """The local buffer a stream between two members of one core becomes:
         every element it carries (lower_to_aie's local_buffer)."""
@@ -839,6 +860,7 @@ class Placer:
             if fixed > budget:
                 why = self.shallow_why.get(pe.names[0])
                 parts = [*parts, why] if why else parts
+                parts += self.chained_why(memory.chain)
                 raise op_error(
                     pe.members[0][0].group,
                     f"{where} needs {kib(fixed)} of buffers ({'; '.join(parts)}), it has "
