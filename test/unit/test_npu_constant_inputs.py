@@ -1,10 +1,13 @@
-"""dato-npu-constant-inputs: a constant table too big for a compute tile is
-supplied by the host as one more buffer of the design, so the task maps. A
-96 KiB int32 table read row after row (refused before: 96 KiB of a tile's
-63) streams to its core by rows and equals numpy bit for bit on the virtual
-NPU; a 128 KiB float32 weight matrix (Allo's test_mlp layer) equals numpy
-within float32 rounding; small tables stay in the tile; the user's call and
-the project's run.py take the user's arrays only."""
+"""dato-npu-constant-inputs: constant tables too big for a compute tile are
+supplied by the host as more buffers of the design, so the task maps. Each
+program here was refused before (its tables over a tile's 63 KiB): a 96 KiB
+int32 table read row after row streams to its core by rows and equals numpy
+bit for bit on the virtual NPU; read column after column it goes transposed;
+int8 rows of 250 bytes go padded to whole words; of two 40 KiB tables one
+goes; a 128 KiB float32 weight matrix (Allo's test_mlp layer) equals numpy
+within float32 rounding, a bf16 table the simulator bit for bit. Small
+tables stay in the tile; the user's call and the project's run.py take the
+user's arrays only."""
 
 import runpy
 
