@@ -192,6 +192,9 @@ class Replay:
                 f.taken.setdefault(c, 0)
                 f.freed.setdefault(c, 0)
         self.step = 0
+        self.finishes = 0
+        """calls finished so far"""
+        self._seen = 0
 
     # ---------------------------------------------------------------- agents
 
@@ -279,13 +282,21 @@ class Replay:
         if not is_read:
             f.consumers.append("shim")
 
+        # the fifo's first call not started and first not finished (its
+        # calls start and finish in order)
+        at = [0, 0]
+
         def moved() -> None:
             count = f.claimed if is_read else f.taken["shim"]
-            for c in calls:
-                if c.started is None and c.first < count:
-                    c.started = self.step
-                if c.finished is None and c.done_at <= count:
-                    c.finished = self.step
+            while at[0] < len(calls) and calls[at[0]].first < count:
+                if calls[at[0]].started is None:
+                    calls[at[0]].started = self.step
+                at[0] += 1
+            while at[1] < len(calls) and calls[at[1]].done_at <= count:
+                if calls[at[1]].finished is None:
+                    calls[at[1]].finished = self.step
+                    self.finishes += 1
+                at[1] += 1
 
         def move() -> bool:
             issued = self.issued[name]
@@ -327,21 +338,26 @@ class Replay:
             call.started = self.step
         if call.done_at <= count:
             call.finished = self.step
+            self.finishes += 1
         return call
 
     def advance(self, stop: Callable[[], bool]) -> bool:
-        """Move until `stop()` holds (True) or nothing can move (False)."""
-        while not stop():
+        """Move until `stop()` holds (True) or nothing can move (False);
+        `stop` is asked again only once a call finishes."""
+        if stop():
+            return True
+        while True:
             moved = False
             for agent in self.agents:
                 while agent():
                     self.step += 1
                     moved = True
-                    if stop():
-                        return True
+                    if self.finishes != self._seen:
+                        self._seen = self.finishes
+                        if stop():
+                            return True
             if not moved:
                 return False
-        return True
 
     def stalled_cores(self) -> Iterator[str]:
         for tile, trace, at in self.cores:
