@@ -78,6 +78,10 @@ class ShimTransfer:
     calls: list[tuple[int, list[int], list[int]]]
 
 
+Call = tuple[ShimTransfer, int, int, list[int], list[int]]
+"""One call: its transfer, its index there, offset, sizes and strides."""
+
+
 def _ints(attr: Attribute) -> list[int]:
     assert isinstance(attr, DenseArrayBase)
     return [int(v) for v in attr.get_values()]
@@ -227,18 +231,13 @@ def _order_props(call: aiex.NpuDmaMemcpyNdOp, token: bool) -> None:
     call.properties = props
 
 
-def _column_counts(
-    calls: list[tuple[ShimTransfer, int, int, list[int], list[int]]], col: int
-) -> str:
+def _column_counts(calls: list[Call], col: int) -> str:
     """'@A_in0: 8 calls, @C_out0: 16 calls': the column's fifos and their calls."""
     counts: dict[str, int] = {}
     for t, *_ in calls:
         if t.column == col:
             counts[t.name] = counts.get(t.name, 0) + 1
     return ", ".join(f"@{name}: {n} call{'s' * (n != 1)}" for name, n in counts.items())
-
-
-Call = tuple[ShimTransfer, int, int, list[int], list[int]]
 
 
 def _replayed_plan(
@@ -385,7 +384,7 @@ def runtime_sequence(device_op: aie.DeviceOp) -> aie.RuntimeSequenceOp | None:
                 f"{len(host)} host arguments",
             )
     limit = model.shim.buffer_descriptors
-    calls: list[tuple[ShimTransfer, int, int, list[int], list[int]]] = []
+    calls: list[Call] = []
     for t in sorted(transfers, key=lambda t: not t.is_read):
         calls += [(t, k, *p) for k, p in enumerate(t.calls)]
     per_column = [0] * model.columns
@@ -403,7 +402,8 @@ def runtime_sequence(device_op: aie.DeviceOp) -> aie.RuntimeSequenceOp | None:
             plan = None
         else:
             calls = [calls[i] for i in order]
-            plan = {order.index(i): [order.index(j) for j in js] for i, js in plan.items()}
+            at = {old: new for new, old in enumerate(order)}
+            plan = {at[i]: [at[j] for j in js] for i, js in plan.items()}
     if plan is not None:
         _emit_planned(block, calls, plan, host, model, limit)
         return sequence
