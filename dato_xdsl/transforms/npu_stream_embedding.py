@@ -162,8 +162,13 @@ def relay_odd_links(region: dato.RegionOp, spare: int) -> list[str]:
     odd_links names, when there are at most `spare` of them and each can be
     relayed: its element count is static, and its consumer gets it through a
     port of its instance (rebound to the relay's new stream) or names it in
-    the body of a group of one instance. Returns the relays added (none, and
-    the region unchanged, otherwise)."""
+    the body of a group of one instance; and no instance is folded with
+    another (the user's chains and bundles). Returns the relays added (none,
+    and the region unchanged, otherwise)."""
+    if any(isinstance(op, dato.ChainOp | dato.BundleOp) for op in region.body.block.ops):
+        # members run in turn on one core: a stream between two of them
+        # holds every element locally, and a relay between them would not
+        return []
     uses = stream_uses(region)
     groups = region.groups()
     owner = {i.name: g for g in groups for i in g.instances()}

@@ -4,7 +4,8 @@ have every link between tiles sharing memory: one link takes a DMA channel at
 each end. Cannon rings of 3, 5 and 7 nodes map that way; a halo stencil on a
 ring of 9, whose nodes read A and C (C is written element by element) and
 would get the closing stream as a third input, gets a relay core on each of
-the two streams between the nodes farthest apart, making the cycle even.
+the two streams between the nodes farthest apart, making the cycle even;
+so does a ring of 9 passing rows (three inputs a node: A, W and the ring).
 Every design is run on the virtual NPU and compared with numpy bit for bit."""
 
 # ruff: noqa: F821 (streams are declared by annotations)
@@ -21,6 +22,7 @@ from dato_xdsl import Layout, Stream, int32
 from dato_xdsl.transforms.npu_stream_embedding import odd_links
 from dato_xdsl.transforms.stream_access import StreamUses, Use
 from test.unit.programs.dato_programs import ring_gemm
+from test.unit.test_npu_stream_embedding import ring_sum
 
 S, R = Layout.Shard, Layout.Replicate
 RNG = np.random.default_rng(9031)
@@ -106,3 +108,18 @@ def test_cannon_on_odd_ring(tmp_path, P: int) -> None:
     C = np.zeros((M, N), np.int32)
     mod(A, B, C)
     np.testing.assert_array_equal(C, (A.astype(np.int64) @ B).astype(np.int32))
+
+
+def test_ring_of_rows_on_odd_ring_relays_blocks(tmp_path) -> None:
+    # test_npu_stream_embedding.ring_sum on 9 nodes: each gets its row of A,
+    # W and the ring (3 inputs), so the ring's DMA link is one too many; the
+    # relay passes rows of 8 int32 on (memref objects, not scalars)
+    P, L = 9, 8
+    mod = dato.build(ring_sum(int32, P, L), target="aie", project=tmp_path)
+    assert [t for t in core_tasks(mod) if "relay" in t] == ["ring_5_relay_0"]
+    A = RNG.integers(-(2**20), 2**20, (P, L)).astype(np.int32)
+    W = RNG.integers(-(2**10), 2**10, (L,)).astype(np.int32)
+    C = np.zeros((P, L), np.int32)
+    mod(A, W, C)
+    col = (A.astype(np.int64) * W).sum(axis=0)
+    np.testing.assert_array_equal(C, np.tile(col, (P, 1)).astype(np.int32))
