@@ -53,6 +53,10 @@ def _fifos(ops: list[Operation]) -> set[str]:
     return out
 
 
+def _uses_rings(ops: list[Operation], rings: set[SSAValue]) -> bool:
+    return any(v in rings for top in ops for op in top.walk() for v in op.operands)
+
+
 def _has_streams(loop: scf.ForOp, rings: set[SSAValue]) -> bool:
     for op in loop.walk():
         if isinstance(op, aie.ObjectFifoAcquireOp):
@@ -62,24 +66,35 @@ def _has_streams(loop: scf.ForOp, rings: set[SSAValue]) -> bool:
     return False
 
 
+Split = tuple[list[Operation], scf.ForOp, list[Operation]]
+
+
 def fuse_members(
     target: Block, members: list[Block], rings: set[SSAValue], device_body: Block
 ) -> None:
     """Append to `target` the members' blocks (each a lowered lockstep
     member, in chain order) fused: every member's ops before its stream loop,
     one loop running the members' iterations in turn, every member's ops
-    after. `rings`: the ring buffers of the streams between them. A fifo
+    after. Members with no stream operation, no fifo and no ring (a
+    systolic grid's idle corner) run before the loop. `rings`: the ring
+    buffers of the streams between them. A fifo
     several members take one object of each before their loops and release
     after (a sequence of blocks of an array, one per member) is acquired
     once for all of them (_hold_together). Raises NotFusable when a member
     has no single stream loop, the loops' bounds differ, or members use one
     fifo outside their loops otherwise."""
-    splits: list[tuple[list[Operation], scf.ForOp, list[Operation]]] = []
+    splits: list[Split] = []
+    # members with no stream operation at all (a systolic grid's unused
+    # corner): their ops run before the fused loop, as they touch no stream
+    quiet: list[list[Operation]] = []
     for block in members:
         ops = list(block.ops)
         loops = [
             k for k, op in enumerate(ops) if isinstance(op, scf.ForOp) and _has_streams(op, rings)
         ]
+        if not loops and not _fifos(ops) and not _uses_rings(ops, rings):
+            quiet.append(ops)
+            continue
         if len(loops) != 1:
             raise NotFusable(f"a member has {len(loops)} loops with stream operations, not one")
         k = loops[0]
@@ -88,6 +103,8 @@ def fuse_members(
         if loop.results:
             raise NotFusable("a member's stream loop carries values")
         splits.append((ops[:k], loop, ops[k + 1 :]))
+    if not splits:
+        raise NotFusable("no member has a loop with stream operations")
     bounds = {tuple(_const(v) for v in (s[1].lb, s[1].ub, s[1].step)) for s in splits}
     if len(bounds) != 1 or None in next(iter(bounds)):
         raise NotFusable(f"the members' stream loops have bounds {sorted(map(str, bounds))}")
@@ -100,6 +117,10 @@ def fuse_members(
             _hold_together(fifo, [splits[k] for k in ks], device_body)
     # the ops around each loop again: _hold_together replaced some
     splits = [(_around(loop)[0], loop, _around(loop)[1]) for _, loop, _ in splits]
+    for ops in quiet:
+        for op in ops:
+            op.detach()
+            target.add_op(op)
     for before, _, _ in splits:
         for op in before:
             op.detach()
@@ -133,9 +154,6 @@ def _around(loop: scf.ForOp) -> tuple[list[Operation], list[Operation]]:
     ops = list(block.ops)
     k = ops.index(loop)
     return ops[:k], ops[k + 1 :]
-
-
-Split = tuple[list[Operation], scf.ForOp, list[Operation]]
 
 
 def _hold_together(fifo: str, members: list[Split], device_body: Block) -> None:
