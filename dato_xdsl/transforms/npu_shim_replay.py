@@ -119,6 +119,9 @@ class Replay:
 
     def __init__(self, device_op: aie.DeviceOp, shim_fifos: dict[str, bool]) -> None:
         """`shim_fifos`: the shim-side fifos the sequence feeds, True for reads."""
+        model = device_op.model
+        if model is None:
+            raise NoReplay("no NPU device model")
         where: dict[SSAValue, tuple[int, int]] = {}
         for op in device_op.body.block.ops:
             if isinstance(op, aie.TileOp):
@@ -131,13 +134,19 @@ class Replay:
             if not isinstance(op, aie.ObjectFifoCreateOp):
                 continue
             ends = [where.get(op.producerTile), *(where.get(c) for c in op.consumerTiles)]
-            room = min(op.depths)
-            cores = [e is not None and e[1] >= 2 for e in ends]
-            shared = op.via_DMA is None and len(ends) == 2 and ends[0] == ends[1]
-            if all(cores) and not shared:
-                room *= 2  # a buffer set on each core, DMA between
             if any(e is None for e in ends):
                 raise NoReplay(f"@{op.fifo_name} has an end that is not a tile")
+            if op.repeat_count or op.initValues or op.disable_synchronization:
+                raise NoReplay(f"@{op.fifo_name} repeats, starts full or has no locks")
+            room = min(op.depths)
+            pair = [e for e in ends if e is not None]
+            if all(e[1] >= 2 for e in pair) and not (
+                # one buffer set: the same tile, or neighbours sharing memory
+                op.via_DMA is None
+                and len(pair) == 2
+                and (pair[0] == pair[1] or model.shares_memory(pair[0], pair[1]))
+            ):
+                room *= 2  # a buffer set on each core, DMA between
             # the shim and memtile ends are the shim channels' and the links'
             # (below), which count their own objects
             consumers = [f"tile{e}" for e in ends[1:] if e is not None and e[1] >= 2]
