@@ -644,12 +644,13 @@ MAX_FOLD = 16
 mapping's folding has not placed more (a 256-instance trial takes seconds,
 a 512-instance one ten)."""
 
-CHAIN_FOLD = 32
+CHAIN_FOLD = 48
 """Instances per compute core a chain's cut (`_chain`) may reach when none
 within MAX_FOLD maps: each member holds the incoming partial sum beside its
-product, so its sub-blocks are smaller (int32 or bf16 ping-pong GEMMs of
-256x256 blocks need 64x32 ones: 512 instances on npu1's 16 cores, which
-physical mapping's folding chains along K and bundles, a trial of about 6 s)."""
+product, so its sub-blocks are smaller. int32 or bf16 ping-pong GEMMs of
+256x256 blocks need 64x32 ones: 512 instances on npu1's 16 cores (a trial
+of about 6 s), which physical mapping's folding chains along K and bundles;
+a 2x2x4 split-K GEMM of such blocks with its 4 drains needs 640."""
 
 MAX_CHAIN_TRIALS = 2
 """Cuts beyond MAX_FOLD tried for a chain: each trial takes seconds."""

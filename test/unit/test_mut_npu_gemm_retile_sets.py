@@ -108,19 +108,24 @@ def _chain_set(shape: tuple[int, int], matmuls: int) -> SimpleNamespace:
 
 
 def test_a_chain_tries_cuts_up_to_chain_fold_instances_a_core() -> None:
-    assert (MAX_FOLD, CHAIN_FOLD, MAX_TRIALS, MAX_CHAIN_TRIALS) == (16, 32, 6, 2)
+    assert (MAX_FOLD, CHAIN_FOLD, MAX_TRIALS, MAX_CHAIN_TRIALS) == (16, 48, 6, 2)
     # every cut of 4 x 6 fits at AB_ROOM + 192 (g1 8, g2 6 bytes an element);
     # largest first: (1,2) (2,1) (1,3) (2,2) (4,1) (2,3) (1,6) (4,2) (2,6)
     # (4,3) (4,6), r * s = 2 2 3 4 4 6 6 8 12 12 24. Four instances on one
-    # core: at most 16 are r * s <= 4, up to 32 are r * s <= 8
+    # core: at most 16 are r * s <= 4, up to 48 are r * s <= 12 (two tried)
     one = SimpleNamespace(compute_cores=1)
     narrow = [(1, 2), (2, 1), (1, 3), (2, 2), (4, 1)]
     chain = _chain_set((4, 6), 2)
     assert _tried(chain, AB_ROOM + 192, one) == narrow + [(2, 3), (1, 6)]  # type: ignore[arg-type]
+    # sub-blocks of at most 2 elements (AB_ROOM + 16: g1's 8 bytes each):
+    # (2,6) (4,3) (4,6), r * s = 12 12 24: only a chain tries any, and not
+    # the 24 of (4,6), past 48 instances
+    assert _tried(chain, AB_ROOM + 16, one) == [(2, 6), (4, 3)]  # type: ignore[arg-type]
+    assert _tried(_chain_set((4, 6), 1), AB_ROOM + 16, one) == []  # type: ignore[arg-type]
     # one matmul among the groups: no chain, no cut beyond MAX_FOLD
     assert _tried(_chain_set((4, 6), 1), AB_ROOM + 192, one) == narrow  # type: ignore[arg-type]
     # two cores: r * s <= 8 within MAX_FOLD (eight cuts, six tried), then
-    # r * s <= 16 for a chain: (2,6) and (4,3); never the 24 of (4,6)
+    # r * s <= 24 for a chain: (2,6) and (4,3) of (2,6) (4,3) (4,6)
     two = SimpleNamespace(compute_cores=2)
     assert _tried(chain, AB_ROOM + 192, two) == [  # type: ignore[arg-type]
         (1, 2),

@@ -109,3 +109,18 @@ def test_split_k_chain_into_a_drain_is_cut_and_equals_numpy(tmp_path: Path) -> N
     C = np.zeros((M, N), np.int32)
     mod(A, B, C)
     np.testing.assert_array_equal(C, wrapped(A, B))
+
+
+def test_a_chain_no_cut_can_fold_is_refused_naming_its_task_and_memory() -> None:
+    # 1024x1024 int32 blocks (4 MiB): sub-blocks of at most 3,520 elements
+    # mean 512 per block, 1,024 instances: past 48 a core on npu1's 16, so
+    # nothing is tried and physical mapping refuses the user's grid
+    top = fp.pingpong_gemm(int32, 1024, 1024, 64, 2, 1, 1)
+    try:
+        dato.build(top, target="aie")
+    except dato.DatoError as err:
+        message = str(err)
+        assert "gemm_0_0_0" in message or "gemm_1_0_0" in message
+        assert "4096 KiB" in message and "63 KiB" in message
+    else:
+        raise AssertionError("a 4 MiB partial-sum block cannot be cut to fit")
