@@ -49,7 +49,7 @@ from xdsl.dialects.builtin import (
     i64,
 )
 from xdsl.dialects.linalg import ops as linalg
-from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.ir import Attribute, Block, BlockArgument, Operation, Region, SSAValue
 from xdsl.utils.exceptions import DiagnosticException
 
 from dato_xdsl import devices
@@ -92,6 +92,7 @@ from dato_xdsl.transforms.npu_stream_reads import (
     ROW_CHUNK,
     ROW_LOOP,
     ROW_PIECE,
+    row_loop,
     row_pieces,
     row_written,
 )
@@ -1250,12 +1251,17 @@ class CoreBuilder(CoreBody):
         return "Produce" if arg in self.row_out else "Consume"
 
     def row_streamed_in(self, op: scf.ForOp) -> list[tuple[SSAValue, str, MemRefType]]:
-        """The arguments streamed by rows whose loads `op` holds."""
-        return [
-            (arg, fifo, piece)
-            for arg, (fifo, piece) in self.row_fifos.items()
-            if any(op.is_ancestor(use.operation) for use in arg.uses)
-        ]
+        """The arguments streamed by rows whose row loop is `op` (not every
+        one whose loads it holds: a row loop nested in another's, B's rows
+        inside A's in a matmul of loops, acquires only its own)."""
+        out: list[tuple[SSAValue, str, MemRefType]] = []
+        for arg, (fifo, piece) in self.row_fifos.items():
+            assert isinstance(arg, BlockArgument)
+            group = arg.owner.parent_op()
+            assert isinstance(group, dato.GroupOp)
+            if row_loop(group, arg.index) is op:
+                out.append((arg, fifo, piece))
+        return out
 
     def counter(self) -> SSAValue:
         """A one-word counter buffer of the tile set to 0 at the very start of

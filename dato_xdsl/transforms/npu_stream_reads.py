@@ -362,10 +362,11 @@ def row_repeats(group: dato.GroupOp) -> dict[int, int]:
     """Per body argument streamed by rows, how many times its block is sent
     (the ROW_LOOP count of the loop walking its rows)."""
     out: dict[int, int] = {}
-    args = group.body.block.args
     for k in row_pieces(group):
-        op = _row_loop_of(next(iter(args[k].uses)).operation)
-        count = op.attributes[ROW_LOOP] if op is not None else None
+        # its own row loop: the nearest one around its loads may be another
+        # argument's nested in it (B's rows inside A's)
+        op = row_loop(group, k)
+        count = op.attributes.get(ROW_LOOP) if op is not None else None
         out[k] = count.value.data if isinstance(count, IntegerAttr) else 1
     return out
 

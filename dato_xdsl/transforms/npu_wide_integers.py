@@ -349,15 +349,24 @@ def expand_linalg(op: Operation) -> bool:
         elem = c.type.element_type  # type: ignore[attr-defined]
         unsigned = op.attributes.get(UNSIGNED_CAST) == StringAttr("unsigned")
 
-        def step(a: _At, idx: list[SSAValue]) -> None:
-            i, j, k = idx
+        # i, k, j: iteration i of the outer loop reads row i of A and of C,
+        # iteration k of the middle loop row k of B, so blocks too large for
+        # a core stream by rows (npu_stream_reads: A once, B once per row of
+        # A); the sums wrap the same in any order
+        def row(a: _At, idx: list[SSAValue]) -> None:
+            i, k = idx
             u = _cast(a, a.value(memref.LoadOp.get(x, [i, k])), elem, unsigned)
-            v = _cast(a, a.value(memref.LoadOp.get(y, [k, j])), elem, unsigned)
-            acc = a.value(memref.LoadOp.get(c, [i, j]))
-            prod = a.value(arith.MuliOp(u, v))
-            a.emit(memref.StoreOp.get(a.value(arith.AddiOp(acc, prod)), c, [i, j]))
 
-        at.loops([m, n, kk], step)
+            def step(b: _At, jdx: list[SSAValue]) -> None:
+                (j,) = jdx
+                v = _cast(b, b.value(memref.LoadOp.get(y, [k, j])), elem, unsigned)
+                acc = b.value(memref.LoadOp.get(c, [i, j]))
+                prod = b.value(arith.MuliOp(u, v))
+                b.emit(memref.StoreOp.get(b.value(arith.AddiOp(acc, prod)), c, [i, j]))
+
+            a.loops([n], step)
+
+        at.loops([m, kk], row)
     elif type(op) in _ELEMENTWISE and len(op.operands) == 3:
         x, y, out = op.operands
         make = _ELEMENTWISE[type(op)]
