@@ -179,6 +179,12 @@ def _table_copy_elision() -> type[ModulePass]:
     return TableCopyElisionPass
 
 
+def _npu_constant_inputs() -> type[ModulePass]:
+    from dato_xdsl.transforms.npu_constant_inputs import NpuConstantInputsPass
+
+    return NpuConstantInputsPass
+
+
 def _npu_wide_integers() -> type[ModulePass]:
     from dato_xdsl.transforms.npu_wide_integers import NpuWideIntegersPass
 
@@ -239,6 +245,7 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "dato-npu-retile-gemm": _npu_retile_gemm,
     "dato-npu-retile-elementwise": _npu_retile_elementwise,
     "dato-table-copy-elision": _table_copy_elision,
+    "dato-npu-constant-inputs": _npu_constant_inputs,
     "dato-splat-operands": _splat_operands,
     "dato-local-copy-elision": _local_copy_elision,
     "dato-put-in-place": _put_in_place,

@@ -28,11 +28,12 @@ def test_pipeline_names_the_passes_of_each_target(capsys: pytest.CaptureFixture[
     )
     assert dato_opt(capsys, "--pipeline", "aie{device=npu2}") == (
         "dato-virtual-map,dato-stream-legality,dato-npu-wide-integers,dato-table-copy-elision,"
+        'dato-npu-constant-inputs{device="npu2" budget=-1},'
         'dato-npu-elide-loaders{device="npu2" always=false},'
         'dato-npu-write-pieces{device="npu2" whole_bytes=16384 cores=0},'
         'dato-splat-operands,dato-local-copy-elision,dato-put-in-place{device="npu2"},'
         'dato-npu-retile-gemm{device="npu2"},dato-npu-retile-elementwise{device="npu2"},'
-        'dato-npu-read-boxes{whole_bytes=16384},dato-put-in-place{device="npu2"},'
+        'dato-npu-read-boxes{whole_bytes=16384 disjoint_bytes=4096},dato-put-in-place{device="npu2"},'
         'dato-npu-stream-reads{device="npu2" budget=-1},'
         'dato-physical-map{device="npu2" folding="auto"},'
         "dato-npu-transfers,dato-npu-core-bodies,dato-npu-runtime-sequence,"

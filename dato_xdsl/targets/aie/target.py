@@ -147,6 +147,7 @@ class AieTarget(Target):
     steps = (
         Step("dato-npu-wide-integers"),  # i64 / i65..i128 arrays as 32-bit words
         Step("dato-table-copy-elision"),
+        Step("dato-npu-constant-inputs", ("device",)),  # tables over a tile: host inputs
         Step("dato-npu-elide-loaders", ("device",)),  # when cores are short
         Step("dato-npu-write-pieces", ("device",)),  # outputs written piece by piece
         Step("dato-splat-operands"),
