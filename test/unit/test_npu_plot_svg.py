@@ -64,3 +64,11 @@ def test_tasks_sit_in_their_tiles_and_fifos_join_their_tiles(tmp_path, monkeypat
             on_x = x0 - 0.01 <= end[0] <= x1 + 0.01 and end[1] in (y0, y1)
             on_y = y0 - 0.01 <= end[1] <= y1 + 0.01 and end[0] in (x0, x1)
             assert on_x or on_y  # on the tile's edge
+
+
+def test_a_png_without_matplotlib_is_refused_in_words(tmp_path, monkeypatch):
+    mod = dato.build(progs.producer_consumer(dato.int32, 16), target="aie")
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(dato.DatoError, match=r"drawing \.png needs matplotlib"):
+        mod.plot(tmp_path / "p.png")
+    assert mod.plot(tmp_path / "p.svg").read_text().startswith("<?xml")

@@ -442,8 +442,13 @@ def _svg_arrow(arrow: _Arrow, start: tuple[float, float], end: tuple[float, floa
 
 def _draw_matplotlib(scene: _Scene, out: Path) -> None:
     """The scene drawn by matplotlib (PNG, PDF, or any format it knows)."""
-    import matplotlib
-
+    try:
+        import matplotlib
+    except ImportError:
+        raise ValueError(
+            f"drawing {out.suffix or 'a file without a suffix'} needs matplotlib, which is "
+            "not installed; an .svg picture does not"
+        ) from None
     matplotlib.use("Agg", force=False)
     from matplotlib.figure import Figure
     from matplotlib.patches import FancyArrowPatch, Rectangle
