@@ -55,7 +55,8 @@ bound of what physical mapping counts) over the tile's data memory less the
 stack, the largest streamable argument (read or written) first until the
 rest fits. When the region has more instances than the device has cores,
 physical mapping folds about instances / cores of them onto each core, so a
-task has only that share of the tile (folded_share)."""
+task has only that share of the tile, or one per group of the region when
+there are fewer groups (folded_share)."""
 
 from __future__ import annotations
 
@@ -436,14 +437,18 @@ def stream_group_reads(group: dato.GroupOp, budget: int, written: set[int]) -> l
 
 
 def folded_share(region: dato.RegionOp, cores: int) -> int:
-    """How many instances a core runs when the region's instances are folded
-    onto `cores` (at least 1; 0 cores: no folding known). Physical mapping
-    chains instances onto cores when there are more of them; a core then
-    holds what all its members hold, so each streams as if it had only its
-    share of the tile (the loader of a 65-PE systolic array chained with
-    three PEs)."""
+    """Into how many parts a task's tile is shared when the region's
+    instances are folded onto `cores` (at least 1; 0 cores: no folding
+    known). Physical mapping chains instances onto cores when there are more
+    of them; a core then holds what its members hold, so each streams as if
+    it had only its share of the tile (the loader of a 65-PE systolic array
+    chained with three PEs). Members of one group take their blocks of an
+    array in turn through one fifo (npu_tile_memory), so a core's buffers
+    grow with the groups it runs members of: at most the region's groups."""
+    if not cores:
+        return 1
     instances = sum(g.num_instances() for g in region.groups())
-    return max(1, -(-instances // cores)) if cores else 1
+    return max(1, min(-(-instances // cores), len(list(region.groups()))))
 
 
 @dataclass(frozen=True)

@@ -73,8 +73,10 @@ def test_int16_columns_over_the_threshold_on_the_virtual_npu(tmp_path, M: int, N
     np.testing.assert_array_equal(C, (A.astype(np.int64) @ B.astype(np.int64)).astype(np.int16))
 
 
-def test_folded_share_is_instances_per_core():
+def test_folded_share_is_instances_per_core_at_most_the_groups():
     region = _region(dato.build(progs.systolic_1d(int16, 4, 64, 4), target="simulator").mapped)
-    assert folded_share(region, 16) == 5  # 65 instances on 16 cores: 5 on some
+    assert len(list(region.groups())) == 3  # the loader, the PEs, the last PE
+    assert folded_share(region, 32) == 3  # 65 instances on 32 cores: 3 on some
+    assert folded_share(region, 16) == 3  # 5 on some, of at most 3 groups
     assert folded_share(region, 65) == 1
     assert folded_share(region, 0) == 1
