@@ -34,6 +34,20 @@ MAX_EVENTS = 400_000
 (the runtime sequence then keeps its stage model)."""
 
 
+_UNREPLAYED = frozenset(
+    {
+        "aie.use_lock",
+        "aie.put_cascade",
+        "aie.get_cascade",
+        "aie.mem",
+        "aie.memtile_dma",
+        "aie.shim_dma",
+    }
+)
+"""Synchronisation besides objectfifos: locks taken by hand, cascades and
+hand-written DMA programs."""
+
+
 class NoReplay(Exception):
     """The design's traffic cannot be replayed (a loop of unknown bounds or a
     branch around fifo accesses, too many events, an unknown fifo)."""
@@ -122,6 +136,9 @@ class Replay:
         model = device_op.model
         if model is None:
             raise NoReplay("no NPU device model")
+        for op in device_op.walk():
+            if op.name in _UNREPLAYED:
+                raise NoReplay(f"the design has {op.name}, which the replay does not follow")
         where: dict[SSAValue, tuple[int, int]] = {}
         for op in device_op.body.block.ops:
             if isinstance(op, aie.TileOp):

@@ -221,3 +221,20 @@ def test_a_loop_of_unknown_bounds_is_not_replayed():
     device = next(op for op in parse(text).walk() if isinstance(op, aie.DeviceOp))
     with pytest.raises(NoReplay, match="unknown bounds"):
         Replay(device, {"A0": True, "B0": True, "C0": False})
+
+
+def test_a_core_taking_a_lock_by_hand_is_not_replayed():
+    # a lock the replay does not model could hold a core back: no replay,
+    # the stage model orders the calls instead
+    text = reader(1, 3).replace(
+        "  %acc0 = aie.buffer(%core0)",
+        "  %lk = aie.lock(%core0, 0)\n  %acc0 = aie.buffer(%core0)",
+    )
+    text = text.replace(
+        "    %z = arith.constant 0 : i32\n",
+        "    %z = arith.constant 0 : i32\n    aie.use_lock(%lk, AcquireGreaterEqual, 0)\n",
+        1,
+    )
+    device = next(op for op in parse(text).walk() if isinstance(op, aie.DeviceOp))
+    with pytest.raises(NoReplay, match="aie.use_lock"):
+        Replay(device, {"A0": True, "B0": True, "C0": False})
