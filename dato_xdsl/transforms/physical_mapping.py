@@ -1611,6 +1611,8 @@ class PhysicalMapPass(ModulePass):
             # None: the placement rearranged, arrays forwarded as before
             out.append(("moving elements to tiles sharing memory", None, None))
             out.append(("forwarding arrays past the streams", None, True))
+            # an odd cycle's link between tiles not sharing memory: a relay
+            # core on it (every task kept whole) when loaders did not do
             if relay_odd_links(region.clone(), _spare_cores(region, device)):
                 out.append((RELAYING, None, False))
         if self.folding != "chains" and (over or not _streams_touch_largest_group(region, uses)):
