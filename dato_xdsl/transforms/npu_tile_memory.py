@@ -220,6 +220,20 @@ class TileMemory:
             at = found.last_get.get(port, 1) if found else 1
             entry[2] = base + at
 
+    def _named_fifos(self) -> list[tuple[str, int]]:
+        """The fifos with their sizes, an array both copied in and sent out
+        (its two fifos, keyed (array, True) and (array, False)) named by
+        direction: "argument 2 in" and "argument 2 out", not the same words
+        twice."""
+        heads = [what.partition(" (")[0] for what, _ in self.fifos.values()]
+        out: list[tuple[str, int]] = []
+        for key, (what, size) in self.fifos.items():
+            head, paren, rest = what.partition(" (")
+            if heads.count(head) > 1 and isinstance(key, tuple) and len(key) == 2:
+                what = f"{head} {'in' if key[1] else 'out'}{paren}{rest}"
+            out.append((what, size))
+        return out
+
     def total(self) -> tuple[int, list[str]]:
         spans = list(self.spans)
         spans += [(t, a, b) for name, t, a, b in self.got if name in self.copied]
@@ -249,7 +263,7 @@ class TileMemory:
                 f"whose lives do not overlap shared; {kib(most)} of them live at once)"
             )
         if len(self.fifos) <= 8:
-            parts += [f"{kib(size)} for {what}" for what, size in self.fifos.values()]
+            parts += [f"{kib(size)} for {what}" for what, size in self._named_fifos()]
         else:
             for kind, size in by_what.items():
                 names = [what for what, _ in self.fifos.values() if what.startswith(kind)]
