@@ -88,7 +88,7 @@ from dato_xdsl.transforms.npu_padding import (
 from dato_xdsl.transforms.npu_plan import GroupPlan, LocalMatmul, plan_group
 from dato_xdsl.transforms.npu_shallow_fifos import choose_shallow_fifos, shallow_streams
 from dato_xdsl.transforms.npu_stream_embedding import embed as embed_streams
-from dato_xdsl.transforms.npu_stream_embedding import relay_odd_links
+from dato_xdsl.transforms.npu_stream_embedding import odd_links, relay_odd_links
 from dato_xdsl.transforms.npu_stream_merge import merge_streams, parallel_streams
 from dato_xdsl.transforms.npu_stream_routes import (
     StreamRoute,
@@ -1527,6 +1527,8 @@ class PhysicalMapPass(ModulePass):
                         same.append(what)
                 if same:
                     message += f" (also tried {' and '.join(same)}: the same limit)"
+                if "DMA channel" in message:
+                    message += odd_cycle_note(original, device)
                 raise LocatedDiagnostic(message) from None
 
     @staticmethod
@@ -1676,6 +1678,24 @@ def _streams_touch_largest_group(region: dato.RegionOp, uses: dict[str, StreamUs
         return True
     names = {i.name for i in largest_group(groups).instances()}
     return any(u.instance in names for use in uses.values() for u in (*use.puts, *use.gets))
+
+
+def odd_cycle_note(region: dato.RegionOp, device: devices.NpuDevice) -> str:
+    """For a refusal: the streams closing cycles of odd length (which cannot
+    all join tiles sharing memory: the grid is bipartite) when too few cores
+    are free to relay them (npu_stream_embedding.relay_odd_links)."""
+    uses = stream_uses(region)
+    odd = odd_links(uses, [i.name for g in region.groups() for i in g.instances()])
+    spare = _spare_cores(region, device)
+    if not odd or len(odd) <= spare:
+        return ""
+    named = ", ".join(f"@{n} ({uses[n].producer} to {uses[n].consumer})" for n in odd[:3])
+    more = f" and {len(odd) - 3} more" if len(odd) > 3 else ""
+    return (
+        f"; the streams {named}{more} close cycles of odd length, which cannot all join "
+        f"tiles sharing memory (the grid of tiles is bipartite): a relay core on each needs "
+        f"{len(odd)} free compute cores, {max(spare, 0)} of {device.compute_cores} are free"
+    )
 
 
 def _spare_cores(region: dato.RegionOp, device: devices.NpuDevice) -> int:

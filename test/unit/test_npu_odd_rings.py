@@ -124,3 +124,13 @@ def test_ring_of_rows_on_odd_ring_relays_blocks(tmp_path) -> None:
     mod(A, W, C)
     col = (A.astype(np.int64) * W).sum(axis=0)
     np.testing.assert_array_equal(C, np.tile(col, (P, 1)).astype(np.int32))
+
+
+def test_halo_on_ring_of_15_is_refused_naming_the_odd_links(tmp_path) -> None:
+    # 15 nodes and the 2 relays its odd cycle needs: 17 cores of npu1's 16
+    with pytest.raises(dato.DatoIRError) as err:
+        dato.build(halo(int32, 15, 8), target="aie", project=tmp_path)
+    message = str(err.value)
+    assert "(node_0) needs 3 input DMA channels, a compute tile has 2" in message
+    assert "@left_7 (node_8 to node_7), @right_8 (node_7 to node_8) close cycles of odd" in message
+    assert "a relay core on each needs 2 free compute cores, 1 of 16 are free" in message
