@@ -476,8 +476,6 @@ def expand_division(op: Operation) -> None:
 
 F32_FRACTION = 23
 """Fraction bits of an f32 (bf16 converts through it exactly: its upper half)."""
-F64_FRACTION = 52
-"""Fraction bits of an f64: the simulator rounds an integer to f64 first."""
 _FLOAT_FRACTION: dict[type[Attribute], int] = {Float32Type: F32_FRACTION, BFloat16Type: 7}
 """Fraction bits of the float types a program holds (f32 and bf16 share
 their exponent: 8 bits, bias 127)."""
@@ -564,24 +562,20 @@ def _round_even(at: _At, q: SSAValue, below: SSAValue, top: SSAValue) -> tuple[S
 
 def _int_to_float_bits(at: _At, x: SSAValue, signed: bool, ft: Attribute) -> SSAValue:
     """sitofp / uitofp of the iN `x` (N > 64) to f32 or bf16 as the
-    simulator computes it: the f64 nearest the integer (Python's float(int),
-    ties to even), then the nearest f32 (ties to even; 2^128 and above is
-    infinity), then for bf16 the nearest bf16, built from the magnitude's
-    top bits and the bits below them."""
+    simulator computes it (semantics.int_to_float): the float nearest the
+    integer, ties to even, rounded once (2^128 and above is infinity), built
+    from the magnitude's top bits and the bits below them."""
     t = x.type
     assert isinstance(t, IntegerType)
     zero = at.const(0, t)
     neg = at.value(arith.CmpiOp(x, zero, "slt")) if signed else at.const(0, i1)
     mag = at.value(arith.SelectOp(neg, at.value(arith.SubiOp(zero, x)), x))  # 2^(N-1) for MIN
     top = at.value(arith.SubiOp(_bit_length(at, mag), at.const(1, t)))
-    # the f64 (53 bits from the top one; a magnitude of fewer is exact),
-    # then f32, then bf16: numpy's float32(int) and ml_dtypes' bfloat16(int)
-    # each go through the types before
+    # one rounding to the type's frac + 1 bits from the top one (a magnitude
+    # of fewer is exact): through f64 or f32 first would round twice
     frac = _FLOAT_FRACTION[type(ft)]
-    for kept in (F64_FRACTION, F32_FRACTION, frac)[: 2 if frac == F32_FRACTION else 3]:
-        drop = at.value(arith.SubiOp(_bit_length(at, mag), at.const(kept + 1, t)))
-        mag, top = _round_even(at, mag, at.value(arith.MaxSIOp(drop, zero)), top)
-    q = mag
+    drop = at.value(arith.SubiOp(_bit_length(at, mag), at.const(frac + 1, t)))
+    q, top = _round_even(at, mag, at.value(arith.MaxSIOp(drop, zero)), top)
     # the fraction: the kept bits below the leading one, left-aligned
     align = at.value(arith.SubiOp(at.const(frac + 1, t), _bit_length(at, q)))
     q = at.value(arith.ShLIOp(q, align))
@@ -603,8 +597,8 @@ def expand_float_cast(op: Operation) -> None:
     """Conversions between floats and integers wider than 64 bits as integer
     operations on the float's bits: LLVM would call compiler-rt's 128-bit
     builtins (__floattisf, __fixsfti ...), which exist only for 64-bit
-    targets. The simulator's results exactly: an integer becomes the f64
-    nearest it, then the nearest f32 (then bf16); a float is truncated towards
+    targets. The simulator's results exactly: an integer becomes the float
+    nearest it (one rounding, ties to even); a float is truncated towards
     zero, saturated, NaN to 0."""
     if not isinstance(op, _FLOAT_CASTS):
         return

@@ -86,9 +86,66 @@ def dtype_of(t: Attribute) -> Any:
     return _FLOAT_DTYPES.get(type(t))
 
 
-def float_ctor(t: Attribute) -> Any:
-    """The numpy scalar type of a float type (calling it rounds to that type)."""
-    return _FLOAT_DTYPES[type(t)]
+_FLOAT_FORMATS: dict[type[Attribute], tuple[int, int]] = {
+    Float16Type: (11, 15),
+    Float32Type: (24, 127),
+    Float64Type: (53, 1023),
+    BFloat16Type: (8, 127),
+}
+"""(significand bits with the leading one, largest exponent) of each float type."""
+
+
+def int_to_float(value: int, t: Attribute) -> Any:
+    """The float of type `t` nearest the integer `value` (ties to even; past the
+    largest finite value, infinity), of any width: one correctly rounded
+    conversion, as C and HLS convert. Computed on Python ints because the
+    library conversions round twice: numpy takes a Python int past int64
+    through double (then float32), ml_dtypes rounds to float32 before bfloat16
+    and refuses an int of 2^63 or more ("expected number, got int")."""
+    bits, emax = _FLOAT_FORMATS[type(t)]
+    ctor = _FLOAT_DTYPES[type(t)]
+    magnitude = abs(value)
+    drop = magnitude.bit_length() - bits
+    if drop > 0:
+        kept, rest = magnitude >> drop, magnitude & ((1 << drop) - 1)
+        half = 1 << (drop - 1)
+        if rest > half or (rest == half and kept & 1):
+            kept += 1
+        magnitude = kept << drop
+    # `magnitude` has at most `bits` + 1 significant bits now: float() is exact
+    if magnitude.bit_length() > emax + 1:  # 2^(emax+1) or more: no finite float
+        result = math.inf
+    else:
+        result = float(magnitude)
+    return ctor(-result if value < 0 else result)
+
+
+def _rounding_ctor(t: Attribute) -> Callable[[Any], Any]:
+    ctor = _FLOAT_DTYPES[type(t)]
+    # up to here an int is exact in double (and, for bfloat16, in the float32
+    # ml_dtypes goes through): the library's one rounding is the right one
+    exact = 1 << (24 if isinstance(t, BFloat16Type) else 53)
+
+    def convert(x: Any) -> Any:
+        # an integer (sitofp / uitofp, a literal) rounds once, exactly
+        if type(x) is int:
+            return ctor(float(x)) if -exact <= x <= exact else int_to_float(x, t)
+        if isinstance(x, bool | np.integer):
+            return int_to_float(int(x), t)
+        return ctor(x)
+
+    return convert
+
+
+_ROUNDING_CTORS: dict[type[Attribute], Callable[[Any], Any]] = {
+    k: _rounding_ctor(k()) for k in _FLOAT_DTYPES
+}
+
+
+def float_ctor(t: Attribute) -> Callable[[Any], Any]:
+    """A function rounding a value to the float type `t` (a numpy scalar of
+    it): a float as numpy does, a Python int once and exactly (int_to_float)."""
+    return _ROUNDING_CTORS[type(t)]
 
 
 def wrap_expr(expr: str, width: int) -> str:
