@@ -193,3 +193,17 @@ def test_one_value_one_float_at_every_width(width: int) -> None:
     for F, dtype in ((dato.bfloat16, BF16), (dato.float32, np.float32)):
         B = run_both(convert_region(T, F), src, np.zeros(L, dtype))
         assert [repr(b) for b in B] == [repr(nearest_float(v, dtype)) for v in vals]
+
+
+def test_int32_to_bfloat16_rounds_once() -> None:
+    """int32 values of more than 24 significant bits: through float32 the
+    first two were ties (rounded to even: 2^30, -2^30) and the third lost
+    its sticky bit; once rounded they go up."""
+    vals = [(1 << 30) + (1 << 22) + 1, -((1 << 30) + (1 << 22) + 1), (1 << 25) + (1 << 17) + 1]
+    vals += [(1 << 31) - 1, -(1 << 31), (1 << 30) + (1 << 22), (1 << 30) + (3 << 22), 255, 257]
+    vals += [0] * (L - len(vals))
+    B = run_both(
+        convert_region(dato.int32, dato.bfloat16), np.array(vals, np.int32), np.zeros(L, BF16)
+    )
+    assert float(B[0]) == 2.0**30 + 2.0**23 and float(B[1]) == -(2.0**30 + 2.0**23)
+    assert [repr(b) for b in B] == [repr(nearest_float(v, BF16)) for v in vals]
