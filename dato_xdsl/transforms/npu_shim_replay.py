@@ -53,10 +53,22 @@ class NoReplay(Exception):
     branch around fifo accesses, too many events, an unknown fifo)."""
 
 
-def _const(value: SSAValue) -> int | None:
+def _const(value: SSAValue, depth: int = 0) -> int | None:
+    """The value of a constant, or of sums, differences and products of
+    constants (the lowering writes a block's row range as `k * 64` to
+    `(k + 1) * 64`)."""
     op = getattr(value, "owner", None)
     if isinstance(op, arith.ConstantOp) and isinstance(op.value, IntegerAttr):
         return op.value.value.data
+    if depth < 8 and isinstance(op, arith.AddiOp | arith.SubiOp | arith.MuliOp):
+        a, b = _const(op.lhs, depth + 1), _const(op.rhs, depth + 1)
+        if a is None or b is None:
+            return None
+        if isinstance(op, arith.AddiOp):
+            return a + b
+        return a - b if isinstance(op, arith.SubiOp) else a * b
+    if depth < 8 and isinstance(op, arith.IndexCastOp):
+        return _const(op.input, depth + 1)
     return None
 
 

@@ -238,3 +238,15 @@ def test_a_core_taking_a_lock_by_hand_is_not_replayed():
     device = next(op for op in parse(text).walk() if isinstance(op, aie.DeviceOp))
     with pytest.raises(NoReplay, match="aie.use_lock"):
         Replay(device, {"A0": True, "B0": True, "C0": False})
+
+
+def test_loop_bounds_made_of_constants_are_followed():
+    # the lowering writes a block's rows as k * n to (k + 1) * n
+    text = reader(1, 6).replace(
+        "%c6 = arith.constant 6 : index",
+        "%c2 = arith.constant 2 : index\n    %c3 = arith.constant 3 : index\n"
+        "    %c6 = arith.muli %c2, %c3 : index",
+    )
+    core = next(op for op in parse(text).walk() if isinstance(op, aie.CoreOp))
+    acquired = [name for acquire, name, _, _ in core_trace(core, [10_000]) if acquire]
+    assert acquired == ["A0"] * 6 + ["B0"] * 6 + ["C0"]
