@@ -214,9 +214,11 @@ def test_core_trace_unrolls_constant_loops():
 
 
 def test_a_loop_of_unknown_bounds_is_not_replayed():
-    # the row count computed, not a constant: the replay does not guess it
+    # the row count read from memory at run time: the replay does not guess it
     text = reader(1, 3).replace(
-        "%c3 = arith.constant 3 : index", "%c3 = arith.addi %c1, %c1 : index"
+        "%c3 = arith.constant 3 : index",
+        f"%v = memref.load %acc0[%c0] : memref<{W}xi32>\n"
+        "    %c3 = arith.index_cast %v : i32 to index",
     )
     device = next(op for op in parse(text).walk() if isinstance(op, aie.DeviceOp))
     with pytest.raises(NoReplay, match="unknown bounds"):
