@@ -27,7 +27,8 @@ and subtractions here: LLVM would lower them to compiler-rt's 128-bit builtins
 (__divti3, __udivti3 ...), which compiler-rt builds only for 64-bit targets,
 and AIE is a 32-bit one; so do conversions between such integers and f32 /
 bf16 (__floattisf / __fixsfti ..., the same library): integer operations on
-the float's bits, rounding as the simulator does. A stream of such integers
+the float's bits, rounding once as the simulator does (and so do i25..i64 to
+bf16, which LLVM would round through f32: twice). A stream of such integers
 carries each value (each block) as a block of its words. Refused, each at its
 op: packed streams of them, and uses of such arrays other than loads, stores,
 subviews, copies and puts (calls, casts). linalg.max / min on i64 arrays
@@ -599,13 +600,18 @@ def expand_float_cast(op: Operation) -> None:
     builtins (__floattisf, __fixsfti ...), which exist only for 64-bit
     targets. The simulator's results exactly: an integer becomes the float
     nearest it (one rounding, ties to even); a float is truncated towards
-    zero, saturated, NaN to 0."""
+    zero, saturated, NaN to 0. So do i25..i64 to bf16: LLVM converts a
+    bf16 through f32 (its promotion of a type the core has no arithmetic
+    for), a second rounding once the integer has more bits than f32 keeps."""
     if not isinstance(op, _FLOAT_CASTS):
         return
     at = _At(op)
     if isinstance(op, arith.SIToFPOp | arith.UIToFPOp):
         t = op.input.type
-        if not isinstance(t, IntegerType) or t.width.data <= CORE_LIBCALL_FREE_BITS:
+        if not isinstance(t, IntegerType):
+            return
+        through_f32 = isinstance(op.result.type, BFloat16Type) and t.width.data > F32_FRACTION + 1
+        if t.width.data <= CORE_LIBCALL_FREE_BITS and not through_f32:
             return
         if type(op.result.type) not in _FLOAT_FRACTION:
             raise op_error(op, f"converts {t} to {op.result.type}; the NPU converts to f32, bf16")

@@ -238,3 +238,43 @@ dato.region @top(%A: memref<2xi128>, %B: memref<2xi100>) {
     memref.store %y, %b[%c0] : memref<2xi100>
   }
 }
+
+// -----
+
+// Case 7: an i32 or i64 converted to bf16 is built from integer operations
+// too (rounded once at 8 bits: LLVM would convert through f32, rounding
+// twice), while an i16 to bf16 (exact in f32) and an i32 to f32 stay one
+// conversion for the core compiler.
+// CHECK:       dato.group @k
+// CHECK:         math.ctlz %{{.*}} : i32
+// CHECK:         arith.constant 8 : i32
+// CHECK:         arith.cmpi ugt, %{{.*}}, %{{.*}} : i32
+// CHECK:         arith.bitcast %{{.*}} : i16 to bf16
+// CHECK:         math.ctlz %{{.*}} : i64
+// CHECK:         arith.bitcast %{{.*}} : i16 to bf16
+// CHECK:         arith.sitofp %{{.*}} : i16 to bf16
+// CHECK:         arith.sitofp %{{.*}} : i32 to f32
+// CHECK-NOT:     arith.sitofp
+// CHECK-NOT:     arith.uitofp
+
+dato.region @top(%A: memref<2xi32>, %W: memref<2xi64>, %H: memref<2xi16>, %B: memref<4xbf16>, %F: memref<2xf32>) {
+  dato.group @k of @k grid [1] (%A : memref<2xi32>, %W : memref<2xi64>, %H : memref<2xi16>, %B : memref<4xbf16>, %F : memref<2xf32>) ports [] instances [
+    @k_0 pid [0] offsets [[0], [0], [0], [0], [0]] streams []
+  ] {
+  ^bb0(%a: memref<2xi32>, %w: memref<2xi64>, %h: memref<2xi16>, %b: memref<4xbf16>, %f: memref<2xf32>):
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %c2 = arith.constant 2 : index
+    %x = memref.load %a[%c0] : memref<2xi32>
+    %y = memref.load %w[%c0] : memref<2xi64>
+    %z = memref.load %h[%c0] : memref<2xi16>
+    %xb = arith.sitofp %x : i32 to bf16
+    %yb = arith.uitofp %y : i64 to bf16
+    %zb = arith.sitofp %z : i16 to bf16
+    %xf = arith.sitofp %x : i32 to f32
+    memref.store %xb, %b[%c0] : memref<4xbf16>
+    memref.store %yb, %b[%c1] : memref<4xbf16>
+    memref.store %zb, %b[%c2] : memref<4xbf16>
+    memref.store %xf, %f[%c0] : memref<2xf32>
+  }
+}
