@@ -1,6 +1,6 @@
 """The retile passes' trial mapping (npu_trial.trial_maps) judges a cut by the
-steps the aie build runs after the retile passes (read boxes, put-in-place,
-stream reads, physical mapping), in the build's order: a region that only
+steps the aie build runs after the retile passes (npu_trial.AFTER_RETILE,
+then physical mapping), in the build's order: a region that only
 maps with a block streamed to its core by rows is not cut, and runs on the
 virtual NPU equal to numpy. A trial answers no, never crashes, whatever
 stops the steps."""
