@@ -209,6 +209,18 @@ def _npu_write_pieces() -> type[ModulePass]:
     return NpuWritePiecesPass
 
 
+def _npu_fold_slices() -> type[ModulePass]:
+    from dato_xdsl.transforms.npu_fold_slices import NpuFoldSlicesPass
+
+    return NpuFoldSlicesPass
+
+
+def _npu_chunk_rows() -> type[ModulePass]:
+    from dato_xdsl.transforms.npu_chunk_rows import NpuChunkRowsPass
+
+    return NpuChunkRowsPass
+
+
 def _npu_stream_reads() -> type[ModulePass]:
     from dato_xdsl.transforms.npu_stream_reads import NpuStreamReadsPass
 
@@ -249,10 +261,12 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "dato-splat-operands": _splat_operands,
     "dato-local-copy-elision": _local_copy_elision,
     "dato-put-in-place": _put_in_place,
+    "dato-npu-fold-slices": _npu_fold_slices,
     "dato-npu-read-boxes": _npu_read_boxes,
     "dato-npu-elide-loaders": _npu_elide_loaders,
     "dato-npu-write-pieces": _npu_write_pieces,
     "dato-npu-wide-integers": _npu_wide_integers,
+    "dato-npu-chunk-rows": _npu_chunk_rows,
     "dato-npu-stream-reads": _npu_stream_reads,
     "dato-physical-map": _physical_map,
     "dato-lower-to-aie": _lower_to_aie,

@@ -155,8 +155,10 @@ class AieTarget(Target):
         Step("dato-put-in-place", ("device",)),  # before the cuts: they see its savings
         Step("dato-npu-retile-gemm", ("device",)),
         Step("dato-npu-retile-elementwise", ("device",)),
+        Step("dato-npu-fold-slices", ("device",)),  # slices as loads: boxes and rows see them
         Step("dato-npu-read-boxes"),
         Step("dato-put-in-place", ("device",)),  # again: a cut may have padded a stream's rows
+        Step("dato-npu-chunk-rows", ("device",)),  # 1-D arrays walked by chunks: rows
         Step("dato-npu-stream-reads", ("device",)),  # blocks read once in order: by rows
         Step("dato-physical-map", ("device",)),
         Step("dato-npu-transfers"),
