@@ -53,10 +53,12 @@ LIBRARY_SOURCE = (
 
 NAME = re.compile(
     r"^dato_(?P<kind>[a-z]+)_(?P<t>i8|i16|i32|i64|f32|bf16|u8|u16)"
-    r"(?:_(?P<acc>i8|i16|i32|f32|bf16))?_(?P<dims>[0-9x]+)$"
+    r"(?:_(?P<acc>i8|i16|i32|f32|bf16))?_(?P<dims>[0-9x]+)(?:_shapes(?:_[0-9x]+)+)?$"
 )
 """`u8`, `u16`: a matmul's unsigned operands (`UInt`, `dato.cast = "unsigned"`),
-read zero-extended; only mixed-precision matmuls have them."""
+read zero-extended; only mixed-precision matmuls have them. `_shapes_<a>_<b>`:
+the arrays' shapes, naming one more signature of the same element count (a
+copy of [8] into [8] beside one of [1, 8] into [1, 8]); the entry ignores them."""
 
 AIE_CODE_FACTOR = 4
 CORE_BASE_BYTES = 1024

@@ -109,6 +109,10 @@ def forward_inputs(
         # more instances than cores: folding comes next, and a core running
         # members in turn could run a peer after the instance waiting on it
         return added
+    if added:
+        # the loaders are groups of their own, and the groups they serve get
+        # their blocks from streams now: the peers are chosen on fresh plans
+        plans = {g.sym_name.data: plan_group(g) for g in region.groups()}
     return added + share_with_peers(region, plans, over, folded | served, taken)
 
 

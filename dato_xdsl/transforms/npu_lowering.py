@@ -796,6 +796,16 @@ class CoreBuilder(CoreBody):
             dims = full.get_shape()  # type: ignore[attr-defined]
             name = f"dato_{kind}_{suffix}_{'x'.join(map(str, dims))}"
             known = self.lowering.kernels.setdefault(name, types)
+        if known != types and kind != "matmul":
+            # that name is taken too (a copy of [8] into [8] after one of
+            # [1, 8] into [1, 8]): named by the count and every array's shape
+            shapes = "_".join(
+                "x".join(map(str, v.type.get_shape()))
+                for v in operands
+                if isinstance(v.type, MemRefType)
+            )
+            name = f"dato_{kind}_{suffix}_{'x'.join(map(str, shape))}_shapes_{shapes}"
+            known = self.lowering.kernels.setdefault(name, types)
         if known != types:
             raise ValueError(f"kernel {name} called with two signatures")
         self.emit(func.CallOp(name, operands, []))
