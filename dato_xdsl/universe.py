@@ -209,6 +209,12 @@ def _npu_write_pieces() -> type[ModulePass]:
     return NpuWritePiecesPass
 
 
+def _npu_slice_boxes() -> type[ModulePass]:
+    from dato_xdsl.transforms.npu_slice_boxes import NpuSliceBoxesPass
+
+    return NpuSliceBoxesPass
+
+
 def _npu_fold_slices() -> type[ModulePass]:
     from dato_xdsl.transforms.npu_fold_slices import NpuFoldSlicesPass
 
@@ -261,6 +267,7 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "dato-splat-operands": _splat_operands,
     "dato-local-copy-elision": _local_copy_elision,
     "dato-put-in-place": _put_in_place,
+    "dato-npu-slice-boxes": _npu_slice_boxes,
     "dato-npu-fold-slices": _npu_fold_slices,
     "dato-npu-read-boxes": _npu_read_boxes,
     "dato-npu-elide-loaders": _npu_elide_loaders,

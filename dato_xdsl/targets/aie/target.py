@@ -155,6 +155,7 @@ class AieTarget(Target):
         Step("dato-put-in-place", ("device",)),  # before the cuts: they see its savings
         Step("dato-npu-retile-gemm", ("device",)),
         Step("dato-npu-retile-elementwise", ("device",)),
+        Step("dato-npu-slice-boxes"),  # a pid's slice of an input: its block
         Step("dato-npu-fold-slices", ("device",)),  # slices as loads: boxes and rows see them
         Step("dato-npu-read-boxes"),
         Step("dato-put-in-place", ("device",)),  # again: a cut may have padded a stream's rows
