@@ -12,7 +12,9 @@ reduction tree, a 16-tap FIR chain (int32, 1024 samples), a split-K GEMM on a
 2x2x4 grid with its drains (20 elements, the compiler chains the 4 drains),
 the 4x5 output-stationary systolic GEMM with loaders and drains (42 instances:
 the compiler chains them onto 16 cores and lets one stream carry two streams
-two chained cores use in turn); designs of hundreds of task instances
+two chained cores use in turn); GEMMs with an epilogue (bias and ReLU, int8
+requantisation) whose C blocks the retile pass cuts after trial mappings;
+designs of hundreds of task instances
 (gather_sum, scatter_gather and a 2^20 vector add the element-wise retile cuts
 into 288..512 instances; systolic arrays of 64 and 324 processing elements
 folded onto the cores). For each, also the time of physical mapping
@@ -69,6 +71,40 @@ def gemm(M: int, N: int, K: int, P0: int, P1: int, T=int16, Tc=None):
     return top
 
 
+def gemm_bias_relu(M: int, P0: int, P1: int):
+    """M^3 int32 GEMM with a bias per column and a ReLU on a P0 x P1 grid."""
+
+    @dato.region()
+    def top(A: int32[M, M], B: int32[M, M], BIAS: int32[M], C: int32[M, M]):
+        @dato.kernel(mapping=[P0, P1], args=[A, B, BIAS, C])
+        def mm(
+            a: int32[M, M] @ [S(0), R],
+            b: int32[M, M] @ [R, S(1)],
+            bias: int32[M] @ [S(1)],
+            c: int32[M, M] @ [S(0), S(1)],
+        ):
+            c[:, :] = dato.maximum(dato.matmul(a, b) + bias, 0)
+
+    return top
+
+
+def gemm_requant(M: int, P0: int, P1: int, shift: int = 9):
+    """M^3 int8 GEMM, int32 sums shifted and clamped back to int8."""
+
+    @dato.region()
+    def top(A: int8[M, M], B: int8[M, M], C: int8[M, M]):
+        @dato.kernel(mapping=[P0, P1], args=[A, B, C])
+        def mm(
+            a: int8[M, M] @ [S(0), R],
+            b: int8[M, M] @ [R, S(1)],
+            c: int8[M, M] @ [S(0), S(1)],
+        ):
+            acc: int32[M // P0, M // P1] = dato.matmul(a, b)
+            c[:, :] = dato.minimum(dato.maximum(acc >> shift, -128), 127)
+
+    return top
+
+
 def bundles(P: int, cores: int) -> list[tuple[str, list[str]]]:
     """A P x P task grid onto cores x cores: core (r, c) runs task rows
     r*p..r*p+p-1 x columns c*p..c*p+p-1 (p = P / cores), i outer, j inner."""
@@ -110,6 +146,13 @@ CASES: list = [
         "systolic GEMM 4x5 + loaders/drains, int32",
         lambda: dato_programs.systolic_2d(int32, 4, 5, 16),
     ),
+    # GEMMs with an epilogue whose C blocks do not fit a core: the retile
+    # pass cuts them after trial mappings (issue 12's probe: 58 s, and the
+    # 1024^3 int8 one over 300 s in the rectangle search, before the fixes)
+    ("GEMM+bias+ReLU 256^3 int32, 2x2, npu1", lambda: gemm_bias_relu(256, 2, 2), "npu1"),
+    ("GEMM+bias+ReLU 512^3 int32, 4x4, npu1", lambda: gemm_bias_relu(512, 4, 4), "npu1"),
+    ("GEMM+bias+ReLU 512^3 int32, 4x4, npu2", lambda: gemm_bias_relu(512, 4, 4), "npu2"),
+    ("GEMM requant int8 1024^3, 2x4, npu2", lambda: gemm_requant(1024, 2, 4), "npu2"),
     # hundreds of task instances: element-wise work the compiler cuts into
     # many instances, systolic grids larger than the cores (folded)
     (
