@@ -4,11 +4,13 @@ on a cut copy before cutting the real region, so a cut that cannot map is
 never made, and one the build would map is not refused.
 
 The steps are those the build runs after the retile passes, in its order
-(`AFTER_RETILE`): read boxes, put-in-place again (a cut may have padded a
-stream's rows), stream reads (a block read once row by row reaches its core
-by rows), then physical mapping with its folding search. A trial of fewer
-steps judges another design than the build makes: it refused cuts whose
-blocks only fit streamed by rows, or kept in their stream's object.
+(`AFTER_RETILE`): a pid's slice of an input as its block, slices folded into
+loads, read boxes, put-in-place again (a cut may have padded a stream's
+rows), 1-D arrays walked by chunks seen as rows, stream reads (a block read
+once row by row reaches its core by rows), then physical mapping with its
+folding search. A trial of fewer steps judges another design than the build
+makes: it refused cuts whose blocks only fit streamed by rows, or kept in
+their stream's object.
 
 A trial only answers yes or no. Whatever stops the steps counts as "does
 not map": a located refusal (DiagnosticException), a DatoError, and a
@@ -29,14 +31,20 @@ from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import DiagnosticException
 
 from dato_xdsl.errors import DatoError
+from dato_xdsl.transforms.npu_chunk_rows import NpuChunkRowsPass
+from dato_xdsl.transforms.npu_fold_slices import NpuFoldSlicesPass
 from dato_xdsl.transforms.npu_read_boxes import NpuReadBoxesPass
+from dato_xdsl.transforms.npu_slice_boxes import NpuSliceBoxesPass
 from dato_xdsl.transforms.npu_stream_reads import NpuStreamReadsPass
 from dato_xdsl.transforms.physical_mapping import PhysicalMapPass
 from dato_xdsl.transforms.put_in_place import PutInPlacePass
 
 AFTER_RETILE: tuple[type[ModulePass], ...] = (
+    NpuSliceBoxesPass,
+    NpuFoldSlicesPass,
     NpuReadBoxesPass,
     PutInPlacePass,
+    NpuChunkRowsPass,
     NpuStreamReadsPass,
 )
 """The aie pipeline's passes between the retile passes and physical mapping,

@@ -1,8 +1,8 @@
 // RUN: dato-opt %s --split-input-file -p dato-put-in-place,dato-npu-retile-elementwise | filecheck %s
 
 // The element-wise retile tries a region as written through the steps the
-// aie build runs after it (read boxes, put-in-place, stream reads, physical
-// mapping: npu_trial.trial_maps) before cutting it.
+// aie build runs after it (npu_trial.trial_maps: npu_trial.AFTER_RETILE, then
+// physical mapping) before cutting it.
 
 // Case 1: the producer reads a[i] once, in order, into the block it puts on
 // the stream (kept in the stream's object: put-in-place). Whole, a (32 KiB)
