@@ -91,9 +91,9 @@ def _accesses(arg: SSAValue) -> list[memref.LoadOp | memref.StoreOp] | None:
     return out
 
 
-def _chunk(region: dato.RegionOp, k: int, row_words: int) -> int | None:
+def _chunk(region: dato.RegionOp, k: int) -> int | None:
     """The chunk of region argument `k` when it may be reshaped (see the
-    module; a row of at most `row_words` DMA words), else None."""
+    module), else None."""
     host = region.args[k]
     t = host.type
     if not isinstance(t, MemRefType) or len(t.get_shape()) != 1:
@@ -122,8 +122,7 @@ def _chunk(region: dato.RegionOp, k: int, row_words: int) -> int | None:
     if len(chunks) != 1:
         return None
     ch = chunks.pop()
-    bits = ch * element_bits(t.element_type)
-    if n % ch or bits % WORD_BITS or bits // WORD_BITS > row_words or n // ch <= ROW_DEPTH:
+    if n % ch or ch * element_bits(t.element_type) % WORD_BITS or n // ch <= ROW_DEPTH:
         return None
     return ch
 
@@ -191,10 +190,9 @@ def _over(group: dato.GroupOp, budget: int) -> bool:
     return total > budget
 
 
-def chunk_region_rows(region: dato.RegionOp, budget: int, row_words: int) -> list[int]:
+def chunk_region_rows(region: dato.RegionOp, budget: int) -> list[int]:
     """Reshape the region's 1-D arrays read or written by chunks (see the
-    module) used by a task over `budget`, in rows of at most `row_words`
-    DMA words (a shim BD's innermost wrap); their indices."""
+    module) used by a task over `budget`; their indices."""
     done: list[int] = []
     for k in range(len(region.args)):
         host = region.args[k]
@@ -202,7 +200,7 @@ def chunk_region_rows(region: dato.RegionOp, budget: int, row_words: int) -> lis
             isinstance(u.operation, dato.GroupOp) and _over(u.operation, budget) for u in host.uses
         ):
             continue
-        ch = _chunk(region, k, row_words)
+        ch = _chunk(region, k)
         if ch is not None:
             _reshape(region, k, ch)
             done.append(k)
@@ -222,16 +220,13 @@ class NpuChunkRowsPass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         model = devices.lookup(self.device)
-        # a longer row is more than one BD dim moves: it stays one chunk of
-        # a 1-D block, as before
-        row_words = model.memcpy_nd.max_size_d0 if model is not None else 0
         for region in [o for o in op.walk() if isinstance(o, dato.RegionOp)]:
             budget = self.budget
             if budget < 0:
                 if model is None:
                     return  # dato-physical-map names the unknown device
                 budget = model.tile_budget // folded_share(region, model.compute_cores)
-            chunk_region_rows(region, budget, row_words)
+            chunk_region_rows(region, budget)
 
 
 __all__ = ["NpuChunkRowsPass", "chunk_region_rows"]
