@@ -517,8 +517,8 @@ class BodyCodegen:
         width = sem.int_width(op.operands[0].type) or sem.INDEX_WIDTH
         x = self.e(op.operands[0])
         x = sem.unsigned_expr(x, width) if unsigned else sem.signed_expr(x, width)
-        ctor = self.const(sem.float_ctor(op.results[0].type), "_f")
-        self.define(op.results[0], f"{ctor}({x})")
+        t = self.const(op.results[0].type, "_t")
+        self.define(op.results[0], f"_sem.int_to_float({x}, {t})")
 
     def op_arith_sitofp(self, op: Operation) -> None:
         self._to_float(op, False)

@@ -98,12 +98,19 @@ _FLOAT_FORMATS: dict[type[Attribute], tuple[int, int]] = {
 def int_to_float(value: int, t: Attribute) -> Any:
     """The float of type `t` nearest the integer `value` (ties to even; past the
     largest finite value, infinity), of any width: one correctly rounded
-    conversion, as C and HLS convert. Computed on Python ints because the
-    library conversions round twice: numpy takes a Python int past int64
-    through double (then float32), ml_dtypes rounds to float32 before bfloat16
-    and refuses an int of 2^63 or more ("expected number, got int")."""
+    conversion, as C and HLS convert (sitofp / uitofp, an integer literal).
+    Computed on Python ints because the library conversions round twice:
+    numpy takes a Python int past int64 through double (then float32),
+    ml_dtypes rounds to float32 before bfloat16 and refuses an int of 2^63 or
+    more ("expected number, got int")."""
     bits, emax = _FLOAT_FORMATS[type(t)]
     ctor = _FLOAT_DTYPES[type(t)]
+    value = int(value)
+    # up to 2^53 an int is exact in double (and up to 2^24 in the float32
+    # ml_dtypes goes through for bfloat16): the library's one rounding is the
+    # right one, and the common case stays fast
+    if -_EXACT[type(t)] <= value <= _EXACT[type(t)]:
+        return ctor(float(value))
     magnitude = abs(value)
     drop = magnitude.bit_length() - bits
     if drop > 0:
@@ -120,18 +127,20 @@ def int_to_float(value: int, t: Attribute) -> Any:
     return ctor(-result if value < 0 else result)
 
 
+_EXACT: dict[type[Attribute], int] = {
+    k: 1 << (24 if k is BFloat16Type else 53) for k in _FLOAT_FORMATS
+}
+"""Integers up to this magnitude convert exactly to double (to float32 for
+bfloat16), so the library's cast rounds them once."""
+
+
 def _rounding_ctor(t: Attribute) -> Callable[[Any], Any]:
     ctor = _FLOAT_DTYPES[type(t)]
-    # up to here an int is exact in double (and, for bfloat16, in the float32
-    # ml_dtypes goes through): the library's one rounding is the right one
-    exact = 1 << (24 if isinstance(t, BFloat16Type) else 53)
 
     def convert(x: Any) -> Any:
-        # an integer (sitofp / uitofp, a literal) rounds once, exactly
-        if type(x) is int:
-            return ctor(float(x)) if -exact <= x <= exact else int_to_float(x, t)
-        if isinstance(x, bool | np.integer):
-            return int_to_float(int(x), t)
+        # an integer (a literal, an element of an integer array) rounds once
+        if isinstance(x, int | np.integer | np.bool_):
+            return int_to_float(x, t)
         return ctor(x)
 
     return convert
