@@ -41,7 +41,11 @@ A GEMM task on no stream whose epilogue is in the task itself (a bias add,
 a requantisation and clamp, a ReLU over the matmul's result) is such a set
 of one group. An argument it only loads, indexed by the block loops (a bias
 by the column loop, a scale by the row loop), is sliced with the sub-blocks:
-its offsets move along the axis its loop runs over.
+its offsets move along the axis its loop runs over. Its block locals are
+counted by their live spans, as physical mapping holds them: an epilogue of
+steps each writing a fresh block (shift, clamp, narrow) holds two at a time,
+so the cut keeps the largest sub-blocks that really fit, each sub-block's
+epilogue done on it.
 
 A chain of GEMMs joined by an accumulating block stream is such a set too:
 Allo's ping-pong GEMM on a [Pk, Pm, Pn] grid (task (pk, pm, pn) adds its
@@ -223,9 +227,10 @@ class Pointwise:
     loops: dict[scf.ForOp, int]
     """The loops that run over a block axis (0 to its size, step 1), by axis."""
     locals_bytes: int
-    """Bytes per block element of the block-sized locals (a float32
-    accumulator for each bf16 matmul result among them) and whole-block
-    arguments."""
+    """Bytes per block element of the block-sized locals live at once (two
+    whose lives do not overlap counted once: physical mapping shares their
+    buffer), a float32 accumulator for each bf16 matmul result, and the
+    whole-block arguments."""
     port_bytes: dict[str, int]
     """Bytes per block element of one object of each port's stream, and of
     each region stream the body names itself (a single-instance group)."""
@@ -411,6 +416,7 @@ def pointwise(group: dato.GroupOp, shape: Shape) -> Pointwise | None:
     # loads of other arguments (a bias row or column), whose axes follow
     # from the loops indexing them once the walk has seen every block access
     edge_loads: list[memref.LoadOp] = []
+    block_locals: list[memref.AllocOp | memref.AllocaOp] = []
     free_indices: list[SSAValue] = []  # a row band's column indices
 
     def blocks(*values: SSAValue) -> bool:
@@ -423,7 +429,7 @@ def pointwise(group: dato.GroupOp, shape: Shape) -> Pointwise | None:
             if table_values(op) is not None:
                 return None  # its values are by position
             if _is_block(t, shape):
-                locals_bytes += _unit_bytes(t, shape)
+                block_locals.append(op)
             elif _is_scalar(t):
                 scalars.append(op.memref)
             else:
@@ -487,7 +493,35 @@ def pointwise(group: dato.GroupOp, shape: Shape) -> Pointwise | None:
     loops = _axis_loops(ivs, shape)
     if loops is None or not _scalars_fresh(scalars, loops):
         return None
+    locals_bytes += _live_peak(body, block_locals, shape)
     return Pointwise(args, loops, locals_bytes, port_bytes, direct, bool(roles))
+
+
+def _top(op: Operation, body: Block) -> Operation:
+    """The op of `body` itself that is or holds `op`."""
+    while op.parent_block() is not body:
+        parent = op.parent_op()
+        assert parent is not None
+        op = parent
+    return op
+
+
+def _live_peak(body: Block, allocs: Sequence[Operation], shape: Shape) -> int:
+    """Bytes per block unit of the block locals live at once: each from its
+    allocation to the last op of the body that uses it (a use in a loop
+    counting as the loop). An epilogue of steps over fresh locals (shift,
+    clamp, narrow) holds two of them at a time, not all; physical mapping
+    shares the buffers of locals whose lives do not overlap."""
+    order = {op: k for k, op in enumerate(body.ops)}
+    spans: list[tuple[int, int, int]] = []
+    for alloc in allocs:
+        ref = alloc.results[0]
+        t = ref.type
+        assert isinstance(t, MemRefType)
+        start = order[_top(alloc, body)]
+        end = max([start, *(order[_top(u.operation, body)] for u in ref.uses)])
+        spans.append((start, end, _unit_bytes(t, shape)))
+    return max([0, *(sum(b for s, e, b in spans if s <= k <= e) for k in range(len(order)))])
 
 
 def _edge_operand(ref: SSAValue, body: Block, roles: dict[SSAValue, Axes], shape: Shape) -> bool:
