@@ -225,12 +225,20 @@ class TileMemory:
         (its two fifos, keyed (array, True) and (array, False)) named by
         direction: "argument 2 in" and "argument 2 out", not the same words
         twice."""
+        arrays: dict[str, set[object]] = {}
+        for key, (what, _) in self.fifos.items():
+            arrays.setdefault(what.partition(" (")[0], set()).add(
+                key[0] if isinstance(key, tuple) else key
+            )
         heads = [what.partition(" (")[0] for what, _ in self.fifos.values()]
         out: list[tuple[str, int]] = []
         for key, (what, size) in self.fifos.items():
             head, paren, rest = what.partition(" (")
             if heads.count(head) > 1 and isinstance(key, tuple) and len(key) == 2:
-                what = f"{head} {'in' if key[1] else 'out'}{paren}{rest}"
+                # members' body arguments of one index may be different
+                # arrays: then the region's argument tells them apart
+                array = f" of region argument {key[0]}" if len(arrays[head]) > 1 else ""
+                what = f"{head}{array} {'in' if key[1] else 'out'}{paren}{rest}"
             out.append((what, size))
         return out
 

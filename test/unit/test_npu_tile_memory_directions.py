@@ -31,3 +31,16 @@ def test_a_streamed_argument_keeps_its_note_after_the_direction() -> None:
         "2 KiB for argument 1 in (streamed by rows, 2 of 1 KiB)",
         "4 KiB for argument 1 out",
     ]
+
+
+def test_members_arguments_of_one_index_name_their_arrays() -> None:
+    # a loader's argument 0 (region argument 0, read) and a node's argument 0
+    # (region argument 2, written) on one core: two arrays, named apart
+    tm = TileMemory([], {})
+    tm.fifo("argument 0", (0, True), 16384)
+    tm.fifo("argument 0", (2, False), 4096)
+    _, parts = tm.total()
+    assert parts == [
+        "16 KiB for argument 0 of region argument 0 in",
+        "4 KiB for argument 0 of region argument 2 out",
+    ]
