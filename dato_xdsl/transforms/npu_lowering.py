@@ -198,6 +198,10 @@ class AieLowering:
         self.uses = stream_uses(region)
         self.plans: dict[dato.GroupOp, GroupPlan] = {}
         self.counts = {n: t for n, u in self.uses.items() if (t := u.total()) is not None}
+        # local_written_first of a body's local, asked once per instance of
+        # its group (the body is read, never changed, by the lowering): each
+        # answer walks the body, 512 instances of one body took seconds
+        self.written_first: dict[SSAValue, bool] = {}
         # streams joined or distributed through a memtile: stream -> (route, part)
         self.routes = read_routes(region)
         self.route_of = {s: (r, k) for r in self.routes for k, s in enumerate(r.streams)}
@@ -812,6 +816,13 @@ class CoreBuilder(CoreBody):
         self.calls = True
 
     # ------------------------------------------------------------ instances
+    def written_first_of(self, value: SSAValue) -> bool:
+        """local_written_first of a body value, once per lowering."""
+        memo = self.lowering.written_first
+        if value not in memo:
+            memo[value] = local_written_first(value)
+        return memo[value]
+
     def instance(self, group: dato.GroupOp, inst: dato.Instance) -> None:
         plan = self.lowering.plan(group)
         src = group.body.block
@@ -1103,7 +1114,7 @@ class CoreBuilder(CoreBody):
             t = op.results[0].type
             mapper[op.results[0]] = self.acquire(put[1], "Produce", t)  # type: ignore[arg-type]
             self.in_place_puts.add(put[0])
-            if not local_written_first(op.results[0]):
+            if not self.written_first_of(op.results[0]):
                 zero = self.emit(arith.ConstantOp(_zero(t.element_type))).results[0]  # type: ignore[attr-defined]
                 self.fill(mapper[op.results[0]], zero)
         elif isinstance(op, memref.AllocOp | memref.AllocaOp):
@@ -1114,7 +1125,7 @@ class CoreBuilder(CoreBody):
             if (values := table_values(op)) is not None:
                 # a constant table: an initialised buffer, loaded with the design
                 mapper[op.results[0]].owner.properties["initial_value"] = values  # type: ignore[union-attr]
-            elif not local_written_first(op.results[0]):
+            elif not self.written_first_of(op.results[0]):
                 # read before it is written: the zeros a new buffer holds on the
                 # simulator, made explicit (tile buffers are shared and reused)
                 zero = self.emit(arith.ConstantOp(_zero(t.element_type))).results[0]
