@@ -211,6 +211,13 @@ def _from_float(expr: str, t: Attribute) -> str:
     return f"({c_type(t)})({expr})"
 
 
+def _int_to_float(expr: str, t: Attribute) -> str:
+    """The integer `expr` (a C++ integer or an ap_[u]int of any width) as the
+    float of type t nearest it: dato::itofp rounds once, as the simulator
+    does, where a cast through (float) rounds twice for bf16 and f64."""
+    return f"dato::itofp<{c_type(t)}>({expr})"
+
+
 def _literal(value: Attribute, t: Attribute) -> str:
     if isinstance(value, IntegerAttr):
         v = value.value.data
@@ -662,11 +669,7 @@ class _Function:
             x = _uread(x, src)
         if isinstance(src, IntegerType) and src.width.data == 1:
             x = f"({x} ? {'1' if unsigned else '-1'} : 0)"
-        elif isinstance(src, IntegerType) and src.width.data > 64:
-            # an ap_int wider than 64 bits converts to a C++ integer by its low
-            # 64 bits only: go through double (exact to 53 bits, then rounded)
-            x = f"({x}).to_double()"
-        self.define(op.results[0], _from_float(f"(float){x}", dst))
+        self.define(op.results[0], _int_to_float(x, dst))
 
     def op_arith_sitofp(self, op: Operation) -> None:
         self._to_fp(op, False)
@@ -1008,7 +1011,9 @@ class _Function:
             if t == out_t:
                 return expr
             if _is_float(out_t):
-                return _from_float(_to_float(expr, t) if _is_float(t) else f"(float){expr}", out_t)
+                if not _is_float(t):
+                    return _int_to_float(expr, out_t)
+                return _from_float(_to_float(expr, t), out_t)
             return f"({c_type(out_t)}){expr}"
 
         def body(ivs: list[str]) -> None:

@@ -222,6 +222,124 @@ T fptoui(double x) {
   return T(uint64_t(x));
 }
 
+// ---- integer -> float: one correct rounding (to nearest, ties to even, past
+// the largest finite value to infinity) at every integer width, as dato's
+// simulator converts. A C++ cast (float)x of an int32/int64 to bfloat16 would
+// round twice (to float, then to bf16), and an ap_int wider than 64 bits
+// converts through its low 64 bits or through double; here the integer is
+// rounded once, with integer operations only (synthesisable: bounded loops,
+// shifts and compares).
+
+// The IEEE bit pattern of the float nearest m * 2^scale (P significand bits
+// with the leading one, E exponent bits; no sign).
+template <int P, int E>
+uint64_t magnitude_bits(uint64_t m, int scale) {
+  if (m == 0) return 0;
+  int top = 0;
+DATO_ITOF_TOP:
+  for (int i = 1; i < 64; ++i)
+    if ((m >> i) & 1u) top = i;
+  uint64_t sig;
+  int exponent = top + scale;
+  if (top < P) {
+    sig = m << (P - 1 - top);  // exact
+  } else {
+    const int drop = top - (P - 1);  // 1..63
+    sig = m >> drop;
+    const uint64_t rest = m & ((uint64_t(1) << drop) - 1);
+    const uint64_t half = uint64_t(1) << (drop - 1);
+    if (rest > half || (rest == half && (sig & 1u))) ++sig;
+    if (sig >> P) {  // rounding carried into a new top bit
+      sig >>= 1;
+      ++exponent;
+    }
+  }
+  const int bias = (1 << (E - 1)) - 1;
+  if (exponent > bias) return uint64_t((1 << E) - 1) << (P - 1);  // infinity
+  return (uint64_t(exponent + bias) << (P - 1)) | (sig & ((uint64_t(1) << (P - 1)) - 1));
+}
+
+// A magnitude of W > 64 bits as m * 2^scale with m of 64 bits that rounds the
+// same way: its top 64 bits, the lowest of them ORed with every bit dropped
+// below (a sticky bit under the guard bit, since P <= 53).
+template <int W>
+uint64_t sticky64(const ap_uint<W>& m, int& scale) {
+  scale = 0;
+  if (W <= 64) return m.to_uint64();
+  int top = 0;
+DATO_ITOF_WIDE_TOP:
+  for (int i = 1; i < W; ++i)
+    if (m[i]) top = i;
+  if (top < 64) return m.to_uint64();
+  scale = top - 63;
+  const ap_uint<W> kept = m >> scale;
+  const ap_uint<W> back = kept << scale;
+  return kept.to_uint64() | (back != m ? 1u : 0u);
+}
+
+// the float types' formats and how their bits become a value
+template <typename F>
+struct float_format;
+template <>
+struct float_format<float> {
+  static float from(bool negative, uint64_t bits) {
+    const uint32_t u = uint32_t(bits) | (negative ? 0x80000000u : 0u);
+    float f;
+    std::memcpy(&f, &u, sizeof f);
+    return f;
+  }
+  static const int P = 24, E = 8;
+};
+template <>
+struct float_format<double> {
+  static double from(bool negative, uint64_t bits) {
+    const uint64_t u = bits | (negative ? uint64_t(1) << 63 : 0u);
+    double f;
+    std::memcpy(&f, &u, sizeof f);
+    return f;
+  }
+  static const int P = 53, E = 11;
+};
+template <>
+struct float_format<bf16> {
+  static bf16 from(bool negative, uint64_t bits) {
+    return bf16{uint16_t(uint16_t(bits) | (negative ? 0x8000u : 0u))};
+  }
+  static const int P = 8, E = 8;
+};
+
+template <typename F>
+F magnitude_to_float(bool negative, uint64_t m, int scale = 0) {
+  typedef float_format<F> fmt;
+  return fmt::from(negative, magnitude_bits<fmt::P, fmt::E>(m, scale));
+}
+
+// a C++ integer (bool, int, intN_t, uintN_t) as the float F nearest it
+template <typename F, typename T, typename std::enable_if<std::is_integral<T>::value, int>::type = 0>
+F itofp(T x) {
+  const bool negative = std::is_signed<T>::value && x < T(0);
+  const uint64_t u = uint64_t(x);  // a signed value sign-extends
+  return magnitude_to_float<F>(negative, negative ? uint64_t(0) - u : u);
+}
+
+// an ap_int<W> / ap_uint<W> of any width as the float F nearest it
+template <typename F, int W>
+F itofp(const ap_int<W>& x) {
+  const bool negative = x < 0;
+  ap_uint<W> m = x;  // the low W bits: 2^W - |x| for a negative x
+  if (negative) m = ap_uint<W>(0) - m;
+  int scale;
+  const uint64_t top = sticky64<W>(m, scale);
+  return magnitude_to_float<F>(negative, top, scale);
+}
+
+template <typename F, int W>
+F itofp(const ap_uint<W>& x) {
+  int scale;
+  const uint64_t top = sticky64<W>(x, scale);
+  return magnitude_to_float<F>(false, top, scale);
+}
+
 // ---- floats: one overload per type, bf16 through float
 
 inline float maximumf(float a, float b) { return (a != a || b != b) ? NAN : (a > b ? a : b); }
