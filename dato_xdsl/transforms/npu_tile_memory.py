@@ -236,9 +236,12 @@ class TileMemory:
             head, paren, rest = what.partition(" (")
             if heads.count(head) > 1 and isinstance(key, tuple) and len(key) == 2:
                 # members' body arguments of one index may be different
-                # arrays: then the region's argument tells them apart
+                # arrays: then the region's argument tells them apart; one
+                # array both copied in and sent out: the direction
                 array = f" of region argument {key[0]}" if len(arrays[head]) > 1 else ""
-                what = f"{head}{array} {'in' if key[1] else 'out'}{paren}{rest}"
+                both = (key[0], not key[1]) in self.fifos
+                way = (" in" if key[1] else " out") if both else ""
+                what = f"{head}{array}{way}{paren}{rest}"
             out.append((what, size))
         return out
 

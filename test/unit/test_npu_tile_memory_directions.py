@@ -41,6 +41,6 @@ def test_members_arguments_of_one_index_name_their_arrays() -> None:
     tm.fifo("argument 0", (2, False), 4096)
     _, parts = tm.total()
     assert parts == [
-        "16 KiB for argument 0 of region argument 0 in",
-        "4 KiB for argument 0 of region argument 2 out",
+        "16 KiB for argument 0 of region argument 0",
+        "4 KiB for argument 0 of region argument 2",
     ]
