@@ -36,8 +36,13 @@ arrays, locals and stream objects, one object deep: the least physical
 mapping achieves) fit a core, tried through read boxes and physical mapping
 on a copy of the region (largest first, MAX_TRIALS of them); the first it
 places is taken, else the component stays as written and physical mapping's
-refusal names the user's tasks. Each cut group records the factor in
-`dato.retiled = [k]` and the groups cut with it in `dato.retiled_with`."""
+refusal names the user's tasks. The estimate is an upper bound (a loop
+reading a lane's shards element by element may map as written: the
+dato-npu-stream-reads step streams the arguments in pieces), so a component
+is cut only when the trial of the region with it as written fails: cutting
+costs compile time (a 2^20 vector add on 16 lanes cut 16 ways is 256
+instances). Each cut group records the factor in `dato.retiled = [k]` and
+the groups cut with it in `dato.retiled_with`."""
 
 from __future__ import annotations
 
@@ -706,15 +711,22 @@ def retile_region(region: dato.RegionOp, device: devices.NpuDevice) -> list[str]
         if any(b > budget for b in _bytes(comp, comp.extent))
         and (chunks := _candidates(comp, budget, device.compute_cores))
     ]
-    if any(comp.streams for comp, _ in pending) and _maps(region, [], device.name):
-        # the estimate counts every stream object on both of its ends; the
-        # mapping joins and distributes through memtiles and forwards between
-        # neighbours, so a component on streams may fit as written (a gather
-        # of 64 rows into one reducer): cut nothing then
+    if pending and _maps(region, [], device.name):
+        # the estimate counts every stream object on both of its ends and
+        # every argument whole, but the mapping joins and distributes through
+        # memtiles, forwards between neighbours and streams arguments in
+        # pieces (dato-npu-stream-reads): a component may fit as written (a
+        # gather of 64 rows into one reducer; a loop over a lane's 64 Ki
+        # elements that reads them in order): cut nothing then
         return []
     done = []
     for n, (comp, chunks) in enumerate(pending):
         later = [(c, ch[0]) for c, ch in pending[n + 1 :]]
+        if (done or later) and _maps(region, later, device.name):
+            # the region maps with this component as written (the earlier
+            # ones as decided, the later ones cut): keep it (with nothing cut
+            # before and nothing after, that is the region's trial above)
+            continue
         for n_tried, chunk in enumerate(chunks[:MAX_TRIALS]):
             # a component on no stream takes its first chunk untried when it
             # fits however deep physical mapping makes the argument fifos (a

@@ -127,3 +127,54 @@ def test_a_gather_that_maps_as_written_is_not_cut():
     B = np.zeros(L, np.int32)
     mod(A, B)
     np.testing.assert_array_equal(B, A.sum(axis=0, dtype=np.int32))
+
+
+def loop_add(N: int, lanes: int):
+    """c[i] = a[i] + b[i] over each lane's shard, element by element."""
+
+    @dato.region()
+    def top(A: int32[N], B: int32[N], C: int32[N]):
+        @dato.kernel(mapping=[lanes], args=[A, B, C])
+        def add(a: int32[N] @ [S(0)], b: int32[N] @ [S(0)], c: int32[N] @ [S(0)]):
+            for i in range(N // lanes):
+                c[i] = a[i] + b[i]
+
+    return top
+
+
+def test_a_loop_add_on_no_stream_that_maps_as_written_is_not_cut():
+    # 64 KiB per argument (192 KiB counted whole, over the tile's 63 KiB),
+    # but the loop reads a[i], b[i] and writes c[i] in order, so the
+    # arguments stream by pieces and the program maps as written: the
+    # as-written trial keeps it one instance (it was cut without that trial)
+    N = 16384
+    mod = dato.build(loop_add(N, 1), target="aie")
+    ir = mod.mapped.clone()
+    NpuRetileElementwisePass().apply(Context(), ir)
+    groups = [g for g in ir.walk() if isinstance(g, dato_ir.GroupOp)]
+    assert [g.num_instances() for g in groups] == [1]
+    assert not any(RETILED in g.attributes for g in groups)
+    rng = np.random.default_rng(N)
+    A, B = _ints(rng, (N,), np.int32), _ints(rng, (N,), np.int32)
+    C = np.zeros(N, np.int32)
+    mod(A, B, C)
+    np.testing.assert_array_equal(C, A + B)
+
+
+def test_a_whole_array_add_that_does_not_map_as_written_is_still_cut():
+    # c[:] = a + b holds each lane's three 64 KiB shards whole: the
+    # as-written trial fails and the cut goes on; chunks of 4096 are three
+    # 16 KiB arguments, 96 KiB double-buffered, and do not map, so
+    # 8 chunks of 2048 (48 KiB double-buffered)
+    N = 16384
+    ir = dato.build(dp.vector_add(int32, N, 1), target="aie").mapped.clone()
+    NpuRetileElementwisePass().apply(Context(), ir)
+    groups = [g for g in ir.walk() if isinstance(g, dato_ir.GroupOp)]
+    assert [g.num_instances() for g in groups] == [8]
+    assert all(RETILED in g.attributes for g in groups)
+    mod = dato.build(dp.vector_add(int32, N, 1), target="aie")
+    rng = np.random.default_rng(N + 1)
+    A, B = _ints(rng, (N,), np.int32), _ints(rng, (N,), np.int32)
+    C = np.zeros(N, np.int32)
+    mod(A, B, C)
+    np.testing.assert_array_equal(C, A + B)
