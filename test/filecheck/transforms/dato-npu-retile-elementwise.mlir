@@ -186,3 +186,35 @@ dato.region @each(%A: memref<16384xi32>, %B: memref<16384xi32>) {
     }
   }
 }
+
+// -----
+
+// Case: the same 16384-element add on one lane written as a loop. Counted
+// whole, its three arguments are 192 KiB, over the tile's 63 KiB, and the
+// loop is a legal axis; but the loop reads a[i] and b[i] and writes c[i] in
+// order, so the build's later steps stream the arguments in pieces and the
+// region maps as written: the as-written trial keeps one instance, uncut.
+// CHECK-LABEL: dato.region @loop_add
+// CHECK-NEXT:    dato.group @add of @add grid [1] {{.*}} ports [] instances [
+// CHECK-NEXT:      @add_0 pid [0] offsets {{\[}}[0], [0], [0]] streams []
+// CHECK-NEXT:    ] {
+// CHECK-NOT:     dato.retiled
+// CHECK:           %{{.*}} = arith.constant 16384 : index
+// CHECK:           scf.for
+// CHECK-NOT:     dato.retiled
+dato.region @loop_add(%A: memref<16384xi32>, %B: memref<16384xi32>, %C: memref<16384xi32>) {
+  dato.group @add of @add grid [1] (%A : memref<16384xi32>, %B : memref<16384xi32>, %C : memref<16384xi32>) ports [] instances [
+    @add_0 pid [0] offsets [[0], [0], [0]] streams []
+  ] {
+  ^bb0(%a: memref<16384xi32>, %b: memref<16384xi32>, %c: memref<16384xi32>):
+    %0 = arith.constant 0 : index
+    %1 = arith.constant 16384 : index
+    %2 = arith.constant 1 : index
+    scf.for %i = %0 to %1 step %2 {
+      %3 = memref.load %a[%i] : memref<16384xi32>
+      %4 = memref.load %b[%i] : memref<16384xi32>
+      %5 = arith.addi %3, %4 : i32
+      memref.store %5, %c[%i] : memref<16384xi32>
+    }
+  }
+}
