@@ -103,14 +103,16 @@ def int_to_float(value: int, t: Attribute) -> Any:
     numpy takes a Python int past int64 through double (then float32),
     ml_dtypes rounds to float32 before bfloat16 and refuses an int of 2^63 or
     more ("expected number, got int")."""
-    bits, emax = _FLOAT_FORMATS[type(t)]
-    ctor = _FLOAT_DTYPES[type(t)]
+    kind = type(t)
+    ctor = _FLOAT_DTYPES[kind]
     value = int(value)
     # up to 2^53 an int is exact in double (and up to 2^24 in the float32
     # ml_dtypes goes through for bfloat16): the library's one rounding is the
     # right one, and the common case stays fast
-    if -_EXACT[type(t)] <= value <= _EXACT[type(t)]:
+    exact = _EXACT[kind]
+    if -exact <= value <= exact:
         return ctor(float(value))
+    bits, emax = _FLOAT_FORMATS[kind]
     magnitude = abs(value)
     drop = magnitude.bit_length() - bits
     if drop > 0:
