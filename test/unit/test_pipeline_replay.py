@@ -35,7 +35,8 @@ def test_pipeline_names_the_passes_of_each_target(capsys: pytest.CaptureFixture[
         'dato-npu-retile-gemm{device="npu2"},dato-npu-retile-elementwise{device="npu2"},'
         "dato-npu-slice-boxes{whole_bytes=16384 disjoint_bytes=4096},"
         'dato-npu-fold-slices{device="npu2" budget=-1},'
-        'dato-npu-read-boxes{whole_bytes=16384 disjoint_bytes=4096},dato-put-in-place{device="npu2"},'
+        "dato-npu-read-boxes{whole_bytes=16384 disjoint_bytes=4096},"
+        'dato-put-in-place{device="npu2"},'
         'dato-npu-chunk-rows{device="npu2" budget=-1},'
         'dato-npu-stream-reads{device="npu2" budget=-1},'
         'dato-physical-map{device="npu2" folding="auto"},'
