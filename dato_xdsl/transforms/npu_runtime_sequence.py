@@ -30,7 +30,10 @@ call not issued yet (call k of n needs every call starting before stage
 (removed).
 A recorded pattern the shim cannot take as written (an innermost size over its
 1023 words that is not a linear transfer) is rewritten to one that moves the
-same elements in the same order (`shim_legal`).
+same elements in the same order (`shim_legal`): contiguous dimensions merged,
+a long run cut into rows that fit, and, when that needs a fourth dimension,
+the outermost one moved into the repeat (a collector gathering 1024-word rows
+of 4 workers from 4 row blocks).
 A device without `dato.host_args` (the bundled GEMM design, which builds its own
 sequence) is left as it is."""
 
@@ -193,8 +196,10 @@ def shim_legal(
             merged.append((z, t))
     if len(merged) == 1 and merged[0][1] == 1:
         return [sizes[0], 1, 1, merged[0][0]], [strides[0], 0, 0, 1]
-    if not merged or merged[0][1] != 1 or len(merged) > 2:
+    if not merged or merged[0][1] != 1:
         return sizes, strides
+    if len(merged) > 2:
+        return _refactored(sizes, strides, merged, bits, limits)
     n = merged[0][0]
     outer = merged[1] if len(merged) == 2 else (1, 0)
     if n * bits // limits.word_bits <= limits.max_size_d0:
@@ -216,6 +221,44 @@ def shim_legal(
         [sizes[0], outer[0], n // row, row],
         [strides[0], outer[1] if outer[0] > 1 else 0, row, 1],
     )
+
+
+def _refactored(
+    sizes: list[int],
+    strides: list[int],
+    merged: list[tuple[int, int]],
+    bits: int,
+    limits: MemcpyNdLimits,
+) -> tuple[list[int], list[int]]:
+    """Rows over the limit of three or more dimensions (`merged`, (size,
+    stride) from the innermost out, the contiguous run first): the run cut
+    into rows of the largest whole-word divisor that fits, the row count a
+    dimension of its own, and the dimensions moved out by one, the outermost
+    into the repeat, whose stride advances the offset as any dimension's (a
+    gather of 4 rows of 1024 words from each of 4 blocks: [1, 4, 4, 1024]
+    strides [0, 1024, 16384, 1] -> [4, 4, 2, 512] strides [1024, 16384, 512,
+    1], the same words in the same order). Unchanged when the repeat is taken
+    or a size is then over its field."""
+    n = merged[0][0]
+    cap = limits.max_size_d0 * limits.word_bits // bits
+    row = max(
+        (d for d in range(1, min(n, cap) + 1) if n % d == 0 and d * bits % limits.word_bits == 0),
+        default=0,
+    )
+    if row == 0:
+        return sizes, strides
+    dims = [(row, 1), *([(n // row, row)] if n > row else []), *merged[1:]]
+    if sizes[0] > 1:
+        dims.append((sizes[0], strides[0]))
+    if len(dims) > 4:
+        return sizes, strides
+    dims += [(1, 0)] * (4 - len(dims))
+    _, (d1, _), _, (repeat, _) = dims
+    if d1 > limits.max_size_d1 or repeat > limits.max_repeat:
+        return sizes, strides
+    if any(z > 1 and t * bits // limits.word_bits > limits.max_stride for z, t in dims):
+        return sizes, strides
+    return [z for z, _ in reversed(dims)], [t if z > 1 else 0 for z, t in reversed(dims)]
 
 
 def _order_props(call: aiex.NpuDmaMemcpyNdOp, token: bool) -> None:
