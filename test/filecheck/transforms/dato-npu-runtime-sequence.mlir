@@ -524,3 +524,21 @@ aie.device(npu1) {
     aie.end
   }
 } {dato.host_args = [memref<144xi32>, memref<144xi32>, memref<16xi32>], dato.host_names = ["A0", "B0", "C0"]}
+
+// -----
+
+// Case: a collector writes 4 row blocks of 4 workers' rows of 1024 words
+// (d2: 4 rows 1024 apart, d1: 4 blocks 16384 apart, d0: 1024). The run is
+// over the 1023-word innermost size and the pattern walks two more
+// dimensions, so the run is cut into 2 rows of 512 (the largest divisor of
+// 1024 under 1024 words) and the outermost dimension moves into the repeat
+// with its stride: the same words in the same order.
+// CHECK-LABEL: aie.device(npu1) {
+// CHECK:         aiex.npu.dma_memcpy_nd(%B[0, 0, 0, 0][4, 4, 2, 512][1024, 16384, 512, 1]) {id = 0 : i64, issue_token = true, metadata = @B_out0}
+// CHECK-NEXT:    aiex.npu.dma_wait {symbol = @B_out0}
+
+aie.device(npu1) {
+  %shim_c0 = aie.tile(0, 0)
+  %mem_c0 = aie.tile(0, 1)
+  aie.objectfifo @B_out0(%mem_c0, {%shim_c0}, 1 : i32) {dato.host_arg = 0 : i64, dato.dma_offsets = array<i64: 0>, dato.dma_sizes = [array<i64: 1, 4, 4, 1024>], dato.dma_strides = [array<i64: 0, 1024, 16384, 1>]} : !aie.objectfifo<memref<16384xi32>>
+} {dato.host_args = [memref<4x16384xi32>], dato.host_names = ["B"]}
