@@ -33,7 +33,10 @@ A recorded pattern the shim cannot take as written (an innermost size over its
 same elements in the same order (`shim_legal`): contiguous dimensions merged,
 a long run cut into rows that fit, and, when that needs a fourth dimension,
 the outermost one moved into the repeat (a collector gathering 1024-word rows
-of 4 workers from 4 row blocks).
+of 4 workers from 4 row blocks). A call no single pattern within the limits
+holds (the repeat already taken, a stride over 1M words) is split, before the
+BDs are counted, into consecutive calls along its outer dimensions
+(`split_illegal`, at most MAX_PIECES calls).
 A device without `dato.host_args` (the bundled GEMM design, which builds its own
 sequence) is left as it is."""
 
@@ -115,8 +118,12 @@ def _tile_of(value: object) -> tuple[int, int] | None:
     return None
 
 
-def shim_transfers(device_op: aie.DeviceOp) -> list[ShimTransfer]:
-    """The recorded shim transfers, in the device body's order (consumed)."""
+def shim_transfers(
+    device_op: aie.DeviceOp, host: list[Attribute] | None = None
+) -> list[ShimTransfer]:
+    """The recorded shim transfers, in the device body's order (consumed);
+    with the `host` argument types, a call no single pattern within the
+    shim's limits can hold is split into several (`split_illegal`)."""
     out: list[ShimTransfer] = []
     for op in device_op.body.block.ops:
         if not isinstance(op, aie.ObjectFifoCreateOp) or HOST_ARG not in op.attributes:
@@ -149,6 +156,10 @@ def shim_transfers(device_op: aie.DeviceOp) -> list[ShimTransfer]:
         model = device_op.model
         if model is not None:
             calls = split_repeats(calls, model.memcpy_nd.max_repeat)
+            element = host[arg.value.data] if host and arg.value.data < len(host) else None
+            if isinstance(element, MemRefType):
+                bits = aie.element_bits(element.element_type)
+                calls = [p for c in calls for p in split_illegal(c, bits, model.memcpy_nd)]
         out.append(ShimTransfer(op.fifo_name, arg.value.data, column, is_read, calls))
     return out
 
@@ -259,6 +270,55 @@ def _refactored(
     if any(z > 1 and t * bits // limits.word_bits > limits.max_stride for z, t in dims):
         return sizes, strides
     return [z for z, _ in reversed(dims)], [t if z > 1 else 0 for z, t in reversed(dims)]
+
+
+MAX_PIECES = 64
+"""Calls one recorded call may be split into (each takes a BD in turn)."""
+
+
+def shim_fits(sizes: list[int], strides: list[int], bits: int, limits: MemcpyNdLimits) -> bool:
+    """Whether the shim takes the pattern as it is: mlir-aie's dma_memcpy_nd
+    fields (innermost size in words and dimension 1's size at most 1023
+    unless a linear transfer, repeat at most 64, strides at most 1M words)."""
+    words = sizes[3] * bits // limits.word_bits
+    linear = sizes[1] == sizes[2] == 1 and strides[3] == 1 and strides[1] == strides[2] == 0
+    if not linear and (words > limits.max_size_d0 or sizes[2] > limits.max_size_d1):
+        return False
+    if sizes[0] > limits.max_repeat:
+        return False
+    return all(
+        z <= 1 or t * bits // limits.word_bits <= limits.max_stride
+        for z, t in zip(sizes, strides, strict=True)
+    )
+
+
+def split_illegal(
+    call: tuple[int, list[int], list[int]], bits: int, limits: MemcpyNdLimits
+) -> list[tuple[int, list[int], list[int]]]:
+    """`call` as one pattern within the shim's limits (`shim_legal`) or, when
+    none holds it, as consecutive calls, one per index of its outermost
+    dimension of more than one element (each rewritten so in turn): the
+    pieces move the same elements in the same order, one BD each. A call
+    that would take more than MAX_PIECES calls is kept (the verifier then
+    names the limit)."""
+    offset, sizes, strides = call
+    legal = shim_legal(sizes, strides, bits, limits)
+    if shim_fits(*legal, bits, limits):
+        return [(offset, sizes, strides)]
+    pieces = [(offset, list(sizes), list(strides))]
+    for _ in range(4):
+        d = next((d for d in range(4) if pieces[0][1][d] > 1), None)
+        if d is None or len(pieces) * pieces[0][1][d] > MAX_PIECES:
+            return [call]
+        out = []
+        for o, z, t in pieces:
+            inner = [1 if e == d else v for e, v in enumerate(z)]
+            flat = [0 if e == d else v for e, v in enumerate(t)]
+            out += [(o + i * t[d], inner, flat) for i in range(z[d])]
+        pieces = out
+        if all(shim_fits(*shim_legal(z, t, bits, limits), bits, limits) for _, z, t in pieces):
+            return pieces
+    return [call]
 
 
 def _order_props(call: aiex.NpuDmaMemcpyNdOp, token: bool) -> None:
@@ -418,7 +478,7 @@ def runtime_sequence(device_op: aie.DeviceOp) -> aie.RuntimeSequenceOp | None:
     for arg, name in zip(block.args, names_attr.data, strict=True):
         assert isinstance(name, StringAttr)
         arg.name_hint = name.data
-    transfers = shim_transfers(device_op)
+    transfers = shim_transfers(device_op, host)
     for t in transfers:
         if not 0 <= t.arg < len(host):
             raise op_error(

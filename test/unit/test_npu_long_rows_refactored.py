@@ -14,7 +14,7 @@ import pytest
 import dato_xdsl as dato
 from dato_xdsl import int16, int32
 from dato_xdsl.devices import DEVICES
-from dato_xdsl.transforms.npu_runtime_sequence import shim_legal
+from dato_xdsl.transforms.npu_runtime_sequence import shim_fits, shim_legal, split_illegal
 from test.unit.programs import dato_programs as dp
 
 LIMITS = DEVICES["npu1"].memcpy_nd
@@ -97,3 +97,32 @@ def test_scatter_gather_with_1024_word_rows_equals_numpy(tmp_path, T, dtype, P, 
         assert linear or fits(s, t, bits), (s, t)
     # the gather of the workers' rows uses the repeat dimension
     assert any(int(s.split(",")[0]) > 1 for s, _ in calls)
+
+
+def offsets(calls: list[tuple[int, list[int], list[int]]]) -> list[int]:
+    """The element offsets consecutive calls visit, in order."""
+    return [o + e for o, z, t in calls for e in walk(z, t)]
+
+
+def test_a_pattern_no_single_call_holds_is_split_into_calls():
+    # the repeat is taken (2 blocks 100000 apart): one call per repeat, each
+    # then refactored into its own repeat
+    call = (8, [2, 4, 4, 1024], [100000, 1024, 16384, 1])
+    pieces = split_illegal(call, 32, LIMITS)
+    assert [p[0] for p in pieces] == [8, 100008]
+    assert offsets(pieces) == offsets([call])
+    assert all(fits(*shim_legal(z, t, 32, LIMITS), 32) for _, z, t in pieces)
+
+
+def test_a_stride_over_1m_words_is_split_into_calls():
+    # two rows 2^21 words apart: dimension 1's stride is over the BD's 1M
+    call = (0, [1, 1, 2, 512], [0, 0, 1 << 21, 1])
+    pieces = split_illegal(call, 32, LIMITS)
+    assert pieces == [(0, [1, 1, 1, 512], [0, 0, 0, 1]), (1 << 21, [1, 1, 1, 512], [0, 0, 0, 1])]
+    assert offsets(pieces) == offsets([call])
+
+
+def test_a_call_the_shim_takes_is_one_call():
+    call = (0, [1, 4, 4, 1024], [0, 1024, 16384, 1])
+    assert split_illegal(call, 32, LIMITS) == [call]
+    assert shim_fits([4, 4, 2, 512], [1024, 16384, 512, 1], 32, LIMITS)

@@ -542,3 +542,20 @@ aie.device(npu1) {
   %mem_c0 = aie.tile(0, 1)
   aie.objectfifo @B_out0(%mem_c0, {%shim_c0}, 1 : i32) {dato.host_arg = 0 : i64, dato.dma_offsets = array<i64: 0>, dato.dma_sizes = [array<i64: 1, 4, 4, 1024>], dato.dma_strides = [array<i64: 0, 1024, 16384, 1>]} : !aie.objectfifo<memref<16384xi32>>
 } {dato.host_args = [memref<4x16384xi32>], dato.host_names = ["B"]}
+
+// -----
+
+// Case: the same gather repeated twice, 100000 elements apart: with the
+// repeat taken no single call holds it, so it is one call per repeat (two
+// BDs), each refactored as above.
+// CHECK-LABEL: aie.device(npu1) {
+// CHECK:         aiex.npu.dma_memcpy_nd(%B[0, 0, 0, 0][4, 4, 2, 512][1024, 16384, 512, 1]) {id = 0 : i64, issue_token = true, metadata = @B_out0}
+// CHECK-NEXT:    aiex.npu.dma_memcpy_nd(%B[0, 0, 0, 100000][4, 4, 2, 512][1024, 16384, 512, 1]) {id = 1 : i64, issue_token = true, metadata = @B_out0}
+// CHECK-NEXT:    aiex.npu.dma_wait {symbol = @B_out0}
+// CHECK-NEXT:    aiex.npu.dma_wait {symbol = @B_out0}
+
+aie.device(npu1) {
+  %shim_c0 = aie.tile(0, 0)
+  %mem_c0 = aie.tile(0, 1)
+  aie.objectfifo @B_out0(%mem_c0, {%shim_c0}, 1 : i32) {dato.host_arg = 0 : i64, dato.dma_offsets = array<i64: 0>, dato.dma_sizes = [array<i64: 2, 4, 4, 1024>], dato.dma_strides = [array<i64: 100000, 1024, 16384, 1>]} : !aie.objectfifo<memref<16384xi32>>
+} {dato.host_args = [memref<163840xi32>], dato.host_names = ["B"]}
