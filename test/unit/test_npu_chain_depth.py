@@ -186,7 +186,7 @@ def test_split_k_gemm_3d_whose_chained_tile_holds_three_blocks_is_cut_and_equals
     # dato-npu-retile-gemm cuts the chain and its drains along M and N (each
     # core then holds sub-blocks of the partial sums), and the result is the
     # user's GEMM
-    M, N, K = 128, 168, 256
+    M, N, K = 128, 168, 64
     top = npu_fanout_programs.split_k_gemm_3d(int32, M, N, K, 2, 2, 4)
     mod = dato.build(top, target="aie", project=tmp_path)
     A, B = ints((M, K)), ints((K, N))

@@ -38,7 +38,7 @@ def test_requantised_gemm_just_over_a_tile_is_cut_by_its_live_locals(tmp_path):
     # (72 KiB); counting all four int32 locals (18 bytes an element) would
     # have needed 64x32
     M = N = 128
-    K = 64
+    K = 32
     mod = dato.build(gemm_requant(M, N, K, 1, 1, 6), target="aie", project=tmp_path)
     rng = np.random.default_rng(5)
     A = rng.integers(-128, 128, (M, K)).astype(np.int8)
