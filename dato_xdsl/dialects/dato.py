@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import cast
+from typing import TypeVar, cast
 
 from xdsl.dialects.builtin import (
     AnyFloat,
@@ -342,6 +342,32 @@ def _is_kernel_declaration(op: Operation) -> bool:
     return op.name == "func.func" and not op.regions[0].blocks
 
 
+_OpT = TypeVar("_OpT", bound=Operation)
+_IS_A: dict[type, dict[type, bool]] = {}
+"""asked class -> op class -> issubclass: an isinstance on an xDSL op class
+goes through ABCMeta, and a mapping asks a region of thousands of streams
+for its streams and groups tens of thousands of times"""
+
+
+def _ops_of(block: Block, cls: type[_OpT]) -> list[_OpT]:
+    """The ops of `block` that are `cls`, in order."""
+    memo = _IS_A.setdefault(cls, {})
+    out: list[_OpT] = []
+    op = block.first_op
+    while op is not None:
+        t = type(op)
+        if t is cls:
+            out.append(op)  # type: ignore[arg-type]
+        else:
+            is_a = memo.get(t)
+            if is_a is None:
+                is_a = memo[t] = issubclass(t, cls)
+            if is_a:
+                out.append(op)  # type: ignore[arg-type]
+        op = op.next_op
+    return out
+
+
 @irdl_op_definition
 class RegionOp(IRDLOperation):
     """`dato.region @name(%A : memref<...>, ...) { streams and tasks }`."""
@@ -367,13 +393,13 @@ class RegionOp(IRDLOperation):
         return [a.name_hint or f"arg{k}" for k, a in enumerate(self.body.block.args)]
 
     def streams(self) -> list[StreamOp]:
-        return [op for op in self.body.block.ops if isinstance(op, StreamOp)]
+        return _ops_of(self.body.block, StreamOp)
 
     def tasks(self) -> list[TaskOp]:
-        return [op for op in self.body.block.ops if isinstance(op, TaskOp)]
+        return _ops_of(self.body.block, TaskOp)
 
     def groups(self) -> list[GroupOp]:
-        return [op for op in self.body.block.ops if isinstance(op, GroupOp)]
+        return _ops_of(self.body.block, GroupOp)
 
     @classmethod
     def parse(cls, parser: Parser) -> RegionOp:
