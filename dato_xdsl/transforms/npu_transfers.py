@@ -420,14 +420,33 @@ class TransferPlanner:
                 # no memtile has that many outputs left: split the chunk into
                 # distributes the roomiest memtile still takes (a shim channel
                 # each; never single blocks, a shim channel for one core)
-                room = self._distribute_room(obj // len(chunk) * depth)
+                room = self._distribute_room(obj // len(chunk) * held)
                 if 2 <= room < len(chunk):
                     chunks[:0] = [chunk[:room], chunk[room:]]
+                    continue
+                if len(chunk) > 1 and self._short_of_memory(len(chunk), obj * held):
+                    # memtiles with the channels but not the memory (cores not
+                    # in step need every step held): each block straight from
+                    # a shim channel, its core's column first, no core waiting
+                    # for another
+                    chunks[:0] = [[b] for b in chunk]
                     continue
                 self._fail(f"reading {name} ({len(chunk)} block(s))", "a free shim input channel")
             t.column = col
             out.append(t)
         return out
+
+    def _short_of_memory(self, outputs: int, need: int) -> bool:
+        """Whether some column has a shim input channel and the memtile
+        channels of a distribute to `outputs` cores, but not `need` bytes."""
+        d = self.device
+        return any(
+            self.shim_in[c] < d.shim.dma_mm2s_channels
+            and self.mem_in[c] < d.memtile.dma_s2mm_channels
+            and self.mem_out[c] + outputs <= d.memtile.dma_mm2s_channels
+            and self.mem_bytes[c] + need > d.memtile.data_memory_bytes
+            for c in range(d.columns)
+        )
 
     def _distribute_room(self, block_bytes: int) -> int:
         """The most blocks one memtile with a free shim input channel in its
