@@ -20,7 +20,7 @@ import numpy as np
 from xdsl.dialects.builtin import ModuleOp
 
 from dato_xdsl.errors import DatoArgumentError, DatoError
-from dato_xdsl.targets.host_arrays import stage, written_arguments
+from dato_xdsl.targets.host_arrays import out_of_range, stage, written_arguments
 
 
 @dataclass(frozen=True)
@@ -177,6 +177,11 @@ class TargetModule(ABC):
                     f"argument '{p.name}' is a read-only array, but the program writes it; "
                     "pass a writeable array (e.g. a.copy())"
                 )
+            # wide and odd-width integers live in wider host arrays: every target
+            # refuses what the declared type cannot hold, rather than each wrapping its own way
+            message = out_of_range(a, p.name, p.dtype_name)
+            if message is not None:
+                raise DatoArgumentError(message)
             checked.append(a)
         return checked
 
