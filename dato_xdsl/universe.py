@@ -143,6 +143,12 @@ def _array_flow_forwarding() -> type[ModulePass]:
     return ArrayFlowForwardingPass
 
 
+def _npu_batch_split() -> type[ModulePass]:
+    from dato_xdsl.transforms.npu_batch_split import NpuBatchSplitPass
+
+    return NpuBatchSplitPass
+
+
 def _npu_retile_gemm() -> type[ModulePass]:
     from dato_xdsl.transforms.npu_gemm_retile import NpuRetileGemmPass
 
@@ -260,6 +266,7 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "vhls-burst-transfers": _vhls_burst_transfers,
     "vhls-dataflow-lint": _vhls_dataflow_lint,
     "dato-array-flow-forwarding": _array_flow_forwarding,
+    "dato-npu-batch-split": _npu_batch_split,
     "dato-npu-retile-gemm": _npu_retile_gemm,
     "dato-npu-retile-elementwise": _npu_retile_elementwise,
     "dato-table-copy-elision": _table_copy_elision,

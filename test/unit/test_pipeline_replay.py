@@ -32,7 +32,7 @@ def test_pipeline_names_the_passes_of_each_target(capsys: pytest.CaptureFixture[
         'dato-npu-elide-loaders{device="npu2" always=false},'
         'dato-npu-write-pieces{device="npu2" whole_bytes=16384 cores=0},'
         'dato-splat-operands,dato-local-copy-elision,dato-put-in-place{device="npu2"},'
-        'dato-npu-retile-gemm{device="npu2"},dato-npu-retile-elementwise{device="npu2"},'
+        'dato-npu-batch-split,dato-npu-retile-gemm{device="npu2"},dato-npu-retile-elementwise{device="npu2"},'
         "dato-npu-slice-boxes{whole_bytes=16384 disjoint_bytes=4096},"
         'dato-npu-fold-slices{device="npu2" budget=-1},'
         "dato-npu-read-boxes{whole_bytes=16384 disjoint_bytes=4096},"

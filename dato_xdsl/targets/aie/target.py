@@ -153,6 +153,7 @@ class AieTarget(Target):
         Step("dato-splat-operands"),
         Step("dato-local-copy-elision"),
         Step("dato-put-in-place", ("device",)),  # before the cuts: they see its savings
+        Step("dato-npu-batch-split"),  # batched loops: rank-2 instances the cuts see
         Step("dato-npu-retile-gemm", ("device",)),
         Step("dato-npu-retile-elementwise", ("device",)),
         Step("dato-npu-slice-boxes"),  # a pid's slice of an input: its block
