@@ -79,17 +79,24 @@ def _batch_slice(op: Operation, t: SSAValue, arg: BlockArgument) -> bool:
     )
 
 
-def _written(body: Block) -> set[SSAValue]:
-    """Values the body writes: linalg outputs and copy destinations."""
-    out: set[SSAValue] = set()
-    for op in body.walk():
-        if isinstance(op, linalg.NamedOperation | linalg.GenericOp):
-            out.update(op.outputs)
+def _read_only(value: SSAValue) -> bool:
+    """Every use of the value, and of the views of it, only reads it: a
+    linalg input, a copy source, a load or a subview (followed). Anything
+    else is taken as a write."""
+    for use in value.uses:
+        op = use.operation
+        if isinstance(op, memref.SubviewOp) and op.source is value:
+            if not _read_only(op.result):
+                return False
+        elif isinstance(op, linalg.NamedOperation | linalg.GenericOp):
+            if value not in op.inputs or value in op.outputs:
+                return False
         elif isinstance(op, memref.CopyOp):
-            out.add(op.destination)
-        elif isinstance(op, memref.StoreOp):
-            out.add(op.memref)
-    return out
+            if op.destination is value:
+                return False
+        elif not isinstance(op, memref.LoadOp):
+            return False
+    return True
 
 
 def _plan(group: dato.GroupOp) -> tuple[scf.ForOp, int, list[int]] | None:
@@ -123,11 +130,13 @@ def _plan(group: dato.GroupOp) -> tuple[scf.ForOp, int, list[int]] | None:
             return None
     if not batched:
         return None
-    if any(u.operation.parent_block() is not inner or not _slice_use(u.operation) for u in t.uses):
+    if any(
+        u.operation.parent_block() is not inner or not isinstance(u.operation, memref.SubviewOp)
+        for u in t.uses
+    ):
         return None
-    written = _written(inner)
     for k, arg in enumerate(args):
-        if k not in batched and any(w is arg for w in written):
+        if k not in batched and not _read_only(arg):
             return None  # every iteration would write the same array: carried
     for inst in group.instances():
         for k in batched:
@@ -135,10 +144,6 @@ def _plan(group: dato.GroupOp) -> tuple[scf.ForOp, int, list[int]] | None:
             if any(o != 0 for o in off[1:]):
                 return None
     return loop, bb, batched
-
-
-def _slice_use(op: Operation) -> bool:
-    return isinstance(op, memref.SubviewOp)
 
 
 def _collapsed(t: MemRefType) -> MemRefType:

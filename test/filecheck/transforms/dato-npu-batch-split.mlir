@@ -65,3 +65,56 @@ dato.region @top(%A: memref<4x16x8xi32>, %B: memref<16x8xi32>) {
     }
   }
 }
+
+// -----
+
+// Case 3: every iteration writes rows 0..7 of B through a view of it: still
+// carried, left as written.
+// CHECK-LABEL: dato.region @top(%A: memref<4x8x8xi32>, %B: memref<16x8xi32>)
+// CHECK:       dato.group @k of @k grid [2]
+// CHECK-NOT:   dato.batch_split
+// CHECK:       scf.for
+
+dato.region @top(%A: memref<4x8x8xi32>, %B: memref<16x8xi32>) {
+  dato.group @k of @k grid [2] (%A : memref<4x8x8xi32>, %B : memref<16x8xi32>) ports [] instances [
+    @k_0 pid [0] offsets [[0, 0, 0], [0, 0]] streams [],
+    @k_1 pid [1] offsets [[2, 0, 0], [0, 0]] streams []
+  ] {
+  ^bb0(%a: memref<2x8x8xi32>, %b: memref<16x8xi32>):
+    %0 = arith.constant 0 : index
+    %1 = arith.constant 2 : index
+    %2 = arith.constant 1 : index
+    scf.for %t = %0 to %1 step %2 {
+      %3 = memref.subview %a[%t, 0, 0] [1, 8, 8] [1, 1, 1] : memref<2x8x8xi32> to memref<8x8xi32, strided<[8, 1], offset: ?>>
+      %4 = memref.subview %b[0, 0] [8, 8] [1, 1] : memref<16x8xi32> to memref<8x8xi32, strided<[8, 1]>>
+      "memref.copy"(%3, %4) : (memref<8x8xi32, strided<[8, 1], offset: ?>>, memref<8x8xi32, strided<[8, 1]>>) -> ()
+    }
+  }
+}
+
+// -----
+
+// Case 4: the body reads its pid: the instance it runs as changes when split,
+// so the group is left as written.
+// CHECK-LABEL: dato.region @top(%A: memref<4x8x8xi32>)
+// CHECK:       dato.group @k of @k grid [2]
+// CHECK-NOT:   dato.batch_split
+// CHECK:       scf.for
+
+dato.region @top(%A: memref<4x8x8xi32>) {
+  dato.group @k of @k grid [2] (%A : memref<4x8x8xi32>) ports [] instances [
+    @k_0 pid [0] offsets [[0, 0, 0]] streams [],
+    @k_1 pid [1] offsets [[2, 0, 0]] streams []
+  ] {
+  ^bb0(%a: memref<2x8x8xi32>):
+    %0 = arith.constant 0 : index
+    %1 = arith.constant 2 : index
+    %2 = arith.constant 1 : index
+    scf.for %t = %0 to %1 step %2 {
+      %3 = memref.subview %a[%t, 0, 0] [1, 8, 8] [1, 1, 1] : memref<2x8x8xi32> to memref<8x8xi32, strided<[8, 1], offset: ?>>
+      %p = dato.pid : index
+      %v = arith.index_cast %p : index to i32
+      linalg.fill ins(%v : i32) outs(%3 : memref<8x8xi32, strided<[8, 1], offset: ?>>)
+    }
+  }
+}
