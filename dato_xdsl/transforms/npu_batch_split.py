@@ -147,6 +147,8 @@ def _plan(group: dato.GroupOp) -> tuple[scf.ForOp, int, list[int]] | None:
 
 
 def _collapsed(t: MemRefType) -> MemRefType:
+    """A region array `[Bt, d1, ...]` as its row-major `[Bt * d1, ...]`: the
+    same bytes, so the host's buffer is unchanged."""
     shape = t.get_shape()
     return MemRefType(t.element_type, [shape[0] * shape[1], *shape[2:]])
 
