@@ -597,13 +597,38 @@ class TransferPlanner:
                 )
         return {tile: tuple(name for _, name in sorted(run)) for tile, run in found.items()}
 
-    def in_step(self, tiles: list[tuple[int, int]]) -> bool:
-        """Whether `tiles` run one signature and no stream joins two cores:
-        then memtile objects shared by them (a join or distribute holding a
-        block of each) never make one wait for another that waits for it
-        (the core furthest behind always has its next block's room)."""
+    def in_step(
+        self, tiles: list[tuple[int, int]], tied: frozenset[tuple[int, int]] = frozenset()
+    ) -> bool:
+        """Whether `tiles` run one signature and the only streams between
+        cores that touch them come from feeders (`only_fed`): then memtile
+        objects shared by them (a join or distribute holding a block of
+        each) never make one wait for another that waits for it (the core
+        furthest behind always has its next block's room)."""
         sig = self.signatures
-        return len({sig[t] for t in tiles}) == 1 and not self.streams_between_cores
+        return len({sig[t] for t in tiles}) == 1 and self.only_fed(tiles, tied)
+
+    def only_fed(
+        self, tiles: list[tuple[int, int]], tied: frozenset[tuple[int, int]] = frozenset()
+    ) -> bool:
+        """Whether every stream between two cores that touches `tiles` goes
+        into one of them from a feeder: a core outside `tiles` and `tied`
+        (no memtile object or broadcast makes it wait for another core; the
+        plan's check passes the tiles of all such transfers) that gets no
+        stream and sends to that one core only (a loader forwarding a bias
+        block to its GEMM core). A feeder then waits only for its one
+        consumer to take what it sent, and that consumer waits for it only
+        when the feeder's stream is empty: no wait cycle goes through it."""
+        group = set(tiles)
+        links = self.core_streams
+        for prod, cons in links:
+            if prod not in group and cons not in group:
+                continue
+            if prod in group or prod in tied:
+                return False
+            if any(c == prod for _, c in links) or any(p == prod and c != cons for p, c in links):
+                return False
+        return True
 
     def check_in_step(self, transfers: list[Transfer]) -> None:
         """Refuse a plan in which cores that run different code (or a stream
@@ -630,6 +655,7 @@ class TransferPlanner:
         members: dict[tuple[int, int], list[tuple[int, int]]] = {}
         for tile in list(parent):
             members.setdefault(root(tile), []).append(tile)
+        all_tied = frozenset(parent)
         ties: dict[tuple[int, int], int] = {}
         for t in waiting:
             key = root(t.blocks[0].tiles[0])
@@ -637,7 +663,8 @@ class TransferPlanner:
         for t in waiting:
             key = root(t.blocks[0].tiles[0])
             tied = sorted(members[key])
-            if (ties[key] > 1 or self.streams_between_cores) and not self.in_step(tied):
+            loose = not self.only_fed(tied, all_tied)
+            if (ties[key] > 1 or loose) and not self.in_step(tied, all_tied):
                 self._fail(
                     describe_waits(t),
                     f"cores {', '.join(map(str, tied))} (tied by {ties[key]} such memtile "
@@ -734,19 +761,22 @@ class TransferPlanner:
         return out
 
     @functools.cached_property
-    def streams_between_cores(self) -> bool:
-        """Whether a stream joins instances placed on two different tiles."""
+    def core_streams(self) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+        """(producer tile, consumer tile) of each stream joining instances
+        placed on two different tiles."""
         tile = {
             inst.name: t
             for g in self.region.groups()
             for inst, t in zip(g.instances(), group_tiles(g), strict=True)
         }
-        return any(
-            u.producer is not None
-            and u.consumer is not None
-            and tile.get(u.producer) != tile.get(u.consumer)
-            for u in stream_uses(self.region).values()
-        )
+        out = []
+        for u in stream_uses(self.region).values():
+            if u.producer is None or u.consumer is None:
+                continue
+            prod, cons = tile.get(u.producer), tile.get(u.consumer)
+            if prod is not None and cons is not None and prod != cons:
+                out.append((prod, cons))
+        return out
 
     def sequential_blocks(
         self, blocks: list[Block]
