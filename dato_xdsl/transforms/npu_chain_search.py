@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from xdsl.dialects.builtin import MemRefType
+from xdsl.dialects.builtin import IntegerAttr, MemRefType
 
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import memref_bytes
@@ -39,6 +39,18 @@ from dato_xdsl.transforms.deadlock_analysis import (
 from dato_xdsl.transforms.instance_trace import Env, trip_count
 from dato_xdsl.transforms.npu_stream_routes import object_type
 from dato_xdsl.transforms.stream_access import StreamUses
+
+DEPTH_BY_COMPILER = "dato.depth_by_compiler"
+"""On a stream whose depth the compiler changed: the depth the program declared."""
+
+
+def declared_depth(decl: dato.StreamOp) -> int:
+    """The depth the program declared for `decl` (before an earlier attempt
+    of the mapping deepened or shallowed it)."""
+    attr = decl.attributes.get(DEPTH_BY_COMPILER)
+    if isinstance(attr, IntegerAttr):
+        return attr.value.data
+    return decl.stream_type.depth.data
 
 
 @dataclass
@@ -127,16 +139,24 @@ class _Lockstep:
 def lockstep_loop(cursors: list[_Cursor]) -> tuple[list[list[_Item]], int] | str:
     """Whether members (fresh cursors, in chain order) can run in lockstep:
     each body (its stream operations) is one loop, all of the same bounds
-    (lb, ub, step) — the loop bodies and the common trip count, else why not."""
+    (lb, ub, step) — the loop bodies and the common trip count, else why not.
+    A member with no stream operation (a systolic grid's idle corner) gets an
+    empty body: fused, it runs before the loop (npu_lockstep.fuse_members,
+    which refuses it if it moves an array)."""
     bodies: list[list[_Item]] = []
     bounds: set[tuple[int, int, int]] = set()
     for c in cursors:
         items = c.frames[0].items
+        if not items:
+            bodies.append([])
+            continue
         if len(items) != 1 or not isinstance(items[0], _Loop):
             return "a member's stream operations are not all in one loop"
         loop = items[0]
         bounds.add((loop.lb(c.env), loop.ub(c.env), loop.step(c.env)))
         bodies.append(loop.body)
+    if not bounds:
+        return "no member has stream operations"
     if len(bounds) != 1:
         return "the members' loops have different bounds " + ", ".join(map(str, sorted(bounds)))
     lb, ub, step = bounds.pop()
@@ -241,28 +261,56 @@ def search_chains(
     for k, g in enumerate(groups):
         inside = set(g)
         plan.cost_bytes[k] = sum(v for (p, c), v in edges.items() if p in inside and c in inside)
-    lockstep = lockstep_groups(region, uses, groups)
-    if lockstep:
-        # in lockstep a stream between members holds a ring of a few
-        # elements instead of every element: preferred where the replay of
-        # that order finishes
-        fused = ChainPlan(groups, cost_bytes=dict(plan.cost_bytes), lockstep=lockstep)
-        if free_depths(region, uses, groups, fused, lockstep) is None:
-            decls = {d.sym_name.data: d for d in region.streams()}
-            for k in lockstep:
-                inside = set(groups[k])
-                fused.cost_bytes[k] = sum(
-                    fused.depths.get(n, u.decl.stream_type.depth.data) * object_bytes(decls[n])
-                    for n, u in uses.items()
-                    if u.producer in inside and u.consumer in inside
-                )
-            return fused
+    if in_lockstep(region, uses, plan):
+        return plan
     why = free_depths(region, uses, groups, plan)
     return why if why is not None else plan
 
 
+def in_lockstep(region: dato.RegionOp, uses: dict[str, StreamUses], plan: ChainPlan) -> bool:
+    """Run the groups of `plan` that can (lockstep_groups) in lockstep when
+    the replay of that order finishes: in lockstep a stream between members
+    holds a ring of a few elements instead of every element. On success
+    `plan` takes the lockstep groups, the depths and the rings' bytes as
+    cost; else it is left as it was."""
+    # the groups whose rings alone save bytes, and every group that can: a
+    # core running its members in turn can force deep streams between cores
+    # (a neighbour's lockstep rings then take that depth too, one type per
+    # port); the variant whose streams and held blocks take fewer bytes wins
+    # against the groups run in turn (at least their local buffers of every
+    # element; a lockstep variant that holds no fewer bytes is not taken)
+    sequential = stream_bytes(region, uses, ChainPlan(plan.groups))
+    best: ChainPlan | None = None
+    for every_one in (False, True):
+        lockstep = lockstep_groups(region, uses, plan.groups, every_one)
+        if not lockstep or (best is not None and lockstep == best.lockstep):
+            continue
+        trial = ChainPlan(plan.groups, cost_bytes=dict(plan.cost_bytes), lockstep=lockstep)
+        if free_depths(region, uses, plan.groups, trial, lockstep) is not None:
+            continue
+        cost = stream_bytes(region, uses, trial)
+        if cost < sequential and (best is None or cost < stream_bytes(region, uses, best)):
+            best = trial
+    if best is None:
+        return False
+    trial, lockstep = best, best.lockstep
+    decls = {d.sym_name.data: d for d in region.streams()}
+    for k in lockstep:
+        inside = set(plan.groups[k])
+        trial.cost_bytes[k] = sum(
+            trial.depths.get(n, declared_depth(decls[n])) * object_bytes(decls[n])
+            for n, u in uses.items()
+            if u.producer in inside and u.consumer in inside
+        )
+    plan.lockstep, plan.depths, plan.cost_bytes = lockstep, trial.depths, trial.cost_bytes
+    return True
+
+
 def lockstep_groups(
-    region: dato.RegionOp, uses: dict[str, StreamUses], groups: list[list[str]]
+    region: dato.RegionOp,
+    uses: dict[str, StreamUses],
+    groups: list[list[str]],
+    every_one: bool = False,
 ) -> frozenset[int]:
     """The groups that can run in lockstep (lockstep_loop) and gain by it:
     the rings of the streams between their members (at least one iteration's
@@ -285,9 +333,14 @@ def lockstep_groups(
         for u in uses.values():
             total = u.total()
             if u.producer in inside and u.consumer in inside and total is not None:
-                depth = u.decl.stream_type.depth.data
+                depth = declared_depth(u.decl)
+                # as core_design sizes them: a local buffer of every element
+                # (at least the depth), a ring of one iteration's elements
+                # (at least the declared depth, at most the buffer)
                 every += max(total, depth) * object_bytes(u.decl)
-                ring += min(total, max(depth, -(-total // found[1]))) * object_bytes(u.decl)
+                ring += min(max(total, depth), max(depth, -(-total // found[1]))) * object_bytes(
+                    u.decl
+                )
         # fused, members moving blocks of one array (through one fifo, an
         # object at a time when run in turn) hold all their blocks at once:
         # the rings must save more than those later blocks cost
@@ -295,9 +348,37 @@ def lockstep_groups(
         for index in {i for n in g for i in blocks.get(n, {})}:
             sizes = [blocks[n][index] for n in g if index in blocks.get(n, {})]
             held += sum(sizes[1:])
-        if ring + held < every:
+        if every_one or ring + held < every:
             out.add(k)
     return frozenset(out)
+
+
+def _held_arrays(region: dato.RegionOp, groups: list[list[str]], lockstep: frozenset[int]) -> int:
+    """The bytes of the later blocks of an array the members of the
+    `lockstep` groups hold at once (see lockstep_groups)."""
+    blocks = _array_bytes(region)
+    held = 0
+    for k in lockstep:
+        g = groups[k]
+        for index in {i for n in g for i in blocks.get(n, {})}:
+            held += sum([blocks[n][index] for n in g if index in blocks.get(n, {})][1:])
+    return held
+
+
+def stream_bytes(region: dato.RegionOp, uses: dict[str, StreamUses], plan: ChainPlan) -> int:
+    """The cost in_lockstep minimises: the bytes every stream holds under
+    `plan` (a stream between members of a sequential chain every element, a
+    ring or a stream between cores its depth) plus the array blocks the
+    lockstep groups hold at once."""
+    core_of = {n: k for k, g in enumerate(plan.groups) for n in g}
+    out = 0
+    for name, u in uses.items():
+        depth = plan.depths.get(name, u.decl.stream_type.depth.data)
+        k = core_of.get(u.producer or "")
+        if k is not None and k == core_of.get(u.consumer or "") and k not in plan.lockstep:
+            depth = max(depth, u.total() or 1)
+        out += depth * object_bytes(u.decl)
+    return out + _held_arrays(region, plan.groups, plan.lockstep)
 
 
 def _array_bytes(region: dato.RegionOp) -> dict[str, dict[int, int]]:
@@ -487,8 +568,11 @@ def core_design(
             elif trips_of[k]:
                 # a ring holds what its producer puts in one iteration at
                 # least (its consumer's iteration comes after); the replay
-                # checks it (and deepens it where it must)
-                depths[name] = min(limit[name], max(depths[name], -(-total // trips_of[k])))
+                # checks it (and deepens it where it must). From the declared
+                # depth: an earlier sequential attempt may have deepened the
+                # stream to hold every element
+                start = declared_depth(use.decl)
+                depths[name] = min(limit[name], max(start, -(-total // trips_of[k])))
     return design, depths, limit
 
 
@@ -752,6 +836,8 @@ def search_blocks(
         plan.groups = [_topological(ms, succ) for ms in members if len(ms) > 1]
         for k, g in enumerate(plan.groups):
             plan.cost_bytes[k] = held_bytes(uses, set(g))
+        if in_lockstep(region, uses, plan):
+            return plan
         why = free_depths(region, uses, plan.groups, plan)
         if why is None:
             return plan

@@ -25,15 +25,17 @@ from xdsl.dialects.builtin import IntegerAttr, i64
 
 from dato_xdsl.diagnostics import LocatedDiagnostic
 from dato_xdsl.dialects import dato
-from dato_xdsl.transforms.npu_chain_search import SearchFailure, port_classes, replay_cores
+from dato_xdsl.transforms.npu_chain_search import (
+    DEPTH_BY_COMPILER,
+    SearchFailure,
+    port_classes,
+    replay_cores,
+)
 from dato_xdsl.transforms.npu_tile_memory import kib
 from dato_xdsl.transforms.npu_transfers import run_order
 
 if TYPE_CHECKING:
     from dato_xdsl.transforms.physical_mapping import PE, Placer, TileCount
-
-DEPTH_BY_COMPILER = "dato.depth_by_compiler"
-"""On a stream whose depth the compiler changed: the depth the program declared."""
 
 
 def shallow_streams(region: dato.RegionOp) -> dict[str, int]:

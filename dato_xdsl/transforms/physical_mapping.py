@@ -74,6 +74,7 @@ from dato_xdsl.transforms.npu_forwarding import (
     forward_to_chains,
 )
 from dato_xdsl.transforms.npu_lock_budget import LOCKS_PER_FIFO_END
+from dato_xdsl.transforms.npu_lockstep import lockstep_members
 from dato_xdsl.transforms.npu_padding import (
     PADDED_ROWS,
     Rows,
@@ -770,7 +771,10 @@ class Placer:
                 for moves, is_read in ((reads, True), (plan.writes[k], False)):
                     if moves:
                         memory.fifo(f"argument {k}", (index, is_read), memref_bytes(obj))
-                if obj is not t:
+                if obj is not t and (plan.reads[k] or plan.writes[k]):
+                    # the block copied out of the padded object, for a
+                    # member whose body uses the array (one that neither
+                    # reads nor writes it copies nothing)
                     memory.whole_member(inst, t)
             for streams, peers, is_put in (
                 (plan.puts, self.consumer, True),
@@ -1200,14 +1204,20 @@ def merge_streams_between_cores(region: dato.RegionOp, pes: list[PE], one_end: b
     sources sending to its reducer). Returns what was merged, or "" when
     nothing was (none to merge, or the merge would deadlock)."""
     order = run_order(region)
-    core_of = {n: k for k, pe in enumerate(pes) for n in pe.names}
+    # a lockstep core interleaves its members' streams (one fused loop), so
+    # its streams are not used in turn: none of them is merged
+    fused = lockstep_members(region)
+    core_of = {n: k for k, pe in enumerate(pes) for n in pe.names if not fused & set(pe.names)}
     sets = parallel_streams(region, core_of, order, one_end)
     if not sets:
         return ""
     merge_streams(region, sets)
     groups = [sorted(pe.names, key=lambda n: order.get(n, 0)) for pe in pes if len(pe.names) > 1]
-    plan = ChainPlan(groups)
-    failure = free_depths(region, stream_uses(region), groups, plan)
+    lockstep = frozenset(k for k, g in enumerate(groups) if fused & set(g))
+    plan = ChainPlan(groups, lockstep=lockstep)
+    # replayed as the cores run: the lockstep ones fused (their rings keep
+    # the depths the search chose, a sequential replay would deepen them)
+    failure = free_depths(region, stream_uses(region), groups, plan, lockstep)
     if failure is not None:
         raise op_error(region, f"merging streams between chained cores: {failure.reason}")
     apply_depths(region, plan)
