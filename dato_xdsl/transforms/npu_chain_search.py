@@ -18,9 +18,11 @@ folding the replay cannot free is not emitted."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import heapq
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+import numpy as np
 from xdsl.dialects.builtin import IntegerAttr, MemRefType
 
 from dato_xdsl.dialects import dato
@@ -759,6 +761,91 @@ def _ranges(n: int, cuts: list[int]) -> list[list[int]]:
     return [list(range(a, b)) for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
+class _Family:
+    """The rectangle cuts of one orientation: every way `_splits` gives to
+    cut the grid's rows into `r_parts` bands times every way to cut its
+    columns into `c_parts`, each with the work of its busiest block (its
+    top). A 64 x 64 grid on 8 columns has millions of cuts (a Python loop
+    computing every top took minutes), so a band cut's tops are computed
+    with numpy only when the search reaches the band cut's lower bound."""
+
+    def __init__(
+        self,
+        grid: list[list[int]],
+        p0: int,
+        p1: int,
+        r_parts: int,
+        c_parts: int,
+        transposed: bool,
+    ) -> None:
+        self.row_cuts = _splits(p0, r_parts)
+        self.col_cuts = _splits(p1, c_parts)
+        self.p0, self.p1, self.c_parts, self.transposed = p0, p1, c_parts, transposed
+        self.cores = r_parts * c_parts
+        self.size = len(self.row_cuts) * len(self.col_cuts)
+        work = np.array(grid, dtype=np.int64).reshape(p0, p1)
+        # per grid row, the work of its columns 0..j-1
+        self.prefix = np.zeros((p0, p1 + 1), dtype=np.int64)
+        np.cumsum(work, axis=1, out=self.prefix[:, 1:])
+        bounds = np.array([[0, *c, p1] for c in self.col_cuts], dtype=np.int64)
+        self.starts, self.ends = bounds[:, :-1], bounds[:, 1:]
+        self._tops: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def bands(self, k: int) -> np.ndarray:
+        """Band cut k: per band, the work of its columns 0..j-1."""
+        return np.add.reduceat(self.prefix, [0, *self.row_cuts[k]], axis=0)
+
+    def lower_bound(self, k: int) -> int:
+        """At most the top of every column cut of band cut k: a block holds
+        at least one column of a band, and the band's c_parts blocks its
+        whole work."""
+        band = self.bands(k)
+        one = int(np.diff(band, axis=1).max()) if self.p1 else 0
+        return max(one, -(-int(band[:, -1].max()) // self.c_parts))
+
+    def tops(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Band cut k's tops per column cut, and its column cuts by (top,
+        index)."""
+        if k not in self._tops:
+            band = self.bands(k)
+            # the busiest band's work on columns s..e-1, for every s <= e
+            span = (band[:, None, :] - band[:, :, None]).max(axis=0)
+            tops = span[self.starts, self.ends].max(axis=1)
+            self._tops[k] = (tops, np.argsort(tops, kind="stable"))
+        return self._tops[k]
+
+    def candidate(self, k: int, j: int) -> tuple[list[list[int]], list[list[int]]]:
+        return _ranges(self.p0, self.row_cuts[k]), _ranges(self.p1, self.col_cuts[j])
+
+
+def _in_order(
+    families: list[_Family],
+) -> Iterator[tuple[int, list[list[int]], list[list[int]], bool]]:
+    """Every cut of the families as (top, bands, columns, transposed), by
+    (top, cores, transposed) and then in the order of the families, their
+    band cuts and their column cuts: the order of a stable sort of all of
+    them by that key, merged lazily (the search stops at the first cut that
+    replays). A band cut enters the merge at its lower bound (position -1,
+    before its own cuts of that top) and is expanded when it comes first."""
+    heap: list[tuple[int, int, int, int, int, int]] = []
+    for f, fam in enumerate(families):
+        if fam.size == 0:
+            continue
+        for k in range(len(fam.row_cuts)):
+            heap.append((fam.lower_bound(k), fam.cores, int(fam.transposed), f, k, -1))
+    heapq.heapify(heap)
+    while heap:
+        top, cores, transposed, f, k, pos = heapq.heappop(heap)
+        fam = families[f]
+        tops, order = fam.tops(k)
+        if pos >= 0:
+            bands, cols = fam.candidate(k, int(order[pos]))
+            yield top, bands, cols, fam.transposed
+        if pos + 1 < len(order):
+            nxt = int(tops[int(order[pos + 1])])
+            heapq.heappush(heap, (nxt, cores, transposed, f, k, pos + 1))
+
+
 def search_blocks(
     region: dato.RegionOp,
     uses: dict[str, StreamUses],
@@ -794,30 +881,17 @@ def search_blocks(
         if use.producer is not None and use.consumer is not None:
             succ[use.producer].add(use.consumer)
     grid = [[sum(work[n] for n in at.get((i, j), ())) for j in range(p1)] for i in range(p0)]
-    candidates: list[tuple[tuple[int, int, int], list[list[int]], list[list[int]], bool]] = []
+    families: list[_Family] = []
     for transposed in (False, True):
         n_rows, n_cols = (
             (columns, len(compute_rows)) if transposed else (len(compute_rows), columns)
         )
         r_parts, c_parts = min(n_rows, p0), min(n_cols, p1)
-        col_cuts = [_ranges(p1, cc) for cc in _splits(p1, c_parts)]
-        for rc in _splits(p0, r_parts):
-            bands = _ranges(p0, rc)
-            # per band, the work of its columns 0..j-1 (a block's is a difference)
-            prefix = []
-            for b in bands:
-                acc = [0]
-                for j in range(p1):
-                    acc.append(acc[-1] + sum(grid[i][j] for i in b))
-                prefix.append(acc)
-            for cols in col_cuts:
-                top = max(acc[c[-1] + 1] - acc[c[0]] for acc in prefix for c in cols)
-                key = (top, len(bands) * len(cols), int(transposed))
-                candidates.append((key, bands, cols, transposed))
-    candidates.sort(key=lambda c: c[0])
+        families.append(_Family(grid, p0, p1, r_parts, c_parts, transposed))
+    total = sum(f.size for f in families)
     cyclic = replays = 0
     why: SearchFailure | None = None
-    for (top, _, _), bands, cols, transposed in candidates:
+    for top, bands, cols, transposed in _in_order(families):
         plan = BlockPlan([], rows=bands, cols=cols, transposed=transposed, work=top)
         members: list[list[str]] = []
         for r, band in enumerate(bands):
@@ -844,7 +918,7 @@ def search_blocks(
         replays += 1
         if replays == MAX_REPLAYS:
             break
-    tried = f"of {len(candidates)} ways to cut the {p0} x {p1} grid into rectangles, {cyclic} "
+    tried = f"of {total} ways to cut the {p0} x {p1} grid into rectangles, {cyclic} "
     tried += "join the rectangles' cores in a cycle (a core running its rectangle in order would "
     tried += "wait for itself)"
     if why is not None:
