@@ -32,7 +32,8 @@ from xdsl.passes import ModulePass
 
 from dato_xdsl import devices
 from dato_xdsl.dialects import dato
-from dato_xdsl.dialects.aie import element_bits, memref_bytes
+from dato_xdsl.dialects.aie import element_bits
+from dato_xdsl.transforms.group_bytes import group_bytes
 from dato_xdsl.transforms.npu_stream_reads import ROW_DEPTH, folded_share
 
 WORD_BITS = 32
@@ -176,20 +177,6 @@ def _reshape(region: dato.RegionOp, k: int, ch: int) -> None:
         group.offsets = DenseArrayBase.from_list(i64, flat)
 
 
-def _over(group: dato.GroupOp, budget: int) -> bool:
-    total = sum(
-        memref_bytes(a.type)
-        for a in group.body.block.args
-        if isinstance(a.type, MemRefType) and a.uses
-    )
-    for op in group.body.block.walk():
-        if isinstance(op, memref.AllocOp | memref.AllocaOp):
-            t = op.results[0].type
-            if isinstance(t, MemRefType):
-                total += memref_bytes(t)
-    return total > budget
-
-
 def chunk_region_rows(region: dato.RegionOp, budget: int) -> list[int]:
     """Reshape the region's 1-D arrays read or written by chunks (see the
     module) used by a task over `budget`; their indices."""
@@ -197,7 +184,8 @@ def chunk_region_rows(region: dato.RegionOp, budget: int) -> list[int]:
     for k in range(len(region.args)):
         host = region.args[k]
         if not any(
-            isinstance(u.operation, dato.GroupOp) and _over(u.operation, budget) for u in host.uses
+            isinstance(u.operation, dato.GroupOp) and group_bytes(u.operation) > budget
+            for u in host.uses
         ):
             continue
         ch = _chunk(region, k)

@@ -36,7 +36,7 @@ from xdsl.passes import ModulePass
 
 from dato_xdsl import devices
 from dato_xdsl.dialects import dato
-from dato_xdsl.dialects.aie import memref_bytes
+from dato_xdsl.transforms.group_bytes import group_bytes
 from dato_xdsl.transforms.npu_stream_reads import folded_share
 
 MAX_DEPTH = 32
@@ -191,25 +191,10 @@ def fold_view(view: memref.SubviewOp) -> None:
     view.erase()
 
 
-def _group_bytes(group: dato.GroupOp) -> int:
-    """The bytes of the group's used arguments (whole) and locals."""
-    total = sum(
-        memref_bytes(a.type)
-        for a in group.body.block.args
-        if isinstance(a.type, MemRefType) and a.uses
-    )
-    for op in group.body.block.walk():
-        if isinstance(op, memref.AllocOp | memref.AllocaOp):
-            t = op.results[0].type
-            if isinstance(t, MemRefType):
-                total += memref_bytes(t)
-    return total
-
-
 def fold_group_slices(group: dato.GroupOp, budget: int) -> int:
     """Fold the views of the group's host arguments where it pays (see the
     module); the number folded."""
-    over = budget >= 0 and _group_bytes(group) > budget
+    over = budget >= 0 and group_bytes(group) > budget
     done = 0
     for k, arg in enumerate(group.body.block.args):
         if not isinstance(group.args[k], BlockArgument):

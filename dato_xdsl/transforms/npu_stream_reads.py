@@ -72,6 +72,7 @@ from xdsl.passes import ModulePass
 from dato_xdsl import devices
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import element_bits, memref_bytes
+from dato_xdsl.transforms.group_bytes import local_bytes
 from dato_xdsl.transforms.npu_padding import read_nibbles
 from dato_xdsl.transforms.npu_read_boxes import _written_anywhere
 
@@ -381,23 +382,13 @@ def _whole_bytes(group: dato.GroupOp) -> dict[int, int]:
     }
 
 
-def _local_bytes(group: dato.GroupOp) -> int:
-    total = 0
-    for op in group.body.block.walk():
-        if isinstance(op, memref.AllocOp | memref.AllocaOp):
-            t = op.results[0].type
-            if isinstance(t, MemRefType):
-                total += memref_bytes(t)
-    return total
-
-
 def stream_group_reads(group: dato.GroupOp, budget: int, written: set[int]) -> list[int]:
     """Mark the group's arguments streamed by rows (largest first) until its
     buffers fit `budget`; the body argument indices marked. `written`: the
     region arguments to leave whole (written by a task, or int4)."""
     region_args = list(group.parent_op().args)  # type: ignore[union-attr]
     sizes = _whole_bytes(group)
-    total = sum(sizes.values()) + _local_bytes(group)
+    total = sum(sizes.values()) + local_bytes(group)
     done: list[int] = []
     for k in sorted(sizes, key=lambda k: (-sizes[k], k)):
         if total <= budget:
