@@ -269,6 +269,35 @@ def search_chains(
     return why if why is not None else plan
 
 
+def describe_chains(plan: ChainPlan, limit: int = 3) -> str:
+    """For a mapping's note or refusal: how search_chains built `plan` (the
+    order it merges in) and what it chose per core (in turn or in lockstep,
+    the streams made deeper, the bytes the inner streams hold), so a user
+    sees what was searched and the numbers of the attempt."""
+    text = (
+        "merging one pair a stream joins at a time (first the merge adding the "
+        "fewest DMA channels over a tile's, then the smaller group, then the fewer "
+        "bytes between them), then running the chains in lockstep where their "
+        "streams and held blocks take fewer bytes than in turn"
+    )
+    if plan.lockstep:
+        cores = sorted(plan.lockstep)
+        named = "; ".join("-".join(plan.groups[k]) for k in cores[:limit])
+        more = f"; ... ({len(cores)} cores)" if len(cores) > limit else ""
+        text += f": in lockstep {named}{more}"
+    else:
+        text += ": none gains by it, every chain runs its members in turn"
+    if plan.cost_bytes:
+        held = sum(plan.cost_bytes.values())
+        text += f"; the chains' inner streams hold {held} bytes"
+    if plan.depths:
+        deeper = sorted(plan.depths.items())
+        named = ", ".join(f"@{n} {d} deep" for n, d in deeper[:limit])
+        more = f" and {len(deeper) - limit} more" if len(deeper) > limit else ""
+        text += f"; streams between cores made deeper: {named}{more}"
+    return text
+
+
 def in_lockstep(region: dato.RegionOp, uses: dict[str, StreamUses], plan: ChainPlan) -> bool:
     """Run the groups of `plan` that can (lockstep_groups) in lockstep when
     the replay of that order finishes: in lockstep a stream between members
