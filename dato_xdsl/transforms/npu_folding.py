@@ -206,7 +206,9 @@ def pair_isomorphic(
     one fifo and sends their streams in turn); with `fewest`, only as many
     pairs as the cores need (the first instances), the most parallel. Only
     instances no stream joins to each other are paired; the replay of the
-    cores running their chains in order must finish (free_depths)."""
+    cores running their chains in order must finish (free_depths). When all
+    of the largest group on one core is still too many, every group's
+    instances are chained alike (_pair_every_group)."""
     if any(isinstance(op, dato.BundleOp | dato.ChainOp) for op in region.body.block.ops):
         return SearchFailure("the user's primitives already fold instances")
     groups = region.groups()
@@ -223,7 +225,16 @@ def pair_isomorphic(
         size *= 2
         chains = [names[k : k + size] for k in range(0, len(names), size)]
     if total - len(names) + len(chains) > cores:
-        return SearchFailure(f"all of @{group.sym_name.data} on one core is still too many")
+        across = _pair_every_group(region, uses, cores)
+        if across is None:
+            return SearchFailure(
+                f"all of @{group.sym_name.data} on one core is still too many, and so "
+                "is every group's instances chained onto one core each"
+            )
+        # each group's instances two by two (four by four, ...): a 3-layer MLP
+        # cut in 8 lanes has its layers' instances pairwise on cores, not a
+        # lane's three layers (whose weights no core holds at once)
+        chains, fewest = across, False
     excess = total - cores
     if fewest and size == 2 and excess < len(chains):
         chains = [names[2 * k : 2 * k + 2] for k in range(excess)]
@@ -232,6 +243,42 @@ def pair_isomorphic(
         plan.cost_bytes[k] = 0  # no stream between them: nothing held locally
     why = free_depths(region, uses, plan.groups, plan)
     return why if why is not None else plan
+
+
+def _pair_every_group(
+    region: dato.RegionOp, uses: dict[str, StreamUses], cores: int
+) -> list[list[str]] | None:
+    """When the largest group alone cannot free enough cores: chain the
+    instances of every group no stream joins inside, two by two in pid
+    order (then four by four, ...), groups in largest_group's order, until
+    the design fits the cores. The cost minimised is the most instances a
+    core runs in turn (the parallelism lost); of equal cost, the fewest
+    groups folded. None if no size fits."""
+    # the order largest_group takes: most instances, then by name (last first)
+    groups = sorted(
+        region.groups(), key=lambda g: (g.num_instances(), g.sym_name.data), reverse=True
+    )
+    free: list[list[str]] = []
+    for g in groups:
+        names = [i.name for i in sorted(g.instances(), key=lambda i: tuple(i.pid))]
+        inside = set(names)
+        if len(names) > 1 and not any(
+            u.producer in inside and u.consumer in inside for u in uses.values()
+        ):
+            free.append(names)
+    total = sum(g.num_instances() for g in region.groups())
+    size = 2
+    while free and size // 2 < max(len(n) for n in free):
+        elements = total
+        chains: list[list[str]] = []
+        for names in free:
+            cut = [names[k : k + size] for k in range(0, len(names), size)]
+            chains += cut
+            elements -= len(names) - len(cut)
+            if elements <= cores:
+                return [c for c in chains if len(c) > 1]
+        size *= 2
+    return None
 
 
 @dataclass
