@@ -168,18 +168,22 @@ class TileMemory:
             name = binding.get(port, port)
             self.got += [(name, t, base + a, base + b) for t, a, b in spans]
 
-    def in_objects(self, plan: GroupPlan, inst: dato.Instance, binding: dict[str, str]) -> None:
+    def in_objects(
+        self,
+        plan: GroupPlan,
+        inst: dato.Instance,
+        binding: dict[str, str],
+        merged: set[str] | None = None,
+    ) -> None:
         """The member's locals computed in their put's object (BodyBuffers.put),
-        by the stream each port is bound to."""
+        by the stream each port is bound to. `merged`: the region's merged
+        streams (merged_streams) when the caller already has them, so a count
+        of many members does not walk thousands of stream declarations for each."""
         if plan.buffers is None:
             return
         base = self.start[inst.name]
-        region = plan.group.parent_op()
-        merged = {
-            d.sym_name.data
-            for d in (region.streams() if isinstance(region, dato.RegionOp) else [])
-            if MERGED in d.attributes
-        }
+        if merged is None:
+            merged = merged_streams(plan.group.parent_op())
         for port, spans in plan.buffers.put.items():
             name = binding.get(port, port)
             found = [(t, base + a, base + b) for t, a, b in spans]
@@ -283,6 +287,12 @@ class TileMemory:
         if counters:
             parts.append(f"{counters} bytes of stream counters")
         return local + fifo_total + counters, parts
+
+
+def merged_streams(region: object) -> set[str]:
+    """The streams of `region` that carry several merged streams (MERGED)."""
+    decls = region.streams() if isinstance(region, dato.RegionOp) else []
+    return {d.sym_name.data for d in decls if MERGED in d.attributes}
 
 
 def live_bytes(spans: list[tuple[MemRefType, int, int]]) -> int:

@@ -107,6 +107,7 @@ from dato_xdsl.transforms.npu_tile_memory import (
     k_tile_bytes,
     k_tile_for,
     kib,
+    merged_streams,
 )
 from dato_xdsl.transforms.npu_transfers import plan_transfers, run_order
 from dato_xdsl.transforms.npu_write_boxes import Box, shared_write_boxes
@@ -193,6 +194,29 @@ def b_k_tile(
         if need <= budget:
             return kt
     return None
+
+
+@dataclass
+class AttemptIndex:
+    """What one check of a placement (Placer.check_tiles, or one
+    Placer.count_tile call) reads again for every element, member and
+    stream, looked up once. Nothing a check does changes them: it adds no
+    op to the region and replaces none (route_streams only updates the
+    attributes of existing stream declarations, with memtile routes, never
+    MERGED, which npu_stream_merge sets before a new Placer is made; chain
+    and bundle ops are recorded before the check); the Placer's plans and
+    padding are fixed at its construction. So each lookup gives what the
+    scan it replaces gave at that point, and every decision is unchanged."""
+
+    decls: dict[str, dato.StreamOp]
+    """stream declarations by name (the op itself: its attributes are read live)"""
+    merged: set[str]
+    """the streams carrying several merged streams (npu_tile_memory.merged_streams)"""
+    order: dict[str, int] | None = None
+    """run_order of the region, computed when an element first has two members"""
+    families: dict[str, list[str] | None] = field(default_factory=dict)
+    """Placer.k_family by group name (it reads only groups, their arguments,
+    plans and padding)"""
 
 
 class Placer:
@@ -708,10 +732,18 @@ class Placer:
             )
         return out
 
-    def chained_type(self, name: str) -> MemRefType:
+    def attempt_index(self) -> AttemptIndex:
+        """The region's stream declarations and merged streams, for one check."""
+        decls = {d.sym_name.data: d for d in self.region.streams()}
+        return AttemptIndex(decls, merged_streams(self.region))
+
+    def chained_type(self, name: str, lookups: AttemptIndex | None = None) -> MemRefType:
         """The local buffer a stream between two members of one core becomes:
         every element it carries (lower_to_aie's local_buffer)."""
-        decl = next(d for d in self.region.streams() if d.sym_name.data == name)
+        if lookups is not None:
+            decl = lookups.decls[name]
+        else:
+            decl = next(d for d in self.region.streams() if d.sym_name.data == name)
         elem = decl.stream_type.element_type
         count = self.counts.get(name, self.streams[name][0])
         if "dato.ring" in decl.attributes:  # npu_folding.RING: a lockstep chain's ring
@@ -720,14 +752,23 @@ class Placer:
             return MemRefType(elem.element_type, [count, *elem.get_shape()])
         return MemRefType(elem, [count])
 
-    def count_tile(self, pe: PE, tiles: dict[str, tuple[int, int]], shared: set[int]) -> TileCount:
+    def count_tile(
+        self,
+        pe: PE,
+        tiles: dict[str, tuple[int, int]],
+        shared: set[int],
+        lookups: AttemptIndex | None = None,
+    ) -> TileCount:
         """What the element's tile holds and moves before its GEMMs choose K
         tiles: its buffers (TileMemory), the arguments and streams it moves
         through DMA channels, the fifos to neighbours sharing memory. The
         members of an element in `shared` run one after the other through one
         set of fifos and buffers, so the first member's needs are the
-        element's."""
+        element's. `lookups`: the check's lookups (AttemptIndex), made here
+        when not given."""
         assert pe.tile is not None
+        if lookups is None:
+            lookups = self.attempt_index()
         col, row = pe.tile
         count = TileCount(pe, f"tile ({col}, {row}) ({name_list(pe.names)})")
         members = pe.members[:1] if id(pe) in shared else pe.members
@@ -736,12 +777,14 @@ class Placer:
         # however many members use it; the members' locals and chained
         # streams by their live spans in the core's run order, dead ones
         # sharing one buffer
-        memory = TileMemory(members, run_order(self.region) if len(members) > 1 else {})
+        if len(members) > 1 and lookups.order is None:
+            lookups.order = run_order(self.region)
+        memory = TileMemory(members, lookups.order if len(members) > 1 else {})  # type: ignore[arg-type]
         count.memory = memory
         for plan, inst in members:
             binding = dict(zip(plan.group.port_names, inst.bindings, strict=True))
             memory.locals(plan, inst, binding)
-            memory.in_objects(plan, inst, binding)
+            memory.in_objects(plan, inst, binding, lookups.merged)
             for k, arg in enumerate(plan.group.body.block.args):
                 t = arg.type
                 assert isinstance(t, MemRefType)
@@ -791,7 +834,9 @@ class Placer:
                         memory.copied.add(name)  # its blocks are copied out (padded)
                     if peer in pe.names:
                         # chained: a local buffer of every element
-                        memory.chained(name, self.chained_type(name), inst, plan, s, is_put)
+                        memory.chained(
+                            name, self.chained_type(name, lookups), inst, plan, s, is_put
+                        )
                         continue
                     # the fifo's objects, plus the staging buffer and its
                     # counter of a packed stream; the objects of a fifo
@@ -853,14 +898,15 @@ class Placer:
         tiles = {name: pe.tile for pe in pes for name in pe.names}  # type: ignore[misc]
         k_tiles: dict[str, int] = {}
         budget = d.compute.data_memory_bytes - CORE_STACK_BYTES
+        lookups = self.attempt_index()
         for pe in pes:
-            count = self.count_tile(pe, tiles, shared or set())  # type: ignore[arg-type]
+            count = self.count_tile(pe, tiles, shared or set(), lookups)  # type: ignore[arg-type]
             where, members, memory = count.where, count.members, count.memory
             total_before, parts = memory.total()
             fixed = self.gemm_k_tiles(count, budget, k_tiles)
             if fixed > budget:
                 # a local matmul's operands streamed over K (k_streaming)
-                fixed, parts = self.k_streaming(members, budget, fixed, parts, k_tiles)
+                fixed, parts = self.k_streaming(members, budget, fixed, parts, k_tiles, lookups)
             if fixed > budget:
                 why = self.shallow_why.get(pe.names[0])
                 parts = [*parts, why] if why else parts
@@ -938,6 +984,7 @@ class Placer:
         fixed: int,
         parts: list[str],
         k_tiles: dict[str, int],
+        lookups: AttemptIndex | None = None,
     ) -> tuple[int, list[str]]:
         """A tile over its memory whose tasks compute `acc = matmul(a, b)` into
         a local: a and b stream through the DMA in K tiles (double-buffered)
@@ -958,7 +1005,7 @@ class Placer:
         for plan, _ in members:
             if (plan.local_matmul or plan.staged_matmul) is None:
                 continue
-            family = self.k_family(plan.group)
+            family = self.k_family(plan.group, lookups)
             if family is None:
                 continue
             families.setdefault(tuple(sorted(family)), plan)
@@ -1029,13 +1076,25 @@ class Placer:
             fixed += streamed - whole
         return fixed, parts
 
-    def k_family(self, group: dato.GroupOp) -> list[str] | None:
+    def k_family(
+        self, group: dato.GroupOp, lookups: AttemptIndex | None = None
+    ) -> list[str] | None:
         """The groups that read the arrays `group`'s local matmul multiplies:
         None unless each is a local matmul of the same M x K x N reading them
         as its A and B, whose whole blocks count against its tile (its
         operands reach it through fifos, not forwarded or padded). Members of
         a bundle or chain may be among them: a core running several takes
-        their K tiles block after block through one fifo."""
+        their K tiles block after block through one fifo. With `lookups`, once
+        per group and check (AttemptIndex.families; callers only read it): a
+        check asks for every member of every tile, each going over all groups."""
+        if lookups is None:
+            return self._k_family(group)
+        name = group.sym_name.data
+        if name not in lookups.families:
+            lookups.families[name] = self._k_family(group)
+        return lookups.families[name]
+
+    def _k_family(self, group: dato.GroupOp) -> list[str] | None:
         mine = self.plans[group.sym_name.data]
         lm = mine.local_matmul or mine.staged_matmul
         assert lm is not None
