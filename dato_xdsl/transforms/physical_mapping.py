@@ -217,6 +217,9 @@ class AttemptIndex:
     families: dict[str, list[str] | None] = field(default_factory=dict)
     """Placer.k_family by group name (it reads only groups, their arguments,
     plans and padding)"""
+    readers: dict[int, list[tuple[int, dato.GroupOp]]] | None = None
+    """by id of a region argument, the groups reading it with their position
+    in the region (Placer.readers), made when k_family is first asked"""
 
 
 class Placer:
@@ -243,6 +246,8 @@ class Placer:
         self.improve = False
         """rearrange the placement while a tile is over its DMA channels"""
         self.isomorphic = False
+        self.scope: AttemptIndex | None = None
+        """the lookups of the place_and_check under way (AttemptIndex)"""
         """the folding chained isomorphic instances (npu_folding.pair_isomorphic)"""
         self.boxes = shared_write_boxes(region, {n: p.writes for n, p in self.plans.items()})
         self.padding: dict[int, tuple[int, int]] = choose_padding(
@@ -282,7 +287,18 @@ class Placer:
         """Place the elements and check their tiles (returns the K tiles);
         when a tile is over a limit and an element has many stream partners,
         placed again with those first (`place(hubs=True)`), and the first
-        refusal raised if that fails too."""
+        refusal raised if that fails too. One AttemptIndex serves the whole
+        of it (`scope`): placing moves only tiles; choose_shallow_fifos
+        changes stream depths (attributes of the same declarations, and the
+        placer's `streams`), never ops, group arguments, MERGED or chains;
+        checks record routes as attributes (see AttemptIndex)."""
+        self.scope = self.attempt_index()
+        try:
+            return self._place_and_check(pes, shared)
+        finally:
+            self.scope = None
+
+    def _place_and_check(self, pes: list[PE], shared: set[int]) -> dict[str, int]:
         self.place(pes)
         # the depths the tiles are counted with: a decision of its own,
         # recorded in the IR before the check (which only counts)
@@ -768,7 +784,7 @@ class Placer:
         when not given."""
         assert pe.tile is not None
         if lookups is None:
-            lookups = self.attempt_index()
+            lookups = self.scope or self.attempt_index()
         col, row = pe.tile
         count = TileCount(pe, f"tile ({col}, {row}) ({name_list(pe.names)})")
         members = pe.members[:1] if id(pe) in shared else pe.members
@@ -898,7 +914,7 @@ class Placer:
         tiles = {name: pe.tile for pe in pes for name in pe.names}  # type: ignore[misc]
         k_tiles: dict[str, int] = {}
         budget = d.compute.data_memory_bytes - CORE_STACK_BYTES
-        lookups = self.attempt_index()
+        lookups = self.scope or self.attempt_index()
         for pe in pes:
             count = self.count_tile(pe, tiles, shared or set(), lookups)  # type: ignore[arg-type]
             where, members, memory = count.where, count.members, count.memory
@@ -1005,7 +1021,7 @@ class Placer:
         for plan, _ in members:
             if (plan.local_matmul or plan.staged_matmul) is None:
                 continue
-            family = self.k_family(plan.group, lookups)
+            family = self.k_family(plan.group, lookups or self.scope)
             if family is None:
                 continue
             families.setdefault(tuple(sorted(family)), plan)
@@ -1091,10 +1107,33 @@ class Placer:
             return self._k_family(group)
         name = group.sym_name.data
         if name not in lookups.families:
-            lookups.families[name] = self._k_family(group)
+            if lookups.readers is None:
+                lookups.readers = self.readers()
+            lookups.families[name] = self._k_family(group, lookups.readers)
         return lookups.families[name]
 
-    def _k_family(self, group: dato.GroupOp) -> list[str] | None:
+    def readers(self) -> dict[int, list[tuple[int, dato.GroupOp]]]:
+        """By id of each value a group reads (xDSL values compare by
+        identity), the groups reading it and their position in the region."""
+        out: dict[int, list[tuple[int, dato.GroupOp]]] = {}
+        for pos, other in enumerate(self.region.groups()):
+            plan = self.plans[other.sym_name.data]
+            seen: set[int] = set()
+            for r, v in zip(plan.reads, other.args, strict=True):
+                if r and id(v) not in seen:
+                    seen.add(id(v))
+                    out.setdefault(id(v), []).append((pos, other))
+        return out
+
+    def _k_family(
+        self,
+        group: dato.GroupOp,
+        readers: dict[int, list[tuple[int, dato.GroupOp]]] | None = None,
+    ) -> list[str] | None:
+        """k_family; with `readers`, going over only the groups reading A or
+        B, in region order: the others are skipped by the scan anyway, and
+        its answer (None if any reader differs, else the readers' names in
+        region order) does not depend on the order it meets them in."""
         mine = self.plans[group.sym_name.data]
         lm = mine.local_matmul or mine.staged_matmul
         assert lm is not None
@@ -1104,7 +1143,12 @@ class Placer:
         if a is b:
             return None
         family: list[str] = []
-        for other in self.region.groups():
+        if readers is None:
+            others = self.region.groups()
+        else:
+            found = {pos: g for v in (a, b) if v is not None for pos, g in readers.get(id(v), [])}
+            others = [found[pos] for pos in sorted(found)]
+        for other in others:
             plan = self.plans[other.sym_name.data]
             reads = [v for r, v in zip(plan.reads, other.args, strict=True) if r]
             if a not in reads and b not in reads:
