@@ -49,6 +49,7 @@ from dato_xdsl.transforms.npu_chain_search import (
     BlockPlan,
     ChainPlan,
     SearchFailure,
+    describe_chains,
     free_depths,
     search_blocks,
     search_chains,
@@ -1938,8 +1939,8 @@ def map_region(
                 f"{len(pes)} processing elements for {limit} compute "
                 f"cores: the compiler chained "
                 + "; ".join("-".join(g) for g in chained.groups)
-                + ", merging the fewest extra DMA channels first; no other folding "
-                "is searched"
+                + "; "
+                + describe_chains(chained)
             )
             pes = placer.processing_elements()
         elif chained.reason:
