@@ -93,24 +93,25 @@ def test_a_consumer_over_only_with_its_producers_objects_maps_and_runs(tmp_path)
 
 
 def test_split_k_gemm_3d_of_64x64_int32_blocks_maps(tmp_path):
+    """Refused before the fifo-holder rule (a middle task counted every
+    partial-sum stream at both ends: 80 KiB). Now the chain retile also cuts
+    the chain's 64 x 64 blocks along N (5674b57), so the K tiles are the
+    compiler's to choose; what must hold is the hardware rule: each compute
+    tile's buffers, counted from the emitted aie.mlir with every fifo on its
+    holder, fit the 64 KiB less the 1 KiB stack, and K tiles divide K's
+    share of a task (64)."""
     M, N, K = 128, 128, 256
     top = npu_fanout_programs.split_k_gemm_3d(int32, M, N, K, 2, 2, 4)
     mod = dato.build(top, target="aie", project=tmp_path)
     text = (tmp_path / "aie.mlir").read_text()
-    # 64 x 64 int32 blocks of 16 KiB, 64 of K per task; 20 instances on 16
-    # cores, so the last task of a chain runs with its drain. A middle task
-    # holds its local and the two objects of the partial stream it puts
-    # (48 KiB; the one it gets is its producer's, north of it):
-    # 2 x (64 kt + kt 64) x 4 + 49,152 <= 64,512 gives kt <= 15, so 8 of the
-    # 64. The chained tile: local and chained buffer (32 KiB), C's block
-    # (16 KiB), 8 bytes of counters. (Counting every stream at both ends, a
-    # middle task held 80 KiB: refused.)
-    assert operand_tiles(text, "A") == {(64, 8)}
-    assert operand_tiles(text, "B") == {(8, 64)}
-    for tile in ("core_c0_r3", "core_c0_r4"):
-        used, buffers = tile_bytes(text, tile)
-        assert buffers == ["64x64xi32"], (tile, buffers)
-        assert used == 16 * 1024 * 3 + 2 * (64 * 8 + 8 * 64) * 4 == 57_344
+    ((rows, kt),) = operand_tiles(text, "A")
+    ((kt_b, cols),) = operand_tiles(text, "B")
+    assert kt == kt_b and 64 % kt == 0 and rows <= 64 and cols <= 64
+    cores = sorted(set(re.findall(r"core_c\d+_r\d+", text)))
+    assert cores
+    for tile in cores:
+        used, _ = tile_bytes(text, tile)
+        assert used <= 64 * 1024 - 1024, (tile, used)
     info = np.iinfo(np.int32)
     A = RNG.integers(info.min, info.max, (M, K), endpoint=True).astype(np.int32)
     B = RNG.integers(info.min, info.max, (K, N), endpoint=True).astype(np.int32)
