@@ -30,11 +30,10 @@ from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, MemRefType, Modul
 from xdsl.ir import BlockArgument, Operation, SSAValue
 from xdsl.passes import ModulePass
 
-from dato_xdsl import devices
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import element_bits
 from dato_xdsl.transforms.group_bytes import group_bytes
-from dato_xdsl.transforms.npu_stream_reads import ROW_DEPTH, folded_share
+from dato_xdsl.transforms.npu_stream_reads import ROW_DEPTH, region_budget
 
 WORD_BITS = 32
 
@@ -207,13 +206,10 @@ class NpuChunkRowsPass(ModulePass):
     the device's tile budget shared as dato-npu-stream-reads shares it."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        model = devices.lookup(self.device)
         for region in [o for o in op.walk() if isinstance(o, dato.RegionOp)]:
-            budget = self.budget
-            if budget < 0:
-                if model is None:
-                    return  # dato-physical-map names the unknown device
-                budget = model.tile_budget // folded_share(region, model.compute_cores)
+            budget = region_budget(region, self.budget, self.device)
+            if budget is None:
+                return  # dato-physical-map names the unknown device
             chunk_region_rows(region, budget)
 
 

@@ -34,10 +34,9 @@ from xdsl.dialects.builtin import DYNAMIC_INDEX, IndexType, MemRefType, ModuleOp
 from xdsl.ir import Block, BlockArgument, Operation, SSAValue
 from xdsl.passes import ModulePass
 
-from dato_xdsl import devices
 from dato_xdsl.dialects import dato
 from dato_xdsl.transforms.group_bytes import group_bytes
-from dato_xdsl.transforms.npu_stream_reads import folded_share
+from dato_xdsl.transforms.npu_stream_reads import region_budget
 
 MAX_DEPTH = 32
 """How deep an index's definition is searched for a pid."""
@@ -224,13 +223,10 @@ class NpuFoldSlicesPass(ModulePass):
     device's tile budget shared as dato-npu-stream-reads shares it."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        model = devices.lookup(self.device)
         for region in [o for o in op.walk() if isinstance(o, dato.RegionOp)]:
-            budget = self.budget
-            if budget < 0:
-                if model is None:
-                    return  # dato-physical-map names the unknown device
-                budget = model.tile_budget // folded_share(region, model.compute_cores)
+            budget = region_budget(region, self.budget, self.device)
+            if budget is None:
+                return  # dato-physical-map names the unknown device
             for group in list(region.groups()):
                 fold_group_slices(group, budget)
 

@@ -442,6 +442,18 @@ def folded_share(region: dato.RegionOp, cores: int) -> int:
     return max(1, min(-(-instances // cores), len(list(region.groups()))))
 
 
+def region_budget(region: dato.RegionOp, budget: int, device: str) -> int | None:
+    """A task's bytes in `region`: `budget` when given (>= 0), else the
+    device's tile budget over the region's folded share; None for an unknown
+    device (dato-physical-map names it)."""
+    if budget >= 0:
+        return budget
+    model = devices.lookup(device)
+    if model is None:
+        return None
+    return model.tile_budget // folded_share(region, model.compute_cores)
+
+
 @dataclass(frozen=True)
 class NpuStreamReadsPass(ModulePass):
     """Stream the blocks tasks read once, row after row, to their cores by rows."""
@@ -473,6 +485,7 @@ class NpuStreamReadsPass(ModulePass):
 
 
 __all__ = [
+    "region_budget",
     "ROW_DEPTH",
     "ROW_LOOP",
     "ROW_PIECE",
