@@ -39,7 +39,13 @@ from xdsl.passes import ModulePass
 
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import element_bits, memref_bytes
-from dato_xdsl.transforms.npu_read_boxes import DISJOINT_BYTES, WHOLE_BYTES, _written_anywhere
+from dato_xdsl.transforms.npu_read_boxes import (
+    DISJOINT_BYTES,
+    WHOLE_BYTES,
+    ReadBox,
+    _written_anywhere,
+    disjoint,
+)
 
 WORD_BITS = 32
 MAX_DEPTH = 32
@@ -168,14 +174,6 @@ def _boxes(
     return views, sizes, out
 
 
-def _disjoint(blocks: list[tuple[int, ...]], sizes: list[int]) -> bool:
-    for a, first in enumerate(blocks):
-        for second in blocks[a + 1 :]:
-            if all(abs(x - y) < s for x, y, s in zip(first, second, sizes, strict=True)):
-                return False
-    return True
-
-
 def box_group_slices(
     region: dato.RegionOp,
     group: dato.GroupOp,
@@ -199,8 +197,8 @@ def box_group_slices(
         t = group.body.block.args[k].type
         assert isinstance(t, MemRefType)
         array = memref_bytes(operand.type)  # type: ignore[arg-type]
-        listed = list(blocks.values())
-        if not (array > whole_bytes or (array > disjoint_bytes and _disjoint(listed, sizes))):
+        apart = disjoint({n: ReadBox(o, tuple(sizes)) for n, o in blocks.items()})
+        if not (array > whole_bytes or (array > disjoint_bytes and apart)):
             continue
         body = group.body.block
         old = body.args[k]
