@@ -4,10 +4,9 @@ the exact value, assignment keeping the low n bits, comparisons of the
 mathematical values, shifts within the left operand's width, bit ranges."""
 
 import random
-import subprocess
-from pathlib import Path
 
-HEADER_DIR = Path(__file__).resolve().parents[2] / "dato_xdsl" / "targets" / "hls" / "include"
+from test.unit.hls_gxx import SHOW_FUNCTIONS, pattern128, run_cpp
+
 WIDTHS = (1, 4, 12, 33, 40, 64, 65, 100, 127, 128)
 BINARY = ("+", "-", "*", "/", "%", "&", "|", "^")
 
@@ -57,7 +56,7 @@ def cases() -> tuple[list[str], list[str]]:
 
     def show(expr: str, value: int) -> None:
         code.append(f"  show({expr});")
-        want.append(format(value & ((1 << 128) - 1), "032x"))
+        want.append(pattern128(value))
 
     for n in WIDTHS:
         for signed in (True, False):
@@ -94,37 +93,13 @@ def cases() -> tuple[list[str], list[str]]:
     show("ap_int<8>(ap_int<4>(7) + ap_int<4>(7) == 14)", 1)
     show("ap_int<8>(ap_uint<4>(15) * ap_uint<4>(15) == 225)", 1)
     code.append("  { ap_uint<12> x = 0xff0; x.range(7, 4) = 3; x[0] = 1; show(x); }")
-    want.append(format(0xF31, "032x"))
+    want.append(pattern128(0xF31))
     return code, want
 
 
 def test_ap_int_stand_in_follows_the_documented_semantics(tmp_path):
     code, want = cases()
-    source = "\n".join(
-        [
-            '#include "ap_int.h"',
-            "#include <cstdio>",
-            "template <int W, bool S>",
-            "void show(const dato_ap::base<W, S>& x) {",
-            "  dato_ap::uwide b = x.bits;",
-            '  std::printf("%016llx%016llx\\n", (unsigned long long)(b >> 64), '
-            "(unsigned long long)b);",
-            "}",
-            "int main() {",
-            *code,
-            "}",
-        ]
-    )
-    (tmp_path / "t.cpp").write_text(source)
-    build = subprocess.run(
-        ["g++", "-std=c++14", "-Wall", "-Werror", "-O0", f"-I{HEADER_DIR}", "t.cpp", "-o", "t"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-    )
-    assert build.returncode == 0, build.stderr[:3000]
-    done = subprocess.run([str(tmp_path / "t")], capture_output=True, text=True, timeout=60)
-    got = done.stdout.split()
+    got = run_cpp(tmp_path, "\n".join([SHOW_FUNCTIONS, "int main() {", *code, "}"]))
     assert len(got) == len(want)
     wrong = [(c, g, w) for c, g, w in zip(code, got, want, strict=True) if g != w]
     assert not wrong, wrong[:5]

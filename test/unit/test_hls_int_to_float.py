@@ -6,7 +6,6 @@ and what an exact fractions.Fraction comparison says (nearest_float). A cast
 through (float) rounded int32/int64 -> bfloat16 twice and ap_int wider than
 64 bits through double."""
 
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +16,10 @@ from xdsl.dialects.builtin import BFloat16Type, Float32Type, Float64Type
 import dato_xdsl as dato
 from dato_xdsl import Int, UInt
 from dato_xdsl.targets.simulator import semantics as sem
+from test.unit.hls_gxx import SHOW_FUNCTIONS, run_cpp
 from test.unit.test_int_to_float_rounding import edge_values, nearest_float
 
 BF16 = ml_dtypes.bfloat16
-HEADER_DIR = Path(__file__).resolve().parents[2] / "dato_xdsl" / "targets" / "hls" / "include"
 
 # (C++ type, signed, width) of the integer types the emitter converts
 INTS = [
@@ -78,29 +77,8 @@ def test_itofp_rounds_once_at_every_width(tmp_path: Path) -> None:
                     simulated = sem.int_to_float(v, xt)
                 assert repr(simulated) == repr(ref), (v, simulated, ref)
                 want.append(f"{t} {v} {dtype.__name__} {bits_of(ref, bdt):x}")
-    source = "\n".join(
-        [
-            '#include "dato_hls.h"',
-            'void show(float f) { uint32_t u; std::memcpy(&u, &f, 4); std::printf("%x\\n", u); }',
-            "void show(double f) {",
-            '  uint64_t u; std::memcpy(&u, &f, 8); std::printf("%llx\\n", (unsigned long long)u);',
-            "}",
-            'void show(dato::bf16 f) { std::printf("%x\\n", unsigned(f.bits)); }',
-            "int main() {",
-            *body,
-            "}",
-        ]
-    )
-    (tmp_path / "t.cpp").write_text(source)
-    build = subprocess.run(
-        ["g++", "-std=c++14", "-Wall", "-Werror", "-O0", f"-I{HEADER_DIR}", "t.cpp", "-o", "t"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-    )
-    assert build.returncode == 0, build.stderr[:3000]
-    done = subprocess.run([str(tmp_path / "t")], capture_output=True, text=True, timeout=60)
-    got = done.stdout.split()
+    source = "\n".join([SHOW_FUNCTIONS, "int main() {", *body, "}"])
+    got = run_cpp(tmp_path, source)
     assert len(got) == len(want) > 1000
     wrong = [w for g, w in zip(got, want, strict=True) if w.split()[-1] != g]
     assert not wrong, wrong[:5]

@@ -204,24 +204,6 @@ T shru(T a, T b) {
   return amount >= width ? T(0) : T(U(a) >> amount);
 }
 
-// float -> integer truncating towards zero; NaN gives 0, out of range saturates
-template <typename T, int W>
-T fptosi(double x) {
-  const double hi = std::ldexp(1.0, W - 1) - 1, lo = -std::ldexp(1.0, W - 1);
-  if (std::isnan(x)) return T(0);
-  if (x >= hi) return T(int64_t(hi));
-  if (x <= lo) return T(int64_t(lo));
-  return T(int64_t(x));
-}
-
-template <typename T, int W>
-T fptoui(double x) {
-  const double hi = std::ldexp(1.0, W) - 1;
-  if (std::isnan(x) || x <= 0) return T(0);
-  if (x >= hi) return T(uint64_t(hi));
-  return T(uint64_t(x));
-}
-
 // ---- integer -> float: one correct rounding (to nearest, ties to even, past
 // the largest finite value to infinity) at every integer width, as dato's
 // simulator converts. A C++ cast (float)x of an int32/int64 to bfloat16 would
@@ -288,6 +270,7 @@ struct float_format<float> {
     std::memcpy(&f, &u, sizeof f);
     return f;
   }
+  typedef uint32_t bits_type;
   static const int P = 24, E = 8;
 };
 template <>
@@ -298,6 +281,7 @@ struct float_format<double> {
     std::memcpy(&f, &u, sizeof f);
     return f;
   }
+  typedef uint64_t bits_type;
   static const int P = 53, E = 11;
 };
 template <>
@@ -338,6 +322,48 @@ F itofp(const ap_uint<W>& x) {
   int scale;
   const uint64_t top = sticky64<W>(x, scale);
   return magnitude_to_float<F>(false, top, scale);
+}
+
+// ---- float -> integer: truncated towards zero, NaN gives 0 and a value out
+// of the W-bit range saturates (the simulator's rule, semantics.fptoint), at
+// every width up to 128. Built from the float's fields with integer shifts:
+// a C++ cast is undefined out of range, bounds such as 2^62 - 1 are no
+// doubles, and ap_int has no exact constructor from a float past 64 bits.
+// F is float (f32, and bf16 through its exact float) or double.
+template <typename T, int W, bool S, typename F>
+T fptoint(F x) {
+  typedef float_format<F> fmt;
+  typedef typename fmt::bits_type U;
+  const int frac = fmt::P - 1;
+  U u;
+  std::memcpy(&u, &x, sizeof u);
+  const bool negative = (u >> (sizeof(U) * 8 - 1)) & 1u;
+  const int biased = int((u >> frac) & ((U(1) << fmt::E) - 1));
+  const U fraction = u & ((U(1) << frac) - 1);
+  if (biased == (1 << fmt::E) - 1 && fraction != 0) return T(0);  // NaN
+  const int e = biased - ((1 << (fmt::E - 1)) - 1);  // |x| = 1.fraction * 2^e (normal)
+  const ap_uint<W> ones = ~ap_uint<W>(0);
+  if (S && e >= W - 1) {  // |x| >= 2^(W-1) (infinity too): MIN or MAX
+    const ap_uint<W> max = ones >> 1;
+    return T(negative ? ap_uint<W>(~max) : max);
+  }
+  if (!S && negative) return T(0);  // x <= 0 truncates or saturates to 0
+  if (!S && e >= W) return T(ones);  // x >= 2^W
+  if (e < 0) return T(0);  // |x| < 1, zero and subnormals included
+  const uint64_t mant = uint64_t(fraction) | (uint64_t(1) << frac);
+  const ap_uint<W> mag = e >= frac ? ap_uint<W>(ap_uint<W>(mant) << (e - frac))
+                                   : ap_uint<W>(mant >> (frac - e));
+  return T(negative ? ap_uint<W>(ap_uint<W>(0) - mag) : mag);
+}
+
+template <typename T, int W, typename F>
+T fptosi(F x) {
+  return fptoint<T, W, true>(x);
+}
+
+template <typename T, int W, typename F>
+T fptoui(F x) {
+  return fptoint<T, W, false>(x);
 }
 
 // ---- floats: one overload per type, bf16 through float
