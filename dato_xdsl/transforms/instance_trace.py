@@ -70,30 +70,69 @@ _CMPI: dict[int, Callable[[int, int], bool]] = {
     3: lambda a, b: a <= b,
     4: lambda a, b: a > b,
     5: lambda a, b: a >= b,
-    # unsigned predicates: compile-time values here are small non-negative ints
+    # unsigned predicates: compared on the operands' bits (see `_unsigned`)
     6: lambda a, b: a < b,
     7: lambda a, b: a <= b,
     8: lambda a, b: a > b,
     9: lambda a, b: a >= b,
 }
 
+_UNSIGNED_BINARY: dict[type[Operation], Callable[[int, int], int]] = {
+    arith.DivUIOp: lambda a, b: a // b,
+    arith.RemUIOp: lambda a, b: a % b,
+}
+"""Operations on the operands' bits read as unsigned (see `_unsigned`)."""
+
+INDEX_BITS = 64
+"""The width an `index` value's bits are read at as unsigned (MLIR's index is
+64 bits on the hosts and the NPU)."""
+
+
+class _NotStatic(Exception):
+    """A lenient StaticValues' closure reached a value that is not compile-time."""
+
+
+def _not_static(env: Env) -> int:
+    raise _NotStatic
+
+
+def _unsigned(value: SSAValue) -> int:
+    """The modulus that reads `value`'s bits as an unsigned integer: values
+    here are exact Python integers, so a negative one wraps like its bits."""
+    t = value.type
+    return 1 << (t.width.data if isinstance(t, IntegerType) else INDEX_BITS)
+
 
 class StaticValues:
     """Compiles SSA values built from pids, constants and meta_for variables
-    into closures of an environment mapping those roots to integers."""
+    into closures of an environment mapping those roots to integers.
 
-    def __init__(self, roots: set[SSAValue]) -> None:
+    Strict (the default), a value that is not compile-time is refused when it
+    is compiled, naming the op `user` that needs it. Lenient, it compiles to
+    a closure that fails only when evaluated, so a select whose untaken side
+    is a runtime value still has a value: `try_value` answers None instead."""
+
+    def __init__(self, roots: set[SSAValue], strict: bool = True) -> None:
         self.roots = roots
+        self.strict = strict
         self.cache: dict[SSAValue, Fn] = {}
 
-    def compile(self, value: SSAValue, user: Operation) -> Fn:
+    def compile(self, value: SSAValue, user: Operation | None = None) -> Fn:
         if value in self.cache:
             return self.cache[value]
         fn = self._compile(value, user)
         self.cache[value] = fn
         return fn
 
-    def _compile(self, value: SSAValue, user: Operation) -> Fn:
+    def try_value(self, value: SSAValue, env: Env) -> int | None:
+        """`value` in `env`, or None where it is not compile-time (a lenient
+        instance) or divides by zero."""
+        try:
+            return self.compile(value)(env)
+        except (_NotStatic, ZeroDivisionError):
+            return None
+
+    def _compile(self, value: SSAValue, user: Operation | None) -> Fn:
         if value in self.roots:
             return lambda env: env[value]
         owner = value.owner
@@ -109,16 +148,29 @@ class StaticValues:
             a = self.compile(owner.operands[0], user)
             b = self.compile(owner.operands[1], user)
             return lambda env: f(a(env), b(env))
+        if type(owner) in _UNSIGNED_BINARY:
+            f = _UNSIGNED_BINARY[type(owner)]  # type: ignore[index]
+            m = _unsigned(owner.operands[0])
+            a = self.compile(owner.operands[0], user)
+            b = self.compile(owner.operands[1], user)
+            return lambda env: f(a(env) % m, b(env) % m)
         if isinstance(owner, arith.CmpiOp):
-            pred = _CMPI[owner.predicate.value.data]
+            code = owner.predicate.value.data
+            pred = _CMPI[code]
+            m = _unsigned(owner.lhs) if code >= 6 else 0
             a = self.compile(owner.lhs, user)
             b = self.compile(owner.rhs, user)
+            if m:
+                return lambda env: int(pred(a(env) % m, b(env) % m))
             return lambda env: int(pred(a(env), b(env)))
         if isinstance(owner, arith.SelectOp):
             c = self.compile(owner.cond, user)
             t = self.compile(owner.lhs, user)
             f2 = self.compile(owner.rhs, user)
             return lambda env: t(env) if c(env) else f2(env)
+        if not self.strict:
+            return _not_static
+        assert user is not None, "a strict StaticValues names the op needing each value"
         what = owner.name if isinstance(owner, Operation) else "a block argument"
         raise op_error(
             user,

@@ -8,7 +8,7 @@ for a 128x128 int32 A on 4x4, refused. dato-npu-read-boxes boxes element
 loads whose box offset is affine in the pid; a slice whose offset is any
 function of the pid (a remainder, a product of pids) is boxed here instead:
 its offsets are evaluated for each instance (constants, pids, `arith`
-integer ops), the body argument takes the slice's shape, each instance's
+integer ops: instance_trace's `StaticValues`, lenient), the body argument takes the slice's shape, each instance's
 offsets move to its slice, and the slice becomes the argument itself.
 
 Conditions: the argument is a host array no task of the region writes,
@@ -21,24 +21,23 @@ blocks pays, as read-boxes decides it: arrays over `whole_bytes`, or over
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects import arith, memref
+from xdsl.dialects import memref
 from xdsl.dialects.builtin import (
     DYNAMIC_INDEX,
     DenseArrayBase,
-    IntegerAttr,
     MemRefType,
     ModuleOp,
     i64,
 )
-from xdsl.ir import BlockArgument, SSAValue
+from xdsl.ir import BlockArgument
 from xdsl.passes import ModulePass
 
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import element_bits, memref_bytes
+from dato_xdsl.transforms.instance_trace import Env, StaticValues
 from dato_xdsl.transforms.npu_read_boxes import (
     DISJOINT_BYTES,
     WHOLE_BYTES,
@@ -48,80 +47,13 @@ from dato_xdsl.transforms.npu_read_boxes import (
 )
 
 WORD_BITS = 32
-MAX_DEPTH = 32
-_PREDICATES: dict[int, Callable[[int, int], bool]] = {
-    0: lambda a, b: a == b,
-    1: lambda a, b: a != b,
-    2: lambda a, b: a < b,
-    3: lambda a, b: a <= b,
-    4: lambda a, b: a > b,
-    5: lambda a, b: a >= b,
-}
-"""arith.cmpi's signed predicates (eq, ne, slt, sle, sgt, sge) by number;
-the unsigned ones are not evaluated."""
 
 
-def _eval(v: SSAValue, env: dict[SSAValue, int], depth: int = 0) -> int | None:
-    """The value of index `v` in an instance (`env`: its pids), or None."""
-    if v in env:
-        return env[v]
-    if depth > MAX_DEPTH or isinstance(v, BlockArgument):
-        return None
-    owner = v.owner
-    if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
-        return owner.value.value.data
-    if isinstance(owner, arith.IndexCastOp):
-        return _eval(owner.input, env, depth + 1)
-    if isinstance(owner, arith.SelectOp):
-        # Python's `%` of a pid expression: a remainder made non-negative
-        cond = _eval(owner.cond, env, depth + 1)
-        if cond is None:
-            return None
-        return _eval(owner.lhs if cond else owner.rhs, env, depth + 1)
-    if isinstance(owner, arith.CmpiOp):
-        lhs = _eval(owner.lhs, env, depth + 1)
-        rhs = _eval(owner.rhs, env, depth + 1)
-        test = _PREDICATES.get(owner.predicate.value.data)
-        if lhs is None or rhs is None or test is None:
-            return None
-        return int(test(lhs, rhs))
-    binary = (
-        arith.AddiOp,
-        arith.SubiOp,
-        arith.MuliOp,
-        arith.RemSIOp,
-        arith.RemUIOp,
-        arith.DivSIOp,
-        arith.DivUIOp,
-        arith.FloorDivSIOp,
-    )
-    if not isinstance(owner, binary):
-        return None
-    lhs = _eval(owner.lhs, env, depth + 1)
-    rhs = _eval(owner.rhs, env, depth + 1)
-    if lhs is None or rhs is None:
-        return None
-    if isinstance(owner, arith.AddiOp):
-        return lhs + rhs
-    if isinstance(owner, arith.SubiOp):
-        return lhs - rhs
-    if isinstance(owner, arith.MuliOp):
-        return lhs * rhs
-    if rhs == 0:
-        return None
-    if isinstance(owner, arith.RemSIOp | arith.RemUIOp):
-        # C semantics (the sign of the dividend); pids are non-negative
-        return lhs - rhs * int(lhs / rhs) if lhs < 0 or rhs < 0 else lhs % rhs
-    if isinstance(owner, arith.FloorDivSIOp):
-        return lhs // rhs
-    return int(lhs / rhs) if lhs < 0 or rhs < 0 else lhs // rhs
-
-
-def _view_offsets(view: memref.SubviewOp, env: dict[SSAValue, int]) -> tuple[int, ...] | None:
+def _view_offsets(view: memref.SubviewOp, values: StaticValues, env: Env) -> tuple[int, ...] | None:
     dynamic = iter(view.offsets)
     out: list[int] = []
     for off in view.static_offsets.get_values():
-        value = _eval(next(dynamic), env) if off == DYNAMIC_INDEX else off
+        value = values.try_value(next(dynamic), env) if off == DYNAMIC_INDEX else off
         if value is None:
             return None
         out.append(value)
@@ -156,12 +88,14 @@ def _boxes(
             return None
     if any(s == DYNAMIC_INDEX or s <= 0 for s in sizes):
         return None
-    values = group.pid_values()
+    pids = group.pid_values()
+    # lenient: a select (Python's `%`) need only have its taken side static
+    values = StaticValues(set(pids), strict=False)
     out: dict[str, tuple[int, ...]] = {}
     bits = element_bits(t.element_type)
     for inst in group.instances():
-        env = group.pid_env(inst, values)
-        found = {_view_offsets(view, env) for view in views}
+        env = group.pid_env(inst, pids)
+        found = {_view_offsets(view, values, env) for view in views}
         if len(found) != 1 or None in found:
             return None
         offs = found.pop()
