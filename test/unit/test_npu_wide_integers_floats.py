@@ -14,40 +14,7 @@ import pytest
 
 import dato_xdsl as dato
 from dato_xdsl import Int, UInt
-from test.unit.test_int_to_float_rounding import nearest_float
-
-L = 16
-
-
-def to_float(T, F):
-    @dato.region()
-    def top(A: T[L], B: F[L]):
-        @dato.kernel(mapping=[1], args=[A, B])
-        def k(a: T[L], b: F[L]):
-            for i in range(L):
-                b[i] = a[i]
-
-    return top
-
-
-def to_int(F, T):
-    @dato.region()
-    def top(A: F[L], B: T[L]):
-        @dato.kernel(mapping=[1], args=[A, B])
-        def k(a: F[L], b: T[L]):
-            for i in range(L):
-                b[i] = a[i]
-
-    return top
-
-
-def run_both(top, src, dst):
-    """The outputs of the simulator and the virtual NPU, asserted equal."""
-    sim, npu = dst.copy(), dst.copy()
-    dato.build(top)(src.copy(), sim)
-    dato.build(top, target="aie")(src.copy(), npu)
-    assert [repr(v) for v in sim] == [repr(v) for v in npu]
-    return npu
+from test.unit.float_reference import L, convert_region, nearest_float, run_both
 
 
 def int_values(n: int, unsigned: bool) -> list[int]:
@@ -71,7 +38,7 @@ def test_wide_integers_to_float32_round_once(n, unsigned):
     vals = int_values(n, unsigned)
     vals += [0] * (L - len(vals))
     A = np.array(vals, dtype=object)
-    B = run_both(to_float(T, dato.float32), A, np.zeros(L, np.float32))
+    B = run_both(convert_region(T, dato.float32), A, np.zeros(L, np.float32))
     assert [repr(nearest_float(v, np.float32)) for v in vals] == [repr(b) for b in B]
 
 
@@ -87,7 +54,7 @@ def test_wide_integers_to_bfloat16(n, unsigned):
     vals = [v for v in vals if v >= 0 or not unsigned]
     vals += [0] * (L - len(vals))
     A = np.array(vals, dtype=object)
-    B = run_both(to_float(T, dato.bfloat16), A, np.zeros(L, ml_dtypes.bfloat16))
+    B = run_both(convert_region(T, dato.bfloat16), A, np.zeros(L, ml_dtypes.bfloat16))
     assert [repr(nearest_float(v, ml_dtypes.bfloat16)) for v in vals] == [repr(b) for b in B]
 
 
@@ -112,7 +79,7 @@ def test_float32_to_wide_integers_truncate_and_saturate(n, unsigned):
     ]
     with np.errstate(over="ignore"):  # 2^128: infinity in f32
         A = np.array(vals, dtype=np.float32)
-    B = run_both(to_int(dato.float32, T), A, np.zeros(L, dtype=object))
+    B = run_both(convert_region(dato.float32, T), A, np.zeros(L, dtype=object))
     want = [saturated(float(f), n, unsigned) for f in A]
     if unsigned:
         want = [v & ((1 << n) - 1) for v in want]
@@ -126,7 +93,7 @@ def test_bfloat16_to_wide_integers(n, unsigned):
     vals = [0.0, 2.5, -2.5, 255.0 * 2.0**60, -(2.0**99), 2.0**99, 2.0**127, -(2.0**127)]
     vals += [np.inf, -np.inf, np.nan, 1.0e-20, -7.75, 3.0e38, 2.0**64, 2.0**98 * 1.5]
     A = np.array(vals, dtype=ml_dtypes.bfloat16)
-    B = run_both(to_int(dato.bfloat16, T), A, np.zeros(L, dtype=object))
+    B = run_both(convert_region(dato.bfloat16, T), A, np.zeros(L, dtype=object))
     want = [saturated(float(f), n, unsigned) for f in A]
     if unsigned:
         want = [v & ((1 << n) - 1) for v in want]
