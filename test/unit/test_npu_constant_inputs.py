@@ -27,6 +27,7 @@ from dato_xdsl.transforms.npu_constant_inputs import (
     NpuConstantInputsPass,
     read_constant_values,
 )
+from test.unit.programs.constant_table_programs import row_sums, row_sums_reference
 from test.unit.test_npu_host_runner import run_both
 
 PASS = "dato-npu-constant-inputs"
@@ -50,25 +51,6 @@ R, C = 192, 128  # an int32 table of 96 KiB
 TABLE = ((np.arange(R * C, dtype=np.int64) * 7919) % 201 - 100).reshape(R, C).astype(np.int32)
 
 
-def row_sums():
-    """Reads the table once, row k in iteration k of the top-level loop."""
-
-    @dato.region()
-    def top(X: int32[R, 4], Y: int32[4]):
-        @dato.kernel(mapping=[1], args=[X, Y])
-        def layer(x: int32[R, 4], y: int32[4]):
-            T: int32[R, C] = TABLE
-            acc: int32[4] = 0
-            for k in range(R):
-                for i in range(4):
-                    v: int32 = x[k, i]
-                    for j in range(C):
-                        acc[i] += v * T[k, j]
-            y[:] = acc
-
-    return top
-
-
 def _sequence_types(mod) -> list[list[int]]:
     seq = next(op for op in mod.aie.walk() if isinstance(op, aie.RuntimeSequenceOp))
     return [list(a.type.get_shape()) for a in seq.body.block.args]
@@ -77,10 +59,9 @@ def _sequence_types(mod) -> list[list[int]]:
 def test_a_96_kib_table_streams_from_the_host_by_rows_and_equals_numpy():
     X = np.random.default_rng(1).integers(-50, 50, (R, 4)).astype(np.int32)
     Y = np.zeros(4, np.int32)
-    mod = dato.build(row_sums(), target="aie")
+    mod = dato.build(row_sums(TABLE, int32, 4), target="aie")
     mod(X, Y)  # the user's two arrays: the table is the compiler's
-    expected = (X.T.astype(np.int64) @ TABLE.astype(np.int64).sum(axis=1)).astype(np.int32)
-    np.testing.assert_array_equal(Y, expected)
+    np.testing.assert_array_equal(Y, row_sums_reference(X, TABLE))
     # the table is the runtime sequence's third buffer, its values the module's
     assert _sequence_types(mod) == [[R, 4], [4], [R, C]]
     (values,) = read_constant_values(mod.aie).values()
@@ -115,8 +96,7 @@ def test_a_table_read_by_columns_goes_to_the_host_transposed_and_equals_numpy(mo
     Y = np.zeros(2, np.int32)
     mod = dato.build(column_sums(), target="aie")
     mod(X, Y)
-    expected = (X.T.astype(np.int64) @ TABLE.astype(np.int64).sum(axis=0)).astype(np.int32)
-    np.testing.assert_array_equal(Y, expected)
+    np.testing.assert_array_equal(Y, row_sums_reference(X, TABLE.T))  # column sums
     assert _sequence_types(mod) == [[C, 2], [2], [C, R]]  # the transpose
     (values,) = read_constant_values(mod.aie).values()
     np.testing.assert_array_equal(np.array(values.get_values()).reshape(C, R), TABLE.T)
@@ -155,8 +135,7 @@ def test_of_two_tables_that_do_not_fit_together_one_goes_to_the_host(monkeypatch
     Y = np.zeros(4, np.int32)
     mod = dato.build(two_tables(), target="aie")
     mod(X, Y)
-    diff = HALF.astype(np.int64) - OTHER
-    np.testing.assert_array_equal(Y, (X.T.astype(np.int64) @ diff.sum(axis=1)).astype(np.int32))
+    np.testing.assert_array_equal(Y, row_sums_reference(X, HALF.astype(np.int64) - OTHER))
     assert _sequence_types(mod) == [[80, 4], [4], [80, 128]]  # one table, A
     initialised = [op for op in mod.aie.walk() if isinstance(op, aie.BufferOp) and op.initial_value]
     assert len(initialised) == 1  # B, in the core's tile
@@ -171,42 +150,24 @@ R8, C8 = 300, 250  # int8 rows of 250 bytes: not whole 32-bit words
 BYTES = ((np.arange(R8 * C8, dtype=np.int64) * 31) % 255 - 127).reshape(R8, C8).astype(np.int8)
 
 
-def byte_rows():
-    @dato.region()
-    def top(X: int32[R8, 2], Y: int32[2]):
-        @dato.kernel(mapping=[1], args=[X, Y])
-        def layer(x: int32[R8, 2], y: int32[2]):
-            T: int8[R8, C8] = BYTES
-            acc: int32[2] = 0
-            for k in range(R8):
-                for i in range(2):
-                    v: int32 = x[k, i]
-                    for j in range(C8):
-                        acc[i] += v * T[k, j]
-            y[:] = acc
-
-    return top
-
-
 def test_int8_rows_not_whole_words_go_to_the_host_padded_and_equal_numpy(monkeypatch):
     X = np.random.default_rng(7).integers(-50, 50, (R8, 2)).astype(np.int32)
     Y = np.zeros(2, np.int32)
-    mod = dato.build(byte_rows(), target="aie")
+    mod = dato.build(row_sums(BYTES, int8, 2), target="aie")
     mod(X, Y)
-    expected = (X.T.astype(np.int64) @ BYTES.astype(np.int64).sum(axis=1)).astype(np.int32)
-    np.testing.assert_array_equal(Y, expected)
+    np.testing.assert_array_equal(Y, row_sums_reference(X, BYTES))
     assert _sequence_types(mod) == [[R8, 2], [2], [R8, 252]]
     # unpadded, its rows cannot stream: refused as before
     monkeypatch.setattr(npu_constant_inputs, "word_rows", lambda alloc, t: None)
     with pytest.raises(dato.DatoError, match=r"layer_0\) needs \d+\.\d+ KiB"):
-        dato.build(byte_rows(), target="aie")
+        dato.build(row_sums(BYTES, int8, 2), target="aie")
 
 
 def test_without_the_pass_the_table_is_refused_for_the_tile(monkeypatch):
     steps = tuple(s for s in AieTarget.steps if s.name != PASS)
     monkeypatch.setattr(AieTarget, "steps", steps)
     with pytest.raises(dato.DatoError, match=r"layer_0\) needs 96\.\d+ KiB .* it has 63 KiB"):
-        dato.build(row_sums(), target="aie")
+        dato.build(row_sums(TABLE, int32, 4), target="aie")
 
 
 M0, M1 = 256, 128  # float32: 128 KiB
@@ -306,14 +267,14 @@ def test_run_py_takes_the_users_arrays_and_feeds_the_table(tmp_path, monkeypatch
     """run.py (XRT replaced by a recorder) takes X and Y only, loads the table
     from constant0.npy beside it and binds it as bo2, writing the bytes the
     virtual NPU run fed the design; aie.mlir does not carry the values."""
-    mod = dato.build(row_sums(), target="aie", project=tmp_path)
+    mod = dato.build(row_sums(TABLE, int32, 4), target="aie", project=tmp_path)
     assert "dato.constant_values" not in (tmp_path / "aie.mlir").read_text()
     script = runpy.run_path(str(tmp_path / "run.py"), run_name="not_main")
     assert script["ARGS"] == ["X", "Y"]
     X = np.random.default_rng(6).integers(-50, 50, (R, 4)).astype(np.int32)
     outputs, xrt = run_both(mod, tmp_path, [X, np.zeros(4, np.int32)], monkeypatch)
     assert len(xrt.written) == 3 and xrt.written[2] == TABLE.tobytes()
-    expected = (X.T.astype(np.int64) @ TABLE.astype(np.int64).sum(axis=1)).astype(np.int32)
+    expected = row_sums_reference(X, TABLE)
     np.testing.assert_array_equal(outputs[1], expected)  # the virtual NPU run
     np.testing.assert_array_equal(np.load(tmp_path / "a1.npy"), expected)  # run.py
 
