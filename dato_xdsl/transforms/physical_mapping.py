@@ -76,6 +76,7 @@ from dato_xdsl.transforms.npu_forwarding import (
 )
 from dato_xdsl.transforms.npu_lock_budget import LOCKS_PER_FIFO_END
 from dato_xdsl.transforms.npu_lockstep import lockstep_members
+from dato_xdsl.transforms.npu_loop_loaders import elide_loop_loaders
 from dato_xdsl.transforms.npu_padding import (
     PADDED_ROWS,
     Rows,
@@ -1607,6 +1608,7 @@ class PhysicalMapPass(ModulePass):
                 (*attempt, None) for attempt in self.attempts(original, device)
             ]
             k = 0
+            pieces_tried = False
             while k < len(tries):
                 what, blocks, count_streams, cores = tries[k]
                 improve = count_streams is not False
@@ -1619,13 +1621,25 @@ class PhysicalMapPass(ModulePass):
                     current.erase()
                     current = fresh
                 try:
-                    if what == RELAYING:
+                    if what.endswith(RELAYING):
                         relay_odd_links(current, _spare_cores(current, device))
                     map_region(current, device, blocks, bool(count_streams), improve, cores)
                     break
                 except LocatedDiagnostic as err:
                     errors.append((what, err))
                 k += 1
+                if k == len(tries) and not pieces_tried:
+                    # every folding kept the loaders' cores: the pieces they
+                    # cut in a loop read by their consumers instead (a DMA)
+                    pieces_tried = True
+                    elided = original.clone()
+                    if _over_cores(original, device) and elide_loop_loaders(elided):
+                        original = elided
+                        tries += [
+                            (f"{LOOP_LOADERS}, then {w}", *rest, None)
+                            for w, *rest in self.attempts(elided, device)
+                        ]
+                        continue
                 if k == len(tries) and self.folding != "rectangles":
                     tries += self.channel_folds(original, device, errors, tries)
             else:
@@ -1694,7 +1708,11 @@ class PhysicalMapPass(ModulePass):
         Last, for lanes no stream touches (a vector add with more lanes than
         the columns' shim and memtile channels feed one per core), the
         largest group chained onto half the cores, a quarter, ... (each
-        column's cores then share a memtile distribute and join per array)."""
+        column's cores then share a memtile distribute and join per array).
+        When all of them fail with more elements than cores, `apply` tries
+        them again on the region whose loop loaders are elided
+        (npu_loop_loaders: a loader cutting its block in pieces in a loop
+        is a DMA, not a core), before the channel folds."""
         out: list[tuple[str, ChainPlan | None, bool | None]] = []
         chains: tuple[str, ChainPlan | None, bool | None] = ("chaining instances", None, False)
         over = _over_cores(region, device)
@@ -1746,6 +1764,9 @@ class PhysicalMapPass(ModulePass):
 
 RELAYING = "relaying the odd rings' links through cores between their ends"
 """the attempt that first adds relays (npu_stream_embedding.relay_odd_links)"""
+
+LOOP_LOADERS = "reading the pieces loaders cut in a loop in their consumers (no loader cores)"
+"""the attempt that first elides loop loaders (npu_loop_loaders.elide_loop_loaders)"""
 
 
 def loaders_beside_chains(

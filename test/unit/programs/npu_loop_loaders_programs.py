@@ -1,0 +1,97 @@
+"""Programs whose loaders cut their blocks of an array in a loop and put the
+pieces on streams (SUMMA's row and column loaders), for
+test_npu_loop_loaders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dato_xdsl as dato
+from dato_xdsl import Layout, Stream, int32
+
+S = Layout.Shard
+R = Layout.Replicate
+
+
+def summa(n: int, p: int) -> Any:
+    """SUMMA on a p x p grid, n x n x n int32: at step s, loader `rowload` i
+    sends A's block (i, s) to every node of row i, `colload` j sends B's
+    block (s, j) to every node of column j; node (i, j) sums the products
+    into its block of C."""
+    nb = n // p
+
+    @dato.region()
+    def top(A: int32[n, n], B: int32[n, n], C: int32[n, n]):
+        fa: Stream[int32[nb, nb], 2][p, p]
+        fb: Stream[int32[nb, nb], 2][p, p]
+
+        @dato.kernel(mapping=[p], args=[A])
+        def rowload(a: int32[n, n] @ [S(0), R]):
+            i = dato.get_pid()
+            for s in range(p):
+                piece: int32[nb, nb] = 0
+                piece[:, :] = a[:, s * nb : (s + 1) * nb]
+                with dato.meta_for(0, p) as j:
+                    fa[i, j].put(piece)
+
+        @dato.kernel(mapping=[p], args=[B])
+        def colload(b: int32[n, n] @ [R, S(0)]):
+            j = dato.get_pid()
+            for s in range(p):
+                piece: int32[nb, nb] = 0
+                piece[:, :] = b[s * nb : (s + 1) * nb, :]
+                with dato.meta_for(0, p) as i:
+                    fb[i, j].put(piece)
+
+        @dato.kernel(mapping=[p, p], args=[C])
+        def node(c: int32[n, n] @ [S(0), S(1)]):
+            i, j = dato.get_pid()
+            acc: int32[nb, nb] = 0
+            for s in range(p):
+                acc[:, :] = dato.add(acc, dato.matmul(fa[i, j].get(), fb[i, j].get()))
+            c[:, :] = acc
+
+    return top
+
+
+def summa_scaled(n: int, p: int) -> Any:
+    """`summa`, but the nodes scale what they get before multiplying (they
+    write the get's buffer: the elided get must stay a copy)."""
+    nb = n // p
+
+    @dato.region()
+    def top(A: int32[n, n], B: int32[n, n], C: int32[n, n]):
+        fa: Stream[int32[nb, nb], 2][p, p]
+        fb: Stream[int32[nb, nb], 2][p, p]
+
+        @dato.kernel(mapping=[p], args=[A])
+        def rowload(a: int32[n, n] @ [S(0), R]):
+            i = dato.get_pid()
+            for s in range(p):
+                piece: int32[nb, nb] = 0
+                piece[:, :] = a[:, s * nb : (s + 1) * nb]
+                with dato.meta_for(0, p) as j:
+                    fa[i, j].put(piece)
+
+        @dato.kernel(mapping=[p], args=[B])
+        def colload(b: int32[n, n] @ [R, S(0)]):
+            j = dato.get_pid()
+            for s in range(p):
+                piece: int32[nb, nb] = 0
+                piece[:, :] = b[s * nb : (s + 1) * nb, :]
+                with dato.meta_for(0, p) as i:
+                    fb[i, j].put(piece)
+
+        @dato.kernel(mapping=[p, p], args=[C])
+        def node(c: int32[n, n] @ [S(0), S(1)]):
+            i, j = dato.get_pid()
+            acc: int32[nb, nb] = 0
+            for s in range(p):
+                x: int32[nb, nb] = fa[i, j].get()
+                for r in range(nb):
+                    for q in range(nb):
+                        x[r, q] = x[r, q] * 3 + 1
+                acc[:, :] = dato.add(acc, dato.matmul(x, fb[i, j].get()))
+            c[:, :] = acc
+
+    return top
