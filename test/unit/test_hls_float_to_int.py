@@ -13,10 +13,7 @@ from typing import Any
 
 import ml_dtypes
 import numpy as np
-import pytest
 
-import dato_xdsl as dato
-from dato_xdsl import Int, UInt
 from dato_xdsl.targets.simulator import semantics as sem
 from test.unit.hls_gxx import SHOW_FUNCTIONS, pattern128, run_cpp
 
@@ -114,66 +111,3 @@ def test_fptoint_at_every_width_as_the_simulator(tmp_path: Path) -> None:
     assert len(got) == len(want) > 5000
     wrong = [i for i, (g, w) in enumerate(zip(got, want, strict=True)) if g != w]
     assert not wrong, [(i, got[i], want[i]) for i in wrong[:5]]
-
-
-L = 8
-
-
-def convert_region() -> Any:
-    """f32 -> Int(100), bf16 -> UInt(128), f32 -> int64 and f32 -> UInt(64) in
-    one kernel (one g++ compile)."""
-    I100, U128, U64 = Int(100), UInt(128), UInt(64)
-
-    @dato.region()
-    def top(
-        X: dato.float32[L],
-        Y: dato.bfloat16[L],
-        A: I100[L],
-        B: U128[L],
-        C: dato.int64[L],
-        D: U64[L],
-    ):
-        @dato.kernel(mapping=[1], args=[X, Y, A, B, C, D])
-        def k(
-            x: dato.float32[L],
-            y: dato.bfloat16[L],
-            a: I100[L],
-            b: U128[L],
-            c: dato.int64[L],
-            d: U64[L],
-        ):
-            for i in range(L):
-                a[i] = x[i]
-                b[i] = y[i]
-                c[i] = x[i]
-                d[i] = x[i]
-
-    return top
-
-
-X = [2.0**98 * 1.75, -(2.0**99), 2.0**100, -3.75, 2.0**63, -(2.0**64), 2.0**64, math.nan]
-Y = [2.0**127 * 1.5, 2.0**128 * 1.5, -5.0, 1.0e30, 0.5, 2.0**64 + 2.0**57, 7.0, math.inf]
-
-
-@pytest.mark.parametrize("target", ["simulator", "hls"])
-def test_float_to_wide_integers_run_as_the_simulator(target: str, tmp_path: Path) -> None:
-    """A kernel converting floats to Int(100), UInt(128), int64 and UInt(64)
-    gives the truncated, saturated values on the simulator and in the HLS C
-    simulation (which refused the widths above 64 bits)."""
-    xs = np.array(X, np.float32)
-    ys = np.array(Y, np.float32).astype(BF16)
-    outs = [
-        np.zeros(L, object),
-        np.zeros(L, object),
-        np.zeros(L, np.int64),
-        np.zeros(L, np.uint64),
-    ]
-    options = {} if target == "simulator" else {"project": tmp_path / "p"}
-    dato.build(convert_region(), target=target, **options)(xs, ys, *outs)
-    for got, src, signed, width in zip(
-        outs, (xs, ys, xs, xs), (True, False, True, False), (100, 128, 64, 64), strict=True
-    ):
-        want = [truncated(float(f), signed, width) for f in src]
-        if not signed:  # an unsigned argument reads back unsigned
-            want = [w % (1 << width) for w in want]
-        assert [int(g) for g in got] == want, (width, signed)

@@ -1061,9 +1061,14 @@ class _Function:
             to_acc = lambda v, t, ivs: load(v, t, ivs)  # noqa: E731
             from_acc = lambda x: _from_float(x, out)  # noqa: E731
         elif _odd_width(out) is not None:
-            # an ap_int accumulator: products exact, every += wraps to its width
+            # an ap_int accumulator: products exact, every += wraps to its width;
+            # UInt operands narrower than it widen unsigned (the simulator's unsigned_view)
             acc_t = c_type(out)
-            to_acc = lambda v, t, ivs: f"({acc_t}){v.at(ivs)}"  # noqa: E731
+            to_acc = lambda v, t, ivs: (  # noqa: E731
+                f"({acc_t}){_uread(v.at(ivs), t.element_type)}"
+                if unsigned and t.element_type != out
+                else f"({acc_t}){v.at(ivs)}"
+            )
             from_acc = lambda x: x  # noqa: E731
         else:
             # wrap-around accumulation, computed unsigned (C++ signed overflow is UB)
