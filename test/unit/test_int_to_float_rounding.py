@@ -207,3 +207,48 @@ def test_int32_to_bfloat16_rounds_once() -> None:
     )
     assert float(B[0]) == 2.0**30 + 2.0**23 and float(B[1]) == -(2.0**30 + 2.0**23)
     assert [repr(b) for b in B] == [repr(nearest_float(v, BF16)) for v in vals]
+
+
+@pytest.mark.parametrize("t, dtype", FLOATS, ids=["f32", "bf16", "f16", "f64"])
+def test_elementwise_converts_integer_arrays_once(t: Any, dtype: Any) -> None:
+    """semantics.elementwise (a linalg elementwise op whose inputs are
+    converted to the output type) rounds integer inputs once, as the scalar
+    conversions do: int64 arrays, Int(n > 64) object arrays and uint64 ones
+    (numpy's astype rounded int64 -> bfloat16 through float32 and took the
+    object arrays through double)."""
+    with np.errstate(over="ignore"):
+        i64 = [v for v in edge_values() if -(1 << 63) <= v < 1 << 63]
+        wide = edge_values()
+        u64 = [v for v in edge_values() if 0 <= v < 1 << 64]
+        for vals, arr in (
+            (i64, np.array(i64, np.int64)),
+            (wide, np.array(wide, dtype=object)),
+            (u64, np.array(u64, np.uint64)),
+            ([3, -7, 1 << 20], np.array([3, -7, 1 << 20], np.int32)),  # exact: numpy's path
+        ):
+            out = np.zeros(len(vals), dtype)
+            zeros = np.zeros(len(vals), dtype)
+            sem.elementwise(np.add, [arr, zeros], out)
+            want = [repr(nearest_float(v, dtype)) for v in vals]
+            assert [repr(x) for x in out] == want
+
+
+def test_elementwise_converts_floats_to_integers_as_fptosi() -> None:
+    """A float input of an integer elementwise op truncates towards zero,
+    saturates and takes NaN to 0 (semantics.fptoint, what arith.fptosi does
+    on every target), where numpy's astype gave INT_MIN for NaN and the
+    values out of range."""
+    x = np.array([np.nan, 3.0e9, -3.0e9, -2.75, 2.75, np.inf, -np.inf, 0.0], np.float32)
+    out = np.zeros(8, np.int32)
+    sem.elementwise(np.add, [x, np.zeros(8, np.int32)], out)
+    top, bottom = 2**31 - 1, -(2**31)
+    assert out.tolist() == [0, top, bottom, -2, 2, top, bottom, 0]
+    b = x.astype(BF16)
+    out16 = np.zeros(8, np.int16)
+    sem.elementwise(np.add, [b, np.zeros(8, np.int16)], out16)
+    assert out16.tolist() == [0, 2**15 - 1, -(2**15), -2, 2, 2**15 - 1, -(2**15), 0]
+    # integers into a narrower integer wrap: Int(100) values keep their low 32 bits
+    big = np.array([(1 << 99) + 5, -((1 << 70) + 3), 7], dtype=object)
+    out32 = np.zeros(3, np.int32)
+    sem.elementwise(np.add, [big, np.zeros(3, np.int32)], out32)
+    assert out32.tolist() == [5, -3, 7]

@@ -369,11 +369,57 @@ def _same_shape(name: str, arrays: Sequence[np.ndarray]) -> None:
         )
 
 
+_FLOAT_TYPES_OF_DTYPES: dict[Any, Attribute] = {np.dtype(d): k() for k, d in _FLOAT_DTYPES.items()}
+"""The xDSL float type of each float dtype an array holds."""
+
+
+def convert_array(a: np.ndarray, dtype: Any) -> np.ndarray:
+    """`a` converted elementwise to `dtype` as the scalar conversions of
+    the simulator convert: an integer (or bool) to a float is the float
+    nearest it, rounded once (int_to_float; numpy's astype takes a wide int
+    through double, and int -> bfloat16 through float32: twice rounded); a
+    float to a fixed-width integer truncates, saturates and takes NaN to 0
+    (fptoint, as arith.fptosi); integers wrap to the narrower width; floats
+    round as numpy's cast (float_ctor's rule for a float)."""
+    dtype = np.dtype(dtype)
+    if a.dtype == dtype:
+        return a
+    kind, target = a.dtype.kind, dtype.kind
+    float_type = _FLOAT_TYPES_OF_DTYPES.get(dtype)
+    if float_type is not None and kind in "iubO":
+        if kind != "O" and a.size:
+            # up to _EXACT an integer is exact in double (and in the float32
+            # ml_dtypes converts bfloat16 through): one rounding, vectorised
+            bound = _EXACT[type(float_type)]
+            if a.min() >= -bound and a.max() <= bound:
+                return a.astype(np.float64).astype(dtype)
+        flat = [int_to_float(int(v), float_type) for v in a.flat]
+        return np.array(flat, dtype=dtype).reshape(a.shape)
+    if target in "iu" and kind in "fV":  # bfloat16's kind is V
+        width = dtype.itemsize * 8
+        lo, hi = (
+            (-(1 << (width - 1)), (1 << (width - 1)) - 1)
+            if target == "i"
+            else (0, (1 << width) - 1)
+        )
+        flat = [fptoint(v, lo, hi, width) for v in a.flat]
+        if target == "u":
+            flat = [v & ((1 << width) - 1) for v in flat]
+        return np.array(flat, dtype=dtype).reshape(a.shape)
+    if target in "iu" and kind == "O":
+        width = dtype.itemsize * 8
+        # the low `width` bits; astype between integer dtypes wraps the same way
+        flat = [wrap(int(v), width) for v in a.flat]
+        return np.array(flat, dtype=np.int64).astype(dtype).reshape(a.shape)
+    return a.astype(dtype)
+
+
 def elementwise(fn: Callable[..., Any], ins: Sequence[np.ndarray], out: np.ndarray) -> None:
     """A linalg elementwise op: inputs are converted to the output type first
-    (linalg's casting rule), the result rounds/wraps as the output type."""
+    (linalg's casting rule, with the simulator's scalar conversions:
+    convert_array), the result rounds/wraps as the output type."""
     _same_shape("an elementwise op", [*ins, out])
-    args = [a if a.dtype == out.dtype else a.astype(out.dtype) for a in ins]
+    args = [convert_array(a, out.dtype) for a in ins]
     out[...] = fn(*args)
 
 
