@@ -21,6 +21,7 @@ from dato_xdsl.transforms.npu_read_boxes import (
     read_boxes,
 )
 from dato_xdsl.transforms.physical_mapping import PhysicalMapPass
+from test.unit.programs.gemv_data import gemv_arrays, gemv_reference
 from test.unit.programs.npu_fanout_programs import split_gemv
 
 
@@ -32,14 +33,10 @@ def _groups(region) -> dict[str, ir.GroupOp]:
 
 @pytest.mark.parametrize(("M", "N", "P"), [(256, 512, 8), (128, 768, 4), (40, 24, 5)])
 def test_split_gemv_reads_only_its_rows(tmp_path, M: int, N: int, P: int):
-    rng = np.random.default_rng(M + N + P)
-    A = rng.integers(-1000, 1000, (M, N), dtype=np.int32)
-    x = rng.integers(-1000, 1000, N, dtype=np.int32)
-    y = np.full(M, -7, np.int32)
+    A, x, y = gemv_arrays(M, N, M + N + P)
     mod = dato.build(split_gemv(M, N, P), target="aie", project=tmp_path)
     mod(A, x, y)
-    # int32 wraps as numpy's int32 does: compute wide, then wrap
-    np.testing.assert_array_equal(y, (A.astype(np.int64) @ x.astype(np.int64)).astype(np.int32))
+    np.testing.assert_array_equal(y, gemv_reference(A, x))
 
 
 def test_box_of_one_instance_by_hand():
@@ -102,12 +99,9 @@ def test_simulator_after_the_pass_equals_numpy(M: int, N: int, P: int):
     region = next(o for o in module.walk() if isinstance(o, ir.RegionOp))
     shapes = {g.sym_name.data: g.body.block.args[0].type.get_shape() for g in region.groups()}
     assert shapes == {"lo": (M // P, N // 2), "hi": (M // P, N // 2)}
-    rng = np.random.default_rng(M * N)
-    A = rng.integers(-1000, 1000, (M, N), dtype=np.int32)
-    x = rng.integers(-1000, 1000, N, dtype=np.int32)
-    y = np.full(M, -7, np.int32)
+    A, x, y = gemv_arrays(M, N, M * N)
     simulate(module, [A, x, y])
-    np.testing.assert_array_equal(y, (A.astype(np.int64) @ x.astype(np.int64)).astype(np.int32))
+    np.testing.assert_array_equal(y, gemv_reference(A, x))
 
 
 def test_whole_array_refused_box_placed():

@@ -24,6 +24,7 @@ from dato_xdsl.transforms.npu_stream_reads import (
     stream_group_reads,
 )
 from dato_xdsl.transforms.npu_tile_memory import TileMemory
+from test.unit.programs.gemv_data import gemv_arrays, gemv_reference
 from test.unit.programs.npu_fanout_programs import split_gemv
 
 S, R = Layout.Shard, Layout.Replicate
@@ -38,23 +39,15 @@ def _fifo_types(mod) -> dict[str, list[int]]:
     }
 
 
-def _gemv_reference(A: np.ndarray, x: np.ndarray) -> np.ndarray:
-    # int32 wraps as numpy's int32 does: compute wide, then wrap
-    return (A.astype(np.int64) @ x.astype(np.int64)).astype(np.int32)
-
-
 @pytest.mark.parametrize(("M", "N", "P"), [(512, 1024, 16), (512, 1024, 8), (256, 512, 4)])
 def test_split_gemv_streams_rows_of_a(tmp_path, M: int, N: int, P: int):
-    rng = np.random.default_rng(M + N + P)
-    A = rng.integers(-1000, 1000, (M, N), dtype=np.int32)
-    x = rng.integers(-1000, 1000, N, dtype=np.int32)
-    y = np.full(M, -7, np.int32)
+    A, x, y = gemv_arrays(M, N, M + N + P)
     mod = dato.build(split_gemv(M, N, P), target="aie", project=tmp_path)
     # A's fifos carry one row of a worker's half (N / 2 columns), not its box
     a_fifos = {n: s for n, s in _fifo_types(mod).items() if n.startswith("A_in")}
     assert a_fifos and [1, N // 2] in a_fifos.values()
     mod(A, x, y)
-    np.testing.assert_array_equal(y, _gemv_reference(A, x))
+    np.testing.assert_array_equal(y, gemv_reference(A, x))
 
 
 def row_scale(T, M: int, N: int, P: int):
@@ -114,7 +107,7 @@ def test_sharded_rows_streamed(tmp_path, T, M: int, N: int, P: int):
     assert [1, N] in _fifo_types(mod).values()
     mod(A, x, y)
     np.testing.assert_array_equal(y, sim_y)
-    np.testing.assert_array_equal(y, (A.astype(np.int64) @ x.astype(np.int64)).astype(dt))
+    np.testing.assert_array_equal(y, gemv_reference(A, x))
 
 
 def test_block_written_row_by_row_is_not_streamed_but_its_input_is(tmp_path):
@@ -136,12 +129,9 @@ def test_small_blocks_move_whole(tmp_path):
     mod = dato.build(split_gemv(64, 64, 2), target="aie", project=tmp_path)
     assert not any(ROW_LOOP in op.attributes for op in mod.aie.walk())
     assert [1, 32] not in _fifo_types(mod).values()
-    rng = np.random.default_rng(1)
-    A = rng.integers(-100, 100, (64, 64), dtype=np.int32)
-    x = rng.integers(-100, 100, 64, dtype=np.int32)
-    y = np.zeros(64, np.int32)
+    A, x, y = gemv_arrays(64, 64, 1, bound=100)
     mod(A, x, y)
-    np.testing.assert_array_equal(y, _gemv_reference(A, x))
+    np.testing.assert_array_equal(y, gemv_reference(A, x))
 
 
 def test_row_loop_by_hand():
