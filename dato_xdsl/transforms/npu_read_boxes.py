@@ -44,7 +44,7 @@ from xdsl.passes import ModulePass
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import element_bits, memref_bytes
 from dato_xdsl.transforms.npu_plan import arg_access
-from dato_xdsl.transforms.npu_write_boxes import access_lattices, shared_write_boxes
+from dato_xdsl.transforms.npu_write_boxes import access_lattices, shared_write_boxes, sole_users
 
 WORD_BITS = 32
 """A box's last dim is cut only for elements of at least a DMA word."""
@@ -77,17 +77,10 @@ def read_boxes(group: dato.GroupOp, k: int, pad: bool = False) -> dict[str, Read
     when the loads cannot be bounded or no instance reads less than all.
     `pad`: narrow rows may be cut where padding makes them whole words
     (_narrow_cut; the caller checks every group reading the array agrees)."""
-    body = group.body.block
-    arg = body.args[k]
-    t = arg.type
-    if not isinstance(t, MemRefType) or not arg.uses:
+    found = sole_users(group, k, memref.LoadOp, lambda op, a: op.memref is a)
+    if found is None:
         return None
-    loads: list[memref.LoadOp] = []
-    for use in arg.uses:
-        op = use.operation
-        if not isinstance(op, memref.LoadOp) or op.memref is not arg:
-            return None
-        loads.append(op)
+    t, loads = found
     shape = tuple(t.get_shape())
     if any(n <= 0 for n in shape):
         return None

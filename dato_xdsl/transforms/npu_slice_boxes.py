@@ -8,8 +8,9 @@ for a 128x128 int32 A on 4x4, refused. dato-npu-read-boxes boxes element
 loads whose box offset is affine in the pid; a slice whose offset is any
 function of the pid (a remainder, a product of pids) is boxed here instead:
 its offsets are evaluated for each instance (constants, pids, `arith`
-integer ops: instance_trace's `StaticValues`, lenient), the body argument takes the slice's shape, each instance's
-offsets move to its slice, and the slice becomes the argument itself.
+integer ops: instance_trace's `StaticValues`, lenient), the body argument
+takes the slice's shape, each instance's offsets move to its slice, and the
+slice becomes the argument itself.
 
 Conditions: the argument is a host array no task of the region writes,
 every use of it in the body is one view with unit strides, static sizes and
@@ -45,6 +46,7 @@ from dato_xdsl.transforms.npu_read_boxes import (
     _written_anywhere,
     disjoint,
 )
+from dato_xdsl.transforms.npu_write_boxes import sole_users
 
 WORD_BITS = 32
 
@@ -66,16 +68,10 @@ def _boxes(
     """The views of body argument `k`, their sizes and each instance's block
     offsets (in the array: the instance's slice offset plus the view's),
     when the argument may take the block (see the module)."""
-    arg = group.body.block.args[k]
-    t = arg.type
-    if not isinstance(t, MemRefType) or not arg.uses:
+    found = sole_users(group, k, memref.SubviewOp, lambda view, a: view.source is a)
+    if found is None:
         return None
-    views: list[memref.SubviewOp] = []
-    for use in arg.uses:
-        view = use.operation
-        if not isinstance(view, memref.SubviewOp) or view.source is not arg:
-            return None
-        views.append(view)
+    t, views = found
     sizes = list(views[0].static_sizes.get_values())
     for view in views:
         vt = view.result.type

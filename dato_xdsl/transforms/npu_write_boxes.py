@@ -22,12 +22,13 @@ rectangles overlap."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from xdsl.dialects import arith, memref, scf
 from xdsl.dialects.builtin import MemRefType
-from xdsl.ir import Block, BlockArgument, SSAValue
+from xdsl.ir import Block, BlockArgument, Operation, SSAValue
 
 from dato_xdsl.dialects import dato
 from dato_xdsl.transforms.ir_constants import int_constant
@@ -102,6 +103,28 @@ def index_lattice(v: SSAValue, pid: tuple[int, ...], depth: int = 0) -> Lattice 
             return min(corners), max(corners), abs(c) * other[2]
         return min(corners), max(corners), 1
     return None
+
+
+OpT = TypeVar("OpT", bound=Operation)
+
+
+def sole_users(
+    group: dato.GroupOp, k: int, kind: type[OpT], takes: Callable[[OpT, SSAValue], bool]
+) -> tuple[MemRefType, list[OpT]] | None:
+    """Body argument `k`'s memref type and the ops using it, when it is a used
+    memref and every use is a `kind` op for which `takes(op, arg)` (the op
+    takes it only where the caller knows how to move it); otherwise None."""
+    arg = group.body.block.args[k]
+    t = arg.type
+    if not isinstance(t, MemRefType) or not arg.uses:
+        return None
+    users: list[OpT] = []
+    for use in arg.uses:
+        op = use.operation
+        if not isinstance(op, kind) or not takes(op, arg):
+            return None
+        users.append(op)
+    return t, users
 
 
 def access_lattices(
@@ -232,16 +255,10 @@ def write_boxes(group: dato.GroupOp, k: int) -> dict[str, Box] | None:
     argument is only stored to (element stores, no view, no load) at indices
     known for each instance; otherwise None."""
     body = group.body.block
-    arg = body.args[k]
-    t = arg.type
-    if not isinstance(t, MemRefType) or not arg.uses:
+    found = sole_users(group, k, memref.StoreOp, lambda op, a: op.memref is a and op.value is not a)
+    if found is None:
         return None
-    stores: list[memref.StoreOp] = []
-    for use in arg.uses:
-        op = use.operation
-        if not isinstance(op, memref.StoreOp) or op.memref is not arg or op.value is arg:
-            return None
-        stores.append(op)
+    t, stores = found
     boxes: dict[str, Box] = {}
     for inst in group.instances():
         pid = tuple(inst.pid)
