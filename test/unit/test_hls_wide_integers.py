@@ -3,8 +3,8 @@ and with Python's exact integers bit for bit: shifts by 64 and more (and by
 the width or more), extension and truncation across 64 bits, max/min signed
 and unsigned, elementwise sums and products, and a matmul of UInt(32)
 operands into Int(100), whose operands HLS sign-extended (0xFFFFFFFF counted
-as -1), and floats converted to Int(100), UInt(128), int64 and UInt(64),
-which HLS refused above 64 bits. One kernel, so one g++ build."""
+as -1), floats converted to Int(100), UInt(128), int64 and UInt(64), which
+HLS refused above 64 bits, and an Int(100) matmul into float32. One kernel, so one g++ build."""
 
 import math
 import random
@@ -17,6 +17,7 @@ import pytest
 
 import dato_xdsl as dato
 from dato_xdsl import Int, UInt
+from test.unit.test_int_to_float_rounding import nearest_float
 
 N = 8
 M = 2
@@ -49,6 +50,8 @@ def wide_region() -> Any:
         MB: U32[M, M],
         X: dato.float32[N],
         Y: dato.bfloat16[N],
+        P: I100[M, M],
+        E: I100[M, M],
         O1: I100[N],
         O2: I100[N],
         O3: U100[N],
@@ -68,6 +71,7 @@ def wide_region() -> Any:
         F2: U128[N],
         F3: dato.int64[N],
         F4: U64[N],
+        MF: dato.float32[M, M],
     ):
         @dato.kernel(
             mapping=[1],
@@ -82,6 +86,8 @@ def wide_region() -> Any:
                 MB,
                 X,
                 Y,
+                P,
+                E,
                 O1,
                 O2,
                 O3,
@@ -101,6 +107,7 @@ def wide_region() -> Any:
                 F2,
                 F3,
                 F4,
+                MF,
             ],
         )
         def k(
@@ -114,6 +121,8 @@ def wide_region() -> Any:
             mb: U32[M, M],
             x: dato.float32[N],
             y: dato.bfloat16[N],
+            p: I100[M, M],
+            e: I100[M, M],
             o1: I100[N],
             o2: I100[N],
             o3: U100[N],
@@ -133,6 +142,7 @@ def wide_region() -> Any:
             f2: U128[N],
             f3: dato.int64[N],
             f4: U64[N],
+            mf: dato.float32[M, M],
         ):
             for i in range(N):
                 sh: I100 = s[i]
@@ -159,6 +169,7 @@ def wide_region() -> Any:
             o13[:] = dato.add(a, b)
             o14[:] = a * b
             mo[:, :] = dato.matmul(ma, mb, dtype=I100)
+            mf[:, :] = dato.matmul(p, e, dtype=dato.float32)
 
     return top
 
@@ -167,6 +178,12 @@ def wide_region() -> Any:
 # and past each width's range, fractions, NaN and infinity
 FLOATS_X = [2.0**98 * 1.75, -(2.0**99), 2.0**100, -3.75, 2.0**63, -(2.0**64), 2.0**64, math.nan]
 FLOATS_Y = [2.0**127 * 1.5, -(2.0**127), -5.0, 1.0e30, 0.5, 2.0**64 + 2.0**57, 7.0, math.inf]
+
+
+# an Int(100) matmul into float32 (times the identity): each operand rounds once
+# to float32 (a C cast of ap_int<100> read its low 64 bits; the simulator went
+# through double)
+WIDE_MATRIX = [[(1 << 90) + (1 << 66) + 1, -((1 << 60) + (1 << 36) + 1)], [(1 << 99) - 1, 12345]]
 
 
 def truncated(x: float, n: int, signed: bool) -> int:
@@ -201,6 +218,8 @@ def inputs() -> list[np.ndarray]:
         np.array(mb, np.uint32),
         np.array(FLOATS_X, np.float32),
         np.array(FLOATS_Y, np.float32).astype(ml_dtypes.bfloat16),
+        np.array(WIDE_MATRIX, object),
+        np.array([[1, 0], [0, 1]], object),
     ]
 
 
@@ -230,6 +249,7 @@ def expected(ins: list[np.ndarray]) -> list[list[int]]:
         [truncated(float(f), 128, False) for f in ins[9]],  # UInt reads back unsigned
         [truncated(float(f), 64, True) for f in ins[8]],
         [truncated(float(f), 64, False) for f in ins[8]],
+        [nearest_float(int(x), np.float32) for x in ins[10].flat],  # times the identity
     ]
 
 
@@ -248,8 +268,12 @@ def test_wide_integer_ops_agree_bit_for_bit(target: str, tmp_path: Path) -> None
         np.zeros(N, object),
         np.zeros(N, np.int64),
         np.zeros(N, np.uint64),
+        np.zeros((M, M), np.float32),
     ]
     options = {} if target == "simulator" else {"project": tmp_path / "p"}
     dato.build(wide_region(), target=target, **options)(*ins, *outs)
     for k, (got, want) in enumerate(zip(outs, expected(ins), strict=True)):
-        assert [int(x) for x in got.flat] == want, f"output {k + 1}"
+        if got.dtype == np.float32:
+            assert [repr(x) for x in got.flat] == [repr(w) for w in want], f"output {k + 1}"
+        else:
+            assert [int(x) for x in got.flat] == want, f"output {k + 1}"

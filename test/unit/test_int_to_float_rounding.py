@@ -252,3 +252,26 @@ def test_elementwise_converts_floats_to_integers_as_fptosi() -> None:
     out32 = np.zeros(3, np.int32)
     sem.elementwise(np.add, [big, np.zeros(3, np.int32)], out32)
     assert out32.tolist() == [5, -3, 7]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, BF16], ids=["f32", "f64", "bf16"])
+def test_matmul_rounds_integer_operands_once(dtype: Any) -> None:
+    """semantics.matmul of integer operands into a float output: each operand
+    is rounded once to the accumulator's float (f64 for f64, else f32; bf16
+    then rounds the f32 sum), Int(n > 64) object arrays included (they went
+    through double: 2^90 + 2^66 + 1 became 2^90 in float32, not 2^90 + 2^67).
+    Times the identity, the product is each operand's float."""
+    vals = NARROW + [(1 << 90) + (1 << 66) + 1, -((1 << 100) + (1 << 76) + 1), 1 << 127]
+    a = np.array(vals, dtype=object).reshape(-1, 1)
+    one = np.array([[1]], dtype=object)
+    out = np.zeros((len(vals), 1), dtype)
+    sem.matmul(a, one, out)
+    acc = np.float64 if dtype == np.float64 else np.float32
+    with np.errstate(over="ignore"):
+        want = [repr(dtype(nearest_float(v, acc))) for v in vals]
+    assert [repr(x) for x in out.flat] == want
+    i64 = np.array([(1 << 62) + (1 << 38) + 1, -((1 << 40) + (1 << 16) + 1)], np.int64)
+    out = np.zeros((2, 1), dtype)
+    sem.matmul(i64.reshape(-1, 1), np.array([[1]], np.int64), out)
+    with np.errstate(over="ignore"):
+        assert [repr(x) for x in out.flat] == [repr(dtype(nearest_float(int(v), acc))) for v in i64]

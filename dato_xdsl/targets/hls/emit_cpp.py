@@ -1056,7 +1056,10 @@ class _Function:
                 x = view.at(ivs)
                 if _is_float(et):
                     return _to_float(x, et)
-                return f"({acc_t}){_uread(x, et) if unsigned else x}"
+                # an integer operand rounds once to the accumulator's type, at
+                # any width (a C cast of an ap_int wider than 64 bits reads its low 64)
+                acc_type = Float64Type() if acc_t == "double" else Float32Type()
+                return _int_to_float(_uread(x, et) if unsigned else x, acc_type)
 
             to_acc = lambda v, t, ivs: load(v, t, ivs)  # noqa: E731
             from_acc = lambda x: _from_float(x, out)  # noqa: E731

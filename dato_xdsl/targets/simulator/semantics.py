@@ -430,6 +430,7 @@ def select(cond: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray) -> N
 
 def matmul(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> None:
     """C += A @ B. Floats narrower than f32 accumulate in f32 and round once;
+    integer operands of a float product are rounded once to f32 (f64) first;
     integers accumulate modulo 2^64, which wraps to the same result as
     accumulating in the output type (wrapping is a ring homomorphism)."""
     if a.ndim != 2 or b.ndim != 2 or c.ndim != 2 or a.shape[1] != b.shape[0]:
@@ -451,12 +452,12 @@ def matmul(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> None:
     elif c.dtype == np.float32:
         if a.dtype == np.float32 and b.dtype == np.float32:
             c += a @ b
-        else:
-            c += a.astype(np.float32) @ b.astype(np.float32)
+        else:  # integer operands round once to float32 (convert_array), any width
+            c += convert_array(a, np.float32) @ convert_array(b, np.float32)
     elif c.dtype == np.float64:
-        c += a.astype(np.float64) @ b.astype(np.float64)
+        c += convert_array(a, np.float64) @ convert_array(b, np.float64)
     else:
-        acc = c.astype(np.float32) + a.astype(np.float32) @ b.astype(np.float32)
+        acc = c.astype(np.float32) + convert_array(a, np.float32) @ convert_array(b, np.float32)
         c[...] = acc.astype(c.dtype)
 
 
