@@ -1014,6 +1014,8 @@ class _Function:
                 if not _is_float(t):
                     return _int_to_float(expr, out_t)
                 return _from_float(_to_float(expr, t), out_t)
+            if _is_float(t):  # truncated, saturated, NaN to 0: the simulator's convert_array
+                return f"dato::fptosi<{c_type(out_t)}, {_width(out_t)}>({_to_float(expr, t)})"
             return f"({c_type(out_t)}){expr}"
 
         def body(ivs: list[str]) -> None:
