@@ -13,6 +13,7 @@ import numpy as np
 
 import dato_xdsl as dato
 from dato_xdsl import Layout, Stream, int16, int32
+from test.unit.npu_fifos import fifo_lines
 
 S = Layout.Shard
 P = 2
@@ -48,12 +49,6 @@ def _lanes(ch: int) -> object:
     return top
 
 
-def _fifo_types(project: Path) -> str:
-    return "\n".join(
-        line for line in (project / "aie.mlir").read_text().splitlines() if "objectfifo @" in line
-    )
-
-
 def test_lanes_walking_their_shards_by_chunks_stream_rows(tmp_path: Path) -> None:
     ch = CH  # 1024 words a row: the shard's rows are contiguous, moved linearly
     rng = np.random.default_rng(7)
@@ -68,7 +63,7 @@ def test_lanes_walking_their_shards_by_chunks_stream_rows(tmp_path: Path) -> Non
     # (the memtile may gather more): no core holds a shard
     at_cores = [
         line
-        for line in _fifo_types(tmp_path).splitlines()
+        for line in fifo_lines(tmp_path)
         if "%core" in line and any(f"@{x}_" in line for x in "ABC")
     ]
     assert len(at_cores) == 3 * P
@@ -99,4 +94,4 @@ def test_a_loader_sending_slices_streams_them(tmp_path: Path) -> None:
     b = np.zeros(n, np.int32)
     dato.build(top, target="aie", project=tmp_path)(a, b)
     np.testing.assert_array_equal(b, a)
-    assert f"memref<{n}xi32>" not in _fifo_types(tmp_path)
+    assert not any(f"memref<{n}xi32>" in line for line in fifo_lines(tmp_path))

@@ -13,17 +13,10 @@ import numpy as np
 
 import dato_xdsl as dato
 from dato_xdsl import Layout, Stream, float32, int32
+from test.unit.npu_fifos import fifo_lines
 
 S = Layout.Shard
 R = Layout.Replicate
-
-
-def _fifo_lines(project: Path, name: str) -> list[str]:
-    return [
-        line
-        for line in (project / "aie.mlir").read_text().splitlines()
-        if f"objectfifo @{name}" in line
-    ]
 
 
 def test_a_pid_slice_of_a_replicated_matrix_moves_as_a_box(tmp_path: Path) -> None:
@@ -43,7 +36,7 @@ def test_a_pid_slice_of_a_replicated_matrix_moves_as_a_box(tmp_path: Path) -> No
     c = np.zeros((m, m), np.int32)
     dato.build(top, target="aie", project=tmp_path)(a, c)
     np.testing.assert_array_equal(c, (2 * a.astype(np.int64)).astype(np.int32))
-    fifos = _fifo_lines(tmp_path, "A")
+    fifos = fifo_lines(tmp_path, "A")
     # every core's fifo of A carries its 32x32 block (the whole 64x64 before)
     assert fifos and all(f"memref<{mb}x{mb}xi32>" in line for line in fifos if "%core" in line)
     assert not any(f"memref<{m}x{m}xi32>" in line for line in fifos)
@@ -78,5 +71,5 @@ def test_a_row_softmax_over_a_core_streams_its_rows(tmp_path: Path) -> None:
     z = np.exp(x.astype(np.float64) - x.max(1, keepdims=True))
     np.testing.assert_allclose(y, z / z.sum(1, keepdims=True), rtol=1e-4, atol=1e-6)
     # the lanes' fifos of X carry one row of 512 floats
-    cores = [line for line in _fifo_lines(tmp_path, "X") if "%core" in line]
+    cores = [line for line in fifo_lines(tmp_path, "X") if "%core" in line]
     assert len(cores) == p and all(f"memref<1x{n}xf32>" in line for line in cores)

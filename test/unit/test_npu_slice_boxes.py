@@ -12,6 +12,7 @@ import numpy as np
 
 import dato_xdsl as dato
 from dato_xdsl import Layout, int32
+from test.unit.npu_fifos import fifo_lines
 
 S = Layout.Shard
 M, P = 64, 2
@@ -39,10 +40,6 @@ def test_a_skewed_block_moves_as_a_box(tmp_path: Path) -> None:
             block = a[i * MB : (i + 1) * MB, kk * MB : (kk + 1) * MB].astype(np.int64)
             want[i * MB : (i + 1) * MB, j * MB : (j + 1) * MB] = (2 * block).astype(np.int32)
     np.testing.assert_array_equal(c, want)
-    fifos = [
-        line
-        for line in (tmp_path / "aie.mlir").read_text().splitlines()
-        if "objectfifo @A" in line
-    ]
+    fifos = fifo_lines(tmp_path, "A")
     assert fifos and not any(f"memref<{M}x{M}xi32>" in line for line in fifos)
     assert all(f"memref<{MB}x{MB}xi32>" in line for line in fifos if "%core" in line)

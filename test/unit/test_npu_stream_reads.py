@@ -11,7 +11,6 @@ from xdsl.dialects import scf
 
 import dato_xdsl as dato
 from dato_xdsl import Layout, float32, int16, int32
-from dato_xdsl.dialects import aie
 from dato_xdsl.dialects import dato as ir
 from dato_xdsl.dialects.aie import memref_bytes
 from dato_xdsl.transforms.npu_plan import plan_group
@@ -24,19 +23,11 @@ from dato_xdsl.transforms.npu_stream_reads import (
     stream_group_reads,
 )
 from dato_xdsl.transforms.npu_tile_memory import TileMemory
+from test.unit.npu_fifos import fifo_shapes
 from test.unit.programs.gemv_data import gemv_arrays, gemv_reference
 from test.unit.programs.npu_fanout_programs import split_gemv
 
 S, R = Layout.Shard, Layout.Replicate
-
-
-def _fifo_types(mod) -> dict[str, list[int]]:
-    """Each objectfifo's object shape, by name."""
-    return {
-        op.sym_name.data: list(op.elemType.element_type.get_shape())
-        for op in mod.aie.walk()
-        if isinstance(op, aie.ObjectFifoCreateOp)
-    }
 
 
 @pytest.mark.parametrize(("M", "N", "P"), [(512, 1024, 16), (512, 1024, 8), (256, 512, 4)])
@@ -44,7 +35,7 @@ def test_split_gemv_streams_rows_of_a(tmp_path, M: int, N: int, P: int):
     A, x, y = gemv_arrays(M, N, M + N + P)
     mod = dato.build(split_gemv(M, N, P), target="aie", project=tmp_path)
     # A's fifos carry one row of a worker's half (N / 2 columns), not its box
-    a_fifos = {n: s for n, s in _fifo_types(mod).items() if n.startswith("A_in")}
+    a_fifos = {n: s for n, s in fifo_shapes(mod).items() if n.startswith("A_in")}
     assert a_fifos and [1, N // 2] in a_fifos.values()
     mod(A, x, y)
     np.testing.assert_array_equal(y, gemv_reference(A, x))
@@ -104,7 +95,7 @@ def test_sharded_rows_streamed(tmp_path, T, M: int, N: int, P: int):
     sim_y = y.copy()
     dato.build(gemv_rows_on_stream(T, M, N, P))(A, x, sim_y)
     mod = dato.build(gemv_rows_on_stream(T, M, N, P), target="aie", project=tmp_path)
-    assert [1, N] in _fifo_types(mod).values()
+    assert [1, N] in fifo_shapes(mod).values()
     mod(A, x, y)
     np.testing.assert_array_equal(y, sim_y)
     np.testing.assert_array_equal(y, gemv_reference(A, x))
@@ -128,7 +119,7 @@ def test_small_blocks_move_whole(tmp_path):
     """split_gemv(64, 64, 2): every block fits a tile, nothing is streamed."""
     mod = dato.build(split_gemv(64, 64, 2), target="aie", project=tmp_path)
     assert not any(ROW_LOOP in op.attributes for op in mod.aie.walk())
-    assert [1, 32] not in _fifo_types(mod).values()
+    assert [1, 32] not in fifo_shapes(mod).values()
     A, x, y = gemv_arrays(64, 64, 1, bound=100)
     mod(A, x, y)
     np.testing.assert_array_equal(y, gemv_reference(A, x))
@@ -195,7 +186,7 @@ def test_weights_streamed_once_per_batch_row(tmp_path, T, BS: int, K: int, N: in
     dato.build(layer_with_weight_input(T, BS, K, N))(X, W, sim)
     np.testing.assert_allclose(sim, np.maximum(X.astype(np.float64) @ W, 0).astype(dt))
     mod = dato.build(layer_with_weight_input(T, BS, K, N), target="aie", project=tmp_path)
-    assert _fifo_types(mod)["W_in0"] == [1, N]
+    assert fifo_shapes(mod)["W_in0"] == [1, N]
     loops = [op for op in mod.aie.walk() if ROW_LOOP in op.attributes]
     assert not loops  # the marks do not reach the design
     y = np.zeros((BS, N), dt)
@@ -272,7 +263,7 @@ def test_long_vectors_stream_in_chunks(tmp_path, T, N: int, P: int):
     np.testing.assert_array_equal(sim, ref)
     mod = dato.build(dot_parts(T, N, P), target="aie", project=tmp_path)
     chunk = 1024 // np.dtype(dt).itemsize
-    assert _fifo_types(mod)["A_in0_0"] == [chunk]
+    assert fifo_shapes(mod)["A_in0_0"] == [chunk]
     y = np.zeros(P, np.int32)
     mod(A, B, y)
     np.testing.assert_array_equal(y, ref)
