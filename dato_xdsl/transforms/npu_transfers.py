@@ -183,6 +183,12 @@ class TransferPlanner:
     share distributes and joins whatever their columns (balanced chunks of
     a memtile's channels), instead of one per column and length (a folded
     FIR's chains of 2 and 4 taps in one column took two shim channels)."""
+    writes_first = False
+    """Every array's writes are joined before any read is routed, and a read
+    no memtile can distribute whole splits down to blocks sent straight
+    from a shim channel: the joins keep a memtile output channel each, which
+    reads routed first would have taken (12 cores each reading two arrays
+    and writing one take 24 memtile outputs on npu1, all it has)."""
 
     def __init__(
         self,
@@ -294,14 +300,30 @@ class TransferPlanner:
                         again = repeats.get(k, 1) if is_read else 1
                         block.tiles += [tile] * again
                         block.users += [inst.name] * again
-        transfers: list[Transfer] = []
+        # routed per (argument, read or write) in the order below; listed
+        # argument by argument, reads first, whatever the order of routing
+        routed: dict[tuple[int, bool], list[Transfer]] = {}
         for index in range(len(self.region.args)):
-            for kind in shape_kinds(reads.get(index, {})):
-                transfers += self.route_reads(index, names[index], kind.blocks, kind.stream)
-            kinds = shape_kinds(writes.get(index, {}))
-            overlapping_writes(self.region, names[index], kinds)
-            for kind in kinds:
-                transfers += self.route_writes(index, names[index], kind.blocks, kind.stream)
+            overlapping_writes(self.region, names[index], shape_kinds(writes.get(index, {})))
+        order = [(False, True), (True, False)] if self.writes_first else [(True, True)]
+        for do_reads, do_writes in order:
+            for index in range(len(self.region.args)):
+                if do_reads:
+                    for kind in shape_kinds(reads.get(index, {})):
+                        routed.setdefault((index, True), []).extend(
+                            self.route_reads(index, names[index], kind.blocks, kind.stream)
+                        )
+                if do_writes:
+                    for kind in shape_kinds(writes.get(index, {})):
+                        routed.setdefault((index, False), []).extend(
+                            self.route_writes(index, names[index], kind.blocks, kind.stream)
+                        )
+        transfers = [
+            t
+            for index in range(len(self.region.args))
+            for is_read in (True, False)
+            for t in routed.get((index, is_read), [])
+        ]
         self.check_in_step(transfers)
         return transfers
 
@@ -423,6 +445,11 @@ class TransferPlanner:
                 room = self._distribute_room(obj // len(chunk) * held)
                 if 2 <= room < len(chunk):
                     chunks[:0] = [chunk[:room], chunk[room:]]
+                    continue
+                if self.writes_first and len(chunk) > 1 and room < 2:
+                    # no memtile output to spare: one block straight from a
+                    # shim channel, the rest distributed (or split) again
+                    chunks[:0] = [chunk[:1], chunk[1:]]
                     continue
                 if len(chunk) > 1 and self._short_of_memory(len(chunk), obj * held):
                     # memtiles with the channels but not the memory (cores not
@@ -918,26 +945,36 @@ def broadcast_sequences(
     return list(merged.values())
 
 
-PLANS: tuple[tuple[str, bool, bool, bool, bool], ...] = (
+PLANS: tuple[tuple[str, bool, bool, bool, bool, bool], ...] = (
     # too few shim channels for one per tile's read sequence: tiles that
     # read the same sequence share a broadcast (only then: a broadcast makes
     # its readers wait for each other)
-    ("a broadcast to the tiles reading one sequence", True, False, False, False),
+    ("a broadcast to the tiles reading one sequence", True, False, False, False, False),
     # else each column's cores share one memtile distribute and join per array
-    ("a memtile distribute and join per column and array", False, True, False, False),
+    ("a memtile distribute and join per column and array", False, True, False, False, False),
     # both: tiles reading one sequence take it from one part of their
     # column's distribute, which the memtile broadcasts to them
-    ("both", True, True, False, False),
+    ("both", True, True, False, False, False),
     # reads cut by the column of their cores, so each memtile keeps outputs
     # for its column's write joins (lanes reading and writing one block each
     # on every core)
-    ("reads split by their cores' columns", False, False, True, False),
+    ("reads split by their cores' columns", False, False, True, False, False),
     # sequences of several lengths in a column (uneven chains): one
     # distribute per length whatever the columns (TransferPlanner.any_column)
-    ("a memtile distribute and join per sequence length across columns", False, True, False, True),
+    (
+        "a memtile distribute and join per sequence length across columns",
+        False,
+        True,
+        False,
+        True,
+        False,
+    ),
+    # the writes' joins first, so that reads leave them memtile outputs
+    # (TransferPlanner.writes_first)
+    ("memtile joins of the writes routed before the reads", False, False, False, False, True),
 )
 """The plans tried in turn when one shim channel per transfer does not fit:
-(what it is, broadcast, spread, by_column, any_column)."""
+(what it is, broadcast, spread, by_column, any_column, writes_first)."""
 
 
 def plan_transfers(
@@ -949,10 +986,11 @@ def plan_transfers(
         return TransferPlanner(region, device, reserved=reserved).plan()
     except TransferShortage as err:  # other refusals hold for every plan
         tried: list[str] = []
-        for what, broadcast, spread, by_column, any_column in PLANS:
+        for what, broadcast, spread, by_column, any_column, writes_first in PLANS:
             planner = TransferPlanner(region, device, broadcast, spread, reserved)
             planner.by_column = by_column
             planner.any_column = any_column
+            planner.writes_first = writes_first
             try:
                 return planner.plan()
             except TransferShortage as again:

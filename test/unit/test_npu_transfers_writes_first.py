@@ -1,0 +1,78 @@
+"""Cores that each read two arrays and write one, 12 of them on npu1: the
+reads' memtile distributes took all 24 memtile outputs, and the output's
+joins (one memtile output each) found none. The planner's last plan routes
+the writes' joins first and sends the reads a memtile cannot take straight
+from shim channels. Each design runs on the virtual NPU against numpy, bit
+for bit."""
+
+# ruff: noqa: F821 (streams are declared by annotations)
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import dato_xdsl as dato
+from dato_xdsl import Layout, Stream, int32
+
+S, R = Layout.Shard, Layout.Replicate
+RNG = np.random.default_rng(1207)
+
+
+def halo_accumulate(T, P: int, L: int):
+    """C += the 1-2-1 stencil of A read as one ring of P * L elements; node p
+    owns row p, the ends of its row come from its ring neighbours. C is read
+    and written, A read: two reads and one write a core."""
+
+    @dato.region()
+    def top(A: T[P, L], C: T[P, L]):
+        right: Stream[T, 2][P]
+        left: Stream[T, 2][P]
+
+        @dato.kernel(mapping=[P], args=[A, C])
+        def node(a: T[P, L] @ [S(0), R], c: T[P, L] @ [S(0), R]):
+            p = dato.get_pid()
+            right[(p + 1) % P].put(a[0, L - 1])
+            left[(p + P - 1) % P].put(a[0, 0])
+            lo: T = right[p].get()
+            hi: T = left[p].get()
+            c[0, 0] = c[0, 0] + lo + 2 * a[0, 0] + a[0, 1]
+            for i in range(1, L - 1):
+                c[0, i] = c[0, i] + a[0, i - 1] + 2 * a[0, i] + a[0, i + 1]
+            c[0, L - 1] = c[0, L - 1] + a[0, L - 2] + 2 * a[0, L - 1] + hi
+
+    return top
+
+
+def reference(A: np.ndarray, C: np.ndarray) -> np.ndarray:
+    flat = A.reshape(-1).astype(np.int64)
+    ring = np.concatenate([flat[-1:], flat, flat[:1]])
+    stencil = (ring[:-2] + 2 * ring[1:-1] + ring[2:]).reshape(A.shape)
+    return (C.astype(np.int64) + stencil).astype(np.int32)
+
+
+def fifo_ends(mod, prefix: str) -> list[str]:
+    """The (producer, consumer) text of each objectfifo named prefix..."""
+    text = (mod.project / "aie.mlir").read_text()
+    return [
+        line.split("(", 1)[1].split(")", 1)[0]
+        for line in text.splitlines()
+        if line.strip().startswith(f"aie.objectfifo @{prefix}")
+    ]
+
+
+@pytest.mark.parametrize("device", ["npu1", "npu2"])
+def test_halo_ring_of_12_reading_its_output_maps(tmp_path, device: str) -> None:
+    P, L = 12, 8
+    mod = dato.build(halo_accumulate(int32, P, L), target="aie", device=device, project=tmp_path)
+    if device == "npu1":
+        # npu1 has 4 shim columns of 2 output channels: C's 12 blocks leave
+        # through memtile joins, none straight from a core to the shim
+        outs = fifo_ends(mod, "C_out")
+        assert not [e for e in outs if e.startswith("%core") and "%shim" in e]
+        assert [e for e in outs if e.startswith("%mem")]
+    A = RNG.integers(-(2**28), 2**28, (P, L)).astype(np.int32)
+    C = RNG.integers(-(2**28), 2**28, (P, L)).astype(np.int32)
+    want = reference(A, C)
+    mod(A, C)
+    np.testing.assert_array_equal(C, want)
