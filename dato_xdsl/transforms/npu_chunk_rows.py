@@ -27,12 +27,13 @@ from dataclasses import dataclass
 from xdsl.context import Context
 from xdsl.dialects import arith, memref, scf
 from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, MemRefType, ModuleOp, i64
-from xdsl.ir import BlockArgument, Operation, SSAValue
+from xdsl.ir import BlockArgument, SSAValue
 from xdsl.passes import ModulePass
 
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import element_bits
 from dato_xdsl.transforms.group_bytes import group_bytes
+from dato_xdsl.transforms.memref_rewrite import move_access
 from dato_xdsl.transforms.npu_stream_reads import ROW_DEPTH, region_budget
 
 WORD_BITS = 32
@@ -159,18 +160,7 @@ def _reshape(region: dato.RegionOp, k: int, ch: int) -> None:
             split = _split(op.indices[0])
             assert split is not None
             x, _, col = split
-            made: Operation
-            if isinstance(op, memref.LoadOp):
-                made = memref.LoadOp.get(new, [x, col])
-                op.parent_block().insert_op_before(made, op)  # type: ignore[union-attr]
-                op.results[0].replace_all_uses_with(made.results[0])
-            else:
-                made = memref.StoreOp.get(op.value, new, [x, col])
-                op.parent_block().insert_op_before(made, op)  # type: ignore[union-attr]
-            for name, attr in op.attributes.items():
-                made.attributes[name] = attr
-            op.detach()
-            op.erase()
+            move_access(op, new, [x, col])
         body.erase_arg(old)
         flat = [v for offs in tables[id(group)] for o in offs for v in o]
         group.offsets = DenseArrayBase.from_list(i64, flat)

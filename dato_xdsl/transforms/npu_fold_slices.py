@@ -36,6 +36,7 @@ from xdsl.passes import ModulePass
 
 from dato_xdsl.dialects import dato
 from dato_xdsl.transforms.group_bytes import group_bytes
+from dato_xdsl.transforms.memref_rewrite import move_access
 from dato_xdsl.transforms.npu_stream_reads import region_budget
 
 MAX_DEPTH = 32
@@ -172,20 +173,8 @@ def fold_view(view: memref.SubviewOp) -> None:
             _copy_loops(op)
     for use in list(view.result.uses):
         op = use.operation
-        if isinstance(op, memref.LoadOp):
-            indices = _source_indices(view, list(op.indices), op)
-            fresh = memref.LoadOp.get(view.source, indices)
-            op.parent_block().insert_op_before(fresh, op)  # type: ignore[union-attr]
-            op.results[0].replace_all_uses_with(fresh.results[0])
-        else:
-            assert isinstance(op, memref.StoreOp)
-            indices = _source_indices(view, list(op.indices), op)
-            fresh = memref.StoreOp.get(op.value, view.source, indices)
-            op.parent_block().insert_op_before(fresh, op)  # type: ignore[union-attr]
-        for name, attr in op.attributes.items():
-            fresh.attributes[name] = attr
-        op.detach()
-        op.erase()
+        assert isinstance(op, memref.LoadOp | memref.StoreOp)
+        move_access(op, view.source, _source_indices(view, list(op.indices), op))
     view.detach()
     view.erase()
 
