@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from weakref import WeakKeyDictionary
 
 from xdsl.dialects.builtin import (
     ArrayAttr,
@@ -52,10 +53,20 @@ def op_error(op: Operation, message: str) -> LocatedDiagnostic:
 
 def verify_located(module: ModuleOp) -> None:
     """Verify every op, innermost first; raise a LocatedDiagnostic naming the first
-    failing op and its source position."""
+    failing op and its source position.
+
+    A module verified before (the build verifies after every pass) has only
+    what changed since verified again: an op whose operands, their types, its
+    result types, properties, attributes, successors and block are those it
+    had when it verified, holding no region, passes again. Every op's operands
+    are checked for dominance each time (ops move). When a symbol was added,
+    removed or renamed, every op is verified (verifiers resolve `@name`)."""
     dominance = _Dominance()
+    seen = _SEEN.get(module)
+    fresh = _Seen()
     with verifying(), _structures_verified():
-        _verify_all(module, dominance)
+        _verify_all(module, dominance, seen, fresh)
+    _SEEN[module] = fresh
 
 
 # ---------------------------------------------------------- structure memo
@@ -148,22 +159,79 @@ def _memo_verify(op_def: OpDef, op: Operation) -> None:
 OpDef.verify = _memo_verify  # type: ignore[method-assign]
 
 
-def _verify_all(module: ModuleOp, dominance: _Dominance) -> None:
+# ---------------------------------------------------------- change memo
+# What an op's verification reads of it; the parts are kept (not their ids),
+# so a freed attribute's id reused by a new one cannot pass for it, and
+# compared by identity first, then by value (equal values verify alike).
+_Signature = tuple[object, ...]
+
+
+def _signature(op: Operation) -> _Signature:
+    return (
+        op.parent,
+        tuple(op.operands),
+        tuple(v.type for v in op.operands),
+        tuple(r.type for r in op.results),
+        tuple(op.properties.items()),
+        tuple(op.attributes.items()),
+        tuple(op.successors),
+    )
+
+
+def _symbol(op: Operation) -> Attribute | None:
+    return op.properties.get("sym_name") or op.attributes.get("sym_name")
+
+
+class _Seen:
+    """A module's ops as they last verified, and its symbols in walk order."""
+
+    def __init__(self) -> None:
+        self.ops: dict[Operation, _Signature] = {}
+        self.symbols: list[tuple[Operation, Attribute]] = []
+
+
+_SEEN: WeakKeyDictionary[ModuleOp, _Seen] = WeakKeyDictionary()
+
+
+def _symbols(module: ModuleOp) -> list[tuple[Operation, Attribute]]:
+    found: list[tuple[Operation, Attribute]] = []
+    for op in module.walk():
+        sym = _symbol(op)
+        if sym is not None:
+            found.append((op, sym))
+    return found
+
+
+def _verify_all(module: ModuleOp, dominance: _Dominance, seen: _Seen | None, fresh: _Seen) -> None:
+    fresh.symbols = _symbols(module)
+    known = seen.ops if seen is not None and seen.symbols == fresh.symbols else {}
     for op in module.walk(region_first=True):
-        try:
-            op.verify(verify_nested_ops=False)
-        except VerifyException as err:
-            message = str(err).removeprefix("Operation does not verify: ")
-            raise op_error(op, message) from None
-        except (ValueError, TypeError, IndexError, KeyError) as err:
-            # a verifier of xDSL or of a dialect that fails on malformed operands
-            # with a Python error instead of a diagnostic
-            raise op_error(op, f"is malformed ({type(err).__name__}: {err})") from None
-        _check_printable(op)
+        if op.regions:
+            _verify_op(op)
+        else:
+            signature = _signature(op)
+            if known.get(op) != signature:
+                _verify_op(op)
+            fresh.ops[op] = signature
         for index, operand in enumerate(op.operands):
             if not dominance.dominates(operand, op):
                 name = f"%{operand.name_hint}" if operand.name_hint else f"operand {index}"
                 raise op_error(op, f"uses {name} before its definition")
+
+
+def _verify_op(op: Operation) -> None:
+    """Verify `op` alone (its own verifier, its traits), and that its
+    constants are printable."""
+    try:
+        op.verify(verify_nested_ops=False)
+    except VerifyException as err:
+        message = str(err).removeprefix("Operation does not verify: ")
+        raise op_error(op, message) from None
+    except (ValueError, TypeError, IndexError, KeyError) as err:
+        # a verifier of xDSL or of a dialect that fails on malformed operands
+        # with a Python error instead of a diagnostic
+        raise op_error(op, f"is malformed ({type(err).__name__}: {err})") from None
+    _check_printable(op)
 
 
 # xDSL 0.74 packs float constants with `struct`, which has no 80- or 128-bit format
