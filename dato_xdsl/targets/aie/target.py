@@ -25,6 +25,7 @@ from dato_xdsl.targets.aie.report import report
 from dato_xdsl.targets.base import BuildOptions, Program, Step, Target, TargetModule
 from dato_xdsl.targets.profiling import table
 from dato_xdsl.transforms.core_tasks import task_names
+from dato_xdsl.transforms.npu_trial import AFTER_RETILE, takes_device
 
 
 class AieModule(TargetModule):
@@ -156,12 +157,8 @@ class AieTarget(Target):
         Step("dato-npu-batch-split"),  # batched loops: rank-2 instances the cuts see
         Step("dato-npu-retile-gemm", ("device",)),
         Step("dato-npu-retile-elementwise", ("device",)),
-        Step("dato-npu-slice-boxes"),  # a pid's slice of an input: its block
-        Step("dato-npu-fold-slices", ("device",)),  # slices as loads: boxes and rows see them
-        Step("dato-npu-read-boxes"),
-        Step("dato-put-in-place", ("device",)),  # again: a cut may have padded a stream's rows
-        Step("dato-npu-chunk-rows", ("device",)),  # 1-D arrays walked by chunks: rows
-        Step("dato-npu-stream-reads", ("device",)),  # blocks read once in order: by rows
+        # the steps a retile pass's trial mapping runs too (one list: npu_trial)
+        *(Step(p.name, ("device",) if takes_device(p) else ()) for p in AFTER_RETILE),
         Step("dato-physical-map", ("device",)),
         Step("dato-npu-transfers"),
         Step("dato-npu-core-bodies"),
