@@ -43,6 +43,7 @@ sequence) is left as it is."""
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from math import prod
@@ -55,9 +56,12 @@ from xdsl.dialects.builtin import (
     MemRefType,
     ModuleOp,
     StringAttr,
+    SymbolRefAttr,
     i1,
+    i32,
+    i64,
 )
-from xdsl.ir import Attribute, Block
+from xdsl.ir import Attribute, Block, SSAValue
 from xdsl.passes import ModulePass
 
 from dato_xdsl.devices import MemcpyNdLimits, NpuDevice
@@ -103,8 +107,6 @@ def record_shim_transfer(
     fifo: aie.ObjectFifoCreateOp, arg: int, calls: list[tuple[int, list[int], list[int]]]
 ) -> None:
     """A shim-side fifo's host array and access patterns (module docstring)."""
-    from xdsl.dialects.builtin import i64
-
     fifo.attributes[HOST_ARG] = IntegerAttr(arg, i64)
     fifo.attributes[DMA_OFFSETS] = DenseArrayBase.from_list(i64, [c[0] for c in calls])
     fifo.attributes[DMA_SIZES] = ArrayAttr(DenseArrayBase.from_list(i64, c[1]) for c in calls)
@@ -334,6 +336,55 @@ def _order_props(call: aiex.NpuDmaMemcpyNdOp, token: bool) -> None:
     call.properties = props
 
 
+class _SharedAttributes:
+    """The attributes of a sequence's calls, one object per value: a sequence
+    of thousands of calls repeats a few sizes, strides, names and BD ids, and
+    building each anew (DenseArrayBase.from_list) was most of its time; shared
+    (attributes are immutable), verifying knows a call's structure by the
+    identities of its parts."""
+
+    def __init__(self) -> None:
+        self._lists: dict[tuple[int, ...], DenseArrayBase] = {}
+        self._ids: dict[int, IntegerAttr] = {}
+        self._names: dict[str, SymbolRefAttr] = {}
+        self._segments = DenseArrayBase.from_list(i32, [1, 0, 0, 0])
+
+    def _list(self, values: Sequence[int]) -> DenseArrayBase:
+        key = tuple(values)
+        found = self._lists.get(key)
+        if found is None:
+            found = self._lists[key] = DenseArrayBase.from_list(i64, key)
+        return found
+
+    def memcpy(
+        self,
+        buffer: SSAValue,
+        offsets: Sequence[int],
+        sizes: Sequence[int],
+        strides: Sequence[int],
+        name: str,
+        bd_id: int,
+    ) -> aiex.NpuDmaMemcpyNdOp:
+        """The call `aiex.NpuDmaMemcpyNdOp(buffer, offsets, sizes, strides,
+        name, bd_id)` makes, its properties in the order `_order_props` gives
+        a call without a token."""
+        if bd_id not in self._ids:
+            self._ids[bd_id] = IntegerAttr(bd_id, i64)
+        if name not in self._names:
+            self._names[name] = SymbolRefAttr(name)
+        return aiex.NpuDmaMemcpyNdOp.create(
+            operands=[buffer],
+            properties={
+                "static_offsets": self._list(offsets),
+                "static_sizes": self._list(sizes),
+                "static_strides": self._list(strides),
+                "operandSegmentSizes": self._segments,
+                "id": self._ids[bd_id],
+                "metadata": self._names[name],
+            },
+        )
+
+
 def _column_counts(calls: list[Call], col: int) -> str:
     """'@A_in0: 8 calls, @C_out0: 16 calls': the column's fifos and their calls."""
     counts: dict[str, int] = {}
@@ -431,6 +482,7 @@ def _emit_planned(
     """The sequence's calls in order, with the waits `plan` puts before them
     (a waited call's BD is the next one its column hands out)."""
     free = [list(range(limit)) for _ in range(model.columns)]
+    attrs = _SharedAttributes()
     made: dict[int, tuple[aiex.NpuDmaMemcpyNdOp, int]] = {}
     tokens: dict[str, int] = {}  # per fifo: tokens raised and not yet awaited
     for i, (t, _k, offset, sizes, strides) in enumerate(calls):
@@ -449,10 +501,9 @@ def _emit_planned(
             sizes, strides, aie.element_bits(element.element_type), model.memcpy_nd
         )
         bd_id = free[t.column].pop(0)
-        call = aiex.NpuDmaMemcpyNdOp(
-            block.args[t.arg], [0, 0, 0, offset], sizes, strides, t.name, bd_id
-        )
-        _order_props(call, not t.is_read)
+        call = attrs.memcpy(block.args[t.arg], (0, 0, 0, offset), sizes, strides, t.name, bd_id)
+        if not t.is_read:
+            _order_props(call, True)
         block.add_op(call)
         made[i] = (call, bd_id)
         if not t.is_read:
