@@ -12,6 +12,10 @@ folding search. A trial of fewer steps judges another design than the build
 makes: it refused cuts whose blocks only fit streamed by rows, or kept in
 their stream's object.
 
+Physical mapping keeps the region a trial placed (npu_mapped_regions): when
+the build's region enters physical mapping as the trial's did, it is placed
+as the trial placed it, without a second search.
+
 A trial only answers yes or no. Whatever stops the steps counts as "does
 not map": a located refusal (DiagnosticException), a DatoError, and a
 Python error too, since the build would meet the same error with that cut
@@ -33,6 +37,7 @@ from xdsl.utils.exceptions import DiagnosticException
 from dato_xdsl.errors import DatoError
 from dato_xdsl.transforms.npu_chunk_rows import NpuChunkRowsPass
 from dato_xdsl.transforms.npu_fold_slices import NpuFoldSlicesPass
+from dato_xdsl.transforms.npu_mapped_regions import trial as recording_trial
 from dato_xdsl.transforms.npu_read_boxes import NpuReadBoxesPass
 from dato_xdsl.transforms.npu_slice_boxes import NpuSliceBoxesPass
 from dato_xdsl.transforms.npu_stream_reads import NpuStreamReadsPass
@@ -68,8 +73,9 @@ def trial_maps(trial: ModuleOp, device: str) -> bool:
     the build runs after the retile passes."""
     ctx = Context()
     try:
-        for p in after_retile(device):
-            p.apply(ctx, trial)
+        with recording_trial():  # the build takes the placed region, not a new search
+            for p in after_retile(device):
+                p.apply(ctx, trial)
     except (DiagnosticException, DatoError):
         return False
     except Exception:
