@@ -15,7 +15,7 @@ import numpy as np
 from xdsl.dialects import arith, memref, scf
 from xdsl.dialects.builtin import MemRefType, StringAttr
 from xdsl.dialects.linalg import ops as linalg
-from xdsl.ir import Block, BlockArgument, Operation, SSAValue, Use
+from xdsl.ir import Attribute, Block, BlockArgument, Operation, SSAValue, Use
 
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import memref_bytes
@@ -561,6 +561,27 @@ def inplace_gets(body: Block) -> dict[dato.GetOp, Operation | None]:
     return out
 
 
+def is_contiguous(t: Attribute) -> bool:
+    """Whether `t` is an array of the identity layout (a kernel's operand
+    as it is: no staging)."""
+    return isinstance(t, MemRefType) and t == MemRefType(t.element_type, t.get_shape())
+
+
+def staged_views(op: Operation) -> list[MemRefType]:
+    """The contiguous buffers the lowering stages a kernel's strided operands
+    in (npu_lowering `staged`: library kernels take contiguous arrays, so a
+    view such as `a[:, s*k:(s+1)*k]` is copied into one before the call):
+    one per operand of a matmul or element-wise op that is an array of
+    another layout, of its shape. Physical mapping counts them (body_buffers)
+    as the lowering allocates them."""
+    out: list[MemRefType] = []
+    for v in op.operands:
+        t = v.type
+        if isinstance(t, MemRefType) and not is_contiguous(t):
+            out.append(MemRefType(t.element_type, t.get_shape()))
+    return out
+
+
 def body_buffers(body: Block, skip: set[Operation] | None = None) -> BodyBuffers:
     pos = {op: k + 1 for k, op in enumerate(body.ops)}
     reused = {d: s for d, s in reused_inputs(body).items() if not skip or not {d, s} & skip}
@@ -622,6 +643,10 @@ def body_buffers(body: Block, skip: set[Operation] | None = None) -> BodyBuffers
         elif isinstance(op, dato.PutOp):
             name = op.stream.root_reference.data
             first_put[name] = min(first_put.get(name, pos[top]), pos[top])
+        if isinstance(op, (linalg.MatmulOp, *ELEMENTWISE_OPS)):
+            # a strided view a kernel reads or writes: the lowering stages it
+            # in a contiguous buffer of the tile around the call (staged_views)
+            spans += [(t, pos[top], pos[top]) for t in staged_views(op)]
     return BodyBuffers(len(pos), spans, first_put, last_get, tables, got, put=put)
 
 

@@ -94,17 +94,31 @@ class TileMemory:
     shares it: each fifo object once (the members take an array's blocks or a
     stream's objects in turn through one fifo), every local with the span of
     the core's ops that use it (members one after another in run order), the
-    buffers of one type whose spans are disjoint counted once."""
+    buffers of one type whose spans are disjoint counted once. Members of a
+    lockstep chain (`fused`: npu_lockstep runs their loops as one) all start
+    at one position: each one's locals live beside the others' while the
+    fused loop runs, as the lowering allocates them."""
 
     def __init__(
-        self, members: list[tuple[GroupPlan, dato.Instance]], order: dict[str, int]
+        self,
+        members: list[tuple[GroupPlan, dato.Instance]],
+        order: dict[str, int],
+        fused: set[str] | frozenset[str] = frozenset(),
     ) -> None:
         self.start: dict[str, int] = {}
         self.end: dict[str, int] = {}
         at = 1  # 0: the core's start, where the stream counters are set
+        step: int | None = None  # where the fused members start
         for plan, inst in sorted(members, key=lambda m: order.get(m[1].name, 0)):
+            length = (plan.buffers.length if plan.buffers else 0) + 1
+            if inst.name in fused:
+                step = at if step is None else step
+                self.start[inst.name] = step
+                self.end[inst.name] = step + length
+                at = max(at, step + length + 1)
+                continue
             self.start[inst.name] = at
-            at += (plan.buffers.length if plan.buffers else 0) + 1
+            at += length
             self.end[inst.name] = at
             at += 1
         self.fifos: dict[object, tuple[str, int]] = {}

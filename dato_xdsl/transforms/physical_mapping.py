@@ -216,6 +216,9 @@ class AttemptIndex:
     """the streams carrying several merged streams (npu_tile_memory.merged_streams)"""
     order: dict[str, int] | None = None
     """run_order of the region, computed when an element first has two members"""
+    fused: set[str] | None = None
+    """the instances of the region's lockstep chains (npu_lockstep.lockstep_members),
+    looked up when an element first has two members"""
     families: dict[str, list[str] | None] = field(default_factory=dict)
     """Placer.k_family by group name (it reads only groups, their arguments,
     plans and padding)"""
@@ -797,7 +800,13 @@ class Placer:
         # sharing one buffer
         if len(members) > 1 and lookups.order is None:
             lookups.order = run_order(self.region)
-        memory = TileMemory(members, lookups.order if len(members) > 1 else {})  # type: ignore[arg-type]
+        if len(members) > 1 and lookups.fused is None:
+            lookups.fused = lockstep_members(self.region)
+        memory = TileMemory(
+            members,
+            lookups.order if len(members) > 1 else {},  # type: ignore[arg-type]
+            lookups.fused or frozenset(),
+        )
         count.memory = memory
         for plan, inst in members:
             binding = dict(zip(plan.group.port_names, inst.bindings, strict=True))

@@ -6,6 +6,7 @@ mapping's fallback), on the virtual NPU against numpy."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from xdsl.context import Context
 
 import dato_xdsl as dato
@@ -102,3 +103,24 @@ def test_loaders_kept_when_a_folding_with_them_fits() -> None:
     np.testing.assert_array_equal(c, (a.astype(np.int64) @ b).astype(np.int32))
     names = {t for core in _cores(mod) for t in core}
     assert {"rowload_0", "rowload_1", "colload_0", "colload_1"} <= names
+
+
+def test_staged_views_are_counted_as_the_lowering_allocates_them() -> None:
+    # each node multiplies strided views of its A and B blocks: the lowering
+    # stages both in contiguous 44x44 buffers of the tile around the matmul,
+    # beside acc, the product and the sum: 5 x 7744 B of locals, + A's and
+    # B's 44x88 blocks (15488 B each) + C's block (7744 B) = 77440 B = 75.625
+    # KiB > 63 KiB. Physical mapping counted 3 locals (61952 B), accepted, and
+    # the emitted design did not fit the tile
+    with pytest.raises(dato.DatoError, match=r"needs 75\.625 KiB of buffers \(37\.8125 KiB local"):
+        dato.build(lp.gemm_pieces(88, 2), target="aie", device="npu1")
+
+
+def test_staged_views_that_fit_map() -> None:
+    # 40x40 pieces: 5 x 6400 + 2 x 12800 + 6400 = 64000 B <= 63 KiB
+    n = 80
+    a, b = _inputs(n, 4)
+    c = np.zeros((n, n), np.int32)
+    mod = dato.build(lp.gemm_pieces(n, 2), target="aie", device="npu1")
+    mod(a, b, c)
+    np.testing.assert_array_equal(c, (a.astype(np.int64) @ b).astype(np.int32))

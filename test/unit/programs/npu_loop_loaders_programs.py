@@ -95,3 +95,26 @@ def summa_scaled(n: int, p: int) -> Any:
             c[:, :] = acc
 
     return top
+
+
+def gemm_pieces(n: int, p: int) -> Any:
+    """A p x p grid of nodes each holding its row block of A and column
+    block of B and multiplying them piece by piece: at step s, the strided
+    views `a[:, s*nb:(s+1)*nb]` and `b[s*nb:(s+1)*nb, :]` (what SUMMA's nodes
+    read once its loaders are elided)."""
+    nb = n // p
+
+    @dato.region()
+    def top(A: int32[n, n], B: int32[n, n], C: int32[n, n]):
+        @dato.kernel(mapping=[p, p], args=[A, B, C])
+        def node(
+            a: int32[n, n] @ [S(0), R], b: int32[n, n] @ [R, S(1)], c: int32[n, n] @ [S(0), S(1)]
+        ):
+            acc: int32[nb, nb] = 0
+            for s in range(p):
+                acc[:, :] = dato.add(
+                    acc, dato.matmul(a[:, s * nb : (s + 1) * nb], b[s * nb : (s + 1) * nb, :])
+                )
+            c[:, :] = acc
+
+    return top
