@@ -184,11 +184,14 @@ class TransferPlanner:
     a memtile's channels), instead of one per column and length (a folded
     FIR's chains of 2 and 4 taps in one column took two shim channels)."""
     writes_first = False
-    """Every array's writes are joined before any read is routed, and a read
-    no memtile can distribute whole splits down to blocks sent straight
-    from a shim channel: the joins keep a memtile output channel each, which
-    reads routed first would have taken (12 cores each reading two arrays
-    and writing one take 24 memtile outputs on npu1, all it has)."""
+    """Whole blocks (not streamed, one per core and array) are packed onto the
+    device as a whole, writes first: only as many blocks as the shim lacks
+    output channels for are joined in memtiles (each join takes a memtile
+    output, which reads routed first would have taken: 12 cores each reading
+    two arrays and writing one take all 24 memtile outputs of npu1 with one
+    distribute per 6 reads), then reads are distributed from the memtile with
+    the most outputs left, largest array first, the last ones straight from
+    shim channels (see pack_writes, pack_reads)."""
 
     def __init__(
         self,
@@ -300,24 +303,39 @@ class TransferPlanner:
                         again = repeats.get(k, 1) if is_read else 1
                         block.tiles += [tile] * again
                         block.users += [inst.name] * again
-        # routed per (argument, read or write) in the order below; listed
-        # argument by argument, reads first, whatever the order of routing
+        # routed per (argument, read or write); listed argument by argument,
+        # reads first, whatever the order of routing
         routed: dict[tuple[int, bool], list[Transfer]] = {}
         for index in range(len(self.region.args)):
             overlapping_writes(self.region, names[index], shape_kinds(writes.get(index, {})))
-        order = [(False, True), (True, False)] if self.writes_first else [(True, True)]
-        for do_reads, do_writes in order:
+        if not self.writes_first:
             for index in range(len(self.region.args)):
-                if do_reads:
-                    for kind in shape_kinds(reads.get(index, {})):
-                        routed.setdefault((index, True), []).extend(
-                            self.route_reads(index, names[index], kind.blocks, kind.stream)
+                for kind in shape_kinds(reads.get(index, {})):
+                    routed.setdefault((index, True), []).extend(
+                        self.route_reads(index, names[index], kind.blocks, kind.stream)
+                    )
+                for kind in shape_kinds(writes.get(index, {})):
+                    routed.setdefault((index, False), []).extend(
+                        self.route_writes(index, names[index], kind.blocks, kind.stream)
+                    )
+        else:
+            # whole blocks, one per core, are packed below; the others
+            # (streamed, or a core's sequence) are routed as in other plans
+            packed: dict[bool, list[tuple[int, list[Block]]]] = {True: [], False: []}
+            for is_read in (False, True):
+                table = reads if is_read else writes
+                for index in range(len(self.region.args)):
+                    for kind in shape_kinds(table.get(index, {})):
+                        if kind.stream is None and not self.sequential_blocks(kind.blocks)[0]:
+                            packed[is_read].append((index, kind.blocks))
+                            continue
+                        route = self.route_reads if is_read else self.route_writes
+                        routed.setdefault((index, is_read), []).extend(
+                            route(index, names[index], kind.blocks, kind.stream)
                         )
-                if do_writes:
-                    for kind in shape_kinds(writes.get(index, {})):
-                        routed.setdefault((index, False), []).extend(
-                            self.route_writes(index, names[index], kind.blocks, kind.stream)
-                        )
+            joins = self.pack_writes(names, packed[False], bool(packed[True]))
+            for t in joins + self.pack_reads(names, packed[True]):
+                routed.setdefault((t.arg, t.is_read), []).append(t)
         transfers = [
             t
             for index in range(len(self.region.args))
@@ -446,11 +464,6 @@ class TransferPlanner:
                 if 2 <= room < len(chunk):
                     chunks[:0] = [chunk[:room], chunk[room:]]
                     continue
-                if self.writes_first and len(chunk) > 1 and room < 2:
-                    # no memtile output to spare: one block straight from a
-                    # shim channel, the rest distributed (or split) again
-                    chunks[:0] = [chunk[:1], chunk[1:]]
-                    continue
                 if len(chunk) > 1 and self._short_of_memory(len(chunk), obj * held):
                     # memtiles with the channels but not the memory (cores not
                     # in step need every step held): each block straight from
@@ -461,6 +474,108 @@ class TransferPlanner:
                 self._fail(f"reading {name} ({len(chunk)} block(s))", "a free shim input channel")
             t.column = col
             out.append(t)
+        return out
+
+    def pack_writes(
+        self, names: list[str], kinds: list[tuple[int, list[Block]]], reads: bool
+    ) -> list[Transfer]:
+        """Whole blocks written by cores (`writes_first`): each straight to a
+        shim output channel, except as many joined in memtiles as the shim
+        lacks channels for (a join of k blocks saves k - 1 of them and takes
+        one memtile output), each join as large as needed and the memtile has
+        inputs for, of blocks next to each other in the array. With `reads`
+        to pack after, a join leaves its memtile an input for a distribute
+        (else that memtile's outputs serve no read)."""
+        d = self.device
+        inputs = d.memtile.dma_s2mm_channels - int(reads)
+        free = sum(d.shim.dma_s2mm_channels - used for used in self.shim_out)
+        excess = sum(len(blocks) for _, blocks in kinds) - free
+        out: list[Transfer] = []
+        for index, blocks in sorted(kinds, key=lambda kind: -len(kind[1])):
+            blocks = sorted(blocks, key=lambda b: b.offsets)
+            elem = element_bytes(self._arg_type(index))
+            size = math.prod(blocks[0].shape) * elem
+            while excess > 0 and len(blocks) > 1:
+                want = min(excess + 1, len(blocks), inputs)
+                placed = self._place_join(blocks[:want], size, inputs)
+                if placed is None:
+                    break  # no memtile joins two of them: refused below
+                col, k = placed
+                t = Transfer(index, names[index], False, col, blocks[:k])
+                out.append(t)
+                blocks = blocks[k:]
+                excess -= k - 1
+            for b in blocks:
+                t = Transfer(index, names[index], False, 0, [b])
+                self._route_direct(t, False, b.tiles[0][0], f"writing {names[index]} (1 block(s))")
+                out.append(t)
+        return out
+
+    def _place_join(self, blocks: list[Block], size: int, inputs: int) -> tuple[int, int] | None:
+        """(column, how many of `blocks`) for the largest join of the first
+        of `blocks` (two or more) a memtile with a free shim output channel
+        in its column takes using at most `inputs` of its input channels, its
+        cores' column first; None when none joins two."""
+        d = self.device
+        preferred = sorted({c for b in blocks for c, _ in b.tiles})
+        best: tuple[int, int] | None = None
+        for col in preferred + [c for c in range(d.columns) if c not in preferred]:
+            if self.shim_out[col] >= d.shim.dma_s2mm_channels:
+                continue
+            if self.mem_out[col] >= d.memtile.dma_mm2s_channels:
+                continue
+            k = min(len(blocks), inputs - self.mem_in[col])
+            k = min(k, (d.memtile.data_memory_bytes - self.mem_bytes[col]) // size)
+            if k >= 2 and (best is None or k > best[1]):
+                best = (col, k)
+        if best is not None:
+            col, k = best
+            taken = self._take(col, 0, 1, k, 1, size * k)
+            assert taken
+        return best
+
+    def pack_reads(self, names: list[str], kinds: list[tuple[int, list[Block]]]) -> list[Transfer]:
+        """Whole blocks read by cores (`writes_first`, after the writes): the
+        array with the most blocks left takes a distribute from the memtile
+        with the most outputs left (and a shim input channel in its column),
+        as many blocks as it has outputs; one block left, or no memtile with
+        two outputs, goes straight from a shim input channel. Each column
+        then spends one shim input on a distribute to all its memtile's free
+        outputs and its other on a block of its own."""
+        d = self.device
+        pending = [(index, sorted(blocks, key=lambda b: b.offsets)) for index, blocks in kinds]
+        out: list[Transfer] = []
+        while pending:
+            pending.sort(key=lambda kind: -len(kind[1]))
+            index, blocks = pending[0]
+            name = names[index]
+            size = math.prod(blocks[0].shape) * element_bytes(self._arg_type(index))
+            best: tuple[int, int] | None = None
+            if len(blocks) > 1:
+                preferred = sorted({c for b in blocks for c, _ in b.tiles})
+                for col in preferred + [c for c in range(d.columns) if c not in preferred]:
+                    if self.shim_in[col] >= d.shim.dma_mm2s_channels:
+                        continue
+                    if self.mem_in[col] >= d.memtile.dma_s2mm_channels:
+                        continue
+                    k = min(len(blocks), d.memtile.dma_mm2s_channels - self.mem_out[col])
+                    k = min(k, (d.memtile.data_memory_bytes - self.mem_bytes[col]) // size)
+                    if k >= 2 and (best is None or k > best[1]):
+                        best = (col, k)
+            if best is not None:
+                col, k = best
+                taken = self._take(col, 1, 0, 1, k, size * k)
+                assert taken
+                out.append(Transfer(index, name, True, col, blocks[:k]))
+            else:
+                k = 1
+                t = Transfer(index, name, True, 0, blocks[:1])
+                self._route_direct(t, True, blocks[0].tiles[0][0], f"reading {name} (1 block(s))")
+                out.append(t)
+            if len(blocks) > k:
+                pending[0] = (index, blocks[k:])
+            else:
+                pending.pop(0)
         return out
 
     def _short_of_memory(self, outputs: int, need: int) -> bool:
@@ -969,9 +1084,9 @@ PLANS: tuple[tuple[str, bool, bool, bool, bool, bool], ...] = (
         True,
         False,
     ),
-    # the writes' joins first, so that reads leave them memtile outputs
-    # (TransferPlanner.writes_first)
-    ("memtile joins of the writes routed before the reads", False, False, False, False, True),
+    # whole blocks packed over the device, writes first: only the joins
+    # the shim's outputs fall short by (TransferPlanner.writes_first)
+    ("whole blocks packed onto memtiles, writes first", False, False, False, False, True),
 )
 """The plans tried in turn when one shim channel per transfer does not fit:
 (what it is, broadcast, spread, by_column, any_column, writes_first)."""

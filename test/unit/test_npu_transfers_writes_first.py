@@ -1,9 +1,11 @@
 """Cores that each read two arrays and write one, 12 of them on npu1: the
 reads' memtile distributes took all 24 memtile outputs, and the output's
-joins (one memtile output each) found none. The planner's last plan routes
-the writes' joins first and sends the reads a memtile cannot take straight
-from shim channels. Each design runs on the virtual NPU against numpy, bit
-for bit."""
+joins (one memtile output each) found none. The planner's last plan packs
+the whole blocks writes first: only as many joins as npu1's 8 shim outputs
+fall short by, then the reads from the memtiles with the most outputs left,
+the last blocks straight from shim channels. A ring of 13 (15 cores with
+the two relays its odd cycle needs) reads 26 blocks and writes 13 that way.
+Each design runs on the virtual NPU against numpy, bit for bit."""
 
 # ruff: noqa: F821 (streams are declared by annotations)
 
@@ -69,8 +71,27 @@ def test_halo_ring_of_12_reading_its_output_maps(tmp_path, device: str) -> None:
         # npu1 has 4 shim columns of 2 output channels: C's 12 blocks leave
         # through memtile joins, none straight from a core to the shim
         outs = fifo_ends(mod, "C_out")
-        assert not [e for e in outs if e.startswith("%core") and "%shim" in e]
-        assert [e for e in outs if e.startswith("%mem")]
+        assert [e for e in outs if e.startswith("%mem")]  # a join
+        # the hardware rule: 2 shim channels each way a column
+        for col in range(4):
+            assert len([e for e in outs if f"{{%shim_c{col}}}" in e]) <= 2
+            ins = fifo_ends(mod, "A_in") + fifo_ends(mod, "C_in")
+            assert len([e for e in ins if e.startswith(f"%shim_c{col},")]) <= 2
+    A = RNG.integers(-(2**28), 2**28, (P, L)).astype(np.int32)
+    C = RNG.integers(-(2**28), 2**28, (P, L)).astype(np.int32)
+    want = reference(A, C)
+    mod(A, C)
+    np.testing.assert_array_equal(C, want)
+
+
+def test_halo_ring_of_13_with_relays_packs_its_blocks(tmp_path) -> None:
+    # 13 nodes and 2 relays (the odd cycle's closing link) on 15 of npu1's
+    # 16 cores; 26 blocks read and 13 written: at most 8 + 24 - 1 host
+    # links, so the reads fill every memtile's outputs
+    P, L = 13, 8
+    mod = dato.build(halo_accumulate(int32, P, L), target="aie", device="npu1", project=tmp_path)
+    text = (mod.project / "aie.mlir").read_text()
+    assert "relay" in text
     A = RNG.integers(-(2**28), 2**28, (P, L)).astype(np.int32)
     C = RNG.integers(-(2**28), 2**28, (P, L)).astype(np.int32)
     want = reference(A, C)

@@ -2,31 +2,34 @@
 
 // dato-physical-map's output for a halo ring of 12 nodes on npu1
 // (test_npu_odd_rings.halo, L = 4): each core reads its rows of A and C and
-// writes its row of C; the ring's links share memory. C's first element adds to its
-// host value (hand-edited), so C's host copy comes in: 24 reads and 12 writes. The
-// reads' distributes took all 24 memtile outputs of npu1 and C's joins found
-// none. Its joins are routed first (one memtile output each), then the reads
-// are distributed 5 cores a memtile, the 12th block of A and of C straight
-// from a shim channel (8 shim inputs, 4 shim outputs, 24 memtile outputs).
+// writes its row of C; the ring's links share memory. C's first element adds
+// to its host value (hand-edited), so C's host copy comes in: 24 reads and 12
+// writes. The reads' distributes took all 24 memtile outputs of npu1 and C's
+// joins found none. The last plan packs the whole blocks writes first: npu1
+// has 8 shim outputs, so one join of 5 blocks (4 saved; it leaves its memtile
+// an input for a distribute) and 7 blocks straight to the shim; then the reads,
+// the array with the most blocks left taking the memtile with the most
+// outputs left: A 6 (mem_c1), C 6 (mem_c2), A 5 (mem_c0, beside the join),
+// C 6 (mem_c3), the last block of A from a shim channel (5 shim inputs).
 
-// CHECK:      aie.objectfifo.link [@A_in0] -> [@A_in0_0, @A_in0_1, @A_in0_2, @A_in0_3, @A_in0_4]([] [0, 4, 8, 12, 16])
-// CHECK-NEXT: aie.objectfifo @A_in1(%shim_c1, {%core_c1_r4}, 1 : i32) {dato.host_arg = 0 : i64, dato.dma_offsets = array<i64: 20>
-// CHECK:      aie.objectfifo.link [@A_in2] -> [@A_in2_0, @A_in2_1, @A_in2_2, @A_in2_3, @A_in2_4]([] [0, 4, 8, 12, 16])
-// CHECK-NEXT: aie.objectfifo @A_in3(%shim_c0, {%core_c1_r2}, 1 : i32) {dato.host_arg = 0 : i64, dato.dma_offsets = array<i64: 44>
-// CHECK:      aie.objectfifo @C_in0(%shim_c2, {%mem_c2}, 1 : i32) {dato.host_arg = 1 : i64
-// CHECK-NEXT: aie.objectfifo.link [@C_in0] -> [@C_in0_0, @C_in0_1, @C_in0_2, @C_in0_3, @C_in0_4]([] [0, 4, 8, 12, 16])
-// CHECK-NEXT: aie.objectfifo @C_in1(%shim_c2, {%core_c1_r4}, 1 : i32) {dato.host_arg = 1 : i64, dato.dma_offsets = array<i64: 20>
-// CHECK:      aie.objectfifo @C_in2(%shim_c3, {%mem_c3}, 1 : i32) {dato.host_arg = 1 : i64
-// CHECK-NEXT: aie.objectfifo.link [@C_in2] -> [@C_in2_0, @C_in2_1, @C_in2_2, @C_in2_3, @C_in2_4]([] [0, 4, 8, 12, 16])
-// CHECK-NEXT: aie.objectfifo @C_in3(%shim_c3, {%core_c1_r2}, 1 : i32) {dato.host_arg = 1 : i64, dato.dma_offsets = array<i64: 44>
-// CHECK:      aie.objectfifo @C_out0(%mem_c0, {%shim_c0}, 1 : i32) {dato.host_arg = 1 : i64
-// CHECK-NEXT: aie.objectfifo.link [@C_out0_0, @C_out0_1, @C_out0_2, @C_out0_3] -> [@C_out0]([0, 4, 8, 12] [])
-// CHECK:      aie.objectfifo @C_out1(%mem_c1, {%shim_c1}, 1 : i32) {dato.host_arg = 1 : i64
-// CHECK-NEXT: aie.objectfifo.link [@C_out1_0, @C_out1_1, @C_out1_2, @C_out1_3] -> [@C_out1]([0, 4, 8, 12] [])
-// CHECK:      aie.objectfifo @C_out2(%mem_c2, {%shim_c2}, 1 : i32) {dato.host_arg = 1 : i64
-// CHECK-NEXT: aie.objectfifo.link [@C_out2_0, @C_out2_1] -> [@C_out2]([0, 4] [])
-// CHECK:      aie.objectfifo @C_out3(%mem_c3, {%shim_c3}, 1 : i32) {dato.host_arg = 1 : i64
-// CHECK-NEXT: aie.objectfifo.link [@C_out3_0, @C_out3_1] -> [@C_out3]([0, 4] [])
+// CHECK:      aie.objectfifo @A_in0(%shim_c1, {%mem_c1}, 1 : i32) {dato.host_arg = 0 : i64, dato.dma_offsets = array<i64: 0>, dato.dma_sizes = [array<i64: 1, 6, 1, 4>]
+// CHECK-NEXT: aie.objectfifo.link [@A_in0] -> [@A_in0_0, @A_in0_1, @A_in0_2, @A_in0_3, @A_in0_4, @A_in0_5]([] [0, 4, 8, 12, 16, 20])
+// CHECK:      aie.objectfifo @A_in1(%shim_c0, {%mem_c0}, 1 : i32) {dato.host_arg = 0 : i64, dato.dma_offsets = array<i64: 24>, dato.dma_sizes = [array<i64: 1, 5, 1, 4>]
+// CHECK-NEXT: aie.objectfifo.link [@A_in1] -> [@A_in1_0, @A_in1_1, @A_in1_2, @A_in1_3, @A_in1_4]([] [0, 4, 8, 12, 16])
+// CHECK-NEXT: aie.objectfifo @A_in2(%shim_c1, {%core_c1_r2}, 1 : i32) {dato.host_arg = 0 : i64, dato.dma_offsets = array<i64: 44>
+// CHECK:      aie.objectfifo @C_in0(%shim_c2, {%mem_c2}, 1 : i32) {dato.host_arg = 1 : i64, dato.dma_offsets = array<i64: 0>, dato.dma_sizes = [array<i64: 1, 6, 1, 4>]
+// CHECK:      aie.objectfifo @C_in1(%shim_c3, {%mem_c3}, 1 : i32) {dato.host_arg = 1 : i64, dato.dma_offsets = array<i64: 24>, dato.dma_sizes = [array<i64: 1, 6, 1, 4>]
+// CHECK:      aie.objectfifo @C_out0_4(%core_c1_r5, {%mem_c0}, 1 : i32)
+// CHECK-NEXT: aie.objectfifo @C_out0(%mem_c0, {%shim_c0}, 1 : i32) {dato.host_arg = 1 : i64, dato.dma_offsets = array<i64: 0>, dato.dma_sizes = [array<i64: 1, 5, 1, 4>]
+// CHECK-NEXT: aie.objectfifo.link [@C_out0_0, @C_out0_1, @C_out0_2, @C_out0_3, @C_out0_4] -> [@C_out0]([0, 4, 8, 12, 16] [])
+// CHECK-NEXT: aie.objectfifo @C_out1(%core_c1_r4, {%shim_c1}, 1 : i32) {dato.host_arg = 1 : i64, dato.dma_offsets = array<i64: 20>
+// CHECK-NEXT: aie.objectfifo @C_out2(%core_c1_r3, {%shim_c1}, 1 : i32)
+// CHECK-NEXT: aie.objectfifo @C_out3(%core_c2_r3, {%shim_c2}, 1 : i32)
+// CHECK-NEXT: aie.objectfifo @C_out4(%core_c3_r3, {%shim_c3}, 1 : i32)
+// CHECK-NEXT: aie.objectfifo @C_out5(%core_c3_r2, {%shim_c3}, 1 : i32)
+// CHECK-NEXT: aie.objectfifo @C_out6(%core_c2_r2, {%shim_c2}, 1 : i32)
+// CHECK-NEXT: aie.objectfifo @C_out7(%core_c1_r2, {%shim_c0}, 1 : i32) {dato.host_arg = 1 : i64, dato.dma_offsets = array<i64: 44>
+// CHECK-NOT:  aie.objectfifo @C_out8
 // CHECK:      aie.objectfifo @right_0(%core_c1_r2, {%core_c0_r2}, 2 : i32)
 
 builtin.module {
