@@ -173,6 +173,12 @@ def _local_copy_elision() -> type[ModulePass]:
     return LocalCopyElisionPass
 
 
+def _matmul_accumulate() -> type[ModulePass]:
+    from dato_xdsl.transforms.matmul_accumulate import MatmulAccumulatePass
+
+    return MatmulAccumulatePass
+
+
 def _put_in_place() -> type[ModulePass]:
     from dato_xdsl.transforms.put_in_place import PutInPlacePass
 
@@ -272,6 +278,7 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "dato-table-copy-elision": _table_copy_elision,
     "dato-npu-constant-inputs": _npu_constant_inputs,
     "dato-splat-operands": _splat_operands,
+    "dato-matmul-accumulate": _matmul_accumulate,
     "dato-local-copy-elision": _local_copy_elision,
     "dato-put-in-place": _put_in_place,
     "dato-npu-slice-boxes": _npu_slice_boxes,
