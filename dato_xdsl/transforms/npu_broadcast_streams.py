@@ -1,0 +1,184 @@
+"""`dato-npu-broadcast-streams`: streams one producer fills with the same
+values, marked to become one broadcast objectfifo.
+
+A producer that puts one block on several streams, one put right after the
+other (`with dato.meta_for(0, P) as p: cols[p].put(m)`, unrolled), sends the
+same values on each, in the same order and count. On the NPU one objectfifo
+with several consumers carries them (mlir-aie broadcasts each object to
+every consumer's tile): the producer holds one set of objects and one DMA
+channel instead of one per stream, and its block may be computed in that
+one object (dato-put-in-place takes the run of puts as one put).
+
+A set qualifies when: its puts are adjacent ops of one block (nothing runs
+between them, so the value cannot change), putting one value on distinct
+streams of one type that carry blocks (scalars are packed into words per
+stream); each of these streams has no other put; each has one consumer
+and the consumers are distinct instances; and no stream path leads from
+one consumer to another except through the producer. That last condition
+keeps the deadlock replay, which sees the streams apart (the producer puts
+on one, then the next), valid for the broadcast, which puts on all at once:
+a consumer frees its object whatever the other consumers do.
+
+This pass only records the decision, before dato-put-in-place and physical
+mapping, on the streams' declarations: the first stream of a set gets
+`dato.broadcast_streams` (the set, in put order); physical mapping counts the
+producer's objects and DMA channel once for the set, and
+dato-npu-broadcast-fifos (after placement) turns each set whose consumers
+sit on tiles of their own into one stream with several consumers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ArrayAttr, MemRefType, ModuleOp, StringAttr
+from xdsl.ir import Block
+from xdsl.passes import ModulePass
+
+from dato_xdsl.dialects import dato
+from dato_xdsl.transforms.stream_access import StreamUses, stream_uses
+
+BROADCAST = "dato.broadcast_streams"
+
+
+def broadcast_sets(region: dato.RegionOp) -> dict[str, list[str]]:
+    """The recorded sets (BROADCAST), by their first stream."""
+    out: dict[str, list[str]] = {}
+    for decl in region.streams():
+        attr = decl.attributes.get(BROADCAST)
+        if isinstance(attr, ArrayAttr):
+            out[decl.sym_name.data] = [s.data for s in attr.data]  # type: ignore[union-attr]
+    return out
+
+
+def head_of(region: dato.RegionOp) -> dict[str, str]:
+    """Each stream of a recorded set, mapped to the set's first stream."""
+    return {s: head for head, names in broadcast_sets(region).items() for s in names}
+
+
+@dataclass
+class PutRun:
+    """Adjacent puts of one value by one instance: the streams, in order."""
+
+    instance: str
+    puts: list[dato.PutOp]
+    streams: list[str]
+
+
+def put_runs(region: dato.RegionOp) -> list[PutRun]:
+    """Every run of two or more adjacent puts of one value, per instance."""
+    runs: list[PutRun] = []
+    for group in region.groups():
+        blocks: list[Block] = [group.body.block]
+        blocks += [b for op in group.body.walk() for r in op.regions for b in r.blocks]
+        for inst in group.instances():
+            bind = dict(zip(group.port_names, inst.bindings, strict=True))
+            for block in blocks:
+                run: list[dato.PutOp] = []
+                for op in [*block.ops, None]:
+                    if (
+                        isinstance(op, dato.PutOp)
+                        and run
+                        and op.value == run[0].value
+                        and op.value.type == run[0].value.type
+                    ):
+                        run.append(op)
+                        continue
+                    if len(run) > 1:
+                        names = [
+                            bind.get(p.stream.root_reference.data, p.stream.root_reference.data)
+                            for p in run
+                        ]
+                        runs.append(PutRun(inst.name, list(run), names))
+                    run = [op] if isinstance(op, dato.PutOp) else []
+    return runs
+
+
+def stream_graph(uses: dict[str, StreamUses]) -> dict[str, set[str]]:
+    """Instance -> the instances it puts to."""
+    out: dict[str, set[str]] = {}
+    for use in uses.values():
+        for p in use.puts:
+            for g in use.gets:
+                out.setdefault(p.instance, set()).add(g.instance)
+    return out
+
+
+def reaches(graph: dict[str, set[str]], start: str, goals: set[str], avoid: str) -> bool:
+    """Whether a path of streams leads from `start` to one of `goals`
+    without passing through `avoid`."""
+    seen = {start, avoid}
+    todo = [start]
+    while todo:
+        for nxt in graph.get(todo.pop(), ()):
+            if nxt in goals:
+                return True
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return False
+
+
+def find_sets(region: dato.RegionOp) -> list[list[str]]:
+    """The broadcast sets of `region` (see the module doc), streams in put order."""
+    uses = stream_uses(region)
+    decls = {d.sym_name.data: d for d in region.streams()}
+    graph = stream_graph(uses)
+    out: list[list[str]] = []
+    taken: set[str] = set()
+    for run in put_runs(region):
+        names = run.streams
+        if len(set(names)) != len(names) or taken & set(names):
+            continue
+        if any(n not in decls or n not in uses for n in names):
+            continue
+        types = {decls[n].stream_type for n in names}
+        if len(types) != 1:
+            continue
+        st = next(iter(types))
+        if not isinstance(st.element_type, MemRefType) or st.packing.data != 1:
+            continue
+        sites = {id(p) for p in run.puts}
+        ok = True
+        consumers: list[str] = []
+        for n in names:
+            use = uses[n]
+            if len(use.puts) != 1 or id(use.puts[0].site.op) not in sites:
+                ok = False  # another put on it: not the same values
+                break
+            if use.puts[0].instance != run.instance:
+                ok = False
+                break
+            getters = {g.instance for g in use.gets}
+            if len(getters) != 1:
+                ok = False
+                break
+            consumers.append(getters.pop())
+        if not ok or len(set(consumers)) != len(consumers) or run.instance in consumers:
+            continue
+        others = set(consumers)
+        if any(reaches(graph, c, others - {c}, run.instance) for c in consumers):
+            continue  # one consumer waits on another: the broadcast could deadlock
+        taken |= set(names)
+        out.append(names)
+    return out
+
+
+def mark_sets(region: dato.RegionOp) -> list[list[str]]:
+    """Record the sets of `region` on their first streams; returns them."""
+    sets = find_sets(region)
+    decls = {d.sym_name.data: d for d in region.streams()}
+    for names in sets:
+        decls[names[0]].attributes[BROADCAST] = ArrayAttr([StringAttr(n) for n in names])
+    return sets
+
+
+class NpuBroadcastStreamsPass(ModulePass):
+    """Mark streams one producer fills with the same values (module doc)."""
+
+    name = "dato-npu-broadcast-streams"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        for region in [r for r in op.walk() if isinstance(r, dato.RegionOp)]:
+            if not region.tasks():
+                mark_sets(region)
