@@ -27,6 +27,12 @@ chain's blocks do). Loaders that only forward the task a block
 gets one such block, and when the design still has more instances than
 cores, the pieces read their blocks themselves and the loaders go.
 
+A local filled piece by piece and then copied whole into the output at the
+end of its life (`b[:, :] = dato.gather(pipe)`) is the output itself first
+(forward_final_copy), when the output is then still written whole before
+any read and only by writes the cut handles: the gather's rows are then
+pieces as those of `b[p, :] = pipe[p].get()` are.
+
 Only arrays of more than `WHOLE_BYTES` are cut (smaller ones fit a tile
 whole); only arrays every use of which is an element store or a view only
 copied into, that no other task touches; boxes of elements narrower than a 32-bit DMA word start and
@@ -58,6 +64,7 @@ from dato_xdsl import devices
 from dato_xdsl.diagnostics import op_error
 from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import element_bits, memref_bytes
+from dato_xdsl.transforms.constant_tables import table_values
 from dato_xdsl.transforms.npu_chain_search import folded_instances
 from dato_xdsl.transforms.npu_elide_loaders import (
     elide_loaders,
@@ -72,7 +79,7 @@ from dato_xdsl.transforms.npu_forwarding import (
     fresh_name,
     piece_body,
 )
-from dato_xdsl.transforms.npu_plan import plan_group
+from dato_xdsl.transforms.npu_plan import arg_access, plan_group
 from dato_xdsl.transforms.npu_read_boxes import WHOLE_BYTES
 from dato_xdsl.transforms.npu_write_boxes import access_lattices, index_lattice
 
@@ -260,6 +267,72 @@ def _disjoint(parts: list[_Part], k: int) -> bool:
     )
 
 
+def _final_copy(arg: BlockArgument) -> tuple[memref.CopyOp, Operation] | None:
+    """The copy that writes all of `arg` from a local at the end of its life
+    (`b[:, :] = dato.gather(pipe)`: a local filled row by row, then copied
+    whole into b), and the local's allocation, when the copy is `arg`'s only
+    use and every use of the local comes before it."""
+    body = arg.block
+    uses = list(arg.uses)
+    if len(uses) != 1:
+        return None
+    copy = uses[0].operation
+    if (
+        not isinstance(copy, memref.CopyOp)
+        or copy.destination is not arg
+        or copy.parent_block() is not body
+    ):
+        return None
+    alloc = copy.source.owner
+    if (
+        not isinstance(alloc, memref.AllocOp | memref.AllocaOp)
+        or alloc.parent_block() is not body
+        or table_values(alloc) is not None
+        or copy.source.type != arg.type
+    ):
+        return None
+    for use in copy.source.uses:
+        top = body.find_ancestor_op_in_block(use.operation)
+        if top is None or (top is not copy and not top.is_before_in_block(copy)):
+            return None
+    return copy, alloc
+
+
+def forward_final_copy(arg: BlockArgument, whole_bytes: int) -> bool:
+    """The local `_final_copy` finds becomes `arg` itself (its writes go
+    straight into the output, the copy and the local go) when `arg` is then
+    still written whole before any read (its host copy need not come in) and
+    every use is a write `plan_pieces` can cut (element stores, views only
+    copied into) of an array over `whole_bytes`: the rows of
+    `b[:, :] = dato.gather(pipe)` are then pieces as those of
+    `b[p, :] = pipe[p].get()` are. Nothing reads the local after the copy,
+    and the output's elements are only what the copy wrote, so every read
+    and the array sent out are unchanged. Otherwise the body is left as it
+    was; True when forwarded."""
+    t = arg.type
+    found = _final_copy(arg)
+    if found is None or not isinstance(t, MemRefType) or memref_bytes(t) <= whole_bytes:
+        return False
+    copy, alloc = found
+    body = arg.block
+    after = copy.next_op
+    body.erase_op(copy)
+    local = alloc.results[0]
+    local.replace_all_uses_with(arg)
+    if not arg_access(arg)[0] and _writes(arg) is not None:
+        body.erase_op(alloc)
+        return True
+    # not provably a plain overwrite: back as it was
+    for use in list(arg.uses):
+        use.operation.operands[use.index] = local
+    restored = memref.CopyOp(local, arg)
+    if after is None:
+        body.add_op(restored)
+    else:
+        body.insert_op_before(restored, after)
+    return False
+
+
 def _runs(groups: list[dato.GroupOp], most: int) -> list[list[dato.GroupOp]]:
     """Consecutive groups in at most `most` runs, as even as can be."""
     n = min(most, len(groups))
@@ -291,6 +364,12 @@ def plan_pieces(
     cut: set[int] = set()
     for k, arg in enumerate(body.args):
         t = arg.type
+        if (
+            users[group.args[k]] == 1
+            and list(group.args).count(group.args[k]) == 1
+            and forward_final_copy(arg, whole_bytes)
+        ):
+            plan = plan_group(group)  # the local is gone
         if (
             plan.writes[k]
             and isinstance(t, MemRefType)
