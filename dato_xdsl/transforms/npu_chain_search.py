@@ -39,6 +39,7 @@ from dato_xdsl.transforms.deadlock_analysis import (
     _Loop,  # pyright: ignore[reportPrivateUsage]
 )
 from dato_xdsl.transforms.instance_trace import Env, trip_count
+from dato_xdsl.transforms.npu_plan import body_buffers, shared_bytes
 from dato_xdsl.transforms.npu_stream_routes import object_type
 from dato_xdsl.transforms.stream_access import StreamUses
 
@@ -346,14 +347,15 @@ def lockstep_groups(
     """The groups that can run in lockstep (lockstep_loop) and gain by it:
     the rings of the streams between their members (at least one iteration's
     puts, see core_design) hold fewer bytes than local buffers of every
-    element would. (Fused, the members also hold their blocks of an array at
-    once: no gain, no lockstep.)"""
+    element would. (Fused, the members also hold their blocks of an array
+    and their locals at once: no gain, no lockstep.)"""
     try:
         design = Design(region)
     except NotStatic:
         return frozenset()
     makers = dict(design.programs)
     blocks = _array_bytes(region)
+    locals_ = _local_bytes(region)
     out: set[int] = set()
     for k, g in enumerate(groups):
         inside = set(g)
@@ -375,7 +377,7 @@ def lockstep_groups(
         # fused, members moving blocks of one array (through one fifo, an
         # object at a time when run in turn) hold all their blocks at once:
         # the rings must save more than those later blocks cost
-        held = 0
+        held = _side_by_side(g, locals_)
         for index in {i for n in g for i in blocks.get(n, {})}:
             sizes = [blocks[n][index] for n in g if index in blocks.get(n, {})]
             held += sum(sizes[1:])
@@ -385,12 +387,14 @@ def lockstep_groups(
 
 
 def _held_arrays(region: dato.RegionOp, groups: list[list[str]], lockstep: frozenset[int]) -> int:
-    """The bytes of the later blocks of an array the members of the
-    `lockstep` groups hold at once (see lockstep_groups)."""
+    """The bytes of the later blocks of an array, and of the locals, the
+    members of the `lockstep` groups hold at once (see lockstep_groups)."""
     blocks = _array_bytes(region)
+    locals_ = _local_bytes(region) if lockstep else {}
     held = 0
     for k in lockstep:
         g = groups[k]
+        held += _side_by_side(g, locals_)
         for index in {i for n in g for i in blocks.get(n, {})}:
             held += sum([blocks[n][index] for n in g if index in blocks.get(n, {})][1:])
     return held
@@ -399,8 +403,8 @@ def _held_arrays(region: dato.RegionOp, groups: list[list[str]], lockstep: froze
 def stream_bytes(region: dato.RegionOp, uses: dict[str, StreamUses], plan: ChainPlan) -> int:
     """The cost in_lockstep minimises: the bytes every stream holds under
     `plan` (a stream between members of a sequential chain every element, a
-    ring or a stream between cores its depth) plus the array blocks the
-    lockstep groups hold at once."""
+    ring or a stream between cores its depth) plus the array blocks and the
+    locals the lockstep groups hold at once."""
     core_of = {n: k for k, g in enumerate(plan.groups) for n in g}
     out = 0
     for name, u in uses.items():
@@ -410,6 +414,25 @@ def stream_bytes(region: dato.RegionOp, uses: dict[str, StreamUses], plan: Chain
             depth = max(depth, u.total() or 1)
         out += depth * object_bytes(u.decl)
     return out + _held_arrays(region, plan.groups, plan.lockstep)
+
+
+def _local_bytes(region: dato.RegionOp) -> dict[str, int]:
+    """Per instance, the bytes of its body's local buffers (dead ones of one
+    type sharing, as physical mapping counts them: npu_plan.body_buffers)."""
+    out: dict[str, int] = {}
+    for group in region.groups():
+        found = shared_bytes(body_buffers(group.body.block).spans)
+        for inst in group.instances():
+            out[inst.name] = found
+    return out
+
+
+def _side_by_side(group: list[str], locals_: dict[str, int]) -> int:
+    """The local bytes a lockstep core holds beyond running `group` in turn:
+    fused, every member's locals live at once (npu_tile_memory.TileMemory
+    counts them so); in turn, the largest member's buffers serve all."""
+    sizes = [locals_.get(n, 0) for n in group]
+    return sum(sizes) - max(sizes, default=0)
 
 
 def _array_bytes(region: dato.RegionOp) -> dict[str, dict[int, int]]:
