@@ -1,7 +1,8 @@
 """Shared by the integer <-> float conversion tests: the exact rounding
-reference (`nearest_float`), the one-task program that converts an array
-element by element (`convert_region`) and the run on both the simulator and
-the virtual NPU (`run_both`)."""
+reference (`nearest_float`), the integers that probe it (`edge_values`),
+the one-task program that converts an array element by element
+(`convert_region`) and the run on both the simulator and the virtual NPU
+(`run_both`)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,24 @@ def nearest_float(v: int, dtype: Any) -> Any:
     assert best is not None
     f = np.array(best[2], ubits).view(dtype)[()]
     return -f if v < 0 else f
+
+
+def edge_values() -> list[int]:
+    """Ties, just above and below them, for each float type's precision at
+    several magnitudes, the powers and limits of the integer widths, and
+    values past each type's range."""
+    vals = [0, 1, -1, 3, 255, 257, -257, (1 << 24) + 1, (1 << 31) + (1 << 23) + 1]
+    for top in (31, 40, 63, 80, 100, 127):
+        for keep in (k for k in (8, 11, 24, 53) if k < top):
+            tie = (1 << top) + (1 << (top - keep))
+            odd_tie = (1 << top) + (3 << (top - keep))
+            vals += [tie, tie + 1, tie - 1, odd_tie, odd_tie - 1, -tie - 1, -odd_tie]
+    vals += [1 << 63, (1 << 63) - 1, (1 << 64) - 1, 1 << 64, -(1 << 63)]
+    vals += [(1 << 80) + (1 << 56) + 1, (1 << 60) + (1 << 36) + 1, (1 << 60) + (1 << 29) + 1]
+    vals += [1 << 127, -(1 << 127), (1 << 127) - 1, (1 << 128) - 1, (1 << 128) - (1 << 103)]
+    vals += [(1 << 128) - (1 << 103) - 1, (1 << 128) - (1 << 119), -((1 << 128) - 1)]
+    vals += [(1 << 128) - (1 << 120) - 1, 1 << 130, 65504, 65519, 65520, -65520]
+    return [v for v in vals if abs(v) < 1 << 131]
 
 
 def convert_region(T: Any, F: Any) -> Any:

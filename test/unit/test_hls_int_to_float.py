@@ -16,8 +16,8 @@ from xdsl.dialects.builtin import BFloat16Type, Float32Type, Float64Type
 import dato_xdsl as dato
 from dato_xdsl import Int, UInt
 from dato_xdsl.targets.simulator import semantics as sem
+from test.unit.float_reference import edge_values, nearest_float
 from test.unit.hls_gxx import SHOW_FUNCTIONS, run_cpp
-from test.unit.test_int_to_float_rounding import edge_values, nearest_float
 
 BF16 = ml_dtypes.bfloat16
 

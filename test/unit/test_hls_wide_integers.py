@@ -17,7 +17,7 @@ import pytest
 
 import dato_xdsl as dato
 from dato_xdsl import Int, UInt
-from test.unit.test_int_to_float_rounding import nearest_float
+from test.unit.float_reference import nearest_float
 
 N = 8
 M = 2
