@@ -179,6 +179,12 @@ def _matmul_accumulate() -> type[ModulePass]:
     return MatmulAccumulatePass
 
 
+def _npu_converted_operands() -> type[ModulePass]:
+    from dato_xdsl.transforms.npu_converted_operands import NpuConvertedOperandsPass
+
+    return NpuConvertedOperandsPass
+
+
 def _put_in_place() -> type[ModulePass]:
     from dato_xdsl.transforms.put_in_place import PutInPlacePass
 
@@ -279,6 +285,7 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "dato-npu-constant-inputs": _npu_constant_inputs,
     "dato-splat-operands": _splat_operands,
     "dato-matmul-accumulate": _matmul_accumulate,
+    "dato-npu-converted-operands": _npu_converted_operands,
     "dato-local-copy-elision": _local_copy_elision,
     "dato-put-in-place": _put_in_place,
     "dato-npu-slice-boxes": _npu_slice_boxes,
