@@ -239,6 +239,13 @@ class TransferPlanner:
                 record_route(region, route)
 
     def plan(self) -> list[Transfer]:
+        reads, writes, names = self.blocks()
+        return self.route(reads, writes, names)
+
+    def blocks(
+        self,
+    ) -> tuple[dict[int, dict[BlockKey, Block]], dict[int, dict[BlockKey, Block]], list[str]]:
+        """Per argument, the blocks read and written, and the arguments' names."""
         # per argument, its blocks by (offsets, shape, K streaming): readers of
         # one block in two shapes (a task sharding an array another reads
         # whole) or streamed by one and not another take separate fifos, each
@@ -303,6 +310,14 @@ class TransferPlanner:
                         again = repeats.get(k, 1) if is_read else 1
                         block.tiles += [tile] * again
                         block.users += [inst.name] * again
+        return reads, writes, names
+
+    def route(
+        self,
+        reads: dict[int, dict[BlockKey, Block]],
+        writes: dict[int, dict[BlockKey, Block]],
+        names: list[str],
+    ) -> list[Transfer]:
         # routed per (argument, read or write); listed argument by argument,
         # reads first, whatever the order of routing
         routed: dict[tuple[int, bool], list[Transfer]] = {}
@@ -344,6 +359,55 @@ class TransferPlanner:
         ]
         self.check_in_step(transfers)
         return transfers
+
+    def host_link_shortage(self) -> str | None:
+        """Why no plan can fit, when counting shows it: the host links the
+        cores need (a fifo per block, or per core's sequence of blocks,
+        either way) against what the shim and memtile channels left can
+        carry at best. Each written link takes a shim output channel, or a
+        memtile input of a join (of at most a memtile's inputs) that takes
+        one shim output and one memtile output; each read link a shim input
+        channel, or a memtile output of a distribute that takes a shim input
+        in its column. So a column serves at most its free shim inputs - 1
+        + its free memtile outputs reads, less the outputs its joins take."""
+        reads, writes, _ = self.blocks()
+        d = self.device
+        links: dict[bool, int] = {}
+        for is_read, table in ((True, reads), (False, writes)):
+            count = 0
+            for per_arg in table.values():
+                for kind in shape_kinds(per_arg):
+                    sequences, rest = self.sequential_blocks(list(kind.blocks))
+                    count += len(rest) + len({tuple(b.offsets for b in q) for _, q in sequences})
+            links[is_read] = count
+        cols = range(d.columns)
+        shim_in = [d.shim.dma_mm2s_channels - self.shim_in[c] for c in cols]
+        shim_out = sum(d.shim.dma_s2mm_channels - self.shim_out[c] for c in cols)
+        mem_out = [d.memtile.dma_mm2s_channels - self.mem_out[c] for c in cols]
+        per_join = d.memtile.dma_s2mm_channels - 1  # links a join saves
+        joins = max(0, -(-(links[False] - shim_out) // per_join))
+        best = 0
+        idle = 0  # memtile outputs no read can use (no shim input, or one output)
+        for si, mo in zip(shim_in, mem_out, strict=True):
+            if si >= 1 and mo >= 2:
+                best += si - 1 + mo
+            else:
+                best += si
+                idle += mo
+        best -= max(0, joins - idle)
+        if links[True] <= best:
+            return None
+        return (
+            f"the cores read {links[True]} blocks or sequences of blocks from the host and "
+            f"write {links[False]}, each through its own fifo; {d.describe()} has "
+            f"{sum(shim_in)} shim input and {shim_out} shim output channels and "
+            f"{sum(mem_out)} memtile output channels free: writing {links[False]} through "
+            f"{shim_out} shim outputs takes at least {joins} memtile join(s) (of up to "
+            f"{per_join + 1} fifos, a memtile output each), which leaves at most {best} read "
+            "links (a shim input each, or a memtile output of a distribute that takes a shim "
+            "input of its column); fewer cores or arrays per core, or an output each core "
+            "writes whole (no host copy read first), would fit"
+        )
 
     def check_strided_box(
         self, group: dato.GroupOp, inst: str, name: str, step: tuple[int, ...], t: MemRefType
@@ -1111,7 +1175,10 @@ def plan_transfers(
             except TransferShortage as again:
                 tried.append(f"{what}: {again.reason}")
         # the first plan's message, and why each other one fell short
-        raise LocatedDiagnostic(f"{err}; also tried {'; '.join(tried)}") from None
+        # and, when counting shows no plan can fit, why
+        shortage = TransferPlanner(region, device, reserved=reserved).host_link_shortage()
+        why = f". No plan can fit: {shortage}" if shortage is not None else ""
+        raise LocatedDiagnostic(f"{err}; also tried {'; '.join(tried)}{why}") from None
 
 
 @dataclass

@@ -97,3 +97,17 @@ def test_halo_ring_of_13_with_relays_packs_its_blocks(tmp_path) -> None:
     want = reference(A, C)
     mod(A, C)
     np.testing.assert_array_equal(C, want)
+
+
+def test_halo_ring_of_16_reading_its_output_is_refused_by_count(tmp_path) -> None:
+    # 32 read links (A and C of 16 cores) and 16 written: npu1's 8 shim
+    # outputs need 2 joins of 6 (hand count: 16 - 8 = 8 links to save, 5 a
+    # join), and its 4 columns serve at most 4 x (2 - 1 + 6) - 2 = 26 reads
+    with pytest.raises(dato.DatoIRError) as err:
+        dato.build(halo_accumulate(int32, 16, 8), target="aie", device="npu1", project=tmp_path)
+    message = str(err.value)
+    assert "No plan can fit: the cores read 32 blocks or sequences of blocks" in message
+    assert "and write 16, each through its own fifo" in message
+    assert "8 shim input and 8 shim output channels and 24 memtile output channels free" in message
+    assert "takes at least 2 memtile join(s)" in message
+    assert "which leaves at most 26 read links" in message
