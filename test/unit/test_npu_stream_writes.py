@@ -15,24 +15,15 @@ import pytest
 
 import dato_xdsl as dato
 from dato_xdsl import Layout, int16, int32
-from dato_xdsl.dialects import aie
 from dato_xdsl.dialects import dato as ir
 from dato_xdsl.transforms.npu_plan import plan_group
 from dato_xdsl.transforms.npu_stream_reads import ROW_DEPTH, row_written, stream_group_reads
 from dato_xdsl.transforms.npu_tile_memory import TileMemory
+from test.unit.npu_fifos import fifo_shapes
 from test.unit.programs import dato_programs as dp
 from test.unit.programs import npu_fanout_programs as fp
 
 S, R = Layout.Shard, Layout.Replicate
-
-
-def _fifo_types(mod) -> dict[str, list[int]]:
-    """Each objectfifo's object shape, by name."""
-    return {
-        op.sym_name.data: list(op.elemType.element_type.get_shape())
-        for op in mod.aie.walk()
-        if isinstance(op, aie.ObjectFifoCreateOp)
-    }
 
 
 def prefix_scan(T, N: int, P: int):
@@ -76,7 +67,7 @@ def test_fir_streams_its_output_out_of_the_last_tap(tmp_path):
     # y[n] = sum_j h[j] x[n - j], wrapping in int16
     want = np.convolve(x.astype(np.int64), h.astype(np.int64))[:N].astype(np.int16)
     mod = dato.build(fp.fir(int16, TAPS, N), target="aie", project=tmp_path)
-    assert _fifo_types(mod)["Y_out0"] == [512]  # 1 KiB pieces, not 128 KiB
+    assert fifo_shapes(mod)["Y_out0"] == [512]  # 1 KiB pieces, not 128 KiB
     y = np.full(N, -3, np.int16)
     mod(x, h, y)
     np.testing.assert_array_equal(y, want)
@@ -86,7 +77,7 @@ def test_producer_consumer_streams_both_ends(tmp_path):
     N = 65536
     a = np.random.default_rng(3).integers(-1000, 1000, N).astype(np.int32)
     mod = dato.build(dp.producer_consumer(int32, N), target="aie", project=tmp_path)
-    fifos = _fifo_types(mod)
+    fifos = fifo_shapes(mod)
     assert fifos["A_in0"] == [256] and fifos["B_out0"] == [256]
     b = np.full(N, 5, np.int32)
     mod(a, b)
@@ -104,7 +95,7 @@ def test_prefix_scan_of_64_kib_blocks(tmp_path, T, dt, N: int, P: int):
     mod = dato.build(prefix_scan(T, N, P), target="aie", project=tmp_path)
     # each core's fifo carries 1 KiB pieces (the memtile joins one of each core)
     piece = 1024 // np.dtype(dt).itemsize
-    outs = [s for n, s in _fifo_types(mod).items() if n.startswith("B_out")]
+    outs = [s for n, s in fifo_shapes(mod).items() if n.startswith("B_out")]
     assert [piece] in outs and all(s[0] <= P * piece for s in outs)
     b = np.zeros(N, dt)
     mod(a, b)
@@ -116,7 +107,7 @@ def test_block_scan_streams_rows_out(tmp_path):
     M, N, P = 256, 256, 4  # 64 KiB of A and of B per worker
     a = np.random.default_rng(11).integers(-100, 100, (M, N)).astype(np.int32)
     mod = dato.build(block_scan(int32, M, N, P), target="aie", project=tmp_path)
-    outs = [s for n, s in _fifo_types(mod).items() if n.startswith("B_out")]
+    outs = [s for n, s in fifo_shapes(mod).items() if n.startswith("B_out")]
     assert [1, N] in outs and all(np.prod(s) <= P * N for s in outs)
     b = np.zeros((M, N), np.int32)
     mod(a, b)
