@@ -58,7 +58,8 @@ def verify_located(module: ModuleOp) -> None:
     A module verified before (the build verifies after every pass) has only
     what changed since verified again: an op whose operands, their types, its
     result types, properties, attributes, successors and block are those it
-    had when it verified, holding no region, passes again. Every op's operands
+    had when it verified, and whose regions hold the same blocks and ops, none
+    of them verified again, passes again. Every op's operands
     are checked for dominance each time (ops move). When a symbol was added,
     removed or renamed, every op is verified (verifiers resolve `@name`)."""
     dominance = _Dominance()
@@ -202,17 +203,33 @@ def _symbols(module: ModuleOp) -> list[tuple[Operation, Attribute]]:
     return found
 
 
+def _contents(op: Operation) -> _Signature:
+    """The blocks of `op`'s regions, their argument types and ops (what a
+    region's traits read besides the ops themselves)."""
+    return tuple(
+        (block, tuple(block.arg_types), tuple(block.ops))
+        for region in op.regions
+        for block in region.blocks
+    )
+
+
 def _verify_all(module: ModuleOp, dominance: _Dominance, seen: _Seen | None, fresh: _Seen) -> None:
     fresh.symbols = _symbols(module)
     known = seen.ops if seen is not None and seen.symbols == fresh.symbols else {}
-    for op in module.walk(region_first=True):
+    # ops holding an op verified again: their traits and verifiers read their
+    # contents, so they are verified again too
+    touched: set[Operation] = set()
+    for op in module.walk(region_first=True):  # an op's contents before it
+        signature = _signature(op)
         if op.regions:
+            signature += _contents(op)
+        if op in touched or known.get(op) != signature:
             _verify_op(op)
-        else:
-            signature = _signature(op)
-            if known.get(op) != signature:
-                _verify_op(op)
-            fresh.ops[op] = signature
+            parent = op.parent_op()
+            while parent is not None and parent not in touched:
+                touched.add(parent)
+                parent = parent.parent_op()
+        fresh.ops[op] = signature
         for index, operand in enumerate(op.operands):
             if not dominance.dominates(operand, op):
                 name = f"%{operand.name_hint}" if operand.name_hint else f"operand {index}"

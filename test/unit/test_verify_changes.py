@@ -77,3 +77,12 @@ def test_a_removed_symbol_fails_the_unchanged_call_naming_it() -> None:
     fifo.properties["sym_name"] = StringAttr("other")  # the call still names @in
     with pytest.raises(LocatedDiagnostic, match=r"design.mlir:8:\d+: .*metadata @in"):
         verify_located(module)
+
+
+def test_a_region_whose_ops_changed_is_checked_again() -> None:
+    module, yield_op = _loop()
+    verify_located(module)
+    yield_op.detach()  # the loop, unchanged itself, now holds no terminator
+    yield_op.erase()
+    with pytest.raises(LocatedDiagnostic, match="scf.for"):
+        verify_located(module)
