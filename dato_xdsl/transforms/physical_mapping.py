@@ -1666,6 +1666,8 @@ class PhysicalMapPass(ModulePass):
                     message += f" (also tried {' and '.join(same)}: the same limit)"
                 if "DMA channel" in message:
                     message += odd_cycle_note(original, device)
+                if "input DMA channel" in message:
+                    message += input_channel_note(original, device)
                 raise LocatedDiagnostic(message) from None
 
     @staticmethod
@@ -1839,6 +1841,42 @@ def odd_cycle_note(region: dato.RegionOp, device: devices.NpuDevice) -> str:
         f"; the streams {named}{more} close cycles of odd length, which cannot all join "
         f"tiles sharing memory (the grid of tiles is bipartite): a relay core on each needs "
         f"{len(odd)} free compute cores, {max(spare, 0)} of {device.compute_cores} are free"
+    )
+
+
+def input_channel_note(region: dato.RegionOp, device: devices.NpuDevice) -> str:
+    """For a refusal over a tile's input channels, when counting alone shows
+    one core per instance cannot work: each instance reads each array it
+    reads through a channel of its own, and of the pairs of instances its
+    streams join, at most as many as the compute array has neighbouring
+    pairs of tiles (which share memory) need none; the others take at least
+    one more. More than the cores' S2MM channels: no placement of those
+    cores fits (a 4x4 torus on 4x4 cores: 32 blocks + 8 links, 32 channels)."""
+    groups = region.groups()
+    instances = sum(g.num_instances() for g in groups)
+    rows, cols = len(device.compute_rows), device.columns
+    if not groups or instances > rows * cols:
+        return ""
+    reads = 0
+    for group in groups:
+        plan = plan_group(group)
+        reads += sum(plan.reads) * group.num_instances()
+    pairs = {
+        frozenset((u.producer, u.consumer))
+        for u in stream_uses(region).values()
+        if u.producer is not None and u.consumer is not None and u.producer != u.consumer
+    }
+    neighbours = rows * (cols - 1) + cols * (rows - 1)
+    links = max(0, len(pairs) - neighbours)
+    have = instances * device.compute.dma_s2mm_channels
+    if reads + links <= have:
+        return ""
+    return (
+        f"; one core per instance cannot fit: the {instances} instances read {reads} array "
+        f"blocks through channels of their own, and their streams join {len(pairs)} pairs of "
+        f"instances, of which at most {neighbours} can be neighbours sharing memory on "
+        f"{device.name}'s {rows}x{cols} compute tiles, so at least {links} more go by DMA: "
+        f"{reads + links} input channels, {instances} cores have {have}"
     )
 
 

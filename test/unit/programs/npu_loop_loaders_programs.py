@@ -118,3 +118,35 @@ def gemm_pieces(n: int, p: int) -> Any:
             c[:, :] = acc
 
     return top
+
+
+def cannon(n: int, p: int) -> Any:
+    """Cannon's GEMM on a p x p torus, n x n x n int32: node (i, j) starts
+    with A's block (i, (i+j) mod p) and B's block ((i+j) mod p, j), and at
+    each step passes its A block west and its B block north around the
+    rings."""
+    nb = n // p
+
+    @dato.region()
+    def top(A: int32[n, n], B: int32[n, n], C: int32[n, n]):
+        west: Stream[int32[nb, nb], 1][p, p]
+        north: Stream[int32[nb, nb], 1][p, p]
+
+        @dato.kernel(mapping=[p, p], args=[A, B, C])
+        def node(a: int32[n, n], b: int32[n, n], c: int32[n, n] @ [S(0), S(1)]):
+            i, j = dato.get_pid()
+            k = (i + j) % p
+            mine_a: int32[nb, nb] = 0
+            mine_b: int32[nb, nb] = 0
+            mine_a[:, :] = a[i * nb : (i + 1) * nb, k * nb : (k + 1) * nb]
+            mine_b[:, :] = b[k * nb : (k + 1) * nb, j * nb : (j + 1) * nb]
+            acc: int32[nb, nb] = 0
+            for _s in range(p):
+                acc[:, :] = dato.add(acc, dato.matmul(mine_a, mine_b))
+                west[i, (j + p - 1) % p].put(mine_a)
+                north[(i + p - 1) % p, j].put(mine_b)
+                mine_a[:, :] = west[i, j].get()
+                mine_b[:, :] = north[i, j].get()
+            c[:, :] = acc
+
+    return top
