@@ -26,7 +26,9 @@ loop nest over all of L (each loop from 0 by 1 to L's extent) whose body is
 shape; L's only other use is as an input of one later `linalg.matmul` of
 that block into an integer, f32 or f64 output that is no view of X; and
 between the nest and the matmul nothing uses X (the reads move to the
-matmul)."""
+matmul). A converted A times a B that is a task argument is left as
+written: physical mapping may stream such a B over K past the whole A,
+which it could not once B is read tile by tile here."""
 
 from __future__ import annotations
 
@@ -45,7 +47,7 @@ from xdsl.dialects.builtin import (
     ModuleOp,
 )
 from xdsl.dialects.linalg import ops as linalg
-from xdsl.ir import Block, Operation, Region, SSAValue
+from xdsl.ir import Block, BlockArgument, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import Rewriter
 
@@ -160,6 +162,8 @@ def match(alloc: Operation) -> Conversion | None:
         return None
     if local not in mm.inputs or local in mm.outputs or list(mm.inputs).count(local) != 1:
         return None
+    if mm.inputs[0] is local and isinstance(mm.inputs[1], BlockArgument):
+        return None  # B, an argument, may stream over K past a whole A (npu_plan.local_matmul)
     out = mm.outputs[0]
     ot = out.type
     if not isinstance(ot, MemRefType) or not isinstance(

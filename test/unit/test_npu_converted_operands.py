@@ -79,22 +79,22 @@ def test_pv_bf16_maps_on_npu1_and_sums_in_k_order(tmp_path):
     np.testing.assert_array_equal(o, want)
 
 
-def test_int8_by_int16_converts_a_in_k_tiles_bit_for_bit(tmp_path):
-    """A (int8) is widened to int16 per K tile (64 x 16 and 16 x 64 int16
-    locals, 4 KiB) and multiplied by B into int32, wrapping as numpy's."""
+def test_int16_by_int8_converts_b_in_k_tiles_bit_for_bit(tmp_path):
+    """B (int8) is widened to int16 per K tile (64 x 16 and 16 x 64 int16
+    locals, 4 KiB) and A multiplied by it into int32, wrapping as numpy's."""
     M, K, N = 64, 128, 64
 
     @dato.region()
-    def top(A: int8[M, K], B: int16[K, N], C: int32[M, N]):
+    def top(A: int16[M, K], B: int8[K, N], C: int32[M, N]):
         @dato.kernel(mapping=[1], args=[A, B, C])
-        def mm(a: int8[M, K], b: int16[K, N], c: int32[M, N]):
+        def mm(a: int16[M, K], b: int8[K, N], c: int32[M, N]):
             c[:, :] = dato.matmul(a, b, dtype=int32)
 
     module, mod = converted(top, "aie", project=tmp_path)
     (mm,) = [op for op in module.walk() if isinstance(op, linalg.MatmulOp)]
-    assert mm.inputs[0].type.get_shape() == (64, 16)
-    a = RNG.integers(-128, 128, (M, K)).astype(np.int8)
-    b = RNG.integers(-(2**15), 2**15, (K, N)).astype(np.int16)
+    assert mm.inputs[1].type.get_shape() == (16, 64)
+    a = RNG.integers(-(2**15), 2**15, (M, K)).astype(np.int16)
+    b = RNG.integers(-128, 128, (K, N)).astype(np.int8)
     c = np.zeros((M, N), np.int32)
     mod(a, b, c)
     want = (a.astype(np.int64) @ b.astype(np.int64)).astype(np.uint64).astype(np.uint32)

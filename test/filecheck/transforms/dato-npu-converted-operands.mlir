@@ -49,9 +49,11 @@ dato.region @pv(%P: memref<4x64xf32>, %V: memref<64x32xbf16>, %O: memref<4x32xf3
 
 // -----
 
-// Case 2: the converted operand is A (i8 [64, 64] widened to i16 by
-// arith.extsi) times an i16 B into i32: each tile is 64 rows x KT columns
-// of A and KT rows of B, KT = 16 (16 x (64 x 2 + 64 x 2) = 4096 bytes).
+// Case 2: the converted operand is B (i8 [64, 64] widened to i16 by
+// arith.extsi) and A an i16 argument, into i32: each tile is 64 rows x KT
+// columns of A and KT rows of B, KT = 16 (16 x (64 x 2 + 64 x 2) = 4096
+// bytes). The same with A converted and B an argument is left as written
+// (physical mapping may stream that B over K).
 // CHECK-LABEL: dato.region @wide
 // CHECK:         %[[SA:.*]] = memref.alloc() : memref<64x16xi16>
 // CHECK-NEXT:    %[[SB:.*]] = memref.alloc() : memref<16x64xi16>
@@ -59,6 +61,8 @@ dato.region @pv(%P: memref<4x64xf32>, %V: memref<64x32xbf16>, %O: memref<4x32xf3
 // CHECK-NEXT:    scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[STEP]] {
 // CHECK:           arith.extsi %{{.*}} : i8 to i16
 // CHECK:           linalg.matmul ins(%[[SA]], %[[SB]] : memref<64x16xi16>, memref<16x64xi16>) outs(%c : memref<64x64xi32>)
+// CHECK:         %[[W2:.*]] = memref.alloc() : memref<64x64xi16>
+// CHECK:         linalg.matmul ins(%[[W2]], %b : memref<64x64xi16>, memref<64x64xi16>) outs(%c : memref<64x64xi32>)
 
 dato.region @wide(%A: memref<64x64xi8>, %B: memref<64x64xi16>, %C: memref<64x64xi32>) {
   dato.group @t of @t grid [1] (%A : memref<64x64xi8>, %B : memref<64x64xi16>, %C : memref<64x64xi32>) ports [] instances [
@@ -76,7 +80,16 @@ dato.region @wide(%A: memref<64x64xi8>, %B: memref<64x64xi16>, %C: memref<64x64x
         memref.store %y, %w[%i, %j] : memref<64x64xi16>
       }
     }
-    linalg.matmul ins(%w, %b : memref<64x64xi16>, memref<64x64xi16>) outs(%c : memref<64x64xi32>)
+    linalg.matmul ins(%b, %w : memref<64x64xi16>, memref<64x64xi16>) outs(%c : memref<64x64xi32>)
+    %w2 = memref.alloc() : memref<64x64xi16>
+    scf.for %i = %0 to %1 step %2 {
+      scf.for %j = %0 to %1 step %2 {
+        %x = memref.load %a[%i, %j] : memref<64x64xi8>
+        %y = arith.extsi %x : i8 to i16
+        memref.store %y, %w2[%i, %j] : memref<64x64xi16>
+      }
+    }
+    linalg.matmul ins(%w2, %b : memref<64x64xi16>, memref<64x64xi16>) outs(%c : memref<64x64xi32>)
   }
 }
 
