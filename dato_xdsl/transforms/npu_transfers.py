@@ -370,18 +370,31 @@ class TransferPlanner:
         channel, or a memtile output of a distribute that takes a shim input
         in its column. So a column serves at most its free shim inputs - 1
         + its free memtile outputs reads, less the outputs its joins take."""
-        reads, writes, _ = self.blocks()
+        reads, writes, names = self.blocks()
         d = self.device
         links: dict[bool, int] = {}
+        alone: list[str] = []  # read kinds of one link: no distribute can share
         for is_read, table in ((True, reads), (False, writes)):
             count = 0
-            for per_arg in table.values():
+            for index, per_arg in table.items():
                 for kind in shape_kinds(per_arg):
                     sequences, rest = self.sequential_blocks(list(kind.blocks))
-                    count += len(rest) + len({tuple(b.offsets for b in q) for _, q in sequences})
+                    n = len(rest) + len({tuple(b.offsets for b in q) for _, q in sequences})
+                    count += n
+                    if is_read and n == 1:
+                        alone.append(f"{names[index]} {list(kind.shape)}")
             links[is_read] = count
         cols = range(d.columns)
         shim_in = [d.shim.dma_mm2s_channels - self.shim_in[c] for c in cols]
+        if len(alone) > sum(shim_in):
+            return (
+                f"the cores read {len(alone)} blocks each of a shape no other block of its "
+                f"array has ({', '.join(alone[:4])}{', ...' if len(alone) > 4 else ''}); a "
+                "memtile distribute (as this compiler lowers it) splits one object into parts of one "
+                "shape, so each takes "
+                f"a shim input channel of its own, and {d.describe()} has {sum(shim_in)} free; "
+                "blocks of fewer distinct shapes (cores reading equal parts) would fit"
+            )
         shim_out = sum(d.shim.dma_s2mm_channels - self.shim_out[c] for c in cols)
         mem_out = [d.memtile.dma_mm2s_channels - self.mem_out[c] for c in cols]
         per_join = d.memtile.dma_s2mm_channels - 1  # links a join saves
