@@ -390,9 +390,9 @@ class TransferPlanner:
             return (
                 f"the cores read {len(alone)} blocks each of a shape no other block of its "
                 f"array has ({', '.join(alone[:4])}{', ...' if len(alone) > 4 else ''}); a "
-                "memtile distribute (as this compiler lowers it) splits one object into parts of one "
-                "shape, so each takes "
-                f"a shim input channel of its own, and {d.describe()} has {sum(shim_in)} free; "
+                "memtile distribute (as this compiler lowers it) splits one object into parts "
+                "of one shape, so each takes a shim input channel of its own, and "
+                f"{d.describe()} has {sum(shim_in)} free; "
                 "blocks of fewer distinct shapes (cores reading equal parts) would fit"
             )
         shim_out = sum(d.shim.dma_s2mm_channels - self.shim_out[c] for c in cols)
