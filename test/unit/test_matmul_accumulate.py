@@ -10,6 +10,7 @@ written."""
 
 import re
 
+import ml_dtypes
 import numpy as np
 import pytest
 from xdsl.context import Context
@@ -17,11 +18,12 @@ from xdsl.dialects import memref
 from xdsl.dialects.linalg import ops as linalg
 
 import dato_xdsl as dato
-from dato_xdsl import Stream, float32, int32
+from dato_xdsl import Stream, bfloat16, float32, int8, int32
 from dato_xdsl.frontend.build import build_compiled, compile_region
 from dato_xdsl.transforms.matmul_accumulate import MatmulAccumulatePass
 
 RNG = np.random.default_rng(1212)
+BF16 = ml_dtypes.bfloat16
 
 
 def blocked(T, MB: int, CH: int, NK: int, plus: bool):
@@ -143,3 +145,44 @@ def test_one_accumulation_is_the_gemm_design_streaming_k(tmp_path):
     c = np.zeros((M, N), np.int32)
     mod(a, b, c)
     np.testing.assert_array_equal(c, (a.astype(np.int64) @ b).astype(np.int32))
+
+
+def mixed(T, A, M: int, K: int, steps: int):
+    """`acc: A = 0; acc += matmul(x_s, y_s)` over `steps` K blocks of T
+    operands (the frontend widens the product to acc's type)."""
+
+    @dato.region()
+    def top(X: T[M, K * steps], Y: T[K * steps, M], C: A[M, M]):
+        @dato.kernel(mapping=[1], args=[X, Y, C])
+        def mm(x: T[M, K * steps], y: T[K * steps, M], c: A[M, M]):
+            acc: A[M, M] = 0
+            with dato.meta_for(steps) as s:
+                acc[:, :] += dato.matmul(x[:, s * K : (s + 1) * K], y[s * K : (s + 1) * K, :])
+            c[:, :] = acc
+
+    return top
+
+
+@pytest.mark.parametrize("wide", [False, True])
+def test_mixed_precision_accumulators_on_the_virtual_npu(tmp_path, wide):
+    """int8 blocks into an int32 accumulator (bit for bit) and bf16 blocks
+    into an f32 one: the product is computed at the accumulator's width
+    straight into it (the i8_i32 / bf16_f32 library kernels)."""
+    M, K, steps = 16, 16, 3
+    T, A = (bfloat16, float32) if wide else (int8, int32)
+    module, mod = accumulated(mixed(T, A, M, K, steps), "aie", project=tmp_path)
+    assert not ops_of(module, linalg.AddOp)
+    assert {mm.outputs[0].name_hint for mm in ops_of(module, linalg.MatmulOp)} == {"acc"}
+    if not wide:
+        x = RNG.integers(-128, 128, (M, K * steps)).astype(np.int8)
+        y = RNG.integers(-128, 128, (K * steps, M)).astype(np.int8)
+        c = np.zeros((M, M), np.int32)
+        mod(x, y, c)
+        np.testing.assert_array_equal(c, x.astype(np.int64) @ y.astype(np.int64))
+        return
+    xb = RNG.standard_normal((M, K * steps)).astype(BF16)
+    yb = RNG.standard_normal((K * steps, M)).astype(BF16)
+    out = np.zeros((M, M), np.float32)
+    mod(xb, yb, out)
+    exact = xb.astype(np.float64) @ yb.astype(np.float64)
+    np.testing.assert_allclose(out, exact, rtol=1e-5, atol=1e-5)
