@@ -23,7 +23,12 @@ from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr, SymbolRefAttr
 from xdsl.passes import ModulePass
 
 from dato_xdsl.dialects import dato
-from dato_xdsl.transforms.npu_broadcast_streams import broadcast_sets, put_runs
+from dato_xdsl.transforms.npu_broadcast_streams import (
+    broadcast_sets,
+    put_runs,
+    reaches,
+    stream_graph,
+)
 from dato_xdsl.transforms.npu_transfers import group_tiles
 from dato_xdsl.transforms.stream_access import stream_uses
 
@@ -33,23 +38,38 @@ def broadcast_placed(
     producer: Mapping[str, str | None],
     consumer: Mapping[str, str | None],
     tiles: Mapping[str, tuple[int, int] | None],
+    graph: Mapping[str, set[str]],
     routed: set[str] | frozenset[str] = frozenset(),
 ) -> bool:
     """Whether the set `names` becomes one broadcast fifo under the placement
     `tiles` (instance -> tile): one producer, each consumer on a tile of its
-    own apart from the producer's, no stream routed through a memtile."""
+    own apart from the producer's, no stream routed through a memtile, and
+    still no consumer waiting on another once members share cores (`graph`:
+    instance -> the instances it puts to; members of one core wait on each
+    other, whichever runs first: a path through them counts)."""
     if routed & set(names):
         return False
     makers = {producer.get(n) for n in names}
     if len(makers) != 1:
         return False
-    home = tiles.get(makers.pop() or "")
+    maker = makers.pop() or ""
+    home = tiles.get(maker)
     if home is None:
         return False
-    places = [tiles.get(consumer.get(n) or "") for n in names]
-    if any(t is None or t == home for t in places):
+    ends = [consumer.get(n) or "" for n in names]
+    places = [tiles.get(c) for c in ends]
+    if any(t is None or t == home for t in places) or len(set(places)) != len(places):
         return False
-    return len(set(places)) == len(places)
+    cores: dict[tuple[int, int], set[str]] = {}
+    for inst, tile in tiles.items():
+        if tile is not None:
+            cores.setdefault(tile, set()).add(inst)
+    linked = {inst: set(graph.get(inst, ())) for inst in tiles}
+    for members in cores.values():
+        for inst in members:
+            linked[inst] |= members - {inst}
+    others = set(ends)
+    return not any(reaches(linked, c, others - {c}, maker) for c in ends)
 
 
 def merge_broadcast(region: dato.RegionOp, tiles: Mapping[str, tuple[int, int]]) -> list[str]:
@@ -61,13 +81,14 @@ def merge_broadcast(region: dato.RegionOp, tiles: Mapping[str, tuple[int, int]])
     uses = stream_uses(region)
     producer = {n: u.producer for n, u in uses.items()}
     consumer = {n: u.consumer for n, u in uses.items()}
+    graph = stream_graph(uses)
     routed = {d.sym_name.data for d in region.streams() if "dato.route" in d.attributes}
     runs = {tuple(r.streams): r for r in put_runs(region)}
     rename: dict[str, str] = {}
     done: list[str] = []
     for head, names in sets.items():
         run = runs.get(tuple(names))
-        if run is None or not broadcast_placed(names, producer, consumer, tiles, routed):
+        if run is None or not broadcast_placed(names, producer, consumer, tiles, graph, routed):
             continue  # the set stays apart, as physical mapping counted it
         for put in run.puts[1:]:
             put.detach()

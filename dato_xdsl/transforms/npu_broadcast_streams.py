@@ -12,12 +12,15 @@ one object (dato-put-in-place takes the run of puts as one put).
 A set qualifies when: its puts are adjacent ops of one block (nothing runs
 between them, so the value cannot change), putting one value on distinct
 streams of one type that carry blocks (scalars are packed into words per
-stream); each of these streams has no other put; each has one consumer
-and the consumers are distinct instances; and no stream path leads from
-one consumer to another except through the producer. That last condition
-keeps the deadlock replay, which sees the streams apart (the producer puts
-on one, then the next), valid for the broadcast, which puts on all at once:
-a consumer frees its object whatever the other consumers do.
+stream); each of these streams has no other put; each has one consumer,
+and the consumers are distinct instances that get from no other stream (a
+core's input streams over its DMA channels are joined through a memtile,
+which a broadcast's consumer end cannot be). So no stream path leads from
+one consumer to another except through the producer, which keeps the
+deadlock replay, which sees the streams apart (the producer puts on one,
+then the next), valid for the broadcast, which puts on all at once: a
+consumer frees its object whatever the other consumers do (placement may
+add waits through cores members share: npu_broadcast_fifos checks them).
 
 This pass only records the decision, before dato-put-in-place and physical
 mapping, on the streams' declarations: the first stream of a set gets
@@ -123,7 +126,10 @@ def find_sets(region: dato.RegionOp) -> list[list[str]]:
     """The broadcast sets of `region` (see the module doc), streams in put order."""
     uses = stream_uses(region)
     decls = {d.sym_name.data: d for d in region.streams()}
-    graph = stream_graph(uses)
+    inputs: dict[str, set[str]] = {}
+    for name, use in uses.items():
+        for g in use.gets:
+            inputs.setdefault(g.instance, set()).add(name)
     out: list[list[str]] = []
     taken: set[str] = set()
     for run in put_runs(region):
@@ -156,9 +162,8 @@ def find_sets(region: dato.RegionOp) -> list[list[str]]:
             consumers.append(getters.pop())
         if not ok or len(set(consumers)) != len(consumers) or run.instance in consumers:
             continue
-        others = set(consumers)
-        if any(reaches(graph, c, others - {c}, run.instance) for c in consumers):
-            continue  # one consumer waits on another: the broadcast could deadlock
+        if any(len(inputs.get(c, ())) != 1 for c in consumers):
+            continue  # it gets other streams too: physical mapping may join them
         taken |= set(names)
         out.append(names)
     return out

@@ -107,9 +107,27 @@ def test_placed_only_on_tiles_of_their_own_and_unrouted() -> None:
     producer = dict.fromkeys(names, "p")
     consumer = {"s_0": "a", "s_1": "b"}
     apart = {"p": (0, 2), "a": (0, 3), "b": (0, 4)}
-    assert broadcast_placed(names, producer, consumer, apart)
-    assert not broadcast_placed(names, producer, consumer, apart, {"s_1"})
-    assert not broadcast_placed(names, producer, consumer, {**apart, "b": (0, 2)})
-    assert not broadcast_placed(names, producer, consumer, {**apart, "b": (0, 3)})
-    assert not broadcast_placed(names, producer, consumer, {"p": (0, 2), "a": (0, 3)})
-    assert not broadcast_placed(names, {"s_0": "p", "s_1": "q"}, consumer, apart)
+    graph = {"p": {"a", "b"}}
+    assert broadcast_placed(names, producer, consumer, apart, graph)
+    assert not broadcast_placed(names, producer, consumer, apart, graph, {"s_1"})
+    assert not broadcast_placed(names, producer, consumer, {**apart, "b": (0, 2)}, graph)
+    assert not broadcast_placed(names, producer, consumer, {**apart, "b": (0, 3)}, graph)
+    assert not broadcast_placed(names, producer, consumer, {"p": (0, 2), "a": (0, 3)}, graph)
+    assert not broadcast_placed(names, {"s_0": "p", "s_1": "q"}, consumer, apart, graph)
+
+
+def test_a_core_shared_with_a_task_between_consumers_keeps_them_apart() -> None:
+    # a puts to x; x shares b's core, so b may run only after x, which waits
+    # on a: b's slot of a broadcast could wait on a's progress
+    names = ["s_0", "s_1"]
+    producer = dict.fromkeys(names, "p")
+    consumer = {"s_0": "a", "s_1": "b"}
+    graph = {"p": {"a", "b"}, "a": {"x"}}
+    apart = {"p": (0, 2), "a": (0, 3), "b": (0, 4), "x": (0, 5)}
+    assert broadcast_placed(names, producer, consumer, apart, graph)
+    shared = {**apart, "x": (0, 4)}
+    assert not broadcast_placed(names, producer, consumer, shared, graph)
+    # beside the producer instead: a path through the producer's core is the
+    # producer's own order, which the replay sees
+    beside = {**apart, "x": (0, 2)}
+    assert broadcast_placed(names, producer, consumer, beside, graph)

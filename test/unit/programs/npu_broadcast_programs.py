@@ -101,8 +101,9 @@ def changed_between(L: int, P: int):
 
 
 def consumers_chained(L: int):
-    """Near miss: consumer 0 forwards to consumer 1, which waits on it; a
-    broadcast (one put for both) could deadlock where two streams do not."""
+    """Near miss: consumer 0 forwards to consumer 1, which waits on it (a
+    broadcast, one put for both, could deadlock where two streams do not)
+    and gets two streams (its core may join them through a memtile)."""
 
     @dato.region()
     def top(A: int32[L], B: int32[L], C: int32[L]):
