@@ -47,8 +47,9 @@ def test_odd_links_make_a_ring_bipartite(n: int) -> None:
 
 
 def halo(T, P: int, L: int):
-    """Node p's row of C: the 1-2-1 stencil of A read as one ring of P * L
-    elements; the ends of a row come from the neighbouring nodes."""
+    """Node p's row of C plus the 1-2-1 stencil of A read as one ring of
+    P * L elements; the ends of a row come from the neighbouring nodes (the
+    tests start from C = 0)."""
 
     @dato.region()
     def top(A: T[P, L], C: T[P, L]):
@@ -62,10 +63,12 @@ def halo(T, P: int, L: int):
             left[(p + P - 1) % P].put(a[0, 0])
             lo: T = right[p].get()
             hi: T = left[p].get()
-            c[0, 0] = lo + 2 * a[0, 0] + a[0, 1]
+            # added to C's host values: C is read (its host copy comes in)
+            # whatever physical mapping proves about the stores covering it
+            c[0, 0] = c[0, 0] + lo + 2 * a[0, 0] + a[0, 1]
             for i in range(1, L - 1):
-                c[0, i] = a[0, i - 1] + 2 * a[0, i] + a[0, i + 1]
-            c[0, L - 1] = a[0, L - 2] + 2 * a[0, L - 1] + hi
+                c[0, i] = c[0, i] + a[0, i - 1] + 2 * a[0, i] + a[0, i + 1]
+            c[0, L - 1] = c[0, L - 1] + a[0, L - 2] + 2 * a[0, L - 1] + hi
 
     return top
 
