@@ -8,7 +8,11 @@ joined into one (writes, one join per column of producers). A core running
 several members (a bundle or chain) takes an array's blocks in turn through
 one fifo; when one shim channel per such core does not fit, each column's
 cores share one memtile distribute (and join) per array, the shim moving
-block s of every core of the column in one object. Shim and memtile
+block s of every core of the column in one object. When no such plan fits,
+whole blocks are packed over the device, writes first (only the joins the
+shim's outputs fall short by, then reads from the memtiles with the most
+outputs left); when that fails too, the refusal counts the host links the
+cores need against the most the channels can carry. Shim and memtile
 channels and memtile memory are checked against the device model; physical
 mapping calls this to refuse what does not fit, the aie lowering to emit it."""
 
