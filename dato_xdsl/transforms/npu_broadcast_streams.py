@@ -34,14 +34,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xdsl.context import Context
+from xdsl.dialects import arith, memref
 from xdsl.dialects.builtin import ArrayAttr, MemRefType, ModuleOp, StringAttr
-from xdsl.ir import Block
+from xdsl.ir import Block, Operation, OpResult, SSAValue
 from xdsl.passes import ModulePass
+from xdsl.rewriter import Rewriter
 
 from dato_xdsl.dialects import dato
 from dato_xdsl.transforms.stream_access import StreamUses, stream_uses
 
 BROADCAST = "dato.broadcast_streams"
+
+# ops that compute a slice again without touching memory
+_PURE: tuple[type[Operation], ...] = (
+    arith.ConstantOp,
+    arith.AddiOp,
+    arith.SubiOp,
+    arith.MuliOp,
+    arith.DivUIOp,
+    arith.RemUIOp,
+    memref.SubviewOp,
+)
 
 
 def broadcast_sets(region: dato.RegionOp) -> dict[str, list[str]]:
@@ -169,6 +182,88 @@ def find_sets(region: dato.RegionOp) -> list[list[str]]:
     return out
 
 
+def _same_value(a: SSAValue, b: SSAValue) -> bool:
+    """`a` and `b` are one value, or results of one side-effect-free op
+    (index arithmetic, a subview) applied to the same values."""
+    if a is b:
+        return True
+    if not isinstance(a, OpResult) or not isinstance(b, OpResult) or a.index != b.index:
+        return False
+    x, y = a.op, b.op
+    if (
+        type(x) is not type(y)
+        or not isinstance(x, _PURE)
+        or x.properties != y.properties
+        or x.attributes != y.attributes
+        or len(x.operands) != len(y.operands)
+    ):
+        return False
+    return all(_same_value(u, v) for u, v in zip(x.operands, y.operands, strict=True))
+
+
+def _copied_slice(put: dato.PutOp) -> tuple[Operation, memref.CopyOp] | None:
+    """(alloc, copy) when `put` sends a fresh local whose only other use is
+    the copy right before the put filling it whole from another memref."""
+    value = put.value
+    alloc = value.owner
+    copy = put.prev_op
+    if (
+        not isinstance(alloc, memref.AllocOp)
+        or not isinstance(copy, memref.CopyOp)
+        or copy.destination is not value
+        or {u.operation for u in value.uses} != {copy, put}
+    ):
+        return None
+    return alloc, copy
+
+
+def _next_put(put: dato.PutOp) -> dato.PutOp | None:
+    at = put.next_op
+    while at is not None and not isinstance(at, dato.PutOp):
+        at = at.next_op
+    return at
+
+
+def share_copied_slices(block: Block) -> int:
+    """Where a put sends a fresh copy of a slice and the ops after it, up to
+    another put, only compute the same slice again (index arithmetic, a
+    subview, a fresh local, its copy: nothing writes memory but that local),
+    the second put sends the first copy: its copy, its local and the
+    arithmetic only it used go, and the puts become adjacent puts of one
+    value (a meta_for putting `a[:, k*KT:(k+1)*KT]` on every stream).
+    Returns the puts rewritten."""
+    done = 0
+    for first in [op for op in block.ops if isinstance(op, dato.PutOp)]:
+        found = _copied_slice(first)
+        if found is None:
+            continue
+        last: dato.PutOp = first  # the run so far sends first's copy
+        while (at := _next_put(last)) is not None:
+            second = _copied_slice(at)
+            if second is None:
+                break
+            alloc, copy = second
+            between: list[Operation] = []
+            op = last.next_op
+            while op is not None and op is not alloc:
+                between.append(op)
+                op = op.next_op
+            if alloc.next_op is not copy or not all(isinstance(o, _PURE) for o in between):
+                break
+            if not _same_value(copy.source, found[1].source):
+                break
+            k = next(i for i, v in enumerate(at.operands) if v is at.value)
+            at.operands[k] = first.value
+            Rewriter.erase_op(copy)
+            Rewriter.erase_op(alloc)
+            for o in reversed(between):
+                if all(not r.uses for r in o.results):
+                    Rewriter.erase_op(o)
+            done += 1
+            last = at
+    return done
+
+
 def mark_sets(region: dato.RegionOp) -> list[list[str]]:
     """Record the sets of `region` on their first streams; returns them."""
     sets = find_sets(region)
@@ -186,4 +281,9 @@ class NpuBroadcastStreamsPass(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         for region in [r for r in op.walk() if isinstance(r, dato.RegionOp)]:
             if not region.tasks():
+                for group in region.groups():
+                    for block in [group.body.block] + [
+                        b for o in group.body.walk() for r in o.regions for b in r.blocks
+                    ]:
+                        share_copied_slices(block)
                 mark_sets(region)

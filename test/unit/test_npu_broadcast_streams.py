@@ -7,12 +7,14 @@ and the rewrite leaves one put read by every consumer."""
 from __future__ import annotations
 
 import pytest
+from xdsl.dialects import memref
 
 import dato_xdsl as dato
 from dato_xdsl.dialects import dato as dato_ir
 from dato_xdsl.transforms.npu_broadcast_fifos import broadcast_placed, merge_broadcast
 from dato_xdsl.transforms.npu_broadcast_streams import (
     BROADCAST,
+    NpuBroadcastStreamsPass,
     broadcast_sets,
     find_sets,
     head_of,
@@ -43,6 +45,21 @@ def test_puts_in_a_loop_each_step_form_a_set() -> None:
     # the SUMMA-like loader puts its column block on both streams every K step
     region = mapped(bp.row_broadcast(8, 16, 8, 4, 2))
     assert find_sets(region) == [["pipe_0", "pipe_1"]]
+
+
+def test_a_slice_put_on_every_stream_is_copied_once() -> None:
+    # each unrolled put copied a[:, k*KT:(k+1)*KT] into a local of its own:
+    # the same values, so one copy goes on all four streams
+    mod = dato.build(bp.slice_broadcast(8, 16, 8, 4, 4))
+    region = next(o for o in mod.mapped.walk() if isinstance(o, dato_ir.RegionOp))
+    assert find_sets(region) == []
+    NpuBroadcastStreamsPass().apply(None, mod.mapped)  # type: ignore[arg-type]
+    load = next(g for g in region.groups() if g.sym_name.data == "load")
+    copies = [op for op in load.body.walk() if isinstance(op, memref.CopyOp)]
+    puts = [op for op in load.body.walk() if isinstance(op, dato_ir.PutOp)]
+    assert len(copies) == 1 and len(puts) == 4
+    assert {p.value for p in puts} == {copies[0].destination}
+    assert broadcast_sets(region) == {"pipe_0": [f"pipe_{p}" for p in range(4)]}
 
 
 @pytest.mark.parametrize(

@@ -77,6 +77,31 @@ def row_broadcast(M: int, K: int, N: int, KT: int, P: int):
     return top
 
 
+def slice_broadcast(M: int, K: int, N: int, KT: int, P: int):
+    """row_broadcast written as Allo's SUMMA loaders are: the slice itself is
+    put on every stream of a meta_for (each unrolled put copies it anew)."""
+
+    @dato.region()
+    def top(A: int32[M, K], B: int32[K, N], C: int32[M, N]):
+        pipe: Stream[int32[M, KT], 2][P]
+
+        @dato.kernel(mapping=[1], args=[A])
+        def load(a: int32[M, K]):
+            for k in range(K // KT):
+                with dato.meta_for(0, P) as p:
+                    pipe[p].put(a[:, k * KT : (k + 1) * KT])
+
+        @dato.kernel(mapping=[P], args=[B, C])
+        def work(b: int32[K, N] @ [R, S(0)], c: int32[M, N] @ [R, S(0)]):
+            p = dato.get_pid()
+            acc: int32[M, N // P] = 0
+            for k in range(K // KT):
+                acc[:, :] = dato.add(acc, dato.matmul(pipe[p].get(), b[k * KT : (k + 1) * KT, :]))
+            c[:, :] = acc
+
+    return top
+
+
 def changed_between(L: int, P: int):
     """Near miss: the producer changes its block between two puts, so the
     streams carry different values."""
