@@ -22,12 +22,20 @@ then the next), valid for the broadcast, which puts on all at once: a
 consumer frees its object whatever the other consumers do (placement may
 add waits through cores members share: npu_broadcast_fifos checks them).
 
-This pass only records the decision, before dato-put-in-place and physical
-mapping, on the streams' declarations: the first stream of a set gets
-`dato.broadcast_streams` (the set, in put order); physical mapping counts the
-producer's objects and DMA channel once for the set, and
-dato-npu-broadcast-fifos (after placement) turns each set whose consumers
-sit on tiles of their own into one stream with several consumers."""
+The same values reach the streams in another shape too: a meta_for putting
+a slice itself (`pipe[p].put(a[:, k*KT:(k+1)*KT])`, Allo's SUMMA loaders)
+copies the slice into a fresh local before each unrolled put. Where the ops
+between two such puts only compute the same slice again (nothing written but
+the second local), the second put sends the first copy and the second copy
+goes (`share_copied_slices`): one copy per step, and a set as above.
+
+Besides that rewrite, the pass only records the decision, before
+dato-put-in-place and physical mapping, on the streams' declarations: the
+first stream of a set gets `dato.broadcast_streams` (the set, in put
+order); physical mapping counts the producer's objects and DMA channel once
+for the set, and dato-npu-broadcast-fifos (after placement) turns each set
+whose consumers sit on tiles of their own into one stream with several
+consumers."""
 
 from __future__ import annotations
 
