@@ -46,7 +46,7 @@ from xdsl.dialects import arith, memref
 from xdsl.dialects.builtin import ArrayAttr, MemRefType, ModuleOp, StringAttr
 from xdsl.ir import Block, Operation, OpResult, SSAValue
 from xdsl.passes import ModulePass
-from xdsl.rewriter import Rewriter
+from xdsl.rewriter import InsertPoint, Rewriter
 
 from dato_xdsl.dialects import dato
 from dato_xdsl.transforms.stream_access import StreamUses, stream_uses
@@ -232,20 +232,29 @@ def _next_put(put: dato.PutOp) -> dato.PutOp | None:
     return at
 
 
-def share_copied_slices(block: Block) -> int:
+@dataclass
+class SharedSlice:
+    """A slice copy `share_copied_slices` sends on several puts."""
+
+    copy: memref.CopyOp
+    puts: list[dato.PutOp]
+
+
+def share_copied_slices(block: Block) -> list[SharedSlice]:
     """Where a put sends a fresh copy of a slice and the ops after it, up to
     another put, only compute the same slice again (index arithmetic, a
     subview, a fresh local, its copy: nothing writes memory but that local),
     the second put sends the first copy: its copy, its local and the
     arithmetic only it used go, and the puts become adjacent puts of one
     value (a meta_for putting `a[:, k*KT:(k+1)*KT]` on every stream).
-    Returns the puts rewritten."""
-    done = 0
+    Returns the copies shared."""
+    done: list[SharedSlice] = []
     for first in [op for op in block.ops if isinstance(op, dato.PutOp)]:
         found = _copied_slice(first)
         if found is None:
             continue
         last: dato.PutOp = first  # the run so far sends first's copy
+        shared = SharedSlice(found[1], [first])
         while (at := _next_put(last)) is not None:
             second = _copied_slice(at)
             if second is None:
@@ -267,9 +276,25 @@ def share_copied_slices(block: Block) -> int:
             for o in reversed(between):
                 if all(not r.uses for r in o.results):
                     Rewriter.erase_op(o)
-            done += 1
+            shared.puts.append(at)
             last = at
+        if len(shared.puts) > 1:
+            done.append(shared)
     return done
+
+
+def unshare(shared: SharedSlice) -> None:
+    """Give each put after the first its own copy again, right before it
+    (the slice's source is unchanged since the first copy: nothing between
+    them writes memory): its local can then be computed in its object."""
+    for put in shared.puts[1:]:
+        t = put.value.type
+        assert isinstance(t, MemRefType)
+        alloc = memref.AllocOp.get(t.element_type, shape=t.get_shape())
+        copy = memref.CopyOp(shared.copy.source, alloc.memref)
+        Rewriter.insert_op([alloc, copy], InsertPoint.before(put))
+        k = next(i for i, v in enumerate(put.operands) if v is put.value)
+        put.operands[k] = alloc.memref
 
 
 def mark_sets(region: dato.RegionOp) -> list[list[str]]:
@@ -289,9 +314,16 @@ class NpuBroadcastStreamsPass(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         for region in [r for r in op.walk() if isinstance(r, dato.RegionOp)]:
             if not region.tasks():
+                shared: list[SharedSlice] = []
                 for group in region.groups():
                     for block in [group.body.block] + [
                         b for o in group.body.walk() for r in o.regions for b in r.blocks
                     ]:
-                        share_copied_slices(block)
-                mark_sets(region)
+                        shared += share_copied_slices(block)
+                sets = mark_sets(region)
+                # a shared copy no set took is a local beside its objects:
+                # each put gets its own copy back (computed in its object)
+                taken = {id(p) for r in put_runs(region) for p in r.puts if r.streams in sets}
+                for one in shared:
+                    if id(one.puts[0]) not in taken:
+                        unshare(one)

@@ -62,6 +62,21 @@ def test_a_slice_put_on_every_stream_is_copied_once() -> None:
     assert broadcast_sets(region) == {"pipe_0": [f"pipe_{p}" for p in range(4)]}
 
 
+def test_a_shared_slice_no_set_takes_is_copied_per_put_again() -> None:
+    mod = dato.build(bp.slices_to_chained(8))
+    region = next(o for o in mod.mapped.walk() if isinstance(o, dato_ir.RegionOp))
+    NpuBroadcastStreamsPass().apply(None, mod.mapped)  # type: ignore[arg-type]
+    assert broadcast_sets(region) == {}
+    src = next(g for g in region.groups() if g.sym_name.data == "src")
+    copies = [op for op in src.body.walk() if isinstance(op, memref.CopyOp)]
+    puts = [op for op in src.body.walk() if isinstance(op, dato_ir.PutOp)]
+    assert len(copies) == 2 and len(puts) == 2
+    # each put sends its own copy, made right before it
+    for put in puts:
+        assert put.prev_op in copies and put.prev_op.destination is put.value  # type: ignore[union-attr]
+    assert puts[0].value is not puts[1].value
+
+
 @pytest.mark.parametrize(
     "top",
     [bp.changed_between(8, 2), bp.consumers_chained(8), bp.scalar_fanout(8, 2)],

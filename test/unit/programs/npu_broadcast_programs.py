@@ -155,6 +155,34 @@ def consumers_chained(L: int):
     return top
 
 
+def slices_to_chained(L: int):
+    """consumers_chained with the slice itself put on both streams: no set,
+    so each put keeps a copy of its own (each computed in its object)."""
+
+    @dato.region()
+    def top(A: int32[2, L], B: int32[L], C: int32[L]):
+        s: Stream[int32[L], 1][2]
+        fwd: Stream[int32[L], 1]
+
+        @dato.kernel(mapping=[1], args=[A])
+        def src(a: int32[2, L]):
+            with dato.meta_for(0, 2) as p:
+                s[p].put(a[1, :])
+
+        @dato.kernel(mapping=[1], args=[B])
+        def first(b: int32[L]):
+            v: int32[L] = s[0].get()
+            fwd.put(v)
+            b[:] = v
+
+        @dato.kernel(mapping=[1], args=[C])
+        def second(c: int32[L]):
+            w: int32[L] = fwd.get()
+            c[:] = dato.add(w, s[1].get())
+
+    return top
+
+
 def scalar_fanout(N: int, P: int):
     """Scalars put on P streams: packed into words per stream, never a
     broadcast set."""
