@@ -26,6 +26,7 @@ from xdsl.dialects.builtin import (
     ModuleOp,
 )
 from xdsl.ir import Attribute, Block, BlockArgument, Operation, OpResult, Region, SSAValue
+from xdsl.irdl.constraints import BaseAttr
 from xdsl.irdl.operations import OpDef
 from xdsl.utils.exceptions import DiagnosticException, VerifyException
 
@@ -105,8 +106,33 @@ def _structures_verified() -> Iterator[None]:
         _ACTIVE.reset(token)
 
 
-def _structure(op: Operation) -> _Structure:
-    """What OpDef.verify (traits aside) reads of `op`."""
+_BY_CLASS: dict[int, tuple[OpDef, frozenset[str]]] = {}
+"""id of an op definition -> (it, the names of its properties and attributes
+whose constraint is a class alone)"""
+
+
+def _checked_by_class(op_def: OpDef) -> frozenset[str]:
+    """The properties and attributes OpDef.verify checks by their class alone
+    (a BaseAttr constraint): for those the class is what a structure holds,
+    so ops differing only in such a value (a DMA call's offsets) share one.
+    Segment sizes are read by value (they cut the operand list)."""
+    known = _BY_CLASS.get(id(op_def))
+    if known is None:
+        names = frozenset(
+            name
+            for defs in (op_def.properties, op_def.attributes)
+            for name, d in defs.items()
+            if isinstance(d.constr, BaseAttr) and not name.endswith("SegmentSizes")
+        )
+        known = _BY_CLASS[id(op_def)] = (op_def, names)  # the def kept: its id stays its own
+    return known[1]
+
+
+def _structure(op_def: OpDef, op: Operation) -> _Structure:
+    """What OpDef.verify (traits aside) reads of `op`: an attribute it checks
+    by class only as its class; attributes it does not define are not read."""
+    by_class = _checked_by_class(op_def)
+    defined = op_def.attributes
     return (
         type(op),
         tuple(v.type for v in op.operands),
@@ -116,8 +142,11 @@ def _structure(op: Operation) -> _Structure:
             for region in op.regions
         ),
         len(op.successors),
-        tuple(op.properties.items()),
-        tuple(op.attributes.items()),
+        tuple((n, type(a) if n in by_class else a) for n, a in op.properties.items()),
+        tuple(
+            (n, type(a) if n in by_class or n not in defined else a)
+            for n, a in op.attributes.items()
+        ),
     )
 
 
@@ -139,7 +168,7 @@ def _memo_verify(op_def: OpDef, op: Operation) -> None:
     if not _ACTIVE.get():
         _GENERIC_VERIFY(op_def, op)
         return
-    key = _structure(op)
+    key = _structure(op_def, op)
     ids = _identities(key)
     if ids not in _BY_ID:
         try:
@@ -168,11 +197,12 @@ _Signature = tuple[object, ...]
 
 
 def _signature(op: Operation) -> _Signature:
+    operands = op.operands
     return (
         op.parent,
-        tuple(op.operands),
-        tuple(v.type for v in op.operands),
-        tuple(r.type for r in op.results),
+        tuple(operands),
+        tuple([v.type for v in operands]),
+        tuple([r.type for r in op.results]),
         tuple(op.properties.items()),
         tuple(op.attributes.items()),
         tuple(op.successors),
@@ -255,8 +285,16 @@ def _verify_op(op: Operation) -> None:
 _UNPRINTABLE_FLOATS = (Float80Type, Float128Type)
 
 
+_PRINTABLE: dict[int, Attribute] = {}
+"""attributes found printable, by id (held, so an id stays theirs)"""
+
+
 def _check_printable(op: Operation) -> None:
+    if len(_PRINTABLE) > _MAX_KNOWN:
+        _PRINTABLE.clear()
     for attr in [*op.attributes.values(), *op.properties.values()]:
+        if id(attr) in _PRINTABLE:
+            continue
         for inner in _nested(attr):
             if isinstance(inner, FloatAttr):
                 element = inner.type
@@ -272,6 +310,7 @@ def _check_printable(op: Operation) -> None:
                     f"has a float constant of type {element.name}, which dato-opt "
                     "cannot print (supported: f16, bf16, f32, f64)",
                 )
+        _PRINTABLE[id(attr)] = attr
 
 
 def _nested(attr: Attribute) -> Iterator[Attribute]:

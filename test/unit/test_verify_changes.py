@@ -86,3 +86,15 @@ def test_a_region_whose_ops_changed_is_checked_again() -> None:
     yield_op.erase()
     with pytest.raises(LocatedDiagnostic, match="scf.for"):
         verify_located(module)
+
+
+def test_a_property_of_another_class_fails_where_its_value_was_not_compared() -> None:
+    # calls differing only in offsets share one checked structure (their
+    # property is checked by class); a property of another class is not in it
+    ctx = DatoOptMain([]).ctx
+    module = LocatingParser(ctx, _DESIGN, "design.mlir").parse_module()
+    verify_located(module)
+    call = next(op for op in module.walk() if op.name == "aiex.npu.dma_memcpy_nd")
+    call.properties["static_offsets"] = StringAttr("0, 0, 0, 0")
+    with pytest.raises(LocatedDiagnostic, match=r"design.mlir:8:\d+: .*dma_memcpy_nd"):
+        verify_located(module)
