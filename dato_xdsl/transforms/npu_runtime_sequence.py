@@ -97,6 +97,18 @@ def _ints(attr: Attribute) -> list[int]:
     return [int(v) for v in attr.get_values()]
 
 
+def _lists(attrs: Sequence[Attribute]) -> list[list[int]]:
+    """The integer lists of `attrs`, each a list of its own; an attribute
+    repeated (record_shim_transfer shares them) read once."""
+    read: dict[int, list[int]] = {}
+    out: list[list[int]] = []
+    for attr in attrs:
+        if id(attr) not in read:
+            read[id(attr)] = _ints(attr)
+        out.append(list(read[id(attr)]))
+    return out
+
+
 def record_host(device_op: aie.DeviceOp, types: list[MemRefType], names: list[str]) -> None:
     """What the runtime sequence's arguments are (see the module docstring)."""
     device_op.attributes[HOST_ARGS] = ArrayAttr(types)
@@ -109,8 +121,17 @@ def record_shim_transfer(
     """A shim-side fifo's host array and access patterns (module docstring)."""
     fifo.attributes[HOST_ARG] = IntegerAttr(arg, i64)
     fifo.attributes[DMA_OFFSETS] = DenseArrayBase.from_list(i64, [c[0] for c in calls])
-    fifo.attributes[DMA_SIZES] = ArrayAttr(DenseArrayBase.from_list(i64, c[1]) for c in calls)
-    fifo.attributes[DMA_STRIDES] = ArrayAttr(DenseArrayBase.from_list(i64, c[2]) for c in calls)
+    # thousands of calls repeat a few sizes and strides: one attribute per list
+    lists: dict[tuple[int, ...], DenseArrayBase] = {}
+
+    def shared(values: list[int]) -> DenseArrayBase:
+        key = tuple(values)
+        if key not in lists:
+            lists[key] = DenseArrayBase.from_list(i64, key)
+        return lists[key]
+
+    fifo.attributes[DMA_SIZES] = ArrayAttr(shared(c[1]) for c in calls)
+    fifo.attributes[DMA_STRIDES] = ArrayAttr(shared(c[2]) for c in calls)
 
 
 def _tile_of(value: object) -> tuple[int, int] | None:
@@ -149,10 +170,7 @@ def shim_transfers(
                 f"records {len(offsets)} DMA offsets, {len(sizes.data)} sizes and "
                 f"{len(strides.data)} strides: one of each per call",
             )
-        calls = [
-            (o, _ints(s), _ints(t))
-            for o, s, t in zip(offsets, sizes.data, strides.data, strict=True)
-        ]
+        calls = list(zip(offsets, _lists(sizes.data), _lists(strides.data), strict=True))
         if any(len(c[1]) != 4 or len(c[2]) != 4 for c in calls):
             raise op_error(op, "records DMA sizes or strides that are not 4 dimensions")
         model = device_op.model
@@ -323,6 +341,10 @@ def split_illegal(
     return [call]
 
 
+_TOKEN = IntegerAttr(1, i1)
+"""`issue_token = true` (one object for every call: attributes are immutable)"""
+
+
 def _order_props(call: aiex.NpuDmaMemcpyNdOp, token: bool) -> None:
     """The call's properties in mlir-aie's printed order (id, issue_token,
     metadata), with a task-completion token if `token`."""
@@ -331,7 +353,7 @@ def _order_props(call: aiex.NpuDmaMemcpyNdOp, token: bool) -> None:
     props.pop("issue_token", None)
     props["id"] = bd_id
     if token:
-        props["issue_token"] = IntegerAttr(1, i1)
+        props["issue_token"] = _TOKEN
     props["metadata"] = metadata
     call.properties = props
 
@@ -356,6 +378,15 @@ class _SharedAttributes:
             found = self._lists[key] = DenseArrayBase.from_list(i64, key)
         return found
 
+    def _name(self, name: str) -> SymbolRefAttr:
+        if name not in self._names:
+            self._names[name] = SymbolRefAttr(name)
+        return self._names[name]
+
+    def wait(self, name: str) -> aiex.NpuDmaWaitOp:
+        """The wait `aiex.NpuDmaWaitOp(name)` makes."""
+        return aiex.NpuDmaWaitOp.create(properties={"symbol": self._name(name)})
+
     def memcpy(
         self,
         buffer: SSAValue,
@@ -370,8 +401,6 @@ class _SharedAttributes:
         a call without a token."""
         if bd_id not in self._ids:
             self._ids[bd_id] = IntegerAttr(bd_id, i64)
-        if name not in self._names:
-            self._names[name] = SymbolRefAttr(name)
         return aiex.NpuDmaMemcpyNdOp.create(
             operands=[buffer],
             properties={
@@ -380,7 +409,7 @@ class _SharedAttributes:
                 "static_strides": self._list(strides),
                 "operandSegmentSizes": self._segments,
                 "id": self._ids[bd_id],
-                "metadata": self._names[name],
+                "metadata": self._name(name),
             },
         )
 
@@ -492,7 +521,7 @@ def _emit_planned(
             if done.is_read:
                 _order_props(call, True)
                 tokens[done.name] = tokens.get(done.name, 0) + 1
-            block.add_op(aiex.NpuDmaWaitOp(done.name))
+            block.add_op(attrs.wait(done.name))
             tokens[done.name] -= 1
             free[done.column].append(bd_id)
         element = host[t.arg]
@@ -510,7 +539,7 @@ def _emit_planned(
             tokens[t.name] = tokens.get(t.name, 0) + 1
     for name, n in tokens.items():
         for _ in range(n):
-            block.add_op(aiex.NpuDmaWaitOp(name))
+            block.add_op(attrs.wait(name))
 
 
 def runtime_sequence(device_op: aie.DeviceOp) -> aie.RuntimeSequenceOp | None:
@@ -575,6 +604,7 @@ def runtime_sequence(device_op: aie.DeviceOp) -> aie.RuntimeSequenceOp | None:
         order = sorted(range(len(calls)), key=lambda i: (stages[i], calls[i][0].is_read))
         calls, stages = [calls[i] for i in order], [stages[i] for i in order]
     free = [list(range(limit)) for _ in range(model.columns)]
+    attrs = _SharedAttributes()
     running: list[list[tuple[aiex.NpuDmaMemcpyNdOp, ShimTransfer, int, Fraction]]] = [
         [] for _ in free
     ]
@@ -609,14 +639,13 @@ def runtime_sequence(device_op: aie.DeviceOp) -> aie.RuntimeSequenceOp | None:
             if oldest.is_read:
                 _order_props(call, True)
                 tokens[oldest.name] = tokens.get(oldest.name, 0) + 1
-            block.add_op(aiex.NpuDmaWaitOp(oldest.name))
+            block.add_op(attrs.wait(oldest.name))
             tokens[oldest.name] -= 1
             free[col].append(bd_id)
         bd_id = free[col].pop(0)
-        call = aiex.NpuDmaMemcpyNdOp(
-            block.args[t.arg], [0, 0, 0, offset], sizes, strides, t.name, bd_id
-        )
-        _order_props(call, not t.is_read)
+        call = attrs.memcpy(block.args[t.arg], (0, 0, 0, offset), sizes, strides, t.name, bd_id)
+        if not t.is_read:
+            _order_props(call, True)
         block.add_op(call)
         running[col].append((call, t, bd_id, stages[i] + Fraction(1, len(t.calls))))
         # each S2MM transfer raises one task-completion token and each
@@ -625,7 +654,7 @@ def runtime_sequence(device_op: aie.DeviceOp) -> aie.RuntimeSequenceOp | None:
             tokens[t.name] = tokens.get(t.name, 0) + 1
     for name, n in tokens.items():
         for _ in range(n):
-            block.add_op(aiex.NpuDmaWaitOp(name))
+            block.add_op(attrs.wait(name))
     return sequence
 
 
