@@ -22,6 +22,12 @@ alone (the folding search with placement, on the virtually mapped IR) and
 the foldings it chose: compiler chains and merged streams.
 
     python benchmarks/bench_npu_compile.py [--reps N] [--picture] [--only WORD]
+                                           [--save DIR | --same-as DIR]
+
+--save DIR writes each design's aie.mlir to DIR (the checkout's own path
+replaced by `CHECKOUT`); --same-as DIR then says, for another checkout or
+after a change, which designs are byte-identical to those (a compile-time
+change must not change what is emitted).
 
 Without --picture the project goes to a temporary directory (what
 `dato.build(..., target="aie")` does by default; no placement.svg); with it,
@@ -194,11 +200,28 @@ def mapping_search(mod, device: str) -> tuple[float, int, int]:
     return seconds, chains, merged
 
 
+CHECKOUT = str(Path(dato.__file__).resolve().parent)
+
+
+def design_text(mod) -> str:
+    """The module's aie.mlir, this checkout's path (kernel sources) as `CHECKOUT`."""
+    return (mod.project / "aie.mlir").read_text().replace(CHECKOUT, "CHECKOUT")
+
+
+def file_name(label: str, device: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in label) + f"_{device}.mlir"
+
+
 def main() -> None:
     reps = int(sys.argv[sys.argv.index("--reps") + 1]) if "--reps" in sys.argv else 5
     # --only WORD: the cases whose label contains WORD (the large ones take minutes)
     only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else ""
     picture = "--picture" in sys.argv
+    save = Path(sys.argv[sys.argv.index("--save") + 1]) if "--save" in sys.argv else None
+    same_as = Path(sys.argv[sys.argv.index("--same-as") + 1]) if "--same-as" in sys.argv else None
+    if save is not None:
+        save.mkdir(parents=True, exist_ok=True)
+    same = differ = 0
     what = "a named project with its placement picture" if picture else "a project (no picture)"
     print(f"Python program -> {what} (median of {reps} runs)")
     # CPU seconds of this process beside wall time: on a loaded machine the
@@ -233,6 +256,16 @@ def main() -> None:
                     mod = None
                 times.append(time.perf_counter() - start)
                 cpus.append(time.process_time() - cpu)
+                text = design_text(mod) if mod is not None else f"refused: {refused}"
+            name = file_name(label, device)
+            if save is not None:
+                (save / name).write_text(text)
+            if same_as is not None and (same_as / name).exists():
+                if (same_as / name).read_text() == text:
+                    same += 1
+                else:
+                    differ += 1
+                    print(f"    {name}: aie.mlir differs from {same_as / name}")
             if mod is not None:
                 try:
                     seconds, chains, merged = mapping_search(mod, device)
@@ -248,6 +281,8 @@ def main() -> None:
         print(f"  {label:<45} {wall:7.3f} s {cpu_s:7.3f} s {search}  {folds}")
         if refused:
             print(f"    refused: {refused}")
+    if same_as is not None:
+        print(f"aie.mlir as in {same_as}: {same} identical, {differ} different")
 
 
 if __name__ == "__main__":
