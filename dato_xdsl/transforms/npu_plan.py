@@ -212,20 +212,22 @@ def _stores_every_element(
 ) -> tuple[slice | int, ...] | None:
     """The elements a store to `view` directly in a nest of loops (no
     conditional) at the top level of the body writes, when each index is a
-    constant or one loop variable running 0, 1, ..., size - 1 over its whole
-    dimension: `for i in range(N): c[3, i] = ...` writes row 3."""
+    constant or one loop variable running lo, lo + 1, ..., hi - 1 within its
+    dimension: `for i in range(N): c[3, i] = ...` writes row 3, `for i in
+    range(1, N - 1): c[i] = ...` all of c but its ends (a stencil's inner
+    points, the ends stored apart)."""
     if not isinstance(op, memref.StoreOp) or op.memref is not view:
         return None
     shape = view.type.get_shape() if isinstance(view.type, MemRefType) else []
     if len(op.indices) != len(shape):
         return None
-    loops: dict[SSAValue, int] = {}  # induction variable -> trip count from 0
+    loops: dict[SSAValue, tuple[int, int]] = {}  # induction variable -> [lo, hi)
     parent = op.parent_op()
     while isinstance(parent, scf.ForOp):
         lb, ub, step = int_constant(parent.lb), int_constant(parent.ub), int_constant(parent.step)
-        if lb != 0 or step != 1 or ub is None:
+        if lb is None or lb < 0 or step != 1 or ub is None:
             return None
-        loops[parent.body.block.args[0]] = ub
+        loops[parent.body.block.args[0]] = (lb, ub)
         if parent.parent_block() is body:
             break
         parent = parent.parent_op()
@@ -235,11 +237,12 @@ def _stores_every_element(
     used: set[SSAValue] = set()
     for index, n in zip(op.indices, shape, strict=True):
         c = int_constant(index)
+        span = loops.get(index)
         if c is not None and 0 <= c < n:
             piece.append(c)
-        elif loops.get(index) == n and index not in used:
+        elif span is not None and span[1] <= n and index not in used:
             used.add(index)
-            piece.append(slice(None))
+            piece.append(slice(*span))
         else:
             return None
     return tuple(piece)

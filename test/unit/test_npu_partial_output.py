@@ -54,6 +54,35 @@ def every_element():
     return top
 
 
+def stencil_ends():
+    """A 3-point stencil: the two ends stored apart, the inside by a loop
+    from 1 to L - 2; together every element of C, so no host copy."""
+
+    @dato.region()
+    def top(A: int32[8], C: int32[8]):
+        @dato.kernel(mapping=[1], args=[A, C])
+        def k(a: int32[8], c: int32[8]):
+            c[0] = a[0]
+            for i in range(1, 7):
+                c[i] = a[i - 1] + a[i] + a[i + 1]
+            c[7] = a[7]
+
+    return top
+
+
+def inner_only():
+    """The same loop without the ends: C[0] and C[7] keep the host's values."""
+
+    @dato.region()
+    def top(A: int32[8], C: int32[8]):
+        @dato.kernel(mapping=[1], args=[A, C])
+        def k(a: int32[8], c: int32[8]):
+            for i in range(1, 7):
+                c[i] = a[i - 1] + a[i] + a[i + 1]
+
+    return top
+
+
 def whole_fill():
     """One task overwriting all of C with a constant: no host copy needed."""
 
@@ -141,3 +170,21 @@ def test_stores_at_constant_indices_that_cover_an_output_overwrite_it():
             b[3] = a[3]
 
     assert _access(lambda: three)[1] == (True, True)
+
+
+def test_a_loop_from_one_and_stores_at_the_ends_overwrite_an_output():
+    assert _access(stencil_ends) == [(True, False), (False, True)]
+    assert _access(inner_only) == [(True, False), (True, True)]
+
+
+@pytest.mark.parametrize("target", TARGETS)
+@pytest.mark.parametrize("make", [stencil_ends, inner_only])
+def test_stencils_written_inside_a_loop_from_one(make, target, tmp_path):
+    A = np.arange(1, 9, dtype=np.int32) * 5
+    C = np.full(8, -7, np.int32)
+    want = C.copy()
+    want[1:7] = A[:-2] + A[1:-1] + A[2:]
+    if make is stencil_ends:
+        want[0], want[7] = A[0], A[7]
+    _run(make, target, tmp_path, A, C)
+    np.testing.assert_array_equal(C, want)
