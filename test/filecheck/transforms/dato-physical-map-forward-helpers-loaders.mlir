@@ -1,7 +1,7 @@
 // RUN: dato-opt %s -p 'dato-virtual-map,dato-physical-map{device=npu1}' | filecheck %s
 
 // A halo stencil on a ring of 7 (test_npu_odd_rings.halo, rows of 4): each
-// node reads A and C (C is written element by element) and gets the two ring
+// node reads A and C (its last element adds to C's host value) and gets the two ring
 // streams. Helpers take A and C off the nodes (7 cores), the first helpers
 // get loaders for A (their own gets count), and the cores run out for the
 // rest, which were then given to share_with_peers on plans made before the
@@ -77,7 +77,9 @@ builtin.module {
       %38 = arith.addi %35, %37 : i32
       %39 = memref.load %hi[] : memref<i32>
       %40 = arith.addi %38, %39 : i32
-      memref.store %40, %c[%4, %8] : memref<1x4xi32>
+      %41 = memref.load %c[%4, %8] : memref<1x4xi32>
+      %42 = arith.addi %40, %41 : i32
+      memref.store %42, %c[%4, %8] : memref<1x4xi32>
     }
   }
 }

@@ -2,8 +2,8 @@
 
 // A halo stencil on a ring of 9 nodes: node p puts the last element of its
 // row of A to node p + 1 (@right) and the first to node p - 1 (@left), gets
-// both neighbours' and writes its row of C (element by element, so C's row is
-// read in as well). A ring of odd length cannot lie on grid neighbours (the
+// both neighbours' and writes its row of C (its last element adds to C's host
+// value, so C's row is read in as well). A ring of odd length cannot lie on grid neighbours (the
 // grid is bipartite), so placed as it is one pair of nodes exchange through
 // DMA and each gets A, C and the stream: 3 input channels of 2. The compiler
 // puts a relay core on each stream between the two nodes a 2-colouring gives
@@ -67,7 +67,9 @@ builtin.module {
       %38 = arith.addi %35, %37 : i32
       %39 = memref.load %hi[] : memref<i32>
       %40 = arith.addi %38, %39 : i32
-      memref.store %40, %c[%4, %8] : memref<1x16xi32>
+      %41 = memref.load %c[%4, %8] : memref<1x16xi32>
+      %42 = arith.addi %40, %41 : i32
+      memref.store %42, %c[%4, %8] : memref<1x16xi32>
     }
   }
 }
