@@ -263,6 +263,18 @@ def _npu_pack_buffers() -> type[ModulePass]:
     return NpuPackBuffersPass
 
 
+def _npu_broadcast_streams() -> type[ModulePass]:
+    from dato_xdsl.transforms.npu_broadcast_streams import NpuBroadcastStreamsPass
+
+    return NpuBroadcastStreamsPass
+
+
+def _npu_broadcast_fifos() -> type[ModulePass]:
+    from dato_xdsl.transforms.npu_broadcast_fifos import NpuBroadcastFifosPass
+
+    return NpuBroadcastFifosPass
+
+
 def _npu_lock_budget() -> type[ModulePass]:
     from dato_xdsl.transforms.npu_lock_budget import NpuLockBudgetPass
 
@@ -304,6 +316,8 @@ PASSES: dict[str, Callable[[], type[ModulePass]]] = {
     "dato-npu-kernel-objects": _npu_kernel_objects,
     "dato-npu-pack-buffers": _npu_pack_buffers,
     "dato-npu-lock-budget": _npu_lock_budget,
+    "dato-npu-broadcast-streams": _npu_broadcast_streams,
+    "dato-npu-broadcast-fifos": _npu_broadcast_fifos,
 }
 
 

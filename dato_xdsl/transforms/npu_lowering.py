@@ -10,7 +10,9 @@ passes `dato-npu-transfers` (npu_lower_transfers.py) and `dato-npu-core-bodies`
   `dma_memcpy_nd` access pattern, not copies in a core. A streamed GEMM gets
   its A and B as K tiles, double-buffered.
 - Each dato stream becomes an objectfifo of its declared depth between the
-  producer's and the consumer's tiles (a scalar stream carries memref<1xT>).
+  producer's and the consumer's tiles (a scalar stream carries memref<1xT>;
+  a stream several instances get, dato-npu-broadcast-fifos, is broadcast to
+  all their tiles).
 - Each instance body becomes (part of) an `aie.core`: gets and puts acquire,
   access and release their fifo; array operations call the kernel library
   (`func.func private @dato_<op>_<type>_<shape>`, linked from kernels.o);
@@ -370,13 +372,17 @@ class AieLowering:
             t = elem if isinstance(elem, MemRefType) else MemRefType(elem, [st.packing.data])
             t = padded_type(t, read_padded_rows(decl))
             src, dst = self.cores[p], self.cores[c]
+            # a broadcast (dato-npu-broadcast-fifos): every consumer's tile
+            gets = [tiles[g.instance] for g in self.uses[name].gets]
+            dsts = [self.cores[t] for t in dict.fromkeys(gets)]
             routed = self.route_of.get(name)
             if routed is not None:
                 # one part of a memtile join (its producer -> memtile) or
                 # distribute (memtile -> its consumer)
                 m = self.memtiles[routed[0].column]
                 src, dst = (src, m) if routed[0].kind == "join" else (m, dst)
-            body.add_op(aie.ObjectFifoCreateOp(name, src, [dst], st.depth.data, t))
+            targets = [dst] if routed is not None or len(dsts) < 2 else dsts
+            body.add_op(aie.ObjectFifoCreateOp(name, src, targets, st.depth.data, t))
         for route in self.routes:
             self.route_link(body, route, tiles, producer, consumer)
 
@@ -1383,8 +1389,11 @@ class CoreBuilder(CoreBody):
         if not isinstance(op, memref.AllocOp | memref.AllocaOp):
             return None
         put = in_place_put(op.results[0])
-        if put is None:
-            return None
+        if put is None or any(
+            isinstance(u.operation, dato.PutOp) and u.operation is not put
+            for u in op.results[0].uses
+        ):
+            return None  # put on other streams too (a broadcast set left apart)
         stream = bind.get(put.stream.root_reference.data, put.stream.root_reference.data)
         routed = self.lowering.route_of.get(stream)
         if (

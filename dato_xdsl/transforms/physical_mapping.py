@@ -45,6 +45,8 @@ from dato_xdsl.dialects.aie import element_bits, element_bytes, memref_bytes
 from dato_xdsl.transforms.array_flow_forwarding import forward_array_flows
 from dato_xdsl.transforms.array_flows import check_no_array_flows
 from dato_xdsl.transforms.bundle_hint import bundle_hint
+from dato_xdsl.transforms.npu_broadcast_fifos import broadcast_placed
+from dato_xdsl.transforms.npu_broadcast_streams import broadcast_sets, head_of, stream_graph
 from dato_xdsl.transforms.npu_chain_search import (
     BlockPlan,
     ChainPlan,
@@ -808,6 +810,16 @@ class Placer:
             lookups.fused or frozenset(),
         )
         count.memory = memory
+        # broadcast sets this placement makes one fifo (npu_broadcast_fifos):
+        # the producer holds the first stream's objects and DMA channel only
+        heads = head_of(self.region)
+        sets = broadcast_sets(self.region) if heads else {}
+        graph = stream_graph(self.uses) if sets else {}
+        placed = {
+            head
+            for head, names in sets.items()
+            if broadcast_placed(names, self.producer, self.consumer, tiles, graph, self.routed)
+        }
         for plan, inst in members:
             binding = dict(zip(plan.group.port_names, inst.bindings, strict=True))
             memory.locals(plan, inst, binding)
@@ -854,6 +866,12 @@ class Placer:
                     name = binding.get(s, s)
                     depth, packed, size = self.streams[name]
                     peer = peers.get(name)
+                    broadcast = heads.get(name) in placed
+                    if broadcast and is_put and heads[name] != name:
+                        continue  # the set's first stream carries it
+                    if name in sets and not broadcast and is_put:
+                        # left apart: its in-place local is a local again
+                        memory.copied.add(name)
                     t_obj = streams[s]
                     if peer in pe.names or (
                         isinstance(t_obj, MemRefType) and size != memref_bytes(t_obj)
@@ -870,7 +888,10 @@ class Placer:
                     # between neighbours sharing memory only on the one tile
                     # holding them (held_objects: as mlir-aie allocates them)
                     extra = size + 4 if packed else 0
-                    near = peer is not None and self.adjacent(inst.name, peer, tiles)
+                    # a broadcast goes by DMA, even to a neighbour (mlir-aie)
+                    near = (
+                        peer is not None and not broadcast and self.adjacent(inst.name, peer, tiles)
+                    )
                     what = f"stream @{name}"
                     if name in self.shallow:
                         what += f" (1 object of {self.shallow[name]})"
@@ -1219,6 +1240,8 @@ class Placer:
                     ref = op.stream.root_reference.data
                     name = binding.get(ref, ref)
                     shared[name] = shared.get(name, 0) + 1
+        # a broadcast set's stream stays a stream of its own (counted so)
+        broadcast = head_of(self.region)
         candidates: list[list[str]] = []
         for plan, inst in members:
             binding = dict(zip(plan.group.port_names, inst.bindings, strict=True))
@@ -1236,6 +1259,7 @@ class Placer:
                         name is not None
                         and name in dma
                         and name not in self.routed
+                        and name not in broadcast
                         and shared.get(name, 0) == 1
                         and routable(decls[name])
                     )

@@ -21,7 +21,11 @@ a loop may wait for its object: its window must then hold no matmul (whose
 K tiles the core acquires from argument fifos while it waits), so the core
 acquires nothing between that wait and the put, as before.
 A local an element-wise op's result takes over (npu_plan.reused_inputs) is
-left alone: the lowering maps it to another buffer.
+left alone: the lowering maps it to another buffer. The puts right after
+the put of its value on the other streams of a broadcast set
+(npu_broadcast_streams) count as that one put: placed, the set is one fifo
+and they go (dato-npu-broadcast-fifos); left apart, the lowering keeps the
+local (CoreBuilder.object_put) and physical mapping counts it.
 
 The decision is kept on the put, `dato.put @h, %v {dato.in_place}`: physical
 mapping counts the local as the stream's object (npu_plan.BodyBuffers.put),
@@ -46,6 +50,7 @@ from dato_xdsl import devices
 from dato_xdsl.dialects import dato
 from dato_xdsl.transforms.constant_tables import table_values
 from dato_xdsl.transforms.in_place_marks import IN_PLACE, in_place_put, put_in_place
+from dato_xdsl.transforms.npu_broadcast_streams import broadcast_sets, put_runs
 from dato_xdsl.transforms.npu_padding import stream_rows
 from dato_xdsl.transforms.npu_plan import reused_inputs
 
@@ -85,8 +90,9 @@ def candidate(
         if stream_rows(decl, word) is not None:
             return None  # its objects travel with padded rows: the put copies row by row
     tops: list[Operation] = []
+    tail = broadcast_tail(put)
     for use in value.uses:
-        if use.operation is put:
+        if use.operation is put or use.operation in tail:
             continue
         top = block.find_ancestor_op_in_block(use.operation)
         if top is None or isinstance(use.operation, dato.PutOp) or not top.is_before_in_block(put):
@@ -95,6 +101,33 @@ def candidate(
     if not tops:
         return None  # nothing computes it: the put sends what a new local holds
     return alloc
+
+
+def broadcast_tail(put: dato.PutOp) -> set[Operation]:
+    """The puts after `put` of a broadcast run it starts (adjacent puts of
+    its value on the other streams of a recorded set, npu_broadcast_streams):
+    with the set made one fifo they go, and the object is put once."""
+    region = put.parent_op()
+    while region is not None and not isinstance(region, dato.RegionOp):
+        region = region.parent_op()
+    if region is None:
+        return set()
+    sets = broadcast_sets(region)
+    if not sets:
+        return set()
+    tail: set[Operation] = set()
+    at = put.next_op
+    while isinstance(at, dato.PutOp) and at.value == put.value:
+        tail.add(at)
+        at = at.next_op
+    # the set's streams are named by ports or region streams: the run is a
+    # recorded one when put_runs found it (the same ops)
+    if not tail:
+        return set()
+    for run in put_runs(region):
+        if run.puts[0] is put and run.streams[0] in sets:
+            return tail
+    return set()
 
 
 def mark_puts(body: Block, decls: dict[str, list[dato.StreamOp]], word: int) -> list[str]:

@@ -107,13 +107,13 @@ def test_loaders_kept_when_a_folding_with_them_fits() -> None:
 
 def test_staged_views_are_counted_as_the_lowering_allocates_them() -> None:
     # each node multiplies strided views of its A and B blocks: the lowering
-    # stages both in contiguous 44x44 buffers of the tile around the matmul,
-    # beside acc, the product and the sum: 5 x 7744 B of locals, + A's and
-    # B's 44x88 blocks (15488 B each) + C's block (7744 B) = 77440 B = 75.625
-    # KiB > 63 KiB. Physical mapping counted 3 locals (61952 B), accepted, and
-    # the emitted design did not fit the tile
-    with pytest.raises(dato.DatoError, match=r"needs 75\.625 KiB of buffers \(37\.8125 KiB local"):
-        dato.build(lp.gemm_pieces(88, 2), target="aie", device="npu1")
+    # stages both in contiguous 48x48 buffers of the tile around the matmul,
+    # which accumulates into acc in place (dato-matmul-accumulate): 3 x 9216 B
+    # of locals, + A's and B's 48x96 blocks (18432 B each) + C's block
+    # (9216 B) = 73728 B = 72 KiB > 63 KiB. Without the staged buffers the
+    # count is 54 KiB: accepted, and the emitted design would not fit the tile
+    with pytest.raises(dato.DatoError, match=r"needs 72 KiB of buffers \(27 KiB local"):
+        dato.build(lp.gemm_pieces(96, 2), target="aie", device="npu1")
 
 
 def test_staged_views_that_fit_map() -> None:

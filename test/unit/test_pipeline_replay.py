@@ -31,7 +31,9 @@ def test_pipeline_names_the_passes_of_each_target(capsys: pytest.CaptureFixture[
         'dato-npu-constant-inputs{device="npu2" budget=-1},'
         'dato-npu-elide-loaders{device="npu2" always=false},'
         'dato-npu-write-pieces{device="npu2" whole_bytes=16384 cores=0},'
-        'dato-splat-operands,dato-local-copy-elision,dato-put-in-place{device="npu2"},'
+        "dato-splat-operands,dato-matmul-accumulate,dato-npu-converted-operands,"
+        "dato-local-copy-elision,dato-npu-broadcast-streams,"
+        'dato-put-in-place{device="npu2"},'
         'dato-npu-batch-split,dato-npu-retile-gemm{device="npu2"},dato-npu-retile-elementwise{device="npu2"},'
         "dato-npu-slice-boxes{whole_bytes=16384 disjoint_bytes=4096},"
         'dato-npu-fold-slices{device="npu2" budget=-1},'
@@ -39,7 +41,7 @@ def test_pipeline_names_the_passes_of_each_target(capsys: pytest.CaptureFixture[
         'dato-put-in-place{device="npu2"},'
         'dato-npu-chunk-rows{device="npu2" budget=-1},'
         'dato-npu-stream-reads{device="npu2" budget=-1},'
-        'dato-physical-map{device="npu2" folding="auto"},'
+        'dato-physical-map{device="npu2" folding="auto"},dato-npu-broadcast-fifos,'
         "dato-npu-transfers,dato-npu-core-bodies,dato-npu-runtime-sequence,"
         "dato-npu-kernel-objects,dato-npu-pack-buffers{buffers=5},dato-npu-lock-budget\n"
     )

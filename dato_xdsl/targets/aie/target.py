@@ -152,7 +152,10 @@ class AieTarget(Target):
         Step("dato-npu-elide-loaders", ("device",)),  # when cores are short
         Step("dato-npu-write-pieces", ("device",)),  # outputs written piece by piece
         Step("dato-splat-operands"),
+        Step("dato-matmul-accumulate"),  # acc = acc + matmul(a, b): into acc
+        Step("dato-npu-converted-operands"),  # a matmul operand converted per K tile
         Step("dato-local-copy-elision"),
+        Step("dato-npu-broadcast-streams"),  # one value put on several streams
         Step("dato-put-in-place", ("device",)),  # before the cuts: they see its savings
         Step("dato-npu-batch-split"),  # batched loops: rank-2 instances the cuts see
         Step("dato-npu-retile-gemm", ("device",)),
@@ -160,6 +163,7 @@ class AieTarget(Target):
         # the steps a retile pass's trial mapping runs too (one list: npu_trial)
         *(Step(p.name, ("device",) if takes_device(p) else ()) for p in AFTER_RETILE),
         Step("dato-physical-map", ("device",)),
+        Step("dato-npu-broadcast-fifos"),  # the placed sets: one fifo, several consumers
         Step("dato-npu-transfers"),
         Step("dato-npu-core-bodies"),
         Step("dato-npu-runtime-sequence"),
