@@ -9,7 +9,10 @@ instance writes. When every instance of a group writes a box of one shape and
 no two boxes overlap, the box is the instance's block of C: the core keeps a
 buffer of C's type for the body and moves only its box (in, when the stores do
 not provably write all of it, and out), so blocks from many cores join into C
-through the memtiles as sharded outputs do.
+through the memtiles as sharded outputs do. An index may also use //, %,
+comparisons and selects of values fixed for the instance (the frontend's
+`p // 3` and `p % 3` on a pid or an unrolled meta_for variable): they are
+evaluated for the instance.
 
 A box may be strided: a tiled systolic array's PE stores
 `C[m * Mt + i - 1, n * Nt + j - 1]` for every tile (m, n), every Mt-th row and
@@ -102,7 +105,66 @@ def index_lattice(v: SSAValue, pid: tuple[int, ...], depth: int = 0) -> Lattice 
             c, other = (a[0], b) if a[0] == a[1] else (b[0], a)
             return min(corners), max(corners), abs(c) * other[2]
         return min(corners), max(corners), 1
-    return None
+    return _folded(owner, pid, depth) if isinstance(owner, Operation) else None
+
+
+def _truncated(a: int, b: int) -> int:
+    """a / b rounded toward zero (arith.divsi)."""
+    q = abs(a) // abs(b)
+    return q if (a < 0) == (b < 0) else -q
+
+
+_FOLDED: dict[type[Operation], Callable[[int, int], int | None]] = {
+    arith.FloorDivSIOp: lambda a, b: a // b if b else None,
+    arith.DivSIOp: lambda a, b: _truncated(a, b) if b else None,
+    arith.CeilDivSIOp: lambda a, b: -(-a // b) if b else None,
+    arith.RemSIOp: lambda a, b: a - b * _truncated(a, b) if b else None,
+    arith.DivUIOp: lambda a, b: a // b if b > 0 and a >= 0 else None,
+    arith.RemUIOp: lambda a, b: a % b if b > 0 and a >= 0 else None,
+    arith.MaxSIOp: max,
+    arith.MinSIOp: min,
+}
+"""Integer ops on two values fixed for the instance, by the value they give
+(None: undefined, or unsigned on a negative value)."""
+
+_PREDICATES: tuple[Callable[[int, int], bool], ...] = (
+    lambda a, b: a == b,
+    lambda a, b: a != b,
+    lambda a, b: a < b,
+    lambda a, b: a <= b,
+    lambda a, b: a > b,
+    lambda a, b: a >= b,
+)
+"""`arith.cmpi` eq, ne, slt, sle, sgt, sge (predicates 0-5); ult, ule, ugt,
+uge (6-9) compare as slt .. sge on values that are not negative."""
+
+
+def _folded(owner: Operation, pid: tuple[int, ...], depth: int) -> Lattice | None:
+    """The value of an integer op other than +, - and * whose operands are
+    fixed for the instance (the frontend writes an index's `//` as
+    floordivsi, its `%` as remsi, cmpi and a select fixing the sign: the
+    rows of `b[6 * (p // 3) + (p % 3) * (p % 3 + 1) // 2 + t, :]` in an
+    unrolled meta_for); None otherwise."""
+    if isinstance(owner, arith.SelectOp):
+        cond = _fixed(owner.cond, pid, depth)
+        if cond is None:
+            return None
+        return index_lattice(owner.lhs if cond else owner.rhs, pid, depth + 1)
+    rule = _FOLDED.get(type(owner))
+    if (rule is None and not isinstance(owner, arith.CmpiOp)) or len(owner.operands) != 2:
+        return None
+    a, b = (_fixed(x, pid, depth) for x in owner.operands)
+    if a is None or b is None:
+        return None
+    if isinstance(owner, arith.CmpiOp):
+        kind = owner.predicate.value.data
+        if kind >= len(_PREDICATES) + 4 or (kind >= len(_PREDICATES) and min(a, b) < 0):
+            return None
+        value = int(_PREDICATES[kind if kind < len(_PREDICATES) else kind - 4](a, b))
+        return value, value, 0
+    assert rule is not None
+    found = rule(a, b)
+    return None if found is None else (found, found, 0)
 
 
 OpT = TypeVar("OpT", bound=Operation)

@@ -13,11 +13,13 @@ from xdsl.context import Context
 from xdsl.dialects import memref
 
 import dato_xdsl as dato
-from dato_xdsl import int32
+from dato_xdsl import int16, int32
 from dato_xdsl.dialects import dato as ir
 from dato_xdsl.transforms.npu_write_pieces import NpuWritePiecesPass
 from test.unit.programs.npu_gather_rows_programs import (
+    first_row,
     gather_then_read,
+    gather_uneven,
     gather_whole,
 )
 
@@ -69,3 +71,27 @@ def test_output_read_after_the_copy_keeps_its_local(tmp_path):
     want = A.copy()
     want[1] = A[1] + A[0]  # int32 wraps as numpy's does
     np.testing.assert_array_equal(B, want)
+
+
+def test_uneven_rows_per_source_equal_numpy(tmp_path):
+    # 7 rows of 1024 int32 (28 KiB): sources send 1, 2, 3 and 1 rows (B was
+    # held whole, in and out: refused at 64 KiB on npu1)
+    P, L = 4, 1024
+    rows = sum(p % 3 + 1 for p in range(P))
+    assert [first_row(p) for p in range(4)] == [0, 1, 3, 6]
+    mod = dato.build(gather_uneven(int32, P, L), target="aie", project=tmp_path)
+    A = _full_range(np.int32, (rows, L), 3)
+    B = np.full((rows, L), 7, np.int32)
+    mod(A, B)
+    np.testing.assert_array_equal(B, A)
+
+
+def test_uneven_rows_are_cut_by_source():
+    P, L = 10, 64
+    region = _region(gather_uneven(int16, P, L))
+    NpuWritePiecesPass(whole_bytes=0).apply(Context(), region.parent_op())  # type: ignore[arg-type]
+    dst = [g for g in region.groups() if g.sym_name.data.startswith("dst")]
+    boxes = [
+        (g.instances()[0].offsets[0][0], g.body.block.args[0].type.get_shape()[0]) for g in dst
+    ]
+    assert boxes == [(first_row(p), p % 3 + 1) for p in range(P)]
