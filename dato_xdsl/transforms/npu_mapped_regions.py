@@ -11,7 +11,9 @@ searching again.
 The content is the region's generic text (every property, attribute, type
 and name), which a deterministic mapping maps alike; a cheap count of its
 ops is compared first, so a region no trial saw is never printed. The memo
-holds the last few trials' results, whatever build they came from."""
+holds the last few trials' results until physical mapping runs outside a
+trial (`forget_unless_in_trial`): a build's mapping takes its own trials'
+results, never those of an earlier build."""
 
 from __future__ import annotations
 
@@ -92,4 +94,13 @@ class Entry:
                 del _COUNTS[key]
 
 
-__all__: Sequence[str] = ["Entry", "trial"]
+def forget_unless_in_trial() -> None:
+    """Drop every recorded result, unless a trial runs (physical mapping
+    calls this when it is done: the build's mapping has taken what its
+    trials placed)."""
+    if not _IN_TRIAL.get():
+        _RESULTS.clear()
+        _COUNTS.clear()
+
+
+__all__: Sequence[str] = ["Entry", "forget_unless_in_trial", "trial"]

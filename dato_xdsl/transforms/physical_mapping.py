@@ -79,6 +79,7 @@ from dato_xdsl.transforms.npu_forwarding import (
 from dato_xdsl.transforms.npu_lock_budget import LOCKS_PER_FIFO_END
 from dato_xdsl.transforms.npu_lockstep import lockstep_members
 from dato_xdsl.transforms.npu_loop_loaders import elide_loop_loaders
+from dato_xdsl.transforms.npu_mapped_regions import Entry, forget_unless_in_trial
 from dato_xdsl.transforms.npu_padding import (
     PADDED_ROWS,
     Rows,
@@ -1618,6 +1619,12 @@ class PhysicalMapPass(ModulePass):
     only), "rectangles" (rectangles first, then greedy chains)."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        try:
+            self._map_regions(op)
+        finally:  # the trials' results serve this build's mapping only
+            forget_unless_in_trial()
+
+    def _map_regions(self, op: ModuleOp) -> None:
         device = devices.lookup(self.device)
         for region in [o for o in op.walk() if isinstance(o, dato.RegionOp)]:
             if device is None:
@@ -1627,6 +1634,16 @@ class PhysicalMapPass(ModulePass):
                 )
             if region.tasks():
                 raise op_error(region.tasks()[0], "run dato-virtual-map before dato-physical-map")
+            # a retile pass's trial may have placed this very region (npu_mapped_regions)
+            entry = Entry(region, self.device, self.folding)
+            placed = entry.recorded()
+            if placed is not None:
+                parent = region.parent_block()
+                assert parent is not None
+                parent.insert_op_before(placed, region)
+                region.detach()
+                region.erase()
+                continue
             forward_array_flows(region)  # flows whose order the simulator guarantees
             check_no_array_flows(region, f"an NPU ({device.name})")
             if self.folding not in ("auto", "chains", "rectangles"):
@@ -1693,6 +1710,7 @@ class PhysicalMapPass(ModulePass):
                 if "input DMA channel" in message:
                     message += input_channel_note(original, device)
                 raise LocatedDiagnostic(message) from None
+            entry.record(current)
 
     @staticmethod
     def channel_folds(

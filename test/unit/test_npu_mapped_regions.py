@@ -1,7 +1,7 @@
 """npu_mapped_regions: a region physical mapping placed during a retile
 trial is handed back, as placed, for a region of the same content entering
 mapping later (the build); a region of other content, or one recorded
-outside a trial, is not."""
+outside a trial, is not; a mapping outside a trial forgets them all."""
 
 from __future__ import annotations
 
@@ -43,12 +43,12 @@ def _placed(module: ModuleOp) -> dato.RegionOp:
 
 
 def test_a_region_placed_in_a_trial_is_handed_back_for_the_same_content() -> None:
+    expected = module_text(_placed(_region("same_content")[0]))  # mapped without the memo
     module, region = _region("same_content")
     with trial():
         entry = Entry(region, "npu1", "auto")
         assert entry.recorded() is None  # nothing placed yet
         entry.record(_placed(module))
-    expected = module_text(_placed(_region("same_content")[0]))  # mapped without the memo
     _, again = _region("same_content")
     found = Entry(again, "npu1", "auto").recorded()
     assert found is not None
@@ -70,4 +70,15 @@ def test_a_region_placed_outside_a_trial_is_not_kept() -> None:
     module, region = _region("outside_trial")
     Entry(region, "npu1", "auto").record(_placed(module))
     _, same = _region("outside_trial")
+    assert Entry(same, "npu1", "auto").recorded() is None
+
+
+def test_a_mapping_outside_a_trial_forgets_the_trials() -> None:
+    # a build's mapping takes its own trials' results; the next build's
+    # regions are mapped anew
+    module, region = _region("forgotten")
+    with trial():
+        Entry(region, "npu1", "auto").record(_placed(module))
+    _placed(_region("unrelated", 3)[0])  # a build's own mapping
+    _, same = _region("forgotten")
     assert Entry(same, "npu1", "auto").recorded() is None
