@@ -46,7 +46,6 @@ from xdsl.dialects.builtin import (
     IntegerAttr,
     IntegerType,
     MemRefType,
-    NoneAttr,
     StringAttr,
     i32,
     i64,
@@ -81,6 +80,7 @@ from dato_xdsl.transforms.npu_plan import (
     ELEMENTWISE_KERNELS,
     GroupPlan,
     inplace_gets,
+    is_contiguous,
     local_written_first,
     plan_group,
     reused_inputs,
@@ -119,14 +119,8 @@ ROUTE_FIFO = "dato.route_fifo"
 
 
 def _is_identity(t: Attribute) -> bool:
-    """A memref of no layout and no memory space (what MemRefType(element,
-    shape) makes; compared without building one, which took most of a
-    lowering's time)."""
-    return (
-        isinstance(t, MemRefType)
-        and isinstance(t.layout, NoneAttr)
-        and isinstance(t.memory_space, NoneAttr)
-    )
+    # one rule with physical mapping's count of staged views (npu_plan.staged_views)
+    return is_contiguous(t)
 
 
 def _strides(shape: Sequence[int]) -> list[int]:

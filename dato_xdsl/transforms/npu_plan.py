@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from xdsl.dialects import arith, memref, scf
-from xdsl.dialects.builtin import MemRefType, StringAttr
+from xdsl.dialects.builtin import MemRefType, NoneAttr, StringAttr
 from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Attribute, Block, BlockArgument, Operation, SSAValue, Use
 
@@ -566,8 +566,14 @@ def inplace_gets(body: Block) -> dict[dato.GetOp, Operation | None]:
 
 def is_contiguous(t: Attribute) -> bool:
     """Whether `t` is an array of the identity layout (a kernel's operand
-    as it is: no staging)."""
-    return isinstance(t, MemRefType) and t == MemRefType(t.element_type, t.get_shape())
+    as it is: no staging): no layout and no memory space, what
+    MemRefType(element, shape) makes (compared without building one, which
+    took most of a lowering's time)."""
+    return (
+        isinstance(t, MemRefType)
+        and isinstance(t.layout, NoneAttr)
+        and isinstance(t.memory_space, NoneAttr)
+    )
 
 
 def staged_views(op: Operation) -> list[MemRefType]:
