@@ -27,11 +27,11 @@ def _locals(fused: bool) -> int:
 
 
 def test_members_in_turn_share_their_locals() -> None:
-    # a node's 8x8 int32 locals: acc, the two blocks it gets, the product
-    # and the sum, 5 x 256 B, all live in its loop; the second node runs
-    # after the first: one set of buffers
-    assert _locals(fused=False) == 5 * 256
+    # a node's 8x8 int32 locals: acc and the two blocks it gets (the
+    # product accumulates into acc: dato-matmul-accumulate), 3 x 256 B, all
+    # live in its loop; the second node runs after the first: one set
+    assert _locals(fused=False) == 3 * 256
 
 
 def test_lockstep_members_hold_their_locals_side_by_side() -> None:
-    assert _locals(fused=True) == 2 * 5 * 256
+    assert _locals(fused=True) == 2 * 3 * 256
