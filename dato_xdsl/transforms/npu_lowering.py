@@ -1210,6 +1210,10 @@ class CoreBuilder(CoreBody):
                     self.block = nb
                     for inner in src_block.ops:
                         self.lower_op(inner, mapper, bind, inst)
+                        # a block received in a loop or branch, held in its
+                        # fifo object up to its last user there
+                        for fifo in self.held.pop(inner, []):
+                            self.release(fifo, "Consume")
                     self.block = saved
 
     def row_loop(

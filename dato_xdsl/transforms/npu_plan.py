@@ -26,6 +26,12 @@ from dato_xdsl.transforms.ir_constants import int_constant
 from dato_xdsl.transforms.kernel_decls import call_access
 from dato_xdsl.transforms.npu_padding import read_nibbles, unpacked_in_place
 
+ROW_LOOP = "dato.row_loop"
+"""On an `scf.for` (npu_stream_reads): each iteration takes the next row of
+the arguments whose loads inside it are marked ROW_PIECE; its value (an
+integer) is how many times the loops around it run it, so how many times the
+block is sent. Defined here, below npu_stream_reads, for the plan's rules."""
+
 
 def _views(arg: SSAValue) -> list[SSAValue]:
     """The argument and every subview taken of it (transitively)."""
@@ -524,28 +530,39 @@ def reused_inputs(body: Block) -> dict[Operation, Operation]:
 def inplace_gets(body: Block) -> dict[dato.GetOp, Operation | None]:
     """The gets of blocks whose object can be read where the fifo holds it,
     with the last top-level op using it (None: unused), after which the
-    lowering releases it: a get of the body's top level whose block is only
-    read (an elementwise op's input, a copy's source, loads), with no stream
-    access and no matmul (whose K tiles arrive through fifos) from the get to
-    that op. The core then acquires nothing while it holds the object, as
-    when it copied the block out at once. Streams the lowering reaches in
+    lowering releases it: a get whose block is only read (an elementwise
+    op's or a matmul's input, a copy's source, loads, the value a put sends
+    on), with no stream access and no matmul (whose K tiles arrive through
+    fifos) from the get to that op -- the core then acquires nothing while it
+    holds the object, as when it copied the block out at once -- or, for a
+    block a matmul reads or a put forwards, only accesses to other streams
+    and no K-streamed matmul in between (_holds_across; a get in a loop is
+    held within its iteration, _blockwise_get). Streams the lowering reaches in
     another way (chained, routed, padded) still copy (physical mapping counts
     their blocks as locals)."""
-    ops = list(body.ops)
-    pos = {op: k for k, op in enumerate(ops)}
     out: dict[dato.GetOp, Operation | None] = {}
-    for op in ops:
+    for op in body.walk():
         if not isinstance(op, dato.GetOp) or not isinstance(op.result.type, MemRefType):
             continue
+        # a get in a loop or branch: its last user within the same block (the
+        # lowering releases the object there, every iteration)
+        block = op.parent_block()
+        assert block is not None
+        if block is not body and not _blockwise_get(op, body):
+            continue
+        ops = list(block.ops)
+        pos = {o: k for k, o in enumerate(ops)}
         last = pos[op]
         ok = True
         for use in op.result.uses:
             user = use.operation
-            top = body.find_ancestor_op_in_block(user)
+            top = block.find_ancestor_op_in_block(user)
             reads = (
                 (isinstance(user, ELEMENTWISE_OPS) and use.index < len(user.inputs))
                 or (isinstance(user, memref.CopyOp) and use.index == 0)
                 or isinstance(user, memref.LoadOp)
+                or (isinstance(user, linalg.MatmulOp) and use.index < len(user.inputs))
+                or (isinstance(user, dato.PutOp) and user.value is op.result)
             )
             if top is None or not reads:
                 ok = False
@@ -558,10 +575,58 @@ def inplace_gets(body: Block) -> dict[dato.GetOp, Operation | None]:
             isinstance(inner, dato.GetOp | dato.PutOp | linalg.MatmulOp)
             for w in window
             for inner in w.walk()
-        ):
+        ) and not _holds_across(op, window, body):
             continue
         out[op] = ops[last] if last > pos[op] else None
     return out
+
+
+def _blockwise_get(get: dato.GetOp, body: Block) -> bool:
+    """A get nested in `body` is read in place only with an object-holding
+    rule the lowering reproduces: it lowers plain loops and branches op by op
+    (not the row loops of npu_stream_reads, which it rebuilds), and is used
+    with a matmul or a put (the holds this serves: a PE multiplying and
+    forwarding the blocks it receives each step)."""
+    uses = get.result.uses
+    if uses and not any(isinstance(u.operation, linalg.MatmulOp | dato.PutOp) for u in uses):
+        return False  # (a block nothing reads: released at once, a drain's)
+    parent = get.parent_op()
+    while parent is not None and parent.parent_block() is not body:
+        if not isinstance(parent, scf.ForOp | scf.IfOp) or ROW_LOOP in parent.attributes:
+            return False
+        parent = parent.parent_op()
+    return (
+        parent is not None
+        and isinstance(parent, scf.ForOp | scf.IfOp)
+        and ROW_LOOP not in parent.attributes
+    )
+
+
+def _holds_across(get: dato.GetOp, window: list[Operation], body: Block) -> bool:
+    """Whether a received block used by a matmul or sent on (a put of it)
+    may stay in its fifo object across the stream accesses and matmuls of
+    `window` (the top-level ops up to its last use): a block a PE multiplies
+    and forwards (a systolic PE, a GEMM consuming a stream) would otherwise
+    take a local copy as large as the object. Held only when the window's
+    other gets and puts are on other streams (the stream the object is held
+    in is not waited on while held) and none of its matmuls is the one whose
+    K may stream (local_matmul: its K tiles arrive through fifos the lowering
+    acquires inside it; the GEMM designs keep the block's copy)."""
+    streamed = local_matmul(body, staged=True)
+    uses = [u.operation for u in get.result.uses]
+    if not any(isinstance(u, linalg.MatmulOp | dato.PutOp) for u in uses):
+        return False
+    name = get.stream.root_reference.data
+    for w in window:
+        for inner in w.walk():
+            if isinstance(inner, dato.GetOp | dato.PutOp):
+                if inner.stream.root_reference.data == name:
+                    return False
+            elif (
+                isinstance(inner, linalg.MatmulOp) and streamed is not None and inner is streamed.op
+            ):
+                return False
+    return True
 
 
 def is_contiguous(t: Attribute) -> bool:

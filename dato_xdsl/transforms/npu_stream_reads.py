@@ -74,12 +74,9 @@ from dato_xdsl.dialects import dato
 from dato_xdsl.dialects.aie import element_bits, memref_bytes
 from dato_xdsl.transforms.group_bytes import local_bytes
 from dato_xdsl.transforms.npu_padding import read_nibbles
+from dato_xdsl.transforms.npu_plan import ROW_LOOP
 from dato_xdsl.transforms.npu_read_boxes import _written_anywhere
 
-ROW_LOOP = "dato.row_loop"
-"""On an `scf.for`: each iteration takes the next row of the arguments
-whose loads inside it are marked ROW_PIECE; its value (an integer) is how
-many times the loops around it run it, so how many times the block is sent."""
 ROW_PIECE = "dato.row_piece"
 """On a `memref.load` (or `memref.store`) of a body argument streamed by rows."""
 ROW_DEPTH = 2

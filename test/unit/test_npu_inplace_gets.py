@@ -1,0 +1,128 @@
+# ruff: noqa: F821
+"""Received blocks a PE multiplies and sends on are read where their fifo
+holds them (npu_plan.inplace_gets), not copied into a local of their size.
+
+A systolic PE gets an A block and a B block each step, accumulates
+`acc += matmul(a, b)` and puts the A block on to the next PE: the core
+acquires the two objects, the matmul reads them, the put copies A's object
+into the next stream's, and both are released after their last use. Its tile
+then holds only the accumulator (before: the accumulator and a copy of each
+block). The designs run on the virtual NPU and equal numpy bit for bit."""
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+import dato_xdsl as dato
+from dato_xdsl import Layout, Stream, int16, int32
+
+S, R = Layout.Shard, Layout.Replicate
+M, CH, NK, N = 16, 8, 3, 16
+
+
+def systolic_row():
+    """Two PEs in a row: A blocks flow through both, each PE its own B."""
+
+    @dato.region()
+    def top(A: int32[M, CH * NK], B: int32[CH * NK, 2 * N], C: int32[M, 2 * N]):
+        fa: Stream[int32[M, CH], 2][3]
+        fb: Stream[int32[CH, N], 2][2]
+
+        @dato.kernel(mapping=[1], args=[A, B])
+        def ld(a: int32[M, CH * NK], b: int32[CH * NK, 2 * N]):
+            for k in range(NK):
+                fa[0].put(a[:, k * CH : (k + 1) * CH])
+                fb[0].put(b[k * CH : (k + 1) * CH, 0:N])
+                fb[1].put(b[k * CH : (k + 1) * CH, N : 2 * N])
+
+        @dato.kernel(mapping=[2], args=[C])
+        def pe(c: int32[M, 2 * N] @ [R, S(0)]):
+            p = dato.get_pid()
+            acc: int32[M, N] = 0
+            for _k in range(NK):
+                ta = fa[p].get()
+                tb = fb[p].get()
+                acc[:, :] = dato.add(acc, dato.matmul(ta, tb))
+                fa[p + 1].put(ta)
+            c[:, :] = acc
+
+        @dato.kernel(mapping=[1])
+        def drain():
+            for _k in range(NK):
+                _x = fa[2].get()
+
+    return top
+
+
+def buffers(project: Path, shape: str) -> int:
+    text = (project / "aie.mlir").read_text()
+    return len(re.findall(rf"aie.buffer\([^)]*\)[^\n]*memref<{shape}>", text))
+
+
+def test_systolic_pe_reads_and_forwards_its_blocks_in_place(tmp_path: Path) -> None:
+    mod = dato.build(systolic_row(), target="aie", project=tmp_path)
+    rng = np.random.default_rng(3)
+    a = rng.integers(-50, 50, (M, CH * NK)).astype(np.int32)
+    b = rng.integers(-50, 50, (CH * NK, 2 * N)).astype(np.int32)
+    c = np.zeros((M, 2 * N), np.int32)
+    mod(a, b, c)
+    np.testing.assert_array_equal(c, (a.astype(np.int64) @ b).astype(np.int32))
+    # no tile copies an A (16x8) or B (8x16) block out of its object: the PEs
+    # hold their 16x16 accumulators only, the drain nothing
+    assert buffers(tmp_path, "16x8xi32") == 0
+    assert buffers(tmp_path, "8x16xi32") == 0
+    assert buffers(tmp_path, "16x16xi32") == 2
+
+
+def test_gemm_consuming_a_stream_reads_its_blocks_in_place(tmp_path: Path) -> None:
+    # Allo's two-GEMM chain in small: g2 multiplies each block it gets by a
+    # row block of d and accumulates; the block is read in its object
+    MT = 8
+    dtype, npt = int16, np.int16
+
+    @dato.region()
+    def top(
+        A: dtype[2 * MT, MT],
+        B: dtype[MT, 2 * MT],
+        D: dtype[2 * MT, 2 * MT],
+        C: int32[2 * MT, 2 * MT],
+    ):
+        blk: Stream[dtype[MT, MT], 2][2, 2, 2]
+
+        @dato.kernel(mapping=[2, 2], args=[A, B])
+        def g1(a: dtype[2 * MT, MT] @ [S(0), R], b: dtype[MT, 2 * MT] @ [R, S(1)]):
+            i, j = dato.get_pid()
+            t: dtype[MT, MT] = dato.matmul(a, b)
+            with dato.meta_for(0, 2) as q:
+                blk[i, j, q].put(t)
+
+        @dato.kernel(mapping=[2, 2], args=[D, C])
+        def g2(d: dtype[2 * MT, 2 * MT] @ [R, S(1)], c: int32[2 * MT, 2 * MT] @ [S(0), S(1)]):
+            i, q = dato.get_pid()
+            acc: int32[MT, MT] = 0
+            with dato.meta_for(0, 2) as j:
+                acc[:, :] = dato.add(
+                    acc, dato.matmul(blk[i, j, q].get(), d[j * MT : (j + 1) * MT, :])
+                )
+            c[:, :] = acc
+
+    mod = dato.build(top, target="aie", project=tmp_path)
+    rng = np.random.default_rng(5)
+    a = rng.integers(-8, 8, (2 * MT, MT)).astype(npt)
+    b = rng.integers(-8, 8, (MT, 2 * MT)).astype(npt)
+    d = rng.integers(-8, 8, (2 * MT, 2 * MT)).astype(npt)
+    c = np.zeros((2 * MT, 2 * MT), np.int32)
+    mod(a, b, d, c)
+    t = (a.astype(np.int64) @ b).astype(npt)
+    np.testing.assert_array_equal(c, (t.astype(np.int64) @ d).astype(np.int32))
+    # g2's tiles copy no received block: the only 8x8 buffers of the stream's
+    # type are g1's products (4) and the staged row blocks of d
+    shape = f"{MT}x{MT}xi16"
+    text = (tmp_path / "aie.mlir").read_text()
+    g2_tiles = re.findall(r"aie.objectfifo @blk_\d_\d_\d\(%(\w+), \{%(\w+)\}", text)
+    consumers = {c for _, c in g2_tiles}
+    for tile in consumers:
+        held = re.findall(rf"aie.buffer\(%{tile}\)[^\n]*memref<{shape}>", text)
+        # the staged d row block only (a strided view of d's block)
+        assert len(held) <= 1, (tile, held)
