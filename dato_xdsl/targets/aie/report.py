@@ -9,9 +9,10 @@ memory: the buffers once, on the tile holding them, devices.fifo_holder, and
 no channel); a link's memtile side counts the same way; `aie.buffer`s count
 on their tile, and so does each core's stack (its `stack_size`, or aiecc's
 default). BDs are estimated as one per fifo buffer, the way objectfifo
-lowering allocates them. A core that calls kernels gets its estimated program
-size (transforms/kernel_library.py says how it is estimated) against the
-tile's program memory."""
+lowering allocates them. Every core gets its estimated program size (its own
+code and the kernels it calls; transforms/kernel_library.py says how it is
+estimated) against the tile's program memory: the estimate
+dato-npu-kernel-objects refuses a core by."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from dato_xdsl.dialects import aie
 from dato_xdsl.targets.aie.perf_model import report as model_report
 from dato_xdsl.transforms.core_tasks import task_names
 from dato_xdsl.transforms.kernel_library import AIE_CODE_FACTOR, BYTES_PER_CORE_OP, CORE_BASE_BYTES
-from dato_xdsl.transforms.npu_kernel_objects import called_kernels, estimate
+from dato_xdsl.transforms.npu_kernel_objects import estimate
 from dato_xdsl.transforms.npu_lock_budget import fifo_holder_tile
 from dato_xdsl.transforms.npu_pack_buffers import read_packing
 
@@ -118,7 +119,9 @@ def tile_usage(device_op: aie.DeviceOp) -> dict[tuple[int, int], TileUse]:
             u.bytes += stack
             u.what.append(f"stack {stack} bytes")
             use[tiles[op.tile]].tasks += task_names(op)
-            if device is not None and called_kernels(op):
+            # every core, as dato-npu-kernel-objects checks every core: a core
+            # calling no kernel still holds its own (maybe unrolled) code
+            if device is not None and device.compute.program_memory_bytes:
                 program = estimate(op, device_op.body.block)
                 limit = device.compute.program_memory_bytes
                 over = "  OVER LIMIT" if program.total > limit else ""
