@@ -24,6 +24,7 @@ from dato_xdsl.transforms.constant_tables import table_values
 from dato_xdsl.transforms.in_place_marks import in_place_put
 from dato_xdsl.transforms.ir_constants import int_constant
 from dato_xdsl.transforms.kernel_decls import call_access
+from dato_xdsl.transforms.loop_writes import loop_elements
 from dato_xdsl.transforms.npu_padding import read_nibbles, unpacked_in_place
 
 ROW_LOOP = "dato.row_loop"
@@ -142,9 +143,9 @@ def _overwrites(op: Operation, view: SSAValue) -> bool:
 
 
 def _overwritten_first(arg: BlockArgument) -> bool:
-    """The first top-level op of the body that touches `arg` (through any
-    view) writes all of it. Writes inside a loop or a conditional are no
-    proof: element stores may leave holes."""
+    """The first top-level ops of the body that touch `arg` (through any
+    view) write all of it. Writes inside a conditional are no proof, nor
+    writes inside loops whose iterations leave holes (loop_elements)."""
     body = arg.block
     order = {op: i for i, op in enumerate(body.ops)}
     touches: list[tuple[int, Operation, SSAValue]] = []
@@ -167,6 +168,17 @@ def _overwritten_first(arg: BlockArgument) -> bool:
         if len(here) != 1:
             return False  # several uses in one op: not a plain overwrite
         op, view = here[0]
+        if op.parent_block() is not body and (
+            isinstance(op, memref.StoreOp) or _overwrites(op, view)
+        ):
+            # a write in a loop nest: the elements all its iterations write
+            # (`y[c * CH + i] = ...`, `y[c * CH:(c + 1) * CH] = ...`)
+            looped = loop_elements(op, view, arg, body)
+            if looped is not None:
+                covered |= looped
+                if covered.all():
+                    return True
+                continue
         piece = _piece(view, arg)
         if piece is None:
             return False
