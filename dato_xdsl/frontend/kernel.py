@@ -785,6 +785,12 @@ class KernelCompiler:
         return markers.marker_name(callee)
 
     def with_stmt(self, stmt: ast.With) -> None:
+        if len(stmt.items) > 1:
+            # `with a as i, b as j:` is Python's `with a as i:` around `with b as j:`
+            inner = ast.copy_location(ast.With(items=stmt.items[1:], body=stmt.body), stmt)
+            outer = ast.copy_location(ast.With(items=stmt.items[:1], body=[inner]), stmt)
+            self.statements([outer])
+            return
         kind = self._with_marker(stmt)
         if kind == "meta_for":
             call = stmt.items[0].context_expr
