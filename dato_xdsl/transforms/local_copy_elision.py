@@ -12,7 +12,17 @@ anything reads them), then the later uses of `dst` read and write `src`
 instead: the fills of `dst`, the copy and `dst`'s allocation go. Every read
 sees the values it saw before: `src` holds after the copy exactly what `dst`
 held, and nothing else touches `src` afterwards. `src` takes `dst`'s name
-(the user's)."""
+(the user's).
+
+A product computed into a local only to be copied whole into a task
+argument (`y[:, :] = dato.matmul(f, cols.get())`: fill, matmul into the
+local, copy into y) is computed straight into the argument when the local
+is written whole first (its fill: the argument is then overwritten before
+the matmul accumulates, so its host copy is never read) and the argument has
+no other use: the tile holds the block once, in the argument's buffer. A
+body that is exactly a GEMM of two arguments into a third
+(npu_plan.streamed_matmul), or whose B may stream K into the local
+(npu_plan.local_matmul), keeps its shape: its design needs it."""
 
 from __future__ import annotations
 
@@ -23,12 +33,13 @@ from xdsl.context import Context
 from xdsl.dialects import memref
 from xdsl.dialects.builtin import MemRefType, ModuleOp
 from xdsl.dialects.linalg import ops as linalg
-from xdsl.ir import Block, Operation, SSAValue
+from xdsl.ir import Block, BlockArgument, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import Rewriter
 
 from dato_xdsl.dialects import dato
 from dato_xdsl.transforms.constant_tables import table_values
+from dato_xdsl.transforms.npu_plan import local_matmul, local_written_first, streamed_matmul
 
 
 def _local(value: SSAValue, block: Block) -> Operation | None:
@@ -69,12 +80,46 @@ def elidable(copy: memref.CopyOp) -> bool:
     return True
 
 
+def into_argument(copy: memref.CopyOp, body: Block) -> bool:
+    """`copy` writes a whole argument of `body` (its only use) from a local of
+    `body` that dies there and is written whole first (module docstring)."""
+    src, dst = copy.source, copy.destination
+    if (
+        copy.parent_block() is not body
+        or not isinstance(dst, BlockArgument)
+        or dst.owner is not body
+        or src.type != dst.type
+        or len(list(dst.uses)) != 1
+        or _local(src, body) is None
+        or not local_written_first(src)
+    ):
+        return False
+    if not any(isinstance(u.operation, linalg.MatmulOp) for u in src.uses):
+        return False  # element-wise results: computed into their outputs already
+    if streamed_matmul(body) is not None or local_matmul(body, staged=True) is not None:
+        return False  # a GEMM whose K may stream: into C's object, or a local
+    for use in src.uses:
+        top = body.find_ancestor_op_in_block(use.operation)
+        if top is None or (top is not copy and not top.is_before_in_block(copy)):
+            return False
+    return True
+
+
 def elide_local_copies(body: Block) -> list[str]:
     """Elide every such copy in `body` and the blocks nested in it; the locals
     elided, by name."""
     done: list[str] = []
     copies = [op for op in body.walk() if isinstance(op, memref.CopyOp)]
     for copy in copies:
+        if into_argument(copy, body):
+            src = copy.source
+            alloc = src.owner
+            assert isinstance(alloc, Operation)
+            Rewriter.erase_op(copy)
+            src.replace_all_uses_with(copy.destination)
+            Rewriter.erase_op(alloc)
+            done.append(src.name_hint or "a local")
+            continue
         if not elidable(copy):
             continue
         src, dst = copy.source, copy.destination
@@ -104,4 +149,9 @@ class LocalCopyElisionPass(ModulePass):
             elide_local_copies(group.body.block)
 
 
-__all__: Sequence[str] = ["LocalCopyElisionPass", "elidable", "elide_local_copies"]
+__all__: Sequence[str] = [
+    "LocalCopyElisionPass",
+    "elidable",
+    "elide_local_copies",
+    "into_argument",
+]

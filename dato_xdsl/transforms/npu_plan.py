@@ -47,7 +47,7 @@ def arg_access(arg: BlockArgument, host_copy: bool = True) -> tuple[bool, bool]:
     """(read, written) for a task body argument. With `host_copy`, an argument
     the body writes but does not provably overwrite whole counts as read: its
     host copy must come in first. Without, read means the body reads it."""
-    read = written = False
+    read = written = accumulates = False
     for view in _views(arg):
         for use in view.uses:
             op = use.operation
@@ -63,7 +63,9 @@ def arg_access(arg: BlockArgument, host_copy: bool = True) -> tuple[bool, bool]:
                 if view in op.inputs:
                     read = True
                 else:
-                    read = written = True  # matmul accumulates into its output
+                    # matmul accumulates into its output: what it held is
+                    # read, unless the body wrote all of it first (a fill)
+                    written = accumulates = True
             elif isinstance(op, linalg.FillOp):
                 written = True
             elif isinstance(op, dato.PutOp):
@@ -80,7 +82,7 @@ def arg_access(arg: BlockArgument, host_copy: bool = True) -> tuple[bool, bool]:
     # Each task starts from the host's copy of its slice: an output the task
     # does not provably overwrite whole before reading it must be brought in,
     # or the elements it leaves alone would come back as the buffer's zeros.
-    if host_copy and written and not read and not _overwritten_first(arg):
+    if (accumulates or host_copy) and written and not read and not _overwritten_first(arg):
         read = True
     return read, written
 
