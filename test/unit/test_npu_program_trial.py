@@ -16,7 +16,7 @@ from dato_xdsl.frontend.program import compile_region
 from dato_xdsl.targets import registry
 from dato_xdsl.targets.aie.target import AieTarget
 from dato_xdsl.targets.base import DATO_STEPS, BuildOptions
-from dato_xdsl.transforms.npu_program_trial import program_overflow
+from dato_xdsl.transforms.npu_program_trial import AFTER_MAPPING, program_overflow
 
 S = Layout.Shard
 EXTERNAL = Path(__file__).resolve().parent / "inputs" / "external"
@@ -62,3 +62,10 @@ def test_a_core_over_16_kib_is_named_with_its_numbers() -> None:
 def test_cores_that_fit_pass() -> None:
     # 5000 B of kernel + a few hundred bytes of core code: under 16384
     assert program_overflow(_placed(5000)) is None
+
+
+def test_the_trial_runs_the_builds_steps_that_make_the_cores() -> None:
+    names = [s.name for s in AieTarget().steps]
+    between = names[names.index("dato-physical-map") + 1 : names.index("dato-npu-kernel-objects")]
+    between.remove("dato-npu-runtime-sequence")  # makes no core code
+    assert between == [p.name for p in AFTER_MAPPING]
