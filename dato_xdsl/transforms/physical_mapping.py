@@ -92,6 +92,7 @@ from dato_xdsl.transforms.npu_padding import (
     widen_scalar_stream,
 )
 from dato_xdsl.transforms.npu_plan import GroupPlan, LocalMatmul, plan_group
+from dato_xdsl.transforms.npu_program_trial import program_overflow
 from dato_xdsl.transforms.npu_shallow_fifos import choose_shallow_fifos, shallow_streams
 from dato_xdsl.transforms.npu_stream_embedding import embed as embed_streams
 from dato_xdsl.transforms.npu_stream_embedding import odd_links, relay_odd_links
@@ -1658,6 +1659,7 @@ class PhysicalMapPass(ModulePass):
                 (*attempt, None) for attempt in self.attempts(original, device)
             ]
             k = 0
+            folded = _over_cores(original, device)
             pieces_tried = False
             while k < len(tries):
                 what, blocks, count_streams, cores = tries[k]
@@ -1674,6 +1676,12 @@ class PhysicalMapPass(ModulePass):
                     if what.endswith(RELAYING):
                         relay_odd_links(current, _spare_cores(current, device))
                     map_region(current, device, blocks, bool(count_streams), improve, cores)
+                    # a folded grid's cores may overflow their program memory
+                    # (many instances' code on one core): the next folding then
+                    if folded:
+                        overflow = program_overflow(current)
+                        if overflow is not None:
+                            raise overflow
                     break
                 except LocatedDiagnostic as err:
                     errors.append((what, err))
