@@ -201,7 +201,8 @@ def _deliveries(group: dato.GroupOp) -> list[_Delivery] | None:
     return out
 
 
-def _written(region: dato.RegionOp) -> set[SSAValue]:
+def written_arrays(region: dato.RegionOp) -> set[SSAValue]:
+    """The region's arrays some group writes (a loader of one is no loader)."""
     out: set[SSAValue] = set()
     for group in region.groups():
         for k, operand in enumerate(group.args):
@@ -214,7 +215,7 @@ def _forwarded(region: dato.RegionOp, memory: int | None = None) -> dict[str, _S
     """Per stream a loader instance fills with its block, that block. With
     `memory`, only loaders that cannot hold their block and their stream's
     objects in that many bytes (their tile would refuse them)."""
-    written = _written(region)
+    written = written_arrays(region)
     folded = folded_instances(region)
     decls = {d.sym_name.data: d for d in region.streams()}
     out: dict[str, _Source] = {}

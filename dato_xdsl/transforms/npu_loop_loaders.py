@@ -42,8 +42,7 @@ from xdsl.traits import IsTerminator, is_side_effect_free
 from dato_xdsl.dialects import dato
 from dato_xdsl.transforms.ir_constants import int_constant
 from dato_xdsl.transforms.npu_chain_search import folded_instances
-from dato_xdsl.transforms.npu_elide_loaders import ELIDED_LOADERS
-from dato_xdsl.transforms.npu_plan import arg_access
+from dato_xdsl.transforms.npu_elide_loaders import ELIDED_LOADERS, written_arrays
 from dato_xdsl.transforms.stream_access import stream_uses
 
 
@@ -153,15 +152,6 @@ def _pieces(group: dato.GroupOp) -> list[_Piece] | None:
     return out
 
 
-def _written(region: dato.RegionOp) -> set[SSAValue]:
-    out: set[SSAValue] = set()
-    for group in region.groups():
-        for k, operand in enumerate(group.args):
-            if arg_access(group.body.block.args[k], host_copy=False)[1]:
-                out.add(operand)
-    return out
-
-
 def _get_loop(get: Operation, group: dato.GroupOp) -> scf.ForOp | None:
     """The top-level loop of `group` the get sits directly in."""
     loop = get.parent_op()
@@ -173,7 +163,7 @@ def _get_loop(get: Operation, group: dato.GroupOp) -> scf.ForOp | None:
 def forwarded_pieces(region: dato.RegionOp) -> dict[str, tuple[str, _Piece]]:
     """Per stream a loader instance fills with pieces of its block in a loop:
     (the loader instance, the put's piece)."""
-    written = _written(region)
+    written = written_arrays(region)
     folded = folded_instances(region)
     out: dict[str, tuple[str, _Piece]] = {}
     for group in region.groups():
