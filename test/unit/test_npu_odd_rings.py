@@ -8,8 +8,6 @@ the two streams between the nodes farthest apart, making the cycle even;
 so does a ring of 9 passing rows (three inputs a node: A, W and the ring).
 Every design is run on the virtual NPU and compared with numpy bit for bit."""
 
-# ruff: noqa: F821 (streams are declared by annotations)
-
 from __future__ import annotations
 
 import re
@@ -18,10 +16,11 @@ import numpy as np
 import pytest
 
 import dato_xdsl as dato
-from dato_xdsl import Layout, Stream, int32
+from dato_xdsl import Layout, int32
 from dato_xdsl.transforms.npu_stream_embedding import odd_links
 from dato_xdsl.transforms.stream_access import StreamUses, Use
 from test.unit.programs.dato_programs import ring_gemm
+from test.unit.programs.halo_ring import halo_accumulate as halo
 from test.unit.test_npu_stream_embedding import ring_sum
 
 S, R = Layout.Shard, Layout.Replicate
@@ -44,33 +43,6 @@ def test_odd_links_make_a_ring_bipartite(n: int) -> None:
     odd = odd_links(ring_uses(n), [f"n{k}" for k in range(n)])
     # an even ring is bipartite as it is; an odd one needs one link cut in two
     assert len(odd) == n % 2
-
-
-def halo(T, P: int, L: int):
-    """Node p's row of C plus the 1-2-1 stencil of A read as one ring of
-    P * L elements; the ends of a row come from the neighbouring nodes (the
-    tests start from C = 0)."""
-
-    @dato.region()
-    def top(A: T[P, L], C: T[P, L]):
-        right: Stream[T, 2][P]
-        left: Stream[T, 2][P]
-
-        @dato.kernel(mapping=[P], args=[A, C])
-        def node(a: T[P, L] @ [S(0), R], c: T[P, L] @ [S(0), R]):
-            p = dato.get_pid()
-            right[(p + 1) % P].put(a[0, L - 1])
-            left[(p + P - 1) % P].put(a[0, 0])
-            lo: T = right[p].get()
-            hi: T = left[p].get()
-            # added to C's host values: C is read (its host copy comes in)
-            # whatever physical mapping proves about the stores covering it
-            c[0, 0] = c[0, 0] + lo + 2 * a[0, 0] + a[0, 1]
-            for i in range(1, L - 1):
-                c[0, i] = c[0, i] + a[0, i - 1] + 2 * a[0, i] + a[0, i + 1]
-            c[0, L - 1] = c[0, L - 1] + a[0, L - 2] + 2 * a[0, L - 1] + hi
-
-    return top
 
 
 def halo_reference(A: np.ndarray) -> np.ndarray:

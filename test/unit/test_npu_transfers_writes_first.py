@@ -7,43 +7,17 @@ the last blocks straight from shim channels. A ring of 13 (15 cores with
 the two relays its odd cycle needs) reads 26 blocks and writes 13 that way.
 Each design runs on the virtual NPU against numpy, bit for bit."""
 
-# ruff: noqa: F821 (streams are declared by annotations)
-
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
 import dato_xdsl as dato
-from dato_xdsl import Layout, Stream, int32
+from dato_xdsl import Layout, int32
+from test.unit.programs.halo_ring import halo_accumulate
 
 S, R = Layout.Shard, Layout.Replicate
 RNG = np.random.default_rng(1207)
-
-
-def halo_accumulate(T, P: int, L: int):
-    """C += the 1-2-1 stencil of A read as one ring of P * L elements; node p
-    owns row p, the ends of its row come from its ring neighbours. C is read
-    and written, A read: two reads and one write a core."""
-
-    @dato.region()
-    def top(A: T[P, L], C: T[P, L]):
-        right: Stream[T, 2][P]
-        left: Stream[T, 2][P]
-
-        @dato.kernel(mapping=[P], args=[A, C])
-        def node(a: T[P, L] @ [S(0), R], c: T[P, L] @ [S(0), R]):
-            p = dato.get_pid()
-            right[(p + 1) % P].put(a[0, L - 1])
-            left[(p + P - 1) % P].put(a[0, 0])
-            lo: T = right[p].get()
-            hi: T = left[p].get()
-            c[0, 0] = c[0, 0] + lo + 2 * a[0, 0] + a[0, 1]
-            for i in range(1, L - 1):
-                c[0, i] = c[0, i] + a[0, i - 1] + 2 * a[0, i] + a[0, i + 1]
-            c[0, L - 1] = c[0, L - 1] + a[0, L - 2] + 2 * a[0, L - 1] + hi
-
-    return top
 
 
 def reference(A: np.ndarray, C: np.ndarray) -> np.ndarray:
