@@ -92,6 +92,7 @@ from dato_xdsl.transforms.npu_runtime_sequence import (
 )
 from dato_xdsl.transforms.npu_stream_merge import MERGED
 from dato_xdsl.transforms.npu_stream_reads import (
+    ROW_BLOCK,
     ROW_CHUNK,
     ROW_LOOP,
     ROW_PIECE,
@@ -1156,8 +1157,14 @@ class CoreBuilder(CoreBody):
             self.row_loop(op, mapper, bind, inst)
         elif isinstance(op, memref.LoadOp) and ROW_PIECE in op.attributes:
             found = self.row_views.get(op.memref)
+            block = op.attributes.get(ROW_BLOCK)
             if found is None:  # not streamed after all: the whole block
                 view, row = m(op.memref), m(op.indices[0])
+            elif isinstance(block, IntegerAttr):
+                # a block of CH rows per iteration: the row less CH times the
+                # iterations of its row loop done
+                view, first = found
+                row = self.emit(arith.SubiOp(m(op.indices[0]), first)).results[0]
             else:  # this iteration's row (its object's first) or element
                 view, row = found
             rest = [m(i) for i in op.indices[1:]]
@@ -1269,7 +1276,13 @@ class CoreBuilder(CoreBody):
         self.block = nb
         streamed = self.row_streamed_in(op)
         for arg, fifo, piece in streamed:
-            self.row_views[arg] = (self.acquire(fifo, self.row_port(arg), piece), self.const(0))
+            first = self.const(0)
+            if piece.get_shape()[0] > 1:
+                # CH rows a piece (npu_stream_reads ROW_BLOCK): the first row
+                # of this iteration's piece is CH * (i - lb)
+                done = self.emit(arith.SubiOp(nb.args[0], mapper.get(op.lb, op.lb))).results[0]
+                first = self.emit(arith.MuliOp(done, self.const(piece.get_shape()[0]))).results[0]
+            self.row_views[arg] = (self.acquire(fifo, self.row_port(arg), piece), first)
         terminator = src_block.last_op
         for inner_op in src_block.ops:
             if inner_op is terminator:

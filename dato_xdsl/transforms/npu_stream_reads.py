@@ -86,6 +86,10 @@ ROW_CHUNK = "dato.row_chunk"
 """On a row loop walking 1-D blocks: the elements of one piece (a chunk);
 the lowering runs the loop as chunks of that many iterations, acquiring a
 piece per chunk."""
+ROW_BLOCK = "dato.row_block"
+"""On a ROW_PIECE load of an argument streamed by blocks of rows
+(_block_walk): the rows of a piece (CH); the load's row within its piece is
+its row less CH times the row loop's iterations done."""
 CHUNK_BYTES = 1024
 """The most bytes of a 1-D block's piece (the core holds ROW_DEPTH)."""
 MOST_REPEATS = 64
@@ -195,6 +199,14 @@ def row_walk(group: dato.GroupOp, k: int) -> tuple[scf.ForOp, int] | None:
     chain = _loops(loads[0], body)
     if not chain:
         return None
+    if (
+        len(shape) == 2
+        and kinds == {memref.LoadOp}
+        and not any(_walks_rows(group, loop, loads, shape[0]) for loop in chain)
+    ):
+        # read a block of rows per iteration (a loader's row-block slices)
+        block = _block_walk(group, k, loads)  # type: ignore[arg-type]
+        return (block[0], block[1]) if block is not None else None
     # the outermost loop of the chain around the first load that holds
     # every load and walks the rows; the loops outside it, a plain nest of
     # fixed trip counts, run it again (the block is sent again each time)
@@ -218,6 +230,114 @@ def row_walk(group: dato.GroupOp, k: int) -> tuple[scf.ForOp, int] | None:
                 return None
             return loop, repeats.pop()
     return None
+
+
+def _linear(
+    v: SSAValue, ivs: list[SSAValue], pid: tuple[int, ...], depth: int = 0
+) -> tuple[list[int], int] | None:
+    """(coefficients, c) with v == sum(coefficients[i] * ivs[i]) + c in this
+    instance, or None (like _affine, over several loop variables)."""
+    if depth > 32:
+        return None
+    if v in ivs:
+        return [int(v is iv) for iv in ivs], 0
+    owner = v.owner
+    if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
+        return [0] * len(ivs), owner.value.value.data
+    if isinstance(owner, dato.PidOp):
+        return [0] * len(ivs), pid[owner.results.index(v)]  # type: ignore[arg-type]
+    if isinstance(owner, arith.IndexCastOp):
+        return _linear(owner.input, ivs, pid, depth + 1)
+    if isinstance(owner, arith.AddiOp | arith.SubiOp | arith.MuliOp):
+        lhs = _linear(owner.lhs, ivs, pid, depth + 1)
+        rhs = _linear(owner.rhs, ivs, pid, depth + 1)
+        if lhs is None or rhs is None:
+            return None
+        if isinstance(owner, arith.AddiOp):
+            return [a + b for a, b in zip(lhs[0], rhs[0], strict=True)], lhs[1] + rhs[1]
+        if isinstance(owner, arith.SubiOp):
+            return [a - b for a, b in zip(lhs[0], rhs[0], strict=True)], lhs[1] - rhs[1]
+        if any(lhs[0]) and any(rhs[0]):
+            return None
+        return [a * rhs[1] + b * lhs[1] for a, b in zip(lhs[0], rhs[0], strict=True)], lhs[1] * rhs[
+            1
+        ]
+    return None
+
+
+def _block_walk(
+    group: dato.GroupOp, k: int, loads: list[memref.LoadOp]
+) -> tuple[scf.ForOp, int, int] | None:
+    """The loop whose iteration i reads rows CH*i .. CH*i + CH - 1 of 2-D body
+    argument `k` (a loader copying `b[k*CH:(k+1)*CH, :]` for k = 0.. into
+    the object it puts: row CH*k + r, r a loop of 0..CH-1 inside), every
+    block once, in order, more blocks than ROW_DEPTH; with how many times the
+    loops around it run it and CH. Each iteration then takes one object of CH
+    rows instead of the core holding the whole block."""
+    t = group.body.block.args[k].type
+    assert isinstance(t, MemRefType)
+    rows = t.get_shape()[0]
+    chain = _loops(loads[0], group.body.block)
+    if not chain:
+        return None
+    for depth, loop in enumerate(chain):
+        if not all(loop.is_ancestor(load) for load in loads):
+            return None
+        if ROW_CHUNK in loop.attributes:
+            continue
+        ch = _block_rows(group, loop, loads, rows)
+        if ch is None:
+            continue
+        repeats: set[int] = set()
+        for inst in group.instances():
+            trips = [_trips(outer, tuple(inst.pid)) for outer in chain[:depth]]
+            if any(n is None for n in trips):
+                return None
+            repeats.add(math.prod(trips))  # type: ignore[arg-type]
+        if len(repeats) != 1 or not 0 < min(repeats) <= MOST_REPEATS:
+            return None
+        return loop, repeats.pop(), ch
+    return None
+
+
+def _block_rows(
+    group: dato.GroupOp, loop: scf.ForOp, loads: list[memref.LoadOp], rows: int
+) -> int | None:
+    """CH when every load in `loop` reads row CH * (i - lb) + r of iteration
+    i, r the variable of a loop (inside `loop`, around the load) of 0..CH-1
+    step 1, `loop` running rows / CH > ROW_DEPTH iterations of step 1."""
+    iv = loop.body.block.args[0]
+    found: set[int] = set()
+    for inst in group.instances():
+        pid = tuple(inst.pid)
+        bounds = [_affine(v, iv, pid) for v in (loop.lb, loop.ub, loop.step)]
+        if any(b is None or b[0] for b in bounds):
+            return None
+        (_, lb), (_, ub), (_, step) = bounds  # type: ignore[misc]
+        if step != 1 or ub <= lb:
+            return None
+        for load in loads:
+            inner = load.parent_op()
+            while inner is not None and inner is not loop:
+                if isinstance(inner, scf.ForOp):
+                    jv = inner.body.block.args[0]
+                    lin = _linear(load.indices[0], [iv, jv], pid)
+                    if lin is not None and lin[0][1] == 1:
+                        break
+                inner = inner.parent_op()
+            if not isinstance(inner, scf.ForOp) or inner is loop:
+                return None
+            jv = inner.body.block.args[0]
+            lin = _linear(load.indices[0], [iv, jv], pid)
+            jb = [_affine(v, jv, pid) for v in (inner.lb, inner.ub, inner.step)]
+            assert lin is not None
+            ch = lin[0][0]
+            if jb != [(0, 0), (0, ch), (0, 1)] or lin[1] != -ch * lb or ch <= 0:
+                return None
+            if (ub - lb) * ch != rows or ub - lb <= ROW_DEPTH:
+                return None
+            found.add(ch)
+    return found.pop() if len(found) == 1 else None
 
 
 def _walks_rows(
@@ -347,6 +467,11 @@ def row_pieces(group: dato.GroupOp) -> dict[int, MemRefType]:
         if not isinstance(t, MemRefType) or not arg.uses:
             continue
         if all(ROW_PIECE in use.operation.attributes for use in arg.uses):
+            block = next(iter(arg.uses)).operation.attributes.get(ROW_BLOCK)
+            if isinstance(block, IntegerAttr):
+                # CH rows per iteration (_block_walk)
+                out[k] = MemRefType(t.element_type, [block.value.data, *t.get_shape()[1:]])
+                continue
             if len(t.get_shape()) > 1:
                 out[k] = MemRefType(t.element_type, [1, *t.get_shape()[1:]])
                 continue
@@ -416,8 +541,16 @@ def stream_group_reads(group: dato.GroupOp, budget: int, written: set[int]) -> l
             assert chunk is not None
             loop.attributes[ROW_CHUNK] = IntegerAttr(chunk, i64)
         loop.attributes[ROW_LOOP] = IntegerAttr(repeats, i64)
+        block = None
+        if len(t.get_shape()) == 2 and not any(
+            _walks_rows(group, outer, [u.operation for u in arg.uses], t.get_shape()[0])  # type: ignore[misc]
+            for outer in _loops(next(iter(arg.uses)).operation, group.body.block) or []
+        ):
+            block = _block_walk(group, k, [u.operation for u in arg.uses])  # type: ignore[misc]
         for use in arg.uses:
             use.operation.attributes[ROW_PIECE] = UnitAttr()
+            if block is not None:
+                use.operation.attributes[ROW_BLOCK] = IntegerAttr(block[2], i64)
         piece = row_pieces(group)[k]
         total -= sizes[k] - ROW_DEPTH * memref_bytes(piece)
         done.append(k)
@@ -483,6 +616,7 @@ class NpuStreamReadsPass(ModulePass):
 
 __all__ = [
     "region_budget",
+    "ROW_BLOCK",
     "ROW_DEPTH",
     "ROW_LOOP",
     "ROW_PIECE",

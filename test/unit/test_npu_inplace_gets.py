@@ -168,3 +168,38 @@ def test_product_of_a_broadcast_block_computed_into_the_output(tmp_path: Path) -
     # no consumer holds a 9x64 copy of its block nor a 4x64 product local
     assert buffers(tmp_path, f"{CO // P}x{NP}xi32") == 0
     assert buffers(tmp_path, f"9x{NP}xi32") <= 1  # the producer's matrix
+
+
+def test_loader_of_row_blocks_streams_them(tmp_path: Path) -> None:
+    # a loader putting b[k*32:(k+1)*32, :] per step held all of B (48 KiB,
+    # with A's and the streams' objects over the tile: refused at 81.5 KiB);
+    # B now arrives in objects of one 32-row block (npu_stream_reads)
+    MB, CHK, STEPS = 64, 32, 6
+
+    @dato.region()
+    def top(A: int32[MB, CHK * STEPS], B: int32[CHK * STEPS, MB], C: int32[MB, MB]):
+        fa: Stream[int32[MB, CHK], 2]
+        fb: Stream[int32[CHK, MB], 2]
+
+        @dato.kernel(mapping=[1], args=[A, B])
+        def ld(a: int32[MB, CHK * STEPS], b: int32[CHK * STEPS, MB]):
+            for k in range(STEPS):
+                fa.put(a[:, k * CHK : (k + 1) * CHK])
+                fb.put(b[k * CHK : (k + 1) * CHK, :])
+
+        @dato.kernel(mapping=[1], args=[C])
+        def pe(c: int32[MB, MB]):
+            acc: int32[MB, MB] = 0
+            for _k in range(STEPS):
+                acc[:, :] += dato.matmul(fa.get(), fb.get())
+            c[:, :] = acc
+
+    mod = dato.build(top, target="aie", project=tmp_path)
+    rng = np.random.default_rng(11)
+    a = rng.integers(-50, 50, (MB, CHK * STEPS)).astype(np.int32)
+    b = rng.integers(-50, 50, (CHK * STEPS, MB)).astype(np.int32)
+    c = np.zeros((MB, MB), np.int32)
+    mod(a, b, c)
+    np.testing.assert_array_equal(c, (a.astype(np.int64) @ b).astype(np.int32))
+    text = (tmp_path / "aie.mlir").read_text()
+    assert re.search(r"aie.objectfifo @B_in0\([^)]*\)[^\n]*memref<32x64xi32>", text)
