@@ -107,13 +107,14 @@ def test_loaders_kept_when_a_folding_with_them_fits() -> None:
 
 def test_staged_views_are_counted_as_the_lowering_allocates_them() -> None:
     # each node multiplies strided views of its A and B blocks: the lowering
-    # stages both in contiguous 48x48 buffers of the tile around the matmul,
-    # which accumulates into acc in place (dato-matmul-accumulate): 3 x 9216 B
-    # of locals, + A's and B's 48x96 blocks (18432 B each) + C's block
-    # (9216 B) = 73728 B = 72 KiB > 63 KiB. Without the staged buffers the
-    # count is 54 KiB: accepted, and the emitted design would not fit the tile
-    with pytest.raises(dato.DatoError, match=r"needs 72 KiB of buffers \(27 KiB local"):
-        dato.build(lp.gemm_pieces(96, 2), target="aie", device="npu1")
+    # stages both in contiguous 52x52 buffers of the tile around the matmul,
+    # which accumulates straight into C's block (dato-matmul-accumulate,
+    # dato-local-copy-elision): 2 x 10816 B of locals, + A's and B's 52x104
+    # blocks (21632 B each) + C's block (10816 B) = 75712 B = 73.9375 KiB >
+    # 63 KiB. Without the staged buffers the count is 52.8 KiB: accepted,
+    # and the emitted design would not fit the tile
+    with pytest.raises(dato.DatoError, match=r"needs 73\.9375 KiB of buffers \(21\.125 KiB local"):
+        dato.build(lp.gemm_pieces(104, 2), target="aie", device="npu1")
 
 
 def test_staged_views_that_fit_map() -> None:
