@@ -74,10 +74,11 @@ def test_blocked_accumulation_holds_acc_once_on_npu1(tmp_path, plus):
     (mm,) = ops_of(module, linalg.MatmulOp)
     assert mm.outputs[0].name_hint == "acc"
     assert not ops_of(module, linalg.AddOp)
-    # pe's core holds the 16 KiB accumulator once (it was refused at 80 KiB:
-    # 64 KiB of locals, four 64 x 64 int32 blocks, and C)
+    # pe's core holds the 16 KiB accumulator at most once (it was refused at
+    # 80 KiB: 64 KiB of locals, four 64 x 64 int32 blocks, and C); since
+    # dato-local-copy-elision it is computed straight into C's block
     text = (mod.project / "aie.mlir").read_text()
-    assert len(re.findall(r"aie\.buffer\([^)]*\) : memref<64x64xi32>", text)) == 1
+    assert len(re.findall(r"aie\.buffer\([^)]*\) : memref<64x64xi32>", text)) <= 1
     a = RNG.integers(-(2**31), 2**31, (MB, CH * NK), dtype=np.int64).astype(np.int32)
     b = RNG.integers(-(2**31), 2**31, (CH * NK, MB), dtype=np.int64).astype(np.int32)
     c = np.zeros((MB, MB), np.int32)

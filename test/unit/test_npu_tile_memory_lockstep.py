@@ -15,7 +15,7 @@ from test.unit.test_npu_loop_loaders import _region_before_mapping
 
 
 def _locals(fused: bool) -> int:
-    region = _region_before_mapping(lp.summa(32, 4), "npu1_1col")
+    region = _region_before_mapping(lp.gemm_pieces(32, 2), "npu1_1col")
     node = next(g for g in region.groups() if g.sym_name.data == "node")
     plan = plan_group(node)
     first, second = node.instances()[:2]
@@ -27,11 +27,12 @@ def _locals(fused: bool) -> int:
 
 
 def test_members_in_turn_share_their_locals() -> None:
-    # a node's 8x8 int32 locals: acc and the two blocks it gets (the
-    # product accumulates into acc: dato-matmul-accumulate), 3 x 256 B, all
-    # live in its loop; the second node runs after the first: one set
-    assert _locals(fused=False) == 3 * 256
+    # a node's locals: the two 16x16 int32 pieces of A and B the lowering
+    # stages for its matmul (the product accumulates straight into C's
+    # block), 2 x 1024 B, live in its loop; the second node runs after the
+    # first: one set of buffers
+    assert _locals(fused=False) == 2 * 1024
 
 
 def test_lockstep_members_hold_their_locals_side_by_side() -> None:
-    assert _locals(fused=True) == 2 * 3 * 256
+    assert _locals(fused=True) == 2 * 2 * 1024
