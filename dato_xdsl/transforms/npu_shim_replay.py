@@ -3,9 +3,11 @@ ordering the runtime sequence's shim calls (npu_runtime_sequence).
 
 Each core's body gives the order in which it acquires and releases its
 fifos' objects (`core_trace`: acquires and releases with loops of constant
-bounds unrolled); a memtile link moves one object of each of its fifos per
-step (a distribute hands part k of an input object to output k, a join
-builds an output object from one object of each input); a shim channel
+bounds unrolled); a memtile link moves objects between its fifos (a
+distribute hands part k of an input object to output k; a join's input k
+fills part k of the output's next buffer on its own channel, so it may run
+ahead of the other inputs by as many objects as the output holds, and an
+output object is made once all its parts are filled); a shim channel
 moves the objects of the calls issued on its fifo, in order. A fifo holds at
 most its depth in objects (twice that between two cores over DMA, which have
 a buffer set each), fewer than the hardware may hold between tiles in stream
@@ -293,18 +295,26 @@ class Replay:
         srcs = [fifos[n] for n in ins]
         for s in srcs:
             s.consumers.append("join")
+        # a join's inputs fill their parts of the output's buffers each on
+        # its own channel: input k may run ahead of the others by as many
+        # objects as the output holds; an output object is made once every
+        # part of it is filled
+        filled = [0] * len(srcs)
 
         def join() -> bool:
-            if dst.claimed - dst.low() >= dst.room:
-                return False
-            if any(s.taken["join"] >= s.produced for s in srcs):
-                return False
-            for s in srcs:
+            moved = False
+            for k, s in enumerate(srcs):
+                if filled[k] >= s.produced or filled[k] - dst.low() >= dst.room:
+                    continue
+                filled[k] += 1
                 s.taken["join"] += 1
                 s.freed["join"] += 1
-            dst.claimed += 1
-            dst.produced += 1
-            return True
+                moved = True
+            made = min(filled)
+            if made > dst.produced:
+                dst.claimed = dst.produced = made
+                moved = True
+            return moved
 
         self.agents.append(join)
 
