@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from xdsl.context import Context
 from xdsl.dialects import arith, builtin, func, memref, scf
@@ -295,22 +295,24 @@ class AieLowering:
                 if t.parts and b >= parts:
                     name = block_fifos[b % parts]
                 uses = names.reads if t.is_read else names.writes
+                of = t.arg if block.source is None else block.source
                 if (t.sequential or t.parts) and (b > 0 if t.sequential else b >= parts):
                     # the blocks follow one another through the first block's fifo
                     for user in block.users:
-                        uses[(user, t.arg)] = name
+                        uses[(user, of)] = name
                     continue
                 block_fifos.append(name)
                 tiles = [self.cores[c] for c in dict.fromkeys(block.tiles)]
                 if t.is_read:
-                    made = fifo(name, src, tiles, t.depth, tile_t)
+                    # (a core's joined reads: every object held at once)
+                    made = fifo(name, src, tiles, t.held or t.depth, tile_t)
                 else:
                     assert len(tiles) == 1
                     made = fifo(name, tiles[0], [src], part_depth, tile_t)
                 if shim_side is None and name == base:
                     shim_side = made
                 for user in block.users:
-                    uses[(user, t.arg)] = name
+                    uses[(user, of)] = name
             if t.via_memtile:
                 obj = MemRefType(elem_of[t.arg], [math.prod(t.tile_shape()) * parts])
                 offsets = [b * math.prod(t.tile_shape()) for b in range(parts)]
@@ -323,8 +325,25 @@ class AieLowering:
                     body.add_op(aie.ObjectFifoLinkOp(block_fifos, [base], offsets, []))
             t.name = base  # the shim-side fifo the runtime sequence names
             assert shim_side is not None
-            shape = list(self.host_type(t.arg).get_shape())
-            record_shim_transfer(shim_side, t.arg, self.patterns(t, shape))
+            if any(b.source is not None for b in t.blocks):
+                # joined reads: each array's run of blocks from its own host array
+                calls: list[tuple[int, list[int], list[int]]] = []
+                args: list[int] = []
+                run: list = []
+                for b in [*t.blocks, None]:
+                    if run and (b is None or b.source != run[0].source):
+                        of = t.arg if run[0].source is None else run[0].source
+                        part = replace(t, arg=of, blocks=run, sequential=False, parts=0)
+                        found = self.patterns(part, list(self.host_type(of).get_shape()))
+                        calls += found
+                        args += [of] * len(found)
+                        run = []
+                    if b is not None:
+                        run.append(b)
+                record_shim_transfer(shim_side, t.arg, calls, args)
+            else:
+                shape = list(self.host_type(t.arg).get_shape())
+                record_shim_transfer(shim_side, t.arg, self.patterns(t, shape))
         self.stream_fifos(body)
         device_op = aie.DeviceOp(self.device.name, body)
         self.record_host(device_op)
@@ -887,7 +906,14 @@ class CoreBuilder(CoreBody):
                 view = self.acquire(write_fifo, "Produce", obj)
                 releases.append((write_fifo, "Produce"))
             if read_fifo is not None:
-                incoming = self.acquire(read_fifo, "Consume", obj)
+                held = sum(1 for f, port in releases if f == read_fifo and port == "Consume")
+                if held:
+                    # joined reads: this argument's block is the fifo's next object
+                    sub = self.emit(aie.ObjectFifoAcquireOp(read_fifo, "Consume", held + 1, obj))
+                    access = aie.ObjectFifoSubviewAccessOp(sub.results[0], held)
+                    incoming = self.emit(access).results[0]
+                else:
+                    incoming = self.acquire(read_fifo, "Consume", obj)
                 releases.append((read_fifo, "Consume"))
                 if view is None:
                     view = incoming

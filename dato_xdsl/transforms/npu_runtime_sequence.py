@@ -72,6 +72,7 @@ from dato_xdsl.transforms.npu_shim_replay import NoReplay, Replay, ShimCall
 HOST_ARGS = "dato.host_args"
 HOST_NAMES = "dato.host_names"
 HOST_ARG = "dato.host_arg"
+CALL_ARGS = "dato.host_args_per_call"
 DMA_OFFSETS = "dato.dma_offsets"
 DMA_SIZES = "dato.dma_sizes"
 DMA_STRIDES = "dato.dma_strides"
@@ -116,10 +117,17 @@ def record_host(device_op: aie.DeviceOp, types: list[MemRefType], names: list[st
 
 
 def record_shim_transfer(
-    fifo: aie.ObjectFifoCreateOp, arg: int, calls: list[tuple[int, list[int], list[int]]]
+    fifo: aie.ObjectFifoCreateOp,
+    arg: int,
+    calls: list[tuple[int, list[int], list[int]]],
+    args: list[int] | None = None,
 ) -> None:
-    """A shim-side fifo's host array and access patterns (module docstring)."""
+    """A shim-side fifo's host array and access patterns (module docstring);
+    `args`: per call, its host array, when they differ (a core's joined
+    reads: one array's blocks, then the other's)."""
     fifo.attributes[HOST_ARG] = IntegerAttr(arg, i64)
+    if args is not None and set(args) != {arg}:
+        fifo.attributes[CALL_ARGS] = DenseArrayBase.from_list(i64, args)
     fifo.attributes[DMA_OFFSETS] = DenseArrayBase.from_list(i64, [c[0] for c in calls])
     # thousands of calls repeat a few sizes and strides: one attribute per list
     lists: dict[tuple[int, ...], DenseArrayBase] = {}
@@ -171,16 +179,27 @@ def shim_transfers(
                 f"{len(strides.data)} strides: one of each per call",
             )
         calls = list(zip(offsets, _lists(sizes.data), _lists(strides.data), strict=True))
+        per_call = op.attributes.pop(CALL_ARGS, None)
+        of = _ints(per_call) if per_call is not None else [arg.value.data] * len(calls)
         if any(len(c[1]) != 4 or len(c[2]) != 4 for c in calls):
             raise op_error(op, "records DMA sizes or strides that are not 4 dimensions")
-        model = device_op.model
-        if model is not None:
-            calls = split_repeats(calls, model.memcpy_nd.max_repeat)
-            element = host[arg.value.data] if host and arg.value.data < len(host) else None
-            if isinstance(element, MemRefType):
-                bits = aie.element_bits(element.element_type)
-                calls = [p for c in calls for p in split_illegal(c, bits, model.memcpy_nd)]
-        out.append(ShimTransfer(op.fifo_name, arg.value.data, column, is_read, calls))
+        # one transfer per run of calls on one host array (in order, one fifo)
+        runs: list[tuple[int, list[tuple[int, list[int], list[int]]]]] = []
+        if not calls:
+            runs.append((arg.value.data, []))
+        for a, call in zip(of, calls, strict=True):
+            if not runs or runs[-1][0] != a:
+                runs.append((a, []))
+            runs[-1][1].append(call)
+        for a, part in runs:
+            model = device_op.model
+            if model is not None:
+                part = split_repeats(part, model.memcpy_nd.max_repeat)
+                element = host[a] if host and a < len(host) else None
+                if isinstance(element, MemRefType):
+                    bits = aie.element_bits(element.element_type)
+                    part = [p for c in part for p in split_illegal(c, bits, model.memcpy_nd)]
+            out.append(ShimTransfer(op.fifo_name, a, column, is_read, part))
     return out
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xdsl.dialects.builtin import IntegerAttr, MemRefType, StringAttr, i64
+from xdsl.dialects.builtin import DenseArrayBase, IntegerAttr, MemRefType, StringAttr, i64
 from xdsl.ir import Attribute, Block
 
 from dato_xdsl.dialects import dato
@@ -131,10 +131,33 @@ ROUTE_ATTRS = ("dato.route", "dato.route_kind", "dato.route_part", "dato.memtile
 
 def clear_routes(region: dato.RegionOp) -> None:
     """Forget the recorded routes (a placement redone after its streams
-    changed chooses them again; a stale route could name a merged stream)."""
+    changed chooses them again; a stale route could name a merged stream)
+    and the joined reads."""
     for decl in region.streams():
         for key in ROUTE_ATTRS:
             decl.attributes.pop(key, None)
+    for group in region.groups():
+        group.attributes.pop(JOINED_READS, None)
+
+
+JOINED_READS = "dato.joined_reads"
+"""On a group: two of its arguments (body indices, in order) each instance
+reads whole through ONE fifo, the first's block then the second's (same
+element type and block shape): a core short of input DMA channels spends one
+on both (physical mapping's choice; npu_transfers sends them in turn)."""
+
+
+def record_joined_reads(group: dato.GroupOp, first: int, second: int) -> None:
+    group.attributes[JOINED_READS] = DenseArrayBase.from_list(i64, [first, second])
+
+
+def joined_reads(group: dato.GroupOp) -> tuple[int, int] | None:
+    """The (first, second) arguments a group's instances read joined, or None."""
+    attr = group.attributes.get(JOINED_READS)
+    if not isinstance(attr, DenseArrayBase):
+        return None
+    first, second = (int(v) for v in attr.get_values())
+    return first, second
 
 
 def read_routes(region: dato.RegionOp) -> list[StreamRoute]:

@@ -32,7 +32,7 @@ from dato_xdsl.dialects.aie import element_bits, element_bytes
 from dato_xdsl.transforms.npu_padding import padded_offsets, padded_shape, read_padding
 from dato_xdsl.transforms.npu_plan import GroupPlan, StreamedMatmul, plan_group
 from dato_xdsl.transforms.npu_stream_reads import row_pieces, row_repeats, row_written
-from dato_xdsl.transforms.npu_stream_routes import read_routes, record_route
+from dato_xdsl.transforms.npu_stream_routes import joined_reads, read_routes, record_route
 from dato_xdsl.transforms.npu_write_boxes import shared_write_boxes
 from dato_xdsl.transforms.stream_access import stream_uses
 
@@ -48,6 +48,10 @@ class Block:
     step: tuple[int, ...] = ()
     """Per dim, the distance between the block's elements in the array (a
     strided write box, npu_write_boxes); () when all 1."""
+    source: int | None = None
+    """The argument the block is of when not its transfer's: the second of
+    joined reads (npu_stream_routes.JOINED_READS), which follows the first
+    through its fifo."""
 
     def steps(self) -> tuple[int, ...]:
         return self.step or (1,) * len(self.shape)
@@ -74,6 +78,11 @@ class Transfer:
     length) in a memtile: `blocks` are in the order the shim receives them,
     step-major (step s: block s of each core), so each joined object holds one
     block of every core."""
+
+    held: int = 0
+    """Objects each core's fifo holds at once when its sequence is a member's
+    joined reads (Block.source): all of them, taken before the body runs;
+    0: one (`depth` for a transfer straight from the shim)."""
 
     memtile_depth: int = 0
     """Objects the memtile side of a distribute (streamed, or of cores' read
@@ -115,9 +124,12 @@ ChannelUse = dict[int, tuple[int, int, int, int, int]]
 channels and memtile bytes already in use (TransferPlanner._take's order)."""
 
 
-BlockKey = tuple[tuple[int, ...], tuple[int, ...], tuple[int, int] | None, tuple[int, ...]]
-"""A block of one argument: offsets, shape, K streaming (axis, tile) and
-steps (npu_write_boxes' strided boxes; () when all 1)."""
+BlockKey = tuple[
+    tuple[int, ...], tuple[int, ...], tuple[int, int] | None, tuple[int, ...], int | None
+]
+"""A block of one argument: offsets, shape, K streaming (axis, tile), steps
+(npu_write_boxes' strided boxes; () when all 1) and the argument it is of
+when not the table's (Block.source)."""
 
 
 @dataclass
@@ -134,7 +146,7 @@ def shape_kinds(blocks: dict[BlockKey, Block]) -> list[ShapeKind]:
     """`blocks` split by shape, streaming and steps (one transfer's access
     pattern has one step per dim), in the order each kind first occurs."""
     kinds: dict[tuple[tuple[int, ...], tuple[int, int] | None, tuple[int, ...]], ShapeKind] = {}
-    for (_, shape, stream, step), block in blocks.items():
+    for (_, shape, stream, step, _), block in blocks.items():
         kinds.setdefault((shape, stream, step), ShapeKind(shape, stream, [])).blocks.append(block)
     return list(kinds.values())
 
@@ -269,9 +281,15 @@ class TransferPlanner:
             row_streamed = row_pieces(group)
             repeats = row_repeats(group)
             streamed_out = row_written(group)  # its stores fill every piece sent
+            joined = joined_reads(group)
             for inst, tile in zip(group.instances(), tiles, strict=True):
                 for k, operand in enumerate(group.args):
                     index = self.region.args.index(operand)
+                    # the second of joined reads goes in the first's table
+                    source = None
+                    if joined is not None and k == joined[1]:
+                        source = index
+                        index = self.region.args.index(group.args[joined[0]])
                     t = body_args[k].type
                     assert isinstance(t, MemRefType)
                     # a padded array moves in padded blocks (see npu_padding)
@@ -294,14 +312,17 @@ class TransferPlanner:
                     for is_read, table in ((True, reads), (False, writes)):
                         if not (plan.reads[k] if is_read else plan.writes[k]):
                             continue
+                        if not is_read and source is not None:
+                            index = source  # (joined reads are never written)
                         if is_read and box is not None and box.whole:
                             continue  # its stores write all of the box
                         if is_read and k in streamed_out and box is None:
                             continue  # every piece is stored whole: no host copy
                         blocks = table.setdefault(index, {})
                         out_stream = stream if k in streamed_out and box is None else None
-                        key = (offsets, shape, stream if is_read else out_stream, step)
-                        block = blocks.setdefault(key, Block(offsets, shape, step=step))
+                        src = source if is_read else None
+                        key = (offsets, shape, stream if is_read else out_stream, step, src)
+                        block = blocks.setdefault(key, Block(offsets, shape, step=step, source=src))
                         if not is_read and block.users:
                             raise op_error(
                                 group,
@@ -500,6 +521,8 @@ class TransferPlanner:
             sequences = []
         for tile, seq in sequences:
             t = Transfer(index, name, True, 0, seq, k_axis, k_tile, depth, sequential=True)
+            if any(b.source is not None for b in seq):
+                t.depth = t.held = len(seq)  # a member's joined reads, held together
             self._route_direct(t, True, tile[0], f"reading {name} ({len(seq)} block(s))")
             out.append(t)
         if not blocks:
@@ -942,10 +965,20 @@ class TransferPlanner:
         elem = element_bytes(self._arg_type(index))
         limit = self.device.memtile.dma_mm2s_channels
         out: list[Transfer] = []
-        for (steps, shape), chunk in self.sequence_chunks(sequences, limit):
+        # a member's joined reads never share a distribute with sequences of
+        # one array (their cores hold every object at once)
+        apart = [
+            [e for e in sequences if any(b.source is not None for b in e[1]) == j]
+            for j in (False, True)
+        ]
+        chunks = [c for part in apart if part for c in self.sequence_chunks(part, limit)]
+        for (steps, shape), chunk in chunks:
+            joined = [b.source is not None for _, seq in chunk for b in seq]
             if len(chunk) == 1:
                 tile, seq = chunk[0]
                 t = Transfer(index, name, True, 0, seq, sequential=True)
+                if any(joined):
+                    t.depth = t.held = steps  # a member's joined reads, held together
                 self._route_direct(t, True, tile[0], f"reading {name} ({steps} block(s))")
                 out.append(t)
                 continue
@@ -957,6 +990,8 @@ class TransferPlanner:
             # join_sequences' room for every step), when it has the memory
             ordered = [seq[s] for s in range(steps) for _, seq in chunk]
             t = Transfer(index, name, True, 0, ordered, parts=len(chunk))
+            if any(joined):
+                t.held = steps  # a member's joined reads, held together
             obj = math.prod(shape) * elem * len(chunk)
             depths = [1]
             if steps > 2 and not self.in_step([tile for tile, _ in chunk]):
@@ -1014,8 +1049,10 @@ class TransferPlanner:
         per_tile: dict[tuple[int, int], list[tuple[int, Block]]] = {}
         for b in blocks:
             for tile, user in zip(b.tiles, b.users, strict=True):
-                one = Block(b.offsets, b.shape, [tile], [user], b.step)
-                per_tile.setdefault(tile, []).append((self.run_order.get(user, 0), one))
+                one = Block(b.offsets, b.shape, [tile], [user], b.step, b.source)
+                # a member's joined reads: the first array's block first
+                at = (self.run_order.get(user, 0), b.source is not None)
+                per_tile.setdefault(tile, []).append((at, one))
         sequences = []
         for tile, found in sorted(per_tile.items(), key=lambda item: item[0]):
             if len(found) > 1:
@@ -1027,7 +1064,14 @@ class TransferPlanner:
             keep = [(t, u) for t, u in zip(b.tiles, b.users, strict=True) if t not in served]
             if keep:
                 rest.append(
-                    Block(b.offsets, b.shape, [t for t, _ in keep], [u for _, u in keep], b.step)
+                    Block(
+                        b.offsets,
+                        b.shape,
+                        [t for t, _ in keep],
+                        [u for _, u in keep],
+                        b.step,
+                        b.source,
+                    )
                 )
         return sequences, rest
 
@@ -1132,9 +1176,12 @@ def broadcast_sequences(
     one per tile."""
     merged: dict[tuple[tuple[int, ...], ...], tuple[tuple[int, int], list[Block]]] = {}
     for tile, seq in sequences:
-        key = tuple(b.offsets for b in seq)
+        key = tuple((b.offsets, b.source) for b in seq)
         if key not in merged:
-            merged[key] = (tile, [Block(b.offsets, b.shape, [], [], b.step) for b in seq])
+            merged[key] = (
+                tile,
+                [Block(b.offsets, b.shape, [], [], b.step, b.source) for b in seq],
+            )
         for into, b in zip(merged[key][1], seq, strict=True):
             into.tiles += b.tiles
             into.users += b.users

@@ -97,11 +97,14 @@ from dato_xdsl.transforms.npu_shallow_fifos import choose_shallow_fifos, shallow
 from dato_xdsl.transforms.npu_stream_embedding import embed as embed_streams
 from dato_xdsl.transforms.npu_stream_embedding import odd_links, relay_odd_links
 from dato_xdsl.transforms.npu_stream_merge import merge_streams, parallel_streams
+from dato_xdsl.transforms.npu_stream_reads import row_pieces
 from dato_xdsl.transforms.npu_stream_routes import (
     StreamRoute,
     access_runs,
     clear_routes,
+    joined_reads,
     object_type,
+    record_joined_reads,
     record_route,
     routable,
 )
@@ -115,7 +118,7 @@ from dato_xdsl.transforms.npu_tile_memory import (
     kib,
     merged_streams,
 )
-from dato_xdsl.transforms.npu_transfers import plan_transfers, run_order
+from dato_xdsl.transforms.npu_transfers import k_tile_of, plan_transfers, run_order
 from dato_xdsl.transforms.npu_write_boxes import Box, shared_write_boxes
 from dato_xdsl.transforms.stream_access import StreamUses, stream_uses
 
@@ -970,6 +973,10 @@ class Placer:
             inputs = 2 * len(count.streamed) + len(count.in_args)
             outputs = len(count.streamed) + len(count.out_args)
             dma_in, dma_out = count.dma_in, count.dma_out
+            # two arrays read whole through one channel, one block after the
+            # other, before any stream is joined through a memtile
+            if inputs + len(dma_in) > d.compute.dma_s2mm_channels:
+                inputs -= self.join_reads(pe, members, tiles)
             # more DMA streams than channels: join or distribute some through a memtile
             over_in = inputs + len(dma_in) - d.compute.dma_s2mm_channels
             over_out = outputs + len(dma_out) - d.compute.dma_mm2s_channels
@@ -1026,6 +1033,56 @@ class Placer:
                     f"{LOCKS_PER_FIFO_END} each), a compute tile has {d.compute.locks}",
                 )
         return k_tiles
+
+    def join_reads(
+        self,
+        pe: PE,
+        members: list[tuple[GroupPlan, dato.Instance]],
+        tiles: dict[str, tuple[int, int]],
+    ) -> int:
+        """1 when the element's one instance reads two arrays that can come
+        through one fifo, the first's block then the second's (recorded on the
+        group, npu_stream_routes.JOINED_READS: every instance of the group
+        takes them so); else 0. Both read whole and not written, of one
+        element type and block shape, not padded, not K- or row-streamed, no
+        write box; every instance of the group alone on its core (a core
+        running several members takes an array's blocks in turn already)."""
+        if len(members) != 1:
+            return 0
+        plan, _ = members[0]
+        group = plan.group
+        if joined_reads(group) is not None:
+            return 1
+        per_tile: dict[tuple[int, int], int] = {}
+        for tile in tiles.values():
+            per_tile[tile] = per_tile.get(tile, 0) + 1
+        if any(per_tile.get(tiles.get(i.name), 0) != 1 for i in group.instances()):  # type: ignore[arg-type]
+            return 0
+        if plan.matmul is not None or k_tile_of(group) is not None:
+            return 0
+        rows = row_pieces(group)
+        body = group.body.block.args
+        name = group.sym_name.data
+        ok: list[int] = []
+        for k, arg in enumerate(body):
+            index = self.region.args.index(group.args[k])
+            if (
+                plan.reads[k]
+                and not plan.writes[k]
+                and arg.uses
+                and k not in rows
+                and isinstance(arg.type, MemRefType)
+                and self.padding.get(index) is None
+                and not self.boxes.get((name, k))
+            ):
+                ok.append(k)
+        for i, first in enumerate(ok):
+            for second in ok[i + 1 :]:
+                same = body[first].type == body[second].type
+                if same and group.args[first] is not group.args[second]:
+                    record_joined_reads(group, first, second)
+                    return 1
+        return 0
 
     def k_streaming(
         self,
