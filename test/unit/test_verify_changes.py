@@ -20,7 +20,8 @@ module {
     %core = aie.tile(0, 2)
     aie.objectfifo @in(%shim, {%core}, 2 : i32) : !aie.objectfifo<memref<64xi32>>
     aie.runtime_sequence @sequence(%a: memref<64xi32>) {
-      aiex.npu.dma_memcpy_nd(%a[0, 0, 0, 0][1, 1, 1, 64][0, 0, 0, 1]) {id = 1 : i64, metadata = @in} : memref<64xi32>
+      aiex.npu.dma_memcpy_nd(%a[0, 0, 0, 0][1, 1, 1, 64][0, 0, 0, 1])
+        {id = 1 : i64, metadata = @in} : memref<64xi32>
     }
   }
 }
