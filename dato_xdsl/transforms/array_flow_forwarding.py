@@ -90,6 +90,7 @@ from xdsl.passes import ModulePass
 from dato_xdsl.diagnostics import LocatedDiagnostic, op_error, op_location
 from dato_xdsl.dialects import dato
 from dato_xdsl.transforms.deadlock_analysis import Design, NotStatic
+from dato_xdsl.transforms.memref_rewrite import derived_memrefs
 from dato_xdsl.transforms.npu_folding import COMPILER_CHOSEN
 from dato_xdsl.transforms.npu_forwarding import fresh_name
 from dato_xdsl.transforms.npu_plan import arg_access, plan_group
@@ -187,20 +188,6 @@ def start_order(region: dato.RegionOp) -> Ordering:
     return out
 
 
-def _derived(arg: SSAValue) -> set[SSAValue]:
-    """The value and every memref derived from it by an op taking it (views)."""
-    out = {arg}
-    todo = [arg]
-    while todo:
-        v = todo.pop()
-        for use in v.uses:
-            for r in use.operation.results:
-                if isinstance(r.type, MemRefType) and r not in out:
-                    out.add(r)
-                    todo.append(r)
-    return out
-
-
 def _top(block: Block, op: Operation) -> Operation:
     top = block.find_ancestor_op_in_block(op)
     assert top is not None
@@ -209,7 +196,7 @@ def _top(block: Block, op: Operation) -> Operation:
 
 def _touching(block: Block, value: SSAValue) -> list[Operation]:
     """The top-level ops of `block` that use `value` or a view of it, in order."""
-    tops = {_top(block, use.operation) for v in _derived(value) for use in v.uses}
+    tops = {_top(block, use.operation) for v in derived_memrefs(value) for use in v.uses}
     return [op for op in block.ops if op in tops]
 
 

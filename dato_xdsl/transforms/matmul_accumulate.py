@@ -43,20 +43,7 @@ from xdsl.rewriter import Rewriter
 
 from dato_xdsl.dialects import dato
 from dato_xdsl.transforms.constant_tables import table_values
-
-
-def _views(value: SSAValue) -> set[SSAValue]:
-    """`value` and every memref derived from it (subviews, casts), transitively."""
-    out = {value}
-    todo = [value]
-    while todo:
-        v = todo.pop()
-        for use in v.uses:
-            for r in use.operation.results:
-                if isinstance(r.type, MemRefType) and r not in out:
-                    out.add(r)
-                    todo.append(r)
-    return out
+from dato_xdsl.transforms.memref_rewrite import derived_memrefs
 
 
 def _local_of(value: SSAValue, block: Block) -> bool:
@@ -134,7 +121,7 @@ def match(copy: memref.CopyOp) -> Accumulation | None:
         return None
     if not (fill.is_before_in_block(mm) and mm.is_before_in_block(add)):
         return None
-    views = _views(acc)
+    views = derived_memrefs(acc)
     if any(v in views for v in mm.inputs):
         return None  # the product reads acc: it must see acc's old values
     # from the matmul (which now writes acc) to the copy, only the add touches acc

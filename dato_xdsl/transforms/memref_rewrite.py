@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from xdsl.dialects import memref
+from xdsl.dialects.builtin import MemRefType
 from xdsl.ir import Operation, SSAValue
 
 
@@ -29,4 +30,19 @@ def move_access(
     return made
 
 
-__all__ = ["move_access"]
+def derived_memrefs(value: SSAValue) -> set[SSAValue]:
+    """`value` and every memref derived from it by an op taking it
+    (subviews, casts), transitively."""
+    out = {value}
+    todo = [value]
+    while todo:
+        v = todo.pop()
+        for use in v.uses:
+            for r in use.operation.results:
+                if isinstance(r.type, MemRefType) and r not in out:
+                    out.add(r)
+                    todo.append(r)
+    return out
+
+
+__all__ = ["derived_memrefs", "move_access"]
