@@ -103,30 +103,8 @@ def _affine(
 ) -> tuple[int, int] | None:
     """(a, c) with v == a * iv + c in this instance, or None when `v` is not
     such a function (another loop's variable, data)."""
-    if depth > 32:
-        return None
-    if v is iv:
-        return 1, 0
-    owner = v.owner
-    if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
-        return 0, owner.value.value.data
-    if isinstance(owner, dato.PidOp):
-        return 0, pid[owner.results.index(v)]  # type: ignore[arg-type]
-    if isinstance(owner, arith.IndexCastOp):
-        return _affine(owner.input, iv, pid, depth + 1)
-    if isinstance(owner, arith.AddiOp | arith.SubiOp | arith.MuliOp):
-        lhs = _affine(owner.lhs, iv, pid, depth + 1)
-        rhs = _affine(owner.rhs, iv, pid, depth + 1)
-        if lhs is None or rhs is None:
-            return None
-        if isinstance(owner, arith.AddiOp):
-            return lhs[0] + rhs[0], lhs[1] + rhs[1]
-        if isinstance(owner, arith.SubiOp):
-            return lhs[0] - rhs[0], lhs[1] - rhs[1]
-        if lhs[0] and rhs[0]:
-            return None
-        return lhs[0] * rhs[1] + rhs[0] * lhs[1], lhs[1] * rhs[1]
-    return None
+    r = _linear(v, [iv], pid, depth)
+    return None if r is None else (r[0][0], r[1])
 
 
 def _loops(op: Operation, body: Block) -> list[scf.ForOp] | None:
@@ -236,7 +214,7 @@ def _linear(
     v: SSAValue, ivs: list[SSAValue], pid: tuple[int, ...], depth: int = 0
 ) -> tuple[list[int], int] | None:
     """(coefficients, c) with v == sum(coefficients[i] * ivs[i]) + c in this
-    instance, or None (like _affine, over several loop variables)."""
+    instance, or None (when `v` is not such a function: see _affine)."""
     if depth > 32:
         return None
     if v in ivs:
